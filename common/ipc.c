@@ -1,0 +1,365 @@
+/* ipc: SOCK_SEQPACKET framing and typed payload fields (see ipc.h). */
+#include "ipc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static void
+put_hdr(uint8_t h[IPC_HDR_SIZE], uint32_t type, uint32_t len, uint32_t reqid,
+    uint32_t flags)
+{
+	const uint32_t v[4] = { type, len, reqid, flags };
+	for (int i = 0; i < 4; i++) {
+		h[i * 4 + 0] = (uint8_t)(v[i] >> 24);
+		h[i * 4 + 1] = (uint8_t)(v[i] >> 16);
+		h[i * 4 + 2] = (uint8_t)(v[i] >> 8);
+		h[i * 4 + 3] = (uint8_t)v[i];
+	}
+}
+
+int
+ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const void *payload, size_t len, int fd)
+{
+	if (len > IPC_MAX_PAYLOAD || (flags & ~IPC_F_KNOWN) != 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	flags &= ~IPC_F_FD;
+	if (fd >= 0)
+		flags |= IPC_F_FD;
+	uint8_t hdr[IPC_HDR_SIZE];
+	put_hdr(hdr, type, (uint32_t)len, reqid, flags);
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)payload, .iov_len = len },
+	};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	if (fd >= 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = sizeof(cmsg.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != sizeof(hdr) + len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_send(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const struct buf *payload, int fd)
+{
+	if (payload != NULL && payload->failed) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return ipc_send_raw(sock, type, reqid, flags,
+	    payload ? payload->data : NULL, payload ? payload->len : 0, fd);
+}
+
+int
+ipc_parse_record(struct ipc_msg *m, size_t got, int nfds)
+{
+	struct buf_cur c;
+	uint32_t len;
+
+	if (got < IPC_HDR_SIZE || got > sizeof(m->raw))
+		return -1;
+	buf_cur_init(&c, m->raw, IPC_HDR_SIZE);
+	buf_get_u32(&c, &m->type);
+	buf_get_u32(&c, &len);
+	buf_get_u32(&c, &m->reqid);
+	buf_get_u32(&c, &m->flags);
+	if (buf_cur_end(&c) < 0)
+		return -1;
+	if (len != got - IPC_HDR_SIZE || len > IPC_MAX_PAYLOAD)
+		return -1;
+	if ((m->flags & ~IPC_F_KNOWN) != 0)
+		return -1;
+	/* the header must announce exactly the fds that came */
+	if (((m->flags & IPC_F_FD) != 0) != (nfds == 1) || nfds > 1)
+		return -1;
+	m->len = len;
+	m->payload = m->raw + IPC_HDR_SIZE;
+	return 0;
+}
+
+enum ipc_recv_result
+ipc_recv(int sock, struct ipc_msg *m)
+{
+	union {
+		struct cmsghdr align;
+		/* room for a few fds so that extras are seen and closed */
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} cmsg;
+	struct iovec iov = { .iov_base = m->raw, .iov_len = sizeof(m->raw) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cmsg.buf,
+		.msg_controllen = sizeof(cmsg.buf),
+	};
+	ssize_t n;
+
+	m->fd = -1;
+	m->len = 0;
+	m->payload = m->raw + IPC_HDR_SIZE;
+	do {
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? IPC_RECV_AGAIN
+		    : IPC_RECV_ERR;
+
+	int fds[8];
+	int nfds = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
+	    c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k && nfds < 8; i++)
+			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+	}
+	if (n == 0 && nfds == 0)
+		return IPC_RECV_EOF;
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+	    ipc_parse_record(m, (size_t)n, nfds) < 0) {
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+		return IPC_RECV_BAD;
+	}
+	if (nfds == 1)
+		m->fd = fds[0];
+	return IPC_RECV_OK;
+}
+
+void
+ipc_msg_close_fd(struct ipc_msg *m)
+{
+	if (m->fd >= 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+}
+
+void
+ipc_msg_cursor(const struct ipc_msg *m, struct buf_cur *c)
+{
+	buf_cur_init(c, m->payload, m->len);
+}
+
+int
+ipc_put_u32(struct buf *b, uint32_t v)
+{
+	if (buf_put_u8(b, IPC_T_U32) < 0)
+		return -1;
+	return buf_put_u32(b, v);
+}
+
+int
+ipc_put_u64(struct buf *b, uint64_t v)
+{
+	if (buf_put_u8(b, IPC_T_U64) < 0)
+		return -1;
+	return buf_put_u64(b, v);
+}
+
+static int
+put_lv(struct buf *b, uint8_t tag, const void *p, size_t n)
+{
+	if (n > UINT32_MAX) {
+		b->failed = true;
+		return -1;
+	}
+	if (buf_put_u8(b, tag) < 0 || buf_put_u32(b, (uint32_t)n) < 0)
+		return -1;
+	return buf_append(b, p, n);
+}
+
+int
+ipc_put_strn(struct buf *b, const char *s, size_t n)
+{
+	if (n > IPC_MAX_STR || memchr(s, '\0', n) != NULL) {
+		b->failed = true;
+		return -1;
+	}
+	return put_lv(b, IPC_T_STR, s, n);
+}
+
+int
+ipc_put_str(struct buf *b, const char *s)
+{
+	return ipc_put_strn(b, s, strlen(s));
+}
+
+int
+ipc_put_bytes(struct buf *b, const void *p, size_t n)
+{
+	return put_lv(b, IPC_T_BYTES, p, n);
+}
+
+static int
+expect_tag(struct buf_cur *c, uint8_t want)
+{
+	uint8_t tag;
+	if (buf_get_u8(c, &tag) < 0)
+		return -1;
+	if (tag != want) {
+		c->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_get_u32(struct buf_cur *c, uint32_t *v)
+{
+	if (expect_tag(c, IPC_T_U32) < 0)
+		return -1;
+	return buf_get_u32(c, v);
+}
+
+int
+ipc_get_u64(struct buf_cur *c, uint64_t *v)
+{
+	if (expect_tag(c, IPC_T_U64) < 0)
+		return -1;
+	return buf_get_u64(c, v);
+}
+
+static int
+get_lv(struct buf_cur *c, uint8_t tag, const uint8_t **p, size_t *len,
+    size_t max)
+{
+	uint32_t n;
+	if (expect_tag(c, tag) < 0 || buf_get_u32(c, &n) < 0)
+		return -1;
+	if (n > max) {
+		c->failed = true;
+		return -1;
+	}
+	if (buf_get_bytes(c, p, n) < 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+int
+ipc_get_strp(struct buf_cur *c, const char **p, size_t *len, size_t max)
+{
+	const uint8_t *q;
+	if (get_lv(c, IPC_T_STR, &q, len, max < IPC_MAX_STR ? max : IPC_MAX_STR) < 0)
+		return -1;
+	if (memchr(q, '\0', *len) != NULL) {
+		c->failed = true;
+		return -1;
+	}
+	*p = (const char *)q;
+	return 0;
+}
+
+int
+ipc_get_str(struct buf_cur *c, char *dst, size_t dstsize)
+{
+	const char *p;
+	size_t n;
+	if (dstsize == 0 || ipc_get_strp(c, &p, &n, dstsize - 1) < 0) {
+		c->failed = true;
+		if (dstsize > 0)
+			dst[0] = '\0';
+		return -1;
+	}
+	memcpy(dst, p, n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int
+ipc_get_bytes(struct buf_cur *c, const uint8_t **p, size_t *len, size_t max)
+{
+	return get_lv(c, IPC_T_BYTES, p, len, max);
+}
+
+int
+ipc_peek_tag(const struct buf_cur *c)
+{
+	if (c->failed || c->left == 0)
+		return 0;
+	return c->p[0];
+}
+
+int
+ipc_get_end(const struct buf_cur *c)
+{
+	return buf_cur_end(c);
+}
+
+static const struct {
+	uint32_t value;
+	const char *upper;
+} type_names[] = {
+#define IPC_NAME_ITEM(name, value) { value, #name },
+	IPC_MESSAGE_TYPES(IPC_NAME_ITEM)
+#undef IPC_NAME_ITEM
+};
+
+/* Lower-case names are built once from the upper-case enum spelling. */
+static char lower_names[sizeof(type_names) / sizeof(type_names[0])][40];
+
+static void
+make_lower_names(void)
+{
+	if (lower_names[0][0] != '\0')
+		return;
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++) {
+		const char *s = type_names[i].upper;
+		size_t j;
+		for (j = 0; s[j] != '\0' && j + 1 < sizeof(lower_names[i]); j++)
+			lower_names[i][j] = (char)tolower((unsigned char)s[j]);
+		lower_names[i][j] = '\0';
+	}
+}
+
+const char *
+ipc_type_name(uint32_t type)
+{
+	make_lower_names();
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (type_names[i].value == type)
+			return lower_names[i];
+	return NULL;
+}
+
+uint32_t
+ipc_type_by_name(const char *name)
+{
+	make_lower_names();
+	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strcmp(lower_names[i], name) == 0)
+			return type_names[i].value;
+	return IPC_NONE;
+}

@@ -1,0 +1,95 @@
+/*
+ * ipc: the framing of every message between Cloister processes.
+ *
+ * One message = one SOCK_SEQPACKET record = a fixed 16-byte header
+ * (type, payload length, request id, flags; big-endian) + a payload of typed
+ * fields, with at most one fd attached (SCM_RIGHTS). Message types live in
+ * one enum in ipc_types.h. Payloads are written with ipc_put_*() into a
+ * bounded buf and read with ipc_get_*() from a buf_cur; every handler ends
+ * with ipc_get_end(), which fails on short data *and* on bytes left over.
+ */
+#ifndef CLOISTER_IPC_H
+#define CLOISTER_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "ipc_types.h"
+
+#define IPC_HDR_SIZE 16
+/* SEQPACKET records are bounded by the socket buffer; replies that could be
+ * larger are streamed as several records flagged IPC_F_MORE. */
+#define IPC_MAX_PAYLOAD (96 * 1024)
+#define IPC_MAX_STR (64 * 1024)
+
+enum ipc_flags {
+	IPC_F_FD = 1u << 0,    /* exactly one fd is attached */
+	IPC_F_MORE = 1u << 1,  /* more records of this reply follow */
+};
+#define IPC_F_KNOWN (IPC_F_FD | IPC_F_MORE)
+
+/* Field tags: a reader asking for a u32 where a string was written fails. */
+enum ipc_tag {
+	IPC_T_U32 = 1,
+	IPC_T_U64 = 2,
+	IPC_T_STR = 3,   /* u32 length + bytes, no NUL inside */
+	IPC_T_BYTES = 4, /* u32 length + bytes */
+};
+
+struct ipc_msg {
+	uint32_t type;
+	uint32_t reqid;
+	uint32_t flags;
+	int fd;              /* -1 unless IPC_F_FD */
+	size_t len;          /* payload bytes */
+	uint8_t *payload;    /* points into raw */
+	uint8_t raw[IPC_HDR_SIZE + IPC_MAX_PAYLOAD];
+};
+
+/* Send one record; fd < 0 means none. -1 with errno on failure. */
+int ipc_send(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const struct buf *payload, int fd);
+/* Same with a borrowed payload. */
+int ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const void *payload, size_t len, int fd);
+
+enum ipc_recv_result {
+	IPC_RECV_OK = 0,
+	IPC_RECV_EOF = 1,      /* peer closed */
+	IPC_RECV_AGAIN = 2,    /* non-blocking socket, nothing there */
+	IPC_RECV_BAD = -1,     /* malformed record (dropped; any fd closed) */
+	IPC_RECV_ERR = -2,     /* socket error, see errno */
+};
+
+/* Receive one record into m. A record that is truncated, has a header that
+ * disagrees with its size, unknown flags, more than one fd, or an fd the
+ * header did not announce is IPC_RECV_BAD and its fds are closed. */
+enum ipc_recv_result ipc_recv(int sock, struct ipc_msg *m);
+/* Validate a raw record (header + payload) already in memory: the decoder
+ * that ipc_recv() and the fuzz target share. */
+int ipc_parse_record(struct ipc_msg *m, size_t got, int nfds);
+/* Close m->fd if still owned. */
+void ipc_msg_close_fd(struct ipc_msg *m);
+/* A cursor over m's payload. */
+void ipc_msg_cursor(const struct ipc_msg *m, struct buf_cur *c);
+
+int ipc_put_u32(struct buf *b, uint32_t v);
+int ipc_put_u64(struct buf *b, uint64_t v);
+int ipc_put_str(struct buf *b, const char *s);
+int ipc_put_strn(struct buf *b, const char *s, size_t n);
+int ipc_put_bytes(struct buf *b, const void *p, size_t n);
+
+int ipc_get_u32(struct buf_cur *c, uint32_t *v);
+int ipc_get_u64(struct buf_cur *c, uint64_t *v);
+/* Copy a string field into dst (NUL-terminated); fails if it does not fit
+ * or holds a NUL byte. */
+int ipc_get_str(struct buf_cur *c, char *dst, size_t dstsize);
+/* Borrow a string field (not NUL-terminated) of at most max bytes. */
+int ipc_get_strp(struct buf_cur *c, const char **p, size_t *len, size_t max);
+int ipc_get_bytes(struct buf_cur *c, const uint8_t **p, size_t *len, size_t max);
+/* Kind of the next field without consuming it, or 0 at the end. */
+int ipc_peek_tag(const struct buf_cur *c);
+int ipc_get_end(const struct buf_cur *c);
+
+#endif

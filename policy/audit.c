@@ -1,0 +1,429 @@
+/*
+ * cloister-audit: compare every live Cloister process with its policy.
+ *
+ *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [--json] [PID[:POLICY] ...]
+ *
+ * Without PIDs it reads the supervisor's pid file and audits all of the
+ * supervisor's descendants. Each process is matched to the policy whose
+ * 'process' key names its executable (or the one given after ':'). Prints
+ * what /proc shows and one "DRIFT" line per difference; exit 0 if none, 1 if
+ * any, 2 on usage or setup errors.
+ */
+#include "audit_proc.h"
+#include "buf.h"
+#include "cloister_config.h"
+#include "policy.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <grp.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_POLICIES 32
+#define MAX_PROCS 8192
+#define DEFAULT_PIDFILE "/run/cloister/cloisterd.pid"
+
+static struct policy policies[MAX_POLICIES];
+static size_t npolicies;
+
+struct drift_list {
+	json_t *array;    /* of strings */
+	int count;
+};
+
+static void
+drift(struct drift_list *d, const struct audit_proc *ap, const char *service,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+drift(struct drift_list *d, const struct audit_proc *ap, const char *service,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list va;
+	va_start(va, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, va);
+	va_end(va);
+	json_array_append_new(d->array, json_string(msg));
+	d->count++;
+	fprintf(stderr, "DRIFT %s[%d]: %s\n", service, (int)ap->pid, msg);
+}
+
+static int
+load_policies(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "cloister-audit: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (n < 8 || strcmp(e->d_name + n - 7, ".policy") != 0 ||
+		    strcmp(e->d_name, "sanitizer.policy") == 0)
+			continue;
+		if (npolicies >= MAX_POLICIES) {
+			fprintf(stderr, "cloister-audit: too many policies\n");
+			rc = -1;
+			break;
+		}
+		char path[SANDBOX_PATH_MAX], err[POLICY_ERR_MAX];
+		if (buf_snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < 0 ||
+		    policy_load(path, POLICY_DEFAULT_FLAGS, &policies[npolicies],
+		    err, sizeof(err)) < 0) {
+			fprintf(stderr, "cloister-audit: %s\n", err);
+			rc = -1;
+			continue;
+		}
+		npolicies++;
+	}
+	closedir(d);
+	return rc;
+}
+
+static const struct policy *
+policy_for(const struct audit_proc *ap, const char *want)
+{
+	if (want != NULL) {
+		for (size_t i = 0; i < npolicies; i++)
+			if (strcmp(policies[i].spec.service, want) == 0 ||
+			    strcmp(policies[i].path, want) == 0)
+				return &policies[i];
+		return NULL;
+	}
+	const char *base = strrchr(ap->exe, '/');
+	base = base ? base + 1 : ap->exe;
+	for (size_t i = 0; i < npolicies; i++)
+		if (strcmp(policies[i].process, base) == 0)
+			return &policies[i];
+	return NULL;
+}
+
+static void
+check_caps(struct drift_list *d, const struct audit_proc *ap, const char *svc)
+{
+	const struct { const char *name; uint64_t v; } caps[] = {
+		{ "CapEff", ap->cap_eff }, { "CapPrm", ap->cap_prm },
+		{ "CapInh", ap->cap_inh }, { "CapBnd", ap->cap_bnd },
+		{ "CapAmb", ap->cap_amb },
+	};
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		if (caps[i].v != 0)
+			drift(d, ap, svc, "%s is %016llx, policy wants 0", caps[i].name,
+			    (unsigned long long)caps[i].v);
+}
+
+static void
+check_ids(struct drift_list *d, const struct audit_proc *ap,
+    const struct policy *p)
+{
+	const char *svc = p->spec.service;
+	struct passwd *pw = getpwnam(p->spec.user);
+	struct group *gr = getgrnam(p->spec.group);
+	if (pw == NULL || gr == NULL) {
+		drift(d, ap, svc, "policy user/group %s/%s unknown", p->spec.user,
+		    p->spec.group);
+		return;
+	}
+	static const char *const which[4] = { "real", "effective", "saved", "fs" };
+	for (int i = 0; i < 4; i++) {
+		if (ap->uid[i] != pw->pw_uid)
+			drift(d, ap, svc, "%s uid is %u, policy wants %u (%s)",
+			    which[i], (unsigned)ap->uid[i], (unsigned)pw->pw_uid,
+			    p->spec.user);
+		if (ap->gid[i] != gr->gr_gid)
+			drift(d, ap, svc, "%s gid is %u, policy wants %u (%s)",
+			    which[i], (unsigned)ap->gid[i], (unsigned)gr->gr_gid,
+			    p->spec.group);
+	}
+	for (size_t i = 0; i < ap->ngroups; i++)
+		if (ap->groups[i] != gr->gr_gid)
+			drift(d, ap, svc, "supplementary group %u, policy allows only %u",
+			    (unsigned)ap->groups[i], (unsigned)gr->gr_gid);
+}
+
+static void
+check_rlimits(struct drift_list *d, const struct audit_proc *ap,
+    const struct policy *p)
+{
+	for (int r = 0; r < SANDBOX_RL_COUNT; r++) {
+		const struct sandbox_rl *want = &p->spec.rlimit[r];
+		if (!want->set)
+			continue;
+		/* ASan builds cannot hold memory limits; sandbox skips them too */
+		if (sandbox_sanitized_build() &&
+		    (r == SANDBOX_RL_AS || r == SANDBOX_RL_DATA))
+			continue;
+		if (!ap->rlimit[r].known)
+			drift(d, ap, p->spec.service, "rlimit %s unreadable",
+			    sandbox_rlimit_name(r));
+		else if (ap->rlimit[r].soft != want->value ||
+		    ap->rlimit[r].hard != want->value)
+			drift(d, ap, p->spec.service,
+			    "rlimit %s is %llu/%llu, policy wants %llu",
+			    sandbox_rlimit_name(r),
+			    (unsigned long long)ap->rlimit[r].soft,
+			    (unsigned long long)ap->rlimit[r].hard,
+			    (unsigned long long)want->value);
+	}
+}
+
+static void
+check_fds(struct drift_list *d, const struct audit_proc *ap,
+    const struct policy *p)
+{
+	if (p->files_own)
+		return;
+	for (size_t i = 0; i < ap->nfds; i++) {
+		const struct audit_fd *f = &ap->fds[i];
+		/* stderr appending to a log file is an output, not a power to
+		 * open files: allow it when it is write-only */
+		if (f->fd == 2 && f->kind == FD_FILE && f->flags >= 0 &&
+		    (f->flags & O_ACCMODE) == O_WRONLY)
+			continue;
+		if (f->kind == FD_FILE || f->kind == FD_DIR)
+			drift(d, ap, p->spec.service,
+			    "fd %d is %s %s, policy says 'files none'", f->fd,
+			    audit_fd_kind_name(f->kind), f->target);
+	}
+}
+
+static json_t *
+describe(const struct audit_proc *ap, const char *service)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "service", json_string(service));
+	json_object_set_new(o, "pid", json_integer(ap->pid));
+	json_object_set_new(o, "ppid", json_integer(ap->ppid));
+	json_object_set_new(o, "exe", json_string(ap->exe));
+	json_t *u = json_array(), *g = json_array(), *gs = json_array();
+	for (int i = 0; i < 4; i++) {
+		json_array_append_new(u, json_integer(ap->uid[i]));
+		json_array_append_new(g, json_integer(ap->gid[i]));
+	}
+	for (size_t i = 0; i < ap->ngroups; i++)
+		json_array_append_new(gs, json_integer(ap->groups[i]));
+	json_object_set_new(o, "uid", u);
+	json_object_set_new(o, "gid", g);
+	json_object_set_new(o, "groups", gs);
+	json_object_set_new(o, "root", json_string(ap->root));
+	char hex[20];
+	const struct { const char *k; uint64_t v; } caps[] = {
+		{ "CapEff", ap->cap_eff }, { "CapPrm", ap->cap_prm },
+		{ "CapInh", ap->cap_inh }, { "CapBnd", ap->cap_bnd },
+		{ "CapAmb", ap->cap_amb },
+	};
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)caps[i].v);
+		json_object_set_new(o, caps[i].k, json_string(hex));
+	}
+	json_object_set_new(o, "NoNewPrivs", json_integer(ap->no_new_privs));
+	json_object_set_new(o, "Seccomp", json_integer(ap->seccomp));
+	json_object_set_new(o, "Seccomp_filters",
+	    json_integer(ap->seccomp_filters));
+	json_t *rl = json_object();
+	for (int r = 0; r < SANDBOX_RL_COUNT; r++) {
+		if (!ap->rlimit[r].known)
+			continue;
+		json_t *pair = json_array();
+		json_array_append_new(pair, ap->rlimit[r].soft == UINT64_MAX
+		    ? json_string("unlimited") : json_integer((json_int_t)ap->rlimit[r].soft));
+		json_array_append_new(pair, ap->rlimit[r].hard == UINT64_MAX
+		    ? json_string("unlimited") : json_integer((json_int_t)ap->rlimit[r].hard));
+		json_object_set_new(rl, sandbox_rlimit_name(r), pair);
+	}
+	json_object_set_new(o, "rlimits", rl);
+	json_t *ns = json_object();
+	for (int i = 0; i < AUDIT_NS_COUNT; i++)
+		json_object_set_new(ns, audit_ns_names[i], json_string(ap->ns[i]));
+	json_object_set_new(o, "namespaces", ns);
+	json_t *fds = json_array();
+	for (size_t i = 0; i < ap->nfds; i++) {
+		json_t *f = json_object();
+		json_object_set_new(f, "fd", json_integer(ap->fds[i].fd));
+		json_object_set_new(f, "kind",
+		    json_string(audit_fd_kind_name(ap->fds[i].kind)));
+		json_object_set_new(f, "target", json_string(ap->fds[i].target));
+		json_array_append_new(fds, f);
+	}
+	json_object_set_new(o, "fds", fds);
+	return o;
+}
+
+static void
+print_text(const struct audit_proc *ap, const char *service, int ndrift)
+{
+	printf("%s pid %d (%s)\n", service, (int)ap->pid, ap->exe);
+	printf("  uid %u/%u/%u/%u gid %u/%u/%u/%u groups", (unsigned)ap->uid[0],
+	    (unsigned)ap->uid[1], (unsigned)ap->uid[2], (unsigned)ap->uid[3],
+	    (unsigned)ap->gid[0], (unsigned)ap->gid[1], (unsigned)ap->gid[2],
+	    (unsigned)ap->gid[3]);
+	for (size_t i = 0; i < ap->ngroups; i++)
+		printf(" %u", (unsigned)ap->groups[i]);
+	printf("\n  root %s\n", ap->root);
+	printf("  CapEff %016llx CapPrm %016llx CapBnd %016llx CapAmb %016llx\n",
+	    (unsigned long long)ap->cap_eff, (unsigned long long)ap->cap_prm,
+	    (unsigned long long)ap->cap_bnd, (unsigned long long)ap->cap_amb);
+	printf("  NoNewPrivs %d Seccomp %d filters %d\n", ap->no_new_privs,
+	    ap->seccomp, ap->seccomp_filters);
+	printf("  rlimits");
+	for (int r = 0; r < SANDBOX_RL_COUNT; r++) {
+		if (!ap->rlimit[r].known)
+			continue;
+		if (ap->rlimit[r].soft == UINT64_MAX)
+			printf(" %s=unlimited", sandbox_rlimit_name(r));
+		else
+			printf(" %s=%llu", sandbox_rlimit_name(r),
+			    (unsigned long long)ap->rlimit[r].soft);
+	}
+	printf("\n  ns");
+	for (int i = 0; i < AUDIT_NS_COUNT; i++)
+		printf(" %s", ap->ns[i]);
+	printf("\n  fds");
+	for (size_t i = 0; i < ap->nfds; i++)
+		printf(" %d:%s", ap->fds[i].fd, audit_fd_kind_name(ap->fds[i].kind));
+	printf("%s\n  %s\n", ap->fds_truncated ? " ..." : "",
+	    ndrift ? "DRIFT" : "ok");
+}
+
+/* Audit one process; returns the number of drifts. */
+static int
+audit_one(pid_t pid, const char *want, bool is_supervisor, json_t *out,
+    bool json)
+{
+	struct audit_proc ap;
+	if (audit_proc_read(pid, &ap) < 0) {
+		fprintf(stderr, "cloister-audit: pid %d: gone or unreadable\n",
+		    (int)pid);
+		return 1;
+	}
+	struct drift_list d = { json_array(), 0 };
+	const char *service = "supervisor";
+	if (!is_supervisor) {
+		const struct policy *p = policy_for(&ap, want);
+		if (p == NULL) {
+			service = "unknown";
+			drift(&d, &ap, service, "no policy for %s", ap.exe);
+		} else {
+			service = p->spec.service;
+			check_ids(&d, &ap, p);
+			if (strcmp(ap.root, p->spec.root) != 0)
+				drift(&d, &ap, service, "root dir is %s, policy wants %s",
+				    ap.root, p->spec.root);
+			check_caps(&d, &ap, service);
+			if (ap.no_new_privs != 1)
+				drift(&d, &ap, service, "NoNewPrivs is %d, policy wants 1",
+				    ap.no_new_privs);
+			if (ap.seccomp != 2 || ap.seccomp_filters < 1)
+				drift(&d, &ap, service,
+				    "Seccomp is %d with %d filters, policy wants 2 (filter)",
+				    ap.seccomp, ap.seccomp_filters);
+			check_rlimits(&d, &ap, p);
+			check_fds(&d, &ap, p);
+		}
+	}
+	if (json) {
+		json_t *o = describe(&ap, service);
+		json_object_set_new(o, "drift", d.array);
+		json_array_append_new(out, o);
+	} else {
+		print_text(&ap, service, d.count);
+		json_decref(d.array);
+	}
+	return d.count;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cloister-audit [-d POLICYDIR] [-p PIDFILE] [--json]"
+	    " [PID[:SERVICE] ...]\n"
+	    "  Without PIDs, audits the supervisor named in PIDFILE (default "
+	    DEFAULT_PIDFILE ") and all its descendants.\n"
+	    "  Exit 0: every process matches its policy; 1: drift; 2: error.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = CLOISTER_POLICYDIR, *pidfile = DEFAULT_PIDFILE;
+	bool json = false;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
+			dir = argv[++i];
+		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+			pidfile = argv[++i];
+		else if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage();
+			return 0;
+		} else if (argv[i][0] == '-') {
+			usage();
+			return 2;
+		} else
+			break;
+	}
+	if (load_policies(dir) < 0 || npolicies == 0) {
+		fprintf(stderr, "cloister-audit: no usable policies in %s\n", dir);
+		return 2;
+	}
+	json_t *out = json_array();
+	int drifts = 0, audited = 0;
+	if (i < argc) {
+		for (; i < argc; i++) {
+			char *colon = strchr(argv[i], ':');
+			if (colon)
+				*colon++ = '\0';
+			char *end;
+			long pid = strtol(argv[i], &end, 10);
+			if (*end != '\0' || pid <= 0) {
+				usage();
+				return 2;
+			}
+			drifts += audit_one((pid_t)pid, colon, false, out, json);
+			audited++;
+		}
+	} else {
+		FILE *f = fopen(pidfile, "r");
+		long sup;
+		if (f == NULL || fscanf(f, "%ld", &sup) != 1 || sup <= 1) {
+			fprintf(stderr, "cloister-audit: cannot read supervisor pid from"
+			    " %s\n", pidfile);
+			return 2;
+		}
+		fclose(f);
+		static pid_t kids[MAX_PROCS];
+		size_t n = audit_descendants((pid_t)sup, kids, MAX_PROCS);
+		drifts += audit_one((pid_t)sup, NULL, true, out, json);
+		for (size_t k = 0; k < n; k++)
+			drifts += audit_one(kids[k], NULL, false, out, json);
+		audited = (int)n + 1;
+	}
+	if (json) {
+		json_t *top = json_object();
+		json_object_set_new(top, "processes", out);
+		json_object_set_new(top, "drifts", json_integer(drifts));
+		char *s = json_dumps(top, JSON_INDENT(2) | JSON_SORT_KEYS);
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(top);
+	} else {
+		json_decref(out);
+		printf("%d processes audited, %d drifts\n", audited, drifts);
+	}
+	return drifts ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+/*
+ * sandbox: the one call every Cloister process makes to confine itself.
+ *
+ * sandbox_confine() runs, in this order, and dies (log_fatal) at the first
+ * step that fails or does not verify:
+ *   1. look up the service user and group (before chroot: NSS needs files)
+ *   2. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
+ *   3. setgroups({gid}), setresgid, setresuid (all three ids), checked
+ *   4. drop every capability: bounding set, ambient set, then effective,
+ *      permitted, inheritable; lock the securebits so root gains nothing
+ *   5. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
+ *   6. rlimits from the spec, checked
+ *   7. close every fd not on the keep list
+ *   8. prove it: setuid(0) and setgid(0) must fail
+ *   9. seccomp allowlist (libseccomp), default kill-process; or, in the
+ *      explicit debug mode, EPERM plus a log line naming the syscall
+ * The caller loads everything it needs (libraries, keys, certificates)
+ * before the call and reads no untrusted input until it returns.
+ */
+#ifndef CLOISTER_SANDBOX_H
+#define CLOISTER_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SANDBOX_NAME_MAX 64
+#define SANDBOX_PATH_MAX 256
+#define SANDBOX_MAX_SYSCALLS 256
+#define SANDBOX_MAX_ERRNO 32
+
+enum sandbox_violation {
+	SANDBOX_KILL,       /* SECCOMP_RET_KILL_PROCESS: the production mode */
+	SANDBOX_LOG_EPERM,  /* debug: the call fails with EPERM and is logged */
+};
+
+enum sandbox_rlimit {
+	SANDBOX_RL_NOFILE,
+	SANDBOX_RL_NPROC,
+	SANDBOX_RL_CORE,
+	SANDBOX_RL_AS,
+	SANDBOX_RL_DATA,
+	SANDBOX_RL_FSIZE,
+	SANDBOX_RL_COUNT
+};
+
+struct sandbox_rl {
+	bool set;
+	uint64_t value;    /* soft = hard = value; UINT64_MAX = unlimited */
+};
+
+/* A syscall that fails with a chosen errno instead of killing (e.g. a call
+ * a library tries and copes without). */
+struct sandbox_errno_rule {
+	int nr;
+	int err;
+};
+
+struct sandbox_spec {
+	char service[SANDBOX_NAME_MAX];
+	char user[SANDBOX_NAME_MAX];
+	char group[SANDBOX_NAME_MAX];
+	char root[SANDBOX_PATH_MAX];
+	enum sandbox_violation on_violation;
+	struct sandbox_rl rlimit[SANDBOX_RL_COUNT];
+	int syscalls[SANDBOX_MAX_SYSCALLS];   /* resolved numbers */
+	size_t nsyscalls;
+	/* *at() calls allowed only with AT_FDCWD as the directory: a directory
+	 * fd that leaked into the sandbox cannot be used to reach outside. */
+	int cwd_syscalls[SANDBOX_MAX_SYSCALLS];
+	size_t ncwd_syscalls;
+	struct sandbox_errno_rule errno_rules[SANDBOX_MAX_ERRNO];
+	size_t nerrno_rules;
+};
+
+/* Confine the calling process; returns only if every step took effect.
+ * keep: the fds to keep open (any order; the log fd is kept by itself). */
+void sandbox_confine(const struct sandbox_spec *spec, const int *keep,
+    size_t nkeep);
+
+/* Names and /proc/PID/limits labels for the rlimits, for parsers and audit. */
+const char *sandbox_rlimit_name(enum sandbox_rlimit r);
+const char *sandbox_rlimit_proc_label(enum sandbox_rlimit r);
+int sandbox_rlimit_resource(enum sandbox_rlimit r);
+
+/* Bit i set: argument i of syscall nr is a directory fd (the *at() calls);
+ * 0 if it takes none, and then it cannot be a syscall-cwd rule. */
+unsigned sandbox_dirfd_args(int nr);
+
+/* Built with ASan: memory rlimits cannot hold (shadow memory), and the
+ * sanitizer runtime needs a few more syscalls (policy/sanitizer.policy). */
+bool sandbox_sanitized_build(void);
+
+#endif

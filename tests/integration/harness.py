@@ -1,0 +1,96 @@
+"""Shared helpers for the integration tests (Python 3 stdlib only).
+
+Tests are plain functions named test_* in test_*.py modules; a failed
+assert fails the test. They run as root against the build tree named by
+CLOISTER_BUILD (default ./build) and the policy dir CLOISTER_POLICY_DIR
+(default ./policy)."""
+import os
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("CLOISTER_BUILD", os.path.join(TOP, "build")))
+POLICY_DIR = os.path.abspath(os.environ.get("CLOISTER_POLICY_DIR", os.path.join(TOP, "policy")))
+
+WORKER_POLICIES = ["imapd", "jmapd", "lmtpd", "authd", "stored", "snmpd-helper"]
+
+
+def tool(name):
+    """Path of a built binary by its name."""
+    for sub in ("tests", "policy", "supervisor", "store", "workers", "snmpd-helper", "."):
+        for root, _dirs, files in os.walk(os.path.join(BUILD, sub)):
+            if name in files and os.access(os.path.join(root, name), os.X_OK):
+                return os.path.join(root, name)
+    raise FileNotFoundError(name + " not built in " + BUILD)
+
+
+def policy(name):
+    return os.path.join(POLICY_DIR, name + ".policy")
+
+
+def run(args, timeout=60, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def wait_for(pred, timeout=5.0, step=0.02):
+    end = time.time() + timeout
+    while time.time() < end:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
+class ConfinedWorker:
+    """cloister-testworker under a policy: confined, blocked on a pipe."""
+
+    def __init__(self, policy_path):
+        self.r, self.w = os.pipe()
+        self.p = subprocess.Popen([tool("cloister-testworker"), policy_path],
+                                  stdin=self.r, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        os.close(self.r)
+        ok = wait_for(lambda: self.p.poll() is not None or
+                      proc_status(self.p.pid).get("Seccomp") == "2")
+        assert ok and self.p.poll() is None, \
+            "worker did not confine: " + self.p.stderr.read().decode(errors="replace")
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def stop(self):
+        os.close(self.w)
+        self.p.wait(timeout=10)
+        self.p.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def policy_copy(name, edit):
+    """A temporary policy file: the named policy with edit(text) applied.
+    Lives beside a copy of sanitizer.policy so ASan builds can load it."""
+    d = tempfile.mkdtemp(prefix="cloister-pol-")
+    with open(policy(name)) as f:
+        text = edit(f.read())
+    path = os.path.join(d, name + ".policy")
+    with open(path, "w") as f:
+        f.write(text)
+    with open(os.path.join(POLICY_DIR, "sanitizer.policy")) as src, \
+            open(os.path.join(d, "sanitizer.policy"), "w") as dst:
+        dst.write(src.read())
+    return path

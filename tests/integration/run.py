@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Run the integration tests: every test_* function in tests/integration/
+test_*.py (or the modules named on the command line). Prints one line per
+test and ends with "N passed, N failed"."""
+import importlib
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    names = argv or sorted(f[:-3] for f in os.listdir(here)
+                           if f.startswith("test_") and f.endswith(".py"))
+    passed = failed = 0
+    for modname in names:
+        mod = importlib.import_module(modname)
+        tests = [(n, getattr(mod, n)) for n in dir(mod)
+                 if n.startswith("test_") and callable(getattr(mod, n))]
+        tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
+        for name, fn in tests:
+            t0 = time.time()
+            try:
+                fn()
+            except Exception:
+                failed += 1
+                print("FAIL %s.%s (%.1fs)" % (modname, name, time.time() - t0))
+                traceback.print_exc(file=sys.stdout)
+            else:
+                passed += 1
+                print("ok   %s.%s (%.1fs)" % (modname, name, time.time() - t0))
+            sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,198 @@
+/* Unit tests for common/ipc: round trips with and without fds, and every
+ * malformed-record case the reader must refuse. */
+#include "check.h"
+#include "ipc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static struct ipc_msg m;
+
+static void
+pair(int sv[2])
+{
+	int r = socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
+	CHECK_EQ(r, 0);
+}
+
+static void
+test_round_trip(void)
+{
+	int sv[2];
+	pair(sv);
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_u32(&b, 7);
+	ipc_put_u64(&b, 1ULL << 40);
+	ipc_put_str(&b, "alice");
+	ipc_put_bytes(&b, "\0\1\2", 3);
+	CHECK_EQ(ipc_send(sv[0], IPC_PING, 99, 0, &b, -1), 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_OK);
+	CHECK_EQ(m.type, IPC_PING);
+	CHECK_EQ(m.reqid, 99);
+	CHECK_EQ(m.fd, -1);
+
+	struct buf_cur c;
+	uint32_t u;
+	uint64_t v;
+	char s[16];
+	const uint8_t *p;
+	size_t n;
+	ipc_msg_cursor(&m, &c);
+	CHECK_EQ(ipc_get_u32(&c, &u), 0);
+	CHECK_EQ(u, 7);
+	CHECK_EQ(ipc_get_u64(&c, &v), 0);
+	CHECK(v == 1ULL << 40);
+	CHECK_EQ(ipc_get_str(&c, s, sizeof(s)), 0);
+	CHECK(strcmp(s, "alice") == 0);
+	CHECK_EQ(ipc_get_bytes(&c, &p, &n, 16), 0);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(ipc_get_end(&c), 0);
+
+	/* typed: a u32 read where a string was written fails */
+	ipc_msg_cursor(&m, &c);
+	CHECK_EQ(ipc_get_u32(&c, &u), 0);
+	CHECK_EQ(ipc_get_str(&c, s, sizeof(s)), -1);
+	/* leftover bytes fail the end check */
+	ipc_msg_cursor(&m, &c);
+	ipc_get_u32(&c, &u);
+	CHECK_EQ(ipc_get_end(&c), -1);
+	/* a string longer than the destination fails, no truncation */
+	ipc_msg_cursor(&m, &c);
+	ipc_get_u32(&c, &u);
+	ipc_get_u64(&c, &v);
+	char tiny[5];
+	CHECK_EQ(ipc_get_str(&c, tiny, sizeof(tiny)), -1);
+	buf_free(&b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+test_fd_passing(void)
+{
+	int sv[2], pfd[2];
+	pair(sv);
+	CHECK_EQ(pipe(pfd), 0);
+	CHECK_EQ(ipc_send_raw(sv[0], IPC_OK, 1, 0, NULL, 0, pfd[0]), 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_OK);
+	CHECK(m.flags & IPC_F_FD);
+	CHECK(m.fd >= 0);
+	CHECK_EQ(write(pfd[1], "x", 1), 1);
+	char ch = 0;
+	CHECK_EQ(read(m.fd, &ch, 1), 1);
+	CHECK_EQ(ch, 'x');
+	ipc_msg_close_fd(&m);
+	CHECK_EQ(m.fd, -1);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Send a hand-made record (header fields chosen freely) with nfds fds. */
+static void
+send_raw_record(int sock, uint32_t type, uint32_t len, uint32_t flags,
+    size_t payload, int nfds)
+{
+	uint8_t rec[64] = { 0 };
+	uint32_t h[4] = { htonl(type), htonl(len), htonl(1), htonl(flags) };
+	memcpy(rec, h, sizeof(h));
+	struct iovec iov = { rec, IPC_HDR_SIZE + payload };
+	union {
+		struct cmsghdr a;
+		char b[CMSG_SPACE(sizeof(int) * 2)];
+	} cm;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int fds[2];
+	if (nfds > 0) {
+		fds[0] = open("/dev/null", O_RDONLY);
+		fds[1] = open("/dev/null", O_RDONLY);
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.b;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)nfds);
+	}
+	CHECK(sendmsg(sock, &mh, 0) >= 0);
+	if (nfds > 0) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+}
+
+static int
+count_open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 256; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void
+test_malformed(void)
+{
+	int sv[2];
+	pair(sv);
+	int before = count_open_fds();
+
+	send_raw_record(sv[0], IPC_PING, 8, 0, 4, 0);      /* length lies */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	send_raw_record(sv[0], IPC_PING, 0, 0x80, 0, 0);   /* unknown flag */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	send_raw_record(sv[0], IPC_PING, 0, 0, 0, 1);      /* unannounced fd */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	send_raw_record(sv[0], IPC_PING, 0, IPC_F_FD, 0, 2); /* two fds */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	send_raw_record(sv[0], IPC_PING, 0, IPC_F_FD, 0, 0); /* announced, none */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	CHECK(send(sv[0], "abc", 3, 0) == 3);               /* short header */
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	/* every fd that came with a bad record was closed */
+	CHECK_EQ(count_open_fds(), before);
+
+	/* the channel still works after garbage */
+	CHECK_EQ(ipc_send_raw(sv[0], IPC_PONG, 5, 0, NULL, 0, -1), 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_OK);
+	CHECK_EQ(m.type, IPC_PONG);
+
+	/* payload limits on the writer */
+	static uint8_t big[IPC_MAX_PAYLOAD + 1];
+	CHECK_EQ(ipc_send_raw(sv[0], IPC_PING, 1, 0, big, sizeof(big), -1), -1);
+	struct buf b = BUF_INIT(64);
+	CHECK_EQ(ipc_put_strn(&b, "a\0b", 3), -1);          /* NUL in string */
+	CHECK_EQ(ipc_send(sv[0], IPC_PING, 1, 0, &b, -1), -1); /* failed buf */
+	buf_free(&b);
+
+	close(sv[0]);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_EOF);
+	close(sv[1]);
+}
+
+static void
+test_names(void)
+{
+	CHECK(strcmp(ipc_type_name(IPC_PING), "ping") == 0);
+	CHECK_EQ(ipc_type_by_name("pong"), IPC_PONG);
+	CHECK_EQ(ipc_type_by_name("nonsense"), IPC_NONE);
+	CHECK(ipc_type_name(0xffff) == NULL);
+}
+
+int
+main(void)
+{
+	test_round_trip();
+	test_fd_passing();
+	test_malformed();
+	test_names();
+	return check_done("test_ipc");
+}

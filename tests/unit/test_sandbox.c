@@ -1,0 +1,219 @@
+/*
+ * Unit tests for sandbox/: as root, a child confines itself and the parent
+ * reads /proc to see every step took effect; then the fatal paths (bad
+ * root, writable root, not root) must end the child before it reads input,
+ * and a refused syscall must kill it (or fail with EPERM in debug mode).
+ */
+#include "check.h"
+#include "log.h"
+#include "policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char root[] = "/tmp/cloister-sbx-XXXXXX";
+static struct policy pol;
+
+static void
+make_policy(const char *rootdir, const char *mode)
+{
+	char text[1024], err[POLICY_ERR_MAX];
+	snprintf(text, sizeof(text),
+	    "service t\nprocess t\nuser nobody\ngroup nogroup\nroot %s\n"
+	    "on-violation %s\nfiles none\n"
+	    "rlimit nofile 16\nrlimit nproc 0\nrlimit core 0\nrlimit fsize 0\n"
+	    "rlimit as 1G\n"
+	    "syscall read write exit_group rt_sigreturn brk munmap : test\n",
+	    rootdir, mode);
+	if (policy_parse("t", text, strlen(text), POLICY_CHECK_USERS, &pol, err,
+	    sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		CHECK(!"policy parses");
+	}
+}
+
+static char *
+proc_field(pid_t pid, const char *key, char *out, size_t size)
+{
+	char path[64], text[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	out[0] = '\0';
+	if (n <= 0)
+		return out;
+	text[n] = '\0';
+	char *p = strstr(text, key);
+	if (p == NULL)
+		return out;
+	p += strlen(key);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t i = 0;
+	while (p[i] && p[i] != '\n' && i + 1 < size) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+	return out;
+}
+
+/* The child confines, reports readiness by blocking on the pipe, then makes
+ * the call the parent asked for: 'q' quit, 'o' open a file. */
+static pid_t
+spawn_confined(int *ctl)
+{
+	int p[2];
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		int keep[] = { p[0] };
+		sandbox_confine(&pol.spec, keep, 1);
+		char c;
+		while (read(p[0], &c, 1) == 1) {
+			if (c == 'q')
+				_exit(0);
+			if (c == 'o') {
+				int fd = open("/x", O_RDONLY);
+				_exit(fd < 0 && errno == EPERM ? 42 : 43);
+			}
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	*ctl = p[1];
+	return pid;
+}
+
+static int
+wait_status(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return st;
+}
+
+static void
+test_confined_state(void)
+{
+	make_policy(root, "kill");
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	char v[128];
+	/* wait until the filter is in place (Seccomp turns 2) */
+	for (int i = 0; i < 200; i++) {
+		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
+			break;
+		usleep(10000);
+	}
+	CHECK(strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0);
+	CHECK(strcmp(proc_field(pid, "NoNewPrivs:", v, sizeof(v)), "1") == 0);
+	CHECK(strcmp(proc_field(pid, "CapEff:", v, sizeof(v)),
+	    "0000000000000000") == 0);
+	CHECK(strcmp(proc_field(pid, "CapPrm:", v, sizeof(v)),
+	    "0000000000000000") == 0);
+	CHECK(strcmp(proc_field(pid, "CapBnd:", v, sizeof(v)),
+	    "0000000000000000") == 0);
+	CHECK(strcmp(proc_field(pid, "CapAmb:", v, sizeof(v)),
+	    "0000000000000000") == 0);
+	CHECK(strcmp(proc_field(pid, "Uid:", v, sizeof(v)),
+	    "65534\t65534\t65534\t65534") == 0);
+	CHECK(strcmp(proc_field(pid, "Groups:", v, sizeof(v)), "65534 ") == 0);
+	char path[64], link[256];
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	CHECK(strcmp(link, root) == 0);
+	/* a refused syscall kills the whole process */
+	CHECK_EQ(write(ctl, "o", 1), 1);
+	int st = wait_status(pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	close(ctl);
+}
+
+static void
+test_debug_mode(void)
+{
+	make_policy(root, "log-eperm");
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	CHECK_EQ(write(ctl, "o", 1), 1);
+	int st = wait_status(pid);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 42))
+		fprintf(stderr, "  debug-mode child status 0x%x\n", st);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42);  /* EPERM, alive */
+	close(ctl);
+}
+
+/* A confinement that cannot be done must end the process (exit 1) before
+ * it reads the byte waiting in its pipe. */
+static void
+expect_fatal(const char *what, void (*before)(void))
+{
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(write(p[1], "q", 1), 1);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (before)
+			before();
+		int keep[] = { p[0] };
+		sandbox_confine(&pol.spec, keep, 1);
+		_exit(0);
+	}
+	int st = wait_status(pid);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 1)) {
+		fprintf(stderr, "  case: %s (status 0x%x)\n", what, st);
+		CHECK(!"confinement failure is fatal");
+	}
+	char c;
+	CHECK_EQ(read(p[0], &c, 1), 1);    /* the input was never read */
+	close(p[0]);
+	close(p[1]);
+}
+
+static void
+become_nobody(void)
+{
+	if (setresuid(65534, 65534, 65534) < 0)
+		_exit(9);
+}
+
+int
+main(void)
+{
+	if (geteuid() != 0) {
+		printf("test_sandbox: needs root, skipped\n");
+		return 77;
+	}
+	log_open("test_sandbox", true);
+	if (mkdtemp(root) == NULL || chmod(root, 0755) < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_confined_state();
+	test_debug_mode();
+
+	make_policy("/nonexistent-cloister-root", "kill");
+	expect_fatal("missing root dir", NULL);
+	chmod(root, 0777);
+	make_policy(root, "kill");
+	expect_fatal("world-writable root dir", NULL);
+	chmod(root, 0755);
+	make_policy(root, "kill");
+	expect_fatal("not started as root", become_nobody);
+	rmdir(root);
+	return check_done("test_sandbox");
+}
