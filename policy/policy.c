@@ -59,6 +59,9 @@ static const struct {
 	{ "EINVAL", EINVAL }, { "ENOENT", ENOENT },
 };
 
+static int fail(struct parse *ps, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static int
 fail(struct parse *ps, const char *fmt, ...)
 {

@@ -29,8 +29,12 @@ make_policy(const char *rootdir, const char *mode)
 	    "on-violation %s\nfiles none\n"
 	    "rlimit nofile 16\nrlimit nproc 0\nrlimit core 0\nrlimit fsize 0\n"
 	    "rlimit as 1G\n"
-	    "syscall read write exit_group rt_sigreturn brk munmap : test\n",
-	    rootdir, mode);
+	    "syscall read write exit_group rt_sigreturn brk munmap : test\n"
+	    "%s",
+	    rootdir, mode,
+	    /* what policy/sanitizer.policy adds in ASan builds */
+	    sandbox_sanitized_build() ? "syscall mmap madvise mprotect "
+	    "sigaltstack rt_sigaction sched_yield getpid gettid : asan\n" : "");
 	if (policy_parse("t", text, strlen(text), POLICY_CHECK_USERS, &pol, err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);

@@ -1,0 +1,48 @@
+/* libFuzzer target: the IPC record decoder and the typed field reader.
+ * Input byte 0 picks how many fds "arrived"; the rest is the record. Every
+ * accepted record is walked field by field to the end check. */
+#include "ipc.h"
+
+#include <string.h>
+
+static struct ipc_msg m;
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	int nfds = data[0] % 3;
+	data++;
+	size--;
+	if (size > sizeof(m.raw))
+		return 0;
+	memcpy(m.raw, data, size);
+	if (ipc_parse_record(&m, size, nfds) < 0)
+		return 0;
+	struct buf_cur c;
+	ipc_msg_cursor(&m, &c);
+	for (;;) {
+		int tag = ipc_peek_tag(&c);
+		uint32_t u;
+		uint64_t v;
+		char s[64];
+		const uint8_t *p;
+		size_t n;
+		if (tag == IPC_T_U32)
+			ipc_get_u32(&c, &u);
+		else if (tag == IPC_T_U64)
+			ipc_get_u64(&c, &v);
+		else if (tag == IPC_T_STR)
+			ipc_get_str(&c, s, sizeof(s));
+		else if (tag == IPC_T_BYTES)
+			ipc_get_bytes(&c, &p, &n, IPC_MAX_PAYLOAD);
+		else
+			break;
+		if (c.failed)
+			break;
+	}
+	(void)ipc_get_end(&c);
+	(void)ipc_type_name(m.type);
+	return 0;
+}
