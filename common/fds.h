@@ -1,0 +1,46 @@
+/*
+ * fds: the fixed fd numbers every worker finds at exec, and the argv the
+ * supervisor gives it. One table, shared by cloisterd (which sets them up
+ * with dup2 before exec) and the workers (which keep exactly these across
+ * sandbox_confine). Documented in docs/workers.md.
+ *
+ *   fd  name                   who gets it        what it is
+ *   0   -                      everyone           /dev/null
+ *   1   -                      everyone           /dev/null
+ *   2   -                      everyone           the supervisor's stderr (foreground) or /dev/null
+ *   3   CLOISTER_FD_LOG        everyone           log sink: stderr dup (text) or connected /dev/log (syslog)
+ *   4   CLOISTER_FD_STATS      everyone           write end of the service's stats pipe (fixed-size records)
+ *   5   CLOISTER_FD_CONTROL    everyone           SOCK_SEQPACKET from the supervisor: keys, peers, connections
+ *   6   CLOISTER_FD_AUTH       imapd, jmapd       SOCK_SEQPACKET to authd
+ *   7   CLOISTER_FD_EXTRA      per service        snmpd-helper: the supervisor's aggregate stats pipe (read end)
+ *   8.. CLOISTER_FD_STORE(i)   imapd jmapd lmtpd  SOCK_SEQPACKET to store shard i (i < shards)
+ *   16.. CLOISTER_FD_LISTEN(i) snmpd-helper       its /metrics listener(s), bound by the supervisor
+ *
+ * Client connections are accepted by the supervisor (which enforces the
+ * global and per-IP limits before any worker is spent) and handed to an idle
+ * pre-forked worker as one CTL_CONN record with the socket attached; the
+ * worker serves that one connection and exits.
+ *
+ * argv: BINARY --config FILE --service NAME --instance ID [--foreground]
+ *   --config      the cloisterd config file (the worker reads its own
+ *                 section as root, before confining)
+ *   --service     the service name in that config
+ *   --instance    a 64-bit id unique per spawned process (tickets bind to it)
+ *   --foreground  the log fd is a text stream, not syslog datagrams
+ */
+#ifndef CLOISTER_FDS_H
+#define CLOISTER_FDS_H
+
+#define CLOISTER_FD_LOG 3
+#define CLOISTER_FD_STATS 4
+#define CLOISTER_FD_CONTROL 5
+#define CLOISTER_FD_AUTH 6
+#define CLOISTER_FD_EXTRA 7
+#define CLOISTER_FD_STORE_BASE 8
+#define CLOISTER_MAX_SHARDS 8
+#define CLOISTER_FD_STORE(i) (CLOISTER_FD_STORE_BASE + (i))
+#define CLOISTER_FD_LISTEN_BASE 16
+#define CLOISTER_MAX_LISTENERS 8
+#define CLOISTER_FD_LISTEN(i) (CLOISTER_FD_LISTEN_BASE + (i))
+
+#endif

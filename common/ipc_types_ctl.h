@@ -1,0 +1,25 @@
+/*
+ * Supervisor control messages (cloisterd -> authd, stored, workers) on
+ * CLOISTER_FD_CONTROL. Only the supervisor sends them; receivers accept
+ * them from that fd alone. Included by ipc_types.h only.
+ *
+ *   CTL_KEY   u32 version(IPC_VERSION), bytes key(32)
+ *             the ticket key, first message to authd and stored
+ *   CTL_PEER  str service(<=15), u64 instance; fd: the peer's socketpair end
+ *             "this fd is service S instance I" (to authd and stored)
+ *   CTL_CONN  u32 listener, bytes peer sockaddr, bytes local sockaddr;
+ *             fd: the accepted client socket (to a connection worker)
+ *   CTL_CLIENT u64 instance, bytes peer sockaddr
+ *             to authd: the client address behind a worker instance, for
+ *             per-address rate limits (sent before that worker's CTL_CONN)
+ */
+#ifndef CLOISTER_IPC_TYPES_CTL_H
+#define CLOISTER_IPC_TYPES_CTL_H
+
+#define IPC_CTL_TYPES(X)                                                   \
+	X(CTL_KEY, 50)                                                     \
+	X(CTL_PEER, 51)                                                    \
+	X(CTL_CONN, 52)                                                    \
+	X(CTL_CLIENT, 53)
+
+#endif

@@ -1,0 +1,97 @@
+/* Unit tests for common/config: a full config parses; each bad line is
+ * refused with name:line; options fall back from service to global. */
+#include "check.h"
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+static struct config c;
+static char err[CONFIG_ERR_MAX];
+
+#define GOOD                                                               \
+	"# test\n"                                                         \
+	"policy-dir /tmp\n"                                                \
+	"set tls-cert /etc/x.pem\n"                                        \
+	"set max-literal 1M\n"                                             \
+	"service imapd {\n"                                                \
+	"  role connection\n"                                              \
+	"  binary /bin/true\n"                                             \
+	"  policy /dev/null\n"                                             \
+	"  listen imap tcp 127.0.0.1:1143 starttls\n"                      \
+	"  listen imaps tcp [::1]:1993 tls\n"                              \
+	"  spares 3\n"                                                     \
+	"  set max-literal 50M\n"                                          \
+	"}\n"                                                              \
+	"service lmtpd {\n"                                                \
+	"  role connection\n"                                              \
+	"  binary /bin/true\n"                                             \
+	"  policy /dev/null\n"                                             \
+	"  listen lmtp unix /run/x/lmtp plain owner=root mode=0660\n"      \
+	"}\n"
+
+static int
+parse(const char *t)
+{
+	return config_parse("c.conf", t, strlen(t), &c, err, sizeof(err));
+}
+
+static void
+bad(const char *text, const char *where, const char *what)
+{
+	CHECK_EQ(parse(text), -1);
+	if (!strstr(err, where) || !strstr(err, what)) {
+		fprintf(stderr, "  wanted %s ... %s, got %s\n", where, what, err);
+		CHECK(!"config error message");
+	}
+}
+
+int
+main(void)
+{
+	CHECK_EQ(parse(GOOD), 0);
+	if (err[0])
+		fprintf(stderr, "%s\n", err);
+	CHECK_EQ(c.nservices, 2);
+	const struct config_service *s = config_find_service(&c, "imapd");
+	CHECK(s != NULL);
+	if (s) {
+		CHECK_EQ(s->nlisteners, 2);
+		CHECK_EQ(s->listeners[1].family, AF_INET6);
+		CHECK_EQ(s->listeners[1].port, 1993);
+		CHECK_EQ(s->listeners[1].tls, TLS_IMPLICIT);
+		CHECK_EQ(s->spares, 3);
+		CHECK_EQ(s->max_processes, 100);
+		uint64_t v;
+		CHECK_EQ(config_option_size(&c, s, "max-literal", 0, &v, err,
+		    sizeof(err)), 0);
+		CHECK(v == 50ULL << 20);
+		CHECK(strcmp(config_option(&c, s, "tls-cert"), "/etc/x.pem") == 0);
+		CHECK(config_option(&c, s, "nothing") == NULL);
+	}
+	const struct config_service *l = config_find_service(&c, "lmtpd");
+	CHECK(l && l->listeners[0].family == AF_UNIX && l->listeners[0].mode == 0660);
+	CHECK(l && strcmp(l->listeners[0].owner, "root") == 0);
+
+	bad(GOOD "colour blue\n", "c.conf:20:", "unknown key 'colour'");
+	bad(GOOD "service imapd {\n", "c.conf:20:", "duplicate service 'imapd'");
+	bad("policy-dir /tmp\nservice x {\n role connection\n binary /nonexistent/bin\n",
+	    "c.conf:4:", "binary /nonexistent/bin");
+	bad("policy-dir /tmp\nservice x {\n role connection\n binary /bin/true\n"
+	    " policy /dev/null\n listen a tcp 127.0.0.1:99999 plain\n}\n",
+	    "c.conf:6:", "bad port");
+	bad("policy-dir /tmp\nservice x {\n role connection\n binary /bin/true\n"
+	    " policy /dev/null\n listen a tcp 127.0.0.1:143 plain\n"
+	    " listen b tcp 127.0.0.1:143 tls\n}\n", "c.conf:7:", "already used");
+	bad("policy-dir /tmp\nservice x {\n role connection\n binary /bin/true\n"
+	    " policy /dev/null\n}\n", "c.conf:6:", "needs a listener");
+	bad("policy-dir /tmp\nservice x {\n role connection\n", "c.conf:3:",
+	    "missing '}'");
+	bad("policy-dir /tmp\nservice x {\n role wizard\n}\n", "c.conf:3:", "role is");
+	bad("store-shards 0\n", "c.conf:1:", "1..8");
+	bad("policy-dir /tmp\npolicy-dir /tmp\n", "c.conf:2:", "duplicate 'policy-dir'");
+	bad("policy-dir /tmp\nservice x {\n role auth\n binary /bin/true\n"
+	    " policy missing.policy\n}\n", "c.conf:", "missing.policy");
+	bad(GOOD "set tls-cert again\n", "c.conf:20:", "duplicate option");
+	return check_done("test_config");
+}
