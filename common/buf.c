@@ -1,9 +1,12 @@
 /* buf: bounded growable buffer and overread-proof cursor (see buf.h). */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 buf_init(struct buf *b, size_t max)
@@ -275,4 +278,33 @@ buf_snprintf(char *dst, size_t dstsize, const char *fmt, ...)
 		return -1;
 	}
 	return n;
+}
+
+int
+buf_read_file(struct buf *b, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (buf_reserve(b, 4096) < 0) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		ssize_t n = read(fd, b->data + b->len, 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	close(fd);
+	return 0;
 }

@@ -66,6 +66,10 @@ int buf_get_bytes(struct buf_cur *c, const uint8_t **p, size_t n);
 /* 0 only if nothing failed and nothing is left over. */
 int buf_cur_end(const struct buf_cur *c);
 
+/* Append a whole file (up to the buffer's max); -1 with errno set
+ * (EFBIG if it does not fit). */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Bounded string copy: -1 if src (srclen bytes) does not fit with its NUL. */
 int buf_strlcpy(char *dst, size_t dstsize, const char *src, size_t srclen);
 /* snprintf that fails (-1) instead of truncating. */

@@ -515,33 +515,12 @@ config_parse(const char *name, const char *text, size_t len,
 int
 config_load(const char *path, struct config *c, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	struct buf b = BUF_INIT(CONFIG_FILE_MAX);
+	if (buf_read_file(&b, path) < 0) {
 		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
+		buf_free(&b);
 		return -1;
 	}
-	struct buf b = BUF_INIT(CONFIG_FILE_MAX);
-	for (;;) {
-		if (buf_reserve(&b, 8192) < 0) {
-			snprintf(err, errlen, "%s:0: file too large", path);
-			close(fd);
-			buf_free(&b);
-			return -1;
-		}
-		ssize_t n = read(fd, b.data + b.len, 8192);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
-			close(fd);
-			buf_free(&b);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-	}
-	close(fd);
 	int r = config_parse(path, (const char *)b.data, b.len, c, err, errlen);
 	buf_free(&b);
 	return r;

@@ -467,30 +467,10 @@ parse_text(struct parse *ps, const char *text, size_t len)
 static int
 read_file(const char *path, struct buf *out, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (buf_read_file(out, path) < 0) {
 		snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (buf_reserve(out, 4096) < 0) {
-			snprintf(err, errlen, "%s:0: file too large", path);
-			close(fd);
-			return -1;
-		}
-		ssize_t n = read(fd, out->data + out->len, 4096);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s:0: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-	}
-	close(fd);
 	return 0;
 }
 
