@@ -200,14 +200,15 @@ static struct {
 static unsigned nclients;
 static bool have_key;
 
-static void
+/* One control record; false when none is waiting. */
+static bool
 control_record(void)
 {
 	enum ipc_recv_result r = ipc_recv(CLOISTER_FD_CONTROL, &msg);
 	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR)
 		exit(0);
 	if (r != IPC_RECV_OK)
-		return;
+		return r != IPC_RECV_AGAIN;
 	struct buf_cur c;
 	ipc_msg_cursor(&msg, &c);
 	uint32_t ver;
@@ -237,6 +238,7 @@ control_record(void)
 		log_fatal("unexpected control record type %u", msg.type);
 	}
 	ipc_msg_close_fd(&msg);
+	return true;
 }
 
 static void
@@ -268,19 +270,23 @@ peer_record(size_t i)
 	stats_flush();
 }
 
+/* The control channel is drained before any peer is read: the supervisor
+ * sends CTL_PEER and CTL_CLIENT before the worker they describe can speak,
+ * so whatever a peer says, what the supervisor said about it is here. */
 static void
 serve_peers(void)
 {
+	fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK);
 	pfd[0] = (struct pollfd){ .fd = CLOISTER_FD_CONTROL, .events = POLLIN };
 	npfd = 1;
 	for (;;) {
 		if (poll(pfd, npfd, -1) < 0)
 			continue;
+		while (control_record())
+			;
 		for (size_t i = npfd; i-- > 1;)
 			if (pfd[i].revents)
 				peer_record(i);
-		if (pfd[0].revents)
-			control_record();
 	}
 }
 
@@ -326,8 +332,8 @@ serve_stats(void)
 	for (;;) {
 		if (poll(pfd, n, -1) < 0)
 			continue;
-		if (pfd[0].revents)
-			control_record();
+		if (pfd[0].revents && !control_record())
+			exit(0);
 		if (pfd[1].revents) {
 			struct stats_aggregate a;
 			if (read(CLOISTER_FD_EXTRA, &a, sizeof(a)) == sizeof(a) &&
