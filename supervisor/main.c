@@ -24,6 +24,8 @@
 
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
 
+#define SV_NICE (-10)
+
 struct sv sv;
 static struct buf cfg_text = BUF_INIT(1024 * 1024);
 
@@ -153,6 +155,11 @@ setup(bool debug)
 		    sv.cfg->runtime_dir, strerror(errno));
 		startup_fail(err);
 	}
+	/* the accept path must not starve behind the workers it is starting
+	 * (exec + confinement cost CPU): a burst of new workers would otherwise
+	 * delay every accept and refusal. Workers are reset to 0 at spawn. */
+	if (setpriority(PRIO_PROCESS, 0, SV_NICE) < 0)
+		log_warn("setpriority: %m");
 	/* one fd per idle worker and per queued peer end */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {

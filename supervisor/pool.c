@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -88,7 +89,8 @@ void
 sv_pool_forget(struct sv_proc *p)
 {
 	struct sv_service *s = p->svc;
-	list_del(p->busy || p->retiring ? &s->busy : &s->idle, p);
+	list_del(p->pid == 0 ? &s->pending : p->busy || p->retiring ? &s->busy :
+	    &s->idle, p);
 	if (!p->has_ip)
 		return;
 	for (struct sv_proc **pp = &s->ipb[ip_bucket(p->ip)]; *pp != NULL;
@@ -114,7 +116,7 @@ close_pairs(int (*pairs)[2], size_t n)
  * shard, one to authd if the service has 'set auth yes'. The peer ends go
  * to stored/authd as CTL_PEER before the worker can say anything. */
 static struct sv_proc *
-spawn_worker(struct sv_service *s)
+spawn_worker(struct sv_service *s, struct sv_proc *rec)
 {
 	struct sv_service *store = sv_role(ROLE_STORE);
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
@@ -156,28 +158,7 @@ spawn_worker(struct sv_service *s)
 		sv_wire_peer(store, i, s->cfg.name, inst, pairs[2 + i][0]);
 	if (auth != NULL)
 		sv_wire_peer(auth, 0, s->cfg.name, inst, pairs[1][0]);
-	struct sv_proc *p = sv_proc_new(s, pid, inst, 0, pairs[0][0]);
-	list_push(&s->idle, p);
-	return p;
-}
-
-void
-sv_pool_fill(struct sv_service *s)
-{
-	if (!sv_can_spawn(s))
-		return;
-	unsigned max = s->cfg.max_processes;
-	unsigned want = s->busy.n >= max ? 0 : max - s->busy.n;
-	if (want > s->cfg.spares)
-		want = s->cfg.spares;
-	for (int n = 0; s->idle.n < want; n++) {
-		if (n == SV_SPAWN_BATCH) {
-			sv.more_work = true;
-			return;
-		}
-		if (spawn_worker(s) == NULL)
-			return;
-	}
+	return sv_proc_new(s, rec, pid, inst, 0, pairs[0][0]);
 }
 
 void
@@ -213,43 +194,134 @@ send_conn(struct sv_proc *p, unsigned li, int fd,
 }
 
 static void
-handoff(struct sv_service *s, unsigned li, int fd,
+ip_link(struct sv_proc *p, const uint8_t key[17])
+{
+	struct sv_service *s = p->svc;
+	p->has_ip = true;
+	memcpy(p->ip, key, sizeof(p->ip));
+	unsigned b = ip_bucket(key);
+	p->inext = s->ipb[b];
+	s->ipb[b] = p;
+}
+
+/* Give the client to worker p (just spawned or idle); it is busy from now
+ * on, whatever happens. */
+static bool
+deliver(struct sv_proc *p, unsigned li, int fd,
+    const struct sockaddr_storage *peer, socklen_t plen)
+{
+	struct sv_service *s = p->svc;
+	list_push(&s->busy, p);
+	if (send_conn(p, li, fd, peer, plen) < 0) {
+		sv_proc_retire(p, SIGKILL);   /* died before it was reaped */
+		return false;
+	}
+	p->busy = true;
+	close(p->ctl);   /* a busy worker hears nothing more from us */
+	p->ctl = -1;
+	return true;
+}
+
+static void
+refuse(struct sv_service *s, int fd)
+{
+	s->refusals++;
+	close(fd);
+}
+
+/* Admit or refuse one accepted client. The accept path never forks: with
+ * no idle worker the client waits in the pending list for the next spawn,
+ * so that a burst is sorted (and refused) at accept speed. */
+static void
+admit(struct sv_service *s, unsigned li, int fd,
     const struct sockaddr_storage *peer, socklen_t plen)
 {
 	uint8_t key[17];
 	bool has_ip = ip_key(peer, key);
-	if (s->busy.n >= s->cfg.max_processes || (has_ip && s->cfg.max_per_ip &&
-	    ip_count(s, key) >= s->cfg.max_per_ip))
-		goto refuse;
-	for (int tries = 0; tries < 4; tries++) {
-		struct sv_proc *p = s->idle.head;
-		if (p == NULL && sv_can_spawn(s))
-			p = spawn_worker(s);
-		if (p == NULL)
-			break;
-		list_del(&s->idle, p);
-		list_push(&s->busy, p);
-		if (send_conn(p, li, fd, peer, plen) < 0) {
-			/* died before it was reaped: the next one */
-			sv_proc_retire(p, SIGKILL);
-			continue;
-		}
-		p->busy = true;
-		close(p->ctl);   /* a busy worker hears nothing more from us */
-		p->ctl = -1;
-		if (has_ip) {
-			p->has_ip = true;
-			memcpy(p->ip, key, sizeof(key));
-			unsigned b = ip_bucket(key);
-			p->inext = s->ipb[b];
-			s->ipb[b] = p;
-		}
-		close(fd);
+	if (s->busy.n + s->pending.n >= s->cfg.max_processes || (has_ip &&
+	    s->cfg.max_per_ip && ip_count(s, key) >= s->cfg.max_per_ip)) {
+		refuse(s, fd);
 		return;
 	}
-refuse:
-	s->refusals++;
-	close(fd);
+	struct sv_proc *p;
+	while ((p = s->idle.head) != NULL) {
+		list_del(&s->idle, p);
+		if (deliver(p, li, fd, peer, plen)) {
+			if (has_ip)
+				ip_link(p, key);
+			close(fd);
+			return;
+		}
+	}
+	if (!sv_can_spawn(s)) {
+		refuse(s, fd);
+		return;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		refuse(s, fd);
+		return;
+	}
+	p->svc = s;
+	p->ctl = -1;
+	p->client = fd;
+	p->listener = li;
+	p->peer = *peer;
+	p->peerlen = plen;
+	list_push(&s->pending, p);
+	if (has_ip)
+		ip_link(p, key);
+}
+
+void
+sv_pool_drop_pending(struct sv_service *s)
+{
+	struct sv_proc *p;
+	while ((p = s->pending.head) != NULL) {
+		sv_pool_forget(p);
+		refuse(s, p->client);
+		free(p);
+	}
+}
+
+/* Pending clients first, then spares, a few spawns per turn. */
+void
+sv_pool_fill(struct sv_service *s)
+{
+	if (!sv_can_spawn(s)) {
+		/* wait out a backoff or a peer's restart; not a hold */
+		if (s->state != SV_BACKOFF && sv_deps(s) != 1)
+			sv_pool_drop_pending(s);
+		return;
+	}
+	unsigned max = s->cfg.max_processes, used = s->busy.n + s->pending.n;
+	unsigned want = used >= max ? 0 : max - used;
+	if (want > s->cfg.spares)
+		want = s->cfg.spares;
+	for (int n = 0; s->pending.n > 0 || s->idle.n < want; n++) {
+		if (n == SV_SPAWN_BATCH) {
+			sv.more_work = true;
+			return;
+		}
+		struct sv_proc *rec = s->pending.head;
+		if (rec != NULL)
+			list_del(&s->pending, rec);
+		struct sv_proc *p = spawn_worker(s, rec);
+		if (p == NULL && rec != NULL) {
+			list_push(&s->pending, rec);
+			sv_pool_drop_pending(s);
+		}
+		if (p == NULL)
+			return;
+		if (rec == NULL) {
+			list_push(&s->idle, p);
+			continue;
+		}
+		if (deliver(p, p->listener, p->client, &p->peer, p->peerlen))
+			close(p->client);
+		else
+			refuse(s, p->client);
+		p->client = -1;
+	}
 }
 
 void
@@ -262,7 +334,7 @@ sv_pool_accept(struct sv_service *s, unsigned li)
 		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
 		    SOCK_CLOEXEC);
 		if (fd >= 0) {
-			handoff(s, li, fd, &peer, plen);
+			admit(s, li, fd, &peer, plen);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)

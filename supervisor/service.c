@@ -23,12 +23,12 @@ static const char *const state_names[SV_NSTATES] = {
 
 /* ---- processes ---- */
 
+/* A process record; p: a pending record that now gets its worker. */
 struct sv_proc *
-sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst, unsigned slot,
-    int ctl)
+sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
+    unsigned slot, int ctl)
 {
-	struct sv_proc *p = calloc(1, sizeof(*p));
-	if (p == NULL)
+	if (p == NULL && (p = calloc(1, sizeof(*p))) == NULL)
 		log_fatal("out of memory");
 	p->pid = pid;
 	p->instance = inst;
@@ -71,6 +71,7 @@ nprocs(const struct sv_service *s)
 static void
 kill_all(struct sv_service *s, int sig, bool busy_too)
 {
+	sv_pool_drop_pending(s);
 	sv_pool_retire_idle(s);
 	for (struct sv_proc *p = s->busy.head; busy_too && p != NULL; p = p->next)
 		sv_proc_retire(p, sig);
@@ -298,7 +299,7 @@ spawn_singleton(struct sv_service *s, unsigned slot)
 		return;
 	}
 	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-	sl->proc = sv_proc_new(s, pid, inst, slot, ctl[0]);
+	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl[0]);
 	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
 		sv_wire_key(sl->proc);
 }

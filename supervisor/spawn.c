@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 pid_t
@@ -41,6 +42,7 @@ sv_spawn(struct sv_service *s, uint64_t instance, int shard, const int fds[],
 	 * the worker changes uid; the control channel's EOF covers that) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(126);
+	setpriority(PRIO_PROCESS, 0, 0);   /* workers do not share our priority */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);

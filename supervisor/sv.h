@@ -28,7 +28,8 @@
 #define SV_IP_BUCKETS 256
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
 #define SV_ACCEPT_BATCH 32       /* accepts per listener per wakeup */
-#define SV_SPAWN_BATCH 32        /* spare spawns per service per tick */
+#define SV_SPAWN_BATCH 8         /* spawns per service per turn of the loop:
+                                    accepts (and refusals) are not held up */
 
 enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL };
 
@@ -68,6 +69,11 @@ struct sv_proc {
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */
+	/* pending (pid 0): an admitted client waiting for this worker */
+	int client;
+	unsigned listener;
+	socklen_t peerlen;
+	struct sockaddr_storage peer;
 };
 
 /* A stats source; for auth/store/stats roles also one process and its
@@ -103,6 +109,7 @@ struct sv_service {
 	unsigned nslots;
 	struct sv_list idle;     /* spawned, no client yet: oldest first */
 	struct sv_list busy;     /* serving a client, or being retired */
+	struct sv_list pending;  /* admitted clients waiting for a new worker */
 	struct sv_proc *ipb[SV_IP_BUCKETS];
 	int64_t fails[16];       /* times of recent start failures, ms */
 	unsigned nfails;
@@ -179,8 +186,8 @@ int sv_reload(void);
 void sv_stop_all(void);
 bool sv_all_stopped(void);
 struct sv_service *sv_role(enum config_role r);
-struct sv_proc *sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst,
-    unsigned slot, int ctl);
+struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
+    pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
 bool sv_can_spawn(const struct sv_service *s);
 
@@ -189,6 +196,7 @@ void sv_pool_accept(struct sv_service *s, unsigned li);
 void sv_pool_fill(struct sv_service *s);
 void sv_pool_retire_idle(struct sv_service *s);
 void sv_pool_forget(struct sv_proc *p);
+void sv_pool_drop_pending(struct sv_service *s);
 void sv_pool_sync_listeners(struct sv_service *s);
 
 /* wire.c */
