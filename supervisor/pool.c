@@ -56,14 +56,8 @@ ip_key(const struct sockaddr_storage *ss, uint8_t key[17])
 	}
 	if (ss->ss_family != AF_INET6)
 		return false;   /* unix peers: the global limit only */
-	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-	if (IN6_IS_ADDR_V4MAPPED(a)) {
-		key[0] = 4;
-		memcpy(key + 1, a->s6_addr + 12, 4);
-	} else {
-		key[0] = 6;
-		memcpy(key + 1, a->s6_addr, 16);
-	}
+	key[0] = 6;         /* v6 listeners are V6ONLY: no mapped v4 here */
+	memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 	return true;
 }
 
@@ -104,12 +98,11 @@ sv_pool_forget(struct sv_proc *p)
 /* ---- spawning ---- */
 
 static void
-close_pairs(int (*pairs)[2], size_t n)
+close_side(int (*pairs)[2], size_t n, int side)
 {
 	for (size_t i = 0; i < n; i++)
-		for (int k = 0; k < 2; k++)
-			if (pairs[i][k] >= 0)
-				close(pairs[i][k]);
+		if (pairs[i][side] >= 0)
+			close(pairs[i][side]);
 }
 
 /* One connection worker: its control channel, one channel per store
@@ -128,7 +121,8 @@ spawn_worker(struct sv_service *s, struct sv_proc *rec)
 		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
 		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0) {
 			log_err("%s: socketpair: %m", s->cfg.name);
-			close_pairs(pairs, i + 1);
+			close_side(pairs, i, 0);
+			close_side(pairs, i, 1);
 			return NULL;
 		}
 	}
@@ -143,14 +137,10 @@ spawn_worker(struct sv_service *s, struct sv_proc *rec)
 		fds[CLOISTER_FD_STORE(i)] = pairs[2 + i][1];
 	uint64_t inst = sv.next_instance++;
 	pid_t pid = sv_spawn(s, inst, -1, fds, SV_NFDS);
-	for (size_t i = 0; i < np; i++)
-		if (pairs[i][1] >= 0)
-			close(pairs[i][1]);
+	close_side(pairs, np, 1);
 	if (pid < 0) {
 		log_err("%s: fork: %m", s->cfg.name);
-		for (size_t i = 0; i < np; i++)
-			if (pairs[i][0] >= 0)
-				close(pairs[i][0]);
+		close_side(pairs, np, 0);
 		return NULL;
 	}
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
@@ -229,6 +219,14 @@ refuse(struct sv_service *s, int fd)
 	close(fd);
 }
 
+/* Waiting out a backoff or a peer's restart. */
+static bool
+transient(const struct sv_service *s)
+{
+	return !sv.stopping && (s->state == SV_BACKOFF ||
+	    (s->state == SV_RUNNING && sv_deps(s) == 1));
+}
+
 /* Admit or refuse one accepted client. The accept path never forks: with
  * no idle worker the client waits in the pending list for the next spawn,
  * so that a burst is sorted (and refused) at accept speed. */
@@ -253,11 +251,10 @@ admit(struct sv_service *s, unsigned li, int fd,
 			return;
 		}
 	}
-	if (!sv_can_spawn(s)) {
-		refuse(s, fd);
-		return;
-	}
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	/* no spare: wait for a spawn, unless the service cannot spawn for
+	 * more than a moment (held, a peer held, stopping) */
+	if ((!sv_can_spawn(s) && !transient(s)) ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
 		refuse(s, fd);
 		return;
 	}
@@ -288,8 +285,7 @@ void
 sv_pool_fill(struct sv_service *s)
 {
 	if (!sv_can_spawn(s)) {
-		/* wait out a backoff or a peer's restart; not a hold */
-		if (s->state != SV_BACKOFF && sv_deps(s) != 1)
+		if (!transient(s))
 			sv_pool_drop_pending(s);
 		return;
 	}
@@ -335,37 +331,19 @@ sv_pool_accept(struct sv_service *s, unsigned li)
 		    SOCK_CLOEXEC);
 		if (fd >= 0) {
 			admit(s, li, fd, &peer, plen);
-			continue;
+		} else if ((errno == EMFILE || errno == ENFILE) &&
+		    sv.reserve_fd >= 0) {
+			/* out of fds: spend the reserve on taking the client off
+			 * the queue and closing it, rather than spin on a listener
+			 * that stays readable */
+			log_warn("%s: accept: %m; refusing", s->cfg.name);
+			close(sv.reserve_fd);
+			if ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+				refuse(s, fd);
+			sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		} else if (errno != EINTR && errno != ECONNABORTED &&
+		    errno != EPROTO) {
+			return;
 		}
-		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* out of fds: stop accepting for a moment instead of
-			 * spinning on a listener that stays readable */
-			log_warn("%s: accept: %m; pausing listeners 100 ms",
-			    s->cfg.name);
-			sv.accept_pause = sv_now() + 100;
-		}
-		return;
-	}
-}
-
-/* Listeners are polled unless a transient condition (backoff, a peer
- * restarting) leaves nothing to serve with: then clients wait in the
- * backlog instead of being refused. A held service refuses at once. */
-void
-sv_pool_sync_listeners(struct sv_service *s)
-{
-	bool want = !sv.stopping && sv_now() >= sv.accept_pause &&
-	    s->state < SV_STOPPING &&
-	    !(s->idle.n == 0 && (s->state == SV_BACKOFF || sv_deps(s) == 1));
-	for (size_t i = 0; i < s->nlst; i++) {
-		struct sv_listener *l = &s->lst[i];
-		if (l->fd < 0 || l->polled == want)
-			continue;
-		sv_epoll(want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, &l->w,
-		    EPOLLIN);
-		l->polled = want;
 	}
 }
