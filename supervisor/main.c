@@ -1,5 +1,5 @@
 /*
- * cloisterd -c FILE [-f] [-d]: the one process of Cloister that stays root.
+ * cloisterd -c FILE [-f] [-d] [-n]: the one process of Cloister that stays root.
  * It binds, makes socketpairs, fork+execs the workers named in the config,
  * reaps and restarts them, and relays fixed-size stats records. It parses
  * nothing but its own config and those records. docs/supervisor.md.
@@ -101,10 +101,11 @@ sv_write_snapshot(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d]\n"
+	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
 	    "  -c FILE  the configuration (docs/configuration.md)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -d       debug logging\n");
+	    "  -d       debug logging\n"
+	    "  -n       check the configuration and its policies, then exit\n");
 	exit(2);
 }
 
@@ -135,7 +136,7 @@ cleanup(void)
 }
 
 static void
-setup(bool debug)
+setup(bool debug, bool check)
 {
 	char err[CONFIG_ERR_MAX];
 	if (geteuid() != 0)
@@ -145,6 +146,10 @@ setup(bool debug)
 	if (sv.cfg == NULL || sv_load_config(sv.cfg, &sv.tune, err,
 	    sizeof(err)) < 0)
 		startup_fail(sv.cfg ? err : "out of memory");
+	if (check) {
+		printf("%s: ok, %zu services\n", sv.cfg_path, sv.cfg->nservices);
+		exit(0);
+	}
 	umask(022);
 	if (mkdir(sv.cfg->runtime_dir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, sizeof(err), "runtime-dir %s: %s",
@@ -250,22 +255,24 @@ dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
 int
 main(int argc, char **argv)
 {
-	bool debug = false;
+	bool debug = false, check = false;
 	int opt;
 	log_open("cloisterd", true);
-	while ((opt = getopt(argc, argv, "c:fd")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fdn")) != -1) {
 		if (opt == 'c')
 			sv.cfg_path = optarg;
 		else if (opt == 'f')
 			sv.foreground = true;
 		else if (opt == 'd')
 			debug = true;
+		else if (opt == 'n')
+			check = true;
 		else
 			usage();
 	}
 	if (sv.cfg_path == NULL || optind != argc)
 		usage();
-	setup(debug);
+	setup(debug, check);
 	struct epoll_event ev[64];
 	while (!(sv.stopping && (sv_all_stopped() ||
 	    sv_now() > sv.stop_deadline + 5000))) {
