@@ -59,8 +59,11 @@ parse_target(const char *arg, struct target *t)
 {
 	const char *eq = strchr(arg, '=');
 	const char *hp = eq ? eq + 1 : arg;
-	snprintf(t->name, sizeof(t->name), "%.*s", eq ? (int)(eq - arg) :
-	    (int)strlen(arg), arg);
+	size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
+	if (nl >= sizeof(t->name))
+		nl = sizeof(t->name) - 1;
+	memcpy(t->name, arg, nl);
+	t->name[nl] = '\0';
 	char host[64];
 	const char *colon = strrchr(hp, ':');
 	if (colon == NULL || (size_t)(colon - hp) >= sizeof(host))

@@ -5,6 +5,7 @@ import resource
 import selectors
 import socket
 import statistics
+import subprocess
 import threading
 import time
 
@@ -181,3 +182,26 @@ def test_a_silent_flood_from_one_address_does_not_keep_others_out():
         assert max(times) < 1.0, times
         assert m["refusals"] >= 2990          # the flood was real and refused
         assert srv.proc.poll() is None
+
+
+def test_out_of_file_descriptors_refuses_and_recovers():
+    with CloisterServer([STORED, imapd(spares=2, max_per_ip=0)]) as srv:
+        srv.start()
+        srv.wait_ready()
+        # few fds (soft limit only: workers still set their policy's):
+        # a burst of clients runs cloisterd out of them
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        subprocess.run(["prlimit", "--pid", str(srv.pid), "--nofile=40:%d" % hard],
+                       check=True)
+        socks = [socket.create_connection(("127.0.0.1", srv.port("imap")), 5)
+                 for _ in range(80)]
+        res = first_lines(socks, 20)
+        served = [l for l, _ in res.values() if l.startswith(b"* OK")]
+        assert len(res) == 80 and 0 < len(served) < 80, len(served)
+        assert srv.wait_log(r"imapd: accept: Too many open files; refusing", 5)
+        assert srv.proc.poll() is None
+        for s in socks:
+            s.close()
+        # once the clients are gone, it serves again
+        assert wait_for(lambda: len(srv.children("imapd")) <= 2, 10)
+        assert login("127.0.0.1", srv.port("imap")) < 1.0
