@@ -35,7 +35,6 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 	p->svc = s;
 	p->slot = slot;
 	p->ctl = ctl;
-	p->gen = sv.generation;
 	p->hnext = pidtab[pid % PID_BUCKETS];
 	pidtab[pid % PID_BUCKETS] = p;
 	s->spawns++;

@@ -190,7 +190,7 @@ def test_workers_leave_when_the_supervisor_is_killed():
         srv.proc.wait()
         # every idle worker and peer sees EOF on its control channel
         assert wait_for(lambda: srv.leftovers() == [], 5), srv.leftovers()
-        assert not any(alive(p) for p in kids)
+        assert wait_for(lambda: not any(alive(p) for p in kids), 5)
 
 
 def alive(pid):

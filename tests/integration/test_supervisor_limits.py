@@ -90,7 +90,7 @@ def test_the_per_ip_limit_holds():
         lines = sorted(line for line, _ in res.values())
         assert lines.count(b"") == 2 and len([l for l in lines if l.startswith(b"* OK")]) == 3
         # another address is not affected
-        with LineClient("127.0.0.1", srv.port("imap"), source="127.0.0.2") as c:
+        with LineClient("127.0.0.1", srv.port("imap"), source="127.0.0.2", timeout=20) as c:
             assert c.readline().startswith("* OK")
         # a slot frees when a client leaves
         for s, (line, _) in res.items():
