@@ -162,8 +162,7 @@ sv_listen_close(struct sv_listener *l)
 {
 	if (l->fd < 0)
 		return;
-	close(l->fd);   /* also leaves the epoll set */
-	l->fd = -1;
+	sv_close(&l->fd);
 	if (l->cfg.family == AF_UNIX)
 		unlink(l->cfg.path);
 }

@@ -46,6 +46,19 @@ sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events)
 		log_fatal_errno("epoll_ctl");
 }
 
+/* Close a watched fd. Deregister first: a child between fork and exec
+ * still holds a copy, which would keep the registration (and a pointer
+ * into what we are about to free) alive. */
+void
+sv_close(int *fd)
+{
+	if (*fd < 0)
+		return;
+	epoll_ctl(sv.ep, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
 /* Parse and check the file, keeping its bytes for the snapshot. */
 int
 sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)

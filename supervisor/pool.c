@@ -207,8 +207,7 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
-	close(p->ctl);   /* a busy worker hears nothing more from us */
-	p->ctl = -1;
+	sv_close(&p->ctl);   /* a busy worker hears nothing more from us */
 	return true;
 }
 

@@ -51,10 +51,7 @@ void
 sv_proc_retire(struct sv_proc *p, int sig)
 {
 	p->retiring = true;
-	if (p->ctl >= 0) {
-		close(p->ctl);   /* an idle worker sees EOF and leaves */
-		p->ctl = -1;
-	}
+	sv_close(&p->ctl);   /* an idle worker sees EOF and leaves */
 	kill(p->pid, sig);
 }
 
@@ -340,8 +337,7 @@ proc_exited(struct sv_proc *p, int status)
 		sv_pool_forget(p);
 	else
 		singleton_died(s, p);
-	if (p->ctl >= 0)
-		close(p->ctl);
+	sv_close(&p->ctl);
 	free(p);
 	if (failure)
 		record_failure(s);

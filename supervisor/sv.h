@@ -149,6 +149,7 @@ extern struct sv sv;
 /* main.c */
 int64_t sv_now(void);
 void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
+void sv_close(int *fd);
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
