@@ -173,7 +173,7 @@ int sv_listen_update(struct sv_listener *l, const struct config_listener *n,
 
 /* spawn.c */
 pid_t sv_spawn(struct sv_service *s, uint64_t instance, int shard,
-    const int fds[], size_t nfds);
+    int fds[SV_NFDS], int *ctl);
 
 /* service.c */
 struct sv_service *sv_service_new(const struct config_service *cs,
