@@ -242,6 +242,22 @@ def test_sigterm_stops_everything_and_cleans_up():
                        for f in os.listdir(srv.run_dir))
 
 
+def test_a_worker_that_ignores_sigterm_is_killed_at_the_deadline():
+    stubborn = imapd(options={"standin-ignore-term": "yes"})
+    with CloisterServer([STORED, stubborn], options={"stop-timeout": 1}) as srv:
+        srv.start()
+        srv.wait_ready()
+        c = LineClient("127.0.0.1", srv.port("imap"))
+        assert c.readline().startswith("* OK")
+        t0 = time.monotonic()
+        assert srv.stop() == 0
+        took = time.monotonic() - t0
+        assert 0.9 < took < 5, took          # waited for it, then no longer
+        assert srv.wait_log(r"imapd: \d+ process(es)? left at the deadline, SIGKILL", 1)
+        assert srv.leftovers() == []
+        c.close()
+
+
 def test_daemon_mode_writes_its_pid_file():
     with CloisterServer([STORED, imapd(spares=1)]) as srv:
         r = subprocess.run([tool("cloisterd"), "-c", srv.config_path],
@@ -254,7 +270,7 @@ def test_daemon_mode_writes_its_pid_file():
             with LineClient("127.0.0.1", srv.port("imap")) as c:
                 assert c.readline().startswith("* OK")
         finally:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGINT)   # as SIGTERM
         assert wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10)
         assert srv.leftovers() == []
 

@@ -16,7 +16,8 @@
  *   stats       reads aggregates from CLOISTER_FD_EXTRA; each connection to
  *               its listener gets one text line per service, then EOF.
  *
- * "set standin-crash yes" in its service block: abort() at start.
+ * "set standin-crash yes" in its service block: abort() at start;
+ * "set standin-ignore-term yes": ignore SIGTERM (stop-deadline tests).
  * It exits 0 when the control channel closes (the supervisor is gone).
  */
 #include "config.h"
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +373,12 @@ main(int argc, char **argv)
 		setrlimit(RLIMIT_CORE, &none);
 		abort();
 	}
+	bool stubborn = false;
+	if (config_option_bool(cfg, svc, "standin-ignore-term", false, &stubborn,
+	    err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (stubborn)
+		signal(SIGTERM, SIG_IGN);
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)
