@@ -288,3 +288,25 @@ def test_cloisterd_links_no_parser_or_crypto_library():
     assert forbidden_libs(tool("cloisterd")) == []
     # the check can fail: cloister-audit links jansson
     assert forbidden_libs(tool("cloister-audit")) != []
+
+
+def test_the_real_authd_takes_the_supervisors_records():
+    try:
+        tool("cloister-authd")
+    except FileNotFoundError:
+        return   # not built in this tree yet
+    authd = block("authd", "auth", "authd", binary="@bin:cloister-authd@",
+                  options={"debug": "yes"})
+    with CloisterServer([authd, STORED, imapd(auth=True)]) as srv:
+        srv.start()
+        srv.wait_ready()
+        pid = srv.children("authd")[0].pid
+        with LineClient("127.0.0.1", srv.port("imap")) as c:
+            inst = c.readline().split()[-1]
+            c.cmd("hello")
+        # CTL_KEY, then CTL_PEER for each worker, CTL_CLIENT before its client
+        assert srv.wait_log(r"cloister-authd\[%d\]: debug: ticket key received" % pid, 5)
+        assert srv.wait_log(r"cloister-authd\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
+        assert [c.pid for c in srv.children("authd")] == [pid]   # still up
+        r = srv.audit()
+        assert r.returncode == 0, r.stdout + r.stderr
