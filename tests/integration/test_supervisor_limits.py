@@ -159,7 +159,7 @@ class Flood:
 def test_a_silent_flood_from_one_address_does_not_keep_others_out():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 16384)), hard))
-    # defaults for backlog (511) and max-per-ip (10); a short pre-login
+    # defaults for backlog (4096) and max-per-ip (10); a short pre-login
     # timeout so that the flood's few admitted connections rotate
     with CloisterServer([STORED, imapd(spares=4, prelogin_timeout=10), METRICS]) as srv:
         srv.start()
