@@ -212,6 +212,10 @@ setup(bool debug, bool check)
 	}
 	log_set_debug(debug);
 	sv.log_fd = log_fd();
+	/* a stalled syslog drops lines rather than stop the supervisor (not in
+	 * the foreground: stderr may be a terminal shared with a shell) */
+	if (log_sink() == LOG_SINK_SYSLOG)
+		fcntl(sv.log_fd, F_SETFL, O_NONBLOCK);
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
