@@ -184,8 +184,7 @@ setup(bool debug, bool check)
 	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
 	int agg[2];
-	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0 ||
-	    sv_key_init() < 0)
+	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
 	sv.agg_r = agg[0];
 	sv.agg_w = agg[1];
@@ -210,6 +209,9 @@ setup(bool debug, bool check)
 	} else {
 		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
 	}
+	/* after the daemon's fork: the key's page is wiped in every child */
+	if (sv_key_init() < 0)
+		log_fatal_errno("ticket key");
 	log_set_debug(debug);
 	sv.log_fd = log_fd();
 	/* a stalled syslog drops lines rather than stop the supervisor (not in

@@ -269,6 +269,10 @@ def test_daemon_mode_writes_its_pid_file():
             assert os.getsid(pid) == pid   # its own session, no terminal
             with LineClient("127.0.0.1", srv.port("imap")) as c:
                 assert c.readline().startswith("* OK")
+                # the daemon (a fork of the process that started) holds the
+                # real key, not the page its fork wiped
+                got = c.cmd("PING STORE 0")
+                assert got.startswith("* PONG store shard=0 key=yes "), got
         finally:
             os.kill(pid, signal.SIGINT)   # as SIGTERM
         assert wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10)
