@@ -29,6 +29,19 @@ list_push(struct sv_list *l, struct sv_proc *p)
 }
 
 static void
+list_push_front(struct sv_list *l, struct sv_proc *p)
+{
+	p->prev = NULL;
+	p->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = p;
+	else
+		l->tail = p;
+	l->head = p;
+	l->n++;
+}
+
+static void
 list_del(struct sv_list *l, struct sv_proc *p)
 {
 	if (p->prev != NULL)
@@ -258,7 +271,12 @@ admit(struct sv_service *s, unsigned li, int fd,
 	p->listener = li;
 	p->peer = *peer;
 	p->peerlen = plen;
-	list_push(&s->pending, p);
+	/* an address with nothing else here goes first: a flood's waiting
+	 * clients do not stand between a new client and the next worker */
+	if (has_ip && ip_count(s, key) == 0)
+		list_push_front(&s->pending, p);
+	else
+		list_push(&s->pending, p);
 	if (has_ip)
 		ip_link(p, key);
 }
