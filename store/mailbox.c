@@ -617,12 +617,13 @@ mailbox_list(struct req *r, uint32_t flags)
 	lsort(&l);
 	/* children: every entry marks its parent */
 	for (size_t i = 0; i < l.n; i++) {
-		char *slash = strrchr(l.e[i].name, '/');
+		char parent[STORE_MBOX_NAME_MAX + 1];
+		const char *slash = strrchr(l.e[i].name, '/');
 		if (slash == NULL)
 			continue;
-		*slash = '\0';
-		struct lent *p = lfind(&l, l.e[i].name);
-		*slash = '/';
+		memcpy(parent, l.e[i].name, (size_t)(slash - l.e[i].name));
+		parent[slash - l.e[i].name] = '\0';
+		struct lent *p = lfind(&l, parent);
 		if (p != NULL)
 			p->attrs |= STORE_MBOX_HASCHILDREN;
 	}
