@@ -284,16 +284,18 @@ int
 db_write_begin(struct udb *d)
 {
 	if (!d->txn) {
-		if (run(d, ST_BEGIN, "BEGIN IMMEDIATE") < 0)
-			return -IPC_ERR_INTERNAL;
-		d->txn = true;
-		d->dirty_next = dirty_head;
-		dirty_head = d;
+		/* once per open, before any message file can be written: a
+		 * kill from now on leaves files for the next open to sweep */
 		if (!d->marked_unclean) {
 			if (meta_set(d, "unclean", 1) < 0)
 				return db_fail(d, "meta unclean");
 			d->marked_unclean = true;
 		}
+		if (run(d, ST_BEGIN, "BEGIN IMMEDIATE") < 0)
+			return -IPC_ERR_INTERNAL;
+		d->txn = true;
+		d->dirty_next = dirty_head;
+		dirty_head = d;
 	}
 	if (run(d, ST_SAVEPOINT, "SAVEPOINT req") < 0)
 		return -IPC_ERR_INTERNAL;

@@ -208,7 +208,7 @@ msgfile_sweep(uint64_t userid,
 			drop = true;
 		else if (unhex(e->d_name, h) == 0 && !referenced(arg, h))
 			drop = true;
-		if (drop && buf_snprintf(p, sizeof(p), "%s/%s", d, e->d_name) == 0 &&
+		if (drop && buf_snprintf(p, sizeof(p), "%s/%s", d, e->d_name) >= 0 &&
 		    unlink(p) == 0)
 			(*removed)++;
 	}
@@ -229,7 +229,7 @@ msgfile_remove_user(uint64_t userid)
 	while ((e = readdir(dir)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (buf_snprintf(p, sizeof(p), "%s/%s", d, e->d_name) == 0)
+		if (buf_snprintf(p, sizeof(p), "%s/%s", d, e->d_name) >= 0)
 			unlink(p);
 	}
 	closedir(dir);
