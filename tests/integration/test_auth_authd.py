@@ -387,3 +387,32 @@ def test_bad_options_are_refused_with_file_and_line():
             assert a.wait_log(msg), (opts, a.log())
         finally:
             a.stop()
+
+
+def test_a_start_waits_for_the_client_address():
+    """The supervisor may queue CTL_CLIENT behind the worker's first
+    request: authd holds the AUTH_START until the address comes (or 1 s),
+    so the per-address limit always sees the real address."""
+    opts = {"max-failures-per-address": "1", "failure-window": "3600",
+            "failure-delay-ms": "0"}
+    with Authd(USERS, options=opts) as a:
+        failed(a.worker(addr=("192.0.2.99", 1)).plain("bob", "x"), FAIL_CREDENTIALS)
+        w = a.worker(addr=None)
+        au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland"), 1)
+        assert not select.select([w.sock], [], [], 0.3)[0], "started without an address"
+        a.client(w.instance, ("192.0.2.99", 2))
+        failed(au.recv(w.sock), FAIL_RATE)          # the blocked address applies
+        # no address ever: after the wait, it runs as "unknown"
+        w = a.worker(addr=None)
+        t0 = time.monotonic()
+        ok(w.plain("alice", "wonderland"), "alice")
+        assert time.monotonic() - t0 >= 0.9
+        assert a.wait_log(r"imapd/%d: no client address .* 'unknown'" % w.instance), a.log()
+        assert a.wait_log(r"login: user=alice .*instance=%d address=unknown" % w.instance)
+
+
+def test_ping_is_answered():
+    with Authd(USERS) as a:
+        w = a.worker()
+        r = w.request(au.PING, au.s("are you there"))
+        assert r[0] == au.PONG and r[2] == [b"are you there"], r
