@@ -185,6 +185,7 @@ serve(const struct options *o)
 				    " restarts and reconnects", agentx_why());
 		}
 #else
+		(void)o;
 		(void)a0;
 		(void)an;
 #endif

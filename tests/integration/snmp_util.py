@@ -120,8 +120,10 @@ class Helper:
     /metrics listener at fd 16, log lines on stderr."""
 
     def __init__(self, agentx_socket=None, policy_path=None, options=(),
-                 metrics_port=None, tmp=None, extra_listeners=0, prefix=()):
+                 metrics_port=None, tmp=None, extra_listeners=0, prefix=(),
+                 binary=None):
         self.prefix = list(prefix)     # e.g. strace, for debugging
+        self.binary = binary or tool("cloister-snmpd")
         self.tmp = tmp or tempfile.mkdtemp(prefix="cloister-snmpd-")
         self.listeners = []
         ports = [metrics_port or 0] + [0] * extra_listeners
@@ -136,7 +138,7 @@ class Helper:
         lines = ["policy-dir %s" % os.path.dirname(pol),
                  "service snmpd-helper {",
                  "  role stats",
-                 "  binary %s" % tool("cloister-snmpd"),
+                 "  binary %s" % self.binary,
                  "  policy %s" % os.path.basename(pol)]
         for i, ls in enumerate(self.listeners):
             lines.append("  listen metrics%d tcp 127.0.0.1:%d plain" %
@@ -174,7 +176,7 @@ class Helper:
         self.log = open(os.path.join(self.tmp, "helper.log"), "a+")
         self.cat = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=self.log)
         self.p = subprocess.Popen(
-            self.prefix + [tool("cloister-snmpd"), "--config", self.config, "--service",
+            self.prefix + [self.binary, "--config", self.config, "--service",
              "snmpd-helper", "--instance", "1", "--foreground"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.cat.stdin,
             preexec_fn=child_fds, close_fds=False)

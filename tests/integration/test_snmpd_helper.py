@@ -88,6 +88,30 @@ def test_smilint_accepts_the_mib():
     assert "cloisterStoreAppends" in r.stdout + r.stderr, r.stdout + r.stderr
 
 
+def test_docs_list_every_figure_with_its_oid_and_metric():
+    columns, scs = figure_tables()
+    with open(os.path.join(os.path.dirname(POLICY_DIR), "docs", "snmp.md")) as f:
+        doc = f.read()
+    rows = {m[0]: m[1:] for m in re.findall(
+        r"^\| (cloister\w+) \| (E[.\w]+) \| [^|]+ \| ([^|]+) \|$", doc, re.M)}
+    for c in columns:
+        assert c["mib"] in rows, c["mib"] + " is not in docs/snmp.md"
+        oid, metric = rows[c["mib"]]
+        assert oid == "E.1.2.1.%d.ROW" % c["col"], (c["mib"], oid)
+        if c["metric"]:
+            want = c["metric"] + ("{%s}" % c["label"] if c["label"] else "")
+            assert "`%s`" % want in metric, (c["mib"], metric, want)
+    for sc in scs:
+        assert sc["mib"] in rows, sc["mib"] + " is not in docs/snmp.md"
+        oid, metric = rows[sc["mib"]]
+        assert oid == "E.1.%d.%d.0" % (sc["group"], sc["item"]), (sc["mib"], oid)
+        if sc["metric"]:
+            assert "`%s" % sc["metric"] in metric, (sc["mib"], metric)
+    # and the page documents nothing the code lacks
+    known = {c["mib"] for c in columns} | {sc["mib"] for sc in scs}
+    assert set(rows) == known, set(rows) ^ known
+
+
 # --- SNMP and /metrics serve the same figures, and they move ---
 
 def test_snmpwalk_returns_the_tables_and_the_counters_move():
@@ -478,3 +502,26 @@ def test_a_master_that_never_answers_the_open_is_left_in_bounded_time():
     finally:
         h.stop()
         fm.close()
+
+
+def test_without_net_snmp_the_helper_builds_and_serves_metrics_only():
+    if shutil.which("meson") is None or shutil.which("ninja") is None:
+        raise Skip("meson/ninja not installed")
+    top = os.path.dirname(POLICY_DIR)
+    bdir = tempfile.mkdtemp(prefix="cloister-nosnmp-")
+    r = run(["meson", "setup", bdir, top, "-Dsnmp=disabled"], timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run(["ninja", "-C", bdir, "snmpd-helper/cloister-snmpd"], timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    binary = os.path.join(bdir, "snmpd-helper", "cloister-snmpd")
+    assert "snmp" not in run(["ldd", binary]).stdout
+    h = Helper(agentx_socket="/nonexistent/agentx", binary=binary)
+    try:
+        h.confined()
+        h.send(*period([dict(index=0, name="imapd", auth_ok=4)]))
+        assert wait_for(lambda: sample(metrics(h.port)[0], "cloister_logins_total",
+                                       service="imapd", result="ok") == 4)
+        assert "this build has no net-snmp" in h.output(), h.output()
+    finally:
+        h.stop()
+        shutil.rmtree(bdir, ignore_errors=True)

@@ -35,7 +35,8 @@ make(uint8_t type, uint8_t flags, const uint8_t *payload, size_t plen)
 	put32(p.b + 8, 1, net);          /* transaction */
 	put32(p.b + 12, 42, net);        /* packet */
 	put32(p.b + 16, (uint32_t)plen, net);
-	memcpy(p.b + 20, payload, plen);
+	if (plen > 0)
+		memcpy(p.b + 20, payload, plen);
 	p.n = 20 + plen;
 	return p;
 }
