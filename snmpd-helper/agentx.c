@@ -172,7 +172,7 @@ quiet_library(const char *socket)
 	setenv("MIBS", "", 1);
 }
 
-void
+bool
 agentx_start(const char *socket, const struct mibview *view)
 {
 	cur_view = view;
@@ -185,8 +185,10 @@ agentx_start(const char *socket, const struct mibview *view)
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
 	    NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 0);
 	init_snmp("cloister-snmpd");
-	if (main_session == NULL)
-		log_fatal("agentx: no AgentX session with the master at %s", socket);
+	if (main_session == NULL) {
+		log_err("agentx: no AgentX session with the master at %s", socket);
+		return false;
+	}
 
 	oid base[MIB_BASE_MAX];
 	for (size_t i = 0; i < view->baselen; i++)
@@ -196,10 +198,11 @@ agentx_start(const char *socket, const struct mibview *view)
 	if (reg == NULL)
 		log_fatal("agentx: cannot create the handler registration");
 	int rc = netsnmp_register_handler(reg);
-	if (rc != MIB_REGISTERED_OK)
-		log_fatal("agentx: registering the subtree failed (%d)", rc);
-	if (main_session == NULL)
-		log_fatal("agentx: the master closed the session while registering");
+	if (rc != MIB_REGISTERED_OK || main_session == NULL) {
+		log_err("agentx: registering the subtree with the master at %s"
+		    " failed (%d)", socket, rc);
+		return false;
+	}
 
 	netsnmp_transport *t = snmp_sess_transport(snmp_sess_pointer(main_session));
 	if (t == NULL || t->f_recv == NULL)
@@ -208,6 +211,7 @@ agentx_start(const char *socket, const struct mibview *view)
 	master_recv = t->f_recv;
 	t->f_recv = guarded_recv;
 	log_info("agentx: registered with the master at %s", socket);
+	return true;
 }
 
 size_t

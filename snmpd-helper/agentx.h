@@ -25,10 +25,10 @@
 
 #define AGENTX_MAX_FDS 16
 
-/* Connect and register; dies (log_fatal) if the master cannot be reached
+/* Connect and register; false (logged) if the master cannot be reached
  * or refuses the session. view: what GET/GETNEXT answer from, read at
  * each request (the caller rebuilds it in place). */
-void agentx_start(const char *socket, const struct mibview *view);
+bool agentx_start(const char *socket, const struct mibview *view);
 /* The fds net-snmp holds (AgentX socket, its internal callback pipes):
  * the keep list for policy_confine. Returns the count. */
 size_t agentx_fds(int *fds, size_t max);

@@ -11,6 +11,9 @@
  *                             net-snmp syntax, e.g. tcp:127.0.0.1:705)
  *   enterprise-oid  OID       the CLOISTER-MIB root (default 1.3.6.1.4.1.99999,
  *                             a placeholder private enterprise number)
+ *   agentx-retry    SECONDS   with no master to talk to, serve /metrics alone
+ *                             this long, then exit so that the supervisor
+ *                             restarts us for a new attempt (default 30)
  *   metrics-read-timeout SECONDS  time a /metrics client has to send its
  *                             request head (default 10; then 408)
  *
@@ -50,6 +53,8 @@ struct options {
 	int listen_fd[HTTPD_MAX_LISTENERS];
 	size_t nlisten;
 	int read_ms;
+	int64_t retry_ms;
+	int64_t give_up_at;        /* no master: exit at this time; 0 never */
 };
 
 static struct config cfg;
@@ -98,6 +103,12 @@ read_options(const struct config_service *svc, struct options *o)
 	if (secs == 0 || secs > 3600)
 		log_fatal("config: metrics-read-timeout is 1..3600 seconds");
 	o->read_ms = (int)secs * 1000;
+	if (config_option_size(&cfg, svc, "agentx-retry", 30, &secs, err,
+	    sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	if (secs == 0 || secs > 3600)
+		log_fatal("config: agentx-retry is 1..3600 seconds");
+	o->retry_ms = (int64_t)secs * 1000;
 	if (svc->nlisteners > HTTPD_MAX_LISTENERS)
 		log_fatal("config: at most %d listeners", HTTPD_MAX_LISTENERS);
 	for (size_t i = 0; i < svc->nlisteners; i++) {
@@ -154,6 +165,8 @@ serve(const struct options *o)
 		struct pollfd pfd[MAX_POLLFDS];
 		int timeout = -1;
 		int64_t now = now_ms();
+		if (o->give_up_at != 0)
+			timeout = (int)(o->give_up_at > now ? o->give_up_at - now : 0);
 		size_t n = 0;
 		pfd[n].fd = CLOISTER_FD_EXTRA;
 		pfd[n].events = POLLIN;
@@ -177,6 +190,9 @@ serve(const struct options *o)
 			_exit(0);
 		}
 		httpd_handle(&httpd, pfd + h0, hn, now, &cur);
+		if (o->give_up_at != 0 && now >= o->give_up_at)
+			log_fatal("agentx: still no master; exiting so that the"
+			    " supervisor restarts us for a new attempt");
 #ifdef CLOISTER_HAVE_AGENTX
 		if (o->agentx) {
 			agentx_handle(pfd + a0, an);
@@ -219,9 +235,17 @@ main(int argc, char **argv)
 		keep[nkeep++] = o.listen_fd[i];
 	if (o.agentx) {
 #ifdef CLOISTER_HAVE_AGENTX
-		agentx_start(o.agentx_socket, &view);
-		nkeep += agentx_fds(keep + nkeep,
-		    sizeof(keep) / sizeof(keep[0]) - nkeep);
+		if (agentx_start(o.agentx_socket, &view)) {
+			nkeep += agentx_fds(keep + nkeep,
+			    sizeof(keep) / sizeof(keep[0]) - nkeep);
+		} else {
+			/* /metrics alone for a while: exits spaced out keep the
+			 * supervisor from holding the service while snmpd is down */
+			log_warn("agentx: serving /metrics alone, next attempt in"
+			    " %lld s", (long long)(o.retry_ms / 1000));
+			o.agentx = false;
+			o.give_up_at = now_ms() + o.retry_ms;
+		}
 #else
 		log_warn("agentx: this build has no net-snmp (meson -Dsnmp);"
 		    " serving /metrics only");
