@@ -623,12 +623,14 @@ config_worker_start(int argc, char **argv, const char *ident,
 			wa->service = argv[++i];
 		else if (strcmp(argv[i], "--instance") == 0 && i + 1 < argc)
 			wa->instance = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc)
+			wa->shard = (unsigned)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--foreground") == 0)
 			wa->foreground = true;
 		else {
 			log_open(ident, true);
 			log_fatal("usage: %s --config FILE --service NAME --instance ID"
-			    " [--foreground]", ident);
+			    " [--shard N] [--foreground]", ident);
 		}
 	}
 	/* started by hand (tests): no log fd 3, log to stderr */

@@ -124,12 +124,13 @@ const char *config_role_name(enum config_role r);
 const char *config_tls_name(enum config_tls t);
 
 /* Worker start-up: parse the fds.h argv (--config --service --instance
- * --foreground), load the config, find the service, open the log on
+ * [--shard] --foreground), load the config, find the service, open the log on
  * CLOISTER_FD_LOG. Dies with a message on any error. */
 struct worker_args {
 	const char *config_path;
 	const char *service;
 	uint64_t instance;
+	unsigned shard;          /* role store: which shard (0 otherwise) */
 	bool foreground;
 };
 void config_worker_start(int argc, char **argv, const char *ident,

@@ -21,11 +21,13 @@
  * pre-forked worker as one CTL_CONN record with the socket attached; the
  * worker serves that one connection and exits.
  *
- * argv: BINARY --config FILE --service NAME --instance ID [--foreground]
+ * argv: BINARY --config FILE --service NAME --instance ID [--shard N]
+ *       [--foreground]
  *   --config      the cloisterd config file (the worker reads its own
  *                 section as root, before confining)
  *   --service     the service name in that config
  *   --instance    a 64-bit id unique per spawned process (tickets bind to it)
+ *   --shard       role store only: the shard this stored serves (0..shards-1)
  *   --foreground  the log fd is a text stream, not syslog datagrams
  */
 #ifndef CLOISTER_FDS_H

@@ -1,11 +1,52 @@
 /*
  * stored messages (workers, cloisterctl <-> stored). Fields, senders,
  * replies and errors: docs/store-protocol.md. Included by ipc_types.h only.
+ * Which service may send which: the store-op lines of the policy files,
+ * enforced by store/dispatch.c on every request.
  */
 #ifndef CLOISTER_IPC_TYPES_STORE_H
 #define CLOISTER_IPC_TYPES_STORE_H
 
 #define IPC_STORE_TYPES(X)                                                 \
-	X(STORE_HELLO, 200)    /* present a ticket; binds the connection */
+	X(STORE_HELLO, 200)        /* present a ticket; binds the connection */ \
+	X(STORE_RCPT_CHECK, 201)   /* delivery right: does the user exist */ \
+	X(STORE_DELIVER, 202)      /* delivery right: append to INBOX/+detail */ \
+	X(STORE_MBOX_LIST, 210)                                            \
+	X(STORE_MBOX_CREATE, 211)                                          \
+	X(STORE_MBOX_DELETE, 212)                                          \
+	X(STORE_MBOX_RENAME, 213)                                          \
+	X(STORE_MBOX_SUBSCRIBE, 214)                                       \
+	X(STORE_MBOX_STATUS, 215)                                          \
+	X(STORE_MBOX_SET_USE, 216)                                         \
+	X(STORE_KEYWORDS, 217)                                             \
+	X(STORE_APPEND, 230)                                               \
+	X(STORE_FETCH, 231)                                                \
+	X(STORE_BODY, 232)                                                 \
+	X(STORE_FLAGS, 233)                                                \
+	X(STORE_COPY, 234)                                                 \
+	X(STORE_MOVE, 235)                                                 \
+	X(STORE_EXPUNGE, 236)                                              \
+	X(STORE_CHANGES, 237)                                              \
+	X(STORE_SEARCH, 238)                                               \
+	X(STORE_STATE, 250)                                                \
+	X(STORE_MBOX_CHANGES, 251)                                         \
+	X(STORE_EMAIL_CHANGES, 252)                                        \
+	X(STORE_BLOB_GET, 253)                                             \
+	X(STORE_THREAD_GET, 254)                                           \
+	X(STORE_EMAIL_LOCATE, 255)                                         \
+	X(STORE_QUOTA_GET, 260)                                            \
+	X(STORE_WATCH, 270)                                                \
+	X(STORE_NOTIFY, 271)       /* stored -> worker, unsolicited */     \
+	X(STORE_ADM_USER_CREATE, 300)                                      \
+	X(STORE_ADM_USER_DELETE, 301)                                      \
+	X(STORE_ADM_USER_LIST, 302)                                        \
+	X(STORE_ADM_MBOX_CREATE, 303)                                      \
+	X(STORE_ADM_MBOX_DELETE, 304)                                      \
+	X(STORE_ADM_MBOX_RENAME, 305)                                      \
+	X(STORE_ADM_MBOX_LIST, 306)                                        \
+	X(STORE_ADM_QUOTA_GET, 307)                                        \
+	X(STORE_ADM_QUOTA_SET, 308)                                        \
+	X(STORE_ADM_FREEZE, 309)                                           \
+	X(STORE_ADM_THAW, 310)
 
 #endif

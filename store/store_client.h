@@ -1,0 +1,533 @@
+/*
+ * store_client: the API workers (imapd, jmapd, lmtpd) and cloisterctl call
+ * to talk to stored. The wire protocol is docs/store-protocol.md; this
+ * header is the only store header a worker may include.
+ *
+ * One connection = the SOCK_SEQPACKET fd the supervisor handed the worker
+ * (CLOISTER_FD_STORE(shard)). Every call is one request and its reply, read
+ * to the end (streamed replies arrive as several records); STORE_NOTIFY
+ * records that arrive in between are queued, coalesced per mailbox, and
+ * handed out by store_client_next_notify(). Calls block; to wait for
+ * notifications (IMAP IDLE), poll store_client_fd() for POLLIN and call
+ * store_client_read_notify().
+ *
+ * Results: 0 (STORE_OK) or a negative enum store_rc. STORE_E_IO and
+ * STORE_E_PROTO mean the connection is unusable: a worker exits (crash-only,
+ * DESIGN.md invariant 6). Everything else is the store's answer; the
+ * store's message is in store_client_errmsg().
+ *
+ * Strings handed to callbacks point into the client's receive buffer and
+ * are valid only during the callback (no malloc per message). Replies are
+ * read to the end even when a callback returns nonzero (which only stops
+ * further calls).
+ *
+ * Mailbox names are UTF-8, hierarchy separator '/', "INBOX" matched
+ * case-insensitively; mailbox ids are never reused within a user (JMAP
+ * Mailbox ids; also the handle of every message operation).
+ */
+#ifndef CLOISTER_STORE_CLIENT_H
+#define CLOISTER_STORE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc_types.h"
+
+#define STORE_HIER_SEP '/'
+#define STORE_MBOX_NAME_MAX 1024   /* bytes of a full mailbox name */
+#define STORE_USER_MAX 255         /* = TICKET_USER_MAX */
+#define STORE_KEYWORD_MAX 64       /* bytes of one keyword */
+#define STORE_MAX_KEYWORDS 64      /* distinct keywords per user (bit mask) */
+#define STORE_BLOBID_LEN 32        /* sha256 of the message bytes */
+#define STORE_UID_MAX 0xffffffffu  /* "to the end" in a range (IMAP '*') */
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_E_MALFORMED = -IPC_ERR_MALFORMED,
+	STORE_E_UNEXPECTED = -IPC_ERR_UNEXPECTED, /* not allowed for this service/state */
+	STORE_E_DENIED = -IPC_ERR_DENIED,
+	STORE_E_NOTFOUND = -IPC_ERR_NOTFOUND,
+	STORE_E_EXISTS = -IPC_ERR_EXISTS,
+	STORE_E_QUOTA = -IPC_ERR_QUOTA,          /* over quota: IMAP [OVERQUOTA], LMTP 552 */
+	STORE_E_CONFLICT = -IPC_ERR_CONFLICT,
+	STORE_E_TEMPORARY = -IPC_ERR_TEMPORARY,
+	STORE_E_INTERNAL = -IPC_ERR_INTERNAL,
+	STORE_E_LIMIT = -IPC_ERR_LIMIT,
+	STORE_E_IO = -100,        /* transport failed: exit */
+	STORE_E_PROTO = -101,     /* the reply did not decode: exit */
+	STORE_E_ARG = -102,       /* caller error, nothing sent (too long, ...) */
+};
+
+/* System flags (IMAP) = JMAP $seen, $answered, $flagged, $draft; \Deleted
+ * has no JMAP keyword. Keywords are per user, at most STORE_MAX_KEYWORDS,
+ * carried on the wire as a bit mask over the user's keyword table. */
+enum store_flag {
+	STORE_FLAG_SEEN = 1u << 0,
+	STORE_FLAG_ANSWERED = 1u << 1,
+	STORE_FLAG_FLAGGED = 1u << 2,
+	STORE_FLAG_DELETED = 1u << 3,
+	STORE_FLAG_DRAFT = 1u << 4,
+};
+#define STORE_FLAGS_ALL 0x1fu
+
+/* Mailbox attributes: special-use (RFC 6154/8457, JMAP roles) in the low
+ * byte, LIST attributes above. */
+enum store_mbox_attr {
+	STORE_USE_ARCHIVE = 1u << 0,
+	STORE_USE_DRAFTS = 1u << 1,
+	STORE_USE_JUNK = 1u << 2,
+	STORE_USE_SENT = 1u << 3,
+	STORE_USE_TRASH = 1u << 4,
+	STORE_USE_ALL = 1u << 5,
+	STORE_USE_FLAGGED = 1u << 6,
+	STORE_USE_IMPORTANT = 1u << 7,
+	STORE_MBOX_NOSELECT = 1u << 8,      /* a parent kept for its children */
+	STORE_MBOX_NONEXISTENT = 1u << 9,   /* subscribed (or implied) but absent */
+	STORE_MBOX_HASCHILDREN = 1u << 10,
+	STORE_MBOX_HASNOCHILDREN = 1u << 11,
+	STORE_MBOX_SUBSCRIBED = 1u << 12,
+};
+#define STORE_USE_MASK 0xffu
+
+/* ---- connection -------------------------------------------------------- */
+
+struct store_conn;
+
+/* Wrap the fd (the client owns it from now on; NULL on allocation failure). */
+struct store_conn *store_client_open(int fd);
+void store_client_close(struct store_conn *sc);
+int store_client_fd(const struct store_conn *sc);
+/* The store's message for the last failed call ("" if none). */
+const char *store_client_errmsg(const struct store_conn *sc);
+
+/* Liveness / no-op round trip (IPC_PING). */
+int store_ping(struct store_conn *sc);
+
+/* Present the ticket authd minted; on success the connection is bound to
+ * its user for good (copied into user, STORE_USER_MAX + 1 bytes). */
+int store_hello(struct store_conn *sc, const uint8_t *ticket, size_t len,
+    char *user, size_t usersize);
+
+/* ---- delivery right (lmtpd; no ticket) ---------------------------------- */
+
+/* Metadata the worker parsed from the message (the store parses nothing).
+ * Strings are NUL-terminated UTF-8 (NULL = absent); the header block and
+ * the text are lengths + bytes. */
+struct store_msg_meta {
+	uint64_t internaldate;     /* unix seconds */
+	int32_t tzoff;             /* minutes east of UTC of the internal date */
+	uint32_t flags;            /* enum store_flag */
+	const char *const *keywords;
+	size_t nkeywords;
+	uint64_t sentdate;         /* Date: header, unix seconds (0 = none) */
+	const char *envelope;      /* IMAP ENVELOPE, as the worker will send it */
+	const char *bodystructure; /* IMAP BODYSTRUCTURE (extensible form) */
+	const char *body;          /* IMAP BODY (non-extensible form) */
+	const char *from, *to, *cc, *bcc, *subject; /* decoded, for search */
+	const char *message_id;    /* <...> as in the header */
+	const char *in_reply_to;   /* message ids, space separated */
+	const char *references;    /* message ids, space separated */
+	const char *sort_subject;  /* RFC 5256 base subject */
+	const char *sort_from, *sort_to, *sort_cc;  /* first addr-mailbox */
+	const char *display_from, *display_to;      /* RFC 5957 */
+	const char *preview;       /* JMAP preview (<= 256 chars) */
+	uint32_t info;             /* STORE_INFO_* */
+	/* header fields unfolded, one per line "lower-case-name: value\n" */
+	const char *headers;
+	size_t headers_len;
+	/* text of the text/ parts, decoded to UTF-8, for full-text search */
+	const char *text;
+	size_t text_len;
+};
+enum store_info {
+	STORE_INFO_HAS_ATTACHMENT = 1u << 0,
+};
+
+struct store_append_result {
+	uint64_t mailbox_id;
+	uint32_t uidvalidity;
+	uint32_t uid;
+	uint64_t modseq;
+	uint64_t emailid;          /* JMAP Email id (content) */
+	uint64_t threadid;         /* JMAP Thread id */
+	uint8_t blobid[STORE_BLOBID_LEN];
+};
+
+/* Is there such a user, and would a message of size bytes fit its quota?
+ * (LMTP RCPT TO: 550 on STORE_E_NOTFOUND, 452/552 on STORE_E_QUOTA.) */
+int store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size);
+
+/* Deliver the message in memfd (size bytes from offset 0; the client
+ * appends the metadata after them) to user's INBOX, or to mailbox "detail"
+ * when detail is not NULL and that mailbox exists. Acknowledged only once
+ * durable. */
+int store_deliver(struct store_conn *sc, const char *user, const char *detail,
+    int memfd, uint64_t size, const struct store_msg_meta *meta,
+    struct store_append_result *res);
+
+/* ---- mailboxes ---------------------------------------------------------- */
+
+struct store_mbox_status {
+	uint64_t id;
+	uint32_t attrs;            /* enum store_mbox_attr */
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint32_t messages;
+	uint32_t unseen;
+	uint32_t deleted;          /* messages with \Deleted */
+	uint32_t recent;           /* always 0: \Recent is not kept (RFC 9051) */
+	uint64_t size;             /* bytes (STATUS SIZE, RFC 8438) */
+	uint64_t highestmodseq;
+};
+
+struct store_mbox_info {
+	const char *name;          /* valid during the callback */
+	struct store_mbox_status st;   /* counters only with STORE_LIST_STATUS */
+};
+
+enum store_list_flags {
+	STORE_LIST_STATUS = 1u << 0,      /* fill the counters */
+	STORE_LIST_SUBSCRIBED = 1u << 1,  /* also subscribed names that do not exist */
+};
+
+typedef int (*store_mbox_cb)(void *arg, const struct store_mbox_info *mb);
+/* Every mailbox of the user (and, with STORE_LIST_SUBSCRIBED, every
+ * subscribed name, \NonExistent if absent), parents before children; the
+ * worker matches LIST patterns. A callback returning nonzero stops the
+ * calls (the reply is still read to the end). */
+int store_mbox_list(struct store_conn *sc, uint32_t flags, store_mbox_cb cb,
+    void *arg);
+/* Create name with the special-use bits in use. Missing parents are not
+ * made: they are listed as implied (\NonExistent \Noselect \HasChildren)
+ * and can be created later. */
+int store_mbox_create(struct store_conn *sc, const char *name, uint32_t use,
+    uint64_t *id);
+/* Delete; a mailbox with children becomes \Noselect (its messages go). */
+int store_mbox_delete(struct store_conn *sc, const char *name);
+/* Rename with its subtree. Renaming INBOX moves its messages into a new
+ * mailbox and leaves INBOX empty (RFC 9051 6.3.6). */
+int store_mbox_rename(struct store_conn *sc, const char *from, const char *to);
+int store_mbox_subscribe(struct store_conn *sc, const char *name, bool on);
+/* Set the special-use bits of an existing mailbox (JMAP role). */
+int store_mbox_set_use(struct store_conn *sc, const char *name, uint32_t use);
+int store_mbox_status(struct store_conn *sc, const char *name,
+    struct store_mbox_status *st);
+/* Status by id (JMAP, or re-checking a selected mailbox). */
+int store_mbox_status_id(struct store_conn *sc, uint64_t id,
+    struct store_mbox_status *st);
+
+/* The user's keyword table: bit i of every keyword mask is names[i]. The
+ * client caches it; store_keyword_name() refreshes it when it meets an
+ * unknown bit. */
+int store_keywords(struct store_conn *sc, const char *const **names,
+    size_t *n);
+const char *store_keyword_name(struct store_conn *sc, unsigned bit);
+
+/* ---- UID sets ------------------------------------------------------------ */
+
+struct store_range {
+	uint32_t lo, hi;           /* inclusive; hi = STORE_UID_MAX for '*' */
+};
+/* A growable set the client library fills (replies) or the worker fills
+ * (requests); ranges sorted and merged by store_uids_add. */
+struct store_uids {
+	struct store_range *r;
+	size_t n, cap;
+};
+int store_uids_add(struct store_uids *u, uint32_t lo, uint32_t hi);
+bool store_uids_has(const struct store_uids *u, uint32_t uid);
+uint64_t store_uids_count(const struct store_uids *u);
+void store_uids_clear(struct store_uids *u);
+void store_uids_free(struct store_uids *u);
+/* The set 1:* */
+extern const struct store_uids store_uids_all;
+
+/* ---- messages ------------------------------------------------------------ */
+
+/* Append to a mailbox by id (mailbox_id != 0) or by name. */
+int store_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
+    int memfd, uint64_t size, const struct store_msg_meta *meta,
+    struct store_append_result *res);
+
+struct store_text {
+	const char *p;
+	size_t n;
+};
+
+enum store_fetch_what {
+	STORE_F_FLAGS = 1u << 0,        /* flags, keywords, modseq */
+	STORE_F_INTERNALDATE = 1u << 1, /* internaldate, tzoff */
+	STORE_F_SIZE = 1u << 2,
+	STORE_F_ENVELOPE = 1u << 3,
+	STORE_F_BODYSTRUCTURE = 1u << 4,
+	STORE_F_BODY = 1u << 5,
+	STORE_F_IDS = 1u << 6,          /* emailid, threadid, blobid */
+	STORE_F_SENTDATE = 1u << 7,
+	STORE_F_ADDRS = 1u << 8,        /* from to cc bcc subject message-id
+	                                   in-reply-to references */
+	STORE_F_PREVIEW = 1u << 9,      /* preview, info */
+	STORE_F_SAVEDATE = 1u << 10,    /* when it entered this mailbox */
+};
+
+struct store_msg {
+	uint32_t uid;
+	uint32_t flags;
+	uint64_t keywords;         /* mask over the keyword table */
+	uint64_t modseq;
+	uint64_t internaldate;
+	int32_t tzoff;
+	uint64_t size;
+	uint64_t sentdate;
+	uint64_t savedate;
+	uint64_t emailid, threadid;
+	uint8_t blobid[STORE_BLOBID_LEN];
+	uint32_t info;
+	/* bytes + length, valid during the callback; empty when not asked
+	 * (not NUL-terminated: an entry may be larger than any record) */
+	struct store_text envelope, bodystructure, body, preview;
+	struct store_text from, to, cc, bcc, subject;
+	struct store_text message_id, in_reply_to, references;
+};
+
+typedef int (*store_msg_cb)(void *arg, const struct store_msg *m);
+/* Metadata of the messages of mailbox_id whose UID is in set (and, if
+ * changedsince != 0, whose modseq is greater: CONDSTORE CHANGEDSINCE), in
+ * UID order. */
+int store_fetch(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint32_t what, uint64_t changedsince,
+    store_msg_cb cb, void *arg);
+
+/* A read-only fd of the message's bytes (the caller closes it). */
+int store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid,
+    int *fd, uint64_t *size);
+
+enum store_flag_op {
+	STORE_FLAGS_ADD = 1,
+	STORE_FLAGS_REMOVE = 2,
+	STORE_FLAGS_REPLACE = 3,
+};
+struct store_flags_result {
+	struct store_uids failed;  /* UNCHANGEDSINCE failed (MODIFIED) */
+	uint64_t highestmodseq;
+};
+/* Change flags on set; unchangedsince != 0 skips (and reports in
+ * res->failed) messages whose modseq is greater. cb (may be NULL) gets
+ * every changed message with its new flags and modseq (STORE_F_FLAGS). */
+int store_flags(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, enum store_flag_op op, uint32_t flags,
+    const char *const *keywords, size_t nkeywords, uint64_t unchangedsince,
+    store_msg_cb cb, void *arg, struct store_flags_result *res);
+
+struct store_copy_result {
+	uint32_t uidvalidity;      /* destination's (COPYUID) */
+	struct store_uids src;     /* source UIDs, ascending */
+	struct store_uids dst;     /* their new UIDs, same order */
+	uint64_t highestmodseq;    /* of the source after MOVE */
+};
+int store_copy(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint64_t dest_id,
+    struct store_copy_result *res);
+/* Copy + expunge in one transaction (RFC 6851). */
+int store_move(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint64_t dest_id,
+    struct store_copy_result *res);
+/* Expunge the \Deleted messages of the mailbox (set NULL) or of the set
+ * (UID EXPUNGE); their UIDs in expunged. */
+int store_expunge(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, struct store_uids *expunged,
+    uint64_t *highestmodseq);
+
+struct store_changes_result {
+	struct store_uids vanished;  /* expunged after `since` */
+	uint64_t highestmodseq;
+};
+/* Messages whose modseq > since (new ones included) with what, and the
+ * UIDs expunged since (tombstones are kept): QRESYNC, IDLE updates. */
+int store_changes(struct store_conn *sc, uint64_t mailbox_id, uint64_t since,
+    uint32_t what, store_msg_cb cb, void *arg,
+    struct store_changes_result *res);
+
+/* ---- search ----------------------------------------------------------------
+ * A search program is postfix (RPN): push keys, combine with AND/OR/NOT.
+ * IMAP "FLAGGED SINCE d NOT SEEN" = flagged, date_ge(d), unflagged(seen),
+ * and, and. The store compiles it to SQL with bound parameters; it never
+ * sees IMAP text. Matching of strings is case-insensitive substring on the
+ * header fields, word-prefix phrase (FTS5) on body and text. */
+enum store_search_op {
+	STORE_S_ALL = 1,
+	STORE_S_AND = 2,            /* pops 2 */
+	STORE_S_OR = 3,             /* pops 2 */
+	STORE_S_NOT = 4,            /* pops 1 */
+	STORE_S_FLAGS_SET = 5,      /* u32 mask: all set */
+	STORE_S_FLAGS_UNSET = 6,    /* u32 mask: all clear */
+	STORE_S_KEYWORD = 7,        /* str */
+	STORE_S_UNKEYWORD = 8,      /* str */
+	STORE_S_UIDS = 9,           /* uid set */
+	STORE_S_INTERNALDATE_GE = 10, /* u64 unix seconds */
+	STORE_S_INTERNALDATE_LT = 11,
+	STORE_S_SENTDATE_GE = 12,
+	STORE_S_SENTDATE_LT = 13,
+	STORE_S_SIZE_GT = 14,       /* u64 */
+	STORE_S_SIZE_LT = 15,
+	STORE_S_HEADER = 16,        /* u32 enum store_search_field, str value */
+	STORE_S_HEADER_ANY = 17,    /* str lower-case name, str value ("" = has) */
+	STORE_S_BODY = 18,          /* str (FTS5 on the text) */
+	STORE_S_TEXT = 19,          /* str (FTS5 on headers + text) */
+	STORE_S_MODSEQ_GE = 20,     /* u64 */
+	STORE_S_EMAILID = 21,       /* u64 */
+	STORE_S_THREADID = 22,      /* u64 */
+	STORE_S_SAVEDATE_GE = 23,   /* u64 */
+	STORE_S_SAVEDATE_LT = 24,
+};
+enum store_search_field {
+	STORE_SF_FROM = 1, STORE_SF_TO, STORE_SF_CC, STORE_SF_BCC,
+	STORE_SF_SUBJECT, STORE_SF_MESSAGE_ID,
+};
+enum store_sort_key {
+	STORE_SORT_ARRIVAL = 1, STORE_SORT_CC, STORE_SORT_DATE, STORE_SORT_FROM,
+	STORE_SORT_SIZE, STORE_SORT_SUBJECT, STORE_SORT_TO,
+	STORE_SORT_DISPLAYFROM, STORE_SORT_DISPLAYTO, STORE_SORT_MODSEQ,
+	STORE_SORT_UID,
+};
+#define STORE_SORT_REVERSE 0x100u   /* or'ed into a key */
+#define STORE_SEARCH_MAX_DEPTH 64
+#define STORE_SEARCH_MAX_KEYS 256
+
+/* The program under construction; building never fails silently: an error
+ * is sticky and store_search() returns STORE_E_ARG. */
+struct store_search {
+	uint8_t *p;
+	size_t len, cap;
+	int depth;                 /* stack depth the program leaves */
+	unsigned nkeys;
+	bool failed;
+};
+void store_search_init(struct store_search *s);
+void store_search_free(struct store_search *s);
+void store_search_op(struct store_search *s, enum store_search_op op);
+void store_search_u32(struct store_search *s, enum store_search_op op,
+    uint32_t v);
+void store_search_u64(struct store_search *s, enum store_search_op op,
+    uint64_t v);
+void store_search_str(struct store_search *s, enum store_search_op op,
+    const char *v);
+void store_search_header(struct store_search *s, enum store_search_field f,
+    const char *value);
+void store_search_header_any(struct store_search *s, const char *name,
+    const char *value);
+void store_search_uids(struct store_search *s, const struct store_uids *u);
+
+struct store_search_result {
+	uint32_t *uids;            /* matches, sorted as asked (UID order) */
+	size_t n, cap;
+	uint64_t highestmodseq;    /* greatest modseq among matches (CONDSTORE) */
+};
+void store_search_result_free(struct store_search_result *r);
+/* Run the program on mailbox_id; sort (NULL/0 = UID order) with nsort keys. */
+int store_search(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_search *prog, const uint32_t *sort, size_t nsort,
+    struct store_search_result *res);
+
+/* ---- JMAP: state, changes, blobs, threads --------------------------------- */
+
+/* The user's modseq counter: every change raises it (JMAP state strings). */
+int store_state(struct store_conn *sc, uint64_t *state);
+
+struct store_id_changes {
+	uint64_t *created, *updated, *destroyed;
+	size_t ncreated, nupdated, ndestroyed;
+	size_t capc, capu, capd;
+	uint64_t newstate;
+	bool more;                 /* hasMoreChanges: call again from newstate */
+};
+void store_id_changes_free(struct store_id_changes *ch);
+/* Mailbox ids / email ids changed since state (at most max ids, 0 = no
+ * limit). STORE_E_CONFLICT: cannotCalculateChanges. */
+int store_mbox_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch);
+int store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch);
+
+/* A read-only fd of a blob of one of the user's messages. */
+int store_blob_get(struct store_conn *sc,
+    const uint8_t blobid[STORE_BLOBID_LEN], int *fd, uint64_t *size);
+
+struct store_email_loc {
+	uint64_t emailid;
+	uint64_t mailbox_id;
+	uint32_t uid;
+};
+typedef int (*store_loc_cb)(void *arg, const struct store_email_loc *loc);
+/* The messages of a thread (JMAP Thread/get), oldest first. */
+int store_thread_get(struct store_conn *sc, uint64_t threadid,
+    store_loc_cb cb, void *arg);
+/* Where an email is (JMAP Email/get mailboxIds). */
+int store_email_locate(struct store_conn *sc, uint64_t emailid,
+    store_loc_cb cb, void *arg);
+
+/* ---- quota ------------------------------------------------------------------ */
+
+struct store_quota {
+	uint64_t storage_used;     /* bytes */
+	uint64_t storage_limit;    /* 0 = none */
+	uint64_t messages_used;
+	uint64_t messages_limit;   /* 0 = none */
+};
+int store_quota_get(struct store_conn *sc, struct store_quota *q);
+
+/* ---- notifications ---------------------------------------------------------- */
+
+/* Ask for STORE_NOTIFY when another connection changes mailbox_id, or any
+ * mailbox of the user when mailbox_id is 0; on = false stops it. */
+int store_watch(struct store_conn *sc, uint64_t mailbox_id, bool on);
+
+struct store_notify {
+	uint64_t mailbox_id;
+	uint64_t highestmodseq;
+	uint32_t messages;         /* EXISTS */
+	uint32_t uidnext;
+	uint64_t state;            /* the user's modseq counter */
+};
+/* Read whatever records are waiting on the fd without blocking and queue
+ * the notifications (call when poll says POLLIN). STORE_E_IO on EOF. */
+int store_client_read_notify(struct store_conn *sc);
+/* Dequeue one; 1 if n was filled, 0 if the queue is empty. */
+int store_client_next_notify(struct store_conn *sc, struct store_notify *n);
+
+/* ---- admin channel (cloisterctl via the supervisor; service "admin") ---------- */
+
+int store_adm_user_create(struct store_conn *sc, const char *user);
+int store_adm_user_delete(struct store_conn *sc, const char *user);
+struct store_user_info {
+	const char *name;          /* valid during the callback */
+	struct store_quota quota;
+};
+typedef int (*store_user_cb)(void *arg, const struct store_user_info *u);
+int store_adm_user_list(struct store_conn *sc, store_user_cb cb, void *arg);
+int store_adm_mbox_create(struct store_conn *sc, const char *user,
+    const char *name, uint32_t use);
+int store_adm_mbox_delete(struct store_conn *sc, const char *user,
+    const char *name);
+int store_adm_mbox_rename(struct store_conn *sc, const char *user,
+    const char *from, const char *to);
+int store_adm_mbox_list(struct store_conn *sc, const char *user,
+    uint32_t flags, store_mbox_cb cb, void *arg);
+int store_adm_quota_get(struct store_conn *sc, const char *user,
+    struct store_quota *q);
+/* Limits: 0 = none. */
+int store_adm_quota_set(struct store_conn *sc, const char *user,
+    uint64_t storage_limit, uint64_t messages_limit);
+
+/* Freeze the shard: checkpoint every WAL, fsync, then hold every writer
+ * (readers go on) until store_adm_thaw(), this connection's close, or
+ * timeout_s seconds, whichever is first. Returns once the snapshot is
+ * consistent on disk. */
+int store_adm_freeze(struct store_conn *sc, uint32_t timeout_s);
+/* STORE_OK: released now. STORE_THAW_TIMED_OUT: the timeout had already
+ * released the freeze, so a snapshot taken after that moment may be
+ * inconsistent. STORE_E_NOTFOUND: no freeze was held. */
+#define STORE_THAW_TIMED_OUT 1
+int store_adm_thaw(struct store_conn *sc);
+
+#endif

@@ -1,0 +1,67 @@
+/* admin: RUNTIME_DIR/store-admin.N.sock, one per store shard. Root
+ * (checked with SO_PEERCRED, not taken from anything the client says) gets
+ * its connection passed to shard N as CTL_PEER("admin", id). */
+#include "sv.h"
+#include "buf.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+int
+sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)
+{
+	struct config_listener l = { .family = AF_UNIX, .mode = 0600,
+		.line = s->cfg.line };
+	snprintf(l.name, sizeof(l.name), "admin%u", shard);
+	if (buf_snprintf(l.path, sizeof(l.path), "%s/store-admin.%u.sock",
+	    sv.cfg->runtime_dir, shard) < 0) {
+		snprintf(err, errlen, "%s: runtime-dir too long", sv.cfg_path);
+		return -1;
+	}
+	struct sv_slot *sl = &s->slot[shard];
+	sl->admin_fd = sv_listen_open(&l, SOCK_SEQPACKET, 16, err, errlen);
+	if (sl->admin_fd < 0)
+		return -1;
+	sv_epoll(EPOLL_CTL_ADD, sl->admin_fd, &sl->w_admin, EPOLLIN);
+	return 0;
+}
+
+void
+sv_admin_close(struct sv_service *s, unsigned shard)
+{
+	struct sv_slot *sl = &s->slot[shard];
+	if (sl->admin_fd < 0)
+		return;
+	close(sl->admin_fd);
+	sl->admin_fd = -1;
+	char path[CONFIG_PATH_MAX];
+	if (buf_snprintf(path, sizeof(path), "%s/store-admin.%u.sock",
+	    sv.cfg->runtime_dir, shard) >= 0)
+		unlink(path);
+}
+
+void
+sv_admin_accept(struct sv_service *s, unsigned shard)
+{
+	struct sv_slot *sl = &s->slot[shard];
+	for (int n = 0; n < 16 && sl->admin_fd >= 0; n++) {
+		int fd = accept4(sl->admin_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		struct ucred cr = { .pid = 0, .uid = (uid_t)-1 };
+		socklen_t len = sizeof(cr);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 ||
+		    cr.uid != 0) {
+			log_warn("%s: admin socket %u: refused pid %d uid %u",
+			    s->cfg.name, shard, (int)cr.pid, (unsigned)cr.uid);
+			close(fd);
+			continue;
+		}
+		log_info("%s: admin connection from pid %d to shard %u",
+		    s->cfg.name, (int)cr.pid, shard);
+		sv_wire_peer(s, shard, "admin", sv.next_instance++, fd);
+	}
+}

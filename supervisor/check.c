@@ -1,0 +1,111 @@
+/* check: what cloisterd requires of a config beyond config.c's syntax, and
+ * its own tunables. Every refusal names file:line. */
+#include "sv.h"
+#include "buf.h"
+#include "policy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+bool
+sv_service_wants_auth(const struct config *c, const struct config_service *s)
+{
+	bool a = false;
+	char err[CONFIG_ERR_MAX];
+	if (s->role != ROLE_CONNECTION ||
+	    config_option_bool(c, s, "auth", false, &a, err, sizeof(err)) < 0)
+		return false;
+	return a;
+}
+
+/* mkdir -p, root-owned 0755: the chroot dirs policies name. */
+static int
+make_dirs(const char *path)
+{
+	char p[CONFIG_PATH_MAX];
+	if (buf_strlcpy(p, sizeof(p), path, strlen(path)) < 0)
+		return -1;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*s = c;
+		if (c == '\0')
+			return 0;
+	}
+}
+
+static int
+tunable(const struct config *c, const char *key, uint64_t dflt, uint64_t min,
+    uint64_t max, uint64_t *out, char *err, size_t errlen)
+{
+	if (config_option_size(c, NULL, key, dflt, out, err, errlen) < 0)
+		return -1;
+	if (*out < min || *out > max) {
+		unsigned line = 0;
+		for (size_t i = 0; i < c->noptions; i++)
+			if (strcmp(c->options[i].key, key) == 0)
+				line = c->options[i].line;
+		snprintf(err, errlen, "%s:%u: %s is %llu..%llu", c->path, line, key,
+		    (unsigned long long)min, (unsigned long long)max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sv_check_config(const struct config *c, struct sv_tune *t, char *err,
+    size_t errlen)
+{
+	static struct policy pol;
+	const struct config_service *first[ROLE_STATS + 1] = { 0 };
+	for (size_t i = 0; i < c->nservices; i++) {
+		const struct config_service *s = &c->services[i];
+		if (s->role != ROLE_CONNECTION && first[s->role] != NULL) {
+			snprintf(err, errlen, "%s:%u: service %s: only one service may"
+			    " have role %s (%s has it)", c->path, s->line, s->name,
+			    config_role_name(s->role), first[s->role]->name);
+			return -1;
+		}
+		first[s->role] = s;
+		bool a;
+		if (s->role == ROLE_CONNECTION &&
+		    config_option_bool(c, s, "auth", false, &a, err, errlen) < 0)
+			return -1;
+		/* the policy must load now: a worker that cannot confine would
+		 * only be found by its first crash */
+		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
+		    errlen) < 0)
+			return -1;
+		if (make_dirs(pol.spec.root) < 0) {
+			snprintf(err, errlen, "%s:%u: service %s: root %s: %s", c->path,
+			    s->line, s->name, pol.spec.root, strerror(errno));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < c->nservices; i++)
+		if (sv_service_wants_auth(c, &c->services[i]) &&
+		    first[ROLE_AUTH] == NULL) {
+			snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
+			    " service has role auth", c->path, c->services[i].line,
+			    c->services[i].name);
+			return -1;
+		}
+	uint64_t burst, window, backoff, stop;
+	if (tunable(c, "restart-burst", 5, 1, 16, &burst, err, errlen) < 0 ||
+	    tunable(c, "restart-window", 10, 1, 3600, &window, err, errlen) < 0 ||
+	    tunable(c, "restart-backoff", 100, 1, 60000, &backoff, err, errlen) < 0 ||
+	    tunable(c, "stop-timeout", 10, 1, 600, &stop, err, errlen) < 0)
+		return -1;
+	t->restart_burst = (unsigned)burst;
+	t->restart_window = (int64_t)window * 1000;
+	t->backoff_min = (int64_t)backoff;
+	t->backoff_max = 30000;
+	t->stop_timeout = (int64_t)stop * 1000;
+	return 0;
+}

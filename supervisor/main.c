@@ -1,0 +1,290 @@
+/*
+ * cloisterd -c FILE [-f] [-d]: the one process of Cloister that stays root.
+ * It binds, makes socketpairs, fork+execs the workers named in the config,
+ * reaps and restarts them, and relays fixed-size stats records. It parses
+ * nothing but its own config and those records. docs/supervisor.md.
+ */
+#include "sv.h"
+#include "buf.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+_Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
+
+struct sv sv;
+static struct buf cfg_text = BUF_INIT(1024 * 1024);
+
+int64_t
+sv_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	if (epoll_ctl(sv.ep, op, fd, &ev) < 0 && op != EPOLL_CTL_DEL)
+		log_fatal_errno("epoll_ctl");
+}
+
+/* Parse and check the file, keeping its bytes for the snapshot. */
+int
+sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
+{
+	buf_reset(&cfg_text);
+	if (buf_read_file(&cfg_text, sv.cfg_path) < 0) {
+		snprintf(err, errlen, "%s:0: %s", sv.cfg_path, strerror(errno));
+		return -1;
+	}
+	if (config_parse(sv.cfg_path, (const char *)cfg_text.data, cfg_text.len,
+	    c, err, errlen) < 0 || sv_check_config(c, t, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* Workers read RUNTIME_DIR/config.GEN, the exact bytes this generation
+ * was built from: an edit of the file without SIGHUP cannot give a new
+ * worker a view (listener numbers, options) that differs from ours. */
+void
+sv_write_snapshot(void)
+{
+	if (buf_snprintf(sv.snapshot, sizeof(sv.snapshot), "%s/config.%u",
+	    sv.cfg->runtime_dir, sv.generation) < 0)
+		log_fatal("runtime-dir too long");
+	int fd = open(sv.snapshot, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, cfg_text.data, cfg_text.len) !=
+	    (ssize_t)cfg_text.len || close(fd) < 0)
+		log_fatal_errno("writing %s", sv.snapshot);
+	/* the previous generation's spawns are long past exec by the next
+	 * reload; keep one step back for a worker still starting */
+	if (sv.generation >= 2) {
+		char prev[CONFIG_PATH_MAX];
+		if (buf_snprintf(prev, sizeof(prev), "%s/config.%u",
+		    sv.cfg->runtime_dir, sv.generation - 2) >= 0)
+			unlink(prev);
+	}
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d]\n"
+	    "  -c FILE  the configuration (docs/configuration.md)\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -d       debug logging\n");
+	exit(2);
+}
+
+static void
+startup_fail(const char *msg)
+{
+	fprintf(stderr, "cloisterd: %s\n", msg);
+	if (log_sink() == LOG_SINK_SYSLOG)
+		log_err("%s", msg);
+	exit(1);
+}
+
+static void
+write_pidfile(void)
+{
+	char path[CONFIG_PATH_MAX], line[32];
+	if (buf_snprintf(path, sizeof(path), "%s/cloisterd.pid",
+	    sv.cfg->runtime_dir) < 0)
+		log_fatal("runtime-dir too long");
+	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644);
+	if (fd < 0 || write(fd, line, (size_t)n) != n || close(fd) < 0)
+		log_fatal_errno("pid file %s", path);
+}
+
+static void
+cleanup(void)
+{
+	char path[CONFIG_PATH_MAX];
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
+		for (size_t i = 0; i < s->nlst; i++)
+			sv_listen_close(&s->lst[i]);
+		for (unsigned i = 0; i < s->nslots; i++)
+			sv_admin_close(s, i);
+	}
+	for (uint32_t g = sv.generation > 0 ? sv.generation - 1 : 0;
+	    g <= sv.generation; g++)
+		if (buf_snprintf(path, sizeof(path), "%s/config.%u",
+		    sv.cfg->runtime_dir, g) >= 0)
+			unlink(path);
+	if (buf_snprintf(path, sizeof(path), "%s/cloisterd.pid",
+	    sv.cfg->runtime_dir) >= 0)
+		unlink(path);
+	sv_key_wipe();
+}
+
+static void
+setup(bool debug)
+{
+	char err[CONFIG_ERR_MAX];
+	if (geteuid() != 0)
+		startup_fail("must run as root: it binds privileged ports and"
+		    " starts workers that confine themselves");
+	sv.cfg = calloc(1, sizeof(*sv.cfg));
+	if (sv.cfg == NULL || sv_load_config(sv.cfg, &sv.tune, err,
+	    sizeof(err)) < 0)
+		startup_fail(sv.cfg ? err : "out of memory");
+	umask(022);
+	if (mkdir(sv.cfg->runtime_dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, sizeof(err), "runtime-dir %s: %s",
+		    sv.cfg->runtime_dir, strerror(errno));
+		startup_fail(err);
+	}
+	/* one fd per idle worker and per queued peer end */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	sv.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sv.ep = epoll_create1(EPOLL_CLOEXEC);
+	int agg[2];
+	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0 ||
+	    sv_key_init() < 0)
+		startup_fail(strerror(errno));
+	sv.agg_r = agg[0];
+	sv.agg_w = agg[1];
+	fcntl(sv.agg_w, F_SETFL, O_NONBLOCK);
+	sv.next_instance = 1;
+	sv.started = sv_now();
+	for (size_t i = 0; i < sv.cfg->nservices; i++)
+		if (sv_service_new(&sv.cfg->services[i], (unsigned)i, NULL, err,
+		    sizeof(err)) == NULL)
+			startup_fail(err);
+	if (!sv.foreground) {
+		log_open("cloisterd", false);
+		pid_t pid = fork();
+		if (pid < 0)
+			startup_fail(strerror(errno));
+		if (pid > 0)
+			_exit(0);
+		setsid();
+		if (chdir("/") < 0 || dup2(sv.devnull, 0) < 0 ||
+		    dup2(sv.devnull, 1) < 0 || dup2(sv.devnull, 2) < 0)
+			log_fatal_errno("daemon");
+	} else {
+		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
+	}
+	log_set_debug(debug);
+	sv.log_fd = log_fd();
+	sv_write_snapshot();
+	write_pidfile();
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sv.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sv.sigfd < 0)
+		log_fatal_errno("signalfd");
+	sv.w_signal.kind = W_SIGNAL;
+	sv_epoll(EPOLL_CTL_ADD, sv.sigfd, &sv.w_signal, EPOLLIN);
+	log_info("started: %zu services, generation 0, pid %d",
+	    sv.cfg->nservices, (int)getpid());
+}
+
+static void
+on_signals(bool *reap, bool *reload)
+{
+	struct signalfd_siginfo si;
+	while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			*reap = true;
+		else if (si.ssi_signo == SIGHUP)
+			*reload = true;
+		else
+			sv_stop_all();
+	}
+}
+
+static void
+dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
+{
+	switch (w->kind) {
+	case W_SIGNAL:
+		on_signals(reap, reload);
+		break;
+	case W_LISTEN:
+		sv_pool_accept(w->svc, w->arg);
+		break;
+	case W_ADMIN:
+		sv_admin_accept(w->svc, w->arg);
+		break;
+	case W_STATS:
+		sv_stats_read(w->svc, w->arg);
+		break;
+	case W_CTL:
+		if (events & (EPOLLERR | EPOLLHUP))
+			sv_wire_drop(&w->svc->slot[w->arg]);
+		else
+			sv_wire_flush(w->svc, w->arg);
+		break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	bool debug = false;
+	int opt;
+	log_open("cloisterd", true);
+	while ((opt = getopt(argc, argv, "c:fd")) != -1) {
+		if (opt == 'c')
+			sv.cfg_path = optarg;
+		else if (opt == 'f')
+			sv.foreground = true;
+		else if (opt == 'd')
+			debug = true;
+		else
+			usage();
+	}
+	if (sv.cfg_path == NULL || optind != argc)
+		usage();
+	setup(debug);
+	struct epoll_event ev[64];
+	while (!(sv.stopping && (sv_all_stopped() ||
+	    sv_now() > sv.stop_deadline + 5000))) {
+		int n = epoll_wait(sv.ep, ev, 64, sv_next_timeout(sv_now()));
+		if (n < 0 && errno != EINTR)
+			log_fatal_errno("epoll_wait");
+		bool reap = false, reload = false;
+		sv.more_work = false;
+		for (int i = 0; i < n; i++)
+			dispatch(ev[i].data.ptr, ev[i].events, &reap, &reload);
+		if (reap)
+			sv_reap();
+		if (reload && !sv.stopping)
+			sv_reload();
+		sv_tick(sv_now());
+	}
+	sv_reap();
+	cleanup();
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,690 @@
+/* service: the per-service state table (STYLE.md habit 9), processes,
+ * reaping, restart with backoff, reload and stop. */
+#include "sv.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PID_BUCKETS 1024
+
+static struct sv_proc *pidtab[PID_BUCKETS];
+
+static const char *const state_names[SV_NSTATES] = {
+	"running", "backing off", "held", "stopping", "stopped",
+};
+
+/* ---- processes ---- */
+
+struct sv_proc *
+sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst, unsigned slot,
+    int ctl)
+{
+	struct sv_proc *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		log_fatal("out of memory");
+	p->pid = pid;
+	p->instance = inst;
+	p->svc = s;
+	p->slot = slot;
+	p->ctl = ctl;
+	p->gen = sv.generation;
+	p->hnext = pidtab[pid % PID_BUCKETS];
+	pidtab[pid % PID_BUCKETS] = p;
+	s->spawns++;
+	if (s->owed > 0) {
+		s->owed--;
+		s->restarts++;
+	}
+	log_debug("%s: spawned pid %d instance %llu", s->cfg.name, (int)pid,
+	    (unsigned long long)inst);
+	return p;
+}
+
+void
+sv_proc_retire(struct sv_proc *p, int sig)
+{
+	p->retiring = true;
+	if (p->ctl >= 0) {
+		close(p->ctl);   /* an idle worker sees EOF and leaves */
+		p->ctl = -1;
+	}
+	kill(p->pid, sig);
+}
+
+static unsigned
+nprocs(const struct sv_service *s)
+{
+	unsigned n = s->idle.n + s->busy.n;
+	for (unsigned i = 0; i < s->nslots; i++)
+		n += s->slot[i].proc != NULL;
+	return n;
+}
+
+static void
+kill_all(struct sv_service *s, int sig, bool busy_too)
+{
+	sv_pool_retire_idle(s);
+	for (struct sv_proc *p = s->busy.head; busy_too && p != NULL; p = p->next)
+		sv_proc_retire(p, sig);
+	for (unsigned i = 0; i < s->nslots; i++)
+		if (s->slot[i].proc != NULL)
+			sv_proc_retire(s->slot[i].proc, sig);
+}
+
+struct sv_service *
+sv_role(enum config_role r)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->cfg.role == r && s->state < SV_STOPPING)
+			return s;
+	return NULL;
+}
+
+/* ---- the state table ---- */
+
+static void
+act_backoff(struct sv_service *s)
+{
+	int64_t d = sv.tune.backoff_min;
+	for (unsigned i = 1; i < s->nfails && d < sv.tune.backoff_max; i++)
+		d *= 2;
+	if (d > sv.tune.backoff_max)
+		d = sv.tune.backoff_max;
+	s->timer = sv_now() + d;
+	log_warn("%s: %u start failure%s in %llds, next start in %lld ms",
+	    s->cfg.name, s->nfails, s->nfails == 1 ? "" : "s",
+	    (long long)(sv.tune.restart_window / 1000), (long long)d);
+}
+
+static void
+act_hold(struct sv_service *s)
+{
+	s->timer = 0;
+	log_err("%s: held after %u start failures in %llds; fix it and send"
+	    " SIGHUP", s->cfg.name, s->nfails,
+	    (long long)(sv.tune.restart_window / 1000));
+}
+
+static void
+act_reset(struct sv_service *s)
+{
+	if (s->state == SV_HELD || s->state == SV_BACKOFF)
+		log_info("%s: %s -> running (reload)", s->cfg.name,
+		    state_names[s->state]);
+	s->nfails = 0;
+	s->timer = 0;
+}
+
+static void
+act_resume(struct sv_service *s)
+{
+	s->timer = 0;
+}
+
+/* Stop: listeners go, idle workers go, the rest get SIGTERM and a
+ * deadline. On reload (not shutdown) busy workers keep their client. */
+static void
+act_stop(struct sv_service *s)
+{
+	for (size_t i = 0; i < s->nlst; i++)
+		sv_listen_close(&s->lst[i]);
+	for (unsigned i = 0; i < s->nslots; i++)
+		sv_admin_close(s, i);
+	kill_all(s, SIGTERM, sv.stopping);
+	s->timer = sv.stopping || s->cfg.role != ROLE_CONNECTION ?
+	    sv_now() + sv.tune.stop_timeout : 0;
+	s->index = UINT32_MAX;
+}
+
+static void
+act_kill(struct sv_service *s)
+{
+	log_warn("%s: %u process%s left at the deadline, SIGKILL", s->cfg.name,
+	    nprocs(s), nprocs(s) == 1 ? "" : "es");
+	kill_all(s, SIGKILL, true);
+	s->timer = 0;
+}
+
+static void
+act_release(struct sv_service *s)
+{
+	for (unsigned i = 0; i < s->nslots; i++) {
+		sv_wire_drop(&s->slot[i]);
+		sv_stats_slot_close(&s->slot[i]);
+	}
+	log_info("%s: stopped", s->cfg.name);
+}
+
+typedef void sv_action(struct sv_service *);
+static const struct {
+	enum sv_state next;
+	sv_action *act;
+} table[SV_NSTATES][SV_NEVENTS] = {
+	[SV_RUNNING] = {
+		[EV_FAIL] = { SV_BACKOFF, act_backoff },
+		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_TIMER] = { SV_RUNNING, NULL },
+		[EV_RELOAD] = { SV_RUNNING, act_reset },
+		[EV_STOP] = { SV_STOPPING, act_stop },
+		[EV_EMPTY] = { SV_RUNNING, NULL },
+	},
+	[SV_BACKOFF] = {
+		[EV_FAIL] = { SV_BACKOFF, act_backoff },
+		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_TIMER] = { SV_RUNNING, act_resume },
+		[EV_RELOAD] = { SV_RUNNING, act_reset },
+		[EV_STOP] = { SV_STOPPING, act_stop },
+		[EV_EMPTY] = { SV_BACKOFF, NULL },
+	},
+	[SV_HELD] = {
+		[EV_FAIL] = { SV_HELD, NULL },
+		[EV_FAIL_LIMIT] = { SV_HELD, NULL },
+		[EV_TIMER] = { SV_HELD, NULL },
+		[EV_RELOAD] = { SV_RUNNING, act_reset },
+		[EV_STOP] = { SV_STOPPING, act_stop },
+		[EV_EMPTY] = { SV_HELD, NULL },
+	},
+	[SV_STOPPING] = {
+		[EV_FAIL] = { SV_STOPPING, NULL },
+		[EV_FAIL_LIMIT] = { SV_STOPPING, NULL },
+		[EV_TIMER] = { SV_STOPPING, act_kill },
+		[EV_RELOAD] = { SV_STOPPING, NULL },
+		[EV_STOP] = { SV_STOPPING, act_stop },   /* shutdown after removal */
+		[EV_EMPTY] = { SV_STOPPED, act_release },
+	},
+	[SV_STOPPED] = {
+		[EV_FAIL] = { SV_STOPPED, NULL },
+		[EV_FAIL_LIMIT] = { SV_STOPPED, NULL },
+		[EV_TIMER] = { SV_STOPPED, NULL },
+		[EV_RELOAD] = { SV_STOPPED, NULL },
+		[EV_STOP] = { SV_STOPPED, NULL },
+		[EV_EMPTY] = { SV_STOPPED, NULL },
+	},
+};
+
+void
+sv_service_event(struct sv_service *s, enum sv_event ev)
+{
+	enum sv_state from = s->state;
+	if (table[from][ev].act != NULL)
+		table[from][ev].act(s);
+	s->state = table[from][ev].next;
+	if (s->state != from)
+		log_debug("%s: %s -> %s", s->cfg.name, state_names[from],
+		    state_names[s->state]);
+	if (s->state == SV_STOPPING && nprocs(s) == 0)
+		sv_service_event(s, EV_EMPTY);
+}
+
+static void
+record_failure(struct sv_service *s)
+{
+	int64_t now = sv_now();
+	unsigned k = 0;
+	for (unsigned i = 0; i < s->nfails; i++)
+		if (s->fails[i] > now - sv.tune.restart_window)
+			s->fails[k++] = s->fails[i];
+	if (k == sizeof(s->fails) / sizeof(s->fails[0]))
+		k--;
+	s->fails[k++] = now;
+	s->nfails = k;
+	s->owed++;
+	sv_service_event(s, k >= sv.tune.restart_burst ? EV_FAIL_LIMIT : EV_FAIL);
+}
+
+/* What a pool's peers are doing: 0 all up, 1 one is (re)starting, 2 one
+ * is held. Its workers' channels would be dead unless all are up. */
+int
+sv_deps(const struct sv_service *s)
+{
+	const struct sv_service *d[2] = { sv_role(ROLE_STORE),
+		s->auth ? sv_role(ROLE_AUTH) : NULL };
+	int r = 0;
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; d[k] != NULL && i < d[k]->nslots; i++) {
+			const struct sv_proc *p = d[k]->slot[i].proc;
+			if ((p == NULL || p->retiring) && r < 2)
+				r = d[k]->state == SV_HELD ? 2 : 1;
+		}
+	return r;
+}
+
+bool
+sv_can_spawn(const struct sv_service *s)
+{
+	if (s->state != SV_RUNNING || sv.stopping)
+		return false;
+	return s->cfg.role != ROLE_CONNECTION || sv_deps(s) == 0;
+}
+
+/* ---- singletons: authd, stored shards, the stats helper ---- */
+
+static void
+spawn_singleton(struct sv_service *s, unsigned slot)
+{
+	struct sv_slot *sl = &s->slot[slot];
+	int ctl[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		log_err("%s: socketpair: %m", s->cfg.name);
+		return;
+	}
+	int fds[SV_NFDS];
+	for (int i = 0; i < SV_NFDS; i++)
+		fds[i] = -1;
+	fds[CLOISTER_FD_LOG] = sv.log_fd;
+	fds[CLOISTER_FD_STATS] = sl->stats_w;
+	fds[CLOISTER_FD_CONTROL] = ctl[1];
+	if (s->cfg.role == ROLE_STATS) {
+		fds[CLOISTER_FD_EXTRA] = sv.agg_r;
+		for (size_t i = 0; i < s->nlst; i++)
+			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
+	}
+	uint64_t inst = sv.next_instance++;
+	pid_t pid = sv_spawn(s, inst, s->cfg.role == ROLE_STORE ? (int)slot : -1,
+	    fds, SV_NFDS);
+	close(ctl[1]);
+	if (pid < 0) {
+		log_err("%s: fork: %m", s->cfg.name);
+		close(ctl[0]);
+		record_failure(s);
+		return;
+	}
+	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
+	sl->proc = sv_proc_new(s, pid, inst, slot, ctl[0]);
+	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
+		sv_wire_key(sl->proc);
+}
+
+static void
+singleton_died(struct sv_service *s, struct sv_proc *p)
+{
+	s->slot[p->slot].proc = NULL;
+	sv_wire_drop(&s->slot[p->slot]);
+	if (s->cfg.role != ROLE_AUTH && s->cfg.role != ROLE_STORE)
+		return;
+	/* idle spares hold channels to the dead peer: replace them; busy
+	 * workers find out by themselves and exit (crash-only) */
+	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
+		if (c->cfg.role == ROLE_CONNECTION &&
+		    (s->cfg.role == ROLE_STORE || c->auth))
+			sv_pool_retire_idle(c);
+}
+
+/* ---- reaping ---- */
+
+static struct sv_proc *
+proc_take(pid_t pid)
+{
+	for (struct sv_proc **pp = &pidtab[pid % PID_BUCKETS]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if ((*pp)->pid == pid) {
+			struct sv_proc *p = *pp;
+			*pp = p->hnext;
+			return p;
+		}
+	return NULL;
+}
+
+static void
+proc_exited(struct sv_proc *p, int status)
+{
+	struct sv_service *s = p->svc;
+	bool sig = WIFSIGNALED(status);
+	int code = sig ? WTERMSIG(status) : WEXITSTATUS(status);
+	if (sig)
+		s->crashes++;
+	else if (code == 0)
+		s->exits_ok++;
+	else
+		s->exits_error++;
+	/* A start failure: a process that died before it took any work and
+	 * that we did not ask to go. A busy connection worker's death is its
+	 * client's end, not the service's failure. */
+	bool failure = !p->retiring && s->state < SV_STOPPING &&
+	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
+	if (failure || (sig && !p->retiring))
+		log_warn("%s: pid %d instance %llu %s %d%s", s->cfg.name,
+		    (int)p->pid, (unsigned long long)p->instance,
+		    sig ? "killed by signal" : "exited with status", code,
+		    failure ? " (a start failure)" : "");
+	else
+		log_debug("%s: pid %d %s %d", s->cfg.name, (int)p->pid,
+		    sig ? "signal" : "status", code);
+	if (s->cfg.role == ROLE_CONNECTION)
+		sv_pool_forget(p);
+	else
+		singleton_died(s, p);
+	if (p->ctl >= 0)
+		close(p->ctl);
+	free(p);
+	if (failure)
+		record_failure(s);
+	if (s->state == SV_STOPPING && nprocs(s) == 0)
+		sv_service_event(s, EV_EMPTY);
+}
+
+void
+sv_reap(void)
+{
+	int status;
+	pid_t pid;
+	/* peers first: their death retires the spares that held channels to
+	 * them, so those spares' exits are not taken for start failures */
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		for (unsigned i = 0; i < s->nslots; i++) {
+			struct sv_proc *p = s->slot[i].proc;
+			if (p != NULL && waitpid(p->pid, &status, WNOHANG) == p->pid)
+				proc_exited(proc_take(p->pid), status);
+		}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct sv_proc *p = proc_take(pid);
+		if (p != NULL)
+			proc_exited(p, status);
+	}
+}
+
+/* ---- services ---- */
+
+/* A service of the current config; fresh: listeners bound already (reload)
+ * or NULL. Appended to sv.services; NULL with err on failure. */
+struct sv_service *
+sv_service_new(const struct config_service *cs, unsigned index,
+    const int *fresh, char *err, size_t errlen)
+{
+	struct sv_service *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		log_fatal("out of memory");
+	s->cfg = *cs;
+	s->index = index;
+	s->auth = sv_service_wants_auth(sv.cfg, cs);
+	s->nslots = cs->role == ROLE_STORE ? sv.cfg->store_shards : 1;
+	int r = 0;
+	for (size_t i = 0; i < cs->nlisteners; i++, s->nlst++) {
+		struct sv_listener *l = &s->lst[i];
+		l->w = (struct sv_watch){ W_LISTEN, s, (unsigned)i };
+		l->cfg = cs->listeners[i];
+		l->fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
+		    sv_listen_open(&l->cfg, SOCK_STREAM, cs->backlog, err, errlen);
+		r |= l->fd;
+	}
+	for (unsigned i = 0; i < s->nslots; i++) {
+		struct sv_slot *sl = &s->slot[i];
+		sl->admin_fd = sl->stats_r = sl->stats_w = -1;
+		sl->w_ctl = (struct sv_watch){ W_CTL, s, i };
+		sl->w_admin = (struct sv_watch){ W_ADMIN, s, i };
+		sl->w_stats = (struct sv_watch){ W_STATS, s, i };
+		if (r >= 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
+		    (cs->role == ROLE_STORE && sv_admin_open(s, i, err, errlen) < 0)))
+			r = -1;
+	}
+	if (r < 0) {
+		sv_service_event(s, EV_STOP);
+		free(s);
+		return NULL;
+	}
+	struct sv_service **pp = &sv.services;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = s;
+	return s;
+}
+
+static void
+service_free(struct sv_service *s)
+{
+	for (struct sv_service **pp = &sv.services; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	free(s);
+}
+
+void
+sv_tick(int64_t now)
+{
+	for (struct sv_service *s = sv.services, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->timer != 0 && now >= s->timer) {
+			s->timer = 0;
+			sv_service_event(s, EV_TIMER);
+		}
+		if (s->state == SV_STOPPED && !sv.stopping) {
+			service_free(s);
+			continue;
+		}
+			if (s->cfg.role != ROLE_CONNECTION && sv_can_spawn(s))
+			for (unsigned i = 0; i < s->nslots; i++)
+				if (s->slot[i].proc == NULL && sv_can_spawn(s))
+					spawn_singleton(s, i);
+	}
+	/* pools after the peers they need */
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->cfg.role == ROLE_CONNECTION) {
+			sv_pool_fill(s);
+			sv_pool_sync_listeners(s);
+		}
+	if (now >= sv.stats_due) {
+		sv_stats_publish();
+		sv.stats_due = now + 1000;
+	}
+}
+
+int
+sv_next_timeout(int64_t now)
+{
+	int64_t next = sv.stats_due;
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->timer != 0 && s->timer < next)
+			next = s->timer;
+	if (sv.accept_pause > now && sv.accept_pause < next)
+		next = sv.accept_pause;
+	if (sv.more_work)
+		return 0;
+	return next <= now ? 0 : next - now > 1000 ? 1000 : (int)(next - now);
+}
+
+void
+sv_stop_all(void)
+{
+	if (sv.stopping)
+		return;
+	log_info("stopping: %lld s for workers to finish",
+	    (long long)(sv.tune.stop_timeout / 1000));
+	sv.stopping = true;
+	sv.stop_deadline = sv_now() + sv.tune.stop_timeout;
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		sv_service_event(s, EV_STOP);
+}
+
+bool
+sv_all_stopped(void)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->state != SV_STOPPED)
+			return false;
+	return true;
+}
+
+/* ---- reload ---- */
+
+/* Zero what follows the NUL (config.c may leave bytes there) and the line
+ * numbers, so that two blocks compare with memcmp. */
+#define CLEAN(f) clean_str((f), sizeof(f))
+static void
+clean_str(char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+	memset(s + n, 0, size - n);
+}
+
+static void
+normalize(struct config_service *x)
+{
+	x->line = 0;
+	CLEAN(x->name);
+	CLEAN(x->binary);
+	CLEAN(x->policy);
+	for (size_t i = 0; i < CONFIG_MAX_LISTENERS; i++) {
+		struct config_listener *l = &x->listeners[i];
+		l->line = 0;
+		CLEAN(l->name);
+		CLEAN(l->host);
+		CLEAN(l->path);
+		CLEAN(l->owner);
+		CLEAN(l->group);
+	}
+	for (size_t i = 0; i < CONFIG_MAX_OPTIONS; i++) {
+		x->options[i].line = 0;
+		CLEAN(x->options[i].key);
+		CLEAN(x->options[i].value);
+	}
+}
+
+static bool
+same_block(const struct config_service *a, const struct config_service *b)
+{
+	static struct config_service x, y;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	normalize(&x);
+	normalize(&y);
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+static struct sv_service *
+find_live(const char *name)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->state < SV_STOPPING && strcmp(s->cfg.name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* New listeners are bound before anything changes: all or nothing. */
+static int
+bind_new(const struct config *c, int fds[][CONFIG_MAX_LISTENERS], char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < c->nservices; i++) {
+		const struct config_service *cs = &c->services[i];
+		struct sv_service *old = find_live(cs->name);
+		for (size_t j = 0; j < cs->nlisteners; j++) {
+			fds[i][j] = -1;
+			bool kept = false;
+			for (size_t k = 0; old && old->cfg.role == cs->role &&
+			    k < old->nlst; k++)
+				kept |= old->lst[k].fd >= 0 &&
+				    sv_listen_same(&old->lst[k].cfg, &cs->listeners[j]);
+			if (!kept && (fds[i][j] = sv_listen_open(&cs->listeners[j],
+			    SOCK_STREAM, cs->backlog, err, errlen)) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+update_service(struct sv_service *s, const struct config_service *cs,
+    unsigned index, const int *fresh)
+{
+	struct sv_listener lst[CONFIG_MAX_LISTENERS];
+	bool changed = !same_block(&s->cfg, cs);
+	for (size_t j = 0; j < cs->nlisteners; j++) {
+		lst[j].w = (struct sv_watch){ W_LISTEN, s, (unsigned)j };
+		lst[j].cfg = cs->listeners[j];
+		lst[j].fd = fresh[j];
+		lst[j].polled = false;
+		for (size_t k = 0; fresh[j] < 0 && k < s->nlst; k++)
+			if (s->lst[k].fd >= 0 &&
+			    sv_listen_same(&s->lst[k].cfg, &cs->listeners[j])) {
+				if (s->lst[k].polled)
+					epoll_ctl(sv.ep, EPOLL_CTL_DEL, s->lst[k].fd, NULL);
+				lst[j].fd = s->lst[k].fd;
+				s->lst[k].fd = -1;
+				if (sv_listen_update(&lst[j], cs->listeners + j,
+				    cs->backlog) < 0)
+					log_warn("%s: listener %s: %m", cs->name,
+					    lst[j].cfg.name);
+			}
+	}
+	for (size_t k = 0; k < s->nlst; k++)
+		sv_listen_close(&s->lst[k]);
+	memcpy(s->lst, lst, sizeof(lst[0]) * cs->nlisteners);
+	s->nlst = cs->nlisteners;
+	s->cfg = *cs;
+	s->index = index;
+	s->auth = sv_service_wants_auth(sv.cfg, cs);
+	/* spares of the old generation are replaced; busy ones finish */
+	sv_pool_retire_idle(s);
+	if (changed && s->cfg.role != ROLE_CONNECTION)
+		for (unsigned i = 0; i < s->nslots; i++)
+			if (s->slot[i].proc != NULL)
+				sv_proc_retire(s->slot[i].proc, SIGTERM);
+	sv_service_event(s, EV_RELOAD);
+}
+
+int
+sv_reload(void)
+{
+	static int fresh[CONFIG_MAX_SERVICES][CONFIG_MAX_LISTENERS];
+	char err[CONFIG_ERR_MAX];
+	struct sv_tune tune;
+	struct config *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		log_fatal("out of memory");
+	if (sv_load_config(c, &tune, err, sizeof(err)) < 0)
+		goto refused;
+	if (strcmp(c->runtime_dir, sv.cfg->runtime_dir) != 0 ||
+	    strcmp(c->state_dir, sv.cfg->state_dir) != 0 ||
+	    c->store_shards != sv.cfg->store_shards) {
+		snprintf(err, sizeof(err), "%s: runtime-dir, state-dir and"
+		    " store-shards change only with a restart", c->path);
+		goto refused;
+	}
+	if (bind_new(c, fresh, err, sizeof(err)) < 0) {
+		for (size_t i = 0; i < c->nservices; i++)
+			for (size_t j = 0; j < c->services[i].nlisteners; j++)
+				if (fresh[i][j] >= 0)
+					close(fresh[i][j]);
+		goto refused;
+	}
+	struct config *old = sv.cfg;
+	sv.cfg = c;
+	sv.tune = tune;
+	sv.generation++;
+	sv_write_snapshot();
+	/* services gone from the file (or whose role changed) stop */
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
+		const struct config_service *cs = config_find_service(c, s->cfg.name);
+		if (s->state < SV_STOPPING && (cs == NULL || cs->role != s->cfg.role))
+			sv_service_event(s, EV_STOP);
+	}
+	for (size_t i = 0; i < c->nservices; i++) {
+		struct sv_service *s = find_live(c->services[i].name);
+		if (s != NULL) {
+			update_service(s, &c->services[i], (unsigned)i, fresh[i]);
+			continue;
+		}
+		if (sv_service_new(&c->services[i], (unsigned)i, fresh[i], err,
+		    sizeof(err)) == NULL)
+			log_err("reload: %s", err);
+	}
+	free(old);
+	log_info("reloaded %s: generation %u", c->path, sv.generation);
+	return 0;
+refused:
+	log_err("reload refused, still running generation %u: %s",
+	    sv.generation, err);
+	free(c);
+	return -1;
+}

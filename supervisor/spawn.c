@@ -1,0 +1,66 @@
+/* spawn: fork + exec one worker with its fds at the numbers of fds.h. The
+ * worker confines itself; nothing here drops a privilege on its behalf. */
+#include "sv.h"
+#include "log.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+pid_t
+sv_spawn(struct sv_service *s, uint64_t instance, int shard, const int fds[],
+    size_t nfds)
+{
+	char inst[24], sh[12];
+	snprintf(inst, sizeof(inst), "%llu", (unsigned long long)instance);
+	snprintf(sh, sizeof(sh), "%d", shard);
+	char *argv[12];
+	int n = 0;
+	argv[n++] = s->cfg.binary;
+	argv[n++] = "--config";
+	argv[n++] = sv.snapshot;
+	argv[n++] = "--service";
+	argv[n++] = s->cfg.name;
+	argv[n++] = "--instance";
+	argv[n++] = inst;
+	if (shard >= 0) {
+		argv[n++] = "--shard";
+		argv[n++] = sh;
+	}
+	if (sv.foreground)
+		argv[n++] = "--foreground";
+	argv[n] = NULL;
+
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	/* child: die with the supervisor (the kernel clears this again when
+	 * the worker changes uid; the control channel's EOF covers that) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(126);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	/* move every source above the target range first, so that a source
+	 * already sitting on some target number is not overwritten */
+	int tmp[SV_NFDS];
+	for (size_t i = 0; i < SV_NFDS; i++) {
+		tmp[i] = i < nfds && fds[i] >= 0 ?
+		    fcntl(fds[i], F_DUPFD_CLOEXEC, 64) : -1;
+		if (i < nfds && fds[i] >= 0 && tmp[i] < 0)
+			_exit(126);
+	}
+	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0 ||
+	    (!sv.foreground && dup2(sv.devnull, 2) < 0))
+		_exit(126);
+	for (int i = 3; i < SV_NFDS; i++)
+		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)   /* dup2 clears CLOEXEC */
+			_exit(126);
+	execv(argv[0], argv);
+	log_err("exec %s: %m", argv[0]);
+	_exit(127);
+}

@@ -1,0 +1,126 @@
+/* stats: fixed-size records in from each stats pipe (the pipe is the
+ * sender's identity), fixed-size aggregates out to the stats helper about
+ * once a second. Nothing else is read from a worker. */
+#include "sv.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define READS_PER_WAKEUP 64
+
+int
+sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen)
+{
+	int p[2];
+	/* O_NONBLOCK on both ends: a worker's write never blocks it (a full
+	 * pipe loses statistics, never service), and our reads never block */
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(err, errlen, "stats pipe: %s", strerror(errno));
+		return -1;
+	}
+	sl->stats_r = p[0];
+	sl->stats_w = p[1];
+	sv_epoll(EPOLL_CTL_ADD, sl->stats_r, &sl->w_stats, EPOLLIN);
+	return 0;
+}
+
+void
+sv_stats_slot_close(struct sv_slot *sl)
+{
+	if (sl->stats_r >= 0)
+		close(sl->stats_r);
+	if (sl->stats_w >= 0)
+		close(sl->stats_w);
+	sl->stats_r = sl->stats_w = -1;
+}
+
+static bool
+record_ok(const struct stats_record *r, ssize_t n)
+{
+	return n == (ssize_t)sizeof(*r) && r->magic == STATS_MAGIC &&
+	    r->size == sizeof(*r) &&
+	    (r->kind == STATS_KIND_DELTA || r->kind == STATS_KIND_GAUGE);
+}
+
+void
+sv_stats_read(struct sv_service *s, unsigned slot)
+{
+	struct sv_slot *sl = &s->slot[slot];
+	for (int i = 0; i < READS_PER_WAKEUP; i++) {
+		struct stats_record r;
+		ssize_t n = read(sl->stats_r, &r, sizeof(r));
+		if (n <= 0)
+			return;
+		if (!record_ok(&r, n)) {
+			/* whole records cannot interleave (< PIPE_BUF), so a short or
+			 * foreign one was written on purpose: drop what is queued to
+			 * find record boundaries again */
+			log_warn("%s: bad stats record (%zd bytes), dropping the"
+			    " queue", s->cfg.name, n);
+			while (++i < READS_PER_WAKEUP && read(sl->stats_r, &r,
+			    sizeof(r)) > 0)
+				;
+			return;
+		}
+		if (r.kind == STATS_KIND_DELTA)
+			for (int c = 0; c < ST_COUNTER_MAX; c++)
+				s->counter[c] += r.counter[c];
+		else
+			memcpy(sl->gauge, r.gauge, sizeof(sl->gauge));
+	}
+}
+
+static void
+add_service(struct stats_aggregate *a, const struct sv_service *s)
+{
+	for (int c = 0; c < ST_COUNTER_MAX; c++)
+		a->counter[c] += s->counter[c];
+	for (unsigned i = 0; i < s->nslots; i++) {
+		for (int g = 0; g < SG_GAUGE_MAX; g++)
+			a->gauge[g] += s->slot[i].gauge[g];
+		a->processes += s->slot[i].proc != NULL;
+	}
+	a->processes += s->idle.n + s->busy.n;
+	a->max_processes += s->cfg.role == ROLE_CONNECTION ?
+	    s->cfg.max_processes : s->nslots;
+	a->spawns += s->spawns;
+	a->exits_ok += s->exits_ok;
+	a->exits_error += s->exits_error;
+	a->crashes += s->crashes;
+	a->restarts += s->restarts;
+	a->refusals += s->refusals;
+}
+
+/* One aggregate per service of the current config, then the total. A full
+ * pipe drops the round: the helper gets totals, so nothing is lost but
+ * freshness. */
+void
+sv_stats_publish(void)
+{
+	struct stats_aggregate all = { .magic = STATS_MAGIC,
+		.size = sizeof(all), .service_index = STATS_GLOBAL };
+	if (sv_role(ROLE_STATS) == NULL)
+		return;
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
+		if (s->index == UINT32_MAX)
+			continue;
+		struct stats_aggregate a = { .magic = STATS_MAGIC,
+			.size = sizeof(a), .service_index = (uint16_t)s->index,
+			.generation = sv.generation };
+		memcpy(a.name, s->cfg.name, sizeof(s->cfg.name));
+		add_service(&a, s);
+		add_service(&all, s);
+		if (write(sv.agg_w, &a, sizeof(a)) != (ssize_t)sizeof(a))
+			return;
+	}
+	memcpy(all.name, "cloisterd", sizeof("cloisterd"));
+	all.uptime_s = (uint64_t)((sv_now() - sv.started) / 1000);
+	all.generation = sv.generation;
+	if (write(sv.agg_w, &all, sizeof(all)) != (ssize_t)sizeof(all))
+		return;
+}

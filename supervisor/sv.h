@@ -1,0 +1,217 @@
+/*
+ * sv: cloisterd's internal types, shared by its files (one concern each):
+ *   main.c     args, daemon, signals, the event loop, shutdown
+ *   check.c    the supervisor's own config checks and tunables
+ *   listen.c   binding and closing listeners (TCP v4/v6, unix)
+ *   spawn.c    fork + exec with the fixed fds of fds.h
+ *   service.c  the per-service state table, reaping, backoff, reload
+ *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
+ *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
+ *   admin.c    the per-shard admin sockets
+ *   stats.c    stats records in, aggregates out
+ * Reference: docs/supervisor.md. Nothing here parses a byte from the
+ * network or from a worker beyond a fixed-size, checked stats record.
+ */
+#ifndef CLOISTER_SV_H
+#define CLOISTER_SV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "fds.h"
+#include "stats.h"
+
+#define SV_KEY_SIZE 32
+#define SV_IP_BUCKETS 256
+#define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
+#define SV_ACCEPT_BATCH 32       /* accepts per listener per wakeup */
+#define SV_SPAWN_BATCH 32        /* spare spawns per service per tick */
+
+enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL };
+
+/* What an epoll event points at. */
+struct sv_watch {
+	enum sv_watch_kind kind;
+	struct sv_service *svc;
+	unsigned arg;            /* listener index or slot (shard) index */
+};
+
+struct sv_listener {
+	struct sv_watch w;
+	int fd;
+	bool polled;             /* currently in the epoll interest set */
+	struct config_listener cfg;
+};
+
+/* A control message waiting for room in a singleton's socket. */
+struct sv_qmsg {
+	uint32_t type;
+	uint32_t len;
+	int fd;
+	uint8_t payload[64];
+};
+
+struct sv_proc {
+	pid_t pid;
+	uint64_t instance;
+	struct sv_service *svc;
+	unsigned slot;
+	int ctl;                 /* our end of its control channel, or -1 */
+	uint32_t gen;
+	bool busy;               /* connection worker: has its client */
+	bool retiring;           /* we asked it to go: its exit is no failure */
+	bool has_ip;
+	uint8_t ip[17];          /* family byte + address, for max-per-ip */
+	struct sv_proc *prev, *next;   /* service idle or busy list */
+	struct sv_proc *hnext;         /* pid hash chain */
+	struct sv_proc *inext;         /* per-IP bucket chain */
+};
+
+/* A stats source; for auth/store/stats roles also one process and its
+ * control channel. Connection services have one slot, stored one per shard. */
+struct sv_slot {
+	int stats_r, stats_w;
+	struct sv_watch w_stats, w_ctl, w_admin;
+	uint64_t gauge[SG_GAUGE_MAX];
+	struct sv_proc *proc;
+	struct sv_qmsg *q;       /* ring of pending control messages */
+	unsigned qhead, qlen, qcap;
+	int admin_fd;            /* store: RUNTIME_DIR/store-admin.N.sock */
+};
+
+enum sv_state { SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING, SV_STOPPED,
+	SV_NSTATES };
+enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
+	SV_NEVENTS };
+
+struct sv_list {
+	struct sv_proc *head, *tail;
+	unsigned n;
+};
+
+struct sv_service {
+	struct config_service cfg;
+	unsigned index;          /* position in the current config */
+	enum sv_state state;
+	bool auth;               /* connection role: gets an authd channel */
+	struct sv_listener lst[CONFIG_MAX_LISTENERS];
+	size_t nlst;
+	struct sv_slot slot[CLOISTER_MAX_SHARDS];
+	unsigned nslots;
+	struct sv_list idle;     /* spawned, no client yet: oldest first */
+	struct sv_list busy;     /* serving a client, or being retired */
+	struct sv_proc *ipb[SV_IP_BUCKETS];
+	int64_t fails[16];       /* times of recent start failures, ms */
+	unsigned nfails;
+	int64_t timer;           /* backoff end or stop deadline, ms; 0 none */
+	/* counters for the aggregate (stats.h) */
+	uint64_t counter[ST_COUNTER_MAX];
+	uint64_t spawns, exits_ok, exits_error, crashes, restarts, refusals;
+	unsigned owed;           /* unexpected deaths not yet replaced */
+	struct sv_service *next;
+};
+
+/* Supervisor tunables ("set" options, docs/configuration.md). */
+struct sv_tune {
+	unsigned restart_burst;  /* start failures in the window -> held */
+	int64_t restart_window;  /* ms */
+	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
+};
+
+struct sv {
+	struct config *cfg;      /* current generation */
+	const char *cfg_path;
+	char snapshot[CONFIG_PATH_MAX];   /* the copy workers read */
+	struct sv_tune tune;
+	struct sv_service *services;
+	uint32_t generation;
+	int ep, sigfd, devnull, log_fd;
+	bool foreground, stopping;
+	int64_t started, stop_deadline, stats_due, accept_pause;
+	bool more_work;          /* a batch limit left work for the next turn */
+	uint64_t next_instance;
+	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
+	int agg_r, agg_w;        /* aggregate pipe to the stats helper */
+	struct sv_watch w_signal;
+};
+
+extern struct sv sv;
+
+/* main.c */
+int64_t sv_now(void);
+void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
+int sv_load_config(struct config *c, struct sv_tune *t, char *err,
+    size_t errlen);
+void sv_write_snapshot(void);
+
+/* check.c */
+int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
+    size_t errlen);
+bool sv_service_wants_auth(const struct config *c,
+    const struct config_service *s);
+
+/* listen.c */
+int sv_listen_open(const struct config_listener *l, int type,
+    unsigned backlog, char *err, size_t errlen);
+void sv_listen_close(struct sv_listener *l);
+bool sv_listen_same(const struct config_listener *a,
+    const struct config_listener *b);
+int sv_listen_update(struct sv_listener *l, const struct config_listener *n,
+    unsigned backlog);
+void sv_listen_name(const struct config_listener *l, char *out, size_t n);
+
+/* spawn.c */
+pid_t sv_spawn(struct sv_service *s, uint64_t instance, int shard,
+    const int fds[], size_t nfds);
+
+/* service.c */
+struct sv_service *sv_service_new(const struct config_service *cs,
+    unsigned index, const int *fresh, char *err, size_t errlen);
+void sv_service_event(struct sv_service *s, enum sv_event ev);
+void sv_reap(void);
+void sv_tick(int64_t now);
+int sv_next_timeout(int64_t now);
+int sv_deps(const struct sv_service *s);
+int sv_reload(void);
+void sv_stop_all(void);
+bool sv_all_stopped(void);
+struct sv_service *sv_role(enum config_role r);
+struct sv_proc *sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst,
+    unsigned slot, int ctl);
+void sv_proc_retire(struct sv_proc *p, int sig);
+bool sv_can_spawn(const struct sv_service *s);
+
+/* pool.c */
+void sv_pool_accept(struct sv_service *s, unsigned li);
+void sv_pool_fill(struct sv_service *s);
+void sv_pool_retire_idle(struct sv_service *s);
+void sv_pool_forget(struct sv_proc *p);
+void sv_pool_sync_listeners(struct sv_service *s);
+
+/* wire.c */
+int sv_key_init(void);
+void sv_key_wipe(void);
+void sv_wire_key(struct sv_proc *p);
+void sv_wire_peer(struct sv_service *peer_svc, unsigned slot,
+    const char *name, uint64_t instance, int fd);
+void sv_wire_client(uint64_t instance, const struct sockaddr *sa,
+    socklen_t len);
+void sv_wire_flush(struct sv_service *s, unsigned slot);
+void sv_wire_drop(struct sv_slot *sl);
+
+/* admin.c */
+int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
+    size_t errlen);
+void sv_admin_accept(struct sv_service *s, unsigned shard);
+void sv_admin_close(struct sv_service *s, unsigned shard);
+
+/* stats.c */
+int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);
+void sv_stats_slot_close(struct sv_slot *sl);
+void sv_stats_read(struct sv_service *s, unsigned slot);
+void sv_stats_publish(void);
+
+#endif

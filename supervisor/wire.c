@@ -1,0 +1,186 @@
+/* wire: the control channels to authd and the stored shards — the ticket
+ * key, and CTL_PEER / CTL_CLIENT records, queued when a peer is slow so
+ * that the supervisor never blocks. */
+#include "sv.h"
+#include "ipc.h"
+#include "log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define KEY_PAGE 4096
+#define QUEUE_MAX 65536   /* messages; a peer this far behind is wedged */
+
+/* The key lives in one page: locked (never swapped), left out of core
+ * dumps, and wiped in children at fork — it reaches authd and stored only
+ * as CTL_KEY, never another process's memory. */
+int
+sv_key_init(void)
+{
+	sv.key = mmap(NULL, KEY_PAGE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sv.key == MAP_FAILED) {
+		sv.key = NULL;
+		return -1;
+	}
+	if (madvise(sv.key, KEY_PAGE, MADV_WIPEONFORK) < 0 ||
+	    madvise(sv.key, KEY_PAGE, MADV_DONTDUMP) < 0)
+		return -1;
+	if (mlock(sv.key, KEY_PAGE) < 0)
+		log_warn("mlock of the ticket key: %m");
+	if (getrandom(sv.key, SV_KEY_SIZE, 0) != SV_KEY_SIZE)
+		return -1;
+	return 0;
+}
+
+void
+sv_key_wipe(void)
+{
+	if (sv.key == NULL)
+		return;
+	explicit_bzero(sv.key, SV_KEY_SIZE);
+	munlock(sv.key, KEY_PAGE);
+	munmap(sv.key, KEY_PAGE);
+	sv.key = NULL;
+}
+
+/* The first record on a fresh channel: it cannot find the socket full. */
+void
+sv_wire_key(struct sv_proc *p)
+{
+	struct buf b = BUF_INIT(64);
+	ipc_put_u32(&b, IPC_VERSION);
+	ipc_put_bytes(&b, sv.key, SV_KEY_SIZE);
+	if (ipc_send(p->ctl, IPC_CTL_KEY, 0, 0, &b, -1) < 0) {
+		log_err("%s: sending the key: %m", p->svc->cfg.name);
+		sv_proc_retire(p, SIGKILL);
+	}
+	buf_free_secret(&b);
+}
+
+static void
+set_out(struct sv_slot *sl, bool on)
+{
+	if (sl->proc != NULL && sl->proc->ctl >= 0)
+		sv_epoll(on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sl->proc->ctl,
+		    &sl->w_ctl, EPOLLOUT);
+}
+
+void
+sv_wire_drop(struct sv_slot *sl)
+{
+	if (sl->qlen > 0)
+		set_out(sl, false);
+	for (; sl->qlen > 0; sl->qlen--, sl->qhead = (sl->qhead + 1) % sl->qcap)
+		if (sl->q[sl->qhead].fd >= 0)
+			close(sl->q[sl->qhead].fd);
+	free(sl->q);
+	sl->q = NULL;
+	sl->qhead = sl->qcap = 0;
+}
+
+static bool
+push(struct sv_slot *sl, uint32_t type, const struct buf *b, int fd)
+{
+	if (sl->qlen == sl->qcap) {
+		unsigned cap = sl->qcap ? sl->qcap * 2 : 64;
+		struct sv_qmsg *q = cap <= QUEUE_MAX ? calloc(cap, sizeof(*q)) : NULL;
+		if (q == NULL)
+			return false;
+		for (unsigned i = 0; i < sl->qlen; i++)
+			q[i] = sl->q[(sl->qhead + i) % sl->qcap];
+		free(sl->q);
+		sl->q = q;
+		sl->qcap = cap;
+		sl->qhead = 0;
+	}
+	struct sv_qmsg *m = &sl->q[(sl->qhead + sl->qlen) % sl->qcap];
+	m->type = type;
+	m->len = (uint32_t)b->len;
+	memcpy(m->payload, b->data, b->len);
+	m->fd = fd;
+	if (sl->qlen++ == 0)
+		set_out(sl, true);
+	return true;
+}
+
+/* Send now if nothing waits, else queue; fd (if any) is ours to close. */
+static void
+wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
+    const struct buf *b, int fd)
+{
+	struct sv_slot *sl = &ps->slot[slot];
+	struct sv_proc *p = sl->proc;
+	if (b->failed || b->len > sizeof(sl->q[0].payload) || p == NULL ||
+	    p->ctl < 0)
+		goto drop;
+	if (sl->qlen == 0) {
+		if (ipc_send(p->ctl, type, 0, 0, b, fd) == 0)
+			goto drop;   /* sent: the peer has its own copy */
+		if (errno != EAGAIN)
+			goto drop;   /* the peer is gone; reaping follows */
+	}
+	if (push(sl, type, b, fd))
+		return;
+	log_err("%s: control channel wedged (%u queued), restarting it",
+	    ps->cfg.name, sl->qlen);
+	sv_proc_retire(p, SIGKILL);
+	sv_wire_drop(sl);
+drop:
+	if (fd >= 0)
+		close(fd);
+}
+
+void
+sv_wire_flush(struct sv_service *s, unsigned slot)
+{
+	struct sv_slot *sl = &s->slot[slot];
+	while (sl->qlen > 0) {
+		struct sv_qmsg *m = &sl->q[sl->qhead];
+		if (sl->proc == NULL || sl->proc->ctl < 0) {
+			sv_wire_drop(sl);
+			return;
+		}
+		if (ipc_send_raw(sl->proc->ctl, m->type, 0, 0, m->payload, m->len,
+		    m->fd) < 0) {
+			if (errno != EAGAIN)
+				sv_wire_drop(sl);
+			return;
+		}
+		if (m->fd >= 0)
+			close(m->fd);
+		sl->qhead = (sl->qhead + 1) % sl->qcap;
+		if (--sl->qlen == 0)
+			set_out(sl, false);
+	}
+}
+
+void
+sv_wire_peer(struct sv_service *ps, unsigned slot, const char *name,
+    uint64_t instance, int fd)
+{
+	static struct buf b = BUF_INIT(128);
+	buf_reset(&b);
+	ipc_put_str(&b, name);
+	ipc_put_u64(&b, instance);
+	wire_send(ps, slot, IPC_CTL_PEER, &b, fd);
+}
+
+void
+sv_wire_client(uint64_t instance, const struct sockaddr *sa, socklen_t len)
+{
+	static struct buf b = BUF_INIT(128);
+	struct sv_service *auth = sv_role(ROLE_AUTH);
+	if (auth == NULL)
+		return;
+	buf_reset(&b);
+	ipc_put_u64(&b, instance);
+	ipc_put_bytes(&b, sa, len);
+	wire_send(auth, 0, IPC_CTL_CLIENT, &b, -1);
+}

@@ -1,0 +1,362 @@
+"""authd (workers/auth) under test: real SASL exchanges against a sasldb2
+made with saslpasswd2, played by fake workers over socketpairs the test
+makes itself, the way cloisterd will. Tickets are checked with the key the
+test handed authd."""
+import os
+import re
+import select
+import socket
+import struct
+import time
+
+import auth_util as au
+from auth_util import (AUTH_CHALLENGE, AUTH_FAILURE, AUTH_MECHS, AUTH_START,
+                       AUTH_STEP, AUTH_SUCCESS, FAIL_CREDENTIALS, FAIL_DONE,
+                       FAIL_MECH, FAIL_PROTOCOL, FAIL_RATE, REALM, Authd)
+from harness import proc_status, run, tool
+
+USERS = {"alice": "wonderland", "bob": "builder", "carol@example.org": "c4r0l"}
+
+
+def ok(r, user):
+    assert r is not None and r[0] == AUTH_SUCCESS, r
+    assert r[2][0] == user.encode(), r
+    return r
+
+
+def failed(r, reason):
+    assert r is not None and r[0] == AUTH_FAILURE, r
+    assert r[2][0] == reason, (r, reason)
+
+
+def check_ticket(a, w, r, user, lifetime=120):
+    t = a_ticket = r[2][1]
+    f = au.ticket_parse(a.key, a_ticket)
+    assert f is not None, "ticket MAC does not verify with the key"
+    assert f["user"] == user and f["service"] == w.service, f
+    assert f["instance"] == w.instance, f
+    now = time.time()
+    assert now + lifetime - 10 <= f["expiry"] <= now + lifetime + 10, f
+    assert r[2][2] == f["expiry"]
+    assert au.ticket_parse(os.urandom(32), t) is None
+    return f
+
+
+def test_mechanisms_and_only_their_plugins():
+    with Authd(USERS) as a:
+        w = a.worker()
+        m = w.mechs()
+        assert m == {"SCRAM-SHA-256": 0, "SCRAM-SHA-1": 0, "PLAIN": au.MECH_PLAINTEXT,
+                     "LOGIN": au.MECH_PLAINTEXT}, m
+        with open("/proc/%d/maps" % a.proc.pid) as f:
+            maps = f.read()
+        for lib in ("libplain.so", "liblogin.so", "libscram.so", "libsasldb.so"):
+            assert lib in maps, lib
+        for lib in ("libntlm", "libcrammd5", "libdigestmd5", "libanonymous", "libgssapi"):
+            assert lib not in maps, lib
+
+
+def test_plain_success_mints_a_ticket_for_the_instance():
+    with Authd(USERS) as a:
+        w = a.worker(addr=("192.0.2.10", 5555))
+        r = ok(w.plain("alice", "wonderland"), "alice")
+        check_ticket(a, w, r, "alice")
+        assert len(r[2]) == 3      # PLAIN has no final server data
+        assert a.wait_log(r"login: user=alice service=imapd instance=%d "
+                          r"address=192\.0\.2\.10 mech=PLAIN" % w.instance), a.log()
+        assert au.wait_for(lambda: a.read_stats()[au.ST_AUTH_OK] == 1)
+
+
+def test_plain_without_initial_response_and_with_an_empty_one():
+    with Authd(USERS) as a:
+        w = a.worker()
+        r = w.start("PLAIN")
+        assert r[0] == AUTH_CHALLENGE and r[2] == [b""], r
+        ok(w.step(b"\0bob\0builder"), "bob")
+        # "AUTHENTICATE PLAIN =": an empty initial response is not "none"
+        w2 = a.worker()
+        failed(w2.start("PLAIN", b""), FAIL_PROTOCOL)
+
+
+def test_login_mechanism():
+    with Authd(USERS) as a:
+        w = a.worker()
+        r = ok(w.login("bob", "builder"), "bob")
+        check_ticket(a, w, r, "bob")
+        failed(a.worker().login("bob", "wrong"), FAIL_CREDENTIALS)
+
+
+def test_scram_sha256_and_sha1_with_server_signature():
+    with Authd(USERS) as a:
+        for h, mech in (("sha256", "SCRAM-SHA-256"), ("sha1", "SCRAM-SHA-1")):
+            w = a.worker()
+            r, sc = w.scram(h, mech, "alice", "wonderland")
+            ok(r, "alice")
+            check_ticket(a, w, r, "alice")
+            assert len(r[2]) == 4 and sc.check_server_final(r[2][3]), r
+            assert sc.iterations >= 4096
+            r, _ = a.worker().scram(h, mech, "alice", "wrong")
+            failed(r, FAIL_CREDENTIALS)
+        # two exchanges never share a server nonce
+        nonces = set()
+        for _ in range(5):
+            w = a.worker()
+            sc = au.Scram("sha256", "alice", "wonderland")
+            r = w.start("SCRAM-SHA-256", sc.first())
+            sc.final(r[2][0])
+            nonces.add(sc.server_nonce)
+            w.close()
+        assert len(nonces) == 5
+
+
+def test_failures_are_delayed_without_blocking_other_channels():
+    with Authd(USERS, options={"failure-delay-ms": "1500"}) as a:
+        slow = a.worker()
+        fast = a.worker()
+        t0 = time.monotonic()
+        au.send(slow.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wrong"), 1)
+        # while slow's failure waits, fast logs in and gets its answer
+        ok(fast.plain("alice", "wonderland"), "alice")
+        assert not select.select([slow.sock], [], [], 0)[0], "failure came early"
+        r = au.recv(slow.sock, 10)
+        waited = time.monotonic() - t0
+        failed(r, FAIL_CREDENTIALS)
+        assert waited >= 1.5, waited
+        # an unknown user is the same reason after the same delay
+        t0 = time.monotonic()
+        failed(a.worker().plain("mallory", "x"), FAIL_CREDENTIALS)
+        assert time.monotonic() - t0 >= 1.5
+        assert a.wait_log(r"auth failed: user=alice .* reason=credentials")
+        assert au.wait_for(lambda: a.read_stats()[au.ST_AUTH_FAIL] == 2), a.stats
+
+
+def test_a_request_while_a_failure_is_pending_closes_the_channel():
+    with Authd(USERS, options={"failure-delay-ms": "2000"}) as a:
+        w = a.worker()
+        au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wrong"), 1)
+        time.sleep(0.2)
+        au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland"), 2)
+        assert w.closed(), "channel still open"
+        assert a.wait_log(r"auth_start while a reply is pending; closing"), a.log()
+        ok(a.worker().plain("alice", "wonderland"), "alice")
+
+
+def test_per_user_limit_holds_across_addresses():
+    opts = {"max-failures-per-user": "3", "max-failures-per-address": "0",
+            "failure-window": "3600", "failure-delay-ms": "0"}
+    with Authd(USERS, options=opts) as a:
+        for i in range(3):
+            failed(a.worker(addr=("198.51.100.%d" % i, 1)).plain("alice", "bad%d" % i),
+                   FAIL_CREDENTIALS)
+        # the right password from a fresh address: refused, password unchecked
+        failed(a.worker(addr=("203.0.113.9", 1)).plain("alice", "wonderland"), FAIL_RATE)
+        r, _ = a.worker(addr=("203.0.113.9", 1)).scram("sha256", "SCRAM-SHA-256", "alice",
+                                                        "wonderland")
+        failed(r, FAIL_RATE)
+        # the limit is alice's, not bob's, and alice@REALM is alice
+        ok(a.worker(addr=("203.0.113.9", 1)).plain("bob", "builder"), "bob")
+        failed(a.worker().plain("alice@" + REALM, "wonderland"), FAIL_RATE)
+        assert a.wait_log(r"auth failed: user=alice .*reason=rate"), a.log()
+
+
+def test_per_address_limit_holds_across_users():
+    opts = {"max-failures-per-user": "0", "max-failures-per-address": "3",
+            "failure-window": "3600", "failure-delay-ms": "0"}
+    with Authd(USERS, options=opts) as a:
+        for u in ("u1", "u2", "bob"):
+            failed(a.worker(addr=("10.9.8.7", 1)).plain(u, "x"), FAIL_CREDENTIALS)
+        failed(a.worker(addr=("10.9.8.7", 2)).plain("alice", "wonderland"), FAIL_RATE)
+        ok(a.worker(addr=("10.9.8.6", 1)).plain("alice", "wonderland"), "alice")
+        assert a.wait_log(r"auth refused: .*address=10\.9\.8\.7 .*reason=rate"), a.log()
+        # IPv6: one /64 is one address
+        for i in range(3):
+            failed(a.worker(addr=("2001:db8:5:6::%x" % (i + 1), 1)).plain("bob", "x"),
+                   FAIL_CREDENTIALS)
+        failed(a.worker(addr=("2001:db8:5:6:abcd::99", 1)).plain("bob", "builder"),
+               FAIL_RATE)
+        ok(a.worker(addr=("2001:db8:5:7::1", 1)).plain("bob", "builder"), "bob")
+
+
+def test_a_worker_cannot_get_a_ticket_for_another_instance():
+    with Authd(USERS) as a:
+        w1 = a.worker(instance=7001)
+        w2 = a.worker(instance=7002)
+        t1 = check_ticket(a, w1, ok(w1.plain("alice", "wonderland"), "alice"), "alice")
+        t2 = check_ticket(a, w2, ok(w2.plain("alice", "wonderland"), "alice"), "alice")
+        assert (t1["instance"], t2["instance"]) == (7001, 7002)
+        # no field can name an instance: an extra u64 is a malformed request
+        w3 = a.worker(instance=7003)
+        au.send(w3.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland") +
+                au.u64(7001), 1)
+        assert w3.closed() and a.wait_log(r"imapd/7003: malformed auth_start"), a.log()
+        # nor can a worker register a channel of its own
+        w4 = a.worker(instance=7004)
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        au.send(w4.sock, au.CTL_PEER, au.s("imapd") + au.u64(7001), fd=theirs.fileno())
+        theirs.close()
+        assert w4.closed() and a.wait_log(r"imapd/7004: unexpected ctl_peer"), a.log()
+        try:
+            au.send(mine, AUTH_MECHS, b"", 1)
+            assert au.recv(mine, 1) is None
+        except BrokenPipeError:
+            pass                             # closed by authd, never served
+        assert a.alive()
+
+
+def test_one_login_per_instance():
+    with Authd(USERS, options={"failure-delay-ms": "5000"}) as a:
+        w = a.worker()
+        ok(w.plain("alice", "wonderland"), "alice")
+        t0 = time.monotonic()
+        failed(w.plain("bob", "builder"), FAIL_DONE)
+        assert time.monotonic() - t0 < 4, "DONE must not wait out the failure delay"
+        failed(a.worker().start("NOPE"), FAIL_MECH)
+
+
+def test_malformed_and_unexpected_requests_close_only_that_channel():
+    cases = [
+        ("short record", lambda w: w.sock.send(b"\0\0\0\x65\0\0")),
+        ("unknown type", lambda w: au.send(w.sock, 9999)),
+        ("a reply type", lambda w: au.send(w.sock, AUTH_SUCCESS, au.s("alice"))),
+        ("a store message", lambda w: au.send(w.sock, au.STORE_HELLO, au.by(b"t"))),
+        ("step with no exchange", lambda w: au.send(w.sock, AUTH_STEP, au.by(b"x"))),
+        ("wrong field kind", lambda w: au.send(w.sock, AUTH_START, au.by(b"PLAIN"))),
+        ("an fd", lambda w: au.send(w.sock, AUTH_MECHS, b"", fd=0)),
+        ("lower-case mech", lambda w: au.send(w.sock, AUTH_START, au.s("plain"))),
+        ("oversized response", lambda w: au.send(w.sock, AUTH_START, au.s("PLAIN") +
+                                                 au.by(b"x" * 16385))),
+    ]
+    with Authd(USERS) as a:
+        for name, bad in cases:
+            w = a.worker()
+            bad(w)
+            assert w.closed(), name
+        assert a.alive()
+        ok(a.worker().plain("alice", "wonderland"), "alice")
+
+
+def test_realms_and_user_at_domain():
+    with Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        # plain names live in the default realm; naming it changes nothing
+        ok(a.worker().plain("alice", "wonderland"), "alice")
+        r = ok(a.worker().plain("alice@" + REALM, "wonderland"), "alice")
+        assert au.ticket_parse(a.key, r[2][1])["user"] == "alice"
+        # a user in another realm logs in with the domain, and keeps it
+        w = a.worker()
+        r = ok(w.plain("carol@example.org", "c4r0l"), "carol@example.org")
+        check_ticket(a, w, r, "carol@example.org")
+        r, _ = a.worker().scram("sha256", "SCRAM-SHA-256", "carol@example.org", "c4r0l")
+        ok(r, "carol@example.org")
+        failed(a.worker().plain("carol", "c4r0l"), FAIL_CREDENTIALS)
+        # names authd refuses before any lookup
+        for bad in ("a b", "a/b", "@x", "x@", "a@b@c", "\x01x"):
+            failed(a.worker().plain(bad, "x"), FAIL_CREDENTIALS)
+
+
+def test_default_realm_is_the_one_saslpasswd2_uses():
+    # no realm anywhere: saslpasswd2 without -u, authd without 'realm'
+    a = Authd({"dave": "d4ve"}, realm=None, sasldb_realm=None)
+    a.sasldb_realm = None
+    os.unlink(a.sasldb)
+    au.make_sasldb(a.sasldb, {"dave": "d4ve"}, realm=None)
+    with a:
+        ok(a.worker().plain("dave", "d4ve"), "dave")
+
+
+def test_authorization_identity_must_be_the_authenticated_one():
+    with Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        failed(a.worker().plain("alice", "wonderland", authzid="bob"), FAIL_CREDENTIALS)
+        ok(a.worker().plain("alice", "wonderland", authzid="alice"), "alice")
+
+
+def test_after_a_failure_the_exchange_is_gone():
+    with Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        w = a.worker()
+        r = w.start("LOGIN")
+        assert r[0] == AUTH_CHALLENGE
+        r = w.step(b"alice")
+        assert r[0] == AUTH_CHALLENGE
+        failed(w.step(b"nope"), FAIL_CREDENTIALS)
+        # after a failure the exchange is gone
+        au.send(w.sock, AUTH_STEP, au.by(b"x"), 9)
+        assert w.closed()
+
+
+def test_authd_is_confined_and_passes_the_audit():
+    with Authd(USERS) as a:
+        w = a.worker()
+        ok(w.plain("alice", "wonderland"), "alice")
+        pid = a.proc.pid
+        st = proc_status(pid)
+        import pwd
+        uid = pwd.getpwnam("cloister-auth").pw_uid
+        assert st["Uid"].split() == [str(uid)] * 4, st["Uid"]
+        assert st["Seccomp"] == "2" and st["NoNewPrivs"] == "1"
+        assert int(st["CapEff"], 16) == 0 and int(st["CapBnd"], 16) == 0
+        assert os.readlink("/proc/%d/root" % pid) == a.root
+        # at rest: no file open (sasldb2 is opened per lookup), sockets are
+        # only the ones it was given (control + one channel), no listener
+        fds = {int(f): os.readlink("/proc/%d/fd/%s" % (pid, f))
+               for f in os.listdir("/proc/%d/fd" % pid)}
+        socks = [t for t in fds.values() if t.startswith("socket:")]
+        assert len(socks) == 2, fds
+        assert not any(t.startswith("/") and t != "/dev/null" for t in fds.values()), fds
+        with open("/proc/%d/net/unix" % pid) as f:
+            inodes = {t[8:-1] for t in socks}
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if parts[6] in inodes:
+                    assert parts[3] == "00000000", line   # not listening
+        r = run([tool("cloister-audit"), "-d", os.path.dirname(a.policy), "%d:authd" % pid])
+        assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_control_channel_errors_are_fatal():
+    # a peer before the key
+    a = Authd(USERS)
+    try:
+        a.start(send_key=False, wait=True)
+        a.worker()
+        assert au.wait_for(lambda: not a.alive(), 10)
+        assert a.proc.returncode != 0
+        assert a.wait_log(r"ctl_peer before ctl_key from the supervisor"), a.log()
+    finally:
+        a.stop()
+    # a key for another protocol version
+    a = Authd(USERS)
+    try:
+        a.start(send_key=False, wait=True)
+        au.send(a.ctl, au.CTL_KEY, au.u32(au.IPC_VERSION + 1) + au.by(a.key))
+        assert au.wait_for(lambda: not a.alive(), 10)
+        assert a.wait_log(r"malformed ctl_key from the supervisor"), a.log()
+    finally:
+        a.stop()
+
+
+def test_supervisor_gone_authd_exits():
+    with Authd(USERS) as a:
+        w = a.worker()
+        a.ctl.close()
+        assert au.wait_for(lambda: not a.alive(), 10)
+        assert a.proc.returncode == 0
+        assert w.closed()
+
+
+def test_bad_options_are_refused_with_file_and_line():
+    for opts, msg in (({"no-such-option": "1"}, r"unknown option 'no-such-option'"),
+                      ({"failure-delay-ms": "abc"}, r"bad size 'abc' for failure-delay-ms"),
+                      ({"ticket-lifetime": "999999"}, r"ticket-lifetime must be"),
+                      ({"mechanisms": "PLAIN ANONYMOUS"}, r"'ANONYMOUS' is not a mechanism"),
+                      ({"mechanisms": "SCRAM-SHA-512 PLAIN"}, None)):
+        a = Authd(USERS, options=opts)
+        try:
+            a.start(wait=False)
+            if msg is None:      # installed on Debian 12: starts
+                assert a.wait_log("serving"), a.log()
+                m = a.worker().mechs()
+                assert set(m) == {"SCRAM-SHA-512", "PLAIN"}, m
+                continue
+            assert a.proc.wait(timeout=20) != 0
+            assert a.wait_log(msg), (opts, a.log())
+        finally:
+            a.stop()

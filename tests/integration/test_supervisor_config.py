@@ -1,0 +1,111 @@
+"""Bad configs are refused with file:line, and nothing starts."""
+import os
+import socket
+import subprocess
+import time
+
+from cloister_server import CloisterServer
+from harness import tool
+from supervisor_util import AUTHD, STORED, LineClient, block, imapd
+
+
+def refused(services, marker, message, **kw):
+    """Start with services; expect exit 1 naming the line holding marker."""
+    with CloisterServer(services, **kw) as srv:
+        lines = srv.config_text.splitlines()
+        line = next(i for i, l in enumerate(lines, 1) if marker in l)
+        r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=10)
+        want = "%s:%d: %s" % (srv.config_path, line, message)
+        assert r.returncode == 1 and want in r.stderr, (want, r.stderr)
+        assert not os.path.exists(srv.pidfile)
+        assert srv.leftovers() == []
+        return srv
+
+
+def test_unknown_keys_are_refused():
+    refused([STORED, imapd()], "colour", "unknown key 'colour'",
+            globals_text="colour blue")
+    svc = imapd().replace("  spares", "  sparez 3\n  spares")
+    refused([svc], "sparez", "unknown key 'sparez' in service imapd")
+
+
+def test_bad_port_is_refused():
+    svc = imapd(listens=["imap tcp 127.0.0.1:70000 plain"])
+    refused([svc], "70000", "bad port '70000'")
+    svc = imapd(listens=["imap tcp 127.0.0.1:0 plain"])
+    refused([svc], ":0 plain", "bad port '0'")
+
+
+def test_missing_binary_is_refused():
+    svc = block("imapd", "connection", "imapd", ["imap tcp 127.0.0.1:@port:imap@ plain"],
+                binary="/nonexistent/cloister-imapd")
+    refused([svc], "/nonexistent", "binary /nonexistent/cloister-imapd: No such file")
+
+
+def test_duplicate_service_is_refused():
+    with CloisterServer([imapd(), imapd(listens=["x tcp 127.0.0.1:@port:x@ plain"])]) as srv:
+        lines = srv.config_text.splitlines()
+        blocks = [i for i, l in enumerate(lines, 1) if l.startswith("service imapd")]
+        r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1
+        assert "%s:%d: duplicate service 'imapd' (first at line %d)" % (
+            srv.config_path, blocks[1], blocks[0]) in r.stderr, r.stderr
+
+
+def test_roles_that_must_be_single_are_refused_twice():
+    auth2 = AUTHD.replace("service authd", "service authd2")
+    refused([AUTHD, auth2], "service authd2",
+            "service authd2: only one service may have role auth (authd has it)")
+
+
+def test_auth_channel_without_authd_is_refused():
+    refused([STORED, imapd(auth=True)], "service imapd",
+            "service imapd: 'set auth yes' but no service has role auth")
+    refused([STORED, imapd(options={"auth": "maybe"})], "set auth maybe",
+            "auth is yes or no, not 'maybe'")
+
+
+def test_tunables_are_checked():
+    refused([STORED], "restart-burst", "restart-burst is 1..16",
+            options={"restart-burst": "99"})
+
+
+def test_a_broken_policy_is_refused_before_anything_starts():
+    with CloisterServer([STORED, imapd()],
+                        policy_edits={"imapd": lambda t: t + "colour blue\n"}) as srv:
+        pol = os.path.join(srv.policy_dir, "imapd.policy")
+        n = open(pol).read().count("\n")
+        r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 1 and "%s:%d: unknown key 'colour'" % (pol, n) in r.stderr, \
+            r.stderr
+        assert srv.leftovers() == []
+
+
+def test_a_port_in_use_is_refused_and_nothing_binds():
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        svc = imapd(listens=["imap tcp 127.0.0.1:@port:imap@ plain",
+                             "imap2 tcp 127.0.0.1:%d plain" % port])
+        srv = refused([STORED, svc], ":%d plain" % port,
+                      "listener imap2 (127.0.0.1:%d): bind: Address already in use" % port)
+        # the first listener was not left bound
+        s = socket.socket()
+        assert s.connect_ex(("127.0.0.1", srv.port("imap"))) != 0
+        s.close()
+    finally:
+        busy.close()
+
+
+def test_a_good_config_still_starts():
+    # the checks above must not refuse everything
+    with CloisterServer([AUTHD, STORED, imapd(auth=True)]) as srv:
+        srv.start()
+        with LineClient("127.0.0.1", srv.port("imap")) as c:
+            assert c.readline().startswith("* OK")
+        time.sleep(0.1)

@@ -1,0 +1,53 @@
+/*
+ * authd_request: decode one record that reached authd, from a worker
+ * channel (AUTH_MECHS, AUTH_START, AUTH_STEP) or from the supervisor's
+ * control channel (CTL_KEY, CTL_PEER, CTL_CLIENT), through the ipc cursor:
+ * short data, a wrong field kind, a value out of range, bytes left over or
+ * an fd where none belongs -> AUTHD_MALFORMED. A type the decoder does not
+ * know -> AUTHD_UNKNOWN. Who may send what is authd_serve's table; this is
+ * the wire format only (and the entry point of fuzz_auth_request).
+ */
+#ifndef CLOISTER_AUTHD_REQUEST_H
+#define CLOISTER_AUTHD_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ipc.h"
+#include "ticket.h"
+
+enum authd_decode {
+	AUTHD_DECODED = 0,
+	AUTHD_UNKNOWN = 1,     /* no decoder for this type */
+	AUTHD_MALFORMED = 2,
+};
+
+struct authd_req {
+	uint32_t type;
+	/* AUTH_START */
+	char mech[AUTH_MECH_NAME_MAX + 1];
+	/* AUTH_START (initial response, if has_data) and AUTH_STEP;
+	 * borrowed from the message */
+	const uint8_t *data;
+	size_t len;
+	bool has_data;
+	/* CTL_KEY */
+	uint8_t key[TICKET_KEY_LEN];
+	/* CTL_PEER */
+	char service[TICKET_SERVICE_LEN];
+	/* CTL_PEER, CTL_CLIENT */
+	uint64_t instance;
+	/* CTL_CLIENT */
+	struct sockaddr_storage addr;
+	size_t addrlen;
+};
+
+/* Decode m into r. The fd of a CTL_PEER stays in m->fd (owned by m). */
+enum authd_decode authd_request_decode(const struct ipc_msg *m,
+    struct authd_req *r);
+/* Wipe r (a CTL_KEY holds the ticket key). */
+void authd_req_wipe(struct authd_req *r);
+
+#endif

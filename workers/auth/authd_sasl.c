@@ -1,0 +1,583 @@
+/* authd_sasl: libsasl2 server glue for authd (see authd_sasl.h). */
+#include "authd_sasl.h"
+#include "buf.h"
+#include "log.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sasl/saslutil.h>
+
+/* sasl_callback_t holds every callback as int (*)(void); going through
+ * void (*)(void) is the cast the compiler accepts for that. */
+#define SASL_CB_FN(f) ((int (*)(void))(void (*)(void))(f))
+
+/* Mechanisms authd can serve from sasldb2, and the plugin each needs.
+ * dflt: offered when the config names none (if the plugin is installed).
+ * Not here, on purpose: ANONYMOUS (a ticket for nobody), GSSAPI and
+ * EXTERNAL (no keytab or client certificate reaches authd), OTP, NTLM. */
+static const struct {
+	const char *mech;
+	const char *plugin;
+	bool dflt;
+} mech_table[] = {
+	{ "SCRAM-SHA-256", "libscram.so", true },
+	{ "SCRAM-SHA-1", "libscram.so", true },
+	{ "PLAIN", "libplain.so", true },
+	{ "LOGIN", "liblogin.so", true },
+	{ "SCRAM-SHA-512", "libscram.so", false },
+	{ "SCRAM-SHA-384", "libscram.so", false },
+	{ "SCRAM-SHA-224", "libscram.so", false },
+	{ "CRAM-MD5", "libcrammd5.so", false },
+	{ "DIGEST-MD5", "libdigestmd5.so", false },
+};
+#define NMECH_TABLE (sizeof(mech_table) / sizeof(mech_table[0]))
+
+static struct {
+	struct authd_sasl_config cfg;
+	char realm[AUTHD_REALM_MAX];
+	char mech_list[AUTHD_MECHLIST_MAX];   /* what libsasl2 is told */
+	bool wanted[NMECH_TABLE];
+	bool explicit_list;
+	struct authd_mech_info mechs[AUTH_MECHS_MAX];
+	size_t nmechs;
+	bool ready;
+} S;
+
+/* ---- allocator: wipe what libsasl2 and its plugins free ---- */
+
+static void *
+w_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void *
+w_calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+static void
+w_free(void *p)
+{
+	if (p != NULL) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+/* realloc may leave the old bytes behind in freed memory: copy instead. */
+static void *
+w_realloc(void *p, size_t n)
+{
+	if (p == NULL)
+		return malloc(n);
+	size_t old = malloc_usable_size(p);
+	void *q = malloc(n ? n : 1);
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	w_free(p);
+	return q;
+}
+
+/* ---- global callbacks ---- */
+
+static int
+getopt_cb(void *ctx, const char *plugin, const char *option,
+    const char **result, unsigned *len)
+{
+	(void)ctx;
+	(void)plugin;
+	static const struct {
+		const char *name;
+		const char *fixed;
+	} opts[] = {
+		{ "pwcheck_method", "auxprop" },
+		{ "auxprop_plugin", "sasldb" },
+		{ "canon_user_plugin", "INTERNAL" },
+		{ "sasldb_path", NULL },
+		{ "mech_list", NULL },
+		{ "log_level", NULL },
+	};
+	const char *v = NULL;
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		if (strcmp(option, opts[i].name) != 0)
+			continue;
+		v = opts[i].fixed;
+		if (strcmp(option, "sasldb_path") == 0)
+			v = S.cfg.sasldb_path;
+		else if (strcmp(option, "mech_list") == 0)
+			v = S.mech_list;
+		else if (strcmp(option, "log_level") == 0)
+			/* never SASL_LOG_PASS: it logs passwords */
+			v = S.cfg.debug ? "5" : "3";
+		break;
+	}
+	if (v == NULL)
+		return SASL_FAIL;
+	*result = v;
+	if (len != NULL)
+		*len = (unsigned)strlen(v);
+	return SASL_OK;
+}
+
+static int
+log_cb(void *ctx, int level, const char *message)
+{
+	(void)ctx;
+	if (message == NULL)
+		return SASL_OK;
+	if (!S.ready) {
+		/* the start-up checks fail on purpose (no such user) */
+		log_debug("sasl: %s", message);
+		return SASL_OK;
+	}
+	switch (level) {
+	case SASL_LOG_ERR:
+		log_err("sasl: %s", message);
+		break;
+	case SASL_LOG_WARN:
+		log_warn("sasl: %s", message);
+		break;
+	case SASL_LOG_FAIL:     /* authd logs every failure itself */
+	case SASL_LOG_NOTE:
+	case SASL_LOG_DEBUG:
+		log_debug("sasl: %s", message);
+		break;
+	default:
+		/* TRACE and PASS may hold protocol data or passwords */
+		break;
+	}
+	return SASL_OK;
+}
+
+static bool
+plugin_wanted(const char *base)
+{
+	if (strcmp(base, "libsasldb.so") == 0)
+		return true;
+	for (size_t i = 0; i < NMECH_TABLE; i++)
+		if (S.wanted[i] && strcmp(base, mech_table[i].plugin) == 0)
+			return true;
+	return false;
+}
+
+/* libsasl2 asks before it dlopens a plugin or reads a config file. */
+static int
+verifyfile_cb(void *ctx, const char *file, sasl_verify_type_t type)
+{
+	(void)ctx;
+	if (type == SASL_VRFY_PASSWD)
+		return SASL_OK;
+	if (type != SASL_VRFY_PLUGIN)
+		return SASL_CONTINUE;   /* no SASL config files: ours is the one */
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	if (!plugin_wanted(base)) {
+		log_debug("sasl: not loading %s (no configured mechanism uses it)",
+		    file);
+		return SASL_CONTINUE;
+	}
+	struct stat st;
+	if (stat(file, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0) {
+		log_warn("sasl: not loading %s: not a root-owned file writable by"
+		    " root only", file);
+		return SASL_CONTINUE;
+	}
+	return SASL_OK;
+}
+
+static sasl_callback_t global_callbacks[] = {
+	{ SASL_CB_GETOPT, SASL_CB_FN(getopt_cb), NULL },
+	{ SASL_CB_LOG, SASL_CB_FN(log_cb), NULL },
+	{ SASL_CB_VERIFYFILE, SASL_CB_FN(verifyfile_cb), NULL },
+	{ SASL_CB_LIST_END, NULL, NULL },
+};
+
+/* ---- user names ---- */
+
+bool
+authd_user_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > TICKET_USER_MAX)
+		return false;
+	size_t ats = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch <= 0x20 || ch == 0x7f || ch == '/')
+			return false;
+		if (ch == '@' && (i == 0 || i == n - 1 || ++ats > 1))
+			return false;
+	}
+	return true;
+}
+
+/* libsasl2 calls this with every identity a mechanism extracts, before it
+ * looks anything up: strip the default realm (one account, one name),
+ * refuse bad names, and let the rate limiter refuse the user. */
+static int
+canon_cb(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
+    unsigned flags, const char *user_realm, char *out, unsigned out_max,
+    unsigned *out_len)
+{
+	(void)conn;
+	(void)user_realm;
+	struct authd_exchange *x = ctx;
+	size_t n = inlen;
+	size_t rl = strlen(S.realm);
+	if (n > rl + 1 && in[n - rl - 1] == '@' &&
+	    memcmp(in + n - rl, S.realm, rl) == 0)
+		n -= rl + 1;
+	if (!authd_user_ok(in, n) || n >= out_max)
+		return SASL_BADAUTH;
+	if (flags & SASL_CU_AUTHID) {
+		memcpy(x->attempted, in, n);
+		x->attempted[n] = '\0';
+		if (x->gate != NULL && x->gate(x->gate_ctx, x->attempted)) {
+			x->gated = true;
+			return SASL_BADAUTH;
+		}
+	}
+	memcpy(out, in, n);
+	*out_len = (unsigned)n;
+	return SASL_OK;
+}
+
+/* ---- init ---- */
+
+static int
+find_mech(const char *name)
+{
+	for (size_t i = 0; i < NMECH_TABLE; i++)
+		if (strcasecmp(name, mech_table[i].mech) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Parse the configured list into S.wanted and S.mech_list. */
+static void
+choose_mechs(void)
+{
+	char list[AUTHD_MECHLIST_MAX];
+	S.explicit_list = S.cfg.mechs[0] != '\0';
+	if (!S.explicit_list) {
+		for (size_t i = 0; i < NMECH_TABLE; i++)
+			S.wanted[i] = mech_table[i].dflt;
+	} else {
+		memcpy(list, S.cfg.mechs, sizeof(list));
+		char *save = NULL;
+		for (char *w = strtok_r(list, " \t,", &save); w != NULL;
+		    w = strtok_r(NULL, " \t,", &save)) {
+			int k = find_mech(w);
+			if (k < 0)
+				log_fatal("mechanisms: '%s' is not a mechanism authd"
+				    " serves from sasldb2", w);
+			S.wanted[k] = true;
+		}
+	}
+	struct buf b = BUF_INIT(sizeof(S.mech_list) - 1);
+	for (size_t i = 0; i < NMECH_TABLE; i++)
+		if (S.wanted[i])
+			buf_printf(&b, "%s%s", b.len ? " " : "", mech_table[i].mech);
+	if (b.failed || b.len == 0)
+		log_fatal("mechanisms: empty or too long");
+	memcpy(S.mech_list, b.data, b.len);
+	S.mech_list[b.len] = '\0';
+	buf_free(&b);
+}
+
+static sasl_conn_t *
+new_conn(const char *fqdn, unsigned secflags)
+{
+	sasl_conn_t *c = NULL;
+	int r = sasl_server_new("cloister", fqdn, NULL, NULL, NULL, NULL,
+	    SASL_SUCCESS_DATA, &c);
+	if (r != SASL_OK)
+		log_fatal("sasl_server_new: %s", sasl_errstring(r, NULL, NULL));
+	sasl_security_properties_t sp = {
+		.min_ssf = 0, .max_ssf = 0, .maxbufsize = 0,
+		.security_flags = secflags,
+	};
+	if (sasl_setprop(c, SASL_SEC_PROPS, &sp) != SASL_OK)
+		log_fatal("sasl_setprop: %s", sasl_errdetail(c));
+	return c;
+}
+
+static bool
+listed(const char *list, const char *mech)
+{
+	size_t n = strlen(mech);
+	for (const char *p = list; (p = strstr(p, mech)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static const char *
+list_of(sasl_conn_t *c)
+{
+	const char *res = NULL;
+	unsigned len;
+	int count;
+	if (sasl_listmech(c, NULL, "", " ", "", &res, &len, &count) != SASL_OK)
+		return "";
+	return res;
+}
+
+/* What libsasl2 really offers, in our table's order, with flags. */
+static void
+fix_mech_list(void)
+{
+	sasl_conn_t *all = new_conn(S.realm, 0);
+	sasl_conn_t *safe = new_conn(S.realm, SASL_SEC_NOPLAINTEXT);
+	const char *la = list_of(all), *ls = list_of(safe);
+	for (size_t i = 0; i < NMECH_TABLE; i++) {
+		if (!S.wanted[i])
+			continue;
+		if (!listed(la, mech_table[i].mech)) {
+			if (S.explicit_list)
+				log_fatal("mechanisms: %s is not provided by the"
+				    " installed SASL plugins (%s)", mech_table[i].mech,
+				    mech_table[i].plugin);
+			log_info("sasl: %s not installed, not offered",
+			    mech_table[i].mech);
+			continue;
+		}
+		struct authd_mech_info *m = &S.mechs[S.nmechs++];
+		memcpy(m->name, mech_table[i].mech, strlen(mech_table[i].mech) + 1);
+		m->flags = listed(ls, mech_table[i].mech) ? 0 : AUTH_MECH_PLAINTEXT;
+	}
+	sasl_dispose(&all);
+	sasl_dispose(&safe);
+	if (S.nmechs == 0)
+		log_fatal("sasl: no usable mechanism (is libsasl2-modules"
+		    " installed?)");
+}
+
+/* SCRAM's nonces and salts come from sasl_rand; without sasl_rand.c in
+ * effect they would be seeded from the pid and the time (libsasl2 cannot
+ * open /dev/urandom in the chroot). Prove ours is the one called. */
+static void
+check_rand(void)
+{
+	if (dlsym(RTLD_DEFAULT, "sasl_rand") != (void *)sasl_rand)
+		log_fatal("sasl: sasl_rand is not authd's getrandom version");
+	for (size_t i = 0; i < S.nmechs; i++) {
+		if (strncmp(S.mechs[i].name, "SCRAM-", 6) != 0)
+			continue;
+		unsigned long before = authd_rand_calls();
+		sasl_conn_t *c = new_conn(S.realm, 0);
+		static const char first[] = "n,,n=cloister-selfcheck,r=0123456789ab";
+		const char *out;
+		unsigned outlen;
+		(void)sasl_server_start(c, S.mechs[i].name, first,
+		    sizeof(first) - 1, &out, &outlen);
+		sasl_dispose(&c);
+		if (authd_rand_calls() == before)
+			log_fatal("sasl: %s drew its nonce elsewhere than sasl_rand",
+			    S.mechs[i].name);
+		return;
+	}
+}
+
+void
+authd_sasl_init(const struct authd_sasl_config *cfg)
+{
+	S.cfg = *cfg;
+	choose_mechs();
+	sasl_set_alloc(w_malloc, w_calloc, w_realloc, w_free);
+	int r = sasl_server_init(global_callbacks, "cloister");
+	if (r != SASL_OK)
+		log_fatal("sasl_server_init: %s", sasl_errstring(r, NULL, NULL));
+	if (cfg->realm[0] != '\0') {
+		memcpy(S.realm, cfg->realm, sizeof(S.realm));
+	} else {
+		/* the host's FQDN as libsasl2 (and saslpasswd2 without -u)
+		 * computes it: now, while DNS is still reachable */
+		sasl_conn_t *c = new_conn(NULL, 0);
+		const void *fqdn = NULL;
+		if (sasl_getprop(c, SASL_SERVERFQDN, &fqdn) != SASL_OK ||
+		    fqdn == NULL || buf_strlcpy(S.realm, sizeof(S.realm), fqdn,
+		    strlen(fqdn)) < 0)
+			log_fatal("sasl: cannot determine this host's name; set"
+			    " 'realm' in authd's config section");
+		sasl_dispose(&c);
+	}
+	if (!authd_user_ok(S.realm, strlen(S.realm)) || strchr(S.realm, '@'))
+		log_fatal("realm '%s' is not a valid realm", S.realm);
+	fix_mech_list();
+	check_rand();
+	S.ready = true;
+	struct buf b = BUF_INIT(512);
+	for (size_t i = 0; i < S.nmechs; i++)
+		buf_printf(&b, " %s%s", S.mechs[i].name,
+		    S.mechs[i].flags & AUTH_MECH_PLAINTEXT ? "(plaintext)" : "");
+	log_info("sasl: realm %s, mechanisms%s", S.realm, buf_cstr(&b) ?
+	    buf_cstr(&b) : "");
+	buf_free(&b);
+}
+
+size_t
+authd_sasl_mechs(const struct authd_mech_info **list)
+{
+	*list = S.mechs;
+	return S.nmechs;
+}
+
+bool
+authd_sasl_offers(const char *mech)
+{
+	for (size_t i = 0; i < S.nmechs; i++)
+		if (strcmp(S.mechs[i].name, mech) == 0)
+			return true;
+	return false;
+}
+
+const char *
+authd_sasl_realm(void)
+{
+	return S.realm;
+}
+
+/* ---- exchanges ---- */
+
+bool
+authd_exchange_active(const struct authd_exchange *x)
+{
+	return x->conn != NULL;
+}
+
+void
+authd_exchange_end(struct authd_exchange *x)
+{
+	if (x->conn != NULL)
+		sasl_dispose(&x->conn);
+	x->conn = NULL;
+	x->steps = 0;
+	x->gated = false;
+	explicit_bzero(x->attempted, sizeof(x->attempted));
+	x->mech[0] = '\0';
+}
+
+static uint32_t
+reason_of(int r)
+{
+	switch (r) {
+	case SASL_NOMECH:
+	case SASL_TOOWEAK:
+	case SASL_ENCRYPT:
+	case SASL_WRONGMECH:
+		return AUTH_FAIL_MECH;
+	case SASL_BADPROT:
+	case SASL_BADPARAM:
+	case SASL_BUFOVER:
+	case SASL_BADMAC:
+	case SASL_BADBINDING:
+		return AUTH_FAIL_PROTOCOL;
+	case SASL_NOMEM:
+	case SASL_TRYAGAIN:
+	case SASL_UNAVAIL:
+	case SASL_FAIL:
+	case SASL_CONFIGERR:
+		return AUTH_FAIL_TEMPORARY;
+	default:
+		/* BADAUTH NOUSER NOAUTHZ EXPIRED DISABLED NOVERIFY TRANS ... */
+		return AUTH_FAIL_CREDENTIALS;
+	}
+}
+
+/* Turn libsasl2's answer into a verdict. */
+static void
+verdict(struct authd_exchange *x, int r, const char *out, unsigned outlen,
+    struct authd_step *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (r == SASL_CONTINUE || r == SASL_OK) {
+		st->out = (const uint8_t *)out;
+		st->outlen = out ? outlen : 0;
+		st->has_out = out != NULL;
+	}
+	if (r == SASL_CONTINUE) {
+		if (st->outlen > AUTH_DATA_MAX) {
+			r = SASL_BUFOVER;
+		} else {
+			st->verdict = AUTHD_CONTINUE;
+			return;
+		}
+	}
+	if (r == SASL_OK) {
+		const void *u = NULL;
+		if (sasl_getprop(x->conn, SASL_USERNAME, &u) != SASL_OK ||
+		    u == NULL || !authd_user_ok(u, strlen(u)) ||
+		    st->outlen > AUTH_DATA_MAX) {
+			r = SASL_FAIL;
+		} else {
+			memcpy(st->user, u, strlen(u) + 1);
+			st->verdict = AUTHD_OK;
+			return;
+		}
+	}
+	st->verdict = AUTHD_FAIL;
+	st->out = NULL;
+	st->outlen = 0;
+	st->has_out = false;
+	st->reason = x->gated ? AUTH_FAIL_RATE : reason_of(r);
+	const char *d = x->conn ? sasl_errdetail(x->conn) : NULL;
+	buf_snprintf(st->detail, sizeof(st->detail), "%.150s",
+	    d ? d : sasl_errstring(r, NULL, NULL));
+}
+
+void
+authd_exchange_start(struct authd_exchange *x, const char *sasl_service,
+    const char *mech, const uint8_t *ir, size_t irlen, bool has_ir,
+    struct authd_step *st)
+{
+	authd_exchange_end(x);
+	buf_snprintf(x->mech, sizeof(x->mech), "%s", mech);
+	x->callbacks[0] = (sasl_callback_t){ SASL_CB_CANON_USER,
+	    SASL_CB_FN(canon_cb), x };
+	x->callbacks[1] = (sasl_callback_t){ SASL_CB_LIST_END, NULL, NULL };
+	int r = sasl_server_new(sasl_service, S.realm, NULL, NULL, NULL,
+	    x->callbacks, SASL_SUCCESS_DATA, &x->conn);
+	if (r == SASL_OK) {
+		sasl_security_properties_t sp = { 0 };
+		r = sasl_setprop(x->conn, SASL_SEC_PROPS, &sp);
+	}
+	if (r != SASL_OK) {
+		verdict(x, r, NULL, 0, st);
+		st->reason = AUTH_FAIL_TEMPORARY;
+		return;
+	}
+	const char *out = NULL;
+	unsigned outlen = 0;
+	/* a present but empty initial response is "" of length 0, not NULL */
+	r = sasl_server_start(x->conn, mech,
+	    has_ir ? (ir ? (const char *)ir : "") : NULL, (unsigned)irlen,
+	    &out, &outlen);
+	verdict(x, r, out, outlen, st);
+}
+
+void
+authd_exchange_step(struct authd_exchange *x, const uint8_t *resp, size_t len,
+    struct authd_step *st)
+{
+	if (x->conn == NULL || ++x->steps > AUTHD_MAX_STEPS) {
+		memset(st, 0, sizeof(*st));
+		st->verdict = AUTHD_FAIL;
+		st->reason = AUTH_FAIL_PROTOCOL;
+		buf_snprintf(st->detail, sizeof(st->detail), "too many steps");
+		return;
+	}
+	const char *out = NULL;
+	unsigned outlen = 0;
+	int r = sasl_server_step(x->conn, (const char *)resp, (unsigned)len,
+	    &out, &outlen);
+	verdict(x, r, out, outlen, st);
+}

@@ -1,0 +1,636 @@
+/*
+ * authd_serve: the event loop. One control channel from the supervisor,
+ * one channel per worker instance (each with at most one SASL exchange),
+ * a queue of delayed failures, and the rate-limit tables.
+ */
+#include "authd.h"
+#include "authd_limits.h"
+#include "authd_request.h"
+#include "auth_client.h"
+#include "buf.h"
+#include "fds.h"
+#include "log.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EVENTS_PER_WAIT 64
+#define RECORDS_PER_WAKEUP 8   /* per channel: no worker starves the rest */
+#define LIMIT_SLOTS 65536      /* per table: 2 MiB each, whatever the load */
+
+struct chan {
+	int fd;                              /* -1 once closed */
+	char service[TICKET_SERVICE_LEN];    /* from CTL_PEER, never a payload */
+	char sasl_service[TICKET_SERVICE_LEN];
+	uint64_t instance;
+	uint8_t addr_key[LIMIT_ADDR_KEY_MAX];
+	size_t addr_keylen;
+	char addr_text[LIMIT_ADDR_TEXT_MAX];
+	struct authd_exchange x;
+	bool logged_in;
+	/* a failure waiting out the delay */
+	bool pending;
+	uint64_t due_ms;
+	uint32_t pending_reqid;
+	uint32_t pending_reason;
+	struct chan *qnext, *qprev;          /* delay queue, due order */
+	struct chan *hnext;                  /* instance hash chain */
+	struct chan *dead_next;              /* freed after this wakeup */
+};
+
+static struct {
+	const struct authd_options *o;
+	int ep;
+	bool have_key;
+	uint8_t key[TICKET_KEY_LEN];
+	struct chan **hash;
+	size_t hsize;                        /* a power of two */
+	size_t nchans;
+	struct chan *qhead, *qtail;
+	struct chan *dead;
+	struct limit_table users, addrs;
+	struct ipc_msg msg;
+} A;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- channel table ---- */
+
+static size_t
+hslot(uint64_t instance)
+{
+	return (size_t)((instance * 0x9e3779b97f4a7c15ULL) >> 32) & (A.hsize - 1);
+}
+
+static struct chan *
+chan_find(uint64_t instance)
+{
+	for (struct chan *c = A.hash[hslot(instance)]; c != NULL; c = c->hnext)
+		if (c->instance == instance)
+			return c;
+	return NULL;
+}
+
+static void
+grow_hash(void)
+{
+	size_t n = A.hsize * 2;
+	struct chan **h = calloc(n, sizeof(*h));
+	if (h == NULL)
+		log_fatal("out of memory");
+	struct chan **old = A.hash;
+	size_t oldn = A.hsize;
+	A.hash = h;
+	A.hsize = n;
+	for (size_t i = 0; i < oldn; i++)
+		for (struct chan *c = old[i], *next; c != NULL; c = next) {
+			next = c->hnext;
+			c->hnext = A.hash[hslot(c->instance)];
+			A.hash[hslot(c->instance)] = c;
+		}
+	free(old);
+}
+
+static void
+queue_remove(struct chan *c)
+{
+	if (!c->pending)
+		return;
+	if (c->qprev)
+		c->qprev->qnext = c->qnext;
+	else
+		A.qhead = c->qnext;
+	if (c->qnext)
+		c->qnext->qprev = c->qprev;
+	else
+		A.qtail = c->qprev;
+	c->qnext = c->qprev = NULL;
+	c->pending = false;
+}
+
+static void
+chan_close(struct chan *c, const char *why)
+{
+	if (c->fd < 0)
+		return;
+	if (why != NULL)
+		log_warn("%s/%llu: %s; closing its channel", c->service,
+		    (unsigned long long)c->instance, why);
+	queue_remove(c);
+	authd_exchange_end(&c->x);
+	close(c->fd);   /* also leaves the epoll set */
+	c->fd = -1;
+	struct chan **pp = &A.hash[hslot(c->instance)];
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	*pp = c->hnext;
+	A.nchans--;
+	/* an event for c may still be in this wakeup's batch */
+	c->dead_next = A.dead;
+	A.dead = c;
+}
+
+static void
+reap_dead(void)
+{
+	while (A.dead != NULL) {
+		struct chan *c = A.dead;
+		A.dead = c->dead_next;
+		explicit_bzero(c, sizeof(*c));
+		free(c);
+	}
+}
+
+/* ---- replies ---- */
+
+static void
+reply(struct chan *c, uint32_t type, uint32_t reqid, struct buf *b)
+{
+	if (c->fd < 0)
+		return;
+	int r = ipc_send(c->fd, type, reqid, 0, b, -1);
+	buf_free_secret(b);
+	if (r < 0)
+		chan_close(c, errno == EAGAIN ? "does not read its replies" :
+		    "send failed");
+}
+
+static const char *
+fail_text(uint32_t reason)
+{
+	switch (reason) {
+	case AUTH_FAIL_RATE:
+		return "too many failed logins, try again later";
+	case AUTH_FAIL_MECH:
+		return "mechanism not offered";
+	case AUTH_FAIL_PROTOCOL:
+		return "malformed authentication data";
+	case AUTH_FAIL_TEMPORARY:
+		return "authentication temporarily unavailable";
+	case AUTH_FAIL_DONE:
+		return "already authenticated";
+	default:
+		return "authentication failed";
+	}
+}
+
+static void
+send_failure(struct chan *c, uint32_t reqid, uint32_t reason)
+{
+	struct buf b = BUF_INIT(512);
+	ipc_put_u32(&b, reason);
+	ipc_put_str(&b, fail_text(reason));
+	reply(c, IPC_AUTH_FAILURE, reqid, &b);
+}
+
+/* Every failure but "no such mechanism" and "already logged in" waits
+ * out the delay; the channel waits with it, the others do not. */
+static void
+fail_later(struct chan *c, uint32_t reqid, uint32_t reason)
+{
+	if (reason == AUTH_FAIL_MECH || reason == AUTH_FAIL_DONE ||
+	    A.o->failure_delay_ms == 0) {
+		send_failure(c, reqid, reason);
+		return;
+	}
+	c->pending = true;
+	c->pending_reqid = reqid;
+	c->pending_reason = reason;
+	c->due_ms = now_ms() + A.o->failure_delay_ms;
+	/* one fixed delay: appending keeps the queue in due order */
+	c->qprev = A.qtail;
+	c->qnext = NULL;
+	if (A.qtail)
+		A.qtail->qnext = c;
+	else
+		A.qhead = c;
+	A.qtail = c;
+}
+
+static void
+fire_due(void)
+{
+	uint64_t now = now_ms();
+	while (A.qhead != NULL && A.qhead->due_ms <= now) {
+		struct chan *c = A.qhead;
+		uint32_t reqid = c->pending_reqid, reason = c->pending_reason;
+		queue_remove(c);
+		send_failure(c, reqid, reason);
+	}
+}
+
+static int
+wait_timeout(void)
+{
+	if (A.qhead == NULL)
+		return -1;
+	uint64_t now = now_ms();
+	return A.qhead->due_ms <= now ? 0 : (int)(A.qhead->due_ms - now);
+}
+
+/* ---- the outcome of a SASL call ---- */
+
+static bool
+user_gate(void *ctx, const char *user)
+{
+	(void)ctx;
+	return limit_blocked(&A.users, user, strlen(user), now_ms());
+}
+
+static void
+account_failure(struct chan *c, const struct authd_step *st)
+{
+	uint64_t now = now_ms();
+	const char *user = c->x.attempted;
+	switch (st->reason) {
+	case AUTH_FAIL_CREDENTIALS:
+		if (user[0] != '\0')
+			limit_fail(&A.users, user, strlen(user), now);
+		/* fall through */
+	case AUTH_FAIL_PROTOCOL:
+	case AUTH_FAIL_RATE:
+		limit_fail(&A.addrs, c->addr_key, c->addr_keylen, now);
+		break;
+	default:
+		break;
+	}
+	log_info("auth failed: user=%s service=%s instance=%llu address=%s"
+	    " mech=%s reason=%s (%s)", user[0] ? user : "-", c->service,
+	    (unsigned long long)c->instance, c->addr_text,
+	    c->x.mech[0] ? c->x.mech : "-", auth_fail_name(st->reason),
+	    st->detail);
+	stats_add(ST_AUTH_FAIL, 1);
+	stats_flush();
+}
+
+static void
+succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t expiry = (uint64_t)ts.tv_sec + A.o->ticket_lifetime_s;
+	uint8_t t[TICKET_MAX];
+	size_t tlen;
+	if (ticket_mint(A.key, st->user, c->service, c->instance, expiry, t,
+	    sizeof(t), &tlen) < 0) {
+		log_err("cannot mint a ticket for %s", st->user);
+		authd_exchange_end(&c->x);
+		send_failure(c, reqid, AUTH_FAIL_TEMPORARY);
+		return;
+	}
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_str(&b, st->user);
+	ipc_put_bytes(&b, t, tlen);
+	ipc_put_u64(&b, expiry);
+	if (st->has_out)
+		ipc_put_bytes(&b, st->out, st->outlen);
+	explicit_bzero(t, sizeof(t));
+	c->logged_in = true;
+	log_info("login: user=%s service=%s instance=%llu address=%s mech=%s",
+	    st->user, c->service, (unsigned long long)c->instance, c->addr_text,
+	    c->x.mech);
+	stats_add(ST_AUTH_OK, 1);
+	stats_flush();
+	authd_exchange_end(&c->x);
+	reply(c, IPC_AUTH_SUCCESS, reqid, &b);
+}
+
+static void
+outcome(struct chan *c, uint32_t reqid, struct authd_step *st)
+{
+	switch (st->verdict) {
+	case AUTHD_CONTINUE: {
+		struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+		ipc_put_bytes(&b, st->out, st->outlen);
+		reply(c, IPC_AUTH_CHALLENGE, reqid, &b);
+		return;
+	}
+	case AUTHD_OK:
+		succeed(c, reqid, st);
+		return;
+	case AUTHD_FAIL:
+		account_failure(c, st);
+		authd_exchange_end(&c->x);
+		fail_later(c, reqid, st->reason);
+		return;
+	}
+}
+
+/* ---- handlers ---- */
+
+typedef void (*handler_fn)(struct chan *c, const struct ipc_msg *m,
+    struct authd_req *r);
+
+static void
+h_key(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)c;
+	(void)m;
+	memcpy(A.key, r->key, sizeof(A.key));
+	A.have_key = true;
+	log_debug("ticket key received");
+}
+
+static void
+h_peer(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)unused;
+	struct chan *old = chan_find(r->instance);
+	if (old != NULL)
+		chan_close(old, "replaced by a new channel for its instance");
+	struct chan *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		log_fatal("out of memory");
+	c->fd = m->fd;
+	memcpy(c->service, r->service, sizeof(c->service));
+	/* the SASL service name: "imapd" -> "imap" (digest-uri, logs) */
+	memcpy(c->sasl_service, r->service, sizeof(c->sasl_service));
+	size_t sl = strlen(c->sasl_service);
+	if (sl > 1 && c->sasl_service[sl - 1] == 'd')
+		c->sasl_service[sl - 1] = '\0';
+	c->instance = r->instance;
+	c->addr_key[0] = 0;                  /* "unknown" until CTL_CLIENT */
+	c->addr_keylen = 1;
+	memcpy(c->addr_text, "unknown", sizeof("unknown"));
+	c->x.gate = user_gate;
+	c->x.gate_ctx = c;
+	if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
+		log_fatal_errno("fcntl");
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	if (epoll_ctl(A.ep, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		log_fatal_errno("epoll_ctl");
+	if (A.nchans + 1 > A.hsize)
+		grow_hash();
+	c->hnext = A.hash[hslot(c->instance)];
+	A.hash[hslot(c->instance)] = c;
+	A.nchans++;
+	log_debug("peer %s/%llu", c->service, (unsigned long long)c->instance);
+}
+
+static void
+h_client(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)unused;
+	(void)m;
+	struct chan *c = chan_find(r->instance);
+	if (c == NULL) {
+		log_debug("client address for unknown instance %llu",
+		    (unsigned long long)r->instance);
+		return;
+	}
+	size_t n = limit_addr_key((const struct sockaddr *)&r->addr, r->addrlen,
+	    c->addr_key, c->addr_text, sizeof(c->addr_text));
+	if (n == 0) {
+		c->addr_key[0] = 0;
+		n = 1;
+		memcpy(c->addr_text, "unknown", sizeof("unknown"));
+	}
+	c->addr_keylen = n;
+}
+
+static void
+h_mechs(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)r;
+	const struct authd_mech_info *list;
+	size_t n = authd_sasl_mechs(&list);
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_u32(&b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		ipc_put_str(&b, list[i].name);
+		ipc_put_u32(&b, list[i].flags);
+	}
+	reply(c, IPC_AUTH_MECHS, m->reqid, &b);
+}
+
+static void
+h_start(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	authd_exchange_end(&c->x);
+	buf_snprintf(c->x.mech, sizeof(c->x.mech), "%s", r->mech);
+	struct authd_step st = { .verdict = AUTHD_FAIL };
+	if (c->logged_in) {
+		st.reason = AUTH_FAIL_DONE;
+		memcpy(st.detail, "instance already logged in",
+		    sizeof("instance already logged in"));
+	} else if (!authd_sasl_offers(r->mech)) {
+		st.reason = AUTH_FAIL_MECH;
+		memcpy(st.detail, "not offered", sizeof("not offered"));
+	} else if (limit_blocked(&A.addrs, c->addr_key, c->addr_keylen,
+	    now_ms())) {
+		/* refused before SASL runs; not counted again (it would only
+		 * keep the address's other users out longer) */
+		fail_later(c, m->reqid, AUTH_FAIL_RATE);
+		log_info("auth refused: service=%s instance=%llu address=%s"
+		    " mech=%s reason=rate (address)", c->service,
+		    (unsigned long long)c->instance, c->addr_text, r->mech);
+		stats_add(ST_AUTH_FAIL, 1);
+		stats_flush();
+		return;
+	} else {
+		authd_exchange_start(&c->x, c->sasl_service, r->mech, r->data,
+		    r->len, r->has_data, &st);
+		outcome(c, m->reqid, &st);
+		return;
+	}
+	outcome(c, m->reqid, &st);
+}
+
+static void
+h_step(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	if (!authd_exchange_active(&c->x)) {
+		chan_close(c, "unexpected auth_step: no exchange in progress");
+		return;
+	}
+	struct authd_step st;
+	authd_exchange_step(&c->x, r->data, r->len, &st);
+	outcome(c, m->reqid, &st);
+}
+
+enum sender { FROM_CONTROL = 1, FROM_WORKER = 2 };
+enum hflags {
+	H_ONCE = 1u << 0,       /* at most once per process */
+	H_NEEDS_KEY = 1u << 1,  /* only after CTL_KEY */
+};
+
+/* Who may send what (STYLE.md habits 3 and 4). Anything else from a
+ * worker closes its channel; anything else from the supervisor is fatal. */
+static struct handler {
+	uint32_t type;
+	enum sender from;
+	unsigned flags;
+	handler_fn fn;
+	bool seen;
+} handlers[] = {
+	{ IPC_CTL_KEY, FROM_CONTROL, H_ONCE, h_key, false },
+	{ IPC_CTL_PEER, FROM_CONTROL, H_NEEDS_KEY, h_peer, false },
+	{ IPC_CTL_CLIENT, FROM_CONTROL, H_NEEDS_KEY, h_client, false },
+	{ IPC_AUTH_MECHS, FROM_WORKER, 0, h_mechs, false },
+	{ IPC_AUTH_START, FROM_WORKER, 0, h_start, false },
+	{ IPC_AUTH_STEP, FROM_WORKER, 0, h_step, false },
+};
+
+static const char *
+type_name(uint32_t type)
+{
+	const char *n = ipc_type_name(type);
+	return n ? n : "unknown type";
+}
+
+/* Decode and dispatch one record. NULL on success, else why it is refused
+ * (the caller closes the channel, or dies for the control channel). */
+static const char *
+dispatch(struct chan *c, enum sender from, char *why, size_t whylen)
+{
+	struct ipc_msg *m = &A.msg;
+	struct handler *h = NULL;
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (handlers[i].type == m->type && handlers[i].from == from)
+			h = &handlers[i];
+	if (h == NULL) {
+		buf_snprintf(why, whylen, "unexpected %s", type_name(m->type));
+		return why;
+	}
+	if ((h->flags & H_ONCE) && h->seen) {
+		buf_snprintf(why, whylen, "second %s", type_name(m->type));
+		return why;
+	}
+	if ((h->flags & H_NEEDS_KEY) && !A.have_key) {
+		buf_snprintf(why, whylen, "%s before ctl_key", type_name(m->type));
+		return why;
+	}
+	if (c != NULL && c->pending) {
+		buf_snprintf(why, whylen, "%s while a reply is pending",
+		    type_name(m->type));
+		return why;
+	}
+	struct authd_req r;
+	if (authd_request_decode(m, &r) != AUTHD_DECODED) {
+		buf_snprintf(why, whylen, "malformed %s", type_name(m->type));
+		return why;
+	}
+	h->seen = true;
+	h->fn(c, m, &r);
+	if (m->type == IPC_CTL_PEER)
+		m->fd = -1;                  /* the channel owns it now */
+	authd_req_wipe(&r);
+	return NULL;
+}
+
+/* ---- reading ---- */
+
+static void
+wipe_msg(void)
+{
+	ipc_msg_close_fd(&A.msg);
+	explicit_bzero(A.msg.raw, IPC_HDR_SIZE + A.msg.len);
+}
+
+/* The control channel: everything waiting, before any worker request, so
+ * that a CTL_CLIENT sent before the worker got its connection is known
+ * when that worker's first request is read. */
+static void
+drain_control(void)
+{
+	char why[128];
+	for (;;) {
+		enum ipc_recv_result rr = ipc_recv(CLOISTER_FD_CONTROL, &A.msg);
+		if (rr == IPC_RECV_AGAIN)
+			return;
+		if (rr == IPC_RECV_EOF) {
+			log_info("the supervisor closed the control channel; exiting");
+			_exit(0);
+		}
+		if (rr != IPC_RECV_OK)
+			log_fatal("control channel: %s", rr == IPC_RECV_BAD ?
+			    "malformed record" : strerror(errno));
+		const char *err = dispatch(NULL, FROM_CONTROL, why, sizeof(why));
+		if (err != NULL)
+			log_fatal("control channel: %s from the supervisor", err);
+		wipe_msg();
+	}
+}
+
+static void
+serve_chan(struct chan *c)
+{
+	char why[128];
+	for (int i = 0; i < RECORDS_PER_WAKEUP && c->fd >= 0; i++) {
+		enum ipc_recv_result rr = ipc_recv(c->fd, &A.msg);
+		if (rr == IPC_RECV_AGAIN)
+			return;
+		if (rr == IPC_RECV_EOF) {
+			log_debug("%s/%llu went away", c->service,
+			    (unsigned long long)c->instance);
+			chan_close(c, NULL);
+			return;
+		}
+		if (rr != IPC_RECV_OK) {
+			chan_close(c, rr == IPC_RECV_BAD ? "malformed record" :
+			    "receive failed");
+			return;
+		}
+		const char *err = dispatch(c, FROM_WORKER, why, sizeof(why));
+		wipe_msg();
+		if (err != NULL) {
+			chan_close(c, err);
+			return;
+		}
+	}
+}
+
+void
+authd_serve(const struct authd_options *o)
+{
+	A.o = o;
+	A.hsize = 64;
+	A.hash = calloc(A.hsize, sizeof(*A.hash));
+	uint8_t k[64];
+	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
+		log_fatal_errno("getrandom");
+	if (A.hash == NULL ||
+	    limit_init(&A.users, LIMIT_SLOTS, o->max_fail_user,
+	    o->failure_window_s * 1000, k) < 0 ||
+	    limit_init(&A.addrs, LIMIT_SLOTS, o->max_fail_addr,
+	    o->failure_window_s * 1000, k + 32) < 0)
+		log_fatal("out of memory");
+	explicit_bzero(k, sizeof(k));
+	A.msg.fd = -1;
+	A.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (A.ep < 0)
+		log_fatal_errno("epoll_create1");
+	if (fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK) < 0)
+		log_fatal_errno("control channel");
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	if (epoll_ctl(A.ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
+		log_fatal_errno("epoll_ctl");
+	log_info("serving");
+	for (;;) {
+		struct epoll_event evs[EVENTS_PER_WAIT];
+		int n = epoll_wait(A.ep, evs, EVENTS_PER_WAIT, wait_timeout());
+		if (n < 0 && errno != EINTR)
+			log_fatal_errno("epoll_wait");
+		drain_control();
+		for (int i = 0; i < n; i++) {
+			struct chan *c = evs[i].data.ptr;
+			if (c != NULL && c->fd >= 0)
+				serve_chan(c);
+		}
+		fire_due();
+		reap_dead();
+	}
+}

@@ -1,0 +1,280 @@
+/* tls: non-blocking OpenSSL server sessions (see tls.h). */
+#include "tls.h"
+#include "buf.h"
+#include "log.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct tls_server {
+	SSL_CTX *ctx;
+};
+
+struct tls_conn {
+	SSL *ssl;
+	int fd;
+	bool ktls_send;
+};
+
+/* One SSL_write from a mapping covers at most this much: bounded address
+ * space whatever the message size. */
+#define TLS_MAP_WINDOW (256 * 1024)
+
+static void
+errq_to(char *err, size_t errlen, const char *what)
+{
+	unsigned long e = ERR_get_error();
+	char msg[256];
+	ERR_error_string_n(e, msg, sizeof(msg));
+	ERR_clear_error();
+	/* an over-long message is cut, never overflowed */
+	if (buf_snprintf(err, errlen, "%s: %s", what, e ? msg : "failed") < 0 &&
+	    errlen > 0)
+		(void)buf_strlcpy(err, errlen, "TLS setup failed", 16);
+}
+
+struct tls_server *
+tls_server_new(const char *cert_path, const char *key_path, char *err,
+    size_t errlen)
+{
+	struct tls_server *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		errq_to(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ctx = SSL_CTX_new(TLS_server_method());
+	if (s->ctx == NULL) {
+		errq_to(err, errlen, "SSL_CTX_new");
+		goto fail;
+	}
+	SSL_CTX *ctx = s->ctx;
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
+		errq_to(err, errlen, "TLS 1.2 minimum");
+		goto fail;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+	/* one connection per process: nothing to resume, nothing to cache */
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* kTLS where the kernel has it: bodies then go out with sendfile */
+#ifdef SSL_OP_ENABLE_KTLS
+	SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
+#endif
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert_path) != 1) {
+		char what[300];
+		if (buf_snprintf(what, sizeof(what), "certificate %s", cert_path) < 0)
+			what[0] = '\0';
+		errq_to(err, errlen, what);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+		char what[300];
+		if (buf_snprintf(what, sizeof(what), "key %s", key_path) < 0)
+			what[0] = '\0';
+		errq_to(err, errlen, what);
+		goto fail;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		errq_to(err, errlen, "key does not match the certificate");
+		goto fail;
+	}
+	return s;
+fail:
+	tls_server_free(s);
+	return NULL;
+}
+
+void
+tls_server_free(struct tls_server *s)
+{
+	if (s == NULL)
+		return;
+	SSL_CTX_free(s->ctx);
+	free(s);
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_server *s, int fd)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->ssl = SSL_new(s->ctx);
+	if (c->ssl == NULL || SSL_set_fd(c->ssl, fd) != 1) {
+		ERR_clear_error();
+		SSL_free(c->ssl);
+		free(c);
+		return NULL;
+	}
+	c->fd = fd;
+	SSL_set_accept_state(c->ssl);
+	return c;
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	free(c);
+}
+
+/* Map an OpenSSL result to a tls_status; errors are logged once here. */
+static int
+status(struct tls_conn *c, int ret, const char *op)
+{
+	int e = SSL_get_error(c->ssl, ret);
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return TLS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return TLS_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			/* EOF without close_notify, or a socket error: the
+			 * peer went away; not worth an error line */
+			if (errno != 0 && errno != ECONNRESET && errno != EPIPE)
+				log_info("tls %s: %s", op, strerror(errno));
+			return ret == 0 ? 0 : TLS_ERROR;
+		}
+		break;
+	default:
+		break;
+	}
+	char msg[256];
+	ERR_error_string_n(ERR_get_error(), msg, sizeof(msg));
+	ERR_clear_error();
+	log_info("tls %s: %s", op, msg);
+	return TLS_ERROR;
+}
+
+int
+tls_handshake(struct tls_conn *c)
+{
+	ERR_clear_error();
+	errno = 0;
+	int r = SSL_do_handshake(c->ssl);
+	if (r == 1) {
+#ifdef BIO_get_ktls_send
+		c->ktls_send = BIO_get_ktls_send(SSL_get_wbio(c->ssl)) == 1;
+#endif
+		return 1;
+	}
+	int st = status(c, r, "handshake");
+	return st == 0 ? TLS_ERROR : st;
+}
+
+ssize_t
+tls_read(struct tls_conn *c, void *buf, size_t len)
+{
+	if (len == 0)
+		return TLS_ERROR;
+	size_t got = 0;
+	ERR_clear_error();
+	errno = 0;
+	int r = SSL_read_ex(c->ssl, buf, len, &got);
+	if (r == 1)
+		return (ssize_t)got;
+	return status(c, 0, "read");
+}
+
+ssize_t
+tls_write(struct tls_conn *c, const void *buf, size_t len)
+{
+	if (len == 0)
+		return 0;
+	size_t done = 0;
+	ERR_clear_error();
+	errno = 0;
+	int r = SSL_write_ex(c->ssl, buf, len, &done);
+	if (r == 1)
+		return (ssize_t)done;
+	int st = status(c, 0, "write");
+	return st == 0 ? TLS_ERROR : st;
+}
+
+ssize_t
+tls_sendfile(struct tls_conn *c, int fd, off_t off, size_t len)
+{
+	if (len == 0)
+		return 0;
+	struct stat sb;
+	if (off < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    off >= sb.st_size) {
+		log_warn("tls sendfile: bad body fd or offset");
+		return TLS_ERROR;
+	}
+	if ((uint64_t)len > (uint64_t)(sb.st_size - off))
+		len = (size_t)(sb.st_size - off);
+#ifdef BIO_get_ktls_send
+	if (c->ktls_send) {
+		ERR_clear_error();
+		errno = 0;
+		ossl_ssize_t r = SSL_sendfile(c->ssl, fd, off, len, 0);
+		if (r >= 0)
+			return r;
+		int st = status(c, -1, "sendfile");
+		return st == 0 ? TLS_ERROR : st;
+	}
+#endif
+	/* map a window: page-aligned start, at most TLS_MAP_WINDOW bytes */
+	long page = sysconf(_SC_PAGESIZE);
+	off_t base = off - (off % page);
+	size_t lead = (size_t)(off - base);
+	size_t want = len < TLS_MAP_WINDOW ? len : TLS_MAP_WINDOW;
+	uint8_t *map = mmap(NULL, lead + want, PROT_READ, MAP_SHARED, fd, base);
+	if (map == MAP_FAILED) {
+		log_warn("tls sendfile: mmap: %s", strerror(errno));
+		return TLS_ERROR;
+	}
+	ssize_t r = tls_write(c, map + lead, want);
+	munmap(map, lead + want);
+	return r;
+}
+
+bool
+tls_pending(const struct tls_conn *c)
+{
+	return SSL_pending(c->ssl) > 0;
+}
+
+void
+tls_shutdown(struct tls_conn *c)
+{
+	ERR_clear_error();
+	if (SSL_is_init_finished(c->ssl))
+		(void)SSL_shutdown(c->ssl);
+	ERR_clear_error();
+}
+
+const char *
+tls_version(const struct tls_conn *c)
+{
+	return SSL_is_init_finished(c->ssl) ? SSL_get_version(c->ssl) : "";
+}
+
+const char *
+tls_cipher(const struct tls_conn *c)
+{
+	const char *n = SSL_get_cipher_name(c->ssl);
+	return n != NULL && SSL_is_init_finished(c->ssl) ? n : "";
+}
+
+bool
+tls_ktls_send(const struct tls_conn *c)
+{
+	return c->ktls_send;
+}
