@@ -37,7 +37,7 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 	 * and must not be taken as coming from inside TLS (CVE-2011-0411). */
 	size_t pending;
 	(void)imap_conn_input(&s->conn, &pending);
-	if (pending > 0 || !imap_reader_idle(&s->rd)) {
+	if (pending > 0) {
 		log_info("dropping %zu bytes pipelined after STARTTLS", pending);
 		imap_conn_drop_input(&s->conn);
 	}
@@ -79,6 +79,17 @@ autocreate(struct imap_session *s)
 	return 0;
 }
 
+/* The store cannot serve this login: this process is done (crash-only;
+ * the client may reconnect to a fresh one). */
+static int
+unavailable(struct imap_session *s)
+{
+	imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
+	imap_untagged(s, "BYE Mail store unavailable");
+	s->bye_sent = true;
+	return -1;
+}
+
 int
 imap_login_done(struct imap_session *s, const struct auth_reply *r)
 {
@@ -88,8 +99,7 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 	if (shard >= sizeof(o->store_fd) / sizeof(o->store_fd[0]) ||
 	    o->store_fd[shard] < 0) {
 		log_err("no store channel for shard %u", shard);
-		imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
-		return -1;
+		return unavailable(s);
 	}
 	s->sc = store_client_open(o->store_fd[shard]);
 	if (s->sc == NULL)
@@ -104,17 +114,14 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 	if (rc < 0) {
 		log_warn("store refused the ticket of %s: %s", r->user,
 		    store_client_errmsg(s->sc));
-		imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
-		return -1;
+		return unavailable(s);
 	}
 	/* a user the store has never seen changed (state 0) gets the
 	 * default mailboxes: users made with saslpasswd2 alone included */
 	uint64_t state = 1;
 	if ((rc = store_state(s->sc, &state)) < 0 ||
-	    (state == 0 && (rc = autocreate(s)) < 0)) {
-		imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
-		return -1;
-	}
+	    (state == 0 && (rc = autocreate(s)) < 0))
+		return unavailable(s);
 	/* authd serves one login per instance; nothing more to ask it */
 	if (s->ac != NULL) {
 		auth_client_close(s->ac);

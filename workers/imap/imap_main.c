@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct config cfg;
@@ -135,7 +136,7 @@ wait_connection(const struct config_service *svc,
 		r = ipc_recv(CLOISTER_FD_CONTROL, &msg);
 	} while (r == IPC_RECV_AGAIN);
 	if (r == IPC_RECV_EOF)
-		exit(0);    /* the supervisor retired this spare */
+		_exit(0);   /* the supervisor retired this spare */
 	if (r != IPC_RECV_OK || msg.type != IPC_CTL_CONN || msg.fd < 0)
 		log_fatal("unexpected control record (%d, type %u)", r, msg.type);
 	struct buf_cur c;
@@ -201,6 +202,9 @@ main(int argc, char **argv)
 	load_options(svc);
 	load_tls(svc);
 	signal(SIGPIPE, SIG_IGN);
+	/* strftime (log lines) calls tzset, which reads /etc/localtime the
+	 * first time: do it now, while files can be opened */
+	tzset();
 	/* confine: only the fixed fds survive */
 	int keep[4 + CLOISTER_MAX_SHARDS];
 	size_t nkeep = 0;
@@ -215,5 +219,7 @@ main(int argc, char **argv)
 	socklen_t peerlen, locallen;
 	int fd = wait_connection(svc, &peer, &peerlen, &local, &locallen);
 	imap_session_run(&opt, fd, &peer, peerlen, &local, locallen);
-	return 0;
+	/* no exit handlers: library cleanup (OpenSSL's among them) would
+	 * only ask for syscalls the policy has no reason to allow */
+	_exit(0);
 }
