@@ -8,6 +8,7 @@
 #include "log.h"
 #include "stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -191,13 +192,18 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 	plain[1 + a->user.len] = 0;
 	memcpy(plain + 2 + a->user.len, a->pass.s, a->pass.len);
 	size_t n = a->user.len + a->pass.len + 2;
-	static struct auth_reply r;
-	enum auth_status st = auth_client_start(s->ac, "PLAIN", plain, n, &r);
+	struct auth_reply *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		explicit_bzero(plain, sizeof(plain));
+		ret = -1;
+		goto out;
+	}
+	enum auth_status st = auth_client_start(s->ac, "PLAIN", plain, n, r);
 	explicit_bzero(plain, sizeof(plain));
 	if (st == AUTH_ST_SUCCESS)
-		ret = imap_login_done(s, &r);
+		ret = imap_login_done(s, r);
 	else if (st == AUTH_ST_FAILURE)
-		ret = auth_failed(s, &r);
+		ret = auth_failed(s, r);
 	else if (st == AUTH_ST_CHALLENGE) {
 		imap_tagged(s, "NO", "AUTHENTICATIONFAILED", "Authentication failed");
 	} else {
@@ -205,7 +211,8 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 		s->bye_sent = true;
 		ret = -1;
 	}
-	auth_reply_wipe(&r);
+	auth_reply_wipe(r);
+	free(r);
 out:
 	explicit_bzero((void *)a->pass.s, a->pass.len);
 	imap_reader_wipe(&s->rd);
@@ -282,29 +289,38 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 		    "This mechanism needs TLS first");
 		return 0;
 	}
-	static uint8_t data[AUTH_DATA_MAX];
+	/* on the heap, wiped and freed after: an idle session keeps nothing */
+	struct authbuf {
+		uint8_t data[AUTH_DATA_MAX];
+		struct auth_reply r;
+	} *ab = calloc(1, sizeof(*ab));
+	if (ab == NULL)
+		return -1;
+	uint8_t *data = ab->data;
+	struct auth_reply *rp = &ab->r;
 	size_t n = 0;
-	static struct auth_reply r;
 	enum auth_status st;
 	if (a->has_ir) {
-		if (imap_base64_decode(a->ir.s, a->ir.len, data, sizeof(data),
+		if (imap_base64_decode(a->ir.s, a->ir.len, data, AUTH_DATA_MAX,
 		    &n) < 0) {
 			imap_tagged(s, "BAD", NULL, "Invalid base64");
+			free(ab);
 			return 0;
 		}
-		st = auth_client_start(s->ac, m->name, data, n, &r);
+		st = auth_client_start(s->ac, m->name, data, n, rp);
 	} else {
-		st = auth_client_start(s->ac, m->name, NULL, 0, &r);
+		st = auth_client_start(s->ac, m->name, NULL, 0, rp);
 	}
-	explicit_bzero(data, sizeof(data));
+	explicit_bzero(data, AUTH_DATA_MAX);
 	imap_reader_wipe(&s->rd);
 	/* the tag must survive the reader being reused for the answers */
 	char tag[sizeof(c->tag)];
 	memcpy(tag, c->tag, sizeof(tag));
 	int ret = 0;
 	for (int steps = 0; st == AUTH_ST_CHALLENGE; steps++) {
-		send_challenge(s, r.data, r.data_len);
-		int got = steps < 16 ? read_response(s, data, sizeof(data), &n) : -2;
+		send_challenge(s, rp->data, rp->data_len);
+		int got = steps < 16 ? read_response(s, data, AUTH_DATA_MAX, &n) :
+		    -2;
 		memcpy(c->tag, tag, sizeof(tag));
 		if (got == -1) {
 			ret = -1;
@@ -318,14 +334,14 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 			imap_tagged(s, "BAD", NULL, "Invalid authentication response");
 			goto out;
 		}
-		st = auth_client_step(s->ac, data, n, &r);
-		explicit_bzero(data, sizeof(data));
+		st = auth_client_step(s->ac, data, n, rp);
+		explicit_bzero(data, AUTH_DATA_MAX);
 	}
-	if (st == AUTH_ST_SUCCESS && r.has_data) {
+	if (st == AUTH_ST_SUCCESS && rp->has_data) {
 		/* final server data (SCRAM's v=): one more continuation, which
 		 * the client answers with an empty line (RFC 9051 6.2.2) */
-		send_challenge(s, r.data, r.data_len);
-		int got = read_response(s, data, sizeof(data), &n);
+		send_challenge(s, rp->data, rp->data_len);
+		int got = read_response(s, data, AUTH_DATA_MAX, &n);
 		memcpy(c->tag, tag, sizeof(tag));
 		if (got == -1) {
 			ret = -1;
@@ -337,16 +353,16 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 		}
 	}
 	if (st == AUTH_ST_SUCCESS)
-		ret = imap_login_done(s, &r);
+		ret = imap_login_done(s, rp);
 	else if (st == AUTH_ST_FAILURE)
-		ret = auth_failed(s, &r);
+		ret = auth_failed(s, rp);
 	else {
 		imap_untagged(s, "BYE Authentication service unavailable");
 		s->bye_sent = true;
 		ret = -1;
 	}
 out:
-	auth_reply_wipe(&r);
-	explicit_bzero(data, sizeof(data));
+	explicit_bzero(ab, sizeof(*ab));
+	free(ab);
 	return ret;
 }

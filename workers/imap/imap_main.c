@@ -6,6 +6,7 @@
  * seccomp; keeps only the fixed fds) -> wait for the one connection the
  * supervisor hands over (CTL_CONN) -> serve it -> exit.
  */
+#include "charset.h"
 #include "config.h"
 #include "fds.h"
 #include "imap_mbox.h"
@@ -19,6 +20,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,15 +29,23 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct config cfg;
+/* The config is large (every service's options): it lives on the heap
+ * only until the options are copied out, so that an idle session does not
+ * keep it (memory per connection). */
+static struct config *cfg;
 static struct imap_options opt;
+/* What is kept of the config: per listener, its TLS mode. */
+static enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
+static char listener_name[CONFIG_MAX_LISTENERS][CONFIG_NAME_MAX];
+static size_t nlisteners;
+static char policy_path[CONFIG_PATH_MAX];
 
 static uint64_t
 size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
 {
 	uint64_t v;
 	char err[CONFIG_ERR_MAX];
-	if (config_option_size(&cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
+	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
 	return v;
 }
@@ -68,9 +79,38 @@ parse_autocreate(const char *list)
 	}
 }
 
+static bool loopback_plaintext;
+static char index_charsets[CONFIG_VALUE_MAX];
+
+static void
+preload_charsets(void)
+{
+	const char *names[64];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(index_charsets, " \t,", &save);
+	    w != NULL && n < 63; w = strtok_r(NULL, " \t,", &save))
+		names[n++] = w;
+	names[n] = NULL;
+	if (n > 0 && charset_preload(names) < (int)n)
+		log_warn("index-charsets: some charsets are not available");
+}
+
 static void
 load_options(const struct config_service *svc)
 {
+	char err[CONFIG_ERR_MAX];
+	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
+	    &loopback_plaintext, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	nlisteners = svc->nlisteners;
+	for (size_t i = 0; i < svc->nlisteners; i++) {
+		listener_tls[i] = svc->listeners[i].tls;
+		memcpy(listener_name[i], svc->listeners[i].name, CONFIG_NAME_MAX);
+	}
+	if (buf_strlcpy(policy_path, sizeof(policy_path), svc->policy,
+	    strlen(svc->policy)) < 0)
+		log_fatal("policy path too long");
 	struct imap_limits lim = IMAP_DEFAULT_LIMITS;
 	lim.max_literal = size_opt(svc, "max-literal", lim.max_literal);
 	lim.max_line = (size_t)size_opt(svc, "max-line", lim.max_line);
@@ -88,14 +128,18 @@ load_options(const struct config_service *svc)
 	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
 	if (opt.idle_timeout_s < 60)
 		log_fatal("idle-timeout: at least 60 seconds");
-	const char *ac = config_option(&cfg, svc, "autocreate");
+	const char *ac = config_option(cfg, svc, "autocreate");
 	parse_autocreate(ac != NULL ? ac : "INBOX Drafts=drafts Sent=sent "
 	    "Junk=junk Trash=trash Archive=archive");
-	const char *name = config_option(&cfg, svc, "server-name");
+	const char *cs = config_option(cfg, svc, "index-charsets");
+	if (cs != NULL && buf_strlcpy(index_charsets, sizeof(index_charsets), cs,
+	    strlen(cs)) < 0)
+		log_fatal("index-charsets: list too long");
+	const char *name = config_option(cfg, svc, "server-name");
 	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name),
 	    name ? name : "Cloister", strlen(name ? name : "Cloister")) < 0)
 		log_fatal("server-name too long");
-	opt.store_shards = cfg.store_shards ? cfg.store_shards : 1;
+	opt.store_shards = cfg->store_shards ? cfg->store_shards : 1;
 	if (opt.store_shards > CLOISTER_MAX_SHARDS)
 		log_fatal("store-shards above %d", CLOISTER_MAX_SHARDS);
 	opt.auth_fd = CLOISTER_FD_AUTH;
@@ -114,8 +158,8 @@ load_tls(const struct config_service *svc)
 		need = need || svc->listeners[i].tls != TLS_PLAIN;
 	if (!need)
 		return;
-	const char *cert = config_option(&cfg, svc, "tls-cert");
-	const char *key = config_option(&cfg, svc, "tls-key");
+	const char *cert = config_option(cfg, svc, "tls-cert");
+	const char *key = config_option(cfg, svc, "tls-key");
 	if (cert == NULL || key == NULL)
 		log_fatal("a TLS listener needs tls-cert and tls-key");
 	char err[512];
@@ -126,8 +170,7 @@ load_tls(const struct config_service *svc)
 
 /* The one connection, from the supervisor. Returns the client fd. */
 static int
-wait_connection(const struct config_service *svc,
-    struct sockaddr_storage *peer, socklen_t *peerlen,
+wait_connection(struct sockaddr_storage *peer, socklen_t *peerlen,
     struct sockaddr_storage *local, socklen_t *locallen)
 {
 	static struct ipc_msg msg;
@@ -147,7 +190,7 @@ wait_connection(const struct config_service *svc,
 	if (ipc_get_u32(&c, &li) < 0 ||
 	    ipc_get_bytes(&c, &pa, &pl, sizeof(*peer)) < 0 ||
 	    ipc_get_bytes(&c, &la, &ll, sizeof(*local)) < 0 ||
-	    ipc_get_end(&c) < 0 || li >= svc->nlisteners)
+	    ipc_get_end(&c) < 0 || li >= nlisteners)
 		log_fatal("malformed CTL_CONN");
 	memset(peer, 0, sizeof(*peer));
 	memset(local, 0, sizeof(*local));
@@ -155,19 +198,14 @@ wait_connection(const struct config_service *svc,
 	memcpy(local, la, ll);
 	*peerlen = (socklen_t)pl;
 	*locallen = (socklen_t)ll;
-	const struct config_listener *l = &svc->listeners[li];
-	opt.tls_mode = (int)l->tls;
-	if (l->tls != TLS_PLAIN && opt.tls == NULL)
-		log_fatal("listener %s: TLS without a certificate", l->name);
+	opt.tls_mode = (int)listener_tls[li];
+	if (listener_tls[li] != TLS_PLAIN && opt.tls == NULL)
+		log_fatal("listener %s: TLS without a certificate",
+		    listener_name[li]);
 	/* plaintext passwords only where they cannot leave the machine: a
 	 * plain listener, both ends on loopback, unless the config says no */
-	bool allow;
-	char err[CONFIG_ERR_MAX];
-	if (config_option_bool(&cfg, svc, "loopback-plaintext-auth", true,
-	    &allow, err, sizeof(err)) < 0)
-		allow = false;
 	opt.plaintext_auth = false;
-	if (allow && l->tls == TLS_PLAIN) {
+	if (loopback_plaintext && listener_tls[li] == TLS_PLAIN) {
 		bool lp = false, ll_ok = false;
 		const struct sockaddr_storage *a[2] = { peer, local };
 		for (int i = 0; i < 2; i++) {
@@ -197,14 +235,35 @@ main(int argc, char **argv)
 {
 	struct worker_args wa;
 	const struct config_service *svc;
+	/* big blocks come from mmap and go back to the kernel when freed: the
+	 * start-up config, the IPC receive buffers of authd and the store */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 	/* load */
-	config_worker_start(argc, argv, "cloister-imapd", &wa, &cfg, &svc);
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		log_fatal("out of memory");
+	config_worker_start(argc, argv, "cloister-imapd", &wa, cfg, &svc);
+	/* no openssl.cnf (nothing of ours is configured there) and no error
+	 * strings table (codes are logged; `openssl errstr` decodes them):
+	 * both cost heap in every session */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	load_options(svc);
 	load_tls(svc);
+	free(cfg);
+	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
 	/* strftime (log lines) calls tzset, which reads /etc/localtime the
 	 * first time: do it now, while files can be opened */
 	tzset();
+	/* iconv converters for the text APPEND indexes must be loaded now
+	 * (they are files). Each costs ~30 KiB in every session, so only those
+	 * the config names ("index-charsets"); UTF-8, US-ASCII and Latin-1 need
+	 * none, and any other charset is then read as Latin-1 (mail delivered
+	 * by lmtpd is indexed there, with its own list). */
+	preload_charsets();
+	charset_seal();
 	/* confine: only the fixed fds survive */
 	int keep[4 + CLOISTER_MAX_SHARDS];
 	size_t nkeep = 0;
@@ -213,11 +272,13 @@ main(int argc, char **argv)
 	keep[nkeep++] = CLOISTER_FD_AUTH;
 	for (unsigned i = 0; i < opt.store_shards; i++)
 		keep[nkeep++] = CLOISTER_FD_STORE(i);
-	policy_confine(svc->policy, keep, nkeep);
+	policy_confine(policy_path, keep, nkeep);
+	/* what start-up freed goes back to the kernel before the long wait */
+	malloc_trim(0);
 	/* serve */
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen, locallen;
-	int fd = wait_connection(svc, &peer, &peerlen, &local, &locallen);
+	int fd = wait_connection(&peer, &peerlen, &local, &locallen);
 	imap_session_run(&opt, fd, &peer, peerlen, &local, locallen);
 	/* no exit handlers: library cleanup (OpenSSL's among them) would
 	 * only ask for syscalls the policy has no reason to allow */

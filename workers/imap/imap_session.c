@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <malloc.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -374,6 +375,10 @@ serve(struct imap_session *s)
 			maybe_stats();
 			if (imap_reader_idle(&s->rd))
 				imap_conn_release(&s->conn);
+			/* freed memory (TLS handshake, command buffers) goes
+			 * back to the kernel before the session sleeps: an idle
+			 * session should cost what it holds, not what it held */
+			malloc_trim(0);
 			unsigned to = s->state == IMAP_ST_NOT_AUTH ?
 			    s->opt->prelogin_timeout_s : s->opt->idle_timeout_s;
 			enum imap_wait w = imap_conn_wait(&s->conn, -1,
