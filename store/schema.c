@@ -14,7 +14,8 @@ static const char pragmas[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=FULL;"
 	"PRAGMA temp_store=MEMORY;"
-	"PRAGMA cache_size=-2048;"
+	"PRAGMA cache_size=-4096;"
+	"PRAGMA mmap_size=67108864;"
 	"PRAGMA foreign_keys=OFF;";
 
 /*

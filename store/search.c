@@ -504,11 +504,13 @@ h_search(struct req *r)
 	uint64_t id;
 	const uint8_t *prog;
 	size_t plen;
-	uint32_t nsort, sort[MAX_SORT];
+	uint32_t nsort = 0, sort[MAX_SORT];
 	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
 	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
-	if (ipc_get_u32(&r->c, &nsort) == 0 && nsort > MAX_SORT)
+	if (ipc_get_u32(&r->c, &nsort) < 0)
+		nsort = 0;
+	if (nsort > MAX_SORT)
 		return req_fail(r, IPC_ERR_LIMIT, "too many sort keys");
 	for (uint32_t i = 0; i < nsort; i++)
 		ipc_get_u32(&r->c, &sort[i]);

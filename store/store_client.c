@@ -233,6 +233,36 @@ struct stream_ops {
 	void *ctx;
 };
 
+/* Decode whole items from p; returns the bytes used (a partial item at the
+ * end is left for the next record), or -1 on a protocol error. */
+static ssize_t
+decode_items(struct store_conn *sc, const uint8_t *p, size_t n,
+    const struct stream_ops *ops, bool *ended)
+{
+	size_t used = 0;
+	while (used < n && !*ended) {
+		struct buf_cur c;
+		uint32_t tag;
+		buf_cur_init(&c, p + used, n - used);
+		if (ipc_get_u32(&c, &tag) < 0)
+			break;
+		if (tag == 1) {
+			if (ops->entry(sc, &c, ops->ctx) < 0)
+				break;
+		} else if (tag == 0) {
+			if (ops->trailer != NULL && ops->trailer(sc, &c, ops->ctx) < 0)
+				break;
+			if (c.failed)
+				break;
+			*ended = true;
+		} else {
+			return -1;
+		}
+		used = n - c.left;
+	}
+	return (ssize_t)used;
+}
+
 static int
 call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 {
@@ -241,7 +271,6 @@ call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 		return rc;
 	buf_reset(&sc->stream);
 	bool last = false, ended = false;
-	rc = STORE_OK;
 	while (!last) {
 		int r = recv_record(sc);
 		if (r < 0)
@@ -255,41 +284,31 @@ call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 		if (sc->msg.type != IPC_OK || ended)
 			return fail(sc, STORE_E_PROTO, "unexpected stream record");
 		last = (sc->msg.flags & IPC_F_MORE) == 0;
-		if (buf_append(&sc->stream, sc->msg.payload, sc->msg.len) < 0)
-			return fail(sc, STORE_E_PROTO, "stream entry too large");
-		struct buf_cur c;
-		size_t used = 0;
-		for (;;) {
-			buf_cur_init(&c, sc->stream.data + used, sc->stream.len - used);
-			if (c.left == 0)
-				break;
-			uint32_t tag;
-			if (ipc_get_u32(&c, &tag) < 0)
-				break;
-			if (tag == 1) {
-				if (ops->entry(sc, &c, ops->ctx) < 0)
-					break;
-			} else if (tag == 0) {
-				if (ops->trailer != NULL &&
-				    ops->trailer(sc, &c, ops->ctx) < 0)
-					break;
-				if (c.failed)
-					break;
-				ended = true;
-			} else {
-				return fail(sc, STORE_E_PROTO, "bad stream item");
-			}
-			used = sc->stream.len - c.left;
-			if (ended)
-				break;
+		ssize_t used;
+		if (sc->stream.len == 0) {
+			/* the common case: entries decoded in place, only a
+			 * partial one at the end is kept */
+			used = decode_items(sc, sc->msg.payload, sc->msg.len, ops, &ended);
+			if (used >= 0 && (size_t)used < sc->msg.len &&
+			    buf_append(&sc->stream, sc->msg.payload + used,
+			    sc->msg.len - (size_t)used) < 0)
+				return fail(sc, STORE_E_PROTO, "stream entry too large");
+		} else {
+			if (buf_append(&sc->stream, sc->msg.payload, sc->msg.len) < 0)
+				return fail(sc, STORE_E_PROTO, "stream entry too large");
+			used = decode_items(sc, sc->stream.data, sc->stream.len, ops,
+			    &ended);
+			if (used > 0)
+				buf_consume(&sc->stream, (size_t)used);
 		}
-		buf_consume(&sc->stream, used);
+		if (used < 0)
+			return fail(sc, STORE_E_PROTO, "bad stream item");
 		if (ended && (sc->stream.len != 0 || !last))
 			return fail(sc, STORE_E_PROTO, "data after stream end");
 	}
 	if (!ended)
 		return fail(sc, STORE_E_PROTO, "stream ended early");
-	return rc;
+	return STORE_OK;
 }
 
 /* ---- field helpers ------------------------------------------------------------ */

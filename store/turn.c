@@ -1,0 +1,58 @@
+/* turn: what every event-loop turn ends with, and the clean way out (see
+ * stored.h); in the library so that the fuzz target runs the same code. */
+#include "buf.h"
+#include "chan.h"
+#include "config.h"
+#include "db.h"
+#include "freeze.h"
+#include "notify.h"
+#include "stored.h"
+#include "user.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_AUTOCREATE \
+	"INBOX Drafts=drafts Sent=sent Junk=junk Trash=trash Archive=archive"
+
+static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
+
+const char *
+stored_option_autocreate(void)
+{
+	return autocreate;
+}
+
+int
+stored_set_autocreate(const char *spec)
+{
+	return buf_strlcpy(autocreate, sizeof(autocreate), spec, strlen(spec));
+}
+
+void
+stored_turn_end(void)
+{
+	freeze_tick();
+	/* group commit: every write of this turn made durable at once, then
+	 * the replies that acknowledge them */
+	db_commit_all();
+	notify_flush();
+	chan_flush_all();
+	db_trim(freeze_is_active);
+}
+
+static void
+release_db(struct user *u, void *arg)
+{
+	(void)arg;
+	db_release(u);
+}
+
+void
+stored_shutdown(void)
+{
+	db_commit_all();
+	chan_flush_all();
+	user_foreach(release_db, NULL);
+	_exit(0);
+}
