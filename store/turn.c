@@ -34,8 +34,10 @@ stored_turn_end(void)
 {
 	freeze_tick();
 	/* group commit: every write of this turn made durable at once, then
-	 * the replies that acknowledge them */
+	 * the replies that acknowledge them, then the wake-ups of watchers
+	 * (a notification held behind a reply is sent by the next flush) */
 	db_commit_all();
+	chan_flush_all();
 	notify_flush();
 	chan_flush_all();
 	db_trim(freeze_is_active);
