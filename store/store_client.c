@@ -118,9 +118,9 @@ take_notify(struct store_conn *sc)
 	return 0;
 }
 
-/* Receive one record (blocking), queueing notifications. */
+/* Receive one record (blocking); 1 if it was a notification (queued). */
 static int
-recv_record(struct store_conn *sc)
+recv_one(struct store_conn *sc)
 {
 	for (;;) {
 		enum ipc_recv_result r = ipc_recv(sc->fd, &sc->msg);
@@ -136,12 +136,20 @@ recv_record(struct store_conn *sc)
 			return fail(sc, STORE_E_IO, "store connection failed");
 		if (sc->msg.type == IPC_STORE_NOTIFY) {
 			int rc = take_notify(sc);
-			if (rc < 0)
-				return rc;
-			continue;
+			return rc < 0 ? rc : 1;
 		}
 		return 0;
 	}
+}
+
+/* Receive the next record that is not a notification. */
+static int
+recv_record(struct store_conn *sc)
+{
+	int rc;
+	while ((rc = recv_one(sc)) == 1)
+		;
+	return rc;
 }
 
 static int
@@ -1487,12 +1495,13 @@ store_client_read_notify(struct store_conn *sc)
 			return fail(sc, STORE_E_IO, "poll failed");
 		if (r == 0)
 			return STORE_OK;
-		if ((r = recv_record(sc)) < 0)
+		if ((r = recv_one(sc)) < 0)
 			return r;
-		/* recv_record returns only non-notification records: with no
-		 * request outstanding, any is a protocol error */
-		ipc_msg_close_fd(&sc->msg);
-		return fail(sc, STORE_E_PROTO, "unsolicited reply");
+		if (r == 0) {
+			/* with no request outstanding, only notifications come */
+			ipc_msg_close_fd(&sc->msg);
+			return fail(sc, STORE_E_PROTO, "unsolicited reply");
+		}
 	}
 }
 
