@@ -388,3 +388,48 @@ def test_notifications_reach_other_channels_only():
             raise AssertionError("a1 was notified of its own change")
         except (OSError, TimeoutError):
             pass
+
+
+def fnv1a(name):
+    h = 2166136261
+    for ch in name.encode():
+        h = ((h ^ ch) * 16777619) & 0xffffffff
+    return h
+
+
+def test_users_shards_and_deletion():
+    with Store(shards=2, instance=0) as st:
+        ours = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
+                if fnv1a(n) % 2 == 0]
+        theirs = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
+                  if fnv1a(n) % 2 == 1]
+        assert ours and theirs
+        adm = st.admin()
+        code, msg = adm.error("STORE_ADM_USER_CREATE", s(theirs[0]))
+        assert code == ERR["DENIED"] and "shard" in msg
+        c = st.connect("imapd")
+        code, _ = c.error("STORE_HELLO", b(__import__("store_util").ticket(
+            st.key, theirs[0], "imapd", c.instance)))
+        assert code == ERR["DENIED"]
+
+        name = ours[0]
+        adm.call("STORE_ADM_USER_CREATE", s(name))
+        c = st.connect("imapd")
+        c.hello(st.key, name)
+        append(c, "INBOX", b"Subject: bye\r\n\r\nsoon gone\r\n")
+        users, _ = adm.call("STORE_ADM_USER_LIST")
+        assert [u[0] for u in users] == [name.encode()]
+        assert users[0][3] == 1                    # messages used
+        udirs = os.listdir(os.path.join(st.spool, "data", "s0", "u"))
+        assert udirs == ["1"]
+        adm.call("STORE_ADM_USER_DELETE", s(name))
+        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == []
+        code, _ = c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))
+        assert code == ERR["NOTFOUND"]
+        assert adm.call("STORE_ADM_USER_LIST") == ([], [])
+        # the same name again is a new, empty user
+        adm.call("STORE_ADM_USER_CREATE", s(name))
+        c2 = st.connect("imapd")
+        c2.hello(st.key, name)
+        assert c2.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 0
+        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == ["2"]
