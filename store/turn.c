@@ -6,10 +6,13 @@
 #include "db.h"
 #include "freeze.h"
 #include "notify.h"
+#include "registry.h"
+#include "stats.h"
 #include "stored.h"
 #include "user.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_AUTOCREATE \
@@ -29,6 +32,21 @@ stored_set_autocreate(const char *spec)
 	return buf_strlcpy(autocreate, sizeof(autocreate), spec, strlen(spec));
 }
 
+/* Stats records at most once a second, and only after some activity
+ * (an idle store sleeps in epoll_wait). */
+static void
+stats_tick(void)
+{
+	static time_t last;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);     /* vDSO: no syscall */
+	if (ts.tv_sec == last)
+		return;
+	last = ts.tv_sec;
+	stats_set_gauge(SG_USERS, registry_count());
+	stats_flush();
+}
+
 void
 stored_turn_end(void)
 {
@@ -41,6 +59,7 @@ stored_turn_end(void)
 	notify_flush();
 	chan_flush_all();
 	db_trim(freeze_is_active);
+	stats_tick();
 }
 
 static void

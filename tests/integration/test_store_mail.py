@@ -433,3 +433,28 @@ def test_users_shards_and_deletion():
         c2.hello(st.key, name)
         assert c2.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 0
         assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == ["2"]
+
+
+def test_stats_records_count_requests_and_appends():
+    import select
+    import struct as st_
+    with Store(stats=True) as st:
+        c = user(st, "alice")
+        for i in range(3):
+            append(c, "INBOX", b"m%d" % i)
+        import time as t_
+        t_.sleep(1.1)
+        c.call("PING")              # a turn after the second changed
+        totals = [0] * 12
+        users = None
+        while select.select([st.stats_r], [], [], 0.5)[0]:
+            rec = os.read(st.stats_r, 120)
+            magic, kind, size = st_.unpack("=IHH", rec[:8])
+            assert magic == 0x434c5331 and size == 120
+            vals = st_.unpack("=12Q2Q", rec[8:])
+            if kind == 1:
+                totals = [a + b for a, b in zip(totals, vals[:12])]
+            else:
+                users = vals[12]
+        assert totals[10] >= 5 and totals[11] == 3, totals    # ops, appends
+        assert users == 1
