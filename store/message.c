@@ -156,6 +156,12 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	sqlite3_bind_int64(st, 1, blob);
 	if (db_exec(st) < 0)
 		return db_fail(d, "blob delete");
+	st = db_stmt(d, ST_BLOBHDR_DELETE, "DELETE FROM blobhdr WHERE id=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	if (db_exec(st) < 0)
+		return db_fail(d, "blob headers delete");
 	st = db_stmt(d, ST_FTS_DELETE, "DELETE FROM fts WHERE rowid=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -362,11 +368,8 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 		return rc;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
 	    "INSERT INTO blobs(emailid, hash, size, refs, thread, sentdate, info,"
-	    " envelope, bodystructure, body, preview, hfrom, hto, hcc, hbcc,"
-	    " hsubject, msgid, inreplyto, hrefs, sort_subject, sort_from,"
-	    " sort_to, sort_cc, disp_from, disp_to, headers) VALUES(?1, ?2, ?3,"
-	    " 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+	    " envelope, bodystructure, body, preview) VALUES(?1, ?2, ?3, 1, ?4,"
+	    " ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -379,16 +382,26 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 	bind_bytes(st, 8, &m->t[MT_BODYSTRUCTURE]);
 	bind_bytes(st, 9, &m->t[MT_BODY]);
 	bind_bytes(st, 10, &m->t[MT_PREVIEW]);
+	if (db_exec(st) < 0)
+		return db_fail(d, "insert blob");
+	*id = sqlite3_last_insert_rowid(d->db);
+	st = db_stmt(d, ST_BLOBHDR_INSERT,
+	    "INSERT INTO blobhdr(id, hfrom, hto, hcc, hbcc, hsubject, msgid,"
+	    " inreplyto, hrefs, sort_subject, sort_from, sort_to, sort_cc,"
+	    " disp_from, disp_to, headers) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, *id);
 	static const enum meta_text cols[] = { MT_FROM, MT_TO, MT_CC, MT_BCC,
 		MT_SUBJECT, MT_MESSAGE_ID, MT_IN_REPLY_TO, MT_REFERENCES,
 		MT_SORT_SUBJECT, MT_SORT_FROM, MT_SORT_TO, MT_SORT_CC,
 		MT_DISPLAY_FROM, MT_DISPLAY_TO };
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		bind_text(st, 11 + (int)i, &m->t[cols[i]]);
-	bind_bytes(st, 25, &m->headers);
+		bind_text(st, 2 + (int)i, &m->t[cols[i]]);
+	bind_bytes(st, 16, &m->headers);
 	if (db_exec(st) < 0)
-		return db_fail(d, "insert blob");
-	*id = sqlite3_last_insert_rowid(d->db);
+		return db_fail(d, "insert blob headers");
 	st = db_stmt(d, ST_FTS_INSERT,
 	    "INSERT INTO fts(rowid, hdr, body) VALUES(?, ?, ?)");
 	if (st == NULL)
@@ -595,8 +608,11 @@ put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
 #define FETCH_COLS "m.uid, m.flags, m.kw, m.modseq, m.internaldate, m.tzoff," \
 	" m.savedate"
 #define FETCH_BLOB_COLS ", b.size, b.envelope, b.bodystructure, b.body," \
-	" b.emailid, b.thread, b.hash, b.sentdate, b.hfrom, b.hto, b.hcc," \
-	" b.hbcc, b.hsubject, b.msgid, b.inreplyto, b.hrefs, b.preview, b.info"
+	" b.emailid, b.thread, b.hash, b.sentdate, NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, b.preview, b.info"
+#define FETCH_HDR_COLS ", b.size, b.envelope, b.bodystructure, b.body," \
+	" b.emailid, b.thread, b.hash, b.sentdate, h.hfrom, h.hto, h.hcc," \
+	" h.hbcc, h.hsubject, h.msgid, h.inreplyto, h.hrefs, b.preview, b.info"
 
 /* Stream the entries of mb's messages in set with modseq > since. */
 static int
@@ -604,7 +620,13 @@ stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
     uint32_t what, uint64_t since)
 {
 	sqlite3_stmt *st;
-	if (what & NEEDS_BLOB)
+	if (what & STORE_F_ADDRS)
+		st = db_stmt(r->d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
+		    FETCH_HDR_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
+		    " JOIN blobhdr h ON h.id=m.blob"
+		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	else if (what & NEEDS_BLOB)
 		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
 		    FETCH_BLOB_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"

@@ -458,3 +458,25 @@ def test_stats_records_count_requests_and_appends():
                 users = vals[12]
         assert totals[10] >= 5 and totals[11] == 3, totals    # ops, appends
         assert users == 1
+
+
+def test_a_large_reply_to_a_slow_reader_does_not_stall_others():
+    import time as t_
+    with Store() as st:
+        c = user(st, "alice")
+        env = b"(" + b"e" * 3000 + b")"
+        for i in range(200):
+            append(c, "INBOX", b"m%d" % i, envelope=env)
+        what = F_FLAGS | F_ENVELOPE
+        rid = c.send(T["STORE_FETCH"], u64(1) + uidset((1, 0xffffffff)) + u32(what) + u64(0))
+        t_.sleep(0.3)            # the reply (600 KB) fills the socket meanwhile
+        other = st.connect("imapd")
+        other.hello(st.key, "alice")
+        assert mbox_id(other, "INBOX") == 1      # the store is not stuck
+        recs = c.reply(rid)
+        assert len(recs) > 3 and all(r[1] & 2 for r in recs[:-1])
+        from store_util import stream_items
+        entries, trailer = stream_items(b"".join(r[2] for r in recs), fetch_width(what))
+        assert len(entries) == 200 and all(e[4] == env for e in entries)
+        # and the channel serves the next request
+        assert c.call("STORE_MBOX_STATUS", u64(1) + s(""))[4] == 200
