@@ -1,5 +1,6 @@
 /* authd_sasl: libsasl2 server glue for authd (see authd_sasl.h). */
 #include "authd_sasl.h"
+#include "auth_user.h"
 #include "buf.h"
 #include "log.h"
 
@@ -206,22 +207,6 @@ static sasl_callback_t global_callbacks[] = {
 
 /* ---- user names ---- */
 
-bool
-authd_user_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > TICKET_USER_MAX)
-		return false;
-	size_t ats = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch <= 0x20 || ch == 0x7f || ch == '/')
-			return false;
-		if (ch == '@' && (i == 0 || i == n - 1 || ++ats > 1))
-			return false;
-	}
-	return true;
-}
-
 /* libsasl2 calls this with every identity a mechanism extracts, before it
  * looks anything up: strip the default realm (one account, one name),
  * refuse bad names, and let the rate limiter refuse the user. */
@@ -233,12 +218,8 @@ canon_cb(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
 	(void)conn;
 	(void)user_realm;
 	struct authd_exchange *x = ctx;
-	size_t n = inlen;
-	size_t rl = strlen(S.realm);
-	if (n > rl + 1 && in[n - rl - 1] == '@' &&
-	    memcmp(in + n - rl, S.realm, rl) == 0)
-		n -= rl + 1;
-	if (!authd_user_ok(in, n) || n >= out_max)
+	size_t n = auth_user_canon_len(in, inlen, S.realm);
+	if (n == 0 || n >= out_max)
 		return SASL_BADAUTH;
 	if (flags & SASL_CU_AUTHID) {
 		memcpy(x->attempted, in, n);
@@ -413,7 +394,7 @@ authd_sasl_init(const struct authd_sasl_config *cfg)
 			    " 'realm' in authd's config section");
 		sasl_dispose(&c);
 	}
-	if (!authd_user_ok(S.realm, strlen(S.realm)) || strchr(S.realm, '@'))
+	if (!auth_user_ok(S.realm, strlen(S.realm)) || strchr(S.realm, '@'))
 		log_fatal("realm '%s' is not a valid realm", S.realm);
 	fix_mech_list();
 	check_rand();
@@ -614,7 +595,7 @@ verdict(struct authd_exchange *x, int r, const char *out, unsigned outlen,
 	if (r == SASL_OK) {
 		const void *u = NULL;
 		if (sasl_getprop(x->conn, SASL_USERNAME, &u) != SASL_OK ||
-		    u == NULL || !authd_user_ok(u, strlen(u)) ||
+		    u == NULL || !auth_user_ok(u, strlen(u)) ||
 		    st->outlen > AUTH_DATA_MAX) {
 			r = SASL_FAIL;
 		} else {

@@ -98,10 +98,6 @@ bool authd_exchange_active(const struct authd_exchange *x);
 /* Dispose of the SASL state (its secrets are wiped as they are freed). */
 void authd_exchange_end(struct authd_exchange *x);
 
-/* User names authd accepts: 1-255 bytes, no control characters, no space,
- * no '/', '@' neither first nor last nor twice. */
-bool authd_user_ok(const char *s, size_t n);
-
 /* getrandom draws made through sasl_rand (sasl_rand.c). */
 unsigned long authd_rand_calls(void);
 
