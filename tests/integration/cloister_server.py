@@ -189,6 +189,35 @@ class CloisterServer:
         self.config_text = "\n".join(lines) + "\n"
         with open(self.config_path, "w") as f:
             f.write(self.config_text)
+        self._fit_policies_to_standins()
+
+    # What cloister-standin calls after confining, in every role. The real
+    # services' policies are pruned to what the real binaries need; a
+    # service played by the stand-in gets these added where missing (in
+    # this server's temporary policy copy only).
+    STANDIN_SYSCALLS = ("read", "write", "readv", "writev", "recvmsg",
+                        "sendmsg", "poll", "close", "fcntl", "accept4",
+                        "mmap", "munmap", "brk", "clock_gettime", "getpid",
+                        "rt_sigreturn", "exit_group")
+
+    def _fit_policies_to_standins(self):
+        for m in re.finditer(r"binary\s+%s/\S+\s*\n\s*policy\s+(\S+)" %
+                             re.escape(self.bin_dir), self.config_text):
+            path = os.path.join(self.policy_dir, m.group(1))
+            with open(path) as f:
+                text = f.read()
+            have = set()
+            for line in text.splitlines():
+                words = line.split("#")[0].split(":")[0].split()
+                if words and words[0] in ("syscall", "syscall-cwd"):
+                    have.update(words[1:])
+                elif words and words[0] == "errno":
+                    have.update(words[2:])
+            missing = [c for c in self.STANDIN_SYSCALLS if c not in have]
+            if missing:
+                with open(path, "a") as f:
+                    f.write("\nsyscall %s : cloister-standin plays this "
+                            "service in a test\n" % " ".join(missing))
 
     def port(self, name):
         return self.ports.get(("port", name)) or self.ports[("port6", name)]
@@ -214,10 +243,11 @@ class CloisterServer:
                 keep.write(line + "\n")
                 keep.flush()
 
-    def start(self, timeout=10):
-        """Start cloisterd -f; return once its listeners are bound and its
-        pid file written. Raises RuntimeError with the log if it exits."""
-        args = [tool("cloisterd"), "-f", "-c", self.config_path]
+    def start(self, timeout=10, prefix=()):
+        """Start cloisterd -f (after prefix, e.g. a prlimit command);
+        return once its listeners are bound and its pid file written.
+        Raises RuntimeError with the log if it exits."""
+        args = list(prefix) + [tool("cloisterd"), "-f", "-c", self.config_path]
         if self.debug:
             args.append("-d")
         # stderr is a pipe, not a file: workers get a dup of it as their log

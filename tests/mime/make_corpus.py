@@ -543,6 +543,127 @@ AAECAwQ=
 --=_quoted boundary with spaces--
 """
 
+M["25-top-rfc822"] = """\
+From: wrapper@example.org
+Subject: top-level message/rfc822
+MIME-Version: 1.0
+Content-Type: message/rfc822
+
+From: wrapped@example.org
+Subject: the wrapped one
+Content-Type: text/plain; charset=utf-8
+
+wrapped body
+"""
+
+M["26-header-oddities"] = """\
+SUBJECT: upper case name
+from: lower@example.org
+Sender: Real Sender <sender@example.org>
+content-type: TEXT/plain (a comment) ; charset = "utf-8" (another) ;
+ name=
+X-Blank-Continuation: first
+ \t
+ last
+Content-Disposition: inline
+Content-Disposition: attachment; filename=second.txt
+Content-Language: en (English), de-DE, ,
+Content-Type: text/html
+MIME-Version: 1.0 (produced by hand)
+
+odd headers
+"""
+
+M["27-nested-same-prefix"] = """\
+From: prefix@example.org
+Subject: nested boundaries sharing a prefix
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="=_abc"
+
+--=_abc
+Content-Type: multipart/alternative; boundary="=_abc_alt"
+
+--=_abc_alt
+Content-Type: text/plain
+
+alt plain
+--=_abc_alt
+Content-Type: text/html
+
+<p>alt html</p>
+--=_abc_alt--
+
+--=_abc
+Content-Type: text/plain; name="after.txt"
+
+after
+--=_abc--  trailing junk on the close line
+epilogue text
+"""
+
+M["28-padding-and-preamble"] = """\
+From: pad@example.org
+Subject: transport padding
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=pad
+
+This is a multi-part message in MIME format.
+--pad   \t
+Content-Type: text/plain
+
+padded boundary line
+--pad
+Content-Type: text/plain
+
+--pad--
+"""
+
+M["29-names-and-quotes"] = """\
+Date: Sun, 21 Jan 2024 08:00:00 +0000
+From: "=?utf-8?q?Ren=C3=A9e?= O'Brien" <renee@example.ie>
+To: <noname@example.org>, "Doe, Jane" <jane@example.org>, john@example.org (John Doe)
+Cc: "\\backslash\\" <bs@example.org>
+Subject: =?utf-8?q?=22quoted=22_and_=5Cbackslash?=
+Message-ID: <names@example.org>
+
+names
+"""
+
+M["30-empty-subject-and-message"] = """\
+From: a@example.org
+Subject:
+To:
+Message-ID:
+
+"""
+
+M["31-rfc822-no-body"] = """\
+From: a@example.org
+Subject: enclosed message has no body and no blank line
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=z
+
+--z
+Content-Type: message/rfc822
+
+From: inner@example.org
+Subject: headers only
+--z--
+"""
+
+M["32-many-params"] = """\
+From: a@example.org
+Subject: parameters
+MIME-Version: 1.0
+Content-Type: application/octet-stream; name=a; NAME=b; x-mac-type=54455854;
+ x-mac-creator=74747874; x-unix-mode=0644
+Content-Disposition: attachment; filename*0="long";
+ filename*1="name.txt"; size=1234; creation-date="Mon, 1 Jan 2024 00:00:00 +0000"
+Content-Transfer-Encoding: base64
+
+AAAA
+"""
+
 
 def crlf(s):
     return s.replace("\r\n", "\n").replace("\n", "\r\n")

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int
@@ -166,7 +167,11 @@ write_all(struct lines_writer *w, const uint8_t *p, size_t n, size_t *done)
 	size_t off = 0;
 	int r = 0;
 	while (off < n) {
-		ssize_t k = write(w->fd, p + off, n - off);
+		/* MSG_NOSIGNAL: a peer that went away is an error, not a
+		 * SIGPIPE; plain write for fds that are not sockets */
+		ssize_t k = send(w->fd, p + off, n - off, MSG_NOSIGNAL);
+		if (k < 0 && errno == ENOTSOCK)
+			k = write(w->fd, p + off, n - off);
 		if (k > 0) {
 			off += (size_t)k;
 			continue;

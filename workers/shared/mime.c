@@ -251,13 +251,11 @@ p2231_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
+/* Duplicates are kept, in order (BODYSTRUCTURE shows them as Dovecot 2.3
+ * does); lookups take the first. */
 static void
 add_param(struct mime_ctype *ct, struct mime_str k, struct mime_str v)
 {
-	for (size_t i = 0; i < ct->nparams; i++)
-		if (ct->params[i].name.len == k.len && (k.len == 0 ||
-		    strncasecmp(ct->params[i].name.p, k.p, k.len) == 0))
-			return;   /* first one wins */
 	if (ct->nparams < MIME_MAX_PARAMS) {
 		ct->params[ct->nparams].name = k;
 		ct->params[ct->nparams].value = v;
@@ -731,6 +729,7 @@ run(struct pctx *x)
 	for (;;) {
 		ssize_t level = -1;
 		bool close = false;
+		uint32_t cut = MIME_NONE;   /* part whose header a boundary cut */
 		size_t b;   /* where a boundary line starts, or len */
 		if (phase == N_HEADER) {
 			struct mime_part *p = &m->parts[cur];
@@ -757,6 +756,7 @@ run(struct pctx *x)
 			/* header cut short by a boundary or the end */
 			p->flags |= MIME_P_NO_EOH;
 			p->body = b == len ? len : before_eol(d, b, p->hdr);
+			cut = cur;
 			cur = after_header(x, cur, &phase);
 		} else {
 			b = find_boundary(x, d, len, pos, &level, &close);
@@ -771,6 +771,14 @@ run(struct pctx *x)
 		 * it ended the boundary line just before (as in Dovecot) */
 		close_chain(m, cur, mp, b == x->last_bline_end ? b :
 		    before_eol(d, b, 0));
+		/* Dovecot gives the line end a cut header loses to the
+		 * enclosing message/rfc822 part: its size counts it */
+		if (cut != MIME_NONE) {
+			uint32_t par = m->parts[cut].parent;
+			if (par != MIME_NONE && par != mp &&
+			    m->parts[par].kind == MIME_MESSAGE)
+				m->parts[par].end = b;
+		}
 		size_t after = line_end(d, len, b);
 		x->last_bline_end = after;
 		if (close) {

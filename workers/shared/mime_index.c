@@ -283,6 +283,7 @@ struct addrs_ctx {
 	struct buf *display;
 	unsigned n;
 	bool group;
+	bool got_first;   /* the first real address went to sort/display */
 };
 
 static int
@@ -304,8 +305,8 @@ addr_to_text(void *vctx, const struct mime_addr *a)
 		x->group = false;
 		return 0;
 	}
-	bool first = x->n == 0 || (x->sort != NULL && x->sort->len == 0 &&
-	    x->display != NULL && x->display->len == 0);
+	bool first = !x->got_first;
+	x->got_first = true;
 	if (x->n++ > 0 && !(x->group && o->len > 0 && o->data[o->len - 1] ==
 	    ' '))
 		buf_append(o, ", ", 2);
@@ -336,7 +337,8 @@ addr_to_text(void *vctx, const struct mime_addr *a)
 	return 0;
 }
 
-/* "<...>" msg-ids of a value; only the first when one is set */
+/* "<...>" msg-ids of a value (blanks inside dropped, as CFWS allows);
+ * only the first when one is set */
 static void
 msgids(struct buf *o, const uint8_t *v, size_t n, bool one)
 {
@@ -347,20 +349,36 @@ msgids(struct buf *o, const uint8_t *v, size_t n, bool one)
 		if (lt == NULL)
 			break;
 		size_t s = (size_t)(lt - v), j = s + 1;
-		while (j < n && v[j] != '>' && v[j] != '<' && v[j] != ' ' &&
-		    v[j] != '\t' && v[j] != '\r' && v[j] != '\n')
+		while (j < n && v[j] != '>' && v[j] != '<')
 			j++;
-		if (j < n && v[j] == '>' && j > s + 1) {
-			if (any)
-				buf_append_byte(o, ' ');
-			charset_utf8_sanitize(o, v + s, j + 1 - s);
+		if (j >= n || v[j] != '>') {
+			i = j;
+			continue;
+		}
+		size_t mark = o->len;
+		if (any)
+			buf_append_byte(o, ' ');
+		buf_append_byte(o, '<');
+		size_t inner = o->len;
+		for (size_t k = s + 1; k < j; k++) {
+			if (v[k] == ' ' || v[k] == '\t' || v[k] == '\r' ||
+			    v[k] == '\n')
+				continue;
+			size_t l = charset_utf8_len(v + k, j - k);
+			if (l == 0)
+				l = 1;
+			charset_utf8_sanitize(o, v + k, l);
+			k += l - 1;
+		}
+		if (o->len == inner) {
+			o->len = mark;   /* "<>" is no id */
+		} else {
+			buf_append_byte(o, '>');
 			any = true;
 			if (one)
 				return;
-			i = j + 1;
-		} else {
-			i = j;
 		}
+		i = j + 1;
 	}
 }
 
@@ -404,7 +422,7 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 		struct buf sort = BUF_INIT(decoded_max(total));
 		struct buf disp = BUF_INIT(decoded_max(total));
 		struct addrs_ctx x = { &text, k < 3 ? &sort : NULL,
-		    k < 2 ? &disp : NULL, 0, false };
+		    k < 2 ? &disp : NULL, 0, false, false };
 		mime_hdr_init_part(&it, m, 0);
 		while (mime_hdr_next(&it, &f))
 			if (mime_field_is(&f, addr_fields[k].name))

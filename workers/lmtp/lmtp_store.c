@@ -1,0 +1,228 @@
+/* lmtp_store: delivery through stored (see lmtp_store.h). */
+#include "lmtp_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fds.h"
+#include "log.h"
+#include "mime.h"
+
+struct lmtp_store {
+	struct store_conn *sc[CLOISTER_MAX_SHARDS];
+	unsigned nshards;
+	const struct lmtp_opts *o;
+	struct msgmeta_limits lim;
+	int memfd;
+	/* the parse of the current transaction's message, made once */
+	uint64_t txn;
+	bool parsed;
+	struct mime_msg m;
+	struct msgmeta mm;
+	struct buf trace, hdrs;
+};
+
+uint32_t
+lmtp_shard_of(const char *user, unsigned nshards)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)user; *p; p++) {
+		h ^= *p;
+		h *= 16777619u;
+	}
+	return nshards ? h % nshards : 0;
+}
+
+struct lmtp_store *
+lmtp_store_open(const int *fds, unsigned nshards, const struct lmtp_opts *o,
+    const struct msgmeta_limits *lim)
+{
+	struct lmtp_store *ls = calloc(1, sizeof(*ls));
+	if (ls == NULL || nshards == 0 || nshards > CLOISTER_MAX_SHARDS) {
+		free(ls);
+		return NULL;
+	}
+	for (unsigned i = 0; i < nshards; i++) {
+		ls->sc[i] = store_client_open(fds[i]);
+		if (ls->sc[i] == NULL) {
+			lmtp_store_close(ls);
+			return NULL;
+		}
+		ls->nshards = i + 1;
+	}
+	ls->o = o;
+	ls->lim = *lim;
+	ls->memfd = -1;
+	buf_init(&ls->trace, 4096);
+	buf_init(&ls->hdrs, lim->headers_max + 8192);
+	return ls;
+}
+
+static void
+drop_parse(struct lmtp_store *ls)
+{
+	if (ls->parsed) {
+		msgmeta_free(&ls->mm);
+		mime_free(&ls->m);
+		ls->parsed = false;
+	}
+}
+
+void
+lmtp_store_close(struct lmtp_store *ls)
+{
+	if (ls == NULL)
+		return;
+	drop_parse(ls);
+	for (unsigned i = 0; i < ls->nshards; i++)
+		store_client_close(ls->sc[i]);
+	if (ls->memfd >= 0)
+		close(ls->memfd);
+	buf_free(&ls->trace);
+	buf_free(&ls->hdrs);
+	free(ls);
+}
+
+static enum lmtp_result
+map_rc(struct lmtp_store *ls, int rc, unsigned shard, const char *what)
+{
+	switch (rc) {
+	case STORE_OK:
+		return LMTP_R_OK;
+	case STORE_E_NOTFOUND:
+		return LMTP_R_NOUSER;
+	case STORE_E_QUOTA:
+		return LMTP_R_QUOTA;
+	case STORE_E_LIMIT:
+		return LMTP_R_TOOBIG;
+	case STORE_E_IO:
+	case STORE_E_PROTO:
+		log_err("%s: store shard %u lost (%d)", what, shard, rc);
+		return LMTP_R_GONE;
+	default:
+		log_warn("%s: store shard %u: %d %s", what, shard, rc,
+		    store_client_errmsg(ls->sc[shard]));
+		return LMTP_R_TEMP;
+	}
+}
+
+static enum lmtp_result
+be_rcpt(void *ctx, const struct lmtp_rcpt *r, uint64_t size)
+{
+	struct lmtp_store *ls = ctx;
+	unsigned sh = lmtp_shard_of(r->user, ls->nshards);
+	return map_rc(ls, store_rcpt_check(ls->sc[sh], r->user, size), sh,
+	    "rcpt");
+}
+
+/* Write all of iov to the memfd from offset 0. */
+static int
+fill_memfd(struct lmtp_store *ls, struct iovec *iov, int n)
+{
+	if (ls->memfd < 0) {
+		ls->memfd = memfd_create("cloister-lmtp", MFD_CLOEXEC);
+		if (ls->memfd < 0)
+			return -1;
+	}
+	if (lseek(ls->memfd, 0, SEEK_SET) != 0)
+		return -1;
+	while (n > 0) {
+		ssize_t w = writev(ls->memfd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static enum lmtp_result
+be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
+{
+	struct lmtp_store *ls = ctx;
+	const struct lmtp_rcpt *r = &t->rcpts[i];
+	unsigned sh = lmtp_shard_of(r->user, ls->nshards);
+	if (!ls->parsed || ls->txn != t->id) {
+		/* the message is the same for every recipient: parse once */
+		drop_parse(ls);
+		if (mime_parse(&ls->m, t->msg, t->len, NULL) < 0)
+			return LMTP_R_TEMP;
+		if (msgmeta_build(&ls->mm, &ls->m, &ls->lim) < 0) {
+			mime_free(&ls->m);
+			return LMTP_R_TEMP;
+		}
+		ls->parsed = true;
+		ls->txn = t->id;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_reset(&ls->trace);
+	if (lmtp_trace_headers(&ls->trace, ls->o, t, i, now.tv_sec) < 0)
+		return LMTP_R_TEMP;
+	/* the search header lines: the trace fields, then the message's */
+	struct mime_msg tm;
+	buf_reset(&ls->hdrs);
+	if (mime_parse(&tm, ls->trace.data, ls->trace.len, NULL) == 0) {
+		msgmeta_header_lines(&tm, 0, &ls->hdrs, ls->lim.headers_max);
+		mime_free(&tm);
+	}
+	buf_append(&ls->hdrs, ls->mm.meta.headers, ls->mm.meta.headers_len);
+	struct store_msg_meta meta = ls->mm.meta;
+	meta.internaldate = (uint64_t)now.tv_sec;
+	meta.tzoff = 0;
+	meta.headers = (const char *)ls->hdrs.data;
+	meta.headers_len = ls->hdrs.failed ? 0 : ls->hdrs.len;
+
+	struct iovec iov[2] = {
+		{ ls->trace.data, ls->trace.len },
+		{ (void *)(uintptr_t)t->msg, t->len },
+	};
+	uint64_t size = ls->trace.len + t->len;
+	if (fill_memfd(ls, iov, 2) < 0) {
+		log_err("deliver: memfd: %s", strerror(errno));
+		return LMTP_R_TEMP;
+	}
+	struct store_append_result res;
+	int rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ? r->detail :
+	    NULL, ls->memfd, size, &meta, &res);
+	enum lmtp_result out = map_rc(ls, rc, sh, "deliver");
+	if (out == LMTP_R_OK)
+		log_info("delivered to %s%s%s: mailbox %llu uid %u, %llu bytes,"
+		    " msgid %s", r->user, r->detail[0] ? "+" : "", r->detail,
+		    (unsigned long long)res.mailbox_id, res.uid,
+		    (unsigned long long)size,
+		    meta.message_id ? meta.message_id : "-");
+	else
+		log_info("not delivered to %s: %d", r->user, (int)out);
+	return out;
+}
+
+static void
+be_txn_end(void *ctx, const struct lmtp_txn *t)
+{
+	(void)t;
+	drop_parse(ctx);
+}
+
+void
+lmtp_store_backend(struct lmtp_store *ls, struct lmtp_backend *be)
+{
+	be->rcpt = be_rcpt;
+	be->deliver = be_deliver;
+	be->txn_end = be_txn_end;
+	be->ctx = ls;
+}
