@@ -525,3 +525,42 @@ class FakeStoreAdmin:
             os.unlink(self.path)
         except OSError:
             pass
+
+
+class AdminRelay:
+    """Listens on RUNTIME/store-admin.0.sock and hands each connection to a
+    real cloister-stored (store_util.Store) as CTL_PEER("admin", n) — what
+    cloisterd does for its admin sockets."""
+
+    def __init__(self, runtime_dir, store):
+        self.path = os.path.join(runtime_dir, "store-admin.0.sock")
+        self.store = store
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.bind(self.path)
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.stop_flag = False
+        self.n = 5000
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop_flag:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.n += 1
+            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n), fd=c.fileno())
+            c.close()
+
+    def close(self):
+        self.stop_flag = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass

@@ -251,3 +251,49 @@ def test_freeze_runs_the_command_and_reports_an_early_release():
         mark = os.path.join(a.state, "ran")
         r = ctl(a, "freeze", "--timeout", "5", "--", "touch", mark)
         assert r.returncode == 69 and not os.path.exists(mark)
+
+
+def test_against_the_real_store():
+    """cloisterctl with cloister-stored (store_util.Store) behind an admin
+    socket relayed as the supervisor does, and authd for the logins."""
+    from store_util import Store
+    with Authd({}) as a, Store() as st:
+        relay = au.AdminRelay(a.state, st)
+        try:
+            r = ctl(a, "user", "add", "alice", password="s3cret\n")
+            assert r.returncode == 0, r.stderr + st.log_text()[-2000:]
+            assert login_ok(a, "alice", "s3cret")
+            boxes = ctl(a, "mailbox", "list", "alice").stdout.splitlines()
+            names = {l.split("\t")[0]: l.split("\t")[1] for l in boxes}
+            assert names == {"INBOX": "-", "Drafts": "\\Drafts", "Sent": "\\Sent",
+                             "Junk": "\\Junk", "Trash": "\\Trash",
+                             "Archive": "\\Archive"}, boxes
+            assert ctl(a, "user", "add", "alice", password="x\n").returncode == 1
+            assert ctl(a, "mailbox", "create", "alice", "Lists", "--special-use",
+                       "\\Flagged").returncode == 0
+            r = ctl(a, "mailbox", "create", "alice", "Lists")
+            assert r.returncode == 1 and "already exists" in r.stderr, r.stderr
+            assert ctl(a, "mailbox", "rename", "alice", "Lists", "Old").returncode == 0
+            out = ctl(a, "mailbox", "list", "alice").stdout
+            assert "Old\t\\Flagged\t0\t0" in out and "Lists\t" not in out, out
+            assert ctl(a, "mailbox", "delete", "alice", "Old").returncode == 0
+            assert ctl(a, "mailbox", "delete", "alice", "Old").returncode == 1
+
+            assert ctl(a, "quota", "set", "alice", "--storage", "10M",
+                       "--messages", "500").returncode == 0
+            assert ctl(a, "quota", "get", "alice").stdout == \
+                "storage\t0\t10485760\nmessages\t0\t500\n"
+            assert ctl(a, "user", "list").stdout == "alice\tok\t0\t10485760\t0\t500\n"
+
+            r = ctl(a, "freeze", "--timeout", "30", "--", "sh", "-c", "exit 0")
+            assert r.returncode == 0, r.stderr
+            # the store's timeout releases the shard before the command ends
+            r = ctl(a, "freeze", "--timeout", "1", "--", "sleep", "2.5")
+            assert r.returncode == 75 and "may be inconsistent" in r.stderr, \
+                (r.returncode, r.stderr)
+
+            assert ctl(a, "user", "del", "alice").returncode == 0
+            assert ctl(a, "mailbox", "list", "alice").returncode == 1
+            assert ctl(a, "user", "list").stdout == ""
+        finally:
+            relay.close()
