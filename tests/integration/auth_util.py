@@ -277,9 +277,11 @@ class Authd:
         self.stats = []
         self.proc = None
 
-    def start(self, send_key=True, wait=True):
+    def start(self, send_key=True, wait=True, blocking_stats=False):
         log_r, log_w = os.pipe()
-        st_r, st_w = os.pipe()
+        # non-blocking as cloisterd makes it, unless the test wants to see
+        # that authd protects itself
+        st_r, st_w = os.pipe() if blocking_stats else os.pipe2(os.O_NONBLOCK)
         self.ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         srcs = [log_w, st_w, ctl_child.fileno()]
 
@@ -297,6 +299,7 @@ class Authd:
         ctl_child.close()
         self.stats_fd = st_r
         os.set_blocking(st_r, False)
+        self.stats_w_flags_blocking = blocking_stats
         self.log_fd = log_r
         self.reader = threading.Thread(target=self._read_log, daemon=True)
         self.reader.start()

@@ -416,3 +416,18 @@ def test_ping_is_answered():
         w = a.worker()
         r = w.request(au.PING, au.s("are you there"))
         assert r[0] == au.PONG and r[2] == [b"are you there"], r
+
+
+def test_a_full_stats_pipe_does_not_stall_authd():
+    # a pipe nobody reads, handed over blocking: authd makes its end
+    # non-blocking and loses statistics, not service (64 KiB = ~550 records)
+    a = Authd(USERS, options={"failure-delay-ms": "0"})
+    try:
+        a.start(blocking_stats=True)
+        for i in range(800):
+            w = a.worker()
+            r = w.plain("alice", "wonderland")
+            assert r is not None and r[0] == AUTH_SUCCESS, (i, r)
+            w.close()
+    finally:
+        a.stop()

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sasl/saslutil.h>
 #include <sys/random.h>
 
@@ -440,20 +441,24 @@ authd_sasl_realm(void)
 #define SCRAM_ITERATIONS 4096
 #define SCRAM_NONCE_BYTES 24
 
+static const struct {
+	const char *mech;
+	const char *digest;
+	size_t len;
+} scram_hashes[] = {
+	{ "SCRAM-SHA-1", "SHA1", 20 }, { "SCRAM-SHA-224", "SHA224", 28 },
+	{ "SCRAM-SHA-256", "SHA256", 32 }, { "SCRAM-SHA-384", "SHA384", 48 },
+	{ "SCRAM-SHA-512", "SHA512", 64 },
+};
+
 static size_t
-scram_hash_len(const char *mech)
+scram_hash(const char *mech, const char **digest)
 {
-	static const struct {
-		const char *mech;
-		size_t len;
-	} t[] = {
-		{ "SCRAM-SHA-1", 20 }, { "SCRAM-SHA-224", 28 },
-		{ "SCRAM-SHA-256", 32 }, { "SCRAM-SHA-384", 48 },
-		{ "SCRAM-SHA-512", 64 },
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(mech, t[i].mech) == 0)
-			return t[i].len;
+	for (size_t i = 0; i < sizeof(scram_hashes) / sizeof(scram_hashes[0]); i++)
+		if (strcmp(mech, scram_hashes[i].mech) == 0) {
+			*digest = scram_hashes[i].digest;
+			return scram_hashes[i].len;
+		}
 	return 0;
 }
 
@@ -486,7 +491,8 @@ scram_client_nonce(const char *p, size_t n, const char **nonce, size_t *nlen)
 static bool
 make_decoy(struct authd_exchange *x, const uint8_t *in, size_t inlen)
 {
-	size_t hlen = scram_hash_len(x->mech);
+	const char *digest = NULL;
+	size_t hlen = scram_hash(x->mech, &digest);
 	const char *cn;
 	size_t cnlen;
 	if (hlen == 0 || in == NULL || x->attempted[0] == '\0' ||
@@ -502,6 +508,24 @@ make_decoy(struct authd_exchange *x, const uint8_t *in, size_t inlen)
 	    sizeof(S.decoy_key), msg, (size_t)ml, salt, sizeof(salt),
 	    &saltlen) == NULL)
 		return false;
+	/* a real user's server-first costs the key derivation (libsasl2
+	 * derives the SCRAM keys from userPassword at this step, one HMAC
+	 * call per iteration): spend the same, the same way, or the answer's
+	 * latency tells who exists */
+	const EVP_MD *md = EVP_get_digestbyname(digest);
+	if (md == NULL)
+		return false;
+	uint8_t u[EVP_MAX_MD_SIZE], acc[EVP_MAX_MD_SIZE] = { 0 };
+	unsigned ulen = 0;
+	memcpy(u, salt, hlen);
+	for (unsigned i = 0; i < SCRAM_ITERATIONS; i++) {
+		if (HMAC(md, msg, ml, u, hlen, u, &ulen) == NULL)
+			return false;
+		for (size_t k = 0; k < hlen; k++)
+			acc[k] ^= u[k];
+	}
+	explicit_bzero(u, sizeof(u));
+	explicit_bzero(acc, sizeof(acc));
 	sasl_rand(NULL, (char *)nonce, sizeof(nonce));
 	char b64salt[100], b64nonce[40];
 	unsigned l1, l2;
