@@ -68,6 +68,9 @@ addr_text(const void *sa, size_t len, char *out, size_t n)
 		snprintf(out, n, "unix");
 }
 
+static void out(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void
 out(int fd, const char *fmt, ...)
 {
