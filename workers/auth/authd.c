@@ -10,7 +10,9 @@
 #include "policy.h"
 #include "ticket.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* OpenSSL loads its providers on first use: do it now, while the
@@ -42,6 +44,8 @@ main(int argc, char **argv)
 	log_set_debug(o.sasl.debug);
 	authd_sasl_init(&o.sasl);
 	warm_up_tickets();
+	if (authd_wipe_active() && dlsym(RTLD_DEFAULT, "free") != (void *)free)
+		log_fatal("free() is not authd's wiping one (authd_wipe.c)");
 	/* a full stats pipe must cost statistics, never a stalled authd (the
 	 * supervisor makes it non-blocking too; do not depend on it) */
 	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&

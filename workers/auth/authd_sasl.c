@@ -6,7 +6,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,44 +51,6 @@ static struct {
 	bool ready;
 	uint8_t decoy_key[32];       /* salts of users that do not exist */
 } S;
-
-/* ---- allocator: wipe what libsasl2 and its plugins free ---- */
-
-static void *
-w_malloc(size_t n)
-{
-	return malloc(n);
-}
-
-static void *
-w_calloc(size_t n, size_t size)
-{
-	return calloc(n, size);
-}
-
-static void
-w_free(void *p)
-{
-	if (p != NULL) {
-		explicit_bzero(p, malloc_usable_size(p));
-		free(p);
-	}
-}
-
-/* realloc may leave the old bytes behind in freed memory: copy instead. */
-static void *
-w_realloc(void *p, size_t n)
-{
-	if (p == NULL)
-		return malloc(n);
-	size_t old = malloc_usable_size(p);
-	void *q = malloc(n ? n : 1);
-	if (q == NULL)
-		return NULL;
-	memcpy(q, p, old < n ? old : n);
-	w_free(p);
-	return q;
-}
 
 /* ---- global callbacks ---- */
 
@@ -377,7 +338,6 @@ authd_sasl_init(const struct authd_sasl_config *cfg)
 {
 	S.cfg = *cfg;
 	choose_mechs();
-	sasl_set_alloc(w_malloc, w_calloc, w_realloc, w_free);
 	int r = sasl_server_init(global_callbacks, "cloister");
 	if (r != SASL_OK)
 		log_fatal("sasl_server_init: %s", sasl_errstring(r, NULL, NULL));

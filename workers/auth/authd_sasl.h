@@ -3,10 +3,9 @@
  *
  * authd_sasl_init() runs before confinement: it loads libsasl2 and only the
  * plugins the configured mechanisms need (plus sasldb), reads no SASL
- * config file (the cloister config is the only source of options), wraps
- * libsasl2's allocator so that everything it frees is wiped first
- * (passwords, secrets, derived keys), checks that SCRAM nonces come from
- * getrandom (sasl_rand.c), and fixes the mechanism list. After that, an
+ * config file (the cloister config is the only source of options), checks
+ * that SCRAM nonces come from getrandom (sasl_rand.c), and fixes the
+ * mechanism list. What libsasl2 frees is wiped by authd_wipe.c. After that, an
  * exchange is sasl_server_new/start/step/dispose on memory and on the
  * sasldb2 file inside the chroot.
  */
