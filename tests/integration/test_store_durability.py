@@ -33,7 +33,12 @@ def run_cycle(st, rng, acked, seq):
         chans = connect_all(st)
     except (OSError, EOFError, AssertionError):
         return seq
-    killer.start()
+    # Half of the kills come at any moment, recovery included; the other
+    # half after a first batch was acknowledged, so that a loaded machine
+    # (slow restarts) still exercises kills in the middle of appends.
+    early = rng.random() < 0.5
+    if early:
+        killer.start()
     try:
         while True:
             pending = []
@@ -54,6 +59,8 @@ def run_cycle(st, rng, acked, seq):
                 uid = fields[2]
                 assert uid not in acked, "UID %d acknowledged twice" % uid
                 acked[uid] = hashlib.sha256(body).digest()
+            if not early and not killer.is_alive() and not killer.finished.is_set():
+                killer.start()
     except (OSError, EOFError):
         pass          # the kill
     finally:

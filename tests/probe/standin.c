@@ -85,11 +85,17 @@ out(int fd, const char *fmt, ...)
 		stats_add(ST_BYTES_OUT, (uint64_t)n);
 }
 
+/* The fixed-range fds that were open at exec. */
+static bool given[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)];
+
 /* One PING on an IPC channel; the peer's PONG text into ans. */
 static int
 ping(int fd, char *ans, size_t n)
 {
-	if (!is_open(fd) || ipc_send_raw(fd, IPC_PING, 7, 0, NULL, 0, -1) < 0)
+	/* only a channel the supervisor gave: a client socket accepted later
+	 * may have taken a free number in the fixed range */
+	if (fd < 0 || fd >= (int)(sizeof(given) / sizeof(given[0])) ||
+	    !given[fd] || ipc_send_raw(fd, IPC_PING, 7, 0, NULL, 0, -1) < 0)
 		return -1;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	if (poll(&p, 1, 2000) != 1 || ipc_recv(fd, &msg) != IPC_RECV_OK ||
@@ -391,8 +397,10 @@ main(int argc, char **argv)
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)
-		if (is_open(fd))
+		if (is_open(fd)) {
 			keep[nkeep++] = fd;
+			given[fd] = true;
+		}
 	policy_confine(svc->policy, keep, (size_t)nkeep);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
