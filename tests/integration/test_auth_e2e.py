@@ -102,6 +102,20 @@ def test_logins_through_the_supervisor():
         r = srv.audit()
         assert r.returncode == 0, r.stdout + r.stderr
 
+        # authd holds the control channel and one channel per imapd, and
+        # nothing else: no store channel, no listener, no file
+        authd = srv.children("authd")[0].pid
+
+        def fds():
+            d = "/proc/%d/fd" % authd
+            return [os.readlink(os.path.join(d, f)) for f in os.listdir(d)]
+
+        def balanced():
+            socks = [t for t in fds() if t.startswith("socket:")]
+            return len(socks) == 1 + len(srv.children("imapd"))
+        assert wait_for(balanced, 10), (fds(), srv.children("imapd"))
+        assert not [t for t in fds() if t.startswith("/") and t != "/dev/null"], fds()
+
 
 def test_per_address_limit_uses_the_address_the_supervisor_saw():
     with Server({"max-failures-per-address": "2", "failure-delay-ms": "0"}) as srv:
