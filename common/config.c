@@ -450,7 +450,7 @@ resolve_policies(struct cparse *ps)
 		struct config_service *s = &c->services[i];
 		ps->line = s->line;
 		if (s->policy[0] != '/') {
-			char full[CONFIG_PATH_MAX];
+			char full[CONFIG_PATH_MAX] = "";   /* no stack bytes after the NUL */
 			if (buf_snprintf(full, sizeof(full), "%s/%s", c->policy_dir,
 			    s->policy) < 0)
 				return cfail(ps, "policy path too long");

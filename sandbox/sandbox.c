@@ -267,10 +267,11 @@ cmp_int(const void *a, const void *b)
 
 /* Step 7: close the gaps between kept fds, then check the low range. */
 #define SANDBOX_KEEP_MAX 64
+/* room for the keep list, the log fd and fds 0-2 */
 static void
 close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 {
-	int k[SANDBOX_KEEP_MAX + 1];
+	int k[SANDBOX_KEEP_MAX + 4];
 	size_t n = 0;
 
 	if (nkeep > SANDBOX_KEEP_MAX)
@@ -280,6 +281,12 @@ close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 			k[n++] = keep[i];
 	if (log_fd() >= 0)
 		k[n++] = log_fd();
+	/* 0-2 stay (the supervisor points them at /dev/null or the log): were
+	 * they closed, the next open() would land on them, and libraries such
+	 * as sqlite refuse a database on fd 0-2. */
+	for (int std = 0; std <= 2; std++)
+		if (fcntl(std, F_GETFD) >= 0)
+			k[n++] = std;
 	qsort(k, n, sizeof(k[0]), cmp_int);
 
 	unsigned int from = 0;

@@ -10,7 +10,7 @@
  *      permitted, inheritable; lock the securebits so root gains nothing
  *   5. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
  *   6. rlimits from the spec, checked
- *   7. close every fd not on the keep list
+ *   7. close every fd not on the keep list (0-2 and the log fd stay)
  *   8. prove it: setuid(0) and setgid(0) must fail
  *   9. seccomp allowlist (libseccomp), default kill-process; or, in the
  *      explicit debug mode, EPERM plus a log line naming the syscall

@@ -951,28 +951,44 @@ store_flags(struct store_conn *sc, uint64_t mailbox_id,
 	return rc;
 }
 
+struct copy_ctx {
+	struct store_copy_result *r;
+};
+
+static int
+no_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	(void)ctx;
+	c->failed = true;
+	return fail(sc, STORE_E_PROTO, "unexpected entry");
+}
+
+static int
+copy_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct store_copy_result *r = ctx;
+	(void)sc;
+	store_uids_clear(&r->src);
+	store_uids_clear(&r->dst);
+	ipc_get_u32(c, &r->uidvalidity);
+	get_uids(c, &r->src);
+	get_uids(c, &r->dst);
+	return ipc_get_u64(c, &r->highestmodseq);
+}
+
 static int
 copy_common(struct store_conn *sc, uint32_t type, uint64_t mailbox_id,
     const struct store_uids *set, uint64_t dest_id,
     struct store_copy_result *res)
 {
-	struct buf_cur c;
+	struct store_copy_result tmp = { 0 };
+	struct store_copy_result *r = res != NULL ? res : &tmp;
+	struct stream_ops ops = { no_entry, copy_trailer, r };
 	start(sc);
 	ipc_put_u64(&sc->req, mailbox_id);
 	put_uids(sc, set);
 	ipc_put_u64(&sc->req, dest_id);
-	int rc = call(sc, type, -1, &c, NULL);
-	if (rc < 0)
-		return rc;
-	struct store_copy_result tmp = { 0 };
-	struct store_copy_result *r = res != NULL ? res : &tmp;
-	store_uids_clear(&r->src);
-	store_uids_clear(&r->dst);
-	ipc_get_u32(&c, &r->uidvalidity);
-	get_uids(&c, &r->src);
-	get_uids(&c, &r->dst);
-	ipc_get_u64(&c, &r->highestmodseq);
-	rc = done(sc, &c);
+	int rc = call_stream(sc, type, &ops);
 	store_uids_free(&tmp.src);
 	store_uids_free(&tmp.dst);
 	return rc;
@@ -999,21 +1015,15 @@ store_expunge(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_uids *set, struct store_uids *expunged,
     uint64_t *highestmodseq)
 {
-	struct buf_cur c;
-	uint64_t hm;
+	struct msg_ctx mc = { .uids = expunged };
+	struct stream_ops ops = { no_entry, uids_modseq_trailer, &mc };
 	start(sc);
 	ipc_put_u64(&sc->req, mailbox_id);
 	put_uids(sc, set);
-	int rc = call(sc, IPC_STORE_EXPUNGE, -1, &c, NULL);
-	if (rc < 0)
-		return rc;
-	if (expunged != NULL)
-		store_uids_clear(expunged);
-	get_uids(&c, expunged);
-	ipc_get_u64(&c, &hm);
-	if (highestmodseq != NULL)
-		*highestmodseq = hm;
-	return done(sc, &c);
+	int rc = call_stream(sc, IPC_STORE_EXPUNGE, &ops);
+	if (rc == STORE_OK && highestmodseq != NULL)
+		*highestmodseq = mc.highestmodseq;
+	return rc;
 }
 
 int

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "ipc_types.h"
+#include "shard.h"   /* store_shard_of(): which CLOISTER_FD_STORE(i) */
 
 #define STORE_HIER_SEP '/'
 #define STORE_MBOX_NAME_MAX 1024   /* bytes of a full mailbox name */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -15,9 +16,10 @@ sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)
 {
 	struct config_listener l = { .family = AF_UNIX, .mode = 0600,
 		.line = s->cfg.line };
+	char path[CONFIG_PATH_MAX];
 	snprintf(l.name, sizeof(l.name), "admin%u", shard);
-	if (buf_snprintf(l.path, sizeof(l.path), "%s/store-admin.%u.sock",
-	    sv.cfg->runtime_dir, shard) < 0) {
+	sv_runtime_path(path, "store-admin.", shard, ".sock");
+	if (buf_strlcpy(l.path, sizeof(l.path), path, strlen(path)) < 0) {
 		snprintf(err, errlen, "%s: runtime-dir too long", sv.cfg_path);
 		return -1;
 	}
@@ -38,9 +40,7 @@ sv_admin_close(struct sv_service *s, unsigned shard)
 	close(sl->admin_fd);
 	sl->admin_fd = -1;
 	char path[CONFIG_PATH_MAX];
-	if (buf_snprintf(path, sizeof(path), "%s/store-admin.%u.sock",
-	    sv.cfg->runtime_dir, shard) >= 0)
-		unlink(path);
+	unlink(sv_runtime_path(path, "store-admin.", shard, ".sock"));
 }
 
 void

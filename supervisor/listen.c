@@ -172,7 +172,6 @@ sv_listen_close(struct sv_listener *l)
 		return;
 	close(l->fd);   /* also leaves the epoll set */
 	l->fd = -1;
-	l->polled = false;
 	if (l->cfg.family == AF_UNIX)
 		unlink(l->cfg.path);
 }

@@ -1,5 +1,5 @@
 /*
- * cloisterd -c FILE [-f] [-d]: the one process of Cloister that stays root.
+ * cloisterd -c FILE [-f] [-d] [-n]: the one process of Cloister that stays root.
  * It binds, makes socketpairs, fork+execs the workers named in the config,
  * reaps and restarts them, and relays fixed-size stats records. It parses
  * nothing but its own config and those records. docs/supervisor.md.
@@ -23,6 +23,9 @@
 #include <unistd.h>
 
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
+
+#define SV_NICE (-10)
+static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
 
 struct sv sv;
 static struct buf cfg_text = BUF_INIT(1024 * 1024);
@@ -58,37 +61,51 @@ sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* RUNTIME_DIR/<name><n><suffix>; n < 0: no number. */
+const char *
+sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n,
+    const char *suffix)
+{
+	char num[24] = "";
+	if (n >= 0)
+		snprintf(num, sizeof(num), "%ld", n);
+	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s%s", sv.cfg->runtime_dir,
+	    name, num, suffix) < 0)
+		log_fatal("runtime-dir %s too long", sv.cfg->runtime_dir);
+	return out;
+}
+
+static void
+write_file(const char *path, const void *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, mode);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0)
+		log_fatal_errno("writing %s", path);
+}
+
 /* Workers read RUNTIME_DIR/config.GEN, the exact bytes this generation
  * was built from: an edit of the file without SIGHUP cannot give a new
- * worker a view (listener numbers, options) that differs from ours. */
+ * worker a view (listener numbers, options) that differs from ours. The
+ * one before the last is removed: no worker can still be starting on it. */
 void
 sv_write_snapshot(void)
 {
-	if (buf_snprintf(sv.snapshot, sizeof(sv.snapshot), "%s/config.%u",
-	    sv.cfg->runtime_dir, sv.generation) < 0)
-		log_fatal("runtime-dir too long");
-	int fd = open(sv.snapshot, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (fd < 0 || write(fd, cfg_text.data, cfg_text.len) !=
-	    (ssize_t)cfg_text.len || close(fd) < 0)
-		log_fatal_errno("writing %s", sv.snapshot);
-	/* the previous generation's spawns are long past exec by the next
-	 * reload; keep one step back for a worker still starting */
-	if (sv.generation >= 2) {
-		char prev[CONFIG_PATH_MAX];
-		if (buf_snprintf(prev, sizeof(prev), "%s/config.%u",
-		    sv.cfg->runtime_dir, sv.generation - 2) >= 0)
-			unlink(prev);
-	}
+	char prev[CONFIG_PATH_MAX];
+	write_file(sv_runtime_path(sv.snapshot, "config.", sv.generation, ""),
+	    cfg_text.data, cfg_text.len, 0600);
+	if (sv.generation >= 2)
+		unlink(sv_runtime_path(prev, "config.", sv.generation - 2, ""));
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d]\n"
+	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
 	    "  -c FILE  the configuration (docs/configuration.md)\n"
 	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -d       debug logging\n");
+	    "  -d       debug logging\n"
+	    "  -n       check the configuration and its policies, then exit\n");
 	exit(2);
 }
 
@@ -102,20 +119,6 @@ startup_fail(const char *msg)
 }
 
 static void
-write_pidfile(void)
-{
-	char path[CONFIG_PATH_MAX], line[32];
-	if (buf_snprintf(path, sizeof(path), "%s/cloisterd.pid",
-	    sv.cfg->runtime_dir) < 0)
-		log_fatal("runtime-dir too long");
-	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
-	if (fd < 0 || write(fd, line, (size_t)n) != n || close(fd) < 0)
-		log_fatal_errno("pid file %s", path);
-}
-
-static void
 cleanup(void)
 {
 	char path[CONFIG_PATH_MAX];
@@ -125,19 +128,15 @@ cleanup(void)
 		for (unsigned i = 0; i < s->nslots; i++)
 			sv_admin_close(s, i);
 	}
-	for (uint32_t g = sv.generation > 0 ? sv.generation - 1 : 0;
-	    g <= sv.generation; g++)
-		if (buf_snprintf(path, sizeof(path), "%s/config.%u",
-		    sv.cfg->runtime_dir, g) >= 0)
-			unlink(path);
-	if (buf_snprintf(path, sizeof(path), "%s/cloisterd.pid",
-	    sv.cfg->runtime_dir) >= 0)
-		unlink(path);
+	unlink(sv_runtime_path(path, "config.", sv.generation, ""));
+	if (sv.generation > 0)
+		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
+	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
 	sv_key_wipe();
 }
 
 static void
-setup(bool debug)
+setup(bool debug, bool check)
 {
 	char err[CONFIG_ERR_MAX];
 	if (geteuid() != 0)
@@ -147,12 +146,21 @@ setup(bool debug)
 	if (sv.cfg == NULL || sv_load_config(sv.cfg, &sv.tune, err,
 	    sizeof(err)) < 0)
 		startup_fail(sv.cfg ? err : "out of memory");
+	if (check) {
+		printf("%s: ok, %zu services\n", sv.cfg_path, sv.cfg->nservices);
+		exit(0);
+	}
 	umask(022);
 	if (mkdir(sv.cfg->runtime_dir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, sizeof(err), "runtime-dir %s: %s",
 		    sv.cfg->runtime_dir, strerror(errno));
 		startup_fail(err);
 	}
+	/* the accept path must not starve behind the workers it is starting
+	 * (exec + confinement cost CPU): a burst of new workers would otherwise
+	 * delay every accept and refusal. Workers are reset to 0 at spawn. */
+	if (setpriority(PRIO_PROCESS, 0, SV_NICE) < 0)
+		log_warn("setpriority: %m");
 	/* one fd per idle worker and per queued peer end */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -160,6 +168,7 @@ setup(bool debug)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	sv.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
 	int agg[2];
 	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0 ||
@@ -191,13 +200,14 @@ setup(bool debug)
 	log_set_debug(debug);
 	sv.log_fd = log_fd();
 	sv_write_snapshot();
-	write_pidfile();
+	char path[CONFIG_PATH_MAX], line[32];
+	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	write_file(sv_runtime_path(path, "cloisterd.pid", -1, ""), line, (size_t)n,
+	    0644);
 	sigset_t set;
 	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sv.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -210,25 +220,19 @@ setup(bool debug)
 }
 
 static void
-on_signals(bool *reap, bool *reload)
-{
-	struct signalfd_siginfo si;
-	while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGCHLD)
-			*reap = true;
-		else if (si.ssi_signo == SIGHUP)
-			*reload = true;
-		else
-			sv_stop_all();
-	}
-}
-
-static void
 dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
 {
+	struct signalfd_siginfo si;
 	switch (w->kind) {
 	case W_SIGNAL:
-		on_signals(reap, reload);
+		while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGCHLD)
+				*reap = true;
+			else if (si.ssi_signo == SIGHUP)
+				*reload = true;
+			else
+				sv_stop_all();
+		}
 		break;
 	case W_LISTEN:
 		sv_pool_accept(w->svc, w->arg);
@@ -251,22 +255,24 @@ dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
 int
 main(int argc, char **argv)
 {
-	bool debug = false;
+	bool debug = false, check = false;
 	int opt;
 	log_open("cloisterd", true);
-	while ((opt = getopt(argc, argv, "c:fd")) != -1) {
+	while ((opt = getopt(argc, argv, "c:fdn")) != -1) {
 		if (opt == 'c')
 			sv.cfg_path = optarg;
 		else if (opt == 'f')
 			sv.foreground = true;
 		else if (opt == 'd')
 			debug = true;
+		else if (opt == 'n')
+			check = true;
 		else
 			usage();
 	}
 	if (sv.cfg_path == NULL || optind != argc)
 		usage();
-	setup(debug);
+	setup(debug, check);
 	struct epoll_event ev[64];
 	while (!(sv.stopping && (sv_all_stopped() ||
 	    sv_now() > sv.stop_deadline + 5000))) {

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -55,14 +56,8 @@ ip_key(const struct sockaddr_storage *ss, uint8_t key[17])
 	}
 	if (ss->ss_family != AF_INET6)
 		return false;   /* unix peers: the global limit only */
-	const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-	if (IN6_IS_ADDR_V4MAPPED(a)) {
-		key[0] = 4;
-		memcpy(key + 1, a->s6_addr + 12, 4);
-	} else {
-		key[0] = 6;
-		memcpy(key + 1, a->s6_addr, 16);
-	}
+	key[0] = 6;         /* v6 listeners are V6ONLY: no mapped v4 here */
+	memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 	return true;
 }
 
@@ -88,7 +83,8 @@ void
 sv_pool_forget(struct sv_proc *p)
 {
 	struct sv_service *s = p->svc;
-	list_del(p->busy || p->retiring ? &s->busy : &s->idle, p);
+	list_del(p->pid == 0 ? &s->pending : p->busy || p->retiring ? &s->busy :
+	    &s->idle, p);
 	if (!p->has_ip)
 		return;
 	for (struct sv_proc **pp = &s->ipb[ip_bucket(p->ip)]; *pp != NULL;
@@ -102,19 +98,18 @@ sv_pool_forget(struct sv_proc *p)
 /* ---- spawning ---- */
 
 static void
-close_pairs(int (*pairs)[2], size_t n)
+close_side(int (*pairs)[2], size_t n, int side)
 {
 	for (size_t i = 0; i < n; i++)
-		for (int k = 0; k < 2; k++)
-			if (pairs[i][k] >= 0)
-				close(pairs[i][k]);
+		if (pairs[i][side] >= 0)
+			close(pairs[i][side]);
 }
 
 /* One connection worker: its control channel, one channel per store
  * shard, one to authd if the service has 'set auth yes'. The peer ends go
  * to stored/authd as CTL_PEER before the worker can say anything. */
 static struct sv_proc *
-spawn_worker(struct sv_service *s)
+spawn_worker(struct sv_service *s, struct sv_proc *rec)
 {
 	struct sv_service *store = sv_role(ROLE_STORE);
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
@@ -126,7 +121,8 @@ spawn_worker(struct sv_service *s)
 		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
 		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0) {
 			log_err("%s: socketpair: %m", s->cfg.name);
-			close_pairs(pairs, i + 1);
+			close_side(pairs, i, 0);
+			close_side(pairs, i, 1);
 			return NULL;
 		}
 	}
@@ -141,14 +137,10 @@ spawn_worker(struct sv_service *s)
 		fds[CLOISTER_FD_STORE(i)] = pairs[2 + i][1];
 	uint64_t inst = sv.next_instance++;
 	pid_t pid = sv_spawn(s, inst, -1, fds, SV_NFDS);
-	for (size_t i = 0; i < np; i++)
-		if (pairs[i][1] >= 0)
-			close(pairs[i][1]);
+	close_side(pairs, np, 1);
 	if (pid < 0) {
 		log_err("%s: fork: %m", s->cfg.name);
-		for (size_t i = 0; i < np; i++)
-			if (pairs[i][0] >= 0)
-				close(pairs[i][0]);
+		close_side(pairs, np, 0);
 		return NULL;
 	}
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
@@ -156,28 +148,7 @@ spawn_worker(struct sv_service *s)
 		sv_wire_peer(store, i, s->cfg.name, inst, pairs[2 + i][0]);
 	if (auth != NULL)
 		sv_wire_peer(auth, 0, s->cfg.name, inst, pairs[1][0]);
-	struct sv_proc *p = sv_proc_new(s, pid, inst, 0, pairs[0][0]);
-	list_push(&s->idle, p);
-	return p;
-}
-
-void
-sv_pool_fill(struct sv_service *s)
-{
-	if (!sv_can_spawn(s))
-		return;
-	unsigned max = s->cfg.max_processes;
-	unsigned want = s->busy.n >= max ? 0 : max - s->busy.n;
-	if (want > s->cfg.spares)
-		want = s->cfg.spares;
-	for (int n = 0; s->idle.n < want; n++) {
-		if (n == SV_SPAWN_BATCH) {
-			sv.more_work = true;
-			return;
-		}
-		if (spawn_worker(s) == NULL)
-			return;
-	}
+	return sv_proc_new(s, rec, pid, inst, 0, pairs[0][0]);
 }
 
 void
@@ -213,43 +184,140 @@ send_conn(struct sv_proc *p, unsigned li, int fd,
 }
 
 static void
-handoff(struct sv_service *s, unsigned li, int fd,
+ip_link(struct sv_proc *p, const uint8_t key[17])
+{
+	struct sv_service *s = p->svc;
+	p->has_ip = true;
+	memcpy(p->ip, key, sizeof(p->ip));
+	unsigned b = ip_bucket(key);
+	p->inext = s->ipb[b];
+	s->ipb[b] = p;
+}
+
+/* Give the client to worker p (just spawned or idle); it is busy from now
+ * on, whatever happens. */
+static bool
+deliver(struct sv_proc *p, unsigned li, int fd,
+    const struct sockaddr_storage *peer, socklen_t plen)
+{
+	struct sv_service *s = p->svc;
+	list_push(&s->busy, p);
+	if (send_conn(p, li, fd, peer, plen) < 0) {
+		sv_proc_retire(p, SIGKILL);   /* died before it was reaped */
+		return false;
+	}
+	p->busy = true;
+	close(p->ctl);   /* a busy worker hears nothing more from us */
+	p->ctl = -1;
+	return true;
+}
+
+static void
+refuse(struct sv_service *s, int fd)
+{
+	s->refusals++;
+	close(fd);
+}
+
+/* Waiting out a backoff or a peer's restart. */
+static bool
+transient(const struct sv_service *s)
+{
+	return !sv.stopping && (s->state == SV_BACKOFF ||
+	    (s->state == SV_RUNNING && sv_deps(s) == 1));
+}
+
+/* Admit or refuse one accepted client. The accept path never forks: with
+ * no idle worker the client waits in the pending list for the next spawn,
+ * so that a burst is sorted (and refused) at accept speed. */
+static void
+admit(struct sv_service *s, unsigned li, int fd,
     const struct sockaddr_storage *peer, socklen_t plen)
 {
 	uint8_t key[17];
 	bool has_ip = ip_key(peer, key);
-	if (s->busy.n >= s->cfg.max_processes || (has_ip && s->cfg.max_per_ip &&
-	    ip_count(s, key) >= s->cfg.max_per_ip))
-		goto refuse;
-	for (int tries = 0; tries < 4; tries++) {
-		struct sv_proc *p = s->idle.head;
-		if (p == NULL && sv_can_spawn(s))
-			p = spawn_worker(s);
-		if (p == NULL)
-			break;
-		list_del(&s->idle, p);
-		list_push(&s->busy, p);
-		if (send_conn(p, li, fd, peer, plen) < 0) {
-			/* died before it was reaped: the next one */
-			sv_proc_retire(p, SIGKILL);
-			continue;
-		}
-		p->busy = true;
-		close(p->ctl);   /* a busy worker hears nothing more from us */
-		p->ctl = -1;
-		if (has_ip) {
-			p->has_ip = true;
-			memcpy(p->ip, key, sizeof(key));
-			unsigned b = ip_bucket(key);
-			p->inext = s->ipb[b];
-			s->ipb[b] = p;
-		}
-		close(fd);
+	if (s->busy.n + s->pending.n >= s->cfg.max_processes || (has_ip &&
+	    s->cfg.max_per_ip && ip_count(s, key) >= s->cfg.max_per_ip)) {
+		refuse(s, fd);
 		return;
 	}
-refuse:
-	s->refusals++;
-	close(fd);
+	struct sv_proc *p;
+	while ((p = s->idle.head) != NULL) {
+		list_del(&s->idle, p);
+		if (deliver(p, li, fd, peer, plen)) {
+			if (has_ip)
+				ip_link(p, key);
+			close(fd);
+			return;
+		}
+	}
+	/* no spare: wait for a spawn, unless the service cannot spawn for
+	 * more than a moment (held, a peer held, stopping) */
+	if ((!sv_can_spawn(s) && !transient(s)) ||
+	    (p = calloc(1, sizeof(*p))) == NULL) {
+		refuse(s, fd);
+		return;
+	}
+	p->svc = s;
+	p->ctl = -1;
+	p->client = fd;
+	p->listener = li;
+	p->peer = *peer;
+	p->peerlen = plen;
+	list_push(&s->pending, p);
+	if (has_ip)
+		ip_link(p, key);
+}
+
+void
+sv_pool_drop_pending(struct sv_service *s)
+{
+	struct sv_proc *p;
+	while ((p = s->pending.head) != NULL) {
+		sv_pool_forget(p);
+		refuse(s, p->client);
+		free(p);
+	}
+}
+
+/* Pending clients first, then spares, a few spawns per turn. */
+void
+sv_pool_fill(struct sv_service *s)
+{
+	if (!sv_can_spawn(s)) {
+		if (!transient(s))
+			sv_pool_drop_pending(s);
+		return;
+	}
+	unsigned max = s->cfg.max_processes, used = s->busy.n + s->pending.n;
+	unsigned want = used >= max ? 0 : max - used;
+	if (want > s->cfg.spares)
+		want = s->cfg.spares;
+	for (int n = 0; s->pending.n > 0 || s->idle.n < want; n++) {
+		if (n == SV_SPAWN_BATCH) {
+			sv.more_work = true;
+			return;
+		}
+		struct sv_proc *rec = s->pending.head;
+		if (rec != NULL)
+			list_del(&s->pending, rec);
+		struct sv_proc *p = spawn_worker(s, rec);
+		if (p == NULL && rec != NULL) {
+			list_push(&s->pending, rec);
+			sv_pool_drop_pending(s);
+		}
+		if (p == NULL)
+			return;
+		if (rec == NULL) {
+			list_push(&s->idle, p);
+			continue;
+		}
+		if (deliver(p, p->listener, p->client, &p->peer, p->peerlen))
+			close(p->client);
+		else
+			refuse(s, p->client);
+		p->client = -1;
+	}
 }
 
 void
@@ -262,38 +330,20 @@ sv_pool_accept(struct sv_service *s, unsigned li)
 		int fd = accept4(l->fd, (struct sockaddr *)&peer, &plen,
 		    SOCK_CLOEXEC);
 		if (fd >= 0) {
-			handoff(s, li, fd, &peer, plen);
-			continue;
+			admit(s, li, fd, &peer, plen);
+		} else if ((errno == EMFILE || errno == ENFILE) &&
+		    sv.reserve_fd >= 0) {
+			/* out of fds: spend the reserve on taking the client off
+			 * the queue and closing it, rather than spin on a listener
+			 * that stays readable */
+			log_warn("%s: accept: %m; refusing", s->cfg.name);
+			close(sv.reserve_fd);
+			if ((fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+				refuse(s, fd);
+			sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		} else if (errno != EINTR && errno != ECONNABORTED &&
+		    errno != EPROTO) {
+			return;
 		}
-		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM) {
-			/* out of fds: stop accepting for a moment instead of
-			 * spinning on a listener that stays readable */
-			log_warn("%s: accept: %m; pausing listeners 100 ms",
-			    s->cfg.name);
-			sv.accept_pause = sv_now() + 100;
-		}
-		return;
-	}
-}
-
-/* Listeners are polled unless a transient condition (backoff, a peer
- * restarting) leaves nothing to serve with: then clients wait in the
- * backlog instead of being refused. A held service refuses at once. */
-void
-sv_pool_sync_listeners(struct sv_service *s)
-{
-	bool want = !sv.stopping && sv_now() >= sv.accept_pause &&
-	    s->state < SV_STOPPING &&
-	    !(s->idle.n == 0 && (s->state == SV_BACKOFF || sv_deps(s) == 1));
-	for (size_t i = 0; i < s->nlst; i++) {
-		struct sv_listener *l = &s->lst[i];
-		if (l->fd < 0 || l->polled == want)
-			continue;
-		sv_epoll(want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, &l->w,
-		    EPOLLIN);
-		l->polled = want;
 	}
 }

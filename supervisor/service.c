@@ -18,17 +18,17 @@
 static struct sv_proc *pidtab[PID_BUCKETS];
 
 static const char *const state_names[SV_NSTATES] = {
-	"running", "backing off", "held", "stopping", "stopped",
+	"-", "running", "backing off", "held", "stopping", "stopped",
 };
 
 /* ---- processes ---- */
 
+/* A process record; p: a pending record that now gets its worker. */
 struct sv_proc *
-sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst, unsigned slot,
-    int ctl)
+sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
+    unsigned slot, int ctl)
 {
-	struct sv_proc *p = calloc(1, sizeof(*p));
-	if (p == NULL)
+	if (p == NULL && (p = calloc(1, sizeof(*p))) == NULL)
 		log_fatal("out of memory");
 	p->pid = pid;
 	p->instance = inst;
@@ -71,6 +71,7 @@ nprocs(const struct sv_service *s)
 static void
 kill_all(struct sv_service *s, int sig, bool busy_too)
 {
+	sv_pool_drop_pending(s);
 	sv_pool_retire_idle(s);
 	for (struct sv_proc *p = s->busy.head; busy_too && p != NULL; p = p->next)
 		sv_proc_retire(p, sig);
@@ -123,12 +124,6 @@ act_reset(struct sv_service *s)
 	s->timer = 0;
 }
 
-static void
-act_resume(struct sv_service *s)
-{
-	s->timer = 0;
-}
-
 /* Stop: listeners go, idle workers go, the rest get SIGTERM and a
  * deadline. On reload (not shutdown) busy workers keep their client. */
 static void
@@ -163,6 +158,7 @@ act_release(struct sv_service *s)
 	log_info("%s: stopped", s->cfg.name);
 }
 
+/* States x events. A cell left out means: stay, do nothing. */
 typedef void sv_action(struct sv_service *);
 static const struct {
 	enum sv_state next;
@@ -171,42 +167,24 @@ static const struct {
 	[SV_RUNNING] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
-		[EV_TIMER] = { SV_RUNNING, NULL },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
-		[EV_EMPTY] = { SV_RUNNING, NULL },
 	},
 	[SV_BACKOFF] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
-		[EV_TIMER] = { SV_RUNNING, act_resume },
+		[EV_TIMER] = { SV_RUNNING, NULL },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
-		[EV_EMPTY] = { SV_BACKOFF, NULL },
 	},
 	[SV_HELD] = {
-		[EV_FAIL] = { SV_HELD, NULL },
-		[EV_FAIL_LIMIT] = { SV_HELD, NULL },
-		[EV_TIMER] = { SV_HELD, NULL },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
-		[EV_EMPTY] = { SV_HELD, NULL },
 	},
 	[SV_STOPPING] = {
-		[EV_FAIL] = { SV_STOPPING, NULL },
-		[EV_FAIL_LIMIT] = { SV_STOPPING, NULL },
 		[EV_TIMER] = { SV_STOPPING, act_kill },
-		[EV_RELOAD] = { SV_STOPPING, NULL },
 		[EV_STOP] = { SV_STOPPING, act_stop },   /* shutdown after removal */
 		[EV_EMPTY] = { SV_STOPPED, act_release },
-	},
-	[SV_STOPPED] = {
-		[EV_FAIL] = { SV_STOPPED, NULL },
-		[EV_FAIL_LIMIT] = { SV_STOPPED, NULL },
-		[EV_TIMER] = { SV_STOPPED, NULL },
-		[EV_RELOAD] = { SV_STOPPED, NULL },
-		[EV_STOP] = { SV_STOPPED, NULL },
-		[EV_EMPTY] = { SV_STOPPED, NULL },
 	},
 };
 
@@ -216,7 +194,8 @@ sv_service_event(struct sv_service *s, enum sv_event ev)
 	enum sv_state from = s->state;
 	if (table[from][ev].act != NULL)
 		table[from][ev].act(s);
-	s->state = table[from][ev].next;
+	if (table[from][ev].next != SV_STAY)
+		s->state = table[from][ev].next;
 	if (s->state != from)
 		log_debug("%s: %s -> %s", s->cfg.name, state_names[from],
 		    state_names[s->state]);
@@ -298,7 +277,7 @@ spawn_singleton(struct sv_service *s, unsigned slot)
 		return;
 	}
 	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-	sl->proc = sv_proc_new(s, pid, inst, slot, ctl[0]);
+	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl[0]);
 	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
 		sv_wire_key(sl->proc);
 }
@@ -402,6 +381,7 @@ sv_service_new(const struct config_service *cs, unsigned index,
 	struct sv_service *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		log_fatal("out of memory");
+	s->state = SV_RUNNING;
 	s->cfg = *cs;
 	s->index = index;
 	s->auth = sv_service_wants_auth(sv.cfg, cs);
@@ -414,6 +394,9 @@ sv_service_new(const struct config_service *cs, unsigned index,
 		l->fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
 		    sv_listen_open(&l->cfg, SOCK_STREAM, cs->backlog, err, errlen);
 		r |= l->fd;
+		/* the stats helper accepts on its own listeners */
+		if (l->fd >= 0 && cs->role == ROLE_CONNECTION)
+			sv_epoll(EPOLL_CTL_ADD, l->fd, &l->w, EPOLLIN);
 	}
 	for (unsigned i = 0; i < s->nslots; i++) {
 		struct sv_slot *sl = &s->slot[i];
@@ -437,42 +420,29 @@ sv_service_new(const struct config_service *cs, unsigned index,
 	return s;
 }
 
-static void
-service_free(struct sv_service *s)
-{
-	for (struct sv_service **pp = &sv.services; *pp != NULL;
-	    pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	free(s);
-}
-
 void
 sv_tick(int64_t now)
 {
-	for (struct sv_service *s = sv.services, *next; s != NULL; s = next) {
-		next = s->next;
+	for (struct sv_service **pp = &sv.services, *s; (s = *pp) != NULL;) {
 		if (s->timer != 0 && now >= s->timer) {
 			s->timer = 0;
 			sv_service_event(s, EV_TIMER);
 		}
 		if (s->state == SV_STOPPED && !sv.stopping) {
-			service_free(s);
+			*pp = s->next;   /* gone from the config, and done */
+			free(s);
 			continue;
 		}
-			if (s->cfg.role != ROLE_CONNECTION && sv_can_spawn(s))
-			for (unsigned i = 0; i < s->nslots; i++)
-				if (s->slot[i].proc == NULL && sv_can_spawn(s))
-					spawn_singleton(s, i);
+		for (unsigned i = 0; s->cfg.role != ROLE_CONNECTION &&
+		    i < s->nslots; i++)
+			if (s->slot[i].proc == NULL && sv_can_spawn(s))
+				spawn_singleton(s, i);
+		pp = &s->next;
 	}
 	/* pools after the peers they need */
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		if (s->cfg.role == ROLE_CONNECTION) {
+		if (s->cfg.role == ROLE_CONNECTION)
 			sv_pool_fill(s);
-			sv_pool_sync_listeners(s);
-		}
 	if (now >= sv.stats_due) {
 		sv_stats_publish();
 		sv.stats_due = now + 1000;
@@ -486,8 +456,6 @@ sv_next_timeout(int64_t now)
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
 		if (s->timer != 0 && s->timer < next)
 			next = s->timer;
-	if (sv.accept_pause > now && sv.accept_pause < next)
-		next = sv.accept_pause;
 	if (sv.more_work)
 		return 0;
 	return next <= now ? 0 : next - now > 1000 ? 1000 : (int)(next - now);
@@ -513,178 +481,4 @@ sv_all_stopped(void)
 		if (s->state != SV_STOPPED)
 			return false;
 	return true;
-}
-
-/* ---- reload ---- */
-
-/* Zero what follows the NUL (config.c may leave bytes there) and the line
- * numbers, so that two blocks compare with memcmp. */
-#define CLEAN(f) clean_str((f), sizeof(f))
-static void
-clean_str(char *s, size_t size)
-{
-	size_t n = strnlen(s, size);
-	memset(s + n, 0, size - n);
-}
-
-static void
-normalize(struct config_service *x)
-{
-	x->line = 0;
-	CLEAN(x->name);
-	CLEAN(x->binary);
-	CLEAN(x->policy);
-	for (size_t i = 0; i < CONFIG_MAX_LISTENERS; i++) {
-		struct config_listener *l = &x->listeners[i];
-		l->line = 0;
-		CLEAN(l->name);
-		CLEAN(l->host);
-		CLEAN(l->path);
-		CLEAN(l->owner);
-		CLEAN(l->group);
-	}
-	for (size_t i = 0; i < CONFIG_MAX_OPTIONS; i++) {
-		x->options[i].line = 0;
-		CLEAN(x->options[i].key);
-		CLEAN(x->options[i].value);
-	}
-}
-
-static bool
-same_block(const struct config_service *a, const struct config_service *b)
-{
-	static struct config_service x, y;
-	memcpy(&x, a, sizeof(x));
-	memcpy(&y, b, sizeof(y));
-	normalize(&x);
-	normalize(&y);
-	return memcmp(&x, &y, sizeof(x)) == 0;
-}
-
-static struct sv_service *
-find_live(const char *name)
-{
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		if (s->state < SV_STOPPING && strcmp(s->cfg.name, name) == 0)
-			return s;
-	return NULL;
-}
-
-/* New listeners are bound before anything changes: all or nothing. */
-static int
-bind_new(const struct config *c, int fds[][CONFIG_MAX_LISTENERS], char *err,
-    size_t errlen)
-{
-	for (size_t i = 0; i < c->nservices; i++) {
-		const struct config_service *cs = &c->services[i];
-		struct sv_service *old = find_live(cs->name);
-		for (size_t j = 0; j < cs->nlisteners; j++) {
-			fds[i][j] = -1;
-			bool kept = false;
-			for (size_t k = 0; old && old->cfg.role == cs->role &&
-			    k < old->nlst; k++)
-				kept |= old->lst[k].fd >= 0 &&
-				    sv_listen_same(&old->lst[k].cfg, &cs->listeners[j]);
-			if (!kept && (fds[i][j] = sv_listen_open(&cs->listeners[j],
-			    SOCK_STREAM, cs->backlog, err, errlen)) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static void
-update_service(struct sv_service *s, const struct config_service *cs,
-    unsigned index, const int *fresh)
-{
-	struct sv_listener lst[CONFIG_MAX_LISTENERS];
-	bool changed = !same_block(&s->cfg, cs);
-	for (size_t j = 0; j < cs->nlisteners; j++) {
-		lst[j].w = (struct sv_watch){ W_LISTEN, s, (unsigned)j };
-		lst[j].cfg = cs->listeners[j];
-		lst[j].fd = fresh[j];
-		lst[j].polled = false;
-		for (size_t k = 0; fresh[j] < 0 && k < s->nlst; k++)
-			if (s->lst[k].fd >= 0 &&
-			    sv_listen_same(&s->lst[k].cfg, &cs->listeners[j])) {
-				if (s->lst[k].polled)
-					epoll_ctl(sv.ep, EPOLL_CTL_DEL, s->lst[k].fd, NULL);
-				lst[j].fd = s->lst[k].fd;
-				s->lst[k].fd = -1;
-				if (sv_listen_update(&lst[j], cs->listeners + j,
-				    cs->backlog) < 0)
-					log_warn("%s: listener %s: %m", cs->name,
-					    lst[j].cfg.name);
-			}
-	}
-	for (size_t k = 0; k < s->nlst; k++)
-		sv_listen_close(&s->lst[k]);
-	memcpy(s->lst, lst, sizeof(lst[0]) * cs->nlisteners);
-	s->nlst = cs->nlisteners;
-	s->cfg = *cs;
-	s->index = index;
-	s->auth = sv_service_wants_auth(sv.cfg, cs);
-	/* spares of the old generation are replaced; busy ones finish */
-	sv_pool_retire_idle(s);
-	if (changed && s->cfg.role != ROLE_CONNECTION)
-		for (unsigned i = 0; i < s->nslots; i++)
-			if (s->slot[i].proc != NULL)
-				sv_proc_retire(s->slot[i].proc, SIGTERM);
-	sv_service_event(s, EV_RELOAD);
-}
-
-int
-sv_reload(void)
-{
-	static int fresh[CONFIG_MAX_SERVICES][CONFIG_MAX_LISTENERS];
-	char err[CONFIG_ERR_MAX];
-	struct sv_tune tune;
-	struct config *c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		log_fatal("out of memory");
-	if (sv_load_config(c, &tune, err, sizeof(err)) < 0)
-		goto refused;
-	if (strcmp(c->runtime_dir, sv.cfg->runtime_dir) != 0 ||
-	    strcmp(c->state_dir, sv.cfg->state_dir) != 0 ||
-	    c->store_shards != sv.cfg->store_shards) {
-		snprintf(err, sizeof(err), "%s: runtime-dir, state-dir and"
-		    " store-shards change only with a restart", c->path);
-		goto refused;
-	}
-	if (bind_new(c, fresh, err, sizeof(err)) < 0) {
-		for (size_t i = 0; i < c->nservices; i++)
-			for (size_t j = 0; j < c->services[i].nlisteners; j++)
-				if (fresh[i][j] >= 0)
-					close(fresh[i][j]);
-		goto refused;
-	}
-	struct config *old = sv.cfg;
-	sv.cfg = c;
-	sv.tune = tune;
-	sv.generation++;
-	sv_write_snapshot();
-	/* services gone from the file (or whose role changed) stop */
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
-		const struct config_service *cs = config_find_service(c, s->cfg.name);
-		if (s->state < SV_STOPPING && (cs == NULL || cs->role != s->cfg.role))
-			sv_service_event(s, EV_STOP);
-	}
-	for (size_t i = 0; i < c->nservices; i++) {
-		struct sv_service *s = find_live(c->services[i].name);
-		if (s != NULL) {
-			update_service(s, &c->services[i], (unsigned)i, fresh[i]);
-			continue;
-		}
-		if (sv_service_new(&c->services[i], (unsigned)i, fresh[i], err,
-		    sizeof(err)) == NULL)
-			log_err("reload: %s", err);
-	}
-	free(old);
-	log_info("reloaded %s: generation %u", c->path, sv.generation);
-	return 0;
-refused:
-	log_err("reload refused, still running generation %u: %s",
-	    sv.generation, err);
-	free(c);
-	return -1;
 }

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 pid_t
@@ -41,6 +42,7 @@ sv_spawn(struct sv_service *s, uint64_t instance, int shard, const int fds[],
 	 * the worker changes uid; the control channel's EOF covers that) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(126);
+	setpriority(PRIO_PROCESS, 0, 0);   /* our priority is not the worker's */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -48,18 +50,16 @@ sv_spawn(struct sv_service *s, uint64_t instance, int shard, const int fds[],
 	/* move every source above the target range first, so that a source
 	 * already sitting on some target number is not overwritten */
 	int tmp[SV_NFDS];
-	for (size_t i = 0; i < SV_NFDS; i++) {
-		tmp[i] = i < nfds && fds[i] >= 0 ?
-		    fcntl(fds[i], F_DUPFD_CLOEXEC, 64) : -1;
-		if (i < nfds && fds[i] >= 0 && tmp[i] < 0)
-			_exit(126);
-	}
+	for (size_t i = 0; i < SV_NFDS; i++)
+		if ((tmp[i] = i < nfds && fds[i] >= 0 ?
+		    fcntl(fds[i], F_DUPFD_CLOEXEC, SV_NFDS) : -2) == -1)
+			log_fatal_errno("spawn %s: fd %zu", argv[0], i);
 	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0 ||
 	    (!sv.foreground && dup2(sv.devnull, 2) < 0))
-		_exit(126);
-	for (int i = 3; i < SV_NFDS; i++)
-		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)   /* dup2 clears CLOEXEC */
-			_exit(126);
+		log_fatal_errno("spawn %s: stdio", argv[0]);
+	for (int i = 3; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
+		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
+			log_fatal_errno("spawn %s: fd %d", argv[0], i);
 	execv(argv[0], argv);
 	log_err("exec %s: %m", argv[0]);
 	_exit(127);

@@ -28,7 +28,8 @@
 #define SV_IP_BUCKETS 256
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
 #define SV_ACCEPT_BATCH 32       /* accepts per listener per wakeup */
-#define SV_SPAWN_BATCH 32        /* spare spawns per service per tick */
+#define SV_SPAWN_BATCH 8         /* spawns per service per turn of the loop:
+                                    accepts (and refusals) are not held up */
 
 enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL };
 
@@ -42,14 +43,13 @@ struct sv_watch {
 struct sv_listener {
 	struct sv_watch w;
 	int fd;
-	bool polled;             /* currently in the epoll interest set */
 	struct config_listener cfg;
 };
 
 /* A control message waiting for room in a singleton's socket. */
 struct sv_qmsg {
-	uint32_t type;
-	uint32_t len;
+	struct sv_qmsg *next;
+	uint32_t type, len;
 	int fd;
 	uint8_t payload[64];
 };
@@ -68,6 +68,11 @@ struct sv_proc {
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */
+	/* pending (pid 0): an admitted client waiting for this worker */
+	int client;
+	unsigned listener;
+	socklen_t peerlen;
+	struct sockaddr_storage peer;
 };
 
 /* A stats source; for auth/store/stats roles also one process and its
@@ -77,13 +82,13 @@ struct sv_slot {
 	struct sv_watch w_stats, w_ctl, w_admin;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
-	struct sv_qmsg *q;       /* ring of pending control messages */
-	unsigned qhead, qlen, qcap;
+	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
+	unsigned qlen;
 	int admin_fd;            /* store: RUNTIME_DIR/store-admin.N.sock */
 };
 
-enum sv_state { SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING, SV_STOPPED,
-	SV_NSTATES };
+enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
+	SV_STOPPED, SV_NSTATES };
 enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
 	SV_NEVENTS };
 
@@ -103,6 +108,7 @@ struct sv_service {
 	unsigned nslots;
 	struct sv_list idle;     /* spawned, no client yet: oldest first */
 	struct sv_list busy;     /* serving a client, or being retired */
+	struct sv_list pending;  /* admitted clients waiting for a new worker */
 	struct sv_proc *ipb[SV_IP_BUCKETS];
 	int64_t fails[16];       /* times of recent start failures, ms */
 	unsigned nfails;
@@ -130,7 +136,8 @@ struct sv {
 	uint32_t generation;
 	int ep, sigfd, devnull, log_fd;
 	bool foreground, stopping;
-	int64_t started, stop_deadline, stats_due, accept_pause;
+	int64_t started, stop_deadline, stats_due;
+	int reserve_fd;          /* given up to accept-and-close at EMFILE */
 	bool more_work;          /* a batch limit left work for the next turn */
 	uint64_t next_instance;
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
@@ -146,6 +153,8 @@ void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
+const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
+    long n, const char *suffix);
 
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
@@ -179,8 +188,8 @@ int sv_reload(void);
 void sv_stop_all(void);
 bool sv_all_stopped(void);
 struct sv_service *sv_role(enum config_role r);
-struct sv_proc *sv_proc_new(struct sv_service *s, pid_t pid, uint64_t inst,
-    unsigned slot, int ctl);
+struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
+    pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
 bool sv_can_spawn(const struct sv_service *s);
 
@@ -189,7 +198,7 @@ void sv_pool_accept(struct sv_service *s, unsigned li);
 void sv_pool_fill(struct sv_service *s);
 void sv_pool_retire_idle(struct sv_service *s);
 void sv_pool_forget(struct sv_proc *p);
-void sv_pool_sync_listeners(struct sv_service *s);
+void sv_pool_drop_pending(struct sv_service *s);
 
 /* wire.c */
 int sv_key_init(void);

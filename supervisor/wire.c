@@ -77,36 +77,31 @@ sv_wire_drop(struct sv_slot *sl)
 {
 	if (sl->qlen > 0)
 		set_out(sl, false);
-	for (; sl->qlen > 0; sl->qlen--, sl->qhead = (sl->qhead + 1) % sl->qcap)
-		if (sl->q[sl->qhead].fd >= 0)
-			close(sl->q[sl->qhead].fd);
-	free(sl->q);
-	sl->q = NULL;
-	sl->qhead = sl->qcap = 0;
+	for (struct sv_qmsg *m; (m = sl->qhead) != NULL; free(m)) {
+		sl->qhead = m->next;
+		if (m->fd >= 0)
+			close(m->fd);
+	}
+	sl->qlen = 0;
 }
 
 static bool
 push(struct sv_slot *sl, uint32_t type, const struct buf *b, int fd)
 {
-	if (sl->qlen == sl->qcap) {
-		unsigned cap = sl->qcap ? sl->qcap * 2 : 64;
-		struct sv_qmsg *q = cap <= QUEUE_MAX ? calloc(cap, sizeof(*q)) : NULL;
-		if (q == NULL)
-			return false;
-		for (unsigned i = 0; i < sl->qlen; i++)
-			q[i] = sl->q[(sl->qhead + i) % sl->qcap];
-		free(sl->q);
-		sl->q = q;
-		sl->qcap = cap;
-		sl->qhead = 0;
-	}
-	struct sv_qmsg *m = &sl->q[(sl->qhead + sl->qlen) % sl->qcap];
+	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
+	if (m == NULL)
+		return false;
 	m->type = type;
 	m->len = (uint32_t)b->len;
 	memcpy(m->payload, b->data, b->len);
 	m->fd = fd;
-	if (sl->qlen++ == 0)
+	if (sl->qlen++ == 0) {
+		sl->qhead = m;
 		set_out(sl, true);
+	} else {
+		sl->qtail->next = m;
+	}
+	sl->qtail = m;
 	return true;
 }
 
@@ -117,7 +112,7 @@ wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
 {
 	struct sv_slot *sl = &ps->slot[slot];
 	struct sv_proc *p = sl->proc;
-	if (b->failed || b->len > sizeof(sl->q[0].payload) || p == NULL ||
+	if (b->failed || b->len > sizeof(sl->qhead->payload) || p == NULL ||
 	    p->ctl < 0)
 		goto drop;
 	if (sl->qlen == 0) {
@@ -141,8 +136,7 @@ void
 sv_wire_flush(struct sv_service *s, unsigned slot)
 {
 	struct sv_slot *sl = &s->slot[slot];
-	while (sl->qlen > 0) {
-		struct sv_qmsg *m = &sl->q[sl->qhead];
+	for (struct sv_qmsg *m; (m = sl->qhead) != NULL; free(m)) {
 		if (sl->proc == NULL || sl->proc->ctl < 0) {
 			sv_wire_drop(sl);
 			return;
@@ -155,7 +149,7 @@ sv_wire_flush(struct sv_service *s, unsigned slot)
 		}
 		if (m->fd >= 0)
 			close(m->fd);
-		sl->qhead = (sl->qhead + 1) % sl->qcap;
+		sl->qhead = m->next;
 		if (--sl->qlen == 0)
 			set_out(sl, false);
 	}

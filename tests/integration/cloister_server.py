@@ -243,10 +243,11 @@ class CloisterServer:
                 keep.write(line + "\n")
                 keep.flush()
 
-    def start(self, timeout=10):
-        """Start cloisterd -f; return once its listeners are bound and its
-        pid file written. Raises RuntimeError with the log if it exits."""
-        args = [tool("cloisterd"), "-f", "-c", self.config_path]
+    def start(self, timeout=10, prefix=()):
+        """Start cloisterd -f (after prefix, e.g. a prlimit command);
+        return once its listeners are bound and its pid file written.
+        Raises RuntimeError with the log if it exits."""
+        args = list(prefix) + [tool("cloisterd"), "-f", "-c", self.config_path]
         if self.debug:
             args.append("-d")
         # stderr is a pipe, not a file: workers get a dup of it as their log

@@ -16,6 +16,12 @@ POLICY_DIR = os.path.abspath(os.environ.get("CLOISTER_POLICY_DIR", os.path.join(
 WORKER_POLICIES = ["imapd", "jmapd", "lmtpd", "authd", "stored", "snmpd-helper"]
 
 
+class Skip(Exception):
+    """Raise to skip a test that cannot run here (a missing optional
+    feature or package); run.py reports it as skipped with the reason,
+    never as passed."""
+
+
 def tool(name):
     """Path of a built binary by its name."""
     for sub in ("tests", "policy", "supervisor", "store", "workers", "snmpd-helper", "."):

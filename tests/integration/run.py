@@ -15,7 +15,8 @@ def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     names = argv or sorted(f[:-3] for f in os.listdir(here)
                            if f.startswith("test_") and f.endswith(".py"))
-    passed = failed = 0
+    from harness import Skip
+    passed = failed = skipped = 0
     for modname in names:
         mod = importlib.import_module(modname)
         tests = [(n, getattr(mod, n)) for n in dir(mod)
@@ -25,6 +26,9 @@ def main(argv):
             t0 = time.time()
             try:
                 fn()
+            except Skip as e:
+                skipped += 1
+                print("SKIP %s.%s: %s" % (modname, name, e))
             except Exception:
                 failed += 1
                 print("FAIL %s.%s (%.1fs)" % (modname, name, time.time() - t0))
@@ -33,6 +37,8 @@ def main(argv):
                 passed += 1
                 print("ok   %s.%s (%.1fs)" % (modname, name, time.time() - t0))
             sys.stdout.flush()
+    if skipped:
+        print("%d skipped" % skipped)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

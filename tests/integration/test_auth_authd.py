@@ -109,6 +109,33 @@ def test_scram_sha256_and_sha1_with_server_signature():
         assert len(nonces) == 5
 
 
+def test_scram_does_not_tell_unknown_users_apart():
+    """An unknown user gets a server-first message shaped like a real one
+    (salt as long as the hash, same iterations, same nonce length, a salt
+    stable per name) and fails at the end, like a wrong password."""
+    def first(a, mech, user):
+        w = a.worker()
+        sc = au.Scram("sha1" if mech.endswith("-1") else "sha256", user, "x")
+        r = w.start(mech, sc.first())
+        assert r[0] == AUTH_CHALLENGE, r
+        attrs = dict(kv.split("=", 1) for kv in r[2][0].decode().split(","))
+        return w, sc, r, attrs
+
+    import base64
+    with Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        for mech in ("SCRAM-SHA-256", "SCRAM-SHA-1"):
+            _, _, _, real = first(a, mech, "alice")
+            w, sc, r, fake = first(a, mech, "mallory")
+            assert sorted(real) == sorted(fake) == ["i", "r", "s"], (real, fake)
+            assert real["i"] == fake["i"]
+            assert len(base64.b64decode(real["s"])) == len(base64.b64decode(fake["s"]))
+            assert len(real["r"]) == len(fake["r"]) and fake["r"].startswith(sc.cnonce)
+            assert first(a, mech, "mallory")[3]["s"] == fake["s"]
+            assert first(a, mech, "mallet")[3]["s"] != fake["s"]
+            failed(w.step(sc.final(r[2][0])), FAIL_CREDENTIALS)
+        assert a.wait_log(r"auth failed: user=mallory .*reason=credentials .*decoy"), a.log()
+
+
 def test_failures_are_delayed_without_blocking_other_channels():
     with Authd(USERS, options={"failure-delay-ms": "1500"}) as a:
         slow = a.worker()
@@ -360,3 +387,32 @@ def test_bad_options_are_refused_with_file_and_line():
             assert a.wait_log(msg), (opts, a.log())
         finally:
             a.stop()
+
+
+def test_a_start_waits_for_the_client_address():
+    """The supervisor may queue CTL_CLIENT behind the worker's first
+    request: authd holds the AUTH_START until the address comes (or 1 s),
+    so the per-address limit always sees the real address."""
+    opts = {"max-failures-per-address": "1", "failure-window": "3600",
+            "failure-delay-ms": "0"}
+    with Authd(USERS, options=opts) as a:
+        failed(a.worker(addr=("192.0.2.99", 1)).plain("bob", "x"), FAIL_CREDENTIALS)
+        w = a.worker(addr=None)
+        au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland"), 1)
+        assert not select.select([w.sock], [], [], 0.3)[0], "started without an address"
+        a.client(w.instance, ("192.0.2.99", 2))
+        failed(au.recv(w.sock), FAIL_RATE)          # the blocked address applies
+        # no address ever: after the wait, it runs as "unknown"
+        w = a.worker(addr=None)
+        t0 = time.monotonic()
+        ok(w.plain("alice", "wonderland"), "alice")
+        assert time.monotonic() - t0 >= 0.9
+        assert a.wait_log(r"imapd/%d: no client address .* 'unknown'" % w.instance), a.log()
+        assert a.wait_log(r"login: user=alice .*instance=%d address=unknown" % w.instance)
+
+
+def test_ping_is_answered():
+    with Authd(USERS) as a:
+        w = a.worker()
+        r = w.request(au.PING, au.s("are you there"))
+        assert r[0] == au.PONG and r[2] == [b"are you there"], r

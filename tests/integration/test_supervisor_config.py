@@ -109,3 +109,73 @@ def test_a_good_config_still_starts():
         with LineClient("127.0.0.1", srv.port("imap")) as c:
             assert c.readline().startswith("* OK")
         time.sleep(0.1)
+
+
+def _example(name, tmp):
+    """docs/examples/NAME with binaries that are not built yet replaced by
+    the stand-in, and the policy dir of this tree."""
+    import re
+    import shutil
+    from harness import POLICY_DIR, TOP
+    with open(os.path.join(TOP, "docs", "examples", name)) as f:
+        text = f.read()
+
+    def binary(m):
+        try:
+            return tool(m.group(1))
+        except FileNotFoundError:
+            path = os.path.join(tmp, m.group(1))
+            shutil.copy2(tool("cloister-standin"), path)
+            return path
+    text = re.sub(r"/usr/local/libexec/cloister/(cloister-[\w-]+)", binary, text)
+    text = re.sub(r"^policy-dir\s+\S+", "policy-dir " + POLICY_DIR, text, flags=re.M)
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def test_the_example_configs_parse():
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="cloister-ex-")
+    for name in ("quickstart.conf", "production.conf"):
+        path = _example(name, tmp)
+        r = subprocess.run([tool("cloisterd"), "-n", "-c", path],
+                           capture_output=True, text=True, timeout=10)
+        assert r.returncode == 0 and "ok" in r.stdout, (name, r.stdout + r.stderr)
+    # and -n does refuse: the same file with a typo
+    with open(path, "a") as f:
+        f.write("sparez 3\n")
+    r = subprocess.run([tool("cloisterd"), "-n", "-c", path], capture_output=True,
+                       text=True, timeout=10)
+    assert r.returncode == 1 and "unknown key 'sparez'" in r.stderr
+
+
+def test_quickstart_listens_on_loopback_only_at_the_agreed_ports():
+    import re
+    from harness import TOP
+    with open(os.path.join(TOP, "docs", "examples", "quickstart.conf")) as f:
+        text = "\n".join(l.split("#")[0] for l in f)
+    addrs = re.findall(r"^\s*listen\s+\S+\s+tcp\s+(\S+)", text, re.M)
+    assert all(a.startswith("127.0.0.1:") for a in addrs), addrs
+    assert {a.split(":")[1] for a in addrs} == {"1143", "1993", "2424", "9465"}
+    assert re.search(r"^\s*listen\s+\S+\s+unix\s+/", text, re.M)
+
+
+def test_every_config_key_is_documented():
+    import re
+    from harness import TOP
+    with open(os.path.join(TOP, "common", "config.c")) as f:
+        src = f.read()
+    keys = set()
+    for arr in ("gkey_names", "skey_names"):
+        body = re.search(arr + r"\[[^]]*\] = \{(.*?)\};", src, re.S).group(1)
+        keys |= set(re.findall(r'"([\w-]+)"', body))
+    keys |= {"set", "listen", "service"}
+    with open(os.path.join(TOP, "supervisor", "check.c")) as f:
+        opts = set(re.findall(r'"(restart-[\w-]+|stop-timeout|auth)"', f.read()))
+    assert len(keys) >= 14 and len(opts) == 5, (keys, opts)
+    with open(os.path.join(TOP, "docs", "configuration.md")) as f:
+        doc = f.read()
+    for k in keys | opts:
+        assert re.search(r"`%s[ `]" % re.escape(k), doc), k + " is not in docs/configuration.md"

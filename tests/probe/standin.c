@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -81,11 +82,17 @@ out(int fd, const char *fmt, ...)
 		stats_add(ST_BYTES_OUT, (uint64_t)n);
 }
 
+/* The fixed-range fds that were open at exec. */
+static bool given[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)];
+
 /* One PING on an IPC channel; the peer's PONG text into ans. */
 static int
 ping(int fd, char *ans, size_t n)
 {
-	if (!is_open(fd) || ipc_send_raw(fd, IPC_PING, 7, 0, NULL, 0, -1) < 0)
+	/* only a channel the supervisor gave: a client socket accepted later
+	 * may have taken a free number in the fixed range */
+	if (fd < 0 || fd >= (int)(sizeof(given) / sizeof(given[0])) ||
+	    !given[fd] || ipc_send_raw(fd, IPC_PING, 7, 0, NULL, 0, -1) < 0)
 		return -1;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	if (poll(&p, 1, 2000) != 1 || ipc_recv(fd, &msg) != IPC_RECV_OK ||
@@ -199,6 +206,7 @@ static struct {
 } clients[MAX_CLIENTS];
 static unsigned nclients;
 static bool have_key;
+static int peers_ep = -1;
 
 /* One control record; false when none is waiting. */
 static bool
@@ -228,6 +236,8 @@ control_record(void)
 		memcpy(peer_id[npfd].name, name, sizeof(name));
 		peer_id[npfd].instance = inst;
 		pfd[npfd++] = (struct pollfd){ .fd = msg.fd, .events = POLLIN };
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = msg.fd };
+		epoll_ctl(peers_ep, EPOLL_CTL_ADD, msg.fd, &ev);
 		msg.fd = -1;
 	} else if (msg.type == IPC_CTL_CLIENT && ipc_get_u64(&c, &inst) == 0 &&
 	    ipc_get_bytes(&c, &p, &n, 128) == 0 && ipc_get_end(&c) == 0) {
@@ -272,21 +282,31 @@ peer_record(size_t i)
 
 /* The control channel is drained before any peer is read: the supervisor
  * sends CTL_PEER and CTL_CLIENT before the worker they describe can speak,
- * so whatever a peer says, what the supervisor said about it is here. */
+ * so whatever a peer says, what the supervisor said about it is here.
+ * epoll, not poll: authd.policy allows only what the real authd uses. */
 static void
 serve_peers(void)
 {
 	fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK);
 	pfd[0] = (struct pollfd){ .fd = CLOISTER_FD_CONTROL, .events = POLLIN };
 	npfd = 1;
+	peers_ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.fd = CLOISTER_FD_CONTROL };
+	if (peers_ep < 0 ||
+	    epoll_ctl(peers_ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
+		log_fatal("epoll: %s", strerror(errno));
 	for (;;) {
-		if (poll(pfd, npfd, -1) < 0)
-			continue;
+		struct epoll_event evs[64];
+		int n = epoll_wait(peers_ep, evs, 64, -1);
 		while (control_record())
 			;
-		for (size_t i = npfd; i-- > 1;)
-			if (pfd[i].revents)
-				peer_record(i);
+		for (int k = 0; k < n; k++)
+			for (size_t i = npfd; i-- > 1;)
+				if (pfd[i].fd == evs[k].data.fd) {
+					peer_record(i);
+					break;
+				}
 	}
 }
 
@@ -374,8 +394,10 @@ main(int argc, char **argv)
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)
-		if (is_open(fd))
+		if (is_open(fd)) {
 			keep[nkeep++] = fd;
+			given[fd] = true;
+		}
 	policy_confine(svc->policy, keep, (size_t)nkeep);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();

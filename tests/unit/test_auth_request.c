@@ -87,6 +87,14 @@ test_worker_requests(void)
 	b.len -= 2;
 	CHECK_EQ(decode(IPC_AUTH_STEP, &b, -1, &r), AUTHD_MALFORMED);
 
+	/* PING: any payload, no fd */
+	buf_reset(&b);
+	ipc_put_str(&b, "hello");
+	CHECK_EQ(decode(IPC_PING, &b, -1, &r), AUTHD_DECODED);
+	CHECK(r.len == b.len && memcmp(r.data, b.data, b.len) == 0);
+	CHECK_EQ(decode(IPC_PING, NULL, -1, &r), AUTHD_DECODED);
+	CHECK_EQ(decode(IPC_PING, &b, 0, &r), AUTHD_MALFORMED);
+
 	/* replies and store messages are not requests authd decodes */
 	CHECK_EQ(decode(IPC_AUTH_SUCCESS, NULL, -1, &r), AUTHD_UNKNOWN);
 	CHECK_EQ(decode(IPC_STORE_HELLO, NULL, -1, &r), AUTHD_UNKNOWN);
@@ -129,7 +137,11 @@ test_control(void)
 	ipc_put_u64(&b, 42);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
 	buf_reset(&b);
-	ipc_put_str(&b, "IMAPD");
+	ipc_put_str(&b, "IMAP-tls_2");       /* what the config allows */
+	ipc_put_u64(&b, 42);
+	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_DECODED);
+	buf_reset(&b);
+	ipc_put_str(&b, "imap d");
 	ipc_put_u64(&b, 42);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
 

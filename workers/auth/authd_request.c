@@ -20,15 +20,16 @@ mech_ok(const char *p, size_t n)
 	return true;
 }
 
-/* Service names come from the supervisor's config: [a-z0-9_-]. */
+/* Service names come from the supervisor's config (common/config.c:
+ * letters, digits, '-', '_'). */
 static bool
 service_ok(const char *p, size_t n)
 {
 	if (n == 0 || n >= TICKET_SERVICE_LEN)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
-		    p[i] == '-' || p[i] == '_'))
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_'))
 			return false;
 	return true;
 }
@@ -44,6 +45,19 @@ dec_mechs(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
 {
 	(void)r;
 	return no_fd(m) < 0 || ipc_get_end(c) < 0 ? -1 : 0;
+}
+
+/* PING: any payload, echoed by PONG. */
+static int
+dec_ping(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)c;
+	if (no_fd(m) < 0)
+		return -1;
+	r->data = m->payload;
+	r->len = m->len;
+	r->has_data = true;
+	return 0;
 }
 
 static int
@@ -135,6 +149,7 @@ static const struct {
 	uint32_t type;
 	decode_fn decode;
 } decoders[] = {
+	{ IPC_PING, dec_ping },
 	{ IPC_AUTH_MECHS, dec_mechs },
 	{ IPC_AUTH_START, dec_start },
 	{ IPC_AUTH_STEP, dec_step },

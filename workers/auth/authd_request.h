@@ -28,8 +28,8 @@ struct authd_req {
 	uint32_t type;
 	/* AUTH_START */
 	char mech[AUTH_MECH_NAME_MAX + 1];
-	/* AUTH_START (initial response, if has_data) and AUTH_STEP;
-	 * borrowed from the message */
+	/* AUTH_START (initial response, if has_data), AUTH_STEP, PING
+	 * (its whole payload); borrowed from the message */
 	const uint8_t *data;
 	size_t len;
 	bool has_data;

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
 #include <sasl/saslutil.h>
+#include <sys/random.h>
 
 /* sasl_callback_t holds every callback as int (*)(void); going through
  * void (*)(void) is the cast the compiler accepts for that. */
@@ -46,6 +48,7 @@ static struct {
 	struct authd_mech_info mechs[AUTH_MECHS_MAX];
 	size_t nmechs;
 	bool ready;
+	uint8_t decoy_key[32];       /* salts of users that do not exist */
 } S;
 
 /* ---- allocator: wipe what libsasl2 and its plugins free ---- */
@@ -414,6 +417,9 @@ authd_sasl_init(const struct authd_sasl_config *cfg)
 		log_fatal("realm '%s' is not a valid realm", S.realm);
 	fix_mech_list();
 	check_rand();
+	if (getrandom(S.decoy_key, sizeof(S.decoy_key), 0) !=
+	    (ssize_t)sizeof(S.decoy_key))
+		log_fatal_errno("getrandom");
 	S.ready = true;
 	struct buf b = BUF_INIT(512);
 	for (size_t i = 0; i < S.nmechs; i++)
@@ -446,6 +452,87 @@ authd_sasl_realm(void)
 	return S.realm;
 }
 
+/* ---- SCRAM decoy for unknown users ---- */
+
+/* libsasl2's SCRAM: 4096 iterations (DEFAULT_ITERATION_COUNTER), a salt as
+ * long as the hash, a 24-byte server nonce; a decoy must look the same. */
+#define SCRAM_ITERATIONS 4096
+#define SCRAM_NONCE_BYTES 24
+
+static size_t
+scram_hash_len(const char *mech)
+{
+	static const struct {
+		const char *mech;
+		size_t len;
+	} t[] = {
+		{ "SCRAM-SHA-1", 20 }, { "SCRAM-SHA-224", 28 },
+		{ "SCRAM-SHA-256", 32 }, { "SCRAM-SHA-384", 48 },
+		{ "SCRAM-SHA-512", 64 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(mech, t[i].mech) == 0)
+			return t[i].len;
+	return 0;
+}
+
+/* The client nonce of a client-first-message (RFC 5802 7):
+ * gs2-header "n,," / "y,," / "n,a=...," then "n=user,r=nonce[,ext]". */
+static bool
+scram_client_nonce(const char *p, size_t n, const char **nonce, size_t *nlen)
+{
+	const char *end = p + n;
+	if (n < 3 || (p[0] != 'n' && p[0] != 'y') || p[1] != ',')
+		return false;
+	const char *q = memchr(p + 2, ',', (size_t)(end - (p + 2)));
+	if (q == NULL || end - ++q < 2 || q[0] != 'n' || q[1] != '=')
+		return false;
+	q = memchr(q, ',', (size_t)(end - q));
+	if (q == NULL || end - ++q < 3 || q[0] != 'r' || q[1] != '=')
+		return false;
+	q += 2;
+	const char *e = memchr(q, ',', (size_t)(end - q));
+	*nonce = q;
+	*nlen = (size_t)((e ? e : end) - q);
+	for (size_t i = 0; i < *nlen; i++)
+		if (q[i] < 0x21 || q[i] > 0x7e)
+			return false;
+	return *nlen > 0 && *nlen <= 128;
+}
+
+/* Build "r=cnonce+snonce,s=salt,i=4096" for a user that does not exist;
+ * the salt is a keyed hash of the name, stable like a real user's. */
+static bool
+make_decoy(struct authd_exchange *x, const uint8_t *in, size_t inlen)
+{
+	size_t hlen = scram_hash_len(x->mech);
+	const char *cn;
+	size_t cnlen;
+	if (hlen == 0 || in == NULL || x->attempted[0] == '\0' ||
+	    !scram_client_nonce((const char *)in, inlen, &cn, &cnlen))
+		return false;
+	uint8_t salt[64], nonce[SCRAM_NONCE_BYTES];
+	size_t saltlen = 0;
+	uint8_t msg[AUTH_MECH_NAME_MAX + 2 + TICKET_USER_MAX];
+	int ml = snprintf((char *)msg, sizeof(msg), "%s:%s", x->mech,
+	    x->attempted);
+	if (ml < 0 || (size_t)ml >= sizeof(msg) ||
+	    EVP_Q_mac(NULL, "HMAC", NULL, "SHA512", NULL, S.decoy_key,
+	    sizeof(S.decoy_key), msg, (size_t)ml, salt, sizeof(salt),
+	    &saltlen) == NULL)
+		return false;
+	sasl_rand(NULL, (char *)nonce, sizeof(nonce));
+	char b64salt[100], b64nonce[40];
+	unsigned l1, l2;
+	if (sasl_encode64((char *)salt, (unsigned)hlen, b64salt, sizeof(b64salt),
+	    &l1) != SASL_OK || sasl_encode64((char *)nonce, sizeof(nonce),
+	    b64nonce, sizeof(b64nonce), &l2) != SASL_OK)
+		return false;
+	return buf_snprintf(x->decoy_first, sizeof(x->decoy_first),
+	    "r=%.*s%s,s=%s,i=%d", (int)cnlen, cn, b64nonce, b64salt,
+	    SCRAM_ITERATIONS) >= 0;
+}
+
 /* ---- exchanges ---- */
 
 bool
@@ -462,6 +549,7 @@ authd_exchange_end(struct authd_exchange *x)
 	x->conn = NULL;
 	x->steps = 0;
 	x->gated = false;
+	x->decoy = false;
 	explicit_bzero(x->attempted, sizeof(x->attempted));
 	x->mech[0] = '\0';
 }
@@ -493,12 +581,23 @@ reason_of(int r)
 	}
 }
 
-/* Turn libsasl2's answer into a verdict. */
+/* Turn libsasl2's answer into a verdict; in: what the client sent. */
 static void
 verdict(struct authd_exchange *x, int r, const char *out, unsigned outlen,
-    struct authd_step *st)
+    const uint8_t *in, size_t inlen, struct authd_step *st)
 {
 	memset(st, 0, sizeof(*st));
+	/* libsasl2 reports an unknown user as BADAUTH; at a client-first
+	 * message nothing else fails that way (a wrong proof comes later) */
+	if ((r == SASL_NOUSER || r == SASL_BADAUTH) && !x->gated &&
+	    make_decoy(x, in, inlen)) {
+		x->decoy = true;
+		st->verdict = AUTHD_CONTINUE;
+		st->out = (const uint8_t *)x->decoy_first;
+		st->outlen = strlen(x->decoy_first);
+		st->has_out = true;
+		return;
+	}
 	if (r == SASL_CONTINUE || r == SASL_OK) {
 		st->out = (const uint8_t *)out;
 		st->outlen = out ? outlen : 0;
@@ -551,7 +650,7 @@ authd_exchange_start(struct authd_exchange *x, const char *sasl_service,
 		r = sasl_setprop(x->conn, SASL_SEC_PROPS, &sp);
 	}
 	if (r != SASL_OK) {
-		verdict(x, r, NULL, 0, st);
+		verdict(x, r, NULL, 0, NULL, 0, st);
 		st->reason = AUTH_FAIL_TEMPORARY;
 		return;
 	}
@@ -561,7 +660,7 @@ authd_exchange_start(struct authd_exchange *x, const char *sasl_service,
 	r = sasl_server_start(x->conn, mech,
 	    has_ir ? (ir ? (const char *)ir : "") : NULL, (unsigned)irlen,
 	    &out, &outlen);
-	verdict(x, r, out, outlen, st);
+	verdict(x, r, out, outlen, has_ir ? ir : NULL, irlen, st);
 }
 
 void
@@ -575,9 +674,18 @@ authd_exchange_step(struct authd_exchange *x, const uint8_t *resp, size_t len,
 		buf_snprintf(st->detail, sizeof(st->detail), "too many steps");
 		return;
 	}
+	if (x->decoy) {
+		/* whatever the proof, the user does not exist */
+		memset(st, 0, sizeof(*st));
+		st->verdict = AUTHD_FAIL;
+		st->reason = AUTH_FAIL_CREDENTIALS;
+		buf_snprintf(st->detail, sizeof(st->detail),
+		    "user not found (SCRAM decoy)");
+		return;
+	}
 	const char *out = NULL;
 	unsigned outlen = 0;
 	int r = sasl_server_step(x->conn, (const char *)resp, (unsigned)len,
 	    &out, &outlen);
-	verdict(x, r, out, outlen, st);
+	verdict(x, r, out, outlen, resp, len, st);
 }

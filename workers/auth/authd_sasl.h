@@ -64,6 +64,11 @@ struct authd_exchange {
 	char attempted[TICKET_USER_MAX + 1]; /* authentication id, if seen */
 	char mech[AUTH_MECH_NAME_MAX + 1];
 	sasl_callback_t callbacks[2];
+	/* SCRAM for an unknown user: a decoy server-first message, so that
+	 * the exchange fails at the end as for a wrong password instead of
+	 * telling at once that the user does not exist */
+	bool decoy;
+	char decoy_first[256];
 };
 
 enum authd_verdict {

@@ -24,6 +24,9 @@
 #define EVENTS_PER_WAIT 64
 #define RECORDS_PER_WAKEUP 8   /* per channel: no worker starves the rest */
 #define LIMIT_SLOTS 65536      /* per table: 2 MiB each, whatever the load */
+/* How long an AUTH_START waits for its worker's CTL_CLIENT: the supervisor
+ * sends it before the connection, but queues it when authd is slow. */
+#define PARK_MS 1000
 
 struct chan {
 	int fd;                              /* -1 once closed */
@@ -33,6 +36,7 @@ struct chan {
 	uint8_t addr_key[LIMIT_ADDR_KEY_MAX];
 	size_t addr_keylen;
 	char addr_text[LIMIT_ADDR_TEXT_MAX];
+	bool has_addr;                       /* CTL_CLIENT seen */
 	struct authd_exchange x;
 	bool logged_in;
 	/* a failure waiting out the delay */
@@ -41,6 +45,15 @@ struct chan {
 	uint32_t pending_reqid;
 	uint32_t pending_reason;
 	struct chan *qnext, *qprev;          /* delay queue, due order */
+	/* an AUTH_START waiting for the client address */
+	bool parked;
+	uint64_t park_due_ms;
+	uint32_t park_reqid;
+	char park_mech[AUTH_MECH_NAME_MAX + 1];
+	uint8_t *park_data;
+	size_t park_len;
+	bool park_has_data;
+	struct chan *pnext, *pprev;          /* park queue, due order */
 	struct chan *hnext;                  /* instance hash chain */
 	struct chan *dead_next;              /* freed after this wakeup */
 };
@@ -54,6 +67,7 @@ static struct {
 	size_t hsize;                        /* a power of two */
 	size_t nchans;
 	struct chan *qhead, *qtail;
+	struct chan *phead, *ptail;
 	struct chan *dead;
 	struct limit_table users, addrs;
 	struct ipc_msg msg;
@@ -122,6 +136,28 @@ queue_remove(struct chan *c)
 }
 
 static void
+unpark(struct chan *c)
+{
+	if (!c->parked)
+		return;
+	if (c->pprev)
+		c->pprev->pnext = c->pnext;
+	else
+		A.phead = c->pnext;
+	if (c->pnext)
+		c->pnext->pprev = c->pprev;
+	else
+		A.ptail = c->pprev;
+	c->pnext = c->pprev = NULL;
+	c->parked = false;
+	if (c->park_data != NULL) {
+		explicit_bzero(c->park_data, c->park_len);
+		free(c->park_data);
+		c->park_data = NULL;
+	}
+}
+
+static void
 chan_close(struct chan *c, const char *why)
 {
 	if (c->fd < 0)
@@ -130,6 +166,7 @@ chan_close(struct chan *c, const char *why)
 		log_warn("%s/%llu: %s; closing its channel", c->service,
 		    (unsigned long long)c->instance, why);
 	queue_remove(c);
+	unpark(c);
 	authd_exchange_end(&c->x);
 	close(c->fd);   /* also leaves the epoll set */
 	c->fd = -1;
@@ -164,6 +201,15 @@ reply(struct chan *c, uint32_t type, uint32_t reqid, struct buf *b)
 	int r = ipc_send(c->fd, type, reqid, 0, b, -1);
 	buf_free_secret(b);
 	if (r < 0)
+		chan_close(c, errno == EAGAIN ? "does not read its replies" :
+		    "send failed");
+}
+
+static void
+reply_raw(struct chan *c, uint32_t type, uint32_t reqid, const void *p,
+    size_t n)
+{
+	if (c->fd >= 0 && ipc_send_raw(c->fd, type, reqid, 0, p, n, -1) < 0)
 		chan_close(c, errno == EAGAIN ? "does not read its replies" :
 		    "send failed");
 }
@@ -235,10 +281,15 @@ fire_due(void)
 static int
 wait_timeout(void)
 {
-	if (A.qhead == NULL)
+	uint64_t due = UINT64_MAX;
+	if (A.qhead != NULL)
+		due = A.qhead->due_ms;
+	if (A.phead != NULL && A.phead->park_due_ms < due)
+		due = A.phead->park_due_ms;
+	if (due == UINT64_MAX)
 		return -1;
 	uint64_t now = now_ms();
-	return A.qhead->due_ms <= now ? 0 : (int)(A.qhead->due_ms - now);
+	return due <= now ? 0 : (int)(due - now);
 }
 
 /* ---- the outcome of a SASL call ---- */
@@ -334,6 +385,8 @@ outcome(struct chan *c, uint32_t reqid, struct authd_step *st)
 typedef void (*handler_fn)(struct chan *c, const struct ipc_msg *m,
     struct authd_req *r);
 
+static void run_parked(struct chan *c);
+
 static void
 h_key(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 {
@@ -399,6 +452,9 @@ h_client(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
 		memcpy(c->addr_text, "unknown", sizeof("unknown"));
 	}
 	c->addr_keylen = n;
+	c->has_addr = true;
+	if (c->parked)
+		run_parked(c);
 }
 
 static void
@@ -416,37 +472,105 @@ h_mechs(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	reply(c, IPC_AUTH_MECHS, m->reqid, &b);
 }
 
+/* Run an AUTH_START now that the channel's client address is known. */
+static void
+start_now(struct chan *c, uint32_t reqid, const char *mech,
+    const uint8_t *data, size_t len, bool has_data)
+{
+	authd_exchange_end(&c->x);
+	buf_snprintf(c->x.mech, sizeof(c->x.mech), "%s", mech);
+	if (limit_blocked(&A.addrs, c->addr_key, c->addr_keylen, now_ms())) {
+		/* refused before SASL runs; not counted again (it would only
+		 * keep the address's other users out longer) */
+		fail_later(c, reqid, AUTH_FAIL_RATE);
+		log_info("auth refused: service=%s instance=%llu address=%s"
+		    " mech=%s reason=rate (address)", c->service,
+		    (unsigned long long)c->instance, c->addr_text, mech);
+		stats_add(ST_AUTH_FAIL, 1);
+		stats_flush();
+		return;
+	}
+	struct authd_step st;
+	authd_exchange_start(&c->x, c->sasl_service, mech, data, len, has_data,
+	    &st);
+	outcome(c, reqid, &st);
+}
+
 static void
 h_start(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 {
+	struct authd_step st = { .verdict = AUTHD_FAIL };
 	authd_exchange_end(&c->x);
 	buf_snprintf(c->x.mech, sizeof(c->x.mech), "%s", r->mech);
-	struct authd_step st = { .verdict = AUTHD_FAIL };
 	if (c->logged_in) {
 		st.reason = AUTH_FAIL_DONE;
 		memcpy(st.detail, "instance already logged in",
 		    sizeof("instance already logged in"));
+		outcome(c, m->reqid, &st);
 	} else if (!authd_sasl_offers(r->mech)) {
 		st.reason = AUTH_FAIL_MECH;
 		memcpy(st.detail, "not offered", sizeof("not offered"));
-	} else if (limit_blocked(&A.addrs, c->addr_key, c->addr_keylen,
-	    now_ms())) {
-		/* refused before SASL runs; not counted again (it would only
-		 * keep the address's other users out longer) */
-		fail_later(c, m->reqid, AUTH_FAIL_RATE);
-		log_info("auth refused: service=%s instance=%llu address=%s"
-		    " mech=%s reason=rate (address)", c->service,
-		    (unsigned long long)c->instance, c->addr_text, r->mech);
-		stats_add(ST_AUTH_FAIL, 1);
-		stats_flush();
-		return;
-	} else {
-		authd_exchange_start(&c->x, c->sasl_service, r->mech, r->data,
-		    r->len, r->has_data, &st);
 		outcome(c, m->reqid, &st);
-		return;
+	} else if (!c->has_addr) {
+		/* the per-address limit needs the address: wait for it */
+		c->park_data = malloc(r->len ? r->len : 1);
+		if (c->park_data == NULL)
+			log_fatal("out of memory");
+		if (r->len)
+			memcpy(c->park_data, r->data, r->len);
+		c->park_len = r->len;
+		c->park_has_data = r->has_data;
+		c->park_reqid = m->reqid;
+		memcpy(c->park_mech, r->mech, sizeof(c->park_mech));
+		c->park_due_ms = now_ms() + PARK_MS;
+		c->parked = true;
+		c->pprev = A.ptail;
+		c->pnext = NULL;
+		if (A.ptail)
+			A.ptail->pnext = c;
+		else
+			A.phead = c;
+		A.ptail = c;
+	} else {
+		start_now(c, m->reqid, r->mech, r->data, r->len, r->has_data);
 	}
-	outcome(c, m->reqid, &st);
+}
+
+/* Run a parked AUTH_START (its address came, or never will). */
+static void
+run_parked(struct chan *c)
+{
+	uint32_t reqid = c->park_reqid;
+	char mech[sizeof(c->park_mech)];
+	memcpy(mech, c->park_mech, sizeof(mech));
+	uint8_t *data = c->park_data;
+	size_t len = c->park_len;
+	bool has = c->park_has_data;
+	c->park_data = NULL;            /* ours now: unpark must not free it */
+	unpark(c);
+	start_now(c, reqid, mech, data, len, has);
+	explicit_bzero(data, len);
+	free(data);
+}
+
+static void
+fire_parked(void)
+{
+	uint64_t now = now_ms();
+	while (A.phead != NULL && A.phead->park_due_ms <= now) {
+		struct chan *c = A.phead;
+		log_warn("%s/%llu: no client address from the supervisor after"
+		    " %d ms; rate-limited as 'unknown'", c->service,
+		    (unsigned long long)c->instance, PARK_MS);
+		c->has_addr = true;      /* the "unknown" key set at CTL_PEER */
+		run_parked(c);
+	}
+}
+
+static void
+h_ping(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	reply_raw(c, IPC_PONG, m->reqid, r->data, r->len);
 }
 
 static void
@@ -479,6 +603,7 @@ static struct handler {
 	{ IPC_CTL_KEY, FROM_CONTROL, H_ONCE, h_key, false },
 	{ IPC_CTL_PEER, FROM_CONTROL, H_NEEDS_KEY, h_peer, false },
 	{ IPC_CTL_CLIENT, FROM_CONTROL, H_NEEDS_KEY, h_client, false },
+	{ IPC_PING, FROM_WORKER, 0, h_ping, false },
 	{ IPC_AUTH_MECHS, FROM_WORKER, 0, h_mechs, false },
 	{ IPC_AUTH_START, FROM_WORKER, 0, h_start, false },
 	{ IPC_AUTH_STEP, FROM_WORKER, 0, h_step, false },
@@ -513,7 +638,7 @@ dispatch(struct chan *c, enum sender from, char *why, size_t whylen)
 		buf_snprintf(why, whylen, "%s before ctl_key", type_name(m->type));
 		return why;
 	}
-	if (c != NULL && c->pending) {
+	if (c != NULL && (c->pending || c->parked)) {
 		buf_snprintf(why, whylen, "%s while a reply is pending",
 		    type_name(m->type));
 		return why;
@@ -630,6 +755,7 @@ authd_serve(const struct authd_options *o)
 			if (c != NULL && c->fd >= 0)
 				serve_chan(c);
 		}
+		fire_parked();
 		fire_due();
 		reap_dead();
 	}

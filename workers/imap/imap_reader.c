@@ -457,3 +457,10 @@ imap_reader_idle(const struct imap_reader *r)
 {
 	return r->state == ST_LINE && r->text.len == 0 && !r->discarding;
 }
+
+void
+imap_reader_wipe(struct imap_reader *r)
+{
+	if (r->text.data != NULL)
+		explicit_bzero(r->text.data, r->text.cap);
+}

@@ -127,6 +127,9 @@ void imap_reader_next(struct imap_reader *r);
  * NO/BAD by the caller; the client will not send the literal). */
 void imap_reader_refuse(struct imap_reader *r);
 
+/* Zero the command text (it held a password). */
+void imap_reader_wipe(struct imap_reader *r);
+
 /* True between commands: no partial command buffered (STARTTLS checks
  * that no plaintext was pipelined after it). */
 bool imap_reader_idle(const struct imap_reader *r);

@@ -1,0 +1,406 @@
+/* chan: channels, the control channel, and the reply path (see chan.h). */
+#include "chan.h"
+#include "dispatch.h"
+#include "fds.h"
+#include "freeze.h"
+#include "log.h"
+#include "notify.h"
+#include "stored.h"
+#include "ticket.h"
+#include "user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define REPLY_MAX (256u * 1024 * 1024)   /* one streamed reply */
+#define POOL_KEEP 32
+#define POOL_KEEP_BYTES (1024 * 1024)
+
+static int epfd = -1;
+static struct chan *flush_head;
+static unsigned nchans;
+static struct ipc_msg rmsg;
+static uint8_t ticket_key[TICKET_KEY_LEN];
+static bool have_key;
+static struct buf *pool[POOL_KEEP];
+static unsigned npool;
+
+void
+chan_init(int ep)
+{
+	epfd = ep;
+}
+
+unsigned
+chan_count(void)
+{
+	return nchans;
+}
+
+const uint8_t *
+chan_ticket_key(void)
+{
+	return have_key ? ticket_key : NULL;
+}
+
+/* ---- reply buffers: reused, so that a request costs no malloc ------------- */
+
+static struct buf *
+pool_get(void)
+{
+	if (npool > 0)
+		return pool[--npool];
+	struct buf *b = malloc(sizeof(*b));
+	if (b == NULL)
+		log_fatal("out of memory for a reply");
+	buf_init(b, REPLY_MAX);
+	return b;
+}
+
+static void
+pool_put(struct buf *b)
+{
+	buf_reset(b);
+	if (npool < POOL_KEEP && b->cap <= POOL_KEEP_BYTES) {
+		pool[npool++] = b;
+		return;
+	}
+	buf_free(b);
+	free(b);
+}
+
+/* ---- epoll interest -------------------------------------------------------- */
+
+static void
+want(struct chan *ch, uint32_t events)
+{
+	if (ch->dead || ch->events == events)
+		return;
+	struct epoll_event ev = { .events = events, .data.ptr = ch };
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, ch->fd, &ev) < 0)
+		log_fatal_errno("epoll_ctl");
+	ch->events = events;
+}
+
+void
+chan_pause(struct chan *ch)
+{
+	want(ch, ch->events & ~(uint32_t)EPOLLIN);
+}
+
+void
+chan_resume(struct chan *ch)
+{
+	if (ch->out == NULL && ch->held == NULL)
+		want(ch, ch->events | EPOLLIN);
+}
+
+void
+chan_queue_flush(struct chan *ch)
+{
+	if (ch->flush_queued)
+		return;
+	ch->flush_queued = true;
+	ch->flush_next = flush_head;
+	flush_head = ch;
+}
+
+struct chan *
+chan_add(int fd, const char *service, uint64_t instance)
+{
+	struct chan *ch = calloc(1, sizeof(*ch));
+	if (ch == NULL) {
+		close(fd);
+		return NULL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		log_err("peer %s[%llu]: fcntl: %s", service,
+		    (unsigned long long)instance, strerror(errno));
+		close(fd);
+		free(ch);
+		return NULL;
+	}
+	ch->fd = fd;
+	ch->out_fd = -1;
+	memcpy(ch->service, service, strnlen(service, sizeof(ch->service) - 1));
+	ch->instance = instance;
+	ch->admin = strcmp(service, "admin") == 0;
+	ch->svc = ch->admin ? 0 : dispatch_service(service);
+	if (!ch->admin && ch->svc == 0)
+		log_warn("peer %s[%llu]: no policy names this service; it may "
+		    "send nothing", service, (unsigned long long)instance);
+	ch->events = EPOLLIN;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = ch };
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		log_fatal_errno("epoll_ctl add");
+	nchans++;
+	return ch;
+}
+
+void
+chan_close(struct chan *ch)
+{
+	if (ch->dead)
+		return;
+	ch->dead = true;
+	epoll_ctl(epfd, EPOLL_CTL_DEL, ch->fd, NULL);
+	close(ch->fd);
+	freeze_chan_closed(ch);
+	if (ch->user != NULL) {
+		notify_unwatch(ch);
+		ch->user->nref--;
+		user_maybe_free(ch->user);
+		ch->user = NULL;
+	}
+	if (ch->out != NULL) {
+		pool_put(ch->out);
+		ch->out = NULL;
+	}
+	if (ch->out_fd >= 0) {
+		close(ch->out_fd);
+		ch->out_fd = -1;
+	}
+	nchans--;
+	chan_queue_flush(ch);     /* freed at the end of the turn */
+}
+
+/* ---- replies ---------------------------------------------------------------- */
+
+void
+chan_reply_begin(struct req *r)
+{
+	r->rb = pool_get();
+	r->rtype = IPC_OK;
+	r->stream = false;
+	r->rfd = -1;
+	r->err[0] = '\0';
+}
+
+void
+req_reply_stream(struct req *r)
+{
+	r->stream = true;
+}
+
+void
+req_item(struct req *r)
+{
+	ipc_put_u32(r->rb, 1);
+}
+
+void
+req_end(struct req *r)
+{
+	ipc_put_u32(r->rb, 0);
+}
+
+void
+chan_reply_finish(struct req *r, int rc)
+{
+	struct chan *ch = r->ch;
+	if (rc == 0 && (r->rb->failed ||
+	    (!r->stream && r->rb->len > IPC_MAX_PAYLOAD)))
+		rc = req_fail(r, IPC_ERR_LIMIT, "reply too large");
+	if (rc < 0) {
+		uint32_t code = (uint32_t)-rc;
+		if (code == 0 || code > IPC_ERR_LIMIT)
+			code = IPC_ERR_INTERNAL;
+		buf_reset(r->rb);
+		ipc_put_u32(r->rb, code);
+		ipc_put_str(r->rb, r->err[0] ? r->err : "failed");
+		r->rtype = IPC_ERROR;
+		r->stream = false;
+		if (r->rfd >= 0)
+			close(r->rfd);
+		r->rfd = -1;
+	}
+	if (ch->dead || ch->out != NULL) {
+		if (ch->out != NULL)
+			log_err("%s[%llu]: a second reply while one is pending",
+			    ch->service, (unsigned long long)ch->instance);
+		pool_put(r->rb);
+		if (r->rfd >= 0)
+			close(r->rfd);
+		return;
+	}
+	ch->out = r->rb;
+	ch->out_type = r->rtype;
+	ch->out_reqid = r->m->reqid;
+	ch->out_stream = r->stream;
+	ch->out_off = 0;
+	ch->out_fd = r->rfd;
+	chan_pause(ch);
+	chan_queue_flush(ch);
+}
+
+/* Send what we can of ch's reply; true when it is all sent. */
+static bool
+send_out(struct chan *ch)
+{
+	struct buf *b = ch->out;
+	for (;;) {
+		size_t left = b->len - ch->out_off, chunk = left;
+		bool more = false;
+		if (ch->out_stream && left > IPC_MAX_PAYLOAD) {
+			chunk = IPC_MAX_PAYLOAD;
+			more = true;
+		}
+		if (ipc_send_raw(ch->fd, ch->out_type, ch->out_reqid,
+		    more ? IPC_F_MORE : 0, b->data + ch->out_off, chunk,
+		    ch->out_fd) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				want(ch, ch->events | EPOLLOUT);
+				return false;
+			}
+			chan_close(ch);
+			return false;
+		}
+		ch->out_off += chunk;
+		if (ch->out_fd >= 0) {
+			close(ch->out_fd);
+			ch->out_fd = -1;
+		}
+		if (!more)
+			break;
+	}
+	pool_put(ch->out);
+	ch->out = NULL;
+	want(ch, ch->events & ~(uint32_t)EPOLLOUT);
+	chan_resume(ch);
+	return true;
+}
+
+bool
+chan_send_now(struct chan *ch, uint32_t type, const struct buf *b)
+{
+	if (ch->dead)
+		return true;
+	if (ipc_send(ch->fd, type, 0, 0, b, -1) == 0)
+		return true;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		want(ch, ch->events | EPOLLOUT);
+		return false;
+	}
+	chan_close(ch);
+	return true;
+}
+
+void
+chan_writable(struct chan *ch)
+{
+	if (ch->out != NULL && !send_out(ch))
+		return;
+	if (!ch->dead && ch->nnotify > 0)
+		notify_retry(ch);
+	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
+		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
+}
+
+void
+chan_flush_all(void)
+{
+	struct chan *ch = flush_head;
+	flush_head = NULL;
+	while (ch != NULL) {
+		struct chan *next = ch->flush_next;
+		ch->flush_queued = false;
+		if (ch->dead) {
+			free(ch);
+		} else {
+			if (ch->out != NULL)
+				send_out(ch);
+			if (!ch->dead && ch->out == NULL && ch->nnotify > 0)
+				notify_retry(ch);
+			if (ch->dead && !ch->flush_queued)
+				free(ch);
+		}
+		ch = next;
+	}
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+void
+chan_read(struct chan *ch)
+{
+	enum ipc_recv_result r = ipc_recv(ch->fd, &rmsg);
+	switch (r) {
+	case IPC_RECV_OK:
+		dispatch(ch, &rmsg);
+		ipc_msg_close_fd(&rmsg);
+		return;
+	case IPC_RECV_AGAIN:
+		return;
+	case IPC_RECV_BAD: {
+		/* a record the framing refused (its fds are closed): say so
+		 * and keep serving */
+		log_warn("malformed record from %s[%llu]", ch->service,
+		    (unsigned long long)ch->instance);
+		struct req q = { .ch = ch, .m = &rmsg, .type = rmsg.type,
+			.fd = -1, .rfd = -1 };
+		chan_reply_begin(&q);
+		chan_reply_finish(&q, req_fail(&q, IPC_ERR_MALFORMED,
+		    "malformed record"));
+		return;
+	}
+	default:
+		chan_close(ch);
+	}
+}
+
+/* The supervisor's channel: the ticket key, then the peers. */
+void
+chan_control_read(int fd)
+{
+	enum ipc_recv_result r = ipc_recv(fd, &rmsg);
+	if (r == IPC_RECV_AGAIN)
+		return;
+	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR) {
+		log_info("the supervisor closed the control channel: exiting");
+		stored_shutdown();
+	}
+	if (r == IPC_RECV_BAD) {
+		log_err("malformed record from the supervisor");
+		return;
+	}
+	struct buf_cur c;
+	ipc_msg_cursor(&rmsg, &c);
+	if (rmsg.type == IPC_CTL_KEY && rmsg.fd < 0) {
+		uint32_t version;
+		const uint8_t *k;
+		size_t n;
+		ipc_get_u32(&c, &version);
+		ipc_get_bytes(&c, &k, &n, TICKET_KEY_LEN);
+		if (ipc_get_end(&c) < 0 || n != TICKET_KEY_LEN)
+			log_fatal("malformed CTL_KEY");
+		if (version != IPC_VERSION)
+			log_fatal("supervisor speaks IPC version %u, stored %u",
+			    version, IPC_VERSION);
+		memcpy(ticket_key, k, TICKET_KEY_LEN);
+		have_key = true;
+		return;
+	}
+	if (rmsg.type == IPC_CTL_PEER && rmsg.fd >= 0) {
+		char service[16];
+		uint64_t instance;
+		ipc_get_str(&c, service, sizeof(service));
+		ipc_get_u64(&c, &instance);
+		if (ipc_get_end(&c) < 0 || service[0] == '\0') {
+			log_err("malformed CTL_PEER");
+			ipc_msg_close_fd(&rmsg);
+			return;
+		}
+		int pfd = rmsg.fd;
+		rmsg.fd = -1;
+		chan_add(pfd, service, instance);
+		return;
+	}
+	log_warn("unexpected %s from the supervisor",
+	    ipc_type_name(rmsg.type) ? ipc_type_name(rmsg.type) : "record");
+	ipc_msg_close_fd(&rmsg);
+}

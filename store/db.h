@@ -1,0 +1,104 @@
+/*
+ * db: the per-user sqlite3 databases (data/s<shard>/u/<id>/mail.db): opening on
+ * demand, an LRU cache with a bound, prepared statements cached per
+ * database, and group commit.
+ *
+ * Group commit: the first write request of an event-loop turn on a
+ * database opens a transaction (BEGIN IMMEDIATE); each write request runs
+ * inside its own SAVEPOINT so that a failing request undoes only itself;
+ * at the end of the turn db_commit_all() fsyncs the directories that got
+ * new message files, COMMITs every database written (WAL, synchronous=
+ * FULL: one fsync each), then unlinks the files expunges freed. Replies
+ * are sent only after that (chan.c), so nothing is acknowledged before it
+ * is durable.
+ */
+#ifndef CLOISTER_STORE_DB_H
+#define CLOISTER_STORE_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "msgfile.h"
+#include "store_client.h"
+
+struct user;
+
+/* One slot per SQL statement in the code; the SQL sits at the call site. */
+enum db_stmt {
+	ST_BEGIN, ST_COMMIT, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
+	ST_META_GET, ST_META_SET,
+	ST_MBOX_BY_NAME, ST_MBOX_BY_ID, ST_MBOX_LIST, ST_MBOX_INSERT,
+	ST_MBOX_DELETE, ST_MBOX_TOMB, ST_MBOX_RENAME_SUB, ST_MBOX_SET_USE,
+	ST_MBOX_COUNTERS, ST_MBOX_UIDNEXT, ST_MBOX_TOUCH, ST_MBOX_SUBTREE,
+	ST_MBOX_TOMB_SINCE, ST_MBOX_CHANGED_SINCE,
+	ST_SUB_LIST, ST_SUB_ADD, ST_SUB_DEL, ST_SUB_RENAME,
+	ST_KW_LIST, ST_KW_ADD,
+	ST_BLOB_FIND, ST_BLOB_INSERT, ST_BLOB_REF, ST_BLOB_UNREF, ST_BLOB_GET,
+	ST_BLOB_DELETE, ST_BLOB_BY_ID, ST_BLOB_HAS_HASH, ST_BLOB_BY_EMAILID,
+	ST_FTS_INSERT, ST_FTS_DELETE,
+	ST_MSGID_GET, ST_MSGID_PUT,
+	ST_MSG_INSERT, ST_MSG_GET, ST_MSG_RANGE, ST_MSG_RANGE_META,
+	ST_MSG_SET_FLAGS, ST_MSG_DELETE, ST_MSG_CHANGED, ST_MSG_DELETED_IN,
+	ST_MSG_ALL_IN, ST_MSG_MOVE_ALL, ST_MSG_BY_BLOB, ST_MSG_BY_THREAD,
+	ST_MSG_EMAIL_CHANGED, ST_MSG_EMAIL_CREATED,
+	ST_TOMB_INSERT, ST_TOMB_SINCE, ST_TOMB_EMAIL_SINCE, ST_TOMB_ALL_IN,
+	ST_COUNT
+};
+
+struct udb {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct user *u;
+	int dirfd;                  /* the user directory, for its fsync */
+	bool txn;                   /* a transaction is open this turn */
+	bool dir_dirty;             /* a message file was renamed into dirfd */
+	bool marked_unclean;        /* meta.unclean = 1 written */
+	bool in_sp;
+	uint64_t modseq;            /* the user's counter (meta.modseq) */
+	uint64_t sp_modseq;
+	uint8_t (*unl)[MSGFILE_HASH_LEN];   /* files to unlink after commit */
+	size_t nunl, capunl, sp_nunl;
+	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];
+	unsigned nkw;
+	uint64_t sp_nkw;
+	struct udb *lru_prev, *lru_next, *dirty_next;
+};
+
+void db_init(unsigned cache_max);
+/* The user's database, opened (and created) on demand; NULL on failure. */
+struct udb *db_get(struct user *u);
+/* Close and forget u's database (user deletion): commits the turn first. */
+void db_drop(struct user *u);
+/* Close u's database cleanly if it is open and idle (recovery at start). */
+void db_release(struct user *u);
+
+/* The statement in slot, prepared once from sql, reset. NULL on error. */
+sqlite3_stmt *db_stmt(struct udb *d, enum db_stmt slot, const char *sql);
+/* Run a statement that returns no row (or ignore its rows); 0 or -1. */
+int db_exec(sqlite3_stmt *st);
+/* Log sqlite's message for d and return -IPC_ERR_INTERNAL. */
+int db_fail(struct udb *d, const char *what);
+
+/* Writes: begin (transaction of the turn + savepoint), end (release or
+ * roll back this request only). */
+int db_write_begin(struct udb *d);
+void db_write_end(struct udb *d, bool ok);
+/* Take the user's next modseq (within a write). */
+uint64_t db_next_modseq(struct udb *d);
+/* Unlink this file after the commit (within a write). */
+int db_unlink_later(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN]);
+
+/* End of an event-loop turn: make every write of the turn durable. */
+void db_commit_all(void);
+bool db_dirty(void);
+/* Freeze: commit, checkpoint (TRUNCATE) every open database; 0 or -1. */
+int db_checkpoint_all(void);
+/* Evict databases past the cache bound (not while frozen). */
+void db_trim(bool frozen);
+
+/* Keywords: bit of name, created if create and room (-1 if none/full). */
+int db_keyword_bit(struct udb *d, const char *name, size_t len, bool create);
+
+#endif

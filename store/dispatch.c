@@ -1,0 +1,267 @@
+/* dispatch: the request table and the sender checks (see dispatch.h). */
+#include "dispatch.h"
+#include "chan.h"
+#include "db.h"
+#include "freeze.h"
+#include "handlers.h"
+#include "log.h"
+#include "policy.h"
+#include "user.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum opflag {
+	OP_ANY = 1u << 0,      /* any state (ping) */
+	OP_HELLO = 1u << 1,    /* only before a user is bound */
+	OP_TICKET = 1u << 2,   /* needs the ticket's user; scoped to it */
+	OP_DELIVER = 1u << 3,  /* the delivery right: no ticket, no reading */
+	OP_ADMIN = 1u << 4,    /* only on the supervisor-named admin channel */
+	OP_WRITE = 1u << 5,    /* changes data: savepoint, held by a freeze */
+	OP_FD = 1u << 6,       /* exactly one fd attached */
+};
+
+struct op {
+	uint32_t type;
+	unsigned flags;
+	int (*fn)(struct req *r);
+};
+
+/* Which state and rights each request needs. Which *service* may send it
+ * is policy (store-op lines), checked in allowed() below. */
+static const struct op ops[] = {
+	{ IPC_PING, OP_ANY, h_ping },
+	{ IPC_STORE_HELLO, OP_HELLO, h_hello },
+	{ IPC_STORE_RCPT_CHECK, OP_DELIVER, h_rcpt_check },
+	{ IPC_STORE_DELIVER, OP_DELIVER | OP_WRITE | OP_FD, h_deliver },
+	{ IPC_STORE_MBOX_LIST, OP_TICKET, h_mbox_list },
+	{ IPC_STORE_MBOX_CREATE, OP_TICKET | OP_WRITE, h_mbox_create },
+	{ IPC_STORE_MBOX_DELETE, OP_TICKET | OP_WRITE, h_mbox_delete },
+	{ IPC_STORE_MBOX_RENAME, OP_TICKET | OP_WRITE, h_mbox_rename },
+	{ IPC_STORE_MBOX_SUBSCRIBE, OP_TICKET | OP_WRITE, h_mbox_subscribe },
+	{ IPC_STORE_MBOX_STATUS, OP_TICKET, h_mbox_status },
+	{ IPC_STORE_MBOX_SET_USE, OP_TICKET | OP_WRITE, h_mbox_set_use },
+	{ IPC_STORE_KEYWORDS, OP_TICKET, h_keywords },
+	{ IPC_STORE_APPEND, OP_TICKET | OP_WRITE | OP_FD, h_append },
+	{ IPC_STORE_FETCH, OP_TICKET, h_fetch },
+	{ IPC_STORE_BODY, OP_TICKET, h_body },
+	{ IPC_STORE_FLAGS, OP_TICKET | OP_WRITE, h_flags },
+	{ IPC_STORE_COPY, OP_TICKET | OP_WRITE, h_copy },
+	{ IPC_STORE_MOVE, OP_TICKET | OP_WRITE, h_move },
+	{ IPC_STORE_EXPUNGE, OP_TICKET | OP_WRITE, h_expunge },
+	{ IPC_STORE_CHANGES, OP_TICKET, h_changes },
+	{ IPC_STORE_SEARCH, OP_TICKET, h_search },
+	{ IPC_STORE_STATE, OP_TICKET, h_state },
+	{ IPC_STORE_MBOX_CHANGES, OP_TICKET, h_mbox_changes },
+	{ IPC_STORE_EMAIL_CHANGES, OP_TICKET, h_email_changes },
+	{ IPC_STORE_BLOB_GET, OP_TICKET, h_blob_get },
+	{ IPC_STORE_THREAD_GET, OP_TICKET, h_thread_get },
+	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
+	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },
+	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
+	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
+	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
+	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },
+	{ IPC_STORE_ADM_USER_LIST, OP_ADMIN, h_adm_user_list },
+	{ IPC_STORE_ADM_MBOX_CREATE, OP_ADMIN | OP_WRITE, h_adm_mbox_create },
+	{ IPC_STORE_ADM_MBOX_DELETE, OP_ADMIN | OP_WRITE, h_adm_mbox_delete },
+	{ IPC_STORE_ADM_MBOX_RENAME, OP_ADMIN | OP_WRITE, h_adm_mbox_rename },
+	{ IPC_STORE_ADM_MBOX_LIST, OP_ADMIN, h_adm_mbox_list },
+	{ IPC_STORE_ADM_QUOTA_GET, OP_ADMIN, h_adm_quota_get },
+	{ IPC_STORE_ADM_QUOTA_SET, OP_ADMIN | OP_WRITE, h_adm_quota_set },
+	{ IPC_STORE_ADM_FREEZE, OP_ADMIN, h_adm_freeze },
+	{ IPC_STORE_ADM_THAW, OP_ADMIN, h_adm_thaw },
+};
+
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+#define TYPE_SLOTS 512
+
+/* Per service: may it send type t (from its policy's store-op lines). */
+#define MAX_SVC (CONFIG_MAX_SERVICES + 1)
+struct svc {
+	char name[CONFIG_NAME_MAX];
+	bool may[TYPE_SLOTS];
+};
+static struct svc svcs[MAX_SVC];   /* [0]: unknown service, nothing */
+static unsigned nsvcs = 1;
+static const struct op *by_type[TYPE_SLOTS];
+
+void
+dispatch_init(const struct config *c)
+{
+	static struct policy p;
+	char err[POLICY_ERR_MAX];
+	for (size_t i = 0; i < NOPS; i++)
+		by_type[ops[i].type] = &ops[i];
+	for (size_t i = 0; i < c->nservices; i++) {
+		const struct config_service *s = &c->services[i];
+		if (s->role == ROLE_STORE || s->policy[0] == '\0')
+			continue;
+		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &p, err,
+		    sizeof(err)) < 0)
+			log_fatal("policy: %s", err);
+		struct svc *v = &svcs[nsvcs++];
+		memcpy(v->name, s->name, sizeof(v->name));
+		for (size_t k = 0; k < p.nstore_ops; k++)
+			if (p.store_ops[k] < TYPE_SLOTS)
+				v->may[p.store_ops[k]] = true;
+	}
+}
+
+unsigned
+dispatch_service(const char *name)
+{
+	for (unsigned i = 1; i < nsvcs; i++)
+		if (strcmp(svcs[i].name, name) == 0)
+			return i;
+	return 0;
+}
+
+bool
+dispatch_allowed(const struct chan *ch, uint32_t type)
+{
+	const struct op *op = type < TYPE_SLOTS ? by_type[type] : NULL;
+	if (op == NULL)
+		return false;
+	if (ch->admin)
+		return (op->flags & OP_ADMIN) != 0 || type == IPC_PING;
+	if (op->flags & OP_ADMIN)
+		return false;
+	return svcs[ch->svc].may[type];
+}
+
+bool
+dispatch_has_delivery_right(const struct chan *ch)
+{
+	return !ch->admin && svcs[ch->svc].may[IPC_STORE_DELIVER];
+}
+
+static const char *
+type_name(uint32_t type, char *tmp, size_t n)
+{
+	const char *s = ipc_type_name(type);
+	if (s != NULL)
+		return s;
+	snprintf(tmp, n, "type %u", type);
+	return tmp;
+}
+
+static void
+refuse(struct chan *ch, struct ipc_msg *m, const char *why)
+{
+	char tmp[32];
+	const char *t = type_name(m->type, tmp, sizeof(tmp));
+	log_warn("unexpected %s from %s[%llu]%s", t, ch->service,
+	    (unsigned long long)ch->instance, why);
+	struct req r = { .ch = ch, .m = m, .type = m->type, .fd = -1, .rfd = -1 };
+	chan_reply_begin(&r);
+	int rc = req_fail(&r, IPC_ERR_UNEXPECTED, "unexpected %s from %s", t,
+	    ch->service);
+	chan_reply_finish(&r, rc);
+	ipc_msg_close_fd(m);
+}
+
+/* The state a request needs, checked against the channel. */
+static const char *
+state_error(const struct chan *ch, const struct op *op)
+{
+	if ((op->flags & OP_HELLO) && ch->user != NULL)
+		return " (already bound to a user)";
+	if ((op->flags & OP_TICKET) && ch->user == NULL)
+		return " (no valid STORE_HELLO yet)";
+	if ((op->flags & OP_DELIVER) && ch->user != NULL)
+		return " (the delivery right takes no ticket)";
+	return NULL;
+}
+
+void
+dispatch(struct chan *ch, struct ipc_msg *m)
+{
+	const struct op *op = m->type < TYPE_SLOTS ? by_type[m->type] : NULL;
+	const char *why;
+	if (op == NULL || !dispatch_allowed(ch, m->type)) {
+		refuse(ch, m, "");
+		return;
+	}
+	if ((why = state_error(ch, op)) != NULL) {
+		refuse(ch, m, why);
+		return;
+	}
+	/* The only cost a freeze puts on the write path: one load and test
+	 * of a global, no lock, no syscall. */
+	if (freeze_is_active && (op->flags & OP_WRITE) && freeze_hold(ch, m))
+		return;
+
+	struct req r = { .ch = ch, .m = m, .type = m->type, .opflags = op->flags,
+		.fd = m->fd, .rfd = -1 };
+	m->fd = -1;
+	ipc_msg_cursor(m, &r.c);
+	chan_reply_begin(&r);
+	int rc;
+	if ((op->flags & OP_FD) && r.fd < 0)
+		rc = req_fail(&r, IPC_ERR_MALFORMED, "%s needs an fd",
+		    ipc_type_name(m->type));
+	else if (!(op->flags & OP_FD) && r.fd >= 0)
+		rc = req_fail(&r, IPC_ERR_MALFORMED, "an fd where none belongs");
+	else if ((op->flags & OP_TICKET) && ch->user->deleted)
+		rc = req_fail(&r, IPC_ERR_NOTFOUND, "the user was deleted");
+	else {
+		if (op->flags & OP_TICKET)
+			r.u = ch->user;
+		rc = op->fn(&r);
+	}
+	if (r.writing)
+		db_write_end(r.d, rc == 0);
+	if (r.fd >= 0)
+		close(r.fd);
+	chan_reply_finish(&r, rc);
+	if (r.u != NULL && r.u != ch->user)
+		user_maybe_free(r.u);
+}
+
+/* ---- helpers the handlers share ------------------------------------------------ */
+
+int
+req_fail(struct req *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -code;
+}
+
+int
+req_end_of_fields(struct req *r)
+{
+	if (ipc_get_end(&r->c) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "malformed %s",
+		    ipc_type_name(r->type));
+	return 0;
+}
+
+int
+req_db(struct req *r)
+{
+	/* habit 8: whatever the table said, a ticket request is scoped to
+	 * the channel's own user and nobody else's */
+	if ((r->opflags & OP_TICKET) && (r->u == NULL || r->u != r->ch->user))
+		return req_fail(r, IPC_ERR_DENIED, "not your data");
+	if (r->u == NULL)
+		return req_fail(r, IPC_ERR_INTERNAL, "no user");
+	if (r->d == NULL) {
+		r->d = db_get(r->u);
+		if (r->d == NULL)
+			return req_fail(r, IPC_ERR_INTERNAL,
+			    "cannot open the mailbox database");
+	}
+	if ((r->opflags & OP_WRITE) && !r->writing) {
+		int rc = db_write_begin(r->d);
+		if (rc < 0)
+			return req_fail(r, -rc, "cannot start a transaction");
+		r->writing = true;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * handlers: one function per request type, named in dispatch.c's table.
+ * Each decodes its fields with the one codec, ends with
+ * req_end_of_fields(), re-checks its own preconditions (habit 8) and
+ * returns 0 (reply built in r) or a negative IPC error (req_fail).
+ */
+#ifndef CLOISTER_STORE_HANDLERS_H
+#define CLOISTER_STORE_HANDLERS_H
+
+struct req;
+
+/* session.c */
+int h_ping(struct req *r);
+int h_hello(struct req *r);
+int h_rcpt_check(struct req *r);
+int h_deliver(struct req *r);
+int h_watch(struct req *r);
+int h_quota_get(struct req *r);
+/* mailbox.c */
+int h_mbox_list(struct req *r);
+int h_mbox_create(struct req *r);
+int h_mbox_delete(struct req *r);
+int h_mbox_rename(struct req *r);
+int h_mbox_subscribe(struct req *r);
+int h_mbox_status(struct req *r);
+int h_mbox_set_use(struct req *r);
+int h_keywords(struct req *r);
+/* message.c */
+int h_append(struct req *r);
+int h_fetch(struct req *r);
+int h_body(struct req *r);
+int h_flags(struct req *r);
+int h_copy(struct req *r);
+int h_move(struct req *r);
+int h_expunge(struct req *r);
+int h_changes(struct req *r);
+/* search.c */
+int h_search(struct req *r);
+/* jmap.c */
+int h_state(struct req *r);
+int h_mbox_changes(struct req *r);
+int h_email_changes(struct req *r);
+int h_blob_get(struct req *r);
+int h_thread_get(struct req *r);
+int h_email_locate(struct req *r);
+/* admin.c */
+int h_adm_user_create(struct req *r);
+int h_adm_user_delete(struct req *r);
+int h_adm_user_list(struct req *r);
+int h_adm_mbox_create(struct req *r);
+int h_adm_mbox_delete(struct req *r);
+int h_adm_mbox_rename(struct req *r);
+int h_adm_mbox_list(struct req *r);
+int h_adm_quota_get(struct req *r);
+int h_adm_quota_set(struct req *r);
+/* freeze.c */
+int h_adm_freeze(struct req *r);
+int h_adm_thaw(struct req *r);
+
+#endif

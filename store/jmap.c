@@ -1,0 +1,320 @@
+/* jmap: the user's state counter, "changes since a state" for mailboxes
+ * and emails, blobs by id, threads (handlers listed in handlers.h).
+ *
+ * The state is the user's modseq: every change takes the next value, so
+ * changes since S are the rows (and tombstones) whose modseq is above S.
+ * With a limit, changes are cut between modseq values, never inside one,
+ * so that the new state names a point every change before it belongs to. */
+#include "chan.h"
+#include "db.h"
+#include "handlers.h"
+#include "ipc.h"
+#include "mailbox.h"
+#include "msgfile.h"
+#include "user.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CH_CREATED = 1, CH_UPDATED = 2, CH_DESTROYED = 3 };
+
+struct change {
+	uint64_t id, modseq;
+	uint32_t kind;
+};
+
+struct changes {
+	struct change *v;
+	size_t n, cap;
+};
+
+static int
+ch_add(struct changes *c, uint64_t id, uint64_t modseq, uint32_t kind)
+{
+	if (c->n == c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 256;
+		struct change *nv = realloc(c->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		c->v = nv;
+		c->cap = ncap;
+	}
+	c->v[c->n++] = (struct change){ id, modseq, kind };
+	return 0;
+}
+
+static int
+cmp_modseq(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	if (x->modseq != y->modseq)
+		return x->modseq < y->modseq ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Send changes sorted by modseq, at most max (0 = all) but whole modseq
+ * groups only; trailer: new state, more. */
+static int
+send_changes(struct req *r, struct changes *c, uint32_t max)
+{
+	qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
+	size_t end = c->n;
+	uint64_t newstate = r->d->modseq;
+	bool more = false;
+	if (max != 0 && c->n > max) {
+		end = max;
+		/* back up to a modseq boundary, unless one group is all */
+		while (end > 0 && c->v[end].modseq == c->v[end - 1].modseq)
+			end--;
+		if (end == 0) {
+			end = 1;
+			while (end < c->n && c->v[end].modseq == c->v[0].modseq)
+				end++;
+		}
+		if (end < c->n) {
+			more = true;
+			newstate = c->v[end - 1].modseq;
+		}
+	}
+	req_reply_stream(r);
+	for (size_t i = 0; i < end; i++) {
+		req_item(r);
+		ipc_put_u32(r->rb, c->v[i].kind);
+		ipc_put_u64(r->rb, c->v[i].id);
+	}
+	req_end(r);
+	ipc_put_u64(r->rb, newstate);
+	ipc_put_u32(r->rb, more ? 1 : 0);
+	return 0;
+}
+
+int
+h_state(struct req *r)
+{
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	ipc_put_u64(r->rb, r->d->modseq);
+	return 0;
+}
+
+static int
+since_args(struct req *r, uint64_t *since, uint32_t *max)
+{
+	ipc_get_u64(&r->c, since);
+	ipc_get_u32(&r->c, max);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	if (*since > r->d->modseq)
+		return req_fail(r, IPC_ERR_CONFLICT, "state from the future");
+	return 0;
+}
+
+int
+h_mbox_changes(struct req *r)
+{
+	uint64_t since;
+	uint32_t max;
+	struct changes c = { 0 };
+	int rc = since_args(r, &since, &max);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *st = db_stmt(r->d, ST_MBOX_CHANGED_SINCE,
+	    "SELECT id, modseq, created_modseq FROM mailboxes WHERE modseq>?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t created = (uint64_t)sqlite3_column_int64(st, 2);
+		if (ch_add(&c, (uint64_t)sqlite3_column_int64(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1),
+		    created > since ? CH_CREATED : CH_UPDATED) < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		st = db_stmt(r->d, ST_MBOX_TOMB_SINCE,
+		    "SELECT id, modseq FROM mailbox_tomb WHERE modseq>?");
+		if (st == NULL)
+			rc = -1;
+		else
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+		while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			if (ch_add(&c, (uint64_t)sqlite3_column_int64(st, 0),
+			    (uint64_t)sqlite3_column_int64(st, 1), CH_DESTROYED) < 0)
+				break;
+		if (st != NULL)
+			sqlite3_reset(st);
+	}
+	rc = rc == SQLITE_DONE ? send_changes(r, &c, max) :
+	    db_fail(r->d, "mailbox changes");
+	free(c.v);
+	return rc;
+}
+
+static int
+email_exists(struct udb *d, int64_t emailid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_BLOB_BY_EMAILID,
+	    "SELECT 1 FROM blobs WHERE emailid=?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, emailid);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+h_email_changes(struct req *r)
+{
+	uint64_t since;
+	uint32_t max;
+	struct changes c = { 0 };
+	int rc = since_args(r, &since, &max);
+	if (rc < 0)
+		return rc;
+	/* an email (content) is created when its first copy appears after
+	 * since, updated when any copy changed, destroyed when its last
+	 * copy is gone */
+	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_EMAIL_CHANGED,
+	    "SELECT b.emailid, max(m.modseq), min(m.created_modseq) FROM msgs m"
+	    " JOIN blobs b ON b.id=m.blob WHERE m.modseq>? GROUP BY b.emailid");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t created = (uint64_t)sqlite3_column_int64(st, 2);
+		if (ch_add(&c, (uint64_t)sqlite3_column_int64(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1),
+		    created > since ? CH_CREATED : CH_UPDATED) < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	size_t nlive = c.n;
+	if (rc == SQLITE_DONE) {
+		st = db_stmt(r->d, ST_TOMB_EMAIL_SINCE,
+		    "SELECT emailid, max(modseq) FROM tomb WHERE modseq>?"
+		    " GROUP BY emailid");
+		if (st == NULL)
+			rc = -1;
+		else
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
+		while (st != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t e = sqlite3_column_int64(st, 0);
+			uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
+			bool listed = false;
+			for (size_t i = 0; i < nlive && !listed; i++)
+				if (c.v[i].id == (uint64_t)e) {
+					listed = true;
+					if (ms > c.v[i].modseq)
+						c.v[i].modseq = ms;
+				}
+			if (listed)
+				continue;
+			int ex = email_exists(r->d, e);
+			if (ex < 0 || ch_add(&c, (uint64_t)e, ms,
+			    ex ? CH_UPDATED : CH_DESTROYED) < 0)
+				break;
+		}
+		if (st != NULL)
+			sqlite3_reset(st);
+	}
+	rc = rc == SQLITE_DONE ? send_changes(r, &c, max) :
+	    db_fail(r->d, "email changes");
+	free(c.v);
+	return rc;
+}
+
+int
+h_blob_get(struct req *r)
+{
+	const uint8_t *id;
+	size_t n;
+	ipc_get_bytes(&r->c, &id, &n, MSGFILE_HASH_LEN);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (n != MSGFILE_HASH_LEN)
+		return req_fail(r, IPC_ERR_MALFORMED, "a blob id is 32 bytes");
+	if ((rc = req_db(r)) < 0)
+		return rc;
+	/* only blobs this user's messages reference: a content hash is not a
+	 * capability to another user's mail */
+	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_FIND,
+	    "SELECT id, thread FROM blobs WHERE emailid=? AND hash=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
+	sqlite3_bind_blob(st, 2, id, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return req_fail(r, IPC_ERR_NOTFOUND, "no such blob");
+	if (rc != SQLITE_ROW)
+		return db_fail(r->d, "blob");
+	st = db_stmt(r->d, ST_BLOB_BY_ID,
+	    "SELECT size FROM blobs WHERE emailid=? AND hash=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
+	sqlite3_bind_blob(st, 2, id, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	uint64_t size = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		size = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	int fd = msgfile_open(r->d->u->id, id);
+	if (fd < 0)
+		return req_fail(r, IPC_ERR_INTERNAL, "message file missing");
+	r->rfd = fd;
+	ipc_put_u64(r->rb, size);
+	return 0;
+}
+
+static int
+locations(struct req *r, enum db_stmt slot, const char *sql)
+{
+	uint64_t id;
+	ipc_get_u64(&r->c, &id);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	sqlite3_stmt *st = db_stmt(r->d, slot, sql);
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	req_reply_stream(r);
+	unsigned n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		req_item(r);
+		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 0));
+		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 1));
+		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 2));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(r->d, "locations");
+	if (n == 0)
+		return req_fail(r, IPC_ERR_NOTFOUND, "not found");
+	req_end(r);
+	return 0;
+}
+
+int
+h_thread_get(struct req *r)
+{
+	return locations(r, ST_MSG_BY_THREAD,
+	    "SELECT b.emailid, m.mailbox, m.uid FROM blobs b JOIN msgs m"
+	    " ON m.blob=b.id WHERE b.thread=? ORDER BY m.internaldate, m.uid");
+}
+
+int
+h_email_locate(struct req *r)
+{
+	return locations(r, ST_MSG_BY_BLOB,
+	    "SELECT b.emailid, m.mailbox, m.uid FROM blobs b JOIN msgs m"
+	    " ON m.blob=b.id WHERE b.emailid=? ORDER BY m.mailbox, m.uid");
+}

@@ -1,0 +1,994 @@
+/* message: append, fetch, body, flags, copy, move, expunge, changes
+ * (see message.h). Handlers h_* are listed in handlers.h. */
+#include "message.h"
+#include "buf.h"
+#include "chan.h"
+#include "db.h"
+#include "handlers.h"
+#include "ipc.h"
+#include "log.h"
+#include "mailbox.h"
+#include "meta.h"
+#include "msgfile.h"
+#include "notify.h"
+#include "quota.h"
+#include "user.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_REFS 64          /* message ids looked at for threading */
+
+static struct uidset req_set, out_set, out_set2;
+static struct uidrange all_range = { 1, UINT32_MAX };
+static const struct uidset all_uids = { &all_range, 1, 1 };
+static struct buf metabuf = BUF_INIT(META_MAX_LEN);
+
+/* ---- rows collected before they are changed ------------------------------- */
+
+struct mrow {
+	uint32_t uid, flags;
+	uint64_t kw, modseq;
+	int64_t blob, internaldate;
+	int32_t tzoff;
+	uint64_t size;
+};
+
+static struct mrow *rows;
+static size_t nrows, caprows;
+
+static int
+rows_push(const struct mrow *m)
+{
+	if (nrows == caprows) {
+		size_t ncap = caprows ? caprows * 2 : 1024;
+		struct mrow *nr = realloc(rows, ncap * sizeof(*nr));
+		if (nr == NULL)
+			return -1;
+		rows = nr;
+		caprows = ncap;
+	}
+	rows[nrows++] = *m;
+	return 0;
+}
+
+/* The rows of mb whose UID is in set, in UID order. */
+static int
+collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
+{
+	nrows = 0;
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_RANGE,
+	    "SELECT m.uid, m.flags, m.kw, m.modseq, m.blob, m.internaldate,"
+	    " m.tzoff, b.size FROM msgs m JOIN blobs b ON b.id=m.blob"
+	    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	for (size_t i = 0; i < set->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, mb->id);
+		sqlite3_bind_int64(st, 2, set->r[i].lo);
+		sqlite3_bind_int64(st, 3, set->r[i].hi);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct mrow m = {
+				.uid = (uint32_t)sqlite3_column_int64(st, 0),
+				.flags = (uint32_t)sqlite3_column_int(st, 1),
+				.kw = (uint64_t)sqlite3_column_int64(st, 2),
+				.modseq = (uint64_t)sqlite3_column_int64(st, 3),
+				.blob = sqlite3_column_int64(st, 4),
+				.internaldate = sqlite3_column_int64(st, 5),
+				.tzoff = sqlite3_column_int(st, 6),
+				.size = (uint64_t)sqlite3_column_int64(st, 7),
+			};
+			if (rows_push(&m) < 0) {
+				sqlite3_reset(st);
+				return -IPC_ERR_INTERNAL;
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(d, "collect");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+unseen_of(uint32_t flags)
+{
+	return (flags & STORE_FLAG_SEEN) ? 0 : 1;
+}
+
+static int
+deleted_of(uint32_t flags)
+{
+	return (flags & STORE_FLAG_DELETED) ? 1 : 0;
+}
+
+static uint64_t
+lazy_modseq(struct udb *d, uint64_t *modseq)
+{
+	if (*modseq == 0)
+		*modseq = db_next_modseq(d);
+	return *modseq;
+}
+
+/* ---- blob references -------------------------------------------------------- */
+
+static int
+blob_ref(struct udb *d, int64_t blob)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_BLOB_REF,
+	    "UPDATE blobs SET refs=refs+1 WHERE id=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	return db_exec(st) < 0 ? db_fail(d, "blob ref") : 0;
+}
+
+/* Drop one reference; the last one deletes the row, its text index entry
+ * and (after the commit) its file. */
+static int
+blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_BLOB_UNREF,
+	    "UPDATE blobs SET refs=refs-1 WHERE id=? RETURNING refs, hash, emailid");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_fail(d, "blob unref");
+	}
+	int64_t refs = sqlite3_column_int64(st, 0);
+	uint8_t hash[MSGFILE_HASH_LEN];
+	const void *h = sqlite3_column_blob(st, 1);
+	bool ok = h != NULL && sqlite3_column_bytes(st, 1) == MSGFILE_HASH_LEN;
+	if (ok)
+		memcpy(hash, h, MSGFILE_HASH_LEN);
+	*emailid = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	if (!ok)
+		return db_fail(d, "blob hash");
+	if (refs > 0)
+		return 0;
+	st = db_stmt(d, ST_BLOB_DELETE, "DELETE FROM blobs WHERE id=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	if (db_exec(st) < 0)
+		return db_fail(d, "blob delete");
+	st = db_stmt(d, ST_FTS_DELETE, "DELETE FROM fts WHERE rowid=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	if (db_exec(st) < 0)
+		return db_fail(d, "fts delete");
+	return db_unlink_later(d, hash) < 0 ? -IPC_ERR_INTERNAL : 0;
+}
+
+static int
+tombstone(struct udb *d, int64_t mailbox, uint32_t uid, uint64_t modseq,
+    int64_t emailid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_TOMB_INSERT,
+	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
+	    " VALUES(?, ?, ?, ?)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
+	sqlite3_bind_int64(st, 4, emailid);
+	return db_exec(st) < 0 ? db_fail(d, "tombstone") : 0;
+}
+
+static int
+delete_row(struct udb *d, int64_t mailbox, uint32_t uid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_DELETE,
+	    "DELETE FROM msgs WHERE mailbox=? AND uid=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uid);
+	return db_exec(st) < 0 ? db_fail(d, "delete message") : 0;
+}
+
+int
+message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
+    bool only_deleted, uint64_t modseq, struct uidset *out)
+{
+	int rc = collect(d, mb, set != NULL && set->n > 0 ? set : &all_uids);
+	if (rc < 0)
+		return rc;
+	int64_t n = 0, unseen = 0, deleted = 0, size = 0;
+	for (size_t i = 0; i < nrows; i++) {
+		struct mrow *m = &rows[i];
+		int64_t emailid = 0;
+		if (only_deleted && !(m->flags & STORE_FLAG_DELETED))
+			continue;
+		if ((rc = delete_row(d, mb->id, m->uid)) < 0 ||
+		    (rc = blob_unref(d, m->blob, &emailid)) < 0 ||
+		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0)
+			return rc;
+		if (out != NULL && uidset_add(out, m->uid, m->uid) < 0)
+			return -IPC_ERR_INTERNAL;
+		n++;
+		unseen += unseen_of(m->flags);
+		deleted += deleted_of(m->flags);
+		size += (int64_t)m->size;
+	}
+	if (n == 0)
+		return 0;
+	if ((rc = mailbox_count(d, mb->id, -n, -unseen, -deleted, -size,
+	    modseq)) < 0 || (rc = quota_add(d, -size, -n)) < 0)
+		return rc;
+	mb->modseq = modseq;
+	return 0;
+}
+
+/* ---- append ----------------------------------------------------------------- */
+
+/* The thread of a new message: that of the first message it names in
+ * In-Reply-To/References (or that named it first), else a new one. Message
+ * ids come as the worker wrote them: space-separated, never parsed here
+ * beyond that split. */
+static int
+next_id(const struct meta_bytes *b, size_t *pos, const uint8_t **p, size_t *n)
+{
+	while (*pos < b->n && b->p[*pos] == ' ')
+		(*pos)++;
+	if (*pos >= b->n)
+		return 0;
+	size_t s = *pos;
+	while (*pos < b->n && b->p[*pos] != ' ')
+		(*pos)++;
+	*p = b->p + s;
+	*n = *pos - s;
+	return 1;
+}
+
+static int
+msgid_thread(struct udb *d, const uint8_t *p, size_t n, int64_t *thread)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSGID_GET,
+	    "SELECT thread FROM msgids WHERE msgid=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_text(st, 1, (const char *)p, (int)n, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*thread = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(d, "msgid");
+}
+
+static int
+msgid_put(struct udb *d, const uint8_t *p, size_t n, int64_t thread)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSGID_PUT,
+	    "INSERT OR IGNORE INTO msgids(msgid, thread) VALUES(?, ?)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_text(st, 1, (const char *)p, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, thread);
+	return db_exec(st) < 0 ? db_fail(d, "msgid put") : 0;
+}
+
+static int
+assign_thread(struct udb *d, const struct meta *m, int64_t *thread)
+{
+	const struct meta_bytes *lists[2] = { &m->t[MT_IN_REPLY_TO],
+		&m->t[MT_REFERENCES] };
+	const struct meta_bytes *self = &m->t[MT_MESSAGE_ID];
+	const uint8_t *p;
+	size_t n, pos;
+	int rc, seen = 0;
+	*thread = 0;
+	for (int l = 0; l < 2 && *thread == 0; l++)
+		for (pos = 0; *thread == 0 && seen < MAX_REFS &&
+		    next_id(lists[l], &pos, &p, &n); seen++)
+			if ((rc = msgid_thread(d, p, n, thread)) < 0)
+				return rc;
+	if (*thread == 0 && self->n > 0 &&
+	    (rc = msgid_thread(d, self->p, self->n, thread)) < 0)
+		return rc;
+	if (*thread == 0) {
+		sqlite3_stmt *st = db_stmt(d, ST_META_GET,
+		    "SELECT v FROM meta WHERE k=?");
+		if (st == NULL)
+			return db_fail(d, "prepare");
+		sqlite3_bind_text(st, 1, "next_thread", -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*thread = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		st = db_stmt(d, ST_META_SET, "UPDATE meta SET v=? WHERE k=?");
+		if (st == NULL || *thread == 0)
+			return db_fail(d, "next_thread");
+		sqlite3_bind_int64(st, 1, *thread + 1);
+		sqlite3_bind_text(st, 2, "next_thread", -1, SQLITE_STATIC);
+		if (db_exec(st) < 0)
+			return db_fail(d, "next_thread");
+	}
+	if (self->n > 0 && (rc = msgid_put(d, self->p, self->n, *thread)) < 0)
+		return rc;
+	seen = 0;
+	for (int l = 0; l < 2; l++)
+		for (pos = 0; seen < MAX_REFS && next_id(lists[l], &pos, &p, &n);
+		    seen++)
+			if ((rc = msgid_put(d, p, n, *thread)) < 0)
+				return rc;
+	return 0;
+}
+
+static int
+find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
+    int64_t *thread)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_BLOB_FIND,
+	    "SELECT id, thread FROM blobs WHERE emailid=? AND hash=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
+	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*thread = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(d, "blob find");
+}
+
+static void
+bind_bytes(sqlite3_stmt *st, int col, const struct meta_bytes *b)
+{
+	sqlite3_bind_blob(st, col, b->n ? b->p : (const uint8_t *)"", (int)b->n,
+	    SQLITE_STATIC);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int col, const struct meta_bytes *b)
+{
+	sqlite3_bind_text(st, col, b->n ? (const char *)b->p : "", (int)b->n,
+	    SQLITE_STATIC);
+}
+
+static int
+insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
+    const struct meta *m, int64_t *id, int64_t *thread)
+{
+	int rc = assign_thread(d, m, thread);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
+	    "INSERT INTO blobs(emailid, hash, size, refs, thread, sentdate, info,"
+	    " envelope, bodystructure, body, preview, hfrom, hto, hcc, hbcc,"
+	    " hsubject, msgid, inreplyto, hrefs, sort_subject, sort_from,"
+	    " sort_to, sort_cc, disp_from, disp_to, headers) VALUES(?1, ?2, ?3,"
+	    " 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
+	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 4, *thread);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)m->sentdate);
+	sqlite3_bind_int64(st, 6, m->info);
+	bind_bytes(st, 7, &m->t[MT_ENVELOPE]);
+	bind_bytes(st, 8, &m->t[MT_BODYSTRUCTURE]);
+	bind_bytes(st, 9, &m->t[MT_BODY]);
+	bind_bytes(st, 10, &m->t[MT_PREVIEW]);
+	static const enum meta_text cols[] = { MT_FROM, MT_TO, MT_CC, MT_BCC,
+		MT_SUBJECT, MT_MESSAGE_ID, MT_IN_REPLY_TO, MT_REFERENCES,
+		MT_SORT_SUBJECT, MT_SORT_FROM, MT_SORT_TO, MT_SORT_CC,
+		MT_DISPLAY_FROM, MT_DISPLAY_TO };
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		bind_text(st, 11 + (int)i, &m->t[cols[i]]);
+	bind_bytes(st, 25, &m->headers);
+	if (db_exec(st) < 0)
+		return db_fail(d, "insert blob");
+	*id = sqlite3_last_insert_rowid(d->db);
+	st = db_stmt(d, ST_FTS_INSERT,
+	    "INSERT INTO fts(rowid, hdr, body) VALUES(?, ?, ?)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, *id);
+	bind_text(st, 2, &m->headers);
+	bind_text(st, 3, &m->text);
+	return db_exec(st) < 0 ? db_fail(d, "fts insert") : 0;
+}
+
+static int
+insert_msg(struct udb *d, int64_t mailbox, uint32_t uid, int64_t blob,
+    uint32_t flags, uint64_t kw, uint64_t modseq, int64_t internaldate,
+    int32_t tzoff)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_INSERT,
+	    "INSERT INTO msgs(mailbox, uid, blob, flags, kw, modseq, internaldate,"
+	    " tzoff, savedate, created_modseq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?6)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mailbox);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, blob);
+	sqlite3_bind_int64(st, 4, flags);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)kw);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)modseq);
+	sqlite3_bind_int64(st, 7, internaldate);
+	sqlite3_bind_int64(st, 8, tzoff);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)time(NULL));
+	return db_exec(st) < 0 ? db_fail(d, "insert message") : 0;
+}
+
+static int
+read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
+{
+	struct stat sb;
+	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return req_fail(r, IPC_ERR_MALFORMED, "the fd is not a memfd");
+	if (size == 0 || size > META_MAX_MSG)
+		return req_fail(r, IPC_ERR_LIMIT, "message size out of range");
+	if (metalen > META_MAX_LEN ||
+	    (uint64_t)sb.st_size != size + metalen)
+		return req_fail(r, IPC_ERR_MALFORMED,
+		    "the fd holds %lld bytes, not size + metalen",
+		    (long long)sb.st_size);
+	buf_reset(&metabuf);
+	if (buf_reserve(&metabuf, metalen) < 0)
+		return req_fail(r, IPC_ERR_LIMIT, "metadata too large");
+	for (size_t off = 0; off < metalen;) {
+		ssize_t n = pread(r->fd, metabuf.data + off, metalen - off,
+		    (off_t)(size + off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return req_fail(r, IPC_ERR_MALFORMED, "short metadata");
+		off += (size_t)n;
+	}
+	metabuf.len = metalen;
+	if (meta_decode(metabuf.data, metalen, m) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "malformed metadata block");
+	return 0;
+}
+
+int
+message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
+{
+	static struct meta m;
+	struct udb *d = r->d;
+	int rc = read_meta(r, size, metalen, &m);
+	if (rc < 0)
+		return rc;
+	if ((rc = quota_check(r, d, size, 1)) < 0)
+		return rc;
+	uint64_t kw = 0;
+	for (uint32_t i = 0; i < m.nkw; i++) {
+		int bit = db_keyword_bit(d, (const char *)m.kw[i].p, m.kw[i].n, true);
+		if (bit < 0)
+			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
+		kw |= 1ull << bit;
+	}
+	uint8_t hash[MSGFILE_HASH_LEN];
+	if (msgfile_store(d->u->id, r->fd, size, hash) < 0) {
+		if (errno == EIO)
+			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
+		log_err("user %s: storing a message: %s", d->u->name,
+		    strerror(errno));
+		return req_fail(r, IPC_ERR_INTERNAL, "cannot store the message");
+	}
+	d->dir_dirty = true;
+	int64_t blob = 0, thread = 0;
+	if ((rc = find_blob(d, hash, &blob, &thread)) < 0)
+		return rc;
+	if (rc == 1)
+		rc = blob_ref(d, blob);
+	else
+		rc = insert_blob(d, hash, size, &m, &blob, &thread);
+	if (rc < 0)
+		return rc;
+	uint32_t uid;
+	uint64_t modseq = db_next_modseq(d);
+	if ((rc = mailbox_take_uids(d, mb, 1, &uid)) < 0)
+		return rc == -IPC_ERR_LIMIT ? req_fail(r, IPC_ERR_LIMIT,
+		    "mailbox UIDs exhausted") : rc;
+	if ((rc = insert_msg(d, mb->id, uid, blob, m.flags, kw, modseq,
+	    (int64_t)m.internaldate, m.tzoff)) < 0 ||
+	    (rc = mailbox_count(d, mb->id, 1, unseen_of(m.flags),
+	    deleted_of(m.flags), (int64_t)size, modseq)) < 0 ||
+	    (rc = quota_add(d, (int64_t)size, 1)) < 0)
+		return rc;
+	notify_changed(d, mb->id, r->ch);
+	ipc_put_u64(r->rb, (uint64_t)mb->id);
+	ipc_put_u32(r->rb, mb->uidvalidity);
+	ipc_put_u32(r->rb, uid);
+	ipc_put_u64(r->rb, modseq);
+	ipc_put_u64(r->rb, (uint64_t)mailbox_emailid(hash));
+	ipc_put_u64(r->rb, (uint64_t)thread);
+	ipc_put_bytes(r->rb, hash, sizeof(hash));
+	return 0;
+}
+
+int
+h_append(struct req *r)
+{
+	uint64_t id, size;
+	uint32_t metalen;
+	const char *name;
+	size_t len;
+	struct mbox mb;
+	wire_get_mbox_ref(&r->c, &id, &name, &len);
+	ipc_get_u64(&r->c, &size);
+	ipc_get_u32(&r->c, &metalen);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0 ||
+	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0)
+		return rc;
+	return message_append(r, &mb, size, metalen);
+}
+
+/* ---- fetch ---------------------------------------------------------------------- */
+
+#define NEEDS_BLOB (STORE_F_SIZE | STORE_F_ENVELOPE | STORE_F_BODYSTRUCTURE | \
+	STORE_F_BODY | STORE_F_IDS | STORE_F_SENTDATE | STORE_F_ADDRS | \
+	STORE_F_PREVIEW)
+#define FETCH_KNOWN 0x7ffu
+
+/* Column order of both fetch statements. */
+enum { FC_UID, FC_FLAGS, FC_KW, FC_MODSEQ, FC_IDATE, FC_TZ, FC_SAVEDATE,
+	FC_SIZE, FC_ENV, FC_BS, FC_BODY, FC_EMAILID, FC_THREAD, FC_HASH,
+	FC_SENT, FC_FROM, FC_TO, FC_CC, FC_BCC, FC_SUBJ, FC_MSGID, FC_IRT,
+	FC_REFS, FC_PREVIEW, FC_INFO };
+
+static void
+put_col_bytes(struct buf *b, sqlite3_stmt *st, int col)
+{
+	const void *p = sqlite3_column_blob(st, col);
+	int n = sqlite3_column_bytes(st, col);
+	ipc_put_bytes(b, p != NULL ? p : "", p != NULL ? (size_t)n : 0);
+}
+
+static void
+put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
+{
+	ipc_put_u32(b, (uint32_t)sqlite3_column_int64(st, FC_UID));
+	if (what & STORE_F_FLAGS) {
+		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_FLAGS));
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_KW));
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_MODSEQ));
+	}
+	if (what & STORE_F_INTERNALDATE) {
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_IDATE));
+		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_TZ));
+	}
+	if (what & STORE_F_SIZE)
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SIZE));
+	if (what & STORE_F_ENVELOPE)
+		put_col_bytes(b, st, FC_ENV);
+	if (what & STORE_F_BODYSTRUCTURE)
+		put_col_bytes(b, st, FC_BS);
+	if (what & STORE_F_BODY)
+		put_col_bytes(b, st, FC_BODY);
+	if (what & STORE_F_IDS) {
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_EMAILID));
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_THREAD));
+		put_col_bytes(b, st, FC_HASH);
+	}
+	if (what & STORE_F_SENTDATE)
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SENT));
+	if (what & STORE_F_ADDRS)
+		for (int c = FC_FROM; c <= FC_REFS; c++)
+			put_col_bytes(b, st, c);
+	if (what & STORE_F_PREVIEW) {
+		put_col_bytes(b, st, FC_PREVIEW);
+		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_INFO));
+	}
+	if (what & STORE_F_SAVEDATE)
+		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SAVEDATE));
+}
+
+#define FETCH_COLS "m.uid, m.flags, m.kw, m.modseq, m.internaldate, m.tzoff," \
+	" m.savedate"
+#define FETCH_BLOB_COLS ", b.size, b.envelope, b.bodystructure, b.body," \
+	" b.emailid, b.thread, b.hash, b.sentdate, b.hfrom, b.hto, b.hcc," \
+	" b.hbcc, b.hsubject, b.msgid, b.inreplyto, b.hrefs, b.preview, b.info"
+
+/* Stream the entries of mb's messages in set with modseq > since. */
+static int
+stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
+    uint32_t what, uint64_t since)
+{
+	sqlite3_stmt *st;
+	if (what & NEEDS_BLOB)
+		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
+		    FETCH_BLOB_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
+		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	else
+		st = db_stmt(r->d, ST_MSG_GET, "SELECT " FETCH_COLS
+		    " FROM msgs m WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	for (size_t i = 0; i < set->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, mb->id);
+		sqlite3_bind_int64(st, 2, set->r[i].lo);
+		sqlite3_bind_int64(st, 3, set->r[i].hi);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			req_item(r);
+			put_entry(r->rb, st, what);
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(r->d, "fetch");
+		}
+		if (r->rb->failed) {
+			sqlite3_reset(st);
+			return req_fail(r, IPC_ERR_LIMIT, "reply too large: fetch fewer");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+static int
+mailbox_of(struct req *r, uint64_t id, struct mbox *mb)
+{
+	int rc = req_db(r);
+	if (rc < 0)
+		return rc;
+	return mailbox_ref(r, id, NULL, 0, mb);
+}
+
+int
+h_fetch(struct req *r)
+{
+	uint64_t id, since;
+	uint32_t what;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	wire_get_uidset(&r->c, &req_set);
+	ipc_get_u32(&r->c, &what);
+	ipc_get_u64(&r->c, &since);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if ((what & ~FETCH_KNOWN) != 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
+	if ((rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	req_reply_stream(r);
+	if ((rc = stream_entries(r, &mb, &req_set, what, since)) < 0)
+		return rc;
+	req_end(r);
+	ipc_put_u64(r->rb, mb.modseq);
+	return 0;
+}
+
+/* ---- body ---------------------------------------------------------------------- */
+
+static int
+open_blob_file(struct req *r, sqlite3_stmt *st)
+{
+	const void *h = sqlite3_column_blob(st, 0);
+	if (h == NULL || sqlite3_column_bytes(st, 0) != MSGFILE_HASH_LEN)
+		return db_fail(r->d, "blob hash");
+	uint8_t hash[MSGFILE_HASH_LEN];
+	memcpy(hash, h, sizeof(hash));
+	uint64_t size = (uint64_t)sqlite3_column_int64(st, 1);
+	int fd = msgfile_open(r->d->u->id, hash);
+	if (fd < 0) {
+		log_err("user %s: message file missing: %s", r->d->u->name,
+		    strerror(errno));
+		return req_fail(r, IPC_ERR_INTERNAL, "message file missing");
+	}
+	r->rfd = fd;
+	ipc_put_u64(r->rb, size);
+	ipc_put_bytes(r->rb, hash, sizeof(hash));
+	return 0;
+}
+
+int
+h_body(struct req *r)
+{
+	uint64_t id;
+	uint32_t uid;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	ipc_get_u32(&r->c, &uid);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_GET,
+	    "SELECT b.hash, b.size FROM msgs m JOIN blobs b ON b.id=m.blob"
+	    " WHERE m.mailbox=? AND m.uid=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, mb.id);
+	sqlite3_bind_int64(st, 2, uid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = open_blob_file(r, st);
+	else if (rc == SQLITE_DONE)
+		rc = req_fail(r, IPC_ERR_NOTFOUND, "no such message");
+	else
+		rc = db_fail(r->d, "body");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- flags --------------------------------------------------------------------- */
+
+static int
+set_flags(struct udb *d, int64_t mailbox, uint32_t uid, uint32_t flags,
+    uint64_t kw, uint64_t modseq)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_SET_FLAGS,
+	    "UPDATE msgs SET flags=?, kw=?, modseq=? WHERE mailbox=? AND uid=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, flags);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)kw);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
+	sqlite3_bind_int64(st, 4, mailbox);
+	sqlite3_bind_int64(st, 5, uid);
+	return db_exec(st) < 0 ? db_fail(d, "set flags") : 0;
+}
+
+int
+h_flags(struct req *r)
+{
+	uint64_t id, unchangedsince;
+	uint32_t op, flags, nkw, report;
+	const char *kwn[STORE_MAX_KEYWORDS];
+	size_t kwl[STORE_MAX_KEYWORDS];
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	wire_get_uidset(&r->c, &req_set);
+	ipc_get_u32(&r->c, &op);
+	ipc_get_u32(&r->c, &flags);
+	if (ipc_get_u32(&r->c, &nkw) == 0 && nkw > STORE_MAX_KEYWORDS)
+		return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
+	for (uint32_t i = 0; i < nkw && !r->c.failed; i++)
+		if (ipc_get_strp(&r->c, &kwn[i], &kwl[i], STORE_KEYWORD_MAX) == 0 &&
+		    kwl[i] == 0)
+			r->c.failed = true;
+	ipc_get_u64(&r->c, &unchangedsince);
+	ipc_get_u32(&r->c, &report);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (op < STORE_FLAGS_ADD || op > STORE_FLAGS_REPLACE ||
+	    (flags & ~STORE_FLAGS_ALL) != 0 || report > 1)
+		return req_fail(r, IPC_ERR_MALFORMED, "bad flag operation");
+	if ((rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	uint64_t kw = 0;
+	for (uint32_t i = 0; i < nkw; i++) {
+		int bit = db_keyword_bit(r->d, kwn[i], kwl[i], op != STORE_FLAGS_REMOVE);
+		if (bit >= 0)
+			kw |= 1ull << bit;
+		else if (op != STORE_FLAGS_REMOVE)
+			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
+	}
+	if ((rc = collect(r->d, &mb, &req_set)) < 0)
+		return rc;
+	uidset_clear(&out_set);
+	req_reply_stream(r);
+	uint64_t modseq = 0;
+	int64_t dunseen = 0, ddeleted = 0;
+	for (size_t i = 0; i < nrows; i++) {
+		struct mrow *m = &rows[i];
+		if (unchangedsince != 0 && m->modseq > unchangedsince) {
+			if (uidset_add(&out_set, m->uid, m->uid) < 0)
+				return -IPC_ERR_INTERNAL;
+			continue;
+		}
+		uint32_t nf = m->flags;
+		uint64_t nk = m->kw;
+		if (op == STORE_FLAGS_ADD) {
+			nf |= flags;
+			nk |= kw;
+		} else if (op == STORE_FLAGS_REMOVE) {
+			nf &= ~flags;
+			nk &= ~kw;
+		} else {
+			nf = flags;
+			nk = kw;
+		}
+		if (nf == m->flags && nk == m->kw)
+			continue;      /* RFC 7162: no change, no new modseq */
+		lazy_modseq(r->d, &modseq);
+		if ((rc = set_flags(r->d, mb.id, m->uid, nf, nk, modseq)) < 0)
+			return rc;
+		dunseen += unseen_of(nf) - unseen_of(m->flags);
+		ddeleted += deleted_of(nf) - deleted_of(m->flags);
+		if (report) {
+			req_item(r);
+			ipc_put_u32(r->rb, m->uid);
+			ipc_put_u32(r->rb, nf);
+			ipc_put_u64(r->rb, nk);
+			ipc_put_u64(r->rb, modseq);
+		}
+	}
+	if (modseq != 0) {
+		if ((rc = mailbox_count(r->d, mb.id, 0, dunseen, ddeleted, 0,
+		    modseq)) < 0)
+			return rc;
+		mb.modseq = modseq;
+		notify_changed(r->d, mb.id, r->ch);
+	}
+	req_end(r);
+	wire_put_uidset(r->rb, &out_set);
+	ipc_put_u64(r->rb, mb.modseq);
+	return 0;
+}
+
+/* ---- copy, move, expunge ---------------------------------------------------------- */
+
+static int
+copy_move(struct req *r, bool move)
+{
+	uint64_t id, dest_id;
+	struct mbox src, dst;
+	ipc_get_u64(&r->c, &id);
+	wire_get_uidset(&r->c, &req_set);
+	ipc_get_u64(&r->c, &dest_id);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = mailbox_of(r, id, &src)) < 0 ||
+	    (rc = mailbox_ref(r, dest_id, NULL, 0, &dst)) < 0)
+		return rc;
+	if ((rc = collect(r->d, &src, &req_set)) < 0)
+		return rc;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < nrows; i++)
+		bytes += rows[i].size;
+	if (!move && (rc = quota_check(r, r->d, bytes, nrows)) < 0)
+		return rc;
+	uidset_clear(&out_set);
+	uidset_clear(&out_set2);
+	uint64_t modseq = 0;
+	if (nrows > 0) {
+		uint32_t first;
+		if ((rc = mailbox_take_uids(r->d, &dst, (uint32_t)nrows, &first)) < 0)
+			return rc == -IPC_ERR_LIMIT ? req_fail(r, IPC_ERR_LIMIT,
+			    "mailbox UIDs exhausted") : rc;
+		modseq = db_next_modseq(r->d);
+		int64_t unseen = 0, deleted = 0;
+		for (size_t i = 0; i < nrows; i++) {
+			struct mrow *m = &rows[i];
+			if ((rc = insert_msg(r->d, dst.id, first + (uint32_t)i, m->blob,
+			    m->flags, m->kw, modseq, m->internaldate, m->tzoff)) < 0 ||
+			    (!move && (rc = blob_ref(r->d, m->blob)) < 0))
+				return rc;
+			if (uidset_add(&out_set, m->uid, m->uid) < 0 ||
+			    uidset_add(&out_set2, first + (uint32_t)i,
+			    first + (uint32_t)i) < 0)
+				return -IPC_ERR_INTERNAL;
+			unseen += unseen_of(m->flags);
+			deleted += deleted_of(m->flags);
+		}
+		if ((rc = mailbox_count(r->d, dst.id, (int64_t)nrows, unseen,
+		    deleted, (int64_t)bytes, modseq)) < 0)
+			return rc;
+		if (move) {
+			/* the moved rows keep their blob reference: take one
+			 * more so that the expunge below frees nothing */
+			for (size_t i = 0; i < nrows; i++)
+				if ((rc = blob_ref(r->d, rows[i].blob)) < 0)
+					return rc;
+			struct uidset moved = out_set;
+			if ((rc = message_expunge(r->d, &src, &moved, false, modseq,
+			    NULL)) < 0)
+				return rc;
+			/* the expunge gave back the bytes and count that moved */
+			if ((rc = quota_add(r->d, (int64_t)bytes, (int64_t)nrows)) < 0)
+				return rc;
+		} else if ((rc = quota_add(r->d, (int64_t)bytes,
+		    (int64_t)nrows)) < 0) {
+			return rc;
+		}
+		notify_changed(r->d, dst.id, r->ch);
+		if (move)
+			notify_changed(r->d, src.id, r->ch);
+	}
+	req_reply_stream(r);
+	req_end(r);
+	ipc_put_u32(r->rb, dst.uidvalidity);
+	wire_put_uidset(r->rb, &out_set);
+	wire_put_uidset(r->rb, &out_set2);
+	ipc_put_u64(r->rb, move ? src.modseq : dst.modseq);
+	return 0;
+}
+
+int
+h_copy(struct req *r)
+{
+	return copy_move(r, false);
+}
+
+int
+h_move(struct req *r)
+{
+	return copy_move(r, true);
+}
+
+int
+h_expunge(struct req *r)
+{
+	uint64_t id;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	wire_get_uidset(&r->c, &req_set);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	uidset_clear(&out_set);
+	if (mb.deleted > 0) {
+		uint64_t modseq = db_next_modseq(r->d);
+		if ((rc = message_expunge(r->d, &mb, req_set.n ? &req_set : NULL,
+		    true, modseq, &out_set)) < 0)
+			return rc;
+		if (out_set.n > 0)
+			notify_changed(r->d, mb.id, r->ch);
+	}
+	req_reply_stream(r);
+	req_end(r);
+	wire_put_uidset(r->rb, &out_set);
+	ipc_put_u64(r->rb, mb.modseq);
+	return 0;
+}
+
+/* ---- changes since a modseq ----------------------------------------------------------- */
+
+int
+h_changes(struct req *r)
+{
+	uint64_t id, since;
+	uint32_t what;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	ipc_get_u64(&r->c, &since);
+	ipc_get_u32(&r->c, &what);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if ((what & ~FETCH_KNOWN) != 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
+	if ((rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	req_reply_stream(r);
+	if ((rc = stream_entries(r, &mb, &all_uids, what, since)) < 0)
+		return rc;
+	uidset_clear(&out_set);
+	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_SINCE,
+	    "SELECT uid FROM tomb WHERE mailbox=? AND modseq>? ORDER BY uid");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, mb.id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t uid = (uint32_t)sqlite3_column_int64(st, 0);
+		if (uidset_add(&out_set, uid, uid) < 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(r->d, "vanished");
+	req_end(r);
+	wire_put_uidset(r->rb, &out_set);
+	ipc_put_u64(r->rb, mb.modseq);
+	return 0;
+}

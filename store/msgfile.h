@@ -1,0 +1,52 @@
+/*
+ * msgfile: the message files of a user, content-addressed and immutable.
+ *
+ *   data/s<shard>/u/<userid>/              the user's directory (and mail.db)
+ *   data/s<shard>/u/<userid>/<sha256 hex>  one file per distinct message
+ *
+ * A file is written under a temporary name, fsync'd and renamed to its hash;
+ * the directory is fsync'd (once per commit, by db.c) before the database
+ * transaction that names it commits, so a committed row never names a file
+ * that a crash could lose. Paths are relative to the chroot (the spool).
+ */
+#ifndef CLOISTER_STORE_MSGFILE_H
+#define CLOISTER_STORE_MSGFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MSGFILE_HASH_LEN 32
+#define MSGFILE_PATH_MAX 128
+
+/* Load the digest before confinement (OpenSSL reads its config once). */
+void msgfile_init(void);
+/* The shard's directory ("data/s<shard>"), set once at start. */
+void msgfile_set_root(unsigned shard);
+const char *msgfile_root(void);
+
+int msgfile_user_dir(uint64_t userid, char *out, size_t size);
+int msgfile_path(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN],
+    char *out, size_t size);
+void msgfile_hex(const uint8_t hash[MSGFILE_HASH_LEN], char out[65]);
+
+/* Create the user's directory (0700); 0 if it exists. */
+int msgfile_mkdir(uint64_t userid);
+/* Copy size bytes from offset 0 of src (pread: never mapped, a worker's
+ * memfd could shrink under us) into the user's files, hashing on the way.
+ * The file is durable, the directory entry not yet (msgfile_sync_dir).
+ * 0, or -1 with errno (EIO also if src was shorter than size). */
+int msgfile_store(uint64_t userid, int src, uint64_t size,
+    uint8_t hash[MSGFILE_HASH_LEN]);
+/* A read-only fd of a stored message, or -1. */
+int msgfile_open(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN]);
+int msgfile_unlink(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN]);
+/* Remove temporary files and files for which referenced() says 0: the
+ * leftovers of a crash between a file's rename and its commit (or between
+ * an expunge's commit and its unlink). */
+int msgfile_sweep(uint64_t userid,
+    int (*referenced)(void *arg, const uint8_t hash[MSGFILE_HASH_LEN]),
+    void *arg, unsigned *removed);
+/* Remove a deleted user's directory and everything in it. */
+int msgfile_remove_user(uint64_t userid);
+
+#endif

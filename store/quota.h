@@ -1,0 +1,25 @@
+/*
+ * quota: storage (bytes) and message count per user. Usage lives in the
+ * user's database (meta), changed in the same transaction as the
+ * messages; limits live in the registry. Enforced on append, delivery,
+ * copy and move (IPC_ERR_QUOTA).
+ */
+#ifndef CLOISTER_STORE_QUOTA_H
+#define CLOISTER_STORE_QUOTA_H
+
+#include <stdint.h>
+
+struct udb;
+struct buf;
+struct req;
+
+int quota_usage(struct udb *d, uint64_t *bytes, uint64_t *messages);
+/* Within a write. */
+int quota_add(struct udb *d, int64_t dbytes, int64_t dmessages);
+/* -IPC_ERR_QUOTA (message set in r) if adding would pass a limit. */
+int quota_check(struct req *r, struct udb *d, uint64_t add_bytes,
+    uint64_t add_messages);
+/* The quota block of docs/store-protocol.md. */
+int quota_put(struct buf *b, struct udb *d);
+
+#endif

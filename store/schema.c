@@ -1,0 +1,134 @@
+/* schema: user and registry tables (see schema.h). */
+#include "schema.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <time.h>
+
+/* Exclusive locking: one stored process owns a shard's databases, so the
+ * WAL index lives in heap memory (no -shm file, no lock syscalls per
+ * transaction). synchronous=FULL: a commit is on disk when COMMIT returns.
+ * Temp data in memory: there is no /tmp in the chroot. */
+static const char pragmas[] =
+	"PRAGMA locking_mode=EXCLUSIVE;"
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=FULL;"
+	"PRAGMA temp_store=MEMORY;"
+	"PRAGMA cache_size=-2048;"
+	"PRAGMA foreign_keys=OFF;";
+
+/*
+ * meta: modseq (the user's counter and JMAP state), unclean (1 while open
+ * for writing: sweep orphan files at the next open), storage_used,
+ * messages_used (quota), next_thread, uidv_last.
+ *
+ * blobs: one row per distinct message content in this user's database:
+ * what the worker parsed, a reference count, the thread. emailid = first
+ * 8 bytes of the sha256. msgs: one row per message in a mailbox.
+ * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
+ * VANISHED, JMAP destroyed).
+ */
+static const char user_schema[] =
+	"BEGIN;"
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO meta VALUES('modseq',1),('unclean',0),('storage_used',0),"
+	" ('messages_used',0),('next_thread',1),('uidv_last',0);"
+	"CREATE TABLE mailboxes(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL UNIQUE, uidvalidity INTEGER NOT NULL,"
+	" uidnext INTEGER NOT NULL, modseq INTEGER NOT NULL,"
+	" created_modseq INTEGER NOT NULL, use INTEGER NOT NULL,"
+	" messages INTEGER NOT NULL DEFAULT 0, unseen INTEGER NOT NULL DEFAULT 0,"
+	" deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE mailbox_tomb(id INTEGER PRIMARY KEY, modseq INTEGER NOT NULL);"
+	"CREATE TABLE subs(name TEXT PRIMARY KEY) WITHOUT ROWID;"
+	"CREATE TABLE keywords(bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE blobs(id INTEGER PRIMARY KEY, emailid INTEGER NOT NULL,"
+	" hash BLOB NOT NULL, size INTEGER NOT NULL, refs INTEGER NOT NULL,"
+	" thread INTEGER NOT NULL, sentdate INTEGER NOT NULL, info INTEGER NOT NULL,"
+	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB,"
+	" hfrom TEXT, hto TEXT, hcc TEXT, hbcc TEXT, hsubject TEXT, msgid TEXT,"
+	" inreplyto TEXT, hrefs TEXT, sort_subject TEXT, sort_from TEXT,"
+	" sort_to TEXT, sort_cc TEXT, disp_from TEXT, disp_to TEXT, headers BLOB);"
+	"CREATE INDEX blobs_emailid ON blobs(emailid);"
+	"CREATE INDEX blobs_thread ON blobs(thread);"
+	"CREATE TABLE msgs(mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" blob INTEGER NOT NULL, flags INTEGER NOT NULL, kw INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL, internaldate INTEGER NOT NULL,"
+	" tzoff INTEGER NOT NULL, savedate INTEGER NOT NULL,"
+	" created_modseq INTEGER NOT NULL,"
+	" PRIMARY KEY(mailbox, uid)) WITHOUT ROWID;"
+	"CREATE INDEX msgs_modseq ON msgs(mailbox, modseq);"
+	"CREATE INDEX msgs_umodseq ON msgs(modseq);"
+	"CREATE INDEX msgs_blob ON msgs(blob);"
+	"CREATE TABLE tomb(mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
+	" modseq INTEGER NOT NULL, emailid INTEGER NOT NULL,"
+	" PRIMARY KEY(mailbox, uid)) WITHOUT ROWID;"
+	"CREATE INDEX tomb_modseq ON tomb(mailbox, modseq);"
+	"CREATE INDEX tomb_umodseq ON tomb(modseq);"
+	"CREATE TABLE msgids(msgid TEXT PRIMARY KEY, thread INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
+	" tokenize='unicode61 remove_diacritics 2');"
+	"PRAGMA user_version=1;"
+	"COMMIT;";
+
+static const char registry_schema[] =
+	"BEGIN;"
+	"CREATE TABLE users(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL UNIQUE, storage_limit INTEGER NOT NULL DEFAULT 0,"
+	" messages_limit INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+	"PRAGMA user_version=1;"
+	"COMMIT;";
+
+static int
+version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+open_common(sqlite3 *db, const char *path, const char *schema)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
+		log_err("%s: %s", path, err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	int v = version(db);
+	if (v == 0) {
+		if (sqlite3_exec(db, schema, NULL, NULL, &err) != SQLITE_OK) {
+			log_err("%s: creating schema: %s", path,
+			    err ? err : sqlite3_errmsg(db));
+			sqlite3_free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		v = SCHEMA_VERSION;
+	}
+	if (v != SCHEMA_VERSION) {
+		log_err("%s: schema version %d, this stored knows %d", path, v,
+		    SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+int
+schema_open_user(sqlite3 *db, const char *path)
+{
+	return open_common(db, path, user_schema);
+}
+
+int
+schema_open_registry(sqlite3 *db, const char *path)
+{
+	return open_common(db, path, registry_schema);
+}

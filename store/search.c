@@ -1,0 +1,584 @@
+/* search: program decoding, compilation to SQL, sorting (see search.h). */
+#include "search.h"
+#include "buf.h"
+#include "chan.h"
+#include "db.h"
+#include "handlers.h"
+#include "ipc.h"
+#include "log.h"
+#include "mailbox.h"
+#include "store_client.h"
+#include "user.h"
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SQL_MAX (256 * 1024)
+#define STR_MAX 1024
+#define MAX_PARAMS (STORE_SEARCH_MAX_KEYS * 2)
+#define MAX_SORT 16
+
+enum pkind { P_INT, P_TEXT, P_BLOB };
+
+struct param {
+	enum pkind kind;
+	int64_t v;
+	uint8_t *p;          /* owned */
+	size_t n;
+};
+
+struct compile {
+	struct buf_cur c;
+	struct udb *d;
+	struct buf stack[STORE_SEARCH_MAX_DEPTH];
+	int depth;
+	struct param params[MAX_PARAMS];
+	int nparams;
+	bool blob;           /* the WHERE clause needs the blobs table */
+	const char *err;
+};
+
+/* ---- SQL functions -------------------------------------------------------------- */
+
+/* uidin(uid, packed): packed holds sorted, merged big-endian (lo, hi) u32
+ * pairs (a normalized UID set). */
+static void
+fn_uidin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int64_t uid = sqlite3_value_int64(argv[0]);
+	const uint8_t *p = sqlite3_value_blob(argv[1]);
+	size_t n = (size_t)sqlite3_value_bytes(argv[1]) / 8;
+	size_t lo = 0, hi = n;
+	while (p != NULL && lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const uint8_t *q = p + mid * 8;
+		uint32_t a = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
+		    ((uint32_t)q[2] << 8) | q[3];
+		uint32_t b = ((uint32_t)q[4] << 24) | ((uint32_t)q[5] << 16) |
+		    ((uint32_t)q[6] << 8) | q[7];
+		if (uid < a)
+			hi = mid;
+		else if (uid > b)
+			lo = mid + 1;
+		else {
+			sqlite3_result_int(ctx, 1);
+			return;
+		}
+	}
+	sqlite3_result_int(ctx, 0);
+}
+
+static int
+lc(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+/* ASCII case-insensitive substring search. */
+static bool
+contains_ci(const uint8_t *h, size_t hn, const uint8_t *nd, size_t nn)
+{
+	if (nn == 0)
+		return true;
+	for (size_t i = 0; i + nn <= hn; i++) {
+		size_t j = 0;
+		while (j < nn && lc(h[i + j]) == lc(nd[j]))
+			j++;
+		if (j == nn)
+			return true;
+	}
+	return false;
+}
+
+/* hdrmatch(headers, name, value): the worker's header block is one field
+ * per line, "lower-case-name: value\n"; true if a line for name contains
+ * value. A scan of a format the worker produced, not a header parser. */
+static void
+fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const uint8_t *h = sqlite3_value_blob(argv[0]);
+	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
+	const uint8_t *name = sqlite3_value_text(argv[1]);
+	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
+	const uint8_t *val = sqlite3_value_text(argv[2]);
+	size_t vn = (size_t)sqlite3_value_bytes(argv[2]);
+	int found = 0;
+	for (size_t pos = 0; h != NULL && name != NULL && pos < hn && !found;) {
+		const uint8_t *nl = memchr(h + pos, '\n', hn - pos);
+		size_t end = nl ? (size_t)(nl - h) : hn;
+		size_t ln = end - pos;
+		if (ln > nn && h[pos + nn] == ':') {
+			size_t j = 0;
+			while (j < nn && lc(h[pos + j]) == lc(name[j]))
+				j++;
+			if (j == nn && contains_ci(h + pos + nn + 1, ln - nn - 1,
+			    val ? val : (const uint8_t *)"", vn))
+				found = 1;
+		}
+		pos = end + 1;
+	}
+	sqlite3_result_int(ctx, found);
+}
+
+int
+search_register(sqlite3 *db)
+{
+	int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
+	if (sqlite3_create_function_v2(db, "uidin", 2, f, NULL, fn_uidin, NULL,
+	    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "hdrmatch", 3, f, NULL, fn_hdrmatch,
+	    NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* ---- compilation ------------------------------------------------------------------ */
+
+static int
+cfail(struct compile *cp, const char *why)
+{
+	if (cp->err == NULL)
+		cp->err = why;
+	return -1;
+}
+
+static struct buf *
+push(struct compile *cp)
+{
+	if (cp->depth >= STORE_SEARCH_MAX_DEPTH) {
+		cfail(cp, "search program too deep");
+		return NULL;
+	}
+	struct buf *b = &cp->stack[cp->depth++];
+	buf_reset(b);
+	return b;
+}
+
+/* A new parameter; its number for the SQL text (?N). */
+static int
+param(struct compile *cp, enum pkind kind, int64_t v, const void *p, size_t n)
+{
+	if (cp->nparams >= MAX_PARAMS)
+		return cfail(cp, "too many search keys");
+	struct param *q = &cp->params[cp->nparams];
+	q->kind = kind;
+	q->v = v;
+	q->p = NULL;
+	q->n = n;
+	if (kind != P_INT) {
+		q->p = malloc(n + 1);
+		if (q->p == NULL)
+			return cfail(cp, "out of memory");
+		if (n > 0)
+			memcpy(q->p, p, n);
+	}
+	/* ?1 is the mailbox id */
+	return ++cp->nparams + 1;
+}
+
+static int
+get_u32(struct compile *cp, uint32_t *v)
+{
+	return buf_get_u32(&cp->c, v) < 0 ? cfail(cp, "short search program") : 0;
+}
+
+static int
+get_u64(struct compile *cp, uint64_t *v)
+{
+	return buf_get_u64(&cp->c, v) < 0 ? cfail(cp, "short search program") : 0;
+}
+
+static int
+get_str(struct compile *cp, const uint8_t **p, uint32_t *n)
+{
+	if (get_u32(cp, n) < 0)
+		return -1;
+	if (*n > STR_MAX)
+		return cfail(cp, "search string too long");
+	if (buf_get_bytes(&cp->c, p, *n) < 0 || memchr(*p, '\0', *n) != NULL)
+		return cfail(cp, "bad search string");
+	return 0;
+}
+
+/* Append tmpl with each '#' replaced by the parameter ?k. */
+static int
+emit(struct buf *b, const char *tmpl, int k)
+{
+	for (const char *t = tmpl; *t != '\0'; t++)
+		if (*t == '#')
+			buf_printf(b, "?%d", k);
+		else
+			buf_append_byte(b, (uint8_t)*t);
+	return b->failed ? -1 : 0;
+}
+
+/* A leaf with one integer parameter. */
+static int
+leaf(struct compile *cp, const char *tmpl, int64_t v)
+{
+	struct buf *b = push(cp);
+	if (b == NULL)
+		return -1;
+	int n = param(cp, P_INT, v, NULL, 0);
+	if (n < 0)
+		return -1;
+	return emit(b, tmpl, n);
+}
+
+static int
+lower_param(struct compile *cp, const uint8_t *p, uint32_t n)
+{
+	int k = param(cp, P_TEXT, 0, p, n);
+	if (k < 0)
+		return -1;
+	uint8_t *q = cp->params[k - 2].p;
+	for (uint32_t i = 0; i < n; i++)
+		q[i] = (uint8_t)lc(q[i]);
+	return k;
+}
+
+/* An FTS5 query for the phrase, last word a prefix: 'cols : "..." *'.
+ * The words come from the tokenizer, so quotes are the only syntax. */
+static int
+fts_param(struct compile *cp, const char *cols, const uint8_t *p, uint32_t n)
+{
+	struct buf q = BUF_INIT(STR_MAX * 2 + 64);
+	buf_printf(&q, "%s : \"", cols);
+	bool word = false;
+	for (uint32_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			buf_append(&q, "\"\"", 2);
+		else
+			buf_append_byte(&q, p[i]);
+		if ((p[i] >= '0' && p[i] <= '9') || (lc(p[i]) >= 'a' && lc(p[i]) <= 'z') ||
+		    p[i] >= 0x80)
+			word = true;
+	}
+	buf_append_str(&q, "\" *");
+	int k = -1;
+	if (!word)
+		k = 0;       /* nothing the index can find: match everything */
+	else if (!q.failed)
+		k = param(cp, P_TEXT, 0, q.data, q.len);
+	else
+		cfail(cp, "search string too long");
+	buf_free(&q);
+	return k;
+}
+
+static const char *const header_cols[] = {
+	[STORE_SF_FROM] = "b.hfrom", [STORE_SF_TO] = "b.hto",
+	[STORE_SF_CC] = "b.hcc", [STORE_SF_BCC] = "b.hbcc",
+	[STORE_SF_SUBJECT] = "b.hsubject", [STORE_SF_MESSAGE_ID] = "b.msgid",
+};
+
+static int
+combine(struct compile *cp, const char *op)
+{
+	if (cp->depth < 2)
+		return cfail(cp, "search operator without operands");
+	struct buf *a = &cp->stack[cp->depth - 2], *b = &cp->stack[cp->depth - 1];
+	struct buf t = BUF_INIT(SQL_MAX);
+	buf_printf(&t, "(%s %s ", buf_cstr(a), op);
+	buf_append(&t, b->data, b->len);
+	buf_append_byte(&t, ')');
+	buf_reset(a);
+	buf_append(a, t.data, t.len);
+	buf_free(&t);
+	cp->depth--;
+	return a->failed ? cfail(cp, "search program too large") : 0;
+}
+
+static int
+key(struct compile *cp, uint8_t op)
+{
+	uint32_t u, n, n2;
+	uint64_t v;
+	const uint8_t *p, *p2;
+	struct buf *b;
+	int k, k2, bit;
+
+	switch (op) {
+	case STORE_S_ALL:
+		return (b = push(cp)) ? buf_append_str(b, "1") : -1;
+	case STORE_S_AND:
+		return combine(cp, "AND");
+	case STORE_S_OR:
+		return combine(cp, "OR");
+	case STORE_S_NOT:
+		if (cp->depth < 1)
+			return cfail(cp, "NOT without operand");
+		b = &cp->stack[cp->depth - 1];
+		{
+			struct buf t = BUF_INIT(SQL_MAX);
+			buf_printf(&t, "(NOT %s)", buf_cstr(b));
+			buf_reset(b);
+			buf_append(b, t.data, t.len);
+			buf_free(&t);
+		}
+		return b->failed ? cfail(cp, "search program too large") : 0;
+	case STORE_S_FLAGS_SET:
+	case STORE_S_FLAGS_UNSET:
+		if (get_u32(cp, &u) < 0)
+			return -1;
+		if (u & ~STORE_FLAGS_ALL)
+			return cfail(cp, "unknown flag bits");
+		return leaf(cp, op == STORE_S_FLAGS_SET ? "(m.flags & #) = #"
+		    : "(m.flags & #) = 0", u);
+	case STORE_S_KEYWORD:
+	case STORE_S_UNKEYWORD:
+		if (get_str(cp, &p, &n) < 0)
+			return -1;
+		bit = db_keyword_bit(cp->d, (const char *)p, n, false);
+		if (bit < 0)
+			return (b = push(cp)) ?
+			    buf_append_str(b, op == STORE_S_KEYWORD ? "0" : "1") : -1;
+		return leaf(cp, op == STORE_S_KEYWORD ? "(m.kw & #) != 0" :
+		    "(m.kw & #) = 0", (int64_t)(1ull << bit));
+	case STORE_S_UIDS: {
+		static struct uidset s;
+		static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
+		uidset_clear(&s);
+		if (get_u32(cp, &n) < 0)
+			return -1;
+		if (n > WIRE_MAX_RANGES)
+			return cfail(cp, "UID set too large");
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t lo, hi;
+			if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
+				return -1;
+			if (uidset_add(&s, lo, hi) < 0)
+				return cfail(cp, "bad UID range");
+		}
+		buf_reset(&packed);
+		for (size_t i = 0; i < s.n; i++) {
+			buf_put_u32(&packed, s.r[i].lo);
+			buf_put_u32(&packed, s.r[i].hi);
+		}
+		if ((b = push(cp)) == NULL ||
+		    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
+			return -1;
+		return buf_printf(b, "uidin(m.uid, ?%d)", k);
+	}
+	case STORE_S_INTERNALDATE_GE:
+	case STORE_S_INTERNALDATE_LT:
+	case STORE_S_SAVEDATE_GE:
+	case STORE_S_SAVEDATE_LT:
+	case STORE_S_MODSEQ_GE:
+		if (get_u64(cp, &v) < 0)
+			return -1;
+		if (v > INT64_MAX)
+			v = INT64_MAX;
+		return leaf(cp, op == STORE_S_INTERNALDATE_GE ? "m.internaldate >= #" :
+		    op == STORE_S_INTERNALDATE_LT ? "m.internaldate < #" :
+		    op == STORE_S_SAVEDATE_GE ? "m.savedate >= #" :
+		    op == STORE_S_SAVEDATE_LT ? "m.savedate < #" :
+		    "m.modseq >= #", (int64_t)v);
+	case STORE_S_SENTDATE_GE:
+	case STORE_S_SENTDATE_LT:
+	case STORE_S_SIZE_GT:
+	case STORE_S_SIZE_LT:
+	case STORE_S_EMAILID:
+	case STORE_S_THREADID:
+		if (get_u64(cp, &v) < 0)
+			return -1;
+		if (op != STORE_S_EMAILID && v > INT64_MAX)
+			v = INT64_MAX;
+		cp->blob = true;
+		return leaf(cp,
+		    op == STORE_S_SENTDATE_GE ? "(CASE WHEN b.sentdate != 0 THEN"
+		    " b.sentdate ELSE m.internaldate END) >= #" :
+		    op == STORE_S_SENTDATE_LT ? "(CASE WHEN b.sentdate != 0 THEN"
+		    " b.sentdate ELSE m.internaldate END) < #" :
+		    op == STORE_S_SIZE_GT ? "b.size > #" :
+		    op == STORE_S_SIZE_LT ? "b.size < #" :
+		    op == STORE_S_EMAILID ? "b.emailid = #" : "b.thread = #",
+		    (int64_t)v);
+	case STORE_S_HEADER:
+		if (get_u32(cp, &u) < 0 || get_str(cp, &p, &n) < 0)
+			return -1;
+		if (u < STORE_SF_FROM || u > STORE_SF_MESSAGE_ID)
+			return cfail(cp, "unknown header field");
+		cp->blob = true;
+		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0)
+			return -1;
+		return buf_printf(b, "instr(lower(%s), ?%d) > 0", header_cols[u], k);
+	case STORE_S_HEADER_ANY:
+		if (get_str(cp, &p, &n) < 0 || get_str(cp, &p2, &n2) < 0)
+			return -1;
+		if (n == 0)
+			return cfail(cp, "empty header name");
+		cp->blob = true;
+		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0 ||
+		    (k2 = param(cp, P_TEXT, 0, p2, n2)) < 0)
+			return -1;
+		return buf_printf(b, "hdrmatch(b.headers, ?%d, ?%d)", k, k2);
+	case STORE_S_BODY:
+	case STORE_S_TEXT:
+		if (get_str(cp, &p, &n) < 0)
+			return -1;
+		if ((b = push(cp)) == NULL)
+			return -1;
+		k = fts_param(cp, op == STORE_S_BODY ? "body" : "{hdr body}", p, n);
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			return buf_append_str(b, "1");
+		return buf_printf(b, "m.blob IN (SELECT rowid FROM fts WHERE fts"
+		    " MATCH ?%d)", k);
+	default:
+		return cfail(cp, "unknown search key");
+	}
+}
+
+static void
+compile_free(struct compile *cp)
+{
+	for (int i = 0; i < STORE_SEARCH_MAX_DEPTH; i++)
+		buf_free(&cp->stack[i]);
+	for (int i = 0; i < cp->nparams; i++)
+		free(cp->params[i].p);
+}
+
+static int
+compile(struct compile *cp, const uint8_t *prog, size_t len)
+{
+	unsigned nkeys = 0;
+	for (int i = 0; i < STORE_SEARCH_MAX_DEPTH; i++)
+		buf_init(&cp->stack[i], SQL_MAX);
+	buf_cur_init(&cp->c, prog, len);
+	while (cp->c.left > 0) {
+		uint8_t op;
+		buf_get_u8(&cp->c, &op);
+		if (++nkeys > STORE_SEARCH_MAX_KEYS)
+			return cfail(cp, "too many search keys");
+		if (key(cp, op) < 0)
+			return cfail(cp, "search program too large");
+	}
+	if (cp->depth != 1)
+		return cfail(cp, "search program must leave one value");
+	return 0;
+}
+
+/* ---- sorting ------------------------------------------------------------------------ */
+
+static int
+order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob)
+{
+	static const char *const cols[] = {
+		[STORE_SORT_ARRIVAL] = "m.internaldate",
+		[STORE_SORT_CC] = "b.sort_cc COLLATE NOCASE",
+		[STORE_SORT_DATE] = "(CASE WHEN b.sentdate != 0 THEN b.sentdate"
+		    " ELSE m.internaldate END)",
+		[STORE_SORT_FROM] = "b.sort_from COLLATE NOCASE",
+		[STORE_SORT_SIZE] = "b.size",
+		[STORE_SORT_SUBJECT] = "b.sort_subject COLLATE NOCASE",
+		[STORE_SORT_TO] = "b.sort_to COLLATE NOCASE",
+		[STORE_SORT_DISPLAYFROM] = "b.disp_from COLLATE NOCASE",
+		[STORE_SORT_DISPLAYTO] = "b.disp_to COLLATE NOCASE",
+		[STORE_SORT_MODSEQ] = "m.modseq",
+		[STORE_SORT_UID] = "m.uid",
+	};
+	buf_append_str(sql, " ORDER BY ");
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = keys[i] & ~STORE_SORT_REVERSE;
+		if ((keys[i] & ~(STORE_SORT_REVERSE | 0xffu)) != 0 ||
+		    k < STORE_SORT_ARRIVAL || k > STORE_SORT_UID)
+			return -1;
+		if (strstr(cols[k], "b.") != NULL)
+			*blob = true;
+		buf_printf(sql, "%s%s, ", cols[k],
+		    (keys[i] & STORE_SORT_REVERSE) ? " DESC" : "");
+	}
+	buf_append_str(sql, "m.uid");
+	return 0;
+}
+
+int
+h_search(struct req *r)
+{
+	static struct compile cp;
+	uint64_t id;
+	const uint8_t *prog;
+	size_t plen;
+	uint32_t nsort, sort[MAX_SORT];
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
+	if (ipc_get_u32(&r->c, &nsort) == 0 && nsort > MAX_SORT)
+		return req_fail(r, IPC_ERR_LIMIT, "too many sort keys");
+	for (uint32_t i = 0; i < nsort; i++)
+		ipc_get_u32(&r->c, &sort[i]);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0 ||
+	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
+		return rc;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.d = r->d;
+	struct buf sql = BUF_INIT(SQL_MAX * 2);
+	if (compile(&cp, prog, plen) < 0) {
+		rc = req_fail(r, IPC_ERR_MALFORMED, "%s", cp.err);
+		goto out;
+	}
+	bool blob = cp.blob;
+	struct buf order = BUF_INIT(4096);
+	if (order_by(&order, sort, nsort, &blob) < 0) {
+		buf_free(&order);
+		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
+		goto out;
+	}
+	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s WHERE"
+	    " m.mailbox=?1 AND %s", blob ? " JOIN blobs b ON b.id=m.blob" : "",
+	    buf_cstr(&cp.stack[0]));
+	buf_append(&sql, order.data, order.len);
+	buf_free(&order);
+	sqlite3_stmt *st = NULL;
+	const char *text = buf_cstr(&sql);
+	if (text == NULL || sqlite3_prepare_v3(r->d->db, text, -1, 0, &st,
+	    NULL) != SQLITE_OK) {
+		rc = req_fail(r, IPC_ERR_MALFORMED, "search too large");
+		if (text != NULL)
+			log_warn("user %s: search: %s", r->d->u->name,
+			    sqlite3_errmsg(r->d->db));
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, mb.id);
+	for (int i = 0; i < cp.nparams; i++) {
+		struct param *q = &cp.params[i];
+		if (q->kind == P_INT)
+			sqlite3_bind_int64(st, i + 2, q->v);
+		else if (q->kind == P_TEXT)
+			sqlite3_bind_text(st, i + 2, (const char *)q->p, (int)q->n,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_blob(st, i + 2, q->p, (int)q->n, SQLITE_STATIC);
+	}
+	req_reply_stream(r);
+	uint64_t high = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
+		if (ms > high)
+			high = ms;
+		req_item(r);
+		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+	}
+	if (rc != SQLITE_DONE) {
+		/* an FTS5 syntax the tokenizer could not take is the
+		 * request's fault, not a store failure */
+		rc = req_fail(r, IPC_ERR_MALFORMED, "search failed: %s",
+		    sqlite3_errmsg(r->d->db));
+	} else {
+		req_end(r);
+		ipc_put_u64(r->rb, high);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+out:
+	buf_free(&sql);
+	compile_free(&cp);
+	return rc;
+}

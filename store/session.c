@@ -1,0 +1,163 @@
+/* session: binding a channel to its user (STORE_HELLO), the delivery
+ * right, notifications and quota requests (handlers in handlers.h). */
+#include "chan.h"
+#include "db.h"
+#include "dispatch.h"
+#include "handlers.h"
+#include "ipc.h"
+#include "log.h"
+#include "mailbox.h"
+#include "message.h"
+#include "notify.h"
+#include "quota.h"
+#include "ticket.h"
+#include "user.h"
+#include "wire.h"
+
+#include <string.h>
+#include <time.h>
+
+int
+h_ping(struct req *r)
+{
+	/* echo the payload, whatever it holds */
+	r->rtype = IPC_PONG;
+	buf_append(r->rb, r->m->payload, r->m->len);
+	r->c.p += r->c.left;
+	r->c.left = 0;
+	return req_end_of_fields(r);
+}
+
+int
+h_hello(struct req *r)
+{
+	const uint8_t *t;
+	size_t n;
+	char name[TICKET_USER_MAX + 1];
+	ipc_get_bytes(&r->c, &t, &n, TICKET_MAX);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (r->ch->user != NULL)
+		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected second %s from %s",
+		    ipc_type_name(r->type), r->ch->service);
+	const uint8_t *key = chan_ticket_key();
+	if (key == NULL)
+		return req_fail(r, IPC_ERR_TEMPORARY, "no ticket key yet");
+	enum ticket_result tr = ticket_verify(key, t, n, r->ch->service,
+	    r->ch->instance, (uint64_t)time(NULL), name, sizeof(name));
+	if (tr != TICKET_OK) {
+		log_warn("refused a ticket from %s[%llu]: %s", r->ch->service,
+		    (unsigned long long)r->ch->instance, ticket_result_name(tr));
+		return req_fail(r, IPC_ERR_DENIED, "invalid ticket");
+	}
+	bool other = false;
+	struct user *u = user_get(name, &other);
+	if (u == NULL) {
+		log_warn("%s[%llu]: valid ticket for %s, who is %s",
+		    r->ch->service, (unsigned long long)r->ch->instance, name,
+		    other ? "in another shard" : "not a user");
+		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
+		    other ? "user of another shard" : "no such user");
+	}
+	r->u = u;
+	if ((rc = req_db(r)) < 0) {
+		user_maybe_free(u);
+		return rc;
+	}
+	r->ch->user = u;
+	u->nref++;
+	ipc_put_str(r->rb, u->name);
+	ipc_put_u64(r->rb, r->d->modseq);
+	return 0;
+}
+
+/* The delivery right: re-checked here whatever the table said (habit 8). */
+static int
+delivery_user(struct req *r, const char *name, size_t len)
+{
+	char u[STORE_USER_MAX + 1];
+	if (!dispatch_has_delivery_right(r->ch) || r->ch->user != NULL)
+		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",
+		    ipc_type_name(r->type), r->ch->service);
+	if (buf_strlcpy(u, sizeof(u), name, len) < 0 || len == 0)
+		return req_fail(r, IPC_ERR_NOTFOUND, "no such user");
+	bool other = false;
+	r->u = user_get(u, &other);
+	if (r->u == NULL)
+		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
+		    other ? "user of another shard" : "no such user");
+	return req_db(r);
+}
+
+int
+h_rcpt_check(struct req *r)
+{
+	const char *user;
+	size_t len;
+	uint64_t size;
+	ipc_get_strp(&r->c, &user, &len, STORE_USER_MAX);
+	ipc_get_u64(&r->c, &size);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = delivery_user(r, user, len)) < 0)
+		return rc;
+	return quota_check(r, r->d, size, 1);
+}
+
+int
+h_deliver(struct req *r)
+{
+	const char *user, *detail;
+	size_t ulen, dlen;
+	uint64_t size;
+	uint32_t metalen;
+	struct mbox mb;
+	char norm[STORE_MBOX_NAME_MAX + 1];
+	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
+	ipc_get_strp(&r->c, &detail, &dlen, STORE_MBOX_NAME_MAX);
+	ipc_get_u64(&r->c, &size);
+	ipc_get_u32(&r->c, &metalen);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = delivery_user(r, user, ulen)) < 0)
+		return rc;
+	rc = 1;
+	if (dlen > 0 && mailbox_norm(detail, dlen, norm) == 0)
+		rc = mailbox_by_name(r->d, norm, &mb);
+	if (rc == 1)
+		rc = mailbox_by_name(r->d, "INBOX", &mb);
+	if (rc == 1)
+		return req_fail(r, IPC_ERR_INTERNAL, "no INBOX");
+	if (rc < 0)
+		return rc;
+	return message_append(r, &mb, size, metalen);
+}
+
+int
+h_watch(struct req *r)
+{
+	uint64_t id;
+	uint32_t on;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	ipc_get_u32(&r->c, &on);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (on > 1)
+		return req_fail(r, IPC_ERR_MALFORMED, "on is 0 or 1");
+	if (r->ch->user == NULL || r->u != r->ch->user)
+		return req_fail(r, IPC_ERR_UNEXPECTED, "watch without a user");
+	if (id != 0 && on && ((rc = req_db(r)) < 0 ||
+	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0))
+		return rc;
+	return notify_watch(r->ch, id, on != 0);
+}
+
+int
+h_quota_get(struct req *r)
+{
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	return quota_put(r->rb, r->d);
+}

@@ -1,0 +1,156 @@
+/* stored: the mail store process (see stored.h and DESIGN.md). */
+#include "chan.h"
+#include "config.h"
+#include "db.h"
+#include "dispatch.h"
+#include "fds.h"
+#include "freeze.h"
+#include "log.h"
+#include "msgfile.h"
+#include "notify.h"
+#include "policy.h"
+#include "registry.h"
+#include "stored.h"
+#include "ticket.h"
+#include "user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 256
+#define DEFAULT_AUTOCREATE \
+	"INBOX Drafts=drafts Sent=sent Junk=junk Trash=trash Archive=archive"
+
+static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
+
+const char *
+stored_option_autocreate(void)
+{
+	return autocreate;
+}
+
+/* Libraries that read files or load modules on first use do it now,
+ * before the chroot: sqlite's VFS, OpenSSL's digests and HMAC. */
+static void
+warm_up(void)
+{
+	if (sqlite3_initialize() != SQLITE_OK)
+		log_fatal("sqlite3_initialize failed");
+	msgfile_init();
+	uint8_t key[TICKET_KEY_LEN] = { 0 }, t[TICKET_MAX];
+	size_t n;
+	char user[8];
+	if (ticket_mint(key, "warmup", "stored", 1, 2, t, sizeof(t), &n) < 0)
+		log_fatal("ticket warm-up failed");
+	(void)ticket_verify(key, t, n, "stored", 1, 1, user, sizeof(user));
+}
+
+static void
+options(const struct config *c, const struct config_service *svc,
+    unsigned *cache)
+{
+	char err[CONFIG_ERR_MAX];
+	uint64_t v;
+	const char *ac = config_option(c, svc, "autocreate");
+	if (ac != NULL && buf_strlcpy(autocreate, sizeof(autocreate), ac,
+	    strlen(ac)) < 0)
+		log_fatal("autocreate: too long");
+	if (config_option_size(c, svc, "db-cache", 256, &v, err, sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
+}
+
+static void
+release_db(struct user *u, void *arg)
+{
+	(void)arg;
+	db_release(u);
+}
+
+void
+stored_shutdown(void)
+{
+	db_commit_all();
+	chan_flush_all();
+	user_foreach(release_db, NULL);
+	_exit(0);
+}
+
+static void
+turn_end(void)
+{
+	freeze_tick();
+	/* group commit: every write of this turn in one fsync per database,
+	 * then the replies that acknowledge them */
+	db_commit_all();
+	notify_flush();
+	chan_flush_all();
+	db_trim(freeze_is_active);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct worker_args wa;
+	struct config cfg;
+	const struct config_service *svc;
+	unsigned cache;
+
+	/* 1. load what is needed: config, every policy, libraries */
+	config_worker_start(argc, argv, "cloister-stored", &wa, &cfg, &svc);
+	if (svc->role != ROLE_STORE)
+		log_fatal("service %s is not a store", svc->name);
+	unsigned shards = cfg.store_shards ? cfg.store_shards : 1;
+	unsigned shard = (unsigned)(wa.instance % shards);
+	options(&cfg, svc, &cache);
+	dispatch_init(&cfg);
+	warm_up();
+	if (fcntl(CLOISTER_FD_CONTROL, F_GETFD) < 0)
+		log_fatal("no control channel on fd %d", CLOISTER_FD_CONTROL);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		log_fatal_errno("epoll_create1");
+
+	/* 2. confine: chroot to the spool, drop to cloister-store, seccomp */
+	/* 0 and 1 stay (/dev/null, fds.h): sqlite refuses to put a database
+	 * on fd 0-2 and cannot open /dev/null to fill them in the chroot */
+	int keep[] = { 0, 1, CLOISTER_FD_CONTROL, CLOISTER_FD_STATS, ep };
+	policy_confine(svc->policy, keep, sizeof(keep) / sizeof(keep[0]));
+
+	/* 3. open the shard (relative paths: the chroot is the spool) */
+	registry_open(shard, shards);
+	db_init(cache);
+	chan_init(ep);
+	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = NULL };
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &cev) < 0)
+		log_fatal_errno("epoll_ctl control");
+	log_info("shard %u of %u ready", shard, shards);
+
+	/* 4. serve */
+	struct epoll_event evs[MAX_EVENTS];
+	for (;;) {
+		int n = epoll_wait(ep, evs, MAX_EVENTS, freeze_timeout_ms());
+		if (n < 0 && errno != EINTR)
+			log_fatal_errno("epoll_wait");
+		for (int i = 0; i < n; i++) {
+			struct chan *ch = evs[i].data.ptr;
+			if (ch == NULL) {
+				chan_control_read(CLOISTER_FD_CONTROL);
+				continue;
+			}
+			if (ch->dead)
+				continue;
+			if (evs[i].events & EPOLLOUT)
+				chan_writable(ch);
+			if (!ch->dead && (evs[i].events & (EPOLLIN | EPOLLHUP |
+			    EPOLLERR)))
+				chan_read(ch);
+		}
+		turn_end();
+	}
+}

@@ -1,0 +1,18 @@
+/*
+ * stored: the process — start-up in the order of DESIGN.md (load config
+ * and every policy, confine, open the shard, serve) and the event loop
+ * whose turns end with the group commit. Options of its config section:
+ *   autocreate  the mailboxes of a new user, "NAME[=special-use] ..."
+ *               (default "INBOX Drafts=drafts Sent=sent Junk=junk
+ *               Trash=trash Archive=archive")
+ *   db-cache    how many user databases stay open (default 256)
+ */
+#ifndef CLOISTER_STORE_STORED_H
+#define CLOISTER_STORE_STORED_H
+
+const char *stored_option_autocreate(void);
+/* Commit, close every database cleanly, and _exit(0) (no atexit
+ * handlers: OpenSSL's would need calls the policy does not allow). */
+void stored_shutdown(void) __attribute__((noreturn));
+
+#endif

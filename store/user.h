@@ -1,0 +1,40 @@
+/*
+ * user: the users of this shard, from its registry (registry.c), cached in
+ * memory while a channel is bound to them or their database is open.
+ */
+#ifndef CLOISTER_STORE_USER_H
+#define CLOISTER_STORE_USER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_client.h"
+
+struct udb;
+struct chan;
+
+struct user {
+	char name[STORE_USER_MAX + 1];
+	uint64_t id;                 /* registry id: names data/u/<id> */
+	uint64_t storage_limit;      /* 0 = none */
+	uint64_t messages_limit;
+	struct udb *db;              /* open database, or NULL */
+	struct chan *watchers;       /* channels watching (notify.c) */
+	unsigned nref;               /* channels bound by STORE_HELLO */
+	bool deleted;
+	struct user *hnext;
+};
+
+/* The user named name (len bytes), loaded from the registry; NULL if there
+ * is no such user (or it belongs to another shard: *other_shard set). */
+struct user *user_get(const char *name, bool *other_shard);
+/* Forget a user nobody refers to any more (no channel, no open db). */
+void user_maybe_free(struct user *u);
+/* A deleted user: out of the table (a new user of that name is another
+ * struct), freed when the last channel lets go. */
+void user_forget(struct user *u);
+/* Every cached user, for the freeze and shutdown. */
+void user_foreach(void (*fn)(struct user *u, void *arg), void *arg);
+
+#endif

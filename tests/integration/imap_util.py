@@ -1,0 +1,252 @@
+"""Helpers for the IMAP tests: a real cloisterd with authd, stored and
+imapd (tests/integration/cloister_server.py), a test certificate made with
+the openssl CLI, users in authd's sasldb2 (saslpasswd2), imaplib clients,
+and a raw line client for the malformed-input corpus.
+
+    with ImapServer(users={"alice": "pw"}) as srv:
+        m = srv.login("alice", "pw")            # imaplib over STARTTLS
+        m.select("INBOX")
+"""
+import imaplib
+import os
+import re
+import select
+import socket
+import ssl
+import subprocess
+import tempfile
+import time
+
+from auth_util import REALM, make_sasldb
+from cloister_server import CloisterServer
+from harness import tool, wait_for
+
+
+def make_cert(directory):
+    """A self-signed P-256 certificate for localhost; (cert, key) paths."""
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    r = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+         "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def client_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+AUTHD = """
+service authd {
+  role auth
+  binary @bin:cloister-authd@
+  policy authd.policy
+  set realm %(realm)s
+  set failure-delay-ms %(delay)d
+  set max-failures-per-address 0
+  set max-failures-per-user 0
+}"""
+
+STORED = """
+service stored {
+  role store
+  binary %(stored)s
+  policy stored.policy
+}"""
+
+IMAPD = """
+service imapd {
+  role connection
+  binary @bin:cloister-imapd@
+  policy imapd.policy
+  listen imap tcp 127.0.0.1:@port:imap@ starttls
+  listen imaps tcp 127.0.0.1:@port:imaps@ tls
+  listen plain tcp 127.0.0.1:@port:plain@ plain
+  spares %(spares)d
+  max-processes %(maxproc)d
+  max-per-ip %(maxip)d
+  prelogin-timeout %(prelogin)d
+  set auth yes
+%(extra)s
+}"""
+
+
+def have_stored():
+    try:
+        tool("cloister-stored")
+        return True
+    except FileNotFoundError:
+        return False
+
+
+class ImapServer:
+    """cloisterd + authd + stored + imapd in temporary directories."""
+
+    def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
+                 prelogin=60, imapd_options=None, options=None,
+                 policy_edits=None, delay_ms=200, shards=1):
+        self.users = dict(users or {"alice": "wonderland"})
+        self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
+        os.chmod(self.certdir, 0o755)
+        self.cert, self.key = make_cert(self.certdir)
+        extra = "\n".join("  set %s %s" % kv for kv in
+                          (imapd_options or {}).items())
+        stored = "@bin:cloister-stored@" if have_stored() else \
+            "@standin:cloister-stored@"
+        services = [AUTHD % {"realm": REALM, "delay": delay_ms},
+                    STORED % {"stored": stored},
+                    IMAPD % {"spares": spares, "maxproc": maxproc,
+                             "maxip": maxip, "prelogin": prelogin,
+                             "extra": extra}]
+        opts = {"tls-cert": self.cert, "tls-key": self.key}
+        opts.update(options or {})
+        self.srv = CloisterServer(services, options=opts, shards=shards,
+                                  policy_edits=policy_edits)
+        self.sasldb = os.path.join(self.srv.roots["authd"], "sasldb2")
+        make_sasldb(self.sasldb, self.users)
+
+    def start(self):
+        self.srv.start()
+        self.srv.wait_ready(timeout=30)
+        return self
+
+    def close(self):
+        self.srv.close()
+        subprocess.run(["rm", "-rf", self.certdir])
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def add_user(self, name, password):
+        self.users[name] = password
+        make_sasldb(self.sasldb, {name: password})
+
+    def port(self, name="imap"):
+        return self.srv.port(name)
+
+    # ---- clients ----
+
+    def imap(self, kind="starttls", timeout=30):
+        """An imaplib client, not logged in: starttls (after STARTTLS),
+        tls (implicit), plain (loopback plaintext listener), clear
+        (STARTTLS listener, no STARTTLS)."""
+        if kind == "tls":
+            m = imaplib.IMAP4_SSL("127.0.0.1", self.port("imaps"),
+                                  ssl_context=client_context(),
+                                  timeout=timeout)
+        elif kind == "plain":
+            m = imaplib.IMAP4("127.0.0.1", self.port("plain"), timeout=timeout)
+        else:
+            m = imaplib.IMAP4("127.0.0.1", self.port("imap"), timeout=timeout)
+            if kind == "starttls":
+                m.starttls(ssl_context=client_context())
+        return m
+
+    def login(self, user="alice", password=None, kind="starttls"):
+        m = self.imap(kind)
+        m.login(user, password if password is not None else self.users[user])
+        return m
+
+    def raw(self, kind="plain", timeout=10):
+        return RawClient(self.port(kind), tls=(kind == "imaps"),
+                         timeout=timeout)
+
+    def imapd_pids(self):
+        return [c.pid for c in self.srv.children("imapd")]
+
+
+class RawClient:
+    """Bytes in, lines out: for input no library would send."""
+
+    def __init__(self, port, tls=False, timeout=10):
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        if tls:
+            s = client_context().wrap_socket(s)
+        self.s = s
+        self.buf = b""
+        self.timeout = timeout
+        self.greeting = self.line()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+
+    def line(self, timeout=None):
+        """One response line (with a literal's bytes appended), or None at
+        EOF or timeout."""
+        end = time.time() + (timeout or self.timeout)
+        while b"\r\n" not in self.buf:
+            left = end - time.time()
+            if left <= 0:
+                return None
+            try:
+                self.s.settimeout(left)
+                d = self.s.recv(65536)
+            except (socket.timeout, ssl.SSLError, ConnectionResetError,
+                    OSError):
+                return None
+            if not d:
+                return None
+            self.buf += d
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        m = re.search(rb"\{(\d+)\}$", line)
+        if m:
+            n = int(m.group(1))
+            while len(self.buf) < n:
+                d = self.s.recv(65536)
+                if not d:
+                    return None
+                self.buf += d
+            line += b"\r\n" + self.buf[:n]
+            self.buf = self.buf[n:]
+            rest = self.line(timeout)
+            return line + (rest or b"")
+        return line
+
+    def until_tagged(self, tag, timeout=None):
+        """Lines up to and including the one starting with tag; the last
+        one is None if the server closed or went quiet."""
+        out = []
+        while True:
+            ln = self.line(timeout)
+            out.append(ln)
+            if ln is None or ln.startswith(tag.encode() + b" "):
+                return out
+
+    def cmd(self, tag, text, timeout=None):
+        self.send("%s %s\r\n" % (tag, text))
+        return self.until_tagged(tag, timeout)
+
+    def closed(self, timeout=5):
+        """True if the server closes the connection (EOF) in time."""
+        end = time.time() + timeout
+        while time.time() < end:
+            r, _, _ = select.select([self.s], [], [], end - time.time())
+            if not r:
+                continue
+            try:
+                d = self.s.recv(65536)
+            except (ConnectionResetError, ssl.SSLError, OSError):
+                return True
+            if not d:
+                return True
+            self.buf += d
+        return False
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass

@@ -1,0 +1,127 @@
+"""Invariant 7 at the store: truncated payloads, lying lengths, unknown
+types and flags, fds where none belong, missing fds, bad metadata blocks
+and memfds that disagree with their sizes all get an error reply, and the
+store goes on serving the same channel and every other one."""
+import array
+import os
+import socket
+import struct
+
+from store_util import (ERR, T, Store, b, meta_block, memfd_message, record,
+                        recv_record, s, u32, u64, uidset)
+from test_store_mail import append, mbox_id
+
+
+def alive(st, c):
+    assert c.raw(T["PING"], b"still here")[-1][2] == b"still here"
+    other = st.connect("imapd")
+    other.hello(st.key, "alice")
+    assert mbox_id(other, "INBOX") == 1
+    other.close()
+
+
+def error_code(recs):
+    type_, flags, data, fd = recs[-1]
+    assert type_ == 2, "expected an error, got type %d" % type_
+    assert fd is None
+    return struct.unpack(">I", data[1:5])[0]
+
+
+def raw_send(sock, data, fds=()):
+    anc = []
+    if fds:
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", list(fds)))]
+    sock.sendmsg([data], anc)
+
+
+def test_malformed_requests_get_errors_and_the_store_keeps_serving():
+    with Store() as st:
+        st.admin().call("STORE_ADM_USER_CREATE", s("alice"))
+        c = st.connect("imapd")
+        c.hello(st.key, "alice")
+        append(c, "INBOX", b"Subject: hi\r\n\r\nhello\r\n")
+        fetch = u64(1) + uidset((1, 5)) + u32(1) + u64(0)
+
+        # truncated payloads: every prefix of a valid request
+        for cut in range(len(fetch)):
+            assert error_code(c.raw(T["STORE_FETCH"], fetch[:cut])) == ERR["MALFORMED"]
+        # bytes left over
+        assert error_code(c.raw(T["STORE_FETCH"], fetch + u32(0))) == ERR["MALFORMED"]
+        # wrong field types, a string length past the end, a huge length
+        assert error_code(c.raw(T["STORE_FETCH"], u32(1) + fetch[9:])) == ERR["MALFORMED"]
+        assert error_code(c.raw(T["STORE_MBOX_CREATE"],
+                                b"\x03" + struct.pack(">I", 500) + b"abc")) == ERR["MALFORMED"]
+        assert error_code(c.raw(T["STORE_MBOX_CREATE"],
+                                b"\x03\xff\xff\xff\xff" + b"x" * 10)) == ERR["MALFORMED"]
+        # a UID set that is not pairs, a reversed range, UID 0
+        for bad in (b(b"\0\0\0\1"), uidset((5, 1)), uidset((0, 3))):
+            assert error_code(c.raw(T["STORE_FETCH"], u64(1) + bad + u32(1) + u64(0))) \
+                == ERR["MALFORMED"]
+        # unknown types, including ones outside every range
+        for t in (0, 5, 199, 272, 299, 311, 499, 500, 0xffffffff):
+            assert error_code(c.raw(t, b"")) == ERR["UNEXPECTED"]
+        alive(st, c)
+
+        # framing lies: the header's length disagrees with the record, an
+        # unknown flag bit, an fd the header does not announce, two fds
+        c.reqid += 1
+        bad_len = struct.pack(">IIII", T["PING"], 10, c.reqid, 0) + b"abc"
+        raw_send(c.sock, bad_len)
+        assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
+        c.reqid += 1
+        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=0x80))
+        assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
+        r, w = os.pipe()
+        c.reqid += 1
+        raw_send(c.sock, record(T["PING"], c.reqid, b""), fds=[r])
+        assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
+        c.reqid += 1
+        raw_send(c.sock, record(T["STORE_APPEND"], c.reqid, b"", flags=1), fds=[r, w])
+        assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
+        c.reqid += 1
+        raw_send(c.sock, b"\0\0\0")       # shorter than a header
+        type_, rid, flags, data, fd = recv_record(c.sock)
+        assert type_ == 2
+        alive(st, c)
+
+        # fds where none belong, and none where one must be
+        assert error_code(c.raw(T["PING"], b"", fd=r)) == ERR["MALFORMED"]
+        assert error_code(c.raw(T["STORE_FETCH"], fetch, fd=r)) == ERR["MALFORMED"]
+        assert error_code(c.raw(T["STORE_APPEND"], u64(0) + s("INBOX") + u64(5) + u32(0))) \
+            == ERR["MALFORMED"]
+        # an fd that is not a regular file
+        assert error_code(c.raw(T["STORE_APPEND"], u64(0) + s("INBOX") + u64(5) + u32(10),
+                                fd=r)) == ERR["MALFORMED"]
+        os.close(r)
+        os.close(w)
+
+        # memfds that disagree with what the request says
+        fd, size, mlen = memfd_message(b"hello")
+        for sz, ml in ((size + 1, mlen), (size, mlen - 1), (size - 1, mlen + 1), (0, 0)):
+            assert error_code(c.raw(T["STORE_APPEND"], u64(0) + s("INBOX") + u64(sz) + u32(ml),
+                                    fd=fd)) in (ERR["MALFORMED"], ERR["LIMIT"]), (sz, ml)
+        os.close(fd)
+        # garbage metadata blocks: truncated, bad flags, too many keywords
+        good = meta_block()
+        blocks = [good[:-1], good + b"\0", b"\x07" * 40,
+                  meta_block(flags=1 << 7),
+                  meta_block(keywords=["k%d" % i for i in range(65)]),
+                  meta_block(keywords=[""])]
+        for blk in blocks:
+            fd = os.memfd_create("m")
+            os.write(fd, b"hello" + blk)
+            code = error_code(c.raw(T["STORE_APPEND"], u64(0) + s("INBOX") + u64(5) +
+                                    u32(len(blk)), fd=fd))
+            os.close(fd)
+            assert code == ERR["MALFORMED"], blk[:20]
+        # the same for the delivery right
+        lm = st.connect("lmtpd")
+        fd = os.memfd_create("m")
+        os.write(fd, b"hello" + b"\x01\x02")
+        assert error_code(lm.raw(T["STORE_DELIVER"], s("alice") + s("") + u64(5) + u32(2),
+                                 fd=fd)) == ERR["MALFORMED"]
+        os.close(fd)
+        alive(st, c)
+        assert st.proc.poll() is None
+        # nothing of that reached the mailbox
+        assert c.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 1

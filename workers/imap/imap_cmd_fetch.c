@@ -1,0 +1,420 @@
+/* imap_cmd_fetch: FETCH / UID FETCH (RFC 9051 6.4.5, CONDSTORE CHANGEDSINCE
+ * and QRESYNC VANISHED, RFC 7162). Metadata (FLAGS, ENVELOPE,
+ * BODYSTRUCTURE, ...) is streamed from the store straight into the output;
+ * bodies come as read-only fds, one message at a time, in batches. */
+#include "imap_commands.h"
+#include "imap_fetch_body.h"
+#include "imap_fmt.h"
+#include "imap_out.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Messages per store_fetch when bodies are fetched too (their metadata is
+ * kept in memory until each body is written). */
+#define BODY_BATCH 128
+/* UID ranges per store request (the store accepts 8192). */
+#define SET_CHUNK 4096
+
+struct fetch {
+	struct imap_session *s;
+	struct imap_cmd *c;
+	struct imap_fetch_args *a;
+	struct imap_keywords kw;
+	uint32_t what;            /* STORE_F_* */
+	bool flags_out;           /* FLAGS in the response */
+	bool modseq_out;
+	bool uid_out;
+	bool bodies;
+	bool failed;              /* client gone */
+	/* body mode: the batch's metadata */
+	struct store_msg *batch;
+	size_t nbatch;
+	struct buf texts;         /* envelope/bodystructure/body bytes */
+};
+
+static uint32_t
+store_what(const struct fetch *f)
+{
+	uint32_t w = 0;
+	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
+		switch (a->type) {
+		case FA_FLAGS: case FA_MODSEQ:
+			w |= STORE_F_FLAGS;
+			break;
+		case FA_INTERNALDATE:
+			w |= STORE_F_INTERNALDATE;
+			break;
+		case FA_RFC822_SIZE:
+			w |= STORE_F_SIZE;
+			break;
+		case FA_ENVELOPE:
+			w |= STORE_F_ENVELOPE;
+			break;
+		case FA_BODYSTRUCTURE:
+			w |= STORE_F_BODYSTRUCTURE;
+			break;
+		case FA_BODY:
+			w |= STORE_F_BODY;
+			break;
+		default:
+			break;
+		}
+	}
+	if (f->flags_out || f->modseq_out)
+		w |= STORE_F_FLAGS;
+	return w;
+}
+
+/* "* seq FETCH (" + the metadata items of m; the caller closes. */
+static void
+meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
+{
+	struct buf *o = imap_out_buf(f->s);
+	buf_printf(o, "* %zu FETCH (", seq);
+	const char *sp = "";
+	if (f->uid_out) {
+		buf_printf(o, "UID %u", m->uid);
+		sp = " ";
+	}
+	bool flags_done = false, modseq_done = false;
+	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
+		switch (a->type) {
+		case FA_UID:
+			if (!f->uid_out) {
+				buf_printf(o, "%sUID %u", sp, m->uid);
+				sp = " ";
+			}
+			break;
+		case FA_FLAGS:
+			if (flags_done)
+				break;
+			buf_printf(o, "%sFLAGS ", sp);
+			imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
+			flags_done = true;
+			sp = " ";
+			break;
+		case FA_MODSEQ:
+			if (modseq_done)
+				break;
+			buf_printf(o, "%sMODSEQ (%llu)", sp,
+			    (unsigned long long)m->modseq);
+			modseq_done = true;
+			sp = " ";
+			break;
+		case FA_INTERNALDATE:
+			buf_printf(o, "%sINTERNALDATE ", sp);
+			imap_fmt_internaldate(o, m->internaldate, m->tzoff);
+			sp = " ";
+			break;
+		case FA_RFC822_SIZE:
+			buf_printf(o, "%sRFC822.SIZE %llu", sp,
+			    (unsigned long long)m->size);
+			sp = " ";
+			break;
+		case FA_ENVELOPE:
+			buf_printf(o, "%sENVELOPE ", sp);
+			buf_append(o, m->envelope.p, m->envelope.n);
+			sp = " ";
+			break;
+		case FA_BODYSTRUCTURE:
+			buf_printf(o, "%sBODYSTRUCTURE ", sp);
+			buf_append(o, m->bodystructure.p, m->bodystructure.n);
+			sp = " ";
+			break;
+		case FA_BODY:
+			buf_printf(o, "%sBODY ", sp);
+			buf_append(o, m->body.p, m->body.n);
+			sp = " ";
+			break;
+		default:
+			break;
+		}
+	}
+	/* implied by \Seen being set, or by CHANGEDSINCE / CONDSTORE */
+	if (f->flags_out && !flags_done) {
+		buf_printf(o, "%sFLAGS ", sp);
+		imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
+		sp = " ";
+	}
+	if (f->modseq_out && !modseq_done)
+		buf_printf(o, "%sMODSEQ (%llu)", sp, (unsigned long long)m->modseq);
+}
+
+static bool
+has_items(const struct fetch *f, const struct store_msg *m)
+{
+	(void)m;
+	return f->uid_out || f->flags_out || f->modseq_out || f->a->atts != NULL;
+}
+
+/* Streaming mode: write each message as it arrives. */
+static int
+stream_cb(void *arg, const struct store_msg *m)
+{
+	struct fetch *f = arg;
+	size_t seq = imap_view_seq(f->s->view, m->uid);
+	if (seq == 0 || seq > f->s->view->announced || !has_items(f, m))
+		return 0;
+	meta_items(f, m, seq);
+	buf_append_str(imap_out_buf(f->s), ")\r\n");
+	if (!imap_flush_some(f->s)) {
+		f->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* Body mode: keep the batch's metadata, bodies come after. */
+static void
+keep_text(struct fetch *f, struct store_text *t)
+{
+	size_t off = f->texts.len;
+	if (t->n > 0 && buf_append(&f->texts, t->p, t->n) < 0) {
+		t->n = 0;
+		return;
+	}
+	t->p = (const char *)(uintptr_t)off;   /* rebased after the batch */
+}
+
+static int
+batch_cb(void *arg, const struct store_msg *m)
+{
+	struct fetch *f = arg;
+	if (f->nbatch >= BODY_BATCH)
+		return 1;
+	struct store_msg *k = &f->batch[f->nbatch++];
+	*k = *m;
+	keep_text(f, &k->envelope);
+	keep_text(f, &k->bodystructure);
+	keep_text(f, &k->body);
+	return 0;
+}
+
+static void
+rebase(struct fetch *f, struct store_text *t)
+{
+	t->p = (const char *)f->texts.data + (uintptr_t)t->p;
+}
+
+/* One message with its bodies. 0, or a negative imap_fetch_rc. */
+static int
+message_with_body(struct fetch *f, struct store_msg *m)
+{
+	struct imap_session *s = f->s;
+	size_t seq = imap_view_seq(s->view, m->uid);
+	if (seq == 0 || seq > s->view->announced)
+		return 0;
+	int fd = -1;
+	uint64_t size = 0;
+	int rc = store_body(s->sc, s->view->id, m->uid, &fd, &size);
+	if (rc == STORE_E_NOTFOUND)
+		return 0;       /* expunged meanwhile */
+	if (rc < 0)
+		return imap_store_fatal(rc) ? FETCH_GONE : FETCH_NOMEM;
+	struct imap_body b;
+	imap_body_init(&b, fd, size);
+	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
+		int r = imap_fetch_body_check(&b, a);
+		if (r != FETCH_OK) {
+			imap_body_close(&b);
+			return r;
+		}
+	}
+	rebase(f, &m->envelope);
+	rebase(f, &m->bodystructure);
+	rebase(f, &m->body);
+	meta_items(f, m, seq);
+	struct buf *o = imap_out_buf(s);
+	bool first = o->len > 0 && o->data[o->len - 1] == '(';
+	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
+		if (!imap_fatt_needs_body(a))
+			continue;
+		int r = imap_fetch_body_item(s, &b, a, first);
+		first = false;
+		if (r != FETCH_OK) {
+			imap_body_close(&b);
+			return r;
+		}
+	}
+	imap_body_close(&b);
+	buf_append_str(o, ")\r\n");
+	return imap_flush_some(s) ? 0 : FETCH_GONE;
+}
+
+static int
+fetch_bodies(struct fetch *f, const struct store_uids *part)
+{
+	struct imap_session *s = f->s;
+	f->batch = calloc(BODY_BATCH, sizeof(*f->batch));
+	if (f->batch == NULL)
+		return STORE_E_INTERNAL;
+	buf_init(&f->texts, 64 * 1024 * 1024);
+	int rc = 0;
+	/* walk the set BODY_BATCH UIDs at a time */
+	struct store_uids sub = { 0 };
+	size_t ri = 0;
+	uint32_t next = part->n > 0 ? part->r[0].lo : 0;
+	while (rc == 0 && ri < part->n) {
+		store_uids_clear(&sub);
+		uint64_t n = 0;
+		while (ri < part->n && n < BODY_BATCH) {
+			uint32_t hi = part->r[ri].hi;
+			uint64_t room = BODY_BATCH - n;
+			uint32_t end = (uint64_t)hi - next + 1 > room ?
+			    next + (uint32_t)room - 1 : hi;
+			/* count only the UIDs the view has: cheap bound */
+			store_uids_add(&sub, next, end);
+			n += (uint64_t)end - next + 1;
+			if (end == hi) {
+				if (++ri < part->n)
+					next = part->r[ri].lo;
+			} else {
+				next = end + 1;
+			}
+		}
+		f->nbatch = 0;
+		buf_reset(&f->texts);
+		rc = store_fetch(s->sc, s->view->id, &sub, f->what,
+		    f->a->changedsince, batch_cb, f);
+		for (size_t i = 0; rc == 0 && i < f->nbatch; i++) {
+			int r = message_with_body(f, &f->batch[i]);
+			if (r == FETCH_GONE) {
+				f->failed = true;
+				rc = STORE_E_IO;
+			} else if (r == FETCH_UNKNOWN_CTE) {
+				rc = 1;
+			} else if (r < 0) {
+				rc = STORE_E_INTERNAL;
+			}
+		}
+	}
+	store_uids_free(&sub);
+	buf_free(&f->texts);
+	free(f->batch);
+	f->batch = NULL;
+	return rc;
+}
+
+/* \Seen for the messages whose bodies are read (not .PEEK). */
+static int
+set_seen(struct imap_session *s, const struct store_uids *uids)
+{
+	struct store_flags_result res = { 0 };
+	int rc = 0;
+	for (size_t off = 0; rc == 0 && off < uids->n; off += SET_CHUNK) {
+		struct store_uids part = { uids->r + off, uids->n - off > SET_CHUNK ?
+		    SET_CHUNK : uids->n - off, 0 };
+		rc = store_flags(s->sc, s->view->id, &part, STORE_FLAGS_ADD,
+		    STORE_FLAG_SEEN, NULL, 0, 0, NULL, NULL, &res);
+	}
+	store_uids_free(&res.failed);
+	return rc;
+}
+
+/* QRESYNC: UID FETCH ... (CHANGEDSINCE m VANISHED) reports expunged UIDs
+ * of the set first. */
+static int
+vanished(struct imap_session *s, const struct imap_fetch_args *a,
+    const struct store_uids *uids)
+{
+	struct store_changes_result res = { 0 };
+	int rc = store_changes(s->sc, s->view->id, a->changedsince, 0, NULL,
+	    NULL, &res);
+	if (rc == 0) {
+		struct store_uids out = { 0 };
+		for (size_t i = 0; i < res.vanished.n; i++)
+			for (uint32_t u = res.vanished.r[i].lo;; u++) {
+				if (store_uids_has(uids, u))
+					store_uids_add(&out, u, u);
+				if (u == res.vanished.r[i].hi)
+					break;
+			}
+		if (out.n > 0) {
+			struct buf *b = imap_out_buf(s);
+			buf_append_str(b, "* VANISHED (EARLIER) ");
+			imap_fmt_uids(b, &out);
+			buf_append_str(b, "\r\n");
+		}
+		store_uids_free(&out);
+	}
+	store_uids_free(&res.vanished);
+	return rc;
+}
+
+int
+imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
+{
+	struct imap_fetch_args *a = &c->a.fetch;
+	if (a->vanished && (!c->uid || !(s->enabled & IMAP_EN_QRESYNC))) {
+		imap_tagged(s, "BAD", NULL, "VANISHED needs UID FETCH and QRESYNC");
+		return 0;
+	}
+	struct store_uids uids = { 0 };
+	/* UIDs asked for VANISHED: the set as given, not clipped to the view */
+	struct store_uids asked = { 0 };
+	if (imap_view_resolve(s->view, &a->set, c->uid, &uids) < 0) {
+		imap_tagged(s, "BAD", NULL, "Invalid message sequence number");
+		return 0;
+	}
+	struct fetch f = { .s = s, .c = c, .a = a, .uid_out = c->uid };
+	bool seen = false;
+	for (const struct imap_fatt *t = a->atts; t != NULL; t = t->next) {
+		f.bodies = f.bodies || imap_fatt_needs_body(t);
+		seen = seen || imap_fatt_sets_seen(t);
+		if (t->type == FA_MODSEQ)
+			s->enabled |= IMAP_EN_CONDSTORE;
+	}
+	if (a->changedsince_set) {
+		s->enabled |= IMAP_EN_CONDSTORE;
+		f.modseq_out = true;
+	}
+	if (s->enabled & IMAP_EN_CONDSTORE) {
+		for (const struct imap_fatt *t = a->atts; t != NULL; t = t->next)
+			if (t->type == FA_FLAGS)
+				f.modseq_out = true;
+	}
+	int rc = 0;
+	if (seen && !s->view->readonly && uids.n > 0) {
+		rc = set_seen(s, &uids);
+		f.flags_out = true;
+	}
+	if (rc == 0)
+		rc = store_keywords(s->sc, &f.kw.names, &f.kw.n);
+	f.what = store_what(&f);
+	if (rc == 0 && a->vanished) {
+		for (size_t i = 0; i < a->set.n; i++) {
+			uint32_t lo = a->set.r[i].lo, hi = a->set.r[i].hi;
+			store_uids_add(&asked, lo == IMAP_STAR ? 1 : lo,
+			    hi == IMAP_STAR ? STORE_UID_MAX : hi);
+		}
+		rc = vanished(s, a, &asked);
+	}
+	for (size_t off = 0; rc == 0 && off < uids.n; off += SET_CHUNK) {
+		struct store_uids part = { uids.r + off, uids.n - off > SET_CHUNK ?
+		    SET_CHUNK : uids.n - off, 0 };
+		if (f.bodies)
+			rc = fetch_bodies(&f, &part);
+		else
+			rc = store_fetch(s->sc, s->view->id, &part, f.what,
+			    a->changedsince, stream_cb, &f);
+		if (f.failed)
+			rc = STORE_E_IO;
+	}
+	store_uids_free(&uids);
+	store_uids_free(&asked);
+	if (rc == 1) {
+		imap_tagged(s, "NO", "UNKNOWN-CTE",
+		    "Cannot decode the content transfer encoding");
+		return 0;
+	}
+	if (imap_store_fatal(rc) || f.failed)
+		return -1;
+	if (rc < 0) {
+		imap_tagged_store_error(s, rc, "FETCH");
+		return 0;
+	}
+	imap_tagged(s, "OK", NULL, "FETCH completed");
+	return 0;
+}

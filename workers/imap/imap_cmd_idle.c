@@ -1,0 +1,84 @@
+/* imap_cmd_idle: IDLE (RFC 2177 / RFC 9051 6.3.13). The session sleeps on
+ * two fds — the client and the store channel — and turns each store
+ * notification for the selected mailbox into EXISTS / EXPUNGE / FETCH at
+ * once. An idling process holds no buffers it does not need. */
+#include "imap_commands.h"
+#include "log.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Apply queued notifications; -1 if the store is gone. */
+static int
+drain(struct imap_session *s)
+{
+	struct store_notify n;
+	bool need_sync = false;
+	while (store_client_next_notify(s->sc, &n) == 1) {
+		if (s->view == NULL || n.mailbox_id != s->view->id)
+			continue;
+		if (!imap_view_notify(s, &n))
+			need_sync = true;
+	}
+	if (need_sync) {
+		int rc = imap_view_sync(s, true);
+		if (imap_store_fatal(rc))
+			return -1;
+	}
+	return 0;
+}
+
+int
+imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
+{
+	char tag[sizeof(c->tag)];
+	memcpy(tag, c->tag, sizeof(tag));
+	if (s->view != NULL && s->view->stale) {
+		int rc = imap_view_sync(s, true);
+		if (imap_store_fatal(rc))
+			return -1;
+	}
+	buf_append_str(imap_out_buf(s), "+ idling\r\n");
+	if (drain(s) < 0 || imap_conn_flush(&s->conn) < 0)
+		return -1;
+	imap_reader_next(&s->rd);
+	int store_fd = s->view != NULL ? store_client_fd(s->sc) : -1;
+	for (;;) {
+		imap_conn_release(&s->conn);
+		enum imap_wait w = imap_conn_wait(&s->conn, store_fd,
+		    (int)s->opt->idle_timeout_s * 1000);
+		if (w == IMAP_WAIT_TIMEOUT) {
+			imap_untagged(s, "BYE Autologout; idle for too long");
+			s->bye_sent = true;
+			return -1;
+		}
+		if (w == IMAP_WAIT_CLOSED)
+			return -1;
+		if (w == IMAP_WAIT_EXTRA) {
+			if (store_client_read_notify(s->sc) < 0 || drain(s) < 0 ||
+			    imap_conn_flush(&s->conn) < 0)
+				return -1;
+			continue;
+		}
+		size_t avail, used;
+		const uint8_t *in = imap_conn_input(&s->conn, &avail);
+		enum imap_rd_event ev = imap_reader_feed(&s->rd, in, avail, &used);
+		imap_conn_consume(&s->conn, used);
+		if (ev == RD_MORE)
+			continue;
+		memcpy(c->tag, tag, sizeof(tag));
+		if (ev != RD_COMMAND) {
+			imap_tagged(s, "BAD", NULL, "Expected DONE");
+			return ev == RD_FATAL ? -1 : 0;
+		}
+		size_t len;
+		const char *t = (const char *)imap_reader_text(&s->rd, &len);
+		while (len > 0 && (t[len - 1] == '\n' || t[len - 1] == '\r'))
+			len--;
+		if (len == 4 && strncasecmp(t, "DONE", 4) == 0)
+			imap_tagged(s, "OK", NULL, "IDLE terminated");
+		else
+			imap_tagged(s, "BAD", NULL, "Expected DONE");
+		return 0;
+	}
+}

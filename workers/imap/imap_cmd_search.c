@@ -1,0 +1,314 @@
+/* imap_cmd_search: SEARCH / UID SEARCH (ESEARCH RFC 4731, SEARCHRES
+ * RFC 5182, CONDSTORE MODSEQ). The parsed key tree becomes the store's
+ * typed postfix program (store_client.h); no IMAP text reaches the store. */
+#include "imap_commands.h"
+#include "imap_fmt.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+struct prog {
+	struct imap_session *s;
+	struct store_search *p;
+	bool used_modseq;
+	bool too_long;
+};
+
+/* A sequence set of the key -> UIDs; numbers past the end match nothing
+ * (SEARCH is a filter, not an address). */
+static void
+key_set(struct prog *g, const struct imap_seqset *set, bool uid)
+{
+	struct imap_view *v = g->s->view;
+	struct store_uids u = { 0 };
+	size_t count = v->announced < v->n ? v->announced : v->n;
+	if (!uid && !set->saved) {
+		struct imap_seqset clip = *set;
+		struct imap_range r[1];
+		store_uids_clear(&u);
+		for (size_t i = 0; i < set->n; i++) {
+			r[0] = set->r[i];
+			if (r[0].hi == IMAP_STAR)
+				r[0].hi = (uint32_t)count;
+			if (r[0].lo == IMAP_STAR)
+				r[0].lo = (uint32_t)count;
+			if (r[0].lo > r[0].hi) {
+				uint32_t t = r[0].lo;
+				r[0].lo = r[0].hi;
+				r[0].hi = t;
+			}
+			if (r[0].lo == 0 || r[0].lo > count)
+				continue;
+			if (r[0].hi > count)
+				r[0].hi = (uint32_t)count;
+			clip.r = r;
+			clip.n = 1;
+			struct store_uids part = { 0 };
+			if (imap_view_resolve(v, &clip, false, &part) == 0)
+				for (size_t k = 0; k < part.n; k++)
+					store_uids_add(&u, part.r[k].lo, part.r[k].hi);
+			store_uids_free(&part);
+		}
+	} else {
+		(void)imap_view_resolve(v, set, uid, &u);
+	}
+	if (u.n == 0) {
+		/* matches nothing: NOT ALL */
+		store_search_op(g->p, STORE_S_ALL);
+		store_search_op(g->p, STORE_S_NOT);
+	} else {
+		store_search_uids(g->p, &u);
+	}
+	store_uids_free(&u);
+}
+
+static const char *
+str_of(struct prog *g, const struct imap_str *s)
+{
+	if (s->s == NULL || s->len > 1024 || memchr(s->s, 0, s->len) != NULL) {
+		g->too_long = true;
+		return "";
+	}
+	return s->s;
+}
+
+static void
+date_key(struct prog *g, enum store_search_op ge, enum store_search_op lt,
+    enum imap_skey_type t, int32_t day)
+{
+	uint64_t d0 = day < 0 ? 0 : (uint64_t)day * 86400;
+	switch (t) {
+	case SK_BEFORE: case SK_SENTBEFORE:
+		store_search_u64(g->p, lt, d0);
+		break;
+	case SK_SINCE: case SK_SENTSINCE:
+		store_search_u64(g->p, ge, d0);
+		break;
+	default:   /* ON: the whole day */
+		store_search_u64(g->p, ge, d0);
+		store_search_u64(g->p, lt, d0 + 86400);
+		store_search_op(g->p, STORE_S_AND);
+		break;
+	}
+}
+
+static void
+header_key(struct prog *g, const struct imap_skey *k)
+{
+	static const struct {
+		const char *name;
+		enum store_search_field f;
+	} fields[] = {
+		{ "FROM", STORE_SF_FROM }, { "TO", STORE_SF_TO },
+		{ "CC", STORE_SF_CC }, { "BCC", STORE_SF_BCC },
+		{ "SUBJECT", STORE_SF_SUBJECT },
+		{ "MESSAGE-ID", STORE_SF_MESSAGE_ID },
+	};
+	const char *value = str_of(g, &k->str2);
+	if (k->str2.len > 0) {
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			if (strcasecmp(k->str.s, fields[i].name) == 0) {
+				store_search_header(g->p, fields[i].f, value);
+				return;
+			}
+		}
+	}
+	char lower[256];
+	size_t n = k->str.len < sizeof(lower) - 1 ? k->str.len :
+	    sizeof(lower) - 1;
+	for (size_t i = 0; i < n; i++)
+		lower[i] = (char)tolower((unsigned char)k->str.s[i]);
+	lower[n] = '\0';
+	store_search_header_any(g->p, lower, value);
+}
+
+static void emit(struct prog *g, const struct imap_skey *k, bool uid);
+
+static void
+emit_list(struct prog *g, const struct imap_skey *first, bool uid)
+{
+	int n = 0;
+	for (const struct imap_skey *k = first; k != NULL; k = k->next) {
+		emit(g, k, uid);
+		if (n++ > 0)
+			store_search_op(g->p, STORE_S_AND);
+	}
+}
+
+static void
+emit(struct prog *g, const struct imap_skey *k, bool uid)
+{
+	switch (k->type) {
+	case SK_AND:
+		emit_list(g, k->kid, uid);
+		break;
+	case SK_OR:
+		emit(g, k->kid, uid);
+		emit(g, k->kid2, uid);
+		store_search_op(g->p, STORE_S_OR);
+		break;
+	case SK_NOT:
+		emit(g, k->kid, uid);
+		store_search_op(g->p, STORE_S_NOT);
+		break;
+	case SK_ALL:
+	case SK_OLD:      /* nothing is \Recent: the store keeps no session */
+		store_search_op(g->p, STORE_S_ALL);
+		break;
+	case SK_NEW:
+		store_search_op(g->p, STORE_S_ALL);
+		store_search_op(g->p, STORE_S_NOT);
+		break;
+	case SK_SEQSET:
+		key_set(g, &k->set, false);
+		break;
+	case SK_UID:
+		key_set(g, &k->set, true);
+		break;
+	case SK_FLAG:
+		if (k->flag == IMAP_F_RECENT) {
+			store_search_op(g->p, STORE_S_ALL);
+			if (!k->negate)
+				store_search_op(g->p, STORE_S_NOT);
+			break;
+		}
+		store_search_u32(g->p, k->negate ? STORE_S_FLAGS_UNSET :
+		    STORE_S_FLAGS_SET, imap_fmt_flags_to_store(k->flag));
+		break;
+	case SK_KEYWORD:
+		store_search_str(g->p, k->negate ? STORE_S_UNKEYWORD :
+		    STORE_S_KEYWORD, str_of(g, &k->str));
+		break;
+	case SK_BEFORE: case SK_ON: case SK_SINCE:
+		date_key(g, STORE_S_INTERNALDATE_GE, STORE_S_INTERNALDATE_LT,
+		    k->type, k->day);
+		break;
+	case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
+		date_key(g, STORE_S_SENTDATE_GE, STORE_S_SENTDATE_LT, k->type,
+		    k->day);
+		break;
+	case SK_LARGER:
+		store_search_u64(g->p, STORE_S_SIZE_GT, k->num);
+		break;
+	case SK_SMALLER:
+		store_search_u64(g->p, STORE_S_SIZE_LT, k->num);
+		break;
+	case SK_OLDER:
+	case SK_YOUNGER: {
+		uint64_t now = (uint64_t)time(NULL);
+		uint64_t t = now > k->num ? now - k->num : 0;
+		store_search_u64(g->p, k->type == SK_OLDER ?
+		    STORE_S_INTERNALDATE_LT : STORE_S_INTERNALDATE_GE, t);
+		break;
+	}
+	case SK_HEADER:
+		header_key(g, k);
+		break;
+	case SK_BODY:
+		store_search_str(g->p, STORE_S_BODY, str_of(g, &k->str));
+		break;
+	case SK_TEXT:
+		store_search_str(g->p, STORE_S_TEXT, str_of(g, &k->str));
+		break;
+	case SK_MODSEQ:
+		g->used_modseq = true;
+		store_search_u64(g->p, STORE_S_MODSEQ_GE, k->num);
+		break;
+	}
+}
+
+/* The matches as UIDs (uid) or sequence numbers, in a set. */
+static void
+result_set(struct imap_session *s, const struct store_search_result *r,
+    bool uid, struct store_uids *out)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		size_t seq = imap_view_seq(s->view, r->uids[i]);
+		if (seq == 0 || seq > s->view->announced)
+			continue;
+		uint32_t v = uid ? r->uids[i] : (uint32_t)seq;
+		store_uids_add(out, v, v);
+	}
+}
+
+static void
+esearch_out(struct imap_session *s, struct imap_cmd *c,
+    const struct store_search_result *r, uint64_t modseq)
+{
+	struct imap_search_args *a = &c->a.search;
+	struct store_uids set = { 0 };
+	result_set(s, r, c->uid, &set);
+	struct buf *b = imap_out_buf(s);
+	buf_printf(b, "* ESEARCH (TAG \"%s\")%s", c->tag, c->uid ? " UID" : "");
+	uint64_t count = store_uids_count(&set);
+	if ((a->ret & SR_MIN) && count > 0)
+		buf_printf(b, " MIN %u", set.r[0].lo);
+	if ((a->ret & SR_MAX) && count > 0)
+		buf_printf(b, " MAX %u", set.r[set.n - 1].hi);
+	if (a->ret & SR_COUNT)
+		buf_printf(b, " COUNT %llu", (unsigned long long)count);
+	if ((a->ret & SR_ALL) && count > 0) {
+		buf_append_str(b, " ALL ");
+		imap_fmt_uids(b, &set);
+	}
+	if (modseq != 0 && count > 0)
+		buf_printf(b, " MODSEQ %llu", (unsigned long long)modseq);
+	buf_append_str(b, "\r\n");
+	store_uids_free(&set);
+}
+
+int
+imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
+{
+	struct imap_search_args *a = &c->a.search;
+	struct store_search p;
+	store_search_init(&p);
+	struct prog g = { .s = s, .p = &p };
+	emit(&g, a->key, c->uid);
+	if (g.too_long || p.failed) {
+		store_search_free(&p);
+		imap_tagged(s, "NO", "LIMIT", "Search too complex");
+		return 0;
+	}
+	struct store_search_result r = { 0 };
+	int rc = store_search(s->sc, s->view->id, &p, NULL, 0, &r);
+	store_search_free(&p);
+	if (rc < 0) {
+		store_search_result_free(&r);
+		if (imap_store_fatal(rc))
+			return -1;
+		imap_tagged_store_error(s, rc, "SEARCH");
+		return 0;
+	}
+	if (g.used_modseq)
+		s->enabled |= IMAP_EN_CONDSTORE;
+	uint64_t modseq = g.used_modseq ? r.highestmodseq : 0;
+	if (a->ret & SR_SAVE) {
+		/* $ keeps UIDs: sequence numbers would drift */
+		store_uids_clear(&s->view->saved);
+		result_set(s, &r, true, &s->view->saved);
+	}
+	if (a->esearch && (a->ret & ~(uint32_t)SR_SAVE)) {
+		esearch_out(s, c, &r, modseq);
+	} else if (!a->esearch) {
+		struct buf *b = imap_out_buf(s);
+		buf_append_str(b, "* SEARCH");
+		for (size_t i = 0; i < r.n; i++) {
+			size_t seq = imap_view_seq(s->view, r.uids[i]);
+			if (seq == 0 || seq > s->view->announced)
+				continue;
+			buf_printf(b, " %u", c->uid ? r.uids[i] : (uint32_t)seq);
+			if ((i & 1023) == 1023 && !imap_flush_some(s)) {
+				store_search_result_free(&r);
+				return -1;
+			}
+		}
+		if (modseq != 0 && r.n > 0)
+			buf_printf(b, " (MODSEQ %llu)", (unsigned long long)modseq);
+		buf_append_str(b, "\r\n");
+	}
+	store_search_result_free(&r);
+	imap_tagged(s, "OK", NULL, "SEARCH completed");
+	return 0;
+}

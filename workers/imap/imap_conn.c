@@ -1,0 +1,302 @@
+/* imap_conn: client socket I/O, plaintext or TLS (see imap_conn.h). */
+#include "imap_conn.h"
+#include "log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <time.h>
+#include <unistd.h>
+
+/* one TLS record's worth per SSL_write: retries repeat exactly this */
+#define TLS_CHUNK 16384
+
+void
+imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->io_timeout_ms = io_timeout_ms;
+	buf_init(&c->out, IMAP_CONN_OUT_MAX);
+}
+
+void
+imap_conn_free(struct imap_conn *c)
+{
+	tls_conn_free(c->tls);
+	c->tls = NULL;
+	free(c->in);
+	c->in = NULL;
+	buf_free(&c->out);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events on the socket until deadline (ms, monotonic). 1 ready,
+ * 0 timeout, -1 error. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = events };
+		int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int
+fail(struct imap_conn *c)
+{
+	c->failed = true;
+	return -1;
+}
+
+int
+imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
+    int timeout_ms)
+{
+	c->tls = tls_conn_new(srv, c->fd);
+	if (c->tls == NULL)
+		return fail(c);
+	int64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		int r = tls_handshake(c->tls);
+		if (r == 1)
+			return 0;
+		if (r == TLS_ERROR)
+			return fail(c);
+		short ev = r == TLS_WANT_READ ? POLLIN : POLLOUT;
+		if (wait_fd(c->fd, ev, deadline) <= 0)
+			return fail(c);
+	}
+}
+
+const uint8_t *
+imap_conn_input(const struct imap_conn *c, size_t *len)
+{
+	*len = c->in_len - c->in_off;
+	return c->in != NULL ? c->in + c->in_off : NULL;
+}
+
+void
+imap_conn_consume(struct imap_conn *c, size_t n)
+{
+	c->in_off += n;
+	if (c->in_off >= c->in_len)
+		c->in_off = c->in_len = 0;
+}
+
+void
+imap_conn_drop_input(struct imap_conn *c)
+{
+	c->in_off = c->in_len = 0;
+}
+
+void
+imap_conn_release(struct imap_conn *c)
+{
+	if (c->in_off == c->in_len) {
+		free(c->in);
+		c->in = NULL;
+		c->in_off = c->in_len = 0;
+	}
+	if (c->out.len == 0 && c->out.cap > 4096)
+		buf_free(&c->out);
+}
+
+/* One read attempt into the free space. >0 bytes, 0 EOF, -1 error,
+ * -2 would block (then *want says POLLIN or POLLOUT). */
+static ssize_t
+read_some(struct imap_conn *c, short *want)
+{
+	if (c->in == NULL) {
+		c->in = malloc(IMAP_CONN_IN_SIZE);
+		if (c->in == NULL)
+			return -1;
+	}
+	if (c->in_off > 0 && c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	if (c->in_len == IMAP_CONN_IN_SIZE) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	uint8_t *dst = c->in + c->in_len;
+	size_t room = IMAP_CONN_IN_SIZE - c->in_len;
+	ssize_t n;
+	*want = POLLIN;
+	if (c->tls != NULL) {
+		n = tls_read(c->tls, dst, room);
+		if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+			*want = n == TLS_WANT_WRITE ? POLLOUT : POLLIN;
+			return -2;
+		}
+		if (n < 0)
+			return -1;
+	} else {
+		n = read(c->fd, dst, room);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return -2;
+		if (n < 0)
+			return errno == ECONNRESET ? 0 : -1;
+	}
+	if (n > 0) {
+		c->in_len += (size_t)n;
+		c->bytes_in += (uint64_t)n;
+	}
+	return n;
+}
+
+enum imap_wait
+imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
+{
+	if (c->failed)
+		return IMAP_WAIT_CLOSED;
+	if (c->in_len > c->in_off)
+		return IMAP_WAIT_INPUT;
+	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+	for (;;) {
+		short want = POLLIN;
+		/* decrypted bytes may already sit inside OpenSSL */
+		ssize_t n = read_some(c, &want);
+		if (n > 0)
+			return IMAP_WAIT_INPUT;
+		if (n == 0 || n == -1) {
+			c->failed = true;
+			return IMAP_WAIT_CLOSED;
+		}
+		struct pollfd p[2] = { { .fd = c->fd, .events = want },
+			{ .fd = extra_fd, .events = POLLIN } };
+		int64_t left = deadline == INT64_MAX ? -1 : deadline - now_ms();
+		if (deadline != INT64_MAX && left <= 0)
+			return IMAP_WAIT_TIMEOUT;
+		int r = poll(p, extra_fd >= 0 ? 2 : 1,
+		    left < 0 || left > INT32_MAX ? -1 : (int)left);
+		if (r < 0 && errno != EINTR) {
+			c->failed = true;
+			return IMAP_WAIT_CLOSED;
+		}
+		if (r > 0 && extra_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+			return IMAP_WAIT_EXTRA;
+		if (r > 0 && (p[0].revents & (POLLERR | POLLNVAL)) &&
+		    !(p[0].revents & POLLIN)) {
+			c->failed = true;
+			return IMAP_WAIT_CLOSED;
+		}
+	}
+}
+
+/* Write from p (len bytes), waiting for the socket; the whole buffer or -1. */
+static int
+write_all(struct imap_conn *c, const uint8_t *p, size_t len)
+{
+	int64_t deadline = now_ms() + c->io_timeout_ms;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n;
+		short want = POLLOUT;
+		if (c->tls != NULL) {
+			size_t chunk = c->tls_retry ? c->tls_retry :
+			    (len - off < TLS_CHUNK ? len - off : TLS_CHUNK);
+			n = tls_write(c->tls, p + off, chunk);
+			if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+				c->tls_retry = chunk;
+				want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
+				n = -2;
+			} else {
+				c->tls_retry = 0;
+			}
+		} else {
+			n = write(c->fd, p + off, len - off);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				n = -2;
+		}
+		if (n > 0) {
+			off += (size_t)n;
+			c->bytes_out += (uint64_t)n;
+			continue;
+		}
+		if (n != -2)
+			return fail(c);
+		if (wait_fd(c->fd, want, deadline) <= 0)
+			return fail(c);
+	}
+	return 0;
+}
+
+int
+imap_conn_flush(struct imap_conn *c)
+{
+	if (c->failed)
+		return -1;
+	if (c->out.failed)
+		return fail(c);     /* an item overflowed the hard limit */
+	if (c->out.len == 0)
+		return 0;
+	int r = write_all(c, c->out.data, c->out.len);
+	buf_reset(&c->out);
+	return r;
+}
+
+int
+imap_conn_maybe_flush(struct imap_conn *c)
+{
+	return c->out.len >= IMAP_CONN_OUT_SOFT ? imap_conn_flush(c) :
+	    (c->failed ? -1 : 0);
+}
+
+int
+imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len)
+{
+	if (imap_conn_flush(c) < 0)
+		return -1;
+	int64_t deadline = now_ms() + c->io_timeout_ms;
+	while (len > 0) {
+		size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
+		ssize_t n;
+		short want = POLLOUT;
+		if (c->tls != NULL) {
+			n = tls_sendfile(c->tls, fd, off, chunk);
+			if (n == TLS_WANT_READ || n == TLS_WANT_WRITE) {
+				want = n == TLS_WANT_READ ? POLLIN : POLLOUT;
+				n = -2;
+			}
+		} else {
+			n = sendfile(c->fd, fd, &off, chunk);
+			if (n > 0)
+				off -= n;   /* advanced below, like the TLS path */
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				n = -2;
+		}
+		if (n > 0) {
+			off += n;
+			len -= (uint64_t)n;
+			c->bytes_out += (uint64_t)n;
+			deadline = now_ms() + c->io_timeout_ms;
+			continue;
+		}
+		if (n == 0) {
+			log_warn("message body shorter than the store said");
+			return fail(c);
+		}
+		if (n != -2)
+			return fail(c);
+		if (wait_fd(c->fd, want, deadline) <= 0)
+			return fail(c);
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * imap_conn: the client connection of one imapd — a non-blocking socket,
+ * plaintext or TLS (workers/shared/tls.h), an input buffer, the buffered
+ * output and body streaming. Output is flushed once per pipelined batch
+ * (and when it grows past a threshold), so that a burst of commands costs
+ * one write; a client that stops reading for io_timeout is dropped.
+ */
+#ifndef CLOISTER_IMAP_CONN_H
+#define CLOISTER_IMAP_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "tls.h"
+
+#define IMAP_CONN_IN_SIZE 8192
+/* flush on its own when this much output is waiting */
+#define IMAP_CONN_OUT_SOFT (64 * 1024)
+/* a single formatted item may not exceed this (bounded memory) */
+#define IMAP_CONN_OUT_MAX (2 * 1024 * 1024 + IMAP_CONN_OUT_SOFT)
+
+struct imap_conn {
+	int fd;
+	struct tls_conn *tls;       /* NULL: plaintext */
+	uint8_t *in;                /* IMAP_CONN_IN_SIZE bytes, or NULL */
+	size_t in_off, in_len;      /* unread bytes: in[in_off, in_len) */
+	struct buf out;
+	size_t tls_retry;           /* length of an SSL_write to repeat */
+	int io_timeout_ms;          /* a write may wait this long */
+	uint64_t bytes_in, bytes_out;
+	bool failed;                /* sticky: the connection is gone */
+};
+
+void imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms);
+void imap_conn_free(struct imap_conn *c);
+
+/* Run the TLS handshake (STARTTLS or implicit TLS); bounded by timeout.
+ * 0 on success, -1 (the connection is then failed). */
+int imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
+    int timeout_ms);
+
+enum imap_wait {
+	IMAP_WAIT_INPUT = 1,        /* bytes in the input buffer */
+	IMAP_WAIT_EXTRA = 2,        /* extra_fd is readable */
+	IMAP_WAIT_TIMEOUT = 0,
+	IMAP_WAIT_CLOSED = -1,      /* end of stream or error */
+};
+/* Read more input, waiting up to timeout_ms (-1: forever) and also for
+ * extra_fd (-1: none). Input already buffered returns at once. */
+enum imap_wait imap_conn_wait(struct imap_conn *c, int extra_fd,
+    int timeout_ms);
+/* Unread input. */
+const uint8_t *imap_conn_input(const struct imap_conn *c, size_t *len);
+void imap_conn_consume(struct imap_conn *c, size_t n);
+/* Drop buffered input (after STARTTLS: nothing sent in clear may count). */
+void imap_conn_drop_input(struct imap_conn *c);
+/* Free the input buffer while idle (it comes back on the next read). */
+void imap_conn_release(struct imap_conn *c);
+
+/* Write everything buffered. -1 if the client is gone or too slow. */
+int imap_conn_flush(struct imap_conn *c);
+/* Flush if past IMAP_CONN_OUT_SOFT. */
+int imap_conn_maybe_flush(struct imap_conn *c);
+/* Flush, then send len bytes of fd from off (sendfile / kTLS / mapping). */
+int imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len);
+
+#endif
