@@ -41,6 +41,7 @@ def main_cf(top, lmtp_sock):
         "queue_directory = %s/queue" % top,
         "data_directory = %s/data" % top,
         "maillog_file = %s/maillog" % top,
+        "maillog_file_prefixes = %s" % top,
         "mail_owner = postfix",
         "setgid_group = postdrop",
         "myhostname = mta.test.local",
