@@ -17,7 +17,10 @@ import subprocess
 import tempfile
 import time
 
-from auth_util import REALM, make_sasldb
+from auth_util import ERROR, OK, REALM, make_sasldb, recv, send
+from auth_util import s as sfield
+
+STORE_ADM_USER_CREATE = 300
 from cloister_server import CloisterServer
 from harness import tool, wait_for
 
@@ -79,12 +82,23 @@ service imapd {
 }"""
 
 
-def have_stored():
+# Before stored is merged, a stored built elsewhere can be named:
+# CLOISTER_STORED_SRC=/path/to/a/tree/with/build (its binary and its
+# stored.policy are used).
+STORED_SRC = os.environ.get("CLOISTER_STORED_SRC")
+
+
+def stored_binary():
+    if STORED_SRC:
+        return os.path.join(STORED_SRC, "build", "store", "cloister-stored")
     try:
-        tool("cloister-stored")
-        return True
+        return tool("cloister-stored")
     except FileNotFoundError:
-        return False
+        return None
+
+
+def have_stored():
+    return stored_binary() is not None
 
 
 class ImapServer:
@@ -99,8 +113,20 @@ class ImapServer:
         self.cert, self.key = make_cert(self.certdir)
         extra = "\n".join("  set %s %s" % kv for kv in
                           (imapd_options or {}).items())
-        stored = "@bin:cloister-stored@" if have_stored() else \
-            "@standin:cloister-stored@"
+        stored = stored_binary() or "@standin:cloister-stored@"
+        edits = dict(policy_edits or {})
+        if STORED_SRC:
+            with open(os.path.join(STORED_SRC, "policy",
+                                   "stored.policy")) as f:
+                theirs = f.read()
+            mine = edits.get("stored")
+
+            def stored_policy(t, theirs=theirs, mine=mine):
+                root = re.search(r"^root\s+\S+", t, re.M).group(0)
+                t = re.sub(r"^root\s+\S+", root, theirs, flags=re.M)
+                return mine(t) if mine else t
+            edits["stored"] = stored_policy
+        policy_edits = edits
         services = [AUTHD % {"realm": REALM, "delay": delay_ms},
                     STORED % {"stored": stored},
                     IMAPD % {"spares": spares, "maxproc": maxproc,
@@ -112,11 +138,34 @@ class ImapServer:
                                   policy_edits=policy_edits)
         self.sasldb = os.path.join(self.srv.roots["authd"], "sasldb2")
         make_sasldb(self.sasldb, self.users)
+        self.shards = shards
 
-    def start(self):
+    def start(self, store_users=True):
         self.srv.start()
         self.srv.wait_ready(timeout=30)
+        if store_users and have_stored():
+            for u in self.users:
+                self.store_user(u)
         return self
+
+    def shard_of(self, user):
+        h = 2166136261
+        for b in user.encode():
+            h = ((h ^ b) * 16777619) & 0xffffffff
+        return h % self.shards
+
+    def store_user(self, user):
+        """Create the user's store (STORE_ADM_USER_CREATE) with the default
+        mailboxes, as cloisterctl user add does."""
+        path = os.path.join(self.srv.run_dir,
+                            "store-admin.%d.sock" % self.shard_of(user))
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(10)
+            s.connect(path)
+            send(s, STORE_ADM_USER_CREATE, sfield(user))
+            r = recv(s)
+        assert r is not None and r[0] in (OK, ERROR), r
+        return r[0] == OK
 
     def close(self):
         self.srv.close()
