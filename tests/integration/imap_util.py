@@ -211,8 +211,27 @@ class ImapServer:
         return RawClient(self.port(kind), tls=(kind == "imaps"),
                          timeout=timeout)
 
+    def raw_login(self, user="alice", kind="imaps", timeout=10):
+        """A RawClient, logged in (LOGIN over implicit TLS by default)."""
+        c = self.raw(kind, timeout)
+        out = c.cmd("L0", "LOGIN %s %s" % (quote(user), quote(self.users[user])))
+        assert out[-1] is not None and out[-1].startswith(b"L0 OK"), out
+        return c
+
     def imapd_pids(self):
         return [c.pid for c in self.srv.children("imapd")]
+
+
+def quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def need_stored():
+    """False (and a note) when no stored binary exists to test against."""
+    if have_stored():
+        return True
+    print("SKIP: cloister-stored is not built in this tree")
+    return False
 
 
 class RawClient:
