@@ -106,7 +106,8 @@ class ImapServer:
 
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
                  prelogin=60, imapd_options=None, options=None,
-                 policy_edits=None, delay_ms=200, shards=1):
+                 policy_edits=None, delay_ms=200, shards=1,
+                 extra_services=()):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -131,7 +132,7 @@ class ImapServer:
                     STORED % {"stored": stored},
                     IMAPD % {"spares": spares, "maxproc": maxproc,
                              "maxip": maxip, "prelogin": prelogin,
-                             "extra": extra}]
+                             "extra": extra}] + list(extra_services)
         opts = {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})
         self.srv = CloisterServer(services, options=opts, shards=shards,
@@ -318,3 +319,94 @@ class RawClient:
             self.s.close()
         except OSError:
             pass
+
+
+# ---- IDLE fan-out (tests and bench/imap/idle-fanout) ----
+
+def run_fanout(host, port, user, password, n, tls=True, concurrency=64,
+               timeout=120):
+    """Open n sessions of user, SELECT INBOX and IDLE in each; then APPEND
+    one message from another session and time how long each idler takes
+    to see "* N EXISTS". Returns {idlers, heard, p50, p99, max} (seconds
+    from sending the APPEND)."""
+    import asyncio
+
+    ctx = client_context() if tls else None
+    login = ("a LOGIN %s %s\r\n" % (quote(user), quote(password))).encode()
+
+    async def until(r, tag):
+        while True:
+            ln = await r.readline()
+            if not ln:
+                raise ConnectionError("closed")
+            if ln.startswith(tag):
+                return ln
+
+    async def open_idler(sem, idlers):
+        async with sem:
+            r, w = await asyncio.open_connection(host, port, ssl=ctx,
+                                                 limit=1 << 20)
+            await r.readline()
+            w.write(login)
+            ln = await until(r, b"a ")
+            if not ln.startswith(b"a OK"):
+                raise RuntimeError(ln)
+            w.write(b"b SELECT INBOX\r\n")
+            exists = 0
+            while True:
+                ln = await r.readline()
+                m = re.match(rb"\* (\d+) EXISTS", ln)
+                if m:
+                    exists = int(m.group(1))
+                if ln.startswith(b"b "):
+                    break
+            w.write(b"c IDLE\r\n")
+            ln = await r.readline()
+            if not ln.startswith(b"+ "):
+                raise RuntimeError(ln)
+            idlers.append((r, w, exists))
+
+    async def listen(r, want, t0box, out):
+        while True:
+            ln = await r.readline()
+            if not ln:
+                return
+            m = re.match(rb"\* (\d+) EXISTS", ln)
+            if m and int(m.group(1)) >= want:
+                out.append(time.monotonic())
+                return
+
+    async def main():
+        sem = asyncio.Semaphore(concurrency)
+        idlers = []
+        await asyncio.wait_for(asyncio.gather(
+            *[open_idler(sem, idlers) for _ in range(n)]), timeout)
+        heard = []
+        t0box = []
+        tasks = [asyncio.ensure_future(listen(r, ex + 1, t0box, heard))
+                 for r, w, ex in idlers]
+        await asyncio.sleep(0.5)
+        # one APPEND from another session
+        r, w = await asyncio.open_connection(host, port, ssl=ctx)
+        await r.readline()
+        w.write(login)
+        await until(r, b"a ")
+        msg = (b"From: fan@example.org\r\nSubject: fan-out\r\n\r\nwake\r\n")
+        t0 = time.monotonic()
+        w.write(b"d APPEND INBOX {%d+}\r\n" % len(msg) + msg + b"\r\n")
+        await until(r, b"d ")
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        except asyncio.TimeoutError:
+            pass
+        w.close()
+        for _r, iw, _e in idlers:
+            iw.close()
+        lat = sorted(t - t0 for t in heard)
+
+        def pct(p):
+            return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
+        return {"idlers": len(idlers), "heard": len(heard), "p50": pct(0.5),
+                "p99": pct(0.99), "max": lat[-1] if lat else None}
+
+    return asyncio.run(main())

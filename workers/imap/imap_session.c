@@ -294,7 +294,6 @@ maybe_stats(void)
 static int
 execute(struct imap_session *s, struct imap_cmd *c)
 {
-	stats_add(ST_COMMANDS, 1);
 	if (!(dispatch[c->id].states & s->state)) {
 		const char *why = s->state == IMAP_ST_NOT_AUTH ?
 		    "Not authenticated" : s->state == IMAP_ST_AUTH &&
@@ -350,6 +349,7 @@ command(struct imap_session *s, unsigned *bad_row)
 	struct imap_cmd c;
 	struct imap_parse_error err;
 	enum imap_parse_result r = imap_parse_command(&ctx, t, len, &c, &err);
+	stats_add(ST_COMMANDS, 1);
 	s->cmd = &c;
 	int ret = 0;
 	if (r == IMAP_PARSE_OK) {
