@@ -538,7 +538,7 @@ h_search(struct req *r)
 		goto out;
 	}
 	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s%s WHERE"
-	    " m.mailbox=?1 AND %s", blob ? " JOIN blobs b ON b.id=m.blob" : "",
+	    " m.mailbox=?1 AND %s", blob ? " JOIN blob b ON b.id=m.blob" : "",
 	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", buf_cstr(&cp.stack[0]));
 	buf_append(&sql, order.data, order.len);
 	buf_free(&order);
