@@ -369,6 +369,7 @@ key(struct compile *cp, uint8_t op)
 	case STORE_S_SAVEDATE_GE:
 	case STORE_S_SAVEDATE_LT:
 	case STORE_S_MODSEQ_GE:
+	case STORE_S_MAILBOX:
 		if (get_u64(cp, &v) < 0)
 			return -1;
 		if (v > INT64_MAX)
@@ -377,6 +378,7 @@ key(struct compile *cp, uint8_t op)
 		    op == STORE_S_INTERNALDATE_LT ? "m.internaldate < #" :
 		    op == STORE_S_SAVEDATE_GE ? "m.savedate >= #" :
 		    op == STORE_S_SAVEDATE_LT ? "m.savedate < #" :
+		    op == STORE_S_MAILBOX ? "m.mailbox = #" :
 		    "m.modseq >= #", (int64_t)v);
 	case STORE_S_SENTDATE_GE:
 	case STORE_S_SENTDATE_LT:
@@ -464,6 +466,52 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 	return 0;
 }
 
+/* ---- a set of email ids (deduplication of all-mailbox results) -------------------- */
+
+static uint64_t *seen;
+static size_t seen_cap, seen_n;
+
+static void
+seen_reset(void)
+{
+	if (seen != NULL)
+		memset(seen, 0, seen_cap * sizeof(*seen));
+	seen_n = 0;
+}
+
+/* true if e was not in the set (and is now). Open addressing with 0 as
+ * the empty slot: id 0 is stored as 1<<63 (ids are hash prefixes; the
+ * worst a clash can do is merge two results). */
+static bool
+seen_add(uint64_t e)
+{
+	if (e == 0)
+		e = 1ull << 63;
+	if ((seen_n + 1) * 2 > seen_cap) {
+		size_t ncap = seen_cap ? seen_cap * 2 : 1024;
+		uint64_t *old = seen, *nv = calloc(ncap, sizeof(*nv));
+		size_t ocap = seen_cap;
+		if (nv == NULL)
+			return true;        /* a duplicate rather than a loss */
+		seen = nv;
+		seen_cap = ncap;
+		seen_n = 0;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i] != 0)
+				seen_add(old[i]);
+		free(old);
+	}
+	size_t i = (size_t)((e * 0x9e3779b97f4a7c15ull) >> 20) & (seen_cap - 1);
+	while (seen[i] != 0) {
+		if (seen[i] == e)
+			return false;
+		i = (i + 1) & (seen_cap - 1);
+	}
+	seen[i] = e;
+	seen_n++;
+	return true;
+}
+
 /* ---- sorting ------------------------------------------------------------------------ */
 
 static int
@@ -519,8 +567,13 @@ h_search(struct req *r)
 	for (uint32_t i = 0; i < nsort; i++)
 		ipc_get_u32(&r->c, &sort[i]);
 	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	/* mailbox 0: every mailbox of the user, one entry per email (JMAP
+	 * Email/query) */
+	bool by_email = id == 0;
+	mb.id = 0;
+	if (!by_email && (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
 		return rc;
 
 	memset(&cp, 0, sizeof(cp));
@@ -537,9 +590,13 @@ h_search(struct req *r)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
 		goto out;
 	}
-	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s%s WHERE"
-	    " m.mailbox=?1 AND %s", blob ? " JOIN blob b ON b.id=m.blob" : "",
-	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", buf_cstr(&cp.stack[0]));
+	if (by_email)
+		blob = true;
+	buf_printf(&sql, "SELECT %s, m.modseq FROM msgs m%s%s WHERE"
+	    " %s AND %s", by_email ? "b.emailid" : "m.uid",
+	    blob ? " JOIN blob b ON b.id=m.blob" : "",
+	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "",
+	    by_email ? "?1 = 0" : "m.mailbox=?1", buf_cstr(&cp.stack[0]));
 	buf_append(&sql, order.data, order.len);
 	buf_free(&order);
 	sqlite3_stmt *st = NULL;
@@ -565,12 +622,23 @@ h_search(struct req *r)
 	}
 	req_reply_stream(r);
 	uint64_t high = 0;
+	seen_reset();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
 		if (ms > high)
 			high = ms;
-		req_item(r);
-		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+		if (by_email) {
+			/* an email in several mailboxes: once, where the sort
+			 * meets it first */
+			uint64_t e = (uint64_t)sqlite3_column_int64(st, 0);
+			if (!seen_add(e))
+				continue;
+			req_item(r);
+			ipc_put_u64(r->rb, e);
+		} else {
+			req_item(r);
+			ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		/* an FTS5 syntax the tokenizer could not take is the

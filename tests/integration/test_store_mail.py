@@ -312,6 +312,14 @@ def test_jmap_state_changes_threads_blobs():
         assert code == ERR["NOTFOUND"]
         locs, _ = c.call("STORE_EMAIL_LOCATE", u64(r2[4]))
         assert locs == [[r2[4], inbox, 2]]
+        # Email/query: every mailbox, each email once, or one mailbox
+        c.call("STORE_COPY", u64(inbox) + uidset((1, 2)) + u64(lists))
+        entries, _ = c.call("STORE_SEARCH", u64(0) + b(bytes([1])) + u32(1) + u32(1),
+                            width=1)
+        assert sorted(e[0] for e in entries) == sorted([r1[4], r2[4]])
+        prog = bytes([25]) + struct.pack(">Q", lists) + k_flags_set(SEEN) + AND
+        entries, _ = c.call("STORE_SEARCH", u64(0) + b(prog) + u32(0), width=1)
+        assert [e[0] for e in entries] == [r1[4]]
 
 
 def test_quota_on_append_and_delivery():
