@@ -840,6 +840,12 @@ msg_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	uint32_t w = mc->what, tz;
 	(void)sc;
 	memset(&m, 0, sizeof(m));
+	/* texts not asked for are empty, never NULL */
+	struct store_text *texts[] = { &m.envelope, &m.bodystructure, &m.body,
+		&m.preview, &m.from, &m.to, &m.cc, &m.bcc, &m.subject,
+		&m.message_id, &m.in_reply_to, &m.references };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		texts[i]->p = "";
 	ipc_get_u32(c, &m.uid);
 	if (w & STORE_F_FLAGS) {
 		ipc_get_u32(c, &m.flags);
