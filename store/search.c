@@ -293,15 +293,108 @@ combine(struct compile *cp, const char *op)
 	return a->failed ? cfail(cp, "search program too large") : 0;
 }
 
+/* Keys that compare a column with one u64 operand ('#' in the SQL). */
+static const struct {
+	uint8_t op;
+	bool blob;            /* the column is in the blob table */
+	bool id;              /* an id: any u64 (else clamped to INT64_MAX) */
+	const char *sql;
+} u64_keys[] = {
+	{ STORE_S_INTERNALDATE_GE, false, false, "m.internaldate >= #" },
+	{ STORE_S_INTERNALDATE_LT, false, false, "m.internaldate < #" },
+	{ STORE_S_SAVEDATE_GE, false, false, "m.savedate >= #" },
+	{ STORE_S_SAVEDATE_LT, false, false, "m.savedate < #" },
+	{ STORE_S_MODSEQ_GE, false, false, "m.modseq >= #" },
+	{ STORE_S_MAILBOX, false, false, "m.mailbox = #" },
+	/* RFC 9051: a message without a Date: is dated by its internal date */
+	{ STORE_S_SENTDATE_GE, true, false, "(CASE WHEN b.sentdate != 0 THEN"
+	    " b.sentdate ELSE m.internaldate END) >= #" },
+	{ STORE_S_SENTDATE_LT, true, false, "(CASE WHEN b.sentdate != 0 THEN"
+	    " b.sentdate ELSE m.internaldate END) < #" },
+	{ STORE_S_SIZE_GT, true, false, "b.size > #" },
+	{ STORE_S_SIZE_LT, true, false, "b.size < #" },
+	{ STORE_S_EMAILID, true, true, "b.emailid = #" },
+	{ STORE_S_THREADID, true, false, "b.thread = #" },
+};
+
+static int
+u64_key(struct compile *cp, uint8_t op, bool *handled)
+{
+	uint64_t v;
+	for (size_t i = 0; i < sizeof(u64_keys) / sizeof(u64_keys[0]); i++) {
+		if (u64_keys[i].op != op)
+			continue;
+		*handled = true;
+		if (get_u64(cp, &v) < 0)
+			return -1;
+		if (!u64_keys[i].id && v > INT64_MAX)
+			v = INT64_MAX;
+		if (u64_keys[i].blob)
+			cp->blob = true;
+		return leaf(cp, u64_keys[i].sql, (int64_t)v);
+	}
+	*handled = false;
+	return 0;
+}
+
+/* A UID set: a blob parameter for uidin() (binary search, any size). */
+static int
+uids_key(struct compile *cp)
+{
+	static struct uidset set;
+	static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
+	uint32_t n;
+	struct buf *b;
+	int k;
+	uidset_clear(&set);
+	if (get_u32(cp, &n) < 0)
+		return -1;
+	if (n > WIRE_MAX_RANGES)
+		return cfail(cp, "UID set too large");
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo, hi;
+		if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
+			return -1;
+		if (uidset_add(&set, lo, hi) < 0)
+			return cfail(cp, "bad UID range");
+	}
+	buf_reset(&packed);
+	for (size_t i = 0; i < set.n; i++) {
+		buf_put_u32(&packed, set.r[i].lo);
+		buf_put_u32(&packed, set.r[i].hi);
+	}
+	if ((b = push(cp)) == NULL ||
+	    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
+		return -1;
+	return buf_printf(b, "uidin(m.uid, ?%d)", k);
+}
+
+static int
+negate(struct compile *cp)
+{
+	if (cp->depth < 1)
+		return cfail(cp, "NOT without operand");
+	struct buf *b = &cp->stack[cp->depth - 1];
+	struct buf t = BUF_INIT(SQL_MAX);
+	buf_printf(&t, "(NOT %s)", buf_cstr(b));
+	buf_reset(b);
+	buf_append(b, t.data, t.len);
+	buf_free(&t);
+	return b->failed ? cfail(cp, "search program too large") : 0;
+}
+
 static int
 key(struct compile *cp, uint8_t op)
 {
 	uint32_t u, n, n2;
-	uint64_t v;
 	const uint8_t *p, *p2;
 	struct buf *b;
 	int k, k2, bit;
+	bool handled;
 
+	int rc = u64_key(cp, op, &handled);
+	if (handled)
+		return rc;
 	switch (op) {
 	case STORE_S_ALL:
 		return (b = push(cp)) ? buf_append_str(b, "1") : -1;
@@ -310,17 +403,9 @@ key(struct compile *cp, uint8_t op)
 	case STORE_S_OR:
 		return combine(cp, "OR");
 	case STORE_S_NOT:
-		if (cp->depth < 1)
-			return cfail(cp, "NOT without operand");
-		b = &cp->stack[cp->depth - 1];
-		{
-			struct buf t = BUF_INIT(SQL_MAX);
-			buf_printf(&t, "(NOT %s)", buf_cstr(b));
-			buf_reset(b);
-			buf_append(b, t.data, t.len);
-			buf_free(&t);
-		}
-		return b->failed ? cfail(cp, "search program too large") : 0;
+		return negate(cp);
+	case STORE_S_UIDS:
+		return uids_key(cp);
 	case STORE_S_FLAGS_SET:
 	case STORE_S_FLAGS_UNSET:
 		if (get_u32(cp, &u) < 0)
@@ -334,72 +419,11 @@ key(struct compile *cp, uint8_t op)
 		if (get_str(cp, &p, &n) < 0)
 			return -1;
 		bit = db_keyword_bit(cp->d, (const char *)p, n, false);
-		if (bit < 0)
+		if (bit < 0)      /* a keyword nobody has: known answer */
 			return (b = push(cp)) ?
 			    buf_append_str(b, op == STORE_S_KEYWORD ? "0" : "1") : -1;
 		return leaf(cp, op == STORE_S_KEYWORD ? "(m.kw & #) != 0" :
 		    "(m.kw & #) = 0", (int64_t)(1ull << bit));
-	case STORE_S_UIDS: {
-		static struct uidset s;
-		static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
-		uidset_clear(&s);
-		if (get_u32(cp, &n) < 0)
-			return -1;
-		if (n > WIRE_MAX_RANGES)
-			return cfail(cp, "UID set too large");
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t lo, hi;
-			if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
-				return -1;
-			if (uidset_add(&s, lo, hi) < 0)
-				return cfail(cp, "bad UID range");
-		}
-		buf_reset(&packed);
-		for (size_t i = 0; i < s.n; i++) {
-			buf_put_u32(&packed, s.r[i].lo);
-			buf_put_u32(&packed, s.r[i].hi);
-		}
-		if ((b = push(cp)) == NULL ||
-		    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
-			return -1;
-		return buf_printf(b, "uidin(m.uid, ?%d)", k);
-	}
-	case STORE_S_INTERNALDATE_GE:
-	case STORE_S_INTERNALDATE_LT:
-	case STORE_S_SAVEDATE_GE:
-	case STORE_S_SAVEDATE_LT:
-	case STORE_S_MODSEQ_GE:
-	case STORE_S_MAILBOX:
-		if (get_u64(cp, &v) < 0)
-			return -1;
-		if (v > INT64_MAX)
-			v = INT64_MAX;
-		return leaf(cp, op == STORE_S_INTERNALDATE_GE ? "m.internaldate >= #" :
-		    op == STORE_S_INTERNALDATE_LT ? "m.internaldate < #" :
-		    op == STORE_S_SAVEDATE_GE ? "m.savedate >= #" :
-		    op == STORE_S_SAVEDATE_LT ? "m.savedate < #" :
-		    op == STORE_S_MAILBOX ? "m.mailbox = #" :
-		    "m.modseq >= #", (int64_t)v);
-	case STORE_S_SENTDATE_GE:
-	case STORE_S_SENTDATE_LT:
-	case STORE_S_SIZE_GT:
-	case STORE_S_SIZE_LT:
-	case STORE_S_EMAILID:
-	case STORE_S_THREADID:
-		if (get_u64(cp, &v) < 0)
-			return -1;
-		if (op != STORE_S_EMAILID && v > INT64_MAX)
-			v = INT64_MAX;
-		cp->blob = true;
-		return leaf(cp,
-		    op == STORE_S_SENTDATE_GE ? "(CASE WHEN b.sentdate != 0 THEN"
-		    " b.sentdate ELSE m.internaldate END) >= #" :
-		    op == STORE_S_SENTDATE_LT ? "(CASE WHEN b.sentdate != 0 THEN"
-		    " b.sentdate ELSE m.internaldate END) < #" :
-		    op == STORE_S_SIZE_GT ? "b.size > #" :
-		    op == STORE_S_SIZE_LT ? "b.size < #" :
-		    op == STORE_S_EMAILID ? "b.emailid = #" : "b.thread = #",
-		    (int64_t)v);
 	case STORE_S_HEADER:
 		if (get_u32(cp, &u) < 0 || get_str(cp, &p, &n) < 0)
 			return -1;
@@ -421,9 +445,7 @@ key(struct compile *cp, uint8_t op)
 		return buf_printf(b, "hdrmatch(h.headers, ?%d, ?%d)", k, k2);
 	case STORE_S_BODY:
 	case STORE_S_TEXT:
-		if (get_str(cp, &p, &n) < 0)
-			return -1;
-		if ((b = push(cp)) == NULL)
+		if (get_str(cp, &p, &n) < 0 || (b = push(cp)) == NULL)
 			return -1;
 		k = fts_param(cp, op == STORE_S_BODY ? "body" : "{hdr body}", p, n);
 		if (k < 0)
