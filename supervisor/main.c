@@ -46,6 +46,19 @@ sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events)
 		log_fatal_errno("epoll_ctl");
 }
 
+/* Close a watched fd. Deregister first: a child between fork and exec
+ * still holds a copy, which would keep the registration (and a pointer
+ * into what we are about to free) alive. */
+void
+sv_close(int *fd)
+{
+	if (*fd < 0)
+		return;
+	epoll_ctl(sv.ep, EPOLL_CTL_DEL, *fd, NULL);
+	close(*fd);
+	*fd = -1;
+}
+
 /* Parse and check the file, keeping its bytes for the snapshot. */
 int
 sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
@@ -171,8 +184,7 @@ setup(bool debug, bool check)
 	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
 	int agg[2];
-	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0 ||
-	    sv_key_init() < 0)
+	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
 	sv.agg_r = agg[0];
 	sv.agg_w = agg[1];
@@ -197,8 +209,15 @@ setup(bool debug, bool check)
 	} else {
 		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
 	}
+	/* after the daemon's fork: the key's page is wiped in every child */
+	if (sv_key_init() < 0)
+		log_fatal_errno("ticket key");
 	log_set_debug(debug);
 	sv.log_fd = log_fd();
+	/* a stalled syslog drops lines rather than stop the supervisor (not in
+	 * the foreground: stderr may be a terminal shared with a shell) */
+	if (log_sink() == LOG_SINK_SYSLOG)
+		fcntl(sv.log_fd, F_SETFL, O_NONBLOCK);
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());

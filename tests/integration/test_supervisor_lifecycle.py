@@ -56,9 +56,12 @@ def test_kill_9_of_each_worker_kind_is_replaced_within_a_second():
             assert c.cmd("PING STORE 0").startswith("* PONG store shard=0 key=yes peer=imapd/" + inst)
         busy.close()
         # the restarted stats helper hears the totals again within a second
-        assert wait_for(lambda: metrics(srv).get("authd", {}).get("restarts") == 1, 3)
-        m = metrics(srv)
-        assert m["cloisterd"]["crashes"] >= 5 and m["stored"]["restarts"] == 1, m
+        def counted():
+            m = metrics(srv)
+            return (m.get("authd", {}).get("restarts") == 1 and
+                    m.get("stored", {}).get("restarts") == 1 and
+                    m.get("cloisterd", {}).get("crashes", 0) >= 5)
+        assert wait_for(counted, 3), metrics(srv)
 
 
 CRASHY = block("crashy", "connection", "imapd", ["crash tcp 127.0.0.1:@port:crash@ plain"],
@@ -190,7 +193,7 @@ def test_workers_leave_when_the_supervisor_is_killed():
         srv.proc.wait()
         # every idle worker and peer sees EOF on its control channel
         assert wait_for(lambda: srv.leftovers() == [], 5), srv.leftovers()
-        assert not any(alive(p) for p in kids)
+        assert wait_for(lambda: not any(alive(p) for p in kids), 5)
 
 
 def alive(pid):

@@ -83,6 +83,19 @@ test_trace(void)
 	    "\tby mx.example.org (Cloister) with LMTP id 000000000000002a\r\n"
 	    "\tfor <alice@example.org>; Tue, 2 Jan 2024 09:59:59 +0000\r\n";
 	CHECK(b.len == strlen(want) && memcmp(b.data, want, b.len) == 0);
+	/* the calendar is computed by hand: check some corners */
+	static const struct { int64_t t; const char *d; } days[] = {
+		{ 0, "Thu, 1 Jan 1970 00:00:00" },
+		{ 951782400, "Tue, 29 Feb 2000 00:00:00" },
+		{ 1709251199, "Thu, 29 Feb 2024 23:59:59" },
+		{ 4102444800, "Fri, 1 Jan 2100 00:00:00" },
+		{ -1, "Wed, 31 Dec 1969 23:59:59" },
+	};
+	for (size_t k = 0; k < sizeof(days) / sizeof(days[0]); k++) {
+		buf_reset(&b);
+		CHECK_EQ(lmtp_trace_headers(&b, &o, &t, 0, days[k].t), 0);
+		CHECK(memmem(b.data, b.len, days[k].d, strlen(days[k].d)) != NULL);
+	}
 	buf_reset(&b);
 	o.received = false;
 	t.sender = "";

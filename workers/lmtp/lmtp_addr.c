@@ -3,7 +3,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 void
 lmtp_opts_default(struct lmtp_opts *o)
@@ -132,6 +131,32 @@ static const char *const wday[7] = { "Sun", "Mon", "Tue", "Wed", "Thu",
 static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
 	"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
+/* UTC calendar fields of a unix time, computed here: glibc's gmtime_r
+ * reads /etc/localtime on its first call, which the sandbox forbids. */
+struct ymd {
+	int year, mon, mday, wday, hour, min, sec;
+};
+
+static void
+utc_fields(int64_t t, struct ymd *d)
+{
+	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	int64_t secs = t - days * 86400;
+	d->hour = (int)(secs / 3600);
+	d->min = (int)(secs / 60 % 60);
+	d->sec = (int)(secs % 60);
+	d->wday = (int)((days % 7 + 11) % 7);   /* 1970-01-01 was a Thursday */
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	d->mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+	d->mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+	d->year = (int)(yoe + era * 400 + (d->mon <= 2));
+}
+
 int
 lmtp_trace_headers(struct buf *out, const struct lmtp_opts *o,
     const struct lmtp_txn *t, size_t i, int64_t now)
@@ -142,17 +167,13 @@ lmtp_trace_headers(struct buf *out, const struct lmtp_opts *o,
 		return -1;
 	if (!o->received)
 		return 0;
-	/* gmtime_r reads no files: safe in the chroot */
-	struct tm tm;
-	time_t tt = (time_t)now;
-	if (gmtime_r(&tt, &tm) == NULL)
-		return -1;
+	struct ymd d;
+	utc_fields(now, &d);
 	return buf_printf(out, "Received: from %s%s%s%s\r\n"
 	    "\tby %s (Cloister) with LMTP id %016llx\r\n"
 	    "\tfor <%s>; %s, %d %s %d %02d:%02d:%02d +0000\r\n",
 	    t->lhlo, t->client[0] ? " ([" : "", t->client,
 	    t->client[0] ? "])" : "", o->hostname,
-	    (unsigned long long)t->id, r->addr, wday[tm.tm_wday % 7],
-	    tm.tm_mday, mon[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	    (unsigned long long)t->id, r->addr, wday[d.wday], d.mday,
+	    mon[d.mon - 1], d.year, d.hour, d.min, d.sec);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "charset.h"
@@ -134,6 +135,9 @@ main(int argc, char **argv)
 	/* iconv modules are files: load them while they can be read */
 	charset_preload(NULL);
 	charset_seal();
+	/* glibc's gmtime_r (the log's timestamps) reads /etc/localtime on
+	 * its first call: make that call now, not under seccomp */
+	tzset();
 
 	/* confine: the stats pipe, the control channel, the store shards */
 	int keep[5 + CLOISTER_MAX_SHARDS] = { 0, 1, 2, CLOISTER_FD_STATS,
