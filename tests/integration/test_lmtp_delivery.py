@@ -186,6 +186,44 @@ def test_quota_tempfail_option():
         adm.close()
 
 
+def test_statistics_reach_the_supervisor_and_metrics():
+    if not have_store():
+        return
+    from harness import wait_for
+    from snmp_util import metrics, sample
+    helper = "\n".join(["service snmpd-helper {", "  role stats",
+                        "  binary @bin:cloister-snmpd@",
+                        "  policy snmpd-helper.policy",
+                        "  listen metrics tcp 127.0.0.1:@port:metrics@ plain",
+                        "  set agentx no", "}"])
+    with CloisterServer([stored_block(), lmtpd_block(), helper]) as srv:
+        srv.start()
+        srv.wait_ready(timeout=20)
+        adm = Admin(srv)
+        adm.user("ivy")
+        adm.user("jo")
+        c = Lmtp(unix=srv.paths["lmtp"])
+        ok, rr = c.deliver("s@x", ["ivy@x", "nobody@x", "jo@x"],
+                           "Subject: counted\r\n\r\nx\r\n")
+        assert len(ok) == 2 and all(r.startswith("250") for _, r in ok), ok
+        c.send("BOGUS\r\n")
+        assert c.reply().startswith("500")
+        c.close()
+        adm.close()
+
+        def figure(name):
+            samples, _ = metrics(srv.port("metrics"))
+            v = sample(samples, name, service="lmtpd")
+            return v if v is not None else -1
+        # the supervisor forwards per period: wait for the counts to land
+        assert wait_for(lambda: figure("cloister_deliveries_total") == 2, 15), \
+            figure("cloister_deliveries_total")
+        assert figure("cloister_recipients_total") == 2
+        assert figure("cloister_rejections_total") == 1
+        assert figure("cloister_protocol_errors_total") >= 2   # 550 and 500
+        assert figure("cloister_connections_total") >= 1
+
+
 def fnv1a32(s):
     h = 2166136261
     for c in s.encode():
