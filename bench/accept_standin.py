@@ -30,7 +30,7 @@ def main(argv):
         else:
             i += 1
     args = [a for a in argv if a not in rest]
-    svc = imapd(spares=64, max_processes=1000, max_per_ip=0, backlog=1024)
+    svc = imapd(spares=64, max_processes=1000, max_per_ip=0)
     with CloisterServer([STORED, svc], debug=False) as srv:
         srv.start()
         srv.wait_ready(timeout=60)

@@ -351,7 +351,7 @@ begin_service(struct cparse *ps, char **w, int nw)
 	s->spares = 2;
 	s->max_processes = 100;
 	s->max_per_ip = 10;
-	s->backlog = 511;
+	s->backlog = 4096;
 	s->prelogin_timeout = 60;
 	memset(ps->seen_svc, 0, sizeof(ps->seen_svc));
 	ps->svc = s;

@@ -85,7 +85,7 @@ struct config_service {
 	unsigned spares;             /* default 2 */
 	unsigned max_processes;      /* default 100 */
 	unsigned max_per_ip;         /* default 10; 0 = no per-IP limit */
-	unsigned backlog;            /* default 511 */
+	unsigned backlog;            /* default 4096 */
 	unsigned prelogin_timeout;   /* seconds, default 60 */
 	struct config_option options[CONFIG_MAX_OPTIONS];
 	size_t noptions;

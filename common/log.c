@@ -36,6 +36,9 @@ static const int level_prio[] = {
 static void
 set_ident(const char *ident)
 {
+	/* load the time zone now: strftime would open /etc/localtime on the
+	 * first log line, which may come after the process confined itself */
+	tzset();
 	size_t n = strnlen(ident, sizeof(log_ident) - 1);
 	memcpy(log_ident, ident, n);
 	log_ident[n] = '\0';

@@ -119,7 +119,8 @@ handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 			    mibview_get(cur_view, arcs, len) : NULL;
 			if (e == NULL)
 				netsnmp_set_request_error(reqinfo, r,
-				    SNMP_NOSUCHOBJECT);
+				    mibview_is_object(cur_view, arcs, len) ?
+				    SNMP_NOSUCHINSTANCE : SNMP_NOSUCHOBJECT);
 			else
 				set_value(vb, e);
 			break;

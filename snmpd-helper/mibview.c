@@ -157,3 +157,31 @@ mibview_next(const struct mibview *v, const uint32_t *oid, size_t len)
 	size_t i = lower_bound(v, oid, len, true);
 	return i < v->n ? &v->e[i] : NULL;
 }
+
+static bool
+under(const struct mibview *v, const uint32_t *oid, size_t len,
+    const uint32_t *sub, size_t nsub)
+{
+	if (len <= v->baselen + nsub ||
+	    memcmp(oid, v->base, v->baselen * sizeof(uint32_t)) != 0)
+		return false;
+	return memcmp(oid + v->baselen, sub, nsub * sizeof(uint32_t)) == 0;
+}
+
+bool
+mibview_is_object(const struct mibview *v, const uint32_t *oid, size_t len)
+{
+	for (size_t i = 0; i < fig_nscalars; i++) {
+		uint32_t sub[] = { FIG_OBJECTS, fig_scalars[i].group,
+		    fig_scalars[i].item };
+		if (under(v, oid, len, sub, 3))
+			return true;
+	}
+	for (size_t i = 0; i < fig_ncolumns; i++) {
+		uint32_t sub[] = { FIG_OBJECTS, FIG_SERVICE_TABLE, FIG_SERVICE_ENTRY,
+		    fig_columns[i].col };
+		if (under(v, oid, len, sub, 4))
+			return true;
+	}
+	return false;
+}

@@ -51,5 +51,10 @@ const struct mib_entry *mibview_get(const struct mibview *v,
     const uint32_t *oid, size_t len);
 const struct mib_entry *mibview_next(const struct mibview *v,
     const uint32_t *oid, size_t len);
+/* Does oid name an instance of an object the MIB defines (a scalar or a
+ * column), present or not? GET answers noSuchInstance then, else
+ * noSuchObject. */
+bool mibview_is_object(const struct mibview *v, const uint32_t *oid,
+    size_t len);
 
 #endif

@@ -19,6 +19,8 @@
 #define REPLY_MAX (256u * 1024 * 1024)   /* one streamed reply */
 #define POOL_KEEP 32
 #define POOL_KEEP_BYTES (1024 * 1024)
+#define BIG_KEEP 2                       /* and a few large ones, so that */
+#define BIG_KEEP_BYTES (64 * 1024 * 1024) /* big fetches do not realloc */
 
 static int epfd = -1;
 static struct chan *flush_head;
@@ -28,6 +30,8 @@ static uint8_t ticket_key[TICKET_KEY_LEN];
 static bool have_key;
 static struct buf *pool[POOL_KEEP];
 static unsigned npool;
+static struct buf *big[BIG_KEEP];
+static unsigned nbig;
 
 void
 chan_init(int ep)
@@ -52,6 +56,8 @@ chan_ticket_key(void)
 static struct buf *
 pool_get(void)
 {
+	if (nbig > 0)
+		return big[--nbig];
 	if (npool > 0)
 		return pool[--npool];
 	struct buf *b = malloc(sizeof(*b));
@@ -65,6 +71,11 @@ static void
 pool_put(struct buf *b)
 {
 	buf_reset(b);
+	if (b->cap > POOL_KEEP_BYTES && b->cap <= BIG_KEEP_BYTES &&
+	    nbig < BIG_KEEP) {
+		big[nbig++] = b;
+		return;
+	}
 	if (npool < POOL_KEEP && b->cap <= POOL_KEEP_BYTES) {
 		pool[npool++] = b;
 		return;
@@ -234,7 +245,9 @@ chan_reply_finish(struct req *r, int rc)
 	ch->out_stream = r->stream;
 	ch->out_off = 0;
 	ch->out_fd = r->rfd;
-	chan_pause(ch);
+	/* one record per channel per turn, and the reply goes at the end of
+	 * this turn: no need to stop reading unless the socket is full
+	 * (send_out) — two epoll_ctl calls per request saved */
 	chan_queue_flush(ch);
 }
 
@@ -251,10 +264,11 @@ send_out(struct chan *ch)
 			more = true;
 		}
 		if (ipc_send_raw(ch->fd, ch->out_type, ch->out_reqid,
-		    more ? IPC_F_MORE : 0, b->data + ch->out_off, chunk,
+		    more ? IPC_F_MORE : 0, b->data ? b->data + ch->out_off : NULL, chunk,
 		    ch->out_fd) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				want(ch, ch->events | EPOLLOUT);
+				/* backpressure: no new request until it drains */
+				want(ch, (ch->events | EPOLLOUT) & ~(uint32_t)EPOLLIN);
 				return false;
 			}
 			chan_close(ch);

@@ -158,6 +158,9 @@ close_udb(struct udb *d)
 		log_err("user %s: close: %s", d->u->name, sqlite3_errmsg(d->db));
 	if (d->dirfd >= 0)
 		close(d->dirfd);
+	for (size_t i = 0; i < d->nsync; i++)
+		close(d->syncfds[i]);
+	free(d->syncfds);
 	free(d->unl);
 	free(d);
 }
@@ -333,6 +336,30 @@ db_next_modseq(struct udb *d)
 }
 
 int
+db_sync_later(struct udb *d, int fd)
+{
+	if (d->nsync == d->capsync) {
+		size_t ncap = d->capsync ? d->capsync * 2 : 16;
+		int *n = realloc(d->syncfds, ncap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		d->syncfds = n;
+		d->capsync = ncap;
+	}
+	d->syncfds[d->nsync++] = fd;
+	return 0;
+}
+
+int
+db_give_back_modseq(struct udb *d, uint64_t modseq)
+{
+	if (modseq != d->modseq)
+		return 0;
+	d->modseq--;
+	return meta_set(d, "modseq", d->modseq) < 0 ? db_fail(d, "meta modseq") : 0;
+}
+
+int
 db_unlink_later(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN])
 {
 	if (d->nunl == d->capunl) {
@@ -359,10 +386,23 @@ db_commit_all(void)
 	struct udb *d = dirty_head;
 	dirty_head = NULL;
 	for (; d != NULL; d = d->dirty_next) {
-		/* the files the transaction names must be reachable first */
-		if (d->dir_dirty && fsync(d->dirfd) < 0)
+		/* the files the transaction names must be durable and
+		 * reachable first. Start the writeback of all of them, so
+		 * that their blocks are allocated and the first fdatasync's
+		 * journal commit carries them all (ext4 delalloc would
+		 * otherwise cost one journal commit per file). */
+		for (size_t i = 0; i < d->nsync; i++)
+			(void)sync_file_range(d->syncfds[i], 0, 0,
+			    SYNC_FILE_RANGE_WRITE);
+		for (size_t i = 0; i < d->nsync; i++) {
+			if (fdatasync(d->syncfds[i]) < 0)
+				log_fatal_errno("user %s: fdatasync of a message",
+				    d->u->name);
+			close(d->syncfds[i]);
+		}
+		if (d->nsync > 0 && fsync(d->dirfd) < 0)
 			log_fatal_errno("user %s: fsync of its directory", d->u->name);
-		d->dir_dirty = false;
+		d->nsync = 0;
 		if (run(d, ST_COMMIT, "COMMIT") < 0)
 			log_fatal("user %s: commit failed", d->u->name);
 		d->txn = false;

@@ -6,11 +6,12 @@
  * Group commit: the first write request of an event-loop turn on a
  * database opens a transaction (BEGIN IMMEDIATE); each write request runs
  * inside its own SAVEPOINT so that a failing request undoes only itself;
- * at the end of the turn db_commit_all() fsyncs the directories that got
- * new message files, COMMITs every database written (WAL, synchronous=
- * FULL: one fsync each), then unlinks the files expunges freed. Replies
- * are sent only after that (chan.c), so nothing is acknowledged before it
- * is durable.
+ * at the end of the turn db_commit_all() fdatasyncs the turn's new message
+ * files (back to back, so the first journal commit carries them all),
+ * fsyncs their directory, COMMITs every database written (WAL,
+ * synchronous=FULL: one fsync each), then unlinks the files expunges
+ * freed. Replies are sent only after that (chan.c), so nothing is
+ * acknowledged before it is durable.
  */
 #ifndef CLOISTER_STORE_DB_H
 #define CLOISTER_STORE_DB_H
@@ -37,9 +38,9 @@ enum db_stmt {
 	ST_KW_LIST, ST_KW_ADD,
 	ST_BLOB_FIND, ST_BLOB_INSERT, ST_BLOB_REF, ST_BLOB_UNREF, ST_BLOB_GET,
 	ST_BLOB_DELETE, ST_BLOB_BY_ID, ST_BLOB_HAS_HASH, ST_BLOB_BY_EMAILID,
-	ST_FTS_INSERT, ST_FTS_DELETE,
+	ST_FTS_INSERT, ST_FTS_DELETE, ST_BLOBHDR_INSERT, ST_BLOBHDR_DELETE,
 	ST_MSGID_GET, ST_MSGID_PUT,
-	ST_MSG_INSERT, ST_MSG_GET, ST_MSG_RANGE, ST_MSG_RANGE_META,
+	ST_MSG_INSERT, ST_MSG_GET, ST_MSG_RANGE, ST_MSG_RANGE_META, ST_MSG_RANGE_HDR,
 	ST_MSG_SET_FLAGS, ST_MSG_DELETE, ST_MSG_CHANGED, ST_MSG_DELETED_IN,
 	ST_MSG_ALL_IN, ST_MSG_MOVE_ALL, ST_MSG_BY_BLOB, ST_MSG_BY_THREAD,
 	ST_MSG_EMAIL_CHANGED, ST_MSG_EMAIL_CREATED,
@@ -53,7 +54,8 @@ struct udb {
 	struct user *u;
 	int dirfd;                  /* the user directory, for its fsync */
 	bool txn;                   /* a transaction is open this turn */
-	bool dir_dirty;             /* a message file was renamed into dirfd */
+	int *syncfds;               /* new message files, synced at commit */
+	size_t nsync, capsync;
 	bool marked_unclean;        /* meta.unclean = 1 written */
 	bool in_sp;
 	uint64_t modseq;            /* the user's counter (meta.modseq) */
@@ -87,6 +89,12 @@ int db_write_begin(struct udb *d);
 void db_write_end(struct udb *d, bool ok);
 /* Take the user's next modseq (within a write). */
 uint64_t db_next_modseq(struct udb *d);
+/* Return the modseq just taken, nothing having used it (a STORE that
+ * changed nothing must not move the state). */
+int db_give_back_modseq(struct udb *d, uint64_t modseq);
+/* A new message file of this turn: fdatasync'd (and closed), with the
+ * directory, before the turn's commit. */
+int db_sync_later(struct udb *d, int fd);
 /* Unlink this file after the commit (within a write). */
 int db_unlink_later(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN]);
 

@@ -6,6 +6,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "policy.h"
+#include "stats.h"
 #include "user.h"
 
 #include <stdarg.h>
@@ -214,6 +215,9 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	}
 	if (r.writing)
 		db_write_end(r.d, rc == 0);
+	stats_add(ST_STORE_OPS, 1);
+	if (rc == 0 && (m->type == IPC_STORE_APPEND || m->type == IPC_STORE_DELIVER))
+		stats_add(ST_STORE_APPENDS, 1);
 	if (r.fd >= 0)
 		close(r.fd);
 	chan_reply_finish(&r, rc);

@@ -111,14 +111,6 @@ deleted_of(uint32_t flags)
 	return (flags & STORE_FLAG_DELETED) ? 1 : 0;
 }
 
-static uint64_t
-lazy_modseq(struct udb *d, uint64_t *modseq)
-{
-	if (*modseq == 0)
-		*modseq = db_next_modseq(d);
-	return *modseq;
-}
-
 /* ---- blob references -------------------------------------------------------- */
 
 static int
@@ -164,6 +156,12 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	sqlite3_bind_int64(st, 1, blob);
 	if (db_exec(st) < 0)
 		return db_fail(d, "blob delete");
+	st = db_stmt(d, ST_BLOBHDR_DELETE, "DELETE FROM blobhdr WHERE id=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, blob);
+	if (db_exec(st) < 0)
+		return db_fail(d, "blob headers delete");
 	st = db_stmt(d, ST_FTS_DELETE, "DELETE FROM fts WHERE rowid=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -370,11 +368,8 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 		return rc;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
 	    "INSERT INTO blobs(emailid, hash, size, refs, thread, sentdate, info,"
-	    " envelope, bodystructure, body, preview, hfrom, hto, hcc, hbcc,"
-	    " hsubject, msgid, inreplyto, hrefs, sort_subject, sort_from,"
-	    " sort_to, sort_cc, disp_from, disp_to, headers) VALUES(?1, ?2, ?3,"
-	    " 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-	    " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+	    " envelope, bodystructure, body, preview) VALUES(?1, ?2, ?3, 1, ?4,"
+	    " ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -387,16 +382,26 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 	bind_bytes(st, 8, &m->t[MT_BODYSTRUCTURE]);
 	bind_bytes(st, 9, &m->t[MT_BODY]);
 	bind_bytes(st, 10, &m->t[MT_PREVIEW]);
+	if (db_exec(st) < 0)
+		return db_fail(d, "insert blob");
+	*id = sqlite3_last_insert_rowid(d->db);
+	st = db_stmt(d, ST_BLOBHDR_INSERT,
+	    "INSERT INTO blobhdr(id, hfrom, hto, hcc, hbcc, hsubject, msgid,"
+	    " inreplyto, hrefs, sort_subject, sort_from, sort_to, sort_cc,"
+	    " disp_from, disp_to, headers) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	    " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, *id);
 	static const enum meta_text cols[] = { MT_FROM, MT_TO, MT_CC, MT_BCC,
 		MT_SUBJECT, MT_MESSAGE_ID, MT_IN_REPLY_TO, MT_REFERENCES,
 		MT_SORT_SUBJECT, MT_SORT_FROM, MT_SORT_TO, MT_SORT_CC,
 		MT_DISPLAY_FROM, MT_DISPLAY_TO };
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		bind_text(st, 11 + (int)i, &m->t[cols[i]]);
-	bind_bytes(st, 25, &m->headers);
+		bind_text(st, 2 + (int)i, &m->t[cols[i]]);
+	bind_bytes(st, 16, &m->headers);
 	if (db_exec(st) < 0)
-		return db_fail(d, "insert blob");
-	*id = sqlite3_last_insert_rowid(d->db);
+		return db_fail(d, "insert blob headers");
 	st = db_stmt(d, ST_FTS_INSERT,
 	    "INSERT INTO fts(rowid, hdr, body) VALUES(?, ?, ?)");
 	if (st == NULL)
@@ -479,14 +484,18 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
 		kw |= 1ull << bit;
 	}
 	uint8_t hash[MSGFILE_HASH_LEN];
-	if (msgfile_store(d->u->id, r->fd, size, hash) < 0) {
+	int syncfd;
+	if (msgfile_store(d->u->id, r->fd, size, hash, &syncfd) < 0) {
 		if (errno == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
 		log_err("user %s: storing a message: %s", d->u->name,
 		    strerror(errno));
 		return req_fail(r, IPC_ERR_INTERNAL, "cannot store the message");
 	}
-	d->dir_dirty = true;
+	if (syncfd >= 0 && db_sync_later(d, syncfd) < 0) {
+		close(syncfd);
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	}
 	int64_t blob = 0, thread = 0;
 	if ((rc = find_blob(d, hash, &blob, &thread)) < 0)
 		return rc;
@@ -599,8 +608,11 @@ put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
 #define FETCH_COLS "m.uid, m.flags, m.kw, m.modseq, m.internaldate, m.tzoff," \
 	" m.savedate"
 #define FETCH_BLOB_COLS ", b.size, b.envelope, b.bodystructure, b.body," \
-	" b.emailid, b.thread, b.hash, b.sentdate, b.hfrom, b.hto, b.hcc," \
-	" b.hbcc, b.hsubject, b.msgid, b.inreplyto, b.hrefs, b.preview, b.info"
+	" b.emailid, b.thread, b.hash, b.sentdate, NULL, NULL, NULL, NULL, NULL," \
+	" NULL, NULL, NULL, b.preview, b.info"
+#define FETCH_HDR_COLS ", b.size, b.envelope, b.bodystructure, b.body," \
+	" b.emailid, b.thread, b.hash, b.sentdate, h.hfrom, h.hto, h.hcc," \
+	" h.hbcc, h.hsubject, h.msgid, h.inreplyto, h.hrefs, b.preview, b.info"
 
 /* Stream the entries of mb's messages in set with modseq > since. */
 static int
@@ -608,7 +620,13 @@ stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
     uint32_t what, uint64_t since)
 {
 	sqlite3_stmt *st;
-	if (what & NEEDS_BLOB)
+	if (what & STORE_F_ADDRS)
+		st = db_stmt(r->d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
+		    FETCH_HDR_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
+		    " JOIN blobhdr h ON h.id=m.blob"
+		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	else if (what & NEEDS_BLOB)
 		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
 		    FETCH_BLOB_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
@@ -731,20 +749,110 @@ h_body(struct req *r)
 
 /* ---- flags --------------------------------------------------------------------- */
 
+/* Unseen and \Deleted messages of mb within set. */
 static int
-set_flags(struct udb *d, int64_t mailbox, uint32_t uid, uint32_t flags,
-    uint64_t kw, uint64_t modseq)
+count_flags(struct udb *d, const struct mbox *mb, const struct uidset *set,
+    int64_t *unseen, int64_t *deleted)
 {
-	sqlite3_stmt *st = db_stmt(d, ST_MSG_SET_FLAGS,
-	    "UPDATE msgs SET flags=?, kw=?, modseq=? WHERE mailbox=? AND uid=?");
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_DELETED_IN,
+	    "SELECT sum((flags & 1) = 0), sum((flags & 8) != 0) FROM msgs"
+	    " WHERE mailbox=? AND uid BETWEEN ? AND ?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
-	sqlite3_bind_int64(st, 1, flags);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)kw);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int64(st, 4, mailbox);
-	sqlite3_bind_int64(st, 5, uid);
-	return db_exec(st) < 0 ? db_fail(d, "set flags") : 0;
+	*unseen = *deleted = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, mb->id);
+		sqlite3_bind_int64(st, 2, set->r[i].lo);
+		sqlite3_bind_int64(st, 3, set->r[i].hi);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return db_fail(d, "count flags");
+		}
+		*unseen += sqlite3_column_int64(st, 0);
+		*deleted += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* UIDs of set whose modseq is above unchangedsince (RFC 7162 MODIFIED). */
+static int
+modified_since(struct udb *d, const struct mbox *mb, const struct uidset *set,
+    uint64_t unchangedsince, struct uidset *out)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_MSG_CHANGED,
+	    "SELECT uid FROM msgs WHERE mailbox=? AND uid BETWEEN ? AND ?"
+	    " AND modseq>? ORDER BY uid");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	for (size_t i = 0; i < set->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, mb->id);
+		sqlite3_bind_int64(st, 2, set->r[i].lo);
+		sqlite3_bind_int64(st, 3, set->r[i].hi);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)unchangedsince);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			uint32_t uid = (uint32_t)sqlite3_column_int64(st, 0);
+			if (uidset_add(out, uid, uid) < 0)
+				rc = SQLITE_NOMEM;
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(d, "modified");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* One UPDATE per range: flags' = (flags | add) & ~rm, likewise for the
+ * keyword mask; only rows that change get the new modseq (RFC 7162), and
+ * RETURNING gives them back for the reply. */
+static int
+update_flags(struct req *r, const struct mbox *mb, const struct uidset *set,
+    uint32_t add, uint32_t rm, uint64_t kadd, uint64_t krm,
+    uint64_t unchangedsince, uint64_t modseq, bool report, unsigned *changed)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_SET_FLAGS,
+	    "UPDATE msgs SET flags=((flags | ?1) & ~?2), kw=((kw | ?3) & ~?4),"
+	    " modseq=?5 WHERE mailbox=?6 AND uid BETWEEN ?7 AND ?8 AND modseq<=?9"
+	    " AND (flags != ((flags | ?1) & ~?2) OR kw != ((kw | ?3) & ~?4))"
+	    " RETURNING uid, flags, kw");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	*changed = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, add);
+		sqlite3_bind_int64(st, 2, rm);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)kadd);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)krm);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)modseq);
+		sqlite3_bind_int64(st, 6, mb->id);
+		sqlite3_bind_int64(st, 7, set->r[i].lo);
+		sqlite3_bind_int64(st, 8, set->r[i].hi);
+		sqlite3_bind_int64(st, 9, unchangedsince ? (sqlite3_int64)unchangedsince
+		    : INT64_MAX);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			(*changed)++;
+			if (!report)
+				continue;
+			req_item(r);
+			ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+			ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 1));
+			ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 2));
+			ipc_put_u64(r->rb, modseq);
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return db_fail(r->d, "set flags");
+		}
+	}
+	sqlite3_reset(st);
+	return 0;
 }
 
 int
@@ -759,7 +867,9 @@ h_flags(struct req *r)
 	wire_get_uidset(&r->c, &req_set);
 	ipc_get_u32(&r->c, &op);
 	ipc_get_u32(&r->c, &flags);
-	if (ipc_get_u32(&r->c, &nkw) == 0 && nkw > STORE_MAX_KEYWORDS)
+	if (ipc_get_u32(&r->c, &nkw) < 0)
+		nkw = 0;
+	if (nkw > STORE_MAX_KEYWORDS)
 		return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
 	for (uint32_t i = 0; i < nkw && !r->c.failed; i++)
 		if (ipc_get_strp(&r->c, &kwn[i], &kwl[i], STORE_KEYWORD_MAX) == 0 &&
@@ -771,7 +881,8 @@ h_flags(struct req *r)
 	if (rc < 0)
 		return rc;
 	if (op < STORE_FLAGS_ADD || op > STORE_FLAGS_REPLACE ||
-	    (flags & ~STORE_FLAGS_ALL) != 0 || report > 1)
+	    (flags & ~STORE_FLAGS_ALL) != 0 || report > 1 ||
+	    unchangedsince > INT64_MAX)
 		return req_fail(r, IPC_ERR_MALFORMED, "bad flag operation");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
@@ -783,52 +894,43 @@ h_flags(struct req *r)
 		else if (op != STORE_FLAGS_REMOVE)
 			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
 	}
-	if ((rc = collect(r->d, &mb, &req_set)) < 0)
-		return rc;
-	uidset_clear(&out_set);
-	req_reply_stream(r);
-	uint64_t modseq = 0;
-	int64_t dunseen = 0, ddeleted = 0;
-	for (size_t i = 0; i < nrows; i++) {
-		struct mrow *m = &rows[i];
-		if (unchangedsince != 0 && m->modseq > unchangedsince) {
-			if (uidset_add(&out_set, m->uid, m->uid) < 0)
-				return -IPC_ERR_INTERNAL;
-			continue;
-		}
-		uint32_t nf = m->flags;
-		uint64_t nk = m->kw;
-		if (op == STORE_FLAGS_ADD) {
-			nf |= flags;
-			nk |= kw;
-		} else if (op == STORE_FLAGS_REMOVE) {
-			nf &= ~flags;
-			nk &= ~kw;
-		} else {
-			nf = flags;
-			nk = kw;
-		}
-		if (nf == m->flags && nk == m->kw)
-			continue;      /* RFC 7162: no change, no new modseq */
-		lazy_modseq(r->d, &modseq);
-		if ((rc = set_flags(r->d, mb.id, m->uid, nf, nk, modseq)) < 0)
-			return rc;
-		dunseen += unseen_of(nf) - unseen_of(m->flags);
-		ddeleted += deleted_of(nf) - deleted_of(m->flags);
-		if (report) {
-			req_item(r);
-			ipc_put_u32(r->rb, m->uid);
-			ipc_put_u32(r->rb, nf);
-			ipc_put_u64(r->rb, nk);
-			ipc_put_u64(r->rb, modseq);
-		}
+	uint32_t add = 0, rm = 0;
+	uint64_t kadd = 0, krm = 0;
+	if (op == STORE_FLAGS_ADD) {
+		add = flags;
+		kadd = kw;
+	} else if (op == STORE_FLAGS_REMOVE) {
+		rm = flags;
+		krm = kw;
+	} else {
+		add = flags;
+		rm = STORE_FLAGS_ALL & ~flags;
+		kadd = kw;
+		krm = ~kw;
 	}
-	if (modseq != 0) {
-		if ((rc = mailbox_count(r->d, mb.id, 0, dunseen, ddeleted, 0,
-		    modseq)) < 0)
+	uidset_clear(&out_set);
+	if (unchangedsince != 0 &&
+	    (rc = modified_since(r->d, &mb, &req_set, unchangedsince, &out_set)) < 0)
+		return rc;
+	int64_t unseen0, deleted0, unseen1, deleted1;
+	if ((rc = count_flags(r->d, &mb, &req_set, &unseen0, &deleted0)) < 0)
+		return rc;
+	/* the next modseq, given back below if nothing changed */
+	uint64_t modseq = db_next_modseq(r->d);
+	unsigned changed = 0;
+	req_reply_stream(r);
+	if ((rc = update_flags(r, &mb, &req_set, add, rm, kadd, krm,
+	    unchangedsince, modseq, report != 0, &changed)) < 0)
+		return rc;
+	if (changed > 0) {
+		if ((rc = count_flags(r->d, &mb, &req_set, &unseen1, &deleted1)) < 0 ||
+		    (rc = mailbox_count(r->d, mb.id, 0, unseen1 - unseen0,
+		    deleted1 - deleted0, 0, modseq)) < 0)
 			return rc;
 		mb.modseq = modseq;
 		notify_changed(r->d, mb.id, r->ch);
+	} else if ((rc = db_give_back_modseq(r->d, modseq)) < 0) {
+		return rc;
 	}
 	req_end(r);
 	wire_put_uidset(r->rb, &out_set);

@@ -100,9 +100,10 @@ write_all(int fd, const uint8_t *p, size_t n)
 
 int
 msgfile_store(uint64_t userid, int src, uint64_t size,
-    uint8_t hash[MSGFILE_HASH_LEN])
+    uint8_t hash[MSGFILE_HASH_LEN], int *syncfd)
 {
 	char tmp[MSGFILE_PATH_MAX], final[MSGFILE_PATH_MAX];
+	*syncfd = -1;
 	if (buf_snprintf(tmp, sizeof(tmp), "%s/u/%llu/tmp.%u", root,
 	    (unsigned long long)userid, ++tmp_seq) < 0)
 		return -1;
@@ -127,24 +128,24 @@ msgfile_store(uint64_t userid, int src, uint64_t size,
 	unsigned hl = 0;
 	if (EVP_DigestFinal_ex(mdctx, hash, &hl) != 1 || hl != MSGFILE_HASH_LEN)
 		goto fail_eio;
-	if (fsync(fd) < 0)
-		goto fail;
-	close(fd);
-	fd = -1;
-	if (msgfile_path(userid, hash, final, sizeof(final)) < 0 ||
-	    rename(tmp, final) < 0) {
-		saved = errno;
-		unlink(tmp);
-		errno = saved;
-		return -1;
+	if (msgfile_path(userid, hash, final, sizeof(final)) < 0)
+		goto fail_eio;
+	if (link(tmp, final) < 0) {
+		if (errno != EEXIST)
+			goto fail;
+		/* the same bytes are there: durable already, or pending in
+		 * this turn (see db_commit_all) */
+		close(fd);
+		fd = -1;
 	}
+	unlink(tmp);
+	*syncfd = fd;
 	return 0;
 fail_eio:
 	errno = EIO;
 fail:
 	saved = errno;
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	unlink(tmp);
 	errno = saved;
 	return -1;

@@ -4,10 +4,11 @@
  *   data/s<shard>/u/<userid>/              the user's directory (and mail.db)
  *   data/s<shard>/u/<userid>/<sha256 hex>  one file per distinct message
  *
- * A file is written under a temporary name, fsync'd and renamed to its hash;
- * the directory is fsync'd (once per commit, by db.c) before the database
- * transaction that names it commits, so a committed row never names a file
- * that a crash could lose. Paths are relative to the chroot (the spool).
+ * A file is written under a temporary name and linked to its hash; its data
+ * and the directory are fsync'd (once per turn for all files, by db.c)
+ * before the database transaction that names it commits, so a committed
+ * row never names a file that a crash could lose. Paths are relative to
+ * the chroot (the spool).
  */
 #ifndef CLOISTER_STORE_MSGFILE_H
 #define CLOISTER_STORE_MSGFILE_H
@@ -33,10 +34,14 @@ void msgfile_hex(const uint8_t hash[MSGFILE_HASH_LEN], char out[65]);
 int msgfile_mkdir(uint64_t userid);
 /* Copy size bytes from offset 0 of src (pread: never mapped, a worker's
  * memfd could shrink under us) into the user's files, hashing on the way.
- * The file is durable, the directory entry not yet (msgfile_sync_dir).
+ * The file is written under a temporary name and linked to its hash name
+ * (never renamed over an existing one, which may be the durable copy of
+ * an acknowledged message). *syncfd is the new file, still to be
+ * fdatasync'd before the commit that names it (db.c does it for the whole
+ * turn at once: group commit), or -1 if the content was already there.
  * 0, or -1 with errno (EIO also if src was shorter than size). */
 int msgfile_store(uint64_t userid, int src, uint64_t size,
-    uint8_t hash[MSGFILE_HASH_LEN]);
+    uint8_t hash[MSGFILE_HASH_LEN], int *syncfd);
 /* A read-only fd of a stored message, or -1. */
 int msgfile_open(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN]);
 int msgfile_unlink(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN]);

@@ -14,7 +14,8 @@ static const char pragmas[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=FULL;"
 	"PRAGMA temp_store=MEMORY;"
-	"PRAGMA cache_size=-2048;"
+	"PRAGMA cache_size=-4096;"
+	"PRAGMA mmap_size=536870912;"
 	"PRAGMA foreign_keys=OFF;";
 
 /*
@@ -23,8 +24,10 @@ static const char pragmas[] =
  * messages_used (quota), next_thread, uidv_last.
  *
  * blobs: one row per distinct message content in this user's database:
- * what the worker parsed, a reference count, the thread. emailid = first
- * 8 bytes of the sha256. msgs: one row per message in a mailbox.
+ * what FETCH needs of what the worker parsed, a reference count, the
+ * thread; emailid = first 8 bytes of the sha256. blobhdr (same id): the
+ * fields only SEARCH and SORT read, apart so that fetch rows stay small
+ * and header scans read only header pages. msgs: one row per message in a mailbox.
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
  */
@@ -45,7 +48,8 @@ static const char user_schema[] =
 	"CREATE TABLE blobs(id INTEGER PRIMARY KEY, emailid INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, size INTEGER NOT NULL, refs INTEGER NOT NULL,"
 	" thread INTEGER NOT NULL, sentdate INTEGER NOT NULL, info INTEGER NOT NULL,"
-	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB,"
+	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB);"
+	"CREATE TABLE blobhdr(id INTEGER PRIMARY KEY,"
 	" hfrom TEXT, hto TEXT, hcc TEXT, hbcc TEXT, hsubject TEXT, msgid TEXT,"
 	" inreplyto TEXT, hrefs TEXT, sort_subject TEXT, sort_from TEXT,"
 	" sort_to TEXT, sort_cc TEXT, disp_from TEXT, disp_to TEXT, headers BLOB);"

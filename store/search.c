@@ -36,6 +36,7 @@ struct compile {
 	struct param params[MAX_PARAMS];
 	int nparams;
 	bool blob;           /* the WHERE clause needs the blobs table */
+	bool hdr;            /* ... or the header fields (blobhdr) */
 	const char *err;
 };
 
@@ -270,9 +271,9 @@ fts_param(struct compile *cp, const char *cols, const uint8_t *p, uint32_t n)
 }
 
 static const char *const header_cols[] = {
-	[STORE_SF_FROM] = "b.hfrom", [STORE_SF_TO] = "b.hto",
-	[STORE_SF_CC] = "b.hcc", [STORE_SF_BCC] = "b.hbcc",
-	[STORE_SF_SUBJECT] = "b.hsubject", [STORE_SF_MESSAGE_ID] = "b.msgid",
+	[STORE_SF_FROM] = "h.hfrom", [STORE_SF_TO] = "h.hto",
+	[STORE_SF_CC] = "h.hcc", [STORE_SF_BCC] = "h.hbcc",
+	[STORE_SF_SUBJECT] = "h.hsubject", [STORE_SF_MESSAGE_ID] = "h.msgid",
 };
 
 static int
@@ -402,7 +403,7 @@ key(struct compile *cp, uint8_t op)
 			return -1;
 		if (u < STORE_SF_FROM || u > STORE_SF_MESSAGE_ID)
 			return cfail(cp, "unknown header field");
-		cp->blob = true;
+		cp->hdr = true;
 		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0)
 			return -1;
 		return buf_printf(b, "instr(lower(%s), ?%d) > 0", header_cols[u], k);
@@ -411,11 +412,11 @@ key(struct compile *cp, uint8_t op)
 			return -1;
 		if (n == 0)
 			return cfail(cp, "empty header name");
-		cp->blob = true;
+		cp->hdr = true;
 		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0 ||
 		    (k2 = param(cp, P_TEXT, 0, p2, n2)) < 0)
 			return -1;
-		return buf_printf(b, "hdrmatch(b.headers, ?%d, ?%d)", k, k2);
+		return buf_printf(b, "hdrmatch(h.headers, ?%d, ?%d)", k, k2);
 	case STORE_S_BODY:
 	case STORE_S_TEXT:
 		if (get_str(cp, &p, &n) < 0)
@@ -466,19 +467,20 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 /* ---- sorting ------------------------------------------------------------------------ */
 
 static int
-order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob)
+order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob,
+    bool *hdr)
 {
 	static const char *const cols[] = {
 		[STORE_SORT_ARRIVAL] = "m.internaldate",
-		[STORE_SORT_CC] = "b.sort_cc COLLATE NOCASE",
+		[STORE_SORT_CC] = "h.sort_cc COLLATE NOCASE",
 		[STORE_SORT_DATE] = "(CASE WHEN b.sentdate != 0 THEN b.sentdate"
 		    " ELSE m.internaldate END)",
-		[STORE_SORT_FROM] = "b.sort_from COLLATE NOCASE",
+		[STORE_SORT_FROM] = "h.sort_from COLLATE NOCASE",
 		[STORE_SORT_SIZE] = "b.size",
-		[STORE_SORT_SUBJECT] = "b.sort_subject COLLATE NOCASE",
-		[STORE_SORT_TO] = "b.sort_to COLLATE NOCASE",
-		[STORE_SORT_DISPLAYFROM] = "b.disp_from COLLATE NOCASE",
-		[STORE_SORT_DISPLAYTO] = "b.disp_to COLLATE NOCASE",
+		[STORE_SORT_SUBJECT] = "h.sort_subject COLLATE NOCASE",
+		[STORE_SORT_TO] = "h.sort_to COLLATE NOCASE",
+		[STORE_SORT_DISPLAYFROM] = "h.disp_from COLLATE NOCASE",
+		[STORE_SORT_DISPLAYTO] = "h.disp_to COLLATE NOCASE",
 		[STORE_SORT_MODSEQ] = "m.modseq",
 		[STORE_SORT_UID] = "m.uid",
 	};
@@ -490,6 +492,8 @@ order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob)
 			return -1;
 		if (strstr(cols[k], "b.") != NULL)
 			*blob = true;
+		if (strstr(cols[k], "h.") != NULL)
+			*hdr = true;
 		buf_printf(sql, "%s%s, ", cols[k],
 		    (keys[i] & STORE_SORT_REVERSE) ? " DESC" : "");
 	}
@@ -504,11 +508,13 @@ h_search(struct req *r)
 	uint64_t id;
 	const uint8_t *prog;
 	size_t plen;
-	uint32_t nsort, sort[MAX_SORT];
+	uint32_t nsort = 0, sort[MAX_SORT];
 	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
 	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
-	if (ipc_get_u32(&r->c, &nsort) == 0 && nsort > MAX_SORT)
+	if (ipc_get_u32(&r->c, &nsort) < 0)
+		nsort = 0;
+	if (nsort > MAX_SORT)
 		return req_fail(r, IPC_ERR_LIMIT, "too many sort keys");
 	for (uint32_t i = 0; i < nsort; i++)
 		ipc_get_u32(&r->c, &sort[i]);
@@ -524,16 +530,16 @@ h_search(struct req *r)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "%s", cp.err);
 		goto out;
 	}
-	bool blob = cp.blob;
+	bool blob = cp.blob, hdr = cp.hdr;
 	struct buf order = BUF_INIT(4096);
-	if (order_by(&order, sort, nsort, &blob) < 0) {
+	if (order_by(&order, sort, nsort, &blob, &hdr) < 0) {
 		buf_free(&order);
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
 		goto out;
 	}
-	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s WHERE"
+	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s%s WHERE"
 	    " m.mailbox=?1 AND %s", blob ? " JOIN blobs b ON b.id=m.blob" : "",
-	    buf_cstr(&cp.stack[0]));
+	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", buf_cstr(&cp.stack[0]));
 	buf_append(&sql, order.data, order.len);
 	buf_free(&order);
 	sqlite3_stmt *st = NULL;

@@ -118,9 +118,9 @@ take_notify(struct store_conn *sc)
 	return 0;
 }
 
-/* Receive one record (blocking), queueing notifications. */
+/* Receive one record (blocking); 1 if it was a notification (queued). */
 static int
-recv_record(struct store_conn *sc)
+recv_one(struct store_conn *sc)
 {
 	for (;;) {
 		enum ipc_recv_result r = ipc_recv(sc->fd, &sc->msg);
@@ -136,12 +136,20 @@ recv_record(struct store_conn *sc)
 			return fail(sc, STORE_E_IO, "store connection failed");
 		if (sc->msg.type == IPC_STORE_NOTIFY) {
 			int rc = take_notify(sc);
-			if (rc < 0)
-				return rc;
-			continue;
+			return rc < 0 ? rc : 1;
 		}
 		return 0;
 	}
+}
+
+/* Receive the next record that is not a notification. */
+static int
+recv_record(struct store_conn *sc)
+{
+	int rc;
+	while ((rc = recv_one(sc)) == 1)
+		;
+	return rc;
 }
 
 static int
@@ -233,6 +241,36 @@ struct stream_ops {
 	void *ctx;
 };
 
+/* Decode whole items from p; returns the bytes used (a partial item at the
+ * end is left for the next record), or -1 on a protocol error. */
+static ssize_t
+decode_items(struct store_conn *sc, const uint8_t *p, size_t n,
+    const struct stream_ops *ops, bool *ended)
+{
+	size_t used = 0;
+	while (used < n && !*ended) {
+		struct buf_cur c;
+		uint32_t tag;
+		buf_cur_init(&c, p + used, n - used);
+		if (ipc_get_u32(&c, &tag) < 0)
+			break;
+		if (tag == 1) {
+			if (ops->entry(sc, &c, ops->ctx) < 0)
+				break;
+		} else if (tag == 0) {
+			if (ops->trailer != NULL && ops->trailer(sc, &c, ops->ctx) < 0)
+				break;
+			if (c.failed)
+				break;
+			*ended = true;
+		} else {
+			return -1;
+		}
+		used = n - c.left;
+	}
+	return (ssize_t)used;
+}
+
 static int
 call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 {
@@ -241,7 +279,6 @@ call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 		return rc;
 	buf_reset(&sc->stream);
 	bool last = false, ended = false;
-	rc = STORE_OK;
 	while (!last) {
 		int r = recv_record(sc);
 		if (r < 0)
@@ -255,41 +292,31 @@ call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 		if (sc->msg.type != IPC_OK || ended)
 			return fail(sc, STORE_E_PROTO, "unexpected stream record");
 		last = (sc->msg.flags & IPC_F_MORE) == 0;
-		if (buf_append(&sc->stream, sc->msg.payload, sc->msg.len) < 0)
-			return fail(sc, STORE_E_PROTO, "stream entry too large");
-		struct buf_cur c;
-		size_t used = 0;
-		for (;;) {
-			buf_cur_init(&c, sc->stream.data + used, sc->stream.len - used);
-			if (c.left == 0)
-				break;
-			uint32_t tag;
-			if (ipc_get_u32(&c, &tag) < 0)
-				break;
-			if (tag == 1) {
-				if (ops->entry(sc, &c, ops->ctx) < 0)
-					break;
-			} else if (tag == 0) {
-				if (ops->trailer != NULL &&
-				    ops->trailer(sc, &c, ops->ctx) < 0)
-					break;
-				if (c.failed)
-					break;
-				ended = true;
-			} else {
-				return fail(sc, STORE_E_PROTO, "bad stream item");
-			}
-			used = sc->stream.len - c.left;
-			if (ended)
-				break;
+		ssize_t used;
+		if (sc->stream.len == 0) {
+			/* the common case: entries decoded in place, only a
+			 * partial one at the end is kept */
+			used = decode_items(sc, sc->msg.payload, sc->msg.len, ops, &ended);
+			if (used >= 0 && (size_t)used < sc->msg.len &&
+			    buf_append(&sc->stream, sc->msg.payload + used,
+			    sc->msg.len - (size_t)used) < 0)
+				return fail(sc, STORE_E_PROTO, "stream entry too large");
+		} else {
+			if (buf_append(&sc->stream, sc->msg.payload, sc->msg.len) < 0)
+				return fail(sc, STORE_E_PROTO, "stream entry too large");
+			used = decode_items(sc, sc->stream.data, sc->stream.len, ops,
+			    &ended);
+			if (used > 0)
+				buf_consume(&sc->stream, (size_t)used);
 		}
-		buf_consume(&sc->stream, used);
+		if (used < 0)
+			return fail(sc, STORE_E_PROTO, "bad stream item");
 		if (ended && (sc->stream.len != 0 || !last))
 			return fail(sc, STORE_E_PROTO, "data after stream end");
 	}
 	if (!ended)
 		return fail(sc, STORE_E_PROTO, "stream ended early");
-	return rc;
+	return STORE_OK;
 }
 
 /* ---- field helpers ------------------------------------------------------------ */
@@ -1468,12 +1495,13 @@ store_client_read_notify(struct store_conn *sc)
 			return fail(sc, STORE_E_IO, "poll failed");
 		if (r == 0)
 			return STORE_OK;
-		if ((r = recv_record(sc)) < 0)
+		if ((r = recv_one(sc)) < 0)
 			return r;
-		/* recv_record returns only non-notification records: with no
-		 * request outstanding, any is a protocol error */
-		ipc_msg_close_fd(&sc->msg);
-		return fail(sc, STORE_E_PROTO, "unsolicited reply");
+		if (r == 0) {
+			/* with no request outstanding, only notifications come */
+			ipc_msg_close_fd(&sc->msg);
+			return fail(sc, STORE_E_PROTO, "unsolicited reply");
+		}
 	}
 }
 

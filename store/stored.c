@@ -23,16 +23,6 @@
 #include <unistd.h>
 
 #define MAX_EVENTS 256
-#define DEFAULT_AUTOCREATE \
-	"INBOX Drafts=drafts Sent=sent Junk=junk Trash=trash Archive=archive"
-
-static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
-
-const char *
-stored_option_autocreate(void)
-{
-	return autocreate;
-}
 
 /* Libraries that read files or load modules on first use do it now,
  * before the chroot: sqlite's VFS, OpenSSL's digests and HMAC. */
@@ -57,41 +47,13 @@ options(const struct config *c, const struct config_service *svc,
 	char err[CONFIG_ERR_MAX];
 	uint64_t v;
 	const char *ac = config_option(c, svc, "autocreate");
-	if (ac != NULL && buf_strlcpy(autocreate, sizeof(autocreate), ac,
-	    strlen(ac)) < 0)
+	if (ac != NULL && stored_set_autocreate(ac) < 0)
 		log_fatal("autocreate: too long");
 	if (config_option_size(c, svc, "db-cache", 256, &v, err, sizeof(err)) < 0)
 		log_fatal("config: %s", err);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
 }
 
-static void
-release_db(struct user *u, void *arg)
-{
-	(void)arg;
-	db_release(u);
-}
-
-void
-stored_shutdown(void)
-{
-	db_commit_all();
-	chan_flush_all();
-	user_foreach(release_db, NULL);
-	_exit(0);
-}
-
-static void
-turn_end(void)
-{
-	freeze_tick();
-	/* group commit: every write of this turn in one fsync per database,
-	 * then the replies that acknowledge them */
-	db_commit_all();
-	notify_flush();
-	chan_flush_all();
-	db_trim(freeze_is_active);
-}
 
 int
 main(int argc, char **argv)
@@ -151,6 +113,6 @@ main(int argc, char **argv)
 			    EPOLLERR)))
 				chan_read(ch);
 		}
-		turn_end();
+		stored_turn_end();
 	}
 }

@@ -11,6 +11,10 @@
 #define CLOISTER_STORE_STORED_H
 
 const char *stored_option_autocreate(void);
+int stored_set_autocreate(const char *spec);
+/* The end of an event-loop turn: freeze timeout, group commit, then the
+ * notifications and replies that follow from it, then the cache bound. */
+void stored_turn_end(void);
 /* Commit, close every database cleanly, and _exit(0) (no atexit
  * handlers: OpenSSL's would need calls the policy does not allow). */
 void stored_shutdown(void) __attribute__((noreturn));

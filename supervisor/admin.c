@@ -37,8 +37,7 @@ sv_admin_close(struct sv_service *s, unsigned shard)
 	struct sv_slot *sl = &s->slot[shard];
 	if (sl->admin_fd < 0)
 		return;
-	close(sl->admin_fd);
-	sl->admin_fd = -1;
+	sv_close(&sl->admin_fd);
 	char path[CONFIG_PATH_MAX];
 	unlink(sv_runtime_path(path, "store-admin.", shard, ".sock"));
 }

@@ -92,16 +92,6 @@ set_perms(const struct config_listener *l)
 	return 0;
 }
 
-void
-sv_listen_name(const struct config_listener *l, char *out, size_t n)
-{
-	if (l->family == AF_UNIX)
-		snprintf(out, n, "%s", l->path);
-	else
-		snprintf(out, n, l->family == AF_INET ? "%s:%u" : "[%s]:%u", l->host,
-		    l->port);
-}
-
 int
 sv_listen_open(const struct config_listener *l, int type, unsigned backlog,
     char *err, size_t errlen)
@@ -133,10 +123,12 @@ sv_listen_open(const struct config_listener *l, int type, unsigned backlog,
 		goto fail;
 	return fd;
 fail:;
-	char name[160];
-	sv_listen_name(l, name, sizeof(name));
+	char addr[160];
+	snprintf(addr, sizeof(addr), l->family == AF_UNIX ? "%s" :
+	    l->family == AF_INET ? "%s:%u" : "[%s]:%u",
+	    l->family == AF_UNIX ? l->path : l->host, l->port);
 	snprintf(err, errlen, "%s:%u: listener %s (%s): %s: %s", sv.cfg_path,
-	    l->line, l->name, name, what, strerror(errno));
+	    l->line, l->name, addr, what, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -170,8 +162,7 @@ sv_listen_close(struct sv_listener *l)
 {
 	if (l->fd < 0)
 		return;
-	close(l->fd);   /* also leaves the epoll set */
-	l->fd = -1;
+	sv_close(&l->fd);
 	if (l->cfg.family == AF_UNIX)
 		unlink(l->cfg.path);
 }

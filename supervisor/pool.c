@@ -29,6 +29,19 @@ list_push(struct sv_list *l, struct sv_proc *p)
 }
 
 static void
+list_push_front(struct sv_list *l, struct sv_proc *p)
+{
+	p->prev = NULL;
+	p->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = p;
+	else
+		l->tail = p;
+	l->head = p;
+	l->n++;
+}
+
+static void
 list_del(struct sv_list *l, struct sv_proc *p)
 {
 	if (p->prev != NULL)
@@ -114,41 +127,36 @@ spawn_worker(struct sv_service *s, struct sv_proc *rec)
 	struct sv_service *store = sv_role(ROLE_STORE);
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	unsigned nst = store != NULL ? store->nslots : 0;
-	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
-	size_t np = 2 + nst;
+	int pairs[1 + CLOISTER_MAX_SHARDS][2];   /* auth, shards */
+	size_t np = 1 + nst;
+	int fds[SV_NFDS], ctl;
+	memset(fds, 0xff, sizeof(fds));   /* all -1 */
 	for (size_t i = 0; i < np; i++) {
 		pairs[i][0] = pairs[i][1] = -1;
-		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
+		if ((i != 0 || auth != NULL) && socketpair(AF_UNIX,
 		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0) {
-			log_err("%s: socketpair: %m", s->cfg.name);
-			close_side(pairs, i, 0);
-			close_side(pairs, i, 1);
-			return NULL;
+			np = i;
+			goto fail;
 		}
+		fds[i == 0 ? CLOISTER_FD_AUTH : CLOISTER_FD_STORE(i - 1)] =
+		    pairs[i][1];
 	}
-	int fds[SV_NFDS];
-	for (int i = 0; i < SV_NFDS; i++)
-		fds[i] = -1;
-	fds[CLOISTER_FD_LOG] = sv.log_fd;
 	fds[CLOISTER_FD_STATS] = s->slot[0].stats_w;
-	fds[CLOISTER_FD_CONTROL] = pairs[0][1];
-	fds[CLOISTER_FD_AUTH] = pairs[1][1];
-	for (unsigned i = 0; i < nst; i++)
-		fds[CLOISTER_FD_STORE(i)] = pairs[2 + i][1];
 	uint64_t inst = sv.next_instance++;
-	pid_t pid = sv_spawn(s, inst, -1, fds, SV_NFDS);
+	pid_t pid = sv_spawn(s, inst, -1, fds, &ctl);
+	if (pid < 0)
+		goto fail;
 	close_side(pairs, np, 1);
-	if (pid < 0) {
-		log_err("%s: fork: %m", s->cfg.name);
-		close_side(pairs, np, 0);
-		return NULL;
-	}
-	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; i < nst; i++)
-		sv_wire_peer(store, i, s->cfg.name, inst, pairs[2 + i][0]);
+		sv_wire_peer(store, i, s->cfg.name, inst, pairs[1 + i][0]);
 	if (auth != NULL)
-		sv_wire_peer(auth, 0, s->cfg.name, inst, pairs[1][0]);
-	return sv_proc_new(s, rec, pid, inst, 0, pairs[0][0]);
+		sv_wire_peer(auth, 0, s->cfg.name, inst, pairs[0][0]);
+	return sv_proc_new(s, rec, pid, inst, 0, ctl);
+fail:
+	log_err("%s: spawn: %m", s->cfg.name);
+	close_side(pairs, np, 0);
+	close_side(pairs, np, 1);
+	return NULL;
 }
 
 void
@@ -207,8 +215,7 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
-	close(p->ctl);   /* a busy worker hears nothing more from us */
-	p->ctl = -1;
+	sv_close(&p->ctl);   /* a busy worker hears nothing more from us */
 	return true;
 }
 
@@ -264,7 +271,12 @@ admit(struct sv_service *s, unsigned li, int fd,
 	p->listener = li;
 	p->peer = *peer;
 	p->peerlen = plen;
-	list_push(&s->pending, p);
+	/* an address with nothing else here goes first: a flood's waiting
+	 * clients do not stand between a new client and the next worker */
+	if (has_ip && ip_count(s, key) == 0)
+		list_push_front(&s->pending, p);
+	else
+		list_push(&s->pending, p);
 	if (has_ip)
 		ip_link(p, key);
 }

@@ -35,7 +35,6 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 	p->svc = s;
 	p->slot = slot;
 	p->ctl = ctl;
-	p->gen = sv.generation;
 	p->hnext = pidtab[pid % PID_BUCKETS];
 	pidtab[pid % PID_BUCKETS] = p;
 	s->spawns++;
@@ -52,10 +51,7 @@ void
 sv_proc_retire(struct sv_proc *p, int sig)
 {
 	p->retiring = true;
-	if (p->ctl >= 0) {
-		close(p->ctl);   /* an idle worker sees EOF and leaves */
-		p->ctl = -1;
-	}
+	sv_close(&p->ctl);   /* an idle worker sees EOF and leaves */
 	kill(p->pid, sig);
 }
 
@@ -250,17 +246,9 @@ static void
 spawn_singleton(struct sv_service *s, unsigned slot)
 {
 	struct sv_slot *sl = &s->slot[slot];
-	int ctl[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
-		log_err("%s: socketpair: %m", s->cfg.name);
-		return;
-	}
-	int fds[SV_NFDS];
-	for (int i = 0; i < SV_NFDS; i++)
-		fds[i] = -1;
-	fds[CLOISTER_FD_LOG] = sv.log_fd;
+	int fds[SV_NFDS], ctl;
+	memset(fds, 0xff, sizeof(fds));   /* all -1 */
 	fds[CLOISTER_FD_STATS] = sl->stats_w;
-	fds[CLOISTER_FD_CONTROL] = ctl[1];
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg_r;
 		for (size_t i = 0; i < s->nlst; i++)
@@ -268,16 +256,13 @@ spawn_singleton(struct sv_service *s, unsigned slot)
 	}
 	uint64_t inst = sv.next_instance++;
 	pid_t pid = sv_spawn(s, inst, s->cfg.role == ROLE_STORE ? (int)slot : -1,
-	    fds, SV_NFDS);
-	close(ctl[1]);
+	    fds, &ctl);
 	if (pid < 0) {
-		log_err("%s: fork: %m", s->cfg.name);
-		close(ctl[0]);
+		log_err("%s: spawn: %m", s->cfg.name);
 		record_failure(s);
 		return;
 	}
-	fcntl(ctl[0], F_SETFL, O_NONBLOCK);
-	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl[0]);
+	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl);
 	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
 		sv_wire_key(sl->proc);
 }
@@ -341,8 +326,7 @@ proc_exited(struct sv_proc *p, int status)
 		sv_pool_forget(p);
 	else
 		singleton_died(s, p);
-	if (p->ctl >= 0)
-		close(p->ctl);
+	sv_close(&p->ctl);
 	free(p);
 	if (failure)
 		record_failure(s);

@@ -32,11 +32,8 @@ sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen)
 void
 sv_stats_slot_close(struct sv_slot *sl)
 {
-	if (sl->stats_r >= 0)
-		close(sl->stats_r);
-	if (sl->stats_w >= 0)
-		close(sl->stats_w);
-	sl->stats_r = sl->stats_w = -1;
+	sv_close(&sl->stats_r);
+	sv_close(&sl->stats_w);
 }
 
 static bool

@@ -27,11 +27,11 @@
 #define SV_KEY_SIZE 32
 #define SV_IP_BUCKETS 256
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
-#define SV_ACCEPT_BATCH 32       /* accepts per listener per wakeup */
-#define SV_SPAWN_BATCH 8         /* spawns per service per turn of the loop:
+#define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
+#define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
-enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL };
+enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL, W_LOG };
 
 /* What an epoll event points at. */
 struct sv_watch {
@@ -60,7 +60,6 @@ struct sv_proc {
 	struct sv_service *svc;
 	unsigned slot;
 	int ctl;                 /* our end of its control channel, or -1 */
-	uint32_t gen;
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool has_ip;
@@ -135,6 +134,7 @@ struct sv {
 	struct sv_service *services;
 	uint32_t generation;
 	int ep, sigfd, devnull, log_fd;
+	bool log_relay;           /* workers log through a pipe we copy */
 	bool foreground, stopping;
 	int64_t started, stop_deadline, stats_due;
 	int reserve_fd;          /* given up to accept-and-close at EMFILE */
@@ -150,6 +150,7 @@ extern struct sv sv;
 /* main.c */
 int64_t sv_now(void);
 void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
+void sv_close(int *fd);
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
@@ -170,11 +171,10 @@ bool sv_listen_same(const struct config_listener *a,
     const struct config_listener *b);
 int sv_listen_update(struct sv_listener *l, const struct config_listener *n,
     unsigned backlog);
-void sv_listen_name(const struct config_listener *l, char *out, size_t n);
 
 /* spawn.c */
 pid_t sv_spawn(struct sv_service *s, uint64_t instance, int shard,
-    const int fds[], size_t nfds);
+    int fds[SV_NFDS], int *ctl);
 
 /* service.c */
 struct sv_service *sv_service_new(const struct config_service *cs,

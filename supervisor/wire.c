@@ -50,10 +50,14 @@ sv_key_wipe(void)
 	sv.key = NULL;
 }
 
-/* The first record on a fresh channel: it cannot find the socket full. */
+/* A new authd or stored: watch its channel for room (edge-triggered: an
+ * event each time a full socket drains), and send the key, the first
+ * record on a fresh channel, which cannot find the socket full. */
 void
 sv_wire_key(struct sv_proc *p)
 {
+	sv_epoll(EPOLL_CTL_ADD, p->ctl, &p->svc->slot[p->slot].w_ctl,
+	    EPOLLOUT | EPOLLET);
 	struct buf b = BUF_INIT(64);
 	ipc_put_u32(&b, IPC_VERSION);
 	ipc_put_bytes(&b, sv.key, SV_KEY_SIZE);
@@ -64,19 +68,9 @@ sv_wire_key(struct sv_proc *p)
 	buf_free_secret(&b);
 }
 
-static void
-set_out(struct sv_slot *sl, bool on)
-{
-	if (sl->proc != NULL && sl->proc->ctl >= 0)
-		sv_epoll(on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, sl->proc->ctl,
-		    &sl->w_ctl, EPOLLOUT);
-}
-
 void
 sv_wire_drop(struct sv_slot *sl)
 {
-	if (sl->qlen > 0)
-		set_out(sl, false);
 	for (struct sv_qmsg *m; (m = sl->qhead) != NULL; free(m)) {
 		sl->qhead = m->next;
 		if (m->fd >= 0)
@@ -95,12 +89,10 @@ push(struct sv_slot *sl, uint32_t type, const struct buf *b, int fd)
 	m->len = (uint32_t)b->len;
 	memcpy(m->payload, b->data, b->len);
 	m->fd = fd;
-	if (sl->qlen++ == 0) {
+	if (sl->qlen++ == 0)
 		sl->qhead = m;
-		set_out(sl, true);
-	} else {
+	else
 		sl->qtail->next = m;
-	}
 	sl->qtail = m;
 	return true;
 }
@@ -150,8 +142,7 @@ sv_wire_flush(struct sv_service *s, unsigned slot)
 		if (m->fd >= 0)
 			close(m->fd);
 		sl->qhead = m->next;
-		if (--sl->qlen == 0)
-			set_out(sl, false);
+		sl->qlen--;
 	}
 }
 

@@ -224,6 +224,8 @@ class Worker:
 
 def make_sasldb(path, users, realm=REALM):
     """users: {name: password}; name may hold @realm."""
+    if not users:
+        return
     for name, pw in users.items():
         args = ["saslpasswd2", "-f", path, "-p", "-c"]
         if realm is not None and "@" not in name:
@@ -275,9 +277,11 @@ class Authd:
         self.stats = []
         self.proc = None
 
-    def start(self, send_key=True, wait=True):
+    def start(self, send_key=True, wait=True, blocking_stats=False):
         log_r, log_w = os.pipe()
-        st_r, st_w = os.pipe()
+        # non-blocking as cloisterd makes it, unless the test wants to see
+        # that authd protects itself
+        st_r, st_w = os.pipe() if blocking_stats else os.pipe2(os.O_NONBLOCK)
         self.ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         srcs = [log_w, st_w, ctl_child.fileno()]
 
@@ -295,6 +299,7 @@ class Authd:
         ctl_child.close()
         self.stats_fd = st_r
         os.set_blocking(st_r, False)
+        self.stats_w_flags_blocking = blocking_stats
         self.log_fd = log_r
         self.reader = threading.Thread(target=self._read_log, daemon=True)
         self.reader.start()
@@ -395,3 +400,170 @@ class Authd:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# ---- a stand-in for stored's admin channel (docs/store-protocol.md) ----
+
+IPC_F_MORE = 2
+ADM = {"user_create": 300, "user_delete": 301, "user_list": 302, "mbox_create": 303,
+       "mbox_delete": 304, "mbox_rename": 305, "mbox_list": 306, "quota_get": 307,
+       "quota_set": 308, "freeze": 309, "thaw": 310}
+ERR_NOTFOUND, ERR_EXISTS = 4, 5
+USE_BITS = {"Archive": 1, "Drafts": 2, "Junk": 4, "Sent": 8, "Trash": 16}
+DEFAULT_BOXES = [("INBOX", 0), ("Drafts", 2), ("Sent", 8), ("Junk", 4), ("Trash", 16),
+                 ("Archive", 1)]
+
+
+class FakeStoreAdmin:
+    """Listens on RUNTIME/store-admin.N.sock and answers the STORE_ADM_*
+    requests from an in-memory model, the way the protocol document says
+    stored does, so that cloisterctl's side can be tested before stored
+    exists. thaw_timed_out makes THAW report that the timeout released the
+    freeze first; requests are recorded in .log."""
+
+    def __init__(self, runtime_dir, shard=0, thaw_timed_out=False):
+        self.path = os.path.join(runtime_dir, "store-admin.%d.sock" % shard)
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.bind(self.path)
+        self.sock.listen(8)
+        self.users = {}        # name -> {"boxes": {name: use}, "quota": [4]}
+        self.thaw_timed_out = thaw_timed_out
+        self.frozen = False
+        self.log = []
+        self.stop_flag = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop_flag:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._conn, args=(c,), daemon=True).start()
+
+    def _reply(self, c, reqid, payload=b"", typ=OK, flags=0):
+        c.sendmsg([record(typ, payload, reqid, flags)])
+
+    def _error(self, c, reqid, code, msg):
+        self._reply(c, reqid, u32(code) + s(msg), ERROR)
+
+    def _conn(self, c):
+        names = {v: k for k, v in ADM.items()}
+        while True:
+            try:
+                data = c.recv(200000)
+            except OSError:
+                break
+            if not data:
+                break
+            typ, n, reqid, flags = struct.unpack(">IIII", data[:16])
+            f = fields(data[16:])
+            op = names.get(typ, str(typ))
+            self.log.append((op, [x.decode() if isinstance(x, bytes) else x for x in f]))
+            user = f[0].decode() if f and isinstance(f[0], bytes) else None
+            u = self.users.get(user)
+            if op == "user_create":
+                if u is not None:
+                    self._error(c, reqid, ERR_EXISTS, "user exists")
+                else:
+                    self.users[user] = {"boxes": dict(DEFAULT_BOXES), "quota": [0, 0, 0, 0]}
+                    self._reply(c, reqid)
+            elif op in ("freeze", "thaw"):
+                if op == "freeze":
+                    self.frozen = True
+                    self._reply(c, reqid)
+                else:
+                    self.frozen = False
+                    self._reply(c, reqid, u32(1 if self.thaw_timed_out else 0))
+            elif op == "user_list":
+                p = b"".join(u32(1) + s(name) + b"".join(u64(q) for q in v["quota"])
+                             for name, v in sorted(self.users.items()))
+                self._reply(c, reqid, p + u32(0))
+            elif u is None:
+                self._error(c, reqid, ERR_NOTFOUND, "no such user")
+            elif op == "user_delete":
+                del self.users[user]
+                self._reply(c, reqid)
+            elif op == "quota_get":
+                self._reply(c, reqid, b"".join(u64(q) for q in u["quota"]))
+            elif op == "quota_set":
+                u["quota"][1], u["quota"][3] = f[1], f[2]
+                self._reply(c, reqid)
+            elif op == "mbox_create":
+                name = f[1].decode()
+                if name in u["boxes"]:
+                    self._error(c, reqid, ERR_EXISTS, "mailbox exists")
+                else:
+                    u["boxes"][name] = f[2]
+                    self._reply(c, reqid, u64(len(u["boxes"])) + u32(1))
+            elif op == "mbox_delete":
+                if u["boxes"].pop(f[1].decode(), None) is None:
+                    self._error(c, reqid, ERR_NOTFOUND, "no such mailbox")
+                else:
+                    self._reply(c, reqid)
+            elif op == "mbox_rename":
+                if f[1].decode() not in u["boxes"]:
+                    self._error(c, reqid, ERR_NOTFOUND, "no such mailbox")
+                else:
+                    u["boxes"][f[2].decode()] = u["boxes"].pop(f[1].decode())
+                    self._reply(c, reqid)
+            elif op == "mbox_list":
+                p = b""
+                for i, (name, use) in enumerate(u["boxes"].items()):
+                    p += u32(1) + s(name) + u64(i + 1) + u32(use) + u32(1) + u32(1) + \
+                        u32(i) + u32(0) + u32(0) + u32(0) + u64(100 * i) + u64(1)
+                self._reply(c, reqid, p + u32(0))
+            else:
+                self._error(c, reqid, 2, "unexpected")
+        c.close()
+
+    def close(self):
+        self.stop_flag = True
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+
+
+class AdminRelay:
+    """Listens on RUNTIME/store-admin.0.sock and hands each connection to a
+    real cloister-stored (store_util.Store) as CTL_PEER("admin", n) — what
+    cloisterd does for its admin sockets."""
+
+    def __init__(self, runtime_dir, store):
+        self.path = os.path.join(runtime_dir, "store-admin.0.sock")
+        self.store = store
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock.bind(self.path)
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.stop_flag = False
+        self.n = 5000
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop_flag:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.n += 1
+            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n), fd=c.fileno())
+            c.close()
+
+    def close(self):
+        self.stop_flag = True
+        self.thread.join(timeout=5)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass

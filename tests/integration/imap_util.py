@@ -17,7 +17,10 @@ import subprocess
 import tempfile
 import time
 
-from auth_util import REALM, make_sasldb
+from auth_util import ERROR, OK, REALM, make_sasldb, recv, send
+from auth_util import s as sfield
+
+STORE_ADM_USER_CREATE = 300
 from cloister_server import CloisterServer
 from harness import tool, wait_for
 
@@ -79,12 +82,23 @@ service imapd {
 }"""
 
 
-def have_stored():
+# Before stored is merged, a stored built elsewhere can be named:
+# CLOISTER_STORED_SRC=/path/to/a/tree/with/build (its binary and its
+# stored.policy are used).
+STORED_SRC = os.environ.get("CLOISTER_STORED_SRC")
+
+
+def stored_binary():
+    if STORED_SRC:
+        return os.path.join(STORED_SRC, "build", "store", "cloister-stored")
     try:
-        tool("cloister-stored")
-        return True
+        return tool("cloister-stored")
     except FileNotFoundError:
-        return False
+        return None
+
+
+def have_stored():
+    return stored_binary() is not None
 
 
 class ImapServer:
@@ -92,31 +106,67 @@ class ImapServer:
 
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
                  prelogin=60, imapd_options=None, options=None,
-                 policy_edits=None, delay_ms=200, shards=1):
+                 policy_edits=None, delay_ms=200, shards=1,
+                 extra_services=()):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
         self.cert, self.key = make_cert(self.certdir)
         extra = "\n".join("  set %s %s" % kv for kv in
                           (imapd_options or {}).items())
-        stored = "@bin:cloister-stored@" if have_stored() else \
-            "@standin:cloister-stored@"
+        stored = stored_binary() or "@standin:cloister-stored@"
+        edits = dict(policy_edits or {})
+        if STORED_SRC:
+            with open(os.path.join(STORED_SRC, "policy",
+                                   "stored.policy")) as f:
+                theirs = f.read()
+            mine = edits.get("stored")
+
+            def stored_policy(t, theirs=theirs, mine=mine):
+                root = re.search(r"^root\s+\S+", t, re.M).group(0)
+                t = re.sub(r"^root\s+\S+", root, theirs, flags=re.M)
+                return mine(t) if mine else t
+            edits["stored"] = stored_policy
+        policy_edits = edits
         services = [AUTHD % {"realm": REALM, "delay": delay_ms},
                     STORED % {"stored": stored},
                     IMAPD % {"spares": spares, "maxproc": maxproc,
                              "maxip": maxip, "prelogin": prelogin,
-                             "extra": extra}]
+                             "extra": extra}] + list(extra_services)
         opts = {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})
         self.srv = CloisterServer(services, options=opts, shards=shards,
                                   policy_edits=policy_edits)
         self.sasldb = os.path.join(self.srv.roots["authd"], "sasldb2")
         make_sasldb(self.sasldb, self.users)
+        self.shards = shards
 
-    def start(self):
+    def start(self, store_users=True):
         self.srv.start()
         self.srv.wait_ready(timeout=30)
+        if store_users and have_stored():
+            for u in self.users:
+                self.store_user(u)
         return self
+
+    def shard_of(self, user):
+        h = 2166136261
+        for b in user.encode():
+            h = ((h ^ b) * 16777619) & 0xffffffff
+        return h % self.shards
+
+    def store_user(self, user):
+        """Create the user's store (STORE_ADM_USER_CREATE) with the default
+        mailboxes, as cloisterctl user add does."""
+        path = os.path.join(self.srv.run_dir,
+                            "store-admin.%d.sock" % self.shard_of(user))
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.settimeout(10)
+            s.connect(path)
+            send(s, STORE_ADM_USER_CREATE, sfield(user))
+            r = recv(s)
+        assert r is not None and r[0] in (OK, ERROR), r
+        return r[0] == OK
 
     def close(self):
         self.srv.close()
@@ -162,8 +212,27 @@ class ImapServer:
         return RawClient(self.port(kind), tls=(kind == "imaps"),
                          timeout=timeout)
 
+    def raw_login(self, user="alice", kind="imaps", timeout=10):
+        """A RawClient, logged in (LOGIN over implicit TLS by default)."""
+        c = self.raw(kind, timeout)
+        out = c.cmd("L0", "LOGIN %s %s" % (quote(user), quote(self.users[user])))
+        assert out[-1] is not None and out[-1].startswith(b"L0 OK"), out
+        return c
+
     def imapd_pids(self):
         return [c.pid for c in self.srv.children("imapd")]
+
+
+def quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def need_stored():
+    """False (and a note) when no stored binary exists to test against."""
+    if have_stored():
+        return True
+    print("SKIP: cloister-stored is not built in this tree")
+    return False
 
 
 class RawClient:
@@ -250,3 +319,94 @@ class RawClient:
             self.s.close()
         except OSError:
             pass
+
+
+# ---- IDLE fan-out (tests and bench/imap/idle-fanout) ----
+
+def run_fanout(host, port, user, password, n, tls=True, concurrency=64,
+               timeout=120):
+    """Open n sessions of user, SELECT INBOX and IDLE in each; then APPEND
+    one message from another session and time how long each idler takes
+    to see "* N EXISTS". Returns {idlers, heard, p50, p99, max} (seconds
+    from sending the APPEND)."""
+    import asyncio
+
+    ctx = client_context() if tls else None
+    login = ("a LOGIN %s %s\r\n" % (quote(user), quote(password))).encode()
+
+    async def until(r, tag):
+        while True:
+            ln = await r.readline()
+            if not ln:
+                raise ConnectionError("closed")
+            if ln.startswith(tag):
+                return ln
+
+    async def open_idler(sem, idlers):
+        async with sem:
+            r, w = await asyncio.open_connection(host, port, ssl=ctx,
+                                                 limit=1 << 20)
+            await r.readline()
+            w.write(login)
+            ln = await until(r, b"a ")
+            if not ln.startswith(b"a OK"):
+                raise RuntimeError(ln)
+            w.write(b"b SELECT INBOX\r\n")
+            exists = 0
+            while True:
+                ln = await r.readline()
+                m = re.match(rb"\* (\d+) EXISTS", ln)
+                if m:
+                    exists = int(m.group(1))
+                if ln.startswith(b"b "):
+                    break
+            w.write(b"c IDLE\r\n")
+            ln = await r.readline()
+            if not ln.startswith(b"+ "):
+                raise RuntimeError(ln)
+            idlers.append((r, w, exists))
+
+    async def listen(r, want, t0box, out):
+        while True:
+            ln = await r.readline()
+            if not ln:
+                return
+            m = re.match(rb"\* (\d+) EXISTS", ln)
+            if m and int(m.group(1)) >= want:
+                out.append(time.monotonic())
+                return
+
+    async def main():
+        sem = asyncio.Semaphore(concurrency)
+        idlers = []
+        await asyncio.wait_for(asyncio.gather(
+            *[open_idler(sem, idlers) for _ in range(n)]), timeout)
+        heard = []
+        t0box = []
+        tasks = [asyncio.ensure_future(listen(r, ex + 1, t0box, heard))
+                 for r, w, ex in idlers]
+        await asyncio.sleep(0.5)
+        # one APPEND from another session
+        r, w = await asyncio.open_connection(host, port, ssl=ctx)
+        await r.readline()
+        w.write(login)
+        await until(r, b"a ")
+        msg = (b"From: fan@example.org\r\nSubject: fan-out\r\n\r\nwake\r\n")
+        t0 = time.monotonic()
+        w.write(b"d APPEND INBOX {%d+}\r\n" % len(msg) + msg + b"\r\n")
+        await until(r, b"d ")
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        except asyncio.TimeoutError:
+            pass
+        w.close()
+        for _r, iw, _e in idlers:
+            iw.close()
+        lat = sorted(t - t0 for t in heard)
+
+        def pct(p):
+            return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
+        return {"idlers": len(idlers), "heard": len(heard), "p50": pct(0.5),
+                "p99": pct(0.99), "max": lat[-1] if lat else None}
+
+    return asyncio.run(main())

@@ -82,7 +82,8 @@ class Snmpd:
                     "agentXSocket %s\n"
                     "agentXPerms 0700 0700\n"
                     "agentXTimeout 2\n"
-                    "rocommunity public 127.0.0.1\n" % self.socket)
+                    "rocommunity public 127.0.0.1\n"
+                    "rwcommunity private 127.0.0.1\n" % self.socket)
         env = dict(os.environ, SNMP_PERSISTENT_DIR=os.path.join(self.tmp, "persist"),
                    MIBS="", MIBDIRS=os.path.join(self.tmp, "no-mibs"))
         self.log = open(os.path.join(self.tmp, "snmpd.log"), "w+")

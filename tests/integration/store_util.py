@@ -18,6 +18,7 @@ import time
 from harness import POLICY_DIR, tool, wait_for
 
 FD_CONTROL = 5
+FD_STATS = 4
 
 # message types (common/ipc_types*.h)
 OK, ERROR, PING, PONG = 1, 2, 3, 4
@@ -290,7 +291,11 @@ class Store:
     """cloister-stored under a temporary spool, config and policies."""
 
     def __init__(self, shards=1, autocreate=None, policy_edit=None,
-                 instance=0, options=""):
+                 instance=0, options="", stats=False):
+        self.stats_r = None
+        self.stats_w = None
+        if stats:
+            self.stats_r, self.stats_w = os.pipe()
         self.tmp = tempfile.mkdtemp(prefix="cloister-store-")
         os.chmod(self.tmp, 0o755)
         self.spool = os.path.join(self.tmp, "spool")
@@ -336,14 +341,21 @@ class Store:
         ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cfd = child.fileno()
 
+        sw = self.stats_w
+
         def setup():
             os.dup2(cfd, FD_CONTROL)
+            if cfd != FD_CONTROL:
+                os.close(cfd)      # not on fd 4 (stats) or anywhere else
+            if sw is not None:
+                os.dup2(sw, FD_STATS)
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.conf, "--service", "stored",
              "--instance", str(self.instance), "--foreground"],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-            pass_fds=(cfd, FD_CONTROL), preexec_fn=setup)
+            pass_fds=(cfd, FD_CONTROL) + ((sw, FD_STATS) if sw is not None else ()),
+            preexec_fn=setup)
         logf.close()
         child.close()
         self.ctl = ctl

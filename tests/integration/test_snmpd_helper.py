@@ -152,6 +152,22 @@ def test_snmpwalk_returns_the_tables_and_the_counters_move():
         assert rows["lmtpd"][18] - before["lmtpd"][18] == 4
         assert rows["stored"][22] - before["stored"][22] == 4        # appends
         assert int(scalars(w)["3.3"]) == 7
+        # GET of a row that does not exist, and of an object that does not;
+        # a SET reaches the helper (TestSet) and is refused, read-only
+        r = run(["snmpget", "-v2c", "-c", "public", "127.0.0.1:%d" % m.port,
+                 ENTERPRISE + ".1.2.1.6.9", ENTERPRISE + ".1.2.1.99.1",
+                 ENTERPRISE + ".1.2.1.6.1"])
+        assert "6.9 = No Such Instance" in r.stdout, r.stdout
+        assert "99.1 = No Such Object" in r.stdout, r.stdout
+        assert "6.1 = Counter64: 7" in r.stdout, r.stdout
+        r = run(["snmpset", "-v2c", "-c", "private", "127.0.0.1:%d" % m.port,
+                 ENTERPRISE + ".1.1.2.0", "u", "5"])
+        assert r.returncode != 0 and "notWritable" in r.stdout + r.stderr, \
+            r.stdout + r.stderr
+        r = run(["snmpbulkwalk", "-v2c", "-c", "public", "-Cr25",
+                 "127.0.0.1:%d" % m.port, ENTERPRISE])
+        assert r.returncode == 0 and len(r.stdout.splitlines()) == len(w), r.stdout
+        assert h.p.poll() is None, h.output()
         # names resolve through the MIB on the same walk
         named = snmpwalk(m.port, mibs=True)
         assert named["CLOISTER-MIB::cloisterServiceName.1"][1] == "imapd", named
@@ -417,6 +433,20 @@ def test_kill_9_of_snmpd_makes_the_helper_exit_and_reregister():
             assert len(service_rows(w)) == 4
         finally:
             m2.stop()
+    finally:
+        h.stop()
+        m.stop()
+
+
+def test_a_master_that_stops_cleanly_is_a_lost_master_too():
+    need_agentx()
+    m = Snmpd()
+    h = started(m)
+    try:
+        m.kill(signal.SIGTERM)         # snmpd closes its AgentX sessions
+        rc = h.wait_exit(timeout=15)
+        assert rc == 1, (rc, h.output())
+        assert "AgentX master closed the session" in h.output()
     finally:
         h.stop()
         m.stop()

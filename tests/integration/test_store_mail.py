@@ -388,3 +388,95 @@ def test_notifications_reach_other_channels_only():
             raise AssertionError("a1 was notified of its own change")
         except (OSError, TimeoutError):
             pass
+
+
+def fnv1a(name):
+    h = 2166136261
+    for ch in name.encode():
+        h = ((h ^ ch) * 16777619) & 0xffffffff
+    return h
+
+
+def test_users_shards_and_deletion():
+    with Store(shards=2, instance=0) as st:
+        ours = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
+                if fnv1a(n) % 2 == 0]
+        theirs = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
+                  if fnv1a(n) % 2 == 1]
+        assert ours and theirs
+        adm = st.admin()
+        code, msg = adm.error("STORE_ADM_USER_CREATE", s(theirs[0]))
+        assert code == ERR["DENIED"] and "shard" in msg
+        c = st.connect("imapd")
+        code, _ = c.error("STORE_HELLO", b(__import__("store_util").ticket(
+            st.key, theirs[0], "imapd", c.instance)))
+        assert code == ERR["DENIED"]
+
+        name = ours[0]
+        adm.call("STORE_ADM_USER_CREATE", s(name))
+        c = st.connect("imapd")
+        c.hello(st.key, name)
+        append(c, "INBOX", b"Subject: bye\r\n\r\nsoon gone\r\n")
+        users, _ = adm.call("STORE_ADM_USER_LIST")
+        assert [u[0] for u in users] == [name.encode()]
+        assert users[0][3] == 1                    # messages used
+        udirs = os.listdir(os.path.join(st.spool, "data", "s0", "u"))
+        assert udirs == ["1"]
+        adm.call("STORE_ADM_USER_DELETE", s(name))
+        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == []
+        code, _ = c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))
+        assert code == ERR["NOTFOUND"]
+        assert adm.call("STORE_ADM_USER_LIST") == ([], [])
+        # the same name again is a new, empty user
+        adm.call("STORE_ADM_USER_CREATE", s(name))
+        c2 = st.connect("imapd")
+        c2.hello(st.key, name)
+        assert c2.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 0
+        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == ["2"]
+
+
+def test_stats_records_count_requests_and_appends():
+    import select
+    import struct as st_
+    with Store(stats=True) as st:
+        c = user(st, "alice")
+        for i in range(3):
+            append(c, "INBOX", b"m%d" % i)
+        import time as t_
+        t_.sleep(1.1)
+        c.call("PING")              # a turn after the second changed
+        totals = [0] * 12
+        users = None
+        while select.select([st.stats_r], [], [], 0.5)[0]:
+            rec = os.read(st.stats_r, 120)
+            magic, kind, size = st_.unpack("=IHH", rec[:8])
+            assert magic == 0x434c5331 and size == 120
+            vals = st_.unpack("=12Q2Q", rec[8:])
+            if kind == 1:
+                totals = [a + b for a, b in zip(totals, vals[:12])]
+            else:
+                users = vals[12]
+        assert totals[10] >= 5 and totals[11] == 3, totals    # ops, appends
+        assert users == 1
+
+
+def test_a_large_reply_to_a_slow_reader_does_not_stall_others():
+    import time as t_
+    with Store() as st:
+        c = user(st, "alice")
+        env = b"(" + b"e" * 3000 + b")"
+        for i in range(200):
+            append(c, "INBOX", b"m%d" % i, envelope=env)
+        what = F_FLAGS | F_ENVELOPE
+        rid = c.send(T["STORE_FETCH"], u64(1) + uidset((1, 0xffffffff)) + u32(what) + u64(0))
+        t_.sleep(0.3)            # the reply (600 KB) fills the socket meanwhile
+        other = st.connect("imapd")
+        other.hello(st.key, "alice")
+        assert mbox_id(other, "INBOX") == 1      # the store is not stuck
+        recs = c.reply(rid)
+        assert len(recs) > 3 and all(r[1] & 2 for r in recs[:-1])
+        from store_util import stream_items
+        entries, trailer = stream_items(b"".join(r[2] for r in recs), fetch_width(what))
+        assert len(entries) == 200 and all(e[4] == env for e in entries)
+        # and the channel serves the next request
+        assert c.call("STORE_MBOX_STATUS", u64(1) + s(""))[4] == 200

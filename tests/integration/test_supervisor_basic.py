@@ -242,6 +242,22 @@ def test_sigterm_stops_everything_and_cleans_up():
                        for f in os.listdir(srv.run_dir))
 
 
+def test_a_worker_that_ignores_sigterm_is_killed_at_the_deadline():
+    stubborn = imapd(options={"standin-ignore-term": "yes"})
+    with CloisterServer([STORED, stubborn], options={"stop-timeout": 1}) as srv:
+        srv.start()
+        srv.wait_ready()
+        c = LineClient("127.0.0.1", srv.port("imap"))
+        assert c.readline().startswith("* OK")
+        t0 = time.monotonic()
+        assert srv.stop() == 0
+        took = time.monotonic() - t0
+        assert 0.9 < took < 5, took          # waited for it, then no longer
+        assert srv.wait_log(r"imapd: \d+ process(es)? left at the deadline, SIGKILL", 1)
+        assert srv.leftovers() == []
+        c.close()
+
+
 def test_daemon_mode_writes_its_pid_file():
     with CloisterServer([STORED, imapd(spares=1)]) as srv:
         r = subprocess.run([tool("cloisterd"), "-c", srv.config_path],
@@ -253,8 +269,12 @@ def test_daemon_mode_writes_its_pid_file():
             assert os.getsid(pid) == pid   # its own session, no terminal
             with LineClient("127.0.0.1", srv.port("imap")) as c:
                 assert c.readline().startswith("* OK")
+                # the daemon (a fork of the process that started) holds the
+                # real key, not the page its fork wiped
+                got = c.cmd("PING STORE 0")
+                assert got.startswith("* PONG store shard=0 key=yes "), got
         finally:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGINT)   # as SIGTERM
         assert wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10)
         assert srv.leftovers() == []
 
@@ -272,3 +292,26 @@ def test_cloisterd_links_no_parser_or_crypto_library():
     assert forbidden_libs(tool("cloisterd")) == []
     # the check can fail: cloister-audit links jansson
     assert forbidden_libs(tool("cloister-audit")) != []
+
+
+def test_the_real_authd_takes_the_supervisors_records():
+    try:
+        tool("cloister-authd")
+    except FileNotFoundError:
+        return   # not built in this tree yet
+    authd = block("authd", "auth", "authd", binary="@bin:cloister-authd@",
+                  options={"debug": "yes"})
+    with CloisterServer([authd, STORED, imapd(auth=True)]) as srv:
+        srv.start()
+        srv.wait_ready()
+        pid = srv.children("authd")[0].pid
+        with LineClient("127.0.0.1", srv.port("imap")) as c:
+            inst = c.readline().split()[-1]
+            c.cmd("hello")
+        # CTL_KEY, then CTL_PEER for each worker, CTL_CLIENT before its client
+        assert srv.wait_log(r"cloister-authd\[%d\]: debug: ticket key received" % pid, 5)
+        assert srv.wait_log(r"cloister-authd\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
+        assert [c.pid for c in srv.children("authd")] == [pid]   # still up
+        srv.wait_ready()   # the spare that replaced the used one is confined
+        r = srv.audit()
+        assert r.returncode == 0, r.stdout + r.stderr

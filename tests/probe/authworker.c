@@ -32,6 +32,8 @@ static int cfd = -1;
 static char line[40000];
 static size_t have;
 
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 out(const char *fmt, ...)
 {

@@ -11,12 +11,13 @@
  *               the client address from CTL_CONN; "QUIT" ends. Silent for
  *               prelogin-timeout seconds: "* BYE" and exit. Writes stats.
  *   auth/store  takes CTL_KEY, CTL_PEER, CTL_CLIENT from the control fd and
- *               answers PING on every peer with "ROLE shard=N key=yes|no
+ *               answers PING on every peer with "ROLE shard=N key=yes|no|zero
  *               peer=NAME/INSTANCE client=ADDR".
  *   stats       reads aggregates from CLOISTER_FD_EXTRA; each connection to
  *               its listener gets one text line per service, then EOF.
  *
- * "set standin-crash yes" in its service block: abort() at start.
+ * "set standin-crash yes" in its service block: abort() at start;
+ * "set standin-ignore-term yes": ignore SIGTERM (stop-deadline tests).
  * It exits 0 when the control channel closes (the supervisor is gone).
  */
 #include "config.h"
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,9 @@ addr_text(const void *sa, size_t len, char *out, size_t n)
 	else if (ss.ss_family == AF_UNIX)
 		snprintf(out, n, "unix");
 }
+
+static void out(int fd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 out(int fd, const char *fmt, ...)
@@ -205,7 +210,7 @@ static struct {
 	char addr[INET6_ADDRSTRLEN];
 } clients[MAX_CLIENTS];
 static unsigned nclients;
-static bool have_key;
+static const char *key_state = "no";
 static int peers_ep = -1;
 
 /* One control record; false when none is waiting. */
@@ -227,7 +232,10 @@ control_record(void)
 	if (msg.type == IPC_CTL_KEY && ipc_get_u32(&c, &ver) == 0 &&
 	    ipc_get_bytes(&c, &p, &n, 32) == 0 && ipc_get_end(&c) == 0 &&
 	    ver == IPC_VERSION && n == 32) {
-		have_key = true;
+		uint8_t any = 0;   /* a zero key would make tickets forgeable */
+		for (size_t i = 0; i < n; i++)
+			any |= p[i];
+		key_state = any ? "yes" : "zero";
 		explicit_bzero(msg.raw, sizeof(msg.raw));
 	} else if (msg.type == IPC_CTL_PEER && msg.fd >= 0 &&
 	    ipc_get_str(&c, name, sizeof(name)) == 0 &&
@@ -270,7 +278,7 @@ peer_record(size_t i)
 			client = clients[k].addr;
 	char ans[256];
 	snprintf(ans, sizeof(ans), "%s shard=%u key=%s peer=%s/%llu client=%s",
-	    config_role_name(svc->role), wa.shard, have_key ? "yes" : "no",
+	    config_role_name(svc->role), wa.shard, key_state,
 	    peer_id[i].name, (unsigned long long)peer_id[i].instance, client);
 	struct buf b = BUF_INIT(512);
 	ipc_put_str(&b, ans);
@@ -391,6 +399,12 @@ main(int argc, char **argv)
 		setrlimit(RLIMIT_CORE, &none);
 		abort();
 	}
+	bool stubborn = false;
+	if (config_option_bool(cfg, svc, "standin-ignore-term", false, &stubborn,
+	    err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (stubborn)
+		signal(SIGTERM, SIG_IGN);
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)

@@ -175,6 +175,12 @@ test_view(void)
 	CHECK(e != NULL && e->value == 13);
 	del[11] = 2;
 	CHECK(mibview_get(&v, del, 12) == NULL);
+	CHECK(mibview_is_object(&v, del, 12));            /* noSuchInstance */
+	uint32_t col99[] = { 1, 3, 6, 1, 4, 1, 99999, 1, 2, 1, 99, 1 };
+	CHECK(!mibview_is_object(&v, col99, 12));         /* noSuchObject */
+	uint32_t up1[] = { 1, 3, 6, 1, 4, 1, 99999, 1, 1, 2, 1 };
+	CHECK(mibview_is_object(&v, up1, 11));
+	CHECK(!mibview_is_object(&v, up1, 10));           /* the object itself */
 	/* GETNEXT from the row that does not exist lands on row 3 */
 	e = mibview_next(&v, del, 12);
 	CHECK(e != NULL && e->oid[11] == 3 && e->value == 13);

@@ -10,6 +10,9 @@
 #include "policy.h"
 #include "ticket.h"
 
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* OpenSSL loads its providers on first use: do it now, while the
@@ -41,6 +44,13 @@ main(int argc, char **argv)
 	log_set_debug(o.sasl.debug);
 	authd_sasl_init(&o.sasl);
 	warm_up_tickets();
+	if (authd_wipe_active() && dlsym(RTLD_DEFAULT, "free") != (void *)free)
+		log_fatal("free() is not authd's wiping one (authd_wipe.c)");
+	/* a full stats pipe must cost statistics, never a stalled authd (the
+	 * supervisor makes it non-blocking too; do not depend on it) */
+	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&
+	    fcntl(CLOISTER_FD_STATS, F_SETFL, O_NONBLOCK) < 0)
+		log_fatal_errno("stats fd");
 
 	/* confine: keep the stats pipe and the control channel (the log fd
 	 * is kept by the sandbox), and 0-2 (/dev/null or the supervisor's

@@ -8,10 +8,12 @@
  * authd_sasl.c    libsasl2 + sasldb2          authd_request.c  wire format
  * authd_serve.c   channels, request table, failure delays, rate limits
  * authd_limits.c  leaky buckets               sasl_rand.c      getrandom
+ * authd_wipe.c    free() zeroes every block
  */
 #ifndef CLOISTER_AUTHD_H
 #define CLOISTER_AUTHD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "authd_sasl.h"
@@ -30,6 +32,9 @@ struct authd_options {
  * error) or die naming the file and line. */
 void authd_options_load(const struct config *c, const struct config_service *s,
     struct authd_options *o);
+
+/* Whether free() wipes (authd_wipe.c; off in sanitizer builds). */
+bool authd_wipe_active(void);
 
 /* Serve the control channel and every worker channel; never returns. */
 void authd_serve(const struct authd_options *o) __attribute__((noreturn));

@@ -1,16 +1,17 @@
 /* authd_sasl: libsasl2 server glue for authd (see authd_sasl.h). */
 #include "authd_sasl.h"
+#include "auth_user.h"
 #include "buf.h"
 #include "log.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <sasl/saslutil.h>
 #include <sys/random.h>
 
@@ -50,44 +51,6 @@ static struct {
 	bool ready;
 	uint8_t decoy_key[32];       /* salts of users that do not exist */
 } S;
-
-/* ---- allocator: wipe what libsasl2 and its plugins free ---- */
-
-static void *
-w_malloc(size_t n)
-{
-	return malloc(n);
-}
-
-static void *
-w_calloc(size_t n, size_t size)
-{
-	return calloc(n, size);
-}
-
-static void
-w_free(void *p)
-{
-	if (p != NULL) {
-		explicit_bzero(p, malloc_usable_size(p));
-		free(p);
-	}
-}
-
-/* realloc may leave the old bytes behind in freed memory: copy instead. */
-static void *
-w_realloc(void *p, size_t n)
-{
-	if (p == NULL)
-		return malloc(n);
-	size_t old = malloc_usable_size(p);
-	void *q = malloc(n ? n : 1);
-	if (q == NULL)
-		return NULL;
-	memcpy(q, p, old < n ? old : n);
-	w_free(p);
-	return q;
-}
 
 /* ---- global callbacks ---- */
 
@@ -206,22 +169,6 @@ static sasl_callback_t global_callbacks[] = {
 
 /* ---- user names ---- */
 
-bool
-authd_user_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > TICKET_USER_MAX)
-		return false;
-	size_t ats = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch <= 0x20 || ch == 0x7f || ch == '/')
-			return false;
-		if (ch == '@' && (i == 0 || i == n - 1 || ++ats > 1))
-			return false;
-	}
-	return true;
-}
-
 /* libsasl2 calls this with every identity a mechanism extracts, before it
  * looks anything up: strip the default realm (one account, one name),
  * refuse bad names, and let the rate limiter refuse the user. */
@@ -233,12 +180,8 @@ canon_cb(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
 	(void)conn;
 	(void)user_realm;
 	struct authd_exchange *x = ctx;
-	size_t n = inlen;
-	size_t rl = strlen(S.realm);
-	if (n > rl + 1 && in[n - rl - 1] == '@' &&
-	    memcmp(in + n - rl, S.realm, rl) == 0)
-		n -= rl + 1;
-	if (!authd_user_ok(in, n) || n >= out_max)
+	size_t n = auth_user_canon_len(in, inlen, S.realm);
+	if (n == 0 || n >= out_max)
 		return SASL_BADAUTH;
 	if (flags & SASL_CU_AUTHID) {
 		memcpy(x->attempted, in, n);
@@ -395,7 +338,6 @@ authd_sasl_init(const struct authd_sasl_config *cfg)
 {
 	S.cfg = *cfg;
 	choose_mechs();
-	sasl_set_alloc(w_malloc, w_calloc, w_realloc, w_free);
 	int r = sasl_server_init(global_callbacks, "cloister");
 	if (r != SASL_OK)
 		log_fatal("sasl_server_init: %s", sasl_errstring(r, NULL, NULL));
@@ -413,7 +355,7 @@ authd_sasl_init(const struct authd_sasl_config *cfg)
 			    " 'realm' in authd's config section");
 		sasl_dispose(&c);
 	}
-	if (!authd_user_ok(S.realm, strlen(S.realm)) || strchr(S.realm, '@'))
+	if (!auth_user_ok(S.realm, strlen(S.realm)) || strchr(S.realm, '@'))
 		log_fatal("realm '%s' is not a valid realm", S.realm);
 	fix_mech_list();
 	check_rand();
@@ -459,20 +401,24 @@ authd_sasl_realm(void)
 #define SCRAM_ITERATIONS 4096
 #define SCRAM_NONCE_BYTES 24
 
+static const struct {
+	const char *mech;
+	const char *digest;
+	size_t len;
+} scram_hashes[] = {
+	{ "SCRAM-SHA-1", "SHA1", 20 }, { "SCRAM-SHA-224", "SHA224", 28 },
+	{ "SCRAM-SHA-256", "SHA256", 32 }, { "SCRAM-SHA-384", "SHA384", 48 },
+	{ "SCRAM-SHA-512", "SHA512", 64 },
+};
+
 static size_t
-scram_hash_len(const char *mech)
+scram_hash(const char *mech, const char **digest)
 {
-	static const struct {
-		const char *mech;
-		size_t len;
-	} t[] = {
-		{ "SCRAM-SHA-1", 20 }, { "SCRAM-SHA-224", 28 },
-		{ "SCRAM-SHA-256", 32 }, { "SCRAM-SHA-384", 48 },
-		{ "SCRAM-SHA-512", 64 },
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (strcmp(mech, t[i].mech) == 0)
-			return t[i].len;
+	for (size_t i = 0; i < sizeof(scram_hashes) / sizeof(scram_hashes[0]); i++)
+		if (strcmp(mech, scram_hashes[i].mech) == 0) {
+			*digest = scram_hashes[i].digest;
+			return scram_hashes[i].len;
+		}
 	return 0;
 }
 
@@ -505,7 +451,8 @@ scram_client_nonce(const char *p, size_t n, const char **nonce, size_t *nlen)
 static bool
 make_decoy(struct authd_exchange *x, const uint8_t *in, size_t inlen)
 {
-	size_t hlen = scram_hash_len(x->mech);
+	const char *digest = NULL;
+	size_t hlen = scram_hash(x->mech, &digest);
 	const char *cn;
 	size_t cnlen;
 	if (hlen == 0 || in == NULL || x->attempted[0] == '\0' ||
@@ -521,6 +468,24 @@ make_decoy(struct authd_exchange *x, const uint8_t *in, size_t inlen)
 	    sizeof(S.decoy_key), msg, (size_t)ml, salt, sizeof(salt),
 	    &saltlen) == NULL)
 		return false;
+	/* a real user's server-first costs the key derivation (libsasl2
+	 * derives the SCRAM keys from userPassword at this step, one HMAC
+	 * call per iteration): spend the same, the same way, or the answer's
+	 * latency tells who exists */
+	const EVP_MD *md = EVP_get_digestbyname(digest);
+	if (md == NULL)
+		return false;
+	uint8_t u[EVP_MAX_MD_SIZE], acc[EVP_MAX_MD_SIZE] = { 0 };
+	unsigned ulen = 0;
+	memcpy(u, salt, hlen);
+	for (unsigned i = 0; i < SCRAM_ITERATIONS; i++) {
+		if (HMAC(md, msg, ml, u, hlen, u, &ulen) == NULL)
+			return false;
+		for (size_t k = 0; k < hlen; k++)
+			acc[k] ^= u[k];
+	}
+	explicit_bzero(u, sizeof(u));
+	explicit_bzero(acc, sizeof(acc));
 	sasl_rand(NULL, (char *)nonce, sizeof(nonce));
 	char b64salt[100], b64nonce[40];
 	unsigned l1, l2;
@@ -614,7 +579,7 @@ verdict(struct authd_exchange *x, int r, const char *out, unsigned outlen,
 	if (r == SASL_OK) {
 		const void *u = NULL;
 		if (sasl_getprop(x->conn, SASL_USERNAME, &u) != SASL_OK ||
-		    u == NULL || !authd_user_ok(u, strlen(u)) ||
+		    u == NULL || !auth_user_ok(u, strlen(u)) ||
 		    st->outlen > AUTH_DATA_MAX) {
 			r = SASL_FAIL;
 		} else {

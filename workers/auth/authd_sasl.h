@@ -3,10 +3,9 @@
  *
  * authd_sasl_init() runs before confinement: it loads libsasl2 and only the
  * plugins the configured mechanisms need (plus sasldb), reads no SASL
- * config file (the cloister config is the only source of options), wraps
- * libsasl2's allocator so that everything it frees is wiped first
- * (passwords, secrets, derived keys), checks that SCRAM nonces come from
- * getrandom (sasl_rand.c), and fixes the mechanism list. After that, an
+ * config file (the cloister config is the only source of options), checks
+ * that SCRAM nonces come from getrandom (sasl_rand.c), and fixes the
+ * mechanism list. What libsasl2 frees is wiped by authd_wipe.c. After that, an
  * exchange is sasl_server_new/start/step/dispose on memory and on the
  * sasldb2 file inside the chroot.
  */
@@ -97,10 +96,6 @@ void authd_exchange_step(struct authd_exchange *x, const uint8_t *resp,
 bool authd_exchange_active(const struct authd_exchange *x);
 /* Dispose of the SASL state (its secrets are wiped as they are freed). */
 void authd_exchange_end(struct authd_exchange *x);
-
-/* User names authd accepts: 1-255 bytes, no control characters, no space,
- * no '/', '@' neither first nor last nor twice. */
-bool authd_user_ok(const char *s, size_t n);
 
 /* getrandom draws made through sasl_rand (sasl_rand.c). */
 unsigned long authd_rand_calls(void);

@@ -665,6 +665,17 @@ wipe_msg(void)
 	explicit_bzero(A.msg.raw, IPC_HDR_SIZE + A.msg.len);
 }
 
+/* libsasl2's sasldb lookup and SCRAM keep passwords and keys in stack
+ * buffers (8 KiB and more) that nothing clears: after each request, zero
+ * the stack those frames used. noinline so the array is not folded into
+ * the caller's frame. */
+__attribute__((noinline)) static void
+scrub_stack(void)
+{
+	volatile uint8_t pad[64 * 1024];
+	explicit_bzero((void *)pad, sizeof(pad));
+}
+
 /* The control channel: everything waiting, before any worker request, so
  * that a CTL_CLIENT sent before the worker got its connection is known
  * when that worker's first request is read. */
@@ -711,6 +722,7 @@ serve_chan(struct chan *c)
 		}
 		const char *err = dispatch(c, FROM_WORKER, why, sizeof(why));
 		wipe_msg();
+		scrub_stack();
 		if (err != NULL) {
 			chan_close(c, err);
 			return;
@@ -758,5 +770,6 @@ authd_serve(const struct authd_options *o)
 		fire_parked();
 		fire_due();
 		reap_dead();
+		scrub_stack();
 	}
 }

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "stats.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,6 +103,10 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 		log_err("no store channel for shard %u", shard);
 		return unavailable(s);
 	}
+	/* The client's receive buffer is ~100 KiB, zeroed by calloc: trimmed
+	 * first, the heap cannot serve it, so it comes fresh from mmap
+	 * (already zero, and only the pages the store writes get touched). */
+	malloc_trim(0);
 	s->sc = store_client_open(o->store_fd[shard]);
 	if (s->sc == NULL)
 		return -1;

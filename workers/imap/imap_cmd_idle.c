@@ -55,7 +55,11 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 		if (w == IMAP_WAIT_CLOSED)
 			return -1;
 		if (w == IMAP_WAIT_EXTRA) {
-			if (store_client_read_notify(s->sc) < 0 || drain(s) < 0 ||
+			/* a PING round trip reads every record queued before
+			 * its PONG: notifications land in the client's queue.
+			 * (store_client_read_notify() would block after the
+			 * first record: it reads until a reply.) */
+			if (store_ping(s->sc) < 0 || drain(s) < 0 ||
 			    imap_conn_flush(&s->conn) < 0)
 				return -1;
 			continue;

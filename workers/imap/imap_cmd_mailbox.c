@@ -29,8 +29,21 @@ imap_cmd_create(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	uint64_t id;
-	int rc = store_mbox_create(s->sc, name,
-	    imap_mbox_use_to_store(c->a.create.special_use), &id);
+	int rc = 0;
+	/* RFC 9051 6.3.4: create the superior names the new one needs */
+	for (const char *p = strchr(name, STORE_HIER_SEP); p != NULL && rc == 0;
+	    p = strchr(p + 1, STORE_HIER_SEP)) {
+		const char *parent = imap_arena_strndup(&s->arena, name,
+		    (size_t)(p - name));
+		if (parent == NULL || strcmp(parent, "INBOX") == 0)
+			continue;
+		rc = store_mbox_create(s->sc, parent, 0, &id);
+		if (rc == STORE_E_EXISTS)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = store_mbox_create(s->sc, name,
+		    imap_mbox_use_to_store(c->a.create.special_use), &id);
 	if (imap_store_fatal(rc))
 		return -1;
 	if (rc < 0)

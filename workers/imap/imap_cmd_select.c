@@ -8,6 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void
+flags_line(struct buf *b, const struct imap_keywords *kw)
+{
+	buf_append_str(b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	for (size_t i = 0; i < kw->n; i++)
+		buf_printf(b, " %s", kw->names[i]);
+	buf_append_str(b, ")\r\n");
+}
+
+static void
+permanentflags_line(struct buf *b, const struct imap_keywords *kw)
+{
+	buf_append_str(b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged "
+	    "\\Deleted \\Seen \\Draft");
+	for (size_t i = 0; i < kw->n; i++)
+		buf_printf(b, " %s", kw->names[i]);
+	/* \* while the user's keyword table has room */
+	buf_append_str(b, kw->n < STORE_MAX_KEYWORDS ? " \\*)] Flags\r\n" :
+	    ")] Flags\r\n");
+}
+
+void
+imap_flags_announce(struct imap_session *s, const struct imap_keywords *kw)
+{
+	if (s->view == NULL)
+		return;
+	flags_line(imap_out_buf(s), kw);
+	if (!s->view->readonly)
+		permanentflags_line(imap_out_buf(s), kw);
+}
+
 /* Leave the selected mailbox; expunge = CLOSE's silent expunge. */
 static int
 deselect(struct imap_session *s, bool expunge)
@@ -185,10 +216,8 @@ imap_cmd_select(struct imap_session *s, struct imap_cmd *c)
 		return imap_store_fatal(rc) ? -1 : 0;
 	struct buf *b = imap_out_buf(s);
 	bool rev2 = (s->enabled & IMAP_EN_IMAP4REV2) != 0;
-	buf_append_str(b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	for (size_t i = 0; i < kw.n; i++)
-		buf_printf(b, " %s", kw.names[i]);
-	buf_append_str(b, ")\r\n");
+	flags_line(b, &kw);
+	v->nkw = kw.n;
 	imap_untagged(s, "%zu EXISTS", v->n);
 	if (!rev2) {
 		imap_untagged(s, "0 RECENT");
@@ -199,16 +228,10 @@ imap_cmd_select(struct imap_session *s, struct imap_cmd *c)
 		if (unseen > 0)
 			imap_untagged(s, "OK [UNSEEN %zu] First unseen", unseen);
 	}
-	if (readonly) {
+	if (readonly)
 		imap_untagged(s, "OK [PERMANENTFLAGS ()] Read-only mailbox");
-	} else {
-		buf_append_str(b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged "
-		    "\\Deleted \\Seen \\Draft");
-		for (size_t i = 0; i < kw.n; i++)
-			buf_printf(b, " %s", kw.names[i]);
-		buf_append_str(b, kw.n < STORE_MAX_KEYWORDS ? " \\*)] Flags\r\n" :
-		    ")] Flags\r\n");
-	}
+	else
+		permanentflags_line(b, &kw);
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", v->uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", v->uidnext);
 	if (s->enabled & IMAP_EN_CONDSTORE)

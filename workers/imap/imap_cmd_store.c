@@ -21,13 +21,13 @@ resolve(struct imap_session *s, struct imap_cmd *c,
 	return 0;
 }
 
-/* Note notifications that arrived during our own request; true if the
- * view is current (nobody else changed the mailbox meanwhile). */
+/* Note notifications that arrived during our own request (the client
+ * library queues those it meets while reading a reply; the store sends a
+ * change's notification before any later reply); true if the view is
+ * current (nobody else changed the mailbox meanwhile). */
 static bool
 current(struct imap_session *s)
 {
-	if (store_client_read_notify(s->sc) < 0)
-		return false;
 	struct store_notify n;
 	while (store_client_next_notify(s->sc, &n) == 1)
 		if (s->view != NULL && n.mailbox_id == s->view->id)
@@ -120,6 +120,14 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 			hm = res.highestmodseq;
 	}
 	store_uids_free(&res.failed);
+	/* new keywords got new bits: refresh the table, and tell the client
+	 * the mailbox's flags changed (RFC 9051 7.3.5) */
+	if (rc == 0)
+		rc = store_keywords(s->sc, &f.kw.names, &f.kw.n);
+	if (rc == 0 && f.kw.n > s->view->nkw) {
+		imap_flags_announce(s, &f.kw);
+		s->view->nkw = f.kw.n;
+	}
 	if (rc == 0 && !a->silent) {
 		f.skip = &failed;
 		for (size_t off = 0; rc == 0 && off < uids.n;) {

@@ -45,6 +45,10 @@ int imap_cmd_list(struct imap_session *s, struct imap_cmd *c);
 int imap_cmd_select(struct imap_session *s, struct imap_cmd *c);
 int imap_cmd_close(struct imap_session *s, struct imap_cmd *c);
 
+/* The mailbox's FLAGS / PERMANENTFLAGS again: a keyword was added. */
+struct imap_keywords;
+void imap_flags_announce(struct imap_session *s, const struct imap_keywords *kw);
+
 /* imap_cmd_idle.c */
 int imap_cmd_idle(struct imap_session *s, struct imap_cmd *c);
 

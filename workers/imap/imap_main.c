@@ -173,20 +173,24 @@ static int
 wait_connection(struct sockaddr_storage *peer, socklen_t *peerlen,
     struct sockaddr_storage *local, socklen_t *locallen)
 {
-	static struct ipc_msg msg;
+	/* ~100 KiB, needed once: from mmap (M_MMAP_THRESHOLD), gone after */
+	struct ipc_msg *mp = malloc(sizeof(*mp));
+	if (mp == NULL)
+		log_fatal("out of memory");
 	enum ipc_recv_result r;
 	do {
-		r = ipc_recv(CLOISTER_FD_CONTROL, &msg);
+		r = ipc_recv(CLOISTER_FD_CONTROL, mp);
 	} while (r == IPC_RECV_AGAIN);
+	struct ipc_msg *m = mp;
 	if (r == IPC_RECV_EOF)
 		_exit(0);   /* the supervisor retired this spare */
-	if (r != IPC_RECV_OK || msg.type != IPC_CTL_CONN || msg.fd < 0)
-		log_fatal("unexpected control record (%d, type %u)", r, msg.type);
+	if (r != IPC_RECV_OK || m->type != IPC_CTL_CONN || m->fd < 0)
+		log_fatal("unexpected control record (%d, type %u)", r, m->type);
 	struct buf_cur c;
 	uint32_t li;
 	const uint8_t *pa, *la;
 	size_t pl, ll;
-	ipc_msg_cursor(&msg, &c);
+	ipc_msg_cursor(m, &c);
 	if (ipc_get_u32(&c, &li) < 0 ||
 	    ipc_get_bytes(&c, &pa, &pl, sizeof(*peer)) < 0 ||
 	    ipc_get_bytes(&c, &la, &ll, sizeof(*local)) < 0 ||
@@ -223,7 +227,8 @@ wait_connection(struct sockaddr_storage *peer, socklen_t *peerlen,
 		}
 		opt.plaintext_auth = lp && ll_ok;
 	}
-	int fd = msg.fd;
+	int fd = m->fd;
+	free(mp);
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		log_fatal_errno("client socket");

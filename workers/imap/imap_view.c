@@ -2,6 +2,7 @@
  * the store (see imap_view.h). */
 #include "imap_view.h"
 #include "imap_fmt.h"
+#include "imap_commands.h"
 #include "imap_session.h"
 #include "log.h"
 
@@ -296,6 +297,10 @@ imap_view_sync(struct imap_session *s, bool expunge_ok)
 	int rc = store_keywords(s->sc, &y.kw.names, &y.kw.n);
 	if (rc < 0)
 		return rc;
+	if (y.kw.n > v->nkw) {
+		imap_flags_announce(s, &y.kw);
+		v->nkw = y.kw.n;
+	}
 	struct store_changes_result res = { 0 };
 	rc = store_changes(s->sc, v->id, v->modseq, STORE_F_FLAGS, sync_cb, &y,
 	    &res);

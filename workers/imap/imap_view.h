@@ -32,6 +32,7 @@ struct imap_view {
 	struct store_uids gone;   /* expunged in the store, still in uids[] */
 	bool stale;               /* a notification came: sync before use */
 	struct store_uids saved;  /* SEARCHRES "$" (UIDs) */
+	size_t nkw;               /* keywords in the FLAGS the client saw */
 };
 
 /* Load the mailbox (UIDs in order) after SELECT/EXAMINE. */
