@@ -16,7 +16,7 @@ import time
 from cloister_server import CloisterServer
 from harness import tool
 from lmtp_util import (Admin, Lmtp, db_query, have_store, lmtpd_block,
-                       stored_block, wait_counts)
+                       stored_block, stored_messages, wait_counts)
 
 
 def server(**lmtp_options):
@@ -104,10 +104,12 @@ def test_swaks_one_several_and_unknown_recipients():
                               capture_output=True, timeout=30).stdout
         want_bs = re.search(rb"^BODYSTRUCTURE (.*)$", dump, re.M).group(1)
         want_env = re.search(rb"^ENVELOPE (.*)$", dump, re.M).group(1)
-        rows = db_query(srv, "dave", "SELECT envelope, bodystructure, hsubject,"
-                        " hfrom, msgid, headers FROM blobs")
+        rows = stored_messages(srv, "dave")
         assert len(rows) == 1
-        env, bs, subj, hfrom, msgid, headers = rows[0]
+        r = rows[0]
+        env, bs, subj, hfrom, msgid, headers = (r["envelope"], r["bodystructure"],
+                                                r["subject"], r["from"], r["msgid"],
+                                                r["headers"])
         assert bytes(env) == want_env and bytes(bs) == want_bs, (env, bs)
         assert subj == "Quarterly r\u00e9sum\u00e9", subj
         assert hfrom == "Alice Example <alice@example.org>" and msgid == "<q1@example.org>"
@@ -326,9 +328,8 @@ def test_malformed_input_gets_the_right_code_with_bounded_memory():
         counts = wait_counts(adm, "gina", {"INBOX": 3})
         assert counts["INBOX"] == 3, counts
         # the deep message's structure stops at the depth limit
-        rows = db_query(srv, "gina", "SELECT bodystructure FROM blobs WHERE"
-                        " hsubject = 'deep'")
-        bs = bytes(rows[0][0])
+        rows = stored_messages(srv, "gina", "h.hsubject = 'deep'")
+        bs = bytes(rows[0]["bodystructure"])
         assert b"application\" \"octet-stream\"" in bs and len(bs) < 64000
         adm.close()
 
@@ -392,10 +393,8 @@ def test_kill9_of_lmtpd_and_stored_loses_no_acknowledged_message():
         assert len(acked) > 100, (len(acked), failures[:5])
         srv.wait_ready(timeout=30)
         # everything acknowledged is there exactly once
-        rows = db_query(srv, "hank", "SELECT b.msgid FROM msgs m JOIN blobs b"
-                        " ON b.id = m.blob")
         counts = {}
-        for (mid,) in rows:
+        for mid in (r["msgid"] for r in stored_messages(srv, "hank")):
             counts[mid] = counts.get(mid, 0) + 1
         missing = [m for m in acked if counts.get(m, 0) == 0]
         assert not missing, ("lost", missing[:10], kills)
