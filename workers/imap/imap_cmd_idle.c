@@ -8,24 +8,21 @@
 #include <string.h>
 #include <strings.h>
 
-/* Apply queued notifications; -1 if the store is gone. */
+/* Apply queued notifications: EXISTS of pure appends goes out at once,
+ * then one sync tells the rest. -1 if the client or the store is gone. */
 static int
 drain(struct imap_session *s)
 {
 	struct store_notify n;
 	bool need_sync = false;
-	while (store_client_next_notify(s->sc, &n) == 1) {
-		if (s->view == NULL || n.mailbox_id != s->view->id)
-			continue;
-		if (!imap_view_notify(s, &n))
+	while (store_client_next_notify(s->sc, &n) == 1)
+		if (imap_view_notify(s, &n))
 			need_sync = true;
-	}
-	if (need_sync) {
-		int rc = imap_view_sync(s, true);
-		if (imap_store_fatal(rc))
-			return -1;
-	}
-	return 0;
+	if (!need_sync)
+		return 0;
+	if (imap_conn_flush(&s->conn) < 0)
+		return -1;
+	return imap_store_fatal(imap_view_sync(s, true)) ? -1 : 0;
 }
 
 int
@@ -55,11 +52,7 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 		if (w == IMAP_WAIT_CLOSED)
 			return -1;
 		if (w == IMAP_WAIT_EXTRA) {
-			/* a PING round trip reads every record queued before
-			 * its PONG: notifications land in the client's queue.
-			 * (store_client_read_notify() would block after the
-			 * first record: it reads until a reply.) */
-			if (store_ping(s->sc) < 0 || drain(s) < 0 ||
+			if (store_client_read_notify(s->sc) < 0 || drain(s) < 0 ||
 			    imap_conn_flush(&s->conn) < 0)
 				return -1;
 			continue;

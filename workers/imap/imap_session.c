@@ -304,6 +304,11 @@ execute(struct imap_session *s, struct imap_cmd *c)
 	}
 	unsigned flags = dispatch[c->id].flags;
 	bool expunge_ok = !((flags & CF_NO_EXPUNGE) && !c->uid);
+	/* notifications the store client queued while reading earlier
+	 * replies: the view is stale (and pure appends get their EXISTS) */
+	struct store_notify n;
+	while (s->sc != NULL && store_client_next_notify(s->sc, &n) == 1)
+		(void)imap_view_notify(s, &n);
 	if (s->state == IMAP_ST_SELECTED && (flags & CF_SYNC_FIRST) &&
 	    s->view != NULL && s->view->stale) {
 		int rc = imap_view_sync(s, expunge_ok);

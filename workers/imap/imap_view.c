@@ -352,26 +352,26 @@ imap_view_notify(struct imap_session *s, const struct store_notify *n)
 {
 	struct imap_view *v = s->view;
 	if (v == NULL || n->mailbox_id != v->id)
-		return true;
+		return false;
 	if (n->highestmodseq <= v->modseq && !v->stale)
-		return true;
-	/* A pure append can be announced from the notification alone (the
-	 * UIDs are loaded by the next sync): the count grew by exactly the
-	 * number of UIDs handed out (no expunge) and the modseq by as much
-	 * (no flag change). Anything else needs a sync. */
+		return false;
+	/* A pure append (the count grew by exactly the number of UIDs handed
+	 * out: nothing was expunged) is announced from the notification
+	 * alone, before any store round trip, so that thousands of idlers
+	 * hear of a delivery at once. The UIDs, and anything else that
+	 * changed, come with the sync that follows. */
 	uint64_t grew = n->messages > v->store_messages ?
 	    n->messages - v->store_messages : 0;
 	bool was_stale = v->stale;
 	v->stale = true;
-	if (was_stale || grew == 0 || n->uidnext < v->uidnext ||
-	    n->uidnext - v->uidnext != grew ||
-	    n->highestmodseq - v->modseq != grew || v->gone.n > 0 ||
-	    v->announced != v->n)
-		return false;
-	size_t exists = v->n + grew;
-	imap_untagged(s, "%zu EXISTS", exists);
-	v->announced = exists;
-	v->store_messages = n->messages;
-	v->uidnext = n->uidnext;
+	if (!was_stale && grew > 0 && n->uidnext >= v->uidnext &&
+	    n->uidnext - v->uidnext == grew && v->gone.n == 0 &&
+	    v->announced == v->n) {
+		size_t exists = v->n + grew;
+		imap_untagged(s, "%zu EXISTS", exists);
+		v->announced = exists;
+		v->store_messages = n->messages;
+		v->uidnext = n->uidnext;
+	}
 	return true;
 }

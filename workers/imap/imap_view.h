@@ -56,9 +56,9 @@ int imap_view_resolve(const struct imap_view *v, const struct imap_seqset *set,
  * messages, then EXPUNGE/VANISHED (only if expunge_ok; else they wait in
  * gone), then EXISTS. Store errors are returned (negative store_rc). */
 int imap_view_sync(struct imap_session *s, bool expunge_ok);
-/* A store notification for this mailbox: a pure append is announced
- * (EXISTS) at once without a store round trip, the UIDs left for the next
- * sync; false when a sync is needed to tell the client the rest. */
+/* A store notification: true if it concerns the view (which is then
+ * stale: sync it). A pure append is announced (EXISTS) at once, without a
+ * store round trip; flush before syncing so that it goes out first. */
 bool imap_view_notify(struct imap_session *s, const struct store_notify *n);
 /* Remove expunged UIDs now (our own EXPUNGE/MOVE) and tell the client. */
 void imap_view_expunged(struct imap_session *s, const struct store_uids *u);
