@@ -107,6 +107,19 @@ imap_utf8(const struct imap_session *s)
 	return (s->enabled & (IMAP_EN_IMAP4REV2 | IMAP_EN_UTF8)) != 0;
 }
 
+void
+imap_condstore_on(struct imap_session *s)
+{
+	if (s->enabled & IMAP_EN_CONDSTORE)
+		return;
+	s->enabled |= IMAP_EN_CONDSTORE;
+	/* RFC 7162 3.1: the first CONDSTORE-enabling command in the selected
+	 * state tells the mailbox's HIGHESTMODSEQ */
+	if (s->view != NULL)
+		imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+		    (unsigned long long)s->view->modseq);
+}
+
 bool
 imap_store_fatal(int rc)
 {
