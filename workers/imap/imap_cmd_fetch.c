@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Messages per store_fetch when bodies are fetched too (their metadata is
  * kept in memory until each body is written). */
@@ -198,21 +199,17 @@ rebase(struct fetch *f, struct store_text *t)
 	t->p = (const char *)f->texts.data + (uintptr_t)t->p;
 }
 
-/* One message with its bodies. 0, or a negative imap_fetch_rc. */
+/* One message with its bodies (fd from the store, which this closes).
+ * 0, or a negative imap_fetch_rc. */
 static int
-message_with_body(struct fetch *f, struct store_msg *m)
+message_with_body(struct fetch *f, struct store_msg *m, int fd, uint64_t size)
 {
 	struct imap_session *s = f->s;
 	size_t seq = imap_view_seq(s->view, m->uid);
-	if (seq == 0 || seq > s->view->announced)
+	if (seq == 0 || seq > s->view->announced) {
+		close(fd);
 		return 0;
-	int fd = -1;
-	uint64_t size = 0;
-	int rc = store_body(s->sc, s->view->id, m->uid, &fd, &size);
-	if (rc == STORE_E_NOTFOUND)
-		return 0;       /* expunged meanwhile */
-	if (rc < 0)
-		return imap_store_fatal(rc) ? FETCH_GONE : FETCH_NOMEM;
+	}
 	struct imap_body b;
 	imap_body_init(&b, fd, size);
 	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
@@ -241,6 +238,41 @@ message_with_body(struct fetch *f, struct store_msg *m)
 	imap_body_close(&b);
 	buf_append_str(o, ")\r\n");
 	return imap_flush_some(s) ? 0 : FETCH_GONE;
+}
+
+struct body_group {
+	struct fetch *f;
+	size_t first, next;
+	int rc;
+};
+
+static int
+body_cb(void *arg, uint32_t uid, int fd, uint64_t size)
+{
+	struct body_group *g = arg;
+	struct fetch *f = g->f;
+	/* replies come in request order: find uid from where we are */
+	size_t i = g->first + g->next;
+	while (i < f->nbatch && f->batch[i].uid != uid)
+		i++;
+	if (i >= f->nbatch) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	g->next = i - g->first + 1;
+	if (fd < 0)
+		return 0;       /* expunged meanwhile */
+	int r = message_with_body(f, &f->batch[i], fd, size);
+	if (r == FETCH_GONE) {
+		f->failed = true;
+		g->rc = STORE_E_IO;
+	} else if (r == FETCH_UNKNOWN_CTE) {
+		g->rc = 1;
+	} else if (r < 0) {
+		g->rc = STORE_E_INTERNAL;
+	}
+	return g->rc != 0;
 }
 
 static int
@@ -278,16 +310,20 @@ fetch_bodies(struct fetch *f, const struct store_uids *part)
 		buf_reset(&f->texts);
 		rc = store_fetch(s->sc, s->view->id, &sub, f->what,
 		    f->a->changedsince, batch_cb, f);
-		for (size_t i = 0; rc == 0 && i < f->nbatch; i++) {
-			int r = message_with_body(f, &f->batch[i]);
-			if (r == FETCH_GONE) {
-				f->failed = true;
-				rc = STORE_E_IO;
-			} else if (r == FETCH_UNKNOWN_CTE) {
-				rc = 1;
-			} else if (r < 0) {
-				rc = STORE_E_INTERNAL;
-			}
+		/* the bodies, STORE_BODY_BATCH requests in flight at a time:
+		 * one round trip's latency for each group, not each message */
+		for (size_t i = 0; rc == 0 && i < f->nbatch;
+		    i += STORE_BODY_BATCH) {
+			struct body_group g = { .f = f, .first = i };
+			uint32_t uids[STORE_BODY_BATCH];
+			size_t k = f->nbatch - i < STORE_BODY_BATCH ?
+			    f->nbatch - i : STORE_BODY_BATCH;
+			for (size_t j = 0; j < k; j++)
+				uids[j] = f->batch[i + j].uid;
+			rc = store_body_batch(s->sc, s->view->id, uids, k,
+			    body_cb, &g);
+			if (rc == 0)
+				rc = g.rc;
 		}
 	}
 	store_uids_free(&sub);
