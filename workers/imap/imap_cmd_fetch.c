@@ -29,6 +29,7 @@ struct fetch {
 	bool uid_out;
 	bool bodies;
 	bool failed;              /* client gone */
+	size_t hint;              /* index of the next expected UID */
 	/* body mode: the batch's metadata */
 	struct store_msg *batch;
 	size_t nbatch;
@@ -68,66 +69,73 @@ store_what(const struct fetch *f)
 	return w;
 }
 
-/* "* seq FETCH (" + the metadata items of m; the caller closes. */
+/* " NAME " or "NAME " at the start */
+static void
+item(struct buf *o, bool *first, const char *name)
+{
+	if (!*first)
+		buf_append_byte(o, ' ');
+	*first = false;
+	buf_append_str(o, name);
+}
+
+/* "* seq FETCH (" + the metadata items of m; the caller closes. Plain
+ * appends, no printf: FETCH 1:* FLAGS of a large mailbox lives here. */
 static void
 meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 {
 	struct buf *o = imap_out_buf(f->s);
-	buf_printf(o, "* %zu FETCH (", seq);
-	const char *sp = "";
+	buf_append(o, "* ", 2);
+	imap_fmt_u64(o, seq);
+	buf_append(o, " FETCH (", 8);
+	bool first = true;
 	if (f->uid_out) {
-		buf_printf(o, "UID %u", m->uid);
-		sp = " ";
+		item(o, &first, "UID ");
+		imap_fmt_u64(o, m->uid);
 	}
 	bool flags_done = false, modseq_done = false;
 	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
 		switch (a->type) {
 		case FA_UID:
 			if (!f->uid_out) {
-				buf_printf(o, "%sUID %u", sp, m->uid);
-				sp = " ";
+				item(o, &first, "UID ");
+				imap_fmt_u64(o, m->uid);
 			}
 			break;
 		case FA_FLAGS:
 			if (flags_done)
 				break;
-			buf_printf(o, "%sFLAGS ", sp);
+			item(o, &first, "FLAGS ");
 			imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
 			flags_done = true;
-			sp = " ";
 			break;
 		case FA_MODSEQ:
 			if (modseq_done)
 				break;
-			buf_printf(o, "%sMODSEQ (%llu)", sp,
-			    (unsigned long long)m->modseq);
+			item(o, &first, "MODSEQ (");
+			imap_fmt_u64(o, m->modseq);
+			buf_append_byte(o, ')');
 			modseq_done = true;
-			sp = " ";
 			break;
 		case FA_INTERNALDATE:
-			buf_printf(o, "%sINTERNALDATE ", sp);
+			item(o, &first, "INTERNALDATE ");
 			imap_fmt_internaldate(o, m->internaldate, m->tzoff);
-			sp = " ";
 			break;
 		case FA_RFC822_SIZE:
-			buf_printf(o, "%sRFC822.SIZE %llu", sp,
-			    (unsigned long long)m->size);
-			sp = " ";
+			item(o, &first, "RFC822.SIZE ");
+			imap_fmt_u64(o, m->size);
 			break;
 		case FA_ENVELOPE:
-			buf_printf(o, "%sENVELOPE ", sp);
+			item(o, &first, "ENVELOPE ");
 			buf_append(o, m->envelope.p, m->envelope.n);
-			sp = " ";
 			break;
 		case FA_BODYSTRUCTURE:
-			buf_printf(o, "%sBODYSTRUCTURE ", sp);
+			item(o, &first, "BODYSTRUCTURE ");
 			buf_append(o, m->bodystructure.p, m->bodystructure.n);
-			sp = " ";
 			break;
 		case FA_BODY:
-			buf_printf(o, "%sBODY ", sp);
+			item(o, &first, "BODY ");
 			buf_append(o, m->body.p, m->body.n);
-			sp = " ";
 			break;
 		default:
 			break;
@@ -135,12 +143,14 @@ meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 	}
 	/* implied by \Seen being set, or by CHANGEDSINCE / CONDSTORE */
 	if (f->flags_out && !flags_done) {
-		buf_printf(o, "%sFLAGS ", sp);
+		item(o, &first, "FLAGS ");
 		imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
-		sp = " ";
 	}
-	if (f->modseq_out && !modseq_done)
-		buf_printf(o, "%sMODSEQ (%llu)", sp, (unsigned long long)m->modseq);
+	if (f->modseq_out && !modseq_done) {
+		item(o, &first, "MODSEQ (");
+		imap_fmt_u64(o, m->modseq);
+		buf_append_byte(o, ')');
+	}
 }
 
 static bool
@@ -155,7 +165,14 @@ static int
 stream_cb(void *arg, const struct store_msg *m)
 {
 	struct fetch *f = arg;
-	size_t seq = imap_view_seq(f->s->view, m->uid);
+	/* UIDs arrive in order: try the next index before a search */
+	const struct imap_view *v = f->s->view;
+	size_t seq;
+	if (f->hint < v->n && v->uids[f->hint] == m->uid)
+		seq = f->hint + 1;
+	else
+		seq = imap_view_seq(v, m->uid);
+	f->hint = seq;
 	if (seq == 0 || seq > f->s->view->announced || !has_items(f, m))
 		return 0;
 	meta_items(f, m, seq);
