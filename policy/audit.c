@@ -295,16 +295,35 @@ print_text(const struct audit_proc *ap, const char *service, int ndrift)
 	    ndrift ? "DRIFT" : "ok");
 }
 
+/* A worker confines itself within milliseconds of its exec; one caught in
+ * that window (still without its filter, younger than a few seconds) is
+ * starting, not drifting: give it the time to finish. */
+static void
+wait_until_started(pid_t pid)
+{
+	for (int i = 0; i < 50; i++) {
+		struct audit_proc ap;
+		double age = audit_proc_age(pid);
+		if (age < 0 || age > 5.0 || audit_proc_read(pid, &ap) < 0 ||
+		    ap.seccomp == 2)
+			return;
+		usleep(100 * 1000);
+	}
+}
+
 /* Audit one process; returns the number of drifts. */
 static int
-audit_one(pid_t pid, const char *want, bool is_supervisor, json_t *out,
-    bool json)
+audit_one(pid_t pid, const char *want, bool is_supervisor, bool from_tree,
+    json_t *out, bool json)
 {
 	struct audit_proc ap;
+	if (!is_supervisor)
+		wait_until_started(pid);
 	if (audit_proc_read(pid, &ap) < 0) {
+		/* a worker of the tree may finish its connection meanwhile */
 		fprintf(stderr, "cloister-audit: pid %d: gone or unreadable\n",
 		    (int)pid);
-		return 1;
+		return from_tree && !is_supervisor ? 0 : 1;
 	}
 	struct drift_list d = { json_array(), 0 };
 	const char *service = "supervisor";
@@ -393,7 +412,7 @@ main(int argc, char **argv)
 				usage();
 				return 2;
 			}
-			drifts += audit_one((pid_t)pid, colon, false, out, json);
+			drifts += audit_one((pid_t)pid, colon, false, false, out, json);
 			audited++;
 		}
 	} else {
@@ -407,9 +426,9 @@ main(int argc, char **argv)
 		fclose(f);
 		static pid_t kids[MAX_PROCS];
 		size_t n = audit_descendants((pid_t)sup, kids, MAX_PROCS);
-		drifts += audit_one((pid_t)sup, NULL, true, out, json);
+		drifts += audit_one((pid_t)sup, NULL, true, true, out, json);
 		for (size_t k = 0; k < n; k++)
-			drifts += audit_one(kids[k], NULL, false, out, json);
+			drifts += audit_one(kids[k], NULL, false, true, out, json);
 		audited = (int)n + 1;
 	}
 	if (json) {

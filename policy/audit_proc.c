@@ -286,3 +286,26 @@ audit_descendants(pid_t root_pid, pid_t *out, size_t max)
 	closedir(d);
 	return n;
 }
+
+double
+audit_proc_age(pid_t pid)
+{
+	char path[64], text[1024], up[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, text, sizeof(text)) <= 0 ||
+	    read_small("/proc/uptime", up, sizeof(up)) <= 0)
+		return -1;
+	char *rp = strrchr(text, ')');
+	if (rp == NULL)
+		return -1;
+	/* field 22 (starttime) is the 20th after the ")" */
+	char *f = rp + 1;
+	for (int i = 0; i < 20 && f != NULL; i++) {
+		f = strchr(f + 1, ' ');
+	}
+	if (f == NULL)
+		return -1;
+	double start = (double)strtoull(f + 1, NULL, 10) /
+	    (double)sysconf(_SC_CLK_TCK);
+	return strtod(up, NULL) - start;
+}

@@ -49,6 +49,9 @@ const char *audit_fd_kind_name(enum audit_fd_kind k);
 
 /* Read everything; -1 if the process is gone or unreadable. */
 int audit_proc_read(pid_t pid, struct audit_proc *ap);
+/* Seconds since the process started; -1 if it is gone. */
+double audit_proc_age(pid_t pid);
+
 /* The pids whose parent chain leads to root_pid (not root_pid itself). */
 size_t audit_descendants(pid_t root_pid, pid_t *out, size_t max);
 

@@ -148,6 +148,11 @@ enter_root(const struct sandbox_spec *s)
 static void
 drop_ids(const struct sandbox_spec *s, uid_t uid, gid_t gid)
 {
+	/* the kernel forgets the parent-death signal at a uid change; keep
+	 * what the parent asked for, so a worker dies with its supervisor */
+	int pdeath = 0;
+	if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0) < 0)
+		pdeath = 0;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		log_fatal_errno("sandbox %s: PR_SET_KEEPCAPS", s->service);
 	if (setgroups(1, &gid) < 0)
@@ -167,6 +172,8 @@ drop_ids(const struct sandbox_spec *s, uid_t uid, gid_t gid)
 	int n = getgroups(2, groups);
 	if (n != 1 || groups[0] != gid)
 		log_fatal("sandbox %s: supplementary groups not reset", s->service);
+	if (pdeath != 0 && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
+		log_fatal_errno("sandbox %s: PR_SET_PDEATHSIG", s->service);
 }
 
 static void

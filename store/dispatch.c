@@ -201,7 +201,9 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	ipc_msg_cursor(m, &r.c);
 	chan_reply_begin(&r);
 	int rc;
-	if ((op->flags & OP_FD) && r.fd < 0)
+	if (m->flags & IPC_F_MORE)
+		rc = req_fail(&r, IPC_ERR_MALFORMED, "a request is one record");
+	else if ((op->flags & OP_FD) && r.fd < 0)
 		rc = req_fail(&r, IPC_ERR_MALFORMED, "%s needs an fd",
 		    ipc_type_name(m->type));
 	else if (!(op->flags & OP_FD) && r.fd >= 0)

@@ -68,7 +68,9 @@ main(int argc, char **argv)
 	if (svc->role != ROLE_STORE)
 		log_fatal("service %s is not a store", svc->name);
 	unsigned shards = cfg.store_shards ? cfg.store_shards : 1;
-	unsigned shard = (unsigned)(wa.instance % shards);
+	unsigned shard = wa.shard;      /* --shard N from the supervisor */
+	if (shard >= shards)
+		log_fatal("--shard %u, but store-shards is %u", shard, shards);
 	options(&cfg, svc, &cache);
 	dispatch_init(&cfg);
 	warm_up();

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -148,6 +149,44 @@ cleanup(void)
 	sv_key_wipe();
 }
 
+/* In the foreground with stderr on a regular file, a confined worker could
+ * not append its log lines there (its policy's fsize rlimit is 0: SIGXFSZ).
+ * Workers then write to a pipe instead, and the supervisor copies what
+ * arrives, as opaque bytes in fixed-size chunks, to stderr: it never looks
+ * inside them (splice cannot target an O_APPEND file). Lines up to
+ * PIPE_BUF are written atomically, so they do not interleave. */
+static struct sv_watch w_log = { .kind = W_LOG };
+static int log_relay_r = -1;
+
+static void
+log_relay_setup(void)
+{
+	struct stat st;
+	int p[2];
+	if (!sv.foreground || fstat(2, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		log_fatal_errno("log relay pipe");
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	log_relay_r = p[0];
+	sv.log_fd = p[1];
+	sv.log_relay = true;
+	sv_epoll(EPOLL_CTL_ADD, log_relay_r, &w_log, EPOLLIN);
+}
+
+static void
+log_relay_drain(void)
+{
+	static char chunk[PIPE_BUF];
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
+		if (n <= 0)
+			break;
+		if (write(2, chunk, (size_t)n) != n)
+			break;   /* a full disk loses log lines, not service */
+	}
+}
+
 static void
 setup(bool debug, bool check)
 {
@@ -218,6 +257,7 @@ setup(bool debug, bool check)
 	 * the foreground: stderr may be a terminal shared with a shell) */
 	if (log_sink() == LOG_SINK_SYSLOG)
 		fcntl(sv.log_fd, F_SETFL, O_NONBLOCK);
+	log_relay_setup();
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
@@ -261,6 +301,9 @@ dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
 		break;
 	case W_STATS:
 		sv_stats_read(w->svc, w->arg);
+		break;
+	case W_LOG:
+		log_relay_drain();
 		break;
 	case W_CTL:
 		if (events & (EPOLLERR | EPOLLHUP))

@@ -68,8 +68,11 @@ sv_spawn(struct sv_service *s, uint64_t instance, int shard, int fds[SV_NFDS],
 		if ((tmp[i] = fds[i] >= 0 ?
 		    fcntl(fds[i], F_DUPFD_CLOEXEC, SV_NFDS) : -2) == -1)
 			log_fatal_errno("spawn %s: fd %zu", argv[0], i);
+	/* stderr: the terminal or pipe we were given in the foreground, but
+	 * never a regular file (see the log relay in main.c) */
 	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0 ||
-	    (!sv.foreground && dup2(sv.devnull, 2) < 0))
+	    (!sv.foreground && dup2(sv.devnull, 2) < 0) ||
+	    (sv.foreground && sv.log_relay && dup2(sv.log_fd, 2) < 0))
 		log_fatal_errno("spawn %s: stdio", argv[0]);
 	for (int i = 3; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
 		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)

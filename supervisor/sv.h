@@ -31,7 +31,7 @@
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
-enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL };
+enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL, W_LOG };
 
 /* What an epoll event points at. */
 struct sv_watch {
@@ -134,6 +134,7 @@ struct sv {
 	struct sv_service *services;
 	uint32_t generation;
 	int ep, sigfd, devnull, log_fd;
+	bool log_relay;           /* workers log through a pipe we copy */
 	bool foreground, stopping;
 	int64_t started, stop_deadline, stats_due;
 	int reserve_fd;          /* given up to accept-and-close at EMFILE */

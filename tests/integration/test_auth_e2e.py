@@ -19,20 +19,22 @@ USERS = {"alice": "wonderland", "bob": "builder"}
 
 
 class Server:
-    def __init__(self, authd_options=None, spares=2):
+    def __init__(self, authd_options=None, spares=2, real_store=False, users=USERS):
         opts = {"realm": au.REALM, "failure-delay-ms": "500"}
         opts.update(authd_options or {})
         self.authd = block("authd", "auth", "authd", binary="@bin:cloister-authd@",
                            options=opts)
-        self.srv = CloisterServer([self.authd, STORED])
+        self.stored = block("stored", "store", "stored",
+                            binary="@bin:cloister-stored@") if real_store else STORED
+        self.srv = CloisterServer([self.authd, self.stored])
         imapd_bin = os.path.join(self.srv.bin_dir, "cloister-imapd")
         shutil.copy2(tool("cloister-authworker"), imapd_bin)
         self.imapd = block("imapd", "connection", "imapd",
                            ["imap tcp 127.0.0.1:@port:imap@ plain"], binary=imapd_bin,
                            settings={"spares": spares, "prelogin_timeout": 30},
                            options={"auth": "yes"})
-        self.srv.write_config([self.authd, STORED, self.imapd])
-        au.make_sasldb(os.path.join(self.srv.roots["authd"], "sasldb2"), USERS)
+        self.srv.write_config([self.authd, self.stored, self.imapd])
+        au.make_sasldb(os.path.join(self.srv.roots["authd"], "sasldb2"), users)
 
     def __enter__(self):
         self.srv.__enter__()
@@ -149,3 +151,29 @@ def test_authd_killed_is_restarted_and_logins_go_on():
                 break
         assert outcome[-1].startswith("* OK"), outcome
         assert all(l.startswith("* OK") or l == "* BYE authd error" for l in outcome), outcome
+
+
+def test_cloisterctl_through_the_supervisors_admin_socket():
+    """cloisterctl against the running server: the user it adds (password
+    in sasldb2, store with its mailboxes through store-admin.0.sock and
+    cloisterd) logs in through authd at once; freeze holds the real store."""
+    import subprocess
+    with Server(real_store=True, users={}) as srv:
+        def ctl(*args, password=None):
+            return subprocess.run([tool("cloisterctl"), "-c", srv.config_path] + list(args),
+                                  input=password, capture_output=True, text=True, timeout=60)
+        r = ctl("user", "add", "dora", password="expl0rer\n")
+        assert r.returncode == 0, r.stderr + "\n".join(srv.log[-20:])
+        c, inst = connect(srv)
+        t = parse_ok(c.cmd("AUTH PLAIN " + b64(b"\0dora\0expl0rer")))
+        assert t["user"] == "dora" and t["instance"] == inst
+        c.close()
+        boxes = [l.split("\t")[0] for l in ctl("mailbox", "list", "dora").stdout.splitlines()]
+        assert set(boxes) == {"INBOX", "Drafts", "Sent", "Junk", "Trash", "Archive"}, boxes
+        assert ctl("user", "list").stdout.startswith("dora\tok\t")
+        assert ctl("freeze", "--timeout", "20", "--", "true").returncode == 0
+        assert ctl("user", "del", "dora").returncode == 0
+        c, _ = connect(srv)
+        assert c.cmd("AUTH PLAIN " + b64(b"\0dora\0expl0rer")).startswith(
+            "* NO reason=credentials")
+        c.close()

@@ -312,5 +312,6 @@ def test_the_real_authd_takes_the_supervisors_records():
         assert srv.wait_log(r"cloister-authd\[%d\]: debug: ticket key received" % pid, 5)
         assert srv.wait_log(r"cloister-authd\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
         assert [c.pid for c in srv.children("authd")] == [pid]   # still up
+        srv.wait_ready()   # the spare that replaced the used one is confined
         r = srv.audit()
         assert r.returncode == 0, r.stdout + r.stderr

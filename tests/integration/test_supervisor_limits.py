@@ -11,7 +11,7 @@ import time
 
 from cloister_server import CloisterServer
 from harness import wait_for
-from supervisor_util import METRICS, STORED, LineClient, imapd, login, metrics
+from supervisor_util import BOUND, METRICS, STORED, LineClient, imapd, login, metrics
 
 
 def first_lines(socks, timeout):
@@ -57,7 +57,7 @@ def test_200_connections_against_a_maximum_of_100():
         try:
             for _ in range(200):
                 socks.append(socket.create_connection(("127.0.0.1", srv.port("imap")), 5))
-            res = first_lines(socks, 20)
+            res = first_lines(socks, 20 * BOUND)
         finally:
             stop.set()
             w.join()
@@ -65,7 +65,7 @@ def test_200_connections_against_a_maximum_of_100():
         closed = [t for line, t in res.values() if line == b""]
         assert len(res) == 200, len(res)
         assert len(served) == 100 and len(closed) == 100, (len(served), len(closed))
-        assert max(closed) < 1.0, max(closed)      # refused at once
+        assert max(closed) < BOUND, max(closed)      # refused at once
         assert peak[0] <= 100, peak[0]              # never past the maximum
         assert srv.proc.poll() is None
         assert wait_for(lambda: metrics(srv).get("imapd", {}).get("refusals") == 100, 5)
@@ -77,7 +77,7 @@ def test_200_connections_against_a_maximum_of_100():
         for s in socks:
             s.close()
         assert wait_for(lambda: len(srv.children("imapd")) <= 4, 10)
-        assert login("127.0.0.1", srv.port("imap")) < 1.0
+        assert login("127.0.0.1", srv.port("imap")) < BOUND
 
 
 def test_the_per_ip_limit_holds():
@@ -181,7 +181,7 @@ def test_a_silent_flood_from_one_address_does_not_keep_others_out():
                                             statistics.median(times) * 1000,
                                             max(times) * 1000))
         assert len(times) >= 29
-        assert max(times) < 1.0, times
+        assert max(times) < BOUND, times
         assert m["refusals"] >= 2990          # the flood was real and refused
         assert srv.proc.poll() is None
 
@@ -206,4 +206,4 @@ def test_out_of_file_descriptors_refuses_and_recovers():
             s.close()
         # once the clients are gone, it serves again
         assert wait_for(lambda: len(srv.children("imapd")) <= 2, 10)
-        assert login("127.0.0.1", srv.port("imap")) < 1.0
+        assert login("127.0.0.1", srv.port("imap")) < BOUND

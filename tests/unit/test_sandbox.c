@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -188,6 +189,60 @@ expect_fatal(const char *what, void (*before)(void))
 	close(p[1]);
 }
 
+/* A parent-death signal the parent asked for survives the uid change, so a
+ * confined worker dies with its supervisor even if nothing else tells it. */
+static void
+test_pdeathsig_survives(void)
+{
+	make_policy(root, "kill");
+	int report[2], p[2];
+	CHECK_EQ(pipe(report), 0);
+	CHECK_EQ(pipe(p), 0);   /* the test holds the write end: no EOF */
+	pid_t mid = fork();
+	if (mid == 0) {
+		pid_t child = fork();
+		if (child == 0) {
+			close(p[1]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			int keep[] = { p[0] };
+			sandbox_confine(&pol.spec, keep, 1);
+			char c;
+			while (read(p[0], &c, 1) != 0)
+				;
+			_exit(0);
+		}
+		/* tell the test who the child is, let it confine, then vanish */
+		if (write(report[1], &child, sizeof(child)) != sizeof(child))
+			_exit(2);
+		usleep(300 * 1000);
+		_exit(0);
+	}
+	close(report[1]);
+	close(p[0]);
+	pid_t child = 0;
+	CHECK_EQ(read(report[0], &child, sizeof(child)), (long)sizeof(child));
+	waitpid(mid, NULL, 0);
+	int gone = 0;
+	for (int i = 0; i < 200 && !gone; i++) {
+		char path[64], st[256] = "";
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, st, sizeof(st) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		/* gone, or a zombie waiting for init */
+		if (n <= 0 || strstr(st, ") Z ") != NULL)
+			gone = 1;
+		else
+			usleep(10000);
+	}
+	if (!gone)
+		kill(child, SIGKILL);
+	CHECK(gone);
+	close(report[0]);
+	close(p[1]);
+}
+
 static void
 become_nobody(void)
 {
@@ -209,6 +264,7 @@ main(void)
 	}
 	test_confined_state();
 	test_debug_mode();
+	test_pdeathsig_survives();
 
 	make_policy("/nonexistent-cloister-root", "kill");
 	expect_fatal("missing root dir", NULL);
