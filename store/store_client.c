@@ -960,6 +960,71 @@ store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid, int *fd,
 }
 
 int
+store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
+{
+	uint32_t reqids[STORE_BODY_BATCH];
+	if (n > STORE_BODY_BATCH)
+		return fail(sc, STORE_E_ARG, "body batch too large");
+	for (size_t i = 0; i < n; i++) {
+		start(sc);
+		ipc_put_u64(&sc->req, mailbox_id);
+		ipc_put_u32(&sc->req, uids[i]);
+		int rc = send_req(sc, IPC_STORE_BODY, -1);
+		if (rc < 0)
+			return rc;
+		reqids[i] = sc->reqid;
+	}
+	int ret = STORE_OK;
+	bool stop = false;
+	for (size_t i = 0; i < n; i++) {
+		int rc = recv_record(sc);
+		if (rc < 0)
+			return rc;
+		if (sc->msg.reqid != reqids[i]) {
+			ipc_msg_close_fd(&sc->msg);
+			return fail(sc, STORE_E_PROTO, "reply to another request");
+		}
+		int fd = -1;
+		uint64_t size = 0;
+		if (sc->msg.type == IPC_ERROR) {
+			rc = take_error(sc);
+			if (rc != STORE_E_NOTFOUND) {
+				if (ret == STORE_OK)
+					ret = rc;
+				continue;
+			}
+		} else {
+			struct buf_cur c;
+			const uint8_t *p;
+			size_t len;
+			if (sc->msg.type != IPC_OK || sc->msg.fd < 0 ||
+			    (sc->msg.flags & IPC_F_MORE) != 0) {
+				ipc_msg_close_fd(&sc->msg);
+				return fail(sc, STORE_E_PROTO, "unexpected reply");
+			}
+			fd = sc->msg.fd;
+			sc->msg.fd = -1;
+			ipc_msg_cursor(&sc->msg, &c);
+			ipc_get_u64(&c, &size);
+			ipc_get_bytes(&c, &p, &len, STORE_BLOBID_LEN);
+			if (done(sc, &c) < 0) {
+				close(fd);
+				return STORE_E_PROTO;
+			}
+		}
+		if (stop || cb == NULL) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (cb(arg, uids[i], fd, size) != 0)
+			stop = true;
+	}
+	return ret;
+}
+
+int
 store_flags(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_uids *set, enum store_flag_op op, uint32_t flags,
     const char *const *keywords, size_t nkeywords, uint64_t unchangedsince,

@@ -303,6 +303,17 @@ int store_fetch(struct store_conn *sc, uint64_t mailbox_id,
 int store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid,
     int *fd, uint64_t *size);
 
+/* The bodies of several messages for one round trip's latency: the
+ * requests go out back to back (at most STORE_BODY_BATCH), the replies are
+ * read in order, and cb gets each one: fd (the callee closes it) and size,
+ * or fd -1 when the message is gone (expunged meanwhile). Every reply is
+ * read even after an error; the first error (other than NOTFOUND) is
+ * returned. */
+#define STORE_BODY_BATCH 32
+typedef int (*store_body_cb)(void *arg, uint32_t uid, int fd, uint64_t size);
+int store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, store_body_cb cb, void *arg);
+
 enum store_flag_op {
 	STORE_FLAGS_ADD = 1,
 	STORE_FLAGS_REMOVE = 2,

@@ -225,9 +225,37 @@ def private_kib(names):
     return total
 
 
+def pids_of(names):
+    out = set()
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/comm" % d) as f:
+                    if f.read().strip() in names:
+                        out.add(d)
+            except OSError:
+                pass
+    return out
+
+
+def settle(names, quiet=2.0, limit=30.0):
+    """Wait until the server's process set stops changing (sessions of
+    earlier rows exiting, spares being made)."""
+    end = time.time() + limit
+    last, since = pids_of(names), time.time()
+    while time.time() < end:
+        time.sleep(0.2)
+        now = pids_of(names)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+
+
 def row_mem(server, user, pw, idle):
     if not server.procs:
         return None
+    settle(server.procs)
     before = private_kib(server.procs)
     conns = []
     for _ in range(idle):
@@ -235,7 +263,7 @@ def row_mem(server, user, pw, idle):
         c.login(user, pw)
         c.cmd("SELECT INBOX")
         conns.append(c)
-    time.sleep(2)
+    settle(server.procs)
     after = private_kib(server.procs)
     for c in conns:
         try:

@@ -294,6 +294,13 @@ def test_append_and_literals():
         uid = re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1).decode()
         typ, data = m.uid("FETCH", uid, "(BODY.PEEK[] RFC822.SIZE)")
         assert data[0][1] == big
+        # and over the loopback plaintext listener (sendfile, no TLS)
+        p = srv.imap("plain")
+        p.login("alice", "wonderland")
+        p.select("INBOX")
+        typ, data = p.uid("FETCH", uid, "(BODY.PEEK[]<1000.3000000>)")
+        assert data[0][1] == big[1000:3001000], len(data[0][1])
+        p.logout()
         c.close()
         m.logout()
 

@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Messages per store_fetch when bodies are fetched too (their metadata is
  * kept in memory until each body is written). */
@@ -28,6 +29,7 @@ struct fetch {
 	bool uid_out;
 	bool bodies;
 	bool failed;              /* client gone */
+	size_t hint;              /* index of the next expected UID */
 	/* body mode: the batch's metadata */
 	struct store_msg *batch;
 	size_t nbatch;
@@ -67,66 +69,73 @@ store_what(const struct fetch *f)
 	return w;
 }
 
-/* "* seq FETCH (" + the metadata items of m; the caller closes. */
+/* " NAME " or "NAME " at the start */
+static void
+item(struct buf *o, bool *first, const char *name)
+{
+	if (!*first)
+		buf_append_byte(o, ' ');
+	*first = false;
+	buf_append_str(o, name);
+}
+
+/* "* seq FETCH (" + the metadata items of m; the caller closes. Plain
+ * appends, no printf: FETCH 1:* FLAGS of a large mailbox lives here. */
 static void
 meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 {
 	struct buf *o = imap_out_buf(f->s);
-	buf_printf(o, "* %zu FETCH (", seq);
-	const char *sp = "";
+	buf_append(o, "* ", 2);
+	imap_fmt_u64(o, seq);
+	buf_append(o, " FETCH (", 8);
+	bool first = true;
 	if (f->uid_out) {
-		buf_printf(o, "UID %u", m->uid);
-		sp = " ";
+		item(o, &first, "UID ");
+		imap_fmt_u64(o, m->uid);
 	}
 	bool flags_done = false, modseq_done = false;
 	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
 		switch (a->type) {
 		case FA_UID:
 			if (!f->uid_out) {
-				buf_printf(o, "%sUID %u", sp, m->uid);
-				sp = " ";
+				item(o, &first, "UID ");
+				imap_fmt_u64(o, m->uid);
 			}
 			break;
 		case FA_FLAGS:
 			if (flags_done)
 				break;
-			buf_printf(o, "%sFLAGS ", sp);
+			item(o, &first, "FLAGS ");
 			imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
 			flags_done = true;
-			sp = " ";
 			break;
 		case FA_MODSEQ:
 			if (modseq_done)
 				break;
-			buf_printf(o, "%sMODSEQ (%llu)", sp,
-			    (unsigned long long)m->modseq);
+			item(o, &first, "MODSEQ (");
+			imap_fmt_u64(o, m->modseq);
+			buf_append_byte(o, ')');
 			modseq_done = true;
-			sp = " ";
 			break;
 		case FA_INTERNALDATE:
-			buf_printf(o, "%sINTERNALDATE ", sp);
+			item(o, &first, "INTERNALDATE ");
 			imap_fmt_internaldate(o, m->internaldate, m->tzoff);
-			sp = " ";
 			break;
 		case FA_RFC822_SIZE:
-			buf_printf(o, "%sRFC822.SIZE %llu", sp,
-			    (unsigned long long)m->size);
-			sp = " ";
+			item(o, &first, "RFC822.SIZE ");
+			imap_fmt_u64(o, m->size);
 			break;
 		case FA_ENVELOPE:
-			buf_printf(o, "%sENVELOPE ", sp);
+			item(o, &first, "ENVELOPE ");
 			buf_append(o, m->envelope.p, m->envelope.n);
-			sp = " ";
 			break;
 		case FA_BODYSTRUCTURE:
-			buf_printf(o, "%sBODYSTRUCTURE ", sp);
+			item(o, &first, "BODYSTRUCTURE ");
 			buf_append(o, m->bodystructure.p, m->bodystructure.n);
-			sp = " ";
 			break;
 		case FA_BODY:
-			buf_printf(o, "%sBODY ", sp);
+			item(o, &first, "BODY ");
 			buf_append(o, m->body.p, m->body.n);
-			sp = " ";
 			break;
 		default:
 			break;
@@ -134,12 +143,14 @@ meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 	}
 	/* implied by \Seen being set, or by CHANGEDSINCE / CONDSTORE */
 	if (f->flags_out && !flags_done) {
-		buf_printf(o, "%sFLAGS ", sp);
+		item(o, &first, "FLAGS ");
 		imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
-		sp = " ";
 	}
-	if (f->modseq_out && !modseq_done)
-		buf_printf(o, "%sMODSEQ (%llu)", sp, (unsigned long long)m->modseq);
+	if (f->modseq_out && !modseq_done) {
+		item(o, &first, "MODSEQ (");
+		imap_fmt_u64(o, m->modseq);
+		buf_append_byte(o, ')');
+	}
 }
 
 static bool
@@ -154,7 +165,14 @@ static int
 stream_cb(void *arg, const struct store_msg *m)
 {
 	struct fetch *f = arg;
-	size_t seq = imap_view_seq(f->s->view, m->uid);
+	/* UIDs arrive in order: try the next index before a search */
+	const struct imap_view *v = f->s->view;
+	size_t seq;
+	if (f->hint < v->n && v->uids[f->hint] == m->uid)
+		seq = f->hint + 1;
+	else
+		seq = imap_view_seq(v, m->uid);
+	f->hint = seq;
 	if (seq == 0 || seq > f->s->view->announced || !has_items(f, m))
 		return 0;
 	meta_items(f, m, seq);
@@ -198,21 +216,17 @@ rebase(struct fetch *f, struct store_text *t)
 	t->p = (const char *)f->texts.data + (uintptr_t)t->p;
 }
 
-/* One message with its bodies. 0, or a negative imap_fetch_rc. */
+/* One message with its bodies (fd from the store, which this closes).
+ * 0, or a negative imap_fetch_rc. */
 static int
-message_with_body(struct fetch *f, struct store_msg *m)
+message_with_body(struct fetch *f, struct store_msg *m, int fd, uint64_t size)
 {
 	struct imap_session *s = f->s;
 	size_t seq = imap_view_seq(s->view, m->uid);
-	if (seq == 0 || seq > s->view->announced)
+	if (seq == 0 || seq > s->view->announced) {
+		close(fd);
 		return 0;
-	int fd = -1;
-	uint64_t size = 0;
-	int rc = store_body(s->sc, s->view->id, m->uid, &fd, &size);
-	if (rc == STORE_E_NOTFOUND)
-		return 0;       /* expunged meanwhile */
-	if (rc < 0)
-		return imap_store_fatal(rc) ? FETCH_GONE : FETCH_NOMEM;
+	}
 	struct imap_body b;
 	imap_body_init(&b, fd, size);
 	for (const struct imap_fatt *a = f->a->atts; a != NULL; a = a->next) {
@@ -241,6 +255,41 @@ message_with_body(struct fetch *f, struct store_msg *m)
 	imap_body_close(&b);
 	buf_append_str(o, ")\r\n");
 	return imap_flush_some(s) ? 0 : FETCH_GONE;
+}
+
+struct body_group {
+	struct fetch *f;
+	size_t first, next;
+	int rc;
+};
+
+static int
+body_cb(void *arg, uint32_t uid, int fd, uint64_t size)
+{
+	struct body_group *g = arg;
+	struct fetch *f = g->f;
+	/* replies come in request order: find uid from where we are */
+	size_t i = g->first + g->next;
+	while (i < f->nbatch && f->batch[i].uid != uid)
+		i++;
+	if (i >= f->nbatch) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	g->next = i - g->first + 1;
+	if (fd < 0)
+		return 0;       /* expunged meanwhile */
+	int r = message_with_body(f, &f->batch[i], fd, size);
+	if (r == FETCH_GONE) {
+		f->failed = true;
+		g->rc = STORE_E_IO;
+	} else if (r == FETCH_UNKNOWN_CTE) {
+		g->rc = 1;
+	} else if (r < 0) {
+		g->rc = STORE_E_INTERNAL;
+	}
+	return g->rc != 0;
 }
 
 static int
@@ -278,16 +327,20 @@ fetch_bodies(struct fetch *f, const struct store_uids *part)
 		buf_reset(&f->texts);
 		rc = store_fetch(s->sc, s->view->id, &sub, f->what,
 		    f->a->changedsince, batch_cb, f);
-		for (size_t i = 0; rc == 0 && i < f->nbatch; i++) {
-			int r = message_with_body(f, &f->batch[i]);
-			if (r == FETCH_GONE) {
-				f->failed = true;
-				rc = STORE_E_IO;
-			} else if (r == FETCH_UNKNOWN_CTE) {
-				rc = 1;
-			} else if (r < 0) {
-				rc = STORE_E_INTERNAL;
-			}
+		/* the bodies, STORE_BODY_BATCH requests in flight at a time:
+		 * one round trip's latency for each group, not each message */
+		for (size_t i = 0; rc == 0 && i < f->nbatch;
+		    i += STORE_BODY_BATCH) {
+			struct body_group g = { .f = f, .first = i };
+			uint32_t uids[STORE_BODY_BATCH];
+			size_t k = f->nbatch - i < STORE_BODY_BATCH ?
+			    f->nbatch - i : STORE_BODY_BATCH;
+			for (size_t j = 0; j < k; j++)
+				uids[j] = f->batch[i + j].uid;
+			rc = store_body_batch(s->sc, s->view->id, uids, k,
+			    body_cb, &g);
+			if (rc == 0)
+				rc = g.rc;
 		}
 	}
 	store_uids_free(&sub);

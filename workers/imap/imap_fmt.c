@@ -1,5 +1,7 @@
 /* imap_fmt: shared response pieces (see imap_fmt.h). */
 #include "imap_fmt.h"
+
+#include <stdbool.h>
 #include "imap_args.h"
 
 static const struct {
@@ -14,21 +16,38 @@ static const struct {
 };
 
 void
+imap_fmt_u64(struct buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+void
 imap_fmt_flags(struct buf *b, uint32_t flags, uint64_t keywords,
     const struct imap_keywords *kw)
 {
 	buf_append_byte(b, '(');
-	const char *sp = "";
+	bool sp = false;
 	for (size_t i = 0; i < sizeof(sysflags) / sizeof(sysflags[0]); i++) {
 		if (flags & sysflags[i].store) {
-			buf_printf(b, "%s%s", sp, sysflags[i].name);
-			sp = " ";
+			if (sp)
+				buf_append_byte(b, ' ');
+			buf_append_str(b, sysflags[i].name);
+			sp = true;
 		}
 	}
-	for (size_t i = 0; kw != NULL && i < kw->n && i < 64; i++) {
+	for (size_t i = 0; kw != NULL && keywords != 0 && i < kw->n && i < 64;
+	    i++) {
 		if (keywords & ((uint64_t)1 << i)) {
-			buf_printf(b, "%s%s", sp, kw->names[i]);
-			sp = " ";
+			if (sp)
+				buf_append_byte(b, ' ');
+			buf_append_str(b, kw->names[i]);
+			sp = true;
 		}
 	}
 	buf_append_byte(b, ')');

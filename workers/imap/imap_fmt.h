@@ -18,6 +18,9 @@ struct imap_keywords {
 	size_t n;
 };
 
+/* A decimal number (hot paths: no printf). */
+void imap_fmt_u64(struct buf *b, uint64_t v);
+
 /* "(\Seen \Flagged $kw)" */
 void imap_fmt_flags(struct buf *b, uint32_t flags, uint64_t keywords,
     const struct imap_keywords *kw);

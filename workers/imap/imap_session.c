@@ -88,6 +88,9 @@ release_stack(void)
 	(void)here;
 }
 
+/* Quiet this long after a batch, a session is taken as going idle. */
+#define QUIET_MS 200
+
 /* Consecutive BAD answers before the session is closed. */
 #define MAX_BAD_IN_A_ROW 20
 /* Statistics are written at least this often (and at exit). */
@@ -408,17 +411,24 @@ serve(struct imap_session *s)
 				break;
 			batch = 0;
 			maybe_stats();
-			if (imap_reader_idle(&s->rd))
-				imap_conn_release(&s->conn);
-			/* freed memory (TLS handshake, command buffers) goes
-			 * back to the kernel before the session sleeps: an idle
-			 * session should cost what it holds, not what it held */
-			malloc_trim(0);
-			release_stack();
 			unsigned to = s->state == IMAP_ST_NOT_AUTH ?
 			    s->opt->prelogin_timeout_s : s->opt->idle_timeout_s;
+			/* A busy client sends its next command at once: keep
+			 * the buffers warm. One that stays quiet for a moment
+			 * is going idle: what the session freed (TLS handshake,
+			 * command buffers, deep stack) goes back to the kernel,
+			 * so that an idle session costs what it holds, not what
+			 * it held. */
 			enum imap_wait w = imap_conn_wait(&s->conn, -1,
-			    (int)to * 1000);
+			    QUIET_MS);
+			if (w == IMAP_WAIT_TIMEOUT) {
+				if (imap_reader_idle(&s->rd))
+					imap_conn_release(&s->conn);
+				malloc_trim(0);
+				release_stack();
+				w = imap_conn_wait(&s->conn, -1,
+				    (int)to * 1000 - QUIET_MS);
+			}
 			if (w == IMAP_WAIT_TIMEOUT) {
 				imap_untagged(s, "BYE Autologout; idle for too long");
 				s->bye_sent = true;
