@@ -63,7 +63,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_STATS + 1] = { 0 };
+	const struct config_service *first[ROLE_STATS + 1] = { 0 }, *wants = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
 		if (s->role != ROLE_CONNECTION && first[s->role] != NULL) {
@@ -73,10 +73,12 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		}
 		first[s->role] = s;
-		bool a;
+		bool a = false;
 		if (s->role == ROLE_CONNECTION &&
 		    config_option_bool(c, s, "auth", false, &a, err, errlen) < 0)
 			return -1;
+		if (a && wants == NULL)
+			wants = s;
 		/* the policy must load now: a worker that cannot confine would
 		 * only be found by its first crash */
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
@@ -88,14 +90,11 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < c->nservices; i++)
-		if (sv_service_wants_auth(c, &c->services[i]) &&
-		    first[ROLE_AUTH] == NULL) {
-			snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
-			    " service has role auth", c->path, c->services[i].line,
-			    c->services[i].name);
-			return -1;
-		}
+	if (wants != NULL && first[ROLE_AUTH] == NULL) {
+		snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
+		    " service has role auth", c->path, wants->line, wants->name);
+		return -1;
+	}
 	uint64_t burst, window, backoff, stop;
 	if (tunable(c, "restart-burst", 5, 1, 16, &burst, err, errlen) < 0 ||
 	    tunable(c, "restart-window", 10, 1, 3600, &window, err, errlen) < 0 ||

@@ -147,12 +147,10 @@ sv_listen_same(const struct config_listener *a, const struct config_listener *b)
 /* A listener kept across a reload takes the new settings in place: the
  * socket (and connections in its queue) stays. */
 int
-sv_listen_update(struct sv_listener *l, const struct config_listener *n,
-    unsigned backlog)
+sv_listen_update(int fd, const struct config_listener *n, unsigned backlog)
 {
-	l->cfg = *n;
 	if ((n->family == AF_UNIX && set_perms(n) < 0) ||
-	    listen(l->fd, (int)backlog) < 0)
+	    listen(fd, (int)backlog) < 0)
 		return -1;
 	return 0;
 }

@@ -113,17 +113,6 @@ sv_write_snapshot(void)
 }
 
 static void
-usage(void)
-{
-	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
-	    "  -c FILE  the configuration (docs/configuration.md)\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -d       debug logging\n"
-	    "  -n       check the configuration and its policies, then exit\n");
-	exit(2);
-}
-
-static void
 startup_fail(const char *msg)
 {
 	fprintf(stderr, "cloisterd: %s\n", msg);
@@ -132,35 +121,30 @@ startup_fail(const char *msg)
 	exit(1);
 }
 
-static void
-cleanup(void)
-{
-	char path[CONFIG_PATH_MAX];
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
-		for (size_t i = 0; i < s->nlst; i++)
-			sv_listen_close(&s->lst[i]);
-		for (unsigned i = 0; i < s->nslots; i++)
-			sv_admin_close(s, i);
-	}
-	unlink(sv_runtime_path(path, "config.", sv.generation, ""));
-	if (sv.generation > 0)
-		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
-	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
-	sv_key_wipe();
-}
-
 /* In the foreground with stderr on a regular file, a confined worker could
  * not append its log lines there (its policy's fsize rlimit is 0: SIGXFSZ).
  * Workers then write to a pipe instead, and the supervisor copies what
  * arrives, as opaque bytes in fixed-size chunks, to stderr: it never looks
  * inside them (splice cannot target an O_APPEND file). Lines up to
  * PIPE_BUF are written atomically, so they do not interleave. */
-static struct sv_watch w_log = { .kind = W_LOG };
 static int log_relay_r = -1;
+
+static void
+log_relay_drain(struct sv_service *s, unsigned arg)
+{
+	static char chunk[PIPE_BUF];
+	(void)s, (void)arg;
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
+		if (n <= 0 || write(2, chunk, (size_t)n) != n)
+			break;   /* a full disk loses log lines, not service */
+	}
+}
 
 static void
 log_relay_setup(void)
 {
+	static struct sv_watch w_log = { log_relay_drain, NULL, 0 };
 	struct stat st;
 	int p[2];
 	if (!sv.foreground || fstat(2, &st) < 0 || !S_ISREG(st.st_mode))
@@ -174,16 +158,21 @@ log_relay_setup(void)
 	sv_epoll(EPOLL_CTL_ADD, log_relay_r, &w_log, EPOLLIN);
 }
 
+/* Signals only set flags: the loop reaps and reloads after its batch. */
+static bool reap_due, reload_due;
+
 static void
-log_relay_drain(void)
+on_signal(struct sv_service *s, unsigned arg)
 {
-	static char chunk[PIPE_BUF];
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		if (write(2, chunk, (size_t)n) != n)
-			break;   /* a full disk loses log lines, not service */
+	struct signalfd_siginfo si;
+	(void)s, (void)arg;
+	while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap_due = true;
+		else if (si.ssi_signo == SIGHUP)
+			reload_due = true;
+		else
+			sv_stop_all();
 	}
 }
 
@@ -272,46 +261,10 @@ setup(bool debug, bool check)
 	sv.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sv.sigfd < 0)
 		log_fatal_errno("signalfd");
-	sv.w_signal.kind = W_SIGNAL;
-	sv_epoll(EPOLL_CTL_ADD, sv.sigfd, &sv.w_signal, EPOLLIN);
+	static struct sv_watch w_signal = { on_signal, NULL, 0 };
+	sv_epoll(EPOLL_CTL_ADD, sv.sigfd, &w_signal, EPOLLIN);
 	log_info("started: %zu services, generation 0, pid %d",
 	    sv.cfg->nservices, (int)getpid());
-}
-
-static void
-dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
-{
-	struct signalfd_siginfo si;
-	switch (w->kind) {
-	case W_SIGNAL:
-		while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo == SIGCHLD)
-				*reap = true;
-			else if (si.ssi_signo == SIGHUP)
-				*reload = true;
-			else
-				sv_stop_all();
-		}
-		break;
-	case W_LISTEN:
-		sv_pool_accept(w->svc, w->arg);
-		break;
-	case W_ADMIN:
-		sv_admin_accept(w->svc, w->arg);
-		break;
-	case W_STATS:
-		sv_stats_read(w->svc, w->arg);
-		break;
-	case W_LOG:
-		log_relay_drain();
-		break;
-	case W_CTL:
-		if (events & (EPOLLERR | EPOLLHUP))
-			sv_wire_drop(&w->svc->slot[w->arg]);
-		else
-			sv_wire_flush(w->svc, w->arg);
-		break;
-	}
 }
 
 int
@@ -330,10 +283,16 @@ main(int argc, char **argv)
 		else if (opt == 'n')
 			check = true;
 		else
-			usage();
+			break;
 	}
-	if (sv.cfg_path == NULL || optind != argc)
-		usage();
+	if (opt != -1 || sv.cfg_path == NULL || optind != argc) {
+		fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
+		    "  -c FILE  the configuration (docs/configuration.md)\n"
+		    "  -f       stay in the foreground, log to stderr\n"
+		    "  -d       debug logging\n"
+		    "  -n       check the configuration and its policies, then exit\n");
+		return 2;
+	}
 	setup(debug, check);
 	struct epoll_event ev[64];
 	while (!(sv.stopping && (sv_all_stopped() ||
@@ -341,18 +300,27 @@ main(int argc, char **argv)
 		int n = epoll_wait(sv.ep, ev, 64, sv_next_timeout(sv_now()));
 		if (n < 0 && errno != EINTR)
 			log_fatal_errno("epoll_wait");
-		bool reap = false, reload = false;
 		sv.more_work = false;
-		for (int i = 0; i < n; i++)
-			dispatch(ev[i].data.ptr, ev[i].events, &reap, &reload);
-		if (reap)
+		for (int i = 0; i < n; i++) {
+			struct sv_watch *w = ev[i].data.ptr;
+			w->fn(w->svc, w->arg);
+		}
+		if (reap_due)
 			sv_reap();
-		if (reload && !sv.stopping)
+		if (reload_due && !sv.stopping)
 			sv_reload();
+		reap_due = reload_due = false;
 		sv_tick(sv_now());
 	}
+	/* every service went through stop: listeners and admin sockets are
+	 * closed and unlinked already */
 	sv_reap();
-	cleanup();
+	char path[CONFIG_PATH_MAX];
+	unlink(sv_runtime_path(path, "config.", sv.generation, ""));
+	if (sv.generation > 0)
+		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
+	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
+	sv_key_wipe();
 	log_info("stopped");
 	return 0;
 }

@@ -37,6 +37,16 @@ find_live(const char *name)
 	return NULL;
 }
 
+/* The index of s's open listener at l's address, or -1. */
+static int
+kept(const struct sv_service *s, const struct config_listener *l)
+{
+	for (size_t k = 0; s != NULL && k < s->nlst; k++)
+		if (s->lst[k].fd >= 0 && sv_listen_same(&s->lst[k].cfg, l))
+			return (int)k;
+	return -1;
+}
+
 /* New listeners are bound before anything changes: all or nothing. */
 static int
 bind_new(const struct config *c, int fds[][CONFIG_MAX_LISTENERS], char *err,
@@ -45,16 +55,13 @@ bind_new(const struct config *c, int fds[][CONFIG_MAX_LISTENERS], char *err,
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *cs = &c->services[i];
 		struct sv_service *old = find_live(cs->name);
-		for (size_t j = 0; j < cs->nlisteners; j++) {
-			bool kept = false;
-			for (size_t k = 0; old && old->cfg.role == cs->role &&
-			    k < old->nlst; k++)
-				kept |= old->lst[k].fd >= 0 &&
-				    sv_listen_same(&old->lst[k].cfg, &cs->listeners[j]);
-			if (!kept && (fds[i][j] = sv_listen_open(&cs->listeners[j],
+		if (old != NULL && old->cfg.role != cs->role)
+			old = NULL;   /* stops: a new service takes its name */
+		for (size_t j = 0; j < cs->nlisteners; j++)
+			if (kept(old, &cs->listeners[j]) < 0 &&
+			    (fds[i][j] = sv_listen_open(&cs->listeners[j],
 			    SOCK_STREAM, cs->backlog, err, errlen)) < 0)
 				return -1;
-		}
 	}
 	return 0;
 }
@@ -63,32 +70,23 @@ static void
 update_service(struct sv_service *s, const struct config_service *cs,
     unsigned index, const int *fresh)
 {
-	struct sv_listener lst[CONFIG_MAX_LISTENERS];
+	int fd[CONFIG_MAX_LISTENERS];
 	bool changed = !same_block(&s->cfg, cs);
 	for (size_t j = 0; j < cs->nlisteners; j++) {
-		lst[j].w = (struct sv_watch){ W_LISTEN, s, (unsigned)j };
-		lst[j].cfg = cs->listeners[j];
-		lst[j].fd = fresh[j];
-		for (size_t k = 0; fresh[j] < 0 && k < s->nlst; k++)
-			if (s->lst[k].fd >= 0 &&
-			    sv_listen_same(&s->lst[k].cfg, &cs->listeners[j])) {
-				lst[j].fd = s->lst[k].fd;
-				s->lst[k].fd = -1;
-				if (sv_listen_update(&lst[j], cs->listeners + j,
-				    cs->backlog) < 0)
-					log_warn("%s: listener %s: %m", cs->name,
-					    lst[j].cfg.name);
-			}
+		int k = fresh[j] < 0 ? kept(s, &cs->listeners[j]) : -1;
+		fd[j] = k < 0 ? fresh[j] : s->lst[k].fd;
+		if (k < 0)
+			continue;
+		s->lst[k].fd = -1;
+		if (sv_listen_update(fd[j], &cs->listeners[j], cs->backlog) < 0)
+			log_warn("%s: listener %s: %m", cs->name,
+			    cs->listeners[j].name);
 	}
 	for (size_t k = 0; k < s->nlst; k++)
 		sv_listen_close(&s->lst[k]);
-	memcpy(s->lst, lst, sizeof(lst[0]) * cs->nlisteners);
 	s->nlst = cs->nlisteners;
-	/* (re)point epoll at the new slots; the stats helper accepts itself */
-	for (size_t j = 0; j < s->nlst && cs->role == ROLE_CONNECTION; j++) {
-		epoll_ctl(sv.ep, EPOLL_CTL_DEL, s->lst[j].fd, NULL);
-		sv_epoll(EPOLL_CTL_ADD, s->lst[j].fd, &s->lst[j].w, EPOLLIN);
-	}
+	for (size_t j = 0; j < s->nlst; j++)
+		sv_service_listener(s, j, &cs->listeners[j], fd[j]);
 	s->cfg = *cs;
 	s->index = index;
 	s->auth = sv_service_wants_auth(sv.cfg, cs);

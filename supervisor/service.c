@@ -128,7 +128,7 @@ act_stop(struct sv_service *s)
 	for (size_t i = 0; i < s->nlst; i++)
 		sv_listen_close(&s->lst[i]);
 	for (unsigned i = 0; i < s->nslots; i++)
-		sv_admin_close(s, i);
+		sv_listen_close(&s->slot[i].admin);
 	kill_all(s, SIGTERM, sv.stopping);
 	s->timer = sv.stopping || s->cfg.role != ROLE_CONNECTION ?
 	    sv_now() + sv.tune.stop_timeout : 0;
@@ -149,7 +149,8 @@ act_release(struct sv_service *s)
 {
 	for (unsigned i = 0; i < s->nslots; i++) {
 		sv_wire_drop(&s->slot[i]);
-		sv_stats_slot_close(&s->slot[i]);
+		sv_close(&s->slot[i].stats_r);
+		sv_close(&s->slot[i].stats_w);
 	}
 	log_info("%s: stopped", s->cfg.name);
 }
@@ -215,57 +216,32 @@ record_failure(struct sv_service *s)
 	sv_service_event(s, k >= sv.tune.restart_burst ? EV_FAIL_LIMIT : EV_FAIL);
 }
 
-/* What a pool's peers are doing: 0 all up, 1 one is (re)starting, 2 one
- * is held. Its workers' channels would be dead unless all are up. */
-int
-sv_deps(const struct sv_service *s)
+/* Whether s may start processes now; soon (a backoff, or a pool's peer is
+ * (re)starting: its clients wait); or not (held, a peer held, stopping:
+ * its clients are refused). A pool waits for every peer it needs: its
+ * workers' channels would be dead. */
+enum sv_ready
+sv_ready(const struct sv_service *s)
 {
+	if (sv.stopping || s->state > SV_BACKOFF)
+		return SV_NO;
+	if (s->state == SV_BACKOFF)
+		return SV_SOON;
+	if (s->cfg.role != ROLE_CONNECTION)
+		return SV_NOW;
 	const struct sv_service *d[2] = { sv_role(ROLE_STORE),
 		s->auth ? sv_role(ROLE_AUTH) : NULL };
-	int r = 0;
+	enum sv_ready r = SV_NOW;
 	for (int k = 0; k < 2; k++)
 		for (unsigned i = 0; d[k] != NULL && i < d[k]->nslots; i++) {
 			const struct sv_proc *p = d[k]->slot[i].proc;
-			if ((p == NULL || p->retiring) && r < 2)
-				r = d[k]->state == SV_HELD ? 2 : 1;
+			if ((p == NULL || p->retiring) && r != SV_NO)
+				r = d[k]->state == SV_HELD ? SV_NO : SV_SOON;
 		}
 	return r;
 }
 
-bool
-sv_can_spawn(const struct sv_service *s)
-{
-	if (s->state != SV_RUNNING || sv.stopping)
-		return false;
-	return s->cfg.role != ROLE_CONNECTION || sv_deps(s) == 0;
-}
-
 /* ---- singletons: authd, stored shards, the stats helper ---- */
-
-static void
-spawn_singleton(struct sv_service *s, unsigned slot)
-{
-	struct sv_slot *sl = &s->slot[slot];
-	int fds[SV_NFDS], ctl;
-	memset(fds, 0xff, sizeof(fds));   /* all -1 */
-	fds[CLOISTER_FD_STATS] = sl->stats_w;
-	if (s->cfg.role == ROLE_STATS) {
-		fds[CLOISTER_FD_EXTRA] = sv.agg_r;
-		for (size_t i = 0; i < s->nlst; i++)
-			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
-	}
-	uint64_t inst = sv.next_instance++;
-	pid_t pid = sv_spawn(s, inst, s->cfg.role == ROLE_STORE ? (int)slot : -1,
-	    fds, &ctl);
-	if (pid < 0) {
-		log_err("%s: spawn: %m", s->cfg.name);
-		record_failure(s);
-		return;
-	}
-	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl);
-	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
-		sv_wire_key(sl->proc);
-}
 
 static void
 singleton_died(struct sv_service *s, struct sv_proc *p)
@@ -356,6 +332,20 @@ sv_reap(void)
 
 /* ---- services ---- */
 
+/* Listener i of s on fd (-1: none). The supervisor accepts on a pool's;
+ * the stats helper accepts on its own. A kept fd is re-pointed here. */
+void
+sv_service_listener(struct sv_service *s, size_t i,
+    const struct config_listener *cfg, int fd)
+{
+	struct sv_listener *l = &s->lst[i];
+	*l = (struct sv_listener){ { sv_pool_accept, s, (unsigned)i }, fd, *cfg };
+	if (fd >= 0 && s->cfg.role == ROLE_CONNECTION) {
+		epoll_ctl(sv.ep, EPOLL_CTL_DEL, fd, NULL);
+		sv_epoll(EPOLL_CTL_ADD, fd, &l->w, EPOLLIN);
+	}
+}
+
 /* A service of the current config; fresh: listeners bound already (reload)
  * or NULL. Appended to sv.services; NULL with err on failure. */
 struct sv_service *
@@ -372,22 +362,18 @@ sv_service_new(const struct config_service *cs, unsigned index,
 	s->nslots = cs->role == ROLE_STORE ? sv.cfg->store_shards : 1;
 	int r = 0;
 	for (size_t i = 0; i < cs->nlisteners; i++, s->nlst++) {
-		struct sv_listener *l = &s->lst[i];
-		l->w = (struct sv_watch){ W_LISTEN, s, (unsigned)i };
-		l->cfg = cs->listeners[i];
-		l->fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
-		    sv_listen_open(&l->cfg, SOCK_STREAM, cs->backlog, err, errlen);
-		r |= l->fd;
-		/* the stats helper accepts on its own listeners */
-		if (l->fd >= 0 && cs->role == ROLE_CONNECTION)
-			sv_epoll(EPOLL_CTL_ADD, l->fd, &l->w, EPOLLIN);
+		int fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
+		    sv_listen_open(&cs->listeners[i], SOCK_STREAM, cs->backlog,
+		    err, errlen);
+		r |= fd;
+		sv_service_listener(s, i, &cs->listeners[i], fd);
 	}
 	for (unsigned i = 0; i < s->nslots; i++) {
 		struct sv_slot *sl = &s->slot[i];
-		sl->admin_fd = sl->stats_r = sl->stats_w = -1;
-		sl->w_ctl = (struct sv_watch){ W_CTL, s, i };
-		sl->w_admin = (struct sv_watch){ W_ADMIN, s, i };
-		sl->w_stats = (struct sv_watch){ W_STATS, s, i };
+		sl->admin.fd = sl->stats_r = sl->stats_w = -1;
+		sl->w_ctl = (struct sv_watch){ sv_wire_flush, s, i };
+		sl->admin.w = (struct sv_watch){ sv_admin_accept, s, i };
+		sl->w_stats = (struct sv_watch){ sv_stats_read, s, i };
 		if (r >= 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
 		    (cs->role == ROLE_STORE && sv_admin_open(s, i, err, errlen) < 0)))
 			r = -1;
@@ -418,9 +404,15 @@ sv_tick(int64_t now)
 			continue;
 		}
 		for (unsigned i = 0; s->cfg.role != ROLE_CONNECTION &&
-		    i < s->nslots; i++)
-			if (s->slot[i].proc == NULL && sv_can_spawn(s))
-				spawn_singleton(s, i);
+		    i < s->nslots; i++) {
+			struct sv_slot *sl = &s->slot[i];
+			if (sl->proc != NULL || sv_ready(s) != SV_NOW)
+				continue;
+			if ((sl->proc = sv_spawn(s, i, NULL)) == NULL)
+				record_failure(s);
+			else if (s->cfg.role != ROLE_STATS)
+				sv_wire_key(sl->proc);   /* authd, stored */
+		}
 		pp = &s->next;
 	}
 	/* pools after the peers they need */

@@ -30,21 +30,6 @@ sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen)
 }
 
 void
-sv_stats_slot_close(struct sv_slot *sl)
-{
-	sv_close(&sl->stats_r);
-	sv_close(&sl->stats_w);
-}
-
-static bool
-record_ok(const struct stats_record *r, ssize_t n)
-{
-	return n == (ssize_t)sizeof(*r) && r->magic == STATS_MAGIC &&
-	    r->size == sizeof(*r) &&
-	    (r->kind == STATS_KIND_DELTA || r->kind == STATS_KIND_GAUGE);
-}
-
-void
 sv_stats_read(struct sv_service *s, unsigned slot)
 {
 	struct sv_slot *sl = &s->slot[slot];
@@ -53,7 +38,9 @@ sv_stats_read(struct sv_service *s, unsigned slot)
 		ssize_t n = read(sl->stats_r, &r, sizeof(r));
 		if (n <= 0)
 			return;
-		if (!record_ok(&r, n)) {
+		if (n != (ssize_t)sizeof(r) || r.magic != STATS_MAGIC ||
+		    r.size != sizeof(r) ||
+		    (r.kind != STATS_KIND_DELTA && r.kind != STATS_KIND_GAUGE)) {
 			/* whole records cannot interleave (< PIPE_BUF), so a short or
 			 * foreign one was written on purpose: drop what is queued to
 			 * find record boundaries again */

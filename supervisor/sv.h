@@ -31,11 +31,11 @@
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
-enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL, W_LOG };
+struct sv_service;
 
-/* What an epoll event points at. */
+/* What an epoll event points at: the handler to call, and its arguments. */
 struct sv_watch {
-	enum sv_watch_kind kind;
+	void (*fn)(struct sv_service *svc, unsigned arg);
 	struct sv_service *svc;
 	unsigned arg;            /* listener index or slot (shard) index */
 };
@@ -62,8 +62,7 @@ struct sv_proc {
 	int ctl;                 /* our end of its control channel, or -1 */
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
-	bool has_ip;
-	uint8_t ip[17];          /* family byte + address, for max-per-ip */
+	uint8_t ip[17];          /* family byte (0: none) + address, max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */
@@ -78,16 +77,17 @@ struct sv_proc {
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
 	int stats_r, stats_w;
-	struct sv_watch w_stats, w_ctl, w_admin;
+	struct sv_watch w_stats, w_ctl;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
 	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
 	unsigned qlen;
-	int admin_fd;            /* store: RUNTIME_DIR/store-admin.N.sock */
+	struct sv_listener admin;   /* store: RUNTIME_DIR/store-admin.N.sock */
 };
 
 enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
 	SV_STOPPED, SV_NSTATES };
+enum sv_ready { SV_NOW, SV_SOON, SV_NO };
 enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
 	SV_NEVENTS };
 
@@ -142,7 +142,6 @@ struct sv {
 	uint64_t next_instance;
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
 	int agg_r, agg_w;        /* aggregate pipe to the stats helper */
-	struct sv_watch w_signal;
 };
 
 extern struct sv sv;
@@ -169,21 +168,23 @@ int sv_listen_open(const struct config_listener *l, int type,
 void sv_listen_close(struct sv_listener *l);
 bool sv_listen_same(const struct config_listener *a,
     const struct config_listener *b);
-int sv_listen_update(struct sv_listener *l, const struct config_listener *n,
+int sv_listen_update(int fd, const struct config_listener *n,
     unsigned backlog);
 
 /* spawn.c */
-pid_t sv_spawn(struct sv_service *s, uint64_t instance, int shard,
-    int fds[SV_NFDS], int *ctl);
+struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
+    struct sv_proc *rec);
 
 /* service.c */
 struct sv_service *sv_service_new(const struct config_service *cs,
     unsigned index, const int *fresh, char *err, size_t errlen);
+void sv_service_listener(struct sv_service *s, size_t i,
+    const struct config_listener *cfg, int fd);
 void sv_service_event(struct sv_service *s, enum sv_event ev);
+enum sv_ready sv_ready(const struct sv_service *s);
 void sv_reap(void);
 void sv_tick(int64_t now);
 int sv_next_timeout(int64_t now);
-int sv_deps(const struct sv_service *s);
 int sv_reload(void);
 void sv_stop_all(void);
 bool sv_all_stopped(void);
@@ -191,7 +192,6 @@ struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
-bool sv_can_spawn(const struct sv_service *s);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
@@ -215,11 +215,9 @@ void sv_wire_drop(struct sv_slot *sl);
 int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
     size_t errlen);
 void sv_admin_accept(struct sv_service *s, unsigned shard);
-void sv_admin_close(struct sv_service *s, unsigned shard);
 
 /* stats.c */
 int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);
-void sv_stats_slot_close(struct sv_slot *sl);
 void sv_stats_read(struct sv_service *s, unsigned slot);
 void sv_stats_publish(void);
 

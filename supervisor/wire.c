@@ -79,24 +79,6 @@ sv_wire_drop(struct sv_slot *sl)
 	sl->qlen = 0;
 }
 
-static bool
-push(struct sv_slot *sl, uint32_t type, const struct buf *b, int fd)
-{
-	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
-	if (m == NULL)
-		return false;
-	m->type = type;
-	m->len = (uint32_t)b->len;
-	memcpy(m->payload, b->data, b->len);
-	m->fd = fd;
-	if (sl->qlen++ == 0)
-		sl->qhead = m;
-	else
-		sl->qtail->next = m;
-	sl->qtail = m;
-	return true;
-}
-
 /* Send now if nothing waits, else queue; fd (if any) is ours to close. */
 static void
 wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
@@ -113,8 +95,14 @@ wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
 		if (errno != EAGAIN)
 			goto drop;   /* the peer is gone; reaping follows */
 	}
-	if (push(sl, type, b, fd))
+	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
+	if (m != NULL) {
+		*m = (struct sv_qmsg){ NULL, type, (uint32_t)b->len, fd, { 0 } };
+		memcpy(m->payload, b->data, b->len);
+		*(sl->qlen++ == 0 ? &sl->qhead : &sl->qtail->next) = m;
+		sl->qtail = m;
 		return;
+	}
 	log_err("%s: control channel wedged (%u queued), restarting it",
 	    ps->cfg.name, sl->qlen);
 	sv_proc_retire(p, SIGKILL);
@@ -124,6 +112,8 @@ drop:
 		close(fd);
 }
 
+/* Room in a peer's channel, or its end: then a send fails, and the queue
+ * goes with it. */
 void
 sv_wire_flush(struct sv_service *s, unsigned slot)
 {
