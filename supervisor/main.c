@@ -320,7 +320,7 @@ main(int argc, char **argv)
 	if (sv.generation > 0)
 		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
 	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
-	sv_key_wipe();
+	explicit_bzero(sv.key, SV_KEY_SIZE);
 	log_info("stopped");
 	return 0;
 }

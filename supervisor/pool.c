@@ -98,8 +98,6 @@ sv_pool_retire_idle(struct sv_service *s)
 	}
 }
 
-/* ---- accepting ---- */
-
 /* Give the client to worker p (just spawned or idle) as one CTL_CONN:
  * listener index, peer and local address, the socket, which is closed here
  * once sent. p is busy from now on, whatever happens. */

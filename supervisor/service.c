@@ -21,8 +21,6 @@ static const char *const state_names[SV_NSTATES] = {
 	"-", "running", "backing off", "held", "stopping", "stopped",
 };
 
-/* ---- processes ---- */
-
 /* A process record; p: a pending record that now gets its worker. */
 struct sv_proc *
 sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
@@ -144,11 +142,11 @@ act_kill(struct sv_service *s)
 	s->timer = 0;
 }
 
+/* Every process is gone (and with each, its slot's queue). */
 static void
 act_release(struct sv_service *s)
 {
 	for (unsigned i = 0; i < s->nslots; i++) {
-		sv_wire_drop(&s->slot[i]);
 		sv_close(&s->slot[i].stats_r);
 		sv_close(&s->slot[i].stats_w);
 	}
@@ -258,8 +256,6 @@ singleton_died(struct sv_service *s, struct sv_proc *p)
 			sv_pool_retire_idle(c);
 }
 
-/* ---- reaping ---- */
-
 static struct sv_proc *
 proc_take(pid_t pid)
 {
@@ -290,14 +286,10 @@ proc_exited(struct sv_proc *p, int status)
 	 * client's end, not the service's failure. */
 	bool failure = !p->retiring && s->state < SV_STOPPING &&
 	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
-	if (failure || (sig && !p->retiring))
-		log_warn("%s: pid %d instance %llu %s %d%s", s->cfg.name,
-		    (int)p->pid, (unsigned long long)p->instance,
-		    sig ? "killed by signal" : "exited with status", code,
-		    failure ? " (a start failure)" : "");
-	else
-		log_debug("%s: pid %d %s %d", s->cfg.name, (int)p->pid,
-		    sig ? "signal" : "status", code);
+	log_msg(failure || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+	    "%s: pid %d instance %llu %s %d%s", s->cfg.name, (int)p->pid,
+	    (unsigned long long)p->instance, sig ? "killed by signal" :
+	    "exited with status", code, failure ? " (a start failure)" : "");
 	if (s->cfg.role == ROLE_CONNECTION)
 		sv_pool_forget(p);
 	else
@@ -329,8 +321,6 @@ sv_reap(void)
 			proc_exited(p, status);
 	}
 }
-
-/* ---- services ---- */
 
 /* Listener i of s on fd (-1: none). The supervisor accepts on a pool's;
  * the stats helper accepts on its own. A kept fd is re-pointed here. */

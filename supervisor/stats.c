@@ -86,8 +86,9 @@ add_service(struct stats_aggregate *a, const struct sv_service *s)
 void
 sv_stats_publish(void)
 {
-	struct stats_aggregate all = { .magic = STATS_MAGIC,
-		.size = sizeof(all), .service_index = STATS_GLOBAL };
+	struct stats_aggregate all = { .magic = STATS_MAGIC, .size = sizeof(all),
+		.service_index = STATS_GLOBAL, .name = "cloisterd",
+		.generation = sv.generation };
 	if (sv_role(ROLE_STATS) == NULL)
 		return;
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
@@ -102,9 +103,7 @@ sv_stats_publish(void)
 		if (write(sv.agg_w, &a, sizeof(a)) != (ssize_t)sizeof(a))
 			return;
 	}
-	memcpy(all.name, "cloisterd", sizeof("cloisterd"));
 	all.uptime_s = (uint64_t)((sv_now() - sv.started) / 1000);
-	all.generation = sv.generation;
 	if (write(sv.agg_w, &all, sizeof(all)) != (ssize_t)sizeof(all))
 		return;
 }

@@ -202,7 +202,6 @@ void sv_pool_drop_pending(struct sv_service *s);
 
 /* wire.c */
 int sv_key_init(void);
-void sv_key_wipe(void);
 void sv_wire_key(struct sv_proc *p);
 void sv_wire_peer(struct sv_service *peer_svc, unsigned slot,
     const char *name, uint64_t instance, int fd);

@@ -34,20 +34,7 @@ sv_key_init(void)
 		return -1;
 	if (mlock(sv.key, KEY_PAGE) < 0)
 		log_warn("mlock of the ticket key: %m");
-	if (getrandom(sv.key, SV_KEY_SIZE, 0) != SV_KEY_SIZE)
-		return -1;
-	return 0;
-}
-
-void
-sv_key_wipe(void)
-{
-	if (sv.key == NULL)
-		return;
-	explicit_bzero(sv.key, SV_KEY_SIZE);
-	munlock(sv.key, KEY_PAGE);
-	munmap(sv.key, KEY_PAGE);
-	sv.key = NULL;
+	return getrandom(sv.key, SV_KEY_SIZE, 0) == SV_KEY_SIZE ? 0 : -1;
 }
 
 /* A new authd or stored: watch its channel for room (edge-triggered: an
