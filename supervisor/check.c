@@ -9,17 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-bool
-sv_service_wants_auth(const struct config *c, const struct config_service *s)
-{
-	bool a = false;
-	char err[CONFIG_ERR_MAX];
-	if (s->role != ROLE_CONNECTION ||
-	    config_option_bool(c, s, "auth", false, &a, err, sizeof(err)) < 0)
-		return false;
-	return a;
-}
-
 /* mkdir -p, root-owned 0755: the chroot dirs policies name. */
 static int
 make_dirs(const char *path)
@@ -77,7 +66,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if (s->role == ROLE_CONNECTION &&
 		    config_option_bool(c, s, "auth", false, &a, err, errlen) < 0)
 			return -1;
-		if (a && wants == NULL)
+		if ((t->auth[i] = a) && wants == NULL)
 			wants = s;
 		/* the policy must load now: a worker that cannot confine would
 		 * only be found by its first crash */

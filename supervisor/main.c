@@ -219,10 +219,8 @@ setup(bool debug, bool check)
 	fcntl(sv.agg_w, F_SETFL, O_NONBLOCK);
 	sv.next_instance = 1;
 	sv.started = sv_now();
-	for (size_t i = 0; i < sv.cfg->nservices; i++)
-		if (sv_service_new(&sv.cfg->services[i], (unsigned)i, NULL, err,
-		    sizeof(err)) == NULL)
-			startup_fail(err);
+	if (sv_start(err, sizeof(err)) < 0)
+		startup_fail(err);
 	if (!sv.foreground) {
 		log_open("cloisterd", false);
 		pid_t pid = fork();

@@ -322,64 +322,6 @@ sv_reap(void)
 	}
 }
 
-/* Listener i of s on fd (-1: none). The supervisor accepts on a pool's;
- * the stats helper accepts on its own. A kept fd is re-pointed here. */
-void
-sv_service_listener(struct sv_service *s, size_t i,
-    const struct config_listener *cfg, int fd)
-{
-	struct sv_listener *l = &s->lst[i];
-	*l = (struct sv_listener){ { sv_pool_accept, s, (unsigned)i }, fd, *cfg };
-	if (fd >= 0 && s->cfg.role == ROLE_CONNECTION) {
-		epoll_ctl(sv.ep, EPOLL_CTL_DEL, fd, NULL);
-		sv_epoll(EPOLL_CTL_ADD, fd, &l->w, EPOLLIN);
-	}
-}
-
-/* A service of the current config; fresh: listeners bound already (reload)
- * or NULL. Appended to sv.services; NULL with err on failure. */
-struct sv_service *
-sv_service_new(const struct config_service *cs, unsigned index,
-    const int *fresh, char *err, size_t errlen)
-{
-	struct sv_service *s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		log_fatal("out of memory");
-	s->state = SV_RUNNING;
-	s->cfg = *cs;
-	s->index = index;
-	s->auth = sv_service_wants_auth(sv.cfg, cs);
-	s->nslots = cs->role == ROLE_STORE ? sv.cfg->store_shards : 1;
-	int r = 0;
-	for (size_t i = 0; i < cs->nlisteners; i++, s->nlst++) {
-		int fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
-		    sv_listen_open(&cs->listeners[i], SOCK_STREAM, cs->backlog,
-		    err, errlen);
-		r |= fd;
-		sv_service_listener(s, i, &cs->listeners[i], fd);
-	}
-	for (unsigned i = 0; i < s->nslots; i++) {
-		struct sv_slot *sl = &s->slot[i];
-		sl->admin.fd = sl->stats_r = sl->stats_w = -1;
-		sl->w_ctl = (struct sv_watch){ sv_wire_flush, s, i };
-		sl->admin.w = (struct sv_watch){ sv_admin_accept, s, i };
-		sl->w_stats = (struct sv_watch){ sv_stats_read, s, i };
-		if (r >= 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
-		    (cs->role == ROLE_STORE && sv_admin_open(s, i, err, errlen) < 0)))
-			r = -1;
-	}
-	if (r < 0) {
-		sv_service_event(s, EV_STOP);
-		free(s);
-		return NULL;
-	}
-	struct sv_service **pp = &sv.services;
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	*pp = s;
-	return s;
-}
-
 void
 sv_tick(int64_t now)
 {

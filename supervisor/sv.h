@@ -4,7 +4,8 @@
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
  *   spawn.c    fork + exec with the fixed fds of fds.h
- *   service.c  the per-service state table, reaping, backoff, reload
+ *   service.c  the per-service state table, reaping, backoff, stop
+ *   reload.c   the services of a config generation, at start and SIGHUP
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
  *   admin.c    the per-shard admin sockets
@@ -119,11 +120,13 @@ struct sv_service {
 	struct sv_service *next;
 };
 
-/* Supervisor tunables ("set" options, docs/configuration.md). */
+/* What check.c derives from a config: the tunables ("set" options,
+ * docs/configuration.md), and which services get an authd channel. */
 struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
+	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
 };
 
 struct sv {
@@ -159,8 +162,6 @@ const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
-bool sv_service_wants_auth(const struct config *c,
-    const struct config_service *s);
 
 /* listen.c */
 int sv_listen_open(const struct config_listener *l, int type,
@@ -171,21 +172,20 @@ bool sv_listen_same(const struct config_listener *a,
 int sv_listen_update(int fd, const struct config_listener *n,
     unsigned backlog);
 
+/* reload.c */
+int sv_start(char *err, size_t errlen);
+void sv_reload(void);
+
 /* spawn.c */
 struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
     struct sv_proc *rec);
 
 /* service.c */
-struct sv_service *sv_service_new(const struct config_service *cs,
-    unsigned index, const int *fresh, char *err, size_t errlen);
-void sv_service_listener(struct sv_service *s, size_t i,
-    const struct config_listener *cfg, int fd);
 void sv_service_event(struct sv_service *s, enum sv_event ev);
 enum sv_ready sv_ready(const struct sv_service *s);
 void sv_reap(void);
 void sv_tick(int64_t now);
 int sv_next_timeout(int64_t now);
-int sv_reload(void);
 void sv_stop_all(void);
 bool sv_all_stopped(void);
 struct sv_service *sv_role(enum config_role r);
