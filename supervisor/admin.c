@@ -15,13 +15,11 @@ int
 sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)
 {
 	struct sv_listener *l = &s->slot[shard].admin;
-	char path[CONFIG_PATH_MAX];
 	l->cfg = (struct config_listener){ .family = AF_UNIX, .mode = 0600,
 		.line = s->cfg.line };
 	snprintf(l->cfg.name, sizeof(l->cfg.name), "admin%u", shard);
-	sv_runtime_path(path, "store-admin.", shard, ".sock");
-	if (buf_strlcpy(l->cfg.path, sizeof(l->cfg.path), path,
-	    strlen(path)) < 0) {
+	if (buf_snprintf(l->cfg.path, sizeof(l->cfg.path),
+	    "%s/store-admin.%u.sock", sv.cfg->runtime_dir, shard) < 0) {
 		snprintf(err, errlen, "%s: runtime-dir too long", sv.cfg_path);
 		return -1;
 	}

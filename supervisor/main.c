@@ -75,16 +75,15 @@ sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* RUNTIME_DIR/<name><n><suffix>; n < 0: no number. */
-const char *
-sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n,
-    const char *suffix)
+/* RUNTIME_DIR/<name><n>; n < 0: no number. */
+static const char *
+runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n)
 {
 	char num[24] = "";
 	if (n >= 0)
 		snprintf(num, sizeof(num), "%ld", n);
-	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s%s", sv.cfg->runtime_dir,
-	    name, num, suffix) < 0)
+	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s", sv.cfg->runtime_dir,
+	    name, num) < 0)
 		log_fatal("runtime-dir %s too long", sv.cfg->runtime_dir);
 	return out;
 }
@@ -106,10 +105,10 @@ void
 sv_write_snapshot(void)
 {
 	char prev[CONFIG_PATH_MAX];
-	write_file(sv_runtime_path(sv.snapshot, "config.", sv.generation, ""),
+	write_file(runtime_path(sv.snapshot, "config.", sv.generation),
 	    cfg_text.data, cfg_text.len, 0600);
 	if (sv.generation >= 2)
-		unlink(sv_runtime_path(prev, "config.", sv.generation - 2, ""));
+		unlink(runtime_path(prev, "config.", sv.generation - 2));
 }
 
 static void
@@ -158,6 +157,28 @@ log_relay_setup(void)
 	sv_epoll(EPOLL_CTL_ADD, log_relay_r, &w_log, EPOLLIN);
 }
 
+static void
+stop_all(void)
+{
+	if (sv.stopping)
+		return;
+	log_info("stopping: %lld s for workers to finish",
+	    (long long)(sv.tune.stop_timeout / 1000));
+	sv.stopping = true;
+	sv.stop_deadline = sv_now() + sv.tune.stop_timeout;
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		sv_service_event(s, EV_STOP);
+}
+
+static bool
+all_stopped(void)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->state != SV_STOPPED)
+			return false;
+	return true;
+}
+
 /* Signals only set flags: the loop reaps and reloads after its batch. */
 static bool reap_due, reload_due;
 
@@ -172,7 +193,7 @@ on_signal(struct sv_service *s, unsigned arg)
 		else if (si.ssi_signo == SIGHUP)
 			reload_due = true;
 		else
-			sv_stop_all();
+			stop_all();
 	}
 }
 
@@ -223,15 +244,8 @@ setup(bool debug, bool check)
 		startup_fail(err);
 	if (!sv.foreground) {
 		log_open("cloisterd", false);
-		pid_t pid = fork();
-		if (pid < 0)
+		if (daemon(0, 0) < 0)   /* fork, setsid, chdir /, stdio on /dev/null */
 			startup_fail(strerror(errno));
-		if (pid > 0)
-			_exit(0);
-		setsid();
-		if (chdir("/") < 0 || dup2(sv.devnull, 0) < 0 ||
-		    dup2(sv.devnull, 1) < 0 || dup2(sv.devnull, 2) < 0)
-			log_fatal_errno("daemon");
 	} else {
 		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
 	}
@@ -248,7 +262,7 @@ setup(bool debug, bool check)
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-	write_file(sv_runtime_path(path, "cloisterd.pid", -1, ""), line, (size_t)n,
+	write_file(runtime_path(path, "cloisterd.pid", -1), line, (size_t)n,
 	    0644);
 	sigset_t set;
 	sigemptyset(&set);
@@ -293,7 +307,7 @@ main(int argc, char **argv)
 	}
 	setup(debug, check);
 	struct epoll_event ev[64];
-	while (!(sv.stopping && (sv_all_stopped() ||
+	while (!(sv.stopping && (all_stopped() ||
 	    sv_now() > sv.stop_deadline + 5000))) {
 		int n = epoll_wait(sv.ep, ev, 64, sv_next_timeout(sv_now()));
 		if (n < 0 && errno != EINTR)
@@ -314,10 +328,10 @@ main(int argc, char **argv)
 	 * closed and unlinked already */
 	sv_reap();
 	char path[CONFIG_PATH_MAX];
-	unlink(sv_runtime_path(path, "config.", sv.generation, ""));
+	unlink(runtime_path(path, "config.", sv.generation));
 	if (sv.generation > 0)
-		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
-	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
+		unlink(runtime_path(path, "config.", sv.generation - 1));
+	unlink(runtime_path(path, "cloisterd.pid", -1));
 	explicit_bzero(sv.key, SV_KEY_SIZE);
 	log_info("stopped");
 	return 0;

@@ -368,25 +368,3 @@ sv_next_timeout(int64_t now)
 		return 0;
 	return next <= now ? 0 : next - now > 1000 ? 1000 : (int)(next - now);
 }
-
-void
-sv_stop_all(void)
-{
-	if (sv.stopping)
-		return;
-	log_info("stopping: %lld s for workers to finish",
-	    (long long)(sv.tune.stop_timeout / 1000));
-	sv.stopping = true;
-	sv.stop_deadline = sv_now() + sv.tune.stop_timeout;
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		sv_service_event(s, EV_STOP);
-}
-
-bool
-sv_all_stopped(void)
-{
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		if (s->state != SV_STOPPED)
-			return false;
-	return true;
-}

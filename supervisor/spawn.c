@@ -102,7 +102,6 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	}
 	if (sv.foreground)
 		argv[n++] = "--foreground";
-	argv[n] = NULL;
 	pid_t pid = child(argv, fds);
 	if (pid < 0)
 		goto fail;

@@ -156,8 +156,6 @@ void sv_close(int *fd);
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
-const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
-    long n, const char *suffix);
 
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
@@ -186,8 +184,6 @@ enum sv_ready sv_ready(const struct sv_service *s);
 void sv_reap(void);
 void sv_tick(int64_t now);
 int sv_next_timeout(int64_t now);
-void sv_stop_all(void);
-bool sv_all_stopped(void);
 struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uint64_t inst, unsigned slot, int ctl);

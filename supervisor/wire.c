@@ -76,12 +76,11 @@ wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
 	if (b->failed || b->len > sizeof(sl->qhead->payload) || p == NULL ||
 	    p->ctl < 0)
 		goto drop;
-	if (sl->qlen == 0) {
-		if (ipc_send(p->ctl, type, 0, 0, b, fd) == 0)
-			goto drop;   /* sent: the peer has its own copy */
-		if (errno != EAGAIN)
-			goto drop;   /* the peer is gone; reaping follows */
-	}
+	/* sent (the peer has its own copy), or the peer is gone (reaping
+	 * follows): no queueing */
+	if (sl->qlen == 0 && (ipc_send(p->ctl, type, 0, 0, b, fd) == 0 ||
+	    errno != EAGAIN))
+		goto drop;
 	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
 	if (m != NULL) {
 		*m = (struct sv_qmsg){ NULL, type, (uint32_t)b->len, fd, { 0 } };
