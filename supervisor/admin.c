@@ -5,9 +5,7 @@
 #include "buf.h"
 #include "log.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 

@@ -16,16 +16,14 @@ make_dirs(const char *path)
 	char p[CONFIG_PATH_MAX];
 	if (buf_strlcpy(p, sizeof(p), path, strlen(path)) < 0)
 		return -1;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s != NULL)
+			*s = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return -1;
-		*s = c;
-		if (c == '\0')
+		if (s == NULL)
 			return 0;
+		*s = '/';
 	}
 }
 

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,12 +231,9 @@ setup(bool debug, bool check)
 	sv.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
-	int agg[2];
-	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0)
+	if (sv.devnull < 0 || sv.ep < 0 || pipe2(sv.agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
-	sv.agg_r = agg[0];
-	sv.agg_w = agg[1];
-	fcntl(sv.agg_w, F_SETFL, O_NONBLOCK);
+	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
 	sv.next_instance = 1;
 	sv.started = sv_now();
 	if (sv_start(err, sizeof(err)) < 0)

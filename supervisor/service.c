@@ -1,17 +1,11 @@
 /* service: the per-service state table (STYLE.md habit 9), processes,
- * reaping, restart with backoff, reload and stop. */
+ * reaping, restart with backoff, stop. */
 #include "sv.h"
 #include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #define PID_BUCKETS 1024
 
@@ -130,7 +124,6 @@ act_stop(struct sv_service *s)
 	kill_all(s, SIGTERM, sv.stopping);
 	s->timer = sv.stopping || s->cfg.role != ROLE_CONNECTION ?
 	    sv_now() + sv.tune.stop_timeout : 0;
-	s->index = UINT32_MAX;
 }
 
 static void
@@ -147,8 +140,8 @@ static void
 act_release(struct sv_service *s)
 {
 	for (unsigned i = 0; i < s->nslots; i++) {
-		sv_close(&s->slot[i].stats_r);
-		sv_close(&s->slot[i].stats_w);
+		sv_close(&s->slot[i].stats[0]);
+		sv_close(&s->slot[i].stats[1]);
 	}
 	log_info("%s: stopped", s->cfg.name);
 }
@@ -239,23 +232,6 @@ sv_ready(const struct sv_service *s)
 	return r;
 }
 
-/* ---- singletons: authd, stored shards, the stats helper ---- */
-
-static void
-singleton_died(struct sv_service *s, struct sv_proc *p)
-{
-	s->slot[p->slot].proc = NULL;
-	sv_wire_drop(&s->slot[p->slot]);
-	if (s->cfg.role != ROLE_AUTH && s->cfg.role != ROLE_STORE)
-		return;
-	/* idle spares hold channels to the dead peer: replace them; busy
-	 * workers find out by themselves and exit (crash-only) */
-	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
-		if (c->cfg.role == ROLE_CONNECTION &&
-		    (s->cfg.role == ROLE_STORE || c->auth))
-			sv_pool_retire_idle(c);
-}
-
 static struct sv_proc *
 proc_take(pid_t pid)
 {
@@ -290,10 +266,18 @@ proc_exited(struct sv_proc *p, int status)
 	    "%s: pid %d instance %llu %s %d%s", s->cfg.name, (int)p->pid,
 	    (unsigned long long)p->instance, sig ? "killed by signal" :
 	    "exited with status", code, failure ? " (a start failure)" : "");
-	if (s->cfg.role == ROLE_CONNECTION)
+	if (s->cfg.role == ROLE_CONNECTION) {
 		sv_pool_forget(p);
-	else
-		singleton_died(s, p);
+	} else {   /* authd, a stored shard, the stats helper */
+		s->slot[p->slot].proc = NULL;
+		sv_wire_drop(&s->slot[p->slot]);
+	}
+	/* a dead authd or stored: idle spares hold channels to it, so they are
+	 * replaced; busy workers find out by themselves and exit (crash-only) */
+	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
+		if (c->cfg.role == ROLE_CONNECTION && (s->cfg.role == ROLE_STORE ||
+		    (s->cfg.role == ROLE_AUTH && c->auth)))
+			sv_pool_retire_idle(c);
 	sv_close(&p->ctl);
 	free(p);
 	if (failure)

@@ -83,9 +83,9 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
 	}
 	fds[CLOISTER_FD_LOG] = sv.log_fd;
-	fds[CLOISTER_FD_STATS] = s->slot[slot].stats_w;
+	fds[CLOISTER_FD_STATS] = s->slot[slot].stats[1];
 	if (s->cfg.role == ROLE_STATS) {
-		fds[CLOISTER_FD_EXTRA] = sv.agg_r;
+		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
 		for (size_t i = 0; i < s->nlst; i++)
 			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
 	}

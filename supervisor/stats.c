@@ -16,16 +16,13 @@
 int
 sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen)
 {
-	int p[2];
 	/* O_NONBLOCK on both ends: a worker's write never blocks it (a full
 	 * pipe loses statistics, never service), and our reads never block */
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (pipe2(sl->stats, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "stats pipe: %s", strerror(errno));
 		return -1;
 	}
-	sl->stats_r = p[0];
-	sl->stats_w = p[1];
-	sv_epoll(EPOLL_CTL_ADD, sl->stats_r, &sl->w_stats, EPOLLIN);
+	sv_epoll(EPOLL_CTL_ADD, sl->stats[0], &sl->w_stats, EPOLLIN);
 	return 0;
 }
 
@@ -35,7 +32,7 @@ sv_stats_read(struct sv_service *s, unsigned slot)
 	struct sv_slot *sl = &s->slot[slot];
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
 		struct stats_record r;
-		ssize_t n = read(sl->stats_r, &r, sizeof(r));
+		ssize_t n = read(sl->stats[0], &r, sizeof(r));
 		if (n <= 0)
 			return;
 		if (n != (ssize_t)sizeof(r) || r.magic != STATS_MAGIC ||
@@ -46,7 +43,7 @@ sv_stats_read(struct sv_service *s, unsigned slot)
 			 * find record boundaries again */
 			log_warn("%s: bad stats record (%zd bytes), dropping the"
 			    " queue", s->cfg.name, n);
-			while (++i < READS_PER_WAKEUP && read(sl->stats_r, &r,
+			while (++i < READS_PER_WAKEUP && read(sl->stats[0], &r,
 			    sizeof(r)) > 0)
 				;
 			return;
@@ -92,18 +89,18 @@ sv_stats_publish(void)
 	if (sv_role(ROLE_STATS) == NULL)
 		return;
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
-		if (s->index == UINT32_MAX)
-			continue;
+		if (s->state >= SV_STOPPING)
+			continue;   /* gone from the current config */
 		struct stats_aggregate a = { .magic = STATS_MAGIC,
 			.size = sizeof(a), .service_index = (uint16_t)s->index,
 			.generation = sv.generation };
 		memcpy(a.name, s->cfg.name, sizeof(s->cfg.name));
 		add_service(&a, s);
 		add_service(&all, s);
-		if (write(sv.agg_w, &a, sizeof(a)) != (ssize_t)sizeof(a))
+		if (write(sv.agg[1], &a, sizeof(a)) != (ssize_t)sizeof(a))
 			return;
 	}
 	all.uptime_s = (uint64_t)((sv_now() - sv.started) / 1000);
-	if (write(sv.agg_w, &all, sizeof(all)) != (ssize_t)sizeof(all))
+	if (write(sv.agg[1], &all, sizeof(all)) != (ssize_t)sizeof(all))
 		return;
 }

@@ -77,7 +77,7 @@ struct sv_proc {
 /* A stats source; for auth/store/stats roles also one process and its
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
-	int stats_r, stats_w;
+	int stats[2];            /* pipe: we read [0], the workers write [1] */
 	struct sv_watch w_stats, w_ctl;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
@@ -144,7 +144,7 @@ struct sv {
 	bool more_work;          /* a batch limit left work for the next turn */
 	uint64_t next_instance;
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
-	int agg_r, agg_w;        /* aggregate pipe to the stats helper */
+	int agg[2];              /* aggregate pipe to the stats helper (agg[0]) */
 };
 
 extern struct sv sv;
