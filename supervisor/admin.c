@@ -3,11 +3,6 @@
  * its connection passed to shard N as CTL_PEER("admin", id). */
 #include "sv.h"
 #include "buf.h"
-#include "log.h"
-
-#include <stdio.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 int
 sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)

@@ -4,9 +4,6 @@
 #include "buf.h"
 #include "policy.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 
 /* mkdir -p, root-owned 0755: the chroot dirs policies name. */

@@ -2,15 +2,11 @@
 #include "sv.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 union sv_addr {
 	struct sockaddr sa;
@@ -128,11 +124,9 @@ fail:;
 bool
 sv_listen_same(const struct config_listener *a, const struct config_listener *b)
 {
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_UNIX)
-		return strcmp(a->path, b->path) == 0;
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
+	return a->family == b->family && (a->family == AF_UNIX ?
+	    strcmp(a->path, b->path) == 0 :
+	    a->port == b->port && strcmp(a->host, b->host) == 0);
 }
 
 /* A listener kept across a reload takes the new settings in place: the

@@ -6,28 +6,18 @@
  */
 #include "sv.h"
 #include "buf.h"
-#include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
 
-#define SV_NICE (-10)
 static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
 
-struct sv sv;
+struct sv sv = { .next_instance = 1 };
 static struct buf cfg_text = BUF_INIT(1024 * 1024);
 
 int64_t
@@ -220,7 +210,7 @@ setup(bool debug, bool check)
 	/* the accept path must not starve behind the workers it is starting
 	 * (exec + confinement cost CPU): a burst of new workers would otherwise
 	 * delay every accept and refusal. Workers are reset to 0 at spawn. */
-	if (setpriority(PRIO_PROCESS, 0, SV_NICE) < 0)
+	if (setpriority(PRIO_PROCESS, 0, -10) < 0)
 		log_warn("setpriority: %m");
 	/* one fd per idle worker and per queued peer end */
 	struct rlimit rl;
@@ -234,7 +224,6 @@ setup(bool debug, bool check)
 	if (sv.devnull < 0 || sv.ep < 0 || pipe2(sv.agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
 	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
-	sv.next_instance = 1;
 	sv.started = sv_now();
 	if (sv_start(err, sizeof(err)) < 0)
 		startup_fail(err);

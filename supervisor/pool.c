@@ -4,15 +4,8 @@
  * only input looked at is the peer address the kernel gave accept4(). */
 #include "sv.h"
 #include "ipc.h"
-#include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 /* Doubly linked lists with a count; front: insert at the head. */
 static void
@@ -40,15 +33,13 @@ static bool
 ip_key(const struct sockaddr_storage *ss, uint8_t key[17])
 {
 	memset(key, 0, 17);
-	if (ss->ss_family == AF_INET) {
-		key[0] = 4;
+	if (ss->ss_family == AF_INET)
 		memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		return true;
-	}
-	if (ss->ss_family != AF_INET6)
+	else if (ss->ss_family == AF_INET6)   /* V6ONLY: no mapped v4 here */
+		memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
 		return false;   /* unix peers: the global limit only */
-	key[0] = 6;         /* v6 listeners are V6ONLY: no mapped v4 here */
-	memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	key[0] = (uint8_t)ss->ss_family;
 	return true;
 }
 

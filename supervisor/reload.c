@@ -4,14 +4,6 @@
  * spares of the old generation are replaced, busy ones finish their
  * client), new ones start. */
 #include "sv.h"
-#include "log.h"
-
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 /* The listeners bound for a new generation, by service and listener. */
 static int fresh[CONFIG_MAX_SERVICES][CONFIG_MAX_LISTENERS];

@@ -1,10 +1,7 @@
 /* service: the per-service state table (STYLE.md habit 9), processes,
  * reaping, restart with backoff, stop. */
 #include "sv.h"
-#include "log.h"
 
-#include <signal.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 
 #define PID_BUCKETS 1024
@@ -235,14 +232,13 @@ sv_ready(const struct sv_service *s)
 static struct sv_proc *
 proc_take(pid_t pid)
 {
-	for (struct sv_proc **pp = &pidtab[pid % PID_BUCKETS]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if ((*pp)->pid == pid) {
-			struct sv_proc *p = *pp;
-			*pp = p->hnext;
-			return p;
-		}
-	return NULL;
+	struct sv_proc **pp = &pidtab[pid % PID_BUCKETS];
+	while (*pp != NULL && (*pp)->pid != pid)
+		pp = &(*pp)->hnext;
+	struct sv_proc *p = *pp;
+	if (p != NULL)
+		*pp = p->hnext;   /* unlinked: the caller frees it */
+	return p;
 }
 
 static void

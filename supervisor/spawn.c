@@ -2,15 +2,9 @@
  * file is where each role's fds are chosen). The worker confines itself;
  * nothing here drops a privilege on its behalf. */
 #include "sv.h"
-#include "log.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 /* fork, and exec argv with fds[n] at fd n (-1: nothing); the pid, or -1. */
 static pid_t
@@ -50,14 +44,6 @@ child(char **argv, const int fds[SV_NFDS])
 	_exit(127);
 }
 
-static void
-close_side(int (*pairs)[2], size_t n, int side)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pairs[i][side] >= 0)
-			close(pairs[i][side]);
-}
-
 /* A new process of s for slot, or, for a pool, the worker of pending
  * record rec (NULL: a spare). Each gets a control channel and its stats
  * pipe; a connection worker one channel per store shard, and one to authd
@@ -67,9 +53,9 @@ close_side(int (*pairs)[2], size_t n, int side)
 struct sv_proc *
 sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 {
-	bool conn = s->cfg.role == ROLE_CONNECTION;
-	struct sv_service *store = conn ? sv_role(ROLE_STORE) : NULL;
-	struct sv_service *auth = conn && s->auth ? sv_role(ROLE_AUTH) : NULL;
+	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ?
+	    sv_role(ROLE_STORE) : NULL;
+	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
 	size_t np = 2 + (store != NULL ? store->nslots : 0);
 	int fds[SV_NFDS];
@@ -105,7 +91,9 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	pid_t pid = child(argv, fds);
 	if (pid < 0)
 		goto fail;
-	close_side(pairs, np, 1);
+	for (size_t i = 0; i < np; i++)   /* the worker's ends: it has them */
+		if (pairs[i][1] >= 0)
+			close(pairs[i][1]);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
@@ -114,7 +102,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	return sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
-	close_side(pairs, np, 0);
-	close_side(pairs, np, 1);
+	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
+		if (*f >= 0)
+			close(*f);
 	return NULL;
 }

@@ -2,14 +2,6 @@
  * sender's identity), fixed-size aggregates out to the stats helper about
  * once a second. Nothing else is read from a worker. */
 #include "sv.h"
-#include "log.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 #define READS_PER_WAKEUP 64
 

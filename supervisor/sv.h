@@ -3,7 +3,7 @@
  *   main.c     args, daemon, signals, the event loop, shutdown
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
- *   spawn.c    fork + exec with the fixed fds of fds.h
+ *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
  *   service.c  the per-service state table, reaping, backoff, stop
  *   reload.c   the services of a config generation, at start and SIGHUP
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
@@ -16,13 +16,23 @@
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
 
+/* the libc headers most of these files use, once here */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fds.h"
+#include "log.h"
 #include "stats.h"
 
 #define SV_KEY_SIZE 32
@@ -63,7 +73,7 @@ struct sv_proc {
 	int ctl;                 /* our end of its control channel, or -1 */
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
-	uint8_t ip[17];          /* family byte (0: none) + address, max-per-ip */
+	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */

@@ -3,16 +3,9 @@
  * that the supervisor never blocks. */
 #include "sv.h"
 #include "ipc.h"
-#include "log.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #define KEY_PAGE 4096
 #define QUEUE_MAX 65536   /* messages; a peer this far behind is wedged */
@@ -25,11 +18,8 @@ sv_key_init(void)
 {
 	sv.key = mmap(NULL, KEY_PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sv.key == MAP_FAILED) {
-		sv.key = NULL;
-		return -1;
-	}
-	if (madvise(sv.key, KEY_PAGE, MADV_WIPEONFORK) < 0 ||
+	if (sv.key == MAP_FAILED ||   /* the caller dies: no wipe at exit */
+	    madvise(sv.key, KEY_PAGE, MADV_WIPEONFORK) < 0 ||
 	    madvise(sv.key, KEY_PAGE, MADV_DONTDUMP) < 0)
 		return -1;
 	if (mlock(sv.key, KEY_PAGE) < 0)
