@@ -58,3 +58,9 @@ stats_flush(void)
 		gauges_dirty = 0;
 	}
 }
+
+bool
+stats_pending(void)
+{
+	return pending_dirty || gauges_dirty;
+}

@@ -17,6 +17,7 @@
 #ifndef CLOISTER_STATS_H
 #define CLOISTER_STATS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define STATS_MAGIC 0x434c5331u     /* "CLS1"; bump with any layout change */
@@ -88,5 +89,8 @@ struct stats_aggregate {
 void stats_add(enum stats_counter c, uint64_t n);
 void stats_set_gauge(enum stats_gauge g, uint64_t v);
 void stats_flush(void);
+/* Something added since the last flush (a process that flushes at most
+ * once a second uses this to wake up for the last record). */
+bool stats_pending(void);
 
 #endif

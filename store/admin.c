@@ -2,6 +2,8 @@
  * handlers.h): users, their mailboxes, quotas. Freeze is in freeze.c. */
 #include "chan.h"
 #include "db.h"
+#include "dispatch.h"
+#include "freeze.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "log.h"
@@ -64,6 +66,19 @@ h_adm_user_create(struct req *r)
 		return rc;
 	if (!valid_user_name(name, len) || buf_strlcpy(u, sizeof(u), name, len) < 0)
 		return req_fail(r, IPC_ERR_DENIED, "invalid user name");
+	if ((rc = user_create(r, u)) < 0)
+		return rc;
+	log_info("admin: created user %s (%llu)", u,
+	    (unsigned long long)r->u->id);
+	return 0;
+}
+
+/* Register the user, open its database inside this request's write, and
+ * make its default mailboxes (admin creation and first login alike). */
+int
+user_create(struct req *r, const char *u)
+{
+	int rc;
 	if (!registry_user_is_ours(u))
 		return req_fail(r, IPC_ERR_DENIED, "user of another shard");
 	uint64_t id;
@@ -74,9 +89,9 @@ h_adm_user_create(struct req *r)
 	r->u = user_get(u, &other);
 	if (r->u == NULL)
 		return req_fail(r, IPC_ERR_INTERNAL, "cannot load the new user");
+	r->opflags |= OP_WRITE;
 	if ((rc = req_db(r)) < 0)
 		return rc;
-	log_info("admin: created user %s (%llu)", u, (unsigned long long)id);
 	return mailbox_autocreate(r, stored_option_autocreate());
 }
 
@@ -123,6 +138,7 @@ list_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 		ipc_put_u64(lc->r->rb, ml);
 	}
 	user_maybe_free(u);
+	db_trim(freeze_is_active);     /* a shard of many users: stay in bound */
 	return 0;
 }
 

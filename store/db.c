@@ -139,7 +139,7 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 {
 	struct udb *d = arg;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_HAS_HASH,
-	    "SELECT 1 FROM blobs WHERE emailid=? AND hash=?");
+	    "SELECT 1 FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return 1;      /* when in doubt, keep the file */
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));

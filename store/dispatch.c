@@ -14,16 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-enum opflag {
-	OP_ANY = 1u << 0,      /* any state (ping) */
-	OP_HELLO = 1u << 1,    /* only before a user is bound */
-	OP_TICKET = 1u << 2,   /* needs the ticket's user; scoped to it */
-	OP_DELIVER = 1u << 3,  /* the delivery right: no ticket, no reading */
-	OP_ADMIN = 1u << 4,    /* only on the supervisor-named admin channel */
-	OP_WRITE = 1u << 5,    /* changes data: savepoint, held by a freeze */
-	OP_FD = 1u << 6,       /* exactly one fd attached */
-};
-
 struct op {
 	uint32_t type;
 	unsigned flags;
@@ -201,7 +191,9 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	ipc_msg_cursor(m, &r.c);
 	chan_reply_begin(&r);
 	int rc;
-	if ((op->flags & OP_FD) && r.fd < 0)
+	if (m->flags & IPC_F_MORE)
+		rc = req_fail(&r, IPC_ERR_MALFORMED, "a request is one record");
+	else if ((op->flags & OP_FD) && r.fd < 0)
 		rc = req_fail(&r, IPC_ERR_MALFORMED, "%s needs an fd",
 		    ipc_type_name(m->type));
 	else if (!(op->flags & OP_FD) && r.fd >= 0)

@@ -23,6 +23,7 @@
 #include "ticket.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,24 @@ static int ctl_read_fd;
 /* The store works relative to its cwd (the spool); libFuzzer reads its
  * corpus relative to the original one: switch around each input. */
 static int home_dir = -1, spool_dir = -1;
+static char spool_path[64];
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* libFuzzer leaves through exit(): take the temporary spool along */
+static void
+cleanup(void)
+{
+	if (spool_path[0] != '\0')
+		nftw(spool_path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void
 setup(void)
@@ -80,6 +99,8 @@ setup(void)
 	if (mkdtemp(dir) == NULL || chdir(dir) < 0 || mkdir("data", 0700) < 0)
 		abort();
 	spool_dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	memcpy(spool_path, dir, sizeof(dir));
+	atexit(cleanup);
 	char text[2048];
 	snprintf(text, sizeof(text),
 	    "policy-dir %s\n"

@@ -45,6 +45,8 @@ int h_thread_get(struct req *r);
 int h_email_locate(struct req *r);
 /* admin.c */
 int h_adm_user_create(struct req *r);
+/* A new user of this shard with its default mailboxes (admin.c). */
+int user_create(struct req *r, const char *user);
 int h_adm_user_delete(struct req *r);
 int h_adm_user_list(struct req *r);
 int h_adm_mbox_create(struct req *r);

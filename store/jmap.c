@@ -158,7 +158,7 @@ static int
 email_exists(struct udb *d, int64_t emailid)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_BY_EMAILID,
-	    "SELECT 1 FROM blobs WHERE emailid=?");
+	    "SELECT 1 FROM blob WHERE emailid=?");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, emailid);
@@ -181,7 +181,7 @@ h_email_changes(struct req *r)
 	 * copy is gone */
 	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_EMAIL_CHANGED,
 	    "SELECT b.emailid, max(m.modseq), min(m.created_modseq) FROM msgs m"
-	    " JOIN blobs b ON b.id=m.blob WHERE m.modseq>? GROUP BY b.emailid");
+	    " JOIN blob b ON b.id=m.blob WHERE m.modseq>? GROUP BY b.emailid");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
@@ -244,7 +244,7 @@ h_blob_get(struct req *r)
 	/* only blobs this user's messages reference: a content hash is not a
 	 * capability to another user's mail */
 	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_FIND,
-	    "SELECT id, thread FROM blobs WHERE emailid=? AND hash=?");
+	    "SELECT id, thread FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
@@ -256,7 +256,7 @@ h_blob_get(struct req *r)
 	if (rc != SQLITE_ROW)
 		return db_fail(r->d, "blob");
 	st = db_stmt(r->d, ST_BLOB_BY_ID,
-	    "SELECT size FROM blobs WHERE emailid=? AND hash=?");
+	    "SELECT size FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
@@ -307,7 +307,7 @@ int
 h_thread_get(struct req *r)
 {
 	return locations(r, ST_MSG_BY_THREAD,
-	    "SELECT b.emailid, m.mailbox, m.uid FROM blobs b JOIN msgs m"
+	    "SELECT b.emailid, m.mailbox, m.uid FROM blob b JOIN msgs m"
 	    " ON m.blob=b.id WHERE b.thread=? ORDER BY m.internaldate, m.uid");
 }
 
@@ -315,6 +315,6 @@ int
 h_email_locate(struct req *r)
 {
 	return locations(r, ST_MSG_BY_BLOB,
-	    "SELECT b.emailid, m.mailbox, m.uid FROM blobs b JOIN msgs m"
+	    "SELECT b.emailid, m.mailbox, m.uid FROM blob b JOIN msgs m"
 	    " ON m.blob=b.id WHERE b.emailid=? ORDER BY m.mailbox, m.uid");
 }

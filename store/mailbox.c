@@ -338,7 +338,7 @@ rename_inbox(struct req *r, struct mbox *inbox, const char *to)
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_ALL_IN,
 	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
 	    " SELECT m.mailbox, m.uid, ?2, b.emailid FROM msgs m"
-	    " JOIN blobs b ON b.id=m.blob WHERE m.mailbox=?1");
+	    " JOIN blob b ON b.id=m.blob WHERE m.mailbox=?1");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, inbox->id);

@@ -64,7 +64,7 @@ collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
 	nrows = 0;
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_RANGE,
 	    "SELECT m.uid, m.flags, m.kw, m.modseq, m.blob, m.internaldate,"
-	    " m.tzoff, b.size FROM msgs m JOIN blobs b ON b.id=m.blob"
+	    " m.tzoff, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
 	    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -117,7 +117,7 @@ static int
 blob_ref(struct udb *d, int64_t blob)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_REF,
-	    "UPDATE blobs SET refs=refs+1 WHERE id=?");
+	    "UPDATE blob SET refs=refs+1 WHERE id=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, blob);
@@ -130,7 +130,7 @@ static int
 blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_UNREF,
-	    "UPDATE blobs SET refs=refs-1 WHERE id=? RETURNING refs, hash, emailid");
+	    "UPDATE blob SET refs=refs-1 WHERE id=? RETURNING refs, hash, emailid");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, blob);
@@ -150,7 +150,7 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 		return db_fail(d, "blob hash");
 	if (refs > 0)
 		return 0;
-	st = db_stmt(d, ST_BLOB_DELETE, "DELETE FROM blobs WHERE id=?");
+	st = db_stmt(d, ST_BLOB_DELETE, "DELETE FROM blob WHERE id=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, blob);
@@ -331,7 +331,7 @@ find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
     int64_t *thread)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_FIND,
-	    "SELECT id, thread FROM blobs WHERE emailid=? AND hash=?");
+	    "SELECT id, thread FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -367,7 +367,7 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
-	    "INSERT INTO blobs(emailid, hash, size, refs, thread, sentdate, info,"
+	    "INSERT INTO blob(emailid, hash, size, refs, thread, sentdate, info,"
 	    " envelope, bodystructure, body, preview) VALUES(?1, ?2, ?3, 1, ?4,"
 	    " ?5, ?6, ?7, ?8, ?9, ?10)");
 	if (st == NULL)
@@ -622,13 +622,13 @@ stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
 	sqlite3_stmt *st;
 	if (what & STORE_F_ADDRS)
 		st = db_stmt(r->d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
-		    FETCH_HDR_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
+		    FETCH_HDR_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
 		    " JOIN blobhdr h ON h.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
 		    " AND m.modseq>?4 ORDER BY m.uid");
 	else if (what & NEEDS_BLOB)
 		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
-		    FETCH_BLOB_COLS " FROM msgs m JOIN blobs b ON b.id=m.blob"
+		    FETCH_BLOB_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
 		    " AND m.modseq>?4 ORDER BY m.uid");
 	else
@@ -730,7 +730,7 @@ h_body(struct req *r)
 	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_GET,
-	    "SELECT b.hash, b.size FROM msgs m JOIN blobs b ON b.id=m.blob"
+	    "SELECT b.hash, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
 	    " WHERE m.mailbox=? AND m.uid=?");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");

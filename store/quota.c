@@ -4,6 +4,7 @@
 #include "chan.h"
 #include "db.h"
 #include "ipc.h"
+#include "registry.h"
 #include "user.h"
 
 static int
@@ -27,6 +28,40 @@ quota_usage(struct udb *d, uint64_t *bytes, uint64_t *messages)
 	return rc < 0 ? rc : get(d, "messages_used", messages);
 }
 
+static uint64_t shard_messages;
+
+uint64_t
+quota_shard_messages(void)
+{
+	return shard_messages;
+}
+
+static int
+count_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
+{
+	(void)arg;
+	(void)id;
+	(void)sl;
+	(void)ml;
+	bool other;
+	struct user *u = user_get(name, &other);
+	if (u == NULL)
+		return 0;
+	struct udb *d = db_get(u);
+	uint64_t b, m;
+	if (d != NULL && quota_usage(d, &b, &m) == 0)
+		shard_messages += m;
+	db_release(u);
+	return 0;
+}
+
+void
+quota_count_shard(void)
+{
+	shard_messages = 0;
+	registry_list(count_one, NULL);
+}
+
 int
 quota_add(struct udb *d, int64_t dbytes, int64_t dmessages)
 {
@@ -45,7 +80,11 @@ quota_add(struct udb *d, int64_t dbytes, int64_t dmessages)
 	st = db_stmt(d, ST_META_SET, "UPDATE meta SET v=? WHERE k=?");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)(m + (uint64_t)dmessages));
 	sqlite3_bind_text(st, 2, "messages_used", -1, SQLITE_STATIC);
-	return db_exec(st) < 0 ? db_fail(d, "quota") : 0;
+	if (db_exec(st) < 0)
+		return db_fail(d, "quota");
+	shard_messages = dmessages < 0 && (uint64_t)-dmessages > shard_messages ? 0
+	    : shard_messages + (uint64_t)dmessages;
+	return 0;
 }
 
 int

@@ -19,6 +19,12 @@ int quota_add(struct udb *d, int64_t dbytes, int64_t dmessages);
 /* -IPC_ERR_QUOTA (message set in r) if adding would pass a limit. */
 int quota_check(struct req *r, struct udb *d, uint64_t add_bytes,
     uint64_t add_messages);
+/* Messages in this shard, for the SG_MESSAGES gauge: summed from every
+ * user's usage at start (quota_count_shard, one database open per user),
+ * then moved by quota_add. A write rolled back after quota_add leaves it
+ * off by that write until the next start: it is a statistic, not a quota. */
+uint64_t quota_shard_messages(void);
+void quota_count_shard(void);
 /* The quota block of docs/store-protocol.md. */
 int quota_put(struct buf *b, struct udb *d);
 

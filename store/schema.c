@@ -23,11 +23,12 @@ static const char pragmas[] =
  * for writing: sweep orphan files at the next open), storage_used,
  * messages_used (quota), next_thread, uidv_last.
  *
- * blobs: one row per distinct message content in this user's database:
+ * blob: one row per distinct message content in this user's database:
  * what FETCH needs of what the worker parsed, a reference count, the
  * thread; emailid = first 8 bytes of the sha256. blobhdr (same id): the
  * fields only SEARCH and SORT read, apart so that fetch rows stay small
- * and header scans read only header pages. msgs: one row per message in a mailbox.
+ * and header scans read only header pages; the view blobs joins the two.
+ * msgs: one row per message in a mailbox.
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
  */
@@ -45,7 +46,7 @@ static const char user_schema[] =
 	"CREATE TABLE mailbox_tomb(id INTEGER PRIMARY KEY, modseq INTEGER NOT NULL);"
 	"CREATE TABLE subs(name TEXT PRIMARY KEY) WITHOUT ROWID;"
 	"CREATE TABLE keywords(bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
-	"CREATE TABLE blobs(id INTEGER PRIMARY KEY, emailid INTEGER NOT NULL,"
+	"CREATE TABLE blob(id INTEGER PRIMARY KEY, emailid INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, size INTEGER NOT NULL, refs INTEGER NOT NULL,"
 	" thread INTEGER NOT NULL, sentdate INTEGER NOT NULL, info INTEGER NOT NULL,"
 	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB);"
@@ -53,8 +54,13 @@ static const char user_schema[] =
 	" hfrom TEXT, hto TEXT, hcc TEXT, hbcc TEXT, hsubject TEXT, msgid TEXT,"
 	" inreplyto TEXT, hrefs TEXT, sort_subject TEXT, sort_from TEXT,"
 	" sort_to TEXT, sort_cc TEXT, disp_from TEXT, disp_to TEXT, headers BLOB);"
-	"CREATE INDEX blobs_emailid ON blobs(emailid);"
-	"CREATE INDEX blobs_thread ON blobs(thread);"
+	/* for people and tests inspecting a database: one row per content */
+	"CREATE VIEW blobs AS SELECT b.*, h.hfrom, h.hto, h.hcc, h.hbcc,"
+	" h.hsubject, h.msgid, h.inreplyto, h.hrefs, h.sort_subject, h.sort_from,"
+	" h.sort_to, h.sort_cc, h.disp_from, h.disp_to, h.headers FROM blob b"
+	" LEFT JOIN blobhdr h ON h.id=b.id;"
+	"CREATE INDEX blobs_emailid ON blob(emailid);"
+	"CREATE INDEX blobs_thread ON blob(thread);"
 	"CREATE TABLE msgs(mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	" blob INTEGER NOT NULL, flags INTEGER NOT NULL, kw INTEGER NOT NULL,"
 	" modseq INTEGER NOT NULL, internaldate INTEGER NOT NULL,"

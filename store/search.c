@@ -293,15 +293,108 @@ combine(struct compile *cp, const char *op)
 	return a->failed ? cfail(cp, "search program too large") : 0;
 }
 
+/* Keys that compare a column with one u64 operand ('#' in the SQL). */
+static const struct {
+	uint8_t op;
+	bool blob;            /* the column is in the blob table */
+	bool id;              /* an id: any u64 (else clamped to INT64_MAX) */
+	const char *sql;
+} u64_keys[] = {
+	{ STORE_S_INTERNALDATE_GE, false, false, "m.internaldate >= #" },
+	{ STORE_S_INTERNALDATE_LT, false, false, "m.internaldate < #" },
+	{ STORE_S_SAVEDATE_GE, false, false, "m.savedate >= #" },
+	{ STORE_S_SAVEDATE_LT, false, false, "m.savedate < #" },
+	{ STORE_S_MODSEQ_GE, false, false, "m.modseq >= #" },
+	{ STORE_S_MAILBOX, false, false, "m.mailbox = #" },
+	/* RFC 9051: a message without a Date: is dated by its internal date */
+	{ STORE_S_SENTDATE_GE, true, false, "(CASE WHEN b.sentdate != 0 THEN"
+	    " b.sentdate ELSE m.internaldate END) >= #" },
+	{ STORE_S_SENTDATE_LT, true, false, "(CASE WHEN b.sentdate != 0 THEN"
+	    " b.sentdate ELSE m.internaldate END) < #" },
+	{ STORE_S_SIZE_GT, true, false, "b.size > #" },
+	{ STORE_S_SIZE_LT, true, false, "b.size < #" },
+	{ STORE_S_EMAILID, true, true, "b.emailid = #" },
+	{ STORE_S_THREADID, true, false, "b.thread = #" },
+};
+
+static int
+u64_key(struct compile *cp, uint8_t op, bool *handled)
+{
+	uint64_t v;
+	for (size_t i = 0; i < sizeof(u64_keys) / sizeof(u64_keys[0]); i++) {
+		if (u64_keys[i].op != op)
+			continue;
+		*handled = true;
+		if (get_u64(cp, &v) < 0)
+			return -1;
+		if (!u64_keys[i].id && v > INT64_MAX)
+			v = INT64_MAX;
+		if (u64_keys[i].blob)
+			cp->blob = true;
+		return leaf(cp, u64_keys[i].sql, (int64_t)v);
+	}
+	*handled = false;
+	return 0;
+}
+
+/* A UID set: a blob parameter for uidin() (binary search, any size). */
+static int
+uids_key(struct compile *cp)
+{
+	static struct uidset set;
+	static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
+	uint32_t n;
+	struct buf *b;
+	int k;
+	uidset_clear(&set);
+	if (get_u32(cp, &n) < 0)
+		return -1;
+	if (n > WIRE_MAX_RANGES)
+		return cfail(cp, "UID set too large");
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t lo, hi;
+		if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
+			return -1;
+		if (uidset_add(&set, lo, hi) < 0)
+			return cfail(cp, "bad UID range");
+	}
+	buf_reset(&packed);
+	for (size_t i = 0; i < set.n; i++) {
+		buf_put_u32(&packed, set.r[i].lo);
+		buf_put_u32(&packed, set.r[i].hi);
+	}
+	if ((b = push(cp)) == NULL ||
+	    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
+		return -1;
+	return buf_printf(b, "uidin(m.uid, ?%d)", k);
+}
+
+static int
+negate(struct compile *cp)
+{
+	if (cp->depth < 1)
+		return cfail(cp, "NOT without operand");
+	struct buf *b = &cp->stack[cp->depth - 1];
+	struct buf t = BUF_INIT(SQL_MAX);
+	buf_printf(&t, "(NOT %s)", buf_cstr(b));
+	buf_reset(b);
+	buf_append(b, t.data, t.len);
+	buf_free(&t);
+	return b->failed ? cfail(cp, "search program too large") : 0;
+}
+
 static int
 key(struct compile *cp, uint8_t op)
 {
 	uint32_t u, n, n2;
-	uint64_t v;
 	const uint8_t *p, *p2;
 	struct buf *b;
 	int k, k2, bit;
+	bool handled;
 
+	int rc = u64_key(cp, op, &handled);
+	if (handled)
+		return rc;
 	switch (op) {
 	case STORE_S_ALL:
 		return (b = push(cp)) ? buf_append_str(b, "1") : -1;
@@ -310,17 +403,9 @@ key(struct compile *cp, uint8_t op)
 	case STORE_S_OR:
 		return combine(cp, "OR");
 	case STORE_S_NOT:
-		if (cp->depth < 1)
-			return cfail(cp, "NOT without operand");
-		b = &cp->stack[cp->depth - 1];
-		{
-			struct buf t = BUF_INIT(SQL_MAX);
-			buf_printf(&t, "(NOT %s)", buf_cstr(b));
-			buf_reset(b);
-			buf_append(b, t.data, t.len);
-			buf_free(&t);
-		}
-		return b->failed ? cfail(cp, "search program too large") : 0;
+		return negate(cp);
+	case STORE_S_UIDS:
+		return uids_key(cp);
 	case STORE_S_FLAGS_SET:
 	case STORE_S_FLAGS_UNSET:
 		if (get_u32(cp, &u) < 0)
@@ -334,70 +419,11 @@ key(struct compile *cp, uint8_t op)
 		if (get_str(cp, &p, &n) < 0)
 			return -1;
 		bit = db_keyword_bit(cp->d, (const char *)p, n, false);
-		if (bit < 0)
+		if (bit < 0)      /* a keyword nobody has: known answer */
 			return (b = push(cp)) ?
 			    buf_append_str(b, op == STORE_S_KEYWORD ? "0" : "1") : -1;
 		return leaf(cp, op == STORE_S_KEYWORD ? "(m.kw & #) != 0" :
 		    "(m.kw & #) = 0", (int64_t)(1ull << bit));
-	case STORE_S_UIDS: {
-		static struct uidset s;
-		static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
-		uidset_clear(&s);
-		if (get_u32(cp, &n) < 0)
-			return -1;
-		if (n > WIRE_MAX_RANGES)
-			return cfail(cp, "UID set too large");
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t lo, hi;
-			if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
-				return -1;
-			if (uidset_add(&s, lo, hi) < 0)
-				return cfail(cp, "bad UID range");
-		}
-		buf_reset(&packed);
-		for (size_t i = 0; i < s.n; i++) {
-			buf_put_u32(&packed, s.r[i].lo);
-			buf_put_u32(&packed, s.r[i].hi);
-		}
-		if ((b = push(cp)) == NULL ||
-		    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
-			return -1;
-		return buf_printf(b, "uidin(m.uid, ?%d)", k);
-	}
-	case STORE_S_INTERNALDATE_GE:
-	case STORE_S_INTERNALDATE_LT:
-	case STORE_S_SAVEDATE_GE:
-	case STORE_S_SAVEDATE_LT:
-	case STORE_S_MODSEQ_GE:
-		if (get_u64(cp, &v) < 0)
-			return -1;
-		if (v > INT64_MAX)
-			v = INT64_MAX;
-		return leaf(cp, op == STORE_S_INTERNALDATE_GE ? "m.internaldate >= #" :
-		    op == STORE_S_INTERNALDATE_LT ? "m.internaldate < #" :
-		    op == STORE_S_SAVEDATE_GE ? "m.savedate >= #" :
-		    op == STORE_S_SAVEDATE_LT ? "m.savedate < #" :
-		    "m.modseq >= #", (int64_t)v);
-	case STORE_S_SENTDATE_GE:
-	case STORE_S_SENTDATE_LT:
-	case STORE_S_SIZE_GT:
-	case STORE_S_SIZE_LT:
-	case STORE_S_EMAILID:
-	case STORE_S_THREADID:
-		if (get_u64(cp, &v) < 0)
-			return -1;
-		if (op != STORE_S_EMAILID && v > INT64_MAX)
-			v = INT64_MAX;
-		cp->blob = true;
-		return leaf(cp,
-		    op == STORE_S_SENTDATE_GE ? "(CASE WHEN b.sentdate != 0 THEN"
-		    " b.sentdate ELSE m.internaldate END) >= #" :
-		    op == STORE_S_SENTDATE_LT ? "(CASE WHEN b.sentdate != 0 THEN"
-		    " b.sentdate ELSE m.internaldate END) < #" :
-		    op == STORE_S_SIZE_GT ? "b.size > #" :
-		    op == STORE_S_SIZE_LT ? "b.size < #" :
-		    op == STORE_S_EMAILID ? "b.emailid = #" : "b.thread = #",
-		    (int64_t)v);
 	case STORE_S_HEADER:
 		if (get_u32(cp, &u) < 0 || get_str(cp, &p, &n) < 0)
 			return -1;
@@ -419,9 +445,7 @@ key(struct compile *cp, uint8_t op)
 		return buf_printf(b, "hdrmatch(h.headers, ?%d, ?%d)", k, k2);
 	case STORE_S_BODY:
 	case STORE_S_TEXT:
-		if (get_str(cp, &p, &n) < 0)
-			return -1;
-		if ((b = push(cp)) == NULL)
+		if (get_str(cp, &p, &n) < 0 || (b = push(cp)) == NULL)
 			return -1;
 		k = fts_param(cp, op == STORE_S_BODY ? "body" : "{hdr body}", p, n);
 		if (k < 0)
@@ -462,6 +486,52 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 	if (cp->depth != 1)
 		return cfail(cp, "search program must leave one value");
 	return 0;
+}
+
+/* ---- a set of email ids (deduplication of all-mailbox results) -------------------- */
+
+static uint64_t *seen;
+static size_t seen_cap, seen_n;
+
+static void
+seen_reset(void)
+{
+	if (seen != NULL)
+		memset(seen, 0, seen_cap * sizeof(*seen));
+	seen_n = 0;
+}
+
+/* true if e was not in the set (and is now). Open addressing with 0 as
+ * the empty slot: id 0 is stored as 1<<63 (ids are hash prefixes; the
+ * worst a clash can do is merge two results). */
+static bool
+seen_add(uint64_t e)
+{
+	if (e == 0)
+		e = 1ull << 63;
+	if ((seen_n + 1) * 2 > seen_cap) {
+		size_t ncap = seen_cap ? seen_cap * 2 : 1024;
+		uint64_t *old = seen, *nv = calloc(ncap, sizeof(*nv));
+		size_t ocap = seen_cap;
+		if (nv == NULL)
+			return true;        /* a duplicate rather than a loss */
+		seen = nv;
+		seen_cap = ncap;
+		seen_n = 0;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i] != 0)
+				seen_add(old[i]);
+		free(old);
+	}
+	size_t i = (size_t)((e * 0x9e3779b97f4a7c15ull) >> 20) & (seen_cap - 1);
+	while (seen[i] != 0) {
+		if (seen[i] == e)
+			return false;
+		i = (i + 1) & (seen_cap - 1);
+	}
+	seen[i] = e;
+	seen_n++;
+	return true;
 }
 
 /* ---- sorting ------------------------------------------------------------------------ */
@@ -519,8 +589,13 @@ h_search(struct req *r)
 	for (uint32_t i = 0; i < nsort; i++)
 		ipc_get_u32(&r->c, &sort[i]);
 	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	/* mailbox 0: every mailbox of the user, one entry per email (JMAP
+	 * Email/query) */
+	bool by_email = id == 0;
+	mb.id = 0;
+	if (!by_email && (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
 		return rc;
 
 	memset(&cp, 0, sizeof(cp));
@@ -537,9 +612,13 @@ h_search(struct req *r)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
 		goto out;
 	}
-	buf_printf(&sql, "SELECT m.uid, m.modseq FROM msgs m%s%s WHERE"
-	    " m.mailbox=?1 AND %s", blob ? " JOIN blobs b ON b.id=m.blob" : "",
-	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", buf_cstr(&cp.stack[0]));
+	if (by_email)
+		blob = true;
+	buf_printf(&sql, "SELECT %s, m.modseq FROM msgs m%s%s WHERE"
+	    " %s AND %s", by_email ? "b.emailid" : "m.uid",
+	    blob ? " JOIN blob b ON b.id=m.blob" : "",
+	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "",
+	    by_email ? "?1 = 0" : "m.mailbox=?1", buf_cstr(&cp.stack[0]));
 	buf_append(&sql, order.data, order.len);
 	buf_free(&order);
 	sqlite3_stmt *st = NULL;
@@ -565,12 +644,23 @@ h_search(struct req *r)
 	}
 	req_reply_stream(r);
 	uint64_t high = 0;
+	seen_reset();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
 		if (ms > high)
 			high = ms;
-		req_item(r);
-		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+		if (by_email) {
+			/* an email in several mailboxes: once, where the sort
+			 * meets it first */
+			uint64_t e = (uint64_t)sqlite3_column_int64(st, 0);
+			if (!seen_add(e))
+				continue;
+			req_item(r);
+			ipc_put_u64(r->rb, e);
+		} else {
+			req_item(r);
+			ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		/* an FTS5 syntax the tokenizer could not take is the

@@ -10,6 +10,8 @@
 #include "message.h"
 #include "notify.h"
 #include "quota.h"
+#include "freeze.h"
+#include "stored.h"
 #include "ticket.h"
 #include "user.h"
 #include "wire.h"
@@ -52,7 +54,23 @@ h_hello(struct req *r)
 		return req_fail(r, IPC_ERR_DENIED, "invalid ticket");
 	}
 	bool other = false;
+	bool created = false;
 	struct user *u = user_get(name, &other);
+	if (u == NULL && !other && stored_option_autocreate_users()) {
+		/* A valid ticket proves authd authenticated this name against
+		 * the password database: a user made with saslpasswd2 alone
+		 * gets its store at first login, as Dovecot and Cyrus users
+		 * expect. Not during a freeze: the snapshot must not move. */
+		if (freeze_is_active)
+			return req_fail(r, IPC_ERR_TEMPORARY,
+			    "the store is frozen for a backup; try again");
+		if ((rc = user_create(r, name)) < 0)
+			return rc;
+		u = r->u;
+		created = true;
+		log_info("%s[%llu]: created user %s at first login",
+		    r->ch->service, (unsigned long long)r->ch->instance, name);
+	}
 	if (u == NULL) {
 		log_warn("%s[%llu]: valid ticket for %s, who is %s",
 		    r->ch->service, (unsigned long long)r->ch->instance, name,
@@ -61,7 +79,7 @@ h_hello(struct req *r)
 		    other ? "user of another shard" : "no such user");
 	}
 	r->u = u;
-	if ((rc = req_db(r)) < 0) {
+	if (!created && (rc = req_db(r)) < 0) {
 		user_maybe_free(u);
 		return rc;
 	}

@@ -840,6 +840,12 @@ msg_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	uint32_t w = mc->what, tz;
 	(void)sc;
 	memset(&m, 0, sizeof(m));
+	/* texts not asked for are empty, never NULL */
+	struct store_text *texts[] = { &m.envelope, &m.bodystructure, &m.body,
+		&m.preview, &m.from, &m.to, &m.cc, &m.bcc, &m.subject,
+		&m.message_id, &m.in_reply_to, &m.references };
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		texts[i]->p = "";
 	ipc_get_u32(c, &m.uid);
 	if (w & STORE_F_FLAGS) {
 		ipc_get_u32(c, &m.flags);
@@ -1183,7 +1189,7 @@ store_search_u64(struct store_search *s, enum store_search_op op, uint64_t v)
 	case STORE_S_SENTDATE_GE: case STORE_S_SENTDATE_LT:
 	case STORE_S_SIZE_GT: case STORE_S_SIZE_LT: case STORE_S_MODSEQ_GE:
 	case STORE_S_EMAILID: case STORE_S_THREADID:
-	case STORE_S_SAVEDATE_GE: case STORE_S_SAVEDATE_LT:
+	case STORE_S_SAVEDATE_GE: case STORE_S_SAVEDATE_LT: case STORE_S_MAILBOX:
 		break;
 	default:
 		s->failed = true;
@@ -1240,15 +1246,34 @@ void
 store_search_result_free(struct store_search_result *r)
 {
 	free(r->uids);
+	free(r->emailids);
 	memset(r, 0, sizeof(*r));
 }
+
+static int push_id(uint64_t **v, size_t *n, size_t *cap, uint64_t id);
+
+struct search_ctx {
+	struct store_search_result *r;
+	bool by_email;
+};
 
 static int
 search_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 {
-	struct store_search_result *r = ctx;
-	uint32_t uid;
+	struct search_ctx *x = ctx;
+	struct store_search_result *r = x->r;
 	(void)sc;
+	if (x->by_email) {
+		uint64_t id;
+		if (ipc_get_u64(c, &id) < 0)
+			return -1;
+		if (push_id(&r->emailids, &r->nemail, &r->capemail, id) < 0) {
+			c->failed = true;
+			return -1;
+		}
+		return 0;
+	}
+	uint32_t uid;
 	if (ipc_get_u32(c, &uid) < 0)
 		return -1;
 	if (r->n == r->cap) {
@@ -1268,9 +1293,9 @@ search_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 static int
 search_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
 {
-	struct store_search_result *r = ctx;
+	struct search_ctx *x = ctx;
 	(void)sc;
-	return ipc_get_u64(c, &r->highestmodseq);
+	return ipc_get_u64(c, &x->r->highestmodseq);
 }
 
 int
@@ -1278,11 +1303,13 @@ store_search(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_search *prog, const uint32_t *sort, size_t nsort,
     struct store_search_result *res)
 {
-	struct stream_ops ops = { search_entry, search_trailer, res };
+	struct search_ctx x = { res, mailbox_id == 0 };
+	struct stream_ops ops = { search_entry, search_trailer, &x };
 	if (prog->failed || prog->depth != 1)
 		return fail(sc, STORE_E_ARG, "malformed search program");
 	start(sc);
 	res->n = 0;
+	res->nemail = 0;
 	res->highestmodseq = 0;
 	ipc_put_u64(&sc->req, mailbox_id);
 	ipc_put_bytes(&sc->req, prog->p, prog->len);

@@ -380,6 +380,7 @@ enum store_search_op {
 	STORE_S_THREADID = 22,      /* u64 */
 	STORE_S_SAVEDATE_GE = 23,   /* u64 */
 	STORE_S_SAVEDATE_LT = 24,
+	STORE_S_MAILBOX = 25,       /* u64 mailbox id (searching all mailboxes) */
 };
 enum store_search_field {
 	STORE_SF_FROM = 1, STORE_SF_TO, STORE_SF_CC, STORE_SF_BCC,
@@ -422,10 +423,14 @@ void store_search_uids(struct store_search *s, const struct store_uids *u);
 struct store_search_result {
 	uint32_t *uids;            /* matches, sorted as asked (UID order) */
 	size_t n, cap;
+	uint64_t *emailids;        /* mailbox_id 0: matching emails, each once */
+	size_t nemail, capemail;
 	uint64_t highestmodseq;    /* greatest modseq among matches (CONDSTORE) */
 };
 void store_search_result_free(struct store_search_result *r);
-/* Run the program on mailbox_id; sort (NULL/0 = UID order) with nsort keys. */
+/* Run the program on mailbox_id; sort (NULL/0 = UID order) with nsort keys.
+ * mailbox_id 0 searches every mailbox of the user (JMAP Email/query) and
+ * fills emailids instead of uids; STORE_S_MAILBOX restricts it. */
 int store_search(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_search *prog, const uint32_t *sort, size_t nsort,
     struct store_search_result *res);

@@ -9,7 +9,9 @@
 #include "msgfile.h"
 #include "notify.h"
 #include "policy.h"
+#include "quota.h"
 #include "registry.h"
+#include "stats.h"
 #include "stored.h"
 #include "ticket.h"
 #include "user.h"
@@ -51,6 +53,11 @@ options(const struct config *c, const struct config_service *svc,
 		log_fatal("autocreate: too long");
 	if (config_option_size(c, svc, "db-cache", 256, &v, err, sizeof(err)) < 0)
 		log_fatal("config: %s", err);
+	bool users;
+	if (config_option_bool(c, svc, "autocreate-users", true, &users, err,
+	    sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	stored_set_autocreate_users(users);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
 }
 
@@ -68,7 +75,9 @@ main(int argc, char **argv)
 	if (svc->role != ROLE_STORE)
 		log_fatal("service %s is not a store", svc->name);
 	unsigned shards = cfg.store_shards ? cfg.store_shards : 1;
-	unsigned shard = (unsigned)(wa.instance % shards);
+	unsigned shard = wa.shard;      /* --shard N from the supervisor */
+	if (shard >= shards)
+		log_fatal("--shard %u, but store-shards is %u", shard, shards);
 	options(&cfg, svc, &cache);
 	dispatch_init(&cfg);
 	warm_up();
@@ -87,6 +96,7 @@ main(int argc, char **argv)
 	/* 3. open the shard (relative paths: the chroot is the spool) */
 	registry_open(shard, shards);
 	db_init(cache);
+	quota_count_shard();    /* the messages gauge */
 	chan_init(ep);
 	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &cev) < 0)
@@ -96,7 +106,12 @@ main(int argc, char **argv)
 	/* 4. serve */
 	struct epoll_event evs[MAX_EVENTS];
 	for (;;) {
-		int n = epoll_wait(ep, evs, MAX_EVENTS, freeze_timeout_ms());
+		/* wake within a second for stats still unsent (stats_tick
+		 * sends at most one record a second) */
+		int timeout = freeze_timeout_ms();
+		if (stats_pending() && (timeout < 0 || timeout > 1000))
+			timeout = 1000;
+		int n = epoll_wait(ep, evs, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
 			log_fatal_errno("epoll_wait");
 		for (int i = 0; i < n; i++) {

@@ -6,11 +6,18 @@
  *               (default "INBOX Drafts=drafts Sent=sent Junk=junk
  *               Trash=trash Archive=archive")
  *   db-cache    how many user databases stay open (default 256)
+ *   autocreate-users  a first login creates the user's store (yes)
  */
 #ifndef CLOISTER_STORE_STORED_H
 #define CLOISTER_STORE_STORED_H
 
+#include <stdbool.h>
+
 const char *stored_option_autocreate(void);
+/* "set autocreate-users yes|no" (default yes): a valid ticket for a name
+ * the store does not know creates that user at its first login. */
+bool stored_option_autocreate_users(void);
+void stored_set_autocreate_users(bool on);
 int stored_set_autocreate(const char *spec);
 /* The end of an event-loop turn: freeze timeout, group commit, then the
  * notifications and replies that follow from it, then the cache bound. */

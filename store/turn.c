@@ -6,6 +6,7 @@
 #include "db.h"
 #include "freeze.h"
 #include "notify.h"
+#include "quota.h"
 #include "registry.h"
 #include "stats.h"
 #include "stored.h"
@@ -26,6 +27,20 @@ stored_option_autocreate(void)
 	return autocreate;
 }
 
+static bool autocreate_users = true;
+
+bool
+stored_option_autocreate_users(void)
+{
+	return autocreate_users;
+}
+
+void
+stored_set_autocreate_users(bool on)
+{
+	autocreate_users = on;
+}
+
 int
 stored_set_autocreate(const char *spec)
 {
@@ -44,6 +59,7 @@ stats_tick(void)
 		return;
 	last = ts.tv_sec;
 	stats_set_gauge(SG_USERS, registry_count());
+	stats_set_gauge(SG_MESSAGES, quota_shard_messages());
 	stats_flush();
 }
 

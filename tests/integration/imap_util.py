@@ -107,11 +107,11 @@ class ImapServer:
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
                  prelogin=60, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
-                 extra_services=()):
+                 extra_services=(), cert=None):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
-        self.cert, self.key = make_cert(self.certdir)
+        self.cert, self.key = cert if cert else make_cert(self.certdir)
         extra = "\n".join("  set %s %s" % kv for kv in
                           (imapd_options or {}).items())
         stored = stored_binary() or "@standin:cloister-stored@"

@@ -176,6 +176,24 @@ def db_query(srv, user, sql, args=()):
     return read_copy(user_db(srv, user), sql, args)
 
 
+# The store's tables as the tests read them: a message (msgs) names its
+# blob, whose IMAP views are in blobs and whose search fields in blobhdr
+# (store/schema.c). One place to follow the schema.
+MESSAGES = ("msgs m JOIN blobs b ON b.id = m.blob"
+            " JOIN blobhdr h ON h.id = b.id")
+
+
+def stored_messages(srv, user, where="", args=()):
+    """[{envelope, bodystructure, subject, from, msgid, headers}] of the
+    user's messages, in mailbox and UID order."""
+    rows = db_query(srv, user, "SELECT b.envelope, b.bodystructure,"
+                    " h.hsubject, h.hfrom, h.msgid, h.headers FROM " +
+                    MESSAGES + (" WHERE " + where if where else "") +
+                    " ORDER BY m.mailbox, m.uid", args)
+    keys = ("envelope", "bodystructure", "subject", "from", "msgid", "headers")
+    return [dict(zip(keys, r)) for r in rows]
+
+
 def wait_counts(adm, user, want, timeout=10):
     end = time.time() + timeout
     while True:

@@ -291,7 +291,8 @@ class Store:
     """cloister-stored under a temporary spool, config and policies."""
 
     def __init__(self, shards=1, autocreate=None, policy_edit=None,
-                 instance=0, options="", stats=False):
+                 instance=0, options="", stats=False, shard=0):
+        self.shard = shard
         self.stats_r = None
         self.stats_w = None
         if stats:
@@ -352,7 +353,8 @@ class Store:
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.conf, "--service", "stored",
-             "--instance", str(self.instance), "--foreground"],
+             "--instance", str(self.instance), "--shard", str(self.shard),
+             "--foreground"],
             stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
             pass_fds=(cfd, FD_CONTROL) + ((sw, FD_STATS) if sw is not None else ()),
             preexec_fn=setup)

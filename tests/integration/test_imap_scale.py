@@ -70,7 +70,8 @@ def test_idle_fanout():
     with ImapServer(spares=20, maxproc=n + 50, maxip=n + 50,
                     policy_edits={"stored": raise_stored}) as srv:
         res = run_fanout("127.0.0.1", srv.port("imaps"), "alice",
-                         srv.users["alice"], n, tls=True)
+                         srv.users["alice"], n, tls=True,
+                         timeout=max(120, n // 10))
         assert res["idlers"] == n, res
         assert res["heard"] == n, res
         print("idle fan-out: %d idlers, p50 %.3f s, p99 %.3f s, max %.3f s" %

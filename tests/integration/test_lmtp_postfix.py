@@ -11,7 +11,7 @@ import tempfile
 import time
 
 from cloister_server import CloisterServer
-from lmtp_util import Admin, db_query, have_store, lmtpd_block, stored_block, wait_counts
+from lmtp_util import Admin, have_store, lmtpd_block, stored_block, stored_messages, wait_counts
 
 MASTER_CF = """\
 pickup    unix  n       -       n       60      1       pickup
@@ -120,9 +120,10 @@ def test_postfix_delivers_through_the_lmtp_socket():
                     log = f.read()
             assert re.search(r"relay=.*lmtp\.sock.*status=sent \(250 2\.0\.0 "
                              r"<alice@test\.local> Saved\)", log), log[-3000:]
-            rows = db_query(srv, "alice", "SELECT msgid, hsubject, headers FROM blobs")
-            assert rows[0][0] == "<pf1@test.local>" and rows[0][1] == "through postfix"
-            headers = bytes(rows[0][2]).decode()
+            rows = stored_messages(srv, "alice")
+            assert rows[0]["msgid"] == "<pf1@test.local>"
+            assert rows[0]["subject"] == "through postfix"
+            headers = bytes(rows[0]["headers"]).decode()
             # Postfix's own Return-Path is not there: lmtpd adds it
             assert "return-path: <sender@test.local>\n" in headers, headers
             assert "delivered-to: alice@test.local\n" in headers, headers

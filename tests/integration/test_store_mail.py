@@ -312,6 +312,14 @@ def test_jmap_state_changes_threads_blobs():
         assert code == ERR["NOTFOUND"]
         locs, _ = c.call("STORE_EMAIL_LOCATE", u64(r2[4]))
         assert locs == [[r2[4], inbox, 2]]
+        # Email/query: every mailbox, each email once, or one mailbox
+        c.call("STORE_COPY", u64(inbox) + uidset((1, 2)) + u64(lists))
+        entries, _ = c.call("STORE_SEARCH", u64(0) + b(bytes([1])) + u32(1) + u32(1),
+                            width=1)
+        assert sorted(e[0] for e in entries) == sorted([r1[4], r2[4]])
+        prog = bytes([25]) + struct.pack(">Q", lists) + k_flags_set(SEEN) + AND
+        entries, _ = c.call("STORE_SEARCH", u64(0) + b(prog) + u32(0), width=1)
+        assert [e[0] for e in entries] == [r1[4]]
 
 
 def test_quota_on_append_and_delivery():
@@ -398,11 +406,11 @@ def fnv1a(name):
 
 
 def test_users_shards_and_deletion():
-    with Store(shards=2, instance=0) as st:
+    with Store(shards=2, instance=7, shard=1) as st:
         ours = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
-                if fnv1a(n) % 2 == 0]
+                if fnv1a(n) % 2 == 1]
         theirs = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
-                  if fnv1a(n) % 2 == 1]
+                  if fnv1a(n) % 2 == 0]
         assert ours and theirs
         adm = st.admin()
         code, msg = adm.error("STORE_ADM_USER_CREATE", s(theirs[0]))
@@ -420,10 +428,10 @@ def test_users_shards_and_deletion():
         users, _ = adm.call("STORE_ADM_USER_LIST")
         assert [u[0] for u in users] == [name.encode()]
         assert users[0][3] == 1                    # messages used
-        udirs = os.listdir(os.path.join(st.spool, "data", "s0", "u"))
+        udirs = os.listdir(os.path.join(st.spool, "data", "s1", "u"))
         assert udirs == ["1"]
         adm.call("STORE_ADM_USER_DELETE", s(name))
-        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == []
+        assert os.listdir(os.path.join(st.spool, "data", "s1", "u")) == []
         code, _ = c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))
         assert code == ERR["NOTFOUND"]
         assert adm.call("STORE_ADM_USER_LIST") == ([], [])
@@ -432,7 +440,7 @@ def test_users_shards_and_deletion():
         c2 = st.connect("imapd")
         c2.hello(st.key, name)
         assert c2.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 0
-        assert os.listdir(os.path.join(st.spool, "data", "s0", "u")) == ["2"]
+        assert os.listdir(os.path.join(st.spool, "data", "s1", "u")) == ["2"]
 
 
 def test_stats_records_count_requests_and_appends():

@@ -84,6 +84,10 @@ def test_malformed_requests_get_errors_and_the_store_keeps_serving():
         assert type_ == 2
         alive(st, c)
 
+        # a request flagged as continued (requests are one record)
+        c.reqid += 1
+        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=2))
+        assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         # fds where none belong, and none where one must be
         assert error_code(c.raw(T["PING"], b"", fd=r)) == ERR["MALFORMED"]
         assert error_code(c.raw(T["STORE_FETCH"], fetch, fd=r)) == ERR["MALFORMED"]

@@ -664,6 +664,111 @@ Content-Transfer-Encoding: base64
 AAAA
 """
 
+M["33-rfc822-base64"] = """\
+From: a@example.org
+Subject: enclosed message in base64 (not allowed, seen anyway)
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=q
+
+--q
+Content-Type: message/rfc822
+Content-Transfer-Encoding: base64
+
+RnJvbTogeEB5DQpTdWJqZWN0OiBoaQ0KDQpib2R5DQo=
+--q
+Content-Type: message/global
+
+From: g@example.org
+Subject: global
+
+g
+--q
+Content-Type: message/partial; id="abc@example.org"; number=1; total=2
+
+part one
+--q--
+"""
+
+M["34-empty-params-and-boundary"] = """\
+From: a@example.org
+Subject: empty things
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=""
+
+--
+Content-Type: text/plain; charset=; name=""; =x; y
+
+empty values
+----
+"""
+
+M["35-address-oddities"] = """\
+Date: garbage date
+From: =?utf-8?q?Gr=C3=BCppe?=: one@example.org, "Two, Inc." <two@example.org>;
+Sender: Group Sender: s@example.org;
+To: "unterminated <u@example.org>
+Cc: a@b@c, <a@b> trailing words, ,, <c@d>
+Bcc: (only a comment)
+In-Reply-To: not a message id
+Message-ID: <mid@example.org>
+Subject: =?utf-8?q?=E2=80=9Cquotes=E2=80=9D?= and "real" ones
+
+addresses
+"""
+
+M["36-header-edge"] = """\
+From: edge@example.org
+Subject: first line
+ 
+	continued after a blank continuation
+X-Very-Long: """ + "word " * 300 + """
+Content-Type: text/plain;
+ charset="us-ascii"
+MIME-Version: 1.0
+
+headers
+"""
+
+M["37-html-only-base64"] = """\
+From: html@example.org
+Subject: html only
+MIME-Version: 1.0
+Content-Type: text/html; charset=utf-8
+Content-Transfer-Encoding: base64
+
+PGh0bWw+PGJvZHk+PHA+SGVsbG8gPGk+d29ybGQ8L2k+ITwvcD48L2JvZHk+PC9odG1sPg==
+"""
+
+M["38-nested-digest-and-alt"] = """\
+From: nest@example.org
+Subject: digest inside mixed inside alternative
+MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary=A
+
+--A
+Content-Type: text/plain
+
+alt text
+--A
+Content-Type: multipart/mixed; boundary=B
+
+--B
+Content-Type: multipart/digest; boundary=C
+
+--C
+
+Subject: d1
+
+one
+--C
+Content-Type: text/plain
+
+not a message
+--C--
+--B--
+--A--
+"""
+
 
 def crlf(s):
     return s.replace("\r\n", "\n").replace("\n", "\r\n")

@@ -6,7 +6,8 @@
  * messages already added. */
 #include "imap_commands.h"
 #include "imap_fmt.h"
-#include "imap_meta.h"
+#include "mime.h"
+#include "msgmeta.h"
 #include "log.h"
 
 #include <errno.h>
@@ -99,30 +100,37 @@ append_one(struct imap_session *s, uint64_t mbox_id, const char *name,
 			return STORE_E_INTERNAL;
 		bytes = mp.p;
 	}
-	static struct imap_meta im;
-	int rc = imap_meta_build(&im, bytes ? bytes : (const uint8_t *)"",
-	    msg->data.len);
-	if (rc < 0) {
-		imap_meta_free(&im);
+	/* the same metadata lmtpd sends for a delivery (workers/shared) */
+	struct mime_msg mime;
+	static struct msgmeta mm;
+	if (mime_parse(&mime, bytes ? bytes : (const uint8_t *)"",
+	    msg->data.len, NULL) < 0) {
 		unmap(&mp);
 		return STORE_E_INTERNAL;
 	}
-	im.m.internaldate = msg->has_date ? (uint64_t)msg->date :
+	int rc = msgmeta_build(&mm, &mime, NULL);
+	mime_free(&mime);
+	if (rc < 0) {
+		unmap(&mp);
+		return STORE_E_INTERNAL;
+	}
+	struct store_msg_meta *meta = &mm.meta;
+	meta->internaldate = msg->has_date ? (uint64_t)msg->date :
 	    (uint64_t)time(NULL);
-	im.m.tzoff = msg->has_date ? msg->tz_minutes : 0;
-	im.m.flags = imap_fmt_flags_to_store(msg->flags.sys);
-	im.m.keywords = msg->flags.kw;
-	im.m.nkeywords = msg->flags.nkw;
+	meta->tzoff = msg->has_date ? msg->tz_minutes : 0;
+	meta->flags = imap_fmt_flags_to_store(msg->flags.sys);
+	meta->keywords = msg->flags.kw;
+	meta->nkeywords = msg->flags.nkw;
 	bool owned;
 	int fd = message_fd(s, msg, bytes, &owned);
 	unmap(&mp);
 	if (fd < 0) {
-		imap_meta_free(&im);
+		msgmeta_free(&mm);
 		return STORE_E_INTERNAL;
 	}
 	rc = store_append(s->sc, mbox_id, mbox_id ? NULL : name, fd,
-	    msg->data.len, &im.m, res);
-	imap_meta_free(&im);
+	    msg->data.len, meta, res);
+	msgmeta_free(&mm);
 	if (owned)
 		close(fd);
 	return rc;

@@ -364,10 +364,10 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
 		f.bodies = f.bodies || imap_fatt_needs_body(t);
 		seen = seen || imap_fatt_sets_seen(t);
 		if (t->type == FA_MODSEQ)
-			s->enabled |= IMAP_EN_CONDSTORE;
+			imap_condstore_on(s);
 	}
 	if (a->changedsince_set) {
-		s->enabled |= IMAP_EN_CONDSTORE;
+		imap_condstore_on(s);
 		f.modseq_out = true;
 	}
 	if (s->enabled & IMAP_EN_CONDSTORE) {

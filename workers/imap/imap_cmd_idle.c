@@ -6,27 +6,42 @@
 #include "log.h"
 
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <strings.h>
 
-/* Apply queued notifications; -1 if the store is gone. */
+/* Apply queued notifications: EXISTS of pure appends goes out at once;
+ * other changes get a sync right after. -1 if the client or the store is
+ * gone. */
 static int
 drain(struct imap_session *s)
 {
 	struct store_notify n;
 	bool need_sync = false;
-	while (store_client_next_notify(s->sc, &n) == 1) {
-		if (s->view == NULL || n.mailbox_id != s->view->id)
-			continue;
-		if (!imap_view_notify(s, &n))
+	while (store_client_next_notify(s->sc, &n) == 1)
+		if (imap_view_notify(s, &n))
 			need_sync = true;
-	}
-	if (need_sync) {
-		int rc = imap_view_sync(s, true);
-		if (imap_store_fatal(rc))
-			return -1;
-	}
-	return 0;
+	if (imap_conn_flush(&s->conn) < 0)
+		return -1;
+	if (!need_sync)
+		return 0;
+	if (imap_store_fatal(imap_view_sync(s, true)))
+		return -1;
+	return imap_conn_flush(&s->conn);
 }
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After an append was announced, the UIDs are loaded a little later, at a
+ * moment that differs per process: a delivery to thousands of idlers must
+ * not turn into thousands of store queries in the same millisecond. */
+#define LAZY_SYNC_MS 1000
 
 int
 imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
@@ -43,10 +58,25 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 		return -1;
 	imap_reader_next(&s->rd);
 	int store_fd = s->view != NULL ? store_client_fd(s->sc) : -1;
+	int64_t idle_end = now_ms() + (int64_t)s->opt->idle_timeout_s * 1000;
+	int64_t lazy_at = -1;
 	for (;;) {
 		imap_conn_release(&s->conn);
+		if (lazy_at < 0 && s->view != NULL && s->view->stale)
+			lazy_at = now_ms() + LAZY_SYNC_MS + getpid() % LAZY_SYNC_MS;
+		int64_t until = lazy_at >= 0 && lazy_at < idle_end ? lazy_at :
+		    idle_end;
+		int64_t left = until - now_ms();
 		enum imap_wait w = imap_conn_wait(&s->conn, store_fd,
-		    (int)s->opt->idle_timeout_s * 1000);
+		    left > 0 ? (int)left : 0);
+		if (w == IMAP_WAIT_TIMEOUT && lazy_at >= 0 && now_ms() >= lazy_at) {
+			lazy_at = -1;
+			if (s->view != NULL && s->view->stale &&
+			    (imap_store_fatal(imap_view_sync(s, true)) ||
+			    imap_conn_flush(&s->conn) < 0))
+				return -1;
+			continue;
+		}
 		if (w == IMAP_WAIT_TIMEOUT) {
 			imap_untagged(s, "BYE Autologout; idle for too long");
 			s->bye_sent = true;
@@ -55,13 +85,10 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 		if (w == IMAP_WAIT_CLOSED)
 			return -1;
 		if (w == IMAP_WAIT_EXTRA) {
-			/* a PING round trip reads every record queued before
-			 * its PONG: notifications land in the client's queue.
-			 * (store_client_read_notify() would block after the
-			 * first record: it reads until a reply.) */
-			if (store_ping(s->sc) < 0 || drain(s) < 0 ||
-			    imap_conn_flush(&s->conn) < 0)
+			if (store_client_read_notify(s->sc) < 0 || drain(s) < 0)
 				return -1;
+			if (s->view == NULL || !s->view->stale)
+				lazy_at = -1;
 			continue;
 		}
 		size_t avail, used;

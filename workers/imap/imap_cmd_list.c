@@ -120,8 +120,12 @@ list_line(struct imap_session *s, const struct imap_cmd *c,
 	} else if (at & STORE_MBOX_NOSELECT) {
 		ATTR("\\Noselect");
 	}
+	/* extended LIST tells children only when asked (RFC 5258 4) */
+	bool children = !a->extended || (a->ret & LR_CHILDREN);
 	if (!lsub) {
-		if (at & STORE_MBOX_HASCHILDREN)
+		if (!children)
+			;
+		else if (at & STORE_MBOX_HASCHILDREN)
 			ATTR("\\HasChildren");
 		else if (at & STORE_MBOX_HASNOCHILDREN)
 			ATTR("\\HasNoChildren");
@@ -164,6 +168,60 @@ selected(const struct imap_cmd *c, const struct mbox *m)
 	return true;
 }
 
+/* LSUB with "%": a subscribed name below the level the pattern stops at
+ * shows its matching ancestor as \Noselect, unless that one is subscribed
+ * itself (RFC 3501 6.3.9). */
+static void
+lsub_parents(struct imap_session *s, const struct imap_cmd *c,
+    const struct collect *col, const char **pats)
+{
+	const char **told = NULL;
+	size_t ntold = 0;
+	for (size_t i = 0; i < col->n; i++) {
+		const struct mbox *m = &col->v[i];
+		if (!(m->st.attrs & STORE_MBOX_SUBSCRIBED))
+			continue;
+		const char *name = m->name;
+		bool self = false;
+		for (size_t k = 0; k < c->a.list.npatterns && !self; k++)
+			self = name_matches(pats[k], name);
+		if (self)
+			continue;   /* listed itself; its ancestors need not be */
+		for (const char *p = strchr(name, STORE_HIER_SEP); p != NULL;
+		    p = strchr(p + 1, STORE_HIER_SEP)) {
+			char *anc = imap_arena_strndup(&s->arena, name,
+			    (size_t)(p - name));
+			if (anc == NULL)
+				return;
+			bool match = false;
+			for (size_t k = 0; k < c->a.list.npatterns && !match; k++)
+				match = name_matches(pats[k], anc);
+			if (!match)
+				continue;
+			bool skip = false;
+			for (size_t j = 0; j < col->n && !skip; j++)
+				skip = strcmp(col->v[j].name, anc) == 0 &&
+				    (col->v[j].st.attrs & STORE_MBOX_SUBSCRIBED);
+			for (size_t j = 0; j < ntold && !skip; j++)
+				skip = strcmp(told[j], anc) == 0;
+			if (skip)
+				continue;
+			const char **nt = imap_arena_alloc(&s->arena,
+			    (ntold + 1) * sizeof(*nt));
+			if (nt == NULL)
+				return;
+			if (ntold)
+				memcpy(nt, told, ntold * sizeof(*nt));
+			nt[ntold++] = anc;
+			told = nt;
+			struct buf *b = imap_out_buf(s);
+			buf_printf(b, "* LSUB (\\Noselect) \"%c\" ", STORE_HIER_SEP);
+			imap_out_mailbox(b, anc, imap_utf8(s));
+			buf_append_str(b, "\r\n");
+		}
+	}
+}
+
 /* Pattern (as sent) + reference -> a UTF-8 pattern in the arena. */
 static const char *
 pattern_utf8(struct imap_session *s, const struct imap_str *ref,
@@ -179,10 +237,16 @@ pattern_utf8(struct imap_session *s, const struct imap_str *ref,
 			ok = imap_mutf7_decode(ref->s, ref->len, &b);
 	}
 	if (ok == 0) {
+		size_t mark = b.len;
 		if (imap_utf8(s))
 			ok = buf_append(&b, pat->s, pat->len);
-		else
-			ok = imap_mutf7_decode(pat->s, pat->len, &b);
+		else if (imap_mutf7_decode(pat->s, pat->len, &b) < 0) {
+			/* not modified UTF-7: then it can only match names
+			 * that hold those bytes, i.e. none; match it as is */
+			b.len = mark;
+			b.failed = false;
+			ok = buf_append(&b, pat->s, pat->len);
+		}
 	}
 	const char *r = ok == 0 ? imap_arena_strndup(&s->arena, b.data, b.len) :
 	    NULL;
@@ -246,9 +310,16 @@ imap_cmd_list(struct imap_session *s, struct imap_cmd *c)
 			 * the selection */
 			size_t nl = strlen(m->name);
 			for (size_t j = 0; j < col.n; j++) {
-				if (strncmp(col.v[j].name, m->name, nl) == 0 &&
-				    col.v[j].name[nl] == STORE_HIER_SEP &&
-				    selected(c, &col.v[j])) {
+				if (strncmp(col.v[j].name, m->name, nl) != 0 ||
+				    col.v[j].name[nl] != STORE_HIER_SEP ||
+				    !selected(c, &col.v[j]))
+					continue;
+				/* a descendant listed in its own right needs no
+				 * CHILDINFO on its parent */
+				bool own = false;
+				for (size_t k = 0; k < a->npatterns && !own; k++)
+					own = name_matches(pats[k], col.v[j].name);
+				if (!own) {
 					list_line(s, c, m, true);
 					break;
 				}
@@ -259,6 +330,8 @@ imap_cmd_list(struct imap_session *s, struct imap_cmd *c)
 			return -1;
 		}
 	}
+	if (c->id == IMAP_CMD_LSUB)
+		lsub_parents(s, c, &col, pats);
 	free(col.v);
 	imap_tagged(s, "OK", NULL, "%s completed", what);
 	return 0;

@@ -258,6 +258,15 @@ esearch_out(struct imap_session *s, struct imap_cmd *c,
 	store_uids_free(&set);
 }
 
+static int
+max_modseq_cb(void *arg, const struct store_msg *m)
+{
+	uint64_t *best = arg;
+	if (m->modseq > *best)
+		*best = m->modseq;
+	return 0;
+}
+
 int
 imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 {
@@ -282,8 +291,28 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	if (g.used_modseq)
-		s->enabled |= IMAP_EN_CONDSTORE;
+		imap_condstore_on(s);
 	uint64_t modseq = g.used_modseq ? r.highestmodseq : 0;
+	/* RFC 7162 3.1.10: with MIN/MAX but not ALL/COUNT, MODSEQ is that of
+	 * the messages returned */
+	if (modseq != 0 && a->esearch && r.n > 0 &&
+	    (a->ret & (SR_MIN | SR_MAX)) && !(a->ret & (SR_ALL | SR_COUNT))) {
+		struct store_uids u = { 0 };
+		if (a->ret & SR_MIN)
+			store_uids_add(&u, r.uids[0], r.uids[0]);
+		if (a->ret & SR_MAX)
+			store_uids_add(&u, r.uids[r.n - 1], r.uids[r.n - 1]);
+		uint64_t best = 0;
+		rc = store_fetch(s->sc, s->view->id, &u, STORE_F_FLAGS, 0,
+		    max_modseq_cb, &best);
+		store_uids_free(&u);
+		if (imap_store_fatal(rc)) {
+			store_search_result_free(&r);
+			return -1;
+		}
+		if (rc == 0 && best != 0)
+			modseq = best;
+	}
 	if (a->ret & SR_SAVE) {
 		/* $ keeps UIDs: sequence numbers would drift */
 		store_uids_clear(&s->view->saved);

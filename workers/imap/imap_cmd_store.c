@@ -93,7 +93,7 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 	if (resolve(s, c, &a->set, &uids) < 0)
 		return 0;
 	if (a->unchangedsince_set)
-		s->enabled |= IMAP_EN_CONDSTORE;
+		imap_condstore_on(s);
 	enum store_flag_op op = a->op == STORE_ADD ? STORE_FLAGS_ADD :
 	    a->op == STORE_REMOVE ? STORE_FLAGS_REMOVE : STORE_FLAGS_REPLACE;
 	struct flags_out f = { .s = s, .c = c, .flags = !a->silent };
@@ -177,6 +177,14 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 	return 0;
 }
 
+/* The copies landed in the selected mailbox: EXISTS before the OK. */
+static int
+self_sync(struct imap_session *s, bool expunge_ok)
+{
+	s->view->stale = true;
+	return imap_store_fatal(imap_view_sync(s, expunge_ok)) ? -1 : 0;
+}
+
 int
 imap_cmd_copy(struct imap_session *s, struct imap_cmd *c)
 {
@@ -243,6 +251,7 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	struct buf *b = imap_out_buf(s);
+	bool into_self = dst.id == s->view->id;
 	char code[64];
 	if (buf_snprintf(code, sizeof(code), "COPYUID %u ", res.uidvalidity) < 0)
 		code[0] = '\0';
@@ -256,10 +265,17 @@ imap_cmd_copy(struct imap_session *s, struct imap_cmd *c)
 			buf_append_str(b, "] Moved\r\n");
 		}
 		imap_view_expunged(s, &src);
-		if (was_current && current(s) && hm > s->view->modseq)
+		/* our own change, nobody else's: the view is current (not
+		 * when the copies came here: the sync must still see them) */
+		if (!into_self && was_current && current(s) &&
+		    hm > s->view->modseq)
 			s->view->modseq = hm;
+		if (into_self && self_sync(s, true) < 0)
+			return -1;
 		imap_tagged(s, "OK", NULL, "MOVE completed");
 	} else if (src.n > 0) {
+		if (into_self && self_sync(s, false) < 0)
+			return -1;
 		buf_printf(b, "%s OK [%s", c->tag, code);
 		imap_fmt_uids(b, &src);
 		buf_append_byte(b, ' ');

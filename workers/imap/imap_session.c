@@ -107,6 +107,19 @@ imap_utf8(const struct imap_session *s)
 	return (s->enabled & (IMAP_EN_IMAP4REV2 | IMAP_EN_UTF8)) != 0;
 }
 
+void
+imap_condstore_on(struct imap_session *s)
+{
+	if (s->enabled & IMAP_EN_CONDSTORE)
+		return;
+	s->enabled |= IMAP_EN_CONDSTORE;
+	/* RFC 7162 3.1: the first CONDSTORE-enabling command in the selected
+	 * state tells the mailbox's HIGHESTMODSEQ */
+	if (s->view != NULL)
+		imap_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+		    (unsigned long long)s->view->modseq);
+}
+
 bool
 imap_store_fatal(int rc)
 {
@@ -304,6 +317,11 @@ execute(struct imap_session *s, struct imap_cmd *c)
 	}
 	unsigned flags = dispatch[c->id].flags;
 	bool expunge_ok = !((flags & CF_NO_EXPUNGE) && !c->uid);
+	/* notifications the store client queued while reading earlier
+	 * replies: the view is stale (and pure appends get their EXISTS) */
+	struct store_notify n;
+	while (s->sc != NULL && store_client_next_notify(s->sc, &n) == 1)
+		(void)imap_view_notify(s, &n);
 	if (s->state == IMAP_ST_SELECTED && (flags & CF_SYNC_FIRST) &&
 	    s->view != NULL && s->view->stale) {
 		int rc = imap_view_sync(s, expunge_ok);

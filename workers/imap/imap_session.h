@@ -110,6 +110,10 @@ bool imap_utf8(const struct imap_session *s);
 /* A mailbox argument -> UTF-8 (NUL-terminated, in the arena); NULL after
  * answering NO/BAD when it is not a valid name. */
 const char *imap_mailbox_arg(struct imap_session *s, const struct imap_str *m);
+/* A CONDSTORE-enabling command (FETCH MODSEQ, CHANGEDSINCE,
+ * UNCHANGEDSINCE, SEARCH MODSEQ): enable it, and tell HIGHESTMODSEQ the
+ * first time when a mailbox is selected. */
+void imap_condstore_on(struct imap_session *s);
 /* A store failure that ends the session (transport gone). */
 bool imap_store_fatal(int rc);
 /* The CAPABILITY list for the current state. */

@@ -263,6 +263,7 @@ sync_cb(void *arg, const struct store_msg *m)
 	struct sync *y = arg;
 	struct imap_session *s = y->s;
 	struct imap_view *v = s->view;
+	size_t seq;
 	if (m->uid > y->known_last) {
 		/* new message: into the map, announced by EXISTS below */
 		if ((v->n == 0 || m->uid > v->uids[v->n - 1]) &&
@@ -270,11 +271,16 @@ sync_cb(void *arg, const struct store_msg *m)
 			y->failed = true;
 			return 1;
 		}
-		return 0;
+		/* already announced from a notification, and changed since:
+		 * its flags are news to the client */
+		seq = v->n;
+		if (seq > v->announced || m->modseq <= v->lazy_modseq)
+			return 0;
+	} else {
+		seq = imap_view_seq(v, m->uid);
+		if (seq == 0 || seq > v->announced)
+			return 0;
 	}
-	size_t seq = imap_view_seq(v, m->uid);
-	if (seq == 0 || seq > v->announced)
-		return 0;
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "* %zu FETCH (", seq);
 	if (s->enabled & IMAP_EN_QRESYNC)
@@ -309,6 +315,7 @@ imap_view_sync(struct imap_session *s, bool expunge_ok)
 		return rc < 0 ? rc : STORE_E_PROTO;
 	}
 	v->stale = false;
+	v->dirty = false;
 	if (res.highestmodseq > v->modseq)
 		v->modseq = res.highestmodseq;
 	/* expunged in the store: tell now, or keep for a later command */
@@ -352,26 +359,27 @@ imap_view_notify(struct imap_session *s, const struct store_notify *n)
 {
 	struct imap_view *v = s->view;
 	if (v == NULL || n->mailbox_id != v->id)
-		return true;
+		return false;
 	if (n->highestmodseq <= v->modseq && !v->stale)
-		return true;
-	/* A pure append can be announced from the notification alone (the
-	 * UIDs are loaded by the next sync): the count grew by exactly the
-	 * number of UIDs handed out (no expunge) and the modseq by as much
-	 * (no flag change). Anything else needs a sync. */
+		return false;
+	/* A pure append: the count grew by exactly the number of UIDs handed
+	 * out, so nothing was expunged. Announced from the notification
+	 * alone, so that thousands of idlers hear of a delivery at once; the
+	 * UIDs (and any flag change that came with it) follow at the next
+	 * sync. Anything else needs that sync soon. */
 	uint64_t grew = n->messages > v->store_messages ?
 	    n->messages - v->store_messages : 0;
-	bool was_stale = v->stale;
 	v->stale = true;
-	if (was_stale || grew == 0 || n->uidnext < v->uidnext ||
-	    n->uidnext - v->uidnext != grew ||
-	    n->highestmodseq - v->modseq != grew || v->gone.n > 0 ||
-	    v->announced != v->n)
+	if (!v->dirty && grew > 0 && n->uidnext >= v->uidnext &&
+	    n->uidnext - v->uidnext == grew && v->gone.n == 0) {
+		size_t exists = v->announced + grew;
+		imap_untagged(s, "%zu EXISTS", exists);
+		v->announced = exists;
+		v->store_messages = n->messages;
+		v->uidnext = n->uidnext;
+		v->lazy_modseq = n->highestmodseq;
 		return false;
-	size_t exists = v->n + grew;
-	imap_untagged(s, "%zu EXISTS", exists);
-	v->announced = exists;
-	v->store_messages = n->messages;
-	v->uidnext = n->uidnext;
+	}
+	v->dirty = true;
 	return true;
 }

@@ -31,6 +31,8 @@ struct imap_view {
 	uint32_t store_messages;  /* the store's count at the last sync */
 	struct store_uids gone;   /* expunged in the store, still in uids[] */
 	bool stale;               /* a notification came: sync before use */
+	bool dirty;               /* ... and not only appends: sync soon */
+	uint64_t lazy_modseq;     /* modseq when appends were announced */
 	struct store_uids saved;  /* SEARCHRES "$" (UIDs) */
 	size_t nkw;               /* keywords in the FLAGS the client saw */
 };
@@ -56,9 +58,10 @@ int imap_view_resolve(const struct imap_view *v, const struct imap_seqset *set,
  * messages, then EXPUNGE/VANISHED (only if expunge_ok; else they wait in
  * gone), then EXISTS. Store errors are returned (negative store_rc). */
 int imap_view_sync(struct imap_session *s, bool expunge_ok);
-/* A store notification for this mailbox: a pure append is announced
- * (EXISTS) at once without a store round trip, the UIDs left for the next
- * sync; false when a sync is needed to tell the client the rest. */
+/* A store notification for the view (which becomes stale). A pure append
+ * is announced (EXISTS) at once, without a store round trip, and its UIDs
+ * can wait for a later sync; true when something else changed and the
+ * client should be told soon (sync after flushing the EXISTS). */
 bool imap_view_notify(struct imap_session *s, const struct store_notify *n);
 /* Remove expunged UIDs now (our own EXPUNGE/MOVE) and tell the client. */
 void imap_view_expunged(struct imap_session *s, const struct store_uids *u);

@@ -6,20 +6,47 @@
 #include <string.h>
 #include <strings.h>
 
+#include "charset_tables.h"
+
+/* Multi-byte charsets need iconv: these are opened by default. */
 const char *const charset_default_list[] = {
-	"ISO-8859-2", "ISO-8859-3", "ISO-8859-4", "ISO-8859-5", "ISO-8859-6",
-	"ISO-8859-7", "ISO-8859-8", "ISO-8859-9", "ISO-8859-10",
-	"ISO-8859-13", "ISO-8859-14", "ISO-8859-15", "ISO-8859-16",
-	"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "WINDOWS-1253",
-	"WINDOWS-1254", "WINDOWS-1255", "WINDOWS-1256", "WINDOWS-1257",
-	"WINDOWS-1258", "KOI8-R", "KOI8-U", "CP866", "ISO-2022-JP",
-	"SHIFT_JIS", "EUC-JP", "EUC-KR", "ISO-2022-KR", "GB2312", "GBK",
-	"GB18030", "BIG5", "BIG5-HKSCS", "TIS-620", "UTF-16", "UTF-16BE",
-	"UTF-16LE", "UTF-7", "MACINTOSH",
+	"SHIFT_JIS", "CP932", "EUC-JP", "ISO-2022-JP", "EUC-KR", "CP949",
+	"ISO-2022-KR", "GB18030", "BIG5-HKSCS", "UTF-16", "UTF-16BE",
+	"UTF-16LE", "UTF-7",
 	NULL
 };
 
-enum builtin { CS_ICONV, CS_ASCII, CS_UTF8, CS_LATIN1 };
+/* Names mail uses for them (normalised) -> the converter that reads them;
+ * supersets stand in for their subsets (GB2312 and GBK are read as
+ * GB18030, Big5 as Big5-HKSCS), so one module serves every alias. */
+static const struct {
+	const char *key;
+	const char *iconv;
+} mb_aliases[] = {
+	{ "shiftjis", "SHIFT_JIS" }, { "sjis", "SHIFT_JIS" },
+	{ "xsjis", "SHIFT_JIS" }, { "mskanji", "SHIFT_JIS" },
+	{ "csshiftjis", "SHIFT_JIS" },
+	{ "cp932", "CP932" }, { "windows31j", "CP932" },
+	{ "xmscp932", "CP932" },
+	{ "eucjp", "EUC-JP" }, { "xeucjp", "EUC-JP" },
+	{ "iso2022jp", "ISO-2022-JP" }, { "csiso2022jp", "ISO-2022-JP" },
+	{ "euckr", "EUC-KR" }, { "cseuckr", "EUC-KR" },
+	{ "cp949", "CP949" }, { "uhc", "CP949" }, { "windows949", "CP949" },
+	{ "ksc56011987", "CP949" }, { "ksc5601", "CP949" },
+	{ "iso2022kr", "ISO-2022-KR" }, { "csiso2022kr", "ISO-2022-KR" },
+	{ "gb2312", "GB18030" }, { "gbk", "GB18030" }, { "cp936", "GB18030" },
+	{ "xgbk", "GB18030" }, { "gb18030", "GB18030" },
+	{ "euccn", "GB18030" }, { "csgb2312", "GB18030" },
+	{ "windows936", "GB18030" },
+	{ "big5", "BIG5-HKSCS" }, { "csbig5", "BIG5-HKSCS" },
+	{ "xxbig5", "BIG5-HKSCS" }, { "cnbig5", "BIG5-HKSCS" },
+	{ "big5hkscs", "BIG5-HKSCS" },
+	{ "utf16", "UTF-16" }, { "utf16be", "UTF-16BE" },
+	{ "utf16le", "UTF-16LE" }, { "utf7", "UTF-7" },
+	{ "unicode11utf7", "UTF-7" },
+};
+
+enum builtin { CS_ICONV, CS_ASCII, CS_UTF8, CS_LATIN1, CS_TABLE };
 
 /* names handled without iconv (compared after normalising) */
 static const struct {
@@ -75,13 +102,35 @@ normalise(const char *cs, size_t n, char *key, char *orig)
 	return k > 0;
 }
 
+/* The built-in reading of a normalised name; *table for CS_TABLE. */
 static enum builtin
-builtin_kind(const char *key)
+builtin_kind(const char *key, int *table)
 {
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		if (strcmp(builtins[i].name, key) == 0)
 			return builtins[i].kind;
+	for (size_t i = 0; i < sizeof(charset_table_names) /
+	    sizeof(charset_table_names[0]); i++)
+		if (strcmp(charset_table_names[i].key, key) == 0) {
+			*table = charset_table_names[i].table;
+			return CS_TABLE;
+		}
 	return CS_ICONV;
+}
+
+/* The converter a multi-byte name is read with: its canonical iconv name
+ * becomes the cache key, so every alias finds the one converter. */
+static void
+canonical(char *key, char *orig)
+{
+	for (size_t i = 0; i < sizeof(mb_aliases) / sizeof(mb_aliases[0]);
+	    i++)
+		if (strcmp(mb_aliases[i].key, key) == 0) {
+			size_t n = strlen(mb_aliases[i].iconv);
+			memcpy(orig, mb_aliases[i].iconv, n + 1);
+			memcpy(key, mb_aliases[i].iconv, n + 1);
+			return;
+		}
 }
 
 static struct conv *
@@ -101,17 +150,18 @@ lookup(const char *key, const char *orig)
 int
 charset_preload(const char *const *names)
 {
-	int n = 0;
+	int n = 0, table;
 	char key[CS_NAME_MAX + 1], orig[CS_NAME_MAX + 1];
 	if (names == NULL)
 		names = charset_default_list;
 	for (; *names != NULL; names++) {
 		if (!normalise(*names, strlen(*names), key, orig))
 			continue;
-		if (builtin_kind(key) != CS_ICONV) {
+		if (builtin_kind(key, &table) != CS_ICONV) {
 			n++;
 			continue;
 		}
+		canonical(key, orig);
 		struct conv *c = lookup(key, orig);
 		if (c != NULL && c->cd != (iconv_t)-1)
 			n++;
@@ -239,14 +289,44 @@ via_iconv(struct buf *out, iconv_t cd, const uint8_t *s, size_t n)
 }
 
 static int
+from_table(struct buf *out, const uint16_t *t, const uint8_t *s, size_t n)
+{
+	if (buf_reserve(out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t cp = s[i] < 0x80 ? s[i] : t[s[i] - 0x80];
+		uint8_t u[3];
+		int r;
+		if (cp == 0 && s[i] != 0) {
+			r = latin1_byte(out, s[i]);   /* undefined there */
+		} else if (cp < 0x80) {
+			r = buf_append_byte(out, (uint8_t)cp);
+		} else if (cp < 0x800) {
+			u[0] = (uint8_t)(0xc0 | cp >> 6);
+			u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+			r = buf_append(out, u, 2);
+		} else {
+			u[0] = (uint8_t)(0xe0 | cp >> 12);
+			u[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+			r = buf_append(out, u, 3);
+		}
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 to_utf8(struct buf *out, const char *cs, size_t cslen, const uint8_t *s,
     size_t n, bool *known)
 {
 	char key[CS_NAME_MAX + 1], orig[CS_NAME_MAX + 1];
+	int table = 0;
 	*known = false;
 	if (cs == NULL || !normalise(cs, cslen, key, orig))
 		return charset_utf8_sanitize(out, s, n);
-	switch (builtin_kind(key)) {
+	switch (builtin_kind(key, &table)) {
 	case CS_ASCII:   /* mislabelled 8-bit text is common: be kind */
 	case CS_UTF8:
 		*known = true;
@@ -254,9 +334,13 @@ to_utf8(struct buf *out, const char *cs, size_t cslen, const uint8_t *s,
 	case CS_LATIN1:
 		*known = true;
 		return latin1(out, s, n);
+	case CS_TABLE:
+		*known = true;
+		return from_table(out, charset_tables[table], s, n);
 	case CS_ICONV:
 		break;
 	}
+	canonical(key, orig);
 	struct conv *c = lookup(key, orig);
 	if (c == NULL || c->cd == (iconv_t)-1)
 		return charset_utf8_sanitize(out, s, n);

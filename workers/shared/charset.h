@@ -7,7 +7,10 @@
  * (charset_preload), and charset_seal() forbids any later iconv_open: a
  * charset that was not preloaded is then converted as if it were Latin-1
  * (bytes that already form valid UTF-8 are kept as they are). US-ASCII,
- * UTF-8 and Latin-1 never need iconv.
+ * UTF-8, Latin-1 and 31 single-byte charsets (ISO-8859-*, windows-125*,
+ * KOI8, ...) are built-in tables (charset_tables.h, shared read-only
+ * pages); only multi-byte charsets need an iconv module, ~14 KB of private
+ * memory each.
  */
 #ifndef CLOISTER_CHARSET_H
 #define CLOISTER_CHARSET_H
@@ -18,7 +21,7 @@
 
 #include "buf.h"
 
-/* The charsets real mail uses most; NULL-terminated. */
+/* The multi-byte charsets real mail uses; NULL-terminated. */
 extern const char *const charset_default_list[];
 
 /* Open converters for names (NULL: charset_default_list). Returns how many

@@ -588,7 +588,7 @@ after_header(struct pctx *x, uint32_t pi, enum next *nx)
 			m->flags |= MIME_M_LIMIT;
 		} else {
 			p->kind = MIME_MULTIPART;
-			if (bnd != NULL && bnd->len > 0) {
+			if (bnd != NULL) {   /* even "": every "--" line */
 				/* the boundary text must live as long as the
 				 * tree: point into the header when it is
 				 * there verbatim, which it is unless quoted

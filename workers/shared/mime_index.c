@@ -277,62 +277,36 @@ put_field(struct mime_index *ix, enum mime_ifield f, const struct buf *v,
 	buf_append(&ix->strings, v->data, n);
 }
 
+/* The sort (RFC 5256) and display (RFC 5957) keys come from the first
+ * real address of the parsed list; group markers are skipped. */
 struct addrs_ctx {
-	struct buf *out;
 	struct buf *sort;      /* NULL: not wanted */
 	struct buf *display;
-	unsigned n;
-	bool group;
-	bool got_first;   /* the first real address went to sort/display */
+	bool got_first;
 };
 
 static int
-addr_to_text(void *vctx, const struct mime_addr *a)
+addr_keys(void *vctx, const struct mime_addr *a)
 {
 	struct addrs_ctx *x = vctx;
-	struct buf *o = x->out;
-	if (a->mailbox.p != NULL && a->domain.p == NULL && a->name.p == NULL) {
-		/* group start */
-		if (x->n++ > 0)
-			buf_append(o, ", ", 2);
-		rfc2047_decode(o, (const uint8_t *)a->mailbox.p, a->mailbox.len);
-		buf_append(o, ": ", 2);
-		x->group = true;
-		return 0;
-	}
-	if (a->mailbox.p == NULL && a->domain.p == NULL) {
-		buf_append_byte(o, ';');   /* group end */
-		x->group = false;
-		return 0;
-	}
-	bool first = !x->got_first;
+	if (x->got_first || a->mailbox.p == NULL || a->domain.p == NULL ||
+	    a->invalid)
+		return 0;   /* done, a group marker, or broken */
 	x->got_first = true;
-	if (x->n++ > 0 && !(x->group && o->len > 0 && o->data[o->len - 1] ==
-	    ' '))
-		buf_append(o, ", ", 2);
-	if (a->name.p != NULL && a->name.len > 0) {
-		rfc2047_decode(o, (const uint8_t *)a->name.p, a->name.len);
-		buf_append(o, " <", 2);
-	}
-	charset_utf8_sanitize(o, (const uint8_t *)a->mailbox.p, a->mailbox.len);
-	buf_append_byte(o, '@');
-	charset_utf8_sanitize(o, (const uint8_t *)a->domain.p, a->domain.len);
-	if (a->name.p != NULL && a->name.len > 0)
-		buf_append_byte(o, '>');
-	if (first && x->sort != NULL && x->sort->len == 0)
+	if (x->sort != NULL)
 		charset_utf8_sanitize(x->sort, (const uint8_t *)a->mailbox.p,
 		    a->mailbox.len);
-	if (first && x->display != NULL && x->display->len == 0) {
-		if (a->name.p != NULL && a->name.len > 0) {
-			rfc2047_decode(x->display, (const uint8_t *)a->name.p,
-			    a->name.len);
-		} else {
-			charset_utf8_sanitize(x->display,
-			    (const uint8_t *)a->mailbox.p, a->mailbox.len);
-			buf_append_byte(x->display, '@');
-			charset_utf8_sanitize(x->display,
-			    (const uint8_t *)a->domain.p, a->domain.len);
-		}
+	if (x->display == NULL)
+		return 0;
+	if (a->name.p != NULL && a->name.len > 0) {
+		rfc2047_decode(x->display, (const uint8_t *)a->name.p,
+		    a->name.len);
+	} else {
+		charset_utf8_sanitize(x->display, (const uint8_t *)a->mailbox.p,
+		    a->mailbox.len);
+		buf_append_byte(x->display, '@');
+		charset_utf8_sanitize(x->display, (const uint8_t *)a->domain.p,
+		    a->domain.len);
 	}
 	return 0;
 }
@@ -421,13 +395,21 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 		struct buf text = BUF_INIT(decoded_max(total));
 		struct buf sort = BUF_INIT(decoded_max(total));
 		struct buf disp = BUF_INIT(decoded_max(total));
-		struct addrs_ctx x = { &text, k < 3 ? &sort : NULL,
-		    k < 2 ? &disp : NULL, 0, false, false };
+		struct addrs_ctx x = { k < 3 ? &sort : NULL,
+		    k < 2 ? &disp : NULL, false };
 		mime_hdr_init_part(&it, m, 0);
-		while (mime_hdr_next(&it, &f))
-			if (mime_field_is(&f, addr_fields[k].name))
+		while (mime_hdr_next(&it, &f)) {
+			if (!mime_field_is(&f, addr_fields[k].name))
+				continue;
+			/* searched as written (decoded, unfolded): a broken
+			 * list keeps every word, with no MISSING_* fill-ins */
+			if (text.len > 0)
+				buf_append(&text, ", ", 2);
+			rfc2047_decode(&text, f.value, f.value_len);
+			if (!x.got_first)
 				(void)mime_addr_parse(f.value, f.value_len,
-				    10000, addr_to_text, &x);
+				    10000, addr_keys, &x);
+		}
 		put_field(ix, addr_fields[k].f, &text, max);
 		if (k < 3)
 			put_field(ix, sortf[k], &sort, max);

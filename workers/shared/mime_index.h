@@ -15,7 +15,8 @@
 #include "mime.h"
 
 enum mime_ifield {
-	MIME_F_FROM,          /* address lists, decoded: "Name <a@b>, c@d" */
+	MIME_F_FROM,          /* address headers as written, RFC 2047 decoded,
+	                         every occurrence joined by ", " */
 	MIME_F_TO,
 	MIME_F_CC,
 	MIME_F_BCC,
