@@ -3,51 +3,32 @@
  * its connection passed to shard N as CTL_PEER("admin", id). */
 #include "sv.h"
 #include "buf.h"
-#include "log.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 int
 sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)
 {
-	struct config_listener l = { .family = AF_UNIX, .mode = 0600,
+	struct sv_listener *l = &s->slot[shard].admin;
+	l->cfg = (struct config_listener){ .family = AF_UNIX, .mode = 0600,
 		.line = s->cfg.line };
-	char path[CONFIG_PATH_MAX];
-	snprintf(l.name, sizeof(l.name), "admin%u", shard);
-	sv_runtime_path(path, "store-admin.", shard, ".sock");
-	if (buf_strlcpy(l.path, sizeof(l.path), path, strlen(path)) < 0) {
+	snprintf(l->cfg.name, sizeof(l->cfg.name), "admin%u", shard);
+	if (buf_snprintf(l->cfg.path, sizeof(l->cfg.path),
+	    "%s/store-admin.%u.sock", sv.cfg->runtime_dir, shard) < 0) {
 		snprintf(err, errlen, "%s: runtime-dir too long", sv.cfg_path);
 		return -1;
 	}
-	struct sv_slot *sl = &s->slot[shard];
-	sl->admin_fd = sv_listen_open(&l, SOCK_SEQPACKET, 16, err, errlen);
-	if (sl->admin_fd < 0)
+	l->fd = sv_listen_open(&l->cfg, SOCK_SEQPACKET, 16, err, errlen);
+	if (l->fd < 0)
 		return -1;
-	sv_epoll(EPOLL_CTL_ADD, sl->admin_fd, &sl->w_admin, EPOLLIN);
+	sv_epoll(EPOLL_CTL_ADD, l->fd, &l->w, EPOLLIN);
 	return 0;
-}
-
-void
-sv_admin_close(struct sv_service *s, unsigned shard)
-{
-	struct sv_slot *sl = &s->slot[shard];
-	if (sl->admin_fd < 0)
-		return;
-	sv_close(&sl->admin_fd);
-	char path[CONFIG_PATH_MAX];
-	unlink(sv_runtime_path(path, "store-admin.", shard, ".sock"));
 }
 
 void
 sv_admin_accept(struct sv_service *s, unsigned shard)
 {
-	struct sv_slot *sl = &s->slot[shard];
-	for (int n = 0; n < 16 && sl->admin_fd >= 0; n++) {
-		int fd = accept4(sl->admin_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct sv_listener *l = &s->slot[shard].admin;
+	for (int n = 0; n < 16 && l->fd >= 0; n++) {
+		int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
 		struct ucred cr = { .pid = 0, .uid = (uid_t)-1 };

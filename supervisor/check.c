@@ -4,21 +4,7 @@
 #include "buf.h"
 #include "policy.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
-
-bool
-sv_service_wants_auth(const struct config *c, const struct config_service *s)
-{
-	bool a = false;
-	char err[CONFIG_ERR_MAX];
-	if (s->role != ROLE_CONNECTION ||
-	    config_option_bool(c, s, "auth", false, &a, err, sizeof(err)) < 0)
-		return false;
-	return a;
-}
 
 /* mkdir -p, root-owned 0755: the chroot dirs policies name. */
 static int
@@ -27,16 +13,14 @@ make_dirs(const char *path)
 	char p[CONFIG_PATH_MAX];
 	if (buf_strlcpy(p, sizeof(p), path, strlen(path)) < 0)
 		return -1;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
+	for (char *s = strchr(p + 1, '/');; s = strchr(s + 1, '/')) {
+		if (s != NULL)
+			*s = '\0';
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return -1;
-		*s = c;
-		if (c == '\0')
+		if (s == NULL)
 			return 0;
+		*s = '/';
 	}
 }
 
@@ -63,7 +47,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_STATS + 1] = { 0 };
+	const struct config_service *first[ROLE_STATS + 1] = { 0 }, *wants = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
 		if (s->role != ROLE_CONNECTION && first[s->role] != NULL) {
@@ -73,10 +57,12 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		}
 		first[s->role] = s;
-		bool a;
+		bool a = false;
 		if (s->role == ROLE_CONNECTION &&
 		    config_option_bool(c, s, "auth", false, &a, err, errlen) < 0)
 			return -1;
+		if ((t->auth[i] = a) && wants == NULL)
+			wants = s;
 		/* the policy must load now: a worker that cannot confine would
 		 * only be found by its first crash */
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
@@ -88,14 +74,11 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		}
 	}
-	for (size_t i = 0; i < c->nservices; i++)
-		if (sv_service_wants_auth(c, &c->services[i]) &&
-		    first[ROLE_AUTH] == NULL) {
-			snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
-			    " service has role auth", c->path, c->services[i].line,
-			    c->services[i].name);
-			return -1;
-		}
+	if (wants != NULL && first[ROLE_AUTH] == NULL) {
+		snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
+		    " service has role auth", c->path, wants->line, wants->name);
+		return -1;
+	}
 	uint64_t burst, window, backoff, stop;
 	if (tunable(c, "restart-burst", 5, 1, 16, &burst, err, errlen) < 0 ||
 	    tunable(c, "restart-window", 10, 1, 3600, &window, err, errlen) < 0 ||

@@ -1,17 +1,12 @@
 /* listen: bind the listeners of the config, as root, non-blocking. */
 #include "sv.h"
-#include "buf.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 union sv_addr {
 	struct sockaddr sa;
@@ -44,8 +39,9 @@ make_addr(const struct config_listener *l, union sv_addr *a)
 /* A socket file left by a previous run is removed; one that still answers
  * belongs to a live server and is not. */
 static int
-clear_unix_path(const char *path)
+clear_unix_path(const union sv_addr *a)
 {
+	const char *path = a->un.sun_path;
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -56,9 +52,7 @@ clear_unix_path(const char *path)
 	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
 	for (size_t i = 0; i < 2; i++) {
 		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
-		union sv_addr a = { .un.sun_family = AF_UNIX };
-		buf_strlcpy(a.un.sun_path, sizeof(a.un.sun_path), path, strlen(path));
-		int r = fd < 0 ? -1 : connect(fd, &a.sa, sizeof(a.un));
+		int r = fd < 0 ? -1 : connect(fd, &a->sa, sizeof(a->un));
 		if (fd >= 0)
 			close(fd);
 		if (r == 0) {
@@ -69,24 +63,17 @@ clear_unix_path(const char *path)
 	return unlink(path);
 }
 
+/* owner (default root) and its group, or group, and mode. */
 static int
 set_perms(const struct config_listener *l)
 {
-	uid_t uid = 0;
-	gid_t gid = 0;
-	if (l->owner[0] != '\0') {
-		struct passwd *pw = getpwnam(l->owner);
-		if (pw == NULL)
-			return errno = ENOENT, -1;
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	if (l->group[0] != '\0') {
-		struct group *gr = getgrnam(l->group);
-		if (gr == NULL)
-			return errno = ENOENT, -1;
-		gid = gr->gr_gid;
-	}
+	struct passwd *pw = l->owner[0] != '\0' ? getpwnam(l->owner) : NULL;
+	struct group *gr = l->group[0] != '\0' ? getgrnam(l->group) : NULL;
+	if ((l->owner[0] != '\0' && pw == NULL) ||
+	    (l->group[0] != '\0' && gr == NULL))
+		return errno = ENOENT, -1;
+	uid_t uid = pw != NULL ? pw->pw_uid : 0;
+	gid_t gid = gr != NULL ? gr->gr_gid : pw != NULL ? pw->pw_gid : 0;
 	if (chown(l->path, uid, gid) < 0 || chmod(l->path, l->mode) < 0)
 		return -1;
 	return 0;
@@ -105,7 +92,7 @@ sv_listen_open(const struct config_listener *l, int type, unsigned backlog,
 		goto fail;
 	what = "bind";
 	if (l->family == AF_UNIX) {
-		if (clear_unix_path(l->path) < 0 || bind(fd, &a.sa, len) < 0)
+		if (clear_unix_path(&a) < 0 || bind(fd, &a.sa, len) < 0)
 			goto fail;
 		what = "owner/mode";
 		if (set_perms(l) < 0)
@@ -137,22 +124,18 @@ fail:;
 bool
 sv_listen_same(const struct config_listener *a, const struct config_listener *b)
 {
-	if (a->family != b->family)
-		return false;
-	if (a->family == AF_UNIX)
-		return strcmp(a->path, b->path) == 0;
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
+	return a->family == b->family && (a->family == AF_UNIX ?
+	    strcmp(a->path, b->path) == 0 :
+	    a->port == b->port && strcmp(a->host, b->host) == 0);
 }
 
 /* A listener kept across a reload takes the new settings in place: the
  * socket (and connections in its queue) stays. */
 int
-sv_listen_update(struct sv_listener *l, const struct config_listener *n,
-    unsigned backlog)
+sv_listen_update(int fd, const struct config_listener *n, unsigned backlog)
 {
-	l->cfg = *n;
 	if ((n->family == AF_UNIX && set_perms(n) < 0) ||
-	    listen(l->fd, (int)backlog) < 0)
+	    listen(fd, (int)backlog) < 0)
 		return -1;
 	return 0;
 }

@@ -6,29 +6,18 @@
  */
 #include "sv.h"
 #include "buf.h"
-#include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <getopt.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
 
-#define SV_NICE (-10)
 static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
 
-struct sv sv;
+struct sv sv = { .next_instance = 1 };
 static struct buf cfg_text = BUF_INIT(1024 * 1024);
 
 int64_t
@@ -75,16 +64,15 @@ sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
 	return 0;
 }
 
-/* RUNTIME_DIR/<name><n><suffix>; n < 0: no number. */
-const char *
-sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n,
-    const char *suffix)
+/* RUNTIME_DIR/<name><n>; n < 0: no number. */
+static const char *
+runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n)
 {
 	char num[24] = "";
 	if (n >= 0)
 		snprintf(num, sizeof(num), "%ld", n);
-	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s%s", sv.cfg->runtime_dir,
-	    name, num, suffix) < 0)
+	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s", sv.cfg->runtime_dir,
+	    name, num) < 0)
 		log_fatal("runtime-dir %s too long", sv.cfg->runtime_dir);
 	return out;
 }
@@ -106,21 +94,10 @@ void
 sv_write_snapshot(void)
 {
 	char prev[CONFIG_PATH_MAX];
-	write_file(sv_runtime_path(sv.snapshot, "config.", sv.generation, ""),
+	write_file(runtime_path(sv.snapshot, "config.", sv.generation),
 	    cfg_text.data, cfg_text.len, 0600);
 	if (sv.generation >= 2)
-		unlink(sv_runtime_path(prev, "config.", sv.generation - 2, ""));
-}
-
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
-	    "  -c FILE  the configuration (docs/configuration.md)\n"
-	    "  -f       stay in the foreground, log to stderr\n"
-	    "  -d       debug logging\n"
-	    "  -n       check the configuration and its policies, then exit\n");
-	exit(2);
+		unlink(runtime_path(prev, "config.", sv.generation - 2));
 }
 
 static void
@@ -132,35 +109,30 @@ startup_fail(const char *msg)
 	exit(1);
 }
 
-static void
-cleanup(void)
-{
-	char path[CONFIG_PATH_MAX];
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
-		for (size_t i = 0; i < s->nlst; i++)
-			sv_listen_close(&s->lst[i]);
-		for (unsigned i = 0; i < s->nslots; i++)
-			sv_admin_close(s, i);
-	}
-	unlink(sv_runtime_path(path, "config.", sv.generation, ""));
-	if (sv.generation > 0)
-		unlink(sv_runtime_path(path, "config.", sv.generation - 1, ""));
-	unlink(sv_runtime_path(path, "cloisterd.pid", -1, ""));
-	sv_key_wipe();
-}
-
 /* In the foreground with stderr on a regular file, a confined worker could
  * not append its log lines there (its policy's fsize rlimit is 0: SIGXFSZ).
  * Workers then write to a pipe instead, and the supervisor copies what
  * arrives, as opaque bytes in fixed-size chunks, to stderr: it never looks
  * inside them (splice cannot target an O_APPEND file). Lines up to
  * PIPE_BUF are written atomically, so they do not interleave. */
-static struct sv_watch w_log = { .kind = W_LOG };
 static int log_relay_r = -1;
+
+static void
+log_relay_drain(struct sv_service *s, unsigned arg)
+{
+	static char chunk[PIPE_BUF];
+	(void)s, (void)arg;
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
+		if (n <= 0 || write(2, chunk, (size_t)n) != n)
+			break;   /* a full disk loses log lines, not service */
+	}
+}
 
 static void
 log_relay_setup(void)
 {
+	static struct sv_watch w_log = { log_relay_drain, NULL, 0 };
 	struct stat st;
 	int p[2];
 	if (!sv.foreground || fstat(2, &st) < 0 || !S_ISREG(st.st_mode))
@@ -175,15 +147,42 @@ log_relay_setup(void)
 }
 
 static void
-log_relay_drain(void)
+stop_all(void)
 {
-	static char chunk[PIPE_BUF];
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
-		if (n <= 0)
-			break;
-		if (write(2, chunk, (size_t)n) != n)
-			break;   /* a full disk loses log lines, not service */
+	if (sv.stopping)
+		return;
+	log_info("stopping: %lld s for workers to finish",
+	    (long long)(sv.tune.stop_timeout / 1000));
+	sv.stopping = true;
+	sv.stop_deadline = sv_now() + sv.tune.stop_timeout;
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		sv_service_event(s, EV_STOP);
+}
+
+static bool
+all_stopped(void)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		if (s->state != SV_STOPPED)
+			return false;
+	return true;
+}
+
+/* Signals only set flags: the loop reaps and reloads after its batch. */
+static bool reap_due, reload_due;
+
+static void
+on_signal(struct sv_service *s, unsigned arg)
+{
+	struct signalfd_siginfo si;
+	(void)s, (void)arg;
+	while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			reap_due = true;
+		else if (si.ssi_signo == SIGHUP)
+			reload_due = true;
+		else
+			stop_all();
 	}
 }
 
@@ -211,7 +210,7 @@ setup(bool debug, bool check)
 	/* the accept path must not starve behind the workers it is starting
 	 * (exec + confinement cost CPU): a burst of new workers would otherwise
 	 * delay every accept and refusal. Workers are reset to 0 at spawn. */
-	if (setpriority(PRIO_PROCESS, 0, SV_NICE) < 0)
+	if (setpriority(PRIO_PROCESS, 0, -10) < 0)
 		log_warn("setpriority: %m");
 	/* one fd per idle worker and per queued peer end */
 	struct rlimit rl;
@@ -222,29 +221,16 @@ setup(bool debug, bool check)
 	sv.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);
-	int agg[2];
-	if (sv.devnull < 0 || sv.ep < 0 || pipe2(agg, O_CLOEXEC) < 0)
+	if (sv.devnull < 0 || sv.ep < 0 || pipe2(sv.agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
-	sv.agg_r = agg[0];
-	sv.agg_w = agg[1];
-	fcntl(sv.agg_w, F_SETFL, O_NONBLOCK);
-	sv.next_instance = 1;
+	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
 	sv.started = sv_now();
-	for (size_t i = 0; i < sv.cfg->nservices; i++)
-		if (sv_service_new(&sv.cfg->services[i], (unsigned)i, NULL, err,
-		    sizeof(err)) == NULL)
-			startup_fail(err);
+	if (sv_start(err, sizeof(err)) < 0)
+		startup_fail(err);
 	if (!sv.foreground) {
 		log_open("cloisterd", false);
-		pid_t pid = fork();
-		if (pid < 0)
+		if (daemon(0, 0) < 0)   /* fork, setsid, chdir /, stdio on /dev/null */
 			startup_fail(strerror(errno));
-		if (pid > 0)
-			_exit(0);
-		setsid();
-		if (chdir("/") < 0 || dup2(sv.devnull, 0) < 0 ||
-		    dup2(sv.devnull, 1) < 0 || dup2(sv.devnull, 2) < 0)
-			log_fatal_errno("daemon");
 	} else {
 		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
 	}
@@ -261,7 +247,7 @@ setup(bool debug, bool check)
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-	write_file(sv_runtime_path(path, "cloisterd.pid", -1, ""), line, (size_t)n,
+	write_file(runtime_path(path, "cloisterd.pid", -1), line, (size_t)n,
 	    0644);
 	sigset_t set;
 	sigemptyset(&set);
@@ -272,46 +258,10 @@ setup(bool debug, bool check)
 	sv.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sv.sigfd < 0)
 		log_fatal_errno("signalfd");
-	sv.w_signal.kind = W_SIGNAL;
-	sv_epoll(EPOLL_CTL_ADD, sv.sigfd, &sv.w_signal, EPOLLIN);
+	static struct sv_watch w_signal = { on_signal, NULL, 0 };
+	sv_epoll(EPOLL_CTL_ADD, sv.sigfd, &w_signal, EPOLLIN);
 	log_info("started: %zu services, generation 0, pid %d",
 	    sv.cfg->nservices, (int)getpid());
-}
-
-static void
-dispatch(struct sv_watch *w, uint32_t events, bool *reap, bool *reload)
-{
-	struct signalfd_siginfo si;
-	switch (w->kind) {
-	case W_SIGNAL:
-		while (read(sv.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo == SIGCHLD)
-				*reap = true;
-			else if (si.ssi_signo == SIGHUP)
-				*reload = true;
-			else
-				sv_stop_all();
-		}
-		break;
-	case W_LISTEN:
-		sv_pool_accept(w->svc, w->arg);
-		break;
-	case W_ADMIN:
-		sv_admin_accept(w->svc, w->arg);
-		break;
-	case W_STATS:
-		sv_stats_read(w->svc, w->arg);
-		break;
-	case W_LOG:
-		log_relay_drain();
-		break;
-	case W_CTL:
-		if (events & (EPOLLERR | EPOLLHUP))
-			sv_wire_drop(&w->svc->slot[w->arg]);
-		else
-			sv_wire_flush(w->svc, w->arg);
-		break;
-	}
 }
 
 int
@@ -330,29 +280,44 @@ main(int argc, char **argv)
 		else if (opt == 'n')
 			check = true;
 		else
-			usage();
+			break;
 	}
-	if (sv.cfg_path == NULL || optind != argc)
-		usage();
+	if (opt != -1 || sv.cfg_path == NULL || optind != argc) {
+		fprintf(stderr, "usage: cloisterd -c FILE [-f] [-d] [-n]\n"
+		    "  -c FILE  the configuration (docs/configuration.md)\n"
+		    "  -f       stay in the foreground, log to stderr\n"
+		    "  -d       debug logging\n"
+		    "  -n       check the configuration and its policies, then exit\n");
+		return 2;
+	}
 	setup(debug, check);
 	struct epoll_event ev[64];
-	while (!(sv.stopping && (sv_all_stopped() ||
+	while (!(sv.stopping && (all_stopped() ||
 	    sv_now() > sv.stop_deadline + 5000))) {
 		int n = epoll_wait(sv.ep, ev, 64, sv_next_timeout(sv_now()));
 		if (n < 0 && errno != EINTR)
 			log_fatal_errno("epoll_wait");
-		bool reap = false, reload = false;
 		sv.more_work = false;
-		for (int i = 0; i < n; i++)
-			dispatch(ev[i].data.ptr, ev[i].events, &reap, &reload);
-		if (reap)
+		for (int i = 0; i < n; i++) {
+			struct sv_watch *w = ev[i].data.ptr;
+			w->fn(w->svc, w->arg);
+		}
+		if (reap_due)
 			sv_reap();
-		if (reload && !sv.stopping)
+		if (reload_due && !sv.stopping)
 			sv_reload();
+		reap_due = reload_due = false;
 		sv_tick(sv_now());
 	}
+	/* every service went through stop: listeners and admin sockets are
+	 * closed and unlinked already */
 	sv_reap();
-	cleanup();
+	char path[CONFIG_PATH_MAX];
+	unlink(runtime_path(path, "config.", sv.generation));
+	if (sv.generation > 0)
+		unlink(runtime_path(path, "config.", sv.generation - 1));
+	unlink(runtime_path(path, "cloisterd.pid", -1));
+	explicit_bzero(sv.key, SV_KEY_SIZE);
 	log_info("stopped");
 	return 0;
 }

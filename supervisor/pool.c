@@ -4,54 +4,25 @@
  * only input looked at is the peer address the kernel gave accept4(). */
 #include "sv.h"
 #include "ipc.h"
-#include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
+/* Doubly linked lists with a count; front: insert at the head. */
 static void
-list_push(struct sv_list *l, struct sv_proc *p)
+list_add(struct sv_list *l, struct sv_proc *p, bool front)
 {
-	p->next = NULL;
-	p->prev = l->tail;
-	if (l->tail != NULL)
-		l->tail->next = p;
-	else
-		l->head = p;
-	l->tail = p;
-	l->n++;
-}
-
-static void
-list_push_front(struct sv_list *l, struct sv_proc *p)
-{
-	p->prev = NULL;
-	p->next = l->head;
-	if (l->head != NULL)
-		l->head->prev = p;
-	else
-		l->tail = p;
-	l->head = p;
+	p->prev = front ? NULL : l->tail;
+	p->next = front ? l->head : NULL;
+	*(p->prev != NULL ? &p->prev->next : &l->head) = p;
+	*(p->next != NULL ? &p->next->prev : &l->tail) = p;
 	l->n++;
 }
 
 static void
 list_del(struct sv_list *l, struct sv_proc *p)
 {
-	if (p->prev != NULL)
-		p->prev->next = p->next;
-	else
-		l->head = p->next;
-	if (p->next != NULL)
-		p->next->prev = p->prev;
-	else
-		l->tail = p->prev;
+	*(p->prev != NULL ? &p->prev->next : &l->head) = p->next;
+	*(p->next != NULL ? &p->next->prev : &l->tail) = p->prev;
 	p->prev = p->next = NULL;
 	l->n--;
 }
@@ -62,15 +33,13 @@ static bool
 ip_key(const struct sockaddr_storage *ss, uint8_t key[17])
 {
 	memset(key, 0, 17);
-	if (ss->ss_family == AF_INET) {
-		key[0] = 4;
+	if (ss->ss_family == AF_INET)
 		memcpy(key + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		return true;
-	}
-	if (ss->ss_family != AF_INET6)
+	else if (ss->ss_family == AF_INET6)   /* V6ONLY: no mapped v4 here */
+		memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	else
 		return false;   /* unix peers: the global limit only */
-	key[0] = 6;         /* v6 listeners are V6ONLY: no mapped v4 here */
-	memcpy(key + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	key[0] = (uint8_t)ss->ss_family;
 	return true;
 }
 
@@ -98,8 +67,8 @@ sv_pool_forget(struct sv_proc *p)
 	struct sv_service *s = p->svc;
 	list_del(p->pid == 0 ? &s->pending : p->busy || p->retiring ? &s->busy :
 	    &s->idle, p);
-	if (!p->has_ip)
-		return;
+	if (p->ip[0] == 0)
+		return;   /* a unix peer */
 	for (struct sv_proc **pp = &s->ipb[ip_bucket(p->ip)]; *pp != NULL;
 	    pp = &(*pp)->inext)
 		if (*pp == p) {
@@ -108,76 +77,26 @@ sv_pool_forget(struct sv_proc *p)
 		}
 }
 
-/* ---- spawning ---- */
-
-static void
-close_side(int (*pairs)[2], size_t n, int side)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pairs[i][side] >= 0)
-			close(pairs[i][side]);
-}
-
-/* One connection worker: its control channel, one channel per store
- * shard, one to authd if the service has 'set auth yes'. The peer ends go
- * to stored/authd as CTL_PEER before the worker can say anything. */
-static struct sv_proc *
-spawn_worker(struct sv_service *s, struct sv_proc *rec)
-{
-	struct sv_service *store = sv_role(ROLE_STORE);
-	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
-	unsigned nst = store != NULL ? store->nslots : 0;
-	int pairs[1 + CLOISTER_MAX_SHARDS][2];   /* auth, shards */
-	size_t np = 1 + nst;
-	int fds[SV_NFDS], ctl;
-	memset(fds, 0xff, sizeof(fds));   /* all -1 */
-	for (size_t i = 0; i < np; i++) {
-		pairs[i][0] = pairs[i][1] = -1;
-		if ((i != 0 || auth != NULL) && socketpair(AF_UNIX,
-		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0) {
-			np = i;
-			goto fail;
-		}
-		fds[i == 0 ? CLOISTER_FD_AUTH : CLOISTER_FD_STORE(i - 1)] =
-		    pairs[i][1];
-	}
-	fds[CLOISTER_FD_STATS] = s->slot[0].stats_w;
-	uint64_t inst = sv.next_instance++;
-	pid_t pid = sv_spawn(s, inst, -1, fds, &ctl);
-	if (pid < 0)
-		goto fail;
-	close_side(pairs, np, 1);
-	for (unsigned i = 0; i < nst; i++)
-		sv_wire_peer(store, i, s->cfg.name, inst, pairs[1 + i][0]);
-	if (auth != NULL)
-		sv_wire_peer(auth, 0, s->cfg.name, inst, pairs[0][0]);
-	return sv_proc_new(s, rec, pid, inst, 0, ctl);
-fail:
-	log_err("%s: spawn: %m", s->cfg.name);
-	close_side(pairs, np, 0);
-	close_side(pairs, np, 1);
-	return NULL;
-}
-
 void
 sv_pool_retire_idle(struct sv_service *s)
 {
 	struct sv_proc *p;
 	while ((p = s->idle.head) != NULL) {
 		list_del(&s->idle, p);
-		p->retiring = true;
-		list_push(&s->busy, p);
+		list_add(&s->busy, p, false);
 		sv_proc_retire(p, SIGKILL);
 	}
 }
 
-/* ---- accepting ---- */
-
-static int
-send_conn(struct sv_proc *p, unsigned li, int fd,
+/* Give the client to worker p (just spawned or idle) as one CTL_CONN:
+ * listener index, peer and local address, the socket, which is closed here
+ * once sent. p is busy from now on, whatever happens. */
+static bool
+deliver(struct sv_proc *p, unsigned li, int fd,
     const struct sockaddr_storage *peer, socklen_t plen)
 {
 	static struct buf b = BUF_INIT(512);
+	list_add(&p->svc->busy, p, false);
 	struct sockaddr_storage local;
 	socklen_t llen = sizeof(local);
 	if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
@@ -188,34 +107,13 @@ send_conn(struct sv_proc *p, unsigned li, int fd,
 	ipc_put_bytes(&b, &local, llen);
 	if (p->svc->auth)
 		sv_wire_client(p->instance, (const struct sockaddr *)peer, plen);
-	return ipc_send(p->ctl, IPC_CTL_CONN, 0, 0, &b, fd);
-}
-
-static void
-ip_link(struct sv_proc *p, const uint8_t key[17])
-{
-	struct sv_service *s = p->svc;
-	p->has_ip = true;
-	memcpy(p->ip, key, sizeof(p->ip));
-	unsigned b = ip_bucket(key);
-	p->inext = s->ipb[b];
-	s->ipb[b] = p;
-}
-
-/* Give the client to worker p (just spawned or idle); it is busy from now
- * on, whatever happens. */
-static bool
-deliver(struct sv_proc *p, unsigned li, int fd,
-    const struct sockaddr_storage *peer, socklen_t plen)
-{
-	struct sv_service *s = p->svc;
-	list_push(&s->busy, p);
-	if (send_conn(p, li, fd, peer, plen) < 0) {
+	if (ipc_send(p->ctl, IPC_CTL_CONN, 0, 0, &b, fd) < 0) {
 		sv_proc_retire(p, SIGKILL);   /* died before it was reaped */
 		return false;
 	}
 	p->busy = true;
 	sv_close(&p->ctl);   /* a busy worker hears nothing more from us */
+	close(fd);
 	return true;
 }
 
@@ -224,14 +122,6 @@ refuse(struct sv_service *s, int fd)
 {
 	s->refusals++;
 	close(fd);
-}
-
-/* Waiting out a backoff or a peer's restart. */
-static bool
-transient(const struct sv_service *s)
-{
-	return !sv.stopping && (s->state == SV_BACKOFF ||
-	    (s->state == SV_RUNNING && sv_deps(s) == 1));
 }
 
 /* Admit or refuse one accepted client. The accept path never forks: with
@@ -251,34 +141,26 @@ admit(struct sv_service *s, unsigned li, int fd,
 	struct sv_proc *p;
 	while ((p = s->idle.head) != NULL) {
 		list_del(&s->idle, p);
-		if (deliver(p, li, fd, peer, plen)) {
-			if (has_ip)
-				ip_link(p, key);
-			close(fd);
-			return;
-		}
+		if (deliver(p, li, fd, peer, plen))
+			goto admitted;
 	}
 	/* no spare: wait for a spawn, unless the service cannot spawn for
 	 * more than a moment (held, a peer held, stopping) */
-	if ((!sv_can_spawn(s) && !transient(s)) ||
-	    (p = calloc(1, sizeof(*p))) == NULL) {
+	if (sv_ready(s) == SV_NO || (p = calloc(1, sizeof(*p))) == NULL) {
 		refuse(s, fd);
 		return;
 	}
-	p->svc = s;
-	p->ctl = -1;
-	p->client = fd;
-	p->listener = li;
-	p->peer = *peer;
-	p->peerlen = plen;
+	*p = (struct sv_proc){ .svc = s, .ctl = -1, .client = fd,
+		.listener = li, .peer = *peer, .peerlen = plen };
 	/* an address with nothing else here goes first: a flood's waiting
 	 * clients do not stand between a new client and the next worker */
-	if (has_ip && ip_count(s, key) == 0)
-		list_push_front(&s->pending, p);
-	else
-		list_push(&s->pending, p);
-	if (has_ip)
-		ip_link(p, key);
+	list_add(&s->pending, p, has_ip && ip_count(s, key) == 0);
+admitted:   /* counted against its address until it is reaped */
+	memcpy(p->ip, key, sizeof(p->ip));
+	if (has_ip) {
+		p->inext = s->ipb[ip_bucket(key)];
+		s->ipb[ip_bucket(key)] = p;
+	}
 }
 
 void
@@ -296,8 +178,9 @@ sv_pool_drop_pending(struct sv_service *s)
 void
 sv_pool_fill(struct sv_service *s)
 {
-	if (!sv_can_spawn(s)) {
-		if (!transient(s))
+	enum sv_ready r = sv_ready(s);
+	if (r != SV_NOW) {
+		if (r == SV_NO)
 			sv_pool_drop_pending(s);
 		return;
 	}
@@ -311,24 +194,18 @@ sv_pool_fill(struct sv_service *s)
 			return;
 		}
 		struct sv_proc *rec = s->pending.head;
-		if (rec != NULL)
-			list_del(&s->pending, rec);
-		struct sv_proc *p = spawn_worker(s, rec);
-		if (p == NULL && rec != NULL) {
-			list_push(&s->pending, rec);
+		struct sv_proc *p = sv_spawn(s, 0, rec);
+		if (p == NULL) {
 			sv_pool_drop_pending(s);
-		}
-		if (p == NULL)
 			return;
-		if (rec == NULL) {
-			list_push(&s->idle, p);
-			continue;
 		}
-		if (deliver(p, p->listener, p->client, &p->peer, p->peerlen))
-			close(p->client);
-		else
-			refuse(s, p->client);
-		p->client = -1;
+		if (rec == NULL) {
+			list_add(&s->idle, p, false);
+		} else {
+			list_del(&s->pending, p);
+			if (!deliver(p, p->listener, p->client, &p->peer, p->peerlen))
+				refuse(s, p->client);
+		}
 	}
 }
 

@@ -1,16 +1,12 @@
-/* reload: SIGHUP. Re-read the file; bind new listeners first (all or
- * nothing); then start a new generation: services gone from the file stop,
- * kept ones take their new settings (idle spares of the old generation are
- * replaced, busy ones finish their client), new ones start. */
+/* reload: the services of a config generation, at start and on SIGHUP.
+ * New listeners are bound before anything changes (all or nothing); then
+ * services gone from the file stop, kept ones take their new block (idle
+ * spares of the old generation are replaced, busy ones finish their
+ * client), new ones start. */
 #include "sv.h"
-#include "log.h"
 
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
+/* The listeners bound for a new generation, by service and listener. */
+static int fresh[CONFIG_MAX_SERVICES][CONFIG_MAX_LISTENERS];
 
 /* Service blocks equal but for line numbers (config.c leaves no bytes
  * after a string's NUL, so memcmp is exact). */
@@ -37,80 +33,133 @@ find_live(const char *name)
 	return NULL;
 }
 
-/* New listeners are bound before anything changes: all or nothing. */
+/* The index of s's open listener at l's address, or -1. */
 static int
-bind_new(const struct config *c, int fds[][CONFIG_MAX_LISTENERS], char *err,
-    size_t errlen)
+kept(const struct sv_service *s, const struct config_listener *l)
 {
+	for (size_t k = 0; s != NULL && k < s->nlst; k++)
+		if (s->lst[k].fd >= 0 && sv_listen_same(&s->lst[k].cfg, l))
+			return (int)k;
+	return -1;
+}
+
+/* Listeners of c that no live service of the same name and role has
+ * open are bound into fresh (-1: kept or none), all or nothing. */
+static int
+bind_new(const struct config *c, char *err, size_t errlen)
+{
+	memset(fresh, 0xff, sizeof(fresh));   /* all -1 */
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *cs = &c->services[i];
 		struct sv_service *old = find_live(cs->name);
-		for (size_t j = 0; j < cs->nlisteners; j++) {
-			bool kept = false;
-			for (size_t k = 0; old && old->cfg.role == cs->role &&
-			    k < old->nlst; k++)
-				kept |= old->lst[k].fd >= 0 &&
-				    sv_listen_same(&old->lst[k].cfg, &cs->listeners[j]);
-			if (!kept && (fds[i][j] = sv_listen_open(&cs->listeners[j],
+		if (old != NULL && old->cfg.role != cs->role)
+			old = NULL;   /* stops: a new service takes its name */
+		for (size_t j = 0; j < cs->nlisteners; j++)
+			if (kept(old, &cs->listeners[j]) < 0 &&
+			    (fresh[i][j] = sv_listen_open(&cs->listeners[j],
 			    SOCK_STREAM, cs->backlog, err, errlen)) < 0)
-				return -1;
-		}
+				goto fail;
 	}
 	return 0;
+fail:
+	for (size_t i = 0; i < c->nservices; i++)
+		for (size_t j = 0; j < CONFIG_MAX_LISTENERS; j++)
+			if (fresh[i][j] >= 0)
+				close(fresh[i][j]);
+	return -1;
 }
 
+/* s takes block index of sv.cfg. Its listeners are fresh ones or, at an
+ * address s listens on already, that socket, which keeps its queue and
+ * takes the new settings in place. The supervisor accepts on a pool's
+ * listeners; the stats helper accepts on its own. */
 static void
-update_service(struct sv_service *s, const struct config_service *cs,
-    unsigned index, const int *fresh)
+take_block(struct sv_service *s, unsigned index)
 {
-	struct sv_listener lst[CONFIG_MAX_LISTENERS];
-	bool changed = !same_block(&s->cfg, cs);
+	const struct config_service *cs = &sv.cfg->services[index];
+	int *fd = fresh[index];
 	for (size_t j = 0; j < cs->nlisteners; j++) {
-		lst[j].w = (struct sv_watch){ W_LISTEN, s, (unsigned)j };
-		lst[j].cfg = cs->listeners[j];
-		lst[j].fd = fresh[j];
-		for (size_t k = 0; fresh[j] < 0 && k < s->nlst; k++)
-			if (s->lst[k].fd >= 0 &&
-			    sv_listen_same(&s->lst[k].cfg, &cs->listeners[j])) {
-				lst[j].fd = s->lst[k].fd;
-				s->lst[k].fd = -1;
-				if (sv_listen_update(&lst[j], cs->listeners + j,
-				    cs->backlog) < 0)
-					log_warn("%s: listener %s: %m", cs->name,
-					    lst[j].cfg.name);
-			}
+		int k = fd[j] < 0 ? kept(s, &cs->listeners[j]) : -1;
+		if (k < 0)
+			continue;
+		fd[j] = s->lst[k].fd;
+		s->lst[k].fd = -1;
+		if (sv_listen_update(fd[j], &cs->listeners[j], cs->backlog) < 0)
+			log_warn("%s: listener %s: %m", cs->name,
+			    cs->listeners[j].name);
 	}
 	for (size_t k = 0; k < s->nlst; k++)
 		sv_listen_close(&s->lst[k]);
-	memcpy(s->lst, lst, sizeof(lst[0]) * cs->nlisteners);
-	s->nlst = cs->nlisteners;
-	/* (re)point epoll at the new slots; the stats helper accepts itself */
-	for (size_t j = 0; j < s->nlst && cs->role == ROLE_CONNECTION; j++) {
-		epoll_ctl(sv.ep, EPOLL_CTL_DEL, s->lst[j].fd, NULL);
-		sv_epoll(EPOLL_CTL_ADD, s->lst[j].fd, &s->lst[j].w, EPOLLIN);
-	}
 	s->cfg = *cs;
 	s->index = index;
-	s->auth = sv_service_wants_auth(sv.cfg, cs);
-	/* spares of the old generation are replaced; busy ones finish */
-	sv_pool_retire_idle(s);
-	if (changed && s->cfg.role != ROLE_CONNECTION)
-		for (unsigned i = 0; i < s->nslots; i++)
-			if (s->slot[i].proc != NULL)
-				sv_proc_retire(s->slot[i].proc, SIGTERM);
-	sv_service_event(s, EV_RELOAD);
+	s->auth = sv.tune.auth[index];
+	s->nlst = cs->nlisteners;
+	for (size_t j = 0; j < s->nlst; j++) {
+		struct sv_listener *l = &s->lst[j];
+		*l = (struct sv_listener){ { sv_pool_accept, s, (unsigned)j }, fd[j],
+			cs->listeners[j] };
+		if (l->fd >= 0 && cs->role == ROLE_CONNECTION) {
+			epoll_ctl(sv.ep, EPOLL_CTL_DEL, l->fd, NULL);   /* if kept */
+			sv_epoll(EPOLL_CTL_ADD, l->fd, &l->w, EPOLLIN);
+		}
+	}
 }
 
+/* A new service for block index of sv.cfg, appended to sv.services; NULL
+ * with err on failure. */
+static struct sv_service *
+service_new(unsigned index, char *err, size_t errlen)
+{
+	struct sv_service *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		log_fatal("out of memory");
+	s->state = SV_RUNNING;
+	take_block(s, index);
+	s->nslots = s->cfg.role == ROLE_STORE ? sv.cfg->store_shards : 1;
+	int r = 0;
+	for (unsigned i = 0; i < s->nslots; i++) {
+		struct sv_slot *sl = &s->slot[i];
+		sl->admin.fd = sl->stats[0] = sl->stats[1] = -1;
+		sl->w_ctl = (struct sv_watch){ sv_wire_flush, s, i };
+		sl->admin.w = (struct sv_watch){ sv_admin_accept, s, i };
+		sl->w_stats = (struct sv_watch){ sv_stats_read, s, i };
+		if (r == 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
+		    (s->cfg.role == ROLE_STORE &&
+		    sv_admin_open(s, i, err, errlen) < 0)))
+			r = -1;
+	}
+	if (r < 0) {
+		sv_service_event(s, EV_STOP);
+		free(s);
+		return NULL;
+	}
+	struct sv_service **pp = &sv.services;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = s;
+	return s;
+}
+
+/* At start: every service of sv.cfg, or -1 with err. */
 int
+sv_start(char *err, size_t errlen)
+{
+	if (bind_new(sv.cfg, err, errlen) < 0)
+		return -1;
+	for (unsigned i = 0; i < sv.cfg->nservices; i++)
+		if (service_new(i, err, errlen) == NULL)
+			return -1;
+	return 0;
+}
+
+void
 sv_reload(void)
 {
-	static int fresh[CONFIG_MAX_SERVICES][CONFIG_MAX_LISTENERS];
 	char err[CONFIG_ERR_MAX];
 	struct sv_tune tune;
 	struct config *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		log_fatal("out of memory");
-	memset(fresh, 0xff, sizeof(fresh));   /* all -1: nothing bound yet */
 	if (sv_load_config(c, &tune, err, sizeof(err)) < 0)
 		goto refused;
 	if (strcmp(c->runtime_dir, sv.cfg->runtime_dir) != 0 ||
@@ -120,13 +169,8 @@ sv_reload(void)
 		    " store-shards change only with a restart", c->path);
 		goto refused;
 	}
-	if (bind_new(c, fresh, err, sizeof(err)) < 0) {
-		for (size_t i = 0; i < CONFIG_MAX_SERVICES; i++)
-			for (size_t j = 0; j < CONFIG_MAX_LISTENERS; j++)
-				if (fresh[i][j] >= 0)
-					close(fresh[i][j]);
+	if (bind_new(c, err, sizeof(err)) < 0)
 		goto refused;
-	}
 	struct config *old = sv.cfg;
 	sv.cfg = c;
 	sv.tune = tune;
@@ -138,22 +182,28 @@ sv_reload(void)
 		if (s->state < SV_STOPPING && (cs == NULL || cs->role != s->cfg.role))
 			sv_service_event(s, EV_STOP);
 	}
-	for (size_t i = 0; i < c->nservices; i++) {
+	for (unsigned i = 0; i < c->nservices; i++) {
 		struct sv_service *s = find_live(c->services[i].name);
-		if (s != NULL) {
-			update_service(s, &c->services[i], (unsigned)i, fresh[i]);
+		if (s == NULL) {
+			if (service_new(i, err, sizeof(err)) == NULL)
+				log_err("reload: %s", err);
 			continue;
 		}
-		if (sv_service_new(&c->services[i], (unsigned)i, fresh[i], err,
-		    sizeof(err)) == NULL)
-			log_err("reload: %s", err);
+		bool changed = !same_block(&s->cfg, &c->services[i]);
+		take_block(s, i);
+		/* spares of the old generation are replaced; busy ones finish */
+		sv_pool_retire_idle(s);
+		if (changed && s->cfg.role != ROLE_CONNECTION)
+			for (unsigned k = 0; k < s->nslots; k++)
+				if (s->slot[k].proc != NULL)
+					sv_proc_retire(s->slot[k].proc, SIGTERM);
+		sv_service_event(s, EV_RELOAD);
 	}
 	free(old);
 	log_info("reloaded %s: generation %u", c->path, sv.generation);
-	return 0;
+	return;
 refused:
 	log_err("reload refused, still running generation %u: %s",
 	    sv.generation, err);
 	free(c);
-	return -1;
 }

@@ -1,17 +1,8 @@
 /* service: the per-service state table (STYLE.md habit 9), processes,
- * reaping, restart with backoff, reload and stop. */
+ * reaping, restart with backoff, stop. */
 #include "sv.h"
-#include "log.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #define PID_BUCKETS 1024
 
@@ -20,8 +11,6 @@ static struct sv_proc *pidtab[PID_BUCKETS];
 static const char *const state_names[SV_NSTATES] = {
 	"-", "running", "backing off", "held", "stopping", "stopped",
 };
-
-/* ---- processes ---- */
 
 /* A process record; p: a pending record that now gets its worker. */
 struct sv_proc *
@@ -128,11 +117,10 @@ act_stop(struct sv_service *s)
 	for (size_t i = 0; i < s->nlst; i++)
 		sv_listen_close(&s->lst[i]);
 	for (unsigned i = 0; i < s->nslots; i++)
-		sv_admin_close(s, i);
+		sv_listen_close(&s->slot[i].admin);
 	kill_all(s, SIGTERM, sv.stopping);
 	s->timer = sv.stopping || s->cfg.role != ROLE_CONNECTION ?
 	    sv_now() + sv.tune.stop_timeout : 0;
-	s->index = UINT32_MAX;
 }
 
 static void
@@ -144,12 +132,13 @@ act_kill(struct sv_service *s)
 	s->timer = 0;
 }
 
+/* Every process is gone (and with each, its slot's queue). */
 static void
 act_release(struct sv_service *s)
 {
 	for (unsigned i = 0; i < s->nslots; i++) {
-		sv_wire_drop(&s->slot[i]);
-		sv_stats_slot_close(&s->slot[i]);
+		sv_close(&s->slot[i].stats[0]);
+		sv_close(&s->slot[i].stats[1]);
 	}
 	log_info("%s: stopped", s->cfg.name);
 }
@@ -215,86 +204,41 @@ record_failure(struct sv_service *s)
 	sv_service_event(s, k >= sv.tune.restart_burst ? EV_FAIL_LIMIT : EV_FAIL);
 }
 
-/* What a pool's peers are doing: 0 all up, 1 one is (re)starting, 2 one
- * is held. Its workers' channels would be dead unless all are up. */
-int
-sv_deps(const struct sv_service *s)
+/* Whether s may start processes now; soon (a backoff, or a pool's peer is
+ * (re)starting: its clients wait); or not (held, a peer held, stopping:
+ * its clients are refused). A pool waits for every peer it needs: its
+ * workers' channels would be dead. */
+enum sv_ready
+sv_ready(const struct sv_service *s)
 {
+	if (sv.stopping || s->state > SV_BACKOFF)
+		return SV_NO;
+	if (s->state == SV_BACKOFF)
+		return SV_SOON;
+	if (s->cfg.role != ROLE_CONNECTION)
+		return SV_NOW;
 	const struct sv_service *d[2] = { sv_role(ROLE_STORE),
 		s->auth ? sv_role(ROLE_AUTH) : NULL };
-	int r = 0;
+	enum sv_ready r = SV_NOW;
 	for (int k = 0; k < 2; k++)
 		for (unsigned i = 0; d[k] != NULL && i < d[k]->nslots; i++) {
 			const struct sv_proc *p = d[k]->slot[i].proc;
-			if ((p == NULL || p->retiring) && r < 2)
-				r = d[k]->state == SV_HELD ? 2 : 1;
+			if ((p == NULL || p->retiring) && r != SV_NO)
+				r = d[k]->state == SV_HELD ? SV_NO : SV_SOON;
 		}
 	return r;
 }
 
-bool
-sv_can_spawn(const struct sv_service *s)
-{
-	if (s->state != SV_RUNNING || sv.stopping)
-		return false;
-	return s->cfg.role != ROLE_CONNECTION || sv_deps(s) == 0;
-}
-
-/* ---- singletons: authd, stored shards, the stats helper ---- */
-
-static void
-spawn_singleton(struct sv_service *s, unsigned slot)
-{
-	struct sv_slot *sl = &s->slot[slot];
-	int fds[SV_NFDS], ctl;
-	memset(fds, 0xff, sizeof(fds));   /* all -1 */
-	fds[CLOISTER_FD_STATS] = sl->stats_w;
-	if (s->cfg.role == ROLE_STATS) {
-		fds[CLOISTER_FD_EXTRA] = sv.agg_r;
-		for (size_t i = 0; i < s->nlst; i++)
-			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
-	}
-	uint64_t inst = sv.next_instance++;
-	pid_t pid = sv_spawn(s, inst, s->cfg.role == ROLE_STORE ? (int)slot : -1,
-	    fds, &ctl);
-	if (pid < 0) {
-		log_err("%s: spawn: %m", s->cfg.name);
-		record_failure(s);
-		return;
-	}
-	sl->proc = sv_proc_new(s, NULL, pid, inst, slot, ctl);
-	if (s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE)
-		sv_wire_key(sl->proc);
-}
-
-static void
-singleton_died(struct sv_service *s, struct sv_proc *p)
-{
-	s->slot[p->slot].proc = NULL;
-	sv_wire_drop(&s->slot[p->slot]);
-	if (s->cfg.role != ROLE_AUTH && s->cfg.role != ROLE_STORE)
-		return;
-	/* idle spares hold channels to the dead peer: replace them; busy
-	 * workers find out by themselves and exit (crash-only) */
-	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
-		if (c->cfg.role == ROLE_CONNECTION &&
-		    (s->cfg.role == ROLE_STORE || c->auth))
-			sv_pool_retire_idle(c);
-}
-
-/* ---- reaping ---- */
-
 static struct sv_proc *
 proc_take(pid_t pid)
 {
-	for (struct sv_proc **pp = &pidtab[pid % PID_BUCKETS]; *pp != NULL;
-	    pp = &(*pp)->hnext)
-		if ((*pp)->pid == pid) {
-			struct sv_proc *p = *pp;
-			*pp = p->hnext;
-			return p;
-		}
-	return NULL;
+	struct sv_proc **pp = &pidtab[pid % PID_BUCKETS];
+	while (*pp != NULL && (*pp)->pid != pid)
+		pp = &(*pp)->hnext;
+	struct sv_proc *p = *pp;
+	if (p != NULL)
+		*pp = p->hnext;   /* unlinked: the caller frees it */
+	return p;
 }
 
 static void
@@ -314,18 +258,22 @@ proc_exited(struct sv_proc *p, int status)
 	 * client's end, not the service's failure. */
 	bool failure = !p->retiring && s->state < SV_STOPPING &&
 	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
-	if (failure || (sig && !p->retiring))
-		log_warn("%s: pid %d instance %llu %s %d%s", s->cfg.name,
-		    (int)p->pid, (unsigned long long)p->instance,
-		    sig ? "killed by signal" : "exited with status", code,
-		    failure ? " (a start failure)" : "");
-	else
-		log_debug("%s: pid %d %s %d", s->cfg.name, (int)p->pid,
-		    sig ? "signal" : "status", code);
-	if (s->cfg.role == ROLE_CONNECTION)
+	log_msg(failure || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+	    "%s: pid %d instance %llu %s %d%s", s->cfg.name, (int)p->pid,
+	    (unsigned long long)p->instance, sig ? "killed by signal" :
+	    "exited with status", code, failure ? " (a start failure)" : "");
+	if (s->cfg.role == ROLE_CONNECTION) {
 		sv_pool_forget(p);
-	else
-		singleton_died(s, p);
+	} else {   /* authd, a stored shard, the stats helper */
+		s->slot[p->slot].proc = NULL;
+		sv_wire_drop(&s->slot[p->slot]);
+	}
+	/* a dead authd or stored: idle spares hold channels to it, so they are
+	 * replaced; busy workers find out by themselves and exit (crash-only) */
+	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
+		if (c->cfg.role == ROLE_CONNECTION && (s->cfg.role == ROLE_STORE ||
+		    (s->cfg.role == ROLE_AUTH && c->auth)))
+			sv_pool_retire_idle(c);
 	sv_close(&p->ctl);
 	free(p);
 	if (failure)
@@ -354,56 +302,6 @@ sv_reap(void)
 	}
 }
 
-/* ---- services ---- */
-
-/* A service of the current config; fresh: listeners bound already (reload)
- * or NULL. Appended to sv.services; NULL with err on failure. */
-struct sv_service *
-sv_service_new(const struct config_service *cs, unsigned index,
-    const int *fresh, char *err, size_t errlen)
-{
-	struct sv_service *s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		log_fatal("out of memory");
-	s->state = SV_RUNNING;
-	s->cfg = *cs;
-	s->index = index;
-	s->auth = sv_service_wants_auth(sv.cfg, cs);
-	s->nslots = cs->role == ROLE_STORE ? sv.cfg->store_shards : 1;
-	int r = 0;
-	for (size_t i = 0; i < cs->nlisteners; i++, s->nlst++) {
-		struct sv_listener *l = &s->lst[i];
-		l->w = (struct sv_watch){ W_LISTEN, s, (unsigned)i };
-		l->cfg = cs->listeners[i];
-		l->fd = fresh != NULL ? fresh[i] : r < 0 ? -1 :
-		    sv_listen_open(&l->cfg, SOCK_STREAM, cs->backlog, err, errlen);
-		r |= l->fd;
-		/* the stats helper accepts on its own listeners */
-		if (l->fd >= 0 && cs->role == ROLE_CONNECTION)
-			sv_epoll(EPOLL_CTL_ADD, l->fd, &l->w, EPOLLIN);
-	}
-	for (unsigned i = 0; i < s->nslots; i++) {
-		struct sv_slot *sl = &s->slot[i];
-		sl->admin_fd = sl->stats_r = sl->stats_w = -1;
-		sl->w_ctl = (struct sv_watch){ W_CTL, s, i };
-		sl->w_admin = (struct sv_watch){ W_ADMIN, s, i };
-		sl->w_stats = (struct sv_watch){ W_STATS, s, i };
-		if (r >= 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
-		    (cs->role == ROLE_STORE && sv_admin_open(s, i, err, errlen) < 0)))
-			r = -1;
-	}
-	if (r < 0) {
-		sv_service_event(s, EV_STOP);
-		free(s);
-		return NULL;
-	}
-	struct sv_service **pp = &sv.services;
-	while (*pp != NULL)
-		pp = &(*pp)->next;
-	*pp = s;
-	return s;
-}
-
 void
 sv_tick(int64_t now)
 {
@@ -418,9 +316,15 @@ sv_tick(int64_t now)
 			continue;
 		}
 		for (unsigned i = 0; s->cfg.role != ROLE_CONNECTION &&
-		    i < s->nslots; i++)
-			if (s->slot[i].proc == NULL && sv_can_spawn(s))
-				spawn_singleton(s, i);
+		    i < s->nslots; i++) {
+			struct sv_slot *sl = &s->slot[i];
+			if (sl->proc != NULL || sv_ready(s) != SV_NOW)
+				continue;
+			if ((sl->proc = sv_spawn(s, i, NULL)) == NULL)
+				record_failure(s);
+			else if (s->cfg.role != ROLE_STATS)
+				sv_wire_key(sl->proc);   /* authd, stored */
+		}
 		pp = &s->next;
 	}
 	/* pools after the peers they need */
@@ -443,26 +347,4 @@ sv_next_timeout(int64_t now)
 	if (sv.more_work)
 		return 0;
 	return next <= now ? 0 : next - now > 1000 ? 1000 : (int)(next - now);
-}
-
-void
-sv_stop_all(void)
-{
-	if (sv.stopping)
-		return;
-	log_info("stopping: %lld s for workers to finish",
-	    (long long)(sv.tune.stop_timeout / 1000));
-	sv.stopping = true;
-	sv.stop_deadline = sv_now() + sv.tune.stop_timeout;
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		sv_service_event(s, EV_STOP);
-}
-
-bool
-sv_all_stopped(void)
-{
-	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
-		if (s->state != SV_STOPPED)
-			return false;
-	return true;
 }

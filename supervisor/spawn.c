@@ -1,57 +1,19 @@
-/* spawn: fork + exec one worker with its fds at the numbers of fds.h. The
- * worker confines itself; nothing here drops a privilege on its behalf. */
+/* spawn: fork + exec one worker with its fds at the numbers of fds.h (this
+ * file is where each role's fds are chosen). The worker confines itself;
+ * nothing here drops a privilege on its behalf. */
 #include "sv.h"
-#include "log.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
-/* fds[n]: what goes to fd n (-1: nothing); the log fd and a new control
- * channel are added here. Returns the pid, with our end of the control
- * channel (non-blocking) in *ctl; -1 on failure. */
-pid_t
-sv_spawn(struct sv_service *s, uint64_t instance, int shard, int fds[SV_NFDS],
-    int *ctl)
+/* fork, and exec argv with fds[n] at fd n (-1: nothing); the pid, or -1. */
+static pid_t
+child(char **argv, const int fds[SV_NFDS])
 {
-	int pair[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-		return -1;
-	fds[CLOISTER_FD_LOG] = sv.log_fd;
-	fds[CLOISTER_FD_CONTROL] = pair[1];
-	char inst[24], sh[12];
-	snprintf(inst, sizeof(inst), "%llu", (unsigned long long)instance);
-	snprintf(sh, sizeof(sh), "%d", shard);
-	char *argv[12];
-	int n = 0;
-	argv[n++] = s->cfg.binary;
-	argv[n++] = "--config";
-	argv[n++] = sv.snapshot;
-	argv[n++] = "--service";
-	argv[n++] = s->cfg.name;
-	argv[n++] = "--instance";
-	argv[n++] = inst;
-	if (shard >= 0) {
-		argv[n++] = "--shard";
-		argv[n++] = sh;
-	}
-	if (sv.foreground)
-		argv[n++] = "--foreground";
-	argv[n] = NULL;
-
 	pid_t parent = getpid();
 	pid_t pid = fork();
-	if (pid != 0) {
-		close(pair[1]);
-		if (pid < 0)
-			close(pair[0]);
-		else
-			fcntl(*ctl = pair[0], F_SETFL, O_NONBLOCK);
+	if (pid != 0)
 		return pid;
-	}
 	/* child: die with the supervisor (the kernel clears this again when
 	 * the worker changes uid; the control channel's EOF covers that) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -80,4 +42,68 @@ sv_spawn(struct sv_service *s, uint64_t instance, int shard, int fds[SV_NFDS],
 	execv(argv[0], argv);
 	log_err("exec %s: %m", argv[0]);
 	_exit(127);
+}
+
+/* A new process of s for slot, or, for a pool, the worker of pending
+ * record rec (NULL: a spare). Each gets a control channel and its stats
+ * pipe; a connection worker one channel per store shard, and one to authd
+ * with 'set auth yes', whose peer ends go to stored/authd as CTL_PEER
+ * before the worker can say anything; the stats helper the aggregate pipe
+ * and its listeners. NULL (logged) on failure. */
+struct sv_proc *
+sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
+{
+	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ?
+	    sv_role(ROLE_STORE) : NULL;
+	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
+	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
+	size_t np = 2 + (store != NULL ? store->nslots : 0);
+	int fds[SV_NFDS];
+	memset(fds, 0xff, sizeof(fds));       /* all -1 */
+	memset(pairs, 0xff, sizeof(pairs));
+	for (size_t i = 0; i < np; i++) {
+		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
+		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0)
+			goto fail;
+		fds[i == 0 ? CLOISTER_FD_CONTROL : i == 1 ? CLOISTER_FD_AUTH :
+		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
+	}
+	fds[CLOISTER_FD_LOG] = sv.log_fd;
+	fds[CLOISTER_FD_STATS] = s->slot[slot].stats[1];
+	if (s->cfg.role == ROLE_STATS) {
+		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
+		for (size_t i = 0; i < s->nlst; i++)
+			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
+	}
+	uint64_t instance = sv.next_instance++;
+	char inst[24], sh[12];
+	snprintf(inst, sizeof(inst), "%llu", (unsigned long long)instance);
+	snprintf(sh, sizeof(sh), "%u", slot);
+	char *argv[12] = { s->cfg.binary, "--config", sv.snapshot, "--service",
+	    s->cfg.name, "--instance", inst };
+	int n = 7;
+	if (s->cfg.role == ROLE_STORE) {
+		argv[n++] = "--shard";
+		argv[n++] = sh;
+	}
+	if (sv.foreground)
+		argv[n++] = "--foreground";
+	pid_t pid = child(argv, fds);
+	if (pid < 0)
+		goto fail;
+	for (size_t i = 0; i < np; i++)   /* the worker's ends: it has them */
+		if (pairs[i][1] >= 0)
+			close(pairs[i][1]);
+	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
+	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
+		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
+	if (auth != NULL)
+		sv_wire_peer(auth, 0, s->cfg.name, instance, pairs[1][0]);
+	return sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
+fail:
+	log_err("%s: spawn: %m", s->cfg.name);
+	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
+		if (*f >= 0)
+			close(*f);
+	return NULL;
 }

@@ -2,46 +2,20 @@
  * sender's identity), fixed-size aggregates out to the stats helper about
  * once a second. Nothing else is read from a worker. */
 #include "sv.h"
-#include "log.h"
-
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/epoll.h>
-#include <unistd.h>
 
 #define READS_PER_WAKEUP 64
 
 int
 sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen)
 {
-	int p[2];
 	/* O_NONBLOCK on both ends: a worker's write never blocks it (a full
 	 * pipe loses statistics, never service), and our reads never block */
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (pipe2(sl->stats, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(err, errlen, "stats pipe: %s", strerror(errno));
 		return -1;
 	}
-	sl->stats_r = p[0];
-	sl->stats_w = p[1];
-	sv_epoll(EPOLL_CTL_ADD, sl->stats_r, &sl->w_stats, EPOLLIN);
+	sv_epoll(EPOLL_CTL_ADD, sl->stats[0], &sl->w_stats, EPOLLIN);
 	return 0;
-}
-
-void
-sv_stats_slot_close(struct sv_slot *sl)
-{
-	sv_close(&sl->stats_r);
-	sv_close(&sl->stats_w);
-}
-
-static bool
-record_ok(const struct stats_record *r, ssize_t n)
-{
-	return n == (ssize_t)sizeof(*r) && r->magic == STATS_MAGIC &&
-	    r->size == sizeof(*r) &&
-	    (r->kind == STATS_KIND_DELTA || r->kind == STATS_KIND_GAUGE);
 }
 
 void
@@ -50,16 +24,18 @@ sv_stats_read(struct sv_service *s, unsigned slot)
 	struct sv_slot *sl = &s->slot[slot];
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
 		struct stats_record r;
-		ssize_t n = read(sl->stats_r, &r, sizeof(r));
+		ssize_t n = read(sl->stats[0], &r, sizeof(r));
 		if (n <= 0)
 			return;
-		if (!record_ok(&r, n)) {
+		if (n != (ssize_t)sizeof(r) || r.magic != STATS_MAGIC ||
+		    r.size != sizeof(r) ||
+		    (r.kind != STATS_KIND_DELTA && r.kind != STATS_KIND_GAUGE)) {
 			/* whole records cannot interleave (< PIPE_BUF), so a short or
 			 * foreign one was written on purpose: drop what is queued to
 			 * find record boundaries again */
 			log_warn("%s: bad stats record (%zd bytes), dropping the"
 			    " queue", s->cfg.name, n);
-			while (++i < READS_PER_WAKEUP && read(sl->stats_r, &r,
+			while (++i < READS_PER_WAKEUP && read(sl->stats[0], &r,
 			    sizeof(r)) > 0)
 				;
 			return;
@@ -99,25 +75,24 @@ add_service(struct stats_aggregate *a, const struct sv_service *s)
 void
 sv_stats_publish(void)
 {
-	struct stats_aggregate all = { .magic = STATS_MAGIC,
-		.size = sizeof(all), .service_index = STATS_GLOBAL };
+	struct stats_aggregate all = { .magic = STATS_MAGIC, .size = sizeof(all),
+		.service_index = STATS_GLOBAL, .name = "cloisterd",
+		.generation = sv.generation };
 	if (sv_role(ROLE_STATS) == NULL)
 		return;
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {
-		if (s->index == UINT32_MAX)
-			continue;
+		if (s->state >= SV_STOPPING)
+			continue;   /* gone from the current config */
 		struct stats_aggregate a = { .magic = STATS_MAGIC,
 			.size = sizeof(a), .service_index = (uint16_t)s->index,
 			.generation = sv.generation };
 		memcpy(a.name, s->cfg.name, sizeof(s->cfg.name));
 		add_service(&a, s);
 		add_service(&all, s);
-		if (write(sv.agg_w, &a, sizeof(a)) != (ssize_t)sizeof(a))
+		if (write(sv.agg[1], &a, sizeof(a)) != (ssize_t)sizeof(a))
 			return;
 	}
-	memcpy(all.name, "cloisterd", sizeof("cloisterd"));
 	all.uptime_s = (uint64_t)((sv_now() - sv.started) / 1000);
-	all.generation = sv.generation;
-	if (write(sv.agg_w, &all, sizeof(all)) != (ssize_t)sizeof(all))
+	if (write(sv.agg[1], &all, sizeof(all)) != (ssize_t)sizeof(all))
 		return;
 }

@@ -3,8 +3,9 @@
  *   main.c     args, daemon, signals, the event loop, shutdown
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
- *   spawn.c    fork + exec with the fixed fds of fds.h
- *   service.c  the per-service state table, reaping, backoff, reload
+ *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
+ *   service.c  the per-service state table, reaping, backoff, stop
+ *   reload.c   the services of a config generation, at start and SIGHUP
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
  *   admin.c    the per-shard admin sockets
@@ -15,13 +16,23 @@
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
 
+/* the libc headers most of these files use, once here */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "fds.h"
+#include "log.h"
 #include "stats.h"
 
 #define SV_KEY_SIZE 32
@@ -31,11 +42,11 @@
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
-enum sv_watch_kind { W_SIGNAL, W_LISTEN, W_ADMIN, W_STATS, W_CTL, W_LOG };
+struct sv_service;
 
-/* What an epoll event points at. */
+/* What an epoll event points at: the handler to call, and its arguments. */
 struct sv_watch {
-	enum sv_watch_kind kind;
+	void (*fn)(struct sv_service *svc, unsigned arg);
 	struct sv_service *svc;
 	unsigned arg;            /* listener index or slot (shard) index */
 };
@@ -62,8 +73,7 @@ struct sv_proc {
 	int ctl;                 /* our end of its control channel, or -1 */
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
-	bool has_ip;
-	uint8_t ip[17];          /* family byte + address, for max-per-ip */
+	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */
@@ -77,17 +87,18 @@ struct sv_proc {
 /* A stats source; for auth/store/stats roles also one process and its
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
-	int stats_r, stats_w;
-	struct sv_watch w_stats, w_ctl, w_admin;
+	int stats[2];            /* pipe: we read [0], the workers write [1] */
+	struct sv_watch w_stats, w_ctl;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
 	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
 	unsigned qlen;
-	int admin_fd;            /* store: RUNTIME_DIR/store-admin.N.sock */
+	struct sv_listener admin;   /* store: RUNTIME_DIR/store-admin.N.sock */
 };
 
 enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
 	SV_STOPPED, SV_NSTATES };
+enum sv_ready { SV_NOW, SV_SOON, SV_NO };
 enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
 	SV_NEVENTS };
 
@@ -119,11 +130,13 @@ struct sv_service {
 	struct sv_service *next;
 };
 
-/* Supervisor tunables ("set" options, docs/configuration.md). */
+/* What check.c derives from a config: the tunables ("set" options,
+ * docs/configuration.md), and which services get an authd channel. */
 struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
+	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
 };
 
 struct sv {
@@ -141,8 +154,7 @@ struct sv {
 	bool more_work;          /* a batch limit left work for the next turn */
 	uint64_t next_instance;
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
-	int agg_r, agg_w;        /* aggregate pipe to the stats helper */
-	struct sv_watch w_signal;
+	int agg[2];              /* aggregate pipe to the stats helper (agg[0]) */
 };
 
 extern struct sv sv;
@@ -154,14 +166,10 @@ void sv_close(int *fd);
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
-const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
-    long n, const char *suffix);
 
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
-bool sv_service_wants_auth(const struct config *c,
-    const struct config_service *s);
 
 /* listen.c */
 int sv_listen_open(const struct config_listener *l, int type,
@@ -169,29 +177,27 @@ int sv_listen_open(const struct config_listener *l, int type,
 void sv_listen_close(struct sv_listener *l);
 bool sv_listen_same(const struct config_listener *a,
     const struct config_listener *b);
-int sv_listen_update(struct sv_listener *l, const struct config_listener *n,
+int sv_listen_update(int fd, const struct config_listener *n,
     unsigned backlog);
 
+/* reload.c */
+int sv_start(char *err, size_t errlen);
+void sv_reload(void);
+
 /* spawn.c */
-pid_t sv_spawn(struct sv_service *s, uint64_t instance, int shard,
-    int fds[SV_NFDS], int *ctl);
+struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
+    struct sv_proc *rec);
 
 /* service.c */
-struct sv_service *sv_service_new(const struct config_service *cs,
-    unsigned index, const int *fresh, char *err, size_t errlen);
 void sv_service_event(struct sv_service *s, enum sv_event ev);
+enum sv_ready sv_ready(const struct sv_service *s);
 void sv_reap(void);
 void sv_tick(int64_t now);
 int sv_next_timeout(int64_t now);
-int sv_deps(const struct sv_service *s);
-int sv_reload(void);
-void sv_stop_all(void);
-bool sv_all_stopped(void);
 struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
-bool sv_can_spawn(const struct sv_service *s);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
@@ -202,7 +208,6 @@ void sv_pool_drop_pending(struct sv_service *s);
 
 /* wire.c */
 int sv_key_init(void);
-void sv_key_wipe(void);
 void sv_wire_key(struct sv_proc *p);
 void sv_wire_peer(struct sv_service *peer_svc, unsigned slot,
     const char *name, uint64_t instance, int fd);
@@ -215,11 +220,9 @@ void sv_wire_drop(struct sv_slot *sl);
 int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
     size_t errlen);
 void sv_admin_accept(struct sv_service *s, unsigned shard);
-void sv_admin_close(struct sv_service *s, unsigned shard);
 
 /* stats.c */
 int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);
-void sv_stats_slot_close(struct sv_slot *sl);
 void sv_stats_read(struct sv_service *s, unsigned slot);
 void sv_stats_publish(void);
 

@@ -3,16 +3,9 @@
  * that the supervisor never blocks. */
 #include "sv.h"
 #include "ipc.h"
-#include "log.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <unistd.h>
 
 #define KEY_PAGE 4096
 #define QUEUE_MAX 65536   /* messages; a peer this far behind is wedged */
@@ -25,29 +18,13 @@ sv_key_init(void)
 {
 	sv.key = mmap(NULL, KEY_PAGE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sv.key == MAP_FAILED) {
-		sv.key = NULL;
-		return -1;
-	}
-	if (madvise(sv.key, KEY_PAGE, MADV_WIPEONFORK) < 0 ||
+	if (sv.key == MAP_FAILED ||   /* the caller dies: no wipe at exit */
+	    madvise(sv.key, KEY_PAGE, MADV_WIPEONFORK) < 0 ||
 	    madvise(sv.key, KEY_PAGE, MADV_DONTDUMP) < 0)
 		return -1;
 	if (mlock(sv.key, KEY_PAGE) < 0)
 		log_warn("mlock of the ticket key: %m");
-	if (getrandom(sv.key, SV_KEY_SIZE, 0) != SV_KEY_SIZE)
-		return -1;
-	return 0;
-}
-
-void
-sv_key_wipe(void)
-{
-	if (sv.key == NULL)
-		return;
-	explicit_bzero(sv.key, SV_KEY_SIZE);
-	munlock(sv.key, KEY_PAGE);
-	munmap(sv.key, KEY_PAGE);
-	sv.key = NULL;
+	return getrandom(sv.key, SV_KEY_SIZE, 0) == SV_KEY_SIZE ? 0 : -1;
 }
 
 /* A new authd or stored: watch its channel for room (edge-triggered: an
@@ -79,24 +56,6 @@ sv_wire_drop(struct sv_slot *sl)
 	sl->qlen = 0;
 }
 
-static bool
-push(struct sv_slot *sl, uint32_t type, const struct buf *b, int fd)
-{
-	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
-	if (m == NULL)
-		return false;
-	m->type = type;
-	m->len = (uint32_t)b->len;
-	memcpy(m->payload, b->data, b->len);
-	m->fd = fd;
-	if (sl->qlen++ == 0)
-		sl->qhead = m;
-	else
-		sl->qtail->next = m;
-	sl->qtail = m;
-	return true;
-}
-
 /* Send now if nothing waits, else queue; fd (if any) is ours to close. */
 static void
 wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
@@ -107,14 +66,19 @@ wire_send(struct sv_service *ps, unsigned slot, uint32_t type,
 	if (b->failed || b->len > sizeof(sl->qhead->payload) || p == NULL ||
 	    p->ctl < 0)
 		goto drop;
-	if (sl->qlen == 0) {
-		if (ipc_send(p->ctl, type, 0, 0, b, fd) == 0)
-			goto drop;   /* sent: the peer has its own copy */
-		if (errno != EAGAIN)
-			goto drop;   /* the peer is gone; reaping follows */
-	}
-	if (push(sl, type, b, fd))
+	/* sent (the peer has its own copy), or the peer is gone (reaping
+	 * follows): no queueing */
+	if (sl->qlen == 0 && (ipc_send(p->ctl, type, 0, 0, b, fd) == 0 ||
+	    errno != EAGAIN))
+		goto drop;
+	struct sv_qmsg *m = sl->qlen < QUEUE_MAX ? calloc(1, sizeof(*m)) : NULL;
+	if (m != NULL) {
+		*m = (struct sv_qmsg){ NULL, type, (uint32_t)b->len, fd, { 0 } };
+		memcpy(m->payload, b->data, b->len);
+		*(sl->qlen++ == 0 ? &sl->qhead : &sl->qtail->next) = m;
+		sl->qtail = m;
 		return;
+	}
 	log_err("%s: control channel wedged (%u queued), restarting it",
 	    ps->cfg.name, sl->qlen);
 	sv_proc_retire(p, SIGKILL);
@@ -124,6 +88,8 @@ drop:
 		close(fd);
 }
 
+/* Room in a peer's channel, or its end: then a send fails, and the queue
+ * goes with it. */
 void
 sv_wire_flush(struct sv_service *s, unsigned slot)
 {
