@@ -646,8 +646,21 @@ def test_idle():
 def test_logout_and_idle_timeout():
     if not need_stored():
         return
-    with ImapServer(users=USERS, imapd_options={"idle-timeout": "60"}) as srv:
+    with ImapServer(users=USERS, imapd_options={"idle-timeout": "10"}) as srv:
         c = srv.raw_login()
         out = c.cmd("l1", "LOGOUT")
         assert out[0] == b"* BYE Logging out" and tagged(out, "l1"), out
+        assert c.closed()
+        # a logged-in session that says nothing is logged out...
+        c = srv.raw_login()
+        t0 = time.time()
+        ln = c.line(timeout=30)
+        assert ln == b"* BYE Autologout; idle for too long", ln
+        assert c.closed() and 9 <= time.time() - t0 < 25
+        # ...and so is one that IDLEs past the limit
+        c = srv.raw_login()
+        c.send("i IDLE\r\n")
+        assert c.line() == b"+ idling"
+        ln = c.line(timeout=30)
+        assert ln == b"* BYE Autologout; idle for too long", ln
         assert c.closed()

@@ -126,8 +126,8 @@ load_options(const struct config_service *svc)
 		opt.max_pipeline = 1;
 	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout : 60;
 	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
-	if (opt.idle_timeout_s < 60)
-		log_fatal("idle-timeout: at least 60 seconds");
+	if (opt.idle_timeout_s < 10)
+		log_fatal("idle-timeout: at least 10 seconds");
 	const char *ac = config_option(cfg, svc, "autocreate");
 	parse_autocreate(ac != NULL ? ac : "INBOX Drafts=drafts Sent=sent "
 	    "Junk=junk Trash=trash Archive=archive");
