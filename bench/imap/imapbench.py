@@ -328,7 +328,7 @@ def main(argv):
     print()
     head = "%-16s %-12s" % ("row", "unit") + "".join(
         "%14s" % s.name for s in servers) + "".join(
-        "%14s" % ("%s/%s" % (s.name, servers[0].name)) for s in servers[1:])
+        "%18s" % ("%s/%s" % (s.name, servers[0].name)) for s in servers[1:])
     print(head)
     for r in rows:
         unit = units.get(r, "msgs/s" if r.startswith("fetch") else "sessions/s")
@@ -336,7 +336,7 @@ def main(argv):
         line = "%-16s %-12s" % (r, unit) + "".join(
             "%14s" % ("n/a" if v is None else "%.1f" % v) for v in vals)
         for v in vals[1:]:
-            line += "%14s" % ("n/a" if v is None or not vals[0] else
+            line += "%18s" % ("n/a" if v is None or not vals[0] else
                               "%.2f" % (v / vals[0]))
         print(line)
     return 0

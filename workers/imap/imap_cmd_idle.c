@@ -38,10 +38,12 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* After an append was announced, the UIDs are loaded a little later, at a
- * moment that differs per process: a delivery to thousands of idlers must
- * not turn into thousands of store queries in the same millisecond. */
-#define LAZY_SYNC_MS 1000
+/* After an append was announced, the UIDs are loaded later — at DONE, at
+ * the next change that needs a sync, or 30-60 s on, at a moment that
+ * differs per process: a delivery to thousands of idlers must not turn
+ * into thousands of store queries while the EXISTS lines are still going
+ * out (with 2,500 idlers a 1-2 s window cost a quarter of the p99). */
+#define LAZY_SYNC_MS 30000
 
 int
 imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
