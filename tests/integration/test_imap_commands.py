@@ -701,4 +701,11 @@ def test_imaptest_divergences():
         out = c.cmd("b4", "FETCH 2 (BINARY.PEEK[1] BODY.PEEK[1])")
         assert b"BINARY[1] ~{%d}\r\n" % len(blob) + blob in out[0], out
         assert b"\0" not in out[0].split(b"BODY[1]")[1], out
+        # search-addresses: SEARCH FROM matches the envelope's address,
+        # which comments inside the addr-spec hide from the raw header
+        msg = mkmsg("commented", frm="<ann (c)@ (c) example.org>")
+        c.send(b"c1 APPEND INBOX {%d+}\r\n" % len(msg) + msg + b"\r\n")
+        assert tagged(c.until_tagged("c1"), "c1")
+        out = c.cmd("c2", "SEARCH FROM ann@example.org")
+        assert out[0] == b"* SEARCH 3", out
         c.close()

@@ -204,6 +204,25 @@ test_broken_addresses(void)
 	mime_free(&m);
 }
 
+/* comments inside an addr-spec hide it from a substring search: the
+ * parsed mailbox@domain is added (SEARCH FROM searches the envelope) */
+static void
+test_commented_address(void)
+{
+	const char *h = "From: <user-from (comment)@ (comment) domain.org>\r\n"
+	    "To: Real <user-to@domain.org>, x (c)@y.org\r\n\r\n";
+	struct mime_msg m;
+	struct mime_index ix;
+	CHECK_EQ(mime_parse(&m, h, strlen(h), NULL), 0);
+	CHECK_EQ(mime_index_build(&ix, &m, 4096), 0);
+	CHECK(field_is(&ix, MIME_F_FROM, "<user-from (comment)@ (comment) "
+	    "domain.org>, user-from@domain.org"));
+	CHECK(field_is(&ix, MIME_F_TO,
+	    "Real <user-to@domain.org>, x (c)@y.org, x@y.org"));
+	mime_index_free(&ix);
+	mime_free(&m);
+}
+
 static void
 test_no_headers(void)
 {
@@ -247,6 +266,7 @@ main(void)
 	test_base_subject();
 	test_fields();
 	test_broken_addresses();
+	test_commented_address();
 	test_no_headers();
 	test_huge_header();
 	return check_done("mime_index");

@@ -311,6 +311,31 @@ addr_keys(void *vctx, const struct mime_addr *a)
 	return 0;
 }
 
+/* An address whose addr-spec the text as written does not hold (comments
+ * inside it: "<a (c)@ (c) b>") gains ", mailbox@domain": SEARCH FROM
+ * matches the envelope's address (RFC 3501 6.4.4), not only the bytes. */
+static int
+addr_spec_missing(void *vctx, const struct mime_addr *a)
+{
+	struct buf *text = vctx;
+	if (a->mailbox.p == NULL || a->domain.p == NULL || a->invalid)
+		return 0;
+	struct buf spec = BUF_INIT(4 * (a->mailbox.len + a->domain.len) + 8);
+	charset_utf8_sanitize(&spec, (const uint8_t *)a->mailbox.p,
+	    a->mailbox.len);
+	buf_append_byte(&spec, '@');
+	charset_utf8_sanitize(&spec, (const uint8_t *)a->domain.p,
+	    a->domain.len);
+	if (!spec.failed && spec.len > 1 && (text->data == NULL ||
+	    memmem(text->data, text->len, spec.data, spec.len) == NULL)) {
+		if (text->len > 0)
+			buf_append(text, ", ", 2);
+		buf_append(text, spec.data, spec.len);
+	}
+	buf_free(&spec);
+	return 0;
+}
+
 /* "<...>" msg-ids of a value (blanks inside dropped, as CFWS allows);
  * only the first when one is set */
 static void
@@ -392,7 +417,8 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 			}
 		if (!present)
 			continue;
-		struct buf text = BUF_INIT(decoded_max(total));
+		/* twice: the addr-specs comments hid may be added */
+		struct buf text = BUF_INIT(2 * decoded_max(total));
 		struct buf sort = BUF_INIT(decoded_max(total));
 		struct buf disp = BUF_INIT(decoded_max(total));
 		struct addrs_ctx x = { k < 3 ? &sort : NULL,
@@ -410,6 +436,11 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 				(void)mime_addr_parse(f.value, f.value_len,
 				    10000, addr_keys, &x);
 		}
+		mime_hdr_init_part(&it, m, 0);
+		while (mime_hdr_next(&it, &f))
+			if (mime_field_is(&f, addr_fields[k].name))
+				(void)mime_addr_parse(f.value, f.value_len,
+				    10000, addr_spec_missing, &text);
 		put_field(ix, addr_fields[k].f, &text, max);
 		if (k < 3)
 			put_field(ix, sortf[k], &sort, max);
