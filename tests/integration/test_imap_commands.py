@@ -708,4 +708,35 @@ def test_imaptest_divergences():
         assert tagged(c.until_tagged("c1"), "c1")
         out = c.cmd("c2", "SEARCH FROM ann@example.org")
         assert out[0] == b"* SEARCH 3", out
+        # search-date: days "disregarding time and timezone" are those of
+        # the date as written, not UTC days. Both of these were sent at
+        # 23:00 UTC on 24 March; one says so, the other says 01:00 on the
+        # 25th (+0200). The same goes for INTERNALDATE.
+        for subj, date, idate in (
+                ("utc", "Sat, 24 Mar 2007 23:00:00 +0000",
+                 "24-Mar-2007 23:00:00 +0000"),
+                ("east", "Sun, 25 Mar 2007 01:00:00 +0200",
+                 "25-Mar-2007 01:00:00 +0200"),
+                ("west", "Sat, 24 Mar 2007 20:00:00 -0300",
+                 "24-Mar-2007 20:00:00 -0300")):
+            msg = mkmsg(subj, date=date)
+            c.send(b'd%s APPEND Archive "%s" {%d+}\r\n' % (
+                subj.encode(), idate.encode(), len(msg)) + msg + b"\r\n")
+            assert tagged(c.until_tagged("d" + subj), "d" + subj)
+        assert tagged(c.cmd("d0", "SELECT Archive"), "d0")
+
+        def search(q):
+            out = c.cmd("ds", "SEARCH " + q)
+            assert tagged(out, "ds"), (q, out)
+            return out[0][len(b"* SEARCH"):].split()
+        for kind in ("SENT", ""):
+            assert search(kind + "ON 24-Mar-2007") == [b"1", b"3"], kind
+            assert search(kind + "ON 25-Mar-2007") == [b"2"], kind
+            assert search(kind + "BEFORE 25-Mar-2007") == [b"1", b"3"], kind
+            assert search(kind + "SINCE 25-Mar-2007") == [b"2"], kind
+            assert search("NOT %sSINCE 25-Mar-2007" % kind) == [b"1", b"3"]
+            assert search("OR %sON 25-Mar-2007 %sBEFORE 1-Jan-2000" %
+                          (kind, kind)) == [b"2"], kind
+            assert search(kind + "SINCE 1-Jan-2000") == [b"1", b"2", b"3"]
+            assert search(kind + "BEFORE 1-Jan-2000") == [], kind
         c.close()

@@ -3,6 +3,7 @@
  * typed postfix program (store_client.h); no IMAP text reaches the store. */
 #include "imap_commands.h"
 #include "imap_fmt.h"
+#include "mime_index.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -13,6 +14,7 @@ struct prog {
 	struct store_search *p;
 	bool used_modseq;
 	bool too_long;
+	int store_rc;   /* a store error met while building (date keys) */
 };
 
 /* A sequence set of the key -> UIDs; numbers past the end match nothing
@@ -73,24 +75,142 @@ str_of(struct prog *g, const struct imap_str *s)
 	return s->s;
 }
 
-static void
-date_key(struct prog *g, enum store_search_op ge, enum store_search_op lt,
-    enum imap_skey_type t, int32_t day)
+/* BEFORE/ON/SINCE and SENT* compare calendar days "disregarding time and
+ * timezone" (RFC 3501 6.4.4): the day of INTERNALDATE, or of the Date:
+ * field, in its own zone; the store indexes UTC seconds. The store decides
+ * alone what lies further than DAY_SLACK from a day boundary (no zone is
+ * further from UTC); the messages near one are judged here (INTERNALDATE's
+ * zone, the envelope's date) and go to the store as UIDs. Zones past the
+ * slack count as it. Sent dates fall back to INTERNALDATE, as the store's
+ * do, when a message has no readable Date:. */
+#define DAY_SLACK (26 * 3600)
+
+struct day_ctx {
+	int64_t lo, hi;           /* local seconds [lo, hi) that match */
+	bool sent;
+	struct store_uids *out;
+};
+
+/* The first nstring of an ENVELOPE, its date, into dst (NUL-terminated);
+ * 0 if it is NIL or unreadable. */
+static size_t
+envelope_date(const struct store_text *e, char *dst, size_t dstsize)
 {
-	uint64_t d0 = day < 0 ? 0 : (uint64_t)day * 86400;
-	switch (t) {
-	case SK_BEFORE: case SK_SENTBEFORE:
-		store_search_u64(g->p, lt, d0);
-		break;
-	case SK_SINCE: case SK_SENTSINCE:
-		store_search_u64(g->p, ge, d0);
-		break;
-	default:   /* ON: the whole day */
-		store_search_u64(g->p, ge, d0);
-		store_search_u64(g->p, lt, d0 + 86400);
-		store_search_op(g->p, STORE_S_AND);
-		break;
+	const char *p = e->p, *end = e->p + e->n;
+	size_t n = 0;
+	if (p == NULL || e->n < 2 || *p++ != '(')
+		return 0;
+	if (*p == '"') {
+		for (p++; p < end && *p != '"' && n + 1 < dstsize; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			dst[n++] = *p;
+		}
+		if (p >= end || *p != '"')
+			return 0;
+	} else if (*p == '{') {
+		size_t len = 0;
+		for (p++; p < end && *p >= '0' && *p <= '9' && len < dstsize;
+		    p++)
+			len = len * 10 + (size_t)(*p - '0');
+		if (end - p < 3 || memcmp(p, "}\r\n", 3) != 0 ||
+		    len >= dstsize || len > (size_t)(end - (p + 3)))
+			return 0;
+		memcpy(dst, p + 3, len);
+		n = len;
 	}
+	dst[n] = '\0';
+	return n;
+}
+
+static int
+day_cb(void *arg, const struct store_msg *m)
+{
+	struct day_ctx *x = arg;
+	int64_t t = (int64_t)m->internaldate;
+	int32_t tz = m->tzoff;
+	if (x->sent && m->sentdate != 0) {
+		char d[256];
+		int64_t pt;
+		size_t n = envelope_date(&m->envelope, d, sizeof(d));
+		t = (int64_t)m->sentdate;
+		if (n == 0 || mime_date_parse((const uint8_t *)d, n, &pt,
+		    &tz) < 0)
+			tz = 0;
+	}
+	int64_t off = (int64_t)tz * 60;
+	if (off > DAY_SLACK)
+		off = DAY_SLACK;
+	if (off < -DAY_SLACK)
+		off = -DAY_SLACK;
+	if (t + off >= x->lo && t + off < x->hi)
+		store_uids_add(x->out, m->uid, m->uid);
+	return 0;
+}
+
+/* Of the messages the store dates in [blo, bhi), the UIDs of those whose
+ * own calendar puts them in x's [lo, hi). */
+static int
+day_near(struct prog *g, enum store_search_op ge, enum store_search_op lt,
+    int64_t blo, int64_t bhi, struct day_ctx *x)
+{
+	struct imap_session *s = g->s;
+	struct store_search p;
+	store_search_init(&p);
+	store_search_u64(&p, ge, blo < 0 ? 0 : (uint64_t)blo);
+	store_search_u64(&p, lt, bhi < 0 ? 0 : (uint64_t)bhi);
+	store_search_op(&p, STORE_S_AND);
+	struct store_search_result r = { 0 };
+	int rc = p.failed ? STORE_E_INTERNAL :
+	    store_search(s->sc, s->view->id, &p, NULL, 0, &r);
+	store_search_free(&p);
+	struct store_uids u = { 0 };
+	for (size_t i = 0; rc == 0 && i < r.n; i++)
+		store_uids_add(&u, r.uids[i], r.uids[i]);
+	store_search_result_free(&r);
+	if (rc == 0 && u.n > 0)
+		rc = store_fetch(s->sc, s->view->id, &u, STORE_F_INTERNALDATE |
+		    (x->sent ? STORE_F_ENVELOPE | STORE_F_SENTDATE : 0), 0,
+		    day_cb, x);
+	store_uids_free(&u);
+	return rc;
+}
+
+static void
+date_key(struct prog *g, enum imap_skey_type t, int32_t day)
+{
+	bool sent = t == SK_SENTBEFORE || t == SK_SENTON || t == SK_SENTSINCE;
+	bool before = t == SK_BEFORE || t == SK_SENTBEFORE;
+	bool since = t == SK_SINCE || t == SK_SENTSINCE;
+	enum store_search_op ge = sent ? STORE_S_SENTDATE_GE :
+	    STORE_S_INTERNALDATE_GE;
+	enum store_search_op lt = sent ? STORE_S_SENTDATE_LT :
+	    STORE_S_INTERNALDATE_LT;
+	int64_t d0 = day < 0 ? 0 : (int64_t)day * 86400;
+	int64_t lo = before ? INT64_MIN : d0;
+	int64_t hi = since ? INT64_MAX : before ? d0 : d0 + 86400;
+	int64_t blo = (before ? hi : lo) - DAY_SLACK;
+	int64_t bhi = (since ? lo : hi) + DAY_SLACK;
+	struct store_uids near = { 0 };
+	struct day_ctx x = { lo, hi, sent, &near };
+	int rc = g->store_rc == 0 ? day_near(g, ge, lt, blo, bhi, &x) : 0;
+	if (rc < 0)
+		g->store_rc = rc;
+	bool any = near.n > 0;
+	if (any)
+		store_search_uids(g->p, &near);
+	store_uids_free(&near);
+	/* the sure side of the band, if any */
+	if (before) {
+		store_search_u64(g->p, lt, blo < 0 ? 0 : (uint64_t)blo);
+	} else if (since) {
+		store_search_u64(g->p, ge, (uint64_t)bhi);
+	} else {
+		store_search_op(g->p, STORE_S_ALL);
+		store_search_op(g->p, STORE_S_NOT);
+	}
+	if (any)
+		store_search_op(g->p, STORE_S_OR);
 }
 
 static void
@@ -181,12 +301,8 @@ emit(struct prog *g, const struct imap_skey *k, bool uid)
 		    STORE_S_KEYWORD, str_of(g, &k->str));
 		break;
 	case SK_BEFORE: case SK_ON: case SK_SINCE:
-		date_key(g, STORE_S_INTERNALDATE_GE, STORE_S_INTERNALDATE_LT,
-		    k->type, k->day);
-		break;
 	case SK_SENTBEFORE: case SK_SENTON: case SK_SENTSINCE:
-		date_key(g, STORE_S_SENTDATE_GE, STORE_S_SENTDATE_LT, k->type,
-		    k->day);
+		date_key(g, k->type, k->day);
 		break;
 	case SK_LARGER:
 		store_search_u64(g->p, STORE_S_SIZE_GT, k->num);
@@ -275,6 +391,13 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 	store_search_init(&p);
 	struct prog g = { .s = s, .p = &p };
 	emit(&g, a->key, c->uid);
+	if (g.store_rc < 0) {
+		store_search_free(&p);
+		if (imap_store_fatal(g.store_rc))
+			return -1;
+		imap_tagged_store_error(s, g.store_rc, "SEARCH");
+		return 0;
+	}
 	if (g.too_long || p.failed) {
 		store_search_free(&p);
 		imap_tagged(s, "NO", "LIMIT", "Search too complex");
