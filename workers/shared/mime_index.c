@@ -278,7 +278,10 @@ put_field(struct mime_index *ix, enum mime_ifield f, const struct buf *v,
 }
 
 /* The sort (RFC 5256) and display (RFC 5957) keys come from the first
- * real address of the parsed list; group markers are skipped. */
+ * address of the parsed list, as in the ENVELOPE: a group's start counts,
+ * its name being that address's mailbox (as Dovecot sorts); a broken
+ * address does not, except that a bare word ("From: d"), a name alone,
+ * is what DISPLAY shows when no real address follows. */
 struct addrs_ctx {
 	struct buf *sort;      /* NULL: not wanted */
 	struct buf *display;
@@ -289,16 +292,32 @@ static int
 addr_keys(void *vctx, const struct mime_addr *a)
 {
 	struct addrs_ctx *x = vctx;
-	if (x->got_first || a->mailbox.p == NULL || a->domain.p == NULL ||
-	    a->invalid)
-		return 0;   /* done, a group marker, or broken */
+	if (x->got_first || a->mailbox.p == NULL)
+		return 0;   /* done, or a group's end */
+	if (a->invalid && a->domain.p != NULL) {
+		static const char fill[] = "MISSING_MAILBOX";
+		if (x->display == NULL || x->display->len > 0)
+			return 0;
+		if (a->name.p != NULL && a->name.len > 0)
+			rfc2047_decode(x->display, (const uint8_t *)a->name.p,
+			    a->name.len);
+		else if (a->mailbox.len != sizeof(fill) - 1 ||
+		    memcmp(a->mailbox.p, fill, a->mailbox.len) != 0)
+			charset_utf8_sanitize(x->display,
+			    (const uint8_t *)a->mailbox.p, a->mailbox.len);
+		return 0;
+	}
 	x->got_first = true;
 	if (x->sort != NULL)
 		charset_utf8_sanitize(x->sort, (const uint8_t *)a->mailbox.p,
 		    a->mailbox.len);
 	if (x->display == NULL)
 		return 0;
-	if (a->name.p != NULL && a->name.len > 0) {
+	x->display->len = 0;
+	if (a->domain.p == NULL) {   /* a group: its name */
+		rfc2047_decode(x->display, (const uint8_t *)a->mailbox.p,
+		    a->mailbox.len);
+	} else if (a->name.p != NULL && a->name.len > 0) {
 		rfc2047_decode(x->display, (const uint8_t *)a->name.p,
 		    a->name.len);
 	} else {
