@@ -740,3 +740,59 @@ def test_imaptest_divergences():
             assert search(kind + "SINCE 1-Jan-2000") == [b"1", b"2", b"3"]
             assert search(kind + "BEFORE 1-Jan-2000") == [], kind
         c.close()
+
+
+def test_sort():
+    """SORT / UID SORT (RFC 5256) and SORT=DISPLAY (RFC 5957): the store
+    orders, ties go in mailbox order."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS) as srv:
+        c = srv.raw_login()
+        caps = c.cmd("c", "CAPABILITY")[0]
+        assert b" SORT " in caps and b" SORT=DISPLAY" in caps, caps
+        msgs = [
+            # subject, from, to, date, size padding
+            ("Re: beta", "Zed <zed@example.org>", "Team: x@y.org, z@y.org;",
+             "Mon, 01 Jan 2024 10:00:00 +0000", 300),
+            ("alpha", "bob@example.org", "carl@example.org",
+             "Sun, 31 Dec 2023 10:00:00 +0000", 10),
+            ("[list] Fwd: Alpha", "Ann <ann@example.org>", "b@example.org",
+             "Tue, 02 Jan 2024 10:00:00 +0000", 100),
+        ]
+        for i, (subj, frm, to, date, pad) in enumerate(msgs):
+            msg = mkmsg(subj, frm=frm, to=to, date=date,
+                        body="x" * pad + "\r\n")
+            c.send(b'a%d APPEND INBOX "0%d-Feb-2024 10:00:00 +0000" {%d+}\r\n'
+                   % (i, i + 1, len(msg)) + msg + b"\r\n")
+            assert tagged(c.until_tagged("a%d" % i), "a%d" % i)
+        assert tagged(c.cmd("s", "SELECT INBOX"), "s")
+
+        def sort(q, cmd="SORT"):
+            out = c.cmd("q", "%s %s" % (cmd, q))
+            assert tagged(out, "q"), (q, out)
+            assert out[0].startswith(b"* SORT"), out
+            return out[0][len(b"* SORT"):].split()
+        assert sort("(ARRIVAL) UTF-8 ALL") == [b"1", b"2", b"3"]
+        assert sort("(REVERSE ARRIVAL) UTF-8 ALL") == [b"3", b"2", b"1"]
+        assert sort("(DATE) UTF-8 ALL") == [b"2", b"1", b"3"]
+        assert sort("(SIZE) US-ASCII ALL") == [b"2", b"3", b"1"]
+        # base subjects: "alpha", "alpha", "beta"; ties in mailbox order
+        assert sort("(SUBJECT) UTF-8 ALL") == [b"2", b"3", b"1"]
+        assert sort("(SUBJECT REVERSE SIZE) UTF-8 ALL") == [b"3", b"2", b"1"]
+        # FROM: the addr-mailbox; DISPLAYFROM: the name, else the address
+        assert sort("(FROM) UTF-8 ALL") == [b"3", b"2", b"1"]
+        assert sort("(DISPLAYFROM) UTF-8 ALL") == [b"3", b"2", b"1"]
+        # TO: a group's name is its first address ("Team")
+        assert sort("(TO) UTF-8 ALL") == [b"3", b"2", b"1"]
+        assert sort("(DISPLAYTO) UTF-8 ALL") == [b"3", b"2", b"1"]
+        # search keys filter; UID SORT answers UIDs
+        assert sort("(SUBJECT) UTF-8 NOT FROM bob") == [b"3", b"1"]
+        assert sort("(DATE) UTF-8 2:3", "UID SORT") == [b"2", b"3"]
+        out = c.cmd("e1", "SORT (SUBJECT) KOI8-R ALL")
+        assert out[-1].startswith(b"e1 NO [BADCHARSET"), out
+        for bad in ("SORT () UTF-8 ALL", "SORT (NAME) UTF-8 ALL",
+                    "SORT (SUBJECT) ALL", "SORT SUBJECT UTF-8 ALL"):
+            out = c.cmd("e2", bad)
+            assert out[-1].startswith(b"e2 BAD"), (bad, out)
+        c.close()

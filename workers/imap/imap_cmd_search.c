@@ -1,6 +1,8 @@
 /* imap_cmd_search: SEARCH / UID SEARCH (ESEARCH RFC 4731, SEARCHRES
- * RFC 5182, CONDSTORE MODSEQ). The parsed key tree becomes the store's
- * typed postfix program (store_client.h); no IMAP text reaches the store. */
+ * RFC 5182, CONDSTORE MODSEQ) and SORT / UID SORT (RFC 5256, SORT=DISPLAY
+ * RFC 5957). The parsed key tree becomes the store's typed postfix program
+ * (store_client.h), the sort criteria its sort keys; no IMAP text reaches
+ * the store. */
 #include "imap_commands.h"
 #include "imap_fmt.h"
 #include "mime_index.h"
@@ -403,8 +405,25 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 		imap_tagged(s, "NO", "LIMIT", "Search too complex");
 		return 0;
 	}
+	/* SORT: the store orders by the keys, then by UID (RFC 5256: ties
+	 * go in mailbox order) */
+	static const uint32_t sort_keys[] = {
+		[IMAP_SORT_ARRIVAL] = STORE_SORT_ARRIVAL,
+		[IMAP_SORT_CC] = STORE_SORT_CC, [IMAP_SORT_DATE] = STORE_SORT_DATE,
+		[IMAP_SORT_FROM] = STORE_SORT_FROM,
+		[IMAP_SORT_SIZE] = STORE_SORT_SIZE,
+		[IMAP_SORT_SUBJECT] = STORE_SORT_SUBJECT,
+		[IMAP_SORT_TO] = STORE_SORT_TO,
+		[IMAP_SORT_DISPLAYFROM] = STORE_SORT_DISPLAYFROM,
+		[IMAP_SORT_DISPLAYTO] = STORE_SORT_DISPLAYTO,
+	};
+	uint32_t sort[IMAP_SORT_MAX];
+	for (size_t i = 0; i < a->nsort; i++)
+		sort[i] = sort_keys[a->sort[i] & ~IMAP_SORT_REVERSE] |
+		    ((a->sort[i] & IMAP_SORT_REVERSE) ? STORE_SORT_REVERSE : 0);
 	struct store_search_result r = { 0 };
-	int rc = store_search(s->sc, s->view->id, &p, NULL, 0, &r);
+	int rc = store_search(s->sc, s->view->id, &p, a->nsort ? sort : NULL,
+	    a->nsort, &r);
 	store_search_free(&p);
 	if (rc < 0) {
 		store_search_result_free(&r);
@@ -445,7 +464,7 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 		esearch_out(s, c, &r, modseq);
 	} else if (!a->esearch) {
 		struct buf *b = imap_out_buf(s);
-		buf_append_str(b, "* SEARCH");
+		buf_append_str(b, a->nsort ? "* SORT" : "* SEARCH");
 		for (size_t i = 0; i < r.n; i++) {
 			size_t seq = imap_view_seq(s->view, r.uids[i]);
 			if (seq == 0 || seq > s->view->announced)
@@ -461,6 +480,7 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 		buf_append_str(b, "\r\n");
 	}
 	store_search_result_free(&r);
-	imap_tagged(s, "OK", NULL, "SEARCH completed");
+	imap_tagged(s, "OK", NULL, a->nsort ? "SORT completed" :
+	    "SEARCH completed");
 	return 0;
 }
