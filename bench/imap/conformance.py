@@ -60,7 +60,9 @@ def run_one(binary, directory, name, host, port, user, password, timeout):
     if not m:
         return "ERROR", failed, total, out
     groups, gfail, skipped = (int(x) for x in m.groups())
-    if skipped == groups:
+    # a script whose "capabilities:" the server lacks runs no command (this
+    # imaptest does not always count it as skipped)
+    if skipped == groups or (total == 0 and gfail == 0):
         return "skip", failed, total, out
     return ("ok" if gfail == 0 else "FAIL"), failed, total, out
 
