@@ -743,14 +743,15 @@ def test_imaptest_divergences():
 
 
 def test_sort():
-    """SORT / UID SORT (RFC 5256) and SORT=DISPLAY (RFC 5957): the store
-    orders, ties go in mailbox order."""
+    """SORT / UID SORT (RFC 5256), SORT=DISPLAY (RFC 5957) and ESORT (RFC
+    5267): the store orders, ties go in mailbox order."""
     if not need_stored():
         return
     with ImapServer(users=USERS) as srv:
         c = srv.raw_login()
         caps = c.cmd("c", "CAPABILITY")[0]
         assert b" SORT " in caps and b" SORT=DISPLAY" in caps, caps
+        assert b" ESORT " in caps, caps
         msgs = [
             # subject, from, to, date, size padding
             ("Re: beta", "Zed <zed@example.org>", "Team: x@y.org, z@y.org;",
@@ -789,6 +790,14 @@ def test_sort():
         # search keys filter; UID SORT answers UIDs
         assert sort("(SUBJECT) UTF-8 NOT FROM bob") == [b"3", b"1"]
         assert sort("(DATE) UTF-8 2:3", "UID SORT") == [b"2", b"3"]
+        # ESORT (RFC 5267): MIN/MAX first and last in sort order, ALL in
+        # that order with only ascending runs as ranges
+        out = c.cmd("r1", "SORT RETURN (MIN MAX COUNT ALL) (SIZE) UTF-8 ALL")
+        assert out[0] == b'* ESEARCH (TAG "r1") MIN 2 MAX 1 COUNT 3 ALL 2:3,1', out
+        out = c.cmd("r2", "UID SORT RETURN () (REVERSE ARRIVAL) UTF-8 ALL")
+        assert out[0] == b'* ESEARCH (TAG "r2") UID ALL 3,2,1', out
+        out = c.cmd("r3", "SORT RETURN (COUNT) (SIZE) UTF-8 LARGER 100000")
+        assert out[0] == b'* ESEARCH (TAG "r3") COUNT 0', out
         out = c.cmd("e1", "SORT (SUBJECT) KOI8-R ALL")
         assert out[-1].startswith(b"e1 NO [BADCHARSET"), out
         for bad in ("SORT () UTF-8 ALL", "SORT (NAME) UTF-8 ALL",

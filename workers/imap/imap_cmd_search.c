@@ -1,6 +1,6 @@
 /* imap_cmd_search: SEARCH / UID SEARCH (ESEARCH RFC 4731, SEARCHRES
  * RFC 5182, CONDSTORE MODSEQ) and SORT / UID SORT (RFC 5256, SORT=DISPLAY
- * RFC 5957). The parsed key tree becomes the store's typed postfix program
+ * RFC 5957, ESORT RFC 5267). The parsed key tree becomes the store's typed postfix program
  * (store_client.h), the sort criteria its sort keys; no IMAP text reaches
  * the store. */
 #include "imap_commands.h"
@@ -376,6 +376,67 @@ esearch_out(struct imap_session *s, struct imap_cmd *c,
 	store_uids_free(&set);
 }
 
+/* The matches the session may see, as UIDs or sequence numbers, in the
+ * store's order; 0 for one it may not. */
+static uint32_t
+result_id(struct imap_session *s, const struct store_search_result *r,
+    size_t i, bool uid)
+{
+	size_t seq = imap_view_seq(s->view, r->uids[i]);
+	if (seq == 0 || seq > s->view->announced)
+		return 0;
+	return uid ? r->uids[i] : (uint32_t)seq;
+}
+
+/* ESORT (RFC 5267 3.2): MIN and MAX are the first and last in the sort
+ * order, ALL keeps that order (only ascending runs become ranges). -1 if
+ * the client went away while a long ALL was being flushed. */
+static int
+esort_out(struct imap_session *s, struct imap_cmd *c,
+    const struct store_search_result *r, uint64_t modseq)
+{
+	struct imap_search_args *a = &c->a.search;
+	struct buf *b = imap_out_buf(s);
+	uint32_t first = 0, last = 0;
+	uint64_t count = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		uint32_t v = result_id(s, r, i, c->uid);
+		if (v != 0) {
+			first = count++ == 0 ? v : first;
+			last = v;
+		}
+	}
+	buf_printf(b, "* ESEARCH (TAG \"%s\")%s", c->tag, c->uid ? " UID" : "");
+	if ((a->ret & SR_MIN) && count > 0)
+		buf_printf(b, " MIN %u", first);
+	if ((a->ret & SR_MAX) && count > 0)
+		buf_printf(b, " MAX %u", last);
+	if (a->ret & SR_COUNT)
+		buf_printf(b, " COUNT %llu", (unsigned long long)count);
+	if ((a->ret & SR_ALL) && count > 0) {
+		buf_append_str(b, " ALL ");
+		uint32_t run = 0, prev = 0;
+		for (size_t i = 0, k = 0; i < r->n; i++) {
+			uint32_t v = result_id(s, r, i, c->uid);
+			if (v == 0 || (k > 0 && v == prev + 1)) {
+				prev = v ? v : prev;
+				continue;
+			}
+			if (k++ > 0)
+				buf_printf(b, run == prev ? "%u," : "%u:%u,", run,
+				    prev);
+			run = prev = v;
+			if ((k & 1023) == 1023 && !imap_flush_some(s))
+				return -1;
+		}
+		buf_printf(b, run == prev ? "%u" : "%u:%u", run, prev);
+	}
+	if (modseq != 0 && count > 0)
+		buf_printf(b, " MODSEQ %llu", (unsigned long long)modseq);
+	buf_append_str(b, "\r\n");
+	return 0;
+}
+
 static int
 max_modseq_cb(void *arg, const struct store_msg *m)
 {
@@ -460,7 +521,12 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 		store_uids_clear(&s->view->saved);
 		result_set(s, &r, true, &s->view->saved);
 	}
-	if (a->esearch && (a->ret & ~(uint32_t)SR_SAVE)) {
+	if (a->esearch && (a->ret & ~(uint32_t)SR_SAVE) && a->nsort) {
+		if (esort_out(s, c, &r, modseq) < 0) {
+			store_search_result_free(&r);
+			return -1;
+		}
+	} else if (a->esearch && (a->ret & ~(uint32_t)SR_SAVE)) {
 		esearch_out(s, c, &r, modseq);
 	} else if (!a->esearch) {
 		struct buf *b = imap_out_buf(s);

@@ -305,8 +305,9 @@ p_search(struct imap_parser *p, struct imap_search_args *a)
 	return key_list(p, &a->key, false);
 }
 
-/* SORT SP "(" [REVERSE SP] key *(SP [REVERSE SP] key) ")" SP charset
- * 1*(SP search-key): RFC 5256 section 4 (the charset is not optional) */
+/* SORT SP [RETURN (ESORT, RFC 5267) SP] "(" [REVERSE SP] key *(SP
+ * [REVERSE SP] key) ")" SP charset 1*(SP search-key): RFC 5256 section 4
+ * (the charset is not optional) */
 int
 p_sort(struct imap_parser *p, struct imap_search_args *a)
 {
@@ -321,7 +322,13 @@ p_sort(struct imap_parser *p, struct imap_search_args *a)
 		{ "DISPLAYTO", IMAP_SORT_DISPLAYTO },
 	};
 	memset(a, 0, sizeof(*a));
-	if (p_sp(p) < 0 || p_char(p, '(') < 0)
+	if (p_sp(p) < 0)
+		return -1;
+	if (p_try_word(p, "RETURN")) {
+		if (return_opts(p, a) < 0 || p_sp(p) < 0)
+			return -1;
+	}
+	if (p_char(p, '(') < 0)
 		return -1;
 	do {
 		if (a->nsort == IMAP_SORT_MAX)
