@@ -701,6 +701,14 @@ def test_imaptest_divergences():
         out = c.cmd("b4", "FETCH 2 (BINARY.PEEK[1] BODY.PEEK[1])")
         assert b"BINARY[1] ~{%d}\r\n" % len(blob) + blob in out[0], out
         assert b"\0" not in out[0].split(b"BODY[1]")[1], out
+        # a NUL base64 cannot carry (a header) becomes 0x80
+        hn = b"From: a@example.org\r\nX-Nul: a\0b\r\n\r\nbody\r\n"
+        c.send(b"b5 APPEND Drafts ~{%d+}\r\n" % len(hn) + hn + b"\r\n")
+        assert tagged(c.until_tagged("b5"), "b5")
+        assert tagged(c.cmd("b6", "EXAMINE Drafts"), "b6")
+        out = c.cmd("b7", "FETCH 1 (BODY.PEEK[])")
+        assert b"X-Nul: a\x80b\r\n\r\nbody" in out[0], out
+        assert tagged(c.cmd("b8", "SELECT INBOX"), "b8")
         # search-addresses: SEARCH FROM matches the envelope's address,
         # which comments inside the addr-spec hide from the raw header
         msg = mkmsg("commented", frm="<ann (c)@ (c) example.org>")

@@ -64,10 +64,7 @@ body(struct buf *o, const struct mime_msg *m, uint32_t i)
 int
 imap_binary_to_base64(const struct mime_msg *m, struct buf *out)
 {
-	bool any = false;
-	for (uint32_t i = 0; i < m->nparts && !any; i++)
-		any = leaf_has_nul(m, &m->parts[i]);
-	if (!any)
+	if (m->len == 0 || memchr(m->data, 0, m->len) == NULL)
 		return 0;
 	/* leaves come in preorder, so their ranges rise and never overlap */
 	size_t at = 0;
@@ -81,5 +78,12 @@ imap_binary_to_base64(const struct mime_msg *m, struct buf *out)
 		at = p->end;
 	}
 	buf_append(out, m->data + at, m->len - at);
-	return out->failed ? -1 : 1;
+	if (out->failed)
+		return -1;
+	/* what is left is in headers, preambles or containers' bodies, which
+	 * base64 cannot carry: NUL becomes 0x80, as Dovecot shows it */
+	for (uint8_t *p = out->data; (p = memchr(p, 0,
+	    out->len - (size_t)(p - out->data))) != NULL; p++)
+		*p = 0x80;
+	return 1;
 }

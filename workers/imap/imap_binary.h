@@ -4,7 +4,8 @@
  * RFC 9051 section 4.3). Before it is stored, every leaf part whose body
  * holds a NUL is re-encoded as base64 (its Content-Transfer-Encoding field
  * replaced), as Dovecot and Cyrus do: BODY[] then never sends a NUL, and
- * BINARY[] still returns the original bytes.
+ * BINARY[] still returns the original bytes. A NUL anywhere else (a header)
+ * becomes 0x80.
  */
 #ifndef CLOISTER_IMAP_BINARY_H
 #define CLOISTER_IMAP_BINARY_H
@@ -12,8 +13,8 @@
 #include "buf.h"
 #include "mime.h"
 
-/* 0 if m has no NUL in any leaf body (nothing to do), 1 if out now holds
- * the re-encoded message, -1 if out is full. */
+/* 0 if m holds no NUL (nothing to do), 1 if out now holds the re-encoded
+ * message, which has none, -1 if out is full. */
 int imap_binary_to_base64(const struct mime_msg *m, struct buf *out);
 
 #endif
