@@ -1,8 +1,8 @@
 /* imap_cmd_search: SEARCH / UID SEARCH (ESEARCH RFC 4731, SEARCHRES
  * RFC 5182, CONDSTORE MODSEQ) and SORT / UID SORT (RFC 5256, SORT=DISPLAY
- * RFC 5957, ESORT RFC 5267). The parsed key tree becomes the store's typed postfix program
- * (store_client.h), the sort criteria its sort keys; no IMAP text reaches
- * the store. */
+ * RFC 5957, ESORT RFC 5267). The parsed key tree becomes the store's typed
+ * postfix program (store_client.h), the sort criteria its sort keys; no
+ * IMAP text reaches the store. */
 #include "imap_commands.h"
 #include "imap_fmt.h"
 #include "mime_index.h"
@@ -98,10 +98,10 @@ struct day_ctx {
 static size_t
 envelope_date(const struct store_text *e, char *dst, size_t dstsize)
 {
-	const char *p = e->p, *end = e->p + e->n;
-	size_t n = 0;
-	if (p == NULL || e->n < 2 || *p++ != '(')
+	if (e->p == NULL || e->n < 2 || e->p[0] != '(')
 		return 0;
+	const char *p = e->p + 1, *end = e->p + e->n;
+	size_t n = 0;
 	if (*p == '"') {
 		for (p++; p < end && *p != '"' && n + 1 < dstsize; p++) {
 			if (*p == '\\' && p + 1 < end)
