@@ -750,6 +750,20 @@ def test_imaptest_divergences():
         c.close()
 
 
+def append_raw(c, msg, date=b""):
+    """APPEND msg (bytes) to INBOX over a RawClient, LITERAL+."""
+    c.send(b"ap APPEND INBOX %s{%d+}\r\n" % (date, len(msg)) + msg + b"\r\n")
+    assert tagged(c.until_tagged("ap"), "ap")
+
+
+def answer(c, command, prefix):
+    """The rest of the one untagged line command answers with prefix."""
+    out = c.cmd("q", command)
+    assert tagged(out, "q"), (command, out)
+    assert out[0].startswith(prefix), (command, out)
+    return out[0][len(prefix):]
+
+
 def test_sort():
     """SORT / UID SORT (RFC 5256), SORT=DISPLAY (RFC 5957) and ESORT (RFC
     5267): the store orders, ties go in mailbox order."""
@@ -772,16 +786,11 @@ def test_sort():
         for i, (subj, frm, to, date, pad) in enumerate(msgs):
             msg = mkmsg(subj, frm=frm, to=to, date=date,
                         body="x" * pad + "\r\n")
-            c.send(b'a%d APPEND INBOX "0%d-Feb-2024 10:00:00 +0000" {%d+}\r\n'
-                   % (i, i + 1, len(msg)) + msg + b"\r\n")
-            assert tagged(c.until_tagged("a%d" % i), "a%d" % i)
+            append_raw(c, msg, b'"0%d-Feb-2024 10:00:00 +0000" ' % (i + 1))
         assert tagged(c.cmd("s", "SELECT INBOX"), "s")
 
         def sort(q, cmd="SORT"):
-            out = c.cmd("q", "%s %s" % (cmd, q))
-            assert tagged(out, "q"), (q, out)
-            assert out[0].startswith(b"* SORT"), out
-            return out[0][len(b"* SORT"):].split()
+            return answer(c, cmd + " " + q, b"* SORT").split()
         assert sort("(ARRIVAL) UTF-8 ALL") == [b"1", b"2", b"3"]
         assert sort("(REVERSE ARRIVAL) UTF-8 ALL") == [b"3", b"2", b"1"]
         assert sort("(DATE) UTF-8 ALL") == [b"2", b"1", b"3"]
@@ -810,6 +819,65 @@ def test_sort():
         assert out[-1].startswith(b"e1 NO [BADCHARSET"), out
         for bad in ("SORT () UTF-8 ALL", "SORT (NAME) UTF-8 ALL",
                     "SORT (SUBJECT) ALL", "SORT SUBJECT UTF-8 ALL"):
+            out = c.cmd("e2", bad)
+            assert out[-1].startswith(b"e2 BAD"), (bad, out)
+        c.close()
+
+
+def test_thread():
+    """THREAD=REFERENCES and THREAD=ORDEREDSUBJECT (RFC 5256)."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS) as srv:
+        c = srv.raw_login()
+        caps = c.cmd("c", "CAPABILITY")[0]
+        assert b" THREAD=REFERENCES " in caps, caps
+        assert b" THREAD=ORDEREDSUBJECT " in caps, caps
+
+        def msg(mid, subj, day, refs=None, irt=None):
+            extra = ""
+            if refs:
+                extra += "References: %s\r\n" % refs
+            if irt:
+                extra += "In-Reply-To: %s\r\n" % irt
+            m = mkmsg(subj, date="%02d Jan 2024 10:00:00 +0000" % day,
+                      extra=extra)
+            # mkmsg's Message-ID is made from the subject: replace it
+            m = re.sub(rb"Message-ID: <[^>]*>",
+                       b"Message-ID: " + mid.encode(), m)
+            return m
+        msgs = [
+            msg("<a@x>", "plans", 1),                        # 1
+            msg("<b@x>", "Re: plans", 3, refs="<a@x>"),      # 2
+            msg("<c@x>", "other", 2),                        # 3
+            msg("<d@x>", "Re: plans", 4, irt="<a@x>"),       # 4
+            msg("<e@x>", "Re: lost", 5, refs="<gone@x>"),    # 5
+            msg("<f@x>", "Re: plans", 6, refs="<a@x> <b@x>"),  # 6
+            msg("<g@x>", "lost", 7),                         # 7
+        ]
+        for m in msgs:
+            append_raw(c, m)
+        assert tagged(c.cmd("s", "SELECT INBOX"), "s")
+
+        def thread(q, cmd="THREAD"):
+            return answer(c, cmd + " " + q, b"* THREAD ")
+        # a has children b (then f under it) and d, by date; e hangs under
+        # a dummy for <gone@x> that is pruned, so e is a root, and joins g
+        # by base subject "lost" under g (a reply goes under a non-reply)
+        got = thread("REFERENCES UTF-8 ALL")
+        assert got == b"(1 (2 6)(4))(3)(7 5)", got
+        # ORDEREDSUBJECT: by base subject, the first by date the parent
+        assert thread("ORDEREDSUBJECT UTF-8 ALL") == \
+            b"(1 (2)(4)(6))(3)(5 7)", thread("ORDEREDSUBJECT UTF-8 ALL")
+        # search keys filter, UID THREAD answers UIDs
+        assert thread("REFERENCES UTF-8 NOT SUBJECT lost") == \
+            b"(1 (2 6)(4))(3)"
+        assert thread("ORDEREDSUBJECT UTF-8 2:3", "UID THREAD") == b"(3)(2)"
+        assert thread("REFERENCES UTF-8 LARGER 100000") == b""
+        out = c.cmd("e1", "THREAD REFERENCES KOI8-R ALL")
+        assert out[-1].startswith(b"e1 NO [BADCHARSET"), out
+        for bad in ("THREAD FOO UTF-8 ALL", "THREAD REFERENCES ALL",
+                    "THREAD UTF-8 ALL"):
             out = c.cmd("e2", bad)
             assert out[-1].startswith(b"e2 BAD"), (bad, out)
         c.close()

@@ -21,7 +21,7 @@
 	X(CREATE) X(DELETE) X(RENAME) X(SUBSCRIBE) X(UNSUBSCRIBE) X(LIST)  \
 	X(LSUB) X(STATUS) X(APPEND) X(IDLE) X(CHECK) X(CLOSE) X(UNSELECT)  \
 	X(EXPUNGE) X(SEARCH) X(FETCH) X(STORE) X(COPY) X(MOVE)             \
-	X(GETQUOTA) X(GETQUOTAROOT) X(SETQUOTA) X(SORT)
+	X(GETQUOTA) X(GETQUOTAROOT) X(SETQUOTA) X(SORT) X(THREAD)
 
 enum imap_cmd_id {
 #define IMAP_CMD_ENUM(n) IMAP_CMD_##n,
@@ -118,7 +118,13 @@ enum imap_sort_key {
 #define IMAP_SORT_REVERSE 0x100u
 #define IMAP_SORT_MAX 16
 
+/* THREAD (RFC 5256) algorithms */
+enum imap_thread_alg {
+	IMAP_THREAD_ORDEREDSUBJECT = 1, IMAP_THREAD_REFERENCES,
+};
+
 struct imap_search_args {
+	uint8_t thread;         /* THREAD: enum imap_thread_alg, else 0 */
 	bool esearch;           /* RETURN given: answer with ESEARCH */
 	uint32_t ret;           /* enum imap_search_ret; RETURN () = ALL */
 	struct imap_skey *key;  /* an SK_AND of the top-level keys */

@@ -1,13 +1,16 @@
 /* imap_cmd_search: SEARCH / UID SEARCH (ESEARCH RFC 4731, SEARCHRES
- * RFC 5182, CONDSTORE MODSEQ) and SORT / UID SORT (RFC 5256, SORT=DISPLAY
- * RFC 5957, ESORT RFC 5267). The parsed key tree becomes the store's typed
- * postfix program (store_client.h), the sort criteria its sort keys; no
- * IMAP text reaches the store. */
+ * RFC 5182, CONDSTORE MODSEQ), SORT / UID SORT (RFC 5256, SORT=DISPLAY
+ * RFC 5957, ESORT RFC 5267) and THREAD (RFC 5256: imap_thread.h). The
+ * parsed key tree becomes the store's typed postfix program
+ * (store_client.h), the sort criteria its sort keys; no IMAP text reaches
+ * the store. */
 #include "imap_commands.h"
 #include "imap_fmt.h"
+#include "imap_thread.h"
 #include "mime_index.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -437,6 +440,113 @@ esort_out(struct imap_session *s, struct imap_cmd *c,
 	return 0;
 }
 
+/* THREAD: the matches' ids, dates and subjects, in mailbox order. */
+struct thread_ctx {
+	struct imap_session *s;
+	bool uid;
+	struct imap_thread_msg *m;
+	size_t n, cap;
+	bool failed;
+};
+
+static const char *
+text_dup(struct thread_ctx *x, const struct store_text *t)
+{
+	if (t->p == NULL || t->n == 0)
+		return NULL;
+	char *d = malloc(t->n + 1);
+	if (d == NULL) {
+		x->failed = true;
+		return NULL;
+	}
+	memcpy(d, t->p, t->n);
+	d[t->n] = '\0';
+	return d;
+}
+
+static int
+thread_cb(void *arg, const struct store_msg *sm)
+{
+	struct thread_ctx *x = arg;
+	size_t seq = imap_view_seq(x->s->view, sm->uid);
+	if (seq == 0 || seq > x->s->view->announced || x->failed)
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 256;
+		struct imap_thread_msg *m = realloc(x->m, cap * sizeof(*m));
+		if (m == NULL) {
+			x->failed = true;
+			return 0;
+		}
+		x->m = m;
+		x->cap = cap;
+	}
+	struct imap_thread_msg *m = &x->m[x->n++];
+	m->seq = x->uid ? sm->uid : (uint32_t)seq;
+	m->date = (int64_t)(sm->sentdate ? sm->sentdate : sm->internaldate);
+	m->subject = text_dup(x, &sm->subject);
+	m->msgid = text_dup(x, &sm->message_id);
+	m->inreplyto = text_dup(x, &sm->in_reply_to);
+	m->refs = text_dup(x, &sm->references);
+	return 0;
+}
+
+static void
+thread_free(struct thread_ctx *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free((char *)x->m[i].subject);
+		free((char *)x->m[i].msgid);
+		free((char *)x->m[i].inreplyto);
+		free((char *)x->m[i].refs);
+	}
+	free(x->m);
+}
+
+/* "* THREAD ..." for the matches r; 1 if sent, 0 if a NO was, -1 if the
+ * session must end. */
+static int
+thread_out(struct imap_session *s, struct imap_cmd *c,
+    const struct store_search_result *r)
+{
+	struct store_uids u = { 0 };
+	for (size_t i = 0; i < r->n; i++)
+		store_uids_add(&u, r->uids[i], r->uids[i]);
+	struct thread_ctx x = { .s = s, .uid = c->uid };
+	int rc = u.n == 0 ? 0 : store_fetch(s->sc, s->view->id, &u,
+	    STORE_F_ADDRS | STORE_F_SENTDATE | STORE_F_INTERNALDATE, 0,
+	    thread_cb, &x);
+	store_uids_free(&u);
+	struct buf t = BUF_INIT((size_t)1 << 30);
+	if (rc == 0 && !x.failed)
+		rc = (c->a.search.thread == IMAP_THREAD_REFERENCES ?
+		    imap_thread_references : imap_thread_orderedsubject)(x.m,
+		    x.n, &t) < 0 ? STORE_E_INTERNAL : 0;
+	else if (rc == 0)
+		rc = STORE_E_INTERNAL;
+	thread_free(&x);
+	if (rc < 0) {
+		buf_free(&t);
+		if (imap_store_fatal(rc))
+			return -1;
+		imap_tagged(s, "NO", NULL, "THREAD failed");
+		return 0;
+	}
+	struct buf *b = imap_out_buf(s);
+	buf_append_str(b, "* THREAD ");
+	for (size_t off = 0; off < t.len;) {
+		size_t k = t.len - off > 65536 ? 65536 : t.len - off;
+		if (buf_append(b, t.data + off, k) < 0 || !imap_flush_some(s)) {
+			buf_free(&t);
+			return -1;
+		}
+		off += k;
+	}
+	buf_append_str(b, "\r\n");
+	buf_free(&t);
+	return 1;
+}
+
 static int
 max_modseq_cb(void *arg, const struct store_msg *m)
 {
@@ -492,6 +602,13 @@ imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 			return -1;
 		imap_tagged_store_error(s, rc, "SEARCH");
 		return 0;
+	}
+	if (a->thread) {
+		rc = thread_out(s, c, &r);
+		store_search_result_free(&r);
+		if (rc > 0)
+			imap_tagged(s, "OK", NULL, "THREAD completed");
+		return rc < 0 ? -1 : 0;
 	}
 	if (g.used_modseq)
 		imap_condstore_on(s);

@@ -351,3 +351,21 @@ p_sort(struct imap_parser *p, struct imap_search_args *a)
 		return -1;
 	return key_list(p, &a->key, false);
 }
+
+/* THREAD SP algorithm SP charset 1*(SP search-key): RFC 5256 section 4 */
+int
+p_thread(struct imap_parser *p, struct imap_search_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (p_sp(p) < 0)
+		return -1;
+	if (p_try_word(p, "ORDEREDSUBJECT"))
+		a->thread = IMAP_THREAD_ORDEREDSUBJECT;
+	else if (p_try_word(p, "REFERENCES"))
+		a->thread = IMAP_THREAD_REFERENCES;
+	else
+		return p_fail(p, "Unknown thread algorithm");
+	if (p_sp(p) < 0 || charset(p) < 0)
+		return -1;
+	return key_list(p, &a->key, false);
+}
