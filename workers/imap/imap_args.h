@@ -21,7 +21,7 @@
 	X(CREATE) X(DELETE) X(RENAME) X(SUBSCRIBE) X(UNSUBSCRIBE) X(LIST)  \
 	X(LSUB) X(STATUS) X(APPEND) X(IDLE) X(CHECK) X(CLOSE) X(UNSELECT)  \
 	X(EXPUNGE) X(SEARCH) X(FETCH) X(STORE) X(COPY) X(MOVE)             \
-	X(GETQUOTA) X(GETQUOTAROOT) X(SETQUOTA)
+	X(GETQUOTA) X(GETQUOTAROOT) X(SETQUOTA) X(SORT) X(THREAD)
 
 enum imap_cmd_id {
 #define IMAP_CMD_ENUM(n) IMAP_CMD_##n,
@@ -109,10 +109,27 @@ enum imap_search_ret {
 	SR_COUNT = 1u << 3,
 	SR_SAVE = 1u << 4,
 };
+/* SORT (RFC 5256) and SORT=DISPLAY (RFC 5957) keys; REVERSE or'ed in. */
+enum imap_sort_key {
+	IMAP_SORT_ARRIVAL = 1, IMAP_SORT_CC, IMAP_SORT_DATE, IMAP_SORT_FROM,
+	IMAP_SORT_SIZE, IMAP_SORT_SUBJECT, IMAP_SORT_TO,
+	IMAP_SORT_DISPLAYFROM, IMAP_SORT_DISPLAYTO,
+};
+#define IMAP_SORT_REVERSE 0x100u
+#define IMAP_SORT_MAX 16
+
+/* THREAD (RFC 5256) algorithms */
+enum imap_thread_alg {
+	IMAP_THREAD_ORDEREDSUBJECT = 1, IMAP_THREAD_REFERENCES,
+};
+
 struct imap_search_args {
+	uint8_t thread;         /* THREAD: enum imap_thread_alg, else 0 */
 	bool esearch;           /* RETURN given: answer with ESEARCH */
 	uint32_t ret;           /* enum imap_search_ret; RETURN () = ALL */
 	struct imap_skey *key;  /* an SK_AND of the top-level keys */
+	size_t nsort;           /* SORT: its criteria, else 0 */
+	uint16_t sort[IMAP_SORT_MAX];
 };
 
 /* ---- FETCH ---- */

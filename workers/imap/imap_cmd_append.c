@@ -1,9 +1,10 @@
 /* imap_cmd_append: APPEND (LITERAL+, MULTIAPPEND RFC 3502, UIDPLUS
- * APPENDUID, BINARY literal8). Each message goes to the store as a memfd
- * holding its bytes and, after them, the metadata parsed here; OK is sent
- * only once the store has acknowledged the durable commit (DESIGN.md
- * invariant 5). MULTIAPPEND is all or nothing: a failure removes the
- * messages already added. */
+ * APPENDUID, BINARY literal8 with NULs to base64: imap_binary.h). Each
+ * message goes to the store as a memfd holding its bytes and, after them,
+ * the metadata parsed here; OK is sent only once the store has
+ * acknowledged the durable commit (DESIGN.md invariant 5). MULTIAPPEND is
+ * all or nothing: a failure removes the messages already added. */
+#include "imap_binary.h"
 #include "imap_commands.h"
 #include "imap_fmt.h"
 #include "mime.h"
@@ -68,19 +69,20 @@ write_all(int fd, const uint8_t *p, size_t n)
  * itself serves when it holds just this one literal. */
 static int
 message_fd(struct imap_session *s, const struct imap_append_msg *msg,
-    const uint8_t *bytes, bool *owned)
+    const uint8_t *bytes, size_t len, bool *owned)
 {
 	const struct imap_ext_literal *e = msg->data.ext;
 	int spool = imap_reader_spool_fd(&s->rd);
 	*owned = true;
-	if (e != NULL && e->spool_off == 0 && imap_reader_next_ext(&s->rd) == 1) {
+	if (e != NULL && e->spool_off == 0 && len == msg->data.len &&
+	    imap_reader_next_ext(&s->rd) == 1) {
 		*owned = false;
 		return spool;
 	}
 	int fd = memfd_create("imap-append", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, bytes, msg->data.len) < 0) {
+	if (write_all(fd, bytes, len) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -100,17 +102,31 @@ append_one(struct imap_session *s, uint64_t mbox_id, const char *name,
 			return STORE_E_INTERNAL;
 		bytes = mp.p;
 	}
+	size_t len = msg->data.len;
 	/* the same metadata lmtpd sends for a delivery (workers/shared) */
 	struct mime_msg mime;
 	static struct msgmeta mm;
-	if (mime_parse(&mime, bytes ? bytes : (const uint8_t *)"",
-	    msg->data.len, NULL) < 0) {
+	if (mime_parse(&mime, bytes ? bytes : (const uint8_t *)"", len,
+	    NULL) < 0) {
 		unmap(&mp);
 		return STORE_E_INTERNAL;
 	}
-	int rc = msgmeta_build(&mm, &mime, NULL);
-	mime_free(&mime);
+	/* NUL bytes (a literal8) go to base64 first: imap_binary.h */
+	struct buf conv = BUF_INIT(2 * len + 4096);
+	int rc = imap_binary_to_base64(&mime, &conv);
+	if (rc == 1) {
+		mime_free(&mime);
+		bytes = conv.data;
+		len = conv.len;
+		if (mime_parse(&mime, bytes, len, NULL) < 0)
+			rc = -1;
+	}
+	if (rc >= 0) {
+		rc = msgmeta_build(&mm, &mime, NULL);
+		mime_free(&mime);
+	}
 	if (rc < 0) {
+		buf_free(&conv);
 		unmap(&mp);
 		return STORE_E_INTERNAL;
 	}
@@ -122,14 +138,15 @@ append_one(struct imap_session *s, uint64_t mbox_id, const char *name,
 	meta->keywords = msg->flags.kw;
 	meta->nkeywords = msg->flags.nkw;
 	bool owned;
-	int fd = message_fd(s, msg, bytes, &owned);
+	int fd = message_fd(s, msg, bytes, len, &owned);
 	unmap(&mp);
+	buf_free(&conv);
 	if (fd < 0) {
 		msgmeta_free(&mm);
 		return STORE_E_INTERNAL;
 	}
-	rc = store_append(s->sc, mbox_id, mbox_id ? NULL : name, fd,
-	    msg->data.len, meta, res);
+	rc = store_append(s->sc, mbox_id, mbox_id ? NULL : name, fd, len,
+	    meta, res);
 	msgmeta_free(&mm);
 	if (owned)
 		close(fd);

@@ -452,6 +452,18 @@ args_search(struct imap_parser *p, struct imap_cmd *c)
 }
 
 static int
+args_sort(struct imap_parser *p, struct imap_cmd *c)
+{
+	return p_sort(p, &c->a.search);
+}
+
+static int
+args_thread(struct imap_parser *p, struct imap_cmd *c)
+{
+	return p_thread(p, &c->a.search);
+}
+
+static int
 args_fetch(struct imap_parser *p, struct imap_cmd *c)
 {
 	return p_fetch(p, &c->a.fetch);
@@ -571,6 +583,8 @@ static const struct {
 	{ "UNSELECT", IMAP_CMD_UNSELECT, args_none, false },
 	{ "EXPUNGE", IMAP_CMD_EXPUNGE, args_expunge, true },
 	{ "SEARCH", IMAP_CMD_SEARCH, args_search, true },
+	{ "SORT", IMAP_CMD_SORT, args_sort, true },
+	{ "THREAD", IMAP_CMD_THREAD, args_thread, true },
 	{ "FETCH", IMAP_CMD_FETCH, args_fetch, true },
 	{ "STORE", IMAP_CMD_STORE, args_store, true },
 	{ "COPY", IMAP_CMD_COPY, args_copy, true },

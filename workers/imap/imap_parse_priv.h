@@ -70,6 +70,8 @@ int p_date_time(struct imap_parser *p, time_t *t, int *tz_minutes);
 
 /* imap_parse_search.c, imap_parse_fetch.c */
 int p_search(struct imap_parser *p, struct imap_search_args *a);
+int p_sort(struct imap_parser *p, struct imap_search_args *a);
+int p_thread(struct imap_parser *p, struct imap_search_args *a);
 int p_fetch(struct imap_parser *p, struct imap_fetch_args *a);
 
 #endif

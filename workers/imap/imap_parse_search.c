@@ -275,6 +275,19 @@ return_opts(struct imap_parser *p, struct imap_search_args *a)
 	return 0;
 }
 
+/* charset SP: the ones search strings may come in */
+static int
+charset(struct imap_parser *p)
+{
+	struct imap_str cs;
+	if (p_astring(p, &cs) < 0 || p_sp(p) < 0)
+		return -1;
+	if (strcasecmp(cs.s, "UTF-8") != 0 && strcasecmp(cs.s, "US-ASCII") != 0)
+		return p_refuse(p, "BADCHARSET (UTF-8 US-ASCII)",
+		    "Unsupported charset");
+	return 0;
+}
+
 int
 p_search(struct imap_parser *p, struct imap_search_args *a)
 {
@@ -286,13 +299,73 @@ p_search(struct imap_parser *p, struct imap_search_args *a)
 			return -1;
 	}
 	if (p_try_word(p, "CHARSET")) {
-		struct imap_str cs;
-		if (p_sp(p) < 0 || p_astring(p, &cs) < 0 || p_sp(p) < 0)
+		if (p_sp(p) < 0 || charset(p) < 0)
 			return -1;
-		if (strcasecmp(cs.s, "UTF-8") != 0 &&
-		    strcasecmp(cs.s, "US-ASCII") != 0)
-			return p_refuse(p, "BADCHARSET (UTF-8 US-ASCII)",
-			    "Unsupported charset");
 	}
+	return key_list(p, &a->key, false);
+}
+
+/* SORT SP [RETURN (ESORT, RFC 5267) SP] "(" [REVERSE SP] key *(SP
+ * [REVERSE SP] key) ")" SP charset 1*(SP search-key): RFC 5256 section 4
+ * (the charset is not optional) */
+int
+p_sort(struct imap_parser *p, struct imap_search_args *a)
+{
+	static const struct {
+		const char *w;
+		uint16_t key;
+	} crit[] = {
+		{ "ARRIVAL", IMAP_SORT_ARRIVAL }, { "CC", IMAP_SORT_CC },
+		{ "DATE", IMAP_SORT_DATE }, { "FROM", IMAP_SORT_FROM },
+		{ "SIZE", IMAP_SORT_SIZE }, { "SUBJECT", IMAP_SORT_SUBJECT },
+		{ "TO", IMAP_SORT_TO }, { "DISPLAYFROM", IMAP_SORT_DISPLAYFROM },
+		{ "DISPLAYTO", IMAP_SORT_DISPLAYTO },
+	};
+	memset(a, 0, sizeof(*a));
+	if (p_sp(p) < 0)
+		return -1;
+	if (p_try_word(p, "RETURN")) {
+		if (return_opts(p, a) < 0 || p_sp(p) < 0)
+			return -1;
+	}
+	if (p_char(p, '(') < 0)
+		return -1;
+	do {
+		if (a->nsort == IMAP_SORT_MAX)
+			return p_fail(p, "Too many sort criteria");
+		uint16_t rev = 0;
+		if (p_try_word(p, "REVERSE")) {
+			if (p_sp(p) < 0)
+				return -1;
+			rev = IMAP_SORT_REVERSE;
+		}
+		size_t i = 0;
+		while (i < sizeof(crit) / sizeof(crit[0]) &&
+		    !p_try_word(p, crit[i].w))
+			i++;
+		if (i == sizeof(crit) / sizeof(crit[0]))
+			return p_fail(p, "Unknown sort criterion");
+		a->sort[a->nsort++] = crit[i].key | rev;
+	} while (p_try_char(p, ' '));
+	if (p_char(p, ')') < 0 || p_sp(p) < 0 || charset(p) < 0)
+		return -1;
+	return key_list(p, &a->key, false);
+}
+
+/* THREAD SP algorithm SP charset 1*(SP search-key): RFC 5256 section 4 */
+int
+p_thread(struct imap_parser *p, struct imap_search_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (p_sp(p) < 0)
+		return -1;
+	if (p_try_word(p, "ORDEREDSUBJECT"))
+		a->thread = IMAP_THREAD_ORDEREDSUBJECT;
+	else if (p_try_word(p, "REFERENCES"))
+		a->thread = IMAP_THREAD_REFERENCES;
+	else
+		return p_fail(p, "Unknown thread algorithm");
+	if (p_sp(p) < 0 || charset(p) < 0)
+		return -1;
 	return key_list(p, &a->key, false);
 }

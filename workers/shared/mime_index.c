@@ -278,7 +278,10 @@ put_field(struct mime_index *ix, enum mime_ifield f, const struct buf *v,
 }
 
 /* The sort (RFC 5256) and display (RFC 5957) keys come from the first
- * real address of the parsed list; group markers are skipped. */
+ * address of the parsed list, as in the ENVELOPE: a group's start counts,
+ * its name being that address's mailbox (as Dovecot sorts); a broken
+ * address does not, except that a bare word ("From: d"), a name alone,
+ * is what DISPLAY shows when no real address follows. */
 struct addrs_ctx {
 	struct buf *sort;      /* NULL: not wanted */
 	struct buf *display;
@@ -289,16 +292,32 @@ static int
 addr_keys(void *vctx, const struct mime_addr *a)
 {
 	struct addrs_ctx *x = vctx;
-	if (x->got_first || a->mailbox.p == NULL || a->domain.p == NULL ||
-	    a->invalid)
-		return 0;   /* done, a group marker, or broken */
+	if (x->got_first || a->mailbox.p == NULL)
+		return 0;   /* done, or a group's end */
+	if (a->invalid && a->domain.p != NULL) {
+		static const char fill[] = "MISSING_MAILBOX";
+		if (x->display == NULL || x->display->len > 0)
+			return 0;
+		if (a->name.p != NULL && a->name.len > 0)
+			rfc2047_decode(x->display, (const uint8_t *)a->name.p,
+			    a->name.len);
+		else if (a->mailbox.len != sizeof(fill) - 1 ||
+		    memcmp(a->mailbox.p, fill, a->mailbox.len) != 0)
+			charset_utf8_sanitize(x->display,
+			    (const uint8_t *)a->mailbox.p, a->mailbox.len);
+		return 0;
+	}
 	x->got_first = true;
 	if (x->sort != NULL)
 		charset_utf8_sanitize(x->sort, (const uint8_t *)a->mailbox.p,
 		    a->mailbox.len);
 	if (x->display == NULL)
 		return 0;
-	if (a->name.p != NULL && a->name.len > 0) {
+	x->display->len = 0;
+	if (a->domain.p == NULL) {   /* a group: its name */
+		rfc2047_decode(x->display, (const uint8_t *)a->mailbox.p,
+		    a->mailbox.len);
+	} else if (a->name.p != NULL && a->name.len > 0) {
 		rfc2047_decode(x->display, (const uint8_t *)a->name.p,
 		    a->name.len);
 	} else {
@@ -308,6 +327,31 @@ addr_keys(void *vctx, const struct mime_addr *a)
 		charset_utf8_sanitize(x->display, (const uint8_t *)a->domain.p,
 		    a->domain.len);
 	}
+	return 0;
+}
+
+/* An address whose addr-spec the text as written does not hold (comments
+ * inside it: "<a (c)@ (c) b>") gains ", mailbox@domain": SEARCH FROM
+ * matches the envelope's address (RFC 3501 6.4.4), not only the bytes. */
+static int
+addr_spec_missing(void *vctx, const struct mime_addr *a)
+{
+	struct buf *text = vctx;
+	if (a->mailbox.p == NULL || a->domain.p == NULL || a->invalid)
+		return 0;
+	struct buf spec = BUF_INIT(4 * (a->mailbox.len + a->domain.len) + 8);
+	charset_utf8_sanitize(&spec, (const uint8_t *)a->mailbox.p,
+	    a->mailbox.len);
+	buf_append_byte(&spec, '@');
+	charset_utf8_sanitize(&spec, (const uint8_t *)a->domain.p,
+	    a->domain.len);
+	if (!spec.failed && spec.len > 1 && (text->data == NULL ||
+	    memmem(text->data, text->len, spec.data, spec.len) == NULL)) {
+		if (text->len > 0)
+			buf_append(text, ", ", 2);
+		buf_append(text, spec.data, spec.len);
+	}
+	buf_free(&spec);
 	return 0;
 }
 
@@ -392,7 +436,8 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 			}
 		if (!present)
 			continue;
-		struct buf text = BUF_INIT(decoded_max(total));
+		/* twice: the addr-specs comments hid may be added */
+		struct buf text = BUF_INIT(2 * decoded_max(total));
 		struct buf sort = BUF_INIT(decoded_max(total));
 		struct buf disp = BUF_INIT(decoded_max(total));
 		struct addrs_ctx x = { k < 3 ? &sort : NULL,
@@ -410,6 +455,11 @@ build_addrs(struct mime_index *ix, const struct mime_msg *m, size_t max)
 				(void)mime_addr_parse(f.value, f.value_len,
 				    10000, addr_keys, &x);
 		}
+		mime_hdr_init_part(&it, m, 0);
+		while (mime_hdr_next(&it, &f))
+			if (mime_field_is(&f, addr_fields[k].name))
+				(void)mime_addr_parse(f.value, f.value_len,
+				    10000, addr_spec_missing, &text);
 		put_field(ix, addr_fields[k].f, &text, max);
 		if (k < 3)
 			put_field(ix, sortf[k], &sort, max);
