@@ -25,6 +25,8 @@ def main(argv):
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--user", default="bench")
     ap.add_argument("--password", default="bench-pass-1")
+    ap.add_argument("--concurrency", type=int, default=8,
+                    help="sessions opened at once (the peers reset above ~8)")
     a = ap.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -35,7 +37,8 @@ def main(argv):
         parts = rest.split(":")
         tls = len(parts) > 2 and parts[2] == "tls"
         r = run_fanout(parts[0], int(parts[1]), a.user, a.password, a.n,
-                       tls=tls, timeout=max(120, a.n // 5))
+                       tls=tls, concurrency=a.concurrency,
+                       timeout=max(300, a.n // 5))
         fmt = lambda v: "n/a" if v is None else "%.3f" % v
         print("%-10s %6d %6d %8s %8s %8s" % (name, r["idlers"], r["heard"],
               fmt(r["p50"]), fmt(r["p99"]), fmt(r["max"])), flush=True)
