@@ -142,6 +142,15 @@ parse_limit(const char *s, uint64_t *v)
 
 /* ---- users ---- */
 
+/* The user named on the command line, and whether sasldb2 has it. */
+static int
+lookup_user(struct ctl_env *e, const char *name, struct ctl_user *u,
+    bool *exists)
+{
+	int rc = ctl_user_parse(e, name, u);
+	return rc == CTL_OK ? ctl_sasldb_exists(e, u, exists) : rc;
+}
+
 int
 ctl_user_add(struct ctl_env *e, int argc, char **argv)
 {
@@ -149,9 +158,7 @@ ctl_user_add(struct ctl_env *e, int argc, char **argv)
 		return usage_error("usage: user add USER");
 	struct ctl_user u;
 	bool exists;
-	int rc = ctl_user_parse(e, argv[0], &u);
-	if (rc == CTL_OK)
-		rc = ctl_sasldb_exists(e, &u, &exists);
+	int rc = lookup_user(e, argv[0], &u, &exists);
 	if (rc != CTL_OK)
 		return rc;
 	if (exists)
@@ -203,9 +210,7 @@ ctl_user_passwd(struct ctl_env *e, int argc, char **argv)
 		return usage_error("usage: user passwd USER");
 	struct ctl_user u;
 	bool exists;
-	int rc = ctl_user_parse(e, argv[0], &u);
-	if (rc == CTL_OK)
-		rc = ctl_sasldb_exists(e, &u, &exists);
+	int rc = lookup_user(e, argv[0], &u, &exists);
 	if (rc != CTL_OK)
 		return rc;
 	if (!exists)
@@ -227,9 +232,7 @@ ctl_user_del(struct ctl_env *e, int argc, char **argv)
 		return usage_error("usage: user del USER");
 	struct ctl_user u;
 	bool exists;
-	int rc = ctl_user_parse(e, argv[0], &u);
-	if (rc == CTL_OK)
-		rc = ctl_sasldb_exists(e, &u, &exists);
+	int rc = lookup_user(e, argv[0], &u, &exists);
 	if (rc != CTL_OK)
 		return rc;
 	/* the password first: no new login may reach a store going away */
