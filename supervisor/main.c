@@ -77,12 +77,19 @@ runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n)
 	return out;
 }
 
+/* Written beside and renamed into place, so a reader (a worker reading
+ * its config snapshot, an init script reading the pid file) sees the
+ * whole file or none of it, never an empty one. */
 static void
 write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	char tmp[CONFIG_PATH_MAX];
+	if (buf_snprintf(tmp, sizeof(tmp), "%s.new", path) < 0)
+		log_fatal("path %s too long", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, mode);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0)
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0 ||
+	    rename(tmp, path) < 0)
 		log_fatal_errno("writing %s", path);
 }
 
