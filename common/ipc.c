@@ -106,8 +106,8 @@ ipc_parse_record(struct ipc_msg *m, size_t got, int nfds)
 	return 0;
 }
 
-enum ipc_recv_result
-ipc_recv(int sock, struct ipc_msg *m)
+static enum ipc_recv_result
+recv_record(int sock, struct ipc_msg *m, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -127,7 +127,7 @@ ipc_recv(int sock, struct ipc_msg *m)
 	m->len = 0;
 	m->payload = m->raw + IPC_HDR_SIZE;
 	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? IPC_RECV_AGAIN
@@ -155,6 +155,18 @@ ipc_recv(int sock, struct ipc_msg *m)
 	if (nfds == 1)
 		m->fd = fds[0];
 	return IPC_RECV_OK;
+}
+
+enum ipc_recv_result
+ipc_recv(int sock, struct ipc_msg *m)
+{
+	return recv_record(sock, m, 0);
+}
+
+enum ipc_recv_result
+ipc_recv_nowait(int sock, struct ipc_msg *m)
+{
+	return recv_record(sock, m, MSG_DONTWAIT);
 }
 
 void

@@ -66,6 +66,9 @@ enum ipc_recv_result {
  * disagrees with its size, unknown flags, more than one fd, or an fd the
  * header did not announce is IPC_RECV_BAD and its fds are closed. */
 enum ipc_recv_result ipc_recv(int sock, struct ipc_msg *m);
+/* The same, never blocking (MSG_DONTWAIT): IPC_RECV_AGAIN when no record
+ * is waiting, so a reader drains its socket without a poll() per record. */
+enum ipc_recv_result ipc_recv_nowait(int sock, struct ipc_msg *m);
 /* Validate a raw record (header + payload) already in memory: the decoder
  * that ipc_recv() and the fuzz target share. */
 int ipc_parse_record(struct ipc_msg *m, size_t got, int nfds);

@@ -169,27 +169,36 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 	if (c->in_len > c->in_off)
 		return IMAP_WAIT_INPUT;
 	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+	/* Read first only if bytes may already sit inside OpenSSL; otherwise
+	 * poll first: an idler then sleeps without a read() that would say
+	 * EAGAIN (every system call refills the TLB on a PTI kernel). */
+	bool try_read = c->tls != NULL && tls_has_pending(c->tls);
+	short want = POLLIN;
 	for (;;) {
-		short want = POLLIN;
-		/* decrypted bytes may already sit inside OpenSSL */
-		ssize_t n = read_some(c, &want);
-		if (n > 0)
-			return IMAP_WAIT_INPUT;
-		if (n == 0 || n == -1) {
-			c->failed = true;
-			return IMAP_WAIT_CLOSED;
+		if (try_read) {
+			want = POLLIN;
+			ssize_t n = read_some(c, &want);
+			if (n > 0)
+				return IMAP_WAIT_INPUT;
+			if (n == 0 || n == -1) {
+				c->failed = true;
+				return IMAP_WAIT_CLOSED;
+			}
 		}
+		try_read = true;
 		struct pollfd p[2] = { { .fd = c->fd, .events = want },
 			{ .fd = extra_fd, .events = POLLIN } };
 		int64_t left = deadline == INT64_MAX ? -1 : deadline - now_ms();
-		if (deadline != INT64_MAX && left <= 0)
-			return IMAP_WAIT_TIMEOUT;
+		if (deadline != INT64_MAX && left < 0)
+			left = 0;   /* still look once: input beats the timeout */
 		int r = poll(p, extra_fd >= 0 ? 2 : 1,
 		    left < 0 || left > INT32_MAX ? -1 : (int)left);
 		if (r < 0 && errno != EINTR) {
 			c->failed = true;
 			return IMAP_WAIT_CLOSED;
 		}
+		if (r == 0)
+			return IMAP_WAIT_TIMEOUT;
 		if (r > 0 && extra_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
 			return IMAP_WAIT_EXTRA;
 		if (r > 0 && (p[0].revents & (POLLERR | POLLNVAL)) &&

@@ -274,6 +274,12 @@ tls_cipher(const struct tls_conn *c)
 }
 
 bool
+tls_has_pending(const struct tls_conn *c)
+{
+	return SSL_has_pending(c->ssl) == 1;
+}
+
+bool
 tls_ktls_send(const struct tls_conn *c)
 {
 	return c->ktls_send;

@@ -61,6 +61,9 @@ void tls_shutdown(struct tls_conn *c);
  * "TLS_AES_256_GCM_SHA384"); "" before the handshake. */
 const char *tls_version(const struct tls_conn *c);
 const char *tls_cipher(const struct tls_conn *c);
+/* Bytes already inside OpenSSL (decrypted or not yet): a read may return
+ * data although poll() on the socket would wait. */
+bool tls_has_pending(const struct tls_conn *c);
 /* kTLS transmit offload is active (sendfile goes through the kernel). */
 bool tls_ktls_send(const struct tls_conn *c);
 
