@@ -62,10 +62,13 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 	int store_fd = s->view != NULL ? store_client_fd(s->sc) : -1;
 	int64_t idle_end = now_ms() + (int64_t)s->opt->idle_timeout_s * 1000;
 	int64_t lazy_at = -1;
+	/* spreads the lazy syncs of many idlers; read once, not at every
+	 * wake-up (getpid is a system call) */
+	int64_t spread = getpid() % LAZY_SYNC_MS;
 	for (;;) {
 		imap_conn_release(&s->conn);
 		if (lazy_at < 0 && s->view != NULL && s->view->stale)
-			lazy_at = now_ms() + LAZY_SYNC_MS + getpid() % LAZY_SYNC_MS;
+			lazy_at = now_ms() + LAZY_SYNC_MS + spread;
 		int64_t until = lazy_at >= 0 && lazy_at < idle_end ? lazy_at :
 		    idle_end;
 		int64_t left = until - now_ms();

@@ -373,7 +373,12 @@ imap_view_notify(struct imap_session *s, const struct store_notify *n)
 	if (!v->dirty && grew > 0 && n->uidnext >= v->uidnext &&
 	    n->uidnext - v->uidnext == grew && v->gone.n == 0) {
 		size_t exists = v->announced + grew;
-		imap_untagged(s, "%zu EXISTS", exists);
+		/* by hand, not printf: this line is the whole of an idler's
+		 * wake-up, and every page it touches counts at fan-out */
+		struct buf *out = imap_out_buf(s);
+		buf_append(out, "* ", 2);
+		imap_fmt_u64(out, exists);
+		buf_append(out, " EXISTS\r\n", 9);
 		v->announced = exists;
 		v->store_messages = n->messages;
 		v->uidnext = n->uidnext;
