@@ -124,6 +124,25 @@ fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, found);
 }
 
+/* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
+ * octets compared after folding a-z to A-Z — upper case, so that "[",
+ * "\\", "]", "^", "_" and "`" sort after the letters (SQLite's NOCASE folds
+ * to lower case and puts them before). */
+static int
+coll_ascii_casemap(void *arg, int na, const void *pa, int nb, const void *pb)
+{
+	(void)arg;
+	const uint8_t *a = pa, *b = pb;
+	int n = na < nb ? na : nb;
+	for (int i = 0; i < n; i++) {
+		uint8_t x = a[i] >= 'a' && a[i] <= 'z' ? a[i] - 32 : a[i];
+		uint8_t y = b[i] >= 'a' && b[i] <= 'z' ? b[i] - 32 : b[i];
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return na < nb ? -1 : na > nb;
+}
+
 int
 search_register(sqlite3 *db)
 {
@@ -131,7 +150,9 @@ search_register(sqlite3 *db)
 	if (sqlite3_create_function_v2(db, "uidin", 2, f, NULL, fn_uidin, NULL,
 	    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(db, "hdrmatch", 3, f, NULL, fn_hdrmatch,
-	    NULL, NULL, NULL) != SQLITE_OK)
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_collation_v2(db, "ASCII_CASEMAP", SQLITE_UTF8, NULL,
+	    coll_ascii_casemap, NULL) != SQLITE_OK)
 		return -1;
 	return 0;
 }
@@ -542,15 +563,15 @@ order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob,
 {
 	static const char *const cols[] = {
 		[STORE_SORT_ARRIVAL] = "m.internaldate",
-		[STORE_SORT_CC] = "h.sort_cc COLLATE NOCASE",
+		[STORE_SORT_CC] = "h.sort_cc COLLATE ASCII_CASEMAP",
 		[STORE_SORT_DATE] = "(CASE WHEN b.sentdate != 0 THEN b.sentdate"
 		    " ELSE m.internaldate END)",
-		[STORE_SORT_FROM] = "h.sort_from COLLATE NOCASE",
+		[STORE_SORT_FROM] = "h.sort_from COLLATE ASCII_CASEMAP",
 		[STORE_SORT_SIZE] = "b.size",
-		[STORE_SORT_SUBJECT] = "h.sort_subject COLLATE NOCASE",
-		[STORE_SORT_TO] = "h.sort_to COLLATE NOCASE",
-		[STORE_SORT_DISPLAYFROM] = "h.disp_from COLLATE NOCASE",
-		[STORE_SORT_DISPLAYTO] = "h.disp_to COLLATE NOCASE",
+		[STORE_SORT_SUBJECT] = "h.sort_subject COLLATE ASCII_CASEMAP",
+		[STORE_SORT_TO] = "h.sort_to COLLATE ASCII_CASEMAP",
+		[STORE_SORT_DISPLAYFROM] = "h.disp_from COLLATE ASCII_CASEMAP",
+		[STORE_SORT_DISPLAYTO] = "h.disp_to COLLATE ASCII_CASEMAP",
 		[STORE_SORT_MODSEQ] = "m.modseq",
 		[STORE_SORT_UID] = "m.uid",
 	};

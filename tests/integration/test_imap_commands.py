@@ -750,9 +750,10 @@ def test_imaptest_divergences():
         c.close()
 
 
-def append_raw(c, msg, date=b""):
-    """APPEND msg (bytes) to INBOX over a RawClient, LITERAL+."""
-    c.send(b"ap APPEND INBOX %s{%d+}\r\n" % (date, len(msg)) + msg + b"\r\n")
+def append_raw(c, msg, date=b"", mailbox="INBOX"):
+    """APPEND msg (bytes) to mailbox over a RawClient, LITERAL+."""
+    c.send(b"ap APPEND %s %s{%d+}\r\n" % (mailbox.encode(), date, len(msg)) +
+           msg + b"\r\n")
     assert tagged(c.until_tagged("ap"), "ap")
 
 
@@ -821,6 +822,13 @@ def test_sort():
                     "SORT (SUBJECT) ALL", "SORT SUBJECT UTF-8 ALL"):
             out = c.cmd("e2", bad)
             assert out[-1].startswith(b"e2 BAD"), (bad, out)
+        # i;ascii-casemap folds to upper case (RFC 4790, 5256): "_" and
+        # "[" sort after the letters, "a" and "B" ignore case
+        assert tagged(c.cmd("k", "CREATE casemap"), "k")
+        for subj in ("_under", "[bracket", "B two", "a one", "A zero"):
+            append_raw(c, mkmsg(subj), b"", mailbox="casemap")
+        assert tagged(c.cmd("s2", "SELECT casemap"), "s2")
+        assert sort("(SUBJECT) UTF-8 ALL") == [b"4", b"5", b"3", b"2", b"1"]
         c.close()
 
 
