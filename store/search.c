@@ -124,6 +124,32 @@ fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, found);
 }
 
+/* textin(text, needle): needle (already lower case) occurs in text, ASCII
+ * case folded — the substring match RFC 3501 asks of SEARCH BODY and
+ * TEXT, which a word index cannot give ("sdfghjk" in "asdfghjkl"). */
+static void
+fn_textin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const uint8_t *h = sqlite3_value_blob(argv[0]);
+	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
+	const uint8_t *nd = sqlite3_value_blob(argv[1]);
+	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
+	int found = 0;
+	if (nn == 0)
+		found = 1;
+	else if (h != NULL && nd != NULL)
+		for (size_t i = 0; i + nn <= hn && !found; i++) {
+			if (lc(h[i]) != nd[0])
+				continue;
+			size_t j = 1;
+			while (j < nn && lc(h[i + j]) == nd[j])
+				j++;
+			found = j == nn;
+		}
+	sqlite3_result_int(ctx, found);
+}
+
 /* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
  * octets compared after folding a-z to A-Z — upper case, so that "[",
  * "\\", "]", "^", "_" and "`" sort after the letters (SQLite's NOCASE folds
@@ -150,6 +176,8 @@ search_register(sqlite3 *db)
 	if (sqlite3_create_function_v2(db, "uidin", 2, f, NULL, fn_uidin, NULL,
 	    NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(db, "hdrmatch", 3, f, NULL, fn_hdrmatch,
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "textin", 2, f, NULL, fn_textin,
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_collation_v2(db, "ASCII_CASEMAP", SQLITE_UTF8, NULL,
 	    coll_ascii_casemap, NULL) != SQLITE_OK)
@@ -468,13 +496,21 @@ key(struct compile *cp, uint8_t op)
 	case STORE_S_TEXT:
 		if (get_str(cp, &p, &n) < 0 || (b = push(cp)) == NULL)
 			return -1;
+		/* the word index finds words and word prefixes, folding
+		 * diacritics; the scan of the stored text adds what RFC 3501
+		 * asks for, any substring (Dovecot and Cyrus without an FTS
+		 * plugin read every message for it). Either one matches. */
 		k = fts_param(cp, op == STORE_S_BODY ? "body" : "{hdr body}", p, n);
-		if (k < 0)
+		if (k < 0 || (k2 = lower_param(cp, p, n)) < 0)
 			return -1;
-		if (k == 0)
-			return buf_append_str(b, "1");
-		return buf_printf(b, "m.blob IN (SELECT rowid FROM fts WHERE fts"
-		    " MATCH ?%d)", k);
+		if (k > 0)
+			buf_printf(b, "(m.blob IN (SELECT rowid FROM fts WHERE fts"
+			    " MATCH ?%d) OR ", k);
+		buf_printf(b, "EXISTS (SELECT 1 FROM fts WHERE fts.rowid = m.blob"
+		    " AND (textin(fts.body, ?%d)", k2);
+		if (op == STORE_S_TEXT)
+			buf_printf(b, " OR textin(fts.hdr, ?%d)", k2);
+		return buf_append_str(b, k > 0 ? ")))" : "))");
 	default:
 		return cfail(cp, "unknown search key");
 	}

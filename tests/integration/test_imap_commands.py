@@ -473,6 +473,20 @@ def test_search():
         assert search('HEADER X-Tag ""') == [b"2"]
         assert search("BODY fox") == [b"1"]
         assert search("TEXT lazy") == [b"2"]
+        # substrings, not only words (RFC 3501): inside a word, across
+        # words, case folded, in the header for TEXT only, punctuation
+        assert search("BODY UICK") == [b"1"]
+        assert search('BODY "k brown f"') == [b"1"]
+        assert search("BODY yyyyyyyyyy") == [b"2"]
+        assert search("BODY ztrewq") == []
+        assert search("BODY pha") == []
+        assert search("TEXT pha") == [b"1"]
+        assert search("TEXT zed@example") == [b"1"]
+        assert search('BODY "fox"') == [b"1"]
+        assert search("BODY -") == []
+        # the word index still folds diacritics: "Grusse" is not a
+        # substring of "Grüße", but "gru" finds it as a word prefix
+        assert search("BODY gru") == [b"3"]
         assert search("LARGER 3000") == [b"2"]
         assert search("SMALLER 3000") == [b"1", b"3"]
         assert search("SINCE 15-Feb-2024") == [b"2", b"3"]
