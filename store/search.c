@@ -132,22 +132,10 @@ fn_textin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	const uint8_t *h = sqlite3_value_blob(argv[0]);
-	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
 	const uint8_t *nd = sqlite3_value_blob(argv[1]);
 	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
-	int found = 0;
-	if (nn == 0)
-		found = 1;
-	else if (h != NULL && nd != NULL)
-		for (size_t i = 0; i + nn <= hn && !found; i++) {
-			if (lc(h[i]) != nd[0])
-				continue;
-			size_t j = 1;
-			while (j < nn && lc(h[i + j]) == nd[j])
-				j++;
-			found = j == nn;
-		}
-	sqlite3_result_int(ctx, found);
+	sqlite3_result_int(ctx, nn == 0 || (h != NULL && nd != NULL &&
+	    contains_ci(h, (size_t)sqlite3_value_bytes(argv[0]), nd, nn)));
 }
 
 /* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
