@@ -476,6 +476,8 @@ def test_search():
         # substrings, not only words (RFC 3501): inside a word, across
         # words, case folded, in the header for TEXT only, punctuation
         assert search("BODY UICK") == [b"1"]
+        assert search("BODY Fox") == [b"1"]
+        assert search("TEXT T") == [b"1", b"2", b"3"]
         assert search('BODY "k brown f"') == [b"1"]
         assert search("BODY yyyyyyyyyy") == [b"2"]
         assert search("BODY ztrewq") == []
