@@ -187,10 +187,34 @@ test_names(void)
 	CHECK(ipc_type_name(0xffff) == NULL);
 }
 
+/* ipc_recv_nowait never blocks, even on a blocking socket (the store
+ * channel is one): AGAIN when empty, each queued record in order, then
+ * AGAIN again; EOF once the peer is gone. */
+static void
+test_nowait(void)
+{
+	int sv[2];
+	pair(sv);
+	struct buf b = BUF_INIT(64);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_AGAIN);
+	CHECK_EQ(ipc_send(sv[0], IPC_PING, 1, 0, &b, -1), 0);
+	CHECK_EQ(ipc_send(sv[0], IPC_PING, 2, 0, &b, -1), 0);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_OK);
+	CHECK_EQ(m.reqid, 1);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_OK);
+	CHECK_EQ(m.reqid, 2);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_AGAIN);
+	close(sv[0]);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_EOF);
+	close(sv[1]);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_round_trip();
+	test_nowait();
 	test_fd_passing();
 	test_malformed();
 	test_names();
