@@ -24,6 +24,7 @@ int h_mbox_rename(struct req *r);
 int h_mbox_subscribe(struct req *r);
 int h_mbox_status(struct req *r);
 int h_mbox_set_use(struct req *r);
+int h_recent_claim(struct req *r);
 int h_keywords(struct req *r);
 /* message.c */
 int h_append(struct req *r);

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #define MBOX_COLS "id, name, uidvalidity, uidnext, modseq, created_modseq, " \
-	"use, messages, unseen, deleted, size"
+	"use, messages, unseen, deleted, size, first_recent"
 
 int64_t
 mailbox_emailid(const uint8_t hash[32])
@@ -86,6 +86,8 @@ row_to_mbox(sqlite3_stmt *st, struct mbox *mb)
 	mb->unseen = (uint32_t)sqlite3_column_int64(st, 8);
 	mb->deleted = (uint32_t)sqlite3_column_int64(st, 9);
 	mb->size = (uint64_t)sqlite3_column_int64(st, 10);
+	mb->first_recent = (uint32_t)sqlite3_column_int64(st, 11);
+	mb->recent = 0;
 }
 
 static int
@@ -142,6 +144,25 @@ mailbox_ref(struct req *r, uint64_t id, const char *name, size_t len,
 	if (rc == 1)
 		return req_fail(r, IPC_ERR_NOTFOUND, "no such mailbox");
 	return rc;
+}
+
+int
+mailbox_count_recent(struct udb *d, struct mbox *mb)
+{
+	mb->recent = 0;
+	if (mb->first_recent >= mb->uidnext)
+		return 0;
+	sqlite3_stmt *st = db_stmt(d, ST_MBOX_RECENT_COUNT,
+	    "SELECT count(*) FROM msgs WHERE mailbox=? AND uid>=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, mb->id);
+	sqlite3_bind_int64(st, 2, mb->first_recent);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		mb->recent = (uint32_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(d, "recent count");
 }
 
 int
@@ -488,7 +509,7 @@ mailbox_put_status(struct buf *b, const struct mbox *mb, uint32_t attrs)
 	ipc_put_u32(b, mb->messages);
 	ipc_put_u32(b, mb->unseen);
 	ipc_put_u32(b, mb->deleted);
-	ipc_put_u32(b, 0);
+	ipc_put_u32(b, mb->recent);
 	ipc_put_u64(b, mb->size);
 	ipc_put_u64(b, mb->modseq);
 }
@@ -667,6 +688,9 @@ mailbox_list(struct req *r, uint32_t flags)
 			/* ids and UIDVALIDITY always; counters on request */
 			tmp.messages = tmp.unseen = tmp.deleted = 0;
 			tmp.size = 0;
+		} else if (e->mb && mailbox_count_recent(r->d, &tmp) < 0) {
+			lfree(&l);
+			return -1;
 		}
 		mailbox_put_status(r->rb, &tmp, e->attrs);
 	}
@@ -808,9 +832,45 @@ h_mbox_status(struct req *r)
 	wire_get_mbox_ref(&r->c, &id, &name, &len);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0)
+	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0 ||
+	    (rc = mailbox_count_recent(r->d, &mb)) < 0)
 		return rc;
 	mailbox_put_status(r->rb, &mb, mb.use);
+	return 0;
+}
+
+/* \Recent (IMAP4rev1): the UIDs from first_recent to UIDNEXT - 1 are
+ * recent for the session that claims them — a read-write SELECT, or a
+ * selected read-write session when new messages arrive — and for no other
+ * session after it. claim 0 only looks (EXAMINE). Replies u32 lo, u32 hi;
+ * lo > hi when nothing is recent. */
+int
+h_recent_claim(struct req *r)
+{
+	uint64_t id;
+	uint32_t claim;
+	struct mbox mb;
+	ipc_get_u64(&r->c, &id);
+	ipc_get_u32(&r->c, &claim);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0 ||
+	    (rc = mailbox_ref(r, id == 0 ? UINT64_MAX : id, NULL, 0, &mb)) < 0)
+		return rc;
+	if (claim > 1)
+		return req_fail(r, IPC_ERR_MALFORMED, "claim is 0 or 1");
+	uint32_t lo = mb.first_recent, hi = mb.uidnext - 1;
+	if (claim && lo < mb.uidnext) {
+		sqlite3_stmt *st = db_stmt(r->d, ST_MBOX_RECENT_CLAIM,
+		    "UPDATE mailboxes SET first_recent=? WHERE id=?");
+		if (st == NULL)
+			return db_fail(r->d, "prepare");
+		sqlite3_bind_int64(st, 1, mb.uidnext);
+		sqlite3_bind_int64(st, 2, mb.id);
+		if (db_exec(st) < 0)
+			return db_fail(r->d, "recent claim");
+	}
+	ipc_put_u32(r->rb, lo);
+	ipc_put_u32(r->rb, hi);
 	return 0;
 }
 

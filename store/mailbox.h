@@ -22,6 +22,8 @@ struct mbox {
 	uint32_t uidvalidity, uidnext, use;
 	uint64_t modseq, created_modseq, size;
 	uint32_t messages, unseen, deleted;
+	uint32_t first_recent;     /* see h_recent_claim */
+	uint32_t recent;           /* set by mailbox_count_recent only */
 };
 
 /* The JMAP email id of a content hash: its first 8 bytes. */
@@ -36,6 +38,8 @@ int mailbox_by_id(struct udb *d, int64_t id, struct mbox *mb);
 int mailbox_ref(struct req *r, uint64_t id, const char *name, size_t len,
     struct mbox *mb);
 
+/* mb->recent: how many messages from first_recent on still exist. */
+int mailbox_count_recent(struct udb *d, struct mbox *mb);
 /* Add deltas to a mailbox's counters and set its modseq (within a write). */
 int mailbox_count(struct udb *d, int64_t id, int64_t dmessages,
     int64_t dunseen, int64_t ddeleted, int64_t dsize, uint64_t modseq);

@@ -19,6 +19,9 @@ static const char pragmas[] =
 	"PRAGMA foreign_keys=OFF;";
 
 /*
+ * mailboxes.first_recent: the first UID no read-write session has seen yet
+ * (IMAP4rev1 \Recent); a SELECT claims the UIDs from it to UIDNEXT.
+ *
  * meta: modseq (the user's counter and JMAP state), unclean (1 while open
  * for writing: sweep orphan files at the next open), storage_used,
  * messages_used (quota), next_thread, uidv_last.
@@ -42,7 +45,8 @@ static const char user_schema[] =
 	" uidnext INTEGER NOT NULL, modseq INTEGER NOT NULL,"
 	" created_modseq INTEGER NOT NULL, use INTEGER NOT NULL,"
 	" messages INTEGER NOT NULL DEFAULT 0, unseen INTEGER NOT NULL DEFAULT 0,"
-	" deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0);"
+	" deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0,"
+	" first_recent INTEGER NOT NULL DEFAULT 1);"
 	"CREATE TABLE mailbox_tomb(id INTEGER PRIMARY KEY, modseq INTEGER NOT NULL);"
 	"CREATE TABLE subs(name TEXT PRIMARY KEY) WITHOUT ROWID;"
 	"CREATE TABLE keywords(bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
@@ -79,7 +83,7 @@ static const char user_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
 	" tokenize='unicode61 remove_diacritics 2');"
-	"PRAGMA user_version=1;"
+	"PRAGMA user_version=2;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -103,8 +107,20 @@ version(sqlite3 *db)
 	return v;
 }
 
+/* Upgrades of a user database: upgrade[v] takes version v to v + 1, in
+ * one transaction. Every schema change adds one and bumps the version. */
+static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
+	[1] = "BEGIN;"
+	    "ALTER TABLE mailboxes ADD COLUMN first_recent INTEGER NOT NULL"
+	    " DEFAULT 1;"
+	    "UPDATE mailboxes SET first_recent=uidnext;"  /* nothing new yet */
+	    "PRAGMA user_version=2;"
+	    "COMMIT;",
+};
+
 static int
-open_common(sqlite3 *db, const char *path, const char *schema)
+open_common(sqlite3 *db, const char *path, const char *schema,
+    int want, const char *const *upgrade)
 {
 	char *err = NULL;
 	if (sqlite3_exec(db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
@@ -121,11 +137,23 @@ open_common(sqlite3 *db, const char *path, const char *schema)
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
-		v = SCHEMA_VERSION;
+		v = want;
 	}
-	if (v != SCHEMA_VERSION) {
+	while (v > 0 && v < want && upgrade != NULL && upgrade[v] != NULL) {
+		if (sqlite3_exec(db, upgrade[v], NULL, NULL, &err) != SQLITE_OK) {
+			log_err("%s: upgrading schema %d to %d: %s", path, v,
+			    v + 1, err ? err : sqlite3_errmsg(db));
+			sqlite3_free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		log_info("%s: schema upgraded from version %d to %d", path, v,
+		    v + 1);
+		v = version(db);
+	}
+	if (v != want) {
 		log_err("%s: schema version %d, this stored knows %d", path, v,
-		    SCHEMA_VERSION);
+		    want);
 		return -1;
 	}
 	return 0;
@@ -134,11 +162,13 @@ open_common(sqlite3 *db, const char *path, const char *schema)
 int
 schema_open_user(sqlite3 *db, const char *path)
 {
-	return open_common(db, path, user_schema);
+	return open_common(db, path, user_schema, USER_SCHEMA_VERSION,
+	    user_upgrade);
 }
 
 int
 schema_open_registry(sqlite3 *db, const char *path)
 {
-	return open_common(db, path, registry_schema);
+	return open_common(db, path, registry_schema, REGISTRY_SCHEMA_VERSION,
+	    NULL);
 }

@@ -1,14 +1,16 @@
 /*
  * schema: the tables of a user's database and of the shard registry.
- * SCHEMA_VERSION is PRAGMA user_version; a database of another version is
- * refused (no silent migration).
+ * The version is PRAGMA user_version. An older user database is upgraded
+ * step by step at open (schema.c, user_upgrade), each step logged; a newer
+ * one, or a registry of another version, is refused.
  */
 #ifndef CLOISTER_STORE_SCHEMA_H
 #define CLOISTER_STORE_SCHEMA_H
 
 #include <sqlite3.h>
 
-#define SCHEMA_VERSION 1
+#define USER_SCHEMA_VERSION 2
+#define REGISTRY_SCHEMA_VERSION 1
 
 /* Per-connection settings, then the tables if the database is new.
  * 0, or -1 (logged). */

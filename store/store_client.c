@@ -669,6 +669,22 @@ store_mbox_set_use(struct store_conn *sc, const char *name, uint32_t use)
 	return call_empty(sc, IPC_STORE_MBOX_SET_USE);
 }
 
+int
+store_recent_claim(struct store_conn *sc, uint64_t mailbox_id, bool claim,
+    uint32_t *lo, uint32_t *hi)
+{
+	struct buf_cur c;
+	start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	ipc_put_u32(&sc->req, claim ? 1 : 0);
+	int rc = call(sc, IPC_STORE_RECENT_CLAIM, -1, &c, NULL);
+	if (rc < 0)
+		return rc;
+	ipc_get_u32(&c, lo);
+	ipc_get_u32(&c, hi);
+	return done(sc, &c);
+}
+
 static int
 status_common(struct store_conn *sc, uint64_t id, const char *name,
     struct store_mbox_status *st)

@@ -177,7 +177,7 @@ struct store_mbox_status {
 	uint32_t messages;
 	uint32_t unseen;
 	uint32_t deleted;          /* messages with \Deleted */
-	uint32_t recent;           /* always 0: \Recent is not kept (RFC 9051) */
+	uint32_t recent;           /* messages no session has claimed yet */
 	uint64_t size;             /* bytes (STATUS SIZE, RFC 8438) */
 	uint64_t highestmodseq;
 };
@@ -214,6 +214,11 @@ int store_mbox_subscribe(struct store_conn *sc, const char *name, bool on);
 int store_mbox_set_use(struct store_conn *sc, const char *name, uint32_t use);
 int store_mbox_status(struct store_conn *sc, const char *name,
     struct store_mbox_status *st);
+/* IMAP4rev1 \Recent: the UIDs lo..hi (none if lo > hi) are recent for
+ * this session; with claim, for no later one (SELECT; new mail while
+ * selected read-write). Without, a look (EXAMINE). */
+int store_recent_claim(struct store_conn *sc, uint64_t mailbox_id, bool claim,
+    uint32_t *lo, uint32_t *hi);
 /* Status by id (JMAP, or re-checking a selected mailbox). */
 int store_mbox_status_id(struct store_conn *sc, uint64_t id,
     struct store_mbox_status *st);

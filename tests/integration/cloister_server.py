@@ -155,9 +155,12 @@ class CloisterServer:
             kind, name = m.group(1), m.group(2)
             if kind in ("port", "port6"):
                 key = (kind, name)
-                if key not in self.ports:
-                    self.ports[key] = free_port("::1" if kind == "port6"
-                                                else "127.0.0.1")
+                while key not in self.ports:
+                    # the kernel may hand out the same free port twice in
+                    # a row: two listeners of one config must differ
+                    p = free_port("::1" if kind == "port6" else "127.0.0.1")
+                    if p not in self.ports.values():
+                        self.ports[key] = p
                 return str(self.ports[key])
             if kind == "path":
                 self.paths[name] = os.path.join(self.run_dir, name + ".sock")

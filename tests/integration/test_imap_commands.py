@@ -389,7 +389,8 @@ def test_store_copy_move_expunge():
         out = c.cmd("t2", r"STORE 1 -FLAGS.SILENT ($Work)")
         assert tagged(out, "t2") and len(out) == 1, out
         out = c.cmd("t3", r"STORE 3 FLAGS (\Seen)")
-        assert untagged(out, rb"^\* 3 FETCH \(FLAGS \(\\Seen\)\)"), out
+        # \Recent stays: this session's SELECT claimed the message
+        assert untagged(out, rb"^\* 3 FETCH \(FLAGS \(\\Seen \\Recent\)\)"), out
         out = c.cmd("t4", r"UID STORE 4 +FLAGS (\Answered)")
         assert untagged(out, rb"^\* 4 FETCH \(UID 4 FLAGS"), out
         # CONDSTORE: UNCHANGEDSINCE below the current modseq fails
@@ -501,7 +502,11 @@ def test_search():
         assert search("FLAGGED OR SEEN KEYWORD $Important") == []
         assert search("2:*") == [b"2", b"3"]
         assert search("UID 1,3") == [b"1", b"3"]
-        assert search("NEW") == []
+        # this session's SELECT claimed all three as \Recent
+        assert search("RECENT") == [b"1", b"2", b"3"]
+        assert search("NEW") == [b"1", b"3"]
+        assert search("OLD") == []
+        assert search("NOT RECENT") == []
         out = c.cmd("u", "UID SEARCH FLAGGED")
         assert out[0] == b"* SEARCH 1", out
         # a UTF-8 search string in a literal
@@ -617,6 +622,58 @@ def test_two_sessions_see_each_other():
         assert out[0] == b"* SEARCH", out
         a.close()
         b.close()
+
+
+def test_recent():
+    """IMAP4rev1 \\Recent: each new message is recent in exactly one
+    session — the first read-write session to see it — EXAMINE looks
+    without taking, STATUS counts the unclaimed, rev2 sessions stay out."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS) as srv:
+        a, b, x, r2 = (srv.raw_login() for _ in range(4))
+        out = a.cmd("a1", "SELECT INBOX")
+        assert untagged(out, rb"^\* 0 RECENT"), out
+        for i in range(2):
+            append_raw(b, mkmsg("new %d" % i))
+        out = b.cmd("b1", "STATUS INBOX (MESSAGES RECENT)")
+        assert untagged(out, rb"^\* STATUS \"INBOX\" \(MESSAGES 2 RECENT 2\)"), out
+        out = x.cmd("x1", "EXAMINE INBOX")           # looks, takes nothing
+        assert untagged(out, rb"^\* 2 RECENT"), out
+        out = x.cmd("x2", "FETCH 1 (FLAGS)")
+        assert untagged(out, rb"^\* 1 FETCH \(FLAGS \(\\Recent\)\)"), out
+        out = a.cmd("a2", "NOOP")                    # a claims both
+        assert untagged(out, rb"^\* 2 EXISTS"), out
+        assert untagged(out, rb"^\* 2 RECENT"), out
+        out = a.cmd("a3", "FETCH 1:2 (FLAGS)")
+        assert len(untagged(out, rb"FLAGS \(\\Recent\)")) == 2, out
+        out = a.cmd("a4", "SEARCH NEW")
+        assert out[0] == b"* SEARCH 1 2", out
+        out = b.cmd("b2", "STATUS INBOX (RECENT)")
+        assert untagged(out, rb"RECENT 0\)"), out
+        out = b.cmd("b3", "SELECT INBOX")            # too late: a has them
+        assert untagged(out, rb"^\* 0 RECENT"), out
+        out = b.cmd("b4", "FETCH 1 (FLAGS)")
+        assert untagged(out, rb"^\* 1 FETCH \(FLAGS \(\)\)"), out
+        assert b.cmd("b5", "SEARCH RECENT")[0] == b"* SEARCH", out
+        # a rev2 session neither sees nor takes \Recent
+        assert tagged(r2.cmd("e", "ENABLE IMAP4rev2"), "e")
+        out = r2.cmd("r1", "SELECT INBOX")
+        assert not untagged(out, rb"RECENT"), out
+        r2.send(b"ap APPEND INBOX {%d+}\r\n" % len(mkmsg("third")) +
+                mkmsg("third") + b"\r\n")
+        out = r2.until_tagged("ap")
+        assert untagged(out, rb"^\* 3 EXISTS"), out
+        assert not untagged(out, rb"RECENT"), out
+        out = b.cmd("b6", "NOOP")                    # b, selected, takes it
+        assert untagged(out, rb"^\* 3 EXISTS"), out
+        assert untagged(out, rb"^\* 1 RECENT"), out
+        assert b.cmd("b7", "SEARCH RECENT NOT OLD")[0] == b"* SEARCH 3"
+        out = a.cmd("a5", "NOOP")
+        assert untagged(out, rb"^\* 3 EXISTS"), out
+        assert not untagged(out, rb"RECENT"), out    # still 2
+        for c in (a, b, x, r2):
+            c.close()
 
 
 def test_idle():

@@ -106,7 +106,8 @@ meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 			if (flags_done)
 				break;
 			item(o, &first, "FLAGS ");
-			imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
+			imap_fmt_flags(o, m->flags |
+		    imap_view_recent_flag(f->s, m->uid), m->keywords, &f->kw);
 			flags_done = true;
 			break;
 		case FA_MODSEQ:
@@ -144,7 +145,8 @@ meta_items(struct fetch *f, const struct store_msg *m, size_t seq)
 	/* implied by \Seen being set, or by CHANGEDSINCE / CONDSTORE */
 	if (f->flags_out && !flags_done) {
 		item(o, &first, "FLAGS ");
-		imap_fmt_flags(o, m->flags, m->keywords, &f->kw);
+		imap_fmt_flags(o, m->flags |
+		    imap_view_recent_flag(f->s, m->uid), m->keywords, &f->kw);
 	}
 	if (f->modseq_out && !modseq_done) {
 		item(o, &first, "MODSEQ (");

@@ -139,7 +139,7 @@ imap_status_items(struct imap_session *s, struct buf *b, uint32_t items,
 		{ STA_UNSEEN, "UNSEEN", st->unseen },
 		{ STA_DELETED, "DELETED", st->deleted },
 		{ STA_SIZE, "SIZE", st->size },
-		{ STA_RECENT, "RECENT", 0 },
+		{ STA_RECENT, "RECENT", st->recent },
 		{ STA_HIGHESTMODSEQ, "HIGHESTMODSEQ", st->highestmodseq },
 		{ STA_APPENDLIMIT, "APPENDLIMIT", s->opt->lim.max_literal },
 	};

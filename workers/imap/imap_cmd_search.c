@@ -70,6 +70,20 @@ key_set(struct prog *g, const struct imap_seqset *set, bool uid)
 	store_uids_free(&u);
 }
 
+/* \Recent as a UID set: the session's claimed UIDs (RECENT), those
+ * and UNSEEN (NEW), or everything else (OLD, negate). */
+static void
+key_recent(struct prog *g, bool negate)
+{
+	const struct store_uids *r = &g->s->view->recent;
+	if (r->n == 0)
+		store_search_op(g->p, STORE_S_ALL);
+	else
+		store_search_uids(g->p, r);
+	if (r->n == 0 ? !negate : negate)
+		store_search_op(g->p, STORE_S_NOT);
+}
+
 static const char *
 str_of(struct prog *g, const struct imap_str *s)
 {
@@ -278,12 +292,15 @@ emit(struct prog *g, const struct imap_skey *k, bool uid)
 		store_search_op(g->p, STORE_S_NOT);
 		break;
 	case SK_ALL:
-	case SK_OLD:      /* nothing is \Recent: the store keeps no session */
 		store_search_op(g->p, STORE_S_ALL);
 		break;
+	case SK_OLD:
+		key_recent(g, true);
+		break;
 	case SK_NEW:
-		store_search_op(g->p, STORE_S_ALL);
-		store_search_op(g->p, STORE_S_NOT);
+		key_recent(g, false);
+		store_search_u32(g->p, STORE_S_FLAGS_UNSET, STORE_FLAG_SEEN);
+		store_search_op(g->p, STORE_S_AND);
 		break;
 	case SK_SEQSET:
 		key_set(g, &k->set, false);
@@ -293,9 +310,7 @@ emit(struct prog *g, const struct imap_skey *k, bool uid)
 		break;
 	case SK_FLAG:
 		if (k->flag == IMAP_F_RECENT) {
-			store_search_op(g->p, STORE_S_ALL);
-			if (!k->negate)
-				store_search_op(g->p, STORE_S_NOT);
+			key_recent(g, k->negate);
 			break;
 		}
 		store_search_u32(g->p, k->negate ? STORE_S_FLAGS_UNSET :

@@ -90,7 +90,8 @@ qresync_cb(void *arg, const struct store_msg *m)
 		return 0;
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "* %zu FETCH (UID %u FLAGS ", seq, m->uid);
-	imap_fmt_flags(b, m->flags, m->keywords, &q->kw);
+	imap_fmt_flags(b, m->flags |
+		    imap_view_recent_flag(s, m->uid), m->keywords, &q->kw);
 	buf_printf(b, " MODSEQ (%llu))\r\n", (unsigned long long)m->modseq);
 	return imap_flush_some(s) ? 0 : 1;
 }
@@ -220,7 +221,7 @@ imap_cmd_select(struct imap_session *s, struct imap_cmd *c)
 	v->nkw = kw.n;
 	imap_untagged(s, "%zu EXISTS", v->n);
 	if (!rev2) {
-		imap_untagged(s, "0 RECENT");
+		imap_untagged(s, "%zu RECENT", v->recent_told);
 		size_t unseen = 0;
 		if (st.unseen > 0 && (rc = first_unseen(s, &unseen)) < 0 &&
 		    imap_store_fatal(rc))

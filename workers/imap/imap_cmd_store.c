@@ -61,7 +61,8 @@ flags_cb(void *arg, const struct store_msg *m)
 	}
 	if (f->flags) {
 		buf_printf(b, "%sFLAGS ", sp);
-		imap_fmt_flags(b, m->flags, m->keywords, &f->kw);
+		imap_fmt_flags(b, m->flags |
+		    imap_view_recent_flag(s, m->uid), m->keywords, &f->kw);
 		sp = " ";
 	}
 	if ((s->enabled & IMAP_EN_CONDSTORE) || f->c->a.store.unchangedsince_set)

@@ -13,6 +13,8 @@ static const struct {
 	{ STORE_FLAG_FLAGGED, IMAP_F_FLAGGED, "\\Flagged" },
 	{ STORE_FLAG_DELETED, IMAP_F_DELETED, "\\Deleted" },
 	{ STORE_FLAG_DRAFT, IMAP_F_DRAFT, "\\Draft" },
+	/* the session's, never the store's: imap 0, so never stored */
+	{ IMAP_FMT_RECENT, 0, "\\Recent" },
 };
 
 void

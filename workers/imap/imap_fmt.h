@@ -22,6 +22,9 @@ struct imap_keywords {
 void imap_fmt_u64(struct buf *b, uint64_t v);
 
 /* "(\Seen \Flagged $kw)" */
+/* Or'ed into the store flags given to imap_fmt_flags: the message is
+ * \Recent for this session (a bit the store never uses). */
+#define IMAP_FMT_RECENT (1u << 31)
 void imap_fmt_flags(struct buf *b, uint32_t flags, uint64_t keywords,
     const struct imap_keywords *kw);
 /* "\"17-Jul-1996 02:44:25 -0700\"" */

@@ -57,6 +57,46 @@ load_cb(void *arg, const struct store_msg *m)
 	return 0;
 }
 
+/* IMAP4rev1 \Recent: a read-write view claims the UIDs no session has
+ * seen (at SELECT and when new messages arrive), so that exactly one
+ * session sees each message as recent; EXAMINE only looks. IMAP4rev2
+ * has no \Recent, so a rev2 session neither claims nor asks. */
+static int
+take_recent(struct imap_session *s, struct imap_view *v)
+{
+	if (s->enabled & IMAP_EN_IMAP4REV2)
+		return 0;
+	uint32_t lo, hi;
+	int rc = store_recent_claim(s->sc, v->id, !v->readonly, &lo, &hi);
+	if (rc < 0)
+		return rc;
+	if (lo <= hi && store_uids_add(&v->recent, lo, hi) < 0)
+		return STORE_E_PROTO;   /* out of memory: the worker exits */
+	return 0;
+}
+
+static size_t lower_bound(const struct imap_view *v, uint32_t uid);
+
+size_t
+imap_view_recent_count(const struct imap_view *v)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v->recent.n; i++) {
+		const struct store_range *r = &v->recent.r[i];
+		n += lower_bound(v, r->hi == UINT32_MAX ? r->hi : r->hi + 1) -
+		    lower_bound(v, r->lo);
+	}
+	return n;
+}
+
+uint32_t
+imap_view_recent_flag(const struct imap_session *s, uint32_t uid)
+{
+	const struct imap_view *v = s->view;
+	return v != NULL && v->recent.n > 0 && store_uids_has(&v->recent, uid) ?
+	    IMAP_FMT_RECENT : 0;
+}
+
 int
 imap_view_open(struct imap_session *s, struct imap_view *v, uint64_t id,
     const char *name, bool readonly, const struct store_mbox_status *st)
@@ -83,6 +123,9 @@ imap_view_open(struct imap_session *s, struct imap_view *v, uint64_t id,
 		return STORE_E_PROTO;
 	v->announced = v->n;
 	v->store_messages = (uint32_t)v->n;
+	if ((rc = take_recent(s, v)) < 0)
+		return rc;
+	v->recent_told = imap_view_recent_count(v);
 	return 0;
 }
 
@@ -94,6 +137,7 @@ imap_view_free(struct imap_view *v)
 	v->n = v->cap = 0;
 	store_uids_free(&v->gone);
 	store_uids_free(&v->saved);
+	store_uids_free(&v->recent);
 }
 
 size_t
@@ -286,7 +330,8 @@ sync_cb(void *arg, const struct store_msg *m)
 	if (s->enabled & IMAP_EN_QRESYNC)
 		buf_printf(b, "UID %u ", m->uid);
 	buf_append_str(b, "FLAGS ");
-	imap_fmt_flags(b, m->flags, m->keywords, &y->kw);
+	imap_fmt_flags(b, m->flags | imap_view_recent_flag(s, m->uid),
+	    m->keywords, &y->kw);
 	if (s->enabled & IMAP_EN_CONDSTORE)
 		buf_printf(b, " MODSEQ (%llu)", (unsigned long long)m->modseq);
 	buf_append_str(b, ")\r\n");
@@ -343,9 +388,16 @@ imap_view_sync(struct imap_session *s, bool expunge_ok)
 		expunge_now(s, &v->gone);
 		store_uids_clear(&v->gone);
 	}
+	if (imap_view_last_uid(v) > y.known_last && (rc = take_recent(s, v)) < 0)
+		return rc;
 	if (v->n > v->announced) {
 		imap_untagged(s, "%zu EXISTS", v->n);
 		v->announced = v->n;
+	}
+	size_t recent = imap_view_recent_count(v);
+	if (recent != v->recent_told && !(s->enabled & IMAP_EN_IMAP4REV2)) {
+		imap_untagged(s, "%zu RECENT", recent);
+		v->recent_told = recent;
 	}
 	v->store_messages = (uint32_t)(v->n - store_uids_count(&v->gone));
 	uint32_t last = imap_view_last_uid(v);

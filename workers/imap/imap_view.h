@@ -34,6 +34,8 @@ struct imap_view {
 	bool dirty;               /* ... and not only appends: sync soon */
 	uint64_t lazy_modseq;     /* modseq when appends were announced */
 	struct store_uids saved;  /* SEARCHRES "$" (UIDs) */
+	struct store_uids recent; /* \Recent for this session (IMAP4rev1) */
+	size_t recent_told;       /* the RECENT count the client knows */
 	size_t nkw;               /* keywords in the FLAGS the client saw */
 };
 
@@ -41,6 +43,12 @@ struct imap_view {
 int imap_view_open(struct imap_session *s, struct imap_view *v, uint64_t id,
     const char *name, bool readonly, const struct store_mbox_status *st);
 void imap_view_free(struct imap_view *v);
+
+/* Messages of the view that are \Recent for this session. */
+size_t imap_view_recent_count(const struct imap_view *v);
+/* IMAP_FMT_RECENT if uid is \Recent for this session, else 0: or it into
+ * the flags given to imap_fmt_flags. */
+uint32_t imap_view_recent_flag(const struct imap_session *s, uint32_t uid);
 
 /* Sequence number of uid (1-based), 0 if not in the view. */
 size_t imap_view_seq(const struct imap_view *v, uint32_t uid);

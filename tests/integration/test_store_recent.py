@@ -1,0 +1,103 @@
+"""IMAP4rev1 \\Recent in the store (STORE_RECENT_CLAIM): a claim hands the
+UIDs no session has seen to exactly one caller, a look hands them out
+without taking them, STATUS counts what is unclaimed; and a user database
+of schema version 1 (before first_recent) is upgraded when opened."""
+import sqlite3
+
+from store_util import Store, u32, u64, s
+from test_store_mail import append, mbox_id, user
+
+
+def alice_db(st):
+    """alice's database (the shard's registry is a .db file too)."""
+    dbs = [p for p in st.user_dbs() if "registry" not in p]
+    assert len(dbs) == 1, st.user_dbs()
+    return dbs[0]
+
+
+def claim(c, mbox, take=True):
+    return tuple(c.call("STORE_RECENT_CLAIM", u64(mbox) + u32(1 if take else 0)))
+
+
+def status_recent(c, name):
+    return c.call("STORE_MBOX_STATUS", u64(0) + s(name))[7]
+
+
+def test_claims_hand_each_uid_to_one_caller():
+    with Store() as st:
+        a = user(st, "alice")
+        b = st.connect("imapd")
+        b.hello(st.key, "alice")
+        inbox = mbox_id(a, "INBOX")
+        assert claim(a, inbox)[0] > claim(a, inbox)[1]   # empty: nothing
+        append(a, "INBOX", b"one")
+        append(a, "INBOX", b"two")
+        assert status_recent(a, "INBOX") == 2
+        assert claim(b, inbox, take=False) == (1, 2)    # EXAMINE looks
+        assert claim(a, inbox) == (1, 2)                # SELECT takes
+        lo, hi = claim(b, inbox)
+        assert lo > hi, (lo, hi)                        # nothing left
+        assert status_recent(a, "INBOX") == 0
+        append(b, "INBOX", b"three")
+        assert status_recent(a, "INBOX") == 1
+        assert claim(b, inbox) == (3, 3)
+        # claim is 0 or 1; the mailbox must exist
+        a.error("STORE_RECENT_CLAIM", u64(inbox) + u32(2))
+        a.error("STORE_RECENT_CLAIM", u64(9999) + u32(1))
+
+
+def test_lmtpd_may_not_claim():
+    with Store() as st:
+        user(st, "alice").close()
+        lm = st.connect("lmtpd")
+        code, msg = lm.error("STORE_RECENT_CLAIM", u64(1) + u32(1))
+        assert msg == "unexpected store_recent_claim from lmtpd", msg
+
+
+def test_a_version_1_database_is_upgraded_at_open():
+    with Store() as st:
+        a = user(st, "alice")
+        append(a, "INBOX", b"old mail")
+        a.close()
+        st.stop()
+        path = alice_db(st)
+        db = sqlite3.connect(path)
+        db.execute("ALTER TABLE mailboxes DROP COLUMN first_recent")
+        db.execute("PRAGMA user_version=1")
+        db.commit()
+        db.close()
+        st.start()
+        a = st.connect("imapd")
+        a.hello(st.key, "alice")
+        inbox = mbox_id(a, "INBOX")
+        # what was there before the upgrade is not news to anyone
+        assert status_recent(a, "INBOX") == 0
+        lo, hi = claim(a, inbox)
+        assert lo > hi, (lo, hi)
+        append(a, "INBOX", b"new mail")
+        assert claim(a, inbox) == (2, 2)
+        assert "schema upgraded from version 1 to 2" in st.log_text()
+        st.stop()
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        db.close()
+
+
+def test_a_newer_database_is_refused():
+    with Store() as st:
+        user(st, "alice").close()
+        st.stop()
+        path = alice_db(st)
+        db = sqlite3.connect(path)
+        db.execute("PRAGMA user_version=99")
+        db.commit()
+        db.close()
+        st.start()
+        c = st.connect("imapd")
+        try:
+            c.hello(st.key, "alice")
+            refused = False
+        except Exception:
+            refused = True
+        assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
+        assert "schema version 99, this stored knows 2" in st.log_text()
