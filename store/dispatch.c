@@ -34,7 +34,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_MBOX_SUBSCRIBE, OP_TICKET | OP_WRITE, h_mbox_subscribe },
 	{ IPC_STORE_MBOX_STATUS, OP_TICKET, h_mbox_status },
 	{ IPC_STORE_MBOX_SET_USE, OP_TICKET | OP_WRITE, h_mbox_set_use },
-	{ IPC_STORE_RECENT_CLAIM, OP_TICKET | OP_WRITE, h_recent_claim },
+	{ IPC_STORE_RECENT_CLAIM, OP_TICKET, h_recent_claim },  /* writes if it takes */
 	{ IPC_STORE_KEYWORDS, OP_TICKET, h_keywords },
 	{ IPC_STORE_APPEND, OP_TICKET | OP_WRITE | OP_FD, h_append },
 	{ IPC_STORE_FETCH, OP_TICKET, h_fetch },

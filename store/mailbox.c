@@ -1,8 +1,10 @@
 /* mailbox: names, hierarchy, counters, subscriptions (see mailbox.h). */
 #include "mailbox.h"
+#include "freeze.h"
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
+#include "dispatch.h"
 #include "ipc.h"
 #include "log.h"
 #include "message.h"
@@ -843,7 +845,9 @@ h_mbox_status(struct req *r)
  * recent for the session that claims them — a read-write SELECT, or a
  * selected read-write session when new messages arrive — and for no other
  * session after it. claim 0 only looks (EXAMINE). Replies u32 lo, u32 hi;
- * lo > hi when nothing is recent. */
+ * lo > hi when nothing is recent. A read unless there is something to
+ * take; during a freeze nothing is taken (a SELECT must not wait for a
+ * backup), so those messages stay recent for a session after it. */
 int
 h_recent_claim(struct req *r)
 {
@@ -859,7 +863,10 @@ h_recent_claim(struct req *r)
 	if (claim > 1)
 		return req_fail(r, IPC_ERR_MALFORMED, "claim is 0 or 1");
 	uint32_t lo = mb.first_recent, hi = mb.uidnext - 1;
-	if (claim && lo < mb.uidnext) {
+	if (claim && lo < mb.uidnext && !freeze_is_active) {
+		r->opflags |= OP_WRITE;
+		if ((rc = req_db(r)) < 0)
+			return rc;
 		sqlite3_stmt *st = db_stmt(r->d, ST_MBOX_RECENT_CLAIM,
 		    "UPDATE mailboxes SET first_recent=? WHERE id=?");
 		if (st == NULL)

@@ -101,3 +101,20 @@ def test_a_newer_database_is_refused():
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
         assert "schema version 99, this stored knows 2" in st.log_text()
+
+
+def test_a_claim_during_a_freeze_takes_nothing_and_does_not_wait():
+    """A SELECT must not wait for a backup: during a freeze a claim only
+    looks, and the messages stay recent for a session after the thaw."""
+    with Store() as st:
+        a = user(st, "alice")
+        inbox = mbox_id(a, "INBOX")
+        append(a, "INBOX", b"one")
+        adm = st.admin()
+        assert adm.call("STORE_ADM_FREEZE", u32(30)) == []
+        assert claim(a, inbox) == (1, 1)      # answered, not held
+        assert status_recent(a, "INBOX") == 1
+        assert adm.call("STORE_ADM_THAW") == [0]
+        assert claim(a, inbox) == (1, 1)      # now taken
+        lo, hi = claim(a, inbox)
+        assert lo > hi, (lo, hi)
