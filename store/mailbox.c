@@ -857,11 +857,12 @@ h_recent_claim(struct req *r)
 	ipc_get_u64(&r->c, &id);
 	ipc_get_u32(&r->c, &claim);
 	int rc = req_end_of_fields(r);
+	if (rc == 0 && claim > 1)
+		rc = req_fail(r, IPC_ERR_MALFORMED, "claim is 0 or 1");
+	/* by id only: id 0 with no name is NOTFOUND in mailbox_ref */
 	if (rc < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = mailbox_ref(r, id == 0 ? UINT64_MAX : id, NULL, 0, &mb)) < 0)
+	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
 		return rc;
-	if (claim > 1)
-		return req_fail(r, IPC_ERR_MALFORMED, "claim is 0 or 1");
 	uint32_t lo = mb.first_recent, hi = mb.uidnext - 1;
 	if (claim && lo < mb.uidnext && !freeze_is_active) {
 		r->opflags |= OP_WRITE;

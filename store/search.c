@@ -146,10 +146,11 @@ fn_textin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
 	const uint8_t *h = sqlite3_value_blob(argv[0]);
+	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
 	const uint8_t *nd = sqlite3_value_blob(argv[1]);
 	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
-	sqlite3_result_int(ctx, nn == 0 || (h != NULL && nd != NULL &&
-	    contains_ci(h, (size_t)sqlite3_value_bytes(argv[0]), nd, nn)));
+	/* contains_ci takes NULL text (and nd is NULL only when nn is 0) */
+	sqlite3_result_int(ctx, contains_ci(h, hn, nd, nn));
 }
 
 /* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
