@@ -38,6 +38,7 @@
 #endif
 
 enum { CH_IMAPD, CH_LMTPD, CH_ADMIN, CH_JMAPD, NCH };
+#define FUZZ_MAX_MESSAGES 2000   /* alice's message quota, see setup() */
 static struct chan *chans[NCH];
 static int worker_end[NCH];
 static struct ipc_msg m;
@@ -148,10 +149,16 @@ setup(void)
 		struct chan *ch;
 		const void *p;
 		size_t n;
-	} boot[2];
+	} boot[3];
 	struct buf user = BUF_INIT(64), hello = BUF_INIT(1024);
+	struct buf quota = BUF_INIT(64);
 	ipc_put_str(&user, "alice");
 	ipc_put_bytes(&hello, t, tl);
+	/* a message quota: without one, COPY of 1:* doubles a mailbox at
+	 * every input and later inputs time out on sheer size (not a bug) */
+	ipc_put_str(&quota, "alice");
+	ipc_put_u64(&quota, 0);
+	ipc_put_u64(&quota, FUZZ_MAX_MESSAGES);
 	boot[0].type = IPC_STORE_ADM_USER_CREATE;
 	boot[0].ch = chans[CH_ADMIN];
 	boot[0].p = user.data;
@@ -160,7 +167,11 @@ setup(void)
 	boot[1].ch = chans[CH_IMAPD];
 	boot[1].p = hello.data;
 	boot[1].n = hello.len;
-	for (int i = 0; i < 2; i++) {
+	boot[2].type = IPC_STORE_ADM_QUOTA_SET;
+	boot[2].ch = chans[CH_ADMIN];
+	boot[2].p = quota.data;
+	boot[2].n = quota.len;
+	for (int i = 0; i < 3; i++) {
 		m.type = boot[i].type;
 		m.reqid = 1;
 		m.flags = 0;
@@ -175,6 +186,7 @@ setup(void)
 	buf_free(&b);
 	buf_free(&user);
 	buf_free(&hello);
+	buf_free(&quota);
 }
 
 static int one_input(const uint8_t *data, size_t size);
@@ -219,8 +231,12 @@ one_input(const uint8_t *data, size_t size)
 		if (fd < 0 || write(fd, data + reclen, fdlen) != (ssize_t)fdlen)
 			abort();
 	}
+	/* freeze would hold every later input; deleting alice or lifting her
+	 * quota would end or defeat the set-up (quota set's two u64s are
+	 * covered by the integration tests) */
 	if (ipc_parse_record(&m, reclen, fd >= 0 ? 1 : 0) < 0 ||
-	    m.type == IPC_STORE_ADM_FREEZE || m.type == IPC_STORE_ADM_USER_DELETE) {
+	    m.type == IPC_STORE_ADM_FREEZE || m.type == IPC_STORE_ADM_USER_DELETE ||
+	    m.type == IPC_STORE_ADM_QUOTA_SET) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
