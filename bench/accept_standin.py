@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run cloister-bench-accept against cloisterd with the stand-in as imapd
 (the pre-fork pool and the supervisor's accept path; no TLS, no IMAP), plus
-any other HOST:PORT targets given, e.g. the peers of /work/shared/peers:
+any other HOST:PORT targets given, e.g. the peers of bench/README.md:
 
     python3 bench/accept_standin.py [-d SECONDS] [-c 1,50] \\
         dovecot=127.0.0.1:3143 cyrus=127.0.0.1:2143

@@ -9,7 +9,7 @@ server given, and prints one row per script (ok, FAIL n/m commands, skip)
 and the totals. Without servers it starts a Cloister server from the build
 in CLOISTER_BUILD (default ./build; run as root) with the user and
 password given and tests its loopback plaintext listener, where LOGIN is
-allowed. Peers: /work/shared/peers/peers-up starts Dovecot (3143) and
+allowed. Peers (bench/README.md): $PEERS_BIN/peers-up starts Dovecot (3143) and
 Cyrus (2143) with the user bench/bench-pass-1, e.g.
 
     conformance.py cloister dovecot=127.0.0.1:3143 cyrus=127.0.0.1:2143
@@ -17,7 +17,7 @@ Cyrus (2143) with the user bench/bench-pass-1, e.g.
 ("cloister" alone means: start one here). --show NAME prints imaptest's
 full output of the failing scripts of that server.
 
-imaptest itself is built by /work/shared/peers/imaptest-build (not part of
+imaptest itself is built from Dovecot's imaptest sources (not part of
 this tree). Talks only to the servers it is told about.
 """
 import argparse

@@ -14,7 +14,7 @@ LMTP_LISTENS = ("lmtp tcp 127.0.0.1:@port:lmtp@ plain",
 
 
 def have_store():
-    """stored lands with the store issue; until then these tests say so."""
+    """True when stored is built; the tests that need it skip otherwise."""
     try:
         tool("cloister-stored")
         import store_util  # noqa: F401  (the store's test helpers)

@@ -1,4 +1,4 @@
-"""Helpers for the cloister-snmpd tests (issue 8): a private Debian snmpd as
+"""Helpers for the cloister-snmpd tests: a private Debian snmpd as
 AgentX master, the helper started standalone (the test plays the
 supervisor: it owns the statistics pipe and the /metrics listener), the
 aggregate records of common/stats.h, and small clients (snmpwalk, a

@@ -1,4 +1,4 @@
-"""Real IMAP clients against imapd (issue 6 acceptance): mbsync (isync)
+"""Real IMAP clients against imapd: mbsync (isync)
 syncs a 500-message mailbox both ways and a second run has nothing to do;
 npm's imapflow connects over TLS, lists, fetches, appends, moves and idles;
 curl lists and fetches over imaps://."""

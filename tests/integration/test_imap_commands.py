@@ -1,5 +1,5 @@
 """imapd, command by command, with Python's imaplib and a raw client where
-imaplib hides the responses (issue 6 acceptance: every command, literal
+imaplib hides the responses (every command, literal
 edge cases, partial fetches). Runs a real cloisterd with authd, stored and
 imapd (imap_util.ImapServer)."""
 import base64

@@ -1,4 +1,4 @@
-"""imapd against malformed input (issue 6: unbalanced parentheses, huge and
+"""imapd against malformed input (unbalanced parentheses, huge and
 negative literals, 8-bit garbage, unknown commands, commands in the wrong
 state, lines past the limit): each gets BAD or NO, and the session goes on
 or closes as RFC 9051 says. Also the pre-login limits: STARTTLS command

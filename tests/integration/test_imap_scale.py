@@ -1,6 +1,6 @@
 """imapd at scale: cloister-audit over a server with 20 logged-in sessions;
 the statistics records reach the supervisor and no imapd crashed; many
-concurrent IDLE sessions of one user all hear of one APPEND (issue 6: 5,000
+concurrent IDLE sessions of one user all hear of one APPEND (5,000
 of them — set CLOISTER_IDLERS=5000; bench/imap/idle-fanout measures the
 p99 latency)."""
 import os
@@ -76,7 +76,7 @@ def test_idle_fanout():
         assert res["heard"] == n, res
         print("idle fan-out: %d idlers, p50 %.3f s, p99 %.3f s, max %.3f s" %
               (n, res["p50"], res["p99"], res["max"]))
-        # the issue's bound: every idler within 1 s at p99 (the production
+        # the bound: every idler within 1 s at p99 (the production
         # build's; supervisor_util.BOUND scales it for ASan+UBSan). 5,000
         # idlers is bench/imap/idle-fanout.py's row.
         assert res["p99"] <= BOUND, res

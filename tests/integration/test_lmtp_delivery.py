@@ -1,4 +1,4 @@
-"""lmtpd end to end (issue 7): a real cloisterd with the real stored and
+"""lmtpd end to end: a real cloisterd with the real stored and
 lmtpd. swaks delivers over LMTP to one, several and unknown recipients with
 the right per-recipient codes; what the store keeps (ENVELOPE,
 BODYSTRUCTURE, the full-text index) is what the MIME helper makes of the

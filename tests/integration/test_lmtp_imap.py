@@ -1,4 +1,4 @@
-"""Delivered over LMTP, read over IMAP (issue 7's acceptance): the corpus
+"""Delivered over LMTP, read over IMAP: the corpus
 of tests/mime goes in through lmtpd, and imapd's FETCH ENVELOPE /
 BODYSTRUCTURE / BODY answer for each message is byte for byte what Dovecot
 answered for the same message (tests/mime/expected; the trace headers

@@ -1,4 +1,4 @@
-"""Debian's Postfix in front of Cloister (issue 7): a private Postfix
+"""Debian's Postfix in front of Cloister: a private Postfix
 instance (its own config, queue and data dirs under a temporary directory,
 loopback only, every outside transport an error) takes a message from its
 sendmail and hands it to lmtpd over the LMTP unix socket; it lands in the

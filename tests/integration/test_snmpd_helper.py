@@ -1,4 +1,4 @@
-"""Issue 8: cloister-snmpd, SNMP out of the root process.
+"""cloister-snmpd, SNMP out of the root process.
 
 The helper runs standalone here: the test starts it as root the way
 cloisterd does (config, fd 7 statistics pipe, fd 16 /metrics listener),

@@ -1,4 +1,4 @@
-"""Issue 8 under a real cloisterd: the real cloister-snmpd as the stats
+"""Under a real cloisterd: the real cloister-snmpd as the stats
 service, a private Debian snmpd as AgentX master, the other services played
 by cloister-standin (real authd) until imapd/lmtpd/stored exist.
 

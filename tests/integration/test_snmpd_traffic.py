@@ -1,4 +1,4 @@
-"""Issue 8 with real traffic: IMAP logins (good and bad) through imapd and
+"""With real traffic: IMAP logins (good and bad) through imapd and
 authd, LMTP deliveries through lmtpd and stored, under one cloisterd whose
 stats service is the real cloister-snmpd. The figures must move by exactly
 what the test did, and SNMP and /metrics must agree."""

@@ -1,4 +1,4 @@
-"""Issue 6: a user who exists only in the password database (made with the
+"""A user who exists only in the password database (made with the
 standard saslpasswd2, not cloisterctl) gets a store, INBOX and the
 special-use mailboxes at the first login; `set autocreate-users no` on the
 store turns that off."""

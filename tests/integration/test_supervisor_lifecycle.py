@@ -1,4 +1,4 @@
-"""Restart, backoff, hold, reload and stop (issue 4, Lifecycle)."""
+"""Restart, backoff, hold, reload and stop."""
 import os
 import re
 import signal

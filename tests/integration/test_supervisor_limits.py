@@ -1,5 +1,5 @@
 """The global and per-IP limits, and a flood from one address that must
-not keep other clients out (issue 4, acceptance)."""
+not keep other clients out."""
 import errno
 import resource
 import selectors

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Record what Dovecot answers for every corpus message: APPEND it to a
-fresh mailbox of a running Dovecot (shared/peers/peers-up: 127.0.0.1:3143,
+fresh mailbox of a running Dovecot (the bench peers, bench/README.md: 127.0.0.1:3143,
 bench / bench-pass-1, or HOST PORT USER PASS), FETCH ENVELOPE, BODY and
 BODYSTRUCTURE, and write the wire bytes to tests/mime/expected/NAME.dovecot.
 test_mime_corpus.py compares Cloister's MIME helper with these files, so
