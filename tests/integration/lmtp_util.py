@@ -72,6 +72,12 @@ class Admin:
         self.chan.call("STORE_ADM_MBOX_CREATE", self.su.s(user) +
                        self.su.s(name) + self.su.u32(0))
 
+    def detail(self, user, name, on=True, force=False):
+        """user+NAME delivery into mailbox NAME (cloisterctl mailbox
+        detail-delivery)."""
+        self.chan.call("STORE_ADM_MBOX_DETAIL", self.su.s(user) + self.su.s(name) +
+                       self.su.u32(int(on)) + self.su.u32(int(force)))
+
     def counts(self, user):
         """{mailbox name: messages}"""
         entries, _trailer = self.chan.call("STORE_ADM_MBOX_LIST",
