@@ -483,6 +483,8 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	uint64_t kw = 0;
 	for (uint32_t i = 0; i < m.nkw; i++) {
 		int bit = db_keyword_bit(d, (const char *)m.kw[i].p, m.kw[i].n, true);
+		if (bit < 0 && delivery)
+			continue;   /* a full keyword table does not bounce mail */
 		if (bit < 0)
 			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
 		kw |= 1ull << bit;

@@ -71,6 +71,20 @@ def test_a_forged_delivery_keeps_only_the_allowed_flags_and_keywords():
         assert entries[0][1] == DELETED | DRAFT
 
 
+def test_a_full_keyword_table_does_not_bounce_a_delivery():
+    import os
+    with Store() as st:
+        alice = user(st, "alice")
+        kws = tuple("k%d" % i for i in range(64))   # every slot the user has
+        fd, size, mlen = memfd_message(b"mine", meta_block(keywords=kws))
+        alice.call("STORE_APPEND", u64(0) + s("INBOX") + u64(size) + u32(mlen), fd=fd)
+        os.close(fd)
+        lm = st.connect("lmtpd")
+        assert deliver(lm, "alice", "", b"spam", keywords=("$Junk",)) == []
+        entries, _ = fetch(alice, mbox_id(alice, "INBOX"), F_FLAGS, ((2, 2),))
+        assert len(entries) == 1 and entries[0][2] == 0, entries
+
+
 def test_detail_goes_only_to_opted_in_mailboxes_and_special_use_needs_force():
     with Store() as st:
         alice = user(st, "alice")
