@@ -10,9 +10,9 @@ from cloister_server import CloisterServer
 from lmtp_util import Admin, Lmtp, have_store, lmtpd_block, stored_block, wait_counts
 
 
-def tcp_session(port, pipelined=b""):
+def tcp_session(port, pipelined=b"", host="127.0.0.1"):
     """Connect, send the pipelined bytes at once, read to EOF."""
-    s = socket.create_connection(("127.0.0.1", port), 10)
+    s = socket.create_connection((host, port), 10)
     s.settimeout(10)
     if pipelined:
         s.sendall(pipelined)
@@ -82,5 +82,27 @@ def test_tcp_from_an_allowed_address_delivers():
         got = tcp_session(srv.port("lmtp"), TXN)
         assert got.startswith("220 mx.test"), got
         assert "250 2.0.0 <alice@x> Saved" in got, got
+        assert wait_counts(adm, "alice", {"INBOX": 1})["INBOX"] == 1
+        adm.close()
+
+
+def test_the_address_family_of_each_listener_is_checked():
+    """An IPv6-only allow list: the [::1] listener serves ::1, the IPv4
+    listener of the same service refuses 127.0.0.1."""
+    if not have_store():
+        return
+    listens = ("lmtp tcp 127.0.0.1:@port:lmtp@ plain",
+               "lmtp6 tcp [::1]:@port6:lmtp6@ plain",
+               "lmtpsock unix @path:lmtp@ plain mode=0600")
+    blk = lmtpd_block(listens=listens, options={"allow-clients": "::1/128"})
+    with CloisterServer([stored_block(), blk]) as srv:
+        srv.start()
+        srv.wait_ready(timeout=20)
+        adm = Admin(srv)
+        adm.user("alice")
+        got = tcp_session(srv.port("lmtp6"), TXN, host="::1")
+        assert "250 2.0.0 <alice@x> Saved" in got, got
+        got = tcp_session(srv.port("lmtp"), TXN)
+        assert got.startswith("421 4.7.0"), got
         assert wait_counts(adm, "alice", {"INBOX": 1})["INBOX"] == 1
         adm.close()
