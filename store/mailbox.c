@@ -840,7 +840,8 @@ h_mbox_status(struct req *r)
 	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0 ||
 	    (rc = mailbox_count_recent(r->d, &mb)) < 0)
 		return rc;
-	mailbox_put_status(r->rb, &mb, mb.use);
+	mailbox_put_status(r->rb, &mb, mb.use | (delivery_takes_detail(&mb) ?
+	    STORE_MBOX_DETAIL : 0));
 	return 0;
 }
 

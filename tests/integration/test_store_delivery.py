@@ -103,6 +103,7 @@ def test_detail_goes_only_to_opted_in_mailboxes_and_special_use_needs_force():
         assert messages(alice, "lists") == 1
         listing = {e[0].decode(): e[2] for e in alice.call("STORE_MBOX_LIST", u32(0))[0]}
         assert listing["lists"] & DETAIL and not listing["INBOX"] & DETAIL, listing
+        assert alice.call("STORE_MBOX_STATUS", u64(0) + s("lists"))[1] & DETAIL
         # a special-use mailbox refuses the opt-in unless forced
         code, msg = adm.error("STORE_ADM_MBOX_DETAIL", s("alice") + s("Sent") + u32(1) + u32(0))
         assert code == ERR["DENIED"] and "special-use" in msg, (code, msg)
