@@ -48,6 +48,7 @@
 	X(STORE_ADM_QUOTA_GET, 307)                                        \
 	X(STORE_ADM_QUOTA_SET, 308)                                        \
 	X(STORE_ADM_FREEZE, 309)                                           \
-	X(STORE_ADM_THAW, 310)
+	X(STORE_ADM_THAW, 310)                                             \
+	X(STORE_ADM_MBOX_DETAIL, 311) /* +detail delivery into a mailbox */
 
 #endif

@@ -88,6 +88,7 @@ int ctl_mailbox_create(struct ctl_env *e, int argc, char **argv);
 int ctl_mailbox_delete(struct ctl_env *e, int argc, char **argv);
 int ctl_mailbox_rename(struct ctl_env *e, int argc, char **argv);
 int ctl_mailbox_list(struct ctl_env *e, int argc, char **argv);
+int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);

@@ -388,6 +388,15 @@ user_conn(struct ctl_env *e, const char *arg, struct ctl_user *u, int *rc)
 	return sc;
 }
 
+/* The result of one store request, then the connection closed. */
+static int
+store_done(struct store_conn *sc, int store_rc, const char *what)
+{
+	int rc = ctl_store_error(sc, store_rc, what);
+	store_client_close(sc);
+	return rc;
+}
+
 int
 ctl_mailbox_create(struct ctl_env *e, int argc, char **argv)
 {
@@ -434,12 +443,8 @@ ctl_mailbox_delete(struct ctl_env *e, int argc, char **argv)
 	struct ctl_user u;
 	int rc;
 	struct store_conn *sc = user_conn(e, argv[0], &u, &rc);
-	if (sc == NULL)
-		return rc;
-	rc = ctl_store_error(sc, store_adm_mbox_delete(sc, u.name, argv[1]),
-	    "mailbox delete");
-	store_client_close(sc);
-	return rc;
+	return sc == NULL ? rc : store_done(sc, store_adm_mbox_delete(sc, u.name,
+	    argv[1]), "mailbox delete");
 }
 
 int
@@ -450,12 +455,25 @@ ctl_mailbox_rename(struct ctl_env *e, int argc, char **argv)
 	struct ctl_user u;
 	int rc;
 	struct store_conn *sc = user_conn(e, argv[0], &u, &rc);
-	if (sc == NULL)
-		return rc;
-	rc = ctl_store_error(sc, store_adm_mbox_rename(sc, u.name, argv[1],
-	    argv[2]), "mailbox rename");
-	store_client_close(sc);
-	return rc;
+	return sc == NULL ? rc : store_done(sc, store_adm_mbox_rename(sc, u.name,
+	    argv[1], argv[2]), "mailbox rename");
+}
+
+int
+ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv)
+{
+	static const char use[] = "usage: mailbox detail-delivery USER NAME"
+	    " on|off [--force]";
+	bool force = argc == 4 && strcmp(argv[3], "--force") == 0;
+	if ((argc != 3 && !force) || (strcmp(argv[2], "on") != 0 &&
+	    strcmp(argv[2], "off") != 0))
+		return usage_error("%s", use);
+	struct ctl_user u;
+	int rc;
+	struct store_conn *sc = user_conn(e, argv[0], &u, &rc);
+	return sc == NULL ? rc : store_done(sc, store_adm_mbox_detail(sc, u.name,
+	    argv[1], strcmp(argv[2], "on") == 0, force),
+	    "mailbox detail-delivery");
 }
 
 static int
@@ -470,6 +488,9 @@ print_mbox(void *arg, const struct store_mbox_info *mb)
 			    n ? " " : "", special_uses[k].name);
 	if (mb->st.attrs & STORE_MBOX_NOSELECT)
 		n += (size_t)snprintf(uses + n, sizeof(uses) - n, "%s\\Noselect",
+		    n ? " " : "");
+	if (mb->st.attrs & STORE_MBOX_DETAIL)
+		n += (size_t)snprintf(uses + n, sizeof(uses) - n, "%s+detail",
 		    n ? " " : "");
 	printf("%s\t%s\t%u\t%llu\n", mb->name, n ? uses : "-", mb->st.messages,
 	    (unsigned long long)mb->st.size);

@@ -2,6 +2,7 @@
  * handlers.h): users, their mailboxes, quotas. Freeze is in freeze.c. */
 #include "chan.h"
 #include "db.h"
+#include "delivery.h"
 #include "dispatch.h"
 #include "freeze.h"
 #include "handlers.h"
@@ -214,6 +215,23 @@ h_adm_mbox_list(struct req *r)
 	if ((rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
 		return rc;
 	return mailbox_list(r, flags);
+}
+
+int
+h_adm_mbox_detail(struct req *r)
+{
+	const char *name;
+	size_t len;
+	uint32_t on, force;
+	int rc = adm_user(r);
+	if (rc < 0)
+		return rc;
+	ipc_get_strp(&r->c, &name, &len, STORE_MBOX_NAME_MAX);
+	ipc_get_u32(&r->c, &on);
+	ipc_get_u32(&r->c, &force);
+	if ((rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	return delivery_set_detail(r, name, len, on, force);
 }
 
 int

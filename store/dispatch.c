@@ -65,6 +65,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_ADM_QUOTA_SET, OP_ADMIN | OP_WRITE, h_adm_quota_set },
 	{ IPC_STORE_ADM_FREEZE, OP_ADMIN, h_adm_freeze },
 	{ IPC_STORE_ADM_THAW, OP_ADMIN, h_adm_thaw },
+	{ IPC_STORE_ADM_MBOX_DETAIL, OP_ADMIN | OP_WRITE, h_adm_mbox_detail },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
+#include "delivery.h"
 #include "dispatch.h"
 #include "ipc.h"
 #include "log.h"
@@ -19,7 +20,7 @@
 #include <time.h>
 
 #define MBOX_COLS "id, name, uidvalidity, uidnext, modseq, created_modseq, " \
-	"use, messages, unseen, deleted, size, first_recent"
+	"use, messages, unseen, deleted, size, first_recent, detail"
 
 int64_t
 mailbox_emailid(const uint8_t hash[32])
@@ -89,6 +90,7 @@ row_to_mbox(sqlite3_stmt *st, struct mbox *mb)
 	mb->deleted = (uint32_t)sqlite3_column_int64(st, 9);
 	mb->size = (uint64_t)sqlite3_column_int64(st, 10);
 	mb->first_recent = (uint32_t)sqlite3_column_int64(st, 11);
+	mb->detail = (uint32_t)sqlite3_column_int64(st, 12);
 	mb->recent = 0;
 }
 
@@ -629,7 +631,8 @@ mailbox_list(struct req *r, uint32_t flags)
 	/* real mailboxes, and the implied parents of each */
 	for (size_t i = 0; i < l.nmb && rc == SQLITE_DONE; i++) {
 		const char *n = l.mbs[i].name;
-		if (ladd(&l, n, strlen(n), l.mbs[i].use, &l.mbs[i]) < 0)
+		if (ladd(&l, n, strlen(n), l.mbs[i].use | (delivery_takes_detail(
+		    &l.mbs[i]) ? STORE_MBOX_DETAIL : 0), &l.mbs[i]) < 0)
 			rc = -1;
 		for (const char *p = strchr(n, '/'); p != NULL && rc == SQLITE_DONE;
 		    p = strchr(p + 1, '/'))
@@ -837,7 +840,8 @@ h_mbox_status(struct req *r)
 	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0 ||
 	    (rc = mailbox_count_recent(r->d, &mb)) < 0)
 		return rc;
-	mailbox_put_status(r->rb, &mb, mb.use);
+	mailbox_put_status(r->rb, &mb, mb.use | (delivery_takes_detail(&mb) ?
+	    STORE_MBOX_DETAIL : 0));
 	return 0;
 }
 

@@ -24,6 +24,7 @@ struct mbox {
 	uint32_t messages, unseen, deleted;
 	uint32_t first_recent;     /* see h_recent_claim */
 	uint32_t recent;           /* set by mailbox_count_recent only */
+	uint32_t detail;           /* +detail delivery: 0 off, 1 on, 2 forced */
 };
 
 /* The JMAP email id of a content hash: its first 8 bytes. */

@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
+#include "delivery.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "log.h"
@@ -467,18 +468,23 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 }
 
 int
-message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
+message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
+    bool delivery)
 {
 	static struct meta m;
 	struct udb *d = r->d;
 	int rc = read_meta(r, size, metalen, &m);
 	if (rc < 0)
 		return rc;
+	if (delivery)
+		delivery_filter_meta(&m);
 	if ((rc = quota_check(r, d, size, 1)) < 0)
 		return rc;
 	uint64_t kw = 0;
 	for (uint32_t i = 0; i < m.nkw; i++) {
 		int bit = db_keyword_bit(d, (const char *)m.kw[i].p, m.kw[i].n, true);
+		if (bit < 0 && delivery)
+			continue;   /* a full keyword table does not bounce mail */
 		if (bit < 0)
 			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
 		kw |= 1ull << bit;
@@ -517,6 +523,8 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
 	    (rc = quota_add(d, (int64_t)size, 1)) < 0)
 		return rc;
 	notify_changed(d, mb->id, r->ch);
+	if (delivery)
+		return 0;   /* a status only: the delivery right reads nothing */
 	ipc_put_u64(r->rb, (uint64_t)mb->id);
 	ipc_put_u32(r->rb, mb->uidvalidity);
 	ipc_put_u32(r->rb, uid);
@@ -542,7 +550,7 @@ h_append(struct req *r)
 	if (rc < 0 || (rc = req_db(r)) < 0 ||
 	    (rc = mailbox_ref(r, id, name, len, &mb)) < 0)
 		return rc;
-	return message_append(r, &mb, size, metalen);
+	return message_append(r, &mb, size, metalen, false);
 }
 
 /* ---- fetch ---------------------------------------------------------------------- */

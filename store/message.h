@@ -22,8 +22,10 @@ struct req;
 int message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
     bool only_deleted, uint64_t modseq, struct uidset *out);
 
-/* Append the memfd of r (fields already decoded) to mb. */
+/* Append the memfd of r (fields already decoded) to mb. A delivery
+ * (the delivery right) keeps only the flags and keywords delivery.h
+ * allows and replies with no field (no UID, thread or hash). */
 int message_append(struct req *r, struct mbox *mb, uint64_t size,
-    uint32_t metalen);
+    uint32_t metalen, bool delivery);
 
 #endif

@@ -21,6 +21,9 @@ static const char pragmas[] =
 /*
  * mailboxes.first_recent: the first UID no read-write session has seen yet
  * (IMAP4rev1 \Recent); a SELECT claims the UIDs from it to UIDNEXT.
+ * mailboxes.detail: may user+detail delivery put mail here (the admin's
+ * opt-in, cloisterctl): 0 no (it goes to INBOX), 1 yes, 2 yes although the
+ * mailbox has a special use (forced). See mailbox_set_detail.
  *
  * meta: modseq (the user's counter and JMAP state), unclean (1 while open
  * for writing: sweep orphan files at the next open), storage_used,
@@ -46,7 +49,8 @@ static const char user_schema[] =
 	" created_modseq INTEGER NOT NULL, use INTEGER NOT NULL,"
 	" messages INTEGER NOT NULL DEFAULT 0, unseen INTEGER NOT NULL DEFAULT 0,"
 	" deleted INTEGER NOT NULL DEFAULT 0, size INTEGER NOT NULL DEFAULT 0,"
-	" first_recent INTEGER NOT NULL DEFAULT 1);"
+	" first_recent INTEGER NOT NULL DEFAULT 1,"
+	" detail INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE mailbox_tomb(id INTEGER PRIMARY KEY, modseq INTEGER NOT NULL);"
 	"CREATE TABLE subs(name TEXT PRIMARY KEY) WITHOUT ROWID;"
 	"CREATE TABLE keywords(bit INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);"
@@ -83,7 +87,7 @@ static const char user_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
 	" tokenize='unicode61 remove_diacritics 2');"
-	"PRAGMA user_version=2;"
+	"PRAGMA user_version=3;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -115,6 +119,11 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	    " DEFAULT 1;"
 	    "UPDATE mailboxes SET first_recent=uidnext;"  /* nothing new yet */
 	    "PRAGMA user_version=2;"
+	    "COMMIT;",
+	/* +detail delivery becomes opt-in per mailbox: none is opted in */
+	[2] = "BEGIN;"
+	    "ALTER TABLE mailboxes ADD COLUMN detail INTEGER NOT NULL DEFAULT 0;"
+	    "PRAGMA user_version=3;"
 	    "COMMIT;",
 };
 

@@ -2,6 +2,7 @@
  * right, notifications and quota requests (handlers in handlers.h). */
 #include "chan.h"
 #include "db.h"
+#include "delivery.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "ipc.h"
@@ -130,24 +131,15 @@ h_deliver(struct req *r)
 	uint64_t size;
 	uint32_t metalen;
 	struct mbox mb;
-	char norm[STORE_MBOX_NAME_MAX + 1];
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
 	ipc_get_strp(&r->c, &detail, &dlen, STORE_MBOX_NAME_MAX);
 	ipc_get_u64(&r->c, &size);
 	ipc_get_u32(&r->c, &metalen);
 	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = delivery_user(r, user, ulen)) < 0)
+	if (rc < 0 || (rc = delivery_user(r, user, ulen)) < 0 ||
+	    (rc = delivery_mailbox(r, detail, dlen, &mb)) < 0)
 		return rc;
-	rc = 1;
-	if (dlen > 0 && mailbox_norm(detail, dlen, norm) == 0)
-		rc = mailbox_by_name(r->d, norm, &mb);
-	if (rc == 1)
-		rc = mailbox_by_name(r->d, "INBOX", &mb);
-	if (rc == 1)
-		return req_fail(r, IPC_ERR_INTERNAL, "no INBOX");
-	if (rc < 0)
-		return rc;
-	return message_append(r, &mb, size, metalen);
+	return message_append(r, &mb, size, metalen, true);
 }
 
 int

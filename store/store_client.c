@@ -520,6 +520,7 @@ write_meta(struct store_conn *sc, int memfd, uint64_t size,
 	return rc;
 }
 
+/* res NULL: the reply has no fields (STORE_DELIVER). */
 static int
 append_common(struct store_conn *sc, uint32_t type, int memfd, uint64_t size,
     const struct store_msg_meta *meta, struct store_append_result *res)
@@ -533,7 +534,8 @@ append_common(struct store_conn *sc, uint32_t type, int memfd, uint64_t size,
 	ipc_put_u32(&sc->req, metalen);
 	if ((rc = call(sc, type, memfd, &c, NULL)) < 0)
 		return rc;
-	get_append_result(&c, res);
+	if (res != NULL)
+		get_append_result(&c, res);
 	return done(sc, &c);
 }
 
@@ -550,13 +552,12 @@ store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size)
 
 int
 store_deliver(struct store_conn *sc, const char *user, const char *detail,
-    int memfd, uint64_t size, const struct store_msg_meta *meta,
-    struct store_append_result *res)
+    int memfd, uint64_t size, const struct store_msg_meta *meta)
 {
 	start(sc);
 	ipc_put_str(&sc->req, user);
 	ipc_put_str(&sc->req, detail != NULL ? detail : "");
-	return append_common(sc, IPC_STORE_DELIVER, memfd, size, meta, res);
+	return append_common(sc, IPC_STORE_DELIVER, memfd, size, meta, NULL);
 }
 
 int
@@ -1714,6 +1715,18 @@ store_adm_mbox_rename(struct store_conn *sc, const char *user,
 	ipc_put_str(&sc->req, from);
 	ipc_put_str(&sc->req, to);
 	return call_empty(sc, IPC_STORE_ADM_MBOX_RENAME);
+}
+
+int
+store_adm_mbox_detail(struct store_conn *sc, const char *user,
+    const char *name, bool on, bool force)
+{
+	start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_str(&sc->req, name);
+	ipc_put_u32(&sc->req, on ? 1 : 0);
+	ipc_put_u32(&sc->req, force ? 1 : 0);
+	return call_empty(sc, IPC_STORE_ADM_MBOX_DETAIL);
 }
 
 int

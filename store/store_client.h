@@ -88,6 +88,7 @@ enum store_mbox_attr {
 	STORE_MBOX_HASCHILDREN = 1u << 10,
 	STORE_MBOX_HASNOCHILDREN = 1u << 11,
 	STORE_MBOX_SUBSCRIBED = 1u << 12,
+	STORE_MBOX_DETAIL = 1u << 13,       /* user+detail delivery lands here */
 };
 #define STORE_USE_MASK 0xffu
 
@@ -161,11 +162,14 @@ int store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size);
 
 /* Deliver the message in memfd (size bytes from offset 0; the client
  * appends the metadata after them) to user's INBOX, or to mailbox "detail"
- * when detail is not NULL and that mailbox exists. Acknowledged only once
- * durable. */
+ * when detail is not NULL and the administrator opted that mailbox in to
+ * +detail delivery. Acknowledged only once durable. The reply is a status
+ * only (STORE_OK or an error): where the message went, its UID, thread and
+ * hash stay in the store. Of meta's flags and keywords the store keeps
+ * only \Seen, \Flagged, $Junk, $NotJunk and $Phishing, and it dates the
+ * message itself (docs/store-protocol.md, STORE_DELIVER). */
 int store_deliver(struct store_conn *sc, const char *user, const char *detail,
-    int memfd, uint64_t size, const struct store_msg_meta *meta,
-    struct store_append_result *res);
+    int memfd, uint64_t size, const struct store_msg_meta *meta);
 
 /* ---- mailboxes ---------------------------------------------------------- */
 
@@ -533,6 +537,10 @@ int store_adm_mbox_delete(struct store_conn *sc, const char *user,
     const char *name);
 int store_adm_mbox_rename(struct store_conn *sc, const char *user,
     const char *from, const char *to);
+/* May user+detail delivery put mail into mailbox name? Refused
+ * (STORE_E_DENIED) for a special-use mailbox unless force. */
+int store_adm_mbox_detail(struct store_conn *sc, const char *user,
+    const char *name, bool on, bool force);
 int store_adm_mbox_list(struct store_conn *sc, const char *user,
     uint32_t flags, store_mbox_cb cb, void *arg);
 int store_adm_quota_get(struct store_conn *sc, const char *user,

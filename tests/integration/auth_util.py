@@ -27,7 +27,9 @@ CTL_KEY, CTL_PEER, CTL_CONN, CTL_CLIENT = 50, 51, 52, 53
 AUTH_MECHS, AUTH_START, AUTH_STEP = 100, 101, 102
 AUTH_CHALLENGE, AUTH_SUCCESS, AUTH_FAILURE = 103, 104, 105
 STORE_HELLO = 200
-IPC_VERSION = 1
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                       "common", "ipc_types.h")) as _f:
+    IPC_VERSION = int(re.search(r"#define IPC_VERSION (\d+)", _f.read()).group(1))
 
 # enum auth_fail
 FAIL_CREDENTIALS, FAIL_RATE, FAIL_MECH, FAIL_PROTOCOL, FAIL_TEMPORARY, FAIL_DONE = 1, 2, 3, 4, 5, 6

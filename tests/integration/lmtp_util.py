@@ -38,7 +38,11 @@ def lmtpd_block(spares=2, options=None, listens=LMTP_LISTENS, **settings):
     settings.setdefault("max_per_ip", 0)
     lines += ["  %s %s" % (k.replace("_", "-"), v) for k, v in settings.items()]
     opts = {"hostname": "mx.test"}
+    # TCP is opt-in: the tests' own clients are on loopback
+    if any(" tcp " in " %s " % l for l in listens):
+        opts["allow-clients"] = "127.0.0.0/8 ::1"
     opts.update(options or {})
+    opts = {k: v for k, v in opts.items() if v is not None}
     lines += ["  set %s %s" % kv for kv in opts.items()]
     return "\n".join(lines + ["}"])
 
@@ -67,6 +71,12 @@ class Admin:
     def mailbox(self, user, name):
         self.chan.call("STORE_ADM_MBOX_CREATE", self.su.s(user) +
                        self.su.s(name) + self.su.u32(0))
+
+    def detail(self, user, name, on=True, force=False):
+        """user+NAME delivery into mailbox NAME (cloisterctl mailbox
+        detail-delivery)."""
+        self.chan.call("STORE_ADM_MBOX_DETAIL", self.su.s(user) + self.su.s(name) +
+                       self.su.u32(int(on)) + self.su.u32(int(force)))
 
     def counts(self, user):
         """{mailbox name: messages}"""

@@ -34,8 +34,12 @@ def _load_types():
             for name, value in re.findall(r"\bX\((\w+),\s*(\d+)\)", f.read()):
                 T[name] = int(value)
     T.update({"PING": PING, "OK": OK, "ERROR": ERROR, "PONG": PONG})
+    global IPC_VERSION
+    with open(os.path.join(here, "..", "..", "common", "ipc_types.h")) as f:
+        IPC_VERSION = int(re.search(r"#define IPC_VERSION (\d+)", f.read()).group(1))
 
 
+IPC_VERSION = None
 _load_types()
 NAMES = {v: k for k, v in T.items()}
 
@@ -361,7 +365,7 @@ class Store:
         logf.close()
         child.close()
         self.ctl = ctl
-        send_record(ctl, CTL_KEY, 0, u32(1) + b(self.key))
+        send_record(ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(self.key))
         if wait:
             assert wait_for(lambda: self.proc.poll() is not None or
                             "ready" in self.log_text(), timeout=20), self.log_text()

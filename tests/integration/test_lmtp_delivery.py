@@ -140,14 +140,20 @@ def test_detail_mailbox_quota_and_pipelining_over_tcp():
         adm.user("erin")
         adm.quota("erin", storage=2000)
         c = Lmtp(port=srv.port("lmtp"))
+        # +detail lands in a mailbox only once it is opted in
         ok, _ = c.deliver("s@x", ["dave+lists@example.org"],
-                          "Subject: to a list\r\n\r\nlist mail\r\n")
+                          "Subject: before the opt-in\r\n\r\ninbox mail\r\n")
+        assert ok[0][1].startswith("250 2.0.0"), ok
+        assert wait_counts(adm, "dave", {"INBOX": 1})["lists"] == 0
+        adm.detail("dave", "lists")
+        ok, _ = c.deliver("s@x", ["dave+lists@example.org"],
+                          "Subject: to a list\r\n\r\nlist mail\r\n", lhlo=False)
         assert ok[0][1].startswith("250 2.0.0"), ok
         ok, _ = c.deliver("s@x", ["dave+nosuch@example.org"],
                           "Subject: no such box\r\n\r\ninbox mail\r\n", lhlo=False)
         assert ok[0][1].startswith("250 2.0.0"), ok
-        counts = wait_counts(adm, "dave", {"lists": 1, "INBOX": 1})
-        assert counts["lists"] == 1 and counts["INBOX"] == 1, counts
+        counts = wait_counts(adm, "dave", {"lists": 1, "INBOX": 2})
+        assert counts["lists"] == 1 and counts["INBOX"] == 2, counts
         # over quota: 552 5.2.2 (quota-full-tempfail no, the default)
         big = "Subject: big\r\n\r\n" + ("x" * 70 + "\r\n") * 100
         ok, _ = c.deliver("s@x", ["erin@example.org"], big, lhlo=False)
@@ -165,7 +171,7 @@ def test_detail_mailbox_quota_and_pipelining_over_tcp():
         assert [r[:3] for r in replies] == ["250", "250", "354", "250",
                                             "250", "250", "354", "250"], replies
         c.close()
-        assert wait_counts(adm, "dave", {"INBOX": 3})["INBOX"] == 3
+        assert wait_counts(adm, "dave", {"INBOX": 4})["INBOX"] == 4
         adm.close()
 
 

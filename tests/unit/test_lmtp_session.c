@@ -401,6 +401,90 @@ test_bdat(void)
 	CHECK_EQ(finish(&s, c), 0);
 }
 
+/* All the replies until the server closes; the number of final lines. */
+static int
+replies_to_eof(int c)
+{
+	size_t have = 0;
+	replies[0] = '\0';
+	for (int i = 0; i < 10000 && have < sizeof(replies) - 1; i++) {
+		struct pollfd p = { c, POLLIN, 0 };
+		if (poll(&p, 1, 5000) != 1)
+			break;
+		ssize_t r = read(c, replies + have, sizeof(replies) - 1 - have);
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+	}
+	replies[have] = '\0';
+	int finals = 0;
+	for (char *l = replies; *l; ) {
+		char *e = strstr(l, "\r\n");
+		if (e == NULL)
+			break;
+		if (e - l >= 4 && l[3] == ' ')
+			finals++;
+		l = e + 2;
+	}
+	return finals;
+}
+
+/*
+ * BDAT chunks far larger than one read of the line buffer, pipelined with
+ * the commands around them: each chunk is delivered byte for byte and the
+ * server answers exactly the commands sent, none read from elsewhere in
+ * memory. With read_chunk 0 (16 KiB) and with small reads.
+ */
+static void
+test_bdat_larger_than_a_read(size_t read_chunk, size_t size)
+{
+	struct lmtp_opts o;
+	lmtp_opts_default(&o);
+	o.read_chunk = read_chunk;
+	struct srv s;
+	int c = start(&s, &o);
+	char head[200];
+	int hl = snprintf(head, sizeof(head), "LHLO mta\r\nMAIL FROM:<s@x>\r\n"
+	    "RCPT TO:<alice@x>\r\nBDAT %zu\r\n", size);
+	char *body = malloc(size);
+	CHECK(body != NULL);
+	if (body == NULL)
+		return;
+	/* message lines that look like commands, as a wandering scanner
+	 * would find them */
+	static const char line[] = "NOOP\r\nRSET\r\nX-Fill: abcdefghij\r\n";
+	for (size_t i = 0; i < size; i++)
+		body[i] = line[i % (sizeof(line) - 1)];
+	const char *mid = "NOOP\r\nBDAT 7 LAST\r\nend\r\n\r\n"
+	    "MAIL FROM:<s@x>\r\nRCPT TO:<bob@x>\r\n";
+	char tail[100];
+	int tl = snprintf(tail, sizeof(tail), "BDAT %zu LAST\r\n", size);
+	send_all(c, head, (size_t)hl);
+	send_all(c, body, size);
+	send_all(c, mid, strlen(mid));
+	send_all(c, tail, (size_t)tl);
+	send_all(c, body, size);
+	send_all(c, "QUIT\r\n", 6);
+	/* 220, LHLO, MAIL, RCPT, BDAT, NOOP, BDAT LAST (alice), MAIL, RCPT,
+	 * BDAT LAST (bob), QUIT */
+	int n = replies_to_eof(c);
+	CHECK_EQ(n, 11);
+	if (n != 11)
+		fprintf(stderr, "  replies:\n%.2000s\n", replies);
+	CHECK(strstr(replies, "250 2.0.0 <alice@x>") != NULL);
+	CHECK(strstr(replies, "250 2.0.0 <bob@x>") != NULL);
+	CHECK(strstr(replies, "221 2.0.0") != NULL);
+	CHECK(strstr(replies, "500 ") == NULL && strstr(replies, "503 ") == NULL);
+	CHECK_EQ(ndelivered, 2);
+	CHECK(ndelivered == 2 && delivered[0].len == size + 7 &&
+	    memcmp(delivered[0].msg, body, size) == 0 &&
+	    memcmp(delivered[0].msg + size, "end\r\n\r\n", 7) == 0);
+	CHECK(ndelivered == 2 && delivered[1].len == size &&
+	    memcmp(delivered[1].msg, body, size) == 0);
+	CHECK_EQ(finish(&s, c), 0);
+	free(body);
+}
+
 static void
 test_store_lost_and_timeout(void)
 {
@@ -446,6 +530,9 @@ main(void)
 	test_bad_messages();
 	test_bare_lf_accepted();
 	test_bdat();
+	test_bdat_larger_than_a_read(0, 300000);
+	test_bdat_larger_than_a_read(0, 2u << 20);
+	test_bdat_larger_than_a_read(100, 50000);
 	test_store_lost_and_timeout();
 	reset_fake();
 	return check_done("lmtp_session");

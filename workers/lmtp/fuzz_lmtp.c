@@ -1,6 +1,10 @@
 /* libFuzzer target: an LMTP session fed the input as the client's bytes,
  * against a fake backend (every recipient exists; "full" is over quota;
- * "gone" loses the store). Small limits so they are reached. */
+ * "gone" loses the store). Small limits so they are reached, and a read
+ * size picked from the input's length, from 16 bytes to the daemon's
+ * 16 KiB: most inputs cross many reads and buffer compactions, where a
+ * scan position kept across them would go wrong (BDAT chunks larger than
+ * a read once made the line scanner read before its buffer). */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,8 +52,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * unread in the other direction (a full buffer ends the session by
 	 * the write timeout) */
 	int sv[2];
-	if (size > 65536 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+	if (size > 131072 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return 0;
+	/* room for the whole input at once; never block on a short write */
+	int room = 4 * 131072;
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &room, sizeof(room));
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	if (write(sv[1], data, size) != (ssize_t)size) {
 		close(sv[0]);
 		close(sv[1]);
@@ -64,6 +72,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.max_rcpts = 8;
 	o.timeout_ms = 1;
 	o.bare_lf_ok = size & 1;
+	o.read_chunk = (size_t)16 << ((size >> 1) % 11);
 	(void)lmtp_serve(sv[0], "fuzz", &o, &be);
 	close(sv[0]);
 	close(sv[1]);

@@ -36,6 +36,8 @@ struct lmtp_opts {
 	char delimiter;          /* user+detail; 0 = none */
 	int timeout_ms;          /* idle client: 421 and close */
 	bool received;           /* add a Received: header */
+	size_t read_chunk;       /* bytes per read (0: the default; small in
+	                            the fuzz target and tests) */
 };
 
 void lmtp_opts_default(struct lmtp_opts *o);

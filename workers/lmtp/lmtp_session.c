@@ -623,7 +623,7 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 	 * wait for the next one */
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
-	    lines_reader_init(&s.r, fd, maxl) < 0)
+	    lines_reader_init(&s.r, fd, maxl, o->read_chunk) < 0)
 		return -1;
 	lines_writer_init(&s.w, fd, 16384);
 	s.w.timeout_ms = o->timeout_ms;

@@ -196,14 +196,12 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 		log_err("deliver: memfd: %s", strerror(errno));
 		return LMTP_R_TEMP;
 	}
-	struct store_append_result res;
 	int rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ? r->detail :
-	    NULL, ls->memfd, size, &meta, &res);
+	    NULL, ls->memfd, size, &meta);
 	enum lmtp_result out = map_rc(ls, rc, sh, "deliver");
 	if (out == LMTP_R_OK)
-		log_info("delivered to %s%s%s: mailbox %llu uid %u, %llu bytes,"
-		    " msgid %s", r->user, r->detail[0] ? "+" : "", r->detail,
-		    (unsigned long long)res.mailbox_id, res.uid,
+		log_info("delivered to %s%s%s: %llu bytes, msgid %s", r->user,
+		    r->detail[0] ? "+" : "", r->detail,
 		    (unsigned long long)size,
 		    meta.message_id ? meta.message_id : "-");
 	else

@@ -16,9 +16,14 @@
  *   received-header        add a Received: field (default yes)
  *   idle-timeout           seconds (default 300)
  *   search-text-max        bytes of search text per message (default 1M)
+ *   allow-clients          TCP peers that may connect (addresses/prefixes;
+ *                          unset: none, TCP connections get 421 4.7.0)
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +37,7 @@
 #include "fds.h"
 #include "ipc.h"
 #include "lmtp.h"
+#include "lmtp_access.h"
 #include "lmtp_store.h"
 #include "log.h"
 #include "policy.h"
@@ -102,6 +108,55 @@ load_options(const struct config *c, const struct config_service *s,
 }
 
 static void
+load_allow(const struct config *c, const struct config_service *s,
+    struct lmtp_allow *allow)
+{
+	char err[CONFIG_ERR_MAX];
+	const char *v = config_option(c, s, "allow-clients");
+	if (lmtp_allow_parse(allow, v != NULL ? v : "", err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+}
+
+/* A TCP client not in allow-clients: 421 before any of its bytes is read,
+ * then close. Unix-socket clients are guarded by the socket's mode. */
+static bool
+refuse_client(const struct config_service *svc, uint32_t li,
+    const struct lmtp_allow *allow, const uint8_t *sa, size_t salen,
+    int fd, const char *client, const struct lmtp_opts *o)
+{
+	if (svc->listeners[li].family == AF_UNIX ||
+	    lmtp_allow_match(allow, sa, salen))
+		return false;
+	log_warn("refused LMTP client %s on listener %s: not in allow-clients",
+	    client[0] ? client : "(unknown)", svc->listeners[li].name);
+	char line[320];
+	int n = snprintf(line, sizeof(line), "421 4.7.0 %s LMTP is not offered"
+	    " to this address\r\n", o->hostname);
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* a close with unread input would reset the connection and could
+	 * drop the 421: end our side, then discard (never parse) what the
+	 * client still sends, for at most 2 s and 64 KiB */
+	(void)shutdown(fd, SHUT_WR);
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return true;
+	uint8_t sink[4096];
+	size_t drained = 0;
+	for (int i = 0; i < 20 && drained < 65536; i++) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 100) < 0)
+			break;
+		ssize_t k = read(fd, sink, sizeof(sink));
+		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+		if (k > 0)
+			drained += (size_t)k;
+	}
+	return true;
+}
+
+static void
 addr_text(const uint8_t *sa, size_t len, char *out, size_t n)
 {
 	struct sockaddr_storage ss;
@@ -129,6 +184,8 @@ main(int argc, char **argv)
 	if (svc->role != ROLE_CONNECTION)
 		log_fatal("service %s is not role connection", svc->name);
 	load_options(&cfg, svc, &o, &lim);
+	static struct lmtp_allow allow;
+	load_allow(&cfg, svc, &allow);
 	unsigned nshards = cfg.store_shards;
 	if (nshards == 0 || nshards > CLOISTER_MAX_SHARDS)
 		log_fatal("store-shards out of range");
@@ -172,6 +229,11 @@ main(int argc, char **argv)
 		log_fatal("malformed CTL_CONN");
 	char client[INET6_ADDRSTRLEN];
 	addr_text(sa, salen, client, sizeof(client));
+	if (refuse_client(svc, li, &allow, sa, salen, msg.fd, client, &o)) {
+		close(msg.fd);
+		lmtp_store_close(ls);
+		return 0;
+	}
 	int rc = lmtp_serve(msg.fd, client, &o, &be);
 	close(msg.fd);
 	lmtp_store_close(ls);

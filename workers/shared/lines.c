@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 int
-lines_reader_init(struct lines_reader *r, int fd, size_t max_line)
+lines_reader_init(struct lines_reader *r, int fd, size_t max_line,
+    size_t read_chunk)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->max_line = max_line < 16 ? 16 : max_line;
-	r->cap = r->max_line + LINES_READ_CHUNK;
+	r->read_chunk = read_chunk == 0 ? LINES_READ_CHUNK : read_chunk;
+	r->cap = r->max_line + r->read_chunk;
 	r->data = malloc(r->cap);
 	return r->data == NULL ? -1 : 0;
 }
@@ -42,10 +44,9 @@ fill(struct lines_reader *r)
 	if (r->eof)
 		return 0;
 	if (r->start > 0 && (r->start == r->end || r->cap - r->end <
-	    LINES_READ_CHUNK)) {
+	    r->read_chunk)) {
 		memmove(r->data, r->data + r->start, r->end - r->start);
 		r->end -= r->start;
-		r->scan -= r->start;
 		r->start = 0;
 	}
 	if (r->end == r->cap) {
@@ -83,13 +84,15 @@ lines_read(struct lines_reader *r, const uint8_t **line, size_t *len,
     bool *bare_lf)
 {
 	for (;;) {
-		if (r->scan < r->start)
-			r->scan = r->start;
-		uint8_t *lf = memchr(r->data + r->scan, '\n', r->end - r->scan);
+		size_t from = r->start + r->scanned;
+		if (from > r->end)
+			abort();   /* broken invariant: never read past end */
+		uint8_t *lf = memchr(r->data + from, '\n', r->end - from);
 		if (lf != NULL) {
 			size_t e = (size_t)(lf - r->data);
 			size_t s = r->start;
-			r->start = r->scan = e + 1;
+			r->start = e + 1;
+			r->scanned = 0;
 			if (r->skipping) {
 				r->skipping = false;
 				return LINES_TOO_LONG;
@@ -101,12 +104,13 @@ lines_read(struct lines_reader *r, const uint8_t **line, size_t *len,
 			*len = e - s - (*bare_lf ? 0 : 1);
 			return LINES_OK;
 		}
-		r->scan = r->end;
-		if (r->end - r->start >= r->max_line) {
+		r->scanned = r->end - r->start;
+		if (r->scanned >= r->max_line) {
 			/* too long already: drop what we have and skip to
 			 * the line's end without keeping it */
 			r->skipping = true;
-			r->start = r->scan = r->end;
+			r->start = r->end;
+			r->scanned = 0;
 		}
 		enum lines_result fr = fill_result(r);
 		if (fr != LINES_OK)
@@ -129,6 +133,8 @@ lines_read_raw(struct lines_reader *r, size_t want, const uint8_t **p,
 	*p = r->data + r->start;
 	*len = n;
 	r->start += n;
+	/* the bytes handed out were the first ones scanned */
+	r->scanned = r->scanned > n ? r->scanned - n : 0;
 	return LINES_OK;
 }
 

@@ -29,10 +29,15 @@ enum lines_result {
 struct lines_reader {
 	int fd;
 	size_t max_line;     /* longest line, terminator included */
-	uint8_t *data;       /* max_line + LINES_READ_CHUNK bytes */
+	uint8_t *data;       /* max_line + read_chunk bytes */
 	size_t cap;
+	size_t read_chunk;   /* free space that makes a read worth it */
 	size_t start, end;   /* unconsumed bytes: data[start, end) */
-	size_t scan;         /* data[start, scan) holds no LF */
+	/* data[start, start + scanned) holds no LF. Kept relative to start
+	 * so that it survives compaction and raw reads, which move start
+	 * (an absolute scan position went below zero after a raw read
+	 * larger than the buffer: a read before the buffer). */
+	size_t scanned;
 	bool skipping;       /* inside a too-long line */
 	bool eof;
 	uint64_t bytes_in;
@@ -40,8 +45,11 @@ struct lines_reader {
 
 #define LINES_READ_CHUNK 16384
 
-/* -1 on allocation failure. */
-int lines_reader_init(struct lines_reader *r, int fd, size_t max_line);
+/* read_chunk: bytes per read beyond one line (0: LINES_READ_CHUNK; the
+ * tests and fuzz targets make it small so that input crosses many reads).
+ * -1 on allocation failure. */
+int lines_reader_init(struct lines_reader *r, int fd, size_t max_line,
+    size_t read_chunk);
 void lines_reader_free(struct lines_reader *r);
 
 /* The next line, without its CRLF/LF; valid until the next call. */
