@@ -100,11 +100,22 @@ def test_audit_names_the_drift_of_a_wrong_policy():
         assert r.returncode == 1, r.stdout + r.stderr
         assert "DRIFT imapd[%d]: real uid is" % w.pid in r.stderr, r.stderr
         assert "rlimit nofile is 1000/1000, policy wants 64" in r.stderr, r.stderr
-    # an unconfined process is drift on every field
-    r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd")),
-             "%d:imapd" % os.getpid()])
+    # an unconfined process is drift on every field; a directory fd outside
+    # the root and an O_ASYNC fd (a signal path) are named too
+    import fcntl
+    dirfd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    pr, pw = os.pipe()
+    fcntl.fcntl(pw, fcntl.F_SETFL, os.O_ASYNC)   # no owner: nobody signalled
+    try:
+        r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd")),
+                 "%d:imapd" % os.getpid()])
+    finally:
+        for fd in (dirfd, pr, pw):
+            os.close(fd)
     assert r.returncode == 1
-    for field in ("CapEff", "NoNewPrivs", "Seccomp", "root dir"):
+    for field in ("CapEff", "NoNewPrivs", "Seccomp", "root dir",
+                  "fd %d has O_ASYNC set" % pw,
+                  "fd %d is directory /, outside the root" % dirfd):
         assert field in r.stderr, (field, r.stderr)
 
 

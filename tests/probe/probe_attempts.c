@@ -579,8 +579,8 @@ send_dirfd(int chan, int fd)
 }
 
 /* Alive and not stopped: the state letter of /proc/PID/stat. */
-static bool
-running(pid_t pid)
+bool
+probe_running(pid_t pid)
 {
 	char path[64], text[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -600,7 +600,7 @@ sibling_survived(pid_t sibling, bool wait)
 {
 	/* a signal is delivered asynchronously: give it 200 ms to land */
 	for (int i = 0; i < (wait ? 20 : 1); i++) {
-		if (!running(sibling))
+		if (!probe_running(sibling))
 			return false;
 		usleep(10000);
 	}
@@ -677,12 +677,31 @@ probe_spawn_sibling(const char *user, const char *group)
 		return -1;
 	uid_t uid = pw->pw_uid;
 	gid_t gid = gr->gr_gid;
+	int ready[2];
+	if (pipe(ready) < 0)
+		return -1;
 	pid_t pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		/* return once it runs as the user, or an attempt could meet a
+		 * sibling that is still root */
+		char b = 0;
+		close(ready[1]);
+		ssize_t n = pid > 0 ? read(ready[0], &b, 1) : -1;
+		close(ready[0]);
+		if (pid > 0 && n != 1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return -1;
+		}
 		return pid;
+	}
+	close(ready[0]);
 	if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
 	    setresuid(uid, uid, uid) < 0)
 		_exit(4);
+	if (write(ready[1], "r", 1) != 1)
+		_exit(4);
+	close(ready[1]);
 	for (int i = 0; i < 600; i++)
 		pause();
 	_exit(0);

@@ -40,6 +40,9 @@ const char *probe_attempt_name(size_t i);
  * attempt i and reports; checks afterwards that the sibling is alive. */
 enum probe_result probe_run_attempt(struct probe_ctx *c, size_t i);
 
+/* Is pid alive and not stopped? */
+bool probe_running(pid_t pid);
+
 /* Does attempt i act on c->pipe_fd (run it once per shared pipe)? */
 bool probe_attempt_uses_pipe(size_t i);
 
