@@ -1,7 +1,7 @@
 /*
  * policy_consts: the names a policy's argument tests may use ("F_SETFL",
  * "PROT_EXEC", "TCP_NODELAY", ...), with their values on this system, so
- * that a reviewer reads names and the kernel gets the right numbers.
+ * that a reader sees names and the kernel gets the right numbers.
  */
 #ifndef CLOISTER_POLICY_CONSTS_H
 #define CLOISTER_POLICY_CONSTS_H
