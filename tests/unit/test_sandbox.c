@@ -274,6 +274,8 @@ static const char arg_rules[] =
 #define ARG_SOCK 7      /* a socket channel, as a worker holds one */
 #define ARG_TCP 8       /* a TCP socket (TCP_NODELAY) */
 #define ARG_PIPE 4      /* the stats pipe position */
+#define ARG_FIVE 5      /* the lowest fd F_SETFL may touch */
+#define ARG_HIGH 1000   /* far up the arg0>=5 blocks */
 
 static int
 call_setown(void)
@@ -297,6 +299,18 @@ static int
 call_nonblock(void)
 {
 	return fcntl(ARG_SOCK, F_SETFL, O_RDWR | O_NONBLOCK);
+}
+
+static int
+call_nonblock_five(void)
+{
+	return fcntl(ARG_FIVE, F_SETFL, O_RDWR | O_NONBLOCK);
+}
+
+static int
+call_nonblock_high(void)
+{
+	return fcntl(ARG_HIGH, F_SETFL, O_RDWR | O_NONBLOCK);
 }
 
 static int
@@ -383,6 +397,8 @@ static const struct {
 } arg_cases[] = {
 	{ "fcntl F_GETFL", call_getfl, true },
 	{ "fcntl F_SETFL O_NONBLOCK on fd 7", call_nonblock, true },
+	{ "fcntl F_SETFL O_NONBLOCK on fd 5", call_nonblock_five, true },
+	{ "fcntl F_SETFL O_NONBLOCK on fd 1000", call_nonblock_high, true },
 	{ "fcntl F_SETOWN", call_setown, false },
 	{ "fcntl F_SETSIG", call_setsig, false },
 	{ "fcntl F_SETFL O_ASYNC", call_async, false },
@@ -411,10 +427,11 @@ test_argument_rules(void)
 			int sv[2], pp[2];
 			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(pp) < 0 ||
 			    dup2(pp[1], ARG_PIPE) < 0 || dup2(sv[0], ARG_SOCK) < 0 ||
-			    dup2(socket(AF_INET, SOCK_STREAM, 0), ARG_TCP) < 0)
+			    dup2(socket(AF_INET, SOCK_STREAM, 0), ARG_TCP) < 0 ||
+			    dup2(sv[1], ARG_FIVE) < 0 || dup2(sv[1], ARG_HIGH) < 0)
 				_exit(9);
-			int keep[] = { ARG_PIPE, ARG_SOCK, ARG_TCP };
-			sandbox_confine(&pol.spec, keep, 3);
+			int keep[] = { ARG_PIPE, ARG_SOCK, ARG_TCP, ARG_FIVE, ARG_HIGH };
+			sandbox_confine(&pol.spec, keep, 5);
 			(void)arg_cases[i].call();
 			_exit(0);
 		}
