@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
@@ -28,6 +29,9 @@ static const struct {
 	C(F_GETSIG), C(F_SETLEASE), C(F_GETLEASE), C(F_NOTIFY),
 	C(F_SETPIPE_SZ), C(F_GETPIPE_SZ),
 	C(FD_CLOEXEC),
+	/* ioctl requests */
+	C(FIONBIO), C(FIONREAD), C(FIOASYNC), C(FIOSETOWN), C(SIOCSPGRP),
+	C(TIOCSTI),
 	/* open file status flags (F_SETFL) */
 	C(O_ACCMODE), C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_NONBLOCK),
 	C(O_ASYNC), C(O_APPEND), C(O_DIRECT), C(O_NOATIME), C(O_LARGEFILE),

@@ -6,17 +6,18 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-enum guard_kind { G_FCNTL, G_PROT, G_SOCKOPT, G_STAT };
+enum guard_kind { G_FCNTL, G_IOCTL, G_PROT, G_SOCKOPT, G_STAT };
 
 static const struct {
 	const char *name;
 	enum guard_kind kind;
 	unsigned arg;       /* G_PROT: prot; G_STAT: flags */
 } guarded[] = {
-	{ "fcntl", G_FCNTL, 1 },
+	{ "fcntl", G_FCNTL, 1 }, { "ioctl", G_IOCTL, 1 },
 	{ "mmap", G_PROT, 2 }, { "mprotect", G_PROT, 2 },
 	{ "pkey_mprotect", G_PROT, 2 },
 	{ "setsockopt", G_SOCKOPT, 1 },
@@ -27,6 +28,11 @@ static const struct {
 static const int fcntl_allowed[] = {
 	F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW,
 	F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_GET_SEALS, F_ADD_SEALS,
+};
+
+/* ioctl requests that set a signal owner or O_ASYNC, or type into a tty */
+static const unsigned long ioctl_signals[] = {
+	FIOSETOWN, SIOCSPGRP, FIOASYNC, TIOCSTI,
 };
 
 static const int sockopt_filters[] = {
@@ -50,6 +56,9 @@ policy_guard_plain(int nr)
 	case G_FCNTL:
 		return "fcntl needs syscall-if rules, one per command "
 		    "(F_SETOWN/F_SETSIG/O_ASYNC would signal any process of the uid)";
+	case G_IOCTL:
+		return "ioctl needs syscall-if rules naming the request "
+		    "(FIOSETOWN/FIOASYNC would signal any process of the uid)";
 	case G_PROT:
 		return "needs a syscall-if rule holding PROT_EXEC clear "
 		    "(arg2&PROT_EXEC==0)";
@@ -114,6 +123,20 @@ guard_fcntl(const struct sandbox_arg_rule *r)
 }
 
 static const char *
+guard_ioctl(const struct sandbox_arg_rule *r)
+{
+	uint32_t req;
+	if (!pinned(r, 1, &req))
+		return "ioctl: name the request (arg1==...)";
+	for (size_t i = 0; i < sizeof(ioctl_signals) / sizeof(ioctl_signals[0]);
+	    i++)
+		if ((uint32_t)ioctl_signals[i] == req)
+			return "ioctl: this request is never allowed (signal owner, "
+			    "O_ASYNC, tty input)";
+	return NULL;
+}
+
+static const char *
 guard_sockopt(const struct sandbox_arg_rule *r)
 {
 	uint32_t level, opt;
@@ -156,6 +179,8 @@ policy_guard_rule(const struct sandbox_arg_rule *r)
 	switch (guarded[g].kind) {
 	case G_FCNTL:
 		return guard_fcntl(r);
+	case G_IOCTL:
+		return guard_ioctl(r);
 	case G_PROT:
 		return holds_bits(r, guarded[g].arg, PROT_EXEC, 0) ? NULL
 		    : "hold PROT_EXEC clear (arg2&PROT_EXEC==0): no code is written"

@@ -6,6 +6,8 @@
  *                  F_SETLEASE, F_NOTIFY, F_SETPIPE_SZ or F_DUPFD*; F_SETFL
  *                  only with O_ASYNC held clear (the kernel would signal
  *                  any process of the uid: a kill() seccomp cannot see)
+ *   ioctl          one request per rule, never FIOSETOWN, SIOCSPGRP,
+ *                  FIOASYNC (the same signal path) or TIOCSTI
  *   mmap mprotect pkey_mprotect   PROT_EXEC held clear
  *   setsockopt     level and option named; never a socket filter (BPF)
  *   newfstatat statx   the directory AT_FDCWD, or fstat's AT_EMPTY_PATH

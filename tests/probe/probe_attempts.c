@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -190,6 +191,18 @@ try_fcntl_owner_ex(struct probe_ctx *c)
 {
 	struct f_owner_ex o = { .type = F_OWNER_PID, .pid = c->sibling };
 	return fcntl(c->sock, F_SETOWN_EX, &o) == 0;
+}
+
+/* The same signal path through ioctl: FIOSETOWN + FIOASYNC. */
+static int
+try_ioctl_async(struct probe_ctx *c)
+{
+	int on = 1;
+	pid_t owner = c->sibling;
+	int own = ioctl(c->sock, FIOSETOWN, &owner);
+	int async = ioctl(c->sock, FIOASYNC, &on);
+	make_a_byte_arrive(c);
+	return own == 0 && async == 0;
 }
 
 /* F_SETOWN fails with ESRCH for a pid that does not exist: an oracle. */
@@ -457,6 +470,7 @@ static const struct {
 	{ "process_vm_readv/writev a sibling", try_process_vm, 0 },
 	{ "fcntl F_SETOWN+F_SETSIG+O_ASYNC", try_fcntl_signal, A_SIGNAL },
 	{ "fcntl F_SETOWN_EX", try_fcntl_owner_ex, A_SIGNAL },
+	{ "ioctl FIOSETOWN+FIOASYNC", try_ioctl_async, A_SIGNAL },
 	{ "fcntl F_SETOWN as a pid oracle", try_setown_oracle, 0 },
 	{ "fcntl F_SETLEASE/F_NOTIFY/F_DUPFD", try_lease_notify, 0 },
 	{ "F_SETPIPE_SZ on a shared pipe", try_pipe_size, A_PIPE },

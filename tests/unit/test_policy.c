@@ -151,6 +151,14 @@ main(void)
 
 	/* each refused argument rule names its line and the reason */
 	static const struct { const char *text, *where, *what; } bad_rules[] = {
+		{ "syscall ioctl : x\n",
+		  "t.policy:16:", "not allowed plain" },
+		{ "syscall-if ioctl arg1==FIOASYNC : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if ioctl arg1==FIOSETOWN : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if ioctl arg0==5 : x\n",
+		  "t.policy:16:", "name the request" },
 		{ "syscall fcntl : x\n",
 		  "t.policy:16:", "not allowed plain" },
 		{ "syscall mmap : x\n",
