@@ -181,6 +181,22 @@ static void
 check_fds(struct drift_list *d, const struct audit_proc *ap,
     const struct policy *p)
 {
+	size_t rlen = strlen(ap->root);
+	for (size_t i = 0; i < ap->nfds; i++) {
+		const struct audit_fd *f = &ap->fds[i];
+		/* the kernel signals an O_ASYNC fd's owner: a kill() seccomp
+		 * cannot see (the policies never let a worker set it) */
+		if (f->flags >= 0 && (f->flags & O_ASYNC))
+			drift(d, ap, p->spec.service, "fd %d has O_ASYNC set", f->fd);
+		/* a directory outside the root is a way out of it */
+		bool under_root = strncmp(f->target, ap->root, rlen) == 0 &&
+		    (f->target[rlen] == '/' || f->target[rlen] == '\0') &&
+		    strcmp(ap->root, "/") != 0;
+		if (f->kind == FD_DIR && !under_root)
+			drift(d, ap, p->spec.service,
+			    "fd %d is directory %s, outside the root", f->fd,
+			    f->target);
+	}
 	if (p->files_own)
 		return;
 	for (size_t i = 0; i < ap->nfds; i++) {

@@ -1,5 +1,7 @@
 /* policy: strict parser for the policy/ files (format in policy.h). */
 #include "policy.h"
+#include "policy_consts.h"
+#include "policy_guard.h"
 #include "buf.h"
 #include "ipc_types.h"
 #include "log.h"
@@ -34,7 +36,8 @@ struct parse {
 
 enum key_id {
 	K_SERVICE, K_PROCESS, K_USER, K_GROUP, K_ROOT, K_ON_VIOLATION, K_FILES,
-	K_RLIMIT, K_SYSCALL, K_SYSCALL_CWD, K_ERRNO, K_STORE_OP, K_COUNT
+	K_RLIMIT, K_SYSCALL, K_SYSCALL_CWD, K_SYSCALL_IF, K_ERRNO, K_STORE_OP,
+	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
@@ -42,7 +45,8 @@ static const char *const key_names[K_COUNT] = {
 	[K_GROUP] = "group", [K_ROOT] = "root",
 	[K_ON_VIOLATION] = "on-violation", [K_FILES] = "files",
 	[K_RLIMIT] = "rlimit", [K_SYSCALL] = "syscall",
-	[K_SYSCALL_CWD] = "syscall-cwd", [K_ERRNO] = "errno",
+	[K_SYSCALL_CWD] = "syscall-cwd", [K_SYSCALL_IF] = "syscall-if",
+	[K_ERRNO] = "errno",
 	[K_STORE_OP] = "store-op",
 };
 
@@ -136,6 +140,15 @@ in_list(const int *list, size_t n, int nr)
 	return false;
 }
 
+static bool
+has_arg_rules(const struct sandbox_spec *s, int nr)
+{
+	for (size_t i = 0; i < s->narg_rules; i++)
+		if (s->arg_rules[i].nr == nr)
+			return true;
+	return false;
+}
+
 /* cwd: the syscall-cwd list (AT_FDCWD only) instead of the plain one. */
 static int
 add_syscall(struct parse *ps, const char *name, bool cwd)
@@ -153,6 +166,11 @@ add_syscall(struct parse *ps, const char *name, bool cwd)
 	for (size_t i = 0; i < s->nerrno_rules; i++)
 		if (s->errno_rules[i].nr == nr)
 			return fail(ps, "syscall '%s' is also an errno rule", name);
+	if (!cwd && has_arg_rules(s, nr))
+		return fail(ps, "syscall '%s' also has syscall-if rules", name);
+	const char *why = cwd ? NULL : policy_guard_plain(nr);
+	if (why != NULL)
+		return fail(ps, "syscall '%s' is not allowed plain: %s", name, why);
 	if (cwd && sandbox_dirfd_args(nr) == 0)
 		return fail(ps, "syscall-cwd: '%s' takes no directory fd", name);
 	int *list = cwd ? s->cwd_syscalls : s->syscalls;
@@ -171,7 +189,8 @@ add_errno_rule(struct parse *ps, int err, const char *name)
 	if (nr == __NR_SCMP_ERROR)
 		return fail(ps, "unknown syscall '%s'", name);
 	if (in_list(s->syscalls, s->nsyscalls, nr) ||
-	    in_list(s->cwd_syscalls, s->ncwd_syscalls, nr))
+	    in_list(s->cwd_syscalls, s->ncwd_syscalls, nr) ||
+	    has_arg_rules(s, nr))
 		return fail(ps, "syscall '%s' is also allowed", name);
 	for (size_t i = 0; i < s->nerrno_rules; i++)
 		if (s->errno_rules[i].nr == nr)
@@ -197,6 +216,129 @@ add_store_op(struct parse *ps, const char *name)
 	if (p->nstore_ops >= POLICY_MAX_STORE_OPS)
 		return fail(ps, "too many store operations");
 	p->store_ops[p->nstore_ops++] = t;
+	return 0;
+}
+
+/* VALUE: [~]TERM[|TERM...], TERM a number or a policy_consts name; '~'
+ * complements the whole (in 32 bits). */
+static int
+parse_value(struct parse *ps, const char *text, size_t len, uint32_t *out)
+{
+	bool invert = len > 0 && text[0] == '~';
+	size_t off = invert ? 1 : 0;
+	uint32_t v = 0;
+	if (off >= len)
+		return fail(ps, "empty value in argument test");
+	while (off <= len) {
+		const char *bar = memchr(text + off, '|', len - off);
+		size_t n = bar ? (size_t)(bar - (text + off)) : len - off;
+		char term[64];
+		if (n == 0 || n >= sizeof(term))
+			return fail(ps, "bad value '%.*s'", (int)len, text);
+		memcpy(term, text + off, n);
+		term[n] = '\0';
+		uint32_t t;
+		if (isdigit((unsigned char)term[0]) || term[0] == '-') {
+			char *end;
+			errno = 0;
+			long long x = strtoll(term, &end, 0);
+			if (errno != 0 || *end != '\0' || x < INT32_MIN ||
+			    x > (long long)UINT32_MAX)
+				return fail(ps, "bad number '%s'", term);
+			t = (uint32_t)x;
+		} else if (!policy_const_by_name(term, &t)) {
+			return fail(ps, "unknown name '%s' in argument test", term);
+		}
+		v |= t;
+		off += n + 1;
+	}
+	*out = invert ? ~v : v;
+	return 0;
+}
+
+/* argN==VALUE, argN>=VALUE or argN&MASK==VALUE. */
+static int
+parse_arg_test(struct parse *ps, const char *w, struct sandbox_arg_cmp *c)
+{
+	if (strncmp(w, "arg", 3) != 0 || w[3] < '0' || w[3] > '5')
+		return fail(ps, "argument test '%s' must start with arg0..arg5", w);
+	c->arg = (unsigned)(w[3] - '0');
+	const char *p = w + 4, *eq = strstr(p, "==");
+	c->op = SANDBOX_CMP_MASKED_EQ;
+	c->mask = 0xffffffffu;
+	if (strncmp(p, ">=", 2) == 0) {
+		c->op = SANDBOX_CMP_GE;
+		return parse_value(ps, p + 2, strlen(p + 2), &c->value);
+	}
+	if (eq == NULL)
+		return fail(ps, "argument test '%s' has no '==' or '>='", w);
+	if (*p == '&') {
+		if (parse_value(ps, p + 1, (size_t)(eq - p - 1), &c->mask) < 0)
+			return -1;
+	} else if (p != eq) {
+		return fail(ps, "argument test '%s': expected '==', '>=' or '&'", w);
+	}
+	if (parse_value(ps, eq + 2, strlen(eq + 2), &c->value) < 0)
+		return -1;
+	if ((c->value & ~c->mask) != 0)
+		return fail(ps, "argument test '%s' can never hold", w);
+	return 0;
+}
+
+static bool
+same_rule(const struct sandbox_arg_rule *a, const struct sandbox_arg_rule *b)
+{
+	if (a->nr != b->nr || a->ncmp != b->ncmp)
+		return false;
+	for (unsigned i = 0; i < a->ncmp; i++)
+		if (a->cmp[i].arg != b->cmp[i].arg || a->cmp[i].op != b->cmp[i].op ||
+		    a->cmp[i].mask != b->cmp[i].mask ||
+		    a->cmp[i].value != b->cmp[i].value)
+			return false;
+	return true;
+}
+
+/* syscall-if NAME TEST... : why */
+static int
+add_arg_rule(struct parse *ps, char **w, int nlist)
+{
+	struct sandbox_spec *s = &ps->p->spec;
+	struct sandbox_arg_rule r;
+	memset(&r, 0, sizeof(r));
+	if (nlist < 3)
+		return fail(ps, "syscall-if takes a syscall and argument tests");
+	if (nlist - 2 > SANDBOX_MAX_ARG_CMPS)
+		return fail(ps, "at most %d argument tests", SANDBOX_MAX_ARG_CMPS);
+	r.nr = seccomp_syscall_resolve_name(w[1]);
+	if (r.nr == __NR_SCMP_ERROR)
+		return fail(ps, "unknown syscall '%s'", w[1]);
+	bool ge = false;
+	for (int i = 2; i < nlist; i++) {
+		struct sandbox_arg_cmp *c = &r.cmp[r.ncmp++];
+		if (parse_arg_test(ps, w[i], c) < 0)
+			return -1;
+		if (c->op == SANDBOX_CMP_GE && ge)
+			return fail(ps, "at most one '>=' test per rule");
+		ge = ge || c->op == SANDBOX_CMP_GE;
+	}
+	if (in_list(s->syscalls, s->nsyscalls, r.nr))
+		return fail(ps, "syscall '%s' is also allowed without conditions",
+		    w[1]);
+	for (size_t i = 0; i < s->nerrno_rules; i++)
+		if (s->errno_rules[i].nr == r.nr)
+			return fail(ps, "syscall '%s' is also an errno rule", w[1]);
+	const char *why = policy_guard_rule(&r);
+	if (why != NULL)
+		return fail(ps, "syscall-if %s: %s", w[1], why);
+	for (size_t i = 0; i < s->narg_rules; i++)
+		if (same_rule(&s->arg_rules[i], &r)) {
+			if (ps->fragment)
+				return 0; /* the sanitizer extras may repeat */
+			return fail(ps, "duplicate syscall-if rule");
+		}
+	if (s->narg_rules >= SANDBOX_MAX_ARG_RULES)
+		return fail(ps, "too many syscall-if rules");
+	s->arg_rules[s->narg_rules++] = r;
 	return 0;
 }
 
@@ -274,6 +416,8 @@ parse_list_line(struct parse *ps, enum key_id k, char **w, int nw)
 		return -1;
 	if (nlist < 2)
 		return fail(ps, "'%s' names nothing", key_names[k]);
+	if (k == K_SYSCALL_IF)
+		return add_arg_rule(ps, w, nlist);
 	for (int i = 1; i < nlist; i++) {
 		int r = k == K_STORE_OP ? add_store_op(ps, w[i])
 		    : add_syscall(ps, w[i], k == K_SYSCALL_CWD);
@@ -323,8 +467,9 @@ parse_line(struct parse *ps, char **w, int nw)
 			break;
 	if (k == K_COUNT)
 		return fail(ps, "unknown key '%s'", w[0]);
-	if (ps->fragment && k != K_SYSCALL)
-		return fail(ps, "only 'syscall' lines belong in this file");
+	if (ps->fragment && k != K_SYSCALL && k != K_SYSCALL_IF)
+		return fail(ps, "only 'syscall' and 'syscall-if' lines belong in"
+		    " this file");
 
 	switch ((enum key_id)k) {
 	case K_SERVICE:
@@ -383,6 +528,7 @@ parse_line(struct parse *ps, char **w, int nw)
 		return parse_rlimit(ps, w, nw);
 	case K_SYSCALL:
 	case K_SYSCALL_CWD:
+	case K_SYSCALL_IF:
 	case K_STORE_OP:
 		return parse_list_line(ps, k, w, nw);
 	case K_ERRNO:
@@ -516,7 +662,8 @@ policy_parse(const char *name, const char *text, size_t len, unsigned flags,
 		if (ps.seen_line[required[i]] == 0)
 			return fail(&ps, "missing required key '%s'",
 			    key_names[required[i]]);
-	if (p->spec.nsyscalls == 0 && p->spec.ncwd_syscalls == 0)
+	if (p->spec.nsyscalls == 0 && p->spec.ncwd_syscalls == 0 &&
+	    p->spec.narg_rules == 0)
 		return fail(&ps, "no syscall lines: nothing could run");
 	return 0;
 }
@@ -543,7 +690,8 @@ bool
 policy_allows_syscall(const struct policy *p, int nr)
 {
 	return in_list(p->spec.syscalls, p->spec.nsyscalls, nr) ||
-	    in_list(p->spec.cwd_syscalls, p->spec.ncwd_syscalls, nr);
+	    in_list(p->spec.cwd_syscalls, p->spec.ncwd_syscalls, nr) ||
+	    has_arg_rules(&p->spec, nr);
 }
 
 bool

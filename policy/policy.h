@@ -11,11 +11,15 @@
  *                                       VALUE: N, NK, NM, NG or unlimited
  *   syscall NAME... : why               the allowlist, a reason per line
  *   syscall-cwd NAME... : why           *at() calls, only with AT_FDCWD
+ *   syscall-if NAME TEST... : why       allowed only when every TEST holds:
+ *                                       argN==V, argN&M==V, argN>=V (32 bits)
  *   errno ERRNO NAME... : why           fail these calls instead of killing
  *   store-op NAME... : why              store requests it may send
  *
  * The parser is strict: unknown key, duplicate, bad value, unknown syscall,
- * missing reason or missing required key -> "file:line: message".
+ * missing reason or missing required key -> "file:line: message"; fcntl,
+ * mmap, mprotect, setsockopt and newfstatat need the argument rules that
+ * policy_guard.h names (docs/policy-format.md).
  */
 #ifndef CLOISTER_POLICY_H
 #define CLOISTER_POLICY_H

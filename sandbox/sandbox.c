@@ -272,6 +272,27 @@ cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A directory fd names a place outside the chroot: getdents64 lists it and
+ * any *at() call with a path walks from it. The *at() rules pin their
+ * directory to AT_FDCWD, but fstat's AT_EMPTY_PATH form of newfstatat and
+ * getdents64 take any fd, so no directory may cross into the sandbox. */
+static void
+refuse_kept_directories(const struct sandbox_spec *s, const int *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		if (fstat(k[i], &st) < 0) {
+			if (errno == EBADF)
+				continue;   /* asked to keep, but not open */
+			log_fatal_errno("sandbox %s: fstat kept fd %d", s->service,
+			    k[i]);
+		}
+		if (S_ISDIR(st.st_mode))
+			log_fatal("sandbox %s: kept fd %d is a directory", s->service,
+			    k[i]);
+	}
+}
+
 /* Step 7: close the gaps between kept fds, then check the low range. */
 #define SANDBOX_KEEP_MAX 64
 /* room for the keep list, the log fd and fds 0-2 */
@@ -310,6 +331,7 @@ close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			log_fatal("sandbox %s: fd %d still open", s->service, fd);
 	}
+	refuse_kept_directories(s, k, n);
 }
 
 /* Step 8: the drop is proved by trying to undo it. */
@@ -362,6 +384,49 @@ sigsys_handler(int sig, siginfo_t *info, void *vctx)
 #endif
 }
 
+/* A "syscall-if" rule: allowed when every 32-bit test holds. seccomp has
+ * no 32-bit "greater or equal", so argument >= lo becomes the aligned
+ * power-of-two blocks that tile [lo, 2^32), one masked compare each. */
+static void
+add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
+    const struct sandbox_arg_rule *r)
+{
+	struct scmp_arg_cmp cmp[SANDBOX_MAX_ARG_CMPS];
+	int ge = -1;
+	if (r->ncmp == 0 || r->ncmp > SANDBOX_MAX_ARG_CMPS)
+		log_fatal("sandbox %s: argument rule for syscall %d has %u tests",
+		    s->service, r->nr, r->ncmp);
+	for (unsigned j = 0; j < r->ncmp; j++) {
+		const struct sandbox_arg_cmp *c = &r->cmp[j];
+		bool bad = c->arg > 5 || (c->op == SANDBOX_CMP_MASKED_EQ &&
+		    (c->value & ~c->mask) != 0) || (c->op == SANDBOX_CMP_GE && ge >= 0);
+		if (bad)
+			log_fatal("sandbox %s: bad argument test for syscall %d",
+			    s->service, r->nr);
+		if (c->op == SANDBOX_CMP_GE)
+			ge = (int)j;
+		cmp[j] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ,
+		    (scmp_datum_t)c->mask, (scmp_datum_t)c->value);
+	}
+	uint64_t lo = ge >= 0 ? r->cmp[ge].value : 0, end = 1ULL << 32;
+	do {
+		if (ge >= 0) {
+			uint64_t size = lo == 0 ? end : lo & -lo;  /* alignment */
+			while (lo + size > end)
+				size >>= 1;
+			cmp[ge] = SCMP_CMP(r->cmp[ge].arg, SCMP_CMP_MASKED_EQ,
+			    (scmp_datum_t)(~(size - 1) & 0xffffffffu),
+			    (scmp_datum_t)lo);
+			lo += size;
+		}
+		int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, r->nr,
+		    r->ncmp, cmp);
+		if (rc < 0)
+			log_fatal("sandbox %s: seccomp argument rule for syscall %d:"
+			    " %s", s->service, r->nr, strerror(-rc));
+	} while (ge >= 0 && lo < end);
+}
+
 /* Step 9. */
 static void
 load_seccomp(const struct sandbox_spec *s)
@@ -411,6 +476,8 @@ load_seccomp(const struct sandbox_spec *s)
 			log_fatal("sandbox %s: seccomp cwd rule for syscall %d: %s",
 			    s->service, s->cwd_syscalls[i], strerror(-rc));
 	}
+	for (size_t i = 0; i < s->narg_rules; i++)
+		add_arg_rule(ctx, s, &s->arg_rules[i]);
 	for (size_t i = 0; i < s->nerrno_rules; i++) {
 		int rc = seccomp_rule_add(ctx,
 		    SCMP_ACT_ERRNO((uint16_t)s->errno_rules[i].err),

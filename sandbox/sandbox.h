@@ -10,9 +10,11 @@
  *      permitted, inheritable; lock the securebits so root gains nothing
  *   5. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
  *   6. rlimits from the spec, checked
- *   7. close every fd not on the keep list (0-2 and the log fd stay)
+ *   7. close every fd not on the keep list (0-2 and the log fd stay);
+ *      a kept fd that is a directory is fatal (a path outside the root)
  *   8. prove it: setuid(0) and setgid(0) must fail
- *   9. seccomp allowlist (libseccomp), default kill-process; or, in the
+ *   9. seccomp allowlist (libseccomp) with argument rules, default
+ *      kill-process; or, in the
  *      explicit debug mode, EPERM plus a log line naming the syscall
  * The caller loads everything it needs (libraries, keys, certificates)
  * before the call and reads no untrusted input until it returns.
@@ -28,6 +30,8 @@
 #define SANDBOX_PATH_MAX 256
 #define SANDBOX_MAX_SYSCALLS 256
 #define SANDBOX_MAX_ERRNO 32
+#define SANDBOX_MAX_ARG_RULES 64
+#define SANDBOX_MAX_ARG_CMPS 4
 
 enum sandbox_violation {
 	SANDBOX_KILL,       /* SECCOMP_RET_KILL_PROCESS: the production mode */
@@ -56,6 +60,31 @@ struct sandbox_errno_rule {
 	int err;
 };
 
+/* One argument test on the low 32 bits, which is what the kernel reads of
+ * an int argument (fd, command, level, flags). Upper bits are not compared:
+ * the kernel ignores them for such arguments, and a test on all 64 bits
+ * could be dodged by a caller setting them (fd 0x100000003 is fd 3). */
+enum sandbox_cmp_op {
+	SANDBOX_CMP_MASKED_EQ,  /* (argument & mask) == value */
+	SANDBOX_CMP_GE,         /* argument >= value, unsigned (fd >= 5) */
+};
+
+struct sandbox_arg_cmp {
+	unsigned arg;       /* 0..5 */
+	enum sandbox_cmp_op op;
+	uint32_t mask;      /* MASKED_EQ only */
+	uint32_t value;
+};
+
+/* A syscall allowed only when every test holds; several rules for one
+ * syscall allow it when any of them holds (fcntl: one rule per command).
+ * At most one test of a rule is a SANDBOX_CMP_GE. */
+struct sandbox_arg_rule {
+	int nr;
+	unsigned ncmp;
+	struct sandbox_arg_cmp cmp[SANDBOX_MAX_ARG_CMPS];
+};
+
 struct sandbox_spec {
 	char service[SANDBOX_NAME_MAX];
 	char user[SANDBOX_NAME_MAX];
@@ -71,6 +100,9 @@ struct sandbox_spec {
 	size_t ncwd_syscalls;
 	struct sandbox_errno_rule errno_rules[SANDBOX_MAX_ERRNO];
 	size_t nerrno_rules;
+	/* syscalls allowed only with these arguments ("syscall-if") */
+	struct sandbox_arg_rule arg_rules[SANDBOX_MAX_ARG_RULES];
+	size_t narg_rules;
 };
 
 /* Confine the calling process; returns only if every step took effect.

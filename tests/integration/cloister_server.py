@@ -199,9 +199,13 @@ class CloisterServer:
     # service played by the stand-in gets these added where missing (in
     # this server's temporary policy copy only).
     STANDIN_SYSCALLS = ("read", "write", "readv", "writev", "recvmsg",
-                        "sendmsg", "poll", "close", "fcntl", "accept4",
-                        "mmap", "munmap", "brk", "clock_gettime", "getpid",
+                        "sendmsg", "poll", "close", "accept4",
+                        "munmap", "brk", "clock_gettime", "getpid",
                         "rt_sigreturn", "exit_group")
+    # calls a policy allows only with argument rules (syscall-if)
+    STANDIN_RULES = ("fcntl arg1==F_GETFD",
+                     "fcntl arg0>=5 arg1==F_SETFL arg2&~O_NONBLOCK|O_ACCMODE|O_LARGEFILE==0",
+                     "mmap arg2&PROT_EXEC==0")
 
     def _fit_policies_to_standins(self):
         for m in re.finditer(r"binary\s+%s/\S+\s*\n\s*policy\s+(\S+)" %
@@ -209,18 +213,24 @@ class CloisterServer:
             path = os.path.join(self.policy_dir, m.group(1))
             with open(path) as f:
                 text = f.read()
-            have = set()
+            have, rules = set(), set()
             for line in text.splitlines():
                 words = line.split("#")[0].split(":")[0].split()
                 if words and words[0] in ("syscall", "syscall-cwd"):
                     have.update(words[1:])
                 elif words and words[0] == "errno":
                     have.update(words[2:])
+                elif words and words[0] == "syscall-if":
+                    rules.add(" ".join(words[1:]))
             missing = [c for c in self.STANDIN_SYSCALLS if c not in have]
-            if missing:
-                with open(path, "a") as f:
+            with open(path, "a") as f:
+                if missing:
                     f.write("\nsyscall %s : cloister-standin plays this "
                             "service in a test\n" % " ".join(missing))
+                for rule in self.STANDIN_RULES:
+                    if rule not in rules:
+                        f.write("syscall-if %s : cloister-standin plays this "
+                                "service in a test\n" % rule)
 
     def port(self, name):
         return self.ports.get(("port", name)) or self.ports[("port6", name)]

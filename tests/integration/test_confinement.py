@@ -16,7 +16,7 @@ def test_probe_refuses_every_escape_under_every_policy():
     for name in WORKER_POLICIES + ["probe"]:
         rc, out = probe(policy(name))
         lines = [l for l in out.splitlines() if re.search(r"\s(refused|ALLOWED|error)$", l)]
-        assert len(lines) >= 14, name + ": too few attempts\n" + out
+        assert len(lines) >= 38, name + ": too few attempts\n" + out
         assert "ALLOWED" not in out and rc == 0, name + ":\n" + out
 
 
@@ -26,7 +26,23 @@ def test_probe_catches_a_weakened_policy():
     rc, out = probe(weak)
     assert rc == 1, out
     assert re.search(r"socket\(AF_INET\)\s+ALLOWED", out), out
-    assert re.search(r"escape chroot via a kept directory fd\s+ALLOWED", out), out
+    # a directory fd cannot be kept any more; one that arrives later
+    # (SCM_RIGHTS) meets the AT_FDCWD rule, which the weakened policy lacks
+    assert re.search(r"openat/fchdir via a received dir fd\s+ALLOWED", out), out
+    assert re.search(r"escape chroot via a kept directory fd\s+refused", out), out
+
+
+def test_probe_catches_a_weakened_policy_that_lets_a_sibling_be_signalled():
+    # pidfd_send_signal is kill() by another name; execveat of a memfd is
+    # execve by another name: the probe must see the sibling die and the
+    # kernel try the exec
+    weak = policy_copy("imapd", lambda t: t + "\nsyscall pidfd_open pidfd_send_signal"
+                       " execveat : weakened on purpose\n")
+    rc, out = probe(weak)
+    assert rc == 1, out
+    assert re.search(r"pidfd_open \+ pidfd_send_signal\s+ALLOWED", out), out
+    assert re.search(r"memfd_create \+ execveat\s+ALLOWED", out), out
+    assert "stopped or killed the sibling" in out, out
 
 
 def test_probe_catches_a_policy_that_does_not_kill_setuid():
@@ -84,11 +100,22 @@ def test_audit_names_the_drift_of_a_wrong_policy():
         assert r.returncode == 1, r.stdout + r.stderr
         assert "DRIFT imapd[%d]: real uid is" % w.pid in r.stderr, r.stderr
         assert "rlimit nofile is 1000/1000, policy wants 64" in r.stderr, r.stderr
-    # an unconfined process is drift on every field
-    r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd")),
-             "%d:imapd" % os.getpid()])
+    # an unconfined process is drift on every field; a directory fd outside
+    # the root and an O_ASYNC fd (a signal path) are named too
+    import fcntl
+    dirfd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    pr, pw = os.pipe()
+    fcntl.fcntl(pw, fcntl.F_SETFL, os.O_ASYNC)   # no owner: nobody signalled
+    try:
+        r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd")),
+                 "%d:imapd" % os.getpid()])
+    finally:
+        for fd in (dirfd, pr, pw):
+            os.close(fd)
     assert r.returncode == 1
-    for field in ("CapEff", "NoNewPrivs", "Seccomp", "root dir"):
+    for field in ("CapEff", "NoNewPrivs", "Seccomp", "root dir",
+                  "fd %d has O_ASYNC set" % pw,
+                  "fd %d is directory /, outside the root" % dirfd):
         assert field in r.stderr, (field, r.stderr)
 
 
@@ -122,3 +149,33 @@ def test_every_policy_syscall_line_has_a_reason():
                 s = line.split("#")[0].strip()
                 if s.startswith(("syscall", "errno", "store-op")):
                     assert ":" in s and s.split(":", 1)[1].strip(), "%s:%d" % (name, i)
+
+
+def test_probe_in_a_workers_place_refuses_every_escape_on_the_real_fds():
+    # cloisterd starts cloister-probe-worker as a connection worker under
+    # imapd.policy: it holds the real log, stats, control, authd and store
+    # fds; a stand-in imapd of the same user runs beside it as the sibling
+    from cloister_server import CloisterServer
+    from supervisor_util import AUTHD, STORED, block, imapd
+    probe_svc = block("probe", "connection", "imapd",
+                      ["imap tcp 127.0.0.1:@port:probe@ plain"],
+                      binary="@bin:cloister-probe-worker@",
+                      settings={"spares": 1}, options={"auth": "yes"})
+    with CloisterServer([AUTHD, STORED, imapd(spares=2, auth=True), probe_svc]) as srv:
+        srv.start()
+        line = srv.wait_log(r"probe-worker: \d+ allowed, \d+ errors, sibling \d+", timeout=120)
+        log = "\n".join(srv.log)
+        assert line, "probe-worker did not finish\n" + log
+        m = re.search(r"(\d+) allowed, (\d+) errors, sibling (\d+)", line)
+        assert m.group(1) == "0" and m.group(2) == "0", log
+        sibling = int(m.group(3))
+        spares = [c.pid for c in srv.children("imapd")]
+        # the sibling is a stand-in imapd spare, alive, never restarted
+        assert sibling in spares, (sibling, spares, log)
+        assert proc_status(sibling)["State"][0] in "RS", proc_status(sibling)
+        for what in ("fcntl F_SETOWN+F_SETSIG+O_ASYNC refused",
+                     "F_SETPIPE_SZ on a shared pipe (log fd) refused",
+                     "F_SETPIPE_SZ on a shared pipe (stats fd) refused",
+                     "F_SETFL O_NONBLOCK on a shared pipe (log fd) refused",
+                     "F_SETFL O_ASYNC on a shared pipe (stats fd) refused"):
+            assert "probe-worker: " + what in log, (what, log)

@@ -4,6 +4,7 @@
 #include "ipc_types.h"
 #include "policy.h"
 
+#include <fcntl.h>
 #include <seccomp.h>
 #include <string.h>
 
@@ -125,6 +126,98 @@ main(void)
 
 	expect_error(NULL, "syscall-cwd getpid : x\n", "t.policy:16:",
 	    "takes no directory fd");
+
+	/* argument rules: syscall-if */
+	CHECK_EQ(parse_with(NULL, "syscall-if fcntl arg0>=5 arg1==F_SETFL "
+	    "arg2&~O_NONBLOCK|O_ACCMODE|O_LARGEFILE==0 : O_NONBLOCK\n"
+	    "syscall-if fcntl arg1==F_GETFL : flags\n"
+	    "syscall-if mmap arg2&PROT_EXEC==0 : malloc\n"
+	    "syscall-if setsockopt arg1==IPPROTO_TCP arg2==0x1 : nodelay\n"
+	    "syscall-cwd newfstatat : stat\n"
+	    "syscall-if newfstatat arg3&AT_EMPTY_PATH==AT_EMPTY_PATH : fstat\n"),
+	    0);
+	CHECK_EQ(p.spec.narg_rules, 5);
+	const struct sandbox_arg_rule *r = &p.spec.arg_rules[0];
+	CHECK_EQ(r->nr, seccomp_syscall_resolve_name("fcntl"));
+	CHECK_EQ(r->ncmp, 3);
+	CHECK(r->cmp[0].arg == 0 && r->cmp[0].op == SANDBOX_CMP_GE &&
+	    r->cmp[0].value == 5);
+	CHECK(r->cmp[1].arg == 1 && r->cmp[1].mask == 0xffffffffu &&
+	    r->cmp[1].value == F_SETFL);
+	CHECK(r->cmp[2].arg == 2 && r->cmp[2].value == 0 && r->cmp[2].mask ==
+	    ~(uint32_t)(O_NONBLOCK | O_ACCMODE | O_LARGEFILE));
+	CHECK(p.spec.arg_rules[3].cmp[1].value == 1);
+	CHECK(policy_allows_syscall(&p, seccomp_syscall_resolve_name("fcntl")));
+
+	/* each refused argument rule names its line and the reason */
+	static const struct { const char *text, *where, *what; } bad_rules[] = {
+		{ "syscall ioctl : x\n",
+		  "t.policy:16:", "not allowed plain" },
+		{ "syscall-if ioctl arg1==FIOASYNC : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if ioctl arg1==FIOSETOWN : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if ioctl arg0==5 : x\n",
+		  "t.policy:16:", "name the request" },
+		{ "syscall fcntl : x\n",
+		  "t.policy:16:", "not allowed plain" },
+		{ "syscall mmap : x\n",
+		  "t.policy:16:", "PROT_EXEC" },
+		{ "syscall setsockopt : x\n",
+		  "t.policy:16:", "not allowed plain" },
+		{ "syscall newfstatat : x\n",
+		  "t.policy:16:", "AT_EMPTY_PATH" },
+		{ "syscall-if fcntl arg1==F_SETOWN : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if fcntl arg1==F_SETSIG : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if fcntl arg1==F_SETPIPE_SZ : x\n",
+		  "t.policy:16:", "never allowed" },
+		{ "syscall-if fcntl arg1==F_SETFL : x\n",
+		  "t.policy:16:", "O_ASYNC" },
+		{ "syscall-if fcntl arg1==F_SETFL arg2&O_NONBLOCK==0 : x\n",
+		  "t.policy:16:", "O_ASYNC" },
+		{ "syscall-if fcntl arg2==0 : x\n",
+		  "t.policy:16:", "name the command" },
+		{ "syscall-if fcntl arg1&F_GETFL==F_GETFL : x\n",
+		  "t.policy:16:", "name the command" },
+		{ "syscall-if mmap arg2&PROT_WRITE==0 : x\n",
+		  "t.policy:16:", "PROT_EXEC" },
+		{ "syscall-if mprotect arg0==0 : x\n",
+		  "t.policy:16:", "PROT_EXEC" },
+		{ "syscall-if setsockopt arg1==SOL_SOCKET arg2==SO_ATTACH_FILTER : x\n",
+		  "t.policy:16:", "socket filter" },
+		{ "syscall-if setsockopt arg1==IPPROTO_TCP : x\n",
+		  "t.policy:16:", "level and the option" },
+		{ "syscall-if newfstatat arg3==0 : x\n",
+		  "t.policy:16:", "AT_FDCWD" },
+		{ "syscall-if openat arg2==0 : x\n",
+		  "t.policy:16:", "AT_FDCWD" },
+		{ "syscall-if fcntl arg9==F_GETFL : x\n",
+		  "t.policy:16:", "arg0..arg5" },
+		{ "syscall-if fcntl arg1==F_NOPE : x\n",
+		  "t.policy:16:", "unknown name 'F_NOPE'" },
+		{ "syscall-if fcntl arg1=F_GETFL : x\n",
+		  "t.policy:16:", "no '==' or '>='" },
+		{ "syscall-if fcntl arg2&1==2 : x\n",
+		  "t.policy:16:", "can never hold" },
+		{ "syscall-if fcntl arg1==0x1ffffffff : x\n",
+		  "t.policy:16:", "bad number" },
+		{ "syscall-if fcntl arg0>=5 arg0>=6 arg1==F_GETFL : x\n",
+		  "t.policy:16:", "at most one '>='" },
+		{ "syscall-if read arg0==0 : x\n",
+		  "t.policy:16:", "also allowed without conditions" },
+		{ "syscall-if fcntl : x\n",
+		  "t.policy:16:", "argument tests" },
+		{ "syscall-if fcntl arg1==F_GETFL : a\n"
+		  "syscall-if fcntl arg1==F_GETFL : b\n",
+		  "t.policy:17:", "duplicate syscall-if rule" },
+		{ "syscall-if getpid arg0==0 : a\nsyscall getpid : b\n",
+		  "t.policy:17:", "also has syscall-if rules" },
+	};
+	for (size_t i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++)
+		expect_error(NULL, bad_rules[i].text, bad_rules[i].where,
+		    bad_rules[i].what);
 
 	/* without user checks (fuzzing, unit use) a missing user is fine */
 	const char *nouser = "service x\nprocess x\nuser ghost\ngroup ghost\n"

@@ -10,37 +10,53 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static char root[] = "/tmp/cloister-sbx-XXXXXX";
 static struct policy pol;
+static int kept_dir = -1;   /* a directory fd some cases try to keep */
 
 static void
-make_policy(const char *rootdir, const char *mode)
+make_policy_with(const char *rootdir, const char *mode, const char *extra)
 {
-	char text[1024], err[POLICY_ERR_MAX];
+	char text[2048], err[POLICY_ERR_MAX];
 	snprintf(text, sizeof(text),
 	    "service t\nprocess t\nuser nobody\ngroup nogroup\nroot %s\n"
 	    "on-violation %s\nfiles none\n"
 	    "rlimit nofile 16\nrlimit nproc 0\nrlimit core 0\nrlimit fsize 0\n"
 	    "rlimit as 1G\n"
 	    "syscall read write exit_group rt_sigreturn brk munmap : test\n"
-	    "%s",
-	    rootdir, mode,
+	    "%s%s%s",
+	    rootdir, mode, extra,
 	    /* what policy/sanitizer.policy adds in ASan builds */
-	    sandbox_sanitized_build() ? "syscall mmap madvise mprotect "
-	    "sigaltstack rt_sigaction sched_yield getpid gettid : asan\n" : "");
+	    !sandbox_sanitized_build() ? "" : "syscall madvise sigaltstack "
+	    "rt_sigaction sched_yield getpid gettid : asan\n"
+	    "syscall-if mprotect arg2&PROT_EXEC==0 : asan\n",
+	    !sandbox_sanitized_build() || strstr(extra, "mmap") != NULL ? ""
+	    : "syscall-if mmap arg2&PROT_EXEC==0 : asan\n");
 	if (policy_parse("t", text, strlen(text), POLICY_CHECK_USERS, &pol, err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		CHECK(!"policy parses");
 	}
+}
+
+static void
+make_policy(const char *rootdir, const char *mode)
+{
+	make_policy_with(rootdir, mode, "");
 }
 
 static char *
@@ -174,8 +190,8 @@ expect_fatal(const char *what, void (*before)(void))
 	if (pid == 0) {
 		if (before)
 			before();
-		int keep[] = { p[0] };
-		sandbox_confine(&pol.spec, keep, 1);
+		int keep[] = { p[0], kept_dir };
+		sandbox_confine(&pol.spec, keep, 2);
 		_exit(0);
 	}
 	int st = wait_status(pid);
@@ -243,6 +259,238 @@ test_pdeathsig_survives(void)
 	close(p[1]);
 }
 
+/* ---- argument rules (syscall-if) ---- */
+
+/* What a worker's policy says about fcntl, mmap, setsockopt, newfstatat. */
+static const char arg_rules[] =
+    "syscall-if fcntl arg1==F_GETFL : t\n"
+    "syscall-if fcntl arg0>=5 arg1==F_SETFL "
+    "arg2&~O_NONBLOCK|O_ACCMODE|O_LARGEFILE==0 : t\n"
+    "syscall-if mmap arg2&PROT_EXEC==0 : t\n"
+    "syscall-if setsockopt arg1==IPPROTO_TCP arg2==TCP_NODELAY : t\n"
+    "syscall-if newfstatat arg3&AT_EMPTY_PATH==AT_EMPTY_PATH : t\n"
+    "syscall-cwd newfstatat : t\n";
+
+#define ARG_SOCK 7      /* a socket channel, as a worker holds one */
+#define ARG_TCP 8       /* a TCP socket (TCP_NODELAY) */
+#define ARG_PIPE 4      /* the stats pipe position */
+#define ARG_FIVE 5      /* the lowest fd F_SETFL may touch */
+#define ARG_HIGH 1000   /* far up the arg0>=5 blocks */
+
+static int
+call_setown(void)
+{
+	return fcntl(ARG_SOCK, F_SETOWN, getppid());
+}
+
+static int
+call_setsig(void)
+{
+	return fcntl(ARG_SOCK, F_SETSIG, SIGKILL);
+}
+
+static int
+call_async(void)
+{
+	return fcntl(ARG_SOCK, F_SETFL, O_RDWR | O_ASYNC | O_NONBLOCK);
+}
+
+static int
+call_nonblock(void)
+{
+	return fcntl(ARG_SOCK, F_SETFL, O_RDWR | O_NONBLOCK);
+}
+
+static int
+call_nonblock_five(void)
+{
+	return fcntl(ARG_FIVE, F_SETFL, O_RDWR | O_NONBLOCK);
+}
+
+static int
+call_nonblock_high(void)
+{
+	return fcntl(ARG_HIGH, F_SETFL, O_RDWR | O_NONBLOCK);
+}
+
+static int
+call_nonblock_pipe(void)
+{
+	return fcntl(ARG_PIPE, F_SETFL, O_WRONLY | O_NONBLOCK);
+}
+
+/* fd 4 with a bit above the 32 the kernel reads: must not pass for fd >= 5 */
+static int
+call_nonblock_pipe_high_bits(void)
+{
+	return (int)syscall(SYS_fcntl, 0x100000000UL | ARG_PIPE, F_SETFL,
+	    O_WRONLY | O_NONBLOCK);
+}
+
+static int
+call_pipe_size(void)
+{
+	return fcntl(ARG_PIPE, F_SETPIPE_SZ, 4096);
+}
+
+static int
+call_getfl(void)
+{
+	return fcntl(ARG_SOCK, F_GETFL);
+}
+
+static int
+call_mmap_rw(void)
+{
+	return mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0) == MAP_FAILED ? -1 : 0;
+}
+
+static int
+call_mmap_exec(void)
+{
+	return mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0) == MAP_FAILED ? -1 : 0;
+}
+
+static int
+call_nodelay(void)
+{
+	int one = 1;
+	return setsockopt(ARG_TCP, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static int
+call_attach_filter(void)
+{
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+	return setsockopt(ARG_SOCK, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog));
+}
+
+static int
+call_fstat(void)
+{
+	struct stat st;
+	return fstat(ARG_SOCK, &st);
+}
+
+static int
+call_stat_path(void)
+{
+	struct stat st;
+	return stat("/", &st);
+}
+
+static int
+call_fstatat_dirfd(void)
+{
+	struct stat st;
+	return fstatat(ARG_SOCK, "x", &st, 0);
+}
+
+static const struct {
+	const char *what;
+	int (*call)(void);
+	bool allowed;
+} arg_cases[] = {
+	{ "fcntl F_GETFL", call_getfl, true },
+	{ "fcntl F_SETFL O_NONBLOCK on fd 7", call_nonblock, true },
+	{ "fcntl F_SETFL O_NONBLOCK on fd 5", call_nonblock_five, true },
+	{ "fcntl F_SETFL O_NONBLOCK on fd 1000", call_nonblock_high, true },
+	{ "fcntl F_SETOWN", call_setown, false },
+	{ "fcntl F_SETSIG", call_setsig, false },
+	{ "fcntl F_SETFL O_ASYNC", call_async, false },
+	{ "fcntl F_SETFL on the stats fd", call_nonblock_pipe, false },
+	{ "fcntl F_SETFL on fd 4 | 1 << 32", call_nonblock_pipe_high_bits, false },
+	{ "fcntl F_SETPIPE_SZ", call_pipe_size, false },
+	{ "mmap PROT_READ|PROT_WRITE", call_mmap_rw, true },
+	{ "mmap PROT_EXEC", call_mmap_exec, false },
+	{ "setsockopt TCP_NODELAY", call_nodelay, true },
+	{ "setsockopt SO_ATTACH_FILTER", call_attach_filter, false },
+	{ "fstat (newfstatat AT_EMPTY_PATH)", call_fstat, true },
+	{ "stat by path (AT_FDCWD)", call_stat_path, true },
+	{ "newfstatat(fd, \"x\", 0)", call_fstatat_dirfd, false },
+};
+
+/* Each case in a child holding a socket at 7, a TCP socket at 8, a pipe at
+ * 4: allowed means the call came back (whatever it returned), refused
+ * means seccomp killed the child. */
+static void
+test_argument_rules(void)
+{
+	make_policy_with(root, "kill", arg_rules);
+	for (size_t i = 0; i < sizeof(arg_cases) / sizeof(arg_cases[0]); i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			int sv[2], pp[2];
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 || pipe(pp) < 0 ||
+			    dup2(pp[1], ARG_PIPE) < 0 || dup2(sv[0], ARG_SOCK) < 0 ||
+			    dup2(socket(AF_INET, SOCK_STREAM, 0), ARG_TCP) < 0 ||
+			    dup2(sv[1], ARG_FIVE) < 0 || dup2(sv[1], ARG_HIGH) < 0)
+				_exit(9);
+			int keep[] = { ARG_PIPE, ARG_SOCK, ARG_TCP, ARG_FIVE, ARG_HIGH };
+			sandbox_confine(&pol.spec, keep, 5);
+			(void)arg_cases[i].call();
+			_exit(0);
+		}
+		int st = wait_status(pid);
+		bool refused = WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+		bool returned = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (arg_cases[i].allowed ? !returned : !refused) {
+			fprintf(stderr, "  case '%s': status 0x%x, want %s\n",
+			    arg_cases[i].what, st,
+			    arg_cases[i].allowed ? "allowed" : "SIGSYS");
+			CHECK(!"argument rule");
+		}
+	}
+}
+
+/* The kernel's own kill: without an fcntl filter a confined process could
+ * aim SIGKILL at a process of its uid; with the rules it dies first. */
+static void
+test_fcntl_cannot_signal_a_sibling(void)
+{
+	make_policy_with(root, "kill", arg_rules);
+	pid_t sibling = fork();
+	if (sibling == 0) {
+		if (setresuid(65534, 65534, 65534) < 0)
+			_exit(9);
+		for (int i = 0; i < 100; i++)
+			pause();
+		_exit(0);
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+		    dup2(sv[0], ARG_SOCK) < 0 || dup2(sv[1], ARG_SOCK + 1) < 0)
+			_exit(9);
+		int keep[] = { ARG_SOCK, ARG_SOCK + 1 };
+		sandbox_confine(&pol.spec, keep, 2);
+		(void)fcntl(ARG_SOCK, F_SETOWN, sibling);
+		(void)fcntl(ARG_SOCK, F_SETSIG, SIGKILL);
+		(void)fcntl(ARG_SOCK, F_SETFL, O_RDWR | O_ASYNC);
+		ssize_t w = write(ARG_SOCK + 1, "x", 1);
+		_exit(w == 1 ? 0 : 8);
+	}
+	int st = wait_status(pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	usleep(100 * 1000);
+	int sst;
+	CHECK_EQ(waitpid(sibling, &sst, WNOHANG), 0);   /* still running */
+	kill(sibling, SIGKILL);
+	waitpid(sibling, NULL, 0);
+}
+
+/* A directory fd in the keep list is fatal before input is read. */
+static void
+open_a_directory_to_keep(void)
+{
+	kept_dir = open("/", O_RDONLY | O_DIRECTORY);
+}
+
 static void
 become_nobody(void)
 {
@@ -265,6 +513,11 @@ main(void)
 	test_confined_state();
 	test_debug_mode();
 	test_pdeathsig_survives();
+
+	test_argument_rules();
+	test_fcntl_cannot_signal_a_sibling();
+	make_policy(root, "kill");
+	expect_fatal("a directory fd in the keep list", open_a_directory_to_keep);
 
 	make_policy("/nonexistent-cloister-root", "kill");
 	expect_fatal("missing root dir", NULL);

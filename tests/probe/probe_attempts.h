@@ -1,0 +1,58 @@
+/*
+ * probe_attempts: the escapes a compromised worker might try, each run in
+ * a child that confines itself first (see probe_run_attempt). Shared by
+ * cloister-probe (synthetic fds, any policy) and cloister-probe-worker
+ * (started by cloisterd in a worker's place, with the worker's real fds).
+ */
+#ifndef CLOISTER_PROBE_ATTEMPTS_H
+#define CLOISTER_PROBE_ATTEMPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PROBE_MAX_KEEP 32
+
+struct probe_ctx {
+	const char *policy;     /* path of the policy the child confines under */
+	int root_dirfd;         /* "/" of the real system */
+	pid_t sibling;          /* another process of the service's uid */
+	const char *unix_path;  /* a live unix socket outside the root */
+	int sock;               /* a socket the worker holds (a channel) */
+	int sock_peer;          /* its other end, -1 if a real peer has it */
+	int pipe_fd;            /* a pipe shared with others (log, stats) */
+	int dir_chan;           /* socket on which the parent sends root_dirfd
+	                         * after the child confined (-1: none) */
+	int keep[PROBE_MAX_KEEP];
+	size_t nkeep;
+};
+
+enum probe_result {
+	PROBE_REFUSED,
+	PROBE_ALLOWED,
+	PROBE_ERROR,
+};
+
+size_t probe_attempt_count(void);
+const char *probe_attempt_name(size_t i);
+
+/* Fork a child that confines under c->policy keeping c->keep, makes
+ * attempt i and reports; checks afterwards that the sibling is alive. */
+enum probe_result probe_run_attempt(struct probe_ctx *c, size_t i);
+
+/* Is pid alive and not stopped? */
+bool probe_running(pid_t pid);
+
+/* Does attempt i act on c->pipe_fd (run it once per shared pipe)? */
+bool probe_attempt_uses_pipe(size_t i);
+
+/* A listening unix socket in a new directory under /tmp, outside every
+ * root: dir and sock receive the paths; the listener fd, or -1. */
+int probe_unix_listener(char *dir, size_t dirsize, char *sock,
+    size_t socksize);
+
+/* A process that takes the policy's user and group and waits (no seccomp:
+ * nothing but the attempt can end it); -1 on error. */
+pid_t probe_spawn_sibling(const char *user, const char *group);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * cloister-probe-worker — the probe in a worker's place. A test config
+ * names it as the binary of a connection service (policy imapd.policy);
+ * cloisterd starts it like any worker, with the real fds: log, stats,
+ * control, the authd channel and the store channels. For each escape
+ * (probe_attempts.c) a child confines itself under the service's policy,
+ * keeping those fds, and makes the attempt on them: the signal trick on
+ * the store channel (the store's reply is the byte that arrives) aimed at
+ * a real spare of another service of the same user, F_SETPIPE_SZ and
+ * F_SETFL on the log and the stats fds. One log line per attempt, then
+ * "probe-worker: N allowed, M errors, sibling PID". It then idles until
+ * the control channel closes. Test tool: never installed.
+ */
+#include "config.h"
+#include "fds.h"
+#include "log.h"
+#include "policy.h"
+#include "probe_attempts.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct worker_args wa;
+static struct config cfg;
+static struct policy pol;
+
+/* The uid on the Uid: line and the PPid of /proc/PID/status. */
+static int
+status_ids(pid_t pid, uid_t *uid, pid_t *ppid)
+{
+	char path[64], text[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	const char *u = strstr(text, "\nUid:"), *p = strstr(text, "\nPPid:");
+	if (u == NULL || p == NULL)
+		return -1;
+	*uid = (uid_t)strtoul(u + 5, NULL, 10);
+	*ppid = (pid_t)strtol(p + 6, NULL, 10);
+	return 0;
+}
+
+/* Another child of cloisterd running as uid (any uid but root's if uid is
+ * -1): a real worker the attempts must not reach. */
+static pid_t
+find_sibling(uid_t uid)
+{
+	DIR *d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	pid_t found = -1;
+	struct dirent *e;
+	while (found < 0 && (e = readdir(d)) != NULL) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		uid_t u;
+		pid_t pp;
+		if (pid > 0 && pid != getpid() && status_ids(pid, &u, &pp) == 0 &&
+		    pp == getppid() && u != 0 && (u == uid || uid == (uid_t)-1))
+			found = pid;
+	}
+	closedir(d);
+	return found;
+}
+
+static void
+keep_if_open(struct probe_ctx *c, int fd)
+{
+	if (fcntl(fd, F_GETFD) >= 0 && c->nkeep < PROBE_MAX_KEEP)
+		c->keep[c->nkeep++] = fd;
+}
+
+static void
+report(size_t i, const char *on, enum probe_result r, int *allowed,
+    int *errors)
+{
+	const char *what = r == PROBE_ALLOWED ? "ALLOWED"
+	    : r == PROBE_REFUSED ? "refused" : "error";
+	log_info("probe-worker: %s%s %s", probe_attempt_name(i), on, what);
+	*allowed += r == PROBE_ALLOWED;
+	*errors += r == PROBE_ERROR;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct config_service *svc;
+	config_worker_start(argc, argv, "cloister-probe-worker", &wa, &cfg, &svc);
+	char err[POLICY_ERR_MAX];
+	if (policy_load(svc->policy, POLICY_DEFAULT_FLAGS, &pol, err,
+	    sizeof(err)) < 0)
+		log_fatal("policy: %s", err);
+	struct passwd *pw = getpwnam(pol.spec.user);
+	if (pw == NULL)
+		log_fatal("probe-worker: no user %s", pol.spec.user);
+
+	struct probe_ctx c = {
+		.policy = svc->policy, .sock = CLOISTER_FD_STORE(0),
+		.sock_peer = -1, .pipe_fd = CLOISTER_FD_STATS, .dir_chan = -1,
+	};
+	const int fixed[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL,
+		CLOISTER_FD_AUTH };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		keep_if_open(&c, fixed[i]);
+	for (int s = 0; s < CLOISTER_FD_LISTEN_BASE - CLOISTER_FD_STORE_BASE; s++)
+		keep_if_open(&c, CLOISTER_FD_STORE(s));
+	if (fcntl(c.sock, F_GETFD) < 0)
+		log_fatal("probe-worker: no store channel on fd %d", c.sock);
+
+	char dir[64], sockpath[80];
+	int ls = probe_unix_listener(dir, sizeof(dir), sockpath,
+	    sizeof(sockpath));
+	c.root_dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ls < 0 || c.root_dirfd < 0)
+		log_fatal_errno("probe-worker: setup");
+	c.unix_path = sockpath;
+
+	/* the spares of the other service may still be starting */
+	for (int i = 0; i < 100 && (c.sibling = find_sibling(pw->pw_uid)) < 0;
+	    i++)
+		usleep(100 * 1000);
+	/* workers with a uid of their own: any worker is a sibling to aim at */
+	if (c.sibling < 0)
+		c.sibling = find_sibling((uid_t)-1);
+	if (c.sibling < 0)
+		log_fatal("probe-worker: no sibling running as %s", pol.spec.user);
+
+	int allowed = 0, errors = 0;
+	for (size_t i = 0; i < probe_attempt_count(); i++) {
+		/* an attempt that reached the sibling was counted; aim the next
+		 * one at the spare cloisterd starts in its place */
+		for (int t = 0; t < 50 && !probe_running(c.sibling); t++) {
+			pid_t next = find_sibling(pw->pw_uid);
+			if (next > 0 && probe_running(next))
+				c.sibling = next;
+			else
+				usleep(100 * 1000);
+		}
+		c.pipe_fd = CLOISTER_FD_STATS;
+		report(i, probe_attempt_uses_pipe(i) ? " (stats fd)" : "",
+		    probe_run_attempt(&c, i), &allowed, &errors);
+		if (!probe_attempt_uses_pipe(i))
+			continue;
+		c.pipe_fd = CLOISTER_FD_LOG;
+		report(i, " (log fd)", probe_run_attempt(&c, i), &allowed,
+		    &errors);
+	}
+	close(ls);
+	unlink(sockpath);
+	rmdir(dir);
+	log_info("probe-worker: %d allowed, %d errors, sibling %d", allowed,
+	    errors, (int)c.sibling);
+
+	/* idle like a spare until the supervisor goes or stops us */
+	char b[256];
+	while (read(CLOISTER_FD_CONTROL, b, sizeof(b)) > 0)
+		;
+	return 0;
+}
