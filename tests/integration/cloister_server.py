@@ -32,6 +32,7 @@ change that). Nothing fixed is shared with other tests running at the same
 time. cloisterd runs with -f; its log lines are in srv.log.
 """
 import os
+import random
 import re
 import shutil
 import signal
@@ -55,6 +56,18 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+# Each server takes a range of worker uids of its own (cloisterd refuses a
+# range that overlaps one in use): blocks of 65536 ids from 1e9, below the
+# production default (2000000000-2000065535).
+UID_BLOCK = 65536
+UID_BASE = 1000000000
+
+
+def worker_uid_range():
+    first = UID_BASE + random.randrange(15000) * UID_BLOCK
+    return first, first + UID_BLOCK - 1
+
+
 def _make_root(path, name):
     """A chroot like setup-system's: root-owned, not writable by others."""
     os.makedirs(path, exist_ok=True)
@@ -64,7 +77,9 @@ def _make_root(path, name):
         data = os.path.join(path, "data")
         os.makedirs(data, exist_ok=True)
         shutil.chown(data, "cloister-store", "cloister-store")
-        os.chmod(data, 0o750)
+        # setgid: every stored instance (each its own uid) reaches the
+        # spool through the group cloister-store
+        os.chmod(data, 0o2770)
     elif name == "authd":
         shutil.chown(path, "root", "cloister-auth")
         os.chmod(path, 0o750)
@@ -121,6 +136,7 @@ class CloisterServer:
             os.makedirs(d, mode=0o755)
         self.ports = {}
         self.paths = {}
+        self.uids = worker_uid_range()
         self.debug = debug
         self.proc = None
         self.log = []
@@ -183,7 +199,8 @@ class CloisterServer:
                  "state-dir     " + self.state_dir,
                  "runtime-dir   " + self.run_dir,
                  "policy-dir    " + self.policy_dir,
-                 "store-shards  %d" % shards]
+                 "store-shards  %d" % shards,
+                 "worker-uids   %d-%d" % self.uids]
         for k, v in (options or {}).items():
             lines.append("set %s %s" % (k, v))
         lines.append(self._expand(globals_text))

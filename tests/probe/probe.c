@@ -238,7 +238,7 @@ run_attempt(struct probe_ctx *c, const struct policy *p, size_t i)
 	if (pid == 0) {
 		/* the leaked fd a sloppy worker might carry into its sandbox */
 		int keep[] = { c->root_dirfd };
-		policy_confine(p->path, keep, 1);
+		policy_confine(p->path, NULL, keep, 1);
 		_exit(attempts[i].fn(c) ? CHILD_ALLOWED : CHILD_REFUSED);
 	}
 	int st;

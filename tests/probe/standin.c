@@ -412,7 +412,7 @@ main(int argc, char **argv)
 			keep[nkeep++] = fd;
 			given[fd] = true;
 		}
-	policy_confine(svc->policy, keep, (size_t)nkeep);
+	policy_confine(svc->policy, &wa, keep, (size_t)nkeep);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
 	else if (svc->role == ROLE_STATS)
