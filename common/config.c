@@ -338,6 +338,12 @@ begin_service(struct cparse *ps, char **w, int nw)
 	if (!is_name(w[1]))
 		return cfail(ps, "bad service name '%s' (letters, digits, - _; max %d)",
 		    w[1], CONFIG_NAME_MAX - 1);
+	/* the store's admin right is a flag the supervisor sets for root's
+	 * admin socket alone; a service of that name would be confusing at
+	 * best (logs, peers that still look at names) */
+	if (strcmp(w[1], CONFIG_RESERVED_SERVICE) == 0)
+		return cfail(ps, "service name '%s' is reserved for root's admin"
+		    " connections to the store", w[1]);
 	for (size_t i = 0; i < c->nservices; i++)
 		if (strcmp(c->services[i].name, w[1]) == 0)
 			return cfail(ps, "duplicate service '%s' (first at line %u)",

@@ -38,6 +38,7 @@
 #include <sys/types.h>
 
 #define CONFIG_NAME_MAX 16     /* service and listener names, incl. NUL */
+#define CONFIG_RESERVED_SERVICE "admin"   /* no service may take this name */
 #define CONFIG_PATH_MAX 256
 #define CONFIG_VALUE_MAX 512
 #define CONFIG_MAX_SERVICES 16

@@ -143,9 +143,9 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 			close(pairs[i][1]);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
-		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
+		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[2 + i][0]);
 	if (auth != NULL)
-		sv_wire_peer(auth, 0, s->cfg.name, instance, pairs[1][0]);
+		sv_wire_peer(auth, 0, s->cfg.name, instance, 0, pairs[1][0]);
 	return sv_proc_new(s, rec, pid, uid, instance, slot, pairs[0][0]);
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);

@@ -222,7 +222,7 @@ void sv_pool_drop_pending(struct sv_service *s);
 int sv_key_init(void);
 void sv_wire_key(struct sv_proc *p);
 void sv_wire_peer(struct sv_service *peer_svc, unsigned slot,
-    const char *name, uint64_t instance, int fd);
+    const char *name, uint64_t instance, uint32_t flags, int fd);
 void sv_wire_client(uint64_t instance, const struct sockaddr *sa,
     socklen_t len);
 void sv_wire_flush(struct sv_service *s, unsigned slot);

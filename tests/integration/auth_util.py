@@ -27,7 +27,7 @@ CTL_KEY, CTL_PEER, CTL_CONN, CTL_CLIENT = 50, 51, 52, 53
 AUTH_MECHS, AUTH_START, AUTH_STEP = 100, 101, 102
 AUTH_CHALLENGE, AUTH_SUCCESS, AUTH_FAILURE = 103, 104, 105
 STORE_HELLO = 200
-IPC_VERSION = 1
+IPC_VERSION = 2
 
 # enum auth_fail
 FAIL_CREDENTIALS, FAIL_RATE, FAIL_MECH, FAIL_PROTOCOL, FAIL_TEMPORARY, FAIL_DONE = 1, 2, 3, 4, 5, 6
@@ -360,7 +360,8 @@ class Authd:
             Authd._next = getattr(Authd, "_next", 1000) + 1
             instance = Authd._next
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        send(self.ctl, CTL_PEER, s(service) + u64(instance), fd=theirs.fileno())
+        send(self.ctl, CTL_PEER, s(service) + u64(instance) + u32(0),
+             fd=theirs.fileno())
         theirs.close()
         if addr is not None:
             self.client(instance, addr)
@@ -556,7 +557,8 @@ class AdminRelay:
             except OSError:
                 return
             self.n += 1
-            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n), fd=c.fileno())
+            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n) + u32(1),
+                 fd=c.fileno())
             c.close()
 
     def close(self):

@@ -251,8 +251,8 @@ control_record(void)
 		explicit_bzero(msg.raw, sizeof(msg.raw));
 	} else if (msg.type == IPC_CTL_PEER && msg.fd >= 0 &&
 	    ipc_get_str(&c, name, sizeof(name)) == 0 &&
-	    ipc_get_u64(&c, &inst) == 0 && ipc_get_end(&c) == 0 &&
-	    npfd < MAX_PEERS + 1) {
+	    ipc_get_u64(&c, &inst) == 0 && ipc_get_u32(&c, &ver) == 0 &&
+	    ipc_get_end(&c) == 0 && npfd < MAX_PEERS + 1) {
 		memcpy(peer_id[npfd].name, name, sizeof(name));
 		peer_id[npfd].instance = inst;
 		pfd[npfd++] = (struct pollfd){ .fd = msg.fd, .events = POLLIN };
