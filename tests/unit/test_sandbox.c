@@ -148,6 +148,44 @@ test_confined_state(void)
 	close(ctl);
 }
 
+/* The instance's own ids (what cloisterd gives a worker): all four uids
+ * and gids are that number; the supplementary groups are the policy's
+ * group with group_access ('files own'), none without. */
+static void
+check_instance_ids(bool group_access, const char *want_groups)
+{
+	make_policy(root, "kill");
+	pol.spec.instance_uid = pol.spec.instance_gid = 2000000123u;
+	pol.spec.group_access = group_access;
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	char v[128];
+	for (int i = 0; i < 200; i++) {
+		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
+			break;
+		usleep(10000);
+	}
+	CHECK(strcmp(proc_field(pid, "Uid:", v, sizeof(v)),
+	    "2000000123\t2000000123\t2000000123\t2000000123") == 0);
+	CHECK(strcmp(proc_field(pid, "Gid:", v, sizeof(v)),
+	    "2000000123\t2000000123\t2000000123\t2000000123") == 0);
+	proc_field(pid, "Groups:", v, sizeof(v));
+	if (strcmp(v, want_groups) != 0)
+		fprintf(stderr, "  groups '%s', want '%s'\n", v, want_groups);
+	CHECK(strcmp(v, want_groups) == 0);
+	CHECK_EQ(write(ctl, "q", 1), 1);
+	int st = wait_status(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(ctl);
+}
+
+static void
+test_instance_ids(void)
+{
+	check_instance_ids(false, "");
+	check_instance_ids(true, "65534 ");   /* nogroup */
+}
+
 static void
 test_debug_mode(void)
 {
@@ -263,6 +301,7 @@ main(void)
 		return 1;
 	}
 	test_confined_state();
+	test_instance_ids();
 	test_debug_mode();
 	test_pdeathsig_survives();
 
