@@ -110,6 +110,18 @@ wait_status(pid_t pid)
 	return st;
 }
 
+/* Wait until the child's filter is in place (Seccomp turns 2). */
+static void
+wait_confined(pid_t pid)
+{
+	char v[128];
+	for (int i = 0; i < 200; i++) {
+		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
+			break;
+		usleep(10000);
+	}
+}
+
 static void
 test_confined_state(void)
 {
@@ -117,12 +129,7 @@ test_confined_state(void)
 	int ctl;
 	pid_t pid = spawn_confined(&ctl);
 	char v[128];
-	/* wait until the filter is in place (Seccomp turns 2) */
-	for (int i = 0; i < 200; i++) {
-		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
-			break;
-		usleep(10000);
-	}
+	wait_confined(pid);
 	CHECK(strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0);
 	CHECK(strcmp(proc_field(pid, "NoNewPrivs:", v, sizeof(v)), "1") == 0);
 	CHECK(strcmp(proc_field(pid, "CapEff:", v, sizeof(v)),
@@ -160,11 +167,7 @@ check_instance_ids(bool group_access, const char *want_groups)
 	int ctl;
 	pid_t pid = spawn_confined(&ctl);
 	char v[128];
-	for (int i = 0; i < 200; i++) {
-		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
-			break;
-		usleep(10000);
-	}
+	wait_confined(pid);
 	CHECK(strcmp(proc_field(pid, "Uid:", v, sizeof(v)),
 	    "2000000123\t2000000123\t2000000123\t2000000123") == 0);
 	CHECK(strcmp(proc_field(pid, "Gid:", v, sizeof(v)),
