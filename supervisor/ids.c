@@ -224,8 +224,7 @@ sv_ids_init(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* The pid file's rewrite after daemon(): the lock file names the pid
- * that holds it. */
+/* After daemon(): the lock file names the pid that holds it now. */
 void
 sv_ids_owner(void)
 {
