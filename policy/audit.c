@@ -234,9 +234,10 @@ static int
 load_range(const char *path, pid_t sup)
 {
 	static struct config cfg;
+	static char cmd[4096];   /* path may point into it */
 	char file[CONFIG_PATH_MAX], err[CONFIG_ERR_MAX];
 	if (path == NULL) {
-		char cmd[4096], proc[64];
+		char proc[64];
 		snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)sup);
 		FILE *f = fopen(proc, "re");
 		size_t n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
