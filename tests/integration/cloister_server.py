@@ -136,7 +136,8 @@ class CloisterServer:
             os.makedirs(d, mode=0o755)
         self.ports = {}
         self.paths = {}
-        self.uids = worker_uid_range()
+        self._uids = worker_uid_range()
+        self._uids_fixed = False
         self.debug = debug
         self.proc = None
         self.log = []
@@ -239,6 +240,17 @@ class CloisterServer:
                     f.write("\nsyscall %s : cloister-standin plays this "
                             "service in a test\n" % " ".join(missing))
 
+    @property
+    def uids(self):
+        """(first, last): this server's worker-uids; a test that sets it
+        gets exactly that range (no new draw when it is in use)."""
+        return self._uids
+
+    @uids.setter
+    def uids(self, value):
+        self._uids = tuple(value)
+        self._uids_fixed = True
+
     def port(self, name):
         return self.ports.get(("port", name)) or self.ports[("port6", name)]
 
@@ -291,6 +303,20 @@ class CloisterServer:
         if self.proc.poll() is not None or not up():
             self.proc.wait(timeout=5)
             self._reader.join(timeout=5)
+            # another server on this host drew an overlapping range: draw
+            # again (a range the test chose is its to keep)
+            if (not self._uids_fixed and getattr(self, "_redraws", 0) < 5 and
+                    any("worker-uids" in l and "overlaps" in l
+                        for l in self.log)):
+                self._redraws = getattr(self, "_redraws", 0) + 1
+                self._uids = worker_uid_range()
+                self.config_text = re.sub(r"^worker-uids\s+\S+",
+                                          "worker-uids   %d-%d" % self._uids,
+                                          self.config_text, flags=re.M)
+                with open(self.config_path, "w") as f:
+                    f.write(self.config_text)
+                self.log = []
+                return self.start(timeout, prefix)
             raise RuntimeError("cloisterd did not start (exit %s):\n%s" %
                                (self.proc.returncode, "\n".join(self.log)))
         return self
