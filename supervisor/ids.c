@@ -202,7 +202,9 @@ sv_ids_init(const struct config *c, char *err, size_t errlen)
 {
 	ids.first = c->uid_first;
 	ids.n = c->uid_last - c->uid_first + 1;
+	free(ids.used);
 	ids.used = calloc((ids.n + 7) / 8, 1);
+	ids.next = ids.live = 0;
 	if (ids.used == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
