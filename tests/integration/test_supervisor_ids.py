@@ -320,3 +320,38 @@ def _try(fn, *args):
     except (OSError, EOFError, AssertionError):
         time.sleep(0.2)
         return False
+
+
+def test_setup_system_migrates_a_spool_of_one_uid():
+    # a spool as a stored of one fixed uid left it: 0700 directories, 0600
+    # files and databases, group cloister-store only on data/ itself
+    from harness import TOP
+    state = tempfile.mkdtemp(prefix="cloister-state-")
+    os.chmod(state, 0o755)
+    try:
+        store = __import__("pwd").getpwnam("cloister-store")
+        data = os.path.join(state, "spool", "data")
+        user = os.path.join(data, "s0", "u", "1")
+        os.makedirs(user, mode=0o700)
+        for name in ("registry.db", "registry.db-wal"):
+            open(os.path.join(data, "s0", name), "w").close()
+        for name in ("mail.db", "mail.db-shm", "ab" * 32):
+            open(os.path.join(user, name), "w").close()
+        for top, dirs, files in os.walk(data):
+            for n in [top] + [os.path.join(top, f) for f in files]:
+                os.chown(n, store.pw_uid, store.pw_gid if n == data else 0)
+                os.chmod(n, 0o700 if os.path.isdir(n) else 0o600)
+        r = subprocess.run(["bash", os.path.join(TOP, "scripts", "setup-system"),
+                            state], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        gid = grp.getgrnam("cloister-store").gr_gid
+        for top, dirs, files in os.walk(data):
+            st = os.stat(top)
+            assert st.st_gid == gid and st.st_mode & 0o2070 == 0o2070, \
+                (top, oct(st.st_mode))
+            for f in files:
+                st = os.stat(os.path.join(top, f))
+                assert st.st_gid == gid and st.st_mode & 0o060 == 0o060, \
+                    (f, oct(st.st_mode))
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
