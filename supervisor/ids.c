@@ -32,7 +32,7 @@ overlaps(uint32_t a1, uint32_t b1, uint32_t a2, uint32_t b2)
 
 /* The ids the services of c may hold at once: a pool's max-processes,
  * plus its spares for the workers being retired and not reaped yet; one
- * for authd and the stats helper, one per store shard. */
+ * for authd and cloister-snmpd, one per store shard. */
 static uint64_t
 ids_needed(const struct config *c)
 {
