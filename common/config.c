@@ -81,9 +81,9 @@ is_name(const char *w)
 }
 
 /* Keys that appear once, at top level. */
-enum gkey { G_STATE, G_RUNTIME, G_POLICY, G_SHARDS, G_COUNT };
+enum gkey { G_STATE, G_RUNTIME, G_POLICY, G_SHARDS, G_UIDS, G_COUNT };
 static const char *const gkey_names[G_COUNT] = {
-	"state-dir", "runtime-dir", "policy-dir", "store-shards",
+	"state-dir", "runtime-dir", "policy-dir", "store-shards", "worker-uids",
 };
 
 /* Keys that appear once inside a service block. */
@@ -338,6 +338,12 @@ begin_service(struct cparse *ps, char **w, int nw)
 	if (!is_name(w[1]))
 		return cfail(ps, "bad service name '%s' (letters, digits, - _; max %d)",
 		    w[1], CONFIG_NAME_MAX - 1);
+	/* the store's admin right is a flag the supervisor sets for root's
+	 * admin socket alone; a service of that name would be confusing at
+	 * best (logs, peers that still look at names) */
+	if (strcmp(w[1], CONFIG_RESERVED_SERVICE) == 0)
+		return cfail(ps, "service name '%s' is reserved for root's admin"
+		    " connections to the store", w[1]);
 	for (size_t i = 0; i < c->nservices; i++)
 		if (strcmp(c->services[i].name, w[1]) == 0)
 			return cfail(ps, "duplicate service '%s' (first at line %u)",
@@ -380,6 +386,29 @@ end_service(struct cparse *ps)
 	return 0;
 }
 
+/* worker-uids FIRST-LAST: what the system allows of it (users that hold
+ * ids in it, the size the services need) is cloisterd's check. */
+static int
+parse_uid_range(struct cparse *ps, const char *w)
+{
+	char first[16];
+	const char *dash = strchr(w, '-');
+	unsigned a, b;
+	if (dash == NULL || buf_strlcpy(first, sizeof(first), w,
+	    (size_t)(dash - w)) < 0 || parse_uint(first, CONFIG_UID_MAX, &a) < 0 ||
+	    parse_uint(dash + 1, CONFIG_UID_MAX, &b) < 0)
+		return cfail(ps, "worker-uids is FIRST-LAST (1..%u)", CONFIG_UID_MAX);
+	if (a == 0 || b < a)
+		return cfail(ps, "worker-uids: FIRST must be above 0 and at most"
+		    " LAST");
+	if (b - a + 1 > CONFIG_UID_RANGE_MAX)
+		return cfail(ps, "worker-uids: at most %u ids", CONFIG_UID_RANGE_MAX);
+	ps->c->uid_first = a;
+	ps->c->uid_last = b;
+	ps->c->uid_line = ps->line;
+	return 0;
+}
+
 static int
 parse_global_line(struct cparse *ps, char **w, int nw)
 {
@@ -411,6 +440,8 @@ parse_global_line(struct cparse *ps, char **w, int nw)
 		if (parse_uint(w[1], 8, &c->store_shards) < 0 || c->store_shards == 0)
 			return cfail(ps, "store-shards is 1..8");
 		return 0;
+	case G_UIDS:
+		return parse_uid_range(ps, w[1]);
 	case G_COUNT:
 		break;
 	}
@@ -474,6 +505,8 @@ config_parse(const char *name, const char *text, size_t len,
 	if (len > CONFIG_FILE_MAX)
 		return cfail(&ps, "file too large");
 	c->store_shards = 1;
+	c->uid_first = CONFIG_WORKER_UID_FIRST;
+	c->uid_last = CONFIG_WORKER_UID_LAST;
 	memcpy(c->state_dir, "/var/lib/cloister", sizeof("/var/lib/cloister"));
 	memcpy(c->runtime_dir, "/run/cloister", sizeof("/run/cloister"));
 	size_t off = 0;
@@ -616,6 +649,7 @@ config_worker_start(int argc, char **argv, const char *ident,
     const struct config_service **svc)
 {
 	memset(wa, 0, sizeof(*wa));
+	unsigned id;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
 			wa->config_path = argv[++i];
@@ -625,13 +659,23 @@ config_worker_start(int argc, char **argv, const char *ident,
 			wa->instance = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc)
 			wa->shard = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc &&
+		    parse_uint(argv[i + 1], CONFIG_UID_MAX, &id) == 0 && id != 0)
+			wa->uid = (uid_t)id, i++;
+		else if (strcmp(argv[i], "--gid") == 0 && i + 1 < argc &&
+		    parse_uint(argv[i + 1], CONFIG_UID_MAX, &id) == 0 && id != 0)
+			wa->gid = (gid_t)id, i++;
 		else if (strcmp(argv[i], "--foreground") == 0)
 			wa->foreground = true;
 		else {
 			log_open(ident, true);
 			log_fatal("usage: %s --config FILE --service NAME --instance ID"
-			    " [--shard N] [--foreground]", ident);
+			    " [--shard N] [--uid N --gid N] [--foreground]", ident);
 		}
+	}
+	if ((wa->uid == 0) != (wa->gid == 0)) {
+		log_open(ident, true);
+		log_fatal("%s: --uid and --gid go together", ident);
 	}
 	/* started by hand (tests): no log fd 3, log to stderr */
 	if (fcntl(CLOISTER_FD_LOG, F_GETFD) < 0)

@@ -8,6 +8,7 @@
  *   runtime-dir   /run/cloister
  *   policy-dir    /usr/local/etc/cloister/policy
  *   store-shards  1
+ *   worker-uids   2000000000-2000065535   # one uid+gid per live worker
  *   set tls-cert  /etc/cloister/tls/cert.pem      # global option
  *
  *   service imapd {
@@ -37,12 +38,20 @@
 #include <sys/types.h>
 
 #define CONFIG_NAME_MAX 16     /* service and listener names, incl. NUL */
+#define CONFIG_RESERVED_SERVICE "admin"   /* no service may take this name */
 #define CONFIG_PATH_MAX 256
 #define CONFIG_VALUE_MAX 512
 #define CONFIG_MAX_SERVICES 16
 #define CONFIG_MAX_LISTENERS 8
 #define CONFIG_MAX_OPTIONS 48
 #define CONFIG_ERR_MAX 512
+/* The default range of per-instance worker ids: high enough to stay clear
+ * of system and login users, subordinate ranges (/etc/subuid, from 100000
+ * up) and systemd's DynamicUser range (61184-65519). */
+#define CONFIG_WORKER_UID_FIRST 2000000000u
+#define CONFIG_WORKER_UID_LAST 2000065535u
+#define CONFIG_UID_MAX 4294967294u        /* (uid_t)-1 means "no change" */
+#define CONFIG_UID_RANGE_MAX (1u << 20)   /* cloisterd keeps a bitmap */
 
 enum config_role {
 	ROLE_CONNECTION,  /* pre-forked, one client connection per process */
@@ -98,6 +107,9 @@ struct config {
 	char runtime_dir[CONFIG_PATH_MAX];
 	char policy_dir[CONFIG_PATH_MAX];
 	unsigned store_shards;       /* default 1 */
+	uint32_t uid_first, uid_last;   /* worker-uids: each live worker has
+	                                   its own uid (= gid) in this range */
+	unsigned uid_line;           /* where worker-uids is set (0: default) */
 	struct config_option options[CONFIG_MAX_OPTIONS];   /* global "set" */
 	size_t noptions;
 	struct config_service services[CONFIG_MAX_SERVICES];
@@ -124,13 +136,15 @@ const char *config_role_name(enum config_role r);
 const char *config_tls_name(enum config_tls t);
 
 /* Worker start-up: parse the fds.h argv (--config --service --instance
- * [--shard] --foreground), load the config, find the service, open the log on
- * CLOISTER_FD_LOG. Dies with a message on any error. */
+ * [--shard] [--uid --gid] --foreground), load the config, find the service,
+ * open the log on CLOISTER_FD_LOG. Dies with a message on any error. */
 struct worker_args {
 	const char *config_path;
 	const char *service;
 	uint64_t instance;
 	unsigned shard;          /* role store: which shard (0 otherwise) */
+	uid_t uid;               /* --uid/--gid: this instance's own ids from */
+	gid_t gid;               /* the supervisor; 0: the policy's user */
 	bool foreground;
 };
 void config_worker_start(int argc, char **argv, const char *ident,

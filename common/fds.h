@@ -2,7 +2,8 @@
  * fds: the fixed fd numbers every worker finds at exec, and the argv the
  * supervisor gives it. One table, shared by cloisterd (which sets them up
  * with dup2 before exec) and the workers (which keep exactly these across
- * sandbox_confine). Documented in docs/workers.md.
+ * sandbox_confine). Documented in docs/workers.md. Each worker also runs in
+ * a session of its own with a fixed environment (PATH, LANG=C).
  *
  *   fd  name                   who gets it        what it is
  *   0   -                      everyone           /dev/null
@@ -21,12 +22,16 @@
  * pre-forked worker as one CTL_CONN record with the socket attached; the
  * worker serves that one connection and exits.
  *
- * argv: BINARY --config FILE --service NAME --instance ID [--shard N]
- *       [--foreground]
+ * argv: BINARY --config FILE --service NAME --instance ID --uid N --gid N
+ *       [--shard N] [--foreground]
  *   --config      the cloisterd config file (the worker reads its own
  *                 section as root, before confining)
  *   --service     the service name in that config
  *   --instance    a 64-bit id unique per spawned process (tickets bind to it)
+ *   --uid --gid   this instance's own uid and gid (the same number, from the
+ *                 config's worker-uids; no other live process holds it):
+ *                 policy_confine drops to them. Started by hand without
+ *                 them, a worker runs as its policy's user and group.
  *   --shard       role store only: the shard this stored serves (0..shards-1)
  *   --foreground  the log fd is a text stream, not syslog datagrams
  */

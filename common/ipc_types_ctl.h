@@ -5,8 +5,11 @@
  *
  *   CTL_KEY   u32 version(IPC_VERSION), bytes key(32)
  *             the ticket key, first message to authd and stored
- *   CTL_PEER  str service(<=15), u64 instance; fd: the peer's socketpair end
- *             "this fd is service S instance I" (to authd and stored)
+ *   CTL_PEER  str service(<=15), u64 instance, u32 flags; fd: the peer's
+ *             socketpair end: "this fd is service S instance I" (to authd
+ *             and stored). flags: CTL_PEER_ADMIN (stored only) marks root's
+ *             admin-socket connection (cloisterctl); nothing else, and
+ *             never a name, gives the store's admin right
  *   CTL_CONN  u32 listener, bytes peer sockaddr, bytes local sockaddr;
  *             fd: the accepted client socket (to a connection worker)
  *   CTL_CLIENT u64 instance, bytes peer sockaddr
@@ -15,6 +18,9 @@
  */
 #ifndef CLOISTER_IPC_TYPES_CTL_H
 #define CLOISTER_IPC_TYPES_CTL_H
+
+#define IPC_CTL_PEER_ADMIN 1u   /* CTL_PEER flags: an admin connection */
+#define IPC_CTL_PEER_FLAGS IPC_CTL_PEER_ADMIN   /* every flag defined */
 
 #define IPC_CTL_TYPES(X)                                                   \
 	X(CTL_KEY, 50)                                                     \

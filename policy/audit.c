@@ -1,16 +1,26 @@
 /*
  * cloister-audit: compare every live Cloister process with its policy.
  *
- *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [--json] [PID[:POLICY] ...]
+ *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG] [--json]
+ *                  [PID[:POLICY] ...]
  *
  * Without PIDs it reads the supervisor's pid file and audits all of the
  * supervisor's descendants. Each process is matched to the policy whose
  * 'process' key names its executable (or the one given after ':'). Prints
  * what /proc shows and one "DRIFT" line per difference; exit 0 if none, 1 if
  * any, 2 on usage or setup errors.
+ *
+ * Ids: a worker started by cloisterd runs under a uid of its own from the
+ * config's worker-uids range (its gid the same number), which no other
+ * live worker holds, with the policy's group as its one supplementary
+ * group if the policy says 'files own', else none. The range comes from
+ * CONFIG, by default the file the supervisor was started with (-c on its
+ * command line). Named PIDs without -c are workers started by hand: they
+ * run as the policy's user and group.
  */
 #include "audit_proc.h"
 #include "buf.h"
+#include "config.h"
 #include "cloister_config.h"
 #include "policy.h"
 
@@ -32,6 +42,13 @@
 
 static struct policy policies[MAX_POLICIES];
 static size_t npolicies;
+
+/* worker-uids of the audited supervisor (have_range), and the ids seen so
+ * far in this run: no two live workers may share one */
+static bool have_range;
+static uint32_t range_first, range_last;
+static struct { uid_t uid; pid_t pid; } seen[MAX_PROCS];
+static size_t nseen;
 
 struct drift_list {
 	json_t *array;    /* of strings */
@@ -122,8 +139,11 @@ check_caps(struct drift_list *d, const struct audit_proc *ap, const char *svc)
 			    (unsigned long long)caps[i].v);
 }
 
+static const char *const id_kind[4] = { "real", "effective", "saved", "fs" };
+
+/* Started by hand: the policy's user and group, groups = { group }. */
 static void
-check_ids(struct drift_list *d, const struct audit_proc *ap,
+check_policy_ids(struct drift_list *d, const struct audit_proc *ap,
     const struct policy *p)
 {
 	const char *svc = p->spec.service;
@@ -134,21 +154,125 @@ check_ids(struct drift_list *d, const struct audit_proc *ap,
 		    p->spec.group);
 		return;
 	}
-	static const char *const which[4] = { "real", "effective", "saved", "fs" };
 	for (int i = 0; i < 4; i++) {
 		if (ap->uid[i] != pw->pw_uid)
 			drift(d, ap, svc, "%s uid is %u, policy wants %u (%s)",
-			    which[i], (unsigned)ap->uid[i], (unsigned)pw->pw_uid,
+			    id_kind[i], (unsigned)ap->uid[i], (unsigned)pw->pw_uid,
 			    p->spec.user);
 		if (ap->gid[i] != gr->gr_gid)
 			drift(d, ap, svc, "%s gid is %u, policy wants %u (%s)",
-			    which[i], (unsigned)ap->gid[i], (unsigned)gr->gr_gid,
+			    id_kind[i], (unsigned)ap->gid[i], (unsigned)gr->gr_gid,
 			    p->spec.group);
 	}
 	for (size_t i = 0; i < ap->ngroups; i++)
 		if (ap->groups[i] != gr->gr_gid)
 			drift(d, ap, svc, "supplementary group %u, policy allows only %u",
 			    (unsigned)ap->groups[i], (unsigned)gr->gr_gid);
+}
+
+/* Started by cloisterd: one id of worker-uids on all four uids and gids,
+ * held by no other live worker; groups exactly what the policy needs. */
+static void
+check_instance_ids(struct drift_list *d, const struct audit_proc *ap,
+    const struct policy *p)
+{
+	const char *svc = p->spec.service;
+	uid_t u = ap->uid[0];
+	if (u < range_first || u > range_last)
+		drift(d, ap, svc, "real uid is %u, outside worker-uids %u-%u",
+		    (unsigned)u, range_first, range_last);
+	for (int i = 0; i < 4; i++) {
+		if (i > 0 && ap->uid[i] != u)
+			drift(d, ap, svc, "%s uid is %u, real uid %u", id_kind[i],
+			    (unsigned)ap->uid[i], (unsigned)u);
+		if (ap->gid[i] != (gid_t)u)
+			drift(d, ap, svc, "%s gid is %u, the instance's gid is its uid"
+			    " %u", id_kind[i], (unsigned)ap->gid[i], (unsigned)u);
+	}
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].uid == u)
+			drift(d, ap, svc, "uid %u is also held by pid %d: two live"
+			    " workers share a uid", (unsigned)u, (int)seen[i].pid);
+	if (nseen < MAX_PROCS)
+		seen[nseen++] = (typeof(seen[0])){ u, ap->pid };
+	struct group *gr = p->files_own ? getgrnam(p->spec.group) : NULL;
+	if (p->files_own && gr == NULL) {
+		drift(d, ap, svc, "policy group %s unknown", p->spec.group);
+		return;
+	}
+	bool ok = ap->ngroups == (p->files_own ? 1u : 0u) &&
+	    (!p->files_own || ap->groups[0] == gr->gr_gid);
+	if (!ok) {
+		char have[128] = "";
+		size_t off = 0;
+		for (size_t i = 0; i < ap->ngroups && off < sizeof(have); i++)
+			off += (size_t)snprintf(have + off, sizeof(have) - off, "%s%u",
+			    i ? " " : "", (unsigned)ap->groups[i]);
+		if (p->files_own)
+			drift(d, ap, svc, "supplementary groups are {%s}, policy needs"
+			    " exactly {%u} (%s, files own)", have,
+			    (unsigned)gr->gr_gid, p->spec.group);
+		else
+			drift(d, ap, svc, "supplementary groups are {%s}, policy needs"
+			    " none (files none)", have);
+	}
+}
+
+static void
+check_ids(struct drift_list *d, const struct audit_proc *ap,
+    const struct policy *p)
+{
+	if (have_range)
+		check_instance_ids(d, ap, p);
+	else
+		check_policy_ids(d, ap, p);
+}
+
+/* worker-uids from path, or, with path NULL, from the config the
+ * supervisor sup was started with (-c FILE, relative to its cwd). */
+static int
+load_range(const char *path, pid_t sup)
+{
+	static struct config cfg;
+	static char cmd[4096];   /* path may point into it */
+	char file[CONFIG_PATH_MAX], err[CONFIG_ERR_MAX];
+	if (path == NULL) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/%d/cmdline", (int)sup);
+		FILE *f = fopen(proc, "re");
+		size_t n = f ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+		if (f != NULL)
+			fclose(f);
+		cmd[n] = '\0';
+		for (size_t i = 0; i < n && path == NULL; i += strlen(cmd + i) + 1)
+			if (strcmp(cmd + i, "-c") == 0 && i + 3 < n)
+				path = cmd + i + 3;
+		if (path == NULL) {
+			fprintf(stderr, "cloister-audit: pid %d: no -c on its command"
+			    " line; give -c CONFIG\n", (int)sup);
+			return -1;
+		}
+		if (path[0] != '/') {
+			char cwd[CONFIG_PATH_MAX];
+			snprintf(proc, sizeof(proc), "/proc/%d/cwd", (int)sup);
+			ssize_t l = readlink(proc, cwd, sizeof(cwd) - 1);
+			if (l < 0 || buf_snprintf(file, sizeof(file), "%.*s/%s", (int)l,
+			    cwd, path) < 0) {
+				fprintf(stderr, "cloister-audit: %s: %s\n", proc,
+				    strerror(errno));
+				return -1;
+			}
+			path = file;
+		}
+	}
+	if (config_load(path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "cloister-audit: %s\n", err);
+		return -1;
+	}
+	have_range = true;
+	range_first = cfg.uid_first;
+	range_last = cfg.uid_last;
+	return 0;
 }
 
 static void
@@ -381,10 +505,12 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cloister-audit [-d POLICYDIR] [-p PIDFILE] [--json]"
-	    " [PID[:SERVICE] ...]\n"
+	    "usage: cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG]"
+	    " [--json] [PID[:SERVICE] ...]\n"
 	    "  Without PIDs, audits the supervisor named in PIDFILE (default "
 	    DEFAULT_PIDFILE ") and all its descendants.\n"
+	    "  CONFIG gives worker-uids (default: the supervisor's -c file);\n"
+	    "  named PIDs without -c are checked against the policy's user.\n"
 	    "  Exit 0: every process matches its policy; 1: drift; 2: error.\n");
 }
 
@@ -392,6 +518,7 @@ int
 main(int argc, char **argv)
 {
 	const char *dir = CLOISTER_POLICYDIR, *pidfile = DEFAULT_PIDFILE;
+	const char *config = NULL;
 	bool json = false;
 	int i;
 
@@ -400,6 +527,8 @@ main(int argc, char **argv)
 			dir = argv[++i];
 		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
 			pidfile = argv[++i];
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			config = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -417,6 +546,8 @@ main(int argc, char **argv)
 	}
 	json_t *out = json_array();
 	int drifts = 0, audited = 0;
+	if (i < argc && config != NULL && load_range(config, 0) < 0)
+		return 2;
 	if (i < argc) {
 		for (; i < argc; i++) {
 			char *colon = strchr(argv[i], ':');
@@ -440,6 +571,8 @@ main(int argc, char **argv)
 			return 2;
 		}
 		fclose(f);
+		if (load_range(config, (pid_t)sup) < 0)
+			return 2;
 		static pid_t kids[MAX_PROCS];
 		size_t n = audit_descendants((pid_t)sup, kids, MAX_PROCS);
 		drifts += audit_one((pid_t)sup, NULL, true, true, out, json);

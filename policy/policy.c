@@ -3,6 +3,7 @@
 #include "policy_consts.h"
 #include "policy_guard.h"
 #include "buf.h"
+#include "config.h"
 #include "ipc_types.h"
 #include "log.h"
 
@@ -704,11 +705,18 @@ policy_allows_store_op(const struct policy *p, uint32_t type)
 }
 
 void
-policy_confine(const char *path, const int *keep, size_t nkeep)
+policy_confine(const char *path, const struct worker_args *ids,
+    const int *keep, size_t nkeep)
 {
 	static struct policy p;
 	char err[POLICY_ERR_MAX];
 	if (policy_load(path, POLICY_DEFAULT_FLAGS, &p, err, sizeof(err)) < 0)
 		log_fatal("policy: %s", err);
+	if (ids != NULL) {
+		p.spec.instance_uid = (unsigned)ids->uid;
+		p.spec.instance_gid = (unsigned)ids->gid;
+	}
+	/* the spool and the password db are reached through their group */
+	p.spec.group_access = p.files_own;
 	sandbox_confine(&p.spec, keep, nkeep);
 }

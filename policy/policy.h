@@ -61,7 +61,12 @@ int policy_parse(const char *name, const char *text, size_t len,
 bool policy_allows_syscall(const struct policy *p, int nr);
 bool policy_allows_store_op(const struct policy *p, uint32_t type);
 
-/* Load a policy and confine under it, or die naming the problem. */
-void policy_confine(const char *path, const int *keep, size_t nkeep);
+/* Load a policy and confine under it, or die naming the problem. ids: the
+ * worker's argv (--uid/--gid: the instance's own ids from the supervisor,
+ * with the policy's group as the one supplementary group if the service
+ * has 'files own'); NULL or no ids: the policy's user and group. */
+struct worker_args;
+void policy_confine(const char *path, const struct worker_args *ids,
+    const int *keep, size_t nkeep);
 
 #endif

@@ -99,22 +99,46 @@ rlimit_is_memory(enum sandbox_rlimit r)
 	return r == SANDBOX_RL_AS || r == SANDBOX_RL_DATA;
 }
 
-/* Step 1: resolve names while NSS can still read /etc. */
-static void
-lookup_ids(const struct sandbox_spec *s, uid_t *uid, gid_t *gid)
+/* Step 1: the ids to take; names are resolved while NSS can still read
+ * /etc. groups gets the supplementary groups (0 or 1 of them). */
+struct sandbox_ids {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[1];
+	int ngroups;
+};
+
+static gid_t
+group_id(const struct sandbox_spec *s)
 {
-	struct passwd *pw = getpwnam(s->user);
-	if (pw == NULL)
-		log_fatal("sandbox %s: no such user '%s'", s->service, s->user);
 	struct group *gr = getgrnam(s->group);
 	if (gr == NULL)
 		log_fatal("sandbox %s: no such group '%s'", s->service, s->group);
-	if (pw->pw_uid == 0 || gr->gr_gid == 0)
-		log_fatal("sandbox %s: refusing to run as uid/gid 0", s->service);
-	*uid = pw->pw_uid;
-	*gid = gr->gr_gid;
-	endpwent();
+	gid_t gid = gr->gr_gid;
 	endgrent();
+	return gid;
+}
+
+static void
+lookup_ids(const struct sandbox_spec *s, struct sandbox_ids *id)
+{
+	if (s->instance_uid != 0 || s->instance_gid != 0) {
+		id->uid = s->instance_uid;
+		id->gid = s->instance_gid;
+		id->ngroups = s->group_access ? 1 : 0;
+		if (s->group_access)
+			id->groups[0] = group_id(s);
+	} else {
+		struct passwd *pw = getpwnam(s->user);
+		if (pw == NULL)
+			log_fatal("sandbox %s: no such user '%s'", s->service, s->user);
+		id->uid = pw->pw_uid;
+		endpwent();
+		id->gid = id->groups[0] = group_id(s);
+		id->ngroups = 1;
+	}
+	if (id->uid == 0 || id->gid == 0 || (id->ngroups && id->groups[0] == 0))
+		log_fatal("sandbox %s: refusing to run as uid/gid 0", s->service);
 }
 
 /* Step 2: the root must be root's and not writable by anyone else, or a
@@ -146,8 +170,10 @@ enter_root(const struct sandbox_spec *s)
 /* Step 3. KEEPCAPS lets step 4 use CAP_SETPCAP after the uid change; step 4
  * clears it again and locks it off. */
 static void
-drop_ids(const struct sandbox_spec *s, uid_t uid, gid_t gid)
+drop_ids(const struct sandbox_spec *s, const struct sandbox_ids *id)
 {
+	uid_t uid = id->uid;
+	gid_t gid = id->gid;
 	/* the kernel forgets the parent-death signal at a uid change; keep
 	 * what the parent asked for, so a worker dies with its supervisor */
 	int pdeath = 0;
@@ -155,7 +181,7 @@ drop_ids(const struct sandbox_spec *s, uid_t uid, gid_t gid)
 		pdeath = 0;
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		log_fatal_errno("sandbox %s: PR_SET_KEEPCAPS", s->service);
-	if (setgroups(1, &gid) < 0)
+	if (setgroups((size_t)id->ngroups, id->groups) < 0)
 		log_fatal_errno("sandbox %s: setgroups", s->service);
 	if (setresgid(gid, gid, gid) < 0)
 		log_fatal_errno("sandbox %s: setresgid", s->service);
@@ -170,7 +196,7 @@ drop_ids(const struct sandbox_spec *s, uid_t uid, gid_t gid)
 	    sg != gid)
 		log_fatal("sandbox %s: uid/gid change did not take", s->service);
 	int n = getgroups(2, groups);
-	if (n != 1 || groups[0] != gid)
+	if (n != id->ngroups || (n == 1 && groups[0] != id->groups[0]))
 		log_fatal("sandbox %s: supplementary groups not reset", s->service);
 	if (pdeath != 0 && prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0) < 0)
 		log_fatal_errno("sandbox %s: PR_SET_PDEATHSIG", s->service);
@@ -495,16 +521,15 @@ load_seccomp(const struct sandbox_spec *s)
 void
 sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 {
-	uid_t uid;
-	gid_t gid;
+	struct sandbox_ids id;
 
 	/* A sandbox that quietly does nothing when not root is a trap. */
 	if (geteuid() != 0)
 		log_fatal("sandbox %s: must start as root to confine itself",
 		    s->service);
-	lookup_ids(s, &uid, &gid);
+	lookup_ids(s, &id);
 	enter_root(s);
-	drop_ids(s, uid, gid);
+	drop_ids(s, &id);
 	drop_caps(s);
 	set_no_new_privs(s);
 	set_rlimits(s);
@@ -512,5 +537,5 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	prove_drop(s);
 	load_seccomp(s);
 	log_debug("sandbox %s: confined (uid %u, root %s, %zu syscalls)",
-	    s->service, (unsigned)uid, s->root, s->nsyscalls);
+	    s->service, (unsigned)id.uid, s->root, s->nsyscalls);
 }

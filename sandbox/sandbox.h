@@ -3,9 +3,10 @@
  *
  * sandbox_confine() runs, in this order, and dies (log_fatal) at the first
  * step that fails or does not verify:
- *   1. look up the service user and group (before chroot: NSS needs files)
+ *   1. the ids: the instance's own uid/gid from the supervisor, or else
+ *      the service user and group (looked up before chroot: NSS needs files)
  *   2. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
- *   3. setgroups({gid}), setresgid, setresuid (all three ids), checked
+ *   3. setgroups, setresgid, setresuid (all three ids), checked
  *   4. drop every capability: bounding set, ambient set, then effective,
  *      permitted, inheritable; lock the securebits so root gains nothing
  *   5. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
@@ -89,6 +90,12 @@ struct sandbox_spec {
 	char service[SANDBOX_NAME_MAX];
 	char user[SANDBOX_NAME_MAX];
 	char group[SANDBOX_NAME_MAX];
+	/* The instance's own ids (0: none, run as user/group). With them the
+	 * supplementary groups are exactly { group } when group_access (a
+	 * service reaching its files through their group), else none. Without
+	 * them they are { group's gid }. */
+	unsigned instance_uid, instance_gid;
+	bool group_access;
 	char root[SANDBOX_PATH_MAX];
 	enum sandbox_violation on_violation;
 	struct sandbox_rl rlimit[SANDBOX_RL_COUNT];

@@ -254,7 +254,7 @@ main(int argc, char **argv)
 	}
 
 	/* 3. confine; sandbox_confine proves setuid(0) fails */
-	policy_confine(svc->policy, keep, nkeep);
+	policy_confine(svc->policy, &wa, keep, nkeep);
 	log_info("confined; %zu metrics listener(s), AgentX %s", o.nlisten,
 	    o.agentx ? "on" : "off");
 

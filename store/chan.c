@@ -121,7 +121,7 @@ chan_queue_flush(struct chan *ch)
 }
 
 struct chan *
-chan_add(int fd, const char *service, uint64_t instance)
+chan_add(int fd, const char *service, uint64_t instance, bool admin)
 {
 	struct chan *ch = calloc(1, sizeof(*ch));
 	if (ch == NULL) {
@@ -140,7 +140,7 @@ chan_add(int fd, const char *service, uint64_t instance)
 	ch->out_fd = -1;
 	memcpy(ch->service, service, strnlen(service, sizeof(ch->service) - 1));
 	ch->instance = instance;
-	ch->admin = strcmp(service, "admin") == 0;
+	ch->admin = admin;   /* the supervisor's flag, never the name */
 	ch->svc = ch->admin ? 0 : dispatch_service(service);
 	if (!ch->admin && ch->svc == 0)
 		log_warn("peer %s[%llu]: no policy names this service; it may "
@@ -402,16 +402,19 @@ chan_control_read(int fd)
 	if (rmsg.type == IPC_CTL_PEER && rmsg.fd >= 0) {
 		char service[16];
 		uint64_t instance;
+		uint32_t flags = 0;
 		ipc_get_str(&c, service, sizeof(service));
 		ipc_get_u64(&c, &instance);
-		if (ipc_get_end(&c) < 0 || service[0] == '\0') {
+		ipc_get_u32(&c, &flags);
+		if (ipc_get_end(&c) < 0 || service[0] == '\0' ||
+		    (flags & ~IPC_CTL_PEER_FLAGS) != 0) {
 			log_err("malformed CTL_PEER");
 			ipc_msg_close_fd(&rmsg);
 			return;
 		}
 		int pfd = rmsg.fd;
 		rmsg.fd = -1;
-		chan_add(pfd, service, instance);
+		chan_add(pfd, service, instance, flags & IPC_CTL_PEER_ADMIN);
 		return;
 	}
 	log_warn("unexpected %s from the supervisor",

@@ -27,7 +27,7 @@ struct chan {
 	char service[16];
 	uint64_t instance;
 	unsigned svc;                /* index into dispatch's service table */
-	bool admin;                  /* the supervisor named it "admin" */
+	bool admin;                  /* CTL_PEER's admin flag was set */
 	struct user *user;           /* bound by STORE_HELLO */
 	/* the reply being built or sent */
 	struct buf *out;
@@ -74,7 +74,10 @@ struct req {
 
 /* Event loop plumbing (stored.c owns the epoll fd). */
 void chan_init(int epfd);
-struct chan *chan_add(int fd, const char *service, uint64_t instance);
+/* admin: CTL_PEER's admin flag (root's admin socket), the only source of
+ * the admin right. */
+struct chan *chan_add(int fd, const char *service, uint64_t instance,
+    bool admin);
 void chan_close(struct chan *ch);
 /* The supervisor's control channel is readable (CTL_KEY, CTL_PEER). */
 void chan_control_read(int fd);

@@ -214,7 +214,7 @@ db_get(struct user *u)
 		return NULL;
 	d->u = u;
 	d->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->dirfd < 0 || sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	if (d->dirfd < 0 || msgfile_db_precreate(path) < 0 || sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    schema_open_user(d->db, path) < 0 || search_register(d->db) < 0) {
 		log_err("user %s: cannot open %s", u->name, path);

@@ -23,7 +23,7 @@ enum opflag {
 	OP_HELLO = 1u << 1,    /* only before a user is bound */
 	OP_TICKET = 1u << 2,   /* needs the ticket's user; scoped to it */
 	OP_DELIVER = 1u << 3,  /* the delivery right: no ticket, no reading */
-	OP_ADMIN = 1u << 4,    /* only on the supervisor-named admin channel */
+	OP_ADMIN = 1u << 4,    /* only on a channel flagged CTL_PEER_ADMIN */
 	OP_WRITE = 1u << 5,    /* changes data: savepoint, held by a freeze */
 	OP_FD = 1u << 6,       /* exactly one fd attached */
 };

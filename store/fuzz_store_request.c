@@ -138,7 +138,8 @@ setup(void)
 		int sv[2];
 		socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
 		worker_end[i] = sv[0];
-		chans[i] = chan_add(sv[1], svc[i], (uint64_t)i + 1);
+		chans[i] = chan_add(sv[1], svc[i], (uint64_t)i + 1,
+		    strcmp(svc[i], "admin") == 0);
 	}
 	/* alice exists and the imapd channel holds her ticket */
 	size_t tl;

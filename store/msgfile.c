@@ -78,8 +78,19 @@ msgfile_mkdir(uint64_t userid)
 	char d[MSGFILE_PATH_MAX];
 	if (msgfile_user_dir(userid, d, sizeof(d)) < 0)
 		return -1;
-	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+	if (mkdir(d, MSGFILE_DIR_MODE) < 0 && errno != EEXIST)
 		return -1;
+	return 0;
+}
+
+int
+msgfile_db_precreate(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    MSGFILE_DB_MODE);
+	if (fd < 0)
+		return -1;
+	close(fd);
 	return 0;
 }
 
@@ -107,7 +118,7 @@ msgfile_store(uint64_t userid, int src, uint64_t size,
 	if (buf_snprintf(tmp, sizeof(tmp), "%s/u/%llu/tmp.%u", root,
 	    (unsigned long long)userid, ++tmp_seq) < 0)
 		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
 	int saved = 0;

@@ -9,6 +9,13 @@
  * before the database transaction that names it commits, so a committed
  * row never names a file that a crash could lose. Paths are relative to
  * the chroot (the spool).
+ *
+ * Every stored instance runs under a uid of its own (worker-uids) and
+ * reaches the spool through the group cloister-store: the directories are
+ * setgid (their files take the group), stored's umask is 007, directories
+ * are made 0770, message files 0640 and databases 0660 (sqlite gives the
+ * -wal and -shm files the database's mode), so the next instance, under
+ * another uid, reads and writes them all.
  */
 #ifndef CLOISTER_STORE_MSGFILE_H
 #define CLOISTER_STORE_MSGFILE_H
@@ -30,8 +37,14 @@ int msgfile_path(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN],
     char *out, size_t size);
 void msgfile_hex(const uint8_t hash[MSGFILE_HASH_LEN], char out[65]);
 
-/* Create the user's directory (0700); 0 if it exists. */
+#define MSGFILE_DIR_MODE 0770
+#define MSGFILE_DB_MODE 0660
+
+/* Create the user's directory (MSGFILE_DIR_MODE); 0 if it exists. */
 int msgfile_mkdir(uint64_t userid);
+/* Create the database file at path (MSGFILE_DB_MODE) if it is missing,
+ * before sqlite opens it: sqlite would make it 0644 less the umask. */
+int msgfile_db_precreate(const char *path);
 /* Copy size bytes from offset 0 of src (pread: never mapped, a worker's
  * memfd could shrink under us) into the user's files, hashing on the way.
  * The file is written under a temporary name and linked to its hash name

@@ -141,9 +141,11 @@ registry_open(unsigned shard, unsigned shards)
 	    buf_snprintf(udir, sizeof(udir), "%s/u", root) < 0 ||
 	    buf_snprintf(path, sizeof(path), "%s/registry.db", root) < 0)
 		log_fatal("registry: path");
-	if ((mkdir(root, 0700) < 0 && errno != EEXIST) ||
-	    (mkdir(udir, 0700) < 0 && errno != EEXIST))
+	if ((mkdir(root, MSGFILE_DIR_MODE) < 0 && errno != EEXIST) ||
+	    (mkdir(udir, MSGFILE_DIR_MODE) < 0 && errno != EEXIST))
 		log_fatal_errno("registry: mkdir %s", udir);
+	if (msgfile_db_precreate(path) < 0)
+		log_fatal_errno("registry: create %s", path);
 	if (sqlite3_open_v2(path, &rdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    schema_open_registry(rdb, path) < 0)

@@ -521,7 +521,7 @@ int store_client_read_notify(struct store_conn *sc);
 /* Dequeue one; 1 if n was filled, 0 if the queue is empty. */
 int store_client_next_notify(struct store_conn *sc, struct store_notify *n);
 
-/* ---- admin channel (cloisterctl via the supervisor; service "admin") ---------- */
+/* ---- admin channel (cloisterctl via the supervisor: CTL_PEER_ADMIN) ----------- */
 
 int store_adm_user_create(struct store_conn *sc, const char *user);
 int store_adm_user_delete(struct store_conn *sc, const char *user);

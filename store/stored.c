@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_EVENTS 256
@@ -91,7 +92,8 @@ main(int argc, char **argv)
 	/* 0 and 1 stay (/dev/null, fds.h): sqlite refuses to put a database
 	 * on fd 0-2 and cannot open /dev/null to fill them in the chroot */
 	int keep[] = { 0, 1, CLOISTER_FD_CONTROL, CLOISTER_FD_STATS, ep };
-	policy_confine(svc->policy, keep, sizeof(keep) / sizeof(keep[0]));
+	umask(007);   /* the next instance has another uid: msgfile.h */
+	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
 
 	/* 3. open the shard (relative paths: the chroot is the spool) */
 	registry_open(shard, shards);

@@ -1,8 +1,11 @@
 /* admin: RUNTIME_DIR/store-admin.N.sock, one per store shard. Root
  * (checked with SO_PEERCRED, not taken from anything the client says) gets
- * its connection passed to shard N as CTL_PEER("admin", id). */
+ * its connection passed to shard N as CTL_PEER("admin", id) with the admin
+ * flag: the one thing that gives the store's admin right (no service may
+ * be named "admin", and a name gives nothing). */
 #include "sv.h"
 #include "buf.h"
+#include "ipc.h"
 
 int
 sv_admin_open(struct sv_service *s, unsigned shard, char *err, size_t errlen)
@@ -42,6 +45,7 @@ sv_admin_accept(struct sv_service *s, unsigned shard)
 		}
 		log_info("%s: admin connection from pid %d to shard %u",
 		    s->cfg.name, (int)cr.pid, shard);
-		sv_wire_peer(s, shard, "admin", sv.next_instance++, fd);
+		sv_wire_peer(s, shard, "admin", sv.next_instance++,
+		    IPC_CTL_PEER_ADMIN, fd);
 	}
 }

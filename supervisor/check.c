@@ -79,6 +79,8 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		    " service has role auth", c->path, wants->line, wants->name);
 		return -1;
 	}
+	if (sv_ids_check(c, err, errlen) < 0)
+		return -1;
 	uint64_t burst, window, backoff, stop;
 	if (tunable(c, "restart-burst", 5, 1, 16, &burst, err, errlen) < 0 ||
 	    tunable(c, "restart-window", 10, 1, 3600, &window, err, errlen) < 0 ||

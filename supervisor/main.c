@@ -231,6 +231,8 @@ setup(bool debug, bool check)
 	if (sv.devnull < 0 || sv.ep < 0 || pipe2(sv.agg, O_CLOEXEC) < 0)
 		startup_fail(strerror(errno));
 	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
+	if (sv_ids_init(sv.cfg, err, sizeof(err)) < 0)
+		startup_fail(err);
 	sv.started = sv_now();
 	if (sv_start(err, sizeof(err)) < 0)
 		startup_fail(err);
@@ -238,8 +240,9 @@ setup(bool debug, bool check)
 		log_open("cloisterd", false);
 		if (daemon(0, 0) < 0)   /* fork, setsid, chdir /, stdio on /dev/null */
 			startup_fail(strerror(errno));
+		sv_ids_owner();
 	} else {
-		setpgid(0, 0);   /* our workers share our group: kill -- -PID */
+		setpgid(0, 0);   /* a group of our own (each worker has its own) */
 	}
 	/* after the daemon's fork: the key's page is wiped in every child */
 	if (sv_key_init() < 0)
@@ -324,6 +327,7 @@ main(int argc, char **argv)
 	if (sv.generation > 0)
 		unlink(runtime_path(path, "config.", sv.generation - 1));
 	unlink(runtime_path(path, "cloisterd.pid", -1));
+	sv_ids_release();
 	explicit_bzero(sv.key, SV_KEY_SIZE);
 	log_info("stopped");
 	return 0;

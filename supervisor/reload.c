@@ -164,9 +164,11 @@ sv_reload(void)
 		goto refused;
 	if (strcmp(c->runtime_dir, sv.cfg->runtime_dir) != 0 ||
 	    strcmp(c->state_dir, sv.cfg->state_dir) != 0 ||
-	    c->store_shards != sv.cfg->store_shards) {
-		snprintf(err, sizeof(err), "%s: runtime-dir, state-dir and"
-		    " store-shards change only with a restart", c->path);
+	    c->store_shards != sv.cfg->store_shards ||
+	    c->uid_first != sv.cfg->uid_first || c->uid_last != sv.cfg->uid_last) {
+		snprintf(err, sizeof(err), "%s: runtime-dir, state-dir,"
+		    " store-shards and worker-uids change only with a restart",
+		    c->path);
 		goto refused;
 	}
 	if (bind_new(c, err, sizeof(err)) < 0)

@@ -14,12 +14,13 @@ static const char *const state_names[SV_NSTATES] = {
 
 /* A process record; p: a pending record that now gets its worker. */
 struct sv_proc *
-sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
-    unsigned slot, int ctl)
+sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
+    uint64_t inst, unsigned slot, int ctl)
 {
 	if (p == NULL && (p = calloc(1, sizeof(*p))) == NULL)
 		log_fatal("out of memory");
 	p->pid = pid;
+	p->uid = uid;
 	p->instance = inst;
 	p->svc = s;
 	p->slot = slot;
@@ -31,8 +32,8 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 		s->owed--;
 		s->restarts++;
 	}
-	log_debug("%s: spawned pid %d instance %llu", s->cfg.name, (int)pid,
-	    (unsigned long long)inst);
+	log_debug("%s: spawned pid %d instance %llu uid %u", s->cfg.name,
+	    (int)pid, (unsigned long long)inst, (unsigned)uid);
 	return p;
 }
 
@@ -275,6 +276,7 @@ proc_exited(struct sv_proc *p, int status)
 		    (s->cfg.role == ROLE_AUTH && c->auth)))
 			sv_pool_retire_idle(c);
 	sv_close(&p->ctl);
+	sv_ids_give(p->uid);   /* reaped: nothing runs under it any more */
 	free(p);
 	if (failure)
 		record_failure(s);

@@ -1,15 +1,48 @@
 /* spawn: fork + exec one worker with its fds at the numbers of fds.h (this
- * file is where each role's fds are chosen). The worker confines itself;
- * nothing here drops a privilege on its behalf. */
+ * file is where each role's fds are chosen), its own uid and gid on its
+ * argv, in a session of its own and with a fixed environment. The worker
+ * confines itself; nothing here drops a privilege on its behalf. */
 #include "sv.h"
+#include "sandbox.h"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
+
+/* What a worker's environment holds, whatever cloisterd was started with:
+ * nothing of the caller's (a variable a library reads — locale, malloc or
+ * resolver settings, proxies — is input the worker did not choose). In a
+ * sanitizer build the sanitizers' own settings pass (the tests rely on
+ * them). */
+static char *const *
+worker_env(void)
+{
+	static char *env[8];
+	static const char *const sanitizer_vars[] = { "ASAN_OPTIONS",
+		"UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	if (env[0] != NULL)
+		return env;
+	size_t n = 0;
+	env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	env[n++] = "LANG=C";
+	for (size_t i = 0; sandbox_sanitized_build() &&
+	    i < sizeof(sanitizer_vars) / sizeof(sanitizer_vars[0]); i++) {
+		const char *v = getenv(sanitizer_vars[i]);
+		size_t len = strlen(sanitizer_vars[i]) + 2 + (v ? strlen(v) : 0);
+		char *kv = v != NULL ? malloc(len) : NULL;
+		if (kv != NULL) {
+			snprintf(kv, len, "%s=%s", sanitizer_vars[i], v);
+			env[n++] = kv;
+		}
+	}
+	env[n] = NULL;
+	return env;
+}
 
 /* fork, and exec argv with fds[n] at fd n (-1: nothing); the pid, or -1. */
 static pid_t
 child(char **argv, const int fds[SV_NFDS])
 {
+	char *const *env = worker_env();   /* built before fork: no malloc after */
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
@@ -17,6 +50,10 @@ child(char **argv, const int fds[SV_NFDS])
 	/* child: die with the supervisor (the kernel clears this again when
 	 * the worker changes uid; the control channel's EOF covers that) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(126);
+	/* a session and process group of its own: no signal sent to ours (a
+	 * terminal's ^C, kill -- -PGID) or to a sibling's group reaches it */
+	if (setsid() < 0)
 		_exit(126);
 	setpriority(PRIO_PROCESS, 0, 0);   /* our priority is not the worker's */
 	sigset_t none;
@@ -39,7 +76,7 @@ child(char **argv, const int fds[SV_NFDS])
 	for (int i = 3; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
 		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
 			log_fatal_errno("spawn %s: fd %d", argv[0], i);
-	execv(argv[0], argv);
+	execve(argv[0], argv, env);
 	log_err("exec %s: %m", argv[0]);
 	_exit(127);
 }
@@ -75,13 +112,21 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		for (size_t i = 0; i < s->nlst; i++)
 			fds[CLOISTER_FD_LISTEN(i)] = s->lst[i].fd;
 	}
+	uid_t uid = sv_ids_take();
+	if (uid == 0) {
+		log_err("%s: spawn: every id of worker-uids %u-%u is held by a live"
+		    " worker", s->cfg.name, sv.cfg->uid_first, sv.cfg->uid_last);
+		goto fail_quiet;
+	}
 	uint64_t instance = sv.next_instance++;
-	char inst[24], sh[12];
+	char inst[24], sh[12], id[12];
 	snprintf(inst, sizeof(inst), "%llu", (unsigned long long)instance);
 	snprintf(sh, sizeof(sh), "%u", slot);
-	char *argv[12] = { s->cfg.binary, "--config", sv.snapshot, "--service",
-	    s->cfg.name, "--instance", inst };
-	int n = 7;
+	snprintf(id, sizeof(id), "%u", (unsigned)uid);
+	/* the gid is the same number: a group no one else has */
+	char *argv[16] = { s->cfg.binary, "--config", sv.snapshot, "--service",
+	    s->cfg.name, "--instance", inst, "--uid", id, "--gid", id };
+	int n = 11;
 	if (s->cfg.role == ROLE_STORE) {
 		argv[n++] = "--shard";
 		argv[n++] = sh;
@@ -89,19 +134,22 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	if (sv.foreground)
 		argv[n++] = "--foreground";
 	pid_t pid = child(argv, fds);
-	if (pid < 0)
+	if (pid < 0) {
+		sv_ids_give(uid);
 		goto fail;
+	}
 	for (size_t i = 0; i < np; i++)   /* the worker's ends: it has them */
 		if (pairs[i][1] >= 0)
 			close(pairs[i][1]);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
-		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
+		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[2 + i][0]);
 	if (auth != NULL)
-		sv_wire_peer(auth, 0, s->cfg.name, instance, pairs[1][0]);
-	return sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
+		sv_wire_peer(auth, 0, s->cfg.name, instance, 0, pairs[1][0]);
+	return sv_proc_new(s, rec, pid, uid, instance, slot, pairs[0][0]);
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
+fail_quiet:
 	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
 		if (*f >= 0)
 			close(*f);

@@ -4,6 +4,7 @@
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
  *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
+ *   ids.c      each worker instance's own uid/gid, the range's host lock
  *   service.c  the per-service state table, reaping, backoff, stop
  *   reload.c   the services of a config generation, at start and SIGHUP
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
@@ -39,6 +40,8 @@
 #define SV_IP_BUCKETS 256
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
+#define SV_IDS_LOCK_DIR "/run/cloister-worker-uids"   /* one lock file per
+                                    running cloisterd's worker-uids range */
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
@@ -67,6 +70,7 @@ struct sv_qmsg {
 
 struct sv_proc {
 	pid_t pid;
+	uid_t uid;               /* its own uid (= gid), given back at reaping */
 	uint64_t instance;
 	struct sv_service *svc;
 	unsigned slot;
@@ -171,6 +175,14 @@ void sv_write_snapshot(void);
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 
+/* ids.c */
+int sv_ids_check(const struct config *c, char *err, size_t errlen);
+int sv_ids_init(const struct config *c, char *err, size_t errlen);
+void sv_ids_owner(void);
+void sv_ids_release(void);
+uid_t sv_ids_take(void);
+void sv_ids_give(uid_t uid);
+
 /* listen.c */
 int sv_listen_open(const struct config_listener *l, int type,
     unsigned backlog, char *err, size_t errlen);
@@ -196,7 +208,7 @@ void sv_tick(int64_t now);
 int sv_next_timeout(int64_t now);
 struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
-    pid_t pid, uint64_t inst, unsigned slot, int ctl);
+    pid_t pid, uid_t uid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
 
 /* pool.c */
@@ -210,7 +222,7 @@ void sv_pool_drop_pending(struct sv_service *s);
 int sv_key_init(void);
 void sv_wire_key(struct sv_proc *p);
 void sv_wire_peer(struct sv_service *peer_svc, unsigned slot,
-    const char *name, uint64_t instance, int fd);
+    const char *name, uint64_t instance, uint32_t flags, int fd);
 void sv_wire_client(uint64_t instance, const struct sockaddr *sa,
     socklen_t len);
 void sv_wire_flush(struct sv_service *s, unsigned slot);

@@ -114,12 +114,13 @@ sv_wire_flush(struct sv_service *s, unsigned slot)
 
 void
 sv_wire_peer(struct sv_service *ps, unsigned slot, const char *name,
-    uint64_t instance, int fd)
+    uint64_t instance, uint32_t flags, int fd)
 {
 	static struct buf b = BUF_INIT(128);
 	buf_reset(&b);
 	ipc_put_str(&b, name);
 	ipc_put_u64(&b, instance);
+	ipc_put_u32(&b, flags);
 	wire_send(ps, slot, IPC_CTL_PEER, &b, fd);
 }
 

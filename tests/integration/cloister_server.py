@@ -32,6 +32,7 @@ change that). Nothing fixed is shared with other tests running at the same
 time. cloisterd runs with -f; its log lines are in srv.log.
 """
 import os
+import random
 import re
 import shutil
 import signal
@@ -55,6 +56,18 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+# Each server takes a range of worker uids of its own (cloisterd refuses a
+# range that overlaps one in use): blocks of 65536 ids from 1e9, below the
+# production default (2000000000-2000065535).
+UID_BLOCK = 65536
+UID_BASE = 1000000000
+
+
+def worker_uid_range():
+    first = UID_BASE + random.randrange(15000) * UID_BLOCK
+    return first, first + UID_BLOCK - 1
+
+
 def _make_root(path, name):
     """A chroot like setup-system's: root-owned, not writable by others."""
     os.makedirs(path, exist_ok=True)
@@ -64,7 +77,9 @@ def _make_root(path, name):
         data = os.path.join(path, "data")
         os.makedirs(data, exist_ok=True)
         shutil.chown(data, "cloister-store", "cloister-store")
-        os.chmod(data, 0o750)
+        # setgid: every stored instance (each its own uid) reaches the
+        # spool through the group cloister-store
+        os.chmod(data, 0o2770)
     elif name == "authd":
         shutil.chown(path, "root", "cloister-auth")
         os.chmod(path, 0o750)
@@ -121,6 +136,8 @@ class CloisterServer:
             os.makedirs(d, mode=0o755)
         self.ports = {}
         self.paths = {}
+        self._uids = worker_uid_range()
+        self._uids_fixed = False
         self.debug = debug
         self.proc = None
         self.log = []
@@ -183,7 +200,8 @@ class CloisterServer:
                  "state-dir     " + self.state_dir,
                  "runtime-dir   " + self.run_dir,
                  "policy-dir    " + self.policy_dir,
-                 "store-shards  %d" % shards]
+                 "store-shards  %d" % shards,
+                 "worker-uids   %d-%d" % self.uids]
         for k, v in (options or {}).items():
             lines.append("set %s %s" % (k, v))
         lines.append(self._expand(globals_text))
@@ -231,6 +249,17 @@ class CloisterServer:
                     if rule not in rules:
                         f.write("syscall-if %s : cloister-standin plays this "
                                 "service in a test\n" % rule)
+
+    @property
+    def uids(self):
+        """(first, last): this server's worker-uids; a test that sets it
+        gets exactly that range (no new draw when it is in use)."""
+        return self._uids
+
+    @uids.setter
+    def uids(self, value):
+        self._uids = tuple(value)
+        self._uids_fixed = True
 
     def port(self, name):
         return self.ports.get(("port", name)) or self.ports[("port6", name)]
@@ -284,6 +313,20 @@ class CloisterServer:
         if self.proc.poll() is not None or not up():
             self.proc.wait(timeout=5)
             self._reader.join(timeout=5)
+            # another server on this host drew an overlapping range: draw
+            # again (a range the test chose is its to keep)
+            if (not self._uids_fixed and getattr(self, "_redraws", 0) < 5 and
+                    any("worker-uids" in l and "overlaps" in l
+                        for l in self.log)):
+                self._redraws = getattr(self, "_redraws", 0) + 1
+                self._uids = worker_uid_range()
+                self.config_text = re.sub(r"^worker-uids\s+\S+",
+                                          "worker-uids   %d-%d" % self._uids,
+                                          self.config_text, flags=re.M)
+                with open(self.config_path, "w") as f:
+                    f.write(self.config_text)
+                self.log = []
+                return self.start(timeout, prefix)
             raise RuntimeError("cloisterd did not start (exit %s):\n%s" %
                                (self.proc.returncode, "\n".join(self.log)))
         return self

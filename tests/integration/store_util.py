@@ -23,6 +23,8 @@ FD_STATS = 4
 # message types (common/ipc_types*.h)
 OK, ERROR, PING, PONG = 1, 2, 3, 4
 CTL_KEY, CTL_PEER = 50, 51
+CTL_PEER_ADMIN = 1
+IPC_VERSION = 2   # common/ipc_types.h
 T = {}
 
 
@@ -379,18 +381,20 @@ class Store:
         except FileNotFoundError:
             return ""
 
-    def connect(self, service, instance=None):
+    def connect(self, service, instance=None, flags=0):
+        """A channel the supervisor announces as service/instance;
+        flags CTL_PEER_ADMIN makes it root's admin connection."""
         if instance is None:
             self.next_instance += 1
             instance = self.next_instance
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        send_record(self.ctl, CTL_PEER, 0, s(service) + u64(instance),
-                    fd=theirs.fileno())
+        send_record(self.ctl, CTL_PEER, 0, s(service) + u64(instance) +
+                    u32(flags), fd=theirs.fileno())
         theirs.close()
         return Chan(mine, service, instance)
 
     def admin(self):
-        return self.connect("admin")
+        return self.connect("admin", flags=CTL_PEER_ADMIN)
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

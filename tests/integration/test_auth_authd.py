@@ -219,7 +219,8 @@ def test_a_worker_cannot_get_a_ticket_for_another_instance():
         # nor can a worker register a channel of its own
         w4 = a.worker(instance=7004)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        au.send(w4.sock, au.CTL_PEER, au.s("imapd") + au.u64(7001), fd=theirs.fileno())
+        au.send(w4.sock, au.CTL_PEER, au.s("imapd") + au.u64(7001) + au.u32(0),
+                fd=theirs.fileno())
         theirs.close()
         assert w4.closed() and a.wait_log(r"imapd/7004: unexpected ctl_peer"), a.log()
         try:

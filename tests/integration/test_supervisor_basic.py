@@ -86,7 +86,10 @@ def test_audit_passes_over_the_running_tree():
             workers = [p for p in doc["processes"] if p["service"] != "supervisor"]
             assert {p["service"] for p in workers} == \
                 {"imapd", "lmtpd", "authd", "stored", "snmpd-helper"}
+            # each under its own id of the server's worker-uids
+            assert len({p["uid"][0] for p in workers}) == len(workers)
             for p in workers:
+                assert srv.uids[0] <= p["uid"][0] <= srv.uids[1], p
                 assert p["uid"][0] != 0 and p["CapEff"] == "0" * 16, p
                 assert p["NoNewPrivs"] == 1 and p["Seccomp"] == 2, p
             # the audit can fail: against the installed policies, the

@@ -152,7 +152,7 @@ main(int argc, char **argv)
 	config_worker_start(argc, argv, "cloister-authworker", &wa, &cfg, &svc);
 	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL,
 		CLOISTER_FD_AUTH };
-	policy_confine(svc->policy, keep, sizeof(keep) / sizeof(keep[0]));
+	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
 
 	struct auth_client ac;
 	if (auth_client_init(&ac, CLOISTER_FD_AUTH) < 0)

@@ -649,7 +649,7 @@ probe_run_attempt(struct probe_ctx *c, size_t i)
 			keep[n++] = c->root_dirfd;
 		if (flags & A_RECV_DIRFD)
 			keep[n++] = chan[0];
-		policy_confine(c->policy, keep, n);
+		policy_confine(c->policy, NULL, keep, n);
 		if (flags & A_RECV_DIRFD)
 			c->root_dirfd = receive_dirfd(chan[0]);
 		_exit(attempts[i].fn(c) ? CHILD_ALLOWED : CHILD_REFUSED);

@@ -8,7 +8,10 @@
  *               "* OK cloister-standin SERVICE INSTANCE", echoes lines;
  *               "PING AUTH" / "PING STORE N" send an IPC PING on that
  *               channel and print "* PONG <the peer's answer>"; "PEER" prints
- *               the client address from CTL_CONN; "QUIT" ends. Silent for
+ *               the client address from CTL_CONN; "SIGIO PID" arms the
+ *               fcntl trick (F_SETOWN PID, F_SETSIG SIGKILL, O_ASYNC on the
+ *               client socket: the next client byte makes the kernel send
+ *               PID a SIGKILL if our uid may signal it); "QUIT" ends. Silent for
  *               prelogin-timeout seconds: "* BYE" and exit. Writes stats.
  *   auth/store  takes CTL_KEY, CTL_PEER, CTL_CLIENT from the control fd and
  *               answers PING on every peer with "ROLE shard=N key=yes|no|zero
@@ -115,6 +118,7 @@ command(int fd, char *line, const char *peer)
 {
 	char ans[256];
 	unsigned shard;
+	int pid;
 	stats_add(ST_COMMANDS, 1);
 	if (strcmp(line, "QUIT") == 0) {
 		out(fd, "* BYE\r\n");
@@ -122,6 +126,14 @@ command(int fd, char *line, const char *peer)
 		exit(0);
 	} else if (strcmp(line, "PEER") == 0) {
 		out(fd, "* PEER %s\r\n", peer);
+	} else if (sscanf(line, "SIGIO %d", &pid) == 1 && pid > 0) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETOWN, pid) < 0 ||
+		    fcntl(fd, F_SETSIG, SIGKILL) < 0 ||
+		    fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
+			out(fd, "* NO %s\r\n", strerror(errno));
+		else
+			out(fd, "* SIGIO armed %d\r\n", pid);
 	} else if (strcmp(line, "PING AUTH") == 0) {
 		if (ping(CLOISTER_FD_AUTH, ans, sizeof(ans)) == 0)
 			out(fd, "* PONG %s\r\n", ans);
@@ -239,8 +251,8 @@ control_record(void)
 		explicit_bzero(msg.raw, sizeof(msg.raw));
 	} else if (msg.type == IPC_CTL_PEER && msg.fd >= 0 &&
 	    ipc_get_str(&c, name, sizeof(name)) == 0 &&
-	    ipc_get_u64(&c, &inst) == 0 && ipc_get_end(&c) == 0 &&
-	    npfd < MAX_PEERS + 1) {
+	    ipc_get_u64(&c, &inst) == 0 && ipc_get_u32(&c, &ver) == 0 &&
+	    ipc_get_end(&c) == 0 && npfd < MAX_PEERS + 1) {
 		memcpy(peer_id[npfd].name, name, sizeof(name));
 		peer_id[npfd].instance = inst;
 		pfd[npfd++] = (struct pollfd){ .fd = msg.fd, .events = POLLIN };
@@ -412,7 +424,7 @@ main(int argc, char **argv)
 			keep[nkeep++] = fd;
 			given[fd] = true;
 		}
-	policy_confine(svc->policy, keep, (size_t)nkeep);
+	policy_confine(svc->policy, &wa, keep, (size_t)nkeep);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
 	else if (svc->role == ROLE_STATS)

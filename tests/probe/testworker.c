@@ -18,7 +18,7 @@ main(int argc, char **argv)
 	}
 	log_open("cloister-testworker", true);
 	int keep[] = { 0 };
-	policy_confine(argv[1], keep, 1);
+	policy_confine(argv[1], NULL, keep, 1);
 	char c;
 	while (read(0, &c, 1) > 0)
 		;

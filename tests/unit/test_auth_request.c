@@ -129,19 +129,34 @@ test_control(void)
 	buf_reset(&b);
 	ipc_put_str(&b, "imapd");
 	ipc_put_u64(&b, 42);
+	ipc_put_u32(&b, 0);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_DECODED);
 	CHECK(strcmp(r.service, "imapd") == 0 && r.instance == 42);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, -1, &r), AUTHD_MALFORMED);
 	buf_reset(&b);
 	ipc_put_str(&b, "a-service-name-too-long");
 	ipc_put_u64(&b, 42);
+	ipc_put_u32(&b, 0);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
 	buf_reset(&b);
 	ipc_put_str(&b, "IMAP-tls_2");       /* what the config allows */
 	ipc_put_u64(&b, 42);
+	ipc_put_u32(&b, 0);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_DECODED);
 	buf_reset(&b);
 	ipc_put_str(&b, "imap d");
+	ipc_put_u64(&b, 42);
+	ipc_put_u32(&b, 0);
+	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
+	/* the admin flag is the store's: authd refuses it; and the flags
+	 * field is not optional */
+	buf_reset(&b);
+	ipc_put_str(&b, "admin");
+	ipc_put_u64(&b, 42);
+	ipc_put_u32(&b, IPC_CTL_PEER_ADMIN);
+	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
+	buf_reset(&b);
+	ipc_put_str(&b, "imapd");
 	ipc_put_u64(&b, 42);
 	CHECK_EQ(decode(IPC_CTL_PEER, &b, 3, &r), AUTHD_MALFORMED);
 

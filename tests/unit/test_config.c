@@ -93,5 +93,24 @@ main(void)
 	bad("policy-dir /tmp\nservice x {\n role auth\n binary /bin/true\n"
 	    " policy missing.policy\n}\n", "c.conf:", "missing.policy");
 	bad(GOOD "set tls-cert again\n", "c.conf:20:", "duplicate option");
+	/* worker-uids: the default, a range, and what is refused */
+	CHECK_EQ(parse(GOOD), 0);
+	CHECK_EQ(c.uid_first, CONFIG_WORKER_UID_FIRST);
+	CHECK_EQ(c.uid_last, CONFIG_WORKER_UID_LAST);
+	CHECK_EQ(parse("worker-uids 70000-79999\n" GOOD), 0);
+	CHECK(c.uid_first == 70000 && c.uid_last == 79999 && c.uid_line == 1);
+	CHECK_EQ(parse("worker-uids 5-5\n" GOOD), 0);
+	bad("worker-uids 0-10\n", "c.conf:1:", "FIRST must be above 0");
+	bad("worker-uids 10-9\n", "c.conf:1:", "at most LAST");
+	bad("worker-uids 10\n", "c.conf:1:", "FIRST-LAST");
+	bad("worker-uids 10-\n", "c.conf:1:", "FIRST-LAST");
+	bad("worker-uids -10\n", "c.conf:1:", "FIRST-LAST");
+	bad("worker-uids 1-4294967295\n", "c.conf:1:", "FIRST-LAST");
+	bad("worker-uids 1-2000000\n", "c.conf:1:", "at most 1048576 ids");
+	bad("worker-uids 1-2 3\n", "c.conf:1:", "takes 1 value");
+	bad("worker-uids 1-2\nworker-uids 1-2\n", "c.conf:2:", "duplicate");
+	/* the admin right is the supervisor's flag: no service takes the name */
+	bad("policy-dir /tmp\nservice admin {\n", "c.conf:2:",
+	    "service name 'admin' is reserved");
 	return check_done("test_config");
 }

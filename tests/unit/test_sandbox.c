@@ -126,6 +126,18 @@ wait_status(pid_t pid)
 	return st;
 }
 
+/* Wait until the child's filter is in place (Seccomp turns 2). */
+static void
+wait_confined(pid_t pid)
+{
+	char v[128];
+	for (int i = 0; i < 200; i++) {
+		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
+			break;
+		usleep(10000);
+	}
+}
+
 static void
 test_confined_state(void)
 {
@@ -133,12 +145,7 @@ test_confined_state(void)
 	int ctl;
 	pid_t pid = spawn_confined(&ctl);
 	char v[128];
-	/* wait until the filter is in place (Seccomp turns 2) */
-	for (int i = 0; i < 200; i++) {
-		if (strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0)
-			break;
-		usleep(10000);
-	}
+	wait_confined(pid);
 	CHECK(strcmp(proc_field(pid, "Seccomp:", v, sizeof(v)), "2") == 0);
 	CHECK(strcmp(proc_field(pid, "NoNewPrivs:", v, sizeof(v)), "1") == 0);
 	CHECK(strcmp(proc_field(pid, "CapEff:", v, sizeof(v)),
@@ -162,6 +169,40 @@ test_confined_state(void)
 	int st = wait_status(pid);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	close(ctl);
+}
+
+/* The instance's own ids (what cloisterd gives a worker): all four uids
+ * and gids are that number; the supplementary groups are the policy's
+ * group with group_access ('files own'), none without. */
+static void
+check_instance_ids(bool group_access, const char *want_groups)
+{
+	make_policy(root, "kill");
+	pol.spec.instance_uid = pol.spec.instance_gid = 2000000123u;
+	pol.spec.group_access = group_access;
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	char v[128];
+	wait_confined(pid);
+	CHECK(strcmp(proc_field(pid, "Uid:", v, sizeof(v)),
+	    "2000000123\t2000000123\t2000000123\t2000000123") == 0);
+	CHECK(strcmp(proc_field(pid, "Gid:", v, sizeof(v)),
+	    "2000000123\t2000000123\t2000000123\t2000000123") == 0);
+	proc_field(pid, "Groups:", v, sizeof(v));
+	if (strcmp(v, want_groups) != 0)
+		fprintf(stderr, "  groups '%s', want '%s'\n", v, want_groups);
+	CHECK(strcmp(v, want_groups) == 0);
+	CHECK_EQ(write(ctl, "q", 1), 1);
+	int st = wait_status(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(ctl);
+}
+
+static void
+test_instance_ids(void)
+{
+	check_instance_ids(false, "");
+	check_instance_ids(true, "65534 ");   /* nogroup */
 }
 
 static void
@@ -511,6 +552,7 @@ main(void)
 		return 1;
 	}
 	test_confined_state();
+	test_instance_ids();
 	test_debug_mode();
 	test_pdeathsig_survives();
 

@@ -58,7 +58,7 @@ main(int argc, char **argv)
 	 * worker channel that took their number; worker channels arrive
 	 * later as CTL_PEER */
 	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL };
-	policy_confine(svc->policy, keep, sizeof(keep) / sizeof(keep[0]));
+	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
 
 	/* serve */
 	authd_serve(&o);

@@ -106,8 +106,11 @@ dec_peer(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
 {
 	const char *p;
 	size_t n;
+	uint32_t flags;
+	/* no flag means anything to authd: an admin connection is the store's */
 	if (m->fd < 0 || ipc_get_strp(c, &p, &n, TICKET_SERVICE_LEN - 1) < 0 ||
-	    !service_ok(p, n) || ipc_get_u64(c, &r->instance) < 0)
+	    !service_ok(p, n) || ipc_get_u64(c, &r->instance) < 0 ||
+	    ipc_get_u32(c, &flags) < 0 || flags != 0)
 		return -1;
 	memcpy(r->service, p, n);
 	r->service[n] = '\0';

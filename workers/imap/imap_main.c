@@ -277,7 +277,7 @@ main(int argc, char **argv)
 	keep[nkeep++] = CLOISTER_FD_AUTH;
 	for (unsigned i = 0; i < opt.store_shards; i++)
 		keep[nkeep++] = CLOISTER_FD_STORE(i);
-	policy_confine(policy_path, keep, nkeep);
+	policy_confine(policy_path, &wa, keep, nkeep);
 	/* what start-up freed goes back to the kernel before the long wait */
 	malloc_trim(0);
 	/* serve */

@@ -203,7 +203,7 @@ main(int argc, char **argv)
 	size_t nkeep = 5;
 	for (unsigned i = 0; i < nshards; i++)
 		keep[nkeep++] = sfd[i] = CLOISTER_FD_STORE(i);
-	policy_confine(svc->policy, keep, nkeep);
+	policy_confine(svc->policy, &wa, keep, nkeep);
 
 	struct lmtp_store *ls = lmtp_store_open(sfd, nshards, &o, &lim);
 	if (ls == NULL)
