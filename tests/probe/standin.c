@@ -8,10 +8,7 @@
  *               "* OK cloister-standin SERVICE INSTANCE", echoes lines;
  *               "PING AUTH" / "PING STORE N" send an IPC PING on that
  *               channel and print "* PONG <the peer's answer>"; "PEER" prints
- *               the client address from CTL_CONN; "SIGIO PID" arms the
- *               fcntl trick (F_SETOWN PID, F_SETSIG SIGKILL, O_ASYNC on the
- *               client socket: the next client byte makes the kernel send
- *               PID a SIGKILL if our uid may signal it); "QUIT" ends. Silent for
+ *               the client address from CTL_CONN; "QUIT" ends. Silent for
  *               prelogin-timeout seconds: "* BYE" and exit. Writes stats.
  *   auth/store  takes CTL_KEY, CTL_PEER, CTL_CLIENT from the control fd and
  *               answers PING on every peer with "ROLE shard=N key=yes|no|zero
@@ -118,7 +115,6 @@ command(int fd, char *line, const char *peer)
 {
 	char ans[256];
 	unsigned shard;
-	int pid;
 	stats_add(ST_COMMANDS, 1);
 	if (strcmp(line, "QUIT") == 0) {
 		out(fd, "* BYE\r\n");
@@ -126,14 +122,6 @@ command(int fd, char *line, const char *peer)
 		exit(0);
 	} else if (strcmp(line, "PEER") == 0) {
 		out(fd, "* PEER %s\r\n", peer);
-	} else if (sscanf(line, "SIGIO %d", &pid) == 1 && pid > 0) {
-		int fl = fcntl(fd, F_GETFL);
-		if (fl < 0 || fcntl(fd, F_SETOWN, pid) < 0 ||
-		    fcntl(fd, F_SETSIG, SIGKILL) < 0 ||
-		    fcntl(fd, F_SETFL, fl | O_ASYNC) < 0)
-			out(fd, "* NO %s\r\n", strerror(errno));
-		else
-			out(fd, "* SIGIO armed %d\r\n", pid);
 	} else if (strcmp(line, "PING AUTH") == 0) {
 		if (ping(CLOISTER_FD_AUTH, ans, sizeof(ans)) == 0)
 			out(fd, "* PONG %s\r\n", ans);
