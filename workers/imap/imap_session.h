@@ -90,6 +90,11 @@ void imap_session_run(const struct imap_options *opt, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen,
     const struct sockaddr_storage *local, socklen_t locallen);
 
+/* Before login: the deadline, the reader's and the kernel's pre-login
+ * limits (imap_prelogin.c). _end lifts them at login. */
+void imap_prelogin_begin(struct imap_session *s);
+void imap_prelogin_end(struct imap_session *s);
+
 /* ---- for command handlers ---- */
 
 /* The output buffer of the session. */
