@@ -5,7 +5,7 @@
  *     starts, TLS handshake and STARTTLS included) cuts every wait, so a
  *     client that sends a byte now and then cannot hold the process;
  *   - the reader's pre-login limits (imap_reader.h): short lines, no spool,
- *     no continuation but for LOGIN's small literals;
+ *     no continuation but for LOGIN's small literals; a small parser arena;
  *   - the kernel may queue little for us: a fixed receive buffer (no
  *     autotuning a fast sender could grow to megabytes and then leave
  *     unread) and TCP_NOTSENT_LOWAT on what we send.
@@ -17,6 +17,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+/* What parsing one pre-login command may allocate (LOGIN's two strings
+ * need a little over IMAP_PRELOGIN_COMMAND_MAX). */
+#define PRELOGIN_ARENA_MAX (64 * 1024)
 /* The kernel doubles SO_RCVBUF for its bookkeeping: 32 KiB of queue. */
 #define PRELOGIN_RCVBUF (16 * 1024)
 #define PRELOGIN_NOTSENT_LOWAT (8 * 1024)
@@ -28,6 +31,7 @@ void
 imap_prelogin_begin(struct imap_session *s)
 {
 	imap_reader_set_prelogin(&s->rd, true);
+	s->arena.max = PRELOGIN_ARENA_MAX;
 	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
 	    (int64_t)s->opt->prelogin_timeout_s * 1000);
 	int v = PRELOGIN_RCVBUF;
@@ -41,6 +45,7 @@ void
 imap_prelogin_end(struct imap_session *s)
 {
 	imap_reader_set_prelogin(&s->rd, false);
+	s->arena.max = IMAP_ARENA_MAX(&s->opt->lim);
 	imap_conn_set_deadline(&s->conn, 0);
 	int v = LOGGED_IN_RCVBUF;
 	(void)setsockopt(s->conn.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));

@@ -512,8 +512,8 @@ imap_session_run(const struct imap_options *opt, int fd,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	imap_conn_init(&s->conn, fd, 5 * 60 * 1000);
 	imap_reader_init(&s->rd, &opt->lim);
+	imap_arena_init(&s->arena, IMAP_ARENA_MAX(&opt->lim));
 	imap_prelogin_begin(s);
-	imap_arena_init(&s->arena, opt->lim.max_command * 4 + 256 * 1024);
 	static struct auth_client ac;
 	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
 		s->ac = &ac;
