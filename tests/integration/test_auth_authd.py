@@ -202,23 +202,25 @@ def test_failures_lock_no_user_out():
 
 
 def test_a_failing_address_meets_growing_delays():
-    """alice from 127.0.0.2: no wait after one failure, then 0.5, 1, 2 s
-    (failure-backoff-ms 500), refused unchecked meanwhile; the right
+    """alice from 127.0.0.2: no wait after one failure, then 0.6, 1.2, 2.4 s
+    (failure-backoff-ms 600), refused unchecked meanwhile; the right
     password after the wait logs in."""
-    opts = {"failure-delay-ms": "0", "failure-backoff-ms": "500",
+    opts = {"failure-delay-ms": "0", "failure-backoff-ms": "600",
             "max-failures-per-user": "0", "max-failures-per-address": "0"}
     with Authd(USERS, options=opts) as a:
         def attempt(pw):
             return a.worker(addr=("127.0.0.2", 1)).plain("alice", pw)
         failed(attempt("bad0"), FAIL_CREDENTIALS)
         failed(attempt("bad1"), FAIL_CREDENTIALS)        # a typo costs nothing
-        for wait in (0.5, 1.0, 2.0):
+        for wait in (0.6, 1.2, 2.4):
             t = time.monotonic()
             failed(attempt("wonderland"), FAIL_RATE)      # within the wait
-            time.sleep(max(0, wait * 0.6 - (time.monotonic() - t)))
+            # still refused past the previous wait: the delay grew
+            probe = max(wait * 0.3, wait / 2 + 0.15)
+            time.sleep(max(0, probe - (time.monotonic() - t)))
             failed(attempt("wonderland"), FAIL_RATE)
             time.sleep(max(0, wait + 0.15 - (time.monotonic() - t)))
-            if wait < 2.0:
+            if wait < 2.4:
                 failed(attempt("bad"), FAIL_CREDENTIALS)  # checked again
         ok(attempt("wonderland"), "alice")
         # the success forgot the pair: the next typo costs nothing again
