@@ -2,7 +2,8 @@
 negative literals, 8-bit garbage, unknown commands, commands in the wrong
 state, lines past the limit): each gets BAD or NO, and the session goes on
 or closes as RFC 9051 says. Also the pre-login limits: STARTTLS command
-injection, LOGINDISABLED, the pre-login timeout."""
+injection, LOGINDISABLED, no spooled literal and no continuation but for
+LOGIN's small ones, and the pre-login deadline."""
 import os
 import select
 import socket
