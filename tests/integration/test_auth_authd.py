@@ -168,27 +168,70 @@ def test_a_request_while_a_failure_is_pending_closes_the_channel():
         ok(a.worker().plain("alice", "wonderland"), "alice")
 
 
-def test_per_user_limit_holds_across_addresses():
-    opts = {"max-failures-per-user": "3", "max-failures-per-address": "0",
-            "failure-window": "3600", "failure-delay-ms": "0"}
-    with Authd(USERS, options=opts) as a:
-        for i in range(3):
-            failed(a.worker(addr=("198.51.100.%d" % i, 1)).plain("alice", "bad%d" % i),
+def test_failures_lock_no_user_out():
+    """A hundred wrong passwords for alice from 127.0.0.2, and more from
+    twenty other addresses (the default limits; the per-user one is full):
+    alice logs in at once from 127.0.0.3, an address that has not failed.
+    The failing addresses are refused even with the right password, without
+    the password being checked; bob is not affected."""
+    with Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        for i in range(100):
+            r = a.worker(addr=("127.0.0.2", 1)).plain("alice", "bad%d" % i)
+            assert r[0] == AUTH_FAILURE and r[2][0] in (
+                FAIL_CREDENTIALS, FAIL_RATE), r
+        for i in range(20):
+            failed(a.worker(addr=("198.51.100.%d" % i, 1)).plain("alice", "x%d" % i),
                    FAIL_CREDENTIALS)
-        # the right password from a fresh address: refused, password unchecked
-        failed(a.worker(addr=("203.0.113.9", 1)).plain("alice", "wonderland"), FAIL_RATE)
-        r, _ = a.worker(addr=("203.0.113.9", 1)).scram("sha256", "SCRAM-SHA-256", "alice",
-                                                        "wonderland")
-        failed(r, FAIL_RATE)
-        # the limit is alice's, not bob's, and alice@REALM is alice
-        ok(a.worker(addr=("203.0.113.9", 1)).plain("bob", "builder"), "bob")
-        failed(a.worker().plain("alice@" + REALM, "wonderland"), FAIL_RATE)
+        t0 = time.monotonic()
+        ok(a.worker(addr=("127.0.0.3", 1)).plain("alice", "wonderland"), "alice")
+        r, _ = a.worker(addr=("127.0.0.3", 2)).scram("sha256", "SCRAM-SHA-256",
+                                                       "alice", "wonderland")
+        ok(r, "alice")
+        assert time.monotonic() - t0 < 1.0
+        # the failing addresses: refused unchecked (the pair backs off; the
+        # full per-user limit slows addresses that failed)
+        failed(a.worker(addr=("127.0.0.2", 1)).plain("alice", "wonderland"), FAIL_RATE)
+        failed(a.worker(addr=("198.51.100.3", 1)).plain("alice", "wonderland"),
+               FAIL_RATE)
+        failed(a.worker(addr=("198.51.100.3", 1)).plain("alice@" + REALM,
+                                                         "wonderland"), FAIL_RATE)
+        ok(a.worker(addr=("198.51.100.3", 1)).plain("bob", "builder"), "bob")
         assert a.wait_log(r"auth failed: user=alice .*reason=rate"), a.log()
+        assert a.wait_log(r"auth refused: user=alice .*address=198\.51\.100\.3"
+                          r" reason=rate \(this user, from an address that has failed"), a.log()
+
+
+def test_a_failing_address_meets_growing_delays():
+    """alice from 127.0.0.2: no wait after one failure, then 0.6, 1.2, 2.4 s
+    (failure-backoff-ms 600), refused unchecked meanwhile; the right
+    password after the wait logs in."""
+    opts = {"failure-delay-ms": "0", "failure-backoff-ms": "600",
+            "max-failures-per-user": "0", "max-failures-per-address": "0"}
+    with Authd(USERS, options=opts) as a:
+        def attempt(pw):
+            return a.worker(addr=("127.0.0.2", 1)).plain("alice", pw)
+        failed(attempt("bad0"), FAIL_CREDENTIALS)
+        failed(attempt("bad1"), FAIL_CREDENTIALS)        # a typo costs nothing
+        for wait in (0.6, 1.2, 2.4):
+            t = time.monotonic()
+            failed(attempt("wonderland"), FAIL_RATE)      # within the wait
+            # still refused past the previous wait: the delay grew
+            probe = max(wait * 0.3, wait / 2 + 0.15)
+            time.sleep(max(0, probe - (time.monotonic() - t)))
+            failed(attempt("wonderland"), FAIL_RATE)
+            time.sleep(max(0, wait + 0.15 - (time.monotonic() - t)))
+            if wait < 2.4:
+                failed(attempt("bad"), FAIL_CREDENTIALS)  # checked again
+        ok(attempt("wonderland"), "alice")
+        # the success forgot the pair: the next typo costs nothing again
+        failed(attempt("bad"), FAIL_CREDENTIALS)
+        ok(attempt("wonderland"), "alice")
 
 
 def test_per_address_limit_holds_across_users():
     opts = {"max-failures-per-user": "0", "max-failures-per-address": "3",
-            "failure-window": "3600", "failure-delay-ms": "0"}
+            "failure-window": "3600", "failure-delay-ms": "0",
+            "failure-backoff-ms": "0"}
     with Authd(USERS, options=opts) as a:
         for u in ("u1", "u2", "bob"):
             failed(a.worker(addr=("10.9.8.7", 1)).plain(u, "x"), FAIL_CREDENTIALS)
@@ -462,7 +505,8 @@ def test_no_password_is_left_in_authd_memory():
     writable memory: libsasl2's frees are wiped, request buffers are wiped,
     the stack its lookups used is scrubbed."""
     right, wrong = "Wond3rland-right-pw", "Zq9-the-wrong-pw-77"
-    with Authd({"alice": right}, options={"failure-delay-ms": "0"}) as a:
+    with Authd({"alice": right}, options={"failure-delay-ms": "0",
+                                          "failure-backoff-ms": "0"}) as a:
         with open("/proc/%d/maps" % a.proc.pid) as f:
             if "libasan" in f.read():
                 print("    (sanitizer build: ASan owns the allocator, nothing to check)")

@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import struct
+import time
 
 import auth_util as au
 from cloister_server import CloisterServer
@@ -46,8 +47,8 @@ class Server:
         return self.srv.__exit__(*exc)
 
 
-def connect(srv):
-    c = LineClient("127.0.0.1", srv.port("imap"), timeout=10)
+def connect(srv, source=None):
+    c = LineClient("127.0.0.1", srv.port("imap"), source=source, timeout=10)
     m = re.match(r"\* OK authworker (\d+)$", c.readline())
     assert m
     return c, int(m.group(1))
@@ -131,6 +132,31 @@ def test_per_address_limit_uses_the_address_the_supervisor_saw():
             "* NO reason=rate too many failed logins, try again later"
         c.close()
         assert srv.wait_log(r"auth refused: .*address=127\.0\.0\.1 .*reason=rate")
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_user_out():
+    """Ten wrong passwords for alice from 127.0.0.2, with the default limits:
+    alice still logs in at once from 127.0.0.3, while 127.0.0.2 is refused
+    even with the right password (it is backing off)."""
+    with Server({"failure-delay-ms": "0"}) as srv:
+        for i in range(10):
+            c, _ = connect(srv, "127.0.0.2")
+            line = c.cmd("AUTH PLAIN " + b64(b"\0alice\0wrong%d" % i))
+            assert line.startswith(("* NO reason=credentials",
+                                    "* NO reason=rate")), line
+            c.close()
+        c, _ = connect(srv, "127.0.0.3")
+        t0 = time.monotonic()
+        assert c.cmd("AUTH PLAIN " + b64(b"\0alice\0wonderland")).startswith(
+            "* OK"), "alice locked out"
+        assert time.monotonic() - t0 < 1.0
+        c.close()
+        c, _ = connect(srv, "127.0.0.2")
+        assert c.cmd("AUTH PLAIN " + b64(b"\0alice\0wonderland")).startswith(
+            "* NO reason=rate")
+        c.close()
+        assert srv.wait_log(r"auth refused: user=alice .*address=127\.0\.0\.2"
+                            r" reason=rate \(this user from this address")
 
 
 def test_authd_killed_is_restarted_and_logins_go_on():

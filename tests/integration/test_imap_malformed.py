@@ -2,7 +2,10 @@
 negative literals, 8-bit garbage, unknown commands, commands in the wrong
 state, lines past the limit): each gets BAD or NO, and the session goes on
 or closes as RFC 9051 says. Also the pre-login limits: STARTTLS command
-injection, LOGINDISABLED, the pre-login timeout."""
+injection, LOGINDISABLED, no spooled literal and no continuation but for
+LOGIN's small ones, and the pre-login deadline."""
+import os
+import select
 import socket
 import ssl
 import time
@@ -17,6 +20,18 @@ def alive(c, tag="zz"):
     """The session still answers."""
     out = c.cmd(tag, "NOOP")
     return out[-1] is not None and out[-1].startswith(tag.encode() + b" OK")
+
+
+def send_until_closed(c, chunk, times):
+    """Send chunk up to times times; the bytes sent before an error."""
+    sent = 0
+    try:
+        for _ in range(times):
+            c.s.sendall(chunk)
+            sent += len(chunk)
+    except OSError:
+        pass
+    return sent
 
 
 def status(lines):
@@ -106,13 +121,7 @@ def test_fatal_input_closes():
         assert c.closed()
         # endless garbage without a line end: bounded, then closed
         c = srv.raw("plain")
-        sent = 0
-        try:
-            for _ in range(200):
-                c.s.sendall(b"g" * 8192)
-                sent += 8192
-        except OSError:
-            pass
+        sent = send_until_closed(c, b"g" * 8192, 200)
         assert sent <= 200 * 8192
         got = b""
         while True:
@@ -181,3 +190,123 @@ def test_prelogin_timeout():
         assert ln is not None and ln.startswith(b"* BYE"), ln
         assert c.closed()
         assert time.time() - t0 < 14
+
+
+def memfds(pids):
+    """The spool memfds the given imapd processes hold."""
+    found = []
+    for pid in pids:
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if target.startswith("/memfd:"):
+                found.append((pid, target))
+    return found
+
+
+def test_no_literal_is_spooled_before_login():
+    """An unauthenticated APPEND gets BAD, no continuation, and no memfd
+    appears in any imapd; LOGIN's small literals still get theirs."""
+    with ImapServer() as srv:
+        for kind in ("plain", "imaps"):
+            c = srv.raw(kind)
+            c.send(b"a1 APPEND INBOX {41943040}\r\n")   # under max-literal
+            ln = c.line()
+            assert ln is not None and ln.startswith(b"a1 BAD"), ln
+            # a client that does not wait for "+" sends anyway: these
+            # bytes are then lines, each short, none kept
+            c.send(b"x" * 4000 + b"\r\n")
+            time.sleep(0.3)
+            assert memfds(srv.imapd_pids()) == []
+            out = c.cmd("a2", "APPEND INBOX {10}")
+            assert out[-1].startswith(b"a2 BAD"), out
+            assert not any(l.startswith(b"+") for l in out[:-1]), out
+            assert alive(c)
+            c.send(b"a3 LOGIN {5}\r\n")
+            ln = c.line()
+            assert ln is not None and ln.startswith(b"+ "), ln
+            c.send(b"alice {2}\r\n")
+            ln = c.line()
+            assert ln is not None and ln.startswith(b"+ "), ln
+            c.send(b"no\r\n")
+            out = c.until_tagged("a3")
+            assert out[-1].startswith(b"a3 NO"), out
+            # what it was told: LITERAL- (RFC 7888), not LITERAL+
+            assert b"LITERAL-" in c.greeting and b"LITERAL+" not in \
+                c.greeting, c.greeting
+            c.close()
+
+
+def test_large_non_synchronizing_literal_before_login_closes():
+    """LITERAL+ past LITERAL-'s 4 KiB before login: the bytes are on their
+    way and cannot be refused, so BAD [TOOBIG] + BYE and close, before
+    any is stored."""
+    with ImapServer() as srv:
+        c = srv.raw("plain")
+        c.send(b"n1 APPEND INBOX {1048576+}\r\n")
+        send_until_closed(c, b"m" * 65536, 16)
+        out = c.until_tagged("n1")
+        assert out[-1] is not None and out[-1].startswith(
+            b"n1 BAD [TOOBIG]"), out
+        ln = c.line()
+        assert ln is not None and ln.startswith(b"* BYE"), ln
+        assert c.closed()
+        assert memfds(srv.imapd_pids()) == []
+        # a small one is read like LITERAL- says
+        c = srv.raw("plain")
+        c.send(b"n2 ID (\"name\" {4+}\r\ntest)\r\n")
+        out = c.until_tagged("n2")
+        assert out[-1].startswith(b"n2 OK"), out
+        c.close()
+
+
+def test_login_deadline_is_absolute():
+    """A client that sends a byte every second (a command that never
+    ends, and then NOOPs) is closed at prelogin-timeout after connecting,
+    not kept alive by its bytes; the TLS handshake counts too."""
+    with ImapServer(prelogin=4) as srv:
+        for kind in ("plain", "slow-noop"):
+            c = srv.raw("plain")
+            t0 = time.time()
+            closed = False
+            for i in range(12):
+                tick = time.time()
+                try:
+                    c.s.sendall(b"a" if kind == "plain" else
+                                b"n%d NOOP\r\n" % i)
+                except OSError:
+                    closed = True
+                    break
+                r, _, _ = select.select([c.s], [], [], 1.0)
+                if r:
+                    try:
+                        d = c.s.recv(4096)
+                    except OSError:
+                        d = b""
+                    c.buf += d
+                    if not d:
+                        closed = True
+                        break
+                time.sleep(max(0, 1.0 - (time.time() - tick)))
+            elapsed = time.time() - t0
+            assert closed, (kind, c.buf)
+            assert elapsed < 7, (kind, elapsed)
+            assert b"* BYE" in c.buf, c.buf
+        # a TLS handshake that never finishes: closed at the deadline
+        s = socket.create_connection(("127.0.0.1", srv.port("imaps")))
+        t0 = time.time()
+        s.sendall(b"\x16\x03\x01")      # the start of a record, then silence
+        s.settimeout(10)
+        try:
+            d = s.recv(100)
+        except OSError:
+            d = b""
+        assert d == b"" or d.startswith(b"\x15"), d
+        assert time.time() - t0 < 7
+        s.close()

@@ -1,7 +1,9 @@
-/* Unit tests for workers/auth/authd_limits: SipHash vectors, the leaky
- * bucket's arithmetic (block at max, one more per window/max), eviction in
- * a full table, and the address keys (IPv6 by /64, v4-mapped as IPv4). */
+/* Unit tests for workers/auth/authd_limits and authd_backoff: SipHash
+ * vectors, the leaky bucket's arithmetic (block at max, one more per
+ * window/max), eviction in a full table, the address keys (IPv6 by /64,
+ * v4-mapped as IPv4), and the doubling delays per (user, address). */
 #include "check.h"
+#include "authd_backoff.h"
 #include "authd_limits.h"
 
 #include <arpa/inet.h>
@@ -122,9 +124,73 @@ test_addr_keys(void)
 	    sizeof(text)), 0);
 }
 
+static void
+test_backoff(void)
+{
+	uint8_t k[32] = { 7 };
+	struct backoff_table t;
+	/* 1 s, doubling, at most 8 s; forgotten 60 s after the delay */
+	CHECK_EQ(backoff_init(&t, 100, 1000, 8000, 60000, k), 0);
+	uint64_t now = 1000000;
+	const char *a2 = "\x05\x04\x7f\x00\x00\x02" "alice";
+	const char *a3 = "\x05\x04\x7f\x00\x00\x03" "alice";
+	CHECK_EQ(backoff_wait(&t, a2, 11, now), 0);
+	/* one failure (a typo): no wait; then 1, 2, 4, 8, 8 s */
+	backoff_fail(&t, a2, 11, now);
+	CHECK_EQ(backoff_wait(&t, a2, 11, now), 0);
+	uint64_t want[] = { 1000, 2000, 4000, 8000, 8000 };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		backoff_fail(&t, a2, 11, now);
+		CHECK_EQ(backoff_wait(&t, a2, 11, now), want[i]);
+		CHECK_EQ(backoff_wait(&t, a2, 11, now + want[i] - 1), 1);
+		CHECK_EQ(backoff_wait(&t, a2, 11, now + want[i]), 0);
+		now += want[i];
+	}
+	CHECK_EQ(backoff_failures(&t, a2, 11, now), 6);
+	/* the same user from another address: nothing to wait */
+	CHECK_EQ(backoff_wait(&t, a3, 11, now), 0);
+	CHECK_EQ(backoff_failures(&t, a3, 11, now), 0);
+	/* a hundred failures: still the cap, not more */
+	for (int i = 0; i < 100; i++)
+		backoff_fail(&t, a2, 11, now);
+	CHECK_EQ(backoff_wait(&t, a2, 11, now), 8000);
+	/* forgotten after the delay and the forget time */
+	CHECK(backoff_failures(&t, a2, 11, now + 8000 + 59999) > 0);
+	CHECK_EQ(backoff_failures(&t, a2, 11, now + 8000 + 60000), 0);
+	backoff_fail(&t, a2, 11, now + 68000);
+	backoff_fail(&t, a2, 11, now + 68000);
+	CHECK_EQ(backoff_wait(&t, a2, 11, now + 68000), 1000);
+	/* a login clears it */
+	backoff_clear(&t, a2, 11);
+	CHECK_EQ(backoff_wait(&t, a2, 11, now + 68000), 0);
+	backoff_free(&t);
+
+	/* a full table stays its size; a key with many failures survives a
+	 * flood of keys with one */
+	CHECK_EQ(backoff_init(&t, 16, 1000, 3600000, 3600000, k), 0);
+	for (int i = 0; i < 10; i++)
+		backoff_fail(&t, "victim", 6, now);
+	char name[16];
+	for (int i = 0; i < 10000; i++) {
+		int n = snprintf(name, sizeof(name), "u%d", i);
+		backoff_fail(&t, name, (size_t)n, now);
+	}
+	CHECK_EQ(backoff_failures(&t, "victim", 6, now), 10);
+	CHECK_EQ(t.nslots, 16);
+	backoff_free(&t);
+
+	/* 0: off */
+	CHECK_EQ(backoff_init(&t, 16, 0, 1000, 1000, k), 0);
+	backoff_fail(&t, "x", 1, now);
+	backoff_fail(&t, "x", 1, now);
+	CHECK_EQ(backoff_wait(&t, "x", 1, now), 0);
+	backoff_free(&t);
+}
+
 int
 main(void)
 {
+	test_backoff();
 	test_siphash();
 	test_bucket();
 	test_full_table();

@@ -288,9 +288,97 @@ test_limits(void)
 	imap_reader_free(&r);
 }
 
+/* Before login: no spool, no continuation but for LOGIN's small
+ * literals, short lines; after it, the configured limits again. */
+static void
+test_prelogin(void)
+{
+	static const struct imap_limits big = { 64 * 1024, 1024 * 1024,
+		50 * 1024 * 1024, 200 * 1024 * 1024, 1000, 32, 10000 };
+	struct imap_reader r;
+	imap_reader_init(&r, &big);
+	imap_reader_set_prelogin(&r, true);
+	struct run x;
+	/* APPEND's message literal: BAD at once, no "+", no memfd */
+	const char *s = "p1 APPEND INBOX {100000000}\r\n";
+	feed(&r, s, strlen(s), 100, &x, true);
+	CHECK_EQ(x.nev, 1);
+	CHECK_EQ(x.ev[0], RD_REJECT);
+	CHECK(!r.reject_no);
+	CHECK(strcmp(r.tag, "p1") == 0);
+	CHECK_EQ(imap_reader_spool_fd(&r), -1);
+	imap_reader_next(&r);
+	/* ... even a small one */
+	s = "p2 APPEND INBOX {10}\r\n";
+	feed(&r, s, strlen(s), 3, &x, true);
+	CHECK_EQ(x.ev[0], RD_REJECT);
+	CHECK_EQ(r.reason, RDR_PRELOGIN_LITERAL);
+	imap_reader_next(&r);
+	/* a small non-synchronizing one is read inline (LITERAL-), never
+	 * spooled; the command then fails in the dispatcher */
+	static char in[40000];
+	int n = snprintf(in, sizeof(in), "p3 APPEND INBOX {2000+}\r\n");
+	memset(in + n, 'm', 2000);
+	n += 2000;
+	n += snprintf(in + n, sizeof(in) - (size_t)n, "\r\n");
+	feed(&r, in, (size_t)n, 700, &x, true);
+	CHECK_EQ(x.ev[0], RD_COMMAND);
+	CHECK_EQ(imap_reader_next_ext(&r), 0);
+	CHECK_EQ(imap_reader_spool_fd(&r), -1);
+	imap_reader_next(&r);
+	/* LOGIN gets its continuation up to the cap, BAD above it */
+	s = "p4 LOGIN {5}\r\n";
+	feed(&r, s, strlen(s), 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_CONTINUE);
+	feed(&r, "alice {4}\r\n", 11, 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_CONTINUE);
+	feed(&r, "pass\r\n", 6, 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_COMMAND);
+	CHECK(text_is(&r, "p4 LOGIN {5}\r\nalice {4}\r\npass\r\n"));
+	imap_reader_next(&r);
+	n = snprintf(in, sizeof(in), "p5 LOGIN {%d}\r\n",
+	    IMAP_PRELOGIN_LITERAL_MAX + 1);
+	feed(&r, in, (size_t)n, 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_REJECT);
+	CHECK_EQ(r.reason, RDR_LITERAL_TOO_BIG);
+	imap_reader_next(&r);
+	/* a non-synchronizing literal above the cap cannot be refused: its
+	 * bytes are coming. Fatal */
+	s = "p6 APPEND INBOX {100000+}\r\n";
+	feed(&r, s, strlen(s), 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_FATAL);
+	CHECK_EQ(imap_reader_spool_fd(&r), -1);
+	imap_reader_next(&r);
+	/* a line past the pre-login limit: BAD, and the session goes on */
+	n = snprintf(in, sizeof(in), "p7 ID ");
+	memset(in + n, 'x', IMAP_PRELOGIN_LINE_MAX + 100);
+	n += IMAP_PRELOGIN_LINE_MAX + 100;
+	n += snprintf(in + n, sizeof(in) - (size_t)n, "\r\n");
+	feed(&r, in, (size_t)n, 1000, &x, true);
+	CHECK_EQ(x.ev[0], RD_REJECT);
+	CHECK_EQ(r.reason, RDR_LINE_TOO_LONG);
+	CHECK(r.text.cap <= IMAP_PRELOGIN_COMMAND_MAX + 1);
+	imap_reader_next(&r);
+	/* ... far past it: the session ends */
+	memset(in, 'y', sizeof(in));
+	feed(&r, in, sizeof(in), 4096, &x, true);
+	CHECK_EQ(x.ev[0], RD_FATAL);
+	CHECK(r.text.cap <= IMAP_PRELOGIN_COMMAND_MAX + 1);
+	imap_reader_next(&r);
+	/* logged in: the configured limits again, APPEND spools */
+	imap_reader_set_prelogin(&r, false);
+	s = "p8 APPEND INBOX {2000}\r\n";
+	feed(&r, s, strlen(s), 100, &x, true);
+	CHECK_EQ(x.ev[0], RD_CONTINUE);
+	CHECK(imap_reader_spool_fd(&r) >= 0);
+	imap_reader_next(&r);
+	imap_reader_free(&r);
+}
+
 int
 main(void)
 {
+	test_prelogin();
 	test_lines();
 	test_literals();
 	test_append_spool();

@@ -26,6 +26,8 @@ struct authd_options {
 	uint64_t max_fail_user;       /* per failure_window_s; 0 = no limit */
 	uint64_t max_fail_addr;
 	uint64_t failure_window_s;
+	uint64_t backoff_ms;          /* per (user, address); 0 = off */
+	uint64_t backoff_max_s;
 };
 
 /* Read authd's options (strict: an unknown option in its section is an

@@ -20,6 +20,8 @@ static const struct {
 	{ "max-failures-per-user", OPT_NUM, 10, 0, 1000000 },
 	{ "max-failures-per-address", OPT_NUM, 30, 0, 1000000 },
 	{ "failure-window", OPT_NUM, 300, 1, 86400 },
+	{ "failure-backoff-ms", OPT_NUM, 1000, 0, 60000 },
+	{ "failure-backoff-max", OPT_NUM, 900, 1, 86400 },
 	{ "debug", OPT_BOOL, 0, 0, 1 },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -84,5 +86,9 @@ authd_options_load(const struct config *c, const struct config_service *s,
 			o->max_fail_addr = v;
 		else if (strcmp(opts[i].name, "failure-window") == 0)
 			o->failure_window_s = v;
+		else if (strcmp(opts[i].name, "failure-backoff-ms") == 0)
+			o->backoff_ms = v;
+		else if (strcmp(opts[i].name, "failure-backoff-max") == 0)
+			o->backoff_max_s = v;
 	}
 }

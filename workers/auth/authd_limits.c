@@ -61,18 +61,31 @@ limit_siphash(const uint8_t key[16], const void *data, size_t n)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
+void *
+limit_slots_alloc(size_t nslots, size_t slotsize, size_t *n)
+{
+	*n = 16;
+	while (*n < nslots)
+		*n <<= 1;
+	return calloc(*n, slotsize);
+}
+
+void
+limit_names(const uint8_t key[32], const void *k, size_t klen, uint64_t *h1,
+    uint64_t *h2)
+{
+	*h1 = limit_siphash(key, k, klen);
+	*h2 = limit_siphash(key + 16, k, klen) | 1;   /* never 0: 0 is empty */
+}
+
 int
 limit_init(struct limit_table *t, size_t nslots, uint64_t max,
     uint64_t window_ms, const uint8_t key[32])
 {
-	size_t n = 16;
-	while (n < nslots)
-		n <<= 1;
 	memset(t, 0, sizeof(*t));
-	t->slots = calloc(n, sizeof(*t->slots));
+	t->slots = limit_slots_alloc(nslots, sizeof(*t->slots), &t->nslots);
 	if (t->slots == NULL)
 		return -1;
-	t->nslots = n;
 	t->max = max;
 	t->window_ms = window_ms ? window_ms : 1;
 	memcpy(t->key, key, sizeof(t->key));
@@ -104,8 +117,8 @@ static struct limit_slot *
 find(struct limit_table *t, const void *k, size_t klen, uint64_t now_ms,
     bool create)
 {
-	uint64_t h1 = limit_siphash(t->key, k, klen);
-	uint64_t h2 = limit_siphash(t->key + 16, k, klen) | 1; /* never 0 */
+	uint64_t h1, h2;
+	limit_names(t->key, k, klen, &h1, &h2);
 	struct limit_slot *victim = NULL;
 	uint64_t victim_level = 0;
 	for (size_t i = 0; i < LIMIT_PROBES; i++) {

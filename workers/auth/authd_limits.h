@@ -46,6 +46,14 @@ void limit_fail(struct limit_table *t, const void *k, size_t klen,
 uint64_t limit_level(struct limit_table *t, const void *k, size_t klen,
     uint64_t now_ms);
 
+/* For tables of this kind (authd_backoff.h too): a key's two names
+ * under the table's 32-byte key (h2 is never 0, which marks an empty
+ * slot), and a zeroed array of *n slots, nslots rounded up to a power of
+ * two (at least 16). */
+void limit_names(const uint8_t key[32], const void *k, size_t klen,
+    uint64_t *h1, uint64_t *h2);
+void *limit_slots_alloc(size_t nslots, size_t slotsize, size_t *n);
+
 /* SipHash-2-4 of p under a 16-byte key. */
 uint64_t limit_siphash(const uint8_t key[16], const void *p, size_t n);
 

@@ -4,6 +4,7 @@
  * a queue of delayed failures, and the rate-limit tables.
  */
 #include "authd.h"
+#include "authd_backoff.h"
 #include "authd_limits.h"
 #include "authd_request.h"
 #include "auth_client.h"
@@ -70,6 +71,7 @@ static struct {
 	struct chan *phead, *ptail;
 	struct chan *dead;
 	struct limit_table users, addrs;
+	struct backoff_table pairs;          /* (user, address) */
 	struct ipc_msg msg;
 } A;
 
@@ -294,11 +296,46 @@ wait_timeout(void)
 
 /* ---- the outcome of a SASL call ---- */
 
+/* The key of (user, the channel's client address). */
+#define PAIR_KEY_MAX (1 + LIMIT_ADDR_KEY_MAX + TICKET_USER_MAX)
+static size_t
+pair_key(const struct chan *c, const char *user, uint8_t k[PAIR_KEY_MAX])
+{
+	size_t ul = strnlen(user, TICKET_USER_MAX);
+	k[0] = (uint8_t)c->addr_keylen;
+	memcpy(k + 1, c->addr_key, c->addr_keylen);
+	memcpy(k + 1 + c->addr_keylen, user, ul);
+	return 1 + c->addr_keylen + ul;
+}
+
+/* Whether an attempt for user from this channel's address is refused
+ * unchecked. The pair (user, address) waits out its growing delay. The
+ * per-user limit, once full, slows only addresses with failures behind
+ * them (for anyone, or for this user): an address that has not failed is
+ * never refused, so failing on purpose cannot lock a user out. */
 static bool
 user_gate(void *ctx, const char *user)
 {
-	(void)ctx;
-	return limit_blocked(&A.users, user, strlen(user), now_ms());
+	struct chan *c = ctx;
+	uint64_t now = now_ms();
+	uint8_t k[PAIR_KEY_MAX];
+	size_t kl = pair_key(c, user, k);
+	uint64_t wait = backoff_wait(&A.pairs, k, kl, now);
+	bool refuse = wait > 0;
+	if (!refuse && limit_blocked(&A.users, user, strlen(user), now)) {
+		bool known = c->addr_key[0] != 0;
+		refuse = !known ||
+		    limit_level(&A.addrs, c->addr_key, c->addr_keylen, now) > 0 ||
+		    backoff_failures(&A.pairs, k, kl, now) > 0;
+	}
+	if (refuse)
+		log_info("auth refused: user=%s service=%s instance=%llu"
+		    " address=%s reason=rate (%s)", user, c->service,
+		    (unsigned long long)c->instance, c->addr_text, wait > 0 ?
+		    "this user from this address: backing off" :
+		    "this user, from an address that has failed");
+	explicit_bzero(k, sizeof(k));
+	return refuse;
 }
 
 static void
@@ -308,8 +345,12 @@ account_failure(struct chan *c, const struct authd_step *st)
 	const char *user = c->x.attempted;
 	switch (st->reason) {
 	case AUTH_FAIL_CREDENTIALS:
-		if (user[0] != '\0')
+		if (user[0] != '\0') {
+			uint8_t k[PAIR_KEY_MAX];
+			size_t kl = pair_key(c, user, k);
+			backoff_fail(&A.pairs, k, kl, now);
 			limit_fail(&A.users, user, strlen(user), now);
+		}
 		/* fall through */
 	case AUTH_FAIL_PROTOCOL:
 	case AUTH_FAIL_RATE:
@@ -350,6 +391,10 @@ succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
 		ipc_put_bytes(&b, st->out, st->outlen);
 	explicit_bzero(t, sizeof(t));
 	c->logged_in = true;
+	if (c->x.attempted[0] != '\0') {
+		uint8_t k[PAIR_KEY_MAX];
+		backoff_clear(&A.pairs, k, pair_key(c, c->x.attempted, k));
+	}
 	log_info("login: user=%s service=%s instance=%llu address=%s mech=%s",
 	    st->user, c->service, (unsigned long long)c->instance, c->addr_text,
 	    c->x.mech);
@@ -736,14 +781,16 @@ authd_serve(const struct authd_options *o)
 	A.o = o;
 	A.hsize = 64;
 	A.hash = calloc(A.hsize, sizeof(*A.hash));
-	uint8_t k[64];
+	uint8_t k[96];
 	if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
 		log_fatal_errno("getrandom");
 	if (A.hash == NULL ||
 	    limit_init(&A.users, LIMIT_SLOTS, o->max_fail_user,
 	    o->failure_window_s * 1000, k) < 0 ||
 	    limit_init(&A.addrs, LIMIT_SLOTS, o->max_fail_addr,
-	    o->failure_window_s * 1000, k + 32) < 0)
+	    o->failure_window_s * 1000, k + 32) < 0 ||
+	    backoff_init(&A.pairs, LIMIT_SLOTS, o->backoff_ms,
+	    o->backoff_max_s * 1000, o->failure_window_s * 1000, k + 64) < 0)
 		log_fatal("out of memory");
 	explicit_bzero(k, sizeof(k));
 	A.msg.fd = -1;

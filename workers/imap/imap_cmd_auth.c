@@ -134,6 +134,7 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 		s->ac = NULL;
 	}
 	close(o->auth_fd);
+	imap_prelogin_end(s);
 	s->state = IMAP_ST_AUTH;
 	stats_add(ST_AUTH_OK, 1);
 	log_info("login %s%s", s->user, s->tls_active ? " (TLS)" : "");

@@ -40,6 +40,26 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+imap_conn_now_ms(void)
+{
+	return now_ms();
+}
+
+void
+imap_conn_set_deadline(struct imap_conn *c, int64_t deadline_ms)
+{
+	c->deadline_ms = deadline_ms;
+}
+
+/* A wait's own deadline, cut to the connection's. */
+static int64_t
+cut(const struct imap_conn *c, int64_t deadline)
+{
+	return c->deadline_ms != 0 && c->deadline_ms < deadline ?
+	    c->deadline_ms : deadline;
+}
+
 /* Wait for events on the socket until deadline (ms, monotonic). 1 ready,
  * 0 timeout, -1 error. */
 static int
@@ -72,7 +92,7 @@ imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
 	c->tls = tls_conn_new(srv, c->fd);
 	if (c->tls == NULL)
 		return fail(c);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = cut(c, now_ms() + timeout_ms);
 	for (;;) {
 		int r = tls_handshake(c->tls);
 		if (r == 1)
@@ -168,7 +188,12 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 		return IMAP_WAIT_CLOSED;
 	if (c->in_len > c->in_off)
 		return IMAP_WAIT_INPUT;
-	int64_t deadline = timeout_ms < 0 ? INT64_MAX : now_ms() + timeout_ms;
+	/* checked before reading: a client that keeps sending must not
+	 * outlive the deadline ("input beats the timeout" below) */
+	if (c->deadline_ms != 0 && now_ms() >= c->deadline_ms)
+		return IMAP_WAIT_TIMEOUT;
+	int64_t deadline = cut(c, timeout_ms < 0 ? INT64_MAX :
+	    now_ms() + timeout_ms);
 	/* Read first only if bytes may already sit inside OpenSSL; otherwise
 	 * poll first: an idler then sleeps without a read() that would say
 	 * EAGAIN (every system call refills the TLB on a PTI kernel). */
@@ -213,7 +238,7 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 static int
 write_all(struct imap_conn *c, const uint8_t *p, size_t len)
 {
-	int64_t deadline = now_ms() + c->io_timeout_ms;
+	int64_t deadline = cut(c, now_ms() + c->io_timeout_ms);
 	size_t off = 0;
 	while (off < len) {
 		ssize_t n;
@@ -273,7 +298,7 @@ imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len)
 {
 	if (imap_conn_flush(c) < 0)
 		return -1;
-	int64_t deadline = now_ms() + c->io_timeout_ms;
+	int64_t deadline = cut(c, now_ms() + c->io_timeout_ms);
 	while (len > 0) {
 		size_t chunk = len > (1u << 30) ? (1u << 30) : (size_t)len;
 		ssize_t n;
@@ -295,7 +320,7 @@ imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len)
 			off += n;
 			len -= (uint64_t)n;
 			c->bytes_out += (uint64_t)n;
-			deadline = now_ms() + c->io_timeout_ms;
+			deadline = cut(c, now_ms() + c->io_timeout_ms);
 			continue;
 		}
 		if (n == 0) {

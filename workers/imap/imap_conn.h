@@ -30,12 +30,22 @@ struct imap_conn {
 	struct buf out;
 	size_t tls_retry;           /* length of an SSL_write to repeat */
 	int io_timeout_ms;          /* a write may wait this long */
+	int64_t deadline_ms;        /* 0, or no wait of any kind (read,
+	                             * write, TLS handshake) goes past this
+	                             * (CLOCK_MONOTONIC): the login deadline */
 	uint64_t bytes_in, bytes_out;
 	bool failed;                /* sticky: the connection is gone */
 };
 
 void imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms);
 void imap_conn_free(struct imap_conn *c);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t imap_conn_now_ms(void);
+/* An absolute limit on every wait from now on; 0 lifts it. Once it has
+ * passed, imap_conn_wait reports IMAP_WAIT_TIMEOUT even to a client that
+ * keeps sending, and writes that would block fail. */
+void imap_conn_set_deadline(struct imap_conn *c, int64_t deadline_ms);
 
 /* Run the TLS handshake (STARTTLS or implicit TLS); bounded by timeout.
  * 0 on success, -1 (the connection is then failed). */

@@ -21,6 +21,7 @@ imap_reader_init(struct imap_reader *r, const struct imap_limits *lim)
 {
 	memset(r, 0, sizeof(*r));
 	r->lim = *lim;
+	r->full = *lim;
 	buf_init(&r->text, lim->max_command);
 	r->spool_fd = -1;
 	imap_reader_next(r);
@@ -48,6 +49,8 @@ imap_rd_reason_text(enum imap_rd_reason reason)
 	case RDR_TOO_MANY_LITERALS: return "Too many literals";
 	case RDR_LITERAL_SIZE: return "Invalid literal size";
 	case RDR_SPOOL_FAILED: return "Cannot store the literal";
+	case RDR_PRELOGIN_LITERAL: return "No literal before login, except"
+	    " for LOGIN";
 	}
 	return "";
 }
@@ -78,6 +81,9 @@ sniff_command(struct imap_reader *r)
 	r->cmd_known = true;
 	r->is_append = i - w == 6 && strncasecmp((const char *)p + w,
 	    "APPEND", 6) == 0;
+	r->is_login = (i - w == 5 && strncasecmp((const char *)p + w,
+	    "LOGIN", 5) == 0) || (i - w == 12 && strncasecmp(
+	    (const char *)p + w, "AUTHENTICATE", 12) == 0);
 }
 
 /* Parse "{N}" / "{N+}" / "~{N}" ending the current line (before CRLF).
@@ -164,7 +170,9 @@ line_done(struct imap_reader *r)
 		if (r->lit_size != UINT64_MAX) {
 			if (r->sync_literal)
 				return reject(r, r->reason, false);
-			if (r->lit_size > r->lim.max_line + r->lim.max_literal ||
+			if ((r->prelogin &&
+			    r->lit_size > IMAP_PRELOGIN_LITERAL_MAX) ||
+			    r->lit_size > r->lim.max_line + r->lim.max_literal ||
 			    r->discarded + r->lit_size >
 			    r->lim.max_command + r->lim.max_literal)
 				return fatal(r, r->reason);
@@ -188,7 +196,17 @@ line_done(struct imap_reader *r)
 	if (++r->nliterals > r->lim.max_literals)
 		return sync ? reject(r, RDR_TOO_MANY_LITERALS, false) :
 		    fatal(r, RDR_TOO_MANY_LITERALS);
-	r->lit_ext = r->is_append && size > IMAP_INLINE_LITERAL_MAX;
+	if (r->prelogin) {
+		/* no continuation, and no spool, for an unauthenticated
+		 * client: only LOGIN's small strings may wait for "+" */
+		if (size > IMAP_PRELOGIN_LITERAL_MAX)
+			return sync ? reject(r, RDR_LITERAL_TOO_BIG, false) :
+			    fatal(r, RDR_LITERAL_TOO_BIG);
+		if (sync && !r->is_login)
+			return reject(r, RDR_PRELOGIN_LITERAL, false);
+	}
+	r->lit_ext = !r->prelogin && r->is_append &&
+	    size > IMAP_INLINE_LITERAL_MAX;
 	if (r->lit_ext) {
 		if (size > r->lim.max_literal ||
 		    r->spool_len + size > r->lim.max_spool)
@@ -438,7 +456,7 @@ imap_reader_next(struct imap_reader *r)
 	r->lit_left = 0;
 	r->lit_ext = false;
 	r->nliterals = 0;
-	r->is_append = r->cmd_known = false;
+	r->is_append = r->is_login = r->cmd_known = false;
 	r->tag[0] = '\0';
 	r->tag_valid = false;
 	r->reject_no = false;
@@ -456,6 +474,26 @@ bool
 imap_reader_idle(const struct imap_reader *r)
 {
 	return r->state == ST_LINE && r->text.len == 0 && !r->discarding;
+}
+
+void
+imap_reader_set_prelogin(struct imap_reader *r, bool on)
+{
+	r->prelogin = on;
+	r->lim = r->full;
+	if (on) {
+		if (r->lim.max_line > IMAP_PRELOGIN_LINE_MAX)
+			r->lim.max_line = IMAP_PRELOGIN_LINE_MAX;
+		if (r->lim.max_command > IMAP_PRELOGIN_COMMAND_MAX)
+			r->lim.max_command = IMAP_PRELOGIN_COMMAND_MAX;
+		/* no spool; and a line past the limit is read to its end
+		 * only this far, then the session ends */
+		r->lim.max_literal = IMAP_PRELOGIN_LITERAL_MAX;
+		r->lim.max_spool = 0;
+	}
+	/* the buffer's hard limit follows; what it holds now stays */
+	r->text.max = r->lim.max_command > r->text.len ? r->lim.max_command :
+	    r->text.len;
 }
 
 void

@@ -18,6 +18,13 @@
  *                 synchronizing literal, BAD + BYE for a non-synchronizing one
  *   max_spool     all message literals of one (MULTI)APPEND
  *   max_literals  literals in one command
+ *
+ * Before login (imap_reader_set_prelogin) an unauthenticated client may
+ * make the reader hold a few KiB at most: lines and commands are short,
+ * nothing is spooled, a synchronizing literal gets a continuation only
+ * for LOGIN and AUTHENTICATE and only up to IMAP_PRELOGIN_LITERAL_MAX
+ * (otherwise BAD, the session goes on), and a larger non-synchronizing
+ * literal ends the session (its bytes are already on their way).
  */
 #ifndef CLOISTER_IMAP_READER_H
 #define CLOISTER_IMAP_READER_H
@@ -55,6 +62,13 @@ struct imap_ext_literal {
 
 #define IMAP_MAX_EXT_LITERALS 1000
 
+/* The limits before login. A literal's cap is LITERAL-'s (RFC 7888):
+ * what a client may send without waiting for a continuation. */
+#define IMAP_PRELOGIN_LINE_MAX 8192
+#define IMAP_PRELOGIN_LITERAL_MAX 4096
+#define IMAP_PRELOGIN_COMMAND_MAX (IMAP_PRELOGIN_LINE_MAX + \
+	IMAP_PRELOGIN_LITERAL_MAX)
+
 enum imap_rd_event {
 	RD_MORE,        /* all input consumed; feed more */
 	RD_CONTINUE,    /* a synchronizing literal is accepted: send "+ ..." */
@@ -73,10 +87,13 @@ enum imap_rd_reason {
 	RDR_TOO_MANY_LITERALS,
 	RDR_LITERAL_SIZE,        /* unparsable or absurd literal count */
 	RDR_SPOOL_FAILED,        /* memfd/write failed (internal) */
+	RDR_PRELOGIN_LITERAL,    /* a literal no command before login takes */
 };
 
 struct imap_reader {
-	struct imap_limits lim;
+	struct imap_limits lim;  /* in force (the pre-login ones before login) */
+	struct imap_limits full; /* the configured ones */
+	bool prelogin;
 	struct buf text;
 	int state;
 	size_t line_start;       /* offset of the current line in text */
@@ -95,6 +112,7 @@ struct imap_reader {
 	size_t next;
 	unsigned nliterals;
 	bool is_append;          /* command word known to be APPEND */
+	bool is_login;           /* ... LOGIN or AUTHENTICATE */
 	bool cmd_known;
 	/* filled for RD_REJECT / RD_FATAL / RD_CONTINUE */
 	char tag[64];
@@ -126,6 +144,10 @@ void imap_reader_next(struct imap_reader *r);
 /* After RD_CONTINUE, refuse the literal instead (the command is answered
  * NO/BAD by the caller; the client will not send the literal). */
 void imap_reader_refuse(struct imap_reader *r);
+
+/* Before login (on) or after (off): the limits above. Call between
+ * commands or from the LOGIN/AUTHENTICATE handler. */
+void imap_reader_set_prelogin(struct imap_reader *r, bool on);
 
 /* Zero the command text (it held a password). */
 void imap_reader_wipe(struct imap_reader *r);

@@ -93,6 +93,10 @@ release_stack(void)
 /* Quiet this long after a batch, a session is taken as going idle. */
 #define QUIET_MS 200
 
+/* Before login, answers are flushed after this many pipelined commands:
+ * what an unauthenticated client can make us hold stays a few KiB. */
+#define IMAP_PRELOGIN_PIPELINE 8
+
 /* Consecutive BAD answers before the session is closed. */
 #define MAX_BAD_IN_A_ROW 20
 /* Statistics are written at least this often (and at exit). */
@@ -246,7 +250,11 @@ plaintext_ok(const struct imap_session *s)
 void
 imap_capabilities(struct imap_session *s, struct buf *b)
 {
-	buf_append_str(b, "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE");
+	/* before login only LITERAL- (RFC 7888): a larger literal must wait
+	 * for a continuation, which only LOGIN gets (imap_reader.h) */
+	buf_append_str(b, s->state == IMAP_ST_NOT_AUTH ?
+	    "IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE" :
+	    "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE");
 	if (s->state == IMAP_ST_NOT_AUTH) {
 		if (!s->tls_active && s->opt->tls != NULL &&
 		    s->opt->tls_mode == TLS_STARTTLS)
@@ -414,6 +422,9 @@ serve(struct imap_session *s)
 				break;
 			batch = 0;
 			maybe_stats();
+			/* before login the connection's deadline cuts every
+			 * wait (imap_prelogin_begin): this is only the idle
+			 * timer of a logged-in session */
 			unsigned to = s->state == IMAP_ST_NOT_AUTH ?
 			    s->opt->prelogin_timeout_s : s->opt->idle_timeout_s;
 			/* A busy client sends its next command at once: keep
@@ -433,7 +444,9 @@ serve(struct imap_session *s)
 				    (int)to * 1000 - QUIET_MS);
 			}
 			if (w == IMAP_WAIT_TIMEOUT) {
-				imap_untagged(s, "BYE Autologout; idle for too long");
+				imap_untagged(s, "%s", s->state == IMAP_ST_NOT_AUTH ?
+				    "BYE Login time limit reached" :
+				    "BYE Autologout; idle for too long");
 				s->bye_sent = true;
 				break;
 			}
@@ -462,7 +475,8 @@ serve(struct imap_session *s)
 		case RD_COMMAND:
 			if (command(s, &bad_row) < 0)
 				return;
-			if (++batch >= s->opt->max_pipeline ||
+			if (++batch >= (s->state == IMAP_ST_NOT_AUTH ?
+			    IMAP_PRELOGIN_PIPELINE : s->opt->max_pipeline) ||
 			    !imap_flush_some(s)) {
 				if (imap_conn_flush(&s->conn) < 0)
 					return;
@@ -498,7 +512,8 @@ imap_session_run(const struct imap_options *opt, int fd,
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	imap_conn_init(&s->conn, fd, 5 * 60 * 1000);
 	imap_reader_init(&s->rd, &opt->lim);
-	imap_arena_init(&s->arena, opt->lim.max_command * 4 + 256 * 1024);
+	imap_arena_init(&s->arena, IMAP_ARENA_MAX(&opt->lim));
+	imap_prelogin_begin(s);
 	static struct auth_client ac;
 	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
 		s->ac = &ac;

@@ -90,6 +90,14 @@ void imap_session_run(const struct imap_options *opt, int fd,
     const struct sockaddr_storage *peer, socklen_t peerlen,
     const struct sockaddr_storage *local, socklen_t locallen);
 
+/* The parser's allocation limit per command, after login. */
+#define IMAP_ARENA_MAX(lim) ((lim)->max_command * 4 + 256 * 1024)
+
+/* Before login: the deadline, the reader's and the kernel's pre-login
+ * limits (imap_prelogin.c). _end lifts them at login. */
+void imap_prelogin_begin(struct imap_session *s);
+void imap_prelogin_end(struct imap_session *s);
+
 /* ---- for command handlers ---- */
 
 /* The output buffer of the session. */
