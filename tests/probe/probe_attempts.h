@@ -16,7 +16,7 @@
 struct probe_ctx {
 	const char *policy;     /* path of the policy the child confines under */
 	int root_dirfd;         /* "/" of the real system */
-	pid_t sibling;          /* another process of the service's uid */
+	pid_t sibling;          /* a sibling the attempts must not reach */
 	const char *unix_path;  /* a live unix socket outside the root */
 	int sock;               /* a socket the worker holds (a channel) */
 	int sock_peer;          /* its other end, -1 if a real peer has it */

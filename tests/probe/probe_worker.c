@@ -19,7 +19,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +50,30 @@ status_ids(pid_t pid, uid_t *uid, pid_t *ppid)
 	return 0;
 }
 
-/* Another child of cloisterd running as uid (any uid but root's if uid is
- * -1): a real worker the attempts must not reach. */
+/* Does /proc/PID/cmdline hold "--service NAME"? */
+static bool
+serves(pid_t pid, const char *name)
+{
+	char path[64], argv[4096];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, argv, sizeof(argv) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	argv[n] = '\0';
+	for (const char *a = argv; a < argv + n; a += strlen(a) + 1)
+		if (strcmp(a, "--service") == 0 && a + strlen(a) + 1 < argv + n)
+			return strcmp(a + strlen(a) + 1, name) == 0;
+	return false;
+}
+
+/* Another non-root child of cloisterd serving the service whose policy the
+ * probe runs under (a real sibling the attempts must not reach; under
+ * cloisterd it has a uid of its own, so uid separation is tested too). */
 static pid_t
-find_sibling(uid_t uid)
+find_sibling(const char *service)
 {
 	DIR *d = opendir("/proc");
 	if (d == NULL)
@@ -65,7 +85,7 @@ find_sibling(uid_t uid)
 		uid_t u;
 		pid_t pp;
 		if (pid > 0 && pid != getpid() && status_ids(pid, &u, &pp) == 0 &&
-		    pp == getppid() && u != 0 && (u == uid || uid == (uid_t)-1))
+		    pp == getppid() && u != 0 && serves(pid, service))
 			found = pid;
 	}
 	closedir(d);
@@ -99,9 +119,6 @@ main(int argc, char **argv)
 	if (policy_load(svc->policy, POLICY_DEFAULT_FLAGS, &pol, err,
 	    sizeof(err)) < 0)
 		log_fatal("policy: %s", err);
-	struct passwd *pw = getpwnam(pol.spec.user);
-	if (pw == NULL)
-		log_fatal("probe-worker: no user %s", pol.spec.user);
 
 	struct probe_ctx c = {
 		.policy = svc->policy, .sock = CLOISTER_FD_STORE(0),
@@ -125,21 +142,18 @@ main(int argc, char **argv)
 	c.unix_path = sockpath;
 
 	/* the spares of the other service may still be starting */
-	for (int i = 0; i < 100 && (c.sibling = find_sibling(pw->pw_uid)) < 0;
-	    i++)
+	for (int i = 0; i < 100 &&
+	    (c.sibling = find_sibling(pol.spec.service)) < 0; i++)
 		usleep(100 * 1000);
-	/* workers with a uid of their own: any worker is a sibling to aim at */
 	if (c.sibling < 0)
-		c.sibling = find_sibling((uid_t)-1);
-	if (c.sibling < 0)
-		log_fatal("probe-worker: no sibling running as %s", pol.spec.user);
+		log_fatal("probe-worker: no %s running beside it", pol.spec.service);
 
 	int allowed = 0, errors = 0;
 	for (size_t i = 0; i < probe_attempt_count(); i++) {
 		/* an attempt that reached the sibling was counted; aim the next
 		 * one at the spare cloisterd starts in its place */
 		for (int t = 0; t < 50 && !probe_running(c.sibling); t++) {
-			pid_t next = find_sibling(pw->pw_uid);
+			pid_t next = find_sibling(pol.spec.service);
 			if (next > 0 && probe_running(next))
 				c.sibling = next;
 			else
