@@ -362,7 +362,8 @@ class Authd:
             Authd._next = getattr(Authd, "_next", 1000) + 1
             instance = Authd._next
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        send(self.ctl, CTL_PEER, s(service) + u64(instance), fd=theirs.fileno())
+        send(self.ctl, CTL_PEER, s(service) + u64(instance) + u32(0),
+             fd=theirs.fileno())
         theirs.close()
         if addr is not None:
             self.client(instance, addr)
@@ -558,7 +559,8 @@ class AdminRelay:
             except OSError:
                 return
             self.n += 1
-            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n), fd=c.fileno())
+            send(self.store.ctl, CTL_PEER, s("admin") + u64(self.n) + u32(1),
+                 fd=c.fileno())
             c.close()
 
     def close(self):
