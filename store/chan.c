@@ -219,7 +219,7 @@ chan_reply_finish(struct req *r, int rc)
 		rc = req_fail(r, IPC_ERR_LIMIT, "reply too large");
 	if (rc < 0) {
 		uint32_t code = (uint32_t)-rc;
-		if (code == 0 || code > IPC_ERR_LIMIT)
+		if (code == 0 || code > IPC_ERR_NOSPACE)
 			code = IPC_ERR_INTERNAL;
 		buf_reset(r->rb);
 		ipc_put_u32(r->rb, code);
@@ -249,6 +249,24 @@ chan_reply_finish(struct req *r, int rc)
 	 * this turn: no need to stop reading unless the socket is full
 	 * (send_out) — two epoll_ctl calls per request saved */
 	chan_queue_flush(ch);
+}
+
+void
+chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
+    const char *msg)
+{
+	if (ch->dead || ch->out == NULL || ch->out_reqid != reqid ||
+	    ch->out_off != 0)
+		return;
+	buf_reset(ch->out);
+	ipc_put_u32(ch->out, code);
+	ipc_put_str(ch->out, msg);
+	ch->out_type = IPC_ERROR;
+	ch->out_stream = false;
+	if (ch->out_fd >= 0) {
+		close(ch->out_fd);
+		ch->out_fd = -1;
+	}
 }
 
 /* Send what we can of ch's reply; true when it is all sent. */

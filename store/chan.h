@@ -93,6 +93,10 @@ void chan_queue_flush(struct chan *ch);
 /* Send a small unsolicited record now if the socket takes it; false if
  * it would block (the caller keeps it pending). */
 bool chan_send_now(struct chan *ch, uint32_t type, const struct buf *b);
+/* The reply to reqid queued on ch, not yet sent, becomes ERROR(code, msg):
+ * the write it acknowledged did not become durable (db.c). */
+void chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
+    const char *msg);
 unsigned chan_count(void);
 /* The ticket key from CTL_KEY, or NULL before it came. */
 const uint8_t *chan_ticket_key(void);

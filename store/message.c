@@ -1,6 +1,7 @@
 /* message: append, fetch, body, flags, copy, move, expunge, changes
  * (see message.h). Handlers h_* are listed in handlers.h. */
 #include "message.h"
+#include "budget.h"
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
@@ -37,6 +38,7 @@ struct mrow {
 	int64_t blob, internaldate;
 	int32_t tzoff;
 	uint64_t size;
+	uint64_t charge;        /* quota: size + metadata bytes */
 };
 
 static struct mrow *rows;
@@ -64,7 +66,8 @@ collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
 	nrows = 0;
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_RANGE,
 	    "SELECT m.uid, m.flags, m.kw, m.modseq, m.blob, m.internaldate,"
-	    " m.tzoff, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
+	    " m.tzoff, b.size, b.size + b.metalen FROM msgs m"
+	    " JOIN blob b ON b.id=m.blob"
 	    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -84,6 +87,7 @@ collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
 				.internaldate = sqlite3_column_int64(st, 5),
 				.tzoff = sqlite3_column_int(st, 6),
 				.size = (uint64_t)sqlite3_column_int64(st, 7),
+				.charge = (uint64_t)sqlite3_column_int64(st, 8),
 			};
 			if (rows_push(&m) < 0) {
 				sqlite3_reset(st);
@@ -206,7 +210,7 @@ message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
 	int rc = collect(d, mb, set != NULL && set->n > 0 ? set : &all_uids);
 	if (rc < 0)
 		return rc;
-	int64_t n = 0, unseen = 0, deleted = 0, size = 0;
+	int64_t n = 0, unseen = 0, deleted = 0, size = 0, charge = 0;
 	for (size_t i = 0; i < nrows; i++) {
 		struct mrow *m = &rows[i];
 		int64_t emailid = 0;
@@ -222,11 +226,12 @@ message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
 		unseen += unseen_of(m->flags);
 		deleted += deleted_of(m->flags);
 		size += (int64_t)m->size;
+		charge += (int64_t)m->charge;
 	}
 	if (n == 0)
 		return 0;
 	if ((rc = mailbox_count(d, mb->id, -n, -unseen, -deleted, -size,
-	    modseq)) < 0 || (rc = quota_add(d, -size, -n)) < 0)
+	    modseq)) < 0 || (rc = quota_add(d, -charge, -n)) < 0)
 		return rc;
 	mb->modseq = modseq;
 	return 0;
@@ -328,10 +333,10 @@ assign_thread(struct udb *d, const struct meta *m, int64_t *thread)
 
 static int
 find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
-    int64_t *thread)
+    int64_t *thread, uint64_t *metalen)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_FIND,
-	    "SELECT id, thread FROM blob WHERE emailid=? AND hash=?");
+	    "SELECT id, thread, metalen FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -340,6 +345,7 @@ find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
 		*thread = sqlite3_column_int64(st, 1);
+		*metalen = (uint64_t)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(d, "blob find");
@@ -361,15 +367,15 @@ bind_text(sqlite3_stmt *st, int col, const struct meta_bytes *b)
 
 static int
 insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
-    const struct meta *m, int64_t *id, int64_t *thread)
+    uint64_t metalen, const struct meta *m, int64_t *id, int64_t *thread)
 {
 	int rc = assign_thread(d, m, thread);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
 	    "INSERT INTO blob(emailid, hash, size, refs, thread, sentdate, info,"
-	    " envelope, bodystructure, body, preview) VALUES(?1, ?2, ?3, 1, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10)");
+	    " envelope, bodystructure, body, preview, metalen) VALUES(?1, ?2, ?3,"
+	    " 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -382,6 +388,7 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 	bind_bytes(st, 8, &m->t[MT_BODYSTRUCTURE]);
 	bind_bytes(st, 9, &m->t[MT_BODY]);
 	bind_bytes(st, 10, &m->t[MT_PREVIEW]);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)metalen);
 	if (db_exec(st) < 0)
 		return db_fail(d, "insert blob");
 	*id = sqlite3_last_insert_rowid(d->db);
@@ -443,8 +450,10 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 		return req_fail(r, IPC_ERR_MALFORMED, "the fd is not a memfd");
 	if (size == 0 || size > META_MAX_MSG)
 		return req_fail(r, IPC_ERR_LIMIT, "message size out of range");
-	if (metalen > META_MAX_LEN ||
-	    (uint64_t)sb.st_size != size + metalen)
+	if (metalen > meta_max_len)
+		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
+		    " the store takes (%u)", metalen, meta_max_len);
+	if ((uint64_t)sb.st_size != size + metalen)
 		return req_fail(r, IPC_ERR_MALFORMED,
 		    "the fd holds %lld bytes, not size + metalen",
 		    (long long)sb.st_size);
@@ -474,7 +483,9 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
 	int rc = read_meta(r, size, metalen, &m);
 	if (rc < 0)
 		return rc;
-	if ((rc = quota_check(r, d, size, 1)) < 0)
+	/* the metadata is stored too (text index, headers): charged with
+	 * the message */
+	if ((rc = quota_check(r, d, size + metalen, 1)) < 0)
 		return rc;
 	uint64_t kw = 0;
 	for (uint32_t i = 0; i < m.nkw; i++) {
@@ -486,23 +497,32 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;
 	if (msgfile_store(d->u->id, r->fd, size, hash, &syncfd) < 0) {
-		if (errno == EIO)
+		int e = errno;
+		if (e == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
 		log_err("user %s: storing a message: %s", d->u->name,
-		    strerror(errno));
+		    strerror(e));
+		if (e == ENOSPC || e == EDQUOT)
+			return req_fail(r, IPC_ERR_NOSPACE, "not enough disk space"
+			    " in the store");
 		return req_fail(r, IPC_ERR_INTERNAL, "cannot store the message");
 	}
-	if (syncfd >= 0 && db_sync_later(d, syncfd) < 0) {
+	if (syncfd >= 0 && db_sync_later(d, syncfd, hash) < 0) {
 		close(syncfd);
 		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
 	}
 	int64_t blob = 0, thread = 0;
-	if ((rc = find_blob(d, hash, &blob, &thread)) < 0)
+	uint64_t charge = size + metalen, old_metalen = 0;
+	if ((rc = find_blob(d, hash, &blob, &thread, &old_metalen)) < 0)
 		return rc;
-	if (rc == 1)
+	if (rc == 1) {
+		/* a copy of a stored message is charged what expunging it
+		 * will give back */
+		charge = size + old_metalen;
 		rc = blob_ref(d, blob);
-	else
-		rc = insert_blob(d, hash, size, &m, &blob, &thread);
+	} else {
+		rc = insert_blob(d, hash, size, metalen, &m, &blob, &thread);
+	}
 	if (rc < 0)
 		return rc;
 	uint32_t uid;
@@ -514,7 +534,7 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen)
 	    (int64_t)m.internaldate, m.tzoff)) < 0 ||
 	    (rc = mailbox_count(d, mb->id, 1, unseen_of(m.flags),
 	    deleted_of(m.flags), (int64_t)size, modseq)) < 0 ||
-	    (rc = quota_add(d, (int64_t)size, 1)) < 0)
+	    (rc = quota_add(d, (int64_t)charge, 1)) < 0)
 		return rc;
 	notify_changed(d, mb->id, r->ch);
 	ipc_put_u64(r->rb, (uint64_t)mb->id);
@@ -954,10 +974,18 @@ copy_move(struct req *r, bool move)
 		return rc;
 	if ((rc = collect(r->d, &src, &req_set)) < 0)
 		return rc;
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < nrows; i++)
+	if (budget_limits.copy_messages != 0 &&
+	    nrows > budget_limits.copy_messages) {
+		budget_exceed(move ? "messages moved" : "messages copied");
+		return req_fail(r, IPC_ERR_LIMIT, "more than %llu messages in one"
+		    " request", (unsigned long long)budget_limits.copy_messages);
+	}
+	uint64_t bytes = 0, charge = 0;
+	for (size_t i = 0; i < nrows; i++) {
 		bytes += rows[i].size;
-	if (!move && (rc = quota_check(r, r->d, bytes, nrows)) < 0)
+		charge += rows[i].charge;
+	}
+	if (!move && (rc = quota_check(r, r->d, charge, nrows)) < 0)
 		return rc;
 	uidset_clear(&out_set);
 	uidset_clear(&out_set2);
@@ -996,9 +1024,9 @@ copy_move(struct req *r, bool move)
 			    NULL)) < 0)
 				return rc;
 			/* the expunge gave back the bytes and count that moved */
-			if ((rc = quota_add(r->d, (int64_t)bytes, (int64_t)nrows)) < 0)
+			if ((rc = quota_add(r->d, (int64_t)charge, (int64_t)nrows)) < 0)
 				return rc;
-		} else if ((rc = quota_add(r->d, (int64_t)bytes,
+		} else if ((rc = quota_add(r->d, (int64_t)charge,
 		    (int64_t)nrows)) < 0) {
 			return rc;
 		}

@@ -1,9 +1,12 @@
 /* search: program decoding, compilation to SQL, sorting (see search.h). */
 #include "search.h"
+#include "textmatch.h"
+#include "budget.h"
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
 #include "handlers.h"
+#include "idmap.h"
 #include "ipc.h"
 #include "log.h"
 #include "mailbox.h"
@@ -77,34 +80,82 @@ lc(int ch)
 	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
 }
 
-/* ASCII case-insensitive substring search. memchr finds the candidates
- * for the first byte (in either case): SEARCH BODY scans every message's
- * text with this, so it runs at memchr's speed, not a byte loop's. */
+/* ---- the work budget of one search ---------------------------------------------- */
+
+/* Text the substring keys scan is charged to the request's budget
+ * (budget.h): past it the statement fails and the request gets LIMIT. */
 static bool
-contains_ci(const uint8_t *h, size_t hn, const uint8_t *nd, size_t nn)
+charge_text(sqlite3_context *ctx, size_t n)
 {
-	if (nn == 0)
+	if (budget_take_text(n))
 		return true;
-	if (h == NULL || hn < nn)
-		return false;
-	int lo = lc(nd[0]);
-	int up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
-	const uint8_t *p = h, *end = h + (hn - nn + 1);
-	while (p < end) {
-		const uint8_t *a = memchr(p, lo, (size_t)(end - p));
-		const uint8_t *b = up == lo ? NULL :
-		    memchr(p, up, (size_t)((a != NULL ? a : end) - p));
-		const uint8_t *c = b != NULL ? b : a;
-		if (c == NULL)
-			return false;
-		size_t j = 1;
-		while (j < nn && lc(c[j]) == lc(nd[j]))
-			j++;
-		if (j == nn)
-			return true;
-		p = c + 1;
-	}
+	sqlite3_result_error(ctx, "search budget exhausted", -1);
 	return false;
+}
+
+/* The matcher of a constant needle argument, built once per statement:
+ * SQLite keeps auxiliary data as long as the argument does not change. */
+static void
+matcher_free(void *p)
+{
+	textmatch_free(p);
+	free(p);
+}
+
+static struct textmatch *
+matcher(sqlite3_context *ctx, int arg, const uint8_t *nd, size_t nn)
+{
+	struct textmatch *tm = sqlite3_get_auxdata(ctx, arg);
+	if (tm != NULL)
+		return tm;
+	tm = malloc(sizeof(*tm));
+	if (tm == NULL || textmatch_init(tm, nd, nn) < 0) {
+		free(tm);
+		sqlite3_result_error_nomem(ctx);
+		return NULL;
+	}
+	sqlite3_set_auxdata(ctx, arg, tm, matcher_free);
+	/* set_auxdata may free it at once (out of memory) */
+	tm = sqlite3_get_auxdata(ctx, arg);
+	if (tm == NULL)
+		sqlite3_result_error_nomem(ctx);
+	return tm;
+}
+
+/* ---- per-message memo: a text is scanned once per key, not once per row ---------- */
+
+/* COPY makes many rows of one message; a join visits each. The memo keys
+ * (blob id, key number) to the answer for the rest of the request. */
+static struct idmap memo;
+
+static uint64_t
+memo_k(sqlite3_value **argv)
+{
+	/* blob ids are rowids (< 2^53 in practice); key numbers < 1024 */
+	return ((uint64_t)sqlite3_value_int64(argv[0]) << 10 |
+	    ((uint64_t)sqlite3_value_int64(argv[1]) & 1023)) + 1;
+}
+
+/* textseen(blob, key): the memo's answer, or NULL when not yet known. */
+static void
+fn_textseen(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	uint8_t v;
+	if (idmap_get(&memo, memo_k(argv), &v))
+		sqlite3_result_int(ctx, v);
+	else
+		sqlite3_result_null(ctx);
+}
+
+/* textnote(blob, key, v): remember v for (blob, key) and return it. */
+static void
+fn_textnote(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	int v = sqlite3_value_int(argv[2]) != 0;
+	(void)idmap_put(&memo, memo_k(argv), (uint8_t)v);
+	sqlite3_result_int(ctx, v);
 }
 
 /* hdrmatch(headers, name, value): the worker's header block is one field
@@ -121,6 +172,9 @@ fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	const uint8_t *val = sqlite3_value_text(argv[2]);
 	size_t vn = (size_t)sqlite3_value_bytes(argv[2]);
 	int found = 0;
+	struct textmatch *tm = matcher(ctx, 2, val, vn);
+	if (tm == NULL || !charge_text(ctx, hn))
+		return;
 	for (size_t pos = 0; h != NULL && name != NULL && pos < hn && !found;) {
 		const uint8_t *nl = memchr(h + pos, '\n', hn - pos);
 		size_t end = nl ? (size_t)(nl - h) : hn;
@@ -129,8 +183,8 @@ fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 			size_t j = 0;
 			while (j < nn && lc(h[pos + j]) == lc(name[j]))
 				j++;
-			if (j == nn && contains_ci(h + pos + nn + 1, ln - nn - 1,
-			    val ? val : (const uint8_t *)"", vn))
+			if (j == nn && textmatch_find(tm, h + pos + nn + 1,
+			    ln - nn - 1))
 				found = 1;
 		}
 		pos = end + 1;
@@ -149,8 +203,11 @@ fn_textin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
 	const uint8_t *nd = sqlite3_value_blob(argv[1]);
 	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
-	/* contains_ci takes NULL text (and nd is NULL only when nn is 0) */
-	sqlite3_result_int(ctx, contains_ci(h, hn, nd, nn));
+	struct textmatch *tm = matcher(ctx, 1, nd, nn);
+	if (tm == NULL || !charge_text(ctx, hn))
+		return;
+	/* textmatch takes NULL text (and nd is NULL only when nn is 0) */
+	sqlite3_result_int(ctx, textmatch_find(tm, h, hn));
 }
 
 /* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
@@ -182,6 +239,10 @@ search_register(sqlite3 *db)
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function_v2(db, "textin", 2, f, NULL, fn_textin,
 	    NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "textseen", 2, SQLITE_UTF8 |
+	    SQLITE_DIRECTONLY, NULL, fn_textseen, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "textnote", 3, SQLITE_UTF8 |
+	    SQLITE_DIRECTONLY, NULL, fn_textnote, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_collation_v2(db, "ASCII_CASEMAP", SQLITE_UTF8, NULL,
 	    coll_ascii_casemap, NULL) != SQLITE_OK)
 		return -1;
@@ -484,7 +545,7 @@ key(struct compile *cp, uint8_t op)
 		cp->hdr = true;
 		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0)
 			return -1;
-		return buf_printf(b, "instr(lower(%s), ?%d) > 0", header_cols[u], k);
+		return buf_printf(b, "textin(%s, ?%d)", header_cols[u], k);
 	case STORE_S_HEADER_ANY:
 		if (get_str(cp, &p, &n) < 0 || get_str(cp, &p2, &n2) < 0)
 			return -1;
@@ -509,11 +570,14 @@ key(struct compile *cp, uint8_t op)
 		if (k > 0)
 			buf_printf(b, "(m.blob IN (SELECT rowid FROM fts WHERE fts"
 			    " MATCH ?%d) OR ", k);
-		buf_printf(b, "EXISTS (SELECT 1 FROM fts WHERE fts.rowid = m.blob"
-		    " AND (textin(fts.body, ?%d)", k2);
+		/* each message's text once per key, however many rows
+		 * (copies) name it */
+		buf_printf(b, "coalesce(textseen(m.blob, %d), EXISTS (SELECT 1"
+		    " FROM fts WHERE fts.rowid = m.blob AND textnote(m.blob, %d,"
+		    " textin(fts.body, ?%d)", k2, k2, k2);
 		if (op == STORE_S_TEXT)
 			buf_printf(b, " OR textin(fts.hdr, ?%d)", k2);
-		return buf_append_str(b, k > 0 ? ")))" : "))");
+		return buf_append_str(b, k > 0 ? "))))" : ")))");
 	default:
 		return cfail(cp, "unknown search key");
 	}
@@ -550,47 +614,17 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 
 /* ---- a set of email ids (deduplication of all-mailbox results) -------------------- */
 
-static uint64_t *seen;
-static size_t seen_cap, seen_n;
+static struct idmap seen;
 
-static void
-seen_reset(void)
-{
-	if (seen != NULL)
-		memset(seen, 0, seen_cap * sizeof(*seen));
-	seen_n = 0;
-}
-
-/* true if e was not in the set (and is now). Open addressing with 0 as
- * the empty slot: id 0 is stored as 1<<63 (ids are hash prefixes; the
- * worst a clash can do is merge two results). */
+/* true if e was not in the set (and is now; a duplicate rather than a
+ * loss when out of memory) */
 static bool
 seen_add(uint64_t e)
 {
-	if (e == 0)
-		e = 1ull << 63;
-	if ((seen_n + 1) * 2 > seen_cap) {
-		size_t ncap = seen_cap ? seen_cap * 2 : 1024;
-		uint64_t *old = seen, *nv = calloc(ncap, sizeof(*nv));
-		size_t ocap = seen_cap;
-		if (nv == NULL)
-			return true;        /* a duplicate rather than a loss */
-		seen = nv;
-		seen_cap = ncap;
-		seen_n = 0;
-		for (size_t i = 0; i < ocap; i++)
-			if (old[i] != 0)
-				seen_add(old[i]);
-		free(old);
-	}
-	size_t i = (size_t)((e * 0x9e3779b97f4a7c15ull) >> 20) & (seen_cap - 1);
-	while (seen[i] != 0) {
-		if (seen[i] == e)
-			return false;
-		i = (i + 1) & (seen_cap - 1);
-	}
-	seen[i] = e;
-	seen_n++;
+	uint8_t v;
+	if (idmap_get(&seen, e, &v))
+		return false;
+	(void)idmap_put(&seen, e, 1);
 	return true;
 }
 
@@ -704,7 +738,8 @@ h_search(struct req *r)
 	}
 	req_reply_stream(r);
 	uint64_t high = 0;
-	seen_reset();
+	idmap_reset(&seen);
+	idmap_reset(&memo);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
 		if (ms > high)

@@ -41,7 +41,7 @@ NAMES = {v: k for k, v in T.items()}
 
 ERR = {"MALFORMED": 1, "UNEXPECTED": 2, "DENIED": 3, "NOTFOUND": 4,
        "EXISTS": 5, "QUOTA": 6, "CONFLICT": 7, "TEMPORARY": 8,
-       "INTERNAL": 9, "LIMIT": 10}
+       "INTERNAL": 9, "LIMIT": 10, "NOSPACE": 11}
 
 F_FD, F_MORE = 1, 2
 

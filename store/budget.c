@@ -1,0 +1,81 @@
+/* budget: per-request work limits of stored (see budget.h). */
+#include "budget.h"
+
+#include <stddef.h>
+
+#define STEP_GRAIN 1000          /* the progress handler's period */
+
+struct budget_limits budget_limits = {
+	.steps = BUDGET_STEPS_DEFAULT,
+	.search_text = BUDGET_SEARCH_TEXT_DEFAULT,
+	.copy_messages = BUDGET_COPY_DEFAULT,
+};
+
+static bool armed;
+static uint64_t steps, text;
+static const char *exceeded;
+
+/* SQLite calls this every STEP_GRAIN VM steps of any statement; non-zero
+ * interrupts the statement (SQLITE_INTERRUPT), the handler fails, and the
+ * request's savepoint is rolled back. */
+static int
+progress(void *arg)
+{
+	(void)arg;
+	if (!armed)
+		return 0;
+	steps += STEP_GRAIN;
+	if (budget_limits.steps != 0 && steps > budget_limits.steps) {
+		if (exceeded == NULL)
+			exceeded = "rows scanned";
+		return 1;
+	}
+	return exceeded != NULL;
+}
+
+void
+budget_watch(sqlite3 *db)
+{
+	sqlite3_progress_handler(db, STEP_GRAIN, progress, NULL);
+}
+
+void
+budget_begin(void)
+{
+	steps = text = 0;
+	exceeded = NULL;
+	armed = true;
+}
+
+void
+budget_end(void)
+{
+	armed = false;
+}
+
+bool
+budget_take_text(uint64_t n)
+{
+	if (!armed)
+		return true;
+	text += n;
+	if (budget_limits.search_text != 0 && text > budget_limits.search_text) {
+		if (exceeded == NULL)
+			exceeded = "text searched";
+		return false;
+	}
+	return true;
+}
+
+void
+budget_exceed(const char *what)
+{
+	if (exceeded == NULL)
+		exceeded = what;
+}
+
+const char *
+budget_exceeded(void)
+{
+	return exceeded;
+}
