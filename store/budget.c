@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-#define STEP_GRAIN 1000          /* the progress handler's period */
+#define STEP_GRAIN 100           /* the progress handler's period: a statement
+                                    * shorter than this is not counted */
 
 struct budget_limits budget_limits = {
 	.steps = BUDGET_STEPS_DEFAULT,

@@ -211,7 +211,7 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 		/* whatever the handler made of an interrupted statement, a
 		 * request over its budget fails whole (and is rolled back) */
 		const char *spent = budget_exceeded();
-		if (spent != NULL && rc != -IPC_ERR_LIMIT)
+		if (spent != NULL && (rc != -IPC_ERR_LIMIT || r.err[0] == '\0'))
 			rc = req_fail(&r, IPC_ERR_LIMIT, "request too expensive "
 			    "(%s): narrow it", spent);
 	}

@@ -1,0 +1,243 @@
+"""stored is one thread serving every user of its shard: one user's requests
+must not hold it for long, nor fill its memory or its disk for the others.
+Substring search is linear and scans each message's text once; every
+request has a work budget (LIMIT past it); metadata counts against the
+quota; a new user has a quota; a full disk fails writes cleanly and stored
+goes on serving. docs/store-protocol.md, "Budgets and a full disk"."""
+import os
+import struct
+import subprocess
+import time
+
+from harness import Skip
+from store_util import (ERR, F_FLAGS, T, Store, b, fetch_width, meta_block,
+                        memfd_message, s, u32, u64, uidset)
+
+BODY = 18
+
+
+def user(st, name):
+    adm = st.admin()
+    adm.call("STORE_ADM_USER_CREATE", s(name))
+    adm.close()
+    c = st.connect("imapd")
+    c.hello(st.key, name)
+    return c
+
+
+def append(c, body, box="INBOX", **meta):
+    fd, size, mlen = memfd_message(body, meta_block(**meta))
+    try:
+        return c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen),
+                      fd=fd)
+    finally:
+        os.close(fd)
+
+
+def k_body(v):
+    v = v.encode() if isinstance(v, str) else v
+    return bytes([BODY]) + struct.pack(">I", len(v)) + v
+
+
+def search(c, mbox, prog, timeout=30):
+    rid = c.send(T["STORE_SEARCH"], u64(mbox) + b(prog) + u32(0))
+    recs = c.reply(rid, timeout=timeout)
+    from store_util import ERROR, decode, stream_items
+    if recs[-1][0] == ERROR:
+        return decode(recs[-1][2])
+    entries, _ = stream_items(b"".join(r[2] for r in recs), 1)
+    return [e[0] for e in entries]
+
+
+def copy_all(c, src, dst):
+    return c.call("STORE_COPY", u64(src) + uidset((1, 0xffffffff)) + u64(dst))
+
+
+def status(c, mbox):
+    return c.call("STORE_MBOX_STATUS", u64(mbox) + s(""))
+
+
+def test_substring_search_is_linear_and_reads_each_text_once():
+    """A needle like aaa...ab against a text of a's costs a naive scan
+    text x needle per row, and COPY multiplies the rows for free."""
+    with Store() as st:
+        c = user(st, "alice")
+        inbox = append(c, b"big", text=b"a" * (1 << 20))[0]
+        for _ in range(5):                   # 32 rows, one text
+            copy_all(c, inbox, inbox)
+        assert status(c, inbox)[4] == 32
+        t0 = time.monotonic()
+        # the reply must come within 10 s (a naive scan takes minutes)
+        got = search(c, inbox, k_body("a" * 1000 + "b"), timeout=10)
+        took = time.monotonic() - t0
+        assert got == [], got
+        assert took < 2.0, "search took %.1fs" % took
+        # and it still finds what is there, in every copy
+        got = search(c, inbox, k_body("A" * 1000), timeout=10)
+        assert got == list(range(1, 33)), got
+
+
+def test_expensive_requests_end_with_limit_and_change_nothing():
+    opts = " set search-scan-max 2M\n set copy-max 100\n"
+    with Store(options=opts) as st:
+        c = user(st, "alice")
+        inbox = 0
+        for i in range(3):                    # 3 distinct 1 MiB texts
+            inbox = append(c, b"m%d" % i, text=(b"%d" % i) * (1 << 20))[0]
+        code, msg = search(c, inbox, k_body("zzz"))
+        assert code == ERR["LIMIT"] and b"text searched" in msg, msg
+        # a search within the budget works on the same channel
+        assert search(c, inbox, bytes([9]) + struct.pack(">III", 1, 2, 2) +
+                      k_body("1") + bytes([2])) == [2]
+        for i in range(97):
+            append(c, b"n%d" % i)
+        assert status(c, inbox)[4] == 100
+        copy_all(c, inbox, inbox)             # 100: at the limit
+        code, msg = c.error("STORE_COPY", u64(inbox) +
+                            uidset((1, 0xffffffff)) + u64(inbox))
+        assert code == ERR["LIMIT"] and "more than 100" in msg, msg
+        assert status(c, inbox)[4] == 200     # nothing copied
+        assert st.proc.poll() is None
+
+
+def test_a_long_scan_ends_with_limit():
+    with Store(options=" set request-steps-max 10K\n") as st:
+        c = user(st, "alice")
+        inbox = 0
+        for i in range(100):
+            inbox = append(c, b"n%d" % i)[0]
+        # rows scanned: a search over 3,200 rows passes 10K steps of
+        # SQLite's machine (about 12 a row), copies of 50 do not
+        for _ in range(5):
+            n = status(c, inbox)[4]
+            for lo in range(1, n + 1, 50):
+                c.call("STORE_COPY", u64(inbox) + uidset((lo, lo + 49)) +
+                       u64(inbox))
+        assert status(c, inbox)[4] == 3200
+        code, msg = c.error("STORE_SEARCH", u64(inbox) +
+                            b(bytes([6]) + struct.pack(">I", 1) + bytes([4])) +
+                            u32(0))
+        assert code == ERR["LIMIT"] and "rows scanned" in msg, msg
+        entries, _ = c.call("STORE_FETCH", u64(inbox) + uidset((1, 10)) +
+                            u32(F_FLAGS) + u64(0), width=fetch_width(F_FLAGS))
+        assert len(entries) == 10
+        assert st.proc.poll() is None
+
+
+def test_metadata_counts_against_the_quota_and_is_bounded():
+    with Store(options=" set meta-max 256K\n") as st:
+        c = user(st, "alice")
+        meta = meta_block(text=b"t" * 200000)
+        append(c, b"0123456789", text=b"t" * 200000)
+        used = c.call("STORE_QUOTA_GET")[0]
+        assert used == 10 + len(meta), used
+        fd, size, mlen = memfd_message(b"x", meta_block(text=b"u" * 300000))
+        code, msg = c.error("STORE_APPEND", u64(0) + s("INBOX") + u64(size) +
+                            u32(mlen), fd=fd)
+        os.close(fd)
+        assert code == ERR["LIMIT"] and "metadata" in msg, msg
+        # a copy is charged the same, an expunge gives it back
+        inbox = c.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0]
+        copy_all(c, inbox, inbox)
+        assert c.call("STORE_QUOTA_GET")[0] == 2 * used
+        c.call("STORE_FLAGS", u64(inbox) + uidset((1, 1)) + u32(1) + u32(8) +
+               u32(0) + u64(0) + u32(0))
+        c.call("STORE_EXPUNGE", u64(inbox) + uidset())
+        assert c.call("STORE_QUOTA_GET")[0] == used
+
+
+def test_a_new_user_gets_the_default_quota():
+    with Store() as st:
+        c = user(st, "alice")
+        q = c.call("STORE_QUOTA_GET")
+        assert q[1] == 10 << 30 and q[3] == 1000000, q
+    with Store(options=" set quota-storage 5M\n set quota-messages 0\n") as st:
+        c = user(st, "bob")
+        q = c.call("STORE_QUOTA_GET")
+        assert q[1] == 5 << 20 and q[3] == 0, q
+
+
+def _mount_tmpfs(path, size):
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                        "size=%s,mode=0700" % size, "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot mount a tmpfs: " + r.stderr.strip())
+
+
+def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
+    st = Store()
+    data = os.path.join(st.spool, "data")
+    _mount_tmpfs(data, "8m")
+    try:
+        import pwd
+        pw = pwd.getpwnam("cloister-store")
+        os.chown(data, pw.pw_uid, pw.pw_gid)
+        # room the test frees later, as an operator would
+        filler = os.path.join(data, "filler")
+        with open(filler, "wb") as f:
+            f.write(b"\0" * (5 << 20))
+        st.start()
+        pid = st.proc.pid
+        chans = [user(st, "alice")]
+        chans += [st.connect("imapd") for _ in range(2)]
+        for ch in chans[1:]:
+            ch.hello(st.key, "alice")
+        c = chans[0]
+        inbox = c.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0]
+        acked, errors, n = [], [], 0
+        from store_util import ERROR, decode
+        # three appends a turn on three channels, so that a failed commit
+        # takes several requests with it; first copies of one message (no
+        # new file: the database's log fills), then new large ones (the
+        # message files do)
+        same = os.urandom(512)
+        while len(errors) < 12 and n < 3000:
+            sent = []
+            for ch in chans:
+                n += 1
+                body = same if len(errors) < 6 else os.urandom(48 << 10)
+                fd, size, mlen = memfd_message(body)
+                sent.append((ch, ch.send(T["STORE_APPEND"], u64(inbox) + s("") +
+                                         u64(size) + u32(mlen), fd=fd), body))
+                os.close(fd)
+            for ch, rid, body in sent:
+                recs = ch.reply(rid)
+                if recs[-1][0] == ERROR:
+                    code, msg = decode(recs[-1][2])
+                    errors.append(code)
+                else:
+                    acked.append((decode(recs[-1][2])[2], body))
+        assert errors, "the disk never filled (%d appends)" % n
+        print("  %d appends acknowledged, %d refused" % (len(acked), len(errors)))
+        assert set(errors) <= {ERR["NOSPACE"]}, errors
+        log = st.log_text()
+        assert "disk is full" in log or "undone" in log, log[-3000:]
+        assert "storing a message: No space" in log, log[-3000:]
+        assert st.proc.poll() is None and st.proc.pid == pid, st.log_text()[-3000:]
+        # reads are served, and every acknowledged message is there
+        st_ = c.call("STORE_MBOX_STATUS", u64(inbox) + s(""))
+        assert st_[4] == len(acked), (st_[4], len(acked))
+        for uid, body in acked[-5:]:
+            (size, _), fd = c.call("STORE_BODY", u64(inbox) + u32(uid))
+            assert os.pread(fd, size + 1, 0) == body
+            os.close(fd)
+        # space comes back: writes succeed again, in the same process
+        os.unlink(filler)
+        r = append(c, b"after the cleanup")
+        assert r[2] > max(u for u, _ in acked)
+        assert c.call("STORE_MBOX_STATUS", u64(inbox) + s(""))[4] == len(acked) + 1
+        assert st.proc.pid == pid and st.proc.poll() is None
+        for ch in chans:
+            ch.close()
+        st.stop()
+        # and the database is whole
+        import sqlite3
+        for path in st.user_dbs():
+            db = sqlite3.connect(path)
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            db.close()
+    finally:
+        st.stop()
+        subprocess.run(["umount", "-l", data])
+        st.cleanup()
