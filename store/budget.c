@@ -68,6 +68,12 @@ budget_take_text(uint64_t n)
 	return true;
 }
 
+uint64_t
+budget_text_taken(void)
+{
+	return text;
+}
+
 void
 budget_exceed(const char *what)
 {

@@ -23,7 +23,7 @@ struct budget_limits {
 };
 
 #define BUDGET_STEPS_DEFAULT (20ull * 1000 * 1000)
-#define BUDGET_SEARCH_TEXT_DEFAULT (64ull * 1024 * 1024)
+#define BUDGET_SEARCH_TEXT_DEFAULT (512ull * 1024 * 1024)
 #define BUDGET_COPY_DEFAULT 20000ull
 
 extern struct budget_limits budget_limits;
@@ -36,6 +36,8 @@ void budget_end(void);
 /* Take n text bytes from the request's budget; false (and the request is
  * marked over budget) when it is spent. */
 bool budget_take_text(uint64_t n);
+/* Text taken since budget_begin (a sliced search adds up its slices). */
+uint64_t budget_text_taken(void);
 /* Mark the request over budget (a count limit met by a handler). */
 void budget_exceed(const char *what);
 /* What the request ran out of, or NULL. */

@@ -29,6 +29,16 @@ idmap_reset(struct idmap *m)
 	m->n = 0;
 }
 
+void
+idmap_free(struct idmap *m)
+{
+	free(m->key);
+	free(m->val);
+	m->key = NULL;
+	m->val = NULL;
+	m->cap = m->n = 0;
+}
+
 bool
 idmap_get(const struct idmap *m, uint64_t k, uint8_t *v)
 {

@@ -19,6 +19,7 @@ struct idmap {
 };
 
 void idmap_reset(struct idmap *m);
+void idmap_free(struct idmap *m);
 /* true and *v if k is in the map. */
 bool idmap_get(const struct idmap *m, uint64_t k, uint8_t *v);
 /* false only when out of memory. */

@@ -13,6 +13,7 @@
 #include "msgfile.h"
 #include "notify.h"
 #include "quota.h"
+#include "slice.h"
 #include "user.h"
 #include "wire.h"
 
@@ -634,27 +635,33 @@ put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
 	" b.emailid, b.thread, b.hash, b.sentdate, h.hfrom, h.hto, h.hcc," \
 	" h.hbcc, h.hsubject, h.msgid, h.inreplyto, h.hrefs, b.preview, b.info"
 
+/* The statement that reads what of a UID range (?2..?3) of mailbox ?1
+ * with modseq above ?4. */
+static sqlite3_stmt *
+fetch_stmt(struct udb *d, uint32_t what)
+{
+	if (what & STORE_F_ADDRS)
+		return db_stmt(d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
+		    FETCH_HDR_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
+		    " JOIN blobhdr h ON h.id=m.blob"
+		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	if (what & NEEDS_BLOB)
+		return db_stmt(d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
+		    FETCH_BLOB_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
+		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+		    " AND m.modseq>?4 ORDER BY m.uid");
+	return db_stmt(d, ST_MSG_GET, "SELECT " FETCH_COLS
+	    " FROM msgs m WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+	    " AND m.modseq>?4 ORDER BY m.uid");
+}
+
 /* Stream the entries of mb's messages in set with modseq > since. */
 static int
 stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
     uint32_t what, uint64_t since)
 {
-	sqlite3_stmt *st;
-	if (what & STORE_F_ADDRS)
-		st = db_stmt(r->d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
-		    FETCH_HDR_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
-		    " JOIN blobhdr h ON h.id=m.blob"
-		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
-		    " AND m.modseq>?4 ORDER BY m.uid");
-	else if (what & NEEDS_BLOB)
-		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
-		    FETCH_BLOB_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
-		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
-		    " AND m.modseq>?4 ORDER BY m.uid");
-	else
-		st = db_stmt(r->d, ST_MSG_GET, "SELECT " FETCH_COLS
-		    " FROM msgs m WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
-		    " AND m.modseq>?4 ORDER BY m.uid");
+	sqlite3_stmt *st = fetch_stmt(r->d, what);
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	for (size_t i = 0; i < set->n; i++) {
@@ -690,6 +697,73 @@ mailbox_of(struct req *r, uint64_t id, struct mbox *mb)
 	return mailbox_ref(r, id, NULL, 0, mb);
 }
 
+/* A FETCH made in slices (slice.h): where the next slice starts. */
+struct fetch_slice {
+	struct slice k;
+	struct uidrange *r;         /* the request's set (a copy) */
+	size_t n, i;                /* ranges; the current one */
+	uint32_t next;              /* the next UID of range i (0: its start) */
+	uint64_t mbox, since, modseq;
+	uint32_t what;
+};
+
+static void
+fetch_free(struct slice *k)
+{
+	struct fetch_slice *f = (struct fetch_slice *)k;
+	free(f->r);
+	free(f);
+}
+
+static int
+fetch_step(struct slice *k, struct buf *out)
+{
+	struct fetch_slice *f = (struct fetch_slice *)k;
+	if (k->u->deleted)
+		return slice_fail(k, IPC_ERR_NOTFOUND, "the user was deleted");
+	struct udb *d = db_get(k->u);
+	if (d == NULL)
+		return slice_fail(k, IPC_ERR_INTERNAL, "cannot open the database");
+	sqlite3_stmt *st = fetch_stmt(d, f->what);
+	if (st == NULL)
+		return slice_fail(k, -db_fail(d, "prepare"), "fetch failed");
+	for (; f->i < f->n; f->i++, f->next = 0) {
+		uint32_t lo = f->r[f->i].lo > f->next ? f->r[f->i].lo : f->next;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->mbox);
+		sqlite3_bind_int64(st, 2, lo);
+		sqlite3_bind_int64(st, 3, f->r[f->i].hi);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)f->since);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ipc_put_u32(out, 1);
+			put_entry(out, st, f->what);
+			uint32_t uid = (uint32_t)sqlite3_column_int64(st, FC_UID);
+			f->next = uid + 1;        /* 0 after UID 2^32-1: range done */
+			if (out->failed) {
+				sqlite3_reset(st);
+				return slice_fail(k, IPC_ERR_LIMIT, "reply too large");
+			}
+			if (slice_over(k, out)) {
+				sqlite3_reset(st);
+				if (f->next == 0 || f->next > f->r[f->i].hi) {
+					f->i++;
+					f->next = 0;
+				}
+				return 1;
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return slice_fail(k, -db_fail(d, "fetch"), "fetch failed");
+		}
+	}
+	sqlite3_reset(st);
+	ipc_put_u32(out, 0);
+	ipc_put_u64(out, f->modseq);
+	return 0;
+}
+
 int
 h_fetch(struct req *r)
 {
@@ -707,12 +781,22 @@ h_fetch(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	req_reply_stream(r);
-	if ((rc = stream_entries(r, &mb, &req_set, what, since)) < 0)
-		return rc;
-	req_end(r);
-	ipc_put_u64(r->rb, mb.modseq);
-	return 0;
+	struct fetch_slice *f = calloc(1, sizeof(*f));
+	if (f == NULL || (req_set.n > 0 &&
+	    (f->r = malloc(req_set.n * sizeof(*f->r))) == NULL)) {
+		free(f);
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	}
+	if (req_set.n > 0)
+		memcpy(f->r, req_set.r, req_set.n * sizeof(*f->r));
+	f->n = req_set.n;
+	f->k.step = fetch_step;
+	f->k.free = fetch_free;
+	f->mbox = (uint64_t)mb.id;
+	f->since = since;
+	f->modseq = mb.modseq;
+	f->what = what;
+	return req_first_slice(r, &f->k);
 }
 
 /* ---- body ---------------------------------------------------------------------- */

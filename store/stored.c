@@ -145,6 +145,8 @@ main(int argc, char **argv)
 		int timeout = freeze_timeout_ms();
 		if (stats_pending() && (timeout < 0 || timeout > 1000))
 			timeout = 1000;
+		if (chan_slices_runnable())
+			timeout = 0;        /* a sliced reply goes on after a look */
 		int n = epoll_wait(ep, evs, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
 			log_fatal_errno("epoll_wait");

@@ -63,6 +63,7 @@ def test_a_version_1_database_is_upgraded_at_open():
         path = alice_db(st)
         db = sqlite3.connect(path)
         db.execute("ALTER TABLE mailboxes DROP COLUMN first_recent")
+        db.execute("ALTER TABLE blob DROP COLUMN metalen")
         db.execute("PRAGMA user_version=1")
         db.commit()
         db.close()
@@ -77,9 +78,10 @@ def test_a_version_1_database_is_upgraded_at_open():
         append(a, "INBOX", b"new mail")
         assert claim(a, inbox) == (2, 2)
         assert "schema upgraded from version 1 to 2" in st.log_text()
+        assert "schema upgraded from version 2 to 3" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
         db.close()
 
 
@@ -100,7 +102,7 @@ def test_a_newer_database_is_refused():
         except Exception:
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
-        assert "schema version 99, this stored knows 2" in st.log_text()
+        assert "schema version 99, this stored knows 3" in st.log_text()
 
 
 def test_a_claim_during_a_freeze_takes_nothing_and_does_not_wait():
