@@ -103,6 +103,13 @@ def test_a_newer_database_is_refused():
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
         assert "schema version 99, this stored knows 3" in st.log_text()
+        # refused again, and the store lives on (the user is let go once)
+        c2 = st.connect("imapd")
+        try:
+            c2.hello(st.key, "alice")
+        except Exception:
+            pass
+        assert st.proc.poll() is None, st.log_text()[-2000:]
 
 
 def test_a_claim_during_a_freeze_takes_nothing_and_does_not_wait():
