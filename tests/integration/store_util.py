@@ -167,6 +167,26 @@ def memfd_message(body, meta=None):
     return fd, len(body), len(meta)
 
 
+def new_user(st, name, service="imapd"):
+    """Create a user over the admin channel; a channel bound to it."""
+    adm = st.admin()
+    adm.call("STORE_ADM_USER_CREATE", s(name))
+    adm.close()
+    c = st.connect(service)
+    c.hello(st.key, name)
+    return c
+
+
+def append_to(c, body, box="INBOX", **meta):
+    """STORE_APPEND of body with a metadata block made of meta."""
+    fd, size, mlen = memfd_message(body, meta_block(**meta))
+    try:
+        return c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen),
+                      fd=fd)
+    finally:
+        os.close(fd)
+
+
 # ---- the daemon --------------------------------------------------------------------
 
 class StoreError(Exception):

@@ -10,28 +10,19 @@ import subprocess
 import time
 
 from harness import Skip
-from store_util import (ERR, F_FLAGS, T, Store, b, fetch_width, meta_block,
-                        memfd_message, s, u32, u64, uidset)
+from store_util import (ERR, F_FLAGS, T, Store, append_to, b, fetch_width,
+                        meta_block, memfd_message, new_user, s, u32, u64,
+                        uidset)
 
 BODY = 18
 
 
 def user(st, name):
-    adm = st.admin()
-    adm.call("STORE_ADM_USER_CREATE", s(name))
-    adm.close()
-    c = st.connect("imapd")
-    c.hello(st.key, name)
-    return c
+    return new_user(st, name)
 
 
 def append(c, body, box="INBOX", **meta):
-    fd, size, mlen = memfd_message(body, meta_block(**meta))
-    try:
-        return c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen),
-                      fd=fd)
-    finally:
-        os.close(fd)
+    return append_to(c, body, box, **meta)
 
 
 def k_body(v):
@@ -241,3 +232,78 @@ def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
         st.stop()
         subprocess.run(["umount", "-l", data])
         st.cleanup()
+
+
+def test_a_hostile_user_does_not_stall_another():
+    """bench/store/fairness.py, shorter and with a looser bound than the
+    benchmark's 100 ms: two sessions of one user loop over quadratic-needle
+    SEARCH BODY and COPY 1:* while another user opens her mailbox."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "..", "bench", "store"))
+    import fairness
+    with Store() as st:
+        lat, counts = fairness.run(duration=4.0, hostile=2, texts=32,
+                                   timeout=10.0, st=st)
+        p99 = fairness.pct(lat, 0.99)
+        print("  alice n=%d p50=%.1f ms p99=%.1f ms; mallory %r" % (
+            len(lat), fairness.pct(lat, 0.5) * 1e3, p99 * 1e3, counts))
+        assert len(lat) >= 20 and p99 < 0.5, (len(lat), p99)
+        assert counts.get("search", 0) >= 2 and counts["stuck"] == 0, counts
+        assert st.proc.poll() is None
+
+
+def _rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_readers_that_never_read_cost_a_bounded_buffer_each():
+    """Eight sessions ask for a 16 MB FETCH and never read it: stored keeps
+    about one slice buffer (1 MiB) each, not the replies, and serves
+    another user meanwhile."""
+    with Store() as st:
+        c = user(st, "alice")
+        env = b"(" + b"e" * 4000 + b")"
+        inbox = 0
+        for i in range(250):
+            inbox = append(c, b"m%d" % i, envelope=env)[0]
+        for _ in range(4):                    # 4,000 rows, ~16 MB a FETCH
+            copy_all(c, inbox, inbox)
+        assert status(c, inbox)[4] == 4000
+        bob = user(st, "bob")
+        append(bob, b"hello")
+        bob_inbox = bob.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0]
+        before = _rss_kib(st.proc.pid)
+        slow = []
+        what = F_FLAGS | 8                    # flags + envelope
+        for _ in range(8):
+            ch = st.connect("imapd")
+            ch.hello(st.key, "alice")
+            ch.send(T["STORE_FETCH"], u64(inbox) + uidset((1, 0xffffffff)) +
+                    u32(what) + u64(0))
+            slow.append(ch)
+        time.sleep(1.0)                       # every reply as far as it goes
+        t0 = time.monotonic()
+        entries, _ = bob.call("STORE_FETCH", u64(bob_inbox) +
+                              uidset((1, 0xffffffff)) + u32(F_FLAGS) + u64(0),
+                              width=fetch_width(F_FLAGS))
+        took = time.monotonic() - t0
+        assert len(entries) == 1 and took < 1.0, took
+        grown = _rss_kib(st.proc.pid) - before
+        print("  stored grew by %d KiB for 8 unread 16 MB replies" % grown)
+        # 8 x (1 MiB of slice + one entry) and the kernel's share; the
+        # whole replies would be 8 x 16 MB
+        assert grown < 8 * 3 * 1024, grown
+        # a reader that starts reading gets its whole reply
+        recs = slow[0].reply(slow[0].reqid, timeout=30)
+        from store_util import stream_items
+        got, trailer = stream_items(b"".join(r[2] for r in recs),
+                                    fetch_width(what))
+        assert len(got) == 4000 and got[-1][0] == 4000
+        assert all(e[4] == env for e in got[::500])
+        for ch in slow:
+            ch.close()

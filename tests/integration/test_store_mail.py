@@ -7,7 +7,8 @@ import os
 import struct
 
 from store_util import (DELETED, F_ENVELOPE, F_FLAGS, F_IDATE, F_SIZE, FLAGGED,
-                        SEEN, T, ERR, Store, b, fetch_width, meta_block,
+                        SEEN, T, ERR, Store, append_to, b, fetch_width,
+                        meta_block, new_user,
                         memfd_message, parse_uidset, s, u32, u64, uidset)
 
 NOSELECT, NONEXISTENT, HASCHILDREN, HASNOCHILDREN, SUBSCRIBED = (
@@ -15,12 +16,7 @@ NOSELECT, NONEXISTENT, HASCHILDREN, HASNOCHILDREN, SUBSCRIBED = (
 
 
 def user(st, name, service="imapd"):
-    adm = st.admin()
-    adm.call("STORE_ADM_USER_CREATE", s(name))
-    adm.close()
-    c = st.connect(service)
-    c.hello(st.key, name)
-    return c
+    return new_user(st, name, service)
 
 
 def listing(c):
@@ -33,12 +29,8 @@ def mbox_id(c, name):
 
 
 def append(c, box, body, **meta):
-    fd, size, mlen = memfd_message(body, meta_block(**meta))
-    try:
-        r = c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen), fd=fd)
-    finally:
-        os.close(fd)
-    return r   # mailbox, uidvalidity, uid, modseq, emailid, threadid, blobid
+    # mailbox, uidvalidity, uid, modseq, emailid, threadid, blobid
+    return append_to(c, body, box, **meta)
 
 
 def body_of(c, mbox, uid):
