@@ -307,3 +307,23 @@ def test_readers_that_never_read_cost_a_bounded_buffer_each():
         assert all(e[4] == env for e in got[::500])
         for ch in slow:
             ch.close()
+
+
+def test_imapd_says_limit_and_overquota():
+    """What the store refuses reaches the IMAP client with RFC 5530 codes."""
+    from imap_util import ImapServer
+    with ImapServer(stored_options={"copy-max": "2",
+                                    "quota-messages": "4"}) as srv:
+        m = srv.login("alice", "wonderland")
+        for i in range(3):
+            typ, _ = m.append("INBOX", None, None,
+                              b"Subject: %d\r\n\r\nbody %d\r\n" % (i, i))
+            assert typ == "OK"
+        m.select("INBOX")
+        typ, data = m.copy("1:3", "Archive")
+        assert typ == "NO" and b"[LIMIT]" in data[0], (typ, data)
+        typ, data = m.copy("1:2", "Archive")
+        assert typ == "NO" and b"[OVERQUOTA]" in data[0], (typ, data)
+        typ, data = m.copy("1", "Archive")
+        assert typ == "OK", (typ, data)
+        m.logout()
