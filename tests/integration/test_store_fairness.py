@@ -296,8 +296,11 @@ def test_readers_that_never_read_cost_a_bounded_buffer_each():
         grown = _rss_kib(st.proc.pid) - before
         print("  stored grew by %d KiB for 8 unread 16 MB replies" % grown)
         # 8 x (1 MiB of slice + one entry) and the kernel's share; the
-        # whole replies would be 8 x 16 MB
-        assert grown < 8 * 3 * 1024, grown
+        # whole replies would be 8 x 16 MB. (ASan keeps freed memory in
+        # quarantine: there the figure says nothing.)
+        with open("/proc/%d/maps" % st.proc.pid) as f:
+            sanitized = "libasan" in f.read()
+        assert sanitized or grown < 8 * 3 * 1024, grown
         # a reader that starts reading gets its whole reply
         recs = slow[0].reply(slow[0].reqid, timeout=30)
         from store_util import stream_items
