@@ -656,38 +656,6 @@ fetch_stmt(struct udb *d, uint32_t what)
 	    " AND m.modseq>?4 ORDER BY m.uid");
 }
 
-/* Stream the entries of mb's messages in set with modseq > since. */
-static int
-stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
-    uint32_t what, uint64_t since)
-{
-	sqlite3_stmt *st = fetch_stmt(r->d, what);
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	for (size_t i = 0; i < set->n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, mb->id);
-		sqlite3_bind_int64(st, 2, set->r[i].lo);
-		sqlite3_bind_int64(st, 3, set->r[i].hi);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			req_item(r);
-			put_entry(r->rb, st, what);
-		}
-		if (rc != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return db_fail(r->d, "fetch");
-		}
-		if (r->rb->failed) {
-			sqlite3_reset(st);
-			return req_fail(r, IPC_ERR_LIMIT, "reply too large: fetch fewer");
-		}
-	}
-	sqlite3_reset(st);
-	return 0;
-}
-
 static int
 mailbox_of(struct req *r, uint64_t id, struct mbox *mb)
 {
@@ -705,6 +673,8 @@ struct fetch_slice {
 	uint32_t next;              /* the next UID of range i (0: its start) */
 	uint64_t mbox, since, modseq;
 	uint32_t what;
+	bool changes;               /* STORE_CHANGES: the trailer has ... */
+	struct uidset vanished;     /* ... the UIDs expunged since */
 };
 
 static void
@@ -712,6 +682,7 @@ fetch_free(struct slice *k)
 {
 	struct fetch_slice *f = (struct fetch_slice *)k;
 	free(f->r);
+	uidset_free(&f->vanished);
 	free(f);
 }
 
@@ -760,8 +731,33 @@ fetch_step(struct slice *k, struct buf *out)
 	}
 	sqlite3_reset(st);
 	ipc_put_u32(out, 0);
+	if (f->changes)
+		wire_put_uidset(out, &f->vanished);
 	ipc_put_u64(out, f->modseq);
 	return 0;
+}
+
+/* A sliced reply of mb's entries in set with modseq above since. */
+static struct fetch_slice *
+fetch_slice_new(const struct uidset *set, const struct mbox *mb,
+    uint32_t what, uint64_t since)
+{
+	struct fetch_slice *f = calloc(1, sizeof(*f));
+	if (f == NULL || (set->n > 0 &&
+	    (f->r = malloc(set->n * sizeof(*f->r))) == NULL)) {
+		free(f);
+		return NULL;
+	}
+	if (set->n > 0)
+		memcpy(f->r, set->r, set->n * sizeof(*f->r));
+	f->n = set->n;
+	f->k.step = fetch_step;
+	f->k.free = fetch_free;
+	f->mbox = (uint64_t)mb->id;
+	f->since = since;
+	f->modseq = mb->modseq;
+	f->what = what;
+	return f;
 }
 
 int
@@ -781,21 +777,9 @@ h_fetch(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	struct fetch_slice *f = calloc(1, sizeof(*f));
-	if (f == NULL || (req_set.n > 0 &&
-	    (f->r = malloc(req_set.n * sizeof(*f->r))) == NULL)) {
-		free(f);
+	struct fetch_slice *f = fetch_slice_new(&req_set, &mb, what, since);
+	if (f == NULL)
 		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
-	}
-	if (req_set.n > 0)
-		memcpy(f->r, req_set.r, req_set.n * sizeof(*f->r));
-	f->n = req_set.n;
-	f->k.step = fetch_step;
-	f->k.free = fetch_free;
-	f->mbox = (uint64_t)mb.id;
-	f->since = since;
-	f->modseq = mb.modseq;
-	f->what = what;
 	return req_first_slice(r, &f->k);
 }
 
@@ -1183,9 +1167,8 @@ h_changes(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	req_reply_stream(r);
-	if ((rc = stream_entries(r, &mb, &all_uids, what, since)) < 0)
-		return rc;
+	/* the vanished UIDs as of now, with the modseq of now: changes made
+	 * while the entries are sliced out come again next time */
 	uidset_clear(&out_set);
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_SINCE,
 	    "SELECT uid FROM tomb WHERE mailbox=? AND modseq>? ORDER BY uid");
@@ -1201,8 +1184,14 @@ h_changes(struct req *r)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(r->d, "vanished");
-	req_end(r);
-	wire_put_uidset(r->rb, &out_set);
-	ipc_put_u64(r->rb, mb.modseq);
-	return 0;
+	struct fetch_slice *f = fetch_slice_new(&all_uids, &mb, what, since);
+	if (f == NULL)
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	f->changes = true;
+	for (size_t i = 0; i < out_set.n; i++)
+		if (uidset_add(&f->vanished, out_set.r[i].lo, out_set.r[i].hi) < 0) {
+			fetch_free(&f->k);
+			return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+		}
+	return req_first_slice(r, &f->k);
 }
