@@ -222,12 +222,17 @@ def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
         for ch in chans:
             ch.close()
         st.stop()
-        # and the database is whole
+        # and the database is whole, and holds what was acknowledged
         import sqlite3
         for path in st.user_dbs():
             db = sqlite3.connect(path)
             assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             db.close()
+        st.start()
+        c = st.connect("imapd")
+        c.hello(st.key, "alice")
+        assert c.call("STORE_MBOX_STATUS", u64(inbox) + s(""))[4] == len(acked) + 1
+        c.close()
     finally:
         st.stop()
         subprocess.run(["umount", "-l", data])
