@@ -4,6 +4,7 @@
 #include "search.h"
 #include "budget.h"
 #include "idmap.h"
+#include "store_client.h"
 #include "textmatch.h"
 
 #include <stdlib.h>
@@ -100,12 +101,15 @@ search_fn_use_memo(struct idmap *m)
 	memo = m;
 }
 
+_Static_assert(2 + 2 * STORE_SEARCH_MAX_KEYS < 2048, "memo key numbers");
+
 static uint64_t
 memo_k(sqlite3_value **argv)
 {
-	/* blob ids are rowids (< 2^53 in practice); key numbers < 1024 */
-	return ((uint64_t)sqlite3_value_int64(argv[0]) << 10 |
-	    ((uint64_t)sqlite3_value_int64(argv[1]) & 1023)) + 1;
+	/* blob ids are rowids (< 2^52 in practice); key numbers are SQL
+	 * parameter numbers, at most 2 + 2 x STORE_SEARCH_MAX_KEYS < 2048 */
+	return ((uint64_t)sqlite3_value_int64(argv[0]) << 11 |
+	    ((uint64_t)sqlite3_value_int64(argv[1]) & 2047)) + 1;
 }
 
 /* textseen(blob, key): the memo's answer, or NULL when not yet known. */
