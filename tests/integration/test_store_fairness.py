@@ -66,6 +66,14 @@ def test_substring_search_is_linear_and_reads_each_text_once():
         # and it still finds what is there, in every copy
         got = search(c, inbox, k_body("A" * 1000), timeout=10)
         assert got == list(range(1, 33)), got
+        # two needles over the same texts: each has its own answer
+        second = append(c, b"other", text=b"zzz yyy")[2]
+        both = k_body("aaaa") + k_body("zzz") + bytes([2])
+        assert search(c, inbox, both) == []
+        either = k_body("aaaa") + k_body("zzz") + bytes([3])
+        assert search(c, inbox, either) == list(range(1, 33)) + [second]
+        neither = k_body("yyy") + bytes([4]) + k_body("aaaa") + bytes([2])
+        assert search(c, inbox, neither) == list(range(1, 33))
 
 
 def test_expensive_requests_end_with_limit_and_change_nothing():
