@@ -18,11 +18,14 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define REPLY_MAX (256u * 1024 * 1024)   /* one streamed reply */
+/* What a channel's reply buffer may hold: a reply made whole (bounded by
+ * the request's budget: a few MB at 100,000 messages), or the unsent part
+ * of a sliced one (1 MiB plus one entry of at most ~12 MiB). */
+#define REPLY_MAX (32u * 1024 * 1024)
 #define POOL_KEEP 32
 #define POOL_KEEP_BYTES (1024 * 1024)
 #define BIG_KEEP 2                       /* and a few large ones, so that */
-#define BIG_KEEP_BYTES (64 * 1024 * 1024) /* big fetches do not realloc */
+#define BIG_KEEP_BYTES (4 * 1024 * 1024) /* big fetches do not realloc */
 
 static int epfd = -1;
 static struct chan *flush_head;
