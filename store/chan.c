@@ -295,6 +295,9 @@ chan_reply_finish(struct req *r, int rc)
 		ch->out_open = true;
 		ch->slice_next = slice_head;
 		slice_head = ch;
+		/* turns go by before it ends: read nothing more meanwhile
+		 * (send_out resumes reading when the last record is sent) */
+		chan_pause(ch);
 	}
 	/* one record per channel per turn, and the reply goes at the end of
 	 * this turn: no need to stop reading unless the socket is full

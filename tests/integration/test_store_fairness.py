@@ -343,3 +343,21 @@ def test_imapd_says_limit_and_overquota():
         typ, data = m.copy("1", "Archive")
         assert typ == "OK", (typ, data)
         m.logout()
+
+
+def test_a_request_behind_a_sliced_reply_waits_its_turn():
+    """A worker that sends its next request before the end of a long reply
+    gets the whole reply, then the answer to the next request (the channel
+    is not read while its reply is being made)."""
+    with Store() as st:
+        c = user(st, "alice")
+        inbox = 0
+        for i in range(24):                   # 24 distinct 1 MiB texts
+            inbox = append(c, b"m%d" % i, text=b"a" * (1 << 20) + b"%d" % i)[0]
+        rid = c.send(T["STORE_SEARCH"], u64(inbox) +
+                     b(k_body("a" * 999 + "b")) + u32(0))
+        pid = c.send(T["PING"], b"after")
+        recs = c.reply(rid, timeout=30)
+        assert recs[-1][0] == T["OK"] and len(recs) == 1, recs
+        pong = c.reply(pid, timeout=10)
+        assert pong[-1][0] == T["PONG"] and pong[-1][2] == b"after", pong
