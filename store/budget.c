@@ -13,7 +13,7 @@ struct budget_limits budget_limits = {
 };
 
 static bool armed;
-static uint64_t steps, text;
+static uint64_t steps, text, text_cap;
 static const char *exceeded;
 
 /* SQLite calls this every STEP_GRAIN VM steps of any statement; non-zero
@@ -44,6 +44,7 @@ void
 budget_begin(void)
 {
 	steps = text = 0;
+	text_cap = budget_limits.search_text;
 	exceeded = NULL;
 	armed = true;
 }
@@ -60,12 +61,19 @@ budget_take_text(uint64_t n)
 	if (!armed)
 		return true;
 	text += n;
-	if (budget_limits.search_text != 0 && text > budget_limits.search_text) {
+	if (text_cap != 0 && text > text_cap) {
 		if (exceeded == NULL)
 			exceeded = "text searched";
 		return false;
 	}
 	return true;
+}
+
+void
+budget_cap_text(uint64_t max)
+{
+	if (text_cap == 0 || text_cap > max)
+		text_cap = max;
 }
 
 uint64_t

@@ -36,6 +36,10 @@ void budget_end(void);
 /* Take n text bytes from the request's budget; false (and the request is
  * marked over budget) when it is spent. */
 bool budget_take_text(uint64_t n);
+/* Lower this request's text budget to max (a search that is not sliced
+ * holds the shard while it scans). */
+void budget_cap_text(uint64_t max);
+#define BUDGET_UNSLICED_TEXT (32ull * 1024 * 1024)
 /* Text taken since budget_begin (a sliced search adds up its slices). */
 uint64_t budget_text_taken(void);
 /* Mark the request over budget (a count limit met by a handler). */

@@ -509,6 +509,8 @@ search_by_email(struct req *r, struct compile *cp, const char *where,
 	}
 	sqlite3_bind_int64(st, 1, 0);
 	bind_params(st, cp->params, cp->nparams);
+	/* one statement, not sliced: it holds the shard while it scans */
+	budget_cap_text(BUDGET_UNSLICED_TEXT);
 	req_reply_stream(r);
 	uint64_t high = 0;
 	idmap_reset(&seen);

@@ -361,3 +361,16 @@ def test_a_request_behind_a_sliced_reply_waits_its_turn():
         assert recs[-1][0] == T["OK"] and len(recs) == 1, recs
         pong = c.reply(pid, timeout=10)
         assert pong[-1][0] == T["PONG"] and pong[-1][2] == b"after", pong
+
+
+def test_a_search_of_every_mailbox_scans_less():
+    """The search of every mailbox (JMAP) is one statement, not sliced: it
+    may scan 32 MiB of text where one mailbox's may scan search-scan-max."""
+    with Store() as st:
+        c = user(st, "alice")
+        inbox = 0
+        for i in range(40):
+            inbox = append(c, b"m%d" % i, text=b"%d " % i * (1 << 19))[0]
+        assert search(c, inbox, k_body("zzz")) == []
+        code, msg = c.error("STORE_SEARCH", u64(0) + b(k_body("zzz")) + u32(0))
+        assert code == ERR["LIMIT"] and "text searched" in msg, msg
