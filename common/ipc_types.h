@@ -57,7 +57,8 @@ enum ipc_error {
 	IPC_ERR_CONFLICT = 7,     /* e.g. UNCHANGEDSINCE failed */
 	IPC_ERR_TEMPORARY = 8,    /* try again (busy, frozen past a limit) */
 	IPC_ERR_INTERNAL = 9,
-	IPC_ERR_LIMIT = 10,       /* a size or count limit */
+	IPC_ERR_LIMIT = 10,       /* a size or count limit, or a work budget */
+	IPC_ERR_NOSPACE = 11,     /* the store's disk is full: nothing written */
 };
 
 /* "ping" for IPC_PING; NULL for an unknown value. */

@@ -78,6 +78,7 @@ ctl_store_error(struct store_conn *sc, int rc, const char *what)
 			{ STORE_E_QUOTA, "over quota" },
 			{ STORE_E_CONFLICT, "conflict" },
 			{ STORE_E_LIMIT, "over a limit" },
+			{ STORE_E_NOSPACE, "the store's disk is full" },
 			{ STORE_E_INTERNAL, "store internal error" },
 		};
 		const char *text = "failed";

@@ -86,6 +86,10 @@ user_create(struct req *r, const char *u)
 	if ((rc = registry_insert(u, &id)) < 0)
 		return rc == -IPC_ERR_EXISTS ? req_fail(r, IPC_ERR_EXISTS,
 		    "user exists") : req_fail(r, IPC_ERR_INTERNAL, "registry");
+	if ((quota_default.storage != 0 || quota_default.messages != 0) &&
+	    registry_set_quota(id, quota_default.storage,
+	    quota_default.messages) < 0)
+		return req_fail(r, IPC_ERR_INTERNAL, "registry");
 	bool other;
 	r->u = user_get(u, &other);
 	if (r->u == NULL)

@@ -4,7 +4,9 @@
 #include "fds.h"
 #include "freeze.h"
 #include "log.h"
+#include "budget.h"
 #include "notify.h"
+#include "slice.h"
 #include "stored.h"
 #include "ticket.h"
 #include "user.h"
@@ -16,11 +18,14 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define REPLY_MAX (256u * 1024 * 1024)   /* one streamed reply */
+/* What a channel's reply buffer may hold: a reply made whole (bounded by
+ * the request's budget: a few MB at 100,000 messages), or the unsent part
+ * of a sliced one (1 MiB plus one entry of at most ~12 MiB). */
+#define REPLY_MAX (32u * 1024 * 1024)
 #define POOL_KEEP 32
 #define POOL_KEEP_BYTES (1024 * 1024)
 #define BIG_KEEP 2                       /* and a few large ones, so that */
-#define BIG_KEEP_BYTES (64 * 1024 * 1024) /* big fetches do not realloc */
+#define BIG_KEEP_BYTES (4 * 1024 * 1024) /* big fetches do not realloc */
 
 static int epfd = -1;
 static struct chan *flush_head;
@@ -32,6 +37,7 @@ static struct buf *pool[POOL_KEEP];
 static unsigned npool;
 static struct buf *big[BIG_KEEP];
 static unsigned nbig;
+static struct chan *slice_head;         /* channels with a sliced reply */
 
 void
 chan_init(int ep)
@@ -153,12 +159,28 @@ chan_add(int fd, const char *service, uint64_t instance, bool admin)
 	return ch;
 }
 
+static void
+slice_drop(struct chan *ch)
+{
+	if (ch->slice == NULL)
+		return;
+	for (struct chan **p = &slice_head; *p != NULL; p = &(*p)->slice_next)
+		if (*p == ch) {
+			*p = ch->slice_next;
+			break;
+		}
+	ch->slice->free(ch->slice);
+	ch->slice = NULL;
+	ch->out_open = false;
+}
+
 void
 chan_close(struct chan *ch)
 {
 	if (ch->dead)
 		return;
 	ch->dead = true;
+	slice_drop(ch);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, ch->fd, NULL);
 	close(ch->fd);
 	freeze_chan_closed(ch);
@@ -189,7 +211,25 @@ chan_reply_begin(struct req *r)
 	r->rtype = IPC_OK;
 	r->stream = false;
 	r->rfd = -1;
+	r->slice = NULL;
 	r->err[0] = '\0';
+}
+
+int
+req_first_slice(struct req *r, struct slice *k)
+{
+	k->u = r->u;
+	r->stream = true;
+	slice_begin(k, r->rb, 0);
+	int rc = k->step(k, r->rb);
+	if (rc < 0)
+		rc = req_fail(r, -rc, "%s", k->err);
+	if (rc <= 0) {
+		k->free(k);
+		return rc;
+	}
+	r->slice = k;
+	return 0;
 }
 
 void
@@ -219,7 +259,7 @@ chan_reply_finish(struct req *r, int rc)
 		rc = req_fail(r, IPC_ERR_LIMIT, "reply too large");
 	if (rc < 0) {
 		uint32_t code = (uint32_t)-rc;
-		if (code == 0 || code > IPC_ERR_LIMIT)
+		if (code == 0 || code > IPC_ERR_NOSPACE)
 			code = IPC_ERR_INTERNAL;
 		buf_reset(r->rb);
 		ipc_put_u32(r->rb, code);
@@ -229,6 +269,9 @@ chan_reply_finish(struct req *r, int rc)
 		if (r->rfd >= 0)
 			close(r->rfd);
 		r->rfd = -1;
+		if (r->slice != NULL)
+			r->slice->free(r->slice);
+		r->slice = NULL;
 	}
 	if (ch->dead || ch->out != NULL) {
 		if (ch->out != NULL)
@@ -237,6 +280,8 @@ chan_reply_finish(struct req *r, int rc)
 		pool_put(r->rb);
 		if (r->rfd >= 0)
 			close(r->rfd);
+		if (r->slice != NULL)
+			r->slice->free(r->slice);
 		return;
 	}
 	ch->out = r->rb;
@@ -245,10 +290,37 @@ chan_reply_finish(struct req *r, int rc)
 	ch->out_stream = r->stream;
 	ch->out_off = 0;
 	ch->out_fd = r->rfd;
+	if (r->slice != NULL) {
+		ch->slice = r->slice;
+		ch->out_open = true;
+		ch->slice_next = slice_head;
+		slice_head = ch;
+		/* turns go by before it ends: read nothing more meanwhile
+		 * (send_out resumes reading when the last record is sent) */
+		chan_pause(ch);
+	}
 	/* one record per channel per turn, and the reply goes at the end of
 	 * this turn: no need to stop reading unless the socket is full
 	 * (send_out) — two epoll_ctl calls per request saved */
 	chan_queue_flush(ch);
+}
+
+void
+chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
+    const char *msg)
+{
+	if (ch->dead || ch->out == NULL || ch->out_reqid != reqid ||
+	    ch->out_off != 0)
+		return;
+	buf_reset(ch->out);
+	ipc_put_u32(ch->out, code);
+	ipc_put_str(ch->out, msg);
+	ch->out_type = IPC_ERROR;
+	ch->out_stream = false;
+	if (ch->out_fd >= 0) {
+		close(ch->out_fd);
+		ch->out_fd = -1;
+	}
 }
 
 /* Send what we can of ch's reply; true when it is all sent. */
@@ -259,7 +331,18 @@ send_out(struct chan *ch)
 	for (;;) {
 		size_t left = b->len - ch->out_off, chunk = left;
 		bool more = false;
-		if (ch->out_stream && left > IPC_MAX_PAYLOAD) {
+		if (ch->out_open) {
+			/* a sliced reply: what is made so far, more to come */
+			if (left == 0) {
+				buf_reset(b);
+				ch->out_off = 0;
+				want(ch, ch->events & ~(uint32_t)EPOLLOUT);
+				return false;
+			}
+			more = true;
+			if (chunk > IPC_MAX_PAYLOAD)
+				chunk = IPC_MAX_PAYLOAD;
+		} else if (ch->out_stream && left > IPC_MAX_PAYLOAD) {
 			chunk = IPC_MAX_PAYLOAD;
 			more = true;
 		}
@@ -313,6 +396,56 @@ chan_writable(struct chan *ch)
 		notify_retry(ch);
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
+}
+
+static void
+slice_error(struct chan *ch, int rc, const char *err)
+{
+	uint32_t code = (uint32_t)-rc;
+	if (code == 0 || code > IPC_ERR_NOSPACE)
+		code = IPC_ERR_INTERNAL;
+	/* what is unsent is void; an ERROR record ends the stream */
+	buf_reset(ch->out);
+	ch->out_off = 0;
+	ipc_put_u32(ch->out, code);
+	ipc_put_str(ch->out, err[0] ? err : "failed");
+	ch->out_type = IPC_ERROR;
+	ch->out_stream = false;
+}
+
+bool
+chan_slices_runnable(void)
+{
+	for (struct chan *ch = slice_head; ch != NULL; ch = ch->slice_next)
+		if (ch->out->len - ch->out_off < SLICE_OUT_CAP)
+			return true;
+	return false;
+}
+
+void
+chan_run_slices(void)
+{
+	struct chan *ch = slice_head, *next;
+	for (; ch != NULL; ch = next) {
+		next = ch->slice_next;
+		size_t unsent = ch->out->len - ch->out_off;
+		if (unsent >= SLICE_OUT_CAP)
+			continue;        /* the reader is behind: EPOLLOUT */
+		struct slice *k = ch->slice;
+		slice_begin(k, ch->out, unsent);
+		budget_begin();
+		int rc = k->step(k, ch->out);
+		budget_end();
+		const char *spent = budget_exceeded();
+		if (spent != NULL)
+			rc = slice_fail(k, IPC_ERR_LIMIT, "request too expensive "
+			    "(%s): narrow it", spent);
+		if (rc < 0)
+			slice_error(ch, rc, k->err);
+		if (rc <= 0)
+			slice_drop(ch);
+		chan_queue_flush(ch);
+	}
 }
 
 void

@@ -5,7 +5,8 @@
  * the reply path: each request's reply is built into a pooled buffer, held
  * until the turn's commits are done, then sent (chopped into IPC_F_MORE
  * records when streamed). A channel with a reply still queued is not read
- * (backpressure: one reply in memory per channel at most).
+ * (backpressure: one reply in memory per channel at most). A long reply is
+ * made in slices over several turns (slice.h) and sent as it is made.
  */
 #ifndef CLOISTER_STORE_CHAN_H
 #define CLOISTER_STORE_CHAN_H
@@ -19,6 +20,7 @@
 struct user;
 struct udb;
 struct held;
+struct slice;
 
 #define CHAN_NOTIFY_PENDING 8
 
@@ -36,6 +38,9 @@ struct chan {
 	size_t out_off;
 	int out_fd;
 	bool out_ready;              /* complete, waiting for the turn's end */
+	bool out_open;               /* slices still to come (slice.h) */
+	struct slice *slice;
+	struct chan *slice_next;
 	/* a write request held by a freeze (freeze.c) */
 	struct held *held;
 	struct chan *held_next;
@@ -69,6 +74,7 @@ struct req {
 	uint32_t rtype;              /* IPC_OK unless the handler says */
 	bool stream;
 	int rfd;                     /* fd to attach to the reply */
+	struct slice *slice;         /* the reply goes on in slices */
 	char err[256];
 };
 
@@ -87,6 +93,10 @@ void chan_read(struct chan *ch);
 void chan_writable(struct chan *ch);
 /* End of turn: send every reply that is ready (after db_commit_all). */
 void chan_flush_all(void);
+/* One slice of every sliced reply whose reader keeps up (after the
+ * commit); true if one of them can run now (the loop must not sleep). */
+void chan_run_slices(void);
+bool chan_slices_runnable(void);
 /* Stop reading a channel (freeze holds, backpressure); resume reads it
  * again unless a reply or a held request is still pending. */
 void chan_pause(struct chan *ch);
@@ -96,6 +106,10 @@ void chan_queue_flush(struct chan *ch);
 /* Send a small unsolicited record now if the socket takes it; false if
  * it would block (the caller keeps it pending). */
 bool chan_send_now(struct chan *ch, uint32_t type, const struct buf *b);
+/* The reply to reqid queued on ch, not yet sent, becomes ERROR(code, msg):
+ * the write it acknowledged did not become durable (db.c). */
+void chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
+    const char *msg);
 unsigned chan_count(void);
 /* The ticket key from CTL_KEY, or NULL before it came. */
 const uint8_t *chan_ticket_key(void);
@@ -109,6 +123,10 @@ void chan_reply_finish(struct req *r, int rc);
 void req_reply_stream(struct req *r);         /* the reply is streamed */
 void req_item(struct req *r);                 /* next stream entry */
 void req_end(struct req *r);                  /* stream trailer follows */
+/* A streamed reply made in slices (slice.h): the first step runs now;
+ * if it leaves more to do, the rest run in later turns. k belongs to the
+ * channel from here on (freed when done). 0 or a negative IPC error. */
+int req_first_slice(struct req *r, struct slice *k);
 int req_fail(struct req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* ipc_get_end on the request: MALFORMED if anything is short or left. */

@@ -1,6 +1,8 @@
 /* db: per-user databases, statement cache, group commit (see db.h). */
 #include "db.h"
+#include "budget.h"
 #include "buf.h"
+#include "chan.h"
 #include "ipc.h"
 #include "log.h"
 #include "mailbox.h"
@@ -25,11 +27,21 @@ db_init(unsigned max)
 	cache_max = max > 0 ? max : 1;
 }
 
+/* What a failed write tells the caller: a full disk is not a bug. */
+static int
+code_of_errno(int e)
+{
+	return e == ENOSPC || e == EDQUOT ? IPC_ERR_NOSPACE : IPC_ERR_INTERNAL;
+}
+
 int
 db_fail(struct udb *d, const char *what)
 {
+	int ec = sqlite3_errcode(d->db);
+	if (ec == SQLITE_INTERRUPT)      /* the request's budget (budget.c) */
+		return -IPC_ERR_LIMIT;
 	log_err("user %s: %s: %s", d->u->name, what, sqlite3_errmsg(d->db));
-	return -IPC_ERR_INTERNAL;
+	return ec == SQLITE_FULL ? -IPC_ERR_NOSPACE : -IPC_ERR_INTERNAL;
 }
 
 sqlite3_stmt *
@@ -161,7 +173,9 @@ close_udb(struct udb *d)
 	for (size_t i = 0; i < d->nsync; i++)
 		close(d->syncfds[i]);
 	free(d->syncfds);
+	free(d->synchash);
 	free(d->unl);
+	free(d->acks);
 	free(d);
 }
 
@@ -224,6 +238,7 @@ db_get(struct user *u)
 			close_udb(d);
 		return NULL;
 	}
+	budget_watch(d->db);
 	uint64_t unclean = 0;
 	if (meta_get(d, "modseq", &d->modseq) < 0 ||
 	    meta_get(d, "unclean", &unclean) < 0 || load_keywords(d) < 0) {
@@ -266,13 +281,15 @@ db_drop(struct user *u)
 	struct udb *d = u->db;
 	if (d == NULL)
 		return;
-	if (d->txn)
+	if (d->txn || d->dirty_listed)
 		db_commit_all();
 	lru_unlink(d);
 	nopen--;
 	u->db = NULL;
 	close_udb(d);
 }
+
+static void turn_lost(struct udb *d, int code, const char *why);
 
 static int
 run(struct udb *d, enum db_stmt slot, const char *sql)
@@ -297,8 +314,11 @@ db_write_begin(struct udb *d)
 		if (run(d, ST_BEGIN, "BEGIN IMMEDIATE") < 0)
 			return -IPC_ERR_INTERNAL;
 		d->txn = true;
-		d->dirty_next = dirty_head;
-		dirty_head = d;
+		if (!d->dirty_listed) {
+			d->dirty_listed = true;
+			d->dirty_next = dirty_head;
+			dirty_head = d;
+		}
 	}
 	if (run(d, ST_SAVEPOINT, "SAVEPOINT req") < 0)
 		return -IPC_ERR_INTERNAL;
@@ -309,12 +329,20 @@ db_write_begin(struct udb *d)
 	return 0;
 }
 
-void
+int
 db_write_end(struct udb *d, bool ok)
 {
 	if (!d->in_sp)
-		return;
+		return 0;
 	d->in_sp = false;
+	if (sqlite3_get_autocommit(d->db)) {
+		/* SQLite rolled the whole transaction back (a full disk, an
+		 * I/O error): the turn's earlier requests went with it */
+		int code = sqlite3_errcode(d->db) == SQLITE_FULL ?
+		    IPC_ERR_NOSPACE : IPC_ERR_INTERNAL;
+		turn_lost(d, code, "transaction rolled back");
+		return -code;
+	}
 	if (!ok) {
 		if (run(d, ST_ROLLBACK_TO, "ROLLBACK TO req") < 0)
 			log_fatal("user %s: cannot roll back a request", d->u->name);
@@ -324,6 +352,7 @@ db_write_end(struct udb *d, bool ok)
 	}
 	if (run(d, ST_RELEASE, "RELEASE req") < 0)
 		log_fatal("user %s: cannot release a savepoint", d->u->name);
+	return 0;
 }
 
 uint64_t
@@ -336,7 +365,7 @@ db_next_modseq(struct udb *d)
 }
 
 int
-db_sync_later(struct udb *d, int fd)
+db_sync_later(struct udb *d, int fd, const uint8_t hash[MSGFILE_HASH_LEN])
 {
 	if (d->nsync == d->capsync) {
 		size_t ncap = d->capsync ? d->capsync * 2 : 16;
@@ -344,9 +373,31 @@ db_sync_later(struct udb *d, int fd)
 		if (n == NULL)
 			return -1;
 		d->syncfds = n;
+		void *h = realloc(d->synchash, ncap * sizeof(d->synchash[0]));
+		if (h == NULL)
+			return -1;
+		d->synchash = h;
 		d->capsync = ncap;
 	}
+	memcpy(d->synchash[d->nsync], hash, MSGFILE_HASH_LEN);
 	d->syncfds[d->nsync++] = fd;
+	return 0;
+}
+
+int
+db_note_ack(struct udb *d, struct chan *ch, uint32_t reqid)
+{
+	if (d->nacks == d->capacks) {
+		size_t ncap = d->capacks ? d->capacks * 2 : 16;
+		struct db_ack *n = realloc(d->acks, ncap * sizeof(*n));
+		if (n == NULL)
+			return -1;
+		d->acks = n;
+		d->capacks = ncap;
+	}
+	d->acks[d->nacks].ch = ch;
+	d->acks[d->nacks].reqid = reqid;
+	d->nacks++;
 	return 0;
 }
 
@@ -380,32 +431,90 @@ db_dirty(void)
 	return dirty_head != NULL;
 }
 
+/* The turn's transaction on d is lost (a failed fsync or commit, or SQLite
+ * rolled it back itself on a full disk): nothing of it is durable, so no
+ * reply may say it is. Every write request of the turn gets an error
+ * instead of its OK, the in-memory state is reloaded from what is
+ * committed, and the new files no row names are removed (their data may
+ * not be on disk: a later append of the same bytes must write them anew).
+ * stored goes on serving: reads work, and writes again once there is
+ * room. */
+static void
+turn_lost(struct udb *d, int code, const char *why)
+{
+	log_err("user %s: %s: the writes of this turn are undone (%u request(s)"
+	    " fail)", d->u->name, why, (unsigned)d->nacks);
+	if (!sqlite3_get_autocommit(d->db) &&
+	    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		log_fatal("user %s: cannot roll back: %s", d->u->name,
+		    sqlite3_errmsg(d->db));
+	d->txn = false;
+	d->in_sp = false;
+	for (size_t i = 0; i < d->nacks; i++)
+		chan_fail_reply(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
+		    code == IPC_ERR_NOSPACE ? "not enough disk space in the store"
+		    : "the store could not write to disk");
+	d->nacks = 0;
+	for (size_t i = 0; i < d->nsync; i++) {
+		if (d->syncfds[i] >= 0)
+			close(d->syncfds[i]);
+		if (msgfile_unlink(d->u->id, d->synchash[i]) < 0 && errno != ENOENT)
+			log_warn("user %s: unlink: %s", d->u->name, strerror(errno));
+	}
+	d->nsync = 0;
+	d->nunl = 0;           /* the expunges are undone: keep their files */
+	if (meta_get(d, "modseq", &d->modseq) < 0 || load_keywords(d) < 0)
+		log_fatal("user %s: cannot reload its state: %s", d->u->name,
+		    sqlite3_errmsg(d->db));
+}
+
+/* Make d's turn durable: files, directory, commit; -1 (turn lost) if not. */
+static int
+commit_one(struct udb *d)
+{
+	/* the files the transaction names must be durable and reachable
+	 * first. Start the writeback of all of them, so that their blocks
+	 * are allocated and the first fdatasync's journal commit carries
+	 * them all (ext4 delalloc would otherwise cost one journal commit
+	 * per file). */
+	for (size_t i = 0; i < d->nsync; i++)
+		(void)sync_file_range(d->syncfds[i], 0, 0, SYNC_FILE_RANGE_WRITE);
+	for (size_t i = 0; i < d->nsync; i++) {
+		if (fdatasync(d->syncfds[i]) < 0) {
+			int e = errno;
+			turn_lost(d, code_of_errno(e), strerror(e));
+			return -1;
+		}
+	}
+	if (d->nsync > 0 && fsync(d->dirfd) < 0) {
+		int e = errno;
+		turn_lost(d, code_of_errno(e), strerror(e));
+		return -1;
+	}
+	if (run(d, ST_COMMIT, "COMMIT") < 0) {
+		turn_lost(d, sqlite3_errcode(d->db) == SQLITE_FULL ?
+		    IPC_ERR_NOSPACE : IPC_ERR_INTERNAL, "commit failed");
+		return -1;
+	}
+	for (size_t i = 0; i < d->nsync; i++)
+		close(d->syncfds[i]);
+	d->nsync = 0;
+	d->nacks = 0;
+	d->txn = false;
+	return 0;
+}
+
 void
 db_commit_all(void)
 {
 	struct udb *d = dirty_head;
 	dirty_head = NULL;
 	for (; d != NULL; d = d->dirty_next) {
-		/* the files the transaction names must be durable and
-		 * reachable first. Start the writeback of all of them, so
-		 * that their blocks are allocated and the first fdatasync's
-		 * journal commit carries them all (ext4 delalloc would
-		 * otherwise cost one journal commit per file). */
-		for (size_t i = 0; i < d->nsync; i++)
-			(void)sync_file_range(d->syncfds[i], 0, 0,
-			    SYNC_FILE_RANGE_WRITE);
-		for (size_t i = 0; i < d->nsync; i++) {
-			if (fdatasync(d->syncfds[i]) < 0)
-				log_fatal_errno("user %s: fdatasync of a message",
-				    d->u->name);
-			close(d->syncfds[i]);
-		}
-		if (d->nsync > 0 && fsync(d->dirfd) < 0)
-			log_fatal_errno("user %s: fsync of its directory", d->u->name);
-		d->nsync = 0;
-		if (run(d, ST_COMMIT, "COMMIT") < 0)
-			log_fatal("user %s: commit failed", d->u->name);
-		d->txn = false;
+		d->dirty_listed = false;
+		if (!d->txn)
+			continue;      /* lost earlier in the turn */
+		if (commit_one(d) < 0)
+			continue;
 		for (size_t i = 0; i < d->nunl; i++)
 			if (msgfile_unlink(d->u->id, d->unl[i]) < 0 && errno != ENOENT)
 				log_warn("user %s: unlink: %s", d->u->name,

@@ -12,6 +12,11 @@
  * synchronous=FULL: one fsync each), then unlinks the files expunges
  * freed. Replies are sent only after that (chan.c), so nothing is
  * acknowledged before it is durable.
+ *
+ * A full disk (or an I/O error) is not fatal: a request that cannot write
+ * fails alone (IPC_ERR_NOSPACE); a turn whose fsync or commit fails is
+ * rolled back and every reply that would have acknowledged it becomes an
+ * error; reads go on, and writes succeed again once there is room.
  */
 #ifndef CLOISTER_STORE_DB_H
 #define CLOISTER_STORE_DB_H
@@ -25,6 +30,13 @@
 #include "store_client.h"
 
 struct user;
+struct chan;
+
+/* A reply that acknowledges a write of this turn (failed if it is lost). */
+struct db_ack {
+	struct chan *ch;
+	uint32_t reqid;
+};
 
 /* One slot per SQL statement in the code; the SQL sits at the call site. */
 enum db_stmt {
@@ -57,7 +69,10 @@ struct udb {
 	int dirfd;                  /* the user directory, for its fsync */
 	bool txn;                   /* a transaction is open this turn */
 	int *syncfds;               /* new message files, synced at commit */
+	uint8_t (*synchash)[MSGFILE_HASH_LEN];   /* ... and their names */
 	size_t nsync, capsync;
+	struct db_ack *acks;        /* this turn's acknowledging replies */
+	size_t nacks, capacks;
 	bool marked_unclean;        /* meta.unclean = 1 written */
 	bool in_sp;
 	uint64_t modseq;            /* the user's counter (meta.modseq) */
@@ -67,6 +82,7 @@ struct udb {
 	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];
 	unsigned nkw;
 	uint64_t sp_nkw;
+	bool dirty_listed;          /* on this turn's list of written dbs */
 	struct udb *lru_prev, *lru_next, *dirty_next;
 };
 
@@ -88,7 +104,8 @@ int db_fail(struct udb *d, const char *what);
 /* Writes: begin (transaction of the turn + savepoint), end (release or
  * roll back this request only). */
 int db_write_begin(struct udb *d);
-void db_write_end(struct udb *d, bool ok);
+/* 0, or -code when the turn's whole transaction was lost (turn_lost). */
+int db_write_end(struct udb *d, bool ok);
 /* Take the user's next modseq (within a write). */
 uint64_t db_next_modseq(struct udb *d);
 /* Return the modseq just taken, nothing having used it (a STORE that
@@ -96,7 +113,9 @@ uint64_t db_next_modseq(struct udb *d);
 int db_give_back_modseq(struct udb *d, uint64_t modseq);
 /* A new message file of this turn: fdatasync'd (and closed), with the
  * directory, before the turn's commit. */
-int db_sync_later(struct udb *d, int fd);
+int db_sync_later(struct udb *d, int fd, const uint8_t hash[MSGFILE_HASH_LEN]);
+/* The reply to reqid on ch acknowledges a write of this turn to d. */
+int db_note_ack(struct udb *d, struct chan *ch, uint32_t reqid);
 /* Unlink this file after the commit (within a write). */
 int db_unlink_later(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN]);
 

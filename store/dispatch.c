@@ -1,5 +1,6 @@
 /* dispatch: the request table and the sender checks (see dispatch.h). */
 #include "dispatch.h"
+#include "budget.h"
 #include "chan.h"
 #include "db.h"
 #include "freeze.h"
@@ -205,10 +206,23 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	else {
 		if (op->flags & OP_TICKET)
 			r.u = ch->user;
+		budget_begin();
 		rc = op->fn(&r);
+		budget_end();
+		/* whatever the handler made of an interrupted statement, a
+		 * request over its budget fails whole (and is rolled back) */
+		const char *spent = budget_exceeded();
+		if (spent != NULL && (rc != -IPC_ERR_LIMIT || r.err[0] == '\0'))
+			rc = req_fail(&r, IPC_ERR_LIMIT, "request too expensive "
+			    "(%s): narrow it", spent);
 	}
-	if (r.writing)
-		db_write_end(r.d, rc == 0);
+	if (r.writing) {
+		int lost = db_write_end(r.d, rc == 0);
+		if (rc == 0 && lost < 0)
+			rc = req_fail(&r, -lost, "the store could not write");
+		else if (rc == 0 && db_note_ack(r.d, ch, m->reqid) < 0)
+			rc = req_fail(&r, IPC_ERR_INTERNAL, "out of memory");
+	}
 	stats_add(ST_STORE_OPS, 1);
 	if (rc == 0 && (m->type == IPC_STORE_APPEND || m->type == IPC_STORE_DELIVER))
 		stats_add(ST_STORE_APPENDS, 1);

@@ -1,6 +1,7 @@
 /* message: append, fetch, body, flags, copy, move, expunge, changes
  * (see message.h). Handlers h_* are listed in handlers.h. */
 #include "message.h"
+#include "budget.h"
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
@@ -13,6 +14,7 @@
 #include "msgfile.h"
 #include "notify.h"
 #include "quota.h"
+#include "slice.h"
 #include "user.h"
 #include "wire.h"
 
@@ -38,6 +40,7 @@ struct mrow {
 	int64_t blob, internaldate;
 	int32_t tzoff;
 	uint64_t size;
+	uint64_t charge;        /* quota: size + metadata bytes */
 };
 
 static struct mrow *rows;
@@ -65,7 +68,8 @@ collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
 	nrows = 0;
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_RANGE,
 	    "SELECT m.uid, m.flags, m.kw, m.modseq, m.blob, m.internaldate,"
-	    " m.tzoff, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
+	    " m.tzoff, b.size, b.size + b.metalen FROM msgs m"
+	    " JOIN blob b ON b.id=m.blob"
 	    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3 ORDER BY m.uid");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -85,6 +89,7 @@ collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
 				.internaldate = sqlite3_column_int64(st, 5),
 				.tzoff = sqlite3_column_int(st, 6),
 				.size = (uint64_t)sqlite3_column_int64(st, 7),
+				.charge = (uint64_t)sqlite3_column_int64(st, 8),
 			};
 			if (rows_push(&m) < 0) {
 				sqlite3_reset(st);
@@ -207,7 +212,7 @@ message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
 	int rc = collect(d, mb, set != NULL && set->n > 0 ? set : &all_uids);
 	if (rc < 0)
 		return rc;
-	int64_t n = 0, unseen = 0, deleted = 0, size = 0;
+	int64_t n = 0, unseen = 0, deleted = 0, size = 0, charge = 0;
 	for (size_t i = 0; i < nrows; i++) {
 		struct mrow *m = &rows[i];
 		int64_t emailid = 0;
@@ -223,11 +228,12 @@ message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
 		unseen += unseen_of(m->flags);
 		deleted += deleted_of(m->flags);
 		size += (int64_t)m->size;
+		charge += (int64_t)m->charge;
 	}
 	if (n == 0)
 		return 0;
 	if ((rc = mailbox_count(d, mb->id, -n, -unseen, -deleted, -size,
-	    modseq)) < 0 || (rc = quota_add(d, -size, -n)) < 0)
+	    modseq)) < 0 || (rc = quota_add(d, -charge, -n)) < 0)
 		return rc;
 	mb->modseq = modseq;
 	return 0;
@@ -329,10 +335,10 @@ assign_thread(struct udb *d, const struct meta *m, int64_t *thread)
 
 static int
 find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
-    int64_t *thread)
+    int64_t *thread, uint64_t *metalen)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_FIND,
-	    "SELECT id, thread FROM blob WHERE emailid=? AND hash=?");
+	    "SELECT id, thread, metalen FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -341,6 +347,7 @@ find_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], int64_t *id,
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
 		*thread = sqlite3_column_int64(st, 1);
+		*metalen = (uint64_t)sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : db_fail(d, "blob find");
@@ -362,15 +369,15 @@ bind_text(sqlite3_stmt *st, int col, const struct meta_bytes *b)
 
 static int
 insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
-    const struct meta *m, int64_t *id, int64_t *thread)
+    uint64_t metalen, const struct meta *m, int64_t *id, int64_t *thread)
 {
 	int rc = assign_thread(d, m, thread);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_INSERT,
 	    "INSERT INTO blob(emailid, hash, size, refs, thread, sentdate, info,"
-	    " envelope, bodystructure, body, preview) VALUES(?1, ?2, ?3, 1, ?4,"
-	    " ?5, ?6, ?7, ?8, ?9, ?10)");
+	    " envelope, bodystructure, body, preview, metalen) VALUES(?1, ?2, ?3,"
+	    " 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
@@ -383,6 +390,7 @@ insert_blob(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size,
 	bind_bytes(st, 8, &m->t[MT_BODYSTRUCTURE]);
 	bind_bytes(st, 9, &m->t[MT_BODY]);
 	bind_bytes(st, 10, &m->t[MT_PREVIEW]);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)metalen);
 	if (db_exec(st) < 0)
 		return db_fail(d, "insert blob");
 	*id = sqlite3_last_insert_rowid(d->db);
@@ -444,8 +452,10 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 		return req_fail(r, IPC_ERR_MALFORMED, "the fd is not a memfd");
 	if (size == 0 || size > META_MAX_MSG)
 		return req_fail(r, IPC_ERR_LIMIT, "message size out of range");
-	if (metalen > META_MAX_LEN ||
-	    (uint64_t)sb.st_size != size + metalen)
+	if (metalen > meta_max_len)
+		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
+		    " the store takes (%u)", metalen, meta_max_len);
+	if ((uint64_t)sb.st_size != size + metalen)
 		return req_fail(r, IPC_ERR_MALFORMED,
 		    "the fd holds %lld bytes, not size + metalen",
 		    (long long)sb.st_size);
@@ -478,7 +488,9 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 		return rc;
 	if (delivery)
 		delivery_filter_meta(&m);
-	if ((rc = quota_check(r, d, size, 1)) < 0)
+	/* the metadata is stored too (text index, headers): charged with
+	 * the message */
+	if ((rc = quota_check(r, d, size + metalen, 1)) < 0)
 		return rc;
 	uint64_t kw = 0;
 	for (uint32_t i = 0; i < m.nkw; i++) {
@@ -492,23 +504,32 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;
 	if (msgfile_store(d->u->id, r->fd, size, hash, &syncfd) < 0) {
-		if (errno == EIO)
+		int e = errno;
+		if (e == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
 		log_err("user %s: storing a message: %s", d->u->name,
-		    strerror(errno));
+		    strerror(e));
+		if (e == ENOSPC || e == EDQUOT)
+			return req_fail(r, IPC_ERR_NOSPACE, "not enough disk space"
+			    " in the store");
 		return req_fail(r, IPC_ERR_INTERNAL, "cannot store the message");
 	}
-	if (syncfd >= 0 && db_sync_later(d, syncfd) < 0) {
+	if (syncfd >= 0 && db_sync_later(d, syncfd, hash) < 0) {
 		close(syncfd);
 		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
 	}
 	int64_t blob = 0, thread = 0;
-	if ((rc = find_blob(d, hash, &blob, &thread)) < 0)
+	uint64_t charge = size + metalen, old_metalen = 0;
+	if ((rc = find_blob(d, hash, &blob, &thread, &old_metalen)) < 0)
 		return rc;
-	if (rc == 1)
+	if (rc == 1) {
+		/* a copy of a stored message is charged what expunging it
+		 * will give back */
+		charge = size + old_metalen;
 		rc = blob_ref(d, blob);
-	else
-		rc = insert_blob(d, hash, size, &m, &blob, &thread);
+	} else {
+		rc = insert_blob(d, hash, size, metalen, &m, &blob, &thread);
+	}
 	if (rc < 0)
 		return rc;
 	uint32_t uid;
@@ -520,7 +541,7 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	    (int64_t)m.internaldate, m.tzoff)) < 0 ||
 	    (rc = mailbox_count(d, mb->id, 1, unseen_of(m.flags),
 	    deleted_of(m.flags), (int64_t)size, modseq)) < 0 ||
-	    (rc = quota_add(d, (int64_t)size, 1)) < 0)
+	    (rc = quota_add(d, (int64_t)charge, 1)) < 0)
 		return rc;
 	notify_changed(d, mb->id, r->ch);
 	if (delivery)
@@ -622,51 +643,25 @@ put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
 	" b.emailid, b.thread, b.hash, b.sentdate, h.hfrom, h.hto, h.hcc," \
 	" h.hbcc, h.hsubject, h.msgid, h.inreplyto, h.hrefs, b.preview, b.info"
 
-/* Stream the entries of mb's messages in set with modseq > since. */
-static int
-stream_entries(struct req *r, const struct mbox *mb, const struct uidset *set,
-    uint32_t what, uint64_t since)
+/* The statement that reads what of a UID range (?2..?3) of mailbox ?1
+ * with modseq above ?4. */
+static sqlite3_stmt *
+fetch_stmt(struct udb *d, uint32_t what)
 {
-	sqlite3_stmt *st;
 	if (what & STORE_F_ADDRS)
-		st = db_stmt(r->d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
+		return db_stmt(d, ST_MSG_RANGE_HDR, "SELECT " FETCH_COLS
 		    FETCH_HDR_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
 		    " JOIN blobhdr h ON h.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
 		    " AND m.modseq>?4 ORDER BY m.uid");
-	else if (what & NEEDS_BLOB)
-		st = db_stmt(r->d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
+	if (what & NEEDS_BLOB)
+		return db_stmt(d, ST_MSG_RANGE_META, "SELECT " FETCH_COLS
 		    FETCH_BLOB_COLS " FROM msgs m JOIN blob b ON b.id=m.blob"
 		    " WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
 		    " AND m.modseq>?4 ORDER BY m.uid");
-	else
-		st = db_stmt(r->d, ST_MSG_GET, "SELECT " FETCH_COLS
-		    " FROM msgs m WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
-		    " AND m.modseq>?4 ORDER BY m.uid");
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	for (size_t i = 0; i < set->n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, mb->id);
-		sqlite3_bind_int64(st, 2, set->r[i].lo);
-		sqlite3_bind_int64(st, 3, set->r[i].hi);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
-		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			req_item(r);
-			put_entry(r->rb, st, what);
-		}
-		if (rc != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return db_fail(r->d, "fetch");
-		}
-		if (r->rb->failed) {
-			sqlite3_reset(st);
-			return req_fail(r, IPC_ERR_LIMIT, "reply too large: fetch fewer");
-		}
-	}
-	sqlite3_reset(st);
-	return 0;
+	return db_stmt(d, ST_MSG_GET, "SELECT " FETCH_COLS
+	    " FROM msgs m WHERE m.mailbox=?1 AND m.uid BETWEEN ?2 AND ?3"
+	    " AND m.modseq>?4 ORDER BY m.uid");
 }
 
 static int
@@ -676,6 +671,101 @@ mailbox_of(struct req *r, uint64_t id, struct mbox *mb)
 	if (rc < 0)
 		return rc;
 	return mailbox_ref(r, id, NULL, 0, mb);
+}
+
+/* A FETCH made in slices (slice.h): where the next slice starts. */
+struct fetch_slice {
+	struct slice k;
+	struct uidrange *r;         /* the request's set (a copy) */
+	size_t n, i;                /* ranges; the current one */
+	uint32_t next;              /* the next UID of range i (0: its start) */
+	uint64_t mbox, since, modseq;
+	uint32_t what;
+	bool changes;               /* STORE_CHANGES: the trailer has ... */
+	struct uidset vanished;     /* ... the UIDs expunged since */
+};
+
+static void
+fetch_free(struct slice *k)
+{
+	struct fetch_slice *f = (struct fetch_slice *)k;
+	free(f->r);
+	uidset_free(&f->vanished);
+	free(f);
+}
+
+static int
+fetch_step(struct slice *k, struct buf *out)
+{
+	struct fetch_slice *f = (struct fetch_slice *)k;
+	if (k->u->deleted)
+		return slice_fail(k, IPC_ERR_NOTFOUND, "the user was deleted");
+	struct udb *d = db_get(k->u);
+	if (d == NULL)
+		return slice_fail(k, IPC_ERR_INTERNAL, "cannot open the database");
+	sqlite3_stmt *st = fetch_stmt(d, f->what);
+	if (st == NULL)
+		return slice_fail(k, -db_fail(d, "prepare"), "fetch failed");
+	for (; f->i < f->n; f->i++, f->next = 0) {
+		uint32_t lo = f->r[f->i].lo > f->next ? f->r[f->i].lo : f->next;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->mbox);
+		sqlite3_bind_int64(st, 2, lo);
+		sqlite3_bind_int64(st, 3, f->r[f->i].hi);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)f->since);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			ipc_put_u32(out, 1);
+			put_entry(out, st, f->what);
+			uint32_t uid = (uint32_t)sqlite3_column_int64(st, FC_UID);
+			f->next = uid + 1;        /* 0 after UID 2^32-1: range done */
+			if (out->failed) {
+				sqlite3_reset(st);
+				return slice_fail(k, IPC_ERR_LIMIT, "reply too large");
+			}
+			if (slice_over(k, out)) {
+				sqlite3_reset(st);
+				if (f->next == 0 || f->next > f->r[f->i].hi) {
+					f->i++;
+					f->next = 0;
+				}
+				return 1;
+			}
+		}
+		if (rc != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return slice_fail(k, -db_fail(d, "fetch"), "fetch failed");
+		}
+	}
+	sqlite3_reset(st);
+	ipc_put_u32(out, 0);
+	if (f->changes)
+		wire_put_uidset(out, &f->vanished);
+	ipc_put_u64(out, f->modseq);
+	return 0;
+}
+
+/* A sliced reply of mb's entries in set with modseq above since. */
+static struct fetch_slice *
+fetch_slice_new(const struct uidset *set, const struct mbox *mb,
+    uint32_t what, uint64_t since)
+{
+	struct fetch_slice *f = calloc(1, sizeof(*f));
+	if (f == NULL || (set->n > 0 &&
+	    (f->r = malloc(set->n * sizeof(*f->r))) == NULL)) {
+		free(f);
+		return NULL;
+	}
+	if (set->n > 0)
+		memcpy(f->r, set->r, set->n * sizeof(*f->r));
+	f->n = set->n;
+	f->k.step = fetch_step;
+	f->k.free = fetch_free;
+	f->mbox = (uint64_t)mb->id;
+	f->since = since;
+	f->modseq = mb->modseq;
+	f->what = what;
+	return f;
 }
 
 int
@@ -695,12 +785,10 @@ h_fetch(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	req_reply_stream(r);
-	if ((rc = stream_entries(r, &mb, &req_set, what, since)) < 0)
-		return rc;
-	req_end(r);
-	ipc_put_u64(r->rb, mb.modseq);
-	return 0;
+	struct fetch_slice *f = fetch_slice_new(&req_set, &mb, what, since);
+	if (f == NULL)
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	return req_first_slice(r, &f->k);
 }
 
 /* ---- body ---------------------------------------------------------------------- */
@@ -962,10 +1050,18 @@ copy_move(struct req *r, bool move)
 		return rc;
 	if ((rc = collect(r->d, &src, &req_set)) < 0)
 		return rc;
-	uint64_t bytes = 0;
-	for (size_t i = 0; i < nrows; i++)
+	if (budget_limits.copy_messages != 0 &&
+	    nrows > budget_limits.copy_messages) {
+		budget_exceed(move ? "messages moved" : "messages copied");
+		return req_fail(r, IPC_ERR_LIMIT, "more than %llu messages in one"
+		    " request", (unsigned long long)budget_limits.copy_messages);
+	}
+	uint64_t bytes = 0, charge = 0;
+	for (size_t i = 0; i < nrows; i++) {
 		bytes += rows[i].size;
-	if (!move && (rc = quota_check(r, r->d, bytes, nrows)) < 0)
+		charge += rows[i].charge;
+	}
+	if (!move && (rc = quota_check(r, r->d, charge, nrows)) < 0)
 		return rc;
 	uidset_clear(&out_set);
 	uidset_clear(&out_set2);
@@ -1004,9 +1100,9 @@ copy_move(struct req *r, bool move)
 			    NULL)) < 0)
 				return rc;
 			/* the expunge gave back the bytes and count that moved */
-			if ((rc = quota_add(r->d, (int64_t)bytes, (int64_t)nrows)) < 0)
+			if ((rc = quota_add(r->d, (int64_t)charge, (int64_t)nrows)) < 0)
 				return rc;
-		} else if ((rc = quota_add(r->d, (int64_t)bytes,
+		} else if ((rc = quota_add(r->d, (int64_t)charge,
 		    (int64_t)nrows)) < 0) {
 			return rc;
 		}
@@ -1079,9 +1175,8 @@ h_changes(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	req_reply_stream(r);
-	if ((rc = stream_entries(r, &mb, &all_uids, what, since)) < 0)
-		return rc;
+	/* the vanished UIDs as of now, with the modseq of now: changes made
+	 * while the entries are sliced out come again next time */
 	uidset_clear(&out_set);
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_SINCE,
 	    "SELECT uid FROM tomb WHERE mailbox=? AND modseq>? ORDER BY uid");
@@ -1097,8 +1192,14 @@ h_changes(struct req *r)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(r->d, "vanished");
-	req_end(r);
-	wire_put_uidset(r->rb, &out_set);
-	ipc_put_u64(r->rb, mb.modseq);
-	return 0;
+	struct fetch_slice *f = fetch_slice_new(&all_uids, &mb, what, since);
+	if (f == NULL)
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	f->changes = true;
+	for (size_t i = 0; i < out_set.n; i++)
+		if (uidset_add(&f->vanished, out_set.r[i].lo, out_set.r[i].hi) < 0) {
+			fetch_free(&f->k);
+			return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+		}
+	return req_first_slice(r, &f->k);
 }

@@ -9,6 +9,8 @@
 #define HEADERS_MAX (8 * 1024 * 1024)
 #define FTS_TEXT_MAX (32 * 1024 * 1024)
 
+uint32_t meta_max_len = META_DEFAULT_LEN;
+
 static int
 get(struct buf_cur *c, struct meta_bytes *b, size_t max)
 {

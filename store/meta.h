@@ -11,7 +11,13 @@
 
 #include "store_client.h"
 
-#define META_MAX_LEN (64u * 1024 * 1024)
+#define META_MAX_LEN (64u * 1024 * 1024)     /* the format's bound */
+/* What stored takes by default (option meta-max): the workers' default
+ * limits (1 MiB of text, 1 MiB of headers, 64 KiB per field) fit with
+ * room; the bytes are charged to the user's quota with the message. */
+#define META_DEFAULT_LEN (4u * 1024 * 1024)
+
+extern uint32_t meta_max_len;
 #define META_MAX_MSG (256ull * 1024 * 1024)
 
 enum meta_text {

@@ -7,6 +7,10 @@
 #include "registry.h"
 #include "user.h"
 
+struct quota_default quota_default = {
+	QUOTA_DEFAULT_STORAGE, QUOTA_DEFAULT_MESSAGES,
+};
+
 static int
 get(struct udb *d, const char *k, uint64_t *v)
 {

@@ -2,7 +2,8 @@
  * quota: storage (bytes) and message count per user. Usage lives in the
  * user's database (meta), changed in the same transaction as the
  * messages; limits live in the registry. Enforced on append, delivery,
- * copy and move (IPC_ERR_QUOTA).
+ * copy and move (IPC_ERR_QUOTA). Storage counts each message's size plus
+ * the metadata bytes the worker sent with it (text index, headers).
  */
 #ifndef CLOISTER_STORE_QUOTA_H
 #define CLOISTER_STORE_QUOTA_H
@@ -12,6 +13,17 @@
 struct udb;
 struct buf;
 struct req;
+
+/* The limits a new user gets (stored options quota-storage and
+ * quota-messages; 0 = none). An unlimited user can fill the spool's disk
+ * for everyone, so there is a default; cloisterctl changes it per user. */
+#define QUOTA_DEFAULT_STORAGE (10ull * 1024 * 1024 * 1024)
+#define QUOTA_DEFAULT_MESSAGES 1000000ull
+
+struct quota_default {
+	uint64_t storage, messages;
+};
+extern struct quota_default quota_default;
 
 int quota_usage(struct udb *d, uint64_t *bytes, uint64_t *messages);
 /* Within a write. */

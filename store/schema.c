@@ -57,7 +57,8 @@ static const char user_schema[] =
 	"CREATE TABLE blob(id INTEGER PRIMARY KEY, emailid INTEGER NOT NULL,"
 	" hash BLOB NOT NULL, size INTEGER NOT NULL, refs INTEGER NOT NULL,"
 	" thread INTEGER NOT NULL, sentdate INTEGER NOT NULL, info INTEGER NOT NULL,"
-	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB);"
+	" envelope BLOB, bodystructure BLOB, body BLOB, preview BLOB,"
+	" metalen INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE blobhdr(id INTEGER PRIMARY KEY,"
 	" hfrom TEXT, hto TEXT, hcc TEXT, hbcc TEXT, hsubject TEXT, msgid TEXT,"
 	" inreplyto TEXT, hrefs TEXT, sort_subject TEXT, sort_from TEXT,"
@@ -87,7 +88,7 @@ static const char user_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
 	" tokenize='unicode61 remove_diacritics 2');"
-	"PRAGMA user_version=3;"
+	"PRAGMA user_version=4;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -124,6 +125,12 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	[2] = "BEGIN;"
 	    "ALTER TABLE mailboxes ADD COLUMN detail INTEGER NOT NULL DEFAULT 0;"
 	    "PRAGMA user_version=3;"
+	    "COMMIT;",
+	/* the metadata a message brought is charged to the quota too;
+	 * messages stored before count their size alone */
+	[3] = "BEGIN;"
+	    "ALTER TABLE blob ADD COLUMN metalen INTEGER NOT NULL DEFAULT 0;"
+	    "PRAGMA user_version=4;"
 	    "COMMIT;",
 };
 

@@ -1,12 +1,16 @@
 /* search: program decoding, compilation to SQL, sorting (see search.h). */
 #include "search.h"
+#include "textmatch.h"
+#include "budget.h"
 #include "buf.h"
 #include "chan.h"
 #include "db.h"
 #include "handlers.h"
+#include "idmap.h"
 #include "ipc.h"
 #include "log.h"
 #include "mailbox.h"
+#include "slice.h"
 #include "store_client.h"
 #include "user.h"
 #include "wire.h"
@@ -40,152 +44,10 @@ struct compile {
 	const char *err;
 };
 
-/* ---- SQL functions -------------------------------------------------------------- */
-
-/* uidin(uid, packed): packed holds sorted, merged big-endian (lo, hi) u32
- * pairs (a normalized UID set). */
-static void
-fn_uidin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	int64_t uid = sqlite3_value_int64(argv[0]);
-	const uint8_t *p = sqlite3_value_blob(argv[1]);
-	size_t n = (size_t)sqlite3_value_bytes(argv[1]) / 8;
-	size_t lo = 0, hi = n;
-	while (p != NULL && lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const uint8_t *q = p + mid * 8;
-		uint32_t a = ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) |
-		    ((uint32_t)q[2] << 8) | q[3];
-		uint32_t b = ((uint32_t)q[4] << 24) | ((uint32_t)q[5] << 16) |
-		    ((uint32_t)q[6] << 8) | q[7];
-		if (uid < a)
-			hi = mid;
-		else if (uid > b)
-			lo = mid + 1;
-		else {
-			sqlite3_result_int(ctx, 1);
-			return;
-		}
-	}
-	sqlite3_result_int(ctx, 0);
-}
-
 static int
 lc(int ch)
 {
 	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
-}
-
-/* ASCII case-insensitive substring search. memchr finds the candidates
- * for the first byte (in either case): SEARCH BODY scans every message's
- * text with this, so it runs at memchr's speed, not a byte loop's. */
-static bool
-contains_ci(const uint8_t *h, size_t hn, const uint8_t *nd, size_t nn)
-{
-	if (nn == 0)
-		return true;
-	if (h == NULL || hn < nn)
-		return false;
-	int lo = lc(nd[0]);
-	int up = lo >= 'a' && lo <= 'z' ? lo - 32 : lo;
-	const uint8_t *p = h, *end = h + (hn - nn + 1);
-	while (p < end) {
-		const uint8_t *a = memchr(p, lo, (size_t)(end - p));
-		const uint8_t *b = up == lo ? NULL :
-		    memchr(p, up, (size_t)((a != NULL ? a : end) - p));
-		const uint8_t *c = b != NULL ? b : a;
-		if (c == NULL)
-			return false;
-		size_t j = 1;
-		while (j < nn && lc(c[j]) == lc(nd[j]))
-			j++;
-		if (j == nn)
-			return true;
-		p = c + 1;
-	}
-	return false;
-}
-
-/* hdrmatch(headers, name, value): the worker's header block is one field
- * per line, "lower-case-name: value\n"; true if a line for name contains
- * value. A scan of a format the worker produced, not a header parser. */
-static void
-fn_hdrmatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	const uint8_t *h = sqlite3_value_blob(argv[0]);
-	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
-	const uint8_t *name = sqlite3_value_text(argv[1]);
-	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
-	const uint8_t *val = sqlite3_value_text(argv[2]);
-	size_t vn = (size_t)sqlite3_value_bytes(argv[2]);
-	int found = 0;
-	for (size_t pos = 0; h != NULL && name != NULL && pos < hn && !found;) {
-		const uint8_t *nl = memchr(h + pos, '\n', hn - pos);
-		size_t end = nl ? (size_t)(nl - h) : hn;
-		size_t ln = end - pos;
-		if (ln > nn && h[pos + nn] == ':') {
-			size_t j = 0;
-			while (j < nn && lc(h[pos + j]) == lc(name[j]))
-				j++;
-			if (j == nn && contains_ci(h + pos + nn + 1, ln - nn - 1,
-			    val ? val : (const uint8_t *)"", vn))
-				found = 1;
-		}
-		pos = end + 1;
-	}
-	sqlite3_result_int(ctx, found);
-}
-
-/* textin(text, needle): needle (already lower case) occurs in text, ASCII
- * case folded — the substring match RFC 3501 asks of SEARCH BODY and
- * TEXT, which a word index cannot give ("sdfghjk" in "asdfghjkl"). */
-static void
-fn_textin(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	(void)argc;
-	const uint8_t *h = sqlite3_value_blob(argv[0]);
-	size_t hn = (size_t)sqlite3_value_bytes(argv[0]);
-	const uint8_t *nd = sqlite3_value_blob(argv[1]);
-	size_t nn = (size_t)sqlite3_value_bytes(argv[1]);
-	/* contains_ci takes NULL text (and nd is NULL only when nn is 0) */
-	sqlite3_result_int(ctx, contains_ci(h, hn, nd, nn));
-}
-
-/* i;ascii-casemap (RFC 4790), the comparator RFC 5256 names for SORT:
- * octets compared after folding a-z to A-Z — upper case, so that "[",
- * "\\", "]", "^", "_" and "`" sort after the letters (SQLite's NOCASE folds
- * to lower case and puts them before). */
-static int
-coll_ascii_casemap(void *arg, int na, const void *pa, int nb, const void *pb)
-{
-	(void)arg;
-	const uint8_t *a = pa, *b = pb;
-	int n = na < nb ? na : nb;
-	for (int i = 0; i < n; i++) {
-		uint8_t x = a[i] >= 'a' && a[i] <= 'z' ? a[i] - 32 : a[i];
-		uint8_t y = b[i] >= 'a' && b[i] <= 'z' ? b[i] - 32 : b[i];
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	return na < nb ? -1 : na > nb;
-}
-
-int
-search_register(sqlite3 *db)
-{
-	int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY;
-	if (sqlite3_create_function_v2(db, "uidin", 2, f, NULL, fn_uidin, NULL,
-	    NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(db, "hdrmatch", 3, f, NULL, fn_hdrmatch,
-	    NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function_v2(db, "textin", 2, f, NULL, fn_textin,
-	    NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_collation_v2(db, "ASCII_CASEMAP", SQLITE_UTF8, NULL,
-	    coll_ascii_casemap, NULL) != SQLITE_OK)
-		return -1;
-	return 0;
 }
 
 /* ---- compilation ------------------------------------------------------------------ */
@@ -484,7 +346,7 @@ key(struct compile *cp, uint8_t op)
 		cp->hdr = true;
 		if ((b = push(cp)) == NULL || (k = lower_param(cp, p, n)) < 0)
 			return -1;
-		return buf_printf(b, "instr(lower(%s), ?%d) > 0", header_cols[u], k);
+		return buf_printf(b, "textin(%s, ?%d)", header_cols[u], k);
 	case STORE_S_HEADER_ANY:
 		if (get_str(cp, &p, &n) < 0 || get_str(cp, &p2, &n2) < 0)
 			return -1;
@@ -509,11 +371,14 @@ key(struct compile *cp, uint8_t op)
 		if (k > 0)
 			buf_printf(b, "(m.blob IN (SELECT rowid FROM fts WHERE fts"
 			    " MATCH ?%d) OR ", k);
-		buf_printf(b, "EXISTS (SELECT 1 FROM fts WHERE fts.rowid = m.blob"
-		    " AND (textin(fts.body, ?%d)", k2);
+		/* each message's text once per key, however many rows
+		 * (copies) name it */
+		buf_printf(b, "coalesce(textseen(m.blob, %d), EXISTS (SELECT 1"
+		    " FROM fts WHERE fts.rowid = m.blob AND textnote(m.blob, %d,"
+		    " textin(fts.body, ?%d)", k2, k2, k2);
 		if (op == STORE_S_TEXT)
 			buf_printf(b, " OR textin(fts.hdr, ?%d)", k2);
-		return buf_append_str(b, k > 0 ? ")))" : "))");
+		return buf_append_str(b, k > 0 ? "))))" : ")))");
 	default:
 		return cfail(cp, "unknown search key");
 	}
@@ -550,47 +415,17 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 
 /* ---- a set of email ids (deduplication of all-mailbox results) -------------------- */
 
-static uint64_t *seen;
-static size_t seen_cap, seen_n;
+static struct idmap seen, by_email_memo;
 
-static void
-seen_reset(void)
-{
-	if (seen != NULL)
-		memset(seen, 0, seen_cap * sizeof(*seen));
-	seen_n = 0;
-}
-
-/* true if e was not in the set (and is now). Open addressing with 0 as
- * the empty slot: id 0 is stored as 1<<63 (ids are hash prefixes; the
- * worst a clash can do is merge two results). */
+/* true if e was not in the set (and is now; a duplicate rather than a
+ * loss when out of memory) */
 static bool
 seen_add(uint64_t e)
 {
-	if (e == 0)
-		e = 1ull << 63;
-	if ((seen_n + 1) * 2 > seen_cap) {
-		size_t ncap = seen_cap ? seen_cap * 2 : 1024;
-		uint64_t *old = seen, *nv = calloc(ncap, sizeof(*nv));
-		size_t ocap = seen_cap;
-		if (nv == NULL)
-			return true;        /* a duplicate rather than a loss */
-		seen = nv;
-		seen_cap = ncap;
-		seen_n = 0;
-		for (size_t i = 0; i < ocap; i++)
-			if (old[i] != 0)
-				seen_add(old[i]);
-		free(old);
-	}
-	size_t i = (size_t)((e * 0x9e3779b97f4a7c15ull) >> 20) & (seen_cap - 1);
-	while (seen[i] != 0) {
-		if (seen[i] == e)
-			return false;
-		i = (i + 1) & (seen_cap - 1);
-	}
-	seen[i] = e;
-	seen_n++;
+	uint8_t v;
+	if (idmap_get(&seen, e, &v))
+		return false;
+	(void)idmap_put(&seen, e, 1);
 	return true;
 }
 
@@ -631,6 +466,272 @@ order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob,
 	return 0;
 }
 
+static void
+bind_params(sqlite3_stmt *st, const struct param *params, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct param *q = &params[i];
+		if (q->kind == P_INT)
+			sqlite3_bind_int64(st, i + 2, q->v);
+		else if (q->kind == P_TEXT)
+			sqlite3_bind_text(st, i + 2, (const char *)q->p, (int)q->n,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_blob(st, i + 2, q->p, (int)q->n, SQLITE_STATIC);
+	}
+}
+
+static int
+prepare(struct udb *d, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v3(d->db, sql, -1, 0, st, NULL) == SQLITE_OK)
+		return 0;
+	log_warn("user %s: search: %s", d->u->name, sqlite3_errmsg(d->db));
+	*st = NULL;
+	return -1;
+}
+
+/* Every mailbox of the user, one entry per email (JMAP Email/query): one
+ * statement, within the request's budget. */
+static int
+search_by_email(struct req *r, struct compile *cp, const char *where,
+    const char *order)
+{
+	struct buf sql = BUF_INIT(SQL_MAX * 2);
+	sqlite3_stmt *st = NULL;
+	int rc;
+	buf_printf(&sql, "SELECT b.emailid, m.modseq FROM msgs m JOIN blob b ON"
+	    " b.id=m.blob%s WHERE ?1 = 0 AND %s%s", cp->hdr || strstr(order,
+	    "h.") ? " JOIN blobhdr h ON h.id=m.blob" : "", where, order);
+	if (buf_cstr(&sql) == NULL || prepare(r->d, buf_cstr(&sql), &st) < 0) {
+		buf_free(&sql);
+		return req_fail(r, IPC_ERR_MALFORMED, "search too large");
+	}
+	sqlite3_bind_int64(st, 1, 0);
+	bind_params(st, cp->params, cp->nparams);
+	/* one statement, not sliced: it holds the shard while it scans */
+	budget_cap_text(BUDGET_UNSLICED_TEXT);
+	req_reply_stream(r);
+	uint64_t high = 0;
+	idmap_reset(&seen);
+	idmap_reset(&by_email_memo);
+	search_fn_use_memo(&by_email_memo);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
+		if (ms > high)
+			high = ms;
+		/* an email in several mailboxes: once, where the sort meets
+		 * it first */
+		uint64_t e = (uint64_t)sqlite3_column_int64(st, 0);
+		if (!seen_add(e))
+			continue;
+		req_item(r);
+		ipc_put_u64(r->rb, e);
+	}
+	search_fn_use_memo(NULL);
+	if (rc != SQLITE_DONE) {
+		/* an FTS5 syntax the tokenizer could not take is the
+		 * request's fault, not a store failure */
+		rc = req_fail(r, IPC_ERR_MALFORMED, "search failed: %s",
+		    sqlite3_errmsg(r->d->db));
+	} else {
+		req_end(r);
+		ipc_put_u64(r->rb, high);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	buf_free(&sql);
+	return rc;
+}
+
+/* ---- one mailbox, in slices (slice.h) ------------------------------------------------- */
+
+/* The scan visits the mailbox in UID order, a slice at a time, and keeps
+ * the UIDs that match; then they are listed (in UID order, or by the
+ * sort, over the matches only). Each row is a step of its own, so a slice
+ * can stop after any message. */
+struct search_slice {
+	struct slice k;
+	char *scan_sql, *sort_sql;     /* sort_sql NULL: UID order */
+	struct param *params;
+	int nparams;
+	uint64_t mbox;
+	uint32_t last;                 /* the last UID scanned */
+	bool scanned;
+	struct uidset found;
+	uint64_t high;                 /* highest modseq of the matches */
+	uint64_t text;                 /* text scanned so far */
+	struct idmap memo;             /* (message, key) -> matched */
+};
+
+static void
+search_free(struct slice *k)
+{
+	struct search_slice *q = (struct search_slice *)k;
+	free(q->scan_sql);
+	free(q->sort_sql);
+	for (int i = 0; i < q->nparams; i++)
+		free(q->params[i].p);
+	free(q->params);
+	uidset_free(&q->found);
+	idmap_free(&q->memo);
+	free(q);
+}
+
+static int
+scan_slice(struct search_slice *q, struct udb *d, struct buf *out)
+{
+	sqlite3_stmt *st;
+	if (prepare(d, q->scan_sql, &st) < 0)
+		return slice_fail(&q->k, IPC_ERR_MALFORMED, "search too large");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)q->mbox);
+	bind_params(st, q->params, q->nparams);
+	sqlite3_bind_int64(st, q->nparams + 2, q->last);
+	int rc;
+	bool over = false;
+	while (!over && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		q->last = (uint32_t)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_int(st, 2) != 0) {
+			uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
+			if (ms > q->high)
+				q->high = ms;
+			if (uidset_add(&q->found, q->last, q->last) < 0) {
+				sqlite3_finalize(st);
+				return slice_fail(&q->k, IPC_ERR_INTERNAL,
+				    "out of memory");
+			}
+		}
+		over = slice_over(&q->k, out);
+	}
+	if (!over && rc != SQLITE_DONE) {
+		/* an FTS5 syntax the tokenizer could not take is the
+		 * request's fault, not a store failure */
+		rc = slice_fail(&q->k, IPC_ERR_MALFORMED, "search failed: %s",
+		    sqlite3_errmsg(d->db));
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	q->scanned = !over;
+	return 0;
+}
+
+/* The matches, by the sort: one statement over them alone. */
+static int
+list_sorted(struct search_slice *q, struct udb *d, struct buf *out)
+{
+	struct buf packed = BUF_INIT(UINT32_MAX);
+	for (size_t i = 0; i < q->found.n; i++) {
+		buf_put_u32(&packed, q->found.r[i].lo);
+		buf_put_u32(&packed, q->found.r[i].hi);
+	}
+	sqlite3_stmt *st;
+	if (packed.failed || prepare(d, q->sort_sql, &st) < 0) {
+		buf_free(&packed);
+		return slice_fail(&q->k, IPC_ERR_MALFORMED, "search too large");
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)q->mbox);
+	sqlite3_bind_blob(st, 2, packed.data ? packed.data : (const uint8_t *)"",
+	    (int)packed.len, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ipc_put_u32(out, 1);
+		ipc_put_u32(out, (uint32_t)sqlite3_column_int64(st, 0));
+	}
+	if (rc != SQLITE_DONE)
+		rc = slice_fail(&q->k, -db_fail(d, "search sort"), "search failed");
+	else
+		rc = 0;
+	sqlite3_finalize(st);
+	buf_free(&packed);
+	return rc;
+}
+
+static int
+search_step(struct slice *k, struct buf *out)
+{
+	struct search_slice *q = (struct search_slice *)k;
+	if (k->u->deleted)
+		return slice_fail(k, IPC_ERR_NOTFOUND, "the user was deleted");
+	struct udb *d = db_get(k->u);
+	if (d == NULL)
+		return slice_fail(k, IPC_ERR_INTERNAL, "cannot open the database");
+	search_fn_use_memo(&q->memo);
+	int rc = scan_slice(q, d, out);
+	search_fn_use_memo(NULL);
+	/* the text budget is the whole request's, across its slices */
+	q->text += budget_text_taken();
+	if (rc == 0 && budget_limits.search_text != 0 &&
+	    q->text > budget_limits.search_text)
+		budget_exceed("text searched");
+	if (rc < 0 || !q->scanned)
+		return rc < 0 ? rc : 1;
+	if (q->sort_sql != NULL) {
+		if ((rc = list_sorted(q, d, out)) < 0)
+			return rc;
+	} else {
+		for (size_t i = 0; i < q->found.n; i++)
+			for (uint64_t u = q->found.r[i].lo; u <= q->found.r[i].hi;
+			    u++) {
+				ipc_put_u32(out, 1);
+				ipc_put_u32(out, (uint32_t)u);
+			}
+	}
+	ipc_put_u32(out, 0);
+	ipc_put_u64(out, q->high);
+	return 0;
+}
+
+static char *
+dup_sql(struct buf *b)
+{
+	const char *t = buf_cstr(b);
+	return t != NULL ? strdup(t) : NULL;
+}
+
+static int
+search_mailbox(struct req *r, struct compile *cp, uint64_t mbox,
+    const char *where, const char *order, bool order_blob, bool order_hdr)
+{
+	struct search_slice *q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	struct buf sql = BUF_INIT(SQL_MAX * 2);
+	/* CASE WHEN: a condition, so AND and OR stop early (as a value,
+	 * SQLite evaluates both sides: the text scans of every row) */
+	buf_printf(&sql, "SELECT m.uid, m.modseq, CASE WHEN (%s) THEN 1 ELSE 0"
+	    " END FROM msgs m%s%s WHERE"
+	    " m.mailbox=?1 AND m.uid > ?%d ORDER BY m.uid", where,
+	    cp->blob ? " JOIN blob b ON b.id=m.blob" : "",
+	    cp->hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", cp->nparams + 2);
+	q->scan_sql = dup_sql(&sql);
+	if (order[0] != '\0' && strcmp(order, " ORDER BY m.uid") != 0) {
+		buf_reset(&sql);
+		buf_printf(&sql, "SELECT m.uid FROM msgs m%s%s WHERE m.mailbox=?1"
+		    " AND uidin(m.uid, ?2)%s",
+		    order_blob ? " JOIN blob b ON b.id=m.blob" : "",
+		    order_hdr ? " JOIN blobhdr h ON h.id=m.blob" : "", order);
+		if ((q->sort_sql = dup_sql(&sql)) == NULL) {
+			free(q->scan_sql);
+			q->scan_sql = NULL;
+		}
+	}
+	buf_free(&sql);
+	q->k.step = search_step;
+	q->k.free = search_free;
+	q->mbox = mbox;
+	/* the parameters (needles) are the slice's from here on */
+	q->params = malloc(sizeof(*q->params) * (size_t)(cp->nparams + 1));
+	if (q->scan_sql == NULL || q->params == NULL) {
+		search_free(&q->k);
+		return req_fail(r, IPC_ERR_MALFORMED, "search too large");
+	}
+	memcpy(q->params, cp->params, sizeof(*q->params) * (size_t)cp->nparams);
+	q->nparams = cp->nparams;
+	cp->nparams = 0;
+	return req_first_slice(r, &q->k);
+}
+
 int
 h_search(struct req *r)
 {
@@ -660,81 +761,21 @@ h_search(struct req *r)
 
 	memset(&cp, 0, sizeof(cp));
 	cp.d = r->d;
-	struct buf sql = BUF_INIT(SQL_MAX * 2);
-	if (compile(&cp, prog, plen) < 0) {
-		rc = req_fail(r, IPC_ERR_MALFORMED, "%s", cp.err);
-		goto out;
-	}
-	bool blob = cp.blob, hdr = cp.hdr;
 	struct buf order = BUF_INIT(4096);
-	if (order_by(&order, sort, nsort, &blob, &hdr) < 0) {
-		buf_free(&order);
+	bool oblob = false, ohdr = false;
+	if (compile(&cp, prog, plen) < 0)
+		rc = req_fail(r, IPC_ERR_MALFORMED, "%s", cp.err);
+	else if (order_by(&order, sort, nsort, &oblob, &ohdr) < 0 ||
+	    buf_cstr(&order) == NULL)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
-		goto out;
-	}
-	if (by_email)
-		blob = true;
-	buf_printf(&sql, "SELECT %s, m.modseq FROM msgs m%s%s WHERE"
-	    " %s AND %s", by_email ? "b.emailid" : "m.uid",
-	    blob ? " JOIN blob b ON b.id=m.blob" : "",
-	    hdr ? " JOIN blobhdr h ON h.id=m.blob" : "",
-	    by_email ? "?1 = 0" : "m.mailbox=?1", buf_cstr(&cp.stack[0]));
-	buf_append(&sql, order.data, order.len);
+	else if (by_email)
+		rc = search_by_email(r, &cp, buf_cstr(&cp.stack[0]),
+		    buf_cstr(&order));
+	else
+		rc = search_mailbox(r, &cp, (uint64_t)mb.id,
+		    buf_cstr(&cp.stack[0]), nsort > 0 ? buf_cstr(&order) : "",
+		    oblob, ohdr);
 	buf_free(&order);
-	sqlite3_stmt *st = NULL;
-	const char *text = buf_cstr(&sql);
-	if (text == NULL || sqlite3_prepare_v3(r->d->db, text, -1, 0, &st,
-	    NULL) != SQLITE_OK) {
-		rc = req_fail(r, IPC_ERR_MALFORMED, "search too large");
-		if (text != NULL)
-			log_warn("user %s: search: %s", r->d->u->name,
-			    sqlite3_errmsg(r->d->db));
-		goto out;
-	}
-	sqlite3_bind_int64(st, 1, mb.id);
-	for (int i = 0; i < cp.nparams; i++) {
-		struct param *q = &cp.params[i];
-		if (q->kind == P_INT)
-			sqlite3_bind_int64(st, i + 2, q->v);
-		else if (q->kind == P_TEXT)
-			sqlite3_bind_text(st, i + 2, (const char *)q->p, (int)q->n,
-			    SQLITE_STATIC);
-		else
-			sqlite3_bind_blob(st, i + 2, q->p, (int)q->n, SQLITE_STATIC);
-	}
-	req_reply_stream(r);
-	uint64_t high = 0;
-	seen_reset();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
-		if (ms > high)
-			high = ms;
-		if (by_email) {
-			/* an email in several mailboxes: once, where the sort
-			 * meets it first */
-			uint64_t e = (uint64_t)sqlite3_column_int64(st, 0);
-			if (!seen_add(e))
-				continue;
-			req_item(r);
-			ipc_put_u64(r->rb, e);
-		} else {
-			req_item(r);
-			ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 0));
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		/* an FTS5 syntax the tokenizer could not take is the
-		 * request's fault, not a store failure */
-		rc = req_fail(r, IPC_ERR_MALFORMED, "search failed: %s",
-		    sqlite3_errmsg(r->d->db));
-	} else {
-		req_end(r);
-		ipc_put_u64(r->rb, high);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-out:
-	buf_free(&sql);
 	compile_free(&cp);
 	return rc;
 }

@@ -3,7 +3,10 @@
  * enum store_search_op) is decoded with a bounds-checked cursor and
  * compiled to one SQL WHERE clause with bound parameters; strings never
  * become SQL text. Sort keys become an ORDER BY with UID as the last tie
- * breaker (RFC 5256).
+ * breaker (RFC 5256). A search of one mailbox runs in slices (slice.h):
+ * it scans the mailbox in UID order a few milliseconds per turn, so a
+ * costly search holds nobody else; the text it scans is counted against
+ * the request's budget (search-scan-max) across its slices.
  */
 #ifndef CLOISTER_STORE_SEARCH_H
 #define CLOISTER_STORE_SEARCH_H
@@ -11,8 +14,13 @@
 #include <sqlite3.h>
 
 struct req;
+struct idmap;
 
-/* SQL functions the compiled queries use (uidin, hdrmatch); per db. */
+/* SQL functions the compiled queries use (search_fn.c: uidin, hdrmatch,
+ * textin, textseen/textnote, ASCII_CASEMAP); per db. */
 int search_register(sqlite3 *db);
+/* The memo textseen/textnote use while a search's statement runs (NULL:
+ * none, every text is scanned). */
+void search_fn_use_memo(struct idmap *m);
 
 #endif

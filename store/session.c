@@ -79,11 +79,10 @@ h_hello(struct req *r)
 		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
 		    other ? "user of another shard" : "no such user");
 	}
+	/* r->u is dispatch's to let go of (user_maybe_free) if we fail */
 	r->u = u;
-	if (!created && (rc = req_db(r)) < 0) {
-		user_maybe_free(u);
+	if (!created && (rc = req_db(r)) < 0)
 		return rc;
-	}
 	r->ch->user = u;
 	u->nref++;
 	ipc_put_str(r->rb, u->name);

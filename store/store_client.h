@@ -54,7 +54,8 @@ enum store_rc {
 	STORE_E_CONFLICT = -IPC_ERR_CONFLICT,
 	STORE_E_TEMPORARY = -IPC_ERR_TEMPORARY,
 	STORE_E_INTERNAL = -IPC_ERR_INTERNAL,
-	STORE_E_LIMIT = -IPC_ERR_LIMIT,
+	STORE_E_LIMIT = -IPC_ERR_LIMIT,          /* size, count or work budget: IMAP [LIMIT] */
+	STORE_E_NOSPACE = -IPC_ERR_NOSPACE,      /* store disk full: IMAP [OVERQUOTA], LMTP 452 4.3.1 */
 	STORE_E_IO = -100,        /* transport failed: exit */
 	STORE_E_PROTO = -101,     /* the reply did not decode: exit */
 	STORE_E_ARG = -102,       /* caller error, nothing sent (too long, ...) */

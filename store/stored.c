@@ -1,4 +1,5 @@
 /* stored: the mail store process (see stored.h and DESIGN.md). */
+#include "budget.h"
 #include "chan.h"
 #include "config.h"
 #include "db.h"
@@ -6,6 +7,7 @@
 #include "fds.h"
 #include "freeze.h"
 #include "log.h"
+#include "meta.h"
 #include "msgfile.h"
 #include "notify.h"
 #include "policy.h"
@@ -60,6 +62,38 @@ options(const struct config *c, const struct config_service *svc,
 		log_fatal("config: %s", err);
 	stored_set_autocreate_users(users);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
+	/* per-request work budgets (budget.h) and what a user may store */
+	struct {
+		const char *key;
+		uint64_t dflt, max;
+		uint64_t *out;
+	} sizes[] = {
+		{ "request-steps-max", BUDGET_STEPS_DEFAULT, UINT64_MAX,
+		  &budget_limits.steps },
+		{ "search-scan-max", BUDGET_SEARCH_TEXT_DEFAULT, UINT64_MAX,
+		  &budget_limits.search_text },
+		{ "copy-max", BUDGET_COPY_DEFAULT, UINT32_MAX,
+		  &budget_limits.copy_messages },
+		{ "quota-storage", QUOTA_DEFAULT_STORAGE, INT64_MAX,
+		  &quota_default.storage },
+		{ "quota-messages", QUOTA_DEFAULT_MESSAGES, INT64_MAX,
+		  &quota_default.messages },
+	};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (config_option_size(c, svc, sizes[i].key, sizes[i].dflt, &v,
+		    err, sizeof(err)) < 0)
+			log_fatal("config: %s", err);
+		if (v > sizes[i].max)
+			log_fatal("config: %s: at most %llu", sizes[i].key,
+			    (unsigned long long)sizes[i].max);
+		*sizes[i].out = v;
+	}
+	if (config_option_size(c, svc, "meta-max", META_DEFAULT_LEN, &v, err,
+	    sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	if (v < 4096 || v > META_MAX_LEN)
+		log_fatal("config: meta-max: from 4K to %uM", META_MAX_LEN >> 20);
+	meta_max_len = (uint32_t)v;
 }
 
 
@@ -113,6 +147,8 @@ main(int argc, char **argv)
 		int timeout = freeze_timeout_ms();
 		if (stats_pending() && (timeout < 0 || timeout > 1000))
 			timeout = 1000;
+		if (chan_slices_runnable())
+			timeout = 0;        /* a sliced reply goes on after a look */
 		int n = epoll_wait(ep, evs, MAX_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
 			log_fatal_errno("epoll_wait");

@@ -7,6 +7,10 @@
  *               Trash=trash Archive=archive")
  *   db-cache    how many user databases stay open (default 256)
  *   autocreate-users  a first login creates the user's store (yes)
+ *   quota-storage, quota-messages  a new user's quota (10G, 1000000)
+ *   meta-max    metadata block per message (4M)
+ *   request-steps-max, search-scan-max, copy-max  per-request work
+ *               budgets (budget.h; docs/store-protocol.md)
  */
 #ifndef CLOISTER_STORE_STORED_H
 #define CLOISTER_STORE_STORED_H

@@ -74,6 +74,10 @@ stored_turn_end(void)
 	chan_flush_all();
 	notify_flush();
 	chan_flush_all();
+	/* long replies go on, a slice each, outside any write transaction:
+	 * they see committed data only */
+	chan_run_slices();
+	chan_flush_all();
 	db_trim(freeze_is_active);
 	stats_tick();
 }

@@ -63,6 +63,7 @@ service stored {
   role store
   binary %(stored)s
   policy stored.policy
+%(extra)s
 }"""
 
 IMAPD = """
@@ -107,7 +108,7 @@ class ImapServer:
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
                  prelogin=60, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
-                 extra_services=(), cert=None):
+                 extra_services=(), cert=None, stored_options=None):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -129,7 +130,9 @@ class ImapServer:
             edits["stored"] = stored_policy
         policy_edits = edits
         services = [AUTHD % {"realm": REALM, "delay": delay_ms},
-                    STORED % {"stored": stored},
+                    STORED % {"stored": stored, "extra": "\n".join(
+                        "  set %s %s" % kv for kv in
+                        (stored_options or {}).items())},
                     IMAPD % {"spares": spares, "maxproc": maxproc,
                              "maxip": maxip, "prelogin": prelogin,
                              "extra": extra}] + list(extra_services)

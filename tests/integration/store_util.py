@@ -47,7 +47,7 @@ NAMES = {v: k for k, v in T.items()}
 
 ERR = {"MALFORMED": 1, "UNEXPECTED": 2, "DENIED": 3, "NOTFOUND": 4,
        "EXISTS": 5, "QUOTA": 6, "CONFLICT": 7, "TEMPORARY": 8,
-       "INTERNAL": 9, "LIMIT": 10}
+       "INTERNAL": 9, "LIMIT": 10, "NOSPACE": 11}
 
 F_FD, F_MORE = 1, 2
 
@@ -171,6 +171,26 @@ def memfd_message(body, meta=None):
     fd = os.memfd_create("msg")
     os.write(fd, body + meta)
     return fd, len(body), len(meta)
+
+
+def new_user(st, name, service="imapd"):
+    """Create a user over the admin channel; a channel bound to it."""
+    adm = st.admin()
+    adm.call("STORE_ADM_USER_CREATE", s(name))
+    adm.close()
+    c = st.connect(service)
+    c.hello(st.key, name)
+    return c
+
+
+def append_to(c, body, box="INBOX", **meta):
+    """STORE_APPEND of body with a metadata block made of meta."""
+    fd, size, mlen = memfd_message(body, meta_block(**meta))
+    try:
+        return c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen),
+                      fd=fd)
+    finally:
+        os.close(fd)
 
 
 # ---- the daemon --------------------------------------------------------------------

@@ -144,6 +144,7 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         path = alice_db(st)
         db = sqlite3.connect(path)   # back to the shape of schema version 2
         db.executescript("ALTER TABLE mailboxes DROP COLUMN detail;"
+                         "ALTER TABLE blob DROP COLUMN metalen;"
                          "PRAGMA user_version=2;")
         db.close()
         st.start()
@@ -157,9 +158,10 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         deliver(lm, "alice", "lists", b"after")
         assert messages(a, "lists") == 1
         assert "schema upgraded from version 2 to 3" in st.log_text()
+        assert "schema upgraded from version 3 to 4" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert db.execute("SELECT name, detail FROM mailboxes WHERE detail != 0"
                           ).fetchall() == [("lists", 1)]
         db.close()

@@ -7,7 +7,8 @@ import os
 import struct
 
 from store_util import (DELETED, F_ENVELOPE, F_FLAGS, F_IDATE, F_SIZE, FLAGGED,
-                        SEEN, T, ERR, Store, b, fetch_width, meta_block,
+                        SEEN, T, ERR, Store, append_to, b, fetch_width,
+                        meta_block, new_user,
                         memfd_message, parse_uidset, s, u32, u64, uidset)
 
 NOSELECT, NONEXISTENT, HASCHILDREN, HASNOCHILDREN, SUBSCRIBED = (
@@ -15,12 +16,7 @@ NOSELECT, NONEXISTENT, HASCHILDREN, HASNOCHILDREN, SUBSCRIBED = (
 
 
 def user(st, name, service="imapd"):
-    adm = st.admin()
-    adm.call("STORE_ADM_USER_CREATE", s(name))
-    adm.close()
-    c = st.connect(service)
-    c.hello(st.key, name)
-    return c
+    return new_user(st, name, service)
 
 
 def listing(c):
@@ -33,12 +29,8 @@ def mbox_id(c, name):
 
 
 def append(c, box, body, **meta):
-    fd, size, mlen = memfd_message(body, meta_block(**meta))
-    try:
-        r = c.call("STORE_APPEND", u64(0) + s(box) + u64(size) + u32(mlen), fd=fd)
-    finally:
-        os.close(fd)
-    return r   # mailbox, uidvalidity, uid, modseq, emailid, threadid, blobid
+    # mailbox, uidvalidity, uid, modseq, emailid, threadid, blobid
+    return append_to(c, body, box, **meta)
 
 
 def body_of(c, mbox, uid):
@@ -326,14 +318,17 @@ def test_quota_on_append_and_delivery():
     with Store() as st:
         c = user(st, "alice")
         adm = st.admin()
-        adm.call("STORE_ADM_QUOTA_SET", s("alice") + u64(1000) + u64(3))
-        append(c, "INBOX", b"x" * 600)
+        # storage counts each message's size plus its metadata block
+        ml = len(meta_block())
+        limit = 901 + 4 * ml
+        adm.call("STORE_ADM_QUOTA_SET", s("alice") + u64(limit) + u64(3))
+        append(c, "INBOX", b"x" * 700)
         code, msg = c.error("STORE_APPEND", b"")   # malformed first
-        fd, size, mlen = memfd_message(b"y" * 500)
+        fd, size, mlen = memfd_message(b"y" * 1000)
         code, msg = c.error("STORE_APPEND", u64(0) + s("INBOX") + u64(size) + u32(mlen), fd=fd)
         assert code == ERR["QUOTA"] and "storage" in msg
         lm = st.connect("lmtpd")
-        code, _ = lm.error("STORE_RCPT_CHECK", s("alice") + u64(500))
+        code, _ = lm.error("STORE_RCPT_CHECK", s("alice") + u64(limit))
         assert code == ERR["QUOTA"]
         code, _ = lm.error("STORE_DELIVER", s("alice") + s("") + u64(size) + u32(mlen), fd=fd)
         assert code == ERR["QUOTA"]
@@ -345,12 +340,12 @@ def test_quota_on_append_and_delivery():
         assert code == ERR["QUOTA"] and "count" in msg
         os.close(fd)
         q = adm.call("STORE_ADM_QUOTA_GET", s("alice"))
-        assert q == [800, 1000, 3, 3]
+        assert q == [900 + 3 * ml, limit, 3, 3], q
         # expunging gives the room back
         inbox = mbox_id(c, "INBOX")
         flags(c, inbox, ((1, 1),), 1, DELETED)
         c.call("STORE_EXPUNGE", u64(inbox) + uidset())
-        assert c.call("STORE_QUOTA_GET") == [200, 1000, 2, 3]
+        assert c.call("STORE_QUOTA_GET") == [200 + 2 * ml, limit, 2, 3]
 
 
 def test_delivery_to_inbox_and_detail_mailbox():

@@ -64,6 +64,7 @@ def test_a_version_1_database_is_upgraded_at_open():
         db = sqlite3.connect(path)
         db.execute("ALTER TABLE mailboxes DROP COLUMN first_recent")
         db.execute("ALTER TABLE mailboxes DROP COLUMN detail")   # from version 3
+        db.execute("ALTER TABLE blob DROP COLUMN metalen")
         db.execute("PRAGMA user_version=1")
         db.commit()
         db.close()
@@ -78,9 +79,11 @@ def test_a_version_1_database_is_upgraded_at_open():
         append(a, "INBOX", b"new mail")
         assert claim(a, inbox) == (2, 2)
         assert "schema upgraded from version 1 to 2" in st.log_text()
+        assert "schema upgraded from version 2 to 3" in st.log_text()
+        assert "schema upgraded from version 3 to 4" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3   # and on
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         db.close()
 
 
@@ -101,7 +104,14 @@ def test_a_newer_database_is_refused():
         except Exception:
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
-        assert "schema version 99, this stored knows 3" in st.log_text()
+        assert "schema version 99, this stored knows 4" in st.log_text()
+        # refused again, and the store lives on (the user is let go once)
+        c2 = st.connect("imapd")
+        try:
+            c2.hello(st.key, "alice")
+        except Exception:
+            pass
+        assert st.proc.poll() is None, st.log_text()[-2000:]
 
 
 def test_a_claim_during_a_freeze_takes_nothing_and_does_not_wait():

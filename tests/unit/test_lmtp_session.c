@@ -42,6 +42,11 @@ by_name(const char *user, bool at_delivery)
 		return at_delivery ? LMTP_R_QUOTA : LMTP_R_OK;
 	if (strcmp(user, "dtemp") == 0)
 		return at_delivery ? LMTP_R_TEMP : LMTP_R_OK;
+	/* the store's disk is full, at RCPT or at delivery */
+	if (strcmp(user, "nospace") == 0)
+		return LMTP_R_NOSPACE;
+	if (strcmp(user, "dnospace") == 0)
+		return at_delivery ? LMTP_R_NOSPACE : LMTP_R_OK;
 	return LMTP_R_NOUSER;
 }
 
@@ -505,6 +510,16 @@ test_store_lost_and_timeout(void)
 	HAS(chat(c, "RCPT TO:<full@x>\r\n", 1), "452 4.2.2 <full@x>");
 	HAS(chat(c, "RCPT TO:<dquota@x>\r\nDATA\r\n", 2), "354");
 	HAS(chat(c, "x\r\n.\r\n", 1), "452 4.2.2 <dquota@x>");
+	CHECK_EQ(finish(&s, c), 0);
+
+	/* the store's disk is full: 452 4.3.1, and the session goes on */
+	c = start(&s, NULL);
+	expect(c, 1);
+	chat(c, "LHLO mta\r\nMAIL FROM:<s@x>\r\n", 2);
+	HAS(chat(c, "RCPT TO:<nospace@x>\r\n", 1), "452 4.3.1 <nospace@x>");
+	HAS(chat(c, "RCPT TO:<dnospace@x>\r\nDATA\r\n", 2), "354");
+	HAS(chat(c, "x\r\n.\r\n", 1), "452 4.3.1 <dnospace@x>");
+	HAS(chat(c, "NOOP\r\n", 1), "250");
 	CHECK_EQ(finish(&s, c), 0);
 
 	o.quota_temp = false;

@@ -178,6 +178,11 @@ imap_tagged_store_error(struct imap_session *s, int rc, const char *what)
 	case STORE_E_QUOTA:
 		imap_tagged(s, "NO", "OVERQUOTA", "%s: over quota", what);
 		break;
+	case STORE_E_NOSPACE:
+		/* as Dovecot says of ENOSPC: nothing was written */
+		imap_tagged(s, "NO", "OVERQUOTA", "%s: not enough disk space on "
+		    "the server, try again later", what);
+		break;
 	case STORE_E_DENIED:
 		imap_tagged(s, "NO", "CANNOT", "%s: %s", what,
 		    store_client_errmsg(s->sc)[0] ? store_client_errmsg(s->sc) :

@@ -70,6 +70,7 @@ enum lmtp_result {
 	LMTP_R_TEMP = 4,         /* 451 4.3.0 */
 	LMTP_R_GONE = 5,         /* 451 4.3.0, and the session ends: the
 	                            store connection is lost (crash-only) */
+	LMTP_R_NOSPACE = 6,      /* 452 4.3.1 (the store's disk is full) */
 };
 
 struct lmtp_backend {

@@ -177,6 +177,10 @@ deliver_all(struct session *s)
 			case LMTP_R_QUOTA:
 				quota_reply(s, a);
 				break;
+			case LMTP_R_NOSPACE:
+				reply(s, "452 4.3.1 <%s> Insufficient system "
+				    "storage", a);
+				break;
 			case LMTP_R_TOOBIG:
 				reply(s, "552 5.3.4 <%s> Message too big", a);
 				break;
@@ -429,6 +433,9 @@ cmd_rcpt(struct session *s, const char *arg)
 	case LMTP_R_TOOBIG:
 		reply(s, "552 5.3.4 <%s> Message too big", path);
 		stats_add(ST_REJECTIONS, 1);
+		return;
+	case LMTP_R_NOSPACE:
+		reply(s, "452 4.3.1 <%s> Insufficient system storage", path);
 		return;
 	case LMTP_R_GONE:
 		s->gone = true;

@@ -100,6 +100,8 @@ map_rc(struct lmtp_store *ls, int rc, unsigned shard, const char *what)
 		return LMTP_R_QUOTA;
 	case STORE_E_LIMIT:
 		return LMTP_R_TOOBIG;
+	case STORE_E_NOSPACE:
+		return LMTP_R_NOSPACE;
 	case STORE_E_IO:
 	case STORE_E_PROTO:
 		log_err("%s: store shard %u lost (%d)", what, shard, rc);
