@@ -1,6 +1,7 @@
 /* service: the per-service state table (STYLE.md habit 9), processes,
  * reaping, restart with backoff, stop. */
 #include "sv.h"
+#include "ipc.h"
 
 #include <sys/wait.h>
 
@@ -12,7 +13,57 @@ static const char *const state_names[SV_NSTATES] = {
 	"-", "running", "backing off", "held", "stopping", "stopped",
 };
 
-/* A process record; p: a pending record that now gets its worker. */
+static struct sv_proc *
+proc_find(pid_t pid)
+{
+	struct sv_proc *p = pidtab[pid % PID_BUCKETS];
+	while (p != NULL && p->pid != pid)
+		p = p->hnext;
+	return p;
+}
+
+/* A worker's control channel is readable (or, for authd and stored,
+ * writable again). The only record a worker may send there is CTL_READY,
+ * once; it is compared, not decoded (fds sent with it are discarded by the
+ * kernel: recv takes no ancillary data). Anything else kills the worker. */
+static void
+proc_ctl_event(struct sv_service *s, unsigned pid)
+{
+	struct sv_proc *p = proc_find((pid_t)pid);
+	if (p == NULL || p->ctl < 0)
+		return;
+	for (;;) {
+		uint8_t rec[IPC_HDR_SIZE + 1];
+		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;   /* drained, or gone: reaping follows */
+		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
+			log_warn("%s: pid %d instance %llu: unexpected record on its"
+			    " control channel; killing it", s->cfg.name, (int)p->pid,
+			    (unsigned long long)p->instance);
+			kill(p->pid, SIGKILL);
+			break;
+		}
+		p->ready = true;
+		log_debug("%s: pid %d instance %llu ready", s->cfg.name,
+		    (int)p->pid, (unsigned long long)p->instance);
+	}
+	if (s->cfg.role != ROLE_CONNECTION)
+		sv_wire_flush(s, p->slot);
+}
+
+/* authd and stored: every session needs them, so they are never held. */
+bool
+sv_required(const struct sv_service *s)
+{
+	return s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE;
+}
+
+/* A process record; p: a pending record that now gets its worker. Its
+ * control channel is watched edge-triggered for CTL_READY, and, for authd
+ * and stored, for room to send what is queued for them (wire.c). */
 struct sv_proc *
 sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
     unsigned slot, int ctl)
@@ -24,6 +75,10 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 	p->svc = s;
 	p->slot = slot;
 	p->ctl = ctl;
+	p->ready = false;
+	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
+	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
+	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));
 	p->hnext = pidtab[pid % PID_BUCKETS];
 	pidtab[pid % PID_BUCKETS] = p;
 	s->spawns++;
@@ -79,15 +134,19 @@ sv_role(enum config_role r)
 static void
 act_backoff(struct sv_service *s)
 {
+	int64_t max = sv_required(s) ? sv.tune.backoff_max_required :
+	    sv.tune.backoff_max;
 	int64_t d = sv.tune.backoff_min;
-	for (unsigned i = 1; i < s->nfails && d < sv.tune.backoff_max; i++)
+	for (unsigned i = 1; i < s->nfails && d < max; i++)
 		d *= 2;
-	if (d > sv.tune.backoff_max)
-		d = sv.tune.backoff_max;
+	if (d > max)
+		d = max;
 	s->timer = sv_now() + d;
-	log_warn("%s: %u start failure%s in %llds, next start in %lld ms",
+	s->backoffs++;
+	log_warn("%s: %u start failure%s in %llds, next start in %lld ms%s",
 	    s->cfg.name, s->nfails, s->nfails == 1 ? "" : "s",
-	    (long long)(sv.tune.restart_window / 1000), (long long)d);
+	    (long long)(sv.tune.restart_window / 1000), (long long)d,
+	    sv_required(s) ? " (required: never held)" : "");
 }
 
 static void
@@ -200,8 +259,8 @@ record_failure(struct sv_service *s)
 		k--;
 	s->fails[k++] = now;
 	s->nfails = k;
-	s->owed++;
-	sv_service_event(s, k >= sv.tune.restart_burst ? EV_FAIL_LIMIT : EV_FAIL);
+	sv_service_event(s, k >= sv.tune.restart_burst && !sv_required(s) ?
+	    EV_FAIL_LIMIT : EV_FAIL);
 }
 
 /* Whether s may start processes now; soon (a backoff, or a pool's peer is
@@ -253,15 +312,22 @@ proc_exited(struct sv_proc *p, int status)
 		s->exits_ok++;
 	else
 		s->exits_error++;
-	/* A start failure: a process that died before it took any work and
-	 * that we did not ask to go. A busy connection worker's death is its
-	 * client's end, not the service's failure. */
-	bool failure = !p->retiring && s->state < SV_STOPPING &&
+	/* An unexpected death: one we did not ask for. A busy connection
+	 * worker's death is its client's end, not the service's: neither.
+	 * A start failure: an unexpected death before CTL_READY. A death after
+	 * it (kill -9, a crash on one request) is replaced at once: it proved
+	 * that the service starts, and no outside event may get a service
+	 * held. */
+	bool unexpected = !p->retiring && s->state < SV_STOPPING &&
 	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
-	log_msg(failure || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+	bool failure = unexpected && !p->ready;
+	if (unexpected)
+		s->owed++;
+	log_msg(unexpected || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 	    "%s: pid %d instance %llu %s %d%s", s->cfg.name, (int)p->pid,
 	    (unsigned long long)p->instance, sig ? "killed by signal" :
-	    "exited with status", code, failure ? " (a start failure)" : "");
+	    "exited with status", code, failure ? " (a start failure)" :
+	    unexpected ? " (restarting)" : "");
 	if (s->cfg.role == ROLE_CONNECTION) {
 		sv_pool_forget(p);
 	} else {   /* authd, a stored shard, the stats helper */
@@ -276,8 +342,10 @@ proc_exited(struct sv_proc *p, int status)
 			sv_pool_retire_idle(c);
 	sv_close(&p->ctl);
 	free(p);
-	if (failure)
+	if (failure) {
+		s->start_failures++;
 		record_failure(s);
+	}
 	if (s->state == SV_STOPPING && nprocs(s) == 0)
 		sv_service_event(s, EV_EMPTY);
 }

@@ -67,6 +67,9 @@ add_service(struct stats_aggregate *a, const struct sv_service *s)
 	a->crashes += s->crashes;
 	a->restarts += s->restarts;
 	a->refusals += s->refusals;
+	a->start_failures += s->start_failures;
+	a->backoffs += s->backoffs;
+	a->held += s->state == SV_HELD;
 }
 
 /* One aggregate per service of the current config, then the total. A full

@@ -73,6 +73,8 @@ struct sv_proc {
 	int ctl;                 /* our end of its control channel, or -1 */
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
+	bool ready;              /* sent CTL_READY: its exit is no start failure */
+	struct sv_watch w_ctl;   /* its control channel (arg: the pid) */
 	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
@@ -88,7 +90,7 @@ struct sv_proc {
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
 	int stats[2];            /* pipe: we read [0], the workers write [1] */
-	struct sv_watch w_stats, w_ctl;
+	struct sv_watch w_stats;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
 	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
@@ -126,6 +128,7 @@ struct sv_service {
 	/* counters for the aggregate (stats.h) */
 	uint64_t counter[ST_COUNTER_MAX];
 	uint64_t spawns, exits_ok, exits_error, crashes, restarts, refusals;
+	uint64_t start_failures, backoffs;   /* exits before CTL_READY; delays */
 	unsigned owed;           /* unexpected deaths not yet replaced */
 	struct sv_service *next;
 };
@@ -136,6 +139,7 @@ struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
+	int64_t backoff_max_required;   /* ms: authd and stored are never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
 };
 
@@ -198,6 +202,7 @@ struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
+bool sv_required(const struct sv_service *s);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);

@@ -334,7 +334,8 @@ report(int fd)
 		out(fd, "%s processes=%u max=%u spawns=%llu exits_ok=%llu"
 		    " exits_error=%llu crashes=%llu restarts=%llu refusals=%llu"
 		    " connections=%llu commands=%llu bytes_in=%llu store_ops=%llu"
-		    " generation=%u uptime=%llu\n", name, a->processes,
+		    " generation=%u uptime=%llu start_failures=%llu backoffs=%llu"
+		    " held=%u\n", name, a->processes,
 		    a->max_processes, (unsigned long long)a->spawns,
 		    (unsigned long long)a->exits_ok,
 		    (unsigned long long)a->exits_error,
@@ -344,7 +345,9 @@ report(int fd)
 		    (unsigned long long)a->counter[ST_COMMANDS],
 		    (unsigned long long)a->counter[ST_BYTES_IN],
 		    (unsigned long long)a->counter[ST_STORE_OPS], a->generation,
-		    (unsigned long long)a->uptime_s);
+		    (unsigned long long)a->uptime_s,
+		    (unsigned long long)a->start_failures,
+		    (unsigned long long)a->backoffs, a->held);
 	}
 }
 
@@ -413,6 +416,7 @@ main(int argc, char **argv)
 			given[fd] = true;
 		}
 	policy_confine(svc->policy, keep, (size_t)nkeep);
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
 	else if (svc->role == ROLE_STATS)
