@@ -13,8 +13,8 @@ static const char *const state_names[SV_NSTATES] = {
 	"-", "running", "backing off", "held", "stopping", "stopped",
 };
 
-static struct sv_proc *
-proc_find(pid_t pid)
+struct sv_proc *
+sv_proc_find(pid_t pid)
 {
 	struct sv_proc *p = pidtab[pid % PID_BUCKETS];
 	while (p != NULL && p->pid != pid)
@@ -27,12 +27,10 @@ proc_find(pid_t pid)
  * once; it is compared, not decoded (fds sent with it are discarded by the
  * kernel: recv takes no ancillary data). Anything else kills the worker. */
 static void
-proc_ctl_event(struct sv_service *s, unsigned pid)
+proc_ctl_read(struct sv_proc *p)
 {
-	struct sv_proc *p = proc_find((pid_t)pid);
-	if (p == NULL || p->ctl < 0)
-		return;
-	for (;;) {
+	struct sv_service *s = p->svc;
+	while (p->ctl >= 0) {
 		uint8_t rec[IPC_HDR_SIZE + 1];
 		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
@@ -50,8 +48,36 @@ proc_ctl_event(struct sv_service *s, unsigned pid)
 		log_debug("%s: pid %d instance %llu ready", s->cfg.name,
 		    (int)p->pid, (unsigned long long)p->instance);
 	}
+}
+
+static void
+proc_ctl_event(struct sv_service *s, unsigned pid)
+{
+	struct sv_proc *p = sv_proc_find((pid_t)pid);
+	if (p == NULL || p->ctl < 0)
+		return;
+	proc_ctl_read(p);
 	if (s->cfg.role != ROLE_CONNECTION)
 		sv_wire_flush(s, p->slot);
+}
+
+/* We have nothing more to say to p. Its CTL_READY is read first: closing
+ * a socket with unread records makes the kernel fail the peer's next read
+ * with ECONNRESET, which could hide the CTL_CONN queued for it. With keep,
+ * the fd stays (only the sending side is shut) until p is reaped, so a
+ * CTL_READY still on its way cannot do that either. */
+void
+sv_proc_ctl_end(struct sv_proc *p, bool keep)
+{
+	if (p->ctl < 0)
+		return;
+	proc_ctl_read(p);
+	if (!keep || p->ctl < 0) {
+		sv_close(&p->ctl);
+		return;
+	}
+	epoll_ctl(sv.ep, EPOLL_CTL_DEL, p->ctl, NULL);
+	shutdown(p->ctl, SHUT_WR);
 }
 
 /* authd and stored: every session needs them, so they are never held. */
@@ -76,6 +102,7 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 	p->slot = slot;
 	p->ctl = ctl;
 	p->ready = false;
+	p->log = -1;
 	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
 	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
 	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));
@@ -95,7 +122,7 @@ void
 sv_proc_retire(struct sv_proc *p, int sig)
 {
 	p->retiring = true;
-	sv_close(&p->ctl);   /* an idle worker sees EOF and leaves */
+	sv_proc_ctl_end(p, false);   /* an idle worker sees EOF and leaves */
 	kill(p->pid, sig);
 }
 
@@ -304,6 +331,7 @@ static void
 proc_exited(struct sv_proc *p, int status)
 {
 	struct sv_service *s = p->svc;
+	sv_log_detach(p);   /* its last words before the line about its end */
 	bool sig = WIFSIGNALED(status);
 	int code = sig ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (sig)
@@ -401,6 +429,7 @@ sv_tick(int64_t now)
 			sv_pool_fill(s);
 	if (now >= sv.stats_due) {
 		sv_stats_publish();
+		sv_log_tick();
 		sv.stats_due = now + 1000;
 	}
 }

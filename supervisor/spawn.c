@@ -30,13 +30,9 @@ child(char **argv, const int fds[SV_NFDS])
 		if ((tmp[i] = fds[i] >= 0 ?
 		    fcntl(fds[i], F_DUPFD_CLOEXEC, SV_NFDS) : -2) == -1)
 			log_fatal_errno("spawn %s: fd %zu", argv[0], i);
-	/* stderr: the terminal or pipe we were given in the foreground, but
-	 * never a regular file (see the log relay in main.c) */
-	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0 ||
-	    (!sv.foreground && dup2(sv.devnull, 2) < 0) ||
-	    (sv.foreground && sv.log_relay && dup2(sv.log_fd, 2) < 0))
+	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0)
 		log_fatal_errno("spawn %s: stdio", argv[0]);
-	for (int i = 3; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
+	for (int i = 2; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
 		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
 			log_fatal_errno("spawn %s: fd %d", argv[0], i);
 	execv(argv[0], argv);
@@ -58,9 +54,13 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
 	size_t np = 2 + (store != NULL ? store->nslots : 0);
-	int fds[SV_NFDS];
+	int fds[SV_NFDS], logw = -1;
 	memset(fds, 0xff, sizeof(fds));       /* all -1 */
 	memset(pairs, 0xff, sizeof(pairs));
+	/* its own log channel, at fd 2 as well (logchan.c) */
+	int logr = sv_log_open(&logw);
+	if (logr < 0)
+		goto fail;
 	for (size_t i = 0; i < np; i++) {
 		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
 		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0)
@@ -68,7 +68,7 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		fds[i == 0 ? CLOISTER_FD_CONTROL : i == 1 ? CLOISTER_FD_AUTH :
 		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
 	}
-	fds[CLOISTER_FD_LOG] = sv.log_fd;
+	fds[2] = fds[CLOISTER_FD_LOG] = logw;
 	fds[CLOISTER_FD_STATS] = s->slot[slot].stats[1];
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
@@ -94,14 +94,21 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	for (size_t i = 0; i < np; i++)   /* the worker's ends: it has them */
 		if (pairs[i][1] >= 0)
 			close(pairs[i][1]);
+	close(logw);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
 	if (auth != NULL)
 		sv_wire_peer(auth, 0, s->cfg.name, instance, pairs[1][0]);
-	return sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
+	struct sv_proc *p = sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
+	sv_log_attach(p, logr);
+	return p;
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
+	if (logr >= 0) {
+		close(logr);
+		close(logw);
+	}
 	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
 		if (*f >= 0)
 			close(*f);

@@ -10,8 +10,11 @@
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
  *   admin.c    the per-shard admin sockets
  *   stats.c    stats records in, aggregates out
+ *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
- * network or from a worker beyond a fixed-size, checked stats record.
+ * network or from a worker beyond a fixed-size, checked stats record, a
+ * compared CTL_READY, and log lines it copies (capped, scrubbed) without
+ * looking inside beyond their level byte.
  */
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
@@ -75,6 +78,10 @@ struct sv_proc {
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
 	struct sv_watch w_ctl;   /* its control channel (arg: the pid) */
+	int log;                 /* our end of its log channel, or -1 */
+	struct sv_watch w_log;
+	int64_t log_tokens, log_at;   /* token bucket: milli-lines, ms */
+	uint64_t log_dropped;    /* lines over the rate, not yet reported */
 	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
@@ -141,6 +148,7 @@ struct sv_tune {
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
 	int64_t backoff_max_required;   /* ms: authd and stored are never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
+	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 
 struct sv {
@@ -150,8 +158,7 @@ struct sv {
 	struct sv_tune tune;
 	struct sv_service *services;
 	uint32_t generation;
-	int ep, sigfd, devnull, log_fd;
-	bool log_relay;           /* workers log through a pipe we copy */
+	int ep, sigfd, devnull;
 	bool foreground, stopping;
 	int64_t started, stop_deadline, stats_due;
 	int reserve_fd;          /* given up to accept-and-close at EMFILE */
@@ -203,6 +210,8 @@ struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
 bool sv_required(const struct sv_service *s);
+struct sv_proc *sv_proc_find(pid_t pid);
+void sv_proc_ctl_end(struct sv_proc *p, bool keep);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
@@ -225,6 +234,12 @@ void sv_wire_drop(struct sv_slot *sl);
 int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
     size_t errlen);
 void sv_admin_accept(struct sv_service *s, unsigned shard);
+
+/* logchan.c */
+int sv_log_open(int *worker_end);
+void sv_log_attach(struct sv_proc *p, int fd);
+void sv_log_detach(struct sv_proc *p);
+void sv_log_tick(void);
 
 /* stats.c */
 int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);

@@ -27,7 +27,8 @@ CTL_KEY, CTL_PEER, CTL_CONN, CTL_CLIENT = 50, 51, 52, 53
 AUTH_MECHS, AUTH_START, AUTH_STEP = 100, 101, 102
 AUTH_CHALLENGE, AUTH_SUCCESS, AUTH_FAILURE = 103, 104, 105
 STORE_HELLO = 200
-IPC_VERSION = 1
+IPC_VERSION = 2
+CTL_READY_RECORD = struct.pack(">IIII", 54, 0, 0, 0)
 
 # enum auth_fail
 FAIL_CREDENTIALS, FAIL_RATE, FAIL_MECH, FAIL_PROTOCOL, FAIL_TEMPORARY, FAIL_DONE = 1, 2, 3, 4, 5, 6
@@ -310,6 +311,11 @@ class Authd:
                 pass        # it died at start; the caller looks at the log
         if wait:
             assert self.wait_log("serving"), self.log()
+            # read like cloisterd does: a record left unread when ctl closes
+            # would reach authd as ECONNRESET instead of EOF
+            self.ctl.settimeout(5)
+            assert self.ctl.recv(64) == CTL_READY_RECORD
+            self.ctl.settimeout(None)
         return self
 
     def _read_log(self):

@@ -242,7 +242,7 @@ def test_two_shards_each_user_delivered_through_its_own_shard():
         # stored must serve the shard its --shard names; until the store
         # takes that (not its instance number) this test cannot run
         for kid in srv.children("stored"):
-            line = srv.wait_log(r"cloister-stored\[%d\]: info: shard \d+ of" % kid.pid)
+            line = srv.wait_log(r" stored/\d+\[%d\]: info: shard \d+ of" % kid.pid)
             if line is None or ("shard %d of" % kid.shard) not in line:
                 print("SKIP: stored %d runs with --shard %d but says: %s"
                       % (kid.pid, kid.shard, line))

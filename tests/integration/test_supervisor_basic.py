@@ -309,8 +309,8 @@ def test_the_real_authd_takes_the_supervisors_records():
             inst = c.readline().split()[-1]
             c.cmd("hello")
         # CTL_KEY, then CTL_PEER for each worker, CTL_CLIENT before its client
-        assert srv.wait_log(r"cloister-authd\[%d\]: debug: ticket key received" % pid, 5)
-        assert srv.wait_log(r"cloister-authd\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
+        assert srv.wait_log(r" authd/\d+\[%d\]: debug: ticket key received" % pid, 5)
+        assert srv.wait_log(r" authd/\d+\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
         assert [c.pid for c in srv.children("authd")] == [pid]   # still up
         srv.wait_ready()   # the spare that replaced the used one is confined
         r = srv.audit()

@@ -10,6 +10,11 @@
  *               channel and print "* PONG <the peer's answer>"; "PEER" prints
  *               the client address from CTL_CONN; "QUIT" ends. Silent for
  *               prelogin-timeout seconds: "* BYE" and exit. Writes stats.
+ *               What a compromised worker could write on its own fds:
+ *               "WRITE FD HEX" writes the bytes as one write(2) to fd 2, 3
+ *               (log) or 4 (stats): "* WROTE n"; "FLOOD N" writes N log
+ *               datagrams as fast as it can: "* FLOODED sent=S full=F s=T";
+ *               "LONG N" writes one info datagram of N bytes to fd 3.
  *   auth/store  takes CTL_KEY, CTL_PEER, CTL_CLIENT from the control fd and
  *               answers PING on every peer with "ROLE shard=N key=yes|no|zero
  *               peer=NAME/INSTANCE client=ADDR".
@@ -37,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -110,6 +116,51 @@ ping(int fd, char *ans, size_t n)
 	return 0;
 }
 
+static int
+unhex(const char *hex, uint8_t *outb, size_t max)
+{
+	size_t n = 0;
+	unsigned v;
+	for (; hex[0] && hex[1] && n < max; hex += 2) {
+		if (sscanf(hex, "%2x", &v) != 1)
+			return -1;
+		outb[n++] = (uint8_t)v;
+	}
+	return *hex ? -1 : (int)n;
+}
+
+/* Write as a compromised worker would: straight to the fd, no log.c. */
+static void
+raw_writes(int fd, const char *line)
+{
+	static uint8_t b[4096];
+	int wfd, n;
+	unsigned count;
+	if (sscanf(line, "WRITE %d ", &wfd) == 1 && wfd >= 2 && wfd <= 4 &&
+	    strlen(line) > 8 && (n = unhex(line + 8, b, sizeof(b))) >= 0) {
+		out(fd, "* WROTE %zd\r\n", write(wfd, b, (size_t)n));
+	} else if (sscanf(line, "LONG %u", &count) == 1 && count < sizeof(b)) {
+		memset(b, 'y', count);
+		b[0] = LOG_LVL_INFO + 1;
+		out(fd, "* WROTE %zd\r\n", write(CLOISTER_FD_LOG, b, count));
+	} else if (sscanf(line, "FLOOD %u", &count) == 1) {
+		unsigned sent = 0, full = 0;
+		time_t t0 = time(NULL);
+		for (unsigned i = 0; i < count; i++) {
+			n = snprintf((char *)b, sizeof(b), "%cflood line %u of %s",
+			    LOG_LVL_INFO + 1, i, svc->name);
+			if (write(CLOISTER_FD_LOG, b, (size_t)n) == n)
+				sent++;
+			else if (errno == EAGAIN)
+				full++;
+		}
+		out(fd, "* FLOODED sent=%u full=%u s=%lld\r\n", sent, full,
+		    (long long)(time(NULL) - t0));
+	} else {
+		out(fd, "* BAD\r\n");
+	}
+}
+
 static void
 command(int fd, char *line, const char *peer)
 {
@@ -133,6 +184,9 @@ command(int fd, char *line, const char *peer)
 			out(fd, "* PONG %s\r\n", ans);
 		else
 			out(fd, "* NO store %u\r\n", shard);
+	} else if (strncmp(line, "WRITE ", 6) == 0 ||
+	    strncmp(line, "FLOOD ", 6) == 0 || strncmp(line, "LONG ", 5) == 0) {
+		raw_writes(fd, line);
 	} else {
 		out(fd, "%s\r\n", line);
 	}
