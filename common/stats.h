@@ -2,11 +2,11 @@
  * stats: the fixed-size binary records of the statistics channel.
  *
  * Workers (and authd, stored) write struct stats_record to CLOISTER_FD_STATS,
- * a pipe per service: each write is one whole record, smaller than PIPE_BUF,
- * so records never interleave. The supervisor reads exactly
- * sizeof(struct stats_record) at a time, checks magic, kind and size,
- * attributes the record to the service whose pipe it came from (never to a
- * field inside it), and adds it to that service's totals. It parses nothing
+ * a pipe of their own: each write is one whole record, smaller than
+ * PIPE_BUF. The supervisor reads exactly sizeof(struct stats_record) at a
+ * time, checks magic, kind and size, attributes the record to the process
+ * whose pipe it came from (never to a field inside it), and adds it to that
+ * process's service's totals; a bad record drops only that pipe's queue. It parses nothing
  * else.
  *
  * The supervisor writes struct stats_aggregate records (one per service per

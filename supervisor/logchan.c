@@ -10,13 +10,6 @@
 #define READS_PER_WAKEUP 32   /* one chatty worker cannot hold up the loop */
 #define DRAIN_AT_EXIT 256     /* datagrams read from a dead worker's channel */
 
-static void
-who(const struct sv_proc *p, char out[64])
-{
-	snprintf(out, 64, "%s/%llu[%d]", p->svc->cfg.name,
-	    (unsigned long long)p->instance, (int)p->pid);
-}
-
 /* One token per line; milli-tokens so that any rate refills smoothly. */
 static bool
 take_token(struct sv_proc *p, int64_t now)
@@ -45,8 +38,8 @@ relay_one(struct sv_proc *p, int64_t now)
 		return errno == EINTR;
 	bool cut = (size_t)n > sizeof(d);
 	size_t len = cut ? sizeof(d) : (size_t)n;
-	char id[64];
-	who(p, id);
+	char id[SV_WHO_MAX];
+	sv_proc_who(p, id);
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(d + off, '\n', len - off);
 		size_t end = nl != NULL ? (size_t)(nl - d) : len;
@@ -62,8 +55,8 @@ report_dropped(struct sv_proc *p)
 {
 	if (p->log_dropped == 0)
 		return;
-	char id[64];
-	who(p, id);
+	char id[SV_WHO_MAX];
+	sv_proc_who(p, id);
 	log_relay_note(id, LOG_LVL_WARN, "%llu log lines dropped (over log-rate"
 	    " %u/s)", (unsigned long long)p->log_dropped, sv.tune.log_rate);
 	p->log_dropped = 0;

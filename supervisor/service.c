@@ -80,6 +80,14 @@ sv_proc_ctl_end(struct sv_proc *p, bool keep)
 	shutdown(p->ctl, SHUT_WR);
 }
 
+/* "service/instance[pid]": how cloisterd names a process in its log. */
+void
+sv_proc_who(const struct sv_proc *p, char out[SV_WHO_MAX])
+{
+	snprintf(out, SV_WHO_MAX, "%s/%llu[%d]", p->svc->cfg.name,
+	    (unsigned long long)p->instance, (int)p->pid);
+}
+
 /* authd and stored: every session needs them, so they are never held. */
 bool
 sv_required(const struct sv_service *s)
@@ -102,7 +110,7 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uint64_t inst,
 	p->slot = slot;
 	p->ctl = ctl;
 	p->ready = false;
-	p->log = -1;
+	p->log = p->stats = -1;
 	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
 	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
 	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));
@@ -222,10 +230,6 @@ act_kill(struct sv_service *s)
 static void
 act_release(struct sv_service *s)
 {
-	for (unsigned i = 0; i < s->nslots; i++) {
-		sv_close(&s->slot[i].stats[0]);
-		sv_close(&s->slot[i].stats[1]);
-	}
 	log_info("%s: stopped", s->cfg.name);
 }
 
@@ -332,6 +336,7 @@ proc_exited(struct sv_proc *p, int status)
 {
 	struct sv_service *s = p->svc;
 	sv_log_detach(p);   /* its last words before the line about its end */
+	sv_stats_detach(p);   /* and its last counters */
 	bool sig = WIFSIGNALED(status);
 	int code = sig ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (sig)

@@ -54,12 +54,12 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
 	size_t np = 2 + (store != NULL ? store->nslots : 0);
-	int fds[SV_NFDS], logw = -1;
+	int fds[SV_NFDS], logw = -1, statw = -1, statr = -1;
 	memset(fds, 0xff, sizeof(fds));       /* all -1 */
 	memset(pairs, 0xff, sizeof(pairs));
 	/* its own log channel, at fd 2 as well (logchan.c) */
 	int logr = sv_log_open(&logw);
-	if (logr < 0)
+	if (logr < 0 || (statr = sv_stats_open(&statw)) < 0)
 		goto fail;
 	for (size_t i = 0; i < np; i++) {
 		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
@@ -69,7 +69,7 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
 	}
 	fds[2] = fds[CLOISTER_FD_LOG] = logw;
-	fds[CLOISTER_FD_STATS] = s->slot[slot].stats[1];
+	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
 		for (size_t i = 0; i < s->nlst; i++)
@@ -95,6 +95,7 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		if (pairs[i][1] >= 0)
 			close(pairs[i][1]);
 	close(logw);
+	close(statw);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, pairs[2 + i][0]);
@@ -102,13 +103,14 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		sv_wire_peer(auth, 0, s->cfg.name, instance, pairs[1][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, instance, slot, pairs[0][0]);
 	sv_log_attach(p, logr);
+	sv_stats_attach(p, statr);
 	return p;
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
-	if (logr >= 0) {
-		close(logr);
-		close(logw);
-	}
+	const int own[] = { logr, logw, statr, statw };
+	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+		if (own[k] >= 0)
+			close(own[k]);
 	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
 		if (*f >= 0)
 			close(*f);

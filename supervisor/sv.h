@@ -42,6 +42,7 @@
 #define SV_IP_BUCKETS 256
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
+#define SV_WHO_MAX 64            /* "service/instance[pid]" */
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
@@ -82,6 +83,8 @@ struct sv_proc {
 	struct sv_watch w_log;
 	int64_t log_tokens, log_at;   /* token bucket: milli-lines, ms */
 	uint64_t log_dropped;    /* lines over the rate, not yet reported */
+	int stats;               /* read end of its own stats pipe, or -1 */
+	struct sv_watch w_stats;
 	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
@@ -93,11 +96,9 @@ struct sv_proc {
 	struct sockaddr_storage peer;
 };
 
-/* A stats source; for auth/store/stats roles also one process and its
+/* Where gauges land; for auth/store/stats roles also one process and its
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
-	int stats[2];            /* pipe: we read [0], the workers write [1] */
-	struct sv_watch w_stats;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
 	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
@@ -211,6 +212,7 @@ struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
 void sv_proc_retire(struct sv_proc *p, int sig);
 bool sv_required(const struct sv_service *s);
 struct sv_proc *sv_proc_find(pid_t pid);
+void sv_proc_who(const struct sv_proc *p, char out[SV_WHO_MAX]);
 void sv_proc_ctl_end(struct sv_proc *p, bool keep);
 
 /* pool.c */
@@ -242,8 +244,9 @@ void sv_log_detach(struct sv_proc *p);
 void sv_log_tick(void);
 
 /* stats.c */
-int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);
-void sv_stats_read(struct sv_service *s, unsigned slot);
+int sv_stats_open(int *worker_end);
+void sv_stats_attach(struct sv_proc *p, int fd);
+void sv_stats_detach(struct sv_proc *p);
 void sv_stats_publish(void);
 
 #endif
