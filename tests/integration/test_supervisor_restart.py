@@ -5,6 +5,7 @@ are restarts, never a reason to hold a service."""
 import os
 import random
 import signal
+import struct
 import time
 
 from cloister_server import CloisterServer, _seccomp
@@ -15,6 +16,7 @@ from supervisor_util import (BOUND, FULL, LineClient, login, metrics)
 
 # a burst this small would hold a service after three counted failures
 STRICT = {"restart-burst": 3, "restart-window": 60}
+CTL_READY = struct.pack(">IIII", 54, 0, 0, 0)   # common/ipc_types_ctl.h
 
 
 def _delivers(srv, n):
@@ -114,3 +116,37 @@ def test_dead_ready_workers_never_get_a_connection_service_held():
         assert wait_for(lambda: metrics(srv)["imapd"]["restarts"] >= 8, 3), metrics(srv)
         m = metrics(srv)["imapd"]
         assert m["start_failures"] == 0 and m["held"] == 0, m
+
+
+def _steal_fd(pid, fd):
+    """A copy of fd `fd` of process pid (pidfd_getfd; root)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        got = libc.syscall(438, pidfd, fd, 0)   # SYS_pidfd_getfd
+        assert got >= 0, os.strerror(ctypes.get_errno())
+        return got
+    finally:
+        os.close(pidfd)
+
+
+def test_anything_but_one_ctl_ready_on_a_control_channel_kills_the_worker():
+    with CloisterServer(FULL, options=STRICT) as srv:
+        srv.start()
+        srv.wait_ready()
+        time.sleep(0.05)
+        for record in (CTL_READY, b"\xff" * 40):
+            spare = srv.children("imapd")[0]
+            assert srv.wait_log(r"imapd: pid %d instance \d+ ready" % spare.pid, 5)
+            fd = _steal_fd(spare.pid, 5)   # its control channel, as it sees it
+            try:
+                os.write(fd, record)     # a second CTL_READY, then garbage
+            finally:
+                os.close(fd)
+            assert srv.wait_log(r"imapd: pid %d instance \d+: unexpected record on its"
+                                r" control channel; killing it" % spare.pid, 5), srv.log[-10:]
+            assert srv.wait_log(r"imapd: pid %d instance \d+ killed by signal 9" % spare.pid, 5)
+            srv.wait_ready()
+        assert not srv.wait_log(r"held after", 0)
+        assert login("127.0.0.1", srv.port("imap")) < BOUND
