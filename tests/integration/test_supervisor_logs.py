@@ -3,14 +3,17 @@ identity it knows (service/instance[pid]), caps its length, scrubs control
 bytes and rate-limits each worker; a worker's log fd is non-blocking and a
 full channel never blocks it. The stand-in writes on its fds what a
 compromised worker could (WRITE, LONG, FLOOD)."""
+import os
 import re
 import signal
+import socket
+import subprocess
 import threading
 import time
 
 from cloister_server import CloisterServer
-from harness import wait_for
-from supervisor_util import FULL, LineClient
+from harness import tool, wait_for
+from supervisor_util import FULL, STORED, LineClient, imapd
 
 TS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
 # what authd's success line looks like, prefix included
@@ -121,3 +124,57 @@ def test_a_full_log_channel_never_blocks_the_worker():
         assert secs < 5, reply
         assert c.cmd("still here") == "still here"
         c.close()
+
+
+def test_in_daemon_mode_worker_lines_go_to_syslog_under_cloisterds_names():
+    # /dev/log is a socket of the test's, in a mount namespace of its own
+    srv = CloisterServer([STORED, imapd(spares=1)])
+    sock_path = os.path.join(srv.tmp, "log.sock")
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    rx.bind(sock_path)
+    rx.settimeout(0.2)
+    got, done = [], threading.Event()
+
+    def reader():
+        while not done.is_set():
+            try:
+                got.append(rx.recv(65536))
+            except socket.timeout:
+                pass
+    t = threading.Thread(target=reader)
+    t.start()
+    old = os.path.join(srv.tmp, "olddev")
+    os.mkdir(old)
+    script = "\n".join([
+        "set -e", "mount --rbind /dev %s" % old, "mount -t tmpfs tmpfs /dev",
+        "for f in null zero urandom random; do touch /dev/$f;"
+        " mount --bind %s/$f /dev/$f; done" % old,
+        "touch /dev/log", "mount --bind %s /dev/log" % sock_path,
+        "exec %s -c %s" % (tool("cloisterd"), srv.config_path)])
+    pid = None
+    try:
+        r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh",
+                            "-c", script], capture_output=True, text=True, timeout=20)
+        assert r.returncode == 0, r.stderr
+        assert wait_for(lambda: os.path.exists(srv.pidfile), 5)
+        pid = int(open(srv.pidfile).read())
+        with LineClient("127.0.0.1", srv.port("imap")) as c:
+            inst = int(c.readline().split()[-1])
+            write(c, 3, b"\x04hello syslog\x1b[0m")
+        line = "imapd/%d[" % inst
+
+        def seen():
+            return [g for g in got if line.encode() in g]
+        assert wait_for(seen, 5), got
+        # <LOG_DAEMON|LOG_ERR>, cloisterd's header and the worker's name
+        assert re.match(rb"<27>\w{3} [ \d]\d \d\d:\d\d:\d\d imapd/%d\[\d+\]: error:"
+                        rb" hello syslog\?\[0m$" % inst, seen()[0]), seen()
+        assert any(re.match(rb"<30>.* cloisterd\[%d\]: info: started" % pid, g) for g in got)
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10)
+        done.set()
+        t.join()
+        rx.close()
+        srv.close()
