@@ -150,3 +150,36 @@ def test_anything_but_one_ctl_ready_on_a_control_channel_kills_the_worker():
             srv.wait_ready()
         assert not srv.wait_log(r"held after", 0)
         assert login("127.0.0.1", srv.port("imap")) < BOUND
+
+
+def test_real_imapd_workers_killed_with_their_sessions_or_as_spares_never_hold_imapd():
+    from imap_util import ImapServer, have_stored as have_imap_store
+    if not have_imap_store():
+        return
+    with ImapServer(options=STRICT) as s:
+        srv = s.srv
+        for _ in range(5):
+            m = s.login()
+            assert m.select("INBOX")[0] == "OK"
+            srv.wait_ready()
+            time.sleep(0.2)   # confined, and past CTL_READY
+            kids = srv.children("imapd")   # the session's worker and spares
+            for k in kids:
+                os.kill(k.pid, signal.SIGKILL)
+            for k in kids:
+                assert srv.wait_log(r"imapd: pid %d instance \d+ killed by signal 9"
+                                    % k.pid, 10)
+            try:
+                m.noop()
+                raise AssertionError("the session outlived its worker")
+            except (OSError, EOFError, s_abort(m)):
+                pass
+        assert not srv.wait_log(r"imapd: held|imapd: .*start failure", 0), srv.log[-30:]
+        m = s.login()
+        assert m.select("INBOX")[0] == "OK"
+        m.logout()
+
+
+def s_abort(m):
+    """imaplib's error for a connection that went away."""
+    return type(m).abort
