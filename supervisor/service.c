@@ -27,7 +27,7 @@ sv_proc_find(pid_t pid)
  * once; it is compared, not decoded (fds sent with it are discarded by the
  * kernel: recv takes no ancillary data). Anything else kills the worker. */
 static void
-proc_ctl_read(struct sv_proc *p)
+proc_ctl_read(struct sv_proc *p, bool reaped)
 {
 	struct sv_service *s = p->svc;
 	while (p->ctl >= 0) {
@@ -41,7 +41,8 @@ proc_ctl_read(struct sv_proc *p)
 			log_warn("%s: pid %d instance %llu: unexpected record on its"
 			    " control channel; killing it", s->cfg.name, (int)p->pid,
 			    (unsigned long long)p->instance);
-			kill(p->pid, SIGKILL);
+			if (!reaped)   /* a reaped pid may be someone else's now */
+				kill(p->pid, SIGKILL);
 			break;
 		}
 		p->ready = true;
@@ -56,7 +57,7 @@ proc_ctl_event(struct sv_service *s, unsigned pid)
 	struct sv_proc *p = sv_proc_find((pid_t)pid);
 	if (p == NULL || p->ctl < 0)
 		return;
-	proc_ctl_read(p);
+	proc_ctl_read(p, false);
 	if (s->cfg.role != ROLE_CONNECTION)
 		sv_wire_flush(s, p->slot);
 }
@@ -71,7 +72,7 @@ sv_proc_ctl_end(struct sv_proc *p, bool keep)
 {
 	if (p->ctl < 0)
 		return;
-	proc_ctl_read(p);
+	proc_ctl_read(p, false);
 	if (!keep || p->ctl < 0) {
 		sv_close(&p->ctl);
 		return;
@@ -184,6 +185,22 @@ act_backoff(struct sv_service *s)
 	    sv_required(s) ? " (required: never held)" : "");
 }
 
+/* Deaths after CTL_READY are restarted at once, but a process that dies as
+ * soon as it is ready must not turn into a fork+exec loop: past
+ * SV_SPIN_MAX in a second, the next start waits for the end of that
+ * second (no doubling, never a hold: outside events may cause such
+ * deaths). */
+static void
+act_pause(struct sv_service *s)
+{
+	int64_t now = sv_now(), t = s->spin_start + 1000;
+	if (s->timer < t)
+		s->timer = t;
+	s->backoffs++;
+	log_warn("%s: %u restarts within a second, next start in %lld ms",
+	    s->cfg.name, s->spin, (long long)(s->timer - now));
+}
+
 static void
 act_hold(struct sv_service *s)
 {
@@ -242,12 +259,14 @@ static const struct {
 	[SV_RUNNING] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_SPIN] = { SV_BACKOFF, act_pause },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
 	},
 	[SV_BACKOFF] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_SPIN] = { SV_BACKOFF, act_pause },
 		[EV_TIMER] = { SV_RUNNING, NULL },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
@@ -335,6 +354,7 @@ static void
 proc_exited(struct sv_proc *p, int status)
 {
 	struct sv_service *s = p->svc;
+	proc_ctl_read(p, true);   /* a CTL_READY sent just before it died counts */
 	sv_log_detach(p);   /* its last words before the line about its end */
 	sv_stats_detach(p);   /* and its last counters */
 	bool sig = WIFSIGNALED(status);
@@ -378,6 +398,14 @@ proc_exited(struct sv_proc *p, int status)
 	if (failure) {
 		s->start_failures++;
 		record_failure(s);
+	} else if (unexpected) {
+		int64_t now = sv_now();
+		if (now - s->spin_start >= 1000) {
+			s->spin_start = now;
+			s->spin = 0;
+		}
+		if (++s->spin > SV_SPIN_MAX)
+			sv_service_event(s, EV_SPIN);
 	}
 	if (s->state == SV_STOPPING && nprocs(s) == 0)
 		sv_service_event(s, EV_EMPTY);

@@ -43,6 +43,8 @@
 #define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
 #define SV_WHO_MAX 64            /* "service/instance[pid]" */
+#define SV_SPIN_MAX 10           /* restarts after CTL_READY per service per
+                                    second before the next one waits */
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
@@ -109,8 +111,8 @@ struct sv_slot {
 enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
 	SV_STOPPED, SV_NSTATES };
 enum sv_ready { SV_NOW, SV_SOON, SV_NO };
-enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
-	SV_NEVENTS };
+enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_SPIN, EV_TIMER, EV_RELOAD, EV_STOP,
+	EV_EMPTY, SV_NEVENTS };
 
 struct sv_list {
 	struct sv_proc *head, *tail;
@@ -138,6 +140,8 @@ struct sv_service {
 	uint64_t spawns, exits_ok, exits_error, crashes, restarts, refusals;
 	uint64_t start_failures, backoffs;   /* exits before CTL_READY; delays */
 	unsigned owed;           /* unexpected deaths not yet replaced */
+	int64_t spin_start;      /* ms: the second the restarts below are in */
+	unsigned spin;
 	struct sv_service *next;
 };
 

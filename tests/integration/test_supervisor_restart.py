@@ -183,3 +183,18 @@ def test_real_imapd_workers_killed_with_their_sessions_or_as_spares_never_hold_i
 def s_abort(m):
     """imaplib's error for a connection that went away."""
     return type(m).abort
+
+
+def test_a_process_that_dies_as_soon_as_it_is_ready_is_paced_not_held():
+    # restarted at once, but no fork+exec loop: past 10 restarts in a
+    # second the next start waits for the next second; never held
+    quitter = FULL[1].replace("}", "  set standin-exit-when-ready yes\n}")
+    with CloisterServer([FULL[0], quitter] + FULL[2:], options=STRICT) as srv:
+        srv.start()
+        time.sleep(3)
+        spawns = len([l for l in srv.log if "stored: spawned" in l])
+        assert 10 <= spawns <= 3 * 11 + 5, spawns
+        assert srv.wait_log(r"stored: \d+ restarts within a second, next start in \d+ ms", 0)
+        assert not srv.wait_log(r"held|start failure", 0), srv.log[-20:]
+        assert wait_for(lambda: metrics(srv)["stored"]["backoffs"] >= 1, 3), metrics(srv)
+        assert srv.proc.poll() is None

@@ -22,6 +22,7 @@
  *               its listener gets one text line per service, then EOF.
  *
  * "set standin-crash yes" in its service block: abort() at start;
+ * "set standin-exit-when-ready yes": exit 3 right after CTL_READY;
  * "set standin-ignore-term yes": ignore SIGTERM (stop-deadline tests).
  * It exits 0 when the control channel closes (the supervisor is gone).
  */
@@ -456,6 +457,10 @@ main(int argc, char **argv)
 		setrlimit(RLIMIT_CORE, &none);
 		abort();
 	}
+	bool quitter = false;
+	if (config_option_bool(cfg, svc, "standin-exit-when-ready", false,
+	    &quitter, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
 	bool stubborn = false;
 	if (config_option_bool(cfg, svc, "standin-ignore-term", false, &stubborn,
 	    err, sizeof(err)) < 0)
@@ -471,6 +476,8 @@ main(int argc, char **argv)
 		}
 	policy_confine(svc->policy, keep, (size_t)nkeep);
 	ipc_send_ready(CLOISTER_FD_CONTROL);
+	if (quitter)
+		_exit(3);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
 	else if (svc->role == ROLE_STATS)
