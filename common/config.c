@@ -680,8 +680,9 @@ config_worker_start(int argc, char **argv, const char *ident,
 	/* started by hand (tests): no log fd 3, log to stderr */
 	if (fcntl(CLOISTER_FD_LOG, F_GETFD) < 0)
 		log_open(ident, true);
-	else
+	else   /* under cloisterd: its own channel (log.h) */
 		log_open_fd(ident, CLOISTER_FD_LOG,
+		    log_fd_is_channel(CLOISTER_FD_LOG) ? LOG_SINK_CHANNEL :
 		    wa->foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG);
 	if (wa->config_path == NULL || wa->service == NULL)
 		log_fatal("%s: --config and --service are required", ident);

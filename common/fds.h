@@ -8,10 +8,11 @@
  *   fd  name                   who gets it        what it is
  *   0   -                      everyone           /dev/null
  *   1   -                      everyone           /dev/null
- *   2   -                      everyone           the supervisor's stderr (foreground) or /dev/null
- *   3   CLOISTER_FD_LOG        everyone           log sink: stderr dup (text) or connected /dev/log (syslog)
- *   4   CLOISTER_FD_STATS      everyone           write end of the service's stats pipe (fixed-size records)
- *   5   CLOISTER_FD_CONTROL    everyone           SOCK_SEQPACKET from the supervisor: keys, peers, connections
+ *   2   -                      everyone           the same log channel as fd 3
+ *   3   CLOISTER_FD_LOG        everyone           its own log channel: SOCK_DGRAM socketpair, non-blocking (log.h)
+ *   4   CLOISTER_FD_STATS      everyone           write end of its own stats pipe (fixed-size records)
+ *   5   CLOISTER_FD_CONTROL    everyone           SOCK_SEQPACKET from the supervisor: keys, peers, connections;
+ *                                                 the worker sends one CTL_READY there once confined
  *   6   CLOISTER_FD_AUTH       imapd, jmapd       SOCK_SEQPACKET to authd
  *   7   CLOISTER_FD_EXTRA      per service        snmpd-helper: the supervisor's aggregate stats pipe (read end)
  *   8.. CLOISTER_FD_STORE(i)   imapd jmapd lmtpd  SOCK_SEQPACKET to store shard i (i < shards)
@@ -33,7 +34,8 @@
  *                 policy_confine drops to them. Started by hand without
  *                 them, a worker runs as its policy's user and group.
  *   --shard       role store only: the shard this stored serves (0..shards-1)
- *   --foreground  the log fd is a text stream, not syslog datagrams
+ *   --foreground  started by hand: the log fd is a text stream, not syslog
+ *                 datagrams (under cloisterd fd 3 is always a log channel)
  */
 #ifndef CLOISTER_FDS_H
 #define CLOISTER_FDS_H

@@ -80,6 +80,26 @@ ipc_send(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
 }
 
 int
+ipc_send_ready(int ctl)
+{
+	uint8_t hdr[IPC_HDR_SIZE];
+	put_hdr(hdr, IPC_CTL_READY, 0, 0, 0);
+	ssize_t n;
+	do {
+		n = write(ctl, hdr, sizeof(hdr));
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(hdr) ? 0 : -1;
+}
+
+bool
+ipc_is_ready(const void *rec, size_t n)
+{
+	uint8_t hdr[IPC_HDR_SIZE];
+	put_hdr(hdr, IPC_CTL_READY, 0, 0, 0);
+	return n == sizeof(hdr) && memcmp(rec, hdr, sizeof(hdr)) == 0;
+}
+
+int
 ipc_parse_record(struct ipc_msg *m, size_t got, int nfds)
 {
 	struct buf_cur c;

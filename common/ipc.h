@@ -11,6 +11,7 @@
 #ifndef CLOISTER_IPC_H
 #define CLOISTER_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,13 @@ int ipc_send(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
 /* Same with a borrowed payload. */
 int ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
     const void *payload, size_t len, int fd);
+
+/* A worker's CTL_READY on its control channel (header only, sent with a
+ * plain write(2), which every policy allows). */
+int ipc_send_ready(int ctl);
+/* Whether the n bytes at rec are exactly one CTL_READY record: the
+ * supervisor compares, it does not decode. */
+bool ipc_is_ready(const void *rec, size_t n);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,

@@ -1,7 +1,8 @@
 /*
  * Supervisor control messages (cloisterd -> authd, stored, workers) on
- * CLOISTER_FD_CONTROL. Only the supervisor sends them; receivers accept
- * them from that fd alone. Included by ipc_types.h only.
+ * CLOISTER_FD_CONTROL. Only the supervisor sends them (CTL_READY
+ * excepted, which only workers send); receivers accept them from that fd
+ * alone. Included by ipc_types.h only.
  *
  *   CTL_KEY   u32 version(IPC_VERSION), bytes key(32)
  *             the ticket key, first message to authd and stored
@@ -15,6 +16,9 @@
  *   CTL_CLIENT u64 instance, bytes peer sockaddr
  *             to authd: the client address behind a worker instance, for
  *             per-address rate limits (sent before that worker's CTL_CONN)
+ *   CTL_READY (no payload; worker -> cloisterd, the one record a worker
+ *             sends on its control channel) "started and confined": an
+ *             exit before it is a start failure, one after it is not
  */
 #ifndef CLOISTER_IPC_TYPES_CTL_H
 #define CLOISTER_IPC_TYPES_CTL_H
@@ -26,6 +30,7 @@
 	X(CTL_KEY, 50)                                                     \
 	X(CTL_PEER, 51)                                                    \
 	X(CTL_CONN, 52)                                                    \
-	X(CTL_CLIENT, 53)
+	X(CTL_CLIENT, 53)                                                  \
+	X(CTL_READY, 54)
 
 #endif

@@ -3,6 +3,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,12 @@ log_open_fd(const char *ident, int fd, enum log_sink sink)
 	set_ident(ident);
 	log_out = fd;
 	log_kind = sink;
+	/* never wait for cloisterd: a full channel costs lines, not service */
+	if (sink == LOG_SINK_CHANNEL) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK) == 0)
+			fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	}
 }
 
 int
@@ -100,14 +107,29 @@ log_set_debug(bool on)
 	log_debug_on = on;
 }
 
-void
-log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+/* Control bytes must not forge lines or drive a terminal: C0 and DEL, and
+ * the C1 range as UTF-8 encodes it (C2 80..C2 9F), become '?'. */
+static void
+scrub(char *p, size_t n)
 {
-	if (lvl == LOG_LVL_DEBUG && !log_debug_on)
-		return;
-	int saved = errno;
-	char line[LOG_LINE_MAX];
-	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			p[i] = '?';
+		else if (c == 0xc2 && i + 1 < n &&
+		    (unsigned char)p[i + 1] >= 0x80 && (unsigned char)p[i + 1] <= 0x9f)
+			p[i] = p[i + 1] = '?';
+	}
+}
+
+/* One line to the sink: header (timestamp or <PRI>), "who: level: ", msg
+ * (scrubbed, cut with "..." if it does not fit), suffix. */
+static void
+emit(const char *who, enum log_level lvl, const char *lname, const char *msg,
+    size_t len, const char *suffix)
+{
+	char line[LOG_RELAY_MAX + 256];
+	size_t off = 0, room;
 	int n;
 	struct timespec ts;
 	struct tm tm;
@@ -122,27 +144,118 @@ log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 	} else {
 		off += strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
 	}
-	n = snprintf(line + off, sizeof(line) - off, "%s[%ld]: %s: ", log_ident,
-	    (long)getpid(), level_name[lvl]);
+	n = snprintf(line + off, sizeof(line) - off, "%s: %s: ", who, lname);
 	if (n > 0)
 		off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
-	n = vsnprintf(line + off, sizeof(line) - off, fmt, ap);
-	if (n > 0)
-		off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
-	/* A line that does not fit is cut, and says so: logging must not fail. */
-	if (n >= 0 && (size_t)n >= sizeof(line) - off && off > 4)
+	size_t slen = strlen(suffix);
+	room = sizeof(line) - off - slen - 1;   /* 1: the newline */
+	bool fits = len <= room;
+	if (!fits)
+		len = room;
+	memcpy(line + off, msg, len);
+	scrub(line, off + len);
+	off += len;
+	/* a line that does not fit is cut, and says so: logging must not fail */
+	if (!fits && len >= 3)
 		memcpy(line + off - 3, "...", 3);
-	/* Control bytes from peers must not forge log lines. */
-	for (size_t i = 0; i < off; i++)
-		if ((unsigned char)line[i] < 0x20 && line[i] != '\t')
-			line[i] = '?';
-	if (log_kind == LOG_SINK_STDERR && off < sizeof(line))
+	memcpy(line + off, suffix, slen);
+	off += slen;
+	if (log_kind != LOG_SINK_SYSLOG)
 		line[off++] = '\n';
 	ssize_t w;
 	do {
 		w = write(log_out, line, off);
 	} while (w < 0 && errno == EINTR);
+}
+
+static unsigned long channel_dropped;
+
+/* A worker: "<level + 1><message>" as one datagram, never blocking. A
+ * full channel drops the line and counts it; the count is sent first once
+ * there is room again. */
+static void
+send_channel(enum log_level lvl, const char *msg, size_t len)
+{
+	char d[LOG_LINE_MAX + 1];
+	if (channel_dropped > 0) {
+		int n = snprintf(d + 1, sizeof(d) - 1, "%lu log lines dropped:"
+		    " the log channel was full", channel_dropped);
+		d[0] = (char)(LOG_LVL_WARN + 1);
+		if (n > 0 && write(log_out, d, (size_t)n + 1) < 0)
+			goto full;
+		channel_dropped = 0;
+	}
+	d[0] = (char)(lvl + 1);
+	memcpy(d + 1, msg, len);
+	if (write(log_out, d, len + 1) >= 0)
+		return;
+full:
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)
+		channel_dropped++;
+}
+
+void
+log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	if (lvl == LOG_LVL_DEBUG && !log_debug_on)
+		return;
+	int saved = errno;
+	char msg[LOG_LINE_MAX];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	if (n >= 0 && (size_t)n >= sizeof(msg))
+		memcpy(msg + len - 3, "...", 3);
+	if (log_kind == LOG_SINK_CHANNEL) {
+		scrub(msg, len);
+		send_channel(lvl, msg, len);
+	} else {
+		char who[sizeof(log_ident) + 24];
+		snprintf(who, sizeof(who), "%s[%ld]", log_ident, (long)getpid());
+		emit(who, lvl, level_name[lvl], msg, len, "");
+	}
 	errno = saved;
+}
+
+void
+log_relay(const char *who, const char *msg, size_t len, bool cut)
+{
+	const char *suffix = cut ? " [cut]" : "";
+	unsigned char lv = len > 0 ? (unsigned char)msg[0] : 0;
+	if (lv >= 1 && lv <= LOG_LVL_ERR + 1)
+		emit(who, (enum log_level)(lv - 1), level_name[lv - 1], msg + 1,
+		    len - 1, suffix);
+	else
+		emit(who, LOG_LVL_WARN, "stderr", msg, len, suffix);
+}
+
+void
+log_relay_note(const char *who, enum log_level lvl, const char *fmt, ...)
+{
+	char msg[LOG_LINE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(who, lvl, level_name[lvl], msg, n < 0 ? 0 :
+	    (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, "");
+}
+
+bool
+log_fd_is_channel(int fd)
+{
+	int type;
+	socklen_t tl = sizeof(type);
+	struct sockaddr_un peer;
+	socklen_t pl = sizeof(peer);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+	    type == SOCK_DGRAM && getpeername(fd, (struct sockaddr *)&peer,
+	    &pl) == 0 && pl <= sizeof(sa_family_t);
+}
+
+unsigned long
+log_dropped(void)
+{
+	return channel_dropped;
 }
 
 void

@@ -3,23 +3,34 @@
  *
  *   <ident>[<pid>]: <level>: <message>
  *
- * In the foreground the line goes to stderr with a UTC timestamp in front;
- * otherwise it goes as an RFC 3164 datagram over an already connected
- * /dev/log socket. Confined workers cannot open sockets, so the supervisor
- * hands them the log socket at a fixed fd and log_open_fd() writes to it
- * with plain write(2): there is no reconnect logic that could call socket()
- * behind a seccomp filter.
+ * cloisterd writes it to stderr with a UTC timestamp in front (foreground)
+ * or as an RFC 3164 datagram over a connected /dev/log socket (daemon).
+ *
+ * A worker under cloisterd has its own log channel at CLOISTER_FD_LOG (and
+ * fd 2): one end of a non-blocking SOCK_DGRAM socketpair. It sends only
+ * "<level byte><message>" per datagram, never an identity; cloisterd caps,
+ * rate-limits and scrubs what arrives and writes each line under the
+ * identity it knows (log_relay), so that no worker can write a line that
+ * looks like another process's. A full channel drops (and counts) the
+ * line: logging never blocks a worker. Workers write with plain write(2):
+ * nothing here could call socket() behind a seccomp filter.
  */
 #ifndef CLOISTER_LOG_H
 #define CLOISTER_LOG_H
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_sink {
 	LOG_SINK_STDERR,   /* text lines, timestamped */
 	LOG_SINK_SYSLOG,   /* datagrams to a connected /dev/log socket */
+	LOG_SINK_CHANNEL,  /* a worker's own channel to cloisterd */
 };
+
+/* The longest line cloisterd takes from a worker's channel; longer ones
+ * are cut and marked. */
+#define LOG_RELAY_MAX 2048
 
 enum log_level {
 	LOG_LVL_DEBUG,
@@ -36,6 +47,20 @@ void log_open_fd(const char *ident, int fd, enum log_sink sink);
 int log_fd(void);
 enum log_sink log_sink(void);
 void log_set_debug(bool on);
+/* Whether fd is a worker's log channel (an unnamed SOCK_DGRAM socket):
+ * a connected /dev/log socket has a named peer. */
+bool log_fd_is_channel(int fd);
+/* Lines a full channel made this process drop (LOG_SINK_CHANNEL). */
+unsigned long log_dropped(void);
+
+/* cloisterd: write one line that arrived on a worker's channel, under the
+ * identity `who` that cloisterd knows. A first byte 1..4 is the level + 1;
+ * anything else is raw text (the worker's fd 2) and logged as "stderr".
+ * Control bytes (and C1 controls in UTF-8) become '?'; cut adds " [cut]". */
+void log_relay(const char *who, const char *msg, size_t len, bool cut);
+/* cloisterd: a line of its own about a worker, under the worker's name. */
+void log_relay_note(const char *who, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

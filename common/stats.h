@@ -2,11 +2,11 @@
  * stats: the fixed-size binary records of the statistics channel.
  *
  * Workers (and authd, stored) write struct stats_record to CLOISTER_FD_STATS,
- * a pipe per service: each write is one whole record, smaller than PIPE_BUF,
- * so records never interleave. The supervisor reads exactly
- * sizeof(struct stats_record) at a time, checks magic, kind and size,
- * attributes the record to the service whose pipe it came from (never to a
- * field inside it), and adds it to that service's totals. It parses nothing
+ * a pipe of their own: each write is one whole record, smaller than
+ * PIPE_BUF. The supervisor reads exactly sizeof(struct stats_record) at a
+ * time, checks magic, kind and size, attributes the record to the process
+ * whose pipe it came from (never to a field inside it), and adds it to that
+ * process's service's totals; a bad record drops only that pipe's queue. It parses nothing
  * else.
  *
  * The supervisor writes struct stats_aggregate records (one per service per
@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STATS_MAGIC 0x434c5331u     /* "CLS1"; bump with any layout change */
+#define STATS_MAGIC 0x434c5332u     /* "CLS2"; bump with any layout change */
 
 /* Counters a worker reports as increments since its last record. */
 enum stats_counter {
@@ -81,7 +81,9 @@ struct stats_aggregate {
 	uint64_t refusals;       /* connections refused (limits) */
 	uint64_t uptime_s;       /* STATS_GLOBAL: seconds since start */
 	uint32_t generation;     /* config generation (SIGHUP count) */
-	uint32_t reserved;
+	uint32_t held;           /* 1: held after restart-burst start failures */
+	uint64_t start_failures; /* exits before CTL_READY */
+	uint64_t backoffs;       /* restarts delayed by a backoff */
 };
 
 /* Worker side: add to a local record; flush writes it whole and zeroes it.

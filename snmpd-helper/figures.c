@@ -19,6 +19,9 @@ AGG(exits_error)
 AGG(crashes)
 AGG(restarts)
 AGG(refusals)
+AGG(start_failures)
+AGG(backoffs)
+AGG(held)
 CTR(connections, ST_CONNECTIONS)
 CTR(auth_ok, ST_AUTH_OK)
 CTR(auth_fail, ST_AUTH_FAIL)
@@ -89,6 +92,16 @@ const struct fig_column fig_columns[] = {
 	    "cloister_store_appends_total", NULL,
 	    "Messages appended to the store (including deliveries).",
 	    v_store_appends },
+	{ 23, "cloisterServiceStartFailures", FIG_COUNTER,
+	    "cloister_start_failures_total", NULL,
+	    "Processes that exited before they reported ready.",
+	    v_start_failures },
+	{ 24, "cloisterServiceBackoffs", FIG_COUNTER, "cloister_backoffs_total",
+	    NULL, "Restarts delayed by a backoff after a start failure.",
+	    v_backoffs },
+	{ 25, "cloisterServiceHeld", FIG_GAUGE, "cloister_held", NULL,
+	    "1 while the service is held after repeated start failures.",
+	    v_held },
 };
 const size_t fig_ncolumns = sizeof(fig_columns) / sizeof(fig_columns[0]);
 

@@ -20,6 +20,7 @@
  * main reads top to bottom like DESIGN.md's table: config -> AgentX session
  * (the only socket() this process makes) -> confine -> serve.
  */
+#include "ipc.h"
 #include "config.h"
 #include "fds.h"
 #include "httpd.h"
@@ -257,6 +258,7 @@ main(int argc, char **argv)
 	policy_confine(svc->policy, &wa, keep, nkeep);
 	log_info("confined; %zu metrics listener(s), AgentX %s", o.nlisten,
 	    o.agentx ? "on" : "off");
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 
 	/* 4. serve */
 	snap_reader_init(&reader);

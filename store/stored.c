@@ -1,5 +1,6 @@
 /* stored: the mail store process (see stored.h and DESIGN.md). */
 #include "budget.h"
+#include "ipc.h"
 #include "chan.h"
 #include "config.h"
 #include "db.h"
@@ -138,6 +139,7 @@ main(int argc, char **argv)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &cev) < 0)
 		log_fatal_errno("epoll_ctl control");
 	log_info("shard %u of %u ready", shard, shards);
+	ipc_send_ready(CLOISTER_FD_CONTROL);   /* from now on a death is no start failure */
 
 	/* 4. serve */
 	struct epoll_event evs[MAX_EVENTS];

@@ -81,16 +81,23 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 	}
 	if (sv_ids_check(c, err, errlen) < 0)
 		return -1;
-	uint64_t burst, window, backoff, stop;
+	uint64_t burst, window, backoff, required, stop, lrate, lburst;
 	if (tunable(c, "restart-burst", 5, 1, 16, &burst, err, errlen) < 0 ||
 	    tunable(c, "restart-window", 10, 1, 3600, &window, err, errlen) < 0 ||
 	    tunable(c, "restart-backoff", 100, 1, 60000, &backoff, err, errlen) < 0 ||
-	    tunable(c, "stop-timeout", 10, 1, 600, &stop, err, errlen) < 0)
+	    tunable(c, "required-backoff-max", 2000, 1, 60000, &required, err,
+	    errlen) < 0 ||
+	    tunable(c, "stop-timeout", 10, 1, 600, &stop, err, errlen) < 0 ||
+	    tunable(c, "log-rate", 100, 1, 100000, &lrate, err, errlen) < 0 ||
+	    tunable(c, "log-burst", 1000, 1, 100000, &lburst, err, errlen) < 0)
 		return -1;
 	t->restart_burst = (unsigned)burst;
 	t->restart_window = (int64_t)window * 1000;
 	t->backoff_min = (int64_t)backoff;
 	t->backoff_max = 30000;
+	t->backoff_max_required = (int64_t)required;
 	t->stop_timeout = (int64_t)stop * 1000;
+	t->log_rate = (unsigned)lrate;
+	t->log_burst = (unsigned)lburst;
 	return 0;
 }

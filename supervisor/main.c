@@ -116,43 +116,6 @@ startup_fail(const char *msg)
 	exit(1);
 }
 
-/* In the foreground with stderr on a regular file, a confined worker could
- * not append its log lines there (its policy's fsize rlimit is 0: SIGXFSZ).
- * Workers then write to a pipe instead, and the supervisor copies what
- * arrives, as opaque bytes in fixed-size chunks, to stderr: it never looks
- * inside them (splice cannot target an O_APPEND file). Lines up to
- * PIPE_BUF are written atomically, so they do not interleave. */
-static int log_relay_r = -1;
-
-static void
-log_relay_drain(struct sv_service *s, unsigned arg)
-{
-	static char chunk[PIPE_BUF];
-	(void)s, (void)arg;
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = read(log_relay_r, chunk, sizeof(chunk));
-		if (n <= 0 || write(2, chunk, (size_t)n) != n)
-			break;   /* a full disk loses log lines, not service */
-	}
-}
-
-static void
-log_relay_setup(void)
-{
-	static struct sv_watch w_log = { log_relay_drain, NULL, 0 };
-	struct stat st;
-	int p[2];
-	if (!sv.foreground || fstat(2, &st) < 0 || !S_ISREG(st.st_mode))
-		return;
-	if (pipe2(p, O_CLOEXEC) < 0)
-		log_fatal_errno("log relay pipe");
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	log_relay_r = p[0];
-	sv.log_fd = p[1];
-	sv.log_relay = true;
-	sv_epoll(EPOLL_CTL_ADD, log_relay_r, &w_log, EPOLLIN);
-}
-
 static void
 stop_all(void)
 {
@@ -248,12 +211,12 @@ setup(bool debug, bool check)
 	if (sv_key_init() < 0)
 		log_fatal_errno("ticket key");
 	log_set_debug(debug);
-	sv.log_fd = log_fd();
 	/* a stalled syslog drops lines rather than stop the supervisor (not in
-	 * the foreground: stderr may be a terminal shared with a shell) */
+	 * the foreground: stderr may be a terminal shared with a shell). Our
+	 * workers' lines come through us (logchan.c), so stderr may also be a
+	 * regular file: we are not under their fsize rlimit of 0. */
 	if (log_sink() == LOG_SINK_SYSLOG)
-		fcntl(sv.log_fd, F_SETFL, O_NONBLOCK);
-	log_relay_setup();
+		fcntl(log_fd(), F_SETFL, O_NONBLOCK);
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());

@@ -112,7 +112,7 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
-	sv_close(&p->ctl);   /* a busy worker hears nothing more from us */
+	sv_proc_ctl_end(p, true);   /* a busy worker hears nothing more from us */
 	close(fd);
 	return true;
 }

@@ -119,13 +119,10 @@ service_new(unsigned index, char *err, size_t errlen)
 	int r = 0;
 	for (unsigned i = 0; i < s->nslots; i++) {
 		struct sv_slot *sl = &s->slot[i];
-		sl->admin.fd = sl->stats[0] = sl->stats[1] = -1;
-		sl->w_ctl = (struct sv_watch){ sv_wire_flush, s, i };
+		sl->admin.fd = -1;
 		sl->admin.w = (struct sv_watch){ sv_admin_accept, s, i };
-		sl->w_stats = (struct sv_watch){ sv_stats_read, s, i };
-		if (r == 0 && (sv_stats_slot_open(sl, err, errlen) < 0 ||
-		    (s->cfg.role == ROLE_STORE &&
-		    sv_admin_open(s, i, err, errlen) < 0)))
+		if (r == 0 && s->cfg.role == ROLE_STORE &&
+		    sv_admin_open(s, i, err, errlen) < 0)
 			r = -1;
 	}
 	if (r < 0) {

@@ -1,6 +1,7 @@
 /* service: the per-service state table (STYLE.md habit 9), processes,
  * reaping, restart with backoff, stop. */
 #include "sv.h"
+#include "ipc.h"
 
 #include <sys/wait.h>
 
@@ -12,7 +13,92 @@ static const char *const state_names[SV_NSTATES] = {
 	"-", "running", "backing off", "held", "stopping", "stopped",
 };
 
-/* A process record; p: a pending record that now gets its worker. */
+struct sv_proc *
+sv_proc_find(pid_t pid)
+{
+	struct sv_proc *p = pidtab[pid % PID_BUCKETS];
+	while (p != NULL && p->pid != pid)
+		p = p->hnext;
+	return p;
+}
+
+/* A worker's control channel is readable (or, for authd and stored,
+ * writable again). The only record a worker may send there is CTL_READY,
+ * once; it is compared, not decoded (fds sent with it are discarded by the
+ * kernel: recv takes no ancillary data). Anything else kills the worker. */
+static void
+proc_ctl_read(struct sv_proc *p, bool reaped)
+{
+	struct sv_service *s = p->svc;
+	while (p->ctl >= 0) {
+		uint8_t rec[IPC_HDR_SIZE + 1];
+		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;   /* drained, or gone: reaping follows */
+		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
+			log_warn("%s: pid %d instance %llu: unexpected record on its"
+			    " control channel; killing it", s->cfg.name, (int)p->pid,
+			    (unsigned long long)p->instance);
+			if (!reaped)   /* a reaped pid may be someone else's now */
+				kill(p->pid, SIGKILL);
+			break;
+		}
+		p->ready = true;
+		log_debug("%s: pid %d instance %llu ready", s->cfg.name,
+		    (int)p->pid, (unsigned long long)p->instance);
+	}
+}
+
+static void
+proc_ctl_event(struct sv_service *s, unsigned pid)
+{
+	struct sv_proc *p = sv_proc_find((pid_t)pid);
+	if (p == NULL || p->ctl < 0)
+		return;
+	proc_ctl_read(p, false);
+	if (s->cfg.role != ROLE_CONNECTION)
+		sv_wire_flush(s, p->slot);
+}
+
+/* We have nothing more to say to p. Its CTL_READY is read first: closing
+ * a socket with unread records makes the kernel fail the peer's next read
+ * with ECONNRESET, which could hide the CTL_CONN queued for it. With keep,
+ * the fd stays (only the sending side is shut) until p is reaped, so a
+ * CTL_READY still on its way cannot do that either. */
+void
+sv_proc_ctl_end(struct sv_proc *p, bool keep)
+{
+	if (p->ctl < 0)
+		return;
+	proc_ctl_read(p, false);
+	if (!keep || p->ctl < 0) {
+		sv_close(&p->ctl);
+		return;
+	}
+	epoll_ctl(sv.ep, EPOLL_CTL_DEL, p->ctl, NULL);
+	shutdown(p->ctl, SHUT_WR);
+}
+
+/* "service/instance[pid]": how cloisterd names a process in its log. */
+void
+sv_proc_who(const struct sv_proc *p, char out[SV_WHO_MAX])
+{
+	snprintf(out, SV_WHO_MAX, "%s/%llu[%d]", p->svc->cfg.name,
+	    (unsigned long long)p->instance, (int)p->pid);
+}
+
+/* authd and stored: every session needs them, so they are never held. */
+bool
+sv_required(const struct sv_service *s)
+{
+	return s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE;
+}
+
+/* A process record; p: a pending record that now gets its worker. Its
+ * control channel is watched edge-triggered for CTL_READY, and, for authd
+ * and stored, for room to send what is queued for them (wire.c). */
 struct sv_proc *
 sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
     uint64_t inst, unsigned slot, int ctl)
@@ -25,6 +111,11 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
 	p->svc = s;
 	p->slot = slot;
 	p->ctl = ctl;
+	p->ready = false;
+	p->log = p->stats = -1;
+	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
+	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
+	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));
 	p->hnext = pidtab[pid % PID_BUCKETS];
 	pidtab[pid % PID_BUCKETS] = p;
 	s->spawns++;
@@ -41,7 +132,7 @@ void
 sv_proc_retire(struct sv_proc *p, int sig)
 {
 	p->retiring = true;
-	sv_close(&p->ctl);   /* an idle worker sees EOF and leaves */
+	sv_proc_ctl_end(p, false);   /* an idle worker sees EOF and leaves */
 	kill(p->pid, sig);
 }
 
@@ -80,15 +171,35 @@ sv_role(enum config_role r)
 static void
 act_backoff(struct sv_service *s)
 {
+	int64_t max = sv_required(s) ? sv.tune.backoff_max_required :
+	    sv.tune.backoff_max;
 	int64_t d = sv.tune.backoff_min;
-	for (unsigned i = 1; i < s->nfails && d < sv.tune.backoff_max; i++)
+	for (unsigned i = 1; i < s->nfails && d < max; i++)
 		d *= 2;
-	if (d > sv.tune.backoff_max)
-		d = sv.tune.backoff_max;
+	if (d > max)
+		d = max;
 	s->timer = sv_now() + d;
-	log_warn("%s: %u start failure%s in %llds, next start in %lld ms",
+	s->backoffs++;
+	log_warn("%s: %u start failure%s in %llds, next start in %lld ms%s",
 	    s->cfg.name, s->nfails, s->nfails == 1 ? "" : "s",
-	    (long long)(sv.tune.restart_window / 1000), (long long)d);
+	    (long long)(sv.tune.restart_window / 1000), (long long)d,
+	    sv_required(s) ? " (required: never held)" : "");
+}
+
+/* Deaths after CTL_READY are restarted at once, but a process that dies as
+ * soon as it is ready must not turn into a fork+exec loop: past
+ * SV_SPIN_MAX in a second, the next start waits for the end of that
+ * second (no doubling, never a hold: outside events may cause such
+ * deaths). */
+static void
+act_pause(struct sv_service *s)
+{
+	int64_t now = sv_now(), t = s->spin_start + 1000;
+	if (s->timer < t)
+		s->timer = t;
+	s->backoffs++;
+	log_warn("%s: %u restarts within a second, next start in %lld ms",
+	    s->cfg.name, s->spin, (long long)(s->timer - now));
 }
 
 static void
@@ -137,10 +248,6 @@ act_kill(struct sv_service *s)
 static void
 act_release(struct sv_service *s)
 {
-	for (unsigned i = 0; i < s->nslots; i++) {
-		sv_close(&s->slot[i].stats[0]);
-		sv_close(&s->slot[i].stats[1]);
-	}
 	log_info("%s: stopped", s->cfg.name);
 }
 
@@ -153,12 +260,14 @@ static const struct {
 	[SV_RUNNING] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_SPIN] = { SV_BACKOFF, act_pause },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
 	},
 	[SV_BACKOFF] = {
 		[EV_FAIL] = { SV_BACKOFF, act_backoff },
 		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
+		[EV_SPIN] = { SV_BACKOFF, act_pause },
 		[EV_TIMER] = { SV_RUNNING, NULL },
 		[EV_RELOAD] = { SV_RUNNING, act_reset },
 		[EV_STOP] = { SV_STOPPING, act_stop },
@@ -201,8 +310,8 @@ record_failure(struct sv_service *s)
 		k--;
 	s->fails[k++] = now;
 	s->nfails = k;
-	s->owed++;
-	sv_service_event(s, k >= sv.tune.restart_burst ? EV_FAIL_LIMIT : EV_FAIL);
+	sv_service_event(s, k >= sv.tune.restart_burst && !sv_required(s) ?
+	    EV_FAIL_LIMIT : EV_FAIL);
 }
 
 /* Whether s may start processes now; soon (a backoff, or a pool's peer is
@@ -246,6 +355,9 @@ static void
 proc_exited(struct sv_proc *p, int status)
 {
 	struct sv_service *s = p->svc;
+	proc_ctl_read(p, true);   /* a CTL_READY sent just before it died counts */
+	sv_log_detach(p);   /* its last words before the line about its end */
+	sv_stats_detach(p);   /* and its last counters */
 	bool sig = WIFSIGNALED(status);
 	int code = sig ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (sig)
@@ -254,15 +366,22 @@ proc_exited(struct sv_proc *p, int status)
 		s->exits_ok++;
 	else
 		s->exits_error++;
-	/* A start failure: a process that died before it took any work and
-	 * that we did not ask to go. A busy connection worker's death is its
-	 * client's end, not the service's failure. */
-	bool failure = !p->retiring && s->state < SV_STOPPING &&
+	/* An unexpected death: one we did not ask for. A busy connection
+	 * worker's death is its client's end, not the service's: neither.
+	 * A start failure: an unexpected death before CTL_READY. A death after
+	 * it (kill -9, a crash on one request) is replaced at once: it proved
+	 * that the service starts, and no outside event may get a service
+	 * held. */
+	bool unexpected = !p->retiring && s->state < SV_STOPPING &&
 	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
-	log_msg(failure || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
+	bool failure = unexpected && !p->ready;
+	if (unexpected)
+		s->owed++;
+	log_msg(unexpected || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
 	    "%s: pid %d instance %llu %s %d%s", s->cfg.name, (int)p->pid,
 	    (unsigned long long)p->instance, sig ? "killed by signal" :
-	    "exited with status", code, failure ? " (a start failure)" : "");
+	    "exited with status", code, failure ? " (a start failure)" :
+	    unexpected ? " (restarting)" : "");
 	if (s->cfg.role == ROLE_CONNECTION) {
 		sv_pool_forget(p);
 	} else {   /* authd, a stored shard, the stats helper */
@@ -278,8 +397,18 @@ proc_exited(struct sv_proc *p, int status)
 	sv_close(&p->ctl);
 	sv_ids_give(p->uid);   /* reaped: nothing runs under it any more */
 	free(p);
-	if (failure)
+	if (failure) {
+		s->start_failures++;
 		record_failure(s);
+	} else if (unexpected) {
+		int64_t now = sv_now();
+		if (now - s->spin_start >= 1000) {
+			s->spin_start = now;
+			s->spin = 0;
+		}
+		if (++s->spin > SV_SPIN_MAX)
+			sv_service_event(s, EV_SPIN);
+	}
 	if (s->state == SV_STOPPING && nprocs(s) == 0)
 		sv_service_event(s, EV_EMPTY);
 }
@@ -335,6 +464,7 @@ sv_tick(int64_t now)
 			sv_pool_fill(s);
 	if (now >= sv.stats_due) {
 		sv_stats_publish();
+		sv_log_tick();
 		sv.stats_due = now + 1000;
 	}
 }

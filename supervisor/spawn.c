@@ -67,13 +67,9 @@ child(char **argv, const int fds[SV_NFDS])
 		if ((tmp[i] = fds[i] >= 0 ?
 		    fcntl(fds[i], F_DUPFD_CLOEXEC, SV_NFDS) : -2) == -1)
 			log_fatal_errno("spawn %s: fd %zu", argv[0], i);
-	/* stderr: the terminal or pipe we were given in the foreground, but
-	 * never a regular file (see the log relay in main.c) */
-	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0 ||
-	    (!sv.foreground && dup2(sv.devnull, 2) < 0) ||
-	    (sv.foreground && sv.log_relay && dup2(sv.log_fd, 2) < 0))
+	if (dup2(sv.devnull, 0) < 0 || dup2(sv.devnull, 1) < 0)
 		log_fatal_errno("spawn %s: stdio", argv[0]);
-	for (int i = 3; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
+	for (int i = 2; i < SV_NFDS; i++)   /* dup2 clears CLOEXEC */
 		if (tmp[i] >= 0 && dup2(tmp[i], i) < 0)
 			log_fatal_errno("spawn %s: fd %d", argv[0], i);
 	execve(argv[0], argv, env);
@@ -95,9 +91,13 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
 	size_t np = 2 + (store != NULL ? store->nslots : 0);
-	int fds[SV_NFDS];
+	int fds[SV_NFDS], logw = -1, statw = -1, statr = -1;
 	memset(fds, 0xff, sizeof(fds));       /* all -1 */
 	memset(pairs, 0xff, sizeof(pairs));
+	/* its own log channel, at fd 2 as well (logchan.c) */
+	int logr = sv_log_open(&logw);
+	if (logr < 0 || (statr = sv_stats_open(&statw)) < 0)
+		goto fail;
 	for (size_t i = 0; i < np; i++) {
 		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
 		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0)
@@ -105,8 +105,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		fds[i == 0 ? CLOISTER_FD_CONTROL : i == 1 ? CLOISTER_FD_AUTH :
 		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
 	}
-	fds[CLOISTER_FD_LOG] = sv.log_fd;
-	fds[CLOISTER_FD_STATS] = s->slot[slot].stats[1];
+	fds[2] = fds[CLOISTER_FD_LOG] = logw;
+	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
 		for (size_t i = 0; i < s->nlst; i++)
@@ -141,15 +141,25 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	for (size_t i = 0; i < np; i++)   /* the worker's ends: it has them */
 		if (pairs[i][1] >= 0)
 			close(pairs[i][1]);
+	close(logw);
+	close(statw);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[2 + i][0]);
 	if (auth != NULL)
 		sv_wire_peer(auth, 0, s->cfg.name, instance, 0, pairs[1][0]);
-	return sv_proc_new(s, rec, pid, uid, instance, slot, pairs[0][0]);
+	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,
+	    pairs[0][0]);
+	sv_log_attach(p, logr);
+	sv_stats_attach(p, statr);
+	return p;
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
-fail_quiet:
+fail_quiet:;
+	const int own[] = { logr, logw, statr, statw };
+	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+		if (own[k] >= 0)
+			close(own[k]);
 	for (int *f = &pairs[0][0]; f < &pairs[0][0] + 2 * np; f++)
 		if (*f >= 0)
 			close(*f);

@@ -11,8 +11,11 @@
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
  *   admin.c    the per-shard admin sockets
  *   stats.c    stats records in, aggregates out
+ *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
- * network or from a worker beyond a fixed-size, checked stats record.
+ * network or from a worker beyond a fixed-size, checked stats record, a
+ * compared CTL_READY, and log lines it copies (capped, scrubbed) without
+ * looking inside beyond their level byte.
  */
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
@@ -42,6 +45,9 @@
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
 #define SV_IDS_LOCK_DIR "/run/cloister-worker-uids"   /* one lock file per
                                     running cloisterd's worker-uids range */
+#define SV_WHO_MAX 64            /* "service/instance[pid]" */
+#define SV_SPIN_MAX 10           /* restarts after CTL_READY per service per
+                                    second before the next one waits */
 #define SV_SPAWN_BATCH 4         /* spawns per service per turn of the loop:
                                     accepts (and refusals) are not held up */
 
@@ -77,6 +83,14 @@ struct sv_proc {
 	int ctl;                 /* our end of its control channel, or -1 */
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
+	bool ready;              /* sent CTL_READY: its exit is no start failure */
+	struct sv_watch w_ctl;   /* its control channel (arg: the pid) */
+	int log;                 /* our end of its log channel, or -1 */
+	struct sv_watch w_log;
+	int64_t log_tokens, log_at;   /* token bucket: milli-lines, ms */
+	uint64_t log_dropped;    /* lines over the rate, not yet reported */
+	int stats;               /* read end of its own stats pipe, or -1 */
+	struct sv_watch w_stats;
 	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
@@ -88,11 +102,9 @@ struct sv_proc {
 	struct sockaddr_storage peer;
 };
 
-/* A stats source; for auth/store/stats roles also one process and its
+/* Where gauges land; for auth/store/stats roles also one process and its
  * control channel. Connection services have one slot, stored one per shard. */
 struct sv_slot {
-	int stats[2];            /* pipe: we read [0], the workers write [1] */
-	struct sv_watch w_stats, w_ctl;
 	uint64_t gauge[SG_GAUGE_MAX];
 	struct sv_proc *proc;
 	struct sv_qmsg *qhead, *qtail;   /* control messages not sent yet */
@@ -103,8 +115,8 @@ struct sv_slot {
 enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
 	SV_STOPPED, SV_NSTATES };
 enum sv_ready { SV_NOW, SV_SOON, SV_NO };
-enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_TIMER, EV_RELOAD, EV_STOP, EV_EMPTY,
-	SV_NEVENTS };
+enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_SPIN, EV_TIMER, EV_RELOAD, EV_STOP,
+	EV_EMPTY, SV_NEVENTS };
 
 struct sv_list {
 	struct sv_proc *head, *tail;
@@ -130,7 +142,10 @@ struct sv_service {
 	/* counters for the aggregate (stats.h) */
 	uint64_t counter[ST_COUNTER_MAX];
 	uint64_t spawns, exits_ok, exits_error, crashes, restarts, refusals;
+	uint64_t start_failures, backoffs;   /* exits before CTL_READY; delays */
 	unsigned owed;           /* unexpected deaths not yet replaced */
+	int64_t spin_start;      /* ms: the second the restarts below are in */
+	unsigned spin;
 	struct sv_service *next;
 };
 
@@ -140,7 +155,9 @@ struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
+	int64_t backoff_max_required;   /* ms: authd and stored are never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
+	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 
 struct sv {
@@ -150,8 +167,7 @@ struct sv {
 	struct sv_tune tune;
 	struct sv_service *services;
 	uint32_t generation;
-	int ep, sigfd, devnull, log_fd;
-	bool log_relay;           /* workers log through a pipe we copy */
+	int ep, sigfd, devnull;
 	bool foreground, stopping;
 	int64_t started, stop_deadline, stats_due;
 	int reserve_fd;          /* given up to accept-and-close at EMFILE */
@@ -210,6 +226,10 @@ struct sv_service *sv_role(enum config_role r);
 struct sv_proc *sv_proc_new(struct sv_service *s, struct sv_proc *p,
     pid_t pid, uid_t uid, uint64_t inst, unsigned slot, int ctl);
 void sv_proc_retire(struct sv_proc *p, int sig);
+bool sv_required(const struct sv_service *s);
+struct sv_proc *sv_proc_find(pid_t pid);
+void sv_proc_who(const struct sv_proc *p, char out[SV_WHO_MAX]);
+void sv_proc_ctl_end(struct sv_proc *p, bool keep);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
@@ -233,9 +253,16 @@ int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
     size_t errlen);
 void sv_admin_accept(struct sv_service *s, unsigned shard);
 
+/* logchan.c */
+int sv_log_open(int *worker_end);
+void sv_log_attach(struct sv_proc *p, int fd);
+void sv_log_detach(struct sv_proc *p);
+void sv_log_tick(void);
+
 /* stats.c */
-int sv_stats_slot_open(struct sv_slot *sl, char *err, size_t errlen);
-void sv_stats_read(struct sv_service *s, unsigned slot);
+int sv_stats_open(int *worker_end);
+void sv_stats_attach(struct sv_proc *p, int fd);
+void sv_stats_detach(struct sv_proc *p);
 void sv_stats_publish(void);
 
 #endif

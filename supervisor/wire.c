@@ -27,14 +27,12 @@ sv_key_init(void)
 	return getrandom(sv.key, SV_KEY_SIZE, 0) == SV_KEY_SIZE ? 0 : -1;
 }
 
-/* A new authd or stored: watch its channel for room (edge-triggered: an
- * event each time a full socket drains), and send the key, the first
- * record on a fresh channel, which cannot find the socket full. */
+/* A new authd or stored (its channel is watched for room since
+ * sv_proc_new): send the key, the first record on a fresh channel, which
+ * cannot find the socket full. */
 void
 sv_wire_key(struct sv_proc *p)
 {
-	sv_epoll(EPOLL_CTL_ADD, p->ctl, &p->svc->slot[p->slot].w_ctl,
-	    EPOLLOUT | EPOLLET);
 	struct buf b = BUF_INIT(64);
 	ipc_put_u32(&b, IPC_VERSION);
 	ipc_put_bytes(&b, sv.key, SV_KEY_SIZE);

@@ -30,6 +30,7 @@ STORE_HELLO = 200
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                        "common", "ipc_types.h")) as _f:
     IPC_VERSION = int(re.search(r"#define IPC_VERSION (\d+)", _f.read()).group(1))
+CTL_READY_RECORD = struct.pack(">IIII", 54, 0, 0, 0)
 
 # enum auth_fail
 FAIL_CREDENTIALS, FAIL_RATE, FAIL_MECH, FAIL_PROTOCOL, FAIL_TEMPORARY, FAIL_DONE = 1, 2, 3, 4, 5, 6
@@ -37,7 +38,7 @@ MECH_PLAINTEXT = 1
 
 # enum stats_counter (common/stats.h)
 ST_AUTH_OK, ST_AUTH_FAIL = 1, 2
-STATS_MAGIC = 0x434c5331
+STATS_MAGIC = 0x434c5332
 ST_COUNTER_MAX, SG_GAUGE_MAX = 12, 2
 STATS_FMT = "=IHH%dQ%dQ" % (ST_COUNTER_MAX, SG_GAUGE_MAX)
 
@@ -312,6 +313,11 @@ class Authd:
                 pass        # it died at start; the caller looks at the log
         if wait:
             assert self.wait_log("serving"), self.log()
+            # read like cloisterd does: a record left unread when ctl closes
+            # would reach authd as ECONNRESET instead of EOF
+            self.ctl.settimeout(5)
+            assert self.ctl.recv(64) == CTL_READY_RECORD
+            self.ctl.settimeout(None)
         return self
 
     def _read_log(self):

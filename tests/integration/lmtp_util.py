@@ -5,6 +5,7 @@ database for what the store keeps (metadata, full-text index)."""
 import os
 import socket
 import sqlite3
+import threading
 import time
 
 from harness import tool
@@ -211,3 +212,41 @@ def wait_counts(adm, user, want, timeout=10):
         if all(got.get(k) == v for k, v in want.items()) or time.time() > end:
             return got
         time.sleep(0.05)
+
+
+def stream(srv, seconds, acked, failures, stop):
+    """Deliver messages for a while, a few per connection; record the ids
+    acknowledged with 250."""
+    i = 0
+    end = time.time() + seconds
+    while time.time() < end and not stop.is_set():
+        try:
+            c = Lmtp(unix=srv.paths["lmtp"], timeout=20)
+            assert c.cmd("LHLO t").startswith("250")
+            for _ in range(5):
+                mid = "<k%06d@test>" % i
+                i += 1
+                ok, rr = c.deliver("s@x", ["hank@x"],
+                                   "Message-ID: %s\r\nSubject: k\r\n\r\nbody %s\r\n"
+                                   % (mid, mid), lhlo=False)
+                if ok and ok[0][1].startswith("250"):
+                    acked.append(mid)
+                else:
+                    failures.append((mid, ok or rr))
+            c.close()
+        except (OSError, EOFError, AssertionError) as e:
+            failures.append((i, repr(e)))
+            time.sleep(0.05)
+
+
+def start_stream(srv, seconds):
+    """Once srv is up: user hank, and a thread that delivers to him for
+    seconds (stream). Returns (thread, acked, failures, stop event)."""
+    srv.wait_ready(timeout=20)
+    adm = Admin(srv)
+    adm.user("hank")
+    adm.close()
+    acked, failures, stop = [], [], threading.Event()
+    t = threading.Thread(target=stream, args=(srv, seconds, acked, failures, stop))
+    t.start()
+    return t, acked, failures, stop

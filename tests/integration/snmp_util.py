@@ -29,15 +29,15 @@ ST_COUNTERS = ["connections", "auth_ok", "auth_fail", "commands", "bytes_in",
                "bytes_out", "errors", "deliveries", "recipients", "rejections",
                "store_ops", "store_appends"]
 SG_GAUGES = ["users", "messages"]
-AGG_FORMAT = "=IHH16s12Q2QII6QQII"
+AGG_FORMAT = "=IHH16s12Q2QII6QQIIQQ"
 AGG_SIZE = struct.calcsize(AGG_FORMAT)
-STATS_MAGIC = 0x434C5331
+STATS_MAGIC = 0x434C5332
 STATS_GLOBAL = 0xFFFF
 
 
 def agg(index, name, processes=0, max_processes=0, spawns=0, exits_ok=0,
         exits_error=0, crashes=0, restarts=0, refusals=0, uptime_s=0,
-        generation=0, **figures):
+        generation=0, held=0, start_failures=0, backoffs=0, **figures):
     """One struct stats_aggregate. figures: counters and gauges by the
     names above (connections=3, users=2, ...)."""
     counters = [figures.pop(n, 0) for n in ST_COUNTERS]
@@ -46,7 +46,8 @@ def agg(index, name, processes=0, max_processes=0, spawns=0, exits_ok=0,
     return struct.pack(AGG_FORMAT, STATS_MAGIC, AGG_SIZE, index,
                        name.encode(), *counters, *gauges, processes,
                        max_processes, spawns, exits_ok, exits_error, crashes,
-                       restarts, refusals, uptime_s, generation, 0)
+                       restarts, refusals, uptime_s, generation, held,
+                       start_failures, backoffs)
 
 
 def free_port(kind=socket.SOCK_STREAM):

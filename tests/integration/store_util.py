@@ -25,6 +25,8 @@ OK, ERROR, PING, PONG = 1, 2, 3, 4
 CTL_KEY, CTL_PEER = 50, 51
 CTL_PEER_ADMIN = 1
 IPC_VERSION = 2   # common/ipc_types.h
+# what every worker sends once on its control channel when it is confined
+CTL_READY_RECORD = struct.pack(">IIII", 54, 0, 0, 0)
 T = {}
 
 
@@ -392,6 +394,11 @@ class Store:
             assert wait_for(lambda: self.proc.poll() is not None or
                             "ready" in self.log_text(), timeout=20), self.log_text()
             assert self.proc.poll() is None, "stored died:\n" + self.log_text()
+            # read like cloisterd does: a record left unread when ctl closes
+            # would reach stored as ECONNRESET instead of EOF
+            self.ctl.settimeout(5)
+            assert self.ctl.recv(64) == CTL_READY_RECORD
+            self.ctl.settimeout(None)
         return self
 
     def log_text(self):

@@ -10,13 +10,13 @@ import random
 import re
 import signal
 import subprocess
-import threading
 import time
 
 from cloister_server import CloisterServer
 from harness import tool
 from lmtp_util import (Admin, Lmtp, db_query, have_store, lmtpd_block,
-                       stored_block, stored_messages, wait_counts)
+                       start_stream, stored_block, stored_messages,
+                       wait_counts)
 
 
 def server(**lmtp_options):
@@ -248,7 +248,7 @@ def test_two_shards_each_user_delivered_through_its_own_shard():
         # stored must serve the shard its --shard names; until the store
         # takes that (not its instance number) this test cannot run
         for kid in srv.children("stored"):
-            line = srv.wait_log(r"cloister-stored\[%d\]: info: shard \d+ of" % kid.pid)
+            line = srv.wait_log(r" stored/\d+\[%d\]: info: shard \d+ of" % kid.pid)
             if line is None or ("shard %d of" % kid.shard) not in line:
                 print("SKIP: stored %d runs with --shard %d but says: %s"
                       % (kid.pid, kid.shard, line))
@@ -340,48 +340,17 @@ def test_malformed_input_gets_the_right_code_with_bounded_memory():
         adm.close()
 
 
-def stream(srv, seconds, acked, failures, stop):
-    """Deliver messages for a while, a few per connection; record the ids
-    acknowledged with 250."""
-    i = 0
-    end = time.time() + seconds
-    while time.time() < end and not stop.is_set():
-        try:
-            c = Lmtp(unix=srv.paths["lmtp"], timeout=20)
-            assert c.cmd("LHLO t").startswith("250")
-            for _ in range(5):
-                mid = "<k%06d@test>" % i
-                i += 1
-                ok, rr = c.deliver("s@x", ["hank@x"],
-                                   "Message-ID: %s\r\nSubject: k\r\n\r\nbody %s\r\n"
-                                   % (mid, mid), lhlo=False)
-                if ok and ok[0][1].startswith("250"):
-                    acked.append(mid)
-                else:
-                    failures.append((mid, ok or rr))
-            c.close()
-        except (OSError, EOFError, AssertionError) as e:
-            failures.append((i, repr(e)))
-            time.sleep(0.05)
-
-
 def test_kill9_of_lmtpd_and_stored_loses_no_acknowledged_message():
     if not have_store():
         return
     with server() as srv:
         srv.start()
-        srv.wait_ready(timeout=20)
-        adm = Admin(srv)
-        adm.user("hank")
-        adm.close()
-        acked, failures, stop = [], [], threading.Event()
-        t = threading.Thread(target=stream, args=(srv, 40, acked, failures, stop))
-        t.start()
+        t, acked, failures, _stop = start_stream(srv, 40)
         rnd = random.Random(7)
         kills = {"lmtpd": 0, "stored": 0}
         last = {"lmtpd": 0.0, "stored": 0.0}
-        # the supervisor holds a service after 5 start failures in 10 s:
-        # kill each service at most every 3 s, at random moments
+        # kill each service at most every 3 s, at random moments (kills
+        # of ready processes are restarts: test_supervisor_restart.py)
         while t.is_alive():
             time.sleep(rnd.uniform(0.2, 0.9))
             svc = "stored" if rnd.random() < 0.4 else "lmtpd"

@@ -216,11 +216,41 @@ def test_a_bad_stats_record_is_dropped_not_parsed():
         pid = srv.children("imapd")[0].pid
         with open("/proc/%d/fd/4" % pid, "wb", buffering=0) as pipe:
             pipe.write(b"\xff" * 7)
-        assert srv.wait_log(r"imapd: bad stats record \(7 bytes\)", 5)
+        assert srv.wait_log(r"imapd/\d+\[%d\]: bad stats record \(7 bytes\)" % pid, 5)
         with LineClient("127.0.0.1", srv.port("imap")) as c:
             c.readline()
         assert wait_for(lambda: metrics(srv).get("imapd", {}).get("connections") == 1, 5)
         assert srv.proc.poll() is None
+
+
+def stats_record(commands):
+    """A DELTA struct stats_record (common/stats.h) with these commands."""
+    counters = [0] * 12
+    counters[3] = commands   # ST_COMMANDS
+    return struct.pack("=IHH12Q2Q", 0x434C5332, 1, 120, *counters, 0, 0)
+
+
+def test_stats_records_are_attributed_to_the_worker_that_wrote_them():
+    with CloisterServer(FULL) as srv:
+        srv.start()
+        srv.wait_ready()
+        assert wait_for(lambda: "imapd" in metrics(srv), 5)
+        a, b = srv.children("imapd")[:2]
+        # while cloisterd reads nothing, A writes garbage then a record of
+        # 1000 commands, B a record of 777: A can spoil only its own queue
+        srv.proc.send_signal(signal.SIGSTOP)
+        try:
+            for pid, data in ((a.pid, b"\xff" * 7 + stats_record(1000)),
+                              (b.pid, stats_record(777))):
+                with open("/proc/%d/fd/4" % pid, "wb", buffering=0) as pipe:
+                    pipe.write(data)
+        finally:
+            srv.proc.send_signal(signal.SIGCONT)
+        assert srv.wait_log(r"imapd/%d\[%d\]: bad stats record" % (a.instance, a.pid), 5)
+        assert wait_for(lambda: metrics(srv)["imapd"]["commands"] == 777, 5), metrics(srv)
+        time.sleep(1.1)
+        m = metrics(srv)
+        assert m["imapd"]["commands"] == 777 and m["lmtpd"]["commands"] == 0, m
 
 
 def test_sigterm_stops_everything_and_cleans_up():
@@ -312,8 +342,8 @@ def test_the_real_authd_takes_the_supervisors_records():
             inst = c.readline().split()[-1]
             c.cmd("hello")
         # CTL_KEY, then CTL_PEER for each worker, CTL_CLIENT before its client
-        assert srv.wait_log(r"cloister-authd\[%d\]: debug: ticket key received" % pid, 5)
-        assert srv.wait_log(r"cloister-authd\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
+        assert srv.wait_log(r" authd/\d+\[%d\]: debug: ticket key received" % pid, 5)
+        assert srv.wait_log(r" authd/\d+\[%d\]: debug: peer imapd/%s$" % (pid, inst), 5)
         assert [c.pid for c in srv.children("authd")] == [pid]   # still up
         srv.wait_ready()   # the spare that replaced the used one is confined
         r = srv.audit()

@@ -70,6 +70,12 @@ def test_auth_channel_without_authd_is_refused():
 def test_tunables_are_checked():
     refused([STORED], "restart-burst", "restart-burst is 1..16",
             options={"restart-burst": "99"})
+    refused([STORED], "required-backoff-max", "required-backoff-max is 1..60000",
+            options={"required-backoff-max": "0"})
+    refused([STORED], "log-rate", "log-rate is 1..100000",
+            options={"log-rate": "0"})
+    refused([STORED], "log-burst", "log-burst is 1..100000",
+            options={"log-burst": "1000000"})
 
 
 def test_a_broken_policy_is_refused_before_anything_starts():
@@ -176,8 +182,9 @@ def test_every_config_key_is_documented():
         keys |= set(re.findall(r'"([\w-]+)"', body))
     keys |= {"set", "listen", "service"}
     with open(os.path.join(TOP, "supervisor", "check.c")) as f:
-        opts = set(re.findall(r'"(restart-[\w-]+|stop-timeout|auth)"', f.read()))
-    assert len(keys) >= 14 and len(opts) == 5, (keys, opts)
+        opts = set(re.findall(r'"(restart-[\w-]+|required-[\w-]+|log-[\w-]+|'
+                              r'stop-timeout|auth)"', f.read()))
+    assert len(keys) >= 14 and len(opts) == 8, (keys, opts)
     with open(os.path.join(TOP, "docs", "configuration.md")) as f:
         doc = f.read()
     for k in keys | opts:

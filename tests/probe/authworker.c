@@ -13,6 +13,7 @@
  *                            * BYE authd error   (and exit, crash-only)
  *   QUIT                  -> * BYE
  */
+#include "ipc.h"
 #include "auth_client.h"
 #include "config.h"
 #include "fds.h"
@@ -153,6 +154,7 @@ main(int argc, char **argv)
 	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL,
 		CLOISTER_FD_AUTH };
 	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 
 	struct auth_client ac;
 	if (auth_client_init(&ac, CLOISTER_FD_AUTH) < 0)

@@ -10,6 +10,11 @@
  *               channel and print "* PONG <the peer's answer>"; "PEER" prints
  *               the client address from CTL_CONN; "QUIT" ends. Silent for
  *               prelogin-timeout seconds: "* BYE" and exit. Writes stats.
+ *               What a compromised worker could write on its own fds:
+ *               "WRITE FD HEX" writes the bytes as one write(2) to fd 2, 3
+ *               (log) or 4 (stats): "* WROTE n"; "FLOOD N" writes N log
+ *               datagrams as fast as it can: "* FLOODED sent=S full=F s=T";
+ *               "LONG N" writes one info datagram of N bytes to fd 3.
  *   auth/store  takes CTL_KEY, CTL_PEER, CTL_CLIENT from the control fd and
  *               answers PING on every peer with "ROLE shard=N key=yes|no|zero
  *               peer=NAME/INSTANCE client=ADDR".
@@ -17,6 +22,7 @@
  *               its listener gets one text line per service, then EOF.
  *
  * "set standin-crash yes" in its service block: abort() at start;
+ * "set standin-exit-when-ready yes": exit 3 right after CTL_READY;
  * "set standin-ignore-term yes": ignore SIGTERM (stop-deadline tests).
  * It exits 0 when the control channel closes (the supervisor is gone).
  */
@@ -37,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -110,6 +117,51 @@ ping(int fd, char *ans, size_t n)
 	return 0;
 }
 
+static int
+unhex(const char *hex, uint8_t *outb, size_t max)
+{
+	size_t n = 0;
+	unsigned v;
+	for (; hex[0] && hex[1] && n < max; hex += 2) {
+		if (sscanf(hex, "%2x", &v) != 1)
+			return -1;
+		outb[n++] = (uint8_t)v;
+	}
+	return *hex ? -1 : (int)n;
+}
+
+/* Write as a compromised worker would: straight to the fd, no log.c. */
+static void
+raw_writes(int fd, const char *line)
+{
+	static uint8_t b[4096];
+	int wfd, n;
+	unsigned count;
+	if (sscanf(line, "WRITE %d ", &wfd) == 1 && wfd >= 2 && wfd <= 4 &&
+	    strlen(line) > 8 && (n = unhex(line + 8, b, sizeof(b))) >= 0) {
+		out(fd, "* WROTE %zd\r\n", write(wfd, b, (size_t)n));
+	} else if (sscanf(line, "LONG %u", &count) == 1 && count < sizeof(b)) {
+		memset(b, 'y', count);
+		b[0] = LOG_LVL_INFO + 1;
+		out(fd, "* WROTE %zd\r\n", write(CLOISTER_FD_LOG, b, count));
+	} else if (sscanf(line, "FLOOD %u", &count) == 1) {
+		unsigned sent = 0, full = 0;
+		time_t t0 = time(NULL);
+		for (unsigned i = 0; i < count; i++) {
+			n = snprintf((char *)b, sizeof(b), "%cflood line %u of %s",
+			    LOG_LVL_INFO + 1, i, svc->name);
+			if (write(CLOISTER_FD_LOG, b, (size_t)n) == n)
+				sent++;
+			else if (errno == EAGAIN)
+				full++;
+		}
+		out(fd, "* FLOODED sent=%u full=%u s=%lld\r\n", sent, full,
+		    (long long)(time(NULL) - t0));
+	} else {
+		out(fd, "* BAD\r\n");
+	}
+}
+
 static void
 command(int fd, char *line, const char *peer)
 {
@@ -133,6 +185,9 @@ command(int fd, char *line, const char *peer)
 			out(fd, "* PONG %s\r\n", ans);
 		else
 			out(fd, "* NO store %u\r\n", shard);
+	} else if (strncmp(line, "WRITE ", 6) == 0 ||
+	    strncmp(line, "FLOOD ", 6) == 0 || strncmp(line, "LONG ", 5) == 0) {
+		raw_writes(fd, line);
 	} else {
 		out(fd, "%s\r\n", line);
 	}
@@ -334,7 +389,8 @@ report(int fd)
 		out(fd, "%s processes=%u max=%u spawns=%llu exits_ok=%llu"
 		    " exits_error=%llu crashes=%llu restarts=%llu refusals=%llu"
 		    " connections=%llu commands=%llu bytes_in=%llu store_ops=%llu"
-		    " generation=%u uptime=%llu\n", name, a->processes,
+		    " generation=%u uptime=%llu start_failures=%llu backoffs=%llu"
+		    " held=%u\n", name, a->processes,
 		    a->max_processes, (unsigned long long)a->spawns,
 		    (unsigned long long)a->exits_ok,
 		    (unsigned long long)a->exits_error,
@@ -344,7 +400,9 @@ report(int fd)
 		    (unsigned long long)a->counter[ST_COMMANDS],
 		    (unsigned long long)a->counter[ST_BYTES_IN],
 		    (unsigned long long)a->counter[ST_STORE_OPS], a->generation,
-		    (unsigned long long)a->uptime_s);
+		    (unsigned long long)a->uptime_s,
+		    (unsigned long long)a->start_failures,
+		    (unsigned long long)a->backoffs, a->held);
 	}
 }
 
@@ -399,6 +457,10 @@ main(int argc, char **argv)
 		setrlimit(RLIMIT_CORE, &none);
 		abort();
 	}
+	bool quitter = false;
+	if (config_option_bool(cfg, svc, "standin-exit-when-ready", false,
+	    &quitter, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
 	bool stubborn = false;
 	if (config_option_bool(cfg, svc, "standin-ignore-term", false, &stubborn,
 	    err, sizeof(err)) < 0)
@@ -413,6 +475,9 @@ main(int argc, char **argv)
 			given[fd] = true;
 		}
 	policy_confine(svc->policy, &wa, keep, (size_t)nkeep);
+	ipc_send_ready(CLOISTER_FD_CONTROL);
+	if (quitter)
+		_exit(3);
 	if (svc->role == ROLE_CONNECTION)
 		serve_connection();
 	else if (svc->role == ROLE_STATS)

@@ -4,6 +4,7 @@
  * channel, the worker channels) is read only in authd_serve(), after
  * policy_confine() has proved the drop.
  */
+#include "ipc.h"
 #include "authd.h"
 #include "fds.h"
 #include "log.h"
@@ -59,6 +60,7 @@ main(int argc, char **argv)
 	 * later as CTL_PEER */
 	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL };
 	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 
 	/* serve */
 	authd_serve(&o);

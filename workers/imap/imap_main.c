@@ -280,6 +280,7 @@ main(int argc, char **argv)
 	policy_confine(policy_path, &wa, keep, nkeep);
 	/* what start-up freed goes back to the kernel before the long wait */
 	malloc_trim(0);
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 	/* serve */
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen, locallen;

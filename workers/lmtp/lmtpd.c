@@ -210,6 +210,7 @@ main(int argc, char **argv)
 		log_fatal("out of memory");
 	struct lmtp_backend be;
 	lmtp_store_backend(ls, &be);
+	ipc_send_ready(CLOISTER_FD_CONTROL);
 
 	/* serve: one connection from the supervisor, then exit */
 	enum ipc_recv_result r = ipc_recv(CLOISTER_FD_CONTROL, &msg);
