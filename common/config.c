@@ -89,11 +89,11 @@ static const char *const gkey_names[G_COUNT] = {
 /* Keys that appear once inside a service block. */
 enum skey {
 	S_ROLE, S_BINARY, S_POLICY, S_SPARES, S_MAXPROC, S_MAXIP, S_BACKLOG,
-	S_PRELOGIN, S_COUNT
+	S_PRELOGIN, S_MAXPRELOGIN, S_COUNT
 };
 static const char *const skey_names[S_COUNT] = {
 	"role", "binary", "policy", "spares", "max-processes", "max-per-ip",
-	"backlog", "prelogin-timeout",
+	"backlog", "prelogin-timeout", "max-prelogin",
 };
 
 static const char *const role_names[] = {
@@ -321,6 +321,10 @@ parse_service_line(struct cparse *ps, char **w, int nw)
 		num = &s->prelogin_timeout;
 		max = 3600;
 		break;
+	case S_MAXPRELOGIN:
+		num = &s->max_prelogin;
+		max = 100000;
+		break;
 	case S_COUNT:
 		break;
 	}
@@ -359,6 +363,7 @@ begin_service(struct cparse *ps, char **w, int nw)
 	s->max_per_ip = 10;
 	s->backlog = 4096;
 	s->prelogin_timeout = 60;
+	s->max_prelogin = 64;
 	memset(ps->seen_svc, 0, sizeof(ps->seen_svc));
 	ps->svc = s;
 	return 0;

@@ -91,6 +91,38 @@ ipc_send_ready(int ctl)
 	return n == (ssize_t)sizeof(hdr) ? 0 : -1;
 }
 
+#define LOGGED_IN_SIZE (IPC_HDR_SIZE + 8)
+
+int
+ipc_send_logged_in(int ctl, uint64_t instance)
+{
+	uint8_t rec[LOGGED_IN_SIZE];
+	put_hdr(rec, IPC_CTL_LOGGED_IN, 8, 0, 0);
+	for (int i = 0; i < 8; i++)
+		rec[IPC_HDR_SIZE + i] = (uint8_t)(instance >> (56 - 8 * i));
+	struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	do {   /* never wait for the supervisor: a lost record costs nothing */
+		n = sendmsg(ctl, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(rec) ? 0 : -1;
+}
+
+bool
+ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance)
+{
+	uint8_t hdr[IPC_HDR_SIZE];
+	put_hdr(hdr, IPC_CTL_LOGGED_IN, 8, 0, 0);
+	if (n != LOGGED_IN_SIZE || memcmp(rec, hdr, sizeof(hdr)) != 0)
+		return false;
+	const uint8_t *p = (const uint8_t *)rec + IPC_HDR_SIZE;
+	*instance = 0;
+	for (int i = 0; i < 8; i++)
+		*instance = *instance << 8 | p[i];
+	return true;
+}
+
 bool
 ipc_is_ready(const void *rec, size_t n)
 {

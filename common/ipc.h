@@ -61,6 +61,10 @@ int ipc_send_ready(int ctl);
 /* Whether the n bytes at rec are exactly one CTL_READY record: the
  * supervisor compares, it does not decode. */
 bool ipc_is_ready(const void *rec, size_t n);
+/* authd's CTL_LOGGED_IN for a worker instance (sent without waiting; -1 if
+ * it could not be sent), and the supervisor's fixed-size check of one. */
+int ipc_send_logged_in(int ctl, uint64_t instance);
+bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,

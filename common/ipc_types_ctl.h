@@ -19,6 +19,11 @@
  *   CTL_READY (no payload; worker -> cloisterd, the one record a worker
  *             sends on its control channel) "started and confined": an
  *             exit before it is a start failure, one after it is not
+ *   CTL_LOGGED_IN u64 instance (authd -> cloisterd, on authd's control
+ *             channel, once per successful login): that worker instance's
+ *             client has logged in, so it no longer counts against the
+ *             service's max-prelogin. Fixed size; anything else there is
+ *             fatal for authd as for any worker
  */
 #ifndef CLOISTER_IPC_TYPES_CTL_H
 #define CLOISTER_IPC_TYPES_CTL_H
@@ -31,6 +36,7 @@
 	X(CTL_PEER, 51)                                                    \
 	X(CTL_CONN, 52)                                                    \
 	X(CTL_CLIENT, 53)                                                  \
-	X(CTL_READY, 54)
+	X(CTL_READY, 54)                                                   \
+	X(CTL_LOGGED_IN, 55)
 
 #endif

@@ -61,10 +61,21 @@ ip_count(const struct sv_service *s, const uint8_t key[17])
 	return n;
 }
 
+/* p no longer counts as a client before login. */
+static void
+prelogin_end(struct sv_proc *p)
+{
+	if (p->prelogin) {
+		p->prelogin = false;
+		p->svc->nprelogin--;
+	}
+}
+
 void
 sv_pool_forget(struct sv_proc *p)
 {
 	struct sv_service *s = p->svc;
+	prelogin_end(p);
 	list_del(p->pid == 0 ? &s->pending : p->busy || p->retiring ? &s->busy :
 	    &s->idle, p);
 	if (p->ip[0] == 0)
@@ -112,6 +123,10 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
+	if (p->svc->auth && !p->prelogin) {   /* until authd says it logged in */
+		p->prelogin = true;
+		p->svc->nprelogin++;
+	}
 	sv_proc_ctl_end(p, true);   /* a busy worker hears nothing more from us */
 	close(fd);
 	return true;
@@ -124,6 +139,41 @@ refuse(struct sv_service *s, int fd)
 	close(fd);
 }
 
+/* authd minted a ticket for instance: its client is past login. */
+void
+sv_pool_logged_in(uint64_t instance)
+{
+	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
+		for (struct sv_proc *p = s->busy.head; s->auth && p; p = p->next)
+			if (p->instance == instance) {
+				prelogin_end(p);
+				return;
+			}
+}
+
+/* At max-prelogin, the oldest client that has not logged in makes room
+ * for the new one (as Dovecot's login processes do): what clients before
+ * login can hold is a bounded number of workers, whoever sends them. Its
+ * worker is retired, so the kill is no failure of the service. */
+static void
+make_prelogin_room(struct sv_service *s)
+{
+	if (!s->auth || s->cfg.max_prelogin == 0 ||
+	    s->nprelogin + s->pending.n < s->cfg.max_prelogin)
+		return;
+	for (struct sv_proc *p = s->busy.head; p != NULL; p = p->next)
+		if (p->prelogin && !p->retiring) {
+			char who[SV_WHO_MAX];
+			sv_proc_who(p, who);
+			log_debug("%s: oldest client before login, closed to make"
+			    " room (max-prelogin %u)", who, s->cfg.max_prelogin);
+			prelogin_end(p);
+			s->prelogin_evictions++;
+			sv_proc_retire(p, SIGKILL);
+			return;
+		}
+}
+
 /* Admit or refuse one accepted client. The accept path never forks: with
  * no idle worker the client waits in the pending list for the next spawn,
  * so that a burst is sorted (and refused) at accept speed. */
@@ -133,6 +183,7 @@ admit(struct sv_service *s, unsigned li, int fd,
 {
 	uint8_t key[17];
 	bool has_ip = ip_key(peer, key);
+	make_prelogin_room(s);
 	if (s->busy.n + s->pending.n >= s->cfg.max_processes || (has_ip &&
 	    s->cfg.max_per_ip && ip_count(s, key) >= s->cfg.max_per_ip)) {
 		refuse(s, fd);

@@ -24,19 +24,26 @@ sv_proc_find(pid_t pid)
 
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
- * once; it is compared, not decoded (fds sent with it are discarded by the
- * kernel: recv takes no ancillary data). Anything else kills the worker. */
+ * once, and, from authd after it, CTL_LOGGED_IN; both are fixed-size and
+ * compared, not decoded (fds sent with them are discarded by the kernel:
+ * recv takes no ancillary data). Anything else kills the worker. */
 static void
 proc_ctl_read(struct sv_proc *p, bool reaped)
 {
 	struct sv_service *s = p->svc;
 	while (p->ctl >= 0) {
-		uint8_t rec[IPC_HDR_SIZE + 1];
+		uint8_t rec[IPC_HDR_SIZE + 8 + 1];
+		uint64_t inst;
 		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;   /* drained, or gone: reaping follows */
+		if (p->ready && s->cfg.role == ROLE_AUTH &&
+		    ipc_is_logged_in(rec, (size_t)n, &inst)) {
+			sv_pool_logged_in(inst);
+			continue;
+		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
 			log_warn("%s: pid %d instance %llu: unexpected record on its"
 			    " control channel; killing it", s->cfg.name, (int)p->pid,

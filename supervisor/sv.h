@@ -84,6 +84,7 @@ struct sv_proc {
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
+	bool prelogin;           /* busy, its client not logged in (authd says) */
 	struct sv_watch w_ctl;   /* its control channel (arg: the pid) */
 	int log;                 /* our end of its log channel, or -1 */
 	struct sv_watch w_log;
@@ -135,6 +136,8 @@ struct sv_service {
 	struct sv_list idle;     /* spawned, no client yet: oldest first */
 	struct sv_list busy;     /* serving a client, or being retired */
 	struct sv_list pending;  /* admitted clients waiting for a new worker */
+	unsigned nprelogin;      /* busy workers whose client has not logged in */
+	uint64_t prelogin_evictions;   /* closed at max-prelogin */
 	struct sv_proc *ipb[SV_IP_BUCKETS];
 	int64_t fails[16];       /* times of recent start failures, ms */
 	unsigned nfails;
@@ -233,6 +236,7 @@ void sv_proc_ctl_end(struct sv_proc *p, bool keep);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
+void sv_pool_logged_in(uint64_t instance);
 void sv_pool_fill(struct sv_service *s);
 void sv_pool_retire_idle(struct sv_service *s);
 void sv_pool_forget(struct sv_proc *p);

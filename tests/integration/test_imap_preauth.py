@@ -1,11 +1,14 @@
 """What 300 unauthenticated IMAP connections can pin: each tries its way
 (APPEND literals, LITERAL+ streams, a byte now and then, half a TLS
-handshake, long lines in and out of TLS) and the memory they add beyond
-merely being open stays under 64 MiB in total, while a real login still
-takes under a second.
+handshake, long lines in and out of TLS) and the memory they add to the
+server stays under 64 MiB in total, while a real login still takes under
+a second.
 
-Each connection is an imapd process, so what it costs just to exist is
-measured first (the same 300 connections, quiet), and reported. The
+Each connection is an imapd process (about 1 MiB of its own), so it is
+max-prelogin that bounds the total: past it, the oldest client that has
+not logged in is closed to make room. What the same 300 connections cost
+when quiet is measured too, and reported, and so is what the attempts
+add beyond being open, which must also stay under the budget. The
 server's memory is counted where it lives: private memory and page tables
 of every imapd, spool memfds by size (in no RSS), and the kernel's queues
 of the server's sockets (`ss -tm`). MemTotal - MemAvailable (+ Shmem) is
@@ -23,6 +26,7 @@ from imap_util import ImapServer, client_context, need_stored
 N = 300
 KINDS = ("append_sync", "literal_plus", "slow", "tls_half", "tls_long_line")
 BUDGET = 64 * 1024 * 1024
+PRELOGIN = 32                  # max-prelogin: imapd processes before login
 STREAM = 2 * 1024 * 1024       # what each streaming attacker sends
 ANNOUNCED = 40 * 1024 * 1024   # ... of a literal this large, under max-literal
 
@@ -180,7 +184,7 @@ def test_300_preauth_connections_pin_little_and_a_login_still_works():
     ctx = client_context()
     hello = client_hello()
     with ImapServer(spares=2, maxproc=N + 50, maxip=N + 50,
-                    prelogin=60) as srv:
+                    prelogin=60, maxprelogin=PRELOGIN) as srv:
         settle(srv, 2)
         time.sleep(1)
         base, base_mi = server_bytes(srv), meminfo_used()
@@ -218,5 +222,41 @@ def test_300_preauth_connections_pin_little_and_a_login_still_works():
               " still open; meminfo %+.1f MiB; login %.2f s"
               % ((attack_b - base2) / mib, (attack_b - quiet_b) / mib,
                  still_open, N, (attack_mi - base_mi) / mib, took))
+        assert attack_b - base2 < BUDGET, (attack_b - base2) / mib
+        assert quiet_b - base < BUDGET, (quiet_b - base) / mib
         assert attack_b - quiet_b < BUDGET, (attack_b - quiet_b) / mib
         assert took < 1.0, took
+        # the closed ones were retired, not counted as failures
+        assert not srv.srv.wait_log(r"imapd: held", 0), "imapd held"
+
+
+def test_past_max_prelogin_the_oldest_client_before_login_makes_room():
+    """The cap closes clients that have not logged in, oldest first, and
+    never a logged-in session (authd tells cloisterd of each login)."""
+    if not need_stored():
+        return
+    with ImapServer(spares=2, maxproc=60, maxip=60, maxprelogin=4) as srv:
+        m = srv.login("alice", kind="tls")          # logged in first: oldest
+        conns = []
+        for _ in range(12):
+            s = socket.create_connection(("127.0.0.1", srv.port("plain")),
+                                         timeout=10)
+            assert s.recv(4096).startswith(b"* OK")
+            conns.append(s)
+            time.sleep(0.05)
+
+        def closed(s):
+            s.settimeout(3)
+            try:
+                s.sendall(b"x1 NOOP\r\n")
+                return s.recv(4096) == b""
+            except OSError:
+                return True
+        gone = [closed(s) for s in conns]
+        # the first eight made room for the last four, who still talk
+        assert gone == [True] * 8 + [False] * 4, gone
+        assert m.noop()[0] == "OK"
+        m.logout()
+        for s in conns:
+            s.close()
+        assert not srv.srv.wait_log(r"imapd: held", 0), "imapd held"

@@ -395,6 +395,10 @@ succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
 		uint8_t k[PAIR_KEY_MAX];
 		backoff_clear(&A.pairs, k, pair_key(c, c->x.attempted, k));
 	}
+	/* the supervisor stops counting this client as one before login */
+	if (ipc_send_logged_in(CLOISTER_FD_CONTROL, c->instance) < 0)
+		log_warn("could not tell cloisterd of the login of instance %llu",
+		    (unsigned long long)c->instance);
 	log_info("login: user=%s service=%s instance=%llu address=%s mech=%s",
 	    st->user, c->service, (unsigned long long)c->instance, c->addr_text,
 	    c->x.mech);
