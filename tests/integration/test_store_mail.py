@@ -461,7 +461,7 @@ def test_stats_records_count_requests_and_appends():
         while select.select([st.stats_r], [], [], 0.5)[0]:
             rec = os.read(st.stats_r, 120)
             magic, kind, size = st_.unpack("=IHH", rec[:8])
-            assert magic == 0x434c5331 and size == 120
+            assert magic == 0x434c5332 and size == 120   # "CLS2"
             vals = st_.unpack("=12Q2Q", rec[8:])
             if kind == 1:
                 totals = [a + b for a, b in zip(totals, vals[:12])]

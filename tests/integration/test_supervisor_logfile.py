@@ -15,7 +15,7 @@ from supervisor_util import LineClient, imapd
 
 def test_workers_log_to_a_file_through_the_supervisor():
     # the real stored logs at start; the stand-in imapd shows service goes on
-    srv = CloisterServer([STORED % {"stored": "@bin:cloister-stored@"},
+    srv = CloisterServer([STORED % {"stored": "@bin:cloister-stored@", "extra": ""},
                           imapd()])
     logpath = os.path.join(srv.tmp, "file.log")
     try:
