@@ -363,7 +363,7 @@ begin_service(struct cparse *ps, char **w, int nw)
 	s->max_per_ip = 10;
 	s->backlog = 4096;
 	s->prelogin_timeout = 60;
-	s->max_prelogin = 64;
+	s->max_prelogin = 40;
 	memset(ps->seen_svc, 0, sizeof(ps->seen_svc));
 	ps->svc = s;
 	return 0;

@@ -96,7 +96,7 @@ struct config_service {
 	unsigned max_per_ip;         /* default 10; 0 = no per-IP limit */
 	unsigned backlog;            /* default 4096 */
 	unsigned prelogin_timeout;   /* seconds, default 60 */
-	unsigned max_prelogin;       /* default 64; 0 = no cap (auth services) */
+	unsigned max_prelogin;       /* default 40; 0 = no cap (auth services) */
 	struct config_option options[CONFIG_MAX_OPTIONS];
 	size_t noptions;
 	unsigned line;

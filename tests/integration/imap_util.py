@@ -78,8 +78,7 @@ service imapd {
   max-processes %(maxproc)d
   max-per-ip %(maxip)d
   prelogin-timeout %(prelogin)d
-  max-prelogin %(maxprelogin)d
-  set auth yes
+%(maxprelogin)s  set auth yes
 %(extra)s
 }"""
 
@@ -107,7 +106,7 @@ class ImapServer:
     """cloisterd + authd + stored + imapd in temporary directories."""
 
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
-                 prelogin=60, maxprelogin=64, imapd_options=None, options=None,
+                 prelogin=60, maxprelogin=None, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
                  extra_services=(), cert=None, stored_options=None):
         self.users = dict(users or {"alice": "wonderland"})
@@ -136,7 +135,8 @@ class ImapServer:
                         (stored_options or {}).items())},
                     IMAPD % {"spares": spares, "maxproc": maxproc,
                              "maxip": maxip, "prelogin": prelogin,
-                             "maxprelogin": maxprelogin,
+                             "maxprelogin": "" if maxprelogin is None else
+                             "  max-prelogin %d\n" % maxprelogin,
                              "extra": extra}] + list(extra_services)
         opts = {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})

@@ -26,7 +26,7 @@ from imap_util import ImapServer, client_context, need_stored
 N = 300
 KINDS = ("append_sync", "literal_plus", "slow", "tls_half", "tls_long_line")
 BUDGET = 64 * 1024 * 1024
-PRELOGIN = 32                  # max-prelogin: imapd processes before login
+PRELOGIN = None                # max-prelogin: the default (40)
 STREAM = 2 * 1024 * 1024       # what each streaming attacker sends
 ANNOUNCED = 40 * 1024 * 1024   # ... of a literal this large, under max-literal
 
