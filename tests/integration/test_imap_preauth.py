@@ -22,6 +22,7 @@ import subprocess
 import time
 
 from imap_util import ImapServer, client_context, need_stored
+from supervisor_util import BOUND, _sanitized
 
 N = 300
 KINDS = ("append_sync", "literal_plus", "slow", "tls_half", "tls_long_line")
@@ -222,10 +223,13 @@ def test_300_preauth_connections_pin_little_and_a_login_still_works():
               " still open; meminfo %+.1f MiB; login %.2f s"
               % ((attack_b - base2) / mib, (attack_b - quiet_b) / mib,
                  still_open, N, (attack_mi - base_mi) / mib, took))
-        assert attack_b - base2 < BUDGET, (attack_b - base2) / mib
-        assert quiet_b - base < BUDGET, (quiet_b - base) / mib
-        assert attack_b - quiet_b < BUDGET, (attack_b - quiet_b) / mib
-        assert took < 1.0, took
+        # ASan's shadow memory makes every process several times larger:
+        # the figures are the production build's
+        if not _sanitized():
+            assert attack_b - base2 < BUDGET, (attack_b - base2) / mib
+            assert quiet_b - base < BUDGET, (quiet_b - base) / mib
+            assert attack_b - quiet_b < BUDGET, (attack_b - quiet_b) / mib
+        assert took < BOUND, took
         # the closed ones were retired, not counted as failures
         assert not srv.srv.wait_log(r"imapd: held", 0), "imapd held"
 

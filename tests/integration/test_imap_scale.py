@@ -67,7 +67,7 @@ def test_idle_fanout():
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
     raise_stored = lambda t: t.replace("rlimit nofile 4096", "rlimit nofile %d" % (2 * n + 1024))
-    with ImapServer(spares=20, maxproc=n + 50, maxip=n + 50,
+    with ImapServer(spares=20, maxproc=n + 50, maxip=n + 50, maxprelogin=n + 50,
                     policy_edits={"stored": raise_stored}) as srv:
         res = run_fanout("127.0.0.1", srv.port("imaps"), "alice",
                          srv.users["alice"], n, tls=True,
