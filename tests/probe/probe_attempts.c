@@ -545,10 +545,7 @@ probe_unix_listener(char *dir, size_t dirsize, char *sock, size_t socksize)
 /* One byte with room for one SCM_RIGHTS fd. */
 struct fd_msg {
 	char byte;
-	union {    /* aligned for struct cmsghdr */
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cbuf;
+	_Alignas(struct cmsghdr) char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov;
 	struct msghdr mh;
 };
@@ -561,8 +558,8 @@ fd_msg_init(struct fd_msg *m)
 	m->iov.iov_len = 1;
 	m->mh.msg_iov = &m->iov;
 	m->mh.msg_iovlen = 1;
-	m->mh.msg_control = m->cbuf.buf;
-	m->mh.msg_controllen = sizeof(m->cbuf.buf);
+	m->mh.msg_control = m->cbuf;
+	m->mh.msg_controllen = sizeof(m->cbuf);
 	return &m->mh;
 }
 
