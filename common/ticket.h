@@ -1,6 +1,6 @@
 /*
  * ticket: the proof authd gives a worker that it authenticated a user, and
- * that stored checks on every connection (DESIGN.md invariant 3).
+ * that stored checks on every connection (docs/design.md rule 3).
  *
  *   ticket = 0x01 | expiry u64 | instance u64 | service[16] | ulen u8 |
  *            user[ulen] | HMAC-SHA256(key, everything before)[32]

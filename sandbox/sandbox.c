@@ -1,6 +1,6 @@
 /*
  * sandbox: confine the calling process, step by step, each step checked.
- * The order is DESIGN.md invariant 1; see sandbox.h for the list.
+ * The order is docs/design.md rule 1; see sandbox.h for the list.
  */
 #include "sandbox.h"
 #include "log.h"

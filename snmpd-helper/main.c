@@ -17,7 +17,7 @@
  *   metrics-read-timeout SECONDS  time a /metrics client has to send its
  *                             request head (default 10; then 408)
  *
- * main reads top to bottom like DESIGN.md's table: config -> AgentX session
+ * main reads top to bottom like docs/design.md's table: config -> AgentX session
  * (the only socket() this process makes) -> confine -> serve.
  */
 #include "ipc.h"

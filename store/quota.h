@@ -14,7 +14,7 @@ struct udb;
 struct buf;
 struct req;
 
-/* The limits a new user gets (stored options quota-storage and
+/* A new user's limits (stored options quota-storage and
  * quota-messages; 0 = none). An unlimited user can fill the spool's disk
  * for everyone, so there is a default; cloisterctl changes it per user. */
 #define QUOTA_DEFAULT_STORAGE (10ull * 1024 * 1024 * 1024)

@@ -13,7 +13,7 @@
  *
  * Results: 0 (STORE_OK) or a negative enum store_rc. STORE_E_IO and
  * STORE_E_PROTO mean the connection is unusable: a worker exits (crash-only,
- * DESIGN.md invariant 6). Everything else is the store's answer; the
+ * docs/design.md rule 6). Everything else is the store's answer; the
  * store's message is in store_client_errmsg().
  *
  * Strings handed to callbacks point into the client's receive buffer and

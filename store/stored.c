@@ -1,4 +1,4 @@
-/* stored: the mail store process (see stored.h and DESIGN.md). */
+/* stored: the mail store process (see stored.h and docs/design.md). */
 #include "budget.h"
 #include "ipc.h"
 #include "chan.h"

@@ -1,5 +1,5 @@
 /*
- * stored: the process — start-up in the order of DESIGN.md (load config
+ * stored: the process — start-up in the order of docs/design.md (load config
  * and every policy, confine, open the shard, serve) and the event loop
  * whose turns end with the group commit. Options of its config section:
  *   autocreate  the mailboxes of a new user, "NAME[=special-use] ..."

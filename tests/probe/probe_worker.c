@@ -29,19 +29,29 @@ static struct worker_args wa;
 static struct config cfg;
 static struct policy pol;
 
-/* The uid on the Uid: line and the PPid of /proc/PID/status. */
-static int
-status_ids(pid_t pid, uid_t *uid, pid_t *ppid)
+/* /proc/PID/WHAT into text (NUL-terminated): its length, or -1. */
+static ssize_t
+read_proc(pid_t pid, const char *what, char *text, size_t size)
 {
-	char path[64], text[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+	ssize_t n = fd >= 0 ? read(fd, text, size - 1) : -1;
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
 		return -1;
 	text[n] = '\0';
+	return n;
+}
+
+/* The uid on the Uid: line and the PPid of /proc/PID/status. */
+static int
+status_ids(pid_t pid, uid_t *uid, pid_t *ppid)
+{
+	char text[4096];
+	if (read_proc(pid, "status", text, sizeof(text)) < 0)
+		return -1;
 	const char *u = strstr(text, "\nUid:"), *p = strstr(text, "\nPPid:");
 	if (u == NULL || p == NULL)
 		return -1;
@@ -54,15 +64,10 @@ status_ids(pid_t pid, uid_t *uid, pid_t *ppid)
 static bool
 serves(pid_t pid, const char *name)
 {
-	char path[64], argv[4096];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, argv, sizeof(argv) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
+	char argv[4096];
+	ssize_t n = read_proc(pid, "cmdline", argv, sizeof(argv));
+	if (n < 0)
 		return false;
-	argv[n] = '\0';
 	for (const char *a = argv; a < argv + n; a += strlen(a) + 1)
 		if (strcmp(a, "--service") == 0 && a + strlen(a) + 1 < argv + n)
 			return strcmp(a + strlen(a) + 1, name) == 0;

@@ -1,5 +1,5 @@
 /*
- * cloister-authd: the SASL server. Reads top to bottom like DESIGN.md's
+ * cloister-authd: the SASL server. Reads top to bottom like docs/design.md's
  * table: load what it needs -> confine -> serve. Input (the control
  * channel, the worker channels) is read only in authd_serve(), after
  * policy_confine() has proved the drop.

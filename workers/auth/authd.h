@@ -1,5 +1,5 @@
 /*
- * authd: the SASL server of Cloister (DESIGN.md: runs as cloister-auth in
+ * authd: the SASL server of Cloister (docs/design.md: runs as cloister-auth in
  * the directory holding the password database; runs SASL steps and mints
  * tickets; never touches mail, never opens a socket).
  *

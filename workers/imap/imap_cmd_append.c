@@ -2,7 +2,7 @@
  * APPENDUID, BINARY literal8 with NULs to base64: imap_binary.h). Each
  * message goes to the store as a memfd holding its bytes and, after them,
  * the metadata parsed here; OK is sent only once the store has
- * acknowledged the durable commit (DESIGN.md invariant 5). MULTIAPPEND is
+ * acknowledged the durable commit (docs/design.md rule 5). MULTIAPPEND is
  * all or nothing: a failure removes the messages already added. */
 #include "imap_binary.h"
 #include "imap_commands.h"

@@ -1,5 +1,5 @@
 /*
- * cloister-imapd: one IMAP client session per process (DESIGN.md).
+ * cloister-imapd: one IMAP client session per process (docs/design.md).
  *
  * main reads top to bottom like the process table: load (config, options,
  * certificate and key) -> confine (policy/imapd.policy: chroot, drop,

@@ -256,7 +256,7 @@ void
 imap_capabilities(struct imap_session *s, struct buf *b)
 {
 	/* before login only LITERAL- (RFC 7888): a larger literal must wait
-	 * for a continuation, which only LOGIN gets (imap_reader.h) */
+	 * for a continuation, which only LOGIN receives (imap_reader.h) */
 	buf_append_str(b, s->state == IMAP_ST_NOT_AUTH ?
 	    "IMAP4rev1 IMAP4rev2 LITERAL- SASL-IR ID ENABLE IDLE" :
 	    "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE");

@@ -1,6 +1,6 @@
 /*
  * cloister-lmtpd: LMTP delivery into the store. Reads top to bottom like
- * DESIGN.md's table: load (config, charset converters, store channels) ->
+ * docs/design.md's table: load (config, charset converters, store channels) ->
  * confine (policy/lmtpd.policy; the drop is proved) -> take one client
  * connection from the supervisor (CTL_CONN) -> serve it -> exit.
  *

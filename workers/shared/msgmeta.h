@@ -4,7 +4,7 @@
  * and subject fields, sort keys, thread ids, preview, header lines, search
  * text), built from one parse of the message. lmtpd (delivery) and imapd
  * (APPEND) both call it, so a message looks the same whichever way it came.
- * The store parses none of it (DESIGN.md invariant 4).
+ * The store parses none of it (docs/design.md rule 4).
  */
 #ifndef CLOISTER_MSGMETA_H
 #define CLOISTER_MSGMETA_H
