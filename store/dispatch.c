@@ -257,8 +257,9 @@ req_end_of_fields(struct req *r)
 int
 req_db(struct req *r)
 {
-	/* habit 8: whatever the table said, a ticket request is scoped to
-	 * the channel's own user and nobody else's */
+	/* privileged handlers re-check (docs/design.md): whatever the table
+	 * said, a ticket request is scoped to the channel's own user and
+	 * nobody else's */
 	if ((r->opflags & OP_TICKET) && (r->u == NULL || r->u != r->ch->user))
 		return req_fail(r, IPC_ERR_DENIED, "not your data");
 	if (r->u == NULL)

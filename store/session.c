@@ -90,7 +90,8 @@ h_hello(struct req *r)
 	return 0;
 }
 
-/* The delivery right: re-checked here whatever the table said (habit 8). */
+/* The delivery right: re-checked here whatever the table said
+ * (docs/design.md: privileged handlers re-check). */
 static int
 delivery_user(struct req *r, const char *name, size_t len)
 {

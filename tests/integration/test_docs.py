@@ -1,5 +1,7 @@
-"""Habit 1 of STYLE.md: every IPC message type is documented, and the
-documents list no message the code does not have."""
+"""The documents stay true: every IPC message type is documented and the
+documents list no message the code does not have (docs/design.md, "one
+enum, one version"); the tree points at its own documents, never at a
+file or a tracker outside it."""
 import os
 import re
 
@@ -33,3 +35,53 @@ def test_documents_name_no_unknown_message():
         with open(os.path.join(TOP, doc)) as f:
             for name in re.findall(r"^\|\s*([A-Z][A-Z_]+)\s*\|\s*\d+\s*\|", f.read(), re.M):
                 assert name in known, "%s documents %s, which the code lacks" % (doc, name)
+
+
+# What a reference outside the tree looks like: a design or style file that
+# is not in docs/, a path beside the checkout, a tracker's issue number, a
+# numbered habit of an outside list. Written in pieces so that this file
+# does not match itself.
+OUTSIDE_REFERENCE = re.compile("|".join([
+    r"DESIGN" + r"\.md", r"STYLE" + r"\.md", r"BRI" + r"EF",
+    r"\.\./" + r"shared", r"/work/" + r"shared",
+    r"[Ii]ssue" + r" #?[0-9]", r"[Hh]abit" + r"s? [0-9]",
+]))
+
+# Test data that only looks like a reference: the Subject of the MIME
+# corpus's mailing-list digest, in the corpus and its copies.
+DATA_EXEMPT = ("tests/mime/", "tests/fuzz/seeds/mime/")
+DATA_PHRASE = "List digest, Vol 1, " + "Issue" + " 2"
+
+
+def tree_files():
+    for root, dirs, files in os.walk(TOP):
+        rel = os.path.relpath(root, TOP)
+        dirs[:] = [d for d in dirs if d != ".git" and d != "__pycache__"
+                   and not (rel == "." and d.startswith("build"))]
+        for name in files:
+            yield os.path.join(root, name)
+
+
+def outside_references():
+    found = []
+    for path in tree_files():
+        rel = os.path.relpath(path, TOP)
+        with open(path, "rb") as f:
+            data = f.read()
+        if b"\0" in data:
+            continue
+        text = data.decode("utf-8", "replace")
+        for n, line in enumerate(text.splitlines(), 1):
+            if not OUTSIDE_REFERENCE.search(line):
+                continue
+            if rel.startswith(DATA_EXEMPT) and DATA_PHRASE in line \
+                    and not OUTSIDE_REFERENCE.search(line.replace(DATA_PHRASE, "")):
+                continue
+            found.append("%s:%d: %s" % (rel, n, line.strip()))
+    return found
+
+
+def test_the_tree_points_only_at_its_own_documents():
+    found = outside_references()
+    assert not found, "references outside the tree (point at docs/ instead):\n" \
+        + "\n".join(found)

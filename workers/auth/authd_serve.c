@@ -640,8 +640,9 @@ enum hflags {
 	H_NEEDS_KEY = 1u << 1,  /* only after CTL_KEY */
 };
 
-/* Who may send what (STYLE.md habits 3 and 4). Anything else from a
- * worker closes its channel; anything else from the supervisor is fatal. */
+/* Who may send what (docs/design.md: senders are declared, a table per
+ * request). Anything else from a worker closes its channel; anything else
+ * from the supervisor is fatal. */
 static struct handler {
 	uint32_t type;
 	enum sender from;
