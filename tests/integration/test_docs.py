@@ -85,3 +85,20 @@ def test_the_tree_points_only_at_its_own_documents():
     found = outside_references()
     assert not found, "references outside the tree (point at docs/ instead):\n" \
         + "\n".join(found)
+
+
+def docs_index_links():
+    with open(os.path.join(TOP, "docs", "README.md")) as f:
+        return re.findall(r"\]\(([^)#]+)\)", f.read())
+
+
+def test_the_docs_index_lists_every_document_and_only_real_ones():
+    links = docs_index_links()
+    listed = {os.path.normpath(os.path.join("docs", l)) for l in links}
+    for name in sorted(os.listdir(os.path.join(TOP, "docs"))):
+        if name.endswith(".md") and name != "README.md":
+            assert "docs/" + name in listed, \
+                "docs/%s is not in the reading list of docs/README.md" % name
+    for link in links:
+        assert os.path.exists(os.path.join(TOP, "docs", link)), \
+            "docs/README.md links %s, which does not exist" % link
