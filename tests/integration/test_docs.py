@@ -102,3 +102,34 @@ def test_the_docs_index_lists_every_document_and_only_real_ones():
     for link in links:
         assert os.path.exists(os.path.join(TOP, "docs", link)), \
             "docs/README.md links %s, which does not exist" % link
+
+
+# `path/file.c:function` in request-path.md: the file and the function's
+# definition (its name at the start of a line, the code's style) must exist.
+HOP = re.compile(r"`([\w./-]+\.[ch]):(\w+)`")
+
+
+def request_path_hops():
+    with open(os.path.join(TOP, "docs", "request-path.md")) as f:
+        return HOP.findall(f.read())
+
+
+def missing_hops(hops):
+    missing = []
+    for path, func in hops:
+        full = os.path.join(TOP, path)
+        if not os.path.isfile(full):
+            missing.append("%s:%s (no such file)" % (path, func))
+            continue
+        with open(full) as f:
+            if not re.search(r"^%s\(" % re.escape(func), f.read(), re.M):
+                missing.append("%s:%s (no such function there)" % (path, func))
+    return missing
+
+
+def test_every_hop_of_the_request_path_exists():
+    hops = request_path_hops()
+    assert len(hops) >= 20, "request-path.md names only %d hops" % len(hops)
+    missing = missing_hops(hops)
+    assert not missing, "docs/request-path.md names code that is gone:\n" \
+        + "\n".join(missing)
