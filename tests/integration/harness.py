@@ -100,3 +100,14 @@ def policy_copy(name, edit):
             open(os.path.join(d, "sanitizer.policy"), "w") as dst:
         dst.write(src.read())
     return path
+
+
+def tree_files():
+    """Paths (relative to TOP) of the files of the source tree: no .git, no
+    build directories, no Python caches."""
+    for root, dirs, files in os.walk(TOP):
+        rel = os.path.relpath(root, TOP)
+        dirs[:] = [d for d in dirs if d not in (".git", "__pycache__")
+                   and not (rel == "." and d.startswith("build"))]
+        for name in files:
+            yield os.path.relpath(os.path.join(root, name), TOP)

@@ -5,7 +5,7 @@ file or a tracker outside it."""
 import os
 import re
 
-from harness import TOP
+from harness import TOP, tree_files
 
 DOC_FOR_HEADER = {
     "ipc_types.h": "docs/ipc.md",
@@ -53,20 +53,10 @@ DATA_EXEMPT = ("tests/mime/", "tests/fuzz/seeds/mime/")
 DATA_PHRASE = "List digest, Vol 1, " + "Issue" + " 2"
 
 
-def tree_files():
-    for root, dirs, files in os.walk(TOP):
-        rel = os.path.relpath(root, TOP)
-        dirs[:] = [d for d in dirs if d != ".git" and d != "__pycache__"
-                   and not (rel == "." and d.startswith("build"))]
-        for name in files:
-            yield os.path.join(root, name)
-
-
 def outside_references():
     found = []
-    for path in tree_files():
-        rel = os.path.relpath(path, TOP)
-        with open(path, "rb") as f:
+    for rel in tree_files():
+        with open(os.path.join(TOP, rel), "rb") as f:
             data = f.read()
         if b"\0" in data:
             continue
