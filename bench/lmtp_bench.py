@@ -5,7 +5,7 @@ connections, messages per second, for every target given, side by side.
     python3 bench/lmtp_bench.py [-d SECONDS] [-c 1,4] [-s BYTES] \\
         [-r RCPT] NAME=HOST:PORT|NAME=unix:PATH ...
 
-e.g. dovecot=127.0.0.1:3424 cyrus=127.0.0.1:2425 ($PEERS_BIN/peers-up,
+e.g. dovecot=127.0.0.1:3424 cyrus=127.0.0.1:2425 (bench/peers up,
 user bench). Each connection says LHLO once, then repeats MAIL, RCPT and
 DATA pipelined as Postfix does, then the message; a message counts when the
 recipient's 250 came back (which every server sends only once the message

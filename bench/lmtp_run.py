@@ -8,7 +8,7 @@ other targets are given, in one run, Cloister first:
 
 Run as root from the top of the tree (CLOISTER_BUILD: the build dir; use a
 release-like build, not build-asan). The peers come from
-$PEERS_BIN/peers-up (user bench exists in both)."""
+bench/peers up (user bench exists in both)."""
 import os
 import subprocess
 import sys

@@ -9,7 +9,7 @@ server given, and prints one row per script (ok, FAIL n/m commands, skip)
 and the totals. Without servers it starts a Cloister server from the build
 in CLOISTER_BUILD (default ./build; run as root) with the user and
 password given and tests its loopback plaintext listener, where LOGIN is
-allowed. Peers (bench/README.md): $PEERS_BIN/peers-up starts Dovecot (3143) and
+allowed. Peers (bench/README.md): bench/peers up starts Dovecot (3143) and
 Cyrus (2143) with the user bench/bench-pass-1, e.g.
 
     conformance.py cloister dovecot=127.0.0.1:3143 cyrus=127.0.0.1:2143
