@@ -18,7 +18,7 @@ Cyrus (2143) with the user bench/bench-pass-1, e.g.
 full output of the failing scripts of that server.
 
 imaptest itself is built from Dovecot's imaptest sources (not part of
-this tree). Talks only to the servers it is told about.
+this tree) by `bench/peers imaptest`. Talks only to the servers it is told about.
 """
 import argparse
 import os
@@ -28,7 +28,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
-SRC = "/tmp/imaptest-src/src"
+# where `bench/peers imaptest` builds it
+SRC = os.path.join(os.environ.get("PEERS_DIR", "/tmp/cloister-peers"),
+                   "imaptest", "src")
 
 SUMMARY = re.compile(rb"(\d+) test groups: (\d+) failed, (\d+) skipped")
 COUNTS = re.compile(rb"(base protocol|extensions): (\d+)/(\d+) individual")
