@@ -1,4 +1,4 @@
-"""Invariant 3 at the store: a channel serves only the user of a valid
+"""docs/design.md rule 3 at the store: a channel serves only the user of a valid
 ticket minted for that channel's service and instance; lmtpd's delivery
 right reads nothing; one table says who may send what, and everything
 else is refused "unexpected X from Y" — identity from the channel, never

@@ -1,4 +1,4 @@
-"""Invariant 5 at the store: clients append in a loop (several channels,
+"""docs/design.md rule 5 at the store: clients append in a loop (several channels,
 so that group commit batches them) and record every acknowledged
 message while stored is killed with SIGKILL at random moments, at least
 200 times, and restarted each time. Afterwards every acknowledged message

@@ -1,4 +1,4 @@
-"""Invariant 7 at the store: truncated payloads, lying lengths, unknown
+"""docs/design.md rule 7 at the store: truncated payloads, lying lengths, unknown
 types and flags, fds where none belong, missing fds, bad metadata blocks
 and memfds that disagree with their sizes all get an error reply, and the
 store goes on serving the same channel and every other one."""
