@@ -123,3 +123,40 @@ def test_every_hop_of_the_request_path_exists():
     missing = missing_hops(hops)
     assert not missing, "docs/request-path.md names code that is gone:\n" \
         + "\n".join(missing)
+
+
+# A path into the tree, as the documents write them ("store/chan.c",
+# "tests/unit/test_ipc.c::test_malformed"); one followed by "*" or "{" is a
+# pattern, not a path.
+TREE_PATH = re.compile(
+    r"(?<![\w/.$-])((?:common|sandbox|policy|supervisor|workers|store|"
+    r"snmpd-helper|ctl|tests|bench|docs|scripts)/[\w./-]*[\w/])(?![*{\w])")
+
+
+def documents():
+    out = ["README.md", "SECURITY.md"]
+    for rel in tree_files():
+        if (rel.startswith("docs/") and rel.endswith(".md")) or \
+                rel.endswith("/README.md"):
+            out.append(rel)
+    return sorted(out)
+
+
+def dead_paths(doc, text):
+    dead = []
+    for n, line in enumerate(text.splitlines(), 1):
+        for path in TREE_PATH.findall(line):
+            if not any(os.path.exists(os.path.join(TOP, base, path))
+                       for base in ("", os.path.dirname(doc))):
+                dead.append("%s:%d: %s" % (doc, n, path))
+    return dead
+
+
+def test_every_path_the_documents_name_exists():
+    dead = []
+    for doc in documents():
+        with open(os.path.join(TOP, doc)) as f:
+            dead += dead_paths(doc, f.read())
+    assert not dead, "documents name files that are gone:\n" + "\n".join(dead)
+    assert dead_paths("docs/x.md", "see `store/gone.c` and store/chan.c"), \
+        "the check must see a dead path"
