@@ -24,7 +24,7 @@
 #include "ipc_types_ctl.h"
 #include "ipc_types_store.h"
 
-#define IPC_VERSION 2
+#define IPC_VERSION 3
 
 #define IPC_GENERIC_TYPES(X)                                               \
 	X(OK, 1)          /* success, no data */                           \
