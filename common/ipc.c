@@ -143,10 +143,14 @@ ipc_is_ready(const void *rec, size_t n)
 }
 
 int
-ipc_peek_version(const void *rec, size_t n)
+ipc_ready_version(const void *rec, size_t n)
 {
+	uint8_t hdr[IPC_HDR_SIZE];
 	const uint8_t *p = rec;
-	if (n < IPC_HDR_SIZE)
+	put_hdr(hdr, IPC_CTL_READY, 0, 0, 0);
+	/* all but bytes 12-13, the version */
+	if (n != sizeof(hdr) || memcmp(p, hdr, 12) != 0 ||
+	    memcmp(p + 14, hdr + 14, 2) != 0)
 		return -1;
 	return p[12] << 8 | p[13];
 }

@@ -69,10 +69,10 @@ bool ipc_is_ready(const void *rec, size_t n);
  * it could not be sent), and the supervisor's fixed-size check of one. */
 int ipc_send_logged_in(int ctl, uint64_t instance);
 bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance);
-/* The IPC_VERSION named by the header of the n bytes at rec, or -1 if they
- * are shorter than a header: how the supervisor tells a worker of another
- * version from a broken one without decoding anything else. */
-int ipc_peek_version(const void *rec, size_t n);
+/* The IPC_VERSION of the n bytes at rec if they are a CTL_READY record of
+ * any version, else -1: how the supervisor tells a worker built for
+ * another protocol from a broken one, decoding nothing else. */
+int ipc_ready_version(const void *rec, size_t n);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,

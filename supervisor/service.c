@@ -45,7 +45,7 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
-			int v = ipc_peek_version(rec, (size_t)n);
+			int v = ipc_ready_version(rec, (size_t)n);
 			char why[64] = "unexpected record";
 			if (v >= 0 && v != IPC_VERSION)
 				snprintf(why, sizeof(why), "IPC version %d from peer,"

@@ -206,8 +206,6 @@ test_version(void)
 	CHECK(recv(sv[1], rec, sizeof(rec), 0) == IPC_HDR_SIZE);
 	CHECK_EQ(rec[12] << 8 | rec[13], IPC_VERSION);
 	CHECK_EQ(rec[14] << 8 | rec[15], IPC_F_MORE);
-	CHECK_EQ(ipc_peek_version(rec, sizeof(rec)), IPC_VERSION);
-	CHECK_EQ(ipc_peek_version(rec, sizeof(rec) - 1), -1);
 
 	/* the next version, the previous one, and none at all: refused */
 	const uint32_t others[] = { IPC_VERSION + 1, IPC_VERSION - 1, 0 };
@@ -268,9 +266,13 @@ test_fixed_records(void)
 	CHECK_EQ(ipc_send_ready(sv[0]), 0);
 	CHECK(recv(sv[1], rec, sizeof(rec), 0) == IPC_HDR_SIZE);
 	CHECK(ipc_is_ready(rec, IPC_HDR_SIZE));
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), IPC_VERSION);
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE - 1), -1);
 	rec[13] ^= 1;
 	CHECK(!ipc_is_ready(rec, IPC_HDR_SIZE));
-	CHECK_EQ(ipc_peek_version(rec, IPC_HDR_SIZE), IPC_VERSION ^ 1);
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), IPC_VERSION ^ 1);
+	rec[15] = IPC_F_MORE;   /* not a CTL_READY of any version */
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), -1);
 
 	CHECK_EQ(ipc_send_logged_in(sv[0], 0x0102030405060708ULL), 0);
 	CHECK(recv(sv[1], rec, sizeof(rec), 0) == (ssize_t)sizeof(rec));
