@@ -168,10 +168,16 @@ def send_record(sock, type_, reqid=0, payload=b"", fd=None, flags=0,
     """Send one record, with fd attached (and IPC_F_FD set) if given."""
     if fd is not None:
         flags |= F_FD
-    data = record(type_, reqid, payload, flags, version)
+    send_raw(sock, record(type_, reqid, payload, flags, version),
+             () if fd is None else (fd,))
+
+
+def send_raw(sock, data, fds=()):
+    """Send data as one record, as it is, with fds attached: how a test
+    sends a record it made by hand, broken on purpose."""
     anc = []
-    if fd is not None:
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
+    if fds:
+        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", list(fds)))]
     sock.sendmsg([data], anc)
 
 

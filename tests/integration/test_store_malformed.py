@@ -2,13 +2,11 @@
 types and flags, fds where none belong, missing fds, bad metadata blocks
 and memfds that disagree with their sizes all get an error reply, and the
 store goes on serving the same channel and every other one."""
-import array
 import os
 import re
-import socket
 import struct
 
-from cloister_ipc import IPC_VERSION, send_record
+from cloister_ipc import ERROR, IPC_VERSION, decode, send_raw, send_record
 from harness import wait_for
 from store_util import (ERR, T, Store, b, meta_block, memfd_message, record,
                         recv_record, s, u32, u64, uidset)
@@ -25,16 +23,9 @@ def alive(st, c):
 
 def error_code(recs):
     type_, flags, data, fd = recs[-1]
-    assert type_ == 2, "expected an error, got type %d" % type_
+    assert type_ == ERROR, "expected an error, got type %d" % type_
     assert fd is None
-    return struct.unpack(">I", data[1:5])[0]
-
-
-def raw_send(sock, data, fds=()):
-    anc = []
-    if fds:
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", list(fds)))]
-    sock.sendmsg([data], anc)
+    return decode(data)[0]
 
 
 def test_malformed_requests_get_errors_and_the_store_keeps_serving():
@@ -69,27 +60,27 @@ def test_malformed_requests_get_errors_and_the_store_keeps_serving():
         # unknown flag bit, an fd the header does not announce, two fds
         c.reqid += 1
         bad_len = record(T["PING"], c.reqid, b"abcdefghij")[:-7]   # says 10, has 3
-        raw_send(c.sock, bad_len)
+        send_raw(c.sock, bad_len)
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=0x80))
+        send_raw(c.sock, record(T["PING"], c.reqid, b"", flags=0x80))
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         r, w = os.pipe()
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b""), fds=[r])
+        send_raw(c.sock, record(T["PING"], c.reqid, b""), fds=[r])
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, record(T["STORE_APPEND"], c.reqid, b"", flags=1), fds=[r, w])
+        send_raw(c.sock, record(T["STORE_APPEND"], c.reqid, b"", flags=1), fds=[r, w])
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, b"\0\0\0")       # shorter than a header
+        send_raw(c.sock, b"\0\0\0")       # shorter than a header
         type_, rid, flags, data, fd = recv_record(c.sock)
-        assert type_ == 2
+        assert type_ == ERROR
         alive(st, c)
 
         # a request flagged as continued (requests are one record)
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=2))
+        send_raw(c.sock, record(T["PING"], c.reqid, b"", flags=2))
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         # fds where none belong, and none where one must be
         assert error_code(c.raw(T["PING"], b"", fd=r)) == ERR["MALFORMED"]
