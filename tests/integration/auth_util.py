@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 
-from harness import policy_copy, tool, wait_for
+from harness import policy_copy, service_block, tool, wait_for
 
 from cloister_ipc import (C, CTL_CLIENT, CTL_CONN, CTL_KEY,  # noqa: F401
                           CTL_PEER, CTL_READY_RECORD, ERROR, IPC_VERSION, OK,
@@ -223,12 +223,8 @@ class Authd:
         with open(self.config, "w") as f:
             f.write("state-dir %s\nruntime-dir %s\npolicy-dir %s\n" %
                     (self.state, self.state, os.path.dirname(self.policy)))
-            f.write("service authd {\n  role auth\n  binary %s\n  policy authd.policy\n" %
-                    tool("cloister-authd"))
-            for k, v in opts.items():
-                if v is not None:
-                    f.write("  set %s %s\n" % (k, v))
-            f.write("}\n")
+            f.write(service_block("authd", "auth", tool("cloister-authd"),
+                                  "authd", options=opts) + "\n")
         self.key = key or os.urandom(32)
         self.log_lines = []
         self.stats = []

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import POLICY_DIR, tool, wait_for
+from harness import POLICY_DIR, service_block, tool, wait_for
 
 from cloister_ipc import (CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa: F401
                           CTL_READY_RECORD, ERR, ERROR, F_FD, F_MORE,
@@ -249,19 +249,16 @@ class Store:
                 f.write(text)
         self.binary = tool("cloister-stored")
         self.conf = os.path.join(self.tmp, "cloister.conf")
-        svc = ""
-        for name in ("imapd", "jmapd", "lmtpd"):
-            svc += ("service %s {\n role connection\n binary %s\n"
-                    " policy %s.policy\n listen l unix %s/%s.sock plain\n}\n"
-                    % (name, self.binary, name, self.tmp, name))
-        ac = "  set autocreate %s\n" % autocreate if autocreate else ""
+        blocks = [service_block(name, "connection", self.binary, name,
+                                ["l unix %s/%s.sock plain" % (self.tmp, name)])
+                  for name in ("imapd", "jmapd", "lmtpd")]
+        blocks.append(service_block("stored", "store", self.binary, "stored",
+                                    options={"autocreate": autocreate or None},
+                                    lines=options.splitlines()))
         with open(self.conf, "w") as f:
             f.write("state-dir %s\nruntime-dir %s\npolicy-dir %s\n"
-                    "store-shards %d\n%s"
-                    "service stored {\n role store\n binary %s\n"
-                    " policy stored.policy\n%s%s}\n"
-                    % (self.tmp, self.tmp, self.poldir, shards, svc,
-                       self.binary, ac, options))
+                    "store-shards %d\n%s\n"
+                    % (self.tmp, self.tmp, self.poldir, shards, "\n".join(blocks)))
         self.key = os.urandom(32)
         self.instance = instance
         self.proc = None
