@@ -42,9 +42,9 @@ def run(args, timeout=60, **kw):
 def service_block(name, role, binary, policy, listens=(), settings=None,
                   options=None, lines=()):
     """One service block of cloister.conf (docs/configuration.md), the one
-    renderer every helper uses: a "listen" line per listener, settings as
-    "key value" (underscores become dashes), options as "set key value"; a
-    value of None leaves its line out; lines are added as they are."""
+    renderer the tests use: a "listen" line per listener, settings as "key
+    value" (underscores become dashes), options as "set key value"; a value
+    of None leaves its line out; lines are added as they are."""
     if not policy.endswith(".policy"):
         policy += ".policy"
     out = ["service %s {" % name, "  role " + role, "  binary " + binary,
