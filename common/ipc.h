@@ -4,9 +4,10 @@
  * One message = one SOCK_SEQPACKET record = a fixed 16-byte header
  * (u32 type, u32 payload length, u32 request id, u16 IPC_VERSION, u16 flags;
  * big-endian) + a payload of typed fields, with at most one fd attached
- * (SCM_RIGHTS). Message types live in one enum in ipc_types.h. Payloads are written with ipc_put_*() into a
- * bounded buf and read with ipc_get_*() from a buf_cur; every handler ends
- * with ipc_get_end(), which fails on short data *and* on bytes left over.
+ * (SCM_RIGHTS). Message types live in one enum in ipc_types.h. Payloads
+ * are written with ipc_put_*() into a bounded buf and read with ipc_get_*()
+ * from a buf_cur; every handler ends with ipc_get_end(), which fails on
+ * short data *and* on bytes left over.
  */
 #ifndef CLOISTER_IPC_H
 #define CLOISTER_IPC_H
