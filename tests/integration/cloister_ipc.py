@@ -30,25 +30,42 @@ def header_paths():
 
 
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_SAFE_EXPR = re.compile(r"^[0-9a-fA-FxX\s()<>|&*+~-]*$")
+_NUMBER = re.compile(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b")
+_OPERATORS = re.compile(r"^[\s()<>|&*+~-]*$")
+_DEFINE_OR_ENUM = re.compile(r"^[ \t]*#define[ \t]+(\w+)[ \t]+([^\n]+)$"
+                             r"|\benum\s+\w*\s*\{(.*?)\}", re.S | re.M)
 
 
 def _value(expr, known):
-    """The integer value of a C constant expression, or None."""
+    """The integer value of a C constant expression of numbers, names in
+    known and arithmetic, or None."""
     expr = re.sub(r"\b([A-Za-z_]\w*)\b",
-                  lambda m: str(known[m.group(1)]) if m.group(1) in known
-                  else m.group(1), expr)
-    expr = re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expr).strip()
-    if not expr or not _SAFE_EXPR.match(expr):
+                  lambda m: str(known.get(m.group(1), m.group(1))), expr)
+    expr = _NUMBER.sub(r"\1", expr).strip()
+    if not expr or not _OPERATORS.match(_NUMBER.sub("", expr)):
         return None
     try:
-        return int(eval(expr, {"__builtins__": {}}))  # digits and operators only
+        return int(eval(expr, {"__builtins__": {}}))  # numbers and operators only
     except (SyntaxError, TypeError, ValueError, ZeroDivisionError):
         return None
 
 
+def _enum_items(body, consts):
+    nxt = 0      # None after an item whose value is not known
+    for item in body.split(","):
+        name, _, expr = item.partition("=")
+        name = name.strip()
+        if not re.match(r"^[A-Za-z_]\w*$", name):
+            continue
+        v = _value(expr, consts) if expr.strip() else nxt
+        nxt = None if v is None else v + 1
+        if v is not None:
+            consts[name] = v
+
+
 def parse_headers(paths):
-    """(constants by C name, message types by NAME) of the given headers."""
+    """(constants by C name, message types by NAME) of the given headers,
+    read in order: #defines and enum items."""
     consts, types = {}, {}
     for path in paths:
         with open(path) as f:
@@ -56,23 +73,13 @@ def parse_headers(paths):
         text = text.replace("\\\n", " ")
         for name, value in re.findall(r"\bX\((\w+),\s*(\d+)\)", text):
             types[name] = int(value)
-        for name, expr in re.findall(r"^\s*#define\s+(\w+)[ \t]+([^\n]+)$",
-                                     text, re.M):
-            v = _value(expr, consts)
-            if v is not None:
-                consts[name] = v
-        for body in re.findall(r"\benum\s+\w*\s*\{(.*?)\}", text, re.S):
-            nxt = 0
-            for item in body.split(","):
-                name, _, expr = item.partition("=")
-                name = name.strip()
-                if not re.match(r"^[A-Za-z_]\w*$", name):
-                    continue
-                v = _value(expr, consts) if expr.strip() else nxt
-                if v is None:
-                    continue
-                consts[name] = v
-                nxt = v + 1
+        for m in _DEFINE_OR_ENUM.finditer(text):
+            if m.group(1):
+                v = _value(m.group(2), consts)
+                if v is not None:
+                    consts[m.group(1)] = v
+            else:
+                _enum_items(m.group(3), consts)
     for name, value in types.items():
         consts["IPC_" + name] = value
     return consts, types
