@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -10,16 +11,26 @@
 #include <unistd.h>
 
 static void
+put_u32be(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+_Static_assert(IPC_VERSION > 0 && IPC_VERSION <= 0xffff,
+    "IPC_VERSION is a u16 in the header");
+
+/* Every header this process writes carries its IPC_VERSION. */
+static void
 put_hdr(uint8_t h[IPC_HDR_SIZE], uint32_t type, uint32_t len, uint32_t reqid,
     uint32_t flags)
 {
-	const uint32_t v[4] = { type, len, reqid, flags };
-	for (int i = 0; i < 4; i++) {
-		h[i * 4 + 0] = (uint8_t)(v[i] >> 24);
-		h[i * 4 + 1] = (uint8_t)(v[i] >> 16);
-		h[i * 4 + 2] = (uint8_t)(v[i] >> 8);
-		h[i * 4 + 3] = (uint8_t)v[i];
-	}
+	put_u32be(h, type);
+	put_u32be(h + 4, len);
+	put_u32be(h + 8, reqid);
+	put_u32be(h + 12, (uint32_t)IPC_VERSION << 16 | (flags & 0xffffu));
 }
 
 int
@@ -132,30 +143,64 @@ ipc_is_ready(const void *rec, size_t n)
 }
 
 int
+ipc_ready_version(const void *rec, size_t n)
+{
+	uint8_t hdr[IPC_HDR_SIZE];
+	const uint8_t *p = rec;
+	put_hdr(hdr, IPC_CTL_READY, 0, 0, 0);
+	/* all but bytes 12-13, the version */
+	if (n != sizeof(hdr) || memcmp(p, hdr, 12) != 0 ||
+	    memcmp(p + 14, hdr + 14, 2) != 0)
+		return -1;
+	return p[12] << 8 | p[13];
+}
+
+int
 ipc_parse_record(struct ipc_msg *m, size_t got, int nfds)
 {
 	struct buf_cur c;
-	uint32_t len;
+	uint32_t len, word;
 
 	if (got < IPC_HDR_SIZE || got > sizeof(m->raw))
-		return -1;
+		return IPC_PARSE_BAD;
 	buf_cur_init(&c, m->raw, IPC_HDR_SIZE);
 	buf_get_u32(&c, &m->type);
 	buf_get_u32(&c, &len);
 	buf_get_u32(&c, &m->reqid);
-	buf_get_u32(&c, &m->flags);
+	buf_get_u32(&c, &word);
 	if (buf_cur_end(&c) < 0)
-		return -1;
+		return IPC_PARSE_BAD;
+	/* first: under another version nothing else in the header is known */
+	m->version = (uint16_t)(word >> 16);
+	m->flags = word & 0xffffu;
+	if (m->version != IPC_VERSION)
+		return IPC_PARSE_VERSION;
 	if (len != got - IPC_HDR_SIZE || len > IPC_MAX_PAYLOAD)
-		return -1;
+		return IPC_PARSE_BAD;
 	if ((m->flags & ~IPC_F_KNOWN) != 0)
-		return -1;
+		return IPC_PARSE_BAD;
 	/* the header must announce exactly the fds that came */
 	if (((m->flags & IPC_F_FD) != 0) != (nfds == 1) || nfds > 1)
-		return -1;
+		return IPC_PARSE_BAD;
 	m->len = len;
 	m->payload = m->raw + IPC_HDR_SIZE;
 	return 0;
+}
+
+const char *
+ipc_recv_strerror(enum ipc_recv_result r, const struct ipc_msg *m, char *buf,
+    size_t size)
+{
+	if (r == IPC_RECV_VERSION)
+		snprintf(buf, size, "IPC version %u from peer, expected %u",
+		    (unsigned)m->version, (unsigned)IPC_VERSION);
+	else if (r == IPC_RECV_ERR)
+		snprintf(buf, size, "receive failed: %s", strerror(errno));
+	else
+		snprintf(buf, size, "%s", r == IPC_RECV_BAD ? "malformed record" :
+		    r == IPC_RECV_EOF ? "peer closed" :
+		    r == IPC_RECV_AGAIN ? "no record waiting" : "no error");
+	return buf;
 }
 
 static enum ipc_recv_result
@@ -177,6 +222,7 @@ recv_record(int sock, struct ipc_msg *m, int flags)
 
 	m->fd = -1;
 	m->len = 0;
+	m->version = IPC_VERSION;
 	m->payload = m->raw + IPC_HDR_SIZE;
 	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
@@ -198,11 +244,13 @@ recv_record(int sock, struct ipc_msg *m, int flags)
 	}
 	if (n == 0 && nfds == 0)
 		return IPC_RECV_EOF;
-	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
-	    ipc_parse_record(m, (size_t)n, nfds) < 0) {
+	int parsed = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ?
+	    IPC_PARSE_BAD : ipc_parse_record(m, (size_t)n, nfds);
+	if (parsed < 0) {
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
-		return IPC_RECV_BAD;
+		return parsed == IPC_PARSE_VERSION ? IPC_RECV_VERSION
+		    : IPC_RECV_BAD;
 	}
 	if (nfds == 1)
 		m->fd = fds[0];

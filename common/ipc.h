@@ -2,11 +2,12 @@
  * ipc: the framing of every message between Cloister processes.
  *
  * One message = one SOCK_SEQPACKET record = a fixed 16-byte header
- * (type, payload length, request id, flags; big-endian) + a payload of typed
- * fields, with at most one fd attached (SCM_RIGHTS). Message types live in
- * one enum in ipc_types.h. Payloads are written with ipc_put_*() into a
- * bounded buf and read with ipc_get_*() from a buf_cur; every handler ends
- * with ipc_get_end(), which fails on short data *and* on bytes left over.
+ * (u32 type, u32 payload length, u32 request id, u16 IPC_VERSION, u16 flags;
+ * big-endian) + a payload of typed fields, with at most one fd attached
+ * (SCM_RIGHTS). Message types live in one enum in ipc_types.h. Payloads
+ * are written with ipc_put_*() into a bounded buf and read with ipc_get_*()
+ * from a buf_cur; every handler ends with ipc_get_end(), which fails on
+ * short data *and* on bytes left over.
  */
 #ifndef CLOISTER_IPC_H
 #define CLOISTER_IPC_H
@@ -24,6 +25,8 @@
 #define IPC_MAX_PAYLOAD (96 * 1024)
 #define IPC_MAX_STR (64 * 1024)
 
+/* Flags are the header's low 16 bits of its last word; the high 16 bits
+ * carry IPC_VERSION, so every record says which protocol wrote it. */
 enum ipc_flags {
 	IPC_F_FD = 1u << 0,    /* exactly one fd is attached */
 	IPC_F_MORE = 1u << 1,  /* more records of this reply follow */
@@ -42,6 +45,7 @@ struct ipc_msg {
 	uint32_t type;
 	uint32_t reqid;
 	uint32_t flags;
+	uint16_t version;    /* the sender's IPC_VERSION, as its header said */
 	int fd;              /* -1 unless IPC_F_FD */
 	size_t len;          /* payload bytes */
 	uint8_t *payload;    /* points into raw */
@@ -65,6 +69,10 @@ bool ipc_is_ready(const void *rec, size_t n);
  * it could not be sent), and the supervisor's fixed-size check of one. */
 int ipc_send_logged_in(int ctl, uint64_t instance);
 bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance);
+/* The IPC_VERSION of the n bytes at rec if they are a CTL_READY record of
+ * any version, else -1: how the supervisor tells a worker built for
+ * another protocol from a broken one, decoding nothing else. */
+int ipc_ready_version(const void *rec, size_t n);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,
@@ -72,18 +80,29 @@ enum ipc_recv_result {
 	IPC_RECV_AGAIN = 2,    /* non-blocking socket, nothing there */
 	IPC_RECV_BAD = -1,     /* malformed record (dropped; any fd closed) */
 	IPC_RECV_ERR = -2,     /* socket error, see errno */
+	IPC_RECV_VERSION = -3, /* another IPC_VERSION (dropped; any fd closed;
+	                        * m->version holds the peer's) */
 };
 
-/* Receive one record into m. A record that is truncated, has a header that
+/* Receive one record into m. A record whose header names another
+ * IPC_VERSION is IPC_RECV_VERSION; one that is truncated, has a header that
  * disagrees with its size, unknown flags, more than one fd, or an fd the
- * header did not announce is IPC_RECV_BAD and its fds are closed. */
+ * header did not announce is IPC_RECV_BAD. Either way its fds are closed. */
 enum ipc_recv_result ipc_recv(int sock, struct ipc_msg *m);
 /* The same, never blocking (MSG_DONTWAIT): IPC_RECV_AGAIN when no record
  * is waiting, so a reader drains its socket without a poll() per record. */
 enum ipc_recv_result ipc_recv_nowait(int sock, struct ipc_msg *m);
 /* Validate a raw record (header + payload) already in memory: the decoder
- * that ipc_recv() and the fuzz target share. */
+ * that ipc_recv() and the fuzz target share. 0, IPC_PARSE_VERSION (another
+ * IPC_VERSION; m->version set) or IPC_PARSE_BAD. */
+#define IPC_PARSE_BAD (-1)
+#define IPC_PARSE_VERSION (-2)
 int ipc_parse_record(struct ipc_msg *m, size_t got, int nfds);
+/* Why a receive failed, for one log line: "malformed record", "IPC version
+ * 4 from peer, expected 3", "peer closed" or the errno text. Written into
+ * buf (size bytes) and returned. */
+const char *ipc_recv_strerror(enum ipc_recv_result r, const struct ipc_msg *m,
+    char *buf, size_t size);
 /* Close m->fd if still owned. */
 void ipc_msg_close_fd(struct ipc_msg *m);
 /* A cursor over m's payload. */

@@ -3,8 +3,10 @@
  * in one enum, with one protocol version. The lists are kept per area in
  * ipc_types_*.h (X-macro lists, included only here) so that each protocol's
  * messages sit together; the enum below is the single place they all meet.
- * Change any message -> bump IPC_VERSION and the docs (a test checks that
- * every name is documented in docs/).
+ * Change any message -> bump IPC_VERSION, the docs (a test checks that
+ * every name is documented in docs/) and the fingerprint of these lists
+ * (scripts/ipc-fingerprint --update; meson test fails until both are done).
+ * IPC_VERSION travels in every record's header, a u16.
  *
  *   value range   area                          list             documented in
  *   1-49          generic replies               here             docs/ipc.md
@@ -24,7 +26,7 @@
 #include "ipc_types_ctl.h"
 #include "ipc_types_store.h"
 
-#define IPC_VERSION 2
+#define IPC_VERSION 3
 
 #define IPC_GENERIC_TYPES(X)                                               \
 	X(OK, 1)          /* success, no data */                           \

@@ -495,6 +495,16 @@ chan_read(struct chan *ch)
 		    "malformed record"));
 		return;
 	}
+	case IPC_RECV_VERSION: {
+		/* nothing of a peer of another protocol can be trusted to
+		 * parse, not even an error reply */
+		char why[64];
+		log_warn("%s[%llu]: %s; closing the channel", ch->service,
+		    (unsigned long long)ch->instance,
+		    ipc_recv_strerror(r, &rmsg, why, sizeof(why)));
+		chan_close(ch);
+		return;
+	}
 	default:
 		chan_close(ch);
 	}
@@ -510,6 +520,11 @@ chan_control_read(int fd)
 	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR) {
 		log_info("the supervisor closed the control channel: exiting");
 		stored_shutdown();
+	}
+	if (r == IPC_RECV_VERSION) {
+		char why[64];
+		log_fatal("the supervisor: %s",
+		    ipc_recv_strerror(r, &rmsg, why, sizeof(why)));
 	}
 	if (r == IPC_RECV_BAD) {
 		log_err("malformed record from the supervisor");

@@ -132,6 +132,11 @@ recv_one(struct store_conn *sc)
 		}
 		if (r == IPC_RECV_EOF)
 			return fail(sc, STORE_E_IO, "store closed the connection");
+		if (r == IPC_RECV_VERSION) {
+			char why[64];
+			return fail(sc, STORE_E_PROTO, ipc_recv_strerror(r,
+			    &sc->msg, why, sizeof(why)));
+		}
 		if (r != IPC_RECV_OK)
 			return fail(sc, STORE_E_IO, "store connection failed");
 		if (sc->msg.type == IPC_STORE_NOTIFY) {
@@ -1604,6 +1609,11 @@ store_client_read_notify(struct store_conn *sc)
 			return STORE_OK;
 		if (r == IPC_RECV_EOF)
 			return fail(sc, STORE_E_IO, "store closed the connection");
+		if (r == IPC_RECV_VERSION) {
+			char why[64];
+			return fail(sc, STORE_E_PROTO, ipc_recv_strerror(r,
+			    &sc->msg, why, sizeof(why)));
+		}
 		if (r != IPC_RECV_OK)
 			return fail(sc, STORE_E_IO, "store connection failed");
 		if (sc->msg.type != IPC_STORE_NOTIFY) {

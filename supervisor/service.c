@@ -45,9 +45,14 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
-			log_warn("%s: pid %d instance %llu: unexpected record on its"
-			    " control channel; killing it", s->cfg.name, (int)p->pid,
-			    (unsigned long long)p->instance);
+			int v = ipc_ready_version(rec, (size_t)n);
+			char why[64] = "unexpected record";
+			if (v >= 0 && v != IPC_VERSION)
+				snprintf(why, sizeof(why), "IPC version %d from peer,"
+				    " expected %d", v, IPC_VERSION);
+			log_warn("%s: pid %d instance %llu: %s on its control"
+			    " channel; killing it", s->cfg.name, (int)p->pid,
+			    (unsigned long long)p->instance, why);
 			if (!reaped)   /* a reaped pid may be someone else's now */
 				kill(p->pid, SIGKILL);
 			break;

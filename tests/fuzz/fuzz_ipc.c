@@ -1,6 +1,7 @@
 /* libFuzzer target: the IPC record decoder and the typed field reader.
- * Input byte 0 picks how many fds "arrived"; the rest is the record. Every
- * accepted record is walked field by field to the end check. */
+ * Input byte 0 picks how many fds "arrived"; the rest is the record. A
+ * record of another IPC_VERSION gets its log line made; every accepted
+ * record is walked field by field to the end check. */
 #include "ipc.h"
 
 #include <string.h>
@@ -18,7 +19,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > sizeof(m.raw))
 		return 0;
 	memcpy(m.raw, data, size);
-	if (ipc_parse_record(&m, size, nfds) < 0)
+	(void)ipc_ready_version(m.raw, size);
+	int parsed = ipc_parse_record(&m, size, nfds);
+	if (parsed == IPC_PARSE_VERSION) {
+		char why[64];
+		(void)ipc_recv_strerror(IPC_RECV_VERSION, &m, why, sizeof(why));
+	}
+	if (parsed < 0)
 		return 0;
 	struct buf_cur c;
 	ipc_msg_cursor(&m, &c);

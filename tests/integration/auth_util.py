@@ -17,24 +17,24 @@ import struct
 import subprocess
 import tempfile
 import threading
-import time
 
-from harness import policy_copy, tool, wait_for
+from harness import policy_copy, service_block, tool, wait_for
 
-# message types (common/ipc_types*.h)
-OK, ERROR, PING, PONG = 1, 2, 3, 4
-CTL_KEY, CTL_PEER, CTL_CONN, CTL_CLIENT = 50, 51, 52, 53
-AUTH_MECHS, AUTH_START, AUTH_STEP = 100, 101, 102
-AUTH_CHALLENGE, AUTH_SUCCESS, AUTH_FAILURE = 103, 104, 105
-STORE_HELLO = 200
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                       "common", "ipc_types.h")) as _f:
-    IPC_VERSION = int(re.search(r"#define IPC_VERSION (\d+)", _f.read()).group(1))
-CTL_READY_RECORD = struct.pack(">IIII", 54, 0, 0, 0)
+from cloister_ipc import (C, CTL_CLIENT, CTL_CONN, CTL_KEY,  # noqa: F401
+                          CTL_PEER, CTL_READY_RECORD, ERROR, IPC_VERSION, OK,
+                          PING, PONG, T, decode, recv_record, s, send_record,
+                          u32, u64)
+from cloister_ipc import b as by
 
-# enum auth_fail
-FAIL_CREDENTIALS, FAIL_RATE, FAIL_MECH, FAIL_PROTOCOL, FAIL_TEMPORARY, FAIL_DONE = 1, 2, 3, 4, 5, 6
-MECH_PLAINTEXT = 1
+AUTH_MECHS, AUTH_START, AUTH_STEP = T["AUTH_MECHS"], T["AUTH_START"], T["AUTH_STEP"]
+AUTH_CHALLENGE, AUTH_SUCCESS = T["AUTH_CHALLENGE"], T["AUTH_SUCCESS"]
+AUTH_FAILURE, STORE_HELLO = T["AUTH_FAILURE"], T["STORE_HELLO"]
+
+# enum auth_fail, enum auth_mech_flag
+FAIL_CREDENTIALS, FAIL_RATE = C["AUTH_FAIL_CREDENTIALS"], C["AUTH_FAIL_RATE"]
+FAIL_MECH, FAIL_PROTOCOL = C["AUTH_FAIL_MECH"], C["AUTH_FAIL_PROTOCOL"]
+FAIL_TEMPORARY, FAIL_DONE = C["AUTH_FAIL_TEMPORARY"], C["AUTH_FAIL_DONE"]
+MECH_PLAINTEXT = C["AUTH_MECH_PLAINTEXT"]
 
 # enum stats_counter (common/stats.h)
 ST_AUTH_OK, ST_AUTH_FAIL = 1, 2
@@ -45,69 +45,23 @@ STATS_FMT = "=IHH%dQ%dQ" % (ST_COUNTER_MAX, SG_GAUGE_MAX)
 REALM = "test.cloister.example"
 
 
-# ---- IPC framing (docs/ipc.md) ----
+# ---- requests and replies over the codec of cloister_ipc ----
 
-def u32(v):
-    return b"\x01" + struct.pack(">I", v)
-
-
-def u64(v):
-    return b"\x02" + struct.pack(">Q", v)
+def send(sock, typ, payload=b"", reqid=1, fd=None, version=None):
+    send_record(sock, typ, reqid, payload, fd, version=version)
 
 
-def s(v):
-    v = v.encode() if isinstance(v, str) else v
-    return b"\x03" + struct.pack(">I", len(v)) + v
-
-
-def by(v):
-    v = v.encode() if isinstance(v, str) else v
-    return b"\x04" + struct.pack(">I", len(v)) + v
-
-
-def record(typ, payload=b"", reqid=1, flags=0):
-    return struct.pack(">IIII", typ, len(payload), reqid, flags) + payload
-
-
-def send(sock, typ, payload=b"", reqid=1, fd=None):
-    if fd is None:
-        sock.sendmsg([record(typ, payload, reqid)])
-    else:
-        socket.send_fds(sock, [record(typ, payload, reqid, 1)], [fd])
-
-
-def fields(payload):
-    """Decode typed fields into a list of ints, bytes (str and bytes)."""
-    out, i = [], 0
-    while i < len(payload):
-        tag = payload[i]
-        i += 1
-        if tag == 1:
-            out.append(struct.unpack(">I", payload[i:i + 4])[0])
-            i += 4
-        elif tag == 2:
-            out.append(struct.unpack(">Q", payload[i:i + 8])[0])
-            i += 8
-        elif tag in (3, 4):
-            n = struct.unpack(">I", payload[i:i + 4])[0]
-            out.append(payload[i + 4:i + 4 + n])
-            i += 4 + n
-        else:
-            raise ValueError("bad tag %d" % tag)
-    return out
+fields = decode
 
 
 def recv(sock, timeout=10.0):
     """(type, reqid, fields) of the next record, or None on EOF/timeout."""
-    r, _, _ = select.select([sock], [], [], timeout)
-    if not r:
+    try:
+        typ, reqid, flags, payload, fd = recv_record(sock, timeout)
+    except (EOFError, socket.timeout):
         return None
-    data = sock.recv(200000)
-    if not data:
-        return None
-    typ, n, reqid, flags = struct.unpack(">IIII", data[:16])
-    assert n == len(data) - 16 and flags == 0, (n, len(data), flags)
-    return typ, reqid, fields(data[16:])
+    assert flags == 0 and fd is None, (flags, fd)
+    return typ, reqid, decode(payload)
 
 
 # ---- tickets (common/ticket.h) ----
@@ -269,12 +223,8 @@ class Authd:
         with open(self.config, "w") as f:
             f.write("state-dir %s\nruntime-dir %s\npolicy-dir %s\n" %
                     (self.state, self.state, os.path.dirname(self.policy)))
-            f.write("service authd {\n  role auth\n  binary %s\n  policy authd.policy\n" %
-                    tool("cloister-authd"))
-            for k, v in opts.items():
-                if v is not None:
-                    f.write("  set %s %s\n" % (k, v))
-            f.write("}\n")
+            f.write(service_block("authd", "auth", tool("cloister-authd"),
+                                  "authd", options=opts) + "\n")
         self.key = key or os.urandom(32)
         self.log_lines = []
         self.stats = []
@@ -413,11 +363,9 @@ class Authd:
 
 # ---- a stand-in for stored's admin channel (docs/store-protocol.md) ----
 
-IPC_F_MORE = 2
-ADM = {"user_create": 300, "user_delete": 301, "user_list": 302, "mbox_create": 303,
-       "mbox_delete": 304, "mbox_rename": 305, "mbox_list": 306, "quota_get": 307,
-       "quota_set": 308, "freeze": 309, "thaw": 310}
-ERR_NOTFOUND, ERR_EXISTS = 4, 5
+ADM = {n[len("STORE_ADM_"):].lower(): v for n, v in T.items()
+       if n.startswith("STORE_ADM_") and n != "STORE_ADM_MBOX_DETAIL"}
+ERR_NOTFOUND, ERR_EXISTS = C["IPC_ERR_NOTFOUND"], C["IPC_ERR_EXISTS"]
 USE_BITS = {"Archive": 1, "Drafts": 2, "Junk": 4, "Sent": 8, "Trash": 16}
 DEFAULT_BOXES = [("INBOX", 0), ("Drafts", 2), ("Sent", 8), ("Junk", 4), ("Trash", 16),
                  ("Archive", 1)]
@@ -455,7 +403,7 @@ class FakeStoreAdmin:
             threading.Thread(target=self._conn, args=(c,), daemon=True).start()
 
     def _reply(self, c, reqid, payload=b"", typ=OK, flags=0):
-        c.sendmsg([record(typ, payload, reqid, flags)])
+        send_record(c, typ, reqid, payload, flags=flags)
 
     def _error(self, c, reqid, code, msg):
         self._reply(c, reqid, u32(code) + s(msg), ERROR)
@@ -464,13 +412,10 @@ class FakeStoreAdmin:
         names = {v: k for k, v in ADM.items()}
         while True:
             try:
-                data = c.recv(200000)
-            except OSError:
+                typ, reqid, flags, payload, _fd = recv_record(c, None)
+            except (OSError, EOFError):
                 break
-            if not data:
-                break
-            typ, n, reqid, flags = struct.unpack(">IIII", data[:16])
-            f = fields(data[16:])
+            f = fields(payload)
             op = names.get(typ, str(typ))
             self.log.append((op, [x.decode() if isinstance(x, bytes) else x for x in f]))
             user = f[0].decode() if f and isinstance(f[0], bytes) else None

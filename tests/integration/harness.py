@@ -39,6 +39,25 @@ def run(args, timeout=60, **kw):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def service_block(name, role, binary, policy, listens=(), settings=None,
+                  options=None, lines=()):
+    """One service block of cloister.conf (docs/configuration.md), the one
+    renderer the tests use: a "listen" line per listener, settings as "key
+    value" (underscores become dashes), options as "set key value"; a value
+    of None leaves its line out; lines are added as they are."""
+    if not policy.endswith(".policy"):
+        policy += ".policy"
+    out = ["service %s {" % name, "  role " + role, "  binary " + binary,
+           "  policy " + policy]
+    out += ["  listen " + l for l in listens]
+    out += ["  %s %s" % (k.replace("_", "-"), v)
+            for k, v in (settings or {}).items() if v is not None]
+    out += ["  set %s %s" % (k, v) for k, v in (options or {}).items()
+            if v is not None]
+    out += [l for l in lines if l.strip()]
+    return "\n".join(out + ["}"])
+
+
 def proc_status(pid):
     out = {}
     with open("/proc/%d/status" % pid) as f:

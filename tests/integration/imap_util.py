@@ -19,10 +19,10 @@ import time
 
 from auth_util import ERROR, OK, REALM, make_sasldb, recv, send
 from auth_util import s as sfield
-
-STORE_ADM_USER_CREATE = 300
+from cloister_ipc import T
 from cloister_server import CloisterServer
-from harness import tool, wait_for
+from harness import service_block, tool
+from lmtp_util import stored_block
 
 
 def make_cert(directory):
@@ -47,40 +47,9 @@ def client_context():
     return ctx
 
 
-AUTHD = """
-service authd {
-  role auth
-  binary @bin:cloister-authd@
-  policy authd.policy
-  set realm %(realm)s
-  set failure-delay-ms %(delay)d
-  set max-failures-per-address 0
-  set max-failures-per-user 0
-}"""
-
-STORED = """
-service stored {
-  role store
-  binary %(stored)s
-  policy stored.policy
-%(extra)s
-}"""
-
-IMAPD = """
-service imapd {
-  role connection
-  binary @bin:cloister-imapd@
-  policy imapd.policy
-  listen imap tcp 127.0.0.1:@port:imap@ starttls
-  listen imaps tcp 127.0.0.1:@port:imaps@ tls
-  listen plain tcp 127.0.0.1:@port:plain@ plain
-  spares %(spares)d
-  max-processes %(maxproc)d
-  max-per-ip %(maxip)d
-  prelogin-timeout %(prelogin)d
-%(maxprelogin)s  set auth yes
-%(extra)s
-}"""
+IMAP_LISTENS = ("imap tcp 127.0.0.1:@port:imap@ starttls",
+                "imaps tcp 127.0.0.1:@port:imaps@ tls",
+                "plain tcp 127.0.0.1:@port:plain@ plain")
 
 
 # Before stored is merged, a stored built elsewhere can be named:
@@ -113,8 +82,6 @@ class ImapServer:
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
         self.cert, self.key = cert if cert else make_cert(self.certdir)
-        extra = "\n".join("  set %s %s" % kv for kv in
-                          (imapd_options or {}).items())
         stored = stored_binary() or "@standin:cloister-stored@"
         edits = dict(policy_edits or {})
         if STORED_SRC:
@@ -129,15 +96,20 @@ class ImapServer:
                 return mine(t) if mine else t
             edits["stored"] = stored_policy
         policy_edits = edits
-        services = [AUTHD % {"realm": REALM, "delay": delay_ms},
-                    STORED % {"stored": stored, "extra": "\n".join(
-                        "  set %s %s" % kv for kv in
-                        (stored_options or {}).items())},
-                    IMAPD % {"spares": spares, "maxproc": maxproc,
-                             "maxip": maxip, "prelogin": prelogin,
-                             "maxprelogin": "" if maxprelogin is None else
-                             "  max-prelogin %d\n" % maxprelogin,
-                             "extra": extra}] + list(extra_services)
+        authd = service_block("authd", "auth", "@bin:cloister-authd@", "authd",
+                              options={"realm": REALM,
+                                       "failure-delay-ms": delay_ms,
+                                       "max-failures-per-address": 0,
+                                       "max-failures-per-user": 0})
+        imapd = service_block("imapd", "connection", "@bin:cloister-imapd@",
+                              "imapd", IMAP_LISTENS, settings={
+                                  "spares": spares, "max-processes": maxproc,
+                                  "max-per-ip": maxip,
+                                  "prelogin-timeout": prelogin,
+                                  "max-prelogin": maxprelogin},
+                              options={"auth": "yes", **(imapd_options or {})})
+        services = [authd, stored_block(stored, stored_options), imapd] + \
+            list(extra_services)
         opts = {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})
         self.srv = CloisterServer(services, options=opts, shards=shards,
@@ -168,7 +140,7 @@ class ImapServer:
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
             s.settimeout(10)
             s.connect(path)
-            send(s, STORE_ADM_USER_CREATE, sfield(user))
+            send(s, T["STORE_ADM_USER_CREATE"], sfield(user))
             r = recv(s)
         assert r is not None and r[0] in (OK, ERROR), r
         return r[0] == OK

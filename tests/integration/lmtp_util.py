@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 
-from harness import tool
+from harness import service_block, tool
 
 LMTP_LISTENS = ("lmtp tcp 127.0.0.1:@port:lmtp@ plain",
                 "lmtpsock unix @path:lmtp@ plain mode=0666")
@@ -25,27 +25,20 @@ def have_store():
         return False
 
 
-def stored_block():
-    return "\n".join(["service stored {", "  role store",
-                      "  binary @bin:cloister-stored@",
-                      "  policy stored.policy", "}"])
+def stored_block(binary="@bin:cloister-stored@", options=None):
+    return service_block("stored", "store", binary, "stored", options=options)
 
 
 def lmtpd_block(spares=2, options=None, listens=LMTP_LISTENS, **settings):
-    lines = ["service lmtpd {", "  role connection",
-             "  binary @bin:cloister-lmtpd@", "  policy lmtpd.policy"]
-    lines += ["  listen " + l for l in listens]
     settings.setdefault("spares", spares)
     settings.setdefault("max_per_ip", 0)
-    lines += ["  %s %s" % (k.replace("_", "-"), v) for k, v in settings.items()]
     opts = {"hostname": "mx.test"}
     # TCP is opt-in: the tests' own clients are on loopback
     if any(" tcp " in " %s " % l for l in listens):
         opts["allow-clients"] = "127.0.0.0/8 ::1"
     opts.update(options or {})
-    opts = {k: v for k, v in opts.items() if v is not None}
-    lines += ["  set %s %s" % kv for kv in opts.items()]
-    return "\n".join(lines + ["}"])
+    return service_block("lmtpd", "connection", "@bin:cloister-lmtpd@", "lmtpd",
+                         listens, settings, opts)
 
 
 class Admin:

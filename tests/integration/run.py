@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run the integration tests: every test_* function in tests/integration/
-test_*.py (or the modules named on the command line). Prints one line per
-test and ends with "N passed, N failed"."""
+test_*.py, or what the command line names: a module (test_store_mail) runs
+all its tests, module::test (test_store_mail::test_append) runs one. Prints
+one line per test and ends with "N passed, N failed"."""
 import importlib
 import os
 import sys
@@ -17,10 +18,16 @@ def main(argv):
                            if f.startswith("test_") and f.endswith(".py"))
     from harness import Skip
     passed = failed = skipped = 0
-    for modname in names:
+    for arg in names:
+        modname, _, only = arg.partition("::")
         mod = importlib.import_module(modname)
         tests = [(n, getattr(mod, n)) for n in dir(mod)
-                 if n.startswith("test_") and callable(getattr(mod, n))]
+                 if n.startswith("test_") and callable(getattr(mod, n))
+                 and (not only or n == only)]
+        if only and not tests:
+            print("FAIL %s: no test %s in %s" % (arg, only, modname))
+            failed += 1
+            continue
         tests.sort(key=lambda t: t[1].__code__.co_firstlineno)
         for name, fn in tests:
             t0 = time.time()

@@ -15,9 +15,8 @@ import socket
 import struct
 import subprocess
 import tempfile
-import time
 
-from harness import POLICY_DIR, TOP, policy, run, tool, wait_for
+from harness import TOP, policy, run, service_block, tool, wait_for
 
 MIB_DIR = os.path.join(TOP, "snmpd-helper")
 STANDIN_MIBS = os.path.join(TOP, "tests", "mibs")
@@ -137,21 +136,16 @@ class Helper:
             self.listeners.append(ls)
         self.port = self.listeners[0].getsockname()[1]
         pol = policy_path or policy("snmpd-helper")
-        lines = ["policy-dir %s" % os.path.dirname(pol),
-                 "service snmpd-helper {",
-                 "  role stats",
-                 "  binary %s" % self.binary,
-                 "  policy %s" % os.path.basename(pol)]
-        for i, ls in enumerate(self.listeners):
-            lines.append("  listen metrics%d tcp 127.0.0.1:%d plain" %
-                         (i, ls.getsockname()[1]))
-        if agentx_socket:
-            lines += ["  set agentx yes", "  set agentx-socket %s" % agentx_socket]
-        lines += ["  " + o for o in options]
-        lines.append("}")
+        listens = ["metrics%d tcp 127.0.0.1:%d plain" % (i, ls.getsockname()[1])
+                   for i, ls in enumerate(self.listeners)]
+        agentx = {"agentx": "yes", "agentx-socket": agentx_socket} \
+            if agentx_socket else {}
+        blk = service_block("snmpd-helper", "stats", self.binary,
+                            os.path.basename(pol), listens, options=agentx,
+                            lines=["  " + o for o in options])
         self.config = os.path.join(self.tmp, "cloister.conf")
         with open(self.config, "w") as f:
-            f.write("\n".join(lines) + "\n")
+            f.write("policy-dir %s\n%s\n" % (os.path.dirname(pol), blk))
         self.start()
 
     def start(self):

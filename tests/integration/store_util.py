@@ -2,7 +2,6 @@
 (temp spool, temp policies and config, CTL_KEY and CTL_PEER over the
 control socketpair) and speak the store protocol (docs/store-protocol.md)
 from the worker ends. Python 3 stdlib only."""
-import array
 import hashlib
 import hmac
 import os
@@ -15,125 +14,29 @@ import subprocess
 import tempfile
 import time
 
-from harness import POLICY_DIR, tool, wait_for
+from harness import POLICY_DIR, service_block, tool, wait_for
+
+from cloister_ipc import (CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa: F401
+                          CTL_READY_RECORD, ERR, ERROR, F_FD, F_MORE,
+                          IPC_VERSION, NAMES, OK, PING, PONG, T, b, decode,
+                          record, recv_record, s, send_record, u32, u64)
 
 FD_CONTROL = 5
 FD_STATS = 4
-
-# message types (common/ipc_types*.h)
-OK, ERROR, PING, PONG = 1, 2, 3, 4
-CTL_KEY, CTL_PEER = 50, 51
-CTL_PEER_ADMIN = 1
-IPC_VERSION = 2   # common/ipc_types.h
-# what every worker sends once on its control channel when it is confined
-CTL_READY_RECORD = struct.pack(">IIII", 54, 0, 0, 0)
-T = {}
-
-
-def _load_types():
-    import re
-    here = os.path.dirname(os.path.abspath(__file__))
-    for h in ("ipc_types_store.h",):
-        with open(os.path.join(here, "..", "..", "common", h)) as f:
-            for name, value in re.findall(r"\bX\((\w+),\s*(\d+)\)", f.read()):
-                T[name] = int(value)
-    T.update({"PING": PING, "OK": OK, "ERROR": ERROR, "PONG": PONG})
-    global IPC_VERSION
-    with open(os.path.join(here, "..", "..", "common", "ipc_types.h")) as f:
-        IPC_VERSION = int(re.search(r"#define IPC_VERSION (\d+)", f.read()).group(1))
-
-
-IPC_VERSION = None
-_load_types()
-NAMES = {v: k for k, v in T.items()}
-
-ERR = {"MALFORMED": 1, "UNEXPECTED": 2, "DENIED": 3, "NOTFOUND": 4,
-       "EXISTS": 5, "QUOTA": 6, "CONFLICT": 7, "TEMPORARY": 8,
-       "INTERNAL": 9, "LIMIT": 10, "NOSPACE": 11}
-
-F_FD, F_MORE = 1, 2
 
 # flags, fetch items
 SEEN, ANSWERED, FLAGGED, DELETED, DRAFT = 1, 2, 4, 8, 16
 F_FLAGS, F_IDATE, F_SIZE, F_ENVELOPE = 1, 2, 4, 8
 
 
-# ---- typed fields (docs/ipc.md) ------------------------------------------
-
-def u32(v):
-    return b"\x01" + struct.pack(">I", v)
-
-
-def u64(v):
-    return b"\x02" + struct.pack(">Q", v)
-
-
-def s(v):
-    if isinstance(v, str):
-        v = v.encode()
-    return b"\x03" + struct.pack(">I", len(v)) + v
-
-
-def b(v):
-    if isinstance(v, str):
-        v = v.encode()
-    return b"\x04" + struct.pack(">I", len(v)) + v
-
+# ---- fields of the store protocol (typed fields: cloister_ipc) ------------
 
 def uidset(*ranges):
     return b(b"".join(struct.pack(">II", lo, hi) for lo, hi in ranges))
 
 
-def decode(payload):
-    """Fields of a payload as a list of ints, bytes."""
-    out = []
-    i = 0
-    while i < len(payload):
-        tag = payload[i]
-        i += 1
-        if tag == 1:
-            out.append(struct.unpack(">I", payload[i:i + 4])[0])
-            i += 4
-        elif tag == 2:
-            out.append(struct.unpack(">Q", payload[i:i + 8])[0])
-            i += 8
-        elif tag in (3, 4):
-            n = struct.unpack(">I", payload[i:i + 4])[0]
-            out.append(payload[i + 4:i + 4 + n])
-            i += 4 + n
-        else:
-            raise ValueError("bad tag %d" % tag)
-    return out
-
-
 def parse_uidset(raw):
     return [struct.unpack(">II", raw[i:i + 8]) for i in range(0, len(raw), 8)]
-
-
-def record(type_, reqid, payload=b"", flags=0):
-    return struct.pack(">IIII", type_, len(payload), reqid, flags) + payload
-
-
-def send_record(sock, type_, reqid, payload=b"", fd=None, flags=0):
-    data = record(type_, reqid, payload, flags | (F_FD if fd is not None else 0))
-    anc = []
-    if fd is not None:
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))]
-    sock.sendmsg([data], anc)
-
-
-def recv_record(sock, timeout=10):
-    sock.settimeout(timeout)
-    fds = array.array("i")
-    data, anc, _flags, _addr = sock.recvmsg(200000, socket.CMSG_LEN(4 * fds.itemsize))
-    for level, kind, raw in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.frombytes(raw[:len(raw) - (len(raw) % fds.itemsize)])
-    if not data:
-        raise EOFError("store closed the channel")
-    type_, length, reqid, flags = struct.unpack(">IIII", data[:16])
-    assert length == len(data) - 16
-    return type_, reqid, flags, data[16:], (fds[0] if fds else None)
 
 
 # ---- tickets (common/ticket.h) ---------------------------------------------
@@ -346,19 +249,16 @@ class Store:
                 f.write(text)
         self.binary = tool("cloister-stored")
         self.conf = os.path.join(self.tmp, "cloister.conf")
-        svc = ""
-        for name in ("imapd", "jmapd", "lmtpd"):
-            svc += ("service %s {\n role connection\n binary %s\n"
-                    " policy %s.policy\n listen l unix %s/%s.sock plain\n}\n"
-                    % (name, self.binary, name, self.tmp, name))
-        ac = "  set autocreate %s\n" % autocreate if autocreate else ""
+        blocks = [service_block(name, "connection", self.binary, name,
+                                ["l unix %s/%s.sock plain" % (self.tmp, name)])
+                  for name in ("imapd", "jmapd", "lmtpd")]
+        blocks.append(service_block("stored", "store", self.binary, "stored",
+                                    options={"autocreate": autocreate or None},
+                                    lines=options.splitlines()))
         with open(self.conf, "w") as f:
             f.write("state-dir %s\nruntime-dir %s\npolicy-dir %s\n"
-                    "store-shards %d\n%s"
-                    "service stored {\n role store\n binary %s\n"
-                    " policy stored.policy\n%s%s}\n"
-                    % (self.tmp, self.tmp, self.poldir, shards, svc,
-                       self.binary, ac, options))
+                    "store-shards %d\n%s\n"
+                    % (self.tmp, self.tmp, self.poldir, shards, "\n".join(blocks)))
         self.key = os.urandom(32)
         self.instance = instance
         self.proc = None

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 
-from harness import POLICY_DIR, tool
+from harness import POLICY_DIR, service_block, tool
 
 
 def _sanitized():
@@ -35,14 +35,8 @@ def block(name, role, policy, listens=(), binary=None, settings=None,
           options=None):
     """A service block; by default the stand-in, copied under the name the
     policy expects so that cloister-audit matches it."""
-    lines = ["service %s {" % name, "  role " + role,
-             "  binary " + (binary or "@standin:%s@" % process_of(policy)),
-             "  policy %s.policy" % policy]
-    lines += ["  listen " + l for l in listens]
-    lines += ["  %s %s" % (k.replace("_", "-"), v)
-              for k, v in (settings or {}).items()]
-    lines += ["  set %s %s" % kv for kv in (options or {}).items()]
-    return "\n".join(lines + ["}"])
+    return service_block(name, role, binary or "@standin:%s@" % process_of(policy),
+                         policy, listens, settings, options)
 
 
 AUTHD = block("authd", "auth", "authd")

@@ -2,11 +2,15 @@
 one place: the admin flag of CTL_PEER, which cloisterd sets only for the
 connections root makes to its admin sockets. A channel named "admin"
 without the flag gets nothing, and no service may be named "admin"."""
+import os
 import re
+import socket
 import subprocess
 
+from cloister_ipc import IPC_VERSION, T, recv_record, send_record
 from cloister_server import CloisterServer
 from harness import tool
+from lmtp_util import Admin, have_store, stored_block
 from store_util import Store, s, u32
 from supervisor_util import STORED, imapd
 
@@ -51,3 +55,31 @@ def test_no_service_may_be_named_admin():
                          (re.escape(srv.config_path), line), r.stderr), r.stderr
     finally:
         srv.close()
+
+
+def test_the_admin_socket_refuses_a_record_of_another_ipc_version():
+    """cloisterctl's channel, end to end: root's connection to
+    store-admin.0.sock, handed to the real stored by cloisterd. A record of
+    the next IPC version closes it with one log line; the same request of
+    this version, on a new connection, is served."""
+    if not have_store():
+        return
+    with CloisterServer([stored_block()]) as srv:
+        srv.start()
+        srv.wait_ready()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as sock:
+            sock.connect(os.path.join(srv.run_dir, "store-admin.0.sock"))
+            send_record(sock, T["STORE_ADM_USER_CREATE"], 1, s("mallory"),
+                        version=IPC_VERSION + 1)
+            try:
+                got = recv_record(sock, 5)
+                raise AssertionError("answered: %r" % (got,))
+            except EOFError:
+                pass
+        assert srv.wait_log(r"admin\[\d+\]: IPC version %d from peer, expected %d;"
+                            r" closing the channel" % (IPC_VERSION + 1, IPC_VERSION), 5)
+        adm = Admin(srv)
+        adm.user("alice")
+        entries, _ = adm.chan.call("STORE_ADM_USER_LIST")
+        assert [e[0] for e in entries] == [b"alice"], entries
+        adm.close()

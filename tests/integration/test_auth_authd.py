@@ -407,6 +407,31 @@ def test_control_channel_errors_are_fatal():
         a.stop()
 
 
+def test_a_record_of_another_ipc_version_is_refused():
+    """A worker's record of the next IPC version closes only that channel,
+    with one line naming both versions, where the same record of this
+    version is answered; from the supervisor it ends authd."""
+    line = r"IPC version %d from peer, expected %d" % (au.IPC_VERSION + 1,
+                                                       au.IPC_VERSION)
+    with Authd(USERS) as a:
+        w = a.worker()
+        au.send(w.sock, AUTH_MECHS, version=au.IPC_VERSION + 1)
+        assert w.closed()
+        assert a.wait_log(r"imapd/%d: %s; closing its channel" % (w.instance, line)), \
+            a.log()
+        assert a.alive()
+        assert "PLAIN" in a.worker().mechs()
+    a = Authd(USERS)
+    try:
+        a.start(send_key=False, wait=True)
+        au.send(a.ctl, au.CTL_KEY, au.u32(au.IPC_VERSION) + au.by(a.key),
+                version=au.IPC_VERSION + 1)
+        assert au.wait_for(lambda: not a.alive(), 10)
+        assert a.wait_log(r"control channel: " + line), a.log()
+    finally:
+        a.stop()
+
+
 def test_supervisor_gone_authd_exits():
     with Authd(USERS) as a:
         w = a.worker()

@@ -197,13 +197,12 @@ def test_quota_tempfail_option():
 def test_statistics_reach_the_supervisor_and_metrics():
     if not have_store():
         return
-    from harness import wait_for
+    from harness import service_block, wait_for
     from snmp_util import metrics, sample
-    helper = "\n".join(["service snmpd-helper {", "  role stats",
-                        "  binary @bin:cloister-snmpd@",
-                        "  policy snmpd-helper.policy",
-                        "  listen metrics tcp 127.0.0.1:@port:metrics@ plain",
-                        "  set agentx no", "}"])
+    helper = service_block("snmpd-helper", "stats", "@bin:cloister-snmpd@",
+                           "snmpd-helper",
+                           ["metrics tcp 127.0.0.1:@port:metrics@ plain"],
+                           options={"agentx": "no"})
     with CloisterServer([stored_block(), lmtpd_block(), helper]) as srv:
         srv.start()
         srv.wait_ready(timeout=20)

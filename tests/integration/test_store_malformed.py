@@ -2,11 +2,12 @@
 types and flags, fds where none belong, missing fds, bad metadata blocks
 and memfds that disagree with their sizes all get an error reply, and the
 store goes on serving the same channel and every other one."""
-import array
 import os
-import socket
+import re
 import struct
 
+from cloister_ipc import ERROR, IPC_VERSION, decode, send_raw, send_record
+from harness import wait_for
 from store_util import (ERR, T, Store, b, meta_block, memfd_message, record,
                         recv_record, s, u32, u64, uidset)
 from test_store_mail import append, mbox_id
@@ -22,16 +23,9 @@ def alive(st, c):
 
 def error_code(recs):
     type_, flags, data, fd = recs[-1]
-    assert type_ == 2, "expected an error, got type %d" % type_
+    assert type_ == ERROR, "expected an error, got type %d" % type_
     assert fd is None
-    return struct.unpack(">I", data[1:5])[0]
-
-
-def raw_send(sock, data, fds=()):
-    anc = []
-    if fds:
-        anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", list(fds)))]
-    sock.sendmsg([data], anc)
+    return decode(data)[0]
 
 
 def test_malformed_requests_get_errors_and_the_store_keeps_serving():
@@ -65,28 +59,28 @@ def test_malformed_requests_get_errors_and_the_store_keeps_serving():
         # framing lies: the header's length disagrees with the record, an
         # unknown flag bit, an fd the header does not announce, two fds
         c.reqid += 1
-        bad_len = struct.pack(">IIII", T["PING"], 10, c.reqid, 0) + b"abc"
-        raw_send(c.sock, bad_len)
+        bad_len = record(T["PING"], c.reqid, b"abcdefghij")[:-7]   # says 10, has 3
+        send_raw(c.sock, bad_len)
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=0x80))
+        send_raw(c.sock, record(T["PING"], c.reqid, b"", flags=0x80))
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         r, w = os.pipe()
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b""), fds=[r])
+        send_raw(c.sock, record(T["PING"], c.reqid, b""), fds=[r])
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, record(T["STORE_APPEND"], c.reqid, b"", flags=1), fds=[r, w])
+        send_raw(c.sock, record(T["STORE_APPEND"], c.reqid, b"", flags=1), fds=[r, w])
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         c.reqid += 1
-        raw_send(c.sock, b"\0\0\0")       # shorter than a header
+        send_raw(c.sock, b"\0\0\0")       # shorter than a header
         type_, rid, flags, data, fd = recv_record(c.sock)
-        assert type_ == 2
+        assert type_ == ERROR
         alive(st, c)
 
         # a request flagged as continued (requests are one record)
         c.reqid += 1
-        raw_send(c.sock, record(T["PING"], c.reqid, b"", flags=2))
+        send_raw(c.sock, record(T["PING"], c.reqid, b"", flags=2))
         assert error_code(c.reply(c.reqid)) == ERR["MALFORMED"]
         # fds where none belong, and none where one must be
         assert error_code(c.raw(T["PING"], b"", fd=r)) == ERR["MALFORMED"]
@@ -129,3 +123,42 @@ def test_malformed_requests_get_errors_and_the_store_keeps_serving():
         assert st.proc.poll() is None
         # nothing of that reached the mailbox
         assert c.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 1
+
+
+def refused_for_its_version(st, chan, type_, payload):
+    """Send chan a record of the next IPC version: stored closes the
+    channel (nothing of another protocol, not even an error reply, can be
+    trusted to parse) and logs one line naming both versions."""
+    send_record(chan.sock, type_, 1, payload, version=IPC_VERSION + 1)
+    try:
+        got = recv_record(chan.sock, 5)
+        raise AssertionError("a record of another version was answered: %r" % (got,))
+    except EOFError:
+        pass
+    line = r"%s\[%d\]: IPC version %d from peer, expected %d; closing the channel" % (
+        chan.service, chan.instance, IPC_VERSION + 1, IPC_VERSION)
+    assert wait_for(lambda: re.search(line, st.log_text()), 5), st.log_text()
+
+
+def test_a_record_of_another_ipc_version_closes_the_worker_channel():
+    with Store() as st:
+        st.admin().call("STORE_ADM_USER_CREATE", s("alice"))
+        # the same request with this version is served
+        c = st.connect("imapd")
+        c.hello(st.key, "alice")
+        assert c.raw(T["PING"], b"x")[-1][2] == b"x"
+        refused_for_its_version(st, c, T["PING"], b"x")
+        # before login too, and the store goes on serving everyone else
+        refused_for_its_version(st, st.connect("lmtpd"), T["PING"], b"")
+        alive(st, st.connect("imapd"))
+        assert st.proc.poll() is None
+
+
+def test_a_record_of_another_ipc_version_closes_the_admin_channel():
+    with Store() as st:
+        adm = st.admin()
+        adm.call("STORE_ADM_USER_CREATE", s("alice"))
+        refused_for_its_version(st, adm, T["STORE_ADM_USER_CREATE"], s("bob"))
+        # nothing was done, and a new admin channel of this version works
+        entries, _ = st.admin().call("STORE_ADM_USER_LIST")
+        assert [e[0] for e in entries] == [b"alice"], entries

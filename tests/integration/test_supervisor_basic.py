@@ -11,6 +11,7 @@ import struct
 import subprocess
 import time
 
+from cloister_ipc import PING, PONG, decode, record, recv_record, send_record
 from cloister_server import CloisterServer
 from harness import POLICY_DIR, tool, wait_for
 from supervisor_util import (AUTHD, FULL, METRICS, STORED, LineClient, block,
@@ -141,15 +142,11 @@ def test_listen_backlog_is_configurable():
 
 
 def _ipc(sock, mtype, reqid=9):
-    sock.send(struct.pack(">IIII", mtype, 0, reqid, 0))
-    data = sock.recv(65536)
-    if not data:
-        return None, None
-    t, n, rid, _flags = struct.unpack(">IIII", data[:16])
-    payload = data[16:16 + n]
-    # one str field: tag 3, u32 length, bytes
-    assert payload[0] == 3 and rid == reqid
-    return t, payload[5:5 + struct.unpack(">I", payload[1:5])[0]].decode()
+    send_record(sock, mtype, reqid)
+    t, rid, _flags, payload, _fd = recv_record(sock, 5)
+    text, = decode(payload)
+    assert rid == reqid
+    return t, text.decode()
 
 
 def test_admin_socket_passes_root_connections_to_the_shard():
@@ -163,15 +160,15 @@ def test_admin_socket_passes_root_connections_to_the_shard():
             with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
                 s.settimeout(5)
                 s.connect(path)
-                t, text = _ipc(s, 3)   # PING
-                assert t == 4 and re.match(
+                t, text = _ipc(s, PING)
+                assert t == PONG and re.match(
                     r"store shard=%d key=yes peer=admin/\d+ " % shard, text), text
         # a non-root peer is refused by SO_PEERCRED even if the mode let it in
         path = os.path.join(srv.run_dir, "store-admin.0.sock")
         os.chmod(path, 0o666)
-        code = ("import socket,struct;s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET);"
-                "s.settimeout(5);s.connect(%r);s.send(struct.pack('>IIII',3,0,1,0));"
-                "print(len(s.recv(100)))" % path)
+        code = ("import socket;s=socket.socket(socket.AF_UNIX,socket.SOCK_SEQPACKET);"
+                "s.settimeout(5);s.connect(%r);s.send(%r);"
+                "print(len(s.recv(100)))" % (path, record(PING, 1)))
         r = subprocess.run(["python3", "-c", code], capture_output=True, text=True,
                            preexec_fn=lambda: (os.setgid(65534), os.setuid(65534)))
         assert r.stdout.strip() == "0" or "Connection reset" in r.stderr or \

@@ -9,14 +9,13 @@ import time
 
 from cloister_server import CloisterServer
 from harness import tool, wait_for
-from imap_util import STORED
+from lmtp_util import stored_block
 from supervisor_util import LineClient, imapd
 
 
 def test_workers_log_to_a_file_through_the_supervisor():
     # the real stored logs at start; the stand-in imapd shows service goes on
-    srv = CloisterServer([STORED % {"stored": "@bin:cloister-stored@", "extra": ""},
-                          imapd()])
+    srv = CloisterServer([stored_block(), imapd()])
     logpath = os.path.join(srv.tmp, "file.log")
     try:
         with open(logpath, "ab") as log:

@@ -5,9 +5,9 @@ are restarts, never a reason to hold a service."""
 import os
 import random
 import signal
-import struct
 import time
 
+from cloister_ipc import CTL_READY_RECORD, IPC_VERSION, T, record
 from cloister_server import CloisterServer, _seccomp
 from harness import wait_for
 from lmtp_util import (Lmtp, have_store, lmtpd_block, start_stream,
@@ -16,7 +16,7 @@ from supervisor_util import (BOUND, FULL, LineClient, login, metrics)
 
 # a burst this small would hold a service after three counted failures
 STRICT = {"restart-burst": 3, "restart-window": 60}
-CTL_READY = struct.pack(">IIII", 54, 0, 0, 0)   # common/ipc_types_ctl.h
+CTL_READY = CTL_READY_RECORD
 
 
 def _delivers(srv, n):
@@ -136,16 +136,20 @@ def test_anything_but_one_ctl_ready_on_a_control_channel_kills_the_worker():
         srv.start()
         srv.wait_ready()
         time.sleep(0.05)
-        for record in (CTL_READY, b"\xff" * 40):
+        other = record(T["CTL_READY"], version=IPC_VERSION + 1)
+        why_other = "IPC version %d from peer, expected %d" % (IPC_VERSION + 1,
+                                                              IPC_VERSION)
+        for rec, why in ((CTL_READY, "unexpected record"),
+                         (b"\xff" * 40, "unexpected record"), (other, why_other)):
             spare = srv.children("imapd")[0]
             assert srv.wait_log(r"imapd: pid %d instance \d+ ready" % spare.pid, 5)
             fd = _steal_fd(spare.pid, 5)   # its control channel, as it sees it
             try:
-                os.write(fd, record)     # a second CTL_READY, then garbage
+                os.write(fd, rec)   # a second CTL_READY, garbage, another version's
             finally:
                 os.close(fd)
-            assert srv.wait_log(r"imapd: pid %d instance \d+: unexpected record on its"
-                                r" control channel; killing it" % spare.pid, 5), srv.log[-10:]
+            assert srv.wait_log(r"imapd: pid %d instance \d+: %s on its control channel;"
+                                r" killing it" % (spare.pid, why), 5), srv.log[-10:]
             assert srv.wait_log(r"imapd: pid %d instance \d+ killed by signal 9" % spare.pid, 5)
             srv.wait_ready()
         assert not srv.wait_log(r"held after", 0)

@@ -1,11 +1,13 @@
-/* Unit tests for common/ipc: round trips with and without fds, and every
- * malformed-record case the reader must refuse. */
+/* Unit tests for common/ipc: round trips with and without fds, every
+ * malformed-record case the reader must refuse, and the IPC_VERSION every
+ * header carries. */
 #include "check.h"
 #include "ipc.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -94,13 +96,15 @@ test_fd_passing(void)
 	close(sv[1]);
 }
 
-/* Send a hand-made record (header fields chosen freely) with nfds fds. */
+/* Send a hand-made record (header fields chosen freely, the version
+ * included) with nfds fds. */
 static void
-send_raw_record(int sock, uint32_t type, uint32_t len, uint32_t flags,
-    size_t payload, int nfds)
+send_versioned_record(int sock, uint32_t version, uint32_t type, uint32_t len,
+    uint32_t flags, size_t payload, int nfds)
 {
 	uint8_t rec[64] = { 0 };
-	uint32_t h[4] = { htonl(type), htonl(len), htonl(1), htonl(flags) };
+	uint32_t h[4] = { htonl(type), htonl(len), htonl(1),
+		htonl(version << 16 | flags) };
 	memcpy(rec, h, sizeof(h));
 	struct iovec iov = { rec, IPC_HDR_SIZE + payload };
 	union {
@@ -126,6 +130,13 @@ send_raw_record(int sock, uint32_t type, uint32_t len, uint32_t flags,
 		close(fds[0]);
 		close(fds[1]);
 	}
+}
+
+static void
+send_raw_record(int sock, uint32_t type, uint32_t len, uint32_t flags,
+    size_t payload, int nfds)
+{
+	send_versioned_record(sock, IPC_VERSION, type, len, flags, payload, nfds);
 }
 
 static int
@@ -178,6 +189,101 @@ test_malformed(void)
 	close(sv[1]);
 }
 
+/* Every record carries IPC_VERSION in the high half of its last header
+ * word; a record of any other version is refused before anything else in
+ * it is believed, with its fds closed and the peer's version kept for the
+ * log line. */
+static void
+test_version(void)
+{
+	int sv[2];
+	pair(sv);
+	int before = count_open_fds();
+
+	/* the writer stamps it */
+	CHECK_EQ(ipc_send_raw(sv[0], IPC_PING, 1, IPC_F_MORE, NULL, 0, -1), 0);
+	uint8_t rec[IPC_HDR_SIZE];
+	CHECK(recv(sv[1], rec, sizeof(rec), 0) == IPC_HDR_SIZE);
+	CHECK_EQ(rec[12] << 8 | rec[13], IPC_VERSION);
+	CHECK_EQ(rec[14] << 8 | rec[15], IPC_F_MORE);
+
+	/* the next version, the previous one, and none at all: refused */
+	const uint32_t others[] = { IPC_VERSION + 1, IPC_VERSION - 1, 0 };
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		send_versioned_record(sv[0], others[i], IPC_PING, 0, 0, 0, 0);
+		CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_VERSION);
+		CHECK_EQ(m.version, others[i]);
+	}
+	/* with an fd: closed all the same */
+	send_versioned_record(sv[0], IPC_VERSION + 1, IPC_OK, 0, IPC_F_FD, 0, 1);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_VERSION);
+	CHECK_EQ(m.fd, -1);
+	CHECK_EQ(count_open_fds(), before);
+	/* version first: an otherwise malformed record of another version
+	 * is reported as the version mismatch, the clearer cause */
+	send_versioned_record(sv[0], IPC_VERSION + 1, IPC_PING, 9, 0x80, 0, 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_VERSION);
+
+	/* the log line names both versions */
+	char why[64], want[64];
+	snprintf(want, sizeof(want), "IPC version %u from peer, expected %u",
+	    IPC_VERSION + 1, IPC_VERSION);
+	send_versioned_record(sv[0], IPC_VERSION + 1, IPC_PING, 0, 0, 0, 0);
+	enum ipc_recv_result r = ipc_recv(sv[1], &m);
+	CHECK(strcmp(ipc_recv_strerror(r, &m, why, sizeof(why)), want) == 0);
+	CHECK(strcmp(ipc_recv_strerror(IPC_RECV_BAD, &m, why, sizeof(why)),
+	    "malformed record") == 0);
+
+	/* the same record with this version is served */
+	send_versioned_record(sv[0], IPC_VERSION, IPC_PING, 0, 0, 0, 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_OK);
+	CHECK_EQ(m.version, IPC_VERSION);
+	CHECK_EQ(m.type, IPC_PING);
+
+	/* the parser alone (the fuzz targets' entry) says which it was */
+	memset(m.raw, 0, IPC_HDR_SIZE);
+	m.raw[3] = IPC_PING;
+	m.raw[13] = IPC_VERSION + 1;
+	CHECK_EQ(ipc_parse_record(&m, IPC_HDR_SIZE, 0), IPC_PARSE_VERSION);
+	m.raw[13] = IPC_VERSION;
+	CHECK_EQ(ipc_parse_record(&m, IPC_HDR_SIZE, 0), 0);
+	m.raw[15] = 0x80;
+	CHECK_EQ(ipc_parse_record(&m, IPC_HDR_SIZE, 0), IPC_PARSE_BAD);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* CTL_READY and CTL_LOGGED_IN are compared byte for byte by the
+ * supervisor: the version is part of what is compared. */
+static void
+test_fixed_records(void)
+{
+	int sv[2];
+	pair(sv);
+	uint8_t rec[IPC_HDR_SIZE + 8];
+	uint64_t inst = 0;
+
+	CHECK_EQ(ipc_send_ready(sv[0]), 0);
+	CHECK(recv(sv[1], rec, sizeof(rec), 0) == IPC_HDR_SIZE);
+	CHECK(ipc_is_ready(rec, IPC_HDR_SIZE));
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), IPC_VERSION);
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE - 1), -1);
+	rec[13] ^= 1;
+	CHECK(!ipc_is_ready(rec, IPC_HDR_SIZE));
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), IPC_VERSION ^ 1);
+	rec[15] = IPC_F_MORE;   /* not a CTL_READY of any version */
+	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), -1);
+
+	CHECK_EQ(ipc_send_logged_in(sv[0], 0x0102030405060708ULL), 0);
+	CHECK(recv(sv[1], rec, sizeof(rec), 0) == (ssize_t)sizeof(rec));
+	CHECK(ipc_is_logged_in(rec, sizeof(rec), &inst));
+	CHECK(inst == 0x0102030405060708ULL);
+	rec[12] ^= 1;
+	CHECK(!ipc_is_logged_in(rec, sizeof(rec), &inst));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void
 test_names(void)
 {
@@ -217,6 +323,8 @@ main(void)
 	test_nowait();
 	test_fd_passing();
 	test_malformed();
+	test_version();
+	test_fixed_records();
 	test_names();
 	return check_done("test_ipc");
 }

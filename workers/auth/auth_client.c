@@ -102,7 +102,9 @@ roundtrip(struct auth_client *ac, uint32_t type, const struct buf *req)
 			return -1;
 		}
 		if (rr != IPC_RECV_OK) {
-			fault(ac, "malformed reply record");
+			char why[64];
+			fault(ac, rr == IPC_RECV_BAD ? "malformed reply record" :
+			    ipc_recv_strerror(rr, ac->msg, why, sizeof(why)));
 			return -1;
 		}
 		break;

@@ -742,8 +742,8 @@ drain_control(void)
 			_exit(0);
 		}
 		if (rr != IPC_RECV_OK)
-			log_fatal("control channel: %s", rr == IPC_RECV_BAD ?
-			    "malformed record" : strerror(errno));
+			log_fatal("control channel: %s",
+			    ipc_recv_strerror(rr, &A.msg, why, sizeof(why)));
 		const char *err = dispatch(NULL, FROM_CONTROL, why, sizeof(why));
 		if (err != NULL)
 			log_fatal("control channel: %s from the supervisor", err);
@@ -766,8 +766,8 @@ serve_chan(struct chan *c)
 			return;
 		}
 		if (rr != IPC_RECV_OK) {
-			chan_close(c, rr == IPC_RECV_BAD ? "malformed record" :
-			    "receive failed");
+			chan_close(c,
+			    ipc_recv_strerror(rr, &A.msg, why, sizeof(why)));
 			return;
 		}
 		const char *err = dispatch(c, FROM_WORKER, why, sizeof(why));
