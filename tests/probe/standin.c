@@ -32,6 +32,7 @@
 #include "log.h"
 #include "policy.h"
 #include "stats.h"
+#include "worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,18 +203,12 @@ serve_connection(void)
 	if (r != IPC_RECV_OK || msg.type != IPC_CTL_CONN || msg.fd < 0)
 		log_fatal("unexpected control record (result %d type %u)", r,
 		    msg.type);
-	struct buf_cur c;
-	uint32_t li;
-	const uint8_t *sa, *local;
-	size_t salen, llen;
-	ipc_msg_cursor(&msg, &c);
-	if (ipc_get_u32(&c, &li) < 0 || ipc_get_bytes(&c, &sa, &salen, 128) < 0 ||
-	    ipc_get_bytes(&c, &local, &llen, 128) < 0 || ipc_get_end(&c) < 0 ||
-	    li >= svc->nlisteners)
+	struct worker_conn conn;
+	if (worker_conn_decode(&msg, svc->nlisteners, &conn) < 0)
 		log_fatal("malformed CTL_CONN");
-	int fd = msg.fd;
+	int fd = conn.fd;
 	char peer[INET6_ADDRSTRLEN];
-	addr_text(sa, salen, peer, sizeof(peer));
+	addr_text((const uint8_t *)&conn.peer, conn.peerlen, peer, sizeof(peer));
 	stats_add(ST_CONNECTIONS, 1);
 	out(fd, "* OK cloister-standin %s %llu\r\n", svc->name,
 	    (unsigned long long)wa.instance);
