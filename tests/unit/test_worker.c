@@ -1,12 +1,16 @@
 /* Unit tests for common/worker: the one CTL_CONN decoder refuses every
- * record that is not exactly the supervisor's, and the role -> fd table
- * keeps what cloisterd gives each role and nothing else. */
+ * record that is not exactly the supervisor's, the role -> fd table keeps
+ * what cloisterd gives each role and nothing else, and a worker refuses to
+ * start as a service of another role. */
 #include "check.h"
 #include "ipc.h"
 #include "worker.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static struct ipc_msg m;
@@ -182,11 +186,80 @@ test_role_table(void)
 	CHECK_EQ(worker_keep_fds(&w, keep), 3);
 }
 
+static const char config_text[] =
+	"policy-dir /tmp\n"
+	"store-shards 2\n"
+	"service imapd {\n"
+	"  role connection\n"
+	"  binary /bin/true\n"
+	"  policy /dev/null\n"
+	"  listen imap tcp 127.0.0.1:1143 plain\n"
+	"  set auth yes\n"
+	"}\n"
+	"service stored {\n"
+	"  role store\n"
+	"  binary /bin/true\n"
+	"  policy /dev/null\n"
+	"}\n";
+
+/* worker_start in a child (it dies on a refusal): its exit status. The
+ * child exits 0 only if what worker_start kept is what the config says
+ * and the environment is the fixed one. */
+static int
+start_as(const char *path, const char *service, enum config_role role,
+    const char *shard)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		static struct config cfg;
+		const struct config_service *svc;
+		struct worker w;
+		char *argv[] = { "test_worker", "--config", (char *)path,
+			"--service", (char *)service, "--instance", "7",
+			shard ? "--shard" : NULL, (char *)shard, NULL };
+		int argc = shard ? 9 : 7;
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		close(CLOISTER_FD_LOG);   /* the log goes to stderr */
+		setenv("CLOISTER_JUNK", "leaked", 1);
+		worker_start(&w, argc, argv, "test-worker", role, &cfg, &svc);
+		bool ok = w.role == role && strcmp(w.service, service) == 0 &&
+		    w.store_shards == 2 && getenv("CLOISTER_JUNK") == NULL &&
+		    getenv("LANG") != NULL && strcmp(getenv("LANG"), "C") == 0 &&
+		    (role != ROLE_CONNECTION || (w.auth && w.nlisteners == 1));
+		_exit(ok ? 0 : 2);
+	}
+	int st = -1;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_start_checks_the_role(void)
+{
+	char path[] = "/tmp/test_worker.XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	CHECK_EQ(write(fd, config_text, sizeof(config_text) - 1),
+	    (ssize_t)sizeof(config_text) - 1);
+	close(fd);
+	CHECK_EQ(start_as(path, "imapd", ROLE_CONNECTION, NULL), 0);
+	CHECK_EQ(start_as(path, "stored", ROLE_STORE, "1"), 0);
+	/* a binary named as another role's service refuses to start */
+	CHECK_EQ(start_as(path, "imapd", ROLE_STORE, NULL), 1);
+	CHECK_EQ(start_as(path, "stored", ROLE_CONNECTION, NULL), 1);
+	CHECK_EQ(start_as(path, "imapd", ROLE_AUTH, NULL), 1);
+	/* a shard the config does not have */
+	CHECK_EQ(start_as(path, "stored", ROLE_STORE, "2"), 1);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	test_conn_decoder();
 	test_role_table();
+	test_start_checks_the_role();
 	return check_done("worker");
 }
