@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define WORKER_FDS_EVERY (WORKER_FD_LOG | WORKER_FD_STATS | WORKER_FD_CONTROL)
@@ -98,6 +97,9 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
     const struct config_service **svc)
 {
 	memset(w, 0, sizeof(*w));
+	/* first: the log (opened next) loads the time zone, once, from what
+	 * the environment says */
+	fixed_environment();
 	config_worker_start(argc, argv, ident, &w->args, cfg, svc);
 	const struct config_service *s = *svc;
 	if (s->role != role)
@@ -119,10 +121,6 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
 	if (role == ROLE_CONNECTION && config_option_bool(cfg, s, "auth", false,
 	    &w->auth, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
-	fixed_environment();
-	/* log lines are stamped with the local time, which libc loads from
-	 * /etc/localtime on first use: now, while files can be opened */
-	tzset();
 }
 
 void

@@ -2,8 +2,8 @@
  * worker: the skeleton every process cloisterd starts goes through, so that
  * every main reads the same way, top to bottom (docs/workers.md):
  *
- *   worker_start()      argv and config (config_worker_start), the role
- *                       check, the fixed environment, the time zone
+ *   worker_start()      the fixed environment, argv and config
+ *                       (config_worker_start), the log, the role check
  *   ...                 load what the service needs: libraries, keys,
  *                       certificates, options (nothing from a client)
  *   worker_confine()    keep the role's fds (worker_keep_fds) and the ones
@@ -61,11 +61,12 @@ struct worker_conn {
 	socklen_t peerlen, locallen;     /* 0: not known */
 };
 
-/* Parse argv, load the config, find the service, open the log; die unless
- * the service's role is role (the binary's own). Makes the environment the
- * fixed one cloisterd gives (PATH, LANG=C, the sanitizer's options in a
- * sanitizer build) and loads the time zone once, while /etc/localtime can
- * still be read. cfg is filled and stays the caller's; *svc points into it. */
+/* Make the environment the fixed one cloisterd gives (PATH, LANG=C, the
+ * sanitizer's options in a sanitizer build), parse argv, load the config,
+ * find the service, open the log (which loads the time zone, once, while
+ * /etc/localtime can be read: log.c); die unless the service's role is role
+ * (the binary's own). cfg is filled and stays the caller's; *svc points
+ * into it. */
 void worker_start(struct worker *w, int argc, char **argv, const char *ident,
     enum config_role role, struct config *cfg,
     const struct config_service **svc);
