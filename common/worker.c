@@ -7,6 +7,9 @@
 #include "sandbox.h"
 #include "stats.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +85,79 @@ fixed_environment(void)
 	}
 }
 
+/* --uid/--gid: a number, never 0, never (uid_t)-1 ("no change") */
+static bool
+parse_id(const char *w, unsigned *out)
+{
+	if (!isdigit((unsigned char)w[0]))
+		return false;
+	errno = 0;
+	char *end;
+	unsigned long v = strtoul(w, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > CONFIG_UID_MAX)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static void
+parse_args(int argc, char **argv, const char *ident, struct worker_args *wa)
+{
+	memset(wa, 0, sizeof(*wa));
+	unsigned id;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			wa->config_path = argv[++i];
+		else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
+			wa->service = argv[++i];
+		else if (strcmp(argv[i], "--instance") == 0 && i + 1 < argc)
+			wa->instance = strtoull(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc)
+			wa->shard = (unsigned)strtoul(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc &&
+		    parse_id(argv[i + 1], &id))
+			wa->uid = (uid_t)id, i++;
+		else if (strcmp(argv[i], "--gid") == 0 && i + 1 < argc &&
+		    parse_id(argv[i + 1], &id))
+			wa->gid = (gid_t)id, i++;
+		else if (strcmp(argv[i], "--foreground") == 0)
+			wa->foreground = true;
+		else {
+			log_open(ident, true);
+			log_fatal("usage: %s --config FILE --service NAME --instance ID"
+			    " [--shard N] [--uid N --gid N] [--foreground]", ident);
+		}
+	}
+	if ((wa->uid == 0) != (wa->gid == 0)) {
+		log_open(ident, true);
+		log_fatal("%s: --uid and --gid go together", ident);
+	}
+}
+
+void
+worker_load(int argc, char **argv, const char *ident,
+    struct worker_args *wa, struct config *cfg,
+    const struct config_service **svc)
+{
+	parse_args(argc, argv, ident, wa);
+	/* started by hand (tests): no log fd 3, log to stderr */
+	if (fcntl(CLOISTER_FD_LOG, F_GETFD) < 0)
+		log_open(ident, true);
+	else   /* under cloisterd: its own channel (log.h) */
+		log_open_fd(ident, CLOISTER_FD_LOG,
+		    log_fd_is_channel(CLOISTER_FD_LOG) ? LOG_SINK_CHANNEL :
+		    wa->foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG);
+	if (wa->config_path == NULL || wa->service == NULL)
+		log_fatal("%s: --config and --service are required", ident);
+	char err[CONFIG_ERR_MAX];
+	if (config_load(wa->config_path, cfg, err, sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	*svc = config_find_service(cfg, wa->service);
+	if (*svc == NULL)
+		log_fatal("config %s: no service '%s'", wa->config_path,
+		    wa->service);
+}
+
 static void
 copy_or_die(char *dst, size_t size, const char *src, const char *what)
 {
@@ -100,7 +176,7 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
 	/* first: the log (opened next) loads the time zone, once, from what
 	 * the environment says */
 	fixed_environment();
-	config_worker_start(argc, argv, ident, &w->args, cfg, svc);
+	worker_load(argc, argv, ident, &w->args, cfg, svc);
 	const struct config_service *s = *svc;
 	if (s->role != role)
 		log_fatal("service %s has role %s; %s is role %s", s->name,

@@ -3,7 +3,7 @@
  * every main reads the same way, top to bottom (docs/workers.md):
  *
  *   worker_start()      the fixed environment, argv and config
- *                       (config_worker_start), the log, the role check
+ *                       (worker_load), the log, the role check
  *   ...                 load what the service needs: libraries, keys,
  *                       certificates, options (nothing from a client)
  *   worker_confine()    keep the role's fds (worker_keep_fds) and the ones
@@ -23,8 +23,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 struct ipc_msg;
+
+/* The argv cloisterd gives every process it starts (fds.h). */
+struct worker_args {
+	const char *config_path;
+	const char *service;
+	uint64_t instance;
+	unsigned shard;          /* role store: which shard (0 otherwise) */
+	uid_t uid;               /* --uid/--gid: this instance's own ids from */
+	gid_t gid;               /* the supervisor; 0: the policy's user */
+	bool foreground;
+};
 
 /* The well-known fds of fds.h, as a set: which of them a role holds. */
 #define WORKER_FD_LOG     0x01u   /* CLOISTER_FD_LOG */
@@ -62,13 +74,21 @@ struct worker_conn {
 };
 
 /* Make the environment the fixed one cloisterd gives (PATH, LANG=C, the
- * sanitizer's options in a sanitizer build), parse argv, load the config,
- * find the service, open the log (which loads the time zone, once, while
- * /etc/localtime can be read: log.c); die unless the service's role is role
- * (the binary's own). cfg is filled and stays the caller's; *svc points
- * into it. */
+ * sanitizer's options in a sanitizer build), then worker_load(); die unless
+ * the service's role is role (the binary's own). cfg is filled and stays
+ * the caller's; *svc points into it. */
 void worker_start(struct worker *w, int argc, char **argv, const char *ident,
     enum config_role role, struct config *cfg,
+    const struct config_service **svc);
+
+/* Parse argv (--config --service --instance [--shard] [--uid --gid]
+ * [--foreground]), open the log on CLOISTER_FD_LOG (or stderr, started by
+ * hand; opening it loads the time zone, once, while /etc/localtime can be
+ * read: log.c), load the config and find the service. Dies with a message
+ * on any error. worker_start() without its checks: for the test stand-in
+ * that plays every role. */
+void worker_load(int argc, char **argv, const char *ident,
+    struct worker_args *wa, struct config *cfg,
     const struct config_service **svc);
 
 /* The well-known fds role holds (WORKER_FD_*). */

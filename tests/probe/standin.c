@@ -441,7 +441,7 @@ main(int argc, char **argv)
 	struct config *cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		return 1;
-	config_worker_start(argc, argv, "cloister-standin", &wa, cfg, &svc);
+	worker_load(argc, argv, "cloister-standin", &wa, cfg, &svc);
 	bool crash = false;
 	char err[CONFIG_ERR_MAX];
 	if (config_option_bool(cfg, svc, "standin-crash", false, &crash, err,
