@@ -462,6 +462,8 @@ main(int argc, char **argv)
 		log_fatal("%s", err);
 	if (stubborn)
 		signal(SIGTERM, SIG_IGN);
+	/* not the role's fds (worker_confine) but whatever cloisterd gave:
+	 * the supervisor's tests ask the stand-in what they were */
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)
@@ -470,7 +472,7 @@ main(int argc, char **argv)
 			given[fd] = true;
 		}
 	policy_confine(svc->policy, &wa, keep, (size_t)nkeep);
-	ipc_send_ready(CLOISTER_FD_CONTROL);
+	worker_ready();
 	if (quitter)
 		_exit(3);
 	if (svc->role == ROLE_CONNECTION)
