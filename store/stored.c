@@ -63,7 +63,7 @@ options(const struct config *c, const struct config_service *svc,
 		log_fatal("config: %s", err);
 	stored_set_autocreate_users(users);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
-	/* per-request work budgets (budget.h) and what a user may store */
+	/* per-request work budgets: budget.h; and what a user may store */
 	struct {
 		const char *key;
 		uint64_t dflt, max;
