@@ -1,13 +1,11 @@
 /* config: strict parser for the Cloister configuration (see config.h). */
 #include "config.h"
 #include "buf.h"
-#include "fds.h"
 #include "log.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -646,55 +644,4 @@ config_option_bool(const struct config *c, const struct config_service *s,
 		return -1;
 	}
 	return 0;
-}
-
-void
-config_worker_start(int argc, char **argv, const char *ident,
-    struct worker_args *wa, struct config *c,
-    const struct config_service **svc)
-{
-	memset(wa, 0, sizeof(*wa));
-	unsigned id;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			wa->config_path = argv[++i];
-		else if (strcmp(argv[i], "--service") == 0 && i + 1 < argc)
-			wa->service = argv[++i];
-		else if (strcmp(argv[i], "--instance") == 0 && i + 1 < argc)
-			wa->instance = strtoull(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--shard") == 0 && i + 1 < argc)
-			wa->shard = (unsigned)strtoul(argv[++i], NULL, 10);
-		else if (strcmp(argv[i], "--uid") == 0 && i + 1 < argc &&
-		    parse_uint(argv[i + 1], CONFIG_UID_MAX, &id) == 0 && id != 0)
-			wa->uid = (uid_t)id, i++;
-		else if (strcmp(argv[i], "--gid") == 0 && i + 1 < argc &&
-		    parse_uint(argv[i + 1], CONFIG_UID_MAX, &id) == 0 && id != 0)
-			wa->gid = (gid_t)id, i++;
-		else if (strcmp(argv[i], "--foreground") == 0)
-			wa->foreground = true;
-		else {
-			log_open(ident, true);
-			log_fatal("usage: %s --config FILE --service NAME --instance ID"
-			    " [--shard N] [--uid N --gid N] [--foreground]", ident);
-		}
-	}
-	if ((wa->uid == 0) != (wa->gid == 0)) {
-		log_open(ident, true);
-		log_fatal("%s: --uid and --gid go together", ident);
-	}
-	/* started by hand (tests): no log fd 3, log to stderr */
-	if (fcntl(CLOISTER_FD_LOG, F_GETFD) < 0)
-		log_open(ident, true);
-	else   /* under cloisterd: its own channel (log.h) */
-		log_open_fd(ident, CLOISTER_FD_LOG,
-		    log_fd_is_channel(CLOISTER_FD_LOG) ? LOG_SINK_CHANNEL :
-		    wa->foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG);
-	if (wa->config_path == NULL || wa->service == NULL)
-		log_fatal("%s: --config and --service are required", ident);
-	char err[CONFIG_ERR_MAX];
-	if (config_load(wa->config_path, c, err, sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	*svc = config_find_service(c, wa->service);
-	if (*svc == NULL)
-		log_fatal("config %s: no service '%s'", wa->config_path, wa->service);
 }

@@ -136,20 +136,4 @@ int config_option_bool(const struct config *c, const struct config_service *s,
 const char *config_role_name(enum config_role r);
 const char *config_tls_name(enum config_tls t);
 
-/* Worker start-up: parse the fds.h argv (--config --service --instance
- * [--shard] [--uid --gid] --foreground), load the config, find the service,
- * open the log on CLOISTER_FD_LOG. Dies with a message on any error. */
-struct worker_args {
-	const char *config_path;
-	const char *service;
-	uint64_t instance;
-	unsigned shard;          /* role store: which shard (0 otherwise) */
-	uid_t uid;               /* --uid/--gid: this instance's own ids from */
-	gid_t gid;               /* the supervisor; 0: the policy's user */
-	bool foreground;
-};
-void config_worker_start(int argc, char **argv, const char *ident,
-    struct worker_args *wa, struct config *c,
-    const struct config_service **svc);
-
 #endif

@@ -2,7 +2,8 @@
  * fds: the fixed fd numbers every worker finds at exec, and the argv the
  * supervisor gives it. One table, shared by cloisterd (which sets them up
  * with dup2 before exec) and the workers (which keep exactly these across
- * sandbox_confine). Documented in docs/workers.md. Each worker also runs in
+ * the sandbox: worker_keep_fds() in common/worker.c derives each role's
+ * from "who gets it"). Documented in docs/workers.md. Each worker also runs in
  * a session of its own with a fixed environment (PATH, LANG=C).
  *
  *   fd  name                   who gets it        what it is

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "ipc_types.h"
 #include "log.h"
+#include "worker.h"
 
 #include <ctype.h>
 #include <errno.h>

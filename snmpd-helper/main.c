@@ -17,17 +17,15 @@
  *   metrics-read-timeout SECONDS  time a /metrics client has to send its
  *                             request head (default 10; then 408)
  *
- * main reads top to bottom like docs/design.md's table: config -> AgentX session
- * (the only socket() this process makes) -> confine -> serve.
+ * main reads top to bottom like every worker's (common/worker.h): start ->
+ * load (options, the AgentX session: the only socket() this process makes)
+ * -> confine -> ready -> serve.
  */
-#include "ipc.h"
-#include "config.h"
-#include "fds.h"
 #include "httpd.h"
 #include "log.h"
 #include "mibview.h"
-#include "policy.h"
 #include "snap.h"
+#include "worker.h"
 #ifdef CLOISTER_HAVE_AGENTX
 #include "agentx.h"
 #endif
@@ -159,7 +157,7 @@ read_stats(void)
 	return true;
 }
 
-static void
+static void __attribute__((noreturn))
 serve(const struct options *o)
 {
 	for (;;) {
@@ -188,7 +186,7 @@ serve(const struct options *o)
 		now = now_ms();
 		if (pfd[0].revents != 0 && !read_stats()) {
 			log_info("statistics pipe closed: cloisterd is gone");
-			_exit(0);
+			worker_exit(0);
 		}
 		httpd_handle(&httpd, pfd + h0, hn, now, &cur);
 		if (o->give_up_at != 0 && now >= o->give_up_at)
@@ -209,59 +207,60 @@ serve(const struct options *o)
 	}
 }
 
+/* The AgentX session: the one socket this process opens, before it
+ * confines. Its fds go to own[]; the count. */
+static size_t
+start_agentx(struct options *o, int *own, size_t cap)
+{
+	size_t n = 0;
+	if (!o->agentx)
+		return 0;
+#ifdef CLOISTER_HAVE_AGENTX
+	if (agentx_start(o->agentx_socket, &view)) {
+		n = agentx_fds(own, cap);
+	} else {
+		/* /metrics alone for a while: exits spaced out keep the
+		 * supervisor from holding the service while snmpd is down */
+		log_warn("agentx: serving /metrics alone, next attempt in"
+		    " %lld s", (long long)(o->retry_ms / 1000));
+		o->agentx = false;
+		o->give_up_at = now_ms() + o->retry_ms;
+	}
+#else
+	(void)own;
+	(void)cap;
+	log_warn("agentx: this build has no net-snmp (meson -Dsnmp);"
+	    " serving /metrics only");
+	o->agentx = false;
+#endif
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct worker_args wa;
+	struct worker w;
 	const struct config_service *svc;
 	struct options o;
+	int own[WORKER_OWN_FDS_MAX];
 
-	/* 1. load: config, fds, options */
-	config_worker_start(argc, argv, "cloister-snmpd", &wa, &cfg, &svc);
+	/* 1. start, then load: options, the views, the AgentX session */
+	worker_start(&w, argc, argv, "cloister-snmpd", ROLE_STATS, &cfg, &svc);
 	read_options(svc, &o);
 	/* a client or master that goes away must not kill us with SIGPIPE */
 	signal(SIGPIPE, SIG_IGN);
-	/* log lines go through strftime(), which loads the time zone on first
-	 * use: load it now, not behind the filter (no open() there) */
-	tzset();
 	mibview_init(&view, o.base, o.baselen);
 	mibview_build(&view, &cur);
 	httpd_init(&httpd, o.listen_fd, o.nlisten, o.read_ms);
+	size_t nown = start_agentx(&o, own, WORKER_OWN_FDS_MAX);
 
-	/* 2. the AgentX session: the one socket this process opens */
-	int keep[2 + HTTPD_MAX_LISTENERS + 32];
-	size_t nkeep = 0;
-	keep[nkeep++] = CLOISTER_FD_EXTRA;
-	for (size_t i = 0; i < o.nlisten; i++)
-		keep[nkeep++] = o.listen_fd[i];
-	if (o.agentx) {
-#ifdef CLOISTER_HAVE_AGENTX
-		if (agentx_start(o.agentx_socket, &view)) {
-			nkeep += agentx_fds(keep + nkeep,
-			    sizeof(keep) / sizeof(keep[0]) - nkeep);
-		} else {
-			/* /metrics alone for a while: exits spaced out keep the
-			 * supervisor from holding the service while snmpd is down */
-			log_warn("agentx: serving /metrics alone, next attempt in"
-			    " %lld s", (long long)(o.retry_ms / 1000));
-			o.agentx = false;
-			o.give_up_at = now_ms() + o.retry_ms;
-		}
-#else
-		log_warn("agentx: this build has no net-snmp (meson -Dsnmp);"
-		    " serving /metrics only");
-		o.agentx = false;
-#endif
-	}
-
-	/* 3. confine; sandbox_confine proves setuid(0) fails */
-	policy_confine(svc->policy, &wa, keep, nkeep);
+	/* 2. confine; the sandbox proves setuid(0) fails */
+	worker_confine(&w, own, nown);
 	log_info("confined; %zu metrics listener(s), AgentX %s", o.nlisten,
 	    o.agentx ? "on" : "off");
-	ipc_send_ready(CLOISTER_FD_CONTROL);
+	worker_ready();
 
-	/* 4. serve */
+	/* 3. serve */
 	snap_reader_init(&reader);
 	serve(&o);
-	return 0;
 }

@@ -11,13 +11,13 @@
 #include "meta.h"
 #include "msgfile.h"
 #include "notify.h"
-#include "policy.h"
 #include "quota.h"
 #include "registry.h"
 #include "stats.h"
 #include "stored.h"
 #include "ticket.h"
 #include "user.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +63,7 @@ options(const struct config *c, const struct config_service *svc,
 		log_fatal("config: %s", err);
 	stored_set_autocreate_users(users);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
-	/* per-request work budgets (budget.h) and what a user may store */
+	/* per-request work budgets: budget.h; and what a user may store */
 	struct {
 		const char *key;
 		uint64_t dflt, max;
@@ -101,19 +101,15 @@ options(const struct config *c, const struct config_service *svc,
 int
 main(int argc, char **argv)
 {
-	struct worker_args wa;
+	struct worker w;
 	struct config cfg;
 	const struct config_service *svc;
 	unsigned cache;
 
-	/* 1. load what is needed: config, every policy, libraries */
-	config_worker_start(argc, argv, "cloister-stored", &wa, &cfg, &svc);
-	if (svc->role != ROLE_STORE)
-		log_fatal("service %s is not a store", svc->name);
-	unsigned shards = cfg.store_shards ? cfg.store_shards : 1;
-	unsigned shard = wa.shard;      /* --shard N from the supervisor */
-	if (shard >= shards)
-		log_fatal("--shard %u, but store-shards is %u", shard, shards);
+	/* 1. start, then load what is needed: options, every policy, libraries */
+	worker_start(&w, argc, argv, "cloister-stored", ROLE_STORE, &cfg, &svc);
+	unsigned shards = w.store_shards;
+	unsigned shard = w.args.shard;  /* --shard N from the supervisor */
 	options(&cfg, svc, &cache);
 	dispatch_init(&cfg);
 	warm_up();
@@ -123,12 +119,12 @@ main(int argc, char **argv)
 	if (ep < 0)
 		log_fatal_errno("epoll_create1");
 
-	/* 2. confine: chroot to the spool, drop to cloister-store, seccomp */
-	/* 0 and 1 stay (/dev/null, fds.h): sqlite refuses to put a database
-	 * on fd 0-2 and cannot open /dev/null to fill them in the chroot */
-	int keep[] = { 0, 1, CLOISTER_FD_CONTROL, CLOISTER_FD_STATS, ep };
+	/* 2. confine: chroot to the spool, drop to cloister-store, seccomp;
+	 * the role's fds and the epoll fd stay, and so do 0-2 (/dev/null,
+	 * fds.h): sqlite refuses to put a database on fd 0-2 and cannot open
+	 * /dev/null to fill them in the chroot */
 	umask(007);   /* the next instance has another uid: msgfile.h */
-	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
+	worker_confine(&w, &ep, 1);
 
 	/* 3. open the shard (relative paths: the chroot is the spool) */
 	registry_open(shard, shards);
@@ -139,7 +135,7 @@ main(int argc, char **argv)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &cev) < 0)
 		log_fatal_errno("epoll_ctl control");
 	log_info("shard %u of %u ready", shard, shards);
-	ipc_send_ready(CLOISTER_FD_CONTROL);   /* from now on a death is no start failure */
+	worker_ready();   /* from now on a death is no start failure */
 
 	/* 4. serve */
 	struct epoll_event evs[MAX_EVENTS];

@@ -15,10 +15,8 @@
  */
 #include "ipc.h"
 #include "auth_client.h"
-#include "config.h"
-#include "fds.h"
 #include "log.h"
-#include "policy.h"
+#include "worker.h"
 
 #include <openssl/evp.h>
 #include <poll.h>
@@ -28,7 +26,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct ipc_msg msg;
 static int cfd = -1;
 static char line[40000];
 static size_t have;
@@ -149,21 +146,19 @@ main(int argc, char **argv)
 {
 	static struct config cfg;
 	const struct config_service *svc;
-	struct worker_args wa;
-	config_worker_start(argc, argv, "cloister-authworker", &wa, &cfg, &svc);
-	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL,
-		CLOISTER_FD_AUTH };
-	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
-	ipc_send_ready(CLOISTER_FD_CONTROL);
+	struct worker w;
+	worker_start(&w, argc, argv, "cloister-authworker", ROLE_CONNECTION,
+	    &cfg, &svc);
+	worker_confine(&w, NULL, 0);
+	worker_ready();
 
 	struct auth_client ac;
 	if (auth_client_init(&ac, CLOISTER_FD_AUTH) < 0)
 		log_fatal("out of memory");
-	if (ipc_recv(CLOISTER_FD_CONTROL, &msg) != IPC_RECV_OK ||
-	    msg.type != IPC_CTL_CONN || msg.fd < 0)
-		exit(0);
-	cfd = msg.fd;
-	out("* OK authworker %llu\r\n", (unsigned long long)wa.instance);
+	struct worker_conn conn;
+	worker_take_conn(&w, &conn);
+	cfd = conn.fd;
+	out("* OK authworker %llu\r\n", (unsigned long long)w.args.instance);
 	for (;;) {
 		char *l = read_line();
 		if (strcmp(l, "QUIT") == 0) {

@@ -11,11 +11,10 @@
  * "probe-worker: N allowed, M errors, sibling PID". It then idles until
  * the control channel closes. Test tool: never installed.
  */
-#include "config.h"
-#include "fds.h"
 #include "log.h"
 #include "policy.h"
 #include "probe_attempts.h"
+#include "worker.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static struct worker_args wa;
+static struct worker w;
 static struct config cfg;
 static struct policy pol;
 
@@ -119,7 +118,8 @@ int
 main(int argc, char **argv)
 {
 	const struct config_service *svc;
-	config_worker_start(argc, argv, "cloister-probe-worker", &wa, &cfg, &svc);
+	worker_start(&w, argc, argv, "cloister-probe-worker", ROLE_CONNECTION,
+	    &cfg, &svc);
 	char err[POLICY_ERR_MAX];
 	if (policy_load(svc->policy, POLICY_DEFAULT_FLAGS, &pol, err,
 	    sizeof(err)) < 0)
@@ -129,12 +129,11 @@ main(int argc, char **argv)
 		.policy = svc->policy, .sock = CLOISTER_FD_STORE(0),
 		.sock_peer = -1, .pipe_fd = CLOISTER_FD_STATS, .dir_chan = -1,
 	};
-	const int fixed[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL,
-		CLOISTER_FD_AUTH };
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		keep_if_open(&c, fixed[i]);
-	for (int s = 0; s < CLOISTER_FD_LISTEN_BASE - CLOISTER_FD_STORE_BASE; s++)
-		keep_if_open(&c, CLOISTER_FD_STORE(s));
+	/* the fds a connection worker keeps (the role's, common/worker.c) */
+	int keep[WORKER_KEEP_MAX];
+	size_t nkeep = worker_keep_fds(&w, keep);
+	for (size_t i = 0; i < nkeep; i++)
+		keep_if_open(&c, keep[i]);
 	if (fcntl(c.sock, F_GETFD) < 0)
 		log_fatal("probe-worker: no store channel on fd %d", c.sock);
 

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "policy.h"
 #include "stats.h"
+#include "worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -202,18 +203,12 @@ serve_connection(void)
 	if (r != IPC_RECV_OK || msg.type != IPC_CTL_CONN || msg.fd < 0)
 		log_fatal("unexpected control record (result %d type %u)", r,
 		    msg.type);
-	struct buf_cur c;
-	uint32_t li;
-	const uint8_t *sa, *local;
-	size_t salen, llen;
-	ipc_msg_cursor(&msg, &c);
-	if (ipc_get_u32(&c, &li) < 0 || ipc_get_bytes(&c, &sa, &salen, 128) < 0 ||
-	    ipc_get_bytes(&c, &local, &llen, 128) < 0 || ipc_get_end(&c) < 0 ||
-	    li >= svc->nlisteners)
+	struct worker_conn conn;
+	if (worker_conn_decode(&msg, svc->nlisteners, &conn) < 0)
 		log_fatal("malformed CTL_CONN");
-	int fd = msg.fd;
+	int fd = conn.fd;
 	char peer[INET6_ADDRSTRLEN];
-	addr_text(sa, salen, peer, sizeof(peer));
+	addr_text((const uint8_t *)&conn.peer, conn.peerlen, peer, sizeof(peer));
 	stats_add(ST_CONNECTIONS, 1);
 	out(fd, "* OK cloister-standin %s %llu\r\n", svc->name,
 	    (unsigned long long)wa.instance);
@@ -446,7 +441,7 @@ main(int argc, char **argv)
 	struct config *cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		return 1;
-	config_worker_start(argc, argv, "cloister-standin", &wa, cfg, &svc);
+	worker_load(argc, argv, "cloister-standin", &wa, cfg, &svc);
 	bool crash = false;
 	char err[CONFIG_ERR_MAX];
 	if (config_option_bool(cfg, svc, "standin-crash", false, &crash, err,
@@ -467,6 +462,8 @@ main(int argc, char **argv)
 		log_fatal("%s", err);
 	if (stubborn)
 		signal(SIGTERM, SIG_IGN);
+	/* not the role's fds (worker_confine) but whatever cloisterd gave:
+	 * the supervisor's tests ask the stand-in what they were */
 	int keep[CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)], nkeep = 0;
 	for (int fd = CLOISTER_FD_STATS; fd < CLOISTER_FD_LISTEN(
 	    CLOISTER_MAX_LISTENERS); fd++)
@@ -475,7 +472,7 @@ main(int argc, char **argv)
 			given[fd] = true;
 		}
 	policy_confine(svc->policy, &wa, keep, (size_t)nkeep);
-	ipc_send_ready(CLOISTER_FD_CONTROL);
+	worker_ready();
 	if (quitter)
 		_exit(3);
 	if (svc->role == ROLE_CONNECTION)

@@ -1,15 +1,13 @@
 /*
- * cloister-authd: the SASL server. Reads top to bottom like docs/design.md's
- * table: load what it needs -> confine -> serve. Input (the control
- * channel, the worker channels) is read only in authd_serve(), after
- * policy_confine() has proved the drop.
+ * cloister-authd: the SASL server. main reads top to bottom like every
+ * worker's (common/worker.h): start -> load what it needs -> confine ->
+ * ready -> serve. Input (the control channel, the worker channels) is read
+ * only in authd_serve(), after the sandbox has proved the drop.
  */
-#include "ipc.h"
 #include "authd.h"
-#include "fds.h"
 #include "log.h"
-#include "policy.h"
 #include "ticket.h"
+#include "worker.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -33,14 +31,12 @@ warm_up_tickets(void)
 int
 main(int argc, char **argv)
 {
-	/* load */
 	static struct config cfg;
 	const struct config_service *svc;
-	struct worker_args wa;
+	struct worker w;
 	struct authd_options o;
-	config_worker_start(argc, argv, "cloister-authd", &wa, &cfg, &svc);
-	if (svc->role != ROLE_AUTH)
-		log_fatal("service %s is not role auth", svc->name);
+	/* start, then load */
+	worker_start(&w, argc, argv, "cloister-authd", ROLE_AUTH, &cfg, &svc);
 	authd_options_load(&cfg, svc, &o);
 	log_set_debug(o.sasl.debug);
 	authd_sasl_init(&o.sasl);
@@ -52,16 +48,11 @@ main(int argc, char **argv)
 	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&
 	    fcntl(CLOISTER_FD_STATS, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("stats fd");
-
-	/* confine: keep the stats pipe and the control channel (the log fd
-	 * is kept by the sandbox), and 0-2 (/dev/null or the supervisor's
-	 * stderr) so that no stray library write can land in a db or a
-	 * worker channel that took their number; worker channels arrive
-	 * later as CTL_PEER */
-	const int keep[] = { 0, 1, 2, CLOISTER_FD_STATS, CLOISTER_FD_CONTROL };
-	policy_confine(svc->policy, &wa, keep, sizeof(keep) / sizeof(keep[0]));
-	ipc_send_ready(CLOISTER_FD_CONTROL);
-
+	/* confine: the role's fds (0-2 stay too, so that no stray library
+	 * write lands in a db or a worker channel that took their number);
+	 * worker channels arrive later as CTL_PEER */
+	worker_confine(&w, NULL, 0);
+	worker_ready();
 	/* serve */
 	authd_serve(&o);
 }

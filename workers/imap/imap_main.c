@@ -1,20 +1,16 @@
 /*
  * cloister-imapd: one IMAP client session per process (docs/design.md).
  *
- * main reads top to bottom like the process table: load (config, options,
- * certificate and key) -> confine (policy/imapd.policy: chroot, drop,
- * seccomp; keeps only the fixed fds) -> wait for the one connection the
- * supervisor hands over (CTL_CONN) -> serve it -> exit.
+ * main reads top to bottom like every worker's (common/worker.h): start ->
+ * load (options, certificate and key, charsets) -> confine
+ * (policy/imapd.policy; the role's fds only) -> ready -> take the one
+ * connection the supervisor hands over (CTL_CONN) -> serve it -> exit.
  */
 #include "charset.h"
-#include "config.h"
-#include "fds.h"
 #include "imap_mbox.h"
 #include "imap_session.h"
-#include "ipc.h"
 #include "log.h"
-#include "policy.h"
-#include "stats.h"
+#include "worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The config is large (every service's options): it lives on the heap
@@ -37,8 +32,6 @@ static struct imap_options opt;
 /* What is kept of the config: per listener, its TLS mode. */
 static enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
 static char listener_name[CONFIG_MAX_LISTENERS][CONFIG_NAME_MAX];
-static size_t nlisteners;
-static char policy_path[CONFIG_PATH_MAX];
 
 static uint64_t
 size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
@@ -97,20 +90,16 @@ preload_charsets(void)
 }
 
 static void
-load_options(const struct config_service *svc)
+load_options(const struct config_service *svc, const struct worker *w)
 {
 	char err[CONFIG_ERR_MAX];
 	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
 	    &loopback_plaintext, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
-	nlisteners = svc->nlisteners;
 	for (size_t i = 0; i < svc->nlisteners; i++) {
 		listener_tls[i] = svc->listeners[i].tls;
 		memcpy(listener_name[i], svc->listeners[i].name, CONFIG_NAME_MAX);
 	}
-	if (buf_strlcpy(policy_path, sizeof(policy_path), svc->policy,
-	    strlen(svc->policy)) < 0)
-		log_fatal("policy path too long");
 	struct imap_limits lim = IMAP_DEFAULT_LIMITS;
 	lim.max_literal = size_opt(svc, "max-literal", lim.max_literal);
 	lim.max_line = (size_t)size_opt(svc, "max-line", lim.max_line);
@@ -139,9 +128,7 @@ load_options(const struct config_service *svc)
 	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name),
 	    name ? name : "Cloister", strlen(name ? name : "Cloister")) < 0)
 		log_fatal("server-name too long");
-	opt.store_shards = cfg->store_shards ? cfg->store_shards : 1;
-	if (opt.store_shards > CLOISTER_MAX_SHARDS)
-		log_fatal("store-shards above %d", CLOISTER_MAX_SHARDS);
+	opt.store_shards = w->store_shards;   /* 1..CLOISTER_MAX_SHARDS */
 	opt.auth_fd = CLOISTER_FD_AUTH;
 	for (size_t i = 0; i < sizeof(opt.store_fd) / sizeof(opt.store_fd[0]); i++)
 		opt.store_fd[i] = i < opt.store_shards ?
@@ -168,100 +155,63 @@ load_tls(const struct config_service *svc)
 		log_fatal("%s", err);
 }
 
-/* The one connection, from the supervisor. Returns the client fd. */
-static int
-wait_connection(struct sockaddr_storage *peer, socklen_t *peerlen,
-    struct sockaddr_storage *local, socklen_t *locallen)
+static bool
+is_loopback(const struct sockaddr_storage *a)
 {
-	/* ~100 KiB, needed once: from mmap (M_MMAP_THRESHOLD), gone after */
-	struct ipc_msg *mp = malloc(sizeof(*mp));
-	if (mp == NULL)
-		log_fatal("out of memory");
-	enum ipc_recv_result r;
-	do {
-		r = ipc_recv(CLOISTER_FD_CONTROL, mp);
-	} while (r == IPC_RECV_AGAIN);
-	struct ipc_msg *m = mp;
-	if (r == IPC_RECV_EOF)
-		_exit(0);   /* the supervisor retired this spare */
-	if (r != IPC_RECV_OK || m->type != IPC_CTL_CONN || m->fd < 0)
-		log_fatal("unexpected control record (%d, type %u)", r, m->type);
-	struct buf_cur c;
-	uint32_t li;
-	const uint8_t *pa, *la;
-	size_t pl, ll;
-	ipc_msg_cursor(m, &c);
-	if (ipc_get_u32(&c, &li) < 0 ||
-	    ipc_get_bytes(&c, &pa, &pl, sizeof(*peer)) < 0 ||
-	    ipc_get_bytes(&c, &la, &ll, sizeof(*local)) < 0 ||
-	    ipc_get_end(&c) < 0 || li >= nlisteners)
-		log_fatal("malformed CTL_CONN");
-	memset(peer, 0, sizeof(*peer));
-	memset(local, 0, sizeof(*local));
-	memcpy(peer, pa, pl);
-	memcpy(local, la, ll);
-	*peerlen = (socklen_t)pl;
-	*locallen = (socklen_t)ll;
+	if (a->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >>
+		    24) == 127;
+	if (a->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->
+		    sin6_addr);
+	return false;
+}
+
+/* The listener the client came in on decides TLS and whether plaintext
+ * passwords are offered; the socket becomes non-blocking. */
+static void
+apply_listener(const struct worker_conn *c)
+{
+	uint32_t li = c->listener;   /* < nlisteners: worker_conn_decode */
 	opt.tls_mode = (int)listener_tls[li];
 	if (listener_tls[li] != TLS_PLAIN && opt.tls == NULL)
 		log_fatal("listener %s: TLS without a certificate",
 		    listener_name[li]);
 	/* plaintext passwords only where they cannot leave the machine: a
 	 * plain listener, both ends on loopback, unless the config says no */
-	opt.plaintext_auth = false;
-	if (loopback_plaintext && listener_tls[li] == TLS_PLAIN) {
-		bool lp = false, ll_ok = false;
-		const struct sockaddr_storage *a[2] = { peer, local };
-		for (int i = 0; i < 2; i++) {
-			bool lb = false;
-			if (a[i]->ss_family == AF_INET)
-				lb = (ntohl(((const struct sockaddr_in *)a[i])->
-				    sin_addr.s_addr) >> 24) == 127;
-			else if (a[i]->ss_family == AF_INET6)
-				lb = IN6_IS_ADDR_LOOPBACK(&((const struct
-				    sockaddr_in6 *)a[i])->sin6_addr);
-			if (i == 0)
-				lp = lb;
-			else
-				ll_ok = lb;
-		}
-		opt.plaintext_auth = lp && ll_ok;
-	}
-	int fd = m->fd;
-	free(mp);
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+	opt.plaintext_auth = loopback_plaintext &&
+	    listener_tls[li] == TLS_PLAIN && is_loopback(&c->peer) &&
+	    is_loopback(&c->local);
+	int fl = fcntl(c->fd, F_GETFL);
+	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		log_fatal_errno("client socket");
-	return fd;
 }
 
 int
 main(int argc, char **argv)
 {
-	struct worker_args wa;
+	struct worker w;
 	const struct config_service *svc;
 	/* big blocks come from mmap and go back to the kernel when freed: the
 	 * start-up config, the IPC receive buffers of authd and the store */
 	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-	/* load */
+	/* start, then load */
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		log_fatal("out of memory");
-	config_worker_start(argc, argv, "cloister-imapd", &wa, cfg, &svc);
+	worker_start(&w, argc, argv, "cloister-imapd", ROLE_CONNECTION, cfg,
+	    &svc);
 	/* no openssl.cnf (nothing of ours is configured there) and no error
 	 * strings table (codes are logged; `openssl errstr` decodes them):
 	 * both cost heap in every session */
 	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
-	load_options(svc);
+	load_options(svc, &w);
 	load_tls(svc);
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
-	/* strftime (log lines) calls tzset, which reads /etc/localtime the
-	 * first time: do it now, while files can be opened */
-	tzset();
 	/* iconv converters for the text APPEND indexes must be loaded now
 	 * (they are files). Each costs ~30 KiB in every session, so only those
 	 * the config names ("index-charsets"); UTF-8, US-ASCII and Latin-1 need
@@ -269,24 +219,15 @@ main(int argc, char **argv)
 	 * by lmtpd is indexed there, with its own list). */
 	preload_charsets();
 	charset_seal();
-	/* confine: only the fixed fds survive */
-	int keep[4 + CLOISTER_MAX_SHARDS];
-	size_t nkeep = 0;
-	keep[nkeep++] = CLOISTER_FD_STATS;
-	keep[nkeep++] = CLOISTER_FD_CONTROL;
-	keep[nkeep++] = CLOISTER_FD_AUTH;
-	for (unsigned i = 0; i < opt.store_shards; i++)
-		keep[nkeep++] = CLOISTER_FD_STORE(i);
-	policy_confine(policy_path, &wa, keep, nkeep);
+	/* confine */
+	worker_confine(&w, NULL, 0);
 	/* what start-up freed goes back to the kernel before the long wait */
 	malloc_trim(0);
-	ipc_send_ready(CLOISTER_FD_CONTROL);
-	/* serve */
-	struct sockaddr_storage peer, local;
-	socklen_t peerlen, locallen;
-	int fd = wait_connection(&peer, &peerlen, &local, &locallen);
-	imap_session_run(&opt, fd, &peer, peerlen, &local, locallen);
-	/* no exit handlers: library cleanup (OpenSSL's among them) would
-	 * only ask for syscalls the policy has no reason to allow */
-	_exit(0);
+	worker_ready();
+	/* serve the one connection */
+	struct worker_conn c;
+	worker_take_conn(&w, &c);
+	apply_listener(&c);
+	imap_session_run(&opt, c.fd, &c.peer, c.peerlen, &c.local, c.locallen);
+	worker_exit(0);
 }

@@ -1,8 +1,9 @@
 /*
- * cloister-lmtpd: LMTP delivery into the store. Reads top to bottom like
- * docs/design.md's table: load (config, charset converters, store channels) ->
- * confine (policy/lmtpd.policy; the drop is proved) -> take one client
- * connection from the supervisor (CTL_CONN) -> serve it -> exit.
+ * cloister-lmtpd: LMTP delivery into the store. main reads top to bottom
+ * like every worker's (common/worker.h): start -> load (options, charset
+ * converters) -> confine (policy/lmtpd.policy; the drop is proved) -> open
+ * the store channels -> ready -> take one client connection from the
+ * supervisor (CTL_CONN) -> serve it -> exit.
  *
  * Options (service block, "set NAME VALUE"; docs/lmtpd.md):
  *   hostname               name in the greeting and Received:
@@ -29,20 +30,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "charset.h"
-#include "config.h"
-#include "fds.h"
-#include "ipc.h"
 #include "lmtp.h"
 #include "lmtp_access.h"
 #include "lmtp_store.h"
 #include "log.h"
-#include "policy.h"
-
-static struct ipc_msg msg;
+#include "worker.h"
 
 static uint64_t
 opt_size(const struct config *c, const struct config_service *s,
@@ -120,15 +115,17 @@ load_allow(const struct config *c, const struct config_service *s,
 /* A TCP client not in allow-clients: 421 before any of its bytes is read,
  * then close. Unix-socket clients are guarded by the socket's mode. */
 static bool
-refuse_client(const struct config_service *svc, uint32_t li,
-    const struct lmtp_allow *allow, const uint8_t *sa, size_t salen,
-    int fd, const char *client, const struct lmtp_opts *o)
+refuse_client(const struct config_service *svc, const struct worker_conn *c,
+    const struct lmtp_allow *allow, const char *client,
+    const struct lmtp_opts *o)
 {
-	if (svc->listeners[li].family == AF_UNIX ||
-	    lmtp_allow_match(allow, sa, salen))
+	const struct config_listener *l = &svc->listeners[c->listener];
+	if (l->family == AF_UNIX || lmtp_allow_match(allow,
+	    (const uint8_t *)&c->peer, c->peerlen))
 		return false;
 	log_warn("refused LMTP client %s on listener %s: not in allow-clients",
-	    client[0] ? client : "(unknown)", svc->listeners[li].name);
+	    client[0] ? client : "(unknown)", l->name);
+	int fd = c->fd;
 	char line[320];
 	int n = snprintf(line, sizeof(line), "421 4.7.0 %s LMTP is not offered"
 	    " to this address\r\n", o->hostname);
@@ -157,86 +154,54 @@ refuse_client(const struct config_service *svc, uint32_t li,
 }
 
 static void
-addr_text(const uint8_t *sa, size_t len, char *out, size_t n)
+addr_text(const struct sockaddr_storage *ss, char *out, size_t n)
 {
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	memcpy(&ss, sa, len < sizeof(ss) ? len : sizeof(ss));
 	out[0] = '\0';
-	if (ss.ss_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out,
-		    (socklen_t)n);
-	else if (ss.ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    out, (socklen_t)n);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr,
 		    out, (socklen_t)n);
 }
 
 int
 main(int argc, char **argv)
 {
-	/* load */
 	static struct config cfg;
+	static struct lmtp_allow allow;
 	const struct config_service *svc;
-	struct worker_args wa;
+	struct worker w;
 	struct lmtp_opts o;
 	struct msgmeta_limits lim;
-	config_worker_start(argc, argv, "cloister-lmtpd", &wa, &cfg, &svc);
-	if (svc->role != ROLE_CONNECTION)
-		log_fatal("service %s is not role connection", svc->name);
+	/* start, then load */
+	worker_start(&w, argc, argv, "cloister-lmtpd", ROLE_CONNECTION, &cfg,
+	    &svc);
 	load_options(&cfg, svc, &o, &lim);
-	static struct lmtp_allow allow;
 	load_allow(&cfg, svc, &allow);
-	unsigned nshards = cfg.store_shards;
-	if (nshards == 0 || nshards > CLOISTER_MAX_SHARDS)
-		log_fatal("store-shards out of range");
 	/* iconv modules are files: load them while they can be read */
 	charset_preload(NULL);
 	charset_seal();
-	/* glibc's gmtime_r (the log's timestamps) reads /etc/localtime on
-	 * its first call: make that call now, not under seccomp */
-	tzset();
-
-	/* confine: the stats pipe, the control channel, the store shards */
-	int keep[5 + CLOISTER_MAX_SHARDS] = { 0, 1, 2, CLOISTER_FD_STATS,
-	    CLOISTER_FD_CONTROL };
+	/* confine; the store channels are opened in the sandbox */
+	worker_confine(&w, NULL, 0);
 	int sfd[CLOISTER_MAX_SHARDS];
-	size_t nkeep = 5;
-	for (unsigned i = 0; i < nshards; i++)
-		keep[nkeep++] = sfd[i] = CLOISTER_FD_STORE(i);
-	policy_confine(svc->policy, &wa, keep, nkeep);
-
-	struct lmtp_store *ls = lmtp_store_open(sfd, nshards, &o, &lim);
+	for (unsigned i = 0; i < w.store_shards; i++)
+		sfd[i] = CLOISTER_FD_STORE(i);
+	struct lmtp_store *ls = lmtp_store_open(sfd, w.store_shards, &o, &lim);
 	if (ls == NULL)
 		log_fatal("out of memory");
 	struct lmtp_backend be;
 	lmtp_store_backend(ls, &be);
-	ipc_send_ready(CLOISTER_FD_CONTROL);
-
-	/* serve: one connection from the supervisor, then exit */
-	enum ipc_recv_result r = ipc_recv(CLOISTER_FD_CONTROL, &msg);
-	if (r == IPC_RECV_EOF)
-		exit(0);
-	if (r != IPC_RECV_OK || msg.type != IPC_CTL_CONN || msg.fd < 0)
-		log_fatal("unexpected control record (result %d type %u)", r,
-		    msg.type);
-	struct buf_cur c;
-	uint32_t li;
-	const uint8_t *sa, *local;
-	size_t salen, llen;
-	ipc_msg_cursor(&msg, &c);
-	if (ipc_get_u32(&c, &li) < 0 || ipc_get_bytes(&c, &sa, &salen, 128) < 0
-	    || ipc_get_bytes(&c, &local, &llen, 128) < 0 ||
-	    ipc_get_end(&c) < 0 || li >= svc->nlisteners)
-		log_fatal("malformed CTL_CONN");
+	worker_ready();
+	/* serve the one connection */
+	struct worker_conn c;
+	worker_take_conn(&w, &c);
 	char client[INET6_ADDRSTRLEN];
-	addr_text(sa, salen, client, sizeof(client));
-	if (refuse_client(svc, li, &allow, sa, salen, msg.fd, client, &o)) {
-		close(msg.fd);
-		lmtp_store_close(ls);
-		return 0;
-	}
-	int rc = lmtp_serve(msg.fd, client, &o, &be);
-	close(msg.fd);
+	addr_text(&c.peer, client, sizeof(client));
+	int rc = 0;
+	if (!refuse_client(svc, &c, &allow, client, &o))
+		rc = lmtp_serve(c.fd, client, &o, &be);
+	close(c.fd);
 	lmtp_store_close(ls);
-	return rc < 0 ? 1 : 0;
+	worker_exit(rc < 0 ? 1 : 0);
 }
