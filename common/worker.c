@@ -256,8 +256,11 @@ worker_take_conn(const struct worker *w, struct worker_conn *out)
 	} while (r == IPC_RECV_AGAIN);
 	if (r == IPC_RECV_EOF)
 		worker_exit(0);   /* the supervisor retired this spare */
-	if (r != IPC_RECV_OK)
-		log_fatal("control channel: unreadable record (%d)", (int)r);
+	if (r != IPC_RECV_OK) {
+		char why[96];
+		log_fatal("control channel: %s",
+		    ipc_recv_strerror(r, m, why, sizeof(why)));
+	}
 	if (worker_conn_decode(m, w->nlisteners, out) < 0)
 		log_fatal("malformed CTL_CONN (type %u, fd %d)", m->type, m->fd);
 	free(m);
