@@ -290,6 +290,7 @@ db_drop(struct user *u)
 }
 
 static void turn_lost(struct udb *d, int code, const char *why);
+static void keep_keywords(struct udb *d, unsigned shown);
 
 static int
 run(struct udb *d, enum db_stmt slot, const char *sql)
@@ -463,9 +464,34 @@ turn_lost(struct udb *d, int code, const char *why)
 	}
 	d->nsync = 0;
 	d->nunl = 0;           /* the expunges are undone: keep their files */
+	unsigned shown = d->nkw;
 	if (meta_get(d, "modseq", &d->modseq) < 0 || load_keywords(d) < 0)
 		log_fatal("user %s: cannot reload its state: %s", d->u->name,
 		    sqlite3_errmsg(d->db));
+	keep_keywords(d, shown);
+}
+
+/* A keyword bit never changes its name: clients keep the table and
+ * refresh it only when a mask carries a bit past its end. Keywords a lost
+ * turn made may already be in replies (reads of the turn saw them), so
+ * they are written again in a transaction of their own, at the same bits;
+ * if even that fails, stored exits, which ends every channel and with it
+ * every copy of the table. */
+static void
+keep_keywords(struct udb *d, unsigned shown)
+{
+	bool ok = d->nkw >= shown || run(d, ST_BEGIN, "BEGIN IMMEDIATE") == 0;
+	while (ok && d->nkw < shown) {
+		char name[STORE_KEYWORD_MAX + 1];
+		size_t len = strlen(d->kw[d->nkw]);
+		memcpy(name, d->kw[d->nkw], len + 1);
+		ok = db_keyword_bit(d, name, len, true) >= 0;
+		if (ok && d->nkw == shown)
+			ok = run(d, ST_COMMIT, "COMMIT") == 0;
+	}
+	if (!ok)
+		log_fatal("user %s: cannot keep the keywords of a lost turn: %s",
+		    d->u->name, sqlite3_errmsg(d->db));
 }
 
 /* Make d's turn durable: files, directory, commit; -1 (turn lost) if not. */

@@ -742,6 +742,25 @@ store_keywords(struct store_conn *sc, const char *const **names, size_t *n)
 	return STORE_OK;
 }
 
+int
+store_keywords_cached(struct store_conn *sc, const char *const **names,
+    size_t *n)
+{
+	if (!sc->kw_loaded)
+		return store_keywords(sc, names, n);
+	if (names != NULL)
+		*names = sc->kwp;
+	if (n != NULL)
+		*n = sc->nkw;
+	return STORE_OK;
+}
+
+bool
+store_keywords_unknown(uint64_t mask, size_t n)
+{
+	return n < STORE_MAX_KEYWORDS && (mask >> n) != 0;
+}
+
 const char *
 store_keyword_name(struct store_conn *sc, unsigned bit)
 {

@@ -228,11 +228,20 @@ int store_recent_claim(struct store_conn *sc, uint64_t mailbox_id, bool claim,
 int store_mbox_status_id(struct store_conn *sc, uint64_t id,
     struct store_mbox_status *st);
 
-/* The user's keyword table: bit i of every keyword mask is names[i]. The
- * client caches it; store_keyword_name() refreshes it when it meets an
- * unknown bit. */
+/* The user's keyword table: bit i of every keyword mask is names[i].
+ * store_keywords() asks the store (one round trip) and refreshes the
+ * client's copy; store_keywords_cached() answers from that copy, asking
+ * only when there is none yet. The table only grows (a bit, once given a
+ * name, keeps it for the life of the connection: docs/store-protocol.md,
+ * STORE_KEYWORDS), so a copy is stale only when a mask carries a bit at
+ * or past n: refresh then. store_keyword_name() does that by itself. The
+ * names and n stay valid until the next refresh. */
 int store_keywords(struct store_conn *sc, const char *const **names,
     size_t *n);
+int store_keywords_cached(struct store_conn *sc, const char *const **names,
+    size_t *n);
+/* Does mask carry a bit past the first n (a keyword a table of n lacks)? */
+bool store_keywords_unknown(uint64_t mask, size_t n);
 const char *store_keyword_name(struct store_conn *sc, unsigned bit);
 
 /* ---- UID sets ------------------------------------------------------------ */
