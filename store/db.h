@@ -27,7 +27,7 @@
 #include <sqlite3.h>
 
 #include "msgfile.h"
-#include "store_client.h"
+#include "store_proto.h"
 
 struct user;
 struct chan;

@@ -3,6 +3,7 @@
  * notifications met on the way are queued. Knows nothing of store internals. */
 #include "store_client.h"
 #include "ipc.h"
+#include "meta.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -11,8 +12,6 @@
 #include <unistd.h>
 
 #define NOTIFY_QUEUE 64
-#define STREAM_MAX (16u * 1024 * 1024)    /* one entry at most */
-#define META_MAX (64u * 1024 * 1024)
 
 struct store_conn {
 	int fd;
@@ -30,11 +29,6 @@ struct store_conn {
 	struct ipc_msg msg;        /* last: large */
 };
 
-const struct store_uids store_uids_all = {
-	(struct store_range *)&(const struct store_range){ 1, STORE_UID_MAX },
-	1, 1,
-};
-
 /* ---- connection ----------------------------------------------------------- */
 
 struct store_conn *
@@ -46,7 +40,7 @@ store_client_open(int fd)
 	sc->fd = fd;
 	buf_init(&sc->req, IPC_MAX_PAYLOAD);
 	buf_init(&sc->scratch, IPC_MAX_PAYLOAD);
-	buf_init(&sc->stream, STREAM_MAX + IPC_MAX_PAYLOAD);
+	buf_init(&sc->stream, STORE_ENTRY_MAX + IPC_MAX_PAYLOAD);
 	return sc;
 }
 
@@ -324,48 +318,14 @@ call_stream(struct store_conn *sc, uint32_t type, const struct stream_ops *ops)
 static void
 put_uids(struct store_conn *sc, const struct store_uids *u)
 {
-	buf_reset(&sc->scratch);
-	for (size_t i = 0; u != NULL && i < u->n; i++) {
-		buf_put_u32(&sc->scratch, u->r[i].lo);
-		buf_put_u32(&sc->scratch, u->r[i].hi);
-	}
-	if (sc->scratch.failed)
-		sc->req.failed = true;
-	ipc_put_bytes(&sc->req, sc->scratch.data ? sc->scratch.data : (const uint8_t *)"",
-	    sc->scratch.len);
+	store_uids_put(&sc->req, u);
 }
 
+/* Sets in replies: as many ranges as a reply can carry. */
 static int
 get_uids(struct buf_cur *c, struct store_uids *u)
 {
-	const uint8_t *p;
-	size_t n;
-	if (ipc_get_bytes(c, &p, &n, IPC_MAX_PAYLOAD) < 0 || n % 8 != 0) {
-		c->failed = true;
-		return -1;
-	}
-	struct buf_cur pc;
-	buf_cur_init(&pc, p, n);
-	for (size_t i = 0; i < n / 8; i++) {
-		uint32_t lo, hi;
-		buf_get_u32(&pc, &lo);
-		buf_get_u32(&pc, &hi);
-		if (u != NULL && (lo > hi || store_uids_add(u, lo, hi) < 0)) {
-			c->failed = true;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int
-get_text(struct buf_cur *c, struct store_text *t)
-{
-	const uint8_t *p;
-	if (ipc_get_bytes(c, &p, &t->n, STREAM_MAX) < 0)
-		return -1;
-	t->p = (const char *)p;
-	return 0;
+	return store_uids_get(c, u, IPC_MAX_PAYLOAD / 8);
 }
 
 static int
@@ -466,37 +426,14 @@ store_hello(struct store_conn *sc, const uint8_t *ticket, size_t len,
 
 /* ---- appends ---------------------------------------------------------------------- */
 
-static void
-put_text(struct buf *b, const char *s)
-{
-	ipc_put_bytes(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
-}
-
 /* The metadata block goes after the message in the memfd, so that a
  * message of any size and metadata of any size travel the same way. */
 static int
 write_meta(struct store_conn *sc, int memfd, uint64_t size,
     const struct store_msg_meta *m, uint32_t *metalen)
 {
-	struct buf b = BUF_INIT(META_MAX);
-	ipc_put_u64(&b, m->internaldate);
-	ipc_put_u32(&b, (uint32_t)m->tzoff);
-	ipc_put_u32(&b, m->flags);
-	ipc_put_u32(&b, (uint32_t)m->nkeywords);
-	for (size_t i = 0; i < m->nkeywords; i++)
-		ipc_put_str(&b, m->keywords[i]);
-	ipc_put_u64(&b, m->sentdate);
-	const char *const texts[] = {
-		m->envelope, m->bodystructure, m->body, m->from, m->to, m->cc,
-		m->bcc, m->subject, m->message_id, m->in_reply_to, m->references,
-		m->sort_subject, m->sort_from, m->sort_to, m->sort_cc,
-		m->display_from, m->display_to, m->preview,
-	};
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		put_text(&b, texts[i]);
-	ipc_put_u32(&b, m->info);
-	ipc_put_bytes(&b, m->headers ? m->headers : "", m->headers ? m->headers_len : 0);
-	ipc_put_bytes(&b, m->text ? m->text : "", m->text ? m->text_len : 0);
+	struct buf b = BUF_INIT(STORE_META_MAX);
+	meta_encode(&b, m);
 	if (b.failed) {
 		buf_free(&b);
 		return fail(sc, STORE_E_ARG, "message metadata too large");
@@ -773,90 +710,6 @@ store_keyword_name(struct store_conn *sc, unsigned bit)
 	return bit < sc->nkw ? sc->kw[bit] : NULL;
 }
 
-/* ---- UID sets --------------------------------------------------------------------------- */
-
-int
-store_uids_add(struct store_uids *u, uint32_t lo, uint32_t hi)
-{
-	if (lo > hi || lo == 0)
-		return -1;
-	/* fast path: ascending adds extend or follow the last range */
-	if (u->n > 0) {
-		struct store_range *last = &u->r[u->n - 1];
-		if (lo >= last->lo && (last->hi == STORE_UID_MAX || lo <= last->hi + 1)) {
-			if (hi > last->hi)
-				last->hi = hi;
-			return 0;
-		}
-	}
-	if (u->n == u->cap) {
-		size_t ncap = u->cap ? u->cap * 2 : 8;
-		struct store_range *nr = realloc(u->r, ncap * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		u->r = nr;
-		u->cap = ncap;
-	}
-	size_t i = u->n;
-	while (i > 0 && u->r[i - 1].lo > lo)
-		i--;
-	memmove(&u->r[i + 1], &u->r[i], (u->n - i) * sizeof(u->r[0]));
-	u->r[i] = (struct store_range){ lo, hi };
-	u->n++;
-	/* merge overlapping or adjacent neighbours */
-	size_t w = 0;
-	for (size_t j = 1; j < u->n; j++) {
-		struct store_range *a = &u->r[w];
-		if (a->hi == STORE_UID_MAX || u->r[j].lo <= a->hi + 1) {
-			if (u->r[j].hi > a->hi)
-				a->hi = u->r[j].hi;
-		} else {
-			u->r[++w] = u->r[j];
-		}
-	}
-	u->n = w + 1;
-	return 0;
-}
-
-bool
-store_uids_has(const struct store_uids *u, uint32_t uid)
-{
-	size_t lo = 0, hi = u->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (uid < u->r[mid].lo)
-			hi = mid;
-		else if (uid > u->r[mid].hi)
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
-}
-
-uint64_t
-store_uids_count(const struct store_uids *u)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < u->n; i++)
-		n += (uint64_t)u->r[i].hi - u->r[i].lo + 1;
-	return n;
-}
-
-void
-store_uids_clear(struct store_uids *u)
-{
-	u->n = 0;
-}
-
-void
-store_uids_free(struct store_uids *u)
-{
-	free(u->r);
-	u->r = NULL;
-	u->n = u->cap = 0;
-}
-
 /* ---- messages ------------------------------------------------------------------------------ */
 
 struct msg_ctx {
@@ -873,60 +726,8 @@ msg_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 {
 	struct msg_ctx *mc = ctx;
 	struct store_msg m;
-	uint32_t w = mc->what, tz;
 	(void)sc;
-	memset(&m, 0, sizeof(m));
-	/* texts not asked for are empty, never NULL */
-	struct store_text *texts[] = { &m.envelope, &m.bodystructure, &m.body,
-		&m.preview, &m.from, &m.to, &m.cc, &m.bcc, &m.subject,
-		&m.message_id, &m.in_reply_to, &m.references };
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		texts[i]->p = "";
-	ipc_get_u32(c, &m.uid);
-	if (w & STORE_F_FLAGS) {
-		ipc_get_u32(c, &m.flags);
-		ipc_get_u64(c, &m.keywords);
-		ipc_get_u64(c, &m.modseq);
-	}
-	if (w & STORE_F_INTERNALDATE) {
-		ipc_get_u64(c, &m.internaldate);
-		ipc_get_u32(c, &tz);
-		m.tzoff = (int32_t)tz;
-	}
-	if (w & STORE_F_SIZE)
-		ipc_get_u64(c, &m.size);
-	if (w & STORE_F_ENVELOPE)
-		get_text(c, &m.envelope);
-	if (w & STORE_F_BODYSTRUCTURE)
-		get_text(c, &m.bodystructure);
-	if (w & STORE_F_BODY)
-		get_text(c, &m.body);
-	if (w & STORE_F_IDS) {
-		const uint8_t *p;
-		size_t n;
-		ipc_get_u64(c, &m.emailid);
-		ipc_get_u64(c, &m.threadid);
-		if (ipc_get_bytes(c, &p, &n, STORE_BLOBID_LEN) == 0 &&
-		    n == STORE_BLOBID_LEN)
-			memcpy(m.blobid, p, n);
-		else
-			c->failed = true;
-	}
-	if (w & STORE_F_SENTDATE)
-		ipc_get_u64(c, &m.sentdate);
-	if (w & STORE_F_ADDRS) {
-		struct store_text *t[] = { &m.from, &m.to, &m.cc, &m.bcc,
-			&m.subject, &m.message_id, &m.in_reply_to, &m.references };
-		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-			get_text(c, t[i]);
-	}
-	if (w & STORE_F_PREVIEW) {
-		get_text(c, &m.preview);
-		ipc_get_u32(c, &m.info);
-	}
-	if (w & STORE_F_SAVEDATE)
-		ipc_get_u64(c, &m.savedate);
-	if (c->failed)
+	if (store_entry_get(c, mc->what, &m) < 0)
 		return -1;
 	if (!mc->stop && mc->cb != NULL && mc->cb(mc->arg, &m) != 0)
 		mc->stop = true;
