@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define SQL_MAX (256 * 1024)
-#define STR_MAX 1024
+#define STR_MAX STORE_SEARCH_STR_MAX
 #define MAX_PARAMS (STORE_SEARCH_MAX_KEYS * 2)
 #define MAX_SORT 16
 
