@@ -11,15 +11,7 @@ import subprocess
 
 from harness import Skip
 from store_util import (ERROR, T, Store, decode, memfd_message, meta_block,
-                        new_user, s, u32, u64)
-
-
-def _mount_tmpfs(path, size):
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o",
-                        "size=%s,mode=0700" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Skip("cannot mount a tmpfs: " + r.stderr.strip())
+                        new_user, s, small_disk, u32, u64)
 
 
 def keywords(c):
@@ -43,14 +35,8 @@ def failed(recs):
 def test_a_lost_turn_gives_no_keyword_bit_a_second_name():
     st = Store()
     data = os.path.join(st.spool, "data")
-    _mount_tmpfs(data, "8m")
+    filler = small_disk(st, "8m", 9 << 19)
     try:
-        import pwd
-        pw = pwd.getpwnam("cloister-store")
-        os.chown(data, pw.pw_uid, pw.pw_gid)
-        filler = os.path.join(data, "filler")
-        with open(filler, "wb") as f:
-            f.write(b"\0" * (9 << 19))
         st.start()
         writer = new_user(st, "alice")
         readers = [st.connect("imapd") for _ in range(2)]
