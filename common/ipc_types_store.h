@@ -2,7 +2,9 @@
  * stored messages (workers, cloisterctl <-> stored). Fields, senders,
  * replies and errors: docs/store-protocol.md. Included by ipc_types.h only.
  * Which service may send which: the store-op lines of the policy files,
- * enforced by store/dispatch.c on every request.
+ * enforced by store/dispatch.c on every request. The list stays here, in
+ * the one IPC type list; everything else both ends of the store protocol
+ * agree on (limits, bits, layouts, codecs) is store/store_proto.h.
  */
 #ifndef CLOISTER_IPC_TYPES_STORE_H
 #define CLOISTER_IPC_TYPES_STORE_H

@@ -73,7 +73,6 @@ int ctl_sasldb_list(const struct ctl_env *e, ctl_sasldb_user_cb cb,
 int ctl_sasl_default_realm(char *out, size_t size);
 
 /* ctl_store.c */
-unsigned ctl_user_shard(const char *user, unsigned shards);
 /* Connect to shard's admin socket; NULL (and a message) if unreachable. */
 struct store_conn *ctl_store_connect(const struct ctl_env *e, unsigned shard);
 /* An enum ctl_exit for a store_rc, with a message naming what failed. */

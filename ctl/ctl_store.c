@@ -10,18 +10,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* A user's shard: fnv1a32(user) % store-shards (docs/store-protocol.md). */
-unsigned
-ctl_user_shard(const char *user, unsigned shards)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)user; *p; p++) {
-		h ^= *p;
-		h *= 16777619u;
-	}
-	return shards ? h % shards : 0;
-}
-
 struct store_conn *
 ctl_store_connect(const struct ctl_env *e, unsigned shard)
 {

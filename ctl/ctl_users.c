@@ -107,7 +107,7 @@ read_password(char *pw, size_t size, size_t *len)
 static struct store_conn *
 store_for(const struct ctl_env *e, const char *user)
 {
-	return ctl_store_connect(e, ctl_user_shard(user, e->cfg.store_shards));
+	return ctl_store_connect(e, store_shard_of(user, e->cfg.store_shards));
 }
 
 /* "1234", "10K", "5M", "2G", "none"/"0" = no limit. */

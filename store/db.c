@@ -143,6 +143,7 @@ load_keywords(struct udb *d)
 		d->nkw++;
 	}
 	sqlite3_reset(st);
+	d->nkw_disk = d->nkw;
 	return 0;
 }
 
@@ -197,11 +198,14 @@ evict(struct udb *d)
 void
 db_trim(bool frozen)
 {
-	while (!frozen && nopen > cache_max && lru_tail != NULL) {
-		struct udb *d = lru_tail;
-		if (d->txn)
-			break;
-		evict(d);
+	struct udb *d = lru_tail;
+	while (!frozen && nopen > cache_max && d != NULL && !d->txn) {
+		struct udb *prev = d->lru_prev;
+		/* kept open while it holds keywords a lost turn took from the
+		 * disk: a reopen would give their bits to other keywords */
+		if (d->nkw_lost_end == 0)
+			evict(d);
+		d = prev;
 	}
 }
 
@@ -290,6 +294,7 @@ db_drop(struct user *u)
 }
 
 static void turn_lost(struct udb *d, int code, const char *why);
+static int save_lost_keywords(struct udb *d);
 
 static int
 run(struct udb *d, enum db_stmt slot, const char *sql)
@@ -314,6 +319,8 @@ db_write_begin(struct udb *d)
 		if (run(d, ST_BEGIN, "BEGIN IMMEDIATE") < 0)
 			return -IPC_ERR_INTERNAL;
 		d->txn = true;
+		if (d->nkw_lost_end != 0 && save_lost_keywords(d) < 0)
+			return -IPC_ERR_INTERNAL;
 		if (!d->dirty_listed) {
 			d->dirty_listed = true;
 			d->dirty_next = dirty_head;
@@ -463,9 +470,39 @@ turn_lost(struct udb *d, int code, const char *why)
 	}
 	d->nsync = 0;
 	d->nunl = 0;           /* the expunges are undone: keep their files */
+	unsigned shown = d->nkw;
 	if (meta_get(d, "modseq", &d->modseq) < 0 || load_keywords(d) < 0)
 		log_fatal("user %s: cannot reload its state: %s", d->u->name,
 		    sqlite3_errmsg(d->db));
+	/* A keyword bit never changes its name: clients keep the table and
+	 * refresh it only for a bit past its end, and reads of this turn may
+	 * have returned keywords it made. Their names stay (d->kw past the
+	 * reloaded count is untouched), their bits are not handed out again,
+	 * and the next write transaction puts their rows back. */
+	if (d->nkw < shown) {
+		d->nkw_lost_end = shown;
+		d->nkw = shown;
+	}
+}
+
+/* The rows of keywords a lost turn took (see turn_lost), written back
+ * first in a write transaction, outside any request's savepoint. */
+static int
+save_lost_keywords(struct udb *d)
+{
+	for (unsigned bit = d->nkw_disk; bit < d->nkw_lost_end; bit++) {
+		sqlite3_stmt *st = db_stmt(d, ST_KW_ADD,
+		    "INSERT INTO keywords(bit, name) VALUES(?, ?)");
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int(st, 1, (int)bit);
+		sqlite3_bind_text(st, 2, d->kw[bit], -1, SQLITE_STATIC);
+		if (db_exec(st) < 0)
+			return db_fail(d, "keywords");
+	}
+	d->nkw_disk = d->nkw_lost_end;
+	d->nkw_lost_end = 0;
+	return 0;
 }
 
 /* Make d's turn durable: files, directory, commit; -1 (turn lost) if not. */
@@ -544,7 +581,9 @@ db_keyword_bit(struct udb *d, const char *name, size_t len, bool create)
 	for (unsigned i = 0; i < d->nkw; i++)
 		if (strlen(d->kw[i]) == len && strncasecmp(d->kw[i], name, len) == 0)
 			return (int)i;
-	if (!create || d->nkw >= STORE_MAX_KEYWORDS || len > STORE_KEYWORD_MAX)
+	/* not while bits a lost turn took are missing from the table */
+	if (!create || d->nkw >= STORE_MAX_KEYWORDS || len > STORE_KEYWORD_MAX ||
+	    d->nkw_lost_end != 0)
 		return -1;
 	sqlite3_stmt *st = db_stmt(d, ST_KW_ADD,
 	    "INSERT INTO keywords(bit, name) VALUES(?, ?)");

@@ -27,7 +27,7 @@
 #include <sqlite3.h>
 
 #include "msgfile.h"
-#include "store_client.h"
+#include "store_proto.h"
 
 struct user;
 struct chan;
@@ -82,6 +82,8 @@ struct udb {
 	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];
 	unsigned nkw;
 	uint64_t sp_nkw;
+	unsigned nkw_disk;          /* of them, rows the database had last read */
+	unsigned nkw_lost_end;      /* != 0: bits nkw_disk.. to write back */
 	bool dirty_listed;          /* on this turn's list of written dbs */
 	struct udb *lru_prev, *lru_next, *dirty_next;
 };

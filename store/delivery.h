@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_client.h"
+#include "store_proto.h"
 
 struct mbox;
 struct meta;

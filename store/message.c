@@ -16,6 +16,7 @@
 #include "quota.h"
 #include "slice.h"
 #include "user.h"
+#include "store_proto.h"
 #include "wire.h"
 
 #include <errno.h>
@@ -27,10 +28,10 @@
 
 #define MAX_REFS 64          /* message ids looked at for threading */
 
-static struct uidset req_set, out_set, out_set2;
-static struct uidrange all_range = { 1, UINT32_MAX };
-static const struct uidset all_uids = { &all_range, 1, 1 };
-static struct buf metabuf = BUF_INIT(META_MAX_LEN);
+static struct store_uids req_set, out_set, out_set2;
+static struct buf metabuf = BUF_INIT(STORE_META_MAX);
+
+uint32_t meta_max_len = META_DEFAULT_LEN;
 
 /* ---- rows collected before they are changed ------------------------------- */
 
@@ -63,7 +64,7 @@ rows_push(const struct mrow *m)
 
 /* The rows of mb whose UID is in set, in UID order. */
 static int
-collect(struct udb *d, const struct mbox *mb, const struct uidset *set)
+collect(struct udb *d, const struct mbox *mb, const struct store_uids *set)
 {
 	nrows = 0;
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_RANGE,
@@ -206,10 +207,10 @@ delete_row(struct udb *d, int64_t mailbox, uint32_t uid)
 }
 
 int
-message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
-    bool only_deleted, uint64_t modseq, struct uidset *out)
+message_expunge(struct udb *d, struct mbox *mb, const struct store_uids *set,
+    bool only_deleted, uint64_t modseq, struct store_uids *out)
 {
-	int rc = collect(d, mb, set != NULL && set->n > 0 ? set : &all_uids);
+	int rc = collect(d, mb, set != NULL && set->n > 0 ? set : &store_uids_all);
 	if (rc < 0)
 		return rc;
 	int64_t n = 0, unseen = 0, deleted = 0, size = 0, charge = 0;
@@ -222,7 +223,7 @@ message_expunge(struct udb *d, struct mbox *mb, const struct uidset *set,
 		    (rc = blob_unref(d, m->blob, &emailid)) < 0 ||
 		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0)
 			return rc;
-		if (out != NULL && uidset_add(out, m->uid, m->uid) < 0)
+		if (out != NULL && store_uids_add(out, m->uid, m->uid) < 0)
 			return -IPC_ERR_INTERNAL;
 		n++;
 		unseen += unseen_of(m->flags);
@@ -450,7 +451,7 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 	struct stat sb;
 	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return req_fail(r, IPC_ERR_MALFORMED, "the fd is not a memfd");
-	if (size == 0 || size > META_MAX_MSG)
+	if (size == 0 || size > STORE_MSG_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "message size out of range");
 	if (metalen > meta_max_len)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
@@ -579,13 +580,24 @@ h_append(struct req *r)
 #define NEEDS_BLOB (STORE_F_SIZE | STORE_F_ENVELOPE | STORE_F_BODYSTRUCTURE | \
 	STORE_F_BODY | STORE_F_IDS | STORE_F_SENTDATE | STORE_F_ADDRS | \
 	STORE_F_PREVIEW)
-#define FETCH_KNOWN 0x7ffu
-
-/* Column order of both fetch statements. */
+/* Column order of both fetch statements: the uid, then the column of
+ * each entry field (store_entry_layout, the one layout both ends walk). */
 enum { FC_UID, FC_FLAGS, FC_KW, FC_MODSEQ, FC_IDATE, FC_TZ, FC_SAVEDATE,
 	FC_SIZE, FC_ENV, FC_BS, FC_BODY, FC_EMAILID, FC_THREAD, FC_HASH,
 	FC_SENT, FC_FROM, FC_TO, FC_CC, FC_BCC, FC_SUBJ, FC_MSGID, FC_IRT,
 	FC_REFS, FC_PREVIEW, FC_INFO };
+static const int column_of[SE_COUNT] = {
+	[SE_FLAGS] = FC_FLAGS, [SE_KEYWORDS] = FC_KW, [SE_MODSEQ] = FC_MODSEQ,
+	[SE_INTERNALDATE] = FC_IDATE, [SE_TZOFF] = FC_TZ, [SE_SIZE] = FC_SIZE,
+	[SE_ENVELOPE] = FC_ENV, [SE_BODYSTRUCTURE] = FC_BS,
+	[SE_BODY] = FC_BODY, [SE_EMAILID] = FC_EMAILID,
+	[SE_THREADID] = FC_THREAD, [SE_BLOBID] = FC_HASH,
+	[SE_SENTDATE] = FC_SENT, [SE_FROM] = FC_FROM, [SE_TO] = FC_TO,
+	[SE_CC] = FC_CC, [SE_BCC] = FC_BCC, [SE_SUBJECT] = FC_SUBJ,
+	[SE_MESSAGE_ID] = FC_MSGID, [SE_IN_REPLY_TO] = FC_IRT,
+	[SE_REFERENCES] = FC_REFS, [SE_PREVIEW] = FC_PREVIEW,
+	[SE_INFO] = FC_INFO, [SE_SAVEDATE] = FC_SAVEDATE,
+};
 
 static void
 put_col_bytes(struct buf *b, sqlite3_stmt *st, int col)
@@ -599,39 +611,18 @@ static void
 put_entry(struct buf *b, sqlite3_stmt *st, uint32_t what)
 {
 	ipc_put_u32(b, (uint32_t)sqlite3_column_int64(st, FC_UID));
-	if (what & STORE_F_FLAGS) {
-		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_FLAGS));
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_KW));
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_MODSEQ));
+	for (size_t i = 0; i < SE_COUNT; i++) {
+		const struct store_entry_layout *l = &store_entry_layout[i];
+		int col = column_of[l->field];
+		if (!(what & l->what))
+			continue;
+		if (l->kind == SE_U32)
+			ipc_put_u32(b, (uint32_t)sqlite3_column_int64(st, col));
+		else if (l->kind == SE_U64)
+			ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, col));
+		else
+			put_col_bytes(b, st, col);
 	}
-	if (what & STORE_F_INTERNALDATE) {
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_IDATE));
-		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_TZ));
-	}
-	if (what & STORE_F_SIZE)
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SIZE));
-	if (what & STORE_F_ENVELOPE)
-		put_col_bytes(b, st, FC_ENV);
-	if (what & STORE_F_BODYSTRUCTURE)
-		put_col_bytes(b, st, FC_BS);
-	if (what & STORE_F_BODY)
-		put_col_bytes(b, st, FC_BODY);
-	if (what & STORE_F_IDS) {
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_EMAILID));
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_THREAD));
-		put_col_bytes(b, st, FC_HASH);
-	}
-	if (what & STORE_F_SENTDATE)
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SENT));
-	if (what & STORE_F_ADDRS)
-		for (int c = FC_FROM; c <= FC_REFS; c++)
-			put_col_bytes(b, st, c);
-	if (what & STORE_F_PREVIEW) {
-		put_col_bytes(b, st, FC_PREVIEW);
-		ipc_put_u32(b, (uint32_t)sqlite3_column_int(st, FC_INFO));
-	}
-	if (what & STORE_F_SAVEDATE)
-		ipc_put_u64(b, (uint64_t)sqlite3_column_int64(st, FC_SAVEDATE));
 }
 
 #define FETCH_COLS "m.uid, m.flags, m.kw, m.modseq, m.internaldate, m.tzoff," \
@@ -676,13 +667,13 @@ mailbox_of(struct req *r, uint64_t id, struct mbox *mb)
 /* A FETCH made in slices (slice.h): where the next slice starts. */
 struct fetch_slice {
 	struct slice k;
-	struct uidrange *r;         /* the request's set (a copy) */
+	struct store_range *r;         /* the request's set (a copy) */
 	size_t n, i;                /* ranges; the current one */
 	uint32_t next;              /* the next UID of range i (0: its start) */
 	uint64_t mbox, since, modseq;
 	uint32_t what;
 	bool changes;               /* STORE_CHANGES: the trailer has ... */
-	struct uidset vanished;     /* ... the UIDs expunged since */
+	struct store_uids vanished;     /* ... the UIDs expunged since */
 };
 
 static void
@@ -690,7 +681,7 @@ fetch_free(struct slice *k)
 {
 	struct fetch_slice *f = (struct fetch_slice *)k;
 	free(f->r);
-	uidset_free(&f->vanished);
+	store_uids_free(&f->vanished);
 	free(f);
 }
 
@@ -740,14 +731,14 @@ fetch_step(struct slice *k, struct buf *out)
 	sqlite3_reset(st);
 	ipc_put_u32(out, 0);
 	if (f->changes)
-		wire_put_uidset(out, &f->vanished);
+		store_uids_put(out, &f->vanished);
 	ipc_put_u64(out, f->modseq);
 	return 0;
 }
 
 /* A sliced reply of mb's entries in set with modseq above since. */
 static struct fetch_slice *
-fetch_slice_new(const struct uidset *set, const struct mbox *mb,
+fetch_slice_new(const struct store_uids *set, const struct mbox *mb,
     uint32_t what, uint64_t since)
 {
 	struct fetch_slice *f = calloc(1, sizeof(*f));
@@ -775,13 +766,13 @@ h_fetch(struct req *r)
 	uint32_t what;
 	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
-	wire_get_uidset(&r->c, &req_set);
+	store_uids_get(&r->c, &req_set, STORE_MAX_RANGES);
 	ipc_get_u32(&r->c, &what);
 	ipc_get_u64(&r->c, &since);
 	int rc = req_end_of_fields(r);
 	if (rc < 0)
 		return rc;
-	if ((what & ~FETCH_KNOWN) != 0)
+	if ((what & ~STORE_F_KNOWN) != 0)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
@@ -847,7 +838,7 @@ h_body(struct req *r)
 
 /* Unseen and \Deleted messages of mb within set. */
 static int
-count_flags(struct udb *d, const struct mbox *mb, const struct uidset *set,
+count_flags(struct udb *d, const struct mbox *mb, const struct store_uids *set,
     int64_t *unseen, int64_t *deleted)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_DELETED_IN,
@@ -874,8 +865,8 @@ count_flags(struct udb *d, const struct mbox *mb, const struct uidset *set,
 
 /* UIDs of set whose modseq is above unchangedsince (RFC 7162 MODIFIED). */
 static int
-modified_since(struct udb *d, const struct mbox *mb, const struct uidset *set,
-    uint64_t unchangedsince, struct uidset *out)
+modified_since(struct udb *d, const struct mbox *mb, const struct store_uids *set,
+    uint64_t unchangedsince, struct store_uids *out)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_MSG_CHANGED,
 	    "SELECT uid FROM msgs WHERE mailbox=? AND uid BETWEEN ? AND ?"
@@ -891,7 +882,7 @@ modified_since(struct udb *d, const struct mbox *mb, const struct uidset *set,
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			uint32_t uid = (uint32_t)sqlite3_column_int64(st, 0);
-			if (uidset_add(out, uid, uid) < 0)
+			if (store_uids_add(out, uid, uid) < 0)
 				rc = SQLITE_NOMEM;
 		}
 		if (rc != SQLITE_DONE) {
@@ -907,7 +898,7 @@ modified_since(struct udb *d, const struct mbox *mb, const struct uidset *set,
  * keyword mask; only rows that change get the new modseq (RFC 7162), and
  * RETURNING gives them back for the reply. */
 static int
-update_flags(struct req *r, const struct mbox *mb, const struct uidset *set,
+update_flags(struct req *r, const struct mbox *mb, const struct store_uids *set,
     uint32_t add, uint32_t rm, uint64_t kadd, uint64_t krm,
     uint64_t unchangedsince, uint64_t modseq, bool report, unsigned *changed)
 {
@@ -960,7 +951,7 @@ h_flags(struct req *r)
 	size_t kwl[STORE_MAX_KEYWORDS];
 	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
-	wire_get_uidset(&r->c, &req_set);
+	store_uids_get(&r->c, &req_set, STORE_MAX_RANGES);
 	ipc_get_u32(&r->c, &op);
 	ipc_get_u32(&r->c, &flags);
 	if (ipc_get_u32(&r->c, &nkw) < 0)
@@ -1004,7 +995,7 @@ h_flags(struct req *r)
 		kadd = kw;
 		krm = ~kw;
 	}
-	uidset_clear(&out_set);
+	store_uids_clear(&out_set);
 	if (unchangedsince != 0 &&
 	    (rc = modified_since(r->d, &mb, &req_set, unchangedsince, &out_set)) < 0)
 		return rc;
@@ -1029,7 +1020,7 @@ h_flags(struct req *r)
 		return rc;
 	}
 	req_end(r);
-	wire_put_uidset(r->rb, &out_set);
+	store_uids_put(r->rb, &out_set);
 	ipc_put_u64(r->rb, mb.modseq);
 	return 0;
 }
@@ -1042,7 +1033,7 @@ copy_move(struct req *r, bool move)
 	uint64_t id, dest_id;
 	struct mbox src, dst;
 	ipc_get_u64(&r->c, &id);
-	wire_get_uidset(&r->c, &req_set);
+	store_uids_get(&r->c, &req_set, STORE_MAX_RANGES);
 	ipc_get_u64(&r->c, &dest_id);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = mailbox_of(r, id, &src)) < 0 ||
@@ -1063,8 +1054,8 @@ copy_move(struct req *r, bool move)
 	}
 	if (!move && (rc = quota_check(r, r->d, charge, nrows)) < 0)
 		return rc;
-	uidset_clear(&out_set);
-	uidset_clear(&out_set2);
+	store_uids_clear(&out_set);
+	store_uids_clear(&out_set2);
 	uint64_t modseq = 0;
 	if (nrows > 0) {
 		uint32_t first;
@@ -1079,8 +1070,8 @@ copy_move(struct req *r, bool move)
 			    m->flags, m->kw, modseq, m->internaldate, m->tzoff)) < 0 ||
 			    (!move && (rc = blob_ref(r->d, m->blob)) < 0))
 				return rc;
-			if (uidset_add(&out_set, m->uid, m->uid) < 0 ||
-			    uidset_add(&out_set2, first + (uint32_t)i,
+			if (store_uids_add(&out_set, m->uid, m->uid) < 0 ||
+			    store_uids_add(&out_set2, first + (uint32_t)i,
 			    first + (uint32_t)i) < 0)
 				return -IPC_ERR_INTERNAL;
 			unseen += unseen_of(m->flags);
@@ -1095,7 +1086,7 @@ copy_move(struct req *r, bool move)
 			for (size_t i = 0; i < nrows; i++)
 				if ((rc = blob_ref(r->d, rows[i].blob)) < 0)
 					return rc;
-			struct uidset moved = out_set;
+			struct store_uids moved = out_set;
 			if ((rc = message_expunge(r->d, &src, &moved, false, modseq,
 			    NULL)) < 0)
 				return rc;
@@ -1113,8 +1104,8 @@ copy_move(struct req *r, bool move)
 	req_reply_stream(r);
 	req_end(r);
 	ipc_put_u32(r->rb, dst.uidvalidity);
-	wire_put_uidset(r->rb, &out_set);
-	wire_put_uidset(r->rb, &out_set2);
+	store_uids_put(r->rb, &out_set);
+	store_uids_put(r->rb, &out_set2);
 	ipc_put_u64(r->rb, move ? src.modseq : dst.modseq);
 	return 0;
 }
@@ -1137,11 +1128,11 @@ h_expunge(struct req *r)
 	uint64_t id;
 	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
-	wire_get_uidset(&r->c, &req_set);
+	store_uids_get(&r->c, &req_set, STORE_MAX_RANGES);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
-	uidset_clear(&out_set);
+	store_uids_clear(&out_set);
 	if (mb.deleted > 0) {
 		uint64_t modseq = db_next_modseq(r->d);
 		if ((rc = message_expunge(r->d, &mb, req_set.n ? &req_set : NULL,
@@ -1152,7 +1143,7 @@ h_expunge(struct req *r)
 	}
 	req_reply_stream(r);
 	req_end(r);
-	wire_put_uidset(r->rb, &out_set);
+	store_uids_put(r->rb, &out_set);
 	ipc_put_u64(r->rb, mb.modseq);
 	return 0;
 }
@@ -1171,13 +1162,13 @@ h_changes(struct req *r)
 	int rc = req_end_of_fields(r);
 	if (rc < 0)
 		return rc;
-	if ((what & ~FETCH_KNOWN) != 0)
+	if ((what & ~STORE_F_KNOWN) != 0)
 		return req_fail(r, IPC_ERR_MALFORMED, "unknown fetch items");
 	if ((rc = mailbox_of(r, id, &mb)) < 0)
 		return rc;
 	/* the vanished UIDs as of now, with the modseq of now: changes made
 	 * while the entries are sliced out come again next time */
-	uidset_clear(&out_set);
+	store_uids_clear(&out_set);
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_SINCE,
 	    "SELECT uid FROM tomb WHERE mailbox=? AND modseq>? ORDER BY uid");
 	if (st == NULL)
@@ -1186,18 +1177,18 @@ h_changes(struct req *r)
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint32_t uid = (uint32_t)sqlite3_column_int64(st, 0);
-		if (uidset_add(&out_set, uid, uid) < 0)
+		if (store_uids_add(&out_set, uid, uid) < 0)
 			break;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(r->d, "vanished");
-	struct fetch_slice *f = fetch_slice_new(&all_uids, &mb, what, since);
+	struct fetch_slice *f = fetch_slice_new(&store_uids_all, &mb, what, since);
 	if (f == NULL)
 		return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
 	f->changes = true;
 	for (size_t i = 0; i < out_set.n; i++)
-		if (uidset_add(&f->vanished, out_set.r[i].lo, out_set.r[i].hi) < 0) {
+		if (store_uids_add(&f->vanished, out_set.r[i].lo, out_set.r[i].hi) < 0) {
 			fetch_free(&f->k);
 			return req_fail(r, IPC_ERR_INTERNAL, "out of memory");
 		}

@@ -1,15 +1,47 @@
-/* meta: the appended message's metadata block (see meta.h). */
+/* meta: the appended message's metadata block, both ways (see meta.h). */
 #include "meta.h"
 #include "ipc.h"
 
 #include <string.h>
 
-#define TEXT_MAX (1024 * 1024)
-#define PREVIEW_MAX 4096
-#define HEADERS_MAX (8 * 1024 * 1024)
-#define FTS_TEXT_MAX (32 * 1024 * 1024)
+static size_t
+text_max(enum meta_text t)
+{
+	return t == MT_PREVIEW ? STORE_META_PREVIEW_MAX : STORE_META_FIELD_MAX;
+}
 
-uint32_t meta_max_len = META_DEFAULT_LEN;
+static void
+put_text(struct buf *b, const char *s)
+{
+	ipc_put_bytes(b, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
+
+int
+meta_encode(struct buf *b, const struct store_msg_meta *m)
+{
+	ipc_put_u64(b, m->internaldate);
+	ipc_put_u32(b, (uint32_t)m->tzoff);
+	ipc_put_u32(b, m->flags);
+	ipc_put_u32(b, (uint32_t)m->nkeywords);
+	for (size_t i = 0; i < m->nkeywords; i++)
+		ipc_put_str(b, m->keywords[i]);
+	ipc_put_u64(b, m->sentdate);
+	/* in enum meta_text order */
+	const char *const texts[MT_COUNT] = {
+		m->envelope, m->bodystructure, m->body, m->from, m->to, m->cc,
+		m->bcc, m->subject, m->message_id, m->in_reply_to, m->references,
+		m->sort_subject, m->sort_from, m->sort_to, m->sort_cc,
+		m->display_from, m->display_to, m->preview,
+	};
+	for (size_t i = 0; i < MT_COUNT; i++)
+		put_text(b, texts[i]);
+	ipc_put_u32(b, m->info);
+	ipc_put_bytes(b, m->headers ? m->headers : "", m->headers ? m->headers_len : 0);
+	ipc_put_bytes(b, m->text ? m->text : "", m->text ? m->text_len : 0);
+	if (b->len > STORE_META_MAX)
+		b->failed = true;
+	return b->failed ? -1 : 0;
+}
 
 static int
 get(struct buf_cur *c, struct meta_bytes *b, size_t max)
@@ -23,7 +55,7 @@ meta_decode(const uint8_t *p, size_t n, struct meta *m)
 	struct buf_cur c;
 	uint32_t tz;
 	memset(m, 0, sizeof(*m));
-	if (n > META_MAX_LEN)
+	if (n > STORE_META_MAX)
 		return -1;
 	buf_cur_init(&c, p, n);
 	ipc_get_u64(&c, &m->internaldate);
@@ -41,10 +73,10 @@ meta_decode(const uint8_t *p, size_t n, struct meta *m)
 	}
 	ipc_get_u64(&c, &m->sentdate);
 	for (int i = 0; i < MT_COUNT; i++)
-		get(&c, &m->t[i], i == MT_PREVIEW ? PREVIEW_MAX : TEXT_MAX);
+		get(&c, &m->t[i], text_max((enum meta_text)i));
 	ipc_get_u32(&c, &m->info);
-	get(&c, &m->headers, HEADERS_MAX);
-	get(&c, &m->text, FTS_TEXT_MAX);
+	get(&c, &m->headers, STORE_META_HEADERS_MAX);
+	get(&c, &m->text, STORE_META_TEXT_MAX);
 	if (ipc_get_end(&c) < 0)
 		return -1;
 	if ((m->flags & ~STORE_FLAGS_ALL) != 0 || m->tzoff < -24 * 60 ||

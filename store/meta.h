@@ -1,7 +1,9 @@
 /*
  * meta: the message metadata block a worker writes after the message in
- * its memfd (docs/store-protocol.md, "Message metadata block"): decoded
- * with the one codec, every length bounded. A fuzz target feeds it garbage.
+ * its memfd (docs/store-protocol.md, "Message metadata block"), both ways:
+ * the client library encodes struct store_msg_meta, stored decodes into
+ * struct meta (every length bounded by the limits in store_proto.h). A
+ * fuzz target feeds the decoder garbage.
  */
 #ifndef CLOISTER_STORE_META_H
 #define CLOISTER_STORE_META_H
@@ -9,17 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_client.h"
+#include "buf.h"
+#include "store_proto.h"
 
-#define META_MAX_LEN (64u * 1024 * 1024)     /* the format's bound */
-/* What stored takes by default (option meta-max): the workers' default
- * limits (1 MiB of text, 1 MiB of headers, 64 KiB per field) fit with
- * room; the bytes are charged to the user's quota with the message. */
-#define META_DEFAULT_LEN (4u * 1024 * 1024)
-
-extern uint32_t meta_max_len;
-#define META_MAX_MSG (256ull * 1024 * 1024)
-
+/* The byte strings after sentdate, in block order. */
 enum meta_text {
 	MT_ENVELOPE, MT_BODYSTRUCTURE, MT_BODY, MT_FROM, MT_TO, MT_CC, MT_BCC,
 	MT_SUBJECT, MT_MESSAGE_ID, MT_IN_REPLY_TO, MT_REFERENCES,
@@ -32,6 +27,7 @@ struct meta_bytes {
 	size_t n;
 };
 
+/* A decoded block: pointers into the bytes it was decoded from. */
 struct meta {
 	uint64_t internaldate;
 	int32_t tzoff;
@@ -44,6 +40,9 @@ struct meta {
 	struct meta_bytes headers, text;
 };
 
+/* The block of m into b (b's bound should be STORE_META_MAX); -1 (and b
+ * failed) if it does not fit. */
+int meta_encode(struct buf *b, const struct store_msg_meta *m);
 /* 0, or -1 if p (n bytes) is not one well-formed block. */
 int meta_decode(const uint8_t *p, size_t n, struct meta *m);
 

@@ -6,7 +6,7 @@
 #include "log.h"
 #include "msgfile.h"
 #include "schema.h"
-#include "shard.h"
+#include "store_proto.h"
 #include "user.h"
 
 #include <dirent.h>

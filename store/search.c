@@ -11,7 +11,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "slice.h"
-#include "store_client.h"
+#include "store_proto.h"
 #include "user.h"
 #include "wire.h"
 
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define SQL_MAX (256 * 1024)
-#define STR_MAX 1024
+#define STR_MAX STORE_SEARCH_STR_MAX
 #define MAX_PARAMS (STORE_SEARCH_MAX_KEYS * 2)
 #define MAX_SORT 16
 
@@ -255,21 +255,21 @@ u64_key(struct compile *cp, uint8_t op, bool *handled)
 static int
 uids_key(struct compile *cp)
 {
-	static struct uidset set;
-	static struct buf packed = BUF_INIT(WIRE_MAX_RANGES * 8);
+	static struct store_uids set;
+	static struct buf packed = BUF_INIT(STORE_MAX_RANGES * 8);
 	uint32_t n;
 	struct buf *b;
 	int k;
-	uidset_clear(&set);
+	store_uids_clear(&set);
 	if (get_u32(cp, &n) < 0)
 		return -1;
-	if (n > WIRE_MAX_RANGES)
+	if (n > STORE_MAX_RANGES)
 		return cfail(cp, "UID set too large");
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t lo, hi;
 		if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
 			return -1;
-		if (uidset_add(&set, lo, hi) < 0)
+		if (store_uids_add(&set, lo, hi) < 0)
 			return cfail(cp, "bad UID range");
 	}
 	buf_reset(&packed);
@@ -558,7 +558,7 @@ struct search_slice {
 	uint64_t mbox;
 	uint32_t last;                 /* the last UID scanned */
 	bool scanned;
-	struct uidset found;
+	struct store_uids found;
 	uint64_t high;                 /* highest modseq of the matches */
 	uint64_t text;                 /* text scanned so far */
 	struct idmap memo;             /* (message, key) -> matched */
@@ -573,7 +573,7 @@ search_free(struct slice *k)
 	for (int i = 0; i < q->nparams; i++)
 		free(q->params[i].p);
 	free(q->params);
-	uidset_free(&q->found);
+	store_uids_free(&q->found);
 	idmap_free(&q->memo);
 	free(q);
 }
@@ -595,7 +595,7 @@ scan_slice(struct search_slice *q, struct udb *d, struct buf *out)
 			uint64_t ms = (uint64_t)sqlite3_column_int64(st, 1);
 			if (ms > q->high)
 				q->high = ms;
-			if (uidset_add(&q->found, q->last, q->last) < 0) {
+			if (store_uids_add(&q->found, q->last, q->last) < 0) {
 				sqlite3_finalize(st);
 				return slice_fail(&q->k, IPC_ERR_INTERNAL,
 				    "out of memory");

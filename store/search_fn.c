@@ -4,7 +4,7 @@
 #include "search.h"
 #include "budget.h"
 #include "idmap.h"
-#include "store_client.h"
+#include "store_proto.h"
 #include "textmatch.h"
 
 #include <stdlib.h>

@@ -32,16 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc_types.h"
-#include "shard.h"   /* store_shard_of(): which CLOISTER_FD_STORE(i) */
-
-#define STORE_HIER_SEP '/'
-#define STORE_MBOX_NAME_MAX 1024   /* bytes of a full mailbox name */
-#define STORE_USER_MAX 255         /* = TICKET_USER_MAX */
-#define STORE_KEYWORD_MAX 64       /* bytes of one keyword */
-#define STORE_MAX_KEYWORDS 64      /* distinct keywords per user (bit mask) */
-#define STORE_BLOBID_LEN 32        /* sha256 of the message bytes */
-#define STORE_UID_MAX 0xffffffffu  /* "to the end" in a range (IMAP '*') */
+#include "store_proto.h"   /* limits, bits, UID sets, store_shard_of() */
 
 enum store_rc {
 	STORE_OK = 0,
@@ -60,38 +51,6 @@ enum store_rc {
 	STORE_E_PROTO = -101,     /* the reply did not decode: exit */
 	STORE_E_ARG = -102,       /* caller error, nothing sent (too long, ...) */
 };
-
-/* System flags (IMAP) = JMAP $seen, $answered, $flagged, $draft; \Deleted
- * has no JMAP keyword. Keywords are per user, at most STORE_MAX_KEYWORDS,
- * carried on the wire as a bit mask over the user's keyword table. */
-enum store_flag {
-	STORE_FLAG_SEEN = 1u << 0,
-	STORE_FLAG_ANSWERED = 1u << 1,
-	STORE_FLAG_FLAGGED = 1u << 2,
-	STORE_FLAG_DELETED = 1u << 3,
-	STORE_FLAG_DRAFT = 1u << 4,
-};
-#define STORE_FLAGS_ALL 0x1fu
-
-/* Mailbox attributes: special-use (RFC 6154/8457, JMAP roles) in the low
- * byte, LIST attributes above. */
-enum store_mbox_attr {
-	STORE_USE_ARCHIVE = 1u << 0,
-	STORE_USE_DRAFTS = 1u << 1,
-	STORE_USE_JUNK = 1u << 2,
-	STORE_USE_SENT = 1u << 3,
-	STORE_USE_TRASH = 1u << 4,
-	STORE_USE_ALL = 1u << 5,
-	STORE_USE_FLAGGED = 1u << 6,
-	STORE_USE_IMPORTANT = 1u << 7,
-	STORE_MBOX_NOSELECT = 1u << 8,      /* a parent kept for its children */
-	STORE_MBOX_NONEXISTENT = 1u << 9,   /* subscribed (or implied) but absent */
-	STORE_MBOX_HASCHILDREN = 1u << 10,
-	STORE_MBOX_HASNOCHILDREN = 1u << 11,
-	STORE_MBOX_SUBSCRIBED = 1u << 12,
-	STORE_MBOX_DETAIL = 1u << 13,       /* user+detail delivery lands here */
-};
-#define STORE_USE_MASK 0xffu
 
 /* ---- connection -------------------------------------------------------- */
 
@@ -113,39 +72,6 @@ int store_hello(struct store_conn *sc, const uint8_t *ticket, size_t len,
     char *user, size_t usersize);
 
 /* ---- delivery right (lmtpd; no ticket) ---------------------------------- */
-
-/* Metadata the worker parsed from the message (the store parses nothing).
- * Strings are NUL-terminated UTF-8 (NULL = absent); the header block and
- * the text are lengths + bytes. */
-struct store_msg_meta {
-	uint64_t internaldate;     /* unix seconds */
-	int32_t tzoff;             /* minutes east of UTC of the internal date */
-	uint32_t flags;            /* enum store_flag */
-	const char *const *keywords;
-	size_t nkeywords;
-	uint64_t sentdate;         /* Date: header, unix seconds (0 = none) */
-	const char *envelope;      /* IMAP ENVELOPE, as the worker will send it */
-	const char *bodystructure; /* IMAP BODYSTRUCTURE (extensible form) */
-	const char *body;          /* IMAP BODY (non-extensible form) */
-	const char *from, *to, *cc, *bcc, *subject; /* decoded, for search */
-	const char *message_id;    /* <...> as in the header */
-	const char *in_reply_to;   /* message ids, space separated */
-	const char *references;    /* message ids, space separated */
-	const char *sort_subject;  /* RFC 5256 base subject */
-	const char *sort_from, *sort_to, *sort_cc;  /* first addr-mailbox */
-	const char *display_from, *display_to;      /* RFC 5957 */
-	const char *preview;       /* JMAP preview (<= 256 chars) */
-	uint32_t info;             /* STORE_INFO_* */
-	/* header fields unfolded, one per line "lower-case-name: value\n" */
-	const char *headers;
-	size_t headers_len;
-	/* text of the text/ parts, decoded to UTF-8, for full-text search */
-	const char *text;
-	size_t text_len;
-};
-enum store_info {
-	STORE_INFO_HAS_ATTACHMENT = 1u << 0,
-};
 
 struct store_append_result {
 	uint64_t mailbox_id;
@@ -192,11 +118,6 @@ struct store_mbox_info {
 	struct store_mbox_status st;   /* counters only with STORE_LIST_STATUS */
 };
 
-enum store_list_flags {
-	STORE_LIST_STATUS = 1u << 0,      /* fill the counters */
-	STORE_LIST_SUBSCRIBED = 1u << 1,  /* also subscribed names that do not exist */
-};
-
 typedef int (*store_mbox_cb)(void *arg, const struct store_mbox_info *mb);
 /* Every mailbox of the user (and, with STORE_LIST_SUBSCRIBED, every
  * subscribed name, \NonExistent if absent), parents before children; the
@@ -228,31 +149,21 @@ int store_recent_claim(struct store_conn *sc, uint64_t mailbox_id, bool claim,
 int store_mbox_status_id(struct store_conn *sc, uint64_t id,
     struct store_mbox_status *st);
 
-/* The user's keyword table: bit i of every keyword mask is names[i]. The
- * client caches it; store_keyword_name() refreshes it when it meets an
- * unknown bit. */
+/* The user's keyword table: bit i of every keyword mask is names[i].
+ * store_keywords() asks the store (one round trip) and refreshes the
+ * client's copy; store_keywords_cached() answers from that copy, asking
+ * only when there is none yet. The table only grows (a bit, once given a
+ * name, keeps it for the life of the connection: docs/store-protocol.md,
+ * STORE_KEYWORDS), so a copy is stale only when a mask carries a bit at
+ * or past n: refresh then. store_keyword_name() does that by itself. The
+ * names and n stay valid until the next refresh. */
 int store_keywords(struct store_conn *sc, const char *const **names,
     size_t *n);
+int store_keywords_cached(struct store_conn *sc, const char *const **names,
+    size_t *n);
+/* Does mask carry a bit past the first n (a keyword a table of n lacks)? */
+bool store_keywords_unknown(uint64_t mask, size_t n);
 const char *store_keyword_name(struct store_conn *sc, unsigned bit);
-
-/* ---- UID sets ------------------------------------------------------------ */
-
-struct store_range {
-	uint32_t lo, hi;           /* inclusive; hi = STORE_UID_MAX for '*' */
-};
-/* A growable set the client library fills (replies) or the worker fills
- * (requests); ranges sorted and merged by store_uids_add. */
-struct store_uids {
-	struct store_range *r;
-	size_t n, cap;
-};
-int store_uids_add(struct store_uids *u, uint32_t lo, uint32_t hi);
-bool store_uids_has(const struct store_uids *u, uint32_t uid);
-uint64_t store_uids_count(const struct store_uids *u);
-void store_uids_clear(struct store_uids *u);
-void store_uids_free(struct store_uids *u);
-/* The set 1:* */
-extern const struct store_uids store_uids_all;
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -260,46 +171,6 @@ extern const struct store_uids store_uids_all;
 int store_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
     int memfd, uint64_t size, const struct store_msg_meta *meta,
     struct store_append_result *res);
-
-struct store_text {
-	const char *p;
-	size_t n;
-};
-
-enum store_fetch_what {
-	STORE_F_FLAGS = 1u << 0,        /* flags, keywords, modseq */
-	STORE_F_INTERNALDATE = 1u << 1, /* internaldate, tzoff */
-	STORE_F_SIZE = 1u << 2,
-	STORE_F_ENVELOPE = 1u << 3,
-	STORE_F_BODYSTRUCTURE = 1u << 4,
-	STORE_F_BODY = 1u << 5,
-	STORE_F_IDS = 1u << 6,          /* emailid, threadid, blobid */
-	STORE_F_SENTDATE = 1u << 7,
-	STORE_F_ADDRS = 1u << 8,        /* from to cc bcc subject message-id
-	                                   in-reply-to references */
-	STORE_F_PREVIEW = 1u << 9,      /* preview, info */
-	STORE_F_SAVEDATE = 1u << 10,    /* when it entered this mailbox */
-};
-
-struct store_msg {
-	uint32_t uid;
-	uint32_t flags;
-	uint64_t keywords;         /* mask over the keyword table */
-	uint64_t modseq;
-	uint64_t internaldate;
-	int32_t tzoff;
-	uint64_t size;
-	uint64_t sentdate;
-	uint64_t savedate;
-	uint64_t emailid, threadid;
-	uint8_t blobid[STORE_BLOBID_LEN];
-	uint32_t info;
-	/* bytes + length, valid during the callback; empty when not asked
-	 * (not NUL-terminated: an entry may be larger than any record) */
-	struct store_text envelope, bodystructure, body, preview;
-	struct store_text from, to, cc, bcc, subject;
-	struct store_text message_id, in_reply_to, references;
-};
 
 typedef int (*store_msg_cb)(void *arg, const struct store_msg *m);
 /* Metadata of the messages of mailbox_id whose UID is in set (and, if
@@ -324,11 +195,6 @@ typedef int (*store_body_cb)(void *arg, uint32_t uid, int fd, uint64_t size);
 int store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
     const uint32_t *uids, size_t n, store_body_cb cb, void *arg);
 
-enum store_flag_op {
-	STORE_FLAGS_ADD = 1,
-	STORE_FLAGS_REMOVE = 2,
-	STORE_FLAGS_REPLACE = 3,
-};
 struct store_flags_result {
 	struct store_uids failed;  /* UNCHANGEDSINCE failed (MODIFIED) */
 	uint64_t highestmodseq;
@@ -371,51 +237,7 @@ int store_changes(struct store_conn *sc, uint64_t mailbox_id, uint64_t since,
     struct store_changes_result *res);
 
 /* ---- search ----------------------------------------------------------------
- * A search program is postfix (RPN): push keys, combine with AND/OR/NOT.
- * IMAP "FLAGGED SINCE d NOT SEEN" = flagged, date_ge(d), unflagged(seen),
- * and, and. The store compiles it to SQL with bound parameters; it never
- * sees IMAP text. Matching of strings is case-insensitive substring on the
- * header fields, word-prefix phrase (FTS5) on body and text. */
-enum store_search_op {
-	STORE_S_ALL = 1,
-	STORE_S_AND = 2,            /* pops 2 */
-	STORE_S_OR = 3,             /* pops 2 */
-	STORE_S_NOT = 4,            /* pops 1 */
-	STORE_S_FLAGS_SET = 5,      /* u32 mask: all set */
-	STORE_S_FLAGS_UNSET = 6,    /* u32 mask: all clear */
-	STORE_S_KEYWORD = 7,        /* str */
-	STORE_S_UNKEYWORD = 8,      /* str */
-	STORE_S_UIDS = 9,           /* uid set */
-	STORE_S_INTERNALDATE_GE = 10, /* u64 unix seconds */
-	STORE_S_INTERNALDATE_LT = 11,
-	STORE_S_SENTDATE_GE = 12,
-	STORE_S_SENTDATE_LT = 13,
-	STORE_S_SIZE_GT = 14,       /* u64 */
-	STORE_S_SIZE_LT = 15,
-	STORE_S_HEADER = 16,        /* u32 enum store_search_field, str value */
-	STORE_S_HEADER_ANY = 17,    /* str lower-case name, str value ("" = has) */
-	STORE_S_BODY = 18,          /* str (FTS5 on the text) */
-	STORE_S_TEXT = 19,          /* str (FTS5 on headers + text) */
-	STORE_S_MODSEQ_GE = 20,     /* u64 */
-	STORE_S_EMAILID = 21,       /* u64 */
-	STORE_S_THREADID = 22,      /* u64 */
-	STORE_S_SAVEDATE_GE = 23,   /* u64 */
-	STORE_S_SAVEDATE_LT = 24,
-	STORE_S_MAILBOX = 25,       /* u64 mailbox id (searching all mailboxes) */
-};
-enum store_search_field {
-	STORE_SF_FROM = 1, STORE_SF_TO, STORE_SF_CC, STORE_SF_BCC,
-	STORE_SF_SUBJECT, STORE_SF_MESSAGE_ID,
-};
-enum store_sort_key {
-	STORE_SORT_ARRIVAL = 1, STORE_SORT_CC, STORE_SORT_DATE, STORE_SORT_FROM,
-	STORE_SORT_SIZE, STORE_SORT_SUBJECT, STORE_SORT_TO,
-	STORE_SORT_DISPLAYFROM, STORE_SORT_DISPLAYTO, STORE_SORT_MODSEQ,
-	STORE_SORT_UID,
-};
-#define STORE_SORT_REVERSE 0x100u   /* or'ed into a key */
-#define STORE_SEARCH_MAX_DEPTH 64
-#define STORE_SEARCH_MAX_KEYS 256
+ * Build a program (opcodes: store_proto.h) and run it. */
 
 /* The program under construction; building never fails silently: an error
  * is sticky and store_search() returns STORE_E_ARG. */

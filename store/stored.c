@@ -8,7 +8,7 @@
 #include "fds.h"
 #include "freeze.h"
 #include "log.h"
-#include "meta.h"
+#include "message.h"
 #include "msgfile.h"
 #include "notify.h"
 #include "quota.h"
@@ -92,8 +92,8 @@ options(const struct config *c, const struct config_service *svc,
 	if (config_option_size(c, svc, "meta-max", META_DEFAULT_LEN, &v, err,
 	    sizeof(err)) < 0)
 		log_fatal("config: %s", err);
-	if (v < 4096 || v > META_MAX_LEN)
-		log_fatal("config: meta-max: from 4K to %uM", META_MAX_LEN >> 20);
+	if (v < 4096 || v > STORE_META_MAX)
+		log_fatal("config: meta-max: from 4K to %uM", STORE_META_MAX >> 20);
 	meta_max_len = (uint32_t)v;
 }
 

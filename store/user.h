@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store_client.h"
+#include "store_proto.h"
 
 struct udb;
 struct chan;

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import POLICY_DIR, service_block, tool, wait_for
+from harness import POLICY_DIR, Skip, service_block, tool, wait_for
 
 from cloister_ipc import (CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa: F401
                           CTL_READY_RECORD, ERR, ERROR, F_FD, F_MORE,
@@ -76,6 +76,25 @@ def memfd_message(body, meta=None):
     fd = os.memfd_create("msg")
     os.write(fd, body + meta)
     return fd, len(body), len(meta)
+
+
+def small_disk(st, size, filler_bytes):
+    """A full disk for st (not started yet): a tmpfs of size on its data
+    directory, owned by the store, holding a filler file of filler_bytes
+    (room an operator frees later); the filler's path. Skip when no tmpfs
+    can be mounted; the caller unmounts st.spool/data."""
+    data = os.path.join(st.spool, "data")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                        "size=%s,mode=0700" % size, "tmpfs", data],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Skip("cannot mount a tmpfs: " + r.stderr.strip())
+    pw = pwd.getpwnam("cloister-store")
+    os.chown(data, pw.pw_uid, pw.pw_gid)
+    filler = os.path.join(data, "filler")
+    with open(filler, "wb") as f:
+        f.write(b"\0" * filler_bytes)
+    return filler
 
 
 def new_user(st, name, service="imapd"):

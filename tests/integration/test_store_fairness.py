@@ -9,10 +9,9 @@ import struct
 import subprocess
 import time
 
-from harness import Skip
 from store_util import (ERR, F_FLAGS, T, Store, append_to, b, fetch_width,
-                        meta_block, memfd_message, new_user, s, u32, u64,
-                        uidset)
+                        meta_block, memfd_message, new_user, s, small_disk,
+                        u32, u64, uidset)
 
 BODY = 18
 
@@ -156,26 +155,12 @@ def test_a_new_user_gets_the_default_quota():
         assert q[1] == 5 << 20 and q[3] == 0, q
 
 
-def _mount_tmpfs(path, size):
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o",
-                        "size=%s,mode=0700" % size, "tmpfs", path],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Skip("cannot mount a tmpfs: " + r.stderr.strip())
-
-
 def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
     st = Store()
     data = os.path.join(st.spool, "data")
-    _mount_tmpfs(data, "8m")
+    # room the test frees later, as an operator would
+    filler = small_disk(st, "8m", 5 << 20)
     try:
-        import pwd
-        pw = pwd.getpwnam("cloister-store")
-        os.chown(data, pw.pw_uid, pw.pw_gid)
-        # room the test frees later, as an operator would
-        filler = os.path.join(data, "filler")
-        with open(filler, "wb") as f:
-            f.write(b"\0" * (5 << 20))
         st.start()
         pid = st.proc.pid
         chans = [user(st, "alice")]

@@ -1,11 +1,11 @@
-/* Unit tests for the store's UID sets (client store_uids_* and server
- * uidset_* / wire_get_uidset) against a bitmap model, the metadata block
- * decoder's bounds, and the client's search program builder. */
+/* Unit tests for the store's UID sets (store_uids_*, the one set both ends
+ * use; its wire codec: test_store_proto.c) against a bitmap model, the
+ * metadata block decoder's bounds, and the client's search program
+ * builder. */
 #include "check.h"
 #include "ipc.h"
 #include "meta.h"
 #include "store_client.h"
-#include "wire.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,6 @@ test_model(void)
 {
 	static bool bits[MODEL + 2];
 	struct store_uids cu = { 0 };
-	struct uidset su = { 0 };
 	srand(7);
 	for (int round = 0; round < 2000; round++) {
 		uint32_t lo = 1 + (uint32_t)(rand() % MODEL);
@@ -27,25 +26,20 @@ test_model(void)
 		for (uint32_t i = lo; i <= hi; i++)
 			bits[i] = true;
 		CHECK_EQ(store_uids_add(&cu, lo, hi), 0);
-		CHECK_EQ(uidset_add(&su, lo, hi), 0);
 		if (round % 100 == 0) {
 			uint64_t n = 0;
 			for (uint32_t i = 1; i <= MODEL + 1; i++) {
 				CHECK_EQ(store_uids_has(&cu, i), bits[i]);
-				CHECK_EQ(uidset_has(&su, i), bits[i]);
 				n += bits[i];
 			}
 			CHECK_EQ(store_uids_count(&cu), n);
 			/* normalized: sorted, disjoint, not adjacent */
-			for (size_t k = 1; k < su.n; k++)
-				CHECK(su.r[k].lo > su.r[k - 1].hi + 1);
 			for (size_t k = 1; k < cu.n; k++)
 				CHECK(cu.r[k].lo > cu.r[k - 1].hi + 1);
 		}
 	}
 	CHECK_EQ(store_uids_add(&cu, 0, 3), -1);       /* UID 0 does not exist */
 	CHECK_EQ(store_uids_add(&cu, 5, 4), -1);
-	CHECK_EQ(uidset_add(&su, 0, 1), -1);
 	/* '*' swallows what follows */
 	store_uids_clear(&cu);
 	store_uids_add(&cu, 10, STORE_UID_MAX);
@@ -53,35 +47,6 @@ test_model(void)
 	CHECK_EQ(cu.n, 1);
 	CHECK(store_uids_has(&cu, 4000000000u));
 	store_uids_free(&cu);
-	uidset_free(&su);
-}
-
-static void
-test_wire_uidset(void)
-{
-	struct uidset s = { 0 };
-	struct buf b = BUF_INIT(4096);
-	struct buf_cur c;
-	uint8_t pairs[24] = { 0, 0, 0, 9, 0, 0, 0, 12,   0, 0, 0, 1, 0, 0, 0, 3,
-		0, 0, 0, 4, 0, 0, 0, 4 };
-	ipc_put_bytes(&b, pairs, sizeof(pairs));
-	buf_cur_init(&c, b.data, b.len);
-	CHECK_EQ(wire_get_uidset(&c, &s), 0);
-	CHECK_EQ(s.n, 2);                /* 1:4 and 9:12, sorted and merged */
-	CHECK(s.r[0].lo == 1 && s.r[0].hi == 4 && s.r[1].lo == 9);
-	/* not pairs; reversed; zero */
-	uint8_t bad[3][8] = { { 0, 0, 0, 1, 0, 0, 0 }, { 0, 0, 0, 5, 0, 0, 0, 4 },
-		{ 0, 0, 0, 0, 0, 0, 0, 4 } };
-	size_t lens[3] = { 7, 8, 8 };
-	for (int i = 0; i < 3; i++) {
-		buf_reset(&b);
-		ipc_put_bytes(&b, bad[i], lens[i]);
-		buf_cur_init(&c, b.data, b.len);
-		CHECK_EQ(wire_get_uidset(&c, &s), -1);
-		CHECK(c.failed);
-	}
-	uidset_free(&s);
-	buf_free(&b);
 }
 
 static void
@@ -161,7 +126,6 @@ int
 main(void)
 {
 	test_model();
-	test_wire_uidset();
 	test_meta();
 	test_search_builder();
 	return check_done("store_sets");

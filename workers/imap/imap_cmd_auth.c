@@ -50,18 +50,6 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 	return 0;
 }
 
-/* FNV-1a over the user name: the shard (docs/store-protocol.md). */
-static uint32_t
-fnv1a32(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static int
 autocreate(struct imap_session *s)
 {
@@ -96,8 +84,7 @@ int
 imap_login_done(struct imap_session *s, const struct auth_reply *r)
 {
 	const struct imap_options *o = s->opt;
-	unsigned shard = o->store_shards > 0 ?
-	    fnv1a32(r->user) % o->store_shards : 0;
+	unsigned shard = store_shard_of(r->user, o->store_shards);
 	if (shard >= sizeof(o->store_fd) / sizeof(o->store_fd[0]) ||
 	    o->store_fd[shard] < 0) {
 		log_err("no store channel for shard %u", shard);

@@ -17,12 +17,21 @@
 #define BODY_BATCH 128
 /* UID ranges per store request (the store accepts 8192). */
 #define SET_CHUNK 4096
+/* Times one FETCH refreshes the keyword table for messages that carry a
+ * keyword newer than it; a keyword made during the last pass shows at the
+ * next command. */
+#define KW_PASSES 3
 
 struct fetch {
 	struct imap_session *s;
 	struct imap_cmd *c;
 	struct imap_fetch_args *a;
+	/* the connection's cached keyword table (store_keywords_cached):
+	 * no round trip unless a message names a bit it lacks */
 	struct imap_keywords kw;
+	bool kw_shown;            /* the response names keywords (FLAGS) */
+	bool kw_final;            /* last pass: no more deferring */
+	struct store_uids kw_later; /* messages deferred for a newer table */
 	uint32_t what;            /* STORE_F_* */
 	bool flags_out;           /* FLAGS in the response */
 	bool modseq_out;
@@ -177,6 +186,15 @@ stream_cb(void *arg, const struct store_msg *m)
 	f->hint = seq;
 	if (seq == 0 || seq > f->s->view->announced || !has_items(f, m))
 		return 0;
+	/* no request inside a reply: fetch it again once the table is new */
+	if (f->kw_shown && !f->kw_final &&
+	    store_keywords_unknown(m->keywords, f->kw.n)) {
+		if (store_uids_add(&f->kw_later, m->uid, m->uid) < 0) {
+			f->failed = true;
+			return 1;
+		}
+		return 0;
+	}
 	meta_items(f, m, seq);
 	buf_append_str(imap_out_buf(f->s), ")\r\n");
 	if (!imap_flush_some(f->s)) {
@@ -294,6 +312,17 @@ body_cb(void *arg, uint32_t uid, int fd, uint64_t size)
 	return g->rc != 0;
 }
 
+/* Body mode: the batch's metadata is in hand, so one refresh after it
+ * names every keyword the batch carries. */
+static int
+batch_keywords(struct fetch *f)
+{
+	for (size_t i = 0; i < f->nbatch; i++)
+		if (store_keywords_unknown(f->batch[i].keywords, f->kw.n))
+			return store_keywords(f->s->sc, &f->kw.names, &f->kw.n);
+	return 0;
+}
+
 static int
 fetch_bodies(struct fetch *f, const struct store_uids *part)
 {
@@ -329,6 +358,8 @@ fetch_bodies(struct fetch *f, const struct store_uids *part)
 		buf_reset(&f->texts);
 		rc = store_fetch(s->sc, s->view->id, &sub, f->what,
 		    f->a->changedsince, batch_cb, f);
+		if (rc == 0 && f->kw_shown)
+			rc = batch_keywords(f);
 		/* the bodies, STORE_BODY_BATCH requests in flight at a time:
 		 * one round trip's latency for each group, not each message */
 		for (size_t i = 0; rc == 0 && i < f->nbatch;
@@ -398,6 +429,41 @@ vanished(struct imap_session *s, const struct imap_fetch_args *a,
 	return rc;
 }
 
+static bool
+wants_flags(const struct imap_fetch_args *a)
+{
+	for (const struct imap_fatt *t = a->atts; t != NULL; t = t->next)
+		if (t->type == FA_FLAGS)
+			return true;
+	return false;
+}
+
+/* Streaming mode: the messages that carried a keyword newer than the
+ * table, again, after a refresh (at most KW_PASSES times). */
+static int
+fetch_deferred(struct fetch *f)
+{
+	struct imap_session *s = f->s;
+	int rc = 0;
+	for (int pass = 1; rc == 0 && f->kw_later.n > 0; pass++) {
+		struct store_uids again = f->kw_later;
+		f->kw_later = (struct store_uids){ 0 };
+		f->kw_final = pass == KW_PASSES;
+		f->hint = 0;
+		rc = store_keywords(s->sc, &f->kw.names, &f->kw.n);
+		for (size_t off = 0; rc == 0 && off < again.n; off += SET_CHUNK) {
+			struct store_uids part = { again.r + off,
+			    again.n - off > SET_CHUNK ? SET_CHUNK : again.n - off, 0 };
+			rc = store_fetch(s->sc, s->view->id, &part, f->what,
+			    f->a->changedsince, stream_cb, f);
+			if (f->failed)
+				rc = STORE_E_IO;
+		}
+		store_uids_free(&again);
+	}
+	return rc;
+}
+
 int
 imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
 {
@@ -436,8 +502,9 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
 		f.flags_out = true;
 	}
 	if (rc == 0)
-		rc = store_keywords(s->sc, &f.kw.names, &f.kw.n);
+		rc = store_keywords_cached(s->sc, &f.kw.names, &f.kw.n);
 	f.what = store_what(&f);
+	f.kw_shown = f.flags_out || wants_flags(a);
 	if (rc == 0 && a->vanished) {
 		for (size_t i = 0; i < a->set.n; i++) {
 			uint32_t lo = a->set.r[i].lo, hi = a->set.r[i].hi;
@@ -457,8 +524,11 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
 		if (f.failed)
 			rc = STORE_E_IO;
 	}
+	if (rc == 0 && !f.bodies)
+		rc = fetch_deferred(&f);
 	store_uids_free(&uids);
 	store_uids_free(&asked);
+	store_uids_free(&f.kw_later);
 	if (rc == 1) {
 		imap_tagged(s, "NO", "UNKNOWN-CTE",
 		    "Cannot decode the content transfer encoding");

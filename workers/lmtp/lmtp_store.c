@@ -27,17 +27,6 @@ struct lmtp_store {
 	struct buf trace, hdrs;
 };
 
-uint32_t
-lmtp_shard_of(const char *user, unsigned nshards)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)user; *p; p++) {
-		h ^= *p;
-		h *= 16777619u;
-	}
-	return nshards ? h % nshards : 0;
-}
-
 struct lmtp_store *
 lmtp_store_open(const int *fds, unsigned nshards, const struct lmtp_opts *o,
     const struct msgmeta_limits *lim)
@@ -117,7 +106,7 @@ static enum lmtp_result
 be_rcpt(void *ctx, const struct lmtp_rcpt *r, uint64_t size)
 {
 	struct lmtp_store *ls = ctx;
-	unsigned sh = lmtp_shard_of(r->user, ls->nshards);
+	unsigned sh = store_shard_of(r->user, ls->nshards);
 	return map_rc(ls, store_rcpt_check(ls->sc[sh], r->user, size), sh,
 	    "rcpt");
 }
@@ -157,7 +146,7 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 {
 	struct lmtp_store *ls = ctx;
 	const struct lmtp_rcpt *r = &t->rcpts[i];
-	unsigned sh = lmtp_shard_of(r->user, ls->nshards);
+	unsigned sh = store_shard_of(r->user, ls->nshards);
 	if (!ls->parsed || ls->txn != t->id) {
 		/* the message is the same for every recipient: parse once */
 		drop_parse(ls);

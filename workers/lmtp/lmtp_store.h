@@ -3,7 +3,7 @@
  * checked with store_rcpt_check, messages delivered with store_deliver from
  * one reused memfd: the trace headers, the message, then the metadata the
  * worker parsed (msgmeta). One connection per shard; a user's shard is
- * fnv1a32(user) % shards (docs/store-protocol.md).
+ * store_shard_of(user, shards) (docs/store-protocol.md).
  */
 #ifndef CLOISTER_LMTP_STORE_H
 #define CLOISTER_LMTP_STORE_H

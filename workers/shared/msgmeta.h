@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "mime.h"
 #include "mime_index.h"
-#include "store_client.h"
+#include "store_proto.h"
 
 struct msgmeta_limits {
 	size_t text_max;      /* search text (store limit 32 MiB) */

@@ -1,0 +1,154 @@
+/* store_client_jmap: the JMAP-facing calls of the client library (see
+ * store_client.h): state, mailbox and email changes, blobs, threads, where
+ * an email is. */
+#include "store_client_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+store_state(struct store_conn *sc, uint64_t *state)
+{
+	struct buf_cur c;
+	sc_start(sc);
+	int rc = sc_call(sc, IPC_STORE_STATE, -1, &c, NULL);
+	if (rc < 0)
+		return rc;
+	ipc_get_u64(&c, state);
+	return sc_done(sc, &c);
+}
+
+void
+store_id_changes_free(struct store_id_changes *ch)
+{
+	free(ch->created);
+	free(ch->updated);
+	free(ch->destroyed);
+	memset(ch, 0, sizeof(*ch));
+}
+
+static int
+idch_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct store_id_changes *ch = ctx;
+	uint32_t kind;
+	uint64_t id;
+	int r = -1;
+	(void)sc;
+	ipc_get_u32(c, &kind);
+	if (ipc_get_u64(c, &id) < 0)
+		return -1;
+	if (kind == 1)
+		r = sc_push_id(&ch->created, &ch->ncreated, &ch->capc, id);
+	else if (kind == 2)
+		r = sc_push_id(&ch->updated, &ch->nupdated, &ch->capu, id);
+	else if (kind == 3)
+		r = sc_push_id(&ch->destroyed, &ch->ndestroyed, &ch->capd, id);
+	if (r < 0)
+		c->failed = true;
+	return r;
+}
+
+static int
+idch_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct store_id_changes *ch = ctx;
+	uint32_t more;
+	(void)sc;
+	ipc_get_u64(c, &ch->newstate);
+	int r = ipc_get_u32(c, &more);
+	ch->more = more != 0;
+	return r;
+}
+
+static int
+id_changes(struct store_conn *sc, uint32_t type, uint64_t since, uint32_t max,
+    struct store_id_changes *ch)
+{
+	struct stream_ops ops = { idch_entry, idch_trailer, ch };
+	ch->ncreated = ch->nupdated = ch->ndestroyed = 0;
+	sc_start(sc);
+	ipc_put_u64(&sc->req, since);
+	ipc_put_u32(&sc->req, max);
+	return sc_call_stream(sc, type, &ops);
+}
+
+int
+store_mbox_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch)
+{
+	return id_changes(sc, IPC_STORE_MBOX_CHANGES, since, max, ch);
+}
+
+int
+store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch)
+{
+	return id_changes(sc, IPC_STORE_EMAIL_CHANGES, since, max, ch);
+}
+
+int
+store_blob_get(struct store_conn *sc, const uint8_t blobid[STORE_BLOBID_LEN],
+    int *fd, uint64_t *size)
+{
+	struct buf_cur c;
+	uint64_t sz;
+	int got = -1;
+	sc_start(sc);
+	ipc_put_bytes(&sc->req, blobid, STORE_BLOBID_LEN);
+	int rc = sc_call(sc, IPC_STORE_BLOB_GET, -1, &c, &got);
+	if (rc < 0)
+		return rc;
+	ipc_get_u64(&c, &sz);
+	if ((rc = sc_done_fd(sc, &c, got, fd)) < 0)
+		return rc;
+	if (size != NULL)
+		*size = sz;
+	return STORE_OK;
+}
+
+struct loc_ctx {
+	store_loc_cb cb;
+	void *arg;
+	bool stop;
+};
+
+static int
+loc_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct loc_ctx *lc = ctx;
+	struct store_email_loc l;
+	(void)sc;
+	ipc_get_u64(c, &l.emailid);
+	ipc_get_u64(c, &l.mailbox_id);
+	if (ipc_get_u32(c, &l.uid) < 0)
+		return -1;
+	if (!lc->stop && lc->cb != NULL && lc->cb(lc->arg, &l) != 0)
+		lc->stop = true;
+	return 0;
+}
+
+static int
+loc_common(struct store_conn *sc, uint32_t type, uint64_t id, store_loc_cb cb,
+    void *arg)
+{
+	struct loc_ctx lc = { cb, arg, false };
+	struct stream_ops ops = { loc_entry, NULL, &lc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, id);
+	return sc_call_stream(sc, type, &ops);
+}
+
+int
+store_thread_get(struct store_conn *sc, uint64_t threadid, store_loc_cb cb,
+    void *arg)
+{
+	return loc_common(sc, IPC_STORE_THREAD_GET, threadid, cb, arg);
+}
+
+int
+store_email_locate(struct store_conn *sc, uint64_t emailid, store_loc_cb cb,
+    void *arg)
+{
+	return loc_common(sc, IPC_STORE_EMAIL_LOCATE, emailid, cb, arg);
+}

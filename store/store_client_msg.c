@@ -1,0 +1,377 @@
+/* store_client_msg: the message calls of the client library (see
+ * store_client.h): append and delivery (the metadata block after the
+ * message in the memfd), fetch, bodies, flags, copy and move, expunge,
+ * changes. */
+#include "store_client_int.h"
+#include "meta.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+get_append_result(struct buf_cur *c, struct store_append_result *r)
+{
+	const uint8_t *p;
+	size_t n;
+	struct store_append_result tmp;
+	if (r == NULL)
+		r = &tmp;
+	ipc_get_u64(c, &r->mailbox_id);
+	ipc_get_u32(c, &r->uidvalidity);
+	ipc_get_u32(c, &r->uid);
+	ipc_get_u64(c, &r->modseq);
+	ipc_get_u64(c, &r->emailid);
+	ipc_get_u64(c, &r->threadid);
+	if (ipc_get_bytes(c, &p, &n, STORE_BLOBID_LEN) < 0 ||
+	    n != STORE_BLOBID_LEN) {
+		c->failed = true;
+		return -1;
+	}
+	memcpy(r->blobid, p, n);
+	return 0;
+}
+
+/* The metadata block goes after the message in the memfd, so that a
+ * message of any size and metadata of any size travel the same way. */
+static int
+write_meta(struct store_conn *sc, int memfd, uint64_t size,
+    const struct store_msg_meta *m, uint32_t *metalen)
+{
+	struct buf b = BUF_INIT(STORE_META_MAX);
+	meta_encode(&b, m);
+	if (b.failed) {
+		buf_free(&b);
+		return sc_fail(sc, STORE_E_ARG, "message metadata too large");
+	}
+	int rc = STORE_OK;
+	if (lseek(memfd, (off_t)size, SEEK_SET) != (off_t)size)
+		rc = sc_fail(sc, STORE_E_ARG, "cannot seek in the message fd");
+	for (size_t off = 0; rc == STORE_OK && off < b.len;) {
+		ssize_t w = write(memfd, b.data + off, b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			rc = sc_fail(sc, STORE_E_ARG, "cannot write metadata to the message fd");
+		else
+			off += (size_t)w;
+	}
+	if (rc == STORE_OK && ftruncate(memfd, (off_t)(size + b.len)) < 0)
+		rc = sc_fail(sc, STORE_E_ARG, "cannot size the message fd");
+	*metalen = (uint32_t)b.len;
+	buf_free(&b);
+	return rc;
+}
+
+/* res NULL: the reply has no fields (STORE_DELIVER). */
+static int
+append_common(struct store_conn *sc, uint32_t type, int memfd, uint64_t size,
+    const struct store_msg_meta *meta, struct store_append_result *res)
+{
+	uint32_t metalen = 0;
+	struct buf_cur c;
+	int rc = write_meta(sc, memfd, size, meta, &metalen);
+	if (rc < 0)
+		return rc;
+	ipc_put_u64(&sc->req, size);
+	ipc_put_u32(&sc->req, metalen);
+	if ((rc = sc_call(sc, type, memfd, &c, NULL)) < 0)
+		return rc;
+	if (res != NULL)
+		get_append_result(&c, res);
+	return sc_done(sc, &c);
+}
+
+int
+store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size)
+{
+	struct buf_cur c;
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_u64(&sc->req, size);
+	int rc = sc_call(sc, IPC_STORE_RCPT_CHECK, -1, &c, NULL);
+	return rc < 0 ? rc : sc_done(sc, &c);
+}
+
+int
+store_deliver(struct store_conn *sc, const char *user, const char *detail,
+    int memfd, uint64_t size, const struct store_msg_meta *meta)
+{
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_str(&sc->req, detail != NULL ? detail : "");
+	return append_common(sc, IPC_STORE_DELIVER, memfd, size, meta, NULL);
+}
+
+int
+store_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
+    int memfd, uint64_t size, const struct store_msg_meta *meta,
+    struct store_append_result *res)
+{
+	sc_start(sc);
+	sc_put_mbox(sc, mailbox_id, name);
+	return append_common(sc, IPC_STORE_APPEND, memfd, size, meta, res);
+}
+
+struct msg_ctx {
+	uint32_t what;
+	store_msg_cb cb;
+	void *arg;
+	bool stop;
+	uint64_t highestmodseq;
+	struct store_uids *uids;   /* trailer set (failed / vanished) */
+};
+
+static int
+msg_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct msg_ctx *mc = ctx;
+	struct store_msg m;
+	(void)sc;
+	if (store_entry_get(c, mc->what, &m) < 0)
+		return -1;
+	if (!mc->stop && mc->cb != NULL && mc->cb(mc->arg, &m) != 0)
+		mc->stop = true;
+	return 0;
+}
+
+static int
+modseq_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct msg_ctx *mc = ctx;
+	(void)sc;
+	return ipc_get_u64(c, &mc->highestmodseq);
+}
+
+static int
+uids_modseq_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct msg_ctx *mc = ctx;
+	(void)sc;
+	if (mc->uids != NULL)
+		store_uids_clear(mc->uids);
+	sc_get_uids(c, mc->uids);
+	return ipc_get_u64(c, &mc->highestmodseq);
+}
+
+int
+store_fetch(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint32_t what, uint64_t changedsince,
+    store_msg_cb cb, void *arg)
+{
+	struct msg_ctx mc = { .what = what, .cb = cb, .arg = arg };
+	struct stream_ops ops = { msg_entry, modseq_trailer, &mc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	sc_put_uids(sc, set);
+	ipc_put_u32(&sc->req, what);
+	ipc_put_u64(&sc->req, changedsince);
+	return sc_call_stream(sc, IPC_STORE_FETCH, &ops);
+}
+
+int
+store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid, int *fd,
+    uint64_t *size)
+{
+	struct buf_cur c;
+	const uint8_t *p;
+	size_t n;
+	uint64_t sz;
+	int got = -1;
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	ipc_put_u32(&sc->req, uid);
+	int rc = sc_call(sc, IPC_STORE_BODY, -1, &c, &got);
+	if (rc < 0)
+		return rc;
+	ipc_get_u64(&c, &sz);
+	ipc_get_bytes(&c, &p, &n, STORE_BLOBID_LEN);
+	if ((rc = sc_done_fd(sc, &c, got, fd)) < 0)
+		return rc;
+	if (size != NULL)
+		*size = sz;
+	return STORE_OK;
+}
+
+int
+store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
+{
+	uint32_t reqids[STORE_BODY_BATCH];
+	if (n > STORE_BODY_BATCH)
+		return sc_fail(sc, STORE_E_ARG, "body batch too large");
+	for (size_t i = 0; i < n; i++) {
+		sc_start(sc);
+		ipc_put_u64(&sc->req, mailbox_id);
+		ipc_put_u32(&sc->req, uids[i]);
+		int rc = sc_send_req(sc, IPC_STORE_BODY, -1);
+		if (rc < 0)
+			return rc;
+		reqids[i] = sc->reqid;
+	}
+	int ret = STORE_OK;
+	bool stop = false;
+	for (size_t i = 0; i < n; i++) {
+		int rc = sc_recv_record(sc);
+		if (rc < 0)
+			return rc;
+		if (sc->msg.reqid != reqids[i]) {
+			ipc_msg_close_fd(&sc->msg);
+			return sc_fail(sc, STORE_E_PROTO, "reply to another request");
+		}
+		int fd = -1;
+		uint64_t size = 0;
+		if (sc->msg.type == IPC_ERROR) {
+			rc = sc_take_error(sc);
+			if (rc != STORE_E_NOTFOUND) {
+				if (ret == STORE_OK)
+					ret = rc;
+				continue;
+			}
+		} else {
+			struct buf_cur c;
+			const uint8_t *p;
+			size_t len;
+			if (sc->msg.type != IPC_OK || sc->msg.fd < 0 ||
+			    (sc->msg.flags & IPC_F_MORE) != 0) {
+				ipc_msg_close_fd(&sc->msg);
+				return sc_fail(sc, STORE_E_PROTO, "unexpected reply");
+			}
+			fd = sc->msg.fd;
+			sc->msg.fd = -1;
+			ipc_msg_cursor(&sc->msg, &c);
+			ipc_get_u64(&c, &size);
+			ipc_get_bytes(&c, &p, &len, STORE_BLOBID_LEN);
+			if (sc_done(sc, &c) < 0) {
+				close(fd);
+				return STORE_E_PROTO;
+			}
+		}
+		if (stop || cb == NULL) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (cb(arg, uids[i], fd, size) != 0)
+			stop = true;
+	}
+	return ret;
+}
+
+int
+store_flags(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, enum store_flag_op op, uint32_t flags,
+    const char *const *keywords, size_t nkeywords, uint64_t unchangedsince,
+    store_msg_cb cb, void *arg, struct store_flags_result *res)
+{
+	struct msg_ctx mc = { .what = STORE_F_FLAGS, .cb = cb, .arg = arg,
+		.uids = res != NULL ? &res->failed : NULL };
+	struct stream_ops ops = { msg_entry, uids_modseq_trailer, &mc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	sc_put_uids(sc, set);
+	ipc_put_u32(&sc->req, (uint32_t)op);
+	ipc_put_u32(&sc->req, flags);
+	ipc_put_u32(&sc->req, (uint32_t)nkeywords);
+	for (size_t i = 0; i < nkeywords; i++)
+		ipc_put_str(&sc->req, keywords[i]);
+	ipc_put_u64(&sc->req, unchangedsince);
+	ipc_put_u32(&sc->req, cb != NULL ? 1 : 0);
+	int rc = sc_call_stream(sc, IPC_STORE_FLAGS, &ops);
+	if (rc == STORE_OK && res != NULL)
+		res->highestmodseq = mc.highestmodseq;
+	return rc;
+}
+
+struct copy_ctx {
+	struct store_copy_result *r;
+};
+
+static int
+sc_no_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	(void)ctx;
+	c->failed = true;
+	return sc_fail(sc, STORE_E_PROTO, "unexpected entry");
+}
+
+static int
+copy_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct store_copy_result *r = ctx;
+	(void)sc;
+	store_uids_clear(&r->src);
+	store_uids_clear(&r->dst);
+	ipc_get_u32(c, &r->uidvalidity);
+	sc_get_uids(c, &r->src);
+	sc_get_uids(c, &r->dst);
+	return ipc_get_u64(c, &r->highestmodseq);
+}
+
+static int
+copy_common(struct store_conn *sc, uint32_t type, uint64_t mailbox_id,
+    const struct store_uids *set, uint64_t dest_id,
+    struct store_copy_result *res)
+{
+	struct store_copy_result tmp = { 0 };
+	struct store_copy_result *r = res != NULL ? res : &tmp;
+	struct stream_ops ops = { sc_no_entry, copy_trailer, r };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	sc_put_uids(sc, set);
+	ipc_put_u64(&sc->req, dest_id);
+	int rc = sc_call_stream(sc, type, &ops);
+	store_uids_free(&tmp.src);
+	store_uids_free(&tmp.dst);
+	return rc;
+}
+
+int
+store_copy(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint64_t dest_id,
+    struct store_copy_result *res)
+{
+	return copy_common(sc, IPC_STORE_COPY, mailbox_id, set, dest_id, res);
+}
+
+int
+store_move(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, uint64_t dest_id,
+    struct store_copy_result *res)
+{
+	return copy_common(sc, IPC_STORE_MOVE, mailbox_id, set, dest_id, res);
+}
+
+int
+store_expunge(struct store_conn *sc, uint64_t mailbox_id,
+    const struct store_uids *set, struct store_uids *expunged,
+    uint64_t *highestmodseq)
+{
+	struct msg_ctx mc = { .uids = expunged };
+	struct stream_ops ops = { sc_no_entry, uids_modseq_trailer, &mc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	sc_put_uids(sc, set);
+	int rc = sc_call_stream(sc, IPC_STORE_EXPUNGE, &ops);
+	if (rc == STORE_OK && highestmodseq != NULL)
+		*highestmodseq = mc.highestmodseq;
+	return rc;
+}
+
+int
+store_changes(struct store_conn *sc, uint64_t mailbox_id, uint64_t since,
+    uint32_t what, store_msg_cb cb, void *arg,
+    struct store_changes_result *res)
+{
+	struct msg_ctx mc = { .what = what, .cb = cb, .arg = arg,
+		.uids = res != NULL ? &res->vanished : NULL };
+	struct stream_ops ops = { msg_entry, uids_modseq_trailer, &mc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	ipc_put_u64(&sc->req, since);
+	ipc_put_u32(&sc->req, what);
+	int rc = sc_call_stream(sc, IPC_STORE_CHANGES, &ops);
+	if (rc == STORE_OK && res != NULL)
+		res->highestmodseq = mc.highestmodseq;
+	return rc;
+}

@@ -1,0 +1,106 @@
+"""imapd's keyword table: FETCH formats FLAGS with the table the store
+client keeps, asks the store for it again only when a message carries a
+keyword the table lacks, and so costs one store round trip (STORE_FETCH)
+when nothing new appeared. Runs a real cloisterd with authd, stored and
+imapd (imap_util.ImapServer)."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from imap_util import ImapServer, need_stored
+
+USERS = {"alice": "wonderland"}
+
+MSG = (b"From: Ann <ann@example.org>\r\nTo: alice@example.org\r\n"
+       b"Subject: keywords\r\nDate: Mon, 01 Jan 2024 10:00:00 +0000\r\n"
+       b"Message-ID: <kw@example.org>\r\n\r\nbody\r\n")
+
+
+def tagged(out, tag):
+    return out[-1] is not None and out[-1].startswith(tag.encode() + b" OK")
+
+
+def flags_of(out):
+    """The FLAGS list of the '* 1 FETCH' lines, as sets of names
+    (\\Recent left out: it depends on who selected first)."""
+    found = []
+    for ln in out[:-1]:
+        m = ln is not None and re.search(rb"^\* 1 FETCH \(.*FLAGS \(([^)]*)\)", ln)
+        if m:
+            found.append(set(m.group(1).decode().split()) - {"\\Recent"})
+    return found
+
+
+def test_fetch_names_a_keyword_another_session_made():
+    if not need_stored():
+        return
+    with ImapServer(users=USERS) as srv:
+        a = srv.raw_login()
+        b = srv.raw_login()
+        b.send(b"b1 APPEND INBOX {%d+}\r\n" % len(MSG) + MSG + b"\r\n")
+        assert tagged(b.until_tagged("b1"), "b1")
+        assert tagged(a.cmd("a1", "SELECT INBOX"), "a1")
+        assert tagged(b.cmd("b2", "SELECT INBOX"), "b2")
+        out = a.cmd("a2", "FETCH 1 (FLAGS)")
+        assert tagged(out, "a2") and flags_of(out) == [set()], out
+        # a holds a table without the new keyword and has read nothing
+        # from the store since: its FETCH meets an unknown bit
+        assert tagged(b.cmd("b3", "STORE 1 +FLAGS.SILENT ($Cached1)"), "b3")
+        out = a.cmd("a3", "FETCH 1 (FLAGS)")
+        assert tagged(out, "a3") and {"$Cached1"} in flags_of(out), out
+        assert all(f <= {"$Cached1"} for f in flags_of(out)), out
+        # two at once, streamed with other items
+        assert tagged(b.cmd("b4", "STORE 1 +FLAGS.SILENT ($Cached2 $Cached3)"),
+                      "b4")
+        out = a.cmd("a4", "FETCH 1:* (UID RFC822.SIZE FLAGS)")
+        assert tagged(out, "a4"), out
+        assert {"$Cached1", "$Cached2", "$Cached3"} in flags_of(out), out
+        # body mode (metadata in batches, then the bodies)
+        assert tagged(b.cmd("b5", "STORE 1 +FLAGS.SILENT ($Cached4)"), "b5")
+        out = a.cmd("a5", "FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert tagged(out, "a5"), out
+        assert any("$Cached4" in f for f in flags_of(out)), out
+        a.close()
+        b.close()
+
+
+def sendmsg_calls(pids, action):
+    """sendmsg(2) calls (store requests: the IMAP socket is written with
+    write) the processes make while action runs, counted with strace."""
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "trace")
+        args = ["strace", "-f", "-qq", "-e", "trace=sendmsg", "-o", log]
+        for p in pids:
+            args += ["-p", str(p)]
+        tr = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)          # attached (strace has no ready signal)
+        action()
+        time.sleep(0.3)
+        tr.send_signal(signal.SIGINT)
+        tr.wait(timeout=10)
+        with open(log) as f:
+            return sum(1 for ln in f if "sendmsg(" in ln)
+
+
+def test_fetch_costs_one_store_round_trip():
+    if not need_stored():
+        return
+    if shutil.which("strace") is None or os.geteuid() != 0:
+        print("  (no strace or not root: round trips not counted)")
+        return
+    with ImapServer(users=USERS) as srv:
+        a = srv.raw_login()
+        a.send(b"a0 APPEND INBOX ($Known) {%d+}\r\n" % len(MSG) + MSG + b"\r\n")
+        assert tagged(a.until_tagged("a0"), "a0")
+        assert tagged(a.cmd("a1", "SELECT INBOX"), "a1")
+        assert tagged(a.cmd("a2", "FETCH 1 (FLAGS)"), "a2")
+        outs = []
+        n = sendmsg_calls(srv.imapd_pids(),
+                          lambda: outs.append(a.cmd("a3", "FETCH 1 (FLAGS)")))
+        assert tagged(outs[0], "a3") and flags_of(outs[0]) == [{"$Known"}], outs
+        assert n == 1, "FETCH FLAGS made %d store requests, not 1" % n
+        a.close()
