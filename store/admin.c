@@ -13,7 +13,7 @@
 #include "notify.h"
 #include "quota.h"
 #include "registry.h"
-#include "stored.h"
+#include "options.h"
 #include "user.h"
 
 #include <errno.h>
@@ -97,7 +97,7 @@ user_create(struct req *r, const char *u)
 	r->opflags |= OP_WRITE;
 	if ((rc = req_db(r)) < 0)
 		return rc;
-	return mailbox_autocreate(r, stored_option_autocreate());
+	return mailbox_autocreate(r, options_autocreate());
 }
 
 int
@@ -133,7 +133,7 @@ list_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 	bool other;
 	(void)id;
 	struct user *u = user_get(name, &other);
-	struct udb *d = u ? db_get(u) : NULL;
+	struct udb *d = u ? user_db(u) : NULL;
 	req_item(lc->r);
 	ipc_put_str(lc->r->rb, name);
 	if (d == NULL || quota_put(lc->r->rb, d) < 0) {
@@ -143,7 +143,7 @@ list_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 		ipc_put_u64(lc->r->rb, ml);
 	}
 	user_maybe_free(u);
-	db_trim(freeze_is_active);     /* a shard of many users: stay in bound */
+	user_trim();     /* a shard of many users: stay in bound */
 	return 0;
 }
 

@@ -1,13 +1,16 @@
 /* chan: channels, the control channel, and the reply path (see chan.h). */
 #include "chan.h"
+#include "db.h"
 #include "dispatch.h"
 #include "fds.h"
 #include "freeze.h"
+#include "key.h"
 #include "log.h"
 #include "budget.h"
 #include "notify.h"
+#include "rights.h"
+#include "push.h"
 #include "slice.h"
-#include "stored.h"
 #include "ticket.h"
 #include "user.h"
 
@@ -31,30 +34,30 @@ static int epfd = -1;
 static struct chan *flush_head;
 static unsigned nchans;
 static struct ipc_msg rmsg;
-static uint8_t ticket_key[TICKET_KEY_LEN];
-static bool have_key;
 static struct buf *pool[POOL_KEEP];
 static unsigned npool;
 static struct buf *big[BIG_KEEP];
 static unsigned nbig;
 static struct chan *slice_head;         /* channels with a sliced reply */
+static bool control_closed;
 
 void
 chan_init(int ep)
 {
 	epfd = ep;
+	db_on_ack_lost(chan_fail_reply);
+}
+
+bool
+chan_control_closed(void)
+{
+	return control_closed;
 }
 
 unsigned
 chan_count(void)
 {
 	return nchans;
-}
-
-const uint8_t *
-chan_ticket_key(void)
-{
-	return have_key ? ticket_key : NULL;
 }
 
 /* ---- reply buffers: reused, so that a request costs no malloc ------------- */
@@ -147,7 +150,7 @@ chan_add(int fd, const char *service, uint64_t instance, bool admin)
 	memcpy(ch->service, service, strnlen(service, sizeof(ch->service) - 1));
 	ch->instance = instance;
 	ch->admin = admin;   /* the supervisor's flag, never the name */
-	ch->svc = ch->admin ? 0 : dispatch_service(service);
+	ch->svc = ch->admin ? 0 : rights_service(service);
 	if (!ch->admin && ch->svc == 0)
 		log_warn("peer %s[%llu]: no policy names this service; it may "
 		    "send nothing", service, (unsigned long long)instance);
@@ -213,41 +216,6 @@ chan_reply_begin(struct req *r)
 	r->rfd = -1;
 	r->slice = NULL;
 	r->err[0] = '\0';
-}
-
-int
-req_first_slice(struct req *r, struct slice *k)
-{
-	k->u = r->u;
-	r->stream = true;
-	slice_begin(k, r->rb, 0);
-	int rc = k->step(k, r->rb);
-	if (rc < 0)
-		rc = req_fail(r, -rc, "%s", k->err);
-	if (rc <= 0) {
-		k->free(k);
-		return rc;
-	}
-	r->slice = k;
-	return 0;
-}
-
-void
-req_reply_stream(struct req *r)
-{
-	r->stream = true;
-}
-
-void
-req_item(struct req *r)
-{
-	ipc_put_u32(r->rb, 1);
-}
-
-void
-req_end(struct req *r)
-{
-	ipc_put_u32(r->rb, 0);
 }
 
 void
@@ -393,7 +361,7 @@ chan_writable(struct chan *ch)
 	if (ch->out != NULL && !send_out(ch))
 		return;
 	if (!ch->dead && ch->nnotify > 0)
-		notify_retry(ch);
+		push_retry(ch);
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
 }
@@ -462,7 +430,7 @@ chan_flush_all(void)
 			if (ch->out != NULL)
 				send_out(ch);
 			if (!ch->dead && ch->out == NULL && ch->nnotify > 0)
-				notify_retry(ch);
+				push_retry(ch);
 			if (ch->dead && !ch->flush_queued)
 				free(ch);
 		}
@@ -508,8 +476,11 @@ chan_control_read(int fd)
 	if (r == IPC_RECV_AGAIN)
 		return;
 	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR) {
-		log_info("the supervisor closed the control channel: exiting");
-		stored_shutdown();
+		if (!control_closed)
+			log_info("the supervisor closed the control channel: "
+			    "exiting");
+		control_closed = true;
+		return;
 	}
 	if (r == IPC_RECV_BAD) {
 		log_err("malformed record from the supervisor");
@@ -528,8 +499,7 @@ chan_control_read(int fd)
 		if (version != IPC_VERSION)
 			log_fatal("supervisor speaks IPC version %u, stored %u",
 			    version, IPC_VERSION);
-		memcpy(ticket_key, k, TICKET_KEY_LEN);
-		have_key = true;
+		key_set(k);
 		return;
 	}
 	if (rmsg.type == IPC_CTL_PEER && rmsg.fd >= 0) {

@@ -2,10 +2,8 @@
 #include "db.h"
 #include "budget.h"
 #include "buf.h"
-#include "chan.h"
 #include "ipc.h"
 #include "log.h"
-#include "mailbox.h"
 #include "schema.h"
 #include "search.h"
 #include "user.h"
@@ -17,14 +15,22 @@
 #include <strings.h>
 #include <unistd.h>
 
+bool db_frozen;
 static struct udb *lru_head, *lru_tail;   /* head = most recently used */
 static struct udb *dirty_head;            /* written this turn */
 static unsigned nopen, cache_max = 256;
+static db_ack_lost_fn ack_lost;
 
 void
 db_init(unsigned max)
 {
 	cache_max = max > 0 ? max : 1;
+}
+
+void
+db_on_ack_lost(db_ack_lost_fn fn)
+{
+	ack_lost = fn;
 }
 
 /* What a failed write tells the caller: a full disk is not a bug. */
@@ -154,7 +160,7 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 	    "SELECT 1 FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return 1;      /* when in doubt, keep the file */
-	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
+	sqlite3_bind_int64(st, 1, msgfile_emailid(hash));
 	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -181,40 +187,38 @@ close_udb(struct udb *d)
 
 /* A clean close: no orphan sweep needed at the next open. The last
  * connection's close checkpoints the WAL and removes it. */
-static void
-evict(struct udb *d)
+void
+db_close(struct udb *d)
 {
 	lru_unlink(d);
 	nopen--;
 	if (d->marked_unclean && meta_set(d, "unclean", 0) < 0)
 		log_warn("user %s: cannot mark clean", d->u->name);
-	struct user *u = d->u;
-	u->db = NULL;
+	d->u->db = NULL;
 	close_udb(d);
-	user_maybe_free(u);
+}
+
+struct udb *
+db_lru_victim(void)
+{
+	if (db_frozen || nopen <= cache_max || lru_tail == NULL ||
+	    lru_tail->txn)
+		return NULL;
+	return lru_tail;
 }
 
 void
-db_trim(bool frozen)
+db_touch(struct udb *d)
 {
-	while (!frozen && nopen > cache_max && lru_tail != NULL) {
-		struct udb *d = lru_tail;
-		if (d->txn)
-			break;
-		evict(d);
+	if (lru_head != d) {
+		lru_unlink(d);
+		lru_front(d);
 	}
 }
 
 struct udb *
-db_get(struct user *u)
+db_open(struct user *u)
 {
-	if (u->db != NULL) {
-		if (lru_head != u->db) {
-			lru_unlink(u->db);
-			lru_front(u->db);
-		}
-		return u->db;
-	}
 	char dir[MSGFILE_PATH_MAX], path[MSGFILE_PATH_MAX + 16];
 	if (msgfile_user_dir(u->id, dir, sizeof(dir)) < 0 ||
 	    buf_snprintf(path, sizeof(path), "%s/mail.db", dir) < 0)
@@ -258,21 +262,7 @@ db_get(struct user *u)
 	u->db = d;
 	lru_front(d);
 	nopen++;
-	if (mailbox_ensure_inbox(d) < 0) {
-		u->db = NULL;
-		lru_unlink(d);
-		nopen--;
-		close_udb(d);
-		return NULL;
-	}
 	return d;
-}
-
-void
-db_release(struct user *u)
-{
-	if (u->db != NULL && !u->db->txn)
-		evict(u->db);
 }
 
 void
@@ -450,8 +440,8 @@ turn_lost(struct udb *d, int code, const char *why)
 		    sqlite3_errmsg(d->db));
 	d->txn = false;
 	d->in_sp = false;
-	for (size_t i = 0; i < d->nacks; i++)
-		chan_fail_reply(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
+	for (size_t i = 0; ack_lost != NULL && i < d->nacks; i++)
+		ack_lost(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
 		    code == IPC_ERR_NOSPACE ? "not enough disk space in the store"
 		    : "the store could not write to disk");
 	d->nacks = 0;

@@ -6,7 +6,8 @@
 #include "freeze.h"
 #include "handlers.h"
 #include "log.h"
-#include "policy.h"
+#include "mailbox.h"
+#include "rights.h"
 #include "stats.h"
 #include "user.h"
 
@@ -70,47 +71,19 @@ static const struct op ops[] = {
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
-#define TYPE_SLOTS 512
+#define TYPE_SLOTS RIGHTS_TYPE_SLOTS
 
-/* Per service: may it send type t (from its policy's store-op lines). */
-#define MAX_SVC (CONFIG_MAX_SERVICES + 1)
-struct svc {
-	char name[CONFIG_NAME_MAX];
-	bool may[TYPE_SLOTS];
-};
-static struct svc svcs[MAX_SVC];   /* [0]: unknown service, nothing */
-static unsigned nsvcs = 1;
 static const struct op *by_type[TYPE_SLOTS];
 
 void
 dispatch_init(const struct config *c)
 {
-	static struct policy p;
-	char err[POLICY_ERR_MAX];
 	for (size_t i = 0; i < NOPS; i++)
 		by_type[ops[i].type] = &ops[i];
-	for (size_t i = 0; i < c->nservices; i++) {
-		const struct config_service *s = &c->services[i];
-		if (s->role == ROLE_STORE || s->policy[0] == '\0')
-			continue;
-		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &p, err,
-		    sizeof(err)) < 0)
-			log_fatal("policy: %s", err);
-		struct svc *v = &svcs[nsvcs++];
-		memcpy(v->name, s->name, sizeof(v->name));
-		for (size_t k = 0; k < p.nstore_ops; k++)
-			if (p.store_ops[k] < TYPE_SLOTS)
-				v->may[p.store_ops[k]] = true;
-	}
-}
-
-unsigned
-dispatch_service(const char *name)
-{
-	for (unsigned i = 1; i < nsvcs; i++)
-		if (strcmp(svcs[i].name, name) == 0)
-			return i;
-	return 0;
+	/* a database created by a crash-interrupted user creation may lack
+	 * its INBOX: every database gets one as it is opened */
+	user_on_db_open(mailbox_ensure_inbox);
+	rights_load(c);
 }
 
 bool
@@ -123,13 +96,7 @@ dispatch_allowed(const struct chan *ch, uint32_t type)
 		return (op->flags & OP_ADMIN) != 0 || type == IPC_PING;
 	if (op->flags & OP_ADMIN)
 		return false;
-	return svcs[ch->svc].may[type];
-}
-
-bool
-dispatch_has_delivery_right(const struct chan *ch)
-{
-	return !ch->admin && svcs[ch->svc].may[IPC_STORE_DELIVER];
+	return rights_may(ch->svc, type);
 }
 
 static const char *
@@ -185,7 +152,7 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	}
 	/* The only cost a freeze puts on the write path: one load and test
 	 * of a global, no lock, no syscall. */
-	if (freeze_is_active && (op->flags & OP_WRITE) && freeze_hold(ch, m))
+	if (db_frozen && (op->flags & OP_WRITE) && freeze_hold(ch, m))
 		return;
 
 	struct req r = { .ch = ch, .m = m, .type = m->type, .opflags = op->flags,
@@ -231,49 +198,4 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	chan_reply_finish(&r, rc);
 	if (r.u != NULL && r.u != ch->user)
 		user_maybe_free(r.u);
-}
-
-/* ---- helpers the handlers share ------------------------------------------------ */
-
-int
-req_fail(struct req *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	return -code;
-}
-
-int
-req_end_of_fields(struct req *r)
-{
-	if (ipc_get_end(&r->c) < 0)
-		return req_fail(r, IPC_ERR_MALFORMED, "malformed %s",
-		    ipc_type_name(r->type));
-	return 0;
-}
-
-int
-req_db(struct req *r)
-{
-	/* habit 8: whatever the table said, a ticket request is scoped to
-	 * the channel's own user and nobody else's */
-	if ((r->opflags & OP_TICKET) && (r->u == NULL || r->u != r->ch->user))
-		return req_fail(r, IPC_ERR_DENIED, "not your data");
-	if (r->u == NULL)
-		return req_fail(r, IPC_ERR_INTERNAL, "no user");
-	if (r->d == NULL) {
-		r->d = db_get(r->u);
-		if (r->d == NULL)
-			return req_fail(r, IPC_ERR_INTERNAL,
-			    "cannot open the mailbox database");
-	}
-	if ((r->opflags & OP_WRITE) && !r->writing) {
-		int rc = db_write_begin(r->d);
-		if (rc < 0)
-			return req_fail(r, -rc, "cannot start a transaction");
-		r->writing = true;
-	}
-	return 0;
 }

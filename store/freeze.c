@@ -14,7 +14,6 @@
 
 #define MAX_TIMEOUT_S 86400
 
-bool freeze_is_active;
 static struct chan *owner;
 static uint64_t deadline_ms;
 
@@ -77,7 +76,7 @@ release(const char *why)
 {
 	static struct ipc_msg m;
 	log_info("freeze released (%s)", why);
-	freeze_is_active = false;
+	db_frozen = false;
 	owner = NULL;
 	struct held *h = head;
 	head = tail = NULL;
@@ -103,7 +102,7 @@ release(const char *why)
 int
 freeze_timeout_ms(void)
 {
-	if (!freeze_is_active)
+	if (!db_frozen)
 		return -1;
 	uint64_t now = now_ms();
 	return now >= deadline_ms ? 0 : (int)(deadline_ms - now);
@@ -112,7 +111,7 @@ freeze_timeout_ms(void)
 void
 freeze_tick(void)
 {
-	if (freeze_is_active && now_ms() >= deadline_ms) {
+	if (db_frozen && now_ms() >= deadline_ms) {
 		owner->fz_timed_out = true;
 		log_warn("freeze of %s[%llu] timed out", owner->service,
 		    (unsigned long long)owner->instance);
@@ -155,12 +154,12 @@ h_adm_freeze(struct req *r)
 	if (timeout == 0 || timeout > MAX_TIMEOUT_S)
 		return req_fail(r, IPC_ERR_MALFORMED, "timeout is 1..%d seconds",
 		    MAX_TIMEOUT_S);
-	if (freeze_is_active)
+	if (db_frozen)
 		return req_fail(r, IPC_ERR_EXISTS, "already frozen");
 	/* everything acknowledged so far is in the main database files */
 	if (db_checkpoint_all() < 0 || registry_checkpoint() < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "checkpoint failed");
-	freeze_is_active = true;
+	db_frozen = true;
 	owner = r->ch;
 	r->ch->fz_timed_out = false;
 	deadline_ms = now_ms() + (uint64_t)timeout * 1000;
@@ -175,7 +174,7 @@ h_adm_thaw(struct req *r)
 	int rc = req_end_of_fields(r);
 	if (rc < 0)
 		return rc;
-	if (freeze_is_active && owner == r->ch) {
+	if (db_frozen && owner == r->ch) {
 		release("thaw");
 		ipc_put_u32(r->rb, 0);
 		return 0;

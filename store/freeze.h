@@ -7,7 +7,7 @@
  * none fails. A channel with a held write is not read meanwhile, so a
  * freeze costs one held request per channel at most.
  *
- * Sites that never freeze pay one test of freeze_is_active per write
+ * Sites that never freeze pay one test of db_frozen (db.h) per write
  * request: no lock, no syscall.
  */
 #ifndef CLOISTER_STORE_FREEZE_H
@@ -18,8 +18,6 @@
 #include "ipc.h"
 
 struct chan;
-
-extern bool freeze_is_active;
 
 /* Hold (or refuse) a write request while frozen; true if m was taken. */
 bool freeze_hold(struct chan *ch, struct ipc_msg *m);
