@@ -1,7 +1,7 @@
 /*
  * handlers: one function per request type, named in dispatch.c's table.
  * Each decodes its fields with the one codec, ends with
- * req_end_of_fields(), re-checks its own preconditions (habit 8) and
+ * req_end_of_fields(), re-checks its own preconditions and
  * returns 0 (reply built in r) or a negative IPC error (req_fail).
  */
 #ifndef CLOISTER_STORE_HANDLERS_H

@@ -92,7 +92,7 @@ h_hello(struct req *r)
 	return 0;
 }
 
-/* The delivery right: re-checked here whatever the table said (habit 8). */
+/* The delivery right: re-checked here whatever the table said. */
 static int
 delivery_user(struct req *r, const char *name, size_t len)
 {

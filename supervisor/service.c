@@ -1,5 +1,5 @@
-/* service: the per-service state table (STYLE.md habit 9), processes,
- * reaping, restart with backoff, stop. */
+/* service: the per-service state table (every state x event has an
+ * action), processes, reaping, restart with backoff, stop. */
 #include "sv.h"
 #include "ipc.h"
 

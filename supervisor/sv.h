@@ -1,6 +1,8 @@
 /*
  * sv: cloisterd's internal types, shared by its files (one concern each):
  *   main.c     args, daemon, signals, the event loop, shutdown
+ *   state.c    the shared state (struct sv), the clock, the epoll set
+ *   runtime.c  the config file's bytes, the files of RUNTIME_DIR
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
  *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
@@ -182,13 +184,21 @@ struct sv {
 
 extern struct sv sv;
 
-/* main.c */
+/* state.c */
 int64_t sv_now(void);
 void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
 void sv_close(int *fd);
+
+/* runtime.c */
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
+/* RUNTIME_DIR/<name><n> in out; n < 0: no number. */
+const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
+    long n);
+/* Write a whole file, atomically (written beside, renamed into place). */
+void sv_write_file(const char *path, const void *data, size_t len,
+    mode_t mode);
 
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,

@@ -640,7 +640,7 @@ enum hflags {
 	H_NEEDS_KEY = 1u << 1,  /* only after CTL_KEY */
 };
 
-/* Who may send what (STYLE.md habits 3 and 4). Anything else from a
+/* Who may send what. Anything else from a
  * worker closes its channel; anything else from the supervisor is fatal. */
 static struct handler {
 	uint32_t type;
