@@ -7,11 +7,11 @@
 #include "key.h"
 #include "log.h"
 #include "budget.h"
+#include "ctlchan.h"
 #include "notify.h"
 #include "rights.h"
 #include "push.h"
 #include "slice.h"
-#include "ticket.h"
 #include "user.h"
 
 #include <errno.h>
@@ -468,59 +468,28 @@ chan_read(struct chan *ch)
 	}
 }
 
-/* The supervisor's channel: the ticket key, then the peers. */
+/* The supervisor's channel: the ticket key, then the peers, by the rule
+ * of ctlchan.h (anything else ends the process there). */
 void
 chan_control_read(int fd)
 {
-	enum ipc_recv_result r = ipc_recv(fd, &rmsg);
-	if (r == IPC_RECV_AGAIN)
+	static struct ctlchan cc = { .fd = -1 };
+	struct ctl_rec r;
+	if (cc.fd != fd)
+		ctlchan_init(&cc, fd, IPC_CTL_PEER_FLAGS, false);
+	switch (ctlchan_read(&cc, &r)) {
+	case CTLCHAN_AGAIN:
 		return;
-	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR) {
-		if (!control_closed)
-			log_info("the supervisor closed the control channel: "
-			    "exiting");
+	case CTLCHAN_CLOSED:
 		control_closed = true;
 		return;
+	case CTLCHAN_RECORD:
+		break;
 	}
-	if (r == IPC_RECV_BAD) {
-		log_err("malformed record from the supervisor");
-		return;
-	}
-	struct buf_cur c;
-	ipc_msg_cursor(&rmsg, &c);
-	if (rmsg.type == IPC_CTL_KEY && rmsg.fd < 0) {
-		uint32_t version;
-		const uint8_t *k;
-		size_t n;
-		ipc_get_u32(&c, &version);
-		ipc_get_bytes(&c, &k, &n, TICKET_KEY_LEN);
-		if (ipc_get_end(&c) < 0 || n != TICKET_KEY_LEN)
-			log_fatal("malformed CTL_KEY");
-		if (version != IPC_VERSION)
-			log_fatal("supervisor speaks IPC version %u, stored %u",
-			    version, IPC_VERSION);
-		key_set(k);
-		return;
-	}
-	if (rmsg.type == IPC_CTL_PEER && rmsg.fd >= 0) {
-		char service[16];
-		uint64_t instance;
-		uint32_t flags = 0;
-		ipc_get_str(&c, service, sizeof(service));
-		ipc_get_u64(&c, &instance);
-		ipc_get_u32(&c, &flags);
-		if (ipc_get_end(&c) < 0 || service[0] == '\0' ||
-		    (flags & ~IPC_CTL_PEER_FLAGS) != 0) {
-			log_err("malformed CTL_PEER");
-			ipc_msg_close_fd(&rmsg);
-			return;
-		}
-		int pfd = rmsg.fd;
-		rmsg.fd = -1;
-		chan_add(pfd, service, instance, flags & IPC_CTL_PEER_ADMIN);
-		return;
-	}
-	log_warn("unexpected %s from the supervisor",
-	    ipc_type_name(rmsg.type) ? ipc_type_name(rmsg.type) : "record");
-	ipc_msg_close_fd(&rmsg);
+	if (r.kind == CTL_REC_KEY)
+		key_set(r.key);
+	else
+		chan_add(r.fd, r.service, r.instance,
+		    (r.flags & IPC_CTL_PEER_ADMIN) != 0);
+	ctlchan_wipe(&r);
 }

@@ -67,7 +67,8 @@ void chan_init(int epfd);
 struct chan *chan_add(int fd, const char *service, uint64_t instance,
     bool admin);
 void chan_close(struct chan *ch);
-/* The supervisor's control channel is readable (CTL_KEY, CTL_PEER). */
+/* The supervisor's control channel is readable (CTL_KEY, CTL_PEER, by the
+ * rule of common/ctlchan.h: anything else ends the process). */
 void chan_control_read(int fd);
 /* The supervisor closed the control channel: the loop ends at the end of
  * this turn (stored_turn_end). The channel layer never exits itself. */

@@ -22,7 +22,7 @@ FD_STATS = 4
 
 # message types (common/ipc_types*.h)
 OK, ERROR, PING, PONG = 1, 2, 3, 4
-CTL_KEY, CTL_PEER = 50, 51
+CTL_KEY, CTL_PEER, CTL_CLIENT = 50, 51, 53
 CTL_PEER_ADMIN = 1
 IPC_VERSION = 2   # common/ipc_types.h
 # what every worker sends once on its control channel when it is confined
@@ -366,7 +366,7 @@ class Store:
         self.log = os.path.join(self.tmp, "stored.log")
         self.next_instance = 1000
 
-    def start(self, wait=True):
+    def start(self, wait=True, send_key=True):
         ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cfd = child.fileno()
 
@@ -389,7 +389,8 @@ class Store:
         logf.close()
         child.close()
         self.ctl = ctl
-        send_record(ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(self.key))
+        if send_key:
+            send_record(ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(self.key))
         if wait:
             assert wait_for(lambda: self.proc.poll() is not None or
                             "ready" in self.log_text(), timeout=20), self.log_text()
