@@ -86,17 +86,48 @@ dispatch_init(const struct config *c)
 	rights_load(c);
 }
 
-bool
-dispatch_allowed(const struct chan *ch, uint32_t type)
+/* The channel states a request's flags rule out, and why: data, which
+ * tests/unit/test_store_dispatch.c walks with the rest of the verdict. */
+static const struct {
+	unsigned flag;           /* a request with this flag ... */
+	bool bound;              /* ... on a channel bound to a user (or not) */
+	const char *why;         /* ... is refused, saying this */
+} state_rules[] = {
+	{ OP_HELLO, true, " (already bound to a user)" },
+	{ OP_TICKET, false, " (no valid STORE_HELLO yet)" },
+	{ OP_DELIVER, true, " (the delivery right takes no ticket)" },
+};
+
+/* May ch's sender send type at all: the admin flag's operations, or its
+ * service's policy (the table's flags decide the rest). */
+static bool
+allowed(const struct chan *ch, const struct op *op)
 {
-	const struct op *op = type < TYPE_SLOTS ? by_type[type] : NULL;
-	if (op == NULL)
-		return false;
 	if (ch->admin)
-		return (op->flags & OP_ADMIN) != 0 || type == IPC_PING;
+		return (op->flags & OP_ADMIN) != 0 || op->type == IPC_PING;
 	if (op->flags & OP_ADMIN)
 		return false;
-	return rights_may(ch->svc, type);
+	return rights_may(ch->svc, op->type);
+}
+
+enum verdict
+dispatch_verdict(const struct chan *ch, uint32_t type, const char **why)
+{
+	const struct op *op = type < TYPE_SLOTS ? by_type[type] : NULL;
+	*why = "";
+	if (op == NULL || !allowed(ch, op))
+		return V_REFUSE_TYPE;
+	for (size_t i = 0; i < sizeof(state_rules) / sizeof(state_rules[0]); i++)
+		if ((op->flags & state_rules[i].flag) &&
+		    (ch->user != NULL) == state_rules[i].bound) {
+			*why = state_rules[i].why;
+			return V_REFUSE_STATE;
+		}
+	/* The only cost a freeze puts on the write path: one load and test
+	 * of a global, no lock, no syscall. */
+	if (db_frozen && (op->flags & OP_WRITE))
+		return V_HOLD;
+	return V_SERVE;
 }
 
 static const char *
@@ -124,36 +155,23 @@ refuse(struct chan *ch, struct ipc_msg *m, const char *why)
 	ipc_msg_close_fd(m);
 }
 
-/* The state a request needs, checked against the channel. */
-static const char *
-state_error(const struct chan *ch, const struct op *op)
-{
-	if ((op->flags & OP_HELLO) && ch->user != NULL)
-		return " (already bound to a user)";
-	if ((op->flags & OP_TICKET) && ch->user == NULL)
-		return " (no valid STORE_HELLO yet)";
-	if ((op->flags & OP_DELIVER) && ch->user != NULL)
-		return " (the delivery right takes no ticket)";
-	return NULL;
-}
-
 void
 dispatch(struct chan *ch, struct ipc_msg *m)
 {
-	const struct op *op = m->type < TYPE_SLOTS ? by_type[m->type] : NULL;
 	const char *why;
-	if (op == NULL || !dispatch_allowed(ch, m->type)) {
-		refuse(ch, m, "");
-		return;
-	}
-	if ((why = state_error(ch, op)) != NULL) {
+	switch (dispatch_verdict(ch, m->type, &why)) {
+	case V_REFUSE_TYPE:
+	case V_REFUSE_STATE:
 		refuse(ch, m, why);
 		return;
+	case V_HOLD:
+		if (freeze_hold(ch, m))
+			return;
+		break;
+	case V_SERVE:
+		break;
 	}
-	/* The only cost a freeze puts on the write path: one load and test
-	 * of a global, no lock, no syscall. */
-	if (db_frozen && (op->flags & OP_WRITE) && freeze_hold(ch, m))
-		return;
+	const struct op *op = by_type[m->type];
 
 	struct req r = { .ch = ch, .m = m, .type = m->type, .opflags = op->flags,
 		.fd = m->fd, .rfd = -1 };

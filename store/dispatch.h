@@ -21,8 +21,17 @@ struct chan;
 /* The request table, and every service's policy (rights.h). Fatal on
  * error. */
 void dispatch_init(const struct config *c);
+/* What dispatch() does with a request of this type on ch, as it stands
+ * (its sender's rights, whether a user is bound, a freeze). */
+enum verdict {
+	V_SERVE,           /* run its handler */
+	V_HOLD,            /* a write while frozen: held (freeze.h) */
+	V_REFUSE_TYPE,     /* unknown, or not the sender's to send */
+	V_REFUSE_STATE,    /* not in the channel's state (*why says which) */
+};
+enum verdict dispatch_verdict(const struct chan *ch, uint32_t type,
+    const char **why);
 /* Serve one request; takes ownership of m->fd. */
 void dispatch(struct chan *ch, struct ipc_msg *m);
-bool dispatch_allowed(const struct chan *ch, uint32_t type);
 
 #endif
