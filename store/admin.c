@@ -3,8 +3,6 @@
 #include "chan.h"
 #include "db.h"
 #include "delivery.h"
-#include "dispatch.h"
-#include "freeze.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "log.h"
@@ -112,7 +110,7 @@ h_adm_user_delete(struct req *r)
 	/* committed: from here on the user does not exist; its files go
 	 * now, or at the next start if we die first */
 	notify_forget_user(u);
-	db_drop(u);
+	user_drop_db(u);
 	user_forget(u);
 	if (msgfile_remove_user(u->id) < 0)
 		log_warn("admin: removing the files of %s: %s", u->name,

@@ -5,8 +5,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "schema.h"
-#include "search.h"
-#include "user.h"
+#include "search_fn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,7 +45,7 @@ db_fail(struct udb *d, const char *what)
 	int ec = sqlite3_errcode(d->db);
 	if (ec == SQLITE_INTERRUPT)      /* the request's budget (budget.c) */
 		return -IPC_ERR_LIMIT;
-	log_err("user %s: %s: %s", d->u->name, what, sqlite3_errmsg(d->db));
+	log_err("user %s: %s: %s", d->name, what, sqlite3_errmsg(d->db));
 	return ec == SQLITE_FULL ? -IPC_ERR_NOSPACE : -IPC_ERR_INTERNAL;
 }
 
@@ -57,7 +56,7 @@ db_stmt(struct udb *d, enum db_stmt slot, const char *sql)
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 		    &st, NULL) != SQLITE_OK) {
-			log_err("user %s: prepare %d: %s", d->u->name, (int)slot,
+			log_err("user %s: prepare %d: %s", d->name, (int)slot,
 			    sqlite3_errmsg(d->db));
 			return NULL;
 		}
@@ -173,7 +172,7 @@ close_udb(struct udb *d)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
 	if (sqlite3_close(d->db) != SQLITE_OK)
-		log_err("user %s: close: %s", d->u->name, sqlite3_errmsg(d->db));
+		log_err("user %s: close: %s", d->name, sqlite3_errmsg(d->db));
 	if (d->dirfd >= 0)
 		close(d->dirfd);
 	for (size_t i = 0; i < d->nsync; i++)
@@ -193,8 +192,7 @@ db_close(struct udb *d)
 	lru_unlink(d);
 	nopen--;
 	if (d->marked_unclean && meta_set(d, "unclean", 0) < 0)
-		log_warn("user %s: cannot mark clean", d->u->name);
-	d->u->db = NULL;
+		log_warn("user %s: cannot mark clean", d->name);
 	close_udb(d);
 }
 
@@ -217,29 +215,38 @@ db_touch(struct udb *d)
 }
 
 struct udb *
-db_open(struct user *u)
+db_open(struct user *owner, const char *name, uint64_t id)
 {
 	char dir[MSGFILE_PATH_MAX], path[MSGFILE_PATH_MAX + 16];
-	if (msgfile_user_dir(u->id, dir, sizeof(dir)) < 0 ||
+	if (msgfile_user_dir(id, dir, sizeof(dir)) < 0 ||
 	    buf_snprintf(path, sizeof(path), "%s/mail.db", dir) < 0)
 		return NULL;
-	if (msgfile_mkdir(u->id) < 0) {
-		log_err("user %s: mkdir %s: %s", u->name, dir, strerror(errno));
+	if (msgfile_mkdir(id) < 0) {
+		log_err("user %s: mkdir %s: %s", name, dir, strerror(errno));
 		return NULL;
 	}
 	struct udb *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	d->u = u;
+	d->u = owner;
+	d->id = id;
+	if (buf_strlcpy(d->name, sizeof(d->name), name, strlen(name)) < 0) {
+		free(d);
+		return NULL;
+	}
 	d->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->dirfd < 0 || msgfile_db_precreate(path) < 0 || sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	if (d->dirfd < 0 || msgfile_db_precreate(path) < 0 ||
+	    sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    schema_open_user(d->db, path) < 0 || search_register(d->db) < 0) {
-		log_err("user %s: cannot open %s", u->name, path);
-		if (d->db == NULL && d->dirfd >= 0)
-			close(d->dirfd);
-		else
+		log_err("user %s: cannot open %s", name, path);
+		if (d->db == NULL) {
+			if (d->dirfd >= 0)
+				close(d->dirfd);
+			free(d);
+		} else {
 			close_udb(d);
+		}
 		return NULL;
 	}
 	budget_watch(d->db);
@@ -252,30 +259,25 @@ db_open(struct user *u)
 	}
 	if (unclean) {
 		unsigned removed = 0;
-		if (msgfile_sweep(u->id, sweep_referenced, d, &removed) < 0)
-			log_warn("user %s: sweep: %s", u->name, strerror(errno));
+		if (msgfile_sweep(id, sweep_referenced, d, &removed) < 0)
+			log_warn("user %s: sweep: %s", name, strerror(errno));
 		else if (removed > 0)
 			log_info("user %s: removed %u orphan message file(s)",
-			    u->name, removed);
+			    name, removed);
 		d->marked_unclean = true;     /* still 1 on disk */
 	}
-	u->db = d;
 	lru_front(d);
 	nopen++;
 	return d;
 }
 
 void
-db_drop(struct user *u)
+db_drop(struct udb *d)
 {
-	struct udb *d = u->db;
-	if (d == NULL)
-		return;
 	if (d->txn || d->dirty_listed)
 		db_commit_all();
 	lru_unlink(d);
 	nopen--;
-	u->db = NULL;
 	close_udb(d);
 }
 
@@ -335,13 +337,13 @@ db_write_end(struct udb *d, bool ok)
 	}
 	if (!ok) {
 		if (run(d, ST_ROLLBACK_TO, "ROLLBACK TO req") < 0)
-			log_fatal("user %s: cannot roll back a request", d->u->name);
+			log_fatal("user %s: cannot roll back a request", d->name);
 		d->modseq = d->sp_modseq;
 		d->nunl = d->sp_nunl;
 		d->nkw = (unsigned)d->sp_nkw;
 	}
 	if (run(d, ST_RELEASE, "RELEASE req") < 0)
-		log_fatal("user %s: cannot release a savepoint", d->u->name);
+		log_fatal("user %s: cannot release a savepoint", d->name);
 	return 0;
 }
 
@@ -433,10 +435,10 @@ static void
 turn_lost(struct udb *d, int code, const char *why)
 {
 	log_err("user %s: %s: the writes of this turn are undone (%u request(s)"
-	    " fail)", d->u->name, why, (unsigned)d->nacks);
+	    " fail)", d->name, why, (unsigned)d->nacks);
 	if (!sqlite3_get_autocommit(d->db) &&
 	    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		log_fatal("user %s: cannot roll back: %s", d->u->name,
+		log_fatal("user %s: cannot roll back: %s", d->name,
 		    sqlite3_errmsg(d->db));
 	d->txn = false;
 	d->in_sp = false;
@@ -448,13 +450,13 @@ turn_lost(struct udb *d, int code, const char *why)
 	for (size_t i = 0; i < d->nsync; i++) {
 		if (d->syncfds[i] >= 0)
 			close(d->syncfds[i]);
-		if (msgfile_unlink(d->u->id, d->synchash[i]) < 0 && errno != ENOENT)
-			log_warn("user %s: unlink: %s", d->u->name, strerror(errno));
+		if (msgfile_unlink(d->id, d->synchash[i]) < 0 && errno != ENOENT)
+			log_warn("user %s: unlink: %s", d->name, strerror(errno));
 	}
 	d->nsync = 0;
 	d->nunl = 0;           /* the expunges are undone: keep their files */
 	if (meta_get(d, "modseq", &d->modseq) < 0 || load_keywords(d) < 0)
-		log_fatal("user %s: cannot reload its state: %s", d->u->name,
+		log_fatal("user %s: cannot reload its state: %s", d->name,
 		    sqlite3_errmsg(d->db));
 }
 
@@ -506,8 +508,8 @@ db_commit_all(void)
 		if (commit_one(d) < 0)
 			continue;
 		for (size_t i = 0; i < d->nunl; i++)
-			if (msgfile_unlink(d->u->id, d->unl[i]) < 0 && errno != ENOENT)
-				log_warn("user %s: unlink: %s", d->u->name,
+			if (msgfile_unlink(d->id, d->unl[i]) < 0 && errno != ENOENT)
+				log_warn("user %s: unlink: %s", d->name,
 				    strerror(errno));
 		d->nunl = 0;
 	}

@@ -65,7 +65,9 @@ enum db_stmt {
 struct udb {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
-	struct user *u;
+	struct user *u;             /* its owner (user.c); db.c never looks in */
+	char name[STORE_USER_MAX + 1];   /* the user's, for the log */
+	uint64_t id;                /* the user's registry id: its files */
 	int dirfd;                  /* the user directory, for its fsync */
 	bool txn;                   /* a transaction is open this turn */
 	int *syncfds;               /* new message files, synced at commit */
@@ -97,19 +99,19 @@ void db_on_ack_lost(db_ack_lost_fn fn);
  * trimmed. One load and test of a global on the write path. */
 extern bool db_frozen;
 
-/* Open (and create) u's database and put it in the cache as u->db; NULL
- * on failure. user_db() (user.c) is the way in: it reuses an open one. */
-struct udb *db_open(struct user *u);
+/* Open (and create) the database of user name (registry id) for owner,
+ * into the cache; NULL on failure. user_db() (user.c) is the way in: it
+ * reuses an open one and keeps owner->db. */
+struct udb *db_open(struct user *owner, const char *name, uint64_t id);
 /* d was used: most recently used in the cache. */
 void db_touch(struct udb *d);
-/* Close d cleanly (marked clean, out of the cache, u->db = NULL); the
- * caller may free its user then. */
+/* Close d cleanly (marked clean, out of the cache); its owner forgets it. */
 void db_close(struct udb *d);
 /* The database to close next to keep the cache in bound, or NULL (within
  * the bound, frozen, or the oldest is in a transaction). */
 struct udb *db_lru_victim(void);
-/* Close and forget u's database (user deletion): commits the turn first. */
-void db_drop(struct user *u);
+/* Close d at once (user deletion, a failed open): commits the turn first. */
+void db_drop(struct udb *d);
 
 /* The statement in slot, prepared once from sql, reset. NULL on error. */
 sqlite3_stmt *db_stmt(struct udb *d, enum db_stmt slot, const char *sql);

@@ -3,7 +3,7 @@
 #include "message.h"
 #include "budget.h"
 #include "buf.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "delivery.h"
 #include "handlers.h"

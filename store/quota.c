@@ -1,7 +1,7 @@
 /* quota: usage in the user's database, limits from the registry (see
  * quota.h). */
 #include "quota.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "ipc.h"
 #include "registry.h"

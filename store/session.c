@@ -13,7 +13,6 @@
 #include "message.h"
 #include "notify.h"
 #include "quota.h"
-#include "freeze.h"
 #include "options.h"
 #include "ticket.h"
 #include "user.h"

@@ -107,12 +107,24 @@ user_db(struct user *u)
 		db_touch(u->db);
 		return u->db;
 	}
-	struct udb *d = db_open(u);
-	if (d != NULL && db_opened != NULL && db_opened(d) < 0) {
-		db_drop(u);
+	struct udb *d = db_open(u, u->name, u->id);
+	if (d == NULL)
+		return NULL;
+	u->db = d;
+	if (db_opened != NULL && db_opened(d) < 0) {
+		user_drop_db(u);
 		return NULL;
 	}
 	return d;
+}
+
+void
+user_drop_db(struct user *u)
+{
+	if (u->db != NULL) {
+		db_drop(u->db);
+		u->db = NULL;
+	}
 }
 
 void
@@ -120,6 +132,7 @@ user_release_db(struct user *u)
 {
 	if (u->db != NULL && !u->db->txn) {
 		db_close(u->db);
+		u->db = NULL;
 		user_maybe_free(u);
 	}
 }
@@ -131,6 +144,7 @@ user_trim(void)
 	while ((d = db_lru_victim()) != NULL) {
 		struct user *u = d->u;
 		db_close(d);
+		u->db = NULL;
 		user_maybe_free(u);
 	}
 }

@@ -40,6 +40,8 @@ void user_forget(struct user *u);
 struct udb *user_db(struct user *u);
 typedef int (*user_db_opened_fn)(struct udb *d);
 void user_on_db_open(user_db_opened_fn fn);
+/* Close and forget u's database at once (user deletion). */
+void user_drop_db(struct user *u);
 /* Close u's database cleanly if it is open and idle; u may be freed. */
 void user_release_db(struct user *u);
 /* Close the least recently used databases past the cache bound (not
