@@ -1,16 +1,10 @@
-/* chan: channels, the control channel, and the reply path (see chan.h). */
+/* chan: channels and the reply path (see chan.h). */
 #include "chan.h"
-#include "db.h"
-#include "dispatch.h"
-#include "fds.h"
-#include "freeze.h"
-#include "key.h"
-#include "log.h"
 #include "budget.h"
-#include "ctlchan.h"
+#include "db.h"
+#include "log.h"
 #include "notify.h"
 #include "rights.h"
-#include "push.h"
 #include "slice.h"
 #include "user.h"
 
@@ -33,13 +27,12 @@
 static int epfd = -1;
 static struct chan *flush_head;
 static unsigned nchans;
-static struct ipc_msg rmsg;
 static struct buf *pool[POOL_KEEP];
 static unsigned npool;
 static struct buf *big[BIG_KEEP];
 static unsigned nbig;
 static struct chan *slice_head;         /* channels with a sliced reply */
-static bool control_closed;
+static struct chan_hooks hooks;
 
 void
 chan_init(int ep)
@@ -48,10 +41,10 @@ chan_init(int ep)
 	db_on_ack_lost(chan_fail_reply);
 }
 
-bool
-chan_control_closed(void)
+void
+chan_set_hooks(const struct chan_hooks *h)
 {
-	return control_closed;
+	hooks = *h;
 }
 
 unsigned
@@ -186,7 +179,8 @@ chan_close(struct chan *ch)
 	slice_drop(ch);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, ch->fd, NULL);
 	close(ch->fd);
-	freeze_chan_closed(ch);
+	if (hooks.closed != NULL)
+		hooks.closed(ch);
 	if (ch->user != NULL) {
 		notify_unwatch(ch);
 		ch->user->nref--;
@@ -360,8 +354,8 @@ chan_writable(struct chan *ch)
 {
 	if (ch->out != NULL && !send_out(ch))
 		return;
-	if (!ch->dead && ch->nnotify > 0)
-		push_retry(ch);
+	if (!ch->dead && ch->nnotify > 0 && hooks.drained != NULL)
+		hooks.drained(ch);
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
 }
@@ -429,67 +423,12 @@ chan_flush_all(void)
 		} else {
 			if (ch->out != NULL)
 				send_out(ch);
-			if (!ch->dead && ch->out == NULL && ch->nnotify > 0)
-				push_retry(ch);
+			if (!ch->dead && ch->out == NULL && ch->nnotify > 0 &&
+			    hooks.drained != NULL)
+				hooks.drained(ch);
 			if (ch->dead && !ch->flush_queued)
 				free(ch);
 		}
 		ch = next;
 	}
-}
-
-/* ---- requests --------------------------------------------------------------- */
-
-void
-chan_read(struct chan *ch)
-{
-	enum ipc_recv_result r = ipc_recv(ch->fd, &rmsg);
-	switch (r) {
-	case IPC_RECV_OK:
-		dispatch(ch, &rmsg);
-		ipc_msg_close_fd(&rmsg);
-		return;
-	case IPC_RECV_AGAIN:
-		return;
-	case IPC_RECV_BAD: {
-		/* a record the framing refused (its fds are closed): say so
-		 * and keep serving */
-		log_warn("malformed record from %s[%llu]", ch->service,
-		    (unsigned long long)ch->instance);
-		struct req q = { .ch = ch, .m = &rmsg, .type = rmsg.type,
-			.fd = -1, .rfd = -1 };
-		chan_reply_begin(&q);
-		chan_reply_finish(&q, req_fail(&q, IPC_ERR_MALFORMED,
-		    "malformed record"));
-		return;
-	}
-	default:
-		chan_close(ch);
-	}
-}
-
-/* The supervisor's channel: the ticket key, then the peers, by the rule
- * of ctlchan.h (anything else ends the process there). */
-void
-chan_control_read(int fd)
-{
-	static struct ctlchan cc = { .fd = -1 };
-	struct ctl_rec r;
-	if (cc.fd != fd)
-		ctlchan_init(&cc, fd, IPC_CTL_PEER_FLAGS, false);
-	switch (ctlchan_read(&cc, &r)) {
-	case CTLCHAN_AGAIN:
-		return;
-	case CTLCHAN_CLOSED:
-		control_closed = true;
-		return;
-	case CTLCHAN_RECORD:
-		break;
-	}
-	if (r.kind == CTL_REC_KEY)
-		key_set(r.key);
-	else
-		chan_add(r.fd, r.service, r.instance,
-		    (r.flags & IPC_CTL_PEER_ADMIN) != 0);
-	ctlchan_wipe(&r);
 }

@@ -62,11 +62,21 @@ struct chan {
 
 /* Event loop plumbing (stored.c owns the epoll fd). */
 void chan_init(int epfd);
+/* What the layers above do when a channel closes (its freeze and held
+ * request go: freeze.c) and when its socket drains (the notifications it
+ * missed: push.c). Set once at start (dispatch_init): the channel layer
+ * calls no higher layer by name. */
+struct chan_hooks {
+	void (*closed)(struct chan *ch);
+	void (*drained)(struct chan *ch);
+};
+void chan_set_hooks(const struct chan_hooks *h);
 /* admin: CTL_PEER's admin flag (root's admin socket), the only source of
  * the admin right. */
 struct chan *chan_add(int fd, const char *service, uint64_t instance,
     bool admin);
 void chan_close(struct chan *ch);
+/* chan_read.c: the readers, above the request table. */
 /* The supervisor's control channel is readable (CTL_KEY, CTL_PEER, by the
  * rule of common/ctlchan.h: anything else ends the process). */
 void chan_control_read(int fd);

@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "mailbox.h"
+#include "push.h"
 #include "rights.h"
 #include "stats.h"
 #include "user.h"
@@ -84,6 +85,12 @@ dispatch_init(const struct config *c)
 	 * its INBOX: every database gets one as it is opened */
 	user_on_db_open(mailbox_ensure_inbox);
 	rights_load(c);
+	/* the layers below report up through these (chan.h, freeze.h) */
+	static const struct chan_hooks hooks = {
+		.closed = freeze_chan_closed, .drained = push_retry,
+	};
+	chan_set_hooks(&hooks);
+	freeze_set_runner(dispatch);
 }
 
 /* The channel states a request's flags rule out, and why: data, which

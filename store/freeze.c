@@ -2,7 +2,6 @@
 #include "freeze.h"
 #include "chan.h"
 #include "db.h"
-#include "dispatch.h"
 #include "handlers.h"
 #include "log.h"
 #include "registry.h"
@@ -26,6 +25,13 @@ struct held {
 	uint8_t payload[];
 };
 static struct held *head, *tail;
+static freeze_runner_fn runner;
+
+void
+freeze_set_runner(freeze_runner_fn fn)
+{
+	runner = fn;
+}
 
 static uint64_t
 now_ms(void)
@@ -92,7 +98,7 @@ release(const char *why)
 		memcpy(m.payload, h->payload, h->len);
 		ch->held = NULL;
 		free(h);
-		dispatch(ch, &m);
+		runner(ch, &m);
 		ipc_msg_close_fd(&m);
 		chan_resume(ch);
 		h = next;

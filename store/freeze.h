@@ -19,6 +19,10 @@
 
 struct chan;
 
+/* What runs a held request at the release (dispatch.c's dispatch, set by
+ * dispatch_init: the freeze sits below the request table). */
+typedef void (*freeze_runner_fn)(struct chan *ch, struct ipc_msg *m);
+void freeze_set_runner(freeze_runner_fn fn);
 /* Hold (or refuse) a write request while frozen; true if m was taken. */
 bool freeze_hold(struct chan *ch, struct ipc_msg *m);
 /* Milliseconds until the timeout, or -1 when not frozen. */
