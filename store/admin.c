@@ -3,8 +3,6 @@
 #include "chan.h"
 #include "db.h"
 #include "delivery.h"
-#include "dispatch.h"
-#include "freeze.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "log.h"
@@ -13,7 +11,7 @@
 #include "notify.h"
 #include "quota.h"
 #include "registry.h"
-#include "stored.h"
+#include "options.h"
 #include "user.h"
 
 #include <errno.h>
@@ -97,7 +95,7 @@ user_create(struct req *r, const char *u)
 	r->opflags |= OP_WRITE;
 	if ((rc = req_db(r)) < 0)
 		return rc;
-	return mailbox_autocreate(r, stored_option_autocreate());
+	return mailbox_autocreate(r, options_autocreate());
 }
 
 int
@@ -112,7 +110,7 @@ h_adm_user_delete(struct req *r)
 	/* committed: from here on the user does not exist; its files go
 	 * now, or at the next start if we die first */
 	notify_forget_user(u);
-	db_drop(u);
+	user_drop_db(u);
 	user_forget(u);
 	if (msgfile_remove_user(u->id) < 0)
 		log_warn("admin: removing the files of %s: %s", u->name,
@@ -133,7 +131,7 @@ list_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 	bool other;
 	(void)id;
 	struct user *u = user_get(name, &other);
-	struct udb *d = u ? db_get(u) : NULL;
+	struct udb *d = u ? user_db(u) : NULL;
 	req_item(lc->r);
 	ipc_put_str(lc->r->rb, name);
 	if (d == NULL || quota_put(lc->r->rb, d) < 0) {
@@ -143,7 +141,7 @@ list_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 		ipc_put_u64(lc->r->rb, ml);
 	}
 	user_maybe_free(u);
-	db_trim(freeze_is_active);     /* a shard of many users: stay in bound */
+	user_trim();     /* a shard of many users: stay in bound */
 	return 0;
 }
 

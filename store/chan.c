@@ -1,14 +1,11 @@
-/* chan: channels, the control channel, and the reply path (see chan.h). */
+/* chan: channels and the reply path (see chan.h). */
 #include "chan.h"
-#include "dispatch.h"
-#include "fds.h"
-#include "freeze.h"
-#include "log.h"
 #include "budget.h"
+#include "db.h"
+#include "log.h"
 #include "notify.h"
+#include "rights.h"
 #include "slice.h"
-#include "stored.h"
-#include "ticket.h"
 #include "user.h"
 
 #include <errno.h>
@@ -30,31 +27,30 @@
 static int epfd = -1;
 static struct chan *flush_head;
 static unsigned nchans;
-static struct ipc_msg rmsg;
-static uint8_t ticket_key[TICKET_KEY_LEN];
-static bool have_key;
 static struct buf *pool[POOL_KEEP];
 static unsigned npool;
 static struct buf *big[BIG_KEEP];
 static unsigned nbig;
 static struct chan *slice_head;         /* channels with a sliced reply */
+static struct chan_hooks hooks;
 
 void
 chan_init(int ep)
 {
 	epfd = ep;
+	db_on_ack_lost(chan_fail_reply);
+}
+
+void
+chan_set_hooks(const struct chan_hooks *h)
+{
+	hooks = *h;
 }
 
 unsigned
 chan_count(void)
 {
 	return nchans;
-}
-
-const uint8_t *
-chan_ticket_key(void)
-{
-	return have_key ? ticket_key : NULL;
 }
 
 /* ---- reply buffers: reused, so that a request costs no malloc ------------- */
@@ -147,7 +143,7 @@ chan_add(int fd, const char *service, uint64_t instance, bool admin)
 	memcpy(ch->service, service, strnlen(service, sizeof(ch->service) - 1));
 	ch->instance = instance;
 	ch->admin = admin;   /* the supervisor's flag, never the name */
-	ch->svc = ch->admin ? 0 : dispatch_service(service);
+	ch->svc = ch->admin ? 0 : rights_service(service);
 	if (!ch->admin && ch->svc == 0)
 		log_warn("peer %s[%llu]: no policy names this service; it may "
 		    "send nothing", service, (unsigned long long)instance);
@@ -183,7 +179,8 @@ chan_close(struct chan *ch)
 	slice_drop(ch);
 	epoll_ctl(epfd, EPOLL_CTL_DEL, ch->fd, NULL);
 	close(ch->fd);
-	freeze_chan_closed(ch);
+	if (hooks.closed != NULL)
+		hooks.closed(ch);
 	if (ch->user != NULL) {
 		notify_unwatch(ch);
 		ch->user->nref--;
@@ -213,41 +210,6 @@ chan_reply_begin(struct req *r)
 	r->rfd = -1;
 	r->slice = NULL;
 	r->err[0] = '\0';
-}
-
-int
-req_first_slice(struct req *r, struct slice *k)
-{
-	k->u = r->u;
-	r->stream = true;
-	slice_begin(k, r->rb, 0);
-	int rc = k->step(k, r->rb);
-	if (rc < 0)
-		rc = req_fail(r, -rc, "%s", k->err);
-	if (rc <= 0) {
-		k->free(k);
-		return rc;
-	}
-	r->slice = k;
-	return 0;
-}
-
-void
-req_reply_stream(struct req *r)
-{
-	r->stream = true;
-}
-
-void
-req_item(struct req *r)
-{
-	ipc_put_u32(r->rb, 1);
-}
-
-void
-req_end(struct req *r)
-{
-	ipc_put_u32(r->rb, 0);
 }
 
 void
@@ -392,8 +354,8 @@ chan_writable(struct chan *ch)
 {
 	if (ch->out != NULL && !send_out(ch))
 		return;
-	if (!ch->dead && ch->nnotify > 0)
-		notify_retry(ch);
+	if (!ch->dead && ch->nnotify > 0 && hooks.drained != NULL)
+		hooks.drained(ch);
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
 }
@@ -461,111 +423,12 @@ chan_flush_all(void)
 		} else {
 			if (ch->out != NULL)
 				send_out(ch);
-			if (!ch->dead && ch->out == NULL && ch->nnotify > 0)
-				notify_retry(ch);
+			if (!ch->dead && ch->out == NULL && ch->nnotify > 0 &&
+			    hooks.drained != NULL)
+				hooks.drained(ch);
 			if (ch->dead && !ch->flush_queued)
 				free(ch);
 		}
 		ch = next;
 	}
-}
-
-/* ---- requests --------------------------------------------------------------- */
-
-void
-chan_read(struct chan *ch)
-{
-	enum ipc_recv_result r = ipc_recv(ch->fd, &rmsg);
-	switch (r) {
-	case IPC_RECV_OK:
-		dispatch(ch, &rmsg);
-		ipc_msg_close_fd(&rmsg);
-		return;
-	case IPC_RECV_AGAIN:
-		return;
-	case IPC_RECV_BAD: {
-		/* a record the framing refused (its fds are closed): say so
-		 * and keep serving */
-		log_warn("malformed record from %s[%llu]", ch->service,
-		    (unsigned long long)ch->instance);
-		struct req q = { .ch = ch, .m = &rmsg, .type = rmsg.type,
-			.fd = -1, .rfd = -1 };
-		chan_reply_begin(&q);
-		chan_reply_finish(&q, req_fail(&q, IPC_ERR_MALFORMED,
-		    "malformed record"));
-		return;
-	}
-	case IPC_RECV_VERSION: {
-		/* nothing of a peer of another protocol can be trusted to
-		 * parse, not even an error reply */
-		char why[64];
-		log_warn("%s[%llu]: %s; closing the channel", ch->service,
-		    (unsigned long long)ch->instance,
-		    ipc_recv_strerror(r, &rmsg, why, sizeof(why)));
-		chan_close(ch);
-		return;
-	}
-	default:
-		chan_close(ch);
-	}
-}
-
-/* The supervisor's channel: the ticket key, then the peers. */
-void
-chan_control_read(int fd)
-{
-	enum ipc_recv_result r = ipc_recv(fd, &rmsg);
-	if (r == IPC_RECV_AGAIN)
-		return;
-	if (r == IPC_RECV_EOF || r == IPC_RECV_ERR) {
-		log_info("the supervisor closed the control channel: exiting");
-		stored_shutdown();
-	}
-	if (r == IPC_RECV_VERSION) {
-		char why[64];
-		log_fatal("the supervisor: %s",
-		    ipc_recv_strerror(r, &rmsg, why, sizeof(why)));
-	}
-	if (r == IPC_RECV_BAD) {
-		log_err("malformed record from the supervisor");
-		return;
-	}
-	struct buf_cur c;
-	ipc_msg_cursor(&rmsg, &c);
-	if (rmsg.type == IPC_CTL_KEY && rmsg.fd < 0) {
-		uint32_t version;
-		const uint8_t *k;
-		size_t n;
-		ipc_get_u32(&c, &version);
-		ipc_get_bytes(&c, &k, &n, TICKET_KEY_LEN);
-		if (ipc_get_end(&c) < 0 || n != TICKET_KEY_LEN)
-			log_fatal("malformed CTL_KEY");
-		if (version != IPC_VERSION)
-			log_fatal("supervisor speaks IPC version %u, stored %u",
-			    version, IPC_VERSION);
-		memcpy(ticket_key, k, TICKET_KEY_LEN);
-		have_key = true;
-		return;
-	}
-	if (rmsg.type == IPC_CTL_PEER && rmsg.fd >= 0) {
-		char service[16];
-		uint64_t instance;
-		uint32_t flags = 0;
-		ipc_get_str(&c, service, sizeof(service));
-		ipc_get_u64(&c, &instance);
-		ipc_get_u32(&c, &flags);
-		if (ipc_get_end(&c) < 0 || service[0] == '\0' ||
-		    (flags & ~IPC_CTL_PEER_FLAGS) != 0) {
-			log_err("malformed CTL_PEER");
-			ipc_msg_close_fd(&rmsg);
-			return;
-		}
-		int pfd = rmsg.fd;
-		rmsg.fd = -1;
-		chan_add(pfd, service, instance, flags & IPC_CTL_PEER_ADMIN);
-		return;
-	}
-	log_warn("unexpected %s from the supervisor",
-	    ipc_type_name(rmsg.type) ? ipc_type_name(rmsg.type) : "record");
-	ipc_msg_close_fd(&rmsg);
 }

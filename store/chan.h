@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "ipc.h"
+#include "request.h"
 
 struct user;
 struct udb;
@@ -59,34 +60,29 @@ struct chan {
 	bool dead;
 };
 
-/* One request being served. */
-struct req {
-	struct chan *ch;
-	const struct ipc_msg *m;
-	uint32_t type;
-	unsigned opflags;
-	struct buf_cur c;            /* the payload */
-	int fd;                      /* attached fd or -1 (closed after) */
-	struct user *u;              /* the user the request is scoped to */
-	struct udb *d;               /* u's database (req_db) */
-	bool writing;                /* a savepoint is open on d */
-	struct buf *rb;              /* the reply payload */
-	uint32_t rtype;              /* IPC_OK unless the handler says */
-	bool stream;
-	int rfd;                     /* fd to attach to the reply */
-	struct slice *slice;         /* the reply goes on in slices */
-	char err[256];
-};
-
 /* Event loop plumbing (stored.c owns the epoll fd). */
 void chan_init(int epfd);
+/* What the layers above do when a channel closes (its freeze and held
+ * request go: freeze.c) and when its socket drains (the notifications it
+ * missed: push.c). Set once at start (dispatch_init): the channel layer
+ * calls no higher layer by name. */
+struct chan_hooks {
+	void (*closed)(struct chan *ch);
+	void (*drained)(struct chan *ch);
+};
+void chan_set_hooks(const struct chan_hooks *h);
 /* admin: CTL_PEER's admin flag (root's admin socket), the only source of
  * the admin right. */
 struct chan *chan_add(int fd, const char *service, uint64_t instance,
     bool admin);
 void chan_close(struct chan *ch);
-/* The supervisor's control channel is readable (CTL_KEY, CTL_PEER). */
+/* chan_read.c: the readers, above the request table. */
+/* The supervisor's control channel is readable (CTL_KEY, CTL_PEER, by the
+ * rule of common/ctlchan.h: anything else ends the process). */
 void chan_control_read(int fd);
+/* The supervisor closed the control channel: the loop ends at the end of
+ * this turn (stored_turn_end). The channel layer never exits itself. */
+bool chan_control_closed(void);
 /* Readable: receive one record and dispatch it. */
 void chan_read(struct chan *ch);
 /* Writable again: continue sending. */
@@ -111,27 +107,10 @@ bool chan_send_now(struct chan *ch, uint32_t type, const struct buf *b);
 void chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
     const char *msg);
 unsigned chan_count(void);
-/* The ticket key from CTL_KEY, or NULL before it came. */
-const uint8_t *chan_ticket_key(void);
 
 /* The reply of r: begin (a pooled buffer), finish (rc < 0: ERROR with
  * r->err instead of whatever was built; queued for the end of the turn). */
 void chan_reply_begin(struct req *r);
 void chan_reply_finish(struct req *r, int rc);
-
-/* Reply building (used by handlers). */
-void req_reply_stream(struct req *r);         /* the reply is streamed */
-void req_item(struct req *r);                 /* next stream entry */
-void req_end(struct req *r);                  /* stream trailer follows */
-/* A streamed reply made in slices (slice.h): the first step runs now;
- * if it leaves more to do, the rest run in later turns. k belongs to the
- * channel from here on (freed when done). 0 or a negative IPC error. */
-int req_first_slice(struct req *r, struct slice *k);
-int req_fail(struct req *r, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* ipc_get_end on the request: MALFORMED if anything is short or left. */
-int req_end_of_fields(struct req *r);
-/* The database of r->u; for write requests, opens the savepoint. */
-int req_db(struct req *r);
 
 #endif

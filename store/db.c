@@ -2,13 +2,10 @@
 #include "db.h"
 #include "budget.h"
 #include "buf.h"
-#include "chan.h"
 #include "ipc.h"
 #include "log.h"
-#include "mailbox.h"
 #include "schema.h"
-#include "search.h"
-#include "user.h"
+#include "search_fn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +14,22 @@
 #include <strings.h>
 #include <unistd.h>
 
+bool db_frozen;
 static struct udb *lru_head, *lru_tail;   /* head = most recently used */
 static struct udb *dirty_head;            /* written this turn */
 static unsigned nopen, cache_max = 256;
+static db_ack_lost_fn ack_lost;
 
 void
 db_init(unsigned max)
 {
 	cache_max = max > 0 ? max : 1;
+}
+
+void
+db_on_ack_lost(db_ack_lost_fn fn)
+{
+	ack_lost = fn;
 }
 
 /* What a failed write tells the caller: a full disk is not a bug. */
@@ -40,7 +45,7 @@ db_fail(struct udb *d, const char *what)
 	int ec = sqlite3_errcode(d->db);
 	if (ec == SQLITE_INTERRUPT)      /* the request's budget (budget.c) */
 		return -IPC_ERR_LIMIT;
-	log_err("user %s: %s: %s", d->u->name, what, sqlite3_errmsg(d->db));
+	log_err("user %s: %s: %s", d->name, what, sqlite3_errmsg(d->db));
 	return ec == SQLITE_FULL ? -IPC_ERR_NOSPACE : -IPC_ERR_INTERNAL;
 }
 
@@ -51,7 +56,7 @@ db_stmt(struct udb *d, enum db_stmt slot, const char *sql)
 	if (st == NULL) {
 		if (sqlite3_prepare_v3(d->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 		    &st, NULL) != SQLITE_OK) {
-			log_err("user %s: prepare %d: %s", d->u->name, (int)slot,
+			log_err("user %s: prepare %d: %s", d->name, (int)slot,
 			    sqlite3_errmsg(d->db));
 			return NULL;
 		}
@@ -155,7 +160,7 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 	    "SELECT 1 FROM blob WHERE emailid=? AND hash=?");
 	if (st == NULL)
 		return 1;      /* when in doubt, keep the file */
-	sqlite3_bind_int64(st, 1, mailbox_emailid(hash));
+	sqlite3_bind_int64(st, 1, msgfile_emailid(hash));
 	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -168,7 +173,7 @@ close_udb(struct udb *d)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(d->st[i]);
 	if (sqlite3_close(d->db) != SQLITE_OK)
-		log_err("user %s: close: %s", d->u->name, sqlite3_errmsg(d->db));
+		log_err("user %s: close: %s", d->name, sqlite3_errmsg(d->db));
 	if (d->dirfd >= 0)
 		close(d->dirfd);
 	for (size_t i = 0; i < d->nsync; i++)
@@ -182,64 +187,71 @@ close_udb(struct udb *d)
 
 /* A clean close: no orphan sweep needed at the next open. The last
  * connection's close checkpoints the WAL and removes it. */
-static void
-evict(struct udb *d)
+void
+db_close(struct udb *d)
 {
 	lru_unlink(d);
 	nopen--;
 	if (d->marked_unclean && meta_set(d, "unclean", 0) < 0)
-		log_warn("user %s: cannot mark clean", d->u->name);
-	struct user *u = d->u;
-	u->db = NULL;
+		log_warn("user %s: cannot mark clean", d->name);
 	close_udb(d);
-	user_maybe_free(u);
+}
+
+struct udb *
+db_lru_victim(void)
+{
+	if (db_frozen || nopen <= cache_max)
+		return NULL;
+	/* one that holds keywords a lost turn took from the disk stays open:
+	 * a reopen would give their bits to other keywords (turn_lost) */
+	for (struct udb *d = lru_tail; d != NULL && !d->txn; d = d->lru_prev)
+		if (d->nkw_lost_end == 0)
+			return d;
+	return NULL;
 }
 
 void
-db_trim(bool frozen)
+db_touch(struct udb *d)
 {
-	struct udb *d = lru_tail;
-	while (!frozen && nopen > cache_max && d != NULL && !d->txn) {
-		struct udb *prev = d->lru_prev;
-		/* kept open while it holds keywords a lost turn took from the
-		 * disk: a reopen would give their bits to other keywords */
-		if (d->nkw_lost_end == 0)
-			evict(d);
-		d = prev;
+	if (lru_head != d) {
+		lru_unlink(d);
+		lru_front(d);
 	}
 }
 
 struct udb *
-db_get(struct user *u)
+db_open(struct user *owner, const char *name, uint64_t id)
 {
-	if (u->db != NULL) {
-		if (lru_head != u->db) {
-			lru_unlink(u->db);
-			lru_front(u->db);
-		}
-		return u->db;
-	}
 	char dir[MSGFILE_PATH_MAX], path[MSGFILE_PATH_MAX + 16];
-	if (msgfile_user_dir(u->id, dir, sizeof(dir)) < 0 ||
+	if (msgfile_user_dir(id, dir, sizeof(dir)) < 0 ||
 	    buf_snprintf(path, sizeof(path), "%s/mail.db", dir) < 0)
 		return NULL;
-	if (msgfile_mkdir(u->id) < 0) {
-		log_err("user %s: mkdir %s: %s", u->name, dir, strerror(errno));
+	if (msgfile_mkdir(id) < 0) {
+		log_err("user %s: mkdir %s: %s", name, dir, strerror(errno));
 		return NULL;
 	}
 	struct udb *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return NULL;
-	d->u = u;
+	d->u = owner;
+	d->id = id;
+	if (buf_strlcpy(d->name, sizeof(d->name), name, strlen(name)) < 0) {
+		free(d);
+		return NULL;
+	}
 	d->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->dirfd < 0 || msgfile_db_precreate(path) < 0 || sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
+	if (d->dirfd < 0 || msgfile_db_precreate(path) < 0 ||
+	    sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
 	    schema_open_user(d->db, path) < 0 || search_register(d->db) < 0) {
-		log_err("user %s: cannot open %s", u->name, path);
-		if (d->db == NULL && d->dirfd >= 0)
-			close(d->dirfd);
-		else
+		log_err("user %s: cannot open %s", name, path);
+		if (d->db == NULL) {
+			if (d->dirfd >= 0)
+				close(d->dirfd);
+			free(d);
+		} else {
 			close_udb(d);
+		}
 		return NULL;
 	}
 	budget_watch(d->db);
@@ -252,44 +264,25 @@ db_get(struct user *u)
 	}
 	if (unclean) {
 		unsigned removed = 0;
-		if (msgfile_sweep(u->id, sweep_referenced, d, &removed) < 0)
-			log_warn("user %s: sweep: %s", u->name, strerror(errno));
+		if (msgfile_sweep(id, sweep_referenced, d, &removed) < 0)
+			log_warn("user %s: sweep: %s", name, strerror(errno));
 		else if (removed > 0)
 			log_info("user %s: removed %u orphan message file(s)",
-			    u->name, removed);
+			    name, removed);
 		d->marked_unclean = true;     /* still 1 on disk */
 	}
-	u->db = d;
 	lru_front(d);
 	nopen++;
-	if (mailbox_ensure_inbox(d) < 0) {
-		u->db = NULL;
-		lru_unlink(d);
-		nopen--;
-		close_udb(d);
-		return NULL;
-	}
 	return d;
 }
 
 void
-db_release(struct user *u)
+db_drop(struct udb *d)
 {
-	if (u->db != NULL && !u->db->txn)
-		evict(u->db);
-}
-
-void
-db_drop(struct user *u)
-{
-	struct udb *d = u->db;
-	if (d == NULL)
-		return;
 	if (d->txn || d->dirty_listed)
 		db_commit_all();
 	lru_unlink(d);
 	nopen--;
-	u->db = NULL;
 	close_udb(d);
 }
 
@@ -352,13 +345,13 @@ db_write_end(struct udb *d, bool ok)
 	}
 	if (!ok) {
 		if (run(d, ST_ROLLBACK_TO, "ROLLBACK TO req") < 0)
-			log_fatal("user %s: cannot roll back a request", d->u->name);
+			log_fatal("user %s: cannot roll back a request", d->name);
 		d->modseq = d->sp_modseq;
 		d->nunl = d->sp_nunl;
 		d->nkw = (unsigned)d->sp_nkw;
 	}
 	if (run(d, ST_RELEASE, "RELEASE req") < 0)
-		log_fatal("user %s: cannot release a savepoint", d->u->name);
+		log_fatal("user %s: cannot release a savepoint", d->name);
 	return 0;
 }
 
@@ -450,29 +443,29 @@ static void
 turn_lost(struct udb *d, int code, const char *why)
 {
 	log_err("user %s: %s: the writes of this turn are undone (%u request(s)"
-	    " fail)", d->u->name, why, (unsigned)d->nacks);
+	    " fail)", d->name, why, (unsigned)d->nacks);
 	if (!sqlite3_get_autocommit(d->db) &&
 	    sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		log_fatal("user %s: cannot roll back: %s", d->u->name,
+		log_fatal("user %s: cannot roll back: %s", d->name,
 		    sqlite3_errmsg(d->db));
 	d->txn = false;
 	d->in_sp = false;
-	for (size_t i = 0; i < d->nacks; i++)
-		chan_fail_reply(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
+	for (size_t i = 0; ack_lost != NULL && i < d->nacks; i++)
+		ack_lost(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
 		    code == IPC_ERR_NOSPACE ? "not enough disk space in the store"
 		    : "the store could not write to disk");
 	d->nacks = 0;
 	for (size_t i = 0; i < d->nsync; i++) {
 		if (d->syncfds[i] >= 0)
 			close(d->syncfds[i]);
-		if (msgfile_unlink(d->u->id, d->synchash[i]) < 0 && errno != ENOENT)
-			log_warn("user %s: unlink: %s", d->u->name, strerror(errno));
+		if (msgfile_unlink(d->id, d->synchash[i]) < 0 && errno != ENOENT)
+			log_warn("user %s: unlink: %s", d->name, strerror(errno));
 	}
 	d->nsync = 0;
 	d->nunl = 0;           /* the expunges are undone: keep their files */
 	unsigned shown = d->nkw;
 	if (meta_get(d, "modseq", &d->modseq) < 0 || load_keywords(d) < 0)
-		log_fatal("user %s: cannot reload its state: %s", d->u->name,
+		log_fatal("user %s: cannot reload its state: %s", d->name,
 		    sqlite3_errmsg(d->db));
 	/* A keyword bit never changes its name: clients keep the table and
 	 * refresh it only for a bit past its end, and reads of this turn may
@@ -553,8 +546,8 @@ db_commit_all(void)
 		if (commit_one(d) < 0)
 			continue;
 		for (size_t i = 0; i < d->nunl; i++)
-			if (msgfile_unlink(d->u->id, d->unl[i]) < 0 && errno != ENOENT)
-				log_warn("user %s: unlink: %s", d->u->name,
+			if (msgfile_unlink(d->id, d->unl[i]) < 0 && errno != ENOENT)
+				log_warn("user %s: unlink: %s", d->name,
 				    strerror(errno));
 		d->nunl = 0;
 	}

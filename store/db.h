@@ -65,7 +65,9 @@ enum db_stmt {
 struct udb {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
-	struct user *u;
+	struct user *u;             /* its owner (user.c); db.c never looks in */
+	char name[STORE_USER_MAX + 1];   /* the user's, for the log */
+	uint64_t id;                /* the user's registry id: its files */
 	int dirfd;                  /* the user directory, for its fsync */
 	bool txn;                   /* a transaction is open this turn */
 	int *syncfds;               /* new message files, synced at commit */
@@ -89,12 +91,29 @@ struct udb {
 };
 
 void db_init(unsigned cache_max);
-/* The user's database, opened (and created) on demand; NULL on failure. */
-struct udb *db_get(struct user *u);
-/* Close and forget u's database (user deletion): commits the turn first. */
-void db_drop(struct user *u);
-/* Close u's database cleanly if it is open and idle (recovery at start). */
-void db_release(struct user *u);
+/* The replies of a lost turn (db_note_ack) are turned into errors by fn;
+ * the channel layer registers it, db.c never calls upward by name. */
+typedef void (*db_ack_lost_fn)(struct chan *ch, uint32_t reqid,
+    uint32_t code, const char *msg);
+void db_on_ack_lost(db_ack_lost_fn fn);
+
+/* A backup holds the store (freeze.c): writes wait, the cache is not
+ * trimmed. One load and test of a global on the write path. */
+extern bool db_frozen;
+
+/* Open (and create) the database of user name (registry id) for owner,
+ * into the cache; NULL on failure. user_db() (user.c) is the way in: it
+ * reuses an open one and keeps owner->db. */
+struct udb *db_open(struct user *owner, const char *name, uint64_t id);
+/* d was used: most recently used in the cache. */
+void db_touch(struct udb *d);
+/* Close d cleanly (marked clean, out of the cache); its owner forgets it. */
+void db_close(struct udb *d);
+/* The database to close next to keep the cache in bound, or NULL (within
+ * the bound, frozen, or the oldest is in a transaction). */
+struct udb *db_lru_victim(void);
+/* Close d at once (user deletion, a failed open): commits the turn first. */
+void db_drop(struct udb *d);
 
 /* The statement in slot, prepared once from sql, reset. NULL on error. */
 sqlite3_stmt *db_stmt(struct udb *d, enum db_stmt slot, const char *sql);
@@ -126,8 +145,6 @@ void db_commit_all(void);
 bool db_dirty(void);
 /* Freeze: commit, checkpoint (TRUNCATE) every open database; 0 or -1. */
 int db_checkpoint_all(void);
-/* Evict databases past the cache bound (not while frozen). */
-void db_trim(bool frozen);
 
 /* Keywords: bit of name, created if create and room (-1 if none/full). */
 int db_keyword_bit(struct udb *d, const char *name, size_t len, bool create);

@@ -1,6 +1,6 @@
 /* delivery: the limits of the delivery right (see delivery.h). */
 #include "delivery.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "ipc.h"
 #include "log.h"

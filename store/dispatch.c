@@ -6,7 +6,9 @@
 #include "freeze.h"
 #include "handlers.h"
 #include "log.h"
-#include "policy.h"
+#include "mailbox.h"
+#include "push.h"
+#include "rights.h"
 #include "stats.h"
 #include "user.h"
 
@@ -70,66 +72,69 @@ static const struct op ops[] = {
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
-#define TYPE_SLOTS 512
+#define TYPE_SLOTS RIGHTS_TYPE_SLOTS
 
-/* Per service: may it send type t (from its policy's store-op lines). */
-#define MAX_SVC (CONFIG_MAX_SERVICES + 1)
-struct svc {
-	char name[CONFIG_NAME_MAX];
-	bool may[TYPE_SLOTS];
-};
-static struct svc svcs[MAX_SVC];   /* [0]: unknown service, nothing */
-static unsigned nsvcs = 1;
 static const struct op *by_type[TYPE_SLOTS];
 
 void
 dispatch_init(const struct config *c)
 {
-	static struct policy p;
-	char err[POLICY_ERR_MAX];
 	for (size_t i = 0; i < NOPS; i++)
 		by_type[ops[i].type] = &ops[i];
-	for (size_t i = 0; i < c->nservices; i++) {
-		const struct config_service *s = &c->services[i];
-		if (s->role == ROLE_STORE || s->policy[0] == '\0')
-			continue;
-		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &p, err,
-		    sizeof(err)) < 0)
-			log_fatal("policy: %s", err);
-		struct svc *v = &svcs[nsvcs++];
-		memcpy(v->name, s->name, sizeof(v->name));
-		for (size_t k = 0; k < p.nstore_ops; k++)
-			if (p.store_ops[k] < TYPE_SLOTS)
-				v->may[p.store_ops[k]] = true;
-	}
+	/* a database created by a crash-interrupted user creation may lack
+	 * its INBOX: every database gets one as it is opened */
+	user_on_db_open(mailbox_ensure_inbox);
+	rights_load(c);
+	/* the layers below report up through these (chan.h, freeze.h) */
+	static const struct chan_hooks hooks = {
+		.closed = freeze_chan_closed, .drained = push_retry,
+	};
+	chan_set_hooks(&hooks);
+	freeze_set_runner(dispatch);
 }
 
-unsigned
-dispatch_service(const char *name)
-{
-	for (unsigned i = 1; i < nsvcs; i++)
-		if (strcmp(svcs[i].name, name) == 0)
-			return i;
-	return 0;
-}
+/* The channel states a request's flags rule out, and why: data, which
+ * tests/unit/test_store_dispatch.c walks with the rest of the verdict. */
+static const struct {
+	unsigned flag;           /* a request with this flag ... */
+	bool bound;              /* ... on a channel bound to a user (or not) */
+	const char *why;         /* ... is refused, saying this */
+} state_rules[] = {
+	{ OP_HELLO, true, " (already bound to a user)" },
+	{ OP_TICKET, false, " (no valid STORE_HELLO yet)" },
+	{ OP_DELIVER, true, " (the delivery right takes no ticket)" },
+};
 
-bool
-dispatch_allowed(const struct chan *ch, uint32_t type)
+/* May ch's sender send type at all: the admin flag's operations, or its
+ * service's policy (the table's flags decide the rest). */
+static bool
+allowed(const struct chan *ch, const struct op *op)
 {
-	const struct op *op = type < TYPE_SLOTS ? by_type[type] : NULL;
-	if (op == NULL)
-		return false;
 	if (ch->admin)
-		return (op->flags & OP_ADMIN) != 0 || type == IPC_PING;
+		return (op->flags & OP_ADMIN) != 0 || op->type == IPC_PING;
 	if (op->flags & OP_ADMIN)
 		return false;
-	return svcs[ch->svc].may[type];
+	return rights_may(ch->svc, op->type);
 }
 
-bool
-dispatch_has_delivery_right(const struct chan *ch)
+enum verdict
+dispatch_verdict(const struct chan *ch, uint32_t type, const char **why)
 {
-	return !ch->admin && svcs[ch->svc].may[IPC_STORE_DELIVER];
+	const struct op *op = type < TYPE_SLOTS ? by_type[type] : NULL;
+	*why = "";
+	if (op == NULL || !allowed(ch, op))
+		return V_REFUSE_TYPE;
+	for (size_t i = 0; i < sizeof(state_rules) / sizeof(state_rules[0]); i++)
+		if ((op->flags & state_rules[i].flag) &&
+		    (ch->user != NULL) == state_rules[i].bound) {
+			*why = state_rules[i].why;
+			return V_REFUSE_STATE;
+		}
+	/* The only cost a freeze puts on the write path: one load and test
+	 * of a global, no lock, no syscall. */
+	if (db_frozen && (op->flags & OP_WRITE))
+		return V_HOLD;
+	return V_SERVE;
 }
 
 static const char *
@@ -157,36 +162,23 @@ refuse(struct chan *ch, struct ipc_msg *m, const char *why)
 	ipc_msg_close_fd(m);
 }
 
-/* The state a request needs, checked against the channel. */
-static const char *
-state_error(const struct chan *ch, const struct op *op)
-{
-	if ((op->flags & OP_HELLO) && ch->user != NULL)
-		return " (already bound to a user)";
-	if ((op->flags & OP_TICKET) && ch->user == NULL)
-		return " (no valid STORE_HELLO yet)";
-	if ((op->flags & OP_DELIVER) && ch->user != NULL)
-		return " (the delivery right takes no ticket)";
-	return NULL;
-}
-
 void
 dispatch(struct chan *ch, struct ipc_msg *m)
 {
-	const struct op *op = m->type < TYPE_SLOTS ? by_type[m->type] : NULL;
 	const char *why;
-	if (op == NULL || !dispatch_allowed(ch, m->type)) {
-		refuse(ch, m, "");
-		return;
-	}
-	if ((why = state_error(ch, op)) != NULL) {
+	switch (dispatch_verdict(ch, m->type, &why)) {
+	case V_REFUSE_TYPE:
+	case V_REFUSE_STATE:
 		refuse(ch, m, why);
 		return;
+	case V_HOLD:
+		if (freeze_hold(ch, m))
+			return;
+		break;
+	case V_SERVE:
+		break;
 	}
-	/* The only cost a freeze puts on the write path: one load and test
-	 * of a global, no lock, no syscall. */
-	if (freeze_is_active && (op->flags & OP_WRITE) && freeze_hold(ch, m))
-		return;
+	const struct op *op = by_type[m->type];
 
 	struct req r = { .ch = ch, .m = m, .type = m->type, .opflags = op->flags,
 		.fd = m->fd, .rfd = -1 };
@@ -231,50 +223,4 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 	chan_reply_finish(&r, rc);
 	if (r.u != NULL && r.u != ch->user)
 		user_maybe_free(r.u);
-}
-
-/* ---- helpers the handlers share ------------------------------------------------ */
-
-int
-req_fail(struct req *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	return -code;
-}
-
-int
-req_end_of_fields(struct req *r)
-{
-	if (ipc_get_end(&r->c) < 0)
-		return req_fail(r, IPC_ERR_MALFORMED, "malformed %s",
-		    ipc_type_name(r->type));
-	return 0;
-}
-
-int
-req_db(struct req *r)
-{
-	/* privileged handlers re-check (docs/design.md): whatever the table
-	 * said, a ticket request is scoped to the channel's own user and
-	 * nobody else's */
-	if ((r->opflags & OP_TICKET) && (r->u == NULL || r->u != r->ch->user))
-		return req_fail(r, IPC_ERR_DENIED, "not your data");
-	if (r->u == NULL)
-		return req_fail(r, IPC_ERR_INTERNAL, "no user");
-	if (r->d == NULL) {
-		r->d = db_get(r->u);
-		if (r->d == NULL)
-			return req_fail(r, IPC_ERR_INTERNAL,
-			    "cannot open the mailbox database");
-	}
-	if ((r->opflags & OP_WRITE) && !r->writing) {
-		int rc = db_write_begin(r->d);
-		if (rc < 0)
-			return req_fail(r, -rc, "cannot start a transaction");
-		r->writing = true;
-	}
-	return 0;
 }

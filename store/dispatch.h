@@ -14,27 +14,24 @@
 
 #include "config.h"
 #include "ipc.h"
+#include "request.h"
 
 struct chan;
 
-/* What a request needs (the flags of the table in dispatch.c). */
-enum opflag {
-	OP_ANY = 1u << 0,      /* any state (ping) */
-	OP_HELLO = 1u << 1,    /* only before a user is bound */
-	OP_TICKET = 1u << 2,   /* needs the ticket's user; scoped to it */
-	OP_DELIVER = 1u << 3,  /* the delivery right: no ticket, no reading */
-	OP_ADMIN = 1u << 4,    /* only on a channel flagged CTL_PEER_ADMIN */
-	OP_WRITE = 1u << 5,    /* changes data: savepoint, held by a freeze */
-	OP_FD = 1u << 6,       /* exactly one fd attached */
-};
-
-/* Load the policy of every service in the config. Fatal on error. */
+/* The request table, and every service's policy (rights.h). Fatal on
+ * error. */
 void dispatch_init(const struct config *c);
-/* The index of a service for chan.svc (0: unknown, may send nothing). */
-unsigned dispatch_service(const char *name);
+/* What dispatch() does with a request of this type on ch, as it stands
+ * (its sender's rights, whether a user is bound, a freeze). */
+enum verdict {
+	V_SERVE,           /* run its handler */
+	V_HOLD,            /* a write while frozen: held (freeze.h) */
+	V_REFUSE_TYPE,     /* unknown, or not the sender's to send */
+	V_REFUSE_STATE,    /* not in the channel's state (*why says which) */
+};
+enum verdict dispatch_verdict(const struct chan *ch, uint32_t type,
+    const char **why);
 /* Serve one request; takes ownership of m->fd. */
 void dispatch(struct chan *ch, struct ipc_msg *m);
-bool dispatch_allowed(const struct chan *ch, uint32_t type);
-bool dispatch_has_delivery_right(const struct chan *ch);
 
 #endif

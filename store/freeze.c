@@ -2,7 +2,6 @@
 #include "freeze.h"
 #include "chan.h"
 #include "db.h"
-#include "dispatch.h"
 #include "handlers.h"
 #include "log.h"
 #include "registry.h"
@@ -14,7 +13,6 @@
 
 #define MAX_TIMEOUT_S 86400
 
-bool freeze_is_active;
 static struct chan *owner;
 static uint64_t deadline_ms;
 
@@ -27,6 +25,13 @@ struct held {
 	uint8_t payload[];
 };
 static struct held *head, *tail;
+static freeze_runner_fn runner;
+
+void
+freeze_set_runner(freeze_runner_fn fn)
+{
+	runner = fn;
+}
 
 static uint64_t
 now_ms(void)
@@ -77,7 +82,7 @@ release(const char *why)
 {
 	static struct ipc_msg m;
 	log_info("freeze released (%s)", why);
-	freeze_is_active = false;
+	db_frozen = false;
 	owner = NULL;
 	struct held *h = head;
 	head = tail = NULL;
@@ -93,7 +98,7 @@ release(const char *why)
 		memcpy(m.payload, h->payload, h->len);
 		ch->held = NULL;
 		free(h);
-		dispatch(ch, &m);
+		runner(ch, &m);
 		ipc_msg_close_fd(&m);
 		chan_resume(ch);
 		h = next;
@@ -103,7 +108,7 @@ release(const char *why)
 int
 freeze_timeout_ms(void)
 {
-	if (!freeze_is_active)
+	if (!db_frozen)
 		return -1;
 	uint64_t now = now_ms();
 	return now >= deadline_ms ? 0 : (int)(deadline_ms - now);
@@ -112,7 +117,7 @@ freeze_timeout_ms(void)
 void
 freeze_tick(void)
 {
-	if (freeze_is_active && now_ms() >= deadline_ms) {
+	if (db_frozen && now_ms() >= deadline_ms) {
 		owner->fz_timed_out = true;
 		log_warn("freeze of %s[%llu] timed out", owner->service,
 		    (unsigned long long)owner->instance);
@@ -155,12 +160,12 @@ h_adm_freeze(struct req *r)
 	if (timeout == 0 || timeout > MAX_TIMEOUT_S)
 		return req_fail(r, IPC_ERR_MALFORMED, "timeout is 1..%d seconds",
 		    MAX_TIMEOUT_S);
-	if (freeze_is_active)
+	if (db_frozen)
 		return req_fail(r, IPC_ERR_EXISTS, "already frozen");
 	/* everything acknowledged so far is in the main database files */
 	if (db_checkpoint_all() < 0 || registry_checkpoint() < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "checkpoint failed");
-	freeze_is_active = true;
+	db_frozen = true;
 	owner = r->ch;
 	r->ch->fz_timed_out = false;
 	deadline_ms = now_ms() + (uint64_t)timeout * 1000;
@@ -175,7 +180,7 @@ h_adm_thaw(struct req *r)
 	int rc = req_end_of_fields(r);
 	if (rc < 0)
 		return rc;
-	if (freeze_is_active && owner == r->ch) {
+	if (db_frozen && owner == r->ch) {
 		release("thaw");
 		ipc_put_u32(r->rb, 0);
 		return 0;

@@ -7,7 +7,7 @@
  * none fails. A channel with a held write is not read meanwhile, so a
  * freeze costs one held request per channel at most.
  *
- * Sites that never freeze pay one test of freeze_is_active per write
+ * Sites that never freeze pay one test of db_frozen (db.h) per write
  * request: no lock, no syscall.
  */
 #ifndef CLOISTER_STORE_FREEZE_H
@@ -19,8 +19,10 @@
 
 struct chan;
 
-extern bool freeze_is_active;
-
+/* What runs a held request at the release (dispatch.c's dispatch, set by
+ * dispatch_init: the freeze sits below the request table). */
+typedef void (*freeze_runner_fn)(struct chan *ch, struct ipc_msg *m);
+void freeze_set_runner(freeze_runner_fn fn);
 /* Hold (or refuse) a write request while frozen; true if m was taken. */
 bool freeze_hold(struct chan *ch, struct ipc_msg *m);
 /* Milliseconds until the timeout, or -1 when not frozen. */

@@ -5,7 +5,7 @@
  * changes since S are the rows (and tombstones) whose modseq is above S.
  * With a limit, changes are cut between modseq values, never inside one,
  * so that the new state names a point every change before it belongs to. */
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "handlers.h"
 #include "ipc.h"

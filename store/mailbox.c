@@ -1,11 +1,9 @@
 /* mailbox: names, hierarchy, counters, subscriptions (see mailbox.h). */
 #include "mailbox.h"
-#include "freeze.h"
 #include "buf.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "delivery.h"
-#include "dispatch.h"
 #include "ipc.h"
 #include "log.h"
 #include "message.h"
@@ -25,10 +23,7 @@
 int64_t
 mailbox_emailid(const uint8_t hash[32])
 {
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | hash[i];
-	return (int64_t)v;
+	return msgfile_emailid(hash);
 }
 
 static const struct {
@@ -868,7 +863,7 @@ h_recent_claim(struct req *r)
 	    (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
 		return rc;
 	uint32_t lo = mb.first_recent, hi = mb.uidnext - 1;
-	if (claim && lo < mb.uidnext && !freeze_is_active) {
+	if (claim && lo < mb.uidnext && !db_frozen) {
 		r->opflags |= OP_WRITE;
 		if ((rc = req_db(r)) < 0)
 			return rc;

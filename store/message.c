@@ -3,7 +3,7 @@
 #include "message.h"
 #include "budget.h"
 #include "buf.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "delivery.h"
 #include "handlers.h"
@@ -691,7 +691,7 @@ fetch_step(struct slice *k, struct buf *out)
 	struct fetch_slice *f = (struct fetch_slice *)k;
 	if (k->u->deleted)
 		return slice_fail(k, IPC_ERR_NOTFOUND, "the user was deleted");
-	struct udb *d = db_get(k->u);
+	struct udb *d = user_db(k->u);
 	if (d == NULL)
 		return slice_fail(k, IPC_ERR_INTERNAL, "cannot open the database");
 	sqlite3_stmt *st = fetch_stmt(d, f->what);

@@ -24,6 +24,17 @@
 #include <stdint.h>
 
 #define MSGFILE_HASH_LEN 32
+
+/* The JMAP email id of a content hash: its first 8 bytes (the blob
+ * table's key as well). */
+static inline int64_t
+msgfile_emailid(const uint8_t hash[MSGFILE_HASH_LEN])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | hash[i];
+	return (int64_t)v;
+}
 #define MSGFILE_PATH_MAX 128
 
 /* Load the digest before confinement (OpenSSL reads its config once). */

@@ -1,14 +1,14 @@
 /*
  * notify: STORE_NOTIFY for IMAP IDLE and JMAP push. A channel watches one
- * mailbox or all of its user's; changes are recorded as they are made and
- * pushed after the turn's commit, one record per mailbox and watcher,
- * never to the channel that made the change. A watcher whose socket is
- * full keeps the mailbox pending and gets the latest state when it drains.
+ * mailbox or all of its user's; changes are recorded here as they are made
+ * and pushed after the turn's commit (push.h), one record per mailbox and
+ * watcher, never to the channel that made the change.
  */
 #ifndef CLOISTER_STORE_NOTIFY_H
 #define CLOISTER_STORE_NOTIFY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct udb;
@@ -17,10 +17,15 @@ struct user;
 
 /* Mailbox id of user d->u changed by origin (may be NULL). */
 void notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin);
-/* After db_commit_all(): push the turn's changes. */
-void notify_flush(void);
-/* A channel's socket drained: send what it missed. */
-void notify_retry(struct chan *ch);
+/* The changes recorded this turn (push.c sends them after the commit),
+ * then forget them. */
+struct notify_change {
+	struct user *u;
+	int64_t mailbox;
+	struct chan *origin;       /* NULL: several channels changed it */
+};
+const struct notify_change *notify_changes(size_t *n);
+void notify_changes_clear(void);
 int notify_watch(struct chan *ch, uint64_t mailbox_id, bool on);
 void notify_unwatch(struct chan *ch);
 /* Forget pending changes of a user being deleted. */

@@ -1,7 +1,7 @@
 /* quota: usage in the user's database, limits from the registry (see
  * quota.h). */
 #include "quota.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "ipc.h"
 #include "registry.h"
@@ -51,11 +51,11 @@ count_one(void *arg, const char *name, uint64_t id, uint64_t sl, uint64_t ml)
 	struct user *u = user_get(name, &other);
 	if (u == NULL)
 		return 0;
-	struct udb *d = db_get(u);
+	struct udb *d = user_db(u);
 	uint64_t b, m;
 	if (d != NULL && quota_usage(d, &b, &m) == 0)
 		shard_messages += m;
-	db_release(u);
+	user_release_db(u);
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 /* registry: the shard's users and quota limits (see registry.h). */
 #include "registry.h"
 #include "buf.h"
-#include "db.h"
 #include "ipc.h"
 #include "log.h"
 #include "msgfile.h"
@@ -104,32 +103,6 @@ sweep_orphans(const char *udir)
 	closedir(dir);
 }
 
-/* Databases a kill left with a WAL: open and close them now, so that a
- * database nobody has opened since is a single consistent file (the
- * freeze checkpoints only the open ones). */
-static int
-recover_one(void *arg, const char *name, uint64_t id, uint64_t sl,
-    uint64_t ml)
-{
-	char dir[MSGFILE_PATH_MAX], wal[MSGFILE_PATH_MAX + 16];
-	struct stat sb;
-	(void)arg;
-	(void)sl;
-	(void)ml;
-	if (msgfile_user_dir(id, dir, sizeof(dir)) < 0 ||
-	    buf_snprintf(wal, sizeof(wal), "%s/mail.db-wal", dir) < 0 ||
-	    stat(wal, &sb) < 0)
-		return 0;
-	bool other;
-	struct user *u = user_get(name, &other);
-	if (u == NULL)
-		return 0;
-	if (db_get(u) == NULL)
-		log_err("registry: cannot recover the database of %s", name);
-	db_release(u);
-	return 0;
-}
-
 void
 registry_open(unsigned shard, unsigned shards)
 {
@@ -156,7 +129,6 @@ registry_open(unsigned shard, unsigned shards)
 		    &rst[i], NULL) != SQLITE_OK)
 			log_fatal("registry: prepare: %s", sqlite3_errmsg(rdb));
 	sweep_orphans(udir);
-	registry_list(recover_one, NULL);
 }
 
 int

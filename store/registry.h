@@ -13,9 +13,9 @@
 
 struct user;
 
-/* Open (create) the registry, remove user directories it does not name
- * (a crash during a user's creation or deletion), and recover databases a
- * kill left with a WAL. Fatal on failure. */
+/* Open (create) the registry and remove user directories it does not name
+ * (a crash during a user's creation or deletion); user_recover_all() then
+ * recovers the databases a kill left with a WAL. Fatal on failure. */
 void registry_open(unsigned shard, unsigned nshards);
 unsigned registry_shard(void);
 unsigned registry_nshards(void);

@@ -3,7 +3,7 @@
 #include "textmatch.h"
 #include "budget.h"
 #include "buf.h"
-#include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "handlers.h"
 #include "idmap.h"
@@ -653,7 +653,7 @@ search_step(struct slice *k, struct buf *out)
 	struct search_slice *q = (struct search_slice *)k;
 	if (k->u->deleted)
 		return slice_fail(k, IPC_ERR_NOTFOUND, "the user was deleted");
-	struct udb *d = db_get(k->u);
+	struct udb *d = user_db(k->u);
 	if (d == NULL)
 		return slice_fail(k, IPC_ERR_INTERNAL, "cannot open the database");
 	search_fn_use_memo(&q->memo);

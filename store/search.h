@@ -11,16 +11,6 @@
 #ifndef CLOISTER_STORE_SEARCH_H
 #define CLOISTER_STORE_SEARCH_H
 
-#include <sqlite3.h>
-
-struct req;
-struct idmap;
-
-/* SQL functions the compiled queries use (search_fn.c: uidin, hdrmatch,
- * textin, textseen/textnote, ASCII_CASEMAP); per db. */
-int search_register(sqlite3 *db);
-/* The memo textseen/textnote use while a search's statement runs (NULL:
- * none, every text is scanned). */
-void search_fn_use_memo(struct idmap *m);
+#include "search_fn.h"
 
 #endif

@@ -1,7 +1,7 @@
 /* search_fn: the SQL functions and collation compiled searches use (see
- * search.h): UID sets, header and text matching in linear time with each
+ * search_fn.h): UID sets, header and text matching in linear time with each
  * message's text scanned once per request, i;ascii-casemap. */
-#include "search.h"
+#include "search_fn.h"
 #include "budget.h"
 #include "idmap.h"
 #include "store_proto.h"

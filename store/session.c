@@ -1,18 +1,19 @@
 /* session: binding a channel to its user (STORE_HELLO), the delivery
  * right, notifications and quota requests (handlers in handlers.h). */
 #include "chan.h"
+#include "request.h"
 #include "db.h"
 #include "delivery.h"
-#include "dispatch.h"
+#include "rights.h"
 #include "handlers.h"
+#include "key.h"
 #include "ipc.h"
 #include "log.h"
 #include "mailbox.h"
 #include "message.h"
 #include "notify.h"
 #include "quota.h"
-#include "freeze.h"
-#include "stored.h"
+#include "options.h"
 #include "ticket.h"
 #include "user.h"
 #include "wire.h"
@@ -44,7 +45,7 @@ h_hello(struct req *r)
 	if (r->ch->user != NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected second %s from %s",
 		    ipc_type_name(r->type), r->ch->service);
-	const uint8_t *key = chan_ticket_key();
+	const uint8_t *key = key_get();
 	if (key == NULL)
 		return req_fail(r, IPC_ERR_TEMPORARY, "no ticket key yet");
 	enum ticket_result tr = ticket_verify(key, t, n, r->ch->service,
@@ -57,12 +58,12 @@ h_hello(struct req *r)
 	bool other = false;
 	bool created = false;
 	struct user *u = user_get(name, &other);
-	if (u == NULL && !other && stored_option_autocreate_users()) {
+	if (u == NULL && !other && options_autocreate_users()) {
 		/* A valid ticket proves authd authenticated this name against
 		 * the password database: a user made with saslpasswd2 alone
 		 * gets its store at first login, as Dovecot and Cyrus users
 		 * expect. Not during a freeze: the snapshot must not move. */
-		if (freeze_is_active)
+		if (db_frozen)
 			return req_fail(r, IPC_ERR_TEMPORARY,
 			    "the store is frozen for a backup; try again");
 		if ((rc = user_create(r, name)) < 0)
@@ -96,7 +97,8 @@ static int
 delivery_user(struct req *r, const char *name, size_t len)
 {
 	char u[STORE_USER_MAX + 1];
-	if (!dispatch_has_delivery_right(r->ch) || r->ch->user != NULL)
+	if (r->ch->admin || !rights_may(r->ch->svc, IPC_STORE_DELIVER) ||
+	    r->ch->user != NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",
 		    ipc_type_name(r->type), r->ch->service);
 	if (buf_strlcpy(u, sizeof(u), name, len) < 0 || len == 0)

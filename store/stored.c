@@ -14,6 +14,7 @@
 #include "quota.h"
 #include "registry.h"
 #include "stats.h"
+#include "options.h"
 #include "stored.h"
 #include "ticket.h"
 #include "user.h"
@@ -53,7 +54,7 @@ options(const struct config *c, const struct config_service *svc,
 	char err[CONFIG_ERR_MAX];
 	uint64_t v;
 	const char *ac = config_option(c, svc, "autocreate");
-	if (ac != NULL && stored_set_autocreate(ac) < 0)
+	if (ac != NULL && options_set_autocreate(ac) < 0)
 		log_fatal("autocreate: too long");
 	if (config_option_size(c, svc, "db-cache", 256, &v, err, sizeof(err)) < 0)
 		log_fatal("config: %s", err);
@@ -61,7 +62,7 @@ options(const struct config *c, const struct config_service *svc,
 	if (config_option_bool(c, svc, "autocreate-users", true, &users, err,
 	    sizeof(err)) < 0)
 		log_fatal("config: %s", err);
-	stored_set_autocreate_users(users);
+	options_set_autocreate_users(users);
 	*cache = v == 0 ? 1 : v > 65536 ? 65536 : (unsigned)v;
 	/* per-request work budgets: budget.h; and what a user may store */
 	struct {
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 
 	/* 3. open the shard (relative paths: the chroot is the spool) */
 	registry_open(shard, shards);
+	user_recover_all();
 	db_init(cache);
 	quota_count_shard();    /* the messages gauge */
 	chan_init(ep);

@@ -1,11 +1,10 @@
 /* turn: what every event-loop turn ends with, and the clean way out (see
  * stored.h); in the library so that the fuzz target runs the same code. */
-#include "buf.h"
 #include "chan.h"
-#include "config.h"
 #include "db.h"
 #include "freeze.h"
 #include "notify.h"
+#include "push.h"
 #include "quota.h"
 #include "registry.h"
 #include "stats.h"
@@ -15,37 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define DEFAULT_AUTOCREATE \
-	"INBOX Drafts=drafts Sent=sent Junk=junk Trash=trash Archive=archive"
-
-static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
-
-const char *
-stored_option_autocreate(void)
-{
-	return autocreate;
-}
-
-static bool autocreate_users = true;
-
-bool
-stored_option_autocreate_users(void)
-{
-	return autocreate_users;
-}
-
-void
-stored_set_autocreate_users(bool on)
-{
-	autocreate_users = on;
-}
-
-int
-stored_set_autocreate(const char *spec)
-{
-	return buf_strlcpy(autocreate, sizeof(autocreate), spec, strlen(spec));
-}
 
 /* Stats records at most once a second, and only after some activity
  * (an idle store sleeps in epoll_wait). */
@@ -66,19 +34,21 @@ stats_tick(void)
 void
 stored_turn_end(void)
 {
+	if (chan_control_closed())
+		stored_shutdown();
 	freeze_tick();
 	/* group commit: every write of this turn made durable at once, then
 	 * the replies that acknowledge them, then the wake-ups of watchers
 	 * (a notification held behind a reply is sent by the next flush) */
 	db_commit_all();
 	chan_flush_all();
-	notify_flush();
+	push_flush();
 	chan_flush_all();
 	/* long replies go on, a slice each, outside any write transaction:
 	 * they see committed data only */
 	chan_run_slices();
 	chan_flush_all();
-	db_trim(freeze_is_active);
+	user_trim();
 	stats_tick();
 }
 
@@ -86,7 +56,7 @@ static void
 release_db(struct user *u, void *arg)
 {
 	(void)arg;
-	db_release(u);
+	user_release_db(u);
 }
 
 void

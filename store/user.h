@@ -34,6 +34,22 @@ void user_maybe_free(struct user *u);
 /* A deleted user: out of the table (a new user of that name is another
  * struct), freed when the last channel lets go. */
 void user_forget(struct user *u);
+/* The user's database, opened (and created) on demand; NULL on failure.
+ * A database just opened is first given to the function set here (the
+ * store's INBOX check: mailbox.c sits above this layer). */
+struct udb *user_db(struct user *u);
+typedef int (*user_db_opened_fn)(struct udb *d);
+void user_on_db_open(user_db_opened_fn fn);
+/* Close and forget u's database at once (user deletion). */
+void user_drop_db(struct user *u);
+/* Close u's database cleanly if it is open and idle; u may be freed. */
+void user_release_db(struct user *u);
+/* Close the least recently used databases past the cache bound (not
+ * while frozen); their users may be freed. */
+void user_trim(void);
+/* At start, after registry_open(): open and close every database a kill
+ * left with a WAL. */
+void user_recover_all(void);
 /* Every cached user, for the freeze and shutdown. */
 void user_foreach(void (*fn)(struct user *u, void *arg), void *arg);
 

@@ -5,7 +5,6 @@
  * nothing but its own config and those records. docs/supervisor.md.
  */
 #include "sv.h"
-#include "buf.h"
 
 #include <limits.h>
 #include <sys/resource.h>
@@ -16,96 +15,6 @@
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
 
 static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
-
-struct sv sv = { .next_instance = 1 };
-static struct buf cfg_text = BUF_INIT(1024 * 1024);
-
-int64_t
-sv_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void
-sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-	if (epoll_ctl(sv.ep, op, fd, &ev) < 0 && op != EPOLL_CTL_DEL)
-		log_fatal_errno("epoll_ctl");
-}
-
-/* Close a watched fd. Deregister first: a child between fork and exec
- * still holds a copy, which would keep the registration (and a pointer
- * into what we are about to free) alive. */
-void
-sv_close(int *fd)
-{
-	if (*fd < 0)
-		return;
-	epoll_ctl(sv.ep, EPOLL_CTL_DEL, *fd, NULL);
-	close(*fd);
-	*fd = -1;
-}
-
-/* Parse and check the file, keeping its bytes for the snapshot. */
-int
-sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
-{
-	buf_reset(&cfg_text);
-	if (buf_read_file(&cfg_text, sv.cfg_path) < 0) {
-		snprintf(err, errlen, "%s:0: %s", sv.cfg_path, strerror(errno));
-		return -1;
-	}
-	if (config_parse(sv.cfg_path, (const char *)cfg_text.data, cfg_text.len,
-	    c, err, errlen) < 0 || sv_check_config(c, t, err, errlen) < 0)
-		return -1;
-	return 0;
-}
-
-/* RUNTIME_DIR/<name><n>; n < 0: no number. */
-static const char *
-runtime_path(char out[CONFIG_PATH_MAX], const char *name, long n)
-{
-	char num[24] = "";
-	if (n >= 0)
-		snprintf(num, sizeof(num), "%ld", n);
-	if (buf_snprintf(out, CONFIG_PATH_MAX, "%s/%s%s", sv.cfg->runtime_dir,
-	    name, num) < 0)
-		log_fatal("runtime-dir %s too long", sv.cfg->runtime_dir);
-	return out;
-}
-
-/* Written beside and renamed into place, so a reader (a worker reading
- * its config snapshot, an init script reading the pid file) sees the
- * whole file or none of it, never an empty one. */
-static void
-write_file(const char *path, const void *data, size_t len, mode_t mode)
-{
-	char tmp[CONFIG_PATH_MAX];
-	if (buf_snprintf(tmp, sizeof(tmp), "%s.new", path) < 0)
-		log_fatal("path %s too long", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, mode);
-	if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd) < 0 ||
-	    rename(tmp, path) < 0)
-		log_fatal_errno("writing %s", path);
-}
-
-/* Workers read RUNTIME_DIR/config.GEN, the exact bytes this generation
- * was built from: an edit of the file without SIGHUP cannot give a new
- * worker a view (listener numbers, options) that differs from ours. The
- * one before the last is removed: no worker can still be starting on it. */
-void
-sv_write_snapshot(void)
-{
-	char prev[CONFIG_PATH_MAX];
-	write_file(runtime_path(sv.snapshot, "config.", sv.generation),
-	    cfg_text.data, cfg_text.len, 0600);
-	if (sv.generation >= 2)
-		unlink(runtime_path(prev, "config.", sv.generation - 2));
-}
 
 static void
 startup_fail(const char *msg)
@@ -220,8 +129,8 @@ setup(bool debug, bool check)
 	sv_write_snapshot();
 	char path[CONFIG_PATH_MAX], line[32];
 	int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-	write_file(runtime_path(path, "cloisterd.pid", -1), line, (size_t)n,
-	    0644);
+	sv_write_file(sv_runtime_path(path, "cloisterd.pid", -1), line,
+	    (size_t)n, 0644);
 	sigset_t set;
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -286,10 +195,10 @@ main(int argc, char **argv)
 	 * closed and unlinked already */
 	sv_reap();
 	char path[CONFIG_PATH_MAX];
-	unlink(runtime_path(path, "config.", sv.generation));
+	unlink(sv_runtime_path(path, "config.", sv.generation));
 	if (sv.generation > 0)
-		unlink(runtime_path(path, "config.", sv.generation - 1));
-	unlink(runtime_path(path, "cloisterd.pid", -1));
+		unlink(sv_runtime_path(path, "config.", sv.generation - 1));
+	unlink(sv_runtime_path(path, "cloisterd.pid", -1));
 	sv_ids_release();
 	explicit_bzero(sv.key, SV_KEY_SIZE);
 	log_info("stopped");

@@ -1,5 +1,5 @@
-/* service: the per-service state table (docs/design.md, "the supervisor
- * is a state table"), processes, reaping, restart with backoff, stop. */
+/* service: the per-service state table (every state x event has an
+ * action), processes, reaping, restart with backoff, stop. */
 #include "sv.h"
 #include "ipc.h"
 
@@ -8,10 +8,6 @@
 #define PID_BUCKETS 1024
 
 static struct sv_proc *pidtab[PID_BUCKETS];
-
-static const char *const state_names[SV_NSTATES] = {
-	"-", "running", "backing off", "held", "stopping", "stopped",
-};
 
 struct sv_proc *
 sv_proc_find(pid_t pid)
@@ -228,7 +224,7 @@ act_reset(struct sv_service *s)
 {
 	if (s->state == SV_HELD || s->state == SV_BACKOFF)
 		log_info("%s: %s -> running (reload)", s->cfg.name,
-		    state_names[s->state]);
+		    sv_state_names[s->state]);
 	s->nfails = 0;
 	s->timer = 0;
 }
@@ -263,49 +259,30 @@ act_release(struct sv_service *s)
 	log_info("%s: stopped", s->cfg.name);
 }
 
-/* States x events. A cell left out means: stay, do nothing. */
-typedef void sv_action(struct sv_service *);
-static const struct {
-	enum sv_state next;
-	sv_action *act;
-} table[SV_NSTATES][SV_NEVENTS] = {
-	[SV_RUNNING] = {
-		[EV_FAIL] = { SV_BACKOFF, act_backoff },
-		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
-		[EV_SPIN] = { SV_BACKOFF, act_pause },
-		[EV_RELOAD] = { SV_RUNNING, act_reset },
-		[EV_STOP] = { SV_STOPPING, act_stop },
-	},
-	[SV_BACKOFF] = {
-		[EV_FAIL] = { SV_BACKOFF, act_backoff },
-		[EV_FAIL_LIMIT] = { SV_HELD, act_hold },
-		[EV_SPIN] = { SV_BACKOFF, act_pause },
-		[EV_TIMER] = { SV_RUNNING, NULL },
-		[EV_RELOAD] = { SV_RUNNING, act_reset },
-		[EV_STOP] = { SV_STOPPING, act_stop },
-	},
-	[SV_HELD] = {
-		[EV_RELOAD] = { SV_RUNNING, act_reset },
-		[EV_STOP] = { SV_STOPPING, act_stop },
-	},
-	[SV_STOPPING] = {
-		[EV_TIMER] = { SV_STOPPING, act_kill },
-		[EV_STOP] = { SV_STOPPING, act_stop },   /* shutdown after removal */
-		[EV_EMPTY] = { SV_STOPPED, act_release },
-	},
+/* The functions behind enum sv_act (statetab.c's cells). */
+static void (*const actions[SV_NACTS])(struct sv_service *) = {
+	[ACT_NONE] = NULL,
+	[ACT_BACKOFF] = act_backoff,
+	[ACT_PAUSE] = act_pause,
+	[ACT_HOLD] = act_hold,
+	[ACT_RESET] = act_reset,
+	[ACT_STOP] = act_stop,
+	[ACT_KILL] = act_kill,
+	[ACT_RELEASE] = act_release,
 };
 
 void
 sv_service_event(struct sv_service *s, enum sv_event ev)
 {
 	enum sv_state from = s->state;
-	if (table[from][ev].act != NULL)
-		table[from][ev].act(s);
-	if (table[from][ev].next != SV_STAY)
-		s->state = table[from][ev].next;
+	const struct sv_cell *cell = &sv_state_table[from][ev];
+	if (actions[cell->act] != NULL)
+		actions[cell->act](s);
+	if (cell->next != SV_STAY)
+		s->state = cell->next;
 	if (s->state != from)
-		log_debug("%s: %s -> %s", s->cfg.name, state_names[from],
-		    state_names[s->state]);
+		log_debug("%s: %s -> %s", s->cfg.name, sv_state_names[from],
+		    sv_state_names[s->state]);
 	if (s->state == SV_STOPPING && nprocs(s) == 0)
 		sv_service_event(s, EV_EMPTY);
 }

@@ -1,11 +1,14 @@
 /*
  * sv: cloisterd's internal types, shared by its files (one concern each):
  *   main.c     args, daemon, signals, the event loop, shutdown
+ *   state.c    the shared state (struct sv), the clock, the epoll set
+ *   runtime.c  the config file's bytes, the files of RUNTIME_DIR
  *   check.c    the supervisor's own config checks and tunables
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
  *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
  *   ids.c      each worker instance's own uid/gid, the range's host lock
- *   service.c  the per-service state table, reaping, backoff, stop
+ *   statetab.c the per-service state x event table, as data
+ *   service.c  runs that table; processes, reaping, backoff, stop
  *   reload.c   the services of a config generation, at start and SIGHUP
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
@@ -116,8 +119,21 @@ struct sv_slot {
 enum sv_state { SV_STAY, SV_RUNNING, SV_BACKOFF, SV_HELD, SV_STOPPING,
 	SV_STOPPED, SV_NSTATES };
 enum sv_ready { SV_NOW, SV_SOON, SV_NO };
+/* What happens to a service: a start failure (one past restart-burst:
+ * FAIL_LIMIT), restarts too fast (SPIN), its timer, a reload that keeps
+ * it, stop, and its last process gone while stopping (EMPTY). */
 enum sv_event { EV_FAIL, EV_FAIL_LIMIT, EV_SPIN, EV_TIMER, EV_RELOAD, EV_STOP,
 	EV_EMPTY, SV_NEVENTS };
+/* What a transition does (service.c's act_* functions). */
+enum sv_act { ACT_NONE, ACT_BACKOFF, ACT_PAUSE, ACT_HOLD, ACT_RESET,
+	ACT_STOP, ACT_KILL, ACT_RELEASE, SV_NACTS };
+/* One cell of the state x event table: the next state (SV_STAY: no
+ * change) and the action; set marks a cell written out (statetab.c). */
+struct sv_cell {
+	enum sv_state next;
+	enum sv_act act;
+	bool set;
+};
 
 struct sv_list {
 	struct sv_proc *head, *tail;
@@ -182,13 +198,21 @@ struct sv {
 
 extern struct sv sv;
 
-/* main.c */
+/* state.c */
 int64_t sv_now(void);
 void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
 void sv_close(int *fd);
+
+/* runtime.c */
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 void sv_write_snapshot(void);
+/* RUNTIME_DIR/<name><n> in out; n < 0: no number. */
+const char *sv_runtime_path(char out[CONFIG_PATH_MAX], const char *name,
+    long n);
+/* Write a whole file, atomically (written beside, renamed into place). */
+void sv_write_file(const char *path, const void *data, size_t len,
+    mode_t mode);
 
 /* check.c */
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
@@ -218,6 +242,10 @@ void sv_reload(void);
 /* spawn.c */
 struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
     struct sv_proc *rec);
+
+/* statetab.c */
+extern const struct sv_cell sv_state_table[SV_NSTATES][SV_NEVENTS];
+extern const char *const sv_state_names[SV_NSTATES];
 
 /* service.c */
 void sv_service_event(struct sv_service *s, enum sv_event ev);

@@ -16,7 +16,7 @@ import time
 
 from harness import POLICY_DIR, Skip, service_block, tool, wait_for
 
-from cloister_ipc import (CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa: F401
+from cloister_ipc import (CTL_CLIENT, CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa: F401
                           CTL_READY_RECORD, ERR, ERROR, F_FD, F_MORE,
                           IPC_VERSION, NAMES, OK, PING, PONG, T, b, decode,
                           record, recv_record, s, send_record, u32, u64)
@@ -285,7 +285,7 @@ class Store:
         self.log = os.path.join(self.tmp, "stored.log")
         self.next_instance = 1000
 
-    def start(self, wait=True):
+    def start(self, wait=True, send_key=True):
         ctl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         cfd = child.fileno()
 
@@ -308,7 +308,8 @@ class Store:
         logf.close()
         child.close()
         self.ctl = ctl
-        send_record(ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(self.key))
+        if send_key:
+            send_record(ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(self.key))
         if wait:
             assert wait_for(lambda: self.proc.poll() is not None or
                             "ready" in self.log_text(), timeout=20), self.log_text()

@@ -157,15 +157,30 @@ def test_failures_are_delayed_without_blocking_other_channels():
         assert au.wait_for(lambda: a.read_stats()[au.ST_AUTH_FAIL] == 2), a.stats
 
 
-def test_a_request_while_a_failure_is_pending_closes_the_channel():
+IPC_ERROR, ERR_MALFORMED, ERR_UNEXPECTED = 2, 1, 2
+
+
+def refused(w, code, timeout=10.0):
+    """The next record on w is ERROR(code) (docs/ipc.md, "Control records
+    and unexpected requests")."""
+    r = au.recv(w.sock, timeout)
+    assert r is not None and r[0] == IPC_ERROR and r[2][0] == code, r
+    return r
+
+
+def test_a_request_while_a_failure_is_pending_is_refused_and_the_channel_stays():
     with Authd(USERS, options={"failure-delay-ms": "2000"}) as a:
         w = a.worker()
         au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wrong"), 1)
         time.sleep(0.2)
         au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland"), 2)
-        assert w.closed(), "channel still open"
-        assert a.wait_log(r"auth_start while a reply is pending; closing"), a.log()
-        ok(a.worker().plain("alice", "wonderland"), "alice")
+        assert refused(w, ERR_UNEXPECTED)[1] == 2
+        assert a.wait_log(r"auth_start while a reply is pending; refused"), a.log()
+        r = au.recv(w.sock)                 # the delayed failure still comes
+        assert r is not None and r[1] == 1
+        failed(r, FAIL_CREDENTIALS)
+        w.reqid = 2
+        ok(w.plain("alice", "wonderland"), "alice")
 
 
 def test_failures_lock_no_user_out():
@@ -258,14 +273,16 @@ def test_a_worker_cannot_get_a_ticket_for_another_instance():
         w3 = a.worker(instance=7003)
         au.send(w3.sock, AUTH_START, au.s("PLAIN") + au.by(b"\0alice\0wonderland") +
                 au.u64(7001), 1)
-        assert w3.closed() and a.wait_log(r"imapd/7003: malformed auth_start"), a.log()
+        refused(w3, ERR_MALFORMED)
+        assert a.wait_log(r"imapd/7003: malformed auth_start; refused"), a.log()
         # nor can a worker register a channel of its own
         w4 = a.worker(instance=7004)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         au.send(w4.sock, au.CTL_PEER, au.s("imapd") + au.u64(7001) + au.u32(0),
                 fd=theirs.fileno())
         theirs.close()
-        assert w4.closed() and a.wait_log(r"imapd/7004: unexpected ctl_peer"), a.log()
+        refused(w4, ERR_UNEXPECTED)
+        assert a.wait_log(r"imapd/7004: unexpected ctl_peer from imapd; refused"), a.log()
         try:
             au.send(mine, AUTH_MECHS, b"", 1)
             assert au.recv(mine, 1) is None
@@ -284,26 +301,42 @@ def test_one_login_per_instance():
         failed(a.worker().start("NOPE"), FAIL_MECH)
 
 
-def test_malformed_and_unexpected_requests_close_only_that_channel():
+def test_malformed_and_unexpected_requests_are_refused_and_the_channel_stays():
     cases = [
-        ("short record", lambda w: w.sock.send(b"\0\0\0\x65\0\0")),
-        ("unknown type", lambda w: au.send(w.sock, 9999)),
-        ("a reply type", lambda w: au.send(w.sock, AUTH_SUCCESS, au.s("alice"))),
-        ("a store message", lambda w: au.send(w.sock, au.STORE_HELLO, au.by(b"t"))),
-        ("step with no exchange", lambda w: au.send(w.sock, AUTH_STEP, au.by(b"x"))),
-        ("wrong field kind", lambda w: au.send(w.sock, AUTH_START, au.by(b"PLAIN"))),
-        ("an fd", lambda w: au.send(w.sock, AUTH_MECHS, b"", fd=0)),
-        ("lower-case mech", lambda w: au.send(w.sock, AUTH_START, au.s("plain"))),
-        ("oversized response", lambda w: au.send(w.sock, AUTH_START, au.s("PLAIN") +
-                                                 au.by(b"x" * 16385))),
+        ("short record", ERR_MALFORMED, lambda w: w.sock.send(b"\0\0\0\x65\0\0")),
+        ("unknown type", ERR_UNEXPECTED, lambda w: au.send(w.sock, 9999)),
+        ("a reply type", ERR_UNEXPECTED,
+         lambda w: au.send(w.sock, AUTH_SUCCESS, au.s("alice"))),
+        ("a store message", ERR_UNEXPECTED,
+         lambda w: au.send(w.sock, au.STORE_HELLO, au.by(b"t"))),
+        ("a control record", ERR_UNEXPECTED,
+         lambda w: au.send(w.sock, au.CTL_KEY, au.u32(au.IPC_VERSION) + au.by(b"k" * 32))),
+        ("step with no exchange", ERR_UNEXPECTED,
+         lambda w: au.send(w.sock, AUTH_STEP, au.by(b"x"))),
+        ("wrong field kind", ERR_MALFORMED,
+         lambda w: au.send(w.sock, AUTH_START, au.by(b"PLAIN"))),
+        ("an fd", ERR_MALFORMED, lambda w: au.send(w.sock, AUTH_MECHS, b"", fd=0)),
+        ("lower-case mech", ERR_MALFORMED, lambda w: au.send(w.sock, AUTH_START, au.s("plain"))),
+        ("oversized response", ERR_MALFORMED,
+         lambda w: au.send(w.sock, AUTH_START, au.s("PLAIN") + au.by(b"x" * 16385))),
     ]
     with Authd(USERS) as a:
-        for name, bad in cases:
+        for name, code, bad in cases:
             w = a.worker()
             bad(w)
-            assert w.closed(), name
+            refused(w, code)
+            w.reqid = 1
+            ok(w.plain("alice", "wonderland"), "alice")
+        # a refused record ends the exchange in progress
+        w = a.worker()
+        r = w.start("LOGIN")
+        assert r[0] == AUTH_CHALLENGE, r
+        au.send(w.sock, 9999, b"", 7)
+        refused(w, ERR_UNEXPECTED)
+        w.reqid = 7
+        refused_step = w.step(b"alice")
+        assert refused_step[0] == IPC_ERROR and refused_step[2][0] == ERR_UNEXPECTED
         assert a.alive()
-        ok(a.worker().plain("alice", "wonderland"), "alice")
 
 
 def test_realms_and_user_at_domain():
@@ -350,7 +383,8 @@ def test_after_a_failure_the_exchange_is_gone():
         failed(w.step(b"nope"), FAIL_CREDENTIALS)
         # after a failure the exchange is gone
         au.send(w.sock, AUTH_STEP, au.by(b"x"), 9)
-        assert w.closed()
+        assert refused(w, ERR_UNEXPECTED)[1] == 9
+        assert a.wait_log(r"no exchange in progress; refused"), a.log()
 
 
 def test_authd_is_confined_and_passes_the_audit():
@@ -382,29 +416,48 @@ def test_authd_is_confined_and_passes_the_audit():
         assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_control_channel_errors_are_fatal():
-    # a peer before the key
+def authd_dies_of(setup, message):
+    """Start authd, break the control channel's rule with setup(a): authd
+    logs message and exits non-zero."""
     a = Authd(USERS)
     try:
+        setup(a)
+        assert au.wait_for(lambda: not a.alive(), 10)
+        assert a.proc.returncode != 0
+        assert a.wait_log(message), a.log()
+    finally:
+        a.stop()
+
+
+def test_control_channel_errors_are_fatal():
+    def peer_before_key(a):
         a.start(send_key=False, wait=True)
         try:
             a.worker()
         except BrokenPipeError:
             pass        # it may die before the CTL_CLIENT that follows
-        assert au.wait_for(lambda: not a.alive(), 10)
-        assert a.proc.returncode != 0
-        assert a.wait_log(r"ctl_peer before ctl_key from the supervisor"), a.log()
-    finally:
-        a.stop()
-    # a key for another protocol version
-    a = Authd(USERS)
-    try:
+
+    def key_of_another_version(a):
         a.start(send_key=False, wait=True)
         au.send(a.ctl, au.CTL_KEY, au.u32(au.IPC_VERSION + 1) + au.by(a.key))
-        assert au.wait_for(lambda: not a.alive(), 10)
-        assert a.wait_log(r"malformed ctl_key from the supervisor"), a.log()
-    finally:
-        a.stop()
+
+    def second_key(a):
+        a.start(wait=True)
+        au.send(a.ctl, au.CTL_KEY, au.u32(au.IPC_VERSION) + au.by(a.key))
+
+    def malformed_record(a):
+        a.start(wait=True)
+        a.ctl.send(b"\0\0\0")
+
+    def a_peer_without_its_fd(a):
+        a.start(wait=True)
+        au.send(a.ctl, au.CTL_PEER, au.s("imapd") + au.u64(9) + au.u32(0))
+
+    authd_dies_of(peer_before_key, r"ctl_peer before ctl_key from the supervisor")
+    authd_dies_of(key_of_another_version, r"malformed ctl_key from the supervisor")
+    authd_dies_of(second_key, r"second ctl_key from the supervisor")
+    authd_dies_of(malformed_record, r"malformed record from the supervisor")
+    authd_dies_of(a_peer_without_its_fd, r"malformed ctl_peer from the supervisor")
 
 
 def test_a_record_of_another_ipc_version_is_refused():

@@ -6,7 +6,8 @@ import os
 import re
 import struct
 
-from cloister_ipc import ERROR, IPC_VERSION, decode, send_raw, send_record
+from cloister_ipc import (CTL_CLIENT, CTL_KEY, CTL_PEER, ERROR, IPC_VERSION,
+                          decode, send_raw, send_record)
 from harness import wait_for
 from store_util import (ERR, T, Store, b, meta_block, memfd_message, record,
                         recv_record, s, u32, u64, uidset)
@@ -162,3 +163,71 @@ def test_a_record_of_another_ipc_version_closes_the_admin_channel():
         # nothing was done, and a new admin channel of this version works
         entries, _ = st.admin().call("STORE_ADM_USER_LIST")
         assert [e[0] for e in entries] == [b"alice"], entries
+
+
+def store_dies_of(setup, message):
+    """Start stored, break the control channel's rule with setup(st): stored
+    logs message and exits non-zero (docs/ipc.md, "Control records and
+    unexpected requests"); the supervisor would restart it."""
+    st = Store()
+    try:
+        setup(st)
+        assert wait_for(lambda: st.proc.poll() is not None, timeout=10), \
+            st.log_text()
+        assert st.proc.returncode != 0, st.log_text()
+        assert message in st.log_text(), st.log_text()
+    finally:
+        st.cleanup()
+
+
+def test_control_channel_errors_end_the_store():
+    def second_key(st):
+        st.start()
+        send_record(st.ctl, CTL_KEY, 0, u32(IPC_VERSION) + b(st.key))
+
+    def peer_before_key(st):
+        st.start(send_key=False)
+        st.connect("imapd")
+
+    def key_of_another_version(st):
+        st.start(send_key=False)
+        send_record(st.ctl, CTL_KEY, 0, u32(IPC_VERSION + 1) + b(st.key))
+
+    def malformed_record(st):
+        st.start()
+        st.ctl.send(b"\0\0\0")
+
+    def peer_without_its_fd(st):
+        st.start()
+        send_record(st.ctl, CTL_PEER, 0, s("imapd") + u64(9) + u32(0))
+
+    def unknown_peer_flag(st):
+        st.start()
+        st.connect("imapd", flags=1 << 7)
+
+    def a_record_for_authd(st):
+        st.start()
+        send_record(st.ctl, CTL_CLIENT, 0, u64(9) + b(b"\2\0" + b"\0" * 14))
+
+    store_dies_of(second_key, "second ctl_key from the supervisor")
+    store_dies_of(peer_before_key, "ctl_peer before ctl_key from the supervisor")
+    store_dies_of(key_of_another_version, "malformed ctl_key from the supervisor")
+    store_dies_of(malformed_record, "malformed record from the supervisor")
+    store_dies_of(peer_without_its_fd, "malformed ctl_peer from the supervisor")
+    store_dies_of(unknown_peer_flag, "malformed ctl_peer from the supervisor")
+    store_dies_of(a_record_for_authd, "unexpected ctl_client from the supervisor")
+
+
+def test_the_supervisor_gone_the_store_exits_cleanly():
+    st = Store()
+    try:
+        st.start()
+        c = st.connect("imapd")
+        st.ctl.close()
+        st.ctl = None
+        assert wait_for(lambda: st.proc.poll() is not None, timeout=10)
+        assert st.proc.returncode == 0, st.log_text()
+        assert "the supervisor closed the control channel" in st.log_text()
+        c.close()
+    finally:
+        st.cleanup()

@@ -1,7 +1,7 @@
 /*
- * authd_request: decode one record that reached authd, from a worker
- * channel (AUTH_MECHS, AUTH_START, AUTH_STEP) or from the supervisor's
- * control channel (CTL_KEY, CTL_PEER, CTL_CLIENT), through the ipc cursor:
+ * authd_request: decode one record that reached authd from a worker
+ * channel (PING, AUTH_MECHS, AUTH_START, AUTH_STEP; the supervisor's
+ * records are common/ctlchan.h's), through the ipc cursor:
  * short data, a wrong field kind, a value out of range, bytes left over or
  * an fd where none belongs -> AUTHD_MALFORMED. A type the decoder does not
  * know -> AUTHD_UNKNOWN. Who may send what is authd_serve's table; this is
@@ -33,21 +33,12 @@ struct authd_req {
 	const uint8_t *data;
 	size_t len;
 	bool has_data;
-	/* CTL_KEY */
-	uint8_t key[TICKET_KEY_LEN];
-	/* CTL_PEER */
-	char service[TICKET_SERVICE_LEN];
-	/* CTL_PEER, CTL_CLIENT */
-	uint64_t instance;
-	/* CTL_CLIENT */
-	struct sockaddr_storage addr;
-	size_t addrlen;
 };
 
-/* Decode m into r. The fd of a CTL_PEER stays in m->fd (owned by m). */
+/* Decode m into r. */
 enum authd_decode authd_request_decode(const struct ipc_msg *m,
     struct authd_req *r);
-/* Wipe r (a CTL_KEY holds the ticket key). */
+/* Wipe r (an AUTH_START or AUTH_STEP holds credentials). */
 void authd_req_wipe(struct authd_req *r);
 
 #endif

@@ -9,6 +9,7 @@
 #include "authd_request.h"
 #include "auth_client.h"
 #include "buf.h"
+#include "ctlchan.h"
 #include "fds.h"
 #include "log.h"
 #include "stats.h"
@@ -62,7 +63,7 @@ struct chan {
 static struct {
 	const struct authd_options *o;
 	int ep;
-	bool have_key;
+	struct ctlchan ctl;                  /* the supervisor's channel */
 	uint8_t key[TICKET_KEY_LEN];
 	struct chan **hash;
 	size_t hsize;                        /* a power of two */
@@ -214,6 +215,20 @@ reply_raw(struct chan *c, uint32_t type, uint32_t reqid, const void *p,
 	if (c->fd >= 0 && ipc_send_raw(c->fd, type, reqid, 0, p, n, -1) < 0)
 		chan_close(c, errno == EAGAIN ? "does not read its replies" :
 		    "send failed");
+}
+
+/* A record the rule refuses: logged, answered ERROR(code, why), and any
+ * exchange in progress ends; the channel stays. */
+static void
+refuse(struct chan *c, uint32_t reqid, uint32_t code, const char *why)
+{
+	log_warn("%s/%llu: %s; refused", c->service,
+	    (unsigned long long)c->instance, why);
+	authd_exchange_end(&c->x);
+	struct buf b = BUF_INIT(256);
+	ipc_put_u32(&b, code);
+	ipc_put_str(&b, why);
+	reply(c, IPC_ERROR, reqid, &b);
 }
 
 static const char *
@@ -436,27 +451,25 @@ typedef void (*handler_fn)(struct chan *c, const struct ipc_msg *m,
 
 static void run_parked(struct chan *c);
 
+/* ---- the supervisor's records (ctlchan.h checked them) ---- */
+
 static void
-h_key(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+h_key(const struct ctl_rec *r)
 {
-	(void)c;
-	(void)m;
 	memcpy(A.key, r->key, sizeof(A.key));
-	A.have_key = true;
 	log_debug("ticket key received");
 }
 
 static void
-h_peer(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
+h_peer(const struct ctl_rec *r)
 {
-	(void)unused;
 	struct chan *old = chan_find(r->instance);
 	if (old != NULL)
 		chan_close(old, "replaced by a new channel for its instance");
 	struct chan *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		log_fatal("out of memory");
-	c->fd = m->fd;
+	c->fd = r->fd;
 	memcpy(c->service, r->service, sizeof(c->service));
 	/* the SASL service name: "imapd" -> "imap" (digest-uri, logs) */
 	memcpy(c->sasl_service, r->service, sizeof(c->sasl_service));
@@ -483,10 +496,8 @@ h_peer(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
 }
 
 static void
-h_client(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
+h_client(const struct ctl_rec *r)
 {
-	(void)unused;
-	(void)m;
 	struct chan *c = chan_find(r->instance);
 	if (c == NULL) {
 		log_debug("client address for unknown instance %llu",
@@ -505,6 +516,8 @@ h_client(struct chan *unused, const struct ipc_msg *m, struct authd_req *r)
 	if (c->parked)
 		run_parked(c);
 }
+
+/* ---- the workers' requests ---- */
 
 static void
 h_mechs(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
@@ -626,7 +639,8 @@ static void
 h_step(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 {
 	if (!authd_exchange_active(&c->x)) {
-		chan_close(c, "unexpected auth_step: no exchange in progress");
+		refuse(c, m->reqid, IPC_ERR_UNEXPECTED,
+		    "unexpected auth_step: no exchange in progress");
 		return;
 	}
 	struct authd_step st;
@@ -634,29 +648,17 @@ h_step(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	outcome(c, m->reqid, &st);
 }
 
-enum sender { FROM_CONTROL = 1, FROM_WORKER = 2 };
-enum hflags {
-	H_ONCE = 1u << 0,       /* at most once per process */
-	H_NEEDS_KEY = 1u << 1,  /* only after CTL_KEY */
-};
-
-/* Who may send what (docs/design.md: senders are declared, a table per
- * request). Anything else from a worker closes its channel; anything else
- * from the supervisor is fatal. */
-static struct handler {
+/* What a worker may send. Anything else, a record in the wrong state or
+ * one that does not decode is refused with an ERROR record and the channel
+ * stays (docs/ipc.md, "Control records and unexpected requests"). */
+static const struct handler {
 	uint32_t type;
-	enum sender from;
-	unsigned flags;
 	handler_fn fn;
-	bool seen;
 } handlers[] = {
-	{ IPC_CTL_KEY, FROM_CONTROL, H_ONCE, h_key, false },
-	{ IPC_CTL_PEER, FROM_CONTROL, H_NEEDS_KEY, h_peer, false },
-	{ IPC_CTL_CLIENT, FROM_CONTROL, H_NEEDS_KEY, h_client, false },
-	{ IPC_PING, FROM_WORKER, 0, h_ping, false },
-	{ IPC_AUTH_MECHS, FROM_WORKER, 0, h_mechs, false },
-	{ IPC_AUTH_START, FROM_WORKER, 0, h_start, false },
-	{ IPC_AUTH_STEP, FROM_WORKER, 0, h_step, false },
+	{ IPC_PING, h_ping },
+	{ IPC_AUTH_MECHS, h_mechs },
+	{ IPC_AUTH_START, h_start },
+	{ IPC_AUTH_STEP, h_step },
 };
 
 static const char *
@@ -666,44 +668,34 @@ type_name(uint32_t type)
 	return n ? n : "unknown type";
 }
 
-/* Decode and dispatch one record. NULL on success, else why it is refused
- * (the caller closes the channel, or dies for the control channel). */
-static const char *
-dispatch(struct chan *c, enum sender from, char *why, size_t whylen)
+/* Decode and run one worker request; 0, or the IPC error code it is
+ * refused with (why says why). */
+static uint32_t
+dispatch(struct chan *c, char *why, size_t whylen)
 {
 	struct ipc_msg *m = &A.msg;
-	struct handler *h = NULL;
+	const struct handler *h = NULL;
 	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (handlers[i].type == m->type && handlers[i].from == from)
+		if (handlers[i].type == m->type)
 			h = &handlers[i];
 	if (h == NULL) {
-		buf_snprintf(why, whylen, "unexpected %s", type_name(m->type));
-		return why;
+		buf_snprintf(why, whylen, "unexpected %s from %s",
+		    type_name(m->type), c->service);
+		return IPC_ERR_UNEXPECTED;
 	}
-	if ((h->flags & H_ONCE) && h->seen) {
-		buf_snprintf(why, whylen, "second %s", type_name(m->type));
-		return why;
-	}
-	if ((h->flags & H_NEEDS_KEY) && !A.have_key) {
-		buf_snprintf(why, whylen, "%s before ctl_key", type_name(m->type));
-		return why;
-	}
-	if (c != NULL && (c->pending || c->parked)) {
+	if (c->pending || c->parked) {
 		buf_snprintf(why, whylen, "%s while a reply is pending",
 		    type_name(m->type));
-		return why;
+		return IPC_ERR_UNEXPECTED;
 	}
 	struct authd_req r;
 	if (authd_request_decode(m, &r) != AUTHD_DECODED) {
 		buf_snprintf(why, whylen, "malformed %s", type_name(m->type));
-		return why;
+		return IPC_ERR_MALFORMED;
 	}
-	h->seen = true;
 	h->fn(c, m, &r);
-	if (m->type == IPC_CTL_PEER)
-		m->fd = -1;                  /* the channel owns it now */
 	authd_req_wipe(&r);
-	return NULL;
+	return 0;
 }
 
 /* ---- reading ---- */
@@ -732,22 +724,23 @@ scrub_stack(void)
 static void
 drain_control(void)
 {
-	char why[128];
 	for (;;) {
-		enum ipc_recv_result rr = ipc_recv(CLOISTER_FD_CONTROL, &A.msg);
-		if (rr == IPC_RECV_AGAIN)
+		struct ctl_rec r;
+		switch (ctlchan_read(&A.ctl, &r)) {
+		case CTLCHAN_AGAIN:
 			return;
-		if (rr == IPC_RECV_EOF) {
-			log_info("the supervisor closed the control channel; exiting");
+		case CTLCHAN_CLOSED:
 			_exit(0);
+		case CTLCHAN_RECORD:
+			break;
 		}
-		if (rr != IPC_RECV_OK)
-			log_fatal("control channel: %s",
-			    ipc_recv_strerror(rr, &A.msg, why, sizeof(why)));
-		const char *err = dispatch(NULL, FROM_CONTROL, why, sizeof(why));
-		if (err != NULL)
-			log_fatal("control channel: %s from the supervisor", err);
-		wipe_msg();
+		if (r.kind == CTL_REC_KEY)
+			h_key(&r);
+		else if (r.kind == CTL_REC_PEER)
+			h_peer(&r);
+		else
+			h_client(&r);
+		ctlchan_wipe(&r);
 	}
 }
 
@@ -765,18 +758,22 @@ serve_chan(struct chan *c)
 			chan_close(c, NULL);
 			return;
 		}
-		if (rr != IPC_RECV_OK) {
+		if (rr == IPC_RECV_ERR || rr == IPC_RECV_VERSION) {
+			/* nothing of a peer of another protocol can be trusted
+			 * to parse, not even an error reply */
 			chan_close(c,
 			    ipc_recv_strerror(rr, &A.msg, why, sizeof(why)));
 			return;
 		}
-		const char *err = dispatch(c, FROM_WORKER, why, sizeof(why));
+		uint32_t code = IPC_ERR_MALFORMED;
+		if (rr == IPC_RECV_BAD)
+			buf_snprintf(why, sizeof(why), "malformed record");
+		else
+			code = dispatch(c, why, sizeof(why));
+		if (code != 0)
+			refuse(c, A.msg.reqid, code, why);
 		wipe_msg();
 		scrub_stack();
-		if (err != NULL) {
-			chan_close(c, err);
-			return;
-		}
 	}
 }
 
@@ -804,6 +801,8 @@ authd_serve(const struct authd_options *o)
 		log_fatal_errno("epoll_create1");
 	if (fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("control channel");
+	/* no CTL_PEER flag means anything to authd: admin is the store's */
+	ctlchan_init(&A.ctl, CLOISTER_FD_CONTROL, 0, true);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(A.ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
 		log_fatal_errno("epoll_ctl");
