@@ -6,7 +6,6 @@
 #include "msgfile.h"
 #include "schema.h"
 #include "store_proto.h"
-#include "user.h"
 
 #include <dirent.h>
 #include <errno.h>
