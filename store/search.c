@@ -258,25 +258,23 @@ uids_key(struct compile *cp)
 	static struct store_uids set;
 	static struct buf packed = BUF_INIT(STORE_MAX_RANGES * 8);
 	uint32_t n;
+	const uint8_t *pairs;
 	struct buf *b;
 	int k;
-	store_uids_clear(&set);
 	if (get_u32(cp, &n) < 0)
 		return -1;
 	if (n > STORE_MAX_RANGES)
 		return cfail(cp, "UID set too large");
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t lo, hi;
-		if (get_u32(cp, &lo) < 0 || get_u32(cp, &hi) < 0)
-			return -1;
-		if (store_uids_add(&set, lo, hi) < 0)
-			return cfail(cp, "bad UID range");
-	}
+	if (buf_get_bytes(&cp->c, &pairs, (size_t)n * 8) < 0)
+		return cfail(cp, "short search program");
+	if (store_uids_from_pairs(pairs, (size_t)n * 8, &set) < 0)
+		return cfail(cp, "bad UID range");
+	/* uidin() reads the same pairs, now sorted and merged */
 	buf_reset(&packed);
-	for (size_t i = 0; i < set.n; i++) {
-		buf_put_u32(&packed, set.r[i].lo);
-		buf_put_u32(&packed, set.r[i].hi);
-	}
+	if (buf_reserve(&packed, set.n * 8) < 0)
+		return cfail(cp, "UID set too large");
+	store_uids_to_pairs(packed.data, &set);
+	packed.len = set.n * 8;
 	if ((b = push(cp)) == NULL ||
 	    (k = param(cp, P_BLOB, 0, packed.data, packed.len)) < 0)
 		return -1;

@@ -163,10 +163,10 @@ store_search_uids(struct store_search *s, const struct store_uids *u)
 {
 	key(s, STORE_S_UIDS, 0);
 	sput_u32(s, (uint32_t)u->n);
-	for (size_t i = 0; i < u->n; i++) {
-		sput_u32(s, u->r[i].lo);
-		sput_u32(s, u->r[i].hi);
-	}
+	/* room for the pairs, then the one codec writes them */
+	sput(s, u->r, u->n * 8);
+	if (!s->failed && u->n > 0)
+		store_uids_to_pairs(s->p + s->len - u->n * 8, u);
 }
 
 void

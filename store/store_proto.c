@@ -129,24 +129,52 @@ store_uids_free(struct store_uids *u)
 
 _Static_assert(sizeof(struct store_range) == 8, "a range is two u32");
 
+void
+store_uids_to_pairs(uint8_t *dst, const struct store_uids *u)
+{
+	for (size_t i = 0; i < u->n; i++, dst += 8) {
+		uint32_t v[2] = { u->r[i].lo, u->r[i].hi };
+		for (int k = 0; k < 2; k++) {
+			dst[4 * k] = (uint8_t)(v[k] >> 24);
+			dst[4 * k + 1] = (uint8_t)(v[k] >> 16);
+			dst[4 * k + 2] = (uint8_t)(v[k] >> 8);
+			dst[4 * k + 3] = (uint8_t)v[k];
+		}
+	}
+}
+
+int
+store_uids_from_pairs(const uint8_t *p, size_t n, struct store_uids *u)
+{
+	if (u != NULL)
+		store_uids_clear(u);
+	if (n % 8 != 0)
+		return -1;
+	struct buf_cur pc;
+	buf_cur_init(&pc, p, n);
+	for (size_t i = 0; i < n / 8; i++) {
+		uint32_t lo, hi;
+		buf_get_u32(&pc, &lo);
+		buf_get_u32(&pc, &hi);
+		/* all pushed, then sorted once: the pairs come in any order */
+		if (lo == 0 || lo > hi || (u != NULL && push(u, lo, hi) < 0))
+			return -1;
+	}
+	if (u != NULL)
+		normalize(u);
+	return 0;
+}
+
 int
 store_uids_put(struct buf *b, const struct store_uids *u)
 {
 	size_t n = u != NULL ? u->n : 0;
-	/* the pairs go in as they are, then are turned big-endian in place:
-	 * the field's bytes are the last ones the codec wrote */
+	/* the field is sized with the host-order ranges, then overwritten
+	 * with the pairs: its bytes are the last ones the codec wrote */
 	if (ipc_put_bytes(b, n > 0 ? (const void *)u->r : "", n * 8) < 0)
 		return -1;
-	uint8_t *p = b->data + b->len - n * 8;
-	for (size_t i = 0; i < n; i++, p += 8) {
-		uint32_t v[2] = { u->r[i].lo, u->r[i].hi };
-		for (int k = 0; k < 2; k++) {
-			p[4 * k] = (uint8_t)(v[k] >> 24);
-			p[4 * k + 1] = (uint8_t)(v[k] >> 16);
-			p[4 * k + 2] = (uint8_t)(v[k] >> 8);
-			p[4 * k + 3] = (uint8_t)v[k];
-		}
-	}
+	if (n > 0)
+		store_uids_to_pairs(b->data + b->len - n * 8, u);
 	return 0;
 }
 
@@ -159,24 +187,10 @@ store_uids_get(struct buf_cur *c, struct store_uids *u, size_t max_ranges)
 		store_uids_clear(u);
 	if (ipc_get_bytes(c, &p, &n, max_ranges * 8) < 0)
 		return -1;
-	if (n % 8 != 0) {
+	if (store_uids_from_pairs(p, n, u) < 0) {
 		c->failed = true;
 		return -1;
 	}
-	struct buf_cur pc;
-	buf_cur_init(&pc, p, n);
-	for (size_t i = 0; i < n / 8; i++) {
-		uint32_t lo, hi;
-		buf_get_u32(&pc, &lo);
-		buf_get_u32(&pc, &hi);
-		/* all pushed, then sorted once: the pairs come in any order */
-		if (lo == 0 || lo > hi || (u != NULL && push(u, lo, hi) < 0)) {
-			c->failed = true;
-			return -1;
-		}
-	}
-	if (u != NULL)
-		normalize(u);
 	return 0;
 }
 

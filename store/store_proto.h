@@ -115,6 +115,12 @@ extern const struct store_uids store_uids_all;
  * checks and skips the field. */
 int store_uids_put(struct buf *b, const struct store_uids *u);
 int store_uids_get(struct buf_cur *c, struct store_uids *u, size_t max_ranges);
+/* The pairs alone, as the bytes field holds them; a search program's UID
+ * set operand is a u32 count followed by the same pairs. to: u->n pairs
+ * (8 bytes each) at dst. from: the n bytes at p, u (if not NULL) cleared
+ * first and left normalized; -1 unless they are whole valid pairs. */
+void store_uids_to_pairs(uint8_t *dst, const struct store_uids *u);
+int store_uids_from_pairs(const uint8_t *p, size_t n, struct store_uids *u);
 
 /* ---- message metadata (appends) ------------------------------------------------ */
 

@@ -103,6 +103,33 @@ test_uids_malformed(void)
 	buf_free(&w);
 }
 
+/* The pairs alone, as a search program's UID-set operand carries them:
+ * the same bytes as the field's, and the same refusals. */
+static void
+test_uid_pairs(void)
+{
+	struct store_uids a = { 0 }, b = { 0 };
+	struct buf w = BUF_INIT(1024);
+	CHECK_EQ(store_uids_add(&a, 9, 12), 0);
+	CHECK_EQ(store_uids_add(&a, 1, 3), 0);
+	uint8_t pairs[16];
+	store_uids_to_pairs(pairs, &a);
+	CHECK_EQ(store_uids_put(&w, &a), 0);
+	CHECK(memcmp(w.data + w.len - 16, pairs, 16) == 0);
+	CHECK_EQ(store_uids_from_pairs(pairs, 16, &b), 0);
+	CHECK(b.n == 2 && b.r[0].lo == 1 && b.r[0].hi == 3 && b.r[1].lo == 9 &&
+	    b.r[1].hi == 12);
+	CHECK_EQ(store_uids_from_pairs(pairs, 15, &b), -1);
+	CHECK_EQ(store_uids_from_pairs(pairs, 16, NULL), 0);
+	static const uint8_t zero[8] = { 0, 0, 0, 0, 0, 0, 0, 5 };
+	static const uint8_t reversed[8] = { 0, 0, 0, 9, 0, 0, 0, 2 };
+	CHECK_EQ(store_uids_from_pairs(zero, 8, &b), -1);
+	CHECK_EQ(store_uids_from_pairs(reversed, 8, &b), -1);
+	store_uids_free(&a);
+	store_uids_free(&b);
+	buf_free(&w);
+}
+
 /* An entry as stored writes it: walking the layout, with recognisable
  * values per field. */
 static void
@@ -251,6 +278,7 @@ main(void)
 	test_shard();
 	test_uids_round_trip();
 	test_uids_malformed();
+	test_uid_pairs();
 	test_entry();
 	test_meta_round_trip();
 	return check_done("store_proto");
