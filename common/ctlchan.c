@@ -163,7 +163,7 @@ ctlchan_read(struct ctlchan *cc, struct ctl_rec *r)
 		return CTLCHAN_CLOSED;
 	}
 	if (rr == IPC_RECV_VERSION)
-		log_fatal("control channel: the supervisor: %s",
+		log_fatal("control channel: %s (the supervisor)",
 		    ipc_recv_strerror(rr, &cc->msg, why, sizeof(why)));
 	if (rr != IPC_RECV_OK)
 		log_fatal("control channel: malformed record from the supervisor");

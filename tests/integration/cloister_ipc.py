@@ -210,3 +210,12 @@ def recv_record(sock, timeout=10):
         version, IPC_VERSION)
     assert length == len(data) - HDR_SIZE, (length, len(data))
     return type_, reqid, flags, data[HDR_SIZE:], (fds[0] if fds else None)
+
+
+def store_shard_of(user, shards):
+    """The shard that holds user, as store/store_proto.c:store_shard_of
+    places it (FNV-1a 32 of the name, modulo the shard count)."""
+    h = 2166136261
+    for c in user.encode():
+        h = ((h ^ c) * 16777619) & 0xffffffff
+    return h % shards if shards else 0

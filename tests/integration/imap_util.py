@@ -19,7 +19,7 @@ import time
 
 from auth_util import ERROR, OK, REALM, make_sasldb, recv, send
 from auth_util import s as sfield
-from cloister_ipc import T
+from cloister_ipc import T, store_shard_of
 from cloister_server import CloisterServer
 from harness import service_block, tool
 from lmtp_util import stored_block
@@ -127,10 +127,7 @@ class ImapServer:
         return self
 
     def shard_of(self, user):
-        h = 2166136261
-        for b in user.encode():
-            h = ((h ^ b) * 16777619) & 0xffffffff
-        return h % self.shards
+        return store_shard_of(user, self.shards)
 
     def store_user(self, user):
         """Create the user's store (STORE_ADM_USER_CREATE) with the default

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import time
 
+from cloister_ipc import store_shard_of
 from cloister_server import CloisterServer
 from harness import tool
 from lmtp_util import (Admin, Lmtp, db_query, have_store, lmtpd_block,
@@ -231,13 +232,6 @@ def test_statistics_reach_the_supervisor_and_metrics():
         assert figure("cloister_connections_total") >= 1
 
 
-def fnv1a32(s):
-    h = 2166136261
-    for c in s.encode():
-        h = ((h ^ c) * 16777619) & 0xffffffff
-    return h
-
-
 def test_two_shards_each_user_delivered_through_its_own_shard():
     if not have_store():
         return
@@ -253,7 +247,7 @@ def test_two_shards_each_user_delivered_through_its_own_shard():
                       % (kid.pid, kid.shard, line))
                 return
         users = ["user%d" % i for i in range(8)]
-        shards = {u: fnv1a32(u) % 2 for u in users}
+        shards = {u: store_shard_of(u, 2) for u in users}
         assert set(shards.values()) == {0, 1}
         adms = [Admin(srv, 0), Admin(srv, 1)]
         for u in users:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import struct
 
+from cloister_ipc import store_shard_of
 from store_util import (DELETED, F_ENVELOPE, F_FLAGS, F_IDATE, F_SIZE, FLAGGED,
                         SEEN, T, ERR, Store, append_to, b, fetch_width,
                         meta_block, new_user,
@@ -401,19 +402,12 @@ def test_notifications_reach_other_channels_only():
             pass
 
 
-def fnv1a(name):
-    h = 2166136261
-    for ch in name.encode():
-        h = ((h ^ ch) * 16777619) & 0xffffffff
-    return h
-
-
 def test_users_shards_and_deletion():
     with Store(shards=2, instance=7, shard=1) as st:
         ours = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
-                if fnv1a(n) % 2 == 1]
+                if store_shard_of(n, 2) == 1]
         theirs = [n for n in ("erin", "frank", "grace", "heidi", "ivan", "judy")
-                  if fnv1a(n) % 2 == 0]
+                  if store_shard_of(n, 2) == 0]
         assert ours and theirs
         adm = st.admin()
         code, msg = adm.error("STORE_ADM_USER_CREATE", s(theirs[0]))
