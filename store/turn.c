@@ -10,6 +10,7 @@
 #include "stats.h"
 #include "stored.h"
 #include "user.h"
+#include "worker.h"
 
 #include <string.h>
 #include <time.h>
@@ -65,5 +66,5 @@ stored_shutdown(void)
 	db_commit_all();
 	chan_flush_all();
 	user_foreach(release_db, NULL);
-	_exit(0);
+	worker_exit(0);
 }

@@ -13,6 +13,7 @@
 #include "fds.h"
 #include "log.h"
 #include "stats.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -730,7 +731,7 @@ drain_control(void)
 		case CTLCHAN_AGAIN:
 			return;
 		case CTLCHAN_CLOSED:
-			_exit(0);
+			worker_exit(0);
 		case CTLCHAN_RECORD:
 			break;
 		}
