@@ -351,6 +351,12 @@ def test_a_server_runs_under_the_units_capabilities_and_no_new_privs():
         assert typ == "OK" and int(data[0]) == 1, data
         r = isrv.srv.audit()
         assert r.returncode == 0, r.stdout + r.stderr
+        # the unit's ExecReload checks the file first, beside the running
+        # server (-n binds nothing)
+        r = subprocess.run(prefix + [tool("cloisterd"), "-n", "-c",
+                                     isrv.srv.config_path],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0 and ": ok," in r.stdout, r.stdout + r.stderr
         # the session stays open: its worker, under a uid of its own, must
         # be stopped with a signal, which takes CAP_KILL (a refused kill()
         # leaves it serving its client after cloisterd has gone)
