@@ -4,19 +4,21 @@ program's argv parser accepts is in its page, every configuration key the
 parser and the workers read is in cloister.conf(5) and in its worker's
 page); `meson install` puts them, the systemd unit and the logrotate file in
 place; the unit verifies and agrees with how cloisterd runs and stops; a
-server runs under the unit's capability bounding set and no_new_privs; the
-logrotate file parses."""
+server runs under the unit's capability bounding set and no_new_privs, in
+the foreground and as the forking daemon the unit starts, reloads and
+stops; the logrotate file parses."""
 import glob
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 
-from harness import BUILD, TOP, Skip, tool
+from harness import BUILD, TOP, Skip, tool, wait_for
 
 MAN = os.path.join(TOP, "man")
 UNIT_SRC = os.path.join(TOP, "dist", "systemd", "cloisterd.service")
@@ -368,6 +370,52 @@ def test_a_server_runs_under_the_units_capabilities_and_no_new_privs():
         # it raised its own priority (CAP_SYS_NICE); a refusal is logged
         assert not [l for l in isrv.srv.log if "setpriority" in l], isrv.srv.log
     finally:
+        isrv.close()
+
+
+def test_cloisterd_does_what_the_unit_expects_of_a_forking_daemon():
+    """What systemd does with the unit, done by hand (PID 1 may not be
+    systemd): ExecStart under the unit's capabilities; its exit is the
+    readiness signal, the listeners already accept, the PIDFile names the
+    daemon; ExecReload's SIGHUP starts a new generation; SIGTERM to it
+    alone (KillMode=mixed) stops everything within TimeoutStopSec."""
+    if shutil.which("setpriv") is None:
+        raise Skip("setpriv (util-linux) is not installed")
+    from cloister_server import _proc_children
+    from imap_util import ImapServer, have_stored
+    if not have_stored():
+        raise Skip("cloister-stored is not built")
+    u = unit_settings(UNIT_SRC)
+    isrv = ImapServer(users={"alice": "wonderland"})
+    pid = None
+    try:
+        start = subprocess.run(cap_args(u) + [tool("cloisterd"), "-c",
+                                              isrv.srv.config_path],
+                               capture_output=True, text=True, timeout=60)
+        assert start.returncode == 0, start.stdout + start.stderr
+        socket.create_connection(("127.0.0.1", isrv.port("imap")), 5).close()
+        assert wait_for(lambda: os.path.exists(isrv.srv.pidfile), 5)
+        with open(isrv.srv.pidfile) as f:
+            pid = int(f.read())
+        assert os.path.exists("/proc/%d" % pid)
+        assert wait_for(lambda: len(_proc_children(pid)) >= 4, 15), \
+            _proc_children(pid)
+        isrv.store_user("alice")
+        m = isrv.login("alice")
+        assert m.select("INBOX")[0] == "OK"
+        m.logout()
+        os.kill(pid, signal.SIGHUP)
+        assert wait_for(lambda: os.path.exists(
+            os.path.join(isrv.srv.run_dir, "config.1")), 10)
+        os.kill(pid, signal.SIGTERM)
+        limit = int(re.match(r"(\d+)", u["TimeoutStopSec"][0]).group(1))
+        assert wait_for(lambda: not os.path.exists("/proc/%d" % pid), limit)
+        pid = None
+        assert not os.path.exists(isrv.srv.pidfile)
+        assert not isrv.srv.leftovers()
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
         isrv.close()
 
 
