@@ -296,6 +296,10 @@ def test_the_unit_agrees_with_how_cloisterd_runs_and_stops():
     # what the workers' setup needs is not taken from them
     for opt in ("PrivateUsers", "MemoryDenyWriteExecute"):
         assert opt not in u, opt
+    # and cloisterd(8) names the capabilities the unit keeps
+    page = read(os.path.join(MAN, "cloisterd.8"))
+    assert set(re.findall(r"\bCAP_\w+", page)) == \
+        set(u["CapabilityBoundingSet"][0].split()), page
 
 
 def free_low_port():
