@@ -438,3 +438,47 @@ def test_logrotate_parses_the_logrotate_file():
         assert re.search(r"^\s*copytruncate\s*$", read(LOGROTATE_SRC), re.M)
     finally:
         shutil.rmtree(state, ignore_errors=True)
+
+
+def test_copytruncate_keeps_the_foreground_log_whole():
+    """cloisterd -f >> FILE (scripts/quickstart) never reopens its log:
+    rotating it with the shipped file (copytruncate) keeps what was written
+    in the copy, and later lines start the truncated file, without the hole
+    of zeros a writer without O_APPEND would leave."""
+    if shutil.which("logrotate") is None:
+        raise Skip("logrotate is not installed (scripts/install-deps --test)")
+    from imap_util import ImapServer
+    isrv = ImapServer(users={"alice": "wonderland"})
+    pid = None
+    try:
+        logfile = os.path.join(isrv.srv.tmp, "cloister.log")
+        conf = os.path.join(isrv.srv.tmp, "logrotate.conf")
+        with open(conf, "w") as f:
+            f.write(read(LOGROTATE_SRC).replace("/var/log/cloister.log",
+                                                logfile))
+        with open(logfile, "ab") as log:
+            proc = subprocess.Popen([tool("cloisterd"), "-f", "-c",
+                                     isrv.srv.config_path],
+                                    stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=log)
+        pid = proc.pid
+        assert wait_for(lambda: "started:" in read(logfile), 10), \
+            read(logfile)
+        r = subprocess.run(["logrotate", "-f", "-s",
+                            os.path.join(isrv.srv.tmp, "status"), conf],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "started:" in read(logfile + ".1")
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "reloaded" in read(logfile), 10), \
+            read(logfile)
+        with open(logfile, "rb") as f:
+            data = f.read()
+        assert not data.startswith(b"\0") and b"started:" not in data, data
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        pid = None
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+        isrv.close()
