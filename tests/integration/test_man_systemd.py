@@ -91,8 +91,11 @@ def argv_options(files):
 
 
 def worker_argv_options():
-    files = [f for f in sources(["common/*.c"])
-             if "--config" in read(f) and "argv" in read(f)]
+    """The parser every worker's argv goes through: wherever the source
+    that compares argv with "--config" lives (common/ today)."""
+    files = [f for f in sources(["*/*.c", "*/*/*.c"])
+             if not f.startswith(os.path.join(TOP, "tests") + os.sep) and
+             re.search(r'argv\[[^]]+\],\s*"--config"', read(f))]
     opts = argv_options(files)
     assert {"--config", "--service", "--instance"} <= opts, (files, opts)
     return opts
