@@ -191,8 +191,10 @@ def send_raw(sock, data, fds=()):
 def recv_record(sock, timeout=10):
     """(type, reqid, flags, payload, fd or None) of the next record; EOFError
     when the peer closed, socket.timeout when nothing came."""
-    r, _, _ = select.select([sock], [], [], timeout)
-    if not r:
+    # poll, not select: a test may hold more than FD_SETSIZE descriptors
+    p = select.poll()
+    p.register(sock, select.POLLIN)
+    if not p.poll(timeout * 1000):
         raise socket.timeout("no record within %.1fs" % timeout)
     fds = array.array("i")
     try:
