@@ -37,9 +37,12 @@ audit_stack_free(struct audit_stack *s)
 static int
 wait_stop(pid_t pid, int *sig)
 {
+	struct timespec end, t;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += AUDIT_STOP_TIMEOUT_MS / 1000;
+	end.tv_nsec += (AUDIT_STOP_TIMEOUT_MS % 1000) * 1000000L;
 	*sig = 0;
-	/* 2 ms naps: the bound is on the count of them */
-	for (int naps = 0;; naps++) {
+	for (;;) {
 		int st;
 		pid_t r = waitpid(pid, &st, __WALL | WNOHANG);
 		if (r < 0 && errno == EINTR)
@@ -54,7 +57,10 @@ wait_stop(pid_t pid, int *sig)
 				*sig = WSTOPSIG(st);
 			return 0;
 		}
-		if (naps >= AUDIT_STOP_TIMEOUT_MS / 2)
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec > end.tv_sec + end.tv_nsec / 1000000000L ||
+		    (t.tv_sec == end.tv_sec + end.tv_nsec / 1000000000L &&
+		    t.tv_nsec >= end.tv_nsec % 1000000000L))
 			return -1;
 		struct timespec ts = { 0, 2 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
@@ -66,8 +72,10 @@ read_filters(pid_t pid, struct audit_stack *out, char *err, size_t errlen)
 {
 	for (long i = 0;; i++) {
 		long n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)i, NULL);
-		if (n < 0 && errno == ENOENT)
-			return 0;    /* past the oldest filter (or none at all) */
+		/* ENOENT: past the oldest filter; EINVAL at 0: not in filter
+		 * mode, so none at all */
+		if (n < 0 && (errno == ENOENT || (errno == EINVAL && i == 0)))
+			return 0;
 		if (n < 0 || n > BPF_MAXINSNS) {
 			buf_snprintf(err, errlen, "PTRACE_SECCOMP_GET_FILTER %ld: %s",
 			    i, n < 0 ? strerror(errno) : "too long");

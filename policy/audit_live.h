@@ -31,7 +31,7 @@ struct audit_live_ref {
 	char parent_err[160];
 };
 
-/* Reference netns: the supervisor's, or with sup 0 the host's (pid 1). */
+/* Reference netns: the supervisor's, or with sup 0 the audit's own. */
 void audit_live_init(struct audit_live_ref *ref, pid_t sup,
     bool require_netns);
 void audit_live_free(struct audit_live_ref *ref);

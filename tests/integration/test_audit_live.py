@@ -1,0 +1,144 @@
+"""cloister-audit reads the live filter: each worker's seccomp filter, read
+from the kernel (PTRACE_SECCOMP_GET_FILTER), is the program its policy
+compiles to; a process confined under a hand-weakened filter is named as
+drift; the audit leaves every process running and serving, in bounded
+time; the network namespace and Landlock are reported."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+from harness import ConfinedWorker, policy, proc_status, run, tool, wait_for
+from imap_util import ImapServer, need_stored
+
+# the audit stops each worker for a moment; all of it stays well inside this
+AUDIT_BOUND = 20.0
+
+
+class Worker(ConfinedWorker):
+    """cloister-testworker (copied as cloister-imapd, so the audit matches it
+    to imapd.policy by its name) under imapd.policy, optionally with one
+    syscall more than the policy allows, optionally in its own netns."""
+
+    def __init__(self, extra=None, own_netns=False):
+        self.dir = tempfile.mkdtemp(prefix="cloister-auditlive-")
+        exe = os.path.join(self.dir, "cloister-imapd")
+        shutil.copy2(tool("cloister-testworker"), exe)
+        args = [exe] + (["--extra-syscall", extra] if extra else []) + \
+            [policy("imapd")]
+        if own_netns:
+            args = ["unshare", "--net"] + args
+        self.r, self.w = os.pipe()
+        self.p = subprocess.Popen(args, stdin=self.r,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+        os.close(self.r)
+        assert wait_for(lambda: self.p.poll() is not None or
+                        proc_status(self.p.pid).get("Seccomp") == "2")
+        assert self.p.poll() is None, "worker did not confine"
+
+    def stop(self):
+        super().stop()
+        shutil.rmtree(self.dir)
+
+
+def audit(*args):
+    t0 = time.time()
+    r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd"))]
+            + [str(a) for a in args], timeout=AUDIT_BOUND)
+    return r, time.time() - t0
+
+
+def running(pid):
+    """Alive and not left in a stop (T: stopped, t: tracing stop)."""
+    st = proc_status(pid).get("State", "")
+    return st != "" and st[0] not in "TtZX"
+
+
+def test_a_hand_weakened_filter_is_drift():
+    with Worker() as good, Worker(extra="ptrace") as weak:
+        r, took = audit(good.pid, weak.pid)
+        assert took < AUDIT_BOUND
+        assert r.returncode == 1, r.stdout + r.stderr
+        path = policy("imapd")
+        # the faithful worker: its filter is compared and matches
+        assert re.search(r"seccomp filter: matches %s \(1 live, newest (\d+) "
+                         r"instructions; policy \1; 0 inherited\)" % re.escape(path),
+                         r.stdout), r.stdout
+        assert "DRIFT imapd[%d]: live seccomp" % good.pid not in r.stderr
+        # the weakened one claims to be imapd and is named with the numbers
+        m = re.search(r"DRIFT imapd\[%d\]: live seccomp filter differs from %s "
+                      r"\((\d+) vs (\d+) instructions, first difference at (\d+)\)"
+                      % (weak.pid, re.escape(path)), r.stderr)
+        assert m, r.stderr
+        live, want, first = (int(g) for g in m.groups())
+        assert live != want and first < min(live, want), m.group(0)
+        assert "seccomp filter: DIFFERS from %s" % path in r.stdout
+        # and neither is left stopped
+        assert running(good.pid) and running(weak.pid)
+        # the JSON says the same
+        rj, _ = audit("--json", good.pid, weak.pid)
+        doc = {p["pid"]: p for p in json.loads(rj.stdout)["processes"]}
+        f = doc[weak.pid]["live"]["seccomp_filter"]
+        assert f["match"] is False and f["first_difference"] == first, f
+        assert f["live_instructions"] == [live] and f["policy_instructions"] == want
+        f = doc[good.pid]["live"]["seccomp_filter"]
+        assert f["match"] is True and f["first_difference"] is None, f
+
+
+def test_the_network_namespace_is_reported_and_can_be_required():
+    with Worker() as shared, Worker(own_netns=True) as own:
+        r, _ = audit(shared.pid, own.pid)
+        assert "netns: shares the host's netns" in r.stdout, r.stdout
+        assert "netns: own netns" in r.stdout, r.stdout
+        assert "landlock: not visible from /proc" in r.stdout
+        # a warning, not drift, unless required
+        assert "WARNING imapd[%d]: shares the host's netns" % shared.pid in r.stderr
+        assert r.returncode == 0, r.stdout + r.stderr
+        r, _ = audit("--require-netns", shared.pid, own.pid)
+        assert r.returncode == 1
+        assert "DRIFT imapd[%d]: shares the host's netns, an own netns is " \
+            "required" % shared.pid in r.stderr, r.stderr
+        assert "DRIFT imapd[%d]" % own.pid not in r.stderr, r.stderr
+
+
+def test_the_running_tree_passes_and_keeps_serving():
+    if not need_stored():
+        return
+    with ImapServer(spares=2) as srv:
+        session = srv.raw_login()
+        srv.srv.wait_ready(timeout=30)
+        workers = srv.srv.children()
+        t0 = time.time()
+        r = srv.srv.audit()
+        took = time.time() - t0
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert took < AUDIT_BOUND, took
+        # one filter comparison per worker, each a match against the
+        # policy the worker was started with
+        matches = re.findall(r"seccomp filter: matches (\S+) ", r.stdout)
+        assert len(matches) == len(workers), r.stdout
+        assert all(m.startswith(srv.srv.policy_dir + "/") for m in matches), matches
+        doc = json.loads(srv.srv.audit(json_out=True).stdout)
+        live = [p for p in doc["processes"] if p["service"] != "supervisor"]
+        assert {p["service"] for p in live} == {"imapd", "authd", "stored"}
+        for p in live:
+            f = p["live"]["seccomp_filter"]
+            assert f["match"] and f["live_instructions"][0] == \
+                f["policy_instructions"], p
+            assert p["live"]["netns"] in ("own", "shared")
+            assert p["live"]["landlock"] == "not visible from /proc"
+        # nobody was left stopped, and everyone still serves: the session
+        # the audit interrupted twice, and a new login through authd/stored
+        for w in workers:
+            assert running(w.pid), (w, proc_status(w.pid).get("State"))
+        out = session.cmd("N1", "NOOP")
+        assert out[-1] is not None and out[-1].startswith(b"N1 OK"), out
+        session.close()
+        c = srv.raw_login()
+        out = c.cmd("S1", "SELECT INBOX")
+        assert out[-1] is not None and out[-1].startswith(b"S1 OK"), out
+        c.close()
