@@ -16,8 +16,9 @@
 /* how long a process may take to reach its ptrace stop */
 #define AUDIT_STOP_TIMEOUT_MS 2000
 
-/* A process's filter stack, newest first (index 0 is the filter it
- * installed last, as the kernel numbers them). */
+/* A process's filter stack, oldest first, as the kernel numbers them:
+ * index 0 is the first filter installed (inherited ones come first), the
+ * last index the newest. */
 struct audit_stack {
 	int n;
 	struct sock_fprog f[AUDIT_MAX_FILTERS];

@@ -4,9 +4,9 @@
  *
  * The worker loads one filter (sandbox step 9, built by sandbox.c from
  * its policy, sanitizer.policy merged in a sanitizer build) on top of
- * whatever its parent held at fork. So the live stack must be: index 0,
- * the program sandbox_filter_bpf() builds from the same policy; below it,
- * exactly the parent's stack.
+ * whatever its parent held at fork. So the live stack must be exactly the
+ * parent's stack (the kernel's indexes 0..n-2, oldest first) and on top,
+ * the newest, the program sandbox_filter_bpf() builds from the policy.
  */
 #include "audit_live.h"
 #include "buf.h"
@@ -83,28 +83,31 @@ policy_program(const struct policy *p, bool sanitized, struct sock_fprog *out,
 	return 0;
 }
 
-/* Index 0 against the policy, the rest against the parent's stack. */
+/* The newest filter against the policy, the older ones against the
+ * parent's stack. */
 static void
 compare_stack(struct audit_live_ref *ref, struct drift_list *d,
     const struct audit_proc *ap, const struct policy *p,
     const struct audit_stack *live, const struct sock_fprog *want, json_t *o)
 {
 	const char *svc = p->spec.service;
+	const struct sock_fprog *newest = live->n > 0 ? &live->f[live->n - 1]
+	    : NULL;
 	json_t *lens = json_array();
 	for (int i = 0; i < live->n; i++)
 		json_array_append_new(lens, json_integer(live->f[i].len));
 	json_object_set_new(o, "live_instructions", lens);
-	long k = live->n > 0 ? audit_filter_diff(&live->f[0], want) : 0;
-	bool match = live->n > 0 && k < 0;
-	if (live->n == 0)
+	long k = newest != NULL ? audit_filter_diff(newest, want) : 0;
+	bool match = newest != NULL && k < 0 && !live->truncated;
+	if (newest == NULL)
 		drift(d, ap, svc, "no live seccomp filter; %s compiles to %u"
 		    " instructions", p->path, (unsigned)want->len);
-	else if (!match)
+	else if (k >= 0)
 		drift(d, ap, svc, "live seccomp filter differs from %s (%u vs %u"
 		    " instructions, first difference at %ld)", p->path,
-		    (unsigned)live->f[0].len, (unsigned)want->len, k);
+		    (unsigned)newest->len, (unsigned)want->len, k);
 	json_object_set_new(o, "first_difference",
-	    match ? json_null() : json_integer(k));
+	    k < 0 ? json_null() : json_integer(k));
 	int inherited = 0;
 	if (parent_stack(ref, ap->ppid) < 0) {
 		drift(d, ap, svc, "the parent's (pid %d) seccomp filters"
@@ -112,17 +115,17 @@ compare_stack(struct audit_live_ref *ref, struct drift_list *d,
 		match = false;
 	} else {
 		inherited = ref->parent_stack.n;
-		/* none at all is named above */
 		bool count_ok = live->n == inherited + 1 && !live->truncated;
-		if (live->n > 0 && !count_ok) {
+		/* none at all is named above */
+		if (newest != NULL && !count_ok) {
 			drift(d, ap, svc, "%d%s seccomp filters live, the worker installs"
 			    " 1 on top of its parent's %d", live->n,
 			    live->truncated ? "+" : "", inherited);
 			match = false;
 		}
-		for (int i = 1; i < live->n && i <= inherited; i++)
+		for (int i = 0; i < live->n - 1 && i < inherited; i++)
 			if (audit_filter_diff(&live->f[i],
-			    &ref->parent_stack.f[i - 1]) >= 0) {
+			    &ref->parent_stack.f[i]) >= 0) {
 				drift(d, ap, svc, "inherited seccomp filter %d differs"
 				    " from the parent's (pid %d)", i, (int)ap->ppid);
 				match = false;
@@ -202,7 +205,8 @@ audit_live_print(const json_t *live)
 		    " instructions; policy %lld; %lld inherited)\n",
 		    json_is_true(json_object_get(f, "match")) ? "matches" :
 		    "DIFFERS from", path, json_array_size(lens),
-		    json_integer_value(json_array_get(lens, 0)),
+		    json_integer_value(json_array_get(lens,
+		    json_array_size(lens) > 0 ? json_array_size(lens) - 1 : 0)),
 		    json_integer_value(json_object_get(f, "policy_instructions")),
 		    json_integer_value(json_object_get(f, "inherited_filters")));
 	bool own = strcmp(json_string_value(json_object_get(live, "netns")),

@@ -127,7 +127,7 @@ def test_the_running_tree_passes_and_keeps_serving():
         assert {p["service"] for p in live} == {"imapd", "authd", "stored"}
         for p in live:
             f = p["live"]["seccomp_filter"]
-            assert f["match"] and f["live_instructions"][0] == \
+            assert f["match"] and f["live_instructions"][-1] == \
                 f["policy_instructions"], p
             assert p["live"]["netns"] in ("own", "shared")
             assert p["live"]["landlock"] == "not visible from /proc"
@@ -142,3 +142,64 @@ def test_the_running_tree_passes_and_keeps_serving():
         out = c.cmd("S1", "SELECT INBOX")
         assert out[-1] is not None and out[-1].startswith(b"S1 OK"), out
         c.close()
+
+
+# Runs argv under an allow-all seccomp filter of its own, the filter the
+# child inherits below the one its policy adds; prints the child's pid.
+# With ORPHAN set it exits at once, leaving the child a filter its new
+# parent does not hold.
+UNDER_A_FILTER = r"""
+import ctypes, os, subprocess, sys
+class F(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte),
+                ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+class P(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(F))]
+allow = (F * 1)(F(0x06, 0, 0, 0x7fff0000))      # BPF_RET|BPF_K, RET_ALLOW
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.prctl(22, 2, ctypes.byref(P(1, allow)), 0, 0) == 0  # SECCOMP_MODE_FILTER
+child = subprocess.Popen(sys.argv[1:])
+print(child.pid, flush=True)
+if os.environ.get("ORPHAN"):
+    os._exit(0)
+child.wait()
+"""
+
+
+def stacked_worker(orphan):
+    r, w = os.pipe()
+    env = dict(os.environ, ORPHAN="1") if orphan else dict(os.environ)
+    p = subprocess.Popen(["python3", "-c", UNDER_A_FILTER, tool("cloister-testworker"),
+                          policy("imapd")], stdin=r, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, env=env, text=True)
+    os.close(r)
+    pid = int(p.stdout.readline())
+    assert wait_for(lambda: proc_status(pid).get("Seccomp_filters") == "2")
+    return p, pid, w
+
+
+def test_a_stack_of_filters_is_the_policys_on_top_of_the_parents():
+    p, pid, w = stacked_worker(orphan=False)
+    try:
+        r, _ = audit("%d:imapd" % pid)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "seccomp filter: matches %s (2 live, newest" % policy("imapd") in r.stdout
+        assert "; 1 inherited)" in r.stdout, r.stdout
+    finally:
+        os.close(w)
+        p.wait(timeout=10)
+    # the same stack under a parent without that filter: one filter that
+    # neither the policy nor the parent accounts for
+    p, pid, w = stacked_worker(orphan=True)
+    try:
+        p.wait(timeout=10)
+        assert wait_for(lambda: proc_status(pid).get("PPid") != str(p.pid))
+        r, _ = audit("%d:imapd" % pid)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert re.search(r"DRIFT imapd\[%d\]: (2 seccomp filters live, the worker "
+                         r"installs 1 on top of its parent's 0|the parent's .* seccomp "
+                         r"filters unreadable)" % pid, r.stderr), r.stderr
+        assert "seccomp filter: DIFFERS from" in r.stdout
+        assert running(pid)
+    finally:
+        os.close(w)
