@@ -2,13 +2,14 @@
  * cloister-audit: compare every live Cloister process with its policy.
  *
  *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG] [--json]
- *                  [PID[:POLICY] ...]
+ *                  [--require-netns] [PID[:POLICY] ...]
  *
  * Without PIDs it reads the supervisor's pid file and audits all of the
  * supervisor's descendants. Each process is matched to the policy whose
  * 'process' key names its executable (or the one given after ':'). Prints
  * what /proc shows and one "DRIFT" line per difference; exit 0 if none, 1 if
- * any, 2 on usage or setup errors.
+ * any, 2 on usage or setup errors. Each worker's live seccomp filter stack,
+ * its network namespace and Landlock are checked in audit_live.c.
  *
  * Ids: a worker started by cloisterd runs under a uid of its own from the
  * config's worker-uids range (its gid the same number), which no other
