@@ -109,7 +109,10 @@ audit_stack_read(pid_t pid, struct audit_stack *out, char *err,
 {
 	memset(out, 0, sizeof(*out));
 	if (ptrace(PTRACE_SEIZE, pid, NULL, NULL) < 0) {
-		buf_snprintf(err, errlen, "PTRACE_SEIZE: %s", strerror(errno));
+		if (errno == ESRCH)
+			buf_snprintf(err, errlen, "gone");
+		else
+			buf_snprintf(err, errlen, "PTRACE_SEIZE: %s", strerror(errno));
 		return -1;
 	}
 	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL) < 0) {
@@ -127,9 +130,11 @@ audit_stack_read(pid_t pid, struct audit_stack *out, char *err,
 		return -1;
 	}
 	int rc = read_filters(pid, out, err, errlen);
-	if (ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig) < 0 && rc == 0) {
-		buf_snprintf(err, errlen, "PTRACE_DETACH: %s", strerror(errno));
-		rc = -1;
+	if (ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig) < 0) {
+		/* only a SIGKILL ends a stopped tracee: collect the exit the
+		 * kernel reports to us first, so that its parent gets it now */
+		int st;
+		waitpid(pid, &st, __WALL | WNOHANG);
 	}
 	if (rc < 0)
 		audit_stack_free(out);
