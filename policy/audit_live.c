@@ -31,8 +31,10 @@ audit_live_init(struct audit_live_ref *ref, pid_t sup, bool require_netns)
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)sup);
 	else
 		snprintf(path, sizeof(path), "/proc/self/ns/net");
-	ssize_t n = readlink(path, ref->netns, sizeof(ref->netns) - 1);
-	ref->netns[n > 0 ? n : 0] = '\0';
+	char link[sizeof(ref->netns)];
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	memcpy(ref->netns, link, sizeof(link));
 	ref->netns_whose = sup > 0 ? "cloisterd's" : "the host's";
 }
 
