@@ -52,6 +52,11 @@ def audit(*args):
     return r, time.time() - t0
 
 
+def sanitizer_build(exe):
+    out = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
+    return "libasan" in out
+
+
 def running(pid):
     """Alive and not left in a stop (T: stopped, t: tracing stop)."""
     st = proc_status(pid).get("State", "")
@@ -129,6 +134,9 @@ def test_the_running_tree_passes_and_keeps_serving():
             f = p["live"]["seccomp_filter"]
             assert f["match"] and f["live_instructions"][-1] == \
                 f["policy_instructions"], p
+            # compiled as the worker compiles it: sanitizer.policy merged
+            # exactly when the worker is a sanitizer build
+            assert f["sanitizer_extras"] == sanitizer_build(p["exe"]), p
             assert p["live"]["netns"] in ("own", "shared")
             assert p["live"]["landlock"] == "not visible from /proc"
         # nobody was left stopped, and everyone still serves: the session
