@@ -424,15 +424,18 @@ print_text(const struct audit_proc *ap, const char *service, int ndrift,
 
 /* A worker confines itself within milliseconds of its exec; one caught in
  * that window (still without its filter, younger than a few seconds) is
- * starting, not drifting: give it the time to finish. */
+ * starting, not drifting: give it the time to finish. Its own filter is
+ * one more than its parent's (a supervisor under systemd has some). */
 static void
 wait_until_started(pid_t pid)
 {
 	for (int i = 0; i < 50; i++) {
 		struct audit_proc ap;
 		double age = audit_proc_age(pid);
-		if (age < 0 || age > 5.0 || audit_proc_read(pid, &ap) < 0 ||
-		    ap.seccomp == 2)
+		if (age < 0 || age > 5.0 || audit_proc_read(pid, &ap) < 0)
+			return;
+		int inherited = audit_proc_filters(ap.ppid);
+		if (ap.seccomp == 2 && ap.seccomp_filters > inherited)
 			return;
 		usleep(100 * 1000);
 	}

@@ -234,6 +234,18 @@ read_sanitized(pid_t pid)
 	return found;
 }
 
+int
+audit_proc_filters(pid_t pid)
+{
+	static struct audit_proc ap;
+	char path[64], text[8192];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ap.seccomp_filters = 0;
+	if (read_small(path, text, sizeof(text)) > 0)
+		parse_status(&ap, text);
+	return ap.seccomp_filters > 0 ? ap.seccomp_filters : 0;
+}
+
 bool
 audit_proc_is_sanitized(const struct audit_proc *ap)
 {

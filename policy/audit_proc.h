@@ -54,6 +54,8 @@ const char *audit_fd_kind_name(enum audit_fd_kind k);
 int audit_proc_read(pid_t pid, struct audit_proc *ap);
 /* Is it a sanitizer build? Its maps say; unreadable maps: as this build. */
 bool audit_proc_is_sanitized(const struct audit_proc *ap);
+/* Its Seccomp_filters count; 0 if it is gone. */
+int audit_proc_filters(pid_t pid);
 /* Seconds since the process started; -1 if it is gone. */
 double audit_proc_age(pid_t pid);
 

@@ -12,7 +12,9 @@ import tempfile
 import time
 
 from harness import ConfinedWorker, policy, proc_status, run, tool, wait_for
+from cloister_server import CloisterServer
 from imap_util import ImapServer, need_stored
+from supervisor_util import FULL, LineClient
 
 # the audit stops each worker for a moment; all of it stays well inside this
 AUDIT_BOUND = 20.0
@@ -155,7 +157,8 @@ def test_the_running_tree_passes_and_keeps_serving():
 # Runs argv under an allow-all seccomp filter of its own, the filter the
 # child inherits below the one its policy adds; prints the child's pid.
 # With ORPHAN set it exits at once, leaving the child a filter its new
-# parent does not hold.
+# parent does not hold; with EXEC set it becomes argv (a supervisor that
+# holds a filter, as systemd's sandboxing options give it).
 UNDER_A_FILTER = r"""
 import ctypes, os, subprocess, sys
 class F(ctypes.Structure):
@@ -166,6 +169,8 @@ class P(ctypes.Structure):
 allow = (F * 1)(F(0x06, 0, 0, 0x7fff0000))      # BPF_RET|BPF_K, RET_ALLOW
 libc = ctypes.CDLL(None, use_errno=True)
 assert libc.prctl(22, 2, ctypes.byref(P(1, allow)), 0, 0) == 0  # SECCOMP_MODE_FILTER
+if os.environ.get("EXEC"):
+    os.execv(sys.argv[1], sys.argv[1:])
 child = subprocess.Popen(sys.argv[1:])
 print(child.pid, flush=True)
 if os.environ.get("ORPHAN"):
@@ -245,3 +250,26 @@ def test_workers_of_the_tree_under_a_weakened_policy_are_drift():
         assert all(running(p) for p in imapds)
         c = srv.raw_login()
         c.close()
+
+
+def test_workers_under_a_supervisor_with_filters_hold_its_stack_below_theirs():
+    # cloisterd started under a filter (as systemd's sandboxing options
+    # start it): every worker holds that filter below its own, the audit
+    # reads cloisterd's stack to compare, and cloisterd runs on
+    os.environ["EXEC"] = "1"
+    try:
+        with CloisterServer(FULL) as srv:
+            srv.start(prefix=["python3", "-c", UNDER_A_FILTER])
+            srv.wait_ready()
+            assert proc_status(srv.proc.pid)["Seccomp_filters"] == "1"
+            r = srv.audit()
+            assert r.returncode == 0, r.stdout + r.stderr
+            n = len(srv.children())
+            assert len(re.findall(r"seccomp filter: matches \S+ \(2 live, newest \d+ "
+                                  r"instructions; policy \d+; 1 inherited\)",
+                                  r.stdout)) == n, r.stdout
+            assert running(srv.proc.pid)
+            with LineClient("127.0.0.1", srv.port("imap")) as c:
+                assert c.readline().startswith("* OK")
+    finally:
+        del os.environ["EXEC"]
