@@ -455,6 +455,30 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 	} while (ge >= 0 && lo < end);
 }
 
+static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
+
+/* Step 9. */
+static void
+load_seccomp(const struct sandbox_spec *s)
+{
+	if (s->on_violation == SANDBOX_LOG_EPERM) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigsys_handler;
+		sa.sa_flags = SA_SIGINFO;
+		trap_log_fd = log_fd() >= 0 ? log_fd() : 2;
+		if (sigaction(SIGSYS, &sa, NULL) < 0)
+			log_fatal_errno("sandbox %s: SIGSYS handler", s->service);
+		log_warn("sandbox %s: DEBUG seccomp mode, refused calls get EPERM",
+		    s->service);
+	}
+	scmp_filter_ctx ctx = build_seccomp(s);
+	int rc = seccomp_load(ctx);
+	if (rc < 0)
+		log_fatal("sandbox %s: seccomp_load: %s", s->service, strerror(-rc));
+	seccomp_release(ctx);
+}
+
 /* The filter of step 9, built but not loaded: the worker loads it, the
  * audit exports it to compare with what the kernel holds. */
 static scmp_filter_ctx
@@ -530,28 +554,6 @@ sandbox_filter_bpf(const struct sandbox_spec *s, struct sock_fprog *out)
 		return -1;
 	}
 	return 0;
-}
-
-/* Step 9. */
-static void
-load_seccomp(const struct sandbox_spec *s)
-{
-	if (s->on_violation == SANDBOX_LOG_EPERM) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigsys_handler;
-		sa.sa_flags = SA_SIGINFO;
-		trap_log_fd = log_fd() >= 0 ? log_fd() : 2;
-		if (sigaction(SIGSYS, &sa, NULL) < 0)
-			log_fatal_errno("sandbox %s: SIGSYS handler", s->service);
-		log_warn("sandbox %s: DEBUG seccomp mode, refused calls get EPERM",
-		    s->service);
-	}
-	scmp_filter_ctx ctx = build_seccomp(s);
-	int rc = seccomp_load(ctx);
-	if (rc < 0)
-		log_fatal("sandbox %s: seccomp_load: %s", s->service, strerror(-rc));
-	seccomp_release(ctx);
 }
 
 void
