@@ -220,29 +220,29 @@ def test_a_stack_of_filters_is_the_policys_on_top_of_the_parents():
 
 def test_workers_of_the_tree_under_a_weakened_policy_are_drift():
     # cloisterd's imapd workers confine under a copy of imapd.policy with
-    # one syscall more; the audit, given the reviewed policies, names each
+    # one syscall more; the audit, given the original policies, names each
     # of them, and only them
     if not need_stored():
         return
     def weaken(text):
         return text + "syscall ptrace : a hand-weakened copy\n"
     with ImapServer(spares=2, policy_edits={"imapd": weaken}) as srv:
-        reviewed = tempfile.mkdtemp(prefix="cloister-reviewed-")
+        original = tempfile.mkdtemp(prefix="cloister-original-")
         try:
             for f in os.listdir(srv.srv.policy_dir):
-                shutil.copy(os.path.join(srv.srv.policy_dir, f), reviewed)
-            shutil.copy(policy("imapd"), reviewed)
+                shutil.copy(os.path.join(srv.srv.policy_dir, f), original)
+            shutil.copy(policy("imapd"), original)
             t0 = time.time()
-            r = run([tool("cloister-audit"), "-d", reviewed, "-p", srv.srv.pidfile],
+            r = run([tool("cloister-audit"), "-d", original, "-p", srv.srv.pidfile],
                     timeout=AUDIT_BOUND)
             assert time.time() - t0 < AUDIT_BOUND
         finally:
-            shutil.rmtree(reviewed)
+            shutil.rmtree(original)
         assert r.returncode == 1, r.stdout + r.stderr
         imapds = srv.imapd_pids()
         named = re.findall(r"DRIFT (\S+)\[(\d+)\]: live seccomp filter differs from "
                            r"%s/imapd\.policy \(\d+ vs \d+ instructions, first "
-                           r"difference at \d+\)" % re.escape(reviewed), r.stderr)
+                           r"difference at \d+\)" % re.escape(original), r.stderr)
         assert sorted(int(p) for _, p in named) == sorted(imapds), r.stderr
         assert {s for s, _ in named} == {"imapd"}
         assert len(re.findall(r"seccomp filter: matches ", r.stdout)) == 2, r.stdout
