@@ -101,7 +101,12 @@ compare_stack(struct audit_live_ref *ref, struct drift_list *d,
 	json_object_set_new(o, "live_instructions", lens);
 	long k = newest != NULL ? audit_filter_diff(newest, want) : 0;
 	bool match = newest != NULL && k < 0 && !live->truncated;
-	if (newest == NULL)
+	if (newest == NULL && ap->seccomp_filters > 0)
+		/* EINVAL for a filtered process: a kernel built without
+		 * CONFIG_CHECKPOINT_RESTORE keeps no copy to hand out */
+		drift(d, ap, svc, "live seccomp filter unreadable: /proc counts %d,"
+		    " the kernel hands out none", ap->seccomp_filters);
+	else if (newest == NULL)
 		drift(d, ap, svc, "no live seccomp filter; %s compiles to %u"
 		    " instructions", p->path, (unsigned)want->len);
 	else if (k >= 0)
