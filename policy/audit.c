@@ -2,13 +2,14 @@
  * cloister-audit: compare every live Cloister process with its policy.
  *
  *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG] [--json]
- *                  [PID[:POLICY] ...]
+ *                  [--require-netns] [PID[:POLICY] ...]
  *
  * Without PIDs it reads the supervisor's pid file and audits all of the
  * supervisor's descendants. Each process is matched to the policy whose
  * 'process' key names its executable (or the one given after ':'). Prints
  * what /proc shows and one "DRIFT" line per difference; exit 0 if none, 1 if
- * any, 2 on usage or setup errors.
+ * any, 2 on usage or setup errors. Each worker's live seccomp filter stack,
+ * its network namespace and Landlock are checked in audit_live.c.
  *
  * Ids: a worker started by cloisterd runs under a uid of its own from the
  * config's worker-uids range (its gid the same number), which no other
@@ -18,6 +19,7 @@
  * command line). Named PIDs without -c are workers started by hand: they
  * run as the policy's user and group.
  */
+#include "audit_live.h"
 #include "audit_proc.h"
 #include "buf.h"
 #include "config.h"
@@ -50,28 +52,8 @@ static uint32_t range_first, range_last;
 static struct { uid_t uid; pid_t pid; } seen[MAX_PROCS];
 static size_t nseen;
 
-struct drift_list {
-	json_t *array;    /* of strings */
-	int count;
-};
-
-static void
-drift(struct drift_list *d, const struct audit_proc *ap, const char *service,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-drift(struct drift_list *d, const struct audit_proc *ap, const char *service,
-    const char *fmt, ...)
-{
-	char msg[512];
-	va_list va;
-	va_start(va, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, va);
-	va_end(va);
-	json_array_append_new(d->array, json_string(msg));
-	d->count++;
-	fprintf(stderr, "DRIFT %s[%d]: %s\n", service, (int)ap->pid, msg);
-}
+/* the reference for the live checks (netns, inherited filters) */
+static struct audit_live_ref live_ref;
 
 static int
 load_policies(const char *dir)
@@ -284,7 +266,7 @@ check_rlimits(struct drift_list *d, const struct audit_proc *ap,
 		if (!want->set)
 			continue;
 		/* ASan builds cannot hold memory limits; sandbox skips them too */
-		if (sandbox_sanitized_build() &&
+		if (audit_proc_is_sanitized(ap) &&
 		    (r == SANDBOX_RL_AS || r == SANDBOX_RL_DATA))
 			continue;
 		if (!ap->rlimit[r].known)
@@ -338,7 +320,7 @@ check_fds(struct drift_list *d, const struct audit_proc *ap,
 }
 
 static json_t *
-describe(const struct audit_proc *ap, const char *service)
+describe(const struct audit_proc *ap, const char *service, json_t *live)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "service", json_string(service));
@@ -396,11 +378,14 @@ describe(const struct audit_proc *ap, const char *service)
 		json_array_append_new(fds, f);
 	}
 	json_object_set_new(o, "fds", fds);
+	if (live != NULL)
+		json_object_set(o, "live", live);
 	return o;
 }
 
 static void
-print_text(const struct audit_proc *ap, const char *service, int ndrift)
+print_text(const struct audit_proc *ap, const char *service, int ndrift,
+    const json_t *live)
 {
 	printf("%s pid %d (%s)\n", service, (int)ap->pid, ap->exe);
 	printf("  uid %u/%u/%u/%u gid %u/%u/%u/%u groups", (unsigned)ap->uid[0],
@@ -431,21 +416,26 @@ print_text(const struct audit_proc *ap, const char *service, int ndrift)
 	printf("\n  fds");
 	for (size_t i = 0; i < ap->nfds; i++)
 		printf(" %d:%s", ap->fds[i].fd, audit_fd_kind_name(ap->fds[i].kind));
-	printf("%s\n  %s\n", ap->fds_truncated ? " ..." : "",
-	    ndrift ? "DRIFT" : "ok");
+	printf("%s\n", ap->fds_truncated ? " ..." : "");
+	if (live != NULL)
+		audit_live_print(live);
+	printf("  %s\n", ndrift ? "DRIFT" : "ok");
 }
 
 /* A worker confines itself within milliseconds of its exec; one caught in
  * that window (still without its filter, younger than a few seconds) is
- * starting, not drifting: give it the time to finish. */
+ * starting, not drifting: give it the time to finish. Its own filter is
+ * one more than its parent's (a supervisor under systemd has some). */
 static void
 wait_until_started(pid_t pid)
 {
 	for (int i = 0; i < 50; i++) {
 		struct audit_proc ap;
 		double age = audit_proc_age(pid);
-		if (age < 0 || age > 5.0 || audit_proc_read(pid, &ap) < 0 ||
-		    ap.seccomp == 2)
+		if (age < 0 || age > 5.0 || audit_proc_read(pid, &ap) < 0)
+			return;
+		int inherited = audit_proc_filters(ap.ppid);
+		if (ap.seccomp == 2 && ap.seccomp_filters > inherited)
 			return;
 		usleep(100 * 1000);
 	}
@@ -467,6 +457,7 @@ audit_one(pid_t pid, const char *want, bool is_supervisor, bool from_tree,
 	}
 	struct drift_list d = { json_array(), 0 };
 	const char *service = "supervisor";
+	json_t *live = NULL;
 	if (!is_supervisor) {
 		const struct policy *p = policy_for(&ap, want);
 		if (p == NULL) {
@@ -488,16 +479,18 @@ audit_one(pid_t pid, const char *want, bool is_supervisor, bool from_tree,
 				    ap.seccomp, ap.seccomp_filters);
 			check_rlimits(&d, &ap, p);
 			check_fds(&d, &ap, p);
+			live = audit_live_check(&live_ref, &d, &ap, p, from_tree);
 		}
 	}
 	if (json) {
-		json_t *o = describe(&ap, service);
+		json_t *o = describe(&ap, service, live);
 		json_object_set_new(o, "drift", d.array);
 		json_array_append_new(out, o);
 	} else {
-		print_text(&ap, service, d.count);
+		print_text(&ap, service, d.count, live);
 		json_decref(d.array);
 	}
+	json_decref(live);
 	return d.count;
 }
 
@@ -506,11 +499,13 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG]"
-	    " [--json] [PID[:SERVICE] ...]\n"
+	    " [--json] [--require-netns] [PID[:SERVICE] ...]\n"
 	    "  Without PIDs, audits the supervisor named in PIDFILE (default "
 	    DEFAULT_PIDFILE ") and all its descendants.\n"
 	    "  CONFIG gives worker-uids (default: the supervisor's -c file);\n"
 	    "  named PIDs without -c are checked against the policy's user.\n"
+	    "  --require-netns: a worker in the supervisor's network namespace\n"
+	    "  is drift (else a warning).\n"
 	    "  Exit 0: every process matches its policy; 1: drift; 2: error.\n");
 }
 
@@ -519,7 +514,7 @@ main(int argc, char **argv)
 {
 	const char *dir = CLOISTER_POLICYDIR, *pidfile = DEFAULT_PIDFILE;
 	const char *config = NULL;
-	bool json = false;
+	bool json = false, require_netns = AUDIT_REQUIRE_NETNS_DEFAULT;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -531,6 +526,8 @@ main(int argc, char **argv)
 			config = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
+		else if (strcmp(argv[i], "--require-netns") == 0)
+			require_netns = true;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;
@@ -549,6 +546,7 @@ main(int argc, char **argv)
 	if (i < argc && config != NULL && load_range(config, 0) < 0)
 		return 2;
 	if (i < argc) {
+		audit_live_init(&live_ref, 0, require_netns);
 		for (; i < argc; i++) {
 			char *colon = strchr(argv[i], ':');
 			if (colon)
@@ -573,6 +571,7 @@ main(int argc, char **argv)
 		fclose(f);
 		if (load_range(config, (pid_t)sup) < 0)
 			return 2;
+		audit_live_init(&live_ref, (pid_t)sup, require_netns);
 		static pid_t kids[MAX_PROCS];
 		size_t n = audit_descendants((pid_t)sup, kids, MAX_PROCS);
 		drifts += audit_one((pid_t)sup, NULL, true, true, out, json);
@@ -593,5 +592,6 @@ main(int argc, char **argv)
 		json_decref(out);
 		printf("%d processes audited, %d drifts\n", audited, drifts);
 	}
+	audit_live_free(&live_ref);
 	return drifts ? 1 : 0;
 }

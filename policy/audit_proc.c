@@ -216,6 +216,42 @@ read_fds(struct audit_proc *ap)
 		}
 }
 
+/* The build's -Db_sanitize=address links gcc's runtime, libasan.so, which
+ * shows in the maps (clang's libclang_rt.asan when it is shared). */
+static int
+read_sanitized(pid_t pid)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	int found = 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, "/libasan.so") != NULL ||
+		    strstr(line, "libclang_rt.asan") != NULL;
+	fclose(f);
+	return found;
+}
+
+int
+audit_proc_filters(pid_t pid)
+{
+	static struct audit_proc ap;
+	char path[64], text[8192];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	ap.seccomp_filters = 0;
+	if (read_small(path, text, sizeof(text)) > 0)
+		parse_status(&ap, text);
+	return ap.seccomp_filters > 0 ? ap.seccomp_filters : 0;
+}
+
+bool
+audit_proc_is_sanitized(const struct audit_proc *ap)
+{
+	return ap->sanitized < 0 ? sandbox_sanitized_build() : ap->sanitized > 0;
+}
+
 int
 audit_proc_read(pid_t pid, struct audit_proc *ap)
 {
@@ -241,6 +277,7 @@ audit_proc_read(pid_t pid, struct audit_proc *ap)
 		read_link(path, ap->ns[i], sizeof(ap->ns[i]));
 	}
 	read_fds(ap);
+	ap->sanitized = read_sanitized(pid);
 	return 0;
 }
 

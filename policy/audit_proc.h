@@ -42,6 +42,9 @@ struct audit_proc {
 	struct audit_fd fds[AUDIT_MAX_FDS];
 	size_t nfds;
 	bool fds_truncated;
+	/* the sanitizer runtime is mapped: a sanitizer build, which merges
+	 * policy/sanitizer.policy into its policy (-1: maps unreadable) */
+	int sanitized;
 };
 
 extern const char *const audit_ns_names[AUDIT_NS_COUNT];
@@ -49,6 +52,10 @@ const char *audit_fd_kind_name(enum audit_fd_kind k);
 
 /* Read everything; -1 if the process is gone or unreadable. */
 int audit_proc_read(pid_t pid, struct audit_proc *ap);
+/* Is it a sanitizer build? Its maps say; unreadable maps: as this build. */
+bool audit_proc_is_sanitized(const struct audit_proc *ap);
+/* Its Seccomp_filters count; 0 if it is gone. */
+int audit_proc_filters(pid_t pid);
 /* Seconds since the process started; -1 if it is gone. */
 double audit_proc_age(pid_t pid);
 

@@ -682,8 +682,8 @@ policy_load(const char *path, unsigned flags, struct policy *p, char *err,
 	int r = policy_parse(path, (const char *)b.data, b.len, flags, p, err,
 	    errlen);
 	buf_free(&b);
-	if (r == 0 && (flags & POLICY_SANITIZER_EXTRAS) &&
-	    sandbox_sanitized_build())
+	if (r == 0 && ((flags & POLICY_SANITIZER_ALWAYS) ||
+	    ((flags & POLICY_SANITIZER_EXTRAS) && sandbox_sanitized_build())))
 		r = merge_sanitizer_extras(path, p, err, errlen);
 	return r;
 }

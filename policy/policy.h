@@ -48,6 +48,9 @@ enum policy_flags {
 	POLICY_CHECK_USERS = 1u << 0,
 	/* merge sanitizer.policy from the same directory in ASan builds */
 	POLICY_SANITIZER_EXTRAS = 1u << 1,
+	/* merge it whatever this build is: cloister-audit rebuilding the
+	 * filter of a worker that is a sanitizer build */
+	POLICY_SANITIZER_ALWAYS = 1u << 2,
 };
 #define POLICY_DEFAULT_FLAGS (POLICY_CHECK_USERS | POLICY_SANITIZER_EXTRAS)
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/securebits.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -453,12 +455,12 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 	} while (ge >= 0 && lo < end);
 }
 
+static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
+
 /* Step 9. */
 static void
 load_seccomp(const struct sandbox_spec *s)
 {
-	uint32_t def = s->on_violation == SANDBOX_KILL ? SCMP_ACT_KILL_PROCESS
-	    : SCMP_ACT_TRAP;
 	if (s->on_violation == SANDBOX_LOG_EPERM) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -470,6 +472,20 @@ load_seccomp(const struct sandbox_spec *s)
 		log_warn("sandbox %s: DEBUG seccomp mode, refused calls get EPERM",
 		    s->service);
 	}
+	scmp_filter_ctx ctx = build_seccomp(s);
+	int rc = seccomp_load(ctx);
+	if (rc < 0)
+		log_fatal("sandbox %s: seccomp_load: %s", s->service, strerror(-rc));
+	seccomp_release(ctx);
+}
+
+/* The filter of step 9, built but not loaded: the worker loads it, the
+ * audit exports it to compare with what the kernel holds. */
+static scmp_filter_ctx
+build_seccomp(const struct sandbox_spec *s)
+{
+	uint32_t def = s->on_violation == SANDBOX_KILL ? SCMP_ACT_KILL_PROCESS
+	    : SCMP_ACT_TRAP;
 	scmp_filter_ctx ctx = seccomp_init(def);
 	if (ctx == NULL)
 		log_fatal("sandbox %s: seccomp_init failed", s->service);
@@ -512,10 +528,32 @@ load_seccomp(const struct sandbox_spec *s)
 			log_fatal("sandbox %s: seccomp errno rule %d: %s", s->service,
 			    s->errno_rules[i].nr, strerror(-rc));
 	}
-	int rc = seccomp_load(ctx);
-	if (rc < 0)
-		log_fatal("sandbox %s: seccomp_load: %s", s->service, strerror(-rc));
+	return ctx;
+}
+
+int
+sandbox_filter_bpf(const struct sandbox_spec *s, struct sock_fprog *out)
+{
+	scmp_filter_ctx ctx = build_seccomp(s);
+	int fd = memfd_create("sandbox-filter", MFD_CLOEXEC);
+	int rc = fd < 0 ? -1 : seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
+	off_t size = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+	size_t n = size > 0 ? (size_t)size / sizeof(struct sock_filter) : 0;
+	out->len = (unsigned short)n;
+	out->filter = n > 0 && n <= BPF_MAXINSNS ?
+	    calloc(n, sizeof(struct sock_filter)) : NULL;
+	ssize_t got = out->filter == NULL ? -1 :
+	    pread(fd, out->filter, n * sizeof(struct sock_filter), 0);
+	if (fd >= 0)
+		close(fd);
+	if (got != (ssize_t)(n * sizeof(struct sock_filter))) {
+		free(out->filter);
+		out->filter = NULL;
+		out->len = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void

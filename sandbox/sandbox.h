@@ -130,4 +130,10 @@ unsigned sandbox_dirfd_args(int nr);
  * sanitizer runtime needs a few more syscalls (policy/sanitizer.policy). */
 bool sandbox_sanitized_build(void);
 
+/* The BPF program step 9 loads for spec, built by the same code but not
+ * loaded (cloister-audit compares it with a live worker's). out->filter
+ * is malloc'd; 0, or -1 if it could not be exported. */
+struct sock_fprog;
+int sandbox_filter_bpf(const struct sandbox_spec *spec, struct sock_fprog *out);
+
 #endif
