@@ -194,7 +194,7 @@ def recv_record(sock, timeout=10):
     # poll, not select: a test may hold more than FD_SETSIZE descriptors
     p = select.poll()
     p.register(sock, select.POLLIN)
-    if not p.poll(timeout * 1000):
+    if not p.poll(None if timeout is None else timeout * 1000):
         raise socket.timeout("no record within %.1fs" % timeout)
     fds = array.array("i")
     try:
