@@ -539,9 +539,10 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	close_other_fds(s, keep, nkeep);
 	prove_drop(s);
 	sandbox_landlock(s, landlock, sizeof(landlock));
+	/* the self-check tests and operators read: which layers took. Logged
+	 * before the filter, which need not allow what a log line costs. */
+	log_info("sandbox %s: confined (uid %u, root %s; %s; %s; seccomp %zu"
+	    " syscalls)", s->service, (unsigned)id.uid, s->root, netns, landlock,
+	    s->nsyscalls);
 	load_seccomp(s);
-	/* the self-check tests and operators read: which layers took */
-	log_debug("sandbox %s: confined (uid %u, root %s, %zu syscalls; %s;"
-	    " %s)", s->service, (unsigned)id.uid, s->root, s->nsyscalls, netns,
-	    landlock);
 }
