@@ -164,6 +164,14 @@ test_confined_state(void)
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
 	CHECK(strcmp(link, root) == 0);
+	/* a network namespace of its own (the second layer) */
+	char mine[64], its[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	n = readlink(path, its, sizeof(its) - 1);
+	its[n > 0 ? n : 0] = '\0';
+	n = readlink("/proc/self/ns/net", mine, sizeof(mine) - 1);
+	mine[n > 0 ? n : 0] = '\0';
+	CHECK(its[0] != '\0' && strcmp(its, mine) != 0);
 	/* a refused syscall kills the whole process */
 	CHECK_EQ(write(ctl, "o", 1), 1);
 	int st = wait_status(pid);
