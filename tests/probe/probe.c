@@ -24,7 +24,6 @@
 #include "probe_attempts.h"
 
 #include <fcntl.h>
-#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -116,9 +115,12 @@ make_layer_targets(struct probe_ctx *c, const struct policy *p,
 	    p->spec.root, (int)getpid()) >= (int)sizeof(t->file))
 		return -1;
 	int fd = open(t->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-	if (fd < 0 || fchmod(fd, 0666) < 0)
+	if (fd < 0)
 		return -1;
+	int mode = fchmod(fd, 0666);   /* past the umask */
 	close(fd);
+	if (mode < 0)
+		return -1;
 	t->tcp = probe_tcp_listener(&c->tcp_port);
 	t->unx = probe_abstract_listener(t->abstract);
 	c->root_file = t->file + strlen(p->spec.root);
