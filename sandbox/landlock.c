@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -142,6 +143,21 @@ describe(const struct sandbox_spec *s, int abi, char *desc, size_t len)
 	else if (abi < 6)
 		log_warn("sandbox %s: landlock ABI %d, no signal or abstract"
 		    " socket scoping", s->service, abi);
+}
+
+/* Landlock restricts the calling thread only (and the threads it starts
+ * later): another thread would stay outside. /proc/self/task has two links
+ * plus one per thread. */
+void
+sandbox_landlock_check_threads(const struct sandbox_spec *s)
+{
+	struct stat st;
+	if ((s->skip_layers & SANDBOX_SKIP_LANDLOCK) ||
+	    stat("/proc/self/task", &st) < 0)
+		return;   /* no /proc: nothing to count with */
+	if (st.st_nlink > 3)
+		log_fatal("sandbox %s: %lu threads; Landlock would hold only the"
+		    " calling one", s->service, (unsigned long)st.st_nlink - 2);
 }
 
 void

@@ -24,4 +24,8 @@ void sandbox_enter_empty_netns(const struct sandbox_spec *s, char *desc,
  * ("landlock ABI 7: fs, net, scope") into desc. */
 void sandbox_landlock(const struct sandbox_spec *s, char *desc, size_t len);
 
+/* Landlock holds the calling thread only: refuse (log_fatal) a process
+ * with more than one, while /proc can still tell (before chroot). */
+void sandbox_landlock_check_threads(const struct sandbox_spec *s);
+
 #endif

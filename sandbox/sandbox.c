@@ -530,6 +530,7 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 		    s->service);
 	char netns[32], landlock[48];
 	lookup_ids(s, &id);
+	sandbox_landlock_check_threads(s);
 	sandbox_enter_empty_netns(s, netns, sizeof(netns));
 	enter_root(s);
 	drop_ids(s, &id);

@@ -4,7 +4,8 @@
  * sandbox_confine() runs, in this order, and dies (log_fatal) at the first
  * step that fails or does not verify:
  *   1. the ids: the instance's own uid/gid from the supervisor, or else
- *      the service user and group (looked up before chroot: NSS needs files)
+ *      the service user and group (looked up before chroot: NSS needs files);
+ *      one thread only (Landlock, step 10, holds the calling thread alone)
  *   2. an empty network namespace (unshare CLONE_NEWNET, while the
  *      capability to is still there): new sockets reach nothing
  *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/.."

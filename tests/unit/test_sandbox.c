@@ -13,6 +13,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -540,6 +541,24 @@ open_a_directory_to_keep(void)
 	kept_dir = open("/", O_RDONLY | O_DIRECTORY);
 }
 
+/* Landlock would hold only the calling thread: a second one is fatal. */
+static void *
+sleep_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void
+start_a_thread(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
+		_exit(9);
+}
+
 static void
 become_nobody(void)
 {
@@ -568,6 +587,7 @@ main(void)
 	test_fcntl_cannot_signal_a_sibling();
 	make_policy(root, "kill");
 	expect_fatal("a directory fd in the keep list", open_a_directory_to_keep);
+	expect_fatal("a second thread", start_a_thread);
 
 	make_policy("/nonexistent-cloister-root", "kill");
 	expect_fatal("missing root dir", NULL);
