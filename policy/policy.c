@@ -648,6 +648,27 @@ merge_sanitizer_extras(const char *path, struct policy *p, char *err,
 	return r;
 }
 
+/* Landlock's view of the root follows from what the policy already says:
+ * 'files none' opens nothing; 'files own' reads its tree, and may change
+ * it only if a call that changes a tree is allowed (stored, not authd). */
+static enum sandbox_tree
+landlock_tree(const struct policy *p)
+{
+	static const char *const changes_tree[] = {
+		"mkdir", "mkdirat", "rmdir", "unlink", "unlinkat", "rename",
+		"renameat", "renameat2", "link", "linkat", "creat",
+	};
+	if (!p->files_own)
+		return SANDBOX_TREE_NONE;
+	for (size_t i = 0; i < sizeof(changes_tree) / sizeof(changes_tree[0]);
+	    i++) {
+		int nr = seccomp_syscall_resolve_name(changes_tree[i]);
+		if (nr != __NR_SCMP_ERROR && policy_allows_syscall(p, nr))
+			return SANDBOX_TREE_OWN;
+	}
+	return SANDBOX_TREE_READ;
+}
+
 int
 policy_parse(const char *name, const char *text, size_t len, unsigned flags,
     struct policy *p, char *err, size_t errlen)
@@ -667,6 +688,7 @@ policy_parse(const char *name, const char *text, size_t len, unsigned flags,
 	if (p->spec.nsyscalls == 0 && p->spec.ncwd_syscalls == 0 &&
 	    p->spec.narg_rules == 0)
 		return fail(&ps, "no syscall lines: nothing could run");
+	p->spec.tree = landlock_tree(p);
 	return 0;
 }
 

@@ -7,6 +7,9 @@
  *   root          /var/lib/cloister/root/imapd
  *   on-violation  kill | log-eperm      (log-eperm: debugging only)
  *   files         none | own            may it hold regular files open?
+ *                                       (also Landlock's view of the root:
+ *                                       none, read, or read-write when a
+ *                                       tree-changing call is allowed)
  *   rlimit NAME VALUE                   nofile nproc core as data fsize;
  *                                       VALUE: N, NK, NM, NG or unlimited
  *   syscall NAME... : why               the allowlist, a reason per line

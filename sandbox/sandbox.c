@@ -3,6 +3,7 @@
  * The order is docs/design.md rule 1; see sandbox.h for the list.
  */
 #include "sandbox.h"
+#include "layers.h"
 #include "log.h"
 
 #include <errno.h>
@@ -143,7 +144,7 @@ lookup_ids(const struct sandbox_spec *s, struct sandbox_ids *id)
 		log_fatal("sandbox %s: refusing to run as uid/gid 0", s->service);
 }
 
-/* Step 2: the root must be root's and not writable by anyone else, or a
+/* Step 3: the root must be root's and not writable by anyone else, or a
  * confined process could plant files in its own root. */
 static void
 enter_root(const struct sandbox_spec *s)
@@ -169,7 +170,7 @@ enter_root(const struct sandbox_spec *s)
 		    s->root);
 }
 
-/* Step 3. KEEPCAPS lets step 4 use CAP_SETPCAP after the uid change; step 4
+/* Step 4. KEEPCAPS lets step 5 use CAP_SETPCAP after the uid change; step 5
  * clears it again and locks it off. */
 static void
 drop_ids(const struct sandbox_spec *s, const struct sandbox_ids *id)
@@ -216,7 +217,7 @@ set_effective_setpcap(const struct sandbox_spec *s)
 	cap_free(caps);
 }
 
-/* Step 4. */
+/* Step 5. */
 static void
 drop_caps(const struct sandbox_spec *s)
 {
@@ -256,7 +257,7 @@ drop_caps(const struct sandbox_spec *s)
 		log_fatal("sandbox %s: keepcaps still set", s->service);
 }
 
-/* Step 5. */
+/* Step 6. */
 static void
 set_no_new_privs(const struct sandbox_spec *s)
 {
@@ -268,7 +269,7 @@ set_no_new_privs(const struct sandbox_spec *s)
 		log_fatal_errno("sandbox %s: dumpable 0", s->service);
 }
 
-/* Step 6. */
+/* Step 7. */
 static void
 set_rlimits(const struct sandbox_spec *s)
 {
@@ -321,7 +322,7 @@ refuse_kept_directories(const struct sandbox_spec *s, const int *k, size_t n)
 	}
 }
 
-/* Step 7: close the gaps between kept fds, then check the low range. */
+/* Step 8: close the gaps between kept fds, then check the low range. */
 #define SANDBOX_KEEP_MAX 64
 /* room for the keep list, the log fd and fds 0-2 */
 static void
@@ -362,7 +363,7 @@ close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	refuse_kept_directories(s, k, n);
 }
 
-/* Step 8: the drop is proved by trying to undo it. */
+/* Step 9: the drop is proved by trying to undo it. */
 static void
 prove_drop(const struct sandbox_spec *s)
 {
@@ -457,7 +458,7 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 
 static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
 
-/* Step 9. */
+/* Step 11. */
 static void
 load_seccomp(const struct sandbox_spec *s)
 {
@@ -565,7 +566,10 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	if (geteuid() != 0)
 		log_fatal("sandbox %s: must start as root to confine itself",
 		    s->service);
+	char netns[32], landlock[48];
 	lookup_ids(s, &id);
+	sandbox_landlock_check_threads(s);
+	sandbox_enter_empty_netns(s, netns, sizeof(netns));
 	enter_root(s);
 	drop_ids(s, &id);
 	drop_caps(s);
@@ -573,7 +577,11 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	set_rlimits(s);
 	close_other_fds(s, keep, nkeep);
 	prove_drop(s);
+	sandbox_landlock(s, landlock, sizeof(landlock));
+	/* the self-check tests and operators read: which layers took. Logged
+	 * before the filter, which need not allow what a log line costs. */
+	log_info("sandbox %s: confined (uid %u, root %s; %s; %s; seccomp %zu"
+	    " syscalls)", s->service, (unsigned)id.uid, s->root, netns, landlock,
+	    s->nsyscalls);
 	load_seccomp(s);
-	log_debug("sandbox %s: confined (uid %u, root %s, %zu syscalls)",
-	    s->service, (unsigned)id.uid, s->root, s->nsyscalls);
 }

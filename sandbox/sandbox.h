@@ -4,19 +4,27 @@
  * sandbox_confine() runs, in this order, and dies (log_fatal) at the first
  * step that fails or does not verify:
  *   1. the ids: the instance's own uid/gid from the supervisor, or else
- *      the service user and group (looked up before chroot: NSS needs files)
- *   2. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
- *   3. setgroups, setresgid, setresuid (all three ids), checked
- *   4. drop every capability: bounding set, ambient set, then effective,
+ *      the service user and group (looked up before chroot: NSS needs files);
+ *      one thread only (Landlock, step 10, holds the calling thread alone)
+ *   2. an empty network namespace (unshare CLONE_NEWNET, while the
+ *      capability to is still there): new sockets reach nothing
+ *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
+ *   4. setgroups, setresgid, setresuid (all three ids), checked
+ *   5. drop every capability: bounding set, ambient set, then effective,
  *      permitted, inheritable; lock the securebits so root gains nothing
- *   5. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
- *   6. rlimits from the spec, checked
- *   7. close every fd not on the keep list (0-2 and the log fd stay);
+ *   6. PR_SET_NO_NEW_PRIVS 1, PR_SET_DUMPABLE 0, checked
+ *   7. rlimits from the spec, checked
+ *   8. close every fd not on the keep list (0-2 and the log fd stay);
  *      a kept fd that is a directory is fatal (a path outside the root)
- *   8. prove it: setuid(0) and setgid(0) must fail
- *   9. seccomp allowlist (libseccomp) with argument rules, default
+ *   9. prove it: setuid(0) and setgid(0) must fail
+ *  10. Landlock: the tree beneath the root as spec->tree says, nothing
+ *      else; no TCP bind/connect; no signal or abstract unix socket
+ *      outside the process (each as far as the kernel's ABI knows)
+ *  11. seccomp allowlist (libseccomp) with argument rules, default
  *      kill-process; or, in the
  *      explicit debug mode, EPERM plus a log line naming the syscall
+ * Steps 2 and 10 are best effort: a kernel without them gets a warning
+ * naming the missing layer and the process still starts.
  * The caller loads everything it needs (libraries, keys, certificates)
  * before the call and reads no untrusted input until it returns.
  */
@@ -86,6 +94,20 @@ struct sandbox_arg_rule {
 	struct sandbox_arg_cmp cmp[SANDBOX_MAX_ARG_CMPS];
 };
 
+/* What Landlock (step 10) lets the process open beneath its root. */
+enum sandbox_tree {
+	SANDBOX_TREE_NONE,   /* nothing: not even its root can be listed */
+	SANDBOX_TREE_READ,   /* read files, list directories */
+	SANDBOX_TREE_OWN,    /* also write, create, rename, remove files and
+	                      * directories; never execute, never make a
+	                      * device, fifo, socket or symlink */
+};
+
+/* Layers a test switches off to show what each one holds on its own
+ * (cloister-probe --without); no policy line sets them. */
+#define SANDBOX_SKIP_NETNS    (1u << 0)
+#define SANDBOX_SKIP_LANDLOCK (1u << 1)
+
 struct sandbox_spec {
 	char service[SANDBOX_NAME_MAX];
 	char user[SANDBOX_NAME_MAX];
@@ -97,6 +119,8 @@ struct sandbox_spec {
 	unsigned instance_uid, instance_gid;
 	bool group_access;
 	char root[SANDBOX_PATH_MAX];
+	enum sandbox_tree tree;
+	unsigned skip_layers;   /* SANDBOX_SKIP_*; 0 in every worker */
 	enum sandbox_violation on_violation;
 	struct sandbox_rl rlimit[SANDBOX_RL_COUNT];
 	int syscalls[SANDBOX_MAX_SYSCALLS];   /* resolved numbers */

@@ -6,6 +6,7 @@
  * that signalled it (by whatever path) counts as ALLOWED.
  */
 #include "probe_attempts.h"
+#include "probe_layers.h"
 #include "fds.h"
 #include "ipc.h"
 #include "ipc_types.h"
@@ -55,6 +56,7 @@ typedef int (*attempt_fn)(struct probe_ctx *);
 #define A_SEGV_REFUSED 4u  /* SIGSEGV = the kernel has no such entry */
 #define A_PIPE 8u          /* acts on the shared pipe */
 #define A_SIGNAL 16u       /* aims at the sibling: give a signal time */
+#define A_LAYER2 32u       /* the second layer refuses it on its own */
 
 /* ---- files, sockets, exec ---- */
 
@@ -503,6 +505,13 @@ static const struct {
 	{ "mmap PROT_EXEC", try_mmap_exec, 0 },
 	{ "mprotect to PROT_EXEC", try_mprotect_exec, 0 },
 	{ "setsockopt SO_ATTACH_FILTER", try_socket_filter, 0 },
+	{ "kill() a process outside the domain", probe_try_kill_outside,
+	  A_SIGNAL | A_LAYER2 },
+	{ "open a file in its own root", probe_try_root_file, A_LAYER2 },
+	{ "TCP connect to the host's 127.0.0.1", probe_try_tcp_host,
+	  A_LAYER2 },
+	{ "connect to an abstract unix socket", probe_try_abstract_unix,
+	  A_LAYER2 },
 };
 
 size_t
@@ -515,6 +524,12 @@ const char *
 probe_attempt_name(size_t i)
 {
 	return attempts[i].name;
+}
+
+bool
+probe_attempt_second_layer(size_t i)
+{
+	return (attempts[i].flags & A_LAYER2) != 0;
 }
 
 bool
@@ -646,7 +661,7 @@ probe_run_attempt(struct probe_ctx *c, size_t i)
 			keep[n++] = c->root_dirfd;
 		if (flags & A_RECV_DIRFD)
 			keep[n++] = chan[0];
-		policy_confine(c->policy, NULL, keep, n);
+		probe_confine_child(c, keep, n);
 		if (flags & A_RECV_DIRFD)
 			c->root_dirfd = receive_dirfd(chan[0]);
 		_exit(attempts[i].fn(c) ? CHILD_ALLOWED : CHILD_REFUSED);
@@ -665,7 +680,9 @@ probe_run_attempt(struct probe_ctx *c, size_t i)
 		    " sibling %d\n", attempts[i].name, (int)c->sibling);
 		return PROBE_ALLOWED;
 	}
-	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+	/* with the filter weakened, the refusal must be the second layer's:
+	 * a SIGSYS means the attempt never reached it */
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS && !c->weak_filter)
 		return PROBE_REFUSED;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV &&
 	    (flags & A_SEGV_REFUSED))

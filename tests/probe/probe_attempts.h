@@ -25,7 +25,21 @@ struct probe_ctx {
 	                         * after the child confined (-1: none) */
 	int keep[PROBE_MAX_KEEP];
 	size_t nkeep;
+	/* the second layer (Landlock, the empty network namespace): */
+	const char *root_file;  /* a file in the policy's root, world-writable
+	                         * (NULL: its root directory is opened) */
+	int tcp_port;           /* a TCP listener on 127.0.0.1 of the host's
+	                         * namespace (0: none) */
+	const char *abstract;   /* an abstract unix socket name made outside,
+	                         * without the leading NUL (NULL: none) */
+	bool weak_filter;       /* allow the calls only the second layer then
+	                         * refuses (PROBE_WEAK_CALLS) */
+	unsigned skip_layers;   /* SANDBOX_SKIP_*: show each layer's part */
 };
+
+/* The calls --second-layer adds to the filter of any policy. */
+#define PROBE_WEAK_CALLS "open openat socket connect kill"
+
 
 enum probe_result {
 	PROBE_REFUSED,
@@ -42,6 +56,14 @@ enum probe_result probe_run_attempt(struct probe_ctx *c, size_t i);
 
 /* Is pid alive and not stopped? */
 bool probe_running(pid_t pid);
+
+/* Is attempt i one the second layer refuses under a weakened filter? */
+bool probe_attempt_second_layer(size_t i);
+
+/* A TCP listener on 127.0.0.1 (port in *port), an abstract unix listener
+ * named name; the fd, or -1. */
+int probe_tcp_listener(int *port);
+int probe_abstract_listener(const char *name);
 
 /* Does attempt i act on c->pipe_fd (run it once per shared pipe)? */
 bool probe_attempt_uses_pipe(size_t i);

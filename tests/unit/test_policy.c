@@ -89,6 +89,17 @@ main(void)
 	CHECK(!p.spec.rlimit[SANDBOX_RL_CORE].set);
 	CHECK(policy_allows_store_op(&p, IPC_PING));
 	CHECK(!policy_allows_store_op(&p, IPC_OK));
+	/* Landlock's view of the root follows from 'files' and whether a
+	 * call that changes a tree is allowed */
+	CHECK_EQ(p.spec.tree, SANDBOX_TREE_NONE);
+	CHECK_EQ(parse_with("files", "files own\n"), 0);
+	CHECK_EQ(p.spec.tree, SANDBOX_TREE_READ);
+	CHECK_EQ(parse_with("files", "files own\nsyscall-cwd unlinkat : x\n"), 0);
+	CHECK_EQ(p.spec.tree, SANDBOX_TREE_OWN);
+	CHECK_EQ(parse_with("files", "files own\nsyscall rmdir : x\n"), 0);
+	CHECK_EQ(p.spec.tree, SANDBOX_TREE_OWN);
+	CHECK_EQ(parse_with("files", "files none\nsyscall rmdir : x\n"), 0);
+	CHECK_EQ(p.spec.tree, SANDBOX_TREE_NONE);
 
 	expect_error(NULL, "colour blue\n", "t.policy:16:", "unknown key 'colour'");
 	expect_error("syscall read", "syscall read wrte : I/O\n", "t.policy:12:",

@@ -13,6 +13,7 @@
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +165,14 @@ test_confined_state(void)
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
 	CHECK(strcmp(link, root) == 0);
+	/* a network namespace of its own (the second layer) */
+	char mine[64], its[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	n = readlink(path, its, sizeof(its) - 1);
+	its[n > 0 ? n : 0] = '\0';
+	n = readlink("/proc/self/ns/net", mine, sizeof(mine) - 1);
+	mine[n > 0 ? n : 0] = '\0';
+	CHECK(its[0] != '\0' && strcmp(its, mine) != 0);
 	/* a refused syscall kills the whole process */
 	CHECK_EQ(write(ctl, "o", 1), 1);
 	int st = wait_status(pid);
@@ -532,6 +541,24 @@ open_a_directory_to_keep(void)
 	kept_dir = open("/", O_RDONLY | O_DIRECTORY);
 }
 
+/* Landlock would hold only the calling thread: a second one is fatal. */
+static void *
+sleep_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void
+start_a_thread(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, sleep_forever, NULL) != 0)
+		_exit(9);
+}
+
 static void
 become_nobody(void)
 {
@@ -560,6 +587,7 @@ main(void)
 	test_fcntl_cannot_signal_a_sibling();
 	make_policy(root, "kill");
 	expect_fatal("a directory fd in the keep list", open_a_directory_to_keep);
+	expect_fatal("a second thread", start_a_thread);
 
 	make_policy("/nonexistent-cloister-root", "kill");
 	expect_fatal("missing root dir", NULL);

@@ -1,0 +1,31 @@
+/*
+ * layers: the second layer under chroot and seccomp, internal to the
+ * sandbox. Each is best effort by what the kernel offers: a kernel
+ * without it gets a warning naming the missing layer, and the process
+ * still starts (chroot, ids, capabilities and seccomp hold regardless).
+ */
+#ifndef CLOISTER_SANDBOX_LAYERS_H
+#define CLOISTER_SANDBOX_LAYERS_H
+
+#include <stddef.h>
+
+#include "sandbox.h"
+
+/* Move into a new, empty network namespace (only a down loopback); needs
+ * CAP_SYS_ADMIN, so it runs before the ids and capabilities go. Writes
+ * what it did ("netns empty" or "no netns") into desc. */
+void sandbox_enter_empty_netns(const struct sandbox_spec *s, char *desc,
+    size_t len);
+
+/* Restrict the process with Landlock: the filesystem beneath "/" (the
+ * chroot) as s->tree says, no TCP bind or connect, no signal or abstract
+ * unix socket outside the domain. Needs no_new_privs; runs before
+ * seccomp, which allows none of its calls. Writes what it handled
+ * ("landlock ABI 7: fs, net, scope") into desc. */
+void sandbox_landlock(const struct sandbox_spec *s, char *desc, size_t len);
+
+/* Landlock holds the calling thread only: refuse (log_fatal) a process
+ * with more than one, while /proc can still tell (before chroot). */
+void sandbox_landlock_check_threads(const struct sandbox_spec *s);
+
+#endif
