@@ -18,6 +18,9 @@
  *   7   CLOISTER_FD_EXTRA      per service        snmpd-helper: the supervisor's aggregate stats pipe (read end)
  *   8.. CLOISTER_FD_STORE(i)   imapd jmapd lmtpd  SOCK_SEQPACKET to store shard i (i < shards)
  *   16.. CLOISTER_FD_LISTEN(i) snmpd-helper       its /metrics listener(s), bound by the supervisor
+ *   25  CLOISTER_FD_NETNS      everyone           the empty network namespace cloisterd made at start;
+ *                                                 the sandbox joins it (setns) and closes it, so it
+ *                                                 is on no keep list (sandbox/netns.c)
  *
  * Client connections are accepted by the supervisor (which enforces the
  * global and per-IP limits before any worker is spent) and handed to an idle
@@ -52,5 +55,6 @@
 #define CLOISTER_FD_LISTEN_BASE 16
 #define CLOISTER_MAX_LISTENERS 8
 #define CLOISTER_FD_LISTEN(i) (CLOISTER_FD_LISTEN_BASE + (i))
+#define CLOISTER_FD_NETNS 25
 
 #endif

@@ -11,9 +11,11 @@
 
 #include "sandbox.h"
 
-/* Move into a new, empty network namespace (only a down loopback); needs
- * CAP_SYS_ADMIN, so it runs before the ids and capabilities go. Writes
- * what it did ("netns empty" or "no netns") into desc. */
+/* Move into an empty network namespace (only a down loopback): join
+ * cloisterd's at CLOISTER_FD_NETNS and close that fd, or else make one.
+ * Needs CAP_SYS_ADMIN, so it runs before the ids and capabilities go.
+ * Writes what it did ("netns shared", "netns empty" or "no netns") into
+ * desc. */
 void sandbox_enter_empty_netns(const struct sandbox_spec *s, char *desc,
     size_t len);
 

@@ -6,8 +6,10 @@
  *   1. the ids: the instance's own uid/gid from the supervisor, or else
  *      the service user and group (looked up before chroot: NSS needs files);
  *      one thread only (Landlock, step 10, holds the calling thread alone)
- *   2. an empty network namespace (unshare CLONE_NEWNET, while the
- *      capability to is still there): new sockets reach nothing
+ *   2. an empty network namespace, while the capability to is still
+ *      there: the one cloisterd hands over at CLOISTER_FD_NETNS (setns,
+ *      then that fd is closed), or else one of its own (unshare
+ *      CLONE_NEWNET): new sockets reach nothing
  *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
  *   4. setgroups, setresgid, setresuid (all three ids), checked
  *   5. drop every capability: bounding set, ambient set, then effective,

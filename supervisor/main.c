@@ -105,6 +105,7 @@ setup(bool debug, bool check)
 	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
 	if (sv_ids_init(sv.cfg, err, sizeof(err)) < 0)
 		startup_fail(err);
+	sv_netns_init();
 	sv.started = sv_now();
 	if (sv_start(err, sizeof(err)) < 0)
 		startup_fail(err);

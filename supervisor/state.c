@@ -4,7 +4,7 @@
 
 #include <time.h>
 
-struct sv sv = { .next_instance = 1 };
+struct sv sv = { .next_instance = 1, .netns = -1 };
 
 int64_t
 sv_now(void)

@@ -7,6 +7,7 @@
  *   listen.c   binding and closing listeners (TCP v4/v6, unix)
  *   spawn.c    fork + exec, each role with its fds at the numbers of fds.h
  *   ids.c      each worker instance's own uid/gid, the range's host lock
+ *   netns.c    the one empty network namespace the workers share
  *   statetab.c the per-service state x event table, as data
  *   service.c  runs that table; processes, reaping, backoff, stop
  *   reload.c   the services of a config generation, at start and SIGHUP
@@ -44,7 +45,7 @@
 
 #define SV_KEY_SIZE 32
 #define SV_IP_BUCKETS 256
-#define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
+#define SV_NFDS (CLOISTER_FD_NETNS + 1)   /* the highest well-known fd */
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
 #define SV_IDS_LOCK_DIR "/run/cloister-worker-uids"   /* one lock file per
                                     running cloisterd's worker-uids range */
@@ -194,6 +195,7 @@ struct sv {
 	uint64_t next_instance;
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
 	int agg[2];              /* aggregate pipe to the stats helper (agg[0]) */
+	int netns;               /* the workers' empty network namespace, or -1 */
 };
 
 extern struct sv sv;
@@ -225,6 +227,9 @@ void sv_ids_owner(void);
 void sv_ids_release(void);
 uid_t sv_ids_take(void);
 void sv_ids_give(uid_t uid);
+
+/* netns.c: sets sv.netns (-1, logged, if it cannot) */
+void sv_netns_init(void);
 
 /* listen.c */
 int sv_listen_open(const struct config_listener *l, int type,

@@ -1,5 +1,6 @@
 """The second layer under chroot and seccomp: every worker runs in an empty
-network namespace of its own and under Landlock (its confined line names
+network namespace (under cloisterd the one it made at start, shared by all
+its workers; started by hand, one of its own) and under Landlock (its confined line names
 the ABI and what it handles), and cloister-probe --second-layer, whose
 filter lets open, openat, socket, connect and kill through, shows each
 layer refusing on its own what seccomp would otherwise be the only guard
@@ -88,6 +89,27 @@ def interfaces(pid):
         return sorted(l.split(":")[0].strip() for l in f.readlines()[2:])
 
 
+def lo_is_up(pid):
+    """IFF_UP of pid's loopback, read inside its namespace."""
+    r = run(["nsenter", "--net=/proc/%d/ns/net" % pid, "ip", "-o", "link",
+             "show", "lo"], timeout=10)
+    assert r.returncode == 0, r.stderr
+    flags = re.search(r"<([^>]*)>", r.stdout).group(1).split(",")
+    return "UP" in flags
+
+
+def open_netns_fds(pid):
+    """The fds of pid that hold a network namespace."""
+    found = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("net:"):
+                found.append(int(fd))
+        except FileNotFoundError:
+            pass
+    return found
+
+
 def test_every_policy_gets_an_empty_network_namespace_of_its_own():
     workers = [ConfinedWorker(policy(n)) for n in WORKER_POLICIES]
     try:
@@ -119,7 +141,7 @@ def test_supervised_workers_log_their_layers_and_live_apart():
         srv = s.srv
         handled = "fs" + (", net" if abi >= 4 else "") + (", scope" if abi >= 6 else "")
         for svc in ("authd", "stored", "imapd", "lmtpd", "snmpd-helper"):
-            line = srv.wait_log(r"sandbox %s: confined \(.*; netns empty;"
+            line = srv.wait_log(r"sandbox %s: confined \(.*; netns shared;"
                                 r" landlock ABI %d: %s; seccomp" % (svc, abi, handled),
                                 timeout=20)
             assert line, (svc, "\n".join(srv.log))
@@ -127,8 +149,25 @@ def test_supervised_workers_log_their_layers_and_live_apart():
         kids = srv.children()
         assert {c.service for c in kids} >= {"authd", "stored", "imapd", "lmtpd",
                                              "snmpd-helper"}, kids
-        for c in kids:
-            assert netns(c.pid) != sup, (c, sup)
+        # one empty namespace, not cloisterd's, shared by every worker (a
+        # spare started after the logout may still be confining itself)
+        def shared_ns():
+            try:
+                return {netns(c.pid) for c in srv.children()}
+            except FileNotFoundError:
+                return set()
+        assert wait_for(lambda: len(shared_ns()) == 1 and sup not in shared_ns(),
+                        timeout=10), (shared_ns(), sup)
+        kids = srv.children()
+        assert interfaces(kids[0].pid) == ["lo"], interfaces(kids[0].pid)
+        assert not lo_is_up(kids[0].pid)
+        # the namespace's fd went with confinement: a live (idle, confined)
+        # imapd and lmtpd hold none
+        for svc in ("imapd", "lmtpd"):
+            live = [c for c in kids if c.service == svc]
+            assert live, (svc, kids)
+            for c in live:
+                assert open_netns_fds(c.pid) == [], (c, open_netns_fds(c.pid))
         # /metrics still answers from inside the empty namespace (its
         # listener was made in the host's)
         from snmp_util import http_get
