@@ -2,7 +2,7 @@
  * cloister-audit: compare every live Cloister process with its policy.
  *
  *   cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG] [--json]
- *                  [--require-netns] [PID[:POLICY] ...]
+ *                  [--require-netns | --no-require-netns] [PID[:POLICY] ...]
  *
  * Without PIDs it reads the supervisor's pid file and audits all of the
  * supervisor's descendants. Each process is matched to the policy whose
@@ -499,13 +499,13 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: cloister-audit [-d POLICYDIR] [-p PIDFILE] [-c CONFIG]"
-	    " [--json] [--require-netns] [PID[:SERVICE] ...]\n"
+	    " [--json] [--[no-]require-netns] [PID[:SERVICE] ...]\n"
 	    "  Without PIDs, audits the supervisor named in PIDFILE (default "
 	    DEFAULT_PIDFILE ") and all its descendants.\n"
 	    "  CONFIG gives worker-uids (default: the supervisor's -c file);\n"
 	    "  named PIDs without -c are checked against the policy's user.\n"
-	    "  --require-netns: a worker in the supervisor's network namespace\n"
-	    "  is drift (else a warning).\n"
+	    "  A worker in the supervisor's network namespace is drift\n"
+	    "  (--require-netns, the default) or a warning (--no-require-netns).\n"
 	    "  Exit 0: every process matches its policy; 1: drift; 2: error.\n");
 }
 
@@ -528,6 +528,8 @@ main(int argc, char **argv)
 			json = true;
 		else if (strcmp(argv[i], "--require-netns") == 0)
 			require_netns = true;
+		else if (strcmp(argv[i], "--no-require-netns") == 0)
+			require_netns = false;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;

@@ -15,10 +15,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-/* A worker sharing the supervisor's network namespace is a warning until
- * the sandbox gives every worker its own; true (or --require-netns)
- * makes it drift. */
-#define AUDIT_REQUIRE_NETNS_DEFAULT false
+/* A worker in the supervisor's network namespace is drift: every worker
+ * joins the empty one cloisterd made (or makes its own), so "own" means
+ * "not cloisterd's", whether or not its siblings share it. A host without
+ * network namespaces audits with --no-require-netns (a warning then). */
+#define AUDIT_REQUIRE_NETNS_DEFAULT true
 
 struct audit_live_ref {
 	char netns[64];          /* the reference: net:[inode] */

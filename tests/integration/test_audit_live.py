@@ -11,33 +11,43 @@ import subprocess
 import tempfile
 import time
 
-from harness import ConfinedWorker, policy, proc_status, run, tool, wait_for
+from harness import TOP, ConfinedWorker, policy, proc_status, run, tool, wait_for
 from cloister_server import CloisterServer
 from imap_util import ImapServer, need_stored
 from supervisor_util import FULL, LineClient
 
 # the audit stops each worker for a moment; all of it stays well inside this
 AUDIT_BOUND = 20.0
+FD_NETNS = int(re.search(r"#define CLOISTER_FD_NETNS (\d+)",
+                         open(os.path.join(TOP, "common", "fds.h")).read()).group(1))
 
 
 class Worker(ConfinedWorker):
     """cloister-testworker (copied as cloister-imapd, so the audit matches it
     to imapd.policy by its name) under imapd.policy, optionally with one
-    syscall more than the policy allows, optionally in its own netns."""
+    syscall more than the policy allows. The sandbox gives it an empty
+    netns of its own; with host_netns it is handed the host's at the fd
+    where cloisterd hands its shared one (fds.h), and joins that."""
 
-    def __init__(self, extra=None, own_netns=False):
+    def __init__(self, extra=None, host_netns=False):
         self.dir = tempfile.mkdtemp(prefix="cloister-auditlive-")
         exe = os.path.join(self.dir, "cloister-imapd")
         shutil.copy2(tool("cloister-testworker"), exe)
         args = [exe] + (["--extra-syscall", extra] if extra else []) + \
             [policy("imapd")]
-        if own_netns:
-            args = ["unshare", "--net"] + args
+        pass_fds = ()
+        if host_netns:
+            ns = os.open("/proc/self/ns/net", os.O_RDONLY)
+            os.dup2(ns, FD_NETNS, inheritable=True)
+            os.close(ns)
+            pass_fds = (FD_NETNS,)
         self.r, self.w = os.pipe()
         self.p = subprocess.Popen(args, stdin=self.r,
                                   stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
+                                  stderr=subprocess.PIPE, pass_fds=pass_fds)
         os.close(self.r)
+        if host_netns:
+            os.close(FD_NETNS)
         assert wait_for(lambda: self.p.poll() is not None or
                         proc_status(self.p.pid).get("Seccomp") == "2")
         assert self.p.poll() is None, "worker did not confine"
@@ -96,20 +106,23 @@ def test_a_hand_weakened_filter_is_drift():
         assert f["match"] is True and f["first_difference"] is None, f
 
 
-def test_the_network_namespace_is_reported_and_can_be_required():
-    with Worker() as shared, Worker(own_netns=True) as own:
+def test_the_network_namespace_is_reported_and_required_by_default():
+    with Worker(host_netns=True) as shared, Worker() as own:
         r, _ = audit(shared.pid, own.pid)
         assert "netns: shares the host's netns" in r.stdout, r.stdout
         assert "netns: own netns" in r.stdout, r.stdout
         assert "landlock: not visible from /proc" in r.stdout
-        # a warning, not drift, unless required
+        # drift by default (and with --require-netns)
+        for args in ((), ("--require-netns",)):
+            r, _ = audit(*(args + (shared.pid, own.pid)))
+            assert r.returncode == 1, r.stdout + r.stderr
+            assert "DRIFT imapd[%d]: shares the host's netns, an own netns " \
+                "is required" % shared.pid in r.stderr, r.stderr
+            assert "DRIFT imapd[%d]" % own.pid not in r.stderr, r.stderr
+        # a warning only, where the host has no namespaces to give
+        r, _ = audit("--no-require-netns", shared.pid, own.pid)
         assert "WARNING imapd[%d]: shares the host's netns" % shared.pid in r.stderr
         assert r.returncode == 0, r.stdout + r.stderr
-        r, _ = audit("--require-netns", shared.pid, own.pid)
-        assert r.returncode == 1
-        assert "DRIFT imapd[%d]: shares the host's netns, an own netns is " \
-            "required" % shared.pid in r.stderr, r.stderr
-        assert "DRIFT imapd[%d]" % own.pid not in r.stderr, r.stderr
 
 
 def test_the_running_tree_passes_and_keeps_serving():

@@ -299,6 +299,12 @@ def test_the_unit_agrees_with_how_cloisterd_runs_and_stops():
     # what the workers' setup needs is not taken from them
     for opt in ("PrivateUsers", "MemoryDenyWriteExecute"):
         assert opt not in u, opt
+    # the empty network namespace: made by cloisterd, joined by each worker
+    assert u["RestrictNamespaces"] == ["net"], u["RestrictNamespaces"]
+    assert "unshare(CLONE_NEWNET)" in read(os.path.join(TOP, "supervisor",
+                                                        "netns.c"))
+    assert "setns(fd, CLONE_NEWNET)" in read(os.path.join(TOP, "sandbox",
+                                                          "netns.c"))
     # and cloisterd(8) names the capabilities the unit keeps
     page = read(os.path.join(MAN, "cloisterd.8"))
     assert set(re.findall(r"\bCAP_\w+", page)) == \
@@ -316,8 +322,8 @@ def free_low_port():
     raise Skip("no free port below 1024 on 127.0.0.1")
 
 
-def cap_args(u):
-    caps = u["CapabilityBoundingSet"][0].split()
+def cap_args(u, without=("CAP_SYS_ADMIN",)):
+    caps = [c for c in u["CapabilityBoundingSet"][0].split() if c not in without]
     arg = "-all," + ",".join("+" + c[len("CAP_"):].lower() for c in caps)
     args = ["setpriv", "--bounding-set", arg, "--inh-caps", "-all"]
     if u.get("NoNewPrivileges") == ["yes"]:
@@ -358,6 +364,10 @@ def test_a_server_runs_under_the_units_capabilities_and_no_new_privs():
         m = isrv.login("alice")
         typ, data = m.select("INBOX")
         assert typ == "OK" and int(data[0]) == 1, data
+        # every worker is in the empty namespace (CAP_SYS_ADMIN), which the
+        # audit requires
+        assert not [l for l in isrv.srv.log if "network namespace" in l], \
+            isrv.srv.log
         r = isrv.srv.audit()
         assert r.returncode == 0, r.stdout + r.stderr
         # the unit's ExecReload checks the file first, beside the running
@@ -376,6 +386,32 @@ def test_a_server_runs_under_the_units_capabilities_and_no_new_privs():
         assert took < 8, took
         # it raised its own priority (CAP_SYS_NICE); a refusal is logged
         assert not [l for l in isrv.srv.log if "setpriority" in l], isrv.srv.log
+    finally:
+        isrv.close()
+
+
+def test_without_sys_admin_the_workers_get_no_empty_network_namespace():
+    """The one capability of the unit the server runs without, at a cost:
+    without CAP_SYS_ADMIN cloisterd cannot make the empty namespace and no
+    worker can make one, so each says so and the audit reports drift."""
+    if shutil.which("setpriv") is None:
+        raise Skip("setpriv (util-linux) is not installed")
+    from imap_util import ImapServer, have_stored
+    if not have_stored():
+        raise Skip("cloister-stored is not built")
+    prefix = cap_args(unit_settings(UNIT_SRC), without=("CAP_SYS_ADMIN",))
+    isrv = ImapServer(users={"alice": "wonderland"})
+    try:
+        isrv.srv.start(prefix=prefix)
+        isrv.srv.wait_ready(timeout=30)
+        assert isrv.srv.wait_log(r"cloisterd.*no shared empty network namespace"
+                                 r" \(Operation not permitted\)")
+        assert isrv.srv.wait_log(r"sandbox imapd: no empty network namespace"
+                                 r" \(unshare: Operation not permitted\)")
+        r = isrv.srv.audit()
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "shares cloisterd's netns, an own netns is required" in r.stderr, \
+            r.stderr
     finally:
         isrv.close()
 
