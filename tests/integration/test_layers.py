@@ -173,3 +173,13 @@ def test_supervised_workers_log_their_layers_and_live_apart():
         from snmp_util import http_get
         status, _headers, body = http_get(srv.port("metrics"))
         assert status == 200 and b"cloister_" in body, (status, body[:200])
+        # a reload keeps the namespace: a worker spawned after it (the
+        # spare that replaces the imapd of the next session) joins the same
+        (ns,) = shared_ns()
+        before = {c.pid for c in srv.children()}
+        assert "reloaded" in (srv.reload() or ""), srv.log[-5:]
+        m = s.login()
+        m.logout()
+        assert wait_for(lambda: any(c.pid not in before and c.service == "imapd"
+                                    for c in srv.children()), timeout=10)
+        assert wait_for(lambda: shared_ns() == {ns}, timeout=10), (shared_ns(), ns)
