@@ -18,6 +18,7 @@
  *   7   CLOISTER_FD_EXTRA      per service        snmpd-helper: the supervisor's aggregate stats pipe (read end)
  *   8.. CLOISTER_FD_STORE(i)   imapd jmapd lmtpd  SOCK_SEQPACKET to store shard i (i < shards)
  *   16.. CLOISTER_FD_LISTEN(i) snmpd-helper       its /metrics listener(s), bound by the supervisor
+ *   24   CLOISTER_FD_KEYD       imapd, jmapd       SOCK_SEQPACKET to cloister-keyd (with 'set keyd yes')
  *
  * Client connections are accepted by the supervisor (which enforces the
  * global and per-IP limits before any worker is spent) and handed to an idle
@@ -52,5 +53,6 @@
 #define CLOISTER_FD_LISTEN_BASE 16
 #define CLOISTER_MAX_LISTENERS 8
 #define CLOISTER_FD_LISTEN(i) (CLOISTER_FD_LISTEN_BASE + (i))
+#define CLOISTER_FD_KEYD 24
 
 #endif

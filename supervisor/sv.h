@@ -44,7 +44,7 @@
 
 #define SV_KEY_SIZE 32
 #define SV_IP_BUCKETS 256
-#define SV_NFDS CLOISTER_FD_LISTEN(CLOISTER_MAX_LISTENERS)
+#define SV_NFDS (CLOISTER_FD_KEYD + 1)
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
 #define SV_IDS_LOCK_DIR "/run/cloister-worker-uids"   /* one lock file per
                                     running cloisterd's worker-uids range */
@@ -145,6 +145,7 @@ struct sv_service {
 	unsigned index;          /* position in the current config */
 	enum sv_state state;
 	bool auth;               /* connection role: gets an authd channel */
+	bool keyd;               /* connection role: gets a keyd channel */
 	struct sv_listener lst[CONFIG_MAX_LISTENERS];
 	size_t nlst;
 	struct sv_slot slot[CLOISTER_MAX_SHARDS];
@@ -169,13 +170,14 @@ struct sv_service {
 };
 
 /* What check.c derives from a config: the tunables ("set" options,
- * docs/configuration.md), and which services get an authd channel. */
+ * docs/configuration.md), and which services get an authd or keyd channel. */
 struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
-	int64_t backoff_max_required;   /* ms: authd and stored are never held */
+	int64_t backoff_max_required;   /* ms: authd, keyd, stored: never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
+	bool keyd[CONFIG_MAX_SERVICES];   /* by index: 'set keyd yes' */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 
