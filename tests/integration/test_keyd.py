@@ -1,0 +1,213 @@
+"""cloister-keyd (docs/keyd.md), driven directly over hand-made channels as
+the supervisor and the workers would: it signs a TLS 1.3 server
+CertificateVerify and a TLS 1.2 ECDHE ServerKeyExchange, with ECDSA and RSA
+keys, by certificate name; it refuses anything else, and a second request
+from one worker instance, and logs each refusal; it is confined; its memory
+holds the private key (the scan the worker-side test runs on imapd can
+find it)."""
+import os
+import re
+import subprocess
+import tempfile
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+import auth_util
+from auth_util import ERROR, T, s, send, u32, recv
+from cloister_ipc import b as by
+from harness import policy_copy, service_block, tool
+
+KEY_SIGN, KEY_SIGNATURE = T["KEY_SIGN"], T["KEY_SIGNATURE"]
+ERR_DENIED, ERR_UNEXPECTED = 3, 2
+
+CV_CONTEXT = b"TLS 1.3, server CertificateVerify"
+
+
+def cert_pair(d, name, kind):
+    """(chain, key) files: a self-signed certificate and its key."""
+    key, crt = os.path.join(d, name + ".key"), os.path.join(d, name + ".crt")
+    alg = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if kind == "ec" \
+        else ["-newkey", "rsa:2048"]
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-days", "2", "-subj",
+                    "/CN=" + name, "-keyout", key, "-out", crt] + alg,
+                   check=True, capture_output=True)
+    return crt, key
+
+
+def cv_input(hashlen=32, context=CV_CONTEXT):
+    return b"\x20" * 64 + context + b"\0" + os.urandom(hashlen)
+
+
+def ske_input(group=23, plen=65):
+    point = (b"\x04" if group < 29 else b"") + os.urandom(plen - (1 if group < 29 else 0))
+    return os.urandom(64) + bytes([3, group >> 8, group & 0xff, plen]) + point
+
+
+class Keyd(auth_util.Authd):
+    """cloister-keyd with a temp root, config (an ECDSA 'default' and an
+    RSA 'rsa.example.org') and policy; the control channel speaks CTL_PEER
+    from the first record (keyd takes no CTL_KEY)."""
+
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="cloister-keyd-")
+        os.chmod(self.tmp, 0o755)
+        self.ec = cert_pair(self.tmp, "default", "ec")
+        self.rsa = cert_pair(self.tmp, "rsa.example.org", "rsa")
+        self.root = tempfile.mkdtemp(prefix="cloister-keydroot-")
+        os.chmod(self.root, 0o755)
+        root = self.root
+        self.policy = policy_copy("keyd", lambda t: re.sub(
+            r"^root\s+\S+", "root          " + root, t, flags=re.M))
+        self.state = self.tmp
+        self.config = os.path.join(self.tmp, "cloister.conf")
+        with open(self.config, "w") as f:
+            f.write("state-dir %s\nruntime-dir %s\npolicy-dir %s\n" %
+                    (self.tmp, self.tmp, os.path.dirname(self.policy)))
+            f.write(service_block("keyd", "key", tool("cloister-keyd"), "keyd", options={
+                "cert1": "default %s %s" % self.ec,
+                "cert2": "rsa.example.org %s %s" % self.rsa}) + "\n")
+        self.key = None
+        self.log_lines, self.stats, self.proc = [], [], None
+        self.binary, self.service = tool("cloister-keyd"), "keyd"
+
+    def start(self):
+        return super().start(send_key=False)
+
+    def public(self, pair):
+        with open(pair[0], "rb") as f:
+            from cryptography import x509
+            return x509.load_pem_x509_certificate(f.read()).public_key()
+
+
+def sign(w, name, scheme, data):
+    w.reqid += 1
+    send(w.sock, KEY_SIGN, s(name) + u32(scheme) + by(data), w.reqid)
+    return recv(w.sock)
+
+
+def test_it_signs_tls_shaped_inputs_with_ecdsa_and_rsa_by_name():
+    with Keyd() as k:
+        cases = [("default", 0x0403, cv_input(32), k.ec, ec.ECDSA(hashes.SHA256())),
+                 ("default", 0x0503, ske_input(29, 32), k.ec, ec.ECDSA(hashes.SHA384())),
+                 ("RSA.example.org", 0x0804, cv_input(48), k.rsa, "pss"),
+                 ("rsa.example.org", 0x0401, ske_input(24, 97), k.rsa, "pkcs1")]
+        for name, scheme, data, pair, how in cases:
+            typ, _, f = sign(k.worker(addr=None), name, scheme, data)
+            assert typ == KEY_SIGNATURE, (name, hex(scheme), f, k.log())
+            pub = k.public(pair)
+            if how == "pss":
+                pub.verify(f[0], data, padding.PSS(padding.MGF1(hashes.SHA256()),
+                                                   padding.PSS.DIGEST_LENGTH), hashes.SHA256())
+            elif how == "pkcs1":
+                pub.verify(f[0], data, padding.PKCS1v15(), hashes.SHA256())
+            else:
+                pub.verify(f[0], data, how)
+        assert k.alive()
+
+
+def test_a_second_signature_is_refused_and_logged():
+    with Keyd() as k:
+        w = k.worker(addr=None)
+        assert sign(w, "default", 0x0403, cv_input())[0] == KEY_SIGNATURE
+        typ, _, f = sign(w, "default", 0x0403, cv_input())
+        assert typ == ERROR and f[0] == ERR_DENIED, f
+        assert k.wait_log(r"imapd/\d+: a second key_sign from one instance; refused"), k.log()
+        # another instance still gets its one
+        assert sign(k.worker(addr=None), "default", 0x0403, cv_input())[0] == KEY_SIGNATURE
+
+
+def test_inputs_that_are_not_tls_shaped_are_refused_and_logged():
+    bad = [("32 random bytes", "default", 0x0403, os.urandom(32)),
+           ("a client CertificateVerify", "default", 0x0403,
+            cv_input(32, b"TLS 1.3, client CertificateVerify")),
+           ("a transcript hash of 20 bytes", "default", 0x0403, cv_input(20)),
+           ("a point one byte short", "default", 0x0403, ske_input(23, 64)),
+           ("a compressed NIST point", "default", 0x0403,
+            os.urandom(64) + bytes([3, 0, 23, 65, 2]) + os.urandom(64)),
+           ("an explicit curve", "default", 0x0403,
+            os.urandom(64) + bytes([1, 0, 23, 65, 4]) + os.urandom(64)),
+           ("SHA-1", "default", 0x0203, cv_input()),
+           ("an RSA scheme for the ECDSA key", "default", 0x0804, cv_input()),
+           ("PKCS#1 in TLS 1.3", "rsa.example.org", 0x0401, cv_input()),
+           ("an unknown certificate", "other.example.org", 0x0403, cv_input())]
+    with Keyd() as k:
+        for what, name, scheme, data in bad:
+            typ, _, f = sign(k.worker(addr=None), name, scheme, data)
+            assert typ == ERROR and f[0] == ERR_DENIED, (what, typ, f)
+        assert len([l for l in k.log_lines if "; refused" in l]) >= len(bad), k.log()
+        # another type: refused as unexpected, the channel stays
+        w = k.worker(addr=None)
+        send(w.sock, T["PING"], b"x", 7)
+        typ, _, f = recv(w.sock)
+        assert typ == ERROR and f[0] == ERR_UNEXPECTED, f
+        assert k.wait_log(r"unexpected ping from imapd; refused"), k.log()
+        assert sign(w, "default", 0x0403, cv_input())[0] == KEY_SIGNATURE
+        assert k.alive()
+
+
+def test_a_ctl_key_ends_keyd():
+    with Keyd() as k:
+        send(k.ctl, T["CTL_KEY"], u32(auth_util.IPC_VERSION) + by(b"k" * 32))
+        k.proc.wait(timeout=10)
+        assert k.proc.returncode != 0
+        assert k.wait_log(r"unexpected ctl_key"), k.log()
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def test_keyd_is_confined():
+    with Keyd() as k:
+        st = proc_status(k.proc.pid)
+        assert len(set(st["Uid"].split())) == 1 and st["Uid"].split()[0] != "0"
+        for cap in ("CapEff", "CapPrm", "CapBnd", "CapAmb", "CapInh"):
+            assert int(st[cap], 16) == 0, (cap, st[cap])
+        assert st["NoNewPrivs"] == "1" and st["Seccomp"] == "2"
+        assert os.readlink("/proc/%d/root" % k.proc.pid) == k.root
+
+
+def memory_holds(pid, needles):
+    """Which of needles occur in pid's readable memory (/proc/PID/mem)."""
+    found = set()
+    with open("/proc/%d/maps" % pid) as maps, open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for line in maps:
+            addr, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            lo, hi = (int(x, 16) for x in addr.split("-"))
+            try:
+                mem.seek(lo)
+                chunk = mem.read(hi - lo)
+            except (OSError, ValueError):
+                continue
+            found |= {n for n in needles if n in chunk}
+    return found
+
+
+def key_needles(pair):
+    """The private key's secret bytes: an EC scalar or an RSA prime p, and
+    the DER of the key file."""
+    with open(pair[1], "rb") as f:
+        pem = f.read()
+    key = serialization.load_pem_private_key(pem, None)
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    nums = key.private_numbers()
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        secret = nums.private_value.to_bytes(32, "big")
+    else:
+        p = nums.p
+        secret = p.to_bytes((p.bit_length() + 7) // 8, "big")
+    # OpenSSL keeps bignums in little-endian words: look for either order
+    return {"secret": secret, "secret-le": secret[::-1], "der": der}
+
+
+def test_the_scan_finds_the_key_in_keyd():
+    with Keyd() as k:
+        for pair in (k.ec, k.rsa):
+            n = key_needles(pair)
+            found = memory_holds(k.proc.pid, set(n.values()))
+            assert n["secret"] in found or n["secret-le"] in found, pair
