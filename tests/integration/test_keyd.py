@@ -211,3 +211,118 @@ def test_the_scan_finds_the_key_in_keyd():
             n = key_needles(pair)
             found = memory_holds(k.proc.pid, set(n.values()))
             assert n["secret"] in found or n["secret-le"] in found, pair
+
+
+# ---- through cloisterd: imapd signs through keyd ----
+
+import socket  # noqa: E402
+import ssl  # noqa: E402
+import time  # noqa: E402
+
+from harness import wait_for  # noqa: E402
+from imap_util import ImapServer, client_context, need_stored  # noqa: E402
+
+
+def imap_server():
+    """cloisterd with keyd holding an ECDSA 'default' (imap_util's) and an
+    RSA certificate for rsa.example.org (chosen by SNI)."""
+    d = tempfile.mkdtemp(prefix="cloister-keydcerts-")
+    os.chmod(d, 0o755)
+    rsa = cert_pair(d, "rsa.example.org", "rsa")
+    srv = ImapServer(spares=1, more_certs=[("rsa.example.org",) + rsa])
+    srv.rsa, srv.rsa_dir = rsa, d
+    return srv
+
+
+def handshake(port, version, sni=None):
+    """(protocol, the server certificate's DER, the peer's greeting)."""
+    ctx = client_context()
+    ctx.minimum_version = ctx.maximum_version = version
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+            ctx.wrap_socket(raw, server_hostname=sni) as t:
+        greeting = t.recv(512)
+        return t.version(), t.getpeercert(binary_form=True), greeting
+
+
+def der_of(path):
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+def test_clients_connect_over_tls_1_2_and_1_3_with_ecdsa_rsa_and_sni():
+    with imap_server() as srv:
+        port = srv.port("imaps")
+        ec_der, rsa_der = der_of(srv.cert), der_of(srv.rsa[0])
+        for version, name in ((ssl.TLSVersion.TLSv1_2, "TLSv1.2"),
+                              (ssl.TLSVersion.TLSv1_3, "TLSv1.3")):
+            for sni, der in ((None, ec_der), ("rsa.example.org", rsa_der),
+                             ("RSA.Example.org", rsa_der), ("other.example", ec_der)):
+                proto, got, greeting = handshake(port, version, sni)
+                assert proto == name and got == der, (version, sni, proto)
+                assert greeting.startswith(b"* OK"), greeting
+        # the openssl CLI, both versions, by SNI
+        for flag, name in (("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")):
+            r = subprocess.run(["openssl", "s_client", flag, "-connect",
+                                "127.0.0.1:%d" % port, "-servername", "rsa.example.org",
+                                "-brief"], input=b"a LOGOUT\r\n", capture_output=True,
+                               timeout=30)
+            out = (r.stdout + r.stderr).decode(errors="replace")
+            assert "Peer certificate: CN = rsa.example.org" in out and \
+                "Protocol version: " + name in out, out
+        # curl imaps:// and imaplib, logged in
+        r = subprocess.run(["curl", "-sk", "--max-time", "20", "-u", "alice:wonderland",
+                            "imaps://127.0.0.1:%d/" % port], capture_output=True, timeout=30)
+        assert r.returncode == 0 and b"INBOX" in r.stdout, r
+        m = srv.login(kind="tls")
+        assert m.select("INBOX")[0] == "OK"
+        m.logout()
+
+
+def test_tls_1_2_offers_only_forward_secret_key_exchange():
+    with imap_server() as srv:
+        ctx = client_context()
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers("kRSA")    # RSA key transport only
+        with socket.create_connection(("127.0.0.1", srv.port("imaps")), timeout=10) as raw:
+            try:
+                ctx.wrap_socket(raw, server_hostname="rsa.example.org").close()
+                assert False, "an RSA key transport suite was accepted"
+            except ssl.SSLError:
+                pass
+
+
+def keyd_pid(srv):
+    kids = srv.srv.children("keyd")
+    assert len(kids) == 1, kids
+    return kids[0].pid
+
+
+def test_no_imapd_holds_the_private_key_and_keyd_does():
+    with imap_server() as srv:
+        needles = {}
+        for pair in ((srv.cert, srv.key), srv.rsa):
+            n = key_needles(pair)
+            with open(pair[1], "rb") as f:
+                n["pem"] = f.read().split(b"\n")[1]   # a line of the PEM body
+            needles.update({(pair[1], k): v for k, v in n.items()})
+        # one pre-login, one logged in, one in IDLE, and the spares
+        pre = srv.raw(kind="imaps")
+        pre.line()
+        logged = srv.raw_login()
+        idler = srv.raw_login()
+        idler.send(b"I1 IDLE\r\n")
+        assert idler.line().startswith(b"+"), "no IDLE continuation"
+        # the spare that replaces the last one taken
+        assert wait_for(lambda: len(srv.imapd_pids()) >= 4, 10), srv.imapd_pids()
+        time.sleep(0.5)
+        pids = srv.imapd_pids()
+        for pid in pids:
+            found = memory_holds(pid, set(needles.values()))
+            assert not found, "imapd %d holds %s" % (
+                pid, [k for k, v in needles.items() if v in found])
+        found = memory_holds(keyd_pid(srv), set(needles.values()))
+        for key in (srv.key, srv.rsa[1]):
+            assert needles[(key, "secret")] in found or \
+                needles[(key, "secret-le")] in found, "the scan misses keyd's " + key
+        for c in (pre, logged, idler):
+            c.close()
