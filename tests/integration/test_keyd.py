@@ -326,3 +326,61 @@ def test_no_imapd_holds_the_private_key_and_keyd_does():
                 needles[(key, "secret-le")] in found, "the scan misses keyd's " + key
         for c in (pre, logged, idler):
             c.close()
+
+
+# ---- under cloisterd: the wiring ----
+
+import signal  # noqa: E402
+
+from supervisor_util import STORED, block, imapd  # noqa: E402
+from test_supervisor_config import refused  # noqa: E402
+
+
+def test_a_keyd_channel_without_keyd_and_two_keyds_are_refused():
+    refused([STORED, imapd(options={"keyd": "yes"})], "service imapd",
+            "service imapd: 'set keyd yes' but no service has role key")
+    k1 = block("keyd", "key", "keyd")
+    k2 = block("keyd2", "key", "keyd")
+    refused([STORED, k1, k2], "service keyd2",
+            "service keyd2: only one service may have role key (keyd has it)")
+    # the error names the block's last line, where the check runs
+    refused([block("keyd", "key", "keyd", ["x tcp 127.0.0.1:@port:x@ plain"]), STORED],
+            "}", "service keyd: role key takes no listeners")
+
+
+def imapd_log(srv, pattern, timeout=10):
+    return srv.srv.wait_log(pattern, timeout)
+
+
+def test_keyd_runs_under_its_own_id_and_comes_back_after_kill_9():
+    with imap_server() as srv:
+        pid = keyd_pid(srv)
+        with open("/proc/%d/status" % pid) as f:
+            st = f.read()
+        uid = re.search(r"^Uid:\s+(\d+)", st, re.M).group(1)
+        assert uid != "0" and re.search(r"^Seccomp:\s+2", st, re.M)
+        assert uid not in [re.search(r"^Uid:\s+(\d+)", open("/proc/%d/status" % p).read(),
+                                     re.M).group(1) for p in srv.imapd_pids()]
+        spares = set(srv.imapd_pids())
+        os.kill(pid, signal.SIGKILL)
+        # back, and the spares that held a channel to the dead one replaced
+        assert wait_for(lambda: len(srv.srv.children("keyd")) == 1 and
+                        keyd_pid(srv) != pid, 10), srv.srv.log[-20:]
+        assert wait_for(lambda: srv.imapd_pids() and
+                        not spares & set(srv.imapd_pids()), 10), srv.imapd_pids()
+        proto, _, greeting = handshake(srv.port("imaps"), ssl.TLSVersion.TLSv1_3)
+        assert proto == "TLSv1.3" and greeting.startswith(b"* OK")
+
+
+def test_with_keyd_imapd_refuses_a_key_file_and_without_it_warns():
+    srv = ImapServer(spares=1, imapd_options={"tls-key": "/nonexistent/key.pem"})
+    try:
+        srv.srv.start()
+        assert srv.srv.wait_log(r"'set keyd yes' and tls-key: with keyd no imapd"
+                                r" loads a private key", 20), srv.srv.log[-20:]
+    finally:
+        srv.close()
+    with ImapServer(spares=1, keyd=False) as srv:
+        assert srv.srv.wait_log(r"tls-key: the private key is in every imapd", 10)
+        proto, _, _ = handshake(srv.port("imaps"), ssl.TLSVersion.TLSv1_3)
+        assert proto == "TLSv1.3"
