@@ -146,6 +146,17 @@ def test_inputs_that_are_not_tls_shaped_are_refused_and_logged():
         assert k.alive()
 
 
+def test_a_record_of_another_ipc_version_closes_the_channel():
+    with Keyd() as k:
+        w = k.worker(addr=None)
+        send(w.sock, KEY_SIGN, s("default") + u32(0x0403) + by(cv_input()), 1,
+             version=auth_util.IPC_VERSION + 1)
+        assert recv(w.sock, 5) is None      # closed, no reply
+        assert k.wait_log(r"IPC version %d from peer, expected %d; closing its channel" % (
+            auth_util.IPC_VERSION + 1, auth_util.IPC_VERSION)), k.log()
+        assert sign(k.worker(addr=None), "default", 0x0403, cv_input())[0] == KEY_SIGNATURE
+
+
 def test_a_ctl_key_ends_keyd():
     with Keyd() as k:
         send(k.ctl, T["CTL_KEY"], u32(auth_util.IPC_VERSION) + by(b"k" * 32))
