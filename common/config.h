@@ -12,7 +12,7 @@
  *   set tls-cert  /etc/cloister/tls/cert.pem      # global option
  *
  *   service imapd {
- *     role          connection                  # connection|auth|store|stats
+ *     role          connection                  # connection|auth|store|stats|key
  *     binary        /usr/local/libexec/cloister/cloister-imapd
  *     policy        imapd.policy                # relative to policy-dir
  *     listen imap   tcp 127.0.0.1:1143 starttls # NAME tcp HOST:PORT MODE
@@ -58,6 +58,7 @@ enum config_role {
 	ROLE_AUTH,        /* authd: one process */
 	ROLE_STORE,       /* stored: one process per shard */
 	ROLE_STATS,       /* snmpd-helper: one process */
+	ROLE_KEY,         /* keyd: one process, holds the TLS private keys */
 };
 
 enum config_tls {

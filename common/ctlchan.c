@@ -17,7 +17,16 @@ ctlchan_init(struct ctlchan *cc, int fd, uint32_t peer_flags,
 	cc->fd = fd;
 	cc->peer_flags = peer_flags;
 	cc->takes_client = takes_client;
+	cc->takes_key = true;
 	cc->msg.fd = -1;
+}
+
+void
+ctlchan_init_keyless(struct ctlchan *cc, int fd)
+{
+	ctlchan_init(cc, fd, 0, false);
+	cc->takes_key = false;
+	cc->have_key = true;   /* no key to wait for: CTL_PEER at once */
 }
 
 /* Service names come from the supervisor's config (common/config.c:
@@ -114,7 +123,7 @@ ctlchan_accept(struct ctlchan *cc, struct ipc_msg *m, struct ctl_rec *r,
 		buf_snprintf(why, whylen, "%s continued", type_name(m->type));
 		return -1;
 	}
-	if (m->type == IPC_CTL_KEY) {
+	if (m->type == IPC_CTL_KEY && cc->takes_key) {
 		if (cc->have_key) {
 			buf_snprintf(why, whylen, "second ctl_key");
 			return -1;

@@ -1,6 +1,6 @@
 /*
  * ctlchan: the one reader of the supervisor's control channel, for the
- * daemons that get one (stored, authd). The rule (docs/ipc.md, "Control
+ * daemons that get one (stored, authd, keyd). The rule (docs/ipc.md, "Control
  * records and unexpected requests"): the first record is CTL_KEY, exactly
  * once, with this build's IPC_VERSION; CTL_PEER (with its fd), and
  * CTL_CLIENT for a daemon that takes it, only after it; nothing else. The
@@ -40,12 +40,16 @@ struct ctlchan {
 	int fd;
 	uint32_t peer_flags;     /* the CTL_PEER flags this daemon takes */
 	bool takes_client;       /* CTL_CLIENT is for this daemon */
+	bool takes_key;          /* CTL_KEY comes first (not to keyd) */
 	bool have_key;
 	struct ipc_msg msg;
 };
 
 void ctlchan_init(struct ctlchan *cc, int fd, uint32_t peer_flags,
     bool takes_client);
+/* For keyd, which never holds the ticket key: CTL_PEER from the first
+ * record on, and a CTL_KEY breaks the rule like any unexpected record. */
+void ctlchan_init_keyless(struct ctlchan *cc, int fd);
 
 enum ctlchan_result {
 	CTLCHAN_RECORD = 0,      /* *r holds one */

@@ -13,6 +13,7 @@
  *   50-99         supervisor control (CTL_*)    ipc_types_ctl.h  docs/ipc.md
  *   100-199       authd (AUTH_*)                ipc_types_auth.h docs/auth-protocol.md
  *   200-499       stored (STORE_*)              ipc_types_store.h docs/store-protocol.md
+ *   500-549       keyd (KEY_*)                  ipc_types_key.h  docs/keyd.md
  *
  * X(NAME, value): values are stable numbers; lower-case names appear in logs
  * and in the policy files' store-op lines.
@@ -24,9 +25,10 @@
 
 #include "ipc_types_auth.h"
 #include "ipc_types_ctl.h"
+#include "ipc_types_key.h"
 #include "ipc_types_store.h"
 
-#define IPC_VERSION 3
+#define IPC_VERSION 4
 
 #define IPC_GENERIC_TYPES(X)                                               \
 	X(OK, 1)          /* success, no data */                           \
@@ -38,7 +40,8 @@
 	IPC_GENERIC_TYPES(X)                                               \
 	IPC_CTL_TYPES(X)                                                   \
 	IPC_AUTH_TYPES(X)                                                  \
-	IPC_STORE_TYPES(X)
+	IPC_STORE_TYPES(X)                                                 \
+	IPC_KEY_TYPES(X)
 
 enum ipc_type {
 	IPC_NONE = 0,

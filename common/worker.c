@@ -18,13 +18,15 @@
 
 /* Which well-known fds cloisterd gives each role (supervisor/spawn.c); a
  * worker keeps exactly these. A connection worker never holds a listener
- * (cloisterd accepts) and authd and stored get their peers later, as
+ * (cloisterd accepts) and authd, keyd and stored get their peers later, as
  * CTL_PEER records. */
 static const unsigned role_fds[] = {
-	[ROLE_CONNECTION] = WORKER_FDS_EVERY | WORKER_FD_AUTH | WORKER_FD_STORE,
+	[ROLE_CONNECTION] = WORKER_FDS_EVERY | WORKER_FD_AUTH | WORKER_FD_STORE |
+	    WORKER_FD_KEYD,
 	[ROLE_AUTH] = WORKER_FDS_EVERY,
 	[ROLE_STORE] = WORKER_FDS_EVERY,
 	[ROLE_STATS] = WORKER_FDS_EVERY | WORKER_FD_EXTRA | WORKER_FD_LISTEN,
+	[ROLE_KEY] = WORKER_FDS_EVERY,
 };
 
 unsigned
@@ -48,6 +50,8 @@ worker_keep_fds(const struct worker *w, int *keep)
 		keep[n++] = CLOISTER_FD_CONTROL;
 	if ((has & WORKER_FD_AUTH) && w->auth)
 		keep[n++] = CLOISTER_FD_AUTH;
+	if ((has & WORKER_FD_KEYD) && w->keyd)
+		keep[n++] = CLOISTER_FD_KEYD;
 	if (has & WORKER_FD_EXTRA)
 		keep[n++] = CLOISTER_FD_EXTRA;
 	for (unsigned i = 0; (has & WORKER_FD_STORE) && i < w->store_shards &&
@@ -192,10 +196,12 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
 	if (role == ROLE_STORE && w->args.shard >= w->store_shards)
 		log_fatal("--shard %u, but store-shards is %u", w->args.shard,
 		    w->store_shards);
-	/* the same rule as cloisterd's, which gives fd 6 on 'set auth yes' */
+	/* the same rule as cloisterd's, which gives fd 6 on 'set auth yes'
+	 * and fd 24 on 'set keyd yes' */
 	char err[CONFIG_ERR_MAX];
-	if (role == ROLE_CONNECTION && config_option_bool(cfg, s, "auth", false,
-	    &w->auth, err, sizeof(err)) < 0)
+	if (role == ROLE_CONNECTION && (config_option_bool(cfg, s, "auth", false,
+	    &w->auth, err, sizeof(err)) < 0 || config_option_bool(cfg, s, "keyd",
+	    false, &w->keyd, err, sizeof(err)) < 0))
 		log_fatal("%s", err);
 }
 

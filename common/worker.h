@@ -46,11 +46,12 @@ struct worker_args {
 #define WORKER_FD_EXTRA   0x10u   /* CLOISTER_FD_EXTRA */
 #define WORKER_FD_STORE   0x20u   /* CLOISTER_FD_STORE(i), one per shard */
 #define WORKER_FD_LISTEN  0x40u   /* CLOISTER_FD_LISTEN(i), one per listen */
+#define WORKER_FD_KEYD    0x80u   /* CLOISTER_FD_KEYD, with 'set keyd yes' */
 
 /* Room for every well-known fd and the fds a process opened itself
  * (stored's epoll fd, cloister-snmpd's AgentX session). */
 #define WORKER_OWN_FDS_MAX 32
-#define WORKER_KEEP_MAX (5 + CLOISTER_MAX_SHARDS + CLOISTER_MAX_LISTENERS + \
+#define WORKER_KEEP_MAX (6 + CLOISTER_MAX_SHARDS + CLOISTER_MAX_LISTENERS + \
     WORKER_OWN_FDS_MAX)
 
 /* What the skeleton keeps of the start: copies, so that a worker may free
@@ -63,6 +64,7 @@ struct worker {
 	size_t nlisteners;               /* the service's listen lines */
 	unsigned store_shards;           /* the config's store-shards */
 	bool auth;                       /* connection role: 'set auth yes' */
+	bool keyd;                       /* connection role: 'set keyd yes' */
 };
 
 /* The client the supervisor handed over (CTL_CONN, docs/workers.md). */

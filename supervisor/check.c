@@ -47,7 +47,8 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_STATS + 1] = { 0 }, *wants = NULL;
+	const struct config_service *first[ROLE_KEY + 1] = { 0 }, *wants = NULL;
+	const struct config_service *wants_keyd = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
 		if (s->role != ROLE_CONNECTION && first[s->role] != NULL) {
@@ -63,6 +64,12 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		if ((t->auth[i] = a) && wants == NULL)
 			wants = s;
+		bool k = false;
+		if (s->role == ROLE_CONNECTION &&
+		    config_option_bool(c, s, "keyd", false, &k, err, errlen) < 0)
+			return -1;
+		if ((t->keyd[i] = k) && wants_keyd == NULL)
+			wants_keyd = s;
 		/* the policy must load now: a worker that cannot confine would
 		 * only be found by its first crash */
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
@@ -77,6 +84,12 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 	if (wants != NULL && first[ROLE_AUTH] == NULL) {
 		snprintf(err, errlen, "%s:%u: service %s: 'set auth yes' but no"
 		    " service has role auth", c->path, wants->line, wants->name);
+		return -1;
+	}
+	if (wants_keyd != NULL && first[ROLE_KEY] == NULL) {
+		snprintf(err, errlen, "%s:%u: service %s: 'set keyd yes' but no"
+		    " service has role key", c->path, wants_keyd->line,
+		    wants_keyd->name);
 		return -1;
 	}
 	if (sv_ids_check(c, err, errlen) < 0)

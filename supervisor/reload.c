@@ -93,6 +93,7 @@ take_block(struct sv_service *s, unsigned index)
 	s->cfg = *cs;
 	s->index = index;
 	s->auth = sv.tune.auth[index];
+	s->keyd = sv.tune.keyd[index];
 	s->nlst = cs->nlisteners;
 	for (size_t j = 0; j < s->nlst; j++) {
 		struct sv_listener *l = &s->lst[j];

@@ -97,11 +97,13 @@ sv_proc_who(const struct sv_proc *p, char out[SV_WHO_MAX])
 	    (unsigned long long)p->instance, (int)p->pid);
 }
 
-/* authd and stored: every session needs them, so they are never held. */
+/* authd, keyd and stored: every session needs them, so they are never
+ * held. */
 bool
 sv_required(const struct sv_service *s)
 {
-	return s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE;
+	return s->cfg.role == ROLE_AUTH || s->cfg.role == ROLE_STORE ||
+	    s->cfg.role == ROLE_KEY;
 }
 
 /* A process record; p: a pending record that now gets its worker. Its
@@ -316,10 +318,11 @@ sv_ready(const struct sv_service *s)
 		return SV_SOON;
 	if (s->cfg.role != ROLE_CONNECTION)
 		return SV_NOW;
-	const struct sv_service *d[2] = { sv_role(ROLE_STORE),
-		s->auth ? sv_role(ROLE_AUTH) : NULL };
+	const struct sv_service *d[3] = { sv_role(ROLE_STORE),
+		s->auth ? sv_role(ROLE_AUTH) : NULL,
+		s->keyd ? sv_role(ROLE_KEY) : NULL };
 	enum sv_ready r = SV_NOW;
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		for (unsigned i = 0; d[k] != NULL && i < d[k]->nslots; i++) {
 			const struct sv_proc *p = d[k]->slot[i].proc;
 			if ((p == NULL || p->retiring) && r != SV_NO)
@@ -377,11 +380,13 @@ proc_exited(struct sv_proc *p, int status)
 		s->slot[p->slot].proc = NULL;
 		sv_wire_drop(&s->slot[p->slot]);
 	}
-	/* a dead authd or stored: idle spares hold channels to it, so they are
-	 * replaced; busy workers find out by themselves and exit (crash-only) */
+	/* a dead authd, keyd or stored: idle spares hold channels to it, so
+	 * they are replaced; busy workers find out by themselves and exit
+	 * (crash-only) */
 	for (struct sv_service *c = sv.services; c != NULL; c = c->next)
 		if (c->cfg.role == ROLE_CONNECTION && (s->cfg.role == ROLE_STORE ||
-		    (s->cfg.role == ROLE_AUTH && c->auth)))
+		    (s->cfg.role == ROLE_AUTH && c->auth) ||
+		    (s->cfg.role == ROLE_KEY && c->keyd)))
 			sv_pool_retire_idle(c);
 	sv_close(&p->ctl);
 	sv_ids_give(p->uid);   /* reaped: nothing runs under it any more */
@@ -442,8 +447,9 @@ sv_tick(int64_t now)
 				continue;
 			if ((sl->proc = sv_spawn(s, i, NULL)) == NULL)
 				record_failure(s);
-			else if (s->cfg.role != ROLE_STATS)
-				sv_wire_key(sl->proc);   /* authd, stored */
+			else if (s->cfg.role == ROLE_AUTH ||
+			    s->cfg.role == ROLE_STORE)
+				sv_wire_key(sl->proc);   /* keyd never sees it */
 		}
 		pp = &s->next;
 	}

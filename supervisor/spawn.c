@@ -79,8 +79,9 @@ child(char **argv, const int fds[SV_NFDS])
 
 /* A new process of s for slot, or, for a pool, the worker of pending
  * record rec (NULL: a spare). Each gets a control channel and its stats
- * pipe; a connection worker one channel per store shard, and one to authd
- * with 'set auth yes', whose peer ends go to stored/authd as CTL_PEER
+ * pipe; a connection worker one channel per store shard, one to authd
+ * with 'set auth yes' and one to keyd with 'set keyd yes', whose peer ends
+ * go to stored/authd/keyd as CTL_PEER
  * before the worker can say anything; the stats helper the aggregate pipe
  * and its listeners. NULL (logged) on failure. */
 struct sv_proc *
@@ -89,8 +90,10 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ?
 	    sv_role(ROLE_STORE) : NULL;
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
-	int pairs[2 + CLOISTER_MAX_SHARDS][2];   /* control, auth, shards */
-	size_t np = 2 + (store != NULL ? store->nslots : 0);
+	struct sv_service *keyd = s->keyd ? sv_role(ROLE_KEY) : NULL;
+	/* control, auth, keyd, shards */
+	int pairs[3 + CLOISTER_MAX_SHARDS][2];
+	size_t np = 3 + (store != NULL ? store->nslots : 0);
 	int fds[SV_NFDS], logw = -1, statw = -1, statr = -1;
 	memset(fds, 0xff, sizeof(fds));       /* all -1 */
 	memset(pairs, 0xff, sizeof(pairs));
@@ -99,11 +102,14 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	if (logr < 0 || (statr = sv_stats_open(&statw)) < 0)
 		goto fail;
 	for (size_t i = 0; i < np; i++) {
-		if ((i != 1 || auth != NULL) && socketpair(AF_UNIX,
-		    SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pairs[i]) < 0)
+		if ((i == 1 && auth == NULL) || (i == 2 && keyd == NULL))
+			continue;
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    pairs[i]) < 0)
 			goto fail;
 		fds[i == 0 ? CLOISTER_FD_CONTROL : i == 1 ? CLOISTER_FD_AUTH :
-		    CLOISTER_FD_STORE(i - 2)] = pairs[i][1];
+		    i == 2 ? CLOISTER_FD_KEYD : CLOISTER_FD_STORE(i - 3)] =
+		    pairs[i][1];
 	}
 	fds[2] = fds[CLOISTER_FD_LOG] = logw;
 	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
@@ -146,9 +152,11 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	close(statw);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
-		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[2 + i][0]);
+		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[3 + i][0]);
 	if (auth != NULL)
 		sv_wire_peer(auth, 0, s->cfg.name, instance, 0, pairs[1][0]);
+	if (keyd != NULL)
+		sv_wire_peer(keyd, 0, s->cfg.name, instance, 0, pairs[2][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,
 	    pairs[0][0]);
 	sv_log_attach(p, logr);

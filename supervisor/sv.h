@@ -146,6 +146,7 @@ struct sv_service {
 	unsigned index;          /* position in the current config */
 	enum sv_state state;
 	bool auth;               /* connection role: gets an authd channel */
+	bool keyd;               /* connection role: gets a keyd channel */
 	struct sv_listener lst[CONFIG_MAX_LISTENERS];
 	size_t nlst;
 	struct sv_slot slot[CLOISTER_MAX_SHARDS];
@@ -170,13 +171,14 @@ struct sv_service {
 };
 
 /* What check.c derives from a config: the tunables ("set" options,
- * docs/configuration.md), and which services get an authd channel. */
+ * docs/configuration.md), and which services get an authd or keyd channel. */
 struct sv_tune {
 	unsigned restart_burst;  /* start failures in the window -> held */
 	int64_t restart_window;  /* ms */
 	int64_t backoff_min, backoff_max, stop_timeout;   /* ms */
-	int64_t backoff_max_required;   /* ms: authd and stored are never held */
+	int64_t backoff_max_required;   /* ms: authd, keyd, stored: never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
+	bool keyd[CONFIG_MAX_SERVICES];   /* by index: 'set keyd yes' */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 

@@ -243,7 +243,8 @@ class Authd:
             for i, fd in enumerate(high):
                 os.dup2(fd, 3 + i)
         self.proc = subprocess.Popen(
-            [tool("cloister-authd"), "--config", self.config, "--service", "authd",
+            [getattr(self, "binary", None) or tool("cloister-authd"), "--config",
+             self.config, "--service", getattr(self, "service", "authd"),
              "--instance", "1", "--foreground"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
             preexec_fn=fds, pass_fds=(3, 4, 5), close_fds=True)

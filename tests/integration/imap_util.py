@@ -77,7 +77,8 @@ class ImapServer:
     def __init__(self, users=None, spares=2, maxproc=100, maxip=50,
                  prelogin=60, maxprelogin=None, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
-                 extra_services=(), cert=None, stored_options=None):
+                 extra_services=(), cert=None, stored_options=None, keyd=True,
+                 more_certs=()):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -107,10 +108,18 @@ class ImapServer:
                                   "max-per-ip": maxip,
                                   "prelogin-timeout": prelogin,
                                   "max-prelogin": maxprelogin},
-                              options={"auth": "yes", **(imapd_options or {})})
+                              options={"auth": "yes", "keyd": "yes" if keyd else None,
+                                       **(imapd_options or {})})
         services = [authd, stored_block(stored, stored_options), imapd] + \
             list(extra_services)
-        opts = {"tls-cert": self.cert, "tls-key": self.key}
+        # the private keys live in keyd (docs/keyd.md): every TLS test goes
+        # through it; keyd=False keeps the old tls-cert/tls-key in imapd
+        certs = [("default", self.cert, self.key)] + list(more_certs)
+        if keyd:
+            services.append(service_block("keyd", "key", "@bin:cloister-keyd@", "keyd",
+                                          options={"cert%d" % (i + 1): "%s %s %s" % c
+                                                   for i, c in enumerate(certs)}))
+        opts = {} if keyd else {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})
         self.srv = CloisterServer(services, options=opts, shards=shards,
                                   policy_edits=policy_edits)

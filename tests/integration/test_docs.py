@@ -12,6 +12,7 @@ DOC_FOR_HEADER = {
     "ipc_types_ctl.h": "docs/ipc.md",
     "ipc_types_auth.h": "docs/auth-protocol.md",
     "ipc_types_store.h": "docs/store-protocol.md",
+    "ipc_types_key.h": "docs/keyd.md",
 }
 
 

@@ -3,7 +3,7 @@
  * out of range, trailing bytes, a stray or missing fd, a flag the daemon
  * does not take) is refused; and the order: CTL_KEY first and once,
  * CTL_PEER and CTL_CLIENT only after it, CTL_CLIENT only where taken,
- * nothing else. The last case reads through ctlchan_read() in a child and
+ * nothing else; keyd's keyless channel takes CTL_PEER at once and no key. The last case reads through ctlchan_read() in a child and
  * checks that a broken rule ends the process non-zero. */
 #include "check.h"
 #include "ctlchan.h"
@@ -117,6 +117,29 @@ test_order(void)
 	m.flags = IPC_F_MORE;
 	char why[96];
 	CHECK_EQ(ctlchan_accept(&cc, &m, &r, why, sizeof(why)), -1);
+	buf_free(&b);
+}
+
+/* keyd's channel: CTL_PEER from the first record, and never a key */
+static void
+test_keyless(void)
+{
+	struct ctlchan cc;
+	struct ctl_rec r;
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	ctlchan_init_keyless(&cc, -1);
+	put_peer(&b, "imapd", 0);
+	CHECK_EQ(offer(&cc, IPC_CTL_PEER, &b, 3, &r), 0);
+	CHECK(r.kind == CTL_REC_PEER && r.fd == 3);
+	put_key(&b, IPC_VERSION, sizeof(key));
+	CHECK_EQ(offer(&cc, IPC_CTL_KEY, &b, -1, &r), -1);
+	put_client(&b, &s4, sizeof(s4));
+	CHECK_EQ(offer(&cc, IPC_CTL_CLIENT, &b, -1, &r), -1);
+	put_peer(&b, "imapd", IPC_CTL_PEER_ADMIN);
+	CHECK_EQ(offer(&cc, IPC_CTL_PEER, &b, 3, &r), -1);
+	put_peer(&b, "imapd", 0);
+	CHECK_EQ(offer(&cc, IPC_CTL_PEER, &b, 4, &r), 0);
 	buf_free(&b);
 }
 
@@ -244,6 +267,7 @@ main(void)
 	log_open("test_ctlchan", true);
 	test_key();
 	test_order();
+	test_keyless();
 	test_peer();
 	test_client();
 	test_read_exits();

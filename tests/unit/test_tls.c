@@ -1,18 +1,25 @@
 /* Unit tests for workers/shared/tls: a server session driven against an
  * OpenSSL client over a socketpair, both non-blocking, in one process. The
- * certificate is made at test time with the openssl CLI. */
+ * certificate is made at test time with the openssl CLI. With keyd
+ * (tls_server_new_keyd) a forked stand-in on fd 24 plays keyd and checks
+ * that what it is asked to sign is a whole TLS handshake message. */
 #include "check.h"
 #include "tls.h"
+#include "fds.h"
+#include "ipc.h"
+#include "keyd_shape.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char dir[] = "/tmp/cloister-tls-XXXXXX";
@@ -234,6 +241,103 @@ test_sendfile(struct tls_server *srv)
 	pair_close(&p);
 }
 
+/* A keyd stand-in on the other end of fd 24: signs what keyd would sign
+ * (keyd_shape.h) with the key file, until EOF; its exit status is the set
+ * of input kinds it saw, 0x80 for anything keyd would refuse. */
+static int
+fake_keyd(int fd, const char *key_path)
+{
+	FILE *f = fopen(key_path, "r");
+	EVP_PKEY *pk = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f != NULL)
+		fclose(f);
+	static struct ipc_msg m;
+	int seen = 0;
+	for (;;) {
+		enum ipc_recv_result r = ipc_recv(fd, &m);
+		if (r == IPC_RECV_EOF)
+			return seen;
+		struct buf_cur c;
+		const char *name;
+		const uint8_t *in;
+		size_t nl, len, siglen = KEY_SIG_MAX;
+		uint32_t code;
+		ipc_msg_cursor(&m, &c);
+		if (pk == NULL || r != IPC_RECV_OK || m.type != IPC_KEY_SIGN ||
+		    ipc_get_strp(&c, &name, &nl, KEY_NAME_MAX) < 0 ||
+		    ipc_get_u32(&c, &code) < 0 ||
+		    ipc_get_bytes(&c, &in, &len, KEY_INPUT_MAX) < 0 ||
+		    nl != 7 || memcmp(name, "default", 7) != 0)
+			return 0x80;
+		const struct keyd_scheme *s = keyd_scheme_find(code);
+		char why[256];
+		int kind = s ? keyd_shape_check(s, in, len, why, sizeof(why)) : 0;
+		uint8_t sig[KEY_SIG_MAX];
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		if (kind == 0 || EVP_DigestSignInit_ex(ctx, NULL, s->digest, NULL,
+		    NULL, pk, NULL) != 1 ||
+		    EVP_DigestSign(ctx, sig, &siglen, in, len) != 1)
+			return 0x80;
+		EVP_MD_CTX_free(ctx);
+		seen |= kind;
+		struct buf b = BUF_INIT(KEY_SIG_MAX + 16);
+		ipc_put_bytes(&b, sig, siglen);
+		if (ipc_send(fd, IPC_KEY_SIGNATURE, m.reqid, 0, &b, -1) < 0)
+			return 0x80;
+		buf_free(&b);
+	}
+}
+
+/* With keyd: the key file is never opened (its path does not exist), the
+ * provider hands the stand-in a whole TLS 1.3 CertificateVerify and a
+ * whole TLS 1.2 ServerKeyExchange, and with keyd gone a handshake fails
+ * instead of signing some other way. */
+static void
+test_keyd(void)
+{
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(fake_keyd(sv[1], key));
+	}
+	close(sv[1]);
+	CHECK(dup2(sv[0], CLOISTER_FD_KEYD) == CLOISTER_FD_KEYD);
+	close(sv[0]);
+	struct keyd_cert_entry e;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "default");
+	snprintf(e.chain, sizeof(e.chain), "%s", cert);
+	snprintf(e.key, sizeof(e.key), "/nonexistent/key.pem");
+	char err[512];
+	struct tls_server *srv = tls_server_new_keyd(&e, 1, err, sizeof(err));
+	CHECK(srv != NULL);
+	if (srv == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	struct pair p;
+	CHECK(pair_open(&p, srv, 0) == 0);
+	CHECK(handshake(&p));
+	CHECK(strcmp(tls_version(p.s), "TLSv1.3") == 0);
+	pair_close(&p);
+	CHECK(pair_open(&p, srv, TLS1_2_VERSION) == 0);
+	CHECK(handshake(&p));
+	CHECK(strcmp(tls_version(p.s), "TLSv1.2") == 0);
+	pair_close(&p);
+	close(CLOISTER_FD_KEYD);
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) &&
+	    WEXITSTATUS(status) == (KEYD_IN_TLS13_CV | KEYD_IN_TLS12_SKE));
+	/* keyd gone: no signature, no handshake */
+	CHECK(pair_open(&p, srv, 0) == 0);
+	CHECK(!handshake(&p));
+	pair_close(&p);
+	tls_server_free(srv);
+}
+
 static void
 test_bad_files(void)
 {
@@ -264,6 +368,7 @@ main(void)
 	test_sendfile(srv);
 	test_bad_files();
 	tls_server_free(srv);
+	test_keyd();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -125,7 +125,7 @@ static void
 test_role_table(void)
 {
 	const enum config_role roles[] = { ROLE_CONNECTION, ROLE_AUTH,
-		ROLE_STORE, ROLE_STATS };
+		ROLE_STORE, ROLE_STATS, ROLE_KEY };
 	const unsigned every = WORKER_FD_LOG | WORKER_FD_STATS |
 	    WORKER_FD_CONTROL;
 	for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
@@ -138,10 +138,11 @@ test_role_table(void)
 		    roles[r] == ROLE_STATS);
 		/* only connection workers hold channels to authd and stored;
 		 * authd and stored get their peers as CTL_PEER */
-		CHECK_EQ((f & (WORKER_FD_AUTH | WORKER_FD_STORE)) != 0,
-		    roles[r] == ROLE_CONNECTION);
+		CHECK_EQ((f & (WORKER_FD_AUTH | WORKER_FD_STORE |
+		    WORKER_FD_KEYD)) != 0, roles[r] == ROLE_CONNECTION);
 	}
 	CHECK_EQ(worker_role_fds(ROLE_AUTH), every);
+	CHECK_EQ(worker_role_fds(ROLE_KEY), every);
 	CHECK_EQ(worker_role_fds(ROLE_STORE), every);
 
 	/* the numbers: a connection worker with 3 shards and authd */
@@ -166,6 +167,13 @@ test_role_table(void)
 	n = worker_keep_fds(&w, keep);
 	CHECK_EQ(n, 6);
 	CHECK(!has(keep, n, CLOISTER_FD_AUTH));
+	CHECK(!has(keep, n, CLOISTER_FD_KEYD));
+	/* 'set keyd yes': the keyd channel too */
+	w.keyd = true;
+	n = worker_keep_fds(&w, keep);
+	CHECK_EQ(n, 7);
+	CHECK(has(keep, n, CLOISTER_FD_KEYD));
+	w.keyd = false;
 
 	/* the stats role: its listeners and the aggregate pipe, no store */
 	w.role = ROLE_STATS;
@@ -183,6 +191,10 @@ test_role_table(void)
 	w.role = ROLE_STORE;
 	CHECK_EQ(worker_keep_fds(&w, keep), 3);
 	w.role = ROLE_AUTH;
+	CHECK_EQ(worker_keep_fds(&w, keep), 3);
+	/* keyd: no channel of a worker's, whatever the flags say */
+	w.role = ROLE_KEY;
+	w.keyd = true;
 	CHECK_EQ(worker_keep_fds(&w, keep), 3);
 }
 

@@ -9,6 +9,7 @@
 #include "charset.h"
 #include "imap_mbox.h"
 #include "imap_session.h"
+#include "keyd_certs.h"
 #include "log.h"
 #include "worker.h"
 
@@ -137,8 +138,12 @@ load_options(const struct config_service *svc, const struct worker *w)
 
 /* The certificate is needed if any listener speaks TLS; read it now, as
  * root, before the chroot hides it. */
+/* With 'set keyd yes' the certificate chains of keyd's block, and never a
+ * key file: every signature is keyd's (docs/keyd.md). Without it, the old
+ * tls-cert/tls-key still work, with a warning: the key is then in every
+ * imapd. */
 static void
-load_tls(const struct config_service *svc)
+load_tls(const struct config_service *svc, bool keyd)
 {
 	bool need = false;
 	for (size_t i = 0; i < svc->nlisteners; i++)
@@ -147,10 +152,28 @@ load_tls(const struct config_service *svc)
 		return;
 	const char *cert = config_option(cfg, svc, "tls-cert");
 	const char *key = config_option(cfg, svc, "tls-key");
-	if (cert == NULL || key == NULL)
-		log_fatal("a TLS listener needs tls-cert and tls-key");
 	char err[512];
-	opt.tls = tls_server_new(cert, key, err, sizeof(err));
+	if (keyd) {
+		static struct keyd_cert_entry certs[KEYD_CERTS_MAX];
+		const struct config_service *k = keyd_certs_service(cfg);
+		if (key != NULL)
+			log_fatal("service %s: 'set keyd yes' and tls-key: with keyd"
+			    " no imapd loads a private key; remove tls-key",
+			    svc->name);
+		int n = k == NULL ? -1 : keyd_certs_parse(cfg, k, certs, err,
+		    sizeof(err));
+		if (n < 0)
+			log_fatal("%s", k == NULL ? "'set keyd yes' but no service"
+			    " has role key" : err);
+		opt.tls = tls_server_new_keyd(certs, (size_t)n, err, sizeof(err));
+	} else {
+		if (cert == NULL || key == NULL)
+			log_fatal("a TLS listener needs 'set keyd yes' (or tls-cert"
+			    " and tls-key)");
+		log_warn("tls-key: the private key is in every imapd; a keyd"
+		    " service keeps it out of them (docs/keyd.md)");
+		opt.tls = tls_server_new(cert, key, err, sizeof(err));
+	}
 	if (opt.tls == NULL)
 		log_fatal("%s", err);
 }
@@ -208,7 +231,7 @@ main(int argc, char **argv)
 	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
 	load_options(svc, &w);
-	load_tls(svc);
+	load_tls(svc, w.keyd);
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,6 @@
 /* tls: non-blocking OpenSSL server sessions (see tls.h). */
 #include "tls.h"
+#include "tls_keyd.h"
 #include "buf.h"
 #include "log.h"
 
@@ -8,13 +9,26 @@
 #include <openssl/ssl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 struct tls_server {
-	SSL_CTX *ctx;
+	SSL_CTX *ctx;                          /* where a session starts */
+	/* with keyd: one context per certificate, [0] the default */
+	SSL_CTX *by_name[KEYD_CERTS_MAX];
+	const char *names[KEYD_CERTS_MAX];     /* the caller's, kept */
+	size_t n;
 };
+
+/* TLS 1.2: ECDHE only (TLS 1.3 suites are all forward secret). */
+#define TLS_CIPHERS_12 "ECDHE+AESGCM:ECDHE+CHACHA20"
+/* What keyd signs with (workers/keyd/keyd_shape.c): no SHA-1, SHA-224,
+ * and no RSA-PSS keys (rsa_pss_pss_*). */
+#define TLS_SIGALGS "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:" \
+	"rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:" \
+	"RSA+SHA256:RSA+SHA384:RSA+SHA512"
 
 struct tls_conn {
 	SSL *ssl;
@@ -39,24 +53,23 @@ errq_to(char *err, size_t errlen, const char *what)
 		(void)buf_strlcpy(err, errlen, "TLS setup failed", 16);
 }
 
-struct tls_server *
-tls_server_new(const char *cert_path, const char *key_path, char *err,
-    size_t errlen)
+/* The settings every context has (tls.h): versions, no resumption, the
+ * forward-secret suites only (no RSA key transport: no private-key
+ * decryption, ever), the signature schemes keyd signs with. */
+static SSL_CTX *
+ctx_new(char *err, size_t errlen)
 {
-	struct tls_server *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		errq_to(err, errlen, "out of memory");
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		errq_to(err, errlen, "SSL_CTX_new");
 		return NULL;
 	}
-	s->ctx = SSL_CTX_new(TLS_server_method());
-	if (s->ctx == NULL) {
-		errq_to(err, errlen, "SSL_CTX_new");
-		goto fail;
-	}
-	SSL_CTX *ctx = s->ctx;
-	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)) {
-		errq_to(err, errlen, "TLS 1.2 minimum");
-		goto fail;
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_set_cipher_list(ctx, TLS_CIPHERS_12) != 1 ||
+	    SSL_CTX_set1_sigalgs_list(ctx, TLS_SIGALGS) != 1) {
+		errq_to(err, errlen, "TLS settings");
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
@@ -70,21 +83,41 @@ tls_server_new(const char *cert_path, const char *key_path, char *err,
 #ifdef SSL_OP_ENABLE_KTLS
 	SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
 #endif
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert_path) != 1) {
-		char what[300];
-		if (buf_snprintf(what, sizeof(what), "certificate %s", cert_path) < 0)
-			what[0] = '\0';
-		errq_to(err, errlen, what);
-		goto fail;
+	return ctx;
+}
+
+static int
+use_chain(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
+{
+	if (SSL_CTX_use_certificate_chain_file(ctx, path) == 1)
+		return 0;
+	char what[300];
+	if (buf_snprintf(what, sizeof(what), "certificate %s", path) < 0)
+		what[0] = '\0';
+	errq_to(err, errlen, what);
+	return -1;
+}
+
+struct tls_server *
+tls_server_new(const char *cert_path, const char *key_path, char *err,
+    size_t errlen)
+{
+	struct tls_server *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		errq_to(err, errlen, "out of memory");
+		return NULL;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+	if ((s->ctx = ctx_new(err, errlen)) == NULL ||
+	    use_chain(s->ctx, cert_path, err, errlen) < 0)
+		goto fail;
+	if (SSL_CTX_use_PrivateKey_file(s->ctx, key_path, SSL_FILETYPE_PEM) != 1) {
 		char what[300];
 		if (buf_snprintf(what, sizeof(what), "key %s", key_path) < 0)
 			what[0] = '\0';
 		errq_to(err, errlen, what);
 		goto fail;
 	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
+	if (SSL_CTX_check_private_key(s->ctx) != 1) {
 		errq_to(err, errlen, "key does not match the certificate");
 		goto fail;
 	}
@@ -94,12 +127,74 @@ fail:
 	return NULL;
 }
 
+/* SNI: the context of the certificate of that name, else the default's
+ * (no alert: a client that names another host gets the default). */
+static int
+pick_by_name(SSL *ssl, int *alert, void *arg)
+{
+	(void)alert;
+	const struct tls_server *s = arg;
+	const char *host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	for (size_t i = 1; host != NULL && i < s->n; i++)
+		if (strcasecmp(s->names[i], host) == 0) {
+			SSL_set_SSL_CTX(ssl, s->by_name[i]);
+			break;
+		}
+	return SSL_TLSEXT_ERR_OK;
+}
+
+struct tls_server *
+tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
+    char *err, size_t errlen)
+{
+	struct tls_server *s = calloc(1, sizeof(*s));
+	if (s == NULL || n == 0 || n > KEYD_CERTS_MAX) {
+		free(s);
+		buf_snprintf(err, errlen, "no certificates");
+		return NULL;
+	}
+	if (tls_keyd_init(err, errlen) < 0)
+		goto fail;
+	/* the default first: it is the context a session starts in */
+	for (size_t i = 0, k = 1; i < n; i++) {
+		size_t slot = strcmp(certs[i].name, "default") == 0 ? 0 : k++;
+		if (slot >= n)
+			goto fail;
+		SSL_CTX *ctx = ctx_new(err, errlen);
+		s->by_name[slot] = ctx;
+		s->names[slot] = certs[i].name;
+		if (ctx == NULL || use_chain(ctx, certs[i].chain, err, errlen) < 0)
+			goto fail;
+		EVP_PKEY *key = tls_keyd_key(SSL_CTX_get0_certificate(ctx),
+		    certs[i].name);
+		int ok = key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1;
+		EVP_PKEY_free(key);
+		if (!ok) {
+			errq_to(err, errlen, certs[i].chain);
+			goto fail;
+		}
+	}
+	s->n = n;
+	s->ctx = s->by_name[0];
+	SSL_CTX_set_tlsext_servername_callback(s->ctx, pick_by_name);
+	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
+	return s;
+fail:
+	s->n = KEYD_CERTS_MAX;
+	s->ctx = NULL;
+	tls_server_free(s);
+	return NULL;
+}
+
 void
 tls_server_free(struct tls_server *s)
 {
 	if (s == NULL)
 		return;
-	SSL_CTX_free(s->ctx);
+	if (s->n == 0)
+		SSL_CTX_free(s->ctx);
+	for (size_t i = 0; i < s->n && i < KEYD_CERTS_MAX; i++)
+		SSL_CTX_free(s->by_name[i]);
 	free(s);
 }
 

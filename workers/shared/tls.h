@@ -5,9 +5,10 @@
  * Settings fixed here, not in the config: TLS 1.2 or later; no
  * renegotiation; no session tickets and no session cache (each worker serves
  * one connection and exits, so neither could ever be used, and a ticket key
- * is one more secret to keep); SSL_MODE_RELEASE_BUFFERS so that an idle
- * session holds no record buffers. Load the context before confining: it
- * reads the certificate and key files.
+ * is one more secret to keep); ECDHE suites only in TLS 1.2 (no RSA key
+ * transport); SSL_MODE_RELEASE_BUFFERS so that an idle session holds no
+ * record buffers. Load the context before confining: it reads the
+ * certificate (and, without keyd, key) files.
  *
  * I/O calls never block. They return a byte count (> 0), 0 at the end of the
  * stream, or a negative enum tls_status; after TLS_WANT_READ/TLS_WANT_WRITE
@@ -16,6 +17,8 @@
  */
 #ifndef CLOISTER_TLS_H
 #define CLOISTER_TLS_H
+
+#include "keyd_certs.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +38,12 @@ struct tls_conn;
  * NULL with a message in err on failure. */
 struct tls_server *tls_server_new(const char *cert_path, const char *key_path,
     char *err, size_t errlen);
+/* A server context whose private keys stay in cloister-keyd (docs/keyd.md):
+ * one context per certificate, chosen by SNI ("default" otherwise); only
+ * the chains are read, every signature is asked of keyd over
+ * CLOISTER_FD_KEYD. certs must outlive the result. NULL with err. */
+struct tls_server *tls_server_new_keyd(const struct keyd_cert_entry *certs,
+    size_t n, char *err, size_t errlen);
 void tls_server_free(struct tls_server *s);
 
 /* Start a server-side session on fd (already non-blocking). The handshake

@@ -1,0 +1,26 @@
+/*
+ * keyd messages (imapd/jmapd <-> cloister-keyd on CLOISTER_FD_KEYD). Fields
+ * and rules: docs/keyd.md. Included by ipc_types.h only.
+ *
+ *   KEY_SIGN       ->  str certificate name, u32 scheme, bytes input
+ *                  <-  KEY_SIGNATURE, or ERROR(DENIED) when refused
+ *   KEY_SIGNATURE  <-  bytes signature
+ *
+ * "scheme" is the TLS SignatureScheme (RFC 8446 4.2.3) the handshake chose;
+ * "input" is the whole to-be-signed message, never a digest, so that keyd
+ * can check its shape (a TLS 1.3 server CertificateVerify or a TLS 1.2
+ * ECDHE ServerKeyExchange). One signature per worker instance: the worker's
+ * identity is the channel's CTL_PEER, never a field.
+ */
+#ifndef CLOISTER_IPC_TYPES_KEY_H
+#define CLOISTER_IPC_TYPES_KEY_H
+
+#define IPC_KEY_TYPES(X)                                                   \
+	X(KEY_SIGN, 500)       /* name, scheme, the to-be-signed input */  \
+	X(KEY_SIGNATURE, 501)  /* <- the signature */
+
+#define KEY_NAME_MAX 255       /* a certificate name: "default" or a host */
+#define KEY_INPUT_MAX 512      /* the longest TLS-shaped input */
+#define KEY_SIG_MAX 1024       /* RSA 8192 */
+
+#endif
