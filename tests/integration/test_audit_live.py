@@ -144,7 +144,7 @@ def test_the_running_tree_passes_and_keeps_serving():
         assert all(m.startswith(srv.srv.policy_dir + "/") for m in matches), matches
         doc = json.loads(srv.srv.audit(json_out=True).stdout)
         live = [p for p in doc["processes"] if p["service"] != "supervisor"]
-        assert {p["service"] for p in live} == {"imapd", "authd", "stored"}
+        assert {p["service"] for p in live} == {"imapd", "authd", "stored", "keyd"}
         for p in live:
             f = p["live"]["seccomp_filter"]
             assert f["match"] and f["live_instructions"][-1] == \
@@ -258,7 +258,8 @@ def test_workers_of_the_tree_under_a_weakened_policy_are_drift():
                            r"difference at \d+\)" % re.escape(original), r.stderr)
         assert sorted(int(p) for _, p in named) == sorted(imapds), r.stderr
         assert {s for s, _ in named} == {"imapd"}
-        assert len(re.findall(r"seccomp filter: matches ", r.stdout)) == 2, r.stdout
+        # authd, stored and keyd match
+        assert len(re.findall(r"seccomp filter: matches ", r.stdout)) == 3, r.stdout
         # the audited workers serve on
         assert all(running(p) for p in imapds)
         c = srv.raw_login()
