@@ -94,6 +94,20 @@ take_notify(struct store_conn *sc)
 }
 
 /* Receive one record (blocking); 1 if it was a notification (queued). */
+/* A receive that did not yield a record, as the caller's error. */
+static int
+recv_failed(struct store_conn *sc, enum ipc_recv_result r)
+{
+	if (r == IPC_RECV_EOF)
+		return sc_fail(sc, STORE_E_IO, "store closed the connection");
+	if (r == IPC_RECV_VERSION) {
+		char why[64];
+		return sc_fail(sc, STORE_E_PROTO, ipc_recv_strerror(r, &sc->msg,
+		    why, sizeof(why)));
+	}
+	return sc_fail(sc, STORE_E_IO, "store connection failed");
+}
+
 static int
 recv_one(struct store_conn *sc)
 {
@@ -105,15 +119,8 @@ recv_one(struct store_conn *sc)
 				return sc_fail(sc, STORE_E_IO, "poll failed");
 			continue;
 		}
-		if (r == IPC_RECV_EOF)
-			return sc_fail(sc, STORE_E_IO, "store closed the connection");
-		if (r == IPC_RECV_VERSION) {
-			char why[64];
-			return sc_fail(sc, STORE_E_PROTO, ipc_recv_strerror(r,
-			    &sc->msg, why, sizeof(why)));
-		}
 		if (r != IPC_RECV_OK)
-			return sc_fail(sc, STORE_E_IO, "store connection failed");
+			return recv_failed(sc, r);
 		if (sc->msg.type == IPC_STORE_NOTIFY) {
 			int rc = take_notify(sc);
 			return rc < 0 ? rc : 1;
@@ -388,15 +395,8 @@ store_client_read_notify(struct store_conn *sc)
 		enum ipc_recv_result r = ipc_recv_nowait(sc->fd, &sc->msg);
 		if (r == IPC_RECV_AGAIN)
 			return STORE_OK;
-		if (r == IPC_RECV_EOF)
-			return sc_fail(sc, STORE_E_IO, "store closed the connection");
-		if (r == IPC_RECV_VERSION) {
-			char why[64];
-			return sc_fail(sc, STORE_E_PROTO, ipc_recv_strerror(r,
-			    &sc->msg, why, sizeof(why)));
-		}
 		if (r != IPC_RECV_OK)
-			return sc_fail(sc, STORE_E_IO, "store connection failed");
+			return recv_failed(sc, r);
 		if (sc->msg.type != IPC_STORE_NOTIFY) {
 			/* with no request outstanding, only notifications come */
 			ipc_msg_close_fd(&sc->msg);
