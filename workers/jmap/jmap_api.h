@@ -57,6 +57,9 @@ struct jmap_response {
 	bool problem;                      /* Content-Type application/problem+json */
 	char *body;
 	size_t len;
+	bool store_lost;                   /* a store call failed in transport
+					      or protocol: the channel is
+					      unusable, answer then exit */
 };
 
 /* Run one API request: body is the POSTed bytes (len bytes, not
@@ -81,6 +84,7 @@ struct jmap_call {
 	json_t *extra;                     /* array: more responses a method
 					      adds after its own (implicit
 					      calls, RFC 8620 section 5.4) */
+	bool store_lost;                   /* set by jmap_store_error() */
 };
 
 typedef json_t *(*jmap_method_fn)(struct jmap_call *c, json_t **err);

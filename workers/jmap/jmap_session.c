@@ -1,0 +1,124 @@
+/*
+ * jmap_session: the Session resource (RFC 8620 section 2; the mail
+ * capability of RFC 8621 section 1.3) and the limits it advertises.
+ */
+#include "jmap_internal.h"
+#include "store_client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* What the store allows, as JMAP states it. */
+#define MAIL_MAX_DEPTH 32
+#define MAIL_MAX_NAME 255            /* bytes of one Mailbox name */
+#define MAIL_MAX_ATTACHMENTS (50u * 1024 * 1024)
+
+void
+jmap_limits_default(struct jmap_limits *l)
+{
+	l->max_size_upload = 50u * 1024 * 1024;
+	l->max_concurrent_upload = 4;
+	l->max_size_request = 10u * 1024 * 1024;
+	l->max_concurrent_requests = 4;
+	l->max_calls_in_request = 16;
+	l->max_objects_in_get = 500;
+	l->max_objects_in_set = 500;
+}
+
+bool
+jmap_capability_known(const char *cap)
+{
+	return strcmp(cap, JMAP_CAP_CORE) == 0 ||
+	    strcmp(cap, JMAP_CAP_MAIL) == 0;
+}
+
+static uint64_t
+fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void
+jmap_session_state(const struct jmap_account *a, char *buf, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const struct jmap_limits *l = a->limits;
+	uint64_t v[] = { l->max_size_upload, l->max_concurrent_upload,
+	    l->max_size_request, l->max_concurrent_requests,
+	    l->max_calls_in_request, l->max_objects_in_get,
+	    l->max_objects_in_set };
+	h = fnv(h, a->username, strlen(a->username) + 1);
+	h = fnv(h, a->account_id, strlen(a->account_id) + 1);
+	h = fnv(h, v, sizeof(v));
+	snprintf(buf, n, "%016llx", (unsigned long long)h);
+}
+
+static json_t *
+core_capability(const struct jmap_limits *l)
+{
+	return json_pack("{sIsIsIsIsIsIsIs[sss]}",
+	    "maxSizeUpload", (json_int_t)l->max_size_upload,
+	    "maxConcurrentUpload", (json_int_t)l->max_concurrent_upload,
+	    "maxSizeRequest", (json_int_t)l->max_size_request,
+	    "maxConcurrentRequests", (json_int_t)l->max_concurrent_requests,
+	    "maxCallsInRequest", (json_int_t)l->max_calls_in_request,
+	    "maxObjectsInGet", (json_int_t)l->max_objects_in_get,
+	    "maxObjectsInSet", (json_int_t)l->max_objects_in_set,
+	    "collationAlgorithms", "i;ascii-numeric", "i;ascii-casemap",
+	    "i;unicode-casemap");
+}
+
+/* The account's urn:ietf:params:jmap:mail capability (RFC 8621 1.3.1). */
+static json_t *
+mail_account_capability(void)
+{
+	return json_pack("{snsIsIsIs[ss]sb}",
+	    "maxMailboxesPerEmail",
+	    "maxMailboxDepth", (json_int_t)MAIL_MAX_DEPTH,
+	    "maxSizeMailboxName", (json_int_t)MAIL_MAX_NAME,
+	    "maxSizeAttachmentsPerEmail", (json_int_t)MAIL_MAX_ATTACHMENTS,
+	    "emailQuerySortOptions", "receivedAt", "size",
+	    "mayCreateTopLevelMailbox", 1);
+}
+
+static json_t *
+urls(const char *base)
+{
+	char api[512], down[512], up[512], ev[512];
+	snprintf(api, sizeof(api), "%s/jmap/api/", base);
+	snprintf(down, sizeof(down), "%s/jmap/download/{accountId}/{blobId}/"
+	    "{name}?type={type}", base);
+	snprintf(up, sizeof(up), "%s/jmap/upload/{accountId}/", base);
+	snprintf(ev, sizeof(ev), "%s/jmap/eventsource/?types={types}"
+	    "&closeafter={closeafter}&ping={ping}", base);
+	return json_pack("{ssssssss}", "apiUrl", api, "downloadUrl", down,
+	    "uploadUrl", up, "eventSourceUrl", ev);
+}
+
+json_t *
+jmap_session_resource(const struct jmap_account *a, const char *base)
+{
+	char state[32];
+	jmap_session_state(a, state, sizeof(state));
+	json_t *s = json_pack("{s{soso}s{s{sssbsbs{so}}}s{ss}ssss}",
+	    "capabilities",
+	    JMAP_CAP_CORE, core_capability(a->limits),
+	    JMAP_CAP_MAIL, json_object(),
+	    "accounts", a->account_id,
+	    "name", a->username, "isPersonal", 1, "isReadOnly", 0,
+	    "accountCapabilities", JMAP_CAP_MAIL, mail_account_capability(),
+	    "primaryAccounts", JMAP_CAP_MAIL, a->account_id,
+	    "username", a->username, "state", state);
+	json_t *u = urls(base);
+	if (s == NULL || u == NULL || json_object_update(s, u) != 0) {
+		json_decref(s);
+		s = NULL;
+	}
+	json_decref(u);
+	return s;
+}
