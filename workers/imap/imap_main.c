@@ -10,6 +10,7 @@
 #include "imap_mbox.h"
 #include "imap_session.h"
 #include "keyd_certs.h"
+#include "conn_addr.h"
 #include "tls_config.h"
 #include "log.h"
 #include "worker.h"
@@ -150,18 +151,6 @@ load_tls(const struct config_service *svc, bool keyd)
 		log_fatal("%s", err);
 }
 
-static bool
-is_loopback(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >>
-		    24) == 127;
-	if (a->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->
-		    sin6_addr);
-	return false;
-}
-
 /* The listener the client came in on decides TLS and whether plaintext
  * passwords are offered; the socket becomes non-blocking. */
 static void
@@ -175,11 +164,9 @@ apply_listener(const struct worker_conn *c)
 	/* plaintext passwords only where they cannot leave the machine: a
 	 * plain listener, both ends on loopback, unless the config says no */
 	opt.plaintext_auth = loopback_plaintext &&
-	    listener_tls[li] == TLS_PLAIN && is_loopback(&c->peer) &&
-	    is_loopback(&c->local);
-	int fl = fcntl(c->fd, F_GETFL);
-	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		log_fatal_errno("client socket");
+	    listener_tls[li] == TLS_PLAIN && conn_addr_loopback(&c->peer) &&
+	    conn_addr_loopback(&c->local);
+	conn_set_nonblocking(c->fd);
 }
 
 int
