@@ -74,8 +74,11 @@ jmap_http_download(struct jmap_http_session *s)
 		jmap_http_error(s, 404, false, "No such blob");
 		return 0;
 	}
-	if (http_query_param(s->rd.req.query, "accept", accept,
-	    sizeof(accept)) < 0)
+	/* RFC 8620's example names the parameter accept; type is the
+	 * variable's own name, which a downloadUrl template may use too */
+	struct http_str q = s->rd.req.query;
+	if (http_query_param(q, "accept", accept, sizeof(accept)) != 1 &&
+	    http_query_param(q, "type", accept, sizeof(accept)) != 1)
 		accept[0] = '\0';
 	int fd = -1;
 	uint64_t size = 0;
