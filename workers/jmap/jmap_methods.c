@@ -4,5 +4,8 @@
 
 const struct jmap_method jmap_methods[] = {
 	{ "Core/echo", JMAP_CAP_CORE, jmap_core_echo },
+	{ "Mailbox/get", JMAP_CAP_MAIL, jmap_mailbox_get },
+	{ "Mailbox/changes", JMAP_CAP_MAIL, jmap_mailbox_changes },
+	{ "Mailbox/query", JMAP_CAP_MAIL, jmap_mailbox_query },
 	{ NULL, NULL, NULL },
 };
