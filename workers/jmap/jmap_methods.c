@@ -7,5 +7,6 @@ const struct jmap_method jmap_methods[] = {
 	{ "Mailbox/get", JMAP_CAP_MAIL, jmap_mailbox_get },
 	{ "Mailbox/changes", JMAP_CAP_MAIL, jmap_mailbox_changes },
 	{ "Mailbox/query", JMAP_CAP_MAIL, jmap_mailbox_query },
+	{ "Mailbox/set", JMAP_CAP_MAIL, jmap_mailbox_set },
 	{ NULL, NULL, NULL },
 };
