@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void
 jmap_id_fmt(char *buf, char type, uint64_t v)
@@ -228,4 +229,14 @@ jmap_changes(struct jmap_call *c, jmap_store_changes_fn fn, char type,
 	    "destroyed", id_list(ch.destroyed, ch.ndestroyed, type));
 	store_id_changes_free(&ch);
 	return res;
+}
+
+void
+jmap_utc_date(char *buf, size_t n, uint64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "1970-01-01T00:00:00Z");
 }

@@ -57,6 +57,9 @@ json_t *jmap_get_response(struct jmap_call *c, const char *state);
 json_t *jmap_query_response(struct jmap_call *c, json_t *ids,
     const char *state, json_t **err);
 
+/* t (unix seconds) as a UTCDate "2026-01-31T12:00:00Z" (buf >= 21). */
+void jmap_utc_date(char *buf, size_t n, uint64_t t);
+
 /* An unsigned integer argument (absent: def); false if it is not one. */
 bool jmap_uint_arg(json_t *args, const char *name, uint64_t def,
     uint64_t *v);

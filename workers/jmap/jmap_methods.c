@@ -8,5 +8,9 @@ const struct jmap_method jmap_methods[] = {
 	{ "Mailbox/changes", JMAP_CAP_MAIL, jmap_mailbox_changes },
 	{ "Mailbox/query", JMAP_CAP_MAIL, jmap_mailbox_query },
 	{ "Mailbox/set", JMAP_CAP_MAIL, jmap_mailbox_set },
+	{ "Email/get", JMAP_CAP_MAIL, jmap_email_get },
+	{ "Email/changes", JMAP_CAP_MAIL, jmap_email_changes },
+	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
+	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
 	{ NULL, NULL, NULL },
 };
