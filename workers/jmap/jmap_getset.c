@@ -172,7 +172,7 @@ jmap_filter_properties(json_t *obj, json_t *props)
 json_t *
 jmap_get_response(struct jmap_call *c, const char *state)
 {
-	return json_pack("{sss[]s[]}", "accountId", c->account->account_id,
+	return json_pack("{ss ss s[] s[]}", "accountId", c->account->account_id,
 	    "state", state, "list", "notFound");
 }
 
