@@ -202,6 +202,12 @@ def test_email_query_get_thread_and_references():
                      "conditions": [{"subject": "first"},
                                     {"subject": "second"}]}})["ids"]
         assert sorted(ids) == sorted(q["ids"])
+        ids = api.ok("Email/query", {"filter": {"operator": "OR",
+                     "conditions": [{"subject": "first"}]}})["ids"]
+        assert ids == [first["id"]]
+        ids = api.ok("Email/query", {"filter": {"operator": "NOT",
+                     "conditions": [{"subject": "first"}]}})["ids"]
+        assert ids == [second["id"]]
         ids = api.ok("Email/query", {"filter": {"inMailboxOtherThan":
                                                 [inbox]}})["ids"]
         assert ids == []
