@@ -33,7 +33,8 @@ ARGV_SOURCES = {
 # worker page -> where its options are read (its argv goes through the
 # parser all workers share, in common/)
 WORKERS = {
-    "cloister-imapd.8": ("workers/imap", "tls-cert"),
+    "cloister-imapd.8": ("workers/imap workers/shared", "tls-cert"),
+    "cloister-jmapd.8": ("workers/jmap workers/shared", "cors-origins"),
     "cloister-lmtpd.8": ("workers/lmtp", "allow-clients"),
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
@@ -46,7 +47,7 @@ OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
 
 def pages():
     found = sorted(glob.glob(os.path.join(MAN, "*.[58]")))
-    assert len(found) == 11, found
+    assert len(found) == 12, found
     return found
 
 
@@ -105,11 +106,11 @@ def option_keys(directory):
     """The `set` options a worker reads: first key of each config_option*
     call (or a wrapper of it), and keys of option tables."""
     keys = set()
-    for path in sources([directory + "/*.c"]):
+    for path in sources([d + "/*.c" for d in directory.split()]):
         text = read(path)
         keys |= set(re.findall(
             r'\b(?:config_option(?:_size|_bool)?|size_opt|opt_size|opt_bool|'
-            r'str)\([^;"]*?"([a-z][a-z0-9-]*)"', text))
+            r'seconds_opt|str)\([^;"]*?"([a-z][a-z0-9-]*)"', text))
         keys |= set(re.findall(
             r'\{\s*"([a-z][a-z0-9-]*)",\s*(?:OPT_|BUDGET_|QUOTA_)', text))
     return keys

@@ -10,6 +10,8 @@
 #include "imap_mbox.h"
 #include "imap_session.h"
 #include "keyd_certs.h"
+#include "conn_addr.h"
+#include "tls_config.h"
 #include "log.h"
 #include "worker.h"
 
@@ -137,57 +139,16 @@ load_options(const struct config_service *svc, const struct worker *w)
 }
 
 /* The certificate is needed if any listener speaks TLS; read it now, as
- * root, before the chroot hides it. */
-/* With 'set keyd yes' the certificate chains of keyd's block, and never a
- * key file: every signature is keyd's (docs/keyd.md). Without it, the old
- * tls-cert/tls-key still work, with a warning: the key is then in every
- * imapd. */
+ * root, before the chroot hides it (tls_config.h: with 'set keyd yes' only
+ * the chains, and keyd makes every signature). */
 static void
 load_tls(const struct config_service *svc, bool keyd)
 {
-	bool need = false;
-	for (size_t i = 0; i < svc->nlisteners; i++)
-		need = need || svc->listeners[i].tls != TLS_PLAIN;
-	if (!need)
-		return;
-	const char *cert = config_option(cfg, svc, "tls-cert");
-	const char *key = config_option(cfg, svc, "tls-key");
 	char err[512];
-	if (keyd) {
-		static struct keyd_cert_entry certs[KEYD_CERTS_MAX];
-		const struct config_service *k = keyd_certs_service(cfg);
-		if (key != NULL)
-			log_fatal("service %s: 'set keyd yes' and tls-key: with keyd"
-			    " no imapd loads a private key; remove tls-key",
-			    svc->name);
-		int n = k == NULL ? -1 : keyd_certs_parse(cfg, k, certs, err,
-		    sizeof(err));
-		if (n < 0)
-			log_fatal("%s", k == NULL ? "'set keyd yes' but no service"
-			    " has role key" : err);
-		opt.tls = tls_server_new_keyd(certs, (size_t)n, err, sizeof(err));
-	} else {
-		if (cert == NULL || key == NULL)
-			log_fatal("a TLS listener needs 'set keyd yes' (or tls-cert"
-			    " and tls-key)");
-		log_warn("tls-key: the private key is in every imapd; a keyd"
-		    " service keeps it out of them (docs/keyd.md)");
-		opt.tls = tls_server_new(cert, key, err, sizeof(err));
-	}
-	if (opt.tls == NULL)
+	opt.tls = tls_server_for_service(cfg, svc, keyd, "imapd", err,
+	    sizeof(err));
+	if (opt.tls == NULL && err[0] != '\0')
 		log_fatal("%s", err);
-}
-
-static bool
-is_loopback(const struct sockaddr_storage *a)
-{
-	if (a->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >>
-		    24) == 127;
-	if (a->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)a)->
-		    sin6_addr);
-	return false;
 }
 
 /* The listener the client came in on decides TLS and whether plaintext
@@ -203,11 +164,9 @@ apply_listener(const struct worker_conn *c)
 	/* plaintext passwords only where they cannot leave the machine: a
 	 * plain listener, both ends on loopback, unless the config says no */
 	opt.plaintext_auth = loopback_plaintext &&
-	    listener_tls[li] == TLS_PLAIN && is_loopback(&c->peer) &&
-	    is_loopback(&c->local);
-	int fl = fcntl(c->fd, F_GETFL);
-	if (fl < 0 || fcntl(c->fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		log_fatal_errno("client socket");
+	    listener_tls[li] == TLS_PLAIN && conn_addr_loopback(&c->peer) &&
+	    conn_addr_loopback(&c->local);
+	conn_set_nonblocking(c->fd);
 }
 
 int

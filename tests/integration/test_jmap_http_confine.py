@@ -1,0 +1,111 @@
+"""jmapd's confinement on a live server: jmapd.policy allows neither
+socket() nor any open (read with the policy parser's own rules: the audit
+compiles it); cloister-audit over a server holding 20 logged-in JMAP
+sessions exits 0 with every jmapd's live seccomp filter matching its
+policy; a jmapd holds no regular file and no listener, only its client,
+its peers' channels and nothing of authd once logged in; and the curl line
+scripts/quickstart prints works against a server laid out like the
+quickstart's."""
+import json
+import os
+import re
+import shlex
+import stat
+import subprocess
+
+import test_jmap_http as jh
+from harness import TOP, policy
+
+FORBIDDEN = {"socket", "socketpair", "open", "openat", "openat2", "creat",
+             "accept", "accept4", "connect", "bind", "listen", "execve",
+             "execveat", "fork", "vfork", "clone", "clone3", "ptrace",
+             "kill", "tkill", "tgkill", "memfd_create"}
+
+
+def allowed_syscalls(text):
+    names = set()
+    for line in text.splitlines():
+        line = line.split("#")[0]
+        m = re.match(r"\s*syscall(?:-if)?\s+(.*?)(?:\s+:|$)", line)
+        if not m:
+            continue
+        words = m.group(1).split()
+        if line.lstrip().startswith("syscall-if"):
+            words = words[:1]
+        names |= set(words)
+    return names
+
+
+def test_policy_allows_no_socket_open_or_exec():
+    with open(policy("jmapd")) as f:
+        names = allowed_syscalls(f.read())
+    assert "read" in names and "poll" in names, names
+    assert not names & FORBIDDEN, names & FORBIDDEN
+
+
+def jmapd_pids(srv):
+    return [c.pid for c in srv.srv.children("jmapd")]
+
+
+def test_audit_with_20_sessions_and_what_each_jmapd_holds():
+    with jh.server() as srv:
+        sessions = []
+        for i in range(20):
+            raw = jh.Raw(srv)
+            raw.send(jh.head("/jmap/session", user="alice" if i % 2 else "bob"))
+            st, _, body = raw.response()
+            assert st == 200, (i, st, body)
+            sessions.append(raw)
+        srv.srv.wait_ready(timeout=30)
+        r = srv.srv.audit()
+        assert r.returncode == 0, r.stdout + r.stderr
+        doc = json.loads(srv.srv.audit(json_out=True).stdout)
+        live = [p for p in doc["processes"] if p["service"] == "jmapd"]
+        assert len(live) >= 20, len(live)
+        for p in live:
+            assert p["live"]["seccomp_filter"]["match"], p
+        # a logged-in jmapd: sockets and pipes only, never a regular file;
+        # authd's channel (fd 6) closed after login
+        busy = 0
+        for pid in jmapd_pids(srv):
+            fds = {}
+            for fd in os.listdir("/proc/%d/fd" % pid):
+                try:
+                    fds[int(fd)] = os.stat("/proc/%d/fd/%s" % (pid, fd))
+                except FileNotFoundError:
+                    pass
+            assert not any(stat.S_ISREG(s.st_mode) for s in fds.values()), fds
+            if 6 not in fds:
+                busy += 1
+        assert busy >= 20, busy
+        for raw in sessions:
+            raw.send(jh.head("/jmap/session", user="alice"))
+        # each still serves (bob's got 401 for alice's credentials)
+        codes = sorted(raw.response()[0] for raw in sessions)
+        assert codes == [200] * 10 + [401] * 10, codes
+        for raw in sessions:
+            raw.close()
+
+
+def quickstart_curl():
+    with open(os.path.join(TOP, "scripts", "quickstart")) as f:
+        lines = [l.strip() for l in f if l.strip().startswith("curl ") and
+                 "8443" in l]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_the_quickstart_curl_line_works():
+    line = quickstart_curl()
+    with open(os.path.join(TOP, "docs", "examples", "quickstart.conf")) as f:
+        conf = f.read()
+    assert re.search(r"listen\s+jmap\s+tcp\s+127\.0\.0\.1:8443\s+tls", conf)
+    with jh.server(users={"demo": "demo-pass"}) as srv:
+        cmd = (line.replace("$demo_user", "demo")
+               .replace("$demo_pass", "demo-pass")
+               .replace("127.0.0.1:8443", "127.0.0.1:%d" % srv.port("jmap")))
+        r = subprocess.run(shlex.split(cmd), capture_output=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        sess = json.loads(r.stdout)
+        assert sess["username"] == "demo"
+        assert "urn:ietf:params:jmap:mail" in sess["capabilities"]

@@ -1,0 +1,162 @@
+/*
+ * cloister-jmapd: one JMAP (RFC 8620/8621) client connection per process.
+ *
+ * main reads top to bottom like every worker's (common/worker.h): start ->
+ * load (options, certificate chains) -> confine (policy/jmapd.policy; the
+ * role's fds only: no filesystem, no socket()) -> ready -> take the one
+ * connection the supervisor hands over (CTL_CONN) -> serve it -> exit.
+ */
+#include "jmap_http.h"
+#include "log.h"
+#include "conn_addr.h"
+#include "tls_config.h"
+#include "worker.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct config *cfg;
+static struct jmapd_options opt;
+static enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
+static bool loopback_plaintext;
+
+static unsigned
+seconds_opt(const struct config_service *svc, const char *key, unsigned dflt,
+    unsigned min)
+{
+	uint64_t v;
+	char err[CONFIG_ERR_MAX];
+	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (v < min || v > 86400)
+		log_fatal("%s: between %u and 86400 seconds", key, min);
+	return (unsigned)v;
+}
+
+static size_t
+size_opt(const struct config_service *svc, const char *key, size_t dflt)
+{
+	uint64_t v;
+	char err[CONFIG_ERR_MAX];
+	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (v < 1024 || v > (1u << 30))
+		log_fatal("%s: between 1K and 1G", key);
+	return (size_t)v;
+}
+
+/* "cors-origins https://a.example https://b.example": exact origins. */
+static void
+parse_cors(const char *list)
+{
+	char tmp[CONFIG_VALUE_MAX];
+	if (list == NULL)
+		return;
+	if (buf_strlcpy(tmp, sizeof(tmp), list, strlen(list)) < 0)
+		log_fatal("cors-origins: list too long");
+	char *save = NULL;
+	for (char *w = strtok_r(tmp, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (opt.ncors >= JMAP_CORS_MAX)
+			log_fatal("cors-origins: more than %d", JMAP_CORS_MAX);
+		if ((strncmp(w, "https://", 8) != 0 &&
+		    strncmp(w, "http://", 7) != 0) || strchr(w + 8, '/') != NULL)
+			log_fatal("cors-origins: '%s' is not an origin"
+			    " (scheme://host[:port])", w);
+		if (buf_strlcpy(opt.cors[opt.ncors], JMAP_ORIGIN_MAX, w,
+		    strlen(w)) < 0)
+			log_fatal("cors-origins: '%s' too long", w);
+		opt.ncors++;
+	}
+}
+
+static void
+load_options(const struct config_service *svc, const struct worker *w)
+{
+	char err[CONFIG_ERR_MAX];
+	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
+	    &loopback_plaintext, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	for (size_t i = 0; i < svc->nlisteners; i++) {
+		listener_tls[i] = svc->listeners[i].tls;
+		if (listener_tls[i] == TLS_STARTTLS)
+			log_fatal("listener %s: HTTP has no STARTTLS; use tls"
+			    " (or plain on loopback)", svc->listeners[i].name);
+	}
+	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout :
+	    60;
+	opt.idle_timeout_s = seconds_opt(svc, "idle-timeout", 300, 10);
+	opt.request_timeout_s = seconds_opt(svc, "request-timeout", 60, 5);
+	jmap_limits_default(&opt.limits);
+	opt.limits.max_size_request = size_opt(svc, "max-size-request",
+	    opt.limits.max_size_request);
+	opt.limits.max_size_upload = size_opt(svc, "max-size-upload",
+	    opt.limits.max_size_upload);
+	parse_cors(config_option(cfg, svc, "cors-origins"));
+	const char *base = config_option(cfg, svc, "base-url");
+	if (base != NULL && (buf_strlcpy(opt.base_url, sizeof(opt.base_url),
+	    base, strlen(base)) < 0 || strncmp(base, "http", 4) != 0 ||
+	    base[strlen(base) - 1] == '/'))
+		log_fatal("base-url: scheme://host[:port], no trailing slash");
+	opt.store_shards = w->store_shards;
+	opt.auth_fd = w->auth ? CLOISTER_FD_AUTH : -1;
+	for (size_t i = 0; i < CLOISTER_MAX_SHARDS; i++)
+		opt.store_fd[i] = i < opt.store_shards ?
+		    CLOISTER_FD_STORE((int)i) : -1;
+	opt.tls = tls_server_for_service(cfg, svc, w->keyd, "jmapd", err,
+	    sizeof(err));
+	if (opt.tls == NULL && err[0] != '\0')
+		log_fatal("%s", err);
+}
+
+/* The listener decides TLS; passwords in clear only where they cannot
+ * leave the machine (a plain listener, both ends on loopback). */
+static void
+apply_listener(const struct worker_conn *c)
+{
+	enum config_tls t = listener_tls[c->listener];
+	opt.tls_listener = t != TLS_PLAIN;
+	if (opt.tls_listener && opt.tls == NULL)
+		log_fatal("TLS listener without a certificate");
+	opt.plaintext_auth = loopback_plaintext && t == TLS_PLAIN &&
+	    conn_addr_loopback(&c->peer) && conn_addr_loopback(&c->local);
+	conn_set_nonblocking(c->fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct worker w;
+	const struct config_service *svc;
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		log_fatal("out of memory");
+	worker_start(&w, argc, argv, "cloister-jmapd", ROLE_CONNECTION, cfg,
+	    &svc);
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+	load_options(svc, &w);
+	/* jansson seeds its hash function from /dev/urandom on first use:
+	 * now, while files can still be opened (no open once confined) */
+	json_object_seed(0);
+	free(cfg);
+	cfg = NULL;
+	signal(SIGPIPE, SIG_IGN);
+	worker_confine(&w, NULL, 0);
+	malloc_trim(0);
+	worker_ready();
+	struct worker_conn c;
+	worker_take_conn(&w, &c);
+	apply_listener(&c);
+	jmap_http_run(&opt, c.fd);
+	worker_exit(0);
+}
