@@ -188,7 +188,7 @@ def test_email_query_get_thread_and_references():
         assert first["messageId"] == ["a1@example.com"]
         assert second["inReplyTo"] == ["a1@example.com"]
         assert first["sentAt"] == "2026-12-01T10:00:00Z"
-        assert first["blobId"].startswith("B") and first["size"] > 0
+        assert first["blobId"].startswith("G") and first["size"] > 0
         assert first["id"] in q["ids"]
         assert t["list"], t
         assert all(e in sum((x["emailIds"] for x in t["list"]), [])

@@ -52,7 +52,7 @@ got_msg(void *arg, const struct store_msg *m)
 	struct got *g = arg;
 	char id[JMAP_ID_MAX], blob[2 * STORE_BLOBID_LEN + 2], recv[32],
 	    sent[32];
-	blob[0] = 'B';
+	blob[0] = 'G';
 	for (size_t i = 0; i < STORE_BLOBID_LEN; i++)
 		snprintf(blob + 1 + 2 * i, 3, "%02x", m->blobid[i]);
 	jmap_id_fmt(id, 'T', m->threadid);
