@@ -128,6 +128,11 @@ test_echo_and_method_errors(void)
 	    "[[\"Core/echo\",{},\"c0\"]]}");
 	CHECK(error_is(r, "unknownMethod"));
 	json_decref(r);
+	/* a store method with no store */
+	r = one("{\"using\":[\"urn:ietf:params:jmap:core\","
+	    "\"urn:ietf:params:jmap:mail\"],\"methodCalls\":"
+	    "[[\"Mailbox/get\",{\"accountId\":\"a1\"},\"c0\"]]}");
+	CHECK(error_is(r, "serverFail"));
 	json_decref(r);
 }
 

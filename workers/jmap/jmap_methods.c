@@ -4,5 +4,13 @@
 
 const struct jmap_method jmap_methods[] = {
 	{ "Core/echo", JMAP_CAP_CORE, jmap_core_echo },
+	{ "Mailbox/get", JMAP_CAP_MAIL, jmap_mailbox_get },
+	{ "Mailbox/changes", JMAP_CAP_MAIL, jmap_mailbox_changes },
+	{ "Mailbox/query", JMAP_CAP_MAIL, jmap_mailbox_query },
+	{ "Mailbox/set", JMAP_CAP_MAIL, jmap_mailbox_set },
+	{ "Email/get", JMAP_CAP_MAIL, jmap_email_get },
+	{ "Email/changes", JMAP_CAP_MAIL, jmap_email_changes },
+	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
+	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
 	{ NULL, NULL, NULL },
 };

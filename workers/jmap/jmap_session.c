@@ -77,12 +77,13 @@ core_capability(const struct jmap_limits *l)
 static json_t *
 mail_account_capability(void)
 {
-	return json_pack("{snsIsIsIs[ss]sb}",
+	return json_pack("{snsIsIsIs[ssssss]sb}",
 	    "maxMailboxesPerEmail",
 	    "maxMailboxDepth", (json_int_t)MAIL_MAX_DEPTH,
 	    "maxSizeMailboxName", (json_int_t)MAIL_MAX_NAME,
 	    "maxSizeAttachmentsPerEmail", (json_int_t)MAIL_MAX_ATTACHMENTS,
-	    "emailQuerySortOptions", "receivedAt", "size",
+	    "emailQuerySortOptions", "receivedAt", "size", "from", "to",
+	    "subject", "sentAt",
 	    "mayCreateTopLevelMailbox", 1);
 }
 

@@ -1,0 +1,208 @@
+/*
+ * jmap_email: Email/get and Email/changes (RFC 8621 section 4) from the
+ * store's message metadata: where the email is (mailboxIds), its flags
+ * and keywords (keywords), ids, size, dates and the header fields the
+ * store indexed. Email/query is jmap_email_query.c.
+ */
+#include "jmap_email_addr.h"
+#include "jmap_getset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const email_props[] = {
+	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
+	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
+	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview", NULL,
+};
+
+/* The system flags as JMAP keywords (RFC 8621 section 4.1.1). */
+static const struct {
+	uint32_t flag;
+	const char *keyword;
+} flag_keywords[] = {
+	{ STORE_FLAG_SEEN, "$seen" }, { STORE_FLAG_ANSWERED, "$answered" },
+	{ STORE_FLAG_FLAGGED, "$flagged" }, { STORE_FLAG_DRAFT, "$draft" },
+};
+
+static json_t *
+text_or_null(const struct store_text *t)
+{
+	json_t *s = t->n ? json_stringn(t->p, t->n) : NULL;
+	return s ? s : json_null();
+}
+
+static json_t *
+or_null(json_t *v)
+{
+	return v ? v : json_null();
+}
+
+/* The fetched copy of one email. */
+struct got {
+	json_t *obj;
+	uint32_t flags;
+	uint64_t keywords;
+};
+
+static int
+got_msg(void *arg, const struct store_msg *m)
+{
+	struct got *g = arg;
+	char id[JMAP_ID_MAX], blob[2 * STORE_BLOBID_LEN + 2], recv[32],
+	    sent[32];
+	blob[0] = 'G';
+	for (size_t i = 0; i < STORE_BLOBID_LEN; i++)
+		snprintf(blob + 1 + 2 * i, 3, "%02x", m->blobid[i]);
+	jmap_id_fmt(id, 'T', m->threadid);
+	jmap_utc_date(recv, sizeof(recv), m->internaldate);
+	jmap_utc_date(sent, sizeof(sent), m->sentdate);
+	g->flags = m->flags;
+	g->keywords = m->keywords;
+	json_decref(g->obj);
+	g->obj = json_pack("{ss ss sI ss so so so so so so so so ss? sb so}",
+	    "blobId", blob, "threadId", id, "size", (json_int_t)m->size,
+	    "receivedAt", recv,
+	    "messageId", or_null(jmap_msgid_list(m->message_id.p,
+	    m->message_id.n)),
+	    "inReplyTo", or_null(jmap_msgid_list(m->in_reply_to.p,
+	    m->in_reply_to.n)),
+	    "references", or_null(jmap_msgid_list(m->references.p,
+	    m->references.n)),
+	    "from", or_null(jmap_addr_list(m->from.p, m->from.n)),
+	    "to", or_null(jmap_addr_list(m->to.p, m->to.n)),
+	    "cc", or_null(jmap_addr_list(m->cc.p, m->cc.n)),
+	    "bcc", or_null(jmap_addr_list(m->bcc.p, m->bcc.n)),
+	    "subject", text_or_null(&m->subject),
+	    "sentAt", m->sentdate ? sent : NULL,
+	    "hasAttachment", (m->info & STORE_INFO_HAS_ATTACHMENT) != 0,
+	    "preview", text_or_null(&m->preview));
+	return 0;
+}
+
+static json_t *
+keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
+{
+	json_t *k = json_object();
+	for (size_t i = 0; i < sizeof(flag_keywords) /
+	    sizeof(flag_keywords[0]); i++)
+		if (flags & flag_keywords[i].flag)
+			json_object_set_new(k, flag_keywords[i].keyword,
+			    json_true());
+	for (unsigned bit = 0; bit < 64; bit++) {
+		const char *name = (mask >> bit) & 1 ?
+		    store_keyword_name(sc, bit) : NULL;
+		if (name != NULL)
+			json_object_set_new(k, name, json_true());
+	}
+	return k;
+}
+
+struct locs {
+	struct store_email_loc *v;
+	size_t n, cap;
+};
+
+static int
+got_loc(void *arg, const struct store_email_loc *loc)
+{
+	struct locs *l = arg;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		struct store_email_loc *nv = realloc(l->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = *loc;
+	return 0;
+}
+
+/* The Email object of emailid; NULL with rc STORE_E_NOTFOUND when there
+ * is no such email, other rc on a store failure. */
+static json_t *
+email_json(struct store_conn *sc, uint64_t emailid, int *rc)
+{
+	struct locs l = { 0 };
+	struct got g = { 0 };
+	struct store_uids one = { 0 };
+	char id[JMAP_ID_MAX];
+	if ((*rc = store_email_locate(sc, emailid, got_loc, &l)) == STORE_OK &&
+	    l.n == 0)
+		*rc = STORE_E_NOTFOUND;
+	if (*rc == STORE_OK && store_uids_add(&one, l.v[0].uid, l.v[0].uid) < 0)
+		*rc = STORE_E_INTERNAL;
+	if (*rc != STORE_OK) {
+		free(l.v);
+		return NULL;
+	}
+	*rc = store_fetch(sc, l.v[0].mailbox_id, &one, STORE_F_FLAGS |
+	    STORE_F_INTERNALDATE | STORE_F_SIZE | STORE_F_IDS |
+	    STORE_F_SENTDATE | STORE_F_ADDRS | STORE_F_PREVIEW, 0, got_msg, &g);
+	store_uids_free(&one);
+	if (*rc == STORE_OK && g.obj == NULL)
+		*rc = STORE_E_NOTFOUND;   /* expunged meanwhile */
+	if (*rc != STORE_OK) {
+		json_decref(g.obj);
+		free(l.v);
+		return NULL;
+	}
+	json_t *mb = json_object();
+	for (size_t i = 0; i < l.n; i++) {
+		jmap_id_fmt(id, 'M', l.v[i].mailbox_id);
+		json_object_set_new(mb, id, json_true());
+	}
+	free(l.v);
+	jmap_id_fmt(id, 'E', emailid);
+	json_object_set_new(g.obj, "id", json_string(id));
+	json_object_set_new(g.obj, "mailboxIds", mb);
+	json_object_set_new(g.obj, "keywords", keywords(sc, g.flags,
+	    g.keywords));
+	return g.obj;
+}
+
+json_t *
+jmap_email_get(struct jmap_call *c, json_t **err)
+{
+	json_t *ids, *props = NULL, *res = NULL, *v;
+	char state[JMAP_ID_MAX];
+	size_t i;
+	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
+	    !jmap_get_properties(c, email_props, email_props, &props, err))
+		goto out;
+	if (ids == NULL) {
+		*err = jmap_error("requestTooLarge", "ids is required");
+		goto out;
+	}
+	if (!jmap_state(c, state, err))
+		goto out;
+	res = jmap_get_response(c, state);
+	json_array_foreach(ids, i, v) {
+		uint64_t id;
+		int rc = STORE_E_NOTFOUND;
+		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
+		    email_json(c->account->store, id, &rc) : NULL;
+		if (o != NULL) {
+			jmap_filter_properties(o, props);
+			json_array_append_new(json_object_get(res, "list"), o);
+		} else if (rc == STORE_E_NOTFOUND) {
+			json_array_append(json_object_get(res, "notFound"), v);
+		} else {
+			*err = jmap_store_error(c, rc);
+			json_decref(res);
+			res = NULL;
+			break;
+		}
+	}
+out:
+	json_decref(props);
+	return res;
+}
+
+json_t *
+jmap_email_changes(struct jmap_call *c, json_t **err)
+{
+	return jmap_changes(c, store_email_changes, 'E', err);
+}

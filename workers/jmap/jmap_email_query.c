@@ -1,0 +1,282 @@
+/*
+ * jmap_email_query: Email/query (RFC 8621 section 4.4) as one store
+ * search over every mailbox of the user: the FilterCondition and
+ * FilterOperator tree compiled into the store's postfix program, the sort
+ * into its sort keys, the result windowed by jmap_query_response().
+ */
+#include "jmap_getset.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define FILTER_MAX_DEPTH 16
+#define SORT_MAX 8
+
+static const struct {
+	const char *keyword;
+	uint32_t flag;
+} flag_keywords[] = {
+	{ "$seen", STORE_FLAG_SEEN }, { "$answered", STORE_FLAG_ANSWERED },
+	{ "$flagged", STORE_FLAG_FLAGGED }, { "$draft", STORE_FLAG_DRAFT },
+};
+
+static const struct {
+	const char *prop;
+	enum store_search_field field;
+} header_filters[] = {
+	{ "from", STORE_SF_FROM }, { "to", STORE_SF_TO }, { "cc", STORE_SF_CC },
+	{ "bcc", STORE_SF_BCC }, { "subject", STORE_SF_SUBJECT },
+};
+
+/* A UTCDate ("2026-01-31T12:00:00Z") as unix seconds. */
+static bool
+parse_utc(json_t *v, uint64_t *t)
+{
+	struct tm tm;
+	const char *s = json_string_value(v);
+	memset(&tm, 0, sizeof(tm));
+	const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (end == NULL || strcmp(end, "Z") != 0)
+		return false;
+	time_t x = timegm(&tm);
+	if (x < 0)
+		return false;
+	*t = (uint64_t)x;
+	return true;
+}
+
+static bool
+keyword_cond(struct store_search *p, json_t *v, bool has)
+{
+	const char *k = json_string_value(v);
+	if (k == NULL || k[0] == '\0' || strlen(k) > STORE_KEYWORD_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(flag_keywords) / sizeof(flag_keywords[0]);
+	    i++) {
+		if (strcasecmp(k, flag_keywords[i].keyword) == 0) {
+			store_search_u32(p, has ? STORE_S_FLAGS_SET :
+			    STORE_S_FLAGS_UNSET, flag_keywords[i].flag);
+			return true;
+		}
+	}
+	store_search_str(p, has ? STORE_S_KEYWORD : STORE_S_UNKEYWORD, k);
+	return true;
+}
+
+static bool
+mailbox_cond(struct jmap_call *c, struct store_search *p, json_t *v)
+{
+	uint64_t id;
+	if (!jmap_id_parse(c, json_string_value(v), 'M', &id))
+		return false;
+	store_search_u64(p, STORE_S_MAILBOX, id);
+	return true;
+}
+
+/* inMailboxOtherThan: a copy in none of these. */
+static bool
+other_than_cond(struct jmap_call *c, struct store_search *p, json_t *v)
+{
+	size_t i;
+	json_t *id;
+	if (!json_is_array(v))
+		return false;
+	store_search_op(p, STORE_S_ALL);
+	json_array_foreach(v, i, id) {
+		if (!mailbox_cond(c, p, id))
+			return false;
+		store_search_op(p, STORE_S_NOT);
+		store_search_op(p, STORE_S_AND);
+	}
+	return true;
+}
+
+static bool
+string_cond(struct store_search *p, const char *k, json_t *v)
+{
+	const char *s = json_string_value(v);
+	if (s == NULL || strlen(s) > STORE_SEARCH_STR_MAX)
+		return false;
+	for (size_t i = 0; i < sizeof(header_filters) /
+	    sizeof(header_filters[0]); i++) {
+		if (strcmp(k, header_filters[i].prop) == 0) {
+			store_search_header(p, header_filters[i].field, s);
+			return true;
+		}
+	}
+	if (strcmp(k, "text") == 0)
+		store_search_str(p, STORE_S_TEXT, s);
+	else if (strcmp(k, "body") == 0)
+		store_search_str(p, STORE_S_BODY, s);
+	else
+		return false;
+	return true;
+}
+
+/* One property of a FilterCondition pushed; false: not supported. */
+static bool
+one_cond(struct jmap_call *c, struct store_search *p, const char *k,
+    json_t *v)
+{
+	uint64_t x;
+	if (strcmp(k, "inMailbox") == 0)
+		return mailbox_cond(c, p, v);
+	if (strcmp(k, "inMailboxOtherThan") == 0)
+		return other_than_cond(c, p, v);
+	if (strcmp(k, "before") == 0 || strcmp(k, "after") == 0) {
+		if (!parse_utc(v, &x))
+			return false;
+		store_search_u64(p, k[0] == 'b' ? STORE_S_INTERNALDATE_LT :
+		    STORE_S_INTERNALDATE_GE, x);
+		return true;
+	}
+	if (strcmp(k, "minSize") == 0 || strcmp(k, "maxSize") == 0) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return false;
+		store_search_u64(p, STORE_S_SIZE_LT,
+		    (uint64_t)json_integer_value(v));
+		if (k[1] == 'i')
+			store_search_op(p, STORE_S_NOT);
+		return true;
+	}
+	if (strcmp(k, "hasKeyword") == 0 || strcmp(k, "notKeyword") == 0)
+		return keyword_cond(p, v, k[0] == 'h');
+	return string_cond(p, k, v);
+}
+
+static bool
+compile(struct jmap_call *c, struct store_search *p, json_t *f, int depth)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	if (!json_is_object(f) || depth > FILTER_MAX_DEPTH)
+		return false;
+	const char *op = json_string_value(json_object_get(f, "operator"));
+	if (op != NULL) {
+		json_t *conds = json_object_get(f, "conditions");
+		bool or = strcmp(op, "OR") == 0 || strcmp(op, "NOT") == 0;
+		if (!json_is_array(conds) || (!or && strcmp(op, "AND") != 0))
+			return false;
+		store_search_op(p, STORE_S_ALL);
+		if (or)
+			store_search_op(p, STORE_S_NOT);
+		json_array_foreach(conds, i, v) {
+			if (!compile(c, p, v, depth + 1))
+				return false;
+			store_search_op(p, or ? STORE_S_OR : STORE_S_AND);
+		}
+		if (strcmp(op, "NOT") == 0)
+			store_search_op(p, STORE_S_NOT);
+		return true;
+	}
+	store_search_op(p, STORE_S_ALL);
+	json_object_foreach(f, k, v) {
+		if (!one_cond(c, p, k, v))
+			return false;
+		store_search_op(p, STORE_S_AND);
+	}
+	return true;
+}
+
+static const struct {
+	const char *prop;
+	uint32_t key;
+} sort_props[] = {
+	{ "receivedAt", STORE_SORT_ARRIVAL }, { "size", STORE_SORT_SIZE },
+	{ "from", STORE_SORT_FROM }, { "to", STORE_SORT_TO },
+	{ "subject", STORE_SORT_SUBJECT }, { "sentAt", STORE_SORT_DATE },
+};
+
+/* The sort argument as store sort keys; false: unsupportedSort. */
+static bool
+parse_sort(json_t *sort, uint32_t *keys, size_t *n)
+{
+	size_t i;
+	json_t *s;
+	*n = 0;
+	if (sort == NULL || json_is_null(sort)) {
+		keys[(*n)++] = STORE_SORT_ARRIVAL;
+		return true;
+	}
+	if (!json_is_array(sort) || json_array_size(sort) > SORT_MAX)
+		return false;
+	json_array_foreach(sort, i, s) {
+		const char *p = json_string_value(json_object_get(s, "property"));
+		json_t *asc = json_object_get(s, "isAscending");
+		size_t j = 0;
+		while (p != NULL && j < sizeof(sort_props) / sizeof(sort_props[0])
+		    && strcmp(p, sort_props[j].prop) != 0)
+			j++;
+		if (p == NULL || j == sizeof(sort_props) / sizeof(sort_props[0])
+		    || (asc != NULL && !json_is_boolean(asc)))
+			return false;
+		keys[(*n)++] = sort_props[j].key |
+		    (json_is_false(asc) ? STORE_SORT_REVERSE : 0);
+	}
+	return true;
+}
+
+static json_t *
+email_ids(const struct store_search_result *r)
+{
+	json_t *ids = json_array();
+	char id[JMAP_ID_MAX];
+	for (size_t i = 0; ids != NULL && i < r->nemail; i++) {
+		jmap_id_fmt(id, 'E', r->emailids[i]);
+		json_array_append_new(ids, json_string(id));
+	}
+	return ids;
+}
+
+json_t *
+jmap_email_query(struct jmap_call *c, json_t **err)
+{
+	uint32_t keys[SORT_MAX];
+	size_t nkeys;
+	char state[JMAP_ID_MAX];
+	json_t *filter = json_object_get(c->args, "filter");
+	json_t *collapse = json_object_get(c->args, "collapseThreads");
+	if (!jmap_check_account(c, err))
+		return NULL;
+	if (collapse != NULL && !json_is_false(collapse) &&
+	    !json_is_null(collapse)) {
+		*err = jmap_error("invalidArguments",
+		    "collapseThreads is not supported");
+		return NULL;
+	}
+	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys)) {
+		*err = jmap_error("unsupportedSort", NULL);
+		return NULL;
+	}
+	struct store_search prog;
+	store_search_init(&prog);
+	if (filter == NULL || json_is_null(filter))
+		store_search_op(&prog, STORE_S_ALL);
+	else if (!compile(c, &prog, filter, 0)) {
+		store_search_free(&prog);
+		*err = jmap_error("unsupportedFilter", NULL);
+		return NULL;
+	}
+	json_t *res = NULL;
+	struct store_search_result r = { 0 };
+	if (jmap_state(c, state, err)) {
+		int rc = store_search(c->account->store, 0, &prog, keys, nkeys,
+		    &r);
+		if (rc == STORE_OK) {
+			json_t *ids = email_ids(&r);
+			res = jmap_query_response(c, ids, state, err);
+			json_decref(ids);
+		} else {
+			*err = rc == STORE_E_MALFORMED || rc == STORE_E_ARG ?
+			    jmap_error("unsupportedFilter",
+			    store_client_errmsg(c->account->store)) :
+			    jmap_store_error(c, rc);
+		}
+	}
+	store_search_result_free(&r);
+	store_search_free(&prog);
+	return res;
+}

@@ -1,0 +1,442 @@
+/*
+ * jmap_mailbox_set: Mailbox/set (RFC 8621 section 2.5) over the store's
+ * by-name mailbox calls: create (parents first, "#creationId" parents
+ * from this request), update (name and parentId as a rename, role as the
+ * special-use bit, isSubscribed), destroy (mailboxHasChild,
+ * mailboxHasEmail unless onDestroyRemoveEmails). The listing is read
+ * again after every change, so each step sees the ones before it.
+ */
+#include "jmap_mailbox_list.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_DEPTH 32               /* maxMailboxDepth */
+#define MAX_NAME 255               /* maxSizeMailboxName */
+
+struct mset {
+	struct jmap_call *c;
+	struct jmap_mbox_list l;
+	json_t *err;                   /* a method-level error: stop */
+};
+
+static json_t *
+set_error(const char *type, const char *property)
+{
+	json_t *e = jmap_error(type, NULL);
+	if (e != NULL && property != NULL)
+		json_object_set_new(e, "properties", json_pack("[s]", property));
+	return e;
+}
+
+/* A store failure as a SetError; a lost store stops the method. */
+static json_t *
+store_set_error(struct mset *s, int rc)
+{
+	switch (rc) {
+	case STORE_E_EXISTS:
+		return set_error("alreadyExists", NULL);
+	case STORE_E_NOTFOUND:
+		return set_error("notFound", NULL);
+	case STORE_E_DENIED:
+		return set_error("forbidden", NULL);
+	case STORE_E_QUOTA:
+		return set_error("overQuota", NULL);
+	case STORE_E_LIMIT:
+		return set_error("tooLarge", NULL);
+	default:
+		if (s->err == NULL)
+			s->err = jmap_store_error(s->c, rc);
+		return NULL;
+	}
+}
+
+static bool
+reload(struct mset *s)
+{
+	jmap_mbox_list_free(&s->l);
+	int rc = jmap_mbox_list_load(s->c->account->store, &s->l);
+	if (rc != STORE_OK && s->err == NULL)
+		s->err = jmap_store_error(s->c, rc);
+	return rc == STORE_OK;
+}
+
+static bool
+is_inbox(const struct jmap_mbox *m)
+{
+	return strcasecmp(m->name, "INBOX") == 0;
+}
+
+/* ---- the new state of one mailbox ------------------------------------------ */
+
+struct want {
+	const char *name;              /* leaf */
+	const struct jmap_mbox *parent;
+	bool role_set;
+	const char *role;              /* NULL: none */
+	int subscribe;                 /* -1 unchanged */
+};
+
+/* One property of a create or update into w; NULL or a SetError. */
+static json_t *
+want_prop(struct mset *s, struct want *w, const char *k, json_t *v)
+{
+	uint64_t pid;
+	if (strcmp(k, "name") == 0) {
+		const char *n = json_string_value(v);
+		if (n == NULL || n[0] == '\0' || strlen(n) > MAX_NAME ||
+		    strchr(n, STORE_HIER_SEP) != NULL)
+			return set_error("invalidProperties", k);
+		w->name = n;
+	} else if (strcmp(k, "parentId") == 0) {
+		w->parent = NULL;
+		if (json_is_null(v))
+			return NULL;
+		if (!jmap_id_parse(s->c, json_string_value(v), 'M', &pid) ||
+		    (w->parent = jmap_mbox_find(&s->l, pid)) == NULL)
+			return set_error("invalidProperties", k);
+	} else if (strcmp(k, "role") == 0) {
+		bool ok = json_is_null(v);
+		if (json_is_string(v))
+			jmap_role_use(json_string_value(v), &ok);
+		ok |= json_is_string(v) && !strcmp(json_string_value(v), "inbox");
+		if (!ok)
+			return set_error("invalidProperties", k);
+		w->role_set = true;
+		w->role = json_string_value(v);
+	} else if (strcmp(k, "isSubscribed") == 0 && json_is_boolean(v)) {
+		w->subscribe = json_is_true(v);
+	} else if (strcmp(k, "sortOrder") == 0 && json_is_integer(v) &&
+	    json_integer_value(v) >= 0) {
+		/* the store keeps no order: only the order it reports */
+	} else {
+		return set_error("invalidProperties", k);
+	}
+	return NULL;
+}
+
+static json_t *
+want_props(struct mset *s, struct want *w, json_t *obj)
+{
+	const char *k;
+	json_t *v, *e;
+	if (!json_is_object(obj))
+		return set_error("invalidArguments", NULL);
+	json_object_foreach(obj, k, v)
+		if ((e = want_prop(s, w, k, v)) != NULL)
+			return e;
+	return NULL;
+}
+
+/* The full store name of w into buf; NULL or a SetError. */
+static json_t *
+full_name(const struct want *w, char *buf, size_t n)
+{
+	int len = w->parent ? snprintf(buf, n, "%s%c%s", w->parent->name,
+	    STORE_HIER_SEP, w->name) : snprintf(buf, n, "%s", w->name);
+	unsigned depth = 1;
+	for (const char *p = buf; *p != '\0'; p++)
+		depth += *p == STORE_HIER_SEP;
+	if (len < 0 || (size_t)len >= n || depth > MAX_DEPTH)
+		return set_error("invalidProperties", "name");
+	return NULL;
+}
+
+/* The role w asks for is free (no other mailbox has it)? */
+static json_t *
+role_check(struct mset *s, const struct want *w, const struct jmap_mbox *self)
+{
+	if (!w->role_set || w->role == NULL)
+		return NULL;
+	if (strcmp(w->role, "inbox") == 0)
+		return self && is_inbox(self) ? NULL :
+		    set_error("invalidProperties", "role");
+	for (size_t i = 0; i < s->l.n; i++) {
+		const char *r = jmap_mbox_role(&s->l.v[i]);
+		if (&s->l.v[i] != self && r && strcmp(r, w->role) == 0)
+			return set_error("invalidProperties", "role");
+	}
+	return NULL;
+}
+
+static uint32_t
+role_bits(const struct want *w, uint32_t old)
+{
+	bool ok;
+	if (!w->role_set)
+		return old & STORE_USE_MASK;
+	return w->role ? jmap_role_use(w->role, &ok) : 0;
+}
+
+/* ---- create ------------------------------------------------------------------ */
+
+/* Is parentId a creation id of this request not created yet? */
+static bool
+waits_for_parent(struct mset *s, json_t *obj, json_t *create)
+{
+	const char *p = json_string_value(json_object_get(obj, "parentId"));
+	return p != NULL && p[0] == '#' &&
+	    json_object_get(s->c->created_ids, p + 1) == NULL &&
+	    json_object_get(create, p + 1) != NULL;
+}
+
+/* Create one; the Mailbox object or NULL with *e (a SetError). */
+static json_t *
+create_one(struct mset *s, const char *cid, json_t *obj, json_t **e)
+{
+	struct want w = { .subscribe = -1 };
+	char name[STORE_MBOX_NAME_MAX + 1], id[JMAP_ID_MAX];
+	uint64_t mid;
+	if ((*e = want_props(s, &w, obj)) != NULL)
+		return NULL;
+	if (w.name == NULL) {
+		*e = set_error("invalidProperties", "name");
+		return NULL;
+	}
+	if ((*e = full_name(&w, name, sizeof(name))) != NULL ||
+	    (*e = role_check(s, &w, NULL)) != NULL)
+		return NULL;
+	const struct jmap_mbox *old = jmap_mbox_find_name(&s->l, name);
+	if (old != NULL) {
+		jmap_id_fmt(id, 'M', old->id);
+		*e = set_error("alreadyExists", NULL);
+		json_object_set_new(*e, "existingId", json_string(id));
+		return NULL;
+	}
+	struct store_conn *sc = s->c->account->store;
+	int rc = store_mbox_create(sc, name, role_bits(&w, 0), &mid);
+	if (rc == STORE_OK && w.subscribe == 1)
+		rc = store_mbox_subscribe(sc, name, true);
+	if (rc != STORE_OK) {
+		*e = store_set_error(s, rc);
+		return NULL;
+	}
+	jmap_id_fmt(id, 'M', mid);
+	json_object_set_new(s->c->created_ids, cid, json_string(id));
+	const struct jmap_mbox *m = reload(s) ? jmap_mbox_find(&s->l, mid) :
+	    NULL;
+	if (m == NULL)
+		return NULL;
+	json_t *out = jmap_mbox_json(s->c, m, false, &s->err);
+	/* the client's own values are not repeated */
+	json_object_del(out, "name");
+	json_object_del(out, "parentId");
+	return out;
+}
+
+static void
+do_creates(struct mset *s, json_t *create, json_t *created,
+    json_t *not_created)
+{
+	const char *cid;
+	json_t *obj;
+	/* a pass creates every mailbox whose parent exists: a chain of
+	 * creation ids takes one pass per level */
+	for (size_t pass = 0; pass <= json_object_size(create) && !s->err;
+	    pass++) {
+		bool progress = false;
+		json_object_foreach(create, cid, obj) {
+			if (json_object_get(created, cid) ||
+			    json_object_get(not_created, cid) ||
+			    waits_for_parent(s, obj, create))
+				continue;
+			json_t *e = NULL, *m = create_one(s, cid, obj, &e);
+			if (s->err) {
+				json_decref(m);
+				json_decref(e);
+				return;
+			}
+			if (m != NULL)
+				json_object_set_new(created, cid, m);
+			else
+				json_object_set_new(not_created, cid, e);
+			progress = true;
+		}
+		if (!progress)
+			break;
+	}
+	json_object_foreach(create, cid, obj)
+		if (!json_object_get(created, cid) &&
+		    !json_object_get(not_created, cid))
+			json_object_set_new(not_created, cid,
+			    set_error("invalidProperties", "parentId"));
+}
+
+/* ---- update -------------------------------------------------------------------- */
+
+/* Is m the mailbox a, or below it? */
+static bool
+within(const struct jmap_mbox_list *l, const struct jmap_mbox *m,
+    const struct jmap_mbox *a)
+{
+	for (size_t hops = 0; m != NULL && hops <= l->n; hops++) {
+		if (m == a)
+			return true;
+		m = m->parent ? jmap_mbox_find(l, m->parent) : NULL;
+	}
+	return false;
+}
+
+static json_t *
+update_one(struct mset *s, const char *idstr, json_t *patch)
+{
+	uint64_t id;
+	struct jmap_mbox *m = jmap_id_parse(s->c, idstr, 'M', &id) ?
+	    jmap_mbox_find(&s->l, id) : NULL;
+	if (m == NULL)
+		return set_error("notFound", NULL);
+	struct want w = { .name = m->leaf, .subscribe = -1,
+	    .parent = m->parent ? jmap_mbox_find(&s->l, m->parent) : NULL };
+	char name[STORE_MBOX_NAME_MAX + 1];
+	json_t *e;
+	if ((e = want_props(s, &w, patch)) != NULL ||
+	    (e = full_name(&w, name, sizeof(name))) != NULL ||
+	    (e = role_check(s, &w, m)) != NULL)
+		return e;
+	if (w.role_set && is_inbox(m) && (w.role == NULL ||
+	    strcmp(w.role, "inbox") != 0))
+		return set_error("invalidProperties", "role");
+	if (w.parent != NULL && within(&s->l, w.parent, m))
+		return set_error("invalidProperties", "parentId");
+	struct store_conn *sc = s->c->account->store;
+	int rc = STORE_OK;
+	if (strcmp(name, m->name) != 0) {
+		if (is_inbox(m))
+			return set_error("forbidden", "name");
+		rc = store_mbox_rename(sc, m->name, name);
+	}
+	if (rc == STORE_OK && w.role_set)
+		rc = store_mbox_set_use(sc, name, role_bits(&w, m->attrs));
+	if (rc == STORE_OK && w.subscribe >= 0)
+		rc = store_mbox_subscribe(sc, name, w.subscribe == 1);
+	if (rc != STORE_OK)
+		return store_set_error(s, rc);
+	reload(s);
+	return NULL;
+}
+
+/* ---- destroy ------------------------------------------------------------------- */
+
+static json_t *
+destroy_one(struct mset *s, const char *idstr, bool remove_emails)
+{
+	uint64_t id;
+	struct jmap_mbox *m = jmap_id_parse(s->c, idstr, 'M', &id) ?
+	    jmap_mbox_find(&s->l, id) : NULL;
+	if (m == NULL)
+		return set_error("notFound", NULL);
+	if (is_inbox(m))
+		return set_error("forbidden", NULL);
+	if (m->has_children)
+		return set_error("mailboxHasChild", NULL);
+	if (m->messages > 0 && !remove_emails)
+		return set_error("mailboxHasEmail", NULL);
+	int rc = store_mbox_delete(s->c->account->store, m->name);
+	if (rc != STORE_OK)
+		return store_set_error(s, rc);
+	reload(s);
+	return NULL;
+}
+
+/* ---- the method ------------------------------------------------------------------ */
+
+static bool
+set_args(struct jmap_call *c, json_t **create, json_t **update,
+    json_t **destroy, json_t **err)
+{
+	json_t *a = c->args;
+	*create = json_object_get(a, "create");
+	*update = json_object_get(a, "update");
+	*destroy = json_object_get(a, "destroy");
+	json_t *rm = json_object_get(a, "onDestroyRemoveEmails");
+	json_t *st = json_object_get(a, "ifInState");
+	if ((*create && !json_is_null(*create) && !json_is_object(*create)) ||
+	    (*update && !json_is_null(*update) && !json_is_object(*update)) ||
+	    (*destroy && !json_is_null(*destroy) && !json_is_array(*destroy)) ||
+	    (rm && !json_is_boolean(rm)) || (st && !json_is_null(st) &&
+	    !json_is_string(st))) {
+		*err = jmap_error("invalidArguments", NULL);
+		return false;
+	}
+	if (json_object_size(*create) + json_object_size(*update) +
+	    json_array_size(*destroy) > c->account->limits->max_objects_in_set) {
+		*err = jmap_error("requestTooLarge", "more changes than "
+		    "maxObjectsInSet");
+		return false;
+	}
+	return true;
+}
+
+static void
+run_set(struct mset *s, json_t *create, json_t *update, json_t *destroy,
+    json_t *res)
+{
+	const char *k;
+	size_t i;
+	json_t *v;
+	bool rm = json_is_true(json_object_get(s->c->args,
+	    "onDestroyRemoveEmails"));
+	json_t *upd = json_object(), *nupd = json_object();
+	json_t *del = json_array(), *ndel = json_object();
+	json_t *cr = json_object(), *ncr = json_object();
+	json_object_set_new(res, "created", cr);
+	json_object_set_new(res, "notCreated", ncr);
+	json_object_set_new(res, "updated", upd);
+	json_object_set_new(res, "notUpdated", nupd);
+	json_object_set_new(res, "destroyed", del);
+	json_object_set_new(res, "notDestroyed", ndel);
+	if (json_is_object(create))
+		do_creates(s, create, cr, ncr);
+	json_object_foreach(update, k, v) {
+		json_t *e = s->err ? NULL : update_one(s, k, v);
+		if (s->err)
+			return;
+		json_object_set_new(e ? nupd : upd, k, e ? e : json_null());
+	}
+	json_array_foreach(destroy, i, v) {
+		const char *id = json_string_value(v);
+		json_t *e = id == NULL ? set_error("notFound", NULL) :
+		    s->err ? NULL : destroy_one(s, id, rm);
+		if (s->err)
+			return;
+		if (e != NULL)
+			json_object_set_new(ndel, id ? id : "", e);
+		else
+			json_array_append(del, v);
+	}
+}
+
+json_t *
+jmap_mailbox_set(struct jmap_call *c, json_t **err)
+{
+	json_t *create, *update, *destroy;
+	char old[JMAP_ID_MAX], new[JMAP_ID_MAX];
+	if (!jmap_check_account(c, err) ||
+	    !set_args(c, &create, &update, &destroy, err) ||
+	    !jmap_state(c, old, err))
+		return NULL;
+	const char *want = json_string_value(json_object_get(c->args,
+	    "ifInState"));
+	if (want != NULL && strcmp(want, old) != 0) {
+		*err = jmap_error("stateMismatch", NULL);
+		return NULL;
+	}
+	struct mset s = { .c = c };
+	json_t *res = json_pack("{ssss}", "accountId", c->account->account_id,
+	    "oldState", old);
+	if (res != NULL && reload(&s))
+		run_set(&s, create, update, destroy, res);
+	jmap_mbox_list_free(&s.l);
+	if (s.err == NULL && res != NULL && jmap_state(c, new, err)) {
+		json_object_set_new(res, "newState", json_string(new));
+		return res;
+	}
+	if (*err == NULL)
+		*err = s.err ? s.err : jmap_error("serverFail", NULL);
+	else
+		json_decref(s.err);
+	json_decref(res);
+	return NULL;
+}
