@@ -310,3 +310,45 @@ def test_cors():
         assert r.status == 200
         assert r.getheader("Access-Control-Allow-Origin") == "https://b.example"
         c.close()
+
+
+def test_timeouts_expect_and_http10():
+    """After login: a body that stalls gets 408 at request-timeout (5 s
+    here); a quiet kept-alive connection is closed at idle-timeout (10 s);
+    curl's Expect: 100-continue upload of a large API body is answered;
+    HTTP/1.0 closes after its response unless it asks to keep alive."""
+    import subprocess
+    with server(options={"request-timeout": 5, "idle-timeout": 10}) as srv:
+        raw = Raw(srv, timeout=20)
+        raw.send(head("/jmap/session"))
+        assert raw.response()[0] == 200
+        raw.send(("POST /jmap/api/ HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+                  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                  % auth_header()).encode())
+        t0 = time.time()
+        st, hdrs, _ = raw.response()
+        assert st == 408 and 4 < time.time() - t0 < 8, (st, time.time() - t0)
+        assert raw.closed()
+        raw.close()
+        raw = Raw(srv, timeout=20)
+        raw.send(head("/jmap/session"))
+        assert raw.response()[0] == 200
+        t0 = time.time()
+        assert raw.closed(15) and 8 < time.time() - t0 < 13, time.time() - t0
+        raw.close()
+        # curl sends Expect: 100-continue for a body this large
+        big = json.dumps({"using": ["urn:ietf:params:jmap:core"],
+                          "methodCalls": [["Core/echo", {"pad": "x" * 2000000},
+                                           "e"]]})
+        r = subprocess.run(
+            ["curl", "-sk", "--user", "alice:" + USERS["alice"], "-H",
+             "Content-Type: application/json", "-H", "Expect: 100-continue",
+             "--data-binary", "@-", "-o", "/dev/null", "-w", "%{http_code}",
+             "https://127.0.0.1:%d/jmap/api/" % srv.port("jmap")],
+            input=big.encode(), capture_output=True, timeout=60)
+        assert r.stdout == b"200", (r.stdout, r.stderr)
+        raw = Raw(srv)
+        raw.send(("GET /jmap/session HTTP/1.0\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                  % auth_header()).encode())
+        assert raw.response()[0] == 200 and raw.closed()
+        raw.close()

@@ -85,6 +85,7 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 		.account_id = s->account_id, .store = s->sc,
 		.limits = &o->limits };
 	s->authed = true;
+	jmap_http_socket_limits(s->conn.fd, false);
 	/* the prelogin deadline gives way to the request's own */
 	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
 	    (int64_t)o->request_timeout_s * 1000);
