@@ -152,6 +152,11 @@ def test_routes_and_session():
                        {"Authorization": auth_header(),
                         "Content-Type": "text/plain"})
         assert r.status == 415
+        # HEAD: the headers of GET, no body, and the connection stays in step
+        r, body = request(c, "HEAD", "/jmap/session",
+                          headers={"Authorization": auth_header()})
+        assert r.status == 200 and body == b"" and \
+            int(r.getheader("Content-Length")) > 100
         r, _ = request(c, "GET", "/nowhere", headers={"Authorization": auth_header()})
         assert r.status == 404
         r, _ = request(c, "GET", "/jmap/api/", headers={"Authorization": auth_header()})

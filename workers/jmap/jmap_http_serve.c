@@ -33,6 +33,8 @@ json_response(struct jmap_http_session *s, int status, const char *ctype,
 	struct buf *b = jmap_http_out(s);
 	jmap_http_start(s, status);
 	http_resp_body(b, ctype, NULL, len);
+	if (s->rd.req.method == HTTP_HEAD)
+		return 0;   /* the same headers, no body */
 	for (size_t off = 0; off < len; ) {
 		size_t k = len - off < IMAP_CONN_OUT_SOFT ? len - off :
 		    IMAP_CONN_OUT_SOFT;

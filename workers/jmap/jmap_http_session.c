@@ -50,8 +50,9 @@ jmap_http_problem(struct jmap_http_session *s, int status, const char *detail)
 	if (buf_snprintf(body, sizeof(body), "{\"type\":\"about:blank\","
 	    "\"status\":%d,\"detail\":\"%s\"}\n", status, detail) < 0)
 		body[0] = '\0';
-	http_resp_body(jmap_http_out(s), "application/problem+json", body,
-	    strlen(body));
+	/* HEAD: the same headers, no body */
+	http_resp_body(jmap_http_out(s), "application/problem+json",
+	    s->rd.req.method == HTTP_HEAD ? NULL : body, strlen(body));
 }
 
 void
