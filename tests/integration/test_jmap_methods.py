@@ -219,6 +219,15 @@ def test_email_query_get_thread_and_references():
         assert g["notFound"] == ["E424242"] and g["list"] == []
         n, e = api.call("Email/get", {"ids": ["E1"] * 501})
         assert e["type"] == "requestTooLarge"
+        # the body, read from the message itself
+        g = api.ok("Email/get", {"ids": [first["id"]], "fetchTextBodyValues":
+                                 True, "properties": ["textBody",
+                                                      "bodyValues", "replyTo"]})
+        e = g["list"][0]
+        part = e["textBody"][0]["partId"]
+        assert e["bodyValues"][part]["value"] == \
+            "Hello there, this is the body.\r\n", e
+        assert e["replyTo"] is None
         ch = api.ok("Email/changes", {"sinceState": "0"})
         assert sorted(ch["created"]) == sorted(q["ids"]), ch
         api.close()

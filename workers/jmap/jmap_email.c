@@ -5,16 +5,28 @@
  * store indexed. Email/query is jmap_email_query.c.
  */
 #include "jmap_email_addr.h"
+#include "jmap_email_body.h"
 #include "jmap_getset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static const char *const email_props[] = {
 	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
 	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
-	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview", NULL,
+	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview",
+	"bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues",
+	"sender", "replyTo", NULL,
+};
+/* RFC 8621's default less bodyStructure (asked for by name only). */
+static const char *const email_default[] = {
+	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
+	"receivedAt", "messageId", "inReplyTo", "references", "sender", "from",
+	"to", "cc", "bcc", "replyTo", "subject", "sentAt", "hasAttachment",
+	"preview", "bodyValues", "textBody", "htmlBody", "attachments", NULL,
 };
 
 /* The system flags as JMAP keywords (RFC 8621 section 4.1.1). */
@@ -120,10 +132,34 @@ got_loc(void *arg, const struct store_email_loc *loc)
 	return 0;
 }
 
-/* The Email object of emailid; NULL with rc STORE_E_NOTFOUND when there
- * is no such email, other rc on a store failure. */
+/* The body properties of the message at loc, added to obj. */
+static int
+add_body(struct store_conn *sc, const struct store_email_loc *loc,
+    json_t *obj, const struct jmap_body_args *ba)
+{
+	int fd;
+	uint64_t size;
+	int rc = store_body(sc, loc->mailbox_id, loc->uid, &fd, &size);
+	if (rc != STORE_OK)
+		return rc;
+	void *p = size > 0 ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
+	    fd, 0) : NULL;
+	close(fd);
+	if (p == MAP_FAILED)
+		return STORE_E_INTERNAL;
+	rc = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba) < 0 ?
+	    STORE_E_INTERNAL : STORE_OK;
+	if (p != NULL)
+		munmap(p, (size_t)size);
+	return rc;
+}
+
+/* The Email object of emailid (with the body properties when ba is not
+ * NULL); NULL with rc STORE_E_NOTFOUND when there is no such email,
+ * other rc on a store failure. */
 static json_t *
-email_json(struct store_conn *sc, uint64_t emailid, int *rc)
+email_json(struct store_conn *sc, uint64_t emailid,
+    const struct jmap_body_args *ba, int *rc)
 {
 	struct locs l = { 0 };
 	struct got g = { 0 };
@@ -144,6 +180,8 @@ email_json(struct store_conn *sc, uint64_t emailid, int *rc)
 	store_uids_free(&one);
 	if (*rc == STORE_OK && g.obj == NULL)
 		*rc = STORE_E_NOTFOUND;   /* expunged meanwhile */
+	if (*rc == STORE_OK && ba != NULL)
+		*rc = add_body(sc, &l.v[0], g.obj, ba);
 	if (*rc != STORE_OK) {
 		json_decref(g.obj);
 		free(l.v);
@@ -169,9 +207,15 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	json_t *ids, *props = NULL, *res = NULL, *v;
 	char state[JMAP_ID_MAX];
 	size_t i;
+	struct jmap_body_args ba;
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
-	    !jmap_get_properties(c, email_props, email_props, &props, err))
+	    !jmap_get_properties(c, email_props, email_default, &props, err))
 		goto out;
+	if (!jmap_body_args_parse(c->args, &ba)) {
+		*err = jmap_error("invalidArguments", "fetch*BodyValues, "
+		    "maxBodyValueBytes");
+		goto out;
+	}
 	if (ids == NULL) {
 		*err = jmap_error("requestTooLarge", "ids is required");
 		goto out;
@@ -183,7 +227,8 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		uint64_t id;
 		int rc = STORE_E_NOTFOUND;
 		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
-		    email_json(c->account->store, id, &rc) : NULL;
+		    email_json(c->account->store, id, jmap_body_wanted(props) ?
+		    &ba : NULL, &rc) : NULL;
 		if (o != NULL) {
 			jmap_filter_properties(o, props);
 			json_array_append_new(json_object_get(res, "list"), o);
