@@ -6,7 +6,7 @@
  */
 #include "jmap_email_addr.h"
 #include "jmap_email_body.h"
-#include "jmap_getset.h"
+#include "jmap_email_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +27,6 @@ static const char *const email_default[] = {
 	"receivedAt", "messageId", "inReplyTo", "references", "sender", "from",
 	"to", "cc", "bcc", "replyTo", "subject", "sentAt", "hasAttachment",
 	"preview", "bodyValues", "textBody", "htmlBody", "attachments", NULL,
-};
-
-/* The system flags as JMAP keywords (RFC 8621 section 4.1.1). */
-static const struct {
-	uint32_t flag;
-	const char *keyword;
-} flag_keywords[] = {
-	{ STORE_FLAG_SEEN, "$seen" }, { STORE_FLAG_ANSWERED, "$answered" },
-	{ STORE_FLAG_FLAGGED, "$flagged" }, { STORE_FLAG_DRAFT, "$draft" },
 };
 
 static json_t *
@@ -97,11 +88,9 @@ static json_t *
 keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 {
 	json_t *k = json_object();
-	for (size_t i = 0; i < sizeof(flag_keywords) /
-	    sizeof(flag_keywords[0]); i++)
-		if (flags & flag_keywords[i].flag)
-			json_object_set_new(k, flag_keywords[i].keyword,
-			    json_true());
+	for (uint32_t f = 1; f <= JMAP_FLAGS; f <<= 1)
+		if ((flags & JMAP_FLAGS & f) && jmap_flag_keyword(f) != NULL)
+			json_object_set_new(k, jmap_flag_keyword(f), json_true());
 	for (unsigned bit = 0; bit < 64; bit++) {
 		const char *name = (mask >> bit) & 1 ?
 		    store_keyword_name(sc, bit) : NULL;
@@ -109,27 +98,6 @@ keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 			json_object_set_new(k, name, json_true());
 	}
 	return k;
-}
-
-struct locs {
-	struct store_email_loc *v;
-	size_t n, cap;
-};
-
-static int
-got_loc(void *arg, const struct store_email_loc *loc)
-{
-	struct locs *l = arg;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
-		struct store_email_loc *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = ncap;
-	}
-	l->v[l->n++] = *loc;
-	return 0;
 }
 
 /* The body properties of the message at loc, added to obj. */
@@ -161,13 +129,11 @@ static json_t *
 email_json(struct store_conn *sc, uint64_t emailid,
     const struct jmap_body_args *ba, int *rc)
 {
-	struct locs l = { 0 };
+	struct jmap_copies l;
 	struct got g = { 0 };
 	struct store_uids one = { 0 };
 	char id[JMAP_ID_MAX];
-	if ((*rc = store_email_locate(sc, emailid, got_loc, &l)) == STORE_OK &&
-	    l.n == 0)
-		*rc = STORE_E_NOTFOUND;
+	*rc = jmap_email_copies(sc, emailid, &l);
 	if (*rc == STORE_OK && store_uids_add(&one, l.v[0].uid, l.v[0].uid) < 0)
 		*rc = STORE_E_INTERNAL;
 	if (*rc != STORE_OK) {

@@ -4,23 +4,14 @@
  * FilterOperator tree compiled into the store's postfix program, the sort
  * into its sort keys, the result windowed by jmap_query_response().
  */
-#include "jmap_getset.h"
+#include "jmap_email_common.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define FILTER_MAX_DEPTH 16
 #define SORT_MAX 8
-
-static const struct {
-	const char *keyword;
-	uint32_t flag;
-} flag_keywords[] = {
-	{ "$seen", STORE_FLAG_SEEN }, { "$answered", STORE_FLAG_ANSWERED },
-	{ "$flagged", STORE_FLAG_FLAGGED }, { "$draft", STORE_FLAG_DRAFT },
-};
 
 static const struct {
 	const char *prop;
@@ -53,13 +44,11 @@ keyword_cond(struct store_search *p, json_t *v, bool has)
 	const char *k = json_string_value(v);
 	if (k == NULL || k[0] == '\0' || strlen(k) > STORE_KEYWORD_MAX)
 		return false;
-	for (size_t i = 0; i < sizeof(flag_keywords) / sizeof(flag_keywords[0]);
-	    i++) {
-		if (strcasecmp(k, flag_keywords[i].keyword) == 0) {
-			store_search_u32(p, has ? STORE_S_FLAGS_SET :
-			    STORE_S_FLAGS_UNSET, flag_keywords[i].flag);
-			return true;
-		}
+	uint32_t flag = jmap_keyword_flag(k);
+	if (flag != 0) {
+		store_search_u32(p, has ? STORE_S_FLAGS_SET :
+		    STORE_S_FLAGS_UNSET, flag);
+		return true;
 	}
 	store_search_str(p, has ? STORE_S_KEYWORD : STORE_S_UNKEYWORD, k);
 	return true;

@@ -11,6 +11,7 @@ const struct jmap_method jmap_methods[] = {
 	{ "Email/get", JMAP_CAP_MAIL, jmap_email_get },
 	{ "Email/changes", JMAP_CAP_MAIL, jmap_email_changes },
 	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
+	{ "Email/set", JMAP_CAP_MAIL, jmap_email_set },
 	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
 	{ NULL, NULL, NULL },
 };
