@@ -10,11 +10,11 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct jmap_body_args ba = { true, true, true, size % 64 };
+	struct jmap_body_args ba = { true, true, true, size % 64, 1u << 20 };
 	json_t *o = json_object();
 	if (o == NULL)
 		return 0;
-	if (jmap_body_add(o, data, size, &ba) == 0) {
+	if (jmap_body_add(o, data, size, &ba) != -1) {
 		char *s = json_dumps(o, 0);
 		if (s == NULL)
 			abort();

@@ -41,6 +41,8 @@ static json_t *
 run(const char *msg, struct jmap_body_args *ba)
 {
 	json_t *o = json_object();
+	if (ba->budget == 0)
+		ba->budget = 1u << 20;
 	CHECK(jmap_body_add(o, (const uint8_t *)msg, strlen(msg), ba) == 0);
 	return o;
 }
@@ -113,9 +115,28 @@ test_plain_and_html_only(void)
 	json_decref(o);
 }
 
+/* Values stop at the call's budget: many large bodies cannot build an
+ * answer past the response limit first. */
+static void
+test_budget(void)
+{
+	struct jmap_body_args ba = { .all_values = true, .budget = 20 };
+	json_t *o = json_object();
+	CHECK(jmap_body_add(o, (const uint8_t *)alt_msg, strlen(alt_msg),
+	    &ba) == -2);
+	json_decref(o);
+	ba = (struct jmap_body_args){ .all_values = true, .budget = 100 };
+	o = json_object();
+	CHECK(jmap_body_add(o, (const uint8_t *)alt_msg, strlen(alt_msg),
+	    &ba) == 0);
+	CHECK(ba.budget < 100);
+	json_decref(o);
+}
+
 int
 main(void)
 {
+	test_budget();
 	test_alternative();
 	test_plain_and_html_only();
 	return check_done("jmap_body");

@@ -103,7 +103,7 @@ keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 /* The body properties of the message at loc, added to obj. */
 static int
 add_body(struct store_conn *sc, const struct store_email_loc *loc,
-    json_t *obj, const struct jmap_body_args *ba)
+    json_t *obj, struct jmap_body_args *ba)
 {
 	int fd;
 	uint64_t size;
@@ -115,8 +115,9 @@ add_body(struct store_conn *sc, const struct store_email_loc *loc,
 	close(fd);
 	if (p == MAP_FAILED)
 		return STORE_E_INTERNAL;
-	rc = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba) < 0 ?
-	    STORE_E_INTERNAL : STORE_OK;
+	/* values past the response limit: the request's, not the store's */
+	int r = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba);
+	rc = r == -2 ? STORE_E_LIMIT : r < 0 ? STORE_E_INTERNAL : STORE_OK;
 	if (p != NULL)
 		munmap(p, (size_t)size);
 	return rc;
@@ -127,7 +128,7 @@ add_body(struct store_conn *sc, const struct store_email_loc *loc,
  * other rc on a store failure. */
 static json_t *
 email_json(struct store_conn *sc, uint64_t emailid,
-    const struct jmap_body_args *ba, int *rc)
+    struct jmap_body_args *ba, int *rc)
 {
 	struct jmap_copies l;
 	struct got g = { 0 };

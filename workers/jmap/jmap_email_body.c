@@ -1,6 +1,7 @@
 /* jmap_email_body: body parts, body values, sender and replyTo. */
 #include "jmap_email_body.h"
 #include "jmap_email_addr.h"
+#include "jmap_internal.h"
 
 #include "charset.h"
 #include "mime.h"
@@ -44,6 +45,7 @@ jmap_body_args_parse(json_t *args, struct jmap_body_args *ba)
 	if (m != NULL && (!json_is_integer(m) || json_integer_value(m) < 0))
 		return false;
 	ba->max_value_bytes = m ? (size_t)json_integer_value(m) : 0;
+	ba->budget = JMAP_MAX_RESPONSE;
 	return true;
 }
 
@@ -51,8 +53,9 @@ jmap_body_args_parse(json_t *args, struct jmap_body_args *ba)
 
 struct ctx {
 	const struct mime_msg *m;
-	const struct jmap_body_args *ba;
+	struct jmap_body_args *ba;
 	json_t *values;                  /* bodyValues */
+	bool over;                       /* a value passed the budget */
 };
 
 static json_t *
@@ -264,6 +267,11 @@ add_value(struct ctx *x, json_t *part)
 	bool cut = x->ba->max_value_bytes && n > x->ba->max_value_bytes;
 	if (cut)
 		n = utf8_cut(text.data, n, x->ba->max_value_bytes);
+	if (n > x->ba->budget) {
+		x->over = true;
+		n = 0;
+	}
+	x->ba->budget -= n;
 	json_t *v = json_stringn(text.data ? (const char *)text.data : "", n);
 	json_object_set_new(x->values, id, json_pack("{sosbsb}", "value",
 	    v ? v : json_string(""), "isEncodingProblem", problem,
@@ -317,7 +325,7 @@ addr_header(const struct mime_msg *m, const char *name)
 
 int
 jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
-    const struct jmap_body_args *ba)
+    struct jmap_body_args *ba)
 {
 	struct mime_msg m;
 	if (mime_parse(&m, data, len, NULL) < 0)
@@ -325,7 +333,7 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	json_t *root = structure(&m, 0, 0);
 	json_t *text = json_array(), *html = json_array(), *att = json_array();
 	json_t *one = json_pack("[O]", root);
-	struct ctx x = { &m, ba, json_object() };
+	struct ctx x = { &m, ba, json_object(), false };
 	parse_structure(one, "mixed", false, html, text, att, 0);
 	if (ba->text_values)
 		add_values(&x, text, true);
@@ -346,5 +354,5 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	json_object_set_new(obj, "replyTo", addr_header(&m, "Reply-To"));
 	json_decref(one);
 	mime_free(&m);
-	return 0;
+	return x.over ? -2 : 0;
 }

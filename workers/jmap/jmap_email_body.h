@@ -19,13 +19,16 @@ bool jmap_body_wanted(json_t *props);
 struct jmap_body_args {
 	bool text_values, html_values, all_values;
 	size_t max_value_bytes;    /* 0: whole values */
+	size_t budget;             /* bytes of values the call may still add */
 };
 
-/* Read the fetch* and maxBodyValueBytes arguments; false if mistyped. */
+/* Read the fetch* and maxBodyValueBytes arguments; false if mistyped.
+ * The budget starts at the largest response the API builds. */
 bool jmap_body_args_parse(json_t *args, struct jmap_body_args *ba);
 
-/* Add the body properties of the message in data (len bytes) to obj. */
+/* Add the body properties of the message in data (len bytes) to obj.
+ * -1: out of memory; -2: the values would pass ba->budget. */
 int jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
-    const struct jmap_body_args *ba);
+    struct jmap_body_args *ba);
 
 #endif
