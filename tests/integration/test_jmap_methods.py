@@ -219,6 +219,16 @@ def test_email_query_get_thread_and_references():
         assert g["notFound"] == ["E424242"] and g["list"] == []
         n, e = api.call("Email/get", {"ids": ["E1"] * 501})
         assert e["type"] == "requestTooLarge"
+        # one thread: collapsed, the first in the sort stands for it
+        assert first["threadId"] == second["threadId"]
+        c = api.ok("Email/query", {"filter": {"inMailbox": inbox},
+                                   "collapseThreads": True,
+                                   "sort": [{"property": "subject",
+                                             "isAscending": False}]})
+        assert c["ids"] == [second["id"]], c
+        c = api.ok("Email/query", {"collapseThreads": True,
+                                   "calculateTotal": True})
+        assert c["total"] == 1 and len(c["ids"]) == 1, c
         # the body, read from the message itself
         g = api.ok("Email/get", {"ids": [first["id"]], "fetchTextBodyValues":
                                  True, "properties": ["textBody",
