@@ -5,6 +5,7 @@
  * one fetch of the mailbox the filter names, or of every mailbox.
  */
 #include "jmap_email_collapse.h"
+#include "jmap_getset.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,14 +24,8 @@ static int
 add_pair(void *arg, const struct store_msg *m)
 {
 	struct pairs *p = arg;
-	if (p->n == p->cap) {
-		size_t ncap = p->cap ? p->cap * 2 : 256;
-		struct pair *nv = realloc(p->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		p->v = nv;
-		p->cap = ncap;
-	}
+	if (!jmap_grow(&p->v, &p->cap, p->n, sizeof(p->v[0])))
+		return -1;
 	p->v[p->n++] = (struct pair){ m->emailid, m->threadid };
 	return 0;
 }
@@ -47,14 +42,8 @@ add_mbox(void *arg, const struct store_mbox_info *mb)
 	if (mb->st.id == 0 || (mb->st.attrs & (STORE_MBOX_NONEXISTENT |
 	    STORE_MBOX_NOSELECT)))
 		return 0;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		uint64_t *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (!jmap_grow(&l->v, &l->cap, l->n, sizeof(l->v[0])))
+		return -1;
 	l->v[l->n++] = mb->st.id;
 	return 0;
 }

@@ -36,14 +36,8 @@ static int
 add_copy(void *arg, const struct store_email_loc *loc)
 {
 	struct jmap_copies *l = arg;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
-		struct store_email_loc *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (!jmap_grow(&l->v, &l->cap, l->n, sizeof(l->v[0])))
+		return -1;
 	l->v[l->n++] = *loc;
 	return 0;
 }

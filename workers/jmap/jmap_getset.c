@@ -240,3 +240,18 @@ jmap_utc_date(char *buf, size_t n, uint64_t t)
 	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, n, "1970-01-01T00:00:00Z");
 }
+
+bool
+jmap_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	void **pv = v;
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nv = reallocarray(*pv, ncap, size);
+	if (nv == NULL)
+		return false;
+	*pv = nv;
+	*cap = ncap;
+	return true;
+}

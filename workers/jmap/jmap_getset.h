@@ -60,6 +60,10 @@ json_t *jmap_query_response(struct jmap_call *c, json_t *ids,
 /* t (unix seconds) as a UTCDate "2026-01-31T12:00:00Z" (buf >= 21). */
 void jmap_utc_date(char *buf, size_t n, uint64_t t);
 
+/* Room for one more element in the array *v of *cap (n in use), each
+ * size bytes: doubled when full. False on allocation failure. */
+bool jmap_grow(void *v, size_t *cap, size_t n, size_t size);
+
 /* An unsigned integer argument (absent: def); false if it is not one. */
 bool jmap_uint_arg(json_t *args, const char *name, uint64_t def,
     uint64_t *v);
