@@ -238,6 +238,11 @@ def test_email_query_get_thread_and_references():
         assert e["bodyValues"][part]["value"] == \
             "Hello there, this is the body.\r\n", e
         assert e["replyTo"] is None
+        for m in ("Email/queryChanges", "Mailbox/queryChanges"):
+            n, e = api.call(m, {"sinceQueryState": "1"})
+            assert e["type"] == "cannotCalculateChanges", (m, e)
+        n, e = api.call("Email/queryChanges", {})
+        assert e["type"] == "invalidArguments"
         ch = api.ok("Email/changes", {"sinceState": "0"})
         assert sorted(ch["created"]) == sorted(q["ids"]), ch
         api.close()

@@ -13,5 +13,8 @@ const struct jmap_method jmap_methods[] = {
 	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
 	{ "Email/set", JMAP_CAP_MAIL, jmap_email_set },
 	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
+	{ "Thread/changes", JMAP_CAP_MAIL, jmap_thread_changes },
+	{ "Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
+	{ "Email/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
 	{ NULL, NULL, NULL },
 };
