@@ -238,6 +238,14 @@ def test_email_query_get_thread_and_references():
         assert e["bodyValues"][part]["value"] == \
             "Hello there, this is the body.\r\n", e
         assert e["replyTo"] is None
+        g = api.ok("Email/get", {"ids": [second["id"]], "properties": [
+            "header:In-Reply-To:asMessageIds", "header:Subject:asText"]})
+        assert g["list"][0]["header:In-Reply-To:asMessageIds"] == \
+            ["a1@example.com"], g
+        assert g["list"][0]["header:Subject:asText"] == "second"
+        n, e = api.call("Email/get", {"ids": [second["id"]],
+                                      "properties": ["header:X:asWhat"]})
+        assert e["type"] == "invalidArguments"
         for m in ("Email/queryChanges", "Mailbox/queryChanges"):
             n, e = api.call(m, {"sinceQueryState": "1"})
             assert e["type"] == "cannotCalculateChanges", (m, e)

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "jmap_email_body.h"
+#include "jmap_email_header.h"
 
 static const char alt_msg[] =
     "From: a@x\r\nSender: \"Sec\" <sec@x>\r\n"
@@ -133,9 +134,47 @@ test_budget(void)
 	json_decref(o);
 }
 
+/* header:{name}[:as{Form}][:all] and headers (RFC 8621 4.1.2-4.1.3) */
+static void
+test_header_forms(void)
+{
+	const char *msg = "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+	    "Date: Tue, 01 Dec 2026 10:00:00 +0100\r\n"
+	    "X-Tag: one\r\nX-Tag:  two\r\n"
+	    "List-Post: <mailto:list@x>\r\n"
+	    "To: A <a@x>, b@x\r\n\r\nbody\r\n";
+	json_t *props = json_pack("{sbsbsbsbsbsbsbsb}", "headers", 1,
+	    "header:Subject:asText", 1, "header:Subject", 1,
+	    "header:date:asDate", 1, "header:X-Tag:all", 1, "header:X-Tag", 1,
+	    "header:List-Post:asURLs", 1, "header:To:asAddresses", 1);
+	struct jmap_body_args ba = { .budget = 1000, .props = props };
+	json_t *o = run(msg, &ba);
+	CHECK(strcmp(str(o, "header:Subject:asText"),
+	    "Gr\xc3\xbc\xc3\x9f" "e") == 0);
+	CHECK(strcmp(str(o, "header:Subject"),
+	    " =?utf-8?q?Gr=C3=BC=C3=9Fe?=") == 0);
+	CHECK(strcmp(str(o, "header:date:asDate"),
+	    "2026-12-01T10:00:00+01:00") == 0);
+	json_t *all = json_object_get(o, "header:X-Tag:all");
+	CHECK_EQ(json_array_size(all), 2);
+	CHECK(strcmp(json_string_value(json_array_get(all, 1)), "  two") == 0);
+	CHECK(strcmp(str(o, "header:X-Tag"), "  two") == 0);   /* the last */
+	CHECK(strcmp(json_string_value(json_array_get(json_object_get(o,
+	    "header:List-Post:asURLs"), 0)), "mailto:list@x") == 0);
+	CHECK_EQ(json_array_size(json_object_get(o, "header:To:asAddresses")), 2);
+	CHECK_EQ(json_array_size(json_object_get(o, "headers")), 6);
+	json_decref(o);
+	json_decref(props);
+	CHECK(jmap_header_prop_ok("header:X-Y:asRaw:all"));
+	CHECK(!jmap_header_prop_ok("header:X:asNothing"));
+	CHECK(!jmap_header_prop_ok("header::asText"));
+	CHECK(!jmap_header_prop_ok("header:X:all:asText"));
+}
+
 int
 main(void)
 {
+	test_header_forms();
 	test_budget();
 	test_alternative();
 	test_plain_and_html_only();

@@ -6,6 +6,7 @@
  */
 #include "jmap_email_addr.h"
 #include "jmap_email_body.h"
+#include "jmap_email_header.h"
 #include "jmap_email_common.h"
 
 #include <stdio.h>
@@ -176,8 +177,10 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	size_t i;
 	struct jmap_body_args ba;
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
-	    !jmap_get_properties(c, email_props, email_default, &props, err))
+	    !jmap_get_properties(c, email_props, email_default,
+	    jmap_header_prop_ok, &props, err))
 		goto out;
+	ba.props = props;
 	if (!jmap_body_args_parse(c->args, &ba)) {
 		*err = jmap_error("invalidArguments", "fetch*BodyValues, "
 		    "maxBodyValueBytes");

@@ -1,6 +1,7 @@
 /* jmap_email_body: body parts, body values, sender and replyTo. */
 #include "jmap_email_body.h"
 #include "jmap_email_addr.h"
+#include "jmap_email_header.h"
 #include "jmap_internal.h"
 
 #include "charset.h"
@@ -23,8 +24,13 @@ static const char *const body_props[] = {
 bool
 jmap_body_wanted(json_t *props)
 {
+	const char *k;
+	json_t *v;
 	for (const char *const *p = body_props; *p != NULL; p++)
 		if (json_object_get(props, *p) != NULL)
+			return true;
+	json_object_foreach(props, k, v)
+		if (jmap_header_prop_ok(k))
 			return true;
 	return false;
 }
@@ -352,6 +358,7 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	json_object_set_new(obj, "bodyValues", x.values);
 	json_object_set_new(obj, "sender", addr_header(&m, "Sender"));
 	json_object_set_new(obj, "replyTo", addr_header(&m, "Reply-To"));
+	jmap_headers_add(obj, &m, ba->props);
 	json_decref(one);
 	mime_free(&m);
 	return x.over ? -2 : 0;

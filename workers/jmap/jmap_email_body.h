@@ -20,6 +20,7 @@ struct jmap_body_args {
 	bool text_values, html_values, all_values;
 	size_t max_value_bytes;    /* 0: whole values */
 	size_t budget;             /* bytes of values the call may still add */
+	json_t *props;             /* the properties asked for */
 };
 
 /* Read the fetch* and maxBodyValueBytes arguments; false if mistyped.

@@ -36,9 +36,11 @@ bool jmap_get_ids(struct jmap_call *c, json_t **ids, json_t **err);
 
 /* The "properties" argument checked against known (NULL-terminated):
  * *props is a new object whose keys are the properties to return (def
- * when the argument is null or absent; "id" always). */
+ * when the argument is null or absent; "id" always). also_ok (may be
+ * NULL) accepts names the list cannot hold ("header:..."). */
 bool jmap_get_properties(struct jmap_call *c, const char *const *known,
-    const char *const *def, json_t **props, json_t **err);
+    const char *const *def, bool (*also_ok)(const char *), json_t **props,
+    json_t **err);
 /* Drop from obj every key not in props. */
 void jmap_filter_properties(json_t *obj, json_t *props);
 
