@@ -219,6 +219,97 @@ def test_email_query_get_thread_and_references():
         assert g["notFound"] == ["E424242"] and g["list"] == []
         n, e = api.call("Email/get", {"ids": ["E1"] * 501})
         assert e["type"] == "requestTooLarge"
+        # one thread: collapsed, the first in the sort stands for it
+        assert first["threadId"] == second["threadId"]
+        c = api.ok("Email/query", {"filter": {"inMailbox": inbox},
+                                   "collapseThreads": True,
+                                   "sort": [{"property": "subject",
+                                             "isAscending": False}]})
+        assert c["ids"] == [second["id"]], c
+        c = api.ok("Email/query", {"collapseThreads": True,
+                                   "calculateTotal": True})
+        assert c["total"] == 1 and len(c["ids"]) == 1, c
+        # the body, read from the message itself
+        g = api.ok("Email/get", {"ids": [first["id"]], "fetchTextBodyValues":
+                                 True, "properties": ["textBody",
+                                                      "bodyValues", "replyTo"]})
+        e = g["list"][0]
+        part = e["textBody"][0]["partId"]
+        assert e["bodyValues"][part]["value"] == \
+            "Hello there, this is the body.\r\n", e
+        assert e["replyTo"] is None
+        g = api.ok("Email/get", {"ids": [second["id"]], "properties": [
+            "header:In-Reply-To:asMessageIds", "header:Subject:asText"]})
+        assert g["list"][0]["header:In-Reply-To:asMessageIds"] == \
+            ["a1@example.com"], g
+        assert g["list"][0]["header:Subject:asText"] == "second"
+        n, e = api.call("Email/get", {"ids": [second["id"]],
+                                      "properties": ["header:X:asWhat"]})
+        assert e["type"] == "invalidArguments"
+        for m in ("Email/queryChanges", "Mailbox/queryChanges"):
+            n, e = api.call(m, {"sinceQueryState": "1"})
+            assert e["type"] == "cannotCalculateChanges", (m, e)
+        n, e = api.call("Email/queryChanges", {})
+        assert e["type"] == "invalidArguments"
         ch = api.ok("Email/changes", {"sinceState": "0"})
         assert sorted(ch["created"]) == sorted(q["ids"]), ch
+        api.close()
+
+
+def test_email_set_keywords_mailboxes_and_destroy():
+    with Store() as st:
+        api = Api(st)
+        api.append("INBOX", "one", "s1")
+        api.append("INBOX", "two", "s2", flags=4)    # \Flagged
+        mbs, _ = mailboxes(api)
+        inbox, arch, trash = (mbs[n]["id"] for n in ("INBOX", "Archive",
+                                                     "Trash"))
+        ids = api.ok("Email/query", {"sort": [{"property": "subject"}]})["ids"]
+        one, two = ids
+
+        def get(i, props=("keywords", "mailboxIds")):
+            return api.ok("Email/get", {"ids": [i],
+                                        "properties": list(props)})["list"][0]
+        r = api.ok("Email/set", {"update": {
+            one: {"keywords/$seen": True, "keywords/work": True},
+            two: {"keywords": {"$answered": True}}}})
+        assert set(r["updated"]) == {one, two}, r
+        assert get(one)["keywords"] == {"$seen": True, "work": True}
+        # the whole set: $flagged and everything else went
+        assert get(two)["keywords"] == {"$answered": True}
+        r = api.ok("Email/set", {"update": {one: {"keywords/$seen": None}}})
+        assert get(one)["keywords"] == {"work": True}
+        # copy into Archive, then move out of INBOX
+        r = api.ok("Email/set", {"update": {one: {"mailboxIds/" + arch: True}}})
+        assert get(one)["mailboxIds"] == {inbox: True, arch: True}, r
+        r = api.ok("Email/set", {"update": {one: {"mailboxIds": {trash: True}}}})
+        assert get(one)["mailboxIds"] == {trash: True}, r
+        assert get(one)["keywords"] == {"work": True}
+        mbs, _ = mailboxes(api)
+        assert mbs["INBOX"]["totalEmails"] == 1
+        assert mbs["Trash"]["totalEmails"] == 1
+        # no mailbox at all, a bad keyword, an unknown property, creation
+        r = api.ok("Email/set", {
+            "update": {one: {"mailboxIds/" + trash: None},
+                       two: {"keywords/bad(kw": True},
+                       "E999999": {"keywords/$seen": True}},
+            "create": {"k": {"subject": "x"}}})
+        assert r["notUpdated"][one]["type"] == "invalidProperties", r
+        assert r["notUpdated"][two]["type"] == "invalidProperties"
+        assert r["notUpdated"]["E999999"]["type"] == "notFound"
+        assert r["notCreated"]["k"]["type"] == "forbidden"
+        r = api.ok("Email/set", {"update": {two: {"subject": "x"}}})
+        assert r["notUpdated"][two]["properties"] == ["subject"], r
+        # destroy: every copy goes
+        api.ok("Email/set", {"update": {two: {"mailboxIds/" + arch: True}}})
+        r = api.ok("Email/set", {"destroy": [two, "E999999"]})
+        assert r["destroyed"] == [two], r
+        assert r["notDestroyed"]["E999999"]["type"] == "notFound"
+        g = api.ok("Email/get", {"ids": [two], "properties": ["size"]})
+        assert g["notFound"] == [two]
+        mbs, _ = mailboxes(api)
+        assert mbs["INBOX"]["totalEmails"] == 0
+        assert mbs["Archive"]["totalEmails"] == 0
+        n, e = api.call("Email/set", {"destroy": ["E1"] * 501})
+        assert e["type"] == "requestTooLarge"
         api.close()

@@ -5,25 +5,29 @@
  * store indexed. Email/query is jmap_email_query.c.
  */
 #include "jmap_email_addr.h"
-#include "jmap_getset.h"
+#include "jmap_email_body.h"
+#include "jmap_email_header.h"
+#include "jmap_email_common.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static const char *const email_props[] = {
 	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
 	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
-	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview", NULL,
+	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview",
+	"bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues",
+	"sender", "replyTo", NULL,
 };
-
-/* The system flags as JMAP keywords (RFC 8621 section 4.1.1). */
-static const struct {
-	uint32_t flag;
-	const char *keyword;
-} flag_keywords[] = {
-	{ STORE_FLAG_SEEN, "$seen" }, { STORE_FLAG_ANSWERED, "$answered" },
-	{ STORE_FLAG_FLAGGED, "$flagged" }, { STORE_FLAG_DRAFT, "$draft" },
+/* RFC 8621's default less bodyStructure (asked for by name only). */
+static const char *const email_default[] = {
+	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
+	"receivedAt", "messageId", "inReplyTo", "references", "sender", "from",
+	"to", "cc", "bcc", "replyTo", "subject", "sentAt", "hasAttachment",
+	"preview", "bodyValues", "textBody", "htmlBody", "attachments", NULL,
 };
 
 static json_t *
@@ -85,11 +89,9 @@ static json_t *
 keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 {
 	json_t *k = json_object();
-	for (size_t i = 0; i < sizeof(flag_keywords) /
-	    sizeof(flag_keywords[0]); i++)
-		if (flags & flag_keywords[i].flag)
-			json_object_set_new(k, flag_keywords[i].keyword,
-			    json_true());
+	for (uint32_t f = 1; f <= JMAP_FLAGS; f <<= 1)
+		if ((flags & JMAP_FLAGS & f) && jmap_flag_keyword(f) != NULL)
+			json_object_set_new(k, jmap_flag_keyword(f), json_true());
 	for (unsigned bit = 0; bit < 64; bit++) {
 		const char *name = (mask >> bit) & 1 ?
 		    store_keyword_name(sc, bit) : NULL;
@@ -99,39 +101,41 @@ keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 	return k;
 }
 
-struct locs {
-	struct store_email_loc *v;
-	size_t n, cap;
-};
-
+/* The body properties of the message at loc, added to obj. */
 static int
-got_loc(void *arg, const struct store_email_loc *loc)
+add_body(struct store_conn *sc, const struct store_email_loc *loc,
+    json_t *obj, struct jmap_body_args *ba)
 {
-	struct locs *l = arg;
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 8;
-		struct store_email_loc *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = ncap;
-	}
-	l->v[l->n++] = *loc;
-	return 0;
+	int fd;
+	uint64_t size;
+	int rc = store_body(sc, loc->mailbox_id, loc->uid, &fd, &size);
+	if (rc != STORE_OK)
+		return rc;
+	void *p = size > 0 ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
+	    fd, 0) : NULL;
+	close(fd);
+	if (p == MAP_FAILED)
+		return STORE_E_INTERNAL;
+	/* values past the response limit: the request's, not the store's */
+	int r = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba);
+	rc = r == -2 ? STORE_E_LIMIT : r < 0 ? STORE_E_INTERNAL : STORE_OK;
+	if (p != NULL)
+		munmap(p, (size_t)size);
+	return rc;
 }
 
-/* The Email object of emailid; NULL with rc STORE_E_NOTFOUND when there
- * is no such email, other rc on a store failure. */
+/* The Email object of emailid (with the body properties when ba is not
+ * NULL); NULL with rc STORE_E_NOTFOUND when there is no such email,
+ * other rc on a store failure. */
 static json_t *
-email_json(struct store_conn *sc, uint64_t emailid, int *rc)
+email_json(struct store_conn *sc, uint64_t emailid,
+    struct jmap_body_args *ba, int *rc)
 {
-	struct locs l = { 0 };
+	struct jmap_copies l;
 	struct got g = { 0 };
 	struct store_uids one = { 0 };
 	char id[JMAP_ID_MAX];
-	if ((*rc = store_email_locate(sc, emailid, got_loc, &l)) == STORE_OK &&
-	    l.n == 0)
-		*rc = STORE_E_NOTFOUND;
+	*rc = jmap_email_copies(sc, emailid, &l);
 	if (*rc == STORE_OK && store_uids_add(&one, l.v[0].uid, l.v[0].uid) < 0)
 		*rc = STORE_E_INTERNAL;
 	if (*rc != STORE_OK) {
@@ -144,6 +148,8 @@ email_json(struct store_conn *sc, uint64_t emailid, int *rc)
 	store_uids_free(&one);
 	if (*rc == STORE_OK && g.obj == NULL)
 		*rc = STORE_E_NOTFOUND;   /* expunged meanwhile */
+	if (*rc == STORE_OK && ba != NULL)
+		*rc = add_body(sc, &l.v[0], g.obj, ba);
 	if (*rc != STORE_OK) {
 		json_decref(g.obj);
 		free(l.v);
@@ -169,9 +175,17 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	json_t *ids, *props = NULL, *res = NULL, *v;
 	char state[JMAP_ID_MAX];
 	size_t i;
+	struct jmap_body_args ba;
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
-	    !jmap_get_properties(c, email_props, email_props, &props, err))
+	    !jmap_get_properties(c, email_props, email_default,
+	    jmap_header_prop_ok, &props, err))
 		goto out;
+	ba.props = props;
+	if (!jmap_body_args_parse(c->args, &ba)) {
+		*err = jmap_error("invalidArguments", "fetch*BodyValues, "
+		    "maxBodyValueBytes");
+		goto out;
+	}
 	if (ids == NULL) {
 		*err = jmap_error("requestTooLarge", "ids is required");
 		goto out;
@@ -183,7 +197,8 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		uint64_t id;
 		int rc = STORE_E_NOTFOUND;
 		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
-		    email_json(c->account->store, id, &rc) : NULL;
+		    email_json(c->account->store, id, jmap_body_wanted(props) ?
+		    &ba : NULL, &rc) : NULL;
 		if (o != NULL) {
 			jmap_filter_properties(o, props);
 			json_array_append_new(json_object_get(res, "list"), o);

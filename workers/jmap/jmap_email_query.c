@@ -2,25 +2,18 @@
  * jmap_email_query: Email/query (RFC 8621 section 4.4) as one store
  * search over every mailbox of the user: the FilterCondition and
  * FilterOperator tree compiled into the store's postfix program, the sort
- * into its sort keys, the result windowed by jmap_query_response().
+ * into its sort keys, threads collapsed if asked (jmap_email_collapse.c),
+ * the result windowed by jmap_query_response().
  */
-#include "jmap_getset.h"
+#include "jmap_email_collapse.h"
+#include "jmap_email_common.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #define FILTER_MAX_DEPTH 16
 #define SORT_MAX 8
-
-static const struct {
-	const char *keyword;
-	uint32_t flag;
-} flag_keywords[] = {
-	{ "$seen", STORE_FLAG_SEEN }, { "$answered", STORE_FLAG_ANSWERED },
-	{ "$flagged", STORE_FLAG_FLAGGED }, { "$draft", STORE_FLAG_DRAFT },
-};
 
 static const struct {
 	const char *prop;
@@ -53,13 +46,11 @@ keyword_cond(struct store_search *p, json_t *v, bool has)
 	const char *k = json_string_value(v);
 	if (k == NULL || k[0] == '\0' || strlen(k) > STORE_KEYWORD_MAX)
 		return false;
-	for (size_t i = 0; i < sizeof(flag_keywords) / sizeof(flag_keywords[0]);
-	    i++) {
-		if (strcasecmp(k, flag_keywords[i].keyword) == 0) {
-			store_search_u32(p, has ? STORE_S_FLAGS_SET :
-			    STORE_S_FLAGS_UNSET, flag_keywords[i].flag);
-			return true;
-		}
+	uint32_t flag = jmap_keyword_flag(k);
+	if (flag != 0) {
+		store_search_u32(p, has ? STORE_S_FLAGS_SET :
+		    STORE_S_FLAGS_UNSET, flag);
+		return true;
 	}
 	store_search_str(p, has ? STORE_S_KEYWORD : STORE_S_UNKEYWORD, k);
 	return true;
@@ -219,6 +210,19 @@ parse_sort(json_t *sort, uint32_t *keys, size_t *n)
 	return true;
 }
 
+/* The mailbox a filter {"inMailbox": id} alone confines the result to,
+ * else 0. */
+static uint64_t
+only_mailbox(struct jmap_call *c, json_t *filter)
+{
+	uint64_t id;
+	json_t *v = json_object_get(filter, "inMailbox");
+	if (json_object_size(filter) != 1 || v == NULL ||
+	    !jmap_id_parse(c, json_string_value(v), 'M', &id))
+		return 0;
+	return id;
+}
+
 static json_t *
 email_ids(const struct store_search_result *r)
 {
@@ -241,10 +245,9 @@ jmap_email_query(struct jmap_call *c, json_t **err)
 	json_t *collapse = json_object_get(c->args, "collapseThreads");
 	if (!jmap_check_account(c, err))
 		return NULL;
-	if (collapse != NULL && !json_is_false(collapse) &&
+	if (collapse != NULL && !json_is_boolean(collapse) &&
 	    !json_is_null(collapse)) {
-		*err = jmap_error("invalidArguments",
-		    "collapseThreads is not supported");
+		*err = jmap_error("invalidArguments", "collapseThreads");
 		return NULL;
 	}
 	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys)) {
@@ -265,6 +268,9 @@ jmap_email_query(struct jmap_call *c, json_t **err)
 	if (jmap_state(c, state, err)) {
 		int rc = store_search(c->account->store, 0, &prog, keys, nkeys,
 		    &r);
+		if (rc == STORE_OK && json_is_true(collapse))
+			rc = jmap_collapse_threads(c->account->store,
+			    only_mailbox(c, filter), &r);
 		if (rc == STORE_OK) {
 			json_t *ids = email_ids(&r);
 			res = jmap_query_response(c, ids, state, err);

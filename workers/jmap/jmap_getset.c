@@ -127,7 +127,8 @@ in_list(const char *const *list, const char *s)
 
 bool
 jmap_get_properties(struct jmap_call *c, const char *const *known,
-    const char *const *def, json_t **props, json_t **err)
+    const char *const *def, bool (*also_ok)(const char *), json_t **props,
+    json_t **err)
 {
 	json_t *j = json_object_get(c->args, "properties");
 	json_t *out = json_object();
@@ -146,7 +147,8 @@ jmap_get_properties(struct jmap_call *c, const char *const *known,
 	if (!json_is_array(j))
 		goto bad;
 	json_array_foreach(j, i, v) {
-		if (!json_is_string(v) || !in_list(known, json_string_value(v)))
+		if (!json_is_string(v) || (!in_list(known, json_string_value(v))
+		    && (also_ok == NULL || !also_ok(json_string_value(v)))))
 			goto bad;
 		json_object_set_new(out, json_string_value(v), json_true());
 	}
@@ -239,4 +241,19 @@ jmap_utc_date(char *buf, size_t n, uint64_t t)
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, n, "1970-01-01T00:00:00Z");
+}
+
+bool
+jmap_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	void **pv = v;
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nv = reallocarray(*pv, ncap, size);
+	if (nv == NULL)
+		return false;
+	*pv = nv;
+	*cap = ncap;
+	return true;
 }

@@ -36,9 +36,11 @@ bool jmap_get_ids(struct jmap_call *c, json_t **ids, json_t **err);
 
 /* The "properties" argument checked against known (NULL-terminated):
  * *props is a new object whose keys are the properties to return (def
- * when the argument is null or absent; "id" always). */
+ * when the argument is null or absent; "id" always). also_ok (may be
+ * NULL) accepts names the list cannot hold ("header:..."). */
 bool jmap_get_properties(struct jmap_call *c, const char *const *known,
-    const char *const *def, json_t **props, json_t **err);
+    const char *const *def, bool (*also_ok)(const char *), json_t **props,
+    json_t **err);
 /* Drop from obj every key not in props. */
 void jmap_filter_properties(json_t *obj, json_t *props);
 
@@ -59,6 +61,10 @@ json_t *jmap_query_response(struct jmap_call *c, json_t *ids,
 
 /* t (unix seconds) as a UTCDate "2026-01-31T12:00:00Z" (buf >= 21). */
 void jmap_utc_date(char *buf, size_t n, uint64_t t);
+
+/* Room for one more element in the array *v of *cap (n in use), each
+ * size bytes: doubled when full. False on allocation failure. */
+bool jmap_grow(void *v, size_t *cap, size_t n, size_t size);
 
 /* An unsigned integer argument (absent: def); false if it is not one. */
 bool jmap_uint_arg(json_t *args, const char *name, uint64_t def,

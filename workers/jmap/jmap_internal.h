@@ -36,8 +36,11 @@ json_t *jmap_mailbox_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_mailbox_query(struct jmap_call *c, json_t **err);
 json_t *jmap_mailbox_set(struct jmap_call *c, json_t **err);
 json_t *jmap_email_get(struct jmap_call *c, json_t **err);
+json_t *jmap_email_set(struct jmap_call *c, json_t **err);
 json_t *jmap_email_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_email_query(struct jmap_call *c, json_t **err);
 json_t *jmap_thread_get(struct jmap_call *c, json_t **err);
+json_t *jmap_thread_changes(struct jmap_call *c, json_t **err);
+json_t *jmap_query_changes(struct jmap_call *c, json_t **err);
 
 #endif

@@ -34,7 +34,8 @@ jmap_mailbox_get(struct jmap_call *c, json_t **err)
 	char state[JMAP_ID_MAX];
 	struct jmap_mbox_list l;
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
-	    !jmap_get_properties(c, mbox_props, mbox_props, &props, err) ||
+	    !jmap_get_properties(c, mbox_props, mbox_props, NULL, &props,
+	    err) ||
 	    !jmap_state(c, state, err))
 		goto out0;
 	int rc = jmap_mbox_list_load(c->account->store, &l);

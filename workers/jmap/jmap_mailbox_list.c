@@ -50,14 +50,8 @@ add_one(void *arg, const struct store_mbox_info *mb)
 	struct jmap_mbox_list *l = arg;
 	if (mb->st.id == 0 || (mb->st.attrs & STORE_MBOX_NONEXISTENT))
 		return 0;   /* implied parents and subscriptions only */
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 32;
-		struct jmap_mbox *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return -1;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (!jmap_grow(&l->v, &l->cap, l->n, sizeof(l->v[0])))
+		return -1;
 	char *name = strdup(mb->name);
 	if (name == NULL)
 		return -1;
@@ -134,7 +128,7 @@ jmap_mbox_list_free(struct jmap_mbox_list *l)
 
 struct thread_count {
 	uint64_t *all, *unread;
-	size_t nall, nunread, cap;
+	size_t nall, nunread, capall, capunread;
 	bool failed;
 };
 
@@ -142,19 +136,11 @@ static int
 count_cb(void *arg, const struct store_msg *m)
 {
 	struct thread_count *t = arg;
-	if (t->nall == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		uint64_t *na = realloc(t->all, ncap * sizeof(*na));
-		if (na != NULL)
-			t->all = na;
-		uint64_t *nu = realloc(t->unread, ncap * sizeof(*nu));
-		if (nu != NULL)
-			t->unread = nu;
-		if (na == NULL || nu == NULL) {
-			t->failed = true;
-			return -1;
-		}
-		t->cap = ncap;
+	if (!jmap_grow(&t->all, &t->capall, t->nall, sizeof(*t->all)) ||
+	    !jmap_grow(&t->unread, &t->capunread, t->nunread,
+	    sizeof(*t->unread))) {
+		t->failed = true;
+		return -1;
 	}
 	t->all[t->nall++] = m->threadid;
 	if (!(m->flags & STORE_FLAG_SEEN))

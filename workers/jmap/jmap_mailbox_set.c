@@ -7,8 +7,8 @@
  * again after every change, so each step sees the ones before it.
  */
 #include "jmap_mailbox_list.h"
+#include "jmap_set.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,34 +23,9 @@ struct mset {
 };
 
 static json_t *
-set_error(const char *type, const char *property)
-{
-	json_t *e = jmap_error(type, NULL);
-	if (e != NULL && property != NULL)
-		json_object_set_new(e, "properties", json_pack("[s]", property));
-	return e;
-}
-
-/* A store failure as a SetError; a lost store stops the method. */
-static json_t *
 store_set_error(struct mset *s, int rc)
 {
-	switch (rc) {
-	case STORE_E_EXISTS:
-		return set_error("alreadyExists", NULL);
-	case STORE_E_NOTFOUND:
-		return set_error("notFound", NULL);
-	case STORE_E_DENIED:
-		return set_error("forbidden", NULL);
-	case STORE_E_QUOTA:
-		return set_error("overQuota", NULL);
-	case STORE_E_LIMIT:
-		return set_error("tooLarge", NULL);
-	default:
-		if (s->err == NULL)
-			s->err = jmap_store_error(s->c, rc);
-		return NULL;
-	}
+	return jmap_store_set_error(s->c, rc, &s->err);
 }
 
 static bool
@@ -88,7 +63,7 @@ want_prop(struct mset *s, struct want *w, const char *k, json_t *v)
 		const char *n = json_string_value(v);
 		if (n == NULL || n[0] == '\0' || strlen(n) > MAX_NAME ||
 		    strchr(n, STORE_HIER_SEP) != NULL)
-			return set_error("invalidProperties", k);
+			return jmap_set_error("invalidProperties", k);
 		w->name = n;
 	} else if (strcmp(k, "parentId") == 0) {
 		w->parent = NULL;
@@ -96,14 +71,14 @@ want_prop(struct mset *s, struct want *w, const char *k, json_t *v)
 			return NULL;
 		if (!jmap_id_parse(s->c, json_string_value(v), 'M', &pid) ||
 		    (w->parent = jmap_mbox_find(&s->l, pid)) == NULL)
-			return set_error("invalidProperties", k);
+			return jmap_set_error("invalidProperties", k);
 	} else if (strcmp(k, "role") == 0) {
 		bool ok = json_is_null(v);
 		if (json_is_string(v))
 			jmap_role_use(json_string_value(v), &ok);
 		ok |= json_is_string(v) && !strcmp(json_string_value(v), "inbox");
 		if (!ok)
-			return set_error("invalidProperties", k);
+			return jmap_set_error("invalidProperties", k);
 		w->role_set = true;
 		w->role = json_string_value(v);
 	} else if (strcmp(k, "isSubscribed") == 0 && json_is_boolean(v)) {
@@ -112,7 +87,7 @@ want_prop(struct mset *s, struct want *w, const char *k, json_t *v)
 	    json_integer_value(v) >= 0) {
 		/* the store keeps no order: only the order it reports */
 	} else {
-		return set_error("invalidProperties", k);
+		return jmap_set_error("invalidProperties", k);
 	}
 	return NULL;
 }
@@ -123,7 +98,7 @@ want_props(struct mset *s, struct want *w, json_t *obj)
 	const char *k;
 	json_t *v, *e;
 	if (!json_is_object(obj))
-		return set_error("invalidArguments", NULL);
+		return jmap_set_error("invalidArguments", NULL);
 	json_object_foreach(obj, k, v)
 		if ((e = want_prop(s, w, k, v)) != NULL)
 			return e;
@@ -140,7 +115,7 @@ full_name(const struct want *w, char *buf, size_t n)
 	for (const char *p = buf; *p != '\0'; p++)
 		depth += *p == STORE_HIER_SEP;
 	if (len < 0 || (size_t)len >= n || depth > MAX_DEPTH)
-		return set_error("invalidProperties", "name");
+		return jmap_set_error("invalidProperties", "name");
 	return NULL;
 }
 
@@ -152,11 +127,11 @@ role_check(struct mset *s, const struct want *w, const struct jmap_mbox *self)
 		return NULL;
 	if (strcmp(w->role, "inbox") == 0)
 		return self && is_inbox(self) ? NULL :
-		    set_error("invalidProperties", "role");
+		    jmap_set_error("invalidProperties", "role");
 	for (size_t i = 0; i < s->l.n; i++) {
 		const char *r = jmap_mbox_role(&s->l.v[i]);
 		if (&s->l.v[i] != self && r && strcmp(r, w->role) == 0)
-			return set_error("invalidProperties", "role");
+			return jmap_set_error("invalidProperties", "role");
 	}
 	return NULL;
 }
@@ -192,7 +167,7 @@ create_one(struct mset *s, const char *cid, json_t *obj, json_t **e)
 	if ((*e = want_props(s, &w, obj)) != NULL)
 		return NULL;
 	if (w.name == NULL) {
-		*e = set_error("invalidProperties", "name");
+		*e = jmap_set_error("invalidProperties", "name");
 		return NULL;
 	}
 	if ((*e = full_name(&w, name, sizeof(name))) != NULL ||
@@ -201,7 +176,7 @@ create_one(struct mset *s, const char *cid, json_t *obj, json_t **e)
 	const struct jmap_mbox *old = jmap_mbox_find_name(&s->l, name);
 	if (old != NULL) {
 		jmap_id_fmt(id, 'M', old->id);
-		*e = set_error("alreadyExists", NULL);
+		*e = jmap_set_error("alreadyExists", NULL);
 		json_object_set_new(*e, "existingId", json_string(id));
 		return NULL;
 	}
@@ -261,7 +236,7 @@ do_creates(struct mset *s, json_t *create, json_t *created,
 		if (!json_object_get(created, cid) &&
 		    !json_object_get(not_created, cid))
 			json_object_set_new(not_created, cid,
-			    set_error("invalidProperties", "parentId"));
+			    jmap_set_error("invalidProperties", "parentId"));
 }
 
 /* ---- update -------------------------------------------------------------------- */
@@ -286,7 +261,7 @@ update_one(struct mset *s, const char *idstr, json_t *patch)
 	struct jmap_mbox *m = jmap_id_parse(s->c, idstr, 'M', &id) ?
 	    jmap_mbox_find(&s->l, id) : NULL;
 	if (m == NULL)
-		return set_error("notFound", NULL);
+		return jmap_set_error("notFound", NULL);
 	struct want w = { .name = m->leaf, .subscribe = -1,
 	    .parent = m->parent ? jmap_mbox_find(&s->l, m->parent) : NULL };
 	char name[STORE_MBOX_NAME_MAX + 1];
@@ -297,14 +272,14 @@ update_one(struct mset *s, const char *idstr, json_t *patch)
 		return e;
 	if (w.role_set && is_inbox(m) && (w.role == NULL ||
 	    strcmp(w.role, "inbox") != 0))
-		return set_error("invalidProperties", "role");
+		return jmap_set_error("invalidProperties", "role");
 	if (w.parent != NULL && within(&s->l, w.parent, m))
-		return set_error("invalidProperties", "parentId");
+		return jmap_set_error("invalidProperties", "parentId");
 	struct store_conn *sc = s->c->account->store;
 	int rc = STORE_OK;
 	if (strcmp(name, m->name) != 0) {
 		if (is_inbox(m))
-			return set_error("forbidden", "name");
+			return jmap_set_error("forbidden", "name");
 		rc = store_mbox_rename(sc, m->name, name);
 	}
 	if (rc == STORE_OK && w.role_set)
@@ -326,13 +301,13 @@ destroy_one(struct mset *s, const char *idstr, bool remove_emails)
 	struct jmap_mbox *m = jmap_id_parse(s->c, idstr, 'M', &id) ?
 	    jmap_mbox_find(&s->l, id) : NULL;
 	if (m == NULL)
-		return set_error("notFound", NULL);
+		return jmap_set_error("notFound", NULL);
 	if (is_inbox(m))
-		return set_error("forbidden", NULL);
+		return jmap_set_error("forbidden", NULL);
 	if (m->has_children)
-		return set_error("mailboxHasChild", NULL);
+		return jmap_set_error("mailboxHasChild", NULL);
 	if (m->messages > 0 && !remove_emails)
-		return set_error("mailboxHasEmail", NULL);
+		return jmap_set_error("mailboxHasEmail", NULL);
 	int rc = store_mbox_delete(s->c->account->store, m->name);
 	if (rc != STORE_OK)
 		return store_set_error(s, rc);
@@ -343,100 +318,45 @@ destroy_one(struct mset *s, const char *idstr, bool remove_emails)
 /* ---- the method ------------------------------------------------------------------ */
 
 static bool
-set_args(struct jmap_call *c, json_t **create, json_t **update,
-    json_t **destroy, json_t **err)
+op_begin(void *ctx)
 {
-	json_t *a = c->args;
-	*create = json_object_get(a, "create");
-	*update = json_object_get(a, "update");
-	*destroy = json_object_get(a, "destroy");
-	json_t *rm = json_object_get(a, "onDestroyRemoveEmails");
-	json_t *st = json_object_get(a, "ifInState");
-	if ((*create && !json_is_null(*create) && !json_is_object(*create)) ||
-	    (*update && !json_is_null(*update) && !json_is_object(*update)) ||
-	    (*destroy && !json_is_null(*destroy) && !json_is_array(*destroy)) ||
-	    (rm && !json_is_boolean(rm)) || (st && !json_is_null(st) &&
-	    !json_is_string(st))) {
-		*err = jmap_error("invalidArguments", NULL);
-		return false;
-	}
-	if (json_object_size(*create) + json_object_size(*update) +
-	    json_array_size(*destroy) > c->account->limits->max_objects_in_set) {
-		*err = jmap_error("requestTooLarge", "more changes than "
-		    "maxObjectsInSet");
-		return false;
-	}
-	return true;
+	return reload(ctx);
 }
 
 static void
-run_set(struct mset *s, json_t *create, json_t *update, json_t *destroy,
-    json_t *res)
+op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 {
-	const char *k;
-	size_t i;
-	json_t *v;
-	bool rm = json_is_true(json_object_get(s->c->args,
-	    "onDestroyRemoveEmails"));
-	json_t *upd = json_object(), *nupd = json_object();
-	json_t *del = json_array(), *ndel = json_object();
-	json_t *cr = json_object(), *ncr = json_object();
-	json_object_set_new(res, "created", cr);
-	json_object_set_new(res, "notCreated", ncr);
-	json_object_set_new(res, "updated", upd);
-	json_object_set_new(res, "notUpdated", nupd);
-	json_object_set_new(res, "destroyed", del);
-	json_object_set_new(res, "notDestroyed", ndel);
-	if (json_is_object(create))
-		do_creates(s, create, cr, ncr);
-	json_object_foreach(update, k, v) {
-		json_t *e = s->err ? NULL : update_one(s, k, v);
-		if (s->err)
-			return;
-		json_object_set_new(e ? nupd : upd, k, e ? e : json_null());
-	}
-	json_array_foreach(destroy, i, v) {
-		const char *id = json_string_value(v);
-		json_t *e = id == NULL ? set_error("notFound", NULL) :
-		    s->err ? NULL : destroy_one(s, id, rm);
-		if (s->err)
-			return;
-		if (e != NULL)
-			json_object_set_new(ndel, id ? id : "", e);
-		else
-			json_array_append(del, v);
-	}
+	do_creates(ctx, create, created, not_created);
 }
+
+static json_t *
+op_update(void *ctx, const char *id, json_t *patch)
+{
+	return update_one(ctx, id, patch);
+}
+
+static json_t *
+op_destroy(void *ctx, const char *id)
+{
+	struct mset *s = ctx;
+	return destroy_one(s, id, json_is_true(json_object_get(s->c->args,
+	    "onDestroyRemoveEmails")));
+}
+
+static const struct jmap_set_ops mailbox_ops = {
+	op_begin, op_create, op_update, op_destroy,
+};
 
 json_t *
 jmap_mailbox_set(struct jmap_call *c, json_t **err)
 {
-	json_t *create, *update, *destroy;
-	char old[JMAP_ID_MAX], new[JMAP_ID_MAX];
-	if (!jmap_check_account(c, err) ||
-	    !set_args(c, &create, &update, &destroy, err) ||
-	    !jmap_state(c, old, err))
-		return NULL;
-	const char *want = json_string_value(json_object_get(c->args,
-	    "ifInState"));
-	if (want != NULL && strcmp(want, old) != 0) {
-		*err = jmap_error("stateMismatch", NULL);
+	json_t *rm = json_object_get(c->args, "onDestroyRemoveEmails");
+	if (rm != NULL && !json_is_boolean(rm)) {
+		*err = jmap_error("invalidArguments", "onDestroyRemoveEmails");
 		return NULL;
 	}
 	struct mset s = { .c = c };
-	json_t *res = json_pack("{ssss}", "accountId", c->account->account_id,
-	    "oldState", old);
-	if (res != NULL && reload(&s))
-		run_set(&s, create, update, destroy, res);
+	json_t *res = jmap_set_run(c, &mailbox_ops, &s, &s.err, err);
 	jmap_mbox_list_free(&s.l);
-	if (s.err == NULL && res != NULL && jmap_state(c, new, err)) {
-		json_object_set_new(res, "newState", json_string(new));
-		return res;
-	}
-	if (*err == NULL)
-		*err = s.err ? s.err : jmap_error("serverFail", NULL);
-	else
-		json_decref(s.err);
-	json_decref(res);
-	return NULL;
+	return res;
 }

@@ -11,6 +11,10 @@ const struct jmap_method jmap_methods[] = {
 	{ "Email/get", JMAP_CAP_MAIL, jmap_email_get },
 	{ "Email/changes", JMAP_CAP_MAIL, jmap_email_changes },
 	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
+	{ "Email/set", JMAP_CAP_MAIL, jmap_email_set },
 	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
+	{ "Thread/changes", JMAP_CAP_MAIL, jmap_thread_changes },
+	{ "Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
+	{ "Email/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
 	{ NULL, NULL, NULL },
 };

@@ -67,3 +67,19 @@ jmap_query_response(struct jmap_call *c, json_t *ids, const char *state,
 		    json_integer((json_int_t)json_array_size(ids)));
 	return res;
 }
+
+/* Foo/queryChanges (RFC 8620 section 5.6): the server keeps no query
+ * history, which the RFC allows: the client queries again. The arguments
+ * are still checked. */
+json_t *
+jmap_query_changes(struct jmap_call *c, json_t **err)
+{
+	if (!jmap_check_account(c, err))
+		return NULL;
+	if (!json_is_string(json_object_get(c->args, "sinceQueryState"))) {
+		*err = jmap_error("invalidArguments", "sinceQueryState");
+		return NULL;
+	}
+	*err = jmap_error("cannotCalculateChanges", NULL);
+	return NULL;
+}

@@ -58,3 +58,15 @@ jmap_thread_get(struct jmap_call *c, json_t **err)
 	}
 	return res;
 }
+
+/* Thread/changes: a thread changes when one of its emails does; the
+ * store tracks emails, so the answer names none and says the client
+ * cannot have it (it refetches the threads of the Email/changes). */
+json_t *
+jmap_thread_changes(struct jmap_call *c, json_t **err)
+{
+	if (!jmap_check_account(c, err))
+		return NULL;
+	*err = jmap_error("cannotCalculateChanges", NULL);
+	return NULL;
+}

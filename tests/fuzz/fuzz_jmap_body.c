@@ -1,0 +1,34 @@
+/* libFuzzer target: arbitrary bytes as a stored message, through the
+ * Email/get body properties (bodyStructure, textBody, htmlBody,
+ * attachments, every bodyValue with a small truncation, sender,
+ * replyTo, headers and the header:...:as{Form} properties). The answer
+ * must encode as JSON. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "jmap_email_body.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static json_t *props;
+	if (props == NULL)
+		props = json_pack("{sbsbsbsbsbsbsbsb}", "headers", 1,
+		    "header:From:asAddresses", 1, "header:Date:asDate", 1,
+		    "header:Subject:asText:all", 1, "header:List-Post:asURLs", 1,
+		    "header:To:asGroupedAddresses", 1,
+		    "header:Message-ID:asMessageIds", 1, "header:X:all", 1);
+	struct jmap_body_args ba = { true, true, true, size % 64, 1u << 20,
+	    props };
+	json_t *o = json_object();
+	if (o == NULL)
+		return 0;
+	if (jmap_body_add(o, data, size, &ba) != -1) {
+		char *s = json_dumps(o, 0);
+		if (s == NULL)
+			abort();
+		free(s);
+	}
+	json_decref(o);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* jmap_email_common: keywords of the system flags, an email's copies. */
+#include "jmap_email_common.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	uint32_t flag;
+	const char *keyword;
+} flag_keywords[] = {
+	{ STORE_FLAG_SEEN, "$seen" }, { STORE_FLAG_ANSWERED, "$answered" },
+	{ STORE_FLAG_FLAGGED, "$flagged" }, { STORE_FLAG_DRAFT, "$draft" },
+};
+#define NFLAGS (sizeof(flag_keywords) / sizeof(flag_keywords[0]))
+
+uint32_t
+jmap_keyword_flag(const char *keyword)
+{
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (strcasecmp(keyword, flag_keywords[i].keyword) == 0)
+			return flag_keywords[i].flag;
+	return 0;
+}
+
+const char *
+jmap_flag_keyword(uint32_t flag)
+{
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (flag == flag_keywords[i].flag)
+			return flag_keywords[i].keyword;
+	return NULL;
+}
+
+static int
+add_copy(void *arg, const struct store_email_loc *loc)
+{
+	struct jmap_copies *l = arg;
+	if (!jmap_grow(&l->v, &l->cap, l->n, sizeof(l->v[0])))
+		return -1;
+	l->v[l->n++] = *loc;
+	return 0;
+}
+
+int
+jmap_email_copies(struct store_conn *sc, uint64_t emailid,
+    struct jmap_copies *c)
+{
+	memset(c, 0, sizeof(*c));
+	int rc = store_email_locate(sc, emailid, add_copy, c);
+	if (rc == STORE_OK && c->n == 0)
+		rc = STORE_E_NOTFOUND;
+	return rc;
+}

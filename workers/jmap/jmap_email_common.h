@@ -1,0 +1,28 @@
+/*
+ * jmap_email_common: what the Email methods share: the IMAP system flags
+ * that are JMAP keywords, and where an email's copies are.
+ */
+#ifndef CLOISTER_JMAP_EMAIL_COMMON_H
+#define CLOISTER_JMAP_EMAIL_COMMON_H
+
+#include "jmap_getset.h"
+
+/* The flags JMAP names: $seen, $answered, $flagged, $draft (\Deleted has
+ * no keyword). */
+#define JMAP_FLAGS (STORE_FLAG_SEEN | STORE_FLAG_ANSWERED | \
+	STORE_FLAG_FLAGGED | STORE_FLAG_DRAFT)
+/* The flag of a keyword (any case), 0 if it is not one of them. */
+uint32_t jmap_keyword_flag(const char *keyword);
+/* The keyword of one flag bit, NULL if it has none. */
+const char *jmap_flag_keyword(uint32_t flag);
+
+/* The copies of an email (mailbox, uid), as the store lists them. */
+struct jmap_copies {
+	struct store_email_loc *v;
+	size_t n, cap;
+};
+/* STORE_E_NOTFOUND when there is none; free c->v after. */
+int jmap_email_copies(struct store_conn *sc, uint64_t emailid,
+    struct jmap_copies *c);
+
+#endif
