@@ -280,6 +280,25 @@ def test_nothing_read_before_auth():
         assert st == 401 and hdrs.get("connection") == "close"
         assert raw.closed(3) and time.time() - t0 < 3
         raw.close()
+        # unauthenticated requests are few per connection: 8 redirects
+        # pipelined with a ninth, then the close
+        raw = Raw(srv)
+        raw.send(b"GET /.well-known/jmap HTTP/1.1\r\nHost: x\r\n\r\n" * 9)
+        codes = [raw.response()[0] for _ in range(8)]
+        assert codes == [307] * 8 and raw.response() is None, codes
+        raw.close()
+        # three failed logins on one connection, then the close (authd's
+        # backoff for this user from this address may make the third a
+        # 429 with Retry-After)
+        raw = Raw(srv)
+        raw.send(b"".join(("GET /jmap/session HTTP/1.1\r\nHost: x\r\n"
+                           "Authorization: %s\r\n\r\n" % basic("alice", "no%d" % i)
+                           ).encode() for i in range(4)))
+        rs = [raw.response() for _ in range(3)]
+        assert [r[0] for r in rs[:2]] == [401] * 2, rs
+        assert rs[2][0] in (401, 429), rs
+        assert rs[2][1].get("connection") == "close" and raw.response() is None
+        raw.close()
         # a client that sends half a head and stalls is dropped at the
         # prelogin deadline (5 s here)
         raw = Raw(srv, timeout=15)
