@@ -271,9 +271,10 @@ def test_email_set_keywords_mailboxes_and_destroy():
             return api.ok("Email/get", {"ids": [i],
                                         "properties": list(props)})["list"][0]
         r = api.ok("Email/set", {"update": {
-            one: {"keywords/$seen": True, "keywords/work": True},
+            one: {"keywords/$seen": True, "keywords/Work": True},
             two: {"keywords": {"$answered": True}}}})
         assert set(r["updated"]) == {one, two}, r
+        # lower case, as JMAP has them
         assert get(one)["keywords"] == {"$seen": True, "work": True}
         # the whole set: $flagged and everything else went
         assert get(two)["keywords"] == {"$answered": True}
