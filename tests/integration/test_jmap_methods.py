@@ -142,6 +142,12 @@ def test_mailbox_set_get_query_and_changes():
         assert r["destroyed"] == [top], r
         mbs, _ = mailboxes(api)
         assert "Child" in mbs and "Projects" not in mbs and "Kid" not in mbs
+        # a parent and its child in one destroy, parent named first
+        r = api.ok("Mailbox/set", {"create": {
+            "p2": {"name": "P2"}, "c2": {"name": "C2", "parentId": "#p2"}}})
+        p2, c2 = r["created"]["p2"]["id"], r["created"]["c2"]["id"]
+        r = api.ok("Mailbox/set", {"destroy": [p2, c2]})
+        assert sorted(r["destroyed"]) == sorted([p2, c2]), r
         ch = api.ok("Mailbox/changes", {"sinceState": state1})
         assert top in ch["destroyed"] and kid in ch["updated"], ch
         n, e = api.call("Mailbox/changes", {"sinceState": "99999999"})
