@@ -252,6 +252,11 @@ def test_email_query_get_thread_and_references():
         n, e = api.call("Email/get", {"ids": [second["id"]],
                                       "properties": ["header:X:asWhat"]})
         assert e["type"] == "invalidArguments"
+        sn = api.ok("SearchSnippet/get", {"emailIds": [first["id"], "bogus"],
+                                          "filter": {"text": "body"}})
+        assert sn["list"] == [{"emailId": first["id"], "subject": None,
+                               "preview": None}], sn
+        assert sn["notFound"] == ["bogus"]
         for m in ("Email/queryChanges", "Mailbox/queryChanges"):
             n, e = api.call(m, {"sinceQueryState": "1"})
             assert e["type"] == "cannotCalculateChanges", (m, e)
