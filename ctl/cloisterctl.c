@@ -48,6 +48,12 @@ static const struct {
 	  "show usage and limits" },
 	{ "quota", "set", ctl_quota_set, true,
 	  "USER [--storage N] [--messages N]", "set limits (N, NK, NM, NG or none)" },
+	{ "token", "add", ctl_token_add, true, "USER [LABEL]",
+	  "mint an app-specific JMAP token (printed once; LABEL default)" },
+	{ "token", "list", ctl_token_list, true, "USER",
+	  "list tokens: LABEL CREATED HASH-PREFIX" },
+	{ "token", "revoke", ctl_token_revoke, true, "USER LABEL",
+	  "revoke a token at once" },
 	{ "freeze", NULL, ctl_freeze, false, "--timeout S -- COMMAND [ARG...]",
 	  "hold every store shard's writes while COMMAND runs (backups)" },
 };

@@ -7,6 +7,7 @@
  * ctl_sasldb.c   users in sasldb2, written through libsasl2's sasl_setpass
  * ctl_store.c    the store admin channel, one connection per shard
  * ctl_users.c    user / mailbox / quota / freeze commands
+ * ctl_tokens.c   app-specific bearer tokens (token add / list / revoke)
  */
 #ifndef CLOISTER_CTL_H
 #define CLOISTER_CTL_H
@@ -69,8 +70,19 @@ typedef void (*ctl_sasldb_user_cb)(void *arg, const char *id,
     const char *realm);
 int ctl_sasldb_list(const struct ctl_env *e, ctl_sasldb_user_cb cb,
     void *arg);
+/* Lock authd's root for a writer (an fd to close, or -1 after the
+ * message), and give a file there root:cloister-auth 0640. */
+int ctl_auth_lock(void);
+int ctl_auth_fix_mode(const char *path);
 /* The host FQDN libsasl2 (and saslpasswd2 without -u) uses. */
 int ctl_sasl_default_realm(char *out, size_t size);
+
+/* ctl_tokens.c: the token commands */
+int ctl_token_add(struct ctl_env *e, int argc, char **argv);
+int ctl_token_list(struct ctl_env *e, int argc, char **argv);
+int ctl_token_revoke(struct ctl_env *e, int argc, char **argv);
+/* Every token of user (user del). */
+int ctl_tokens_drop_user(const struct ctl_env *e, const char *user);
 
 /* ctl_store.c */
 /* Connect to shard's admin socket; NULL (and a message) if unreachable. */

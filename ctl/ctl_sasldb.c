@@ -168,8 +168,8 @@ ctl_sasldb_exists(const struct ctl_env *e, const struct ctl_user *u,
 /* Serialise writers (Berkeley DB without an environment has no locking)
  * on authd's root directory, and give the file the owner and mode authd
  * reads it with (scripts/setup-system does the same). */
-static int
-lock_root(void)
+int
+ctl_auth_lock(void)
 {
 	int fd = open(env->auth_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
@@ -185,8 +185,8 @@ lock_root(void)
 	return fd;
 }
 
-static int
-fix_mode(const char *path)
+int
+ctl_auth_fix_mode(const char *path)
 {
 	struct group *g = getgrnam("cloister-auth");
 	if (g == NULL)
@@ -235,7 +235,7 @@ install_db(void)
 		return ctl_fail(CTL_IOERR, "%s: %s", tmp_path, strerror(errno));
 	}
 	close(fd);
-	int rc = fix_mode(tmp_path);
+	int rc = ctl_auth_fix_mode(tmp_path);
 	if (rc != CTL_OK)
 		return rc;
 	if (rename(tmp_path, env->sasldb) < 0)
@@ -252,7 +252,7 @@ install_db(void)
 static int
 setpass(const struct ctl_user *u, const char *pw, size_t len, unsigned flags)
 {
-	int lock = lock_root();
+	int lock = ctl_auth_lock();
 	if (lock < 0)
 		return CTL_IOERR;
 	int rc = copy_db();

@@ -238,6 +238,9 @@ ctl_user_del(struct ctl_env *e, int argc, char **argv)
 	/* the password first: no new login may reach a store going away */
 	if (exists && (rc = ctl_sasldb_delete(e, &u)) != CTL_OK)
 		return rc;
+	/* and the tokens: none may outlive the password */
+	if ((rc = ctl_tokens_drop_user(e, u.name)) != CTL_OK)
+		return rc;
 	if (e->no_store)
 		return exists ? CTL_OK : ctl_fail(CTL_REFUSED,
 		    "user del %s: no such user", u.name);

@@ -152,6 +152,11 @@ def test_routes_and_session():
                        {"Authorization": auth_header(),
                         "Content-Type": "text/plain"})
         assert r.status == 415
+        # HEAD: the headers of GET, no body, and the connection stays in step
+        r, body = request(c, "HEAD", "/jmap/session",
+                          headers={"Authorization": auth_header()})
+        assert r.status == 200 and body == b"" and \
+            int(r.getheader("Content-Length")) > 100
         r, _ = request(c, "GET", "/nowhere", headers={"Authorization": auth_header()})
         assert r.status == 404
         r, _ = request(c, "GET", "/jmap/api/", headers={"Authorization": auth_header()})
@@ -275,6 +280,25 @@ def test_nothing_read_before_auth():
         assert st == 401 and hdrs.get("connection") == "close"
         assert raw.closed(3) and time.time() - t0 < 3
         raw.close()
+        # unauthenticated requests are few per connection: 8 redirects
+        # pipelined with a ninth, then the close
+        raw = Raw(srv)
+        raw.send(b"GET /.well-known/jmap HTTP/1.1\r\nHost: x\r\n\r\n" * 9)
+        codes = [raw.response()[0] for _ in range(8)]
+        assert codes == [307] * 8 and raw.response() is None, codes
+        raw.close()
+        # three failed logins on one connection, then the close (authd's
+        # backoff for this user from this address may make the third a
+        # 429 with Retry-After)
+        raw = Raw(srv)
+        raw.send(b"".join(("GET /jmap/session HTTP/1.1\r\nHost: x\r\n"
+                           "Authorization: %s\r\n\r\n" % basic("alice", "no%d" % i)
+                           ).encode() for i in range(4)))
+        rs = [raw.response() for _ in range(3)]
+        assert [r[0] for r in rs[:2]] == [401] * 2, rs
+        assert rs[2][0] in (401, 429), rs
+        assert rs[2][1].get("connection") == "close" and raw.response() is None
+        raw.close()
         # a client that sends half a head and stalls is dropped at the
         # prelogin deadline (5 s here)
         raw = Raw(srv, timeout=15)
@@ -310,3 +334,48 @@ def test_cors():
         assert r.status == 200
         assert r.getheader("Access-Control-Allow-Origin") == "https://b.example"
         c.close()
+
+
+def test_timeouts_expect_and_http10():
+    """After login: a body that stalls gets 408 at request-timeout (5 s
+    here); a quiet kept-alive connection is closed at idle-timeout (10 s);
+    curl's Expect: 100-continue upload of a large API body is answered;
+    HTTP/1.0 closes after its response unless it asks to keep alive."""
+    import subprocess
+    with server(options={"request-timeout": 5, "idle-timeout": 10}) as srv:
+        raw = Raw(srv, timeout=20)
+        raw.send(head("/jmap/session"))
+        assert raw.response()[0] == 200
+        raw.send(("POST /jmap/api/ HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\n"
+                  "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+                  % auth_header()).encode())
+        t0 = time.time()
+        st, hdrs, _ = raw.response()
+        assert st == 408 and 4 < time.time() - t0 < 8, (st, time.time() - t0)
+        assert raw.closed()
+        raw.close()
+        raw = Raw(srv, timeout=20)
+        raw.send(head("/jmap/session"))
+        assert raw.response()[0] == 200
+        t0 = time.time()
+        assert raw.closed(15) and 8 < time.time() - t0 < 13, time.time() - t0
+        raw.close()
+        # curl sends Expect: 100-continue for a body this large; the echo
+        # is larger than the output buffer's limit and goes out in pieces
+        big = json.dumps({"using": ["urn:ietf:params:jmap:core"],
+                          "methodCalls": [["Core/echo", {"pad": "x" * 5000000},
+                                           "e"]]})
+        r = subprocess.run(
+            ["curl", "-sk", "--user", "alice:" + USERS["alice"], "-H",
+             "Content-Type: application/json", "-H", "Expect: 100-continue",
+             "--data-binary", "@-", "-o", "/dev/null", "-w",
+             "%{http_code} %{size_download}",
+             "https://127.0.0.1:%d/jmap/api/" % srv.port("jmap")],
+            input=big.encode(), capture_output=True, timeout=60)
+        code, size = r.stdout.split()
+        assert code == b"200" and int(size) > 5000000, (r.stdout, r.stderr)
+        raw = Raw(srv)
+        raw.send(("GET /jmap/session HTTP/1.0\r\nHost: x\r\nAuthorization: %s\r\n\r\n"
+                  % auth_header()).encode())
+        assert raw.response()[0] == 200 and raw.closed()
+        raw.close()

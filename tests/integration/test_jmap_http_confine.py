@@ -109,3 +109,51 @@ def test_the_quickstart_curl_line_works():
         sess = json.loads(r.stdout)
         assert sess["username"] == "demo"
         assert "urn:ietf:params:jmap:mail" in sess["capabilities"]
+
+
+def ctl(srv, *args):
+    return subprocess.run([os.path.join(os.environ["CLOISTER_BUILD"], "ctl",
+                                        "cloisterctl"),
+                           "-c", srv.srv.config_path, "--no-store"] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def bearer_status(srv, token):
+    c = jh.client(srv)
+    r, body = jh.request(c, "GET", "/jmap/session",
+                         headers={"Authorization": "Bearer " + token})
+    c.close()
+    return r.status, body
+
+
+def test_bearer_tokens_minted_listed_revoked():
+    with jh.server() as srv:
+        r = ctl(srv, "token", "add", "alice", "phone")
+        assert r.returncode == 0, r.stderr
+        token = r.stdout.strip()
+        assert re.fullmatch(r"cltk_[0-9a-f]{64}", token), token
+        # the file beside sasldb2 holds the hash, never the token
+        path = os.path.join(srv.srv.roots["authd"], "tokens")
+        st = os.stat(path)
+        assert stat.S_IMODE(st.st_mode) == 0o640 and st.st_uid == 0
+        with open(path) as f:
+            text = f.read()
+        assert token not in text and token[5:] not in text
+        assert re.fullmatch(r"[0-9a-f]{64} alice phone \d+\n", text), text
+        status, body = bearer_status(srv, token)
+        assert status == 200 and json.loads(body)["username"] == "alice"
+        r = ctl(srv, "token", "list", "alice")
+        assert r.returncode == 0 and r.stdout.startswith("phone\t"), r.stdout
+        assert ctl(srv, "token", "add", "alice", "phone").returncode == 1
+        assert ctl(srv, "token", "add", "nobody").returncode == 1
+        # a token that is not one, or one changed by a digit: 401
+        assert bearer_status(srv, "cltk_" + "0" * 64)[0] == 401
+        assert bearer_status(srv, token[:-1] + ("0" if token[-1] != "0"
+                                                else "1"))[0] == 401
+        assert ctl(srv, "token", "revoke", "alice", "phone").returncode == 0
+        assert bearer_status(srv, token)[0] == 401
+        assert ctl(srv, "token", "revoke", "alice", "phone").returncode == 1
+        # imapd never offers the pseudo-mechanism
+        m = srv.imap()
+        assert "X-CLOISTER-TOKEN" not in " ".join(m.capabilities)
+        m.logout()

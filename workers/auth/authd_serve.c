@@ -7,6 +7,7 @@
 #include "authd_backoff.h"
 #include "authd_limits.h"
 #include "authd_request.h"
+#include "authd_token.h"
 #include "auth_client.h"
 #include "buf.h"
 #include "ctlchan.h"
@@ -554,8 +555,11 @@ start_now(struct chan *c, uint32_t reqid, const char *mech,
 		return;
 	}
 	struct authd_step st;
-	authd_exchange_start(&c->x, c->sasl_service, mech, data, len, has_data,
-	    &st);
+	if (authd_token_mech(mech))
+		authd_token_check(AUTHD_TOKENS_PATH, data, len, has_data, &st);
+	else
+		authd_exchange_start(&c->x, c->sasl_service, mech, data, len,
+		    has_data, &st);
 	outcome(c, reqid, &st);
 }
 
@@ -570,7 +574,7 @@ h_start(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 		memcpy(st.detail, "instance already logged in",
 		    sizeof("instance already logged in"));
 		outcome(c, m->reqid, &st);
-	} else if (!authd_sasl_offers(r->mech)) {
+	} else if (!authd_sasl_offers(r->mech) && !authd_token_mech(r->mech)) {
 		st.reason = AUTH_FAIL_MECH;
 		memcpy(st.detail, "not offered", sizeof("not offered"));
 		outcome(c, m->reqid, &st);

@@ -86,6 +86,11 @@ void jmap_http_problem(struct jmap_http_session *s, int status,
 /* The status line plus the session's common headers (CORS). */
 void jmap_http_start(struct jmap_http_session *s, int status);
 
+/* Before login (before true) a small fixed receive buffer and a bounded
+ * unsent queue; at login the system's (a large body may follow at once:
+ * with kernel TLS a record must fit in the receive buffer whole). */
+void jmap_http_socket_limits(int fd, bool before);
+
 /* Authenticate the request (jmap_http_auth.c): 0 when it may go on, -1
  * when a response was written (401, 429, 503) or the connection must end
  * (s->close). */

@@ -1,10 +1,12 @@
 /* jmap_http_auth: HTTP Basic authentication (RFC 7617) relayed to authd as
- * SASL PLAIN, with authd's rate limits and failure delay, then the user's
+ * SASL PLAIN, or an app-specific bearer token (RFC 6750 syntax) that authd
+ * checks, with authd's rate limits and failure delay, then the user's
  * store channel. One user per connection: after a login, every request
  * must carry the very Authorization value that logged in (compared as a
  * SHA-256 digest, in constant time); any other value gets 401 and the
  * connection is closed, so a second user never reaches this process's
  * store channel and authd is never asked twice. */
+#include "auth_token.h"
 #include "imap_base64.h"
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
@@ -83,6 +85,7 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 		.account_id = s->account_id, .store = s->sc,
 		.limits = &o->limits };
 	s->authed = true;
+	jmap_http_socket_limits(s->conn.fd, false);
 	/* the prelogin deadline gives way to the request's own */
 	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
 	    (int64_t)o->request_timeout_s * 1000);
@@ -137,22 +140,38 @@ basic_to_plain(struct http_str v, uint8_t *plain, size_t size)
 	return out;
 }
 
+/* "Bearer TOKEN": an app-specific token (auth_token.h), checked by authd
+ * as its pseudo-mechanism. Its length, or 0 when it is no bearer value. */
+static size_t
+bearer(struct http_str v, uint8_t *dst, size_t size)
+{
+	if (v.n < 8 || strncasecmp(v.p, "Bearer ", 7) != 0 || v.n - 7 > size)
+		return 0;
+	memcpy(dst, v.p + 7, v.n - 7);
+	return v.n - 7;
+}
+
 static int
 login(struct jmap_http_session *s, struct http_str v)
 {
 	if (s->ac == NULL)
 		return challenge(s, 503, true, "Authentication unavailable"), -1;
-	uint8_t plain[AUTH_DATA_MAX];
-	size_t n = basic_to_plain(v, plain, sizeof(plain));
+	uint8_t cred[AUTH_DATA_MAX];
+	const char *mech = AUTH_TOKEN_MECH;
+	size_t n = bearer(v, cred, sizeof(cred));
+	if (n == 0) {
+		mech = "PLAIN";
+		n = basic_to_plain(v, cred, sizeof(cred));
+	}
 	if (n == 0)
 		return failed(s, NULL);
 	struct auth_reply *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		explicit_bzero(plain, sizeof(plain));
+		explicit_bzero(cred, sizeof(cred));
 		return -1;
 	}
-	enum auth_status st = auth_client_start(s->ac, "PLAIN", plain, n, r);
-	explicit_bzero(plain, sizeof(plain));
+	enum auth_status st = auth_client_start(s->ac, mech, cred, n, r);
+	explicit_bzero(cred, sizeof(cred));
 	int ret;
 	if (st == AUTH_ST_SUCCESS)
 		ret = login_done(s, r);

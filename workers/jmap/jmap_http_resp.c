@@ -63,6 +63,6 @@ http_resp_body(struct buf *b, const char *ctype, const void *body, size_t len)
 		http_resp_header(b, "Content-Type", "%s", ctype);
 	http_resp_header(b, "Content-Length", "%zu", len);
 	buf_append_str(b, "\r\n");
-	if (len > 0)
+	if (len > 0 && body != NULL)
 		buf_append(b, body, len);
 }

@@ -19,7 +19,7 @@ void http_resp_start(struct buf *b, int status, int close);
 void http_resp_header(struct buf *b, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Content-Type (when ctype is not NULL), Content-Length, the blank line
- * and the body. */
+ * and the body (unless body is NULL: the caller appends len bytes). */
 void http_resp_body(struct buf *b, const char *ctype, const void *body,
     size_t len);
 #endif

@@ -24,12 +24,26 @@ host_ok(struct http_str h)
 	return true;
 }
 
-static void
+/* The whole response; a body larger than the output buffer's hard limit
+ * goes out in pieces, flushed as they fill it. -1 if the client is gone. */
+static int
 json_response(struct jmap_http_session *s, int status, const char *ctype,
     const char *body, size_t len)
 {
+	struct buf *b = jmap_http_out(s);
 	jmap_http_start(s, status);
-	http_resp_body(jmap_http_out(s), ctype, body, len);
+	http_resp_body(b, ctype, NULL, len);
+	if (s->rd.req.method == HTTP_HEAD)
+		return 0;   /* the same headers, no body */
+	for (size_t off = 0; off < len; ) {
+		size_t k = len - off < IMAP_CONN_OUT_SOFT ? len - off :
+		    IMAP_CONN_OUT_SOFT;
+		buf_append(b, body + off, k);
+		off += k;
+		if (imap_conn_maybe_flush(&s->conn) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -54,9 +68,9 @@ jmap_http_session_resource(struct jmap_http_session *s)
 		jmap_http_error(s, 500, true, "Out of memory");
 		return 0;
 	}
-	json_response(s, 200, "application/json", text, strlen(text));
+	int rc = json_response(s, 200, "application/json", text, strlen(text));
 	free(text);
-	return 0;
+	return rc;
 }
 
 /* application/json, with parameters or without. */
@@ -84,12 +98,12 @@ jmap_http_api(struct jmap_http_session *s)
 		jmap_http_error(s, 500, true, "Out of memory");
 		return 0;
 	}
-	json_response(s, r.status, r.problem ? "application/problem+json" :
-	    "application/json", r.body, r.len);
+	int rc = json_response(s, r.status, r.problem ?
+	    "application/problem+json" : "application/json", r.body, r.len);
 	free(r.body);
 	/* a large request's buffer goes back now, not at the next one */
 	http_reader_reset(&s->rd);
-	return 0;
+	return rc;
 }
 
 int

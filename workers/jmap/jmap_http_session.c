@@ -50,8 +50,9 @@ jmap_http_problem(struct jmap_http_session *s, int status, const char *detail)
 	if (buf_snprintf(body, sizeof(body), "{\"type\":\"about:blank\","
 	    "\"status\":%d,\"detail\":\"%s\"}\n", status, detail) < 0)
 		body[0] = '\0';
-	http_resp_body(jmap_http_out(s), "application/problem+json", body,
-	    strlen(body));
+	/* HEAD: the same headers, no body */
+	http_resp_body(jmap_http_out(s), "application/problem+json",
+	    s->rd.req.method == HTTP_HEAD ? NULL : body, strlen(body));
 }
 
 void
@@ -239,8 +240,8 @@ handle(struct jmap_http_session *s)
 	return dispatch(s);
 }
 
-static void
-prelogin_socket(int fd, bool before)
+void
+jmap_http_socket_limits(int fd, bool before)
 {
 	int v = before ? PRELOGIN_RCVBUF : 4 * 1024 * 1024;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -254,7 +255,6 @@ serve(struct jmap_http_session *s)
 	for (;;) {
 		http_reader_reset(&s->rd);
 		imap_conn_release(&s->conn);
-		bool was_authed = s->authed;
 		/* before login the connection's deadline cuts every wait;
 		 * after, a kept-alive connection may idle this long */
 		int idle = (int)(s->authed ? s->opt->idle_timeout_s :
@@ -272,8 +272,6 @@ serve(struct jmap_http_session *s)
 			jmap_http_error(s, st, true, status_detail(st));
 		else if (handle(s) < 0)
 			return;
-		if (s->authed && !was_authed)
-			prelogin_socket(s->conn.fd, false);
 		if (s->authed)
 			imap_conn_set_deadline(&s->conn, 0);
 		if (imap_conn_flush(&s->conn) < 0 || s->close)
@@ -294,7 +292,7 @@ jmap_http_run(const struct jmapd_options *opt, int fd)
 	stats_add(ST_CONNECTIONS, 1);
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	prelogin_socket(fd, true);
+	jmap_http_socket_limits(fd, true);
 	imap_conn_init(&s->conn, fd, IO_TIMEOUT_MS);
 	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
 	    (int64_t)opt->prelogin_timeout_s * 1000);
