@@ -102,7 +102,8 @@ def test_mailbox_set_get_query_and_changes():
         assert mbs["Projects"]["isSubscribed"] is True
         assert mbs["Old"]["role"] == "important"
         # getting by id, unknown ids, properties
-        g = api.ok("Mailbox/get", {"ids": [kid, "M999999", "nonsense"],
+        g = api.ok("Mailbox/get", {"ids": [kid, "M999999", kid, "nonsense",
+                                           "M999999"],
                                    "properties": ["name"]})
         assert g["list"] == [{"id": kid, "name": "Kid"}], g
         assert g["notFound"] == ["M999999", "nonsense"]
