@@ -1,8 +1,13 @@
 """The JMAP mail methods end to end: messages APPENDed over IMAP are found
 over HTTP with Email/query, read with Email/get through a result
 reference (keywords from the IMAP flags), their blobId downloads the very
-bytes, and a mailbox made with Mailbox/set is in the IMAP LIST."""
+bytes, and a mailbox made with Mailbox/set is in the IMAP LIST; curl
+marks a message read and moves it with Email/set, which IMAP then sees."""
 import json
+import shutil
+import subprocess
+
+from harness import Skip
 
 import test_jmap_http as jh
 
@@ -64,4 +69,55 @@ def test_imap_mail_read_over_jmap_and_a_jmap_mailbox_in_imap():
         typ, lines = m.list()
         assert typ == "OK" and any(b'"From JMAP"' in l for l in lines), lines
         c.close()
+        m.logout()
+
+
+def test_curl_marks_read_and_moves_with_one_request():
+    """curl as the client: one POST with Email/query and an Email/set that
+    takes the ids by result reference ($seen and a move to Archive), seen
+    from IMAP afterwards."""
+    if shutil.which("curl") is None:
+        raise Skip("no curl")
+    with jh.server() as srv:
+        m = srv.login("alice")
+        m.append("INBOX", None, None, msg("curl"))
+        c = jh.client(srv)
+        _, body = jh.request(c, "GET", "/jmap/session",
+                             headers={"Authorization": jh.auth_header()})
+        c.close()
+        acct = json.loads(body)["primaryAccounts"][MAIL[1]]
+        base = "https://127.0.0.1:%d" % srv.port("jmap")
+
+        def curl(calls):
+            req = json.dumps({"using": MAIL, "methodCalls": calls})
+            r = subprocess.run(
+                ["curl", "-s", "-k", "--max-time", "30", "-u",
+                 "alice:wonderland", "-H", "Content-Type: application/json",
+                 "--data-binary", req, base + "/jmap/api/"],
+                capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, r.stderr
+            return json.loads(r.stdout)["methodResponses"]
+        boxes = curl([["Mailbox/query", {"accountId": acct,
+                                         "filter": {"role": "archive"}}, "a"]])
+        archive = boxes[0][1]["ids"][0]
+        r = curl([
+            ["Email/query", {"accountId": acct, "filter": {
+                "subject": "curl"}}, "q"],
+            ["Email/set", {"accountId": acct, "#update": {
+                "resultOf": "q", "name": "Email/query", "path": "/ids"}},
+             "bad"]])
+        # update is a map, not the id list: the method says so
+        assert r[1][0] == "error", r
+        q = r[0][1]["ids"]
+        r = curl([["Email/set", {"accountId": acct, "update": {
+            q[0]: {"keywords/$seen": True,
+                   "mailboxIds": {archive: True}}}}, "s"]])
+        assert q[0] in r[0][1]["updated"], r
+        m.select("Archive")
+        typ, data = m.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert typ == "OK" and b"\\Seen" in data[0][0], data
+        assert b"Subject: curl" in data[0][1]
+        m.select("INBOX")
+        typ, data = m.search(None, "ALL")
+        assert data == [b""], data
         m.logout()

@@ -102,7 +102,8 @@ def test_mailbox_set_get_query_and_changes():
         assert mbs["Projects"]["isSubscribed"] is True
         assert mbs["Old"]["role"] == "important"
         # getting by id, unknown ids, properties
-        g = api.ok("Mailbox/get", {"ids": [kid, "M999999", "nonsense"],
+        g = api.ok("Mailbox/get", {"ids": [kid, "M999999", kid, "nonsense",
+                                           "M999999"],
                                    "properties": ["name"]})
         assert g["list"] == [{"id": kid, "name": "Kid"}], g
         assert g["notFound"] == ["M999999", "nonsense"]
@@ -142,6 +143,12 @@ def test_mailbox_set_get_query_and_changes():
         assert r["destroyed"] == [top], r
         mbs, _ = mailboxes(api)
         assert "Child" in mbs and "Projects" not in mbs and "Kid" not in mbs
+        # a parent and its child in one destroy, parent named first
+        r = api.ok("Mailbox/set", {"create": {
+            "p2": {"name": "P2"}, "c2": {"name": "C2", "parentId": "#p2"}}})
+        p2, c2 = r["created"]["p2"]["id"], r["created"]["c2"]["id"]
+        r = api.ok("Mailbox/set", {"destroy": [p2, c2]})
+        assert sorted(r["destroyed"]) == sorted([p2, c2]), r
         ch = api.ok("Mailbox/changes", {"sinceState": state1})
         assert top in ch["destroyed"] and kid in ch["updated"], ch
         n, e = api.call("Mailbox/changes", {"sinceState": "99999999"})
@@ -246,6 +253,11 @@ def test_email_query_get_thread_and_references():
         n, e = api.call("Email/get", {"ids": [second["id"]],
                                       "properties": ["header:X:asWhat"]})
         assert e["type"] == "invalidArguments"
+        sn = api.ok("SearchSnippet/get", {"emailIds": [first["id"], "bogus"],
+                                          "filter": {"text": "body"}})
+        assert sn["list"] == [{"emailId": first["id"], "subject": None,
+                               "preview": None}], sn
+        assert sn["notFound"] == ["bogus"]
         for m in ("Email/queryChanges", "Mailbox/queryChanges"):
             n, e = api.call(m, {"sinceQueryState": "1"})
             assert e["type"] == "cannotCalculateChanges", (m, e)
@@ -271,9 +283,10 @@ def test_email_set_keywords_mailboxes_and_destroy():
             return api.ok("Email/get", {"ids": [i],
                                         "properties": list(props)})["list"][0]
         r = api.ok("Email/set", {"update": {
-            one: {"keywords/$seen": True, "keywords/work": True},
+            one: {"keywords/$seen": True, "keywords/Work": True},
             two: {"keywords": {"$answered": True}}}})
         assert set(r["updated"]) == {one, two}, r
+        # lower case, as JMAP has them
         assert get(one)["keywords"] == {"$seen": True, "work": True}
         # the whole set: $flagged and everything else went
         assert get(two)["keywords"] == {"$answered": True}

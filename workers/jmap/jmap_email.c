@@ -9,6 +9,7 @@
 #include "jmap_email_header.h"
 #include "jmap_email_common.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +96,16 @@ keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 	for (unsigned bit = 0; bit < 64; bit++) {
 		const char *name = (mask >> bit) & 1 ?
 		    store_keyword_name(sc, bit) : NULL;
+		char lower[STORE_KEYWORD_MAX + 1];
+		size_t i = 0;
+		/* JMAP keywords are lower case (RFC 8621 section 4.1.1);
+		 * IMAP's $Junk is JMAP's $junk */
+		for (; name != NULL && name[i] != '\0' && i < STORE_KEYWORD_MAX;
+		    i++)
+			lower[i] = (char)tolower((unsigned char)name[i]);
+		lower[i] = '\0';
 		if (name != NULL)
-			json_object_set_new(k, name, json_true());
+			json_object_set_new(k, lower, json_true());
 	}
 	return k;
 }

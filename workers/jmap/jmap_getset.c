@@ -106,13 +106,29 @@ jmap_get_ids(struct jmap_call *c, json_t **ids, json_t **err)
 		    "maxObjectsInGet");
 		return false;
 	}
+	/* each id once (RFC 8620 section 5.1); c->args is this call's own
+	 * object, the array a new one */
+	json_t *seen = json_object(), *once = json_array();
 	json_array_foreach(j, i, v) {
 		if (!json_is_string(v)) {
 			*err = jmap_error("invalidArguments", "ids");
-			return false;
+			break;
 		}
+		if (json_object_get(seen, json_string_value(v)) != NULL)
+			continue;
+		json_object_set_new(seen, json_string_value(v), json_true());
+		json_array_append(once, v);
 	}
-	*ids = j;
+	json_decref(seen);
+	if (*err != NULL) {
+		json_decref(once);
+		return false;
+	}
+	if (json_object_set_new(c->args, "ids", once) != 0) {
+		*err = jmap_error("serverFail", NULL);
+		return false;
+	}
+	*ids = once;
 	return true;
 }
 

@@ -31,7 +31,8 @@ bool jmap_state(struct jmap_call *c, char buf[JMAP_ID_MAX], json_t **err);
 bool jmap_state_parse(const char *s, uint64_t *v);
 
 /* The "ids" argument: NULL (*ids NULL: all of them) or an array of
- * strings, at most maxObjectsInGet (else *err: requestTooLarge). */
+ * strings, at most maxObjectsInGet (else *err: requestTooLarge), each
+ * once (*ids then replaces it in c->args). */
 bool jmap_get_ids(struct jmap_call *c, json_t **ids, json_t **err);
 
 /* The "properties" argument checked against known (NULL-terminated):

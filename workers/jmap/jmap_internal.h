@@ -42,5 +42,6 @@ json_t *jmap_email_query(struct jmap_call *c, json_t **err);
 json_t *jmap_thread_get(struct jmap_call *c, json_t **err);
 json_t *jmap_thread_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_query_changes(struct jmap_call *c, json_t **err);
+json_t *jmap_snippet_get(struct jmap_call *c, json_t **err);
 
 #endif

@@ -10,6 +10,7 @@
 #include "jmap_set.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -347,6 +348,52 @@ static const struct jmap_set_ops mailbox_ops = {
 	op_begin, op_create, op_update, op_destroy,
 };
 
+struct by_depth {
+	size_t depth, pos;
+};
+
+static int
+cmp_depth(const void *a, const void *b)
+{
+	const struct by_depth *x = a, *y = b;
+	if (x->depth != y->depth)
+		return x->depth > y->depth ? -1 : 1;   /* deepest first */
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* destroy, children before their parents: a parent destroyed with its
+ * whole subtree in one request has no child left by its turn. c->args is
+ * this call's own object (references made it), the array is copied. */
+static bool
+order_destroy(struct mset *s)
+{
+	json_t *d = json_object_get(s->c->args, "destroy");
+	size_t n = json_array_size(d);
+	if (n < 2)
+		return true;
+	struct by_depth *v = calloc(n, sizeof(*v));
+	json_t *out = json_array();
+	if (v == NULL || out == NULL || !reload(s)) {
+		free(v);
+		json_decref(out);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id;
+		const struct jmap_mbox *m = jmap_id_parse(s->c, json_string_value(
+		    json_array_get(d, i)), 'M', &id) ? jmap_mbox_find(&s->l, id) :
+		    NULL;
+		v[i].pos = i;
+		for (const char *p = m ? m->name : ""; *p != '\0'; p++)
+			v[i].depth += *p == STORE_HIER_SEP;
+	}
+	qsort(v, n, sizeof(*v), cmp_depth);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, json_array_get(d, v[i].pos));
+	free(v);
+	return json_object_set_new(s->c->args, "destroy", out) == 0;
+}
+
 json_t *
 jmap_mailbox_set(struct jmap_call *c, json_t **err)
 {
@@ -356,6 +403,13 @@ jmap_mailbox_set(struct jmap_call *c, json_t **err)
 		return NULL;
 	}
 	struct mset s = { .c = c };
+	if (!jmap_check_account(c, err))
+		return NULL;
+	if (!order_destroy(&s)) {
+		*err = s.err ? s.err : jmap_error("serverFail", NULL);
+		jmap_mbox_list_free(&s.l);
+		return NULL;
+	}
 	json_t *res = jmap_set_run(c, &mailbox_ops, &s, &s.err, err);
 	jmap_mbox_list_free(&s.l);
 	return res;

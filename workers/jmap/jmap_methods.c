@@ -16,5 +16,6 @@ const struct jmap_method jmap_methods[] = {
 	{ "Thread/changes", JMAP_CAP_MAIL, jmap_thread_changes },
 	{ "Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
 	{ "Email/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
+	{ "SearchSnippet/get", JMAP_CAP_MAIL, jmap_snippet_get },
 	{ NULL, NULL, NULL },
 };
