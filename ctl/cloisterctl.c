@@ -50,6 +50,14 @@ static const struct {
 	  "USER [--storage N] [--messages N]", "set limits (N, NK, NM, NG or none)" },
 	{ "freeze", NULL, ctl_freeze, false, "--timeout S -- COMMAND [ARG...]",
 	  "hold every store shard's writes while COMMAND runs (backups)" },
+	{ "status", NULL, ctl_status, false, "",
+	  "services: state, pids, uptime, restarts, sessions; held services" },
+	{ "who", NULL, ctl_who, false, "",
+	  "live sessions: SERVICE PID USER CLIENT SINCE" },
+	{ "kick", NULL, ctl_kick, false, "USER",
+	  "end every session of USER" },
+	{ "reload", NULL, ctl_reload, false, "",
+	  "check the config and reload it (as SIGHUP), with the result" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
