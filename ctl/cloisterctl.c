@@ -76,9 +76,11 @@ usage(FILE *f)
 	    " or %s)\n  --no-store   passwords only: leave the store alone\n"
 	    "  --help       this text\n\nUSER is NAME or NAME@DOMAIN; the"
 	    " password is read from standard input (one line).\n"
-	    "Exit status: 0 done, 1 refused, 64 usage, 69 store unreachable,"
+	    "Exit status: 0 done, 1 refused, 64 usage, 69 store or cloisterd"
+	    " unreachable,"
 	    " 70 store protocol,\n74 password database unwritable, 75 freeze"
-	    " released early, 77 not root, 78 config.\n"
+	    " released early\n(reload: cloisterd stopping), 77 not root, 78"
+	    " config.\n"
 	    "freeze exits with COMMAND's status otherwise. Manual:"
 	    " docs/cloisterctl.md\n", CTL_DEFAULT_CONFIG);
 }
