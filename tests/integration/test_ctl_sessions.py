@@ -219,3 +219,21 @@ def test_hostile_login_reports_leave_cloisterd_up_and_print_escaped():
         c2.close()
     finally:
         srv.close()
+
+
+def test_status_names_a_held_service():
+    from supervisor_util import FULL, block
+    crashy = block("crashy", "connection", "imapd",
+                   ["crash tcp 127.0.0.1:@port:crash@ plain"],
+                   settings={"spares": 2}, options={"standin-crash": "yes"})
+    with CloisterServer(FULL + [crashy], options={"restart-burst": 3,
+                                                 "restart-window": 10}) as srv:
+        srv.start()
+        assert wait_for(lambda: srv.wait_log(r"crashy: held", 0), 20), \
+            "\n".join(srv.log[-20:])
+        r = ctl(srv, "status")
+        assert r.returncode == 0, r.stderr
+        row = rows(r.stdout, "crashy")[0]
+        assert row[1:4] == ["connection", "held", "-"], row
+        assert r.stdout.rstrip().endswith("held services: crashy"), r.stdout
+        assert rows(r.stdout, "authd")[0][2] == "running", r.stdout
