@@ -20,8 +20,10 @@
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
- * compared CTL_READY, and log lines it copies (capped, scrubbed) without
- * looking inside beyond their level byte.
+ * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
+ * compared; the user kept as opaque bytes, escaped when printed), and log
+ * lines it copies (capped, scrubbed) without looking inside beyond their
+ * level byte. Root's admin socket (ctlsock.c) is read with the IPC codec.
  */
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
