@@ -62,11 +62,14 @@ def test_every_printed_command_exists_after_install_deps():
 
 
 def test_printed_cloisterctl_lines_answer_on_a_running_server():
+    ran = 0
     with ImapServer() as isrv:
         for argv in printed_commands():
             if argv[0] != "cloisterctl":
                 continue
+            ran += 1
             r = subprocess.run([tool("cloisterctl"), "-c",
                                 isrv.srv.config_path] + argv[1:],
                                capture_output=True, text=True, timeout=60)
             assert r.returncode == 0 and r.stdout, (argv, r.stderr)
+    assert ran >= 2, "the quickstart prints no cloisterctl status/who line"
