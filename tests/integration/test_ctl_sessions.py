@@ -237,3 +237,42 @@ def test_status_names_a_held_service():
         assert row[1:4] == ["connection", "held", "-"], row
         assert r.stdout.rstrip().endswith("held services: crashy"), r.stdout
         assert rows(r.stdout, "authd")[0][2] == "running", r.stdout
+
+
+FAKE_WORKER = r'''#!/usr/bin/python3
+# A connection worker that claims a login for itself: only authd may.
+import socket, struct, sys, time
+sys.path.insert(0, %(dir)r)
+from cloister_ipc import CTL_READY_RECORD, T, record
+inst = int(sys.argv[sys.argv.index("--instance") + 1])
+ctl = socket.socket(fileno=5)
+ctl.send(CTL_READY_RECORD)
+ctl.send(record(T["CTL_LOGGED_IN"],
+                payload=struct.pack(">Q", inst) + bytes([7]) + b"mallory"))
+time.sleep(30)
+'''
+
+
+def test_a_worker_cannot_report_its_own_login():
+    d = tempfile.mkdtemp(prefix="cloister-fakeworker-")
+    os.chmod(d, 0o755)
+    fake = os.path.join(d, "fake-imapd")
+    with open(fake, "w") as f:
+        f.write(FAKE_WORKER % {"dir": os.path.join(TOP, "tests", "integration")})
+    os.chmod(fake, 0o755)
+    liar = service_block("liar", "connection", fake, "imapd",
+                         ["l tcp 127.0.0.1:@port:liar@ plain"],
+                         settings={"spares": 1})
+    isrv = ImapServer(extra_services=[liar])
+    try:
+        srv = isrv.srv
+        srv.start()      # not wait_ready: the liar never confines itself
+        assert srv.wait_log(r"liar: pid \d+ instance \d+: unexpected record"
+                            r" on its control channel; killing it", 20), \
+            srv.log[-20:]
+        socket.create_connection(("127.0.0.1", srv.port("liar"))).close()
+        assert "mallory" not in ctl(srv, "who").stdout
+        r = ctl(srv, "status")
+        assert r.returncode == 0 and srv.proc.poll() is None, r
+    finally:
+        isrv.close()
