@@ -178,13 +178,19 @@ while True:
 '''
 
 
-def test_hostile_login_reports_leave_cloisterd_up_and_print_escaped():
-    d = tempfile.mkdtemp(prefix="cloister-fakeauthd-")
+def fake_program(name, template):
+    """A Python stand-in for a daemon, executable by cloisterd (root)."""
+    d = tempfile.mkdtemp(prefix="cloister-" + name + "-")
     os.chmod(d, 0o755)
-    fake = os.path.join(d, "fake-authd")
-    with open(fake, "w") as f:
-        f.write(FAKE_AUTHD % {"dir": os.path.join(TOP, "tests", "integration")})
-    os.chmod(fake, 0o755)
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(template % {"dir": os.path.join(TOP, "tests", "integration")})
+    os.chmod(path, 0o755)
+    return path
+
+
+def test_hostile_login_reports_leave_cloisterd_up_and_print_escaped():
+    fake = fake_program("fake-authd", FAKE_AUTHD)
     authd = service_block("authd", "auth", fake, "authd",
                           options={"realm": REALM})
     imapd = service_block("imapd", "connection", "@bin:cloister-imapd@",
@@ -254,12 +260,7 @@ time.sleep(30)
 
 
 def test_a_worker_cannot_report_its_own_login():
-    d = tempfile.mkdtemp(prefix="cloister-fakeworker-")
-    os.chmod(d, 0o755)
-    fake = os.path.join(d, "fake-imapd")
-    with open(fake, "w") as f:
-        f.write(FAKE_WORKER % {"dir": os.path.join(TOP, "tests", "integration")})
-    os.chmod(fake, 0o755)
+    fake = fake_program("fake-imapd", FAKE_WORKER)
     liar = service_block("liar", "connection", fake, "imapd",
                          ["l tcp 127.0.0.1:@port:liar@ plain"],
                          settings={"spares": 1})
