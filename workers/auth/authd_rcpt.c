@@ -10,25 +10,6 @@
 
 #define SASL_CB_FN(f) ((int (*)(void))(void (*)(void))(f))
 
-/* The login's canonical name (authd_sasl.c's canon_cb without the rate
- * gate: nothing is verified, no secret is read). */
-static int
-canon_rcpt(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
-    unsigned flags, const char *user_realm, char *out, unsigned out_max,
-    unsigned *out_len)
-{
-	(void)conn;
-	(void)ctx;
-	(void)flags;
-	(void)user_realm;
-	size_t n = auth_user_canon_len(in, inlen, authd_sasl_realm());
-	if (n == 0 || n >= out_max)
-		return SASL_BADAUTH;
-	memcpy(out, in, n);
-	*out_len = (unsigned)n;
-	return SASL_OK;
-}
-
 enum authd_rcpt_result
 authd_rcpt_lookup(const char *in, size_t n, char *user, size_t usersize)
 {
@@ -37,8 +18,10 @@ authd_rcpt_lookup(const char *in, size_t n, char *user, size_t usersize)
 		return AUTHD_RCPT_NONE;
 	memcpy(user, in, k);
 	user[k] = '\0';
+	/* the login's name rules, without a rate gate: no secret is read */
+	static struct authd_exchange names;
 	sasl_callback_t cb[2] = {
-		{ SASL_CB_CANON_USER, SASL_CB_FN(canon_rcpt), NULL },
+		{ SASL_CB_CANON_USER, SASL_CB_FN(authd_sasl_canon), &names },
 		{ SASL_CB_LIST_END, NULL, NULL },
 	};
 	sasl_conn_t *conn = NULL;
