@@ -102,35 +102,44 @@ ipc_send_ready(int ctl)
 	return n == (ssize_t)sizeof(hdr) ? 0 : -1;
 }
 
-#define LOGGED_IN_SIZE (IPC_HDR_SIZE + 8)
-
 int
-ipc_send_logged_in(int ctl, uint64_t instance)
+ipc_send_logged_in(int ctl, uint64_t instance, const char *user)
 {
-	uint8_t rec[LOGGED_IN_SIZE];
-	put_hdr(rec, IPC_CTL_LOGGED_IN, 8, 0, 0);
+	size_t ulen = strlen(user);
+	if (ulen > IPC_LOGGED_IN_USER_MAX)
+		return -1;
+	uint8_t rec[IPC_LOGGED_IN_MAX];
+	put_hdr(rec, IPC_CTL_LOGGED_IN, (uint32_t)(9 + ulen), 0, 0);
 	for (int i = 0; i < 8; i++)
 		rec[IPC_HDR_SIZE + i] = (uint8_t)(instance >> (56 - 8 * i));
-	struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+	rec[IPC_HDR_SIZE + 8] = (uint8_t)ulen;
+	memcpy(rec + IPC_HDR_SIZE + 9, user, ulen);
+	struct iovec iov = { .iov_base = rec,
+		.iov_len = IPC_HDR_SIZE + 9 + ulen };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 	do {   /* never wait for the supervisor: a lost record costs nothing */
 		n = sendmsg(ctl, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(rec) ? 0 : -1;
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
 bool
-ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance)
+ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance,
+    const uint8_t **user, size_t *ulen)
 {
-	uint8_t hdr[IPC_HDR_SIZE];
-	put_hdr(hdr, IPC_CTL_LOGGED_IN, 8, 0, 0);
-	if (n != LOGGED_IN_SIZE || memcmp(rec, hdr, sizeof(hdr)) != 0)
+	if (n < IPC_HDR_SIZE + 9 || n > IPC_LOGGED_IN_MAX)
 		return false;
 	const uint8_t *p = (const uint8_t *)rec + IPC_HDR_SIZE;
+	uint8_t hdr[IPC_HDR_SIZE];
+	put_hdr(hdr, IPC_CTL_LOGGED_IN, (uint32_t)(n - IPC_HDR_SIZE), 0, 0);
+	if (memcmp(rec, hdr, sizeof(hdr)) != 0 || p[8] != n - IPC_HDR_SIZE - 9)
+		return false;
 	*instance = 0;
 	for (int i = 0; i < 8; i++)
 		*instance = *instance << 8 | p[i];
+	*user = p + 9;
+	*ulen = p[8];
 	return true;
 }
 

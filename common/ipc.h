@@ -65,10 +65,14 @@ int ipc_send_ready(int ctl);
 /* Whether the n bytes at rec are exactly one CTL_READY record: the
  * supervisor compares, it does not decode. */
 bool ipc_is_ready(const void *rec, size_t n);
-/* authd's CTL_LOGGED_IN for a worker instance (sent without waiting; -1 if
- * it could not be sent), and the supervisor's fixed-size check of one. */
-int ipc_send_logged_in(int ctl, uint64_t instance);
-bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance);
+/* authd's CTL_LOGGED_IN for a worker instance and its user (sent without
+ * waiting; -1 if it could not be sent or user is too long), and the
+ * supervisor's check of one: header and length byte compared with the n
+ * bytes received; *user points into rec, *ulen bytes, opaque. */
+#define IPC_LOGGED_IN_MAX (IPC_HDR_SIZE + 9 + IPC_LOGGED_IN_USER_MAX)
+int ipc_send_logged_in(int ctl, uint64_t instance, const char *user);
+bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance,
+    const uint8_t **user, size_t *ulen);
 /* The IPC_VERSION of the n bytes at rec if they are a CTL_READY record of
  * any version, else -1: how the supervisor tells a worker built for
  * another protocol from a broken one, decoding nothing else. */

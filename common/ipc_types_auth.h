@@ -9,6 +9,12 @@
  *   AUTH_CHALLENGE  <-  bytes challenge
  *   AUTH_SUCCESS    <-  str user, bytes ticket, u64 expiry [, bytes final]
  *   AUTH_FAILURE    <-  u32 reason (enum auth_fail), str text
+ *   AUTH_RCPT       ->  str user        (a delivery worker only)
+ *                   <-  AUTH_SUCCESS (no final data): the user is in the
+ *                       password database; the ticket, bound to that
+ *                       worker, lets stored create the user's store
+ *                       (STORE_RCPT_PROVISION) and nothing else;
+ *                       AUTH_FAILURE CREDENTIALS: no such user
  *
  * An optional trailing field is absent when there is no data and present
  * (possibly empty) when there is: SASL tells "no initial response" from
@@ -24,7 +30,8 @@
 	X(AUTH_STEP, 102)      /* client response */                       \
 	X(AUTH_CHALLENGE, 103) /* <- server challenge, continue */         \
 	X(AUTH_SUCCESS, 104)   /* <- user, ticket, final server data */    \
-	X(AUTH_FAILURE, 105)   /* <- reason */
+	X(AUTH_FAILURE, 105)   /* <- reason */                             \
+	X(AUTH_RCPT, 106)      /* does this recipient exist (delivery) */
 
 #define AUTH_MECH_NAME_MAX 20   /* RFC 4422 3.1: 1-20 of [A-Z0-9-_] */
 #define AUTH_MECHS_MAX 16       /* entries in an AUTH_MECHS reply */

@@ -13,6 +13,7 @@
 	X(STORE_HELLO, 200)        /* present a ticket; binds the connection */ \
 	X(STORE_RCPT_CHECK, 201)   /* delivery right: does the user exist */ \
 	X(STORE_DELIVER, 202)      /* delivery right: append to INBOX/+detail */ \
+	X(STORE_RCPT_PROVISION, 203) /* authd's ticket: create the store */ \
 	X(STORE_MBOX_LIST, 210)                                            \
 	X(STORE_MBOX_CREATE, 211)                                          \
 	X(STORE_MBOX_DELETE, 212)                                          \

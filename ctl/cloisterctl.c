@@ -56,6 +56,14 @@ static const struct {
 	  "revoke a token at once" },
 	{ "freeze", NULL, ctl_freeze, false, "--timeout S -- COMMAND [ARG...]",
 	  "hold every store shard's writes while COMMAND runs (backups)" },
+	{ "status", NULL, ctl_status, false, "",
+	  "services: state, pids, uptime, restarts, sessions; held services" },
+	{ "who", NULL, ctl_who, false, "",
+	  "live sessions: SERVICE PID USER CLIENT SINCE" },
+	{ "kick", NULL, ctl_kick, false, "USER",
+	  "end every session of USER" },
+	{ "reload", NULL, ctl_reload, false, "",
+	  "check the config and reload it (as SIGHUP), with the result" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -74,9 +82,11 @@ usage(FILE *f)
 	    " or %s)\n  --no-store   passwords only: leave the store alone\n"
 	    "  --help       this text\n\nUSER is NAME or NAME@DOMAIN; the"
 	    " password is read from standard input (one line).\n"
-	    "Exit status: 0 done, 1 refused, 64 usage, 69 store unreachable,"
+	    "Exit status: 0 done, 1 refused, 64 usage, 69 store or cloisterd"
+	    " unreachable,"
 	    " 70 store protocol,\n74 password database unwritable, 75 freeze"
-	    " released early, 77 not root, 78 config.\n"
+	    " released early\n(reload: cloisterd stopping), 77 not root, 78"
+	    " config.\n"
 	    "freeze exits with COMMAND's status otherwise. Manual:"
 	    " docs/cloisterctl.md\n", CTL_DEFAULT_CONFIG);
 }

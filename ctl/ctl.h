@@ -8,6 +8,7 @@
  * ctl_store.c    the store admin channel, one connection per shard
  * ctl_users.c    user / mailbox / quota / freeze commands
  * ctl_tokens.c   app-specific bearer tokens (token add / list / revoke)
+ * ctl_admin.c    status / who / kick / reload: cloisterd's admin socket
  */
 #ifndef CLOISTER_CTL_H
 #define CLOISTER_CTL_H
@@ -103,5 +104,11 @@ int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);
+
+/* ctl_admin.c: cloisterd's admin socket */
+int ctl_status(struct ctl_env *e, int argc, char **argv);
+int ctl_who(struct ctl_env *e, int argc, char **argv);
+int ctl_kick(struct ctl_env *e, int argc, char **argv);
+int ctl_reload(struct ctl_env *e, int argc, char **argv);
 
 #endif

@@ -62,7 +62,7 @@ chan_control_read(int fd)
 	static struct ctlchan cc = { .fd = -1 };
 	struct ctl_rec r;
 	if (cc.fd != fd)
-		ctlchan_init(&cc, fd, IPC_CTL_PEER_FLAGS, false);
+		ctlchan_init(&cc, fd, IPC_CTL_PEER_ADMIN, false);
 	switch (ctlchan_read(&cc, &r)) {
 	case CTLCHAN_AGAIN:
 		return;

@@ -30,6 +30,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_HELLO, OP_HELLO, h_hello },
 	{ IPC_STORE_RCPT_CHECK, OP_DELIVER, h_rcpt_check },
 	{ IPC_STORE_DELIVER, OP_DELIVER | OP_WRITE | OP_FD, h_deliver },
+	{ IPC_STORE_RCPT_PROVISION, OP_DELIVER, h_rcpt_provision },
 	{ IPC_STORE_MBOX_LIST, OP_TICKET, h_mbox_list },
 	{ IPC_STORE_MBOX_CREATE, OP_TICKET | OP_WRITE, h_mbox_create },
 	{ IPC_STORE_MBOX_DELETE, OP_TICKET | OP_WRITE, h_mbox_delete },

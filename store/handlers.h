@@ -15,6 +15,7 @@ int h_ping(struct req *r);
 int h_hello(struct req *r);
 int h_rcpt_check(struct req *r);
 int h_deliver(struct req *r);
+int h_rcpt_provision(struct req *r);
 int h_adm_mbox_detail(struct req *r);
 int h_watch(struct req *r);
 int h_quota_get(struct req *r);

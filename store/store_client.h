@@ -86,6 +86,11 @@ struct store_append_result {
 /* Is there such a user, and would a message of size bytes fit its quota?
  * (LMTP RCPT TO: 550 on STORE_E_NOTFOUND, 452/552 on STORE_E_QUOTA.) */
 int store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size);
+/* A recipient with no store whom authd found (AUTH_RCPT): present authd's
+ * ticket so that the store creates the user as a first login would.
+ * STORE_OK if the user exists now. */
+int store_rcpt_provision(struct store_conn *sc, const uint8_t *ticket,
+    size_t len);
 
 /* Deliver the message in memfd (size bytes from offset 0; the client
  * appends the metadata after them) to user's INBOX, or to mailbox "detail"

@@ -94,6 +94,16 @@ store_rcpt_check(struct store_conn *sc, const char *user, uint64_t size)
 }
 
 int
+store_rcpt_provision(struct store_conn *sc, const uint8_t *ticket, size_t len)
+{
+	struct buf_cur c;
+	sc_start(sc);
+	ipc_put_bytes(&sc->req, ticket, len);
+	int rc = sc_call(sc, IPC_STORE_RCPT_PROVISION, -1, &c, NULL);
+	return rc < 0 ? rc : sc_done(sc, &c);
+}
+
+int
 store_deliver(struct store_conn *sc, const char *user, const char *detail,
     int memfd, uint64_t size, const struct store_msg_meta *meta)
 {

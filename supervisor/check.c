@@ -2,6 +2,7 @@
  * its own tunables. Every refusal names file:line. */
 #include "sv.h"
 #include "buf.h"
+#include "ipc.h"
 #include "policy.h"
 
 #include <sys/stat.h>
@@ -75,6 +76,8 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
 		    errlen) < 0)
 			return -1;
+		t->deliver[i] = s->role == ROLE_CONNECTION &&
+		    policy_allows_store_op(&pol, IPC_STORE_DELIVER);
 		if (make_dirs(pol.spec.root) < 0) {
 			snprintf(err, errlen, "%s:%u: service %s: root %s: %s", c->path,
 			    s->line, s->name, pol.spec.root, strerror(errno));

@@ -107,7 +107,8 @@ setup(bool debug, bool check)
 		startup_fail(err);
 	sv_netns_init();
 	sv.started = sv_now();
-	if (sv_start(err, sizeof(err)) < 0)
+	if (sv_start(err, sizeof(err)) < 0 ||
+	    sv_ctlsock_open(err, sizeof(err)) < 0)
 		startup_fail(err);
 	if (!sv.foreground) {
 		log_open("cloisterd", false);
@@ -187,14 +188,17 @@ main(int argc, char **argv)
 		}
 		if (reap_due)
 			sv_reap();
-		if (reload_due && !sv.stopping)
-			sv_reload();
+		if (reload_due && !sv.stopping) {
+			char err[CONFIG_ERR_MAX];
+			(void)sv_reload(err, sizeof(err));   /* logged there */
+		}
 		reap_due = reload_due = false;
 		sv_tick(sv_now());
 	}
 	/* every service went through stop: listeners and admin sockets are
 	 * closed and unlinked already */
 	sv_reap();
+	sv_ctlsock_close();
 	char path[CONFIG_PATH_MAX];
 	unlink(sv_runtime_path(path, "config.", sv.generation));
 	if (sv.generation > 0)

@@ -123,7 +123,10 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
-	if (p->svc->auth && !p->prelogin) {   /* until authd says it logged in */
+	sv_session_start(p, peer, plen);
+	/* until authd says it logged in; a delivery worker (lmtpd asks authd
+	 * about recipients only) never logs in and is no client before login */
+	if (p->svc->auth && !p->svc->deliver && !p->prelogin) {
 		p->prelogin = true;
 		p->svc->nprelogin++;
 	}
@@ -141,12 +144,13 @@ refuse(struct sv_service *s, int fd)
 
 /* authd minted a ticket for instance: its client is past login. */
 void
-sv_pool_logged_in(uint64_t instance)
+sv_pool_logged_in(uint64_t instance, const uint8_t *user, size_t ulen)
 {
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
 		for (struct sv_proc *p = s->busy.head; s->auth && p; p = p->next)
 			if (p->instance == instance) {
 				prelogin_end(p);
+				sv_session_user(p, user, ulen);
 				return;
 			}
 }

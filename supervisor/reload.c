@@ -93,6 +93,7 @@ take_block(struct sv_service *s, unsigned index)
 	s->cfg = *cs;
 	s->index = index;
 	s->auth = sv.tune.auth[index];
+	s->deliver = sv.tune.deliver[index];
 	s->keyd = sv.tune.keyd[index];
 	s->nlst = cs->nlisteners;
 	for (size_t j = 0; j < s->nlst; j++) {
@@ -115,6 +116,7 @@ service_new(unsigned index, char *err, size_t errlen)
 	if (s == NULL)
 		log_fatal("out of memory");
 	s->state = SV_RUNNING;
+	s->created = sv_now();
 	take_block(s, index);
 	s->nslots = s->cfg.role == ROLE_STORE ? sv.cfg->store_shards : 1;
 	int r = 0;
@@ -150,26 +152,25 @@ sv_start(char *err, size_t errlen)
 	return 0;
 }
 
-void
-sv_reload(void)
+int
+sv_reload(char *err, size_t errlen)
 {
-	char err[CONFIG_ERR_MAX];
 	struct sv_tune tune;
 	struct config *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		log_fatal("out of memory");
-	if (sv_load_config(c, &tune, err, sizeof(err)) < 0)
+	if (sv_load_config(c, &tune, err, errlen) < 0)
 		goto refused;
 	if (strcmp(c->runtime_dir, sv.cfg->runtime_dir) != 0 ||
 	    strcmp(c->state_dir, sv.cfg->state_dir) != 0 ||
 	    c->store_shards != sv.cfg->store_shards ||
 	    c->uid_first != sv.cfg->uid_first || c->uid_last != sv.cfg->uid_last) {
-		snprintf(err, sizeof(err), "%s: runtime-dir, state-dir,"
+		snprintf(err, errlen, "%s: runtime-dir, state-dir,"
 		    " store-shards and worker-uids change only with a restart",
 		    c->path);
 		goto refused;
 	}
-	if (bind_new(c, err, sizeof(err)) < 0)
+	if (bind_new(c, err, errlen) < 0)
 		goto refused;
 	struct config *old = sv.cfg;
 	sv.cfg = c;
@@ -185,7 +186,7 @@ sv_reload(void)
 	for (unsigned i = 0; i < c->nservices; i++) {
 		struct sv_service *s = find_live(c->services[i].name);
 		if (s == NULL) {
-			if (service_new(i, err, sizeof(err)) == NULL)
+			if (service_new(i, err, errlen) == NULL)
 				log_err("reload: %s", err);
 			continue;
 		}
@@ -201,9 +202,10 @@ sv_reload(void)
 	}
 	free(old);
 	log_info("reloaded %s: generation %u", c->path, sv.generation);
-	return;
+	return 0;
 refused:
 	log_err("reload refused, still running generation %u: %s",
 	    sv.generation, err);
 	free(c);
+	return -1;
 }

@@ -20,24 +20,26 @@ sv_proc_find(pid_t pid)
 
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
- * once, and, from authd after it, CTL_LOGGED_IN; both are fixed-size and
- * compared, not decoded (fds sent with them are discarded by the kernel:
+ * once, and, from authd after it, CTL_LOGGED_IN; both are compared, not
+ * decoded (CTL_LOGGED_IN's user is bytes kept as they are) (fds sent with them are discarded by the kernel:
  * recv takes no ancillary data). Anything else kills the worker. */
 static void
 proc_ctl_read(struct sv_proc *p, bool reaped)
 {
 	struct sv_service *s = p->svc;
 	while (p->ctl >= 0) {
-		uint8_t rec[IPC_HDR_SIZE + 8 + 1];
+		uint8_t rec[IPC_LOGGED_IN_MAX + 1];   /* + 1: a longer one is seen */
 		uint64_t inst;
+		const uint8_t *user;
+		size_t ulen;
 		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;   /* drained, or gone: reaping follows */
 		if (p->ready && s->cfg.role == ROLE_AUTH &&
-		    ipc_is_logged_in(rec, (size_t)n, &inst)) {
-			sv_pool_logged_in(inst);
+		    ipc_is_logged_in(rec, (size_t)n, &inst, &user, &ulen)) {
+			sv_pool_logged_in(inst, user, ulen);
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
@@ -123,6 +125,11 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
 	p->ctl = ctl;
 	p->ready = false;
 	p->log = p->stats = -1;
+	p->started = sv_now();
+	p->since = 0;
+	p->client_addr[0] = '\0';
+	p->has_user = false;
+	p->ulen = 0;
 	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
 	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
 	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));

@@ -3,6 +3,7 @@
  * argv, in a session of its own and with a fixed environment. The worker
  * confines itself; nothing here drops a privilege on its behalf. */
 #include "sv.h"
+#include "ipc.h"
 #include "sandbox.h"
 
 #include <sys/prctl.h>
@@ -154,7 +155,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[3 + i][0]);
 	if (auth != NULL)
-		sv_wire_peer(auth, 0, s->cfg.name, instance, 0, pairs[1][0]);
+		sv_wire_peer(auth, 0, s->cfg.name, instance, s->deliver ?
+		    IPC_CTL_PEER_DELIVERY : 0, pairs[1][0]);
 	if (keyd != NULL)
 		sv_wire_peer(keyd, 0, s->cfg.name, instance, 0, pairs[2][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,

@@ -14,12 +14,16 @@
  *   pool.c     pre-forked spares, accept, limits, CTL_CONN handoff
  *   wire.c     control channels: the ticket key, CTL_PEER/CTL_CLIENT queues
  *   admin.c    the per-shard admin sockets
+ *   sessions.c each connection worker's client and user; status, who, kick
+ *   ctlsock.c  the supervisor's own admin socket (cloisterctl status ...)
  *   stats.c    stats records in, aggregates out
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
- * compared CTL_READY, and log lines it copies (capped, scrubbed) without
- * looking inside beyond their level byte.
+ * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
+ * compared; the user kept as opaque bytes, escaped when printed), and log
+ * lines it copies (capped, scrubbed) without looking inside beyond their
+ * level byte. Root's admin socket (ctlsock.c) is read with the IPC codec.
  */
 #ifndef CLOISTER_SV_H
 #define CLOISTER_SV_H
@@ -39,6 +43,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "ipc.h"
 #include "fds.h"
 #include "log.h"
 #include "stats.h"
@@ -89,6 +94,13 @@ struct sv_proc {
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
 	bool prelogin;           /* busy, its client not logged in (authd says) */
+	/* the session (sessions.c): for status, who and kick */
+	int64_t started;         /* sv_now() at spawn */
+	int64_t since;           /* wall clock (s) it got its client, or 0 */
+	char client_addr[48];    /* its client's address, as accept(2) gave it */
+	uint8_t ulen;            /* bytes of user: authd's CTL_LOGGED_IN, */
+	bool has_user;           /* opaque, never parsed, escaped to print */
+	uint8_t user[IPC_LOGGED_IN_USER_MAX];
 	struct sv_watch w_ctl;   /* its control channel (arg: the pid) */
 	int log;                 /* our end of its log channel, or -1 */
 	struct sv_watch w_log;
@@ -145,8 +157,11 @@ struct sv_service {
 	struct config_service cfg;
 	unsigned index;          /* position in the current config */
 	enum sv_state state;
+	int64_t created;         /* sv_now() when this generation started it */
 	bool auth;               /* connection role: gets an authd channel */
 	bool keyd;               /* connection role: gets a keyd channel */
+	bool deliver;            /* its policy holds store_deliver: authd is
+	                            told so (CTL_PEER_DELIVERY) */
 	struct sv_listener lst[CONFIG_MAX_LISTENERS];
 	size_t nlst;
 	struct sv_slot slot[CLOISTER_MAX_SHARDS];
@@ -179,6 +194,8 @@ struct sv_tune {
 	int64_t backoff_max_required;   /* ms: authd, keyd, stored: never held */
 	bool auth[CONFIG_MAX_SERVICES];   /* by index: 'set auth yes' */
 	bool keyd[CONFIG_MAX_SERVICES];   /* by index: 'set keyd yes' */
+	bool deliver[CONFIG_MAX_SERVICES];   /* by index: its policy holds
+	                                       the store's delivery right */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 
@@ -242,9 +259,14 @@ bool sv_listen_same(const struct config_listener *a,
 int sv_listen_update(int fd, const struct config_listener *n,
     unsigned backlog);
 
-/* reload.c */
+/* reload.c: sv_reload returns 0, or -1 with why it kept the running
+ * generation in err */
 int sv_start(char *err, size_t errlen);
-void sv_reload(void);
+int sv_reload(char *err, size_t errlen);
+
+/* ctlsock.c: RUNTIME_DIR/cloisterd.sock, root's status/who/kick/reload */
+int sv_ctlsock_open(char *err, size_t errlen);
+void sv_ctlsock_close(void);
 
 /* spawn.c */
 struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
@@ -271,7 +293,7 @@ void sv_proc_ctl_end(struct sv_proc *p, bool keep);
 
 /* pool.c */
 void sv_pool_accept(struct sv_service *s, unsigned li);
-void sv_pool_logged_in(uint64_t instance);
+void sv_pool_logged_in(uint64_t instance, const uint8_t *user, size_t ulen);
 void sv_pool_fill(struct sv_service *s);
 void sv_pool_retire_idle(struct sv_service *s);
 void sv_pool_forget(struct sv_proc *p);
@@ -286,6 +308,16 @@ void sv_wire_client(uint64_t instance, const struct sockaddr *sa,
     socklen_t len);
 void sv_wire_flush(struct sv_service *s, unsigned slot);
 void sv_wire_drop(struct sv_slot *sl);
+
+/* sessions.c: who each busy connection worker serves, and the text of
+ * cloisterctl status and who (escaped, bounded by the caller's buf) */
+void sv_session_start(struct sv_proc *p, const struct sockaddr_storage *peer,
+    socklen_t plen);
+void sv_session_user(struct sv_proc *p, const uint8_t *user, size_t ulen);
+void sv_report_status(struct buf *out);
+void sv_report_who(struct buf *out);
+/* Retire (SIGTERM) every busy worker logged in as user; how many. */
+unsigned sv_kick(const uint8_t *user, size_t ulen);
 
 /* admin.c */
 int sv_admin_open(struct sv_service *s, unsigned shard, char *err,

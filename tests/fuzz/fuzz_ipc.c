@@ -1,7 +1,8 @@
 /* libFuzzer target: the IPC record decoder and the typed field reader.
  * Input byte 0 picks how many fds "arrived"; the rest is the record. A
  * record of another IPC_VERSION gets its log line made; every accepted
- * record is walked field by field to the end check. */
+ * record is walked field by field to the end check; the raw bytes also go
+ * through the supervisor's CTL_LOGGED_IN check. */
 #include "ipc.h"
 
 #include <string.h>
@@ -20,6 +21,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(m.raw, data, size);
 	(void)ipc_ready_version(m.raw, size);
+	/* the supervisor's check of authd's login report: the user it hands
+	 * back lies inside the record and within its bound */
+	uint64_t inst;
+	const uint8_t *user;
+	size_t ulen;
+	if (ipc_is_logged_in(m.raw, size, &inst, &user, &ulen) &&
+	    (ulen > IPC_LOGGED_IN_USER_MAX || user + ulen > m.raw + size))
+		__builtin_trap();
 	int parsed = ipc_parse_record(&m, size, nfds);
 	if (parsed == IPC_PARSE_VERSION) {
 		char why[64];

@@ -312,14 +312,15 @@ class Authd:
                     totals[i] += rec[3 + i]
         return totals
 
-    def worker(self, service="imapd", instance=None, addr=("127.0.0.1", 40000)):
-        """A worker channel (CTL_PEER) and, unless addr is None, its client
-        address (CTL_CLIENT)."""
+    def worker(self, service="imapd", instance=None, addr=("127.0.0.1", 40000),
+               flags=0):
+        """A worker channel (CTL_PEER with flags) and, unless addr is None,
+        its client address (CTL_CLIENT)."""
         if instance is None:
             Authd._next = getattr(Authd, "_next", 1000) + 1
             instance = Authd._next
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        send(self.ctl, CTL_PEER, s(service) + u64(instance) + u32(0),
+        send(self.ctl, CTL_PEER, s(service) + u64(instance) + u32(flags),
              fd=theirs.fileno())
         theirs.close()
         if addr is not None:

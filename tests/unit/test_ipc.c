@@ -274,12 +274,28 @@ test_fixed_records(void)
 	rec[15] = IPC_F_MORE;   /* not a CTL_READY of any version */
 	CHECK_EQ(ipc_ready_version(rec, IPC_HDR_SIZE), -1);
 
-	CHECK_EQ(ipc_send_logged_in(sv[0], 0x0102030405060708ULL), 0);
-	CHECK(recv(sv[1], rec, sizeof(rec), 0) == (ssize_t)sizeof(rec));
-	CHECK(ipc_is_logged_in(rec, sizeof(rec), &inst));
+	const uint8_t *user;
+	size_t ulen;
+	uint8_t lrec[IPC_LOGGED_IN_MAX + 1];
+	CHECK_EQ(ipc_send_logged_in(sv[0], 0x0102030405060708ULL, "bob"), 0);
+	ssize_t got = recv(sv[1], lrec, sizeof(lrec), 0);
+	CHECK(got == IPC_HDR_SIZE + 9 + 3);
+	CHECK(ipc_is_logged_in(lrec, (size_t)got, &inst, &user, &ulen));
 	CHECK(inst == 0x0102030405060708ULL);
-	rec[12] ^= 1;
-	CHECK(!ipc_is_logged_in(rec, sizeof(rec), &inst));
+	CHECK(ulen == 3 && memcmp(user, "bob", 3) == 0);
+	/* a length byte that disagrees with the record, either way */
+	lrec[IPC_HDR_SIZE + 8] = 4;
+	CHECK(!ipc_is_logged_in(lrec, (size_t)got, &inst, &user, &ulen));
+	lrec[IPC_HDR_SIZE + 8] = 2;
+	CHECK(!ipc_is_logged_in(lrec, (size_t)got, &inst, &user, &ulen));
+	lrec[IPC_HDR_SIZE + 8] = 3;
+	CHECK(!ipc_is_logged_in(lrec, (size_t)got - 1, &inst, &user, &ulen));
+	lrec[12] ^= 1;
+	CHECK(!ipc_is_logged_in(lrec, (size_t)got, &inst, &user, &ulen));
+	char big[IPC_LOGGED_IN_USER_MAX + 2];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK_EQ(ipc_send_logged_in(sv[0], 1, big), -1);
 	close(sv[0]);
 	close(sv[1]);
 }

@@ -24,7 +24,8 @@
 #define NTYPES (RIGHTS_TYPE_SLOTS + 8)
 
 static const uint32_t hello_ops[] = { IPC_STORE_HELLO };
-static const uint32_t deliver_ops[] = { IPC_STORE_RCPT_CHECK, IPC_STORE_DELIVER };
+static const uint32_t deliver_ops[] = { IPC_STORE_RCPT_CHECK, IPC_STORE_DELIVER,
+	IPC_STORE_RCPT_PROVISION };
 static const uint32_t user_ops[] = {
 	IPC_STORE_MBOX_LIST, IPC_STORE_MBOX_CREATE, IPC_STORE_MBOX_DELETE,
 	IPC_STORE_MBOX_RENAME, IPC_STORE_MBOX_SUBSCRIBE, IPC_STORE_MBOX_STATUS,

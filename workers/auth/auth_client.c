@@ -277,6 +277,24 @@ auth_client_start(struct auth_client *ac, const char *mech, const void *ir,
 }
 
 enum auth_status
+auth_client_rcpt(struct auth_client *ac, const char *user,
+    struct auth_reply *r)
+{
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_str(&b, user);
+	int rt = roundtrip(ac, IPC_AUTH_RCPT, &b);
+	buf_free(&b);
+	if (rt < 0)
+		return AUTH_ST_ERROR;
+	enum auth_status st = decode_verdict(ac, r);
+	if (st == AUTH_ST_CHALLENGE) {
+		auth_reply_wipe(r);
+		return fault(ac, "a challenge in reply to auth_rcpt");
+	}
+	return st;
+}
+
+enum auth_status
 auth_client_step(struct auth_client *ac, const void *resp, size_t len,
     struct auth_reply *r)
 {

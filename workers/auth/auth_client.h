@@ -95,6 +95,12 @@ enum auth_status auth_client_start(struct auth_client *ac, const char *mech,
 enum auth_status auth_client_step(struct auth_client *ac, const void *resp,
     size_t len, struct auth_reply *r);
 
+/* Delivery workers only: is user in the password database? SUCCESS:
+ * r->user (canonical) and r->ticket for STORE_RCPT_PROVISION; FAILURE
+ * with AUTH_FAIL_CREDENTIALS: no such user. */
+enum auth_status auth_client_rcpt(struct auth_client *ac, const char *user,
+    struct auth_reply *r);
+
 /* Zero the reply (the ticket and any SASL data in it). */
 void auth_reply_wipe(struct auth_reply *r);
 

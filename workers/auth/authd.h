@@ -9,6 +9,7 @@
  * authd_serve.c   channels, request table, failure delays, rate limits
  * authd_limits.c  leaky buckets               sasl_rand.c      getrandom
  * authd_wipe.c    free() zeroes every block
+ * authd_rcpt.c    is a recipient in sasldb2 (AUTH_RCPT, delivery workers)
  */
 #ifndef CLOISTER_AUTHD_H
 #define CLOISTER_AUTHD_H

@@ -71,6 +71,19 @@ dec_step(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
 	return ipc_get_end(c);
 }
 
+/* AUTH_RCPT: the recipient's user name, borrowed as data/len. */
+static int
+dec_rcpt(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	const char *p;
+	if (no_fd(m) < 0 || ipc_get_strp(c, &p, &r->len, TICKET_USER_MAX) < 0 ||
+	    r->len == 0)
+		return -1;
+	r->data = (const uint8_t *)p;
+	r->has_data = true;
+	return ipc_get_end(c);
+}
+
 static const struct {
 	uint32_t type;
 	decode_fn decode;
@@ -79,6 +92,7 @@ static const struct {
 	{ IPC_AUTH_MECHS, dec_mechs },
 	{ IPC_AUTH_START, dec_start },
 	{ IPC_AUTH_STEP, dec_step },
+	{ IPC_AUTH_RCPT, dec_rcpt },
 };
 
 enum authd_decode

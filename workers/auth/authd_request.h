@@ -29,7 +29,8 @@ struct authd_req {
 	/* AUTH_START */
 	char mech[AUTH_MECH_NAME_MAX + 1];
 	/* AUTH_START (initial response, if has_data), AUTH_STEP, PING
-	 * (its whole payload); borrowed from the message */
+	 * (its whole payload), AUTH_RCPT (the user name); borrowed from the
+	 * message */
 	const uint8_t *data;
 	size_t len;
 	bool has_data;

@@ -172,8 +172,8 @@ static sasl_callback_t global_callbacks[] = {
 /* libsasl2 calls this with every identity a mechanism extracts, before it
  * looks anything up: strip the default realm (one account, one name),
  * refuse bad names, and let the rate limiter refuse the user. */
-static int
-canon_cb(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
+int
+authd_sasl_canon(sasl_conn_t *conn, void *ctx, const char *in, unsigned inlen,
     unsigned flags, const char *user_realm, char *out, unsigned out_max,
     unsigned *out_len)
 {
@@ -606,7 +606,7 @@ authd_exchange_start(struct authd_exchange *x, const char *sasl_service,
 	authd_exchange_end(x);
 	buf_snprintf(x->mech, sizeof(x->mech), "%s", mech);
 	x->callbacks[0] = (sasl_callback_t){ SASL_CB_CANON_USER,
-	    SASL_CB_FN(canon_cb), x };
+	    SASL_CB_FN(authd_sasl_canon), x };
 	x->callbacks[1] = (sasl_callback_t){ SASL_CB_LIST_END, NULL, NULL };
 	int r = sasl_server_new(sasl_service, S.realm, NULL, NULL, NULL,
 	    x->callbacks, SASL_SUCCESS_DATA, &x->conn);

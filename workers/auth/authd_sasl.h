@@ -97,6 +97,19 @@ bool authd_exchange_active(const struct authd_exchange *x);
 /* Dispose of the SASL state (its secrets are wiped as they are freed). */
 void authd_exchange_end(struct authd_exchange *x);
 
+/* libsasl2's canon_user callback for an exchange (ctx): the default realm
+ * stripped, bad names refused, the rate gate asked. */
+int authd_sasl_canon(sasl_conn_t *conn, void *ctx, const char *in,
+    unsigned inlen, unsigned flags, const char *user_realm, char *out,
+    unsigned out_max, unsigned *out_len);
+
+/* authd_rcpt.c: is in[0..n) a user of the password database? On FOUND
+ * user holds its canonical name (the one a login's ticket names). */
+enum authd_rcpt_result { AUTHD_RCPT_FOUND, AUTHD_RCPT_NONE,
+	AUTHD_RCPT_TEMPORARY };
+enum authd_rcpt_result authd_rcpt_lookup(const char *in, size_t n,
+    char *user, size_t usersize);
+
 /* getrandom draws made through sasl_rand (sasl_rand.c). */
 unsigned long authd_rand_calls(void);
 

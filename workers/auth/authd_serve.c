@@ -43,6 +43,8 @@ struct chan {
 	bool has_addr;                       /* CTL_CLIENT seen */
 	struct authd_exchange x;
 	bool logged_in;
+	bool deliver;                        /* CTL_PEER_DELIVERY: may ask
+	                                      * AUTH_RCPT */
 	/* a failure waiting out the delay */
 	bool pending;
 	uint64_t due_ms;
@@ -385,35 +387,45 @@ account_failure(struct chan *c, const struct authd_step *st)
 	stats_flush();
 }
 
-static void
-succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
+/* The AUTH_SUCCESS fields (user, ticket for c, expiry) into b; -1 (a
+ * TEMPORARY failure sent) if the ticket cannot be minted. */
+static int
+put_ticket(struct chan *c, uint32_t reqid, const char *user, struct buf *b)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	uint64_t expiry = (uint64_t)ts.tv_sec + A.o->ticket_lifetime_s;
 	uint8_t t[TICKET_MAX];
 	size_t tlen;
-	if (ticket_mint(A.key, st->user, c->service, c->instance, expiry, t,
+	if (ticket_mint(A.key, user, c->service, c->instance, expiry, t,
 	    sizeof(t), &tlen) < 0) {
-		log_err("cannot mint a ticket for %s", st->user);
+		log_err("cannot mint a ticket for %s", user);
 		authd_exchange_end(&c->x);
 		send_failure(c, reqid, AUTH_FAIL_TEMPORARY);
-		return;
+		return -1;
 	}
+	ipc_put_str(b, user);
+	ipc_put_bytes(b, t, tlen);
+	ipc_put_u64(b, expiry);
+	explicit_bzero(t, sizeof(t));
+	return 0;
+}
+
+static void
+succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
+{
 	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
-	ipc_put_str(&b, st->user);
-	ipc_put_bytes(&b, t, tlen);
-	ipc_put_u64(&b, expiry);
+	if (put_ticket(c, reqid, st->user, &b) < 0)
+		return;
 	if (st->has_out)
 		ipc_put_bytes(&b, st->out, st->outlen);
-	explicit_bzero(t, sizeof(t));
 	c->logged_in = true;
 	if (c->x.attempted[0] != '\0') {
 		uint8_t k[PAIR_KEY_MAX];
 		backoff_clear(&A.pairs, k, pair_key(c, c->x.attempted, k));
 	}
 	/* the supervisor stops counting this client as one before login */
-	if (ipc_send_logged_in(CLOISTER_FD_CONTROL, c->instance) < 0)
+	if (ipc_send_logged_in(CLOISTER_FD_CONTROL, c->instance, st->user) < 0)
 		log_warn("could not tell cloisterd of the login of instance %llu",
 		    (unsigned long long)c->instance);
 	log_info("login: user=%s service=%s instance=%llu address=%s mech=%s",
@@ -479,6 +491,7 @@ h_peer(const struct ctl_rec *r)
 	if (sl > 1 && c->sasl_service[sl - 1] == 'd')
 		c->sasl_service[sl - 1] = '\0';
 	c->instance = r->instance;
+	c->deliver = (r->flags & IPC_CTL_PEER_DELIVERY) != 0;
 	c->addr_key[0] = 0;                  /* "unknown" until CTL_CLIENT */
 	c->addr_keylen = 1;
 	memcpy(c->addr_text, "unknown", sizeof("unknown"));
@@ -653,6 +666,39 @@ h_step(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	outcome(c, m->reqid, &st);
 }
 
+/* Does this recipient exist? Asked by a delivery worker (the supervisor
+ * said so in CTL_PEER) for a user the store does not know yet: the ticket
+ * lets stored create that user's store and nothing more (lmtpd's policy
+ * has no store_hello). No login, no CTL_LOGGED_IN, no failure delay: no
+ * secret is checked, and no other kind of worker may ask. */
+static void
+h_rcpt(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	if (!c->deliver) {
+		refuse(c, m->reqid, IPC_ERR_UNEXPECTED, "unexpected auth_rcpt:"
+		    " not a delivery worker");
+		return;
+	}
+	char user[TICKET_USER_MAX + 1];
+	switch (authd_rcpt_lookup((const char *)r->data, r->len, user,
+	    sizeof(user))) {
+	case AUTHD_RCPT_NONE:
+		send_failure(c, m->reqid, AUTH_FAIL_CREDENTIALS);
+		return;
+	case AUTHD_RCPT_TEMPORARY:
+		send_failure(c, m->reqid, AUTH_FAIL_TEMPORARY);
+		return;
+	case AUTHD_RCPT_FOUND:
+		break;
+	}
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	if (put_ticket(c, m->reqid, user, &b) < 0)
+		return;
+	log_info("recipient: user=%s service=%s instance=%llu", user,
+	    c->service, (unsigned long long)c->instance);
+	reply(c, IPC_AUTH_SUCCESS, m->reqid, &b);
+}
+
 /* What a worker may send. Anything else, a record in the wrong state or
  * one that does not decode is refused with an ERROR record and the channel
  * stays (docs/ipc.md, "Control records and unexpected requests"). */
@@ -664,6 +710,7 @@ static const struct handler {
 	{ IPC_AUTH_MECHS, h_mechs },
 	{ IPC_AUTH_START, h_start },
 	{ IPC_AUTH_STEP, h_step },
+	{ IPC_AUTH_RCPT, h_rcpt },
 };
 
 static const char *
@@ -806,8 +853,8 @@ authd_serve(const struct authd_options *o)
 		log_fatal_errno("epoll_create1");
 	if (fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("control channel");
-	/* no CTL_PEER flag means anything to authd: admin is the store's */
-	ctlchan_init(&A.ctl, CLOISTER_FD_CONTROL, 0, true);
+	/* admin is the store's flag; delivery (AUTH_RCPT) is authd's */
+	ctlchan_init(&A.ctl, CLOISTER_FD_CONTROL, IPC_CTL_PEER_DELIVERY, true);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(A.ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
 		log_fatal_errno("epoll_ctl");

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth_client.h"
 #include "fds.h"
 #include "log.h"
 #include "mime.h"
@@ -25,6 +26,8 @@ struct lmtp_store {
 	struct mime_msg m;
 	struct msgmeta mm;
 	struct buf trace, hdrs;
+	struct auth_client *ac;      /* authd, for recipients with no store */
+	struct auth_reply ar;
 };
 
 struct lmtp_store *
@@ -102,13 +105,43 @@ map_rc(struct lmtp_store *ls, int rc, unsigned shard, const char *what)
 	}
 }
 
+void
+lmtp_store_set_auth(struct lmtp_store *ls, struct auth_client *ac)
+{
+	ls->ac = ac;
+}
+
+/* A recipient the store does not know: if authd finds it in the password
+ * database, its ticket (bound to this worker) lets stored create the
+ * user's store as a first login would. A store_rc. */
+static int
+provision(struct lmtp_store *ls, const char *user, unsigned sh)
+{
+	enum auth_status st = auth_client_rcpt(ls->ac, user, &ls->ar);
+	int rc = STORE_E_NOTFOUND;
+	if (st == AUTH_ST_ERROR ||
+	    (st == AUTH_ST_FAILURE && ls->ar.reason != AUTH_FAIL_CREDENTIALS))
+		rc = STORE_E_TEMPORARY;
+	else if (st == AUTH_ST_SUCCESS && strcmp(ls->ar.user, user) != 0)
+		log_warn("rcpt %s: the password database names it %s; not"
+		    " created", user, ls->ar.user);
+	else if (st == AUTH_ST_SUCCESS)
+		rc = store_rcpt_provision(ls->sc[sh], ls->ar.ticket,
+		    ls->ar.ticket_len);
+	auth_reply_wipe(&ls->ar);
+	return rc;
+}
+
 static enum lmtp_result
 be_rcpt(void *ctx, const struct lmtp_rcpt *r, uint64_t size)
 {
 	struct lmtp_store *ls = ctx;
 	unsigned sh = store_shard_of(r->user, ls->nshards);
-	return map_rc(ls, store_rcpt_check(ls->sc[sh], r->user, size), sh,
-	    "rcpt");
+	int rc = store_rcpt_check(ls->sc[sh], r->user, size);
+	if (rc == STORE_E_NOTFOUND && ls->ac != NULL &&
+	    (rc = provision(ls, r->user, sh)) == STORE_OK)
+		rc = store_rcpt_check(ls->sc[sh], r->user, size);
+	return map_rc(ls, rc, sh, "rcpt");
 }
 
 /* Write all of iov to the memfd from offset 0. */

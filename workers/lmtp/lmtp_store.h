@@ -18,6 +18,10 @@ struct lmtp_store;
 struct lmtp_store *lmtp_store_open(const int *fds, unsigned nshards,
     const struct lmtp_opts *o, const struct msgmeta_limits *lim);
 void lmtp_store_close(struct lmtp_store *ls);
+struct auth_client;
+/* With authd's channel ('set auth yes'), a recipient authd knows but the
+ * store does not yet gets its store at the first delivery. */
+void lmtp_store_set_auth(struct lmtp_store *ls, struct auth_client *ac);
 /* The backend for lmtp_serve(). */
 void lmtp_store_backend(struct lmtp_store *ls, struct lmtp_backend *be);
 

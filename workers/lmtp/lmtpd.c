@@ -19,6 +19,8 @@
  *   search-text-max        bytes of search text per message (default 1M)
  *   allow-clients          TCP peers that may connect (addresses/prefixes;
  *                          unset: none, TCP connections get 421 4.7.0)
+ *   auth                   yes: a channel to authd, which vouches for
+ *                          recipients with no store yet (first delivery)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth_client.h"
 #include "charset.h"
 #include "lmtp.h"
 #include "lmtp_access.h"
@@ -190,6 +193,12 @@ main(int argc, char **argv)
 	struct lmtp_store *ls = lmtp_store_open(sfd, w.store_shards, &o, &lim);
 	if (ls == NULL)
 		log_fatal("out of memory");
+	static struct auth_client ac;
+	if (w.auth) {
+		if (auth_client_init(&ac, CLOISTER_FD_AUTH) < 0)
+			log_fatal("out of memory");
+		lmtp_store_set_auth(ls, &ac);
+	}
 	struct lmtp_backend be;
 	lmtp_store_backend(ls, &be);
 	worker_ready();
