@@ -43,6 +43,13 @@ enum log_level {
 void log_open(const char *ident, bool foreground);
 /* Log to an fd this process was given (a worker); sink says its kind. */
 void log_open_fd(const char *ident, int fd, enum log_sink sink);
+/* cloisterd: besides the text sink, send every line to syslog too, under
+ * facility (LOG_MAIL, ...), through its own connected non-blocking
+ * /dev/log socket; false if there is none. On a syslog sink it only sets
+ * the facility. */
+bool log_syslog_also(int facility);
+/* The facility of syslog lines (LOG_DAEMON unless set). */
+void log_syslog_facility(int facility);
 /* The fd in use (to keep across sandbox_confine), or -1. */
 int log_fd(void);
 enum log_sink log_sink(void);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +65,11 @@ main(void)
 	CHECK(strstr(line, "cloister-test[") != NULL);
 	CHECK(strstr(line, "]: error: to syslog") != NULL);
 	CHECK(strchr(line, '\n') == NULL);
+	log_syslog_facility(LOG_MAIL);                  /* log-syslog mail */
+	log_err("to mail");
+	grab(sv[1], line, sizeof(line));
+	CHECK(strncmp(line, "<19>", 4) == 0);          /* LOG_MAIL|LOG_ERR */
+	log_syslog_facility(LOG_DAEMON);
 
 	/* channel sink: "<level+1><message>", no identity, no timestamp */
 	int ch[2];

@@ -1,0 +1,136 @@
+"""log-file: cloisterd writes its log (its own lines and the lines it
+relays for its workers) to the file itself, and opens it anew on SIGUSR1
+and SIGHUP, which is what logrotate's postrotate does after renaming it
+(dist/logrotate/cloister); log-syslog is checked by the config parser."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+from cloister_server import CloisterServer
+from harness import tool, wait_for
+from supervisor_util import STORED, imapd
+
+
+def _text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def _server(tmp_name="cloister-test.log"):
+    srv = CloisterServer([STORED, imapd(spares=1)])
+    path = os.path.join(srv.tmp, tmp_name)
+    srv.write_config([STORED, imapd(spares=1)],
+                     globals_text="log-file %s\nlog-syslog no" % path)
+    return srv, path
+
+
+def _started_server():
+    srv, path = _server()
+    try:
+        srv.start()
+        srv.wait_ready()
+        assert wait_for(lambda: "started:" in _text(path), 10)
+    except BaseException:
+        srv.close()
+        raise
+    return srv, path
+
+
+def _kill_one_worker(srv):
+    """A line cloisterd is sure to write: the exit of a worker it killed."""
+    kid = srv.children("imapd")[0]
+    os.kill(kid.pid, signal.SIGKILL)
+    return kid.pid
+
+
+def test_lines_go_to_the_log_file_not_stderr():
+    srv, path = _server()
+    try:
+        srv.start()
+        srv.wait_ready()
+        assert wait_for(lambda: "started:" in _text(path), 10), _text(path)
+        text = _text(path)
+        assert " cloisterd[%d]: info: started:" % srv.proc.pid in text
+        # a worker's line, relayed under the identity cloisterd knows
+        assert re.search(r" stored/\d+\[\d+\]: info: ", text), text[-2000:]
+        # file mode: the log names users and addresses
+        assert os.stat(path).st_mode & 0o777 == 0o640
+        # nothing but startup output on stderr
+        assert not any("started:" in line for line in srv.log), srv.log
+    finally:
+        srv.close()
+
+
+def test_sigusr1_reopens_the_renamed_log_file():
+    srv, path = _started_server()
+    try:
+        rotated = path + ".1"
+        os.rename(path, rotated)
+        os.kill(srv.proc.pid, signal.SIGUSR1)
+        assert wait_for(lambda: os.path.exists(path), 10), \
+            "no new file at %s after SIGUSR1:\n%s" % (path, _text(rotated)[-2000:])
+        assert wait_for(lambda: "log-file %s opened" % path in _text(path), 10)
+        size_old = os.path.getsize(rotated)
+        pid = _kill_one_worker(srv)
+        gone = re.compile(r"pid %d instance \d+ killed by signal 9" % pid)
+        assert wait_for(lambda: gone.search(_text(path)), 10), _text(path)
+        time.sleep(0.3)
+        # the old file stopped growing: the new line is only in the new one
+        assert os.path.getsize(rotated) == size_old
+        assert not gone.search(_text(rotated))
+        # and cloisterd holds the new file only
+        held = [os.readlink("/proc/%d/fd/%s" % (srv.proc.pid, fd))
+                for fd in os.listdir("/proc/%d/fd" % srv.proc.pid)]
+        assert path in held and rotated not in held, held
+    finally:
+        srv.close()
+
+
+def test_sighup_reloads_and_reopens():
+    srv, path = _started_server()
+    try:
+        os.rename(path, path + ".1")
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        # the reload's own line went to the old file, what follows to the new
+        assert wait_for(lambda: "opened" in _text(path), 10)
+        assert "reloaded" in _text(path + ".1")
+    finally:
+        srv.close()
+
+
+def test_log_file_that_cannot_be_opened_stops_the_start():
+    srv = CloisterServer([STORED])
+    try:
+        bad = os.path.join(srv.tmp, "no", "such", "dir", "x.log")
+        srv.write_config([STORED], globals_text="log-file %s" % bad)
+        r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0
+        assert "log-file %s: No such file or directory" % bad in r.stderr
+    finally:
+        srv.close()
+
+
+def test_log_syslog_values_are_checked():
+    srv = CloisterServer([STORED])
+    try:
+        for value, ok in (("mail", True), ("yes", True), ("no", True),
+                          ("local7", True), ("kern", False), ("", False)):
+            srv.write_config([STORED], globals_text="log-syslog %s" % value)
+            r = subprocess.run([tool("cloisterd"), "-n", "-c",
+                                srv.config_path], capture_output=True,
+                               text=True, timeout=30)
+            assert (r.returncode == 0) == ok, (value, r.stderr)
+            if not ok:
+                assert "log-syslog" in r.stderr, r.stderr
+        srv.write_config([STORED], globals_text="log-file relative.log")
+        r = subprocess.run([tool("cloisterd"), "-n", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0 and "absolute path" in r.stderr, r.stderr
+    finally:
+        srv.close()
