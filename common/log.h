@@ -69,6 +69,19 @@ void log_relay(const char *who, const char *msg, size_t len, bool cut);
 void log_relay_note(const char *who, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Values from outside in a line (log_fmt.c). The client's address as text
+ * ("-" if unknown, "unix" for a unix socket; v4-mapped v6 as v4). */
+#define LOG_ADDR_MAX 64
+struct sockaddr_storage;
+const char *log_addr(const struct sockaddr_storage *a, char out[LOG_ADDR_MAX]);
+/* s (len bytes, e.g. a user name a client sent) as one token of a
+ * key=value line: as is if it holds only printable ASCII but '"', '\\'
+ * and '=', else in double quotes with '"' and '\\' escaped by a backslash
+ * and control bytes as \xHH; cut with "..." to fit outlen (>= 8).
+ * Returns out. */
+#define LOG_TOKEN_MAX 200
+const char *log_token(const char *s, size_t len, char *out, size_t outlen);
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)

@@ -77,6 +77,7 @@ unavailable(struct imap_session *s)
 	imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
 	imap_untagged(s, "BYE Mail store unavailable");
 	s->bye_sent = true;
+	s->end_reason = "store-unavailable";
 	return -1;
 }
 
@@ -163,6 +164,11 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 	struct imap_login_args *a = &c->a.login;
 	int ret = 0;
 	if (!plaintext_ok(s)) {
+		/* authd never sees this attempt: this is its only line */
+		char u[LOG_TOKEN_MAX];
+		imap_log(s, LOG_LVL_INFO, "login refused", "reason=no-tls"
+		    " command=LOGIN attempted=%s", log_token((const char *)
+		    a->user.s, a->user.len, u, sizeof(u)));
 		imap_tagged(s, "NO", "PRIVACYREQUIRED",
 		    "LOGIN is disabled before STARTTLS");
 		goto out;
@@ -202,6 +208,7 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 	} else {
 		imap_untagged(s, "BYE Authentication service unavailable");
 		s->bye_sent = true;
+		s->end_reason = "auth-unavailable";
 		ret = -1;
 	}
 	auth_reply_wipe(r);
@@ -278,6 +285,8 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	if ((m->flags & AUTH_MECH_PLAINTEXT) && !plaintext_ok(s)) {
+		imap_log(s, LOG_LVL_INFO, "login refused", "reason=no-tls"
+		    " command=AUTHENTICATE mech=%s", m->name);
 		imap_tagged(s, "NO", "PRIVACYREQUIRED",
 		    "This mechanism needs TLS first");
 		return 0;
@@ -352,6 +361,7 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 	else {
 		imap_untagged(s, "BYE Authentication service unavailable");
 		s->bye_sent = true;
+		s->end_reason = "auth-unavailable";
 		ret = -1;
 	}
 out:

@@ -225,8 +225,9 @@ main(int argc, char **argv)
 	worker_start(&w, argc, argv, "cloister-imapd", ROLE_CONNECTION, cfg,
 	    &svc);
 	/* no openssl.cnf (nothing of ours is configured there) and no error
-	 * strings table (codes are logged; `openssl errstr` decodes them):
-	 * both cost heap in every session */
+	 * strings table (tls_err.c names the reasons a server meets; others
+	 * are logged as codes for `openssl errstr`): both cost heap in every
+	 * session */
 	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
