@@ -59,6 +59,28 @@ reply(struct session *s, const char *fmt, ...)
 	(void)lines_write(&s->w, line, (size_t)n);
 }
 
+/* The answer about one recipient, and its line in the log: every refusal
+ * of a recipient, at RCPT or after the data, is logged with the sender,
+ * the recipient and the code given (deliveries: lmtp_store.c). */
+static void
+rcpt_reply(struct session *s, const char *stage, const char *rcpt,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+rcpt_reply(struct session *s, const char *stage, const char *rcpt,
+    const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	reply(s, "%s", line);
+	lmtp_log_reply(stage, s->client, s->sender, rcpt, line);
+}
+
 static void
 txn_reset(struct session *s)
 {
@@ -132,12 +154,12 @@ check_raw(struct session *s)
 }
 
 static void
-quota_reply(struct session *s, const char *addr)
+quota_reply(struct session *s, const char *stage, const char *addr)
 {
 	if (s->o->quota_temp)
-		reply(s, "452 4.2.2 <%s> Mailbox is full", addr);
+		rcpt_reply(s, stage, addr, "452 4.2.2 <%s> Mailbox is full", addr);
 	else
-		reply(s, "552 5.2.2 <%s> Mailbox is full", addr);
+		rcpt_reply(s, stage, addr, "552 5.2.2 <%s> Mailbox is full", addr);
 }
 
 /* After the end of data: one reply per accepted recipient, in order. */
@@ -154,16 +176,21 @@ deliver_all(struct session *s)
 		const char *a = s->rcpts[i].addr;
 		enum lmtp_result r = LMTP_R_OK;
 		if (s->too_big) {
-			reply(s, "552 5.3.4 <%s> Message too big", a);
+			rcpt_reply(s, "data", a,
+			    "552 5.3.4 <%s> Message too big", a);
 		} else if (s->nul) {
-			reply(s, "554 5.6.0 <%s> Message contains NUL bytes", a);
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message contains NUL bytes", a);
 		} else if (s->bare_lf && !s->o->bare_lf_ok) {
-			reply(s, "554 5.6.0 <%s> Message contains bare LF; "
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message contains bare LF; "
 			    "lines must end in CRLF", a);
 		} else if (s->long_line) {
-			reply(s, "554 5.6.0 <%s> Message line too long", a);
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message line too long", a);
 		} else if (s->gone) {
-			reply(s, "451 4.3.0 <%s> Temporary failure", a);
+			rcpt_reply(s, "data", a,
+			    "451 4.3.0 <%s> Temporary failure", a);
 		} else {
 			r = s->be->deliver(s->be->ctx, &t, i);
 			switch (r) {
@@ -172,23 +199,27 @@ deliver_all(struct session *s)
 				stats_add(ST_DELIVERIES, 1);
 				continue;
 			case LMTP_R_NOUSER:
-				reply(s, "550 5.1.1 <%s> User doesn't exist", a);
+				rcpt_reply(s, "data", a,
+				    "550 5.1.1 <%s> User doesn't exist", a);
 				break;
 			case LMTP_R_QUOTA:
-				quota_reply(s, a);
+				quota_reply(s, "data", a);
 				break;
 			case LMTP_R_NOSPACE:
-				reply(s, "452 4.3.1 <%s> Insufficient system "
+				rcpt_reply(s, "data", a,
+				    "452 4.3.1 <%s> Insufficient system "
 				    "storage", a);
 				break;
 			case LMTP_R_TOOBIG:
-				reply(s, "552 5.3.4 <%s> Message too big", a);
+				rcpt_reply(s, "data", a,
+				    "552 5.3.4 <%s> Message too big", a);
 				break;
 			case LMTP_R_GONE:
 				s->gone = true;
 				/* fall through */
 			case LMTP_R_TEMP:
-				reply(s, "451 4.3.0 <%s> Temporary failure", a);
+				rcpt_reply(s, "data", a,
+				    "451 4.3.0 <%s> Temporary failure", a);
 				break;
 			}
 		}
@@ -409,12 +440,13 @@ cmd_rcpt(struct session *s, const char *arg)
 		return;
 	}
 	if (s->nrcpts >= s->o->max_rcpts) {
-		reply(s, "452 4.5.3 Too many recipients");
+		rcpt_reply(s, "rcpt", path, "452 4.5.3 Too many recipients");
 		return;
 	}
 	struct lmtp_rcpt r;
 	if (lmtp_map_rcpt(s->o, path, &r) < 0) {
-		reply(s, "550 5.1.1 <%s> User doesn't exist", path);
+		rcpt_reply(s, "rcpt", path, "550 5.1.1 <%s> User doesn't exist",
+		    path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	}
@@ -423,25 +455,27 @@ cmd_rcpt(struct session *s, const char *arg)
 	case LMTP_R_OK:
 		break;
 	case LMTP_R_NOUSER:
-		reply(s, "550 5.1.1 <%s> User doesn't exist", path);
+		rcpt_reply(s, "rcpt", path, "550 5.1.1 <%s> User doesn't exist",
+		    path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_QUOTA:
-		quota_reply(s, path);
+		quota_reply(s, "rcpt", path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_TOOBIG:
-		reply(s, "552 5.3.4 <%s> Message too big", path);
+		rcpt_reply(s, "rcpt", path, "552 5.3.4 <%s> Message too big", path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_NOSPACE:
-		reply(s, "452 4.3.1 <%s> Insufficient system storage", path);
+		rcpt_reply(s, "rcpt", path, "452 4.3.1 <%s> Insufficient system"
+		    " storage", path);
 		return;
 	case LMTP_R_GONE:
 		s->gone = true;
 		/* fall through */
 	case LMTP_R_TEMP:
-		reply(s, "451 4.3.0 <%s> Temporary failure", path);
+		rcpt_reply(s, "rcpt", path, "451 4.3.0 <%s> Temporary failure", path);
 		return;
 	}
 	if (s->nrcpts == s->cap) {
