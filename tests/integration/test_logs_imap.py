@@ -159,3 +159,28 @@ def test_over_quota_append_and_copy_are_logged():
                                     r" user=alice client=127\.0\.0\.1"
                                     r" command=%s$" % what, start=start), \
                 "\n".join(srv.srv.log[start:])
+
+
+def test_shutdown_and_kicked_are_reasons():
+    if not need_stored():
+        return
+    srv = ImapServer(maxprelogin=1).start()
+    try:
+        m = srv.login("alice")
+        port = m.sock.getsockname()[1]
+        first = srv.raw("plain")   # before login: the oldest one
+        first_port = first.s.getsockname()[1]
+        second = srv.raw("plain")  # over max-prelogin: the first makes room
+        assert first.closed(10)
+        line = srv.srv.wait_log(r"imapd/\d+\[\d+\]: info: session end: user=-"
+                                r" client=127\.0\.0\.1 reason=kicked"
+                                r" max_prelogin=1$")
+        assert line, "\n".join(srv.srv.log[-20:])
+        # the worker was killed: no line of its own about that client
+        assert not _lines_about(srv, first_port)
+        srv.srv.stop()
+        assert srv.srv.wait_log(END % ("alice", port, "shutdown")), \
+            "\n".join(srv.srv.log[-20:])
+        second.close()
+    finally:
+        srv.close()

@@ -5,12 +5,15 @@
  *     duration=1.250s in=231 out=1604 auth_failures=0
  * ("user=-" before login). reason is logout, closed (the client hung up),
  * prelogin-timeout, idle-timeout, bad-commands, protocol-error,
- * tls-handshake, store-unavailable, auth-unavailable or error. A client
- * that hung up without sending a byte (a port check) is a debug line. */
+ * tls-handshake, store-unavailable, auth-unavailable, shutdown (cloisterd
+ * stopping sent SIGTERM) or error; cloisterd itself writes the line of a
+ * client it closed for max-prelogin (reason=kicked). A client that hung
+ * up without sending a byte (a port check) is a debug line. */
 #include "imap_session.h"
 #include "log.h"
 
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,4 +71,38 @@ imap_log_end(struct imap_session *s)
 	    " auth_failures=%u", peer_port(&s->peer), why, (long long)(ms / 1000),
 	    (long long)(ms % 1000), (unsigned long long)s->conn.bytes_in,
 	    (unsigned long long)s->conn.bytes_out, s->failed_auths);
+}
+
+/* The session SIGTERM interrupts: cloisterd stopping. Its line is written
+ * from the handler (snprintf of strings and integers, a write: nothing
+ * that allocates or locks), then the process exits as SIGTERM's default
+ * would have it. */
+static struct imap_session *volatile term_session;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	struct imap_session *s = term_session;
+	if (s != NULL) {
+		s->end_reason = "shutdown";
+		imap_log_end(s);
+	}
+	_exit(0);
+}
+
+void
+imap_log_catch_term(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+imap_log_session(struct imap_session *s)
+{
+	term_session = s;
 }

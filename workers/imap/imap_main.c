@@ -236,6 +236,7 @@ main(int argc, char **argv)
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
+	imap_log_catch_term();
 	/* iconv converters for the text APPEND indexes must be loaded now
 	 * (they are files). Each costs ~30 KiB in every session, so only those
 	 * the config names ("index-charsets"); UTF-8, US-ASCII and Latin-1 need

@@ -517,6 +517,7 @@ imap_session_run(const struct imap_options *opt, int fd,
 	}
 	s->peer_loopback = addr_loopback(&s->peer);
 	s->started_ms = imap_conn_now_ms();
+	imap_log_session(s);
 	char addr[LOG_ADDR_MAX];
 	tls_set_client(log_addr(s->peerlen > 0 ? &s->peer : NULL, addr));
 	stats_last = time(NULL);
@@ -546,6 +547,7 @@ imap_session_run(const struct imap_options *opt, int fd,
 	if (s->conn.tls != NULL && !s->conn.failed)
 		tls_shutdown(s->conn.tls);
 out:
+	imap_log_session(NULL);   /* one line: a late SIGTERM adds none */
 	imap_log_end(s);
 	stats_add(ST_BYTES_IN, s->conn.bytes_in);
 	stats_add(ST_BYTES_OUT, s->conn.bytes_out);

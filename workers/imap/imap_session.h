@@ -108,6 +108,10 @@ void imap_log(struct imap_session *s, enum log_level lvl, const char *event,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The one line at the end of the session: who, how long, bytes, why. */
 void imap_log_end(struct imap_session *s);
+/* Before confining (sigaction is not in the policy): SIGTERM ends the
+ * session named by imap_log_session (NULL: none) with its line. */
+void imap_log_catch_term(void);
+void imap_log_session(struct imap_session *s);
 
 /* ---- for command handlers ---- */
 
