@@ -184,3 +184,23 @@ def test_shutdown_and_kicked_are_reasons():
         second.close()
     finally:
         srv.close()
+
+
+def test_authd_writes_the_name_a_client_sent_as_one_token():
+    """authd logs every failed login (imapd does not repeat it): the name
+    the client sent is one token there too."""
+    with ImapServer() as srv:
+        start = len(srv.srv.log)
+        c = srv.raw("imaps")
+        # authd takes no blank or control byte in a name; '=' and '"' it does
+        out = c.cmd("a", r'LOGIN "eve=x\"y" "wrong"')
+        assert out[-1].startswith(b"a NO"), out
+        line = srv.srv.wait_log(r"authd/\d+\[\d+\]: info: auth failed: ",
+                                start=start)
+        assert line, "\n".join(srv.srv.log[start:])
+        assert r'user="eve=x\"y" ' in line, line
+        assert " address=127.0.0.1 " in line, line
+        # one line for the failure: imapd's own lines only end the session
+        assert not any("imapd/" in l and "failed" in l
+                       for l in srv.srv.log[start:]), srv.srv.log[start:]
+        c.close()
