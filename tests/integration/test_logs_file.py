@@ -60,6 +60,11 @@ def test_lines_go_to_the_log_file_not_stderr():
         assert re.search(r" stored/\d+\[\d+\]: info: ", text), text[-2000:]
         # file mode: the log names users and addresses
         assert os.stat(path).st_mode & 0o777 == 0o640
+        # no worker holds the file: their lines come through cloisterd
+        for kid in srv.children():
+            fds = os.listdir("/proc/%d/fd" % kid.pid)
+            held = [os.readlink("/proc/%d/fd/%s" % (kid.pid, fd)) for fd in fds]
+            assert path not in held, (kid, held)
         # nothing but startup output on stderr
         assert not any("started:" in line for line in srv.log), srv.log
     finally:
