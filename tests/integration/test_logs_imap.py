@@ -204,3 +204,18 @@ def test_authd_writes_the_name_a_client_sent_as_one_token():
         assert not any("imapd/" in l and "failed" in l
                        for l in srv.srv.log[start:]), srv.srv.log[start:]
         c.close()
+
+
+def test_a_failed_starttls_handshake_is_the_reason():
+    with ImapServer() as srv:
+        start = len(srv.srv.log)
+        c = srv.raw("imap")
+        port = c.s.getsockname()[1]
+        assert c.cmd("a", "STARTTLS")[-1].startswith(b"a OK")
+        c.send(b"\x16\x03\x01\x00\x05hello")   # a record, not a ClientHello
+        assert c.closed(10)
+        c.close()
+        assert srv.srv.wait_log(END % ("-", port, "tls-handshake"),
+                                start=start), "\n".join(srv.srv.log[start:])
+        tls = [l for l in srv.srv.log[start:] if "tls handshake failed:" in l]
+        assert len(tls) == 1 and "client=127.0.0.1 reason=\"" in tls[0], tls

@@ -40,12 +40,15 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 	size_t pending;
 	(void)imap_conn_input(&s->conn, &pending);
 	if (pending > 0) {
-		log_info("dropping %zu bytes pipelined after STARTTLS", pending);
+		imap_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
+		    " pipelined in clear after STARTTLS)", pending);
 		imap_conn_drop_input(&s->conn);
 	}
 	if (imap_conn_start_tls(&s->conn, s->opt->tls,
-	    (int)s->opt->prelogin_timeout_s * 1000) < 0)
+	    (int)s->opt->prelogin_timeout_s * 1000) < 0) {
+		s->end_reason = "tls-handshake";
 		return -1;
+	}
 	s->tls_active = true;
 	return 0;
 }
