@@ -5,6 +5,7 @@ and SIGHUP, which is what logrotate's postrotate does after renaming it
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -138,4 +139,49 @@ def test_log_syslog_values_are_checked():
                            capture_output=True, text=True, timeout=30)
         assert r.returncode != 0 and "absolute path" in r.stderr, r.stderr
     finally:
+        srv.close()
+
+
+def test_log_syslog_sends_every_line_to_dev_log_too():
+    """log-syslog mail: each line also goes to /dev/log as an RFC 3164
+    datagram under the mail facility. cloisterd runs in a mount namespace
+    of its own whose /dev/log is this test's socket (an overlay on /dev,
+    the socket bound over it): the host's /dev is untouched."""
+    srv, path = _server()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        devlog = os.path.join(srv.tmp, "devlog.sock")
+        sock.bind(devlog)
+        sock.settimeout(10)
+        upper, work = os.path.join(srv.tmp, "up"), os.path.join(srv.tmp, "wk")
+        os.makedirs(upper)
+        os.makedirs(work)
+        srv.write_config([STORED, imapd(spares=1)],
+                         globals_text="log-file %s\nlog-syslog mail" % path)
+        setup = ("mount --make-rprivate / && mount -t overlay overlay -o"
+                 " lowerdir=/dev,upperdir=%s,workdir=%s /dev && touch /dev/log"
+                 " && mount --bind %s /dev/log && exec \"$@\"" %
+                 (upper, work, devlog))
+        srv.start(prefix=["unshare", "-m", "sh", "-c", setup, "sh"])
+        srv.wait_ready()
+        got = []
+        end = time.time() + 10
+        while time.time() < end and not any(b"started:" in d for d in got):
+            got.append(sock.recv(4096))
+        started = [d for d in got if b"started:" in d]
+        # <22>: LOG_MAIL (16) | LOG_INFO (6); no newline in a datagram
+        assert started and started[0].startswith(b"<22>"), got
+        assert b" cloisterd[%d]: info: started:" % srv.proc.pid in started[0]
+        assert not started[0].endswith(b"\n")
+        # and the file has the same line
+        assert wait_for(lambda: "started:" in _text(path), 10)
+        # workers' lines too, under the names cloisterd gives them
+        end = time.time() + 10
+        while time.time() < end and not any(
+                re.search(rb"<\d+>.{16}stored/\d+\[\d+\]: ", d) for d in got):
+            got.append(sock.recv(4096))
+        assert any(re.search(rb"<\d+>.{16}stored/\d+\[\d+\]: ", d)
+                   for d in got), got
+    finally:
+        sock.close()
         srv.close()
