@@ -28,6 +28,8 @@ def test_login_select_logout_ends_with_one_line():
         m.logout()
         line = srv.srv.wait_log(END % ("alice", port, "logout"))
         assert line, "\n".join(srv.srv.log[-20:])
+        assert srv.srv.wait_log(r"imapd/\d+\[\d+\]: info: login: user=alice"
+                                r" client=127\.0\.0\.1 tls=TLSv1\.[23]/\S+$")
         got = re.search(END % ("alice", port, "logout"), line)
         assert int(got.group(1)) > 30 and int(got.group(2)) > 100, line
         time.sleep(0.3)

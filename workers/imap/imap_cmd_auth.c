@@ -128,7 +128,9 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 	imap_prelogin_end(s);
 	s->state = IMAP_ST_AUTH;
 	stats_add(ST_AUTH_OK, 1);
-	log_info("login %s%s", s->user, s->tls_active ? " (TLS)" : "");
+	imap_log(s, LOG_LVL_INFO, "login", "tls=%s%s%s", s->tls_active ?
+	    tls_version(s->conn.tls) : "no", s->tls_active ? "/" : "",
+	    s->tls_active ? tls_cipher(s->conn.tls) : "");
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "%s OK [CAPABILITY ", s->cmd->tag);
 	imap_capabilities(s, b);
