@@ -185,3 +185,22 @@ def test_log_syslog_sends_every_line_to_dev_log_too():
     finally:
         sock.close()
         srv.close()
+
+
+def test_a_reload_moves_the_log_to_a_new_path():
+    srv, path = _started_server()
+    try:
+        moved = path + ".moved"
+        srv.write_config([STORED, imapd(spares=1)],
+                         globals_text="log-file %s" % moved)
+        os.kill(srv.proc.pid, signal.SIGHUP)
+        assert wait_for(lambda: "log-file %s opened" % moved in _text(moved),
+                        10), _text(path)[-2000:]
+        assert "reloaded" in _text(path)
+        size = os.path.getsize(path)
+        pid = _kill_one_worker(srv)
+        gone = re.compile(r"pid %d instance \d+ killed by signal 9" % pid)
+        assert wait_for(lambda: gone.search(_text(moved)), 10), _text(moved)
+        assert os.path.getsize(path) == size
+    finally:
+        srv.close()
