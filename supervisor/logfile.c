@@ -13,9 +13,11 @@ static int file_fd = -1;
 static int
 open_log(const char *path, char *err, size_t errlen)
 {
-	/* the log names users and client addresses: not world-readable */
+	/* the log names users and client addresses: not world-readable. Not
+	 * through a symbolic link: whoever may write the directory (group
+	 * syslog on some systems) must not aim root's appends elsewhere. */
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOCTTY, 0640);
+	    O_NOCTTY | O_NOFOLLOW, 0640);
 	if (fd < 0)
 		snprintf(err, errlen, "log-file %s: %s", path, strerror(errno));
 	return fd;

@@ -204,3 +204,22 @@ def test_a_reload_moves_the_log_to_a_new_path():
         assert os.path.getsize(path) == size
     finally:
         srv.close()
+
+
+def test_a_symbolic_link_at_the_log_path_is_refused():
+    """Whoever may write the log directory must not aim root's appends at
+    another file."""
+    srv = CloisterServer([STORED])
+    try:
+        target = os.path.join(srv.tmp, "precious")
+        with open(target, "w") as f:
+            f.write("keep\n")
+        link = os.path.join(srv.tmp, "link.log")
+        os.symlink(target, link)
+        srv.write_config([STORED], globals_text="log-file %s" % link)
+        r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode != 0 and "log-file %s" % link in r.stderr, r.stderr
+        assert _text(target) == "keep\n"
+    finally:
+        srv.close()
