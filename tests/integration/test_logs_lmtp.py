@@ -4,7 +4,9 @@ RCPT (550 5.1.1 unknown user, 552 5.2.2 over quota) and after the data
 (552 5.2.2 over quota); swaks speaks LMTP over the unix socket."""
 import os
 import re
+import socket
 import subprocess
+import time
 
 from cloister_server import CloisterServer
 from lmtp_util import Admin, Lmtp, have_store, lmtpd_block, stored_block
@@ -47,6 +49,12 @@ def test_every_recipient_decision_is_logged():
                             r" stage=rcpt code=550 dsn=5\.1\.1"
                             r" text=\"User doesn't exist\"$", start=start), \
             "\n".join(srv.log[start:])
+        # and the connection's own line, with what it came to
+        assert srv.wait_log(LINE + r"session end: client=unix"
+                            r" lhlo=mta\.example\.net reason=quit"
+                            r" duration=\d+\.\d{3}s in=\d+ out=\d+"
+                            r" delivered=1 rejected=1$", start=start), \
+            "\n".join(srv.log[start:])
         # over quota after the data (the size is not known at RCPT) ...
         big = os.path.join(srv.tmp, "big.eml")
         with open(big, "w", newline="") as f:
@@ -70,4 +78,12 @@ def test_every_recipient_decision_is_logged():
         # one line per decision: alice's delivery is not logged twice
         assert len([l for l in srv.log[start:]
                     if "to=alice@example.org" in l]) == 1
+        # a port check (connect, close) is no event
+        mark = len(srv.log)
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        probe.connect(srv.paths["lmtp"])
+        probe.close()
+        time.sleep(1)
+        assert not [l for l in srv.log[mark:] if re.search(
+            LINE + "session end: .* in=0 ", l)], srv.log[mark:]
         adm.close()

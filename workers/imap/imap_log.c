@@ -64,8 +64,10 @@ imap_log_end(struct imap_session *s)
 	int64_t ms = imap_conn_now_ms() - s->started_ms;
 	if (ms < 0)
 		ms = 0;
+	/* gone before a byte (our greeting may not even have reached it) */
 	bool port_check = s->conn.bytes_in == 0 && (strcmp(why, "closed") == 0 ||
-	    (strcmp(why, "tls-handshake") == 0 && tls_client_silent(s->conn.tls)));
+	    strcmp(why, "error") == 0 || (strcmp(why, "tls-handshake") == 0 &&
+	    tls_client_silent(s->conn.tls)));
 	imap_log(s, port_check ? LOG_LVL_DEBUG : LOG_LVL_INFO, "session end",
 	    "port=%u reason=%s duration=%lld.%03llds in=%llu out=%llu"
 	    " auth_failures=%u", peer_port(&s->peer), why, (long long)(ms / 1000),

@@ -114,4 +114,15 @@ void lmtp_log_rcpt(const char *event, const char *client, const char *sender,
 void lmtp_log_reply(const char *stage, const char *client, const char *sender,
     const char *rcpt, const char *reply);
 
+/* The line at the end of a connection (lmtp_log.c). */
+struct lmtp_end {
+	const char *client, *lhlo;   /* lhlo: "" before LHLO */
+	const char *reason;          /* quit, closed, idle-timeout, error,
+	                                store-unavailable */
+	int64_t ms;
+	uint64_t in, out;
+	unsigned delivered, rejected;
+};
+void lmtp_log_end(const struct lmtp_end *e);
+
 #endif

@@ -34,6 +34,9 @@ struct session {
 	bool gone;               /* the backend was lost: end the session */
 	bool quit;
 	uint64_t bytes_seen;     /* reader bytes already counted in stats */
+	/* for the line at the end */
+	const char *end_reason;  /* NULL: from quit, gone, EOF */
+	unsigned delivered, rejected;
 };
 
 static void
@@ -78,6 +81,7 @@ rcpt_reply(struct session *s, const char *stage, const char *rcpt,
 	if (n < 0)
 		return;
 	reply(s, "%s", line);
+	s->rejected++;
 	lmtp_log_reply(stage, s->client, s->sender, rcpt, line);
 }
 
@@ -196,6 +200,7 @@ deliver_all(struct session *s)
 			switch (r) {
 			case LMTP_R_OK:
 				reply(s, "250 2.0.0 <%s> Saved", a);
+				s->delivered++;
 				stats_add(ST_DELIVERIES, 1);
 				continue;
 			case LMTP_R_NOUSER:
@@ -244,6 +249,7 @@ wait_input(struct session *s)
 	if (r == 0) {
 		reply(s, "421 4.4.2 %s Idle timeout, closing connection",
 		    s->o->hostname);
+		s->end_reason = "idle-timeout";
 		(void)lines_flush(&s->w);
 	}
 	return false;
@@ -671,6 +677,8 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 	/* the message: its own limit plus room for the last line */
 	buf_init(&s.msg, o->max_size + 1);
 	stats_add(ST_CONNECTIONS, 1);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	reply(&s, "220 %s Cloister LMTP ready", o->hostname);
 	while (!s.quit && !s.gone) {
 		const uint8_t *l;
@@ -687,7 +695,9 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 				break;
 			continue;
 		} else {
-			break;   /* EOF or error: nothing to answer */
+			/* EOF or error: nothing to answer */
+			s.end_reason = r == LINES_EOF ? "closed" : "error";
+			break;
 		}
 		stats_add(ST_BYTES_IN, s.r.bytes_in - s.bytes_seen);
 		s.bytes_seen = s.r.bytes_in;
@@ -698,6 +708,14 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 			stats_flush();
 	}
 	(void)lines_flush(&s.w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lmtp_log_end(&(struct lmtp_end){ .client = client, .lhlo = s.lhlo,
+	    .reason = s.quit ? "quit" : s.gone ? "store-unavailable" :
+	    s.end_reason != NULL ? s.end_reason : "error",
+	    .ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000, .in = s.r.bytes_in,
+	    .out = s.w.bytes_out, .delivered = s.delivered,
+	    .rejected = s.rejected });
 	stats_add(ST_BYTES_IN, s.r.bytes_in - s.bytes_seen);
 	stats_add(ST_BYTES_OUT, s.w.bytes_out);
 	stats_flush();
