@@ -223,3 +223,28 @@ def test_a_symbolic_link_at_the_log_path_is_refused():
         assert _text(target) == "keep\n"
     finally:
         srv.close()
+
+
+def test_a_daemon_writes_its_log_file_too():
+    """Without -f cloisterd forks and its stdio goes to /dev/null: with
+    log-file its lines, and its workers', still reach the file."""
+    srv, path = _server()
+    pid = None
+    try:
+        r = subprocess.run([tool("cloisterd"), "-c", srv.config_path],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert wait_for(lambda: os.path.exists(srv.pidfile), 10)
+        with open(srv.pidfile) as f:
+            pid = int(f.read())
+        assert wait_for(lambda: re.search(r" stored/\d+\[\d+\]: info: ",
+                                          _text(path)), 10), _text(path)
+        assert " cloisterd[%d]: info: started:" % pid in _text(path)
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for(lambda: not os.path.exists("/proc/%d" % pid), 30)
+        pid = None
+        assert "info: stopped" in _text(path)
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+        srv.close()
