@@ -221,3 +221,17 @@ def test_a_failed_starttls_handshake_is_the_reason():
                                 start=start), "\n".join(srv.srv.log[start:])
         tls = [l for l in srv.srv.log[start:] if "tls handshake failed:" in l]
         assert len(tls) == 1 and "client=127.0.0.1 reason=\"" in tls[0], tls
+
+
+def test_a_tls_client_that_hangs_up_without_close_notify_just_closed():
+    if not need_stored():
+        return
+    with ImapServer() as srv:
+        start = len(srv.srv.log)
+        c = srv.raw_login("alice", kind="imaps")
+        port = c.s.getsockname()[1]
+        c.s.close()   # no close_notify: what most clients do
+        assert srv.srv.wait_log(END % ("alice", port, "closed"),
+                                start=start), "\n".join(srv.srv.log[start:])
+        assert not [l for l in srv.srv.log[start:] if "tls " in l], \
+            srv.srv.log[start:]

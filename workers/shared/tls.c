@@ -37,6 +37,7 @@ struct tls_conn {
 	int fd;
 	bool ktls_send;
 	bool failed_logged;   /* one line per connection about its failure */
+	bool established;     /* the handshake completed */
 };
 
 /* The client of this process's connection, for those lines (a network
@@ -286,10 +287,15 @@ status(struct tls_conn *c, int ret, const char *op)
 	default:
 		break;
 	}
-	char why[160];
-	tls_err_text(ERR_get_error(), why, sizeof(why));
+	unsigned long err = ERR_get_error();
 	ERR_clear_error();
-	failure_line(c, op, why);
+	/* a client that hangs up without close_notify after the handshake
+	 * has ended its session, as most do: the end of the stream */
+	if (ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING && c->established)
+		return 0;
+	char why[160];
+	failure_line(c, op, tls_err_text(err, why, sizeof(why)));
 	return TLS_ERROR;
 }
 
@@ -300,6 +306,7 @@ tls_handshake(struct tls_conn *c)
 	errno = 0;
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
+		c->established = true;
 #ifdef BIO_get_ktls_send
 		c->ktls_send = BIO_get_ktls_send(SSL_get_wbio(c->ssl)) == 1;
 #endif
