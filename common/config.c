@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -79,10 +80,42 @@ is_name(const char *w)
 }
 
 /* Keys that appear once, at top level. */
-enum gkey { G_STATE, G_RUNTIME, G_POLICY, G_SHARDS, G_UIDS, G_COUNT };
+enum gkey {
+	G_STATE, G_RUNTIME, G_POLICY, G_SHARDS, G_UIDS, G_LOGFILE, G_LOGSYSLOG,
+	G_COUNT
+};
 static const char *const gkey_names[G_COUNT] = {
 	"state-dir", "runtime-dir", "policy-dir", "store-shards", "worker-uids",
+	"log-file", "log-syslog",
 };
+
+/* log-syslog's values besides yes/no: the facilities a mail server uses */
+static const struct {
+	const char *name;
+	int code;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "mail", LOG_MAIL }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+static int
+parse_log_syslog(struct cparse *ps, const char *w)
+{
+	struct config *c = ps->c;
+	c->log_syslog = strcmp(w, "no") != 0;
+	if (strcmp(w, "yes") == 0 || strcmp(w, "no") == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(facilities[0]); i++)
+		if (strcmp(w, facilities[i].name) == 0) {
+			c->log_facility = facilities[i].code;
+			return 0;
+		}
+	return cfail(ps, "log-syslog is yes, no, daemon, mail, user or"
+	    " local0..local7");
+}
 
 /* Keys that appear once inside a service block. */
 enum skey {
@@ -446,6 +479,11 @@ parse_global_line(struct cparse *ps, char **w, int nw)
 		return 0;
 	case G_UIDS:
 		return parse_uid_range(ps, w[1]);
+	case G_LOGFILE:
+		dst = c->log_file;
+		break;
+	case G_LOGSYSLOG:
+		return parse_log_syslog(ps, w[1]);
 	case G_COUNT:
 		break;
 	}
@@ -509,6 +547,7 @@ config_parse(const char *name, const char *text, size_t len,
 	if (len > CONFIG_FILE_MAX)
 		return cfail(&ps, "file too large");
 	c->store_shards = 1;
+	c->log_facility = LOG_DAEMON;
 	c->uid_first = CONFIG_WORKER_UID_FIRST;
 	c->uid_last = CONFIG_WORKER_UID_LAST;
 	memcpy(c->state_dir, "/var/lib/cloister", sizeof("/var/lib/cloister"));

@@ -9,6 +9,8 @@
  *   policy-dir    /usr/local/etc/cloister/policy
  *   store-shards  1
  *   worker-uids   2000000000-2000065535   # one uid+gid per live worker
+ *   log-file      /var/log/cloister.log   # reopened on SIGUSR1 and SIGHUP
+ *   log-syslog    no                      # yes|no|daemon|mail|local0..7
  *   set tls-cert  /etc/cloister/tls/cert.pem      # global option
  *
  *   service imapd {
@@ -112,6 +114,9 @@ struct config {
 	uint32_t uid_first, uid_last;   /* worker-uids: each live worker has
 	                                   its own uid (= gid) in this range */
 	unsigned uid_line;           /* where worker-uids is set (0: default) */
+	char log_file[CONFIG_PATH_MAX];   /* "": none (stderr or syslog) */
+	bool log_syslog;             /* log-syslog yes or a facility */
+	int log_facility;            /* syslog(3) facility, LOG_DAEMON */
 	struct config_option options[CONFIG_MAX_OPTIONS];   /* global "set" */
 	size_t noptions;
 	struct config_service services[CONFIG_MAX_SERVICES];

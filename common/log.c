@@ -19,6 +19,8 @@ static char log_ident[32] = "cloister";
 static int log_out = 2;
 static enum log_sink log_kind = LOG_SINK_STDERR;
 static bool log_debug_on;
+static int log_also_syslog = -1;   /* a second sink: /dev/log besides text */
+static int log_facility = LOG_DAEMON;
 
 static const char *const level_name[] = {
 	[LOG_LVL_DEBUG] = "debug",
@@ -89,6 +91,27 @@ log_open_fd(const char *ident, int fd, enum log_sink sink)
 	}
 }
 
+bool
+log_syslog_also(int facility)
+{
+	log_facility = facility;
+	if (log_kind == LOG_SINK_SYSLOG)
+		return true;
+	if (log_also_syslog < 0)
+		log_also_syslog = connect_devlog();
+	if (log_also_syslog < 0)
+		return false;
+	/* a stalled syslog drops lines rather than stop the process */
+	fcntl(log_also_syslog, F_SETFL, O_NONBLOCK);
+	return true;
+}
+
+void
+log_syslog_facility(int facility)
+{
+	log_facility = facility;
+}
+
 int
 log_fd(void)
 {
@@ -122,31 +145,54 @@ scrub(char *p, size_t n)
 	}
 }
 
-/* One line to the sink: header (timestamp or <PRI>), "who: level: ", msg
- * (scrubbed, cut with "..." if it does not fit), suffix. */
+/* The header of a line for one sink: a UTC timestamp for text, "<PRI>"
+ * and an RFC 3164 timestamp for syslog. */
+static size_t
+header(char *h, size_t size, bool syslog_sink, enum log_level lvl,
+    const struct tm *tm)
+{
+	size_t off = 0;
+	if (syslog_sink) {
+		int n = snprintf(h, size, "<%d>", log_facility | level_prio[lvl]);
+		off = n > 0 ? (size_t)n : 0;
+		return off + strftime(h + off, size - off, "%b %e %H:%M:%S ", tm);
+	}
+	return strftime(h, size, "%Y-%m-%dT%H:%M:%SZ ", tm);
+}
+
+/* Header and body in one write(2): a worker's seccomp filter may allow
+ * write and not writev, and one write keeps a line whole. */
+static void
+write_line(int fd, const char *h, size_t hlen, const char *body, size_t blen)
+{
+	char line[LOG_RELAY_MAX + 200 + 64];
+	if (hlen > 64)
+		hlen = 64;
+	if (blen > sizeof(line) - hlen)
+		blen = sizeof(line) - hlen;
+	memcpy(line, h, hlen);
+	memcpy(line + hlen, body, blen);
+	ssize_t w;
+	do {
+		w = write(fd, line, hlen + blen);
+	} while (w < 0 && errno == EINTR);
+}
+
+/* One line to the sink(s): header, "who: level: ", msg (scrubbed, cut
+ * with "..." if it does not fit), suffix; text lines end in a newline,
+ * datagrams do not. */
 static void
 emit(const char *who, enum log_level lvl, const char *lname, const char *msg,
     size_t len, const char *suffix)
 {
-	char line[LOG_RELAY_MAX + 256];
+	char line[LOG_RELAY_MAX + 200];
 	size_t off = 0, room;
-	int n;
 	struct timespec ts;
 	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	if (log_kind == LOG_SINK_SYSLOG) {
-		/* RFC 3164: <PRI>Mmm dd hh:mm:ss ident[pid]: ... */
-		n = snprintf(line, sizeof(line), "<%d>", LOG_DAEMON | level_prio[lvl]);
-		off = n > 0 ? (size_t)n : 0;
-		off += strftime(line + off, sizeof(line) - off, "%b %e %H:%M:%S ", &tm);
-	} else {
-		off += strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	}
-	n = snprintf(line + off, sizeof(line) - off, "%s: %s: ", who, lname);
+	int n = snprintf(line, sizeof(line), "%s: %s: ", who, lname);
 	if (n > 0)
-		off += (size_t)n < sizeof(line) - off ? (size_t)n : sizeof(line) - off - 1;
+		off = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 	size_t slen = strlen(suffix);
 	room = sizeof(line) - off - slen - 1;   /* 1: the newline */
 	bool fits = len <= room;
@@ -160,12 +206,17 @@ emit(const char *who, enum log_level lvl, const char *lname, const char *msg,
 		memcpy(line + off - 3, "...", 3);
 	memcpy(line + off, suffix, slen);
 	off += slen;
-	if (log_kind != LOG_SINK_SYSLOG)
-		line[off++] = '\n';
-	ssize_t w;
-	do {
-		w = write(log_out, line, off);
-	} while (w < 0 && errno == EINTR);
+	line[off] = '\n';
+
+	char h[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	bool to_syslog = log_kind == LOG_SINK_SYSLOG;
+	write_line(log_out, h, header(h, sizeof(h), to_syslog, lvl, &tm), line,
+	    to_syslog ? off : off + 1);
+	if (log_also_syslog >= 0 && !to_syslog)
+		write_line(log_also_syslog, h, header(h, sizeof(h), true, lvl, &tm),
+		    line, off);
 }
 
 static unsigned long channel_dropped;

@@ -43,6 +43,13 @@ enum log_level {
 void log_open(const char *ident, bool foreground);
 /* Log to an fd this process was given (a worker); sink says its kind. */
 void log_open_fd(const char *ident, int fd, enum log_sink sink);
+/* cloisterd: besides the text sink, send every line to syslog too, under
+ * facility (LOG_MAIL, ...), through its own connected non-blocking
+ * /dev/log socket; false if there is none. On a syslog sink it only sets
+ * the facility. */
+bool log_syslog_also(int facility);
+/* The facility of syslog lines (LOG_DAEMON unless set). */
+void log_syslog_facility(int facility);
 /* The fd in use (to keep across sandbox_confine), or -1. */
 int log_fd(void);
 enum log_sink log_sink(void);
@@ -61,6 +68,19 @@ void log_relay(const char *who, const char *msg, size_t len, bool cut);
 /* cloisterd: a line of its own about a worker, under the worker's name. */
 void log_relay_note(const char *who, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Values from outside in a line (log_fmt.c). The client's address as text
+ * ("-" if unknown, "unix" for a unix socket; v4-mapped v6 as v4). */
+#define LOG_ADDR_MAX 64
+struct sockaddr_storage;
+const char *log_addr(const struct sockaddr_storage *a, char out[LOG_ADDR_MAX]);
+/* s (len bytes, e.g. a user name a client sent) as one token of a
+ * key=value line: as is if it holds only printable ASCII but '"', '\\'
+ * and '=', else in double quotes with '"' and '\\' escaped by a backslash
+ * and control bytes as \xHH; cut with "..." to fit outlen (>= 8).
+ * Returns out. */
+#define LOG_TOKEN_MAX 200
+const char *log_token(const char *s, size_t len, char *out, size_t outlen);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

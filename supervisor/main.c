@@ -14,13 +14,13 @@
 
 _Static_assert(STATS_NAME_MAX >= CONFIG_NAME_MAX, "service names fit");
 
-static const int sigs[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+static const int sigs[] = { SIGCHLD, SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 
 static void
 startup_fail(const char *msg)
 {
 	fprintf(stderr, "cloisterd: %s\n", msg);
-	if (log_sink() == LOG_SINK_SYSLOG)
+	if (log_sink() == LOG_SINK_SYSLOG || log_fd() != 2)   /* or log-file */
 		log_err("%s", msg);
 	exit(1);
 }
@@ -48,7 +48,7 @@ all_stopped(void)
 }
 
 /* Signals only set flags: the loop reaps and reloads after its batch. */
-static bool reap_due, reload_due;
+static bool reap_due, reload_due, reopen_due;
 
 static void
 on_signal(struct sv_service *s, unsigned arg)
@@ -59,7 +59,9 @@ on_signal(struct sv_service *s, unsigned arg)
 		if (si.ssi_signo == SIGCHLD)
 			reap_due = true;
 		else if (si.ssi_signo == SIGHUP)
-			reload_due = true;
+			reload_due = reopen_due = true;
+		else if (si.ssi_signo == SIGUSR1)
+			reopen_due = true;
 		else
 			stop_all();
 	}
@@ -105,13 +107,17 @@ setup(bool debug, bool check)
 	fcntl(sv.agg[1], F_SETFL, O_NONBLOCK);   /* a full pipe drops a round */
 	if (sv_ids_init(sv.cfg, err, sizeof(err)) < 0)
 		startup_fail(err);
+	if (!sv.foreground && sv.cfg->log_file[0] == '\0')
+		log_open("cloisterd", false);
+	/* before the first worker: its first lines go where the config says */
+	if (sv_logfile_start(sv.cfg, err, sizeof(err)) < 0)
+		startup_fail(err);
 	sv_netns_init();
 	sv.started = sv_now();
 	if (sv_start(err, sizeof(err)) < 0 ||
 	    sv_ctlsock_open(err, sizeof(err)) < 0)
 		startup_fail(err);
 	if (!sv.foreground) {
-		log_open("cloisterd", false);
 		if (daemon(0, 0) < 0)   /* fork, setsid, chdir /, stdio on /dev/null */
 			startup_fail(strerror(errno));
 		sv_ids_owner();
@@ -192,7 +198,9 @@ main(int argc, char **argv)
 			char err[CONFIG_ERR_MAX];
 			(void)sv_reload(err, sizeof(err));   /* logged there */
 		}
-		reap_due = reload_due = false;
+		if (reopen_due)   /* after a reload: log-file may have changed */
+			sv_logfile_reopen();
+		reap_due = reload_due = reopen_due = false;
 		sv_tick(sv_now());
 	}
 	/* every service went through stop: listeners and admin sockets are

@@ -5,6 +5,7 @@
 #include "sv.h"
 #include "ipc.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 /* Doubly linked lists with a count; front: insert at the head. */
@@ -167,10 +168,14 @@ make_prelogin_room(struct sv_service *s)
 		return;
 	for (struct sv_proc *p = s->busy.head; p != NULL; p = p->next)
 		if (p->prelogin && !p->retiring) {
-			char who[SV_WHO_MAX];
+			/* the worker is killed: its session's last line is ours */
+			char who[SV_WHO_MAX], addr[INET6_ADDRSTRLEN] = "-";
 			sv_proc_who(p, who);
-			log_debug("%s: oldest client before login, closed to make"
-			    " room (max-prelogin %u)", who, s->cfg.max_prelogin);
+			if (p->ip[0] != 0)
+				inet_ntop(p->ip[0], p->ip + 1, addr, sizeof(addr));
+			log_relay_note(who, LOG_LVL_INFO, "session end: user=-"
+			    " client=%s reason=kicked max_prelogin=%u", addr,
+			    s->cfg.max_prelogin);
 			prelogin_end(p);
 			s->prelogin_evictions++;
 			sv_proc_retire(p, SIGKILL);

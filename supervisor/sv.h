@@ -18,6 +18,7 @@
  *   ctlsock.c  the supervisor's own admin socket (cloisterctl status ...)
  *   stats.c    stats records in, aggregates out
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
+ *   logfile.c  log-file and log-syslog: where lines go, reopened on signal
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
  * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
@@ -329,6 +330,8 @@ int sv_log_open(int *worker_end);
 void sv_log_attach(struct sv_proc *p, int fd);
 void sv_log_detach(struct sv_proc *p);
 void sv_log_tick(void);
+int sv_logfile_start(const struct config *c, char *err, size_t errlen);
+void sv_logfile_reopen(void);
 
 /* stats.c */
 int sv_stats_open(int *worker_end);

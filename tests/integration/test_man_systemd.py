@@ -474,21 +474,24 @@ def test_logrotate_parses_the_logrotate_file():
         out = r.stdout + r.stderr
         assert r.returncode == 0, out
         assert "error" not in out.lower(), out
-        # the file scripts/quickstart appends cloisterd -f's output to
+        # the file the quickstart config names as log-file
         quick = re.search(r"^logfile=(\S+)$",
                           read(os.path.join(TOP, "scripts", "quickstart")),
                           re.M).group(1)
         assert "rotating pattern: %s " % quick in out, (quick, out)
-        assert re.search(r"^\s*copytruncate\s*$", read(LOGROTATE_SRC), re.M)
+        text = read(LOGROTATE_SRC)
+        # renamed and reopened (SIGUSR1), not copied and truncated
+        assert not re.search(r"^\s*copytruncate", text, re.M)
+        assert re.search(r"kill -USR1 .*/run/cloister/cloisterd\.pid|"
+                         r"pidfile=/run/cloister/cloisterd\.pid", text)
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
 
-def test_copytruncate_keeps_the_foreground_log_whole():
-    """cloisterd -f >> FILE (scripts/quickstart) never reopens its log:
-    rotating it with the shipped file (copytruncate) keeps what was written
-    in the copy, and later lines start the truncated file, without the hole
-    of zeros a writer without O_APPEND would leave."""
+def test_logrotate_renames_and_cloisterd_reopens_its_log_file():
+    """With log-file, cloisterd writes the log itself: the shipped
+    logrotate file renames it and sends SIGUSR1 (postrotate), and the next
+    lines start a new file at the path while the rotated one stays whole."""
     if shutil.which("logrotate") is None:
         raise Skip("logrotate is not installed (scripts/install-deps --test)")
     from imap_util import ImapServer
@@ -498,27 +501,33 @@ def test_copytruncate_keeps_the_foreground_log_whole():
         logfile = os.path.join(isrv.srv.tmp, "cloister.log")
         conf = os.path.join(isrv.srv.tmp, "logrotate.conf")
         with open(conf, "w") as f:
-            f.write(read(LOGROTATE_SRC).replace("/var/log/cloister.log",
-                                                logfile))
-        with open(logfile, "ab") as log:
-            proc = subprocess.Popen([tool("cloisterd"), "-f", "-c",
-                                     isrv.srv.config_path],
-                                    stdin=subprocess.DEVNULL, stdout=log,
-                                    stderr=log)
+            f.write(read(LOGROTATE_SRC)
+                    .replace("/var/log/cloister.log", logfile)
+                    .replace("/run/cloister/cloisterd.pid", isrv.srv.pidfile))
+        with open(isrv.srv.config_path, "a") as f:
+            f.write("log-file %s\n" % logfile)
+        proc = subprocess.Popen([tool("cloisterd"), "-f", "-c",
+                                 isrv.srv.config_path],
+                                stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         pid = proc.pid
-        assert wait_for(lambda: "started:" in read(logfile), 10), \
-            read(logfile)
+        assert wait_for(lambda: os.path.exists(logfile) and
+                        "started:" in read(logfile), 10), "no start logged"
+        assert wait_for(lambda: os.path.exists(isrv.srv.pidfile), 10)
         r = subprocess.run(["logrotate", "-f", "-s",
                             os.path.join(isrv.srv.tmp, "status"), conf],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "started:" in read(logfile + ".1")
+        assert wait_for(lambda: os.path.exists(logfile) and
+                        "log-file %s opened" % logfile in read(logfile), 10)
+        size = os.path.getsize(logfile + ".1")
         proc.send_signal(signal.SIGHUP)
         assert wait_for(lambda: "reloaded" in read(logfile), 10), \
             read(logfile)
-        with open(logfile, "rb") as f:
-            data = f.read()
-        assert not data.startswith(b"\0") and b"started:" not in data, data
+        assert os.path.getsize(logfile + ".1") == size
+        assert b"started:" not in open(logfile, "rb").read()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
         pid = None

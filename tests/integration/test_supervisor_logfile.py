@@ -1,5 +1,5 @@
 """cloisterd -f with stderr on a regular file (e.g. `cloisterd -f >> log`,
-what scripts/quickstart does): confined workers, whose fsize rlimit is 0,
+what scripts/quickstart does with a config that has no log-file): confined workers, whose fsize rlimit is 0,
 must neither die of SIGXFSZ nor hold the file; their lines still reach it,
 copied by the supervisor from a pipe."""
 import os

@@ -8,7 +8,9 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,6 +66,11 @@ main(void)
 	CHECK(strstr(line, "cloister-test[") != NULL);
 	CHECK(strstr(line, "]: error: to syslog") != NULL);
 	CHECK(strchr(line, '\n') == NULL);
+	log_syslog_facility(LOG_MAIL);                  /* log-syslog mail */
+	log_err("to mail");
+	grab(sv[1], line, sizeof(line));
+	CHECK(strncmp(line, "<19>", 4) == 0);          /* LOG_MAIL|LOG_ERR */
+	log_syslog_facility(LOG_DAEMON);
 
 	/* channel sink: "<level+1><message>", no identity, no timestamp */
 	int ch[2];
@@ -109,5 +116,23 @@ main(void)
 	log_relay("w/1[2]", huge, sizeof(huge), true);
 	n = grab(p[0], line, sizeof(line) < 4000 ? sizeof(line) : 4000);
 	CHECK(n > LOG_RELAY_MAX && strstr(line, "zzz [cut]\n") != NULL);
+
+	/* tokens: bare when safe, else quoted and escaped, cut visibly */
+	char tok[LOG_TOKEN_MAX];
+	CHECK(strcmp(log_token("alice@example.org", 17, tok, sizeof(tok)),
+	    "alice@example.org") == 0);
+	CHECK(strcmp(log_token("a b\"\\\r\n\x1b=", 9, tok, sizeof(tok)),
+	    "\"a b\\\"\\\\\\x0d\\x0a\\x1b=\"") == 0);
+	CHECK(strcmp(log_token("", 0, tok, sizeof(tok)), "\"\"") == 0);
+	CHECK(strcmp(log_token("abcdefghijkl", 12, tok, 12), "\"abc...\"") == 0);
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	v6.sin6_addr.s6_addr[10] = v6.sin6_addr.s6_addr[11] = 0xff;
+	v6.sin6_addr.s6_addr[12] = 192;
+	v6.sin6_addr.s6_addr[15] = 1;
+	struct sockaddr_storage ss;
+	memcpy(&ss, &v6, sizeof(v6));
+	char addr[LOG_ADDR_MAX];
+	CHECK(strcmp(log_addr(&ss, addr), "192.0.0.1") == 0);   /* v4-mapped */
+	CHECK(strcmp(log_addr(NULL, addr), "-") == 0);
 	return check_done("test_log");
 }

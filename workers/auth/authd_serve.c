@@ -347,9 +347,11 @@ user_gate(void *ctx, const char *user)
 		    limit_level(&A.addrs, c->addr_key, c->addr_keylen, now) > 0 ||
 		    backoff_failures(&A.pairs, k, kl, now) > 0;
 	}
+	char ut[LOG_TOKEN_MAX];   /* the name a client sent: one token */
 	if (refuse)
 		log_info("auth refused: user=%s service=%s instance=%llu"
-		    " address=%s reason=rate (%s)", user, c->service,
+		    " address=%s reason=rate (%s)",
+		    log_token(user, strlen(user), ut, sizeof(ut)), c->service,
 		    (unsigned long long)c->instance, c->addr_text, wait > 0 ?
 		    "this user from this address: backing off" :
 		    "this user, from an address that has failed");
@@ -378,8 +380,10 @@ account_failure(struct chan *c, const struct authd_step *st)
 	default:
 		break;
 	}
+	char ut[LOG_TOKEN_MAX];   /* the name a client sent: one token */
 	log_info("auth failed: user=%s service=%s instance=%llu address=%s"
-	    " mech=%s reason=%s (%s)", user[0] ? user : "-", c->service,
+	    " mech=%s reason=%s (%s)", user[0] ? log_token(user, strlen(user),
+	    ut, sizeof(ut)) : "-", c->service,
 	    (unsigned long long)c->instance, c->addr_text,
 	    c->x.mech[0] ? c->x.mech : "-", auth_fail_name(st->reason),
 	    st->detail);

@@ -40,12 +40,15 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 	size_t pending;
 	(void)imap_conn_input(&s->conn, &pending);
 	if (pending > 0) {
-		log_info("dropping %zu bytes pipelined after STARTTLS", pending);
+		imap_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
+		    " pipelined in clear after STARTTLS)", pending);
 		imap_conn_drop_input(&s->conn);
 	}
 	if (imap_conn_start_tls(&s->conn, s->opt->tls,
-	    (int)s->opt->prelogin_timeout_s * 1000) < 0)
+	    (int)s->opt->prelogin_timeout_s * 1000) < 0) {
+		s->end_reason = "tls-handshake";
 		return -1;
+	}
 	s->tls_active = true;
 	return 0;
 }
@@ -77,6 +80,7 @@ unavailable(struct imap_session *s)
 	imap_tagged(s, "NO", "UNAVAILABLE", "Mail store unavailable");
 	imap_untagged(s, "BYE Mail store unavailable");
 	s->bye_sent = true;
+	s->end_reason = "store-unavailable";
 	return -1;
 }
 
@@ -124,7 +128,9 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 	imap_prelogin_end(s);
 	s->state = IMAP_ST_AUTH;
 	stats_add(ST_AUTH_OK, 1);
-	log_info("login %s%s", s->user, s->tls_active ? " (TLS)" : "");
+	imap_log(s, LOG_LVL_INFO, "login", "tls=%s%s%s", s->tls_active ?
+	    tls_version(s->conn.tls) : "no", s->tls_active ? "/" : "",
+	    s->tls_active ? tls_cipher(s->conn.tls) : "");
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "%s OK [CAPABILITY ", s->cmd->tag);
 	imap_capabilities(s, b);
@@ -163,6 +169,11 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 	struct imap_login_args *a = &c->a.login;
 	int ret = 0;
 	if (!plaintext_ok(s)) {
+		/* authd never sees this attempt: this is its only line */
+		char u[LOG_TOKEN_MAX];
+		imap_log(s, LOG_LVL_INFO, "login refused", "reason=no-tls"
+		    " command=LOGIN attempted=%s", log_token((const char *)
+		    a->user.s, a->user.len, u, sizeof(u)));
 		imap_tagged(s, "NO", "PRIVACYREQUIRED",
 		    "LOGIN is disabled before STARTTLS");
 		goto out;
@@ -202,6 +213,7 @@ imap_cmd_login(struct imap_session *s, struct imap_cmd *c)
 	} else {
 		imap_untagged(s, "BYE Authentication service unavailable");
 		s->bye_sent = true;
+		s->end_reason = "auth-unavailable";
 		ret = -1;
 	}
 	auth_reply_wipe(r);
@@ -278,6 +290,8 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	if ((m->flags & AUTH_MECH_PLAINTEXT) && !plaintext_ok(s)) {
+		imap_log(s, LOG_LVL_INFO, "login refused", "reason=no-tls"
+		    " command=AUTHENTICATE mech=%s", m->name);
 		imap_tagged(s, "NO", "PRIVACYREQUIRED",
 		    "This mechanism needs TLS first");
 		return 0;
@@ -352,6 +366,7 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 	else {
 		imap_untagged(s, "BYE Authentication service unavailable");
 		s->bye_sent = true;
+		s->end_reason = "auth-unavailable";
 		ret = -1;
 	}
 out:

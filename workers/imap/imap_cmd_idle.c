@@ -85,6 +85,7 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 		if (w == IMAP_WAIT_TIMEOUT) {
 			imap_untagged(s, "BYE Autologout; idle for too long");
 			s->bye_sent = true;
+			s->end_reason = "idle-timeout";
 			return -1;
 		}
 		if (w == IMAP_WAIT_CLOSED)

@@ -206,6 +206,7 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 			if (n > 0)
 				return IMAP_WAIT_INPUT;
 			if (n == 0 || n == -1) {
+				c->eof = n == 0;
 				c->failed = true;
 				return IMAP_WAIT_CLOSED;
 			}

@@ -35,6 +35,7 @@ struct imap_conn {
 	                             * (CLOCK_MONOTONIC): the login deadline */
 	uint64_t bytes_in, bytes_out;
 	bool failed;                /* sticky: the connection is gone */
+	bool eof;                   /* ... because the client closed it */
 };
 
 void imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms);

@@ -184,8 +184,9 @@ main(int argc, char **argv)
 	worker_start(&w, argc, argv, "cloister-imapd", ROLE_CONNECTION, cfg,
 	    &svc);
 	/* no openssl.cnf (nothing of ours is configured there) and no error
-	 * strings table (codes are logged; `openssl errstr` decodes them):
-	 * both cost heap in every session */
+	 * strings table (tls_err.c names the reasons a server meets; others
+	 * are logged as codes for `openssl errstr`): both cost heap in every
+	 * session */
 	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
@@ -194,6 +195,7 @@ main(int argc, char **argv)
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
+	imap_log_catch_term();
 	/* iconv converters for the text APPEND indexes must be loaded now
 	 * (they are files). Each costs ~30 KiB in every session, so only those
 	 * the config names ("index-charsets"); UTF-8, US-ASCII and Latin-1 need

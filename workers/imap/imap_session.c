@@ -176,6 +176,7 @@ imap_tagged_store_error(struct imap_session *s, int rc, const char *what)
 		imap_tagged(s, "NO", "ALREADYEXISTS", "%s: mailbox exists", what);
 		break;
 	case STORE_E_QUOTA:
+		imap_log(s, LOG_LVL_INFO, "over quota", "command=%s", what);
 		imap_tagged(s, "NO", "OVERQUOTA", "%s: over quota", what);
 		break;
 	case STORE_E_NOSPACE:
@@ -371,6 +372,7 @@ reject(struct imap_session *s, bool fatal)
 	if (fatal) {
 		imap_untagged(s, "BYE %s", msg);
 		s->bye_sent = true;
+		s->end_reason = "protocol-error";
 	}
 	s->cmd = NULL;
 }
@@ -408,6 +410,7 @@ command(struct imap_session *s, unsigned *bad_row)
 	if (*bad_row >= MAX_BAD_IN_A_ROW) {
 		imap_untagged(s, "BYE Too many invalid commands");
 		s->bye_sent = true;
+		s->end_reason = "bad-commands";
 		return -1;
 	}
 	return ret;
@@ -453,6 +456,8 @@ serve(struct imap_session *s)
 				    "BYE Login time limit reached" :
 				    "BYE Autologout; idle for too long");
 				s->bye_sent = true;
+				s->end_reason = s->state == IMAP_ST_NOT_AUTH ?
+				    "prelogin-timeout" : "idle-timeout";
 				break;
 			}
 			if (w != IMAP_WAIT_INPUT)
@@ -511,6 +516,10 @@ imap_session_run(const struct imap_options *opt, int fd,
 		s->locallen = locallen;
 	}
 	s->peer_loopback = addr_loopback(&s->peer);
+	s->started_ms = imap_conn_now_ms();
+	imap_log_session(s);
+	char addr[LOG_ADDR_MAX];
+	tls_set_client(log_addr(s->peerlen > 0 ? &s->peer : NULL, addr));
 	stats_last = time(NULL);
 	stats_add(ST_CONNECTIONS, 1);
 	int one = 1;
@@ -525,8 +534,10 @@ imap_session_run(const struct imap_options *opt, int fd,
 	if (opt->tls_mode == TLS_IMPLICIT) {
 		if (opt->tls == NULL ||
 		    imap_conn_start_tls(&s->conn, opt->tls,
-		    (int)opt->prelogin_timeout_s * 1000) < 0)
+		    (int)opt->prelogin_timeout_s * 1000) < 0) {
+			s->end_reason = "tls-handshake";
 			goto out;
+		}
 		s->tls_active = true;
 	}
 	greeting(s);
@@ -536,6 +547,8 @@ imap_session_run(const struct imap_options *opt, int fd,
 	if (s->conn.tls != NULL && !s->conn.failed)
 		tls_shutdown(s->conn.tls);
 out:
+	imap_log_session(NULL);   /* one line: a late SIGTERM adds none */
+	imap_log_end(s);
 	stats_add(ST_BYTES_IN, s->conn.bytes_in);
 	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
 	stats_flush();

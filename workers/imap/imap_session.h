@@ -21,6 +21,7 @@
 #include "imap_parse.h"
 #include "imap_reader.h"
 #include "imap_view.h"
+#include "log.h"
 #include "store_client.h"
 #include "tls.h"
 
@@ -82,6 +83,9 @@ struct imap_session {
 	/* the command being executed */
 	struct imap_cmd *cmd;
 	bool bye_sent;
+	/* for the line at the end (imap_log.c) */
+	int64_t started_ms;
+	const char *end_reason;       /* NULL: from the state and connection */
 };
 
 /* Serve one client on fd (already connected); returns when the session
@@ -97,6 +101,17 @@ void imap_session_run(const struct imap_options *opt, int fd,
  * limits (imap_prelogin.c). _end lifts them at login. */
 void imap_prelogin_begin(struct imap_session *s);
 void imap_prelogin_end(struct imap_session *s);
+
+/* Log "EVENT: user=U client=ADDR" + the formatted rest (may be NULL), the
+ * user made a single token (imap_log.c). */
+void imap_log(struct imap_session *s, enum log_level lvl, const char *event,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The one line at the end of the session: who, how long, bytes, why. */
+void imap_log_end(struct imap_session *s);
+/* Before confining (sigaction is not in the policy): SIGTERM ends the
+ * session named by imap_log_session (NULL: none) with its line. */
+void imap_log_catch_term(void);
+void imap_log_session(struct imap_session *s);
 
 /* ---- for command handlers ---- */
 

@@ -105,4 +105,24 @@ int lmtp_map_rcpt(const struct lmtp_opts *o, const char *addr,
 int lmtp_trace_headers(struct buf *out, const struct lmtp_opts *o,
     const struct lmtp_txn *t, size_t i, int64_t now);
 
+/* The line about one recipient (lmtp_log.c): "EVENT: client=C from=S
+ * to=R " + the formatted rest; and the line for a reply refusing one
+ * ("rejected: ... stage=STAGE code=550 dsn=5.1.1 text=..."). */
+void lmtp_log_rcpt(const char *event, const char *client, const char *sender,
+    const char *rcpt, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void lmtp_log_reply(const char *stage, const char *client, const char *sender,
+    const char *rcpt, const char *reply);
+
+/* The line at the end of a connection (lmtp_log.c). */
+struct lmtp_end {
+	const char *client, *lhlo;   /* lhlo: "" before LHLO */
+	const char *reason;          /* quit, closed, idle-timeout, error,
+	                                store-unavailable */
+	int64_t ms;
+	uint64_t in, out;
+	unsigned delivered, rejected;
+};
+void lmtp_log_end(const struct lmtp_end *e);
+
 #endif

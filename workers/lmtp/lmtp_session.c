@@ -34,6 +34,9 @@ struct session {
 	bool gone;               /* the backend was lost: end the session */
 	bool quit;
 	uint64_t bytes_seen;     /* reader bytes already counted in stats */
+	/* for the line at the end */
+	const char *end_reason;  /* NULL: from quit, gone, EOF */
+	unsigned delivered, rejected;
 };
 
 static void
@@ -57,6 +60,29 @@ reply(struct session *s, const char *fmt, ...)
 	if (line[0] == '4' || line[0] == '5')
 		stats_add(ST_ERRORS, 1);
 	(void)lines_write(&s->w, line, (size_t)n);
+}
+
+/* The answer about one recipient, and its line in the log: every refusal
+ * of a recipient, at RCPT or after the data, is logged with the sender,
+ * the recipient and the code given (deliveries: lmtp_store.c). */
+static void
+rcpt_reply(struct session *s, const char *stage, const char *rcpt,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+rcpt_reply(struct session *s, const char *stage, const char *rcpt,
+    const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	reply(s, "%s", line);
+	s->rejected++;
+	lmtp_log_reply(stage, s->client, s->sender, rcpt, line);
 }
 
 static void
@@ -132,12 +158,12 @@ check_raw(struct session *s)
 }
 
 static void
-quota_reply(struct session *s, const char *addr)
+quota_reply(struct session *s, const char *stage, const char *addr)
 {
 	if (s->o->quota_temp)
-		reply(s, "452 4.2.2 <%s> Mailbox is full", addr);
+		rcpt_reply(s, stage, addr, "452 4.2.2 <%s> Mailbox is full", addr);
 	else
-		reply(s, "552 5.2.2 <%s> Mailbox is full", addr);
+		rcpt_reply(s, stage, addr, "552 5.2.2 <%s> Mailbox is full", addr);
 }
 
 /* After the end of data: one reply per accepted recipient, in order. */
@@ -154,41 +180,51 @@ deliver_all(struct session *s)
 		const char *a = s->rcpts[i].addr;
 		enum lmtp_result r = LMTP_R_OK;
 		if (s->too_big) {
-			reply(s, "552 5.3.4 <%s> Message too big", a);
+			rcpt_reply(s, "data", a,
+			    "552 5.3.4 <%s> Message too big", a);
 		} else if (s->nul) {
-			reply(s, "554 5.6.0 <%s> Message contains NUL bytes", a);
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message contains NUL bytes", a);
 		} else if (s->bare_lf && !s->o->bare_lf_ok) {
-			reply(s, "554 5.6.0 <%s> Message contains bare LF; "
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message contains bare LF; "
 			    "lines must end in CRLF", a);
 		} else if (s->long_line) {
-			reply(s, "554 5.6.0 <%s> Message line too long", a);
+			rcpt_reply(s, "data", a,
+			    "554 5.6.0 <%s> Message line too long", a);
 		} else if (s->gone) {
-			reply(s, "451 4.3.0 <%s> Temporary failure", a);
+			rcpt_reply(s, "data", a,
+			    "451 4.3.0 <%s> Temporary failure", a);
 		} else {
 			r = s->be->deliver(s->be->ctx, &t, i);
 			switch (r) {
 			case LMTP_R_OK:
 				reply(s, "250 2.0.0 <%s> Saved", a);
+				s->delivered++;
 				stats_add(ST_DELIVERIES, 1);
 				continue;
 			case LMTP_R_NOUSER:
-				reply(s, "550 5.1.1 <%s> User doesn't exist", a);
+				rcpt_reply(s, "data", a,
+				    "550 5.1.1 <%s> User doesn't exist", a);
 				break;
 			case LMTP_R_QUOTA:
-				quota_reply(s, a);
+				quota_reply(s, "data", a);
 				break;
 			case LMTP_R_NOSPACE:
-				reply(s, "452 4.3.1 <%s> Insufficient system "
+				rcpt_reply(s, "data", a,
+				    "452 4.3.1 <%s> Insufficient system "
 				    "storage", a);
 				break;
 			case LMTP_R_TOOBIG:
-				reply(s, "552 5.3.4 <%s> Message too big", a);
+				rcpt_reply(s, "data", a,
+				    "552 5.3.4 <%s> Message too big", a);
 				break;
 			case LMTP_R_GONE:
 				s->gone = true;
 				/* fall through */
 			case LMTP_R_TEMP:
-				reply(s, "451 4.3.0 <%s> Temporary failure", a);
+				rcpt_reply(s, "data", a,
+				    "451 4.3.0 <%s> Temporary failure", a);
 				break;
 			}
 		}
@@ -213,6 +249,7 @@ wait_input(struct session *s)
 	if (r == 0) {
 		reply(s, "421 4.4.2 %s Idle timeout, closing connection",
 		    s->o->hostname);
+		s->end_reason = "idle-timeout";
 		(void)lines_flush(&s->w);
 	}
 	return false;
@@ -409,12 +446,13 @@ cmd_rcpt(struct session *s, const char *arg)
 		return;
 	}
 	if (s->nrcpts >= s->o->max_rcpts) {
-		reply(s, "452 4.5.3 Too many recipients");
+		rcpt_reply(s, "rcpt", path, "452 4.5.3 Too many recipients");
 		return;
 	}
 	struct lmtp_rcpt r;
 	if (lmtp_map_rcpt(s->o, path, &r) < 0) {
-		reply(s, "550 5.1.1 <%s> User doesn't exist", path);
+		rcpt_reply(s, "rcpt", path, "550 5.1.1 <%s> User doesn't exist",
+		    path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	}
@@ -423,25 +461,27 @@ cmd_rcpt(struct session *s, const char *arg)
 	case LMTP_R_OK:
 		break;
 	case LMTP_R_NOUSER:
-		reply(s, "550 5.1.1 <%s> User doesn't exist", path);
+		rcpt_reply(s, "rcpt", path, "550 5.1.1 <%s> User doesn't exist",
+		    path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_QUOTA:
-		quota_reply(s, path);
+		quota_reply(s, "rcpt", path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_TOOBIG:
-		reply(s, "552 5.3.4 <%s> Message too big", path);
+		rcpt_reply(s, "rcpt", path, "552 5.3.4 <%s> Message too big", path);
 		stats_add(ST_REJECTIONS, 1);
 		return;
 	case LMTP_R_NOSPACE:
-		reply(s, "452 4.3.1 <%s> Insufficient system storage", path);
+		rcpt_reply(s, "rcpt", path, "452 4.3.1 <%s> Insufficient system"
+		    " storage", path);
 		return;
 	case LMTP_R_GONE:
 		s->gone = true;
 		/* fall through */
 	case LMTP_R_TEMP:
-		reply(s, "451 4.3.0 <%s> Temporary failure", path);
+		rcpt_reply(s, "rcpt", path, "451 4.3.0 <%s> Temporary failure", path);
 		return;
 	}
 	if (s->nrcpts == s->cap) {
@@ -637,6 +677,8 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 	/* the message: its own limit plus room for the last line */
 	buf_init(&s.msg, o->max_size + 1);
 	stats_add(ST_CONNECTIONS, 1);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	reply(&s, "220 %s Cloister LMTP ready", o->hostname);
 	while (!s.quit && !s.gone) {
 		const uint8_t *l;
@@ -653,7 +695,9 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 				break;
 			continue;
 		} else {
-			break;   /* EOF or error: nothing to answer */
+			/* EOF or error: nothing to answer */
+			s.end_reason = r == LINES_EOF ? "closed" : "error";
+			break;
 		}
 		stats_add(ST_BYTES_IN, s.r.bytes_in - s.bytes_seen);
 		s.bytes_seen = s.r.bytes_in;
@@ -664,6 +708,14 @@ lmtp_serve(int fd, const char *client, const struct lmtp_opts *o,
 			stats_flush();
 	}
 	(void)lines_flush(&s.w);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	lmtp_log_end(&(struct lmtp_end){ .client = client, .lhlo = s.lhlo,
+	    .reason = s.quit ? "quit" : s.gone ? "store-unavailable" :
+	    s.end_reason != NULL ? s.end_reason : "error",
+	    .ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000000, .in = s.r.bytes_in,
+	    .out = s.w.bytes_out, .delivered = s.delivered,
+	    .rejected = s.rejected });
 	stats_add(ST_BYTES_IN, s.r.bytes_in - s.bytes_seen);
 	stats_add(ST_BYTES_OUT, s.w.bytes_out);
 	stats_flush();

@@ -223,13 +223,15 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 	int rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ? r->detail :
 	    NULL, ls->memfd, size, &meta);
 	enum lmtp_result out = map_rc(ls, rc, sh, "deliver");
-	if (out == LMTP_R_OK)
-		log_info("delivered to %s%s%s: %llu bytes, msgid %s", r->user,
-		    r->detail[0] ? "+" : "", r->detail,
-		    (unsigned long long)size,
-		    meta.message_id ? meta.message_id : "-");
-	else
-		log_info("not delivered to %s: %d", r->user, (int)out);
+	/* a refusal is logged with its code where it is answered */
+	if (out == LMTP_R_OK) {
+		char m[LOG_TOKEN_MAX];
+		const char *id = meta.message_id;
+		lmtp_log_rcpt("delivered", t->client, t->sender, r->addr,
+		    "user=%s%s%s size=%llu msgid=%s code=250 dsn=2.0.0", r->user,
+		    r->detail[0] ? "+" : "", r->detail, (unsigned long long)size,
+		    id != NULL ? log_token(id, strlen(id), m, sizeof(m)) : "-");
+	}
 	return out;
 }
 

@@ -1,5 +1,6 @@
 /* tls: non-blocking OpenSSL server sessions (see tls.h). */
 #include "tls.h"
+#include "tls_err.h"
 #include "tls_keyd.h"
 #include "buf.h"
 #include "log.h"
@@ -7,6 +8,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,7 +36,19 @@ struct tls_conn {
 	SSL *ssl;
 	int fd;
 	bool ktls_send;
+	bool failed_logged;   /* one line per connection about its failure */
+	bool established;     /* the handshake completed */
 };
+
+/* The client of this process's connection, for those lines (a network
+ * worker serves one connection). */
+static char tls_client[64] = "-";
+
+void
+tls_set_client(const char *addr)
+{
+	snprintf(tls_client, sizeof(tls_client), "%s", addr);
+}
 
 /* One SSL_write from a mapping covers at most this much: bounded address
  * space whatever the message size. */
@@ -225,6 +239,30 @@ tls_conn_free(struct tls_conn *c)
 	free(c);
 }
 
+bool
+tls_client_silent(const struct tls_conn *c)
+{
+	BIO *rb = c != NULL ? SSL_get_rbio(c->ssl) : NULL;
+	return rb != NULL && BIO_number_read(rb) == 0;
+}
+
+/* The one line about a connection's failure: client and reason in words.
+ * A client that connected and closed without sending a byte (a port
+ * check) did nothing wrong: a debug line. */
+static void
+failure_line(struct tls_conn *c, const char *op, const char *why)
+{
+	if (c->failed_logged)
+		return;
+	c->failed_logged = true;
+	if (tls_client_silent(c))
+		log_debug("tls %s: client=%s sent nothing (%s)", op, tls_client,
+		    why);
+	else
+		log_info("tls %s failed: client=%s reason=\"%s\"", op, tls_client,
+		    why);
+}
+
 /* Map an OpenSSL result to a tls_status; errors are logged once here. */
 static int
 status(struct tls_conn *c, int ret, const char *op)
@@ -242,17 +280,22 @@ status(struct tls_conn *c, int ret, const char *op)
 			/* EOF without close_notify, or a socket error: the
 			 * peer went away; not worth an error line */
 			if (errno != 0 && errno != ECONNRESET && errno != EPIPE)
-				log_info("tls %s: %s", op, strerror(errno));
+				failure_line(c, op, strerror(errno));
 			return ret == 0 ? 0 : TLS_ERROR;
 		}
 		break;
 	default:
 		break;
 	}
-	char msg[256];
-	ERR_error_string_n(ERR_get_error(), msg, sizeof(msg));
+	unsigned long err = ERR_get_error();
 	ERR_clear_error();
-	log_info("tls %s: %s", op, msg);
+	/* a client that hangs up without close_notify after the handshake
+	 * has ended its session, as most do: the end of the stream */
+	if (ERR_GET_LIB(err) == ERR_LIB_SSL && ERR_GET_REASON(err) ==
+	    SSL_R_UNEXPECTED_EOF_WHILE_READING && c->established)
+		return 0;
+	char why[160];
+	failure_line(c, op, tls_err_text(err, why, sizeof(why)));
 	return TLS_ERROR;
 }
 
@@ -263,6 +306,7 @@ tls_handshake(struct tls_conn *c)
 	errno = 0;
 	int r = SSL_do_handshake(c->ssl);
 	if (r == 1) {
+		c->established = true;
 #ifdef BIO_get_ktls_send
 		c->ktls_send = BIO_get_ktls_send(SSL_get_wbio(c->ssl)) == 1;
 #endif

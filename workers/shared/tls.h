@@ -26,7 +26,7 @@
 #include <sys/types.h>
 
 enum tls_status {
-	TLS_ERROR = -1,       /* fatal: the connection is over (logged) */
+	TLS_ERROR = -1,       /* fatal: the connection is over (logged once) */
 	TLS_WANT_READ = -2,
 	TLS_WANT_WRITE = -3,
 };
@@ -50,6 +50,13 @@ void tls_server_free(struct tls_server *s);
  * runs inside the first tls_handshake() calls. NULL on allocation failure. */
 struct tls_conn *tls_conn_new(struct tls_server *s, int fd);
 void tls_conn_free(struct tls_conn *c);
+
+/* The client's address for the one line a failed connection logs
+ * ("tls handshake failed: client=ADDR reason=\"words\""); a worker
+ * serves one connection, so it is set once, before the handshake. */
+void tls_set_client(const char *addr);
+/* The client has not sent a byte (a port check, when it then closes). */
+bool tls_client_silent(const struct tls_conn *c);
 
 /* 1 when the handshake is complete, else a negative tls_status. */
 int tls_handshake(struct tls_conn *c);
