@@ -91,6 +91,7 @@ h_reload(int fd, struct buf *t)
 		send_error(fd, IPC_ERR_DENIED, why);
 		return;
 	}
+	sv_logfile_reopen();   /* as SIGHUP does: log-file may have moved */
 	buf_printf(t, "reloaded %s: generation %u\n", sv.cfg->path,
 	    sv.generation);
 	send_text(fd, t);

@@ -9,6 +9,7 @@
 #include "jmap_http.h"
 #include "log.h"
 #include "conn_addr.h"
+#include "tls.h"
 #include "tls_config.h"
 #include "worker.h"
 
@@ -128,6 +129,8 @@ apply_listener(const struct worker_conn *c)
 	opt.plaintext_auth = loopback_plaintext && t == TLS_PLAIN &&
 	    conn_addr_loopback(&c->peer) && conn_addr_loopback(&c->local);
 	conn_set_nonblocking(c->fd);
+	char addr[LOG_ADDR_MAX];   /* TLS failures name the client */
+	tls_set_client(log_addr(&c->peer, addr));
 }
 
 int
