@@ -1,11 +1,12 @@
 /* libFuzzer target: arbitrary bytes as a stored message, through the
  * Email/get body properties (bodyStructure, textBody, htmlBody,
  * attachments, every bodyValue with a small truncation, sender,
- * replyTo, headers and the header:...:as{Form} properties). The answer
- * must encode as JSON. */
+ * replyTo, headers and the header:...:as{Form} properties), and a part
+ * cut out as a blob. The answer must encode as JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "jmap_blob.h"
 #include "jmap_email_body.h"
 
 int
@@ -30,5 +31,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s);
 	}
 	json_decref(o);
+	struct buf out = BUF_INIT(1u << 20);
+	char type[64];
+	jmap_blob_part(data, size, 1 + size % 7, &out, type, sizeof(type));
+	buf_free(&out);
 	return 0;
 }

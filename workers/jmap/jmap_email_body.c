@@ -1,5 +1,6 @@
 /* jmap_email_body: body parts, body values, sender and replyTo. */
 #include "jmap_email_body.h"
+#include "jmap_blob.h"
 #include "jmap_email_addr.h"
 #include "jmap_email_header.h"
 #include "jmap_internal.h"
@@ -105,7 +106,7 @@ decoded_size(const struct mime_msg *m, uint32_t i)
 
 /* The EmailBodyPart of part i (without subParts). */
 static json_t *
-part_json(const struct mime_msg *m, uint32_t i)
+part_json(const struct mime_msg *m, uint32_t i, const uint8_t *blobid)
 {
 	char type[128], sub[128], full[260], id[16];
 	struct mime_ctype ct, disp;
@@ -131,8 +132,12 @@ part_json(const struct mime_msg *m, uint32_t i)
 		if (cid == NULL)
 			cid = json_null();
 	}
-	json_t *o = json_pack("{ss sn sI so ss so so so sn sn}", "partId", id,
-	    "blobId", "size", (json_int_t)(m->parts[i].kind != MIME_MULTIPART ?
+	char blob[JMAP_BLOBID_MAX];
+	bool leaf = m->parts[i].kind != MIME_MULTIPART && blobid != NULL;
+	if (leaf)
+		jmap_blobid_fmt(blob, blobid, i + 1);
+	json_t *o = json_pack("{ss ss? sI so ss so so so sn sn}", "partId", id,
+	    "blobId", leaf ? blob : NULL, "size", (json_int_t)(m->parts[i].kind != MIME_MULTIPART ?
 	    decoded_size(m, i) : 0), "name", part_name(&ct, &disp),
 	    "type", full, "charset", cs,
 	    "disposition", str_or_null(&disp.type), "cid", cid,
@@ -143,16 +148,17 @@ part_json(const struct mime_msg *m, uint32_t i)
 }
 
 static json_t *
-structure(const struct mime_msg *m, uint32_t i, unsigned depth)
+structure(const struct mime_msg *m, uint32_t i, const uint8_t *blobid,
+    unsigned depth)
 {
-	json_t *o = part_json(m, i);
+	json_t *o = part_json(m, i, blobid);
 	const struct mime_part *p = mime_part(m, i);
 	if (o == NULL || p->kind != MIME_MULTIPART || depth > 64)
 		return o;
 	json_t *subs = json_array();
 	for (uint32_t c = p->child; c != MIME_NONE && subs != NULL;
 	    c = m->parts[c].next)
-		json_array_append_new(subs, structure(m, c, depth + 1));
+		json_array_append_new(subs, structure(m, c, blobid, depth + 1));
 	json_object_set_new(o, "subParts", subs);
 	return o;
 }
@@ -336,7 +342,7 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	struct mime_msg m;
 	if (mime_parse(&m, data, len, NULL) < 0)
 		return -1;
-	json_t *root = structure(&m, 0, 0);
+	json_t *root = structure(&m, 0, ba->blobid, 0);
 	json_t *text = json_array(), *html = json_array(), *att = json_array();
 	json_t *one = json_pack("[O]", root);
 	struct ctx x = { &m, ba, json_object(), false };

@@ -21,6 +21,8 @@ struct jmap_body_args {
 	size_t max_value_bytes;    /* 0: whole values */
 	size_t budget;             /* bytes of values the call may still add */
 	json_t *props;             /* the properties asked for */
+	const uint8_t *blobid;     /* the message's content id (parts' blobIds
+				      are made from it), NULL: none */
 };
 
 /* Read the fetch* and maxBodyValueBytes arguments; false if mistyped.
