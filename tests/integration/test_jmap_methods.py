@@ -215,6 +215,11 @@ def test_email_query_get_thread_and_references():
         ids = api.ok("Email/query", {"filter": {"operator": "NOT",
                      "conditions": [{"subject": "first"}]}})["ids"]
         assert ids == [second["id"]]
+        ids = api.ok("Email/query", {"filter": {"header": ["In-Reply-To"]}})
+        assert ids["ids"] == [second["id"]], ids
+        ids = api.ok("Email/query", {"filter": {"header": ["Subject",
+                                                           "firs"]}})
+        assert ids["ids"] == [first["id"]], ids
         ids = api.ok("Email/query", {"filter": {"inMailboxOtherThan":
                                                 [inbox]}})["ids"]
         assert ids == []
