@@ -74,6 +74,24 @@ class Api:
         self.proc.wait(timeout=20)
 
 
+def test_a_lost_store_is_reported_and_not_used_again():
+    with Store() as st:
+        api = Api(st)
+        mailboxes(api)
+        st.kill()
+        req = json.dumps({"using": [CORE, MAIL], "methodCalls": [
+            ["Mailbox/get", {"accountId": "a1"}, "a"],
+            ["Mailbox/get", {"accountId": "a1"}, "b"],
+            ["Core/echo", {"still": "here"}, "c"]]})
+        out = api.line(req)
+        assert out.startswith("LOST 200 "), out
+        r = json.loads(out[len("LOST 200 "):])["methodResponses"]
+        assert r[0][1]["type"] == "serverUnavailable", r
+        assert r[1][1] == {"type": "serverFail", "description": "no store"}
+        assert r[2] == ["Core/echo", {"still": "here"}, "c"]
+        api.close()
+
+
 def mailboxes(api):
     got = api.ok("Mailbox/get", {"ids": None})
     return {m["name"]: m for m in got["list"]}, got["state"]
