@@ -288,6 +288,18 @@ def test_email_query_get_thread_and_references():
         assert e["type"] == "invalidArguments"
         ch = api.ok("Email/changes", {"sinceState": "0"})
         assert sorted(ch["created"]) == sorted(q["ids"]), ch
+        # in pieces: maxChanges 1, then on from newState
+        got, state, more = [], "0", True
+        for _ in range(5):
+            if not more:
+                break
+            ch = api.ok("Email/changes", {"sinceState": state,
+                                          "maxChanges": 1})
+            got += ch["created"]
+            state, more = ch["newState"], ch["hasMoreChanges"]
+        assert sorted(got) == sorted(q["ids"]) and not more, got
+        n, e = api.call("Email/changes", {"sinceState": "0", "maxChanges": 0})
+        assert e["type"] == "invalidArguments"
         api.close()
 
 
