@@ -19,8 +19,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "header:Subject:asText:all", 1, "header:List-Post:asURLs", 1,
 		    "header:To:asGroupedAddresses", 1,
 		    "header:Message-ID:asMessageIds", 1, "header:X:all", 1);
+	static json_t *part_props;
+	if (part_props == NULL)
+		part_props = json_pack("{sbsbsb}", "partId", 1, "headers", 1,
+		    "header:Content-Type:asText", 1);
+	static const uint8_t blobid[STORE_BLOBID_LEN];
 	struct jmap_body_args ba = { true, true, true, size % 64, 1u << 20,
-	    props };
+	    props, blobid, size % 2 ? part_props : NULL };
 	json_t *o = json_object();
 	if (o == NULL)
 		return 0;

@@ -211,9 +211,34 @@ test_part_blobs(void)
 	CHECK(!jmap_blobid_parse(bid, back, &part));
 }
 
+/* bodyProperties: only those, on every part, the tree kept. */
+static void
+test_body_properties(void)
+{
+	struct jmap_body_args ba;
+	json_t *args = json_pack("{s[sss]}", "bodyProperties", "partId", "type",
+	    "header:Content-Type:asText");
+	CHECK(jmap_body_args_parse(args, &ba));
+	json_decref(args);
+	json_t *o = run(alt_msg, &ba);
+	json_t *t = json_array_get(json_object_get(o, "textBody"), 0);
+	CHECK_EQ(json_object_size(t), 3);
+	CHECK(strcmp(str(t, "header:Content-Type:asText"),
+	    "text/plain; charset=iso-8859-1") == 0);
+	json_t *bs = json_object_get(o, "bodyStructure");
+	CHECK_EQ(json_array_size(json_object_get(bs, "subParts")), 2);
+	CHECK(json_object_get(bs, "size") == NULL);
+	json_decref(o);
+	jmap_body_args_free(&ba);
+	args = json_pack("{s[s]}", "bodyProperties", "nope");
+	CHECK(!jmap_body_args_parse(args, &ba));
+	json_decref(args);
+}
+
 int
 main(void)
 {
+	test_body_properties();
 	test_part_blobs();
 	test_header_forms();
 	test_budget();

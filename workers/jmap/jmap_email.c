@@ -185,7 +185,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	json_t *ids, *props = NULL, *res = NULL, *v;
 	char state[JMAP_ID_MAX];
 	size_t i;
-	struct jmap_body_args ba;
+	struct jmap_body_args ba = { 0 };
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
 	    !jmap_get_properties(c, email_props, email_default,
 	    jmap_header_prop_ok, &props, err))
@@ -193,7 +193,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	ba.props = props;
 	if (!jmap_body_args_parse(c->args, &ba)) {
 		*err = jmap_error("invalidArguments", "fetch*BodyValues, "
-		    "maxBodyValueBytes");
+		    "maxBodyValueBytes, bodyProperties");
 		goto out;
 	}
 	if (ids == NULL) {
@@ -222,6 +222,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		}
 	}
 out:
+	jmap_body_args_free(&ba);
 	json_decref(props);
 	return res;
 }
