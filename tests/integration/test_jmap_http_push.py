@@ -140,3 +140,40 @@ def test_download_a_message_blob():
                           headers={"Authorization": jh.auth_header("bob")})
         assert r.status == 404
         c.close()
+
+
+def test_a_slow_download_outlives_the_request_timeout():
+    """request-timeout (5 s here) bounds reading a request, not sending the
+    answer: a 10 MB blob (more than the kernel's send buffer holds) read
+    slowly over ~7 s arrives whole."""
+    import socket
+    body = b"".join(b"line %07d of a large message\r\n" % i
+                    for i in range(330000))
+    msg = MSG.replace(b"Hello over JMAP.\r\n", body)
+    with jh.server(options={"request-timeout": 5}) as srv:
+        m = srv.login("alice")
+        m.append("INBOX", None, None, msg)
+        m.logout()
+        c = jh.client(srv)
+        _, sess = jh.request(c, "GET", "/jmap/session",
+                             headers={"Authorization": jh.auth_header()})
+        acct = json.loads(sess)["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        c.close()
+        raw = jh.Raw(srv, timeout=40)
+        raw.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+        raw.send(jh.head("/jmap/download/%s/G%s/big.eml"
+                         % (acct, hashlib.sha256(msg).hexdigest())))
+        got, t0 = b"", time.time()
+        while len(got) < len(msg) + 100 and time.time() - t0 < 40:
+            d = raw.s.recv(16384)
+            if not d:
+                break
+            got += d
+            time.sleep(0.02)
+        took = time.time() - t0
+        head_part, _, data = got.partition(b"\r\n\r\n")
+        assert head_part.startswith(b"HTTP/1.1 200"), head_part[:100]
+        assert data == msg, (len(data), len(msg))
+        assert took > 5, took
+        print("10 MB download read slowly: %.1f s" % took)
+        raw.close()

@@ -176,8 +176,6 @@ jmap_http_eventsource(struct jmap_http_session *s)
 	jmap_http_start(s, 200);
 	http_resp_header(b, "Content-Type", "text/event-stream");
 	buf_append_str(b, "\r\n");
-	/* the request deadline does not cover a stream */
-	imap_conn_set_deadline(&s->conn, 0);
 	if (imap_conn_flush(&s->conn) < 0)
 		return -1;
 	return stream(s, &es);

@@ -236,6 +236,10 @@ handle(struct jmap_http_session *s)
 		jmap_http_error(s, st, true, status_detail(st));
 		return 0;
 	}
+	/* the request is in: its deadline is over, and the answer (a large
+	 * download, an event stream) is bounded by the write timeout, which
+	 * drops a client that stops reading */
+	imap_conn_set_deadline(&s->conn, 0);
 	stats_add(ST_COMMANDS, 1);
 	return dispatch(s);
 }
