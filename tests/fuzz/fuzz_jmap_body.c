@@ -1,11 +1,12 @@
 /* libFuzzer target: arbitrary bytes as a stored message, through the
  * Email/get body properties (bodyStructure, textBody, htmlBody,
  * attachments, every bodyValue with a small truncation, sender,
- * replyTo, headers and the header:...:as{Form} properties). The answer
- * must encode as JSON. */
+ * replyTo, headers and the header:...:as{Form} properties), and a part
+ * cut out as a blob. The answer must encode as JSON. */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "jmap_blob.h"
 #include "jmap_email_body.h"
 
 int
@@ -18,8 +19,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "header:Subject:asText:all", 1, "header:List-Post:asURLs", 1,
 		    "header:To:asGroupedAddresses", 1,
 		    "header:Message-ID:asMessageIds", 1, "header:X:all", 1);
+	static json_t *part_props;
+	if (part_props == NULL)
+		part_props = json_pack("{sbsbsb}", "partId", 1, "headers", 1,
+		    "header:Content-Type:asText", 1);
+	static const uint8_t blobid[STORE_BLOBID_LEN];
 	struct jmap_body_args ba = { true, true, true, size % 64, 1u << 20,
-	    props };
+	    props, blobid, size % 2 ? part_props : NULL };
 	json_t *o = json_object();
 	if (o == NULL)
 		return 0;
@@ -30,5 +36,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(s);
 	}
 	json_decref(o);
+	struct buf out = BUF_INIT(1u << 20);
+	char type[64];
+	jmap_blob_part(data, size, 1 + size % 7, &out, type, sizeof(type));
+	buf_free(&out);
 	return 0;
 }

@@ -74,6 +74,24 @@ class Api:
         self.proc.wait(timeout=20)
 
 
+def test_a_lost_store_is_reported_and_not_used_again():
+    with Store() as st:
+        api = Api(st)
+        mailboxes(api)
+        st.kill()
+        req = json.dumps({"using": [CORE, MAIL], "methodCalls": [
+            ["Mailbox/get", {"accountId": "a1"}, "a"],
+            ["Mailbox/get", {"accountId": "a1"}, "b"],
+            ["Core/echo", {"still": "here"}, "c"]]})
+        out = api.line(req)
+        assert out.startswith("LOST 200 "), out
+        r = json.loads(out[len("LOST 200 "):])["methodResponses"]
+        assert r[0][1]["type"] == "serverUnavailable", r
+        assert r[1][1] == {"type": "serverFail", "description": "no store"}
+        assert r[2] == ["Core/echo", {"still": "here"}, "c"]
+        api.close()
+
+
 def mailboxes(api):
     got = api.ok("Mailbox/get", {"ids": None})
     return {m["name"]: m for m in got["list"]}, got["state"]
@@ -215,6 +233,11 @@ def test_email_query_get_thread_and_references():
         ids = api.ok("Email/query", {"filter": {"operator": "NOT",
                      "conditions": [{"subject": "first"}]}})["ids"]
         assert ids == [second["id"]]
+        ids = api.ok("Email/query", {"filter": {"header": ["In-Reply-To"]}})
+        assert ids["ids"] == [second["id"]], ids
+        ids = api.ok("Email/query", {"filter": {"header": ["Subject",
+                                                           "firs"]}})
+        assert ids["ids"] == [first["id"]], ids
         ids = api.ok("Email/query", {"filter": {"inMailboxOtherThan":
                                                 [inbox]}})["ids"]
         assert ids == []
@@ -265,6 +288,18 @@ def test_email_query_get_thread_and_references():
         assert e["type"] == "invalidArguments"
         ch = api.ok("Email/changes", {"sinceState": "0"})
         assert sorted(ch["created"]) == sorted(q["ids"]), ch
+        # in pieces: maxChanges 1, then on from newState
+        got, state, more = [], "0", True
+        for _ in range(5):
+            if not more:
+                break
+            ch = api.ok("Email/changes", {"sinceState": state,
+                                          "maxChanges": 1})
+            got += ch["created"]
+            state, more = ch["newState"], ch["hasMoreChanges"]
+        assert sorted(got) == sorted(q["ids"]) and not more, got
+        n, e = api.call("Email/changes", {"sinceState": "0", "maxChanges": 0})
+        assert e["type"] == "invalidArguments"
         api.close()
 
 

@@ -5,7 +5,8 @@
  *
  *   jmap-api-check FD TICKET_HEX
  *
- * stdin, one per line: a JMAP request (JSON), answered "STATUS BODY"; or
+ * stdin, one per line: a JMAP request (JSON), answered "STATUS BODY"
+ * ("LOST STATUS BODY" when the store channel failed under it); or
  * "!append MAILBOX FLAGS FILE" (FLAGS a store_flag mask), which stores the
  * message in FILE as imapd's APPEND would, answered "OK" or "ERR rc".
  */
@@ -96,8 +97,8 @@ main(int argc, char **argv)
 		} else {
 			struct jmap_response r;
 			jmap_api_handle(&a, line, strlen(line), &r);
-			printf("%d %.*s\n", r.status, (int)r.len,
-			    r.body ? r.body : "");
+			printf("%s%d %.*s\n", r.store_lost ? "LOST " : "",
+			    r.status, (int)r.len, r.body ? r.body : "");
 			free(r.body);
 		}
 		fflush(stdout);

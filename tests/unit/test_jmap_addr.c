@@ -58,6 +58,8 @@ main(void)
 	CHECK(ids_are("<open", "null"));
 	CHECK(ids_are("", "null"));
 	/* invalid UTF-8 never makes a string */
-	CHECK(jmap_addr_list("\xff <\xfe@x>", 7) != NULL);
+	json_t *bad = jmap_addr_list("\xff <\xfe@x>", 7);
+	CHECK(bad != NULL);
+	json_decref(bad);
 	return check_done("jmap_addr");
 }

@@ -2,9 +2,11 @@
  * 8621 section 4.1.4 picks them, bodyValues (transfer encoding and
  * charset undone, truncation on a character boundary), sender, replyTo. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "jmap_blob.h"
 #include "jmap_email_body.h"
 #include "jmap_email_header.h"
 
@@ -171,9 +173,73 @@ test_header_forms(void)
 	CHECK(!jmap_header_prop_ok("header:X:all:asText"));
 }
 
+/* Part blob ids: made from the message's, read back, cut out decoded. */
+static void
+test_part_blobs(void)
+{
+	uint8_t id[STORE_BLOBID_LEN], back[STORE_BLOBID_LEN];
+	char bid[JMAP_BLOBID_MAX];
+	uint32_t part;
+	for (size_t i = 0; i < sizeof(id); i++)
+		id[i] = (uint8_t)(i * 7);
+	struct jmap_body_args ba = { .budget = 1000, .blobid = id };
+	json_t *o = run(alt_msg, &ba);
+	json_t *png = json_array_get(json_object_get(o, "attachments"), 0);
+	const char *pb = str(png, "blobId");
+	CHECK(jmap_blobid_parse(pb, back, &part));
+	CHECK(memcmp(back, id, sizeof(id)) == 0);
+	CHECK(part == (uint32_t)atoi(str(png, "partId")));
+	CHECK(json_is_null(json_object_get(json_object_get(o, "bodyStructure"),
+	    "blobId")));   /* multipart */
+	struct buf out = BUF_INIT(1 << 20);
+	char type[64];
+	CHECK(jmap_blob_part((const uint8_t *)alt_msg, strlen(alt_msg), part,
+	    &out, type, sizeof(type)) == 0);
+	CHECK(out.len == 8 && memcmp(out.data, "\x89PNG\r\n\x1a\n", 8) == 0);
+	CHECK(strcmp(type, "image/png") == 0);
+	buf_free(&out);
+	CHECK(jmap_blob_part((const uint8_t *)alt_msg, strlen(alt_msg), 99,
+	    &out, type, sizeof(type)) == -1);
+	json_decref(o);
+	jmap_blobid_fmt(bid, id, 0);
+	CHECK(strlen(bid) == 65 && jmap_blobid_parse(bid, back, &part) &&
+	    part == 0);
+	jmap_blobid_fmt(bid, id, 12);
+	CHECK(jmap_blobid_parse(bid, back, &part) && part == 12);
+	CHECK(!jmap_blobid_parse("G00", back, &part));
+	bid[strlen(bid) - 2] = '0';   /* "P02": no leading zero */
+	CHECK(!jmap_blobid_parse(bid, back, &part));
+}
+
+/* bodyProperties: only those, on every part, the tree kept. */
+static void
+test_body_properties(void)
+{
+	struct jmap_body_args ba;
+	json_t *args = json_pack("{s[sss]}", "bodyProperties", "partId", "type",
+	    "header:Content-Type:asText");
+	CHECK(jmap_body_args_parse(args, &ba));
+	json_decref(args);
+	json_t *o = run(alt_msg, &ba);
+	json_t *t = json_array_get(json_object_get(o, "textBody"), 0);
+	CHECK_EQ(json_object_size(t), 3);
+	CHECK(strcmp(str(t, "header:Content-Type:asText"),
+	    "text/plain; charset=iso-8859-1") == 0);
+	json_t *bs = json_object_get(o, "bodyStructure");
+	CHECK_EQ(json_array_size(json_object_get(bs, "subParts")), 2);
+	CHECK(json_object_get(bs, "size") == NULL);
+	json_decref(o);
+	jmap_body_args_free(&ba);
+	args = json_pack("{s[s]}", "bodyProperties", "nope");
+	CHECK(!jmap_body_args_parse(args, &ba));
+	json_decref(args);
+}
+
 int
 main(void)
 {
+	test_body_properties();
+	test_part_blobs();
 	test_header_forms();
 	test_budget();
 	test_alternative();

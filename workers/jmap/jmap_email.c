@@ -4,6 +4,7 @@
  * and keywords (keywords), ids, size, dates and the header fields the
  * store indexed. Email/query is jmap_email_query.c.
  */
+#include "jmap_blob.h"
 #include "jmap_email_addr.h"
 #include "jmap_email_body.h"
 #include "jmap_email_header.h"
@@ -49,21 +50,20 @@ struct got {
 	json_t *obj;
 	uint32_t flags;
 	uint64_t keywords;
+	uint8_t blobid[STORE_BLOBID_LEN];
 };
 
 static int
 got_msg(void *arg, const struct store_msg *m)
 {
 	struct got *g = arg;
-	char id[JMAP_ID_MAX], blob[2 * STORE_BLOBID_LEN + 2], recv[32],
-	    sent[32];
-	blob[0] = 'G';
-	for (size_t i = 0; i < STORE_BLOBID_LEN; i++)
-		snprintf(blob + 1 + 2 * i, 3, "%02x", m->blobid[i]);
+	char id[JMAP_ID_MAX], blob[JMAP_BLOBID_MAX], recv[32], sent[32];
+	jmap_blobid_fmt(blob, m->blobid, 0);
 	jmap_id_fmt(id, 'T', m->threadid);
 	jmap_utc_date(recv, sizeof(recv), m->internaldate);
 	jmap_utc_date(sent, sizeof(sent), m->sentdate);
 	g->flags = m->flags;
+	memcpy(g->blobid, m->blobid, sizeof(g->blobid));
 	g->keywords = m->keywords;
 	json_decref(g->obj);
 	g->obj = json_pack("{ss ss sI ss so so so so so so so so ss? sb so}",
@@ -113,7 +113,7 @@ keywords(struct store_conn *sc, uint32_t flags, uint64_t mask)
 /* The body properties of the message at loc, added to obj. */
 static int
 add_body(struct store_conn *sc, const struct store_email_loc *loc,
-    json_t *obj, struct jmap_body_args *ba)
+    json_t *obj, struct jmap_body_args *ba, const uint8_t *blobid)
 {
 	int fd;
 	uint64_t size;
@@ -126,6 +126,7 @@ add_body(struct store_conn *sc, const struct store_email_loc *loc,
 	if (p == MAP_FAILED)
 		return STORE_E_INTERNAL;
 	/* values past the response limit: the request's, not the store's */
+	ba->blobid = blobid;
 	int r = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba);
 	rc = r == -2 ? STORE_E_LIMIT : r < 0 ? STORE_E_INTERNAL : STORE_OK;
 	if (p != NULL)
@@ -158,7 +159,7 @@ email_json(struct store_conn *sc, uint64_t emailid,
 	if (*rc == STORE_OK && g.obj == NULL)
 		*rc = STORE_E_NOTFOUND;   /* expunged meanwhile */
 	if (*rc == STORE_OK && ba != NULL)
-		*rc = add_body(sc, &l.v[0], g.obj, ba);
+		*rc = add_body(sc, &l.v[0], g.obj, ba, g.blobid);
 	if (*rc != STORE_OK) {
 		json_decref(g.obj);
 		free(l.v);
@@ -184,7 +185,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	json_t *ids, *props = NULL, *res = NULL, *v;
 	char state[JMAP_ID_MAX];
 	size_t i;
-	struct jmap_body_args ba;
+	struct jmap_body_args ba = { 0 };
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
 	    !jmap_get_properties(c, email_props, email_default,
 	    jmap_header_prop_ok, &props, err))
@@ -192,7 +193,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	ba.props = props;
 	if (!jmap_body_args_parse(c->args, &ba)) {
 		*err = jmap_error("invalidArguments", "fetch*BodyValues, "
-		    "maxBodyValueBytes");
+		    "maxBodyValueBytes, bodyProperties");
 		goto out;
 	}
 	if (ids == NULL) {
@@ -221,6 +222,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		}
 	}
 out:
+	jmap_body_args_free(&ba);
 	json_decref(props);
 	return res;
 }

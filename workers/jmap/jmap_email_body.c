@@ -1,5 +1,6 @@
 /* jmap_email_body: body parts, body values, sender and replyTo. */
 #include "jmap_email_body.h"
+#include "jmap_blob.h"
 #include "jmap_email_addr.h"
 #include "jmap_email_header.h"
 #include "jmap_internal.h"
@@ -35,6 +36,37 @@ jmap_body_wanted(json_t *props)
 	return false;
 }
 
+static const char *const part_known[] = {
+	"partId", "blobId", "size", "name", "type", "charset", "disposition",
+	"cid", "language", "location", "subParts", "headers", NULL,
+};
+
+/* bodyProperties: the part properties and header forms, as a set. */
+static bool
+part_props(json_t *list, struct jmap_body_args *ba)
+{
+	size_t i;
+	json_t *v;
+	ba->part_props = NULL;
+	if (list == NULL || json_is_null(list))
+		return true;
+	if (!json_is_array(list))
+		return false;
+	ba->part_props = json_object();
+	json_array_foreach(list, i, v) {
+		const char *p = json_string_value(v);
+		bool ok = p != NULL && jmap_header_prop_ok(p);
+		for (size_t k = 0; p != NULL && !ok && part_known[k]; k++)
+			ok = strcmp(p, part_known[k]) == 0;
+		if (!ok) {
+			jmap_body_args_free(ba);
+			return false;
+		}
+		json_object_set_new(ba->part_props, p, json_true());
+	}
+	return true;
+}
+
 bool
 jmap_body_args_parse(json_t *args, struct jmap_body_args *ba)
 {
@@ -52,7 +84,14 @@ jmap_body_args_parse(json_t *args, struct jmap_body_args *ba)
 		return false;
 	ba->max_value_bytes = m ? (size_t)json_integer_value(m) : 0;
 	ba->budget = JMAP_MAX_RESPONSE;
-	return true;
+	return part_props(json_object_get(args, "bodyProperties"), ba);
+}
+
+void
+jmap_body_args_free(struct jmap_body_args *ba)
+{
+	json_decref(ba->part_props);
+	ba->part_props = NULL;
 }
 
 /* ---- one part ------------------------------------------------------------------- */
@@ -105,7 +144,7 @@ decoded_size(const struct mime_msg *m, uint32_t i)
 
 /* The EmailBodyPart of part i (without subParts). */
 static json_t *
-part_json(const struct mime_msg *m, uint32_t i)
+part_json(const struct mime_msg *m, uint32_t i, const uint8_t *blobid)
 {
 	char type[128], sub[128], full[260], id[16];
 	struct mime_ctype ct, disp;
@@ -131,8 +170,12 @@ part_json(const struct mime_msg *m, uint32_t i)
 		if (cid == NULL)
 			cid = json_null();
 	}
-	json_t *o = json_pack("{ss sn sI so ss so so so sn sn}", "partId", id,
-	    "blobId", "size", (json_int_t)(m->parts[i].kind != MIME_MULTIPART ?
+	char blob[JMAP_BLOBID_MAX];
+	bool leaf = m->parts[i].kind != MIME_MULTIPART && blobid != NULL;
+	if (leaf)
+		jmap_blobid_fmt(blob, blobid, i + 1);
+	json_t *o = json_pack("{ss ss? sI so ss so so so sn sn}", "partId", id,
+	    "blobId", leaf ? blob : NULL, "size", (json_int_t)(m->parts[i].kind != MIME_MULTIPART ?
 	    decoded_size(m, i) : 0), "name", part_name(&ct, &disp),
 	    "type", full, "charset", cs,
 	    "disposition", str_or_null(&disp.type), "cid", cid,
@@ -143,16 +186,17 @@ part_json(const struct mime_msg *m, uint32_t i)
 }
 
 static json_t *
-structure(const struct mime_msg *m, uint32_t i, unsigned depth)
+structure(const struct mime_msg *m, uint32_t i, const struct jmap_body_args *ba,
+    unsigned depth)
 {
-	json_t *o = part_json(m, i);
+	json_t *o = part_json(m, i, ba->blobid);
 	const struct mime_part *p = mime_part(m, i);
 	if (o == NULL || p->kind != MIME_MULTIPART || depth > 64)
 		return o;
 	json_t *subs = json_array();
 	for (uint32_t c = p->child; c != MIME_NONE && subs != NULL;
 	    c = m->parts[c].next)
-		json_array_append_new(subs, structure(m, c, depth + 1));
+		json_array_append_new(subs, structure(m, c, ba, depth + 1));
 	json_object_set_new(o, "subParts", subs);
 	return o;
 }
@@ -313,6 +357,30 @@ leaves(json_t *part, json_t *out, unsigned depth)
 		leaves(p, out, depth + 1);
 }
 
+/* ---- bodyProperties ---------------------------------------------------------------- */
+
+/* Every part of the tree: the headers asked for added, the properties
+ * not asked for dropped (subParts stays: it is the tree). The lists
+ * share these objects, so they follow. */
+static void
+filter_tree(json_t *o, const struct mime_msg *m, json_t *want,
+    unsigned depth)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+	size_t i;
+	const char *id = json_string_value(json_object_get(o, "partId"));
+	if (id == NULL || depth > 64)
+		return;
+	jmap_headers_add(o, m, (uint32_t)strtoul(id, NULL, 10) - 1, want);
+	json_array_foreach(json_object_get(o, "subParts"), i, v)
+		filter_tree(v, m, want, depth + 1);
+	json_object_foreach_safe(o, tmp, k, v)
+		if (json_object_get(want, k) == NULL && strcmp(k, "subParts"))
+			json_object_del(o, k);
+}
+
 /* ---- the properties ------------------------------------------------------------------ */
 
 static json_t *
@@ -336,7 +404,7 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	struct mime_msg m;
 	if (mime_parse(&m, data, len, NULL) < 0)
 		return -1;
-	json_t *root = structure(&m, 0, 0);
+	json_t *root = structure(&m, 0, ba, 0);
 	json_t *text = json_array(), *html = json_array(), *att = json_array();
 	json_t *one = json_pack("[O]", root);
 	struct ctx x = { &m, ba, json_object(), false };
@@ -358,7 +426,9 @@ jmap_body_add(json_t *obj, const uint8_t *data, size_t len,
 	json_object_set_new(obj, "bodyValues", x.values);
 	json_object_set_new(obj, "sender", addr_header(&m, "Sender"));
 	json_object_set_new(obj, "replyTo", addr_header(&m, "Reply-To"));
-	jmap_headers_add(obj, &m, ba->props);
+	jmap_headers_add(obj, &m, 0, ba->props);
+	if (ba->part_props != NULL)
+		filter_tree(root, &m, ba->part_props, 0);
 	json_decref(one);
 	mime_free(&m);
 	return x.over ? -2 : 0;

@@ -21,11 +21,17 @@ struct jmap_body_args {
 	size_t max_value_bytes;    /* 0: whole values */
 	size_t budget;             /* bytes of values the call may still add */
 	json_t *props;             /* the properties asked for */
+	const uint8_t *blobid;     /* the message's content id (parts' blobIds
+				      are made from it), NULL: none */
+	json_t *part_props;        /* bodyProperties (a set), NULL: default */
 };
 
-/* Read the fetch* and maxBodyValueBytes arguments; false if mistyped.
- * The budget starts at the largest response the API builds. */
+/* Read the fetch*, maxBodyValueBytes and bodyProperties arguments;
+ * false if mistyped. The budget starts at the largest response the API
+ * builds. ba->part_props is a new reference (jmap_body_args_free). */
 bool jmap_body_args_parse(json_t *args, struct jmap_body_args *ba);
+
+void jmap_body_args_free(struct jmap_body_args *ba);
 
 /* Add the body properties of the message in data (len bytes) to obj.
  * -1: out of memory; -2: the values would pass ba->budget. */

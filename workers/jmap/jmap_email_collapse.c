@@ -69,7 +69,7 @@ load_pairs(struct store_conn *sc, uint64_t mbox, struct pairs *p)
 		rc = store_fetch(sc, l.v[i], &store_uids_all, STORE_F_IDS, 0,
 		    add_pair, p);
 	free(l.v);
-	if (rc == STORE_OK)
+	if (rc == STORE_OK && p->n > 0)
 		qsort(p->v, p->n, sizeof(p->v[0]), cmp_pair);
 	return rc < 0 ? rc : STORE_OK;
 }
@@ -96,8 +96,8 @@ jmap_collapse_threads(struct store_conn *sc, uint64_t mbox,
 	    load_pairs(sc, mbox, &p);
 	for (size_t i = 0; rc == STORE_OK && i < r->nemail; i++) {
 		struct pair key = { r->emailids[i], 0 };
-		struct pair *hit = bsearch(&key, p.v, p.n, sizeof(p.v[0]),
-		    cmp_pair);
+		struct pair *hit = p.n == 0 ? NULL : bsearch(&key, p.v, p.n,
+		    sizeof(p.v[0]), cmp_pair);
 		/* reused: .email holds the thread, .thread the position; an
 		 * email without a known thread is a thread of its own */
 		tp[i] = (struct pair){ hit ? hit->thread : UINT64_MAX - i, i };

@@ -152,12 +152,13 @@ form_value(const struct mime_field *f, enum form form, struct buf *b)
 }
 
 static json_t *
-header_prop(const struct mime_msg *m, const struct hprop *h, struct buf *b)
+header_prop(const struct mime_msg *m, uint32_t part, const struct hprop *h,
+    struct buf *b)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
 	json_t *all = json_array(), *last = NULL;
-	mime_hdr_init_part(&it, m, 0);
+	mime_hdr_init_part(&it, m, part);
 	while (mime_hdr_next(&it, &f)) {
 		if (f.name_len != strlen(h->name) ||
 		    strncasecmp((const char *)f.name, h->name, f.name_len) != 0)
@@ -176,12 +177,12 @@ header_prop(const struct mime_msg *m, const struct hprop *h, struct buf *b)
 }
 
 static json_t *
-all_headers(const struct mime_msg *m)
+all_headers(const struct mime_msg *m, uint32_t part)
 {
 	struct mime_hdr_iter it;
 	struct mime_field f;
 	json_t *list = json_array();
-	mime_hdr_init_part(&it, m, 0);
+	mime_hdr_init_part(&it, m, part);
 	while (mime_hdr_next(&it, &f)) {
 		if (f.name_len == 0)
 			continue;
@@ -193,7 +194,8 @@ all_headers(const struct mime_msg *m)
 }
 
 void
-jmap_headers_add(json_t *obj, const struct mime_msg *m, json_t *props)
+jmap_headers_add(json_t *obj, const struct mime_msg *m, uint32_t part,
+    json_t *props)
 {
 	const char *k;
 	json_t *v;
@@ -201,9 +203,9 @@ jmap_headers_add(json_t *obj, const struct mime_msg *m, json_t *props)
 	struct buf b = BUF_INIT(FIELD_MAX);
 	json_object_foreach(props, k, v) {
 		if (strcmp(k, "headers") == 0)
-			json_object_set_new(obj, k, all_headers(m));
+			json_object_set_new(obj, k, all_headers(m, part));
 		else if (parse_prop(k, &h))
-			json_object_set_new(obj, k, header_prop(m, &h, &b));
+			json_object_set_new(obj, k, header_prop(m, part, &h, &b));
 	}
 	buf_free(&b);
 }

@@ -15,7 +15,9 @@
 /* Is prop a header property the server can answer? */
 bool jmap_header_prop_ok(const char *prop);
 
-/* Add every header property of props to obj, from part 0 of m. */
-void jmap_headers_add(json_t *obj, const struct mime_msg *m, json_t *props);
+/* Add every header property of props to obj, from the header of part
+ * (0: the message's). */
+void jmap_headers_add(json_t *obj, const struct mime_msg *m, uint32_t part,
+    json_t *props);
 
 #endif

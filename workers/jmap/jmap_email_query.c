@@ -8,6 +8,7 @@
 #include "jmap_email_collapse.h"
 #include "jmap_email_common.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -106,6 +107,25 @@ string_cond(struct store_search *p, const char *k, json_t *v)
 	return true;
 }
 
+/* header: [name] (has the field) or [name, value] (contains value). */
+static bool
+header_cond(struct store_search *p, json_t *v)
+{
+	const char *name = json_string_value(json_array_get(v, 0));
+	json_t *val = json_array_get(v, 1);
+	char lower[STORE_SEARCH_STR_MAX + 1];
+	size_t n = name ? strlen(name) : 0;
+	if (!json_is_array(v) || json_array_size(v) > 2 || n == 0 ||
+	    n > STORE_SEARCH_STR_MAX || (val != NULL && !json_is_string(val)) ||
+	    (val != NULL && strlen(json_string_value(val)) >
+	    STORE_SEARCH_STR_MAX))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	store_search_header_any(p, lower, val ? json_string_value(val) : "");
+	return true;
+}
+
 /* One property of a FilterCondition pushed; false: not supported. */
 static bool
 one_cond(struct jmap_call *c, struct store_search *p, const char *k,
@@ -134,6 +154,8 @@ one_cond(struct jmap_call *c, struct store_search *p, const char *k,
 	}
 	if (strcmp(k, "hasKeyword") == 0 || strcmp(k, "notKeyword") == 0)
 		return keyword_cond(p, v, k[0] == 'h');
+	if (strcmp(k, "header") == 0)
+		return header_cond(p, v);
 	return string_cond(p, k, v);
 }
 

@@ -159,6 +159,8 @@ static size_t
 distinct(uint64_t *v, size_t n)
 {
 	size_t d = 0;
+	if (n == 0)
+		return 0;
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || v[i] != v[i - 1])
