@@ -121,3 +121,42 @@ def test_curl_marks_read_and_moves_with_one_request():
         typ, data = m.search(None, "ALL")
         assert data == [b""], data
         m.logout()
+
+
+def test_an_attachment_downloads_decoded_by_its_part_blob_id():
+    payload = bytes(range(256)) * 3
+    import base64
+    b64 = base64.encodebytes(payload).replace(b"\n", b"\r\n")
+    m_bytes = (b"From: ann@example.org\r\nTo: alice@example.org\r\n"
+               b"Subject: att\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+               b"--b1\r\nContent-Type: application/x-test\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + b64 +
+               b"--b1--\r\n")
+    with jh.server() as srv:
+        m = srv.login("alice")
+        m.append("INBOX", None, None, m_bytes)
+        c = jh.client(srv)
+        _, body = jh.request(c, "GET", "/jmap/session",
+                             headers={"Authorization": jh.auth_header()})
+        sess = json.loads(body)
+        acct = sess["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        _, g = api(c, [
+            ["Email/query", {"accountId": acct}, "q"],
+            ["Email/get", {"accountId": acct, "#ids": {
+                "resultOf": "q", "name": "Email/query", "path": "/ids"},
+                "properties": ["attachments", "blobId"]}, "g"]])
+        att, = g["list"][0]["attachments"]
+        assert att["blobId"] != g["list"][0]["blobId"], att
+        path = "/jmap/" + sess["downloadUrl"].split("/jmap/", 1)[1] \
+            .replace("{accountId}", acct).replace("{blobId}", att["blobId"]) \
+            .replace("{name}", "a.bin").replace("{type}", "")
+        path = path.replace("accept=&", "").replace("type=&", "")
+        r, data = jh.request(c, "GET", path,
+                             headers={"Authorization": jh.auth_header()})
+        assert r.status == 200 and data == payload, (r.status, data[:40])
+        assert r.getheader("Content-Type") == "application/x-test", \
+            r.getheader("Content-Type")
+        c.close()
+        m.logout()

@@ -3,34 +3,18 @@
  * the user's messages (the store's content id); stored checks that the
  * user's messages reference it and hands over a read-only fd, which is
  * streamed (sendfile or kTLS) without a copy in this process. */
+#include "jmap_blob.h"
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
 #include "log.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* "G" + 64 hex digits of the store's content id (a leading letter, then
- * the id, as the API side writes blobIds). 0, or -1 if not one. */
-static int
-parse_blobid(const char *s, uint8_t id[STORE_BLOBID_LEN])
-{
-	if (strlen(s) != 1 + 2 * STORE_BLOBID_LEN || s[0] != 'G')
-		return -1;
-	for (size_t i = 0; i < STORE_BLOBID_LEN; i++) {
-		int v = 0;
-		for (int k = 1; k <= 2; k++) {
-			char c = s[2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9' ? c - '0' :
-			    c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (d < 0)
-				return -1;
-			v = v * 16 + d;
-		}
-		id[i] = (uint8_t)v;
-	}
-	return 0;
-}
+/* A part is cut from its message in memory: messages larger than this
+ * are downloaded whole only. */
+#define JMAP_PART_SOURCE_MAX (64u << 20)
 
 /* accept= as a Content-Type: "type/subtype" of token characters, else
  * application/octet-stream (nothing the client sends reaches a header
@@ -64,13 +48,78 @@ disposition(struct buf *b, const char *name)
 	buf_append_str(b, "\r\n");
 }
 
+/* The whole message behind fd (size bytes) into a buffer, for cutting a
+ * part out of it. -1 on a short read or no memory. */
+static int
+read_message(int fd, uint64_t size, uint8_t **out)
+{
+	if (size > (uint64_t)JMAP_PART_SOURCE_MAX)
+		return -1;
+	uint8_t *m = malloc(size > 0 ? (size_t)size : 1);
+	if (m == NULL)
+		return -1;
+	for (size_t off = 0; off < size; ) {
+		ssize_t n = pread(fd, m + off, (size_t)size - off, (off_t)off);
+		if (n <= 0) {
+			free(m);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Part `part` of the message behind fd, decoded, as the response body;
+ * its own media type unless accept names one. */
+static int
+send_part(struct jmap_http_session *s, int fd, uint64_t size, uint32_t part,
+    const char *accept)
+{
+	uint8_t *msg = NULL;
+	if (read_message(fd, size, &msg) < 0) {
+		jmap_http_error(s, 503, false, "Message too large to cut a part from");
+		return 0;
+	}
+	struct buf body;
+	char type[128] = "";
+	buf_init(&body, (size_t)size + 16);
+	int rc = jmap_blob_part(msg, (size_t)size, part, &body, type,
+	    sizeof(type));
+	free(msg);
+	if (rc < 0) {
+		buf_free(&body);
+		jmap_http_error(s, 404, false, "No such blob");
+		return 0;
+	}
+	struct buf *b = jmap_http_out(s);
+	jmap_http_start(s, 200);
+	http_resp_header(b, "Content-Type", "%s",
+	    content_type(accept[0] != '\0' ? accept : type));
+	disposition(b, s->rt.name);
+	http_resp_header(b, "Content-Length", "%zu", body.len);
+	buf_append_str(b, "\r\n");
+	int r = 0;
+	for (size_t off = 0; s->rd.req.method != HTTP_HEAD && off < body.len; ) {
+		size_t k = body.len - off < IMAP_CONN_OUT_SOFT ? body.len - off :
+		    IMAP_CONN_OUT_SOFT;
+		buf_append(b, body.data + off, k);
+		off += k;
+		if ((r = imap_conn_maybe_flush(&s->conn)) < 0)
+			break;
+	}
+	buf_free(&body);
+	return r < 0 ? -1 : 0;
+}
+
 int
 jmap_http_download(struct jmap_http_session *s)
 {
 	uint8_t id[STORE_BLOBID_LEN];
+	uint32_t part = 0;
 	char accept[128] = "";
 	if (strcmp(s->rt.account, s->account_id) != 0 ||
-	    parse_blobid(s->rt.blob, id) < 0) {
+	    !jmap_blobid_parse(s->rt.blob, id, &part)) {
 		jmap_http_error(s, 404, false, "No such blob");
 		return 0;
 	}
@@ -89,6 +138,11 @@ jmap_http_download(struct jmap_http_session *s)
 		jmap_http_error(s, rc == STORE_E_NOTFOUND ? 404 : 503, false,
 		    rc == STORE_E_NOTFOUND ? "No such blob" : "Store error");
 		return 0;
+	}
+	if (part != 0) {
+		int r = send_part(s, fd, size, part, accept);
+		close(fd);
+		return r;
 	}
 	struct buf *b = jmap_http_out(s);
 	jmap_http_start(s, 200);

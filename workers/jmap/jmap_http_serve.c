@@ -94,6 +94,8 @@ jmap_http_api(struct jmap_http_session *s)
 	struct jmap_response r = { 0 };
 	jmap_api_handle(&s->acct, (const char *)s->rd.body.data, s->rd.body.len,
 	    &r);
+	if (r.store_lost)
+		s->close = true;   /* the store channel is gone: answer, then end */
 	if (r.body == NULL) {
 		jmap_http_error(s, 500, true, "Out of memory");
 		return 0;

@@ -8,6 +8,7 @@
  */
 #include "jmap_http.h"
 #include "log.h"
+#include "charset.h"
 #include "conn_addr.h"
 #include "tls.h"
 #include "tls_config.h"
@@ -151,6 +152,10 @@ main(int argc, char **argv)
 	/* jansson seeds its hash function from /dev/urandom on first use:
 	 * now, while files can still be opened (no open once confined) */
 	json_object_seed(0);
+	/* iconv modules are files: body values in any charset need them
+	 * loaded while they can be read */
+	charset_preload(NULL);
+	charset_seal();
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
