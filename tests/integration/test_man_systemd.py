@@ -35,6 +35,7 @@ ARGV_SOURCES = {
 WORKERS = {
     "cloister-imapd.8": ("workers/imap", "tls-cert"),
     "cloister-lmtpd.8": ("workers/lmtp", "allow-clients"),
+    "cloister-mta-authd.8": ("workers/mtaauth", "secured-only"),
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),
@@ -46,7 +47,7 @@ OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
 
 def pages():
     found = sorted(glob.glob(os.path.join(MAN, "*.[58]")))
-    assert len(found) == 11, found
+    assert len(found) == 12, found
     return found
 
 
