@@ -241,3 +241,24 @@ def test_a_new_auth_abandons_one_waiting_for_cont():
         assert m.line() == "FAIL\t1\treason=Aborted"
         assert m.line() == "OK\t2\tuser=alice"
         m.close()
+
+
+def test_audit_passes_and_a_worker_holds_only_its_fds():
+    with Server() as srv:
+        m = Mta(srv.paths["mtaauth"])
+        m.handshake()
+        m.send(auth(1, "LOGIN"))
+        assert m.line().startswith("CONT\t1\t")   # a session in progress
+        r = srv.audit(json_out=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "cloister-mta-authd" in r.stdout, r.stdout
+        # every worker (spares and the busy one): log, stats, control,
+        # authd and, once it has one, the MTA's socket; no store channel
+        for child in srv.children("mta-authd"):
+            fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % child.pid))
+            assert fds[:7] == [0, 1, 2, 3, 4, 5, 6], fds
+            assert len(fds) <= 8, fds
+            targets = [os.readlink("/proc/%d/fd/%d" % (child.pid, f))
+                       for f in fds[7:]]
+            assert all(t.startswith("socket:") for t in targets), targets
+        m.close()
