@@ -9,6 +9,8 @@
  *   AUTH_CHALLENGE  <-  bytes challenge
  *   AUTH_SUCCESS    <-  str user, bytes ticket, u64 expiry [, bytes final]
  *   AUTH_FAILURE    <-  u32 reason (enum auth_fail), str text
+ *   AUTH_CLIENT_ADDR -> bytes sockaddr (AF_INET or AF_INET6)
+ *                   <-  (no fields): taken
  *
  * An optional trailing field is absent when there is no data and present
  * (possibly empty) when there is: SASL tells "no initial response" from
@@ -24,7 +26,8 @@
 	X(AUTH_STEP, 102)      /* client response */                       \
 	X(AUTH_CHALLENGE, 103) /* <- server challenge, continue */         \
 	X(AUTH_SUCCESS, 104)   /* <- user, ticket, final server data */    \
-	X(AUTH_FAILURE, 105)   /* <- reason */
+	X(AUTH_FAILURE, 105)   /* <- reason */                             \
+	X(AUTH_CLIENT_ADDR, 106) /* an MTA's client, on a local channel */
 
 #define AUTH_MECH_NAME_MAX 20   /* RFC 4422 3.1: 1-20 of [A-Z0-9-_] */
 #define AUTH_MECHS_MAX 16       /* entries in an AUTH_MECHS reply */

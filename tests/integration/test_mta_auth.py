@@ -7,6 +7,7 @@ import base64
 import os
 import re
 import socket
+import struct
 import time
 
 import auth_util as au
@@ -30,12 +31,15 @@ class Server:
     and cloister-mta-authd on a unix socket (mode 0666 unless given)."""
 
     def __init__(self, listen="mtaauth unix @path:mtaauth@ plain mode=0666",
-                 options=None, users=USERS, extra=(), violations=False):
+                 options=None, users=USERS, extra=(), violations=False,
+                 authd_options=None):
         # a session ended for a violation exits 1; any other exits 0
         self.bad_end = r"killed by signal" if violations else \
             r"killed by signal|exited with status [^0]"
+        opts = {"realm": au.REALM, "failure-delay-ms": "300"}
+        opts.update(authd_options or {})
         authd = block("authd", "auth", "authd", binary="@bin:cloister-authd@",
-                      options={"realm": au.REALM, "failure-delay-ms": "300"})
+                      options=opts)
         self.srv = CloisterServer([authd, STORED, mta_authd_block(listen, options=options)]
                                   + list(extra))
         au.make_sasldb(os.path.join(self.srv.roots["authd"], "sasldb2"), users)
@@ -152,7 +156,7 @@ def test_pipelined_plain_answered_in_order_then_closed():
         assert srv.wait_log(r"login: user=alice mech=PLAIN rip=127\.0\.0\.1 service=smtp")
         # authd's own line, as for every IMAP login
         assert srv.wait_log(r"login: user=alice service=mta-authd instance=\d+ "
-                            r"address=local mech=PLAIN")
+                            r"address=127\.0\.0\.1 mech=PLAIN")
         m.close()
 
 
@@ -262,3 +266,65 @@ def test_audit_passes_and_a_worker_holds_only_its_fds():
                        for f in fds[7:]]
             assert all(t.startswith("socket:") for t in targets), targets
         m.close()
+
+
+def test_one_smtp_clients_failures_do_not_lock_out_another():
+    """authd counts SMTP AUTH failures per SMTP client (Postfix's rip=),
+    not in one bucket for the whole socket."""
+    opts = {"max-failures-per-address": "3", "failure-window": "3600"}
+    with Server(authd_options=opts) as srv:
+        m = Mta(srv.paths["mtaauth"])
+        m.handshake()
+        answers = []
+        for i in range(4):
+            m.send(auth(i + 1, "PLAIN", plain("guess%d" % i, "x"),
+                        rip="198.51.100.1", extra="\tsecured"))
+            answers.append(m.line())
+        assert answers[:3] == ["FAIL\t1", "FAIL\t2", "FAIL\t3"], answers
+        assert answers[3] == "FAIL\t4\treason=Try again later\ttemp", answers
+        # the same client is refused even with the right password ...
+        m.send(auth(5, "PLAIN", plain("alice", "wonderland"), rip="198.51.100.1",
+                    extra="\tsecured"))
+        assert m.line() == "FAIL\t5\treason=Try again later\ttemp"
+        assert srv.wait_log(r"auth refused: service=mta-authd instance=\d+ "
+                            r"address=198\.51\.100\.1 mech=PLAIN reason=rate")
+        # ... another one is not
+        m.send(auth(6, "PLAIN", plain("alice", "wonderland"), rip="2001:db8::7",
+                    extra="\tsecured"))
+        assert m.line() == "OK\t6\tuser=alice"
+        assert srv.wait_log(r"login: user=alice service=mta-authd instance=\d+ "
+                            r"address=2001:db8::7 mech=PLAIN")
+        m.close()
+
+
+def sockaddr_in(ip, port=0):
+    return struct.pack("=H", socket.AF_INET) + struct.pack(">H", port) + \
+        socket.inet_pton(socket.AF_INET, ip) + b"\0" * 8
+
+
+def test_authd_takes_a_client_address_only_from_a_worker_with_a_local_client():
+    CLIENT_ADDR = au.T["AUTH_CLIENT_ADDR"]
+    unexpected, malformed = au.C["IPC_ERR_UNEXPECTED"], au.C["IPC_ERR_MALFORMED"]
+    with au.Authd(USERS, options={"failure-delay-ms": "0"}) as a:
+        # an imapd whose client came over TCP cannot replace its address
+        w = a.worker(addr=("192.0.2.1", 1))
+        r = w.request(CLIENT_ADDR, au.by(sockaddr_in("198.51.100.9")))
+        assert r[0] == au.ERROR and r[2][0] == unexpected, r
+        assert a.wait_log(r"unexpected auth_client_addr: the client is not a "
+                          r"local process; refused"), a.log()
+        # a worker whose client is a local process (the MTA) can
+        w = a.worker(service="mta-authd", addr=None)
+        au.send(a.ctl, au.CTL_CLIENT, au.u64(w.instance) +
+                au.by(struct.pack("=H", socket.AF_UNIX)))
+        r = w.request(CLIENT_ADDR, au.by(sockaddr_in("198.51.100.9")))
+        assert r[0] == CLIENT_ADDR and r[2] == [], r
+        r = w.plain("alice", "wonderland")
+        assert r[0] == au.AUTH_SUCCESS, r
+        assert a.wait_log(r"login: user=alice service=mta-authd instance=%d "
+                          r"address=198\.51\.100\.9" % w.instance), a.log()
+        # only an IP address
+        w = a.worker(service="mta-authd", addr=None)
+        au.send(a.ctl, au.CTL_CLIENT, au.u64(w.instance) +
+                au.by(struct.pack("=H", socket.AF_UNIX)))
+        r = w.request(CLIENT_ADDR, au.by(struct.pack("=H", socket.AF_UNIX) + b"x"))
+        assert r[0] == au.ERROR and r[2][0] == malformed, r

@@ -71,6 +71,18 @@ dec_step(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
 	return ipc_get_end(c);
 }
 
+/* AUTH_CLIENT_ADDR: a sockaddr; its family is checked where it is used. */
+static int
+dec_client_addr(struct buf_cur *c, const struct ipc_msg *m,
+    struct authd_req *r)
+{
+	if (no_fd(m) < 0 || ipc_get_bytes(c, &r->data, &r->len,
+	    sizeof(struct sockaddr_storage)) < 0)
+		return -1;
+	r->has_data = true;
+	return ipc_get_end(c);
+}
+
 static const struct {
 	uint32_t type;
 	decode_fn decode;
@@ -79,6 +91,7 @@ static const struct {
 	{ IPC_AUTH_MECHS, dec_mechs },
 	{ IPC_AUTH_START, dec_start },
 	{ IPC_AUTH_STEP, dec_step },
+	{ IPC_AUTH_CLIENT_ADDR, dec_client_addr },
 };
 
 enum authd_decode

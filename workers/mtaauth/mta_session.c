@@ -3,7 +3,9 @@
  * held one is wiped. */
 #include "mta_session.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +185,23 @@ outcome(struct sess *s, uint32_t id, enum auth_status st,
 	}
 }
 
+/* Tell authd which SMTP client this exchange is for (rip=, as the MTA
+ * reports it), so that its limits count per client and not one "local"
+ * bucket for every SMTP AUTH. No usable rip: authd keeps what it had. */
+static int
+declare_client(struct sess *s, const char *rip)
+{
+	struct sockaddr_in in4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	if (inet_pton(AF_INET, rip, &in4.sin_addr) == 1)
+		return auth_client_address(s->ac, (struct sockaddr *)&in4,
+		    sizeof(in4));
+	if (inet_pton(AF_INET6, rip, &in6.sin6_addr) == 1)
+		return auth_client_address(s->ac, (struct sockaddr *)&in6,
+		    sizeof(in6));
+	return 0;
+}
+
 static int
 decode(const struct mta_req *q, uint8_t *dst, size_t *n)
 {
@@ -211,6 +230,8 @@ on_auth(struct sess *s, const struct mta_req *q)
 		return send_fail(s, q->id, "Plaintext authentication disallowed"
 		    " on non-secure (SSL/TLS) connections", false);
 	}
+	if (declare_client(s, q->rip) < 0)
+		return log_err("authd refused the client address"), -1;
 	uint8_t *ir = calloc(1, AUTH_DATA_MAX);
 	struct auth_reply *r = calloc(1, sizeof(*r));
 	int ret = -1;
