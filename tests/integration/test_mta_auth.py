@@ -121,6 +121,11 @@ def auth(id_, mech, resp=None, rip="127.0.0.1", extra=""):
     return line + "\n"
 
 
+def alice_logs_in(m, id_, rip, extra=""):
+    m.send(auth(id_, "PLAIN", plain("alice", "wonderland"), rip=rip, extra=extra))
+    assert m.line() == "OK\t%d\tuser=alice" % id_
+
+
 def test_handshake_lists_authd_mechanisms():
     with Server() as srv:
         m = Mta(srv.paths["mtaauth"])
@@ -181,9 +186,7 @@ def test_plaintext_needs_secured_or_loopback():
         m.send(auth(1, "PLAIN", plain("alice", "wonderland"), rip="192.0.2.7"))
         ln = m.line()
         assert ln.startswith("FAIL\t1\treason=Plaintext authentication disallowed"), ln
-        m.send(auth(2, "PLAIN", plain("alice", "wonderland"), rip="192.0.2.7",
-                    extra="\tsecured=tls"))
-        assert m.line() == "OK\t2\tuser=alice"
+        alice_logs_in(m, 2, "192.0.2.7", "\tsecured=tls")
         assert srv.wait_log(r"auth refused: mech=PLAIN rip=192\.0\.2\.7 "
                             r"service=smtp reason=not secured")
         m.close()
@@ -289,9 +292,7 @@ def test_one_smtp_clients_failures_do_not_lock_out_another():
         assert srv.wait_log(r"auth refused: service=mta-authd instance=\d+ "
                             r"address=198\.51\.100\.1 mech=PLAIN reason=rate")
         # ... another one is not
-        m.send(auth(6, "PLAIN", plain("alice", "wonderland"), rip="2001:db8::7",
-                    extra="\tsecured"))
-        assert m.line() == "OK\t6\tuser=alice"
+        alice_logs_in(m, 6, "2001:db8::7", "\tsecured")
         assert srv.wait_log(r"login: user=alice service=mta-authd instance=\d+ "
                             r"address=2001:db8::7 mech=PLAIN")
         m.close()
