@@ -179,6 +179,32 @@ def test_login_mechanism_with_continuations():
         m.close()
 
 
+def test_plain_without_initial_response_and_scram_with_server_final():
+    with Server() as srv:
+        m = Mta(srv.paths["mtaauth"])
+        m.handshake()
+        # PLAIN with no resp=: an empty challenge first
+        m.send(auth(1, "PLAIN"))
+        assert m.line() == "CONT\t1\t"
+        m.send("CONT\t1\t%s\n" % plain("bob", "wrong"))
+        assert m.line() == "FAIL\t1"
+        # SCRAM: the server-final goes out as a CONT; the MTA's empty
+        # answer to it gets the OK
+        sc = au.Scram("sha256", "bob", "builder")
+        m.send(auth(2, "SCRAM-SHA-256", b64(sc.first()), rip="192.0.2.9"))
+        ln = m.line()
+        assert ln.startswith("CONT\t2\t"), ln
+        m.send("CONT\t2\t%s\n" % b64(sc.final(base64.b64decode(ln.split("\t")[2]))))
+        ln = m.line()
+        assert ln.startswith("CONT\t2\t"), ln
+        assert sc.check_server_final(base64.b64decode(ln.split("\t")[2])), ln
+        m.send("CONT\t2\t\n")
+        assert m.line() == "OK\t2\tuser=bob"
+        assert srv.wait_log(r"login: user=bob mech=SCRAM-SHA-256 rip=192\.0\.2\.9")
+        assert m.closed()
+        m.close()
+
+
 def test_plaintext_needs_secured_or_loopback():
     with Server() as srv:
         m = Mta(srv.paths["mtaauth"])
