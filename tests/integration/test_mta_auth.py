@@ -274,6 +274,19 @@ def test_a_new_auth_abandons_one_waiting_for_cont():
         assert m.line() == "FAIL\t1\treason=Aborted"
         assert m.line() == "OK\t2\tuser=alice"
         m.close()
+        # abandoned after authd's success (SCRAM's server-final unanswered):
+        # that was this process's login, so the session ends
+        m = Mta(srv.paths["mtaauth"])
+        m.handshake()
+        sc = au.Scram("sha256", "bob", "builder")
+        m.send(auth(1, "SCRAM-SHA-256", b64(sc.first())))
+        ln = m.line()
+        m.send("CONT\t1\t%s\n" % b64(sc.final(base64.b64decode(ln.split("\t")[2]))))
+        assert m.line().startswith("CONT\t1\t")
+        m.send(auth(2, "PLAIN", plain("alice", "wonderland")))
+        assert m.line() == "FAIL\t1\treason=Aborted"
+        assert m.closed()
+        m.close()
 
 
 def test_audit_passes_and_a_worker_holds_only_its_fds():

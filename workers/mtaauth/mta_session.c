@@ -40,6 +40,7 @@ struct sess {
 	char rip[MTA_ADDR_MAX + 1];
 	char service[MTA_SERVICE_MAX + 1];
 	bool logged_in;
+	bool done;                    /* end the session cleanly */
 	struct mta_reader rd;
 };
 
@@ -213,6 +214,12 @@ on_auth(struct sess *s, const struct mta_req *q)
 {
 	if (s->cur == q->id)
 		return log_warn("MTA reused id %u in flight", q->id), -1;
+	if (s->final_sent) {
+		/* authd has already served this process's one login: the
+		 * abandoned exchange ends the session (the MTA reconnects) */
+		s->done = true;
+		return send_fail(s, s->cur, "Aborted", false);
+	}
 	if (s->cur != 0 && send_fail(s, s->cur, "Aborted", false) < 0)
 		return -1;
 	memcpy(s->mech, q->mech, sizeof(s->mech));
@@ -356,7 +363,7 @@ mta_serve(int fd, struct auth_client *ac, const struct mta_opts *o)
 	s->o = o;
 	mta_reader_init(&s->rd);
 	int ret = send_handshake(s);
-	while (ret == 0 && !s->logged_in) {
+	while (ret == 0 && !s->logged_in && !s->done) {
 		char *line;
 		size_t len;
 		int r = next_line(s, &line, &len);
