@@ -15,6 +15,8 @@
  *                       worker, lets stored create the user's store
  *                       (STORE_RCPT_PROVISION) and nothing else;
  *                       AUTH_FAILURE CREDENTIALS: no such user
+ *   AUTH_CLIENT_ADDR -> bytes sockaddr (AF_INET or AF_INET6)
+ *                   <-  (no fields): taken
  *
  * An optional trailing field is absent when there is no data and present
  * (possibly empty) when there is: SASL tells "no initial response" from
@@ -31,7 +33,8 @@
 	X(AUTH_CHALLENGE, 103) /* <- server challenge, continue */         \
 	X(AUTH_SUCCESS, 104)   /* <- user, ticket, final server data */    \
 	X(AUTH_FAILURE, 105)   /* <- reason */                             \
-	X(AUTH_RCPT, 106)      /* does this recipient exist (delivery) */
+	X(AUTH_RCPT, 106)      /* does this recipient exist (delivery) */ \
+	X(AUTH_CLIENT_ADDR, 107) /* an MTA's client, on a local channel */
 
 #define AUTH_MECH_NAME_MAX 20   /* RFC 4422 3.1: 1-20 of [A-Z0-9-_] */
 #define AUTH_MECHS_MAX 16       /* entries in an AUTH_MECHS reply */

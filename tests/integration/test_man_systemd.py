@@ -36,6 +36,7 @@ WORKERS = {
     "cloister-imapd.8": ("workers/imap workers/shared", "tls-cert"),
     "cloister-jmapd.8": ("workers/jmap workers/shared", "cors-origins"),
     "cloister-lmtpd.8": ("workers/lmtp", "allow-clients"),
+    "cloister-mta-authd.8": ("workers/mtaauth", "secured-only"),
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "authd_request.h"
 
+#include <netinet/in.h>
 #include <string.h>
 
 static struct ipc_msg m;
@@ -101,6 +102,28 @@ test_worker_requests(void)
 }
 
 /* The supervisor's records are common/ctlchan's: not authd_request's. */
+/* AUTH_CLIENT_ADDR: one sockaddr of at most a sockaddr_storage, no fd;
+ * the family is authd_serve's to check. */
+static void
+test_client_addr(void)
+{
+	struct authd_req r;
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	struct sockaddr_storage ss = { .ss_family = AF_INET };
+	ipc_put_bytes(&b, &ss, sizeof(struct sockaddr_in));
+	CHECK_EQ(decode(IPC_AUTH_CLIENT_ADDR, &b, -1, &r), AUTHD_DECODED);
+	CHECK_EQ(r.len, sizeof(struct sockaddr_in));
+	CHECK_EQ(decode(IPC_AUTH_CLIENT_ADDR, &b, 0, &r), AUTHD_MALFORMED);
+	ipc_put_u32(&b, 1);
+	CHECK_EQ(decode(IPC_AUTH_CLIENT_ADDR, &b, -1, &r), AUTHD_MALFORMED);
+	buf_reset(&b);
+	uint8_t big[sizeof(ss) + 1] = { 0 };
+	ipc_put_bytes(&b, big, sizeof(big));
+	CHECK_EQ(decode(IPC_AUTH_CLIENT_ADDR, &b, -1, &r), AUTHD_MALFORMED);
+	CHECK_EQ(decode(IPC_AUTH_CLIENT_ADDR, NULL, -1, &r), AUTHD_MALFORMED);
+	buf_free(&b);
+}
+
 static void
 test_control_is_not_decoded_here(void)
 {
@@ -114,6 +137,7 @@ int
 main(void)
 {
 	test_worker_requests();
+	test_client_addr();
 	test_control_is_not_decoded_here();
 	return check_done("authd_request");
 }

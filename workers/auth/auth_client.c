@@ -176,6 +176,23 @@ auth_client_mechs(struct auth_client *ac, const struct auth_mech **mechs,
 	return 0;
 }
 
+int
+auth_client_address(struct auth_client *ac, const struct sockaddr *sa,
+    size_t len)
+{
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_bytes(&b, sa, len);
+	int r = roundtrip(ac, IPC_AUTH_CLIENT_ADDR, &b);
+	buf_free(&b);
+	if (r < 0)
+		return -1;
+	if (ac->msg->type != IPC_AUTH_CLIENT_ADDR || ac->msg->len != 0) {
+		fault(ac, "auth_client_addr refused");
+		return -1;
+	}
+	return 0;
+}
+
 const struct auth_mech *
 auth_client_find_mech(struct auth_client *ac, const char *name)
 {

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "ipc.h"
 #include "ticket.h"
@@ -100,6 +101,13 @@ enum auth_status auth_client_step(struct auth_client *ac, const void *resp,
  * with AUTH_FAIL_CREDENTIALS: no such user. */
 enum auth_status auth_client_rcpt(struct auth_client *ac, const char *user,
     struct auth_reply *r);
+
+/* An MTA's worker only (mta-authd, whose own client is the MTA on a unix
+ * socket): the address of the client the next exchanges are for, as the
+ * MTA reported it (AF_INET or AF_INET6), for authd's limits and logs.
+ * authd refuses it on any other channel. -1 on a fault or a refusal. */
+int auth_client_address(struct auth_client *ac, const struct sockaddr *sa,
+    size_t len);
 
 /* Zero the reply (the ticket and any SASL data in it). */
 void auth_reply_wipe(struct auth_reply *r);

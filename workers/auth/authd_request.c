@@ -80,6 +80,17 @@ dec_rcpt(struct buf_cur *c, const struct ipc_msg *m, struct authd_req *r)
 	    r->len == 0)
 		return -1;
 	r->data = (const uint8_t *)p;
+	return 0;
+}
+
+/* AUTH_CLIENT_ADDR: a sockaddr; its family is checked where it is used. */
+static int
+dec_client_addr(struct buf_cur *c, const struct ipc_msg *m,
+    struct authd_req *r)
+{
+	if (no_fd(m) < 0 || ipc_get_bytes(c, &r->data, &r->len,
+	    sizeof(struct sockaddr_storage)) < 0)
+		return -1;
 	r->has_data = true;
 	return ipc_get_end(c);
 }
@@ -93,6 +104,7 @@ static const struct {
 	{ IPC_AUTH_START, dec_start },
 	{ IPC_AUTH_STEP, dec_step },
 	{ IPC_AUTH_RCPT, dec_rcpt },
+	{ IPC_AUTH_CLIENT_ADDR, dec_client_addr },
 };
 
 enum authd_decode

@@ -1,7 +1,7 @@
 /*
  * authd_request: decode one record that reached authd from a worker
- * channel (PING, AUTH_MECHS, AUTH_START, AUTH_STEP; the supervisor's
- * records are common/ctlchan.h's), through the ipc cursor:
+ * channel (PING, AUTH_MECHS, AUTH_START, AUTH_STEP, AUTH_CLIENT_ADDR; the
+ * supervisor's records are common/ctlchan.h's), through the ipc cursor:
  * short data, a wrong field kind, a value out of range, bytes left over or
  * an fd where none belongs -> AUTHD_MALFORMED. A type the decoder does not
  * know -> AUTHD_UNKNOWN. Who may send what is authd_serve's table; this is

@@ -41,6 +41,9 @@ struct chan {
 	size_t addr_keylen;
 	char addr_text[LIMIT_ADDR_TEXT_MAX];
 	bool has_addr;                       /* CTL_CLIENT seen */
+	bool local_peer;                     /* and it named a unix socket's
+	                                      * peer: the worker may name the
+	                                      * client (AUTH_CLIENT_ADDR) */
 	struct authd_exchange x;
 	bool logged_in;
 	bool deliver;                        /* CTL_PEER_DELIVERY: may ask
@@ -532,8 +535,44 @@ h_client(const struct ctl_rec *r)
 	}
 	c->addr_keylen = n;
 	c->has_addr = true;
+	c->local_peer = r->addrlen >= sizeof(sa_family_t) &&
+	    r->addr.ss_family == AF_UNIX;
 	if (c->parked)
 		run_parked(c);
+}
+
+/* An MTA's worker (mta-authd) names the SMTP client it authenticates for,
+ * as the MTA reported it: the limits and logs then use that address. Only
+ * on a channel whose own client is a local process (the MTA, on a unix
+ * socket: its address says nothing); a worker with a TCP client keeps the
+ * supervisor's address whatever it claims. */
+static void
+h_client_addr(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	struct sockaddr_storage ss;
+	if (!c->has_addr || !c->local_peer) {
+		refuse(c, m->reqid, IPC_ERR_UNEXPECTED, "unexpected"
+		    " auth_client_addr: the client is not a local process");
+		return;
+	}
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, r->data, r->len);
+	const struct sockaddr *sa = (const struct sockaddr *)&ss;
+	uint8_t key[LIMIT_ADDR_KEY_MAX];
+	char text[LIMIT_ADDR_TEXT_MAX];
+	size_t n = (r->len >= sizeof(sa_family_t) && (sa->sa_family ==
+	    AF_INET || sa->sa_family == AF_INET6)) ? limit_addr_key(sa, r->len,
+	    key, text, sizeof(text)) : 0;
+	if (n == 0) {
+		refuse(c, m->reqid, IPC_ERR_MALFORMED,
+		    "malformed auth_client_addr: not an IP address");
+		return;
+	}
+	authd_exchange_end(&c->x);
+	memcpy(c->addr_key, key, n);
+	c->addr_keylen = n;
+	memcpy(c->addr_text, text, sizeof(c->addr_text));
+	reply_raw(c, IPC_AUTH_CLIENT_ADDR, m->reqid, NULL, 0);
 }
 
 /* ---- the workers' requests ---- */
@@ -715,6 +754,7 @@ static const struct handler {
 	{ IPC_AUTH_START, h_start },
 	{ IPC_AUTH_STEP, h_step },
 	{ IPC_AUTH_RCPT, h_rcpt },
+	{ IPC_AUTH_CLIENT_ADDR, h_client_addr },
 };
 
 static const char *
