@@ -4,7 +4,8 @@ copy-on-write view of this machine's root inside namespaces of its own,
 installs it with apt, serves IMAPS, STARTTLS and LMTP with the shipped
 config to a user made with cloisterctl, has cloister-audit pass the
 running tree, removes it (prerm stops cloisterd, state stays) and purges it
-(no account, state, config or libexec dir left). About 80 s on 2 vCPUs."""
+(no account, state, config or libexec dir left). 1 to 2.5 minutes on
+2 vCPUs."""
 import os
 import re
 import shutil
