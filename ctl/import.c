@@ -95,25 +95,36 @@ listed(void *arg, const struct store_listed *m)
 	return 0;
 }
 
-/* The folder's end: what is left in the batch, then its UIDNEXT raised
- * to the source's (a client's cached UIDNEXT stays true). */
+/* The folder's UIDNEXT raised to the source's (what is in the batch
+ * first): a client's cached UIDNEXT stays true, and a message the source
+ * gave no UID comes after every UID the source has given. */
 static int
-folder_end(struct import_state *st)
+raise_uidnext(struct import_state *st)
 {
-	if (!st->in_folder)
+	if (!st->mb.keep || st->src_uidnext <= st->next_uid)
 		return 0;
 	int rc = flush(st);
 	if (rc < 0)
 		return rc;
-	st->in_folder = false;
-	if (!st->mb.keep || st->src_uidnext <= st->next_uid)
-		return 0;
 	struct store_import_mbox in = { .name = st->folder,
 		.uidvalidity = st->src_uidvalidity, .uidnext = st->src_uidnext };
 	struct store_import_mbox_result res;
 	if ((rc = store_adm_import_mbox(st->sc, st->a->user, &in, &res)) < 0)
 		return fail(st, rc, "setting UIDNEXT");
+	st->next_uid = res.uidnext;
 	return 0;
+}
+
+static int
+folder_end(struct import_state *st)
+{
+	if (!st->in_folder)
+		return 0;
+	int rc = raise_uidnext(st);
+	if (rc == 0)
+		rc = flush(st);
+	st->in_folder = false;
+	return rc;
 }
 
 static int
@@ -224,7 +235,9 @@ sink_message(void *arg, const struct import_msg *m)
 		progress(st, false);
 		return 0;
 	}
-	int rc = add_message(st, m);
+	int rc = m->uid == 0 ? raise_uidnext(st) : 0;
+	if (rc == 0)
+		rc = add_message(st, m);
 	if (rc == 0 && (st->batch.n == STORE_IMPORT_BATCH_MAX ||
 	    st->batch.msgbytes >= BATCH_BYTES))
 		rc = flush(st);
