@@ -204,3 +204,37 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
             m.logout()
     finally:
         shutil.rmtree(d)
+
+
+def test_export_then_import_into_another_user_round_trips():
+    need_stored()
+    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    out = os.path.join(tempfile.mkdtemp(prefix="cloister-export-"), "alice")
+    try:
+        dovecot_maildir(src)
+        users = {"alice": "wonderland", "bob": "builder"}
+        with ImapServer(users=users) as srv:
+            assert ctl(srv, "import", "alice", src).returncode == 0
+            r = ctl(srv, "export", "alice", out)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            assert "7 messages" in r.stdout, r.stdout
+            # what Dovecot would read: a uidlist with the UIDVALIDITY
+            with open(os.path.join(out, "dovecot-uidlist")) as f:
+                assert f.readline().startswith("3 V1500000001 N41 ")
+            assert os.path.isdir(os.path.join(out, ".Archive.Caf&AOk-", "cur"))
+            # an export never writes into what is there
+            assert ctl(srv, "export", "alice", out).returncode == 1
+            r = ctl(srv, "import", "bob", "maildir:" + out)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            assert summary(r)[1] == 7, r.stdout
+            a, b = srv.login("alice"), srv.login("bob")
+            for box in ("INBOX", "Sent", "Archive/Caf&AOk-", "Lists"):
+                assert status(a, box) == status(b, box), box
+                assert fetch(a, box) == fetch(b, box), box
+            la = sorted(a.lsub('""', "*")[1])
+            assert la == sorted(b.lsub('""', "*")[1]), la
+            a.logout()
+            b.logout()
+    finally:
+        shutil.rmtree(src)
+        shutil.rmtree(os.path.dirname(out))
