@@ -99,16 +99,21 @@ get_u32(const char **s, const char *end)
 	return v > UINT32_MAX ? 0 : (uint32_t)v;
 }
 
+static bool
+kw_sep(char c)
+{
+	return c == ' ' || c == ',' || c == '\t' || c == '\r' || c == '\0';
+}
+
 static void
 keywords(struct mbox_msg *m, const char *s, const char *end)
 {
 	size_t used = 0;
 	while (s < end && m->nkw < MBOX_KEYWORDS) {
-		while (s < end && (*s == ' ' || *s == ',' || *s == '\t'))
+		while (s < end && kw_sep(*s))
 			s++;
 		const char *w = s;
-		while (s < end && *s != ' ' && *s != ',' && *s != '\t' &&
-		    *s != '\r')
+		while (s < end && !kw_sep(*s))
 			s++;
 		size_t l = (size_t)(s - w);
 		if (l == 0 || l > STORE_KEYWORD_MAX || used + l + 1 > sizeof(m->kwbuf))
