@@ -122,3 +122,24 @@ def test_uidvalidity_and_uids_as_the_source_has_them():
         assert row[2] & 8 and row[2] & (1 << 12), row   # \Sent, subscribed
         adm.close()
         alice.close()
+
+
+def test_a_worker_policy_naming_them_does_not_give_them():
+    """The admin flag, not a policy line: imapd's policy granting the
+    migration requests (a slip of an editor) still gets them refused."""
+    def grant(name, text):
+        if name != "imapd":
+            return text
+        return text + "\nstore-op %s : granted by mistake\n" % \
+            " ".join(n.lower() for n in MIGRATION)
+    with Store(policy_edit=grant) as st:
+        alice = new_user(st, "alice")
+        fd, fields = batch([(5, b"Subject: x\r\n\r\nx\r\n", 0)])
+        code, msg = alice.error("STORE_ADM_IMPORT_APPEND", s("alice") + u64(1) +
+                                fields, fd=fd)
+        os.close(fd)
+        assert "unexpected" in msg, (code, msg)
+        code, msg = alice.error("STORE_ADM_IMPORT_MBOX", s("alice") +
+                                s("INBOX") + u32(7) + u32(0) + u32(0) + u32(0))
+        assert "unexpected" in msg, (code, msg)
+        alice.close()
