@@ -238,3 +238,67 @@ def test_export_then_import_into_another_user_round_trips():
     finally:
         shutil.rmtree(src)
         shutil.rmtree(os.path.dirname(out))
+
+
+DV_CONF = os.path.join(os.environ.get("PEERS_DIR", "/tmp/cloister-peers"),
+                       "dovecot", "dovecot.conf")
+
+
+def doveadm(location, *args, stdin=None):
+    r = subprocess.run(["doveadm", "-c", DV_CONF, "-o",
+                        "mail_location=maildir:" + location, "-f", "tab"] +
+                       list(args), input=stdin, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, (args, r.stderr)
+    return [l.split("\t") for l in r.stdout.decode().splitlines()[1:]]
+
+
+def test_a_maildir_dovecot_wrote_lists_the_same_on_both_servers():
+    """Dovecot (the bench peer's build and configuration, bench/peers)
+    writes a Maildir with its own tools; imported, an imaplib listing of
+    Cloister agrees with doveadm's view of it: UIDVALIDITY, UIDNEXT,
+    UIDs, flags, keywords, received dates."""
+    need_stored()
+    if not os.path.exists(DV_CONF) or shutil.which("doveadm") is None:
+        from harness import Skip
+        raise Skip("no Dovecot peer (bench/peers up)")
+    d = tempfile.mkdtemp(prefix="cloister-dovecot-")
+    shutil.chown(d, "vmail", "vmail")
+    loc = os.path.join(d, "Maildir")
+    try:
+        for i in range(1, 6):
+            doveadm(loc, "save", "-u", "bench", stdin=(BODY % (
+                "dv %d" % i, str(i))).encode())
+        doveadm(loc, "mailbox", "create", "-u", "bench", "-s", "Work.Café")
+        doveadm(loc, "save", "-u", "bench", "-m", "Work.Café",
+                stdin=(BODY % ("work", "w")).encode())
+        doveadm(loc, "flags", "add", "-u", "bench", "\\Seen $Work", "mailbox",
+                "INBOX", "uid", "2:3")
+        doveadm(loc, "flags", "add", "-u", "bench", "\\Flagged", "mailbox",
+                "INBOX", "uid", "3")
+        doveadm(loc, "expunge", "-u", "bench", "mailbox", "INBOX", "uid", "4")
+        seen = {}
+        for box, uid, flags, t in doveadm(loc, "fetch", "-u", "bench",
+                                          "mailbox uid flags "
+                                          "date.received.unixtime", "all"):
+            name = box.replace(".", "/")
+            seen.setdefault(name, {})[int(uid)] = (
+                set(flags.split()) - {"\\Recent"}, int(t))
+        boxes = {b.replace(".", "/"): (int(v), int(n), int(m)) for b, m, n, v in
+                 doveadm(loc, "mailbox", "status", "-u", "bench",
+                         "messages uidnext uidvalidity", "*")}
+        assert sorted(seen["INBOX"]) == [1, 2, 3, 5], seen
+        with ImapServer() as srv:
+            r = ctl(srv, "import", "alice", "maildir:" + loc)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            m = srv.login()
+            for name, st in boxes.items():
+                imap_name = name.replace("é", "&AOk-")
+                assert status(m, imap_name) == st, (name, st)
+                got = {uid: v[:2] for uid, v in fetch(m, imap_name).items()}
+                assert got == seen[name], (name, got, seen[name])
+            lsub = [l.decode() for l in m.lsub('""', "*")[1]]
+            assert any(l.endswith('"Work/Caf&AOk-"') for l in lsub), lsub
+            m.logout()
+    finally:
+        shutil.rmtree(d)
