@@ -302,3 +302,72 @@ def test_a_maildir_dovecot_wrote_lists_the_same_on_both_servers():
             m.logout()
     finally:
         shutil.rmtree(d)
+
+
+def big_maildir(root, n):
+    for sub in ("cur", "new", "tmp"):
+        os.makedirs(os.path.join(root, sub))
+    lines = ["3 V1700000001 N%d G00" % (2 * n + 100)]
+    for i in range(1, n + 1):
+        base = "%d.M%dP1.mx" % (1600000000 + i, i)
+        with open(os.path.join(root, "cur", base + ":2,S"), "w") as f:
+            f.write(BODY % ("m%d" % i, "x" * (i % 50)))
+        lines.append("%d :%s" % (i * 2, base))
+    with open(os.path.join(root, "dovecot-uidlist"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def test_a_killed_import_resumes_and_a_terminal_sees_progress():
+    import pty
+    import select
+    import signal
+    import time
+    need_stored()
+    n = 3000
+    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    try:
+        big_maildir(src, n)
+        with ImapServer() as srv:
+            cmd = [tool("cloisterctl"), "-c", srv.srv.config_path, "import",
+                   "alice", src]
+            master, slave = pty.openpty()
+            t0 = time.monotonic()
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave)
+            os.close(slave)
+            # killed once the store holds some of it (a batch or more)
+            m = srv.login()
+            deadline = time.monotonic() + 60
+            while status(m, "INBOX")[2] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            p.send_signal(signal.SIGKILL)
+            p.wait(timeout=30)
+            ran = time.monotonic() - t0
+            out = b""
+            while select.select([master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.close(master)
+            held = status(m, "INBOX")[2]
+            assert 0 < held < n, held
+            # the progress line: rewritten in place on a terminal
+            assert b"\r" in out and b"copied" in out, out[-300:]
+            assert out.count(b"\r") <= ran * 10 + 2, (out.count(b"\r"), ran)
+            # the second run copies only the rest, with the source's UIDs
+            r = ctl(srv, "import", "alice", src)
+            assert r.returncode == 0, r.stderr
+            assert summary(r)[1:3] == (n - held, held), (r.stdout, held)
+            assert "\r" not in r.stderr      # not a terminal: no progress
+            assert status(m, "INBOX") == (1700000001, 2 * n + 100, n), \
+                status(m, "INBOX")
+            m.select("INBOX", readonly=True)
+            typ, data = m.uid("SEARCH", "ALL")
+            assert [int(x) for x in data[0].split()] == \
+                list(range(2, 2 * n + 1, 2))
+            m.logout()
+    finally:
+        shutil.rmtree(src)
