@@ -6,6 +6,7 @@
  * stopped. cloisterctl never writes the spool itself. */
 #include "import.h"
 #include "ctl.h"
+#include "import_maildir_parse.h"
 #include "import_seen.h"
 #include "mime.h"
 #include "msgmeta.h"
@@ -211,8 +212,15 @@ add_message(struct import_state *st, const struct import_msg *m)
 	mm.meta.internaldate = m->internal_date > 0 ?
 	    (uint64_t)m->internal_date : (uint64_t)time(NULL);
 	mm.meta.flags = m->flags & STORE_FLAGS_ALL;
-	mm.meta.keywords = m->keywords;
-	mm.meta.nkeywords = m->nkeywords;
+	/* a source's keywords may come from the mail itself (mbox's
+	 * X-Keywords): only those imapd can write back as atoms */
+	const char *kw[STORE_MAX_KEYWORDS];
+	size_t nkw = 0;
+	for (size_t i = 0; i < m->nkeywords && nkw < STORE_MAX_KEYWORDS; i++)
+		if (md_keyword_ok(m->keywords[i], strlen(m->keywords[i])))
+			kw[nkw++] = m->keywords[i];
+	mm.meta.keywords = kw;
+	mm.meta.nkeywords = nkw;
 	uint32_t uid = st->mb.keep ? m->uid : 0;
 	rc = store_import_batch_add(st->sc, &st->batch, uid, m->data, m->len,
 	    &mm.meta);

@@ -103,6 +103,19 @@ md_uidlist_parse(const char *p, size_t n, struct md_uidlist *u)
 	return 0;
 }
 
+bool
+md_keyword_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > STORE_KEYWORD_MAX || s[0] == '\\')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= 0x20 || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
 void
 md_keywords_parse(const char *p, size_t n,
     char names[MD_KEYWORDS][MD_KEYWORD_MAX + 1])
@@ -118,13 +131,7 @@ md_keywords_parse(const char *p, size_t n,
 		    *s++ != ' ')
 			continue;
 		size_t kl = (size_t)(end - s);
-		bool ok = kl > 0 && kl <= MD_KEYWORD_MAX;
-		/* an IMAP atom: what a flag name may be */
-		for (size_t i = 0; ok && i < kl; i++) {
-			unsigned char c = (unsigned char)s[i];
-			ok = c > 0x20 && c < 0x7f && !strchr("(){%*\"\\]", c);
-		}
-		if (ok) {
+		if (kl <= MD_KEYWORD_MAX && md_keyword_ok(s, kl)) {
 			memcpy(names[idx], s, kl);
 			names[idx][kl] = '\0';
 		}

@@ -24,6 +24,11 @@ struct md_uidlist {
  * bad line are still read: a line that does not parse is skipped). */
 int md_uidlist_parse(const char *p, size_t n, struct md_uidlist *u);
 
+/* Is s an IMAP keyword: an atom (RFC 9051 flag-keyword), not a system
+ * flag's backslash, at most STORE_KEYWORD_MAX bytes? The store keeps
+ * keyword bytes as given and imapd writes them into FLAGS unquoted. */
+bool md_keyword_ok(const char *s, size_t n);
+
 /* "N name" lines; names[i] ("" if absent) for letter 'a' + i. */
 void md_keywords_parse(const char *p, size_t n,
     char names[MD_KEYWORDS][MD_KEYWORD_MAX + 1]);

@@ -170,7 +170,7 @@ MBOX = (b"From MAILER-DAEMON Fri Jan  1 00:00:00 1999\n"
         b"Subject: preamble\n\n"
         b"From alice@example.net Tue Nov 14 10:00:00 2023\n"
         b"From: alice@example.net\nSubject: first\nStatus: RO\n"
-        b"X-Status: AF\nX-Keywords: Work $Label1\n\n"
+        b"X-Status: AF\nX-Keywords: Work $Label1 bad)kw \\Junk\n\n"
         b"Hello\n>From the start\n>>From quoted twice\n\n"
         b"From bob@example.net Wed Nov 15 11:30:00 2023\n"
         b"From: bob@example.net\nSubject: second\nStatus: O\n\nBye\n\n")

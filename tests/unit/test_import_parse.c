@@ -78,6 +78,10 @@ test_keywords_info_use(void)
 	CHECK_EQ(md_special_use("sent"), STORE_USE_SENT);
 	CHECK_EQ(md_special_use("Spam"), STORE_USE_JUNK);
 	CHECK_EQ(md_special_use("Sentinel"), 0);
+	CHECK(md_keyword_ok("$Forwarded", 10) && md_keyword_ok("a", 1));
+	CHECK(!md_keyword_ok("bad)kw", 6) && !md_keyword_ok("\\Seen", 5));
+	CHECK(!md_keyword_ok("sp ace", 6) && !md_keyword_ok("", 0));
+	CHECK(!md_keyword_ok("caf\xc3\xa9", 5));
 }
 
 static char subs[4][64];
