@@ -1,7 +1,9 @@
 /*
  * import: `cloisterctl import USER SOURCE` inside cloisterctl.
  *
- * import_cmd.c     the command: options, which source, the summary
+ * import_cmd.c     the command: options, which source, the reader child
+ *                  (confined), the summary
+ * import_proxy.c   the parent between the reader child and the store
  * import.c         the sink (import_source.h): folders and messages into
  *                  the store's admin channel, batched; idempotent
  * import_seen.c    content hashes a folder holds (messages without UIDs)
@@ -47,5 +49,12 @@ struct import_state *import_sink_new(struct store_conn *sc,
 /* Flush and end the last folder: 0 or -(enum ctl_exit). */
 int import_sink_finish(struct import_state *st, struct import_totals *t);
 void import_sink_free(struct import_state *st);
+
+/* import_proxy.c: the parent's side. Relays the child's store requests
+ * that import_proxy_allows() to the admin channel until the child closes
+ * its end; 0, or -1 if either side broke the protocol. */
+struct ipc_msg;
+bool import_proxy_allows(const struct ipc_msg *m, const char *user);
+int import_proxy_run(int child, int store, const char *user);
 
 #endif

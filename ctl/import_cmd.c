@@ -1,10 +1,16 @@
 /* import_cmd: `cloisterctl import USER SOURCE` (import.h): the options,
- * which source reads SOURCE, the privilege it reads with, the summary. */
+ * which source reads SOURCE, the reader child that parses it (confined,
+ * without the admin channel: import_proxy.c), the summary. */
 #include "import.h"
 #include "ctl.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/capability.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -35,21 +41,41 @@ usage(void)
 	    " mbox:FILE, or a path");
 }
 
-/* Mail from the network is parsed here: as the owner of the source (the
- * mail system's user, as Dovecot and Cyrus keep it), not as root, once
- * the admin socket is open. A root-owned source is read as root. */
+/* The reader child parses mail that came from the network: it is shut
+ * in the source (chroot), as the source's owner (the mail system's user,
+ * as Dovecot and Cyrus keep their spools) or, for a root-owned source, as
+ * root without a capability; no_new_privs either way. *spec becomes the
+ * source's path inside. */
 static int
-drop_to_owner(const char *path)
+confine_reader(const char *path, const char **spec)
 {
+	static char inside[PATH_MAX];
+	char dir[PATH_MAX];
 	struct stat sb;
 	if (stat(path, &sb) < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
-	if (sb.st_uid == 0)
-		return CTL_OK;
-	if (setgroups(0, NULL) < 0 || setgid(sb.st_gid) < 0 ||
-	    setuid(sb.st_uid) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return ctl_fail(CTL_REFUSED, "cannot become the owner of %s: %s",
+	const char *slash = strrchr(path, '/');
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		snprintf(inside, sizeof(inside), "/");
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 :
+		    slash == path ? 1 : (int)(slash - path), slash ? path : ".");
+		snprintf(inside, sizeof(inside), "/%s", slash ? slash + 1 : path);
+	}
+	cap_t none = cap_init();
+	bool ok = none != NULL && chroot(dir) == 0 && chdir("/") == 0;
+	if (ok && sb.st_uid != 0)
+		ok = setgroups(0, NULL) == 0 && setgid(sb.st_gid) == 0 &&
+		    setuid(sb.st_uid) == 0;
+	ok = ok && cap_set_proc(none) == 0 &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+	if (none != NULL)
+		cap_free(none);
+	if (!ok)
+		return ctl_fail(CTL_SOFTWARE, "cannot confine the reader of %s: %s",
 		    path, strerror(errno));
+	*spec = inside;
 	return CTL_OK;
 }
 
@@ -82,6 +108,7 @@ summary(const char *user, const struct import_totals *t, double secs)
 	    secs > 0 ? (double)t->copied / secs : 0.0);
 }
 
+/* The reader child: the source, the sink, the summary. */
 static int
 run(struct store_conn *sc, int src, const char *spec, bool local,
     const struct import_args *a)
@@ -89,16 +116,14 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	struct timespec t0, t1;
 	struct import_sink sink;
 	struct import_totals t;
-	if (local) {
-		int rc = drop_to_owner(spec);
-		if (rc != CTL_OK)
-			return rc;
-	}
+	int rc = local ? confine_reader(spec, &spec) : CTL_OK;
+	if (rc != CTL_OK)
+		return rc;
 	struct import_state *st = import_sink_new(sc, a, &sink);
 	if (st == NULL)
 		return ctl_fail(CTL_SOFTWARE, "out of memory");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int rc = sources[src].fn(spec, a, &sink);
+	rc = sources[src].fn(spec, a, &sink);
 	int end = import_sink_finish(st, &t);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	import_sink_free(st);
@@ -109,6 +134,42 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	if (rc == IMPORT_E_SOURCE)
 		return CTL_REFUSED;
 	return rc < 0 ? -rc : CTL_OK;
+}
+
+/* The admin channel stays here; the child gets a socket to the proxy. */
+static int
+split(struct store_conn *adm, int src, const char *spec, bool local,
+    const struct import_args *a)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return ctl_fail(CTL_SOFTWARE, "socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return ctl_fail(CTL_SOFTWARE, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sp[0]);
+		store_client_close(adm);
+		struct store_conn *sc = store_client_open(sp[1]);
+		int rc = sc ? run(sc, src, spec, local, a) : CTL_SOFTWARE;
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(sp[1]);
+	int rc = import_proxy_run(sp[0], store_client_fd(adm), a->user);
+	close(sp[0]);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		return ctl_fail(CTL_SOFTWARE, "import: the store or the reader "
+		    "broke off");
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	    ctl_fail(CTL_SOFTWARE, "import: the reader died (signal %d)",
+	    WTERMSIG(status));
 }
 
 int
@@ -145,7 +206,7 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 	    store_shard_of(u.name, e->cfg.store_shards));
 	if (sc == NULL)
 		return CTL_UNAVAILABLE;
-	rc = run(sc, src, spec, local, &a);
+	rc = split(sc, src, spec, local, &a);
 	store_client_close(sc);
 	return rc;
 }

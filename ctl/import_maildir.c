@@ -106,8 +106,8 @@ list_files(struct md_folder *fo)
 {
 	static const char *const subs[] = { "cur", "new" };
 	for (size_t i = 0; i < 2; i++) {
-		int fd = openat(fo->dirfd, subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		int fd = openat(fo->dirfd, subs[i], O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC);
 		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 		if (d == NULL) {
 			if (fd >= 0)
