@@ -371,3 +371,40 @@ def test_a_killed_import_resumes_and_a_terminal_sees_progress():
             m.logout()
     finally:
         shutil.rmtree(src)
+
+
+def test_a_plain_maildir_without_uidlist_goes_in_once():
+    """Maildir++ as any delivery agent writes it: no dovecot-uidlist, so
+    the store picks UIDVALIDITY and UIDs (in file name order, that is
+    delivery order); a second run knows the messages by their content."""
+    need_stored()
+    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    try:
+        for sub in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(src, ".Lists", sub))
+            os.makedirs(os.path.join(src, sub))
+        files = [("cur", "1700000002.M1P1.mx:2,RS", "b"),
+                 ("new", "1700000001.M2P1.mx", "a"),
+                 ("cur", "1700000003.M3P1.mx:2,", "c")]
+        for sub, name, subj in files:
+            p = os.path.join(src, ".Lists", sub, name)
+            with open(p, "w") as f:
+                f.write(BODY % (subj, subj))
+            os.utime(p, (1700000000, 1700000000))
+        with ImapServer() as srv:
+            r = ctl(srv, "import", "alice", src, "--no-progress")
+            assert r.returncode == 0 and summary(r)[1:3] == (3, 0), \
+                (r.stdout, r.stderr)
+            m = srv.login()
+            got = fetch(m, "Lists")
+            assert sorted(got) == [1, 2, 3], got
+            assert [got[u][2].split(b"Subject: ")[1][:1] for u in (1, 2, 3)] \
+                == [b"a", b"b", b"c"], got
+            assert got[2][0] == {"\\Seen", "\\Answered"}
+            before = status(m, "Lists")
+            r = ctl(srv, "import", "alice", src)
+            assert r.returncode == 0 and summary(r)[1:3] == (0, 3), r.stdout
+            assert status(m, "Lists") == before
+            m.logout()
+    finally:
+        shutil.rmtree(src)
