@@ -21,6 +21,11 @@
 #define BATCH_BYTES (8u * 1024 * 1024)
 #define PROGRESS_NS 100000000ll     /* at most ten updates a second */
 
+struct held {
+	uint32_t uid;
+	uint8_t hash[IMPORT_HASH_LEN];
+};
+
 struct import_state {
 	struct store_conn *sc;
 	const struct import_args *a;
@@ -29,7 +34,8 @@ struct import_state {
 	uint32_t src_uidvalidity, src_uidnext;
 	struct store_import_mbox_result mb;
 	uint32_t next_uid;          /* the least UID the store still takes */
-	struct store_uids held;     /* UIDs the folder holds */
+	struct held *held;          /* what the folder holds, in UID order */
+	size_t nheld, capheld;
 	struct import_seen seen;    /* content the folder holds */
 	struct store_import_batch batch;
 	struct import_totals t;
@@ -90,10 +96,17 @@ static int
 listed(void *arg, const struct store_listed *m)
 {
 	struct import_state *st = arg;
-	if (store_uids_add(&st->held, m->uid, m->uid) < 0 ||
-	    import_seen_add(&st->seen, m->hash) < 0)
-		return -1;
-	return 0;
+	if (st->nheld == st->capheld) {
+		size_t cap = st->capheld ? st->capheld * 2 : 1024;
+		struct held *h = realloc(st->held, cap * sizeof(*h));
+		if (h == NULL)
+			return -1;
+		st->held = h;
+		st->capheld = cap;
+	}
+	st->held[st->nheld].uid = m->uid;
+	memcpy(st->held[st->nheld++].hash, m->hash, IMPORT_HASH_LEN);
+	return import_seen_add(&st->seen, m->hash);
 }
 
 /* The folder's UIDNEXT raised to the source's (what is in the batch
@@ -153,7 +166,7 @@ sink_folder(void *arg, const struct import_folder *f)
 	st->src_uidvalidity = f->uidvalidity;
 	st->src_uidnext = f->uidnext;
 	st->t.folders++;
-	store_uids_clear(&st->held);
+	st->nheld = 0;
 	import_seen_clear(&st->seen);
 	struct store_listed_mbox lm;
 	if ((rc = store_adm_msg_list(st->sc, st->a->user, f->name, listed, st,
@@ -163,35 +176,46 @@ sink_folder(void *arg, const struct import_folder *f)
 	return 0;
 }
 
-static bool
-holds_uid(struct import_state *st, uint32_t uid)
+static int
+by_uid(const void *key, const void *elem)
 {
-	return st->in_folder && st->mb.keep && uid != 0 &&
-	    (store_uids_has(&st->held, uid) || uid < st->next_uid);
+	uint32_t k = *(const uint32_t *)key, u = ((const struct held *)elem)->uid;
+	return (k > u) - (k < u);
 }
 
-/* A source asks once per message and does not send what the folder
- * holds: counted as skipped here. */
+static const struct held *
+held_uid(struct import_state *st, uint32_t uid)
+{
+	if (!st->in_folder || !st->mb.keep || uid == 0)
+		return NULL;
+	return bsearch(&uid, st->held, st->nheld, sizeof(*st->held), by_uid);
+}
+
+/* A source that asks before fetching (a remote one) skips what the
+ * folder holds by UID alone: counted as skipped here. */
 static bool
 sink_have_uid(void *arg, uint32_t uid)
 {
 	struct import_state *st = arg;
-	if (!holds_uid(st, uid))
+	if (held_uid(st, uid) == NULL)
 		return false;
 	st->t.skipped++;
 	progress(st, false);
 	return true;
 }
 
-/* Is m there already? A UID the store holds or has passed (expunged here
- * since: not brought back), else the same bytes. */
+/* Is m there already: under its UID with the same bytes, or anywhere in
+ * the folder with them? Another message under its UID (mail that reached
+ * this server took the UID after the import), or a UID the folder has
+ * passed: m goes in with a new UID rather than be lost. */
 static bool
 already_there(struct import_state *st, const struct import_msg *m)
 {
-	if (st->mb.keep && m->uid != 0)
-		return holds_uid(st, m->uid);
 	uint8_t h[IMPORT_HASH_LEN];
 	import_hash(m->data, m->len, h);
+	const struct held *e = held_uid(st, m->uid);
+	if (e != NULL && memcmp(e->hash, h, IMPORT_HASH_LEN) == 0)
+		return true;
 	if (import_seen_has(&st->seen, h))
 		return true;
 	import_seen_add(&st->seen, h);
@@ -221,14 +245,15 @@ add_message(struct import_state *st, const struct import_msg *m)
 			kw[nkw++] = m->keywords[i];
 	mm.meta.keywords = kw;
 	mm.meta.nkeywords = nkw;
-	uint32_t uid = st->mb.keep ? m->uid : 0;
+	/* the source's UID where the folder can still take it */
+	uint32_t uid = st->mb.keep && m->uid >= st->next_uid ? m->uid : 0;
 	rc = store_import_batch_add(st->sc, &st->batch, uid, m->data, m->len,
 	    &mm.meta);
 	msgmeta_free(&mm);
 	if (rc < 0)
 		return fail(st, rc, "a message");
-	if (uid != 0)
-		st->next_uid = uid + 1;
+	/* mirror the store's UIDNEXT: a UID given, or the next taken */
+	st->next_uid = uid != 0 ? uid + 1 : st->next_uid + 1;
 	return 0;
 }
 
@@ -287,7 +312,7 @@ import_sink_free(struct import_state *st)
 	if (st == NULL)
 		return;
 	store_import_batch_free(&st->batch);
-	store_uids_free(&st->held);
+	free(st->held);
 	import_seen_free(&st->seen);
 	free(st);
 }

@@ -4,7 +4,9 @@
  * NEXTUID and each file's UID; dovecot-keywords the names of the keyword
  * letters; the root's subscriptions file what is subscribed (every folder
  * when there is none). Files the uidlist does not name come last, without
- * a UID; the internal date is the file's mtime. */
+ * a UID; the internal date is the file's mtime. Every file is read, also
+ * on a second run: the sink compares bytes, not UIDs alone (have_uid is
+ * for sources where fetching costs). */
 #include "import.h"
 #include "buf.h"
 #include "imap_mutf7.h"
@@ -194,8 +196,6 @@ send_file(struct md_folder *fo, const struct md_file *f,
 	const char *kw[MD_KEYWORDS];
 	size_t nkw = 0;
 	struct stat sb;
-	if (f->uid != 0 && s->have_uid(s->arg, f->uid))
-		return 0;
 	if (slurp(fo->dirfd, f->name, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;   /* expunged (or moved to cur/) while we read */

@@ -55,8 +55,6 @@ send_all(const char *p, size_t n, bool uids, struct mbox_msg *m,
 		uint32_t uid = uids && m->uid > last ? m->uid : 0;
 		if (uid != 0)
 			last = uid;
-		if (uid != 0 && s->have_uid(s->arg, uid))
-			continue;
 		struct import_msg im = { .uid = uid, .flags = m->flags,
 			.keywords = m->kw, .nkeywords = m->nkw,
 			.internal_date = mbox_from_date(raw.from, raw.fromlen),

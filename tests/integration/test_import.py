@@ -408,3 +408,40 @@ def test_a_plain_maildir_without_uidlist_goes_in_once():
             m.logout()
     finally:
         shutil.rmtree(src)
+
+
+def test_mail_that_reached_both_servers_meanwhile_is_not_lost():
+    """After a first import the route moves: mail lands here (taking the
+    next UIDs) while a straggler lands at the old server under the same
+    UID. The next import gives the straggler a new UID instead of taking
+    it for the message this server holds under that UID."""
+    need_stored()
+    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    try:
+        dovecot_maildir(src)
+        with ImapServer() as srv:
+            assert ctl(srv, "import", "alice", src).returncode == 0
+            m = srv.login()
+            assert status(m, "INBOX")[1:] == (41, 4)
+            typ, _ = m.append("INBOX", None, None,
+                              (BODY % ("here", "arrived here")).encode())
+            assert typ == "OK"
+            # the old server's straggler, UID 41 there too
+            write_folder(src, 1500000001, 42, [
+                (41, "1700000500.M9P1.mx", "", 1700000500,
+                 BODY % ("straggler", "arrived there"))])
+            with open(os.path.join(src, "dovecot-uidlist"), "a") as f:
+                f.write("3 :1700000003.M1P1.mx,S=60\n7 :1700000007.M2P1.mx,S=60\n"
+                        "12 :1700000012.M3P1.mx,S=60\n")
+            r = ctl(srv, "import", "alice", src)
+            assert r.returncode == 0, r.stderr
+            assert summary(r)[1] == 1, r.stdout
+            inbox = fetch(m, "INBOX")
+            subjects = {uid: v[2].split(b"Subject: ")[1].split(b"\r\n")[0]
+                        for uid, v in inbox.items()}
+            assert subjects[41] == b"here" and subjects[42] == b"straggler", \
+                subjects
+            assert len(inbox) == 6 and status(m, "INBOX")[0] == 1500000001
+            m.logout()
+    finally:
+        shutil.rmtree(src)
