@@ -128,7 +128,7 @@ summary(const char *user, const struct import_totals *t, double secs)
 /* The reader child: the source, the sink, the summary. */
 static int
 run(struct store_conn *sc, int src, const char *spec, bool local,
-    const struct import_args *a)
+    const struct import_args *a, pid_t parent)
 {
 	struct timespec t0, t1;
 	struct import_sink sink;
@@ -136,6 +136,10 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	int rc = local ? confine_reader(spec, &spec) : confine_remote();
 	if (rc != CTL_OK)
 		return rc;
+	/* not beyond the parent, its only way to the store (set after the
+	 * credentials changed: a change clears it) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		return CTL_SOFTWARE;
 	struct import_state *st = import_sink_new(sc, a, &sink);
 	if (st == NULL)
 		return ctl_fail(CTL_SOFTWARE, "out of memory");
@@ -162,14 +166,14 @@ split(struct store_conn *adm, int src, const char *spec, bool local,
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return ctl_fail(CTL_SOFTWARE, "socketpair: %s", strerror(errno));
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid < 0)
 		return ctl_fail(CTL_SOFTWARE, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(sp[0]);
 		store_client_close(adm);
 		struct store_conn *sc = store_client_open(sp[1]);
-		int rc = sc ? run(sc, src, spec, local, a) : CTL_SOFTWARE;
+		int rc = sc ? run(sc, src, spec, local, a, parent) : CTL_SOFTWARE;
 		fflush(NULL);
 		_exit(rc);
 	}
