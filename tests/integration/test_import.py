@@ -446,3 +446,66 @@ def test_mail_that_reached_both_servers_meanwhile_is_not_lost():
             m.logout()
     finally:
         shutil.rmtree(src)
+
+
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def socket_inodes(pid):
+    out = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            out.add(t)
+    return out
+
+
+def test_the_reader_child_is_confined_and_holds_no_admin_channel():
+    """While an import runs, its reader child (the process that parses the
+    mail) is shut in the source, has no capability, no_new_privs, the
+    source owner's uid, and no socket of the parent's: not the admin
+    channel."""
+    import time
+    need_stored()
+    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    try:
+        big_maildir(src, 1500)
+        shutil.chown(src, "vmail", "vmail")
+        for d, _, files in os.walk(src):
+            shutil.chown(d, "vmail", "vmail")
+            for f in files:
+                shutil.chown(os.path.join(d, f), "vmail", "vmail")
+        with ImapServer() as srv:
+            p = subprocess.Popen([tool("cloisterctl"), "-c", srv.srv.config_path,
+                                  "import", "alice", src], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            child = None
+            deadline = time.monotonic() + 30
+            while child is None and time.monotonic() < deadline:
+                with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                    kids = f.read().split()
+                child = int(kids[0]) if kids else None
+            assert child is not None, "no reader child"
+            # confinement ends with no_new_privs: look once it is set
+            while proc_status(child)["NoNewPrivs"].strip() != "1" and \
+                    time.monotonic() < deadline:
+                time.sleep(0.01)
+            st = proc_status(child)
+            root = os.readlink("/proc/%d/root" % child)
+            mine = socket_inodes(child)
+            parents = socket_inodes(p.pid)
+            out, err = p.communicate(timeout=120)
+            vmail = __import__("pwd").getpwnam("vmail").pw_uid
+            assert root == src, (root, src)
+            assert st["NoNewPrivs"].strip() == "1", st
+            assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0, st
+            assert st["Uid"].split()[:3] == [str(vmail)] * 3, st["Uid"]
+            assert mine and not (mine & parents), (mine, parents)
+            assert p.returncode == 0, err
+    finally:
+        shutil.rmtree(src)
