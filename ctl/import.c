@@ -257,10 +257,44 @@ add_message(struct import_state *st, const struct import_msg *m)
 	return 0;
 }
 
+/* The message with CRLF line ends, as IMAP carries mail and the other
+ * ways in (LMTP, APPEND) store it: Maildir and mbox files keep bare LFs.
+ * m itself if it has none; NULL if out of memory. */
+static const struct import_msg *
+with_crlf(const struct import_msg *m, struct import_msg *tmp)
+{
+	static struct buf conv = BUF_INIT(2 * STORE_MSG_MAX);
+	const char *p = m->data;
+	bool bare = false;
+	for (size_t i = 0; i < m->len && !bare; i++)
+		bare = p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
+	if (!bare)
+		return m;
+	buf_reset(&conv);
+	for (size_t i = 0, from = 0; i <= m->len; i++) {
+		if (i < m->len && !(p[i] == '\n' && (i == 0 || p[i - 1] != '\r')))
+			continue;
+		buf_append(&conv, p + from, i - from);
+		if (i < m->len)
+			buf_append(&conv, "\r\n", 2);
+		from = i + 1;
+	}
+	if (conv.failed || conv.len > STORE_MSG_MAX)
+		return NULL;
+	*tmp = *m;
+	tmp->data = (const char *)conv.data;
+	tmp->len = conv.len;
+	return tmp;
+}
+
 static int
-sink_message(void *arg, const struct import_msg *m)
+sink_message(void *arg, const struct import_msg *orig)
 {
 	struct import_state *st = arg;
+	struct import_msg tmp;
+	const struct import_msg *m = with_crlf(orig, &tmp);
+	if (m == NULL)
+		return fail(st, STORE_E_LIMIT, "a message too large");
 	if (!st->in_folder)
 		return fail(st, STORE_E_ARG, "a message before its folder");
 	if (m->len == 0 || already_there(st, m)) {

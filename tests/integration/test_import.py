@@ -193,11 +193,10 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
             assert got[1][0] == {"\\Seen", "\\Answered", "\\Flagged", "Work",
                                  "$Label1"}, got[1][0]
             assert got[2][0] == set(), got[2][0]
+            # state headers out, one '>' off, and CRLF as IMAP carries mail
             assert got[1][2] == (b"From: alice@example.net\r\nSubject: first\r\n"
                                  b"\r\nHello\r\nFrom the start\r\n"
-                                 b">From quoted twice\r\n") or \
-                got[1][2] == (b"From: alice@example.net\nSubject: first\n\n"
-                              b"Hello\nFrom the start\n>From quoted twice\n"), got[1][2]
+                                 b">From quoted twice\r\n"), got[1][2]
             r = ctl(srv, "import", "alice", path, "--folder", "Old")
             assert r.returncode == 0 and summary(r)[1:3] == (0, 3), r.stdout
             assert status(m, "Old")[2] == 3
