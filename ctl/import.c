@@ -36,6 +36,7 @@ struct import_state {
 	uint32_t next_uid;          /* the least UID the store still takes */
 	struct held *held;          /* what the folder holds, in UID order */
 	size_t nheld, capheld;
+	bool list_short;            /* out of memory while listing it */
 	struct import_seen seen;    /* content the folder holds */
 	struct store_import_batch batch;
 	struct import_totals t;
@@ -100,13 +101,15 @@ listed(void *arg, const struct store_listed *m)
 		size_t cap = st->capheld ? st->capheld * 2 : 1024;
 		struct held *h = realloc(st->held, cap * sizeof(*h));
 		if (h == NULL)
-			return -1;
+			return st->list_short = true;
 		st->held = h;
 		st->capheld = cap;
 	}
 	st->held[st->nheld].uid = m->uid;
 	memcpy(st->held[st->nheld++].hash, m->hash, IMPORT_HASH_LEN);
-	return import_seen_add(&st->seen, m->hash);
+	if (import_seen_add(&st->seen, m->hash) < 0)
+		return st->list_short = true;
+	return 0;
 }
 
 /* The folder's UIDNEXT raised to the source's (what is in the batch
@@ -169,9 +172,13 @@ sink_folder(void *arg, const struct import_folder *f)
 	st->nheld = 0;
 	import_seen_clear(&st->seen);
 	struct store_listed_mbox lm;
+	st->list_short = false;
 	if ((rc = store_adm_msg_list(st->sc, st->a->user, f->name, listed, st,
 	    &lm)) < 0)
 		return fail(st, rc, "listing what it holds");
+	/* a partial list would copy what is there a second time */
+	if (st->list_short)
+		return fail(st, STORE_E_INTERNAL, "out of memory");
 	st->next_uid = lm.uidnext;
 	return 0;
 }
