@@ -6,6 +6,7 @@
 #include "db.h"
 #include "handlers.h"
 #include "ipc.h"
+#include "log.h"
 #include "mailbox.h"
 #include "message.h"
 #include "notify.h"
@@ -165,11 +166,16 @@ h_adm_import_append(struct req *r)
 	if ((rc = req_db(r)) < 0 || (rc = mailbox_ref(r, id, NULL, 0, &mb)) < 0)
 		return rc;
 	ipc_put_u32(r->rb, n);
+	done.kw_dropped = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if ((rc = message_append_at(r, &mb, &at[i], &done)) < 0)
 			return rc;
 		ipc_put_u32(r->rb, done.uid);
 	}
+	if (done.kw_dropped != 0)
+		log_warn("admin: import for %s into %s: the keyword table is full"
+		    " (%d): %u keywords left out", r->u->name, mb.name,
+		    STORE_MAX_KEYWORDS, done.kw_dropped);
 	return 0;
 }
 

@@ -520,6 +520,11 @@ message_append_at(struct req *r, struct mbox *mb, const struct append_at *a,
 		int bit = db_keyword_bit(d, (const char *)m.kw[i].p, m.kw[i].n, true);
 		if (bit < 0 && delivery)
 			continue;   /* a full keyword table does not bounce mail */
+		if (bit < 0 && a->batch) {
+			/* nor stop a migration: the message without it */
+			out->kw_dropped++;
+			continue;
+		}
 		if (bit < 0)
 			return req_fail(r, IPC_ERR_LIMIT, "too many keywords");
 		kw |= 1ull << bit;
@@ -579,7 +584,7 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 {
 	struct append_at a = { .size = size, .metalen = metalen,
 		.delivery = delivery };
-	struct append_done o;
+	struct append_done o = { 0 };
 	int rc = message_append_at(r, mb, &a, &o);
 	if (rc < 0 || delivery)
 		return rc;  /* a status only: the delivery right reads nothing */

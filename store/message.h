@@ -41,7 +41,9 @@ int message_append(struct req *r, struct mbox *mb, uint64_t size,
 /* The same for one message of a migration batch: its bytes at off in the
  * fd, metadata after them, and the UID the source gave it (0: the next).
  * A UID below the mailbox's UIDNEXT is refused (EXISTS); UIDNEXT becomes
- * uid + 1. Writes no reply; out says what it made. */
+ * uid + 1. A keyword the user's full table cannot take is left out (and
+ * counted) rather than fail the batch. Writes no reply; out says what it
+ * made. */
 struct append_at {
 	uint64_t off, size;
 	uint32_t metalen;
@@ -50,6 +52,8 @@ struct append_at {
 	bool batch;                 /* the fd holds more than this message */
 };
 struct append_done {
+	uint32_t kw_dropped;        /* a batch's: keywords past a full table
+	                             * (the caller zeroes it) */
 	uint32_t uid;
 	uint64_t modseq;
 	int64_t thread;

@@ -14,12 +14,13 @@ MIGRATION = ("STORE_ADM_IMPORT_MBOX", "STORE_ADM_IMPORT_APPEND",
 
 
 def batch(msgs):
-    """A memfd holding each (uid, body, flags) then its metadata; the
-    request's fields after the user and mailbox."""
+    """A memfd holding each (uid, body, flags[, keywords]) then its
+    metadata; the request's fields after the user and mailbox."""
     fd = os.memfd_create("batch")
     fields = u32(len(msgs))
-    for uid, body, flags in msgs:
-        meta = meta_block(flags=flags, internaldate=1600000000 + uid)
+    for uid, body, flags, *kw in msgs:
+        meta = meta_block(flags=flags, internaldate=1600000000 + uid,
+                          keywords=kw[0] if kw else ())
         os.write(fd, body + meta)
         fields += u32(uid) + u64(len(body)) + u32(len(meta))
     return fd, fields
@@ -142,4 +143,23 @@ def test_a_worker_policy_naming_them_does_not_give_them():
         code, msg = alice.error("STORE_ADM_IMPORT_MBOX", s("alice") +
                                 s("INBOX") + u32(7) + u32(0) + u32(0) + u32(0))
         assert "unexpected" in msg, (code, msg)
+        alice.close()
+
+
+def test_a_full_keyword_table_does_not_stop_a_migration():
+    """64 keywords per user: a batch that brings more goes in without the
+    ones past the table (an interactive APPEND is refused instead)."""
+    with Store() as st:
+        alice = new_user(st, "alice")
+        adm = st.admin()
+        mid = import_mbox(adm, "alice", "INBOX", 4242)[0]
+        kws = ["kw%d" % i for i in range(80)]
+        r = append(adm, "alice", mid,
+                   [(1, b"Subject: a\r\n\r\na\r\n", 0, kws[:40]),
+                    (2, b"Subject: b\r\n\r\nb\r\n", 0, kws[40:])])
+        assert r == [2, 1, 2], r
+        msgs, _ = msg_list(adm, "alice", "INBOX")
+        assert [len(m[4]) for m in msgs] == [40, 24], msgs
+        assert "keyword table is full" in st.log_text()
+        adm.close()
         alice.close()
