@@ -1,0 +1,233 @@
+/* import_cmd: `cloisterctl import USER SOURCE` (import.h): the options,
+ * which source reads SOURCE, the reader child that parses it (confined,
+ * without the admin channel: import_proxy.c), the summary. */
+#include "import.h"
+#include "ctl.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/capability.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef int (*import_source_fn)(const char *spec, const struct import_args *a,
+    const struct import_sink *s);
+
+/* SOURCE is PREFIX:SPEC, or a path: a directory is a Maildir, a file an
+ * mbox. A source that reads local files runs as their owner. */
+static const struct {
+	const char *prefix;
+	import_source_fn fn;
+	bool local;
+} sources[] = {
+	{ "maildir:", import_maildir, true },
+	{ "mbox:", import_mbox, true },
+};
+#define NSOURCES (sizeof(sources) / sizeof(sources[0]))
+
+static int
+usage(void)
+{
+	return ctl_fail(CTL_USAGE, "usage: import USER SOURCE [--folder NAME]"
+	    " [--force-new-uidvalidity] [--no-progress]; SOURCE: maildir:DIR,"
+	    " mbox:FILE, or a path");
+}
+
+/* The reader child parses mail that came from the network: it is shut
+ * in the source (chroot), as the source's owner (the mail system's user,
+ * as Dovecot and Cyrus keep their spools) or, for a root-owned source, as
+ * root without a capability; no_new_privs either way. *spec becomes the
+ * source's path inside. */
+static int
+confine_reader(const char *path, const char **spec)
+{
+	static char inside[PATH_MAX];
+	char dir[PATH_MAX];
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	const char *slash = strrchr(path, '/');
+	if (S_ISDIR(sb.st_mode)) {
+		snprintf(dir, sizeof(dir), "%s", path);
+		snprintf(inside, sizeof(inside), "/");
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 :
+		    slash == path ? 1 : (int)(slash - path), slash ? path : ".");
+		snprintf(inside, sizeof(inside), "/%s", slash ? slash + 1 : path);
+	}
+	cap_t none = cap_init();
+	bool ok = none != NULL && chroot(dir) == 0 && chdir("/") == 0;
+	if (ok && sb.st_uid != 0)
+		ok = setgroups(0, NULL) == 0 && setgid(sb.st_gid) == 0 &&
+		    setuid(sb.st_uid) == 0;
+	ok = ok && cap_set_proc(none) == 0 &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+	if (none != NULL)
+		cap_free(none);
+	if (!ok)
+		return ctl_fail(CTL_SOFTWARE, "cannot confine the reader of %s: %s",
+		    path, strerror(errno));
+	*spec = inside;
+	return CTL_OK;
+}
+
+/* A source over the network (it needs the resolver and its files): the
+ * reader runs as nobody, without a capability, no_new_privs. */
+static int
+confine_remote(void)
+{
+	struct passwd *pw = getpwnam("nobody");
+	cap_t none = cap_init();
+	bool ok = pw != NULL && none != NULL && setgroups(0, NULL) == 0 &&
+	    setgid(pw->pw_gid) == 0 && setuid(pw->pw_uid) == 0 &&
+	    cap_set_proc(none) == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
+	if (none != NULL)
+		cap_free(none);
+	return ok ? CTL_OK : ctl_fail(CTL_SOFTWARE, "cannot confine the reader:"
+	    " %s", pw == NULL ? "no user nobody" : strerror(errno));
+}
+
+static int
+pick_source(const char *arg, const char **spec, bool *local)
+{
+	for (size_t i = 0; i < NSOURCES; i++) {
+		size_t n = strlen(sources[i].prefix);
+		if (strncmp(arg, sources[i].prefix, n) == 0) {
+			*spec = arg + n;
+			*local = sources[i].local;
+			return (int)i;
+		}
+	}
+	struct stat sb;
+	if (stat(arg, &sb) < 0)
+		return -1;
+	*spec = arg;
+	*local = true;
+	return S_ISDIR(sb.st_mode) ? 0 : 1;
+}
+
+static void
+summary(const char *user, const struct import_totals *t, double secs)
+{
+	printf("import %s: %u folders, %llu copied, %llu skipped, %llu bytes,"
+	    " %.2f seconds (%.0f messages/s)\n", user, t->folders,
+	    (unsigned long long)t->copied, (unsigned long long)t->skipped,
+	    (unsigned long long)t->bytes, secs,
+	    secs > 0 ? (double)t->copied / secs : 0.0);
+}
+
+/* The reader child: the source, the sink, the summary. */
+static int
+run(struct store_conn *sc, int src, const char *spec, bool local,
+    const struct import_args *a, pid_t parent)
+{
+	struct timespec t0, t1;
+	struct import_sink sink;
+	struct import_totals t;
+	int rc = local ? confine_reader(spec, &spec) : confine_remote();
+	if (rc != CTL_OK)
+		return rc;
+	/* not beyond the parent, its only way to the store (set after the
+	 * credentials changed: a change clears it) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		return CTL_SOFTWARE;
+	struct import_state *st = import_sink_new(sc, a, &sink);
+	if (st == NULL)
+		return ctl_fail(CTL_SOFTWARE, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = sources[src].fn(spec, a, &sink);
+	int end = import_sink_finish(st, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	import_sink_free(st);
+	if (rc == 0)
+		rc = end;
+	summary(a->user, &t, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (rc == IMPORT_E_SOURCE)
+		return CTL_REFUSED;
+	return rc < 0 ? -rc : CTL_OK;
+}
+
+/* The admin channel stays here; the child gets a socket to the proxy. */
+static int
+split(struct store_conn *adm, int src, const char *spec, bool local,
+    const struct import_args *a)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return ctl_fail(CTL_SOFTWARE, "socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0)
+		return ctl_fail(CTL_SOFTWARE, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(sp[0]);
+		store_client_close(adm);
+		struct store_conn *sc = store_client_open(sp[1]);
+		int rc = sc ? run(sc, src, spec, local, a, parent) : CTL_SOFTWARE;
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(sp[1]);
+	int rc = import_proxy_run(sp[0], store_client_fd(adm), a->user);
+	close(sp[0]);
+	if (rc < 0)
+		kill(pid, SIGKILL);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0)
+		return ctl_fail(CTL_SOFTWARE, "import: the store or the reader "
+		    "broke off");
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	    ctl_fail(CTL_SOFTWARE, "import: the reader died (signal %d)",
+	    WTERMSIG(status));
+}
+
+int
+ctl_import(struct ctl_env *e, int argc, char **argv)
+{
+	struct import_args a = { .progress = isatty(STDERR_FILENO) };
+	const char *pos[2];
+	int npos = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc)
+			a.folder = argv[++i];
+		else if (strcmp(argv[i], "--force-new-uidvalidity") == 0)
+			a.force_new_uidvalidity = true;
+		else if (strcmp(argv[i], "--no-progress") == 0)
+			a.progress = false;
+		else if (npos < 2 && argv[i][0] != '-')
+			pos[npos++] = argv[i];
+		else
+			return usage();
+	}
+	if (npos != 2)
+		return usage();
+	struct ctl_user u;
+	const char *spec;
+	bool local;
+	int rc = ctl_user_parse(e, pos[0], &u);
+	if (rc != CTL_OK)
+		return rc;
+	int src = pick_source(pos[1], &spec, &local);
+	if (src < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
+	a.user = u.name;
+	struct store_conn *sc = ctl_store_connect(e,
+	    store_shard_of(u.name, e->cfg.store_shards));
+	if (sc == NULL)
+		return CTL_UNAVAILABLE;
+	rc = split(sc, src, spec, local, &a);
+	store_client_close(sc);
+	return rc;
+}
