@@ -1,0 +1,406 @@
+/*
+ * import_imap: the IMAP import source's walk (import_imap.h): folders,
+ * then per folder the metadata in batches and the missing bodies,
+ * pipelined one UID FETCH per message so that they arrive in UID order.
+ */
+#include "import_imap.h"
+#include "imap_client_data.h"
+#include "imap_mutf7.h"
+#include "store_proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PIPELINE 32u          /* body fetches in flight */
+#define KEYWORDS_MAX 256u     /* per message handed on */
+
+struct folder {
+	char *raw;                /* the server's name (modified UTF-7) */
+	char *name;               /* UTF-8, '/' between levels */
+	uint32_t attrs;
+	bool subscribed;
+};
+
+struct meta {
+	uint32_t uid, flags;
+	int64_t date;
+	uint64_t size;
+	size_t kw_off, nkw;       /* keywords: NUL-ended strings in the pool */
+};
+
+struct walk {
+	const struct import_imap_opts *o;
+	const struct import_sink *sink;
+	struct import_imap_stats st;
+	struct imapc c;
+	struct folder *f;
+	size_t nf;
+	struct meta *m;
+	size_t nm, mcap;
+	struct buf pool;
+	uint32_t exists;
+	int sink_rc;
+};
+
+static void
+warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("imap import: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* The UTF-8, '/'-separated name of a server's folder; -1 if it has none
+ * here (not modified UTF-7, or a '/' inside a level). */
+static int
+folder_name(const struct imapc_list *l, struct buf *out)
+{
+	if (imap_mutf7_decode(l->name, l->namelen, out) < 0)
+		return -1;
+	for (size_t i = 0; i < out->len; i++) {
+		if (l->delim != '/' && out->data[i] == '/')
+			return -1;
+		if (l->delim != 0 && out->data[i] == (uint8_t)l->delim)
+			out->data[i] = '/';
+		if (out->data[i] == 0)
+			return -1;
+	}
+	/* INBOX is case-insensitive, and so is it as a parent */
+	if ((out->len == 5 || (out->len > 5 && out->data[5] == '/')) &&
+	    strncasecmp((const char *)out->data, "INBOX", 5) == 0)
+		memcpy(out->data, "INBOX", 5);
+	return buf_cstr(out) ? 0 : -1;
+}
+
+static struct folder *
+find_raw(struct walk *w, const char *raw, size_t n)
+{
+	for (size_t i = 0; i < w->nf; i++)
+		if (strlen(w->f[i].raw) == n && memcmp(w->f[i].raw, raw, n) == 0)
+			return &w->f[i];
+	return NULL;
+}
+
+static int
+add_folder(struct walk *w, const struct imapc_list *l)
+{
+	struct buf name = BUF_INIT(STORE_MBOX_NAME_MAX);
+	if (folder_name(l, &name) < 0) {
+		warn("folder %.*s: its name cannot be carried over; skipped",
+		    (int)l->namelen, l->name);
+		w->st.folders_skipped++;
+		buf_free(&name);
+		return 0;
+	}
+	struct folder *nf = realloc(w->f, (w->nf + 1) * sizeof(*nf));
+	if (nf == NULL) {
+		buf_free(&name);
+		return -1;
+	}
+	w->f = nf;
+	struct folder *f = &w->f[w->nf];
+	f->raw = strndup(l->name, l->namelen);
+	f->name = strdup((const char *)name.data);
+	f->attrs = l->attrs;
+	f->subscribed = false;
+	buf_free(&name);
+	if (f->raw == NULL || f->name == NULL) {
+		free(f->raw);
+		free(f->name);
+		return -1;
+	}
+	w->nf++;
+	return 0;
+}
+
+static int
+on_list(void *arg, struct imapc_resp *r)
+{
+	struct walk *w = arg;
+	struct imapc_list l;
+	bool lsub = imapc_is(r->name, r->namelen, "LSUB");
+	if (!lsub && !imapc_is(r->name, r->namelen, "LIST"))
+		return 0;
+	if (imapc_list_parse(r, &l) < 0) {
+		snprintf(w->c.err, sizeof(w->c.err), "a malformed %s response",
+		    lsub ? "LSUB" : "LIST");
+		return -1;
+	}
+	struct folder *f = find_raw(w, l.name, l.namelen);
+	if (lsub) {
+		if (f != NULL)
+			f->subscribed = true;
+		return 0;
+	}
+	if (f != NULL)
+		return 0;   /* listed twice */
+	if (l.attrs & STORE_MBOX_NOSELECT)
+		return 0;   /* a placeholder parent: the store makes its own */
+	return add_folder(w, &l);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct folder *)a)->name,
+	    ((const struct folder *)b)->name);
+}
+
+static int
+list_folders(struct walk *w)
+{
+	unsigned caps = w->c.caps;
+	bool su = (caps & IMAPC_CAP_SPECIAL_USE) &&
+	    (caps & IMAPC_CAP_LIST_EXTENDED);
+	if (imapc_wait(&w->c, imapc_send(&w->c, "LIST \"\" \"*\"%s", su ?
+	    " RETURN (SPECIAL-USE)" : ""), on_list, w) < 0 ||
+	    imapc_wait(&w->c, imapc_send(&w->c, "LSUB \"\" \"*\""), on_list,
+	    w) < 0)
+		return -1;
+	/* parents before their children */
+	qsort(w->f, w->nf, sizeof(*w->f), by_name);
+	return 0;
+}
+
+struct examine {
+	struct walk *w;
+	struct import_folder *f;
+};
+
+static int
+on_examine(void *arg, struct imapc_resp *r)
+{
+	struct examine *e = arg;
+	if (r->has_number && imapc_is(r->name, r->namelen, "EXISTS"))
+		e->w->exists = r->number;
+	if (!r->status || r->ntoks < 2)
+		return 0;
+	if (imapc_is(r->toks[0].p, r->toks[0].len, "UIDVALIDITY"))
+		imapc_u32(&r->toks[1], &e->f->uidvalidity);
+	if (imapc_is(r->toks[0].p, r->toks[0].len, "UIDNEXT"))
+		imapc_u32(&r->toks[1], &e->f->uidnext);
+	return 0;
+}
+
+/* Metadata of one FETCH response, keywords into the pool. */
+static int
+on_meta(void *arg, struct imapc_resp *r)
+{
+	struct walk *w = arg;
+	struct imapc_fetch f;
+	if (r->has_number && imapc_is(r->name, r->namelen, "EXISTS"))
+		w->exists = r->number;
+	if (!r->has_number || !imapc_is(r->name, r->namelen, "FETCH"))
+		return 0;
+	if (imapc_fetch_parse(r, &f) < 0) {
+		snprintf(w->c.err, sizeof(w->c.err), "a malformed FETCH response");
+		return -1;
+	}
+	if (!f.has_uid || !f.has_flags || !f.has_size)
+		return 0;   /* an unsolicited update, not the answer */
+	if (w->nm == w->mcap) {
+		size_t cap = w->mcap ? 2 * w->mcap : 256;
+		struct meta *nm = realloc(w->m, cap * sizeof(*nm));
+		if (nm == NULL)
+			return -1;
+		w->m = nm;
+		w->mcap = cap;
+	}
+	struct meta *m = &w->m[w->nm++];
+	*m = (struct meta){ f.uid, f.flags, f.has_date ? f.date : 0, f.size,
+	    w->pool.len, 0 };
+	const struct imapc_tok *k;
+	while (m->nkw < KEYWORDS_MAX &&
+	    (k = imapc_fetch_keyword(r, &f, m->nkw)) != NULL) {
+		if (buf_append(&w->pool, k->p, k->len) < 0 ||
+		    buf_append_byte(&w->pool, 0) < 0)
+			return -1;
+		m->nkw++;
+	}
+	return 0;
+}
+
+/* The bodies in flight: todo[next..sent) of the batch's metadata. */
+struct inflight {
+	struct walk *w;
+	const size_t *todo;
+	size_t next, sent;
+};
+
+static int
+deliver(struct walk *w, const struct meta *m, const struct imapc_fetch *f)
+{
+	const char *kw[KEYWORDS_MAX];
+	const char *p = (const char *)w->pool.data + m->kw_off;
+	for (size_t i = 0; i < m->nkw; i++, p += strlen(p) + 1)
+		kw[i] = p;
+	struct import_msg msg = { m->uid, m->flags, kw, m->nkw, m->date,
+	    f->body, f->bodylen };
+	w->sink_rc = w->sink->message(w->sink->arg, &msg);
+	if (w->sink_rc < 0)
+		return snprintf(w->c.err, sizeof(w->c.err), "the store refused"
+		    " UID %u", m->uid), -1;
+	w->st.messages++;
+	w->st.bytes += f->bodylen;
+	return 0;
+}
+
+/* A body answers one of the commands in flight; servers that run
+ * pipelined commands in parallel (Dovecot) send a later one's FETCH
+ * before an earlier one's OK, but never out of UID order. Commands
+ * passed over had their message expunged. */
+static int
+on_body(void *arg, struct imapc_resp *r)
+{
+	struct inflight *q = arg;
+	struct walk *w = q->w;
+	struct imapc_fetch f;
+	if (!r->has_number || !imapc_is(r->name, r->namelen, "FETCH"))
+		return 0;
+	if (imapc_fetch_parse(r, &f) < 0) {
+		snprintf(w->c.err, sizeof(w->c.err), "a malformed FETCH response");
+		return -1;
+	}
+	if (!f.has_body)
+		return 0;   /* a flag update */
+	size_t j = q->next;
+	while (j < q->sent && (!f.has_uid || w->m[q->todo[j]].uid != f.uid))
+		j++;
+	if (j == q->sent) {
+		snprintf(w->c.err, sizeof(w->c.err), "a body that was not asked"
+		    " for (UID %u)", f.uid);
+		return -1;
+	}
+	for (; q->next < j; q->next++) {
+		warn("UID %u: expunged on the server meanwhile",
+		    w->m[q->todo[q->next]].uid);
+		w->st.vanished++;
+	}
+	q->next++;
+	return deliver(w, &w->m[q->todo[j]], &f);
+}
+
+/* The bodies of the batch's messages the sink lacks, PIPELINE commands in
+ * flight, handed to the sink in the batch's (UID) order. */
+static int
+fetch_bodies(struct walk *w)
+{
+	size_t *todo = calloc(w->nm + 1, sizeof(*todo)), n = 0;
+	unsigned tags[PIPELINE];
+	if (todo == NULL)
+		return -1;
+	for (size_t i = 0; i < w->nm; i++) {
+		if (w->sink->have_uid(w->sink->arg, w->m[i].uid))
+			w->st.present++;
+		else if (w->m[i].size > w->o->conn.max_literal) {
+			warn("UID %u: %llu bytes, over the limit; skipped",
+			    w->m[i].uid, (unsigned long long)w->m[i].size);
+			w->st.too_big++;
+		} else
+			todo[n++] = i;
+	}
+	struct inflight q = { w, todo, 0, 0 };
+	int rc = 0;
+	for (size_t done = 0; rc == 0 && done < n; done++) {
+		for (; q.sent < n && q.sent - done < PIPELINE; q.sent++)
+			if ((tags[q.sent % PIPELINE] = imapc_send(&w->c,
+			    "UID FETCH %u BODY.PEEK[]", w->m[todo[q.sent]].uid)) == 0)
+				break;
+		rc = imapc_wait(&w->c, tags[done % PIPELINE], on_body, &q);
+		/* its OK came: a body not seen by now will not come */
+		for (; rc == 0 && q.next <= done; q.next++) {
+			warn("UID %u: expunged on the server meanwhile",
+			    w->m[todo[q.next]].uid);
+			w->st.vanished++;
+		}
+	}
+	free(todo);
+	return rc;
+}
+
+static int
+by_uid(const void *a, const void *b)
+{
+	uint32_t x = ((const struct meta *)a)->uid;
+	uint32_t y = ((const struct meta *)b)->uid;
+	return x < y ? -1 : x > y;
+}
+
+static int
+copy_folder(struct walk *w, const struct folder *fo)
+{
+	struct import_folder f = { fo->name, 0, 0, fo->attrs & STORE_USE_MASK,
+	    fo->subscribed };
+	struct examine e = { w, &f };
+	struct buf cmd = BUF_INIT(2 * STORE_MBOX_NAME_MAX + 16);
+	w->exists = 0;
+	int rc = imapc_quote(&cmd, fo->raw, strlen(fo->raw));
+	if (rc < 0)
+		warn("folder %s: its name cannot be sent; skipped", fo->name);
+	else
+		rc = imapc_wait(&w->c, imapc_send(&w->c, "EXAMINE %.*s",
+		    (int)cmd.len, (const char *)cmd.data), on_examine, &e);
+	buf_free(&cmd);
+	if (rc < 0)
+		return -1;
+	if ((w->sink_rc = w->sink->folder(w->sink->arg, &f)) < 0)
+		return snprintf(w->c.err, sizeof(w->c.err), "the store refused"
+		    " folder %s", fo->name), -1;
+	w->st.folders++;
+	unsigned batch = w->o->batch ? w->o->batch : IMPORT_IMAP_BATCH_DEFAULT;
+	/* EXISTS may grow while we read (new mail): go on to the end */
+	for (uint32_t lo = 1; rc == 0 && lo <= w->exists; lo += batch) {
+		uint32_t hi = w->exists - lo < batch ? w->exists : lo + batch - 1;
+		w->nm = 0;
+		buf_reset(&w->pool);
+		rc = imapc_wait(&w->c, imapc_send(&w->c, "FETCH %u:%u (UID FLAGS"
+		    " INTERNALDATE RFC822.SIZE)", lo, hi), on_meta, w);
+		if (rc == 0) {
+			qsort(w->m, w->nm, sizeof(*w->m), by_uid);
+			rc = fetch_bodies(w);
+		}
+	}
+	return rc;
+}
+
+int
+import_imap_run(const struct import_imap_opts *o,
+    const struct import_sink *sink)
+{
+	struct walk w = { .o = o, .sink = sink };
+	buf_init(&w.pool, 64u << 20);
+	int rc = imapc_open(&w.c, &o->conn);
+	if (rc == 0)
+		rc = imapc_login(&w.c, o->user, o->admin, o->password,
+		    o->password_len);
+	if (rc == 0)
+		rc = list_folders(&w);
+	for (size_t i = 0; rc == 0 && i < w.nf; i++)
+		rc = copy_folder(&w, &w.f[i]);
+	if (rc == 0)
+		imapc_send(&w.c, "LOGOUT");
+	else
+		warn("%s", w.c.err[0] ? w.c.err : "out of memory");
+	imapc_close(&w.c);
+	for (size_t i = 0; i < w.nf; i++) {
+		free(w.f[i].raw);
+		free(w.f[i].name);
+	}
+	free(w.f);
+	free(w.m);
+	buf_free(&w.pool);
+	if (o->stats != NULL)
+		*o->stats = w.st;
+	if (rc < 0)
+		return w.sink_rc < 0 ? w.sink_rc : -1;
+	return w.st.too_big || w.st.vanished || w.st.folders_skipped ? 1 : 0;
+}
