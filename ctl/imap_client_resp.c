@@ -10,7 +10,7 @@
 #include <strings.h>
 
 /* Does the line p[0..n) (without CRLF) end in a literal's "{N}" or
- * "{N+}"? N at most 10 digits, so it fits in 64 bits. */
+ * "{N+}"? More than 10 digits read as UINT64_MAX. */
 static bool
 literal_at_end(const char *p, size_t n, uint64_t *size)
 {
@@ -23,8 +23,12 @@ literal_at_end(const char *p, size_t n, uint64_t *size)
 	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
 		i--;
 	size_t ndigits = digits_end - i;
-	if (ndigits == 0 || ndigits > 10 || i == 0 || p[i - 1] != '{')
+	if (ndigits == 0 || i == 0 || p[i - 1] != '{')
 		return false;
+	if (ndigits > 10) {
+		*size = UINT64_MAX;   /* over any limit */
+		return true;
+	}
 	uint64_t v = 0;
 	for (size_t k = i; k < digits_end; k++)
 		v = v * 10 + (uint64_t)(p[k] - '0');
