@@ -1,7 +1,7 @@
 /*
  * import_imap: the IMAP import source's walk (import_imap.h): folders,
- * then per folder the metadata in batches and the missing bodies,
- * pipelined one UID FETCH per message so that they arrive in UID order.
+ * then per folder the metadata in batches and the missing bodies, many
+ * to a UID FETCH, handed on in UID order.
  */
 #include "import_imap.h"
 #include "imap_client_data.h"
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define PIPELINE 32u          /* body fetches in flight */
+#define UIDS_PER_FETCH 100u   /* messages a body fetch asks for */
 #define KEYWORDS_MAX 256u     /* per message handed on */
 
 struct folder {
@@ -229,7 +229,7 @@ on_meta(void *arg, struct imapc_resp *r)
 	return 0;
 }
 
-/* The bodies in flight: todo[next..sent) of the batch's metadata. */
+/* The bodies asked for: todo[next..sent) of the batch's metadata. */
 struct inflight {
 	struct walk *w;
 	const size_t *todo;
@@ -254,10 +254,8 @@ deliver(struct walk *w, const struct meta *m, const struct imapc_fetch *f)
 	return 0;
 }
 
-/* A body answers one of the commands in flight; servers that run
- * pipelined commands in parallel (Dovecot) send a later one's FETCH
- * before an earlier one's OK, but never out of UID order. Commands
- * passed over had their message expunged. */
+/* A body answers one of the UIDs asked for, in UID order; the UIDs
+ * passed over had their message expunged meanwhile. */
 static int
 on_body(void *arg, struct imapc_resp *r)
 {
@@ -289,13 +287,26 @@ on_body(void *arg, struct imapc_resp *r)
 	return deliver(w, &w->m[q->todo[j]], &f);
 }
 
-/* The bodies of the batch's messages the sink lacks, PIPELINE commands in
- * flight, handed to the sink in the batch's (UID) order. */
+/* Send one UID FETCH for todo[from..to): "UID FETCH 4,7,9 BODY.PEEK[]". */
+static unsigned
+send_fetch(struct walk *w, const size_t *todo, size_t from, size_t to)
+{
+	char set[UIDS_PER_FETCH * 11];
+	size_t n = 0;
+	for (size_t i = from; i < to; i++)
+		n += (size_t)snprintf(set + n, sizeof(set) - n, "%s%u",
+		    i > from ? "," : "", w->m[todo[i]].uid);
+	return imapc_send(&w->c, "UID FETCH %s BODY.PEEK[]", set);
+}
+
+/* The bodies of the batch's messages the sink lacks, handed to the sink
+ * in the batch's (UID) order: UIDS_PER_FETCH a command, one command at a
+ * time (servers answer a command in UID order, but Dovecot runs pipelined
+ * FETCH commands side by side and mixes their answers). */
 static int
 fetch_bodies(struct walk *w)
 {
 	size_t *todo = calloc(w->nm + 1, sizeof(*todo)), n = 0;
-	unsigned tags[PIPELINE];
 	if (todo == NULL)
 		return -1;
 	for (size_t i = 0; i < w->nm; i++) {
@@ -310,14 +321,12 @@ fetch_bodies(struct walk *w)
 	}
 	struct inflight q = { w, todo, 0, 0 };
 	int rc = 0;
-	for (size_t done = 0; rc == 0 && done < n; done++) {
-		for (; q.sent < n && q.sent - done < PIPELINE; q.sent++)
-			if ((tags[q.sent % PIPELINE] = imapc_send(&w->c,
-			    "UID FETCH %u BODY.PEEK[]", w->m[todo[q.sent]].uid)) == 0)
-				break;
-		rc = imapc_wait(&w->c, tags[done % PIPELINE], on_body, &q);
-		/* its OK came: a body not seen by now will not come */
-		for (; rc == 0 && q.next <= done; q.next++) {
+	for (size_t from = 0; rc == 0 && from < n; from = q.sent) {
+		q.sent = n - from < UIDS_PER_FETCH ? n : from + UIDS_PER_FETCH;
+		rc = imapc_wait(&w->c, send_fetch(w, todo, from, q.sent),
+		    on_body, &q);
+		/* its OK came: a body of its set not seen by now will not come */
+		for (; rc == 0 && q.next < q.sent; q.next++) {
 			warn("UID %u: expunged on the server meanwhile",
 			    w->m[todo[q.next]].uid);
 			w->st.vanished++;

@@ -98,18 +98,16 @@ def folder_view(m, wire):
     out = {}
     typ, data = m.uid("FETCH", "1:*", "(UID FLAGS INTERNALDATE)")
     for line in data:
-        if not line:
+        line = line[0] if isinstance(line, tuple) else line
+        uid = line and re.search(rb"UID (\d+)", line)
+        if not uid:
             continue
-        mm = re.search(rb"UID (\d+).*FLAGS \(([^)]*)\).*INTERNALDATE \"([^\"]+)\"",
-                       line if isinstance(line, bytes) else line[0])
-        if mm is None:
-            continue
-        names = mm.group(2).decode().split()
+        names = re.search(rb"FLAGS \(([^)]*)\)", line).group(1).decode().split()
+        date = re.search(rb'INTERNALDATE "([^"]+)"', line).group(1).decode()
         bits = sum(FLAG_BITS.get(f.lower(), 0) for f in names)
         kws = frozenset(f for f in names if not f.startswith("\\"))
-        when = datetime.datetime.strptime(mm.group(3).decode().strip(),
-                                          "%d-%b-%Y %H:%M:%S %z")
-        out[int(mm.group(1))] = [bits, kws, int(when.timestamp())]
+        when = datetime.datetime.strptime(date.strip(), "%d-%b-%Y %H:%M:%S %z")
+        out[int(uid.group(1))] = [bits, kws, int(when.timestamp())]
     typ, data = m.uid("FETCH", "1:*", "(UID BODY.PEEK[])")
     for item in data:
         if isinstance(item, tuple):

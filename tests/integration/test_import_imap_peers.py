@@ -1,0 +1,101 @@
+"""The IMAP import source against Dovecot and Cyrus, the servers users
+come from: the peers that bench/peers starts on 127.0.0.1 (Debian's
+dovecot-core with dovecot-imapd unpacked beside it, cyrus-imapd; user
+bench). Messages with flags, keywords, dates, 8-bit bodies and UID gaps
+go in over imaplib under a folder of this run's own; the import must hand
+over the same UIDVALIDITY, UIDs, flags, keywords, dates and byte-identical
+bodies, and a second run fetches nothing. Cyrus's admin logs in for bench
+(AUTHENTICATE PLAIN with an authorization identity).
+
+Skipped, with the reason, when the peers do not answer: `bench/peers up`
+(as root) installs and starts them."""
+import imaplib
+import os
+import socket
+import ssl
+import tempfile
+
+from harness import Skip
+from test_import_imap import (CONTENT, compare, delimiter, fill, mutf7, q,
+                              run_dump)
+
+PEERS_DIR = os.environ.get("PEERS_DIR", "/tmp/cloister-peers")
+CA = os.path.join(PEERS_DIR, "tls", "server.crt")
+PEERS = {"dovecot": (3143, 3993), "cyrus": (2143, 2993)}
+USER, PASSWORD = "bench", "bench-pass-1"
+
+
+def peer(name):
+    """An imaplib session as bench on the peer's imaps port, or Skip."""
+    port = PEERS[name][1]
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        raise Skip("%s does not answer on 127.0.0.1:%d (bench/peers up)"
+                   % (name, port))
+    m = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=ssl.create_default_context(
+        cafile=CA), timeout=60)
+    m.login(USER, PASSWORD)
+    return m
+
+
+def remove_tree(m, top, delim):
+    typ, data = m.list('""', q(top + delim + "*"))
+    names = [top] + sorted((l.rsplit(b" ", 1)[1].decode().strip('"')
+                            for l in data if l), key=len, reverse=True)
+    for n in names[1:] + names[:1]:
+        m.delete('"%s"' % n if not n.startswith('"') else n)
+
+
+def import_from(name, url_user, password, tls_port_kind=1):
+    m = peer(name)
+    delim = delimiter(m)
+    top = "import-test-%d" % os.getpid()
+    content = {top + "/" + ("In" if k == "INBOX" else k): v
+               for k, v in CONTENT.items()}
+    try:
+        fill(m, content, delim)
+        m.subscribe(q((top + "/Work").replace("/", delim)))
+        with tempfile.TemporaryDirectory() as d:
+            state = os.path.join(d, "state")
+            scheme = "imaps" if tls_port_kind else "imap"
+            url = "%s://%s@localhost:%d" % (scheme, url_user,
+                                            PEERS[name][tls_port_kind])
+            r, folders, msgs, done = run_dump(url, password, "--ca-file", CA,
+                                              "--state", state)
+            assert r.returncode == 0 and done["rc"] == 0, r.stderr
+            mine = [f for f in folders if f.startswith(top + "/")]
+            # the servers make the parents real folders too
+            parents = {top + "/Projekte"}
+            assert set(mine) - parents == set(content), (mine, sorted(folders))
+            compare(m, mine, folders, msgs, delim)
+            r, _f, msgs2, done2 = run_dump(url, password, "--ca-file", CA,
+                                           "--state", state)
+            assert r.returncode == 0, r.stderr
+            assert sum(len(v) for v in msgs2.values()) == 0
+            assert done2["present"] == done["messages"], (done, done2)
+    finally:
+        remove_tree(m, top, delim)
+        m.logout()
+
+
+def test_import_from_dovecot():
+    import_from("dovecot", USER, PASSWORD)
+
+
+def test_import_from_dovecot_over_starttls():
+    import_from("dovecot", USER, PASSWORD, tls_port_kind=0)
+
+
+def test_import_from_cyrus():
+    import_from("cyrus", USER, PASSWORD)
+
+
+def test_import_from_cyrus_as_its_admin_for_bench():
+    """bench*cyrus: Cyrus's admin authenticates and acts for bench."""
+    path = os.path.join(PEERS_DIR, "cyrus", "admin-pass")
+    if not os.path.exists(path):
+        raise Skip("no Cyrus admin password in " + path)
+    with open(path) as f:
+        admin_pw = f.read().strip()
+    import_from("cyrus", USER + "*cyrus", admin_pw, tls_port_kind=0)
