@@ -51,6 +51,10 @@
 	X(STORE_ADM_QUOTA_SET, 308)                                        \
 	X(STORE_ADM_FREEZE, 309)                                           \
 	X(STORE_ADM_THAW, 310)                                             \
-	X(STORE_ADM_MBOX_DETAIL, 311) /* +detail delivery into a mailbox */
+	X(STORE_ADM_MBOX_DETAIL, 311) /* +detail delivery into a mailbox */ \
+	X(STORE_ADM_IMPORT_MBOX, 312) /* migration: a mailbox, its UIDVALIDITY */ \
+	X(STORE_ADM_IMPORT_APPEND, 313) /* migration: messages, their UIDs */ \
+	X(STORE_ADM_MSG_LIST, 314) /* migration: UIDs, flags, dates, hashes */ \
+	X(STORE_ADM_BODY, 315)     /* migration: one message's bytes (export) */
 
 #endif

@@ -48,6 +48,11 @@ static const struct {
 	  "show usage and limits" },
 	{ "quota", "set", ctl_quota_set, true,
 	  "USER [--storage N] [--messages N]", "set limits (N, NK, NM, NG or none)" },
+	{ "import", NULL, ctl_import, false,
+	  "USER SOURCE [--folder NAME] [--force-new-uidvalidity] [--no-progress]",
+	  "copy mail in, UIDs kept (SOURCE: maildir:DIR, mbox:FILE, a path)" },
+	{ "export", NULL, ctl_export, false, "USER DIR",
+	  "write the user's mail as a Dovecot Maildir (uidlist, keywords)" },
 	{ "freeze", NULL, ctl_freeze, false, "--timeout S -- COMMAND [ARG...]",
 	  "hold every store shard's writes while COMMAND runs (backups)" },
 };

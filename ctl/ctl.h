@@ -7,6 +7,7 @@
  * ctl_sasldb.c   users in sasldb2, written through libsasl2's sasl_setpass
  * ctl_store.c    the store admin channel, one connection per shard
  * ctl_users.c    user / mailbox / quota / freeze commands
+ * import*.c      import (import.h), export.c: export (migration)
  */
 #ifndef CLOISTER_CTL_H
 #define CLOISTER_CTL_H
@@ -91,5 +92,8 @@ int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);
+/* import_cmd.c, export.c: migration in and out (docs/migration.md) */
+int ctl_import(struct ctl_env *e, int argc, char **argv);
+int ctl_export(struct ctl_env *e, int argc, char **argv);
 
 #endif

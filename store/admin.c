@@ -18,7 +18,7 @@
 #include <string.h>
 
 /* The user named by the request's first field; re-checks the channel. */
-static int
+int
 adm_user(struct req *r)
 {
 	const char *name;

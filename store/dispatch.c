@@ -69,6 +69,12 @@ static const struct op ops[] = {
 	{ IPC_STORE_ADM_FREEZE, OP_ADMIN, h_adm_freeze },
 	{ IPC_STORE_ADM_THAW, OP_ADMIN, h_adm_thaw },
 	{ IPC_STORE_ADM_MBOX_DETAIL, OP_ADMIN | OP_WRITE, h_adm_mbox_detail },
+	/* migration: UIDs the source chose, which no worker may choose */
+	{ IPC_STORE_ADM_IMPORT_MBOX, OP_ADMIN | OP_WRITE, h_adm_import_mbox },
+	{ IPC_STORE_ADM_IMPORT_APPEND, OP_ADMIN | OP_WRITE | OP_FD,
+	  h_adm_import_append },
+	{ IPC_STORE_ADM_MSG_LIST, OP_ADMIN, h_adm_msg_list },
+	{ IPC_STORE_ADM_BODY, OP_ADMIN, h_adm_body },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))

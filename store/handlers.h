@@ -58,6 +58,14 @@ int h_adm_mbox_rename(struct req *r);
 int h_adm_mbox_list(struct req *r);
 int h_adm_quota_get(struct req *r);
 int h_adm_quota_set(struct req *r);
+/* r->u from the request's first field (a user name); refuses a channel
+ * that is not the admin's. */
+int adm_user(struct req *r);
+/* import.c: migration in and out (cloisterctl import / export) */
+int h_adm_import_mbox(struct req *r);
+int h_adm_import_append(struct req *r);
+int h_adm_msg_list(struct req *r);
+int h_adm_body(struct req *r);
 /* freeze.c */
 int h_adm_freeze(struct req *r);
 int h_adm_thaw(struct req *r);

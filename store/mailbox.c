@@ -232,7 +232,7 @@ next_uidvalidity(struct udb *d, uint32_t *out)
 	return 0;
 }
 
-static int
+int
 insert_mailbox(struct udb *d, const char *norm, uint32_t use, uint64_t modseq,
     int64_t *id, uint32_t *uidv)
 {

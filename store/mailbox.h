@@ -57,6 +57,10 @@ int mailbox_rename(struct req *r, const char *from, size_t flen,
 int mailbox_list(struct req *r, uint32_t flags);
 void mailbox_put_status(struct buf *b, const struct mbox *mb, uint32_t attrs);
 
+/* Insert a mailbox row (normalized name) with a new UIDVALIDITY. */
+int insert_mailbox(struct udb *d, const char *norm, uint32_t use,
+    uint64_t modseq, int64_t *id, uint32_t *uidv);
+
 /* Make sure INBOX exists (a database created by a crash-interrupted user
  * creation may lack it); commits on its own. 0 or -1. */
 int mailbox_ensure_inbox(struct udb *d);

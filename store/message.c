@@ -446,8 +446,10 @@ insert_msg(struct udb *d, int64_t mailbox, uint32_t uid, int64_t blob,
 }
 
 static int
-read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
+read_meta(struct req *r, const struct append_at *a, struct meta *m)
 {
+	uint64_t off = a->off, size = a->size;
+	uint32_t metalen = a->metalen;
 	struct stat sb;
 	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
 		return req_fail(r, IPC_ERR_MALFORMED, "the fd is not a memfd");
@@ -456,21 +458,23 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 	if (metalen > meta_max_len)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
 		    " the store takes (%u)", metalen, meta_max_len);
-	if ((uint64_t)sb.st_size != size + metalen)
+	/* one message: the fd is exactly it; a batch: it lies within */
+	if (!a->batch ? (uint64_t)sb.st_size != size + metalen :
+	    (uint64_t)sb.st_size < off + size + metalen)
 		return req_fail(r, IPC_ERR_MALFORMED,
 		    "the fd holds %lld bytes, not size + metalen",
 		    (long long)sb.st_size);
 	buf_reset(&metabuf);
 	if (buf_reserve(&metabuf, metalen) < 0)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata too large");
-	for (size_t off = 0; off < metalen;) {
-		ssize_t n = pread(r->fd, metabuf.data + off, metalen - off,
-		    (off_t)(size + off));
+	for (size_t got = 0; got < metalen;) {
+		ssize_t n = pread(r->fd, metabuf.data + got, metalen - got,
+		    (off_t)(off + size + got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			return req_fail(r, IPC_ERR_MALFORMED, "short metadata");
-		off += (size_t)n;
+		got += (size_t)n;
 	}
 	metabuf.len = metalen;
 	if (meta_decode(metabuf.data, metalen, m) < 0)
@@ -478,13 +482,31 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 	return 0;
 }
 
+/* A UID the source chose (migration): above every UID the mailbox has
+ * given, so it is neither present nor reused. */
+static int
+take_uid(struct req *r, struct mbox *mb, uint32_t want, uint32_t *uid)
+{
+	if (want != 0 && want < mb->uidnext)
+		return req_fail(r, IPC_ERR_EXISTS, "UID %u is below the mailbox's"
+		    " UIDNEXT %u", want, mb->uidnext);
+	if (want != 0)
+		mb->uidnext = want;
+	int rc = mailbox_take_uids(r->d, mb, 1, uid);
+	return rc == -IPC_ERR_LIMIT ? req_fail(r, IPC_ERR_LIMIT,
+	    "mailbox UIDs exhausted") : rc;
+}
+
 int
-message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
-    bool delivery)
+message_append_at(struct req *r, struct mbox *mb, const struct append_at *a,
+    struct append_done *out)
 {
 	static struct meta m;
 	struct udb *d = r->d;
-	int rc = read_meta(r, size, metalen, &m);
+	uint64_t size = a->size;
+	uint32_t metalen = a->metalen;
+	bool delivery = a->delivery;
+	int rc = read_meta(r, a, &m);
 	if (rc < 0)
 		return rc;
 	if (delivery)
@@ -504,7 +526,7 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	}
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;
-	if (msgfile_store(d->u->id, r->fd, size, hash, &syncfd) < 0) {
+	if (msgfile_store(d->u->id, r->fd, a->off, size, hash, &syncfd) < 0) {
 		int e = errno;
 		if (e == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
@@ -535,9 +557,8 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 		return rc;
 	uint32_t uid;
 	uint64_t modseq = db_next_modseq(d);
-	if ((rc = mailbox_take_uids(d, mb, 1, &uid)) < 0)
-		return rc == -IPC_ERR_LIMIT ? req_fail(r, IPC_ERR_LIMIT,
-		    "mailbox UIDs exhausted") : rc;
+	if ((rc = take_uid(r, mb, a->uid, &uid)) < 0)
+		return rc;
 	if ((rc = insert_msg(d, mb->id, uid, blob, m.flags, kw, modseq,
 	    (int64_t)m.internaldate, m.tzoff)) < 0 ||
 	    (rc = mailbox_count(d, mb->id, 1, unseen_of(m.flags),
@@ -545,15 +566,30 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	    (rc = quota_add(d, (int64_t)charge, 1)) < 0)
 		return rc;
 	notify_changed(d, mb->id, r->ch);
-	if (delivery)
-		return 0;   /* a status only: the delivery right reads nothing */
+	out->uid = uid;
+	out->modseq = modseq;
+	out->thread = thread;
+	memcpy(out->hash, hash, sizeof(hash));
+	return 0;
+}
+
+int
+message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
+    bool delivery)
+{
+	struct append_at a = { .size = size, .metalen = metalen,
+		.delivery = delivery };
+	struct append_done o;
+	int rc = message_append_at(r, mb, &a, &o);
+	if (rc < 0 || delivery)
+		return rc;  /* a status only: the delivery right reads nothing */
 	ipc_put_u64(r->rb, (uint64_t)mb->id);
 	ipc_put_u32(r->rb, mb->uidvalidity);
-	ipc_put_u32(r->rb, uid);
-	ipc_put_u64(r->rb, modseq);
-	ipc_put_u64(r->rb, (uint64_t)mailbox_emailid(hash));
-	ipc_put_u64(r->rb, (uint64_t)thread);
-	ipc_put_bytes(r->rb, hash, sizeof(hash));
+	ipc_put_u32(r->rb, o.uid);
+	ipc_put_u64(r->rb, o.modseq);
+	ipc_put_u64(r->rb, (uint64_t)mailbox_emailid(o.hash));
+	ipc_put_u64(r->rb, (uint64_t)o.thread);
+	ipc_put_bytes(r->rb, o.hash, sizeof(o.hash));
 	return 0;
 }
 
@@ -810,11 +846,18 @@ h_body(struct req *r)
 {
 	uint64_t id;
 	uint32_t uid;
-	struct mbox mb;
 	ipc_get_u64(&r->c, &id);
 	ipc_get_u32(&r->c, &uid);
 	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
+	return rc < 0 ? rc : message_body(r, id, uid);
+}
+
+int
+message_body(struct req *r, uint64_t id, uint32_t uid)
+{
+	struct mbox mb;
+	int rc = mailbox_of(r, id, &mb);
+	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_GET,
 	    "SELECT b.hash, b.size FROM msgs m JOIN blob b ON b.id=m.blob"

@@ -38,4 +38,27 @@ int message_expunge(struct udb *d, struct mbox *mb,
 int message_append(struct req *r, struct mbox *mb, uint64_t size,
     uint32_t metalen, bool delivery);
 
+/* The same for one message of a migration batch: its bytes at off in the
+ * fd, metadata after them, and the UID the source gave it (0: the next).
+ * A UID below the mailbox's UIDNEXT is refused (EXISTS); UIDNEXT becomes
+ * uid + 1. Writes no reply; out says what it made. */
+struct append_at {
+	uint64_t off, size;
+	uint32_t metalen;
+	uint32_t uid;
+	bool delivery;
+	bool batch;                 /* the fd holds more than this message */
+};
+struct append_done {
+	uint32_t uid;
+	uint64_t modseq;
+	int64_t thread;
+	uint8_t hash[STORE_BLOBID_LEN];
+};
+/* The reply to a body request: u64 size, bytes hash, the file's fd. */
+int message_body(struct req *r, uint64_t mailbox_id, uint32_t uid);
+
+int message_append_at(struct req *r, struct mbox *mb,
+    const struct append_at *a, struct append_done *out);
+
 #endif

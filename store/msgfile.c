@@ -110,7 +110,7 @@ write_all(int fd, const uint8_t *p, size_t n)
 }
 
 int
-msgfile_store(uint64_t userid, int src, uint64_t size,
+msgfile_store(uint64_t userid, int src, uint64_t srcoff, uint64_t size,
     uint8_t hash[MSGFILE_HASH_LEN], int *syncfd)
 {
 	char tmp[MSGFILE_PATH_MAX], final[MSGFILE_PATH_MAX];
@@ -126,7 +126,7 @@ msgfile_store(uint64_t userid, int src, uint64_t size,
 		goto fail_eio;
 	for (uint64_t off = 0; off < size;) {
 		size_t want = size - off < COPY_CHUNK ? (size_t)(size - off) : COPY_CHUNK;
-		ssize_t r = pread(src, chunk, want, (off_t)off);
+		ssize_t r = pread(src, chunk, want, (off_t)(srcoff + off));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

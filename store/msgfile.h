@@ -63,8 +63,9 @@ int msgfile_db_precreate(const char *path);
  * an acknowledged message). *syncfd is the new file, still to be
  * fdatasync'd before the commit that names it (db.c does it for the whole
  * turn at once: group commit), or -1 if the content was already there.
+ * The bytes start at off in src (a migration batch holds many).
  * 0, or -1 with errno (EIO also if src was shorter than size). */
-int msgfile_store(uint64_t userid, int src, uint64_t size,
+int msgfile_store(uint64_t userid, int src, uint64_t off, uint64_t size,
     uint8_t hash[MSGFILE_HASH_LEN], int *syncfd);
 /* A read-only fd of a stored message, or -1. */
 int msgfile_open(uint64_t userid, const uint8_t hash[MSGFILE_HASH_LEN]);

@@ -272,4 +272,16 @@ enum store_sort_key {
 #define STORE_SEARCH_MAX_KEYS 256
 #define STORE_SEARCH_STR_MAX 1024   /* bytes of a string operand */
 
+/* ---- migration (STORE_ADM_IMPORT_*, admin channel only) ------------------------ */
+
+/* Messages one STORE_ADM_IMPORT_APPEND carries (one transaction). */
+#define STORE_IMPORT_BATCH_MAX 1024
+enum store_import_flag {
+	STORE_IMPORT_SUBSCRIBE = 1u << 0,
+	/* the mailbox's UIDVALIDITY differs from the source's: import with
+	 * UIDs the store picks rather than refuse */
+	STORE_IMPORT_NEW_UIDVALIDITY = 1u << 1,
+};
+#define STORE_IMPORT_FLAGS_ALL 0x3u
+
 #endif

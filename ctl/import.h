@@ -1,0 +1,51 @@
+/*
+ * import: `cloisterctl import USER SOURCE` inside cloisterctl.
+ *
+ * import_cmd.c     the command: options, which source, the summary
+ * import.c         the sink (import_source.h): folders and messages into
+ *                  the store's admin channel, batched; idempotent
+ * import_seen.c    content hashes a folder holds (messages without UIDs)
+ * import_maildir.c the Maildir++ source (Dovecot's uidlist and keywords)
+ * import_mbox.c    the mbox source (mboxrd/mboxo, Status/X-Status)
+ */
+#ifndef CLOISTER_IMPORT_H
+#define CLOISTER_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "import_source.h"
+#include "store_client_import.h"
+
+/* What the command line says about the sources and the sink. */
+struct import_args {
+	const char *user;          /* the store's name of the account */
+	const char *folder;        /* --folder: where a one-folder source goes */
+	bool force_new_uidvalidity;
+	bool progress;             /* a progress line on stderr (a terminal) */
+};
+
+/* A source: reads spec (what followed its prefix) and calls the sink;
+ * 0, the sink's negative value, or IMPORT_E_SOURCE (it said why). */
+#define IMPORT_E_SOURCE (-1000)
+int import_maildir(const char *spec, const struct import_args *a,
+    const struct import_sink *s);
+int import_mbox(const char *spec, const struct import_args *a,
+    const struct import_sink *s);
+
+/* The totals of a run. */
+struct import_totals {
+	unsigned folders;
+	uint64_t copied, skipped, bytes;
+};
+
+/* The sink over an open admin connection; the sink's errors are printed
+ * and come back as -(enum ctl_exit). */
+struct import_state;
+struct import_state *import_sink_new(struct store_conn *sc,
+    const struct import_args *a, struct import_sink *out);
+/* Flush and end the last folder: 0 or -(enum ctl_exit). */
+int import_sink_finish(struct import_state *st, struct import_totals *t);
+void import_sink_free(struct import_state *st);
+
+#endif

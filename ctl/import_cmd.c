@@ -1,0 +1,151 @@
+/* import_cmd: `cloisterctl import USER SOURCE` (import.h): the options,
+ * which source reads SOURCE, the privilege it reads with, the summary. */
+#include "import.h"
+#include "ctl.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef int (*import_source_fn)(const char *spec, const struct import_args *a,
+    const struct import_sink *s);
+
+/* SOURCE is PREFIX:SPEC, or a path: a directory is a Maildir, a file an
+ * mbox. A source that reads local files runs as their owner. */
+static const struct {
+	const char *prefix;
+	import_source_fn fn;
+	bool local;
+} sources[] = {
+	{ "maildir:", import_maildir, true },
+	{ "mbox:", import_mbox, true },
+};
+#define NSOURCES (sizeof(sources) / sizeof(sources[0]))
+
+static int
+usage(void)
+{
+	return ctl_fail(CTL_USAGE, "usage: import USER SOURCE [--folder NAME]"
+	    " [--force-new-uidvalidity] [--no-progress]; SOURCE: maildir:DIR,"
+	    " mbox:FILE, or a path");
+}
+
+/* Mail from the network is parsed here: as the owner of the source (the
+ * mail system's user, as Dovecot and Cyrus keep it), not as root, once
+ * the admin socket is open. A root-owned source is read as root. */
+static int
+drop_to_owner(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	if (sb.st_uid == 0)
+		return CTL_OK;
+	if (setgroups(0, NULL) < 0 || setgid(sb.st_gid) < 0 ||
+	    setuid(sb.st_uid) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return ctl_fail(CTL_REFUSED, "cannot become the owner of %s: %s",
+		    path, strerror(errno));
+	return CTL_OK;
+}
+
+static int
+pick_source(const char *arg, const char **spec, bool *local)
+{
+	for (size_t i = 0; i < NSOURCES; i++) {
+		size_t n = strlen(sources[i].prefix);
+		if (strncmp(arg, sources[i].prefix, n) == 0) {
+			*spec = arg + n;
+			*local = sources[i].local;
+			return (int)i;
+		}
+	}
+	struct stat sb;
+	if (stat(arg, &sb) < 0)
+		return -1;
+	*spec = arg;
+	*local = true;
+	return S_ISDIR(sb.st_mode) ? 0 : 1;
+}
+
+static void
+summary(const char *user, const struct import_totals *t, double secs)
+{
+	printf("import %s: %u folders, %llu copied, %llu skipped, %llu bytes,"
+	    " %.2f seconds (%.0f messages/s)\n", user, t->folders,
+	    (unsigned long long)t->copied, (unsigned long long)t->skipped,
+	    (unsigned long long)t->bytes, secs,
+	    secs > 0 ? (double)t->copied / secs : 0.0);
+}
+
+static int
+run(struct store_conn *sc, int src, const char *spec, bool local,
+    const struct import_args *a)
+{
+	struct timespec t0, t1;
+	struct import_sink sink;
+	struct import_totals t;
+	if (local) {
+		int rc = drop_to_owner(spec);
+		if (rc != CTL_OK)
+			return rc;
+	}
+	struct import_state *st = import_sink_new(sc, a, &sink);
+	if (st == NULL)
+		return ctl_fail(CTL_SOFTWARE, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = sources[src].fn(spec, a, &sink);
+	int end = import_sink_finish(st, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	import_sink_free(st);
+	if (rc == 0)
+		rc = end;
+	summary(a->user, &t, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (rc == IMPORT_E_SOURCE)
+		return CTL_REFUSED;
+	return rc < 0 ? -rc : CTL_OK;
+}
+
+int
+ctl_import(struct ctl_env *e, int argc, char **argv)
+{
+	struct import_args a = { .progress = isatty(STDERR_FILENO) };
+	const char *pos[2];
+	int npos = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc)
+			a.folder = argv[++i];
+		else if (strcmp(argv[i], "--force-new-uidvalidity") == 0)
+			a.force_new_uidvalidity = true;
+		else if (strcmp(argv[i], "--no-progress") == 0)
+			a.progress = false;
+		else if (npos < 2 && argv[i][0] != '-')
+			pos[npos++] = argv[i];
+		else
+			return usage();
+	}
+	if (npos != 2)
+		return usage();
+	struct ctl_user u;
+	const char *spec;
+	bool local;
+	int rc = ctl_user_parse(e, pos[0], &u);
+	if (rc != CTL_OK)
+		return rc;
+	int src = pick_source(pos[1], &spec, &local);
+	if (src < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
+	a.user = u.name;
+	struct store_conn *sc = ctl_store_connect(e,
+	    store_shard_of(u.name, e->cfg.store_shards));
+	if (sc == NULL)
+		return CTL_UNAVAILABLE;
+	rc = run(sc, src, spec, local, &a);
+	store_client_close(sc);
+	return rc;
+}
