@@ -102,8 +102,9 @@ tls_fail(struct imapc *c, const char *what)
 	    "handshake failed");
 }
 
+/* The TLS context with its trust store: read before any confinement. */
 static int
-tls_start(struct imapc *c, const struct imapc_opts *o)
+tls_context(struct imapc *c, const struct imapc_opts *o)
 {
 	c->ctx = SSL_CTX_new(TLS_client_method());
 	if (c->ctx == NULL ||
@@ -117,6 +118,12 @@ tls_start(struct imapc *c, const struct imapc_opts *o)
 			return tls_fail(c, o->ca_file ? o->ca_file :
 			    "the system's CA certificates");
 	}
+	return 0;
+}
+
+static int
+tls_start(struct imapc *c, const struct imapc_opts *o)
+{
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1)
 		return tls_fail(c, "TLS");
@@ -298,12 +305,18 @@ starttls(struct imapc *c, const struct imapc_opts *o)
 }
 
 int
-imapc_open(struct imapc *c, const struct imapc_opts *o)
+imapc_init(struct imapc *c, const struct imapc_opts *o)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->max_literal = o->max_literal;
 	buf_init(&c->in, o->max_literal + 2 * (size_t)IMAPC_LINE_MAX);
+	return o->tls == IMAPC_TLS_NONE ? 0 : tls_context(c, o);
+}
+
+int
+imapc_open(struct imapc *c, const struct imapc_opts *o)
+{
 	if (tcp_connect(c, o) < 0)
 		return -1;
 	if (o->tls == IMAPC_TLS_IMPLICIT && tls_start(c, o) < 0)

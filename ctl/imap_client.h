@@ -47,8 +47,12 @@ struct imapc {
 	char err[512];
 };
 
-/* Connect, read the greeting, set up TLS as asked, learn the
- * capabilities. 0, or -1 (c->err says why); imapc_close() either way. */
+/* Set c up and read what TLS needs from files (the CA certificates):
+ * before a process gives up the right to read them. 0, or -1 (c->err);
+ * imapc_close() either way. */
+int imapc_init(struct imapc *c, const struct imapc_opts *o);
+/* Then connect, read the greeting, set up TLS as asked, learn the
+ * capabilities. 0, or -1 (c->err says why). */
 int imapc_open(struct imapc *c, const struct imapc_opts *o);
 /* Log in as user; with admin set, as admin acting for user
  * (AUTHENTICATE PLAIN, authzid user, authcid admin). LOGIN only when the

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -21,9 +22,12 @@ static const struct {
 	const char *prefix;
 	import_source_fn fn;
 	bool local;
+	bool whole;                /* the source reads its prefix too (a URL) */
 } sources[] = {
-	{ "maildir:", import_maildir, true },
-	{ "mbox:", import_mbox, true },
+	{ "maildir:", import_maildir, true, false },
+	{ "mbox:", import_mbox, true, false },
+	{ "imaps://", import_imap, false, true },
+	{ "imap://", import_imap, false, true },
 };
 #define NSOURCES (sizeof(sources) / sizeof(sources[0]))
 
@@ -32,7 +36,9 @@ usage(void)
 {
 	return ctl_fail(CTL_USAGE, "usage: import USER SOURCE [--folder NAME]"
 	    " [--force-new-uidvalidity] [--no-progress]; SOURCE: maildir:DIR,"
-	    " mbox:FILE, or a path");
+	    " mbox:FILE, a path, or imap[s]://USER[*ADMIN]@HOST[:PORT] with"
+	    " [--password-file FILE] [--ca-file FILE] [--insecure]"
+	    " [--plaintext] [--max-message BYTES]");
 }
 
 /* Mail from the network is parsed here: as the owner of the source (the
@@ -59,7 +65,7 @@ pick_source(const char *arg, const char **spec, bool *local)
 	for (size_t i = 0; i < NSOURCES; i++) {
 		size_t n = strlen(sources[i].prefix);
 		if (strncmp(arg, sources[i].prefix, n) == 0) {
-			*spec = arg + n;
+			*spec = sources[i].whole ? arg : arg + n;
 			*local = sources[i].local;
 			return (int)i;
 		}
@@ -111,6 +117,32 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	return rc < 0 ? -rc : CTL_OK;
 }
 
+/* The IMAP source's options: 0 if argv[*i] was one (and its value). */
+static int
+imap_option(int argc, char **argv, int *i, struct import_imap_args *o)
+{
+	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	char *end;
+	if (strcmp(a, "--insecure") == 0)
+		o->insecure = true;
+	else if (strcmp(a, "--plaintext") == 0)
+		o->plaintext = true;
+	else if (v && strcmp(a, "--ca-file") == 0)
+		o->ca_file = argv[++*i];
+	else if (v && strcmp(a, "--password-file") == 0)
+		o->password_file = argv[++*i];
+	else if (v && strcmp(a, "--max-message") == 0) {
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (errno || *end || n == 0 || n > (1ull << 30))
+			return -1;
+		o->max_message = (size_t)n;
+		++*i;
+	} else
+		return -1;
+	return 0;
+}
+
 int
 ctl_import(struct ctl_env *e, int argc, char **argv)
 {
@@ -124,6 +156,8 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 			a.force_new_uidvalidity = true;
 		else if (strcmp(argv[i], "--no-progress") == 0)
 			a.progress = false;
+		else if (imap_option(argc, argv, &i, &a.imap) == 0)
+			continue;
 		else if (npos < 2 && argv[i][0] != '-')
 			pos[npos++] = argv[i];
 		else

@@ -41,6 +41,10 @@ struct import_imap_opts {
 	size_t password_len;
 	unsigned batch;            /* messages per metadata batch; 0: default */
 	struct import_imap_stats *stats;   /* filled when not NULL */
+	/* Called once the files are read (CA certificates) and before the
+	 * first byte from the network: the caller gives up privilege. */
+	int (*confine)(void *arg);
+	void *confine_arg;
 };
 
 /* Fill o's connection, user and admin from a source URL; the strings are

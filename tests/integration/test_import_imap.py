@@ -443,3 +443,75 @@ def test_plaintext_refused_to_a_non_loopback_address():
     assert "rc=1" in r.stdout, (r.stdout, r.stderr)
     assert "loopback addresses only" in r.stderr, r.stderr
     assert "server got b''" in r.stderr, r.stderr    # not a byte was sent
+
+
+# ---- cloisterctl import imaps://... ---------------------------------------------------
+
+def ctl_import(dst, user, url, password, *args):
+    return subprocess.run([tool("cloisterctl"), "-c", dst.srv.config_path,
+                           "import", user, url, "--no-progress"] + list(args),
+                          input=password + "\n", capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cloisterctl_imports_from_another_cloister_server():
+    """One Cloister server's alice into another's bob: every folder with
+    its UIDVALIDITY, the same UIDs, flags, keywords, dates and bytes as
+    imaplib sees them on both; a second run copies nothing."""
+    if not need_stored():
+        return
+    with ImapServer(USERS) as src, ImapServer({"bob": "builder"}) as dst:
+        m = src.login("alice", kind="tls")
+        delim = delimiter(m)
+        fill(m, CONTENT, delim)
+        url = "imaps://alice@localhost:%d" % src.port("imaps")
+        r = ctl_import(dst, "bob", url, "wonderland", "--ca-file", src.cert)
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        assert re.search(r" 7 copied, 0 skipped", r.stdout), r.stdout
+        t = dst.login("bob", kind="tls")
+        for name in CONTENT:
+            wire = name.replace("/", delim)
+            assert folder_view(t, wire) == folder_view(m, wire), name
+        r = ctl_import(dst, "bob", url, "wonderland", "--ca-file", src.cert)
+        assert r.returncode == 0 and " 0 copied" in r.stdout, r.stdout
+        # no certificate check passed: refused before any login
+        r = ctl_import(dst, "bob", url, "wonderland")
+        assert r.returncode == 1 and "certificate" in r.stderr, r.stderr
+        m.logout()
+        t.logout()
+
+
+def socket_uid(port):
+    """The uid owning the 127.0.0.1 TCP socket whose local port is port."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if int(cols[1].split(":")[1], 16) == port:
+                return int(cols[7])
+    return None
+
+
+def test_cloisterctl_talks_to_the_server_as_nobody():
+    """cloisterctl runs as root; the IMAP source's socket, and everything
+    parsed from it, belongs to nobody."""
+    if not need_stored():
+        return
+    import pwd
+    nobody = pwd.getpwnam("nobody").pw_uid
+    owners = []
+
+    class Watch(FakeServer):
+        def serve(self):
+            c, peer = self.sock.accept()
+            owners.append(socket_uid(peer[1]))
+            c.sendall(b"* BYE not today\r\n")
+            c.close()
+    with ImapServer({"bob": "builder"}) as dst:
+        srv = Watch(b"", [])
+        try:
+            r = ctl_import(dst, "bob", "imap://u@127.0.0.1:%d" % srv.port,
+                           "pw", "--plaintext")
+        finally:
+            srv.close()
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        assert owners == [nobody], (owners, r.stderr)
