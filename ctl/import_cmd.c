@@ -117,27 +117,27 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	return rc < 0 ? -rc : CTL_OK;
 }
 
-/* The IMAP source's options: 0 if argv[*i] was one (and its value). */
+/* The IMAP source's options: 0 if argv[*i] was one (and its value),
+ * 1 if its value is bad, -1 if it is not one. */
 static int
 imap_option(int argc, char **argv, int *i, struct import_imap_args *o)
 {
-	const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+	bool v = *i + 1 < argc;
 	char *end;
-	if (strcmp(a, "--insecure") == 0)
+	if (strcmp(argv[*i], "--insecure") == 0)
 		o->insecure = true;
-	else if (strcmp(a, "--plaintext") == 0)
+	else if (strcmp(argv[*i], "--plaintext") == 0)
 		o->plaintext = true;
-	else if (v && strcmp(a, "--ca-file") == 0)
+	else if (v && strcmp(argv[*i], "--ca-file") == 0)
 		o->ca_file = argv[++*i];
-	else if (v && strcmp(a, "--password-file") == 0)
+	else if (v && strcmp(argv[*i], "--password-file") == 0)
 		o->password_file = argv[++*i];
-	else if (v && strcmp(a, "--max-message") == 0) {
+	else if (v && strcmp(argv[*i], "--max-message") == 0) {
 		errno = 0;
-		unsigned long long n = strtoull(v, &end, 10);
+		unsigned long long n = strtoull(argv[++*i], &end, 10);
 		if (errno || *end || n == 0 || n > (1ull << 30))
-			return -1;
+			return 1;
 		o->max_message = (size_t)n;
-		++*i;
 	} else
 		return -1;
 	return 0;
@@ -148,7 +148,7 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 {
 	struct import_args a = { .progress = isatty(STDERR_FILENO) };
 	const char *pos[2];
-	int npos = 0;
+	int npos = 0, opt;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc)
 			a.folder = argv[++i];
@@ -156,9 +156,10 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 			a.force_new_uidvalidity = true;
 		else if (strcmp(argv[i], "--no-progress") == 0)
 			a.progress = false;
-		else if (imap_option(argc, argv, &i, &a.imap) == 0)
-			continue;
-		else if (npos < 2 && argv[i][0] != '-')
+		else if ((opt = imap_option(argc, argv, &i, &a.imap)) >= 0) {
+			if (opt > 0)
+				return usage();
+		} else if (npos < 2 && argv[i][0] != '-')
 			pos[npos++] = argv[i];
 		else
 			return usage();

@@ -227,6 +227,12 @@ def test_import_from_cloister_keeps_everything_and_a_second_run_copies_nothing()
         assert folders2 == folders
         assert sum(len(v) for v in msgs2.values()) == 0, msgs2
         assert done["present"] == total and done["bytes"] == 0, done
+        # a message over --max-message stays behind, named; exit status 1
+        r, _f, msgs3, done = run_dump(url, "wonderland", "--ca-file",
+                                      srv.cert, "--max-message", "100000")
+        assert r.returncode == 1 and done["too_big"] == 1, (r.stderr, done)
+        assert 3 not in msgs3["INBOX"] and 5 in msgs3["INBOX"], msgs3["INBOX"]
+        assert "UID 3: 300" in r.stderr, r.stderr
         m.logout()
 
 
