@@ -2,12 +2,14 @@
  * import_imap_cmd: `cloisterctl import USER imaps://...` (import.h): the
  * IMAP source (import_imap.h) with the command's options, the password
  * from a file or standard input (never argv), and the privilege it runs
- * with: once the admin socket, the password and the CA certificates are
- * read, the process becomes nobody (no groups, no_new_privs, not
- * dumpable) before the first byte comes from the remote server.
+ * with: in a child process (import_relay.h) that keeps no descriptor but
+ * its relay socket, and that becomes nobody (no groups, no_new_privs, not
+ * dumpable) once the CA certificates are read, before the first byte
+ * comes from the remote server.
  */
 #include "import.h"
 #include "import_imap.h"
+#include "import_relay.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PASSWORD_MAX 1024
@@ -70,13 +74,33 @@ report(const struct import_imap_stats *st)
 		    (unsigned long long)st->folders_skipped);
 }
 
+/* The child: the source with nothing but the relay socket (as fd 3) and
+ * standard I/O; everything else, the store's admin socket first, closed. */
+static void __attribute__((noreturn))
+child(int fd, struct import_imap_opts *o, char *pw)
+{
+	struct relay_child rc;
+	struct import_sink sink;
+	struct import_imap_stats st = { 0 };
+	if (dup2(fd, 3) < 0 || close_range(4, ~0u, 0) < 0)
+		_exit(2);
+	relay_child_sink(&rc, 3, o->conn.max_literal, &sink);
+	o->stats = &st;
+	o->confine = become_nobody;
+	int r = import_imap_run(o, &sink);
+	explicit_bzero(pw, PASSWORD_MAX);
+	report(&st);
+	relay_child_free(&rc);
+	_exit(r == 0 ? 0 : r == 1 ? 1 : 2);
+}
+
 int
 import_imap(const char *spec, const struct import_args *a,
     const struct import_sink *s)
 {
 	struct import_imap_opts o;
-	struct import_imap_stats st = { 0 };
 	char store[2048], err[256], pw[PASSWORD_MAX];
+	int sv[2], status = 0;
 	if (import_imap_url(spec, &o, store, sizeof(store), err,
 	    sizeof(err)) < 0) {
 		fprintf(stderr, "cloisterctl: %s\n", err);
@@ -92,12 +116,25 @@ import_imap(const char *spec, const struct import_args *a,
 		return IMPORT_E_SOURCE;
 	o.password = pw;
 	o.password_len = strlen(pw);
-	o.stats = &st;
-	o.confine = become_nobody;
-	int rc = import_imap_run(&o, s);
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+	    (pid = fork()) == 0)
+		child(sv[1], &o, pw);
 	explicit_bzero(pw, sizeof(pw));
-	report(&st);
-	if (rc < 0 && rc != -1)
+	if (pid < 0) {
+		fprintf(stderr, "cloisterctl: %s\n", strerror(errno));
+		return IMPORT_E_SOURCE;
+	}
+	close(sv[1]);
+	int rc = relay_serve(sv[0], s, o.conn.max_literal);
+	close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc < -1)
 		return rc;          /* the sink's, which said why */
-	return rc == 0 ? 0 : IMPORT_E_SOURCE;
+	if (rc < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return IMPORT_E_SOURCE;
+	return 0;
 }

@@ -487,19 +487,32 @@ def test_cloisterctl_imports_from_another_cloister_server():
         t.logout()
 
 
-def socket_uid(port):
-    """The uid owning the 127.0.0.1 TCP socket whose local port is port."""
+def socket_owner(port):
+    """(socket's uid, its process's real/effective/saved/fs uids, that
+    process's descriptors) of the 127.0.0.1 TCP socket whose local port is
+    port."""
     with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            cols = line.split()
-            if int(cols[1].split(":")[1], 16) == port:
-                return int(cols[7])
-    return None
+        rows = [l.split() for l in f.readlines()[1:]]
+    row = next(r for r in rows if int(r[1].split(":")[1], 16) == port)
+    target = "socket:[%s]" % row[9]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        d = "/proc/%s/fd" % pid
+        try:
+            fds = {int(n): os.readlink(os.path.join(d, n)) for n in os.listdir(d)}
+        except OSError:
+            continue
+        if target in fds.values():
+            with open("/proc/%s/status" % pid) as f:
+                uids = re.search(r"^Uid:\s+(.*)$", f.read(), re.M).group(1)
+            return int(row[7]), [int(u) for u in uids.split()], fds
+    return int(row[7]), None, {}
 
 
-def test_cloisterctl_talks_to_the_server_as_nobody():
-    """cloisterctl runs as root; the IMAP source's socket, and everything
-    parsed from it, belongs to nobody."""
+def test_cloisterctl_talks_to_the_server_as_nobody_without_the_store():
+    """cloisterctl runs as root and holds the store's admin socket; the
+    IMAP source's socket, and everything parsed from it, is in a child
+    that is nobody and holds no other descriptor than standard I/O, its
+    relay socket (3) and that TCP socket."""
     if not need_stored():
         return
     import pwd
@@ -509,7 +522,7 @@ def test_cloisterctl_talks_to_the_server_as_nobody():
     class Watch(FakeServer):
         def serve(self):
             c, peer = self.sock.accept()
-            owners.append(socket_uid(peer[1]))
+            owners.append(socket_owner(peer[1]))
             c.sendall(b"* BYE not today\r\n")
             c.close()
     with ImapServer({"bob": "builder"}) as dst:
@@ -520,4 +533,9 @@ def test_cloisterctl_talks_to_the_server_as_nobody():
         finally:
             srv.close()
         assert r.returncode == 1, (r.stdout, r.stderr)
-        assert owners == [nobody], (owners, r.stderr)
+        assert len(owners) == 1, (owners, r.stderr)
+        uid, uids, fds = owners[0]
+        assert uid == nobody and uids == [nobody] * 4, owners
+        sockets = [t for n, t in fds.items() if n > 2]
+        assert sorted(fds) == [0, 1, 2, 3, 4] and all(
+            t.startswith("socket:") for t in sockets), fds

@@ -9,6 +9,7 @@ bodies, and a second run fetches nothing. Cyrus's admin logs in for bench
 
 Skipped, with the reason, when the peers do not answer: `bench/peers up`
 (as root) installs and starts them."""
+import contextlib
 import imaplib
 import os
 import socket
@@ -47,14 +48,25 @@ def remove_tree(m, top, delim):
         m.delete('"%s"' % n if not n.startswith('"') else n)
 
 
-def import_from(name, url_user, password, tls_port_kind=1):
+@contextlib.contextmanager
+def filled(name, prefix):
+    """The peer's session with CONTENT put in under a folder of this run's
+    own, (session, separator, top, {folder: messages}); removed after."""
     m = peer(name)
     delim = delimiter(m)
-    top = "import-test-%d" % os.getpid()
+    top = "%s-%d" % (prefix, os.getpid())
     content = {top + "/" + ("In" if k == "INBOX" else k): v
                for k, v in CONTENT.items()}
     try:
         fill(m, content, delim)
+        yield m, delim, top, content
+    finally:
+        remove_tree(m, top, delim)
+        m.logout()
+
+
+def import_from(name, url_user, password, tls_port_kind=1):
+    with filled(name, "import-test") as (m, delim, top, content):
         m.subscribe(q((top + "/Work").replace("/", delim)))
         with tempfile.TemporaryDirectory() as d:
             state = os.path.join(d, "state")
@@ -74,9 +86,6 @@ def import_from(name, url_user, password, tls_port_kind=1):
             assert r.returncode == 0, r.stderr
             assert sum(len(v) for v in msgs2.values()) == 0
             assert done2["present"] == done["messages"], (done, done2)
-    finally:
-        remove_tree(m, top, delim)
-        m.logout()
 
 
 def test_import_from_dovecot():
@@ -99,3 +108,33 @@ def test_import_from_cyrus_as_its_admin_for_bench():
     with open(path) as f:
         admin_pw = f.read().strip()
     import_from("cyrus", USER + "*cyrus", admin_pw, tls_port_kind=0)
+
+
+def cloisterctl_from(name):
+    """cloisterctl import of bench on the peer into a Cloister server's bob;
+    this run's folders as imaplib sees them on both sides."""
+    from imap_util import ImapServer, need_stored
+    from test_import_imap import ctl_import, folder_view
+    if not need_stored():
+        return
+    with filled(name, "import-ctl") as (m, delim, _top, content):
+        with ImapServer({"bob": "builder"}) as dst:
+            url = "imaps://%s@localhost:%d" % (USER, PEERS[name][1])
+            r = ctl_import(dst, "bob", url, PASSWORD, "--ca-file", CA)
+            assert r.returncode == 0, (r.stdout, r.stderr)
+            t = dst.login("bob", kind="tls")
+            tdelim = delimiter(t)
+            for box in content:
+                assert folder_view(t, box.replace("/", tdelim)) == \
+                    folder_view(m, box.replace("/", delim)), box
+            r = ctl_import(dst, "bob", url, PASSWORD, "--ca-file", CA)
+            assert r.returncode == 0 and " 0 copied" in r.stdout, r.stdout
+            t.logout()
+
+
+def test_cloisterctl_imports_from_dovecot():
+    cloisterctl_from("dovecot")
+
+
+def test_cloisterctl_imports_from_cyrus():
+    cloisterctl_from("cyrus")
