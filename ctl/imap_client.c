@@ -315,10 +315,14 @@ imapc_init(struct imapc *c, const struct imapc_opts *o)
 }
 
 int
-imapc_open(struct imapc *c, const struct imapc_opts *o)
+imapc_connect(struct imapc *c, const struct imapc_opts *o)
 {
-	if (tcp_connect(c, o) < 0)
-		return -1;
+	return tcp_connect(c, o);
+}
+
+int
+imapc_start(struct imapc *c, const struct imapc_opts *o)
+{
 	if (o->tls == IMAPC_TLS_IMPLICIT && tls_start(c, o) < 0)
 		return -1;
 	if (greeting(c, o->tls == IMAPC_TLS_STARTTLS) < 0)

@@ -51,9 +51,12 @@ struct imapc {
  * before a process gives up the right to read them. 0, or -1 (c->err);
  * imapc_close() either way. */
 int imapc_init(struct imapc *c, const struct imapc_opts *o);
-/* Then connect, read the greeting, set up TLS as asked, learn the
- * capabilities. 0, or -1 (c->err says why). */
-int imapc_open(struct imapc *c, const struct imapc_opts *o);
+/* Then resolve the name and connect (plaintext: to a loopback address
+ * only); nothing is read yet. 0, or -1 (c->err says why). */
+int imapc_connect(struct imapc *c, const struct imapc_opts *o);
+/* Then read the greeting, set up TLS as asked, learn the capabilities:
+ * the first bytes from the server. 0, or -1. */
+int imapc_start(struct imapc *c, const struct imapc_opts *o);
 /* Log in as user; with admin set, as admin acting for user
  * (AUTHENTICATE PLAIN, authzid user, authcid admin). LOGIN only when the
  * server has no AUTH=PLAIN and no admin is named. */

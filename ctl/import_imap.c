@@ -388,12 +388,15 @@ import_imap_run(const struct import_imap_opts *o,
 	struct walk w = { .o = o, .sink = sink };
 	buf_init(&w.pool, 64u << 20);
 	int rc = imapc_init(&w.c, &o->conn);
-	if (rc == 0 && o->confine != NULL && o->confine(o->confine_arg) < 0) {
+	if (rc == 0)
+		rc = imapc_connect(&w.c, &o->conn);
+	if (rc == 0 && o->confine != NULL &&
+	    o->confine(o->confine_arg, w.c.fd) < 0) {
 		snprintf(w.c.err, sizeof(w.c.err), "cannot confine the source");
 		rc = -1;
 	}
 	if (rc == 0)
-		rc = imapc_open(&w.c, &o->conn);
+		rc = imapc_start(&w.c, &o->conn);
 	if (rc == 0)
 		rc = imapc_login(&w.c, o->user, o->admin, o->password,
 		    o->password_len);

@@ -41,9 +41,10 @@ struct import_imap_opts {
 	size_t password_len;
 	unsigned batch;            /* messages per metadata batch; 0: default */
 	struct import_imap_stats *stats;   /* filled when not NULL */
-	/* Called once the files are read (CA certificates) and before the
-	 * first byte from the network: the caller gives up privilege. */
-	int (*confine)(void *arg);
+	/* Called once the files are read (CA certificates) and the server
+	 * connected (fd), before its first byte is read: the caller gives up
+	 * privilege. */
+	int (*confine)(void *arg, int fd);
 	void *confine_arg;
 };
 

@@ -3,9 +3,8 @@
  * IMAP source (import_imap.h) with the command's options, the password
  * from a file or standard input (never argv), and the privilege it runs
  * with: in a child process (import_relay.h) that keeps no descriptor but
- * its relay socket, and that becomes nobody (no groups, no_new_privs, not
- * dumpable) once the CA certificates are read, before the first byte
- * comes from the remote server.
+ * its relay socket and, once the CA certificates are read and the server
+ * connected, before its first byte is read, confines itself (confine()).
  */
 #include "import.h"
 #include "import_imap.h"
@@ -16,7 +15,9 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,22 +44,51 @@ read_password(const char *path, char *pw, size_t size)
 	return 0;
 }
 
+/* chroot into an empty directory that no longer exists: nothing can be
+ * opened or created beneath it. */
 static int
-become_nobody(void *arg)
+empty_root(void)
+{
+	char dir[] = "/tmp/cloister-import-XXXXXX";
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	int rc = chdir(dir);
+	if (rmdir(dir) < 0 || rc < 0)
+		return -1;
+	return chroot(".") == 0 && chdir("/") == 0 ? 0 : -1;
+}
+
+/* The child, connected and before the server's first byte: a network
+ * namespace of its own (no new connection reaches anything; the one made
+ * goes on), an empty root, nobody with no groups, no new privileges, not
+ * dumpable, no process or file to make, no descriptor above the
+ * server's. */
+static int
+confine(void *arg, int fd)
 {
 	(void)arg;
 	const struct passwd *pw = getpwnam("nobody");
 	uid_t uid = pw ? pw->pw_uid : 65534;
 	gid_t gid = pw ? pw->pw_gid : 65534;
+	struct rlimit zero = { 0, 0 }, nofile = { (rlim_t)fd + 1,
+	    (rlim_t)fd + 1 };
+	const char *step = "unshare";
 	if (geteuid() != 0)
 		return 0;   /* not root: nothing to give up */
-	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		fprintf(stderr, "cloisterctl: cannot become nobody: %s\n",
-		    strerror(errno));
+	if (unshare(CLONE_NEWNET) < 0 || (step = "chroot", empty_root()) < 0 ||
+	    (step = "ids", setgroups(0, NULL)) < 0 ||
+	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
+	    (step = "prctl", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    (step = "rlimit", setrlimit(RLIMIT_NPROC, &zero)) < 0 ||
+	    setrlimit(RLIMIT_FSIZE, &zero) < 0 ||
+	    setrlimit(RLIMIT_NOFILE, &nofile) < 0) {
+		fprintf(stderr, "cloisterctl: cannot confine the import source"
+		    " (%s): %s\n", step, strerror(errno));
 		return -1;
 	}
+	if (setuid(0) == 0)   /* proof the ids are gone for good */
+		return -1;
 	return 0;
 }
 
@@ -86,7 +116,7 @@ child(int fd, struct import_imap_opts *o, char *pw)
 		_exit(2);
 	relay_child_sink(&rc, 3, o->conn.max_literal, &sink);
 	o->stats = &st;
-	o->confine = become_nobody;
+	o->confine = confine;
 	int r = import_imap_run(o, &sink);
 	explicit_bzero(pw, PASSWORD_MAX);
 	report(&st);

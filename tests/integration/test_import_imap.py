@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 
 from harness import tool
 from imap_util import ImapServer, need_stored
@@ -488,41 +489,48 @@ def test_cloisterctl_imports_from_another_cloister_server():
 
 
 def socket_owner(port):
-    """(socket's uid, its process's real/effective/saved/fs uids, that
-    process's descriptors) of the 127.0.0.1 TCP socket whose local port is
-    port."""
+    """What the kernel says of the process holding the 127.0.0.1 TCP socket
+    whose local port is port: its status lines, descriptors, network
+    namespace and root; None if no process holds it."""
     with open("/proc/net/tcp") as f:
         rows = [l.split() for l in f.readlines()[1:]]
     row = next(r for r in rows if int(r[1].split(":")[1], 16) == port)
     target = "socket:[%s]" % row[9]
     for pid in filter(str.isdigit, os.listdir("/proc")):
-        d = "/proc/%s/fd" % pid
+        d = "/proc/%s/" % pid
         try:
-            fds = {int(n): os.readlink(os.path.join(d, n)) for n in os.listdir(d)}
+            fds = {int(n): os.readlink(d + "fd/" + n)
+                   for n in os.listdir(d + "fd")}
+            if target not in fds.values():
+                continue
+            with open(d + "status") as f:
+                status = dict(l.split(":", 1) for l in f.read().splitlines())
+            return {"status": {k: v.split() for k, v in status.items()},
+                    "fds": fds, "netns": os.readlink(d + "ns/net"),
+                    "root": os.readlink(d + "root")}
         except OSError:
             continue
-        if target in fds.values():
-            with open("/proc/%s/status" % pid) as f:
-                uids = re.search(r"^Uid:\s+(.*)$", f.read(), re.M).group(1)
-            return int(row[7]), [int(u) for u in uids.split()], fds
-    return int(row[7]), None, {}
+    return None
 
 
-def test_cloisterctl_talks_to_the_server_as_nobody_without_the_store():
+def test_cloisterctl_reads_the_server_confined_without_the_store():
     """cloisterctl runs as root and holds the store's admin socket; the
-    IMAP source's socket, and everything parsed from it, is in a child
-    that is nobody and holds no other descriptor than standard I/O, its
-    relay socket (3) and that TCP socket."""
+    IMAP source reads the server in a child that is nobody (all four ids,
+    no groups, no_new_privs), in a network namespace and an empty root of
+    its own, holding no descriptor but standard I/O, its relay socket (3)
+    and the server's socket."""
     if not need_stored():
         return
     import pwd
     nobody = pwd.getpwnam("nobody").pw_uid
-    owners = []
+    seen = []
 
     class Watch(FakeServer):
         def serve(self):
             c, peer = self.sock.accept()
-            owners.append(socket_owner(peer[1]))
+            # the child confines itself before it reads the greeting
+            time.sleep(0.5)
+            seen.append(socket_owner(peer[1]))
             c.sendall(b"* BYE not today\r\n")
             c.close()
     with ImapServer({"bob": "builder"}) as dst:
@@ -533,9 +541,13 @@ def test_cloisterctl_talks_to_the_server_as_nobody_without_the_store():
         finally:
             srv.close()
         assert r.returncode == 1, (r.stdout, r.stderr)
-        assert len(owners) == 1, (owners, r.stderr)
-        uid, uids, fds = owners[0]
-        assert uid == nobody and uids == [nobody] * 4, owners
-        sockets = [t for n, t in fds.items() if n > 2]
-        assert sorted(fds) == [0, 1, 2, 3, 4] and all(
-            t.startswith("socket:") for t in sockets), fds
+        assert len(seen) == 1 and seen[0] is not None, (seen, r.stderr)
+        p = seen[0]
+        assert p["status"]["Uid"] == [str(nobody)] * 4, p["status"]["Uid"]
+        assert p["status"]["Groups"] == [], p["status"]["Groups"]
+        assert p["status"]["NoNewPrivs"] == ["1"], p["status"]
+        assert p["netns"] != os.readlink("/proc/self/ns/net"), p["netns"]
+        assert p["root"] != "/", p["root"]
+        assert sorted(p["fds"]) == [0, 1, 2, 3, 4] and all(
+            t.startswith("socket:") for n, t in p["fds"].items() if n > 2), \
+            p["fds"]
