@@ -20,6 +20,7 @@ static const struct {
 	{ "LIST-EXTENDED", IMAPC_CAP_LIST_EXTENDED },
 	{ "SPECIAL-USE", IMAPC_CAP_SPECIAL_USE },
 	{ "IMAP4rev1", IMAPC_CAP_IMAP4REV1 },
+	{ "NAMESPACE", IMAPC_CAP_NAMESPACE },
 };
 
 unsigned
@@ -183,6 +184,47 @@ imapc_fetch_keyword(const struct imapc_resp *r, const struct imapc_fetch *f,
 		if (keyword_ok(&t[i]) && k-- == 0)
 			return &t[i];
 	return NULL;
+}
+
+/* One namespace group at t[i] (NIL or a list of (prefix delim ...));
+ * the index after it, or 0 if malformed. Entries go to out[*n]. */
+static size_t
+ns_group(const struct imapc_tok *t, size_t i, size_t end,
+    struct imapc_ns_entry *out, size_t max, size_t *n)
+{
+	if (i >= end)
+		return 0;
+	if (t[i].type == IMAPC_NIL)
+		return i + 1;
+	if (t[i].type != IMAPC_OPEN || t[i].close >= end)
+		return 0;
+	for (size_t k = i + 1; k < t[i].close; k = t[k].close + 1) {
+		if (t[k].type != IMAPC_OPEN || k + 2 >= t[k].close ||
+		    t[k + 1].type != IMAPC_STRING ||
+		    (t[k + 2].type != IMAPC_NIL && (t[k + 2].type !=
+		    IMAPC_STRING || t[k + 2].len != 1)))
+			return 0;
+		if (*n < max) {
+			out[*n].prefix = t[k + 1].p;
+			out[*n].len = t[k + 1].len;
+			out[*n].delim = t[k + 2].type == IMAPC_NIL ? 0 :
+			    t[k + 2].p[0];
+			++*n;
+		}
+	}
+	return t[i].close + 1;
+}
+
+int
+imapc_namespace_parse(const struct imapc_resp *r, struct imapc_ns *ns)
+{
+	memset(ns, 0, sizeof(*ns));
+	size_t np = 0, i = ns_group(r->toks, 0, r->ntoks, &ns->personal, 1, &np);
+	ns->has_personal = np == 1;
+	for (int g = 0; g < 2 && i != 0; g++)
+		i = ns_group(r->toks, i, r->ntoks, ns->others, IMAPC_NS_MAX,
+		    &ns->nothers);
+	return i != 0 && i == r->ntoks ? 0 : -1;
 }
 
 /* An IMAP date-time is an RFC 5322 one with '-' in its date: the MIME

@@ -17,6 +17,7 @@ enum imapc_cap {
 	IMAPC_CAP_LIST_EXTENDED = 1u << 4,
 	IMAPC_CAP_SPECIAL_USE = 1u << 5,
 	IMAPC_CAP_IMAP4REV1 = 1u << 6,
+	IMAPC_CAP_NAMESPACE = 1u << 7,
 };
 
 /* The capability bits named by atoms t[0..n) ("CAPABILITY" itself is
@@ -53,6 +54,23 @@ int imapc_fetch_parse(const struct imapc_resp *r, struct imapc_fetch *f);
  * skipped. */
 const struct imapc_tok *imapc_fetch_keyword(const struct imapc_resp *r,
     const struct imapc_fetch *f, size_t k);
+
+/* A NAMESPACE response (RFC 2342): the first personal namespace, and the
+ * prefixes of the other users' and shared ones (the names not to import
+ * as the user's own). Strings point into the response. */
+#define IMAPC_NS_MAX 16
+struct imapc_ns_entry {
+	const char *prefix;
+	size_t len;
+	char delim;              /* 0 = NIL */
+};
+struct imapc_ns {
+	bool has_personal;
+	struct imapc_ns_entry personal;
+	struct imapc_ns_entry others[IMAPC_NS_MAX];   /* other users, shared */
+	size_t nothers;
+};
+int imapc_namespace_parse(const struct imapc_resp *r, struct imapc_ns *ns);
 
 /* "dd-Mon-yyyy hh:mm:ss +zzzz" -> seconds since the epoch; -1 if not. */
 int imapc_date_parse(const char *p, size_t n, int64_t *out);

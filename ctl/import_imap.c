@@ -38,6 +38,9 @@ struct walk {
 	struct imapc c;
 	struct folder *f;
 	size_t nf;
+	char *personal;           /* the personal namespace's prefix, "" if none */
+	char *others[IMAPC_NS_MAX];   /* other users' and shared prefixes */
+	size_t nothers;
 	struct meta *m;
 	size_t nm, mcap;
 	struct buf pool;
@@ -62,9 +65,9 @@ warn(const char *fmt, ...)
 /* The UTF-8, '/'-separated name of a server's folder; -1 if it has none
  * here (not modified UTF-7, or a '/' inside a level). */
 static int
-folder_name(const struct imapc_list *l, struct buf *out)
+folder_name(const struct imapc_list *l, size_t skip, struct buf *out)
 {
-	if (imap_mutf7_decode(l->name, l->namelen, out) < 0)
+	if (imap_mutf7_decode(l->name + skip, l->namelen - skip, out) < 0)
 		return -1;
 	for (size_t i = 0; i < out->len; i++) {
 		if (l->delim != '/' && out->data[i] == '/')
@@ -91,10 +94,10 @@ find_raw(struct walk *w, const char *raw, size_t n)
 }
 
 static int
-add_folder(struct walk *w, const struct imapc_list *l)
+add_folder(struct walk *w, const struct imapc_list *l, size_t skip)
 {
 	struct buf name = BUF_INIT(STORE_MBOX_NAME_MAX);
-	if (folder_name(l, &name) < 0) {
+	if (folder_name(l, skip, &name) < 0) {
 		warn("folder %.*s: its name cannot be carried over; skipped",
 		    (int)l->namelen, l->name);
 		w->st.folders_skipped++;
@@ -122,6 +125,40 @@ add_folder(struct walk *w, const struct imapc_list *l)
 	return 0;
 }
 
+static bool
+starts(const struct imapc_list *l, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return n > 0 && l->namelen >= n && (n >= 5 &&
+	    strncasecmp(prefix, "INBOX", 5) == 0 ?
+	    strncasecmp(l->name, prefix, 5) == 0 &&
+	    memcmp(l->name + 5, prefix + 5, n - 5) == 0 :
+	    memcmp(l->name, prefix, n) == 0);
+}
+
+static int
+on_namespace(void *arg, struct imapc_resp *r)
+{
+	struct walk *w = arg;
+	struct imapc_ns ns;
+	if (!imapc_is(r->name, r->namelen, "NAMESPACE"))
+		return 0;
+	if (imapc_namespace_parse(r, &ns) < 0) {
+		snprintf(w->c.err, sizeof(w->c.err), "a malformed NAMESPACE"
+		    " response");
+		return -1;
+	}
+	if (ns.has_personal) {
+		free(w->personal);
+		w->personal = strndup(ns.personal.prefix, ns.personal.len);
+	}
+	for (size_t i = 0; i < ns.nothers && w->nothers < IMAPC_NS_MAX; i++)
+		if (ns.others[i].len > 0 && (w->others[w->nothers] = strndup(
+		    ns.others[i].prefix, ns.others[i].len)) != NULL)
+			w->nothers++;
+	return w->personal ? 0 : -1;
+}
+
 static int
 on_list(void *arg, struct imapc_resp *r)
 {
@@ -145,7 +182,13 @@ on_list(void *arg, struct imapc_resp *r)
 		return 0;   /* listed twice */
 	if (l.attrs & STORE_MBOX_NOSELECT)
 		return 0;   /* a placeholder parent: the store makes its own */
-	return add_folder(w, &l);
+	for (size_t i = 0; i < w->nothers; i++)
+		if (starts(&l, w->others[i]))
+			return 0;   /* another user's or a shared folder */
+	/* "INBOX.Sent" under a personal prefix "INBOX." is Sent */
+	size_t skip = starts(&l, w->personal) && l.namelen > strlen(w->personal) ?
+	    strlen(w->personal) : 0;
+	return add_folder(w, &l, skip);
 }
 
 static int
@@ -161,6 +204,11 @@ list_folders(struct walk *w)
 	unsigned caps = w->c.caps;
 	bool su = (caps & IMAPC_CAP_SPECIAL_USE) &&
 	    (caps & IMAPC_CAP_LIST_EXTENDED);
+	w->personal = strdup("");
+	if (w->personal == NULL || ((caps & IMAPC_CAP_NAMESPACE) &&
+	    imapc_wait(&w->c, imapc_send(&w->c, "NAMESPACE"), on_namespace,
+	    w) < 0))
+		return -1;
 	if (imapc_wait(&w->c, imapc_send(&w->c, "LIST \"\" \"*\"%s", su ?
 	    " RETURN (SPECIAL-USE)" : ""), on_list, w) < 0 ||
 	    imapc_wait(&w->c, imapc_send(&w->c, "LSUB \"\" \"*\""), on_list,
@@ -415,6 +463,9 @@ import_imap_run(const struct import_imap_opts *o,
 	}
 	free(w.f);
 	free(w.m);
+	free(w.personal);
+	for (size_t i = 0; i < w.nothers; i++)
+		free(w.others[i]);
 	buf_free(&w.pool);
 	if (o->stats != NULL)
 		*o->stats = w.st;

@@ -3,8 +3,8 @@
  * remote server's bytes. The input arrives in reads of a size picked from
  * its first byte, so that the framing state kept across reads (a line cut
  * anywhere, a literal cut anywhere) is exercised; every framed response is
- * parsed and read as LIST, FETCH (with its keywords and dates) and
- * capabilities, touching every byte a token points at. */
+ * parsed and read as LIST, FETCH (with its keywords and dates),
+ * NAMESPACE and capabilities, touching every byte a token points at. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +41,13 @@ read_response(struct imapc_resp *r, char *b, size_t len)
 		const struct imapc_tok *k;
 		for (size_t i = 0; (k = imapc_fetch_keyword(r, &f, i)); i++)
 			touch(k->p, k->len);
+	}
+	struct imapc_ns ns;
+	if (imapc_namespace_parse(r, &ns) == 0) {
+		if (ns.has_personal)
+			touch(ns.personal.prefix, ns.personal.len);
+		for (size_t i = 0; i < ns.nothers; i++)
+			touch(ns.others[i].prefix, ns.others[i].len);
 	}
 	sink ^= (uint8_t)imapc_caps(r->toks, r->ntoks);
 	for (size_t i = 0; i < r->ntoks; i++) {

@@ -551,3 +551,28 @@ def test_cloisterctl_reads_the_server_confined_without_the_store():
         assert sorted(p["fds"]) == [0, 1, 2, 3, 4] and all(
             t.startswith("socket:") for n, t in p["fds"].items() if n > 2), \
             p["fds"]
+
+
+def test_fake_server_namespaces_personal_prefix_and_others_left_out():
+    """Courier and Cyrus without altnamespace put the user's folders under
+    "INBOX."; other users' and shared folders are listed too. The import
+    takes INBOX.Sent as Sent and leaves #users.* and #shared.* out."""
+    greeting = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR NAMESPACE] x\r\n"
+    replies = [
+        (r"AUTHENTICATE PLAIN", b"{tag} OK logged in\r\n"),
+        (r"CAPABILITY", b"* CAPABILITY IMAP4rev1 NAMESPACE\r\n{tag} OK\r\n"),
+        (r"NAMESPACE", b'* NAMESPACE (("INBOX." ".")) (("#users." "."))'
+         b' (("#shared." "."))\r\n{tag} OK\r\n'),
+        (r"LIST", b'* LIST () "." INBOX\r\n* LIST () "." INBOX.Sent\r\n'
+         b'* LIST () "." INBOX.a.b\r\n* LIST () "." #users.bob.Private\r\n'
+         b'* LIST () "." #shared.Team\r\n{tag} OK\r\n'),
+        (r"LSUB", b'* LSUB () "." INBOX.Sent\r\n{tag} OK\r\n'),
+        (r"EXAMINE", b"* 0 EXISTS\r\n* OK [UIDVALIDITY 9] v\r\n{tag} OK\r\n"),
+    ]
+    r, folders, _m, _d, seen = fake_import(replies, greeting=greeting)
+    assert r.returncode == 0, r.stderr
+    assert sorted(folders) == ["INBOX", "Sent", "a/b"], folders
+    assert folders["Sent"][3] and not folders["INBOX"][3], folders
+    assert not any(b"#users" in l or b"#shared" in l for l in seen
+                   if b"EXAMINE" in l), seen
+    assert any(l.endswith(b'EXAMINE "INBOX.Sent"') for l in seen), seen

@@ -128,6 +128,19 @@ test_data(void)
 	CHECK_EQ(imapc_date_parse("01-Foo-1970 00:00:00 +0000", 26, &t), -1);
 	CHECK_EQ(imapc_date_parse("01-Jan-1970 00:00:00", 20, &t), -1);
 
+	struct imapc_ns ns;
+	CHECK_EQ(parse(&r, buf, "* NAMESPACE ((\"INBOX.\" \".\")) ((\"#users.\""
+	    " \".\") (\"~\" NIL (\"X\" (\"a\")))) NIL\r\n"), 0);
+	CHECK_EQ(imapc_namespace_parse(&r, &ns), 0);
+	CHECK(ns.has_personal && ns.personal.len == 6 && ns.personal.delim == '.');
+	CHECK(ns.nothers == 2 && ns.others[0].len == 7 && ns.others[1].delim == 0);
+	CHECK_EQ(parse(&r, buf, "* NAMESPACE NIL NIL NIL\r\n"), 0);
+	CHECK(imapc_namespace_parse(&r, &ns) == 0 && !ns.has_personal);
+	CHECK_EQ(parse(&r, buf, "* NAMESPACE ((\"\" \"//\")) NIL NIL\r\n"), 0);
+	CHECK_EQ(imapc_namespace_parse(&r, &ns), -1);
+	CHECK_EQ(parse(&r, buf, "* NAMESPACE NIL NIL\r\n"), 0);
+	CHECK_EQ(imapc_namespace_parse(&r, &ns), -1);
+
 	CHECK_EQ(parse(&r, buf, "* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN"
 	    " SASL-IR\r\n"), 0);
 	CHECK_EQ(imapc_caps(r.toks, r.ntoks), IMAPC_CAP_IMAP4REV1 |
