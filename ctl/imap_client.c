@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -112,11 +113,13 @@ tls_context(struct imapc *c, const struct imapc_opts *o)
 		return tls_fail(c, "TLS");
 	if (!o->insecure) {
 		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
-		if ((o->ca_file ? SSL_CTX_load_verify_locations(c->ctx,
-		    o->ca_file, NULL) : SSL_CTX_set_default_verify_paths(
-		    c->ctx)) != 1)
-			return tls_fail(c, o->ca_file ? o->ca_file :
-			    "the system's CA certificates");
+		/* the system's bundle file, read now: a hashed directory would
+		 * be read at verification, after the source confined itself */
+		const char *env = getenv(X509_get_default_cert_file_env());
+		const char *file = o->ca_file ? o->ca_file : env && *env ? env :
+		    X509_get_default_cert_file();
+		if (SSL_CTX_load_verify_locations(c->ctx, file, NULL) != 1)
+			return tls_fail(c, file);
 	}
 	return 0;
 }

@@ -30,6 +30,7 @@ struct import_args {
 		bool insecure;             /* --insecure: no certificate check */
 		bool plaintext;            /* --plaintext: imap:// without TLS */
 		size_t max_message;        /* --max-message; 0: the default */
+		char policy[512];          /* policy-dir/import-imap.policy */
 	} imap;
 };
 

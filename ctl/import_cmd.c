@@ -2,6 +2,7 @@
  * which source reads SOURCE, the privilege it reads with, the summary. */
 #include "import.h"
 #include "ctl.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -176,6 +177,9 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 	if (src < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
 	a.user = u.name;
+	if (buf_snprintf(a.imap.policy, sizeof(a.imap.policy),
+	    "%s/import-imap.policy", e->cfg.policy_dir) < 0)
+		return ctl_fail(CTL_CONFIG, "policy-dir too long");
 	struct store_conn *sc = ctl_store_connect(e,
 	    store_shard_of(u.name, e->cfg.store_shards));
 	if (sc == NULL)

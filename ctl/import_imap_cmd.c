@@ -4,20 +4,17 @@
  * from a file or standard input (never argv), and the privilege it runs
  * with: in a child process (import_relay.h) that keeps no descriptor but
  * its relay socket and, once the CA certificates are read and the server
- * connected, before its first byte is read, confines itself (confine()).
+ * connected, before its first byte is read, confines itself under
+ * policy/import-imap.policy.
  */
 #include "import.h"
 #include "import_imap.h"
 #include "import_relay.h"
+#include "policy.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,51 +41,16 @@ read_password(const char *path, char *pw, size_t size)
 	return 0;
 }
 
-/* chroot into an empty directory that no longer exists: nothing can be
- * opened or created beneath it. */
+/* The child, connected and before the server's first byte: confined
+ * under policy/import-imap.policy (sandbox.h: an empty network namespace,
+ * an empty chroot, nobody, no capabilities, no_new_privs, Landlock, the
+ * seccomp allowlist), keeping only the relay (3) and the server's socket.
+ * A step that fails ends the child. */
 static int
-empty_root(void)
+confine(void *policy, int fd)
 {
-	char dir[] = "/tmp/cloister-import-XXXXXX";
-	if (mkdtemp(dir) == NULL)
-		return -1;
-	int rc = chdir(dir);
-	if (rmdir(dir) < 0 || rc < 0)
-		return -1;
-	return chroot(".") == 0 && chdir("/") == 0 ? 0 : -1;
-}
-
-/* The child, connected and before the server's first byte: a network
- * namespace of its own (no new connection reaches anything; the one made
- * goes on), an empty root, nobody with no groups, no new privileges, not
- * dumpable, no process or file to make, no descriptor above the
- * server's. */
-static int
-confine(void *arg, int fd)
-{
-	(void)arg;
-	const struct passwd *pw = getpwnam("nobody");
-	uid_t uid = pw ? pw->pw_uid : 65534;
-	gid_t gid = pw ? pw->pw_gid : 65534;
-	struct rlimit zero = { 0, 0 }, nofile = { (rlim_t)fd + 1,
-	    (rlim_t)fd + 1 };
-	const char *step = "unshare";
-	if (geteuid() != 0)
-		return 0;   /* not root: nothing to give up */
-	if (unshare(CLONE_NEWNET) < 0 || (step = "chroot", empty_root()) < 0 ||
-	    (step = "ids", setgroups(0, NULL)) < 0 ||
-	    setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0 ||
-	    (step = "prctl", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) < 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
-	    (step = "rlimit", setrlimit(RLIMIT_NPROC, &zero)) < 0 ||
-	    setrlimit(RLIMIT_FSIZE, &zero) < 0 ||
-	    setrlimit(RLIMIT_NOFILE, &nofile) < 0) {
-		fprintf(stderr, "cloisterctl: cannot confine the import source"
-		    " (%s): %s\n", step, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0)   /* proof the ids are gone for good */
-		return -1;
+	const int keep[] = { 3, fd };
+	policy_confine(policy, NULL, keep, sizeof(keep) / sizeof(keep[0]));
 	return 0;
 }
 
@@ -107,7 +69,7 @@ report(const struct import_imap_stats *st)
 /* The child: the source with nothing but the relay socket (as fd 3) and
  * standard I/O; everything else, the store's admin socket first, closed. */
 static void __attribute__((noreturn))
-child(int fd, struct import_imap_opts *o, char *pw)
+child(int fd, struct import_imap_opts *o, char *pw, const char *policy)
 {
 	struct relay_child rc;
 	struct import_sink sink;
@@ -117,6 +79,7 @@ child(int fd, struct import_imap_opts *o, char *pw)
 	relay_child_sink(&rc, 3, o->conn.max_literal, &sink);
 	o->stats = &st;
 	o->confine = confine;
+	o->confine_arg = (void *)policy;
 	int r = import_imap_run(o, &sink);
 	explicit_bzero(pw, PASSWORD_MAX);
 	report(&st);
@@ -151,7 +114,7 @@ import_imap(const char *spec, const struct import_args *a,
 	pid_t pid = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
 	    (pid = fork()) == 0)
-		child(sv[1], &o, pw);
+		child(sv[1], &o, pw, a->imap.policy);
 	explicit_bzero(pw, sizeof(pw));
 	if (pid < 0) {
 		fprintf(stderr, "cloisterctl: %s\n", strerror(errno));

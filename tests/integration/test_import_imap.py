@@ -10,6 +10,7 @@ otherwise, STARTTLS and implicit TLS, plaintext only when asked and only
 to loopback, and a hostile server (STARTTLS response injection, an
 oversized literal, a body nobody asked for) is refused."""
 import base64
+import grp
 import datetime
 import hashlib
 import imaplib
@@ -515,10 +516,11 @@ def socket_owner(port):
 
 def test_cloisterctl_reads_the_server_confined_without_the_store():
     """cloisterctl runs as root and holds the store's admin socket; the
-    IMAP source reads the server in a child that is nobody (all four ids,
-    no groups, no_new_privs), in a network namespace and an empty root of
-    its own, holding no descriptor but standard I/O, its relay socket (3)
-    and the server's socket."""
+    IMAP source reads the server in a child confined under
+    import-imap.policy: nobody (all four ids), no capabilities,
+    no_new_privs, a seccomp filter, a network namespace and an empty root
+    of its own, holding no descriptor but standard I/O, its relay socket
+    (3) and the server's socket."""
     if not need_stored():
         return
     import pwd
@@ -544,8 +546,12 @@ def test_cloisterctl_reads_the_server_confined_without_the_store():
         assert len(seen) == 1 and seen[0] is not None, (seen, r.stderr)
         p = seen[0]
         assert p["status"]["Uid"] == [str(nobody)] * 4, p["status"]["Uid"]
-        assert p["status"]["Groups"] == [], p["status"]["Groups"]
+        # the policy's group (nogroup) is its one group
+        assert p["status"]["Groups"] in ([], [str(pwd.getpwnam("nobody").pw_gid)],
+                                         [str(grp.getgrnam("nogroup").gr_gid)]), p["status"]
         assert p["status"]["NoNewPrivs"] == ["1"], p["status"]
+        assert p["status"]["Seccomp"] == ["2"], p["status"]     # filter mode
+        assert p["status"]["CapEff"] == ["0000000000000000"], p["status"]
         assert p["netns"] != os.readlink("/proc/self/ns/net"), p["netns"]
         assert p["root"] != "/", p["root"]
         assert sorted(p["fds"]) == [0, 1, 2, 3, 4] and all(
