@@ -582,3 +582,28 @@ def test_fake_server_namespaces_personal_prefix_and_others_left_out():
     assert not any(b"#users" in l or b"#shared" in l for l in seen
                    if b"EXAMINE" in l), seen
     assert any(l.endswith(b'EXAMINE "INBOX.Sent"') for l in seen), seen
+
+
+# ---- import-imap.policy under the probe and the audit ----------------------------
+
+def test_probe_refuses_every_escape_under_the_import_policy():
+    """cloister-probe plays the child taken over: every escape refused,
+    with all layers and with the seccomp filter alone."""
+    from harness import policy, run
+    for opts in ((), ("--without", "netns,landlock")):
+        r = run([tool("cloister-probe")] + list(opts) + [policy("import-imap")],
+                timeout=120)
+        out = r.stdout + r.stderr
+        lines = [l for l in out.splitlines()
+                 if re.search(r"\s(refused|ALLOWED|error)$", l)]
+        assert len(lines) >= 38, out
+        assert "ALLOWED" not in out and r.returncode == 0, out
+
+
+def test_audit_passes_on_a_process_under_the_import_policy():
+    from harness import ConfinedWorker, policy, run
+    with ConfinedWorker(policy("import-imap")) as w:
+        r = run([tool("cloister-audit"), "-d", os.path.dirname(
+            policy("import-imap")), "%d:import-imap" % w.pid])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "1 processes audited, 0 drifts" in r.stdout, r.stdout
