@@ -16,6 +16,7 @@
 
 #define UIDS_PER_FETCH 100u   /* messages a body fetch asks for */
 #define KEYWORDS_MAX 256u     /* per message handed on */
+#define FOLDERS_MAX 100000u   /* a server listing more is refused */
 
 struct folder {
 	char *raw;                /* the server's name (modified UTF-7) */
@@ -45,6 +46,7 @@ struct walk {
 	size_t nm, mcap;
 	struct buf pool;
 	uint32_t exists;
+	size_t asked;             /* messages the metadata FETCH asked for */
 	int sink_rc;
 };
 
@@ -103,6 +105,12 @@ add_folder(struct walk *w, const struct imapc_list *l, size_t skip)
 		w->st.folders_skipped++;
 		buf_free(&name);
 		return 0;
+	}
+	if (w->nf == FOLDERS_MAX) {
+		snprintf(w->c.err, sizeof(w->c.err), "more than %u folders",
+		    FOLDERS_MAX);
+		buf_free(&name);
+		return -1;
 	}
 	struct folder *nf = realloc(w->f, (w->nf + 1) * sizeof(*nf));
 	if (nf == NULL) {
@@ -255,6 +263,12 @@ on_meta(void *arg, struct imapc_resp *r)
 	}
 	if (!f.has_uid || !f.has_flags || !f.has_size)
 		return 0;   /* an unsolicited update, not the answer */
+	if (w->nm == w->asked) {
+		/* a server answering without end would take all memory */
+		snprintf(w->c.err, sizeof(w->c.err), "more FETCH answers than"
+		    " messages asked for");
+		return -1;
+	}
 	if (w->nm == w->mcap) {
 		size_t cap = w->mcap ? 2 * w->mcap : 256;
 		struct meta *nm = realloc(w->m, cap * sizeof(*nm));
@@ -418,6 +432,7 @@ copy_folder(struct walk *w, const struct folder *fo)
 	for (uint32_t lo = 1; rc == 0 && lo <= w->exists; lo += batch) {
 		uint32_t hi = w->exists - lo < batch ? w->exists : lo + batch - 1;
 		w->nm = 0;
+		w->asked = (size_t)(hi - lo) + 1;
 		buf_reset(&w->pool);
 		rc = imapc_wait(&w->c, imapc_send(&w->c, "FETCH %u:%u (UID FLAGS"
 		    " INTERNALDATE RFC822.SIZE)", lo, hi), on_meta, w);

@@ -607,3 +607,14 @@ def test_audit_passes_on_a_process_under_the_import_policy():
             policy("import-imap")), "%d:import-imap" % w.pid])
         assert r.returncode == 0, r.stdout + r.stderr
         assert "1 processes audited, 0 drifts" in r.stdout, r.stdout
+
+
+def test_fake_server_more_answers_than_asked_for_refused():
+    """A server that answers a metadata FETCH without end would take all
+    memory: one answer more than the messages asked for ends the run."""
+    meta = b'* 1 FETCH (UID %d FLAGS () RFC822.SIZE 10)\r\n'
+    r, _f, msgs, _d, _s = fake_import(LOGGED_IN[:4] + [
+        (r"EXAMINE", b"* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK\r\n"),
+        (r"FETCH 1:1", meta % 3 + meta % 4 + b"{tag} OK\r\n")])
+    assert r.returncode == 1 and "more FETCH answers" in r.stderr, r.stderr
+    assert msgs["INBOX"] == {}
