@@ -41,10 +41,11 @@ test_frame(void)
 	CHECK_EQ(frame_all("* 1 FETCH (BODY[] {99999999999}\r\n", 1u << 30), -1);
 	/* state kept across reads: the second call finds the end */
 	struct imapc_frame f = { 0 };
-	char buf[64] = "* 1 FETCH (BODY[] {3}\r\nxy";
-	CHECK_EQ(imapc_frame_next(&f, buf, strlen(buf), 100), 0);
-	strcat(buf, "z)\r\n");
-	CHECK_EQ(imapc_frame_next(&f, buf, strlen(buf), 100), (long)strlen(buf));
+	const char *whole = "* 1 FETCH (BODY[] {3}\r\nxyz)\r\n";
+	size_t cut = strlen(whole) - 4;     /* the literal's last byte on */
+	CHECK_EQ(imapc_frame_next(&f, whole, cut, 100), 0);
+	CHECK_EQ(imapc_frame_next(&f, whole, strlen(whole), 100),
+	    (long)strlen(whole));
 }
 
 static void
@@ -78,12 +79,11 @@ test_tokens(void)
 	CHECK_EQ(parse(&r, buf, "* 1 FETCH (BODY[] {9}\r\nab)\r\nC1 OK\r\n"), -1);
 	CHECK_EQ(parse(&r, buf, "* 1 FETCH (BODY[] {3}\r\nabc)\r\n"), 0);
 	CHECK(r.ntoks == 4 && r.toks[2].len == 3 && r.toks[0].close == 3);
-	char deep[200] = "* X ";
-	for (int i = 0; i < 40; i++)
-		strcat(deep, "(");
-	for (int i = 0; i < 40; i++)
-		strcat(deep, ")");
-	strcat(deep, "\r\n");
+	char deep[100];
+	int n = snprintf(deep, sizeof(deep), "* X ");
+	memset(deep + n, '(', 40);
+	memset(deep + n + 40, ')', 40);
+	snprintf(deep + n + 80, sizeof(deep) - (size_t)n - 80, "\r\n");
 	CHECK_EQ(parse(&r, buf, deep), -1);
 	imapc_resp_free(&r);
 }
