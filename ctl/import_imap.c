@@ -411,6 +411,19 @@ copy_folder(struct walk *w, const struct folder *fo)
 {
 	struct import_folder f = { fo->name, 0, 0, fo->attrs & STORE_USE_MASK,
 	    fo->subscribed };
+	/* under --folder NAME: INBOX is NAME, the rest NAME/..., and no
+	 * folder takes a special use from the old server */
+	char under[STORE_MBOX_NAME_MAX + 1];
+	const char *top = w->o->under;
+	if (top != NULL) {
+		if (buf_snprintf(under, sizeof(under), "%s%s%s", top,
+		    strcmp(fo->name, "INBOX") ? "/" : "", strcmp(fo->name,
+		    "INBOX") ? fo->name : "") < 0)
+			return snprintf(w->c.err, sizeof(w->c.err), "%s/%s: name"
+			    " too long", top, fo->name), -1;
+		f.name = under;
+		f.special_use = 0;
+	}
 	struct examine e = { w, &f };
 	struct buf cmd = BUF_INIT(2 * STORE_MBOX_NAME_MAX + 16);
 	w->exists = 0;

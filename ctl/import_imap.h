@@ -40,6 +40,8 @@ struct import_imap_opts {
 	const char *password;      /* user's, or admin's with admin set */
 	size_t password_len;
 	unsigned batch;            /* messages per metadata batch; 0: default */
+	const char *under;         /* NULL, or the folder the tree goes under
+	                            * (INBOX becomes it; no special use) */
 	struct import_imap_stats *stats;   /* filled when not NULL */
 	/* Called once the files are read (CA certificates) and the server
 	 * connected (fd), before its first byte is read: the caller gives up

@@ -101,6 +101,7 @@ import_imap(const char *spec, const struct import_args *a,
 	}
 	if (a->imap.plaintext && o.conn.tls == IMAPC_TLS_STARTTLS)
 		o.conn.tls = IMAPC_TLS_NONE;
+	o.under = a->folder;
 	o.conn.ca_file = a->imap.ca_file;
 	o.conn.insecure = a->imap.insecure;
 	if (a->imap.max_message)

@@ -618,3 +618,30 @@ def test_fake_server_more_answers_than_asked_for_refused():
         (r"FETCH 1:1", meta % 3 + meta % 4 + b"{tag} OK\r\n")])
     assert r.returncode == 1 and "more FETCH answers" in r.stderr, r.stderr
     assert msgs["INBOX"] == {}
+
+
+def test_cloisterctl_import_under_a_folder():
+    """--folder Old: INBOX goes into Old, Work into Old/Work, as with a
+    Maildir source; nothing takes a special use from the old server."""
+    if not need_stored():
+        return
+    with ImapServer(USERS) as src, ImapServer({"bob": "builder"}) as dst:
+        m = src.login("alice", kind="tls")
+        delim = delimiter(m)
+        fill(m, CONTENT, delim)
+        url = "imaps://alice@localhost:%d" % src.port("imaps")
+        r = ctl_import(dst, "bob", url, "wonderland", "--ca-file", src.cert,
+                       "--folder", "Old")
+        assert r.returncode == 0, (r.stdout, r.stderr)
+        t = dst.login("bob", kind="tls")
+        tdelim = delimiter(t)
+        for name in CONTENT:
+            there = "Old" if name == "INBOX" else "Old/" + name
+            assert folder_view(t, there.replace("/", tdelim)) == \
+                folder_view(m, name.replace("/", delim)), name
+        boxes, _subs = list_view(t)
+        assert boxes[mutf7("Old" + tdelim + "Sent")][1] == \
+            [a for a in boxes[mutf7("Old" + tdelim + "Sent")][1]
+             if a not in USE_BITS], boxes
+        m.logout()
+        t.logout()
