@@ -10,6 +10,7 @@ otherwise, STARTTLS and implicit TLS, plaintext only when asked and only
 to loopback, and a hostile server (STARTTLS response injection, an
 oversized literal, a body nobody asked for) is refused."""
 import base64
+import contextlib
 import grp
 import datetime
 import hashlib
@@ -462,17 +463,26 @@ def ctl_import(dst, user, url, password, *args):
                           text=True, timeout=300)
 
 
+@contextlib.contextmanager
+def source_and_target():
+    """Two Cloister servers: alice's CONTENT on the source (an imaplib
+    session, its separator, its imaps:// URL) and an empty bob on the
+    target."""
+    with ImapServer(USERS) as src, ImapServer({"bob": "builder"}) as dst:
+        m = src.login("alice", kind="tls")
+        delim = delimiter(m)
+        fill(m, CONTENT, delim)
+        yield src, dst, m, delim, "imaps://alice@localhost:%d" % src.port("imaps")
+        m.logout()
+
+
 def test_cloisterctl_imports_from_another_cloister_server():
     """One Cloister server's alice into another's bob: every folder with
     its UIDVALIDITY, the same UIDs, flags, keywords, dates and bytes as
     imaplib sees them on both; a second run copies nothing."""
     if not need_stored():
         return
-    with ImapServer(USERS) as src, ImapServer({"bob": "builder"}) as dst:
-        m = src.login("alice", kind="tls")
-        delim = delimiter(m)
-        fill(m, CONTENT, delim)
-        url = "imaps://alice@localhost:%d" % src.port("imaps")
+    with source_and_target() as (src, dst, m, delim, url):
         r = ctl_import(dst, "bob", url, "wonderland", "--ca-file", src.cert)
         assert r.returncode == 0, (r.stdout, r.stderr)
         assert re.search(r" 7 copied, 0 skipped", r.stdout), r.stdout
@@ -485,7 +495,6 @@ def test_cloisterctl_imports_from_another_cloister_server():
         # no certificate check passed: refused before any login
         r = ctl_import(dst, "bob", url, "wonderland")
         assert r.returncode == 1 and "certificate" in r.stderr, r.stderr
-        m.logout()
         t.logout()
 
 
@@ -625,11 +634,7 @@ def test_cloisterctl_import_under_a_folder():
     Maildir source; nothing takes a special use from the old server."""
     if not need_stored():
         return
-    with ImapServer(USERS) as src, ImapServer({"bob": "builder"}) as dst:
-        m = src.login("alice", kind="tls")
-        delim = delimiter(m)
-        fill(m, CONTENT, delim)
-        url = "imaps://alice@localhost:%d" % src.port("imaps")
+    with source_and_target() as (src, dst, m, delim, url):
         r = ctl_import(dst, "bob", url, "wonderland", "--ca-file", src.cert,
                        "--folder", "Old")
         assert r.returncode == 0, (r.stdout, r.stderr)
@@ -643,5 +648,4 @@ def test_cloisterctl_import_under_a_folder():
         assert boxes[mutf7("Old" + tdelim + "Sent")][1] == \
             [a for a in boxes[mutf7("Old" + tdelim + "Sent")][1]
              if a not in USE_BITS], boxes
-        m.logout()
         t.logout()
