@@ -5,13 +5,18 @@ bench). Messages with flags, keywords, dates, 8-bit bodies and UID gaps
 go in over imaplib under a folder of this run's own; the import must hand
 over the same UIDVALIDITY, UIDs, flags, keywords, dates and byte-identical
 bodies, and a second run fetches nothing. Cyrus's admin logs in for bench
-(AUTHENTICATE PLAIN with an authorization identity).
+(AUTHENTICATE PLAIN with an authorization identity), and so does a master
+user of a private Dovecot the test starts from the peers' configuration.
 
 Skipped, with the reason, when the peers do not answer: `bench/peers up`
 (as root) installs and starts them."""
 import contextlib
 import imaplib
 import os
+import re
+import shutil
+import subprocess
+import time
 import socket
 import ssl
 import tempfile
@@ -138,3 +143,93 @@ def test_cloisterctl_imports_from_dovecot():
 
 def test_cloisterctl_imports_from_cyrus():
     cloisterctl_from("cyrus")
+
+
+def private_dovecot(d):
+    """A Dovecot of this test's own beside the peers' (their config with
+    its own directories, a free IMAPS port, a user file whose home is in
+    d, and a master user "migrator"): (port, stop)."""
+    from cloister_server import free_port
+    conf = os.path.join(PEERS_DIR, "dovecot", "dovecot.conf")
+    if not os.path.exists(conf):
+        raise Skip("no %s (bench/peers up)" % conf)
+    with open(conf) as f:
+        text = f.read()
+    port = free_port()
+    for sub in ("run", "state", "log", "mail"):
+        os.makedirs(os.path.join(d, sub))
+    old = os.path.join(PEERS_DIR, "dovecot")
+    text = re.sub(r"instance_name = .*", "instance_name = import-test-%d"
+                  % os.getpid(), text)
+    for key, sub in (("base_dir", "run"), ("state_dir", "state")):
+        text = re.sub(r"%s = .*" % key, "%s = %s/%s" % (key, d, sub), text)
+    text = re.sub(r"log_path = .*", "log_path = %s/log/dovecot.log" % d, text)
+    text = text.replace(old + "/users", d + "/users")
+    text = text.replace("port = 3993", "port = %d" % port)
+    text = re.sub(r"port = (3143|3424)", lambda m: "port = %d" % free_port(),
+                  text)
+    text = text.replace("passdb {", "auth_master_user_separator = *\n"
+                        "passdb {\n  driver = passwd-file\n  master = yes\n"
+                        "  pass = yes\n  args = scheme=PLAIN %s/masters\n}\n"
+                        "passdb {" % d, 1)
+    with open(os.path.join(old, "users")) as f:
+        line = f.read().split("\n")[0].split(":")
+    line[5] = os.path.join(d, "mail", USER)
+    os.makedirs(line[5])
+    subprocess.run(["chown", "-R", "%s:%s" % (line[2], line[3]),
+                    os.path.join(d, "mail")], check=True)
+    with open(os.path.join(d, "users"), "w") as f:
+        f.write(":".join(line) + "\n")
+    with open(os.path.join(d, "masters"), "w") as f:
+        f.write("migrator:{PLAIN}master-pass-1\n")
+    for name in ("users", "masters"):
+        subprocess.run(["chown", "root:dovecot", os.path.join(d, name)])
+        os.chmod(os.path.join(d, name), 0o640)
+    with open(os.path.join(d, "dovecot.conf"), "w") as f:
+        f.write(text)
+    # it forks into the background: its output to a file, not a pipe
+    with open(os.path.join(d, "log", "start.log"), "w") as out:
+        r = subprocess.run(["dovecot", "-c", os.path.join(d, "dovecot.conf")],
+                           stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                           timeout=60)
+    assert r.returncode == 0, open(os.path.join(d, "log", "start.log")).read()
+
+    def stop():
+        subprocess.run(["doveadm", "-c", os.path.join(d, "dovecot.conf"),
+                        "stop"], capture_output=True, timeout=60)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return port, stop
+        except OSError:
+            time.sleep(0.1)
+    stop()
+    raise AssertionError("the private Dovecot does not answer")
+
+
+def test_import_from_dovecot_as_its_master_user():
+    """bench*migrator: Dovecot's master user migrator logs in for bench
+    (AUTHENTICATE PLAIN, authzid bench) with its own password; a wrong one
+    is refused."""
+    if shutil.which("dovecot") is None:
+        raise Skip("no dovecot (bench/peers up installs it)")
+    with tempfile.TemporaryDirectory() as d:
+        os.chmod(d, 0o755)
+        port, stop = private_dovecot(d)
+        try:
+            m = imaplib.IMAP4_SSL("127.0.0.1", port, ssl_context=
+                                  ssl.create_default_context(cafile=CA),
+                                  timeout=60)
+            m.login(USER, PASSWORD)
+            delim = delimiter(m)
+            fill(m, {"Moved": CONTENT["INBOX"]}, delim)
+            url = "imaps://%s*migrator@localhost:%d" % (USER, port)
+            r, folders, msgs, _done = run_dump(url, "master-pass-1",
+                                               "--ca-file", CA)
+            assert r.returncode == 0, r.stderr
+            compare(m, ["Moved"], folders, msgs, delim)
+            r, folders, _m, _d = run_dump(url, PASSWORD, "--ca-file", CA)
+            assert r.returncode == 1 and folders == {}, r.stderr
+            m.logout()
+        finally:
+            stop()
