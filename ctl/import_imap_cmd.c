@@ -13,6 +13,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -126,6 +127,11 @@ import_imap(const char *spec, const struct import_args *a,
 	close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (WIFSIGNALED(status))
+		fprintf(stderr, "cloisterctl: the import source was killed by"
+		    " signal %d%s\n", WTERMSIG(status), WTERMSIG(status) ==
+		    SIGSYS ? " (a system call import-imap.policy does not"
+		    " allow)" : "");
 	if (rc < -1)
 		return rc;          /* the sink's, which said why */
 	if (rc < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
