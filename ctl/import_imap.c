@@ -17,6 +17,7 @@
 #define UIDS_PER_FETCH 100u   /* messages a body fetch asks for */
 #define KEYWORDS_MAX 256u     /* per message handed on */
 #define FOLDERS_MAX 100000u   /* a server listing more is refused */
+#define SLOTS (1u << 18)      /* the raw-name index: over twice FOLDERS_MAX */
 
 struct folder {
 	char *raw;                /* the server's name (modified UTF-7) */
@@ -39,6 +40,7 @@ struct walk {
 	struct imapc c;
 	struct folder *f;
 	size_t nf;
+	uint32_t *slots;          /* open addressing over raw names: index + 1 */
 	char *personal;           /* the personal namespace's prefix, "" if none */
 	char *others[IMAPC_NS_MAX];   /* other users' and shared prefixes */
 	size_t nothers;
@@ -86,13 +88,30 @@ folder_name(const struct imapc_list *l, size_t skip, struct buf *out)
 	return buf_cstr(out) ? 0 : -1;
 }
 
+/* The slot of raw[0..n) in the index: its folder's, or the empty one
+ * where it would go. LIST and LSUB look up every name (100,000 folders
+ * would take 10^10 comparisons scanning). */
+static uint32_t *
+slot(struct walk *w, const char *raw, size_t n)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)raw[i]) * 16777619u;
+	for (uint32_t k = h & (SLOTS - 1); ; k = (k + 1) & (SLOTS - 1)) {
+		uint32_t v = w->slots[k];
+		if (v == 0 || (strlen(w->f[v - 1].raw) == n &&
+		    memcmp(w->f[v - 1].raw, raw, n) == 0))
+			return &w->slots[k];
+	}
+}
+
 static struct folder *
 find_raw(struct walk *w, const char *raw, size_t n)
 {
-	for (size_t i = 0; i < w->nf; i++)
-		if (strlen(w->f[i].raw) == n && memcmp(w->f[i].raw, raw, n) == 0)
-			return &w->f[i];
-	return NULL;
+	if (w->slots == NULL)
+		return NULL;
+	uint32_t v = *slot(w, raw, n);
+	return v ? &w->f[v - 1] : NULL;
 }
 
 static int
@@ -113,7 +132,10 @@ add_folder(struct walk *w, const struct imapc_list *l, size_t skip)
 		return -1;
 	}
 	struct folder *nf = realloc(w->f, (w->nf + 1) * sizeof(*nf));
-	if (nf == NULL) {
+	if (nf == NULL || (w->slots == NULL &&
+	    (w->slots = calloc(SLOTS, sizeof(*w->slots))) == NULL)) {
+		if (nf != NULL)
+			w->f = nf;
 		buf_free(&name);
 		return -1;
 	}
@@ -129,7 +151,7 @@ add_folder(struct walk *w, const struct imapc_list *l, size_t skip)
 		free(f->name);
 		return -1;
 	}
-	w->nf++;
+	*slot(w, f->raw, strlen(f->raw)) = (uint32_t)++w->nf;
 	return 0;
 }
 
@@ -490,6 +512,7 @@ import_imap_run(const struct import_imap_opts *o,
 		free(w.f[i].name);
 	}
 	free(w.f);
+	free(w.slots);
 	free(w.m);
 	free(w.personal);
 	for (size_t i = 0; i < w.nothers; i++)
