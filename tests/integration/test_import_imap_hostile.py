@@ -26,8 +26,9 @@ class FakeServer:
     command line the reply of the first (regex, reply) that matches, with
     {tag} filled in; every line received is kept."""
 
-    def __init__(self, greeting, replies):
+    def __init__(self, greeting, replies, commands=200):
         self.greeting, self.replies, self.seen = greeting, replies, []
+        self.commands = commands
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(1)
@@ -45,7 +46,7 @@ class FakeServer:
         c.sendall(self.greeting)
         buf = b""
         try:
-            for _ in range(200):
+            for _ in range(self.commands):
                 while b"\r\n" not in buf:
                     chunk = c.recv(65536)
                     if not chunk:
@@ -82,8 +83,9 @@ LOGGED_IN = [
 GREETING = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] fake\r\n"
 
 
-def fake_import(replies, *args, greeting=GREETING, plaintext=True):
-    srv = FakeServer(greeting, replies)
+def fake_import(replies, *args, greeting=GREETING, plaintext=True,
+                commands=200):
+    srv = FakeServer(greeting, replies, commands)
     flags = ["--plaintext"] if plaintext else ["--insecure"]
     try:
         r, folders, msgs, done = run_dump("imap://u@127.0.0.1:%d" % srv.port,
@@ -314,3 +316,20 @@ def test_audit_passes_on_a_process_under_the_import_policy():
             policy("import-imap")), "%d:import-imap" % w.pid])
         assert r.returncode == 0, r.stdout + r.stderr
         assert "1 processes audited, 0 drifts" in r.stdout, r.stdout
+
+
+def test_fake_server_many_folders_keep_their_subscriptions():
+    """3,000 folders, every third subscribed, one listed twice: each
+    imported once, with its own subscription (LIST and LSUB names meet
+    through an index)."""
+    names = ["f%04d" % i for i in range(3000)]
+    listing = b"".join(b'* LIST () "/" %s\r\n' % n.encode() for n in names)
+    subs = b"".join(b'* LSUB () "/" %s\r\n' % n.encode() for n in names[::3])
+    r, folders, _m, _d, _s = fake_import(LOGGED_IN[:2] + [
+        (r"LIST", listing + b'* LIST () "/" f0001\r\n{tag} OK\r\n'),
+        (r"LSUB", subs + b"{tag} OK\r\n"),
+        (r"EXAMINE", b"* 0 EXISTS\r\n* OK [UIDVALIDITY 5] v\r\n{tag} OK\r\n")],
+        commands=3100)
+    assert r.returncode == 0, r.stderr
+    assert sorted(folders) == names, len(folders)
+    assert all(folders[n][3] == (i % 3 == 0) for i, n in enumerate(names))
