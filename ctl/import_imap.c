@@ -269,14 +269,26 @@ on_examine(void *arg, struct imapc_resp *r)
 	return 0;
 }
 
+/* New mail (EXISTS) or another session's EXPUNGE while we read: the
+ * batches go to the folder's end as it is now (a message moved to a lower
+ * sequence number meanwhile waits for the next run). */
+static void
+track_exists(struct walk *w, const struct imapc_resp *r)
+{
+	if (r->has_number && imapc_is(r->name, r->namelen, "EXISTS"))
+		w->exists = r->number;
+	if (r->has_number && imapc_is(r->name, r->namelen, "EXPUNGE") &&
+	    w->exists > 0)
+		w->exists--;
+}
+
 /* Metadata of one FETCH response, keywords into the pool. */
 static int
 on_meta(void *arg, struct imapc_resp *r)
 {
 	struct walk *w = arg;
 	struct imapc_fetch f;
-	if (r->has_number && imapc_is(r->name, r->namelen, "EXISTS"))
-		w->exists = r->number;
+	track_exists(w, r);
 	if (!r->has_number || !imapc_is(r->name, r->namelen, "FETCH"))
 		return 0;
 	if (imapc_fetch_parse(r, &f) < 0) {
@@ -346,6 +358,7 @@ on_body(void *arg, struct imapc_resp *r)
 	struct inflight *q = arg;
 	struct walk *w = q->w;
 	struct imapc_fetch f;
+	track_exists(w, r);
 	if (!r->has_number || !imapc_is(r->name, r->namelen, "FETCH"))
 		return 0;
 	if (imapc_fetch_parse(r, &f) < 0) {

@@ -333,3 +333,18 @@ def test_fake_server_many_folders_keep_their_subscriptions():
     assert r.returncode == 0, r.stderr
     assert sorted(folders) == names, len(folders)
     assert all(folders[n][3] == (i % 3 == 0) for i, n in enumerate(names))
+
+
+def test_fake_server_expunge_meanwhile_shrinks_the_folder():
+    """Another session expunges while the import reads (EXAMINE said 3,
+    an EXPUNGE arrives with the first batch): the next batch stops at the
+    folder's end as it is now instead of asking for messages gone."""
+    meta = b'* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 2)\r\n'
+    r, _f, msgs, _d, seen = fake_import(LOGGED_IN[:4] + [
+        (r"EXAMINE", b"* 3 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n{tag} OK\r\n"),
+        (r"FETCH 1:2 ", meta + b"* 2 EXPUNGE\r\n* 2 EXPUNGE\r\n{tag} OK\r\n"),
+        (r"UID FETCH 1 BODY", b"* 1 FETCH (UID 1 BODY[] {2}\r\nhi)\r\n"
+         b"{tag} OK\r\n")], "--batch", "2")
+    assert r.returncode == 0, r.stderr
+    assert list(msgs["INBOX"]) == [1], msgs
+    assert not any(b"FETCH 3:" in l for l in seen), seen
