@@ -9,6 +9,7 @@
  * import_seen.c    content hashes a folder holds (messages without UIDs)
  * import_maildir.c the Maildir++ source (Dovecot's uidlist and keywords)
  * import_mbox.c    the mbox source (mboxrd/mboxo, Status/X-Status)
+ * import_imap_cmd.c the IMAP source (import_imap.h) as the command runs it
  */
 #ifndef CLOISTER_IMPORT_H
 #define CLOISTER_IMPORT_H
@@ -25,6 +26,14 @@ struct import_args {
 	const char *folder;        /* --folder: where a one-folder source goes */
 	bool force_new_uidvalidity;
 	bool progress;             /* a progress line on stderr (a terminal) */
+	struct import_imap_args {  /* the IMAP source (import_imap_cmd.c) */
+		const char *ca_file;       /* --ca-file */
+		const char *password_file; /* --password-file; else stdin */
+		bool insecure;             /* --insecure: no certificate check */
+		bool plaintext;            /* --plaintext: imap:// without TLS */
+		size_t max_message;        /* --max-message; 0: the default */
+		char policy[512];          /* policy-dir/import-imap.policy */
+	} imap;
 };
 
 /* A source: reads spec (what followed its prefix) and calls the sink;
@@ -33,6 +42,9 @@ struct import_args {
 int import_maildir(const char *spec, const struct import_args *a,
     const struct import_sink *s);
 int import_mbox(const char *spec, const struct import_args *a,
+    const struct import_sink *s);
+/* spec: the whole imap:// or imaps:// URL (import_imap.h) */
+int import_imap(const char *spec, const struct import_args *a,
     const struct import_sink *s);
 
 /* The totals of a run. */

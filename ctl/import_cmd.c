@@ -3,6 +3,7 @@
  * without the admin channel: import_proxy.c), the summary. */
 #include "import.h"
 #include "ctl.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -28,9 +30,12 @@ static const struct {
 	const char *prefix;
 	import_source_fn fn;
 	bool local;
+	bool whole;                /* the source reads its prefix too (a URL) */
 } sources[] = {
-	{ "maildir:", import_maildir, true },
-	{ "mbox:", import_mbox, true },
+	{ "maildir:", import_maildir, true, false },
+	{ "mbox:", import_mbox, true, false },
+	{ "imaps://", import_imap, false, true },
+	{ "imap://", import_imap, false, true },
 };
 #define NSOURCES (sizeof(sources) / sizeof(sources[0]))
 
@@ -39,7 +44,9 @@ usage(void)
 {
 	return ctl_fail(CTL_USAGE, "usage: import USER SOURCE [--folder NAME]"
 	    " [--force-new-uidvalidity] [--no-progress]; SOURCE: maildir:DIR,"
-	    " mbox:FILE, or a path");
+	    " mbox:FILE, a path, or imap[s]://USER[*ADMIN]@HOST[:PORT] with"
+	    " [--password-file FILE] [--ca-file FILE] [--insecure]"
+	    " [--plaintext] [--max-message BYTES]");
 }
 
 /* The reader child parses mail that came from the network: it is shut
@@ -102,7 +109,7 @@ pick_source(const char *arg, const char **spec, bool *local)
 	for (size_t i = 0; i < NSOURCES; i++) {
 		size_t n = strlen(sources[i].prefix);
 		if (strncmp(arg, sources[i].prefix, n) == 0) {
-			*spec = arg + n;
+			*spec = sources[i].whole ? arg : arg + n;
 			*local = sources[i].local;
 			return (int)i;
 		}
@@ -193,12 +200,38 @@ split(struct store_conn *adm, int src, const char *spec, bool local,
 	    WTERMSIG(status));
 }
 
+/* The IMAP source's options: 0 if argv[*i] was one (and its value),
+ * 1 if its value is bad, -1 if it is not one. */
+static int
+imap_option(int argc, char **argv, int *i, struct import_imap_args *o)
+{
+	bool v = *i + 1 < argc;
+	char *end;
+	if (strcmp(argv[*i], "--insecure") == 0)
+		o->insecure = true;
+	else if (strcmp(argv[*i], "--plaintext") == 0)
+		o->plaintext = true;
+	else if (v && strcmp(argv[*i], "--ca-file") == 0)
+		o->ca_file = argv[++*i];
+	else if (v && strcmp(argv[*i], "--password-file") == 0)
+		o->password_file = argv[++*i];
+	else if (v && strcmp(argv[*i], "--max-message") == 0) {
+		errno = 0;
+		unsigned long long n = strtoull(argv[++*i], &end, 10);
+		if (errno || *end || n == 0 || n > (1ull << 30))
+			return 1;
+		o->max_message = (size_t)n;
+	} else
+		return -1;
+	return 0;
+}
+
 int
 ctl_import(struct ctl_env *e, int argc, char **argv)
 {
 	struct import_args a = { .progress = isatty(STDERR_FILENO) };
 	const char *pos[2];
-	int npos = 0;
+	int npos = 0, opt;
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--folder") == 0 && i + 1 < argc)
 			a.folder = argv[++i];
@@ -206,7 +239,10 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 			a.force_new_uidvalidity = true;
 		else if (strcmp(argv[i], "--no-progress") == 0)
 			a.progress = false;
-		else if (npos < 2 && argv[i][0] != '-')
+		else if ((opt = imap_option(argc, argv, &i, &a.imap)) >= 0) {
+			if (opt > 0)
+				return usage();
+		} else if (npos < 2 && argv[i][0] != '-')
 			pos[npos++] = argv[i];
 		else
 			return usage();
@@ -223,6 +259,9 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 	if (src < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
 	a.user = u.name;
+	if (buf_snprintf(a.imap.policy, sizeof(a.imap.policy),
+	    "%s/import-imap.policy", e->cfg.policy_dir) < 0)
+		return ctl_fail(CTL_CONFIG, "policy-dir too long");
 	struct store_conn *sc = ctl_store_connect(e,
 	    store_shard_of(u.name, e->cfg.store_shards));
 	if (sc == NULL)
