@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/capability.h>
 #include <sys/socket.h>
@@ -87,22 +86,6 @@ confine_reader(const char *path, const char **spec)
 	return CTL_OK;
 }
 
-/* A source over the network (it needs the resolver and its files): the
- * reader runs as nobody, without a capability, no_new_privs. */
-static int
-confine_remote(void)
-{
-	struct passwd *pw = getpwnam("nobody");
-	cap_t none = cap_init();
-	bool ok = pw != NULL && none != NULL && setgroups(0, NULL) == 0 &&
-	    setgid(pw->pw_gid) == 0 && setuid(pw->pw_uid) == 0 &&
-	    cap_set_proc(none) == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
-	if (none != NULL)
-		cap_free(none);
-	return ok ? CTL_OK : ctl_fail(CTL_SOFTWARE, "cannot confine the reader:"
-	    " %s", pw == NULL ? "no user nobody" : strerror(errno));
-}
-
 static int
 pick_source(const char *arg, const char **spec, bool *local)
 {
@@ -140,7 +123,10 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 	struct timespec t0, t1;
 	struct import_sink sink;
 	struct import_totals t;
-	int rc = local ? confine_reader(spec, &spec) : confine_remote();
+	/* a network source confines its own reader of the server's bytes
+	 * (import-imap.policy: chroot, nobody, seccomp, no network but the
+	 * one connected socket); this child keeps what it needs for that */
+	int rc = local ? confine_reader(spec, &spec) : CTL_OK;
 	if (rc != CTL_OK)
 		return rc;
 	/* not beyond the parent, its only way to the store (set after the
