@@ -6,7 +6,9 @@ add`, the page's fetch() calls get the Session, Mailbox/get, Email/query
 and Email/get through a result reference, set a keyword, download a
 message blob, and hear, through an event stream read with fetch(), the
 state change an IMAP APPEND made after the stream was open. What the page
-saw comes back as JSON (POST /report) and is asserted here.
+saw comes back as JSON (POST /report) and is asserted here. The same page
+from an origin jmapd does not list gets nothing: the browser withholds
+every answer.
 
 The browser's own EventSource cannot send an Authorization header, only
 what the browser attaches by itself (cookies, cached HTTP credentials),
@@ -114,12 +116,14 @@ def run_browser(url, done, timeout=90):
     return err.decode(errors="replace")
 
 
-def test_chromium_drives_session_api_download_and_push():
+def browse(cors_origin, appended):
+    """Run the page in Chromium against a fresh server whose jmapd lists
+    cors_origin (None: the page's own origin); the page's report."""
     need_stored()
-    appended = {}
+    box = {}
 
     def append_over_imap():
-        m = srv.login("alice")
+        m = box["srv"].login("alice")
         appended["at"] = time.time()
         m.append("INBOX", None, None, PUSHED)
         m.logout()
@@ -131,8 +135,10 @@ def test_chromium_drives_session_api_download_and_push():
             ("jmap tcp 127.0.0.1:@port:jmap@ tls",),
             settings={"spares": 2, "max-processes": 40, "max-per-ip": 0,
                       "prelogin-timeout": 20},
-            options={"auth": "yes", "keyd": "yes", "cors-origins": page.origin})
+            options={"auth": "yes", "keyd": "yes",
+                     "cors-origins": cors_origin or page.origin})
         with ImapServer(users=jh.USERS, extra_services=[block]) as srv:
+            box["srv"] = srv
             m = srv.login("alice")
             for msg in MSGS:
                 m.append("INBOX", None, None, msg)
@@ -143,10 +149,16 @@ def test_chromium_drives_session_api_download_and_push():
             url = "%s/jmap_client.html#base=https://127.0.0.1:%d&token=%s" % (
                 page.origin, srv.port("jmap"), token)
             err = run_browser(url, page.done)
-            rep = page.report
-            assert rep is not None, "the page never reported:\n" + err[-3000:]
+            assert page.report is not None, \
+                "the page never reported:\n" + err[-3000:]
+            return page.report
     finally:
         page.close()
+
+
+def test_chromium_drives_session_api_download_and_push():
+    appended = {}
+    rep = browse(None, appended)
     assert rep["errors"] == [], rep
     s = rep["steps"]
     assert s["sessionStatus"] == 200 and s["username"] == "alice", s
@@ -167,3 +179,11 @@ def test_chromium_drives_session_api_download_and_push():
     assert -0.05 < lag < 5, lag
     print("browser: push %.0f ms after the IMAP APPEND began; the browser's "
           "own EventSource: %s" % (lag * 1000, s["nativeEventSource"]))
+
+
+def test_a_page_from_an_unlisted_origin_reads_nothing():
+    # the same page, but jmapd lists another origin: the browser withholds
+    # every answer from it, so it learns nothing, not even the Session
+    rep = browse("https://mail.example.org", {})
+    assert rep["steps"] == {}, rep
+    assert len(rep["errors"]) == 1 and "Failed to fetch" in rep["errors"][0], rep
