@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -156,6 +157,12 @@ main(int argc, char **argv)
 	 * loaded while they can be read */
 	charset_preload(NULL);
 	charset_seal();
+	/* the Authorization value is kept as its SHA-256: the first digest
+	 * runs libcrypto's one-time provider set-up, which ends in a futex
+	 * wake the policy does not allow; a TLS listener's certificates do it
+	 * too, a plain-only jmapd has to do it here */
+	uint8_t warm[SHA256_DIGEST_LENGTH];
+	SHA256((const uint8_t *)"", 0, warm);
 	free(cfg);
 	cfg = NULL;
 	signal(SIGPIPE, SIG_IGN);
