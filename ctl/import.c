@@ -193,8 +193,8 @@ by_uid(const void *key, const void *elem)
 static const struct held *
 held_uid(struct import_state *st, uint32_t uid)
 {
-	if (!st->in_folder || !st->mb.keep || uid == 0)
-		return NULL;
+	if (!st->in_folder || !st->mb.keep || uid == 0 || st->nheld == 0)
+		return NULL;   /* (bsearch of an empty, NULL array is undefined) */
 	return bsearch(&uid, st->held, st->nheld, sizeof(*st->held), by_uid);
 }
 
