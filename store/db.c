@@ -1,5 +1,6 @@
 /* db: per-user databases, statement cache, group commit (see db.h). */
 #include "db.h"
+#include "blob.h"
 #include "budget.h"
 #include "buf.h"
 #include "ipc.h"
@@ -164,7 +165,9 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	return rc != SQLITE_DONE;
+	if (rc != SQLITE_DONE)
+		return 1;
+	return upload_holds(d, hash) != 0;   /* an upload (or doubt) keeps it */
 }
 
 static void

@@ -1,6 +1,7 @@
 /* message: append, fetch, body, flags, copy, move, expunge, changes
  * (see message.h). Handlers h_* are listed in handlers.h. */
 #include "message.h"
+#include "blob.h"
 #include "budget.h"
 #include "buf.h"
 #include "request.h"
@@ -175,6 +176,10 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	sqlite3_bind_int64(st, 1, blob);
 	if (db_exec(st) < 0)
 		return db_fail(d, "fts delete");
+	/* an unexpired upload of the same bytes keeps the file */
+	int held = upload_holds(d, hash);
+	if (held != 0)
+		return held < 0 ? held : 0;
 	return db_unlink_later(d, hash) < 0 ? -IPC_ERR_INTERNAL : 0;
 }
 
@@ -445,8 +450,10 @@ insert_msg(struct udb *d, int64_t mailbox, uint32_t uid, int64_t blob,
 	return db_exec(st) < 0 ? db_fail(d, "insert message") : 0;
 }
 
+/* The metadata block: metalen bytes at meta_off of r->fd, its end. */
 static int
-read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
+read_meta(struct req *r, uint64_t size, uint64_t meta_off, uint32_t metalen,
+    struct meta *m)
 {
 	struct stat sb;
 	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
@@ -456,16 +463,16 @@ read_meta(struct req *r, uint64_t size, uint32_t metalen, struct meta *m)
 	if (metalen > meta_max_len)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
 		    " the store takes (%u)", metalen, meta_max_len);
-	if ((uint64_t)sb.st_size != size + metalen)
+	if ((uint64_t)sb.st_size != meta_off + metalen)
 		return req_fail(r, IPC_ERR_MALFORMED,
-		    "the fd holds %lld bytes, not size + metalen",
+		    "the fd holds %lld bytes, not the metadata's end",
 		    (long long)sb.st_size);
 	buf_reset(&metabuf);
 	if (buf_reserve(&metabuf, metalen) < 0)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata too large");
 	for (size_t off = 0; off < metalen;) {
 		ssize_t n = pread(r->fd, metabuf.data + off, metalen - off,
-		    (off_t)(size + off));
+		    (off_t)(meta_off + off));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -482,9 +489,16 @@ int
 message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
     bool delivery)
 {
+	return message_append_from(r, mb, r->fd, size, size, metalen, delivery);
+}
+
+int
+message_append_from(struct req *r, struct mbox *mb, int src, uint64_t size,
+    uint64_t meta_off, uint32_t metalen, bool delivery)
+{
 	static struct meta m;
 	struct udb *d = r->d;
-	int rc = read_meta(r, size, metalen, &m);
+	int rc = read_meta(r, size, meta_off, metalen, &m);
 	if (rc < 0)
 		return rc;
 	if (delivery)
@@ -504,7 +518,7 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	}
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;
-	if (msgfile_store(d->u->id, r->fd, size, hash, &syncfd) < 0) {
+	if (msgfile_store(d->u->id, src, size, hash, &syncfd) < 0) {
 		int e = errno;
 		if (e == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");

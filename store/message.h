@@ -37,5 +37,10 @@ int message_expunge(struct udb *d, struct mbox *mb,
  * allows and replies with no field (no UID, thread or hash). */
 int message_append(struct req *r, struct mbox *mb, uint64_t size,
     uint32_t metalen, bool delivery);
+/* The same with the message's size bytes read from src (from offset 0)
+ * and the metadata block at meta_off of r's memfd, its last bytes
+ * (STORE_BLOB_APPEND: src is a file of the user's already). */
+int message_append_from(struct req *r, struct mbox *mb, int src,
+    uint64_t size, uint64_t meta_off, uint32_t metalen, bool delivery);
 
 #endif

@@ -101,6 +101,9 @@ int jmap_http_auth(struct jmap_http_session *s);
 int jmap_http_session_resource(struct jmap_http_session *s);
 int jmap_http_api(struct jmap_http_session *s);
 int jmap_http_upload(struct jmap_http_session *s);
+/* 413 with the limit problem (RFC 8620 section 3.6.1) for an upload over
+ * maxSizeUpload; the connection closes after it. */
+void jmap_http_upload_too_large(struct jmap_http_session *s);
 int jmap_http_download(struct jmap_http_session *s);
 int jmap_http_eventsource(struct jmap_http_session *s);
 

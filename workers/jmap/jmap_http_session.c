@@ -228,6 +228,10 @@ handle(struct jmap_http_session *s)
 	if (st < 0)
 		return -1;
 	if (st >= 400) {
+		if (st == 413 && s->rt.id == ROUTE_UPLOAD) {
+			jmap_http_upload_too_large(s);
+			return 0;
+		}
 		if (st == 413 && s->rt.id == ROUTE_API) {
 			jmap_http_error(s, 413, true, "urn:ietf:params:jmap:error:"
 			    "limit maxSizeRequest");
