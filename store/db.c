@@ -1,6 +1,5 @@
 /* db: per-user databases, statement cache, group commit (see db.h). */
 #include "db.h"
-#include "blob.h"
 #include "budget.h"
 #include "buf.h"
 #include "ipc.h"
@@ -167,7 +166,14 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return 1;
-	return upload_holds(d, hash) != 0;   /* an upload (or doubt) keeps it */
+	/* a JMAP upload's file (store/blob.c) is kept as well */
+	st = db_stmt(d, ST_UPLOAD_HAS, "SELECT 1 FROM upload WHERE hash=?");
+	if (st == NULL)
+		return 1;
+	sqlite3_bind_blob(st, 1, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc != SQLITE_DONE;
 }
 
 static void
