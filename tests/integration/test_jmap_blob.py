@@ -130,3 +130,118 @@ def test_another_users_upload_is_not_downloadable():
         assert code == 404, code
         code, _ = download(srv, acct, blob, user="bob")
         assert code == 404, code
+
+
+def api(srv, calls, user="alice"):
+    req = json.dumps({"using": MAIL, "methodCalls": calls}).encode()
+    code, body = curl(srv, ["-H", "Content-Type: application/json",
+                            "--data-binary", "@-", base(srv) + "/jmap/api/"],
+                      user, req)
+    assert code == 200, (code, body)
+    return json.loads(body)["methodResponses"]
+
+
+def inbox_id(srv, acct):
+    r = api(srv, [["Mailbox/query", {"accountId": acct,
+                                     "filter": {"role": "inbox"}}, "q"]])
+    return r[0][1]["ids"][0]
+
+
+def test_email_import_of_an_upload_is_seen_over_imap():
+    """curl uploads a message, Email/import files it in INBOX with
+    keywords and receivedAt; imaplib sees the flags, INTERNALDATE and the
+    very bytes. The import's errors are SetErrors per creation id."""
+    need_curl()
+    raw = message("imported")
+    with jh.server() as srv:
+        acct = account(srv)
+        inbox = inbox_id(srv, acct)
+        code, body = upload(srv, acct, raw, "message/rfc822")
+        assert code == 201, (code, body)
+        blob = json.loads(body)["blobId"]
+        code, body = upload(srv, acct, b"\x00\x01binary", "application/x-b")
+        binary = json.loads(body)["blobId"]
+        r = api(srv, [["Email/import", {"accountId": acct, "emails": {
+            "a": {"blobId": blob, "mailboxIds": {inbox: True},
+                  "keywords": {"$seen": True, "$flagged": True,
+                               "Work": True},
+                  "receivedAt": "2024-03-05T10:20:30Z"},
+            "nf": {"blobId": "G" + "0" * 64, "mailboxIds": {inbox: True}},
+            "bin": {"blobId": binary, "mailboxIds": {inbox: True}},
+            "mb": {"blobId": blob, "mailboxIds": {"M999999": True}},
+            "kw": {"blobId": blob, "mailboxIds": {inbox: True},
+                   "keywords": {"bad word": True}},
+        }}, "i"], ["Email/get", {"accountId": acct, "ids": ["#a"],
+                                 "properties": ["keywords", "receivedAt",
+                                                "mailboxIds"]}, "g"]])
+        name, res, _ = r[0]
+        assert name == "Email/import", r
+        assert set(res["created"]) == {"a"}, res
+        a = res["created"]["a"]
+        assert a["blobId"] == blob and a["size"] == len(raw) and \
+            a["id"].startswith("E") and a["threadId"].startswith("T"), a
+        ne = res["notCreated"]
+        assert ne["nf"]["type"] == "blobNotFound" and \
+            ne["nf"]["notFound"] == ["G" + "0" * 64], ne
+        assert ne["bin"]["type"] == "invalidEmail", ne
+        assert ne["mb"]["type"] == "invalidProperties" and \
+            ne["mb"]["properties"] == ["mailboxIds"], ne
+        assert ne["kw"]["type"] == "invalidProperties", ne
+        assert res["oldState"] != res["newState"], res
+        got = r[1][1]["list"][0]
+        assert got["keywords"] == {"$seen": True, "$flagged": True,
+                                   "work": True}, got
+        assert got["receivedAt"] == "2024-03-05T10:20:30Z", got
+        assert got["mailboxIds"] == {inbox: True}, got
+        m = srv.login("alice")
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(FLAGS INTERNALDATE BODY.PEEK[])")
+        assert typ == "OK", data
+        meta = data[0][0]
+        assert b"\\Seen" in meta and b"\\Flagged" in meta and \
+            b"work" in meta, meta
+        assert b'INTERNALDATE " 5-Mar-2024 10:20:30 +0000"' in meta, meta
+        assert data[0][1] == raw
+        m.logout()
+        # ifInState that is not the state: the whole call is refused
+        r = api(srv, [["Email/import", {"accountId": acct,
+                                        "ifInState": res["oldState"],
+                                        "emails": {}}, "i"]])
+        assert r[0][0] == "error" and r[0][1]["type"] == "stateMismatch", r
+
+
+def test_import_over_quota_and_blob_copy():
+    need_curl()
+    with jh.server() as srv:
+        acct = account(srv)
+        inbox = inbox_id(srv, acct)
+        adm = Admin(srv.srv, srv.shard_of("alice"))
+        adm.quota("alice", storage=30000)
+        adm.close()
+        big = message("big") + b"x" * 18000 + b"\r\n"
+        code, body = upload(srv, acct, big, "message/rfc822")
+        assert code == 201, (code, body)
+        blob = json.loads(body)["blobId"]
+        # the upload holds 18 KB of the 30: a message of it does not fit
+        r = api(srv, [["Email/import", {"accountId": acct, "emails": {
+            "q": {"blobId": blob, "mailboxIds": {inbox: True}}}}, "i"]])
+        assert r[0][1]["notCreated"]["q"]["type"] == "overQuota", r
+        r = api(srv, [["Blob/copy", {"fromAccountId": acct,
+                                     "accountId": acct,
+                                     "blobIds": [blob, "G" + "1" * 64,
+                                                 "nonsense"]}, "c"],
+                      ["Blob/copy", {"fromAccountId": "Aother",
+                                     "accountId": acct,
+                                     "blobIds": [blob]}, "d"]])
+        c = r[0][1]
+        assert c["copied"] == {blob: blob}, c
+        assert set(c["notCopied"]) == {"G" + "1" * 64, "nonsense"} and \
+            c["notCopied"]["nonsense"]["type"] == "notFound", c
+        assert r[1][0] == "error" and \
+            r[1][1]["type"] == "fromAccountNotFound", r
+        # bob cannot copy (or see) alice's upload into his account
+        bob = account(srv, "bob")
+        r = api(srv, [["Blob/copy", {"fromAccountId": bob, "accountId": bob,
+                                     "blobIds": [blob]}, "c"]], "bob")
+        assert r[0][1]["copied"] is None and \
+            r[0][1]["notCopied"][blob]["type"] == "notFound", r
