@@ -38,6 +38,8 @@ upload_expiry(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN],
 	    db_fail(d, "upload find");
 }
 
+uint32_t upload_ttl_s = UPLOAD_TTL_DEFAULT;
+
 int
 upload_holds(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN])
 {
@@ -126,7 +128,7 @@ upload_put(struct req *r, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_blob(st, 1, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) + UPLOAD_TTL_S);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) + upload_ttl_s);
 	return db_exec(st) < 0 ? db_fail(r->d, "upload put") : 0;
 }
 

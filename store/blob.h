@@ -17,8 +17,11 @@
 
 struct udb;
 
-/* How long an upload is kept (RFC 8620 suggests at least an hour). */
-#define UPLOAD_TTL_S (24 * 3600)
+/* How long an upload is kept: stored's option upload-ttl (seconds,
+ * default a day; RFC 8620 asks for at least an hour). */
+#define UPLOAD_TTL_DEFAULT (24 * 3600)
+#define UPLOAD_TTL_MAX (30 * 24 * 3600)
+extern uint32_t upload_ttl_s;
 /* Expired uploads one sweep handles (the rest wait for the next). */
 #define UPLOAD_SWEEP_MAX 64
 

@@ -1,12 +1,17 @@
-"""JMAP uploads (RFC 8620 section 6.1) end to end against a real server:
-curl uploads a message and a binary and downloads them back byte for
-byte; an upload over maxSizeUpload gets 413 with the limit problem; an
-upload counts against the storage quota; another user's upload is not
-downloadable by its blob id."""
+"""JMAP uploads (RFC 8620 section 6.1), Email/import (RFC 8621 section
+4.8) and Blob/copy (RFC 8620 section 6.3) end to end against a real
+server: curl uploads a message and a binary and downloads them back byte
+for byte; an upload over maxSizeUpload gets 413 with the limit problem; an
+upload counts against the storage quota and is swept when it expires;
+another user's upload is not downloadable by its blob id; an imported
+upload is seen over IMAP with its flags and INTERNALDATE."""
+import glob
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import time
 
 from harness import Skip
 from lmtp_util import Admin
@@ -202,6 +207,11 @@ def test_email_import_of_an_upload_is_seen_over_imap():
             b"work" in meta, meta
         assert b'INTERNALDATE " 5-Mar-2024 10:20:30 +0000"' in meta, meta
         assert data[0][1] == raw
+        # the message expunged, its bytes stay while the upload lives
+        m.store("1", "+FLAGS", "\\Deleted")
+        m.expunge()
+        code, back = download(srv, acct, blob)
+        assert code == 200 and back == raw, (code, back[:60])
         m.logout()
         # ifInState that is not the state: the whole call is refused
         r = api(srv, [["Email/import", {"accountId": acct,
@@ -245,3 +255,50 @@ def test_import_over_quota_and_blob_copy():
                                      "blobIds": [blob]}, "c"]], "bob")
         assert r[0][1]["copied"] is None and \
             r[0][1]["notCopied"][blob]["type"] == "notFound", r
+
+
+def test_expired_uploads_are_swept_and_give_their_quota_back():
+    """upload-ttl 2: an upload is downloadable until it expires, then 404;
+    the next upload sweeps it (its charge given back, its file removed),
+    but an upload imported as a message keeps its file for the message."""
+    need_curl()
+    from imap_util import ImapServer, need_stored
+    need_stored()
+    with ImapServer(users=jh.USERS, extra_services=[jh.jmapd_block()],
+                    stored_options={"upload-ttl": "2"}) as srv:
+        acct = account(srv)
+        inbox = inbox_id(srv, acct)
+        gone, kept = b"g" * 30000, message("kept") + b"k" * 20000 + b"\r\n"
+        ids = []
+        for data in (gone, kept):
+            code, body = upload(srv, acct, data, "application/x-a")
+            assert code == 201, (code, body)
+            ids.append(json.loads(body)["blobId"])
+        r = api(srv, [["Email/import", {"accountId": acct, "emails": {
+            "k": {"blobId": ids[1], "mailboxIds": {inbox: True}}}}, "i"]])
+        assert "k" in r[0][1]["created"], r
+        spool = srv.srv.roots["stored"]
+        files = {i: glob.glob(os.path.join(spool, "**", i[1:]),
+                              recursive=True) for i in ids}
+        assert all(len(f) == 1 for f in files.values()), files
+        time.sleep(3)
+        code, _ = download(srv, acct, ids[0])
+        assert code == 404, code
+        m = srv.login("alice")
+        typ, q = m.getquotaroot("INBOX")
+        before = int(q[1][0].split()[2])
+        assert before >= 70, q   # 30000 + 20000 uploaded + the message
+        code, body = upload(srv, acct, b"tiny", "text/plain")
+        assert code == 201, (code, body)
+        typ, q = m.getquotaroot("INBOX")
+        after = int(q[1][0].split()[2])
+        assert after <= before - 48, (before, after)
+        assert not os.path.exists(files[ids[0]][0])
+        assert os.path.exists(files[ids[1]][0])
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(BODY.PEEK[])")
+        assert typ == "OK" and data[0][1] == kept
+        # the message's blob is still readable after its upload went
+        code, back = download(srv, acct, ids[1])
+        assert code == 200 and back == kept
+        m.logout()
