@@ -40,6 +40,13 @@ upload_expiry(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN],
 
 uint32_t upload_ttl_s = UPLOAD_TTL_DEFAULT;
 
+/* The storage quota an upload of size bytes takes while it lives. */
+static int64_t
+upload_charge(int64_t size)
+{
+	return size < UPLOAD_MIN_CHARGE ? UPLOAD_MIN_CHARGE : size;
+}
+
 int
 upload_holds(struct udb *d, const uint8_t hash[MSGFILE_HASH_LEN])
 {
@@ -105,7 +112,7 @@ upload_sweep(struct udb *d, const uint8_t keep[MSGFILE_HASH_LEN])
 		sqlite3_bind_blob(st, 1, hash[i], MSGFILE_HASH_LEN, SQLITE_STATIC);
 		if (db_exec(st) < 0)
 			return db_fail(d, "upload delete");
-		if ((rc = quota_add(d, -size[i], 0)) < 0 ||
+		if ((rc = quota_add(d, -upload_charge(size[i]), 0)) < 0 ||
 		    (rc = message_holds(d, hash[i])) < 0)
 			return rc;
 		if (rc == 0 && db_unlink_later(d, hash[i]) < 0)
@@ -119,7 +126,8 @@ static int
 upload_put(struct req *r, const uint8_t hash[MSGFILE_HASH_LEN], uint64_t size)
 {
 	int rc = upload_holds(r->d, hash);
-	if (rc < 0 || (rc == 0 && (rc = quota_add(r->d, (int64_t)size, 0)) < 0))
+	if (rc < 0 || (rc == 0 &&
+	    (rc = quota_add(r->d, upload_charge((int64_t)size), 0)) < 0))
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_UPLOAD_PUT,
 	    "INSERT INTO upload(hash, size, expires) VALUES(?1, ?2, ?3)"
@@ -149,7 +157,8 @@ h_blob_upload(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED,
 		    "the fd holds %lld bytes, not size", (long long)sb.st_size);
 	struct udb *d = r->d;
-	if ((rc = quota_check(r, d, size, 0)) < 0)
+	if ((rc = quota_check(r, d, (uint64_t)upload_charge((int64_t)size),
+	    0)) < 0)
 		return rc;
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;

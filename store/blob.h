@@ -22,6 +22,9 @@ struct udb;
 #define UPLOAD_TTL_DEFAULT (24 * 3600)
 #define UPLOAD_TTL_MAX (30 * 24 * 3600)
 extern uint32_t upload_ttl_s;
+/* What an upload is charged at least: a file and a row cost a block
+ * whatever the size, so tiny uploads cannot make files without bound. */
+#define UPLOAD_MIN_CHARGE 4096
 /* Expired uploads one sweep handles (the rest wait for the next). */
 #define UPLOAD_SWEEP_MAX 64
 

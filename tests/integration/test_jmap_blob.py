@@ -292,7 +292,8 @@ def test_expired_uploads_are_swept_and_give_their_quota_back():
         assert code == 201, (code, body)
         typ, q = m.getquotaroot("INBOX")
         after = int(q[1][0].split()[2])
-        assert after <= before - 48, (before, after)
+        # 49 KB back, 4 KB taken: a tiny upload is charged a block
+        assert before - 46 <= after <= before - 44, (before, after)
         assert not os.path.exists(files[ids[0]][0])
         assert os.path.exists(files[ids[1]][0])
         m.select("INBOX")
