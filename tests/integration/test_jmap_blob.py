@@ -72,7 +72,8 @@ def test_curl_uploads_and_downloads_back_byte_identical():
     with jh.server() as srv:
         acct = account(srv)
         for data, ctype in ((message("up"), "message/rfc822"),
-                            (binary, "application/x-test")):
+                            (binary, "application/x-test"),
+                            (b"", "text/plain; charset=utf-8")):
             code, body = upload(srv, acct, data, ctype)
             assert code == 201, (code, body)
             got = json.loads(body)
