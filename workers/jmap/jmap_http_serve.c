@@ -129,24 +129,40 @@ upload_type(struct http_str ct, char *out, size_t size)
 		(void)buf_strlcpy(out, size, "application/octet-stream", 24);
 }
 
-/* The body in a memfd of its own for stored. -1 if one cannot be made. */
+/* The reader's sink: body bytes into the upload's memfd as they come. */
 static int
-body_memfd(const struct buf *body)
+upload_sink(void *arg, const uint8_t *p, size_t n)
 {
-	int fd = memfd_create("jmap-upload", MFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	for (size_t off = 0; off < body->len; ) {
-		ssize_t w = write(fd, body->data + off, body->len - off);
+	const int *fd = arg;
+	while (n > 0) {
+		ssize_t w = write(*fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0) {
-			close(fd);
+		if (w <= 0)
 			return -1;
-		}
-		off += (size_t)w;
+		p += w;
+		n -= (size_t)w;
 	}
-	return fd;
+	return 0;
+}
+
+int
+jmap_http_upload_begin(struct jmap_http_session *s)
+{
+	jmap_http_upload_end(s);
+	s->upload_fd = memfd_create("jmap-upload", MFD_CLOEXEC);
+	if (s->upload_fd < 0)
+		return -1;
+	http_reader_sink(&s->rd, upload_sink, &s->upload_fd);
+	return 0;
+}
+
+void
+jmap_http_upload_end(struct jmap_http_session *s)
+{
+	if (s->upload_fd >= 0)
+		close(s->upload_fd);
+	s->upload_fd = -1;
 }
 
 void
@@ -162,28 +178,30 @@ jmap_http_upload_too_large(struct jmap_http_session *s)
 	    strlen(body));
 }
 
-/* One request at a time per connection, and a connection per process:
+/* The body streamed into upload_fd as it came (jmap_http_upload_begin),
+ * never held whole in this process's memory; stored copies it from
+ * there. One request at a time per connection, and a connection per
+ * process:
  * an upload never runs beside another of the same connection, so
  * maxConcurrentUpload holds per connection by construction. */
 int
 jmap_http_upload(struct jmap_http_session *s)
 {
 	if (strcmp(s->rt.account, s->account_id) != 0) {
+		jmap_http_upload_end(s);
 		jmap_http_error(s, 404, false, "No such account");
+		return 0;
+	}
+	if (s->upload_fd < 0) {   /* the body was not streamed: cannot be */
+		jmap_http_error(s, 500, true, "Upload without its body");
 		return 0;
 	}
 	char type[128];
 	upload_type(s->rd.req.content_type, type, sizeof(type));
-	int fd = body_memfd(&s->rd.body);
-	if (fd < 0) {
-		jmap_http_error(s, 500, true, "Cannot hold the upload");
-		return 0;
-	}
 	uint8_t id[STORE_BLOBID_LEN];
-	size_t size = s->rd.body.len;
-	int rc = store_blob_upload(s->sc, fd, size, id);
-	close(fd);
-	http_reader_reset(&s->rd);   /* the body's buffer goes back now */
+	uint64_t size = s->rd.sunk;   /* the body went to upload_fd */
+	int rc = store_blob_upload(s->sc, s->upload_fd, size, id);
+	jmap_http_upload_end(s);
 	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
 		return -1;
 	if (rc == STORE_E_QUOTA) {
