@@ -100,6 +100,16 @@ def test_upload_over_max_size_is_413_limit():
             problem["limit"] == "maxSizeUpload", problem
         code, body = upload(srv, acct, b"x" * 4096, "text/plain")
         assert code == 201, (code, body)
+        # chunked: no length declared, the limit holds as the body streams
+        chunked = ["-H", "Transfer-Encoding: chunked", "-H",
+                   "Content-Type: text/plain", "--data-binary", "@-",
+                   base(srv) + "/jmap/upload/%s/" % acct]
+        code, body = curl(srv, chunked, data=b"y" * 5000)
+        assert code == 413 and b"maxSizeUpload" in body, (code, body)
+        code, body = curl(srv, chunked, data=b"z" * 4000)
+        assert code == 201 and json.loads(body)["size"] == 4000, (code, body)
+        code, back = download(srv, acct, json.loads(body)["blobId"])
+        assert code == 200 and back == b"z" * 4000
 
 
 def test_uploads_count_against_the_quota():
