@@ -314,3 +314,33 @@ def test_expired_uploads_are_swept_and_give_their_quota_back():
         code, back = download(srv, acct, ids[1])
         assert code == 200 and back == kept
         m.logout()
+
+
+def test_an_import_that_fails_part_way_leaves_no_copy():
+    """Two mailboxes, room for one copy: overQuota, and the copy made in
+    the first mailbox is gone again (an import is all or nothing)."""
+    need_curl()
+    with jh.server() as srv:
+        acct = account(srv)
+        adm = Admin(srv.srv, srv.shard_of("alice"))
+        adm.quota("alice", storage=80000)   # the upload and one copy
+        adm.close()
+        r = api(srv, [["Mailbox/query", {"accountId": acct}, "q"],
+                      ["Mailbox/get", {"accountId": acct, "#ids": {
+                          "resultOf": "q", "name": "Mailbox/query",
+                          "path": "/ids"}, "properties": ["name"]}, "g"]])
+        ids = {m["name"]: m["id"] for m in r[1][1]["list"]}
+        big = message("twice") + b"t" * 20000 + b"\r\n"
+        code, body = upload(srv, acct, big, "message/rfc822")
+        assert code == 201, (code, body)
+        blob = json.loads(body)["blobId"]
+        r = api(srv, [["Email/import", {"accountId": acct, "emails": {
+            "t": {"blobId": blob, "mailboxIds": {ids["INBOX"]: True,
+                                                 ids["Archive"]: True}}}},
+            "i"]])
+        assert r[0][1]["notCreated"]["t"]["type"] == "overQuota", r
+        m = srv.login("alice")
+        for box in ("INBOX", "Archive"):
+            typ, data = m.status(box, "(MESSAGES)")
+            assert typ == "OK" and b"MESSAGES 0" in data[0], (box, data)
+        m.logout()

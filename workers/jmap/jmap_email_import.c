@@ -26,6 +26,7 @@ struct import {
 	uint8_t blob[STORE_BLOBID_LEN];
 	uint64_t size;
 	uint64_t *mbox;                /* maxMailboxesPerEmail is null */
+	struct store_email_loc *done;  /* the copy made in each mailbox */
 	size_t nmbox;
 	uint32_t flags;
 	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];
@@ -90,7 +91,8 @@ import_args(struct jmap_call *c, json_t *v, struct import *im)
 	if (!json_is_object(boxes) || json_object_size(boxes) == 0)
 		return jmap_set_error("invalidProperties", "mailboxIds");
 	im->mbox = calloc(json_object_size(boxes), sizeof(im->mbox[0]));
-	if (im->mbox == NULL)
+	im->done = calloc(json_object_size(boxes), sizeof(im->done[0]));
+	if (im->mbox == NULL || im->done == NULL)
 		return jmap_set_error("tooLarge", "mailboxIds");
 	json_object_foreach(boxes, k, x)
 		if (!json_is_true(x) ||
@@ -150,6 +152,15 @@ blob_meta(struct jmap_call *c, const char *blobid, struct import *im,
 	return e;
 }
 
+/* An import that failed part way: the copies it made (done) go again.
+ * Best effort: the failure is what is reported. */
+static void
+unimport(struct store_conn *sc, const struct store_email_loc *done, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		(void)jmap_expunge_copy(sc, &done[i]);
+}
+
 /* Import one; the created Email, or a SetError in *e (NULL both: the
  * store failed, *pending set). */
 static json_t *
@@ -160,6 +171,7 @@ import_one(struct jmap_call *c, const char *blobid, json_t *v, int memfd,
 	static struct msgmeta mm;
 	int rc = STORE_OK;
 	free(im.mbox);
+	free(im.done);
 	memset(&im, 0, sizeof(im));
 	if ((*e = import_args(c, v, &im)) != NULL ||
 	    (*e = blob_meta(c, blobid, &im, &mm, &rc)) != NULL)
@@ -174,10 +186,16 @@ import_one(struct jmap_call *c, const char *blobid, json_t *v, int memfd,
 	mm.meta.keywords = im.kwp;
 	mm.meta.nkeywords = im.nkw;
 	struct store_append_result res = { 0 };
-	for (size_t i = 0; i < im.nmbox && rc == STORE_OK; i++)
-		rc = store_blob_append(c->account->store, im.mbox[i], NULL,
+	size_t n = 0;
+	for (; n < im.nmbox && rc == STORE_OK; n++) {
+		rc = store_blob_append(c->account->store, im.mbox[n], NULL,
 		    im.blob, memfd, &mm.meta, &res);
+		im.done[n] = (struct store_email_loc){ res.emailid,
+		    res.mailbox_id, res.uid };
+	}
 	msgmeta_free(&mm);
+	if (rc != STORE_OK && n > 1)
+		unimport(c->account->store, im.done, n - 1);
 	if (rc == STORE_E_NOTFOUND) {   /* the blob was there: the mailbox */
 		*e = jmap_set_error("invalidProperties", "mailboxIds");
 		return NULL;
