@@ -38,6 +38,8 @@
 	X(STORE_BLOB_GET, 253)                                             \
 	X(STORE_THREAD_GET, 254)                                           \
 	X(STORE_EMAIL_LOCATE, 255)                                         \
+	X(STORE_BLOB_UPLOAD, 256)  /* keep a memfd as an upload (JMAP) */  \
+	X(STORE_BLOB_APPEND, 257)  /* append a blob of the user's */       \
 	X(STORE_QUOTA_GET, 260)                                            \
 	X(STORE_WATCH, 270)                                                \
 	X(STORE_NOTIFY, 271)       /* stored -> worker, unsolicited */     \

@@ -164,6 +164,15 @@ sweep_referenced(void *arg, const uint8_t hash[MSGFILE_HASH_LEN])
 	sqlite3_bind_blob(st, 2, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return 1;
+	/* a JMAP upload's file (store/blob.c) is kept as well */
+	st = db_stmt(d, ST_UPLOAD_HAS, "SELECT 1 FROM upload WHERE hash=?");
+	if (st == NULL)
+		return 1;
+	sqlite3_bind_blob(st, 1, hash, MSGFILE_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
 	return rc != SQLITE_DONE;
 }
 

@@ -53,6 +53,8 @@ static const struct op ops[] = {
 	{ IPC_STORE_MBOX_CHANGES, OP_TICKET, h_mbox_changes },
 	{ IPC_STORE_EMAIL_CHANGES, OP_TICKET, h_email_changes },
 	{ IPC_STORE_BLOB_GET, OP_TICKET, h_blob_get },
+	{ IPC_STORE_BLOB_UPLOAD, OP_TICKET | OP_WRITE | OP_FD, h_blob_upload },
+	{ IPC_STORE_BLOB_APPEND, OP_TICKET | OP_WRITE | OP_FD, h_blob_append },
 	{ IPC_STORE_THREAD_GET, OP_TICKET, h_thread_get },
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
 	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },

@@ -47,6 +47,9 @@ int h_email_changes(struct req *r);
 int h_blob_get(struct req *r);
 int h_thread_get(struct req *r);
 int h_email_locate(struct req *r);
+/* blob.c */
+int h_blob_upload(struct req *r);
+int h_blob_append(struct req *r);
 /* admin.c */
 int h_adm_user_create(struct req *r);
 /* A new user of this shard with its default mailboxes (admin.c). */

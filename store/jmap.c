@@ -7,6 +7,7 @@
  * so that the new state names a point every change before it belongs to. */
 #include "request.h"
 #include "db.h"
+#include "blob.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "mailbox.h"
@@ -16,6 +17,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 enum { CH_CREATED = 1, CH_UPDATED = 2, CH_DESTROYED = 3 };
 
@@ -241,35 +244,21 @@ h_blob_get(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "a blob id is 32 bytes");
 	if ((rc = req_db(r)) < 0)
 		return rc;
-	/* only blobs this user's messages reference: a content hash is not a
-	 * capability to another user's mail */
-	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_FIND,
-	    "SELECT id, thread FROM blob WHERE emailid=? AND hash=?");
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
-	sqlite3_bind_blob(st, 2, id, MSGFILE_HASH_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	/* only blobs of this user's messages or unexpired uploads: a content
+	 * hash is not a capability to another user's mail */
+	if ((rc = blob_of_user(r->d, id)) < 0)
+		return rc;
+	if (rc == 0)
 		return req_fail(r, IPC_ERR_NOTFOUND, "no such blob");
-	if (rc != SQLITE_ROW)
-		return db_fail(r->d, "blob");
-	st = db_stmt(r->d, ST_BLOB_BY_ID,
-	    "SELECT size FROM blob WHERE emailid=? AND hash=?");
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	sqlite3_bind_int64(st, 1, mailbox_emailid(id));
-	sqlite3_bind_blob(st, 2, id, MSGFILE_HASH_LEN, SQLITE_STATIC);
-	uint64_t size = 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		size = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	int fd = msgfile_open(r->d->u->id, id);
-	if (fd < 0)
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
 		return req_fail(r, IPC_ERR_INTERNAL, "message file missing");
+	}
 	r->rfd = fd;
-	ipc_put_u64(r->rb, size);
+	ipc_put_u64(r->rb, (uint64_t)sb.st_size);
 	return 0;
 }
 

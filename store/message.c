@@ -1,6 +1,7 @@
 /* message: append, fetch, body, flags, copy, move, expunge, changes
  * (see message.h). Handlers h_* are listed in handlers.h. */
 #include "message.h"
+#include "blob.h"
 #include "budget.h"
 #include "buf.h"
 #include "request.h"
@@ -175,6 +176,10 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	sqlite3_bind_int64(st, 1, blob);
 	if (db_exec(st) < 0)
 		return db_fail(d, "fts delete");
+	/* an unexpired upload of the same bytes keeps the file */
+	int held = upload_holds(d, hash);
+	if (held != 0)
+		return held < 0 ? held : 0;
 	return db_unlink_later(d, hash) < 0 ? -IPC_ERR_INTERNAL : 0;
 }
 
@@ -445,10 +450,12 @@ insert_msg(struct udb *d, int64_t mailbox, uint32_t uid, int64_t blob,
 	return db_exec(st) < 0 ? db_fail(d, "insert message") : 0;
 }
 
+/* The metadata block: metalen bytes at meta_off of r->fd, its end. */
 static int
 read_meta(struct req *r, const struct append_at *a, struct meta *m)
 {
-	uint64_t off = a->off, size = a->size;
+	uint64_t size = a->size;
+	uint64_t meta_start = a->from_src ? a->meta_off : a->off + size;
 	uint32_t metalen = a->metalen;
 	struct stat sb;
 	if (fstat(r->fd, &sb) < 0 || !S_ISREG(sb.st_mode))
@@ -458,18 +465,19 @@ read_meta(struct req *r, const struct append_at *a, struct meta *m)
 	if (metalen > meta_max_len)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata of %u bytes, more than"
 		    " the store takes (%u)", metalen, meta_max_len);
-	/* one message: the fd is exactly it; a batch: it lies within */
-	if (!a->batch ? (uint64_t)sb.st_size != size + metalen :
-	    (uint64_t)sb.st_size < off + size + metalen)
+	/* one message: the fd ends with its metadata; a batch: it lies
+	 * within */
+	if (!a->batch ? (uint64_t)sb.st_size != meta_start + metalen :
+	    (uint64_t)sb.st_size < meta_start + metalen)
 		return req_fail(r, IPC_ERR_MALFORMED,
-		    "the fd holds %lld bytes, not size + metalen",
+		    "the fd holds %lld bytes, not the metadata's end",
 		    (long long)sb.st_size);
 	buf_reset(&metabuf);
 	if (buf_reserve(&metabuf, metalen) < 0)
 		return req_fail(r, IPC_ERR_LIMIT, "metadata too large");
 	for (size_t got = 0; got < metalen;) {
 		ssize_t n = pread(r->fd, metabuf.data + got, metalen - got,
-		    (off_t)(off + size + got));
+		    (off_t)(meta_start + got));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -531,7 +539,8 @@ message_append_at(struct req *r, struct mbox *mb, const struct append_at *a,
 	}
 	uint8_t hash[MSGFILE_HASH_LEN];
 	int syncfd;
-	if (msgfile_store(d->u->id, r->fd, a->off, size, hash, &syncfd) < 0) {
+	if (msgfile_store(d->u->id, a->from_src ? a->src : r->fd,
+	    a->from_src ? 0 : a->off, size, hash, &syncfd) < 0) {
 		int e = errno;
 		if (e == EIO)
 			return req_fail(r, IPC_ERR_MALFORMED, "short message fd");
@@ -578,15 +587,12 @@ message_append_at(struct req *r, struct mbox *mb, const struct append_at *a,
 	return 0;
 }
 
-int
-message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
-    bool delivery)
+static int
+append_reply(struct req *r, struct mbox *mb, const struct append_at *a)
 {
-	struct append_at a = { .size = size, .metalen = metalen,
-		.delivery = delivery };
 	struct append_done o = { 0 };
-	int rc = message_append_at(r, mb, &a, &o);
-	if (rc < 0 || delivery)
+	int rc = message_append_at(r, mb, a, &o);
+	if (rc < 0 || a->delivery)
 		return rc;  /* a status only: the delivery right reads nothing */
 	ipc_put_u64(r->rb, (uint64_t)mb->id);
 	ipc_put_u32(r->rb, mb->uidvalidity);
@@ -596,6 +602,25 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 	ipc_put_u64(r->rb, (uint64_t)o.thread);
 	ipc_put_bytes(r->rb, o.hash, sizeof(o.hash));
 	return 0;
+}
+
+int
+message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
+    bool delivery)
+{
+	struct append_at a = { .size = size, .metalen = metalen,
+		.delivery = delivery };
+	return append_reply(r, mb, &a);
+}
+
+int
+message_append_from(struct req *r, struct mbox *mb, int src, uint64_t size,
+    uint64_t meta_off, uint32_t metalen, bool delivery)
+{
+	struct append_at a = { .size = size, .metalen = metalen,
+		.delivery = delivery, .from_src = true, .src = src,
+		.meta_off = meta_off };
+	return append_reply(r, mb, &a);
 }
 
 int

@@ -37,6 +37,11 @@ int message_expunge(struct udb *d, struct mbox *mb,
  * allows and replies with no field (no UID, thread or hash). */
 int message_append(struct req *r, struct mbox *mb, uint64_t size,
     uint32_t metalen, bool delivery);
+/* The same with the message's size bytes read from src (from offset 0)
+ * and the metadata block at meta_off of r's memfd, its last bytes
+ * (STORE_BLOB_APPEND: src is a file of the user's already). */
+int message_append_from(struct req *r, struct mbox *mb, int src,
+    uint64_t size, uint64_t meta_off, uint32_t metalen, bool delivery);
 
 /* The same for one message of a migration batch: its bytes at off in the
  * fd, metadata after them, and the UID the source gave it (0: the next).
@@ -50,6 +55,10 @@ struct append_at {
 	uint32_t uid;
 	bool delivery;
 	bool batch;                 /* the fd holds more than this message */
+	bool from_src;              /* the bytes are src's (offset 0), the
+	                             * metadata at meta_off of the memfd */
+	int src;
+	uint64_t meta_off;
 };
 struct append_done {
 	uint32_t kw_dropped;        /* a batch's: keywords past a full table

@@ -35,6 +35,8 @@ static const char pragmas[] =
  * fields only SEARCH and SORT read, apart so that fetch rows stay small
  * and header scans read only header pages; the view blobs joins the two.
  * msgs: one row per message in a mailbox.
+ * upload: JMAP uploads (RFC 8620 section 6.1) by content hash, their
+ * size (charged to the quota) and when they expire (store/blob.c).
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
  */
@@ -88,7 +90,10 @@ static const char user_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
 	" tokenize='unicode61 remove_diacritics 2');"
-	"PRAGMA user_version=4;"
+	"CREATE TABLE upload(hash BLOB PRIMARY KEY, size INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX upload_expires ON upload(expires);"
+	"PRAGMA user_version=5;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -131,6 +136,13 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	[3] = "BEGIN;"
 	    "ALTER TABLE blob ADD COLUMN metalen INTEGER NOT NULL DEFAULT 0;"
 	    "PRAGMA user_version=4;"
+	    "COMMIT;",
+	/* JMAP uploads (store/blob.c) */
+	[4] = "BEGIN;"
+	    "CREATE TABLE upload(hash BLOB PRIMARY KEY, size INTEGER NOT NULL,"
+	    " expires INTEGER NOT NULL) WITHOUT ROWID;"
+	    "CREATE INDEX upload_expires ON upload(expires);"
+	    "PRAGMA user_version=5;"
 	    "COMMIT;",
 };
 

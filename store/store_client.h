@@ -303,7 +303,21 @@ int store_mbox_changes(struct store_conn *sc, uint64_t since, uint32_t max,
 int store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
     struct store_id_changes *ch);
 
-/* A read-only fd of a blob of one of the user's messages. */
+/* Keep the size bytes of memfd (from offset 0) as an upload of the user
+ * (RFC 8620 section 6.1): expires after a day, charged to the quota
+ * meanwhile. blobid: its content id (a message with the same bytes has
+ * the same). STORE_E_QUOTA when it does not fit. */
+int store_blob_upload(struct store_conn *sc, int memfd, uint64_t size,
+    uint8_t blobid[STORE_BLOBID_LEN]);
+/* Append the blob blobid (a message's content or an unexpired upload of
+ * the user's) to a mailbox by id or name, as store_append does with the
+ * bytes: they do not travel again, only meta does (written into memfd,
+ * which is emptied first). STORE_E_NOTFOUND when there is no such blob. */
+int store_blob_append(struct store_conn *sc, uint64_t mailbox_id,
+    const char *name, const uint8_t blobid[STORE_BLOBID_LEN], int memfd,
+    const struct store_msg_meta *meta, struct store_append_result *res);
+/* A read-only fd of a blob: the content of one of the user's messages or
+ * an unexpired upload of the user's. */
 int store_blob_get(struct store_conn *sc,
     const uint8_t blobid[STORE_BLOBID_LEN], int *fd, uint64_t *size);
 

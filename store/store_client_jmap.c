@@ -107,6 +107,28 @@ store_blob_get(struct store_conn *sc, const uint8_t blobid[STORE_BLOBID_LEN],
 	return STORE_OK;
 }
 
+int
+store_blob_upload(struct store_conn *sc, int memfd, uint64_t size,
+    uint8_t blobid[STORE_BLOBID_LEN])
+{
+	struct buf_cur c;
+	const uint8_t *p;
+	size_t n;
+	uint64_t sz;
+	sc_start(sc);
+	ipc_put_u64(&sc->req, size);
+	int rc = sc_call(sc, IPC_STORE_BLOB_UPLOAD, memfd, &c, NULL);
+	if (rc < 0)
+		return rc;
+	if (ipc_get_bytes(&c, &p, &n, STORE_BLOBID_LEN) == 0 &&
+	    n == STORE_BLOBID_LEN)
+		memcpy(blobid, p, n);
+	else
+		c.failed = true;
+	ipc_get_u64(&c, &sz);
+	return sc_done(sc, &c);
+}
+
 struct loc_ctx {
 	store_loc_cb cb;
 	void *arg;

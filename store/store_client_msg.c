@@ -123,6 +123,29 @@ store_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
 	return append_common(sc, IPC_STORE_APPEND, memfd, size, meta, res);
 }
 
+int
+store_blob_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
+    const uint8_t blobid[STORE_BLOBID_LEN], int memfd,
+    const struct store_msg_meta *meta, struct store_append_result *res)
+{
+	uint32_t metalen = 0;
+	struct buf_cur c;
+	sc_start(sc);
+	sc_put_mbox(sc, mailbox_id, name);
+	ipc_put_bytes(&sc->req, blobid, STORE_BLOBID_LEN);
+	/* the memfd carries the metadata block alone */
+	if (ftruncate(memfd, 0) < 0)
+		return sc_fail(sc, STORE_E_ARG, "cannot empty the metadata fd");
+	int rc = write_meta(sc, memfd, 0, meta, &metalen);
+	if (rc < 0)
+		return rc;
+	ipc_put_u32(&sc->req, metalen);
+	if ((rc = sc_call(sc, IPC_STORE_BLOB_APPEND, memfd, &c, NULL)) < 0)
+		return rc;
+	get_append_result(&c, res);
+	return sc_done(sc, &c);
+}
+
 struct msg_ctx {
 	uint32_t what;
 	store_msg_cb cb;

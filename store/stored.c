@@ -1,4 +1,5 @@
 /* stored: the mail store process (see stored.h and docs/design.md). */
+#include "blob.h"
 #include "budget.h"
 #include "ipc.h"
 #include "chan.h"
@@ -96,6 +97,13 @@ options(const struct config *c, const struct config_service *svc,
 	if (v < 4096 || v > STORE_META_MAX)
 		log_fatal("config: meta-max: from 4K to %uM", STORE_META_MAX >> 20);
 	meta_max_len = (uint32_t)v;
+	if (config_option_size(c, svc, "upload-ttl", UPLOAD_TTL_DEFAULT, &v, err,
+	    sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	if (v < 1 || v > UPLOAD_TTL_MAX)
+		log_fatal("config: upload-ttl: from 1 to %u seconds",
+		    UPLOAD_TTL_MAX);
+	upload_ttl_s = (uint32_t)v;
 }
 
 

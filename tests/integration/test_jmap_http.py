@@ -157,12 +157,12 @@ def test_routes_and_session():
                           headers={"Authorization": auth_header()})
         assert r.status == 200 and body == b"" and \
             int(r.getheader("Content-Length")) > 100
-        # uploads: the route and its account check are there; the store
-        # has no place for a blob that is not a message yet (501)
+        # uploads: 201 for the account, 404 for another (test_jmap_blob
+        # for the rest)
         r, _ = request(c, "POST", "/jmap/upload/%s/" % acct, b"blob",
                        {"Authorization": auth_header(),
                         "Content-Type": "application/octet-stream"})
-        assert r.status == 501
+        assert r.status == 201
         r, _ = request(c, "POST", "/jmap/upload/Aother/", b"blob",
                        {"Authorization": auth_header(),
                         "Content-Type": "application/octet-stream"})

@@ -1,6 +1,6 @@
 """jmapd's confinement on a live server: jmapd.policy allows neither
 socket() nor any open (read with the policy parser's own rules: the audit
-compiles it); cloister-audit over a server holding 20 logged-in JMAP
+compiles it), memfds only under a file size limit; cloister-audit over a server holding 20 logged-in JMAP
 sessions exits 0 with every jmapd's live seccomp filter matching its
 policy; a jmapd holds no regular file and no listener, only its client,
 its peers' channels and nothing of authd once logged in; and the curl line
@@ -19,7 +19,7 @@ from harness import TOP, policy
 FORBIDDEN = {"socket", "socketpair", "open", "openat", "openat2", "creat",
              "accept", "accept4", "connect", "bind", "listen", "execve",
              "execveat", "fork", "vfork", "clone", "clone3", "ptrace",
-             "kill", "tkill", "tgkill", "memfd_create"}
+             "kill", "tkill", "tgkill"}
 
 
 def allowed_syscalls(text):
@@ -41,6 +41,10 @@ def test_policy_allows_no_socket_open_or_exec():
         names = allowed_syscalls(f.read())
     assert "read" in names and "poll" in names, names
     assert not names & FORBIDDEN, names & FORBIDDEN
+    # memfds (uploads, import metadata) only under a file size limit
+    with open(policy("jmapd")) as f:
+        fsize = [l.split()[2] for l in f if l.startswith("rlimit fsize")]
+    assert "memfd_create" in names and fsize and fsize[0] != "0", fsize
 
 
 def jmapd_pids(srv):

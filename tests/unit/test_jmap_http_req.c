@@ -4,6 +4,7 @@
 #include "check.h"
 #include "jmap_http_req.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static struct http_reader rd;
@@ -108,7 +109,24 @@ test_refusals(void)
 	CHECK_EQ(head_status(many), 431);
 }
 
-/* A whole request with a body: the event and the body. */
+/* A body sink (an upload's memfd in jmapd): what it was handed. */
+static bool sink_on, sink_fails;
+static char sunk[64];
+static size_t nsunk;
+
+static int
+collect(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	if (sink_fails || nsunk + n >= sizeof(sunk))
+		return -1;
+	memcpy(sunk + nsunk, p, n);
+	nsunk += n;
+	return 0;
+}
+
+/* A whole request with a body: the event and the body (from the sink
+ * when sink_on). */
 static int
 request(const char *s, size_t step, size_t max, char *body, size_t bodysize)
 {
@@ -117,6 +135,9 @@ request(const char *s, size_t step, size_t max, char *body, size_t bodysize)
 	int ev = feed(s, step, &used);
 	if (ev != HTTP_RD_HEAD)
 		return ev;
+	nsunk = 0;
+	if (sink_on)
+		http_reader_sink(&rd, collect, NULL);
 	ev = http_reader_body(&rd, max);
 	size_t off = used;
 	while (ev == HTTP_RD_MORE && off < n) {
@@ -124,27 +145,42 @@ request(const char *s, size_t step, size_t max, char *body, size_t bodysize)
 		ev = http_reader_feed(&rd, (const uint8_t *)s + off, k, &u);
 		off += u;
 	}
-	if (ev == HTTP_RD_DONE && rd.body.len < bodysize) {
+	if (ev == HTTP_RD_DONE && sink_on && nsunk < bodysize) {
+		memcpy(body, sunk, nsunk);
+		body[nsunk] = '\0';
+	} else if (ev == HTTP_RD_DONE && rd.body.len < bodysize) {
 		memcpy(body, rd.body.data, rd.body.len);
 		body[rd.body.len] = '\0';
 	}
 	return ev;
 }
 
+/* Both requests, fed in pieces of 1, 4 and 7 bytes, have the body
+ * "hello". */
+static void
+both_hello(const char *len_req, const char *chunked_req)
+{
+	char b[64];
+	for (size_t step = 1; step < 9; step += 3) {
+		CHECK_EQ(request(len_req, step, 100, b, sizeof(b)), HTTP_RD_DONE);
+		CHECK(strcmp(b, "hello") == 0);
+		CHECK_EQ(request(chunked_req, step, 100, b, sizeof(b)),
+		    HTTP_RD_DONE);
+		CHECK(strcmp(b, "hello") == 0);
+	}
+}
+
+/* "hello" by Content-Length and chunked (extension, trailer). */
+static const char cl[] = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5"
+    "\r\n\r\nhello";
+static const char ch[] = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+    "Chunked\r\n\r\n3;ext=\"v\"\r\nhel\r\n2\r\nlo\r\n0\r\nX-T: 1\r\n\r\n";
+
 static void
 test_bodies(void)
 {
 	char b[64];
-	const char *cl = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n"
-	    "hello";
-	const char *ch = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked"
-	    "\r\n\r\n3;ext=\"v\"\r\nhel\r\n2\r\nlo\r\n0\r\nX-T: 1\r\n\r\n";
-	for (size_t step = 1; step < 9; step += 3) {
-		CHECK_EQ(request(cl, step, 100, b, sizeof(b)), HTTP_RD_DONE);
-		CHECK(strcmp(b, "hello") == 0);
-		CHECK_EQ(request(ch, step, 100, b, sizeof(b)), HTTP_RD_DONE);
-		CHECK(strcmp(b, "hello") == 0);
-	}
+	both_hello(cl, ch);
 	CHECK_EQ(request(cl, 50, 4, b, sizeof(b)), 413);
 	CHECK_EQ(request(ch, 50, 4, b, sizeof(b)), 413);
 	CHECK_EQ(request("POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
@@ -157,6 +193,29 @@ test_bodies(void)
 	    sizeof(b)), HTTP_RD_DONE);
 }
 
+/* With a sink the body streams out as it comes and is never kept, and
+ * max still bounds the whole of it (chunks summed across the sink). */
+static void
+test_sink(void)
+{
+	char b[64];
+	sink_on = true;
+	both_hello(cl, ch);
+	CHECK(rd.body.len == 0 && rd.sunk == 5);
+	CHECK_EQ(request(cl, 3, 100, b, sizeof(b)), HTTP_RD_DONE);
+	CHECK(rd.body.len == 0 && rd.sunk == 5);
+	CHECK_EQ(request(cl, 50, 4, b, sizeof(b)), 413);
+	CHECK_EQ(request(ch, 50, 4, b, sizeof(b)), 413);
+	CHECK_EQ(request(ch, 1, 4, b, sizeof(b)), 413);
+	CHECK_EQ(request(ch, 50, 5, b, sizeof(b)), HTTP_RD_DONE);
+	sink_fails = true;
+	CHECK_EQ(request(cl, 50, 100, b, sizeof(b)), 413);
+	sink_fails = sink_on = false;
+	/* a reset forgets the sink */
+	CHECK_EQ(request(cl, 50, 100, b, sizeof(b)), HTTP_RD_DONE);
+	CHECK(strcmp(b, "hello") == 0 && rd.body.len == 5 && rd.sink == NULL);
+}
+
 int
 main(void)
 {
@@ -164,6 +223,7 @@ main(void)
 	test_heads();
 	test_refusals();
 	test_bodies();
+	test_sink();
 	http_reader_free(&rd);
 	return check_done("jmap_http_req");
 }

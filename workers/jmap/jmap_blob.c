@@ -4,7 +4,9 @@
 #include "mime.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 jmap_blobid_fmt(char buf[JMAP_BLOBID_MAX], const uint8_t id[STORE_BLOBID_LEN],
@@ -71,4 +73,24 @@ jmap_blob_part(const uint8_t *msg, size_t len, uint32_t part,
 	}
 	mime_free(&m);
 	return rc < 0 ? -1 : 0;
+}
+
+int
+jmap_blob_read(int fd, uint64_t size, uint64_t max, uint8_t **out)
+{
+	if (size > max || size > SIZE_MAX - 1)
+		return -1;
+	uint8_t *m = malloc(size > 0 ? (size_t)size : 1);
+	if (m == NULL)
+		return -1;
+	for (size_t off = 0; off < size; ) {
+		ssize_t n = pread(fd, m + off, (size_t)size - off, (off_t)off);
+		if (n <= 0) {
+			free(m);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	*out = m;
+	return 0;
 }

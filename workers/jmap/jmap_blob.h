@@ -32,4 +32,9 @@ bool jmap_blobid_parse(const char *s, uint8_t id[STORE_BLOBID_LEN],
 int jmap_blob_part(const uint8_t *msg, size_t len, uint32_t part,
     struct buf *out, char *type, size_t typesz);
 
+/* The whole blob behind fd (size bytes) into a new buffer (*out, the
+ * caller frees it). -1 if size is over max, on a short read or with no
+ * memory. */
+int jmap_blob_read(int fd, uint64_t size, uint64_t max, uint8_t **out);
+
 #endif

@@ -52,3 +52,28 @@ jmap_email_copies(struct store_conn *sc, uint64_t emailid,
 		rc = STORE_E_NOTFOUND;
 	return rc;
 }
+
+int
+jmap_one_uid(struct store_uids *u, uint32_t uid)
+{
+	memset(u, 0, sizeof(*u));
+	return store_uids_add(u, uid, uid) < 0 ? STORE_E_INTERNAL : STORE_OK;
+}
+
+int
+jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc)
+{
+	struct store_uids u, gone = { 0 };
+	struct store_flags_result fr = { 0 };
+	uint64_t hms;
+	int rc = jmap_one_uid(&u, loc->uid);
+	if (rc == STORE_OK)
+		rc = store_flags(sc, loc->mailbox_id, &u, STORE_FLAGS_ADD,
+		    STORE_FLAG_DELETED, NULL, 0, 0, NULL, NULL, &fr);
+	if (rc == STORE_OK)
+		rc = store_expunge(sc, loc->mailbox_id, &u, &gone, &hms);
+	store_uids_free(&u);
+	store_uids_free(&gone);
+	store_uids_free(&fr.failed);
+	return rc;
+}

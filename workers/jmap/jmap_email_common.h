@@ -25,4 +25,9 @@ struct jmap_copies {
 int jmap_email_copies(struct store_conn *sc, uint64_t emailid,
     struct jmap_copies *c);
 
+/* A UID set of the one uid (STORE_E_INTERNAL without memory). */
+int jmap_one_uid(struct store_uids *u, uint32_t uid);
+/* Expunge one copy: \Deleted on it, then UID EXPUNGE of it alone. */
+int jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc);
+
 #endif

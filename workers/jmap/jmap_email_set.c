@@ -24,32 +24,6 @@ store_set_error(struct eset *s, int rc)
 
 /* ---- where the email is -------------------------------------------------------- */
 
-static int
-one_uid(struct store_uids *u, uint32_t uid)
-{
-	memset(u, 0, sizeof(*u));
-	return store_uids_add(u, uid, uid) < 0 ? STORE_E_INTERNAL : STORE_OK;
-}
-
-/* Expunge one copy: \Deleted on it, then UID EXPUNGE of it alone. */
-static int
-expunge_copy(struct store_conn *sc, const struct store_email_loc *loc)
-{
-	struct store_uids u, gone = { 0 };
-	struct store_flags_result fr = { 0 };
-	uint64_t hms;
-	int rc = one_uid(&u, loc->uid);
-	if (rc == STORE_OK)
-		rc = store_flags(sc, loc->mailbox_id, &u, STORE_FLAGS_ADD,
-		    STORE_FLAG_DELETED, NULL, 0, 0, NULL, NULL, &fr);
-	if (rc == STORE_OK)
-		rc = store_expunge(sc, loc->mailbox_id, &u, &gone, &hms);
-	store_uids_free(&u);
-	store_uids_free(&gone);
-	store_uids_free(&fr.failed);
-	return rc;
-}
-
 /* ---- keywords -------------------------------------------------------------------- */
 
 /* A keyword the store can hold: 1..STORE_KEYWORD_MAX bytes of IMAP atom
@@ -131,7 +105,7 @@ apply_keywords(struct store_conn *sc, const struct jmap_copies *l,
 	for (size_t i = 0; i < l->n && rc == STORE_OK; i++) {
 		struct store_uids u;
 		struct store_flags_result fr = { 0 };
-		if ((rc = one_uid(&u, l->v[i].uid)) != STORE_OK)
+		if ((rc = jmap_one_uid(&u, l->v[i].uid)) != STORE_OK)
 			break;
 		if (k->rm || k->nrm)
 			rc = store_flags(sc, l->v[i].mailbox_id, &u,
@@ -193,7 +167,7 @@ apply_mailboxes(struct store_conn *sc, struct jmap_copies *l,
 			continue;
 		struct store_uids u;
 		struct store_copy_result cr = { 0 };
-		if ((rc = one_uid(&u, l->v[0].uid)) == STORE_OK)
+		if ((rc = jmap_one_uid(&u, l->v[0].uid)) == STORE_OK)
 			rc = store_copy(sc, l->v[0].mailbox_id, &u, want[i], &cr);
 		store_uids_free(&u);
 		store_uids_free(&cr.src);
@@ -203,7 +177,7 @@ apply_mailboxes(struct store_conn *sc, struct jmap_copies *l,
 		bool leave = m->replace ? !has(m->keep, m->nkeep,
 		    l->v[j].mailbox_id) : has(m->rm, m->nrm, l->v[j].mailbox_id);
 		if (leave)
-			rc = expunge_copy(sc, &l->v[j]);
+			rc = jmap_expunge_copy(sc, &l->v[j]);
 	}
 	return rc;
 }
@@ -303,7 +277,7 @@ destroy_one(struct eset *s, const char *idstr)
 	int rc = STORE_OK;
 	for (size_t i = 0; e == NULL && !s->err && i < l.n && rc == STORE_OK;
 	    i++)
-		rc = expunge_copy(s->c->account->store, &l.v[i]);
+		rc = jmap_expunge_copy(s->c->account->store, &l.v[i]);
 	if (e == NULL && rc != STORE_OK)
 		e = store_set_error(s, rc);
 	free(l.v);

@@ -69,6 +69,8 @@ struct jmap_http_session {
 	bool close;                    /* after the current response */
 	unsigned failed_auths, preauth_requests;
 	const char *cors_origin;       /* the request's Origin, if listed */
+	int upload_fd;                 /* the upload being read (a memfd the
+	                                * body streams into), else -1 */
 };
 
 /* Serve the connection on fd until it closes. */
@@ -101,6 +103,14 @@ int jmap_http_auth(struct jmap_http_session *s);
 int jmap_http_session_resource(struct jmap_http_session *s);
 int jmap_http_api(struct jmap_http_session *s);
 int jmap_http_upload(struct jmap_http_session *s);
+/* Before an upload's body is read: a memfd it streams into (-1 if none
+ * can be made); _end closes it (after the upload, or when the request
+ * fails). */
+int jmap_http_upload_begin(struct jmap_http_session *s);
+void jmap_http_upload_end(struct jmap_http_session *s);
+/* 413 with the limit problem (RFC 8620 section 3.6.1) for an upload over
+ * maxSizeUpload; the connection closes after it. */
+void jmap_http_upload_too_large(struct jmap_http_session *s);
 int jmap_http_download(struct jmap_http_session *s);
 int jmap_http_eventsource(struct jmap_http_session *s);
 

@@ -48,28 +48,6 @@ disposition(struct buf *b, const char *name)
 	buf_append_str(b, "\r\n");
 }
 
-/* The whole message behind fd (size bytes) into a buffer, for cutting a
- * part out of it. -1 on a short read or no memory. */
-static int
-read_message(int fd, uint64_t size, uint8_t **out)
-{
-	if (size > (uint64_t)JMAP_PART_SOURCE_MAX)
-		return -1;
-	uint8_t *m = malloc(size > 0 ? (size_t)size : 1);
-	if (m == NULL)
-		return -1;
-	for (size_t off = 0; off < size; ) {
-		ssize_t n = pread(fd, m + off, (size_t)size - off, (off_t)off);
-		if (n <= 0) {
-			free(m);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	*out = m;
-	return 0;
-}
-
 /* Part `part` of the message behind fd, decoded, as the response body;
  * its own media type unless accept names one. */
 static int
@@ -77,7 +55,7 @@ send_part(struct jmap_http_session *s, int fd, uint64_t size, uint32_t part,
     const char *accept)
 {
 	uint8_t *msg = NULL;
-	if (read_message(fd, size, &msg) < 0) {
+	if (jmap_blob_read(fd, size, JMAP_PART_SOURCE_MAX, &msg) < 0) {
 		jmap_http_error(s, 503, false, "Message too large to cut a part from");
 		return 0;
 	}

@@ -296,7 +296,7 @@ http_reader_body(struct http_reader *r, size_t max)
 		return HTTP_RD_DONE;
 	}
 	r->left = q->content_length;
-	if (buf_reserve(&r->body, (size_t)r->left) < 0)
+	if (r->sink == NULL && buf_reserve(&r->body, (size_t)r->left) < 0)
 		return 413;
 	r->st = RDS_LENGTH;
 	return HTTP_RD_MORE;
@@ -348,6 +348,33 @@ chunk_size(struct http_reader *r)
 	return 0;
 }
 
+void
+http_reader_sink(struct http_reader *r, http_body_sink sink, void *arg)
+{
+	r->sink = sink;
+	r->sink_arg = arg;
+	r->sunk = 0;
+}
+
+/* Body bytes kept so far, in the buffer or handed to the sink. */
+static uint64_t
+body_held(const struct http_reader *r)
+{
+	return r->body.len + r->sunk;
+}
+
+/* k body bytes to the sink or the buffer: 0, or 413. */
+static int
+take_body(struct http_reader *r, const uint8_t *p, size_t k)
+{
+	if (r->sink == NULL)
+		return buf_append(&r->body, p, k) < 0 ? 413 : 0;
+	if (k > r->body.max - body_held(r) || r->sink(r->sink_arg, p, k) < 0)
+		return 413;
+	r->sunk += k;
+	return 0;
+}
+
 static int
 feed_body(struct http_reader *r, const uint8_t *in, size_t n, size_t *used)
 {
@@ -358,10 +385,8 @@ feed_body(struct http_reader *r, const uint8_t *in, size_t n, size_t *used)
 		case RDS_LENGTH:
 		case RDS_CHUNK_DATA: {
 			size_t k = n - i < r->left ? n - i : (size_t)r->left;
-			if (buf_append(&r->body, in + i, k) < 0) {
-				st = 413;
+			if ((st = take_body(r, in + i, k)) != HTTP_RD_MORE)
 				break;
-			}
 			i += k;
 			r->left -= k;
 			if (r->left == 0)
@@ -398,7 +423,7 @@ feed_body(struct http_reader *r, const uint8_t *in, size_t n, size_t *used)
 			} else if ((st = chunk_size(r)) == 0) {
 				st = HTTP_RD_MORE;
 				r->st = r->left == 0 ? RDS_TRAILER : RDS_CHUNK_DATA;
-				if (r->left > r->body.max - r->body.len)
+				if (r->left > r->body.max - body_held(r))
 					st = 413;
 			}
 			r->line_len = 0;

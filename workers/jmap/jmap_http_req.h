@@ -73,6 +73,10 @@ enum http_rd_state {
 	RDS_CHUNK_CRLF, RDS_TRAILER, RDS_DONE,
 };
 
+/* Where body bytes go instead of the reader's buffer (an upload's
+ * memfd): 0, or -1 to refuse the request (413). */
+typedef int (*http_body_sink)(void *arg, const uint8_t *p, size_t n);
+
 struct http_reader {
 	enum http_rd_state st;
 	struct http_req req;
@@ -84,6 +88,9 @@ struct http_reader {
 	char line[HTTP_MAX_CHUNK_LINE];    /* a chunk-size or trailer line */
 	size_t line_len;
 	size_t trailer_bytes;
+	http_body_sink sink;               /* NULL: the body goes to body */
+	void *sink_arg;
+	uint64_t sunk;                     /* bytes handed to sink */
 };
 
 void http_reader_init(struct http_reader *r);
@@ -99,6 +106,11 @@ int http_reader_feed(struct http_reader *r, const uint8_t *in, size_t n,
  * HTTP_RD_DONE at once when there is none, 413 when a declared length is
  * over max (a chunked body is checked as it arrives), else HTTP_RD_MORE. */
 int http_reader_body(struct http_reader *r, size_t max);
+
+/* Before http_reader_body: hand the body to sink as it arrives (within
+ * the same max, counted in r->sunk) instead of keeping it in r->body.
+ * http_reader_reset() forgets it. */
+void http_reader_sink(struct http_reader *r, http_body_sink sink, void *arg);
 
 /* Case-insensitive comparison of a slice with a C string. */
 bool http_str_eq(struct http_str s, const char *lit);

@@ -147,6 +147,8 @@ read_body(struct jmap_http_session *s)
 {
 	const struct http_req *q = &s->rd.req;
 	size_t max = body_max(s);
+	if (s->rt.id == ROUTE_UPLOAD && jmap_http_upload_begin(s) < 0)
+		return 503;
 	int st = http_reader_body(&s->rd, max);
 	if (st == 413 || (max == 0 && (q->chunked || q->content_length > 0)))
 		return 413;
@@ -191,6 +193,7 @@ status_detail(int st)
 	case 413: return "Request body too large";
 	case 414: return "Request line too long";
 	case 417: return "Only 100-continue is understood";
+	case 503: return "Cannot hold the body now";
 	case 431: return "Too many or too large header fields";
 	case 501: return "Transfer coding not implemented";
 	case 505: return "Only HTTP/1.x is served";
@@ -228,6 +231,11 @@ handle(struct jmap_http_session *s)
 	if (st < 0)
 		return -1;
 	if (st >= 400) {
+		jmap_http_upload_end(s);
+		if (st == 413 && s->rt.id == ROUTE_UPLOAD) {
+			jmap_http_upload_too_large(s);
+			return 0;
+		}
 		if (st == 413 && s->rt.id == ROUTE_API) {
 			jmap_http_error(s, 413, true, "urn:ietf:params:jmap:error:"
 			    "limit maxSizeRequest");
@@ -293,6 +301,7 @@ jmap_http_run(const struct jmapd_options *opt, int fd)
 	struct jmap_http_session *s = &sess;
 	memset(s, 0, sizeof(*s));
 	s->opt = opt;
+	s->upload_fd = -1;
 	stats_add(ST_CONNECTIONS, 1);
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

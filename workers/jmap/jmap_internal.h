@@ -43,5 +43,7 @@ json_t *jmap_thread_get(struct jmap_call *c, json_t **err);
 json_t *jmap_thread_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_query_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_snippet_get(struct jmap_call *c, json_t **err);
+json_t *jmap_email_import(struct jmap_call *c, json_t **err);
+json_t *jmap_blob_copy(struct jmap_call *c, json_t **err);
 
 #endif

@@ -12,6 +12,8 @@ const struct jmap_method jmap_methods[] = {
 	{ "Email/changes", JMAP_CAP_MAIL, jmap_email_changes },
 	{ "Email/query", JMAP_CAP_MAIL, jmap_email_query },
 	{ "Email/set", JMAP_CAP_MAIL, jmap_email_set },
+	{ "Email/import", JMAP_CAP_MAIL, jmap_email_import },
+	{ "Blob/copy", JMAP_CAP_CORE, jmap_blob_copy },
 	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
 	{ "Thread/changes", JMAP_CAP_MAIL, jmap_thread_changes },
 	{ "Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
