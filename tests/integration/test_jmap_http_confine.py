@@ -19,7 +19,7 @@ from harness import TOP, policy
 FORBIDDEN = {"socket", "socketpair", "open", "openat", "openat2", "creat",
              "accept", "accept4", "connect", "bind", "listen", "execve",
              "execveat", "fork", "vfork", "clone", "clone3", "ptrace",
-             "kill", "tkill", "tgkill", "memfd_create"}
+             "kill", "tkill", "tgkill"}
 
 
 def allowed_syscalls(text):

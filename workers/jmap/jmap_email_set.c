@@ -2,10 +2,9 @@
  * jmap_email_set: Email/set (RFC 8621 section 4.6) for what an email in
  * the store can change: keywords (IMAP flags and keywords on every copy),
  * mailboxIds (copies added from an existing one, copies removed), and
- * destroy (every copy expunged). Creating emails takes a message to
- * store: Email/import's work, not done here (notCreated, forbidden).
+ * destroy (every copy expunged). Creates are jmap_email_set_create.c's.
  */
-#include "jmap_email_common.h"
+#include "jmap_email_set.h"
 #include "jmap_set.h"
 
 #include <stdlib.h>
@@ -52,10 +51,8 @@ expunge_copy(struct store_conn *sc, const struct store_email_loc *loc)
 
 /* ---- keywords -------------------------------------------------------------------- */
 
-/* A keyword the store can hold: 1..STORE_KEYWORD_MAX bytes of IMAP atom
- * characters; the four system ones map to flags (*flag). */
-static bool
-keyword_ok(const char *k, uint32_t *flag)
+bool
+jmap_keyword_ok(const char *k, uint32_t *flag)
 {
 	size_t n = strlen(k);
 	*flag = jmap_keyword_flag(k);
@@ -80,7 +77,7 @@ static bool
 kw_put(struct kwchange *k, const char *name, bool on)
 {
 	uint32_t flag;
-	if (!keyword_ok(name, &flag))
+	if (!jmap_keyword_ok(name, &flag))
 		return false;
 	k->any = true;
 	if (flag != 0) {
@@ -322,13 +319,8 @@ op_begin(void *ctx)
 static void
 op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 {
-	const char *cid;
-	json_t *v;
-	(void)ctx;
-	(void)created;
-	json_object_foreach(create, cid, v)
-		json_object_set_new(not_created, cid, jmap_error("forbidden",
-		    "emails are created by delivery, IMAP APPEND or import"));
+	struct eset *s = ctx;
+	jmap_email_create(s->c, create, created, not_created, &s->err);
 }
 
 static json_t *
