@@ -9,18 +9,7 @@ import email.policy
 import json
 
 import test_jmap_http as jh
-
-MAIL = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
-
-
-def api(c, calls):
-    r, body = jh.request(c, "POST", "/jmap/api/", json.dumps(
-        {"using": MAIL, "methodCalls": calls}).encode(),
-        headers={"Authorization": jh.auth_header(),
-                 "Content-Type": "application/json"})
-    assert r.status == 200, (r.status, body)
-    return [x[1] for x in json.loads(body)["methodResponses"]]
-
+from test_jmap_mail_http import api
 
 def setup(srv):
     c = jh.client(srv)
