@@ -3,6 +3,7 @@
  * (tests/unit/jmap_build_roundtrip.h: CRLF lines of at most 998 bytes,
  * every part decodes, Subject, From and the text body as set). Any
  * blobId "G..." names a small binary blob. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,8 @@ blob(void *arg, const char *id, struct jmap_build_blob *out)
 		return JMAP_BLOB_NOTFOUND;
 	out->p = blob_bytes;
 	out->n = sizeof(blob_bytes) - 1;
-	memcpy(out->type, id[1] == 'm' ? "message/rfc822" : "image/png", 15);
+	snprintf(out->type, sizeof(out->type), "%s",
+	    id[1] == 'm' ? "message/rfc822" : "image/png");
 	return 0;
 }
 
@@ -37,8 +39,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf m = BUF_INIT(env.max_size + 1);
 	struct jmap_build_err e;
 	if (jmap_build(o, &env, &m, &e) == 0) {
-		if (jmap_build_roundtrip(o, &m) != NULL)
+		const char *why = jmap_build_roundtrip(o, &m);
+		if (why != NULL) {
+			fprintf(stderr, "round trip: %s\n%.*s\n", why,
+			    (int)m.len, (const char *)m.data);
 			abort();
+		}
 	} else if (e.type == NULL) {
 		abort();
 	}

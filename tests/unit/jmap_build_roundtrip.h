@@ -73,7 +73,8 @@ rt_name_ambiguous(const char *n)
 	bool ascii = true;
 	for (const char *p = n; p && *p; p++)
 		ascii &= (unsigned char)*p < 128;
-	return n != NULL && !ascii && strpbrk(n, ",;<>\"()@:\\[]") != NULL;
+	return n != NULL && (!ascii || strlen(n) > 700) &&
+	    strpbrk(n, ",;<>\"()@:\\[]") != NULL;
 }
 
 /* From as Email/get reads it: the same emails, names (null for none). */
@@ -102,12 +103,12 @@ rt_from_ok(const struct mime_msg *mm, json_t *email)
 		json_t *g = json_array_get(got, i);
 		const char *wn = json_string_value(json_object_get(a, "name"));
 		const char *gn = json_string_value(json_object_get(g, "name"));
-		if (wn != NULL && *wn == '\0')
-			wn = NULL;
+		size_t wl = wn ? strlen(wn) : 0, gl = gn ? strlen(gn) : 0;
+		rt_trim(&wn, &wl);     /* blanks around a name may go */
+		rt_trim(&gn, &gl);
 		ok = ok && json_equal(json_object_get(a, "email"),
-		    json_object_get(g, "email")) &&
-		    ((wn == NULL && gn == NULL) ||
-		    (wn && gn && strcmp(wn, gn) == 0));
+		    json_object_get(g, "email")) && wl == gl &&
+		    (wl == 0 || memcmp(wn, gn, wl) == 0);
 	}
 	json_decref(got);
 	return ok;
@@ -121,8 +122,9 @@ rt_body_ok(const struct mime_msg *mm, json_t *email)
 	json_t *tb = json_object_get(email, "textBody");
 	const char *pid = json_string_value(json_object_get(
 	    json_array_get(tb, 0), "partId"));
-	const char *want = json_string_value(json_object_get(json_object_get(
-	    json_object_get(email, "bodyValues"), pid ? pid : ""), "value"));
+	const char *want = pid == NULL ? NULL : json_string_value(
+	    json_object_get(json_object_get(json_object_get(email,
+	    "bodyValues"), pid), "value"));
 	bool first = true, ok = true;
 	for (uint32_t i = 0; ok && i < mm->nparts; i++) {
 		const struct mime_part *p = mime_part(mm, i);

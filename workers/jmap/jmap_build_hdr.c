@@ -13,6 +13,11 @@
 #define FOLD_AT 78
 /* Bytes of UTF-8 per encoded-word: 45 -> 60 base64 + 12 = 72 columns. */
 #define EW_CHUNK 45
+/* A quoted display name and its <addr-spec> stay within 998 bytes. */
+#define NAME_QUOTED_MAX 700
+/* A longer display name is refused: readers (Email/get's among them)
+ * keep names of up to 1 KiB. */
+#define NAME_MAX_BYTES 1000
 
 /* A field being written: the column, to fold before a word that would
  * pass FOLD_AT. */
@@ -143,7 +148,9 @@ atext_phrase(const char *s)
 		if (!isalnum((unsigned char)*p) && *p != ' ' &&
 		    strchr("!#$%&'*+-/=?^_`{|}~", *p) == NULL)
 			return false;
-	return *s != ' ' && strstr(s, "  ") == NULL;
+	size_t n = strlen(s);
+	return n > 0 && s[0] != ' ' && s[n - 1] != ' ' &&
+	    strstr(s, "  ") == NULL;
 }
 
 static bool
@@ -171,13 +178,25 @@ email_ok(const char *s)
 	return true;
 }
 
+/* Any byte past ASCII? (Control characters are refused before.) */
+static bool
+has_8bit(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p >= 128)
+			return true;
+	return false;
+}
+
 static void
 hw_name(struct hw *w, const char *name)
 {
 	if (atext_phrase(name) && strlen(name) < FOLD_AT - 10) {
 		hw_text(w, name);
-	} else if (ascii_printable(name) && strlen(name) < FOLD_AT - 10) {
-		struct buf q = BUF_INIT(2 * FOLD_AT);
+	} else if (!has_8bit(name) && strlen(name) <= NAME_QUOTED_MAX) {
+		/* quoted even when long: encoded, its specials would read as
+		 * syntax to a reader that decodes before it parses */
+		struct buf q = BUF_INIT(2 * NAME_QUOTED_MAX + 3);
 		buf_append_byte(&q, '"');
 		for (const char *p = name; *p; p++) {
 			if (*p == '"' || *p == '\\')
@@ -205,7 +224,8 @@ hdr_addresses(struct bx *x, const char *name, json_t *list)
 		const char *e = json_string_value(json_object_get(a, "email"));
 		if (!json_is_object(a) || e == NULL || !email_ok(e) ||
 		    (nm != NULL && !json_is_null(nm) && !json_is_string(nm)) ||
-		    (json_is_string(nm) && has_ctl(json_string_value(nm))) ||
+		    (json_is_string(nm) && (has_ctl(json_string_value(nm)) ||
+		    strlen(json_string_value(nm)) > NAME_MAX_BYTES)) ||
 		    json_object_size(a) > (size_t)(1 + (nm != NULL)))
 			return -1;
 	}
