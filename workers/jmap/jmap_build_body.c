@@ -34,7 +34,7 @@ type_ok(const char *s)
 }
 
 static const char *
-str(json_t *part, const char *k)
+prop_str(json_t *part, const char *k)
 {
 	return json_string_value(json_object_get(part, k));
 }
@@ -80,7 +80,7 @@ multipart(struct bx *x, json_t *part, const char *type, unsigned depth)
 	char b[64];
 	size_t i;
 	if (!json_is_array(subs) || json_array_size(subs) == 0 ||
-	    str(part, "partId") || str(part, "blobId") ||
+	    prop_str(part, "partId") || prop_str(part, "blobId") ||
 	    depth >= BUILD_MAX_DEPTH || boundary(x, b, sizeof(b)) < 0)
 		return bx_fail(x, "invalidProperties", "bodyStructure");
 	buf_printf(x->out, "Content-Type: %s;\r\n boundary=\"%s\"\r\n\r\n",
@@ -100,16 +100,16 @@ static int
 leaf_content(struct bx *x, json_t *part, struct buf *raw, bool *text,
     char btype[128])
 {
-	const char *pid = str(part, "partId"), *bid = str(part, "blobId");
+	const char *pid = prop_str(part, "partId"), *bid = prop_str(part, "blobId");
 	if ((pid == NULL) == (bid == NULL))
 		return bx_fail(x, "invalidProperties", "bodyStructure");
 	if (pid != NULL) {
 		json_t *bv = json_object_get(x->body_values, pid);
-		const char *v = str(bv, "value");
+		const char *v = prop_str(bv, "value");
 		json_t *ep = json_object_get(bv, "isEncodingProblem"),
 		    *tr = json_object_get(bv, "isTruncated");
 		if (v == NULL || (ep && !json_is_false(ep)) ||
-		    (tr && !json_is_false(tr)) || str(part, "charset"))
+		    (tr && !json_is_false(tr)) || prop_str(part, "charset"))
 			return bx_fail(x, "invalidProperties", "bodyValues");
 		*text = true;
 		return enc_crlf(raw, (const uint8_t *)v, strlen(v)) < 0 ?
@@ -135,9 +135,9 @@ leaf_content(struct bx *x, json_t *part, struct buf *raw, bool *text,
 static int
 leaf_headers(struct bx *x, json_t *part, const char *type, bool text)
 {
-	const char *name = str(part, "name"), *disp = str(part, "disposition");
-	const char *cid = str(part, "cid"), *loc = str(part, "location");
-	const char *cs = text ? "utf-8" : str(part, "charset");
+	const char *name = prop_str(part, "name"), *disp = prop_str(part, "disposition");
+	const char *cid = prop_str(part, "cid"), *loc = prop_str(part, "location");
+	const char *cs = text ? "utf-8" : prop_str(part, "charset");
 	json_t *lang = json_object_get(part, "language");
 	buf_printf(x->out, "Content-Type: %s", type);
 	if (cs != NULL && (!token_ok(cs, 40) ||
@@ -228,7 +228,7 @@ body_part(struct bx *x, json_t *part, unsigned depth)
 	if (!json_is_object(part) || !part_props_ok(part) ||
 	    ++x->nparts > BUILD_MAX_PARTS)
 		return bx_fail(x, "invalidProperties", "bodyStructure");
-	const char *type = str(part, "type");
+	const char *type = prop_str(part, "type");
 	if (type != NULL && !type_ok(type))
 		return bx_fail(x, "invalidProperties", "bodyStructure");
 	if (part_fields(x, part) < 0)
@@ -263,7 +263,7 @@ single(struct bx *x, json_t *list, const char *prop, const char *type)
 	if (list == NULL || json_is_null(list))
 		return NULL;
 	json_t *p = json_array_get(list, 0);
-	const char *t = str(p, "type");
+	const char *t = prop_str(p, "type");
 	if (!json_is_array(list) || json_array_size(list) != 1 ||
 	    !json_is_object(p) || (t != NULL && strcasecmp(t, type) != 0)) {
 		bx_fail(x, "invalidProperties", prop);
@@ -308,8 +308,8 @@ body_from_lists(struct bx *x, json_t *text, json_t *html, json_t *att)
 	size_t i;
 	json_t *a, *inl = json_array(), *mixed = json_array();
 	json_array_foreach(att, i, a) {
-		bool in = h && str(a, "cid") && str(a, "disposition") &&
-		    strcasecmp(str(a, "disposition"), "inline") == 0;
+		bool in = h && prop_str(a, "cid") && prop_str(a, "disposition") &&
+		    strcasecmp(prop_str(a, "disposition"), "inline") == 0;
 		json_array_append(in ? inl : mixed, a);
 	}
 	/* inline images belong with the HTML they are part of */
