@@ -5,6 +5,7 @@ fetches each and Python's email package parses the bytes (headers,
 encodings, parts); Email/get of each gives back what was set; and the
 errors RFC 8621 names (invalidProperties, blobNotFound, tooLarge)."""
 import email
+import hashlib
 import email.policy
 import json
 import re
@@ -181,6 +182,14 @@ def test_attachment_by_blob_id_and_errors():
                 "resultOf": "q", "name": "Email/query", "path": "/ids"},
                 "properties": ["attachments", "blobId"]}, "g"]])
         att = g["list"][0]["attachments"][0]
+        # a blob id is the SHA-256 of the message: bob's is known to alice,
+        # but stored serves it only to bob
+        assert g["list"][0]["blobId"] == "G" + hashlib.sha256(src).hexdigest()
+        mb_bob = srv.login("bob")
+        theirs = src.replace(b"source", b"bob's own")
+        mb_bob.append("INBOX", None, None, theirs)
+        mb_bob.logout()
+        bobs = "G" + hashlib.sha256(theirs).hexdigest()
         s = create(c, acct, {
             "mailboxIds": {mb["inbox"]: True},
             "subject": "With attachment",
@@ -220,6 +229,8 @@ def test_attachment_by_blob_id_and_errors():
                      "textBody": [{"partId": "1"}],
                      "bodyValues": {"1": {"value": "x"}}},
             "nomailbox": {"mailboxIds": {"M999999": True}},
+            "bobsblob": {"mailboxIds": {mb["inbox"]: True},
+                         "attachments": [{"blobId": bobs}]},
         }}, "s"]])[0]
         nc = bad["notCreated"]
         assert not bad["created"], bad
@@ -230,10 +241,11 @@ def test_attachment_by_blob_id_and_errors():
         assert nc["ctype"]["properties"] == ["header:Content-Type"], nc
         assert nc["noblob"]["type"] == "blobNotFound", nc
         assert nc["noblob"]["notFound"] == ["G" + "0" * 64], nc
+        assert nc["bobsblob"]["type"] == "blobNotFound", nc
         assert nc["both"]["properties"] == ["bodyStructure"], nc
         assert nc["nomailbox"]["type"] == "invalidProperties", nc
         for k, v in nc.items():
-            if k != "noblob":
+            if k not in ("noblob", "bobsblob"):
                 assert v["type"] == "invalidProperties", (k, v)
         m.logout()
         c.close()
