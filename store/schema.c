@@ -37,6 +37,9 @@ static const char pragmas[] =
  * msgs: one row per message in a mailbox.
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
+ * objects: small values a worker keeps for the user under a key (jmapd's
+ * Identities and VacationResponse), opaque to the store, with the modseq
+ * of their last change (obj.c).
  */
 static const char user_schema[] =
 	"BEGIN;"
@@ -88,7 +91,9 @@ static const char user_schema[] =
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
 	" tokenize='unicode61 remove_diacritics 2');"
-	"PRAGMA user_version=4;"
+	"CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
+	" modseq INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version=5;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -131,6 +136,12 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	[3] = "BEGIN;"
 	    "ALTER TABLE blob ADD COLUMN metalen INTEGER NOT NULL DEFAULT 0;"
 	    "PRAGMA user_version=4;"
+	    "COMMIT;",
+	/* per-user objects the store keeps opaque (JMAP Identity, ...) */
+	[4] = "BEGIN;"
+	    "CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
+	    " modseq INTEGER NOT NULL) WITHOUT ROWID;"
+	    "PRAGMA user_version=5;"
 	    "COMMIT;",
 };
 
