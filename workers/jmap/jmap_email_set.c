@@ -309,13 +309,6 @@ destroy_one(struct eset *s, const char *idstr)
 
 /* ---- the method ------------------------------------------------------------------------ */
 
-static bool
-op_begin(void *ctx)
-{
-	(void)ctx;
-	return true;
-}
-
 static void
 op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 {
@@ -336,7 +329,7 @@ op_destroy(void *ctx, const char *id)
 }
 
 static const struct jmap_set_ops email_ops = {
-	op_begin, op_create, op_update, op_destroy,
+	NULL, op_create, op_update, op_destroy,
 };
 
 json_t *

@@ -379,15 +379,8 @@ op_destroy(void *ctx, const char *id)
 	return change(ctx, do_destroy, (void *)(uintptr_t)id);
 }
 
-static bool
-op_begin(void *ctx)
-{
-	(void)ctx;
-	return true;
-}
-
 static const struct jmap_set_ops identity_ops = {
-	op_begin, op_create, op_update, op_destroy,
+	NULL, op_create, op_update, op_destroy,
 };
 
 json_t *
