@@ -136,3 +136,42 @@ def test_vacation_response():
         assert g["list"][0]["isEnabled"] is False, g
         c.close()
         cb.close()
+
+
+def test_store_objects_compare_and_set_and_limits():
+    """STORE_OBJ_SET replaces a value only if it is the one read (a
+    session that read before another's save gets CONFLICT, not a lost
+    update), bounds keys, values and their count, takes the user's next
+    modseq, and keeps each user's objects their own; imapd's policy has
+    no right to them."""
+    from cloister_ipc import b, s, u64
+    from store_util import Store, new_user
+    with Store() as st:
+        a = new_user(st, "alice", "jmapd")
+        assert a.call("STORE_OBJ_GET", s("jmap.vacation")) == [0, b""]
+        state0 = a.call("STORE_STATE")[0]
+        m1, = a.call("STORE_OBJ_SET", s("jmap.vacation") + u64(0) + b(b"{}"))
+        assert m1 == state0 + 1 == a.call("STORE_STATE")[0]
+        assert a.call("STORE_OBJ_GET", s("jmap.vacation")) == [m1, b"{}"]
+        # a writer that read nothing (or an old version) conflicts
+        assert a.error("STORE_OBJ_SET", s("jmap.vacation") + u64(0) +
+                       b(b"x"))[0] == 7
+        m2, = a.call("STORE_OBJ_SET", s("jmap.vacation") + u64(m1) +
+                      b(b'{"a":1}'))
+        assert a.error("STORE_OBJ_SET", s("jmap.vacation") + u64(m1) +
+                       b(b"lost"))[0] == 7
+        assert a.call("STORE_OBJ_GET", s("jmap.vacation")) == [m2, b'{"a":1}']
+        # keys, sizes, count
+        assert a.error("STORE_OBJ_GET", s("../x"))[0] == 1
+        assert a.error("STORE_OBJ_GET", s("k" * 33))[0] == 1
+        assert a.error("STORE_OBJ_SET", s("big") + u64(0) +
+                       b(b"x" * (64 * 1024 + 1)))[0] == 1
+        for i in range(15):
+            a.call("STORE_OBJ_SET", s("k%d" % i) + u64(0) + b(b"v"))
+        assert a.error("STORE_OBJ_SET", s("one-too-many") + u64(0) +
+                       b(b"v"))[0] == 10
+        # bob's are his own
+        bob = new_user(st, "bob", "jmapd")
+        assert bob.call("STORE_OBJ_GET", s("jmap.vacation")) == [0, b""]
+        imap = new_user(st, "carol", "imapd")
+        assert imap.error("STORE_OBJ_GET", s("jmap.vacation"))[0] == 2
