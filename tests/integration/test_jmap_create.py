@@ -259,4 +259,16 @@ def test_too_large():
             "bodyValues": {"1": {"value": "y" * 70000}},
             "textBody": [{"partId": "1"}]})
         assert s["notCreated"]["k"]["type"] == "tooLarge", s
+        # blobs are read only while they fit in the message
+        m = srv.login("alice")
+        big = b"Subject: big\r\n\r\n" + (b"z" * 78 + b"\r\n") * 500
+        m.append("INBOX", None, None, big)
+        m.logout()
+        blob = "G" + hashlib.sha256(big).hexdigest()
+        s = create(c, acct, {"mailboxIds": {mb["inbox"]: True},
+                             "attachments": [{"blobId": blob}]})
+        assert "k" in s["created"], s
+        s = create(c, acct, {"mailboxIds": {mb["inbox"]: True},
+                             "attachments": [{"blobId": blob}] * 2})
+        assert s["notCreated"]["k"]["type"] == "tooLarge", s
         c.close()

@@ -28,10 +28,12 @@ struct jmap_build_blob {
 	char type[128];                /* its own media type, "" if unknown */
 };
 
-/* 0 with *out filled, JMAP_BLOB_NOTFOUND, or JMAP_BLOB_FAIL (the store
- * failed: the builder stops with type "serverFail"). */
+/* 0 with *out filled, JMAP_BLOB_NOTFOUND, JMAP_BLOB_TOOLARGE (the blobs
+ * would pass the message's size: "tooLarge") or JMAP_BLOB_FAIL (the
+ * store failed: the builder stops with type "serverFail"). */
 #define JMAP_BLOB_NOTFOUND (-1)
 #define JMAP_BLOB_FAIL (-2)
+#define JMAP_BLOB_TOOLARGE (-3)
 typedef int (*jmap_build_blob_fn)(void *arg, const char *blobid,
     struct jmap_build_blob *out);
 

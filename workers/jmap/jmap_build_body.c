@@ -123,6 +123,8 @@ leaf_content(struct bx *x, json_t *part, struct buf *raw, bool *text,
 		    strlen(bid));
 		return bx_fail(x, "blobNotFound", NULL);
 	}
+	if (rc == JMAP_BLOB_TOOLARGE)
+		return bx_fail(x, "tooLarge", NULL);
 	if (rc < 0)
 		return bx_fail(x, "serverFail", NULL);
 	*text = false;

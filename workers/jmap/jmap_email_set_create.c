@@ -35,6 +35,7 @@ struct blobs {
 	json_t **method_err;
 	struct buf held[16];
 	size_t n;
+	size_t total;                  /* bytes held: at most the message's */
 };
 
 static json_t *
@@ -110,8 +111,10 @@ blob_get(void *arg, const char *blobid, struct jmap_build_blob *out)
 	int fd = -1;
 	uint64_t size = 0;
 	size_t max = bl->c->account->limits->max_size_upload;
-	if (!jmap_blobid_parse(blobid, id, &part) || bl->n == 16)
+	if (!jmap_blobid_parse(blobid, id, &part))
 		return JMAP_BLOB_NOTFOUND;
+	if (bl->n == 16)
+		return JMAP_BLOB_TOOLARGE;
 	int rc = store_blob_get(bl->c->account->store, id, &fd, &size);
 	if (rc == STORE_E_NOTFOUND)
 		return JMAP_BLOB_NOTFOUND;
@@ -122,7 +125,11 @@ blob_get(void *arg, const char *blobid, struct jmap_build_blob *out)
 	struct buf msg = BUF_INIT(max);
 	struct buf *held = &bl->held[bl->n];
 	buf_init(held, max);
-	rc = size > max ? -1 : read_fd(fd, size, &msg);
+	if (size > max - bl->total) {
+		close(fd);
+		return JMAP_BLOB_TOOLARGE;
+	}
+	rc = read_fd(fd, size, &msg);
 	close(fd);
 	out->type[0] = '\0';
 	if (rc == 0 && part == 0) {
@@ -139,6 +146,7 @@ blob_get(void *arg, const char *blobid, struct jmap_build_blob *out)
 		return rc > 0 ? JMAP_BLOB_NOTFOUND : JMAP_BLOB_FAIL;
 	}
 	bl->n++;
+	bl->total += held->len;
 	out->p = held->data ? held->data : (const uint8_t *)"";
 	out->n = held->len;
 	return 0;
