@@ -54,7 +54,7 @@ def test_text_email_created_and_read_over_imap():
                    {"email": "carol@example.org"}],
             "subject": "Plain text",
             "sentAt": "2026-03-04T10:20:30+02:00",
-            "receivedAt": "2026-03-04T08:20:31Z",
+            "receivedAt": "2026-03-04T08:20:31.250Z",
             "inReplyTo": ["parent@example.org"],
             "references": ["root@example.org", "parent@example.org"],
             "header:X-Tracking:asText": "one two",

@@ -108,6 +108,7 @@ def test_vacation_response():
             "create": {"x": {"isEnabled": True}},
             "update": {"singleton": {
                 "isEnabled": True, "fromDate": "2026-07-01T00:00:00Z",
+                "toDate": "2026-07-31T23:59:59.5Z",
                 "subject": "Away", "textBody": "Back in August."},
                 "other": {"isEnabled": True}},
             "destroy": ["singleton"]}, "s"]])
@@ -127,8 +128,9 @@ def test_vacation_response():
                       "g"]])
         v = g["list"][0]
         assert (v["isEnabled"], v["fromDate"], v["subject"],
-                v["textBody"], v["toDate"]) == (
-            True, "2026-07-01T00:00:00Z", "Away", "Back in August.", None)
+                v["textBody"], v["toDate"], v["htmlBody"]) == (
+            True, "2026-07-01T00:00:00Z", "Away", "Back in August.",
+            "2026-07-31T23:59:59.5Z", None)
         assert g["notFound"] == ["x"]
         cb = jh.client(srv)
         g, = api(cb, [["VacationResponse/get", {

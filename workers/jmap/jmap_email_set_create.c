@@ -76,6 +76,8 @@ read_target(struct jmap_call *c, json_t *o, struct target *t)
 		struct tm tm = { 0 };
 		const char *s = json_string_value(rcv);
 		const char *e = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+		if (e != NULL && *e == '.')     /* fractions of a second */
+			e += 1 + strspn(e + 1, "0123456789");
 		if (e == NULL || strcmp(e, "Z") != 0)
 			return bad("receivedAt");
 		t->received = (int64_t)timegm(&tm);

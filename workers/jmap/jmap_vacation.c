@@ -68,6 +68,8 @@ utc_date_ok(json_t *v)
 	struct tm tm = { 0 };
 	const char *s = json_string_value(v);
 	const char *e = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+	if (e != NULL && *e == '.')             /* fractions of a second */
+		e += 1 + strspn(e + 1, "0123456789");
 	return json_is_null(v) || (e != NULL && strcmp(e, "Z") == 0);
 }
 
