@@ -272,3 +272,26 @@ def test_too_large():
                              "attachments": [{"blobId": blob}] * 2})
         assert s["notCreated"]["k"]["type"] == "tooLarge", s
         c.close()
+
+
+def test_over_quota_leaves_nothing_behind():
+    """A create whose copy into its second mailbox is over quota is
+    overQuota and leaves no copy in the first either."""
+    import subprocess
+    from harness import tool
+    with jh.server() as srv:
+        r = subprocess.run([tool("cloisterctl"), "-c", srv.srv.config_path,
+                            "quota", "set", "alice", "--messages", "1"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        c, acct, mb = setup(srv)
+        s = create(c, acct, {
+            "mailboxIds": {mb["inbox"]: True, mb["drafts"]: True},
+            "subject": "twice"})
+        assert s["notCreated"]["k"]["type"] == "overQuota", s
+        q, = api(c, [["Email/query", {"accountId": acct}, "q"]])
+        assert q["ids"] == [], q
+        s = create(c, acct, {"mailboxIds": {mb["inbox"]: True},
+                             "subject": "once"})
+        assert "k" in s["created"], s
+        c.close()

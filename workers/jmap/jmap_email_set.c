@@ -292,19 +292,25 @@ update_one(struct eset *s, const char *idstr, json_t *patch)
 	return e;
 }
 
+int
+jmap_email_expunge(struct store_conn *sc, uint64_t emailid)
+{
+	struct jmap_copies l = { 0 };
+	int rc = jmap_email_copies(sc, emailid, &l);
+	for (size_t i = 0; rc == STORE_OK && i < l.n; i++)
+		rc = expunge_copy(sc, &l.v[i]);
+	free(l.v);
+	return rc;
+}
+
 static json_t *
 destroy_one(struct eset *s, const char *idstr)
 {
-	struct jmap_copies l = { 0 };
-	json_t *e = locate(s, idstr, &l);
-	int rc = STORE_OK;
-	for (size_t i = 0; e == NULL && !s->err && i < l.n && rc == STORE_OK;
-	    i++)
-		rc = expunge_copy(s->c->account->store, &l.v[i]);
-	if (e == NULL && rc != STORE_OK)
-		e = store_set_error(s, rc);
-	free(l.v);
-	return e;
+	uint64_t id;
+	if (!jmap_id_parse(s->c, idstr, 'E', &id))
+		return jmap_set_error("notFound", NULL);
+	int rc = jmap_email_expunge(s->c->account->store, id);
+	return rc == STORE_OK ? NULL : store_set_error(s, rc);
 }
 
 /* ---- the method ------------------------------------------------------------------------ */

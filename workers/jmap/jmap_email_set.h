@@ -11,6 +11,10 @@
  * characters; the four system ones map to flags (*flag). */
 bool jmap_keyword_ok(const char *k, uint32_t *flag);
 
+/* Expunge every copy of the email (Email/set destroy; a create whose
+ * copies could not all be made). */
+int jmap_email_expunge(struct store_conn *sc, uint64_t emailid);
+
 /* Create every email of the create map (RFC 8621 section 4.6): the
  * message built by jmap_build, stored like an IMAP APPEND. A store
  * failure that is not the email's goes to *method_err. */

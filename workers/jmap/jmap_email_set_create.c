@@ -183,7 +183,8 @@ memfd_of(const struct buf *m)
 }
 
 /* Append to the first mailbox with the metadata the MIME code computes,
- * copy into the rest. */
+ * copy into the rest; if a copy fails, the email goes again (all or
+ * nothing: a client that retries must not find half of it). */
 static int
 store_message(struct jmap_call *c, const struct buf *m,
     const struct target *t, struct store_append_result *res)
@@ -217,6 +218,8 @@ store_message(struct jmap_call *c, const struct buf *m,
 		store_uids_free(&u);
 		store_uids_free(&cr.src);
 		store_uids_free(&cr.dst);
+		if (rc != STORE_OK && rc != STORE_E_IO && rc != STORE_E_PROTO)
+			(void)jmap_email_expunge(c->account->store, res->emailid);
 	}
 	return rc;
 }
