@@ -59,6 +59,8 @@ static const struct op ops[] = {
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
 	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },
 	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
+	{ IPC_STORE_OBJ_GET, OP_TICKET, h_obj_get },
+	{ IPC_STORE_OBJ_SET, OP_TICKET | OP_WRITE, h_obj_set },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
 	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
 	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },

@@ -19,6 +19,9 @@ int h_rcpt_provision(struct req *r);
 int h_adm_mbox_detail(struct req *r);
 int h_watch(struct req *r);
 int h_quota_get(struct req *r);
+/* obj.c */
+int h_obj_get(struct req *r);
+int h_obj_set(struct req *r);
 /* mailbox.c */
 int h_mbox_list(struct req *r);
 int h_mbox_create(struct req *r);

@@ -39,6 +39,9 @@ static const char pragmas[] =
  * size (charged to the quota) and when they expire (store/blob.c).
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
+ * objects: small values a worker keeps for the user under a key (jmapd's
+ * Identities and VacationResponse), opaque to the store, with the modseq
+ * of their last change (obj.c).
  */
 static const char user_schema[] =
 	"BEGIN;"
@@ -93,7 +96,9 @@ static const char user_schema[] =
 	"CREATE TABLE upload(hash BLOB PRIMARY KEY, size INTEGER NOT NULL,"
 	" expires INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX upload_expires ON upload(expires);"
-	"PRAGMA user_version=5;"
+	"CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
+	" modseq INTEGER NOT NULL) WITHOUT ROWID;"
+	"PRAGMA user_version=6;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -143,6 +148,12 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	    " expires INTEGER NOT NULL) WITHOUT ROWID;"
 	    "CREATE INDEX upload_expires ON upload(expires);"
 	    "PRAGMA user_version=5;"
+	    "COMMIT;",
+	/* per-user objects the store keeps opaque (JMAP Identity, ...) */
+	[5] = "BEGIN;"
+	    "CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
+	    " modseq INTEGER NOT NULL) WITHOUT ROWID;"
+	    "PRAGMA user_version=6;"
 	    "COMMIT;",
 };
 

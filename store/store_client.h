@@ -303,6 +303,18 @@ int store_mbox_changes(struct store_conn *sc, uint64_t since, uint32_t max,
 int store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
     struct store_id_changes *ch);
 
+/* A per-user object (key: 1..STORE_OBJ_KEY_MAX of [a-z0-9._-]): its value
+ * appended to value, and the modseq of its last change (0 and nothing
+ * appended: there is none). */
+int store_obj_get(struct store_conn *sc, const char *key, struct buf *value,
+    uint64_t *modseq);
+/* Replace it (at most STORE_OBJ_MAX bytes) if its modseq is still expect
+ * (0: it must not exist yet), else STORE_E_CONFLICT; *modseq: the new
+ * one, the user's state after the change. STORE_E_LIMIT past
+ * STORE_OBJ_KEYS objects. */
+int store_obj_set(struct store_conn *sc, const char *key, uint64_t expect,
+    const void *value, size_t len, uint64_t *modseq);
+
 /* Keep the size bytes of memfd (from offset 0) as an upload of the user
  * (RFC 8620 section 6.1): expires after a day, charged to the quota
  * meanwhile. blobid: its content id (a message with the same bytes has

@@ -24,6 +24,9 @@
 #define STORE_MBOX_NAME_MAX 1024   /* bytes of a full mailbox name */
 #define STORE_USER_MAX 255         /* = TICKET_USER_MAX */
 #define STORE_KEYWORD_MAX 64       /* bytes of one keyword */
+#define STORE_OBJ_KEY_MAX 32       /* bytes of a per-user object's key */
+#define STORE_OBJ_MAX (64u * 1024) /* bytes of its value */
+#define STORE_OBJ_KEYS 16          /* objects per user */
 #define STORE_MAX_KEYWORDS 64      /* distinct keywords per user (bit mask) */
 #define STORE_BLOBID_LEN 32        /* sha256 of the message bytes */
 #define STORE_UID_MAX 0xffffffffu  /* "to the end" in a range (IMAP '*') */

@@ -145,6 +145,8 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         db = sqlite3.connect(path)   # back to the shape of schema version 2
         db.executescript("ALTER TABLE mailboxes DROP COLUMN detail;"
                          "ALTER TABLE blob DROP COLUMN metalen;"
+                         "DROP TABLE upload;"
+                         "DROP TABLE objects;"
                          "PRAGMA user_version=2;")
         db.close()
         st.start()
@@ -159,9 +161,13 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         assert messages(a, "lists") == 1
         assert "schema upgraded from version 2 to 3" in st.log_text()
         assert "schema upgraded from version 3 to 4" in st.log_text()
+        assert "schema upgraded from version 4 to 5" in st.log_text()
+        assert "schema upgraded from version 5 to 6" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM upload").fetchone()[0] == 0
         assert db.execute("SELECT name, detail FROM mailboxes WHERE detail != 0"
                           ).fetchall() == [("lists", 1)]
         db.close()

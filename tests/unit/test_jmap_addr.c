@@ -46,6 +46,9 @@ main(void)
 	    "[{\"name\":\"Doe, Jane\",\"email\":\"jane@example.com\"}]"));
 	CHECK(addrs_are("\"a \\\"q\\\" b\" <q@x>",
 	    "[{\"name\":\"a \\\"q\\\" b\",\"email\":\"q@x\"}]"));
+	/* one escaped quote: the angle-addr after it is still the address */
+	CHECK(addrs_are("\"J\\\"x:\" <j@x>",
+	    "[{\"name\":\"J\\\"x:\",\"email\":\"j@x\"}]"));
 	/* groups: the members, flattened */
 	CHECK(addrs_are("Team: a@x, B <b@x>;, c@x",
 	    "[{\"name\":null,\"email\":\"a@x\"},{\"name\":\"B\",\"email\":\"b@x\"},"

@@ -40,6 +40,9 @@ struct jmap_account {
 	const char *account_id;            /* stable, opaque, from the username */
 	struct store_conn *store;          /* the user's store channel */
 	const struct jmap_limits *limits;
+	const char *domain;                /* generated Message-IDs, the default
+					      Identity; NULL: the username's
+					      domain, else "localhost" */
 };
 
 /* The Session resource (RFC 8620 section 2) for a: capabilities with their

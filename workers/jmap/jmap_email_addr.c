@@ -44,7 +44,9 @@ add_addr(json_t *list, const char *s, size_t n)
 	const char *lt = NULL, *gt = NULL;
 	bool q = false;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
+		if (s[i] == '\\' && q && i + 1 < n)
+			i++;   /* a quoted-pair: \" does not end the string */
+		else if (s[i] == '"')
 			q = !q;
 		else if (!q && s[i] == '<' && lt == NULL)
 			lt = s + i;

@@ -2,10 +2,9 @@
  * jmap_email_set: Email/set (RFC 8621 section 4.6) for what an email in
  * the store can change: keywords (IMAP flags and keywords on every copy),
  * mailboxIds (copies added from an existing one, copies removed), and
- * destroy (every copy expunged). Creating emails takes a message to
- * store: Email/import's work, not done here (notCreated, forbidden).
+ * destroy (every copy expunged). Creates are jmap_email_set_create.c's.
  */
-#include "jmap_email_common.h"
+#include "jmap_email_set.h"
 #include "jmap_set.h"
 
 #include <stdlib.h>
@@ -26,10 +25,8 @@ store_set_error(struct eset *s, int rc)
 
 /* ---- keywords -------------------------------------------------------------------- */
 
-/* A keyword the store can hold: 1..STORE_KEYWORD_MAX bytes of IMAP atom
- * characters; the four system ones map to flags (*flag). */
-static bool
-keyword_ok(const char *k, uint32_t *flag)
+bool
+jmap_keyword_ok(const char *k, uint32_t *flag)
 {
 	size_t n = strlen(k);
 	*flag = jmap_keyword_flag(k);
@@ -54,7 +51,7 @@ static bool
 kw_put(struct kwchange *k, const char *name, bool on)
 {
 	uint32_t flag;
-	if (!keyword_ok(name, &flag))
+	if (!jmap_keyword_ok(name, &flag))
 		return false;
 	k->any = true;
 	if (flag != 0) {
@@ -269,40 +266,34 @@ update_one(struct eset *s, const char *idstr, json_t *patch)
 	return e;
 }
 
+int
+jmap_email_expunge(struct store_conn *sc, uint64_t emailid)
+{
+	struct jmap_copies l = { 0 };
+	int rc = jmap_email_copies(sc, emailid, &l);
+	for (size_t i = 0; rc == STORE_OK && i < l.n; i++)
+		rc = jmap_expunge_copy(sc, &l.v[i]);
+	free(l.v);
+	return rc;
+}
+
 static json_t *
 destroy_one(struct eset *s, const char *idstr)
 {
-	struct jmap_copies l = { 0 };
-	json_t *e = locate(s, idstr, &l);
-	int rc = STORE_OK;
-	for (size_t i = 0; e == NULL && !s->err && i < l.n && rc == STORE_OK;
-	    i++)
-		rc = jmap_expunge_copy(s->c->account->store, &l.v[i]);
-	if (e == NULL && rc != STORE_OK)
-		e = store_set_error(s, rc);
-	free(l.v);
-	return e;
+	uint64_t id;
+	if (!jmap_id_parse(s->c, idstr, 'E', &id))
+		return jmap_set_error("notFound", NULL);
+	int rc = jmap_email_expunge(s->c->account->store, id);
+	return rc == STORE_OK ? NULL : store_set_error(s, rc);
 }
 
 /* ---- the method ------------------------------------------------------------------------ */
 
-static bool
-op_begin(void *ctx)
-{
-	(void)ctx;
-	return true;
-}
-
 static void
 op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 {
-	const char *cid;
-	json_t *v;
-	(void)ctx;
-	(void)created;
-	json_object_foreach(create, cid, v)
-		json_object_set_new(not_created, cid, jmap_error("forbidden",
-		    "emails are created by delivery, IMAP APPEND or import"));
+	struct eset *s = ctx;
+	jmap_email_create(s->c, create, created, not_created, &s->err);
 }
 
 static json_t *
@@ -318,7 +309,7 @@ op_destroy(void *ctx, const char *id)
 }
 
 static const struct jmap_set_ops email_ops = {
-	op_begin, op_create, op_update, op_destroy,
+	NULL, op_create, op_update, op_destroy,
 };
 
 json_t *

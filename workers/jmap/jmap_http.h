@@ -50,6 +50,7 @@ struct jmapd_options {
 	size_t ncors;
 	char base_url[JMAP_BASE_URL_MAX];  /* "" -> from the Host header */
 	struct jmap_limits limits;
+	char domain[256];              /* default-domain; "" -> from the user */
 };
 
 struct jmap_http_session {

@@ -83,7 +83,8 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 	account_id(s->user, s->account_id, sizeof(s->account_id));
 	s->acct = (struct jmap_account){ .username = s->user,
 		.account_id = s->account_id, .store = s->sc,
-		.limits = &o->limits };
+		.limits = &o->limits,
+		.domain = o->domain[0] != '\0' ? o->domain : NULL };
 	s->authed = true;
 	jmap_http_socket_limits(s->conn.fd, false);
 	/* the prelogin deadline gives way to the request's own */

@@ -10,6 +10,8 @@
 
 #define JMAP_CAP_CORE "urn:ietf:params:jmap:core"
 #define JMAP_CAP_MAIL "urn:ietf:params:jmap:mail"
+#define JMAP_CAP_SUBMISSION "urn:ietf:params:jmap:submission"
+#define JMAP_CAP_VACATION "urn:ietf:params:jmap:vacationresponse"
 
 /* The largest encoded response the API side builds (bytes): result
  * references share values, so a few calls could otherwise ask for an
@@ -45,5 +47,10 @@ json_t *jmap_query_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_snippet_get(struct jmap_call *c, json_t **err);
 json_t *jmap_email_import(struct jmap_call *c, json_t **err);
 json_t *jmap_blob_copy(struct jmap_call *c, json_t **err);
+json_t *jmap_identity_get(struct jmap_call *c, json_t **err);
+json_t *jmap_identity_changes(struct jmap_call *c, json_t **err);
+json_t *jmap_identity_set(struct jmap_call *c, json_t **err);
+json_t *jmap_vacation_get(struct jmap_call *c, json_t **err);
+json_t *jmap_vacation_set(struct jmap_call *c, json_t **err);
 
 #endif

@@ -19,5 +19,10 @@ const struct jmap_method jmap_methods[] = {
 	{ "Mailbox/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
 	{ "Email/queryChanges", JMAP_CAP_MAIL, jmap_query_changes },
 	{ "SearchSnippet/get", JMAP_CAP_MAIL, jmap_snippet_get },
+	{ "Identity/get", JMAP_CAP_SUBMISSION, jmap_identity_get },
+	{ "Identity/changes", JMAP_CAP_SUBMISSION, jmap_identity_changes },
+	{ "Identity/set", JMAP_CAP_SUBMISSION, jmap_identity_set },
+	{ "VacationResponse/get", JMAP_CAP_VACATION, jmap_vacation_get },
+	{ "VacationResponse/set", JMAP_CAP_VACATION, jmap_vacation_set },
 	{ NULL, NULL, NULL },
 };

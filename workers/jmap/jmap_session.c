@@ -29,7 +29,9 @@ bool
 jmap_capability_known(const char *cap)
 {
 	return strcmp(cap, JMAP_CAP_CORE) == 0 ||
-	    strcmp(cap, JMAP_CAP_MAIL) == 0;
+	    strcmp(cap, JMAP_CAP_MAIL) == 0 ||
+	    strcmp(cap, JMAP_CAP_SUBMISSION) == 0 ||
+	    strcmp(cap, JMAP_CAP_VACATION) == 0;
 }
 
 static uint64_t
@@ -106,14 +108,21 @@ jmap_session_resource(const struct jmap_account *a, const char *base)
 {
 	char state[32];
 	jmap_session_state(a, state, sizeof(state));
-	json_t *s = json_pack("{s{soso}s{s{sssbsbs{so}}}s{ss}ssss}",
+	json_t *s = json_pack("{s{sosososo}s{s{sssbsbs{sosos{sis{}}}}}"
+	    "s{ssssss}ssss}",
 	    "capabilities",
 	    JMAP_CAP_CORE, core_capability(a->limits),
 	    JMAP_CAP_MAIL, json_object(),
+	    JMAP_CAP_SUBMISSION, json_object(),
+	    JMAP_CAP_VACATION, json_object(),
 	    "accounts", a->account_id,
 	    "name", a->username, "isPersonal", 1, "isReadOnly", 0,
 	    "accountCapabilities", JMAP_CAP_MAIL, mail_account_capability(),
+	    JMAP_CAP_VACATION, json_object(),
+	    JMAP_CAP_SUBMISSION, "maxDelayedSend", 0, "submissionExtensions",
 	    "primaryAccounts", JMAP_CAP_MAIL, a->account_id,
+	    JMAP_CAP_SUBMISSION, a->account_id,
+	    JMAP_CAP_VACATION, a->account_id,
 	    "username", a->username, "state", state);
 	json_t *u = urls(base);
 	if (s == NULL || u == NULL || json_object_update(s, u) != 0) {

@@ -123,7 +123,7 @@ jmap_set_run(struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
 	}
 	json_t *res = json_pack("{ssss}", "accountId", c->account->account_id,
 	    "oldState", old);
-	if (res != NULL && ops->begin(ctx))
+	if (res != NULL && (ops->begin == NULL || ops->begin(ctx)))
 		run(ops, ctx, pending, args, res);
 	if (*pending == NULL && res != NULL && jmap_state(c, new, err)) {
 		json_object_set_new(res, "newState", json_string(new));

@@ -2,7 +2,8 @@
  * jmap_set: the frame every Foo/set shares (RFC 8620 section 5.3):
  * arguments, ifInState (stateMismatch), maxObjectsInSet
  * (requestTooLarge), oldState/newState and the result maps. The type
- * supplies begin (read what it needs, false: *pending set), create (all
+ * supplies begin (read what it needs, false: *pending set; NULL: nothing
+ * to read), create (all
  * of the create map at once: creation ids may refer to each other),
  * update and destroy of one id each (NULL when done, else a SetError).
  * A store failure that is not the object's (the store is gone) goes to

@@ -103,6 +103,10 @@ load_options(const struct config_service *svc, const struct worker *w)
 	opt.limits.max_size_upload = size_opt(svc, "max-size-upload",
 	    opt.limits.max_size_upload);
 	parse_cors(config_option(cfg, svc, "cors-origins"));
+	const char *dom = config_option(cfg, svc, "default-domain");
+	if (dom != NULL && (buf_strlcpy(opt.domain, sizeof(opt.domain), dom,
+	    strlen(dom)) < 0 || strpbrk(dom, " \t<>@()[],;:\\\"") != NULL))
+		log_fatal("default-domain: one domain name");
 	const char *base = config_option(cfg, svc, "base-url");
 	if (base != NULL && (buf_strlcpy(opt.base_url, sizeof(opt.base_url),
 	    base, strlen(base)) < 0 || strncmp(base, "http", 4) != 0 ||
