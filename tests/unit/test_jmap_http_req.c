@@ -120,7 +120,8 @@ collect(void *arg, const uint8_t *p, size_t n)
 	(void)arg;
 	if (sink_fails || nsunk + n >= sizeof(sunk))
 		return -1;
-	memcpy(sunk + nsunk, p, n);
+	if (n > 0)   /* an empty piece may come with no pointer */
+		memcpy(sunk + nsunk, p, n);
 	nsunk += n;
 	return 0;
 }
