@@ -319,6 +319,16 @@ int store_thread_get(struct store_conn *sc, uint64_t threadid,
 /* Where an email is (JMAP Email/get mailboxIds). */
 int store_email_locate(struct store_conn *sc, uint64_t emailid,
     store_loc_cb cb, void *arg);
+/* Each mailbox's JMAP totalThreads and unreadThreads (RFC 8621 section 2),
+ * all in one request; mailboxes without messages are not reported. */
+struct store_thread_count {
+	uint64_t mailbox_id;
+	uint32_t threads, unread_threads;
+};
+typedef int (*store_thread_count_cb)(void *arg,
+    const struct store_thread_count *tc);
+int store_thread_counts(struct store_conn *sc, store_thread_count_cb cb,
+    void *arg);
 
 /* ---- quota ------------------------------------------------------------------ */
 
