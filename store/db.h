@@ -80,6 +80,9 @@ struct udb {
 	bool in_sp;
 	uint64_t modseq;            /* the user's counter (meta.modseq) */
 	uint64_t sp_modseq;
+	uint64_t undo_gen;          /* bumped when writes are rolled back: a
+	                             * modseq may then be reused for others */
+	struct thread_count_cache *tcc;   /* threadcount.c; freed with d */
 	uint8_t (*unl)[MSGFILE_HASH_LEN];   /* files to unlink after commit */
 	size_t nunl, capunl, sp_nunl;
 	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];
