@@ -56,6 +56,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_THREAD_GET, OP_TICKET, h_thread_get },
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
 	{ IPC_STORE_THREAD_COUNTS, OP_TICKET, h_thread_counts },
+	{ IPC_STORE_EMAIL_QUERY, OP_TICKET, h_email_query },
 	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },
 	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
