@@ -5,7 +5,7 @@
  * temporary directory (no chroot: the fuzzer is not root).
  *
  * Input: byte 0 picks the channel (an imapd bound to alice, lmtpd, the
- * admin channel, a jmapd with no ticket yet); byte 1 bit 0 attaches a
+ * admin channel, a jmapd with no ticket yet, a jmapd bound to alice); byte 1 bit 0 attaches a
  * memfd holding the bytes after the record; bytes 2-3 (big-endian) are
  * the record's length when an fd follows; the rest is a raw record
  * (16-byte header + payload).
@@ -37,7 +37,7 @@
 #error POLICY_SRC_DIR
 #endif
 
-enum { CH_IMAPD, CH_LMTPD, CH_ADMIN, CH_JMAPD, NCH };
+enum { CH_IMAPD, CH_LMTPD, CH_ADMIN, CH_JMAPD, CH_JMAPD_ALICE, NCH };
 #define FUZZ_MAX_MESSAGES 2000   /* alice's message quota, see setup() */
 static struct chan *chans[NCH];
 static int worker_end[NCH];
@@ -133,7 +133,8 @@ setup(void)
 	ipc_put_bytes(&b, key, sizeof(key));
 	ipc_send(ctl[0], IPC_CTL_KEY, 0, 0, &b, -1);
 	chan_control_read(ctl[1]);
-	static const char *const svc[NCH] = { "imapd", "lmtpd", "admin", "jmapd" };
+	static const char *const svc[NCH] = { "imapd", "lmtpd", "admin", "jmapd",
+		"jmapd" };
 	for (int i = 0; i < NCH; i++) {
 		int sv[2];
 		socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv);
@@ -141,20 +142,25 @@ setup(void)
 		chans[i] = chan_add(sv[1], svc[i], (uint64_t)i + 1,
 		    strcmp(svc[i], "admin") == 0);
 	}
-	/* alice exists and the imapd channel holds her ticket */
-	size_t tl;
-	uint8_t t[TICKET_MAX];
+	/* alice exists and the imapd channel and a jmapd one hold her
+	 * tickets (the JMAP-only requests need the second) */
+	size_t tl, jtl;
+	uint8_t t[TICKET_MAX], jt[TICKET_MAX];
 	ticket_mint(key, "alice", "imapd", 1, UINT64_MAX / 2, t, sizeof(t), &tl);
+	ticket_mint(key, "alice", "jmapd", CH_JMAPD_ALICE + 1, UINT64_MAX / 2,
+	    jt, sizeof(jt), &jtl);
 	struct {
 		uint32_t type;
 		struct chan *ch;
 		const void *p;
 		size_t n;
-	} boot[3];
+	} boot[4];
 	struct buf user = BUF_INIT(64), hello = BUF_INIT(1024);
+	struct buf jhello = BUF_INIT(1024);
 	struct buf quota = BUF_INIT(64);
 	ipc_put_str(&user, "alice");
 	ipc_put_bytes(&hello, t, tl);
+	ipc_put_bytes(&jhello, jt, jtl);
 	/* a message quota: without one, COPY of 1:* doubles a mailbox at
 	 * every input and later inputs time out on sheer size (not a bug) */
 	ipc_put_str(&quota, "alice");
@@ -172,7 +178,11 @@ setup(void)
 	boot[2].ch = chans[CH_ADMIN];
 	boot[2].p = quota.data;
 	boot[2].n = quota.len;
-	for (int i = 0; i < 3; i++) {
+	boot[3].type = IPC_STORE_HELLO;
+	boot[3].ch = chans[CH_JMAPD_ALICE];
+	boot[3].p = jhello.data;
+	boot[3].n = jhello.len;
+	for (int i = 0; i < 4; i++) {
 		m.type = boot[i].type;
 		m.reqid = 1;
 		m.flags = 0;
@@ -187,6 +197,7 @@ setup(void)
 	buf_free(&b);
 	buf_free(&user);
 	buf_free(&hello);
+	buf_free(&jhello);
 	buf_free(&quota);
 }
 
