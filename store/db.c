@@ -190,6 +190,7 @@ close_udb(struct udb *d)
 	free(d->syncfds);
 	free(d->synchash);
 	free(d->unl);
+	free(d->tcc);
 	free(d->acks);
 	free(d);
 }
@@ -356,6 +357,7 @@ db_write_end(struct udb *d, bool ok)
 		if (run(d, ST_ROLLBACK_TO, "ROLLBACK TO req") < 0)
 			log_fatal("user %s: cannot roll back a request", d->name);
 		d->modseq = d->sp_modseq;
+		d->undo_gen++;
 		d->nunl = d->sp_nunl;
 		d->nkw = (unsigned)d->sp_nkw;
 	}
@@ -459,6 +461,7 @@ turn_lost(struct udb *d, int code, const char *why)
 		    sqlite3_errmsg(d->db));
 	d->txn = false;
 	d->in_sp = false;
+	d->undo_gen++;
 	for (size_t i = 0; ack_lost != NULL && i < d->nacks; i++)
 		ack_lost(d->acks[i].ch, d->acks[i].reqid, (uint32_t)code,
 		    code == IPC_ERR_NOSPACE ? "not enough disk space in the store"

@@ -62,6 +62,7 @@ enum db_stmt {
 	ST_UPLOAD_FIND, ST_UPLOAD_PUT, ST_UPLOAD_EXPIRED, ST_UPLOAD_DELETE,
 	ST_UPLOAD_HAS,
 	ST_OBJ_GET, ST_OBJ_PUT, ST_OBJ_COUNT,
+	ST_THREAD_COUNTS,
 	ST_COUNT
 };
 
@@ -82,6 +83,9 @@ struct udb {
 	bool in_sp;
 	uint64_t modseq;            /* the user's counter (meta.modseq) */
 	uint64_t sp_modseq;
+	uint64_t undo_gen;          /* bumped when writes are rolled back: a
+	                             * modseq may then be reused for others */
+	struct thread_count_cache *tcc;   /* threadcount.c; freed with d */
 	uint8_t (*unl)[MSGFILE_HASH_LEN];   /* files to unlink after commit */
 	size_t nunl, capunl, sp_nunl;
 	char kw[STORE_MAX_KEYWORDS][STORE_KEYWORD_MAX + 1];

@@ -45,6 +45,8 @@ int h_changes(struct req *r);
 int h_search(struct req *r);
 /* jmap.c */
 int h_state(struct req *r);
+int h_thread_counts(struct req *r);
+int h_email_query(struct req *r);
 int h_mbox_changes(struct req *r);
 int h_email_changes(struct req *r);
 int h_blob_get(struct req *r);

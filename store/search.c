@@ -413,17 +413,17 @@ compile(struct compile *cp, const uint8_t *prog, size_t len)
 
 /* ---- a set of email ids (deduplication of all-mailbox results) -------------------- */
 
-static struct idmap seen, by_email_memo;
+static struct idmap seen, seen_thread, by_email_memo;
 
 /* true if e was not in the set (and is now; a duplicate rather than a
  * loss when out of memory) */
 static bool
-seen_add(uint64_t e)
+seen_add(struct idmap *set, uint64_t e)
 {
 	uint8_t v;
-	if (idmap_get(&seen, e, &v))
+	if (idmap_get(set, e, &v))
 		return false;
-	(void)idmap_put(&seen, e, 1);
+	(void)idmap_put(set, e, 1);
 	return true;
 }
 
@@ -489,18 +489,95 @@ prepare(struct udb *d, const char *sql, sqlite3_stmt **st)
 	return -1;
 }
 
+/* A page of the result (JMAP Email/query's position or anchor, then
+ * limit), and whether a thread shows only its first email in the sort. */
+struct email_window {
+	int64_t position, anchor_offset;
+	uint64_t anchor;               /* an email id; 0: position */
+	uint64_t limit;
+	bool collapse;
+};
+
+struct id_list {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int
+ids_add(struct id_list *l, uint64_t id)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 1024;
+		uint64_t *nv = realloc(l->v, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+/* [*start, *end) of the ids the window names; false: the anchor is not
+ * among them. RFC 8620 section 5.5. */
+static bool
+window_bounds(const struct email_window *w, const struct id_list *l,
+    size_t *start, size_t *end)
+{
+	int64_t p = w->position, n = (int64_t)l->n;
+	if (w->anchor != 0) {
+		size_t i = 0;
+		while (i < l->n && l->v[i] != w->anchor)
+			i++;
+		if (i == l->n)
+			return false;
+		p = (int64_t)i + w->anchor_offset;
+		if (p < 0)
+			p = 0;
+	} else if (p < 0) {
+		p = n + p < 0 ? 0 : n + p;
+	}
+	*start = p > n ? l->n : (size_t)p;
+	*end = w->limit < l->n - *start ? *start + w->limit : l->n;
+	return true;
+}
+
+/* The windowed answer: the page, then trailer high modseq, total,
+ * position. */
+static int
+send_window(struct req *r, const struct email_window *w,
+    const struct id_list *l, uint64_t high)
+{
+	size_t start, end;
+	if (!window_bounds(w, l, &start, &end))
+		return req_fail(r, IPC_ERR_NOTFOUND, "anchor not found");
+	req_reply_stream(r);
+	for (size_t i = start; i < end; i++) {
+		req_item(r);
+		ipc_put_u64(r->rb, l->v[i]);
+	}
+	req_end(r);
+	ipc_put_u64(r->rb, high);
+	ipc_put_u64(r->rb, l->n);
+	ipc_put_u64(r->rb, start);
+	return 0;
+}
+
 /* Every mailbox of the user, one entry per email (JMAP Email/query): one
- * statement, within the request's budget. */
+ * statement, within the request's budget. w NULL: every match streamed;
+ * else only w's page (collected first: the total and an anchor need all). */
 static int
 search_by_email(struct req *r, struct compile *cp, const char *where,
-    const char *order)
+    const char *order, const struct email_window *w)
 {
 	struct buf sql = BUF_INIT(SQL_MAX * 2);
 	sqlite3_stmt *st = NULL;
+	struct id_list page = { 0 };
 	int rc;
-	buf_printf(&sql, "SELECT b.emailid, m.modseq FROM msgs m JOIN blob b ON"
-	    " b.id=m.blob%s WHERE ?1 = 0 AND %s%s", cp->hdr || strstr(order,
-	    "h.") ? " JOIN blobhdr h ON h.id=m.blob" : "", where, order);
+	buf_printf(&sql, "SELECT b.emailid, m.modseq, b.thread FROM msgs m"
+	    " JOIN blob b ON b.id=m.blob%s WHERE ?1 = 0 AND %s%s",
+	    cp->hdr || strstr(order, "h.") ? " JOIN blobhdr h ON h.id=m.blob"
+	    : "", where, order);
 	if (buf_cstr(&sql) == NULL || prepare(r->d, buf_cstr(&sql), &st) < 0) {
 		buf_free(&sql);
 		return req_fail(r, IPC_ERR_MALFORMED, "search too large");
@@ -509,9 +586,12 @@ search_by_email(struct req *r, struct compile *cp, const char *where,
 	bind_params(st, cp->params, cp->nparams);
 	/* one statement, not sliced: it holds the shard while it scans */
 	budget_cap_text(BUDGET_UNSLICED_TEXT);
-	req_reply_stream(r);
+	if (w == NULL)
+		req_reply_stream(r);
 	uint64_t high = 0;
+	bool oom = false;
 	idmap_reset(&seen);
+	idmap_reset(&seen_thread);
 	idmap_reset(&by_email_memo);
 	search_fn_use_memo(&by_email_memo);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -519,12 +599,18 @@ search_by_email(struct req *r, struct compile *cp, const char *where,
 		if (ms > high)
 			high = ms;
 		/* an email in several mailboxes: once, where the sort meets
-		 * it first */
+		 * it first; so is a thread when collapsed */
 		uint64_t e = (uint64_t)sqlite3_column_int64(st, 0);
-		if (!seen_add(e))
+		if (!seen_add(&seen, e))
 			continue;
-		req_item(r);
-		ipc_put_u64(r->rb, e);
+		if (w == NULL) {
+			req_item(r);
+			ipc_put_u64(r->rb, e);
+		} else if (!w->collapse || seen_add(&seen_thread,
+		    (uint64_t)sqlite3_column_int64(st, 2))) {
+			if (ids_add(&page, e) < 0)
+				oom = true;
+		}
 	}
 	search_fn_use_memo(NULL);
 	if (rc != SQLITE_DONE) {
@@ -532,11 +618,16 @@ search_by_email(struct req *r, struct compile *cp, const char *where,
 		 * request's fault, not a store failure */
 		rc = req_fail(r, IPC_ERR_MALFORMED, "search failed: %s",
 		    sqlite3_errmsg(r->d->db));
+	} else if (oom) {
+		rc = req_fail(r, IPC_ERR_INTERNAL, "out of memory");
+	} else if (w != NULL) {
+		rc = send_window(r, w, &page, high);
 	} else {
 		req_end(r);
 		ipc_put_u64(r->rb, high);
 		rc = 0;
 	}
+	free(page.v);
 	sqlite3_finalize(st);
 	buf_free(&sql);
 	return rc;
@@ -730,26 +821,15 @@ search_mailbox(struct req *r, struct compile *cp, uint64_t mbox,
 	return req_first_slice(r, &q->k);
 }
 
-int
-h_search(struct req *r)
+/* The request's program and sort keys; then search every mailbox (id 0)
+ * or one, w as for search_by_email. */
+static int
+search_request(struct req *r, uint64_t id, const uint8_t *prog, size_t plen,
+    const uint32_t *sort, uint32_t nsort, const struct email_window *w)
 {
 	static struct compile cp;
-	uint64_t id;
-	const uint8_t *prog;
-	size_t plen;
-	uint32_t nsort = 0, sort[MAX_SORT];
 	struct mbox mb;
-	ipc_get_u64(&r->c, &id);
-	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
-	if (ipc_get_u32(&r->c, &nsort) < 0)
-		nsort = 0;
-	if (nsort > MAX_SORT)
-		return req_fail(r, IPC_ERR_LIMIT, "too many sort keys");
-	for (uint32_t i = 0; i < nsort; i++)
-		ipc_get_u32(&r->c, &sort[i]);
-	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = req_db(r)) < 0)
-		return rc;
+	int rc;
 	/* mailbox 0: every mailbox of the user, one entry per email (JMAP
 	 * Email/query) */
 	bool by_email = id == 0;
@@ -768,7 +848,7 @@ h_search(struct req *r)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
 	else if (by_email)
 		rc = search_by_email(r, &cp, buf_cstr(&cp.stack[0]),
-		    buf_cstr(&order));
+		    buf_cstr(&order), w);
 	else
 		rc = search_mailbox(r, &cp, (uint64_t)mb.id,
 		    buf_cstr(&cp.stack[0]), nsort > 0 ? buf_cstr(&order) : "",
@@ -776,4 +856,57 @@ h_search(struct req *r)
 	buf_free(&order);
 	compile_free(&cp);
 	return rc;
+}
+
+static int
+get_sort(struct req *r, uint32_t *sort, uint32_t *nsort)
+{
+	if (ipc_get_u32(&r->c, nsort) < 0)
+		*nsort = 0;
+	if (*nsort > MAX_SORT)
+		return req_fail(r, IPC_ERR_LIMIT, "too many sort keys");
+	for (uint32_t i = 0; i < *nsort; i++)
+		ipc_get_u32(&r->c, &sort[i]);
+	return 0;
+}
+
+int
+h_search(struct req *r)
+{
+	uint64_t id;
+	const uint8_t *prog;
+	size_t plen;
+	uint32_t nsort = 0, sort[MAX_SORT];
+	ipc_get_u64(&r->c, &id);
+	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
+	int rc = get_sort(r, sort, &nsort);
+	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	return search_request(r, id, prog, plen, sort, nsort, NULL);
+}
+
+/* JMAP Email/query over every mailbox: the page and the total only. */
+int
+h_email_query(struct req *r)
+{
+	const uint8_t *prog;
+	size_t plen;
+	uint32_t nsort = 0, sort[MAX_SORT], collapse = 0;
+	uint64_t position, offset;
+	struct email_window w = { 0 };
+	ipc_get_bytes(&r->c, &prog, &plen, IPC_MAX_PAYLOAD);
+	int rc = get_sort(r, sort, &nsort);
+	if (rc < 0)
+		return rc;
+	ipc_get_u64(&r->c, &position);
+	ipc_get_u64(&r->c, &w.anchor);
+	ipc_get_u64(&r->c, &offset);
+	ipc_get_u64(&r->c, &w.limit);
+	ipc_get_u32(&r->c, &collapse);
+	if ((rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	w.position = (int64_t)position;
+	w.anchor_offset = (int64_t)offset;
+	w.collapse = collapse != 0;
+	return search_request(r, 0, prog, plen, sort, nsort, &w);
 }

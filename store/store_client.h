@@ -274,6 +274,7 @@ struct store_search_result {
 	uint64_t *emailids;        /* mailbox_id 0: matching emails, each once */
 	size_t nemail, capemail;
 	uint64_t highestmodseq;    /* greatest modseq among matches (CONDSTORE) */
+	uint64_t total, position;  /* store_email_query: all matches, page start */
 };
 void store_search_result_free(struct store_search_result *r);
 /* Run the program on mailbox_id; sort (NULL/0 = UID order) with nsort keys.
@@ -281,6 +282,20 @@ void store_search_result_free(struct store_search_result *r);
  * fills emailids instead of uids; STORE_S_MAILBOX restricts it. */
 int store_search(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_search *prog, const uint32_t *sort, size_t nsort,
+    struct store_search_result *res);
+/* JMAP Email/query's page (RFC 8620 section 5.5): anchor (an email id,
+ * 0: none) + anchor_offset, else position (negative: from the end); then
+ * at most limit; collapse: a thread's first email in the sort only. */
+struct store_email_window {
+	int64_t position, anchor_offset;
+	uint64_t anchor, limit;
+	bool collapse;
+};
+/* Every mailbox, as store_search with mailbox_id 0, but stored sends only
+ * the page (emailids) with the total and the page's position.
+ * STORE_E_NOTFOUND: the anchor is not among the matches. */
+int store_email_query(struct store_conn *sc, const struct store_search *prog,
+    const uint32_t *sort, size_t nsort, const struct store_email_window *w,
     struct store_search_result *res);
 
 /* ---- JMAP: state, changes, blobs, threads --------------------------------- */
@@ -345,6 +360,16 @@ int store_thread_get(struct store_conn *sc, uint64_t threadid,
 /* Where an email is (JMAP Email/get mailboxIds). */
 int store_email_locate(struct store_conn *sc, uint64_t emailid,
     store_loc_cb cb, void *arg);
+/* Each mailbox's JMAP totalThreads and unreadThreads (RFC 8621 section 2),
+ * all in one request; mailboxes without messages are not reported. */
+struct store_thread_count {
+	uint64_t mailbox_id;
+	uint32_t threads, unread_threads;
+};
+typedef int (*store_thread_count_cb)(void *arg,
+    const struct store_thread_count *tc);
+int store_thread_counts(struct store_conn *sc, store_thread_count_cb cb,
+    void *arg);
 
 /* ---- quota ------------------------------------------------------------------ */
 

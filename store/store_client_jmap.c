@@ -174,3 +174,34 @@ store_email_locate(struct store_conn *sc, uint64_t emailid, store_loc_cb cb,
 {
 	return loc_common(sc, IPC_STORE_EMAIL_LOCATE, emailid, cb, arg);
 }
+
+struct tc_ctx {
+	store_thread_count_cb cb;
+	void *arg;
+	bool stop;
+};
+
+static int
+tc_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct tc_ctx *tc = ctx;
+	struct store_thread_count t;
+	(void)sc;
+	ipc_get_u64(c, &t.mailbox_id);
+	ipc_get_u32(c, &t.threads);
+	if (ipc_get_u32(c, &t.unread_threads) < 0)
+		return -1;
+	if (!tc->stop && tc->cb(tc->arg, &t) != 0)
+		tc->stop = true;
+	return 0;
+}
+
+int
+store_thread_counts(struct store_conn *sc, store_thread_count_cb cb,
+    void *arg)
+{
+	struct tc_ctx tc = { cb, arg, false };
+	struct stream_ops ops = { tc_entry, NULL, &tc };
+	sc_start(sc);
+	return sc_call_stream(sc, IPC_STORE_THREAD_COUNTS, &ops);
+}

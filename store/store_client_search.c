@@ -243,3 +243,37 @@ store_search(struct store_conn *sc, uint64_t mailbox_id,
 		ipc_put_u32(&sc->req, sort[i]);
 	return sc_call_stream(sc, IPC_STORE_SEARCH, &ops);
 }
+
+static int
+email_query_trailer(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct search_ctx *x = ctx;
+	(void)sc;
+	ipc_get_u64(c, &x->r->highestmodseq);
+	ipc_get_u64(c, &x->r->total);
+	return ipc_get_u64(c, &x->r->position);
+}
+
+int
+store_email_query(struct store_conn *sc, const struct store_search *prog,
+    const uint32_t *sort, size_t nsort, const struct store_email_window *w,
+    struct store_search_result *res)
+{
+	struct search_ctx x = { res, true };
+	struct stream_ops ops = { search_entry, email_query_trailer, &x };
+	if (prog->failed || prog->depth != 1)
+		return sc_fail(sc, STORE_E_ARG, "malformed search program");
+	sc_start(sc);
+	res->nemail = 0;
+	res->highestmodseq = res->total = res->position = 0;
+	ipc_put_bytes(&sc->req, prog->p, prog->len);
+	ipc_put_u32(&sc->req, (uint32_t)nsort);
+	for (size_t i = 0; i < nsort; i++)
+		ipc_put_u32(&sc->req, sort[i]);
+	ipc_put_u64(&sc->req, (uint64_t)w->position);
+	ipc_put_u64(&sc->req, w->anchor);
+	ipc_put_u64(&sc->req, (uint64_t)w->anchor_offset);
+	ipc_put_u64(&sc->req, w->limit);
+	ipc_put_u32(&sc->req, w->collapse ? 1 : 0);
+	return sc_call_stream(sc, IPC_STORE_EMAIL_QUERY, &ops);
+}

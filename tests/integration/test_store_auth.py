@@ -160,6 +160,8 @@ def test_the_delivery_right_cannot_read():
             "STORE_BLOB_GET": b(b"\0" * 32),
             "STORE_THREAD_GET": u64(1),
             "STORE_EMAIL_LOCATE": u64(1),
+            "STORE_THREAD_COUNTS": b"",
+            "STORE_EMAIL_QUERY": b(bytes([1])) + u32(0) + u64(0) * 4 + u32(0),
             "STORE_KEYWORDS": b"",
             "STORE_QUOTA_GET": b"",
             "STORE_WATCH": u64(0) + u32(1),

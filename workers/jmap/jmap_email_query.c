@@ -2,10 +2,11 @@
  * jmap_email_query: Email/query (RFC 8621 section 4.4) as one store
  * search over every mailbox of the user: the FilterCondition and
  * FilterOperator tree compiled into the store's postfix program, the sort
- * into its sort keys, threads collapsed if asked (jmap_email_collapse.c),
- * the result windowed by jmap_query_response().
+ * into its sort keys; stored cuts the page (position or anchor, limit)
+ * and collapses threads, and sends that page and the total only
+ * (jmap_email_query_window.c).
  */
-#include "jmap_email_collapse.h"
+#include "jmap_email_query_window.h"
 #include "jmap_email_common.h"
 
 #include <ctype.h>
@@ -232,46 +233,18 @@ parse_sort(json_t *sort, uint32_t *keys, size_t *n)
 	return true;
 }
 
-/* The mailbox a filter {"inMailbox": id} alone confines the result to,
- * else 0. */
-static uint64_t
-only_mailbox(struct jmap_call *c, json_t *filter)
-{
-	uint64_t id;
-	json_t *v = json_object_get(filter, "inMailbox");
-	if (json_object_size(filter) != 1 || v == NULL ||
-	    !jmap_id_parse(c, json_string_value(v), 'M', &id))
-		return 0;
-	return id;
-}
-
-static json_t *
-email_ids(const struct store_search_result *r)
-{
-	json_t *ids = json_array();
-	char id[JMAP_ID_MAX];
-	for (size_t i = 0; ids != NULL && i < r->nemail; i++) {
-		jmap_id_fmt(id, 'E', r->emailids[i]);
-		json_array_append_new(ids, json_string(id));
-	}
-	return ids;
-}
-
 json_t *
 jmap_email_query(struct jmap_call *c, json_t **err)
 {
 	uint32_t keys[SORT_MAX];
 	size_t nkeys;
 	char state[JMAP_ID_MAX];
+	struct store_email_window w;
+	bool anchor_unknown;
 	json_t *filter = json_object_get(c->args, "filter");
-	json_t *collapse = json_object_get(c->args, "collapseThreads");
-	if (!jmap_check_account(c, err))
+	if (!jmap_check_account(c, err) ||
+	    !jmap_email_window(c, &w, &anchor_unknown, err))
 		return NULL;
-	if (collapse != NULL && !json_is_boolean(collapse) &&
-	    !json_is_null(collapse)) {
-		*err = jmap_error("invalidArguments", "collapseThreads");
-		return NULL;
-	}
 	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys)) {
 		*err = jmap_error("unsupportedSort", NULL);
 		return NULL;
@@ -287,22 +260,20 @@ jmap_email_query(struct jmap_call *c, json_t **err)
 	}
 	json_t *res = NULL;
 	struct store_search_result r = { 0 };
-	if (jmap_state(c, state, err)) {
-		int rc = store_search(c->account->store, 0, &prog, keys, nkeys,
-		    &r);
-		if (rc == STORE_OK && json_is_true(collapse))
-			rc = jmap_collapse_threads(c->account->store,
-			    only_mailbox(c, filter), &r);
-		if (rc == STORE_OK) {
-			json_t *ids = email_ids(&r);
-			res = jmap_query_response(c, ids, state, err);
-			json_decref(ids);
-		} else {
+	if (anchor_unknown)
+		*err = jmap_error("anchorNotFound", NULL);
+	else if (jmap_state(c, state, err)) {
+		int rc = store_email_query(c->account->store, &prog, keys,
+		    nkeys, &w, &r);
+		if (rc == STORE_OK)
+			res = jmap_email_page_response(c, &r, state);
+		else if (rc == STORE_E_NOTFOUND)
+			*err = jmap_error("anchorNotFound", NULL);
+		else
 			*err = rc == STORE_E_MALFORMED || rc == STORE_E_ARG ?
 			    jmap_error("unsupportedFilter",
 			    store_client_errmsg(c->account->store)) :
 			    jmap_store_error(c, rc);
-		}
 	}
 	store_search_result_free(&r);
 	store_search_free(&prog);

@@ -14,12 +14,17 @@ static const char *const mbox_props[] = {
 };
 
 static bool
+wants_threads(json_t *props)
+{
+	return json_object_get(props, "totalThreads") != NULL ||
+	    json_object_get(props, "unreadThreads") != NULL;
+}
+
+static bool
 add_mbox(struct jmap_call *c, json_t *list, const struct jmap_mbox *m,
     json_t *props, json_t **err)
 {
-	bool threads = json_object_get(props, "totalThreads") != NULL ||
-	    json_object_get(props, "unreadThreads") != NULL;
-	json_t *o = jmap_mbox_json(c, m, threads, err);
+	json_t *o = jmap_mbox_json(c, m, wants_threads(props), err);
 	if (o == NULL)
 		return false;
 	jmap_filter_properties(o, props);
@@ -39,7 +44,10 @@ jmap_mailbox_get(struct jmap_call *c, json_t **err)
 	    !jmap_state(c, state, err))
 		goto out0;
 	int rc = jmap_mbox_list_load(c->account->store, &l);
+	if (rc == STORE_OK && wants_threads(props))
+		rc = jmap_mbox_list_load_threads(c->account->store, &l);
 	if (rc != STORE_OK) {
+		jmap_mbox_list_free(&l);
 		*err = jmap_store_error(c, rc);
 		goto out0;
 	}

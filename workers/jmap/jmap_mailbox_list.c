@@ -126,63 +126,23 @@ jmap_mbox_list_free(struct jmap_mbox_list *l)
 
 /* ---- thread counts --------------------------------------------------------- */
 
-struct thread_count {
-	uint64_t *all, *unread;
-	size_t nall, nunread, capall, capunread;
-	bool failed;
-};
-
 static int
-count_cb(void *arg, const struct store_msg *m)
+set_thread_count(void *arg, const struct store_thread_count *tc)
 {
-	struct thread_count *t = arg;
-	if (!jmap_grow(&t->all, &t->capall, t->nall, sizeof(*t->all)) ||
-	    !jmap_grow(&t->unread, &t->capunread, t->nunread,
-	    sizeof(*t->unread))) {
-		t->failed = true;
-		return -1;
+	struct jmap_mbox *m = jmap_mbox_find(arg, tc->mailbox_id);
+	if (m != NULL) {
+		m->threads = tc->threads;
+		m->unread_threads = tc->unread_threads;
 	}
-	t->all[t->nall++] = m->threadid;
-	if (!(m->flags & STORE_FLAG_SEEN))
-		t->unread[t->nunread++] = m->threadid;
 	return 0;
 }
 
-static int
-cmp_u64(const void *a, const void *b)
+int
+jmap_mbox_list_load_threads(struct store_conn *sc, struct jmap_mbox_list *l)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static size_t
-distinct(uint64_t *v, size_t n)
-{
-	size_t d = 0;
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_u64);
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || v[i] != v[i - 1])
-			d++;
-	return d;
-}
-
-/* Threads with a message here, and those with an unseen one here. */
-static int
-thread_counts(struct store_conn *sc, uint64_t id, size_t *all,
-    size_t *unread)
-{
-	struct thread_count t = { 0 };
-	int rc = store_fetch(sc, id, &store_uids_all, STORE_F_FLAGS |
-	    STORE_F_IDS, 0, count_cb, &t);
-	if (rc == STORE_OK && t.failed)
-		rc = STORE_E_INTERNAL;
-	*all = distinct(t.all, t.nall);
-	*unread = distinct(t.unread, t.nunread);
-	free(t.all);
-	free(t.unread);
-	return rc;
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i].threads = l->v[i].unread_threads = 0;
+	return store_thread_counts(sc, set_thread_count, l);
 }
 
 /* ---- the object ------------------------------------------------------------- */
@@ -203,16 +163,12 @@ jmap_mbox_json(struct jmap_call *c, const struct jmap_mbox *m,
     bool with_threads, json_t **err)
 {
 	char id[JMAP_ID_MAX], pid[JMAP_ID_MAX];
-	size_t threads = m->messages, unread_threads = m->unseen;
+	size_t threads = with_threads ? m->threads : m->messages;
+	size_t unread_threads = with_threads ? m->unread_threads : m->unseen;
+	(void)c;
+	(void)err;
 	jmap_id_fmt(id, 'M', m->id);
 	jmap_id_fmt(pid, 'M', m->parent);
-	int rc = with_threads && !(m->attrs & STORE_MBOX_NOSELECT) ?
-	    thread_counts(c->account->store, m->id, &threads,
-	    &unread_threads) : STORE_OK;
-	if (rc != STORE_OK) {
-		*err = jmap_store_error(c, rc);
-		return NULL;
-	}
 	const char *role = jmap_mbox_role(m);
 	return json_pack("{ss ss so so si sI sI sI sI so sb}", "id", id,
 	    "name", m->leaf,

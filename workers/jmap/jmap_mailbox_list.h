@@ -15,6 +15,7 @@ struct jmap_mbox {
 	uint64_t parent;           /* 0: top level */
 	uint32_t attrs;
 	uint32_t messages, unseen;
+	uint32_t threads, unread_threads;   /* jmap_mbox_list_load_threads */
 	bool has_children;
 };
 
@@ -26,6 +27,9 @@ struct jmap_mbox_list {
 /* Read them (STORE_OK or a store error). */
 int jmap_mbox_list_load(struct store_conn *sc, struct jmap_mbox_list *l);
 void jmap_mbox_list_free(struct jmap_mbox_list *l);
+/* Fill in every mailbox's thread counts: one store request for them all. */
+int jmap_mbox_list_load_threads(struct store_conn *sc,
+    struct jmap_mbox_list *l);
 struct jmap_mbox *jmap_mbox_find(const struct jmap_mbox_list *l, uint64_t id);
 struct jmap_mbox *jmap_mbox_find_name(const struct jmap_mbox_list *l,
     const char *name);
@@ -37,9 +41,9 @@ uint32_t jmap_role_use(const char *role, bool *ok);
 /* Its sortOrder: 1 for the inbox, 0 for the rest. */
 int jmap_mbox_sort_order(const struct jmap_mbox *m);
 
-/* The Mailbox object (RFC 8621 section 2) of m. The thread counts are
- * computed (one fetch of the mailbox) only when with_threads. NULL and
- * *err on a store failure. */
+/* The Mailbox object (RFC 8621 section 2) of m. with_threads: its thread
+ * counts were loaded (jmap_mbox_list_load_threads); without, they are left
+ * as the message counts. NULL and *err on a failure. */
 json_t *jmap_mbox_json(struct jmap_call *c, const struct jmap_mbox *m,
     bool with_threads, json_t **err);
 
