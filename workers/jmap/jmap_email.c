@@ -17,7 +17,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-static const char *const email_props[] = {
+const char *const jmap_email_props[] = {
 	"id", "blobId", "threadId", "mailboxIds", "keywords", "size",
 	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
 	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview",
@@ -187,7 +187,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	size_t i;
 	struct jmap_body_args ba = { 0 };
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
-	    !jmap_get_properties(c, email_props, email_default,
+	    !jmap_get_properties(c, jmap_email_props, email_default,
 	    jmap_header_prop_ok, &props, err))
 		goto out;
 	ba.props = props;

@@ -77,3 +77,13 @@ jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc)
 	store_uids_free(&fr.failed);
 	return rc;
 }
+
+/* A message: a header section whose first line is a field ("Name:"). */
+bool
+jmap_looks_like_message(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] > ' ' && p[i] < 127 && p[i] != ':')
+		i++;
+	return i > 0 && i < n && p[i] == ':';
+}

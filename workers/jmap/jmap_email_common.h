@@ -30,4 +30,11 @@ int jmap_one_uid(struct store_uids *u, uint32_t uid);
 /* Expunge one copy: \Deleted on it, then UID EXPUNGE of it alone. */
 int jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc);
 
+/* Does p (n bytes) start like a message: a header field ("Name:") first?
+ * Email/import and Email/parse take nothing else. */
+bool jmap_looks_like_message(const uint8_t *p, size_t n);
+
+/* Every Email property the server knows (Email/get, Email/parse). */
+extern const char *const jmap_email_props[];
+
 #endif

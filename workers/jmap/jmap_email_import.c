@@ -109,16 +109,6 @@ import_args(struct jmap_call *c, json_t *v, struct import *im)
 	return NULL;
 }
 
-/* A message: a header section whose first line is a field ("Name:"). */
-static bool
-looks_like_message(const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-	while (i < n && p[i] > ' ' && p[i] < 127 && p[i] != ':')
-		i++;
-	return i > 0 && i < n && p[i] == ':';
-}
-
 /* Parse the blob into mm (metadata as imapd's APPEND builds it). A
  * SetError, or NULL with *rc the store's answer when that failed. */
 static json_t *
@@ -143,7 +133,7 @@ blob_meta(struct jmap_call *c, const char *blobid, struct import *im,
 		return jmap_set_error("tooLarge", NULL);
 	json_t *e = NULL;
 	struct mime_msg mime;
-	if (!looks_like_message(bytes, (size_t)size) ||
+	if (!jmap_looks_like_message(bytes, (size_t)size) ||
 	    mime_parse(&mime, bytes, (size_t)size, NULL) < 0)
 		e = jmap_set_error("invalidEmail", NULL);
 	else if ((r = msgmeta_build(mm, &mime, NULL), mime_free(&mime), r) < 0)
