@@ -142,3 +142,43 @@ def test_not_parsable_and_not_found():
         bad, = api(c, [["Email/parse", {"accountId": acct,
                                         "blobIds": "x"}, "p"]])
         assert bad["type"] == "invalidArguments", bad
+
+
+def test_email_copy_answers():
+    """One account per user: /copy from another account finds none, and
+    within the account RFC 8620 section 5.4 forbids it (accountId MUST
+    differ from fromAccountId); the email is left as it was, even with
+    onSuccessDestroyOriginal."""
+    with jh.server() as srv:
+        c = jh.client(srv)
+        acct = session(c)
+        cb = jh.client(srv)
+        bob = session(cb, "bob")
+        blob = upload(c, acct, INNER)
+        boxes, = api(c, [["Mailbox/get", {"accountId": acct}, "m"]])
+        inbox = [m["id"] for m in boxes["list"] if m["role"] == "inbox"][0]
+        imp, = api(c, [["Email/import", {"accountId": acct, "emails": {
+            "k": {"blobId": blob, "mailboxIds": {inbox: True}}}}, "i"]])
+        eid = imp["created"]["k"]["id"]
+        create = {"k": {"id": eid, "mailboxIds": {inbox: True}}}
+
+        def copy(**args):
+            return api(c, [["Email/copy", dict(create=create, **args),
+                            "c"]])[0]
+        for other in (bob, "nope"):
+            r = copy(accountId=acct, fromAccountId=other,
+                     onSuccessDestroyOriginal=True)
+            assert r["type"] == "fromAccountNotFound", (other, r)
+        r = copy(accountId=acct, fromAccountId=acct,
+                 onSuccessDestroyOriginal=True)
+        assert r["type"] == "invalidArguments" and \
+            "fromAccountId" in r["description"], r
+        # the target account is checked as every method's accountId
+        r = copy(accountId=bob, fromAccountId=acct)
+        assert r["type"] == "accountNotFound", r
+        r, = api(c, [["Email/copy", {"accountId": acct,
+                                     "fromAccountId": acct}, "c"]])
+        assert r["type"] == "invalidArguments", r
+        got, = api(c, [["Email/get", {"accountId": acct, "ids": [eid],
+                                      "properties": ["mailboxIds"]}, "g"]])
+        assert got["list"] == [{"id": eid, "mailboxIds": {inbox: True}}], got

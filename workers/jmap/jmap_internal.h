@@ -47,6 +47,7 @@ json_t *jmap_query_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_snippet_get(struct jmap_call *c, json_t **err);
 json_t *jmap_email_import(struct jmap_call *c, json_t **err);
 json_t *jmap_email_parse(struct jmap_call *c, json_t **err);
+json_t *jmap_email_copy(struct jmap_call *c, json_t **err);
 json_t *jmap_blob_copy(struct jmap_call *c, json_t **err);
 json_t *jmap_identity_get(struct jmap_call *c, json_t **err);
 json_t *jmap_identity_changes(struct jmap_call *c, json_t **err);

@@ -14,6 +14,7 @@ const struct jmap_method jmap_methods[] = {
 	{ "Email/set", JMAP_CAP_MAIL, jmap_email_set },
 	{ "Email/import", JMAP_CAP_MAIL, jmap_email_import },
 	{ "Email/parse", JMAP_CAP_MAIL, jmap_email_parse },
+	{ "Email/copy", JMAP_CAP_MAIL, jmap_email_copy },
 	{ "Blob/copy", JMAP_CAP_CORE, jmap_blob_copy },
 	{ "Thread/get", JMAP_CAP_MAIL, jmap_thread_get },
 	{ "Thread/changes", JMAP_CAP_MAIL, jmap_thread_changes },
