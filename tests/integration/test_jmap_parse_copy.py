@@ -1,8 +1,11 @@
-"""Email/parse (RFC 8621 section 4.9) end to end over HTTP: an uploaded
-message is parsed without being stored (its header fields, body values
-and parts), a message/rfc822 attachment's part blob parses as the inner
-message, a part that is not a message and bytes that are not one are
-notParsable, unknown blob ids and another user's upload are notFound."""
+"""Email/parse (RFC 8621 section 4.9) and Email/copy (section 4.7) end to
+end over HTTP: an uploaded message is parsed without being stored (its
+header fields, body values and parts), a stored message's blob parses as
+Email/get shows it, a message/rfc822 attachment's part blob parses as the
+inner message, a part that is not a message and bytes that are not one
+are notParsable, unknown blob ids and another user's upload are
+notFound; Email/copy answers fromAccountNotFound and, within the one
+account, invalidArguments."""
 import json
 
 import test_jmap_http as jh
@@ -182,3 +185,25 @@ def test_email_copy_answers():
         got, = api(c, [["Email/get", {"accountId": acct, "ids": [eid],
                                       "properties": ["mailboxIds"]}, "g"]])
         assert got["list"] == [{"id": eid, "mailboxIds": {inbox: True}}], got
+
+
+def test_parse_a_stored_message_by_its_blob():
+    """A message delivered over IMAP parses by the blobId Email/get gives,
+    with the same header values and body parts as Email/get's."""
+    with jh.server() as srv:
+        srv.login("alice").append("INBOX", None, None, OUTER)
+        c = jh.client(srv)
+        acct = session(c)
+        props = ["blobId", "subject", "from", "messageId", "attachments",
+                 "textBody", "bodyValues", "header:X-Probe:asText"]
+        q, g = api(c, [
+            ["Email/query", {"accountId": acct}, "q"],
+            ["Email/get", {"accountId": acct, "#ids": {
+                "resultOf": "q", "name": "Email/query", "path": "/ids"},
+                "properties": props, "fetchTextBodyValues": True}, "g"]])
+        e, = g["list"]
+        res = parse(c, acct, [e["blobId"]], properties=props,
+                    fetchTextBodyValues=True)
+        p = res["parsed"][e["blobId"]]
+        del e["id"]
+        assert p == e, (p, e)
