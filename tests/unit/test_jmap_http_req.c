@@ -150,7 +150,8 @@ request(const char *s, size_t step, size_t max, char *body, size_t bodysize)
 		memcpy(body, sunk, nsunk);
 		body[nsunk] = '\0';
 	} else if (ev == HTTP_RD_DONE && rd.body.len < bodysize) {
-		memcpy(body, rd.body.data, rd.body.len);
+		if (rd.body.len > 0)   /* an empty body has no buffer */
+			memcpy(body, rd.body.data, rd.body.len);
 		body[rd.body.len] = '\0';
 	}
 	return ev;
