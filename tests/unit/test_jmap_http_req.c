@@ -27,7 +27,7 @@ feed(const char *s, size_t step, size_t *used)
 	return ev;
 }
 
-/* The status a whole request head gets (fed at once and by single bytes,
+/* The status of a whole request head (fed at once and by single bytes,
  * which must agree). */
 static int
 head_status(const char *s)
