@@ -176,7 +176,18 @@ def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
         # new file: the database's log fills), then new large ones (the
         # message files do)
         same = os.urandom(512)
+        # pages held back: when the disk filled at a message file rather
+        # than at a commit, one page freed lets the next message file in
+        # while its commit (two or more WAL frames) still cannot grow
+        slack = []
+        for i in range(4):
+            slack.append(os.path.join(data, "slack%d" % i))
+            with open(slack[-1], "wb") as f:
+                f.write(b"\1" * 4096)
         while len(errors) < 12 and n < 3000:
+            if (errors and len(errors) < 6 and slack and
+                    "undone" not in st.log_text()):
+                os.unlink(slack.pop())
             sent = []
             for ch in chans:
                 n += 1
@@ -193,10 +204,11 @@ def test_a_full_disk_fails_writes_cleanly_and_stored_keeps_serving():
                 else:
                     acked.append((decode(recs[-1][2])[2], body))
         assert errors, "the disk never filled (%d appends)" % n
-        print("  %d appends acknowledged, %d refused" % (len(acked), len(errors)))
+        print("  %d appends acknowledged, %d refused, %d slack page(s) freed"
+              % (len(acked), len(errors), 4 - len(slack)))
         assert set(errors) <= {ERR["NOSPACE"]}, errors
         log = st.log_text()
-        assert "disk is full" in log or "undone" in log, log[-3000:]
+        assert "undone" in log, log[-3000:]
         assert "storing a message: No space" in log, log[-3000:]
         assert st.proc.poll() is None and st.proc.pid == pid, st.log_text()[-3000:]
         # reads are served, and every acknowledged message is there
