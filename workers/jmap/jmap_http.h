@@ -109,9 +109,11 @@ int jmap_http_upload(struct jmap_http_session *s);
  * fails). */
 int jmap_http_upload_begin(struct jmap_http_session *s);
 void jmap_http_upload_end(struct jmap_http_session *s);
-/* 413 with the limit problem (RFC 8620 section 3.6.1) for an upload over
- * maxSizeUpload; the connection closes after it. */
-void jmap_http_upload_too_large(struct jmap_http_session *s);
+/* 413 with the limit problem (RFC 8620 section 3.6.1) for a body over the
+ * named limit (maxSizeUpload, maxSizeRequest); the connection closes after
+ * it. */
+void jmap_http_too_large(struct jmap_http_session *s, const char *limit,
+    size_t max);
 int jmap_http_download(struct jmap_http_session *s);
 int jmap_http_eventsource(struct jmap_http_session *s);
 

@@ -166,14 +166,16 @@ jmap_http_upload_end(struct jmap_http_session *s)
 }
 
 void
-jmap_http_upload_too_large(struct jmap_http_session *s)
+jmap_http_too_large(struct jmap_http_session *s, const char *limit,
+    size_t max)
 {
 	char body[256];
 	s->close = true;   /* the rest of the body is not read */
+	/* RFC 8620 3.6.1: a request-level "limit" error names the limit */
 	(void)buf_snprintf(body, sizeof(body), "{\"type\":\"urn:ietf:params:"
-	    "jmap:error:limit\",\"status\":413,\"limit\":\"maxSizeUpload\","
-	    "\"detail\":\"The upload is larger than maxSizeUpload (%zu)\"}",
-	    s->opt->limits.max_size_upload);
+	    "jmap:error:limit\",\"status\":413,\"limit\":\"%s\","
+	    "\"detail\":\"The body is larger than %s (%zu)\"}", limit, limit,
+	    max);
 	(void)json_response(s, 413, "application/problem+json", body,
 	    strlen(body));
 }

@@ -233,12 +233,13 @@ handle(struct jmap_http_session *s)
 	if (st >= 400) {
 		jmap_http_upload_end(s);
 		if (st == 413 && s->rt.id == ROUTE_UPLOAD) {
-			jmap_http_upload_too_large(s);
+			jmap_http_too_large(s, "maxSizeUpload",
+			    s->opt->limits.max_size_upload);
 			return 0;
 		}
 		if (st == 413 && s->rt.id == ROUTE_API) {
-			jmap_http_error(s, 413, true, "urn:ietf:params:jmap:error:"
-			    "limit maxSizeRequest");
+			jmap_http_too_large(s, "maxSizeRequest",
+			    s->opt->limits.max_size_request);
 			return 0;
 		}
 		jmap_http_error(s, st, true, status_detail(st));
