@@ -253,6 +253,24 @@ append_response(struct run *run, json_t *resp, json_t *extra,
 	json_decref(all);
 }
 
+/* The first argument name m does not take, or NULL. */
+static const char *
+unknown_argument(const struct jmap_method *m, json_t *args)
+{
+	const char *k;
+	json_t *v;
+	if (m->args == NULL)
+		return NULL;
+	json_object_foreach(args, k, v) {
+		const char *const *a = m->args;
+		while (*a != NULL && strcmp(*a, k) != 0)
+			a++;
+		if (*a == NULL)
+			return k;
+	}
+	return NULL;
+}
+
 static json_t *
 call_method(struct run *run, const struct jmap_method *m, json_t *args,
     struct jmap_call *c, json_t **err)
@@ -262,7 +280,10 @@ call_method(struct run *run, const struct jmap_method *m, json_t *args,
 		return NULL;
 	json_t *res = NULL;
 	bool needs_store = strcmp(m->capability, JMAP_CAP_CORE) != 0;
-	if (needs_store && (run->a->store == NULL || run->store_lost)) {
+	const char *unknown = unknown_argument(m, resolved);
+	if (unknown != NULL) {
+		*err = jmap_error("invalidArguments", unknown);
+	} else if (needs_store && (run->a->store == NULL || run->store_lost)) {
 		*err = jmap_error("serverFail", "no store");
 	} else {
 		c->args = resolved;

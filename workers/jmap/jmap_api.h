@@ -96,6 +96,9 @@ struct jmap_method {
 	const char *name;                  /* "Core/echo" */
 	const char *capability;            /* the `using` entry it needs */
 	jmap_method_fn fn;
+	/* the argument names it takes, NULL-ended; NULL: any (Core/echo).
+	 * Any other name is invalidArguments before fn runs. */
+	const char *const *args;
 };
 
 /* The table (jmap_methods.c), ended by a NULL name. */
