@@ -69,9 +69,21 @@ set_args(struct jmap_call *c, json_t **create, json_t **update,
 	return true;
 }
 
+/* The id the client meant: "#creationId" of a record made earlier in the
+ * request is reported by its real id (RFC 8620 5.3: updated, destroyed
+ * and their not* maps are keyed by Id); anything else as given. */
+static const char *
+reported_id(const struct jmap_call *c, const char *id)
+{
+	const char *real = NULL;
+	if (id[0] == '#' && c->created_ids != NULL)
+		real = json_string_value(json_object_get(c->created_ids, id + 1));
+	return real != NULL ? real : id;
+}
+
 static void
-run(const struct jmap_set_ops *ops, void *ctx, json_t **pending,
-    json_t *args[3], json_t *res)
+run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
+    json_t **pending, json_t *args[3], json_t *res)
 {
 	const char *k;
 	size_t i;
@@ -91,7 +103,8 @@ run(const struct jmap_set_ops *ops, void *ctx, json_t **pending,
 		json_t *e = *pending ? NULL : ops->update(ctx, k, v);
 		if (*pending)
 			return;
-		json_object_set_new(e ? nupd : upd, k, e ? e : json_null());
+		json_object_set_new(e ? nupd : upd, reported_id(c, k),
+		    e ? e : json_null());
 	}
 	json_array_foreach(args[2], i, v) {
 		const char *id = json_string_value(v);
@@ -99,9 +112,9 @@ run(const struct jmap_set_ops *ops, void *ctx, json_t **pending,
 		if (*pending)
 			return;
 		if (e != NULL)
-			json_object_set_new(ndel, id, e);
+			json_object_set_new(ndel, reported_id(c, id), e);
 		else
-			json_array_append(del, v);
+			json_array_append_new(del, json_string(reported_id(c, id)));
 	}
 }
 
@@ -124,7 +137,7 @@ jmap_set_run(struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
 	json_t *res = json_pack("{ssss}", "accountId", c->account->account_id,
 	    "oldState", old);
 	if (res != NULL && (ops->begin == NULL || ops->begin(ctx)))
-		run(ops, ctx, pending, args, res);
+		run(c, ops, ctx, pending, args, res);
 	if (*pending == NULL && res != NULL && jmap_state(c, new, err)) {
 		json_object_set_new(res, "newState", json_string(new));
 		return res;
