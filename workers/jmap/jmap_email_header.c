@@ -27,6 +27,46 @@ struct hprop {
 	bool all;
 };
 
+#define B(f) (1u << (f))
+/* RFC 8621 4.1.2: the fields RFC 5322 and RFC 2369 define may be parsed
+ * only in the forms listed for them (asRaw always); any other field in
+ * every form. Asking for another form is invalidArguments (4.1.3). */
+static const struct {
+	const char *name;
+	unsigned forms;
+} known_fields[] = {
+	{ "Subject", B(F_TEXT) }, { "Comments", B(F_TEXT) },
+	{ "Keywords", B(F_TEXT) },
+	{ "From", B(F_ADDR) | B(F_GROUPED) }, { "Sender", B(F_ADDR) | B(F_GROUPED) },
+	{ "Reply-To", B(F_ADDR) | B(F_GROUPED) }, { "To", B(F_ADDR) | B(F_GROUPED) },
+	{ "Cc", B(F_ADDR) | B(F_GROUPED) }, { "Bcc", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-From", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-Sender", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-Reply-To", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-To", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-Cc", B(F_ADDR) | B(F_GROUPED) },
+	{ "Resent-Bcc", B(F_ADDR) | B(F_GROUPED) },
+	{ "Message-ID", B(F_MSGID) }, { "In-Reply-To", B(F_MSGID) },
+	{ "References", B(F_MSGID) }, { "Resent-Message-ID", B(F_MSGID) },
+	{ "Date", B(F_DATE) }, { "Resent-Date", B(F_DATE) },
+	{ "List-Help", B(F_URLS) }, { "List-Unsubscribe", B(F_URLS) },
+	{ "List-Subscribe", B(F_URLS) }, { "List-Post", B(F_URLS) },
+	{ "List-Owner", B(F_URLS) }, { "List-Archive", B(F_URLS) },
+	{ "Return-Path", 0 }, { "Received", 0 },
+};
+
+static bool
+form_allowed(const char *name, enum form form)
+{
+	if (form == F_RAW)
+		return true;
+	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]);
+	    i++)
+		if (strcasecmp(known_fields[i].name, name) == 0)
+			return (known_fields[i].forms & B(form)) != 0;
+	return true;
+}
+
 /* "header:Name[:asForm][:all]" into h; false if it is not one. */
 static bool
 parse_prop(const char *p, struct hprop *h)
@@ -61,7 +101,7 @@ parse_prop(const char *p, struct hprop *h)
 		h->all = true;
 	else if (*p != '\0')
 		return false;
-	return true;
+	return form_allowed(h->name, h->form);
 }
 
 bool
