@@ -134,12 +134,24 @@ part_name(const struct mime_ctype *ct, const struct mime_ctype *disp)
 	return decoded((const uint8_t *)n->p, n->len);
 }
 
+/* RFC 8621 4.1.4: the size of the part once its transfer encoding is
+ * undone, the bytes its blob downloads as; so decoded the same way (an
+ * estimate from the encoded length is off by the line ends and padding).
+ * Decoding never grows a part (base64 reserves 3 bytes of slack), so the
+ * buffer is bounded by its length. */
 static size_t
 decoded_size(const struct mime_msg *m, uint32_t i)
 {
 	const struct mime_part *p = mime_part(m, i);
 	size_t n = p->end - p->body;
-	return mime_part_cte(m, i) == MIME_CTE_BASE64 ? n / 4 * 3 : n;
+	enum mime_cte cte = mime_part_cte(m, i);
+	if (cte != MIME_CTE_BASE64 && cte != MIME_CTE_QP)
+		return n;
+	struct buf out = BUF_INIT(n + 4);
+	bool unknown = false;
+	size_t size = mime_part_decode(m, i, &out, &unknown) == 0 ? out.len : n;
+	buf_free(&out);
+	return size;
 }
 
 /* The EmailBodyPart of part i (without subParts). */
