@@ -229,6 +229,7 @@ static const struct {
 	{ STORE_S_SIZE_LT, true, false, "b.size < #" },
 	{ STORE_S_EMAILID, true, true, "b.emailid = #" },
 	{ STORE_S_THREADID, true, false, "b.thread = #" },
+	{ STORE_S_INFO_SET, true, false, "(b.info & #) != 0" },
 };
 
 static int

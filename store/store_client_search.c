@@ -117,6 +117,7 @@ store_search_u64(struct store_search *s, enum store_search_op op, uint64_t v)
 	case STORE_S_SIZE_GT: case STORE_S_SIZE_LT: case STORE_S_MODSEQ_GE:
 	case STORE_S_EMAILID: case STORE_S_THREADID:
 	case STORE_S_SAVEDATE_GE: case STORE_S_SAVEDATE_LT: case STORE_S_MAILBOX:
+	case STORE_S_INFO_SET:
 		break;
 	default:
 		s->failed = true;

@@ -259,6 +259,7 @@ enum store_search_op {
 	STORE_S_SAVEDATE_GE = 23,   /* u64 */
 	STORE_S_SAVEDATE_LT = 24,
 	STORE_S_MAILBOX = 25,       /* u64 mailbox id (searching all mailboxes) */
+	STORE_S_INFO_SET = 26,      /* u64 mask of STORE_INFO_*: any set */
 };
 enum store_search_field {
 	STORE_SF_FROM = 1, STORE_SF_TO, STORE_SF_CC, STORE_SF_BCC,

@@ -157,6 +157,15 @@ one_cond(struct jmap_call *c, struct store_search *p, const char *k,
 		return keyword_cond(p, v, k[0] == 'h');
 	if (strcmp(k, "header") == 0)
 		return header_cond(p, v);
+	if (strcmp(k, "hasAttachment") == 0) {
+		if (!json_is_boolean(v))
+			return false;
+		/* the store's flag is the one Email/get shows as hasAttachment */
+		store_search_u64(p, STORE_S_INFO_SET, STORE_INFO_HAS_ATTACHMENT);
+		if (json_is_false(v))
+			store_search_op(p, STORE_S_NOT);
+		return true;
+	}
 	return string_cond(p, k, v);
 }
 
