@@ -153,7 +153,7 @@ class Checker:
             print("FAIL %d %s: %s: %s" % (self.n, name, type(e).__name__, e),
                   flush=True)
 
-    # -- API helpers ---------------------------------------------------
+    # -- talking to the API --------------------------------------------
     def post_api(self, body, ctype="application/json", auth=True):
         if not isinstance(body, (bytes, str)):
             body = json.dumps(body)
