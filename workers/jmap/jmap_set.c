@@ -81,6 +81,22 @@ reported_id(const struct jmap_call *c, const char *id)
 	return real != NULL ? real : id;
 }
 
+/* Whether destroy (an array of ids) names id, directly or by the same
+ * #creationId. */
+static bool
+destroys(const struct jmap_call *c, json_t *destroy, const char *id)
+{
+	size_t i;
+	json_t *v;
+	const char *real = reported_id(c, id);
+	json_array_foreach(destroy, i, v) {
+		const char *d = json_string_value(v);
+		if (d != NULL && strcmp(reported_id(c, d), real) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
     json_t **pending, json_t *args[3], json_t *res)
@@ -100,6 +116,13 @@ run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
 	if (json_is_object(args[0]))
 		ops->create(ctx, args[0], cr, ncr);
 	json_object_foreach(args[1], k, v) {
+		/* RFC 8620 5.3: an update of a record the same call destroys is
+		 * not made (willDestroy); the destroy below decides */
+		if (destroys(c, args[2], k)) {
+			json_object_set_new(nupd, reported_id(c, k),
+			    jmap_set_error("willDestroy", NULL));
+			continue;
+		}
 		json_t *e = *pending ? NULL : ops->update(ctx, k, v);
 		if (*pending)
 			return;
