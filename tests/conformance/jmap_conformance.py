@@ -235,10 +235,11 @@ class Checker:
     def run(self):
         import jmap_conformance_core as core
         import jmap_conformance_blob as blob
+        import jmap_conformance_edge as edge
         import jmap_conformance_mail as mail
         import jmap_conformance_user as user
-        for section in (core.SECTIONS + blob.SECTIONS + mail.SECTIONS +
-                        user.SECTIONS):
+        for section in (core.SECTIONS + edge.SECTIONS + blob.SECTIONS +
+                        mail.SECTIONS + user.SECTIONS):
             section(self)
             if self.session is None:
                 break  # without a Session nothing else can be reached
