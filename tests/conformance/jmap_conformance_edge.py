@@ -1,7 +1,8 @@
 """RFC 8620 edge cases of the generic methods: duplicate ids in /get,
 creation ids given in createdIds and used inside objects, willDestroy and
 invalidPatch in /set, maxChanges paging in /changes, ifInState that
-matches; and the limits of SearchSnippet/get (RFC 8621 5.1)."""
+matches; the limits of SearchSnippet/get (RFC 8621 5.1); and the object
+rules of Mailbox, Email and VacationResponse a client leans on."""
 from jmap_conformance import CORE, MAIL, MSG1, need, short
 
 
@@ -125,4 +126,68 @@ def edge(c):
             email_unknown_property)
 
 
-SECTIONS = [edge]
+
+def objects(c):
+    """Object rules of RFC 8621: Mailbox names and roles (2), the htmlBody
+    fallback (4.1.4), VacationResponse property types (8)."""
+    a = c.acct
+    m = c.session["accounts"][a]["accountCapabilities"][MAIL]
+
+    def refused(args, what):
+        r = c.ok("Mailbox/set", {"create": {"x": args}})
+        made = (r.get("created") or {}).get("x")
+        if made:
+            c.ok("Mailbox/set", {"destroy": [made["id"]]})
+        e = (r.get("notCreated") or {}).get("x", {})
+        need(e.get("type") == "invalidProperties", "%s: %s" % (what, short(r)))
+
+    c.check("Mailbox/set a second inbox role is refused", lambda: refused(
+        {"name": "conformance-inbox2-%s" % c.tag, "role": "inbox"},
+        "role inbox twice"))
+    c.check("Mailbox/set an empty name is refused", lambda: refused(
+        {"name": ""}, "empty name"))
+    c.check("Mailbox/set a name over maxSizeMailboxName is refused",
+            lambda: refused({"name": "n" * (m["maxSizeMailboxName"] + 1)},
+                            "long name"))
+
+    c.check("/get ids of the wrong type is invalidArguments",
+            lambda: c.method_error("Mailbox/get", {"accountId": a,
+                                   "ids": [1, 2]}, "invalidArguments"))
+
+    def html_fallback():
+        inbox = c.role_id("inbox")
+        e = c.import_msg(MSG1.replace(b"conf-1@", b"conf-html@"), [inbox])
+        try:
+            g = c.ok("Email/get", {"ids": [e["id"]], "properties": [
+                "textBody", "htmlBody"]})["list"][0]
+            need([p["partId"] for p in g["htmlBody"]] ==
+                 [p["partId"] for p in g["textBody"]], short(g))
+        finally:
+            c.ok("Email/set", {"destroy": [e["id"]]})
+    c.check("htmlBody falls back to textBody for a plain message",
+            html_fallback)
+
+    def vacation_types():
+        use = (CORE, MAIL, "urn:ietf:params:jmap:vacationresponse")
+        r = c.ok("VacationResponse/set", {"update": {"singleton": {
+            "isEnabled": "yes"}}}, using=use)
+        e = (r.get("notUpdated") or {}).get("singleton", {})
+        need(e.get("type") == "invalidProperties", short(r))
+    c.check("VacationResponse/set of a mistyped property is refused",
+            vacation_types)
+
+    def import_bad_keyword():
+        blob = c.upload(MSG1)["blobId"]
+        r = c.ok("Email/import", {"emails": {"x": {
+            "blobId": blob, "mailboxIds": {c.role_id("inbox"): True},
+            "keywords": {"bad keyword": True}}}})
+        made = (r.get("created") or {}).get("x")
+        if made:
+            c.ok("Email/set", {"destroy": [made["id"]]})
+        need((r.get("notCreated") or {}).get("x", {}).get("type") ==
+             "invalidProperties", short(r))
+    c.check("Email/import with an invalid keyword is invalidProperties",
+            import_bad_keyword)
+
+
+SECTIONS = [edge, objects]
