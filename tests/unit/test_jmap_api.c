@@ -134,6 +134,17 @@ test_echo_and_method_errors(void)
 	    "[[\"Mailbox/get\",{\"accountId\":\"a1\"},\"c0\"]]}");
 	CHECK(error_is(r, "serverFail"));
 	json_decref(r);
+	/* an argument the method does not take: refused before it runs */
+	r = one("{\"using\":[\"urn:ietf:params:jmap:core\","
+	    "\"urn:ietf:params:jmap:mail\"],\"methodCalls\":"
+	    "[[\"Mailbox/get\",{\"accountId\":\"a1\",\"idz\":[]},\"c0\"]]}");
+	CHECK(error_is(r, "invalidArguments"));
+	json_decref(r);
+	/* Core/echo takes any */
+	r = one("{" USING ",\"methodCalls\":[[\"Core/echo\",{\"idz\":1},"
+	    "\"c0\"]]}");
+	CHECK(strcmp(json_string_value(json_array_get(r, 0)), "Core/echo") == 0);
+	json_decref(r);
 }
 
 /* Two calls: c0 echoes first, c1's arguments are second; the response

@@ -67,6 +67,12 @@ test_alternative(void)
 	CHECK(strcmp(str(png, "name"), "dot.png") == 0);
 	CHECK(strcmp(str(png, "disposition"), "attachment") == 0);
 	CHECK(strcmp(str(png, "cid"), "dot@x") == 0);
+	/* sizes are of the decoded bytes (RFC 8621 4.1.4): 8 of the PNG
+	 * signature from 12 base64 characters, 14 of Latin-1 text from the
+	 * 20 quoted-printable ones */
+	CHECK_EQ(json_integer_value(json_object_get(png, "size")), 8);
+	CHECK_EQ(json_integer_value(json_object_get(json_array_get(text, 0),
+	    "size")), 14);
 	CHECK(strcmp(str(json_array_get(text, 0), "charset"),
 	    "iso-8859-1") == 0);
 	char tid[16];
@@ -171,6 +177,13 @@ test_header_forms(void)
 	CHECK(!jmap_header_prop_ok("header:X:asNothing"));
 	CHECK(!jmap_header_prop_ok("header::asText"));
 	CHECK(!jmap_header_prop_ok("header:X:all:asText"));
+	/* RFC 8621 4.1.2: a known field only in its forms; others in any */
+	CHECK(!jmap_header_prop_ok("header:Subject:asAddresses"));
+	CHECK(!jmap_header_prop_ok("header:from:asDate"));
+	CHECK(!jmap_header_prop_ok("header:Received:asText"));
+	CHECK(jmap_header_prop_ok("header:From:asGroupedAddresses:all"));
+	CHECK(jmap_header_prop_ok("header:Received"));
+	CHECK(jmap_header_prop_ok("header:X-Any:asDate"));
 }
 
 /* Part blob ids: made from the message's, read back, cut out decoded. */
