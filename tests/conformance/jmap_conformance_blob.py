@@ -137,6 +137,13 @@ def push(c):
             need(isinstance(data.get("changed"), dict) and
                  c.acct in data["changed"], short(data))
             need("Mailbox" in data["changed"][c.acct], short(data))
+            # the state pushed is one /changes can start from: the
+            # current one (nothing changed since) or an older one
+            pushed = data["changed"][c.acct]["Mailbox"]
+            r = c.call("Mailbox/changes", {"accountId": c.acct,
+                                           "sinceState": pushed})
+            need(r[0] == "Mailbox/changes", "pushed state %r: %s" %
+                 (pushed, short(r)))
             # closeafter=state: the response ends after that event
             need(s.event(time.time() + 10) is None,
                  "stream still open after closeafter=state")
