@@ -81,15 +81,14 @@ reported_id(const struct jmap_call *c, const char *id)
 	return real != NULL ? real : id;
 }
 
-/* Whether destroy (an array of ids) names id, directly or by the same
- * #creationId. */
+/* Whether ids (an array) names id, directly or by the same #creationId. */
 static bool
-destroys(const struct jmap_call *c, json_t *destroy, const char *id)
+names(const struct jmap_call *c, json_t *ids, const char *id)
 {
 	size_t i;
 	json_t *v;
 	const char *real = reported_id(c, id);
-	json_array_foreach(destroy, i, v) {
+	json_array_foreach(ids, i, v) {
 		const char *d = json_string_value(v);
 		if (d != NULL && strcmp(reported_id(c, d), real) == 0)
 			return true;
@@ -97,38 +96,53 @@ destroys(const struct jmap_call *c, json_t *destroy, const char *id)
 	return false;
 }
 
-static void
-run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
-    json_t **pending, json_t *args[3], json_t *res)
+/* The updates of the records the call does not destroy (late false), or
+ * of those it does (late true: run after the destroys). RFC 8620 5.3: an
+ * update of a record that is then destroyed is not made (willDestroy);
+ * one whose destroy was refused is made as asked. False: pending. */
+static bool
+updates(const struct jmap_call *c, const struct jmap_set_ops *ops,
+    void *ctx, json_t **pending, json_t *args[3], bool late, json_t *res)
 {
 	const char *k;
-	size_t i;
 	json_t *v;
-	json_t *cr = json_object(), *ncr = json_object();
-	json_t *upd = json_object(), *nupd = json_object();
-	json_t *del = json_array(), *ndel = json_object();
-	json_object_set_new(res, "created", cr);
-	json_object_set_new(res, "notCreated", ncr);
-	json_object_set_new(res, "updated", upd);
-	json_object_set_new(res, "notUpdated", nupd);
-	json_object_set_new(res, "destroyed", del);
-	json_object_set_new(res, "notDestroyed", ndel);
-	if (json_is_object(args[0]))
-		ops->create(ctx, args[0], cr, ncr);
+	json_t *upd = json_object_get(res, "updated");
+	json_t *nupd = json_object_get(res, "notUpdated");
 	json_object_foreach(args[1], k, v) {
-		/* RFC 8620 5.3: an update of a record the same call destroys is
-		 * not made (willDestroy); the destroy below decides */
-		if (destroys(c, args[2], k)) {
-			json_object_set_new(nupd, reported_id(c, k),
+		if (names(c, args[2], k) != late)
+			continue;
+		const char *id = reported_id(c, k);
+		if (late && names(c, json_object_get(res, "destroyed"), id)) {
+			json_object_set_new(nupd, id,
 			    jmap_set_error("willDestroy", NULL));
 			continue;
 		}
 		json_t *e = *pending ? NULL : ops->update(ctx, k, v);
 		if (*pending)
-			return;
-		json_object_set_new(e ? nupd : upd, reported_id(c, k),
-		    e ? e : json_null());
+			return false;
+		json_object_set_new(e ? nupd : upd, id, e ? e : json_null());
 	}
+	return true;
+}
+
+static void
+run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
+    json_t **pending, json_t *args[3], json_t *res)
+{
+	size_t i;
+	json_t *v;
+	json_t *cr = json_object(), *ncr = json_object();
+	json_t *del = json_array(), *ndel = json_object();
+	json_object_set_new(res, "created", cr);
+	json_object_set_new(res, "notCreated", ncr);
+	json_object_set_new(res, "updated", json_object());
+	json_object_set_new(res, "notUpdated", json_object());
+	json_object_set_new(res, "destroyed", del);
+	json_object_set_new(res, "notDestroyed", ndel);
+	if (json_is_object(args[0]))
+		ops->create(ctx, args[0], cr, ncr);
+	if (!updates(c, ops, ctx, pending, args, false, res))
+		return;
 	json_array_foreach(args[2], i, v) {
 		const char *id = json_string_value(v);
 		json_t *e = *pending ? NULL : ops->destroy(ctx, id);
@@ -139,6 +153,7 @@ run(const struct jmap_call *c, const struct jmap_set_ops *ops, void *ctx,
 		else
 			json_array_append_new(del, json_string(reported_id(c, id)));
 	}
+	(void)updates(c, ops, ctx, pending, args, true, res);
 }
 
 json_t *
