@@ -222,6 +222,20 @@ def vacation(c):
              "singleton", short(r))
     c.check("VacationResponse/set destroy refused (singleton)", destroy)
 
+    def update_and_destroy():
+        # the destroy is refused, so nothing excuses skipping the update
+        r = c.ok("VacationResponse/set", {
+            "update": {"singleton": {"subject": "both"}},
+            "destroy": ["singleton"]}, using=use)
+        need("singleton" in (r.get("notDestroyed") or {}), short(r))
+        need("singleton" in (r.get("updated") or {}), short(r))
+        v = c.ok("VacationResponse/get", {"ids": None}, using=use)["list"][0]
+        need(v["subject"] == "both", short(v))
+        c.ok("VacationResponse/set", {"update": {"singleton": {
+            "subject": None}}}, using=use)
+    c.check("VacationResponse/set update with a refused destroy is made",
+            update_and_destroy)
+
     def other_id():
         r = c.ok("VacationResponse/set", {"update": {"other": {
             "isEnabled": True}}}, using=use)
