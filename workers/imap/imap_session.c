@@ -517,9 +517,7 @@ imap_session_run(const struct imap_options *opt, int fd,
 	}
 	s->peer_loopback = addr_loopback(&s->peer);
 	s->started_ms = imap_conn_now_ms();
-	imap_log_session(s);
-	char addr[LOG_ADDR_MAX];
-	tls_set_client(log_addr(s->peerlen > 0 ? &s->peer : NULL, addr));
+	imap_log_session(s);   /* TLS log lines: tls_worker_take_conn */
 	stats_last = time(NULL);
 	stats_add(ST_CONNECTIONS, 1);
 	int one = 1;
