@@ -61,7 +61,7 @@ void
 imap_log_end(struct imap_session *s)
 {
 	const char *why = end_reason(s);
-	int64_t ms = imap_conn_now_ms() - s->started_ms;
+	int64_t ms = client_conn_now_ms() - s->started_ms;
 	if (ms < 0)
 		ms = 0;
 	/* gone before a byte (our greeting may not even have reached it) */

@@ -17,7 +17,7 @@
 #include "auth_client.h"
 #include "imap_arena.h"
 #include "imap_args.h"
-#include "imap_conn.h"
+#include "client_conn.h"
 #include "imap_parse.h"
 #include "imap_reader.h"
 #include "imap_view.h"
@@ -66,7 +66,7 @@ struct imap_options {
 struct imap_session {
 	enum imap_state state;
 	const struct imap_options *opt;
-	struct imap_conn conn;
+	struct client_conn conn;
 	struct imap_reader rd;
 	struct imap_arena arena;
 	bool tls_active;

@@ -1,12 +1,12 @@
 /*
- * imap_conn: the client connection of one imapd — a non-blocking socket,
- * plaintext or TLS (workers/shared/tls.h), an input buffer, the buffered
- * output and body streaming. Output is flushed once per pipelined batch
+ * client_conn: the client connection of one imapd or jmapd — a
+ * non-blocking socket, plaintext or TLS (tls.h), an input buffer, the
+ * buffered output and body streaming. Output is flushed once per pipelined batch
  * (and when it grows past a threshold), so that a burst of commands costs
  * one write; a client that stops reading for io_timeout is dropped.
  */
-#ifndef CLOISTER_IMAP_CONN_H
-#define CLOISTER_IMAP_CONN_H
+#ifndef CLOISTER_CLIENT_CONN_H
+#define CLOISTER_CLIENT_CONN_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -16,16 +16,16 @@
 #include "buf.h"
 #include "tls.h"
 
-#define IMAP_CONN_IN_SIZE 8192
+#define CLIENT_CONN_IN_SIZE 8192
 /* flush on its own when this much output is waiting */
-#define IMAP_CONN_OUT_SOFT (64 * 1024)
+#define CLIENT_CONN_OUT_SOFT (64 * 1024)
 /* a single formatted item may not exceed this (bounded memory) */
-#define IMAP_CONN_OUT_MAX (2 * 1024 * 1024 + IMAP_CONN_OUT_SOFT)
+#define CLIENT_CONN_OUT_MAX (2 * 1024 * 1024 + CLIENT_CONN_OUT_SOFT)
 
-struct imap_conn {
+struct client_conn {
 	int fd;
 	struct tls_conn *tls;       /* NULL: plaintext */
-	uint8_t *in;                /* IMAP_CONN_IN_SIZE bytes, or NULL */
+	uint8_t *in;                /* CLIENT_CONN_IN_SIZE bytes, or NULL */
 	size_t in_off, in_len;      /* unread bytes: in[in_off, in_len) */
 	struct buf out;
 	size_t tls_retry;           /* length of an SSL_write to repeat */
@@ -38,44 +38,44 @@ struct imap_conn {
 	bool eof;                   /* ... because the client closed it */
 };
 
-void imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms);
-void imap_conn_free(struct imap_conn *c);
+void client_conn_init(struct client_conn *c, int fd, int io_timeout_ms);
+void client_conn_free(struct client_conn *c);
 
 /* Milliseconds on CLOCK_MONOTONIC. */
-int64_t imap_conn_now_ms(void);
+int64_t client_conn_now_ms(void);
 /* An absolute limit on every wait from now on; 0 lifts it. Once it has
- * passed, imap_conn_wait reports IMAP_WAIT_TIMEOUT even to a client that
+ * passed, client_conn_wait reports CLIENT_WAIT_TIMEOUT even to a client that
  * keeps sending, and writes that would block fail. */
-void imap_conn_set_deadline(struct imap_conn *c, int64_t deadline_ms);
+void client_conn_set_deadline(struct client_conn *c, int64_t deadline_ms);
 
 /* Run the TLS handshake (STARTTLS or implicit TLS); bounded by timeout.
  * 0 on success, -1 (the connection is then failed). */
-int imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
+int client_conn_start_tls(struct client_conn *c, struct tls_server *srv,
     int timeout_ms);
 
-enum imap_wait {
-	IMAP_WAIT_INPUT = 1,        /* bytes in the input buffer */
-	IMAP_WAIT_EXTRA = 2,        /* extra_fd is readable */
-	IMAP_WAIT_TIMEOUT = 0,
-	IMAP_WAIT_CLOSED = -1,      /* end of stream or error */
+enum client_wait {
+	CLIENT_WAIT_INPUT = 1,        /* bytes in the input buffer */
+	CLIENT_WAIT_EXTRA = 2,        /* extra_fd is readable */
+	CLIENT_WAIT_TIMEOUT = 0,
+	CLIENT_WAIT_CLOSED = -1,      /* end of stream or error */
 };
 /* Read more input, waiting up to timeout_ms (-1: forever) and also for
  * extra_fd (-1: none). Input already buffered returns at once. */
-enum imap_wait imap_conn_wait(struct imap_conn *c, int extra_fd,
+enum client_wait client_conn_wait(struct client_conn *c, int extra_fd,
     int timeout_ms);
 /* Unread input. */
-const uint8_t *imap_conn_input(const struct imap_conn *c, size_t *len);
-void imap_conn_consume(struct imap_conn *c, size_t n);
+const uint8_t *client_conn_input(const struct client_conn *c, size_t *len);
+void client_conn_consume(struct client_conn *c, size_t n);
 /* Drop buffered input (after STARTTLS: nothing sent in clear may count). */
-void imap_conn_drop_input(struct imap_conn *c);
+void client_conn_drop_input(struct client_conn *c);
 /* Free the input buffer while idle (it comes back on the next read). */
-void imap_conn_release(struct imap_conn *c);
+void client_conn_release(struct client_conn *c);
 
 /* Write everything buffered. -1 if the client is gone or too slow. */
-int imap_conn_flush(struct imap_conn *c);
-/* Flush if past IMAP_CONN_OUT_SOFT. */
-int imap_conn_maybe_flush(struct imap_conn *c);
+int client_conn_flush(struct client_conn *c);
+/* Flush if past CLIENT_CONN_OUT_SOFT. */
+int client_conn_maybe_flush(struct client_conn *c);
 /* Flush, then send len bytes of fd from off (sendfile / kTLS / mapping). */
-int imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len);
+int client_conn_send_file(struct client_conn *c, int fd, off_t off, uint64_t len);
 
 #endif
