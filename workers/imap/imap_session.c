@@ -540,6 +540,10 @@ imap_session_run(const struct imap_options *opt, int fd,
 	}
 	greeting(s);
 	serve(s);
+	if (s->conn.stopped && !s->bye_sent) {   /* SIGTERM: imap_log.c */
+		buf_append_str(&s->conn.out, IMAP_BYE_SHUTDOWN "\r\n");
+		s->bye_sent = true;
+	}
 	if (s->state == IMAP_ST_LOGOUT || s->bye_sent)
 		(void)client_conn_flush(&s->conn);
 	if (s->conn.tls != NULL && !s->conn.failed)

@@ -108,8 +108,12 @@ void imap_log(struct imap_session *s, enum log_level lvl, const char *event,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The one line at the end of the session: who, how long, bytes, why. */
 void imap_log_end(struct imap_session *s);
+/* What a client hears when SIGTERM ends its session (cloisterd stopping,
+ * cloisterctl kick). */
+#define IMAP_BYE_SHUTDOWN "* BYE Disconnected by the server administrator"
 /* Before confining (sigaction is not in the policy): SIGTERM ends the
- * session named by imap_log_session (NULL: none) with its line. */
+ * session named by imap_log_session (NULL: none) with "* BYE" and its
+ * line (imap_log.c). */
 void imap_log_catch_term(void);
 void imap_log_session(struct imap_session *s);
 

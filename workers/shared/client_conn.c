@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -12,6 +13,28 @@
 
 /* one TLS record's worth per SSL_write: retries repeat exactly this */
 #define TLS_CHUNK 16384
+
+/* Written by signal handlers (client_conn.h). */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t asleep;
+
+void
+client_conn_stop(void)
+{
+	stop_requested = 1;
+}
+
+bool
+client_conn_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
+enum client_sleep
+client_conn_asleep(void)
+{
+	return (enum client_sleep)asleep;
+}
 
 void
 client_conn_init(struct client_conn *c, int fd, int io_timeout_ms)
@@ -70,10 +93,18 @@ wait_fd(int fd, short events, int64_t deadline)
 		if (left <= 0)
 			return 0;
 		struct pollfd p = { .fd = fd, .events = events };
+		/* stopping: no more waiting for this client (a stop after the
+		 * check finds the process asleep and ends it) */
+		asleep = CLIENT_ASLEEP_OUTPUT;
+		if (stop_requested) {
+			asleep = CLIENT_AWAKE;
+			return -1;
+		}
 		int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		asleep = CLIENT_AWAKE;
 		if (r > 0)
 			return 1;
-		if (r < 0 && errno != EINTR)
+		if ((r < 0 && errno != EINTR) || stop_requested)
 			return -1;
 	}
 }
@@ -186,6 +217,10 @@ client_conn_wait(struct client_conn *c, int extra_fd, int timeout_ms)
 {
 	if (c->failed)
 		return CLIENT_WAIT_CLOSED;
+	if (stop_requested) {
+		c->stopped = true;
+		return CLIENT_WAIT_CLOSED;
+	}
 	if (c->in_len > c->in_off)
 		return CLIENT_WAIT_INPUT;
 	/* checked before reading: a client that keeps sending must not
@@ -217,8 +252,21 @@ client_conn_wait(struct client_conn *c, int extra_fd, int timeout_ms)
 		int64_t left = deadline == INT64_MAX ? -1 : deadline - now_ms();
 		if (deadline != INT64_MAX && left < 0)
 			left = 0;   /* still look once: input beats the timeout */
-		int r = poll(p, extra_fd >= 0 ? 2 : 1,
-		    left < 0 || left > INT32_MAX ? -1 : (int)left);
+		int ms = left < 0 || left > INT32_MAX ? -1 : (int)left;
+		/* asleep first, then the check: a stop that comes before the
+		 * flag is seen here, one after it finds the process asleep */
+		asleep = CLIENT_ASLEEP_INPUT;
+		if (stop_requested) {
+			asleep = CLIENT_AWAKE;
+			c->stopped = true;
+			return CLIENT_WAIT_CLOSED;
+		}
+		int r = poll(p, extra_fd >= 0 ? 2 : 1, ms);
+		asleep = CLIENT_AWAKE;
+		if (r < 0 && errno == EINTR && stop_requested) {
+			c->stopped = true;
+			return CLIENT_WAIT_CLOSED;
+		}
 		if (r < 0 && errno != EINTR) {
 			c->failed = true;
 			return CLIENT_WAIT_CLOSED;
@@ -233,6 +281,17 @@ client_conn_wait(struct client_conn *c, int extra_fd, int timeout_ms)
 			return CLIENT_WAIT_CLOSED;
 		}
 	}
+}
+
+void
+client_conn_say_last(struct client_conn *c, const char *line, size_t len)
+{
+	if (c->failed || c->out.len > 0 || c->tls_retry != 0)
+		return;     /* mid-response: a line now would corrupt it */
+	ssize_t n = c->tls != NULL ? tls_write(c->tls, line, len) :
+	    write(c->fd, line, len);
+	if (n > 0)
+		c->bytes_out += (uint64_t)n;
 }
 
 /* Write from p (len bytes), waiting for the socket; the whole buffer or -1. */

@@ -36,6 +36,7 @@ struct client_conn {
 	uint64_t bytes_in, bytes_out;
 	bool failed;                /* sticky: the connection is gone */
 	bool eof;                   /* ... because the client closed it */
+	bool stopped;               /* a wait ended for client_conn_stop() */
 };
 
 void client_conn_init(struct client_conn *c, int fd, int io_timeout_ms);
@@ -70,6 +71,28 @@ void client_conn_consume(struct client_conn *c, size_t n);
 void client_conn_drop_input(struct client_conn *c);
 /* Free the input buffer while idle (it comes back on the next read). */
 void client_conn_release(struct client_conn *c);
+
+/* Ending the session from a signal handler (SIGTERM: cloisterd stopping,
+ * or an administrator's kick). client_conn_stop() is async-signal-safe:
+ * from then on every wait ends at once — a wait for input returns
+ * CLIENT_WAIT_CLOSED with c->stopped set (between responses: the session
+ * can still say goodbye), a wait to write or for the TLS handshake fails
+ * the connection (mid-response: nothing more can be said). */
+void client_conn_stop(void);
+bool client_conn_stop_requested(void);
+/* Where the process sleeps for its client, if it does: a signal handler
+ * may then end it at once, as no TLS or allocator call is under way. */
+enum client_sleep {
+	CLIENT_AWAKE = 0,           /* working: client_conn_stop() and return */
+	CLIENT_ASLEEP_INPUT = 1,    /* between responses: may say a last line */
+	CLIENT_ASLEEP_OUTPUT = 2,   /* mid-response (a blocked write) */
+};
+enum client_sleep client_conn_asleep(void);
+/* From a signal handler, only in CLIENT_ASLEEP_INPUT: one
+ * non-blocking attempt to send line (len bytes) if no output is pending;
+ * no wait. */
+void client_conn_say_last(struct client_conn *c, const char *line,
+    size_t len);
 
 /* Write everything buffered. -1 if the client is gone or too slow. */
 int client_conn_flush(struct client_conn *c);
