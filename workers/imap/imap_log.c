@@ -5,8 +5,8 @@
  *     duration=1.250s in=231 out=1604 auth_failures=0
  * ("user=-" before login). reason is logout, closed (the client hung up),
  * prelogin-timeout, idle-timeout, bad-commands, protocol-error,
- * tls-handshake, store-unavailable, auth-unavailable, shutdown (cloisterd
- * stopping sent SIGTERM) or error; cloisterd itself writes the line of a
+ * tls-handshake, store-unavailable, auth-unavailable, shutdown (SIGTERM:
+ * cloisterd stopping, or cloisterctl kick) or error; cloisterd itself writes the line of a
  * client it closed for max-prelogin (reason=kicked). A client that hung
  * up without sending a byte (a port check) is a debug line. */
 #include "imap_session.h"
