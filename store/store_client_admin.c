@@ -36,8 +36,7 @@ user_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	if (sc_get_quota(c, &ui.quota) < 0)
 		return -1;
 	ui.name = name;
-	if (!uc->stop && uc->cb != NULL && uc->cb(uc->arg, &ui) != 0)
-		uc->stop = true;
+	SC_STREAM_DELIVER(uc, &ui);
 	return 0;
 }
 

@@ -165,8 +165,7 @@ listed_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	}
 	m.keywords = kwp;
 	m.nkeywords = nkw;
-	if (!lc->stop && lc->cb != NULL && lc->cb(lc->arg, &m) != 0)
-		lc->stop = true;
+	SC_STREAM_DELIVER(lc, &m);
 	return 0;
 }
 

@@ -71,6 +71,17 @@ int sc_get_quota(struct buf_cur *c, struct store_quota *q);
 /* Append id to a growable array; -1 when out of memory. */
 int sc_push_id(uint64_t **v, size_t *n, size_t *cap, uint64_t id);
 
+/* Hand one decoded entry of a streamed reply to the caller: ctx holds the
+ * caller's cb (NULL: none), its arg and a stop flag. Once cb returns
+ * nonzero it is not called again; the rest of the stream is still read
+ * (the reply has to be consumed to keep the connection in step) and
+ * dropped. */
+#define SC_STREAM_DELIVER(ctx, entry) do {				\
+	if (!(ctx)->stop && (ctx)->cb != NULL &&			\
+	    (ctx)->cb((ctx)->arg, (entry)) != 0)			\
+		(ctx)->stop = true;					\
+} while (0)
+
 /* Mailbox list entries (STORE_MBOX_LIST, STORE_ADM_MBOX_LIST). */
 struct mbox_ctx {
 	store_mbox_cb cb;

@@ -145,8 +145,7 @@ loc_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	ipc_get_u64(c, &l.mailbox_id);
 	if (ipc_get_u32(c, &l.uid) < 0)
 		return -1;
-	if (!lc->stop && lc->cb != NULL && lc->cb(lc->arg, &l) != 0)
-		lc->stop = true;
+	SC_STREAM_DELIVER(lc, &l);
 	return 0;
 }
 
@@ -191,8 +190,7 @@ tc_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	ipc_get_u32(c, &t.threads);
 	if (ipc_get_u32(c, &t.unread_threads) < 0)
 		return -1;
-	if (!tc->stop && tc->cb(tc->arg, &t) != 0)
-		tc->stop = true;
+	SC_STREAM_DELIVER(tc, &t);
 	return 0;
 }
 

@@ -17,8 +17,7 @@ sc_mbox_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	if (c->failed)
 		return -1;
 	mi.name = name;
-	if (!m->stop && m->cb != NULL && m->cb(m->arg, &mi) != 0)
-		m->stop = true;
+	SC_STREAM_DELIVER(m, &mi);
 	return 0;
 }
 

@@ -163,8 +163,7 @@ msg_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
 	(void)sc;
 	if (store_entry_get(c, mc->what, &m) < 0)
 		return -1;
-	if (!mc->stop && mc->cb != NULL && mc->cb(mc->arg, &m) != 0)
-		mc->stop = true;
+	SC_STREAM_DELIVER(mc, &m);
 	return 0;
 }
 

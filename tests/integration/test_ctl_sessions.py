@@ -5,10 +5,12 @@ one: forged, repeated, oversized reports and control bytes in the name):
 cloisterd stays up, keeps the first report, and prints it escaped."""
 import os
 import re
+import signal
 import socket
 import stat
 import subprocess
 import tempfile
+import time
 
 from auth_util import REALM
 from cloister_server import CloisterServer
@@ -86,6 +88,72 @@ def test_status_who_kick_with_imaplib_sessions():
         assert rows(r.stdout, "imapd")[0][5] == "0", r.stdout
         anon.close()
         b1.logout()
+
+
+BYE = b"* BYE Disconnected by the server administrator"
+
+
+def pid_of(srv, user):
+    return [int(r[1]) for r in who_rows(srv) if r[2] == user]
+
+
+def test_kicked_and_stopped_sessions_hear_bye():
+    """A session SIGTERM ends (cloisterctl kick; cloisterd stopping) says
+    "* BYE" before the connection closes, as Dovecot's and Cyrus's do:
+    one waiting for its next command over TLS, one in IDLE in clear, and
+    one signalled directly as cloisterd's shutdown does."""
+    with ImapServer(users={"carol": "c-pass-1", "dave": "d-pass-1"}) as isrv:
+        srv = isrv.srv
+        waiting = isrv.raw_login("carol", kind="imaps")
+        idler = isrv.raw_login("carol", kind="plain")
+        assert idler.cmd("S1", "SELECT INBOX")[-1].startswith(b"S1 OK")
+        idler.send("I1 IDLE\r\n")
+        assert idler.line().startswith(b"+ "), "IDLE not accepted"
+        stopped = isrv.raw_login("dave", kind="imaps")
+        assert wait_for(lambda: len(pid_of(srv, "carol")) == 2 and
+                        len(pid_of(srv, "dave")) == 1, 10), who_rows(srv)
+        mark = len(srv.log)
+        r = ctl(srv, "kick", "carol")
+        assert r.returncode == 0 and r.stdout == "2 sessions ended\n", r
+        for c in (waiting, idler):
+            assert c.line(timeout=5) == BYE, c.buf
+            assert c.closed(), "the connection stays open after BYE"
+        os.kill(pid_of(srv, "dave")[0], signal.SIGTERM)
+        assert stopped.line(timeout=5) == BYE, stopped.buf
+        assert stopped.closed()
+        # the session lines say why, once each
+        assert wait_for(lambda: sum("reason=shutdown" in l
+                                    for l in srv.log[mark:]) == 3, 10), \
+            srv.log[mark:]
+
+
+def test_a_kick_ends_a_session_blocked_writing_to_its_client_at_once():
+    """A client that stops reading in the middle of a big FETCH cannot hold
+    its session against a kick: the write wait ends at once (no BYE can be
+    said mid-response), long before the write timeout."""
+    with ImapServer(users={"erin": "e-pass-1"}) as isrv:
+        srv = isrv.srv
+        c = isrv.raw_login("erin", kind="plain")
+        body = b"Subject: big\r\n\r\n" + b"x" * 1000000 + b"\r\n"
+        c.send("A1 APPEND INBOX {%d}\r\n" % len(body))
+        assert c.line().startswith(b"+ ")
+        c.send(body + b"\r\n")
+        assert c.until_tagged("A1")[-1].startswith(b"A1 OK")
+        assert c.cmd("S1", "SELECT INBOX")[-1].startswith(b"S1 OK")
+        # 20 MB asked for, none read: the session blocks in a write
+        c.send("".join("F%d FETCH 1 BODY[]\r\n" % i for i in range(20)))
+        assert wait_for(lambda: len(pid_of(srv, "erin")) == 1, 10)
+        pid = pid_of(srv, "erin")[0]
+        time.sleep(0.5)
+        mark = len(srv.log)
+        r = ctl(srv, "kick", "erin")
+        assert r.returncode == 0, r
+        assert wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
+                        open("/proc/%d/stat" % pid).read().split()[2] == "Z",
+                        5), "a kicked session blocked in a write lives on"
+        assert srv.wait_log(r"session end: user=erin .*reason=shutdown",
+                            start=mark), srv.log[mark:]
+        c.close()
 
 
 def test_reload_reports_the_result_and_keeps_a_bad_config_out():

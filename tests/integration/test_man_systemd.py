@@ -52,6 +52,14 @@ def pages():
     return found
 
 
+def built_pages(build=BUILD):
+    """The pages as the build writes them: installed paths filled in."""
+    found = [os.path.join(build, "man", os.path.basename(p)) for p in pages()]
+    missing = [p for p in found if not os.path.exists(p)]
+    assert not missing, missing
+    return found
+
+
 def read(path):
     with open(path) as f:
         return f.read()
@@ -135,15 +143,16 @@ def config_keys():
 def test_every_page_is_mandoc_lint_clean():
     if shutil.which("mandoc") is None:
         raise Skip("mandoc is not installed (scripts/install-deps --test)")
-    r = subprocess.run(["mandoc", "-T", "lint", "-W", "warning"] + pages(),
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(["mandoc", "-T", "lint", "-W", "warning"] + pages() +
+                       built_pages(), capture_output=True, text=True,
+                       timeout=60)
     assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
 
 
 def test_man_renders_every_page_without_a_warning():
     if shutil.which("man") is None:
         raise Skip("man is not installed")
-    for p in pages():
+    for p in built_pages():
         r = subprocess.run(["man", "-l", "-Tutf8", p], capture_output=True,
                            text=True, timeout=60,
                            env=dict(os.environ, MANWIDTH="80"))
@@ -211,6 +220,37 @@ def test_every_config_key_is_in_cloister_conf():
     assert not missing, missing
 
 
+# what the pages name, filled in per build (man/meson.build)
+PAGE_VARS = re.compile(r"@[A-Z_]+@")
+
+
+def test_pages_name_the_paths_the_build_installs_to():
+    """The sources name no fixed prefix; a build for the Debian layout
+    (prefix /usr, sysconfdir /etc) writes pages that name its paths, and
+    nothing is left unfilled."""
+    for p in pages():
+        assert "/usr/local" not in read(p), (p, "a fixed prefix")
+    dest = tempfile.mkdtemp(prefix="cloister-man-setup-")
+    try:
+        r = subprocess.run(["meson", "setup", dest, TOP, "--prefix", "/usr",
+                            "--sysconfdir", "/etc", "--libexecdir", "libexec"],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr
+        made = {os.path.basename(p): read(p) for p in built_pages(dest)}
+        for name, text in made.items():
+            assert not PAGE_VARS.search(text), (name, PAGE_VARS.search(text))
+            assert "/usr/local" not in text, name
+        conf = made["cloister.conf.5"]
+        assert ".Pa /etc/cloister/cloister.conf\n" in conf, conf
+        assert "/usr/libexec/cloister/cloister-imapd" in conf
+        assert ".It Pa /etc/cloister/policy/\n" in conf
+        assert ".Pa /etc/cloister/cloister.conf .\n" in made["cloisterctl.8"]
+        assert "/usr/share/snmp/mibs/CLOISTER-MIB.txt" in \
+            made["cloister-snmpd.8"]
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
 def install(dest):
     r = subprocess.run(["meson", "install", "-C", BUILD, "--no-rebuild",
                         "--destdir", dest],
@@ -229,6 +269,7 @@ def test_meson_install_puts_pages_unit_and_logrotate_file_in_place():
                                           "man" + sec, os.path.basename(p)),
                              recursive=True)
             assert len(want) == 1, (p, want)
+            assert not PAGE_VARS.search(read(want[0])), want[0]
         units = glob.glob(os.path.join(dest, "**", "system",
                                        "cloisterd.service"), recursive=True)
         assert len(units) == 1, units

@@ -85,6 +85,15 @@ fetch_cb(void *arg, const struct store_msg *m)
 	return 0;
 }
 
+/* Takes the first entry, then asks the client library to stop. */
+static int
+first_only_cb(void *arg, const struct store_msg *m)
+{
+	struct fetched *f = arg;
+	f->uids[f->n++] = m->uid;
+	return 1;
+}
+
 static int
 loc_cb(void *arg, const struct store_email_loc *l)
 {
@@ -226,6 +235,17 @@ main(int argc, char **argv)
 	CHECK_EQ(f.n, 3);
 	CHECK(strcmp(f.env, "(\"env\")") == 0);
 	CHECK_EQ(f.flags[1], STORE_FLAG_FLAGGED);
+	/* a callback that says stop is not called again, the rest of the
+	 * stream is still read (the next call gets its own answer), and no
+	 * callback at all is allowed */
+	struct fetched first = { .n = 0 };
+	CHECK_EQ(store_fetch(sc, inbox.id, &all, STORE_F_FLAGS, 0,
+	    first_only_cb, &first), STORE_OK);
+	CHECK_EQ(first.n, 1);
+	CHECK_EQ(first.uids[0], f.uids[0]);
+	CHECK_EQ(store_fetch(sc, inbox.id, &all, STORE_F_FLAGS, 0, NULL, NULL),
+	    STORE_OK);
+	CHECK_EQ(store_ping(sc), STORE_OK);
 	int bfd;
 	uint64_t bsize;
 	CHECK_EQ(store_body(sc, inbox.id, 1, &bfd, &bsize), STORE_OK);

@@ -2,7 +2,7 @@
  * base64 of SASL exchanges, and the quoted-or-literal choice of the
  * response writer. */
 #include "check.h"
-#include "imap_base64.h"
+#include "base64.h"
 #include "imap_mutf7.h"
 #include "imap_out.h"
 
@@ -69,21 +69,21 @@ static void
 test_base64(void)
 {
 	struct buf b = BUF_INIT(256);
-	CHECK(imap_base64_encode("\0alice\0wonderland", 17, &b) == 0);
+	CHECK(base64_encode("\0alice\0wonderland", 17, &b) == 0);
 	CHECK(is(&b, "AGFsaWNlAHdvbmRlcmxhbmQ="));
 	uint8_t out[64];
 	size_t n;
-	CHECK(imap_base64_decode((const char *)b.data, b.len, out, sizeof(out),
+	CHECK(base64_decode((const char *)b.data, b.len, out, sizeof(out),
 	    &n) == 0);
 	CHECK(n == 17 && memcmp(out, "\0alice\0wonderland", 17) == 0);
-	CHECK(imap_base64_decode("", 0, out, sizeof(out), &n) == 0 && n == 0);
-	CHECK(imap_base64_decode("YQ==", 4, out, sizeof(out), &n) == 0 && n == 1);
-	CHECK(imap_base64_decode("YQ=", 3, out, sizeof(out), &n) < 0);
-	CHECK(imap_base64_decode("YR==", 4, out, sizeof(out), &n) < 0);
-	CHECK(imap_base64_decode("Y===", 4, out, sizeof(out), &n) < 0);
-	CHECK(imap_base64_decode("YQ==YQ==", 8, out, sizeof(out), &n) < 0);
-	CHECK(imap_base64_decode("Y Q=", 4, out, sizeof(out), &n) < 0);
-	CHECK(imap_base64_decode("AAAA", 4, out, 2, &n) < 0);   /* no room */
+	CHECK(base64_decode("", 0, out, sizeof(out), &n) == 0 && n == 0);
+	CHECK(base64_decode("YQ==", 4, out, sizeof(out), &n) == 0 && n == 1);
+	CHECK(base64_decode("YQ=", 3, out, sizeof(out), &n) < 0);
+	CHECK(base64_decode("YR==", 4, out, sizeof(out), &n) < 0);
+	CHECK(base64_decode("Y===", 4, out, sizeof(out), &n) < 0);
+	CHECK(base64_decode("YQ==YQ==", 8, out, sizeof(out), &n) < 0);
+	CHECK(base64_decode("Y Q=", 4, out, sizeof(out), &n) < 0);
+	CHECK(base64_decode("AAAA", 4, out, 2, &n) < 0);   /* no room */
 	buf_free(&b);
 }
 

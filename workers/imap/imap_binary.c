@@ -1,6 +1,6 @@
 /* imap_binary: NUL-bearing parts of an APPEND to base64 (imap_binary.h). */
 #include "imap_binary.h"
-#include "imap_base64.h"
+#include "base64.h"
 
 #include <string.h>
 
@@ -55,7 +55,7 @@ body(struct buf *o, const struct mime_msg *m, uint32_t i)
 		size_t l = n - k < 57 ? n - k : 57;
 		if (k > 0)
 			buf_append_str(o, "\r\n");
-		if (imap_base64_encode(s + k, l, o) < 0)
+		if (base64_encode(s + k, l, o) < 0)
 			break;
 	}
 	buf_free(&dec);

@@ -3,7 +3,7 @@
  * password database, only the client's bytes and authd's verdict and
  * ticket, which it presents to the user's store shard. */
 #include "config.h"
-#include "imap_base64.h"
+#include "base64.h"
 #include "imap_commands.h"
 #include "log.h"
 #include "stats.h"
@@ -33,18 +33,18 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	imap_tagged(s, "OK", NULL, "Begin TLS negotiation now");
-	if (imap_conn_flush(&s->conn) < 0)
+	if (client_conn_flush(&s->conn) < 0)
 		return -1;
 	/* Anything the client pipelined after STARTTLS was sent in clear
 	 * and must not be taken as coming from inside TLS (CVE-2011-0411). */
 	size_t pending;
-	(void)imap_conn_input(&s->conn, &pending);
+	(void)client_conn_input(&s->conn, &pending);
 	if (pending > 0) {
 		imap_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
 		    " pipelined in clear after STARTTLS)", pending);
-		imap_conn_drop_input(&s->conn);
+		client_conn_drop_input(&s->conn);
 	}
-	if (imap_conn_start_tls(&s->conn, s->opt->tls,
+	if (client_conn_start_tls(&s->conn, s->opt->tls,
 	    (int)s->opt->prelogin_timeout_s * 1000) < 0) {
 		s->end_reason = "tls-handshake";
 		return -1;
@@ -231,22 +231,22 @@ static int
 read_response(struct imap_session *s, uint8_t *dst, size_t dstsize,
     size_t *outlen)
 {
-	if (imap_conn_flush(&s->conn) < 0)
+	if (client_conn_flush(&s->conn) < 0)
 		return -1;
 	imap_reader_next(&s->rd);
 	for (;;) {
 		size_t avail;
-		const uint8_t *in = imap_conn_input(&s->conn, &avail);
+		const uint8_t *in = client_conn_input(&s->conn, &avail);
 		if (avail == 0) {
-			enum imap_wait w = imap_conn_wait(&s->conn, -1,
+			enum client_wait w = client_conn_wait(&s->conn, -1,
 			    (int)s->opt->prelogin_timeout_s * 1000);
-			if (w != IMAP_WAIT_INPUT)
+			if (w != CLIENT_WAIT_INPUT)
 				return -1;
 			continue;
 		}
 		size_t used;
 		enum imap_rd_event ev = imap_reader_feed(&s->rd, in, avail, &used);
-		imap_conn_consume(&s->conn, used);
+		client_conn_consume(&s->conn, used);
 		if (ev == RD_MORE)
 			continue;
 		if (ev != RD_COMMAND)
@@ -259,7 +259,7 @@ read_response(struct imap_session *s, uint8_t *dst, size_t dstsize,
 		if (len == 1 && t[0] == '*')
 			r = 0;
 		else
-			r = imap_base64_decode(t, len, dst, dstsize, outlen) < 0 ?
+			r = base64_decode(t, len, dst, dstsize, outlen) < 0 ?
 			    -2 : 1;
 		imap_reader_wipe(&s->rd);
 		imap_reader_next(&s->rd);
@@ -272,7 +272,7 @@ send_challenge(struct imap_session *s, const uint8_t *p, size_t n)
 {
 	struct buf *b = imap_out_buf(s);
 	buf_append_str(b, "+ ");
-	imap_base64_encode(p, n, b);
+	base64_encode(p, n, b);
 	buf_append_str(b, "\r\n");
 }
 
@@ -308,7 +308,7 @@ imap_cmd_authenticate(struct imap_session *s, struct imap_cmd *c)
 	size_t n = 0;
 	enum auth_status st;
 	if (a->has_ir) {
-		if (imap_base64_decode(a->ir.s, a->ir.len, data, AUTH_DATA_MAX,
+		if (base64_decode(a->ir.s, a->ir.len, data, AUTH_DATA_MAX,
 		    &n) < 0) {
 			imap_tagged(s, "BAD", NULL, "Invalid base64");
 			free(ab);

@@ -21,13 +21,13 @@ drain(struct imap_session *s)
 	while (store_client_next_notify(s->sc, &n) == 1)
 		if (imap_view_notify(s, &n))
 			need_sync = true;
-	if (imap_conn_flush(&s->conn) < 0)
+	if (client_conn_flush(&s->conn) < 0)
 		return -1;
 	if (!need_sync)
 		return 0;
 	if (imap_store_fatal(imap_view_sync(s, true)))
 		return -1;
-	return imap_conn_flush(&s->conn);
+	return client_conn_flush(&s->conn);
 }
 
 static int64_t
@@ -56,7 +56,7 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 			return -1;
 	}
 	buf_append_str(imap_out_buf(s), "+ idling\r\n");
-	if (drain(s) < 0 || imap_conn_flush(&s->conn) < 0)
+	if (drain(s) < 0 || client_conn_flush(&s->conn) < 0)
 		return -1;
 	imap_reader_next(&s->rd);
 	int store_fd = s->view != NULL ? store_client_fd(s->sc) : -1;
@@ -66,31 +66,31 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 	 * wake-up (getpid is a system call) */
 	int64_t spread = getpid() % LAZY_SYNC_MS;
 	for (;;) {
-		imap_conn_release(&s->conn);
+		client_conn_release(&s->conn);
 		if (lazy_at < 0 && s->view != NULL && s->view->stale)
 			lazy_at = now_ms() + LAZY_SYNC_MS + spread;
 		int64_t until = lazy_at >= 0 && lazy_at < idle_end ? lazy_at :
 		    idle_end;
 		int64_t left = until - now_ms();
-		enum imap_wait w = imap_conn_wait(&s->conn, store_fd,
+		enum client_wait w = client_conn_wait(&s->conn, store_fd,
 		    left > 0 ? (int)left : 0);
-		if (w == IMAP_WAIT_TIMEOUT && lazy_at >= 0 && now_ms() >= lazy_at) {
+		if (w == CLIENT_WAIT_TIMEOUT && lazy_at >= 0 && now_ms() >= lazy_at) {
 			lazy_at = -1;
 			if (s->view != NULL && s->view->stale &&
 			    (imap_store_fatal(imap_view_sync(s, true)) ||
-			    imap_conn_flush(&s->conn) < 0))
+			    client_conn_flush(&s->conn) < 0))
 				return -1;
 			continue;
 		}
-		if (w == IMAP_WAIT_TIMEOUT) {
+		if (w == CLIENT_WAIT_TIMEOUT) {
 			imap_untagged(s, "BYE Autologout; idle for too long");
 			s->bye_sent = true;
 			s->end_reason = "idle-timeout";
 			return -1;
 		}
-		if (w == IMAP_WAIT_CLOSED)
+		if (w == CLIENT_WAIT_CLOSED)
 			return -1;
-		if (w == IMAP_WAIT_EXTRA) {
+		if (w == CLIENT_WAIT_EXTRA) {
 			if (store_client_read_notify(s->sc) < 0 || drain(s) < 0)
 				return -1;
 			if (s->view == NULL || !s->view->stale)
@@ -98,9 +98,9 @@ imap_cmd_idle(struct imap_session *s, struct imap_cmd *c)
 			continue;
 		}
 		size_t avail, used;
-		const uint8_t *in = imap_conn_input(&s->conn, &avail);
+		const uint8_t *in = client_conn_input(&s->conn, &avail);
 		enum imap_rd_event ev = imap_reader_feed(&s->rd, in, avail, &used);
-		imap_conn_consume(&s->conn, used);
+		client_conn_consume(&s->conn, used);
 		if (ev == RD_MORE)
 			continue;
 		memcpy(c->tag, tag, sizeof(tag));

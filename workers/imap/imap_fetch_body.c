@@ -159,7 +159,7 @@ file_literal(struct imap_session *s, struct imap_body *b, uint64_t start,
 		o->len += n;
 		return imap_flush_some(s) ? FETCH_OK : FETCH_GONE;
 	}
-	return imap_conn_send_file(&s->conn, b->fd, (off_t)start,
+	return client_conn_send_file(&s->conn, b->fd, (off_t)start,
 	    end - start) < 0 ? FETCH_GONE : FETCH_OK;
 }
 

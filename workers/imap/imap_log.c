@@ -5,8 +5,8 @@
  *     duration=1.250s in=231 out=1604 auth_failures=0
  * ("user=-" before login). reason is logout, closed (the client hung up),
  * prelogin-timeout, idle-timeout, bad-commands, protocol-error,
- * tls-handshake, store-unavailable, auth-unavailable, shutdown (cloisterd
- * stopping sent SIGTERM) or error; cloisterd itself writes the line of a
+ * tls-handshake, store-unavailable, auth-unavailable, shutdown (SIGTERM:
+ * cloisterd stopping, or cloisterctl kick) or error; cloisterd itself writes the line of a
  * client it closed for max-prelogin (reason=kicked). A client that hung
  * up without sending a byte (a port check) is a debug line. */
 #include "imap_session.h"
@@ -61,7 +61,7 @@ void
 imap_log_end(struct imap_session *s)
 {
 	const char *why = end_reason(s);
-	int64_t ms = imap_conn_now_ms() - s->started_ms;
+	int64_t ms = client_conn_now_ms() - s->started_ms;
 	if (ms < 0)
 		ms = 0;
 	/* gone before a byte (our greeting may not even have reached it) */
@@ -75,10 +75,16 @@ imap_log_end(struct imap_session *s)
 	    (unsigned long long)s->conn.bytes_out, s->failed_auths);
 }
 
-/* The session SIGTERM interrupts: cloisterd stopping. Its line is written
- * from the handler (snprintf of strings and integers, a write: nothing
- * that allocates or locks), then the process exits as SIGTERM's default
- * would have it. */
+/* The session SIGTERM interrupts: cloisterd stopping, or an administrator
+ * kicking the user (cloisterctl kick). The client hears why, as from
+ * Dovecot and Cyrus: "* BYE" between two responses. A session asleep
+ * waiting for its client (most are) says it and ends right here: its line
+ * is written from the handler (snprintf of strings and integers, a write),
+ * and nothing of the TLS or allocator state is in use while it sleeps. One
+ * blocked mid-response ends without a word. A busy one is told to stop
+ * (client_conn_stop): it ends at its next wait, saying BYE if that falls
+ * between responses (imap_session_run). A second SIGTERM ends any session
+ * at once. */
 static struct imap_session *volatile term_session;
 
 static void
@@ -86,10 +92,18 @@ on_term(int sig)
 {
 	(void)sig;
 	struct imap_session *s = term_session;
-	if (s != NULL) {
-		s->end_reason = "shutdown";
-		imap_log_end(s);
+	if (s == NULL)
+		_exit(0);
+	s->end_reason = "shutdown";
+	enum client_sleep at = client_conn_asleep();
+	if (at == CLIENT_AWAKE && !client_conn_stop_requested()) {
+		client_conn_stop();
+		return;
 	}
+	if (at == CLIENT_ASLEEP_INPUT)
+		client_conn_say_last(&s->conn, IMAP_BYE_SHUTDOWN "\r\n",
+		    sizeof(IMAP_BYE_SHUTDOWN "\r\n") - 1);
+	imap_log_end(s);
 	_exit(0);
 }
 

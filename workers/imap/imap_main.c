@@ -6,12 +6,11 @@
  * (policy/imapd.policy; the role's fds only) -> ready -> take the one
  * connection the supervisor hands over (CTL_CONN) -> serve it -> exit.
  */
-#include "charset.h"
 #include "imap_mbox.h"
 #include "imap_session.h"
 #include "keyd_certs.h"
 #include "conn_addr.h"
-#include "tls_config.h"
+#include "tls_worker.h"
 #include "log.h"
 #include "worker.h"
 
@@ -19,17 +18,12 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
-#include <malloc.h>
-#include <openssl/ssl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-/* The config is large (every service's options): it lives on the heap
- * only until the options are copied out, so that an idle session does not
- * keep it (memory per connection). */
+/* tls_worker's config, while the options are copied out of it. */
 static struct config *cfg;
 static struct imap_options opt;
 /* What is kept of the config: per listener, its TLS mode. */
@@ -78,18 +72,17 @@ parse_autocreate(const char *list)
 static bool loopback_plaintext;
 static char index_charsets[CONFIG_VALUE_MAX];
 
+/* The index-charsets list as names for tls_worker_confine; an empty list
+ * when the config names none. names has room for 64. */
 static void
-preload_charsets(void)
+charset_names(const char *names[64])
 {
-	const char *names[64];
 	size_t n = 0;
 	char *save = NULL;
 	for (char *w = strtok_r(index_charsets, " \t,", &save);
 	    w != NULL && n < 63; w = strtok_r(NULL, " \t,", &save))
 		names[n++] = w;
 	names[n] = NULL;
-	if (n > 0 && charset_preload(names) < (int)n)
-		log_warn("index-charsets: some charsets are not available");
 }
 
 static void
@@ -138,21 +131,8 @@ load_options(const struct config_service *svc, const struct worker *w)
 		    CLOISTER_FD_STORE((int)i) : -1;
 }
 
-/* The certificate is needed if any listener speaks TLS; read it now, as
- * root, before the chroot hides it (tls_config.h: with 'set keyd yes' only
- * the chains, and keyd makes every signature). */
-static void
-load_tls(const struct config_service *svc, bool keyd)
-{
-	char err[512];
-	opt.tls = tls_server_for_service(cfg, svc, keyd, "imapd", err,
-	    sizeof(err));
-	if (opt.tls == NULL && err[0] != '\0')
-		log_fatal("%s", err);
-}
-
 /* The listener the client came in on decides TLS and whether plaintext
- * passwords are offered; the socket becomes non-blocking. */
+ * passwords are offered. */
 static void
 apply_listener(const struct worker_conn *c)
 {
@@ -166,51 +146,31 @@ apply_listener(const struct worker_conn *c)
 	opt.plaintext_auth = loopback_plaintext &&
 	    listener_tls[li] == TLS_PLAIN && conn_addr_loopback(&c->peer) &&
 	    conn_addr_loopback(&c->local);
-	conn_set_nonblocking(c->fd);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct worker w;
-	const struct config_service *svc;
-	/* big blocks come from mmap and go back to the kernel when freed: the
-	 * start-up config, the IPC receive buffers of authd and the store */
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	struct tls_worker tw;
 	/* start, then load */
-	cfg = calloc(1, sizeof(*cfg));
-	if (cfg == NULL)
-		log_fatal("out of memory");
-	worker_start(&w, argc, argv, "cloister-imapd", ROLE_CONNECTION, cfg,
-	    &svc);
-	/* no openssl.cnf (nothing of ours is configured there) and no error
-	 * strings table (tls_err.c names the reasons a server meets; others
-	 * are logged as codes for `openssl errstr`): both cost heap in every
-	 * session */
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
-	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
-	load_options(svc, &w);
-	load_tls(svc, w.keyd);
-	free(cfg);
+	tls_worker_start(&tw, argc, argv, "cloister-imapd");
+	cfg = tw.cfg;
+	load_options(tw.svc, &tw.w);
+	opt.tls = tls_worker_load_tls(&tw, "imapd");
 	cfg = NULL;
-	signal(SIGPIPE, SIG_IGN);
 	imap_log_catch_term();
-	/* iconv converters for the text APPEND indexes must be loaded now
-	 * (they are files). Each costs ~30 KiB in every session, so only those
-	 * the config names ("index-charsets"); UTF-8, US-ASCII and Latin-1 need
-	 * none, and any other charset is then read as Latin-1 (mail delivered
-	 * by lmtpd is indexed there, with its own list). */
-	preload_charsets();
-	charset_seal();
+	/* iconv converters for the text APPEND indexes: each costs ~30 KiB in
+	 * every session, so only those the config names ("index-charsets");
+	 * UTF-8, US-ASCII, Latin-1 and the single-byte tables need none, and
+	 * any other charset is then read as Latin-1 (mail delivered by lmtpd
+	 * is indexed there, with its own list). */
+	const char *charsets[64];
+	charset_names(charsets);
 	/* confine */
-	worker_confine(&w, NULL, 0);
-	/* what start-up freed goes back to the kernel before the long wait */
-	malloc_trim(0);
-	worker_ready();
+	tls_worker_confine(&tw, charsets);
 	/* serve the one connection */
 	struct worker_conn c;
-	worker_take_conn(&w, &c);
+	tls_worker_take_conn(&tw, &c);
 	apply_listener(&c);
 	imap_session_run(&opt, c.fd, &c.peer, c.peerlen, &c.local, c.locallen);
 	worker_exit(0);

@@ -32,7 +32,7 @@ imap_prelogin_begin(struct imap_session *s)
 {
 	imap_reader_set_prelogin(&s->rd, true);
 	s->arena.max = PRELOGIN_ARENA_MAX;
-	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
+	client_conn_set_deadline(&s->conn, client_conn_now_ms() +
 	    (int64_t)s->opt->prelogin_timeout_s * 1000);
 	int v = PRELOGIN_RCVBUF;
 	(void)setsockopt(s->conn.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
@@ -46,7 +46,7 @@ imap_prelogin_end(struct imap_session *s)
 {
 	imap_reader_set_prelogin(&s->rd, false);
 	s->arena.max = IMAP_ARENA_MAX(&s->opt->lim);
-	imap_conn_set_deadline(&s->conn, 0);
+	client_conn_set_deadline(&s->conn, 0);
 	int v = LOGGED_IN_RCVBUF;
 	(void)setsockopt(s->conn.fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
 	v = 0;   /* back to net.ipv4.tcp_notsent_lowat */

@@ -212,7 +212,7 @@ imap_tagged_store_error(struct imap_session *s, int rc, const char *what)
 bool
 imap_flush_some(struct imap_session *s)
 {
-	return imap_conn_maybe_flush(&s->conn) == 0;
+	return client_conn_maybe_flush(&s->conn) == 0;
 }
 
 const char *
@@ -423,10 +423,10 @@ serve(struct imap_session *s)
 	unsigned bad_row = 0, batch = 0;
 	while (s->state != IMAP_ST_LOGOUT && !s->conn.failed) {
 		size_t avail;
-		const uint8_t *in = imap_conn_input(&s->conn, &avail);
+		const uint8_t *in = client_conn_input(&s->conn, &avail);
 		if (avail == 0) {
 			/* end of a pipelined batch: answer it in one write */
-			if (imap_conn_flush(&s->conn) < 0)
+			if (client_conn_flush(&s->conn) < 0)
 				break;
 			batch = 0;
 			maybe_stats();
@@ -441,17 +441,17 @@ serve(struct imap_session *s)
 			 * command buffers, deep stack) goes back to the kernel,
 			 * so that an idle session costs what it holds, not what
 			 * it held. */
-			enum imap_wait w = imap_conn_wait(&s->conn, -1,
+			enum client_wait w = client_conn_wait(&s->conn, -1,
 			    QUIET_MS);
-			if (w == IMAP_WAIT_TIMEOUT) {
+			if (w == CLIENT_WAIT_TIMEOUT) {
 				if (imap_reader_idle(&s->rd))
-					imap_conn_release(&s->conn);
+					client_conn_release(&s->conn);
 				malloc_trim(0);
 				release_stack();
-				w = imap_conn_wait(&s->conn, -1,
+				w = client_conn_wait(&s->conn, -1,
 				    (int)to * 1000 - QUIET_MS);
 			}
-			if (w == IMAP_WAIT_TIMEOUT) {
+			if (w == CLIENT_WAIT_TIMEOUT) {
 				imap_untagged(s, "%s", s->state == IMAP_ST_NOT_AUTH ?
 				    "BYE Login time limit reached" :
 				    "BYE Autologout; idle for too long");
@@ -460,19 +460,19 @@ serve(struct imap_session *s)
 				    "prelogin-timeout" : "idle-timeout";
 				break;
 			}
-			if (w != IMAP_WAIT_INPUT)
+			if (w != CLIENT_WAIT_INPUT)
 				break;
 			continue;
 		}
 		size_t used;
 		enum imap_rd_event ev = imap_reader_feed(&s->rd, in, avail, &used);
-		imap_conn_consume(&s->conn, used);
+		client_conn_consume(&s->conn, used);
 		switch (ev) {
 		case RD_MORE:
 			break;
 		case RD_CONTINUE:
 			buf_append_str(&s->conn.out, "+ Ready for literal data\r\n");
-			if (imap_conn_flush(&s->conn) < 0)
+			if (client_conn_flush(&s->conn) < 0)
 				return;
 			break;
 		case RD_REJECT:
@@ -488,7 +488,7 @@ serve(struct imap_session *s)
 			if (++batch >= (s->state == IMAP_ST_NOT_AUTH ?
 			    IMAP_PRELOGIN_PIPELINE : s->opt->max_pipeline) ||
 			    !imap_flush_some(s)) {
-				if (imap_conn_flush(&s->conn) < 0)
+				if (client_conn_flush(&s->conn) < 0)
 					return;
 				batch = 0;
 			}
@@ -516,15 +516,13 @@ imap_session_run(const struct imap_options *opt, int fd,
 		s->locallen = locallen;
 	}
 	s->peer_loopback = addr_loopback(&s->peer);
-	s->started_ms = imap_conn_now_ms();
-	imap_log_session(s);
-	char addr[LOG_ADDR_MAX];
-	tls_set_client(log_addr(s->peerlen > 0 ? &s->peer : NULL, addr));
+	s->started_ms = client_conn_now_ms();
+	imap_log_session(s);   /* TLS log lines: tls_worker_take_conn */
 	stats_last = time(NULL);
 	stats_add(ST_CONNECTIONS, 1);
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	imap_conn_init(&s->conn, fd, 5 * 60 * 1000);
+	client_conn_init(&s->conn, fd, 5 * 60 * 1000);
 	imap_reader_init(&s->rd, &opt->lim);
 	imap_arena_init(&s->arena, IMAP_ARENA_MAX(&opt->lim));
 	imap_prelogin_begin(s);
@@ -533,7 +531,7 @@ imap_session_run(const struct imap_options *opt, int fd,
 		s->ac = &ac;
 	if (opt->tls_mode == TLS_IMPLICIT) {
 		if (opt->tls == NULL ||
-		    imap_conn_start_tls(&s->conn, opt->tls,
+		    client_conn_start_tls(&s->conn, opt->tls,
 		    (int)opt->prelogin_timeout_s * 1000) < 0) {
 			s->end_reason = "tls-handshake";
 			goto out;
@@ -542,8 +540,12 @@ imap_session_run(const struct imap_options *opt, int fd,
 	}
 	greeting(s);
 	serve(s);
+	if (s->conn.stopped && !s->bye_sent) {   /* SIGTERM: imap_log.c */
+		buf_append_str(&s->conn.out, IMAP_BYE_SHUTDOWN "\r\n");
+		s->bye_sent = true;
+	}
 	if (s->state == IMAP_ST_LOGOUT || s->bye_sent)
-		(void)imap_conn_flush(&s->conn);
+		(void)client_conn_flush(&s->conn);
 	if (s->conn.tls != NULL && !s->conn.failed)
 		tls_shutdown(s->conn.tls);
 out:
@@ -563,5 +565,5 @@ out:
 		store_client_close(s->sc);
 	imap_reader_free(&s->rd);
 	imap_arena_reset(&s->arena);
-	imap_conn_free(&s->conn);
+	client_conn_free(&s->conn);
 }

@@ -17,7 +17,7 @@
 #include "auth_client.h"
 #include "imap_arena.h"
 #include "imap_args.h"
-#include "imap_conn.h"
+#include "client_conn.h"
 #include "imap_parse.h"
 #include "imap_reader.h"
 #include "imap_view.h"
@@ -66,7 +66,7 @@ struct imap_options {
 struct imap_session {
 	enum imap_state state;
 	const struct imap_options *opt;
-	struct imap_conn conn;
+	struct client_conn conn;
 	struct imap_reader rd;
 	struct imap_arena arena;
 	bool tls_active;
@@ -108,8 +108,12 @@ void imap_log(struct imap_session *s, enum log_level lvl, const char *event,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The one line at the end of the session: who, how long, bytes, why. */
 void imap_log_end(struct imap_session *s);
+/* What a client hears when SIGTERM ends its session (cloisterd stopping,
+ * cloisterctl kick). */
+#define IMAP_BYE_SHUTDOWN "* BYE Disconnected by the server administrator"
 /* Before confining (sigaction is not in the policy): SIGTERM ends the
- * session named by imap_log_session (NULL: none) with its line. */
+ * session named by imap_log_session (NULL: none) with "* BYE" and its
+ * line (imap_log.c). */
 void imap_log_catch_term(void);
 void imap_log_session(struct imap_session *s);
 

@@ -1,6 +1,6 @@
 /* jmap_build_enc: the transfer encodings the message builder writes. */
 #include "jmap_build_int.h"
-#include "imap_base64.h"
+#include "base64.h"
 
 int
 enc_crlf(struct buf *out, const uint8_t *s, size_t n)
@@ -113,7 +113,7 @@ enc_base64(struct buf *out, const uint8_t *s, size_t n, bool wrap)
 	size_t step = wrap ? 57 : (n ? n : 1);
 	for (size_t i = 0; i < n; i += step) {
 		size_t k = n - i < step ? n - i : step;
-		if (imap_base64_encode(s + i, k, out) < 0)
+		if (base64_encode(s + i, k, out) < 0)
 			return -1;
 		if (wrap)
 			buf_append(out, "\r\n", 2);

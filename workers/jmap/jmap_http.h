@@ -20,7 +20,7 @@
 #include "auth_client.h"
 #include "config.h"
 #include "fds.h"
-#include "imap_conn.h"
+#include "client_conn.h"
 #include "jmap_api.h"
 #include "jmap_http_req.h"
 #include "jmap_http_route.h"
@@ -55,7 +55,7 @@ struct jmapd_options {
 
 struct jmap_http_session {
 	const struct jmapd_options *opt;
-	struct imap_conn conn;
+	struct client_conn conn;
 	struct http_reader rd;
 	struct jmap_http_route rt;
 	struct auth_client *ac;

@@ -7,7 +7,7 @@
  * connection is closed, so a second user never reaches this process's
  * store channel and authd is never asked twice. */
 #include "auth_token.h"
-#include "imap_base64.h"
+#include "base64.h"
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
 #include "log.h"
@@ -88,7 +88,7 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 	s->authed = true;
 	jmap_http_socket_limits(s->conn.fd, false);
 	/* the prelogin deadline gives way to the request's own */
-	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
+	client_conn_set_deadline(&s->conn, client_conn_now_ms() +
 	    (int64_t)o->request_timeout_s * 1000);
 	stats_add(ST_AUTH_OK, 1);
 	log_info("login %s%s", s->user, s->conn.tls ? " (TLS)" : "");
@@ -122,7 +122,7 @@ basic_to_plain(struct http_str v, uint8_t *plain, size_t size)
 	size_t blen = v.n - 6;
 	while (blen > 0 && *b64 == ' ')
 		b64++, blen--;
-	if (imap_base64_decode(b64, blen, dec, sizeof(dec), &n) < 0) {
+	if (base64_decode(b64, blen, dec, sizeof(dec), &n) < 0) {
 		explicit_bzero(dec, sizeof(dec));
 		return 0;
 	}

@@ -79,11 +79,11 @@ send_part(struct jmap_http_session *s, int fd, uint64_t size, uint32_t part,
 	buf_append_str(b, "\r\n");
 	int r = 0;
 	for (size_t off = 0; s->rd.req.method != HTTP_HEAD && off < body.len; ) {
-		size_t k = body.len - off < IMAP_CONN_OUT_SOFT ? body.len - off :
-		    IMAP_CONN_OUT_SOFT;
+		size_t k = body.len - off < CLIENT_CONN_OUT_SOFT ? body.len - off :
+		    CLIENT_CONN_OUT_SOFT;
 		buf_append(b, body.data + off, k);
 		off += k;
-		if ((r = imap_conn_maybe_flush(&s->conn)) < 0)
+		if ((r = client_conn_maybe_flush(&s->conn)) < 0)
 			break;
 	}
 	buf_free(&body);
@@ -130,7 +130,7 @@ jmap_http_download(struct jmap_http_session *s)
 	buf_append_str(b, "\r\n");
 	int r = 0;
 	if (s->rd.req.method != HTTP_HEAD)
-		r = imap_conn_send_file(&s->conn, fd, 0, size);
+		r = client_conn_send_file(&s->conn, fd, 0, size);
 	close(fd);
 	return r;
 }

@@ -119,25 +119,25 @@ static int
 stream(struct jmap_http_session *s, struct es *es)
 {
 	int store_fd = store_client_fd(s->sc);
-	int64_t quiet_since = imap_conn_now_ms();
+	int64_t quiet_since = client_conn_now_ms();
 	for (;;) {
-		imap_conn_release(&s->conn);
+		client_conn_release(&s->conn);
 		int64_t left = es->ping_s ? quiet_since + es->ping_s * 1000LL -
-		    imap_conn_now_ms() : (int64_t)s->opt->idle_timeout_s * 1000;
-		enum imap_wait w = imap_conn_wait(&s->conn, store_fd,
+		    client_conn_now_ms() : (int64_t)s->opt->idle_timeout_s * 1000;
+		enum client_wait w = client_conn_wait(&s->conn, store_fd,
 		    left > 0 ? (int)left : 0);
-		if (w == IMAP_WAIT_CLOSED)
+		if (w == CLIENT_WAIT_CLOSED)
 			return -1;
-		if (w == IMAP_WAIT_INPUT) {
+		if (w == CLIENT_WAIT_INPUT) {
 			/* nothing may follow an event stream's request */
 			size_t n;
-			(void)imap_conn_input(&s->conn, &n);
-			imap_conn_consume(&s->conn, n);
+			(void)client_conn_input(&s->conn, &n);
+			client_conn_consume(&s->conn, n);
 			continue;
 		}
-		if (w == IMAP_WAIT_TIMEOUT && es->ping_s == 0)
+		if (w == CLIENT_WAIT_TIMEOUT && es->ping_s == 0)
 			return 0;
-		if (w == IMAP_WAIT_TIMEOUT) {
+		if (w == CLIENT_WAIT_TIMEOUT) {
 			buf_printf(jmap_http_out(s), "event: ping\ndata: "
 			    "{\"interval\":%u}\n\n", es->ping_s);
 		} else {
@@ -147,10 +147,10 @@ stream(struct jmap_http_session *s, struct es *es)
 				continue;
 			state_event(s, es);
 		}
-		quiet_since = imap_conn_now_ms();
-		if (imap_conn_flush(&s->conn) < 0)
+		quiet_since = client_conn_now_ms();
+		if (client_conn_flush(&s->conn) < 0)
 			return -1;
-		if (w != IMAP_WAIT_TIMEOUT && es->closeafter)
+		if (w != CLIENT_WAIT_TIMEOUT && es->closeafter)
 			return 0;
 	}
 }
@@ -176,7 +176,7 @@ jmap_http_eventsource(struct jmap_http_session *s)
 	jmap_http_start(s, 200);
 	http_resp_header(b, "Content-Type", "text/event-stream");
 	buf_append_str(b, "\r\n");
-	if (imap_conn_flush(&s->conn) < 0)
+	if (client_conn_flush(&s->conn) < 0)
 		return -1;
 	return stream(s, &es);
 }

@@ -40,11 +40,11 @@ json_response(struct jmap_http_session *s, int status, const char *ctype,
 	if (s->rd.req.method == HTTP_HEAD)
 		return 0;   /* the same headers, no body */
 	for (size_t off = 0; off < len; ) {
-		size_t k = len - off < IMAP_CONN_OUT_SOFT ? len - off :
-		    IMAP_CONN_OUT_SOFT;
+		size_t k = len - off < CLIENT_CONN_OUT_SOFT ? len - off :
+		    CLIENT_CONN_OUT_SOFT;
 		buf_append(b, body + off, k);
 		off += k;
-		if (imap_conn_maybe_flush(&s->conn) < 0)
+		if (client_conn_maybe_flush(&s->conn) < 0)
 			return -1;
 	}
 	return 0;

@@ -112,20 +112,20 @@ read_until(struct jmap_http_session *s, int want, int timeout_ms)
 {
 	for (;;) {
 		size_t avail, used;
-		const uint8_t *in = imap_conn_input(&s->conn, &avail);
+		const uint8_t *in = client_conn_input(&s->conn, &avail);
 		if (avail > 0) {
 			int ev = http_reader_feed(&s->rd, in, avail, &used);
-			imap_conn_consume(&s->conn, used);
+			client_conn_consume(&s->conn, used);
 			if (ev == want || ev >= 400)
 				return ev;
 			if (ev != HTTP_RD_MORE)
 				return 400;
 			continue;
 		}
-		enum imap_wait w = imap_conn_wait(&s->conn, -1, timeout_ms);
-		if (w == IMAP_WAIT_TIMEOUT)
+		enum client_wait w = client_conn_wait(&s->conn, -1, timeout_ms);
+		if (w == CLIENT_WAIT_TIMEOUT)
 			return 408;
-		if (w != IMAP_WAIT_INPUT)
+		if (w != CLIENT_WAIT_INPUT)
 			return -1;
 	}
 }
@@ -158,7 +158,7 @@ read_body(struct jmap_http_session *s)
 		if (!http_str_eq(q->expect, "100-continue"))
 			return 417;
 		buf_append_str(jmap_http_out(s), "HTTP/1.1 100 Continue\r\n\r\n");
-		if (imap_conn_flush(&s->conn) < 0)
+		if (client_conn_flush(&s->conn) < 0)
 			return -1;
 	}
 	return read_until(s, HTTP_RD_DONE,
@@ -248,7 +248,7 @@ handle(struct jmap_http_session *s)
 	/* the request is in: its deadline is over, and the answer (a large
 	 * download, an event stream) is bounded by the write timeout, which
 	 * drops a client that stops reading */
-	imap_conn_set_deadline(&s->conn, 0);
+	client_conn_set_deadline(&s->conn, 0);
 	stats_add(ST_COMMANDS, 1);
 	return dispatch(s);
 }
@@ -267,16 +267,16 @@ serve(struct jmap_http_session *s)
 {
 	for (;;) {
 		http_reader_reset(&s->rd);
-		imap_conn_release(&s->conn);
+		client_conn_release(&s->conn);
 		/* before login the connection's deadline cuts every wait;
 		 * after, a kept-alive connection may idle this long */
 		int idle = (int)(s->authed ? s->opt->idle_timeout_s :
 		    s->opt->prelogin_timeout_s) * 1000;
-		enum imap_wait w = imap_conn_wait(&s->conn, -1, idle);
-		if (w != IMAP_WAIT_INPUT)
+		enum client_wait w = client_conn_wait(&s->conn, -1, idle);
+		if (w != CLIENT_WAIT_INPUT)
 			return;
 		if (s->authed)
-			imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
+			client_conn_set_deadline(&s->conn, client_conn_now_ms() +
 			    (int64_t)s->opt->request_timeout_s * 1000);
 		int st = read_until(s, HTTP_RD_HEAD, -1);
 		if (st < 0)
@@ -286,8 +286,8 @@ serve(struct jmap_http_session *s)
 		else if (handle(s) < 0)
 			return;
 		if (s->authed)
-			imap_conn_set_deadline(&s->conn, 0);
-		if (imap_conn_flush(&s->conn) < 0 || s->close)
+			client_conn_set_deadline(&s->conn, 0);
+		if (client_conn_flush(&s->conn) < 0 || s->close)
 			return;
 		if (!s->authed && ++s->preauth_requests >= JMAP_PREAUTH_REQUESTS)
 			return;
@@ -307,14 +307,14 @@ jmap_http_run(const struct jmapd_options *opt, int fd)
 	int one = 1;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	jmap_http_socket_limits(fd, true);
-	imap_conn_init(&s->conn, fd, IO_TIMEOUT_MS);
-	imap_conn_set_deadline(&s->conn, imap_conn_now_ms() +
+	client_conn_init(&s->conn, fd, IO_TIMEOUT_MS);
+	client_conn_set_deadline(&s->conn, client_conn_now_ms() +
 	    (int64_t)opt->prelogin_timeout_s * 1000);
 	http_reader_init(&s->rd);
 	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
 		s->ac = &ac;
 	if (opt->tls_listener && (opt->tls == NULL ||
-	    imap_conn_start_tls(&s->conn, opt->tls,
+	    client_conn_start_tls(&s->conn, opt->tls,
 	    (int)opt->prelogin_timeout_s * 1000) < 0))
 		goto out;
 	serve(s);
@@ -329,5 +329,5 @@ out:
 	if (s->sc != NULL)
 		store_client_close(s->sc);
 	http_reader_free(&s->rd);
-	imap_conn_free(&s->conn);
+	client_conn_free(&s->conn);
 }

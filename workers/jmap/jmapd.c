@@ -8,19 +8,14 @@
  */
 #include "jmap_http.h"
 #include "log.h"
-#include "charset.h"
 #include "conn_addr.h"
 #include "tls.h"
-#include "tls_config.h"
+#include "tls_worker.h"
 #include "worker.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <netinet/in.h>
-#include <openssl/sha.h>
-#include <openssl/ssl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -80,10 +75,14 @@ parse_cors(const char *list)
 	}
 }
 
+/* Copy the options out of tw's config (freed when it confines). */
 static void
-load_options(const struct config_service *svc, const struct worker *w)
+load_options(const struct tls_worker *tw)
 {
+	const struct config_service *svc = tw->svc;
+	const struct worker *w = &tw->w;
 	char err[CONFIG_ERR_MAX];
+	cfg = tw->cfg;
 	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
 	    &loopback_plaintext, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
@@ -117,10 +116,8 @@ load_options(const struct config_service *svc, const struct worker *w)
 	for (size_t i = 0; i < CLOISTER_MAX_SHARDS; i++)
 		opt.store_fd[i] = i < opt.store_shards ?
 		    CLOISTER_FD_STORE((int)i) : -1;
-	opt.tls = tls_server_for_service(cfg, svc, w->keyd, "jmapd", err,
-	    sizeof(err));
-	if (opt.tls == NULL && err[0] != '\0')
-		log_fatal("%s", err);
+	opt.tls = tls_worker_load_tls(tw, "jmapd");
+	cfg = NULL;
 }
 
 /* The listener decides TLS; passwords in clear only where they cannot
@@ -134,47 +131,21 @@ apply_listener(const struct worker_conn *c)
 		log_fatal("TLS listener without a certificate");
 	opt.plaintext_auth = loopback_plaintext && t == TLS_PLAIN &&
 	    conn_addr_loopback(&c->peer) && conn_addr_loopback(&c->local);
-	conn_set_nonblocking(c->fd);
-	char addr[LOG_ADDR_MAX];   /* TLS failures name the client */
-	tls_set_client(log_addr(&c->peer, addr));
 }
 
 int
 main(int argc, char **argv)
 {
-	struct worker w;
-	const struct config_service *svc;
-	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-	cfg = calloc(1, sizeof(*cfg));
-	if (cfg == NULL)
-		log_fatal("out of memory");
-	worker_start(&w, argc, argv, "cloister-jmapd", ROLE_CONNECTION, cfg,
-	    &svc);
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
-	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
-	load_options(svc, &w);
+	struct tls_worker tw;
+	tls_worker_start(&tw, argc, argv, "cloister-jmapd");
+	load_options(&tw);
 	/* jansson seeds its hash function from /dev/urandom on first use:
 	 * now, while files can still be opened (no open once confined) */
 	json_object_seed(0);
-	/* iconv modules are files: body values in any charset need them
-	 * loaded while they can be read */
-	charset_preload(NULL);
-	charset_seal();
-	/* the Authorization value is kept as its SHA-256: the first digest
-	 * runs libcrypto's one-time provider set-up, which ends in a futex
-	 * wake the policy does not allow; a TLS listener's certificates do it
-	 * too, a plain-only jmapd has to do it here */
-	uint8_t warm[SHA256_DIGEST_LENGTH];
-	SHA256((const uint8_t *)"", 0, warm);
-	free(cfg);
-	cfg = NULL;
-	signal(SIGPIPE, SIG_IGN);
-	worker_confine(&w, NULL, 0);
-	malloc_trim(0);
-	worker_ready();
+	/* body values in any charset: every converter of the default list */
+	tls_worker_confine(&tw, NULL);
 	struct worker_conn c;
-	worker_take_conn(&w, &c);
+	tls_worker_take_conn(&tw, &c);
 	apply_listener(&c);
 	jmap_http_run(&opt, c.fd);
 	worker_exit(0);

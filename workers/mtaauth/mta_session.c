@@ -17,7 +17,7 @@
 
 #include "auth_user.h"
 #include "buf.h"
-#include "imap_base64.h"
+#include "base64.h"
 #include "log.h"
 #include "mta_proto.h"
 #include "stats.h"
@@ -117,7 +117,7 @@ send_cont(struct sess *s, uint32_t id, const uint8_t *p, size_t n)
 {
 	struct buf b = BUF_INIT(MTA_LINE_MAX);
 	buf_printf(&b, "CONT\t%u\t", id);
-	if (imap_base64_encode(p, n, &b) < 0 || buf_append_byte(&b, '\n') < 0) {
+	if (base64_encode(p, n, &b) < 0 || buf_append_byte(&b, '\n') < 0) {
 		buf_free(&b);
 		return -1;
 	}
@@ -206,7 +206,7 @@ declare_client(struct sess *s, const char *rip)
 static int
 decode(const struct mta_req *q, uint8_t *dst, size_t *n)
 {
-	return imap_base64_decode(q->data, q->data_len, dst, AUTH_DATA_MAX, n);
+	return base64_decode(q->data, q->data_len, dst, AUTH_DATA_MAX, n);
 }
 
 static int

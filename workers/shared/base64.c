@@ -1,5 +1,5 @@
-/* imap_base64: strict base64 (see imap_base64.h). */
-#include "imap_base64.h"
+/* base64: strict base64 (see base64.h). */
+#include "base64.h"
 
 #include <stdbool.h>
 
@@ -7,7 +7,7 @@ static const char alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 int
-imap_base64_encode(const void *p, size_t n, struct buf *out)
+base64_encode(const void *p, size_t n, struct buf *out)
 {
 	const uint8_t *s = p;
 	if (buf_reserve(out, (n + 2) / 3 * 4) < 0)
@@ -39,7 +39,7 @@ val(char c)
 }
 
 int
-imap_base64_decode(const char *s, size_t n, uint8_t *dst, size_t dstsize,
+base64_decode(const char *s, size_t n, uint8_t *dst, size_t dstsize,
     size_t *outlen)
 {
 	if (n % 4 != 0)

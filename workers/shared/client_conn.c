@@ -1,9 +1,10 @@
-/* imap_conn: client socket I/O, plaintext or TLS (see imap_conn.h). */
-#include "imap_conn.h"
+/* client_conn: client socket I/O, plaintext or TLS (see client_conn.h). */
+#include "client_conn.h"
 #include "log.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -13,17 +14,39 @@
 /* one TLS record's worth per SSL_write: retries repeat exactly this */
 #define TLS_CHUNK 16384
 
+/* Written by signal handlers (client_conn.h). */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t asleep;
+
 void
-imap_conn_init(struct imap_conn *c, int fd, int io_timeout_ms)
+client_conn_stop(void)
+{
+	stop_requested = 1;
+}
+
+bool
+client_conn_stop_requested(void)
+{
+	return stop_requested != 0;
+}
+
+enum client_sleep
+client_conn_asleep(void)
+{
+	return (enum client_sleep)asleep;
+}
+
+void
+client_conn_init(struct client_conn *c, int fd, int io_timeout_ms)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->io_timeout_ms = io_timeout_ms;
-	buf_init(&c->out, IMAP_CONN_OUT_MAX);
+	buf_init(&c->out, CLIENT_CONN_OUT_MAX);
 }
 
 void
-imap_conn_free(struct imap_conn *c)
+client_conn_free(struct client_conn *c)
 {
 	tls_conn_free(c->tls);
 	c->tls = NULL;
@@ -41,20 +64,20 @@ now_ms(void)
 }
 
 int64_t
-imap_conn_now_ms(void)
+client_conn_now_ms(void)
 {
 	return now_ms();
 }
 
 void
-imap_conn_set_deadline(struct imap_conn *c, int64_t deadline_ms)
+client_conn_set_deadline(struct client_conn *c, int64_t deadline_ms)
 {
 	c->deadline_ms = deadline_ms;
 }
 
 /* A wait's own deadline, cut to the connection's. */
 static int64_t
-cut(const struct imap_conn *c, int64_t deadline)
+cut(const struct client_conn *c, int64_t deadline)
 {
 	return c->deadline_ms != 0 && c->deadline_ms < deadline ?
 	    c->deadline_ms : deadline;
@@ -70,23 +93,31 @@ wait_fd(int fd, short events, int64_t deadline)
 		if (left <= 0)
 			return 0;
 		struct pollfd p = { .fd = fd, .events = events };
+		/* stopping: no more waiting for this client (a stop after the
+		 * check finds the process asleep and ends it) */
+		asleep = CLIENT_ASLEEP_OUTPUT;
+		if (stop_requested) {
+			asleep = CLIENT_AWAKE;
+			return -1;
+		}
 		int r = poll(&p, 1, left > 60000 ? 60000 : (int)left);
+		asleep = CLIENT_AWAKE;
 		if (r > 0)
 			return 1;
-		if (r < 0 && errno != EINTR)
+		if ((r < 0 && errno != EINTR) || stop_requested)
 			return -1;
 	}
 }
 
 static int
-fail(struct imap_conn *c)
+fail(struct client_conn *c)
 {
 	c->failed = true;
 	return -1;
 }
 
 int
-imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
+client_conn_start_tls(struct client_conn *c, struct tls_server *srv,
     int timeout_ms)
 {
 	c->tls = tls_conn_new(srv, c->fd);
@@ -106,14 +137,14 @@ imap_conn_start_tls(struct imap_conn *c, struct tls_server *srv,
 }
 
 const uint8_t *
-imap_conn_input(const struct imap_conn *c, size_t *len)
+client_conn_input(const struct client_conn *c, size_t *len)
 {
 	*len = c->in_len - c->in_off;
 	return c->in != NULL ? c->in + c->in_off : NULL;
 }
 
 void
-imap_conn_consume(struct imap_conn *c, size_t n)
+client_conn_consume(struct client_conn *c, size_t n)
 {
 	c->in_off += n;
 	if (c->in_off >= c->in_len)
@@ -121,13 +152,13 @@ imap_conn_consume(struct imap_conn *c, size_t n)
 }
 
 void
-imap_conn_drop_input(struct imap_conn *c)
+client_conn_drop_input(struct client_conn *c)
 {
 	c->in_off = c->in_len = 0;
 }
 
 void
-imap_conn_release(struct imap_conn *c)
+client_conn_release(struct client_conn *c)
 {
 	if (c->in_off == c->in_len) {
 		free(c->in);
@@ -141,22 +172,22 @@ imap_conn_release(struct imap_conn *c)
 /* One read attempt into the free space. >0 bytes, 0 EOF, -1 error,
  * -2 would block (then *want says POLLIN or POLLOUT). */
 static ssize_t
-read_some(struct imap_conn *c, short *want)
+read_some(struct client_conn *c, short *want)
 {
 	if (c->in == NULL) {
-		c->in = malloc(IMAP_CONN_IN_SIZE);
+		c->in = malloc(CLIENT_CONN_IN_SIZE);
 		if (c->in == NULL)
 			return -1;
 	}
 	if (c->in_off > 0 && c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
-	if (c->in_len == IMAP_CONN_IN_SIZE) {
+	if (c->in_len == CLIENT_CONN_IN_SIZE) {
 		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
 	uint8_t *dst = c->in + c->in_len;
-	size_t room = IMAP_CONN_IN_SIZE - c->in_len;
+	size_t room = CLIENT_CONN_IN_SIZE - c->in_len;
 	ssize_t n;
 	*want = POLLIN;
 	if (c->tls != NULL) {
@@ -181,17 +212,21 @@ read_some(struct imap_conn *c, short *want)
 	return n;
 }
 
-enum imap_wait
-imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
+enum client_wait
+client_conn_wait(struct client_conn *c, int extra_fd, int timeout_ms)
 {
 	if (c->failed)
-		return IMAP_WAIT_CLOSED;
+		return CLIENT_WAIT_CLOSED;
+	if (stop_requested) {
+		c->stopped = true;
+		return CLIENT_WAIT_CLOSED;
+	}
 	if (c->in_len > c->in_off)
-		return IMAP_WAIT_INPUT;
+		return CLIENT_WAIT_INPUT;
 	/* checked before reading: a client that keeps sending must not
 	 * outlive the deadline ("input beats the timeout" below) */
 	if (c->deadline_ms != 0 && now_ms() >= c->deadline_ms)
-		return IMAP_WAIT_TIMEOUT;
+		return CLIENT_WAIT_TIMEOUT;
 	int64_t deadline = cut(c, timeout_ms < 0 ? INT64_MAX :
 	    now_ms() + timeout_ms);
 	/* Read first only if bytes may already sit inside OpenSSL; otherwise
@@ -204,11 +239,11 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 			want = POLLIN;
 			ssize_t n = read_some(c, &want);
 			if (n > 0)
-				return IMAP_WAIT_INPUT;
+				return CLIENT_WAIT_INPUT;
 			if (n == 0 || n == -1) {
 				c->eof = n == 0;
 				c->failed = true;
-				return IMAP_WAIT_CLOSED;
+				return CLIENT_WAIT_CLOSED;
 			}
 		}
 		try_read = true;
@@ -217,27 +252,51 @@ imap_conn_wait(struct imap_conn *c, int extra_fd, int timeout_ms)
 		int64_t left = deadline == INT64_MAX ? -1 : deadline - now_ms();
 		if (deadline != INT64_MAX && left < 0)
 			left = 0;   /* still look once: input beats the timeout */
-		int r = poll(p, extra_fd >= 0 ? 2 : 1,
-		    left < 0 || left > INT32_MAX ? -1 : (int)left);
+		int ms = left < 0 || left > INT32_MAX ? -1 : (int)left;
+		/* asleep first, then the check: a stop that comes before the
+		 * flag is seen here, one after it finds the process asleep */
+		asleep = CLIENT_ASLEEP_INPUT;
+		if (stop_requested) {
+			asleep = CLIENT_AWAKE;
+			c->stopped = true;
+			return CLIENT_WAIT_CLOSED;
+		}
+		int r = poll(p, extra_fd >= 0 ? 2 : 1, ms);
+		asleep = CLIENT_AWAKE;
+		if (r < 0 && errno == EINTR && stop_requested) {
+			c->stopped = true;
+			return CLIENT_WAIT_CLOSED;
+		}
 		if (r < 0 && errno != EINTR) {
 			c->failed = true;
-			return IMAP_WAIT_CLOSED;
+			return CLIENT_WAIT_CLOSED;
 		}
 		if (r == 0)
-			return IMAP_WAIT_TIMEOUT;
+			return CLIENT_WAIT_TIMEOUT;
 		if (r > 0 && extra_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
-			return IMAP_WAIT_EXTRA;
+			return CLIENT_WAIT_EXTRA;
 		if (r > 0 && (p[0].revents & (POLLERR | POLLNVAL)) &&
 		    !(p[0].revents & POLLIN)) {
 			c->failed = true;
-			return IMAP_WAIT_CLOSED;
+			return CLIENT_WAIT_CLOSED;
 		}
 	}
 }
 
+void
+client_conn_say_last(struct client_conn *c, const char *line, size_t len)
+{
+	if (c->failed || c->out.len > 0 || c->tls_retry != 0)
+		return;     /* mid-response: a line now would corrupt it */
+	ssize_t n = c->tls != NULL ? tls_write(c->tls, line, len) :
+	    write(c->fd, line, len);
+	if (n > 0)
+		c->bytes_out += (uint64_t)n;
+}
+
 /* Write from p (len bytes), waiting for the socket; the whole buffer or -1. */
 static int
-write_all(struct imap_conn *c, const uint8_t *p, size_t len)
+write_all(struct client_conn *c, const uint8_t *p, size_t len)
 {
 	int64_t deadline = cut(c, now_ms() + c->io_timeout_ms);
 	size_t off = 0;
@@ -274,7 +333,7 @@ write_all(struct imap_conn *c, const uint8_t *p, size_t len)
 }
 
 int
-imap_conn_flush(struct imap_conn *c)
+client_conn_flush(struct client_conn *c)
 {
 	if (c->failed)
 		return -1;
@@ -288,16 +347,16 @@ imap_conn_flush(struct imap_conn *c)
 }
 
 int
-imap_conn_maybe_flush(struct imap_conn *c)
+client_conn_maybe_flush(struct client_conn *c)
 {
-	return c->out.len >= IMAP_CONN_OUT_SOFT ? imap_conn_flush(c) :
+	return c->out.len >= CLIENT_CONN_OUT_SOFT ? client_conn_flush(c) :
 	    (c->failed ? -1 : 0);
 }
 
 int
-imap_conn_send_file(struct imap_conn *c, int fd, off_t off, uint64_t len)
+client_conn_send_file(struct client_conn *c, int fd, off_t off, uint64_t len)
 {
-	if (imap_conn_flush(c) < 0)
+	if (client_conn_flush(c) < 0)
 		return -1;
 	int64_t deadline = cut(c, now_ms() + c->io_timeout_ms);
 	while (len > 0) {

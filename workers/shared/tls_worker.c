@@ -1,0 +1,91 @@
+/* tls_worker: the shared start-up of the TLS connection workers (see
+ * tls_worker.h). */
+#include "tls_worker.h"
+#include "charset.h"
+#include "conn_addr.h"
+#include "log.h"
+#include "tls.h"
+#include "tls_config.h"
+
+#include <malloc.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <signal.h>
+#include <stdlib.h>
+
+void
+tls_worker_start(struct tls_worker *tw, int argc, char **argv,
+    const char *ident)
+{
+	/* big blocks come from mmap and go back to the kernel when freed: the
+	 * start-up config, the IPC receive buffers of authd and the store */
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+	tw->cfg = calloc(1, sizeof(*tw->cfg));
+	if (tw->cfg == NULL)
+		log_fatal("out of memory");
+	worker_start(&tw->w, argc, argv, ident, ROLE_CONNECTION, tw->cfg,
+	    &tw->svc);
+	/* no openssl.cnf (nothing of ours is configured there) and no error
+	 * strings table (tls_err.c names the reasons a server meets; others
+	 * are logged as codes for `openssl errstr`): both cost heap in every
+	 * session */
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+}
+
+/* The certificate is needed if any listener speaks TLS; read it now, as
+ * root, before the chroot hides it (tls_config.h: with 'set keyd yes' only
+ * the chains, and keyd makes every signature). */
+struct tls_server *
+tls_worker_load_tls(const struct tls_worker *tw, const char *who)
+{
+	char err[CONFIG_ERR_MAX];
+	struct tls_server *srv = tls_server_for_service(tw->cfg, tw->svc,
+	    tw->w.keyd, who, err, sizeof(err));
+	if (srv == NULL && err[0] != '\0')
+		log_fatal("%s", err);
+	return srv;
+}
+
+/* iconv modules are files: the converters are opened while they can be
+ * read (each costs private memory in every session: charset.h). */
+static void
+preload_charsets(const char *const *names)
+{
+	int want = 0;
+	for (const char *const *n = names; n != NULL && *n != NULL; n++)
+		want++;
+	if (charset_preload(names) < want)
+		log_warn("some charsets are not available");
+	charset_seal();
+}
+
+void
+tls_worker_confine(struct tls_worker *tw, const char *const *charsets)
+{
+	preload_charsets(charsets);
+	/* the first digest (jmapd keeps the Authorization value as its
+	 * SHA-256) runs libcrypto's one-time provider set-up, which ends in a
+	 * futex wake the policies do not allow; loading a TLS certificate
+	 * does it too, a plain-only worker has to do it here */
+	uint8_t warm[SHA256_DIGEST_LENGTH];
+	SHA256((const uint8_t *)"", 0, warm);
+	free(tw->cfg);
+	tw->cfg = NULL;
+	tw->svc = NULL;
+	signal(SIGPIPE, SIG_IGN);
+	worker_confine(&tw->w, NULL, 0);
+	/* what start-up freed goes back to the kernel before the long wait */
+	malloc_trim(0);
+	worker_ready();
+}
+
+void
+tls_worker_take_conn(const struct tls_worker *tw, struct worker_conn *c)
+{
+	worker_take_conn(&tw->w, c);
+	conn_set_nonblocking(c->fd);
+	char addr[LOG_ADDR_MAX];   /* TLS failures name the client */
+	tls_set_client(log_addr(c->peerlen > 0 ? &c->peer : NULL, addr));
+}
