@@ -121,6 +121,11 @@ struct sandbox_spec {
 	unsigned instance_uid, instance_gid;
 	bool group_access;
 	char root[SANDBOX_PATH_MAX];
+	/* The root may belong to the uid it runs as, not only to root: a tree
+	 * the process only reads (tree READ or NONE; cloisterctl import's
+	 * reader of a Maildir, chrooted in it as its owner). No policy line
+	 * sets it. */
+	bool root_owned_by_uid;
 	enum sandbox_tree tree;
 	unsigned skip_layers;   /* SANDBOX_SKIP_*; 0 in every worker */
 	enum sandbox_violation on_violation;

@@ -63,6 +63,23 @@ def dovecot_maildir(root):
         f.write("V\t2\n\nSent\nArchive\tCaf&AOk-\n")
 
 
+def vmail_owns(path):
+    """The mail system's user owns path and everything under it: the
+    reader of a source runs as its owner, never as root."""
+    for d, _, files in os.walk(path):
+        shutil.chown(d, "vmail", "vmail")
+        for f in files:
+            shutil.chown(os.path.join(d, f), "vmail", "vmail")
+    shutil.chown(path, "vmail", "vmail")
+    return path
+
+
+def vmail_dir(prefix):
+    """A new directory (0700) of the mail system's user; what root writes
+    into it later stays readable to that user (0644, 0755)."""
+    return vmail_owns(tempfile.mkdtemp(prefix=prefix))
+
+
 def ctl(srv, *args):
     return subprocess.run([tool("cloisterctl"), "-c", srv.srv.config_path] +
                           list(args), capture_output=True, text=True,
@@ -106,7 +123,7 @@ def fetch(m, box):
 
 def test_a_dovecot_maildir_goes_in_with_its_uids_and_a_second_run_copies_nothing():
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         dovecot_maildir(src)
         with ImapServer() as srv:
@@ -182,6 +199,7 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
     path = os.path.join(d, "old.mbox")
     with open(path, "wb") as f:
         f.write(MBOX)
+    vmail_owns(path)
     try:
         with ImapServer() as srv:
             r = ctl(srv, "import", "alice", "mbox:" + path, "--folder", "Old")
@@ -207,7 +225,7 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
 
 def test_export_then_import_into_another_user_round_trips():
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     out = os.path.join(tempfile.mkdtemp(prefix="cloister-export-"), "alice")
     try:
         dovecot_maildir(src)
@@ -223,7 +241,7 @@ def test_export_then_import_into_another_user_round_trips():
             assert os.path.isdir(os.path.join(out, ".Archive.Caf&AOk-", "cur"))
             # an export never writes into what is there
             assert ctl(srv, "export", "alice", out).returncode == 1
-            r = ctl(srv, "import", "bob", "maildir:" + out)
+            r = ctl(srv, "import", "bob", "maildir:" + vmail_owns(out))
             assert r.returncode == 0, (r.stdout, r.stderr)
             assert summary(r)[1] == 7, r.stdout
             a, b = srv.login("alice"), srv.login("bob")
@@ -339,7 +357,7 @@ def test_a_killed_import_resumes_and_a_terminal_sees_progress():
     import time
     need_stored()
     n = 3000
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         big_maildir(src, n)
         with ImapServer() as srv:
@@ -394,7 +412,7 @@ def test_a_plain_maildir_without_uidlist_goes_in_once():
     the store picks UIDVALIDITY and UIDs (in file name order, that is
     delivery order); a second run knows the messages by their content."""
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         for sub in ("cur", "new", "tmp"):
             os.makedirs(os.path.join(src, ".Lists", sub))
@@ -432,7 +450,7 @@ def test_mail_that_reached_both_servers_meanwhile_is_not_lost():
     UID. The next import gives the straggler a new UID instead of taking
     it for the message this server holds under that UID."""
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         dovecot_maildir(src)
         with ImapServer() as srv:
@@ -487,7 +505,7 @@ def test_the_reader_child_is_confined_and_holds_no_admin_channel():
     channel."""
     import time
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         big_maildir(src, 1500)
         shutil.chown(src, "vmail", "vmail")
