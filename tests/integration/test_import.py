@@ -498,46 +498,56 @@ def socket_inodes(pid):
     return out
 
 
+def reader_of(p, deadline):
+    """The reader child of the cloisterctl process p, once it is confined
+    (the seccomp filter is its last step): (pid, its /proc/PID/status)."""
+    import time
+    child = None
+    while child is None and time.monotonic() < deadline:
+        with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+            kids = f.read().split()
+        child = int(kids[0]) if kids else None
+    assert child is not None, "no reader child"
+    while proc_status(child)["Seccomp"].strip() != "2" and \
+            time.monotonic() < deadline:
+        time.sleep(0.01)
+    return child, proc_status(child)
+
+
 def test_the_reader_child_is_confined_and_holds_no_admin_channel():
     """While an import runs, its reader child (the process that parses the
-    mail) is shut in the source, has no capability, no_new_privs, the
-    source owner's uid, and no socket of the parent's: not the admin
-    channel."""
+    mail) is shut in the source as the source owner's uid and gid, has no
+    capability, no_new_privs, a seccomp filter, an empty network namespace
+    of its own, and no socket of the parent's: not the admin channel."""
+    import pwd
     import time
     need_stored()
     src = vmail_dir("cloister-maildir-")
     try:
         big_maildir(src, 1500)
-        shutil.chown(src, "vmail", "vmail")
-        for d, _, files in os.walk(src):
-            shutil.chown(d, "vmail", "vmail")
-            for f in files:
-                shutil.chown(os.path.join(d, f), "vmail", "vmail")
+        vmail_owns(src)
         with ImapServer() as srv:
             p = subprocess.Popen([tool("cloisterctl"), "-c", srv.srv.config_path,
                                   "import", "alice", src], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
-            child = None
-            deadline = time.monotonic() + 30
-            while child is None and time.monotonic() < deadline:
-                with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
-                    kids = f.read().split()
-                child = int(kids[0]) if kids else None
-            assert child is not None, "no reader child"
-            # confinement ends with no_new_privs: look once it is set
-            while proc_status(child)["NoNewPrivs"].strip() != "1" and \
-                    time.monotonic() < deadline:
-                time.sleep(0.01)
-            st = proc_status(child)
+            child, st = reader_of(p, time.monotonic() + 30)
             root = os.readlink("/proc/%d/root" % child)
+            net = os.readlink("/proc/%d/ns/net" % child)
+            parent_net = os.readlink("/proc/%d/ns/net" % p.pid)
             mine = socket_inodes(child)
             parents = socket_inodes(p.pid)
             out, err = p.communicate(timeout=120)
-            vmail = __import__("pwd").getpwnam("vmail").pw_uid
+            vmail = pwd.getpwnam("vmail")
             assert root == src, (root, src)
             assert st["NoNewPrivs"].strip() == "1", st
-            assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0, st
-            assert st["Uid"].split()[:3] == [str(vmail)] * 3, st["Uid"]
+            assert st["Seccomp"].strip() == "2", st
+            for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+                assert int(st[caps], 16) == 0, (caps, st[caps])
+            assert st["Uid"].split() == [str(vmail.pw_uid)] * 4, st["Uid"]
+            assert st["Gid"].split() == [str(vmail.pw_gid)] * 4, st["Gid"]
+            assert st["Groups"].split() == [], st["Groups"]
+            assert net != os.readlink("/proc/self/ns/net"), net
+            assert net != parent_net, net
             assert mine and not (mine & parents), (mine, parents)
             assert p.returncode == 0, err
     finally:
