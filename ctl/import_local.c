@@ -7,7 +7,6 @@
 #include "import.h"
 #include "import_seen.h"
 #include "ctl.h"
-#include "buf.h"
 #include "policy.h"
 
 #include <errno.h>
@@ -53,33 +52,54 @@ reader_ids(const char *path, const struct stat *sb, const char *user,
 	return CTL_OK;
 }
 
-/* A Maildir is the root, read as its owner: Landlock READ, and the root
- * may be the uid's own (nothing in the policy changes a tree). */
+/* The source itself, opened once and never followed through a symbolic
+ * link: the ids and the root come from what was opened, not from a path
+ * its owner could point elsewhere meanwhile (at another user's spool).
+ * The fd, or -(the exit code) once said why. */
 static int
-maildir_root(const char *path, struct sandbox_spec *sp)
+open_source(const char *path, struct stat *sb)
 {
-	sp->root_owned_by_uid = true;
-	if (buf_snprintf(sp->root, sizeof(sp->root), "%s", path) >= 0)
-		return CTL_OK;
-	/* a longer path: the sandbox chroots to "." from inside it */
-	if (chdir(path) < 0)
-		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
-	snprintf(sp->root, sizeof(sp->root), ".");
-	return CTL_OK;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    O_NOFOLLOW);
+	if (fd < 0 && errno == ELOOP)
+		return -ctl_fail(CTL_REFUSED, "%s is a symbolic link: name what"
+		    " it points to", path);
+	if (fd < 0)
+		return -ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	if (fstat(fd, sb) < 0 || !(S_ISDIR(sb->st_mode) ||
+	    S_ISREG(sb->st_mode))) {
+		close(fd);
+		return -ctl_fail(CTL_REFUSED, "%s: neither a Maildir nor an mbox"
+		    " file", path);
+	}
+	return fd;
 }
 
-/* An mbox is opened here, as root, and read through that fd alone: its
- * directory (/var/mail holds every user's mbox) is never the root, the
- * policy's empty one is, and Landlock lets nothing be opened there. */
+/* A Maildir (fd) is the root, read as its owner: Landlock READ, and the
+ * root may be the uid's own (nothing in the policy changes a tree). The
+ * sandbox chroots to "." once it is the working directory. An mbox is
+ * read through the fd alone: its directory (/var/mail holds every user's
+ * mbox) is never the root, the policy's empty one is, where Landlock lets
+ * nothing be opened. */
 static int
-mbox_fd(const char *path, struct sandbox_spec *sp, int *fd)
+source_root(const char *path, int fd, const struct stat *sb, uid_t uid,
+    struct sandbox_spec *sp)
 {
-	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat sb;
-	if (*fd < 0 || fstat(*fd, &sb) < 0 || !S_ISREG(sb.st_mode))
-		return ctl_fail(CTL_REFUSED, "%s: %s", path, *fd < 0 ?
-		    strerror(errno) : "neither a Maildir nor an mbox file");
-	sp->tree = SANDBOX_TREE_NONE;
+	if (!S_ISDIR(sb->st_mode)) {
+		sp->tree = SANDBOX_TREE_NONE;
+		return CTL_OK;
+	}
+	/* as the sandbox checks it again: it could be changed under the
+	 * reader, or by it */
+	if ((sb->st_uid != 0 && sb->st_uid != uid) ||
+	    (sb->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return ctl_fail(CTL_REFUSED, "%s: the Maildir the reader is shut"
+		    " in must be root's or the reader's (uid %u) and not writable"
+		    " by group or others", path, (unsigned)uid);
+	sp->root_owned_by_uid = true;
+	if (fchdir(fd) < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	snprintf(sp->root, sizeof(sp->root), ".");
 	return CTL_OK;
 }
 
@@ -92,32 +112,30 @@ import_local_confine(const char *path, struct import_args *a, int store_fd,
 	struct stat sb;
 	uid_t uid = 0;
 	gid_t gid = 0;
-	int fd = -1;
-	if (stat(path, &sb) < 0)
-		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	int fd = open_source(path, &sb);
+	if (fd < 0)
+		return -fd;
+	bool dir = S_ISDIR(sb.st_mode);
 	int rc = reader_ids(path, &sb, a->local.reader_user, &uid, &gid);
+	if (rc == CTL_OK && policy_load(a->local.policy, POLICY_DEFAULT_FLAGS,
+	    &p, err, sizeof(err)) < 0)
+		rc = ctl_fail(CTL_CONFIG, "policy: %s", err);
+	if (rc == CTL_OK)
+		rc = source_root(path, fd, &sb, uid, &p.spec);
+	if (rc != CTL_OK || dir)
+		close(fd);     /* a directory fd never crosses into the sandbox */
 	if (rc != CTL_OK)
 		return rc;
-	if (policy_load(a->local.policy, POLICY_DEFAULT_FLAGS, &p, err,
-	    sizeof(err)) < 0)
-		return ctl_fail(CTL_CONFIG, "policy: %s", err);
 	p.spec.instance_uid = (unsigned)uid;
 	p.spec.instance_gid = (unsigned)gid;
 	p.spec.group_access = false;   /* no supplementary group at all */
-	if (S_ISDIR(sb.st_mode)) {
-		rc = maildir_root(path, &p.spec);
-		*spec = "/";
-	} else {
-		rc = mbox_fd(path, &p.spec, &fd);
-		a->local.source_fd = fd;
-	}
-	if (rc != CTL_OK)
-		return rc;
+	*spec = dir ? "/" : path;
+	a->local.source_fd = dir ? -1 : fd;
 	/* OpenSSL reads its configuration and sets itself up at the first
 	 * digest (the sink hashes messages): done here, outside the filter */
 	uint8_t h[IMPORT_HASH_LEN];
 	import_hash("", 0, h);
-	const int keep[] = { store_fd, fd };
-	sandbox_confine(&p.spec, keep, fd >= 0 ? 2 : 1);
+	const int keep[] = { store_fd, a->local.source_fd };
+	sandbox_confine(&p.spec, keep, dir ? 1 : 2);
 	return CTL_OK;
 }

@@ -155,17 +155,51 @@ def test_a_maildir_of_another_user_or_writable_by_others_is_refused():
         with ImapServer() as srv:
             r = ctl(srv, "import", "alice", src, "--reader-user", "nobody")
             assert r.returncode == 1, (r.stdout, r.stderr)
-            assert re.search(r"must be owned by root or the uid it runs as",
-                             r.stderr), r.stderr
-            os.chmod(src, 0o777)
+            want = "the Maildir the reader is shut in must be root's or the" \
+                " reader's (uid %d) and not writable by group or others"
+            assert want % pwd.getpwnam("nobody").pw_uid in r.stderr, r.stderr
+            os.chmod(src, 0o770)
             r = ctl(srv, "import", "alice", src)
             assert r.returncode == 1, (r.stdout, r.stderr)
-            assert "not group/other writable" in r.stderr, r.stderr
+            assert want % pwd.getpwnam("vmail").pw_uid in r.stderr, r.stderr
             m = srv.login()
             assert status(m, "INBOX")[2] == 0
             m.logout()
     finally:
         shutil.rmtree(src)
+
+
+def test_a_source_that_is_a_symbolic_link_is_refused():
+    """A user who shapes the path (a link from the Maildir or mbox of hers
+    being imported to another user's spool) would have the reader run as
+    that spool's owner and import it into her account: the source is
+    opened without following a link, its owner read from what was
+    opened."""
+    need_stored()
+    other = vmail_owns(tempfile.mkdtemp(prefix="cloister-maildir-"))
+    dovecot_maildir(other)
+    with open(os.path.join(other, "mbox"), "wb") as f:
+        f.write(MBOX)
+    vmail_owns(other)
+    d = tempfile.mkdtemp(prefix="cloister-links-")
+    os.chmod(d, 0o755)
+    os.symlink(other, os.path.join(d, "Maildir"))
+    os.symlink(os.path.join(other, "mbox"), os.path.join(d, "mbox"))
+    try:
+        with ImapServer() as srv:
+            for source in ("maildir:" + os.path.join(d, "Maildir"),
+                           "mbox:" + os.path.join(d, "mbox")):
+                r = ctl(srv, "import", "alice", source)
+                assert r.returncode == 1, (source, r.stdout, r.stderr)
+                assert "is a symbolic link: name what it points to" in \
+                    r.stderr, r.stderr
+            m = srv.login()
+            assert status(m, "INBOX")[2] == 0 and status(m, "Sent")[2] == 0
+            assert "Lists" not in folders(m), folders(m)
+            m.logout()
+    finally:
+        shutil.rmtree(other)
+        shutil.rmtree(d)
 
 
 # ---- import-local.policy under the probe and the audit ----------------------
