@@ -518,7 +518,8 @@ def test_the_reader_child_is_confined_and_holds_no_admin_channel():
     """While an import runs, its reader child (the process that parses the
     mail) is shut in the source as the source owner's uid and gid, has no
     capability, no_new_privs, a seccomp filter, an empty network namespace
-    of its own, and no socket of the parent's: not the admin channel."""
+    of its own, /dev/null as its input, and no socket of the parent's: not
+    the admin channel."""
     import pwd
     import time
     need_stored()
@@ -528,10 +529,13 @@ def test_the_reader_child_is_confined_and_holds_no_admin_channel():
         vmail_owns(src)
         with ImapServer() as srv:
             p = subprocess.Popen([tool("cloisterctl"), "-c", srv.srv.config_path,
-                                  "import", "alice", src], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
+                                  "import", "alice", src], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             child, st = reader_of(p, time.monotonic() + 30)
             root = os.readlink("/proc/%d/root" % child)
+            stdin = os.readlink("/proc/%d/fd/0" % child)
+            with open("/proc/%d/limits" % child) as f:
+                limits = {l[:26].strip(): l[26:].split()[:2] for l in f}
             net = os.readlink("/proc/%d/ns/net" % child)
             parent_net = os.readlink("/proc/%d/ns/net" % p.pid)
             mine = socket_inodes(child)
@@ -539,6 +543,12 @@ def test_the_reader_child_is_confined_and_holds_no_admin_channel():
             out, err = p.communicate(timeout=120)
             vmail = pwd.getpwnam("vmail")
             assert root == src, (root, src)
+            assert stdin == "/dev/null", stdin     # not the admin's terminal
+            # import-local.policy's: no fork, no core, the batch memfd only
+            for name, want in (("Max processes", "0"), ("Max core file size", "0"),
+                               ("Max file size", str(300 << 20)),
+                               ("Max open files", "16")):
+                assert limits[name] == [want, want], (name, limits[name])
             assert st["NoNewPrivs"].strip() == "1", st
             assert st["Seccomp"].strip() == "2", st
             for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
