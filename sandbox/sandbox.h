@@ -10,7 +10,9 @@
  *      there: the one cloisterd hands over at CLOISTER_FD_NETNS (setns,
  *      then that fd is closed), or else one of its own (unshare
  *      CLONE_NEWNET): new sockets reach nothing
- *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
+ *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/..";
+ *      the root is root's and not group/other writable (or, for a tree
+ *      only read, root_owned_by_uid, the uid's own)
  *   4. setgroups, setresgid, setresuid (all three ids), checked
  *   5. drop every capability: bounding set, ambient set, then effective,
  *      permitted, inheritable; lock the securebits so root gains nothing
