@@ -209,6 +209,9 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 	int src = pick_source(pos[1], &spec, &local);
 	if (src < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
+	if (!local && a.local.reader_user != NULL)
+		return ctl_fail(CTL_USAGE, "--reader-user is for a Maildir or an"
+		    " mbox: a remote server is read as nobody");
 	a.user = u.name;
 	if (buf_snprintf(a.imap.policy, sizeof(a.imap.policy),
 	    "%s/import-imap.policy", e->cfg.policy_dir) < 0)

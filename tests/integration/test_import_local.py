@@ -60,6 +60,10 @@ def test_a_root_owned_source_is_refused_and_says_what_to_do():
             r = ctl(srv, "import", "alice", src, "--reader-user",
                     "no-such-user-here")
             assert r.returncode == 64 and "no such user" in r.stderr, r.stderr
+            r = ctl(srv, "import", "alice", "imaps://a@127.0.0.1:1",
+                    "--reader-user", "nobody")
+            assert r.returncode == 64 and "--reader-user is for a Maildir" \
+                in r.stderr, r.stderr
     finally:
         shutil.rmtree(src)
         shutil.rmtree(d)
