@@ -112,6 +112,13 @@ import_local_confine(const char *path, struct import_args *a, int store_fd,
 	struct stat sb;
 	uid_t uid = 0;
 	gid_t gid = 0;
+	/* the reader reads the source, never the administrator's terminal
+	 * (first: the source then cannot land on a closed fd 0) */
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
+		return ctl_fail(CTL_SOFTWARE, "/dev/null: %s", strerror(errno));
+	if (null != STDIN_FILENO)
+		close(null);
 	int fd = open_source(path, &sb);
 	if (fd < 0)
 		return -fd;
@@ -131,12 +138,6 @@ import_local_confine(const char *path, struct import_args *a, int store_fd,
 	p.spec.group_access = false;   /* no supplementary group at all */
 	*spec = dir ? "/" : path;
 	a->local.source_fd = dir ? -1 : fd;
-	/* the reader reads the source, never the administrator's terminal */
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0)
-		return ctl_fail(CTL_SOFTWARE, "/dev/null: %s", strerror(errno));
-	if (null != STDIN_FILENO)
-		close(null);
 	/* OpenSSL reads its configuration and sets itself up at the first
 	 * digest (the sink hashes messages): done here, outside the filter */
 	uint8_t h[IMPORT_HASH_LEN];
