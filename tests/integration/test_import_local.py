@@ -3,7 +3,8 @@ never runs as root: a root-owned source is refused with what to do about
 it, --reader-user names who reads it instead; an mbox is read through an
 fd in an empty root, never among the files beside it; import-local.policy
 under cloister-probe (every escape refused, with all layers and with the
-filter alone) and cloister-audit. Helpers are test_import's."""
+filter alone) and cloister-audit. Sources are built with test_import's
+functions."""
 import os
 import pwd
 import re
