@@ -507,6 +507,8 @@ def reader_of(p, deadline):
         with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
             kids = f.read().split()
         child = int(kids[0]) if kids else None
+        if child is None:
+            time.sleep(0.005)
     assert child is not None, "no reader child"
     while proc_status(child)["Seccomp"].strip() != "2" and \
             time.monotonic() < deadline:
