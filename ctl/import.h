@@ -10,6 +10,8 @@
  * import_maildir.c the Maildir++ source (Dovecot's uidlist and keywords)
  * import_mbox.c    the mbox source (mboxrd/mboxo, Status/X-Status)
  * import_imap_cmd.c the IMAP source (import_imap.h) as the command runs it
+ * import_local.c   the reader of a Maildir or mbox, confined under
+ *                  policy/import-local.policy
  */
 #ifndef CLOISTER_IMPORT_H
 #define CLOISTER_IMPORT_H
@@ -34,6 +36,12 @@ struct import_args {
 		size_t max_message;        /* --max-message; 0: the default */
 		char policy[512];          /* policy-dir/import-imap.policy */
 	} imap;
+	struct import_local_args { /* a Maildir or mbox (import_local.c) */
+		const char *reader_user;   /* --reader-user; else the owner */
+		char policy[512];          /* policy-dir/import-local.policy */
+		int source_fd;             /* an mbox opened before confinement,
+		                            * or -1 */
+	} local;
 };
 
 /* A source: reads spec (what followed its prefix) and calls the sink;
@@ -46,6 +54,14 @@ int import_mbox(const char *spec, const struct import_args *a,
 /* spec: the whole imap:// or imaps:// URL (import_imap.h) */
 int import_imap(const char *spec, const struct import_args *a,
     const struct import_sink *s);
+
+/* import_local.c: in the reader child, before a byte of the source is
+ * read: confine under a->local.policy (sandbox.h) as the source's owner or
+ * --reader-user, never root, keeping store_fd. A Maildir becomes the root
+ * (*spec "/"); an mbox is opened first (a->local.source_fd) and the root
+ * is the policy's empty one. CTL_OK, or the ctl_fail() exit code. */
+int import_local_confine(const char *path, struct import_args *a,
+    int store_fd, const char **spec);
 
 /* The totals of a run. */
 struct import_totals {

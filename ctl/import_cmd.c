@@ -6,10 +6,7 @@
 #include "buf.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <limits.h>
 #include <signal.h>
-#include <sys/capability.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -24,7 +21,8 @@ typedef int (*import_source_fn)(const char *spec, const struct import_args *a,
     const struct import_sink *s);
 
 /* SOURCE is PREFIX:SPEC, or a path: a directory is a Maildir, a file an
- * mbox. A source that reads local files runs as their owner. */
+ * mbox. A source that reads local files runs as their owner (or
+ * --reader-user), confined (import_local.c). */
 static const struct {
 	const char *prefix;
 	import_source_fn fn;
@@ -43,47 +41,9 @@ usage(void)
 {
 	return ctl_fail(CTL_USAGE, "usage: import USER SOURCE [--folder NAME]"
 	    " [--force-new-uidvalidity] [--no-progress]; SOURCE: maildir:DIR,"
-	    " mbox:FILE, a path, or imap[s]://USER[*ADMIN]@HOST[:PORT] with"
+	    " mbox:FILE or a path, with [--reader-user USER], or imap[s]://USER[*ADMIN]@HOST[:PORT] with"
 	    " [--password-file FILE] [--ca-file FILE] [--insecure]"
 	    " [--plaintext] [--max-message BYTES]");
-}
-
-/* The reader child parses mail that came from the network: it is shut
- * in the source (chroot), as the source's owner (the mail system's user,
- * as Dovecot and Cyrus keep their spools) or, for a root-owned source, as
- * root without a capability; no_new_privs either way. *spec becomes the
- * source's path inside. */
-static int
-confine_reader(const char *path, const char **spec)
-{
-	static char inside[PATH_MAX];
-	char dir[PATH_MAX];
-	struct stat sb;
-	if (stat(path, &sb) < 0)
-		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
-	const char *slash = strrchr(path, '/');
-	if (S_ISDIR(sb.st_mode)) {
-		snprintf(dir, sizeof(dir), "%s", path);
-		snprintf(inside, sizeof(inside), "/");
-	} else {
-		snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 :
-		    slash == path ? 1 : (int)(slash - path), slash ? path : ".");
-		snprintf(inside, sizeof(inside), "/%s", slash ? slash + 1 : path);
-	}
-	cap_t none = cap_init();
-	bool ok = none != NULL && chroot(dir) == 0 && chdir("/") == 0;
-	if (ok && sb.st_uid != 0)
-		ok = setgroups(0, NULL) == 0 && setgid(sb.st_gid) == 0 &&
-		    setuid(sb.st_uid) == 0;
-	ok = ok && cap_set_proc(none) == 0 &&
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0;
-	if (none != NULL)
-		cap_free(none);
-	if (!ok)
-		return ctl_fail(CTL_SOFTWARE, "cannot confine the reader of %s: %s",
-		    path, strerror(errno));
-	*spec = inside;
-	return CTL_OK;
 }
 
 static int
@@ -118,21 +78,23 @@ summary(const char *user, const struct import_totals *t, double secs)
 /* The reader child: the source, the sink, the summary. */
 static int
 run(struct store_conn *sc, int src, const char *spec, bool local,
-    const struct import_args *a, pid_t parent)
+    struct import_args *a, pid_t parent)
 {
 	struct timespec t0, t1;
 	struct import_sink sink;
 	struct import_totals t;
-	/* a network source confines its own reader of the server's bytes
+	/* a local source is read under import-local.policy (import_local.c);
+	 * a network source confines its own reader of the server's bytes
 	 * (import-imap.policy: chroot, nobody, seccomp, no network but the
 	 * one connected socket); this child keeps what it needs for that */
-	int rc = local ? confine_reader(spec, &spec) : CTL_OK;
-	if (rc != CTL_OK)
-		return rc;
-	/* not beyond the parent, its only way to the store (set after the
-	 * credentials changed: a change clears it) */
+	/* not beyond the parent, its only way to the store (the sandbox
+	 * keeps it across the change of ids) */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 		return CTL_SOFTWARE;
+	int rc = local ? import_local_confine(spec, a, store_client_fd(sc),
+	    &spec) : CTL_OK;
+	if (rc != CTL_OK)
+		return rc;
 	struct import_state *st = import_sink_new(sc, a, &sink);
 	if (st == NULL)
 		return ctl_fail(CTL_SOFTWARE, "out of memory");
@@ -153,7 +115,7 @@ run(struct store_conn *sc, int src, const char *spec, bool local,
 /* The admin channel stays here; the child gets a socket to the proxy. */
 static int
 split(struct store_conn *adm, int src, const char *spec, bool local,
-    const struct import_args *a)
+    struct import_args *a)
 {
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
@@ -215,7 +177,8 @@ imap_option(int argc, char **argv, int *i, struct import_imap_args *o)
 int
 ctl_import(struct ctl_env *e, int argc, char **argv)
 {
-	struct import_args a = { .progress = isatty(STDERR_FILENO) };
+	struct import_args a = { .progress = isatty(STDERR_FILENO),
+		.local.source_fd = -1 };
 	const char *pos[2];
 	int npos = 0, opt;
 	for (int i = 0; i < argc; i++) {
@@ -225,6 +188,8 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 			a.force_new_uidvalidity = true;
 		else if (strcmp(argv[i], "--no-progress") == 0)
 			a.progress = false;
+		else if (strcmp(argv[i], "--reader-user") == 0 && i + 1 < argc)
+			a.local.reader_user = argv[++i];
 		else if ((opt = imap_option(argc, argv, &i, &a.imap)) >= 0) {
 			if (opt > 0)
 				return usage();
@@ -244,9 +209,15 @@ ctl_import(struct ctl_env *e, int argc, char **argv)
 	int src = pick_source(pos[1], &spec, &local);
 	if (src < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", pos[1], strerror(errno));
+	if (!local && a.local.reader_user != NULL)
+		return ctl_fail(CTL_USAGE, "--reader-user is for a Maildir or an"
+		    " mbox: a remote server is read as nobody");
 	a.user = u.name;
 	if (buf_snprintf(a.imap.policy, sizeof(a.imap.policy),
 	    "%s/import-imap.policy", e->cfg.policy_dir) < 0)
+		return ctl_fail(CTL_CONFIG, "policy-dir too long");
+	if (buf_snprintf(a.local.policy, sizeof(a.local.policy),
+	    "%s/import-local.policy", e->cfg.policy_dir) < 0)
 		return ctl_fail(CTL_CONFIG, "policy-dir too long");
 	struct store_conn *sc = ctl_store_connect(e,
 	    store_shard_of(u.name, e->cfg.store_shards));

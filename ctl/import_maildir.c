@@ -6,7 +6,9 @@
  * when there is none). Files the uidlist does not name come last, without
  * a UID; the internal date is the file's mtime. Every file is read, also
  * on a second run: the sink compares bytes, not UIDs alone (have_uid is
- * for sources where fetching costs). */
+ * for sources where fetching costs). Everything is opened by its path
+ * from the root (the reader is chrooted in the Maildir, and its filter
+ * allows no *at() call but from the working directory). */
 #include "import.h"
 #include "buf.h"
 #include "imap_mutf7.h"
@@ -15,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +33,7 @@ struct md_file {
 };
 
 struct md_folder {
-	int dirfd;
+	char dir[PATH_MAX];        /* the folder's directory */
 	struct md_file *f;
 	size_t n, cap;
 	char kw[MD_KEYWORDS][MD_KEYWORD_MAX + 1];
@@ -47,12 +50,27 @@ source_err(const char *what, const char *name)
 	return IMPORT_E_SOURCE;
 }
 
-/* The whole of a (small or large) file at dirfd/name into content. */
+/* dir/name into out; -1 (ENAMETOOLONG) if it does not fit. */
 static int
-slurp(int dirfd, const char *name, struct stat *sb)
+join(char *out, size_t size, const char *dir, const char *name)
 {
+	size_t n = strlen(dir);
+	if (buf_snprintf(out, size, "%s%s%s", dir, n > 0 && dir[n - 1] == '/' ?
+	    "" : "/", name) >= 0)
+		return 0;
+	errno = ENAMETOOLONG;
+	return -1;
+}
+
+/* The whole of a (small or large) file dir/name into content. */
+static int
+slurp(const char *dir, const char *name, struct stat *sb)
+{
+	char path[PATH_MAX];
 	buf_reset(&content);
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (join(path, sizeof(path), dir, name) < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode) ||
@@ -108,14 +126,11 @@ list_files(struct md_folder *fo)
 {
 	static const char *const subs[] = { "cur", "new" };
 	for (size_t i = 0; i < 2; i++) {
-		int fd = openat(fo->dirfd, subs[i], O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC);
-		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-		if (d == NULL) {
-			if (fd >= 0)
-				close(fd);
+		char path[PATH_MAX];
+		DIR *d = join(path, sizeof(path), fo->dir, subs[i]) == 0 ?
+		    opendir(path) : NULL;
+		if (d == NULL)
 			continue;
-		}
 		struct dirent *de;
 		while ((de = readdir(d)) != NULL)
 			if (add_file(fo, subs[i], de->d_name) < 0) {
@@ -171,12 +186,12 @@ read_meta(struct md_folder *fo)
 	struct stat sb;
 	qsort(fo->f, fo->n, sizeof(*fo->f), by_base);
 	struct md_uidlist u = { .record = uid_record, .arg = fo };
-	if (slurp(fo->dirfd, "dovecot-uidlist", &sb) == 0 &&
+	if (slurp(fo->dir, "dovecot-uidlist", &sb) == 0 &&
 	    md_uidlist_parse((const char *)content.data, content.len, &u) == 0) {
 		fo->info.uidvalidity = u.uidvalidity;
 		fo->info.uidnext = u.nextuid;
 	}
-	if (slurp(fo->dirfd, "dovecot-keywords", &sb) == 0)
+	if (slurp(fo->dir, "dovecot-keywords", &sb) == 0)
 		md_keywords_parse((const char *)content.data, content.len, fo->kw);
 	else
 		md_keywords_parse("", 0, fo->kw);
@@ -196,7 +211,7 @@ send_file(struct md_folder *fo, const struct md_file *f,
 	const char *kw[MD_KEYWORDS];
 	size_t nkw = 0;
 	struct stat sb;
-	if (slurp(fo->dirfd, f->name, &sb) < 0) {
+	if (slurp(fo->dir, f->name, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;   /* expunged (or moved to cur/) while we read */
 		return source_err("reading", f->name);
@@ -222,13 +237,14 @@ free_files(struct md_folder *fo)
 	fo->n = fo->cap = 0;
 }
 
-/* One folder: dirfd is its directory (closed here). */
+/* One folder: dir is its directory. */
 static int
-import_folder(int dirfd, struct import_folder *info,
+import_folder(const char *dir, struct import_folder *info,
     const struct import_sink *s)
 {
 	static struct md_folder fo;
-	fo.dirfd = dirfd;
+	if (join(fo.dir, sizeof(fo.dir), dir, "") < 0)
+		return source_err("opening", dir);
 	fo.info = *info;
 	int rc = list_files(&fo);
 	if (rc < 0)
@@ -240,7 +256,6 @@ import_folder(int dirfd, struct import_folder *info,
 	for (size_t i = 0; rc == 0 && i < fo.n; i++)
 		rc = send_file(&fo, &fo.f[i], s);
 	free_files(&fo);
-	close(dirfd);
 	return rc;
 }
 
@@ -344,23 +359,20 @@ folder_name(const char *dir)
 }
 
 static int
-list_folders(int root, struct md_tree *t)
+list_folders(const char *root, struct md_tree *t)
 {
-	int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (d == NULL) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = opendir(root);
+	if (d == NULL)
 		return -1;
-	}
 	struct dirent *de;
 	int rc = add_folder(t, strdup("INBOX"), ".");
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
 		struct stat sb;
-		char *u;
+		char *u, path[PATH_MAX];
 		if (nm[0] != '.' || nm[1] == '\0' || strcmp(nm, "..") == 0 ||
-		    fstatat(root, nm, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    join(path, sizeof(path), root, nm) < 0 ||
+		    lstat(path, &sb) < 0 ||
 		    !S_ISDIR(sb.st_mode) || (u = folder_name(nm)) == NULL)
 			continue;
 		rc = add_folder(t, u, nm);
@@ -408,11 +420,8 @@ import_maildir(const char *spec, const struct import_args *a,
 	static struct md_tree t;
 	struct stat sb;
 	char name[STORE_MBOX_NAME_MAX + 1];
-	int root = open(spec, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return source_err("opening", spec);
+	const char *root = spec;
 	if (list_folders(root, &t) < 0) {
-		close(root);
 		free_tree(&t);
 		return source_err("listing", spec);
 	}
@@ -425,9 +434,8 @@ import_maildir(const char *spec, const struct import_args *a,
 	}
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
-		int fd = openat(root, t.e[i].dir, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0) {
+		char dir[PATH_MAX];
+		if (join(dir, sizeof(dir), root, t.e[i].dir) < 0) {
 			rc = source_err("opening", t.e[i].dir);
 			break;
 		}
@@ -438,15 +446,13 @@ import_maildir(const char *spec, const struct import_args *a,
 			.special_use = leaf == NULL && a->folder == NULL ?
 			md_special_use(t.e[i].name) : 0 };
 		if (target_name(a, t.e[i].name, name, sizeof(name)) < 0) {
-			close(fd);
 			fprintf(stderr, "cloisterctl: import: %s: name too long\n",
 			    t.e[i].name);
 			rc = IMPORT_E_SOURCE;
 			break;
 		}
-		rc = import_folder(fd, &f, s);
+		rc = import_folder(dir, &f, s);
 	}
-	close(root);
 	free_tree(&t);
 	t = (struct md_tree){ 0 };
 	return rc;

@@ -72,7 +72,9 @@ import_mbox(const char *spec, const struct import_args *a,
 {
 	static struct mbox_msg m = { .out = BUF_INIT(STORE_MSG_MAX) };
 	struct stat sb;
-	int fd = open(spec, O_RDONLY | O_CLOEXEC);
+	/* opened before confinement (import_local.c), or here */
+	int fd = a->local.source_fd >= 0 ? a->local.source_fd :
+	    open(spec, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		int rc = source_err("opening", spec);
 		if (fd >= 0)

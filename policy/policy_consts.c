@@ -35,7 +35,7 @@ static const struct {
 	/* open file status flags (F_SETFL) */
 	C(O_ACCMODE), C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_NONBLOCK),
 	C(O_ASYNC), C(O_APPEND), C(O_DIRECT), C(O_NOATIME), C(O_LARGEFILE),
-	C(O_CLOEXEC),
+	C(O_CLOEXEC), C(O_NOFOLLOW), C(O_DIRECTORY),
 	/* memory protections */
 	C(PROT_NONE), C(PROT_READ), C(PROT_WRITE), C(PROT_EXEC),
 	/* *at() calls */

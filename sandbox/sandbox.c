@@ -145,9 +145,10 @@ lookup_ids(const struct sandbox_spec *s, struct sandbox_ids *id)
 }
 
 /* Step 3: the root must be root's and not writable by anyone else, or a
- * confined process could plant files in its own root. */
+ * confined process could plant files in its own root; a root that only
+ * gets read (root_owned_by_uid, Landlock READ at most) may be the uid's. */
 static void
-enter_root(const struct sandbox_spec *s)
+enter_root(const struct sandbox_spec *s, const struct sandbox_ids *id)
 {
 	struct stat before, after, parent;
 
@@ -155,9 +156,12 @@ enter_root(const struct sandbox_spec *s)
 		log_fatal_errno("sandbox %s: stat %s", s->service, s->root);
 	if (!S_ISDIR(before.st_mode))
 		log_fatal("sandbox %s: %s is not a directory", s->service, s->root);
-	if (before.st_uid != 0 || (before.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		log_fatal("sandbox %s: %s must be owned by root and not group/other"
-		    " writable", s->service, s->root);
+	bool owner_ok = before.st_uid == 0 || (s->root_owned_by_uid &&
+	    s->tree != SANDBOX_TREE_OWN && before.st_uid == id->uid);
+	if (!owner_ok || (before.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		log_fatal("sandbox %s: %s must be owned by root%s and not"
+		    " group/other writable", s->service, s->root,
+		    s->root_owned_by_uid ? " or the uid it runs as" : "");
 	if (chroot(s->root) < 0)
 		log_fatal_errno("sandbox %s: chroot %s", s->service, s->root);
 	if (chdir("/") < 0)
@@ -570,7 +574,7 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	lookup_ids(s, &id);
 	sandbox_landlock_check_threads(s);
 	sandbox_enter_empty_netns(s, netns, sizeof(netns));
-	enter_root(s);
+	enter_root(s, &id);
 	drop_ids(s, &id);
 	drop_caps(s);
 	set_no_new_privs(s);

@@ -10,7 +10,9 @@
  *      there: the one cloisterd hands over at CLOISTER_FD_NETNS (setns,
  *      then that fd is closed), or else one of its own (unshare
  *      CLONE_NEWNET): new sockets reach nothing
- *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/.."
+ *   3. chroot(root) + chdir("/"), checked by comparing "/" and "/..";
+ *      the root is root's and not group/other writable (or, for a tree
+ *      only read, root_owned_by_uid, the uid's own)
  *   4. setgroups, setresgid, setresuid (all three ids), checked
  *   5. drop every capability: bounding set, ambient set, then effective,
  *      permitted, inheritable; lock the securebits so root gains nothing
@@ -121,6 +123,11 @@ struct sandbox_spec {
 	unsigned instance_uid, instance_gid;
 	bool group_access;
 	char root[SANDBOX_PATH_MAX];
+	/* The root may belong to the uid it runs as, not only to root: a tree
+	 * the process only reads (tree READ or NONE; cloisterctl import's
+	 * reader of a Maildir, chrooted in it as its owner). No policy line
+	 * sets it. */
+	bool root_owned_by_uid;
 	enum sandbox_tree tree;
 	unsigned skip_layers;   /* SANDBOX_SKIP_*; 0 in every worker */
 	enum sandbox_violation on_violation;

@@ -63,6 +63,23 @@ def dovecot_maildir(root):
         f.write("V\t2\n\nSent\nArchive\tCaf&AOk-\n")
 
 
+def vmail_owns(path):
+    """The mail system's user owns path and everything under it: the
+    reader of a source runs as its owner, never as root."""
+    for d, _, files in os.walk(path):
+        shutil.chown(d, "vmail", "vmail")
+        for f in files:
+            shutil.chown(os.path.join(d, f), "vmail", "vmail")
+    shutil.chown(path, "vmail", "vmail")
+    return path
+
+
+def vmail_dir(prefix):
+    """A new directory (0700) of the mail system's user; what root writes
+    into it later stays readable to that user (0644, 0755)."""
+    return vmail_owns(tempfile.mkdtemp(prefix=prefix))
+
+
 def ctl(srv, *args):
     return subprocess.run([tool("cloisterctl"), "-c", srv.srv.config_path] +
                           list(args), capture_output=True, text=True,
@@ -106,7 +123,7 @@ def fetch(m, box):
 
 def test_a_dovecot_maildir_goes_in_with_its_uids_and_a_second_run_copies_nothing():
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         dovecot_maildir(src)
         with ImapServer() as srv:
@@ -182,6 +199,7 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
     path = os.path.join(d, "old.mbox")
     with open(path, "wb") as f:
         f.write(MBOX)
+    vmail_owns(path)
     try:
         with ImapServer() as srv:
             r = ctl(srv, "import", "alice", "mbox:" + path, "--folder", "Old")
@@ -207,7 +225,7 @@ def test_an_mbox_goes_in_with_its_flags_and_dates():
 
 def test_export_then_import_into_another_user_round_trips():
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     out = os.path.join(tempfile.mkdtemp(prefix="cloister-export-"), "alice")
     try:
         dovecot_maildir(src)
@@ -223,7 +241,7 @@ def test_export_then_import_into_another_user_round_trips():
             assert os.path.isdir(os.path.join(out, ".Archive.Caf&AOk-", "cur"))
             # an export never writes into what is there
             assert ctl(srv, "export", "alice", out).returncode == 1
-            r = ctl(srv, "import", "bob", "maildir:" + out)
+            r = ctl(srv, "import", "bob", "maildir:" + vmail_owns(out))
             assert r.returncode == 0, (r.stdout, r.stderr)
             assert summary(r)[1] == 7, r.stdout
             a, b = srv.login("alice"), srv.login("bob")
@@ -339,7 +357,7 @@ def test_a_killed_import_resumes_and_a_terminal_sees_progress():
     import time
     need_stored()
     n = 3000
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         big_maildir(src, n)
         with ImapServer() as srv:
@@ -394,7 +412,7 @@ def test_a_plain_maildir_without_uidlist_goes_in_once():
     the store picks UIDVALIDITY and UIDs (in file name order, that is
     delivery order); a second run knows the messages by their content."""
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         for sub in ("cur", "new", "tmp"):
             os.makedirs(os.path.join(src, ".Lists", sub))
@@ -432,7 +450,7 @@ def test_mail_that_reached_both_servers_meanwhile_is_not_lost():
     UID. The next import gives the straggler a new UID instead of taking
     it for the message this server holds under that UID."""
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         dovecot_maildir(src)
         with ImapServer() as srv:
@@ -480,46 +498,68 @@ def socket_inodes(pid):
     return out
 
 
+def reader_of(p, deadline):
+    """The reader child of the cloisterctl process p, once it is confined
+    (the seccomp filter is its last step): (pid, its /proc/PID/status)."""
+    import time
+    child = None
+    while child is None and time.monotonic() < deadline:
+        with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+            kids = f.read().split()
+        child = int(kids[0]) if kids else None
+        if child is None:
+            time.sleep(0.005)
+    assert child is not None, "no reader child"
+    while proc_status(child)["Seccomp"].strip() != "2" and \
+            time.monotonic() < deadline:
+        time.sleep(0.01)
+    return child, proc_status(child)
+
+
 def test_the_reader_child_is_confined_and_holds_no_admin_channel():
     """While an import runs, its reader child (the process that parses the
-    mail) is shut in the source, has no capability, no_new_privs, the
-    source owner's uid, and no socket of the parent's: not the admin
-    channel."""
+    mail) is shut in the source as the source owner's uid and gid, has no
+    capability, no_new_privs, a seccomp filter, an empty network namespace
+    of its own, /dev/null as its input, and no socket of the parent's: not
+    the admin channel."""
+    import pwd
     import time
     need_stored()
-    src = tempfile.mkdtemp(prefix="cloister-maildir-")
+    src = vmail_dir("cloister-maildir-")
     try:
         big_maildir(src, 1500)
-        shutil.chown(src, "vmail", "vmail")
-        for d, _, files in os.walk(src):
-            shutil.chown(d, "vmail", "vmail")
-            for f in files:
-                shutil.chown(os.path.join(d, f), "vmail", "vmail")
+        vmail_owns(src)
         with ImapServer() as srv:
             p = subprocess.Popen([tool("cloisterctl"), "-c", srv.srv.config_path,
-                                  "import", "alice", src], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
-            child = None
-            deadline = time.monotonic() + 30
-            while child is None and time.monotonic() < deadline:
-                with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
-                    kids = f.read().split()
-                child = int(kids[0]) if kids else None
-            assert child is not None, "no reader child"
-            # confinement ends with no_new_privs: look once it is set
-            while proc_status(child)["NoNewPrivs"].strip() != "1" and \
-                    time.monotonic() < deadline:
-                time.sleep(0.01)
-            st = proc_status(child)
+                                  "import", "alice", src], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            child, st = reader_of(p, time.monotonic() + 30)
             root = os.readlink("/proc/%d/root" % child)
+            stdin = os.readlink("/proc/%d/fd/0" % child)
+            with open("/proc/%d/limits" % child) as f:
+                limits = {l[:26].strip(): l[26:].split()[:2] for l in f}
+            net = os.readlink("/proc/%d/ns/net" % child)
+            parent_net = os.readlink("/proc/%d/ns/net" % p.pid)
             mine = socket_inodes(child)
             parents = socket_inodes(p.pid)
             out, err = p.communicate(timeout=120)
-            vmail = __import__("pwd").getpwnam("vmail").pw_uid
+            vmail = pwd.getpwnam("vmail")
             assert root == src, (root, src)
+            assert stdin == "/dev/null", stdin     # not the admin's terminal
+            # import-local.policy's: no fork, no core, the batch memfd only
+            for name, want in (("Max processes", "0"), ("Max core file size", "0"),
+                               ("Max file size", str(300 << 20)),
+                               ("Max open files", "16")):
+                assert limits[name] == [want, want], (name, limits[name])
             assert st["NoNewPrivs"].strip() == "1", st
-            assert int(st["CapEff"], 16) == 0 and int(st["CapPrm"], 16) == 0, st
-            assert st["Uid"].split()[:3] == [str(vmail)] * 3, st["Uid"]
+            assert st["Seccomp"].strip() == "2", st
+            for caps in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+                assert int(st[caps], 16) == 0, (caps, st[caps])
+            assert st["Uid"].split() == [str(vmail.pw_uid)] * 4, st["Uid"]
+            assert st["Gid"].split() == [str(vmail.pw_gid)] * 4, st["Gid"]
+            assert st["Groups"].split() == [], st["Groups"]
+            assert net != os.readlink("/proc/self/ns/net"), net
+            assert net != parent_net, net
             assert mine and not (mine & parents), (mine, parents)
             assert p.returncode == 0, err
     finally:

@@ -559,6 +559,31 @@ start_a_thread(void)
 		_exit(9);
 }
 
+/* A root that only gets read may be the uid's own (cloisterctl import's
+ * Maildir reader), never another uid's, never with a tree to change. */
+static void
+test_root_owned_by_the_uid(void)
+{
+	CHECK_EQ(chown(root, 2000000123u, 0), 0);
+	make_policy(root, "kill");
+	pol.spec.instance_uid = pol.spec.instance_gid = 2000000123u;
+	expect_fatal("a root of the uid's, not asked for", NULL);
+	pol.spec.root_owned_by_uid = true;
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	wait_confined(pid);
+	CHECK_EQ(write(ctl, "q", 1), 1);
+	int st = wait_status(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(ctl);
+	pol.spec.tree = SANDBOX_TREE_OWN;
+	expect_fatal("a root of the uid's with a tree to change", NULL);
+	pol.spec.tree = SANDBOX_TREE_NONE;
+	pol.spec.instance_uid = 2000000124u;
+	expect_fatal("a root of another uid's", NULL);
+	CHECK_EQ(chown(root, 0, 0), 0);
+}
+
 static void
 become_nobody(void)
 {
@@ -582,6 +607,7 @@ main(void)
 	test_instance_ids();
 	test_debug_mode();
 	test_pdeathsig_survives();
+	test_root_owned_by_the_uid();
 
 	test_argument_rules();
 	test_fcntl_cannot_signal_a_sibling();
