@@ -1,6 +1,6 @@
 /* jmap_thread: Thread/get (RFC 8621 section 3): the emails of a thread,
  * oldest first, each once. */
-#include "jmap_getset.h"
+#include "jmap_query_changes.h"
 
 #include <stdlib.h>
 
@@ -69,4 +69,17 @@ jmap_thread_changes(struct jmap_call *c, json_t **err)
 		return NULL;
 	*err = jmap_error("cannotCalculateChanges", NULL);
 	return NULL;
+}
+
+bool
+jmap_qc_widen_threads(struct jmap_call *c, const struct store_id_changes *ch,
+    json_t *ids, json_t *changed, json_t **err)
+{
+	(void)ids;
+	(void)changed;
+	if (!json_is_true(json_object_get(c->args, "collapseThreads")) ||
+	    ch->ncreated + ch->nupdated + ch->ndestroyed == 0)
+		return true;
+	*err = jmap_error("cannotCalculateChanges", "collapseThreads");
+	return false;
 }
