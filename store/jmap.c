@@ -8,6 +8,7 @@
 #include "request.h"
 #include "db.h"
 #include "blob.h"
+#include "changes.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "mailbox.h"
@@ -20,19 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { CH_CREATED = 1, CH_UPDATED = 2, CH_DESTROYED = 3 };
-
-struct change {
-	uint64_t id, modseq;
-	uint32_t kind;
-};
-
-struct changes {
-	struct change *v;
-	size_t n, cap;
-};
-
-static int
+int
 ch_add(struct changes *c, uint64_t id, uint64_t modseq, uint32_t kind)
 {
 	if (c->n == c->cap) {
@@ -56,9 +45,7 @@ cmp_modseq(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Send changes sorted by modseq, at most max (0 = all) but whole modseq
- * groups only; trailer: new state, more. */
-static int
+int
 send_changes(struct req *r, struct changes *c, uint32_t max)
 {
 	qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
@@ -102,7 +89,7 @@ h_state(struct req *r)
 	return 0;
 }
 
-static int
+int
 since_args(struct req *r, uint64_t *since, uint32_t *max)
 {
 	ipc_get_u64(&r->c, since);

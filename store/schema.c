@@ -39,6 +39,9 @@ static const char pragmas[] =
  * size (charged to the quota) and when they expire (store/blob.c).
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
  * VANISHED, JMAP destroyed).
+ * email_tomb: the thread of each email whose last copy is gone and the
+ * modseq then (JMAP Thread/changes; emails gone before this table existed
+ * are not in it, and a state before them cannot be answered).
  * objects: small values a worker keeps for the user under a key (jmapd's
  * Identities and VacationResponse), opaque to the store, with the modseq
  * of their last change (obj.c).
@@ -98,7 +101,11 @@ static const char user_schema[] =
 	"CREATE INDEX upload_expires ON upload(expires);"
 	"CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
 	" modseq INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version=6;"
+	"CREATE TABLE email_tomb(emailid INTEGER PRIMARY KEY,"
+	" thread INTEGER NOT NULL, modseq INTEGER NOT NULL);"
+	"CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
+	"CREATE INDEX email_tomb_thread ON email_tomb(thread);"
+	"PRAGMA user_version=7;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -154,6 +161,14 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	    "CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
 	    " modseq INTEGER NOT NULL) WITHOUT ROWID;"
 	    "PRAGMA user_version=6;"
+	    "COMMIT;",
+	/* the threads of destroyed emails (JMAP Thread/changes) */
+	[6] = "BEGIN;"
+	    "CREATE TABLE email_tomb(emailid INTEGER PRIMARY KEY,"
+	    " thread INTEGER NOT NULL, modseq INTEGER NOT NULL);"
+	    "CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
+	    "CREATE INDEX email_tomb_thread ON email_tomb(thread);"
+	    "PRAGMA user_version=7;"
 	    "COMMIT;",
 };
 

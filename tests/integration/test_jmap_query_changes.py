@@ -8,6 +8,7 @@ import random
 from cloister_ipc import T, s, u32
 from store_util import Store
 from test_jmap_methods import Api, mailboxes
+from test_jmap_thread_counts import reply_to
 
 SEEN = 1
 STEPS = 40
@@ -25,6 +26,11 @@ EMAIL_QUERIES = [
      "sort": [{"property": "from"}, {"property": "subject",
                                       "isAscending": False}]},
     {"filter": {"inMailboxOtherThan": ["@Trash"], "subject": "odd"}},
+    {"collapseThreads": True},
+    {"filter": {"inMailbox": "@INBOX"}, "collapseThreads": True,
+     "sort": [{"property": "subject", "isAscending": False}]},
+    {"filter": {"notKeyword": "$seen"}, "collapseThreads": True,
+     "sort": [{"property": "size"}]},
 ]
 
 
@@ -55,6 +61,7 @@ class Mail:
 
     def __init__(self, api, rng, boxes):
         self.api, self.rng, self.boxes, self.n = api, rng, boxes, 0
+        self.msgids = []
 
     def all_ids(self):
         return self.api.ok("Email/query", {})["ids"]
@@ -64,8 +71,13 @@ class Mail:
         box = self.rng.choice(["INBOX", "Archive", "Trash"])
         subject = ("odd %d" if self.n % 2 else "even %d") % self.n
         subject += " " + "x" * self.rng.randrange(0, 40)
-        self.api.append(box, subject, "q%d-%d" % (self.n, self.rng.random()
-                                                  * 1e9),
+        msgid = "q%d-%d" % (self.n, self.rng.random() * 1e9)
+        # about half are replies: threads of several emails
+        extra = b""
+        if self.msgids and self.rng.random() < 0.5:
+            extra = reply_to(self.rng.choice(self.msgids))
+        self.msgids.append(msgid)
+        self.api.append(box, subject, msgid, extra=extra,
                         flags=self.rng.choice([0, SEEN]))
 
     def update(self, patch):

@@ -217,7 +217,7 @@ jmap_query_changes_run(struct jmap_call *c, const struct jmap_qc_kind *k,
 		mark(changed, ch.created, ch.ncreated, k->type);
 		mark(changed, ch.updated, ch.nupdated, k->type);
 		mark(changed, ch.destroyed, ch.ndestroyed, k->type);
-		if (k->widen == NULL || k->widen(c, &ch, ids, changed, err)) {
+		if (k->widen == NULL || k->widen(c, since, &ch, changed, err)) {
 			jmap_query_state(c, state, newstate);
 			res = answer(c, ids, changed, cut_at(k, c, ids), max,
 			    newstate, err);
@@ -281,12 +281,12 @@ mailbox_results(struct jmap_call *c, char state[JMAP_ID_MAX], json_t **err)
  * does not touch its descendants: then every mailbox counts as changed,
  * those the filter now leaves out too (the list is short). */
 static bool
-mailbox_widen(struct jmap_call *c, const struct store_id_changes *ch,
-    json_t *ids, json_t *changed, json_t **err)
+mailbox_widen(struct jmap_call *c, uint64_t since,
+    const struct store_id_changes *ch, json_t *changed, json_t **err)
 {
 	struct jmap_mbox_list l;
 	char id[JMAP_ID_MAX];
-	(void)ids;
+	(void)since;
 	if (ch->ncreated == 0 && ch->ndestroyed == 0)
 		return true;
 	int rc = jmap_mbox_list_load(c->account->store, &l);

@@ -23,10 +23,10 @@ struct jmap_qc_kind {
 	    json_t **err);
 	/* may the answer stop at upToId (filter and sort immutable)? */
 	bool (*immutable)(struct jmap_call *c);
-	/* more ids to count as changed (changed: id -> true) beyond ch's;
-	 * may be NULL. False: *err set */
-	bool (*widen)(struct jmap_call *c, const struct store_id_changes *ch,
-	    json_t *ids, json_t *changed, json_t **err);
+	/* more ids to count as changed (changed: id -> true) beyond ch's,
+	 * the changes since state since; may be NULL. False: *err set */
+	bool (*widen)(struct jmap_call *c, uint64_t since,
+	    const struct store_id_changes *ch, json_t *changed, json_t **err);
 };
 
 json_t *jmap_query_changes_run(struct jmap_call *c,
@@ -35,9 +35,8 @@ json_t *jmap_query_changes_run(struct jmap_call *c,
 /* collapseThreads: every email of a thread with a changed email counts
  * as changed, since which email stands for the thread may have changed
  * (jmap_thread.c). */
-bool jmap_qc_widen_threads(struct jmap_call *c,
-    const struct store_id_changes *ch, json_t *ids, json_t *changed,
-    json_t **err);
+bool jmap_qc_widen_threads(struct jmap_call *c, uint64_t since,
+    const struct store_id_changes *ch, json_t *changed, json_t **err);
 
 /* Mailbox/query's whole sorted result (jmap_mailbox.c). */
 json_t *jmap_mailbox_query_ids(struct jmap_call *c, char state[JMAP_ID_MAX],
