@@ -356,8 +356,9 @@ rename_inbox(struct req *r, struct mbox *inbox, const char *to)
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_ALL_IN,
-	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
-	    " SELECT m.mailbox, m.uid, ?2, b.emailid FROM msgs m"
+	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid,"
+	    " created_modseq) SELECT m.mailbox, m.uid, ?2, b.emailid,"
+	    " m.created_modseq FROM msgs m"
 	    " JOIN blob b ON b.id=m.blob WHERE m.mailbox=?1");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");

@@ -203,13 +203,16 @@ blob_unref(struct udb *d, int64_t blob, uint64_t modseq, int64_t *emailid)
 	return db_unlink_later(d, hash) < 0 ? -IPC_ERR_INTERNAL : 0;
 }
 
+/* Before the row goes: it keeps when the copy was made (did the email
+ * exist at a JMAP state). */
 static int
 tombstone(struct udb *d, int64_t mailbox, uint32_t uid, uint64_t modseq,
     int64_t emailid)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_TOMB_INSERT,
-	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
-	    " VALUES(?, ?, ?, ?)");
+	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid,"
+	    " created_modseq) SELECT ?1, ?2, ?3, ?4, created_modseq FROM msgs"
+	    " WHERE mailbox=?1 AND uid=?2");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox);
@@ -244,9 +247,9 @@ message_expunge(struct udb *d, struct mbox *mb, const struct store_uids *set,
 		int64_t emailid = 0;
 		if (only_deleted && !(m->flags & STORE_FLAG_DELETED))
 			continue;
-		if ((rc = delete_row(d, mb->id, m->uid)) < 0 ||
-		    (rc = blob_unref(d, m->blob, modseq, &emailid)) < 0 ||
-		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0)
+		if ((rc = blob_unref(d, m->blob, modseq, &emailid)) < 0 ||
+		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0 ||
+		    (rc = delete_row(d, mb->id, m->uid)) < 0)
 			return rc;
 		if (out != NULL && store_uids_add(out, m->uid, m->uid) < 0)
 			return -IPC_ERR_INTERNAL;

@@ -2,12 +2,14 @@
  * thread_changes: JMAP Thread/changes and what Email/queryChanges with
  * collapseThreads needs (handlers listed in handlers.h).
  *
- * A thread changes when its list of emails does: an email appears (its
- * first copy is created after the state) or goes (its last copy is gone:
- * email_tomb keeps its thread). Keyword changes and moves leave threads
- * alone. An email gone after the state but missing from email_tomb (gone
- * before this store kept the table) leaves a thread unknown: CONFLICT,
- * the client starts over.
+ * A thread changes when its list of emails does: an email that did not
+ * exist at the state exists now, or one that did is gone (email_tomb
+ * keeps the thread of a gone email). An email existed at the state when a
+ * copy made by then is still here or was expunged since (the tombstone
+ * keeps when the copy was made). Keyword changes, copies and moves leave
+ * threads alone. An expunge since the state from before this store kept
+ * those records leaves a thread unknown: CONFLICT, the client starts
+ * over.
  */
 #include "request.h"
 #include "changes.h"
@@ -22,9 +24,10 @@ static int
 unknown_gone(struct req *r, uint64_t since)
 {
 	sqlite3_stmt *st = db_stmt(r->d, ST_THREAD_UNKNOWN_GONE,
-	    "SELECT 1 FROM tomb t WHERE t.modseq>?1 AND NOT EXISTS(SELECT 1"
-	    " FROM blob b WHERE b.emailid=t.emailid) AND NOT EXISTS(SELECT 1"
-	    " FROM email_tomb e WHERE e.emailid=t.emailid) LIMIT 1");
+	    "SELECT 1 FROM tomb t WHERE t.modseq>?1 AND (t.created_modseq IS"
+	    " NULL OR (NOT EXISTS(SELECT 1 FROM blob b WHERE"
+	    " b.emailid=t.emailid) AND NOT EXISTS(SELECT 1 FROM email_tomb e"
+	    " WHERE e.emailid=t.emailid))) LIMIT 1");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
@@ -94,8 +97,7 @@ exists(struct req *r, sqlite3_stmt *st, uint64_t thread, uint64_t since)
 	    db_fail(r->d, "thread lookup");
 }
 
-/* created: no email of it is older than since and none went since (it
- * may have had one then); destroyed: no email left. */
+/* created: no email of it existed at since; destroyed: none left. */
 static int
 thread_kind(struct req *r, uint64_t thread, uint64_t since)
 {
@@ -105,9 +107,12 @@ thread_kind(struct req *r, uint64_t thread, uint64_t since)
 		return live < 0 ? live : CH_DESTROYED;
 	int old = exists(r, db_stmt(r->d, ST_THREAD_EXISTED,
 	    "SELECT 1 FROM blob b JOIN msgs m ON m.blob=b.id WHERE"
-	    " b.thread=?1 AND m.created_modseq<=?2 UNION ALL SELECT 1 FROM"
-	    " email_tomb WHERE thread=?1 AND modseq>?2 LIMIT 1"), thread,
-	    since);
+	    " b.thread=?1 AND m.created_modseq<=?2"
+	    " UNION ALL SELECT 1 FROM blob b JOIN tomb t ON t.emailid=b.emailid"
+	    " WHERE b.thread=?1 AND t.modseq>?2 AND t.created_modseq<=?2"
+	    " UNION ALL SELECT 1 FROM email_tomb e JOIN tomb t ON"
+	    " t.emailid=e.emailid WHERE e.thread=?1 AND t.modseq>?2 AND"
+	    " t.created_modseq<=?2 LIMIT 1"), thread, since);
 	return old < 0 ? old : old ? CH_UPDATED : CH_CREATED;
 }
 
@@ -120,15 +125,21 @@ h_thread_changes(struct req *r)
 	int rc = since_args(r, &since, &max);
 	if (rc < 0 || (rc = unknown_gone(r, since)) < 0)
 		return rc;
-	/* emails whose first copy came after since, emails gone since */
+	/* emails here now that did not exist at since, and emails gone
+	 * that did */
 	if ((rc = collect(r, db_stmt(r->d, ST_THREAD_NEW_EMAILS,
 	    "SELECT b.thread, min(m.created_modseq) FROM blob b JOIN msgs m"
 	    " ON m.blob=b.id WHERE b.id IN (SELECT blob FROM msgs WHERE"
 	    " modseq>?1 AND created_modseq>?1) GROUP BY b.id"
-	    " HAVING min(m.created_modseq)>?1"), since, &ev)) == 0)
+	    " HAVING min(m.created_modseq)>?1 AND NOT EXISTS(SELECT 1 FROM"
+	    " tomb t WHERE t.emailid=b.emailid AND t.modseq>?1 AND"
+	    " t.created_modseq<=?1)"), since, &ev)) == 0)
 		rc = collect(r, db_stmt(r->d, ST_THREAD_GONE_EMAILS,
-		    "SELECT thread, modseq FROM email_tomb WHERE modseq>?1"),
-		    since, &ev);
+		    "SELECT e.thread, e.modseq FROM email_tomb e WHERE"
+		    " e.modseq>?1 AND NOT EXISTS(SELECT 1 FROM blob b WHERE"
+		    " b.emailid=e.emailid) AND EXISTS(SELECT 1 FROM tomb t WHERE"
+		    " t.emailid=e.emailid AND t.modseq>?1 AND"
+		    " t.created_modseq<=?1)"), since, &ev);
 	unique_threads(&ev);
 	for (size_t i = 0; rc == 0 && i < ev.n; i++) {
 		int kind = thread_kind(r, ev.v[i].id, since);
@@ -166,9 +177,9 @@ h_thread_peers(struct req *r)
 		    "SELECT b.thread FROM tomb t JOIN blob b ON"
 		    " b.emailid=t.emailid WHERE t.modseq>?1"), since, &ev);
 	if (rc == 0)
-		rc = collect(r, db_stmt(r->d, ST_THREAD_GONE_EMAILS,
-		    "SELECT thread, modseq FROM email_tomb WHERE modseq>?1"),
-		    since, &ev);
+		rc = collect(r, db_stmt(r->d, ST_THREAD_OF_GONE,
+		    "SELECT thread FROM email_tomb WHERE modseq>?1"), since,
+		    &ev);
 	unique_threads(&ev);
 	if (rc == 0)
 		req_reply_stream(r);
