@@ -231,6 +231,7 @@ MAILBOX_QUERIES = [
     {"filter": {"hasAnyRole": False}, "sort": [{"property": "name"}]},
     {"filter": {"parentId": None},
      "sort": [{"property": "sortOrder"}, {"property": "name"}]},
+    {"filter": {"isSubscribed": True}, "sort": [{"property": "name"}]},
 ]
 
 
@@ -246,7 +247,7 @@ def test_mailbox_query_changes_random_runs():
         made, deep, widened = [], [], 0
         for step in range(40):
             what = rng.choice(["create", "create", "rename", "destroy",
-                               "deep", "ancestor"])
+                               "deep", "ancestor", "subscribe"])
             # IMAP makes what JMAP cannot: a deep mailbox whose ancestors
             # are implied, an ancestor made real later or deleted under
             # children (a channel per change: nobody reads its
@@ -269,6 +270,9 @@ def test_mailbox_query_changes_random_runs():
                 r = api.ok("Mailbox/set", {"create": {"n": {
                     "name": "B%d" % step, "parentId": parent}}})
                 made.append(r["created"]["n"]["id"])
+            elif what == "subscribe":
+                r = api.ok("Mailbox/set", {"update": {rng.choice(made): {
+                    "isSubscribed": rng.random() < 0.5}}})
             elif what == "rename":
                 r = api.ok("Mailbox/set", {"update": {rng.choice(made): {
                     "name": "R%d" % step}}})
