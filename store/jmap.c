@@ -166,22 +166,25 @@ h_email_changes(struct req *r)
 	int rc = since_args(r, &since, &max);
 	if (rc < 0)
 		return rc;
-	/* an email (content) is created when its first copy appears after
-	 * since, updated when any copy changed, destroyed when its last
-	 * copy is gone */
+	/* an email (content) is created when it did not exist at since (no
+	 * copy made by then is still here or was expunged since: a copied or
+	 * moved email is updated), updated when any copy changed, destroyed
+	 * when its last copy is gone */
 	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_EMAIL_CHANGED,
-	    "SELECT b.emailid, max(m.modseq), min(m.created_modseq) FROM msgs m"
-	    " JOIN blob b ON b.id=m.blob WHERE m.modseq>? GROUP BY b.emailid");
+	    "SELECT b.emailid, max(m.modseq), NOT EXISTS(SELECT 1 FROM blob b2"
+	    " JOIN msgs m2 ON m2.blob=b2.id WHERE b2.emailid=b.emailid AND"
+	    " m2.created_modseq<=?1) AND NOT EXISTS(SELECT 1 FROM tomb t WHERE"
+	    " t.emailid=b.emailid AND t.modseq>?1 AND t.created_modseq<=?1)"
+	    " FROM msgs m JOIN blob b ON b.id=m.blob WHERE m.modseq>?1"
+	    " GROUP BY b.emailid");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t created = (uint64_t)sqlite3_column_int64(st, 2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (ch_add(&c, (uint64_t)sqlite3_column_int64(st, 0),
 		    (uint64_t)sqlite3_column_int64(st, 1),
-		    created > since ? CH_CREATED : CH_UPDATED) < 0)
+		    sqlite3_column_int(st, 2) ? CH_CREATED : CH_UPDATED) < 0)
 			break;
-	}
 	sqlite3_reset(st);
 	size_t nlive = c.n;
 	if (rc == SQLITE_DONE) {

@@ -146,6 +146,10 @@ def test_thread_changes_over_lmtp_imap_and_jmap():
             for t in got[2]:
                 model.pop(t, None)
             assert model == now, (name, model, now)
+            # Email/changes agrees: a moved or copied email is updated
+            ech = j.ok("Email/changes", {"sinceState": state})
+            if "moves" in name or "copies" in name:
+                assert ech["created"] == [] and ech["updated"], (name, ech)
             for k, v in zip(("created", "updated", "destroyed"), got):
                 seen[k] += len(v)
             seen["none"] += not any(got)
