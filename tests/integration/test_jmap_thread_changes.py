@@ -231,3 +231,44 @@ def test_expunges_from_before_the_records_cannot_be_calculated():
         ch = api.ok("Thread/changes", {"sinceState": now})
         assert len(ch["created"]) == 1 and not ch["updated"], ch
         api.close()
+
+
+def test_the_thread_records_answer_for_the_callers_own_mail():
+    """STORE_THREAD_CHANGES and STORE_THREAD_PEERS read the caller's user
+    alone: alice, with mail of her own, never sees bob's email or thread
+    ids, whatever state she names; a state past hers is refused."""
+    from cloister_ipc import u32, u64
+    from store_util import Store, StoreError
+    from test_store_mail import append, user
+    with Store() as st:
+        bob = user(st, "bob", "jmapd")
+        alice = user(st, "alice", "jmapd")
+        bobs = set()           # thread ids are per user: emails tell
+        for i in range(6):
+            r = append(bob, "INBOX", b"bob %d\r\n" % i,
+                       message_id=b"<b%d@x>" % i)
+            bobs.add(r[4])
+        emails, threads = set(), set()
+        for i in range(2):
+            r = append(alice, "INBOX", b"alice %d\r\n" % i,
+                       message_id=b"<a%d@x>" % i)
+            emails.add(r[4])
+            threads.add(r[5])
+        top = bob.call("STORE_STATE")[0]
+        assert top > alice.call("STORE_STATE")[0]
+        for since in (0, 1, 2):
+            entries, trailer = alice.call("STORE_THREAD_CHANGES",
+                                          u64(since) + u32(0))
+            got = {e[1] for e in entries}
+            assert got and got <= threads, (got, threads)
+            entries, _ = alice.call("STORE_THREAD_PEERS", u64(since))
+            got = {e[0] for e in entries}
+            assert got and got <= emails and not got & bobs, (got, emails)
+        for name, payload in (("STORE_THREAD_CHANGES", u64(top) + u32(0)),
+                              ("STORE_THREAD_PEERS", u64(top))):
+            try:
+                alice.call(name, payload)
+                refused = False
+            except StoreError:
+                refused = True
+            assert refused, name
