@@ -48,7 +48,8 @@ cmp_modseq(const void *a, const void *b)
 int
 send_changes(struct req *r, struct changes *c, uint32_t max)
 {
-	qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
+	if (c->n > 1)   /* no changes: no array at all */
+		qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
 	size_t end = c->n;
 	uint64_t newstate = r->d->modseq;
 	bool more = false;
