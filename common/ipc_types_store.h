@@ -34,6 +34,8 @@
 	X(STORE_SEARCH, 238)                                               \
 	X(STORE_THREAD_COUNTS, 240) /* every mailbox's JMAP thread counts */ \
 	X(STORE_EMAIL_QUERY, 241)  /* JMAP Email/query: a page and the total */ \
+	X(STORE_THREAD_CHANGES, 242) /* JMAP Thread/changes */             \
+	X(STORE_THREAD_PEERS, 243) /* emails sharing a thread with a change */ \
 	X(STORE_STATE, 250)                                                \
 	X(STORE_MBOX_CHANGES, 251)                                         \
 	X(STORE_EMAIL_CHANGES, 252)                                        \

@@ -462,10 +462,28 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 
 static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
 
+static int
+cmp_byte(const void *a, const void *b)
+{
+	return *(const unsigned char *)a - *(const unsigned char *)b;
+}
+
+/* glibc's qsort (2.36) asks the kernel for the memory size (sysinfo) the
+ * first time it sorts more than 1 KiB and keeps the answer: sort that
+ * much once while the call is still allowed, or the first large sort
+ * after confinement kills the process. */
+static void
+warm_qsort(void)
+{
+	static unsigned char v[4096];
+	qsort(v, sizeof(v), 1, cmp_byte);
+}
+
 /* Step 11. */
 static void
 load_seccomp(const struct sandbox_spec *s)
 {
+	warm_qsort();
 	if (s->on_violation == SANDBOX_LOG_EPERM) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));

@@ -59,6 +59,8 @@ static const struct op ops[] = {
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
 	{ IPC_STORE_THREAD_COUNTS, OP_TICKET, h_thread_counts },
 	{ IPC_STORE_EMAIL_QUERY, OP_TICKET, h_email_query },
+	{ IPC_STORE_THREAD_CHANGES, OP_TICKET, h_thread_changes },
+	{ IPC_STORE_THREAD_PEERS, OP_TICKET, h_thread_peers },
 	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },
 	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
 	{ IPC_STORE_OBJ_GET, OP_TICKET, h_obj_get },

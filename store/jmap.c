@@ -8,6 +8,7 @@
 #include "request.h"
 #include "db.h"
 #include "blob.h"
+#include "changes.h"
 #include "handlers.h"
 #include "ipc.h"
 #include "mailbox.h"
@@ -20,19 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { CH_CREATED = 1, CH_UPDATED = 2, CH_DESTROYED = 3 };
-
-struct change {
-	uint64_t id, modseq;
-	uint32_t kind;
-};
-
-struct changes {
-	struct change *v;
-	size_t n, cap;
-};
-
-static int
+int
 ch_add(struct changes *c, uint64_t id, uint64_t modseq, uint32_t kind)
 {
 	if (c->n == c->cap) {
@@ -56,12 +45,11 @@ cmp_modseq(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Send changes sorted by modseq, at most max (0 = all) but whole modseq
- * groups only; trailer: new state, more. */
-static int
+int
 send_changes(struct req *r, struct changes *c, uint32_t max)
 {
-	qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
+	if (c->n > 1)   /* no changes: no array at all */
+		qsort(c->v, c->n, sizeof(c->v[0]), cmp_modseq);
 	size_t end = c->n;
 	uint64_t newstate = r->d->modseq;
 	bool more = false;
@@ -102,7 +90,7 @@ h_state(struct req *r)
 	return 0;
 }
 
-static int
+int
 since_args(struct req *r, uint64_t *since, uint32_t *max)
 {
 	ipc_get_u64(&r->c, since);
@@ -179,22 +167,25 @@ h_email_changes(struct req *r)
 	int rc = since_args(r, &since, &max);
 	if (rc < 0)
 		return rc;
-	/* an email (content) is created when its first copy appears after
-	 * since, updated when any copy changed, destroyed when its last
-	 * copy is gone */
+	/* an email (content) is created when it did not exist at since (no
+	 * copy made by then is still here or was expunged since: a copied or
+	 * moved email is updated), updated when any copy changed, destroyed
+	 * when its last copy is gone */
 	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_EMAIL_CHANGED,
-	    "SELECT b.emailid, max(m.modseq), min(m.created_modseq) FROM msgs m"
-	    " JOIN blob b ON b.id=m.blob WHERE m.modseq>? GROUP BY b.emailid");
+	    "SELECT b.emailid, max(m.modseq), NOT EXISTS(SELECT 1 FROM blob b2"
+	    " JOIN msgs m2 ON m2.blob=b2.id WHERE b2.emailid=b.emailid AND"
+	    " m2.created_modseq<=?1) AND NOT EXISTS(SELECT 1 FROM tomb t WHERE"
+	    " t.emailid=b.emailid AND t.modseq>?1 AND t.created_modseq<=?1)"
+	    " FROM msgs m JOIN blob b ON b.id=m.blob WHERE m.modseq>?1"
+	    " GROUP BY b.emailid");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)since);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t created = (uint64_t)sqlite3_column_int64(st, 2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (ch_add(&c, (uint64_t)sqlite3_column_int64(st, 0),
 		    (uint64_t)sqlite3_column_int64(st, 1),
-		    created > since ? CH_CREATED : CH_UPDATED) < 0)
+		    sqlite3_column_int(st, 2) ? CH_CREATED : CH_UPDATED) < 0)
 			break;
-	}
 	sqlite3_reset(st);
 	size_t nlive = c.n;
 	if (rc == SQLITE_DONE) {

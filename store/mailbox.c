@@ -356,8 +356,9 @@ rename_inbox(struct req *r, struct mbox *inbox, const char *to)
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_TOMB_ALL_IN,
-	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
-	    " SELECT m.mailbox, m.uid, ?2, b.emailid FROM msgs m"
+	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid,"
+	    " created_modseq) SELECT m.mailbox, m.uid, ?2, b.emailid,"
+	    " m.created_modseq FROM msgs m"
 	    " JOIN blob b ON b.id=m.blob WHERE m.mailbox=?1");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
@@ -795,6 +796,29 @@ h_mbox_rename(struct req *r)
 	return mailbox_rename(r, from, fl, to, tl);
 }
 
+/* A subscription changed: the mailbox of that name (if any) takes a new
+ * modseq, as JMAP's isSubscribed is one of its properties. */
+static int
+subscription_changed(struct req *r, const char *norm)
+{
+	uint64_t modseq = db_next_modseq(r->d);
+	sqlite3_stmt *st = db_stmt(r->d, ST_MBOX_SUB_TOUCH,
+	    "UPDATE mailboxes SET modseq=? WHERE name=? RETURNING id");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)modseq);
+	sqlite3_bind_text(st, 2, norm, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(r->d, "subscription modseq");
+	if (id == 0)
+		return db_give_back_modseq(r->d, modseq);
+	notify_changed(r->d, id, r->ch);
+	return 0;
+}
+
 int
 h_mbox_subscribe(struct req *r)
 {
@@ -819,7 +843,9 @@ h_mbox_subscribe(struct req *r)
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_text(st, 1, norm, -1, SQLITE_STATIC);
-	return db_exec(st) < 0 ? db_fail(r->d, "subscribe") : 0;
+	if (db_exec(st) < 0)
+		return db_fail(r->d, "subscribe");
+	return sqlite3_changes(r->d->db) > 0 ? subscription_changed(r, norm) : 0;
 }
 
 int

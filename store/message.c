@@ -132,13 +132,29 @@ blob_ref(struct udb *d, int64_t blob)
 	return db_exec(st) < 0 ? db_fail(d, "blob ref") : 0;
 }
 
-/* Drop one reference; the last one deletes the row, its text index entry
- * and (after the commit) its file. */
+/* The email's last copy went at modseq: remember its thread. */
 static int
-blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
+email_tomb(struct udb *d, int64_t emailid, int64_t thread, uint64_t modseq)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_EMAIL_TOMB_PUT,
+	    "INSERT OR REPLACE INTO email_tomb(emailid, thread, modseq)"
+	    " VALUES(?, ?, ?)");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, emailid);
+	sqlite3_bind_int64(st, 2, thread);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
+	return db_exec(st) < 0 ? db_fail(d, "email tombstone") : 0;
+}
+
+/* Drop one reference; the last one deletes the row, its text index entry
+ * and (after the commit) its file, and leaves an email tombstone. */
+static int
+blob_unref(struct udb *d, int64_t blob, uint64_t modseq, int64_t *emailid)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_BLOB_UNREF,
-	    "UPDATE blob SET refs=refs-1 WHERE id=? RETURNING refs, hash, emailid");
+	    "UPDATE blob SET refs=refs-1 WHERE id=?"
+	    " RETURNING refs, hash, emailid, thread");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, blob);
@@ -153,11 +169,15 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	if (ok)
 		memcpy(hash, h, MSGFILE_HASH_LEN);
 	*emailid = sqlite3_column_int64(st, 2);
+	int64_t thread = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
 	if (!ok)
 		return db_fail(d, "blob hash");
 	if (refs > 0)
 		return 0;
+	int rc = email_tomb(d, *emailid, thread, modseq);
+	if (rc < 0)
+		return rc;
 	st = db_stmt(d, ST_BLOB_DELETE, "DELETE FROM blob WHERE id=?");
 	if (st == NULL)
 		return db_fail(d, "prepare");
@@ -183,13 +203,16 @@ blob_unref(struct udb *d, int64_t blob, int64_t *emailid)
 	return db_unlink_later(d, hash) < 0 ? -IPC_ERR_INTERNAL : 0;
 }
 
+/* Before the row goes: it keeps when the copy was made (did the email
+ * exist at a JMAP state). */
 static int
 tombstone(struct udb *d, int64_t mailbox, uint32_t uid, uint64_t modseq,
     int64_t emailid)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_TOMB_INSERT,
-	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid)"
-	    " VALUES(?, ?, ?, ?)");
+	    "INSERT OR REPLACE INTO tomb(mailbox, uid, modseq, emailid,"
+	    " created_modseq) SELECT ?1, ?2, ?3, ?4, created_modseq FROM msgs"
+	    " WHERE mailbox=?1 AND uid=?2");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, mailbox);
@@ -224,9 +247,9 @@ message_expunge(struct udb *d, struct mbox *mb, const struct store_uids *set,
 		int64_t emailid = 0;
 		if (only_deleted && !(m->flags & STORE_FLAG_DELETED))
 			continue;
-		if ((rc = delete_row(d, mb->id, m->uid)) < 0 ||
-		    (rc = blob_unref(d, m->blob, &emailid)) < 0 ||
-		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0)
+		if ((rc = blob_unref(d, m->blob, modseq, &emailid)) < 0 ||
+		    (rc = tombstone(d, mb->id, m->uid, modseq, emailid)) < 0 ||
+		    (rc = delete_row(d, mb->id, m->uid)) < 0)
 			return rc;
 		if (out != NULL && store_uids_add(out, m->uid, m->uid) < 0)
 			return -IPC_ERR_INTERNAL;

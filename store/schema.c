@@ -38,7 +38,11 @@ static const char pragmas[] =
  * upload: JMAP uploads (RFC 8620 section 6.1) by content hash, their
  * size (charged to the quota) and when they expire (store/blob.c).
  * tomb: expunged (mailbox, uid) with the modseq of the expunge (QRESYNC
- * VANISHED, JMAP destroyed).
+ * VANISHED, JMAP destroyed) and the copy's created_modseq (NULL in rows
+ * older than schema 7).
+ * email_tomb: the thread of each email whose last copy is gone and the
+ * modseq then (JMAP Thread/changes; emails gone before this table existed
+ * are not in it, and a state before them cannot be answered).
  * objects: small values a worker keeps for the user under a key (jmapd's
  * Identities and VacationResponse), opaque to the store, with the modseq
  * of their last change (obj.c).
@@ -86,9 +90,11 @@ static const char user_schema[] =
 	"CREATE INDEX msgs_blob ON msgs(blob);"
 	"CREATE TABLE tomb(mailbox INTEGER NOT NULL, uid INTEGER NOT NULL,"
 	" modseq INTEGER NOT NULL, emailid INTEGER NOT NULL,"
+	" created_modseq INTEGER,"
 	" PRIMARY KEY(mailbox, uid)) WITHOUT ROWID;"
 	"CREATE INDEX tomb_modseq ON tomb(mailbox, modseq);"
 	"CREATE INDEX tomb_umodseq ON tomb(modseq);"
+	"CREATE INDEX tomb_emailid ON tomb(emailid);"
 	"CREATE TABLE msgids(msgid TEXT PRIMARY KEY, thread INTEGER NOT NULL)"
 	" WITHOUT ROWID;"
 	"CREATE VIRTUAL TABLE fts USING fts5(hdr, body,"
@@ -98,7 +104,11 @@ static const char user_schema[] =
 	"CREATE INDEX upload_expires ON upload(expires);"
 	"CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
 	" modseq INTEGER NOT NULL) WITHOUT ROWID;"
-	"PRAGMA user_version=6;"
+	"CREATE TABLE email_tomb(emailid INTEGER PRIMARY KEY,"
+	" thread INTEGER NOT NULL, modseq INTEGER NOT NULL);"
+	"CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
+	"CREATE INDEX email_tomb_thread ON email_tomb(thread);"
+	"PRAGMA user_version=7;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -154,6 +164,17 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	    "CREATE TABLE objects(k TEXT PRIMARY KEY, v BLOB NOT NULL,"
 	    " modseq INTEGER NOT NULL) WITHOUT ROWID;"
 	    "PRAGMA user_version=6;"
+	    "COMMIT;",
+	/* the threads of destroyed emails, when expunged copies were made
+	 * (JMAP Thread/changes) */
+	[6] = "BEGIN;"
+	    "ALTER TABLE tomb ADD COLUMN created_modseq INTEGER;"
+	    "CREATE INDEX tomb_emailid ON tomb(emailid);"
+	    "CREATE TABLE email_tomb(emailid INTEGER PRIMARY KEY,"
+	    " thread INTEGER NOT NULL, modseq INTEGER NOT NULL);"
+	    "CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
+	    "CREATE INDEX email_tomb_thread ON email_tomb(thread);"
+	    "PRAGMA user_version=7;"
 	    "COMMIT;",
 };
 

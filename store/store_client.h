@@ -317,6 +317,15 @@ int store_mbox_changes(struct store_conn *sc, uint64_t since, uint32_t max,
     struct store_id_changes *ch);
 int store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
     struct store_id_changes *ch);
+/* Thread ids whose list of emails changed since state (JMAP
+ * Thread/changes), as store_email_changes. */
+int store_thread_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch);
+/* Every email sharing a thread with an email changed since state, each
+ * thread once (cb per email id; nonzero stops the calls). STORE_E_CONFLICT:
+ * the thread of an email gone since then is not known. */
+int store_thread_peers(struct store_conn *sc, uint64_t since,
+    int (*cb)(void *arg, uint64_t emailid), void *arg);
 
 /* A per-user object (key: 1..STORE_OBJ_KEY_MAX of [a-z0-9._-]): its value
  * appended to value, and the modseq of its last change (0 and nothing

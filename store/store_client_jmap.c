@@ -88,6 +88,43 @@ store_email_changes(struct store_conn *sc, uint64_t since, uint32_t max,
 }
 
 int
+store_thread_changes(struct store_conn *sc, uint64_t since, uint32_t max,
+    struct store_id_changes *ch)
+{
+	return id_changes(sc, IPC_STORE_THREAD_CHANGES, since, max, ch);
+}
+
+struct peer_ctx {
+	int (*cb)(void *arg, uint64_t emailid);
+	void *arg;
+	bool stop;
+};
+
+static int
+peer_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct peer_ctx *pc = ctx;
+	uint64_t id;
+	(void)sc;
+	if (ipc_get_u64(c, &id) < 0)
+		return -1;
+	if (!pc->stop && pc->cb(pc->arg, id) != 0)
+		pc->stop = true;
+	return 0;
+}
+
+int
+store_thread_peers(struct store_conn *sc, uint64_t since,
+    int (*cb)(void *arg, uint64_t emailid), void *arg)
+{
+	struct peer_ctx pc = { cb, arg, false };
+	struct stream_ops ops = { peer_entry, NULL, &pc };
+	sc_start(sc);
+	ipc_put_u64(&sc->req, since);
+	return sc_call_stream(sc, IPC_STORE_THREAD_PEERS, &ops);
+}
+
+int
 store_blob_get(struct store_conn *sc, const uint8_t blobid[STORE_BLOBID_LEN],
     int *fd, uint64_t *size)
 {

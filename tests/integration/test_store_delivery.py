@@ -147,6 +147,9 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
                          "ALTER TABLE blob DROP COLUMN metalen;"
                          "DROP TABLE upload;"
                          "DROP TABLE objects;"
+                         "DROP TABLE email_tomb;"
+                         "DROP INDEX tomb_emailid;"
+                         "ALTER TABLE tomb DROP COLUMN created_modseq;"
                          "PRAGMA user_version=2;")
         db.close()
         st.start()
@@ -163,9 +166,10 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         assert "schema upgraded from version 3 to 4" in st.log_text()
         assert "schema upgraded from version 4 to 5" in st.log_text()
         assert "schema upgraded from version 5 to 6" in st.log_text()
+        assert "schema upgraded from version 6 to 7" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
         assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM upload").fetchone()[0] == 0
         assert db.execute("SELECT name, detail FROM mailboxes WHERE detail != 0"

@@ -242,21 +242,17 @@ parse_sort(json_t *sort, uint32_t *keys, size_t *n)
 	return true;
 }
 
-json_t *
-jmap_email_query(struct jmap_call *c, json_t **err)
+bool
+jmap_email_query_run(struct jmap_call *c, const struct store_email_window *w,
+    bool anchor_unknown, char state[JMAP_ID_MAX],
+    struct store_search_result *r, json_t **err)
 {
 	uint32_t keys[SORT_MAX];
 	size_t nkeys;
-	char state[JMAP_ID_MAX];
-	struct store_email_window w;
-	bool anchor_unknown;
 	json_t *filter = json_object_get(c->args, "filter");
-	if (!jmap_check_account(c, err) ||
-	    !jmap_email_window(c, &w, &anchor_unknown, err))
-		return NULL;
 	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys)) {
 		*err = jmap_error("unsupportedSort", NULL);
-		return NULL;
+		return false;
 	}
 	struct store_search prog;
 	store_search_init(&prog);
@@ -265,26 +261,40 @@ jmap_email_query(struct jmap_call *c, json_t **err)
 	else if (!compile(c, &prog, filter, 0)) {
 		store_search_free(&prog);
 		*err = jmap_error("unsupportedFilter", NULL);
-		return NULL;
+		return false;
 	}
+	int rc = STORE_E_NOTFOUND;
+	if (!anchor_unknown && !jmap_state(c, state, err)) {
+		store_search_free(&prog);
+		return false;
+	}
+	if (!anchor_unknown)
+		rc = store_email_query(c->account->store, &prog, keys, nkeys,
+		    w, r);
+	store_search_free(&prog);
+	if (rc == STORE_E_NOTFOUND)
+		*err = jmap_error("anchorNotFound", NULL);
+	else if (rc == STORE_E_MALFORMED || rc == STORE_E_ARG)
+		*err = jmap_error("unsupportedFilter",
+		    store_client_errmsg(c->account->store));
+	else if (rc != STORE_OK)
+		*err = jmap_store_error(c, rc);
+	return rc == STORE_OK;
+}
+
+json_t *
+jmap_email_query(struct jmap_call *c, json_t **err)
+{
+	char state[JMAP_ID_MAX];
+	struct store_email_window w;
+	bool anchor_unknown;
+	if (!jmap_check_account(c, err) ||
+	    !jmap_email_window(c, &w, &anchor_unknown, err))
+		return NULL;
 	json_t *res = NULL;
 	struct store_search_result r = { 0 };
-	if (anchor_unknown)
-		*err = jmap_error("anchorNotFound", NULL);
-	else if (jmap_state(c, state, err)) {
-		int rc = store_email_query(c->account->store, &prog, keys,
-		    nkeys, &w, &r);
-		if (rc == STORE_OK)
-			res = jmap_email_page_response(c, &r, state);
-		else if (rc == STORE_E_NOTFOUND)
-			*err = jmap_error("anchorNotFound", NULL);
-		else
-			*err = rc == STORE_E_MALFORMED || rc == STORE_E_ARG ?
-			    jmap_error("unsupportedFilter",
-			    store_client_errmsg(c->account->store)) :
-			    jmap_store_error(c, rc);
-	}
+	if (jmap_email_query_run(c, &w, anchor_unknown, state, &r, err))
+		res = jmap_email_page_response(c, &r, state);
 	store_search_result_free(&r);
-	store_search_free(&prog);
 	return res;
 }

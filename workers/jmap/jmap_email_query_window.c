@@ -2,6 +2,7 @@
  * cut in stored, which sends the page and the total only; here the
  * arguments become a store_email_window and the answer the response. */
 #include "jmap_email_query_window.h"
+#include "jmap_query_changes.h"
 
 bool
 jmap_email_window(struct jmap_call *c, struct store_email_window *w,
@@ -48,9 +49,11 @@ jmap_email_page_response(struct jmap_call *c,
 		jmap_id_fmt(id, 'E', r->emailids[i]);
 		json_array_append_new(ids, json_string(id));
 	}
+	char qs[JMAP_QSTATE_MAX];
+	jmap_query_state(c, state, qs);
 	json_t *res = json_pack("{sssssbsIso}", "accountId",
-	    c->account->account_id, "queryState", state,
-	    "canCalculateChanges", 0, "position", (json_int_t)r->position,
+	    c->account->account_id, "queryState", qs,
+	    "canCalculateChanges", 1, "position", (json_int_t)r->position,
 	    "ids", ids);
 	if (res != NULL && json_is_true(json_object_get(c->args,
 	    "calculateTotal")))

@@ -3,6 +3,7 @@
  * section 2). Mailbox/set is jmap_mailbox_set.c.
  */
 #include "jmap_mailbox_list.h"
+#include "jmap_query_changes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -199,14 +200,12 @@ parse_sort(json_t *sort, struct sort_keys *keys)
 }
 
 json_t *
-jmap_mailbox_query(struct jmap_call *c, json_t **err)
+jmap_mailbox_query_ids(struct jmap_call *c, char state[JMAP_ID_MAX],
+    json_t **err)
 {
-	char state[JMAP_ID_MAX];
 	struct sort_keys keys;
 	struct jmap_mbox_list l;
 	json_t *filter = json_object_get(c->args, "filter");
-	if (!jmap_check_account(c, err))
-		return NULL;
 	if (!parse_sort(json_object_get(c->args, "sort"), &keys)) {
 		*err = jmap_error("unsupportedSort", NULL);
 		return NULL;
@@ -218,7 +217,7 @@ jmap_mailbox_query(struct jmap_call *c, json_t **err)
 		*err = jmap_store_error(c, rc);
 		return NULL;
 	}
-	json_t *res = NULL, *ids = json_array();
+	json_t *ids = json_array();
 	const struct jmap_mbox **v = calloc(l.n + 1, sizeof(*v));
 	size_t n = 0;
 	for (size_t i = 0; v != NULL && i < l.n; i++) {
@@ -226,23 +225,39 @@ jmap_mailbox_query(struct jmap_call *c, json_t **err)
 		    match(&l, &l.v[i], filter, 0);
 		if (r < 0) {
 			*err = jmap_error("unsupportedFilter", NULL);
-			goto out;
+			break;
 		}
 		if (r)
 			v[n++] = &l.v[i];
 	}
-	if (v == NULL || ids == NULL)
-		goto out;
-	qsort_r(v, n, sizeof(*v), cmp_mbox, &keys);
+	if (v == NULL || ids == NULL || *err != NULL) {
+		if (*err == NULL)
+			*err = jmap_error("serverFail", NULL);
+		json_decref(ids);
+		ids = NULL;
+		n = 0;
+	}
+	if (n > 0)
+		qsort_r(v, n, sizeof(*v), cmp_mbox, &keys);
 	for (size_t i = 0; i < n; i++) {
 		char id[JMAP_ID_MAX];
 		jmap_id_fmt(id, 'M', v[i]->id);
 		json_array_append_new(ids, json_string(id));
 	}
-	res = jmap_query_response(c, ids, state, err);
-out:
 	free(v);
-	json_decref(ids);
 	jmap_mbox_list_free(&l);
+	return ids;
+}
+
+json_t *
+jmap_mailbox_query(struct jmap_call *c, json_t **err)
+{
+	char state[JMAP_ID_MAX];
+	if (!jmap_check_account(c, err))
+		return NULL;
+	json_t *ids = jmap_mailbox_query_ids(c, state, err);
+	json_t *res = ids != NULL ? jmap_query_response(c, ids, state, err) :
+	    NULL;
+	json_decref(ids);
 	return res;
 }

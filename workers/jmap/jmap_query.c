@@ -1,6 +1,6 @@
 /* jmap_query: the window and answer every Foo/query shares (RFC 8620
  * section 5.5). */
-#include "jmap_getset.h"
+#include "jmap_query_changes.h"
 
 /* The window of a query result (RFC 8620 section 5.5): position or
  * anchor + anchorOffset, then limit. *start and *end index ids; false:
@@ -57,29 +57,15 @@ jmap_query_response(struct jmap_call *c, json_t *ids, const char *state,
 	json_t *page = json_array();
 	for (size_t i = start; page != NULL && i < end; i++)
 		json_array_append(page, json_array_get(ids, i));
+	char qs[JMAP_QSTATE_MAX];
+	jmap_query_state(c, state, qs);
 	json_t *res = json_pack("{sssssbsIso}", "accountId",
-	    c->account->account_id, "queryState", state,
-	    "canCalculateChanges", 0, "position", (json_int_t)start,
+	    c->account->account_id, "queryState", qs,
+	    "canCalculateChanges", 1, "position", (json_int_t)start,
 	    "ids", page);
 	if (res != NULL && json_is_true(json_object_get(c->args,
 	    "calculateTotal")))
 		json_object_set_new(res, "total",
 		    json_integer((json_int_t)json_array_size(ids)));
 	return res;
-}
-
-/* Foo/queryChanges (RFC 8620 section 5.6): the server keeps no query
- * history, which the RFC allows: the client queries again. The arguments
- * are still checked. */
-json_t *
-jmap_query_changes(struct jmap_call *c, json_t **err)
-{
-	if (!jmap_check_account(c, err))
-		return NULL;
-	if (!json_is_string(json_object_get(c->args, "sinceQueryState"))) {
-		*err = jmap_error("invalidArguments", "sinceQueryState");
-		return NULL;
-	}
-	*err = jmap_error("cannotCalculateChanges", NULL);
-	return NULL;
 }

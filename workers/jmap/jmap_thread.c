@@ -1,6 +1,6 @@
 /* jmap_thread: Thread/get (RFC 8621 section 3): the emails of a thread,
  * oldest first, each once. */
-#include "jmap_getset.h"
+#include "jmap_query_changes.h"
 
 #include <stdlib.h>
 
@@ -59,14 +59,34 @@ jmap_thread_get(struct jmap_call *c, json_t **err)
 	return res;
 }
 
-/* Thread/changes: a thread changes when one of its emails does; the
- * store tracks emails, so the answer names none and says the client
- * cannot have it (it refetches the threads of the Email/changes). */
+/* Thread/changes (RFC 8621 section 3.2): threads whose list of emails
+ * changed, from the store's email and email-tombstone records. */
 json_t *
 jmap_thread_changes(struct jmap_call *c, json_t **err)
 {
-	if (!jmap_check_account(c, err))
-		return NULL;
-	*err = jmap_error("cannotCalculateChanges", NULL);
-	return NULL;
+	return jmap_changes(c, store_thread_changes, 'T', err);
+}
+
+static int
+peer(void *arg, uint64_t emailid)
+{
+	char id[JMAP_ID_MAX];
+	jmap_id_fmt(id, 'E', emailid);
+	return json_object_set_new(arg, id, json_true());
+}
+
+bool
+jmap_qc_widen_threads(struct jmap_call *c, uint64_t since,
+    const struct store_id_changes *ch, json_t *changed, json_t **err)
+{
+	if (!json_is_true(json_object_get(c->args, "collapseThreads")) ||
+	    ch->ncreated + ch->nupdated + ch->ndestroyed == 0)
+		return true;
+	int rc = store_thread_peers(c->account->store, since, peer, changed);
+	if (rc == STORE_OK)
+		return true;
+	*err = rc == STORE_E_CONFLICT ? jmap_error("cannotCalculateChanges",
+	    "the thread of an email gone since then is not known") :
+	    jmap_store_error(c, rc);
+	return false;
 }
