@@ -52,6 +52,7 @@ int h_email_changes(struct req *r);
 int h_blob_get(struct req *r);
 int h_thread_get(struct req *r);
 int h_email_locate(struct req *r);
+int h_email_locate_many(struct req *r);
 /* blob.c */
 int h_blob_upload(struct req *r);
 int h_blob_append(struct req *r);
