@@ -4,6 +4,7 @@ invalidPatch, invalidProperties), every copy of an email takes the
 keyword change, moves land, and IMAP sees the result; requests past
 maxObjectsInSet are refused whole."""
 import json
+import time
 
 import test_jmap_http as jh
 from test_jmap_mail_http import MAIL, api, msg
@@ -154,3 +155,59 @@ def test_many_emails_with_two_patches_each_get_their_own():
             resp
         c.close()
         m.logout()
+
+
+def test_store_requests_do_not_grow_with_the_emails():
+    """The updates of one call are a few store requests, not one or two
+    per email: stored's request counter (cloister-snmpd's /metrics)
+    moves by a bounded amount for 200 emails."""
+    from harness import wait_for
+    from snmp_util import metrics, sample
+    from supervisor_util import block
+    stats = block("snmpd-helper", "stats", "snmpd-helper",
+                  ["metrics tcp 127.0.0.1:@port:metrics@ plain"],
+                  binary="@bin:cloister-snmpd@", options={"agentx": "no"})
+    jh.need_stored()
+    from imap_util import ImapServer
+    srv = ImapServer(users=jh.USERS, extra_services=[jh.jmapd_block(), stats])
+    with srv:
+        m = srv.login("alice")
+        n = 200
+        for i in range(n):
+            m.append("INBOX", None, None, msg("s%d" % i))
+        m.logout()
+        c, acct, _ = session(srv)
+        ids = list(ids_by_subject(c, acct).values())
+
+        def ops():
+            samples, _ = metrics(srv.srv.port("metrics"))
+            return sample(samples, "cloister_store_operations_total",
+                          service="stored") or 0
+
+        def settled():
+            """The counter once everything before is in it: stored sends
+            its figures in a turn after the second changed, so two cheap
+            calls a second apart (Email/get of no ids: one state request
+            each) flush them, then the aggregate stops moving."""
+            for _ in range(2):
+                time.sleep(1.1)
+                api(c, [["Email/get", {"accountId": acct, "ids": []}, "g"]])
+            last = [None]
+
+            def same():
+                now = ops()
+                done = now == last[0]
+                last[0] = now
+                return done
+            assert wait_for(same, 20, step=1.5), last
+            return last[0]
+        before = settled()
+        s, = api(c, [["Email/set", {"accountId": acct, "update": {
+            e: {"keywords/$seen": True} for e in ids}}, "s"]])
+        assert len(s["updated"]) == n, s
+        used = settled() - before
+        # a locate, the flags, the states, the flushing calls: a handful,
+        # whatever n is (one locate and one flags request per email
+        # before)
+        assert used <= 20, used
+        c.close()
