@@ -211,3 +211,54 @@ def test_store_requests_do_not_grow_with_the_emails():
         # before)
         assert used <= 20, used
         c.close()
+
+
+def test_mailboxes_added_and_left_for_many_emails():
+    """A mailbox added to emails that stay where they are (copies), then
+    the first mailbox left by some of them (their copies there expunged)
+    and a whole-set replace on others, all in one call each."""
+    with jh.server() as srv:
+        m = srv.login("alice")
+        m.create("Label")
+        m.create("Other")
+        n = 12
+        for i in range(n):
+            m.append("INBOX", "(\\Flagged)" if i % 3 == 0 else None, None,
+                     msg("c%d" % i))
+        c, acct, _ = session(srv)
+        ids = ids_by_subject(c, acct)
+        boxes, = api(c, [["Mailbox/get", {"accountId": acct}, "b"]])
+        byname = {x["name"]: x["id"] for x in boxes["list"]}
+        label, other = byname["Label"], byname["Other"]
+        inbox = [x["id"] for x in boxes["list"] if x["role"] == "inbox"][0]
+        s, = api(c, [["Email/set", {"accountId": acct, "update": {
+            ids["c%d" % i]: {"mailboxIds/" + label: True}
+            for i in range(n)}}, "s"]])
+        assert len(s["updated"]) == n and s["notUpdated"] == {}, s
+        assert sorted(imap_flags(m, "INBOX")) == sorted(ids)
+        labelled = imap_flags(m, "Label")
+        assert sorted(labelled) == sorted(ids), labelled
+        assert labelled["c0"] == b"\\Flagged" and labelled["c1"] == b""
+        # even ones leave INBOX; odd ones are replaced into Other + Label;
+        # c1 would be left in none: refused alone
+        update = {ids["c%d" % i]: {"mailboxIds/" + inbox: None}
+                  for i in range(0, n, 2)}
+        update.update({ids["c%d" % i]: {"mailboxIds": {other: True,
+                                                        label: True}}
+                       for i in range(3, n, 2)})
+        update[ids["c1"]] = {"mailboxIds/" + inbox: None,
+                             "mailboxIds/" + label: None}
+        s, = api(c, [["Email/set", {"accountId": acct, "update": update},
+                      "s"]])
+        assert len(s["updated"]) == n - 1, s
+        assert s["notUpdated"][ids["c1"]]["properties"] == ["mailboxIds"]
+        assert sorted(imap_flags(m, "INBOX")) == ["c1"]
+        assert sorted(imap_flags(m, "Label")) == sorted(ids)
+        others = imap_flags(m, "Other")
+        assert sorted(others) == sorted("c%d" % i for i in range(3, n, 2))
+        assert others["c3"] == b"\\Flagged" and others["c5"] == b""
+        g, = api(c, [["Email/get", {"accountId": acct, "ids": [ids["c3"]],
+                                    "properties": ["mailboxIds"]}, "g"]])
+        assert g["list"][0]["mailboxIds"] == {other: True, label: True}, g
+        c.close()
+        m.logout()

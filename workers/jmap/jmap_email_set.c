@@ -91,38 +91,6 @@ mb_put(struct eset *s, uint64_t *v, size_t *n, const char *id)
 	return true;
 }
 
-/* Never the last copy: checked before. */
-int
-jmap_mb_apply(struct store_conn *sc, struct jmap_copies *l,
-    const struct mbchange *m)
-{
-	const uint64_t *want = m->replace ? m->keep : m->add;
-	size_t nwant = m->replace ? m->nkeep : m->nadd;
-	int rc = STORE_OK;
-	for (size_t i = 0; i < nwant && rc == STORE_OK; i++) {
-		bool there = false;
-		for (size_t j = 0; j < l->n; j++)
-			there |= l->v[j].mailbox_id == want[i];
-		if (there)
-			continue;
-		struct store_uids u;
-		struct store_copy_result cr = { 0 };
-		if ((rc = jmap_one_uid(&u, l->v[0].uid)) == STORE_OK)
-			rc = store_copy(sc, l->v[0].mailbox_id, &u, want[i], &cr);
-		store_uids_free(&u);
-		store_uids_free(&cr.src);
-		store_uids_free(&cr.dst);
-	}
-	for (size_t j = 0; j < l->n && rc == STORE_OK; j++) {
-		uint64_t mb = l->v[j].mailbox_id;
-		bool leave = m->replace ? !jmap_u64_in(m->keep, m->nkeep, mb) :
-		    jmap_u64_in(m->rm, m->nrm, mb);
-		if (leave)
-			rc = jmap_expunge_copy(sc, &l->v[j]);
-	}
-	return rc;
-}
-
 bool
 jmap_mb_any(const struct mbchange *m)
 {

@@ -1,11 +1,13 @@
 /*
  * jmap_email_update: Email/set updates in few store requests. Every email
- * of the request is located in one STORE_EMAIL_LOCATE_MANY; keyword
- * changes are grouped by (mailbox, change) into one STORE_FLAGS per
- * direction over the group's UID set; an email in one mailbox moving to
- * one other is grouped by (from, to) into one STORE_MOVE. Anything else
- * (copies added and kept) goes email by email as before. Each id still
- * gets its own answer: a group's store failure is each member's.
+ * of the request is located in one STORE_EMAIL_LOCATE_MANY; then groups,
+ * each one store request over a UID set of one mailbox: keyword changes
+ * by (mailbox, change) as STORE_FLAGS; an email in one mailbox moving to
+ * one other by (from, to) as STORE_MOVE; a mailbox added by (first copy's
+ * mailbox, new one) as STORE_COPY; and once those are made, the copies
+ * left by mailbox as \Deleted plus UID EXPUNGE of those UIDs. Each id
+ * still gets its own answer: a group's store failure is each member's,
+ * and an email whose copy failed keeps the copies it had.
  */
 #include "jmap_email_update.h"
 #include "jmap_set.h"
@@ -25,9 +27,11 @@ struct upd {
 
 /* One store request's worth: one change on UIDs of one mailbox. */
 #define GROUP_UIDS 4096               /* ranges stay below STORE_MAX_RANGES */
+enum gkind { G_FLAGS, G_MOVE, G_COPY, G_EXPUNGE };
 struct group {
-	uint64_t mailbox, dest;       /* dest: a move's target; 0: keywords */
-	const struct kwchange *kw;
+	enum gkind kind;
+	uint64_t mailbox, dest;       /* dest: a move's or copy's target */
+	const struct kwchange *kw;    /* G_FLAGS: the change */
 	struct store_uids uids;
 	size_t nuids;
 	size_t *members;              /* indexes into the upd array */
@@ -187,15 +191,15 @@ kw_equal(const struct kwchange *a, const struct kwchange *b)
 	    names_equal(a->krm, b->krm, a->nrm);
 }
 
-/* The open group of (mailbox, dest, kw), made if there is none. */
+/* The open group of (kind, mailbox, dest, kw), made if there is none. */
 static struct group *
-group_of(struct batch *b, uint64_t mailbox, uint64_t dest,
+group_of(struct batch *b, enum gkind kind, uint64_t mailbox, uint64_t dest,
     const struct kwchange *kw)
 {
 	for (size_t i = 0; i < b->ng; i++) {
 		struct group *g = &b->g[i];
-		if (g->mailbox == mailbox && g->dest == dest &&
-		    g->nuids < GROUP_UIDS &&
+		if (g->kind == kind && g->mailbox == mailbox &&
+		    g->dest == dest && g->nuids < GROUP_UIDS &&
 		    (kw == NULL || kw_equal(g->kw, kw)))
 			return g;
 	}
@@ -209,6 +213,7 @@ group_of(struct batch *b, uint64_t mailbox, uint64_t dest,
 	}
 	struct group *g = &b->g[b->ng++];
 	memset(g, 0, sizeof(*g));
+	g->kind = kind;
 	g->mailbox = mailbox;
 	g->dest = dest;
 	g->kw = kw;
@@ -216,10 +221,10 @@ group_of(struct batch *b, uint64_t mailbox, uint64_t dest,
 }
 
 static bool
-group_add(struct batch *b, uint64_t mailbox, uint64_t dest,
+group_add(struct batch *b, enum gkind kind, uint64_t mailbox, uint64_t dest,
     const struct kwchange *kw, uint32_t uid, size_t member)
 {
-	struct group *g = group_of(b, mailbox, dest, kw);
+	struct group *g = group_of(b, kind, mailbox, dest, kw);
 	if (g == NULL || store_uids_add(&g->uids, uid, uid) < 0)
 		return false;
 	g->nuids++;
@@ -270,33 +275,33 @@ flags_op(struct store_conn *sc, const struct group *g, enum store_flag_op op,
 	return rc;
 }
 
+static int
+flags_group(struct store_conn *sc, const struct group *g)
+{
+	const struct kwchange *k = g->kw;
+	int rc = STORE_OK;
+	if (k->rm || k->nrm)
+		rc = flags_op(sc, g, STORE_FLAGS_REMOVE, k->rm, k->krm, k->nrm);
+	if (rc == STORE_OK && (k->add || k->nadd))
+		rc = flags_op(sc, g, STORE_FLAGS_ADD, k->add, k->kadd, k->nadd);
+	return rc;
+}
+
+static void run_groups(struct batch *b);
+
 static bool
 keywords_all(struct batch *b)
 {
-	struct store_conn *sc = b->s->c->account->store;
 	for (size_t i = 0; i < b->n; i++) {
 		struct upd *u = &b->u[i];
 		if (!pending(b, i) || !u->kw.any)
 			continue;
 		for (size_t j = 0; j < u->l.n; j++)
-			if (!group_add(b, u->l.v[j].mailbox_id, 0, &u->kw,
-			    u->l.v[j].uid, i))
+			if (!group_add(b, G_FLAGS, u->l.v[j].mailbox_id, 0,
+			    &u->kw, u->l.v[j].uid, i))
 				return false;
 	}
-	for (size_t i = 0; i < b->ng; i++) {
-		const struct group *g = &b->g[i];
-		const struct kwchange *k = g->kw;
-		int rc = STORE_OK;
-		if (k->rm || k->nrm)
-			rc = flags_op(sc, g, STORE_FLAGS_REMOVE, k->rm,
-			    k->krm, k->nrm);
-		if (rc == STORE_OK && (k->add || k->nadd))
-			rc = flags_op(sc, g, STORE_FLAGS_ADD, k->add,
-			    k->kadd, k->nadd);
-		if (rc != STORE_OK && !group_failed(b, g, rc))
-			break;
-	}
-	groups_free(b);
+	run_groups(b);
 	return true;
 }
 
@@ -322,40 +327,108 @@ is_move(const struct upd *u, uint64_t *to)
 }
 
 static int
-move_group(struct store_conn *sc, const struct group *g)
+run_group(struct store_conn *sc, const struct group *g)
 {
 	struct store_copy_result cr = { 0 };
-	int rc = store_move(sc, g->mailbox, &g->uids, g->dest, &cr);
+	struct store_uids gone = { 0 };
+	uint64_t hms;
+	int rc;
+	switch (g->kind) {
+	case G_FLAGS:
+		rc = flags_group(sc, g);
+		break;
+	case G_MOVE:
+		rc = store_move(sc, g->mailbox, &g->uids, g->dest, &cr);
+		break;
+	case G_COPY:
+		rc = store_copy(sc, g->mailbox, &g->uids, g->dest, &cr);
+		break;
+	default:                      /* G_EXPUNGE: these UIDs only */
+		rc = flags_op(sc, g, STORE_FLAGS_ADD, STORE_FLAG_DELETED,
+		    NULL, 0);
+		if (rc == STORE_OK)
+			rc = store_expunge(sc, g->mailbox, &g->uids, &gone,
+			    &hms);
+		break;
+	}
 	store_uids_free(&cr.src);
 	store_uids_free(&cr.dst);
+	store_uids_free(&gone);
 	return rc;
 }
 
-static bool
-mailboxes_all(struct batch *b)
+/* Send every group; a failed one's members get the error. */
+static void
+run_groups(struct batch *b)
 {
 	struct store_conn *sc = b->s->c->account->store;
-	for (size_t i = 0; i < b->n; i++) {
-		struct upd *u = &b->u[i];
-		uint64_t to;
-		if (!pending(b, i) || !jmap_mb_any(&u->mb))
-			continue;
-		if (is_move(u, &to)) {
-			if (!group_add(b, u->l.v[0].mailbox_id, to, NULL,
-			    u->l.v[0].uid, i))
-				return false;
-			continue;
-		}
-		int rc = jmap_mb_apply(sc, &u->l, &u->mb);
-		if (rc != STORE_OK && !fail(b, i, rc))
-			break;
-	}
 	for (size_t i = 0; i < b->ng && b->s->err == NULL; i++) {
-		int rc = move_group(sc, &b->g[i]);
+		int rc = run_group(sc, &b->g[i]);
 		if (rc != STORE_OK && !group_failed(b, &b->g[i], rc))
 			break;
 	}
 	groups_free(b);
+}
+
+/* Group the copies email i needs: a move, or a copy (from its first
+ * one) into each mailbox it is not in yet. */
+static bool
+group_copies(struct batch *b, size_t i)
+{
+	const struct upd *u = &b->u[i];
+	const struct mbchange *m = &u->mb;
+	const uint64_t *want = m->replace ? m->keep : m->add;
+	size_t nwant = m->replace ? m->nkeep : m->nadd;
+	uint64_t to;
+	if (is_move(u, &to))
+		return group_add(b, G_MOVE, u->l.v[0].mailbox_id, to, NULL,
+		    u->l.v[0].uid, i);
+	for (size_t k = 0; k < nwant; k++) {
+		bool there = false;
+		for (size_t j = 0; j < u->l.n; j++)
+			there |= u->l.v[j].mailbox_id == want[k];
+		if (!there && !group_add(b, G_COPY, u->l.v[0].mailbox_id,
+		    want[k], NULL, u->l.v[0].uid, i))
+			return false;
+	}
+	return true;
+}
+
+/* Group the copies email i leaves (never its last: checked before). */
+static bool
+group_leaving(struct batch *b, size_t i)
+{
+	const struct upd *u = &b->u[i];
+	const struct mbchange *m = &u->mb;
+	uint64_t to;
+	if (is_move(u, &to))
+		return true;                  /* the MOVE took it */
+	for (size_t j = 0; j < u->l.n; j++) {
+		uint64_t mb = u->l.v[j].mailbox_id;
+		bool leave = m->replace ? !jmap_u64_in(m->keep, m->nkeep, mb) :
+		    jmap_u64_in(m->rm, m->nrm, mb);
+		if (leave && !group_add(b, G_EXPUNGE, mb, 0, NULL,
+		    u->l.v[j].uid, i))
+			return false;
+	}
+	return true;
+}
+
+/* Moves and copies first, then the copies left behind are expunged, for
+ * the emails whose copies all arrived. */
+static bool
+mailboxes_all(struct batch *b)
+{
+	bool (*const steps[])(struct batch *, size_t) = {
+		group_copies, group_leaving,
+	};
+	for (size_t k = 0; k < 2 && b->s->err == NULL; k++) {
+		for (size_t i = 0; i < b->n; i++)
+			if (pending(b, i) && jmap_mb_any(&b->u[i].mb) &&
+			    !steps[k](b, i))
+				return false;
+		run_groups(b);
+	}
 	return true;
 }
 

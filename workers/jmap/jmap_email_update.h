@@ -2,8 +2,8 @@
  * jmap_email_update: Email/set's updates (RFC 8621 section 4.6) all at
  * once: jmap_email_set.c reads each patch, jmap_email_update.c finds
  * every email in one store request and sends one STORE_FLAGS per
- * (mailbox, keyword change) and one STORE_MOVE per (from, to) instead of
- * requests per email.
+ * (mailbox, keyword change), one STORE_MOVE or STORE_COPY per (from, to)
+ * and one expunge per mailbox left, instead of requests per email.
  */
 #ifndef CLOISTER_JMAP_EMAIL_UPDATE_H
 #define CLOISTER_JMAP_EMAIL_UPDATE_H
@@ -51,11 +51,6 @@ json_t *jmap_email_read_patch(struct eset *s, json_t *patch,
 bool jmap_mb_any(const struct mbchange *m);
 bool jmap_mb_leaves_none(const struct jmap_copies *l,
     const struct mbchange *m);
-/* Copy into the mailboxes the email is not in yet, then expunge the
- * copies in those it leaves. */
-int jmap_mb_apply(struct store_conn *sc, struct jmap_copies *l,
-    const struct mbchange *m);
-
 /* Every update of the map: s->updates gets each id's answer; a store
  * failure that is not the email's goes to s->err. */
 void jmap_email_update_all(struct eset *s, json_t *update);
