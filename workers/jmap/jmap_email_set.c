@@ -68,7 +68,12 @@ kw_replace(struct eset *s, struct kwchange *k, json_t *set)
 		if (!json_is_true(v) || !kw_put(k, name, true))
 			return false;
 	k->rm |= JMAP_FLAGS & ~k->add;
-	int rc = store_keywords(s->c->account->store, &table, &ntable);
+	/* the table as it is now, read once per call: every patch of the
+	 * call is read before any is made */
+	int rc = s->kw_read ? store_keywords_cached(s->c->account->store,
+	    &table, &ntable) : store_keywords(s->c->account->store, &table,
+	    &ntable);
+	s->kw_read = rc == STORE_OK;
 	if (rc != STORE_OK) {
 		store_set_error(s, rc);
 		return false;

@@ -14,6 +14,7 @@ struct eset {
 	struct jmap_call *c;
 	json_t *err;                   /* method-level: stop */
 	json_t *updates;               /* id -> SetError or null, once made */
+	bool kw_read;                  /* the keyword table was read */
 };
 
 /* Flags and keyword names to add and to remove on every copy. */
