@@ -50,6 +50,13 @@ def test_terms_are_marked_in_subject_and_preview():
         assert got[0]["preview"] == \
             "Agenda: the <mark>budget</mark> &amp; the plan.", got
 
+        # ids that are no email of the user's
+        s, = api(c, [["SearchSnippet/get", {
+            "accountId": acct, "filter": {"text": "budget"},
+            "emailIds": ["E999999999", "Mbogus", got[0]["emailId"]]}, "s"]])
+        assert s["notFound"] == ["E999999999", "Mbogus"], s
+        assert [x["emailId"] for x in s["list"]] == [got[0]["emailId"]], s
+
         # a subject condition marks the subject only
         got = snippets(c, acct, {"subject": "meeting"})
         assert got[0]["subject"] == "Budget <mark>meeting</mark> &lt;Q3&gt;"

@@ -5,7 +5,8 @@
  * around the first match (jmap_snippet_hl.c); either is null when no term
  * is in it. The subject comes from the store's metadata, the text from
  * the message itself, parsed here as Email/get's bodyValues are (stored
- * parses no text). Ids that are not emails are notFound.
+ * parses no text). Every email is located in one store request. Ids that
+ * are not emails are notFound.
  */
 #include "jmap_email_body.h"
 #include "jmap_email_common.h"
@@ -136,34 +137,83 @@ preview_of(struct store_conn *sc, const struct store_email_loc *loc,
 	return rc;
 }
 
-/* The SearchSnippet of emailid; rc STORE_E_NOTFOUND when there is none. */
+/* The SearchSnippet of the email whose first copy is loc. */
 static json_t *
-snippet(struct store_conn *sc, json_t *id, uint64_t emailid,
+snippet(struct store_conn *sc, json_t *id, const struct store_email_loc *loc,
     const struct terms *t, int *rc)
 {
-	struct jmap_copies l;
 	struct store_uids one = { 0 };
 	char *subject = NULL, *marked = NULL, *preview = NULL;
-	*rc = jmap_email_copies(sc, emailid, &l);
-	if (*rc == STORE_OK && t->subject.n > 0) {
-		*rc = jmap_one_uid(&one, l.v[0].uid);
+	*rc = STORE_OK;
+	if (t->subject.n > 0) {
+		*rc = jmap_one_uid(&one, loc->uid);
 		if (*rc == STORE_OK)
-			*rc = store_fetch(sc, l.v[0].mailbox_id, &one,
+			*rc = store_fetch(sc, loc->mailbox_id, &one,
 			    STORE_F_ADDRS, 0, got_subject, &subject);
 		if (subject != NULL)
 			marked = hl_highlight(subject, strlen(subject),
 			    &t->subject, 0);
 	}
 	if (*rc == STORE_OK && t->body.n > 0)
-		*rc = preview_of(sc, &l.v[0], &t->body, &preview);
+		*rc = preview_of(sc, loc, &t->body, &preview);
 	json_t *o = *rc != STORE_OK ? NULL : json_pack("{sOss?ss?}",
 	    "emailId", id, "subject", marked, "preview", preview);
+	if (o == NULL && *rc == STORE_OK)
+		*rc = STORE_E_INTERNAL;              /* out of memory */
 	store_uids_free(&one);
-	free(l.v);
 	free(subject);
 	free(marked);
 	free(preview);
 	return o;
+}
+
+/* Where the asked emails are: one request for all of them. */
+struct firsts {
+	uint64_t *ids;
+	bool *valid;                     /* ids[i] parsed as an email id */
+	struct store_email_loc *loc;     /* uid 0: not (yet) found */
+	size_t n;
+};
+
+static int
+on_copy(void *arg, const struct store_email_loc *l)
+{
+	struct firsts *f = arg;
+	for (size_t i = 0; i < f->n; i++)
+		if (f->valid[i] && f->ids[i] == l->emailid &&
+		    f->loc[i].uid == 0)
+			f->loc[i] = *l;
+	return 0;
+}
+
+static int
+locate(struct jmap_call *c, json_t *ids, struct firsts *f)
+{
+	size_t i, n = 0;
+	json_t *v;
+	f->n = 0;
+	f->ids = calloc(json_array_size(ids) + 1, sizeof(*f->ids));
+	f->loc = calloc(json_array_size(ids) + 1, sizeof(*f->loc));
+	f->valid = calloc(json_array_size(ids) + 1, sizeof(*f->valid));
+	if (f->ids == NULL || f->loc == NULL || f->valid == NULL)
+		return STORE_E_INTERNAL;
+	json_array_foreach(ids, i, v) {
+		f->valid[i] = jmap_id_parse(c, json_string_value(v), 'E',
+		    &f->ids[i]);
+		n += f->valid[i];
+	}
+	f->n = json_array_size(ids);
+	uint64_t *valid = calloc(n + 1, sizeof(*valid));
+	if (valid == NULL)
+		return STORE_E_INTERNAL;
+	n = 0;
+	for (i = 0; i < f->n; i++)
+		if (f->valid[i])
+			valid[n++] = f->ids[i];
+	int rc = n == 0 ? STORE_OK : store_email_locate_many(c->account->store,
+	    valid, n, on_copy, f);
+	free(valid);
+	return rc;
 }
 
 json_t *
@@ -171,8 +221,9 @@ jmap_snippet_get(struct jmap_call *c, json_t **err)
 {
 	json_t *ids = json_object_get(c->args, "emailIds");
 	json_t *filter = json_object_get(c->args, "filter");
+	struct firsts f = { 0 };
 	size_t i;
-	json_t *v;
+	json_t *v, *res = NULL;
 	if (!jmap_check_account(c, err))
 		return NULL;
 	if (!json_is_array(ids) || (filter != NULL && !json_is_null(filter) &&
@@ -185,31 +236,33 @@ jmap_snippet_get(struct jmap_call *c, json_t **err)
 		return NULL;
 	}
 	struct terms *t = calloc(1, sizeof(*t));
-	if (t == NULL) {
-		*err = jmap_store_error(c, STORE_E_INTERNAL);
-		return NULL;
+	int rc = t == NULL ? STORE_E_INTERNAL : locate(c, ids, &f);
+	if (rc == STORE_OK) {
+		collect(filter, t, 0);
+		res = json_pack("{sss[]s[]}", "accountId",
+		    c->account->account_id, "list", "notFound");
+		rc = res == NULL ? STORE_E_INTERNAL : STORE_OK;
 	}
-	collect(filter, t, 0);
-	json_t *res = json_pack("{sss[]s[]}", "accountId",
-	    c->account->account_id, "list", "notFound");
 	json_array_foreach(ids, i, v) {
-		uint64_t id;
-		int rc = STORE_E_NOTFOUND;
-		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
-		    snippet(c->account->store, v, id, t, &rc) : NULL;
-		if (o == NULL && rc == STORE_OK)
-			rc = STORE_E_INTERNAL;      /* out of memory */
-		if (o != NULL) {
-			json_array_append_new(json_object_get(res, "list"), o);
-		} else if (rc == STORE_E_NOTFOUND) {
-			json_array_append(json_object_get(res, "notFound"), v);
-		} else {
-			*err = jmap_store_error(c, rc);
-			json_decref(res);
-			res = NULL;
+		if (res == NULL)
 			break;
-		}
+		json_t *o = f.loc[i].uid == 0 ? NULL :
+		    snippet(c->account->store, v, &f.loc[i], t, &rc);
+		if (o != NULL)
+			json_array_append_new(json_object_get(res, "list"), o);
+		else if (f.loc[i].uid == 0 || rc == STORE_E_NOTFOUND)
+			json_array_append(json_object_get(res, "notFound"), v);
+		else
+			break;
 	}
+	if (rc != STORE_OK && rc != STORE_E_NOTFOUND) {
+		*err = jmap_store_error(c, rc);
+		json_decref(res);
+		res = NULL;
+	}
+	free(f.ids);
+	free(f.loc);
+	free(f.valid);
 	free(t);
 	return res;
 }
