@@ -44,6 +44,7 @@
 	X(STORE_EMAIL_LOCATE, 255)                                         \
 	X(STORE_BLOB_UPLOAD, 256)  /* keep a memfd as an upload (JMAP) */  \
 	X(STORE_BLOB_APPEND, 257)  /* append a blob of the user's */       \
+	X(STORE_EMAIL_LOCATE_MANY, 258) /* where many emails are (Email/set) */ \
 	X(STORE_QUOTA_GET, 260)                                            \
 	X(STORE_WATCH, 270)                                                \
 	X(STORE_NOTIFY, 271)       /* stored -> worker, unsolicited */     \

@@ -57,6 +57,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_BLOB_APPEND, OP_TICKET | OP_WRITE | OP_FD, h_blob_append },
 	{ IPC_STORE_THREAD_GET, OP_TICKET, h_thread_get },
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
+	{ IPC_STORE_EMAIL_LOCATE_MANY, OP_TICKET, h_email_locate_many },
 	{ IPC_STORE_THREAD_COUNTS, OP_TICKET, h_thread_counts },
 	{ IPC_STORE_EMAIL_QUERY, OP_TICKET, h_email_query },
 	{ IPC_STORE_THREAD_CHANGES, OP_TICKET, h_thread_changes },

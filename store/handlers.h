@@ -55,6 +55,7 @@ int h_email_locate(struct req *r);
 /* thread_changes.c */
 int h_thread_changes(struct req *r);
 int h_thread_peers(struct req *r);
+int h_email_locate_many(struct req *r);
 /* blob.c */
 int h_blob_upload(struct req *r);
 int h_blob_append(struct req *r);

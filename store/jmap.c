@@ -253,6 +253,16 @@ h_blob_get(struct req *r)
 	return 0;
 }
 
+/* One stream entry: emailid, mailbox, uid (the row's three columns). */
+static void
+put_location(struct req *r, sqlite3_stmt *st)
+{
+	req_item(r);
+	ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 0));
+	ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 1));
+	ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 2));
+}
+
 static int
 locations(struct req *r, enum db_stmt slot, const char *sql)
 {
@@ -268,10 +278,7 @@ locations(struct req *r, enum db_stmt slot, const char *sql)
 	req_reply_stream(r);
 	unsigned n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		req_item(r);
-		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 0));
-		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 1));
-		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 2));
+		put_location(r, st);
 		n++;
 	}
 	sqlite3_reset(st);
@@ -291,10 +298,45 @@ h_thread_get(struct req *r)
 	    " ON m.blob=b.id WHERE b.thread=? ORDER BY m.internaldate, m.uid");
 }
 
+/* An email's copies (one statement slot: both requests below use it). */
+#define LOCATE_SQL "SELECT b.emailid, m.mailbox, m.uid FROM blob b JOIN msgs m" \
+	" ON m.blob=b.id WHERE b.emailid=? ORDER BY m.mailbox, m.uid"
+
 int
 h_email_locate(struct req *r)
 {
-	return locations(r, ST_MSG_BY_BLOB,
-	    "SELECT b.emailid, m.mailbox, m.uid FROM blob b JOIN msgs m"
-	    " ON m.blob=b.id WHERE b.emailid=? ORDER BY m.mailbox, m.uid");
+	return locations(r, ST_MSG_BY_BLOB, LOCATE_SQL);
+}
+
+/* Where many emails are, in one request (JMAP Email/set): ids the user
+ * has no copy of are simply absent from the answer. */
+int
+h_email_locate_many(struct req *r)
+{
+	uint32_t n;
+	uint64_t ids[STORE_LOCATE_MAX];
+	ipc_get_u32(&r->c, &n);
+	if (n == 0 || n > STORE_LOCATE_MAX)
+		return req_fail(r, IPC_ERR_LIMIT, "1 to %u email ids",
+		    (unsigned)STORE_LOCATE_MAX);
+	for (uint32_t i = 0; i < n; i++)
+		ipc_get_u64(&r->c, &ids[i]);
+	int rc = req_end_of_fields(r);
+	if (rc < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_BY_BLOB, LOCATE_SQL);
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	req_reply_stream(r);
+	for (uint32_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)ids[i]);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			put_location(r, st);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(r->d, "locations");
+	}
+	req_end(r);
+	return 0;
 }

@@ -369,6 +369,10 @@ int store_thread_get(struct store_conn *sc, uint64_t threadid,
 /* Where an email is (JMAP Email/get mailboxIds). */
 int store_email_locate(struct store_conn *sc, uint64_t emailid,
     store_loc_cb cb, void *arg);
+/* Where each of n emails is, in one request per STORE_LOCATE_MAX ids;
+ * an email the user has no copy of is absent (no NOTFOUND). */
+int store_email_locate_many(struct store_conn *sc, const uint64_t *ids,
+    size_t n, store_loc_cb cb, void *arg);
 /* Each mailbox's JMAP totalThreads and unreadThreads (RFC 8621 section 2),
  * all in one request; mailboxes without messages are not reported. */
 struct store_thread_count {

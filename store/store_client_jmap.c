@@ -211,6 +211,24 @@ store_email_locate(struct store_conn *sc, uint64_t emailid, store_loc_cb cb,
 	return loc_common(sc, IPC_STORE_EMAIL_LOCATE, emailid, cb, arg);
 }
 
+int
+store_email_locate_many(struct store_conn *sc, const uint64_t *ids, size_t n,
+    store_loc_cb cb, void *arg)
+{
+	int rc = STORE_OK;
+	for (size_t at = 0; at < n && rc == STORE_OK; at += STORE_LOCATE_MAX) {
+		size_t k = n - at < STORE_LOCATE_MAX ? n - at : STORE_LOCATE_MAX;
+		struct loc_ctx lc = { cb, arg, false };
+		struct stream_ops ops = { loc_entry, NULL, &lc };
+		sc_start(sc);
+		ipc_put_u32(&sc->req, (uint32_t)k);
+		for (size_t i = 0; i < k; i++)
+			ipc_put_u64(&sc->req, ids[at + i]);
+		rc = sc_call_stream(sc, IPC_STORE_EMAIL_LOCATE_MANY, &ops);
+	}
+	return rc;
+}
+
 struct tc_ctx {
 	store_thread_count_cb cb;
 	void *arg;

@@ -279,7 +279,8 @@ def test_email_query_get_thread_and_references():
         sn = api.ok("SearchSnippet/get", {"emailIds": [first["id"], "bogus"],
                                           "filter": {"text": "body"}})
         assert sn["list"] == [{"emailId": first["id"], "subject": None,
-                               "preview": None}], sn
+                               "preview": "Hello there, this is the "
+                                          "<mark>body</mark>."}], sn
         assert sn["notFound"] == ["bogus"]
         for m in ("Email/queryChanges", "Mailbox/queryChanges"):
             n, e = api.call(m, {"sinceQueryState": "1"})

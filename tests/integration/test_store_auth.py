@@ -87,6 +87,8 @@ def test_alice_cannot_touch_bobs_data_in_any_operation():
         attempt("STORE_MBOX_LIST", u32(3))
         attempt("STORE_BLOB_GET", b(bblob))
         attempt("STORE_EMAIL_LOCATE", u64(bemail))
+        attempt("STORE_EMAIL_LOCATE_MANY",
+                u32(3) + u64(bemail) + u64(1) + u64(2))
         attempt("STORE_THREAD_GET", u64(thread))
         attempt("STORE_EMAIL_CHANGES", u64(0) + u32(0))
         attempt("STORE_QUOTA_GET")
@@ -160,6 +162,7 @@ def test_the_delivery_right_cannot_read():
             "STORE_BLOB_GET": b(b"\0" * 32),
             "STORE_THREAD_GET": u64(1),
             "STORE_EMAIL_LOCATE": u64(1),
+            "STORE_EMAIL_LOCATE_MANY": u32(1) + u64(1),
             "STORE_THREAD_COUNTS": b"",
             "STORE_EMAIL_QUERY": b(bytes([1])) + u32(0) + u64(0) * 4 + u32(0),
             "STORE_KEYWORDS": b"",

@@ -310,6 +310,18 @@ def test_jmap_state_changes_threads_blobs():
         entries, _ = c.call("STORE_SEARCH", u64(0) + b(bytes([1])) + u32(1) + u32(1),
                             width=1)
         assert sorted(e[0] for e in entries) == sorted([r1[4], r2[4]])
+        # many at once (Email/set): each id's copies in request order, an
+        # unknown id absent; 1 to STORE_LOCATE_MAX ids
+        locs, _ = c.call("STORE_EMAIL_LOCATE_MANY", u32(3) + u64(r2[4]) +
+                         u64(10**12) + u64(r1[4]))
+        assert locs == [[r2[4], inbox, 2], [r2[4], lists, 2],
+                        [r1[4], inbox, 1], [r1[4], lists, 1]], locs
+        for n in (0, 1025):
+            code, _ = c.error("STORE_EMAIL_LOCATE_MANY",
+                              u32(n) + u64(r1[4]) * n)
+            assert code == ERR["LIMIT"], n
+        code, _ = c.error("STORE_EMAIL_LOCATE_MANY", u32(2) + u64(r1[4]))
+        assert code == ERR["MALFORMED"]
         prog = bytes([25]) + struct.pack(">Q", lists) + k_flags_set(SEEN) + AND
         entries, _ = c.call("STORE_SEARCH", u64(0) + b(prog) + u32(0), width=1)
         assert [e[0] for e in entries] == [r1[4]]

@@ -115,22 +115,16 @@ static int
 add_body(struct store_conn *sc, const struct store_email_loc *loc,
     json_t *obj, struct jmap_body_args *ba, const uint8_t *blobid)
 {
-	int fd;
-	uint64_t size;
-	int rc = store_body(sc, loc->mailbox_id, loc->uid, &fd, &size);
+	void *p;
+	size_t size;
+	int rc = jmap_message_map(sc, loc, &p, &size);
 	if (rc != STORE_OK)
 		return rc;
-	void *p = size > 0 ? mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE,
-	    fd, 0) : NULL;
-	close(fd);
-	if (p == MAP_FAILED)
-		return STORE_E_INTERNAL;
 	/* values past the response limit: the request's, not the store's */
 	ba->blobid = blobid;
-	int r = jmap_body_add(obj, p ? p : "", p ? (size_t)size : 0, ba);
+	int r = jmap_body_add(obj, p ? p : "", p ? size : 0, ba);
 	rc = r == -2 ? STORE_E_LIMIT : r < 0 ? STORE_E_INTERNAL : STORE_OK;
-	if (p != NULL)
-		munmap(p, (size_t)size);
+	jmap_message_unmap(p, size);
 	return rc;
 }
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static const struct {
 	uint32_t flag;
@@ -76,6 +78,28 @@ jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc)
 	store_uids_free(&gone);
 	store_uids_free(&fr.failed);
 	return rc;
+}
+
+int
+jmap_message_map(struct store_conn *sc, const struct store_email_loc *loc,
+    void **p, size_t *size)
+{
+	int fd;
+	uint64_t n;
+	int rc = store_body(sc, loc->mailbox_id, loc->uid, &fd, &n);
+	if (rc != STORE_OK)
+		return rc;
+	*size = (size_t)n;
+	*p = n > 0 ? mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	return *p == MAP_FAILED ? STORE_E_INTERNAL : STORE_OK;
+}
+
+void
+jmap_message_unmap(void *p, size_t size)
+{
+	if (p != NULL && p != MAP_FAILED)
+		munmap(p, size);
 }
 
 /* A message: a header section whose first line is a field ("Name:"). */

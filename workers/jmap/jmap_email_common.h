@@ -30,6 +30,12 @@ int jmap_one_uid(struct store_uids *u, uint32_t uid);
 /* Expunge one copy: \Deleted on it, then UID EXPUNGE of it alone. */
 int jmap_expunge_copy(struct store_conn *sc, const struct store_email_loc *loc);
 
+/* The message at loc mapped read-only (*p NULL when it is empty); undo
+ * with jmap_message_unmap. */
+int jmap_message_map(struct store_conn *sc, const struct store_email_loc *loc,
+    void **p, size_t *size);
+void jmap_message_unmap(void *p, size_t size);
+
 /* Does p (n bytes) start like a message: a header field ("Name:") first?
  * Email/import and Email/parse take nothing else. */
 bool jmap_looks_like_message(const uint8_t *p, size_t n);

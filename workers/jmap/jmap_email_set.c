@@ -4,24 +4,17 @@
  * mailboxIds (copies added from an existing one, copies removed), and
  * destroy (every copy expunged). Creates are jmap_email_set_create.c's.
  */
-#include "jmap_email_set.h"
+#include "jmap_email_update.h"
 #include "jmap_set.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct eset {
-	struct jmap_call *c;
-	json_t *err;                   /* method-level: stop */
-};
 
 static json_t *
 store_set_error(struct eset *s, int rc)
 {
 	return jmap_store_set_error(s->c, rc, &s->err);
 }
-
-/* ---- where the email is -------------------------------------------------------- */
 
 /* ---- keywords -------------------------------------------------------------------- */
 
@@ -38,14 +31,6 @@ jmap_keyword_ok(const char *k, uint32_t *flag)
 			return false;
 	return true;
 }
-
-/* Flags and keyword names to add and to remove on every copy. */
-struct kwchange {
-	uint32_t add, rm;
-	const char *kadd[STORE_MAX_KEYWORDS], *krm[STORE_MAX_KEYWORDS];
-	size_t nadd, nrm;
-	bool any;
-};
 
 static bool
 kw_put(struct kwchange *k, const char *name, bool on)
@@ -83,7 +68,12 @@ kw_replace(struct eset *s, struct kwchange *k, json_t *set)
 		if (!json_is_true(v) || !kw_put(k, name, true))
 			return false;
 	k->rm |= JMAP_FLAGS & ~k->add;
-	int rc = store_keywords(s->c->account->store, &table, &ntable);
+	/* the table as it is now, read once per call: every patch of the
+	 * call is read before any is made */
+	int rc = s->kw_read ? store_keywords_cached(s->c->account->store,
+	    &table, &ntable) : store_keywords(s->c->account->store, &table,
+	    &ntable);
+	s->kw_read = rc == STORE_OK;
 	if (rc != STORE_OK) {
 		store_set_error(s, rc);
 		return false;
@@ -94,108 +84,39 @@ kw_replace(struct eset *s, struct kwchange *k, json_t *set)
 	return true;
 }
 
-static int
-apply_keywords(struct store_conn *sc, const struct jmap_copies *l,
-    const struct kwchange *k)
-{
-	int rc = STORE_OK;
-	for (size_t i = 0; i < l->n && rc == STORE_OK; i++) {
-		struct store_uids u;
-		struct store_flags_result fr = { 0 };
-		if ((rc = jmap_one_uid(&u, l->v[i].uid)) != STORE_OK)
-			break;
-		if (k->rm || k->nrm)
-			rc = store_flags(sc, l->v[i].mailbox_id, &u,
-			    STORE_FLAGS_REMOVE, k->rm, k->krm, k->nrm, 0, NULL,
-			    NULL, &fr);
-		if (rc == STORE_OK && (k->add || k->nadd))
-			rc = store_flags(sc, l->v[i].mailbox_id, &u,
-			    STORE_FLAGS_ADD, k->add, k->kadd, k->nadd, 0, NULL,
-			    NULL, &fr);
-		store_uids_free(&u);
-		store_uids_free(&fr.failed);
-	}
-	return rc;
-}
-
 /* ---- mailboxIds -------------------------------------------------------------------- */
-
-struct mbchange {
-	uint64_t add[64], rm[64];
-	size_t nadd, nrm;
-	bool replace;                  /* "mailboxIds": the whole set */
-	uint64_t keep[64];             /* replace: the set */
-	size_t nkeep;
-};
 
 static bool
 mb_put(struct eset *s, uint64_t *v, size_t *n, const char *id)
 {
 	uint64_t x;
-	if (*n == 64 || !jmap_id_parse(s->c, id, 'M', &x))
+	if (*n == JMAP_PATCH_MAILBOXES || !jmap_id_parse(s->c, id, 'M', &x))
 		return false;
 	v[(*n)++] = x;
 	return true;
 }
 
-static bool
-has(const uint64_t *v, size_t n, uint64_t x)
+bool
+jmap_mb_any(const struct mbchange *m)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == x)
-			return true;
-	return false;
+	return m->replace || m->nadd || m->nrm;
 }
 
-/* Copy into the mailboxes it is not in yet, then drop the copies in
- * those it leaves (never the last: checked before). */
-static int
-apply_mailboxes(struct store_conn *sc, struct jmap_copies *l,
-    const struct mbchange *m)
-{
-	const uint64_t *want = m->replace ? m->keep : m->add;
-	size_t nwant = m->replace ? m->nkeep : m->nadd;
-	int rc = STORE_OK;
-	for (size_t i = 0; i < nwant && rc == STORE_OK; i++) {
-		bool there = false;
-		for (size_t j = 0; j < l->n; j++)
-			there |= l->v[j].mailbox_id == want[i];
-		if (there)
-			continue;
-		struct store_uids u;
-		struct store_copy_result cr = { 0 };
-		if ((rc = jmap_one_uid(&u, l->v[0].uid)) == STORE_OK)
-			rc = store_copy(sc, l->v[0].mailbox_id, &u, want[i], &cr);
-		store_uids_free(&u);
-		store_uids_free(&cr.src);
-		store_uids_free(&cr.dst);
-	}
-	for (size_t j = 0; j < l->n && rc == STORE_OK; j++) {
-		bool leave = m->replace ? !has(m->keep, m->nkeep,
-		    l->v[j].mailbox_id) : has(m->rm, m->nrm, l->v[j].mailbox_id);
-		if (leave)
-			rc = jmap_expunge_copy(sc, &l->v[j]);
-	}
-	return rc;
-}
-
-/* Would the email be in no mailbox afterwards? */
-static bool
-leaves_none(const struct jmap_copies *l, const struct mbchange *m)
+bool
+jmap_mb_leaves_none(const struct jmap_copies *l, const struct mbchange *m)
 {
 	if (m->replace)
 		return m->nkeep == 0;
 	for (size_t j = 0; j < l->n; j++)
-		if (!has(m->rm, m->nrm, l->v[j].mailbox_id))
+		if (!jmap_u64_in(m->rm, m->nrm, l->v[j].mailbox_id))
 			return false;
 	return m->nadd == 0;
 }
 
 /* ---- update, destroy ----------------------------------------------------------------- */
 
-/* The patch into kw and mb; NULL or a SetError. */
-static json_t *
-read_patch(struct eset *s, json_t *patch, struct kwchange *kw,
+json_t *
+jmap_email_read_patch(struct eset *s, json_t *patch, struct kwchange *kw,
     struct mbchange *mb)
 {
 	const char *k;
@@ -232,40 +153,6 @@ read_patch(struct eset *s, json_t *patch, struct kwchange *kw,
 	return NULL;
 }
 
-static json_t *
-locate(struct eset *s, const char *idstr, struct jmap_copies *l)
-{
-	uint64_t id;
-	if (!jmap_id_parse(s->c, idstr, 'E', &id))
-		return jmap_set_error("notFound", NULL);
-	int rc = jmap_email_copies(s->c->account->store, id, l);
-	return rc == STORE_OK ? NULL : store_set_error(s, rc);
-}
-
-static json_t *
-update_one(struct eset *s, const char *idstr, json_t *patch)
-{
-	struct kwchange kw = { 0 };
-	struct mbchange mb = { 0 };
-	struct jmap_copies l = { 0 };
-	json_t *e = read_patch(s, patch, &kw, &mb);
-	if (e == NULL && !s->err)
-		e = locate(s, idstr, &l);
-	if (e == NULL && !s->err && (mb.replace || mb.nadd || mb.nrm) &&
-	    leaves_none(&l, &mb))
-		e = jmap_set_error("invalidProperties", "mailboxIds");
-	int rc = STORE_OK;
-	if (e == NULL && !s->err && kw.any)
-		rc = apply_keywords(s->c->account->store, &l, &kw);
-	if (e == NULL && !s->err && rc == STORE_OK &&
-	    (mb.replace || mb.nadd || mb.nrm))
-		rc = apply_mailboxes(s->c->account->store, &l, &mb);
-	if (e == NULL && rc != STORE_OK)
-		e = store_set_error(s, rc);
-	free(l.v);
-	return e;
-}
-
 int
 jmap_email_expunge(struct store_conn *sc, uint64_t emailid)
 {
@@ -296,10 +183,17 @@ op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 	jmap_email_create(s->c, create, created, not_created, &s->err);
 }
 
+/* The first update does the whole map (creates are made by then:
+ * "#creation" ids resolve); each id then takes its answer. */
 static json_t *
 op_update(void *ctx, const char *id, json_t *patch)
 {
-	return update_one(ctx, id, patch);
+	struct eset *s = ctx;
+	(void)patch;
+	if (s->updates == NULL)
+		jmap_email_update_all(s, json_object_get(s->c->args, "update"));
+	json_t *e = s->err ? NULL : json_object_get(s->updates, id);
+	return json_is_object(e) ? json_incref(e) : NULL;
 }
 
 static json_t *
@@ -316,5 +210,7 @@ json_t *
 jmap_email_set(struct jmap_call *c, json_t **err)
 {
 	struct eset s = { .c = c };
-	return jmap_set_run(c, &email_ops, &s, &s.err, err);
+	json_t *res = jmap_set_run(c, &email_ops, &s, &s.err, err);
+	json_decref(s.updates);
+	return res;
 }
