@@ -35,6 +35,20 @@ def flags_of(out):
     return found
 
 
+def announced_first(out, kw):
+    """Every FETCH line naming kw comes after a '* FLAGS' line naming it
+    (a client must have seen a keyword in FLAGS first, RFC 9051 7.3.5)."""
+    seen = False
+    for ln in out[:-1]:
+        names = re.findall(rb"[^\s()]+", ln or b"")
+        if ln is not None and ln.startswith(b"* FLAGS (") and \
+                kw.encode() in names:
+            seen = True
+        elif b" FETCH (" in (ln or b"") and kw.encode() in names and not seen:
+            return False
+    return True
+
+
 def test_fetch_names_a_keyword_another_session_made():
     if not need_stored():
         return
@@ -53,17 +67,20 @@ def test_fetch_names_a_keyword_another_session_made():
         out = a.cmd("a3", "FETCH 1 (FLAGS)")
         assert tagged(out, "a3") and {"$Cached1"} in flags_of(out), out
         assert all(f <= {"$Cached1"} for f in flags_of(out)), out
+        assert announced_first(out, "$Cached1"), out
         # two at once, streamed with other items
         assert tagged(b.cmd("b4", "STORE 1 +FLAGS.SILENT ($Cached2 $Cached3)"),
                       "b4")
         out = a.cmd("a4", "FETCH 1:* (UID RFC822.SIZE FLAGS)")
         assert tagged(out, "a4"), out
         assert {"$Cached1", "$Cached2", "$Cached3"} in flags_of(out), out
+        assert announced_first(out, "$Cached3"), out
         # body mode (metadata in batches, then the bodies)
         assert tagged(b.cmd("b5", "STORE 1 +FLAGS.SILENT ($Cached4)"), "b5")
         out = a.cmd("a5", "FETCH 1 (FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
         assert tagged(out, "a5"), out
         assert any("$Cached4" in f for f in flags_of(out)), out
+        assert announced_first(out, "$Cached4"), out
         a.close()
         b.close()
 
