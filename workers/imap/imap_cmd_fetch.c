@@ -319,7 +319,7 @@ batch_keywords(struct fetch *f)
 {
 	for (size_t i = 0; i < f->nbatch; i++)
 		if (store_keywords_unknown(f->batch[i].keywords, f->kw.n))
-			return store_keywords(f->s->sc, &f->kw.names, &f->kw.n);
+			return imap_keywords_current(f->s, &f->kw, true);
 	return 0;
 }
 
@@ -450,7 +450,7 @@ fetch_deferred(struct fetch *f)
 		f->kw_later = (struct store_uids){ 0 };
 		f->kw_final = pass == KW_PASSES;
 		f->hint = 0;
-		rc = store_keywords(s->sc, &f->kw.names, &f->kw.n);
+		rc = imap_keywords_current(s, &f->kw, true);
 		for (size_t off = 0; rc == 0 && off < again.n; off += SET_CHUNK) {
 			struct store_uids part = { again.r + off,
 			    again.n - off > SET_CHUNK ? SET_CHUNK : again.n - off, 0 };
@@ -502,7 +502,7 @@ imap_cmd_fetch(struct imap_session *s, struct imap_cmd *c)
 		f.flags_out = true;
 	}
 	if (rc == 0)
-		rc = store_keywords_cached(s->sc, &f.kw.names, &f.kw.n);
+		rc = imap_keywords_current(s, &f.kw, false);
 	f.what = store_what(&f);
 	f.kw_shown = f.flags_out || wants_flags(a);
 	if (rc == 0 && a->vanished) {

@@ -39,6 +39,21 @@ imap_flags_announce(struct imap_session *s, const struct imap_keywords *kw)
 		permanentflags_line(imap_out_buf(s), kw);
 }
 
+int
+imap_keywords_current(struct imap_session *s, struct imap_keywords *kw,
+    bool refresh)
+{
+	int rc = refresh ? store_keywords(s->sc, &kw->names, &kw->n) :
+	    store_keywords_cached(s->sc, &kw->names, &kw->n);
+	/* a keyword in a FETCH response must be in FLAGS first (RFC 9051
+	 * 7.3.5): untagged FLAGS may come in the middle of a response */
+	if (rc == 0 && s->view != NULL && kw->n > s->view->nkw) {
+		imap_flags_announce(s, kw);
+		s->view->nkw = kw->n;
+	}
+	return rc;
+}
+
 /* Leave the selected mailbox; expunge = CLOSE's silent expunge. */
 static int
 deselect(struct imap_session *s, bool expunge)

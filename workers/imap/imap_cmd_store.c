@@ -41,6 +41,8 @@ struct flags_out {
 	struct imap_keywords kw;
 	const struct store_uids *skip;    /* UNCHANGEDSINCE failures */
 	bool flags;                       /* FLAGS, not only MODSEQ */
+	bool kw_final;                    /* table asked for: no deferring */
+	struct store_uids kw_later;       /* carry a keyword kw lacks */
 };
 
 static int
@@ -52,6 +54,10 @@ flags_cb(void *arg, const struct store_msg *m)
 	if (seq == 0 || seq > s->view->announced ||
 	    (f->skip != NULL && store_uids_has(f->skip, m->uid)))
 		return 0;
+	/* no request inside a reply: shown after the table is asked for */
+	if (f->flags && !f->kw_final &&
+	    store_keywords_unknown(m->keywords, f->kw.n))
+		return store_uids_add(&f->kw_later, m->uid, m->uid) < 0;
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "* %zu FETCH (", seq);
 	const char *sp = "";
@@ -82,6 +88,43 @@ chunk(const struct store_uids *all, size_t from, struct store_uids *part)
 	return part->n;
 }
 
+/* Does the command name a keyword the table lacks (a new bit)? */
+static bool
+names_new_keyword(const struct imap_flags *fl, const struct imap_keywords *kw)
+{
+	for (size_t i = 0; i < fl->nkw; i++) {
+		size_t j = 0;
+		while (j < kw->n && strcmp(fl->kw[i], kw->names[j]) != 0)
+			j++;
+		if (j == kw->n)
+			return true;
+	}
+	return false;
+}
+
+/* FLAGS of the set after the change; the messages that carry a keyword
+ * the table lacks come last, after it was asked for anew. */
+static int
+report_flags(struct imap_session *s, struct flags_out *f,
+    const struct store_uids *uids)
+{
+	int rc = 0;
+	for (size_t off = 0; rc == 0 && off < uids->n;) {
+		struct store_uids part;
+		off += chunk(uids, off, &part);
+		rc = store_fetch(s->sc, s->view->id, &part, STORE_F_FLAGS, 0,
+		    flags_cb, f);
+	}
+	if (rc == 0 && f->kw_later.n > 0 &&
+	    (rc = imap_keywords_current(s, &f->kw, true)) == 0) {
+		f->kw_final = true;
+		rc = store_fetch(s->sc, s->view->id, &f->kw_later,
+		    STORE_F_FLAGS, 0, flags_cb, f);
+	}
+	store_uids_free(&f->kw_later);
+	return rc;
+}
+
 int
 imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 {
@@ -98,7 +141,8 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 	enum store_flag_op op = a->op == STORE_ADD ? STORE_FLAGS_ADD :
 	    a->op == STORE_REMOVE ? STORE_FLAGS_REMOVE : STORE_FLAGS_REPLACE;
 	struct flags_out f = { .s = s, .c = c, .flags = !a->silent };
-	int rc = store_keywords(s->sc, &f.kw.names, &f.kw.n);
+	/* the cached table: asked for again only for a new keyword */
+	int rc = imap_keywords_current(s, &f.kw, false);
 	struct store_flags_result res = { 0 };
 	struct store_uids failed = { 0 };
 	uint64_t hm = 0;
@@ -123,20 +167,11 @@ imap_cmd_store(struct imap_session *s, struct imap_cmd *c)
 	store_uids_free(&res.failed);
 	/* new keywords got new bits: refresh the table, and tell the client
 	 * the mailbox's flags changed (RFC 9051 7.3.5) */
-	if (rc == 0)
-		rc = store_keywords(s->sc, &f.kw.names, &f.kw.n);
-	if (rc == 0 && f.kw.n > s->view->nkw) {
-		imap_flags_announce(s, &f.kw);
-		s->view->nkw = f.kw.n;
-	}
+	if (rc == 0 && names_new_keyword(&a->flags, &f.kw))
+		rc = imap_keywords_current(s, &f.kw, true);
 	if (rc == 0 && !a->silent) {
 		f.skip = &failed;
-		for (size_t off = 0; rc == 0 && off < uids.n;) {
-			struct store_uids part;
-			off += chunk(&uids, off, &part);
-			rc = store_fetch(s->sc, s->view->id, &part,
-			    STORE_F_FLAGS, 0, flags_cb, &f);
-		}
+		rc = report_flags(s, &f, &uids);
 	}
 	store_uids_free(&uids);
 	if (imap_store_fatal(rc) || s->conn.failed) {

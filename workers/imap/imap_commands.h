@@ -48,6 +48,11 @@ int imap_cmd_close(struct imap_session *s, struct imap_cmd *c);
 /* The mailbox's FLAGS / PERMANENTFLAGS again: a keyword was added. */
 struct imap_keywords;
 void imap_flags_announce(struct imap_session *s, const struct imap_keywords *kw);
+/* The keyword table to format FLAGS with: the store client's copy (asked
+ * anew when refresh), after announcing FLAGS again when it names keywords
+ * the client has not been shown. */
+int imap_keywords_current(struct imap_session *s, struct imap_keywords *kw,
+    bool refresh);
 
 /* imap_cmd_idle.c */
 int imap_cmd_idle(struct imap_session *s, struct imap_cmd *c);

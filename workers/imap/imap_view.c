@@ -296,10 +296,38 @@ imap_view_expunged(struct imap_session *s, const struct store_uids *u)
 
 struct sync {
 	struct imap_session *s;
-	struct imap_keywords kw;
+	struct imap_keywords kw;  /* the cached table until one is missing */
+	struct store_uids later;  /* changed, with a keyword the table lacks */
 	uint32_t known_last;      /* largest UID in the view before */
 	bool failed;
 };
+
+static void
+sync_line(struct sync *y, const struct store_msg *m, size_t seq)
+{
+	struct imap_session *s = y->s;
+	struct buf *b = imap_out_buf(s);
+	buf_printf(b, "* %zu FETCH (", seq);
+	if (s->enabled & IMAP_EN_QRESYNC)
+		buf_printf(b, "UID %u ", m->uid);
+	buf_append_str(b, "FLAGS ");
+	imap_fmt_flags(b, m->flags | imap_view_recent_flag(s, m->uid),
+	    m->keywords, &y->kw);
+	if (s->enabled & IMAP_EN_CONDSTORE)
+		buf_printf(b, " MODSEQ (%llu)", (unsigned long long)m->modseq);
+	buf_append_str(b, ")\r\n");
+}
+
+/* The deferred messages again, after the table was asked for anew. */
+static int
+sync_again_cb(void *arg, const struct store_msg *m)
+{
+	struct sync *y = arg;
+	size_t seq = imap_view_seq(y->s->view, m->uid);
+	if (seq != 0 && seq <= y->s->view->announced)
+		sync_line(y, m, seq);
+	return 0;
+}
 
 static int
 sync_cb(void *arg, const struct store_msg *m)
@@ -325,16 +353,15 @@ sync_cb(void *arg, const struct store_msg *m)
 		if (seq == 0 || seq > v->announced)
 			return 0;
 	}
-	struct buf *b = imap_out_buf(s);
-	buf_printf(b, "* %zu FETCH (", seq);
-	if (s->enabled & IMAP_EN_QRESYNC)
-		buf_printf(b, "UID %u ", m->uid);
-	buf_append_str(b, "FLAGS ");
-	imap_fmt_flags(b, m->flags | imap_view_recent_flag(s, m->uid),
-	    m->keywords, &y->kw);
-	if (s->enabled & IMAP_EN_CONDSTORE)
-		buf_printf(b, " MODSEQ (%llu)", (unsigned long long)m->modseq);
-	buf_append_str(b, ")\r\n");
+	/* no request inside a reply: shown after the table is asked for */
+	if (store_keywords_unknown(m->keywords, y->kw.n)) {
+		if (store_uids_add(&y->later, m->uid, m->uid) < 0) {
+			y->failed = true;
+			return 1;
+		}
+		return 0;
+	}
+	sync_line(y, m, seq);
 	return 0;
 }
 
@@ -345,16 +372,20 @@ imap_view_sync(struct imap_session *s, bool expunge_ok)
 	if (v == NULL)
 		return 0;
 	struct sync y = { .s = s, .known_last = imap_view_last_uid(v) };
-	int rc = store_keywords(s->sc, &y.kw.names, &y.kw.n);
+	/* the table only grows: the cached copy, asked for again only when
+	 * a changed message carries a keyword it lacks */
+	int rc = imap_keywords_current(s, &y.kw, false);
 	if (rc < 0)
 		return rc;
-	if (y.kw.n > v->nkw) {
-		imap_flags_announce(s, &y.kw);
-		v->nkw = y.kw.n;
-	}
 	struct store_changes_result res = { 0 };
 	rc = store_changes(s->sc, v->id, v->modseq, STORE_F_FLAGS, sync_cb, &y,
 	    &res);
+	/* before any EXPUNGE: the sequence numbers are still the ones above */
+	if (rc == 0 && !y.failed && y.later.n > 0 &&
+	    (rc = imap_keywords_current(s, &y.kw, true)) == 0)
+		rc = store_fetch(s->sc, v->id, &y.later, STORE_F_FLAGS, 0,
+		    sync_again_cb, &y);
+	store_uids_free(&y.later);
 	if (rc < 0 || y.failed) {
 		store_uids_free(&res.vanished);
 		return rc < 0 ? rc : STORE_E_PROTO;
