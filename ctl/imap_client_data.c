@@ -145,6 +145,10 @@ item(const struct imapc_tok *t, size_t i, size_t end, struct imapc_fetch *f)
 		return f->has_size ? 0 : -1;
 	}
 	if (imapc_is(n->p, n->len, "BODY[]")) {
+		/* nstring: a server may send NIL for a message another
+		 * session expunged meanwhile; no body, as if not sent */
+		if (v->type == IMAPC_NIL)
+			return 0;
 		if (v->type != IMAPC_STRING)
 			return -1;
 		f->has_body = true;

@@ -121,6 +121,9 @@ test_data(void)
 	CHECK_EQ(imapc_fetch_parse(&r, &f), -1);
 	CHECK_EQ(parse(&r, buf, "* 3 FETCH (BODY[] (x))\r\n"), 0);
 	CHECK_EQ(imapc_fetch_parse(&r, &f), -1);
+	/* an nstring: NIL is no body (a message expunged meanwhile) */
+	CHECK_EQ(parse(&r, buf, "* 3 FETCH (UID 7 BODY[] NIL)\r\n"), 0);
+	CHECK(imapc_fetch_parse(&r, &f) == 0 && f.has_uid && !f.has_body);
 
 	int64_t t;
 	CHECK(imapc_date_parse("01-Jan-1970 00:00:00 +0000", 26, &t) == 0 && t == 0);
