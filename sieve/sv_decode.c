@@ -185,8 +185,10 @@ get_node(struct reader *r, struct sv_node **out, bool is_test,
 	if (is_test || !sv_cmds[id].block)
 		return 0;
 	uint64_t blen;
-	if (get_varint(r, &blen, r->len - r->pos) < 0)
+	if (get_varint(r, &blen, SIEVE_MAX_PROGRAM) < 0)
 		return -1;
+	if (blen > r->len - r->pos)  /* measured past the length's own bytes */
+		return bad(r, "%s", "block past the end");
 	n->has_block = true;
 	return get_block(r, &n->block, &n->nblock, r->pos + blen, depth + 1);
 }
