@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-static void
-put_varint(struct buf *b, uint64_t v)
+void
+sv_put_varint(struct buf *b, uint64_t v)
 {
 	while (v >= 0x80) {
 		buf_append_byte(b, (uint8_t)(v | 0x80));
@@ -16,7 +16,7 @@ put_varint(struct buf *b, uint64_t v)
 static void
 put_str(struct buf *b, const struct sv_str *s)
 {
-	put_varint(b, s->n);
+	sv_put_varint(b, s->n);
 	buf_append(b, s->s, s->n);
 }
 
@@ -27,8 +27,8 @@ static void
 put_node(struct buf *b, const struct sv_node *n)
 {
 	buf_append_byte(b, (uint8_t)n->id);
-	put_varint(b, n->line);
-	put_varint(b, n->col);
+	sv_put_varint(b, n->line);
+	sv_put_varint(b, n->col);
 	buf_append_byte(b, (uint8_t)n->nargs);
 	for (uint32_t i = 0; i < n->nargs; i++) {
 		const struct sv_arg *a = &n->args[i];
@@ -38,13 +38,13 @@ put_node(struct buf *b, const struct sv_node *n)
 			buf_append_byte(b, (uint8_t)a->tag);
 			break;
 		case SV_ARG_NUM:
-			put_varint(b, a->num);
+			sv_put_varint(b, a->num);
 			break;
 		case SV_ARG_STR:
 			put_str(b, &a->strs[0]);
 			break;
 		case SV_ARG_LIST:
-			put_varint(b, a->nstrs);
+			sv_put_varint(b, a->nstrs);
 			for (uint32_t k = 0; k < a->nstrs; k++)
 				put_str(b, &a->strs[k]);
 			break;
@@ -52,7 +52,7 @@ put_node(struct buf *b, const struct sv_node *n)
 			put_node(b, a->tests);
 			break;
 		default:
-			put_varint(b, a->ntests);
+			sv_put_varint(b, a->ntests);
 			for (const struct sv_node *t = a->tests; t; t = t->next)
 				put_node(b, t);
 			break;
@@ -66,7 +66,7 @@ put_node(struct buf *b, const struct sv_node *n)
 	put_block(&inner, n->block, n->nblock);
 	if (inner.failed)
 		b->failed = true;
-	put_varint(b, inner.len);
+	sv_put_varint(b, inner.len);
 	buf_append(b, inner.data, inner.len);
 	buf_free(&inner);
 }
@@ -74,7 +74,7 @@ put_node(struct buf *b, const struct sv_node *n)
 static void
 put_block(struct buf *b, const struct sv_node *first, uint32_t count)
 {
-	put_varint(b, count);
+	sv_put_varint(b, count);
 	for (const struct sv_node *n = first; n != NULL; n = n->next)
 		put_node(b, n);
 }

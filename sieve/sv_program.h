@@ -15,6 +15,8 @@
 #define SV_PROGRAM_VERSION 1
 #define SV_PROGRAM_HEADER 10
 
+/* LEB128, as every length, count and number of a program. */
+void sv_put_varint(struct buf *b, uint64_t v);
 int sv_encode(const struct sv_script *s, struct buf *out);
 int sv_decode(struct sv_script *s, const uint8_t *p, size_t len,
     struct sieve_error *err);

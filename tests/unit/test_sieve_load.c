@@ -13,14 +13,16 @@
 #include "sv_program.h"
 #include "sv_table.h"
 
+#define put_varint sv_put_varint
+
+/* A node's head: id, line 1, column 1, nargs. */
 static void
-put_varint(struct buf *b, uint64_t v)
+put_head(struct buf *b, unsigned id, unsigned nargs)
 {
-	while (v >= 0x80) {
-		buf_append_byte(b, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	buf_append_byte(b, (uint8_t)v);
+	buf_append_byte(b, (uint8_t)id);
+	put_varint(b, 1);
+	put_varint(b, 1);
+	buf_append_byte(b, (uint8_t)nargs);
 }
 
 /* Header in front of a body, as sv_encode writes it. */
@@ -63,10 +65,7 @@ check_refused(const struct buf *prog, const char *want)
 static void
 put_cmd_str(struct buf *b, unsigned id, const char *s)
 {
-	buf_append_byte(b, (uint8_t)id);
-	put_varint(b, 1);
-	put_varint(b, 1);
-	buf_append_byte(b, 1);
+	put_head(b, id, 1);
 	buf_append_byte(b, SV_ARG_STR);
 	put_varint(b, strlen(s));
 	buf_append(b, s, strlen(s));
@@ -121,21 +120,12 @@ test_blocks_and_depth(void)
 		buf_reset(&body);
 		buf_reset(&prog);
 		put_varint(&body, 1);
-		buf_append_byte(&body, SV_C_IF);
-		put_varint(&body, 1);
-		put_varint(&body, 1);
-		buf_append_byte(&body, 1);
+		put_head(&body, SV_C_IF, 1);
 		buf_append_byte(&body, SV_ARG_TEST);
-		buf_append_byte(&body, SV_X_TRUE);
-		put_varint(&body, 1);
-		put_varint(&body, 4);
-		buf_append_byte(&body, 0);
+		put_head(&body, SV_X_TRUE, 0);
 		put_varint(&body, (uint64_t)(5 + delta));
 		put_varint(&body, 1);
-		buf_append_byte(&body, SV_C_KEEP);
-		put_varint(&body, 1);
-		put_varint(&body, 1);
-		buf_append_byte(&body, 0);
+		put_head(&body, SV_C_KEEP, 0);
 		wrap(&prog, &body);
 		check_refused(&prog, delta > 0 ? "block past the end" :
 		    "truncated");
@@ -144,16 +134,10 @@ test_blocks_and_depth(void)
 	buf_reset(&body);
 	buf_reset(&prog);
 	put_varint(&body, 1);
-	buf_append_byte(&body, SV_C_IF);
-	put_varint(&body, 1);
-	put_varint(&body, 1);
-	buf_append_byte(&body, 1);
+	put_head(&body, SV_C_IF, 1);
 	for (int i = 0; i < SIEVE_MAX_DEPTH + 2; i++) {
 		buf_append_byte(&body, SV_ARG_TEST);
-		buf_append_byte(&body, SV_X_NOT);
-		put_varint(&body, 1);
-		put_varint(&body, 1);
-		buf_append_byte(&body, 1);
+		put_head(&body, SV_X_NOT, 1);
 	}
 	wrap(&prog, &body);
 	check_refused(&prog, "nested too deeply");
