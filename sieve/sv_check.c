@@ -39,27 +39,39 @@ sv_npositional(const struct sv_node *n)
 const struct sv_arg *
 sv_positional(const struct sv_node *n, unsigned i)
 {
-	uint32_t k = first_positional(n) + i;
-	return k < n->nargs ? &n->args[k] : NULL;
+	uint32_t first = first_positional(n);
+	if (first >= n->nargs || i >= n->nargs - first)
+		return NULL;
+	return &n->args[first + i];
+}
+
+/* The index of tag among n's tags, or n->nargs. */
+static uint32_t
+tag_index(const struct sv_node *n, unsigned tag)
+{
+	uint32_t i = 0;
+	while (i < n->nargs && n->args[i].type == SV_ARG_TAG) {
+		unsigned t = n->args[i].tag;
+		if (t == tag)
+			return i;
+		i += (t < SV_TAG_MAX && sv_tags[t].arg) ? 2 : 1;
+	}
+	return n->nargs;
 }
 
 bool
 sv_has_tag(const struct sv_node *n, unsigned tag)
 {
-	for (uint32_t i = 0; i < n->nargs && n->args[i].type == SV_ARG_TAG; i++)
-		if (n->args[i].tag == tag)
-			return true;
-	return false;
+	return tag_index(n, tag) < n->nargs;
 }
 
 const struct sv_arg *
 sv_tag_value(const struct sv_node *n, unsigned tag)
 {
-	for (uint32_t i = 0; i + 1 < n->nargs &&
-	    n->args[i].type == SV_ARG_TAG; i++)
-		if (n->args[i].tag == tag)
-			return sv_tags[tag].arg ? &n->args[i + 1] : NULL;
-	return NULL;
+	uint32_t i = tag_index(n, tag);
+	if (i + 1 >= n->nargs || tag >= SV_TAG_MAX || !sv_tags[tag].arg)
+		return NULL;
+	return &n->args[i + 1];
 }
 
 static const struct sv_sig *

@@ -122,6 +122,7 @@ static const struct invalid_script invalid[] = {
 	{ "if header :frob \"a\" \"b\" { keep; }", "line 1, column 11: header takes no tag :frob" },
 	{ "if header :comparator \"i;nope\" \"a\" \"b\" { keep; }", "line 1, column 23: unknown comparator" },
 	{ "if header :comparator \"i;ascii-numeric\" \"a\" \"b\" { keep; }", "line 1, column 23: i;ascii-numeric needs require" },
+	{ "require \"relational\";\nif header :value \"lt\" :comparator \"i;ascii-numeric\" \"a\" \"b\" { }", "line 2, column 35: i;ascii-numeric needs require" },
 	{ "if header :regex \"a\" \"b\" { keep; }", "line 1, column 11: :regex needs require \"regex\"" },
 	{ "require \"regex\";\nif header :regex \"a\" \"(b\" { keep; }", "line 2, column 22: invalid regular expression" },
 	{ "require \"regex\";\nif header :regex \"a\" \"(a)\\\\1\" { keep; }", "line 2, column 22: back-references" },

@@ -1,0 +1,89 @@
+/*
+ * sieve_run: runs a loaded program against one message for one recipient
+ * and returns what to do with it (RFC 5228 section 2.10). The interpreter
+ * never touches the store, the network or a clock: the message comes in
+ * through callbacks, the actions go out as a list the caller carries out.
+ *
+ * Budgets (docs/sieve.md): at most steps commands, tests and key
+ * comparisons; every string the run makes (variables, expansions, action
+ * text) from one arena of memory bytes; at most regexes regular
+ * expressions compiled, each under the limits of sv_regex.h. A run over a
+ * budget or with a run-time error returns the implicit keep alone and the
+ * reason in why.
+ */
+#ifndef CLOISTER_SIEVE_RUN_H
+#define CLOISTER_SIEVE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imap_arena.h"
+#include "sieve.h"
+
+enum sieve_body_transform { SIEVE_BODY_TEXT, SIEVE_BODY_RAW,
+	SIEVE_BODY_CONTENT };
+
+struct sieve_message {
+	void *ctx;
+	/* The i-th field (0-based, in message order) named name (any case),
+	 * unfolded: 0, or -1 when there are fewer. */
+	int (*header)(void *ctx, const char *name, size_t i,
+	    const char **value, size_t *len);
+	/* The body as the body test sees it; for SIEVE_BODY_CONTENT the
+	 * parts whose type is one of types ("" any, "text" a type,
+	 * "text/html" a type and subtype), concatenated. NULL: no body. */
+	int (*body)(void *ctx, enum sieve_body_transform t,
+	    const char *const *types, size_t ntypes, const char **text,
+	    size_t *len);
+	const char *envelope_from;   /* "" for the null return path */
+	const char *envelope_to;
+	uint64_t size;
+};
+
+struct sieve_budget {
+	uint32_t steps;
+	size_t memory;
+	uint32_t regexes;
+};
+
+#define SIEVE_BUDGET_DEFAULT { 100000, 4u << 20, 64 }
+#define SIEVE_MAX_ACTIONS 64
+#define SIEVE_MAX_FLAGS 32
+
+enum sieve_action_type {
+	SIEVE_ACT_KEEP = 1, SIEVE_ACT_FILEINTO, SIEVE_ACT_DISCARD,
+	SIEVE_ACT_REDIRECT, SIEVE_ACT_REJECT, SIEVE_ACT_EREJECT,
+	SIEVE_ACT_VACATION,
+};
+
+struct sieve_action {
+	enum sieve_action_type type;
+	const char *arg;          /* mailbox, address, reject text, reason */
+	bool copy, create, mime, implicit;
+	const char *flags[SIEVE_MAX_FLAGS];  /* keep, fileinto */
+	size_t nflags;
+	/* vacation */
+	const char *subject, *from, *handle;
+	const char *const *addresses;
+	size_t naddresses;
+	uint64_t seconds;         /* :days converted; 7 days by default */
+};
+
+struct sieve_result {
+	struct sieve_action actions[SIEVE_MAX_ACTIONS];
+	size_t n;
+	bool failed;              /* over a budget or a run-time error */
+	char why[200];
+	uint32_t steps;           /* used */
+	struct imap_arena arena;  /* the strings the actions point to */
+};
+
+/* 0 when the script ran to its end; -1 when it failed (result holds the
+ * implicit keep and why). Either way result holds the actions, and must be
+ * released with sieve_result_free. */
+int sieve_run(const struct sieve_program *prog, const struct sieve_message *m,
+    const struct sieve_budget *budget, struct sieve_result *result);
+void sieve_result_free(struct sieve_result *result);
+
+#endif

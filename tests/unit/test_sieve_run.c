@@ -1,0 +1,238 @@
+/* Unit tests for sieve_run: scripts run against one test message, each
+ * result rendered as a line ("fileinto INBOX.lists [\\Seen]; keep*" where
+ * * marks the implicit keep) and compared; budgets that stop a hostile
+ * script and fall back to the implicit keep. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "check.h"
+#include "sieve.h"
+#include "sieve_run.h"
+
+static const char *const fields[][2] = {
+	{ "From", "\"Boss, The\" <boss+work@Example.COM>" },
+	{ "To", "me@example.org, \"List\" <list@lists.example.net>" },
+	{ "Cc", "a@x.example, b@y.example (Bee), group: c@z.example;" },
+	{ "Subject", "[ietf] Make Money Fast" },
+	{ "Received", "from a by b; Mon, 1 Jan 2024 10:00:00 +0000" },
+	{ "Received", "from c by d; Mon, 1 Jan 2024 09:00:00 +0000" },
+	{ "List-ID", "IETF filters <mta-filters.ietf.org>" },
+	{ "X-Spam-Score", "7" },
+};
+
+static int
+header(void *ctx, const char *name, size_t i, const char **v, size_t *len)
+{
+	(void)ctx;
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (strcasecmp(fields[k][0], name) == 0 && i-- == 0) {
+			*v = fields[k][1];
+			*len = strlen(*v);
+			return 0;
+		}
+	return -1;
+}
+
+static int
+body(void *ctx, enum sieve_body_transform t, const char *const *types,
+    size_t ntypes, const char **text, size_t *len)
+{
+	(void)ctx;
+	(void)types;
+	(void)ntypes;
+	*text = t == SIEVE_BODY_RAW ? "Q29udHJhY3Q=\r\n" : "Please sign the contract.\r\n";
+	*len = strlen(*text);
+	return 0;
+}
+
+static const struct sieve_message msg = { NULL, header, body,
+	"sender@example.com", "me+lists@example.org", 20000 };
+
+static void
+render(const struct sieve_result *res, char *out, size_t n)
+{
+	static const char *const names[] = { "", "keep", "fileinto",
+		"discard", "redirect", "reject", "ereject", "vacation" };
+	size_t k = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < res->n && k < n; i++) {
+		const struct sieve_action *a = &res->actions[i];
+		k += (size_t)snprintf(out + k, n - k, "%s%s%s%s%s%s",
+		    i ? "; " : "", names[a->type], a->arg ? " " : "",
+		    a->arg ? a->arg : "", a->copy ? " :copy" : "",
+		    a->implicit ? "*" : "");
+		for (size_t f = 0; f < a->nflags && k < n; f++)
+			k += (size_t)snprintf(out + k, n - k, "%s%s%s",
+			    f ? " " : " [", a->flags[f],
+			    f + 1 == a->nflags ? "]" : "");
+		if (a->type == SIEVE_ACT_VACATION && k < n)
+			k += (size_t)snprintf(out + k, n - k, " %llus",
+			    (unsigned long long)a->seconds);
+	}
+}
+
+/* Runs src; its rendered actions must be want, and why must hold
+ * fail_why (NULL: the run must succeed). */
+static void
+run_case(const char *src, const char *want, const char *fail_why,
+    const struct sieve_budget *budget)
+{
+	struct buf prog = BUF_INIT(SIEVE_MAX_PROGRAM);
+	struct sieve_error err;
+	char got[1024], why[256];
+	if (sieve_compile(src, strlen(src), &prog, &err) < 0) {
+		sieve_error_format(&err, why, sizeof(why));
+		fprintf(stderr, "does not compile: %s\n%s\n", why, src);
+		CHECK(!"compiles");
+		buf_free(&prog);
+		return;
+	}
+	struct sieve_program *p = sieve_load(prog.data, prog.len, &err);
+	CHECK(p != NULL);
+	struct sieve_result res;
+	int rc = sieve_run(p, &msg, budget, &res);
+	render(&res, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "script:\n%s\nwant \"%s\"\n got \"%s\" (%s)\n",
+		    src, want, got, res.why);
+	CHECK(strcmp(got, want) == 0);
+	CHECK_EQ(rc, fail_why ? -1 : 0);
+	if (fail_why != NULL && strstr(res.why, fail_why) == NULL) {
+		fprintf(stderr, "want why \"%s\", got \"%s\"\n", fail_why,
+		    res.why);
+		CHECK(!"why");
+	}
+	sieve_result_free(&res);
+	sieve_program_free(p);
+	buf_free(&prog);
+}
+
+#define RUN(src, want) run_case(src, want, NULL, NULL)
+
+static void
+test_core(void)
+{
+	RUN("", "keep*");
+	RUN("discard;", "discard");
+	RUN("keep; discard;", "keep; discard");
+	RUN("if header :contains \"subject\" \"money\" { discard; stop; } keep;",
+	    "discard");
+	RUN("if header :is \"subject\" \"money\" { discard; } elsif true { stop; } else { discard; }",
+	    "keep*");
+	RUN("if false { discard; } elsif false { discard; } else { redirect \"x@example.com\"; }",
+	    "redirect x@example.com");
+	RUN("if header :matches \"Subject\" \"*MONEY*\" { discard; }", "discard");
+	RUN("if header :comparator \"i;octet\" :matches \"Subject\" \"*MONEY*\" { discard; }",
+	    "keep*");
+	RUN("if address :domain :is \"from\" \"example.com\" { discard; }", "discard");
+	RUN("if address :localpart :is \"from\" \"boss+work\" { discard; }", "discard");
+	RUN("if address :all :is [\"to\", \"cc\"] \"c@z.example\" { discard; }", "discard");
+	RUN("if address :all :contains \"cc\" \"Bee\" { discard; }", "keep*");
+	RUN("if exists [\"From\", \"X-Spam-Score\"] { discard; }", "discard");
+	RUN("if exists [\"From\", \"X-None\"] { discard; }", "keep*");
+	RUN("if size :over 10K { discard; }", "discard");
+	RUN("if size :under 10K { discard; }", "keep*");
+	RUN("if anyof (false, not true, header :is \"x-spam-score\" \"7\") { discard; }",
+	    "discard");
+	RUN("if allof (true, not exists \"x-nothing\", false) { discard; }", "keep*");
+	RUN("require \"copy\";\nredirect :copy \"x@example.com\";",
+	    "redirect x@example.com :copy; keep*");
+}
+
+static void
+test_extensions(void)
+{
+	RUN("require \"fileinto\";\nfileinto \"INBOX.spam\";", "fileinto INBOX.spam");
+	RUN("require [\"fileinto\", \"copy\"];\nfileinto :copy \"a\";", "fileinto a :copy; keep*");
+	RUN("require \"envelope\";\nif envelope :is \"from\" \"sender@example.com\" { discard; }",
+	    "discard");
+	RUN("require [\"envelope\", \"subaddress\", \"fileinto\"];\n"
+	    "if envelope :detail \"to\" \"lists\" { fileinto \"lists\"; }", "fileinto lists");
+	RUN("require \"subaddress\";\nif address :user \"from\" \"boss\" { discard; }", "discard");
+	RUN("require \"subaddress\";\nif address :detail \"to\" \"\" { discard; }", "keep*");
+	RUN("require [\"relational\", \"comparator-i;ascii-numeric\"];\n"
+	    "if header :value \"ge\" :comparator \"i;ascii-numeric\" \"x-spam-score\" \"10\" { discard; }",
+	    "keep*");
+	RUN("require [\"relational\", \"comparator-i;ascii-numeric\"];\n"
+	    "if header :value \"gt\" :comparator \"i;ascii-numeric\" \"x-spam-score\" \"06\" { discard; }",
+	    "discard");
+	RUN("require [\"relational\", \"comparator-i;ascii-numeric\"];\n"
+	    "if address :count \"eq\" :comparator \"i;ascii-numeric\" [\"to\", \"cc\"] \"5\" { discard; }",
+	    "discard");
+	RUN("require [\"variables\", \"fileinto\"];\n"
+	    "if header :matches \"List-ID\" \"*<*.*>\" { fileinto \"INBOX.lists.${2}\"; }",
+	    "fileinto INBOX.lists.mta-filters");
+	RUN("require [\"regex\", \"variables\", \"fileinto\"];\n"
+	    "if header :regex \"subject\" \"^\\\\[([a-z]+)\\\\]\" { fileinto \"${1}\"; }",
+	    "fileinto ietf");
+	RUN("require [\"variables\", \"fileinto\"];\nset :upper :length \"n\" \"abc\";\n"
+	    "set :upperfirst \"s\" \"box\"; fileinto \"${s}${n}${unset}\";", "fileinto Box3");
+	RUN("require [\"variables\", \"fileinto\"];\nset \"a\" \"x\"; set \"a\" \"${a}${a}\";\n"
+	    "if string :is \"${a}\" \"xx\" { fileinto \"${A}\"; }", "fileinto xx");
+	RUN("require [\"imap4flags\", \"fileinto\"];\naddflag [\"\\\\Seen\", \"a b\"]; removeflag \"a\";\n"
+	    "fileinto \"x\"; fileinto :flags \"\\\\Flagged\" \"y\";",
+	    "fileinto x [\\Seen b]; fileinto y [\\Flagged]");
+	RUN("require [\"imap4flags\"];\nsetflag \"$Junk\";\nif hasflag :is \"$junk\" { addflag \"z\"; }",
+	    "keep* [$Junk z]");
+	RUN("require [\"imap4flags\", \"variables\"];\nsetflag \"f\" \"a\"; addflag \"f\" [\"b\", \"a\"];\n"
+	    "if hasflag :is \"f\" \"b\" { keep :flags \"${f}\"; }", "keep [a b]");
+	RUN("require \"body\";\nif body :contains \"contract\" { discard; }", "discard");
+	RUN("require \"body\";\nif body :raw :contains \"contract\" { discard; }", "keep*");
+	RUN("require \"vacation\";\nvacation :days 3 :subject \"away\" \"I am away\";",
+	    "vacation I am away 259200s; keep*");
+	RUN("require [\"vacation\", \"vacation-seconds\"];\nvacation :seconds 0 \"r\";",
+	    "vacation r 0s; keep*");
+	RUN("require \"reject\";\nreject \"no thanks\";", "reject no thanks");
+	RUN("require \"ereject\";\nif header :contains \"subject\" \"money\" { ereject \"spam\"; }",
+	    "ereject spam");
+	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
+	RUN("require \"ihave\";\nif ihave \"fileinto\" { fileinto \"x\"; }", "fileinto x");
+	RUN("require \"include\";\nreturn; discard;", "keep*");
+}
+
+static void
+test_failures(void)
+{
+	static const struct sieve_budget tiny = { 50, 1 << 20, 2 };
+	/* a run-time error drops every action: only the implicit keep */
+	run_case("require [\"reject\", \"fileinto\"];\nfileinto \"a\"; reject \"x\";",
+	    "keep*", "reject cannot be combined", NULL);
+	run_case("require \"vacation\";\nvacation \"a\"; vacation \"b\";", "keep*",
+	    "more than one vacation", NULL);
+	run_case("require \"ihave\";\ndiscard; error \"broken\";", "keep*",
+	    "error: broken", NULL);
+	run_case("require [\"variables\"];\nredirect \"${nothing}\";", "keep*",
+	    "invalid address", NULL);
+	run_case("require \"date\";\nif currentdate :is \"year\" \"2020\" { discard; }",
+	    "keep*", "currentdate is not supported", NULL);
+	/* budgets */
+	run_case("if anyof (false, false, false, false, false, false, false, false, false, false,"
+	    " false, false, false, false, false, false, false, false, false, false,"
+	    " false, false, false, false, false, false, false, false, false, false,"
+	    " false, false, false, false, false, false, false, false, false, false,"
+	    " false, false, false, false, false, false, false, false, false, true) { discard; }",
+	    "keep*", "over the step budget", &tiny);
+	run_case("require \"regex\";\nif header :regex \"subject\" [\"q\", \"w\", \"z\"] { discard; }",
+	    "keep*", "over the regex budget", &tiny);
+	run_case("require [\"variables\", \"regex\"];\nset \"p\" \"(a)\\\\1\";\n"
+	    "if header :regex \"subject\" \"${p}\" { discard; }", "keep*",
+	    "back-references", NULL);
+	/* doubling a variable: the memory budget stops it */
+	static const struct sieve_budget small_mem = { 100000, 64 << 10, 8 };
+	run_case("require \"variables\";\nset \"a\" \"0123456789abcdef\";\n"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; discard;",
+	    "keep*", "memory budget", &small_mem);
+}
+
+int
+main(void)
+{
+	test_core();
+	test_extensions();
+	test_failures();
+	return check_done("sieve_run");
+}
