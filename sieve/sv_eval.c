@@ -46,11 +46,13 @@ match_one(struct run *r, int mt, int cmp, int rel, struct sv_span v,
 	case SV_TAG_IS:
 		return sv_compare(cmp, v.s, v.n, k.s, k.n) == 0;
 	case SV_TAG_CONTAINS:
-		return sv_contains(cmp, v.s, v.n, k.s, k.n);
 	case SV_TAG_MATCHES:
-		/* the glob's cost is up to value times pattern */
-		if (sv_run_step(r, (v.n / 64 + 1) * (k.n / 64 + 1)) < 0)
+		/* both cost up to value times key: paid before the work, one
+		 * step per 256 byte comparisons */
+		if (sv_run_step(r, (v.n / 16 + 1) * (k.n / 16 + 1)) < 0)
 			return -1;
+		if (mt == SV_TAG_CONTAINS)
+			return sv_contains(cmp, v.s, v.n, k.s, k.n);
 		return sv_glob(cmp, v.s, v.n, k.s, k.n, caps);
 	case SV_TAG_VALUE:
 		return sv_relation_holds(rel, sv_compare(cmp, v.s, v.n, k.s,

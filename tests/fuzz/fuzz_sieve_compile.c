@@ -1,10 +1,46 @@
 /* libFuzzer target: the Sieve compiler on script bytes, then the loader on
- * the program it wrote (which must take it back), then the loader on the
- * same bytes taken as a program. */
+ * the program it wrote (which must take it back) and the interpreter on
+ * that program against a small fixed message under a small budget; last,
+ * the loader on the same bytes taken as a program. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sieve.h"
+#include "sieve_run.h"
+
+static const char *const fields[][2] = {
+	{ "From", "\"A, B\" <a+b@example.com>, c@d (x)" },
+	{ "To", "group: e@f, <g@h>;" },
+	{ "Subject", "[list] Hello *world* ?" },
+	{ "X-Score", "0012" },
+};
+
+static int
+header(void *ctx, const char *name, size_t i, const char **v, size_t *len)
+{
+	(void)ctx;
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (strcasecmp(fields[k][0], name) == 0 && i-- == 0) {
+			*v = fields[k][1];
+			*len = strlen(*v);
+			return 0;
+		}
+	return -1;
+}
+
+static void
+run(const struct sieve_program *p)
+{
+	static const struct sieve_message m = { NULL, header, NULL,
+		"", "x+y@example.org", 1234 };
+	static const struct sieve_budget budget = { 5000, 1 << 20, 8 };
+	struct sieve_result res;
+	(void)sieve_run(p, &m, &budget, &res);
+	if (res.n == 0 || (res.failed && res.n != 1))
+		abort();  /* every run ends with an action, a failed one keeps */
+	sieve_result_free(&res);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -15,6 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sieve_program *p = sieve_load(prog.data, prog.len, &err);
 		if (p == NULL)
 			abort();  /* the compiler wrote what its loader refuses */
+		run(p);
 		sieve_program_free(p);
 	}
 	buf_free(&prog);

@@ -218,6 +218,18 @@ test_failures(void)
 	run_case("require [\"variables\", \"regex\"];\nset \"p\" \"(a)\\\\1\";\n"
 	    "if header :regex \"subject\" \"${p}\" { discard; }", "keep*",
 	    "back-references", NULL);
+	/* a glob of 1 KB against 32 KB costs more than the step budget:
+	 * refused before the work, not after */
+	run_case("require \"variables\";\nset \"a\" \"aaaaaaaaaaaaaaaa\"; set \"p\" \"*a*a*a*a\";\n"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
+	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";\n"
+	    "set \"p\" \"${p}${p}\"; set \"p\" \"${p}${p}\"; set \"p\" \"${p}${p}\";"
+	    "set \"p\" \"${p}${p}\"; set \"p\" \"${p}${p}\"; set \"p\" \"${p}${p}\";"
+	    "set \"p\" \"${p}${p}\";\n"
+	    "if string :matches \"${a}\" \"${p}b\" { discard; }",
+	    "keep*", "over the step budget", NULL);
 	/* doubling a variable: the memory budget stops it */
 	static const struct sieve_budget small_mem = { 100000, 64 << 10, 8 };
 	run_case("require \"variables\";\nset \"a\" \"0123456789abcdef\";\n"
