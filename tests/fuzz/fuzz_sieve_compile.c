@@ -8,6 +8,7 @@
 
 #include "sieve.h"
 #include "sieve_run.h"
+#include "../unit/sieve_test_msg.h"
 
 static const char *const fields[][2] = {
 	{ "From", "\"A, B\" <a+b@example.com>, c@d (x)" },
@@ -16,23 +17,13 @@ static const char *const fields[][2] = {
 	{ "X-Score", "0012" },
 };
 
-static int
-header(void *ctx, const char *name, size_t i, const char **v, size_t *len)
-{
-	(void)ctx;
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		if (strcasecmp(fields[k][0], name) == 0 && i-- == 0) {
-			*v = fields[k][1];
-			*len = strlen(*v);
-			return 0;
-		}
-	return -1;
-}
+static const struct sieve_test_fields table = { fields,
+	sizeof(fields) / sizeof(fields[0]) };
 
 static void
 run(const struct sieve_program *p)
 {
-	static const struct sieve_message m = { NULL, header, NULL,
+	static const struct sieve_message m = { (void *)&table, sieve_test_header, NULL,
 		"", "x+y@example.org", 1234 };
 	static const struct sieve_budget budget = { 5000, 1 << 20, 8 };
 	struct sieve_result res;

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "sieve.h"
 #include "sieve_run.h"
+#include "sieve_test_msg.h"
 
 static const char *const fields[][2] = {
 	{ "From", "\"Boss, The\" <boss+work@Example.COM>" },
@@ -21,18 +22,8 @@ static const char *const fields[][2] = {
 	{ "X-Spam-Score", "7" },
 };
 
-static int
-header(void *ctx, const char *name, size_t i, const char **v, size_t *len)
-{
-	(void)ctx;
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		if (strcasecmp(fields[k][0], name) == 0 && i-- == 0) {
-			*v = fields[k][1];
-			*len = strlen(*v);
-			return 0;
-		}
-	return -1;
-}
+static const struct sieve_test_fields table = { fields,
+	sizeof(fields) / sizeof(fields[0]) };
 
 static int
 body(void *ctx, enum sieve_body_transform t, const char *const *types,
@@ -46,7 +37,7 @@ body(void *ctx, enum sieve_body_transform t, const char *const *types,
 	return 0;
 }
 
-static const struct sieve_message msg = { NULL, header, body,
+static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000 };
 
 static void
