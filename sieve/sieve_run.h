@@ -4,7 +4,7 @@
  * never touches the store, the network or a clock: the message comes in
  * through callbacks, the actions go out as a list the caller carries out.
  *
- * Budgets (docs/sieve.md): at most steps commands, tests and key
+ * Budgets, as docs/sieve.md has them: at most steps commands, tests and key
  * comparisons; every string the run makes (variables, expansions, action
  * text) from one arena of memory bytes; at most regexes regular
  * expressions compiled, each under the limits of sv_regex.h. A run over a
