@@ -11,6 +11,9 @@
 struct checker {
 	struct sieve_error *err;
 	bool from_source;
+	/* the foreverypart loops around the node checked, for break */
+	const struct sv_arg *loops[SIEVE_MAX_DEPTH];
+	unsigned nloops;
 };
 
 #define fail(ck, line, col, ...) \
@@ -232,6 +235,28 @@ ihave_exts(const struct sv_node *ifcmd)
 	return bits;
 }
 
+/* break only inside foreverypart; break :name "x" inside one named x
+ * (RFC 5703 section 3). */
+static int
+check_break(struct checker *ck, const struct sv_node *n)
+{
+	if (n->is_test || n->id != SV_C_BREAK)
+		return 0;
+	if (ck->nloops == 0)
+		return fail(ck, n->line, n->col, "%s",
+		    "break outside foreverypart");
+	const struct sv_arg *name = sv_tag_value(n, SV_TAG_NAME);
+	for (unsigned i = 0; name != NULL && i < ck->nloops; i++)
+		if (ck->loops[i] != NULL && ck->loops[i]->strs[0].n ==
+		    name->strs[0].n && memcmp(ck->loops[i]->strs[0].s,
+		    name->strs[0].s, name->strs[0].n) == 0)
+			return 0;
+	if (name != NULL)
+		return fail(ck, name->line, name->col,
+		    "no enclosing foreverypart named \"%s\"", name->strs[0].s);
+	return 0;
+}
+
 static int
 check_node(struct checker *ck, struct sv_node *n, uint64_t exts,
     unsigned depth)
@@ -259,12 +284,18 @@ check_node(struct checker *ck, struct sv_node *n, uint64_t exts,
 			if (check_node(ck, t, exts, depth + 1) < 0)
 				return -1;
 	}
-	if (sv_rules_check(n, exts, ck->err) < 0)
+	if (sv_rules_check(n, exts, ck->err) < 0 || check_break(ck, n) < 0)
 		return -1;
-	if (n->has_block)
-		return check_block(ck, n->block, exts | ihave_exts(n),
-		    depth + 1, false);
-	return 0;
+	if (!n->has_block)
+		return 0;
+	bool loop = n->id == SV_C_FOREVERYPART && ck->nloops < SIEVE_MAX_DEPTH;
+	if (loop)
+		ck->loops[ck->nloops++] = sv_tag_value(n, SV_TAG_NAME);
+	int rc = check_block(ck, n->block, exts | ihave_exts(n), depth + 1,
+	    false);
+	if (loop)
+		ck->nloops--;
+	return rc;
 }
 
 /* require: every name a known extension; returns the extensions added. */
@@ -313,7 +344,7 @@ check_block(struct checker *ck, struct sv_node *first, uint64_t exts,
 int
 sv_check(struct sv_script *s, bool from_source, struct sieve_error *err)
 {
-	struct checker ck = { err, from_source };
+	struct checker ck = { .err = err, .from_source = from_source };
 	s->exts = EXT_BIT(SV_EXT_CORE);
 	if (check_block(&ck, s->cmds, s->exts, 0, true) < 0)
 		return -1;

@@ -158,5 +158,7 @@ static const struct invalid_script invalid[] = {
 	{ "if header :is [] \"c\" { }", "line 1, column 16: expected string" },
 	{ "keep;\n\n   @", "line 3, column 4: unexpected character" },
 	{ "if not { }", "line 1, column 4: not: missing arguments" },
+	{ "require \"foreverypart\";\nif true { break; }", "line 2, column 11: break outside foreverypart" },
+	{ "require \"foreverypart\";\nforeverypart :name \"a\" { foreverypart { break :name \"b\"; } }", "line 2, column 53: no enclosing foreverypart named \"b\"" },
 	{ "error \"x\";", "line 1, column 1: error needs require \"ihave\"" },
 };
