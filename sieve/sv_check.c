@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "sv_encoded.h"
 #include "sv_rules.h"
 #include "sv_table.h"
 
@@ -235,6 +236,24 @@ ihave_exts(const struct sv_node *ifcmd)
 	return bits;
 }
 
+/* encoded-character: once, at compile time; a program holds the bytes. */
+static int
+decode_encoded(struct checker *ck, struct sv_node *n, uint64_t exts)
+{
+	if (!(exts & EXT_BIT(SV_EXT_ENCODED_CHARACTER)) ||
+	    n->id == SV_C_REQUIRE)
+		return 0;
+	for (uint32_t i = 0; i < n->nargs; i++)
+		for (uint32_t k = 0; k < n->args[i].nstrs; k++) {
+			char why[100];
+			if (sv_encoded_decode(&n->args[i].strs[k], why,
+			    sizeof(why)) < 0)
+				return fail(ck, n->args[i].line,
+				    n->args[i].col, "%s", why);
+		}
+	return 0;
+}
+
 /* break only inside foreverypart; break :name "x" inside one named x
  * (RFC 5703 section 3). */
 static int
@@ -284,6 +303,8 @@ check_node(struct checker *ck, struct sv_node *n, uint64_t exts,
 			if (check_node(ck, t, exts, depth + 1) < 0)
 				return -1;
 	}
+	if (ck->from_source && decode_encoded(ck, n, exts) < 0)
+		return -1;
 	if (sv_rules_check(n, exts, ck->err) < 0 || check_break(ck, n) < 0)
 		return -1;
 	if (!n->has_block)

@@ -180,6 +180,10 @@ test_extensions(void)
 	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
 	RUN("require \"ihave\";\nif ihave \"fileinto\" { fileinto \"x\"; }", "fileinto x");
 	RUN("require \"include\";\nreturn; discard;", "keep*");
+	RUN("require [\"encoded-character\", \"fileinto\"];\n"
+	    "fileinto \"INBOX.${hex:41 62}${unicode: 263a }${hex:zz}${HEX:2}\";",
+	    "fileinto INBOX.Ab\xe2\x98\xba${hex:zz}\x02");
+	RUN("require \"fileinto\";\nfileinto \"${hex:41}\";", "fileinto ${hex:41}");
 }
 
 static void
