@@ -7,7 +7,8 @@
  * Budgets, as docs/sieve.md has them: at most steps commands, tests and key
  * comparisons; every string the run makes (variables, expansions, action
  * text) from one arena of memory bytes; at most regexes regular
- * expressions compiled, each under the limits of sv_regex.h. A run over a
+ * expressions compiled, each under the limits of sv_regex.h; at most
+ * redirects redirect actions. A run over a
  * budget or with a run-time error returns the implicit keep alone and the
  * reason in why.
  */
@@ -45,9 +46,10 @@ struct sieve_budget {
 	uint32_t steps;
 	size_t memory;
 	uint32_t regexes;
+	uint32_t redirects;  /* a script cannot make one message many */
 };
 
-#define SIEVE_BUDGET_DEFAULT { 100000, 4u << 20, 64 }
+#define SIEVE_BUDGET_DEFAULT { 100000, 4u << 20, 64, 4 }
 #define SIEVE_MAX_ACTIONS 64
 #define SIEVE_MAX_FLAGS 32
 

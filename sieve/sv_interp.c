@@ -86,6 +86,24 @@ do_vacation(struct run *r, const struct sv_node *n)
 	return r->failed ? -1 : 0;
 }
 
+/* A fileinto to a mailbox, a redirect to an address or a keep already
+ * there is that action again (RFC 5228 section 2.10.3: one copy per
+ * destination); else a new one. */
+static struct sieve_action *
+same_target(struct run *r, enum sieve_action_type type, const char *arg,
+    bool *dup)
+{
+	for (size_t i = 0; type <= SIEVE_ACT_REDIRECT && i < r->res->n; i++) {
+		struct sieve_action *a = &r->res->actions[i];
+		if (a->type == type && (type == SIEVE_ACT_KEEP ||
+		    strcmp(a->arg, arg) == 0)) {
+			*dup = true;
+			return a;
+		}
+	}
+	return add_action(r, type, arg);
+}
+
 /* keep, fileinto, redirect, reject, ereject: the ones that file or
  * refuse the message. */
 static int
@@ -104,11 +122,15 @@ do_delivery(struct run *r, const struct sv_node *n)
 	if (n->id == SV_C_REDIRECT && strchr(arg, '@') == NULL)
 		return sv_run_fail(r, "line %u: redirect to an invalid address",
 		    n->line);
-	struct sieve_action *a = add_action(r, types[n->id], arg);
+	if (n->id == SV_C_REDIRECT && r->redirects_left-- == 0)
+		return sv_run_fail(r, "line %u: over the redirect budget",
+		    n->line);
+	bool dup = false;
+	struct sieve_action *a = same_target(r, types[n->id], arg, &dup);
 	if (a == NULL)
 		return -1;
-	a->copy = sv_has_tag(n, SV_TAG_COPY);
-	a->create = sv_has_tag(n, SV_TAG_CREATE);
+	a->copy = (dup ? a->copy : true) && sv_has_tag(n, SV_TAG_COPY);
+	a->create = a->create || sv_has_tag(n, SV_TAG_CREATE);
 	if ((n->id == SV_C_KEEP || n->id == SV_C_FILEINTO) &&
 	    sv_run_flag_list(r, n, a->flags, &a->nflags) < 0)
 		return -1;
@@ -222,6 +244,7 @@ sieve_run(const struct sieve_program *prog, const struct sieve_message *m,
 	r->exts = prog->script.exts;
 	r->steps_left = budget->steps;
 	r->regexes_left = budget->regexes;
+	r->redirects_left = budget->redirects;
 	r->implicit_keep = true;
 	r->flags = (struct sv_span){ "", 0 };
 	int rc = exec_block(r, prog->script.cmds);

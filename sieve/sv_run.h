@@ -26,6 +26,7 @@ struct run {
 	uint64_t exts;
 	uint32_t steps_left;
 	uint32_t regexes_left;
+	uint32_t redirects_left;
 	bool stopped, failed, implicit_keep;
 	struct sv_var vars[SV_RUN_MAX_VARS];
 	unsigned nvars;

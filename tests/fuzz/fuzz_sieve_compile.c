@@ -25,7 +25,7 @@ run(const struct sieve_program *p)
 {
 	static const struct sieve_message m = { (void *)&table, sieve_test_header, NULL,
 		"", "x+y@example.org", 1234 };
-	static const struct sieve_budget budget = { 5000, 1 << 20, 8 };
+	static const struct sieve_budget budget = { 5000, 1 << 20, 8, 4 };
 	struct sieve_result res;
 	(void)sieve_run(p, &m, &budget, &res);
 	if (res.n == 0 || (res.failed && res.n != 1))

@@ -127,6 +127,9 @@ test_core(void)
 	RUN("if anyof (false, not true, header :is \"x-spam-score\" \"7\") { discard; }",
 	    "discard");
 	RUN("if allof (true, not exists \"x-nothing\", false) { discard; }", "keep*");
+	RUN("require \"fileinto\";\nfileinto \"a\"; keep; fileinto \"a\"; keep; redirect \"r@x\"; redirect \"r@x\";",
+	    "fileinto a; keep; redirect r@x");
+	RUN("require \"copy\";\nredirect :copy \"r@x\"; redirect \"r@x\";", "redirect r@x");
 	RUN("require \"copy\";\nredirect :copy \"x@example.com\";",
 	    "redirect x@example.com :copy; keep*");
 }
@@ -189,7 +192,7 @@ test_extensions(void)
 static void
 test_failures(void)
 {
-	static const struct sieve_budget tiny = { 50, 1 << 20, 2 };
+	static const struct sieve_budget tiny = { 50, 1 << 20, 2, 4 };
 	/* a run-time error drops every action: only the implicit keep */
 	run_case("require [\"reject\", \"fileinto\"];\nfileinto \"a\"; reject \"x\";",
 	    "keep*", "reject cannot be combined", NULL);
@@ -201,6 +204,8 @@ test_failures(void)
 	    "invalid address", NULL);
 	run_case("require \"date\";\nif currentdate :is \"year\" \"2020\" { discard; }",
 	    "keep*", "currentdate is not supported", NULL);
+	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
+	    " redirect \"e@x\";", "keep*", "over the redirect budget", NULL);
 	/* budgets */
 	run_case("if anyof (false, false, false, false, false, false, false, false, false, false,"
 	    " false, false, false, false, false, false, false, false, false, false,"
@@ -226,7 +231,7 @@ test_failures(void)
 	    "if string :matches \"${a}\" \"${p}b\" { discard; }",
 	    "keep*", "over the step budget", NULL);
 	/* doubling a variable: the memory budget stops it */
-	static const struct sieve_budget small_mem = { 100000, 64 << 10, 8 };
+	static const struct sieve_budget small_mem = { 100000, 64 << 10, 8, 4 };
 	run_case("require \"variables\";\nset \"a\" \"0123456789abcdef\";\n"
 	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
 	    "set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\"; set \"a\" \"${a}${a}\";"
