@@ -40,6 +40,17 @@ struct sieve_message {
 	const char *envelope_from;   /* "" for the null return path */
 	const char *envelope_to;
 	uint64_t size;
+	/* the time of delivery and the server's zone (minutes east of
+	 * UTC): currentdate, and date without :zone (RFC 5260) */
+	int64_t now;
+	int zone;
+	/* mailboxexists (RFC 5490): 1 exists, 0 not; NULL: none does */
+	int (*mailbox_exists)(void *ctx, const char *name);
+	/* duplicate (RFC 7352): whether id was seen under handle within
+	 * seconds, recorded now (unless the caller waits for delivery).
+	 * NULL: nothing is a duplicate. */
+	int (*duplicate)(void *ctx, const char *handle, const char *id,
+	    size_t idlen, uint64_t seconds, bool last);
 };
 
 struct sieve_budget {

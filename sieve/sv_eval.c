@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "sv_check.h"
+#include "sv_date.h"
 #include "sv_regex.h"
 #include "sv_rules.h"
 #include "sv_run.h"
@@ -262,6 +263,81 @@ flag_values(struct run *r, const struct sv_node *t, struct values *vs)
 	return 0;
 }
 
+/* date and currentdate: the date part as text, in the zone asked for. */
+static int
+date_values(struct run *r, const struct sv_node *t, struct values *vs)
+{
+	bool current = t->id == SV_X_CURRENTDATE;
+	const struct sv_arg *zarg = sv_tag_value(t, SV_TAG_ZONE);
+	int zone = zarg ? sv_zone_minutes(zarg->strs[0].s) : r->m->zone;
+	int part = sv_date_part(sv_positional(t, current ? 0 : 1)->strs[0].s);
+	struct values raw = { .n = 0 };
+	struct sv_date dates[SV_RUN_MAX_VALUES];
+	size_t nd = 0;
+	if (current) {
+		dates[nd++] = (struct sv_date){ r->m->now, zone };
+	} else if (header_values(r, t, sv_positional(t, 0), &raw) < 0) {
+		return -1;
+	}
+	for (size_t i = 0; i < raw.n; i++)
+		if (sv_date_parse(raw.v[i].s, raw.v[i].n, &dates[nd])) {
+			if (!sv_has_tag(t, SV_TAG_ORIGINALZONE))
+				dates[nd].zone = zone;
+			nd++;
+		}
+	for (size_t i = 0; i < nd; i++) {
+		char text[64];
+		size_t len = sv_date_part_text(&dates[i], part, text,
+		    sizeof(text));
+		const char *c = len ? sv_run_dup(r, text, len) : NULL;
+		if (c != NULL)
+			add_value(vs, c, len);
+	}
+	return r->failed ? -1 : 0;
+}
+
+static int
+eval_mailboxexists(struct run *r, const struct sv_node *t)
+{
+	const struct sv_arg *names = sv_positional(t, 0);
+	for (uint32_t i = 0; i < names->nstrs; i++) {
+		struct sv_span v;
+		if (sv_run_expand(r, &names->strs[i], &v) < 0 ||
+		    sv_run_step(r, 1) < 0)
+			return -1;
+		if (r->m->mailbox_exists == NULL ||
+		    r->m->mailbox_exists(r->m->ctx, v.s) <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* duplicate (RFC 7352): the id is :uniqueid, or the field :header names,
+ * or Message-ID; a message without one is never a duplicate. */
+static int
+eval_duplicate(struct run *r, const struct sv_node *t)
+{
+	const struct sv_arg *u = sv_tag_value(t, SV_TAG_UNIQUEID);
+	const struct sv_arg *h = sv_tag_value(t, SV_TAG_HEADER);
+	const struct sv_arg *hd = sv_tag_value(t, SV_TAG_HANDLE);
+	const struct sv_arg *sec = sv_tag_value(t, SV_TAG_SECONDS);
+	struct sv_span id = { NULL, 0 }, handle = { "", 0 };
+	if (u != NULL && sv_run_expand(r, &u->strs[0], &id) < 0)
+		return -1;
+	if (hd != NULL && sv_run_expand(r, &hd->strs[0], &handle) < 0)
+		return -1;
+	if (u == NULL && (r->m->header == NULL || r->m->header(r->m->ctx,
+	    h ? h->strs[0].s : "Message-ID", 0, &id.s, &id.n) < 0))
+		return 0;
+	if (r->m->duplicate == NULL)
+		return 0;
+	const char *hcopy = sv_run_dup(r, handle.s, handle.n);
+	if (hcopy == NULL)
+		return -1;
+	return r->m->duplicate(r->m->ctx, hcopy, id.s, id.n,
+	    sec ? sec->num : 7 * 86400, sv_has_tag(t, SV_TAG_LAST)) > 0;
+}
+
 static int
 eval_exists(struct run *r, const struct sv_node *t)
 {
@@ -327,6 +403,10 @@ eval_simple(struct run *r, const struct sv_node *t)
 	}
 	case SV_X_EXISTS:
 		return eval_exists(r, t);
+	case SV_X_MAILBOXEXISTS:
+		return eval_mailboxexists(r, t);
+	case SV_X_DUPLICATE:
+		return eval_duplicate(r, t);
 	case SV_X_IHAVE:
 		for (uint32_t i = 0; i < a->nstrs; i++)
 			if (sv_ext_lookup(a->strs[i].s) <= 0)
@@ -372,6 +452,10 @@ sv_eval(struct run *r, const struct sv_node *t)
 		break;
 	case SV_X_ENVIRONMENT:
 		rc = environment_values(t, vs);
+		break;
+	case SV_X_DATE:
+	case SV_X_CURRENTDATE:
+		rc = date_values(r, t, vs);
 		break;
 	case SV_X_NOT:
 	case SV_X_ALLOF:

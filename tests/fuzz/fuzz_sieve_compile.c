@@ -15,6 +15,8 @@ static const char *const fields[][2] = {
 	{ "To", "group: e@f, <g@h>;" },
 	{ "Subject", "[list] Hello *world* ?" },
 	{ "X-Score", "0012" },
+	{ "Received", "from x by y; Tue, 2 Feb 2021 3:04 -0500" },
+	{ "Date", "2 Feb 21 23:59:60 EST (comment)" },
 };
 
 static const struct sieve_test_fields table = { fields,

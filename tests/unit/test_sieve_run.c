@@ -20,6 +20,7 @@ static const char *const fields[][2] = {
 	{ "Received", "from c by d; Mon, 1 Jan 2024 09:00:00 +0000" },
 	{ "List-ID", "IETF filters <mta-filters.ietf.org>" },
 	{ "X-Spam-Score", "7" },
+	{ "Message-ID", "<dup@example.com>" },
 };
 
 static const struct sieve_test_fields table = { fields,
@@ -37,8 +38,28 @@ body(void *ctx, enum sieve_body_transform t, const char *const *types,
 	return 0;
 }
 
+static int
+mailbox_exists(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "Spam") == 0;
+}
+
+/* Seen before: the Message-ID under handle "h", nothing else. */
+static int
+duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
+    uint64_t seconds, bool last)
+{
+	(void)ctx;
+	(void)last;
+	return strcmp(handle, "h") == 0 && seconds == 60 && idlen == 17 &&
+	    memcmp(id, "<dup@example.com>", 17) == 0;
+}
+
+/* Delivered at 2024-01-01 10:00:00 UTC (a Monday) by a server at +0100. */
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
-	"sender@example.com", "me+lists@example.org", 20000 };
+	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
+	mailbox_exists, duplicate };
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
@@ -183,6 +204,28 @@ test_extensions(void)
 	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
 	RUN("require \"ihave\";\nif ihave \"fileinto\" { fileinto \"x\"; }", "fileinto x");
 	RUN("require \"include\";\nreturn; discard;", "keep*");
+	RUN("require \"date\";\nif currentdate :is \"date\" \"2024-01-01\" { discard; }", "discard");
+	RUN("require \"date\";\nif currentdate :zone \"-1100\" :is \"date\" \"2023-12-31\" { discard; }",
+	    "discard");
+	RUN("require \"date\";\nif currentdate :is \"iso8601\" \"2024-01-01T11:00:00+01:00\" { discard; }",
+	    "discard");
+	RUN("require \"date\";\nif currentdate :zone \"+0000\" :is \"std11\" \"Mon, 1 Jan 2024 10:00:00 +0000\" { discard; }",
+	    "discard");
+	RUN("require \"date\";\nif allof (currentdate :zone \"+0000\" :is \"julian\" \"60310\","
+	    " currentdate :is \"weekday\" \"1\") { discard; }", "discard");
+	RUN("require \"date\";\nif date :is \"received\" \"hour\" \"11\" { discard; }", "discard");
+	RUN("require \"date\";\nif date :originalzone :is \"received\" \"hour\" \"11\" { discard; }",
+	    "keep*");
+	RUN("require [\"date\", \"index\"];\nif date :originalzone :index 2 \"received\" \"time\" \"09:00:00\" { discard; }",
+	    "discard");
+	RUN("require [\"date\", \"relational\"];\nif date :value \"lt\" \"received\" \"year\" \"2024\" { discard; }",
+	    "keep*");
+	RUN("require [\"mailbox\", \"fileinto\"];\nif mailboxexists \"Spam\" { fileinto \"Spam\"; }\n"
+	    "if mailboxexists [\"Spam\", \"Other\"] { discard; }", "fileinto Spam");
+	RUN("require \"duplicate\";\nif duplicate :handle \"h\" :seconds 60 { discard; }", "discard");
+	RUN("require \"duplicate\";\nif duplicate :seconds 60 { discard; }", "keep*");
+	RUN("require \"duplicate\";\nif duplicate :handle \"h\" :seconds 60 :header \"subject\" { discard; }",
+	    "keep*");
 	RUN("require [\"encoded-character\", \"fileinto\"];\n"
 	    "fileinto \"INBOX.${hex:41 62}${unicode: 263a }${hex:zz}${HEX:2}\";",
 	    "fileinto INBOX.Ab\xe2\x98\xba${hex:zz}\x02");
@@ -202,8 +245,8 @@ test_failures(void)
 	    "error: broken", NULL);
 	run_case("require [\"variables\"];\nredirect \"${nothing}\";", "keep*",
 	    "invalid address", NULL);
-	run_case("require \"date\";\nif currentdate :is \"year\" \"2020\" { discard; }",
-	    "keep*", "currentdate is not supported", NULL);
+	run_case("require \"enotify\";\nnotify \"mailto:a@example.com\";",
+	    "keep*", "notify is not supported", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
 	    " redirect \"e@x\";", "keep*", "over the redirect budget", NULL);
 	/* budgets */
