@@ -67,7 +67,7 @@ struct sieve_budget {
 enum sieve_action_type {
 	SIEVE_ACT_KEEP = 1, SIEVE_ACT_FILEINTO, SIEVE_ACT_DISCARD,
 	SIEVE_ACT_REDIRECT, SIEVE_ACT_REJECT, SIEVE_ACT_EREJECT,
-	SIEVE_ACT_VACATION,
+	SIEVE_ACT_VACATION, SIEVE_ACT_NOTIFY,
 };
 
 struct sieve_action {
@@ -76,11 +76,15 @@ struct sieve_action {
 	bool copy, create, mime, implicit;
 	const char *flags[SIEVE_MAX_FLAGS];  /* keep, fileinto */
 	size_t nflags;
-	/* vacation */
+	/* vacation; notify has from, and the method in arg */
 	const char *subject, *from, *handle;
 	const char *const *addresses;
 	size_t naddresses;
 	uint64_t seconds;         /* :days converted; 7 days by default */
+	/* notify (RFC 5435) */
+	const char *message, *importance;
+	const char *const *options;
+	size_t noptions;
 };
 
 struct sieve_result {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sv_check.h"
 #include "sv_interp.h"
@@ -21,8 +22,10 @@ add_action(struct run *r, enum sieve_action_type type, const char *arg)
 		bool rej = t == SIEVE_ACT_REJECT || t == SIEVE_ACT_EREJECT;
 		bool nrej = type == SIEVE_ACT_REJECT ||
 		    type == SIEVE_ACT_EREJECT;
-		if ((rej || nrej) && t != SIEVE_ACT_DISCARD &&
-		    type != SIEVE_ACT_DISCARD) {
+		/* discard and notify go with reject; nothing else does */
+		bool quiet = t == SIEVE_ACT_DISCARD || t == SIEVE_ACT_NOTIFY ||
+		    type == SIEVE_ACT_DISCARD || type == SIEVE_ACT_NOTIFY;
+		if ((rej || nrej) && !quiet) {
 			sv_run_fail(r, "reject cannot be combined with "
 			    "another action");
 			return NULL;
@@ -57,6 +60,29 @@ arg_string(struct run *r, const struct sv_arg *a)
 #define string_arg(r, n, i) arg_string((r), sv_positional((n), (i)))
 #define tag_string(r, n, tag) arg_string((r), sv_tag_value((n), (tag)))
 
+/* A tag's string list, each expanded, for the result; NULL without. */
+static const char *const *
+string_list(struct run *r, const struct sv_arg *a, size_t *count)
+{
+	*count = 0;
+	if (a == NULL)
+		return NULL;
+	const char **list = imap_arena_alloc(&r->res->arena,
+	    a->nstrs * sizeof(*list));
+	if (list == NULL) {
+		sv_run_fail(r, "over the memory budget");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < a->nstrs; i++) {
+		struct sv_span v;
+		if (sv_run_expand(r, &a->strs[i], &v) < 0 ||
+		    (list[i] = sv_run_dup(r, v.s, v.n)) == NULL)
+			return NULL;
+	}
+	*count = a->nstrs;
+	return list;
+}
+
 static int
 do_vacation(struct run *r, const struct sv_node *n)
 {
@@ -72,17 +98,31 @@ do_vacation(struct run *r, const struct sv_node *n)
 	a->from = tag_string(r, n, SV_TAG_FROM);
 	a->handle = tag_string(r, n, SV_TAG_HANDLE);
 	a->mime = sv_has_tag(n, SV_TAG_MIME);
-	const struct sv_arg *addrs = sv_tag_value(n, SV_TAG_ADDRESSES);
-	if (addrs != NULL) {
-		const char **list = imap_arena_alloc(&r->res->arena,
-		    addrs->nstrs * sizeof(*list));
-		if (list == NULL)
-			return sv_run_fail(r, "over the memory budget");
-		for (uint32_t i = 0; i < addrs->nstrs; i++)
-			list[i] = addrs->strs[i].s;
-		a->addresses = list;
-		a->naddresses = addrs->nstrs;
-	}
+	a->addresses = string_list(r, sv_tag_value(n, SV_TAG_ADDRESSES),
+	    &a->naddresses);
+	return r->failed ? -1 : 0;
+}
+
+/* notify (RFC 5435): the method in arg; importance 2 by default. */
+static int
+do_notify(struct run *r, const struct sv_node *n)
+{
+	const char *method = string_arg(r, n, 0);
+	if (method == NULL)
+		return -1;
+	if (strncasecmp(method, "mailto:", 7) != 0)
+		return sv_run_fail(r, "line %u: unsupported notification "
+		    "method", n->line);
+	struct sieve_action *a = add_action(r, SIEVE_ACT_NOTIFY, method);
+	if (a == NULL)
+		return -1;
+	a->from = tag_string(r, n, SV_TAG_FROM);
+	a->message = tag_string(r, n, SV_TAG_MESSAGE);
+	a->importance = tag_string(r, n, SV_TAG_IMPORTANCE);
+	if (a->importance == NULL)
+		a->importance = "2";
+	a->options = string_list(r, sv_tag_value(n, SV_TAG_OPTIONS),
+	    &a->noptions);
 	return r->failed ? -1 : 0;
 }
 
@@ -163,6 +203,8 @@ exec_command(struct run *r, const struct sv_node *n)
 		return do_delivery(r, n);
 	case SV_C_VACATION:
 		return do_vacation(r, n);
+	case SV_C_NOTIFY:
+		return do_notify(r, n);
 	case SV_C_SET:
 		return sv_run_set(r, n);
 	case SV_C_SETFLAG:

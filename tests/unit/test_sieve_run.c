@@ -65,7 +65,7 @@ static void
 render(const struct sieve_result *res, char *out, size_t n)
 {
 	static const char *const names[] = { "", "keep", "fileinto",
-		"discard", "redirect", "reject", "ereject", "vacation" };
+		"discard", "redirect", "reject", "ereject", "vacation", "notify" };
 	size_t k = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < res->n && k < n; i++) {
@@ -81,6 +81,10 @@ render(const struct sieve_result *res, char *out, size_t n)
 		if (a->type == SIEVE_ACT_VACATION && k < n)
 			k += (size_t)snprintf(out + k, n - k, " %llus",
 			    (unsigned long long)a->seconds);
+		if (a->type == SIEVE_ACT_NOTIFY && k < n)
+			k += (size_t)snprintf(out + k, n - k, " (%s) %s %zu",
+			    a->importance, a->message ? a->message : "-",
+			    a->noptions);
 	}
 }
 
@@ -204,6 +208,10 @@ test_extensions(void)
 	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
 	RUN("require \"ihave\";\nif ihave \"fileinto\" { fileinto \"x\"; }", "fileinto x");
 	RUN("require \"include\";\nreturn; discard;", "keep*");
+	RUN("require [\"enotify\", \"variables\"];\nif header :matches \"subject\" \"[*]*\" {\n"
+	    "notify :importance \"1\" :options [\"a\", \"b\"] :message \"list ${1}\" \"mailto:me@example.com\"; }\n"
+	    "notify \"mailto:other@example.com\";",
+	    "notify mailto:me@example.com (1) list ietf 2; notify mailto:other@example.com (2) - 0; keep*");
 	RUN("require \"date\";\nif currentdate :is \"date\" \"2024-01-01\" { discard; }", "discard");
 	RUN("require \"date\";\nif currentdate :zone \"-1100\" :is \"date\" \"2023-12-31\" { discard; }",
 	    "discard");
@@ -245,8 +253,10 @@ test_failures(void)
 	    "error: broken", NULL);
 	run_case("require [\"variables\"];\nredirect \"${nothing}\";", "keep*",
 	    "invalid address", NULL);
-	run_case("require \"enotify\";\nnotify \"mailto:a@example.com\";",
-	    "keep*", "notify is not supported", NULL);
+	run_case("require \"foreverypart\";\nforeverypart { discard; }",
+	    "keep*", "foreverypart is not supported", NULL);
+	run_case("require [\"enotify\", \"variables\"];\nset \"m\" \"xmpp:a@example.com\"; notify \"${m}\";",
+	    "keep*", "unsupported notification method", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
 	    " redirect \"e@x\";", "keep*", "over the redirect budget", NULL);
 	/* budgets */
