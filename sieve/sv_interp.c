@@ -35,8 +35,8 @@ add_action(struct run *r, enum sieve_action_type type, const char *arg)
 			return NULL;
 		}
 	}
-	if (res->n == SIEVE_MAX_ACTIONS) {
-		sv_run_fail(r, "more than %d actions", SIEVE_MAX_ACTIONS);
+	if (res->n + 1 >= SIEVE_MAX_ACTIONS) {  /* one left for the keep */
+		sv_run_fail(r, "more than %d actions", SIEVE_MAX_ACTIONS - 1);
 		return NULL;
 	}
 	struct sieve_action *a = &res->actions[res->n++];
@@ -93,7 +93,12 @@ do_vacation(struct run *r, const struct sv_node *n)
 		return -1;
 	const struct sv_arg *days = sv_tag_value(n, SV_TAG_DAYS);
 	const struct sv_arg *secs = sv_tag_value(n, SV_TAG_SECONDS);
-	a->seconds = days ? days->num * 86400 : secs ? secs->num : 7 * 86400;
+	/* RFC 5230 section 4.1: at least a day (vacation-seconds: any);
+	 * at most 10,000 days, which keeps the product in range */
+	uint64_t d = days ? (days->num < 1 ? 1 : days->num) : 7;
+	a->seconds = secs ? secs->num : (d > 10000 ? 10000 : d) * 86400;
+	if (a->seconds > (uint64_t)10000 * 86400)
+		a->seconds = (uint64_t)10000 * 86400;
 	a->subject = tag_string(r, n, SV_TAG_SUBJECT);
 	a->from = tag_string(r, n, SV_TAG_FROM);
 	a->handle = tag_string(r, n, SV_TAG_HANDLE);
@@ -255,8 +260,8 @@ exec_block(struct run *r, const struct sv_node *first)
 static void
 implicit_keep(struct run *r)
 {
-	struct sieve_action *a = &r->res->actions[r->res->n < SIEVE_MAX_ACTIONS ?
-	    r->res->n++ : SIEVE_MAX_ACTIONS - 1];
+	/* add_action left this slot free */
+	struct sieve_action *a = &r->res->actions[r->res->n++];
 	memset(a, 0, sizeof(*a));
 	a->type = SIEVE_ACT_KEEP;
 	a->implicit = true;

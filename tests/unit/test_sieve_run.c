@@ -259,6 +259,17 @@ test_failures(void)
 	    "keep*", "unsupported notification method", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
 	    " redirect \"e@x\";", "keep*", "over the redirect budget", NULL);
+	/* 63 actions and the implicit keep fit; one more does not */
+	char many[4096] = "require [\"fileinto\", \"copy\"];\n";
+	for (int i = 0; i < 64; i++) {
+		size_t k = strlen(many);
+		snprintf(many + k, sizeof(many) - k, "fileinto :copy \"m%d\";", i);
+	}
+	run_case(many, "keep*", "more than 63 actions", NULL);
+	run_case("require [\"reject\", \"enotify\"];\nreject \"x\"; notify \"mailto:a@b\";",
+	    "reject x; notify mailto:a@b (2) - 0", NULL, NULL);
+	run_case("require \"vacation\";\nvacation :days 99999999999999 \"r\";",
+	    "vacation r 864000000s; keep*", NULL, NULL);
 	/* budgets */
 	run_case("if anyof (false, false, false, false, false, false, false, false, false, false,"
 	    " false, false, false, false, false, false, false, false, false, false,"
