@@ -203,6 +203,9 @@ test_extensions(void)
 	RUN("require [\"vacation\", \"vacation-seconds\"];\nvacation :seconds 0 \"r\";",
 	    "vacation r 0s; keep*");
 	RUN("require \"reject\";\nreject \"no thanks\";", "reject no thanks");
+	RUN("require \"reject\";\r\nreject text: # why\r\nline 1\r\n..dot\r\n.x\r\n\r\n.\r\n;\r\n",
+	    "reject line 1\r\n.dot\r\nx\r\n\r\n");
+	RUN("require \"reject\";\nreject \"a\\\"b\\\\c\\d\";", "reject a\"b\\cd");
 	RUN("require \"ereject\";\nif header :contains \"subject\" \"money\" { ereject \"spam\"; }",
 	    "ereject spam");
 	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
