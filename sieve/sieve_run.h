@@ -51,6 +51,13 @@ struct sieve_message {
 	 * NULL: nothing is a duplicate. */
 	int (*duplicate)(void *ctx, const char *handle, const char *id,
 	    size_t idlen, uint64_t seconds, bool last);
+	/* MIME parts (RFC 5703): part 0 is the message, the others follow
+	 * depth-first, each after its parent; part_header is header for
+	 * one part. NULL part_header: the message has no other part. */
+	size_t nparts;
+	size_t (*part_parent)(void *ctx, size_t part);
+	int (*part_header)(void *ctx, size_t part, const char *name, size_t i,
+	    const char **value, size_t *len);
 };
 
 struct sieve_budget {

@@ -113,6 +113,38 @@ match_values(struct run *r, const struct sv_node *t, const struct values *vs,
 	return 0;
 }
 
+/* The fields name of the current part (with :anychild, of it and the
+ * parts below it); with :mime, what its options take from each. */
+static int
+part_fields(struct run *r, const struct sv_node *t, struct sv_span name,
+    struct values *vs)
+{
+	bool any = sv_has_tag(t, SV_TAG_ANYCHILD);
+	bool mime = sv_has_tag(t, SV_TAG_MIME);
+	size_t parts = r->m->part_header != NULL ? r->m->nparts : 1;
+	for (size_t p = r->part; p < parts; p++) {
+		if (sv_run_step(r, 1) < 0)
+			return -1;
+		if (p != r->part && (!any || !sv_run_part_within(r, p, r->part)))
+			continue;
+		for (size_t i = 0; vs->n < SV_RUN_MAX_VALUES; i++) {
+			struct sv_span v, mv[16];
+			if (sv_run_field(r, p, name.s, i, &v.s, &v.n) < 0)
+				break;
+			if (sv_run_step(r, 1) < 0)
+				return -1;
+			size_t k = mime ? sv_run_mime_values(r, t, v, mv, 16) : 0;
+			for (size_t j = 0; j < k; j++)
+				add_value(vs, mv[j].s, mv[j].n);
+			if (!mime)
+				add_value(vs, v.s, v.n);
+		}
+		if (!any)
+			break;
+	}
+	return 0;
+}
+
 /* The values of the named fields, :index N (:last) choosing one. */
 static int
 header_values(struct run *r, const struct sv_node *t,
@@ -124,16 +156,8 @@ header_values(struct run *r, const struct sv_node *t,
 		if (sv_run_expand(r, &names->strs[k], &name) < 0)
 			return -1;
 		size_t first = vs->n;
-		for (size_t i = 0; vs->n < SV_RUN_MAX_VALUES; i++) {
-			const char *v;
-			size_t len;
-			if (r->m->header == NULL ||
-			    r->m->header(r->m->ctx, name.s, i, &v, &len) < 0)
-				break;
-			if (sv_run_step(r, 1) < 0)
-				return -1;
-			add_value(vs, v, len);
-		}
+		if (part_fields(r, t, name, vs) < 0)
+			return -1;
 		if (ix == NULL)
 			continue;
 		size_t got = vs->n - first, want = (size_t)ix->num;
@@ -344,13 +368,17 @@ eval_exists(struct run *r, const struct sv_node *t)
 	const struct sv_arg *names = sv_positional(t, 0);
 	for (uint32_t k = 0; k < names->nstrs; k++) {
 		struct sv_span name;
-		const char *v;
-		size_t len;
-		if (sv_run_expand(r, &names->strs[k], &name) < 0 ||
-		    sv_run_step(r, 1) < 0)
+		struct values *one = calloc(1, sizeof(*one));
+		if (one == NULL)
+			return sv_run_fail(r, "out of memory");
+		int rc = sv_run_expand(r, &names->strs[k], &name);
+		if (rc == 0)
+			rc = part_fields(r, t, name, one);
+		size_t found = one->n;
+		free(one);
+		if (rc < 0)
 			return -1;
-		if (r->m->header == NULL ||
-		    r->m->header(r->m->ctx, name.s, 0, &v, &len) < 0)
+		if (found == 0)
 			return 0;
 	}
 	return 1;

@@ -216,6 +216,12 @@ exec_command(struct run *r, const struct sv_node *n)
 	case SV_C_ADDFLAG:
 	case SV_C_REMOVEFLAG:
 		return sv_run_flags(r, n);
+	case SV_C_FOREVERYPART:
+		return sv_run_foreverypart(r, n, exec_block);
+	case SV_C_BREAK:
+		r->breaking = true;
+		r->break_name = sv_tag_value(n, SV_TAG_NAME);
+		return 0;
 	case SV_C_ERROR: {
 		const char *msg = string_arg(r, n, 0);
 		return sv_run_fail(r, "line %u: error: %s", n->line,
@@ -231,7 +237,8 @@ static int
 exec_block(struct run *r, const struct sv_node *first)
 {
 	bool chain_taken = false;  /* a branch of this if chain ran */
-	for (const struct sv_node *n = first; n && !r->stopped; n = n->next) {
+	for (const struct sv_node *n = first; n && !r->stopped && !r->breaking;
+	    n = n->next) {
 		if (sv_run_step(r, 1) < 0)
 			return -1;
 		if (n->id == SV_C_IF)

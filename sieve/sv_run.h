@@ -33,6 +33,9 @@ struct run {
 	struct sv_span match[SV_MATCH_VARS];
 	unsigned nmatch;
 	struct sv_span flags;   /* imap4flags' internal variable */
+	size_t part;            /* foreverypart's current part, 0 outside */
+	bool breaking;          /* a break is leaving loops */
+	const struct sv_arg *break_name;  /* up to this one; NULL: one */
 };
 
 /* A run-time error: the run stops and falls back to the implicit keep. */
@@ -57,6 +60,17 @@ int sv_run_flags(struct run *r, const struct sv_node *n);
 int sv_run_flag_list(struct run *r, const struct sv_node *n,
     const char **list, size_t *count);
 void sv_run_set_match(struct run *r, const struct sv_caps *caps);
+
+/* MIME parts (sv_runmime.c): the i-th field name of part; whether p is
+ * root or below it; foreverypart's loop; the values :type, :subtype,
+ * :contenttype or :param take from a Content-Type-like field. */
+int sv_run_field(struct run *r, size_t part, const char *name, size_t i,
+    const char **value, size_t *len);
+bool sv_run_part_within(struct run *r, size_t p, size_t root);
+int sv_run_foreverypart(struct run *r, const struct sv_node *n,
+    int (*block)(struct run *, const struct sv_node *));
+size_t sv_run_mime_values(struct run *r, const struct sv_node *t,
+    struct sv_span v, struct sv_span *out, size_t max);
 
 /* A test: 1 true, 0 false, -1 run-time error. */
 int sv_eval(struct run *r, const struct sv_node *t);

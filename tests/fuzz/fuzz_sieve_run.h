@@ -20,11 +20,36 @@ static const char *const fields[][2] = {
 static const struct sieve_test_fields table = { fields,
 	sizeof(fields) / sizeof(fields[0]) };
 
+/* Parts below the message, depth-first: 1 and 3 under 0, 2 under 1. */
+static size_t
+fuzz_part_parent(void *ctx, size_t part)
+{
+	(void)ctx;
+	return part == 2 ? 1 : 0;
+}
+
+static int
+fuzz_part_header(void *ctx, size_t part, const char *name, size_t i,
+    const char **v, size_t *len)
+{
+	static const char *const types[] = { NULL,
+		"multipart/alternative; boundary=\"b\"", "text/plain",
+		"application/pdf; name=\"a.pdf\"; x=" };
+	if (part == 0)
+		return sieve_test_header(ctx, name, i, v, len);
+	if (part > 3 || i != 0 || strcasecmp(name, "Content-Type") != 0)
+		return -1;
+	*v = types[part];
+	*len = strlen(*v);
+	return 0;
+}
+
 static void
 fuzz_sieve_run(const struct sieve_program *p)
 {
 	static const struct sieve_message m = { (void *)&table, sieve_test_header, NULL,
-		"", "x+y@example.org", 1234, 1612253040, -300, NULL, NULL };
+		"", "x+y@example.org", 1234, 1612253040, -300, NULL, NULL, 4,
+		fuzz_part_parent, fuzz_part_header };
 	static const struct sieve_budget budget = { 5000, 1 << 20, 8, 4 };
 	struct sieve_result res;
 	(void)sieve_run(p, &m, &budget, &res);

@@ -21,6 +21,7 @@ static const char *const fields[][2] = {
 	{ "List-ID", "IETF filters <mta-filters.ietf.org>" },
 	{ "X-Spam-Score", "7" },
 	{ "Message-ID", "<dup@example.com>" },
+	{ "Content-Type", "multipart/mixed; boundary=\"x\"" },
 };
 
 static const struct sieve_test_fields table = { fields,
@@ -56,10 +57,36 @@ duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
 	    memcmp(id, "<dup@example.com>", 17) == 0;
 }
 
+/* The parts below the message: depth-first, with their parents. */
+static const char *const part_types[] = { NULL, "text/plain; charset=utf-8",
+	"multipart/alternative; boundary=y", "text/html",
+	"application/pdf; name=\"report.pdf\"" };
+static const size_t part_parents[] = { 0, 0, 0, 2, 0 };
+
+static size_t
+part_parent(void *ctx, size_t part)
+{
+	(void)ctx;
+	return part_parents[part];
+}
+
+static int
+part_header(void *ctx, size_t part, const char *name, size_t i,
+    const char **v, size_t *len)
+{
+	if (part == 0)
+		return sieve_test_header(ctx, name, i, v, len);
+	if (i != 0 || strcasecmp(name, "Content-Type") != 0)
+		return -1;
+	*v = part_types[part];
+	*len = strlen(*v);
+	return 0;
+}
+
 /* Delivered at 2024-01-01 10:00:00 UTC (a Monday) by a server at +0100. */
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
-	mailbox_exists, duplicate };
+	mailbox_exists, duplicate, 5, part_parent, part_header };
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
@@ -215,6 +242,23 @@ test_extensions(void)
 	    "notify :importance \"1\" :options [\"a\", \"b\"] :message \"list ${1}\" \"mailto:me@example.com\"; }\n"
 	    "notify \"mailto:other@example.com\";",
 	    "notify mailto:me@example.com (1) list ietf 2; notify mailto:other@example.com (2) - 0; keep*");
+	RUN("require [\"foreverypart\", \"mime\", \"fileinto\"];\n"
+	    "foreverypart { if header :mime :subtype \"Content-Type\" \"pdf\" { fileinto \"pdf\"; break; } }",
+	    "fileinto pdf");
+	RUN("require [\"mime\", \"fileinto\"];\n"
+	    "if header :mime :anychild :param \"name\" \"Content-Type\" \"report.pdf\" { fileinto \"r\"; }\n"
+	    "if header :mime :param \"name\" \"Content-Type\" \"report.pdf\" { discard; }\n"
+	    "if header :mime :type \"Content-Type\" \"multipart\" { fileinto \"m\"; }", "fileinto r; fileinto m");
+	RUN("require [\"foreverypart\", \"mime\", \"variables\", \"fileinto\"];\nset \"seen\" \"\";\n"
+	    "foreverypart { if header :mime :contenttype :matches \"Content-Type\" \"*\" { set \"seen\" \"${seen} ${1}\"; } }\n"
+	    "fileinto \"${seen}\";", "fileinto  text/plain multipart/alternative text/html application/pdf");
+	RUN("require [\"foreverypart\", \"mime\", \"variables\", \"fileinto\"];\n"
+	    "foreverypart :name \"outer\" { foreverypart { if header :mime :type \"Content-Type\" \"text\" {\n"
+	    "  set \"seen\" \"${seen}x\"; break :name \"outer\"; } } set \"seen\" \"${seen}y\"; }\n"
+	    "fileinto \"${seen}\";", "fileinto yx");
+	RUN("require [\"foreverypart\", \"mime\"];\n"
+	    "foreverypart { if exists \"Subject\" { discard; } }\n"
+	    "if exists :mime :anychild \"X-None\" { stop; } discard;", "discard");
 	RUN("require \"date\";\nif currentdate :is \"date\" \"2024-01-01\" { discard; }", "discard");
 	RUN("require \"date\";\nif currentdate :zone \"-1100\" :is \"date\" \"2023-12-31\" { discard; }",
 	    "discard");
@@ -256,8 +300,8 @@ test_failures(void)
 	    "error: broken", NULL);
 	run_case("require [\"variables\"];\nredirect \"${nothing}\";", "keep*",
 	    "invalid address", NULL);
-	run_case("require \"foreverypart\";\nforeverypart { discard; }",
-	    "keep*", "foreverypart is not supported", NULL);
+	run_case("require \"enclose\";\nenclose \"x\";",
+	    "keep*", "enclose is not supported", NULL);
 	run_case("require [\"enotify\", \"variables\"];\nset \"m\" \"xmpp:a@example.com\"; notify \"${m}\";",
 	    "keep*", "unsupported notification method", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
