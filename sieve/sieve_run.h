@@ -58,6 +58,10 @@ struct sieve_message {
 	size_t (*part_parent)(void *ctx, size_t part);
 	int (*part_header)(void *ctx, size_t part, const char *name, size_t i,
 	    const char **value, size_t *len);
+	/* The decoded text of a text/ part (extracttext); -1 or NULL:
+	 * none. */
+	int (*part_text)(void *ctx, size_t part, const char **text,
+	    size_t *len);
 };
 
 struct sieve_budget {

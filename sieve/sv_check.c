@@ -254,16 +254,18 @@ decode_encoded(struct checker *ck, struct sv_node *n, uint64_t exts)
 	return 0;
 }
 
-/* break only inside foreverypart; break :name "x" inside one named x
- * (RFC 5703 section 3). */
+/* break and extracttext only inside foreverypart; break :name "x"
+ * inside one named x (RFC 5703 sections 3 and 7). */
 static int
 check_break(struct checker *ck, const struct sv_node *n)
 {
-	if (n->is_test || n->id != SV_C_BREAK)
+	if (n->is_test || (n->id != SV_C_BREAK && n->id != SV_C_EXTRACTTEXT))
 		return 0;
 	if (ck->nloops == 0)
-		return fail(ck, n->line, n->col, "%s",
-		    "break outside foreverypart");
+		return fail(ck, n->line, n->col, "%s outside foreverypart",
+		    n->name);
+	if (n->id == SV_C_EXTRACTTEXT)
+		return 0;
 	const struct sv_arg *name = sv_tag_value(n, SV_TAG_NAME);
 	for (unsigned i = 0; name != NULL && i < ck->nloops; i++)
 		if (ck->loops[i] != NULL && ck->loops[i]->strs[0].n ==

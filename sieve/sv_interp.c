@@ -218,6 +218,8 @@ exec_command(struct run *r, const struct sv_node *n)
 		return sv_run_flags(r, n);
 	case SV_C_FOREVERYPART:
 		return sv_run_foreverypart(r, n, exec_block);
+	case SV_C_EXTRACTTEXT:
+		return sv_run_extracttext(r, n);
 	case SV_C_BREAK:
 		r->breaking = true;
 		r->break_name = sv_tag_value(n, SV_TAG_NAME);

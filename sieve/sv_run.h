@@ -54,6 +54,7 @@ const struct sv_span *sv_run_var_get(struct run *r, const char *name,
 int sv_run_var_set(struct run *r, const char *name, size_t n,
     struct sv_span val);
 int sv_run_set(struct run *r, const struct sv_node *n);
+int sv_run_extracttext(struct run *r, const struct sv_node *n);
 /* setflag, addflag, removeflag on a variable or the internal one. */
 int sv_run_flags(struct run *r, const struct sv_node *n);
 /* The flags of :flags, or of the internal variable, split into list. */

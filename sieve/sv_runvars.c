@@ -166,13 +166,12 @@ apply_modifiers(const struct sv_node *n, char *s, size_t *len, size_t cap,
 		*len = (size_t)snprintf(s, cap, "%zu", *len);
 }
 
-int
-sv_run_set(struct run *r, const struct sv_node *n)
+/* set and extracttext: v through n's modifiers into the variable that
+ * is n's first positional argument. */
+static int
+assign(struct run *r, const struct sv_node *n, struct sv_span v)
 {
 	const struct sv_arg *name = sv_positional(n, 0);
-	struct sv_span v;
-	if (sv_run_expand(r, &sv_positional(n, 1)->strs[0], &v) < 0)
-		return -1;
 	/* the value and the room quoting needs */
 	char *s = malloc(2 * (size_t)SV_RUN_MAX_VALUE + 2);
 	if (s == NULL)
@@ -184,4 +183,30 @@ sv_run_set(struct run *r, const struct sv_node *n)
 	    (struct sv_span){ s, len });
 	free(s);
 	return rc;
+}
+
+int
+sv_run_set(struct run *r, const struct sv_node *n)
+{
+	struct sv_span v;
+	if (sv_run_expand(r, &sv_positional(n, 1)->strs[0], &v) < 0)
+		return -1;
+	return assign(r, n, v);
+}
+
+/* extracttext (RFC 5703 section 7): the current part's text, :first N
+ * bytes of it at most. */
+int
+sv_run_extracttext(struct run *r, const struct sv_node *n)
+{
+	struct sv_span v = { "", 0 };
+	if (r->m->part_text != NULL &&
+	    r->m->part_text(r->m->ctx, r->part, &v.s, &v.n) < 0)
+		v = (struct sv_span){ "", 0 };
+	const struct sv_arg *first = sv_tag_value(n, SV_TAG_FIRST);
+	if (first != NULL && first->num < v.n)
+		v.n = (size_t)first->num;
+	if (sv_run_step(r, 1 + v.n / 256) < 0)
+		return -1;
+	return assign(r, n, v);
 }

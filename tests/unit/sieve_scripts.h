@@ -159,6 +159,7 @@ static const struct invalid_script invalid[] = {
 	{ "keep;\n\n   @", "line 3, column 4: unexpected character" },
 	{ "if not { }", "line 1, column 4: not: missing arguments" },
 	{ "require \"foreverypart\";\nif true { break; }", "line 2, column 11: break outside foreverypart" },
+	{ "require [\"extracttext\", \"variables\"];\nextracttext \"x\";", "line 2, column 1: extracttext outside foreverypart" },
 	{ "require \"foreverypart\";\nforeverypart :name \"a\" { foreverypart { break :name \"b\"; } }", "line 2, column 53: no enclosing foreverypart named \"b\"" },
 	{ "require [\"encoded-character\", \"fileinto\"];\nfileinto \"${unicode:d800}\";", "line 2, column 10: encoded character outside Unicode" },
 	{ "error \"x\";", "line 1, column 1: error needs require \"ihave\"" },

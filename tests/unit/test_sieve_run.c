@@ -83,10 +83,21 @@ part_header(void *ctx, size_t part, const char *name, size_t i,
 	return 0;
 }
 
+static int
+part_text(void *ctx, size_t part, const char **text, size_t *len)
+{
+	(void)ctx;
+	if (part != 1 && part != 3)
+		return -1;
+	*text = part == 1 ? "Hello there" : "<p>Hi</p>";
+	*len = strlen(*text);
+	return 0;
+}
+
 /* Delivered at 2024-01-01 10:00:00 UTC (a Monday) by a server at +0100. */
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
-	mailbox_exists, duplicate, 5, part_parent, part_header };
+	mailbox_exists, duplicate, 5, part_parent, part_header, part_text };
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
@@ -256,6 +267,9 @@ test_extensions(void)
 	    "foreverypart :name \"outer\" { foreverypart { if header :mime :type \"Content-Type\" \"text\" {\n"
 	    "  set \"seen\" \"${seen}x\"; break :name \"outer\"; } } set \"seen\" \"${seen}y\"; }\n"
 	    "fileinto \"${seen}\";", "fileinto yx");
+	RUN("require [\"foreverypart\", \"extracttext\", \"variables\", \"fileinto\"];\n"
+	    "foreverypart { extracttext :upper :first 5 \"t\"; set \"all\" \"${all}[${t}]\"; }\n"
+	    "fileinto \"${all}\";", "fileinto [HELLO][][<P>HI][]");
 	RUN("require [\"foreverypart\", \"mime\"];\n"
 	    "foreverypart { if exists \"Subject\" { discard; } }\n"
 	    "if exists :mime :anychild \"X-None\" { stop; } discard;", "discard");
