@@ -62,6 +62,11 @@ struct sieve_message {
 	 * none. */
 	int (*part_text)(void *ctx, size_t part, const char **text,
 	    size_t *len);
+	/* include (RFC 6609): the loaded program of the user's (or, with
+	 * global, the server's) script name, which the caller keeps until
+	 * the run ends; NULL when there is none. NULL callback: none. */
+	const struct sieve_program *(*include)(void *ctx, const char *name,
+	    bool global);
 };
 
 struct sieve_budget {

@@ -191,11 +191,16 @@ exec_command(struct run *r, const struct sv_node *n)
 {
 	switch (n->id) {
 	case SV_C_REQUIRE:
-	case SV_C_GLOBAL:   /* one script: every variable is global */
 		return 0;
+	case SV_C_GLOBAL:
+		return sv_run_global(r, n);
+	case SV_C_INCLUDE:
+		return sv_run_include(r, n, exec_block);
 	case SV_C_STOP:
-	case SV_C_RETURN:   /* no include: return ends the script */
 		r->stopped = true;
+		return 0;
+	case SV_C_RETURN:   /* the current script ends, not the run */
+		r->returning = true;
 		return 0;
 	case SV_C_DISCARD:
 		r->implicit_keep = false;
@@ -239,8 +244,8 @@ static int
 exec_block(struct run *r, const struct sv_node *first)
 {
 	bool chain_taken = false;  /* a branch of this if chain ran */
-	for (const struct sv_node *n = first; n && !r->stopped && !r->breaking;
-	    n = n->next) {
+	for (const struct sv_node *n = first; n && !r->stopped &&
+	    !r->breaking && !r->returning; n = n->next) {
 		if (sv_run_step(r, 1) < 0)
 			return -1;
 		if (n->id == SV_C_IF)

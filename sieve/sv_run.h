@@ -18,7 +18,11 @@
 struct sv_var {
 	const char *name;
 	struct sv_span val;
+	bool global;  /* declared by global: shared with included scripts */
 };
+
+#define SV_RUN_MAX_INCLUDE_DEPTH 4
+#define SV_RUN_MAX_INCLUDES 16
 
 struct run {
 	const struct sieve_message *m;
@@ -28,6 +32,9 @@ struct run {
 	uint32_t regexes_left;
 	uint32_t redirects_left;
 	bool stopped, failed, implicit_keep;
+	bool returning;         /* return: the current script ends */
+	unsigned include_depth, nincluded;
+	const struct sieve_program *included[SV_RUN_MAX_INCLUDES];
 	struct sv_var vars[SV_RUN_MAX_VARS];
 	unsigned nvars;
 	struct sv_span match[SV_MATCH_VARS];
@@ -72,6 +79,11 @@ int sv_run_foreverypart(struct run *r, const struct sv_node *n,
     int (*block)(struct run *, const struct sv_node *));
 size_t sv_run_mime_values(struct run *r, const struct sv_node *t,
     struct sv_span v, struct sv_span *out, size_t max);
+
+/* include, global and return (sv_include.c). */
+int sv_run_include(struct run *r, const struct sv_node *n,
+    int (*block)(struct run *, const struct sv_node *));
+int sv_run_global(struct run *r, const struct sv_node *n);
 
 /* A test: 1 true, 0 false, -1 run-time error. */
 int sv_eval(struct run *r, const struct sv_node *t);

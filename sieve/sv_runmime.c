@@ -56,7 +56,8 @@ sv_run_foreverypart(struct run *r, const struct sv_node *n,
 {
 	size_t outer = r->part;
 	const struct sv_arg *name = sv_tag_value(n, SV_TAG_NAME);
-	for (size_t p = outer + 1; p < nparts(r) && !r->stopped; p++) {
+	for (size_t p = outer + 1; p < nparts(r) && !r->stopped &&
+	    !r->returning; p++) {
 		if (!sv_run_part_within(r, p, outer))
 			continue;
 		if (sv_run_step(r, 1) < 0)

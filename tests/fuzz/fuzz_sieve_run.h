@@ -44,14 +44,25 @@ fuzz_part_header(void *ctx, size_t part, const char *name, size_t i,
 	return 0;
 }
 
+/* include finds the program being run: recursion up to the limits. */
+static const struct sieve_program *fuzz_self;
+
+static const struct sieve_program *
+fuzz_include(void *ctx, const char *name, bool global)
+{
+	(void)ctx;
+	return global || name[0] == 'x' ? NULL : fuzz_self;
+}
+
 static void
 fuzz_sieve_run(const struct sieve_program *p)
 {
 	static const struct sieve_message m = { (void *)&table, sieve_test_header, NULL,
 		"", "x+y@example.org", 1234, 1612253040, -300, NULL, NULL, 4,
-		fuzz_part_parent, fuzz_part_header, NULL };
+		fuzz_part_parent, fuzz_part_header, NULL, fuzz_include };
 	static const struct sieve_budget budget = { 5000, 1 << 20, 8, 4 };
 	struct sieve_result res;
+	fuzz_self = p;
 	(void)sieve_run(p, &m, &budget, &res);
 	if (res.n == 0 || (res.failed && res.n != 1))
 		abort();  /* every run ends with an action, a failed one keeps */

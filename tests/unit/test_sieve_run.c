@@ -94,10 +94,47 @@ part_text(void *ctx, size_t part, const char **text, size_t *len)
 	return 0;
 }
 
+/* Scripts include finds, loaded once in main(). */
+static const char *const include_names[] = { "lists", "count", "self", "stop" };
+static const char *const include_src[] = {
+	"require [\"include\", \"variables\", \"fileinto\"];\nglobal \"box\";\n"
+	"fileinto \"${box}${local}\"; set \"box\" \"Changed\"; set \"local\" \"theirs\";\n"
+	"return; discard;",
+	"require [\"include\", \"variables\"];\nglobal \"n\"; set \"n\" \"${n}1\";",
+	"require \"include\";\ninclude \"self\";",
+	"discard; stop;",
+};
+static struct sieve_program *included[4];
+
+static const struct sieve_program *
+include(void *ctx, const char *name, bool global)
+{
+	(void)ctx;
+	for (size_t i = 0; i < 4 && !global; i++)
+		if (strcmp(name, include_names[i]) == 0)
+			return included[i];
+	return NULL;
+}
+
+static void
+load_included(void)
+{
+	for (size_t i = 0; i < 4; i++) {
+		struct buf prog = BUF_INIT(SIEVE_MAX_PROGRAM);
+		struct sieve_error err;
+		CHECK_EQ(sieve_compile(include_src[i], strlen(include_src[i]),
+		    &prog, &err), 0);
+		included[i] = sieve_load(prog.data, prog.len, &err);
+		CHECK(included[i] != NULL);
+		buf_free(&prog);
+	}
+}
+
 /* Delivered at 2024-01-01 10:00:00 UTC (a Monday) by a server at +0100. */
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
-	mailbox_exists, duplicate, 5, part_parent, part_header, part_text };
+	mailbox_exists, duplicate, 5, part_parent, part_header, part_text,
+	include };
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
@@ -320,6 +357,17 @@ test_failures(void)
 	    "keep*", "unsupported notification method", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"
 	    " redirect \"e@x\";", "keep*", "over the redirect budget", NULL);
+	run_case("require [\"include\", \"variables\", \"fileinto\"];\nglobal \"box\";\n"
+	    "set \"box\" \"Lists\"; set \"local\" \"mine\";\ninclude :personal \"lists\";\n"
+	    "fileinto \"${local}${box}\";", "fileinto Lists; fileinto mineChanged", NULL, NULL);
+	run_case("require \"include\";\ninclude :optional \"missing\"; include :optional :global \"lists\"; discard;",
+	    "discard", NULL, NULL);
+	run_case("require \"include\";\ninclude \"missing\";", "keep*", "no such script", NULL);
+	run_case("require [\"include\", \"variables\", \"fileinto\"];\nglobal \"n\";\n"
+	    "include :once \"count\"; include :once \"count\"; include \"count\"; fileinto \"${n}\";",
+	    "fileinto 11", NULL, NULL);
+	run_case("require \"include\";\ninclude \"self\";", "keep*", "too many includes", NULL);
+	run_case("require \"include\";\ninclude \"stop\"; keep;", "discard", NULL, NULL);
 	/* 63 actions and the implicit keep fit; one more does not */
 	char many[4096] = "require [\"fileinto\", \"copy\"];\n";
 	for (int i = 0; i < 64; i++) {
@@ -368,8 +416,11 @@ test_failures(void)
 int
 main(void)
 {
+	load_included();
 	test_core();
 	test_extensions();
 	test_failures();
+	for (size_t i = 0; i < 4; i++)
+		sieve_program_free(included[i]);
 	return check_done("sieve_run");
 }
