@@ -485,6 +485,18 @@ sv_eval(struct run *r, const struct sv_node *t)
 	case SV_X_CURRENTDATE:
 		rc = date_values(r, t, vs);
 		break;
+	case SV_X_NOTIFY_METHOD_CAPABILITY: {
+		/* RFC 5436 section 2.3: whether mailto reaches the user now is
+		 * never known */
+		struct sv_span uri, cap;
+		rc = sv_run_expand(r, &sv_positional(t, 0)->strs[0], &uri);
+		if (rc == 0)
+			rc = sv_run_expand(r, &sv_positional(t, 1)->strs[0], &cap);
+		if (rc == 0 && uri.n >= 7 && strncasecmp(uri.s, "mailto:", 7) == 0
+		    && cap.n == 6 && strncasecmp(cap.s, "online", 6) == 0)
+			add_value(vs, "maybe", 5);
+		break;
+	}
 	case SV_X_NOT:
 	case SV_X_ALLOF:
 	case SV_X_ANYOF:

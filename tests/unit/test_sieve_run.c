@@ -286,6 +286,8 @@ test_extensions(void)
 	RUN("require \"environment\";\nif environment :is \"location\" \"MDA\" { discard; }", "discard");
 	RUN("require \"ihave\";\nif ihave \"fileinto\" { fileinto \"x\"; }", "fileinto x");
 	RUN("require \"include\";\nreturn; discard;", "keep*");
+	RUN("require \"enotify\";\nif notify_method_capability \"mailto:a@b\" \"Online\" \"maybe\" { discard; }\n"
+	    "if notify_method_capability \"mailto:a@b\" \"online\" \"yes\" { stop; }", "discard");
 	RUN("require [\"enotify\", \"variables\"];\nif header :matches \"subject\" \"[*]*\" {\n"
 	    "notify :importance \"1\" :options [\"a\", \"b\"] :message \"list ${1}\" \"mailto:me@example.com\"; }\n"
 	    "notify \"mailto:other@example.com\";",
