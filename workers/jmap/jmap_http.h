@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "auth_client.h"
+#include "auth_token.h"
 #include "config.h"
 #include "fds.h"
 #include "imap_conn.h"
@@ -67,6 +68,11 @@ struct jmap_http_session {
 	                                * logged in: later requests must carry
 	                                * the same */
 	bool authed;
+	bool cookie_login;             /* by the web session cookie: only
+	                                * the event source and downloads */
+	char web_token[AUTH_SESSION_LEN + 1]; /* minted at login, for the
+	                                * Session response's Set-Cookie */
+	uint64_t web_expiry;           /* its end, unix seconds */
 	bool close;                    /* after the current response */
 	unsigned failed_auths, preauth_requests;
 	const char *cors_origin;       /* the request's Origin, if listed */

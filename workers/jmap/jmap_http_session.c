@@ -2,6 +2,7 @@
  * read a head, route it, authenticate, read the body within the route's
  * limit, answer, and go on while the connection is kept alive. */
 #include "jmap_http.h"
+#include "jmap_http_cookie.h"
 #include "jmap_http_resp.h"
 #include "log.h"
 #include "stats.h"
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* Before login the kernel may queue little for us (see imap_prelogin.c):
  * a fixed receive buffer and a bounded unsent queue; raised at login. */
@@ -26,6 +28,16 @@ jmap_http_out(struct jmap_http_session *s)
 	return &s->conn.out;
 }
 
+/* Where a listed origin's page may send the browser's own credentials
+ * (the session cookie, which only the Session response sets and only
+ * the event source and downloads read): the exact origin, never "*". */
+static bool
+credentialed_route(const struct jmap_http_session *s)
+{
+	return s->rt.id == ROUTE_SESSION || s->rt.id == ROUTE_EVENTSOURCE ||
+	    s->rt.id == ROUTE_DOWNLOAD;
+}
+
 static void
 cors_headers(struct jmap_http_session *s)
 {
@@ -33,7 +45,29 @@ cors_headers(struct jmap_http_session *s)
 		return;
 	struct buf *b = jmap_http_out(s);
 	http_resp_header(b, "Access-Control-Allow-Origin", "%s", s->cors_origin);
+	if (credentialed_route(s))
+		http_resp_header(b, "Access-Control-Allow-Credentials", "true");
 	http_resp_header(b, "Vary", "Origin");
+}
+
+/* The web session cookie minted at this login, once, on the Session
+ * response: one per path it opens (a cookie has one Path). */
+static void
+session_cookie(struct jmap_http_session *s, int status)
+{
+	static const char *const paths[] = { "/jmap/eventsource/",
+	    "/jmap/download/" };
+	if (s->web_token[0] == '\0' || s->rt.id != ROUTE_SESSION ||
+	    status != 200)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long long age = (long long)s->web_expiry - (long long)now.tv_sec;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		http_resp_header(jmap_http_out(s), "Set-Cookie", "%s=%s; Path=%s; "
+		    "Max-Age=%lld; Secure; HttpOnly; SameSite=Strict",
+		    JMAP_COOKIE_NAME, s->web_token, paths[i], age > 0 ? age : 0);
+	explicit_bzero(s->web_token, sizeof(s->web_token));
 }
 
 void
@@ -41,6 +75,7 @@ jmap_http_start(struct jmap_http_session *s, int status)
 {
 	http_resp_start(jmap_http_out(s), status, s->close);
 	cors_headers(s);
+	session_cookie(s, status);
 }
 
 void
