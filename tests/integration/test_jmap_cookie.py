@@ -69,6 +69,7 @@ def test_cookie_opens_push_and_download_only():
             attrs = {a.strip().split("=")[0] for a in c.split(";")[1:]}
             assert {"Secure", "HttpOnly", "SameSite", "Max-Age"} <= attrs, c
             assert "SameSite=Strict" in c, c
+            assert "Max-Age=%d;" % LIFETIME in c, c
         tok = token_of(cookies)
         assert tok.startswith("clws_") and len(tok) == 69, tok
         # the event source by the cookie alone hears an IMAP change

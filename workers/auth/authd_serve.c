@@ -777,7 +777,7 @@ h_session_mint(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	c->minted = true;
 	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
 	ipc_put_str(&b, tok);
-	ipc_put_u64(&b, now + A.o->session_lifetime_s);
+	ipc_put_u64(&b, A.o->session_lifetime_s);
 	explicit_bzero(tok, sizeof(tok));
 	log_info("session token: user=%s service=%s instance=%llu",
 	    c->login_user, c->service, (unsigned long long)c->instance);

@@ -88,9 +88,13 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 	if (!s->cookie_login && s->rt.id == ROUTE_SESSION &&
 	    s->rd.req.method == HTTP_GET &&
 	    auth_client_session_mint(s->ac, s->web_token, sizeof(s->web_token),
-	    &s->web_expiry) < 0) {
+	    &s->web_lifetime_s) < 0) {
 		log_warn("no web session token for %s", r->user);
 		s->web_token[0] = '\0';
+	} else if (s->web_token[0] != '\0') {
+		SHA256((const uint8_t *)s->web_token, strlen(s->web_token),
+		    s->web_hash);
+		s->web_minted = true;
 	}
 	auth_client_close(s->ac);
 	s->ac = NULL;
@@ -246,6 +250,11 @@ jmap_http_auth(struct jmap_http_session *s)
 	uint8_t h[SHA256_DIGEST_LENGTH];
 	SHA256((const uint8_t *)v.p, v.n, h);
 	if (s->authed) {
+		/* a browser sends its EventSource down the connection the
+		 * Session came by: the cookie minted there is that login's */
+		if (by_cookie && s->web_minted &&
+		    CRYPTO_memcmp(h, s->web_hash, sizeof(h)) == 0)
+			return 0;
 		if (CRYPTO_memcmp(h, s->cred_hash, sizeof(h)) == 0 &&
 		    by_cookie == s->cookie_login)
 			return 0;

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /* Before login the kernel may queue little for us (see imap_prelogin.c):
  * a fixed receive buffer and a bounded unsent queue; raised at login. */
@@ -60,13 +59,11 @@ session_cookie(struct jmap_http_session *s, int status)
 	if (s->web_token[0] == '\0' || s->rt.id != ROUTE_SESSION ||
 	    status != 200)
 		return;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	long long age = (long long)s->web_expiry - (long long)now.tv_sec;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		http_resp_header(jmap_http_out(s), "Set-Cookie", "%s=%s; Path=%s; "
-		    "Max-Age=%lld; Secure; HttpOnly; SameSite=Strict",
-		    JMAP_COOKIE_NAME, s->web_token, paths[i], age > 0 ? age : 0);
+		    "Max-Age=%llu; Secure; HttpOnly; SameSite=Strict",
+		    JMAP_COOKIE_NAME, s->web_token, paths[i],
+		    (unsigned long long)s->web_lifetime_s);
 	explicit_bzero(s->web_token, sizeof(s->web_token));
 }
 
