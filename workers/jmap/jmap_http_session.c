@@ -233,6 +233,43 @@ status_detail(int st)
 	}
 }
 
+/* RFC 8620 3.6.1: over maxConcurrentRequests of the user (all its
+ * connections, counted by stored). The body is left unread: close. */
+static void
+too_many_requests(struct jmap_http_session *s)
+{
+	static const char body[] = "{\"type\":\"urn:ietf:params:jmap:error:"
+	    "limit\",\"status\":429,\"limit\":\"maxConcurrentRequests\","
+	    "\"detail\":\"too many requests in flight for this user\"}\n";
+	s->close = true;
+	struct buf *b = jmap_http_out(s);
+	jmap_http_start(s, 429);
+	http_resp_header(b, "Retry-After", "1");
+	http_resp_body(b, "application/problem+json", body, sizeof(body) - 1);
+}
+
+/* An API request holds one of the user's request slots in stored from
+ * before its body is read until its answer is written: 1 if taken, 0 if
+ * none is needed or the store cannot count now, -1 if the answer (429) is
+ * written, -2 if the store channel broke. */
+static int
+take_slot(struct jmap_http_session *s)
+{
+	if (s->rt.id != ROUTE_API)
+		return 0;
+	int rc = store_api_slot(s->sc, true,
+	    (uint32_t)s->opt->limits.max_concurrent_requests);
+	if (rc == STORE_E_LIMIT) {
+		too_many_requests(s);
+		return -1;
+	}
+	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
+		return -2;
+	return rc == STORE_OK ? 1 : 0;
+}
+
+static int answer(struct jmap_http_session *s);
+
 /* One request, its head already read. -1 ends the connection. */
 static int
 handle(struct jmap_http_session *s)
@@ -259,6 +296,19 @@ handle(struct jmap_http_session *s)
 	}
 	if (jmap_http_auth(s) < 0)
 		return 0;   /* answered; closing if a body is left unread */
+	int slot = take_slot(s);
+	if (slot < 0)
+		return slot == -1 ? 0 : -1;
+	int rc = answer(s);
+	if (slot == 1 && store_api_slot(s->sc, false, 1) < 0 && rc == 0)
+		rc = -1;     /* a slot not given back: end, stored frees it */
+	return rc;
+}
+
+/* Read the body and answer: -1 ends the connection. */
+static int
+answer(struct jmap_http_session *s)
+{
 	int st = read_body(s);
 	if (st < 0)
 		return -1;
