@@ -110,14 +110,21 @@ def test_cookie_opens_push_and_download_only():
                            "Content-Type": "application/json"})
         assert r.status == 401, r.status
         c.close()
-        # a forged token (well formed) and a malformed one
+        # a forged token (well formed) costs authd one failed lookup and
+        # stored nothing; a malformed one never reaches authd
         forged = "clws_" + "0" * 64
+        before = len(srv.srv.log)
         st, _, _ = with_cookie(srv, "GET", "/jmap/download/%s/%s/m.eml"
                                % (acct, blob), forged)
         assert st == 401, st
         st, _, _ = with_cookie(srv, "GET", "/jmap/download/%s/%s/m.eml"
-                               % (acct, blob), "nonsense")
+                               % (acct, blob), "clws_nonsense")
         assert st == 401, st
+        tried = [l for l in srv.srv.log[before:] if "auth failed" in l]
+        assert len(tried) == 1 and "mech=X-CLOISTER-SESSION" in tried[0] \
+            and "unknown or expired session" in tried[0], tried
+        assert not [l for l in srv.srv.log[before:] if "stored" in l and
+                    "alice" in l], srv.srv.log[before:]
         # a login by the cookie mints no new cookie
         st, _, hdrs = with_cookie(srv, "GET", "/jmap/download/%s/%s/m.eml"
                                   % (acct, blob), tok)
