@@ -35,7 +35,12 @@ challenge(struct jmap_http_session *s, int status, bool close,
 		s->close = true;
 	struct buf *b = jmap_http_out(s);
 	jmap_http_start(s, status);
-	if (status == 401)
+	/* a refused cookie is no cue for a browser's password prompt: the
+	 * page fetches the Session again for a new one */
+	if (status == 401 && s->cookie_tried)
+		http_resp_header(b, "WWW-Authenticate",
+		    "Bearer realm=\"cloister\", error=\"invalid_token\"");
+	else if (status == 401)
 		http_resp_header(b, "WWW-Authenticate",
 		    "Basic realm=\"cloister\", charset=\"UTF-8\"");
 	if (status == 429 || status == 503)
@@ -242,6 +247,7 @@ jmap_http_auth(struct jmap_http_session *s)
 		v = http_cookie_get(s->rd.req.cookie, JMAP_COOKIE_NAME);
 		by_cookie = v.p != NULL;
 	}
+	s->cookie_tried = by_cookie;
 	if (v.p == NULL) {
 		challenge(s, 401, s->failed_auths >= JMAP_AUTH_TRIES,
 		    "Authentication required");

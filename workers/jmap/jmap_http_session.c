@@ -50,7 +50,9 @@ cors_headers(struct jmap_http_session *s)
 }
 
 /* The web session cookie minted at this login, once, on the Session
- * response: one per path it opens (a cookie has one Path). */
+ * response: one per path it opens (a cookie has one Path). No Max-Age:
+ * the browser keeps sending an expired token, gets a Bearer challenge
+ * rather than dropping it and meeting a Basic one (a password prompt). */
 static void
 session_cookie(struct jmap_http_session *s, int status)
 {
@@ -61,9 +63,8 @@ session_cookie(struct jmap_http_session *s, int status)
 		return;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		http_resp_header(jmap_http_out(s), "Set-Cookie", "%s=%s; Path=%s; "
-		    "Max-Age=%llu; Secure; HttpOnly; SameSite=Strict",
-		    JMAP_COOKIE_NAME, s->web_token, paths[i],
-		    (unsigned long long)s->web_lifetime_s);
+		    "Secure; HttpOnly; SameSite=Strict", JMAP_COOKIE_NAME,
+		    s->web_token, paths[i]);
 	explicit_bzero(s->web_token, sizeof(s->web_token));
 }
 
