@@ -123,3 +123,49 @@ def test_cost_per_request():
         raw.close()
         print("per request: Session GET %.0f us, Core/echo (with its "
               "request slot) %.0f us" % (timings["session"], timings["echo"]))
+
+
+def test_store_counts_slots_per_user_and_frees_them_with_the_channel():
+    """At the store: slots are per user, a channel holds one at most, a
+    closed channel's slot is free again, and no worker's limit goes past
+    stored's 64; imapd's policy has no right to them."""
+    from cloister_ipc import u32
+    from store_util import Store, StoreError, new_user
+    take = u32(1) + u32(2)
+    with Store() as st:
+        a = new_user(st, "alice", "jmapd")
+        bob = new_user(st, "bob", "jmapd")
+        a2 = st.connect("jmapd")
+        a2.hello(st.key, "alice")
+        a3 = st.connect("jmapd")
+        a3.hello(st.key, "alice")
+        assert a.call("STORE_API_SLOT", take) == [1]
+        assert a.call("STORE_API_SLOT", take) == [1]   # the same slot
+        assert a2.call("STORE_API_SLOT", take) == [2]
+        assert a3.error("STORE_API_SLOT", take)[0] == 10     # LIMIT
+        assert bob.call("STORE_API_SLOT", take) == [1]
+        assert a.call("STORE_API_SLOT", u32(0) + u32(2)) == [1]
+        assert a3.call("STORE_API_SLOT", take) == [2]
+        a2.close()
+        for _ in range(50):          # the close is seen in stored's turn
+            try:
+                if a.call("STORE_API_SLOT", take) == [2]:
+                    break
+            except StoreError:
+                pass
+            time.sleep(0.05)
+        else:
+            raise AssertionError("a closed channel kept its slot")
+        many = []
+        for _ in range(70):
+            c = st.connect("jmapd")
+            c.hello(st.key, "bob")
+            many.append(c)
+        # bob holds one already: 63 more, then LIMIT whatever is asked
+        got = [c.error("STORE_API_SLOT", u32(1) + u32(1000))[0] == 10
+               if i >= 63 else c.call("STORE_API_SLOT", u32(1) + u32(1000))
+               for i, c in enumerate(many)]
+        assert all(x is True for x in got[63:]), got[60:]
+        imap = st.connect("imapd")
+        imap.hello(st.key, "alice")
+        assert imap.error("STORE_API_SLOT", take)[0] == 2    # UNEXPECTED

@@ -74,3 +74,28 @@ def test_identity_and_vacation_changes_are_pushed():
         for r in (stream, email, ident):
             r.close()
         c.close()
+
+
+def test_store_wakes_only_all_mailbox_watchers_for_objects():
+    """At the store: a STORE_OBJ_SET by one channel sends the user's
+    channels that watch all mailboxes one NOTIFY with mailbox id 0 and the
+    new state; a channel watching INBOX (IMAP IDLE) gets nothing, and
+    neither does the channel that made the change."""
+    from cloister_ipc import b, s, u32, u64
+    from store_util import Store, new_user
+    with Store() as st:
+        writer = new_user(st, "alice", "jmapd")
+        everything = st.connect("jmapd")
+        everything.hello(st.key, "alice")
+        everything.call("STORE_WATCH", u64(0) + u32(1))
+        idle = st.connect("imapd")
+        idle.hello(st.key, "alice")
+        idle.call("STORE_WATCH", u64(1) + u32(1))
+        writer.call("STORE_WATCH", u64(0) + u32(1))
+        m, = writer.call("STORE_OBJ_SET", s("jmap.identity") + u64(0) +
+                         b(b"{}"))
+        n = everything.wait_notify(5)
+        assert n[0] == 0 and n[4] == m, (n, m)
+        for c in (idle, writer):
+            assert not c.notifications, c.notifications
+            assert select.select([c.sock], [], [], 0.3)[0] == [], c.service
