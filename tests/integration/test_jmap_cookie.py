@@ -169,3 +169,12 @@ def test_revoked_app_token_takes_its_cookies_and_cors():
         assert r.returncode == 0, r.stderr
         st, _, _ = with_cookie(srv, "GET", path, tok)
         assert st == 401, st
+        # a password login's cookie lives until its user is deleted
+        st, cookies, bacct = session(srv, jh.auth_header("bob"))
+        tok = token_of(cookies)
+        nothing = "/jmap/download/%s/G%s/x" % (bacct, "0" * 64)
+        assert with_cookie(srv, "GET", nothing, tok)[0] == 404  # logged in
+        r = ctl(srv, "user", "del", "bob")
+        assert r.returncode == 0, r.stderr
+        st, _, _ = with_cookie(srv, "GET", nothing, tok)
+        assert st == 401, st

@@ -599,6 +599,25 @@ h_mechs(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	reply(c, IPC_AUTH_MECHS, m->reqid, &b);
 }
 
+/* A web session ends with its user: `cloisterctl user del` takes the
+ * user's session tokens with the password (one password-database
+ * lookup, only for a token that is in the table and unexpired). */
+static void
+session_user_alive(struct authd_step *st)
+{
+	char user[TICKET_USER_MAX + 1];
+	enum authd_rcpt_result r = authd_rcpt_lookup(st->user, strlen(st->user),
+	    user, sizeof(user));
+	if (r == AUTHD_RCPT_FOUND && strcmp(user, st->user) == 0)
+		return;
+	st->verdict = AUTHD_FAIL;
+	st->reason = r == AUTHD_RCPT_TEMPORARY ? AUTH_FAIL_TEMPORARY :
+	    AUTH_FAIL_CREDENTIALS;
+	buf_snprintf(st->detail, sizeof(st->detail), "%s",
+	    r == AUTHD_RCPT_TEMPORARY ? "password database unreadable" :
+	    "the session's user is gone");
+}
+
 /* Run an AUTH_START now that the channel's client address is known. */
 static void
 start_now(struct chan *c, uint32_t reqid, const char *mech,
@@ -625,6 +644,8 @@ start_now(struct chan *c, uint32_t reqid, const char *mech,
 	} else if (authd_session_mech(mech)) {
 		authd_session_check(AUTHD_TOKENS_PATH, data, len, has_data,
 		    now_ms() / 1000, &st);
+		if (st.verdict == AUTHD_OK)
+			session_user_alive(&st);
 		c->login_by_session = st.verdict == AUTHD_OK;
 	} else
 		authd_exchange_start(&c->x, c->sasl_service, mech, data, len,
