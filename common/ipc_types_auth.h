@@ -17,6 +17,11 @@
  *                       AUTH_FAILURE CREDENTIALS: no such user
  *   AUTH_CLIENT_ADDR -> bytes sockaddr (AF_INET or AF_INET6)
  *                   <-  (no fields): taken
+ *   AUTH_SESSION_MINT -> (no fields), after AUTH_SUCCESS by a password
+ *                       or an app token, once per channel
+ *                   <-  AUTH_SESSION_TOKEN: str token, u64 lifetime
+ *                       (seconds); the token logs in as the pseudo-
+ *                       mechanism X-CLOISTER-SESSION that long
  *
  * An optional trailing field is absent when there is no data and present
  * (possibly empty) when there is: SASL tells "no initial response" from
@@ -34,7 +39,9 @@
 	X(AUTH_SUCCESS, 104)   /* <- user, ticket, final server data */    \
 	X(AUTH_FAILURE, 105)   /* <- reason */                             \
 	X(AUTH_RCPT, 106)      /* does this recipient exist (delivery) */ \
-	X(AUTH_CLIENT_ADDR, 107) /* an MTA's client, on a local channel */
+	X(AUTH_CLIENT_ADDR, 107) /* an MTA's client, on a local channel */ \
+	X(AUTH_SESSION_MINT, 108) /* a web session token for this login */ \
+	X(AUTH_SESSION_TOKEN, 109) /* <- str token, u64 lifetime */
 
 #define AUTH_MECH_NAME_MAX 20   /* RFC 4422 3.1: 1-20 of [A-Z0-9-_] */
 #define AUTH_MECHS_MAX 16       /* entries in an AUTH_MECHS reply */

@@ -50,6 +50,7 @@
 	X(STORE_NOTIFY, 271)       /* stored -> worker, unsolicited */     \
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \
 	X(STORE_OBJ_SET, 281)      /* replace it if it is the one read */  \
+	X(STORE_API_SLOT, 282)     /* JMAP maxConcurrentRequests per user */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -4,6 +4,7 @@
 #include "db.h"
 #include "log.h"
 #include "notify.h"
+#include "request_slots.h"
 #include "rights.h"
 #include "slice.h"
 #include "user.h"
@@ -183,6 +184,7 @@ chan_close(struct chan *ch)
 		hooks.closed(ch);
 	if (ch->user != NULL) {
 		notify_unwatch(ch);
+		request_slot_release(ch);
 		ch->user->nref--;
 		user_maybe_free(ch->user);
 		ch->user = NULL;

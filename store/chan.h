@@ -45,6 +45,7 @@ struct chan {
 	/* a write request held by a freeze (freeze.c) */
 	struct held *held;
 	struct chan *held_next;
+	bool api_slot;               /* holds one (request_slots.h) */
 	/* notifications (notify.c) */
 	bool watching;
 	bool watch_all;

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "push.h"
+#include "request_slots.h"
 #include "rights.h"
 #include "stats.h"
 #include "user.h"
@@ -66,6 +67,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
 	{ IPC_STORE_OBJ_GET, OP_TICKET, h_obj_get },
 	{ IPC_STORE_OBJ_SET, OP_TICKET | OP_WRITE, h_obj_set },
+	{ IPC_STORE_API_SLOT, OP_TICKET, h_api_slot },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
 	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
 	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },

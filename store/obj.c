@@ -3,11 +3,15 @@
  * VacationResponse, as JSON); the store never parses it. A set names the
  * modseq of the value it replaces (0: there is none), so two sessions of
  * one user cannot lose each other's change: the second gets CONFLICT and
- * reads again. Every set takes the user's next modseq (the JMAP state). */
+ * reads again. Every set takes the user's next modseq (the JMAP state)
+ * and wakes the user's all-mailbox watchers (JMAP push) with mailbox id
+ * STORE_NOTIFY_OBJECTS; a watcher of one mailbox (IMAP IDLE) never hears
+ * of it. */
 #include "request.h"
 #include "db.h"
 #include "handlers.h"
 #include "ipc.h"
+#include "notify.h"
 
 #include <string.h>
 
@@ -114,6 +118,7 @@ h_obj_set(struct req *r)
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "set object");
+	notify_changed(r->d, STORE_NOTIFY_OBJECTS, r->ch);
 	ipc_put_u64(r->rb, modseq);
 	return 0;
 }

@@ -336,6 +336,10 @@ int store_obj_get(struct store_conn *sc, const char *key, struct buf *value,
  * (0: it must not exist yet), else STORE_E_CONFLICT; *modseq: the new
  * one, the user's state after the change. STORE_E_LIMIT past
  * STORE_OBJ_KEYS objects. */
+/* JMAP maxConcurrentRequests across the user's connections: take (true)
+ * a slot for one API request if fewer than limit are in flight, or give
+ * it back (false). STORE_OK; STORE_E_LIMIT when full. */
+int store_api_slot(struct store_conn *sc, bool take, uint32_t limit);
 int store_obj_set(struct store_conn *sc, const char *key, uint64_t expect,
     const void *value, size_t len, uint64_t *modseq);
 

@@ -27,6 +27,12 @@
 #define STORE_OBJ_KEY_MAX 32       /* bytes of a per-user object's key */
 #define STORE_OBJ_MAX (64u * 1024) /* bytes of its value */
 #define STORE_OBJ_KEYS 16          /* objects per user */
+/* STORE_NOTIFY's mailbox id when a per-user object changed (mailbox ids
+ * start at 1): only watchers of all mailboxes get it. */
+#define STORE_NOTIFY_OBJECTS 0
+/* STORE_API_SLOT: in-flight JMAP requests per user, whatever the worker
+ * asks. */
+#define STORE_API_SLOTS_MAX 64
 #define STORE_MAX_KEYWORDS 64      /* distinct keywords per user (bit mask) */
 #define STORE_BLOBID_LEN 32        /* sha256 of the message bytes */
 #define STORE_UID_MAX 0xffffffffu  /* "to the end" in a range (IMAP '*') */

@@ -22,6 +22,7 @@ struct user {
 	struct udb *db;              /* open database, or NULL */
 	struct chan *watchers;       /* channels watching (notify.c) */
 	unsigned nref;               /* channels bound by STORE_HELLO */
+	unsigned api_inflight;       /* JMAP requests (request_slots.h) */
 	bool deleted;
 	struct user *hnext;
 };

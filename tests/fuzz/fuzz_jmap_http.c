@@ -1,8 +1,10 @@
 /* libFuzzer target: jmapd's HTTP request reader (workers/jmap/
  * jmap_http_req.c) — request line, headers, Content-Length and chunked
- * bodies, pipelined requests, query parameters and path segments. The
+ * bodies, pipelined requests, query parameters, path segments and the
+ * session cookie (jmap_http_cookie.c). The
  * input is fed twice, whole and in small pieces (a slow client); both must
  * give the same events and the same bodies. */
+#include "jmap_http_cookie.h"
 #include "jmap_http_req.h"
 
 #include <stdlib.h>
@@ -25,6 +27,10 @@ exercise(const struct http_req *q)
 	(void)http_query_param(q->query, "ping", v, sizeof(v));
 	if (q->path.n > 0)
 		(void)http_pct_decode(q->path.p, q->path.n, v, sizeof(v));
+	struct http_str c = http_cookie_get(q->cookie, JMAP_COOKIE_NAME);
+	if (c.p != NULL && (c.p < q->cookie.p ||
+	    c.p + c.n > q->cookie.p + q->cookie.n))
+		abort();   /* the value must lie inside the header */
 }
 
 static void

@@ -78,7 +78,7 @@ class ImapServer:
                  prelogin=60, maxprelogin=None, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
                  extra_services=(), cert=None, stored_options=None, keyd=True,
-                 more_certs=()):
+                 more_certs=(), authd_options=None):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -101,7 +101,8 @@ class ImapServer:
                               options={"realm": REALM,
                                        "failure-delay-ms": delay_ms,
                                        "max-failures-per-address": 0,
-                                       "max-failures-per-user": 0})
+                                       "max-failures-per-user": 0,
+                                       **(authd_options or {})})
         imapd = service_block("imapd", "connection", "@bin:cloister-imapd@",
                               "imapd", IMAP_LISTENS, settings={
                                   "spares": spares, "max-processes": maxproc,

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import signal
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -50,7 +51,7 @@ class PageServer:
     """The page's origin: GET the page, POST /ready (the stream is open:
     on_ready runs), POST /report (the page's result)."""
 
-    def __init__(self, on_ready):
+    def __init__(self, on_ready, page=PAGE, tls=None):
         outer = self
         self.report = None
         self.ready_at = None
@@ -68,9 +69,9 @@ class PageServer:
                 self.wfile.write(body)
 
             def do_GET(self):
-                if self.path.split("#")[0] != "/jmap_client.html":
+                if self.path.split("#")[0] != "/" + os.path.basename(page):
                     return self.answer(404)
-                with open(PAGE, "rb") as f:
+                with open(page, "rb") as f:
                     self.answer(200, f.read(), "text/html; charset=utf-8")
 
             def do_POST(self):
@@ -89,6 +90,13 @@ class PageServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
         self.origin = "http://127.0.0.1:%d" % self.port
+        if tls is not None:
+            # (cert, key): an https origin, same site as an https jmapd
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket,
+                                                server_side=True)
+            self.origin = "https://127.0.0.1:%d" % self.port
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self):

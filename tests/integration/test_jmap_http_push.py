@@ -19,6 +19,12 @@ def open_stream(srv, query):
     raw = jh.Raw(srv, timeout=10)
     raw.send(jh.head("/jmap/eventsource/?" + query,
                      extra="Accept: text/event-stream\r\n"))
+    read_stream_head(raw)
+    return raw
+
+
+def read_stream_head(raw):
+    """The head of an event stream's 200 answer, taken off raw.buf."""
     while b"\r\n\r\n" not in raw.buf:
         d = raw.s.recv(65536)
         assert d, "EOF before the stream's head"
@@ -26,7 +32,7 @@ def open_stream(srv, query):
     headpart, _, raw.buf = raw.buf.partition(b"\r\n\r\n")
     assert headpart.startswith(b"HTTP/1.1 200"), headpart
     assert b"Content-Type: text/event-stream" in headpart, headpart
-    return raw
+    return headpart.decode()
 
 
 def next_event(raw, timeout):

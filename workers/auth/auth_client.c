@@ -311,6 +311,25 @@ auth_client_rcpt(struct auth_client *ac, const char *user,
 	return st;
 }
 
+int
+auth_client_session_mint(struct auth_client *ac, char *tok, size_t size,
+    uint64_t *lifetime_s)
+{
+	struct buf_cur c;
+	if (roundtrip(ac, IPC_AUTH_SESSION_MINT, NULL) < 0)
+		return -1;
+	if (ac->msg->type == IPC_ERROR)
+		return -1;
+	ipc_msg_cursor(ac->msg, &c);
+	int rc = ac->msg->type == IPC_AUTH_SESSION_TOKEN &&
+	    ipc_get_str(&c, tok, size) == 0 && ipc_get_u64(&c, lifetime_s) == 0 &&
+	    ipc_get_end(&c) == 0 ? 0 : -1;
+	explicit_bzero(ac->msg->raw, IPC_HDR_SIZE + ac->msg->len);
+	if (rc < 0)
+		fault(ac, "bad reply to auth_session_mint");
+	return rc;
+}
+
 enum auth_status
 auth_client_step(struct auth_client *ac, const void *resp, size_t len,
     struct auth_reply *r)

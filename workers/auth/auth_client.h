@@ -110,6 +110,12 @@ int auth_client_address(struct auth_client *ac, const struct sockaddr *sa,
     size_t len);
 
 /* Zero the reply (the ticket and any SASL data in it). */
+/* After AUTH_ST_SUCCESS by a password or an app token: a web session
+ * token for that user (authd_session_token.h) into tok (size bytes) and
+ * its lifetime (seconds from now). 0; -1 if authd refused (the channel
+ * stays usable) or the channel broke. */
+int auth_client_session_mint(struct auth_client *ac, char *tok, size_t size,
+    uint64_t *lifetime_s);
 void auth_reply_wipe(struct auth_reply *r);
 
 /* "credentials", "rate", ... for an enum auth_fail value. */

@@ -28,6 +28,11 @@
 #define AUTH_TOKEN_FILE_MAX (1024 * 1024)
 #define AUTH_TOKEN_LABEL_MAX 64
 #define AUTH_TOKEN_HEX 64
+/* Web session tokens (authd_session_token.h): minted by authd after a
+ * login, relayed back by jmapd from a cookie. */
+#define AUTH_SESSION_MECH "X-CLOISTER-SESSION"
+#define AUTH_SESSION_PREFIX "clws_"
+#define AUTH_SESSION_LEN (5 + 64)
 
 struct auth_token_line {
 	char hash[AUTH_TOKEN_HEX + 1];

@@ -24,6 +24,7 @@ struct authd_options {
 	struct authd_sasl_config sasl;
 	uint64_t failure_delay_ms;    /* before AUTH_FAILURE is sent */
 	uint64_t ticket_lifetime_s;
+	uint64_t session_lifetime_s;  /* web session tokens */
 	uint64_t max_fail_user;       /* per failure_window_s; 0 = no limit */
 	uint64_t max_fail_addr;
 	uint64_t failure_window_s;

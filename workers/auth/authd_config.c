@@ -17,6 +17,7 @@ static const struct {
 	{ "realm", OPT_STR, 0, 0, 0 },
 	{ "failure-delay-ms", OPT_NUM, 2000, 0, 60000 },
 	{ "ticket-lifetime", OPT_NUM, 120, 5, 3600 },
+	{ "session-token-lifetime", OPT_NUM, 3600, 1, 86400 },
 	{ "max-failures-per-user", OPT_NUM, 10, 0, 1000000 },
 	{ "max-failures-per-address", OPT_NUM, 30, 0, 1000000 },
 	{ "failure-window", OPT_NUM, 300, 1, 86400 },
@@ -80,6 +81,8 @@ authd_options_load(const struct config *c, const struct config_service *s,
 			o->failure_delay_ms = v;
 		else if (strcmp(opts[i].name, "ticket-lifetime") == 0)
 			o->ticket_lifetime_s = v;
+		else if (strcmp(opts[i].name, "session-token-lifetime") == 0)
+			o->session_lifetime_s = v;
 		else if (strcmp(opts[i].name, "max-failures-per-user") == 0)
 			o->max_fail_user = v;
 		else if (strcmp(opts[i].name, "max-failures-per-address") == 0)

@@ -105,6 +105,7 @@ static const struct {
 	{ IPC_AUTH_STEP, dec_step },
 	{ IPC_AUTH_RCPT, dec_rcpt },
 	{ IPC_AUTH_CLIENT_ADDR, dec_client_addr },
+	{ IPC_AUTH_SESSION_MINT, dec_mechs },   /* no fields either */
 };
 
 enum authd_decode

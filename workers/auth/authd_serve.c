@@ -8,6 +8,7 @@
 #include "authd_limits.h"
 #include "authd_request.h"
 #include "authd_token.h"
+#include "authd_session_token.h"
 #include "auth_client.h"
 #include "buf.h"
 #include "ctlchan.h"
@@ -46,6 +47,11 @@ struct chan {
 	                                      * client (AUTH_CLIENT_ADDR) */
 	struct authd_exchange x;
 	bool logged_in;
+	/* the login, for a web session token (AUTH_SESSION_MINT) */
+	char login_user[TICKET_USER_MAX + 1];
+	char login_parent[AUTH_TOKEN_HEX + 1]; /* the app token's hash */
+	bool login_by_session;
+	bool minted;
 	bool deliver;                        /* CTL_PEER_DELIVERY: may ask
 	                                      * AUTH_RCPT */
 	/* a failure waiting out the delay */
@@ -427,6 +433,7 @@ succeed(struct chan *c, uint32_t reqid, const struct authd_step *st)
 	if (st->has_out)
 		ipc_put_bytes(&b, st->out, st->outlen);
 	c->logged_in = true;
+	memcpy(c->login_user, st->user, sizeof(c->login_user));
 	if (c->x.attempted[0] != '\0') {
 		uint8_t k[PAIR_KEY_MAX];
 		backoff_clear(&A.pairs, k, pair_key(c, c->x.attempted, k));
@@ -592,6 +599,25 @@ h_mechs(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	reply(c, IPC_AUTH_MECHS, m->reqid, &b);
 }
 
+/* A web session ends with its user: `cloisterctl user del` takes the
+ * user's session tokens with the password (one password-database
+ * lookup, only for a token that is in the table and unexpired). */
+static void
+session_user_alive(struct authd_step *st)
+{
+	char user[TICKET_USER_MAX + 1];
+	enum authd_rcpt_result r = authd_rcpt_lookup(st->user, strlen(st->user),
+	    user, sizeof(user));
+	if (r == AUTHD_RCPT_FOUND && strcmp(user, st->user) == 0)
+		return;
+	st->verdict = AUTHD_FAIL;
+	st->reason = r == AUTHD_RCPT_TEMPORARY ? AUTH_FAIL_TEMPORARY :
+	    AUTH_FAIL_CREDENTIALS;
+	buf_snprintf(st->detail, sizeof(st->detail), "%s",
+	    r == AUTHD_RCPT_TEMPORARY ? "password database unreadable" :
+	    "the session's user is gone");
+}
+
 /* Run an AUTH_START now that the channel's client address is known. */
 static void
 start_now(struct chan *c, uint32_t reqid, const char *mech,
@@ -611,9 +637,17 @@ start_now(struct chan *c, uint32_t reqid, const char *mech,
 		return;
 	}
 	struct authd_step st;
-	if (authd_token_mech(mech))
+	if (authd_token_mech(mech)) {
 		authd_token_check(AUTHD_TOKENS_PATH, data, len, has_data, &st);
-	else
+		if (st.verdict == AUTHD_OK)
+			auth_token_hash((const char *)data, len, c->login_parent);
+	} else if (authd_session_mech(mech)) {
+		authd_session_check(AUTHD_TOKENS_PATH, data, len, has_data,
+		    now_ms() / 1000, &st);
+		if (st.verdict == AUTHD_OK)
+			session_user_alive(&st);
+		c->login_by_session = st.verdict == AUTHD_OK;
+	} else
 		authd_exchange_start(&c->x, c->sasl_service, mech, data, len,
 		    has_data, &st);
 	outcome(c, reqid, &st);
@@ -630,7 +664,8 @@ h_start(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 		memcpy(st.detail, "instance already logged in",
 		    sizeof("instance already logged in"));
 		outcome(c, m->reqid, &st);
-	} else if (!authd_sasl_offers(r->mech) && !authd_token_mech(r->mech)) {
+	} else if (!authd_sasl_offers(r->mech) && !authd_token_mech(r->mech) &&
+	    !authd_session_mech(r->mech)) {
 		st.reason = AUTH_FAIL_MECH;
 		memcpy(st.detail, "not offered", sizeof("not offered"));
 		outcome(c, m->reqid, &st);
@@ -742,6 +777,34 @@ h_rcpt(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
 	reply(c, IPC_AUTH_SUCCESS, m->reqid, &b);
 }
 
+/* AUTH_SESSION_MINT: a web session token for the user this channel has
+ * just logged in, once, and never from a login by such a token. */
+static void
+h_session_mint(struct chan *c, const struct ipc_msg *m, struct authd_req *r)
+{
+	(void)r;
+	if (!c->logged_in || c->login_by_session || c->minted) {
+		refuse(c, m->reqid, IPC_ERR_UNEXPECTED,
+		    "no login to mint a session token for");
+		return;
+	}
+	char tok[AUTH_SESSION_LEN + 1];
+	uint64_t now = now_ms() / 1000;
+	if (authd_session_mint(c->login_user, c->login_parent, now,
+	    A.o->session_lifetime_s, tok) < 0) {
+		refuse(c, m->reqid, IPC_ERR_INTERNAL, "no randomness");
+		return;
+	}
+	c->minted = true;
+	struct buf b = BUF_INIT(IPC_MAX_PAYLOAD);
+	ipc_put_str(&b, tok);
+	ipc_put_u64(&b, A.o->session_lifetime_s);
+	explicit_bzero(tok, sizeof(tok));
+	log_info("session token: user=%s service=%s instance=%llu",
+	    c->login_user, c->service, (unsigned long long)c->instance);
+	reply(c, IPC_AUTH_SESSION_TOKEN, m->reqid, &b);
+}
+
 /* What a worker may send. Anything else, a record in the wrong state or
  * one that does not decode is refused with an ERROR record and the channel
  * stays (docs/ipc.md, "Control records and unexpected requests"). */
@@ -755,6 +818,7 @@ static const struct handler {
 	{ IPC_AUTH_STEP, h_step },
 	{ IPC_AUTH_RCPT, h_rcpt },
 	{ IPC_AUTH_CLIENT_ADDR, h_client_addr },
+	{ IPC_AUTH_SESSION_MINT, h_session_mint },
 };
 
 static const char *

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "auth_client.h"
+#include "auth_token.h"
 #include "config.h"
 #include "fds.h"
 #include "client_conn.h"
@@ -67,6 +68,15 @@ struct jmap_http_session {
 	                                * logged in: later requests must carry
 	                                * the same */
 	bool authed;
+	bool cookie_login;             /* by the web session cookie: only
+	                                * the event source and downloads */
+	char web_token[AUTH_SESSION_LEN + 1]; /* minted at login, for the
+	                                * Session response's Set-Cookie */
+	uint64_t web_lifetime_s;       /* how long authd takes it */
+	uint8_t web_hash[32];          /* its SHA-256: the cookie this
+	                                * connection may also be sent */
+	bool web_minted;
+	bool cookie_tried;             /* this request offered only it */
 	bool close;                    /* after the current response */
 	unsigned failed_auths, preauth_requests;
 	const char *cors_origin;       /* the request's Origin, if listed */

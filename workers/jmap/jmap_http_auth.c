@@ -1,13 +1,19 @@
 /* jmap_http_auth: HTTP Basic authentication (RFC 7617) relayed to authd as
  * SASL PLAIN, or an app-specific bearer token (RFC 6750 syntax) that authd
  * checks, with authd's rate limits and failure delay, then the user's
- * store channel. One user per connection: after a login, every request
+ * store channel. A GET of the event source or a download without an
+ * Authorization header may log in by the web session cookie
+ * (jmap_http_cookie.h) instead; such a connection serves nothing else, and
+ * the cookie is never read on the API or upload (no cross-site request
+ * can make a change with it). A Session GET that logs in by password or
+ * app token gets the cookie: a token authd mints for that login. One user per connection: after a login, every request
  * must carry the very Authorization value that logged in (compared as a
  * SHA-256 digest, in constant time); any other value gets 401 and the
  * connection is closed, so a second user never reaches this process's
  * store channel and authd is never asked twice. */
 #include "auth_token.h"
 #include "base64.h"
+#include "jmap_http_cookie.h"
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
 #include "log.h"
@@ -29,7 +35,12 @@ challenge(struct jmap_http_session *s, int status, bool close,
 		s->close = true;
 	struct buf *b = jmap_http_out(s);
 	jmap_http_start(s, status);
-	if (status == 401)
+	/* a refused cookie is no cue for a browser's password prompt: the
+	 * page fetches the Session again for a new one */
+	if (status == 401 && s->cookie_tried)
+		http_resp_header(b, "WWW-Authenticate",
+		    "Bearer realm=\"cloister\", error=\"invalid_token\"");
+	else if (status == 401)
 		http_resp_header(b, "WWW-Authenticate",
 		    "Basic realm=\"cloister\", charset=\"UTF-8\"");
 	if (status == 429 || status == 503)
@@ -76,6 +87,19 @@ login_done(struct jmap_http_session *s, const struct auth_reply *r)
 		    s->sc ? store_client_errmsg(s->sc) : "no memory");
 		challenge(s, 503, true, "Mail store unavailable");
 		return -1;
+	}
+	/* the only moment authd is still reachable: mint now, set it on the
+	 * Session response (jmap_http_session.c) */
+	if (!s->cookie_login && s->rt.id == ROUTE_SESSION &&
+	    s->rd.req.method == HTTP_GET &&
+	    auth_client_session_mint(s->ac, s->web_token, sizeof(s->web_token),
+	    &s->web_lifetime_s) < 0) {
+		log_warn("no web session token for %s", r->user);
+		s->web_token[0] = '\0';
+	} else if (s->web_token[0] != '\0') {
+		SHA256((const uint8_t *)s->web_token, strlen(s->web_token),
+		    s->web_hash);
+		s->web_minted = true;
 	}
 	auth_client_close(s->ac);
 	s->ac = NULL;
@@ -152,15 +176,32 @@ bearer(struct http_str v, uint8_t *dst, size_t size)
 	return v.n - 7;
 }
 
+/* A web session token's shape; anything else never reaches authd. */
+static size_t
+session_token(struct http_str v, uint8_t *dst, size_t size)
+{
+	size_t pl = strlen(AUTH_SESSION_PREFIX);
+	if (v.n != AUTH_SESSION_LEN || v.n > size ||
+	    memcmp(v.p, AUTH_SESSION_PREFIX, pl) != 0)
+		return 0;
+	for (size_t i = pl; i < v.n; i++)
+		if (!((v.p[i] >= '0' && v.p[i] <= '9') ||
+		    (v.p[i] >= 'a' && v.p[i] <= 'f')))
+			return 0;
+	memcpy(dst, v.p, v.n);
+	return v.n;
+}
+
 static int
-login(struct jmap_http_session *s, struct http_str v)
+login(struct jmap_http_session *s, struct http_str v, bool by_cookie)
 {
 	if (s->ac == NULL)
 		return challenge(s, 503, true, "Authentication unavailable"), -1;
 	uint8_t cred[AUTH_DATA_MAX];
-	const char *mech = AUTH_TOKEN_MECH;
-	size_t n = bearer(v, cred, sizeof(cred));
-	if (n == 0) {
+	const char *mech = by_cookie ? AUTH_SESSION_MECH : AUTH_TOKEN_MECH;
+	size_t n = by_cookie ? session_token(v, cred, sizeof(cred)) :
+	    bearer(v, cred, sizeof(cred));
+	if (n == 0 && !by_cookie) {
 		mech = "PLAIN";
 		n = basic_to_plain(v, cred, sizeof(cred));
 	}
@@ -173,6 +214,7 @@ login(struct jmap_http_session *s, struct http_str v)
 	}
 	enum auth_status st = auth_client_start(s->ac, mech, cred, n, r);
 	explicit_bzero(cred, sizeof(cred));
+	s->cookie_login = by_cookie;
 	int ret;
 	if (st == AUTH_ST_SUCCESS)
 		ret = login_done(s, r);
@@ -187,10 +229,25 @@ login(struct jmap_http_session *s, struct http_str v)
 	return ret;
 }
 
+/* What the cookie opens: GETs that change nothing and whose answer a
+ * browser's own request needs (EventSource, a link to a download). */
+static bool
+cookie_route(const struct jmap_http_session *s)
+{
+	return (s->rt.id == ROUTE_EVENTSOURCE || s->rt.id == ROUTE_DOWNLOAD) &&
+	    (s->rd.req.method == HTTP_GET || s->rd.req.method == HTTP_HEAD);
+}
+
 int
 jmap_http_auth(struct jmap_http_session *s)
 {
 	struct http_str v = s->rd.req.authorization;
+	bool by_cookie = false;
+	if (v.p == NULL && cookie_route(s)) {
+		v = http_cookie_get(s->rd.req.cookie, JMAP_COOKIE_NAME);
+		by_cookie = v.p != NULL;
+	}
+	s->cookie_tried = by_cookie;
 	if (v.p == NULL) {
 		challenge(s, 401, s->failed_auths >= JMAP_AUTH_TRIES,
 		    "Authentication required");
@@ -199,7 +256,13 @@ jmap_http_auth(struct jmap_http_session *s)
 	uint8_t h[SHA256_DIGEST_LENGTH];
 	SHA256((const uint8_t *)v.p, v.n, h);
 	if (s->authed) {
-		if (CRYPTO_memcmp(h, s->cred_hash, sizeof(h)) == 0)
+		/* a browser sends its EventSource down the connection the
+		 * Session came by: the cookie minted there is that login's */
+		if (by_cookie && s->web_minted &&
+		    CRYPTO_memcmp(h, s->web_hash, sizeof(h)) == 0)
+			return 0;
+		if (CRYPTO_memcmp(h, s->cred_hash, sizeof(h)) == 0 &&
+		    by_cookie == s->cookie_login)
 			return 0;
 		challenge(s, 401, true, "One user per connection");
 		return -1;
@@ -208,7 +271,7 @@ jmap_http_auth(struct jmap_http_session *s)
 		challenge(s, 403, true, "Passwords only over TLS");
 		return -1;
 	}
-	if (login(s, v) < 0)
+	if (login(s, v, by_cookie) < 0)
 		return -1;
 	memcpy(s->cred_hash, h, sizeof(h));
 	return 0;

@@ -3,10 +3,13 @@
  * answers text/event-stream: a "state" event (a StateChange object) as
  * soon as the store reports a change by another connection of the user
  * (the same wake-up as IMAP IDLE: poll on the store channel), and a
- * "ping" event after every ping seconds without one. The stream ends the
- * connection. */
+ * "ping" event after every ping seconds without one. A mail change names
+ * Mailbox, Email and Thread; a change of a per-user object (Identity/set,
+ * VacationResponse/set) names only the type whose document moved. The
+ * stream ends the connection. */
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
+#include "jmap_userobj.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -17,15 +20,23 @@
 #define PING_MIN_S 1
 #define PING_MAX_S 300
 
-/* The data types whose state follows the store's change counter. */
-static const char *const types_known[] = { "Mailbox", "Email", "Thread" };
+/* The data types the account has. The first three follow the store's
+ * change counter; each of the others is one per-user document. */
+static const char *const types_known[] = { "Mailbox", "Email", "Thread",
+    "Identity", "VacationResponse" };
 #define NTYPES (sizeof(types_known) / sizeof(types_known[0]))
+#define MAIL_TYPES 0x7u
+#define OBJ_FIRST 3
+static const char *const obj_keys[] = { JMAP_IDENTITY_KEY,
+    JMAP_VACATION_KEY };
+#define NOBJ (sizeof(obj_keys) / sizeof(obj_keys[0]))
 
 struct es {
 	unsigned types;            /* bit i: types_known[i] wanted */
 	bool closeafter;
 	unsigned ping_s;           /* 0: none */
-	uint64_t state;            /* last one sent (or current at start) */
+	uint64_t state[NTYPES];    /* last one sent (or current at start) */
+	uint64_t obj_modseq[NOBJ]; /* each wanted document's version */
 };
 
 /* "*" or a comma list of type names; unknown names are ignored (they
@@ -83,36 +94,82 @@ bad:
 	return -1;
 }
 
+/* One event naming the types in changed. */
 static void
-state_event(struct jmap_http_session *s, const struct es *es)
+state_event(struct jmap_http_session *s, const struct es *es,
+    unsigned changed)
 {
 	struct buf *b = jmap_http_out(s);
 	buf_printf(b, "event: state\ndata: {\"@type\":\"StateChange\","
 	    "\"changed\":{\"%s\":{", s->account_id);
 	bool first = true;
 	for (size_t i = 0; i < NTYPES; i++) {
-		if (!(es->types & (1u << i)))
+		if (!(changed & (1u << i)))
 			continue;
 		buf_printf(b, "%s\"%s\":\"%llu\"", first ? "" : ",",
-		    types_known[i], (unsigned long long)es->state);
+		    types_known[i], (unsigned long long)es->state[i]);
 		first = false;
 	}
 	buf_append_str(b, "}}}\n\n");
 }
 
-/* Queued notifications -> the newest state; 1 if it moved. */
+/* The version of each wanted document into es->obj_modseq; bit
+ * OBJ_FIRST + i of *moved set when document i is not the one last read.
+ * A store error code on failure. */
+static int
+read_objects(struct jmap_http_session *s, struct es *es, unsigned *moved)
+{
+	*moved = 0;
+	for (size_t i = 0; i < NOBJ; i++) {
+		if (!(es->types & (1u << (OBJ_FIRST + i))))
+			continue;
+		struct buf v = BUF_INIT(STORE_OBJ_MAX);
+		uint64_t m;
+		int rc = store_obj_get(s->sc, obj_keys[i], &v, &m);
+		buf_free(&v);
+		if (rc < 0)
+			return rc;
+		if (m != es->obj_modseq[i])
+			*moved |= 1u << (OBJ_FIRST + i);
+		es->obj_modseq[i] = m;
+	}
+	return 0;
+}
+
+/* The newest state of the queued notifications: mail and documents. */
+static void
+collect(struct jmap_http_session *s, uint64_t *mail, uint64_t *obj)
+{
+	struct store_notify n;
+	while (store_client_next_notify(s->sc, &n) == 1) {
+		uint64_t *to = n.mailbox_id == STORE_NOTIFY_OBJECTS ? obj : mail;
+		if (n.state > *to)
+			*to = n.state;
+	}
+}
+
+/* Queued notifications -> the wanted types whose state moved (0: none),
+ * or -1 if the store failed. */
 static int
 drain(struct jmap_http_session *s, struct es *es)
 {
-	struct store_notify n;
-	uint64_t newest = es->state;
-	while (store_client_next_notify(s->sc, &n) == 1)
-		if (n.state > newest)
-			newest = n.state;
-	if (newest == es->state)
-		return 0;
-	es->state = newest;
-	return 1;
+	uint64_t mail = 0, obj = 0;
+	unsigned changed = 0;
+	collect(s, &mail, &obj);
+	/* which document moved: only a listener for them asks the store */
+	if (obj != 0 && (es->types & ~MAIL_TYPES)) {
+		if (read_objects(s, es, &changed) < 0)
+			return -1;
+		/* queued during the read (the poll has seen them already);
+		 * documents changed by then were read as they are now */
+		collect(s, &mail, &obj);
+	}
+	if (mail > es->state[0])
+		changed |= MAIL_TYPES;
+	for (size_t i = 0; i < NTYPES; i++)
+		if (changed & (1u << i))
+			es->state[i] = i < OBJ_FIRST ? mail : obj;
+	return (int)(changed & es->types);
 }
 
 static int
@@ -141,11 +198,13 @@ stream(struct jmap_http_session *s, struct es *es)
 			buf_printf(jmap_http_out(s), "event: ping\ndata: "
 			    "{\"interval\":%u}\n\n", es->ping_s);
 		} else {
-			if (store_client_read_notify(s->sc) < 0)
+			int changed;
+			if (store_client_read_notify(s->sc) < 0 ||
+			    (changed = drain(s, es)) < 0)
 				return -1;
-			if (!drain(s, es) || es->types == 0)
+			if (changed == 0)
 				continue;
-			state_event(s, es);
+			state_event(s, es, (unsigned)changed);
 		}
 		quiet_since = client_conn_now_ms();
 		if (client_conn_flush(&s->conn) < 0)
@@ -161,9 +220,14 @@ jmap_http_eventsource(struct jmap_http_session *s)
 	struct es es = { 0 };
 	if (parse_query(s, &es) < 0)
 		return 0;
+	unsigned moved;
 	int rc = store_watch(s->sc, 0, true);
 	if (rc == 0)
-		rc = store_state(s->sc, &es.state);
+		rc = store_state(s->sc, &es.state[0]);
+	if (rc == 0)
+		rc = read_objects(s, &es, &moved);
+	for (size_t i = 1; i < NTYPES; i++)
+		es.state[i] = es.state[0];
 	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
 		return -1;
 	if (rc < 0) {

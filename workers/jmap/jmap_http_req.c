@@ -164,6 +164,8 @@ header(struct http_req *q, struct http_str name, struct http_str v)
 		return set_once(&q->acr_method, v);
 	if (http_str_eq(name, "expect"))
 		return set_once(&q->expect, v);
+	if (http_str_eq(name, "cookie"))
+		return set_once(&q->cookie, v);
 	if (http_str_eq(name, "content-length"))
 		return parse_length(q, v);
 	if (http_str_eq(name, "connection"))

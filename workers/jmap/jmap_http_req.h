@@ -61,6 +61,7 @@ struct http_req {
 	struct http_str host, authorization, content_type, origin;
 	struct http_str acr_method;        /* Access-Control-Request-Method */
 	struct http_str expect;
+	struct http_str cookie;            /* jmap_http_cookie.h reads it */
 	bool keep_alive;                   /* after this request */
 	bool chunked;
 	bool has_length;

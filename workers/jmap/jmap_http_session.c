@@ -2,6 +2,7 @@
  * read a head, route it, authenticate, read the body within the route's
  * limit, answer, and go on while the connection is kept alive. */
 #include "jmap_http.h"
+#include "jmap_http_cookie.h"
 #include "jmap_http_resp.h"
 #include "log.h"
 #include "stats.h"
@@ -26,6 +27,16 @@ jmap_http_out(struct jmap_http_session *s)
 	return &s->conn.out;
 }
 
+/* Where a listed origin's page may send the browser's own credentials
+ * (the session cookie, which only the Session response sets and only
+ * the event source and downloads read): the exact origin, never "*". */
+static bool
+credentialed_route(const struct jmap_http_session *s)
+{
+	return s->rt.id == ROUTE_SESSION || s->rt.id == ROUTE_EVENTSOURCE ||
+	    s->rt.id == ROUTE_DOWNLOAD;
+}
+
 static void
 cors_headers(struct jmap_http_session *s)
 {
@@ -33,7 +44,28 @@ cors_headers(struct jmap_http_session *s)
 		return;
 	struct buf *b = jmap_http_out(s);
 	http_resp_header(b, "Access-Control-Allow-Origin", "%s", s->cors_origin);
+	if (credentialed_route(s))
+		http_resp_header(b, "Access-Control-Allow-Credentials", "true");
 	http_resp_header(b, "Vary", "Origin");
+}
+
+/* The web session cookie minted at this login, once, on the Session
+ * response: one per path it opens (a cookie has one Path). No Max-Age:
+ * the browser keeps sending an expired token, gets a Bearer challenge
+ * rather than dropping it and meeting a Basic one (a password prompt). */
+static void
+session_cookie(struct jmap_http_session *s, int status)
+{
+	static const char *const paths[] = { "/jmap/eventsource/",
+	    "/jmap/download/" };
+	if (s->web_token[0] == '\0' || s->rt.id != ROUTE_SESSION ||
+	    status != 200)
+		return;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		http_resp_header(jmap_http_out(s), "Set-Cookie", "%s=%s; Path=%s; "
+		    "Secure; HttpOnly; SameSite=Strict", JMAP_COOKIE_NAME,
+		    s->web_token, paths[i]);
+	explicit_bzero(s->web_token, sizeof(s->web_token));
 }
 
 void
@@ -41,6 +73,7 @@ jmap_http_start(struct jmap_http_session *s, int status)
 {
 	http_resp_start(jmap_http_out(s), status, s->close);
 	cors_headers(s);
+	session_cookie(s, status);
 }
 
 void
@@ -201,6 +234,43 @@ status_detail(int st)
 	}
 }
 
+/* RFC 8620 3.6.1: over maxConcurrentRequests of the user (all its
+ * connections, counted by stored). The body is left unread: close. */
+static void
+too_many_requests(struct jmap_http_session *s)
+{
+	static const char body[] = "{\"type\":\"urn:ietf:params:jmap:error:"
+	    "limit\",\"status\":429,\"limit\":\"maxConcurrentRequests\","
+	    "\"detail\":\"too many requests in flight for this user\"}\n";
+	s->close = true;
+	struct buf *b = jmap_http_out(s);
+	jmap_http_start(s, 429);
+	http_resp_header(b, "Retry-After", "1");
+	http_resp_body(b, "application/problem+json", body, sizeof(body) - 1);
+}
+
+/* An API request holds one of the user's request slots in stored from
+ * before its body is read until its answer is written: 1 if taken, 0 if
+ * none is needed or the store cannot count now, -1 if the answer (429) is
+ * written, -2 if the store channel broke. */
+static int
+take_slot(struct jmap_http_session *s)
+{
+	if (s->rt.id != ROUTE_API)
+		return 0;
+	int rc = store_api_slot(s->sc, true,
+	    (uint32_t)s->opt->limits.max_concurrent_requests);
+	if (rc == STORE_E_LIMIT) {
+		too_many_requests(s);
+		return -1;
+	}
+	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
+		return -2;
+	return rc == STORE_OK ? 1 : 0;
+}
+
+static int answer(struct jmap_http_session *s);
+
 /* One request, its head already read. -1 ends the connection. */
 static int
 handle(struct jmap_http_session *s)
@@ -227,6 +297,19 @@ handle(struct jmap_http_session *s)
 	}
 	if (jmap_http_auth(s) < 0)
 		return 0;   /* answered; closing if a body is left unread */
+	int slot = take_slot(s);
+	if (slot < 0)
+		return slot == -1 ? 0 : -1;
+	int rc = answer(s);
+	if (slot == 1 && store_api_slot(s->sc, false, 1) < 0 && rc == 0)
+		rc = -1;     /* a slot not given back: end, stored frees it */
+	return rc;
+}
+
+/* Read the body and answer: -1 ends the connection. */
+static int
+answer(struct jmap_http_session *s)
+{
 	int st = read_body(s);
 	if (st < 0)
 		return -1;

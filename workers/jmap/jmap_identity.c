@@ -18,7 +18,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define IDENTITY_KEY "jmap.identity"
 #define GONE_MAX 64
 
 static const char *const props[] = { "id", "name", "email", "replyTo",
@@ -54,7 +53,7 @@ resolve_now(struct jmap_userobj *o)
 static int
 load(struct jmap_call *c, struct jmap_userobj *o)
 {
-	int rc = jmap_userobj_load(c, IDENTITY_KEY, o);
+	int rc = jmap_userobj_load(c, JMAP_IDENTITY_KEY, o);
 	if (rc != STORE_OK)
 		return rc;
 	if (!json_is_object(json_object_get(o->doc, "items")))
@@ -244,7 +243,7 @@ change(struct iset *s, json_t *(*fn)(struct iset *, json_t *, void *),
 			json_decref(e);
 			e = fn(s, o.doc, arg);
 			if (e == NULL)
-				rc = jmap_userobj_save(s->c, IDENTITY_KEY, &o);
+				rc = jmap_userobj_save(s->c, JMAP_IDENTITY_KEY, &o);
 		}
 		jmap_userobj_free(&o);
 	}

@@ -9,6 +9,10 @@
 
 #include "jmap_getset.h"
 
+/* The store keys of the documents (jmap_http_event.c watches them). */
+#define JMAP_IDENTITY_KEY "jmap.identity"
+#define JMAP_VACATION_KEY "jmap.vacation"
+
 struct jmap_userobj {
 	json_t *doc;                   /* an object; {} when there is none */
 	uint64_t modseq;               /* of the version loaded (0: none) */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#define VACATION_KEY "jmap.vacation"
 
 static const char *const props[] = { "id", "isEnabled", "fromDate",
 	"toDate", "subject", "textBody", "htmlBody", NULL };
@@ -38,7 +37,7 @@ jmap_vacation_get(struct jmap_call *c, json_t **err)
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
 	    !jmap_get_properties(c, props, props, NULL, &wanted, err))
 		return NULL;
-	int rc = jmap_userobj_load(c, VACATION_KEY, &o);
+	int rc = jmap_userobj_load(c, JMAP_VACATION_KEY, &o);
 	if (rc != STORE_OK || !jmap_state(c, state, err)) {
 		if (rc != STORE_OK)
 			*err = jmap_store_error(c, rc);
@@ -128,9 +127,9 @@ op_update(void *ctx, const char *id, json_t *patch)
 	/* another session's save in between: read again, apply again */
 	for (int tries = 0; tries < 3 && rc == STORE_E_CONFLICT; tries++) {
 		struct jmap_userobj o;
-		rc = jmap_userobj_load(s->c, VACATION_KEY, &o);
+		rc = jmap_userobj_load(s->c, JMAP_VACATION_KEY, &o);
 		if (rc == STORE_OK && json_object_update(o.doc, patch) == 0)
-			rc = jmap_userobj_save(s->c, VACATION_KEY, &o);
+			rc = jmap_userobj_save(s->c, JMAP_VACATION_KEY, &o);
 		jmap_userobj_free(&o);
 	}
 	return rc == STORE_OK ? NULL : jmap_store_set_error(s->c, rc, &s->err);
