@@ -344,7 +344,8 @@ ctl_user_list(struct ctl_env *e, int argc, char **argv)
 		store_client_close(sc);
 	}
 	if (rc == CTL_OK) {
-		qsort(l.v, l.n, sizeof(*l.v), by_name);
+		if (l.n > 1)   /* none: no array for qsort */
+			qsort(l.v, l.n, sizeof(*l.v), by_name);
 		for (size_t i = 0; i < l.n; i++) {
 			const struct listed *x = &l.v[i];
 			if (e->no_store) {

@@ -245,7 +245,8 @@ list_folders(struct walk *w)
 	    w) < 0)
 		return -1;
 	/* parents before their children */
-	qsort(w->f, w->nf, sizeof(*w->f), by_name);
+	if (w->nf > 1)
+		qsort(w->f, w->nf, sizeof(*w->f), by_name);
 	return 0;
 }
 
@@ -485,7 +486,8 @@ copy_folder(struct walk *w, const struct folder *fo)
 		rc = imapc_wait(&w->c, imapc_send(&w->c, "FETCH %u:%u (UID FLAGS"
 		    " INTERNALDATE RFC822.SIZE)", lo, hi), on_meta, w);
 		if (rc == 0) {
-			qsort(w->m, w->nm, sizeof(*w->m), by_uid);
+			if (w->nm > 1)   /* none: no array for qsort */
+				qsort(w->m, w->nm, sizeof(*w->m), by_uid);
 			rc = fetch_bodies(w);
 		}
 	}

@@ -184,7 +184,9 @@ static void
 read_meta(struct md_folder *fo)
 {
 	struct stat sb;
-	qsort(fo->f, fo->n, sizeof(*fo->f), by_base);
+	/* an empty folder has no array (qsort must not see NULL) */
+	if (fo->n > 1)
+		qsort(fo->f, fo->n, sizeof(*fo->f), by_base);
 	struct md_uidlist u = { .record = uid_record, .arg = fo };
 	if (slurp(fo->dir, "dovecot-uidlist", &sb) == 0 &&
 	    md_uidlist_parse((const char *)content.data, content.len, &u) == 0) {
@@ -195,7 +197,8 @@ read_meta(struct md_folder *fo)
 		md_keywords_parse((const char *)content.data, content.len, fo->kw);
 	else
 		md_keywords_parse("", 0, fo->kw);
-	qsort(fo->f, fo->n, sizeof(*fo->f), by_uid);
+	if (fo->n > 1)
+		qsort(fo->f, fo->n, sizeof(*fo->f), by_uid);
 	/* a uidlist's NEXTUID is above all its UIDs; keep it so */
 	for (size_t i = 0; i < fo->n; i++)
 		if (fo->f[i].uid >= fo->info.uidnext && fo->f[i].uid != UINT32_MAX)
