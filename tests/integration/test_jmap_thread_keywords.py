@@ -9,6 +9,9 @@ import json
 import re
 
 import test_jmap_http as jh
+from cloister_ipc import C, b, u32, u64
+from store_util import Store
+from test_jmap_methods import Api
 from test_jmap_email_set_batch import session
 from test_jmap_mail_http import api
 
@@ -195,3 +198,45 @@ def test_keyword_sorts_with_collapse_and_window():
         bad, = api(c, [["Email/query", {"accountId": acct, "sort": [
             {"property": "hasKeyword"}]}, "q"]])
         assert bad["type"] == "unsupportedSort", bad
+
+
+def kw_key(op, flag, kw):
+    return bytes([op]) + u32(flag)[1:] + u32(len(kw))[1:] + kw
+
+
+def test_stored_refuses_bad_keyword_operands():
+    """The store decodes the operands itself: a worker's bad program is
+    MALFORMED, not a wrong answer."""
+    with Store() as st:
+        api = Api(st)
+        api.append("INBOX", "one", "o1", flags=1)
+        ch = st.connect("jmapd")
+        ch.hello(st.key, "carol")
+        some, every, sortkw = (C["STORE_S_THREAD_SOME"],
+                               C["STORE_S_THREAD_ALL"],
+                               C["STORE_S_SORT_KEYWORD"])
+        seen = C["STORE_FLAG_SEEN"]
+        has = C["STORE_SORT_HASKEYWORD"]
+
+        def search(prog, sort=()):
+            return ch.call("STORE_SEARCH", u64(0) + b(prog) + u32(len(sort))
+                           + b"".join(u32(k) for k in sort))
+
+        assert len(search(kw_key(some, seen, b""))[0]) == 1
+        assert len(search(kw_key(every, 0, b"$nobody"))[0]) == 0
+        operand = kw_key(sortkw, seen, b"") + bytes([2])   # AND
+        assert len(search(bytes([1]) + operand, [has])[0]) == 1
+        for prog, sort in (
+                (kw_key(some, seen, b"x"), ()),       # both operands
+                (kw_key(some, 0, b""), ()),           # neither
+                (kw_key(every, 1 << 20, b""), ()),    # not a flag
+                (kw_key(some, 0, b"k" * 65), ()),     # too long a keyword
+                (bytes([1]), [has]),                  # no operand 0
+                (bytes([1]) + operand, [has | (1 << 16)]),  # no operand 1
+                (bytes([1]) + operand, [has | (1 << 24)]),  # stray bits
+                (bytes([1]) + operand * 9, [has])):   # over 8 operands
+            code, msg = ch.error("STORE_SEARCH", u64(0) + b(prog) +
+                                 u32(len(sort)) +
+                                 b"".join(u32(k) for k in sort))
+            assert code == C["IPC_ERR_MALFORMED"], (prog, sort, code, msg)
+        api.close()
