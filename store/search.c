@@ -1,5 +1,6 @@
 /* search: program decoding, compilation to SQL, sorting (see search.h). */
 #include "search.h"
+#include "search_thread.h"
 #include "textmatch.h"
 #include "budget.h"
 #include "buf.h"
@@ -42,6 +43,12 @@ struct compile {
 	bool blob;           /* the WHERE clause needs the blobs table */
 	bool hdr;            /* ... or the header fields (blobhdr) */
 	const char *err;
+	/* the operands of keyword sort keys (STORE_S_SORT_KEYWORD) */
+	struct {
+		uint32_t flag, n;
+		uint8_t kw[STORE_KEYWORD_MAX];
+	} sortkw[STORE_SORT_OPERANDS];
+	int nsortkw;
 };
 
 static int
@@ -296,6 +303,36 @@ negate(struct compile *cp)
 	return b->failed ? cfail(cp, "search program too large") : 0;
 }
 
+/* STORE_S_THREAD_SOME, _ALL and STORE_S_SORT_KEYWORD: u32 flag, str. */
+static int
+keyword_operand_key(struct compile *cp, uint8_t op)
+{
+	uint32_t flag, n;
+	const uint8_t *p;
+	struct buf *b;
+	if (get_u32(cp, &flag) < 0 || get_str(cp, &p, &n) < 0 ||
+	    (b = push(cp)) == NULL)
+		return -1;
+	if ((flag == 0) == (n == 0) || n > STORE_KEYWORD_MAX ||
+	    (flag & ~STORE_FLAGS_ALL) != 0)
+		return cfail(cp, "bad keyword operand");
+	if (op == STORE_S_SORT_KEYWORD) {
+		if (cp->nsortkw >= STORE_SORT_OPERANDS)
+			return cfail(cp, "too many sort operands");
+		cp->sortkw[cp->nsortkw].flag = flag;
+		cp->sortkw[cp->nsortkw].n = n;
+		if (n > 0)
+			memcpy(cp->sortkw[cp->nsortkw].kw, p, n);
+		cp->nsortkw++;
+		return buf_append_str(b, "1");
+	}
+	cp->blob = true;
+	if (search_kw_sql(cp->d, op == STORE_S_THREAD_SOME ? KW_THREAD_SOME :
+	    KW_THREAD_ALL, flag, p, n, b) < 0)
+		return cfail(cp, "search program too large");
+	return 0;
+}
+
 static int
 key(struct compile *cp, uint8_t op)
 {
@@ -319,6 +356,10 @@ key(struct compile *cp, uint8_t op)
 		return negate(cp);
 	case STORE_S_UIDS:
 		return uids_key(cp);
+	case STORE_S_THREAD_SOME:
+	case STORE_S_THREAD_ALL:
+	case STORE_S_SORT_KEYWORD:
+		return keyword_operand_key(cp, op);
 	case STORE_S_FLAGS_SET:
 	case STORE_S_FLAGS_UNSET:
 		if (get_u32(cp, &u) < 0)
@@ -430,36 +471,61 @@ seen_add(struct idmap *set, uint64_t e)
 
 /* ---- sorting ------------------------------------------------------------------------ */
 
+static const char *const sort_cols[] = {
+	[STORE_SORT_ARRIVAL] = "m.internaldate",
+	[STORE_SORT_CC] = "h.sort_cc COLLATE ASCII_CASEMAP",
+	[STORE_SORT_DATE] = "(CASE WHEN b.sentdate != 0 THEN b.sentdate"
+	    " ELSE m.internaldate END)",
+	[STORE_SORT_FROM] = "h.sort_from COLLATE ASCII_CASEMAP",
+	[STORE_SORT_SIZE] = "b.size",
+	[STORE_SORT_SUBJECT] = "h.sort_subject COLLATE ASCII_CASEMAP",
+	[STORE_SORT_TO] = "h.sort_to COLLATE ASCII_CASEMAP",
+	[STORE_SORT_DISPLAYFROM] = "h.disp_from COLLATE ASCII_CASEMAP",
+	[STORE_SORT_DISPLAYTO] = "h.disp_to COLLATE ASCII_CASEMAP",
+	[STORE_SORT_MODSEQ] = "m.modseq",
+	[STORE_SORT_UID] = "m.uid",
+};
+
+/* A keyword sort key: its operand's condition, false before true. */
 static int
-order_by(struct buf *sql, const uint32_t *keys, uint32_t n, bool *blob,
-    bool *hdr)
+keyword_order(const struct compile *cp, uint32_t key, struct buf *sql,
+    bool *blob)
 {
-	static const char *const cols[] = {
-		[STORE_SORT_ARRIVAL] = "m.internaldate",
-		[STORE_SORT_CC] = "h.sort_cc COLLATE ASCII_CASEMAP",
-		[STORE_SORT_DATE] = "(CASE WHEN b.sentdate != 0 THEN b.sentdate"
-		    " ELSE m.internaldate END)",
-		[STORE_SORT_FROM] = "h.sort_from COLLATE ASCII_CASEMAP",
-		[STORE_SORT_SIZE] = "b.size",
-		[STORE_SORT_SUBJECT] = "h.sort_subject COLLATE ASCII_CASEMAP",
-		[STORE_SORT_TO] = "h.sort_to COLLATE ASCII_CASEMAP",
-		[STORE_SORT_DISPLAYFROM] = "h.disp_from COLLATE ASCII_CASEMAP",
-		[STORE_SORT_DISPLAYTO] = "h.disp_to COLLATE ASCII_CASEMAP",
-		[STORE_SORT_MODSEQ] = "m.modseq",
-		[STORE_SORT_UID] = "m.uid",
-	};
+	uint32_t i = (key >> 16) & 0xffu;
+	uint32_t k = key & 0xffu;
+	if ((int64_t)i >= cp->nsortkw)
+		return -1;
+	if (k != STORE_SORT_HASKEYWORD)
+		*blob = true;
+	return search_kw_sql(cp->d, k == STORE_SORT_HASKEYWORD ? KW_MESSAGE :
+	    k == STORE_SORT_THREAD_SOME ? KW_THREAD_SOME : KW_THREAD_ALL,
+	    cp->sortkw[i].flag, cp->sortkw[i].kw, cp->sortkw[i].n, sql);
+}
+
+static int
+order_by(const struct compile *cp, struct buf *sql, const uint32_t *keys,
+    uint32_t n, bool *blob, bool *hdr)
+{
 	buf_append_str(sql, " ORDER BY ");
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t k = keys[i] & ~STORE_SORT_REVERSE;
-		if ((keys[i] & ~(STORE_SORT_REVERSE | 0xffu)) != 0 ||
-		    k < STORE_SORT_ARRIVAL || k > STORE_SORT_UID)
+		uint32_t k = keys[i] & 0xffu;
+		bool operand = k >= STORE_SORT_HASKEYWORD;
+		if ((keys[i] & ~(STORE_SORT_REVERSE | 0xffu |
+		    (operand ? 0xff0000u : 0))) != 0 ||
+		    k < STORE_SORT_ARRIVAL || k > STORE_SORT_THREAD_ALL)
 			return -1;
-		if (strstr(cols[k], "b.") != NULL)
-			*blob = true;
-		if (strstr(cols[k], "h.") != NULL)
-			*hdr = true;
-		buf_printf(sql, "%s%s, ", cols[k],
-		    (keys[i] & STORE_SORT_REVERSE) ? " DESC" : "");
+		if (operand) {
+			if (keyword_order(cp, keys[i], sql, blob) < 0)
+				return -1;
+		} else {
+			if (strstr(sort_cols[k], "b.") != NULL)
+				*blob = true;
+			if (strstr(sort_cols[k], "h.") != NULL)
+				*hdr = true;
+			buf_append_str(sql, sort_cols[k]);
+		}
+		buf_printf(sql, "%s, ", (keys[i] & STORE_SORT_REVERSE) ?
+		    " DESC" : "");
 	}
 	buf_append_str(sql, "m.uid");
 	return 0;
@@ -844,7 +910,7 @@ search_request(struct req *r, uint64_t id, const uint8_t *prog, size_t plen,
 	bool oblob = false, ohdr = false;
 	if (compile(&cp, prog, plen) < 0)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "%s", cp.err);
-	else if (order_by(&order, sort, nsort, &oblob, &ohdr) < 0 ||
+	else if (order_by(&cp, &order, sort, nsort, &oblob, &ohdr) < 0 ||
 	    buf_cstr(&order) == NULL)
 		rc = req_fail(r, IPC_ERR_MALFORMED, "unknown sort key");
 	else if (by_email)

@@ -262,6 +262,10 @@ void store_search_u64(struct store_search *s, enum store_search_op op,
     uint64_t v);
 void store_search_str(struct store_search *s, enum store_search_op op,
     const char *v);
+/* STORE_S_THREAD_SOME, _ALL, STORE_S_SORT_KEYWORD: flag (an IMAP flag
+ * mask) or, flag 0, the keyword. */
+void store_search_keyword_operand(struct store_search *s,
+    enum store_search_op op, uint32_t flag, const char *keyword);
 void store_search_header(struct store_search *s, enum store_search_field f,
     const char *value);
 void store_search_header_any(struct store_search *s, const char *name,

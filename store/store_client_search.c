@@ -142,6 +142,20 @@ store_search_str(struct store_search *s, enum store_search_op op,
 }
 
 void
+store_search_keyword_operand(struct store_search *s, enum store_search_op op,
+    uint32_t flag, const char *keyword)
+{
+	if (op != STORE_S_THREAD_SOME && op != STORE_S_THREAD_ALL &&
+	    op != STORE_S_SORT_KEYWORD) {
+		s->failed = true;
+		return;
+	}
+	key(s, op, 0);
+	sput_u32(s, flag);
+	sput_str(s, flag != 0 ? "" : keyword);
+}
+
+void
 store_search_header(struct store_search *s, enum store_search_field f,
     const char *value)
 {

@@ -267,6 +267,13 @@ enum store_search_op {
 	STORE_S_SAVEDATE_LT = 24,
 	STORE_S_MAILBOX = 25,       /* u64 mailbox id (searching all mailboxes) */
 	STORE_S_INFO_SET = 26,      /* u64 mask of STORE_INFO_*: any set */
+	/* u32 flag mask (0: the keyword), str keyword: some message of the
+	 * email's thread (any copy, any mailbox) has it */
+	STORE_S_THREAD_SOME = 27,
+	STORE_S_THREAD_ALL = 28,    /* as 27: every message of the thread */
+	/* as 27: the operand of keyword sort keys (STORE_SORT_OPERAND, in
+	 * program order from 0); matches every message */
+	STORE_S_SORT_KEYWORD = 29,
 };
 enum store_search_field {
 	STORE_SF_FROM = 1, STORE_SF_TO, STORE_SF_CC, STORE_SF_BCC,
@@ -277,8 +284,13 @@ enum store_sort_key {
 	STORE_SORT_SIZE, STORE_SORT_SUBJECT, STORE_SORT_TO,
 	STORE_SORT_DISPLAYFROM, STORE_SORT_DISPLAYTO, STORE_SORT_MODSEQ,
 	STORE_SORT_UID,
+	/* the message has, its thread has in some or every message, the
+	 * keyword of the STORE_S_SORT_KEYWORD that STORE_SORT_OPERAND names */
+	STORE_SORT_HASKEYWORD, STORE_SORT_THREAD_SOME, STORE_SORT_THREAD_ALL,
 };
 #define STORE_SORT_REVERSE 0x100u   /* or'ed into a key */
+#define STORE_SORT_OPERAND(i) ((uint32_t)(i) << 16)   /* i < 8 */
+#define STORE_SORT_OPERANDS 8
 #define STORE_SEARCH_MAX_DEPTH 64
 #define STORE_SEARCH_MAX_KEYS 256
 #define STORE_SEARCH_STR_MAX 1024   /* bytes of a string operand */

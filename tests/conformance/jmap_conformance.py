@@ -237,9 +237,10 @@ class Checker:
         import jmap_conformance_blob as blob
         import jmap_conformance_edge as edge
         import jmap_conformance_mail as mail
+        import jmap_conformance_query as query
         import jmap_conformance_user as user
         for section in (core.SECTIONS + edge.SECTIONS + blob.SECTIONS +
-                        mail.SECTIONS + user.SECTIONS):
+                        mail.SECTIONS + query.SECTIONS + user.SECTIONS):
             section(self)
             if self.session is None:
                 break  # without a Session nothing else can be reached

@@ -257,7 +257,7 @@ def cleanup(c):
         return
     try:
         mine = [m for m in c.mailboxes() if m["id"] in
-                (d.get("child"), d.get("other"))]
+                (d.get("child"), d.get("other"), d.get("kwbox"))]
         ids = [m["id"] for m in mine] + [d["top"]]
         c.api([["Mailbox/set", {"accountId": c.acct, "destroy": ids,
                                 "onDestroyRemoveEmails": True}, "x"]])

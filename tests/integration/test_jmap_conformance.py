@@ -38,6 +38,10 @@ def test_every_conformance_check_passes():
         last = out.strip().splitlines()[-1] if out.strip() else ""
         assert p.returncode == 0 and last.endswith(" 0 failed"), out
         assert int(last.split()[0]) >= 80, last
+        # the thread keyword filters and keyword sorts were checked
+        for name in ("thread keyword filters", "keyword sorts"):
+            assert any(l.startswith("PASS ") and name in l
+                       for l in out.splitlines()), (name, out)
         # where RFC 8620 lets the server choose, what this one does: an
         # update of a record the same /set destroys is skipped
         assert any("update and destroy of one id: willDestroy" in l

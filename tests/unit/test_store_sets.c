@@ -115,6 +115,19 @@ test_search_builder(void)
 	store_search_u32(&s, STORE_S_BODY, 1);
 	CHECK(s.failed);
 	store_search_free(&s);
+	/* thread keyword keys push one value; other opcodes are refused */
+	store_search_init(&s);
+	store_search_keyword_operand(&s, STORE_S_THREAD_SOME, 0, "todo");
+	store_search_keyword_operand(&s, STORE_S_THREAD_ALL, STORE_FLAG_SEEN,
+	    "");
+	store_search_op(&s, STORE_S_AND);
+	CHECK(!s.failed);
+	CHECK_EQ(s.depth, 1);
+	store_search_free(&s);
+	store_search_init(&s);
+	store_search_keyword_operand(&s, STORE_S_KEYWORD, 0, "todo");
+	CHECK(s.failed);
+	store_search_free(&s);
 	store_search_init(&s);
 	for (int i = 0; i <= STORE_SEARCH_MAX_DEPTH; i++)
 		store_search_op(&s, STORE_S_ALL);

@@ -58,6 +58,21 @@ keyword_cond(struct store_search *p, json_t *v, bool has)
 	return true;
 }
 
+/* someInThreadHaveKeyword (none: NOT some), allInThreadHaveKeyword:
+ * stored looks at every copy of every email of the thread. */
+static bool
+thread_keyword_cond(struct store_search *p, const char *k, json_t *v)
+{
+	const char *kw = json_string_value(v);
+	if (kw == NULL || kw[0] == '\0' || strlen(kw) > STORE_KEYWORD_MAX)
+		return false;
+	store_search_keyword_operand(p, k[0] == 'a' ? STORE_S_THREAD_ALL :
+	    STORE_S_THREAD_SOME, jmap_keyword_flag(kw), kw);
+	if (k[0] == 'n')
+		store_search_op(p, STORE_S_NOT);
+	return true;
+}
+
 static bool
 mailbox_cond(struct jmap_call *c, struct store_search *p, json_t *v)
 {
@@ -155,6 +170,10 @@ one_cond(struct jmap_call *c, struct store_search *p, const char *k,
 	}
 	if (strcmp(k, "hasKeyword") == 0 || strcmp(k, "notKeyword") == 0)
 		return keyword_cond(p, v, k[0] == 'h');
+	if (strcmp(k, "someInThreadHaveKeyword") == 0 ||
+	    strcmp(k, "noneInThreadHaveKeyword") == 0 ||
+	    strcmp(k, "allInThreadHaveKeyword") == 0)
+		return thread_keyword_cond(p, k, v);
 	if (strcmp(k, "header") == 0)
 		return header_cond(p, v);
 	if (strcmp(k, "hasAttachment") == 0) {
@@ -211,13 +230,36 @@ static const struct {
 	{ "receivedAt", STORE_SORT_ARRIVAL }, { "size", STORE_SORT_SIZE },
 	{ "from", STORE_SORT_FROM }, { "to", STORE_SORT_TO },
 	{ "subject", STORE_SORT_SUBJECT }, { "sentAt", STORE_SORT_DATE },
+	/* these name a keyword: a STORE_S_SORT_KEYWORD operand each */
+	{ "hasKeyword", STORE_SORT_HASKEYWORD },
+	{ "someInThreadHaveKeyword", STORE_SORT_THREAD_SOME },
+	{ "allInThreadHaveKeyword", STORE_SORT_THREAD_ALL },
 };
 
-/* The sort argument as store sort keys; false: unsupportedSort. */
+/* The keyword of a keyword sort as the program's next sort operand. */
 static bool
-parse_sort(json_t *sort, uint32_t *keys, size_t *n)
+sort_keyword(json_t *s, struct store_search *operands, size_t *nop,
+    uint32_t *key)
 {
-	size_t i;
+	const char *kw = json_string_value(json_object_get(s, "keyword"));
+	if (kw == NULL || kw[0] == '\0' || strlen(kw) > STORE_KEYWORD_MAX ||
+	    *nop >= STORE_SORT_OPERANDS)
+		return false;
+	store_search_keyword_operand(operands, STORE_S_SORT_KEYWORD,
+	    jmap_keyword_flag(kw), kw);
+	store_search_op(operands, STORE_S_AND);
+	*key |= STORE_SORT_OPERAND(*nop);
+	(*nop)++;
+	return true;
+}
+
+/* The sort argument as store sort keys, keyword operands appended to
+ * the program; false: unsupportedSort. */
+static bool
+parse_sort(json_t *sort, uint32_t *keys, size_t *n,
+    struct store_search *operands)
+{
+	size_t i, nop = 0;
 	json_t *s;
 	*n = 0;
 	if (sort == NULL || json_is_null(sort)) {
@@ -236,8 +278,11 @@ parse_sort(json_t *sort, uint32_t *keys, size_t *n)
 		if (p == NULL || j == sizeof(sort_props) / sizeof(sort_props[0])
 		    || (asc != NULL && !json_is_boolean(asc)))
 			return false;
-		keys[(*n)++] = sort_props[j].key |
-		    (json_is_false(asc) ? STORE_SORT_REVERSE : 0);
+		uint32_t key = sort_props[j].key;
+		if (key >= STORE_SORT_HASKEYWORD &&
+		    !sort_keyword(s, operands, &nop, &key))
+			return false;
+		keys[(*n)++] = key | (json_is_false(asc) ? STORE_SORT_REVERSE : 0);
 	}
 	return true;
 }
@@ -250,10 +295,6 @@ jmap_email_query_run(struct jmap_call *c, const struct store_email_window *w,
 	uint32_t keys[SORT_MAX];
 	size_t nkeys;
 	json_t *filter = json_object_get(c->args, "filter");
-	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys)) {
-		*err = jmap_error("unsupportedSort", NULL);
-		return false;
-	}
 	struct store_search prog;
 	store_search_init(&prog);
 	if (filter == NULL || json_is_null(filter))
@@ -261,6 +302,13 @@ jmap_email_query_run(struct jmap_call *c, const struct store_email_window *w,
 	else if (!compile(c, &prog, filter, 0)) {
 		store_search_free(&prog);
 		*err = jmap_error("unsupportedFilter", NULL);
+		return false;
+	}
+	/* after the filter: the sort operands are numbered in program order */
+	if (!parse_sort(json_object_get(c->args, "sort"), keys, &nkeys,
+	    &prog)) {
+		store_search_free(&prog);
+		*err = jmap_error("unsupportedSort", NULL);
 		return false;
 	}
 	int rc = STORE_E_NOTFOUND;

@@ -79,13 +79,14 @@ core_capability(const struct jmap_limits *l)
 static json_t *
 mail_account_capability(void)
 {
-	return json_pack("{snsIsIsIs[ssssss]sb}",
+	return json_pack("{snsIsIsIs[sssssssss]sb}",
 	    "maxMailboxesPerEmail",
 	    "maxMailboxDepth", (json_int_t)MAIL_MAX_DEPTH,
 	    "maxSizeMailboxName", (json_int_t)MAIL_MAX_NAME,
 	    "maxSizeAttachmentsPerEmail", (json_int_t)MAIL_MAX_ATTACHMENTS,
 	    "emailQuerySortOptions", "receivedAt", "size", "from", "to",
-	    "subject", "sentAt",
+	    "subject", "sentAt", "hasKeyword", "someInThreadHaveKeyword",
+	    "allInThreadHaveKeyword",
 	    "mayCreateTopLevelMailbox", 1);
 }
 
