@@ -358,7 +358,11 @@ close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 		if (i < n)
 			from = (unsigned int)k[i] + 1;
 	}
-	for (int fd = 0; fd < 1024; fd++) {
+	/* the last close_range reached ~0U, so nothing above the highest kept
+	 * fd is open; the gaps below it are checked one by one (a handful of
+	 * calls, not one per possible fd) */
+	int top = n > 0 ? k[n - 1] : -1;
+	for (int fd = 0; fd < top; fd++) {
 		if (bsearch(&fd, k, n, sizeof(k[0]), cmp_int) != NULL)
 			continue;
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
