@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,11 @@ struct tls_server {
 	SSL_CTX *by_name[KEYD_CERTS_MAX];
 	const char *names[KEYD_CERTS_MAX];     /* the caller's, kept */
 	size_t n;
+	/* with keyd, what the contexts are built from on the first session
+	 * (tls.h): the parsed chains and keyd's keys for them */
+	X509 *leaf[KEYD_CERTS_MAX];
+	STACK_OF(X509) *chain[KEYD_CERTS_MAX];
+	EVP_PKEY *key[KEYD_CERTS_MAX];
 };
 
 /* TLS 1.2: ECDHE only (TLS 1.3 suites are all forward secret). */
@@ -157,6 +164,63 @@ pick_by_name(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* The chain file: the leaf, then the certificates that go with it. */
+static int
+read_chain(struct tls_server *s, size_t slot, const char *path, char *err,
+    size_t errlen)
+{
+	BIO *b = BIO_new_file(path, "r");
+	s->chain[slot] = sk_X509_new_null();
+	if (b == NULL || s->chain[slot] == NULL ||
+	    (s->leaf[slot] = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) == NULL)
+		goto fail;
+	X509 *x;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(s->chain[slot], x)) {
+			X509_free(x);
+			goto fail;
+		}
+	/* the end of the file is the one error that is not */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
+		goto fail;
+	ERR_clear_error();
+	BIO_free(b);
+	return 0;
+fail:
+	BIO_free(b);
+	char what[300];
+	if (buf_snprintf(what, sizeof(what), "certificate %s", path) < 0)
+		what[0] = '\0';
+	errq_to(err, errlen, what);
+	return -1;
+}
+
+/* The contexts, on the first session that speaks TLS: a connection that
+ * never does (plaintext, STARTTLS not asked) does not pay for them. */
+static int
+build_keyd_contexts(struct tls_server *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		SSL_CTX *ctx = ctx_new(err, errlen);
+		s->by_name[i] = ctx;
+		if (ctx == NULL || SSL_CTX_use_certificate(ctx, s->leaf[i]) != 1 ||
+		    SSL_CTX_set1_chain(ctx, s->chain[i]) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, s->key[i]) != 1) {
+			if (ctx != NULL)
+				errq_to(err, errlen, s->names[i]);
+			for (size_t j = 0; j <= i; j++) {
+				SSL_CTX_free(s->by_name[j]);
+				s->by_name[j] = NULL;
+			}
+			return -1;
+		}
+	}
+	s->ctx = s->by_name[0];
+	SSL_CTX_set_tlsext_servername_callback(s->ctx, pick_by_name);
+	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
+	return 0;
+}
+
 struct tls_server *
 tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
     char *err, size_t errlen)
@@ -167,35 +231,35 @@ tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
 		buf_snprintf(err, errlen, "no certificates");
 		return NULL;
 	}
+	s->n = n;
 	if (tls_keyd_init(err, errlen) < 0)
 		goto fail;
+	/* the one-time set-ups the first context runs end in a futex wake that
+	 * the policies refuse: run them now, the contexts come after the
+	 * confinement (build_keyd_contexts) */
+	unsigned char warm;
+	if (SSL_get_ex_data_X509_STORE_CTX_idx() < 0 || RAND_bytes(&warm, 1) != 1) {
+		errq_to(err, errlen, "TLS set-up");
+		goto fail;
+	}
 	/* the default first: it is the context a session starts in */
 	for (size_t i = 0, k = 1; i < n; i++) {
 		size_t slot = strcmp(certs[i].name, "default") == 0 ? 0 : k++;
-		if (slot >= n)
+		if (slot >= n) {
+			buf_snprintf(err, errlen, "no certificate named default");
 			goto fail;
-		SSL_CTX *ctx = ctx_new(err, errlen);
-		s->by_name[slot] = ctx;
+		}
 		s->names[slot] = certs[i].name;
-		if (ctx == NULL || use_chain(ctx, certs[i].chain, err, errlen) < 0)
+		if (read_chain(s, slot, certs[i].chain, err, errlen) < 0)
 			goto fail;
-		EVP_PKEY *key = tls_keyd_key(SSL_CTX_get0_certificate(ctx),
-		    certs[i].name);
-		int ok = key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1;
-		EVP_PKEY_free(key);
-		if (!ok) {
+		s->key[slot] = tls_keyd_key(s->leaf[slot], certs[i].name);
+		if (s->key[slot] == NULL) {
 			errq_to(err, errlen, certs[i].chain);
 			goto fail;
 		}
 	}
-	s->n = n;
-	s->ctx = s->by_name[0];
-	SSL_CTX_set_tlsext_servername_callback(s->ctx, pick_by_name);
-	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
 	return s;
 fail:
-	s->n = KEYD_CERTS_MAX;
-	s->ctx = NULL;
 	tls_server_free(s);
 	return NULL;
 }
@@ -207,14 +271,25 @@ tls_server_free(struct tls_server *s)
 		return;
 	if (s->n == 0)
 		SSL_CTX_free(s->ctx);
-	for (size_t i = 0; i < s->n && i < KEYD_CERTS_MAX; i++)
+	for (size_t i = 0; i < s->n && i < KEYD_CERTS_MAX; i++) {
 		SSL_CTX_free(s->by_name[i]);
+		X509_free(s->leaf[i]);
+		sk_X509_pop_free(s->chain[i], X509_free);
+		EVP_PKEY_free(s->key[i]);
+	}
 	free(s);
 }
 
 struct tls_conn *
 tls_conn_new(struct tls_server *s, int fd)
 {
+	if (s->ctx == NULL) {
+		char err[320];
+		if (build_keyd_contexts(s, err, sizeof(err)) < 0) {
+			log_warn("tls: %s", err);
+			return NULL;
+		}
+	}
 	struct tls_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
