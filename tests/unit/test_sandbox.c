@@ -88,8 +88,16 @@ proc_field(pid_t pid, const char *key, char *out, size_t size)
 	return out;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 /* The child confines, reports readiness by blocking on the pipe, then makes
- * the call the parent asked for: 'q' quit, 'o' open a file. */
+ * the call the parent asked for: 'q' quit, 'o' open a file, 's' sort 1 KiB
+ * (glibc's qsort asks the kernel for the memory size at that size). */
 static pid_t
 spawn_confined(int *ctl)
 {
@@ -108,6 +116,13 @@ spawn_confined(int *ctl)
 			if (c == 'o') {
 				int fd = open("/x", O_RDONLY);
 				_exit(fd < 0 && errno == EPERM ? 42 : 43);
+			}
+			if (c == 's') {
+				static uint64_t v[1024 / sizeof(uint64_t)];
+				for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+					v[i] = (i * 2654435761u) % 977;
+				qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_u64);
+				_exit(v[0] <= v[1] ? 44 : 45);
 			}
 		}
 		_exit(0);
@@ -177,6 +192,21 @@ test_confined_state(void)
 	CHECK_EQ(write(ctl, "o", 1), 1);
 	int st = wait_status(pid);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	close(ctl);
+}
+
+/* A confined worker may sort a large array: the sandbox ran glibc's one-time
+ * memory-size query before the filter (which refuses sysinfo) went on. */
+static void
+test_sort_after_confinement(void)
+{
+	make_policy(root, "kill");
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	wait_confined(pid);
+	CHECK_EQ(write(ctl, "s", 1), 1);
+	int st = wait_status(pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44);
 	close(ctl);
 }
 
@@ -604,6 +634,7 @@ main(void)
 		return 1;
 	}
 	test_confined_state();
+	test_sort_after_confinement();
 	test_instance_ids();
 	test_debug_mode();
 	test_pdeathsig_survives();
