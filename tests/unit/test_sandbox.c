@@ -154,6 +154,19 @@ wait_confined(pid_t pid)
 	}
 }
 
+/* A confined child that makes the call cmd (spawn_confined); its status. */
+static int
+confined_child_runs(char cmd)
+{
+	int ctl;
+	pid_t pid = spawn_confined(&ctl);
+	wait_confined(pid);
+	CHECK_EQ(write(ctl, &cmd, 1), 1);
+	int st = wait_status(pid);
+	close(ctl);
+	return st;
+}
+
 static void
 test_confined_state(void)
 {
@@ -201,13 +214,8 @@ static void
 test_sort_after_confinement(void)
 {
 	make_policy(root, "kill");
-	int ctl;
-	pid_t pid = spawn_confined(&ctl);
-	wait_confined(pid);
-	CHECK_EQ(write(ctl, "s", 1), 1);
-	int st = wait_status(pid);
+	int st = confined_child_runs('s');
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 44);
-	close(ctl);
 }
 
 /* The instance's own ids (what cloisterd gives a worker): all four uids
@@ -599,13 +607,8 @@ test_root_owned_by_the_uid(void)
 	pol.spec.instance_uid = pol.spec.instance_gid = 2000000123u;
 	expect_fatal("a root of the uid's, not asked for", NULL);
 	pol.spec.root_owned_by_uid = true;
-	int ctl;
-	pid_t pid = spawn_confined(&ctl);
-	wait_confined(pid);
-	CHECK_EQ(write(ctl, "q", 1), 1);
-	int st = wait_status(pid);
+	int st = confined_child_runs('q');
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	close(ctl);
 	pol.spec.tree = SANDBOX_TREE_OWN;
 	expect_fatal("a root of the uid's with a tree to change", NULL);
 	pol.spec.tree = SANDBOX_TREE_NONE;
