@@ -25,7 +25,10 @@ struct tls_server {
 	const char *names[KEYD_CERTS_MAX];     /* the caller's, kept */
 	size_t n;
 	/* with keyd, what the contexts are built from on the first session
-	 * (tls.h): the parsed chains and keyd's keys for them */
+	 * (tls.h): the chain files' bytes, read before confinement, then the
+	 * parsed chains and keyd's keys for them */
+	char *pem[KEYD_CERTS_MAX];
+	size_t pemlen[KEYD_CERTS_MAX];
 	X509 *leaf[KEYD_CERTS_MAX];
 	STACK_OF(X509) *chain[KEYD_CERTS_MAX];
 	EVP_PKEY *key[KEYD_CERTS_MAX];
@@ -164,12 +167,39 @@ pick_by_name(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
-/* The chain file: the leaf, then the certificates that go with it. */
+/* A chain file's bytes, whole (a chain is a few KiB; more is refused). */
+#define TLS_CHAIN_MAX (1024 * 1024)
+
 static int
-read_chain(struct tls_server *s, size_t slot, const char *path, char *err,
+read_pem(struct tls_server *s, size_t slot, const char *path, char *err,
     size_t errlen)
 {
-	BIO *b = BIO_new_file(path, "r");
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	const char *why = NULL;
+	if (f == NULL || fstat(fileno(f), &st) < 0)
+		why = strerror(errno);
+	else if (st.st_size <= 0 || st.st_size > TLS_CHAIN_MAX)
+		why = "empty, or larger than 1 MiB";
+	else if ((s->pem[slot] = malloc((size_t)st.st_size)) == NULL)
+		why = "out of memory";
+	else if ((s->pemlen[slot] = fread(s->pem[slot], 1, (size_t)st.st_size,
+	    f)) != (size_t)st.st_size)
+		why = "short read";
+	if (f != NULL)
+		fclose(f);
+	if (why == NULL)
+		return 0;
+	buf_snprintf(err, errlen, "certificate %s: %s", path, why);
+	return -1;
+}
+
+/* The chain: the leaf, then the certificates that go with it; then keyd's
+ * key for the leaf. */
+static int
+parse_chain(struct tls_server *s, size_t slot, char *err, size_t errlen)
+{
+	BIO *b = BIO_new_mem_buf(s->pem[slot], (int)s->pemlen[slot]);
 	s->chain[slot] = sk_X509_new_null();
 	if (b == NULL || s->chain[slot] == NULL ||
 	    (s->leaf[slot] = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) == NULL)
@@ -185,34 +215,51 @@ read_chain(struct tls_server *s, size_t slot, const char *path, char *err,
 		goto fail;
 	ERR_clear_error();
 	BIO_free(b);
+	s->key[slot] = tls_keyd_key(s->leaf[slot], s->names[slot]);
+	if (s->key[slot] == NULL)
+		goto fail;
 	return 0;
 fail:
 	BIO_free(b);
 	char what[300];
-	if (buf_snprintf(what, sizeof(what), "certificate %s", path) < 0)
+	if (buf_snprintf(what, sizeof(what), "certificate %s", s->names[slot]) < 0)
 		what[0] = '\0';
 	errq_to(err, errlen, what);
 	return -1;
 }
 
-/* RAND's one-time set-up alone: RAND_bytes would also build the DRBG and
- * fetch every cipher of the provider (~0.6 ms), which a connection that
- * never speaks TLS does not need. The call is deprecated as a way to
- * replace the method, not to read it. */
-static const void *
-rand_method_once(void)
+/* The one-time set-ups that parsing a chain and building a context run
+ * end in a futex wake (pthread_once) that the policies refuse: run them
+ * before confinement, the chains and contexts come after it
+ * (build_keyd_contexts). Each alone: RAND_bytes would also build the DRBG
+ * and fetch every cipher of the provider (~0.6 ms), which a connection
+ * that never speaks TLS does not need; RAND_get_rand_method is deprecated
+ * as a way to replace the method, not to read it. */
+static int
+run_one_time_setups(void)
 {
+	ENGINE *e = NULL;   /* none is loaded: no openssl.cnf */
+	ERR_set_mark();
+	(void)EVP_PKEY_asn1_find_str(&e, "EC", -1);
+	ERR_pop_to_mark();
+	if (e != NULL || SSL_get_ex_data_X509_STORE_CTX_idx() < 0)
+		return -1;
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-	return RAND_get_rand_method();
+	return RAND_get_rand_method() != NULL ? 0 : -1;
 #pragma GCC diagnostic pop
 }
 
-/* The contexts, on the first session that speaks TLS: a connection that
- * never does (plaintext, STARTTLS not asked) does not pay for them. */
+/* The chains and the contexts, on the first session that speaks TLS: a
+ * connection that never does (plaintext, STARTTLS not asked) does not pay
+ * for them. keyd checked the same chains against their keys when it
+ * started. */
 static int
 build_keyd_contexts(struct tls_server *s, char *err, size_t errlen)
 {
+	for (size_t i = 0; i < s->n; i++)
+		if (s->leaf[i] == NULL && parse_chain(s, i, err, errlen) < 0)
+			return -1;
 	for (size_t i = 0; i < s->n; i++) {
 		SSL_CTX *ctx = ctx_new(err, errlen);
 		s->by_name[i] = ctx;
@@ -247,10 +294,7 @@ tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
 	s->n = n;
 	if (tls_keyd_init(err, errlen) < 0)
 		goto fail;
-	/* the one-time set-ups the first context runs end in a futex wake that
-	 * the policies refuse: run them now, the contexts come after the
-	 * confinement (build_keyd_contexts) */
-	if (SSL_get_ex_data_X509_STORE_CTX_idx() < 0 || rand_method_once() == NULL) {
+	if (run_one_time_setups() < 0) {
 		errq_to(err, errlen, "TLS set-up");
 		goto fail;
 	}
@@ -262,13 +306,8 @@ tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
 			goto fail;
 		}
 		s->names[slot] = certs[i].name;
-		if (read_chain(s, slot, certs[i].chain, err, errlen) < 0)
+		if (read_pem(s, slot, certs[i].chain, err, errlen) < 0)
 			goto fail;
-		s->key[slot] = tls_keyd_key(s->leaf[slot], certs[i].name);
-		if (s->key[slot] == NULL) {
-			errq_to(err, errlen, certs[i].chain);
-			goto fail;
-		}
 	}
 	return s;
 fail:
@@ -288,6 +327,7 @@ tls_server_free(struct tls_server *s)
 		X509_free(s->leaf[i]);
 		sk_X509_pop_free(s->chain[i], X509_free);
 		EVP_PKEY_free(s->key[i]);
+		free(s->pem[i]);
 	}
 	free(s);
 }
