@@ -221,6 +221,10 @@ parse_chain(struct tls_server *s, size_t slot, char *err, size_t errlen)
 	return 0;
 fail:
 	BIO_free(b);
+	X509_free(s->leaf[slot]);   /* nothing half-made stays for a next try */
+	s->leaf[slot] = NULL;
+	sk_X509_pop_free(s->chain[slot], X509_free);
+	s->chain[slot] = NULL;
 	char what[300];
 	if (buf_snprintf(what, sizeof(what), "certificate %s", s->names[slot]) < 0)
 		what[0] = '\0';
@@ -252,7 +256,7 @@ run_one_time_setups(void)
 
 /* The chains and the contexts, on the first session that speaks TLS: a
  * connection that never does (plaintext, STARTTLS not asked) does not pay
- * for them. keyd checked the same chains against their keys when it
+ * for them. keyd checked each chain's leaf against its key when it
  * started. */
 static int
 build_keyd_contexts(struct tls_server *s, char *err, size_t errlen)

@@ -12,8 +12,8 @@
  * files' bytes are read then; they are parsed and the SSL_CTX built from
  * them on the first tls_conn_new(), after confinement: a connection that
  * never speaks TLS (a plaintext listener, STARTTLS not asked) does not pay
- * the ~1.5 ms of CPU that set-up costs. keyd has checked the same chains
- * against their keys when it started.
+ * the ~1.5 ms of CPU that set-up costs. keyd has checked each chain's leaf
+ * against its key when it started.
  *
  * I/O calls never block. They return a byte count (> 0), 0 at the end of the
  * stream, or a negative enum tls_status; after TLS_WANT_READ/TLS_WANT_WRITE
