@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -161,6 +162,7 @@ add_option(struct cparse *ps, struct config_option *opts, size_t *n,
 	if (*n >= CONFIG_MAX_OPTIONS)
 		return cfail(ps, "too many options");
 	struct config_option *o = &opts[*n];
+	memset(o, 0, sizeof(*o));
 	if (copy(ps, o->key, sizeof(o->key), w[1], "option name") < 0)
 		return -1;
 	/* the value is the rest of the line, words joined by one space */
@@ -540,7 +542,12 @@ int
 config_parse(const char *name, const char *text, size_t len,
     struct config *c, char *err, size_t errlen)
 {
-	memset(c, 0, sizeof(*c));
+	/* the fields before the tables, and the counts: an entry is zeroed
+	 * when it is added. Zeroing all ~480 KiB would touch every page of a
+	 * fresh (mmap'd) config in every worker, ~0.3 ms of CPU. */
+	memset(c, 0, offsetof(struct config, options));
+	c->noptions = 0;
+	c->nservices = 0;
 	struct cparse ps = { .name = name, .c = c, .err = err, .errlen = errlen };
 	if (copy(&ps, c->path, sizeof(c->path), name, "path") < 0)
 		return -1;

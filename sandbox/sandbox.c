@@ -358,7 +358,11 @@ close_other_fds(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 		if (i < n)
 			from = (unsigned int)k[i] + 1;
 	}
-	for (int fd = 0; fd < 1024; fd++) {
+	/* the last close_range reached ~0U, so nothing above the highest kept
+	 * fd is open; the gaps below it are checked one by one (a handful of
+	 * calls, not one per possible fd) */
+	int top = n > 0 ? k[n - 1] : -1;
+	for (int fd = 0; fd < top; fd++) {
 		if (bsearch(&fd, k, n, sizeof(k[0]), cmp_int) != NULL)
 			continue;
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
@@ -463,20 +467,22 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
 
 static int
-cmp_byte(const void *a, const void *b)
+cmp_u64(const void *a, const void *b)
 {
-	return *(const unsigned char *)a - *(const unsigned char *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
 }
 
 /* glibc's qsort (2.36) asks the kernel for the memory size (sysinfo) the
- * first time it sorts more than 1 KiB and keeps the answer: sort that
- * much once while the call is still allowed, or the first large sort
- * after confinement kills the process. */
+ * first time it sorts 1 KiB or more and keeps the answer: sort that much
+ * once while the call is still allowed, or the first large sort after
+ * confinement kills the process. 128 elements of 8 bytes, not 4,096 of
+ * one: the same query for ~1/50 of the comparisons. */
 static void
 warm_qsort(void)
 {
-	static unsigned char v[4096];
-	qsort(v, sizeof(v), 1, cmp_byte);
+	static uint64_t v[1024 / sizeof(uint64_t)];
+	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_u64);
 }
 
 /* Step 11. */

@@ -348,6 +348,37 @@ test_bad_files(void)
 	CHECK(strstr(err, "key") != NULL);
 }
 
+/* With keyd the chain file is read before confinement (a missing one stops
+ * the worker there) and parsed by the first session (a broken one fails
+ * that session, logged). */
+static void
+test_keyd_chain_files(void)
+{
+	struct keyd_cert_entry e;
+	memset(&e, 0, sizeof(e));
+	snprintf(e.name, sizeof(e.name), "default");
+	snprintf(e.chain, sizeof(e.chain), "/nonexistent/chain.pem");
+	char err[512];
+	CHECK(tls_server_new_keyd(&e, 1, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "/nonexistent/chain.pem") != NULL);
+	snprintf(e.chain, sizeof(e.chain), "%s/broken.pem", dir);
+	FILE *f = fopen(e.chain, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs("-----BEGIN CERTIFICATE-----\nnot base64\n"
+	    "-----END CERTIFICATE-----\n", f);
+	fclose(f);
+	struct tls_server *srv = tls_server_new_keyd(&e, 1, err, sizeof(err));
+	CHECK(srv != NULL);
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(srv == NULL || tls_conn_new(srv, sv[0]) == NULL);
+	close(sv[0]);
+	close(sv[1]);
+	tls_server_free(srv);
+}
+
 int
 main(void)
 {
@@ -369,6 +400,7 @@ main(void)
 	test_bad_files();
 	tls_server_free(srv);
 	test_keyd();
+	test_keyd_chain_files();
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,14 @@ struct tls_server {
 	SSL_CTX *by_name[KEYD_CERTS_MAX];
 	const char *names[KEYD_CERTS_MAX];     /* the caller's, kept */
 	size_t n;
+	/* with keyd, what the contexts are built from on the first session
+	 * (tls.h): the chain files' bytes, read before confinement, then the
+	 * parsed chains and keyd's keys for them */
+	char *pem[KEYD_CERTS_MAX];
+	size_t pemlen[KEYD_CERTS_MAX];
+	X509 *leaf[KEYD_CERTS_MAX];
+	STACK_OF(X509) *chain[KEYD_CERTS_MAX];
+	EVP_PKEY *key[KEYD_CERTS_MAX];
 };
 
 /* TLS 1.2: ECDHE only (TLS 1.3 suites are all forward secret). */
@@ -157,6 +167,124 @@ pick_by_name(SSL *ssl, int *alert, void *arg)
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* A chain file's bytes, whole (a chain is a few KiB; more is refused). */
+#define TLS_CHAIN_MAX (1024 * 1024)
+
+static int
+read_pem(struct tls_server *s, size_t slot, const char *path, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	const char *why = NULL;
+	if (f == NULL || fstat(fileno(f), &st) < 0)
+		why = strerror(errno);
+	else if (st.st_size <= 0 || st.st_size > TLS_CHAIN_MAX)
+		why = "empty, or larger than 1 MiB";
+	else if ((s->pem[slot] = malloc((size_t)st.st_size)) == NULL)
+		why = "out of memory";
+	else if ((s->pemlen[slot] = fread(s->pem[slot], 1, (size_t)st.st_size,
+	    f)) != (size_t)st.st_size)
+		why = "short read";
+	if (f != NULL)
+		fclose(f);
+	if (why == NULL)
+		return 0;
+	buf_snprintf(err, errlen, "certificate %s: %s", path, why);
+	return -1;
+}
+
+/* The chain: the leaf, then the certificates that go with it; then keyd's
+ * key for the leaf. */
+static int
+parse_chain(struct tls_server *s, size_t slot, char *err, size_t errlen)
+{
+	BIO *b = BIO_new_mem_buf(s->pem[slot], (int)s->pemlen[slot]);
+	s->chain[slot] = sk_X509_new_null();
+	if (b == NULL || s->chain[slot] == NULL ||
+	    (s->leaf[slot] = PEM_read_bio_X509_AUX(b, NULL, NULL, NULL)) == NULL)
+		goto fail;
+	X509 *x;
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (!sk_X509_push(s->chain[slot], x)) {
+			X509_free(x);
+			goto fail;
+		}
+	/* the end of the file is the one error that is not */
+	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE)
+		goto fail;
+	ERR_clear_error();
+	BIO_free(b);
+	s->key[slot] = tls_keyd_key(s->leaf[slot], s->names[slot]);
+	if (s->key[slot] == NULL)
+		goto fail;
+	return 0;
+fail:
+	BIO_free(b);
+	X509_free(s->leaf[slot]);   /* nothing half-made stays for a next try */
+	s->leaf[slot] = NULL;
+	sk_X509_pop_free(s->chain[slot], X509_free);
+	s->chain[slot] = NULL;
+	char what[300];
+	if (buf_snprintf(what, sizeof(what), "certificate %s", s->names[slot]) < 0)
+		what[0] = '\0';
+	errq_to(err, errlen, what);
+	return -1;
+}
+
+/* The one-time set-ups that parsing a chain and building a context run
+ * end in a futex wake (pthread_once) that the policies refuse: run them
+ * before confinement, the chains and contexts come after it
+ * (build_keyd_contexts). Each alone: RAND_bytes would also build the DRBG
+ * and fetch every cipher of the provider (~0.6 ms), which a connection
+ * that never speaks TLS does not need; RAND_get_rand_method is deprecated
+ * as a way to replace the method, not to read it. */
+static int
+run_one_time_setups(void)
+{
+	ENGINE *e = NULL;   /* none is loaded: no openssl.cnf */
+	ERR_set_mark();
+	(void)EVP_PKEY_asn1_find_str(&e, "EC", -1);
+	ERR_pop_to_mark();
+	if (e != NULL || SSL_get_ex_data_X509_STORE_CTX_idx() < 0)
+		return -1;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	return RAND_get_rand_method() != NULL ? 0 : -1;
+#pragma GCC diagnostic pop
+}
+
+/* The chains and the contexts, on the first session that speaks TLS: a
+ * connection that never does (plaintext, STARTTLS not asked) does not pay
+ * for them. keyd checked each chain's leaf against its key when it
+ * started. */
+static int
+build_keyd_contexts(struct tls_server *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->leaf[i] == NULL && parse_chain(s, i, err, errlen) < 0)
+			return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		SSL_CTX *ctx = ctx_new(err, errlen);
+		s->by_name[i] = ctx;
+		if (ctx == NULL || SSL_CTX_use_certificate(ctx, s->leaf[i]) != 1 ||
+		    SSL_CTX_set1_chain(ctx, s->chain[i]) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, s->key[i]) != 1) {
+			if (ctx != NULL)
+				errq_to(err, errlen, s->names[i]);
+			for (size_t j = 0; j <= i; j++) {
+				SSL_CTX_free(s->by_name[j]);
+				s->by_name[j] = NULL;
+			}
+			return -1;
+		}
+	}
+	s->ctx = s->by_name[0];
+	SSL_CTX_set_tlsext_servername_callback(s->ctx, pick_by_name);
+	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
+	return 0;
+}
+
 struct tls_server *
 tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
     char *err, size_t errlen)
@@ -167,35 +295,26 @@ tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
 		buf_snprintf(err, errlen, "no certificates");
 		return NULL;
 	}
+	s->n = n;
 	if (tls_keyd_init(err, errlen) < 0)
 		goto fail;
+	if (run_one_time_setups() < 0) {
+		errq_to(err, errlen, "TLS set-up");
+		goto fail;
+	}
 	/* the default first: it is the context a session starts in */
 	for (size_t i = 0, k = 1; i < n; i++) {
 		size_t slot = strcmp(certs[i].name, "default") == 0 ? 0 : k++;
-		if (slot >= n)
-			goto fail;
-		SSL_CTX *ctx = ctx_new(err, errlen);
-		s->by_name[slot] = ctx;
-		s->names[slot] = certs[i].name;
-		if (ctx == NULL || use_chain(ctx, certs[i].chain, err, errlen) < 0)
-			goto fail;
-		EVP_PKEY *key = tls_keyd_key(SSL_CTX_get0_certificate(ctx),
-		    certs[i].name);
-		int ok = key != NULL && SSL_CTX_use_PrivateKey(ctx, key) == 1;
-		EVP_PKEY_free(key);
-		if (!ok) {
-			errq_to(err, errlen, certs[i].chain);
+		if (slot >= n) {
+			buf_snprintf(err, errlen, "no certificate named default");
 			goto fail;
 		}
+		s->names[slot] = certs[i].name;
+		if (read_pem(s, slot, certs[i].chain, err, errlen) < 0)
+			goto fail;
 	}
-	s->n = n;
-	s->ctx = s->by_name[0];
-	SSL_CTX_set_tlsext_servername_callback(s->ctx, pick_by_name);
-	SSL_CTX_set_tlsext_servername_arg(s->ctx, s);
 	return s;
 fail:
-	s->n = KEYD_CERTS_MAX;
-	s->ctx = NULL;
 	tls_server_free(s);
 	return NULL;
 }
@@ -207,14 +326,26 @@ tls_server_free(struct tls_server *s)
 		return;
 	if (s->n == 0)
 		SSL_CTX_free(s->ctx);
-	for (size_t i = 0; i < s->n && i < KEYD_CERTS_MAX; i++)
+	for (size_t i = 0; i < s->n && i < KEYD_CERTS_MAX; i++) {
 		SSL_CTX_free(s->by_name[i]);
+		X509_free(s->leaf[i]);
+		sk_X509_pop_free(s->chain[i], X509_free);
+		EVP_PKEY_free(s->key[i]);
+		free(s->pem[i]);
+	}
 	free(s);
 }
 
 struct tls_conn *
 tls_conn_new(struct tls_server *s, int fd)
 {
+	if (s->ctx == NULL) {
+		char err[320];
+		if (build_keyd_contexts(s, err, sizeof(err)) < 0) {
+			log_warn("tls: %s", err);
+			return NULL;
+		}
+	}
 	struct tls_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
