@@ -4,16 +4,17 @@ served from another origin (a local http.server on 127.0.0.1) that
 jmapd's `cors-origins` lists. With a Bearer token from `cloisterctl token
 add`, the page's fetch() calls get the Session, Mailbox/get, Email/query
 and Email/get through a result reference, set a keyword, download a
-message blob, and hear, through an event stream read with fetch(), the
+message blob, upload 256 bytes and download them back unchanged, and hear, through an event stream read with fetch(), the
 state change an IMAP APPEND made after the stream was open. What the page
 saw comes back as JSON (POST /report) and is asserted here. The same page
 from an origin jmapd does not list gets nothing: the browser withholds
 every answer.
 
 The browser's own EventSource cannot send an Authorization header, only
-what the browser attaches by itself (cookies, cached HTTP credentials),
-and jmapd answers it 401; the page records that outcome and this test
-prints it."""
+what the browser attaches by itself (cookies, cached HTTP credentials);
+with a Bearer token alone and no session cookie jmapd answers it 401,
+which the page records and this test prints. test_jmap_cookie_browser.py
+opens it with the session cookie."""
 import http.server
 import json
 import os
@@ -178,6 +179,9 @@ def test_chromium_drives_session_api_download_and_push():
     assert s["downloadType"] == "message/rfc822", s
     assert s["downloadText"].encode() == MSGS[0], s["downloadText"]
     assert s["downloadSize"] == len(MSGS[0]), s
+    assert s["uploadStatus"] == 201 and s["uploadSize"] == 256, s
+    assert s["uploadType"] == "application/octet-stream", s
+    assert s["uploadBackStatus"] == 200 and s["uploadBackSame"] is True, s
     assert s["pushType"] == "text/event-stream", s
     assert s["pushData"]["@type"] == "StateChange", s
     assert s["pushedState"] == s["stateAfterPush"], s
