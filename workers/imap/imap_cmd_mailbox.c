@@ -53,6 +53,38 @@ imap_cmd_create(struct imap_session *s, struct imap_cmd *c)
 	return 0;
 }
 
+struct below {
+	const char *name;
+	size_t len;
+	bool found;
+};
+
+static int
+below_cb(void *arg, const struct store_mbox_info *mb)
+{
+	struct below *b = arg;
+	b->found = strncmp(mb->name, b->name, b->len) == 0 &&
+	    mb->name[b->len] == STORE_HIER_SEP;
+	return b->found;
+}
+
+/* A name that is only the parent of others (\NonExistent) cannot be
+ * deleted: rev2 says why with [HASCHILDREN] (RFC 9051 6.3.5, 7.1). 0 or -1
+ * when answered, STORE_E_NOTFOUND when the name has no children. */
+static int
+delete_has_children(struct imap_session *s, const char *name)
+{
+	struct below b = { name, strlen(name), false };
+	int rc = store_mbox_list(s->sc, 0, below_cb, &b);
+	if (imap_store_fatal(rc))
+		return -1;
+	if (rc < 0 || !b.found)
+		return STORE_E_NOTFOUND;
+	imap_tagged(s, "NO", "HASCHILDREN",
+	    "DELETE: delete the mailboxes below it first");
+	return 0;
+}
+
 int
 imap_cmd_delete(struct imap_session *s, struct imap_cmd *c)
 {
@@ -70,6 +102,9 @@ imap_cmd_delete(struct imap_session *s, struct imap_cmd *c)
 	int rc = store_mbox_delete(s->sc, name);
 	if (imap_store_fatal(rc))
 		return -1;
+	if (rc == STORE_E_NOTFOUND && (s->enabled & IMAP_EN_IMAP4REV2) &&
+	    (rc = delete_has_children(s, name)) != STORE_E_NOTFOUND)
+		return rc;
 	if (rc < 0)
 		imap_tagged_store_error(s, rc, "DELETE");
 	else

@@ -75,7 +75,11 @@ key_set(struct prog *g, const struct imap_seqset *set, bool uid)
 static void
 key_recent(struct prog *g, bool negate)
 {
-	const struct store_uids *r = &g->s->view->recent;
+	static const struct store_uids none = { 0 };
+	/* nothing is recent to a rev2 session, even what it claimed before
+	 * ENABLE */
+	const struct store_uids *r = (g->s->enabled & IMAP_EN_IMAP4REV2) ?
+	    &none : &g->s->view->recent;
 	if (r->n == 0)
 		store_search_op(g->p, STORE_S_ALL);
 	else
@@ -575,6 +579,13 @@ int
 imap_cmd_search(struct imap_session *s, struct imap_cmd *c)
 {
 	struct imap_search_args *a = &c->a.search;
+	/* IMAP4rev2 has no SEARCH response: a SEARCH without RETURN answers
+	 * ESEARCH with ALL (RFC 9051 6.4.4); SORT and THREAD keep theirs */
+	if ((s->enabled & IMAP_EN_IMAP4REV2) && !a->esearch && !a->nsort &&
+	    !a->thread) {
+		a->esearch = true;
+		a->ret = SR_ALL;
+	}
 	struct store_search p;
 	store_search_init(&p);
 	struct prog g = { .s = s, .p = &p };

@@ -93,6 +93,9 @@ uint32_t
 imap_view_recent_flag(const struct imap_session *s, uint32_t uid)
 {
 	const struct imap_view *v = s->view;
+	/* rev2 has no \Recent, even for UIDs claimed before ENABLE */
+	if (s->enabled & IMAP_EN_IMAP4REV2)
+		return 0;
 	return v != NULL && v->recent.n > 0 && store_uids_has(&v->recent, uid) ?
 	    IMAP_FMT_RECENT : 0;
 }
