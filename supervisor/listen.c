@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -148,4 +149,23 @@ sv_listen_close(struct sv_listener *l)
 	sv_close(&l->fd);
 	if (l->cfg.family == AF_UNIX)
 		unlink(l->cfg.path);
+}
+
+/* A TLS client speaks first (ClientHello), so on an implicit-TLS listener
+ * the kernel keeps a connection that has sent nothing in its SYN queue: it
+ * is not accepted, starts no worker and counts against neither max-per-ip
+ * nor max-prelogin. After the period (rounded up to the SYN-ACK
+ * retransmission schedule, 1+2+4+... s) the kernel hands it over anyway and
+ * the worker's prelogin-timeout closes it. STARTTLS and plaintext
+ * listeners greet first and cannot wait. */
+int
+sv_listen_defer(int fd, const struct config_listener *l,
+    unsigned prelogin_timeout)
+{
+	if (l->family == AF_UNIX)
+		return 0;
+	int secs = l->tls == TLS_IMPLICIT ?
+	    (int)(prelogin_timeout > 0 ? prelogin_timeout : 60) : 0;
+	return setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs,
+	    sizeof(secs));
 }

@@ -43,6 +43,17 @@ kept(const struct sv_service *s, const struct config_listener *l)
 	return -1;
 }
 
+static int
+defer(const struct config_service *cs, size_t j, int fd, char *err,
+    size_t errlen)
+{
+	if (sv_listen_defer(fd, &cs->listeners[j], cs->prelogin_timeout) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: listener %s: TCP_DEFER_ACCEPT: %s",
+	    cs->name, cs->listeners[j].name, strerror(errno));
+	return -1;
+}
+
 /* Listeners of c that no live service of the same name and role has
  * open are bound into fresh (-1: kept or none), all or nothing. */
 static int
@@ -56,8 +67,9 @@ bind_new(const struct config *c, char *err, size_t errlen)
 			old = NULL;   /* stops: a new service takes its name */
 		for (size_t j = 0; j < cs->nlisteners; j++)
 			if (kept(old, &cs->listeners[j]) < 0 &&
-			    (fresh[i][j] = sv_listen_open(&cs->listeners[j],
-			    SOCK_STREAM, cs->backlog, err, errlen)) < 0)
+			    ((fresh[i][j] = sv_listen_open(&cs->listeners[j],
+			    SOCK_STREAM, cs->backlog, err, errlen)) < 0 ||
+			    defer(cs, j, fresh[i][j], err, errlen) < 0))
 				goto fail;
 	}
 	return 0;
@@ -84,7 +96,9 @@ take_block(struct sv_service *s, unsigned index)
 			continue;
 		fd[j] = s->lst[k].fd;
 		s->lst[k].fd = -1;
-		if (sv_listen_update(fd[j], &cs->listeners[j], cs->backlog) < 0)
+		if (sv_listen_update(fd[j], &cs->listeners[j], cs->backlog) < 0 ||
+		    sv_listen_defer(fd[j], &cs->listeners[j],
+		    cs->prelogin_timeout) < 0)
 			log_warn("%s: listener %s: %m", cs->name,
 			    cs->listeners[j].name);
 	}

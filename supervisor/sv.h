@@ -259,6 +259,9 @@ bool sv_listen_same(const struct config_listener *a,
     const struct config_listener *b);
 int sv_listen_update(int fd, const struct config_listener *n,
     unsigned backlog);
+/* TCP_DEFER_ACCEPT on an implicit-TLS listener (off on any other). */
+int sv_listen_defer(int fd, const struct config_listener *l,
+    unsigned prelogin_timeout);
 
 /* reload.c: sv_reload returns 0, or -1 with why it kept the running
  * generation in err */

@@ -1,0 +1,104 @@
+"""Silent connections on an implicit-TLS listener cost nothing: cloisterd
+sets TCP_DEFER_ACCEPT there, so the kernel holds a connection that has sent
+no byte, and no imapd is started for it, nor does it count against
+max-per-ip or max-prelogin. A client that then speaks is served; one that
+never does is handed over at the defer period's end and closed by the
+pre-login deadline. STARTTLS listeners greet first and are not deferred.
+No timing is asserted: the checks are counts of processes and answers."""
+import socket
+import time
+
+from imap_util import ImapServer, client_context, need_stored
+
+USERS = {"alice": "wonderland"}
+SPARES = 2
+
+
+def silent(port, n, src="127.0.0.1"):
+    out = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((src, 0))
+        s.settimeout(10)
+        s.connect(("127.0.0.1", port))
+        out.append(s)
+    return out
+
+
+def login_ok(srv):
+    c = srv.raw_login("alice", kind="imaps")
+    out = c.cmd("n1", "NOOP")
+    assert out[-1] is not None and out[-1].startswith(b"n1 OK"), out
+    return c
+
+
+def test_silent_tls_connections_start_no_worker():
+    if not need_stored():
+        return
+    with ImapServer(users=USERS, spares=SPARES, maxip=50) as srv:
+        port = srv.port("imaps")
+        # more than max-per-ip and max-prelogin (40), all from the address
+        # the real client uses: had they been accepted, that client would
+        # be refused (max-per-ip) and the supervisor would run ~50 imapd
+        conns = silent(port, 120)
+        c = login_ok(srv)
+        kids = srv.imapd_pids()
+        # the logged-in session, the spares, and one spare being replaced
+        assert len(kids) <= SPARES + 2, (len(kids), kids)
+        # a silent connection that starts speaking is served
+        t = client_context().wrap_socket(conns.pop(0))
+        t.settimeout(10)
+        greeting = t.recv(4096)
+        assert greeting.startswith(b"* OK"), greeting
+        t.sendall(b'a LOGIN "alice" "wonderland"\r\n')
+        buf = b""
+        for _ in range(50):
+            if b"a OK" in buf or b"a NO" in buf:
+                break
+            d = t.recv(4096)
+            if not d:
+                break
+            buf += d
+        assert b"a OK" in buf, buf
+        assert len(srv.imapd_pids()) <= SPARES + 3
+        t.close()
+        c.close()
+        for s in conns:
+            s.close()
+
+
+def test_starttls_listener_is_not_deferred():
+    """The server speaks first on STARTTLS: a silent client gets the
+    greeting without sending anything."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS, spares=SPARES) as srv:
+        s = silent(srv.port("imap"), 1)[0]
+        assert s.recv(4096).startswith(b"* OK"), "no greeting"
+        s.close()
+
+
+def test_defer_period_end_closes_cheaply():
+    """At the end of the defer period (prelogin-timeout, here 2 s, rounded
+    up to the SYN-ACK retransmissions: 3 s) the kernel hands the silent
+    connection over; the pre-login deadline then closes it."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS, spares=SPARES, prelogin=2) as srv:
+        s = silent(srv.port("imaps"), 1)[0]
+        end = time.time() + 30
+        closed = False
+        while time.time() < end and not closed:
+            s.settimeout(max(0.1, end - time.time()))
+            try:
+                closed = s.recv(4096) == b""
+            except ConnectionResetError:
+                closed = True
+            except socket.timeout:
+                break
+        assert closed, "the silent connection was never closed"
+        # the imapd that took it ended by itself
+        line = srv.srv.wait_log(r"imapd: pid \d+ instance \d+ exited with "
+                                r"status 0", timeout=10)
+        assert line is not None, srv.srv.log[-20:]
+        s.close()
