@@ -78,7 +78,7 @@ class ImapServer:
                  prelogin=60, maxprelogin=None, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
                  extra_services=(), cert=None, stored_options=None, keyd=True,
-                 more_certs=(), authd_options=None):
+                 more_certs=(), authd_options=None, backlog=None):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -108,7 +108,8 @@ class ImapServer:
                                   "spares": spares, "max-processes": maxproc,
                                   "max-per-ip": maxip,
                                   "prelogin-timeout": prelogin,
-                                  "max-prelogin": maxprelogin},
+                                  "max-prelogin": maxprelogin,
+                                  "backlog": backlog},
                               options={"auth": "yes", "keyd": "yes" if keyd else None,
                                        **(imapd_options or {})})
         services = [authd, stored_block(stored, stored_options), imapd] + \
