@@ -186,8 +186,12 @@ def test_binary_unselect_move_codes():
                 % base64.b64encode(raw).decode())
         append(c, "a1", msg("bin", body, "MIME-Version: 1.0\r\nContent-Type: "
                           "multipart/mixed; boundary=b\r\n"))
-        append(c, "a2", msg("other"))
+        out = append(c, "a2", msg("other", "gr\u00fc\u00dfe heute\r\n"))
+        assert re.match(rb"a2 OK \[APPENDUID \d+ 2\]", out[-1]), out
         ok(c.cmd("s1", "SELECT INBOX"), "s1")
+        # UTF-8 search strings (RFC 9051 6.4.4: UTF-8 must be supported)
+        out = ok(c.cmd("u0", 'SEARCH CHARSET UTF-8 BODY "gr\u00fc\u00dfe"'), "u0")
+        assert lines(out, rb'^\* ESEARCH \(TAG "u0"\) ALL 2$'), out
         out = ok(c.cmd("b1", "FETCH 1 (BINARY.SIZE[2] BINARY[2])"), "b1")
         got = out[0]
         assert b"BINARY.SIZE[2] 256" in got, out
@@ -195,6 +199,8 @@ def test_binary_unselect_move_codes():
         out = ok(c.cmd("b2", "FETCH 1 FLAGS"), "b2")
         assert b"\\Seen" in out[0], out     # BINARY, not BINARY.PEEK
         ok(c.cmd("k1", "STORE 2 +FLAGS.SILENT (\\Deleted)"), "k1")
+        out = ok(c.cmd("x1", "UID EXPUNGE 1"), "x1")
+        assert not lines(out, rb"EXPUNGE"), out    # UID 2 is not in 1
         out = ok(c.cmd("u1", "UNSELECT"), "u1")
         assert not lines(out, rb"EXPUNGE"), out
         out = ok(c.cmd("s2", "SELECT INBOX"), "s2")
