@@ -102,3 +102,24 @@ def test_defer_period_end_closes_cheaply():
                                 r"status 0", timeout=10)
         assert line is not None, srv.srv.log[-20:]
         s.close()
+
+
+def test_silent_https_connections_start_no_jmapd():
+    """JMAP's HTTPS listener is implicit TLS too: 60 silent connections
+    against max-processes 40 (had they been accepted, the real request
+    would find no process left) start no jmapd."""
+    if not need_stored():
+        return
+    from test_jmap_http import auth_header, client, server
+    with server() as srv:
+        conns = silent(srv.port("jmap"), 60)
+        c = client(srv)
+        c.request("GET", "/jmap/session", headers={"Authorization": auth_header()})
+        r = c.getresponse()
+        body = r.read()
+        assert r.status == 200, (r.status, body)
+        c.close()
+        kids = srv.srv.children("jmapd")
+        assert len(kids) <= 2 + 2, len(kids)
+        for s in conns:
+            s.close()
