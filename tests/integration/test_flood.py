@@ -123,3 +123,38 @@ def test_silent_https_connections_start_no_jmapd():
         assert len(kids) <= 2 + 2, len(kids)
         for s in conns:
             s.close()
+
+
+def test_reload_moves_the_option_with_the_mode():
+    """A listener kept across a reload takes the new mode's setting: the
+    IMAPS address turned STARTTLS greets a silent client at once, and
+    turned back it waits for the client again."""
+    if not need_stored():
+        return
+    with ImapServer(users=USERS, spares=SPARES) as srv:
+        port = srv.port("imaps")
+        tls_line = "imaps tcp 127.0.0.1:%d tls" % port
+        text = srv.srv.config_text
+        assert tls_line in text, text
+
+        def reload_with(line):
+            with open(srv.srv.config_path, "w") as f:
+                f.write(text.replace(tls_line, line))
+            assert "reloaded" in (srv.srv.reload() or ""), srv.srv.log[-5:]
+
+        reload_with("imaps tcp 127.0.0.1:%d starttls" % port)
+        s = silent(port, 1)[0]
+        assert s.recv(4096).startswith(b"* OK"), "no greeting"
+        s.close()
+        reload_with(tls_line)
+        s = silent(port, 1)[0]
+        c = login_ok(srv)   # served while the silent one is held
+        assert len(srv.imapd_pids()) <= SPARES + 2
+        s.settimeout(0.5)
+        try:
+            got = s.recv(4096)
+        except socket.timeout:
+            got = None
+        assert got is None, got   # implicit TLS: nothing until a ClientHello
+        c.close()
+        s.close()
