@@ -199,6 +199,13 @@ def test_quota_names_one_active_and_the_active_kept():
                                   fd=fd)
             os.close(fd)
             assert code == ERR["DENIED"], (raw, code)
+        # UTF-8 names up to 128 bytes are names (a slot made by deleting)
+        alice.call("STORE_SIEVE_DELETE", s("c"))
+        for good in ("vacances été ✈", "x" * 128):
+            put(alice, good, b"keep;")
+            assert good in scripts(alice) and get(alice, good) == b"keep;"
+            alice.call("STORE_SIEVE_DELETE", s(good))
+        put(alice, "c", b"x" * 100)
         # one active at a time
         alice.call("STORE_SIEVE_ACTIVATE", s("a"))
         alice.call("STORE_SIEVE_ACTIVATE", s("b"))
