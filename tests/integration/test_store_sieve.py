@@ -382,3 +382,23 @@ def test_cloisterctl_sieve_end_to_end():
         isrv.close()
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_schema_7_database_gets_the_sieve_tables():
+    import sqlite3
+    from test_store_recent import alice_db
+    with sieve_store() as st:
+        user(st, "alice").close()
+        st.stop()
+        db = sqlite3.connect(alice_db(st))
+        db.executescript("DROP TABLE sieve; DROP TABLE seen; PRAGMA user_version=7;")
+        db.close()
+        st.start()
+        alice = st.connect("imapd")
+        alice.hello(st.key, "alice")
+        put(alice, "main", b"keep;")
+        alice.call("STORE_SIEVE_ACTIVATE", s("main"))
+        lm = st.connect("lmtpd")
+        assert program(lm, "alice") == ("main", b"PROGRAM:keep;")
+        assert seen(lm, "alice", 1, b"x", 60, 1) == 0
+        assert "schema upgraded from version 7 to 8" in st.log_text()
