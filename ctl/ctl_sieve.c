@@ -59,10 +59,8 @@ read_script(const char *path, size_t max, struct buf *src)
 	return rc;
 }
 
-/* Read and compile path: 0, or an exit code after "line L, column C:
- * message" on stderr. */
-static int
-compile_file(const char *path, struct buf *src, struct buf *prog)
+int
+ctl_sieve_compile(const char *path, struct buf *src, struct buf *prog)
 {
 	struct sieve_error err;
 	char msg[300];
@@ -85,9 +83,9 @@ print_script(void *arg, const struct store_sieve_info *s)
 	return 0;
 }
 
-/* The store connection of the user named by argv[0]. */
-static struct store_conn *
-sieve_conn(struct ctl_env *e, const char *arg, struct ctl_user *u, int *rc)
+struct store_conn *
+ctl_sieve_conn(struct ctl_env *e, const char *arg, struct ctl_user *u,
+    int *rc)
 {
 	*rc = ctl_user_parse(e, arg, u);
 	if (*rc != CTL_OK)
@@ -151,8 +149,8 @@ sieve_verb(struct ctl_env *e, enum verb v, int argc, char **argv)
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
 	struct ctl_user u;
-	int rc = v == V_PUT ? compile_file(argv[2], &src, &prog) : CTL_OK;
-	struct store_conn *sc = rc == CTL_OK ? sieve_conn(e, argv[0], &u, &rc) :
+	int rc = v == V_PUT ? ctl_sieve_compile(argv[2], &src, &prog) : CTL_OK;
+	struct store_conn *sc = rc == CTL_OK ? ctl_sieve_conn(e, argv[0], &u, &rc) :
 	    NULL;
 	if (sc != NULL) {
 		char what[64];
@@ -212,7 +210,7 @@ ctl_sieve_check(struct ctl_env *e, int argc, char **argv)
 	struct buf src, prog;
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
-	int rc = compile_file(argv[0], &src, &prog);
+	int rc = ctl_sieve_compile(argv[0], &src, &prog);
 	if (rc == CTL_OK)
 		printf("%s: ok (%zu bytes, program %zu bytes)\n", argv[0], src.len,
 		    prog.len);

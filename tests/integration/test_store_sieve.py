@@ -378,6 +378,35 @@ def test_cloisterctl_sieve_end_to_end():
         assert r.returncode == 1, r                      # an invalid name
         r = ctl("sieve", "list")
         assert r.returncode == 64, r                     # usage
+        # a Dovecot user's sieve_dir, ~/.dovecot.sieve naming the active one
+        home = os.path.join(tmp, "home")
+        os.makedirs(os.path.join(home, "sieve", "tmp"))
+        for name, text in (("a", b"keep;\n"), ("b", SCRIPT), ("broken", b"if {")):
+            with open(os.path.join(home, "sieve", name + ".sieve"), "wb") as f:
+                f.write(text)
+        os.symlink("sieve/b.sieve", os.path.join(home, ".dovecot.sieve"))
+        r = ctl("sieve", "import", "bob", os.path.join(home, "sieve"))
+        assert r.returncode == 1 and b"broken.sieve: line 1" in r.stderr, r
+        assert b"active: b" in r.stdout, r
+        r = ctl("sieve", "list", "bob")
+        assert r.stdout.decode().splitlines() == [
+            "a\t-\t6", "b\tactive\t%d" % len(SCRIPT)], r.stdout
+        # a Cyrus user's directory: NAME.script, defaultbc -> NAME.bc
+        cyrus = os.path.join(tmp, "cyrus")
+        os.mkdir(cyrus)
+        with open(os.path.join(cyrus, "filters.script"), "wb") as f:
+            f.write(SCRIPT)
+        with open(os.path.join(cyrus, "filters.bc"), "wb") as f:
+            f.write(b"\0bytecode")
+        os.symlink("filters.bc", os.path.join(cyrus, "defaultbc"))
+        r = ctl("sieve", "import", "alice", cyrus)
+        assert r.returncode == 0 and b"active: filters" in r.stdout, r
+        assert ctl("sieve", "get", "alice", "filters").stdout == SCRIPT
+        r = ctl("sieve", "import", "alice", home + "/sieve", "--active", "a")
+        assert r.returncode == 1 and b"active: a" in r.stdout, r
+        r = ctl("sieve", "list", "alice")
+        assert [l.split("\t")[:2] for l in r.stdout.decode().splitlines()] == [
+            ["a", "active"], ["b", "-"], ["filters", "-"], ["other", "-"]], r.stdout
     finally:
         isrv.close()
         import shutil
