@@ -6,7 +6,9 @@
  * as NAME; the one that was active becomes active: --active NAME, else
  * the script Dovecot's ~/.dovecot.sieve symlink (beside DIR) names, else
  * the one Cyrus' defaultbc symlink (in DIR) names. A script that does not
- * compile is reported and left out; the others go in.
+ * compile is reported and left out; the others go in. DIR is a user's:
+ * root opens no symlink there and reads regular files only, so a link
+ * swapped in cannot make it store a file the user could not read.
  */
 #include "ctl.h"
 
@@ -101,7 +103,7 @@ import_one(struct store_conn *sc, const char *user, const char *dir,
 	struct buf src, prog;
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
-	int rc = ctl_sieve_compile(path, &src, &prog);
+	int rc = ctl_sieve_compile(path, true, &src, &prog);
 	if (rc == CTL_OK) {
 		rc = ctl_store_error(sc, store_adm_sieve_put(sc, user, name,
 		    src.data, src.len, prog.data, prog.len), path);

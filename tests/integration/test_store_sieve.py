@@ -385,6 +385,12 @@ def test_cloisterctl_sieve_end_to_end():
             with open(os.path.join(home, "sieve", name + ".sieve"), "wb") as f:
                 f.write(text)
         os.symlink("sieve/b.sieve", os.path.join(home, ".dovecot.sieve"))
+        # root reads the user's directory: a symlink there is not followed
+        secret = os.path.join(tmp, "root-only")
+        with open(secret, "wb") as f:
+            f.write(b"discard;\n")
+        os.chmod(secret, 0o600)
+        os.symlink(secret, os.path.join(home, "sieve", "evil.sieve"))
         r = ctl("sieve", "import", "bob", os.path.join(home, "sieve"))
         assert r.returncode == 1 and b"broken.sieve: line 1" in r.stderr, r
         assert b"active: b" in r.stdout, r
