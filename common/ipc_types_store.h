@@ -51,6 +51,18 @@
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \
 	X(STORE_OBJ_SET, 281)      /* replace it if it is the one read */  \
 	X(STORE_API_SLOT, 282)     /* JMAP maxConcurrentRequests per user */ \
+	X(STORE_SIEVE_LIST, 284)   /* the user's Sieve scripts */          \
+	X(STORE_SIEVE_PUT, 285)    /* source + program (memfd) */          \
+	X(STORE_SIEVE_GET, 286)    /* a script's source */                 \
+	X(STORE_SIEVE_ACTIVATE, 287) /* at most one active; "" none */     \
+	X(STORE_SIEVE_DELETE, 288)                                         \
+	X(STORE_SIEVE_RENAME, 289)                                         \
+	X(STORE_SIEVE_HAVESPACE, 290) /* would a script fit the quota */   \
+	X(STORE_SIEVE_PROGRAM, 291) /* delivery right: a compiled program */ \
+	X(STORE_SEEN_CHECK, 292)   /* delivery right: vacation/duplicate */ \
+	X(STORE_DELIVER_TO, 293)   /* delivery right: fileinto a mailbox */ \
+	X(STORE_ADM_SIEVE_PUT, 294) /* admin: put any user's script */     \
+	X(STORE_ADM_SIEVE, 295)    /* admin: list/get/activate/delete */   \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -421,6 +421,88 @@ int store_client_read_notify(struct store_conn *sc);
 /* Dequeue one; 1 if n was filled, 0 if the queue is empty. */
 int store_client_next_notify(struct store_conn *sc, struct store_notify *n);
 
+/* ---- Sieve scripts ---------------------------------------------------------- */
+
+/* Names: at most STORE_SIEVE_NAME_MAX bytes, store_sieve_name_valid()
+ * (store_proto.h). */
+struct store_sieve_info {
+	const char *name;                 /* valid during the callback */
+	bool active;
+	uint64_t size;                    /* bytes of source */
+};
+typedef int (*store_sieve_cb)(void *arg, const struct store_sieve_info *s);
+
+/* User session (connection bound to its user by store_hello): the user's
+ * own scripts. Each script is kept as its source AND the program the
+ * caller compiled (sieve_compile); the store parses neither. Per-user
+ * quota: at most sieve-max-scripts scripts and sieve-max-script-size
+ * bytes of source each (stored config keys; STORE_E_QUOTA over them). */
+int store_sieve_list(struct store_conn *sc, store_sieve_cb cb, void *arg);
+/* Creates or replaces. The bytes travel in a memfd the client makes
+ * (memfd_create, write, close: the caller's policy allows them). */
+int store_sieve_put(struct store_conn *sc, const char *name,
+    const void *src, size_t srclen, const void *prog, size_t proglen);
+/* The source appended to src; STORE_E_NOTFOUND. */
+int store_sieve_get(struct store_conn *sc, const char *name, struct buf *src);
+/* "": no script active. */
+int store_sieve_activate(struct store_conn *sc, const char *name);
+/* STORE_E_CONFLICT if it is the active one. */
+int store_sieve_delete(struct store_conn *sc, const char *name);
+/* STORE_E_EXISTS if to exists. */
+int store_sieve_rename(struct store_conn *sc, const char *from, const char *to);
+/* STORE_OK or STORE_E_QUOTA: would a script name of size bytes fit. */
+int store_sieve_havespace(struct store_conn *sc, const char *name, uint64_t size);
+
+/* Admin channel (cloisterctl): the same for any user. */
+int store_adm_sieve_list(struct store_conn *sc, const char *user,
+    store_sieve_cb cb, void *arg);
+int store_adm_sieve_put(struct store_conn *sc, const char *user,
+    const char *name, const void *src, size_t srclen, const void *prog,
+    size_t proglen);
+int store_adm_sieve_get(struct store_conn *sc, const char *user,
+    const char *name, struct buf *src);
+int store_adm_sieve_activate(struct store_conn *sc, const char *user,
+    const char *name);
+int store_adm_sieve_delete(struct store_conn *sc, const char *user,
+    const char *name);
+
+/* Delivery right (lmtpd; no ticket). */
+/* The program of user's script name, or of the active one when name is
+ * NULL (its name copied into active_name when not NULL). STORE_E_NOTFOUND:
+ * none. The bytes are data: the caller loads them with sieve_load, which
+ * checks them again. */
+int store_sieve_program(struct store_conn *sc, const char *user,
+    const char *name, struct buf *prog, char *active_name,
+    size_t active_name_size);
+
+/* A per-user record of things seen, for vacation (RFC 5230: whom we
+ * answered, per :handle), duplicate (RFC 7352) and duplicate suppression
+ * at delivery (same Message-ID, same recipient). key: 32 bytes (SHA-256
+ * of what identifies the thing; the caller hashes). If a record of
+ * (kind,key) younger than seconds exists, *seen = true. If record is true
+ * and it was not seen, it is recorded now (with that lifetime). Expired
+ * records are pruned by the store. */
+enum store_seen_kind {
+	STORE_SEEN_VACATION = 1,
+	STORE_SEEN_DUPLICATE = 2,
+	STORE_SEEN_DELIVERY = 3,
+};
+int store_seen_check(struct store_conn *sc, const char *user, uint32_t kind,
+    const uint8_t key[32], uint64_t seconds, bool record, bool *seen);
+
+/* Deliver (as store_deliver) into user's mailbox by name (IMAP name,
+ * UTF-8 as the store keeps it), creating it first when create is true
+ * (RFC 5490 :create); STORE_E_NOTFOUND when it does not exist and create
+ * is false (the caller then keeps to INBOX). flags: IMAP system flags
+ * ("\\Seen", "\\Flagged", "\\Answered", "\\Deleted", "\\Draft") and
+ * keywords (atoms), all kept (unlike store_deliver, which keeps only a
+ * few of meta's); a malformed one: STORE_E_MALFORMED. A special-use
+ * mailbox may be the target (Sieve fileinto "Junk" is the usual case). */
+int store_deliver_to(struct store_conn *sc, const char *user,
+    const char *mailbox, bool create, const char *const *flags,
+    size_t nflags, int memfd, uint64_t size,
+    const struct store_msg_meta *meta);
+
 /* ---- admin channel (cloisterctl via the supervisor: CTL_PEER_ADMIN) ----------- */
 
 int store_adm_user_create(struct store_conn *sc, const char *user);
