@@ -241,3 +241,38 @@ def test_quota_over_scripts_and_size():
         g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
         assert sorted(x["name"] for x in g["list"]) == ["one", "two"], g
         assert all(x["blobId"] == small for x in g["list"]), g
+
+
+def test_a_script_put_by_cloisterctl_is_seen_and_downloadable():
+    """A script made outside JMAP gets an id when JMAP first lists it;
+    its blobId, never uploaded, downloads its source from the store; a
+    JMAP rename shows in cloisterctl and keeps the id."""
+    import subprocess
+    from harness import tool
+    jb.need_curl()
+    with server() as srv:
+        def ctl(*args, stdin=None):
+            return subprocess.run(
+                [tool("cloisterctl"), "-c", srv.srv.config_path] + list(args),
+                input=stdin, capture_output=True, timeout=60)
+        r = ctl("sieve", "put", "alice", "from-ctl", "-", stdin=OTHER)
+        assert r.returncode == 0, r
+        acct = session(srv)["primaryAccounts"][SIEVE]
+        g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
+        (x,) = g["list"]
+        assert x["name"] == "from-ctl" and x["blobId"] == blob_of(OTHER), g
+        code, back = jb.download(srv, acct, x["blobId"], name="f.sieve")
+        assert code == 200 and back == OTHER, (code, back)
+        # not bob's, though he knows the id and has a script of his own
+        assert ctl("sieve", "put", "bob", "his", "-",
+                   stdin=GOOD).returncode == 0
+        code, _ = jb.download(srv, session(srv, "bob")["primaryAccounts"][
+            SIEVE], x["blobId"], "bob")
+        assert code == 404, code
+        s, = api(srv, [["SieveScript/set", {"accountId": acct, "update": {
+            x["id"]: {"name": "renamed"}}}, "s"]])
+        assert s["updated"] == {x["id"]: None}, s
+        assert ctl("sieve", "list", "alice").stdout.split()[0] == b"renamed"
+        g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
+        assert [(y["id"], y["name"]) for y in g["list"]] == \
+            [(x["id"], "renamed")], g
