@@ -276,3 +276,23 @@ def test_a_script_put_by_cloisterctl_is_seen_and_downloadable():
         g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
         assert [(y["id"], y["name"]) for y in g["list"]] == \
             [(x["id"], "renamed")], g
+
+
+def test_a_script_change_is_pushed_as_sieve_script_only():
+    import test_jmap_http_push as jp
+    import test_jmap_push_objects as po
+    jb.need_curl()
+    with server() as srv:
+        acct = session(srv)["primaryAccounts"][SIEVE]
+        blob = upload(srv, acct, GOOD)
+        stream = jp.open_stream(srv, "types=*&closeafter=no&ping=0")
+        ident = jp.open_stream(srv, "types=Identity,Email&closeafter=no&ping=0")
+        s, = api(srv, [["SieveScript/set", {"accountId": acct, "create": {
+            "a": {"name": "pushed", "blobId": blob}}}, "s"]])
+        assert "a" in s["created"], s
+        name, data, _ = jp.next_event(stream, 5)
+        assert name == "state", (name, data)
+        assert data["changed"] == {acct: {"SieveScript": s["newState"]}}, data
+        assert po.quiet(ident, 0.3), ident.buf
+        for r in (stream, ident):
+            r.close()

@@ -14,9 +14,9 @@
 
 #include "jmap_blob.h"
 #include "jmap_getset.h"
+#include "jmap_userobj.h"
 #include "sieve.h"
 
-#define JMAP_SIEVE_KEY "jmap.sieve"
 /* No script is longer than the compiler takes. */
 #define SIEVE_SRC_MAX SIEVE_MAX_SCRIPT
 
