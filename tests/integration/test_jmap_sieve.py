@@ -126,6 +126,18 @@ def test_create_activate_get_query_download_rename_destroy():
         g, = api(srv, [["SieveScript/get", {"accountId": acct,
                                             "ids": [sid]}, "g"]])
         assert g["list"][0]["name"] == "renamed", g   # the same id
+        # a name another script has: refused, and nothing else changes
+        s, g = api(srv, [
+            ["SieveScript/set", {"accountId": acct, "create": {
+                "dup": {"name": "more", "blobId": blob}}, "update": {
+                sid: {"name": "more", "blobId": blob2}}}, "s"],
+            ["SieveScript/get", {"accountId": acct, "ids": [sid],
+                                 "properties": ["name", "blobId"]}, "g"]])
+        taken = {"type": "alreadyExists", "existingId": other}
+        assert s["notCreated"] == {"dup": taken}, s
+        assert s["notUpdated"] == {sid: taken}, s
+        assert g["list"] == [{"id": sid, "name": "renamed",
+                              "blobId": blob}], g
 
         # the active one stays until it is deactivated
         d, = api(srv, [["SieveScript/set", {"accountId": acct,

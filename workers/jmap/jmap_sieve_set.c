@@ -90,6 +90,14 @@ put_script(struct sset *s, const char *name, const char *blobid,
 	return e;
 }
 
+/* RFC 8620 5.3: alreadyExists names the record that has the name. */
+static json_t *
+already_exists(const struct jmap_sieve_script *dup)
+{
+	return json_pack("{ssss}", "type", "alreadyExists", "existingId",
+	    dup->id);
+}
+
 /* A name for a script created without one: "script" and a number no
  * script has (one of the first n + 1 is free). */
 static void
@@ -117,8 +125,7 @@ create_one(struct sset *s, json_t *obj, json_t **created)
 		return jmap_set_error("invalidProperties", bad == NULL ?
 		    "blobId" : *bad ? bad : NULL);
 	if (want != NULL && (dup = jmap_sieve_by_name(&s->l, want)) != NULL)
-		return json_pack("{ssss}", "type", "alreadyExists",
-		    "existingId", dup->id);
+		return already_exists(dup);
 	if (max != 0 && s->l.n >= max)
 		return jmap_error("overQuota", "at most maxNumberScripts");
 	if (want != NULL)
@@ -164,16 +171,13 @@ op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
 	}
 }
 
-/* A new name for script x: the store's rename, the id kept. */
+/* A new name for script x (no other script has it): the store's
+ * rename, the id kept. */
 static json_t *
 rename_script(struct sset *s, struct jmap_sieve_script *x, const char *to)
 {
-	const struct jmap_sieve_script *dup = jmap_sieve_by_name(&s->l, to);
-	if (dup == x)
+	if (strcmp(x->name, to) == 0)
 		return NULL;
-	if (dup != NULL)
-		return json_pack("{ssss}", "type", "alreadyExists",
-		    "existingId", dup->id);
 	int rc = store_sieve_rename(s->c->account->store, x->name, to);
 	if (rc == STORE_OK)
 		rc = jmap_sieve_map_set(s->c, to, x->id, x->name, NULL);
@@ -200,7 +204,11 @@ op_update(void *ctx, const char *id, json_t *patch)
 	const char *blobid = json_string_value(json_object_get(patch,
 	    "blobId"));
 	const char *to = json_string_value(json_object_get(patch, "name"));
+	const struct jmap_sieve_script *dup = to ? jmap_sieve_by_name(&s->l,
+	    to) : NULL;
 	json_t *e = NULL;
+	if (dup != NULL && dup != x)   /* before the content changes */
+		return already_exists(dup);
 	if (blobid != NULL) {
 		e = put_script(s, x->name, blobid, blob, &x->size);
 		int rc = e == NULL && s->err == NULL ? jmap_sieve_map_set(s->c,
