@@ -196,6 +196,10 @@ def test_broken_script_is_refused_with_line_and_column():
         assert s["created"] == {} and s["updated"] == {}, s
         g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
         assert g["list"] == [], g
+        # no name: the server gives one
+        s, = api(srv, [["SieveScript/set", {"accountId": acct, "create": {
+            "n": {"name": None, "blobId": good}}}, "s"]])
+        assert s["created"]["n"]["name"] == "script1", s
 
 
 def test_another_users_scripts_are_out_of_reach():
