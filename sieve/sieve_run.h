@@ -67,6 +67,10 @@ struct sieve_message {
 	 * the run ends; NULL when there is none. NULL callback: none. */
 	const struct sieve_program *(*include)(void *ctx, const char *name,
 	    bool global);
+	/* The caller builds the edited message of replace and enclose
+	 * (below); false: they are run-time errors, so a script's edit is
+	 * never silently dropped. */
+	bool edits;
 };
 
 struct sieve_budget {

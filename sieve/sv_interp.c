@@ -141,6 +141,9 @@ static int
 do_edit(struct run *r, const struct sv_node *n)
 {
 	bool replace = n->id == SV_C_REPLACE;
+	if (!r->m->edits)
+		return sv_run_fail(r, "line %u: %s is not supported at delivery",
+		    n->line, n->name);
 	const char *text = string_arg(r, n, 0);
 	struct sieve_action *a = text ? add_action(r, replace ?
 	    SIEVE_ACT_REPLACE : SIEVE_ACT_ENCLOSE, text) : NULL;

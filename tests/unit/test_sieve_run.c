@@ -134,7 +134,9 @@ load_included(void)
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
 	mailbox_exists, duplicate, 5, part_parent, part_header, part_text,
-	include };
+	include, true };
+/* The message the cases run on: msg, or a copy of it. */
+static const struct sieve_message *cur = &msg;
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
@@ -192,7 +194,7 @@ run_case(const char *src, const char *want, const char *fail_why,
 	struct sieve_program *p = sieve_load(prog.data, prog.len, &err);
 	CHECK(p != NULL);
 	struct sieve_result res;
-	int rc = sieve_run(p, &msg, budget, &res);
+	int rc = sieve_run(p, cur, budget, &res);
 	render(&res, got, sizeof(got));
 	if (strcmp(got, want) != 0)
 		fprintf(stderr, "script:\n%s\nwant \"%s\"\n got \"%s\" (%s)\n",
@@ -231,6 +233,13 @@ test_edits(void)
 	/* edits are not deliveries: a reject still goes with them */
 	RUN("require [\"enclose\", \"reject\"];\nenclose \"x\"; reject \"no\";",
 	    "enclose x @0; reject no");
+	/* a caller that does not build edited messages: a run-time error */
+	struct sieve_message plain = msg;
+	plain.edits = false;
+	cur = &plain;
+	run_case("require [\"enclose\", \"fileinto\"];\nfileinto \"a\"; enclose \"x\";",
+	    "keep*", "enclose is not supported", NULL);
+	cur = &msg;
 }
 
 static void
