@@ -262,7 +262,8 @@ def test_quota_over_scripts_and_size():
 def test_a_script_put_by_cloisterctl_is_seen_and_downloadable():
     """A script made outside JMAP gets an id when JMAP first lists it;
     its blobId, never uploaded, downloads its source from the store; a
-    JMAP rename shows in cloisterctl and keeps the id."""
+    JMAP rename shows in cloisterctl and keeps the id; an activation by
+    cloisterctl moves the state the next /get reports."""
     import subprocess
     from harness import tool
     jb.need_curl()
@@ -292,6 +293,14 @@ def test_a_script_put_by_cloisterctl_is_seen_and_downloadable():
         g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
         assert [(y["id"], y["name"]) for y in g["list"]] == \
             [(x["id"], "renamed")], g
+        assert g["state"] == s["newState"], (g, s)
+        # a change by another protocol moves the state JMAP reports
+        assert ctl("sieve", "activate", "alice", "renamed").returncode == 0
+        g2, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
+        assert g2["list"][0]["isActive"] is True, g2
+        assert g2["state"] != g["state"], (g, g2)
+        g3, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
+        assert g3["state"] == g2["state"], (g2, g3)
 
 
 def test_a_script_change_is_pushed_as_sieve_script_only():

@@ -83,6 +83,45 @@ assign_ids(json_t *doc, struct jmap_sieve_list *l)
 	return changed;
 }
 
+/* The listing as the document last saw it ("seen": a hash of every
+ * name, active flag and size): a change made by another protocol
+ * (ManageSieve, cloisterctl) differs, and saving the document then moves
+ * the user's state, which the store's own script calls do not. True if
+ * doc changed. */
+static bool
+note_listing(json_t *doc, const struct jmap_sieve_list *l)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	char hex[17];
+	for (size_t i = 0; i < l->n; i++) {
+		const struct jmap_sieve_script *x = &l->v[i];
+		uint8_t rec[sizeof(x->name) + 9];
+		size_t n = strlen(x->name) + 1;
+		memcpy(rec, x->name, n);
+		rec[n++] = x->active;
+		for (int b = 0; b < 8; b++)
+			rec[n++] = (uint8_t)(x->size >> (8 * b));
+		for (size_t k = 0; k < n; k++)
+			h = (h ^ rec[k]) * 0x100000001b3ull;
+	}
+	snprintf(hex, sizeof(hex), "%016" PRIx64, h);
+	const char *seen = json_string_value(json_object_get(doc, "seen"));
+	/* no document and no script: nothing to note, nothing to save */
+	if ((seen != NULL && strcmp(seen, hex) == 0) || (seen == NULL &&
+	    l->n == 0))
+		return false;
+	json_object_set_new(doc, "seen", json_string(hex));
+	return true;
+}
+
+/* The store's listing into l (emptied first). */
+static int
+list_store(struct store_conn *sc, struct jmap_sieve_list *l)
+{
+	l->n = 0;
+	return store_sieve_list(sc, add_script, l);
+}
+
 int
 jmap_sieve_list_load(struct jmap_call *c, struct jmap_sieve_list *l)
 {
@@ -90,11 +129,11 @@ jmap_sieve_list_load(struct jmap_call *c, struct jmap_sieve_list *l)
 	memset(l, 0, sizeof(*l));
 	for (int t = 0; t < MAP_TRIES && rc == STORE_E_CONFLICT; t++) {
 		struct jmap_userobj o = { 0 };
-		l->n = 0;
-		rc = store_sieve_list(c->account->store, add_script, l);
+		rc = list_store(c->account->store, l);
 		if (rc == STORE_OK)
 			rc = jmap_userobj_load(c, JMAP_SIEVE_KEY, &o);
-		if (rc == STORE_OK && assign_ids(o.doc, l))
+		if (rc == STORE_OK && (assign_ids(o.doc, l) |
+		    note_listing(o.doc, l)))
 			rc = jmap_userobj_save(c, JMAP_SIEVE_KEY, &o);
 		jmap_userobj_free(&o);
 	}
@@ -142,6 +181,7 @@ int
 jmap_sieve_map_set(struct jmap_call *c, const char *name, const char *id,
     const char *old_name, char new_id[JMAP_ID_MAX])
 {
+	struct jmap_sieve_list now = { 0 };
 	int rc = STORE_E_CONFLICT;
 	for (int t = 0; t < MAP_TRIES && rc == STORE_E_CONFLICT; t++) {
 		struct jmap_userobj o = { 0 };
@@ -164,12 +204,18 @@ jmap_sieve_map_set(struct jmap_call *c, const char *name, const char *id,
 			next_id(o.doc, new_id);
 			json_object_set_new(ids, name, json_string(new_id));
 		}
-		/* a save even when nothing else changed: the state moves */
+		/* a save even when nothing else changed: the state moves; the
+		 * listing it follows is the one this change made */
 		json_object_set_new(o.doc, "rev", json_integer(json_integer_value(
 		    json_object_get(o.doc, "rev")) + 1));
-		rc = jmap_userobj_save(c, JMAP_SIEVE_KEY, &o);
+		rc = list_store(c->account->store, &now);
+		if (rc == STORE_OK) {
+			(void)note_listing(o.doc, &now);
+			rc = jmap_userobj_save(c, JMAP_SIEVE_KEY, &o);
+		}
 		jmap_userobj_free(&o);
 	}
+	jmap_sieve_list_free(&now);
 	return rc;
 }
 
