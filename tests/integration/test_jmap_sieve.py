@@ -179,7 +179,9 @@ def test_broken_script_is_refused_with_line_and_column():
             ["SieveScript/set", {"accountId": acct, "create": {
                 "x": {"name": "x", "blobId": bad},
                 "y": {"name": "y", "blobId": good, "isActive": True},
-                "z": {"name": "a/b", "blobId": good}},
+                "z": {"name": "a/b", "blobId": good},
+                "c1": {"name": "a\u0085b", "blobId": good},
+                "long": {"name": "n" * 129, "blobId": good}},
                 "onSuccessActivateScript": "#x"}, "s"]])
         assert v1["error"]["type"] == "invalidSieve", v1
         assert v1["error"]["description"].startswith("line 3, column 3:"), v1
@@ -192,7 +194,8 @@ def test_broken_script_is_refused_with_line_and_column():
         # isActive is the server's; a name with "/" is not a script name
         assert s["notCreated"]["y"] == {"type": "invalidProperties",
                                         "properties": ["isActive"]}, s
-        assert s["notCreated"]["z"]["properties"] == ["name"], s
+        for bad in ("z", "c1", "long"):
+            assert s["notCreated"][bad]["properties"] == ["name"], s
         assert s["created"] == {} and s["updated"] == {}, s
         g, = api(srv, [["SieveScript/get", {"accountId": acct}, "g"]])
         assert g["list"] == [], g
