@@ -116,10 +116,11 @@ int ctl_sieve_deactivate(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_delete(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_check(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_import(struct ctl_env *e, int argc, char **argv);
-/* Read path ("-": stdin; a regular file, with nofollow not a symlink)
- * into src and compile it into prog: CTL_OK, or an exit code after
- * "PATH: line L, column C: message" on stderr. */
-int ctl_sieve_compile(const char *path, bool nofollow, struct buf *src,
+/* Read path ("-": stdin; a regular file, relative to dirfd, which is
+ * AT_FDCWD or a directory where no symlink is followed) into src and
+ * compile it into prog: CTL_OK, or an exit code after "PATH: line L,
+ * column C: message" on stderr. */
+int ctl_sieve_compile(int dirfd, const char *path, struct buf *src,
     struct buf *prog);
 /* The admin connection to the shard of the user arg names (u filled);
  * NULL with *rc set. */

@@ -27,14 +27,14 @@ sieve_usage(const char *verb, const char *args)
 }
 
 /* The file's bytes ("-": standard input) into src, at most max. A file
- * must be a regular one; with nofollow, not through a symlink at its last
- * component (a user's directory that root reads: sieve import). */
+ * must be a regular one; under a directory fd (a user's directory that
+ * root reads: sieve import), not a symlink. */
 static int
-read_script(const char *path, bool nofollow, size_t max, struct buf *src)
+read_script(int dirfd, const char *path, size_t max, struct buf *src)
 {
 	struct stat sb;
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC |
-	    O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+	int fd = strcmp(path, "-") == 0 ? 0 : openat(dirfd, path, O_RDONLY |
+	    O_CLOEXEC | O_NONBLOCK | (dirfd != AT_FDCWD ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
 	if (fd != 0 && (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
@@ -69,12 +69,12 @@ read_script(const char *path, bool nofollow, size_t max, struct buf *src)
 }
 
 int
-ctl_sieve_compile(const char *path, bool nofollow, struct buf *src,
+ctl_sieve_compile(int dirfd, const char *path, struct buf *src,
     struct buf *prog)
 {
 	struct sieve_error err;
 	char msg[300];
-	int rc = read_script(path, nofollow, STORE_SIEVE_SOURCE_MAX, src);
+	int rc = read_script(dirfd, path, STORE_SIEVE_SOURCE_MAX, src);
 	if (rc != CTL_OK)
 		return rc;
 	if (sieve_compile((const char *)src->data, src->len, prog, &err) == 0)
@@ -159,7 +159,7 @@ sieve_verb(struct ctl_env *e, enum verb v, int argc, char **argv)
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
 	struct ctl_user u;
-	int rc = v == V_PUT ? ctl_sieve_compile(argv[2], false, &src, &prog) : CTL_OK;
+	int rc = v == V_PUT ? ctl_sieve_compile(AT_FDCWD, argv[2], &src, &prog) : CTL_OK;
 	struct store_conn *sc = rc == CTL_OK ? ctl_sieve_conn(e, argv[0], &u, &rc) :
 	    NULL;
 	if (sc != NULL) {
@@ -220,7 +220,7 @@ ctl_sieve_check(struct ctl_env *e, int argc, char **argv)
 	struct buf src, prog;
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
-	int rc = ctl_sieve_compile(argv[0], false, &src, &prog);
+	int rc = ctl_sieve_compile(AT_FDCWD, argv[0], &src, &prog);
 	if (rc == CTL_OK)
 		printf("%s: ok (%zu bytes, program %zu bytes)\n", argv[0], src.len,
 		    prog.len);

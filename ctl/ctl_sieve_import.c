@@ -7,13 +7,15 @@
  * the script Dovecot's ~/.dovecot.sieve symlink (beside DIR) names, else
  * the one Cyrus' defaultbc symlink (in DIR) names. A script that does not
  * compile is reported and left out; the others go in. DIR is a user's:
- * root opens no symlink there and reads regular files only, so a link
- * swapped in cannot make it store a file the user could not read.
+ * root opens it once and then only regular files beneath it, never
+ * through a symlink, so a link swapped in cannot make it store a file
+ * the user could not read.
  */
 #include "ctl.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -68,13 +70,18 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The script files of dir, sorted (freed by the caller). */
+/* The script files of the directory dfd (dir), sorted (freed by the
+ * caller). */
 static int
-script_files(const char *dir, char **names, size_t *n)
+script_files(int dfd, const char *dir, char **names, size_t *n)
 {
-	DIR *d = opendir(dir);
-	if (d == NULL)
+	int lfd = dup(dfd);
+	DIR *d = lfd >= 0 ? fdopendir(lfd) : NULL;
+	if (d == NULL) {
+		if (lfd >= 0)
+			close(lfd);
 		return ctl_fail(CTL_REFUSED, "%s: %s", dir, strerror(errno));
+	}
 	struct dirent *de;
 	char stem[STORE_SIEVE_NAME_MAX + 1];
 	*n = 0;
@@ -91,24 +98,23 @@ script_files(const char *dir, char **names, size_t *n)
 	return CTL_OK;
 }
 
-/* Compile dir/file and store it under its stem: 0 or -1 (reported). */
+/* Compile file of the directory dfd and store it under its stem: 0 or
+ * -1 (reported). */
 static int
-import_one(struct store_conn *sc, const char *user, const char *dir,
-    const char *file)
+import_one(struct store_conn *sc, const char *user, int dfd, const char *file)
 {
-	char path[PATH_MAX], name[STORE_SIEVE_NAME_MAX + 1];
+	char name[STORE_SIEVE_NAME_MAX + 1];
 	if (!stem_of(file, ".sieve", name, sizeof(name)))
 		stem_of(file, ".script", name, sizeof(name));
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	struct buf src, prog;
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
-	int rc = ctl_sieve_compile(path, true, &src, &prog);
+	int rc = ctl_sieve_compile(dfd, file, &src, &prog);
 	if (rc == CTL_OK) {
 		rc = ctl_store_error(sc, store_adm_sieve_put(sc, user, name,
-		    src.data, src.len, prog.data, prog.len), path);
+		    src.data, src.len, prog.data, prog.len), file);
 		if (rc == CTL_OK)
-			printf("%s\t%s\n", name, path);
+			printf("%s\t%s\n", name, file);
 	}
 	buf_free(&src);
 	buf_free(&prog);
@@ -129,16 +135,19 @@ ctl_sieve_import(struct ctl_env *e, int argc, char **argv)
 		old_active(argv[1], active, sizeof(active));
 	static char *files[IMPORT_MAX_SCRIPTS];
 	size_t n = 0, failed = 0;
-	int rc = script_files(argv[1], files, &n);
-	if (rc != CTL_OK)
-		return rc;
+	int dfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ctl_fail(CTL_REFUSED, "%s: %s", argv[1], strerror(errno));
+	int rc = script_files(dfd, argv[1], files, &n);
 	struct ctl_user u;
-	struct store_conn *sc = ctl_sieve_conn(e, argv[0], &u, &rc);
+	struct store_conn *sc = rc != CTL_OK ? NULL :
+	    ctl_sieve_conn(e, argv[0], &u, &rc);
 	for (size_t i = 0; i < n; i++) {
-		if (sc != NULL && import_one(sc, u.name, argv[1], files[i]) < 0)
+		if (sc != NULL && import_one(sc, u.name, dfd, files[i]) < 0)
 			failed++;
 		free(files[i]);
 	}
+	close(dfd);
 	if (sc == NULL)
 		return rc;
 	if (active[0] != '\0' && (rc = ctl_store_error(sc,
