@@ -67,6 +67,10 @@ struct sieve_message {
 	 * the run ends; NULL when there is none. NULL callback: none. */
 	const struct sieve_program *(*include)(void *ctx, const char *name,
 	    bool global);
+	/* The caller builds the edited message of replace and enclose
+	 * (below); false: they are run-time errors, so a script's edit is
+	 * never silently dropped. */
+	bool edits;
 };
 
 struct sieve_budget {
@@ -83,7 +87,8 @@ struct sieve_budget {
 enum sieve_action_type {
 	SIEVE_ACT_KEEP = 1, SIEVE_ACT_FILEINTO, SIEVE_ACT_DISCARD,
 	SIEVE_ACT_REDIRECT, SIEVE_ACT_REJECT, SIEVE_ACT_EREJECT,
-	SIEVE_ACT_VACATION, SIEVE_ACT_NOTIFY,
+	SIEVE_ACT_VACATION, SIEVE_ACT_NOTIFY, SIEVE_ACT_REPLACE,
+	SIEVE_ACT_ENCLOSE,
 };
 
 struct sieve_action {
@@ -101,6 +106,22 @@ struct sieve_action {
 	const char *message, *importance;
 	const char *const *options;
 	size_t noptions;
+	/* replace (RFC 5703 section 6): arg is the new content of MIME part
+	 * `part` (0: the whole message; in foreverypart the current part);
+	 * with mime it is a MIME entity (header fields, blank line, body),
+	 * else text for a text/plain; charset=utf-8 part. For the whole
+	 * message, subject and from (NULL: unchanged) replace those fields,
+	 * the old ones kept as Original-Subject and Original-From.
+	 * enclose (section 7): arg is the text of a new message whose
+	 * second part is the message as it stands (message/rfc822); subject
+	 * (NULL: the original's) and headers, the names of the fields the
+	 * new message copies from the original. Both change the message
+	 * that the actions after them (and the implicit keep) deliver: the
+	 * caller applies them in their order; the tests of the run still
+	 * see the message as delivered. */
+	size_t part;
+	const char *const *headers;
+	size_t nheaders;
 };
 
 struct sieve_result {

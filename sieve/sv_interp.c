@@ -22,9 +22,11 @@ add_action(struct run *r, enum sieve_action_type type, const char *arg)
 		bool rej = t == SIEVE_ACT_REJECT || t == SIEVE_ACT_EREJECT;
 		bool nrej = type == SIEVE_ACT_REJECT ||
 		    type == SIEVE_ACT_EREJECT;
-		/* discard and notify go with reject; nothing else does */
+		/* discard and notify go with reject, and the edits of the
+		 * message (which then go unused); nothing else does */
 		bool quiet = t == SIEVE_ACT_DISCARD || t == SIEVE_ACT_NOTIFY ||
-		    type == SIEVE_ACT_DISCARD || type == SIEVE_ACT_NOTIFY;
+		    type == SIEVE_ACT_DISCARD || type == SIEVE_ACT_NOTIFY ||
+		    t >= SIEVE_ACT_REPLACE || type >= SIEVE_ACT_REPLACE;
 		if ((rej || nrej) && !quiet) {
 			sv_run_fail(r, "reject cannot be combined with "
 			    "another action");
@@ -131,6 +133,34 @@ do_notify(struct run *r, const struct sv_node *n)
 	return r->failed ? -1 : 0;
 }
 
+/* replace and enclose (RFC 5703 sections 6 and 7): edits of the message
+ * for the caller. replace edits the current part (the whole message
+ * outside foreverypart, which alone takes :subject and :from); enclose
+ * always wraps the whole message. */
+static int
+do_edit(struct run *r, const struct sv_node *n)
+{
+	bool replace = n->id == SV_C_REPLACE;
+	if (!r->m->edits)
+		return sv_run_fail(r, "line %u: %s is not supported at delivery",
+		    n->line, n->name);
+	const char *text = string_arg(r, n, 0);
+	struct sieve_action *a = text ? add_action(r, replace ?
+	    SIEVE_ACT_REPLACE : SIEVE_ACT_ENCLOSE, text) : NULL;
+	if (a == NULL)
+		return -1;
+	a->part = replace ? r->part : 0;
+	a->mime = replace && sv_has_tag(n, SV_TAG_MIME);
+	if (a->part == 0) {
+		a->subject = tag_string(r, n, SV_TAG_SUBJECT);
+		a->from = replace ? tag_string(r, n, SV_TAG_FROM) : NULL;
+	}
+	if (!replace)
+		a->headers = string_list(r, sv_tag_value(n, SV_TAG_HEADERS),
+		    &a->nheaders);
+	return r->failed ? -1 : 0;
+}
+
 /* A fileinto to a mailbox, a redirect to an address or a keep already
  * there is that action again (RFC 5228 section 2.10.3: one copy per
  * destination); else a new one. */
@@ -215,6 +245,9 @@ exec_command(struct run *r, const struct sv_node *n)
 		return do_vacation(r, n);
 	case SV_C_NOTIFY:
 		return do_notify(r, n);
+	case SV_C_REPLACE:
+	case SV_C_ENCLOSE:
+		return do_edit(r, n);
 	case SV_C_SET:
 		return sv_run_set(r, n);
 	case SV_C_SETFLAG:

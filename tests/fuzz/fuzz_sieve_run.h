@@ -59,7 +59,7 @@ fuzz_sieve_run(const struct sieve_program *p)
 {
 	static const struct sieve_message m = { (void *)&table, sieve_test_header, NULL,
 		"", "x+y@example.org", 1234, 1612253040, -300, NULL, NULL, 4,
-		fuzz_part_parent, fuzz_part_header, NULL, fuzz_include };
+		fuzz_part_parent, fuzz_part_header, NULL, fuzz_include, true };
 	static const struct sieve_budget budget = { 5000, 1 << 20, 8, 4 };
 	struct sieve_result res;
 	fuzz_self = p;

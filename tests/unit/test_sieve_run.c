@@ -134,13 +134,16 @@ load_included(void)
 static const struct sieve_message msg = { (void *)&table, sieve_test_header, body,
 	"sender@example.com", "me+lists@example.org", 20000, 1704103200, 60,
 	mailbox_exists, duplicate, 5, part_parent, part_header, part_text,
-	include };
+	include, true };
+/* The message the cases run on: msg, or a copy of it. */
+static const struct sieve_message *cur = &msg;
 
 static void
 render(const struct sieve_result *res, char *out, size_t n)
 {
 	static const char *const names[] = { "", "keep", "fileinto",
-		"discard", "redirect", "reject", "ereject", "vacation", "notify" };
+		"discard", "redirect", "reject", "ereject", "vacation", "notify",
+		"replace", "enclose" };
 	size_t k = 0;
 	out[0] = '\0';
 	for (size_t i = 0; i < res->n && k < n; i++) {
@@ -156,6 +159,15 @@ render(const struct sieve_result *res, char *out, size_t n)
 		if (a->type == SIEVE_ACT_VACATION && k < n)
 			k += (size_t)snprintf(out + k, n - k, " %llus",
 			    (unsigned long long)a->seconds);
+		if (a->type >= SIEVE_ACT_REPLACE && k < n)
+			k += (size_t)snprintf(out + k, n - k, " @%zu%s%s%s%s%s",
+			    a->part, a->mime ? " :mime" : "",
+			    a->subject ? " :subject " : "",
+			    a->subject ? a->subject : "",
+			    a->from ? " :from " : "", a->from ? a->from : "");
+		for (size_t h = 0; h < a->nheaders && k < n; h++)
+			k += (size_t)snprintf(out + k, n - k, " +%s",
+			    a->headers[h]);
 		if (a->type == SIEVE_ACT_NOTIFY && k < n)
 			k += (size_t)snprintf(out + k, n - k, " (%s) %s %zu",
 			    a->importance, a->message ? a->message : "-",
@@ -182,7 +194,7 @@ run_case(const char *src, const char *want, const char *fail_why,
 	struct sieve_program *p = sieve_load(prog.data, prog.len, &err);
 	CHECK(p != NULL);
 	struct sieve_result res;
-	int rc = sieve_run(p, &msg, budget, &res);
+	int rc = sieve_run(p, cur, budget, &res);
 	render(&res, got, sizeof(got));
 	if (strcmp(got, want) != 0)
 		fprintf(stderr, "script:\n%s\nwant \"%s\"\n got \"%s\" (%s)\n",
@@ -200,6 +212,35 @@ run_case(const char *src, const char *want, const char *fail_why,
 }
 
 #define RUN(src, want) run_case(src, want, NULL, NULL)
+
+/* replace and enclose (RFC 5703 sections 6, 7) are actions for the
+ * caller, in order, with the part they replace. */
+static void
+test_edits(void)
+{
+	RUN("require \"replace\";\nreplace \"gone\";", "replace gone @0; keep*");
+	RUN("require [\"replace\", \"variables\"];\nif header :matches \"subject\" \"[*]*\" {\n"
+	    "replace :mime :subject \"was ${1}\" :from \"me@example.org\" \"Content-Type: text/plain\r\n\r\nx\"; }",
+	    "replace Content-Type: text/plain\r\n\r\nx @0 :mime :subject was ietf :from me@example.org; keep*");
+	/* in foreverypart: the current part, and no :subject nor :from */
+	RUN("require [\"foreverypart\", \"mime\", \"replace\", \"fileinto\"];\n"
+	    "foreverypart { if header :mime :type \"Content-Type\" \"application\" {\n"
+	    "replace :subject \"s\" \"removed\"; } } fileinto \"clean\";",
+	    "replace removed @4; fileinto clean");
+	RUN("require [\"enclose\", \"replace\"];\nreplace \"a\"; enclose :subject \"Suspect\" "
+	    ":headers [\"From\", \"Date\"] \"See the attachment.\";",
+	    "replace a @0; enclose See the attachment. @0 :subject Suspect +From +Date; keep*");
+	/* edits are not deliveries: a reject still goes with them */
+	RUN("require [\"enclose\", \"reject\"];\nenclose \"x\"; reject \"no\";",
+	    "enclose x @0; reject no");
+	/* a caller that does not build edited messages: a run-time error */
+	struct sieve_message plain = msg;
+	plain.edits = false;
+	cur = &plain;
+	run_case("require [\"enclose\", \"fileinto\"];\nfileinto \"a\"; enclose \"x\";",
+	    "keep*", "enclose is not supported", NULL);
+	cur = &msg;
+}
 
 static void
 test_core(void)
@@ -313,6 +354,7 @@ test_extensions(void)
 	    "foreverypart { if exists \"Subject\" { discard; } }\n"
 	    "if exists :mime :anychild \"X-None\" { stop; } discard;", "discard");
 	RUN("require \"date\";\nif currentdate :is \"date\" \"2024-01-01\" { discard; }", "discard");
+	test_edits();
 	RUN("require \"date\";\nif currentdate :zone \"-1100\" :is \"date\" \"2023-12-31\" { discard; }",
 	    "discard");
 	RUN("require \"date\";\nif currentdate :is \"iso8601\" \"2024-01-01T11:00:00+01:00\" { discard; }",
@@ -353,8 +395,6 @@ test_failures(void)
 	    "error: broken", NULL);
 	run_case("require [\"variables\"];\nredirect \"${nothing}\";", "keep*",
 	    "invalid address", NULL);
-	run_case("require \"enclose\";\nenclose \"x\";",
-	    "keep*", "enclose is not supported", NULL);
 	run_case("require [\"enotify\", \"variables\"];\nset \"m\" \"xmpp:a@example.com\"; notify \"${m}\";",
 	    "keep*", "unsupported notification method", NULL);
 	run_case("redirect \"a@x\"; redirect \"b@x\"; redirect \"c@x\"; redirect \"d@x\";"

@@ -29,7 +29,15 @@ struct jmap_limits {
 	unsigned max_calls_in_request;
 	unsigned max_objects_in_get;
 	unsigned max_objects_in_set;
+	/* the store's Sieve quota (stored's sieve-max-scripts and
+	   sieve-max-script-size), advertised in the sieve capability */
+	unsigned sieve_max_scripts;        /* 0: no limit */
+	size_t sieve_max_script_size;      /* bytes of source */
 };
+
+/* stored's defaults of sieve-max-scripts and sieve-max-script-size. */
+#define JMAP_SIEVE_MAX_SCRIPTS 32
+#define JMAP_SIEVE_MAX_SCRIPT_SIZE (64u * 1024)
 
 /* Defaults used when the config sets nothing. */
 void jmap_limits_default(struct jmap_limits *l);

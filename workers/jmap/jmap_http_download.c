@@ -2,9 +2,11 @@
  * ?accept={type} (RFC 8620 section 6.2). A blob is the content of one of
  * the user's messages (the store's content id); stored checks that the
  * user's messages reference it and hands over a read-only fd, which is
- * streamed (sendfile or kTLS) without a copy in this process. */
+ * streamed (sendfile or kTLS) without a copy in this process. A Sieve
+ * script's blob is its source, read from the store by name. */
 #include "jmap_blob.h"
 #include "jmap_http.h"
+#include "jmap_sieve.h"
 #include "jmap_http_resp.h"
 #include "log.h"
 
@@ -48,6 +50,32 @@ disposition(struct buf *b, const char *name)
 	buf_append_str(b, "\r\n");
 }
 
+/* body (consumed) as the response, of type type unless accept names
+ * one. */
+static int
+send_body(struct jmap_http_session *s, struct buf *body, const char *type,
+    const char *accept)
+{
+	struct buf *b = jmap_http_out(s);
+	jmap_http_start(s, 200);
+	http_resp_header(b, "Content-Type", "%s",
+	    content_type(accept[0] != '\0' ? accept : type));
+	disposition(b, s->rt.name);
+	http_resp_header(b, "Content-Length", "%zu", body->len);
+	buf_append_str(b, "\r\n");
+	int r = 0;
+	for (size_t off = 0; s->rd.req.method != HTTP_HEAD && off < body->len; ) {
+		size_t k = body->len - off < CLIENT_CONN_OUT_SOFT ?
+		    body->len - off : CLIENT_CONN_OUT_SOFT;
+		buf_append(b, body->data + off, k);
+		off += k;
+		if ((r = client_conn_maybe_flush(&s->conn)) < 0)
+			break;
+	}
+	buf_free(body);
+	return r < 0 ? -1 : 0;
+}
+
 /* Part `part` of the message behind fd, decoded, as the response body;
  * its own media type unless accept names one. */
 static int
@@ -70,24 +98,28 @@ send_part(struct jmap_http_session *s, int fd, uint64_t size, uint32_t part,
 		jmap_http_error(s, 404, false, "No such blob");
 		return 0;
 	}
-	struct buf *b = jmap_http_out(s);
-	jmap_http_start(s, 200);
-	http_resp_header(b, "Content-Type", "%s",
-	    content_type(accept[0] != '\0' ? accept : type));
-	disposition(b, s->rt.name);
-	http_resp_header(b, "Content-Length", "%zu", body.len);
-	buf_append_str(b, "\r\n");
-	int r = 0;
-	for (size_t off = 0; s->rd.req.method != HTTP_HEAD && off < body.len; ) {
-		size_t k = body.len - off < CLIENT_CONN_OUT_SOFT ? body.len - off :
-		    CLIENT_CONN_OUT_SOFT;
-		buf_append(b, body.data + off, k);
-		off += k;
-		if ((r = client_conn_maybe_flush(&s->conn)) < 0)
-			break;
+	return send_body(s, &body, type, accept);
+}
+
+/* Not a message's nor an upload's: the source of one of the user's
+ * Sieve scripts (its SieveScript blobId, jmap_sieve.h), or 404. */
+static int
+send_script(struct jmap_http_session *s, const uint8_t id[STORE_BLOBID_LEN],
+    const char *accept)
+{
+	struct buf src = BUF_INIT(SIEVE_SRC_MAX);
+	int rc = jmap_sieve_source_by_blob(s->sc, id, &src);
+	if (rc == STORE_E_IO || rc == STORE_E_PROTO) {
+		buf_free(&src);
+		return -1;
 	}
-	buf_free(&body);
-	return r < 0 ? -1 : 0;
+	if (rc != STORE_OK) {
+		buf_free(&src);
+		jmap_http_error(s, rc == STORE_E_NOTFOUND ? 404 : 503, false,
+		    rc == STORE_E_NOTFOUND ? "No such blob" : "Store error");
+		return 0;
+	}
+	return send_body(s, &src, "application/sieve", accept);
 }
 
 int
@@ -110,6 +142,8 @@ jmap_http_download(struct jmap_http_session *s)
 	int fd = -1;
 	uint64_t size = 0;
 	int rc = store_blob_get(s->sc, id, &fd, &size);
+	if (rc == STORE_E_NOTFOUND && part == 0)
+		return send_script(s, id, accept);
 	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
 		return -1;
 	if (rc < 0) {

@@ -5,7 +5,8 @@
  * (the same wake-up as IMAP IDLE: poll on the store channel), and a
  * "ping" event after every ping seconds without one. A mail change names
  * Mailbox, Email and Thread; a change of a per-user object (Identity/set,
- * VacationResponse/set) names only the type whose document moved. The
+ * VacationResponse/set, SieveScript/set: its id document) names only the
+ * type whose document moved. The
  * stream ends the connection. */
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
@@ -23,12 +24,12 @@
 /* The data types the account has. The first three follow the store's
  * change counter; each of the others is one per-user document. */
 static const char *const types_known[] = { "Mailbox", "Email", "Thread",
-    "Identity", "VacationResponse" };
+    "Identity", "VacationResponse", "SieveScript" };
 #define NTYPES (sizeof(types_known) / sizeof(types_known[0]))
 #define MAIL_TYPES 0x7u
 #define OBJ_FIRST 3
 static const char *const obj_keys[] = { JMAP_IDENTITY_KEY,
-    JMAP_VACATION_KEY };
+    JMAP_VACATION_KEY, JMAP_SIEVE_KEY };
 #define NOBJ (sizeof(obj_keys) / sizeof(obj_keys[0]))
 
 struct es {

@@ -12,6 +12,7 @@
 #define JMAP_CAP_MAIL "urn:ietf:params:jmap:mail"
 #define JMAP_CAP_SUBMISSION "urn:ietf:params:jmap:submission"
 #define JMAP_CAP_VACATION "urn:ietf:params:jmap:vacationresponse"
+#define JMAP_CAP_SIEVE "urn:ietf:params:jmap:sieve"
 
 /* The largest encoded response the API side builds (bytes): result
  * references share values, so a few calls could otherwise ask for an
@@ -55,5 +56,9 @@ json_t *jmap_identity_changes(struct jmap_call *c, json_t **err);
 json_t *jmap_identity_set(struct jmap_call *c, json_t **err);
 json_t *jmap_vacation_get(struct jmap_call *c, json_t **err);
 json_t *jmap_vacation_set(struct jmap_call *c, json_t **err);
+json_t *jmap_sieve_get(struct jmap_call *c, json_t **err);
+json_t *jmap_sieve_set(struct jmap_call *c, json_t **err);
+json_t *jmap_sieve_query(struct jmap_call *c, json_t **err);
+json_t *jmap_sieve_validate(struct jmap_call *c, json_t **err);
 
 #endif

@@ -37,6 +37,11 @@ static const char *const email_copy_args[] = {
 	"onSuccessDestroyOriginal", "destroyFromIfInState", NULL };
 static const char *const blob_copy_args[] = {
 	"fromAccountId", "accountId", "blobIds", NULL };
+static const char *const sieve_set_args[] = {
+	SET, "onSuccessActivateScript", "onSuccessDeactivateScript", NULL };
+static const char *const sieve_query_args[] = { QUERY, NULL };
+static const char *const sieve_validate_args[] = {
+	"accountId", "blobId", NULL };
 static const char *const snippet_args[] = {
 	"accountId", "filter", "emailIds", NULL };
 
@@ -72,5 +77,11 @@ const struct jmap_method jmap_methods[] = {
 	  get_args },
 	{ "VacationResponse/set", JMAP_CAP_VACATION, jmap_vacation_set,
 	  set_args },
+	{ "SieveScript/get", JMAP_CAP_SIEVE, jmap_sieve_get, get_args },
+	{ "SieveScript/set", JMAP_CAP_SIEVE, jmap_sieve_set, sieve_set_args },
+	{ "SieveScript/query", JMAP_CAP_SIEVE, jmap_sieve_query,
+	  sieve_query_args },
+	{ "SieveScript/validate", JMAP_CAP_SIEVE, jmap_sieve_validate,
+	  sieve_validate_args },
 	{ NULL, NULL, NULL, NULL },
 };

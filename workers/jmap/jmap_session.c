@@ -2,8 +2,11 @@
  * jmap_session: the Session resource (RFC 8620 section 2; the mail
  * capability of RFC 8621 section 1.3) and the limits it advertises.
  */
+#include "cloister_config.h"
 #include "jmap_internal.h"
+#include "sieve_run.h"
 #include "store_client.h"
+#include "sv_table.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +26,8 @@ jmap_limits_default(struct jmap_limits *l)
 	l->max_calls_in_request = 16;
 	l->max_objects_in_get = 500;
 	l->max_objects_in_set = 500;
+	l->sieve_max_scripts = JMAP_SIEVE_MAX_SCRIPTS;
+	l->sieve_max_script_size = JMAP_SIEVE_MAX_SCRIPT_SIZE;
 }
 
 bool
@@ -31,7 +36,8 @@ jmap_capability_known(const char *cap)
 	return strcmp(cap, JMAP_CAP_CORE) == 0 ||
 	    strcmp(cap, JMAP_CAP_MAIL) == 0 ||
 	    strcmp(cap, JMAP_CAP_SUBMISSION) == 0 ||
-	    strcmp(cap, JMAP_CAP_VACATION) == 0;
+	    strcmp(cap, JMAP_CAP_VACATION) == 0 ||
+	    strcmp(cap, JMAP_CAP_SIEVE) == 0;
 }
 
 static uint64_t
@@ -53,7 +59,8 @@ jmap_session_state(const struct jmap_account *a, char *buf, size_t n)
 	uint64_t v[] = { l->max_size_upload, l->max_concurrent_upload,
 	    l->max_size_request, l->max_concurrent_requests,
 	    l->max_calls_in_request, l->max_objects_in_get,
-	    l->max_objects_in_set };
+	    l->max_objects_in_set, l->sieve_max_scripts,
+	    l->sieve_max_script_size };
 	h = fnv(h, a->username, strlen(a->username) + 1);
 	h = fnv(h, a->account_id, strlen(a->account_id) + 1);
 	h = fnv(h, v, sizeof(v));
@@ -90,6 +97,32 @@ mail_account_capability(void)
 	    "mayCreateTopLevelMailbox", 1);
 }
 
+/* The account's urn:ietf:params:jmap:sieve capability (RFC 9661 1.2.1):
+ * the store's quota, and every extension the compiler takes in a
+ * require (sieve/sv_table.c), enotify's one method. */
+static json_t *
+sieve_account_capability(const struct jmap_limits *l)
+{
+	struct sieve_budget b = SIEVE_BUDGET_DEFAULT;
+	json_t *ext = json_array();
+	for (size_t i = 0; ext != NULL && i < SV_EXT_COUNT; i++)
+		if (sv_ext_names[i][0] != '\0')
+			json_array_append_new(ext, json_string(sv_ext_names[i]));
+	json_t *n = l->sieve_max_scripts ? json_integer(
+	    (json_int_t)l->sieve_max_scripts) : json_null();
+	return json_pack("{sIsIsosIsos[s]snss}",
+	    "maxSizeScriptName", (json_int_t)STORE_SIEVE_NAME_MAX,
+	    "maxSizeScript", (json_int_t)(l->sieve_max_script_size &&
+	    l->sieve_max_script_size < SIEVE_MAX_SCRIPT ?
+	    l->sieve_max_script_size : SIEVE_MAX_SCRIPT),
+	    "maxNumberScripts", n,
+	    "maxNumberRedirects", (json_int_t)b.redirects,
+	    "sieveExtensions", ext,
+	    "notificationMethods", "mailto",
+	    "externalLists",
+	    "implementation", "Cloister " CLOISTER_VERSION);
+}
+
 static json_t *
 urls(const char *base)
 {
@@ -109,21 +142,24 @@ jmap_session_resource(const struct jmap_account *a, const char *base)
 {
 	char state[32];
 	jmap_session_state(a, state, sizeof(state));
-	json_t *s = json_pack("{s{sosososo}s{s{sssbsbs{sosos{sis{}}}}}"
-	    "s{ssssss}ssss}",
+	json_t *s = json_pack("{s{sososososo}s{s{sssbsbs{sososos{sis{}}}}}"
+	    "s{ssssssss}ssss}",
 	    "capabilities",
 	    JMAP_CAP_CORE, core_capability(a->limits),
 	    JMAP_CAP_MAIL, json_object(),
 	    JMAP_CAP_SUBMISSION, json_object(),
 	    JMAP_CAP_VACATION, json_object(),
+	    JMAP_CAP_SIEVE, json_object(),
 	    "accounts", a->account_id,
 	    "name", a->username, "isPersonal", 1, "isReadOnly", 0,
 	    "accountCapabilities", JMAP_CAP_MAIL, mail_account_capability(),
 	    JMAP_CAP_VACATION, json_object(),
+	    JMAP_CAP_SIEVE, sieve_account_capability(a->limits),
 	    JMAP_CAP_SUBMISSION, "maxDelayedSend", 0, "submissionExtensions",
 	    "primaryAccounts", JMAP_CAP_MAIL, a->account_id,
 	    JMAP_CAP_SUBMISSION, a->account_id,
 	    JMAP_CAP_VACATION, a->account_id,
+	    JMAP_CAP_SIEVE, a->account_id,
 	    "username", a->username, "state", state);
 	json_t *u = urls(base);
 	if (s == NULL || u == NULL || json_object_update(s, u) != 0) {

@@ -12,6 +12,7 @@
 /* The store keys of the documents (jmap_http_event.c watches them). */
 #define JMAP_IDENTITY_KEY "jmap.identity"
 #define JMAP_VACATION_KEY "jmap.vacation"
+#define JMAP_SIEVE_KEY "jmap.sieve"      /* SieveScript ids (jmap_sieve.h) */
 
 struct jmap_userobj {
 	json_t *doc;                   /* an object; {} when there is none */

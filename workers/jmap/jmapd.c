@@ -75,6 +75,26 @@ parse_cors(const char *list)
 	}
 }
 
+/* The Sieve quota stored enforces (its sieve-max-scripts and
+ * sieve-max-script-size), for the sieve capability to tell clients. */
+static void
+sieve_quota(struct jmap_limits *l)
+{
+	const struct config_service *st = NULL;
+	uint64_t v;
+	for (size_t i = 0; i < cfg->nservices && st == NULL; i++)
+		if (cfg->services[i].role == ROLE_STORE)
+			st = &cfg->services[i];
+	if (st == NULL)
+		return;
+	if (config_option_size(cfg, st, "sieve-max-scripts",
+	    l->sieve_max_scripts, &v, NULL, 0) == 0 && v <= UINT32_MAX)
+		l->sieve_max_scripts = (unsigned)v;
+	if (config_option_size(cfg, st, "sieve-max-script-size",
+	    l->sieve_max_script_size, &v, NULL, 0) == 0 && v <= SIZE_MAX)
+		l->sieve_max_script_size = (size_t)v;
+}
+
 /* Copy the options out of tw's config (freed when it confines). */
 static void
 load_options(const struct tls_worker *tw)
@@ -101,6 +121,7 @@ load_options(const struct tls_worker *tw)
 	    opt.limits.max_size_request);
 	opt.limits.max_size_upload = size_opt(svc, "max-size-upload",
 	    opt.limits.max_size_upload);
+	sieve_quota(&opt.limits);
 	parse_cors(config_option(cfg, svc, "cors-origins"));
 	const char *dom = config_option(cfg, svc, "default-domain");
 	if (dom != NULL && (buf_strlcpy(opt.domain, sizeof(opt.domain), dom,
