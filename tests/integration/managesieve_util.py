@@ -85,13 +85,20 @@ class SieveClient:
             if not self._fill(end):
                 return None
         line, self.buf = self.buf.split(b"\r\n", 1)
-        m = re.search(rb"\{(\d+)\+?\}$", line)
-        if m:
+        for _ in range(100):        # literals inside the line, then its rest
+            m = re.search(rb"\{(\d+)\+?\}$", line)
+            if not m:
+                return line
             n = int(m.group(1))
             while len(self.buf) < n:
                 if not self._fill(end):
                     return None
             line, self.buf = line + b"\r\n" + self.buf[:n], self.buf[n:]
+            while b"\r\n" not in self.buf:
+                if not self._fill(end):
+                    return None
+            rest, self.buf = self.buf.split(b"\r\n", 1)
+            line += rest
         return line
 
     def response(self):
