@@ -174,6 +174,7 @@ ms_store_error(struct ms_session *s, int rc, const char *what)
 		return false;
 	case STORE_E_IO:
 	case STORE_E_PROTO:
+		log_err("store channel lost during %s: %s", what, msg);
 		ms_reply(s, "NO", "TRYLATER", "%s: mail store unavailable", what);
 		ms_reply(s, "BYE", "TRYLATER", "Mail store unavailable");
 		s->bye_sent = true;
