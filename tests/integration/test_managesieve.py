@@ -117,9 +117,11 @@ def test_pipelined_bytes_after_starttls_are_dropped():
 
 def test_prelogin_literal_over_the_limit_ends_the_connection():
     c = server().client("sieveplain")
+    t0 = time.time()
     c.send(b'AUTHENTICATE "PLAIN" {100000+}\r\n')
     st, _ = c.response()
-    assert st is not None and st.startswith(b"BYE"), st
+    assert st is not None and st.startswith(b"BYE") and b"too large" in st, st
+    assert time.time() - t0 < 2      # at once, not at the deadline
     assert c.line() is None        # closed: nothing of it was read
     c.close()
 
