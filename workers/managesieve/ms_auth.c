@@ -156,42 +156,27 @@ static int
 read_response(struct ms_session *s, uint8_t *dst, size_t dstsize,
     size_t *outlen)
 {
-	if (client_conn_flush(&s->conn) < 0)
-		return -1;
 	ms_reader_next(&s->rd);
-	for (;;) {
-		size_t avail;
-		const uint8_t *in = client_conn_input(&s->conn, &avail);
-		if (avail == 0) {
-			if (client_conn_wait(&s->conn, -1,
-			    (int)s->opt->prelogin_timeout_s * 1000) !=
-			    CLIENT_WAIT_INPUT)
-				return -1;
-			continue;
-		}
-		size_t used;
-		enum ms_rd_event ev = ms_reader_feed(&s->rd, in, avail, &used);
-		client_conn_consume(&s->conn, used);
-		if (ev == MS_RD_MORE)
-			continue;
-		if (ev != MS_RD_COMMAND)
-			return -2;
-		size_t len;
-		uint8_t *t = ms_reader_text(&s->rd, &len);
-		struct ms_token tok[1];
-		const char *err;
-		int r = -2;
-		if (ms_parse_tokens(t, len, tok, 1, &err) == 1 &&
-		    tok[0].type == MS_TOK_STRING) {
-			if (tok[0].len == 1 && tok[0].s[0] == '*' && !tok[0].literal)
-				r = 0;
-			else
-				r = base64_decode(tok[0].s, tok[0].len, dst, dstsize,
-				    outlen) < 0 ? -2 : 1;
-		}
-		ms_reader_next(&s->rd);
-		return r;
+	enum ms_rd_event ev;
+	if (ms_next_event(s, &ev) < 0)
+		return -1;
+	if (ev != MS_RD_COMMAND)
+		return -2;
+	size_t len;
+	uint8_t *t = ms_reader_text(&s->rd, &len);
+	struct ms_token tok[1];
+	const char *err;
+	int r = -2;
+	if (ms_parse_tokens(t, len, tok, 1, &err) == 1 &&
+	    tok[0].type == MS_TOK_STRING) {
+		if (tok[0].len == 1 && tok[0].s[0] == '*' && !tok[0].literal)
+			r = 0;
+		else
+			r = base64_decode(tok[0].s, tok[0].len, dst, dstsize,
+			    outlen) < 0 ? -2 : 1;
 	}
+	ms_reader_next(&s->rd);
+	return r;
 }
 
 static void

@@ -64,6 +64,18 @@ name_arg(struct ms_session *s, const struct ms_token *t, char *out,
 	return true;
 }
 
+/* The answer to a store call: OK with text, or the store's error; -1
+ * when the session must end. */
+static int
+answer(struct ms_session *s, int rc, const char *what, const char *ok)
+{
+	if (rc == STORE_OK) {
+		ms_reply(s, "OK", NULL, "%s", ok);
+		return 0;
+	}
+	return ms_store_error(s, rc, what) ? -1 : 0;
+}
+
 static bool
 argc_is(struct ms_session *s, int n, int want, const char *cmd)
 {
@@ -157,13 +169,10 @@ ms_cmd_setactive(struct ms_session *s, const struct ms_token *a, int n)
 	if (!argc_is(s, n, 1, "SETACTIVE") || !name_arg(s, &a[0], name, true))
 		return 0;
 	int rc = store_sieve_activate(s->sc, name);
-	if (rc == STORE_OK) {
+	if (rc == STORE_OK)
 		ms_log(s, LOG_LVL_INFO, "setactive", NULL);
-		ms_reply(s, "OK", NULL, name[0] ? "Script activated" :
-		    "No script is active");
-		return 0;
-	}
-	return ms_store_error(s, rc, "SETACTIVE") ? -1 : 0;
+	return answer(s, rc, "SETACTIVE", name[0] ? "Script activated" :
+	    "No script is active");
 }
 
 static int
@@ -182,11 +191,7 @@ ms_cmd_listscripts(struct ms_session *s, const struct ms_token *a, int n)
 	if (!argc_is(s, n, 0, "LISTSCRIPTS"))
 		return 0;
 	int rc = store_sieve_list(s->sc, list_one, s);
-	if (rc == STORE_OK) {
-		ms_reply(s, "OK", NULL, "Listscripts completed");
-		return 0;
-	}
-	return ms_store_error(s, rc, "LISTSCRIPTS") ? -1 : 0;
+	return answer(s, rc, "LISTSCRIPTS", "Listscripts completed");
 }
 
 int
@@ -197,11 +202,7 @@ ms_cmd_deletescript(struct ms_session *s, const struct ms_token *a, int n)
 	    !name_arg(s, &a[0], name, false))
 		return 0;
 	int rc = store_sieve_delete(s->sc, name);
-	if (rc == STORE_OK) {
-		ms_reply(s, "OK", NULL, "Script deleted");
-		return 0;
-	}
-	return ms_store_error(s, rc, "DELETESCRIPT") ? -1 : 0;
+	return answer(s, rc, "DELETESCRIPT", "Script deleted");
 }
 
 int
@@ -212,11 +213,7 @@ ms_cmd_renamescript(struct ms_session *s, const struct ms_token *a, int n)
 	    !name_arg(s, &a[0], from, false) || !name_arg(s, &a[1], to, false))
 		return 0;
 	int rc = store_sieve_rename(s->sc, from, to);
-	if (rc == STORE_OK) {
-		ms_reply(s, "OK", NULL, "Script renamed");
-		return 0;
-	}
-	return ms_store_error(s, rc, "RENAMESCRIPT") ? -1 : 0;
+	return answer(s, rc, "RENAMESCRIPT", "Script renamed");
 }
 
 int
@@ -236,9 +233,5 @@ ms_cmd_havespace(struct ms_session *s, const struct ms_token *a, int n)
 		return 0;
 	}
 	int rc = store_sieve_havespace(s->sc, name, size);
-	if (rc == STORE_OK) {
-		ms_reply(s, "OK", NULL, "Putscript would succeed");
-		return 0;
-	}
-	return ms_store_error(s, rc, "HAVESPACE") ? -1 : 0;
+	return answer(s, rc, "HAVESPACE", "Putscript would succeed");
 }

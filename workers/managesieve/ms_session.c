@@ -299,23 +299,33 @@ wait_input(struct ms_session *s)
 	return w == CLIENT_WAIT_INPUT;
 }
 
+int
+ms_next_event(struct ms_session *s, enum ms_rd_event *ev)
+{
+	for (;;) {
+		size_t avail;
+		const uint8_t *in = client_conn_input(&s->conn, &avail);
+		if (avail == 0) {
+			if (!wait_input(s))
+				return -1;
+			continue;
+		}
+		size_t used;
+		*ev = ms_reader_feed(&s->rd, in, avail, &used);
+		client_conn_consume(&s->conn, used);
+		if (*ev != MS_RD_MORE)
+			return 0;
+	}
+}
+
 static void
 serve(struct ms_session *s)
 {
 	unsigned bad_row = 0;
 	while (s->state != MS_ST_LOGOUT && !s->conn.failed) {
-		size_t avail;
-		const uint8_t *in = client_conn_input(&s->conn, &avail);
-		if (avail == 0) {
-			if (!wait_input(s))
-				return;
-			continue;
-		}
-		size_t used;
-		enum ms_rd_event ev = ms_reader_feed(&s->rd, in, avail, &used);
-		client_conn_consume(&s->conn, used);
-		if (ev == MS_RD_MORE)
-			continue;
+		enum ms_rd_event ev;
+		if (ms_next_event(s, &ev) < 0)
+			return;
 		if (ev == MS_RD_FATAL) {
 			ms_reply(s, "BYE", NULL, "%s", s->rd.reason);
 			s->bye_sent = true;

@@ -90,6 +90,10 @@ int ms_cmd_renamescript(struct ms_session *s, const struct ms_token *a,
     int n);
 int ms_cmd_havespace(struct ms_session *s, const struct ms_token *a, int n);
 
+/* Read until the reader has an event (flushing answers and waiting as
+ * the session's state allows); -1 when the connection ended or timed out
+ * (a BYE was queued for a timeout). */
+int ms_next_event(struct ms_session *s, enum ms_rd_event *ev);
 /* Limits after login, from the options. */
 void ms_logged_in_limits(const struct ms_options *o, struct ms_limits *lim);
 
