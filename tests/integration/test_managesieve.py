@@ -8,12 +8,14 @@ cloister-audit while it serves."""
 import atexit
 import base64
 import json
+import os
 import re
 import time
 
-from harness import Skip
+from harness import POLICY_DIR, Skip
 from imap_util import have_stored
 from managesieve_util import SieveServer
+from store_util import Store, T, s
 
 GOOD = 'require ["fileinto"];\r\nif header :contains "subject" "x" {\r\n  fileinto "X";\r\n}\r\n'
 BAD = 'require ["fileinto"];\r\nif true {\r\n  frobnicate "x";\r\n}\r\n'
@@ -282,3 +284,44 @@ def test_the_running_worker_passes_cloister_audit():
     st, _ = c.cmd(b"NOOP")
     assert st.startswith(b"OK"), st
     c.close()
+
+
+def policy_store_ops(name):
+    """The store-op lines of a policy, as they are written."""
+    with open(os.path.join(POLICY_DIR, name + ".policy")) as f:
+        return [l for l in f if l.startswith("store-op")]
+
+
+def test_the_store_grants_managesieved_the_session_sieve_calls_only():
+    """An attacker running code in managesieved holds a store channel
+    bound to its user: with managesieved.policy's store-op lines (given to
+    a stand-in channel: the store test harness names its services), every
+    message but ping, hello and the seven user-session Sieve calls is
+    refused — no mail, no delivery right (another user's program), no
+    admin call."""
+    mine = policy_store_ops("managesieved")
+
+    def rights(name, text):
+        if name == "imapd":
+            text = re.sub(r"^store-op.*\n", "", text, flags=re.M) + "".join(mine)
+        return text
+    allowed = {w.upper() for l in mine for w in l.split(":", 1)[0].split()[1:]}
+    assert allowed == {"PING", "STORE_HELLO"} | {
+        "STORE_SIEVE_" + op for op in ("LIST", "PUT", "GET", "ACTIVATE",
+                                       "DELETE", "RENAME", "HAVESPACE")}, allowed
+    with Store(policy_edit=rights) as st:
+        st.admin().call("STORE_ADM_USER_CREATE", s("alice"))
+        refused = 0
+        for name, value in sorted(T.items()):
+            if name in ("OK", "ERROR", "PONG", "STORE_HELLO") or \
+                    not name.startswith(("STORE_", "PING")):
+                continue
+            ch = st.connect("imapd")
+            ch.hello(st.key, "alice")
+            recs = ch.raw(value, b"")
+            ch.close()
+            expect = ("unexpected %s from imapd" % name.lower()).encode()
+            refusal = recs[-1][0] == 2 and expect in recs[-1][2]
+            assert refusal == (name not in allowed), (name, recs[-1][2])
+            refused += refusal
+        assert refused > 40, refused
