@@ -6,7 +6,6 @@
  * the role's fds only) -> ready -> take the one connection the supervisor
  * hands over (CTL_CONN) -> serve it -> exit.
  */
-#include "conn_addr.h"
 #include "log.h"
 #include "ms_session.h"
 #include "sieve.h"
@@ -18,8 +17,6 @@
 static struct config *cfg;
 static struct ms_options opt;
 static bool loopback_plaintext;
-static enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
-static char listener_name[CONFIG_MAX_LISTENERS][CONFIG_NAME_MAX];
 
 static uint64_t
 size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
@@ -38,10 +35,6 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
 	    &loopback_plaintext, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
-	for (size_t i = 0; i < svc->nlisteners; i++) {
-		listener_tls[i] = svc->listeners[i].tls;
-		memcpy(listener_name[i], svc->listeners[i].name, CONFIG_NAME_MAX);
-	}
 	opt.max_script_size = size_opt(svc, "max-script-size", 64 * 1024);
 	if (opt.max_script_size < 1024 || opt.max_script_size > SIEVE_MAX_SCRIPT)
 		log_fatal("max-script-size: between 1K and %uK",
@@ -64,21 +57,6 @@ load_options(const struct config_service *svc, const struct worker *w)
 		    CLOISTER_FD_STORE((int)i) : -1;
 }
 
-/* The listener decides TLS and whether PLAIN is offered without it. */
-static void
-apply_listener(const struct worker_conn *c)
-{
-	uint32_t li = c->listener;   /* < nlisteners: worker_conn_decode */
-	opt.tls_mode = (int)listener_tls[li];
-	if (listener_tls[li] != TLS_PLAIN && opt.tls == NULL)
-		log_fatal("listener %s: TLS without a certificate",
-		    listener_name[li]);
-	/* passwords in clear only where they cannot leave the machine */
-	opt.plaintext_auth = loopback_plaintext &&
-	    listener_tls[li] == TLS_PLAIN && conn_addr_loopback(&c->peer) &&
-	    conn_addr_loopback(&c->local);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -88,10 +66,13 @@ main(int argc, char **argv)
 	load_options(tw.svc, &tw.w);
 	opt.tls = tls_worker_load_tls(&tw, "managesieved");
 	cfg = NULL;
-	tls_worker_confine(&tw, NULL);
+	static const char *const no_charsets[] = { NULL };   /* scripts are UTF-8 */
+	tls_worker_confine(&tw, no_charsets);
 	struct worker_conn c;
 	tls_worker_take_conn(&tw, &c);
-	apply_listener(&c);
+	/* the listener decides TLS and whether passwords may cross in clear */
+	opt.tls_mode = (int)tls_worker_listener(&tw, &c, opt.tls,
+	    loopback_plaintext, &opt.plaintext_auth);
 	ms_session_run(&opt, c.fd, &c.peer, c.peerlen);
 	worker_exit(0);
 }
