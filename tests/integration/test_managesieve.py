@@ -180,6 +180,17 @@ def test_plain_on_loopback_plain_listener():
     c.close()
 
 
+def test_implicit_tls_listener():
+    c = server().client("sieves")
+    caps = c.capabilities(c.greeting[1])
+    assert "STARTTLS" not in caps and "PLAIN" in caps["SASL"].split(), caps
+    st, _ = c.auth_plain("alice", "wonderland")
+    assert st.startswith(b"OK"), st
+    st, _ = c.cmd(b"LOGOUT")
+    assert st.startswith(b"OK"), st
+    c.close()
+
+
 def test_checkscript_reports_line_and_column():
     c = server().login("alice")
     st, _ = c.cmd(b"CHECKSCRIPT {%d+}\r\n" % len(BAD) + BAD.encode())
