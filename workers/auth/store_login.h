@@ -1,7 +1,8 @@
 /* store_login: a connection worker's login, on the store's side: the
  * user's shard channel is opened and bound with the ticket authd minted;
  * the other shards' channels are closed (the session never needs them).
- * Shared by imapd and managesieved. */
+ * Shared by imapd and managesieved; beside auth_client, which gets the
+ * ticket. */
 #ifndef CLOISTER_STORE_LOGIN_H
 #define CLOISTER_STORE_LOGIN_H
 
