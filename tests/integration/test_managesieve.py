@@ -336,3 +336,29 @@ def test_the_store_grants_managesieved_the_session_sieve_calls_only():
             assert refusal == (name not in allowed), (name, recs[-1][2])
             refused += refusal
         assert refused > 40, refused
+
+
+def test_store_quota_answers_name_which_limit():
+    """The store's per-user limits (sieve-max-scripts, sieve-max-script-size)
+    come back as RFC 5804's QUOTA/MAXSCRIPTS and QUOTA/MAXSIZE, from
+    HAVESPACE and from PUTSCRIPT."""
+    if not have_stored():
+        raise Skip("cloister-stored is not built in this tree")
+    with SieveServer(stored_options={"sieve-max-scripts": 2,
+                                     "sieve-max-script-size": 2048}) as srv:
+        c = srv.login("alice")
+        for name in ("one", "two"):
+            st, _ = c.put(name, "keep;\r\n")
+            assert st.startswith(b"OK"), st
+        st, _ = c.cmd(b'HAVESPACE "three" 10')
+        assert st.startswith(b"NO (QUOTA/MAXSCRIPTS)"), st
+        st, _ = c.put("three", "keep;\r\n")
+        assert st.startswith(b"NO (QUOTA/MAXSCRIPTS)"), st
+        st, _ = c.put("one", "keep;\r\n")          # replacing is not a new one
+        assert st.startswith(b"OK"), st
+        st, _ = c.cmd(b'HAVESPACE "one" 4096')
+        assert st.startswith(b"NO (QUOTA/MAXSIZE)"), st
+        big = "#" + "x" * 3000 + "\r\nkeep;\r\n"
+        st, _ = c.put("one", big)
+        assert st.startswith(b"NO (QUOTA/MAXSIZE)"), st
+        c.close()
