@@ -399,8 +399,6 @@ ms_session_run(const struct ms_options *opt, int fd,
 	ms_capabilities(s);
 	ms_reply(s, "OK", NULL, "%s ManageSieve ready", opt->server_name);
 	serve(s);
-	if (s->conn.stopped && !s->bye_sent)
-		ms_reply(s, "BYE", NULL, "Disconnected by the server administrator");
 	(void)client_conn_flush(&s->conn);
 	if (s->conn.tls != NULL && !s->conn.failed)
 		tls_shutdown(s->conn.tls);
