@@ -13,7 +13,7 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("CLOISTER_BUILD", os.path.join(TOP, "build")))
 POLICY_DIR = os.path.abspath(os.environ.get("CLOISTER_POLICY_DIR", os.path.join(TOP, "policy")))
 
-WORKER_POLICIES = ["imapd", "jmapd", "lmtpd", "authd", "keyd", "stored", "snmpd-helper",
+WORKER_POLICIES = ["imapd", "jmapd", "managesieved", "lmtpd", "authd", "keyd", "stored", "snmpd-helper",
                    "mta-authd"]
 
 

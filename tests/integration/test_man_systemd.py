@@ -37,6 +37,7 @@ WORKERS = {
     "cloister-jmapd.8": ("workers/jmap workers/shared", "cors-origins"),
     "cloister-lmtpd.8": ("workers/lmtp", "allow-clients"),
     "cloister-mta-authd.8": ("workers/mtaauth", "secured-only"),
+    "cloister-managesieved.8": ("workers/managesieve", "max-script-size"),
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),
@@ -48,7 +49,7 @@ OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
 
 def pages():
     found = sorted(glob.glob(os.path.join(MAN, "*.[58]")))
-    assert len(found) == 13, found
+    assert len(found) == 14, found
     return found
 
 

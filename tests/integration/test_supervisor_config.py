@@ -166,7 +166,7 @@ def test_quickstart_listens_on_loopback_only_at_the_agreed_ports():
         text = "\n".join(l.split("#")[0] for l in f)
     addrs = re.findall(r"^\s*listen\s+\S+\s+tcp\s+(\S+)", text, re.M)
     assert all(a.startswith("127.0.0.1:") for a in addrs), addrs
-    assert {a.split(":")[1] for a in addrs} == {"1143", "1993", "8443", "9465"}
+    assert {a.split(":")[1] for a in addrs} == {"1143", "1993", "4190", "8443", "9465"}
     # LMTP on the unix socket only (whoever connects can deliver to anyone)
     assert re.search(r"^\s*listen\s+\S+\s+unix\s+/\S+ plain mode=0600", text, re.M)
 

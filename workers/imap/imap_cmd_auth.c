@@ -7,6 +7,7 @@
 #include "imap_commands.h"
 #include "log.h"
 #include "stats.h"
+#include "store_login.h"
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -33,20 +34,15 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	imap_tagged(s, "OK", NULL, "Begin TLS negotiation now");
-	if (client_conn_flush(&s->conn) < 0)
-		return -1;
-	/* Anything the client pipelined after STARTTLS was sent in clear
-	 * and must not be taken as coming from inside TLS (CVE-2011-0411). */
-	size_t pending;
-	(void)client_conn_input(&s->conn, &pending);
-	if (pending > 0) {
+	size_t dropped;
+	int rc = client_conn_starttls(&s->conn, s->opt->tls,
+	    (int)s->opt->prelogin_timeout_s * 1000, &dropped);
+	if (dropped > 0)
 		imap_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
-		    " pipelined in clear after STARTTLS)", pending);
-		client_conn_drop_input(&s->conn);
-	}
-	if (client_conn_start_tls(&s->conn, s->opt->tls,
-	    (int)s->opt->prelogin_timeout_s * 1000) < 0) {
-		s->end_reason = "tls-handshake";
+		    " pipelined in clear after STARTTLS)", dropped);
+	if (rc < 0) {
+		if (rc == -2)
+			s->end_reason = "tls-handshake";
 		return -1;
 	}
 	s->tls_active = true;
@@ -88,31 +84,13 @@ int
 imap_login_done(struct imap_session *s, const struct auth_reply *r)
 {
 	const struct imap_options *o = s->opt;
-	unsigned shard = store_shard_of(r->user, o->store_shards);
-	if (shard >= sizeof(o->store_fd) / sizeof(o->store_fd[0]) ||
-	    o->store_fd[shard] < 0) {
-		log_err("no store channel for shard %u", shard);
-		return unavailable(s);
-	}
-	/* The client's receive buffer is ~100 KiB, zeroed by calloc: trimmed
-	 * first, the heap cannot serve it, so it comes fresh from mmap
-	 * (already zero, and only the pages the store writes get touched). */
-	malloc_trim(0);
-	s->sc = store_client_open(o->store_fd[shard]);
-	if (s->sc == NULL)
+	int rc = store_login(o->store_fd, sizeof(o->store_fd) /
+	    sizeof(o->store_fd[0]), o->store_shards, r->user, r->ticket,
+	    r->ticket_len, &s->sc, s->user, sizeof(s->user));
+	if (rc == -2)
 		return -1;
-	/* the other shards' channels are useless to this session: drop them */
-	for (unsigned i = 0; i < o->store_shards &&
-	    i < sizeof(o->store_fd) / sizeof(o->store_fd[0]); i++)
-		if (i != shard && o->store_fd[i] >= 0)
-			close(o->store_fd[i]);
-	int rc = store_hello(s->sc, r->ticket, r->ticket_len, s->user,
-	    sizeof(s->user));
-	if (rc < 0) {
-		log_warn("store refused the ticket of %s: %s", r->user,
-		    store_client_errmsg(s->sc));
+	if (rc < 0)
 		return unavailable(s);
-	}
 	/* a user the store has never seen changed (state 0) gets the
 	 * default mailboxes: users made with saslpasswd2 alone included */
 	uint64_t state = 1;

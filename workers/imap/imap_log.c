@@ -11,6 +11,7 @@
  * up without sending a byte (a port check) is a debug line. */
 #include "imap_session.h"
 #include "log.h"
+#include "session_log.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -32,17 +33,10 @@ void
 imap_log(struct imap_session *s, enum log_level lvl, const char *event,
     const char *fmt, ...)
 {
-	char user[LOG_TOKEN_MAX], addr[LOG_ADDR_MAX], more[512] = "";
-	if (fmt != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(more, sizeof(more), fmt, ap);
-		va_end(ap);
-	}
-	log_msg(lvl, "%s: user=%s client=%s%s%s", event, s->user[0] ?
-	    log_token(s->user, strlen(s->user), user, sizeof(user)) : "-",
-	    log_addr(s->peerlen > 0 ? &s->peer : NULL, addr),
-	    more[0] ? " " : "", more);
+	va_list ap;
+	va_start(ap, fmt);
+	session_vlog(lvl, event, s->user, &s->peer, s->peerlen, fmt, ap);
+	va_end(ap);
 }
 
 static const char *

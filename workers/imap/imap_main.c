@@ -26,9 +26,6 @@
 /* tls_worker's config, while the options are copied out of it. */
 static struct config *cfg;
 static struct imap_options opt;
-/* What is kept of the config: per listener, its TLS mode. */
-static enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
-static char listener_name[CONFIG_MAX_LISTENERS][CONFIG_NAME_MAX];
 
 static uint64_t
 size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
@@ -92,10 +89,6 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
 	    &loopback_plaintext, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
-	for (size_t i = 0; i < svc->nlisteners; i++) {
-		listener_tls[i] = svc->listeners[i].tls;
-		memcpy(listener_name[i], svc->listeners[i].name, CONFIG_NAME_MAX);
-	}
 	struct imap_limits lim = IMAP_DEFAULT_LIMITS;
 	lim.max_literal = size_opt(svc, "max-literal", lim.max_literal);
 	lim.max_line = (size_t)size_opt(svc, "max-line", lim.max_line);
@@ -131,23 +124,6 @@ load_options(const struct config_service *svc, const struct worker *w)
 		    CLOISTER_FD_STORE((int)i) : -1;
 }
 
-/* The listener the client came in on decides TLS and whether plaintext
- * passwords are offered. */
-static void
-apply_listener(const struct worker_conn *c)
-{
-	uint32_t li = c->listener;   /* < nlisteners: worker_conn_decode */
-	opt.tls_mode = (int)listener_tls[li];
-	if (listener_tls[li] != TLS_PLAIN && opt.tls == NULL)
-		log_fatal("listener %s: TLS without a certificate",
-		    listener_name[li]);
-	/* plaintext passwords only where they cannot leave the machine: a
-	 * plain listener, both ends on loopback, unless the config says no */
-	opt.plaintext_auth = loopback_plaintext &&
-	    listener_tls[li] == TLS_PLAIN && conn_addr_loopback(&c->peer) &&
-	    conn_addr_loopback(&c->local);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -171,7 +147,9 @@ main(int argc, char **argv)
 	/* serve the one connection */
 	struct worker_conn c;
 	tls_worker_take_conn(&tw, &c);
-	apply_listener(&c);
+	/* the listener decides TLS and whether passwords may cross in clear */
+	opt.tls_mode = (int)tls_worker_listener(&tw, &c, opt.tls,
+	    loopback_plaintext, &opt.plaintext_auth);
 	imap_session_run(&opt, c.fd, &c.peer, c.peerlen, &c.local, c.locallen);
 	worker_exit(0);
 }

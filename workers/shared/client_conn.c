@@ -136,6 +136,21 @@ client_conn_start_tls(struct client_conn *c, struct tls_server *srv,
 	}
 }
 
+int
+client_conn_starttls(struct client_conn *c, struct tls_server *srv,
+    int timeout_ms, size_t *dropped)
+{
+	*dropped = 0;
+	if (client_conn_flush(c) < 0)
+		return -1;
+	/* Anything the client pipelined after STARTTLS was sent in clear
+	 * and must not be taken as coming from inside TLS (CVE-2011-0411). */
+	(void)client_conn_input(c, dropped);
+	if (*dropped > 0)
+		client_conn_drop_input(c);
+	return client_conn_start_tls(c, srv, timeout_ms) < 0 ? -2 : 0;
+}
+
 const uint8_t *
 client_conn_input(const struct client_conn *c, size_t *len)
 {

@@ -54,6 +54,13 @@ void client_conn_set_deadline(struct client_conn *c, int64_t deadline_ms);
 int client_conn_start_tls(struct client_conn *c, struct tls_server *srv,
     int timeout_ms);
 
+/* STARTTLS after its OK was queued: flush it, drop what the client
+ * pipelined in clear (*dropped: how many bytes, for the log), then the
+ * handshake. 0; -1 when the client is gone before it, -2 when the
+ * handshake failed (the connection is then failed). */
+int client_conn_starttls(struct client_conn *c, struct tls_server *srv,
+    int timeout_ms, size_t *dropped);
+
 enum client_wait {
 	CLIENT_WAIT_INPUT = 1,        /* bytes in the input buffer */
 	CLIENT_WAIT_EXTRA = 2,        /* extra_fd is readable */

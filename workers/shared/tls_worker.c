@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 void
 tls_worker_start(struct tls_worker *tw, int argc, char **argv,
@@ -25,6 +26,12 @@ tls_worker_start(struct tls_worker *tw, int argc, char **argv,
 		log_fatal("out of memory");
 	worker_start(&tw->w, argc, argv, ident, ROLE_CONNECTION, tw->cfg,
 	    &tw->svc);
+	for (size_t i = 0; i < tw->svc->nlisteners &&
+	    i < CONFIG_MAX_LISTENERS; i++) {
+		tw->listener_tls[i] = tw->svc->listeners[i].tls;
+		memcpy(tw->listener_name[i], tw->svc->listeners[i].name,
+		    CONFIG_NAME_MAX);
+	}
 	/* no openssl.cnf (nothing of ours is configured there) and no error
 	 * strings table (tls_err.c names the reasons a server meets; others
 	 * are logged as codes for `openssl errstr`): both cost heap in every
@@ -88,4 +95,18 @@ tls_worker_take_conn(const struct tls_worker *tw, struct worker_conn *c)
 	conn_set_nonblocking(c->fd);
 	char addr[LOG_ADDR_MAX];   /* TLS failures name the client */
 	tls_set_client(log_addr(c->peerlen > 0 ? &c->peer : NULL, addr));
+}
+
+enum config_tls
+tls_worker_listener(const struct tls_worker *tw, const struct worker_conn *c,
+    const struct tls_server *srv, bool allow, bool *plaintext_auth)
+{
+	uint32_t li = c->listener;   /* < nlisteners: worker_conn_decode */
+	enum config_tls mode = tw->listener_tls[li];
+	if (mode != TLS_PLAIN && srv == NULL)
+		log_fatal("listener %s: TLS without a certificate",
+		    tw->listener_name[li]);
+	*plaintext_auth = allow && mode == TLS_PLAIN &&
+	    conn_addr_loopback(&c->peer) && conn_addr_loopback(&c->local);
+	return mode;
 }

@@ -1,6 +1,7 @@
 /*
- * tls_worker: the start-up every client-facing TLS worker (imapd, jmapd)
- * goes through, around common/worker.h's skeleton, so that each gets the
+ * tls_worker: the start-up every client-facing TLS worker (imapd, jmapd,
+ * managesieved) goes through, around common/worker.h's skeleton, so that
+ * each gets the
  * same process before the client's first byte:
  *
  *   tls_worker_start()      malloc tuning, the config on the heap,
@@ -28,6 +29,9 @@ struct tls_worker {
 	 * tls_worker_confine, so that an idle session does not keep it. */
 	struct config *cfg;
 	const struct config_service *svc;   /* points into cfg */
+	/* kept of the listeners once cfg is freed: each one's TLS mode */
+	enum config_tls listener_tls[CONFIG_MAX_LISTENERS];
+	char listener_name[CONFIG_MAX_LISTENERS][CONFIG_NAME_MAX];
 };
 
 /* Start the connection-role worker ident. Dies with a message on error. */
@@ -49,5 +53,14 @@ void tls_worker_confine(struct tls_worker *tw, const char *const *charsets);
 /* Take the one client (worker_take_conn), make its socket non-blocking
  * and name it in TLS log lines. */
 void tls_worker_take_conn(const struct tls_worker *tw, struct worker_conn *c);
+
+/* The listener c came in on: its TLS mode, and in *plaintext_auth
+ * whether passwords may cross without TLS — only where they cannot leave
+ * the machine: a plain listener, both ends on loopback, and allow (the
+ * service's loopback-plaintext-auth). Dies when the listener speaks TLS
+ * and srv (tls_worker_load_tls) is NULL. */
+enum config_tls tls_worker_listener(const struct tls_worker *tw,
+    const struct worker_conn *c, const struct tls_server *srv, bool allow,
+    bool *plaintext_auth);
 
 #endif

@@ -1,0 +1,78 @@
+/*
+ * cloister-managesieved: one ManageSieve (RFC 5804) client per process.
+ *
+ * main reads top to bottom like every worker's (common/worker.h): start ->
+ * load (options, certificate chains) -> confine (policy/managesieved.policy;
+ * the role's fds only) -> ready -> take the one connection the supervisor
+ * hands over (CTL_CONN) -> serve it -> exit.
+ */
+#include "log.h"
+#include "ms_session.h"
+#include "sieve.h"
+#include "tls_worker.h"
+#include "worker.h"
+
+#include <string.h>
+
+static struct config *cfg;
+static struct ms_options opt;
+static bool loopback_plaintext;
+
+static uint64_t
+size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
+{
+	uint64_t v;
+	char err[CONFIG_ERR_MAX];
+	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	return v;
+}
+
+static void
+load_options(const struct config_service *svc, const struct worker *w)
+{
+	char err[CONFIG_ERR_MAX];
+	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
+	    &loopback_plaintext, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	opt.max_script_size = size_opt(svc, "max-script-size", 64 * 1024);
+	if (opt.max_script_size < 1024 || opt.max_script_size > SIEVE_MAX_SCRIPT)
+		log_fatal("max-script-size: between 1K and %uK",
+		    SIEVE_MAX_SCRIPT / 1024);
+	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout :
+	    60;
+	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
+	if (opt.idle_timeout_s < 10)
+		log_fatal("idle-timeout: at least 10 seconds");
+	const char *name = config_option(cfg, svc, "server-name");
+	if (name == NULL)
+		name = "Cloister";
+	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name), name,
+	    strlen(name)) < 0)
+		log_fatal("server-name too long");
+	opt.store_shards = w->store_shards;
+	opt.auth_fd = CLOISTER_FD_AUTH;
+	for (size_t i = 0; i < sizeof(opt.store_fd) / sizeof(opt.store_fd[0]); i++)
+		opt.store_fd[i] = i < opt.store_shards ?
+		    CLOISTER_FD_STORE((int)i) : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tls_worker tw;
+	tls_worker_start(&tw, argc, argv, "cloister-managesieved");
+	cfg = tw.cfg;
+	load_options(tw.svc, &tw.w);
+	opt.tls = tls_worker_load_tls(&tw, "managesieved");
+	cfg = NULL;
+	static const char *const no_charsets[] = { NULL };   /* scripts are UTF-8 */
+	tls_worker_confine(&tw, no_charsets);
+	struct worker_conn c;
+	tls_worker_take_conn(&tw, &c);
+	/* the listener decides TLS and whether passwords may cross in clear */
+	opt.tls_mode = (int)tls_worker_listener(&tw, &c, opt.tls,
+	    loopback_plaintext, &opt.plaintext_auth);
+	ms_session_run(&opt, c.fd, &c.peer, c.peerlen);
+	worker_exit(0);
+}
