@@ -51,6 +51,9 @@
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \
 	X(STORE_OBJ_SET, 281)      /* replace it if it is the one read */  \
 	X(STORE_API_SLOT, 282)     /* JMAP maxConcurrentRequests per user */ \
+	X(STORE_OUTBOX_ADD, 296)   /* queue a message for submitd */      \
+	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
+	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \
