@@ -63,6 +63,9 @@
 	X(STORE_DELIVER_TO, 293)   /* delivery right: fileinto a mailbox */ \
 	X(STORE_ADM_SIEVE_READ, 294) /* admin: list or get any user's */   \
 	X(STORE_ADM_SIEVE_WRITE, 295) /* admin: put/activate/delete */     \
+	X(STORE_OUTBOX_ADD, 296)   /* queue a message for submitd */      \
+	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
+	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \
