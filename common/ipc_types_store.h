@@ -61,8 +61,8 @@
 	X(STORE_SIEVE_PROGRAM, 291) /* delivery right: a compiled program */ \
 	X(STORE_SEEN_CHECK, 292)   /* delivery right: vacation/duplicate */ \
 	X(STORE_DELIVER_TO, 293)   /* delivery right: fileinto a mailbox */ \
-	X(STORE_ADM_SIEVE_READ, 294) /* admin: list or get any user's */   \
-	X(STORE_ADM_SIEVE_WRITE, 295) /* admin: put/activate/delete */     \
+	X(STORE_ADM_SIEVE_PUT, 294) /* admin: put any user's script */     \
+	X(STORE_ADM_SIEVE, 295)    /* admin: list/get/activate/delete */   \
 	X(STORE_OUTBOX_ADD, 296)   /* queue a message for submitd */      \
 	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
 	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \

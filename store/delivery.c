@@ -59,13 +59,19 @@ allowed_keyword(const struct meta_bytes *k)
 }
 
 void
-delivery_filter_meta(struct meta *m)
+delivery_filter_meta(struct meta *m, const struct delivery_set *set)
 {
-	m->flags &= DELIVERY_FLAGS;
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < m->nkw; i++)
-		if (allowed_keyword(&m->kw[i]))
-			m->kw[n++] = m->kw[i];
+	if (set != NULL) {
+		m->flags = set->flags;
+		for (n = 0; n < set->nkw; n++)
+			m->kw[n] = set->kw[n];
+	} else {
+		m->flags &= DELIVERY_FLAGS;
+		for (uint32_t i = 0; i < m->nkw; i++)
+			if (allowed_keyword(&m->kw[i]))
+				m->kw[n++] = m->kw[i];
+	}
 	m->nkw = n;
 	m->internaldate = (uint64_t)time(NULL);
 	m->tzoff = 0;
@@ -97,5 +103,57 @@ delivery_set_detail(struct req *r, const char *name, size_t len,
 		return db_fail(r->d, "set detail");
 	log_info("admin: %s: +detail delivery to %s %s", r->u->name, mb.name,
 	    v == DETAIL_OFF ? "off" : v == DETAIL_ON ? "on" : "on (forced)");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} system_flags[] = {
+	{ "\\Seen", STORE_FLAG_SEEN }, { "\\Answered", STORE_FLAG_ANSWERED },
+	{ "\\Flagged", STORE_FLAG_FLAGGED }, { "\\Deleted", STORE_FLAG_DELETED },
+	{ "\\Draft", STORE_FLAG_DRAFT },
+};
+
+/* An IMAP atom (RFC 9051 atom-char): printable ASCII but
+ * ( ) { SP % * " \ ] -- byte by byte, nothing decoded. */
+static bool
+keyword_atom(const char *p, size_t n)
+{
+	if (n == 0 || n > STORE_KEYWORD_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f || strchr("(){%*\"\\]", p[i]))
+			return false;
+	return true;
+}
+
+int
+delivery_parse_flags(struct req *r, uint32_t n, struct delivery_set *set)
+{
+	set->flags = 0;
+	set->nkw = 0;
+	if (n > DELIVERY_SET_MAX)
+		return req_fail(r, IPC_ERR_MALFORMED, "%u flags, more than %u", n,
+		    DELIVERY_SET_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		const char *f;
+		size_t len;
+		if (ipc_get_strp(&r->c, &f, &len, STORE_KEYWORD_MAX) < 0)
+			return req_fail(r, IPC_ERR_MALFORMED, "malformed flag");
+		size_t k = 0;
+		while (k < sizeof(system_flags) / sizeof(system_flags[0]) &&
+		    !(strlen(system_flags[k].name) == len &&
+		    strncasecmp(system_flags[k].name, f, len) == 0))
+			k++;
+		if (k < sizeof(system_flags) / sizeof(system_flags[0]))
+			set->flags |= system_flags[k].bit;
+		else if (keyword_atom(f, len) && set->nkw < STORE_MAX_KEYWORDS)
+			set->kw[set->nkw++] = (struct meta_bytes){
+				(const uint8_t *)f, len };
+		else
+			return req_fail(r, IPC_ERR_MALFORMED, "not a flag: %.*s",
+			    (int)(len > 64 ? 64 : len), f);
+	}
 	return 0;
 }

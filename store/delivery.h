@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meta.h"
 #include "store_proto.h"
 
 struct mbox;
@@ -35,8 +36,21 @@ bool delivery_takes_detail(const struct mbox *mb);
  * that name, else INBOX. 0, or a negative IPC error (req_fail). */
 int delivery_mailbox(struct req *r, const char *detail, size_t dlen,
     struct mbox *mb);
-/* Drop what a delivery may not set; the store's clock for the date. */
-void delivery_filter_meta(struct meta *m);
+/* The flags and keywords a STORE_DELIVER_TO names (a Sieve script's
+ * fileinto :flags, the user's own choice): all of them are kept. The
+ * keywords point into the request. */
+struct delivery_set {
+	uint32_t flags;
+	struct meta_bytes kw[STORE_MAX_KEYWORDS];
+	uint32_t nkw;
+};
+#define DELIVERY_SET_MAX (STORE_MAX_KEYWORDS + 5)  /* flags in a request */
+/* n flag fields of r: IMAP system flags ("\\Seen"...) or keyword atoms;
+ * MALFORMED for anything else. */
+int delivery_parse_flags(struct req *r, uint32_t n, struct delivery_set *set);
+/* Drop what a delivery may not set (set NULL), or take set's flags and
+ * keywords instead of the worker's; the store's clock for the date. */
+void delivery_filter_meta(struct meta *m, const struct delivery_set *set);
 /* The administrator's opt-in of mailbox name (on 0/1); a special-use
  * mailbox needs force. Within a write. */
 int delivery_set_detail(struct req *r, const char *name, size_t len,

@@ -68,6 +68,18 @@ static const struct op ops[] = {
 	{ IPC_STORE_OBJ_GET, OP_TICKET, h_obj_get },
 	{ IPC_STORE_OBJ_SET, OP_TICKET | OP_WRITE, h_obj_set },
 	{ IPC_STORE_API_SLOT, OP_TICKET, h_api_slot },
+	{ IPC_STORE_SIEVE_LIST, OP_TICKET, h_sieve_list },
+	{ IPC_STORE_SIEVE_PUT, OP_TICKET | OP_WRITE | OP_FD, h_sieve_put },
+	{ IPC_STORE_SIEVE_GET, OP_TICKET, h_sieve_get },
+	{ IPC_STORE_SIEVE_ACTIVATE, OP_TICKET | OP_WRITE, h_sieve_activate },
+	{ IPC_STORE_SIEVE_DELETE, OP_TICKET | OP_WRITE, h_sieve_delete },
+	{ IPC_STORE_SIEVE_RENAME, OP_TICKET | OP_WRITE, h_sieve_rename },
+	{ IPC_STORE_SIEVE_HAVESPACE, OP_TICKET, h_sieve_havespace },
+	/* the delivery right's Sieve calls: read a program, keep seen
+	 * records, file into a mailbox by name */
+	{ IPC_STORE_SIEVE_PROGRAM, OP_DELIVER, h_sieve_program },
+	{ IPC_STORE_SEEN_CHECK, OP_DELIVER | OP_WRITE, h_seen_check },
+	{ IPC_STORE_DELIVER_TO, OP_DELIVER | OP_WRITE | OP_FD, h_deliver_to },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
 	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
 	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },
@@ -87,6 +99,9 @@ static const struct op ops[] = {
 	  h_adm_import_append },
 	{ IPC_STORE_ADM_MSG_LIST, OP_ADMIN, h_adm_msg_list },
 	{ IPC_STORE_ADM_BODY, OP_ADMIN, h_adm_body },
+	{ IPC_STORE_ADM_SIEVE_PUT, OP_ADMIN | OP_WRITE | OP_FD, h_adm_sieve_put },
+	/* list and get too: a freeze holds them (one type for four calls) */
+	{ IPC_STORE_ADM_SIEVE, OP_ADMIN | OP_WRITE, h_adm_sieve },
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
@@ -234,7 +249,8 @@ dispatch(struct chan *ch, struct ipc_msg *m)
 			rc = req_fail(&r, IPC_ERR_INTERNAL, "out of memory");
 	}
 	stats_add(ST_STORE_OPS, 1);
-	if (rc == 0 && (m->type == IPC_STORE_APPEND || m->type == IPC_STORE_DELIVER))
+	if (rc == 0 && (m->type == IPC_STORE_APPEND ||
+	    m->type == IPC_STORE_DELIVER || m->type == IPC_STORE_DELIVER_TO))
 		stats_add(ST_STORE_APPENDS, 1);
 	if (r.fd >= 0)
 		close(r.fd);

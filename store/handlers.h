@@ -8,6 +8,8 @@
 #ifndef CLOISTER_STORE_HANDLERS_H
 #define CLOISTER_STORE_HANDLERS_H
 
+#include <stdint.h>
+
 struct req;
 
 /* session.c */
@@ -16,6 +18,11 @@ int h_hello(struct req *r);
 int h_rcpt_check(struct req *r);
 int h_deliver(struct req *r);
 int h_rcpt_provision(struct req *r);
+/* r->u and its database for a delivery-right request naming user name:
+ * refused unless the sender's policy grants right and the channel is a
+ * worker's with no user bound. */
+int delivery_user_for(struct req *r, uint32_t right, const char *name,
+    size_t len);
 int h_adm_mbox_detail(struct req *r);
 int h_watch(struct req *r);
 int h_quota_get(struct req *r);
@@ -79,6 +86,23 @@ int h_adm_import_mbox(struct req *r);
 int h_adm_import_append(struct req *r);
 int h_adm_msg_list(struct req *r);
 int h_adm_body(struct req *r);
+/* sieve_script.c: users' Sieve scripts */
+int h_sieve_list(struct req *r);
+int h_sieve_put(struct req *r);
+int h_sieve_get(struct req *r);
+int h_sieve_activate(struct req *r);
+int h_sieve_delete(struct req *r);
+int h_sieve_rename(struct req *r);
+int h_sieve_havespace(struct req *r);
+int h_sieve_program(struct req *r);
+int h_adm_sieve_put(struct req *r);
+int h_adm_sieve(struct req *r);
+/* seen.c */
+int h_seen_check(struct req *r);
+/* Drop a batch of expired seen records (within a write). */
+int seen_prune(struct req *r);
+/* deliver_to.c */
+int h_deliver_to(struct req *r);
 /* freeze.c */
 int h_adm_freeze(struct req *r);
 int h_adm_thaw(struct req *r);

@@ -541,7 +541,7 @@ message_append_at(struct req *r, struct mbox *mb, const struct append_at *a,
 	if (rc < 0)
 		return rc;
 	if (delivery)
-		delivery_filter_meta(&m);
+		delivery_filter_meta(&m, a->set);
 	/* the metadata is stored too (text index, headers): charged with
 	 * the message */
 	if ((rc = quota_check(r, d, size + metalen, 1)) < 0)
@@ -633,6 +633,15 @@ message_append(struct req *r, struct mbox *mb, uint64_t size, uint32_t metalen,
 {
 	struct append_at a = { .size = size, .metalen = metalen,
 		.delivery = delivery };
+	return append_reply(r, mb, &a);
+}
+
+int
+message_deliver_flags(struct req *r, struct mbox *mb, uint64_t size,
+    uint32_t metalen, const struct delivery_set *set)
+{
+	struct append_at a = { .size = size, .metalen = metalen,
+		.delivery = true, .set = set };
 	return append_reply(r, mb, &a);
 }
 

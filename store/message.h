@@ -16,6 +16,7 @@ struct udb;
 struct mbox;
 struct store_uids;
 struct req;
+struct delivery_set;
 
 /* The metadata block stored takes per message (option meta-max, up to
  * STORE_META_MAX): the workers' default limits (1 MiB of text, 1 MiB of
@@ -37,6 +38,9 @@ int message_expunge(struct udb *d, struct mbox *mb,
  * allows and replies with no field (no UID, thread or hash). */
 int message_append(struct req *r, struct mbox *mb, uint64_t size,
     uint32_t metalen, bool delivery);
+/* A delivery into mb with set's flags and keywords (STORE_DELIVER_TO). */
+int message_deliver_flags(struct req *r, struct mbox *mb, uint64_t size,
+    uint32_t metalen, const struct delivery_set *set);
 /* The same with the message's size bytes read from src (from offset 0)
  * and the metadata block at meta_off of r's memfd, its last bytes
  * (STORE_BLOB_APPEND: src is a file of the user's already). */
@@ -59,6 +63,7 @@ struct append_at {
 	                             * metadata at meta_off of the memfd */
 	int src;
 	uint64_t meta_off;
+	const struct delivery_set *set;  /* a delivery's own flags (or NULL) */
 };
 struct append_done {
 	uint32_t kw_dropped;        /* a batch's: keywords past a full table

@@ -5,6 +5,7 @@
  *               (default "INBOX Drafts=drafts Sent=sent Junk=junk
  *               Trash=trash Archive=archive")
  *   autocreate-users  a first login creates the user's store (yes)
+ *   sieve-max-scripts, sieve-max-script-size  the Sieve quota (32, 64K)
  * The others (db-cache, quota-storage, quota-messages, meta-max,
  * request-steps-max, search-scan-max, copy-max) go to the module they
  * bound (db.h, quota.h, meta.h, budget.h; docs/configuration.md).
@@ -13,6 +14,7 @@
 #define CLOISTER_STORE_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 const char *options_autocreate(void);
 /* 0, or -1 if spec does not fit. */
@@ -21,5 +23,10 @@ int options_set_autocreate(const char *spec);
  * the store does not know creates that user at its first login. */
 bool options_autocreate_users(void);
 void options_set_autocreate_users(bool on);
+/* Sieve quota per user (sieve-max-scripts, sieve-max-script-size): how
+ * many scripts, and bytes of source each (at most STORE_SIEVE_SOURCE_MAX). */
+#define SIEVE_MAX_SCRIPTS_DEFAULT 32
+#define SIEVE_MAX_SCRIPT_SIZE_DEFAULT (64u * 1024)
+extern uint64_t options_sieve_max_scripts, options_sieve_max_script_size;
 
 #endif

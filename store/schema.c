@@ -46,7 +46,24 @@ static const char pragmas[] =
  * objects: small values a worker keeps for the user under a key (jmapd's
  * Identities and VacationResponse), opaque to the store, with the modseq
  * of their last change (obj.c).
+ * sieve: the user's Sieve scripts, each its source and the program the
+ * client compiled from it, both opaque; at most one active (the partial
+ * unique index), sizes and modification time (sieve_script.c).
+ * seen: records of things seen at delivery (vacation replies, duplicates)
+ * by kind and a 32-byte key the worker hashed; created and expires in
+ * unix seconds, expired rows pruned (seen.c).
  */
+#define SIEVE_TABLES \
+	"CREATE TABLE sieve(name TEXT PRIMARY KEY, source BLOB NOT NULL," \
+	" program BLOB NOT NULL, active INTEGER NOT NULL DEFAULT 0," \
+	" srcsize INTEGER NOT NULL, progsize INTEGER NOT NULL," \
+	" modified INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE UNIQUE INDEX sieve_one_active ON sieve(active) WHERE active=1;" \
+	"CREATE TABLE seen(kind INTEGER NOT NULL, key BLOB NOT NULL," \
+	" created INTEGER NOT NULL, expires INTEGER NOT NULL," \
+	" PRIMARY KEY(kind, key)) WITHOUT ROWID;" \
+	"CREATE INDEX seen_expires ON seen(expires);"
+
 static const char user_schema[] =
 	"BEGIN;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
@@ -108,7 +125,8 @@ static const char user_schema[] =
 	" thread INTEGER NOT NULL, modseq INTEGER NOT NULL);"
 	"CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
 	"CREATE INDEX email_tomb_thread ON email_tomb(thread);"
-	"PRAGMA user_version=7;"
+	SIEVE_TABLES
+	"PRAGMA user_version=8;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -175,6 +193,11 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	    "CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
 	    "CREATE INDEX email_tomb_thread ON email_tomb(thread);"
 	    "PRAGMA user_version=7;"
+	    "COMMIT;",
+	/* Sieve scripts and seen records (sieve_script.c, seen.c) */
+	[7] = "BEGIN;"
+	    SIEVE_TABLES
+	    "PRAGMA user_version=8;"
 	    "COMMIT;",
 };
 

@@ -109,8 +109,14 @@ h_hello(struct req *r)
 static int
 delivery_user(struct req *r, const char *name, size_t len)
 {
+	return delivery_user_for(r, IPC_STORE_DELIVER, name, len);
+}
+
+int
+delivery_user_for(struct req *r, uint32_t right, const char *name, size_t len)
+{
 	char u[STORE_USER_MAX + 1];
-	if (r->ch->admin || !rights_may(r->ch->svc, IPC_STORE_DELIVER) ||
+	if (r->ch->admin || !rights_may(r->ch->svc, right) ||
 	    r->ch->user != NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",
 		    ipc_type_name(r->type), r->ch->service);

@@ -467,7 +467,8 @@ int store_client_next_notify(struct store_conn *sc, struct store_notify *n);
 
 /* ---- Sieve scripts ---------------------------------------------------------- */
 
-#define STORE_SIEVE_NAME_MAX 128          /* bytes of a script name (UTF-8, no control chars, no '/') */
+/* Names: at most STORE_SIEVE_NAME_MAX bytes, store_sieve_name_valid()
+ * (store_proto.h). */
 struct store_sieve_info {
 	const char *name;                 /* valid during the callback */
 	bool active;

@@ -114,6 +114,23 @@ store_deliver(struct store_conn *sc, const char *user, const char *detail,
 }
 
 int
+store_deliver_to(struct store_conn *sc, const char *user, const char *mailbox,
+    bool create, const char *const *flags, size_t nflags, int memfd,
+    uint64_t size, const struct store_msg_meta *meta)
+{
+	if (nflags > STORE_MAX_KEYWORDS + 5)
+		return STORE_E_ARG;
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_str(&sc->req, mailbox);
+	ipc_put_u32(&sc->req, create ? 1 : 0);
+	ipc_put_u32(&sc->req, (uint32_t)nflags);
+	for (size_t i = 0; i < nflags; i++)
+		ipc_put_str(&sc->req, flags[i]);
+	return append_common(sc, IPC_STORE_DELIVER_TO, memfd, size, meta, NULL);
+}
+
+int
 store_append(struct store_conn *sc, uint64_t mailbox_id, const char *name,
     int memfd, uint64_t size, const struct store_msg_meta *meta,
     struct store_append_result *res)

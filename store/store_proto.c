@@ -303,3 +303,43 @@ store_entry_get(struct buf_cur *c, uint32_t what, struct store_msg *m)
 	}
 	return c->failed ? -1 : 0;
 }
+
+/* One UTF-8 sequence at p (n bytes left): its length and code point, or 0
+ * if it is not the shortest form of a scalar value. */
+static size_t
+utf8_one(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	unsigned char b = p[0];
+	size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 :
+	    (b & 0xf0) == 0xe0 ? 3 : (b & 0xf8) == 0xf0 ? 4 : 0;
+	static const uint32_t least[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (len == 0 || len > n)
+		return 0;
+	uint32_t v = len == 1 ? b : b & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v < least[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+bool
+store_sieve_name_valid(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	if (n == 0 || n > STORE_SIEVE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = utf8_one(s + i, n - i, &cp);
+		if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    cp == 0x2028 || cp == 0x2029 || cp == '/')
+			return false;
+		i += len;
+	}
+	return true;
+}

@@ -47,6 +47,29 @@
 #define STORE_META_HEADERS_MAX (8 * 1024 * 1024)
 #define STORE_META_TEXT_MAX (32 * 1024 * 1024)
 
+/* Sieve scripts (STORE_SIEVE_*): a program the caller compiled is kept
+ * opaque, at most this many bytes (= SIEVE_MAX_PROGRAM, sieve/sieve.h);
+ * a source at most sieve-max-script-size, which is at most
+ * STORE_SIEVE_SOURCE_MAX. */
+#define STORE_SIEVE_NAME_MAX 128   /* bytes of a script name */
+#define STORE_SIEVE_PROGRAM_MAX (1u << 20)
+#define STORE_SIEVE_SOURCE_MAX (1u << 20)
+#define STORE_SEEN_KEY_LEN 32           /* a seen record's key (SHA-256) */
+/* The kinds of seen records (enum store_seen_kind, store_client.h). */
+#define STORE_SEEN_KIND_MIN 1
+#define STORE_SEEN_KIND_MAX 3
+/* STORE_ADM_SIEVE's operation field. */
+enum store_adm_sieve_op {
+	STORE_ADM_SIEVE_OP_LIST = 1,
+	STORE_ADM_SIEVE_OP_GET = 2,
+	STORE_ADM_SIEVE_OP_ACTIVATE = 3,
+	STORE_ADM_SIEVE_OP_DELETE = 4,
+};
+/* A Sieve script name: 1..128 bytes of UTF-8 (shortest forms, no
+ * surrogates) without control characters (U+0000-001F, U+007F-009F,
+ * U+2028, U+2029: RFC 5804 section 1.6) and without '/'. */
+bool store_sieve_name_valid(const char *p, size_t n);
+
 /* ---- flags and mailbox attributes ---------------------------------------- */
 
 /* System flags (IMAP) = JMAP $seen, $answered, $flagged, $draft; \Deleted

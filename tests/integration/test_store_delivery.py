@@ -150,6 +150,7 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
                          "DROP TABLE email_tomb;"
                          "DROP INDEX tomb_emailid;"
                          "ALTER TABLE tomb DROP COLUMN created_modseq;"
+                         "DROP TABLE sieve; DROP TABLE seen;"
                          "PRAGMA user_version=2;")
         db.close()
         st.start()
@@ -167,9 +168,10 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         assert "schema upgraded from version 4 to 5" in st.log_text()
         assert "schema upgraded from version 5 to 6" in st.log_text()
         assert "schema upgraded from version 6 to 7" in st.log_text()
+        assert "schema upgraded from version 7 to 8" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
         assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM upload").fetchone()[0] == 0
         assert db.execute("SELECT name, detail FROM mailboxes WHERE detail != 0"

@@ -1,0 +1,115 @@
+/*
+ * seen: a user's records of things seen at delivery (handlers.h): whom a
+ * vacation reply answered (RFC 5230), what Sieve's duplicate test saw (RFC
+ * 7352), which Message-ID a recipient already got. The worker hashes what
+ * identifies the thing into a 32-byte key; the store keeps (kind, key),
+ * when it was recorded and when it expires, and parses nothing. Expired
+ * records go a batch at a time on every check and every delivery into a
+ * mailbox by name, so the table holds the live records and a little; a
+ * user's table is capped besides (the oldest go first), since the
+ * delivery right can record without the user's say.
+ */
+#include "request.h"
+#include "db.h"
+#include "handlers.h"
+#include "ipc.h"
+
+#include <time.h>
+
+#define SEEN_PRUNE_BATCH 64
+#define SEEN_MAX 50000                          /* records per user */
+#define SEEN_LIFETIME_MAX (10ull * 366 * 86400) /* seconds */
+
+int
+seen_prune(struct req *r)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_PRUNE,
+	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
+	    " WHERE expires<=? ORDER BY expires LIMIT ?)");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int(st, 2, SEEN_PRUNE_BATCH);
+	return db_exec(st) < 0 ? db_fail(r->d, "prune seen") : 0;
+}
+
+/* The record of (kind, key): 1 and its creation time, 0, or an error. */
+static int
+seen_get(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
+    int64_t *created)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_GET,
+	    "SELECT created FROM seen WHERE kind=? AND key=? AND expires>?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int(st, 1, (int)kind);
+	sqlite3_bind_blob(st, 2, key, STORE_SEEN_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*created = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
+	    db_fail(r->d, "seen");
+}
+
+static int
+seen_put(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
+    uint64_t seconds)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_PUT,
+	    "INSERT OR REPLACE INTO seen(kind, key, created, expires)"
+	    " VALUES(?, ?, ?, ?)");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int(st, 1, (int)kind);
+	sqlite3_bind_blob(st, 2, key, STORE_SEEN_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now + (int64_t)seconds);
+	if (db_exec(st) < 0)
+		return db_fail(r->d, "record seen");
+	/* over the cap: the record nearest its end makes room */
+	st = db_stmt(r->d, ST_SEEN_EVICT,
+	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
+	    " ORDER BY expires LIMIT max(0, (SELECT count(*) FROM seen) - ?))");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int(st, 1, SEEN_MAX);
+	return db_exec(st) < 0 ? db_fail(r->d, "evict seen") : 0;
+}
+
+/* user, u32 kind, bytes key (32), u64 seconds, u32 record -> u32 seen. */
+int
+h_seen_check(struct req *r)
+{
+	const char *user;
+	const uint8_t *key;
+	size_t ulen, klen;
+	uint32_t kind, record;
+	uint64_t seconds;
+	int64_t created = 0;
+	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
+	ipc_get_u32(&r->c, &kind);
+	ipc_get_bytes(&r->c, &key, &klen, STORE_SEEN_KEY_LEN);
+	ipc_get_u64(&r->c, &seconds);
+	ipc_get_u32(&r->c, &record);
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (kind < STORE_SEEN_KIND_MIN || kind > STORE_SEEN_KIND_MAX ||
+	    klen != STORE_SEEN_KEY_LEN || record > 1 || seconds == 0 ||
+	    seconds > SEEN_LIFETIME_MAX)
+		return req_fail(r, IPC_ERR_MALFORMED, "bad kind, key, lifetime"
+		    " or record field");
+	if ((rc = delivery_user_for(r, IPC_STORE_SEEN_CHECK, user, ulen)) < 0 ||
+	    (rc = seen_prune(r)) < 0)
+		return rc;
+	int64_t now = (int64_t)time(NULL);
+	if ((rc = seen_get(r, kind, key, now, &created)) < 0)
+		return rc;
+	bool seen = rc == 1 && created > now - (int64_t)seconds;
+	if (!seen && record && (rc = seen_put(r, kind, key, now, seconds)) < 0)
+		return rc;
+	ipc_put_u32(r->rb, seen ? 1 : 0);
+	return 0;
+}
