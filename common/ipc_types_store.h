@@ -66,6 +66,10 @@
 	X(STORE_OUTBOX_ADD, 296)   /* queue a message for submitd */      \
 	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
 	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
+	/* submitd <-> cloisterd on submitd's control channel (docs/submitd.md): \
+	 * the relay connection; numbered here, with the outbox they serve */ \
+	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
+	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -48,7 +48,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_KEY + 1] = { 0 }, *wants = NULL;
+	const struct config_service *first[ROLE_SUBMIT + 1] = { 0 }, *wants = NULL;
 	const struct config_service *wants_keyd = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
