@@ -115,7 +115,6 @@ delivery_user(struct req *r, const char *name, size_t len)
 int
 delivery_user_for(struct req *r, uint32_t right, const char *name, size_t len)
 {
-	char u[STORE_USER_MAX + 1];
 	if (r->ch->admin || !rights_may(r->ch->svc, right) ||
 	    r->ch->user != NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",

@@ -27,6 +27,8 @@ static const uint32_t hello_ops[] = { IPC_STORE_HELLO };
 static const uint32_t deliver_ops[] = { IPC_STORE_RCPT_CHECK, IPC_STORE_DELIVER,
 	IPC_STORE_RCPT_PROVISION, IPC_STORE_SIEVE_PROGRAM, IPC_STORE_SEEN_CHECK,
 	IPC_STORE_DELIVER_TO };
+/* the delivery right or a user session: the handler tells which */
+static const uint32_t either_ops[] = { IPC_STORE_OUTBOX_ADD };
 static const uint32_t user_ops[] = {
 	IPC_STORE_MBOX_LIST, IPC_STORE_MBOX_CREATE, IPC_STORE_MBOX_DELETE,
 	IPC_STORE_MBOX_RENAME, IPC_STORE_MBOX_SUBSCRIBE, IPC_STORE_MBOX_STATUS,
@@ -67,7 +69,7 @@ static const uint32_t write_ops[] = {
 	IPC_STORE_ADM_IMPORT_APPEND, IPC_STORE_BLOB_UPLOAD, IPC_STORE_BLOB_APPEND,
 	IPC_STORE_SIEVE_PUT, IPC_STORE_SIEVE_ACTIVATE, IPC_STORE_SIEVE_DELETE,
 	IPC_STORE_SIEVE_RENAME, IPC_STORE_SEEN_CHECK, IPC_STORE_DELIVER_TO,
-	IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE,
+	IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE, IPC_STORE_OUTBOX_ADD,
 };
 
 #define IN(list, t) in(list, sizeof(list) / sizeof(list[0]), t)
@@ -98,7 +100,7 @@ static enum verdict
 expected(const struct sender *s, uint32_t t, bool bound, bool frozen)
 {
 	bool known = t == IPC_PING || IN(hello_ops, t) || IN(deliver_ops, t) ||
-	    IN(user_ops, t) || IN(admin_ops, t);
+	    IN(user_ops, t) || IN(admin_ops, t) || IN(either_ops, t);
 	bool may = s->admin ? t == IPC_PING || IN(admin_ops, t) :
 	    !IN(admin_ops, t) && policy_allows_store_op(&s->pol, t);
 	if (!known || !may)
@@ -175,11 +177,13 @@ test_matrix(void)
 					    t == IPC_PING);
 					if (strcmp(s->name, "lmtpd") == 0)
 						CHECK(t == IPC_PING ||
-						    IN(deliver_ops, t));
+						    IN(deliver_ops, t) ||
+						    IN(either_ops, t));
 					if (!bound)
 						CHECK(t == IPC_PING ||
 						    IN(hello_ops, t) ||
 						    IN(deliver_ops, t) ||
+						    IN(either_ops, t) ||
 						    IN(admin_ops, t));
 				}
 			}
