@@ -9,6 +9,7 @@
  * ctl_users.c    user / mailbox / quota / freeze commands
  * ctl_tokens.c   app-specific bearer tokens (token add / list / revoke)
  * ctl_admin.c    status / who / kick / reload: cloisterd's admin socket
+ * ctl_sieve.c    users' Sieve scripts (compiled here, kept by the store)
  * import*.c      import (import.h), export.c: export (migration)
  */
 #ifndef CLOISTER_CTL_H
@@ -105,6 +106,14 @@ int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);
+/* ctl_sieve.c: users' Sieve scripts */
+int ctl_sieve_list(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_get(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_put(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_activate(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_deactivate(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_delete(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_check(struct ctl_env *e, int argc, char **argv);
 /* import_cmd.c, export.c: migration in and out (docs/migration.md) */
 int ctl_import(struct ctl_env *e, int argc, char **argv);
 int ctl_export(struct ctl_env *e, int argc, char **argv);

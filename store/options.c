@@ -10,8 +10,8 @@
 
 static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
 static bool autocreate_users = true;
-uint64_t options_sieve_max_scripts = SIEVE_MAX_SCRIPTS_DEFAULT;
-uint64_t options_sieve_max_script_size = SIEVE_MAX_SCRIPT_SIZE_DEFAULT;
+uint64_t options_sieve_max_scripts = QUOTA_SIEVE_SCRIPTS_DEFAULT;
+uint64_t options_sieve_max_script_size = QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT;
 
 const char *
 options_autocreate(void)

@@ -25,8 +25,8 @@ bool options_autocreate_users(void);
 void options_set_autocreate_users(bool on);
 /* Sieve quota per user (sieve-max-scripts, sieve-max-script-size): how
  * many scripts, and bytes of source each (at most STORE_SIEVE_SOURCE_MAX). */
-#define SIEVE_MAX_SCRIPTS_DEFAULT 32
-#define SIEVE_MAX_SCRIPT_SIZE_DEFAULT (64u * 1024)
+#define QUOTA_SIEVE_SCRIPTS_DEFAULT 32
+#define QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT (64u * 1024)
 extern uint64_t options_sieve_max_scripts, options_sieve_max_script_size;
 
 #endif

@@ -171,7 +171,7 @@ script_list(struct req *r)
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		req_item(r);
-		ipc_put_bytes(r->rb, sqlite3_column_text(st, 0),
+		ipc_put_strn(r->rb, (const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
 		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int(st, 1));
 		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 2));
@@ -191,7 +191,7 @@ reply_blob(struct req *r, sqlite3_stmt *st, int col)
 	if (rc == SQLITE_ROW) {
 		req_reply_stream(r);
 		req_item(r);
-		ipc_put_bytes(r->rb, sqlite3_column_text(st, 0),
+		ipc_put_strn(r->rb, (const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
 		const void *v = sqlite3_column_blob(st, col);
 		ipc_put_bytes(r->rb, v ? v : "",

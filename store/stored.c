@@ -82,9 +82,9 @@ options(const struct config *c, const struct config_service *svc,
 		  &quota_default.storage },
 		{ "quota-messages", QUOTA_DEFAULT_MESSAGES, INT64_MAX,
 		  &quota_default.messages },
-		{ "sieve-max-scripts", SIEVE_MAX_SCRIPTS_DEFAULT, 100000,
+		{ "sieve-max-scripts", QUOTA_SIEVE_SCRIPTS_DEFAULT, 100000,
 		  &options_sieve_max_scripts },
-		{ "sieve-max-script-size", SIEVE_MAX_SCRIPT_SIZE_DEFAULT,
+		{ "sieve-max-script-size", QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT,
 		  STORE_SIEVE_SOURCE_MAX, &options_sieve_max_script_size },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {

@@ -13,6 +13,7 @@ import time
 from store_util import (ANSWERED, DELETED, ERR, F_FLAGS, FLAGGED, SEEN, Store,
                         StoreError, T, b, meta_block, memfd_message, s,
                         stream_items, u32, u64)
+from cloister_ipc import TAG_STR
 from test_store_mail import fetch, mbox_id, user
 
 SIEVE_OPS = ("store_sieve_list store_sieve_put store_sieve_get"
@@ -61,7 +62,12 @@ def put_error(c, name, src, prog=b"P"):
 
 def streamed(c, name, payload, width):
     recs = c.raw(T[name], payload)
-    return stream_items(b"".join(r[2] for r in recs), width)[0]
+    data = b"".join(r[2] for r in recs)
+    entries = stream_items(data, width)[0]
+    # every entry starts with the script's name: a str field (what
+    # store_client decodes), not bytes
+    assert not entries or data[5] == TAG_STR, data[:8]
+    return entries
 
 
 def scripts(c, user=None):
@@ -302,3 +308,70 @@ def test_deliver_to_creates_and_keeps_the_flags_named():
         assert alice.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4] == 0
         code, _ = deliver_to_error(lm, "nosuch", "INBOX", 0, [])
         assert code == ERR["NOTFOUND"]
+
+
+SCRIPT = b"""require ["fileinto", "imap4flags"];
+if header :contains "subject" "cloister" {
+    fileinto :flags "\\\\Seen" "lists/cloister";
+}
+"""
+
+
+def test_cloisterctl_sieve_end_to_end():
+    import subprocess
+    import tempfile
+    from harness import tool
+    from imap_util import ImapServer
+
+    isrv = ImapServer(users={"alice": "a-pass-1", "bob": "b-pass-1"})
+    tmp = tempfile.mkdtemp(prefix="cloister-sieve-")
+    try:
+        isrv.start()
+
+        def ctl(*args, stdin=None):
+            return subprocess.run([tool("cloisterctl"), "-c", isrv.srv.config_path]
+                                  + list(args), input=stdin, capture_output=True,
+                                  timeout=60)
+        good = os.path.join(tmp, "good.sieve")
+        with open(good, "wb") as f:
+            f.write(SCRIPT)
+        bad = os.path.join(tmp, "bad.sieve")
+        with open(bad, "wb") as f:
+            f.write(b"keep;\nif header :is \"x\" {\n  fileinto \"y\";\n")
+        r = ctl("sieve", "check", good)
+        assert r.returncode == 0 and b"ok" in r.stdout, r
+        r = ctl("sieve", "check", bad)
+        assert r.returncode == 1 and b"line 2" not in r.stdout, r
+        assert b": line " in r.stderr and b", column " in r.stderr, r.stderr
+        # a script that does not compile is not stored
+        r = ctl("sieve", "put", "alice", "broken", bad)
+        assert r.returncode == 1 and b"line " in r.stderr, r
+        r = ctl("sieve", "put", "alice", "lists", good)
+        assert r.returncode == 0, r.stderr
+        r = ctl("sieve", "put", "alice", "other", "-", stdin=b"keep;\n")
+        assert r.returncode == 0, r.stderr
+        r = ctl("sieve", "activate", "alice", "lists")
+        assert r.returncode == 0, r.stderr
+        r = ctl("sieve", "list", "alice")
+        assert r.returncode == 0, r
+        assert r.stdout.decode().splitlines() == [
+            "lists\tactive\t%d" % len(SCRIPT), "other\t-\t6"], r.stdout
+        assert ctl("sieve", "list", "bob").stdout == b""
+        r = ctl("sieve", "get", "alice", "lists")
+        assert r.returncode == 0 and r.stdout == SCRIPT, r
+        r = ctl("sieve", "delete", "alice", "lists")
+        assert r.returncode == 1, r                      # the active one
+        r = ctl("sieve", "get", "alice", "nosuch")
+        assert r.returncode == 1, r
+        assert ctl("sieve", "deactivate", "alice").returncode == 0
+        assert ctl("sieve", "delete", "alice", "lists").returncode == 0
+        r = ctl("sieve", "list", "alice")
+        assert r.stdout.decode().splitlines() == ["other\t-\t6"], r.stdout
+        r = ctl("sieve", "put", "alice", "a/b", good)
+        assert r.returncode == 1, r                      # an invalid name
+        r = ctl("sieve", "list")
+        assert r.returncode == 64, r                     # usage
+    finally:
+        isrv.close()
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
