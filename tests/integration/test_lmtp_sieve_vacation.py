@@ -131,3 +131,18 @@ def test_notify_queues_an_auto_notified_message():
         m = isrv.login("alice")
         assert wait_count(m, "INBOX", 1) == 1
         m.logout()
+
+
+def test_a_short_vacation_period_is_held_to_the_servers_minimum():
+    if not have_imap():
+        return
+    short = script_file('require ["vacation", "vacation-seconds"];\n'
+                        'vacation :seconds 1 "brb";\n')
+    for minimum, replies in (("86400", 1), ("0", 2)):
+        with server(**{"sieve-before": short,
+                       "sieve-vacation-min-period": minimum}) as isrv:
+            for _ in range(2):
+                lmtp_send(isrv, "alice@example.org", message("ping"),
+                          sender="carol@example.net")
+                time.sleep(1.2)
+            assert len(wait_outbox(isrv, replies)) == replies, minimum

@@ -117,6 +117,43 @@ test_message(void)
 	close_msg(&f);
 }
 
+static void
+test_fields_and_body_views(void)
+{
+	struct fixture f;
+	open_msg(&f, "X-A: 1\r\nX-B: 2\r\nx-a: 3\r\nReceived: r1\r\n"
+	    "Received: r2\r\n\r\nbody text\r\n");
+	const char *v;
+	size_t n;
+	/* any case, in message order, found by name */
+	CHECK(lmtp_smsg_field(&f.s, 0, "X-A", 0, &v, &n) == 0 && n == 1 &&
+	    v[0] == '1');
+	CHECK(lmtp_smsg_field(&f.s, 0, "x-A", 1, &v, &n) == 0 && v[0] == '3');
+	CHECK_EQ(lmtp_smsg_field(&f.s, 0, "X-A", 2, &v, &n), -1);
+	CHECK(lmtp_smsg_field(&f.s, 0, "received", 1, &v, &n) == 0 &&
+	    n == 2 && memcmp(v, "r2", 2) == 0);
+	CHECK_EQ(lmtp_smsg_field(&f.s, 0, "X-", 0, &v, &n), -1);
+	CHECK_EQ(lmtp_smsg_field(&f.s, 0, "X-C", 0, &v, &n), -1);
+	/* a body view is made once per run; a run cannot ask for more than
+	 * LMTP_SMSG_BODY_VIEWS different ones */
+	const char *t1, *t2;
+	size_t l1, l2;
+	const char *types[1] = { "text" };
+	CHECK_EQ(f.s.sm.body(&f.s, SIEVE_BODY_CONTENT, types, 1, &t1, &l1), 0);
+	CHECK_EQ(f.s.sm.body(&f.s, SIEVE_BODY_CONTENT, types, 1, &t2, &l2), 0);
+	CHECK(t1 == t2 && l1 == l2 && l1 >= 9 && memcmp(t1, "body text", 9) == 0);
+	char names[LMTP_SMSG_BODY_VIEWS][16];
+	int fails = 0;
+	for (int i = 0; i < LMTP_SMSG_BODY_VIEWS; i++) {
+		snprintf(names[i], sizeof(names[i]), "type%d", i);
+		types[0] = names[i];
+		fails += f.s.sm.body(&f.s, SIEVE_BODY_CONTENT, types, 1, &t1,
+		    &l1) < 0;
+	}
+	CHECK_EQ(fails, 1);   /* the first view and 7 more fit; the 9th not */
+	close_msg(&f);
+}
+
 static const char *
 refusal(const char *headers, const char *sender)
 {
@@ -235,6 +272,7 @@ int
 main(void)
 {
 	test_message();
+	test_fields_and_body_views();
 	test_vacation_rules();
 	test_vacation_reply();
 	test_notify();

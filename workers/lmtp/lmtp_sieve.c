@@ -119,6 +119,9 @@ cb_duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
 {
 	(void)last;
 	struct lmtp_sieve *s = owner(ctx);
+	/* each asks the store: a script of many is not many requests */
+	if (s->nduplicate++ >= LMTP_DUPLICATE_MAX)
+		return 0;
 	struct buf b = BUF_INIT(SIEVE_MAX_STRING * 2 + 64);
 	uint8_t key[SHA256_DIGEST_LENGTH];
 	buf_append_str(&b, "duplicate");
@@ -202,6 +205,7 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	*rejected = false;
 	s->d = d;
 	s->reason[0] = '\0';
+	s->nduplicate = 0;
 	const char *msgid = d->meta->message_id;
 	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
 	uint8_t key[SHA256_DIGEST_LENGTH];

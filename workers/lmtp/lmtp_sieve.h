@@ -25,11 +25,15 @@
 #define LMTP_DUP_WINDOW_DEFAULT 86400      /* seconds, as Cyrus */
 #define LMTP_REDIRECTS_PER_DAY_DEFAULT 100
 #define LMTP_NOTIFY_MAX 4                  /* notify actions per message */
+#define LMTP_DUPLICATE_MAX 16              /* duplicate tests asking the
+                                              store, per recipient */
+#define LMTP_VACATION_MIN_DEFAULT 86400    /* as Pigeonhole */
 
 struct lmtp_sieve_conf {
 	uint64_t dup_window;            /* 0: no duplicate suppression */
 	struct sieve_budget budget;
 	unsigned redirects_per_day;     /* per user */
+	uint64_t vacation_min;          /* shortest vacation period, seconds */
 	bool sieve;                     /* run users' scripts at all */
 	struct sieve_program *before, *after;   /* global scripts or NULL */
 	const char *hostname;

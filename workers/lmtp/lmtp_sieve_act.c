@@ -244,8 +244,11 @@ do_vacation(struct lmtp_sieve *s, const struct sieve_action *a)
 	uint8_t key[32];
 	bool seen = false;
 	lmtp_vacation_key(a, d->t->sender, key);
+	/* RFC 6131 section 2: the server may hold a shorter period up */
+	uint64_t period = a->seconds > s->c.vacation_min ? a->seconds :
+	    s->c.vacation_min;
 	int rc = store_seen_check(d->sc, d->r->user, STORE_SEEN_VACATION, key,
-	    a->seconds, true, &seen);
+	    period > 0 ? period : 1, true, &seen);
 	if (rc != STORE_OK || seen) {
 		note(s, "sieve-vacation", "not sent: %s", rc != STORE_OK ?
 		    "store error" : "answered this sender already");

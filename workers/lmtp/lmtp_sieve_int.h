@@ -17,6 +17,7 @@ struct lmtp_sieve {
 	const struct lmtp_delivery *d;
 	struct sieve_program *included[LMTP_SIEVE_INCLUDES];
 	size_t nincluded;
+	unsigned nduplicate;          /* duplicate tests asked this run */
 	struct buf prog;              /* a program read from the store */
 };
 

@@ -18,7 +18,27 @@ struct lmtp_smsg_part {
 	bool made;
 	struct smsg_field *f;
 	size_t n;
+	uint32_t *order;      /* f by name (any case), then position */
+	const char *text;     /* part_text, once made */
+	size_t text_len;
+	bool text_made;
 };
+
+static int
+name_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = strncasecmp(a, b, an < bn ? an : bn);
+	return c != 0 ? c : (an > bn) - (an < bn);
+}
+
+static int
+order_cmp(const void *x, const void *y, void *arg)
+{
+	const struct smsg_field *f = arg;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	int c = name_cmp(f[a].name, f[a].name_len, f[b].name, f[b].name_len);
+	return c != 0 ? c : (a > b) - (a < b);
+}
 
 /* A copy of b's bytes in the arena (NULL: the arena is full). */
 static const char *
@@ -74,6 +94,14 @@ part_fields(struct lmtp_smsg *s, size_t part)
 		p->n++;
 	}
 	buf_free(&v);
+	/* a header of many fields is searched by name, not scanned: a
+	 * script's steps stay what its work costs */
+	p->order = imap_arena_alloc(&s->arena, (n ? n : 1) * sizeof(*p->order));
+	if (p->order == NULL)
+		return NULL;
+	for (size_t k = 0; k < p->n; k++)
+		p->order[k] = (uint32_t)k;
+	qsort_r(p->order, p->n, sizeof(*p->order), order_cmp, p->f);
 	p->made = true;
 	return p;
 }
@@ -85,18 +113,23 @@ lmtp_smsg_field(struct lmtp_smsg *s, size_t part, const char *name,
 	struct lmtp_smsg_part *p = part_fields(s, part);
 	if (p == NULL)
 		return -1;
-	size_t nl = strlen(name);
-	for (size_t k = 0; k < p->n; k++) {
-		const struct smsg_field *f = &p->f[k];
-		if (f->name_len != nl || strncasecmp(f->name, name, nl) != 0)
-			continue;
-		if (i-- == 0) {
-			*value = f->value;
-			*len = f->value_len;
-			return 0;
-		}
+	size_t nl = strlen(name), lo = 0, hi = p->n;
+	while (lo < hi) {   /* the first field of that name */
+		size_t mid = lo + (hi - lo) / 2;
+		const struct smsg_field *f = &p->f[p->order[mid]];
+		if (name_cmp(f->name, f->name_len, name, nl) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return -1;
+	if (lo + i >= p->n)
+		return -1;
+	const struct smsg_field *f = &p->f[p->order[lo + i]];
+	if (name_cmp(f->name, f->name_len, name, nl) != 0)
+		return -1;
+	*value = f->value;
+	*len = f->value_len;
+	return 0;
 }
 
 static int
@@ -187,6 +220,20 @@ content_text(struct lmtp_smsg *s, const char *const *types, size_t ntypes,
 	return 0;
 }
 
+/* The types of a :content test as one string (the cache's key). */
+static const char *
+types_key(struct lmtp_smsg *s, const char *const *types, size_t ntypes)
+{
+	struct buf k = BUF_INIT(SIEVE_MAX_STRING);
+	for (size_t i = 0; i < ntypes; i++) {
+		buf_append_str(&k, types[i]);
+		buf_append_byte(&k, '\n');
+	}
+	const char *key = keep(s, &k);
+	buf_free(&k);
+	return key;
+}
+
 static int
 cb_body(void *ctx, enum sieve_body_transform t, const char *const *types,
     size_t ntypes, const char **text, size_t *len)
@@ -200,16 +247,37 @@ cb_body(void *ctx, enum sieve_body_transform t, const char *const *types,
 		*len = root->end - root->body;
 		return 0;
 	}
+	const char *key = t == SIEVE_BODY_CONTENT ?
+	    types_key(s, types, ntypes) : "";
+	if (key == NULL)
+		return -1;
+	for (size_t i = 0; i < s->nbodies; i++) {
+		if (s->bodies[i].t == t && strcmp(s->bodies[i].types, key) == 0) {
+			*text = s->bodies[i].text;
+			*len = s->bodies[i].len;
+			return 0;
+		}
+	}
+	if (s->nbodies == LMTP_SMSG_BODY_VIEWS)
+		return -1;   /* a script cannot make lmtpd decode without end */
 	struct buf out = BUF_INIT(LMTP_SMSG_TEXT);
 	if (t == SIEVE_BODY_TEXT)
 		mime_text_extract(s->m, &out, LMTP_SMSG_TEXT);
 	else
 		content_text(s, types, ntypes, &out);
 	out.failed = false;   /* a cut text is still the text */
-	*text = keep(s, &out);
-	*len = out.len;
+	struct lmtp_smsg_body *b = &s->bodies[s->nbodies];
+	b->t = t;
+	b->types = key;
+	b->text = keep(s, &out);
+	b->len = out.len;
 	buf_free(&out);
-	return *text != NULL ? 0 : -1;
+	if (b->text == NULL)
+		return -1;
+	s->nbodies++;
+	*text = b->text;
+	*len = b->len;
+	return 0;
 }
 
 static int
@@ -217,14 +285,21 @@ cb_part_text(void *ctx, size_t part, const char **text, size_t *len)
 {
 	struct lmtp_smsg *s = ctx;
 	const struct mime_part *p = mime_part(s->m, (uint32_t)part);
-	if (p == NULL || p->kind != MIME_LEAF || !(p->flags & MIME_P_TEXT))
+	struct lmtp_smsg_part *sp = part_fields(s, part);
+	if (p == NULL || sp == NULL || p->kind != MIME_LEAF ||
+	    !(p->flags & MIME_P_TEXT))
 		return -1;
-	struct buf out = BUF_INIT(LMTP_SMSG_TEXT);
-	decoded_text(s->m, (uint32_t)part, &out);
-	out.failed = false;
-	*text = keep(s, &out);
-	*len = out.len;
-	buf_free(&out);
+	if (!sp->text_made) {   /* decoded once, however often it is asked */
+		struct buf out = BUF_INIT(LMTP_SMSG_TEXT);
+		decoded_text(s->m, (uint32_t)part, &out);
+		out.failed = false;
+		sp->text = keep(s, &out);
+		sp->text_len = out.len;
+		sp->text_made = true;
+		buf_free(&out);
+	}
+	*text = sp->text;
+	*len = sp->text_len;
 	return *text != NULL ? 0 : -1;
 }
 
@@ -249,6 +324,7 @@ lmtp_smsg_reset(struct lmtp_smsg *s)
 {
 	imap_arena_reset(&s->arena);
 	s->parts = NULL;
+	s->nbodies = 0;
 }
 
 void

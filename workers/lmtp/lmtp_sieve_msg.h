@@ -17,12 +17,25 @@
 #define LMTP_SMSG_MEMORY (32u << 20)   /* arena of one recipient's run */
 #define LMTP_SMSG_TEXT (1u << 20)      /* a body text given to a test */
 
+#define LMTP_SMSG_BODY_VIEWS 8         /* distinct body tests' texts */
+
 struct lmtp_smsg_part;
+
+/* A body text made for a test, kept for the next test that asks the same
+ * (transform and content types): decoding is paid once per run. */
+struct lmtp_smsg_body {
+	enum sieve_body_transform t;
+	const char *types;     /* the types joined by newlines */
+	const char *text;
+	size_t len;
+};
 
 struct lmtp_smsg {
 	const struct mime_msg *m;
 	struct imap_arena arena;
 	struct lmtp_smsg_part *parts;   /* decoded fields, made on first use */
+	struct lmtp_smsg_body bodies[LMTP_SMSG_BODY_VIEWS];
+	size_t nbodies;
 	struct sieve_message sm;        /* what sieve_run reads */
 };
 

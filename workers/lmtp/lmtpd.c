@@ -30,6 +30,8 @@
  *   sieve-max-memory       run budget: bytes (default 4M)
  *   sieve-max-redirects    redirects per message (default 4)
  *   sieve-redirects-per-day  redirects per user and day (default 100)
+ *   sieve-vacation-min-period  shortest vacation period in seconds (default
+ *                          86400; vacation :seconds below it is raised)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -150,10 +152,12 @@ load_sieve(const struct config *c, const struct config_service *s,
 	    dflt.redirects);
 	sc->redirects_per_day = (unsigned)opt_size(c, s,
 	    "sieve-redirects-per-day", LMTP_REDIRECTS_PER_DAY_DEFAULT);
+	sc->vacation_min = opt_size(c, s, "sieve-vacation-min-period",
+	    LMTP_VACATION_MIN_DEFAULT);
 	if (sc->budget.steps == 0 || sc->budget.steps > 10000000 ||
 	    sc->budget.memory < 65536 || sc->budget.memory > (64u << 20) ||
 	    sc->budget.redirects > 64 || sc->redirects_per_day > 100000 ||
-	    sc->dup_window > 366 * 86400ull)
+	    sc->dup_window > 366 * 86400ull || sc->vacation_min > 366 * 86400ull)
 		log_fatal("lmtpd: a sieve option is out of range");
 	sc->before = global_script(c, s, "sieve-before");
 	sc->after = global_script(c, s, "sieve-after");
