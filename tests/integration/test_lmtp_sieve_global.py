@@ -122,11 +122,15 @@ def test_reject_answers_one_recipient_and_delivers_to_the_other():
                          'if envelope :localpart "to" "alice" '
                          '{ reject "Alice is not\r\n250 taking mail"; }\n')
     with server(**{"sieve-before": before}) as isrv:
-        rep = lmtp_replies(isrv, ["alice@example.org", "bob@example.org"],
-                           message("to both"))
+        msg = message("to both", msgid="both@example.net")
+        rep = lmtp_replies(isrv, ["alice@example.org", "bob@example.org"], msg)
         assert rep["alice@example.org"] == \
             "550 5.7.1 <alice@example.org> Alice is not  250 taking mail", rep
         assert rep["bob@example.org"].startswith("250 2.0.0"), rep
+        # a rejected message was not delivered: sent again, it is rejected
+        # again, not taken for a duplicate
+        rep = lmtp_replies(isrv, ["alice@example.org"], msg)
+        assert rep["alice@example.org"].startswith("550 5.7.1"), rep
         b = isrv.login("bob")
         assert wait_count(b, "INBOX", 1) == 1
         b.logout()

@@ -236,7 +236,9 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 		sieve_program_free(s->included[i]);
 	s->nincluded = 0;
 	bool seen;
-	if (rc == STORE_OK && dedup)
+	/* a rejected message was not delivered: if it comes again, the
+	 * script answers again */
+	if (rc == STORE_OK && dedup && !*rejected)
 		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DELIVERY, key,
 		    s->c.dup_window, true, &seen);
 	return rc;
