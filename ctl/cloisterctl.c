@@ -62,6 +62,8 @@ static const struct {
 	  "delete a script (not the active one)" },
 	{ "sieve", "check", ctl_sieve_check, false, "FILE",
 	  "compile FILE only: errors as line L, column C: message" },
+	{ "sieve", "import", ctl_sieve_import, true, "USER DIR [--active NAME]",
+	  "every NAME.sieve or NAME.script of a Dovecot or Cyrus user" },
 	{ "token", "add", ctl_token_add, true, "USER [LABEL]",
 	  "mint an app-specific JMAP token (printed once; LABEL default)" },
 	{ "token", "list", ctl_token_list, true, "USER",

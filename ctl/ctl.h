@@ -10,6 +10,7 @@
  * ctl_tokens.c   app-specific bearer tokens (token add / list / revoke)
  * ctl_admin.c    status / who / kick / reload: cloisterd's admin socket
  * ctl_sieve.c    users' Sieve scripts (compiled here, kept by the store)
+ * ctl_sieve_import.c  a Dovecot or Cyrus user's Sieve directory, at once
  * import*.c      import (import.h), export.c: export (migration)
  */
 #ifndef CLOISTER_CTL_H
@@ -114,6 +115,17 @@ int ctl_sieve_activate(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_deactivate(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_delete(struct ctl_env *e, int argc, char **argv);
 int ctl_sieve_check(struct ctl_env *e, int argc, char **argv);
+int ctl_sieve_import(struct ctl_env *e, int argc, char **argv);
+/* Read path ("-": stdin; a regular file, relative to dirfd, which is
+ * AT_FDCWD or a directory where no symlink is followed) into src and
+ * compile it into prog: CTL_OK, or an exit code after "PATH: line L,
+ * column C: message" on stderr. */
+int ctl_sieve_compile(int dirfd, const char *path, struct buf *src,
+    struct buf *prog);
+/* The admin connection to the shard of the user arg names (u filled);
+ * NULL with *rc set. */
+struct store_conn *ctl_sieve_conn(struct ctl_env *e, const char *arg,
+    struct ctl_user *u, int *rc);
 /* import_cmd.c, export.c: migration in and out (docs/migration.md) */
 int ctl_import(struct ctl_env *e, int argc, char **argv);
 int ctl_export(struct ctl_env *e, int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 _Static_assert(STORE_SIEVE_PROGRAM_MAX == SIEVE_MAX_PROGRAM,
@@ -25,13 +26,21 @@ sieve_usage(const char *verb, const char *args)
 	return CTL_USAGE;
 }
 
-/* The file's bytes ("-": standard input) into src, at most max. */
+/* The file's bytes ("-": standard input) into src, at most max. A file
+ * must be a regular one; under a directory fd (a user's directory that
+ * root reads: sieve import), not a symlink. */
 static int
-read_script(const char *path, size_t max, struct buf *src)
+read_script(int dirfd, const char *path, size_t max, struct buf *src)
 {
-	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	int fd = strcmp(path, "-") == 0 ? 0 : openat(dirfd, path, O_RDONLY |
+	    O_CLOEXEC | O_NONBLOCK | (dirfd != AT_FDCWD ? O_NOFOLLOW : 0));
 	if (fd < 0)
 		return ctl_fail(CTL_REFUSED, "%s: %s", path, strerror(errno));
+	if (fd != 0 && (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))) {
+		close(fd);
+		return ctl_fail(CTL_REFUSED, "%s: not a regular file", path);
+	}
 	char chunk[8192];
 	int rc = CTL_OK;
 	for (;;) {
@@ -59,14 +68,13 @@ read_script(const char *path, size_t max, struct buf *src)
 	return rc;
 }
 
-/* Read and compile path: 0, or an exit code after "line L, column C:
- * message" on stderr. */
-static int
-compile_file(const char *path, struct buf *src, struct buf *prog)
+int
+ctl_sieve_compile(int dirfd, const char *path, struct buf *src,
+    struct buf *prog)
 {
 	struct sieve_error err;
 	char msg[300];
-	int rc = read_script(path, STORE_SIEVE_SOURCE_MAX, src);
+	int rc = read_script(dirfd, path, STORE_SIEVE_SOURCE_MAX, src);
 	if (rc != CTL_OK)
 		return rc;
 	if (sieve_compile((const char *)src->data, src->len, prog, &err) == 0)
@@ -85,9 +93,9 @@ print_script(void *arg, const struct store_sieve_info *s)
 	return 0;
 }
 
-/* The store connection of the user named by argv[0]. */
-static struct store_conn *
-sieve_conn(struct ctl_env *e, const char *arg, struct ctl_user *u, int *rc)
+struct store_conn *
+ctl_sieve_conn(struct ctl_env *e, const char *arg, struct ctl_user *u,
+    int *rc)
 {
 	*rc = ctl_user_parse(e, arg, u);
 	if (*rc != CTL_OK)
@@ -151,8 +159,8 @@ sieve_verb(struct ctl_env *e, enum verb v, int argc, char **argv)
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
 	struct ctl_user u;
-	int rc = v == V_PUT ? compile_file(argv[2], &src, &prog) : CTL_OK;
-	struct store_conn *sc = rc == CTL_OK ? sieve_conn(e, argv[0], &u, &rc) :
+	int rc = v == V_PUT ? ctl_sieve_compile(AT_FDCWD, argv[2], &src, &prog) : CTL_OK;
+	struct store_conn *sc = rc == CTL_OK ? ctl_sieve_conn(e, argv[0], &u, &rc) :
 	    NULL;
 	if (sc != NULL) {
 		char what[64];
@@ -212,7 +220,7 @@ ctl_sieve_check(struct ctl_env *e, int argc, char **argv)
 	struct buf src, prog;
 	buf_init(&src, STORE_SIEVE_SOURCE_MAX);
 	buf_init(&prog, STORE_SIEVE_PROGRAM_MAX);
-	int rc = compile_file(argv[0], &src, &prog);
+	int rc = ctl_sieve_compile(AT_FDCWD, argv[0], &src, &prog);
 	if (rc == CTL_OK)
 		printf("%s: ok (%zu bytes, program %zu bytes)\n", argv[0], src.len,
 		    prog.len);

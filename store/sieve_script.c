@@ -395,9 +395,10 @@ h_adm_sieve(struct req *r)
 	case STORE_ADM_SIEVE_OP_GET:
 		return script_get(r, &nm);
 	case STORE_ADM_SIEVE_OP_ACTIVATE:
-		log_info("admin: %s: sieve script %s", r->u->name,
-		    nm.n ? "activated" : "none active");
-		return script_activate(r, &nm);
+		if ((rc = script_activate(r, &nm)) == 0)
+			log_info("admin: %s: sieve script %s%s", r->u->name,
+			    nm.n ? "active: " : "none active", nm.s);
+		return rc;
 	case STORE_ADM_SIEVE_OP_DELETE:
 		return script_delete(r, &nm);
 	default:

@@ -482,7 +482,8 @@ typedef int (*store_sieve_cb)(void *arg, const struct store_sieve_info *s);
  * quota: at most sieve-max-scripts scripts and sieve-max-script-size
  * bytes of source each (stored config keys; STORE_E_QUOTA over them). */
 int store_sieve_list(struct store_conn *sc, store_sieve_cb cb, void *arg);
-/* Creates or replaces. */
+/* Creates or replaces. The bytes travel in a memfd the client makes
+ * (memfd_create, write, close: the caller's policy allows them). */
 int store_sieve_put(struct store_conn *sc, const char *name,
     const void *src, size_t srclen, const void *prog, size_t proglen);
 /* The source appended to src; STORE_E_NOTFOUND. */

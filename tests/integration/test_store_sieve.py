@@ -199,6 +199,13 @@ def test_quota_names_one_active_and_the_active_kept():
                                   fd=fd)
             os.close(fd)
             assert code == ERR["DENIED"], (raw, code)
+        # UTF-8 names up to 128 bytes are names (a slot made by deleting)
+        alice.call("STORE_SIEVE_DELETE", s("c"))
+        for good in ("vacances été ✈", "x" * 128):
+            put(alice, good, b"keep;")
+            assert good in scripts(alice) and get(alice, good) == b"keep;"
+            alice.call("STORE_SIEVE_DELETE", s(good))
+        put(alice, "c", b"x" * 100)
         # one active at a time
         alice.call("STORE_SIEVE_ACTIVATE", s("a"))
         alice.call("STORE_SIEVE_ACTIVATE", s("b"))
@@ -371,7 +378,62 @@ def test_cloisterctl_sieve_end_to_end():
         assert r.returncode == 1, r                      # an invalid name
         r = ctl("sieve", "list")
         assert r.returncode == 64, r                     # usage
+        # a Dovecot user's sieve_dir, ~/.dovecot.sieve naming the active one
+        home = os.path.join(tmp, "home")
+        os.makedirs(os.path.join(home, "sieve", "tmp"))
+        for name, text in (("a", b"keep;\n"), ("b", SCRIPT), ("broken", b"if {")):
+            with open(os.path.join(home, "sieve", name + ".sieve"), "wb") as f:
+                f.write(text)
+        os.symlink("sieve/b.sieve", os.path.join(home, ".dovecot.sieve"))
+        # root reads the user's directory: a symlink there is not followed
+        secret = os.path.join(tmp, "root-only")
+        with open(secret, "wb") as f:
+            f.write(b"discard;\n")
+        os.chmod(secret, 0o600)
+        os.symlink(secret, os.path.join(home, "sieve", "evil.sieve"))
+        r = ctl("sieve", "import", "bob", os.path.join(home, "sieve"))
+        assert r.returncode == 1 and b"broken.sieve: line 1" in r.stderr, r
+        assert b"active: b" in r.stdout, r
+        r = ctl("sieve", "list", "bob")
+        assert r.stdout.decode().splitlines() == [
+            "a\t-\t6", "b\tactive\t%d" % len(SCRIPT)], r.stdout
+        # a Cyrus user's directory: NAME.script, defaultbc -> NAME.bc
+        cyrus = os.path.join(tmp, "cyrus")
+        os.mkdir(cyrus)
+        with open(os.path.join(cyrus, "filters.script"), "wb") as f:
+            f.write(SCRIPT)
+        with open(os.path.join(cyrus, "filters.bc"), "wb") as f:
+            f.write(b"\0bytecode")
+        os.symlink("filters.bc", os.path.join(cyrus, "defaultbc"))
+        r = ctl("sieve", "import", "alice", cyrus)
+        assert r.returncode == 0 and b"active: filters" in r.stdout, r
+        assert ctl("sieve", "get", "alice", "filters").stdout == SCRIPT
+        r = ctl("sieve", "import", "alice", home + "/sieve", "--active", "a")
+        assert r.returncode == 1 and b"active: a" in r.stdout, r
+        r = ctl("sieve", "list", "alice")
+        assert [l.split("\t")[:2] for l in r.stdout.decode().splitlines()] == [
+            ["a", "active"], ["b", "-"], ["filters", "-"], ["other", "-"]], r.stdout
     finally:
         isrv.close()
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_schema_7_database_gets_the_sieve_tables():
+    import sqlite3
+    from test_store_recent import alice_db
+    with sieve_store() as st:
+        user(st, "alice").close()
+        st.stop()
+        db = sqlite3.connect(alice_db(st))
+        db.executescript("DROP TABLE sieve; DROP TABLE seen; PRAGMA user_version=7;")
+        db.close()
+        st.start()
+        alice = st.connect("imapd")
+        alice.hello(st.key, "alice")
+        put(alice, "main", b"keep;")
+        alice.call("STORE_SIEVE_ACTIVATE", s("main"))
+        lm = st.connect("lmtpd")
+        assert program(lm, "alice") == ("main", b"PROGRAM:keep;")
+        assert seen(lm, "alice", 1, b"x", 60, 1) == 0
+        assert "schema upgraded from version 7 to 8" in st.log_text()
