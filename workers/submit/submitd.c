@@ -40,7 +40,7 @@ struct opts {
 };
 
 static uint64_t
-opt_num(const struct config *c, const struct config_service *s,
+opt_size(const struct config *c, const struct config_service *s,
     const char *key, uint64_t dflt, uint64_t lo, uint64_t hi)
 {
 	char err[CONFIG_ERR_MAX];
@@ -68,10 +68,10 @@ load_options(const struct config *c, const struct config_service *s,
 	for (char *p = o->smtp.helo; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f)
 			log_fatal("hostname: bad character");
-	o->max_attempts = opt_num(c, s, "max-attempts", 10, 1, 1000);
-	o->retry_base = opt_num(c, s, "retry-base", 60, 1, 86400);
-	o->retry_max = opt_num(c, s, "retry-max", 3600, 1, 7 * 86400);
-	o->smtp.timeout_ms = (int)opt_num(c, s, "smtp-timeout", 300, 1, 3600) *
+	o->max_attempts = opt_size(c, s, "max-attempts", 10, 1, 1000);
+	o->retry_base = opt_size(c, s, "retry-base", 60, 1, 86400);
+	o->retry_max = opt_size(c, s, "retry-max", 3600, 1, 7 * 86400);
+	o->smtp.timeout_ms = (int)opt_size(c, s, "smtp-timeout", 300, 1, 3600) *
 	    1000;
 }
 
