@@ -6,14 +6,13 @@ INBOX, and submitd records Postfix's 250."""
 import os
 import re
 import shutil
-import tempfile
 import time
 
 from cloister_server import CloisterServer, free_port
 from lmtp_util import (Admin, have_store, lmtpd_block, stored_block,
                        stored_messages, wait_counts)
 from submit_util import queue, submitd_block
-from test_lmtp_postfix import MASTER_CF, main_cf, postfix
+from test_lmtp_postfix import make_instance, postfix
 
 
 def test_postfix_relays_the_outbox_back_into_cloister():
@@ -28,17 +27,8 @@ def test_postfix_relays_the_outbox_back_into_cloister():
         adm = Admin(srv)
         adm.user("alice")
         adm.user("bob")
-        top = tempfile.mkdtemp(prefix="cloister-postfix-")
-        os.chmod(top, 0o755)
-        conf = os.path.join(top, "etc")
-        os.mkdir(conf)
-        with open(os.path.join(conf, "main.cf"), "w") as f:
-            f.write(main_cf(top, srv.paths["lmtp"]))
-        with open(os.path.join(conf, "master.cf"), "w") as f:
-            f.write(MASTER_CF + "127.0.0.1:%d inet n - n - - smtpd\n" % port)
-        for d in ("queue", "data"):
-            os.mkdir(os.path.join(top, d))
-        shutil.chown(os.path.join(top, "data"), "postfix", "postfix")
+        top, conf = make_instance(srv.paths["lmtp"],
+                                  "127.0.0.1:%d inet n - n - - smtpd\n" % port)
         try:
             postfix(conf, "set-permissions", "create-missing")
             postfix(conf, "start")
