@@ -12,6 +12,10 @@
 
 #define RELAY_RATE 50                /* asks per second, and the burst */
 #define RELAY_CONNECT_MS 10000       /* a connect still pending then: ETIMEDOUT */
+/* Asks beyond the rate are answered EAGAIN and counted; this many seconds'
+ * worth of them is no submitd waiting as it should (100 ms per EAGAIN)
+ * but one flooding cloisterd: it is killed. */
+#define RELAY_FLOOD_S 10
 
 static struct {
 	int fd;                      /* the connect in progress, or -1 */
@@ -64,6 +68,7 @@ connected(struct sv_service *s, unsigned arg)
 	finish(err);
 }
 
+/* Every ask spends a token; true if there was one. */
 static bool
 take_token(int64_t now)
 {
@@ -71,10 +76,8 @@ take_token(int64_t now)
 	rl.at = now;
 	if (rl.tokens > RELAY_RATE * 1000)
 		rl.tokens = RELAY_RATE * 1000;
-	if (rl.tokens < 1000)
-		return false;
 	rl.tokens -= 1000;
-	return true;
+	return rl.tokens >= 0;
 }
 
 /* Start the connect: 0 (pending, or answered with the socket now) or an
@@ -85,7 +88,7 @@ start(struct sv_proc *p, int64_t now)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const char *v = config_option(sv.cfg, &p->svc->cfg, "relay");
-	if (rl.fd >= 0 || !take_token(now))
+	if (!take_token(now) || rl.fd >= 0)
 		return EAGAIN;
 	if (v == NULL || sv_relay_addr(v, &ss, &sslen) < 0)
 		return EDESTADDRREQ;
@@ -113,6 +116,14 @@ void
 sv_relay_ask(struct sv_proc *p)
 {
 	int err = start(p, sv_now());
+	if (err == EAGAIN && rl.tokens < -RELAY_FLOOD_S * RELAY_RATE * 1000) {
+		char who[SV_WHO_MAX];
+		sv_proc_who(p, who);
+		log_warn("%s: floods CTL_RELAY_ASK; killing it", who);
+		rl.tokens = 0;
+		kill(p->pid, SIGKILL);
+		return;
+	}
 	if (err != 0)
 		answer(p->pid, err, -1);
 }

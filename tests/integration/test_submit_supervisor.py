@@ -3,7 +3,8 @@ plays a compromised submitd (relay_asker.py): every connection it gets
 goes to the configured relay and nowhere else, at most 50 a second (plus
 the burst) however fast it asks, and a relay that does not answer the
 connect costs cloisterd nothing while it waits (it serves its admin
-socket meanwhile) and ends in ETIMEDOUT."""
+socket meanwhile) and ends in ETIMEDOUT; one that asks far beyond the
+rate is killed."""
 import errno
 import json
 import os
@@ -97,4 +98,20 @@ def test_a_relay_that_never_answers_times_out_without_stalling_cloisterd():
     finally:
         for c in fillers:
             c.close()
+        lst.close()
+
+
+def test_a_submitd_that_floods_its_asks_is_killed():
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(512)
+    port = lst.getsockname()[1]
+    try:
+        with asker_server("127.0.0.1:%d" % port, asks=5000) as srv:
+            srv.start()
+            # a submitd waits 100 ms after each EAGAIN; 500 refused asks
+            # beyond the rate are no such submitd
+            assert srv.wait_log(r"submitd/\d+\[\d+\]: floods CTL_RELAY_ASK; killing it",
+                                30), srv.log[-20:]
+    finally:
         lst.close()

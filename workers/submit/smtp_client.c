@@ -182,7 +182,10 @@ transact(struct conn *c, const struct smtp_opts *o,
 		snprintf(out->text + n, sizeof(out->text) - n,
 		    " (%u recipient(s) refused)", out->rejected);
 	}
-	(void)command(c, "QUIT", "", "");
+	/* QUIT without waiting for its 221: the result goes to the store now,
+	 * not after a relay that is slow to say goodbye (a crash in between
+	 * would send the message again) */
+	(void)write_all(c, "QUIT\r\n", 6);
 	return 0;
 }
 
