@@ -250,7 +250,8 @@ copy_file(int src, uint64_t size, const char *path)
 }
 
 /* The user an add is for: the session's own, or, on the delivery right
- * (no ticket), the named one, who must exist on this shard. */
+ * (no ticket) or the admin channel, the named one, who must exist on this
+ * shard. */
 static int
 add_user(struct req *r, const char *name, size_t len)
 {
@@ -260,7 +261,7 @@ add_user(struct req *r, const char *name, size_t len)
 		r->u = r->ch->user;
 		return 0;
 	}
-	if (!rights_may(r->ch->svc, IPC_STORE_DELIVER))
+	if (!r->ch->admin && !rights_may(r->ch->svc, IPC_STORE_DELIVER))
 		return req_fail(r, IPC_ERR_UNEXPECTED, "STORE_OUTBOX_ADD without"
 		    " a user or the delivery right");
 	return req_named_user(r, name, len);

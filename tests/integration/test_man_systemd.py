@@ -40,6 +40,7 @@ WORKERS = {
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),
+    "cloister-submitd.8": ("workers/submit", "max-attempts"),
 }
 # pages of other packages a SEE ALSO may name
 OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
@@ -48,7 +49,7 @@ OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
 
 def pages():
     found = sorted(glob.glob(os.path.join(MAN, "*.[58]")))
-    assert len(found) == 13, found
+    assert len(found) == 14, found
     return found
 
 

@@ -183,3 +183,32 @@ def test_envelope_strings_are_bounded_and_carry_no_smtp_syntax():
         assert add(lm, ["b@x"], mail_from="")[0] > 0   # null reverse-path
         st.stop()
         assert len(rows(st)) == 1
+
+
+def test_a_stored_restart_makes_a_claimed_entry_pending_and_keeps_its_file():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        body = b"Subject: survives\r\n\r\nstill here\r\n"
+        (id1,) = add(lm, ["b@example.net"], body)
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        st.kill()            # no result reached the store
+        assert rows(st)[0][2] == 1     # sending, as the crash left it
+        st.start()
+        sub = st.connect("submitd")
+        got = claim(sub)
+        assert got[0] == id1 and got[5] == body, got
+
+
+def test_a_waiting_submitd_is_woken_by_an_entry_due_now():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        sub = st.connect("submitd")
+        assert claim(sub) == (0, 0)       # nothing at all: it waits
+        (later,) = add(lm, ["b@example.net"], send_at=int(time.time()) + 3600)
+        (now,) = add(lm, ["c@example.net"])
+        n = sub.wait_notify(timeout=5)
+        assert n[0] == 0, n               # mailbox 0: the outbox
+        assert claim(sub)[0] == now
