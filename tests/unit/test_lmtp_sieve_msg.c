@@ -266,6 +266,21 @@ test_notify(void)
 	CHECK(strstr(r, "Subject: New mail from bob@example.net: Hi\r\n") != NULL);
 	buf_free(&out);
 	close_msg(&f);
+	/* a subject that decodes to CR LF and a dot line stays one line in
+	 * the body: no bare line end, nothing a relay could take as the end */
+	open_msg(&f, "From: b@x\r\nSubject: =?utf-8?q?a=0D=0A=2E=0D=0AMAIL_FROM?=\r\n"
+	    "\r\nx\r\n");
+	out = (struct buf)BUF_INIT(1 << 16);
+	CHECK_EQ(lmtp_notify_compose(&out, "a@x", "n@x", "note", &f.s, "mx", 0),
+	    0);
+	r = buf_cstr(&out);
+	CHECK(strstr(r, "Subject: a  .  MAIL FROM\r\n") != NULL);
+	CHECK(strstr(r, "\r\n.\r\n") == NULL);
+	for (const char *p = r; *p; p++)
+		if (*p == '\n')
+			CHECK(p > r && p[-1] == '\r');
+	buf_free(&out);
+	close_msg(&f);
 }
 
 int

@@ -39,6 +39,18 @@ lmtp_mailto_address(const char *uri, char *out, size_t n)
 	return at && out[0] != '@' && out[o - 1] != '@' ? 0 : -1;
 }
 
+/* "label: text\r\n" with the text's control characters (a decoded
+ * encoded word may hold CR, LF or NUL) made spaces: one line, always. */
+static void
+body_line(struct buf *out, const char *label, const char *text, size_t n)
+{
+	buf_append_str(out, label);
+	for (size_t i = 0; i < n; i++)
+		buf_append_byte(out, (unsigned char)text[i] < 0x20 ||
+		    text[i] == 0x7f ? ' ' : (uint8_t)text[i]);
+	buf_append_str(out, "\r\n");
+}
+
 int
 lmtp_notify_compose(struct buf *out, const char *from, const char *to,
     const char *message, struct lmtp_smsg *s, const char *hostname,
@@ -67,7 +79,7 @@ lmtp_notify_compose(struct buf *out, const char *from, const char *to,
 	lmtp_auto_headers(out, hostname, now);
 	buf_append_str(out, "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
-	buf_printf(out, "From: %.*s\r\nSubject: %.*s\r\n", (int)sendern, sender,
-	    (int)subjn, subj);
+	body_line(out, "From: ", sender, sendern);
+	body_line(out, "Subject: ", subj, subjn);
 	return out->failed ? -1 : 0;
 }
