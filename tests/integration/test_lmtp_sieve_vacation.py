@@ -17,6 +17,7 @@ Every message is also in INBOX (or not, for a redirect) as the rules say."""
 import time
 
 from lmtp_sieve_util import lmtp_send, message, outbox, script_file, server
+from lmtp_util import Lmtp
 from test_lmtp_imap import have_imap
 from test_lmtp_sieve_global import wait_count
 
@@ -146,3 +147,25 @@ def test_a_short_vacation_period_is_held_to_the_servers_minimum():
                           sender="carol@example.net")
                 time.sleep(1.2)
             assert len(wait_outbox(isrv, replies)) == replies, minimum
+
+
+def test_a_message_with_bare_line_ends_is_not_redirected():
+    if not have_imap():
+        return
+    with server(**{"sieve-before": script_file(SCRIPT),
+                   "accept-bare-lf": "yes"}) as isrv:
+        # BDAT keeps the bytes as sent: a bare LF, and a dot line after it
+        data = (b"From: bob@example.net\r\nTo: alice@example.org\r\n"
+                b"Subject: fwd bare\r\n\r\nline\n.\nMAIL FROM:<x@y>\r\n")
+        c = Lmtp(unix=isrv.srv.paths["lmtp"])
+        assert c.cmd("LHLO t").startswith("250")
+        assert c.cmd("MAIL FROM:<bob@example.net>").startswith("250")
+        assert c.cmd("RCPT TO:<alice@example.org>").startswith("250")
+        c.send(b"BDAT %d LAST\r\n" % len(data) + data)
+        assert c.reply().startswith("250"), "BDAT"
+        c.close()
+        m = isrv.login("alice")
+        assert wait_count(m, "INBOX", 1) == 1
+        m.logout()
+        assert outbox(isrv) == []
+        assert isrv.srv.wait_log(r"sieve-redirect: .*refused: a bare CR or LF")

@@ -163,6 +163,19 @@ fatal_rc(int rc)
 	    rc == STORE_E_NOSPACE;
 }
 
+/* A CR or LF that is not part of a CRLF (BDAT with accept-bare-lf keeps
+ * them): relays read such line ends differently (SMTP smuggling), so a
+ * message holding one is not sent on. */
+static bool
+bare_line_end(const uint8_t *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((m[i] == '\r' && (i + 1 == n || m[i + 1] != '\n')) ||
+		    (m[i] == '\n' && (i == 0 || m[i - 1] != '\r')))
+			return true;
+	return false;
+}
+
 static int
 do_redirects(struct lmtp_sieve *s, struct plan *p)
 {
@@ -174,6 +187,9 @@ do_redirects(struct lmtp_sieve *s, struct plan *p)
 		if (lmtp_loop_marked(&s->msg, s->c.hostname)) {
 			note(s, "sieve-redirect", "to=%s refused: it came through"
 			    " a redirect here (kept)", a->arg);
+		} else if (bare_line_end(d->t->msg, d->t->len)) {
+			note(s, "sieve-redirect", "to=%s refused: a bare CR or LF"
+			    " in the message (kept)", a->arg);
 		} else if ((rc = lmtp_redirect_allowance(d->sc, d->r->user,
 		    s->c.redirects_per_day, d->now, &allowed)) == STORE_OK &&
 		    !allowed) {
