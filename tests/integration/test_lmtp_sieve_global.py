@@ -152,3 +152,32 @@ def test_a_global_script_that_does_not_compile_stops_lmtpd_at_start():
     finally:
         isrv.close()
 
+
+
+def test_the_duplicate_test_records_only_what_was_delivered():
+    """RFC 7352: a message the duplicate test saw is recorded once it is
+    delivered; one refused (over quota) is not a duplicate when it comes
+    again."""
+    if not have_imap():
+        return
+    from lmtp_util import Admin
+    dup = script_file('require ["duplicate", "fileinto", "mailbox"];\n'
+                      'if duplicate { fileinto :create "Dups"; }\n')
+    with server(**{"sieve-before": dup, "duplicate-window": "0"}) as isrv:
+        adm = Admin(isrv.srv)
+        first = message("first", msgid="d1@example.net")
+        lmtp_send(isrv, "alice@example.org", first)
+        lmtp_send(isrv, "alice@example.org", first)   # -> Dups
+        # room at RCPT (no SIZE given), not for 100 KB after DATA
+        adm.quota("alice", storage=50000)
+        second = message("second", msgid="d2@example.net",
+                         body=("y" * 98 + "\r\n") * 1000)
+        rep = lmtp_replies(isrv, ["alice@example.org"], second)
+        assert rep["alice@example.org"].startswith("552 5.2.2"), rep
+        adm.quota("alice", storage=0)
+        lmtp_send(isrv, "alice@example.org", second)  # not a duplicate
+        adm.close()
+        m = isrv.login("alice")
+        assert wait_count(m, "INBOX", 2) == 2
+        assert count(m, "Dups") == 1
+        m.logout()

@@ -133,9 +133,29 @@ cb_duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
 	buf_free(&b);
 	bool seen = false;
 	if (store_seen_check(s->d->sc, s->d->r->user, STORE_SEEN_DUPLICATE, key,
-	    seconds, true, &seen) != STORE_OK)
+	    seconds, false, &seen) != STORE_OK)
 		return 0;
+	if (!seen) {
+		unsigned k = s->ndup_pending++;
+		memcpy(s->dup_pending[k].key, key, sizeof(key));
+		s->dup_pending[k].seconds = seconds;
+	}
 	return seen ? 1 : 0;
+}
+
+/* The records of the duplicate tests and of the delivery itself, once the
+ * message is where the scripts put it. */
+static void
+record_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
+{
+	const struct lmtp_delivery *d = s->d;
+	bool seen;
+	for (unsigned i = 0; i < s->ndup_pending; i++)
+		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DUPLICATE,
+		    s->dup_pending[i].key, s->dup_pending[i].seconds, true, &seen);
+	if (delivery_key != NULL)
+		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DELIVERY,
+		    delivery_key, s->c.dup_window, true, &seen);
 }
 
 static void
@@ -206,6 +226,7 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	s->d = d;
 	s->reason[0] = '\0';
 	s->nduplicate = 0;
+	s->ndup_pending = 0;
 	const char *msgid = d->meta->message_id;
 	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
 	uint8_t key[SHA256_DIGEST_LENGTH];
@@ -235,12 +256,10 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	for (size_t i = 0; i < s->nincluded; i++)
 		sieve_program_free(s->included[i]);
 	s->nincluded = 0;
-	bool seen;
 	/* a rejected message was not delivered: if it comes again, the
-	 * script answers again */
-	if (rc == STORE_OK && dedup && !*rejected)
-		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DELIVERY, key,
-		    s->c.dup_window, true, &seen);
+	 * script answers again (and its duplicate tests saw it) */
+	if (rc == STORE_OK)
+		record_seen(s, dedup && !*rejected ? key : NULL);
 	return rc;
 }
 

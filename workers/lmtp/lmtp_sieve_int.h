@@ -18,6 +18,13 @@ struct lmtp_sieve {
 	struct sieve_program *included[LMTP_SIEVE_INCLUDES];
 	size_t nincluded;
 	unsigned nduplicate;          /* duplicate tests asked this run */
+	/* what they saw first, recorded once the message is delivered (RFC
+	 * 7352 section 3: a failed delivery leaves no record) */
+	struct {
+		uint8_t key[32];
+		uint64_t seconds;
+	} dup_pending[LMTP_DUPLICATE_MAX];
+	unsigned ndup_pending;
 	struct buf prog;              /* a program read from the store */
 };
 
