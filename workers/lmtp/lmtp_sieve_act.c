@@ -324,9 +324,11 @@ lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
 	if (p.reject != NULL)
 		note(s, "sieve-reject", "ignored: another script filed the"
 		    " message");
-	int rc = do_redirects(s, &p);
+	/* filed first: a delivery the store refuses (quota, a full disk)
+	 * is tried again by the MTA, and must not have sent anything yet */
+	int rc = do_fileinto(s, &p);
 	if (rc == STORE_OK)
-		rc = do_fileinto(s, &p);
+		rc = do_redirects(s, &p);
 	if (rc != STORE_OK)
 		return rc;
 	if (p.keep) {
