@@ -1,4 +1,4 @@
-"""Helpers for the Sieve-at-delivery tests: a server with imapd and lmtpd
+"""What the Sieve-at-delivery tests share: a server with imapd and lmtpd
 (ImapServer), scripts installed with cloisterctl, deliveries with
 Python's smtplib LMTP client, and the outbox (what lmtpd queued for
 submitd) read from the store's registry."""

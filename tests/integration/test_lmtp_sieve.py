@@ -30,10 +30,10 @@ if header :contains "subject" "project" {
 } elsif header :contains "subject" "flagme" {
   addflag "\\Seen";
 } elsif header :contains "subject" "included" {
-  include :personal "helper";
+  include :personal "sorting";
 }
 """
-HELPER = 'require ["fileinto", "mailbox"];\nfileinto :create "FromHelper";\n'
+SORTING = 'require ["fileinto", "mailbox"];\nfileinto :create "Included";\n'
 
 
 def flags_of(m, box):
@@ -47,7 +47,7 @@ def test_user_script_actions():
     if not have_imap() or not have_sieve_ctl():
         return
     with server() as isrv:
-        r = put_script(isrv, "alice", HELPER, name="helper", activate=False)
+        r = put_script(isrv, "alice", SORTING, name="sorting", activate=False)
         assert r.returncode == 0, r.stderr
         r = put_script(isrv, "alice", SCRIPT)
         assert r.returncode == 0, r.stderr
@@ -65,7 +65,7 @@ def test_user_script_actions():
         # flagme, plain
         assert wait_count(m, "INBOX", 4) == 4
         assert count(m, "Projects") == 1 and count(m, "Copies") == 1
-        assert count(m, "FromHelper") == 1
+        assert count(m, "Included") == 1
         f = flags_of(m, "Projects")[0]
         assert "\\Flagged" in f and "urgent" in f, f
         assert any("\\Seen" in x for x in flags_of(m, "INBOX"))
