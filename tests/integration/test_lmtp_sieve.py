@@ -8,10 +8,12 @@ Python's smtplib LMTP client, the result read with imaplib.
 - a hostile corpus: each script is refused by the compiler, or it runs
   within its budget and the message still lands in INBOX (each ends in
   discard, so the message is in INBOX only because the run was stopped)."""
+import os
 import smtplib
 import time
 
-from lmtp_sieve_util import have_sieve_ctl, lmtp_send, message, put_script, server
+from lmtp_sieve_util import (have_sieve_ctl, lmtp_send, message, put_script,
+                             script_file, server)
 from test_lmtp_imap import have_imap
 from test_lmtp_sieve_global import count, wait_count
 
@@ -131,3 +133,27 @@ def test_hostile_scripts_are_refused_or_stopped_and_the_mail_lands():
                 "long comparisons"} <= \
             set(s.split(" (")[0] for s in stopped), stopped
         print("refused: %s; stopped by the budget: %s" % (refused, stopped))
+
+
+def test_include_global_finds_the_scripts_of_sieve_global_dir():
+    if not have_imap() or not have_sieve_ctl():
+        return
+    spam = script_file('require ["fileinto", "mailbox"];\n'
+                       'if header :is "X-Spam" "yes" { fileinto :create "Spam"; '
+                       'stop; }\n')
+    gdir = os.path.dirname(spam)
+    os.rename(spam, os.path.join(gdir, "spam.sieve"))
+    with server(**{"sieve-global-dir": gdir}) as isrv:
+        r = put_script(isrv, "alice", 'require ["include", "fileinto"];\n'
+                       'include :global "spam";\n'
+                       'if header :contains "subject" "missing" '
+                       '{ include :global "nosuch"; discard; }\n')
+        assert r.returncode == 0, r.stderr
+        lmtp_send(isrv, "alice@example.org", message("spam", extra="X-Spam: yes\r\n"))
+        lmtp_send(isrv, "alice@example.org", message("ham"))
+        # a global script that is not there: a run-time error, kept
+        lmtp_send(isrv, "alice@example.org", message("missing"))
+        m = isrv.login("alice")
+        assert wait_count(m, "INBOX", 2) == 2
+        assert count(m, "Spam") == 1
+        m.logout()

@@ -1,6 +1,8 @@
 /* lmtp_sieve: duplicate suppression and running the scripts (see header). */
 #include "lmtp_sieve_int.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <openssl/sha.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -105,7 +107,13 @@ static const struct sieve_program *
 cb_include(void *ctx, const char *name, bool global)
 {
 	struct lmtp_sieve *s = owner(ctx);
-	if (global || s->nincluded == LMTP_SIEVE_INCLUDES)
+	if (global) {
+		for (size_t i = 0; i < s->c.nglobals; i++)
+			if (strcmp(s->c.globals[i].name, name) == 0)
+				return s->c.globals[i].prog;
+		return NULL;
+	}
+	if (s->nincluded == LMTP_SIEVE_INCLUDES)
 		return NULL;
 	struct sieve_program *p = user_program(s, name);
 	if (p != NULL)
@@ -284,4 +292,41 @@ lmtp_sieve_compile_file(const char *path, char *err, size_t errsz)
 	buf_free(&src);
 	buf_free(&prog);
 	return p;
+}
+
+int
+lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_global *out,
+    char *err, size_t errsz)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len <= 6 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + len - 6, ".sieve") != 0)
+			continue;
+		char path[4096];
+		if (n == LMTP_SIEVE_GLOBALS || len - 6 > STORE_SIEVE_NAME_MAX ||
+		    buf_snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < 0) {
+			snprintf(err, errsz, "%s: more than %d scripts, or a name"
+			    " too long", dir, LMTP_SIEVE_GLOBALS);
+			n = -1;
+			break;
+		}
+		out[n].prog = lmtp_sieve_compile_file(path, err, errsz);
+		if (out[n].prog == NULL) {
+			n = -1;
+			break;
+		}
+		memcpy(out[n].name, e->d_name, len - 6);
+		out[n].name[len - 6] = '\0';
+		n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -29,6 +29,14 @@
                                               store, per recipient */
 #define LMTP_VACATION_MIN_DEFAULT 86400    /* as Pigeonhole */
 
+#define LMTP_SIEVE_GLOBALS 64             /* scripts in sieve-global-dir */
+
+/* A script of sieve-global-dir, for include :global. */
+struct lmtp_sieve_global {
+	char name[STORE_SIEVE_NAME_MAX + 1];   /* the file name without .sieve */
+	struct sieve_program *prog;
+};
+
 struct lmtp_sieve_conf {
 	uint64_t dup_window;            /* 0: no duplicate suppression */
 	struct sieve_budget budget;
@@ -36,6 +44,8 @@ struct lmtp_sieve_conf {
 	uint64_t vacation_min;          /* shortest vacation period, seconds */
 	bool sieve;                     /* run users' scripts at all */
 	struct sieve_program *before, *after;   /* global scripts or NULL */
+	const struct lmtp_sieve_global *globals;   /* include :global */
+	size_t nglobals;
 	const char *hostname;
 };
 
@@ -71,5 +81,11 @@ const char *lmtp_sieve_reason(const struct lmtp_sieve *s);
  * name and "line L, column C: ..." in err when it does not compile. */
 struct sieve_program *lmtp_sieve_compile_file(const char *path, char *err,
     size_t errsz);
+
+/* Compile every NAME.sieve of dir into out (at most LMTP_SIEVE_GLOBALS,
+ * before confinement): their number, or -1 with the file and "line L,
+ * column C: ..." in err. */
+int lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_global *out,
+    char *err, size_t errsz);
 
 #endif

@@ -26,6 +26,7 @@
  *   sieve                  run users' active Sieve scripts (default yes)
  *   sieve-before           global script run before the user's (a path)
  *   sieve-after            global script run after the user's (a path)
+ *   sieve-global-dir       scripts for include :global (NAME.sieve files)
  *   sieve-max-steps        run budget: steps (default 100000)
  *   sieve-max-memory       run budget: bytes (default 4M)
  *   sieve-max-redirects    redirects per message (default 4)
@@ -161,6 +162,16 @@ load_sieve(const struct config *c, const struct config_service *s,
 		log_fatal("lmtpd: a sieve option is out of range");
 	sc->before = global_script(c, s, "sieve-before");
 	sc->after = global_script(c, s, "sieve-after");
+	const char *dir = config_option(c, s, "sieve-global-dir");
+	if (dir != NULL && dir[0] != '\0') {
+		static struct lmtp_sieve_global globals[LMTP_SIEVE_GLOBALS];
+		char err[400];
+		int n = lmtp_sieve_compile_dir(dir, globals, err, sizeof(err));
+		if (n < 0)
+			log_fatal("sieve-global-dir: %s", err);
+		sc->globals = globals;
+		sc->nglobals = (size_t)n;
+	}
 	sc->hostname = o->hostname;
 }
 
