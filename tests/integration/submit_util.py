@@ -1,4 +1,4 @@
-"""Helpers for the submitd tests: an SMTP sink on loopback playing the
+"""What the submitd tests share: an SMTP sink on loopback playing the
 relay (socketserver, a few lines), a cloisterd with stored and submitd
 pointed at it, and the admin channel's STORE_ADM_OUTBOX_ADD to queue."""
 import os
