@@ -1,4 +1,4 @@
-"""Helpers for the submitd tests: an SMTP sink on loopback playing the
+"""What the submitd tests share: an SMTP sink on loopback playing the
 relay (socketserver, a few lines), a cloisterd with stored and submitd
 pointed at it, and the admin channel's STORE_ADM_OUTBOX_ADD to queue."""
 import os
@@ -18,7 +18,9 @@ class Sink(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, reply=None, delay=0.0):
+    def __init__(self, reply=None, delay=0.0, tls=None):
+        self.tls = tls            # an ssl.SSLContext: offer STARTTLS
+        self.tls_sessions = 0
         self.got = []
         self.counts = {}
         self.connections = 0
@@ -58,7 +60,20 @@ class SinkHandler(socketserver.StreamRequestHandler):
             verb = cmd.split(":")[0].split(" ")[0].upper()
             if verb == "EHLO":
                 self.line("250-sink.test")
+                if sink.tls is not None and not hasattr(self.connection, "cipher"):
+                    self.line("250-STARTTLS")
                 self.line("250 8BITMIME")
+            elif verb == "STARTTLS" and sink.tls is not None:
+                self.line("220 2.0.0 go ahead")
+                try:
+                    self.connection = sink.tls.wrap_socket(self.connection,
+                                                           server_side=True)
+                except OSError:
+                    return          # the client refused our certificate
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb", buffering=0)
+                with sink.lock:
+                    sink.tls_sessions += 1
             elif verb == "MAIL":
                 mail, rcpts = cmd[len("MAIL FROM:"):], []
                 self.line(sink.pick("MAIL", "250 2.1.0 ok"))

@@ -2,7 +2,8 @@
 outbox leave through the relay (a Python SMTP sink on loopback) with their
 envelope and bytes; a 5xx fails the entry, a 4xx is retried and the
 message sent once; a submitd killed mid-queue loses nothing and sends
-nothing twice whose success reached the store."""
+nothing twice whose success reached the store; after stored dies, a new
+submitd sends again."""
 import os
 import signal
 import time
@@ -98,5 +99,27 @@ def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
             seqs = [g[2] for g in sink.got]
             # at most the one in flight when it died went twice
             assert len(seqs) - len(set(seqs)) <= 1, sorted(seqs)
+    finally:
+        sink.close()
+
+
+def test_after_stored_dies_submitd_starts_again_and_sends():
+    if not have_store():
+        return
+    sink = Sink()
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            old_sub = srv.children("submitd")[0].pid
+            os.kill(srv.children("stored")[0].pid, signal.SIGKILL)
+            # its store channel is gone: it ends, cloisterd starts another
+            assert wait_for(lambda: [c.pid for c in srv.children("submitd")
+                                     if c.pid != old_sub], 20), srv.log[-20:]
+            srv.wait_ready(timeout=20)
+            adm.close()
+            adm = Admin(srv)
+            queue(adm, "alice", ["bob@example.net"], b"Subject: after\r\n\r\nz\r\n")
+            assert wait_for(lambda: len(sink.got) == 1, 20), srv.log[-20:]
     finally:
         sink.close()

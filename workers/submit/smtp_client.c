@@ -3,47 +3,21 @@
 #include "buf.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 struct conn {
-	int fd;
-	int timeout_ms;
+	struct smtp_io io;
 	struct smtp_lines in;
 	struct smtp_reply r;
 };
 
 static int
-wait_for(struct conn *c, short ev)
-{
-	struct pollfd p = { .fd = c->fd, .events = ev };
-	int n;
-	while ((n = poll(&p, 1, c->timeout_ms)) < 0 && errno == EINTR)
-		;
-	if (n == 0)
-		errno = ETIMEDOUT;
-	return n > 0 ? 0 : -1;
-}
-
-static int
 write_all(struct conn *c, const char *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t k = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(c, POLLOUT) < 0)
-				return -1;
-			continue;
-		}
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
+	return smtp_io_write_all(&c->io, p, n);
 }
 
 /* Read one complete reply into c->r; -1 on a timeout, EOF or garbage. */
@@ -66,12 +40,7 @@ read_reply(struct conn *c)
 			return -1;
 		size_t room;
 		char *p = smtp_lines_room(&c->in, &room);
-		ssize_t k = read(c->fd, p, room);
-		if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (wait_for(c, POLLIN) < 0)
-				return -1;
-			continue;
-		}
+		ssize_t k = smtp_io_read(&c->io, p, room);
 		if (k <= 0)
 			return -1;
 		smtp_lines_filled(&c->in, (size_t)k);
@@ -85,6 +54,7 @@ static int
 command(struct conn *c, const char *verb, const char *arg, const char *post)
 {
 	char line[SMTP_LINE_MAX];
+	smtp_reply_init(&c->r);      /* a failed write reports no older reply */
 	int n = snprintf(line, sizeof(line), "%s%s%s\r\n", verb, arg, post);
 	if (n < 0 || (size_t)n >= sizeof(line) || write_all(c, line, (size_t)n) < 0)
 		return -1;
@@ -143,6 +113,39 @@ failed(int code)
 	return code >= 500 ? SMTP_PERMFAIL : SMTP_TEMPFAIL;
 }
 
+/* STARTTLS, required when configured (RFC 3207), then EHLO again: 0, or
+ * -1 with the (temporary) outcome set. */
+static int
+starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
+{
+	if (!(c->r.ext & SMTP_EXT_STARTTLS)) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "the relay offers no STARTTLS");
+		return -1;
+	}
+	if (command(c, "STARTTLS", "", "") != 220) {
+		outcome(out, SMTP_TEMPFAIL, c, "STARTTLS");
+		return -1;
+	}
+	/* bytes sent before the handshake would be taken as if protected */
+	if (c->in.len > c->in.off) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "STARTTLS: data before the"
+		    " handshake");
+		return -1;
+	}
+	if (smtp_io_starttls(&c->io, o->tls, out->text, sizeof(out->text)) < 0) {
+		out->verdict = SMTP_TEMPFAIL;
+		return -1;
+	}
+	smtp_lines_init(&c->in);
+	if (command(c, "EHLO ", o->helo, "") != 250) {
+		outcome(out, SMTP_TEMPFAIL, c, "EHLO after STARTTLS");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 transact(struct conn *c, const struct smtp_opts *o,
     const struct store_outbox_entry *e, struct smtp_outcome *out)
@@ -153,6 +156,8 @@ transact(struct conn *c, const struct smtp_opts *o,
 	int code = command(c, "EHLO ", o->helo, "");
 	if (code != 250)
 		return outcome(out, SMTP_TEMPFAIL, c, "EHLO");
+	if (o->tls != NULL && starttls(c, o, out) < 0)
+		return 0;
 	code = command(c, "MAIL FROM:<", e->mail_from, ">");
 	if (code != 250)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
@@ -173,6 +178,7 @@ transact(struct conn *c, const struct smtp_opts *o,
 	if (code != 354)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "DATA");
+	smtp_reply_init(&c->r);      /* not the 354 */
 	if (send_body(c, e) < 0 || read_reply(c) < 0)
 		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
 	code = c->r.code;
@@ -195,10 +201,11 @@ smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
 {
 	static struct conn c;
 	memset(&c, 0, sizeof(c));
-	c.fd = fd;
-	c.timeout_ms = o->timeout_ms;
+	c.io.fd = fd;
+	c.io.timeout_ms = o->timeout_ms;
 	smtp_lines_init(&c.in);
 	out->rejected = 0;
 	errno = 0;
 	(void)transact(&c, o, e, out);
+	smtp_io_end(&c.io);
 }

@@ -2,7 +2,8 @@
  * smtp_client: one outbox entry as one SMTP transaction over a connected
  * socket (RFC 5321): greeting, EHLO, MAIL FROM, RCPT TO for each
  * recipient, DATA with the message dot-stuffed (bare LF sent as CRLF),
- * QUIT. No pipelining. Every wait is bounded by the timeout.
+ * QUIT; with a TLS context, STARTTLS (and EHLO again) after the first
+ * EHLO, required. No pipelining. Every wait is bounded by the timeout.
  */
 #ifndef CLOISTER_SMTP_CLIENT_H
 #define CLOISTER_SMTP_CLIENT_H
@@ -10,12 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smtp_io.h"
 #include "smtp_reply.h"
 #include "store_client.h"
 
 struct smtp_opts {
 	char helo[256];              /* the EHLO name */
 	int timeout_ms;              /* per read or write */
+	struct ssl_ctx_st *tls;      /* STARTTLS required with it; NULL: plain */
 };
 
 enum smtp_verdict {

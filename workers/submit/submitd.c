@@ -13,6 +13,10 @@
  *   retry-base     seconds before the first retry, doubled each time (60)
  *   retry-max      the longest wait between tries, seconds (3600)
  *   smtp-timeout   seconds to wait for each relay reply (300)
+ *   relay-tls      none | starttls (required, the certificate verified)
+ *   relay-tls-ca   PEM file of the CAs (default: the system's store)
+ *   relay-tls-name the name the certificate must carry (default: the
+ *                  relay's address)
  *   relay          HOST:PORT, read by cloisterd (it connects)
  */
 #include <errno.h>
@@ -53,6 +57,35 @@ opt_size(const struct config *c, const struct config_service *s,
 	return v;
 }
 
+/* The TLS context for STARTTLS, made while files can be read. */
+static void
+load_tls(const struct config *c, const struct config_service *s,
+    struct opts *o)
+{
+	static char relay_host[64];
+	const char *mode = config_option(c, s, "relay-tls");
+	if (mode == NULL || strcmp(mode, "none") == 0)
+		return;
+	if (strcmp(mode, "starttls") != 0)
+		log_fatal("relay-tls: none or starttls");
+	const char *name = config_option(c, s, "relay-tls-name");
+	const char *relay = config_option(c, s, "relay");
+	if (name == NULL && relay != NULL) {
+		/* the address of "A.B.C.D:PORT" or "[V6]:PORT" */
+		const char *colon = strrchr(relay, ':');
+		size_t n = colon != NULL ? (size_t)(colon - relay) : 0;
+		if (n > 2 && relay[0] == '[' && relay[n - 1] == ']') {
+			relay++;
+			n -= 2;
+		}
+		if (n > 0 && buf_strlcpy(relay_host, sizeof(relay_host), relay, n) >= 0)
+			name = relay_host;
+	}
+	o->smtp.tls = smtp_tls_context(config_option(c, s, "relay-tls-ca"), name);
+	if (o->smtp.tls == NULL)
+		log_fatal("relay-tls: no TLS context");
+}
+
 static void
 load_options(const struct config *c, const struct config_service *s,
     struct opts *o)
@@ -73,6 +106,7 @@ load_options(const struct config *c, const struct config_service *s,
 	o->retry_max = opt_size(c, s, "retry-max", 3600, 1, 7 * 86400);
 	o->smtp.timeout_ms = (int)opt_size(c, s, "smtp-timeout", 300, 1, 3600) *
 	    1000;
+	load_tls(c, s, o);
 }
 
 /* What the store checked, checked again: nothing that could end the
