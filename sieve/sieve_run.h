@@ -130,6 +130,7 @@ struct sieve_result {
 	bool failed;              /* over a budget or a run-time error */
 	char why[200];
 	uint32_t steps;           /* used */
+	bool stopped;             /* ended by stop: no later script runs */
 	struct imap_arena arena;  /* the strings the actions point to */
 };
 

@@ -351,6 +351,7 @@ sieve_run(const struct sieve_program *prog, const struct sieve_message *m,
 	if (r->implicit_keep)
 		implicit_keep(r);
 	res->steps = budget->steps - r->steps_left;
+	res->stopped = r->stopped;
 	free(r);
 	return res->failed ? -1 : 0;
 }

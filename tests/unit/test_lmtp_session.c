@@ -47,6 +47,9 @@ by_name(const char *user, bool at_delivery)
 		return LMTP_R_NOSPACE;
 	if (strcmp(user, "dnospace") == 0)
 		return at_delivery ? LMTP_R_NOSPACE : LMTP_R_OK;
+	/* a Sieve reject: refused after the data, with the script's reason */
+	if (strcmp(user, "sreject") == 0)
+		return at_delivery ? LMTP_R_REJECT : LMTP_R_OK;
 	return LMTP_R_NOUSER;
 }
 
@@ -87,8 +90,15 @@ fake_end(void *ctx, const struct lmtp_txn *t)
 	ntxn_end++;
 }
 
+static const char *
+fake_reason(void *ctx)
+{
+	(void)ctx;
+	return "Not wanted here";
+}
+
 static const struct lmtp_backend fake = { fake_rcpt, fake_deliver,
-	fake_end, NULL };
+	fake_end, NULL, fake_reason };
 
 static void
 reset_fake(void)
@@ -520,6 +530,17 @@ test_store_lost_and_timeout(void)
 	HAS(chat(c, "RCPT TO:<dnospace@x>\r\nDATA\r\n", 2), "354");
 	HAS(chat(c, "x\r\n.\r\n", 1), "452 4.3.1 <dnospace@x>");
 	HAS(chat(c, "NOOP\r\n", 1), "250");
+	CHECK_EQ(finish(&s, c), 0);
+
+	/* a recipient's script rejects: 550 5.7.1 with its reason, and the
+	 * other recipient of the same message still gets its 250 */
+	c = start(&s, NULL);
+	expect(c, 1);
+	chat(c, "LHLO mta\r\nMAIL FROM:<s@x>\r\n", 2);
+	HAS(chat(c, "RCPT TO:<sreject@x>\r\nRCPT TO:<alice@x>\r\nDATA\r\n", 3),
+	    "354");
+	const char *two = chat(c, "x\r\n.\r\n", 2);
+	HAS(two, "550 5.7.1 <sreject@x> Not wanted here\r\n250 2.0.0 <alice@x>");
 	CHECK_EQ(finish(&s, c), 0);
 
 	o.quota_temp = false;

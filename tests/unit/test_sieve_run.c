@@ -242,6 +242,35 @@ test_edits(void)
 	cur = &msg;
 }
 
+/* result.stopped: a stop (also in an included script) ends the run and,
+ * for a caller running several scripts, the ones after it */
+static bool
+stops(const char *src)
+{
+	struct buf prog = BUF_INIT(SIEVE_MAX_PROGRAM);
+	struct sieve_error err;
+	CHECK_EQ(sieve_compile(src, strlen(src), &prog, &err), 0);
+	struct sieve_program *p = sieve_load(prog.data, prog.len, &err);
+	CHECK(p != NULL);
+	struct sieve_result res;
+	(void)sieve_run(p, &msg, NULL, &res);
+	bool stopped = res.stopped;
+	sieve_result_free(&res);
+	sieve_program_free(p);
+	buf_free(&prog);
+	return stopped;
+}
+
+static void
+test_stopped(void)
+{
+	CHECK(stops("keep; stop; discard;"));
+	CHECK(!stops("keep;"));
+	CHECK(!stops("if false { stop; } keep;"));
+	CHECK(stops("require \"include\";\ninclude \"stop\"; keep;"));
+	CHECK(!stops("require \"include\";\ninclude \"lists\";"));
+}
+
 static void
 test_core(void)
 {
@@ -462,6 +491,7 @@ main(void)
 	test_core();
 	test_extensions();
 	test_failures();
+	test_stopped();
 	for (size_t i = 0; i < 4; i++)
 		sieve_program_free(included[i]);
 	return check_done("sieve_run");

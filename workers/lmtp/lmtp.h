@@ -71,6 +71,8 @@ enum lmtp_result {
 	LMTP_R_GONE = 5,         /* 451 4.3.0, and the session ends: the
 	                            store connection is lost (crash-only) */
 	LMTP_R_NOSPACE = 6,      /* 452 4.3.1 (the store's disk is full) */
+	LMTP_R_REJECT = 7,       /* 550 5.7.1 and the backend's reason (a
+	                            Sieve reject, RFC 5429 section 2.1) */
 };
 
 struct lmtp_backend {
@@ -83,6 +85,9 @@ struct lmtp_backend {
 	/* The transaction is over (free what deliver kept). May be NULL. */
 	void (*txn_end)(void *ctx, const struct lmtp_txn *t);
 	void *ctx;
+	/* The reason of the last LMTP_R_REJECT: one line of printable
+	 * ASCII. May be NULL when deliver never rejects. */
+	const char *(*reason)(void *ctx);
 };
 
 /* Serve one client on fd (blocking on poll) until QUIT, EOF, a timeout

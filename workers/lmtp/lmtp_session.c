@@ -219,6 +219,11 @@ deliver_all(struct session *s)
 				rcpt_reply(s, "data", a,
 				    "552 5.3.4 <%s> Message too big", a);
 				break;
+			case LMTP_R_REJECT:
+				rcpt_reply(s, "data", a, "550 5.7.1 <%s> %.400s",
+				    a, s->be->reason != NULL ?
+				    s->be->reason(s->be->ctx) : "Rejected");
+				break;
 			case LMTP_R_GONE:
 				s->gone = true;
 				/* fall through */
@@ -480,6 +485,7 @@ cmd_rcpt(struct session *s, const char *arg)
 	case LMTP_R_GONE:
 		s->gone = true;
 		/* fall through */
+	case LMTP_R_REJECT:   /* never at RCPT */
 	case LMTP_R_TEMP:
 		rcpt_reply(s, "rcpt", path, "451 4.3.0 <%s> Temporary failure", path);
 		return;

@@ -12,6 +12,8 @@
 #include "auth_client.h"
 #include "fds.h"
 #include "log.h"
+#include "lmtp_outgoing.h"
+#include "lmtp_sieve.h"
 #include "mime.h"
 
 struct lmtp_store {
@@ -28,6 +30,7 @@ struct lmtp_store {
 	struct buf trace, hdrs;
 	struct auth_client *ac;      /* authd, for recipients with no store */
 	struct auth_reply ar;
+	struct lmtp_sieve *sv;       /* duplicates and Sieve; NULL: neither */
 };
 
 struct lmtp_store *
@@ -132,6 +135,12 @@ provision(struct lmtp_store *ls, const char *user, unsigned sh)
 	return rc;
 }
 
+void
+lmtp_store_set_sieve(struct lmtp_store *ls, struct lmtp_sieve *sv)
+{
+	ls->sv = sv;
+}
+
 static enum lmtp_result
 be_rcpt(void *ctx, const struct lmtp_rcpt *r, uint64_t size)
 {
@@ -142,36 +151,6 @@ be_rcpt(void *ctx, const struct lmtp_rcpt *r, uint64_t size)
 	    (rc = provision(ls, r->user, sh)) == STORE_OK)
 		rc = store_rcpt_check(ls->sc[sh], r->user, size);
 	return map_rc(ls, rc, sh, "rcpt");
-}
-
-/* Write all of iov to the memfd from offset 0. */
-static int
-fill_memfd(struct lmtp_store *ls, struct iovec *iov, int n)
-{
-	if (ls->memfd < 0) {
-		ls->memfd = memfd_create("cloister-lmtp", MFD_CLOEXEC);
-		if (ls->memfd < 0)
-			return -1;
-	}
-	if (lseek(ls->memfd, 0, SEEK_SET) != 0)
-		return -1;
-	while (n > 0) {
-		ssize_t w = writev(ls->memfd, iov, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return 0;
 }
 
 static enum lmtp_result
@@ -216,12 +195,23 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 		{ (void *)(uintptr_t)t->msg, t->len },
 	};
 	uint64_t size = ls->trace.len + t->len;
-	if (fill_memfd(ls, iov, 2) < 0) {
+	if (lmtp_memfd_fill(&ls->memfd, iov, 2) < 0) {
 		log_err("deliver: memfd: %s", strerror(errno));
 		return LMTP_R_TEMP;
 	}
-	int rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ? r->detail :
-	    NULL, ls->memfd, size, &meta);
+	int rc;
+	bool rejected = false;
+	if (ls->sv != NULL) {
+		struct lmtp_delivery d = { ls->sc[sh], t, r, &ls->m, &meta,
+			ls->memfd, size, ls->trace.data, ls->trace.len,
+			now.tv_sec };
+		rc = lmtp_sieve_deliver(ls->sv, &d, &rejected);
+	} else {
+		rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ?
+		    r->detail : NULL, ls->memfd, size, &meta);
+	}
+	if (rc == STORE_OK && rejected)
+		return LMTP_R_REJECT;
 	enum lmtp_result out = map_rc(ls, rc, sh, "deliver");
 	/* a refusal is logged with its code where it is answered */
 	if (out == LMTP_R_OK) {
@@ -242,9 +232,17 @@ be_txn_end(void *ctx, const struct lmtp_txn *t)
 	drop_parse(ctx);
 }
 
+static const char *
+be_reason(void *ctx)
+{
+	struct lmtp_store *ls = ctx;
+	return ls->sv != NULL ? lmtp_sieve_reason(ls->sv) : "Rejected";
+}
+
 void
 lmtp_store_backend(struct lmtp_store *ls, struct lmtp_backend *be)
 {
+	be->reason = be_reason;
 	be->rcpt = be_rcpt;
 	be->deliver = be_deliver;
 	be->txn_end = be_txn_end;

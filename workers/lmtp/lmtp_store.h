@@ -22,6 +22,9 @@ struct auth_client;
 /* With authd's channel ('set auth yes'), a recipient authd knows but the
  * store does not yet gets its store at the first delivery. */
 void lmtp_store_set_auth(struct lmtp_store *ls, struct auth_client *ac);
+struct lmtp_sieve;
+/* Duplicate suppression and Sieve (lmtp_sieve.h) at every delivery. */
+void lmtp_store_set_sieve(struct lmtp_store *ls, struct lmtp_sieve *sv);
 /* The backend for lmtp_serve(). */
 void lmtp_store_backend(struct lmtp_store *ls, struct lmtp_backend *be);
 

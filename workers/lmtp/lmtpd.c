@@ -21,23 +21,38 @@
  *                          unset: none, TCP connections get 421 4.7.0)
  *   auth                   yes: a channel to authd, which vouches for
  *                          recipients with no store yet (first delivery)
+ *   duplicate-window       seconds a Message-ID is remembered per recipient
+ *                          (default 86400; 0: no duplicate suppression)
+ *   sieve                  run users' active Sieve scripts (default yes)
+ *   sieve-before           global script run before the user's (a path)
+ *   sieve-after            global script run after the user's (a path)
+ *   sieve-global-dir       scripts for include :global (NAME.sieve files)
+ *   sieve-max-steps        run budget: steps (default 100000)
+ *   sieve-max-memory       run budget: bytes (default 4M)
+ *   sieve-max-redirects    redirects per message (default 4)
+ *   sieve-redirects-per-day  redirects per user and day (default 100)
+ *   sieve-vacation-min-period  shortest vacation period in seconds (default
+ *                          86400; vacation :seconds below it is raised)
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth_client.h"
 #include "charset.h"
 #include "lmtp.h"
 #include "lmtp_access.h"
+#include "lmtp_sieve.h"
 #include "lmtp_store.h"
 #include "log.h"
 #include "worker.h"
@@ -103,6 +118,61 @@ load_options(const struct config *c, const struct config_service *s,
 	lim->headers_max = MSGMETA_DEFAULT_HEADERS;
 	if (lim->text_max > (32u << 20))
 		log_fatal("search-text-max: at most 32M (the store's limit)");
+}
+
+/* A global script, compiled now (before confinement: it is a file). */
+static struct sieve_program *
+global_script(const struct config *c, const struct config_service *s,
+    const char *key)
+{
+	const char *path = config_option(c, s, key);
+	if (path == NULL || path[0] == '\0')
+		return NULL;
+	char err[400];
+	struct sieve_program *p = lmtp_sieve_compile_file(path, err,
+	    sizeof(err));
+	if (p == NULL)
+		log_fatal("%s: %s", key, err);
+	return p;
+}
+
+static void
+load_sieve(const struct config *c, const struct config_service *s,
+    const struct lmtp_opts *o, struct lmtp_sieve_conf *sc)
+{
+	static const struct sieve_budget dflt = SIEVE_BUDGET_DEFAULT;
+	memset(sc, 0, sizeof(*sc));
+	sc->dup_window = opt_size(c, s, "duplicate-window",
+	    LMTP_DUP_WINDOW_DEFAULT);
+	sc->sieve = opt_bool(c, s, "sieve", true);
+	sc->budget = dflt;
+	sc->budget.steps = (uint32_t)opt_size(c, s, "sieve-max-steps",
+	    dflt.steps);
+	sc->budget.memory = opt_size(c, s, "sieve-max-memory", dflt.memory);
+	sc->budget.redirects = (uint32_t)opt_size(c, s, "sieve-max-redirects",
+	    dflt.redirects);
+	sc->redirects_per_day = (unsigned)opt_size(c, s,
+	    "sieve-redirects-per-day", LMTP_REDIRECTS_PER_DAY_DEFAULT);
+	sc->vacation_min = opt_size(c, s, "sieve-vacation-min-period",
+	    LMTP_VACATION_MIN_DEFAULT);
+	if (sc->budget.steps == 0 || sc->budget.steps > 10000000 ||
+	    sc->budget.memory < 65536 || sc->budget.memory > (64u << 20) ||
+	    sc->budget.redirects > 64 || sc->redirects_per_day > 100000 ||
+	    sc->dup_window > 366 * 86400ull || sc->vacation_min > 366 * 86400ull)
+		log_fatal("lmtpd: a sieve option is out of range");
+	sc->before = global_script(c, s, "sieve-before");
+	sc->after = global_script(c, s, "sieve-after");
+	const char *dir = config_option(c, s, "sieve-global-dir");
+	if (dir != NULL && dir[0] != '\0') {
+		static struct lmtp_sieve_global globals[LMTP_SIEVE_GLOBALS];
+		char err[400];
+		int n = lmtp_sieve_compile_dir(dir, globals, err, sizeof(err));
+		if (n < 0)
+			log_fatal("sieve-global-dir: %s", err);
+		sc->globals = globals;
+		sc->nglobals = (size_t)n;
+	}
+	sc->hostname = o->hostname;
 }
 
 static void
@@ -182,9 +252,16 @@ main(int argc, char **argv)
 	    &svc);
 	load_options(&cfg, svc, &o, &lim);
 	load_allow(&cfg, svc, &allow);
+	static struct lmtp_sieve_conf sconf;
+	load_sieve(&cfg, svc, &o, &sconf);
 	/* iconv modules are files: load them while they can be read */
 	charset_preload(NULL);
 	charset_seal();
+	/* the time zone and OpenSSL's digest are files too (Sieve's date
+	 * tests; duplicate and vacation keys): load them now */
+	tzset();
+	uint8_t warm[SHA256_DIGEST_LENGTH];
+	SHA256((const uint8_t *)"", 0, warm);
 	/* confine; the store channels are opened in the sandbox */
 	worker_confine(&w, NULL, 0);
 	int sfd[CLOISTER_MAX_SHARDS];
@@ -199,6 +276,10 @@ main(int argc, char **argv)
 			log_fatal("out of memory");
 		lmtp_store_set_auth(ls, &ac);
 	}
+	struct lmtp_sieve *sv = lmtp_sieve_new(&sconf);
+	if (sv == NULL)
+		log_fatal("out of memory");
+	lmtp_store_set_sieve(ls, sv);
 	struct lmtp_backend be;
 	lmtp_store_backend(ls, &be);
 	worker_ready();
@@ -212,5 +293,6 @@ main(int argc, char **argv)
 		rc = lmtp_serve(c.fd, client, &o, &be);
 	close(c.fd);
 	lmtp_store_close(ls);
+	lmtp_sieve_free(sv);
 	worker_exit(rc < 0 ? 1 : 0);
 }

@@ -1,0 +1,332 @@
+/* lmtp_sieve: duplicate suppression and running the scripts (see header). */
+#include "lmtp_sieve_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/sha.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct lmtp_sieve *
+lmtp_sieve_new(const struct lmtp_sieve_conf *c)
+{
+	struct lmtp_sieve *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->c = *c;
+	s->outfd = -1;
+	buf_init(&s->prog, SIEVE_MAX_PROGRAM);
+	return s;
+}
+
+void
+lmtp_sieve_free(struct lmtp_sieve *s)
+{
+	if (s == NULL)
+		return;
+	if (s->outfd >= 0)
+		close(s->outfd);
+	buf_free(&s->prog);
+	free(s);
+}
+
+const char *
+lmtp_sieve_reason(const struct lmtp_sieve *s)
+{
+	return s->reason;
+}
+
+static void
+log_rcpt(const struct lmtp_sieve *s, const char *event, const char *what)
+{
+	const struct lmtp_delivery *d = s->d;
+	lmtp_log_rcpt(event, d->t->client, d->t->sender, d->r->addr,
+	    "user=%s %s", d->r->user, what);
+}
+
+/* The key of "this message was delivered to this recipient". */
+static void
+delivery_key(const struct lmtp_delivery *d, const char *msgid,
+    uint8_t key[32])
+{
+	struct buf b = BUF_INIT(8192);
+	buf_append_str(&b, "delivery");
+	buf_append_byte(&b, 0);
+	buf_append_str(&b, msgid);
+	buf_append_byte(&b, 0);
+	buf_append_str(&b, d->r->user);
+	buf_append_byte(&b, 0);
+	buf_append_str(&b, d->r->detail);
+	SHA256(b.data, b.len, key);
+	buf_free(&b);
+}
+
+static struct lmtp_sieve *
+owner(void *msgctx)
+{
+	return (struct lmtp_sieve *)((char *)msgctx -
+	    offsetof(struct lmtp_sieve, msg));
+}
+
+/* A program the store holds for the user (name NULL: the active one),
+ * loaded; NULL when there is none or it does not load (logged). */
+static struct sieve_program *
+user_program(struct lmtp_sieve *s, const char *name)
+{
+	const struct lmtp_delivery *d = s->d;
+	char active[STORE_SIEVE_NAME_MAX + 1], line[600];
+	buf_reset(&s->prog);
+	int rc = store_sieve_program(d->sc, d->r->user, name, &s->prog, active,
+	    sizeof(active));
+	if (rc == STORE_E_NOTFOUND)
+		return NULL;
+	if (rc != STORE_OK) {
+		snprintf(line, sizeof(line), "sieve=unavailable error=%d", rc);
+		log_rcpt(s, "sieve-error", line);
+		return NULL;
+	}
+	struct sieve_error err;
+	struct sieve_program *p = sieve_load(s->prog.data, s->prog.len, &err);
+	if (p == NULL) {
+		char e[240];
+		sieve_error_format(&err, e, sizeof(e));
+		snprintf(line, sizeof(line), "script=%s refused: %s",
+		    name ? name : active, e);
+		log_rcpt(s, "sieve-error", line);
+	}
+	return p;
+}
+
+static const struct sieve_program *
+cb_include(void *ctx, const char *name, bool global)
+{
+	struct lmtp_sieve *s = owner(ctx);
+	if (global) {
+		for (size_t i = 0; i < s->c.nglobals; i++)
+			if (strcmp(s->c.globals[i].name, name) == 0)
+				return s->c.globals[i].prog;
+		return NULL;
+	}
+	if (s->nincluded == LMTP_SIEVE_INCLUDES)
+		return NULL;
+	struct sieve_program *p = user_program(s, name);
+	if (p != NULL)
+		s->included[s->nincluded++] = p;
+	return p;
+}
+
+static int
+cb_duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
+    uint64_t seconds, bool last)
+{
+	(void)last;
+	struct lmtp_sieve *s = owner(ctx);
+	/* each asks the store: a script of many is not many requests */
+	if (s->nduplicate++ >= LMTP_DUPLICATE_MAX)
+		return 0;
+	struct buf b = BUF_INIT(SIEVE_MAX_STRING * 2 + 64);
+	uint8_t key[SHA256_DIGEST_LENGTH];
+	buf_append_str(&b, "duplicate");
+	buf_append_byte(&b, 0);
+	buf_append_str(&b, handle ? handle : "");
+	buf_append_byte(&b, 0);
+	buf_append(&b, id, idlen);
+	SHA256(b.data, b.len, key);
+	buf_free(&b);
+	bool seen = false;
+	if (store_seen_check(s->d->sc, s->d->r->user, STORE_SEEN_DUPLICATE, key,
+	    seconds, false, &seen) != STORE_OK)
+		return 0;
+	if (!seen) {
+		unsigned k = s->ndup_pending++;
+		memcpy(s->dup_pending[k].key, key, sizeof(key));
+		s->dup_pending[k].seconds = seconds;
+	}
+	return seen ? 1 : 0;
+}
+
+/* The records of the duplicate tests and of the delivery itself, once the
+ * message is where the scripts put it. */
+static void
+record_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
+{
+	const struct lmtp_delivery *d = s->d;
+	bool seen;
+	for (unsigned i = 0; i < s->ndup_pending; i++)
+		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DUPLICATE,
+		    s->dup_pending[i].key, s->dup_pending[i].seconds, true, &seen);
+	if (delivery_key != NULL)
+		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DELIVERY,
+		    delivery_key, s->c.dup_window, true, &seen);
+}
+
+static void
+run_one(struct lmtp_sieve *s, struct lmtp_runs *runs,
+    const struct sieve_program *p, const char *name)
+{
+	struct sieve_result *r = &runs->res[runs->n];
+	runs->name[runs->n++] = name;
+	if (sieve_run(p, &s->msg.sm, &s->c.budget, r) < 0) {
+		char line[400];
+		snprintf(line, sizeof(line), "script=%s failed: %s (kept)", name,
+		    r->why);
+		log_rcpt(s, "sieve-error", line);
+		runs->failed = true;
+	}
+}
+
+/* before, the user's, after; a stop (or a failure) ends all. */
+static void
+run_scripts(struct lmtp_sieve *s, struct sieve_program *user,
+    struct lmtp_runs *runs)
+{
+	const struct sieve_program *list[LMTP_SIEVE_SCRIPTS] = { s->c.before,
+		user, s->c.after };
+	static const char *const names[] = { "sieve-before", "personal",
+		"sieve-after" };
+	for (size_t i = 0; i < LMTP_SIEVE_SCRIPTS; i++) {
+		if (list[i] == NULL)
+			continue;
+		run_one(s, runs, list[i], names[i]);
+		if (runs->failed || runs->res[runs->n - 1].stopped)
+			break;
+	}
+}
+
+static void
+bind_message(struct lmtp_sieve *s, const struct lmtp_delivery *d)
+{
+	lmtp_smsg_init(&s->msg, d->m);
+	struct sieve_message *sm = &s->msg.sm;
+	sm->envelope_from = d->t->sender;
+	sm->envelope_to = d->r->addr;
+	sm->size = d->t->len;
+	sm->now = d->now;
+	struct tm tm;
+	time_t t = (time_t)d->now;
+	sm->zone = localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
+	sm->duplicate = cb_duplicate;
+	sm->include = cb_include;
+}
+
+/* A duplicate of a message this recipient already got? Message-ID and
+ * recipient; a message without one never is. */
+static bool
+is_duplicate(struct lmtp_sieve *s, const uint8_t key[32])
+{
+	bool seen = false;
+	int rc = store_seen_check(s->d->sc, s->d->r->user, STORE_SEEN_DELIVERY,
+	    key, s->c.dup_window, false, &seen);
+	return rc == STORE_OK && seen;
+}
+
+int
+lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
+    bool *rejected)
+{
+	*rejected = false;
+	s->d = d;
+	s->reason[0] = '\0';
+	s->nduplicate = 0;
+	s->ndup_pending = 0;
+	const char *msgid = d->meta->message_id;
+	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
+	uint8_t key[SHA256_DIGEST_LENGTH];
+	if (dedup) {
+		delivery_key(d, msgid, key);
+		if (is_duplicate(s, key)) {
+			log_rcpt(s, "duplicate", "not filed again code=250");
+			return STORE_OK;
+		}
+	}
+	struct sieve_program *user = NULL;
+	if (s->c.sieve)
+		user = user_program(s, NULL);
+	int rc;
+	if (user == NULL && s->c.before == NULL && s->c.after == NULL) {
+		rc = lmtp_sieve_keep(s, NULL, 0);
+	} else {
+		struct lmtp_runs runs = { .n = 0 };
+		bind_message(s, d);
+		run_scripts(s, user, &runs);
+		rc = lmtp_sieve_act(s, &runs, rejected);
+		for (size_t i = 0; i < runs.n; i++)
+			sieve_result_free(&runs.res[i]);
+		lmtp_smsg_free(&s->msg);
+	}
+	sieve_program_free(user);
+	for (size_t i = 0; i < s->nincluded; i++)
+		sieve_program_free(s->included[i]);
+	s->nincluded = 0;
+	/* a rejected message was not delivered: if it comes again, the
+	 * script answers again (and its duplicate tests saw it) */
+	if (rc == STORE_OK)
+		record_seen(s, dedup && !*rejected ? key : NULL);
+	return rc;
+}
+
+struct sieve_program *
+lmtp_sieve_compile_file(const char *path, char *err, size_t errsz)
+{
+	struct buf src = BUF_INIT(SIEVE_MAX_SCRIPT);
+	struct buf prog = BUF_INIT(SIEVE_MAX_PROGRAM);
+	struct sieve_program *p = NULL;
+	struct sieve_error e;
+	char where[240];
+	if (buf_read_file(&src, path) < 0) {
+		snprintf(err, errsz, "%s: cannot be read (or over 1 MiB)", path);
+	} else if (sieve_compile((const char *)src.data, src.len, &prog,
+	    &e) < 0) {
+		sieve_error_format(&e, where, sizeof(where));
+		snprintf(err, errsz, "%s: %s", path, where);
+	} else if ((p = sieve_load(prog.data, prog.len, &e)) == NULL) {
+		sieve_error_format(&e, where, sizeof(where));
+		snprintf(err, errsz, "%s: %s", path, where);
+	}
+	buf_free(&src);
+	buf_free(&prog);
+	return p;
+}
+
+int
+lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_global *out,
+    char *err, size_t errsz)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (len <= 6 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + len - 6, ".sieve") != 0)
+			continue;
+		char path[4096];
+		if (n == LMTP_SIEVE_GLOBALS || len - 6 > STORE_SIEVE_NAME_MAX ||
+		    buf_snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < 0) {
+			snprintf(err, errsz, "%s: more than %d scripts, or a name"
+			    " too long", dir, LMTP_SIEVE_GLOBALS);
+			n = -1;
+			break;
+		}
+		out[n].prog = lmtp_sieve_compile_file(path, err, errsz);
+		if (out[n].prog == NULL) {
+			n = -1;
+			break;
+		}
+		memcpy(out[n].name, e->d_name, len - 6);
+		out[n].name[len - 6] = '\0';
+		n++;
+	}
+	closedir(d);
+	return n;
+}

@@ -1,0 +1,50 @@
+/* lmtp_sieve's state, shared by lmtp_sieve.c (running the scripts) and
+ * lmtp_sieve_act.c (carrying out their actions). */
+#ifndef CLOISTER_LMTP_SIEVE_INT_H
+#define CLOISTER_LMTP_SIEVE_INT_H
+
+#include "lmtp_sieve.h"
+#include "lmtp_sieve_msg.h"
+
+#define LMTP_SIEVE_SCRIPTS 3     /* before, the user's, after */
+#define LMTP_SIEVE_INCLUDES 16
+
+struct lmtp_sieve {
+	struct lmtp_sieve_conf c;
+	struct lmtp_smsg msg;
+	int outfd;                    /* memfd of outgoing mail */
+	char reason[256];             /* of the last reject */
+	const struct lmtp_delivery *d;
+	struct sieve_program *included[LMTP_SIEVE_INCLUDES];
+	size_t nincluded;
+	unsigned nduplicate;          /* duplicate tests asked this run */
+	/* what they saw first, recorded once the message is delivered (RFC
+	 * 7352 section 3: a failed delivery leaves no record) */
+	struct {
+		uint8_t key[32];
+		uint64_t seconds;
+	} dup_pending[LMTP_DUPLICATE_MAX];
+	unsigned ndup_pending;
+	struct buf prog;              /* a program read from the store */
+};
+
+/* The results of the scripts that ran, in order. failed: one of them
+ * failed (its result is the implicit keep alone); why says what. */
+struct lmtp_runs {
+	struct sieve_result res[LMTP_SIEVE_SCRIPTS];
+	const char *name[LMTP_SIEVE_SCRIPTS];
+	size_t n;
+	bool failed;
+};
+
+/* Carry out the runs' actions (lmtp_sieve_act.c): a store_rc, *rejected
+ * as lmtp_sieve_deliver. */
+int lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
+    bool *rejected);
+
+/* The plain delivery: to INBOX (or the +detail mailbox the store allows),
+ * with flags when there are some. */
+int lmtp_sieve_keep(struct lmtp_sieve *s, const char *const *flags,
+    size_t nflags);
+
+#endif
