@@ -188,15 +188,9 @@ class Floor:
             if self.sctx:
                 c = self.sctx.wrap_socket(c, server_side=True)
             c.sendall(b"* OK floor\r\n")
-            buf = b""
-            while True:
-                d = c.recv(4096)
-                if not d:
-                    break
-                buf += d
-                while b"\r\n" in buf:
-                    _, buf = buf.split(b"\r\n", 1)
-                    c.sendall(self.data)
+            lines = c.makefile("rb")
+            while lines.readline():      # one command line, one response
+                c.sendall(self.data)
             c.close()
 
 
@@ -223,11 +217,10 @@ class Target:
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("targets", nargs="+", help="NAME=HOST:PLAIN:TLS")
-    ap.add_argument("--user", default="bench")
-    ap.add_argument("--password", default="bench-pass-1")
-    ap.add_argument("--messages", type=int, default=13000)
-    ap.add_argument("--mailbox", default="body13k")
-    ap.add_argument("--repeat", type=int, default=7)
+    for opt, default in (("--user", "bench"), ("--password", "bench-pass-1"),
+                         ("--mailbox", "body56"), ("--messages", 13000),
+                         ("--repeat", 7)):
+        ap.add_argument(opt, default=default, type=type(default))
     ap.add_argument("--transports", default="plain,tls")
     ap.add_argument("--cert", nargs=2, metavar=("CRT", "KEY"),
                     help="certificate for the TLS floor")
