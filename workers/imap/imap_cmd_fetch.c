@@ -274,7 +274,7 @@ message_with_body(struct fetch *f, struct store_msg *m, int fd, uint64_t size)
 	}
 	imap_body_close(&b);
 	buf_append_str(o, ")\r\n");
-	return imap_flush_some(s) ? 0 : FETCH_GONE;
+	return client_conn_maybe_flush_bulk(&s->conn) == 0 ? 0 : FETCH_GONE;
 }
 
 struct body_group {
