@@ -260,29 +260,33 @@ bodies_reply(struct store_conn *sc, const uint32_t *uids, size_t n,
 }
 
 int
-store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
-    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
+store_bodies_send(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, uint32_t *reqid)
 {
-	if (n > STORE_BODY_BATCH)
-		return sc_fail(sc, STORE_E_ARG, "body batch too large");
-	if (n == 0)
-		return STORE_OK;
+	if (n == 0 || n > STORE_BODY_BATCH)
+		return sc_fail(sc, STORE_E_ARG, "body batch size");
 	sc_start(sc);
 	ipc_put_u64(&sc->req, mailbox_id);
 	ipc_put_u32(&sc->req, (uint32_t)n);
 	for (size_t i = 0; i < n; i++)
 		ipc_put_u32(&sc->req, uids[i]);
 	int rc = sc_send_req(sc, IPC_STORE_BODIES, -1);
-	if (rc < 0)
-		return rc;
+	*reqid = sc->reqid;
+	return rc;
+}
+
+int
+store_bodies_recv(struct store_conn *sc, uint32_t reqid,
+    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
+{
 	sc->take_fds = true;
-	rc = sc_recv_record(sc);
+	int rc = sc_recv_record(sc);
 	sc->take_fds = false;
 	if (rc < 0)
 		return rc;
 	uint64_t size[STORE_BODY_BATCH];
 	bool present[STORE_BODY_BATCH];
-	if (sc->msg.reqid != sc->reqid)
+	if (sc->msg.reqid != reqid)
 		rc = sc_fail(sc, STORE_E_PROTO, "reply to another request");
 	else if (sc->msg.type == IPC_ERROR) {
 		rc = sc_take_error(sc);
@@ -314,6 +318,17 @@ store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
 	}
 	sc->msg.nfds = 0;
 	return STORE_OK;
+}
+
+int
+store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
+{
+	uint32_t reqid;
+	if (n == 0)
+		return STORE_OK;
+	int rc = store_bodies_send(sc, mailbox_id, uids, n, &reqid);
+	return rc < 0 ? rc : store_bodies_recv(sc, reqid, uids, n, cb, arg);
 }
 
 int
