@@ -6,10 +6,17 @@ whole bodies (small ones copied into the output, large ones sent from the
 file), partial BODY[]<a.b>, BINARY, and a FETCH during which another
 session expunges. Runs a real cloisterd with authd, stored and imapd."""
 import base64
+import os
 import random
 import re
+import signal
+import socket
+import subprocess
+import tempfile
 import threading
+import time
 
+from harness import Skip
 from imap_util import ImapServer, need_stored
 from test_imap_keywords import can_count, sendmsg_calls
 
@@ -187,3 +194,72 @@ def test_a_fetch_while_another_session_expunges():
         assert all(got[u][b"BODY[]"] == msgs[u - 1] for u in got)
         other.close()
         c.close()
+
+
+def kernel_has_tls():
+    """Whether this kernel takes the "tls" upper layer (CONFIG_TLS)."""
+    with socket.socket() as ls:
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(1)
+        with socket.create_connection(ls.getsockname()) as c:
+            try:
+                c.setsockopt(socket.IPPROTO_TCP, 31, b"tls")  # TCP_ULP
+                return True
+            except OSError:
+                return False
+
+
+def sendfile_calls(pids, action):
+    """sendfile(2) calls the processes make while action runs (strace -c)."""
+    with tempfile.TemporaryDirectory() as d:
+        log = os.path.join(d, "summary")
+        args = ["strace", "-c", "-f", "-e", "trace=sendfile", "-o", log]
+        for p in pids:
+            args += ["-p", str(p)]
+        tr = subprocess.Popen(args, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)          # attached (strace has no ready signal)
+        action()
+        time.sleep(0.3)
+        tr.send_signal(signal.SIGINT)
+        tr.wait(timeout=10)
+        with open(log) as f:
+            m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?sendfile$",
+                          f.read(), re.M)
+        return int(m.group(1)) if m else 0
+
+
+def large_body_sendfiles(srv, kind):
+    """sendfile calls of imapd for one 1 MB body over kind, checked exact."""
+    big = plain_message(1, 1024 * 1024)
+    c = selected(srv, kind)
+    append_all(c, [big])
+    assert ok(c.cmd("s2", "SELECT INBOX"), "s2")
+    outs = []
+    n = sendfile_calls(srv.imapd_pids(), lambda: outs.append(
+        c.cmd("f1", "UID FETCH 1 BODY.PEEK[]", timeout=60)))
+    assert ok(outs[0], "f1"), outs[0][-1]
+    assert items_by_uid(outs[0])[1][b"BODY[]"] == big
+    c.close()
+    return n
+
+
+def test_plaintext_large_bodies_go_out_by_sendfile():
+    """A body past the inline limit goes from the file to the socket
+    (sendfile), not through imapd's memory."""
+    if not can_count():
+        return
+    with ImapServer(users=USERS) as srv:
+        assert large_body_sendfiles(srv, "plain") > 0, "no sendfile"
+
+
+def test_tls_bodies_go_out_through_ktls_sendfile():
+    """Where the kernel has kTLS, a large body over TLS leaves imapd by
+    SSL_sendfile (sendfile(2) on the kTLS socket), byte-exact."""
+    if not can_count():
+        return
+    if not kernel_has_tls():
+        raise Skip("this kernel has no TLS upper layer (CONFIG_TLS, "
+                   "setsockopt TCP_ULP \"tls\" fails): kTLS not tested")
+    with ImapServer(users=USERS) as srv:
+        assert large_body_sendfiles(srv, "imaps") > 0, \
+            "no sendfile on a kTLS connection"
