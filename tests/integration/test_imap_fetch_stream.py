@@ -6,15 +6,10 @@ whole bodies (small ones copied into the output, large ones sent from the
 file), partial BODY[]<a.b>, BINARY, and a FETCH during which another
 session expunges. Runs a real cloisterd with authd, stored and imapd."""
 import base64
-import os
 import random
 import re
-import signal
 import socket
-import subprocess
-import tempfile
 import threading
-import time
 
 from harness import Skip
 from imap_util import ImapServer, need_stored
@@ -209,25 +204,6 @@ def kernel_has_tls():
                 return False
 
 
-def sendfile_calls(pids, action):
-    """sendfile(2) calls the processes make while action runs (strace -c)."""
-    with tempfile.TemporaryDirectory() as d:
-        log = os.path.join(d, "summary")
-        args = ["strace", "-c", "-f", "-e", "trace=sendfile", "-o", log]
-        for p in pids:
-            args += ["-p", str(p)]
-        tr = subprocess.Popen(args, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)          # attached (strace has no ready signal)
-        action()
-        time.sleep(0.3)
-        tr.send_signal(signal.SIGINT)
-        tr.wait(timeout=10)
-        with open(log) as f:
-            m = re.search(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?sendfile$",
-                          f.read(), re.M)
-        return int(m.group(1)) if m else 0
-
-
 def large_body_sendfiles(srv, kind):
     """sendfile calls of imapd for one 1 MB body over kind, checked exact."""
     big = plain_message(1, 1024 * 1024)
@@ -235,8 +211,8 @@ def large_body_sendfiles(srv, kind):
     append_all(c, [big])
     assert ok(c.cmd("s2", "SELECT INBOX"), "s2")
     outs = []
-    n = sendfile_calls(srv.imapd_pids(), lambda: outs.append(
-        c.cmd("f1", "UID FETCH 1 BODY.PEEK[]", timeout=60)))
+    n = sendmsg_calls(srv.imapd_pids(), lambda: outs.append(
+        c.cmd("f1", "UID FETCH 1 BODY.PEEK[]", timeout=60)), "sendfile")
     assert ok(outs[0], "f1"), outs[0][-1]
     assert items_by_uid(outs[0])[1][b"BODY[]"] == big
     c.close()
