@@ -329,6 +329,18 @@ send_out(struct chan *ch)
 				want(ch, (ch->events | EPOLLOUT) & ~(uint32_t)EPOLLIN);
 				return false;
 			}
+			/* the kernel caps the fds in flight per sending user
+			 * (RLIMIT_NOFILE): past it this request fails, the
+			 * channel stays (another peer that reads nothing must
+			 * not cost this one its connection) */
+			if (errno == ETOOMANYREFS && ch->out_off == 0 &&
+			    (ch->out_fd >= 0 || ch->out_fds.n > 0)) {
+				log_warn("%s[%llu]: too many files in flight",
+				    ch->service, (unsigned long long)ch->instance);
+				chan_fail_reply(ch, ch->out_reqid, IPC_ERR_LIMIT,
+				    "too many files in flight");
+				continue;
+			}
 			chan_close(ch);
 			return false;
 		}
