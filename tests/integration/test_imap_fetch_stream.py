@@ -191,6 +191,31 @@ def test_a_fetch_while_another_session_expunges():
         c.close()
 
 
+def test_a_refused_batch_leaves_the_store_connection_in_step():
+    """BINARY of a part in an unknown encoding stops the FETCH (NO
+    [UNKNOWN-CTE]) while the next batch's request is already out: its
+    reply is read and dropped, and the session's next commands get their
+    own answers."""
+    if not need_stored():
+        return
+    msgs = [plain_message(i, 500) for i in range(80)]
+    msgs[4] = msgs[4].replace(b"\r\n\r\n", b"\r\nMIME-Version: 1.0\r\n"
+                              b"Content-Transfer-"
+                              b"Encoding: x-unheard-of\r\n\r\n", 1)
+    with ImapServer(users=USERS) as srv:
+        c = selected(srv, "plain")
+        append_all(c, msgs)
+        assert ok(c.cmd("s2", "SELECT INBOX"), "s2")
+        out = c.cmd("b1", "UID FETCH 1:* BINARY.PEEK[1]")
+        assert out[-1].startswith(b"b1 NO [UNKNOWN-CTE]"), out[-1]
+        out = c.cmd("f1", "UID FETCH 40:80 BODY.PEEK[]")
+        assert ok(out, "f1"), out[-1]
+        got = items_by_uid(out)
+        assert sorted(got) == list(range(40, 81))
+        assert all(got[u][b"BODY[]"] == msgs[u - 1] for u in got)
+        c.close()
+
+
 def kernel_has_tls():
     """Whether this kernel takes the "tls" upper layer (CONFIG_TLS)."""
     with socket.socket() as ls:
