@@ -321,17 +321,6 @@ store_bodies_recv(struct store_conn *sc, uint32_t reqid,
 }
 
 int
-store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
-    const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
-{
-	uint32_t reqid;
-	if (n == 0)
-		return STORE_OK;
-	int rc = store_bodies_send(sc, mailbox_id, uids, n, &reqid);
-	return rc < 0 ? rc : store_bodies_recv(sc, reqid, uids, n, cb, arg);
-}
-
-int
 store_flags(struct store_conn *sc, uint64_t mailbox_id,
     const struct store_uids *set, enum store_flag_op op, uint32_t flags,
     const char *const *keywords, size_t nkeywords, uint64_t unchangedsince,
