@@ -1,10 +1,13 @@
 """FETCH of many bodies: imapd asks the store for the message files in
-batches (STORE_BODIES, one request and one reply for up to 32 files), so a
-FETCH of 100 bodies costs a handful of store round trips, not one per
-message; and what reaches the client is byte-exact over plaintext and TLS:
-whole bodies (small ones copied into the output, large ones sent from the
-file), partial BODY[]<a.b>, BINARY, and a FETCH during which another
-session expunges. Runs a real cloisterd with authd, stored and imapd."""
+batches (STORE_BODIES, one request and one reply for up to 32 files, the
+next batch's request sent while this one is written), so a FETCH of 100
+bodies costs a handful of store round trips, not one per message; what
+reaches the client is byte-exact over plaintext and TLS: whole bodies
+(small ones copied into the output, large ones sent from the file by
+sendfile, or SSL_sendfile where the kernel has kTLS), partial BODY[]<a.b>,
+BINARY, and a FETCH during which another session expunges; a FETCH that
+stops mid-way leaves the store connection in step. Runs a real cloisterd
+with authd, stored and imapd."""
 import base64
 import random
 import re
