@@ -37,13 +37,26 @@ int
 ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
     const void *payload, size_t len, int fd)
 {
-	if (len > IPC_MAX_PAYLOAD || (flags & ~IPC_F_KNOWN) != 0) {
+	return ipc_send_fds(sock, type, reqid, flags & ~(uint32_t)IPC_F_FDS,
+	    payload, len, &fd, fd >= 0 ? 1 : 0);
+}
+
+int
+ipc_send_fds(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const void *payload, size_t len, const int *fds, size_t nfds)
+{
+	if (len > IPC_MAX_PAYLOAD || (flags & ~IPC_F_KNOWN) != 0 ||
+	    nfds > IPC_MAX_FDS) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	flags &= ~IPC_F_FD;
-	if (fd >= 0)
-		flags |= IPC_F_FD;
+	/* one fd keeps the single-fd flag unless a batch was asked for */
+	if (nfds == 0)
+		flags &= ~(uint32_t)(IPC_F_FD | IPC_F_FDS);
+	else if (!(flags & IPC_F_FDS))
+		flags = nfds == 1 ? flags | IPC_F_FD : flags | IPC_F_FDS;
+	if (flags & IPC_F_FDS)
+		flags &= ~(uint32_t)IPC_F_FD;
 	uint8_t hdr[IPC_HDR_SIZE];
 	put_hdr(hdr, type, (uint32_t)len, reqid, flags);
 	struct iovec iov[2] = {
@@ -52,18 +65,18 @@ ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
 	};
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * IPC_MAX_FDS)];
 	} cmsg;
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
-	if (fd >= 0) {
+	if (nfds > 0) {
 		memset(&cmsg, 0, sizeof(cmsg));
 		mh.msg_control = cmsg.buf;
-		mh.msg_controllen = sizeof(cmsg.buf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	ssize_t n;
 	do {
@@ -194,9 +207,14 @@ ipc_parse_record(struct ipc_msg *m, size_t got, int nfds)
 		return IPC_PARSE_BAD;
 	if ((m->flags & ~IPC_F_KNOWN) != 0)
 		return IPC_PARSE_BAD;
-	/* the header must announce exactly the fds that came */
-	if (((m->flags & IPC_F_FD) != 0) != (nfds == 1) || nfds > 1)
+	/* the header must announce exactly the fds that came: one with
+	 * IPC_F_FD, a batch (1..IPC_MAX_FDS) with IPC_F_FDS, never both */
+	if (m->flags & IPC_F_FDS) {
+		if ((m->flags & IPC_F_FD) || nfds < 1 || nfds > IPC_MAX_FDS)
+			return IPC_PARSE_BAD;
+	} else if (((m->flags & IPC_F_FD) != 0) != (nfds == 1) || nfds > 1) {
 		return IPC_PARSE_BAD;
+	}
 	m->len = len;
 	m->payload = m->raw + IPC_HDR_SIZE;
 	return 0;
@@ -219,12 +237,13 @@ ipc_recv_strerror(enum ipc_recv_result r, const struct ipc_msg *m, char *buf,
 }
 
 static enum ipc_recv_result
-recv_record(int sock, struct ipc_msg *m, int flags)
+recv_record(int sock, struct ipc_msg *m, int flags, bool batch_ok)
 {
 	union {
 		struct cmsghdr align;
-		/* room for a few fds so that extras are seen and closed */
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		/* room for a batch, and for one more so that a record with
+		 * too many is seen (the kernel drops what does not fit) */
+		char buf[CMSG_SPACE(sizeof(int) * (IPC_MAX_FDS + 1))];
 	} cmsg;
 	struct iovec iov = { .iov_base = m->raw, .iov_len = sizeof(m->raw) };
 	struct msghdr mh = {
@@ -236,6 +255,7 @@ recv_record(int sock, struct ipc_msg *m, int flags)
 	ssize_t n;
 
 	m->fd = -1;
+	m->nfds = 0;
 	m->len = 0;
 	m->version = IPC_VERSION;
 	m->payload = m->raw + IPC_HDR_SIZE;
@@ -246,14 +266,14 @@ recv_record(int sock, struct ipc_msg *m, int flags)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? IPC_RECV_AGAIN
 		    : IPC_RECV_ERR;
 
-	int fds[8];
+	int fds[IPC_MAX_FDS + 1];
 	int nfds = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
 	    c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k && nfds < 8; i++)
+		for (size_t i = 0; i < k && nfds < IPC_MAX_FDS + 1; i++)
 			memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int),
 			    sizeof(int));
 	}
@@ -261,27 +281,39 @@ recv_record(int sock, struct ipc_msg *m, int flags)
 		return IPC_RECV_EOF;
 	int parsed = (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ?
 	    IPC_PARSE_BAD : ipc_parse_record(m, (size_t)n, nfds);
+	if (parsed == 0 && (m->flags & IPC_F_FDS) && !batch_ok)
+		parsed = IPC_PARSE_BAD;
 	if (parsed < 0) {
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
 		return parsed == IPC_PARSE_VERSION ? IPC_RECV_VERSION
 		    : IPC_RECV_BAD;
 	}
-	if (nfds == 1)
+	if (m->flags & IPC_F_FDS) {
+		memcpy(m->fds, fds, sizeof(int) * (size_t)nfds);
+		m->nfds = (unsigned)nfds;
+	} else if (nfds == 1) {
 		m->fd = fds[0];
+	}
 	return IPC_RECV_OK;
 }
 
 enum ipc_recv_result
 ipc_recv(int sock, struct ipc_msg *m)
 {
-	return recv_record(sock, m, 0);
+	return recv_record(sock, m, 0, false);
+}
+
+enum ipc_recv_result
+ipc_recv_fds(int sock, struct ipc_msg *m)
+{
+	return recv_record(sock, m, 0, true);
 }
 
 enum ipc_recv_result
 ipc_recv_nowait(int sock, struct ipc_msg *m)
 {
-	return recv_record(sock, m, MSG_DONTWAIT);
+	return recv_record(sock, m, MSG_DONTWAIT, false);
 }
 
 void
@@ -291,6 +323,18 @@ ipc_msg_close_fd(struct ipc_msg *m)
 		close(m->fd);
 		m->fd = -1;
 	}
+	for (unsigned i = 0; i < m->nfds; i++)
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+	m->nfds = 0;
+}
+
+void
+ipc_fd_batch_close(struct ipc_fd_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		close(b->fd[i]);
+	b->n = 0;
 }
 
 void

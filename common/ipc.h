@@ -4,7 +4,8 @@
  * One message = one SOCK_SEQPACKET record = a fixed 16-byte header
  * (u32 type, u32 payload length, u32 request id, u16 IPC_VERSION, u16 flags;
  * big-endian) + a payload of typed fields, with at most one fd attached
- * (SCM_RIGHTS). Message types live in one enum in ipc_types.h. Payloads
+ * (SCM_RIGHTS) — or, only where the receiver asks for it (ipc_recv_fds),
+ * a batch of up to IPC_MAX_FDS (the message bodies of one FETCH batch). Message types live in one enum in ipc_types.h. Payloads
  * are written with ipc_put_*() into a bounded buf and read with ipc_get_*()
  * from a buf_cur; every handler ends with ipc_get_end(), which fails on
  * short data *and* on bytes left over.
@@ -30,8 +31,19 @@
 enum ipc_flags {
 	IPC_F_FD = 1u << 0,    /* exactly one fd is attached */
 	IPC_F_MORE = 1u << 1,  /* more records of this reply follow */
+	IPC_F_FDS = 1u << 2,   /* 1..IPC_MAX_FDS fds attached (a batch) */
 };
-#define IPC_F_KNOWN (IPC_F_FD | IPC_F_MORE)
+#define IPC_F_KNOWN (IPC_F_FD | IPC_F_MORE | IPC_F_FDS)
+/* fds of one IPC_F_FDS record: far below the kernel's SCM_MAX_FD (253), and
+ * what a worker holds open at once while it writes a batch out */
+#define IPC_MAX_FDS 32
+
+/* fds gathered for one IPC_F_FDS record (owned until sent or closed) */
+struct ipc_fd_batch {
+	int fd[IPC_MAX_FDS];
+	unsigned n;
+};
+void ipc_fd_batch_close(struct ipc_fd_batch *b);
 
 /* Field tags: a reader asking for a u32 where a string was written fails. */
 enum ipc_tag {
@@ -47,6 +59,8 @@ struct ipc_msg {
 	uint32_t flags;
 	uint16_t version;    /* the sender's IPC_VERSION, as its header said */
 	int fd;              /* -1 unless IPC_F_FD */
+	unsigned nfds;       /* IPC_F_FDS: fds[0..nfds), else 0 */
+	int fds[IPC_MAX_FDS];
 	size_t len;          /* payload bytes */
 	uint8_t *payload;    /* points into raw */
 	uint8_t raw[IPC_HDR_SIZE + IPC_MAX_PAYLOAD];
@@ -58,6 +72,9 @@ int ipc_send(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
 /* Same with a borrowed payload. */
 int ipc_send_raw(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
     const void *payload, size_t len, int fd);
+/* A borrowed payload with nfds fds (1..IPC_MAX_FDS: IPC_F_FDS; 0: none). */
+int ipc_send_fds(int sock, uint32_t type, uint32_t reqid, uint32_t flags,
+    const void *payload, size_t len, const int *fds, size_t nfds);
 
 /* A worker's CTL_READY on its control channel (header only, sent with a
  * plain write(2), which every policy allows). */
@@ -99,6 +116,10 @@ enum ipc_recv_result ipc_recv(int sock, struct ipc_msg *m);
 /* The same, never blocking (MSG_DONTWAIT): IPC_RECV_AGAIN when no record
  * is waiting, so a reader drains its socket without a poll() per record. */
 enum ipc_recv_result ipc_recv_nowait(int sock, struct ipc_msg *m);
+/* ipc_recv that also takes an IPC_F_FDS record (m->fds, m->nfds), for a
+ * reader that asked for one; every other reader refuses such a record and
+ * closes its fds, so a peer cannot park descriptors in it. */
+enum ipc_recv_result ipc_recv_fds(int sock, struct ipc_msg *m);
 /* Validate a raw record (header + payload) already in memory: the decoder
  * that ipc_recv() and the fuzz target share. 0, IPC_PARSE_VERSION (another
  * IPC_VERSION; m->version set) or IPC_PARSE_BAD. */
@@ -110,7 +131,7 @@ int ipc_parse_record(struct ipc_msg *m, size_t got, int nfds);
  * buf (size bytes) and returned. */
 const char *ipc_recv_strerror(enum ipc_recv_result r, const struct ipc_msg *m,
     char *buf, size_t size);
-/* Close m->fd if still owned. */
+/* Close m->fd and m->fds if still owned. */
 void ipc_msg_close_fd(struct ipc_msg *m);
 /* A cursor over m's payload. */
 void ipc_msg_cursor(const struct ipc_msg *m, struct buf_cur *c);

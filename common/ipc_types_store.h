@@ -32,6 +32,7 @@
 	X(STORE_EXPUNGE, 236)                                              \
 	X(STORE_CHANGES, 237)                                              \
 	X(STORE_SEARCH, 238)                                               \
+	X(STORE_BODIES, 239)       /* many bodies: a batch of fds */       \
 	X(STORE_THREAD_COUNTS, 240) /* every mailbox's JMAP thread counts */ \
 	X(STORE_EMAIL_QUERY, 241)  /* JMAP Email/query: a page and the total */ \
 	X(STORE_THREAD_CHANGES, 242) /* JMAP Thread/changes */             \

@@ -197,6 +197,7 @@ chan_close(struct chan *ch)
 		close(ch->out_fd);
 		ch->out_fd = -1;
 	}
+	ipc_fd_batch_close(&ch->out_fds);
 	nchans--;
 	chan_queue_flush(ch);     /* freed at the end of the turn */
 }
@@ -233,6 +234,7 @@ chan_reply_finish(struct req *r, int rc)
 		if (r->rfd >= 0)
 			close(r->rfd);
 		r->rfd = -1;
+		ipc_fd_batch_close(&r->rfds);
 		if (r->slice != NULL)
 			r->slice->free(r->slice);
 		r->slice = NULL;
@@ -244,6 +246,7 @@ chan_reply_finish(struct req *r, int rc)
 		pool_put(r->rb);
 		if (r->rfd >= 0)
 			close(r->rfd);
+		ipc_fd_batch_close(&r->rfds);
 		if (r->slice != NULL)
 			r->slice->free(r->slice);
 		return;
@@ -254,6 +257,8 @@ chan_reply_finish(struct req *r, int rc)
 	ch->out_stream = r->stream;
 	ch->out_off = 0;
 	ch->out_fd = r->rfd;
+	ch->out_fds = r->rfds;
+	r->rfds.n = 0;
 	if (r->slice != NULL) {
 		ch->slice = r->slice;
 		ch->out_open = true;
@@ -285,6 +290,7 @@ chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
 		close(ch->out_fd);
 		ch->out_fd = -1;
 	}
+	ipc_fd_batch_close(&ch->out_fds);
 }
 
 /* Send what we can of ch's reply; true when it is all sent. */
@@ -310,13 +316,30 @@ send_out(struct chan *ch)
 			chunk = IPC_MAX_PAYLOAD;
 			more = true;
 		}
-		if (ipc_send_raw(ch->fd, ch->out_type, ch->out_reqid,
-		    more ? IPC_F_MORE : 0, b->data ? b->data + ch->out_off : NULL, chunk,
-		    ch->out_fd) < 0) {
+		const void *p = b->data ? b->data + ch->out_off : NULL;
+		uint32_t fl = more ? IPC_F_MORE : 0;
+		int sent = ch->out_fds.n > 0 ?
+		    ipc_send_fds(ch->fd, ch->out_type, ch->out_reqid,
+		    fl | IPC_F_FDS, p, chunk, ch->out_fds.fd, ch->out_fds.n) :
+		    ipc_send_raw(ch->fd, ch->out_type, ch->out_reqid, fl, p, chunk,
+		    ch->out_fd);
+		if (sent < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				/* backpressure: no new request until it drains */
 				want(ch, (ch->events | EPOLLOUT) & ~(uint32_t)EPOLLIN);
 				return false;
+			}
+			/* the kernel caps the fds in flight per sending user
+			 * (RLIMIT_NOFILE): past it this request fails, the
+			 * channel stays (another peer that reads nothing must
+			 * not cost this one its connection) */
+			if (errno == ETOOMANYREFS && ch->out_off == 0 &&
+			    (ch->out_fd >= 0 || ch->out_fds.n > 0)) {
+				log_warn("%s[%llu]: too many files in flight",
+				    ch->service, (unsigned long long)ch->instance);
+				chan_fail_reply(ch, ch->out_reqid, IPC_ERR_LIMIT,
+				    "too many files in flight");
+				continue;
 			}
 			chan_close(ch);
 			return false;
@@ -326,6 +349,7 @@ send_out(struct chan *ch)
 			close(ch->out_fd);
 			ch->out_fd = -1;
 		}
+		ipc_fd_batch_close(&ch->out_fds);
 		if (!more)
 			break;
 	}

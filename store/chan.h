@@ -38,6 +38,7 @@ struct chan {
 	bool out_stream;
 	size_t out_off;
 	int out_fd;
+	struct ipc_fd_batch out_fds;    /* a batch instead of out_fd */
 	bool out_ready;              /* complete, waiting for the turn's end */
 	bool out_open;               /* slices still to come (slice.h) */
 	struct slice *slice;

@@ -45,6 +45,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_APPEND, OP_TICKET | OP_WRITE | OP_FD, h_append },
 	{ IPC_STORE_FETCH, OP_TICKET, h_fetch },
 	{ IPC_STORE_BODY, OP_TICKET, h_body },
+	{ IPC_STORE_BODIES, OP_TICKET, h_bodies },
 	{ IPC_STORE_FLAGS, OP_TICKET | OP_WRITE, h_flags },
 	{ IPC_STORE_COPY, OP_TICKET | OP_WRITE, h_copy },
 	{ IPC_STORE_MOVE, OP_TICKET | OP_WRITE, h_move },

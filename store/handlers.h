@@ -43,6 +43,7 @@ int h_keywords(struct req *r);
 int h_append(struct req *r);
 int h_fetch(struct req *r);
 int h_body(struct req *r);
+int h_bodies(struct req *r);
 int h_flags(struct req *r);
 int h_copy(struct req *r);
 int h_move(struct req *r);

@@ -882,25 +882,42 @@ h_fetch(struct req *r)
 
 /* ---- body ---------------------------------------------------------------------- */
 
+/* The file of message uid of mb: 1 with *fd and *size (hash filled if
+ * not NULL), 0 if there is no such message, or a negative IPC error. */
 static int
-open_blob_file(struct req *r, sqlite3_stmt *st)
+blob_open(struct req *r, const struct mbox *mb, uint32_t uid, int *fd,
+    uint64_t *size, uint8_t hash[MSGFILE_HASH_LEN])
 {
-	const void *h = sqlite3_column_blob(st, 0);
-	if (h == NULL || sqlite3_column_bytes(st, 0) != MSGFILE_HASH_LEN)
+	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_GET,
+	    "SELECT b.hash, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
+	    " WHERE m.mailbox=? AND m.uid=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, mb->id);
+	sqlite3_bind_int64(st, 2, uid);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	const void *h = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	if (h == NULL || sqlite3_column_bytes(st, 0) != MSGFILE_HASH_LEN) {
+		sqlite3_reset(st);
 		return db_fail(r->d, "blob hash");
-	uint8_t hash[MSGFILE_HASH_LEN];
-	memcpy(hash, h, sizeof(hash));
-	uint64_t size = (uint64_t)sqlite3_column_int64(st, 1);
-	int fd = msgfile_open(r->d->u->id, hash);
-	if (fd < 0) {
+	}
+	uint8_t k[MSGFILE_HASH_LEN];
+	memcpy(k, h, sizeof(k));
+	*size = (uint64_t)sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	if (hash != NULL)
+		memcpy(hash, k, sizeof(k));
+	*fd = msgfile_open(r->d->u->id, k);
+	if (*fd < 0) {
 		log_err("user %s: message file missing: %s", r->d->u->name,
 		    strerror(errno));
 		return req_fail(r, IPC_ERR_INTERNAL, "message file missing");
 	}
-	r->rfd = fd;
-	ipc_put_u64(r->rb, size);
-	ipc_put_bytes(r->rb, hash, sizeof(hash));
-	return 0;
+	return 1;
 }
 
 int
@@ -921,22 +938,51 @@ message_body(struct req *r, uint64_t id, uint32_t uid)
 	int rc = mailbox_of(r, id, &mb);
 	if (rc < 0)
 		return rc;
-	sqlite3_stmt *st = db_stmt(r->d, ST_BLOB_GET,
-	    "SELECT b.hash, b.size FROM msgs m JOIN blob b ON b.id=m.blob"
-	    " WHERE m.mailbox=? AND m.uid=?");
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	sqlite3_bind_int64(st, 1, mb.id);
-	sqlite3_bind_int64(st, 2, uid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = open_blob_file(r, st);
-	else if (rc == SQLITE_DONE)
-		rc = req_fail(r, IPC_ERR_NOTFOUND, "no such message");
-	else
-		rc = db_fail(r->d, "body");
-	sqlite3_reset(st);
-	return rc;
+	uint8_t hash[MSGFILE_HASH_LEN];
+	uint64_t size = 0;
+	rc = blob_open(r, &mb, uid, &r->rfd, &size, hash);
+	if (rc == 0)
+		return req_fail(r, IPC_ERR_NOTFOUND, "no such message");
+	if (rc < 0)
+		return rc;
+	ipc_put_u64(r->rb, size);
+	ipc_put_bytes(r->rb, hash, sizeof(hash));
+	return 0;
+}
+
+/* STORE_BODIES: the files of up to STORE_BODIES_MAX messages in one
+ * reply, their fds attached as one batch (IPC_F_FDS) in the order of the
+ * entries that say "present": one request and one record for a FETCH
+ * batch instead of one of each per message. */
+int
+h_bodies(struct req *r)
+{
+	uint64_t id;
+	uint32_t n, uids[STORE_BODIES_MAX];
+	ipc_get_u64(&r->c, &id);
+	ipc_get_u32(&r->c, &n);
+	if (!r->c.failed && (n == 0 || n > STORE_BODIES_MAX))
+		return req_fail(r, IPC_ERR_MALFORMED, "bad body count");
+	for (uint32_t i = 0; i < n && !r->c.failed; i++)
+		ipc_get_u32(&r->c, &uids[i]);
+	int rc = req_end_of_fields(r);
+	struct mbox mb;
+	if (rc < 0 || (rc = mailbox_of(r, id, &mb)) < 0)
+		return rc;
+	ipc_put_u32(r->rb, n);
+	for (uint32_t i = 0; i < n; i++) {
+		int fd = -1;
+		uint64_t size = 0;
+		rc = blob_open(r, &mb, uids[i], &fd, &size, NULL);
+		if (rc < 0)
+			return rc;      /* chan_reply_finish closes the batch */
+		if (rc == 1)
+			r->rfds.fd[r->rfds.n++] = fd;
+		ipc_put_u32(r->rb, uids[i]);
+		ipc_put_u32(r->rb, (uint32_t)rc);
+		ipc_put_u64(r->rb, size);
+	}
+	return 0;
 }
 
 /* ---- flags --------------------------------------------------------------------- */

@@ -43,6 +43,7 @@ struct req {
 	uint32_t rtype;              /* IPC_OK unless the handler says */
 	bool stream;
 	int rfd;                     /* fd to attach to the reply */
+	struct ipc_fd_batch rfds;       /* or a batch of them (IPC_F_FDS) */
 	struct slice *slice;         /* the reply goes on in slices */
 	char err[256];
 };

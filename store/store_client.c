@@ -112,7 +112,8 @@ static int
 recv_one(struct store_conn *sc)
 {
 	for (;;) {
-		enum ipc_recv_result r = ipc_recv(sc->fd, &sc->msg);
+		enum ipc_recv_result r = sc->take_fds ?
+		    ipc_recv_fds(sc->fd, &sc->msg) : ipc_recv(sc->fd, &sc->msg);
 		if (r == IPC_RECV_AGAIN) {
 			struct pollfd p = { .fd = sc->fd, .events = POLLIN };
 			if (poll(&p, 1, -1) < 0 && errno != EINTR)

@@ -233,15 +233,20 @@ int store_fetch(struct store_conn *sc, uint64_t mailbox_id,
 int store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid,
     int *fd, uint64_t *size);
 
-/* The bodies of several messages for one round trip's latency: the
- * requests go out back to back (at most STORE_BODY_BATCH), the replies are
- * read in order, and cb gets each one: fd (the callee closes it) and size,
- * or fd -1 when the message is gone (expunged meanwhile). Every reply is
- * read even after an error; the first error (other than NOTFOUND) is
- * returned. */
-#define STORE_BODY_BATCH 32
+/* The bodies of several messages in one round trip (STORE_BODIES: one
+ * request, one reply with the fds as a batch), in two halves, so that the
+ * next batch's request can be on its way while this one's bodies are
+ * written (one reply ahead at most keeps the fds a worker holds to one
+ * batch): send (*reqid is the request's), then receive with the same
+ * uids: cb gets each one in the order asked, fd (the callee closes it) and
+ * size, or fd -1 when the message is gone (expunged meanwhile); a non-zero
+ * return stops the calls (the remaining fds are closed; cb NULL closes
+ * them all). */
+#define STORE_BODY_BATCH STORE_BODIES_MAX
 typedef int (*store_body_cb)(void *arg, uint32_t uid, int fd, uint64_t size);
-int store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+int store_bodies_send(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, uint32_t *reqid);
+int store_bodies_recv(struct store_conn *sc, uint32_t reqid,
     const uint32_t *uids, size_t n, store_body_cb cb, void *arg);
 
 struct store_flags_result {

@@ -24,6 +24,7 @@ struct store_conn {
 	const char *kwp[STORE_MAX_KEYWORDS];
 	size_t nkw;
 	bool kw_loaded;
+	bool take_fds;             /* the awaited reply may carry a batch */
 	struct ipc_msg msg;        /* last: large */
 };
 

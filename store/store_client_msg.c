@@ -242,69 +242,99 @@ store_body(struct store_conn *sc, uint64_t mailbox_id, uint32_t uid, int *fd,
 	return STORE_OK;
 }
 
+/* The reply of STORE_BODIES, checked whole before anything is used: the
+ * entries name the UIDs asked for, in order, and as many say "present" as
+ * fds came. */
+static int
+bodies_reply(struct store_conn *sc, const uint32_t *uids, size_t n,
+    uint64_t *size, bool *present)
+{
+	struct buf_cur c;
+	uint32_t count = 0;
+	unsigned have = 0;
+	if (sc->msg.type != IPC_OK || (sc->msg.flags & IPC_F_MORE) != 0 ||
+	    sc->msg.fd >= 0)
+		return sc_fail(sc, STORE_E_PROTO, "unexpected reply");
+	ipc_msg_cursor(&sc->msg, &c);
+	ipc_get_u32(&c, &count);
+	if (count != n)
+		return sc_fail(sc, STORE_E_PROTO, "bodies for another set");
+	for (size_t i = 0; i < n && !c.failed; i++) {
+		uint32_t uid = 0, here = 0;
+		ipc_get_u32(&c, &uid);
+		ipc_get_u32(&c, &here);
+		ipc_get_u64(&c, &size[i]);
+		if (uid != uids[i] || here > 1)
+			return sc_fail(sc, STORE_E_PROTO, "bodies for another set");
+		present[i] = here == 1;
+		have += here;
+	}
+	if (sc_done(sc, &c) < 0)
+		return STORE_E_PROTO;
+	if (have != sc->msg.nfds)
+		return sc_fail(sc, STORE_E_PROTO, "bodies and fds disagree");
+	return STORE_OK;
+}
+
 int
-store_body_batch(struct store_conn *sc, uint64_t mailbox_id,
+store_bodies_send(struct store_conn *sc, uint64_t mailbox_id,
+    const uint32_t *uids, size_t n, uint32_t *reqid)
+{
+	if (n == 0 || n > STORE_BODY_BATCH)
+		return sc_fail(sc, STORE_E_ARG, "body batch size");
+	sc_start(sc);
+	ipc_put_u64(&sc->req, mailbox_id);
+	ipc_put_u32(&sc->req, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		ipc_put_u32(&sc->req, uids[i]);
+	int rc = sc_send_req(sc, IPC_STORE_BODIES, -1);
+	*reqid = sc->reqid;
+	return rc;
+}
+
+int
+store_bodies_recv(struct store_conn *sc, uint32_t reqid,
     const uint32_t *uids, size_t n, store_body_cb cb, void *arg)
 {
-	uint32_t reqids[STORE_BODY_BATCH];
-	if (n > STORE_BODY_BATCH)
-		return sc_fail(sc, STORE_E_ARG, "body batch too large");
-	for (size_t i = 0; i < n; i++) {
-		sc_start(sc);
-		ipc_put_u64(&sc->req, mailbox_id);
-		ipc_put_u32(&sc->req, uids[i]);
-		int rc = sc_send_req(sc, IPC_STORE_BODY, -1);
-		if (rc < 0)
-			return rc;
-		reqids[i] = sc->reqid;
+	sc->take_fds = true;
+	int rc = sc_recv_record(sc);
+	sc->take_fds = false;
+	if (rc < 0)
+		return rc;
+	uint64_t size[STORE_BODY_BATCH];
+	bool present[STORE_BODY_BATCH];
+	if (sc->msg.reqid != reqid)
+		rc = sc_fail(sc, STORE_E_PROTO, "reply to another request");
+	else if (sc->msg.type == IPC_ERROR) {
+		rc = sc_take_error(sc);
+		/* the mailbox went away: every message of it is gone */
+		if (rc == STORE_E_NOTFOUND) {
+			memset(present, 0, sizeof(present));
+			rc = STORE_OK;
+		}
+	} else
+		rc = bodies_reply(sc, uids, n, size, present);
+	if (rc < 0) {
+		ipc_msg_close_fd(&sc->msg);
+		return rc;
 	}
-	int ret = STORE_OK;
+	/* the fds are the callbacks' from here: each gets its own */
+	unsigned k = 0;
 	bool stop = false;
 	for (size_t i = 0; i < n; i++) {
-		int rc = sc_recv_record(sc);
-		if (rc < 0)
-			return rc;
-		if (sc->msg.reqid != reqids[i]) {
-			ipc_msg_close_fd(&sc->msg);
-			return sc_fail(sc, STORE_E_PROTO, "reply to another request");
-		}
-		int fd = -1;
-		uint64_t size = 0;
-		if (sc->msg.type == IPC_ERROR) {
-			rc = sc_take_error(sc);
-			if (rc != STORE_E_NOTFOUND) {
-				if (ret == STORE_OK)
-					ret = rc;
-				continue;
-			}
-		} else {
-			struct buf_cur c;
-			const uint8_t *p;
-			size_t len;
-			if (sc->msg.type != IPC_OK || sc->msg.fd < 0 ||
-			    (sc->msg.flags & IPC_F_MORE) != 0) {
-				ipc_msg_close_fd(&sc->msg);
-				return sc_fail(sc, STORE_E_PROTO, "unexpected reply");
-			}
-			fd = sc->msg.fd;
-			sc->msg.fd = -1;
-			ipc_msg_cursor(&sc->msg, &c);
-			ipc_get_u64(&c, &size);
-			ipc_get_bytes(&c, &p, &len, STORE_BLOBID_LEN);
-			if (sc_done(sc, &c) < 0) {
-				close(fd);
-				return STORE_E_PROTO;
-			}
-		}
+		int fd = present[i] ? sc->msg.fds[k] : -1;
+		if (present[i])
+			sc->msg.fds[k++] = -1;
 		if (stop || cb == NULL) {
 			if (fd >= 0)
 				close(fd);
 			continue;
 		}
-		if (cb(arg, uids[i], fd, size) != 0)
+		if (cb(arg, uids[i], fd, size[i]) != 0)
 			stop = true;
 	}
-	return ret;
+	sc->msg.nfds = 0;
+	return STORE_OK;
 }
 
 int

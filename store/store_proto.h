@@ -38,6 +38,7 @@
 #define STORE_UID_MAX 0xffffffffu  /* "to the end" in a range (IMAP '*') */
 #define STORE_MAX_RANGES 8192      /* ranges of a UID set in a request */
 #define STORE_LOCATE_MAX 1024      /* email ids of a STORE_EMAIL_LOCATE_MANY */
+#define STORE_BODIES_MAX 32        /* UIDs of a STORE_BODIES (<= IPC_MAX_FDS) */
 #define STORE_ENTRY_MAX (16u * 1024 * 1024)  /* one streamed entry */
 #define STORE_MSG_MAX (256ull * 1024 * 1024) /* one message */
 /* The message metadata block: the format's bound, and each field's. */

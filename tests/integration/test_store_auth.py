@@ -65,11 +65,13 @@ def test_alice_cannot_touch_bobs_data_in_any_operation():
                 attempt("STORE_FETCH", u64(mid) + uidset((1, 0xffffffff)) + u32(what) + u64(0),
                         width=1 + 3 + 2 + 1 + 1 + 1 + 1 + 3 + 1 + 8 + 2 + 1)
             for uid in (1, 2, 3):
-                r = attempt("STORE_BODY", u64(mid) + u32(uid))
-                if isinstance(r, tuple):
-                    data = os.pread(r[1], 1000, 0)
-                    os.close(r[1])
-                    assert SECRET not in data
+                for name, req in (("STORE_BODY", u32(uid)),
+                                  ("STORE_BODIES", u32(1) + u32(uid))):
+                    r = attempt(name, u64(mid) + req)
+                    if isinstance(r, tuple):
+                        data = os.pread(r[1], 1000, 0)
+                        os.close(r[1])
+                        assert SECRET not in data
             attempt("STORE_MBOX_STATUS", u64(mid) + s(""))
             attempt("STORE_CHANGES", u64(mid) + u64(0) + u32(0x7ff),
                     width=1 + 3 + 2 + 1 + 1 + 1 + 1 + 3 + 1 + 8 + 2 + 1)
@@ -155,6 +157,7 @@ def test_the_delivery_right_cannot_read():
         reads = {
             "STORE_FETCH": u64(1) + uidset((1, 9)) + u32(0x7ff) + u64(0),
             "STORE_BODY": u64(1) + u32(1),
+            "STORE_BODIES": u64(1) + u32(1) + u32(1),
             "STORE_SEARCH": u64(1) + b(bytes([1])) + u32(0),
             "STORE_MBOX_LIST": u32(3),
             "STORE_MBOX_STATUS": u64(0) + s("INBOX"),

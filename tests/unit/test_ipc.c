@@ -149,6 +149,55 @@ count_open_fds(void)
 	return n;
 }
 
+/* A batch of fds (IPC_F_FDS) reaches only a reader that asks for one
+ * (ipc_recv_fds); any other reader drops the record and closes every fd,
+ * so a peer cannot park descriptors in a process that does not expect
+ * them. A batch flag with one fd too many, or none, is malformed. */
+static void
+test_fd_batch(void)
+{
+	int sv[2], fds[IPC_MAX_FDS];
+	pair(sv);
+	for (int i = 0; i < IPC_MAX_FDS; i++)
+		CHECK((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
+	int before = count_open_fds();
+	CHECK_EQ(ipc_send_fds(sv[0], IPC_OK, 1, IPC_F_FDS, "xy", 2, fds,
+	    IPC_MAX_FDS), 0);
+	CHECK_EQ(ipc_recv_fds(sv[1], &m), IPC_RECV_OK);
+	CHECK(m.flags & IPC_F_FDS);
+	CHECK_EQ(m.nfds, (unsigned)IPC_MAX_FDS);
+	CHECK_EQ(m.fd, -1);
+	CHECK_EQ(count_open_fds(), before + IPC_MAX_FDS);
+	ipc_msg_close_fd(&m);
+	CHECK_EQ(m.nfds, 0u);
+	CHECK_EQ(count_open_fds(), before);
+	/* the same record to a reader that did not ask: refused, closed */
+	CHECK_EQ(ipc_send_fds(sv[0], IPC_OK, 2, IPC_F_FDS, NULL, 0, fds, 3), 0);
+	CHECK_EQ(ipc_recv(sv[1], &m), IPC_RECV_BAD);
+	CHECK_EQ(count_open_fds(), before);
+	CHECK_EQ(ipc_send_fds(sv[0], IPC_OK, 3, IPC_F_FDS, NULL, 0, fds, 2), 0);
+	CHECK_EQ(ipc_recv_nowait(sv[1], &m), IPC_RECV_BAD);
+	CHECK_EQ(count_open_fds(), before);
+	/* the sender refuses more than a batch */
+	CHECK_EQ(ipc_send_fds(sv[0], IPC_OK, 4, IPC_F_FDS, NULL, 0, fds,
+	    IPC_MAX_FDS + 1), -1);
+	/* hand-made: the batch flag with no fd, or with the one-fd flag */
+	send_raw_record(sv[0], IPC_OK, 0, IPC_F_FDS, 0, 0);
+	CHECK_EQ(ipc_recv_fds(sv[1], &m), IPC_RECV_BAD);
+	send_raw_record(sv[0], IPC_OK, 0, IPC_F_FDS | IPC_F_FD, 0, 1);
+	CHECK_EQ(ipc_recv_fds(sv[1], &m), IPC_RECV_BAD);
+	CHECK_EQ(count_open_fds(), before);
+	/* a single fd still comes as m.fd to the batch reader */
+	CHECK_EQ(ipc_send_raw(sv[0], IPC_OK, 5, 0, NULL, 0, fds[0]), 0);
+	CHECK_EQ(ipc_recv_fds(sv[1], &m), IPC_RECV_OK);
+	CHECK(m.fd >= 0 && m.nfds == 0);
+	ipc_msg_close_fd(&m);
+	for (int i = 0; i < IPC_MAX_FDS; i++)
+		close(fds[i]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void
 test_malformed(void)
 {
@@ -339,6 +388,7 @@ main(void)
 	test_nowait();
 	test_fd_passing();
 	test_malformed();
+	test_fd_batch();
 	test_version();
 	test_fixed_records();
 	test_names();

@@ -14,7 +14,7 @@
 
 /* Messages per store_fetch when bodies are fetched too (their metadata is
  * kept in memory until each body is written). */
-#define BODY_BATCH 128
+#define BODY_BATCH 512
 /* UID ranges per store request (the store accepts 8192). */
 #define SET_CHUNK 4096
 /* Times one FETCH refreshes the keyword table for messages that carry a
@@ -274,7 +274,7 @@ message_with_body(struct fetch *f, struct store_msg *m, int fd, uint64_t size)
 	}
 	imap_body_close(&b);
 	buf_append_str(o, ")\r\n");
-	return imap_flush_some(s) ? 0 : FETCH_GONE;
+	return client_conn_maybe_flush_bulk(&s->conn) == 0 ? 0 : FETCH_GONE;
 }
 
 struct body_group {
@@ -323,6 +323,55 @@ batch_keywords(struct fetch *f)
 	return 0;
 }
 
+/* The UIDs of the batch's group that starts at first; their count. */
+static size_t
+group_uids(const struct fetch *f, size_t first, uint32_t *uids)
+{
+	size_t k = f->nbatch - first < STORE_BODY_BATCH ?
+	    f->nbatch - first : STORE_BODY_BATCH;
+	for (size_t j = 0; j < k; j++)
+		uids[j] = f->batch[first + j].uid;
+	return k;
+}
+
+/* The batch's bodies, STORE_BODY_BATCH files per store request; the next
+ * group's request goes out before this group's bodies are written, so
+ * that stored opens the next files while imapd writes these. */
+static int
+batch_bodies(struct fetch *f)
+{
+	struct imap_session *s = f->s;
+	uint32_t uids[2][STORE_BODY_BATCH], reqid[2];
+	size_t n[2];
+	if (f->nbatch == 0)
+		return 0;
+	n[0] = group_uids(f, 0, uids[0]);
+	int rc = store_bodies_send(s->sc, s->view->id, uids[0], n[0], &reqid[0]);
+	for (size_t i = 0, g = 0; rc == 0 && i < f->nbatch;
+	    i += STORE_BODY_BATCH, g ^= 1) {
+		size_t next = i + STORE_BODY_BATCH;
+		bool ahead = next < f->nbatch;
+		if (ahead) {
+			n[g ^ 1] = group_uids(f, next, uids[g ^ 1]);
+			rc = store_bodies_send(s->sc, s->view->id, uids[g ^ 1],
+			    n[g ^ 1], &reqid[g ^ 1]);
+			if (rc < 0)
+				break;
+		}
+		struct body_group bg = { .f = f, .first = i };
+		rc = store_bodies_recv(s->sc, reqid[g], uids[g], n[g], body_cb,
+		    &bg);
+		if (rc == 0)
+			rc = bg.rc;
+		/* stopping with a request out: its reply still comes; its
+		 * fds are closed unread */
+		if (rc != 0 && ahead && !f->failed && !imap_store_fatal(rc))
+			(void)store_bodies_recv(s->sc, reqid[g ^ 1], uids[g ^ 1],
+			    n[g ^ 1], NULL, NULL);
+	}
+	return rc;
+}
+
 static int
 fetch_bodies(struct fetch *f, const struct store_uids *part)
 {
@@ -360,21 +409,8 @@ fetch_bodies(struct fetch *f, const struct store_uids *part)
 		    f->a->changedsince, batch_cb, f);
 		if (rc == 0 && f->kw_shown)
 			rc = batch_keywords(f);
-		/* the bodies, STORE_BODY_BATCH requests in flight at a time:
-		 * one round trip's latency for each group, not each message */
-		for (size_t i = 0; rc == 0 && i < f->nbatch;
-		    i += STORE_BODY_BATCH) {
-			struct body_group g = { .f = f, .first = i };
-			uint32_t uids[STORE_BODY_BATCH];
-			size_t k = f->nbatch - i < STORE_BODY_BATCH ?
-			    f->nbatch - i : STORE_BODY_BATCH;
-			for (size_t j = 0; j < k; j++)
-				uids[j] = f->batch[i + j].uid;
-			rc = store_body_batch(s->sc, s->view->id, uids, k,
-			    body_cb, &g);
-			if (rc == 0)
-				rc = g.rc;
-		}
+		if (rc == 0)
+			rc = batch_bodies(f);
 	}
 	store_uids_free(&sub);
 	buf_free(&f->texts);

@@ -157,7 +157,8 @@ file_literal(struct imap_session *s, struct imap_body *b, uint64_t start,
 			got += (size_t)r;
 		}
 		o->len += n;
-		return imap_flush_some(s) ? FETCH_OK : FETCH_GONE;
+		return client_conn_maybe_flush_bulk(&s->conn) == 0 ? FETCH_OK :
+		    FETCH_GONE;
 	}
 	return client_conn_send_file(&s->conn, b->fd, (off_t)start,
 	    end - start) < 0 ? FETCH_GONE : FETCH_OK;

@@ -369,6 +369,13 @@ client_conn_maybe_flush(struct client_conn *c)
 }
 
 int
+client_conn_maybe_flush_bulk(struct client_conn *c)
+{
+	return c->out.len >= CLIENT_CONN_OUT_BULK ? client_conn_flush(c) :
+	    (c->failed ? -1 : 0);
+}
+
+int
 client_conn_send_file(struct client_conn *c, int fd, off_t off, uint64_t len)
 {
 	if (client_conn_flush(c) < 0)

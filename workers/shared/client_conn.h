@@ -105,6 +105,11 @@ void client_conn_say_last(struct client_conn *c, const char *line,
 int client_conn_flush(struct client_conn *c);
 /* Flush if past CLIENT_CONN_OUT_SOFT. */
 int client_conn_maybe_flush(struct client_conn *c);
+/* Streams of many bodies flush at this (fewer, larger writes: a quarter
+ * of the system calls and wake-ups of the reader of 64 KiB ones). */
+#define CLIENT_CONN_OUT_BULK (256 * 1024)
+/* Flush if past CLIENT_CONN_OUT_BULK. */
+int client_conn_maybe_flush_bulk(struct client_conn *c);
 /* Flush, then send len bytes of fd from off (sendfile / kTLS / mapping). */
 int client_conn_send_file(struct client_conn *c, int fd, off_t off, uint64_t len);
 
