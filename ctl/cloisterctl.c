@@ -48,6 +48,8 @@ static const struct {
 	  "show usage and limits" },
 	{ "quota", "set", ctl_quota_set, true,
 	  "USER [--storage N] [--messages N]", "set limits (N, NK, NM, NG or none)" },
+	{ "outbox", "list", ctl_outbox_list, false, "",
+	  "mail waiting to be sent or failed: ID USER STATE ATTEMPTS NEXT-TRY SIZE <FROM> RCPTS REPLY" },
 	{ "token", "add", ctl_token_add, true, "USER [LABEL]",
 	  "mint an app-specific JMAP token (printed once; LABEL default)" },
 	{ "token", "list", ctl_token_list, true, "USER",

@@ -104,6 +104,8 @@ int ctl_mailbox_list(struct ctl_env *e, int argc, char **argv);
 int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
+/* ctl_outbox.c */
+int ctl_outbox_list(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);
 /* import_cmd.c, export.c: migration in and out (docs/migration.md) */
 int ctl_import(struct ctl_env *e, int argc, char **argv);
