@@ -76,6 +76,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
 		    errlen) < 0)
 			return -1;
+		sv_filter_compile(t, (unsigned)i, s, &pol.spec);
 		t->deliver[i] = s->role == ROLE_CONNECTION &&
 		    policy_allows_store_op(&pol, IPC_STORE_DELIVER);
 		if (make_dirs(pol.spec.root) < 0) {
