@@ -127,11 +127,19 @@ sandbox_filter_read(int fd, struct sock_fprog *out, char *err, size_t errlen)
 }
 
 bool
-sandbox_filter_take(const struct sandbox_spec *s, struct sock_fprog *out)
+sandbox_filter_take(const struct sandbox_spec *s, const int *keep,
+    size_t nkeep, struct sock_fprog *out)
 {
 	int fd = CLOISTER_FD_SECCOMP;
-	if (fcntl(fd, F_GETFD) < 0)
-		return false;   /* not under cloisterd: compile our own */
+	for (size_t i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return false;   /* the caller's own fd happens to be 26 */
+	/* not open, or no file that takes seals (a socket, a pipe: an fd a
+	 * process started by hand inherited): not a filter, compile our own;
+	 * step 8 closes it. Under cloisterd fd 26 is the filter or nothing. */
+	if (fcntl(fd, F_GETFD) < 0 ||
+	    (fcntl(fd, F_GET_SEALS) < 0 && errno == EINVAL))
+		return false;
 	char err[128];
 	int r = sandbox_filter_read(fd, out, err, sizeof(err));
 	close(fd);

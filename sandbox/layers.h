@@ -37,9 +37,10 @@ struct sock_fprog;
 /* The policy's filter, built, not loaded (log_fatal on a bad rule). */
 scmp_filter_ctx sandbox_build_seccomp(const struct sandbox_spec *s);
 /* The program cloisterd handed over at CLOISTER_FD_SECCOMP: false when
- * that fd is not open; else read, checked (log_fatal if it does not
- * pass) and the fd closed. */
-bool sandbox_filter_take(const struct sandbox_spec *s, struct sock_fprog *out);
+ * that fd is not open, is on the keep list or takes no seals (no memfd);
+ * else read, checked (log_fatal if it does not pass) and the fd closed. */
+bool sandbox_filter_take(const struct sandbox_spec *s, const int *keep,
+    size_t nkeep, struct sock_fprog *out);
 /* Load prog (seccomp(2) with TSYNC, prctl without seccomp(2)). */
 void sandbox_filter_install(const struct sandbox_spec *s,
     const struct sock_fprog *prog);

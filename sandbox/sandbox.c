@@ -576,7 +576,7 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	char netns[32], landlock[48];
 	/* first, as root: the fd must not outlive confinement */
 	struct sock_fprog pre;
-	bool precompiled = sandbox_filter_take(s, &pre);
+	bool precompiled = sandbox_filter_take(s, keep, nkeep, &pre);
 	lookup_ids(s, &id);
 	sandbox_landlock_check_threads(s);
 	sandbox_enter_empty_netns(s, netns, sizeof(netns));

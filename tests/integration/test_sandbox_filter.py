@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 
@@ -152,6 +153,14 @@ def memfd(data, seals, mode):
     return ro
 
 
+def handed_memfd(data, seals, mode):
+    fd = memfd(data, seals, mode)
+    try:
+        return HandedWorker(fd)
+    finally:
+        os.close(fd)
+
+
 def imapd_filter():
     """imapd's filter as cloisterd compiled it."""
     with ImapServer(spares=1) as srv:
@@ -165,7 +174,7 @@ def test_a_worker_refuses_a_filter_that_could_change():
         return
     good = imapd_filter()
     # the control: sealed and read-only, loaded as handed over
-    w = HandedWorker(memfd(good, ALL_SEALS, os.O_RDONLY))
+    w = handed_memfd(good, ALL_SEALS, os.O_RDONLY)
     try:
         assert w.p.poll() is None, "the sealed filter was refused"
         assert not os.path.exists("/proc/%d/fd/%d" % (w.p.pid, FD_SECCOMP))
@@ -176,6 +185,18 @@ def test_a_worker_refuses_a_filter_that_could_change():
     finally:
         err = w.stop()
     assert "precompiled" in err, err
+    # a socket at fd 26 (inherited by a process started by hand) is no
+    # filter: the worker compiles its own and step 8 closes the fd
+    a, b = socket.socketpair()
+    w = HandedWorker(a.fileno())
+    try:
+        assert w.p.poll() is None, "a socket at fd 26 stopped the worker"
+        assert not os.path.exists("/proc/%d/fd/%d" % (w.p.pid, FD_SECCOMP))
+    finally:
+        err = w.stop()
+        a.close()
+        b.close()
+    assert "syscalls, compiled)" in err, err
     cases = {
         "unsealed": (0, os.O_RDONLY, "not sealed"),
         "writable": (ALL_SEALS, os.O_RDWR, "open for writing"),
@@ -185,7 +206,7 @@ def test_a_worker_refuses_a_filter_that_could_change():
                              "not sealed"),
     }
     for what, (seals, mode, why) in cases.items():
-        w = HandedWorker(memfd(good, seals, mode))
+        w = handed_memfd(good, seals, mode)
         assert wait_for(lambda: w.p.poll() is not None, timeout=10), what
         rc = w.p.returncode
         err = w.stop()
