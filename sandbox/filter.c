@@ -3,8 +3,9 @@
  * handed over, or compiled here.
  *
  * libseccomp turns a policy into BPF in every worker of a service, the
- * same work each time (~0.6 ms of an imapd's start, bench/README.md). cloisterd (root, trusted, reading nothing
- * from the network) compiles it once per service at start and at reload,
+ * same work each time (~0.6 ms of an imapd's start, bench/README.md).
+ * cloisterd (root, trusted, reading nothing from the network) compiles it
+ * once per service at start and at reload,
  * exports it into a memfd, seals it (no write, no grow, no shrink, no
  * further seal change) and gives every worker a read-only descriptor of it
  * at CLOISTER_FD_SECCOMP (fds.h). The worker checks the seals, the access
