@@ -35,6 +35,18 @@ def filter_fds(pid):
     return out
 
 
+def filter_fd_count(pid):
+    """How many fds of pid are filter memfds (a leak would grow it)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
+                "/memfd:cloister-filter:")
+        except OSError:
+            pass
+    return n
+
+
 def fd_flags(pid, fd):
     with open("/proc/%d/fdinfo/%d" % (pid, fd)) as f:
         return int(re.search(r"^flags:\s+(\d+)", f.read(), re.M).group(1), 8)
@@ -109,6 +121,12 @@ def test_a_reload_compiles_the_edited_policy():
         srv.srv.wait_ready(timeout=30)
         r = srv.srv.audit()
         assert r.returncode == 0, r.stdout + r.stderr
+        # each reload replaces the filters, it does not pile them up
+        held = filter_fd_count(sv)
+        for _ in range(3):
+            line = srv.srv.reload()
+            assert line and "reloaded" in line, line
+        assert filter_fd_count(sv) == held, (held, filter_fd_count(sv))
 
 
 class HandedWorker:
