@@ -22,6 +22,9 @@
  *   25  CLOISTER_FD_NETNS      everyone           the empty network namespace cloisterd made at start;
  *                                                 the sandbox joins it (setns) and closes it, so it
  *                                                 is on no keep list (sandbox/netns.c)
+ *   26  CLOISTER_FD_SECCOMP    everyone           the service's seccomp program, compiled by cloisterd:
+ *                                                 a sealed memfd, read-only; the sandbox reads and
+ *                                                 closes it before it confines (sandbox/filter.c)
  *
  * Client connections are accepted by the supervisor (which enforces the
  * global and per-IP limits before any worker is spent) and handed to an idle
@@ -58,5 +61,6 @@
 #define CLOISTER_FD_LISTEN(i) (CLOISTER_FD_LISTEN_BASE + (i))
 #define CLOISTER_FD_KEYD 24
 #define CLOISTER_FD_NETNS 25
+#define CLOISTER_FD_SECCOMP 26
 
 #endif

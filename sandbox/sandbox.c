@@ -464,8 +464,6 @@ add_arg_rule(scmp_filter_ctx ctx, const struct sandbox_spec *s,
 	} while (ge >= 0 && lo < end);
 }
 
-static scmp_filter_ctx build_seccomp(const struct sandbox_spec *s);
-
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -485,9 +483,10 @@ warm_qsort(void)
 	qsort(v, sizeof(v) / sizeof(v[0]), sizeof(v[0]), cmp_u64);
 }
 
-/* Step 11. */
+/* Step 11: the program cloisterd compiled (pre, from filter.c) or, with
+ * none, one libseccomp compiles here. */
 static void
-load_seccomp(const struct sandbox_spec *s)
+load_seccomp(const struct sandbox_spec *s, struct sock_fprog *pre)
 {
 	warm_qsort();
 	if (s->on_violation == SANDBOX_LOG_EPERM) {
@@ -501,17 +500,22 @@ load_seccomp(const struct sandbox_spec *s)
 		log_warn("sandbox %s: DEBUG seccomp mode, refused calls get EPERM",
 		    s->service);
 	}
-	scmp_filter_ctx ctx = build_seccomp(s);
+	if (pre != NULL) {
+		sandbox_filter_install(s, pre);
+		free(pre->filter);
+		return;
+	}
+	scmp_filter_ctx ctx = sandbox_build_seccomp(s);
 	int rc = seccomp_load(ctx);
 	if (rc < 0)
 		log_fatal("sandbox %s: seccomp_load: %s", s->service, strerror(-rc));
 	seccomp_release(ctx);
 }
 
-/* The filter of step 9, built but not loaded: the worker loads it, the
- * audit exports it to compare with what the kernel holds. */
-static scmp_filter_ctx
-build_seccomp(const struct sandbox_spec *s)
+/* The filter of step 11, built but not loaded: the worker loads it,
+ * cloisterd and the audit export it (filter.c). */
+scmp_filter_ctx
+sandbox_build_seccomp(const struct sandbox_spec *s)
 {
 	uint32_t def = s->on_violation == SANDBOX_KILL ? SCMP_ACT_KILL_PROCESS
 	    : SCMP_ACT_TRAP;
@@ -560,31 +564,6 @@ build_seccomp(const struct sandbox_spec *s)
 	return ctx;
 }
 
-int
-sandbox_filter_bpf(const struct sandbox_spec *s, struct sock_fprog *out)
-{
-	scmp_filter_ctx ctx = build_seccomp(s);
-	int fd = memfd_create("sandbox-filter", MFD_CLOEXEC);
-	int rc = fd < 0 ? -1 : seccomp_export_bpf(ctx, fd);
-	seccomp_release(ctx);
-	off_t size = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
-	size_t n = size > 0 ? (size_t)size / sizeof(struct sock_filter) : 0;
-	out->len = (unsigned short)n;
-	out->filter = n > 0 && n <= BPF_MAXINSNS ?
-	    calloc(n, sizeof(struct sock_filter)) : NULL;
-	ssize_t got = out->filter == NULL ? -1 :
-	    pread(fd, out->filter, n * sizeof(struct sock_filter), 0);
-	if (fd >= 0)
-		close(fd);
-	if (got != (ssize_t)(n * sizeof(struct sock_filter))) {
-		free(out->filter);
-		out->filter = NULL;
-		out->len = 0;
-		return -1;
-	}
-	return 0;
-}
-
 void
 sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 {
@@ -595,6 +574,9 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 		log_fatal("sandbox %s: must start as root to confine itself",
 		    s->service);
 	char netns[32], landlock[48];
+	/* first, as root: the fd must not outlive confinement */
+	struct sock_fprog pre;
+	bool precompiled = sandbox_filter_take(s, keep, nkeep, &pre);
 	lookup_ids(s, &id);
 	sandbox_landlock_check_threads(s);
 	sandbox_enter_empty_netns(s, netns, sizeof(netns));
@@ -609,7 +591,7 @@ sandbox_confine(const struct sandbox_spec *s, const int *keep, size_t nkeep)
 	/* the self-check tests and operators read: which layers took. Logged
 	 * before the filter, which need not allow what a log line costs. */
 	log_info("sandbox %s: confined (uid %u, root %s; %s; %s; seccomp %zu"
-	    " syscalls)", s->service, (unsigned)id.uid, s->root, netns, landlock,
-	    s->nsyscalls);
-	load_seccomp(s);
+	    " syscalls, %s)", s->service, (unsigned)id.uid, s->root, netns,
+	    landlock, s->nsyscalls, precompiled ? "precompiled" : "compiled");
+	load_seccomp(s, precompiled ? &pre : NULL);
 }

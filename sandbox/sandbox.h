@@ -26,7 +26,10 @@
  *      outside the process (each as far as the kernel's ABI knows)
  *  11. seccomp allowlist (libseccomp) with argument rules, default
  *      kill-process; or, in the
- *      explicit debug mode, EPERM plus a log line naming the syscall
+ *      explicit debug mode, EPERM plus a log line naming the syscall.
+ *      Under cloisterd the program comes compiled, in a sealed memfd at
+ *      CLOISTER_FD_SECCOMP, read (and that fd closed) before step 1;
+ *      without that fd the process compiles its own (filter.c)
  * Steps 2 and 10 are best effort: a kernel without them gets a warning
  * naming the missing layer and the process still starts.
  * The caller loads everything it needs (libraries, keys, certificates)
@@ -163,10 +166,24 @@ unsigned sandbox_dirfd_args(int nr);
  * sanitizer runtime needs a few more syscalls (policy/sanitizer.policy). */
 bool sandbox_sanitized_build(void);
 
-/* The BPF program step 9 loads for spec, built by the same code but not
+/* The BPF program step 11 loads for spec, built by the same code but not
  * loaded (cloister-audit compares it with a live worker's). out->filter
  * is malloc'd; 0, or -1 if it could not be exported. */
 struct sock_fprog;
 int sandbox_filter_bpf(const struct sandbox_spec *spec, struct sock_fprog *out);
+
+/* That program in a memfd sealed against any change (write, grow, shrink,
+ * seal), opened read-only and close-on-exec: what cloisterd compiles once
+ * per service and hands every worker at CLOISTER_FD_SECCOMP (fds.h),
+ * where step 11 loads it instead of compiling. The fd, or -1 with err. */
+int sandbox_filter_memfd(const struct sandbox_spec *s, char *err,
+    size_t errlen);
+
+/* Read the program from such an fd after checking it: open read-only,
+ * all four seals set, a size that is a whole BPF program of at most
+ * BPF_MAXINSNS instructions. 0 with out->filter malloc'd, or -1 with err
+ * (a worker refuses to start on it). */
+int sandbox_filter_read(int fd, struct sock_fprog *out, char *err,
+    size_t errlen);
 
 #endif

@@ -125,6 +125,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			    c->path, s->line, s->name);
 			return -1;
 		}
+		sv_filter_compile(t, (unsigned)i, s, &pol.spec);
 		t->deliver[i] = s->role == ROLE_CONNECTION &&
 		    policy_allows_store_op(&pol, IPC_STORE_DELIVER);
 		if (make_dirs(pol.spec.root) < 0) {

@@ -109,6 +109,7 @@ take_block(struct sv_service *s, unsigned index)
 	s->auth = sv.tune.auth[index];
 	s->deliver = sv.tune.deliver[index];
 	s->keyd = sv.tune.keyd[index];
+	sv_filter_take(s, index);
 	s->nlst = cs->nlisteners;
 	for (size_t j = 0; j < s->nlst; j++) {
 		struct sv_listener *l = &s->lst[j];
@@ -131,6 +132,7 @@ service_new(unsigned index, char *err, size_t errlen)
 		log_fatal("out of memory");
 	s->state = SV_RUNNING;
 	s->created = sv_now();
+	s->filter = -1;
 	take_block(s, index);
 	s->nslots = s->cfg.role == ROLE_STORE ? sv.cfg->store_shards : 1;
 	int r = 0;
@@ -144,6 +146,8 @@ service_new(unsigned index, char *err, size_t errlen)
 	}
 	if (r < 0) {
 		sv_service_event(s, EV_STOP);
+		if (s->filter >= 0)
+			close(s->filter);
 		free(s);
 		return NULL;
 	}
@@ -188,6 +192,7 @@ sv_reload(char *err, size_t errlen)
 		goto refused;
 	struct config *old = sv.cfg;
 	sv.cfg = c;
+	sv_filters_close(&sv.tune);   /* each service takes its own copy */
 	sv.tune = tune;
 	sv.generation++;
 	sv_write_snapshot();
@@ -218,6 +223,7 @@ sv_reload(char *err, size_t errlen)
 	log_info("reloaded %s: generation %u", c->path, sv.generation);
 	return 0;
 refused:
+	sv_filters_close(&tune);
 	log_err("reload refused, still running generation %u: %s",
 	    sv.generation, err);
 	free(c);

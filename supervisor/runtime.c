@@ -11,6 +11,7 @@ static struct buf cfg_text = BUF_INIT(1024 * 1024);
 int
 sv_load_config(struct config *c, struct sv_tune *t, char *err, size_t errlen)
 {
+	sv_filters_init(t);   /* before anything can fail: the caller closes */
 	buf_reset(&cfg_text);
 	if (buf_read_file(&cfg_text, sv.cfg_path) < 0) {
 		snprintf(err, errlen, "%s:0: %s", sv.cfg_path, strerror(errno));

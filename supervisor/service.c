@@ -450,6 +450,8 @@ sv_tick(int64_t now)
 		}
 		if (s->state == SV_STOPPED && !sv.stopping) {
 			*pp = s->next;   /* gone from the config, and done */
+			if (s->filter >= 0)
+				close(s->filter);
 			free(s);
 			continue;
 		}

@@ -115,6 +115,7 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	fds[2] = fds[CLOISTER_FD_LOG] = logw;
 	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
 	fds[CLOISTER_FD_NETNS] = sv.netns;   /* -1: none, it makes its own */
+	fds[CLOISTER_FD_SECCOMP] = s->filter;   /* -1: it compiles its own */
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
 		for (size_t i = 0; i < s->nlst; i++)

@@ -52,7 +52,7 @@
 
 #define SV_KEY_SIZE 32
 #define SV_IP_BUCKETS 256
-#define SV_NFDS (CLOISTER_FD_NETNS + 1)   /* the highest well-known fd */
+#define SV_NFDS (CLOISTER_FD_SECCOMP + 1)   /* the highest well-known fd */
 #define SV_ACCEPT_BATCH 64       /* accepts per listener per wakeup */
 #define SV_IDS_LOCK_DIR "/run/cloister-worker-uids"   /* one lock file per
                                     running cloisterd's worker-uids range */
@@ -164,6 +164,8 @@ struct sv_service {
 	bool keyd;               /* connection role: gets a keyd channel */
 	bool deliver;            /* its policy holds store_deliver: authd is
 	                            told so (CTL_PEER_DELIVERY) */
+	int filter;              /* its own copy of the tune's filter fd, given
+	                            to each worker at CLOISTER_FD_SECCOMP; -1 */
 	struct sv_listener lst[CONFIG_MAX_LISTENERS];
 	size_t nlst;
 	struct sv_slot slot[CLOISTER_MAX_SHARDS];
@@ -198,6 +200,8 @@ struct sv_tune {
 	bool keyd[CONFIG_MAX_SERVICES];   /* by index: 'set keyd yes' */
 	bool deliver[CONFIG_MAX_SERVICES];   /* by index: its policy holds
 	                                       the store's delivery right */
+	int filter[CONFIG_MAX_SERVICES];     /* by index: its seccomp program,
+	                                       sealed (filters.c); -1 none */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
 };
 
@@ -225,6 +229,15 @@ extern struct sv sv;
 int64_t sv_now(void);
 void sv_epoll(int op, int fd, struct sv_watch *w, uint32_t events);
 void sv_close(int *fd);
+
+/* filters.c: each service's seccomp program, sealed in a memfd (tune ->
+ * service -> CLOISTER_FD_SECCOMP of each worker) */
+struct sandbox_spec;
+void sv_filters_init(struct sv_tune *t);
+void sv_filter_compile(struct sv_tune *t, unsigned index,
+    const struct config_service *cs, const struct sandbox_spec *spec);
+void sv_filters_close(struct sv_tune *t);
+void sv_filter_take(struct sv_service *s, unsigned index);
 
 /* runtime.c */
 int sv_load_config(struct config *c, struct sv_tune *t, char *err,
