@@ -28,6 +28,16 @@ const struct notify_change *notify_changes(size_t *n);
 void notify_changes_clear(void);
 int notify_watch(struct chan *ch, uint64_t mailbox_id, bool on);
 void notify_unwatch(struct chan *ch);
+/* The push right's watch (cloister-pushd): ch hears STORE_PUSH_EVENT for
+ * every change of every user of the shard, its own or not. At most
+ * NOTIFY_PUSH_MAX channels (one pushd, and its successor while the old
+ * channel closes); -1 when full. */
+#define NOTIFY_PUSH_MAX 4
+int notify_push_watch(struct chan *ch, bool on);
+void notify_push_unwatch(struct chan *ch);
+/* The push watchers (NULL slots skipped). */
+struct chan *const *notify_push_watchers(size_t *n);
+
 /* Forget pending changes of a user being deleted. */
 void notify_forget_user(struct user *u);
 
