@@ -206,7 +206,7 @@ test_request(void)
 	struct buf b = BUF_INIT(8192);
 	uint8_t body[3] = { 1, 2, 3 };
 	CHECK(push_url_parse("https://push.example.net:8443/p/1", &u) == 0);
-	struct push_req q = { &u, "vapid t=a.b.c, k=K", 60, "normal", body, 3 };
+	struct push_req q = { &u, "vapid t=a.b.c, k=K", 60, "normal", body, 3, true };
 	CHECK(push_http_request(&q, &b) == 0);
 	CHECK(buf_append_byte(&b, 0) == 0);
 	CHECK(strncmp((char *)b.data, "POST /p/1 HTTP/1.1\r\nHost: "

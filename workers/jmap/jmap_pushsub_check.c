@@ -1,9 +1,10 @@
 /* jmap_pushsub_check: the checks of what a client gives in a
  * PushSubscription (see jmap_pushsub.h). The URL is where cloister-pushd
  * will connect: refusing addresses inside the host's networks here (and
- * again in pushd after it resolves the name) keeps a subscription from
- * aiming the server at its own neighbours. */
+ * again in pushd after it resolves the name; both by push_addr.h) keeps a
+ * subscription from aiming the server at its own neighbours. */
 #include "jmap_pushsub.h"
+#include "push_addr.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -17,33 +18,6 @@ void
 jmap_pushsub_allow_loopback(bool allow)
 {
 	allow_loopback = allow;
-}
-
-/* Is the IPv4 address (network order bytes) one a push service may not
- * be at? Loopback only when allowed. */
-static bool
-v4_internal(const unsigned char a[4])
-{
-	if (a[0] == 127)
-		return !allow_loopback;
-	return a[0] == 0 || a[0] == 10 || (a[0] == 169 && a[1] == 254) ||
-	    (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-	    (a[0] == 192 && a[1] == 168) || (a[0] == 100 &&
-	    (a[1] & 0xc0) == 64) || a[0] >= 224;
-}
-
-static bool
-v6_internal(const unsigned char a[16])
-{
-	static const unsigned char loop[16] = { [15] = 1 };
-	static const unsigned char any[16] = { 0 };
-	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
-	if (memcmp(a, loop, 16) == 0)
-		return !allow_loopback;
-	if (memcmp(a, mapped, 12) == 0)
-		return v4_internal(a + 12);
-	return memcmp(a, any, 16) == 0 || (a[0] & 0xfe) == 0xfc ||
-	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
 }
 
 /* The host of an authority (no userinfo): a name, or an IP literal that
@@ -60,7 +34,8 @@ host_ok(const char *h, size_t n)
 			return false;
 		memcpy(lit, h + 1, n - 2);
 		lit[n - 2] = '\0';
-		return inet_pton(AF_INET6, lit, a) == 1 && !v6_internal(a);
+		return inet_pton(AF_INET6, lit, a) == 1 &&
+		    push_addr_v6_public(a, allow_loopback);
 	}
 	memcpy(lit, h, n);
 	lit[n] = '\0';
@@ -71,7 +46,7 @@ host_ok(const char *h, size_t n)
 	    strcasecmp(lit + n - 10, ".localhost") == 0))
 		return allow_loopback;
 	if (inet_pton(AF_INET, lit, a) == 1)
-		return !v4_internal(a);
+		return push_addr_v4_public(a, allow_loopback);
 	/* all digits and dots but not a dotted quad: 0x7f.1, 2130706433 */
 	return strspn(lit, "0123456789.") != n;
 }

@@ -18,8 +18,9 @@ push_http_request(const struct push_req *q, struct buf *out)
 	if (q->authorization != NULL)
 		buf_printf(out, "Authorization: %s\r\n", q->authorization);
 	if (q->body != NULL)
-		buf_append_str(out, "Content-Encoding: aes128gcm\r\n"
-		    "Content-Type: application/octet-stream\r\n");
+		buf_append_str(out, q->encrypted ? "Content-Encoding: aes128gcm"
+		    "\r\nContent-Type: application/octet-stream\r\n" :
+		    "Content-Type: application/json\r\n");
 	buf_printf(out, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
 	    q->body ? q->body_len : 0);
 	if (q->body != NULL)

@@ -7,6 +7,7 @@
 #ifndef CLOISTER_PUSH_HTTP_H
 #define CLOISTER_PUSH_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +21,9 @@ struct push_req {
 	const char *authorization;       /* "vapid t=..., k=..." */
 	uint32_t ttl;                    /* seconds the service may keep it */
 	const char *urgency;             /* "normal", "low", "high", ... */
-	const uint8_t *body;             /* aes128gcm, or NULL */
+	const uint8_t *body;             /* or NULL */
 	size_t body_len;
+	bool encrypted;                  /* aes128gcm, else JSON as is */
 };
 
 /* The request into out (Connection: close). 0 or -1 (out full). */
