@@ -9,6 +9,7 @@ import ipaddress
 import json
 import os
 import shutil
+import socket
 import ssl
 import struct
 import tempfile
@@ -64,7 +65,8 @@ def make_ca(d, name="Cloister push test CA"):
     ca = _cert(name, ca_key, ca_key, None)
     key = ec.generate_private_key(ec.SECP256R1())
     crt = _cert("127.0.0.1", ca_key, key, name,
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                 x509.DNSName("push.test")])
     paths = [os.path.join(d, n) for n in (name[:4] + "ca.pem", "srv.pem",
                                           "srv.key")]
     with open(paths[0], "wb") as f:
@@ -201,3 +203,72 @@ def vapid_key_file(d):
                                   serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))
     return key, path
+
+
+class Resolver:
+    """DNS over TCP on 127.0.0.1 (a port of PORTS): A records of names
+    (name -> dotted quad), NXDOMAIN for the rest; counts the queries."""
+
+    def __init__(self, names):
+        self.names = names
+        self.queries = 0
+        for port in PORTS:
+            try:
+                self.sock = socketserver_bind(port)
+                self.port = port
+                break
+            except OSError:
+                continue
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                self._answer(c)
+
+    def _answer(self, c):
+        head = c.recv(2)
+        if len(head) < 2:
+            return
+        q = b""
+        while len(q) < struct.unpack(">H", head)[0]:
+            q += c.recv(512)
+        self.queries += 1
+        qid, labels, off = q[:2], [], 12
+        while q[off]:
+            labels.append(q[off + 1:off + 1 + q[off]].decode())
+            off += 1 + q[off]
+        qtype = struct.unpack(">H", q[off + 1:off + 3])[0]
+        addr = self.names.get(".".join(labels).lower())
+        question = q[12:off + 5]
+        if addr is None or qtype != 1:
+            flags, ans = 0x8183 if addr is None else 0x8180, b""
+            count = 0
+        else:
+            flags, count = 0x8180, 1
+            ans = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + \
+                bytes(int(x) for x in addr.split("."))
+        msg = qid + struct.pack(">HHHHH", flags, 1, count, 0, 0) + \
+            question + ans
+        c.sendall(struct.pack(">H", len(msg)) + msg)
+
+    def close(self):
+        self.sock.close()
+
+
+def socketserver_bind(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        s.close()
+        raise
+    s.listen(4)
+    return s
+

@@ -3,14 +3,16 @@
  * CA): the path pushd takes for each message, without the store.
  *
  *   cloister-push-send-check URL P256DH AUTH VAPID-KEY.pem CA.pem PORT JSON
+ *       [RESOLVER-IPV4 RESOLVER-PORT]
  *
  * P256DH and AUTH are base64url ("-" for none); PORT is the one port
- * besides 443 allowed. Prints "sent", "gone", "retry N" or "failed: why"
+ * besides 443 allowed; the resolver answers DNS over TCP for names. Prints "sent", "gone", "retry N" or "failed: why"
  * and exits 0, 2, 3 or 1. */
 #include "push_b64.h"
 #include "push_deliver.h"
 #include "push_send.h"
 
+#include <arpa/inet.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,7 @@ main(int argc, char **argv)
 	uint8_t p256dh[65], auth[16];
 	char err[256] = "";
 	uint32_t retry = 0;
-	if (argc != 8) {
+	if (argc != 8 && argc != 10) {
 		fprintf(stderr, "usage: %s URL P256DH AUTH VAPID-KEY CA PORT "
 		    "JSON\n", argv[0]);
 		return 1;
@@ -44,6 +46,12 @@ main(int argc, char **argv)
 	if (s.tls == NULL || vapid == NULL) {
 		fprintf(stderr, "cannot load the CA or the VAPID key\n");
 		return 1;
+	}
+	struct push_dns_addr dns = { .family = AF_INET };
+	if (argc == 10 && inet_pton(AF_INET, argv[8], dns.a) == 1) {
+		s.dns = &dns;
+		s.ndns = 1;
+		s.dns_port = (uint16_t)atoi(argv[9]);
 	}
 	struct push_target t = { argv[1], keys ? p256dh : NULL, auth };
 	switch (push_deliver(&s, &t, argv[7], 60, &retry, err, sizeof(err))) {

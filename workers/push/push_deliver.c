@@ -13,38 +13,59 @@
 #include <string.h>
 #include <time.h>
 
-/* The address to connect to: an IP literal host, public (or loopback
- * when allowed), on 443 or the extra port. Names are resolved by the
- * caller before this (docs/pushd.md); here a name is refused. */
-static int
-target_addr(const struct push_sender *s, const struct push_url *u,
-    struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
+/* addr as a sockaddr for port; false when push_addr.h refuses it. */
+static bool
+to_sockaddr(const struct push_sender *s, const struct push_dns_addr *a,
+    uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
 	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+		memcpy(&v4->sin_addr, a->a, 4);
+		*len = sizeof(*v4);
+		return push_addr_v4_public(a->a, s->allow_loopback);
+	}
+	v6->sin6_family = AF_INET6;
+	v6->sin6_port = htons(port);
+	memcpy(&v6->sin6_addr, a->a, 16);
+	*len = sizeof(*v6);
+	return push_addr_v6_public(a->a, s->allow_loopback);
+}
+
+/* The address to connect to: the host's (an IP literal, or the first
+ * address the resolvers give that push_addr.h accepts), on 443 or the
+ * extra port. Checked after resolving, so a name that points inside the
+ * host's networks is refused however it got there. */
+static int
+target_addr(const struct push_sender *s, const struct push_url *u,
+    struct sockaddr_storage *ss, socklen_t *len, char *err, size_t errlen)
+{
+	struct push_dns_addr a[PUSH_DNS_MAX_ADDRS];
+	int n = 0;
 	if (u->port != 443 && (s->extra_port == 0 || u->port != s->extra_port)) {
 		snprintf(err, errlen, "port %u not allowed", u->port);
 		return -1;
 	}
-	if (inet_pton(AF_INET, u->host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons(u->port);
-		*len = sizeof(*v4);
-		if (push_addr_v4_public((unsigned char *)&v4->sin_addr,
-		    s->allow_loopback))
-			return 0;
-	} else if (inet_pton(AF_INET6, u->host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons(u->port);
-		*len = sizeof(*v6);
-		if (push_addr_v6_public(v6->sin6_addr.s6_addr,
-		    s->allow_loopback))
-			return 0;
-	} else {
-		snprintf(err, errlen, "%s: not an address", u->host);
+	if (inet_pton(AF_INET, u->host, a[0].a) == 1) {
+		a[0].family = AF_INET;
+		n = 1;
+	} else if (inet_pton(AF_INET6, u->host, a[0].a) == 1) {
+		a[0].family = AF_INET6;
+		n = 1;
+	}
+	for (size_t i = 0; n == 0 && i < s->ndns; i++)
+		n = push_dns_resolve(&s->dns[i], s->dns_port, u->host,
+		    s->timeout_ms, a, PUSH_DNS_MAX_ADDRS);
+	if (n <= 0) {
+		snprintf(err, errlen, "%s: no address", u->host);
 		return -1;
 	}
+	for (int i = 0; i < n; i++)
+		if (to_sockaddr(s, &a[i], u->port, ss, len))
+			return 0;
 	snprintf(err, errlen, "%s: not a public address", u->host);
 	return -1;
 }

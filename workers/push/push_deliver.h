@@ -1,6 +1,7 @@
 /*
  * push_deliver: one push message to one subscription, end to end: the
- * address checked (push_addr.h) and its port allowed, the JSON encrypted
+ * host resolved (push_dns.h) unless it is an address, the address
+ * checked (push_addr.h) and its port allowed, the JSON encrypted
  * for the subscription's keys (RFC 8291; sent as is when it has none), a
  * VAPID token for the URL's origin, the POST over verified TLS, and the
  * answer classified: sent, gone (404/410: the subscription is to be
@@ -15,6 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "push_dns.h"
+
+#include "push_dns.h"
+
 struct push_sender {
 	SSL_CTX *tls;                 /* push_tls_ctx() */
 	EVP_PKEY *vapid;              /* the VAPID key pair (P-256) */
@@ -22,6 +27,10 @@ struct push_sender {
 	bool allow_loopback;          /* tests only */
 	uint16_t extra_port;          /* a port besides 443 (tests), 0: none */
 	int timeout_ms;               /* per attempt */
+	/* the resolvers (push_dns.h), read before confinement */
+	const struct push_dns_addr *dns;
+	size_t ndns;
+	uint16_t dns_port;            /* 53; another for tests */
 };
 
 struct push_target {

@@ -1,15 +1,13 @@
 /* push_send: the TLS exchange with a push service (push_send.h). */
 #include "push_send.h"
+#include "push_net.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 SSL_CTX *
@@ -29,38 +27,6 @@ push_tls_ctx(const char *cafile)
 	return ctx;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Wait for fd to be ready for what SSL (or connect) wants; false when the
- * deadline passed. */
-static bool
-wait_fd(int fd, short events, long deadline)
-{
-	long left = deadline - now_ms();
-	struct pollfd p = { .fd = fd, .events = events };
-	return left > 0 && poll(&p, 1, (int)left) == 1;
-}
-
-static int
-connect_by(int fd, const struct sockaddr *addr, socklen_t alen,
-    long deadline)
-{
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-	if (connect(fd, addr, alen) == 0)
-		return 0;
-	if (errno != EINPROGRESS || !wait_fd(fd, POLLOUT, deadline) ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr)
-		return -1;
-	return 0;
-}
-
 /* Run one SSL call until it is done or the deadline passes. */
 #define SSL_RETRY(ssl, fd, deadline, call, rc)                             \
 	for (;;) {                                                         \
@@ -69,7 +35,7 @@ connect_by(int fd, const struct sockaddr *addr, socklen_t alen,
 			break;                                             \
 		int _e = SSL_get_error((ssl), (rc));                       \
 		if ((_e != SSL_ERROR_WANT_READ &&                          \
-		    _e != SSL_ERROR_WANT_WRITE) || !wait_fd((fd),          \
+		    _e != SSL_ERROR_WANT_WRITE) || !push_wait_fd((fd),          \
 		    _e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,          \
 		    (deadline)))                                           \
 			break;                                             \
@@ -113,13 +79,12 @@ push_send(SSL_CTX *ctx, const struct push_url *u,
     const struct sockaddr *addr, socklen_t alen, const struct buf *req,
     int timeout_ms, struct push_resp *r, char *err, size_t errlen)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = push_now_ms() + timeout_ms;
 	const char *why = "connect";
 	int rc = -1, n = 0;
 	SSL *ssl = NULL;
-	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect_by(fd, addr, alen, deadline) < 0)
+	int fd = push_connect(addr, alen, deadline);
+	if (fd < 0)
 		goto out;
 	why = "TLS";
 	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1 ||
@@ -142,7 +107,7 @@ push_send(SSL_CTX *ctx, const struct push_url *u,
 	rc = read_head(ssl, fd, deadline, r);
 out:
 	if (rc < 0)
-		snprintf(err, errlen, "%s failed%s", why, now_ms() >= deadline ?
+		snprintf(err, errlen, "%s failed%s", why, push_now_ms() >= deadline ?
 		    " (timeout)" : "");
 	ERR_clear_error();
 	SSL_free(ssl);
