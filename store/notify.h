@@ -15,6 +15,14 @@ struct udb;
 struct chan;
 struct user;
 
+/* The "mailbox" of a change to the user's push subscriptions (the
+ * per-user object NOTIFY_PUSHSUB_KEY): announced to push watchers only
+ * (STORE_PUSH_EVENT kind 4, so that pushd sends a new subscription its
+ * verification), never to a user's own watchers, for whom it is no JMAP
+ * type's change. */
+#define NOTIFY_PUSHSUB (-1)
+#define NOTIFY_PUSHSUB_KEY "jmap.pushsub"     /* jmap_pushsub.h's key */
+
 /* Mailbox id of user d->u changed by origin (may be NULL). */
 void notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin);
 /* The changes recorded this turn (push.c sends them after the commit),

@@ -136,7 +136,8 @@ obj_put(struct req *r, const char *key, uint64_t expect, const uint8_t *v,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "set object");
-	notify_changed(r->d, STORE_NOTIFY_OBJECTS, r->ch);
+	notify_changed(r->d, strcmp(key, NOTIFY_PUSHSUB_KEY) == 0 ?
+	    NOTIFY_PUSHSUB : STORE_NOTIFY_OBJECTS, r->ch);
 	ipc_put_u64(r->rb, modseq);
 	return 0;
 }

@@ -13,6 +13,7 @@
 
 #define PUSH_EVENT_MAIL 1u          /* STORE_PUSH_EVENT kinds */
 #define PUSH_EVENT_OBJECTS 2u
+#define PUSH_EVENT_SUBSCRIPTIONS 4u
 
 /* The NOTIFY payload for a mailbox as it is now. */
 static int
@@ -63,7 +64,8 @@ push_flush(void)
 	const struct notify_change *chg = notify_changes(&n);
 	for (size_t i = 0; i < n; i++) {
 		const struct notify_change *c = &chg[i];
-		if (c->u->watchers == NULL || payload(c->u, c->mailbox, &b) < 0)
+		if (c->u->watchers == NULL || c->mailbox == NOTIFY_PUSHSUB ||
+		    payload(c->u, c->mailbox, &b) < 0)
 			continue;
 		for (struct chan *w = c->u->watchers, *next; w != NULL; w = next) {
 			next = w->wnext;     /* a failed send unlinks w */
@@ -94,14 +96,21 @@ push_retry(struct chan *ch)
 	}
 }
 
+static unsigned
+event_kind(int64_t mailbox)
+{
+	return mailbox == NOTIFY_PUSHSUB ? PUSH_EVENT_SUBSCRIPTIONS :
+	    mailbox == STORE_NOTIFY_OBJECTS ? PUSH_EVENT_OBJECTS :
+	    PUSH_EVENT_MAIL;
+}
+
 /* Was (u, kind) already among the first i changes? */
 static bool
 seen_before(const struct notify_change *chg, size_t i, const struct user *u,
     unsigned kind)
 {
 	for (size_t j = 0; j < i; j++)
-		if (chg[j].u == u && (chg[j].mailbox == STORE_NOTIFY_OBJECTS ?
-		    PUSH_EVENT_OBJECTS : PUSH_EVENT_MAIL) == kind)
+		if (chg[j].u == u && event_kind(chg[j].mailbox) == kind)
 			return true;
 	return false;
 }
@@ -116,8 +125,7 @@ push_sub_events(const struct notify_change *chg, size_t n)
 	size_t nw;
 	struct chan *const *w = notify_push_watchers(&nw);
 	for (size_t i = 0; nw > 0 && i < n; i++) {
-		unsigned kind = chg[i].mailbox == STORE_NOTIFY_OBJECTS ?
-		    PUSH_EVENT_OBJECTS : PUSH_EVENT_MAIL;
+		unsigned kind = event_kind(chg[i].mailbox);
 		struct udb *d = user_db(chg[i].u);
 		if (d == NULL || seen_before(chg, i, chg[i].u, kind))
 			continue;

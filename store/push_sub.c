@@ -16,7 +16,7 @@
 
 #include <string.h>
 
-#define PUSH_SUB_KEY "jmap.pushsub"      /* jmap_pushsub.h's key */
+#define PUSH_SUB_KEY NOTIFY_PUSHSUB_KEY
 
 int
 h_push_watch(struct req *r)

@@ -92,9 +92,22 @@ def test_hears_every_users_state_moves():
         user, state, kind = event(p)
         assert (user, kind) == ("alice", 1), (user, kind)
         assert state == alice.call("STORE_STATE")[0], state
-        bob.call("STORE_OBJ_SET", s(KEY) + u64(0) + b(b"{}"))
+        bob.call("STORE_OBJ_SET", s("jmap.identity") + u64(0) + b(b"{}"))
         user, state, kind = event(p)
         assert (user, kind) == ("bob", 2), (user, kind)
+        # the subscriptions' own kind; a user's watchers (JMAP push, IDLE)
+        # hear nothing of it: it is no JMAP type's change
+        bob.call("STORE_WATCH", u64(0) + u32(1))
+        other = st.connect("jmapd")
+        other.hello(st.key, "bob")
+        other.call("STORE_OBJ_SET", s(KEY) + u64(0) + b(b"{}"))
+        user, state, kind = event(p)
+        assert (user, kind) == ("bob", 4), (user, kind)
+        try:
+            n = bob.wait_notify(timeout=1)
+        except (TimeoutError, OSError):
+            n = None
+        assert n is None, n
         assert r, r
         # off: nothing more arrives
         p.call("STORE_PUSH_WATCH", u32(0))

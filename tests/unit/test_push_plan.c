@@ -87,6 +87,14 @@ main(void)
 	    "\"Identity\":\"43\""));
 	for (size_t i = 0; i < n; i++)
 		push_msg_free(&m[i]);
+	/* the subscriptions changed (a client verified one): verifications
+	 * only, no StateChange for a change of no JMAP type */
+	n = push_plan(doc, "alice", 45, PUSH_KIND_SUBSCRIPTIONS, 1000, NULL,
+	    NULL, m);
+	CHECK_EQ(n, 2);
+	CHECK(find(m, n, "Pnew") && find(m, n, "Pforged"));
+	for (size_t i = 0; i < n; i++)
+		push_msg_free(&m[i]);
 	/* after expiry: nothing at all */
 	CHECK_EQ(push_plan(doc, "alice", 44, PUSH_KIND_MAIL, 5000, NULL, NULL,
 	    m), 0);

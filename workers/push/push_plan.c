@@ -84,8 +84,8 @@ plan_one(const char *id, json_t *sub, const char *account, uint64_t state,
 		body = json_pack("{sssssO}", "@type", "PushVerification",
 		    "pushSubscriptionId", id, "verificationCode", code);
 	} else {
-		json_t *ch = changed_types(json_object_get(sub, "types"), kind,
-		    state);
+		json_t *ch = kind == PUSH_KIND_SUBSCRIPTIONS ? NULL :
+		    changed_types(json_object_get(sub, "types"), kind, state);
 		if (ch == NULL)
 			return false;
 		body = json_pack("{sss{so}}", "@type", "StateChange",

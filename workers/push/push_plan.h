@@ -4,7 +4,8 @@
  * (RFC 8620 7.2.2) to each live subscription the client has not yet
  * verified and that was not sent one yet, and a StateChange (7.1) to each
  * live, verified subscription whose types include a type that moved (all
- * when types is null). Nothing for an expired subscription. Pure: no I/O.
+ * when types is null; none when only the subscriptions changed). Nothing
+ * for an expired subscription. Pure: no I/O.
  */
 #ifndef CLOISTER_PUSH_PLAN_H
 #define CLOISTER_PUSH_PLAN_H
@@ -17,6 +18,7 @@
 #define PUSH_PLAN_MAX 16                 /* = JMAP_PUSHSUB_MAX */
 #define PUSH_KIND_MAIL 1u                /* STORE_PUSH_EVENT kinds */
 #define PUSH_KIND_OBJECTS 2u
+#define PUSH_KIND_SUBSCRIPTIONS 4u       /* only verifications follow */
 
 struct push_msg {
 	char id[64];                     /* the subscription's */
