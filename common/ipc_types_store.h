@@ -47,6 +47,10 @@
 	X(STORE_BLOB_APPEND, 257)  /* append a blob of the user's */       \
 	X(STORE_EMAIL_LOCATE_MANY, 258) /* where many emails are (Email/set) */ \
 	X(STORE_QUOTA_GET, 260)                                            \
+	X(STORE_PUSH_WATCH, 261)   /* push right: hear every user's changes */ \
+	X(STORE_PUSH_EVENT, 262)   /* stored -> pushd, unsolicited */      \
+	X(STORE_PUSH_GET, 263)     /* push right: a user's subscriptions */ \
+	X(STORE_PUSH_PUT, 264)     /* push right: replace them (CAS) */    \
 	X(STORE_WATCH, 270)                                                \
 	X(STORE_NOTIFY, 271)       /* stored -> worker, unsolicited */     \
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \

@@ -182,6 +182,7 @@ chan_close(struct chan *ch)
 	close(ch->fd);
 	if (hooks.closed != NULL)
 		hooks.closed(ch);
+	notify_push_unwatch(ch);
 	if (ch->user != NULL) {
 		notify_unwatch(ch);
 		request_slot_release(ch);

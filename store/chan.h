@@ -54,6 +54,7 @@ struct chan {
 	struct chan *wprev, *wnext;
 	uint64_t notify_pending[CHAN_NOTIFY_PENDING];
 	unsigned nnotify;
+	bool push_watch;             /* the push right's watch (notify.h) */
 	/* event loop */
 	uint32_t events;             /* EPOLLIN/EPOLLOUT registered */
 	bool fz_timed_out;           /* a freeze of this channel timed out */

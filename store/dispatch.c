@@ -68,6 +68,11 @@ static const struct op ops[] = {
 	{ IPC_STORE_QUOTA_GET, OP_TICKET, h_quota_get },
 	{ IPC_STORE_WATCH, OP_TICKET, h_watch },
 	{ IPC_STORE_OBJ_GET, OP_TICKET, h_obj_get },
+	/* the push right (cloister-pushd): no ticket, any user of the shard,
+	 * the subscription document and change events only (push_sub.c) */
+	{ IPC_STORE_PUSH_WATCH, OP_DELIVER, h_push_watch },
+	{ IPC_STORE_PUSH_GET, OP_DELIVER, h_push_get },
+	{ IPC_STORE_PUSH_PUT, OP_DELIVER | OP_WRITE, h_push_put },
 	{ IPC_STORE_OBJ_SET, OP_TICKET | OP_WRITE, h_obj_set },
 	{ IPC_STORE_API_SLOT, OP_TICKET, h_api_slot },
 	{ IPC_STORE_SIEVE_LIST, OP_TICKET, h_sieve_list },

@@ -29,6 +29,14 @@ int h_quota_get(struct req *r);
 /* obj.c */
 int h_obj_get(struct req *r);
 int h_obj_set(struct req *r);
+/* obj.c for push_sub.c: the object under key of r->d's user as OBJ_GET
+ * answers it; replace it as OBJ_SET does. */
+int obj_reply(struct req *r, const char *key);
+int obj_put(struct req *r, const char *key, uint64_t expect,
+    const uint8_t *v, size_t n);
+int h_push_watch(struct req *r);
+int h_push_get(struct req *r);
+int h_push_put(struct req *r);
 /* mailbox.c */
 int h_mbox_list(struct req *r);
 int h_mbox_create(struct req *r);

@@ -9,11 +9,13 @@
 
 static struct notify_change *chg;
 static size_t nchg, capchg;
+static struct chan *push_watchers[NOTIFY_PUSH_MAX];
+static size_t npush;
 
 void
 notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin)
 {
-	if (d->u->watchers == NULL)
+	if (d->u->watchers == NULL && npush == 0)
 		return;      /* nobody listens: the common case costs nothing */
 	for (size_t i = 0; i < nchg; i++)
 		if (chg[i].u == d->u && chg[i].mailbox == mailbox_id) {
@@ -81,6 +83,42 @@ notify_unwatch(struct chan *ch)
 	ch->wprev = ch->wnext = NULL;
 	ch->watching = false;
 	ch->nnotify = 0;
+}
+
+int
+notify_push_watch(struct chan *ch, bool on)
+{
+	if (!on || ch->push_watch) {
+		if (!on)
+			notify_push_unwatch(ch);
+		return 0;
+	}
+	for (size_t i = 0; i < NOTIFY_PUSH_MAX; i++)
+		if (push_watchers[i] == NULL) {
+			push_watchers[i] = ch;
+			ch->push_watch = true;
+			npush++;
+			return 0;
+		}
+	return -1;
+}
+
+void
+notify_push_unwatch(struct chan *ch)
+{
+	for (size_t i = 0; ch->push_watch && i < NOTIFY_PUSH_MAX; i++)
+		if (push_watchers[i] == ch) {
+			push_watchers[i] = NULL;
+			ch->push_watch = false;
+			npush--;
+		}
+}
+
+struct chan *const *
+notify_push_watchers(size_t *n)
+{
+	*n = npush ? NOTIFY_PUSH_MAX : 0;
+	return push_watchers;
 }
 
 void

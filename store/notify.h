@@ -15,6 +15,14 @@ struct udb;
 struct chan;
 struct user;
 
+/* The "mailbox" of a change to the user's push subscriptions (the
+ * per-user object NOTIFY_PUSHSUB_KEY): announced to push watchers only
+ * (STORE_PUSH_EVENT kind 4, so that pushd sends a new subscription its
+ * verification), never to a user's own watchers, for whom it is no JMAP
+ * type's change. */
+#define NOTIFY_PUSHSUB (-1)
+#define NOTIFY_PUSHSUB_KEY "jmap.pushsub"     /* jmap_pushsub.h's key */
+
 /* Mailbox id of user d->u changed by origin (may be NULL). */
 void notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin);
 /* The changes recorded this turn (push.c sends them after the commit),
@@ -28,6 +36,16 @@ const struct notify_change *notify_changes(size_t *n);
 void notify_changes_clear(void);
 int notify_watch(struct chan *ch, uint64_t mailbox_id, bool on);
 void notify_unwatch(struct chan *ch);
+/* The push right's watch (cloister-pushd): ch hears STORE_PUSH_EVENT for
+ * every change of every user of the shard, its own or not. At most
+ * NOTIFY_PUSH_MAX channels (one pushd, and its successor while the old
+ * channel closes); -1 when full. */
+#define NOTIFY_PUSH_MAX 4
+int notify_push_watch(struct chan *ch, bool on);
+void notify_push_unwatch(struct chan *ch);
+/* The push watchers (NULL slots skipped). */
+struct chan *const *notify_push_watchers(size_t *n);
+
 /* Forget pending changes of a user being deleted. */
 void notify_forget_user(struct user *u);
 

@@ -59,20 +59,28 @@ obj_read(struct req *r, const char *key, uint64_t *modseq,
 }
 
 int
-h_obj_get(struct req *r)
+obj_reply(struct req *r, const char *key)
 {
-	char key[STORE_OBJ_KEY_MAX + 1];
 	uint64_t modseq;
 	const void *v = NULL;
 	size_t n = 0;
-	int rc = key_arg(r, key);
-	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = obj_read(r, key, &modseq, &v, &n)) < 0)
+	int rc = obj_read(r, key, &modseq, &v, &n);
+	if (rc < 0)
 		return rc;
 	ipc_put_u64(r->rb, modseq);
 	ipc_put_bytes(r->rb, v ? v : "", n);
 	sqlite3_reset(r->d->st[ST_OBJ_GET]);
 	return 0;
+}
+
+int
+h_obj_get(struct req *r)
+{
+	char key[STORE_OBJ_KEY_MAX + 1];
+	int rc = key_arg(r, key);
+	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	return obj_reply(r, key);
 }
 
 static int
@@ -91,15 +99,25 @@ int
 h_obj_set(struct req *r)
 {
 	char key[STORE_OBJ_KEY_MAX + 1];
-	uint64_t expect, have;
+	uint64_t expect;
 	const uint8_t *v;
 	size_t n;
-	int64_t count = 0;
 	int rc = key_arg(r, key);
 	ipc_get_u64(&r->c, &expect);
 	ipc_get_bytes(&r->c, &v, &n, STORE_OBJ_MAX);
-	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0 ||
-	    (rc = obj_read(r, key, &have, NULL, NULL)) < 0)
+	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
+		return rc;
+	return obj_put(r, key, expect, v, n);
+}
+
+int
+obj_put(struct req *r, const char *key, uint64_t expect, const uint8_t *v,
+    size_t n)
+{
+	uint64_t have;
+	int64_t count = 0;
+	int rc = obj_read(r, key, &have, NULL, NULL);
+	if (rc < 0)
 		return rc;
 	sqlite3_reset(r->d->st[ST_OBJ_GET]);
 	if (have != expect)
@@ -118,7 +136,8 @@ h_obj_set(struct req *r)
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "set object");
-	notify_changed(r->d, STORE_NOTIFY_OBJECTS, r->ch);
+	notify_changed(r->d, strcmp(key, NOTIFY_PUSHSUB_KEY) == 0 ?
+	    NOTIFY_PUSHSUB : STORE_NOTIFY_OBJECTS, r->ch);
 	ipc_put_u64(r->rb, modseq);
 	return 0;
 }

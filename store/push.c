@@ -7,7 +7,13 @@
 #include "notify.h"
 #include "user.h"
 
+#include "log.h"
+
 #include <string.h>
+
+#define PUSH_EVENT_MAIL 1u          /* STORE_PUSH_EVENT kinds */
+#define PUSH_EVENT_OBJECTS 2u
+#define PUSH_EVENT_SUBSCRIPTIONS 4u
 
 /* The NOTIFY payload for a mailbox as it is now. */
 static int
@@ -58,7 +64,8 @@ push_flush(void)
 	const struct notify_change *chg = notify_changes(&n);
 	for (size_t i = 0; i < n; i++) {
 		const struct notify_change *c = &chg[i];
-		if (c->u->watchers == NULL || payload(c->u, c->mailbox, &b) < 0)
+		if (c->u->watchers == NULL || c->mailbox == NOTIFY_PUSHSUB ||
+		    payload(c->u, c->mailbox, &b) < 0)
 			continue;
 		for (struct chan *w = c->u->watchers, *next; w != NULL; w = next) {
 			next = w->wnext;     /* a failed send unlinks w */
@@ -70,6 +77,7 @@ push_flush(void)
 				pend(w, c->mailbox);
 		}
 	}
+	push_sub_events(chg, n);
 	notify_changes_clear();
 }
 
@@ -85,5 +93,54 @@ push_retry(struct chan *ch)
 		memmove(&ch->notify_pending[0], &ch->notify_pending[1],
 		    sizeof(ch->notify_pending[0]) * (CHAN_NOTIFY_PENDING - 1));
 		ch->nnotify--;
+	}
+}
+
+static unsigned
+event_kind(int64_t mailbox)
+{
+	return mailbox == NOTIFY_PUSHSUB ? PUSH_EVENT_SUBSCRIPTIONS :
+	    mailbox == STORE_NOTIFY_OBJECTS ? PUSH_EVENT_OBJECTS :
+	    PUSH_EVENT_MAIL;
+}
+
+/* Was (u, kind) already among the first i changes? */
+static bool
+seen_before(const struct notify_change *chg, size_t i, const struct user *u,
+    unsigned kind)
+{
+	for (size_t j = 0; j < i; j++)
+		if (chg[j].u == u && event_kind(chg[j].mailbox) == kind)
+			return true;
+	return false;
+}
+
+/* A pushd whose socket is full misses events (counted in the log): a
+ * lost wake-up, never lost or exposed mail. */
+void
+push_sub_events(const struct notify_change *chg, size_t n)
+{
+	static struct buf b = BUF_INIT(STORE_USER_MAX + 64);
+	static unsigned long missed;
+	size_t nw;
+	struct chan *const *w = notify_push_watchers(&nw);
+	for (size_t i = 0; nw > 0 && i < n; i++) {
+		unsigned kind = event_kind(chg[i].mailbox);
+		struct udb *d = user_db(chg[i].u);
+		if (d == NULL || seen_before(chg, i, chg[i].u, kind))
+			continue;
+		buf_reset(&b);
+		ipc_put_str(&b, chg[i].u->name);
+		ipc_put_u64(&b, d->modseq);
+		ipc_put_u32(&b, kind);
+		for (size_t k = 0; k < nw; k++) {
+			if (w[k] == NULL || w[k]->dead || (w[k]->out == NULL &&
+			    chan_send_now(w[k], IPC_STORE_PUSH_EVENT, &b)))
+				continue;
+			missed++;
+			if ((missed & (missed - 1)) == 0)   /* 1, 2, 4, ... */
+				log_warn("push: %lu events missed (pushd behind)",
+				    missed);
+		}
 	}
 }

@@ -7,10 +7,16 @@
 #ifndef CLOISTER_STORE_PUSH_H
 #define CLOISTER_STORE_PUSH_H
 
+#include <stddef.h>
+
 struct chan;
 
 /* After db_commit_all(): push the turn's changes. */
 void push_flush(void);
+/* STORE_PUSH_EVENT to the push watchers for the turn's
+ * changes (one per user and kind). */
+struct notify_change;
+void push_sub_events(const struct notify_change *chg, size_t n);
 /* A channel's socket drained: send what it missed. */
 void push_retry(struct chan *ch);
 

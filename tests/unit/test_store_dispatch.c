@@ -26,7 +26,9 @@
 static const uint32_t hello_ops[] = { IPC_STORE_HELLO };
 static const uint32_t deliver_ops[] = { IPC_STORE_RCPT_CHECK, IPC_STORE_DELIVER,
 	IPC_STORE_RCPT_PROVISION, IPC_STORE_SIEVE_PROGRAM, IPC_STORE_SEEN_CHECK,
-	IPC_STORE_DELIVER_TO };
+	IPC_STORE_DELIVER_TO,
+	/* the push right: no ticket either */
+	IPC_STORE_PUSH_WATCH, IPC_STORE_PUSH_GET, IPC_STORE_PUSH_PUT };
 /* the delivery right or a user session: the handler tells which */
 static const uint32_t either_ops[] = { IPC_STORE_OUTBOX_ADD };
 static const uint32_t user_ops[] = {
@@ -76,6 +78,7 @@ static const uint32_t write_ops[] = {
 	IPC_STORE_SIEVE_RENAME, IPC_STORE_SEEN_CHECK, IPC_STORE_DELIVER_TO,
 	IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE, IPC_STORE_OUTBOX_ADD,
 	IPC_STORE_ADM_OUTBOX_ADD, IPC_STORE_OUTBOX_CLAIM, IPC_STORE_OUTBOX_RESULT,
+	IPC_STORE_PUSH_PUT,
 };
 
 #define IN(list, t) in(list, sizeof(list) / sizeof(list[0]), t)

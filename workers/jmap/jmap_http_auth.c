@@ -17,6 +17,7 @@
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
 #include "log.h"
+#include "push_plan.h"
 #include "stats.h"
 
 #include <openssl/crypto.h>
@@ -49,20 +50,12 @@ challenge(struct jmap_http_session *s, int status, bool close,
 }
 
 /* "A" and the first 96 bits of SHA-256(username), in hex: stable, opaque,
- * and no copy of the address in every URL. */
+ * and no copy of the address in every URL; pushd names the same id in
+ * its StateChange pushes (push_plan.h). */
 static void
 account_id(const char *user, char *dst, size_t dstsize)
 {
-	uint8_t h[SHA256_DIGEST_LENGTH];
-	SHA256((const uint8_t *)user, strlen(user), h);
-	size_t o = 0;
-	dst[o++] = 'A';
-	for (size_t i = 0; i < 12 && o + 2 < dstsize; i++) {
-		static const char hex[] = "0123456789abcdef";
-		dst[o++] = hex[h[i] >> 4];
-		dst[o++] = hex[h[i] & 15];
-	}
-	dst[o] = '\0';
+	push_account_id(user, dst, dstsize);
 }
 
 /* The ticket to the user's shard; other shards' channels and authd's are

@@ -60,5 +60,7 @@ json_t *jmap_sieve_get(struct jmap_call *c, json_t **err);
 json_t *jmap_sieve_set(struct jmap_call *c, json_t **err);
 json_t *jmap_sieve_query(struct jmap_call *c, json_t **err);
 json_t *jmap_sieve_validate(struct jmap_call *c, json_t **err);
+json_t *jmap_pushsub_get(struct jmap_call *c, json_t **err);
+json_t *jmap_pushsub_set(struct jmap_call *c, json_t **err);
 
 #endif

@@ -42,6 +42,9 @@ static const char *const sieve_set_args[] = {
 static const char *const sieve_query_args[] = { QUERY, NULL };
 static const char *const sieve_validate_args[] = {
 	"accountId", "blobId", NULL };
+static const char *const pushsub_get_args[] = { "ids", "properties", NULL };
+static const char *const pushsub_set_args[] = {
+	"create", "update", "destroy", NULL };
 static const char *const snippet_args[] = {
 	"accountId", "filter", "emailIds", NULL };
 
@@ -83,5 +86,9 @@ const struct jmap_method jmap_methods[] = {
 	  sieve_query_args },
 	{ "SieveScript/validate", JMAP_CAP_SIEVE, jmap_sieve_validate,
 	  sieve_validate_args },
+	{ "PushSubscription/get", JMAP_CAP_CORE, jmap_pushsub_get,
+	  pushsub_get_args },
+	{ "PushSubscription/set", JMAP_CAP_CORE, jmap_pushsub_set,
+	  pushsub_set_args },
 	{ NULL, NULL, NULL, NULL },
 };

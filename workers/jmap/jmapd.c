@@ -7,6 +7,7 @@
  * connection the supervisor hands over (CTL_CONN) -> serve it -> exit.
  */
 #include "jmap_http.h"
+#include "jmap_pushsub.h"
 #include "log.h"
 #include "conn_addr.h"
 #include "tls.h"
@@ -123,6 +124,11 @@ load_options(const struct tls_worker *tw)
 	    opt.limits.max_size_upload);
 	sieve_quota(&opt.limits);
 	parse_cors(config_option(cfg, svc, "cors-origins"));
+	bool push_loopback;
+	if (config_option_bool(cfg, svc, "push-allow-loopback", false,
+	    &push_loopback, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	jmap_pushsub_allow_loopback(push_loopback);
 	const char *dom = config_option(cfg, svc, "default-domain");
 	if (dom != NULL && (buf_strlcpy(opt.domain, sizeof(opt.domain), dom,
 	    strlen(dom)) < 0 || strpbrk(dom, " \t<>@()[],;:\\\"") != NULL))
