@@ -61,6 +61,7 @@ enum config_role {
 	ROLE_STORE,       /* stored: one process per shard */
 	ROLE_STATS,       /* snmpd-helper: one process */
 	ROLE_KEY,         /* keyd: one process, holds the TLS private keys */
+	ROLE_SUBMIT,      /* submitd: one process, sends the outbox (relay) */
 };
 
 enum config_tls {

@@ -144,11 +144,17 @@ ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance,
 }
 
 bool
-ipc_is_ready(const void *rec, size_t n)
+ipc_is_bare(const void *rec, size_t n, uint32_t type)
 {
 	uint8_t hdr[IPC_HDR_SIZE];
-	put_hdr(hdr, IPC_CTL_READY, 0, 0, 0);
+	put_hdr(hdr, type, 0, 0, 0);
 	return n == sizeof(hdr) && memcmp(rec, hdr, sizeof(hdr)) == 0;
+}
+
+bool
+ipc_is_ready(const void *rec, size_t n)
+{
+	return ipc_is_bare(rec, n, IPC_CTL_READY);
 }
 
 int

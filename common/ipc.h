@@ -77,6 +77,9 @@ bool ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance,
  * any version, else -1: how the supervisor tells a worker built for
  * another protocol from a broken one, decoding nothing else. */
 int ipc_ready_version(const void *rec, size_t n);
+/* Whether the n bytes at rec are exactly a record of type with no
+ * payload, request id 0, no flags, this IPC_VERSION (CTL_RELAY_ASK). */
+bool ipc_is_bare(const void *rec, size_t n, uint32_t type);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,

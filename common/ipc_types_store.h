@@ -63,6 +63,14 @@
 	X(STORE_DELIVER_TO, 293)   /* delivery right: fileinto a mailbox */ \
 	X(STORE_ADM_SIEVE_PUT, 294) /* admin: put any user's script */     \
 	X(STORE_ADM_SIEVE, 295)    /* admin: list/get/activate/delete */   \
+	X(STORE_OUTBOX_ADD, 296)   /* queue a message for submitd */      \
+	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
+	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
+	X(STORE_ADM_OUTBOX_ADD, 299) /* admin: queue a message for a user */ \
+	/* submitd <-> cloisterd on submitd's control channel (docs/submitd.md): \
+	 * the relay connection; numbered here, with the outbox they serve */ \
+	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
+	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -23,21 +23,13 @@ adm_user(struct req *r)
 {
 	const char *name;
 	size_t len;
-	char u[STORE_USER_MAX + 1];
 	if (!r->ch->admin)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",
 		    ipc_type_name(r->type), r->ch->service);
 	if (ipc_get_strp(&r->c, &name, &len, STORE_USER_MAX) < 0)
 		return req_fail(r, IPC_ERR_MALFORMED, "malformed %s",
 		    ipc_type_name(r->type));
-	if (len == 0 || buf_strlcpy(u, sizeof(u), name, len) < 0)
-		return req_fail(r, IPC_ERR_NOTFOUND, "no such user");
-	bool other = false;
-	r->u = user_get(u, &other);
-	if (r->u == NULL)
-		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
-		    other ? "user of another shard" : "no such user");
-	return 0;
+	return req_named_user(r, name, len);
 }
 
 static bool

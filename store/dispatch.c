@@ -7,6 +7,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "mailbox.h"
+#include "outbox.h"
 #include "push.h"
 #include "request_slots.h"
 #include "rights.h"
@@ -80,6 +81,11 @@ static const struct op ops[] = {
 	{ IPC_STORE_SIEVE_PROGRAM, OP_DELIVER, h_sieve_program },
 	{ IPC_STORE_SEEN_CHECK, OP_DELIVER | OP_WRITE, h_seen_check },
 	{ IPC_STORE_DELIVER_TO, OP_DELIVER | OP_WRITE | OP_FD, h_deliver_to },
+	/* a user session or the delivery right (the handler tells which) */
+	{ IPC_STORE_OUTBOX_ADD, OP_WRITE | OP_FD, h_outbox_add },
+	/* submitd: no ticket (the handler refuses a bound channel) */
+	{ IPC_STORE_OUTBOX_CLAIM, OP_WRITE, h_outbox_claim },
+	{ IPC_STORE_OUTBOX_RESULT, OP_WRITE, h_outbox_result },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
 	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
 	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },
@@ -93,6 +99,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_ADM_FREEZE, OP_ADMIN, h_adm_freeze },
 	{ IPC_STORE_ADM_THAW, OP_ADMIN, h_adm_thaw },
 	{ IPC_STORE_ADM_MBOX_DETAIL, OP_ADMIN | OP_WRITE, h_adm_mbox_detail },
+	{ IPC_STORE_ADM_OUTBOX_ADD, OP_ADMIN | OP_WRITE | OP_FD, h_outbox_add },
 	/* migration: UIDs the source chose, which no worker may choose */
 	{ IPC_STORE_ADM_IMPORT_MBOX, OP_ADMIN | OP_WRITE, h_adm_import_mbox },
 	{ IPC_STORE_ADM_IMPORT_APPEND, OP_ADMIN | OP_WRITE | OP_FD,
@@ -109,6 +116,14 @@ static const struct op ops[] = {
 
 static const struct op *by_type[TYPE_SLOTS];
 
+/* A channel closed: its freeze ends, its outbox claims are released. */
+static void
+chan_closed(struct chan *ch)
+{
+	freeze_chan_closed(ch);
+	outbox_chan_closed(ch);
+}
+
 void
 dispatch_init(const struct config *c)
 {
@@ -120,7 +135,7 @@ dispatch_init(const struct config *c)
 	rights_load(c);
 	/* the layers below report up through these (chan.h, freeze.h) */
 	static const struct chan_hooks hooks = {
-		.closed = freeze_chan_closed, .drained = push_retry,
+		.closed = chan_closed, .drained = push_retry,
 	};
 	chan_set_hooks(&hooks);
 	freeze_set_runner(dispatch);

@@ -130,6 +130,12 @@ registry_open(unsigned shard, unsigned shards)
 	sweep_orphans(udir);
 }
 
+sqlite3 *
+registry_db(void)
+{
+	return rdb;
+}
+
 int
 registry_lookup(const char *name, uint64_t *id, uint64_t *storage_limit,
     uint64_t *messages_limit)

@@ -85,3 +85,17 @@ req_db(struct req *r)
 	}
 	return 0;
 }
+
+int
+req_named_user(struct req *r, const char *name, size_t len)
+{
+	char u[STORE_USER_MAX + 1];
+	if (len == 0 || buf_strlcpy(u, sizeof(u), name, len) < 0)
+		return req_fail(r, IPC_ERR_NOTFOUND, "no such user");
+	bool other = false;
+	r->u = user_get(u, &other);
+	if (r->u == NULL)
+		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
+		    other ? "user of another shard" : "no such user");
+	return 0;
+}

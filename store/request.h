@@ -59,6 +59,10 @@ int req_fail(struct req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* ipc_get_end on the request: MALFORMED if anything is short or left. */
 int req_end_of_fields(struct req *r);
+/* r->u = the user named by the len bytes at name, who must be of this
+ * shard: NOTFOUND (no such user, an empty or overlong name) or DENIED
+ * (another shard's) otherwise. */
+int req_named_user(struct req *r, const char *name, size_t len);
 /* The database of r->u; for write requests, opens the savepoint. */
 int req_db(struct req *r);
 

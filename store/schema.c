@@ -129,13 +129,35 @@ static const char user_schema[] =
 	"PRAGMA user_version=8;"
 	"COMMIT;";
 
+/* The outbox submitd sends (store/outbox.c): state is enum outbox_state,
+ * rcpts the recipients NUL-terminated one after the other. */
+#define OUTBOX_SCHEMA \
+	"CREATE TABLE outbox(id INTEGER PRIMARY KEY AUTOINCREMENT," \
+	" user TEXT NOT NULL, mail_from TEXT NOT NULL, rcpts BLOB NOT NULL," \
+	" size INTEGER NOT NULL, send_at INTEGER NOT NULL," \
+	" state INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0," \
+	" next_try INTEGER NOT NULL, reply TEXT NOT NULL DEFAULT ''," \
+	" created INTEGER NOT NULL);" \
+	"CREATE INDEX outbox_due ON outbox(state, next_try);" \
+	"CREATE INDEX outbox_user ON outbox(user, state);"
+
 static const char registry_schema[] =
 	"BEGIN;"
 	"CREATE TABLE users(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" name TEXT NOT NULL UNIQUE, storage_limit INTEGER NOT NULL DEFAULT 0,"
 	" messages_limit INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
-	"PRAGMA user_version=1;"
+	OUTBOX_SCHEMA
+	"PRAGMA user_version=2;"
 	"COMMIT;";
+
+/* Upgrades of a registry, as user_upgrade below. */
+static const char *const registry_upgrade[REGISTRY_SCHEMA_VERSION] = {
+	/* the outbox submitd sends (store/outbox.c) */
+	[1] = "BEGIN;"
+	    OUTBOX_SCHEMA
+	    "PRAGMA user_version=2;"
+	    "COMMIT;",
+};
 
 static int
 version(sqlite3 *db)
@@ -253,5 +275,5 @@ int
 schema_open_registry(sqlite3 *db, const char *path)
 {
 	return open_common(db, path, registry_schema, REGISTRY_SCHEMA_VERSION,
-	    NULL);
+	    registry_upgrade);
 }

@@ -115,19 +115,12 @@ delivery_user(struct req *r, const char *name, size_t len)
 int
 delivery_user_for(struct req *r, uint32_t right, const char *name, size_t len)
 {
-	char u[STORE_USER_MAX + 1];
 	if (r->ch->admin || !rights_may(r->ch->svc, right) ||
 	    r->ch->user != NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "unexpected %s from %s",
 		    ipc_type_name(r->type), r->ch->service);
-	if (buf_strlcpy(u, sizeof(u), name, len) < 0 || len == 0)
-		return req_fail(r, IPC_ERR_NOTFOUND, "no such user");
-	bool other = false;
-	r->u = user_get(u, &other);
-	if (r->u == NULL)
-		return req_fail(r, other ? IPC_ERR_DENIED : IPC_ERR_NOTFOUND,
-		    other ? "user of another shard" : "no such user");
-	return req_db(r);
+	int rc = req_named_user(r, name, len);
+	return rc < 0 ? rc : req_db(r);
 }
 
 int

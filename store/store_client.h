@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "store_proto.h"   /* limits, bits, UID sets, store_shard_of() */
+#include "outbox_proto.h"  /* outbox limits */
 
 enum store_rc {
 	STORE_OK = 0,
@@ -102,6 +103,49 @@ int store_rcpt_provision(struct store_conn *sc, const uint8_t *ticket,
  * message itself (docs/store-protocol.md, STORE_DELIVER). */
 int store_deliver(struct store_conn *sc, const char *user, const char *detail,
     int memfd, uint64_t size, const struct store_msg_meta *meta);
+
+/* ---- outbox (docs/submitd.md) -------------------------------------------- */
+
+/* Queue a message for sending by submitd through the relay. Delivery right
+ * (lmtpd: vacation replies, redirects) and user session (jmapd). The
+ * message is size bytes of memfd (a complete RFC 5322 message). mail_from
+ * "" = null reverse-path. send_at: unix seconds, 0 = now. *id: the outbox
+ * id. user: whose mail this is (for lmtpd; ignored on a user session, which
+ * uses its own). Addresses are opaque to the store: at most
+ * STORE_OUTBOX_ADDR_MAX bytes each, no control characters, 1 to
+ * STORE_OUTBOX_RCPTS_MAX recipients. */
+int store_outbox_add(struct store_conn *sc, const char *user, const char *mail_from,
+    const char *const *rcpts, size_t nrcpts, int memfd, uint64_t size, uint64_t send_at,
+    uint64_t *id);
+
+/* One claimed entry (submitd). Strings are copies; fd is the message file
+ * (read-only, the caller closes it). */
+struct store_outbox_entry {
+	uint64_t id;
+	uint32_t attempts;         /* attempts before this one */
+	uint64_t size;
+	int fd;
+	size_t nrcpts;
+	char mail_from[STORE_OUTBOX_ADDR_MAX + 1];
+	char rcpts[STORE_OUTBOX_RCPTS_MAX][STORE_OUTBOX_ADDR_MAX + 1];
+};
+
+/* Claim the next due entry (state pending -> sending, owned by this
+ * connection: if it closes before a result the entry is pending again).
+ * STORE_OK: *e filled. STORE_E_NOTFOUND: nothing due now; *next_due is the
+ * unix time of the next pending entry, 0 if none. */
+int store_outbox_claim(struct store_conn *sc, struct store_outbox_entry *e,
+    uint64_t *next_due);
+
+enum store_outbox_outcome {
+	STORE_OUTBOX_SENT = 1,     /* the relay accepted it */
+	STORE_OUTBOX_RETRY = 2,    /* temporary failure: pending again at retry_at */
+	STORE_OUTBOX_FAILED = 3,   /* permanent failure */
+};
+/* Report the result of a claimed entry; reply: the relay's last reply
+ * (at most STORE_OUTBOX_REPLY_MAX bytes kept). */
+int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
+    uint64_t retry_at, const char *reply);
 
 /* ---- mailboxes ---------------------------------------------------------- */
 

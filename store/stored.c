@@ -12,6 +12,7 @@
 #include "message.h"
 #include "msgfile.h"
 #include "notify.h"
+#include "outbox.h"
 #include "quota.h"
 #include "registry.h"
 #include "stats.h"
@@ -141,6 +142,7 @@ main(int argc, char **argv)
 
 	/* 3. open the shard (relative paths: the chroot is the spool) */
 	registry_open(shard, shards);
+	outbox_open(registry_db(), msgfile_root());   /* the table beside it */
 	user_recover_all();
 	db_init(cache);
 	quota_count_shard();    /* the messages gauge */

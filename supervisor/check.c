@@ -5,6 +5,7 @@
 #include "ipc.h"
 #include "policy.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 /* mkdir -p, root-owned 0755: the chroot dirs policies name. */
@@ -43,12 +44,50 @@ tunable(const struct config *c, const char *key, uint64_t dflt, uint64_t min,
 	return 0;
 }
 
+/* "IPV4:PORT" or "[IPV6]:PORT", numeric only (cloisterd resolves no
+ * name): submitd's relay. */
+int
+sv_relay_addr(const char *v, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(v, ':');
+	if (colon == NULL || colon == v || (size_t)(colon - v) >= sizeof(host))
+		return -1;
+	memcpy(host, v, (size_t)(colon - v));
+	host[colon - v] = '\0';
+	char *end;
+	errno = 0;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || colon[1] == '\0' || port == 0 ||
+	    port > 65535)
+		return -1;
+	memset(ss, 0, sizeof(*ss));
+	size_t hl = strlen(host);
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			return -1;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+		return -1;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons((uint16_t)port);
+	*len = sizeof(*s4);
+	return 0;
+}
+
 int
 sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_KEY + 1] = { 0 }, *wants = NULL;
+	const struct config_service *first[ROLE_SUBMIT + 1] = { 0 }, *wants = NULL;
 	const struct config_service *wants_keyd = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
@@ -76,6 +115,16 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if (policy_load(s->policy, POLICY_DEFAULT_FLAGS, &pol, err,
 		    errlen) < 0)
 			return -1;
+		struct sockaddr_storage rss;
+		socklen_t rlen;
+		const char *relay = config_option(c, s, "relay");
+		if (s->role == ROLE_SUBMIT && (relay == NULL ||
+		    sv_relay_addr(relay, &rss, &rlen) < 0)) {
+			snprintf(err, errlen, "%s:%u: service %s: 'set relay"
+			    " ADDRESS:PORT' (numeric, [v6]:port) is required",
+			    c->path, s->line, s->name);
+			return -1;
+		}
 		t->deliver[i] = s->role == ROLE_CONNECTION &&
 		    policy_allows_store_op(&pol, IPC_STORE_DELIVER);
 		if (make_dirs(pol.spec.root) < 0) {

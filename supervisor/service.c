@@ -20,7 +20,8 @@ sv_proc_find(pid_t pid)
 
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
- * once, and, from authd after it, CTL_LOGGED_IN; both are compared, not
+ * once, and, from authd after it, CTL_LOGGED_IN, from submitd
+ * CTL_RELAY_ASK (relay.c); all are compared, not
  * decoded (CTL_LOGGED_IN's user is bytes kept as they are) (fds sent with them are discarded by the kernel:
  * recv takes no ancillary data). Anything else kills the worker. */
 static void
@@ -40,6 +41,11 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 		if (p->ready && s->cfg.role == ROLE_AUTH &&
 		    ipc_is_logged_in(rec, (size_t)n, &inst, &user, &ulen)) {
 			sv_pool_logged_in(inst, user, ulen);
+			continue;
+		}
+		if (p->ready && !reaped && s->cfg.role == ROLE_SUBMIT &&
+		    ipc_is_bare(rec, (size_t)n, IPC_CTL_RELAY_ASK)) {
+			sv_relay_ask(p);
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
@@ -323,8 +329,8 @@ sv_ready(const struct sv_service *s)
 		return SV_NO;
 	if (s->state == SV_BACKOFF)
 		return SV_SOON;
-	if (s->cfg.role != ROLE_CONNECTION)
-		return SV_NOW;
+	if (s->cfg.role != ROLE_CONNECTION && s->cfg.role != ROLE_SUBMIT)
+		return SV_NOW;   /* submitd, like a pool, waits for the shards */
 	const struct sv_service *d[3] = { sv_role(ROLE_STORE),
 		s->auth ? sv_role(ROLE_AUTH) : NULL,
 		s->keyd ? sv_role(ROLE_KEY) : NULL };
@@ -464,6 +470,7 @@ sv_tick(int64_t now)
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
 		if (s->cfg.role == ROLE_CONNECTION)
 			sv_pool_fill(s);
+	sv_relay_tick(now);
 	if (now >= sv.stats_due) {
 		sv_stats_publish();
 		sv_log_tick();

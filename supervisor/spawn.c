@@ -88,8 +88,8 @@ child(char **argv, const int fds[SV_NFDS])
 struct sv_proc *
 sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 {
-	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ?
-	    sv_role(ROLE_STORE) : NULL;
+	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ||
+	    s->cfg.role == ROLE_SUBMIT ? sv_role(ROLE_STORE) : NULL;
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	struct sv_service *keyd = s->keyd ? sv_role(ROLE_KEY) : NULL;
 	/* control, auth, keyd, shards */

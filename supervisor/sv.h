@@ -19,6 +19,7 @@
  *   stats.c    stats records in, aggregates out
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  *   logfile.c  log-file and log-syslog: where lines go, reopened on signal
+ *   relay.c    submitd's one relay connection, connected here, passed on
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
  * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
@@ -237,6 +238,9 @@ void sv_write_file(const char *path, const void *data, size_t len,
     mode_t mode);
 
 /* check.c */
+/* A relay address of submitd's service: 0, or -1 if it is not "A.B.C.D:PORT" or
+ * "[V6]:PORT". */
+int sv_relay_addr(const char *v, struct sockaddr_storage *ss, socklen_t *len);
 int sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen);
 
@@ -279,6 +283,10 @@ struct sv_proc *sv_spawn(struct sv_service *s, unsigned slot,
 /* statetab.c */
 extern const struct sv_cell sv_state_table[SV_NSTATES][SV_NEVENTS];
 extern const char *const sv_state_names[SV_NSTATES];
+
+/* relay.c: submitd's relay connection (CTL_RELAY_ASK -> CTL_RELAY) */
+void sv_relay_ask(struct sv_proc *p);
+void sv_relay_tick(int64_t now);
 
 /* service.c */
 void sv_service_event(struct sv_service *s, enum sv_event ev);

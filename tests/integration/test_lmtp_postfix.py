@@ -74,6 +74,23 @@ def postfix(conf, *args, check=True):
     return p
 
 
+def make_instance(lmtp_sock, extra_master=""):
+    """A private Postfix instance's directories and config (not started):
+    (top, conf)."""
+    top = tempfile.mkdtemp(prefix="cloister-postfix-")
+    os.chmod(top, 0o755)
+    conf = os.path.join(top, "etc")
+    os.mkdir(conf)
+    with open(os.path.join(conf, "main.cf"), "w") as f:
+        f.write(main_cf(top, lmtp_sock))
+    with open(os.path.join(conf, "master.cf"), "w") as f:
+        f.write(MASTER_CF + extra_master)
+    for d in ("queue", "data"):
+        os.mkdir(os.path.join(top, d))
+    shutil.chown(os.path.join(top, "data"), "postfix", "postfix")
+    return top, conf
+
+
 def test_postfix_delivers_through_the_lmtp_socket():
     if not have_store():
         return
@@ -84,17 +101,7 @@ def test_postfix_delivers_through_the_lmtp_socket():
         srv.wait_ready(timeout=20)
         adm = Admin(srv)
         adm.user("alice")
-        top = tempfile.mkdtemp(prefix="cloister-postfix-")
-        os.chmod(top, 0o755)
-        conf = os.path.join(top, "etc")
-        os.mkdir(conf)
-        with open(os.path.join(conf, "main.cf"), "w") as f:
-            f.write(main_cf(top, srv.paths["lmtp"]))
-        with open(os.path.join(conf, "master.cf"), "w") as f:
-            f.write(MASTER_CF)
-        for d in ("queue", "data"):
-            os.mkdir(os.path.join(top, d))
-        shutil.chown(os.path.join(top, "data"), "postfix", "postfix")
+        top, conf = make_instance(srv.paths["lmtp"])
         try:
             postfix(conf, "set-permissions", "create-missing")
             postfix(conf, "start")

@@ -41,6 +41,7 @@ WORKERS = {
     "cloister-authd.8": ("workers/auth", "failure-window"),
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),
+    "cloister-submitd.8": ("workers/submit", "max-attempts"),
 }
 # pages of other packages a SEE ALSO may name
 OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),

@@ -1,0 +1,92 @@
+/* store_client_outbox: the outbox calls (see store_client.h). */
+#include "store_client.h"
+#include "store_client_int.h"
+
+#include <string.h>
+#include <unistd.h>
+
+int
+store_outbox_add(struct store_conn *sc, const char *user, const char *mail_from,
+    const char *const *rcpts, size_t nrcpts, int memfd, uint64_t size, uint64_t send_at,
+    uint64_t *id)
+{
+	struct buf_cur c;
+	if (nrcpts == 0 || nrcpts > STORE_OUTBOX_RCPTS_MAX ||
+	    strlen(mail_from) > STORE_OUTBOX_ADDR_MAX)
+		return sc_fail(sc, STORE_E_ARG, "recipients or reverse-path out of range");
+	sc_start(sc);
+	ipc_put_str(&sc->req, user != NULL ? user : "");
+	ipc_put_str(&sc->req, mail_from);
+	ipc_put_u32(&sc->req, (uint32_t)nrcpts);
+	for (size_t i = 0; i < nrcpts; i++) {
+		if (strlen(rcpts[i]) > STORE_OUTBOX_ADDR_MAX)
+			return sc_fail(sc, STORE_E_ARG, "recipient too long");
+		ipc_put_str(&sc->req, rcpts[i]);
+	}
+	ipc_put_u64(&sc->req, size);
+	ipc_put_u64(&sc->req, send_at);
+	int rc = sc_call(sc, IPC_STORE_OUTBOX_ADD, memfd, &c, NULL);
+	if (rc < 0)
+		return rc;
+	uint64_t got = 0;
+	ipc_get_u64(&c, &got);
+	if ((rc = sc_done(sc, &c)) == 0 && id != NULL)
+		*id = got;
+	return rc;
+}
+
+/* The entry fields after id and next_due. */
+static void
+get_entry(struct buf_cur *c, struct store_outbox_entry *e)
+{
+	uint32_t n = 0;
+	ipc_get_u32(c, &e->attempts);
+	ipc_get_u64(c, &e->size);
+	ipc_get_str(c, e->mail_from, sizeof(e->mail_from));
+	ipc_get_u32(c, &n);
+	e->nrcpts = 0;
+	for (uint32_t i = 0; i < n && i < STORE_OUTBOX_RCPTS_MAX; i++)
+		if (ipc_get_str(c, e->rcpts[i], sizeof(e->rcpts[i])) == 0)
+			e->nrcpts++;
+}
+
+int
+store_outbox_claim(struct store_conn *sc, struct store_outbox_entry *e,
+    uint64_t *next_due)
+{
+	struct buf_cur c;
+	int got = -1;
+	uint64_t id = 0, due = 0;
+	sc_start(sc);
+	e->fd = -1;
+	int rc = sc_call(sc, IPC_STORE_OUTBOX_CLAIM, -1, &c, &got);
+	if (rc < 0)
+		return rc;
+	ipc_get_u64(&c, &id);
+	ipc_get_u64(&c, &due);
+	if (id == 0) {
+		*next_due = due;
+		if (got >= 0) {
+			close(got);
+			return sc_fail(sc, STORE_E_PROTO, "an fd with no entry");
+		}
+		rc = sc_done(sc, &c);
+		return rc < 0 ? rc : sc_fail(sc, STORE_E_NOTFOUND, "nothing due");
+	}
+	e->id = id;
+	get_entry(&c, e);
+	return sc_done_fd(sc, &c, got, &e->fd);
+}
+
+int
+store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
+    uint64_t retry_at, const char *reply)
+{
+	size_t n = strnlen(reply, STORE_OUTBOX_REPLY_MAX);
+	sc_start(sc);
+	ipc_put_u64(&sc->req, id);
+	ipc_put_u32(&sc->req, outcome);
+	ipc_put_u64(&sc->req, retry_at);
+	ipc_put_strn(&sc->req, reply, n);
+	return sc_call_empty(sc, IPC_STORE_OUTBOX_RESULT);
+}

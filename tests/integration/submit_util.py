@@ -1,0 +1,138 @@
+"""What the submitd tests share: an SMTP sink on loopback playing the
+relay (socketserver, a few lines), a cloisterd with stored and submitd
+pointed at it, and the admin channel's STORE_ADM_OUTBOX_ADD to queue."""
+import os
+import socketserver
+import threading
+
+from harness import service_block
+from lmtp_util import Admin, stored_block
+from store_util import s, u32, u64
+
+
+class Sink(socketserver.ThreadingTCPServer):
+    """An SMTP server that keeps every accepted transaction as
+    (mail_from, [rcpts], data bytes, unstuffed). reply(kind, n) picks the
+    reply to the n-th (from 0) command of that kind ("RCPT", "DATA" for the
+    end of data); the default accepts everything."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, reply=None, delay=0.0, tls=None):
+        self.tls = tls            # an ssl.SSLContext: offer STARTTLS
+        self.tls_sessions = 0
+        self.got = []
+        self.counts = {}
+        self.connections = 0
+        self.lock = threading.Lock()
+        self.reply = reply or (lambda kind, n: None)
+        self.delay = delay
+        socketserver.ThreadingTCPServer.__init__(self, ("127.0.0.1", 0), SinkHandler)
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def pick(self, kind, default):
+        with self.lock:
+            n = self.counts.get(kind, 0)
+            self.counts[kind] = n + 1
+        return self.reply(kind, n) or default
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+
+
+class SinkHandler(socketserver.StreamRequestHandler):
+    def line(self, text):
+        self.wfile.write(text.encode() + b"\r\n")
+
+    def handle(self):
+        sink = self.server
+        with sink.lock:
+            sink.connections += 1
+        self.line("220 sink.test ESMTP")
+        mail, rcpts = None, []
+        for _ in range(10000):
+            raw = self.rfile.readline(2000)
+            if not raw:
+                return
+            cmd = raw.rstrip(b"\r\n").decode("latin-1")
+            verb = cmd.split(":")[0].split(" ")[0].upper()
+            if verb == "EHLO":
+                self.line("250-sink.test")
+                if sink.tls is not None and not hasattr(self.connection, "cipher"):
+                    self.line("250-STARTTLS")
+                self.line("250 8BITMIME")
+            elif verb == "STARTTLS" and sink.tls is not None:
+                self.line("220 2.0.0 go ahead")
+                try:
+                    self.connection = sink.tls.wrap_socket(self.connection,
+                                                           server_side=True)
+                except OSError:
+                    return          # the client refused our certificate
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = self.connection.makefile("wb", buffering=0)
+                with sink.lock:
+                    sink.tls_sessions += 1
+            elif verb == "MAIL":
+                mail, rcpts = cmd[len("MAIL FROM:"):], []
+                self.line(sink.pick("MAIL", "250 2.1.0 ok"))
+            elif verb == "RCPT":
+                r = sink.pick("RCPT", "250 2.1.5 ok")
+                if r.startswith("250"):
+                    rcpts.append(cmd[len("RCPT TO:"):])
+                self.line(r)
+            elif verb == "DATA":
+                self.line("354 go ahead")
+                data = self.read_data()
+                if sink.delay:
+                    import time
+                    time.sleep(sink.delay)
+                r = sink.pick("DATA", "250 2.0.0 queued")
+                if r.startswith("250"):
+                    with sink.lock:
+                        sink.got.append((mail, rcpts, data))
+                self.line(r)
+            elif verb == "QUIT":
+                self.line("221 bye")
+                return
+            else:
+                self.line("500 what")
+
+    def read_data(self):
+        out = []
+        while True:
+            raw = self.rfile.readline(100000)
+            if raw in (b".\r\n", b""):
+                return b"".join(out)
+            assert raw.endswith(b"\r\n"), raw     # every line ends in CRLF
+            if raw.startswith(b"."):
+                raw = raw[1:]
+            out.append(raw)
+
+
+def submitd_block(port, **options):
+    opts = {"relay": "127.0.0.1:%d" % port, "hostname": "cloister.test",
+            "retry-base": 1, "retry-max": 2, "smtp-timeout": 10}
+    opts.update(options)
+    return service_block("submitd", "submit", "@bin:cloister-submitd@", "submitd",
+                         options=opts)
+
+
+def services(port, **options):
+    return [stored_block(), submitd_block(port, **options)]
+
+
+def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
+    """STORE_ADM_OUTBOX_ADD over root's admin channel: the outbox id."""
+    fd = os.memfd_create("m")
+    os.write(fd, body)
+    try:
+        payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
+                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at))
+        return adm.chan.call("STORE_ADM_OUTBOX_ADD", payload, fd=fd)[0]
+    finally:
+        os.close(fd)
+
+
+__all__ = ["Admin", "Sink", "queue", "services", "submitd_block"]

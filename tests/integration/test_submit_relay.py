@@ -1,0 +1,102 @@
+"""submitd end to end under a real cloisterd: messages queued in the
+outbox leave through the relay (a Python SMTP sink on loopback) with their
+envelope and bytes; a 5xx fails the entry, a 4xx is retried and the
+message sent once; a submitd killed mid-queue loses nothing and sends
+nothing twice whose success reached the store."""
+import os
+import signal
+import time
+
+from cloister_server import CloisterServer
+from harness import wait_for
+from lmtp_util import have_store
+from submit_util import Admin, Sink, queue, services
+
+
+def server(sink, **options):
+    srv = CloisterServer(services(sink.port, **options))
+    srv.start()
+    srv.wait_ready()
+    return srv
+
+
+def test_queued_messages_arrive_with_their_envelope_and_bytes():
+    if not have_store():
+        return
+    sink = Sink()
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            # dot-stuffing: lines that start with a dot; a bare LF goes as CRLF
+            body = (b"From: alice@example.org\r\nTo: bob@example.net\r\n"
+                    b"Subject: dots\r\n\r\n.\r\n..two\r\n.leading\r\nbare\nend")
+            queue(adm, "alice", ["bob@example.net", "carol@example.net"], body)
+            queue(adm, "alice", ["dave@example.net"], b"Subject: 2\r\n\r\nsecond\r\n",
+                  mail_from="")
+            assert wait_for(lambda: len(sink.got) == 2, 15), (sink.got, srv.log[-20:])
+            got = sorted(sink.got, key=lambda g: g[2])
+            want_first = (b"From: alice@example.org\r\nTo: bob@example.net\r\n"
+                          b"Subject: dots\r\n\r\n.\r\n..two\r\n.leading\r\nbare\r\nend\r\n")
+            assert got[0] == ("<alice@example.org>",
+                              ["<bob@example.net>", "<carol@example.net>"],
+                              want_first), got[0]
+            assert got[1] == ("<>", ["<dave@example.net>"],
+                              b"Subject: 2\r\n\r\nsecond\r\n"), got[1]
+            assert srv.wait_log(r"outbox 2: sent after 1 attempt", 5), srv.log[-20:]
+    finally:
+        sink.close()
+
+
+def test_a_5xx_fails_the_entry_and_a_4xx_is_retried_then_sent_once():
+    if not have_store():
+        return
+
+    def reply(kind, n):
+        if kind == "RCPT" and n == 0:
+            return "550 5.1.1 no such user here"
+        if kind == "DATA" and n == 0:
+            return "451 4.3.0 try again later"
+        return None
+    sink = Sink(reply)
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            queue(adm, "alice", ["nobody@example.net"], b"Subject: bounce\r\n\r\nx\r\n")
+            assert srv.wait_log(r"outbox 1: failed after 1 attempt\(s\): 550 5\.1\.1",
+                                10), srv.log[-20:]
+            queue(adm, "alice", ["bob@example.net"], b"Subject: later\r\n\r\ny\r\n")
+            assert srv.wait_log(r"outbox 2: deferred after 1 attempt\(s\): 451 4\.3\.0",
+                                10), srv.log[-20:]
+            assert srv.wait_log(r"outbox 2: sent after 2 attempt", 15), srv.log[-20:]
+            time.sleep(1.5)     # nothing more comes
+            assert [g[2] for g in sink.got] == [b"Subject: later\r\n\r\ny\r\n"], sink.got
+    finally:
+        sink.close()
+
+
+def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
+    if not have_store():
+        return
+    sink = Sink(delay=0.05)
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            n = 40
+            for i in range(n):
+                queue(adm, "alice", ["bob@example.net"], b"X-Seq: %d\r\n\r\nx\r\n" % i)
+            assert wait_for(lambda: len(sink.got) >= 10, 20), len(sink.got)
+            victim = srv.children("submitd")[0].pid
+            os.kill(victim, signal.SIGKILL)
+            assert wait_for(lambda: any(c.pid != victim for c in srv.children("submitd")),
+                            15), srv.log[-20:]
+            assert wait_for(lambda: len({g[2] for g in sink.got}) == n, 40), \
+                (len(sink.got), srv.log[-20:])
+            time.sleep(1)
+            seqs = [g[2] for g in sink.got]
+            # at most the one in flight when it died went twice
+            assert len(seqs) - len(set(seqs)) <= 1, sorted(seqs)
+    finally:
+        sink.close()

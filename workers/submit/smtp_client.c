@@ -1,0 +1,211 @@
+/* smtp_client: one entry, one SMTP transaction (see smtp_client.h). */
+#include "smtp_client.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct conn {
+	struct smtp_io io;
+	struct smtp_lines in;
+	struct smtp_reply r;
+};
+
+static int
+write_all(struct conn *c, const char *p, size_t n)
+{
+	return smtp_io_write_all(&c->io, p, n);
+}
+
+/* Read one complete reply into c->r; -1 on a timeout, EOF or garbage. */
+static int
+read_reply(struct conn *c)
+{
+	smtp_reply_init(&c->r);
+	for (int reads = 0; reads < 4 * SMTP_REPLY_LINES_MAX; reads++) {
+		const char *line;
+		size_t len;
+		int got;
+		while ((got = smtp_lines_next(&c->in, &line, &len)) == 1) {
+			enum smtp_feed f = smtp_reply_line(&c->r, line, len);
+			if (f == SMTP_DONE)
+				return 0;
+			if (f == SMTP_BAD)
+				return -1;
+		}
+		if (got < 0)
+			return -1;
+		size_t room;
+		char *p = smtp_lines_room(&c->in, &room);
+		ssize_t k = smtp_io_read(&c->io, p, room);
+		if (k <= 0)
+			return -1;
+		smtp_lines_filled(&c->in, (size_t)k);
+	}
+	return -1;
+}
+
+/* Send the command line verb arg post CRLF, read its reply: its code, or
+ * -1. */
+static int
+command(struct conn *c, const char *verb, const char *arg, const char *post)
+{
+	char line[SMTP_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "%s%s%s\r\n", verb, arg, post);
+	if (n < 0 || (size_t)n >= sizeof(line) || write_all(c, line, (size_t)n) < 0)
+		return -1;
+	return read_reply(c) < 0 ? -1 : c->r.code;
+}
+
+/* The message, dot-stuffed, CRLF line ends, then the final dot. */
+static int
+send_body(struct conn *c, const struct store_outbox_entry *e)
+{
+	static char in[32 * 1024], out[2 * sizeof(in) + 8];
+	char prev = '\n';           /* the start is a line start */
+	uint64_t off = 0;
+	while (off < e->size) {
+		size_t want = e->size - off < sizeof(in) ? (size_t)(e->size - off) :
+		    sizeof(in);
+		ssize_t k = pread(e->fd, in, want, (off_t)off);
+		if (k <= 0)
+			return -1;
+		size_t o = 0;
+		for (ssize_t i = 0; i < k; i++) {
+			char ch = in[i];
+			if (prev == '\n' && ch == '.')
+				out[o++] = '.';
+			if (ch == '\n' && prev != '\r')
+				out[o++] = '\r';
+			out[o++] = ch;
+			prev = ch;
+		}
+		if (write_all(c, out, o) < 0)
+			return -1;
+		off += (uint64_t)k;
+	}
+	const char *end = prev == '\n' ? ".\r\n" : prev == '\r' ? "\n.\r\n" :
+	    "\r\n.\r\n";
+	return write_all(c, end, strlen(end));
+}
+
+static int
+outcome(struct smtp_outcome *out, enum smtp_verdict v, const struct conn *c,
+    const char *what)
+{
+	out->verdict = v;
+	if (c->r.done)
+		snprintf(out->text, sizeof(out->text), "%s", c->r.text);
+	else
+		snprintf(out->text, sizeof(out->text), "%s: %s", what,
+		    errno ? strerror(errno) : "no valid reply");
+	return 0;
+}
+
+/* The class of a reply code as a verdict: 5xx permanent, else temporary. */
+static enum smtp_verdict
+failed(int code)
+{
+	return code >= 500 ? SMTP_PERMFAIL : SMTP_TEMPFAIL;
+}
+
+/* STARTTLS, required when configured (RFC 3207), then EHLO again: 0, or
+ * -1 with the (temporary) outcome set. */
+static int
+starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
+{
+	if (!(c->r.ext & SMTP_EXT_STARTTLS)) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "the relay offers no STARTTLS");
+		return -1;
+	}
+	if (command(c, "STARTTLS", "", "") != 220) {
+		outcome(out, SMTP_TEMPFAIL, c, "STARTTLS");
+		return -1;
+	}
+	/* bytes sent before the handshake would be taken as if protected */
+	const char *line;
+	size_t len;
+	if (smtp_lines_next(&c->in, &line, &len) != 0) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "STARTTLS: data before the"
+		    " handshake");
+		return -1;
+	}
+	if (smtp_io_starttls(&c->io, o->tls, out->text, sizeof(out->text)) < 0) {
+		out->verdict = SMTP_TEMPFAIL;
+		return -1;
+	}
+	smtp_lines_init(&c->in);
+	if (command(c, "EHLO ", o->helo, "") != 250) {
+		outcome(out, SMTP_TEMPFAIL, c, "EHLO after STARTTLS");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+transact(struct conn *c, const struct smtp_opts *o,
+    const struct store_outbox_entry *e, struct smtp_outcome *out)
+{
+	/* the relay's own trouble (greeting, EHLO) is never the message's */
+	if (read_reply(c) < 0 || c->r.code != 220)
+		return outcome(out, SMTP_TEMPFAIL, c, "greeting");
+	int code = command(c, "EHLO ", o->helo, "");
+	if (code != 250)
+		return outcome(out, SMTP_TEMPFAIL, c, "EHLO");
+	if (o->tls != NULL && starttls(c, o, out) < 0)
+		return 0;
+	code = command(c, "MAIL FROM:<", e->mail_from, ">");
+	if (code != 250)
+		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
+		    "MAIL FROM");
+	unsigned accepted = 0;
+	for (size_t i = 0; i < e->nrcpts; i++) {
+		code = command(c, "RCPT TO:<", e->rcpts[i], ">");
+		if (code == 250 || code == 251)
+			accepted++;
+		else if (code >= 500)
+			out->rejected++;
+		else      /* a 4xx for one: all again later, none sent twice */
+			return outcome(out, SMTP_TEMPFAIL, c, "RCPT TO");
+	}
+	if (accepted == 0)
+		return outcome(out, SMTP_PERMFAIL, c, "RCPT TO");
+	code = command(c, "DATA", "", "");
+	if (code != 354)
+		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
+		    "DATA");
+	if (send_body(c, e) < 0 || read_reply(c) < 0)
+		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
+	code = c->r.code;
+	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
+	if (code == 250 && out->rejected > 0) {
+		size_t n = strlen(out->text);
+		snprintf(out->text + n, sizeof(out->text) - n,
+		    " (%u recipient(s) refused)", out->rejected);
+	}
+	/* QUIT without waiting for its 221: the result goes to the store now,
+	 * not after a relay that is slow to say goodbye (a crash in between
+	 * would send the message again) */
+	(void)write_all(c, "QUIT\r\n", 6);
+	return 0;
+}
+
+void
+smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
+    struct smtp_outcome *out)
+{
+	static struct conn c;
+	memset(&c, 0, sizeof(c));
+	c.io.fd = fd;
+	c.io.timeout_ms = o->timeout_ms;
+	smtp_lines_init(&c.in);
+	out->rejected = 0;
+	errno = 0;
+	(void)transact(&c, o, e, out);
+	smtp_io_end(&c.io);
+}

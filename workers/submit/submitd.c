@@ -1,0 +1,279 @@
+/*
+ * cloister-submitd: sends the outbox through the relay (docs/submitd.md).
+ * main reads top to bottom like every worker's (common/worker.h): start ->
+ * load options -> confine (policy/submitd.policy: no socket, no connect)
+ * -> the store channels, one per shard -> ready -> serve: claim each due
+ * entry, ask the supervisor for a relay connection, one SMTP transaction,
+ * report the result; then sleep on a timerfd armed for the next due entry,
+ * the store's wake-up (STORE_NOTIFY) or the control channel's end.
+ *
+ * Options (service block, "set NAME VALUE"; docs/submitd.md):
+ *   hostname       the EHLO name (default: the host's name)
+ *   max-attempts   tries before an entry fails (default 10)
+ *   retry-base     seconds before the first retry, doubled each time (60)
+ *   retry-max      the longest wait between tries, seconds (3600)
+ *   smtp-timeout   seconds to wait for each relay reply (300)
+ *   relay-tls      none | starttls (required, the certificate verified)
+ *   relay-tls-ca   PEM file of the CAs (default: the system's store)
+ *   relay-tls-name the name the certificate must carry (default: the
+ *                  relay's address)
+ *   relay          HOST:PORT, read by cloisterd (it connects)
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relay_ask.h"
+#include "smtp_client.h"
+#include "store_client.h"
+#include "worker.h"
+
+#define BATCH 16            /* entries per shard per pass: fair to others */
+#define IDLE_RECHECK_S 60   /* a missed wake-up costs at most this */
+#define RELAY_WAIT_MS 30000 /* the supervisor's answer (it times out first) */
+#define RATE_RETRIES 100    /* asks over the supervisor's rate, 100 ms apart */
+
+struct opts {
+	struct smtp_opts smtp;
+	uint64_t max_attempts, retry_base, retry_max;
+};
+
+static uint64_t
+opt_size(const struct config *c, const struct config_service *s,
+    const char *key, uint64_t dflt, uint64_t lo, uint64_t hi)
+{
+	char err[CONFIG_ERR_MAX];
+	uint64_t v;
+	if (config_option_size(c, s, key, dflt, &v, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (v < lo || v > hi)
+		log_fatal("%s: %llu to %llu", key, (unsigned long long)lo,
+		    (unsigned long long)hi);
+	return v;
+}
+
+/* The TLS context for STARTTLS, made while files can be read. */
+static void
+load_tls(const struct config *c, const struct config_service *s,
+    struct opts *o)
+{
+	static char relay_host[64];
+	const char *mode = config_option(c, s, "relay-tls");
+	if (mode == NULL || strcmp(mode, "none") == 0)
+		return;
+	if (strcmp(mode, "starttls") != 0)
+		log_fatal("relay-tls: none or starttls");
+	const char *name = config_option(c, s, "relay-tls-name");
+	const char *relay = config_option(c, s, "relay");
+	if (name == NULL && relay != NULL) {
+		/* the address of "A.B.C.D:PORT" or "[V6]:PORT" */
+		const char *colon = strrchr(relay, ':');
+		size_t n = colon != NULL ? (size_t)(colon - relay) : 0;
+		if (n > 2 && relay[0] == '[' && relay[n - 1] == ']') {
+			relay++;
+			n -= 2;
+		}
+		if (n > 0 && buf_strlcpy(relay_host, sizeof(relay_host), relay, n) >= 0)
+			name = relay_host;
+	}
+	o->smtp.tls = smtp_tls_context(config_option(c, s, "relay-tls-ca"), name);
+	if (o->smtp.tls == NULL)
+		log_fatal("relay-tls: no TLS context");
+}
+
+static void
+load_options(const struct config *c, const struct config_service *s,
+    struct opts *o)
+{
+	const char *h = config_option(c, s, "hostname");
+	if (h != NULL) {
+		if (buf_strlcpy(o->smtp.helo, sizeof(o->smtp.helo), h,
+		    strlen(h)) < 0)
+			log_fatal("hostname too long");
+	} else if (gethostname(o->smtp.helo, sizeof(o->smtp.helo) - 1) < 0) {
+		memcpy(o->smtp.helo, "localhost", 10);
+	}
+	for (char *p = o->smtp.helo; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			log_fatal("hostname: bad character");
+	o->max_attempts = opt_size(c, s, "max-attempts", 10, 1, 1000);
+	o->retry_base = opt_size(c, s, "retry-base", 60, 1, 86400);
+	o->retry_max = opt_size(c, s, "retry-max", 3600, 1, 7 * 86400);
+	o->smtp.timeout_ms = (int)opt_size(c, s, "smtp-timeout", 300, 1, 3600) *
+	    1000;
+	load_tls(c, s, o);
+}
+
+/* What the store checked, checked again: nothing that could end the
+ * command line or the path. */
+static bool
+entry_ok(const struct store_outbox_entry *e)
+{
+	for (size_t i = 0; i <= e->nrcpts; i++) {
+		const char *a = i < e->nrcpts ? e->rcpts[i] : e->mail_from;
+		if (i < e->nrcpts && a[0] == '\0')
+			return false;
+		for (; *a; a++)
+			if ((unsigned char)*a <= 0x20 || *a == 0x7f || *a == '<' ||
+			    *a == '>')
+				return false;
+	}
+	return e->nrcpts > 0;
+}
+
+static uint64_t
+backoff(const struct opts *o, uint32_t attempts)
+{
+	uint64_t d = o->retry_base;
+	for (uint32_t i = 0; i < attempts && d < o->retry_max; i++)
+		d *= 2;
+	return d < o->retry_max ? d : o->retry_max;
+}
+
+static int
+relay_connection(void)
+{
+	for (int i = 0; i < RATE_RETRIES; i++) {
+		int fd = relay_ask(CLOISTER_FD_CONTROL, RELAY_WAIT_MS);
+		if (fd >= 0 || errno != EAGAIN)
+			return fd;
+		poll(NULL, 0, 100);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* Send one claimed entry and report it; a store failure ends us. */
+static void
+send_entry(struct store_conn *sc, const struct opts *o,
+    const struct store_outbox_entry *e)
+{
+	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
+	if (!entry_ok(e)) {
+		out.verdict = SMTP_PERMFAIL;
+		snprintf(out.text, sizeof(out.text), "invalid envelope address");
+	} else {
+		int fd = relay_connection();
+		if (fd < 0)
+			snprintf(out.text, sizeof(out.text), "relay: %s",
+			    strerror(errno));
+		else {
+			smtp_send(fd, &o->smtp, e, &out);
+			close(fd);
+		}
+	}
+	uint32_t outcome = STORE_OUTBOX_SENT;
+	uint64_t retry_at = 0;
+	if (out.verdict == SMTP_PERMFAIL)
+		outcome = STORE_OUTBOX_FAILED;
+	else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
+		outcome = STORE_OUTBOX_FAILED;
+	else if (out.verdict == SMTP_TEMPFAIL) {
+		outcome = STORE_OUTBOX_RETRY;
+		retry_at = (uint64_t)time(NULL) + backoff(o, e->attempts);
+	}
+	log_info("outbox %llu: %s after %u attempt(s): %s",
+	    (unsigned long long)e->id, outcome == STORE_OUTBOX_SENT ? "sent" :
+	    outcome == STORE_OUTBOX_RETRY ? "deferred" : "failed",
+	    e->attempts + 1, out.text);
+	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text);
+	if (rc < 0) {
+		log_err("store: outbox result: %s", store_client_errmsg(sc));
+		worker_exit(1);   /* the entry is pending again: crash-only */
+	}
+}
+
+/* One pass over a shard: up to BATCH due entries sent. The number sent;
+ * *soonest lowered to its next due time. */
+static int
+pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
+{
+	static struct store_outbox_entry e;
+	for (int n = 0; n < BATCH; n++) {
+		uint64_t due = 0;
+		int rc = store_outbox_claim(sc, &e, &due);
+		if (rc == STORE_E_NOTFOUND || rc == STORE_E_TEMPORARY) {
+			if (rc == STORE_E_TEMPORARY)
+				due = (uint64_t)time(NULL) + 1;
+			if (due != 0 && due < *soonest)
+				*soonest = due;
+			return n;
+		}
+		if (rc < 0) {
+			log_err("store: outbox claim: %s", store_client_errmsg(sc));
+			worker_exit(1);
+		}
+		send_entry(sc, o, &e);
+		close(e.fd);
+	}
+	return BATCH;
+}
+
+/* Sleep until the timer (armed for soonest), a store wake-up or the
+ * control channel's end. */
+static void
+sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
+    uint64_t soonest)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)soonest } };
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_fatal_errno("timerfd_settime");
+	struct pollfd p[2 + CLOISTER_MAX_SHARDS];
+	p[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = CLOISTER_FD_CONTROL, .events = POLLIN };
+	for (unsigned i = 0; i < nshards; i++)
+		p[2 + i] = (struct pollfd){ .fd = store_client_fd(sc[i]),
+		    .events = POLLIN };
+	if (poll(p, 2 + nshards, IDLE_RECHECK_S * 1000) < 0 && errno != EINTR)
+		log_fatal_errno("poll");
+	if (p[1].revents != 0)
+		worker_exit(0);        /* only its end is ever readable idle */
+	uint64_t ticks;
+	if ((p[0].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) < 0 &&
+	    errno != EAGAIN)
+		log_fatal_errno("timerfd");
+	struct store_notify n;
+	for (unsigned i = 0; i < nshards; i++)
+		if (p[2 + i].revents != 0) {
+			if (store_client_read_notify(sc[i]) < 0)
+				worker_exit(1);
+			while (store_client_next_notify(sc[i], &n) == 1)
+				;      /* a wake-up: the next pass claims */
+		}
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct config cfg;
+	const struct config_service *svc;
+	struct worker w;
+	static struct opts o;
+	worker_start(&w, argc, argv, "cloister-submitd", ROLE_SUBMIT, &cfg, &svc);
+	load_options(&cfg, svc, &o);
+	int tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	if (tfd < 0)
+		log_fatal_errno("timerfd_create");
+	worker_confine(&w, &tfd, 1);
+	static struct store_conn *sc[CLOISTER_MAX_SHARDS];
+	for (unsigned i = 0; i < w.store_shards; i++)
+		if ((sc[i] = store_client_open(CLOISTER_FD_STORE(i))) == NULL)
+			log_fatal("out of memory");
+	worker_ready();
+	for (;;) {
+		uint64_t soonest = UINT64_MAX;
+		int sent = 0;
+		for (unsigned i = 0; i < w.store_shards; i++)
+			sent += pass(sc[i], &o, &soonest);
+		if (sent > 0)
+			continue;
+		/* nothing pending anywhere: the timer stays off (0) */
+		sleep_until(tfd, sc, w.store_shards,
+		    soonest == UINT64_MAX ? 0 : soonest);
+	}
+}
