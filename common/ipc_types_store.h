@@ -71,6 +71,8 @@
 	 * the relay connection; numbered here, with the outbox they serve */ \
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
 	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
+	X(STORE_OUTBOX_LIST, 318)  /* a user's JMAP submissions, paged */ \
+	X(STORE_OUTBOX_CHANGE, 319) /* cancel one, or hide its record */  \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -17,6 +17,7 @@
 #define CLOISTER_STORE_OUTBOX_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 struct chan;
 struct req;
@@ -42,8 +43,18 @@ void outbox_open(sqlite3 *db, const char *root);
 /* A channel closed: the entries it claimed are pending again. */
 void outbox_chan_closed(struct chan *ch);
 
+/* The next value of the shard's outbox change counter (EmailSubmission
+ * states are the largest of a user's entries). */
+uint64_t outbox_next_modseq(void);
+/* An entry's message file removed (it is done or canceled). */
+void outbox_remove_file(uint64_t id);
+/* outbox_jmap.c: its statements, prepared at outbox_open. */
+void outbox_jmap_open(sqlite3 *db);
+
 int h_outbox_add(struct req *r);
 int h_outbox_claim(struct req *r);
 int h_outbox_result(struct req *r);
+int h_outbox_list(struct req *r);
+int h_outbox_change(struct req *r);
 
 #endif

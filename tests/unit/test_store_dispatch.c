@@ -43,8 +43,10 @@ static const uint32_t user_ops[] = {
 	IPC_STORE_THREAD_CHANGES, IPC_STORE_THREAD_PEERS,
 	IPC_STORE_SIEVE_LIST, IPC_STORE_SIEVE_PUT, IPC_STORE_SIEVE_GET,
 	IPC_STORE_SIEVE_ACTIVATE, IPC_STORE_SIEVE_DELETE, IPC_STORE_SIEVE_RENAME,
-	IPC_STORE_SIEVE_HAVESPACE,
+	IPC_STORE_SIEVE_HAVESPACE, IPC_STORE_OUTBOX_LIST, IPC_STORE_OUTBOX_CHANGE,
 };
+/* a user session's or the delivery right's (the handler tells which) */
+static const uint32_t either_ops[] = { IPC_STORE_OUTBOX_ADD };
 static const uint32_t admin_ops[] = {
 	IPC_STORE_ADM_USER_CREATE, IPC_STORE_ADM_USER_DELETE,
 	IPC_STORE_ADM_USER_LIST, IPC_STORE_ADM_MBOX_CREATE,
@@ -73,6 +75,7 @@ static const uint32_t write_ops[] = {
 	IPC_STORE_SIEVE_RENAME, IPC_STORE_SEEN_CHECK, IPC_STORE_DELIVER_TO,
 	IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE,
 	IPC_STORE_ADM_OUTBOX_ADD, IPC_STORE_OUTBOX_CLAIM, IPC_STORE_OUTBOX_RESULT,
+	IPC_STORE_OUTBOX_CHANGE, IPC_STORE_OUTBOX_ADD,
 };
 
 #define IN(list, t) in(list, sizeof(list) / sizeof(list[0]), t)
@@ -103,7 +106,8 @@ static enum verdict
 expected(const struct sender *s, uint32_t t, bool bound, bool frozen)
 {
 	bool known = t == IPC_PING || IN(hello_ops, t) || IN(deliver_ops, t) ||
-	    IN(user_ops, t) || IN(admin_ops, t) || IN(outbox_ops, t);
+	    IN(user_ops, t) || IN(admin_ops, t) || IN(outbox_ops, t) ||
+	    IN(either_ops, t);
 	bool may = s->admin ? t == IPC_PING || IN(admin_ops, t) :
 	    !IN(admin_ops, t) && policy_allows_store_op(&s->pol, t);
 	if (!known || !may)
@@ -188,7 +192,8 @@ test_matrix(void)
 						    IN(hello_ops, t) ||
 						    IN(deliver_ops, t) ||
 						    IN(admin_ops, t) ||
-						    IN(outbox_ops, t));
+						    IN(outbox_ops, t) ||
+						    IN(either_ops, t));
 					if (strcmp(s->name, "submitd") == 0)
 						CHECK(t == IPC_PING ||
 						    IN(outbox_ops, t));
