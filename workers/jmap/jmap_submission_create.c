@@ -160,7 +160,7 @@ message_fd(struct jmap_call *c, uint64_t eid, int *fd, size_t *size)
 	struct jmap_copies cp = { 0 };
 	void *p = NULL;
 	size_t n = 0;
-	struct buf out = BUF_INIT(0);
+	struct buf out = BUF_INIT(STORE_MSG_MAX);
 	int rc = jmap_email_copies(c->account->store, eid, &cp);
 	if (rc == STORE_OK)
 		rc = jmap_message_map(c->account->store, &cp.v[0], &p, &n);
