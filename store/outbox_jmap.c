@@ -103,7 +103,7 @@ h_outbox_list(struct req *r)
 		return rc;
 	if (r->ch->user == NULL)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "not a user session");
-	static struct buf rows = BUF_INIT(4096);
+	static struct buf rows = BUF_INIT(IPC_MAX_PAYLOAD);
 	buf_reset(&rows);
 	const char *user = r->ch->user->name;
 	sqlite3_stmt *st = jstmt(since == 0 ? J_ALL : J_SINCE, user);
@@ -121,7 +121,7 @@ h_outbox_list(struct req *r)
 		n++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || rows.failed)
 		return req_fail(r, IPC_ERR_INTERNAL, "outbox: list");
 	ipc_put_u64(r->rb, user_state(user));
 	ipc_put_u32(r->rb, more);

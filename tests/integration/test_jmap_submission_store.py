@@ -91,3 +91,25 @@ def test_cancel_never_wins_over_a_claim():
         change(a, id2, 1)
         assert listing(a)[1][1][:2] == (id2, 4)
         assert claim(sub)[0] == 0
+
+
+def test_the_listing_pages_through_every_entry():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        meta = b'{"i":"I0","e":"E1","t":"T1","p":{"X":"' + b"x" * 980 + b'"}}'
+        ids = [submit(a, meta=meta, send_at=2 ** 40) for _ in range(300)]
+        seen, after, pages = [], 0, 0
+        for _ in range(100):
+            f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
+            more, n = f[1], f[2]
+            got = [f[3 + 11 * i] for i in range(n)]
+            assert all(f[3 + 11 * i + 10] == meta for i in range(n))
+            seen += got
+            pages += 1
+            if not more:
+                break
+            after = got[-1]
+        assert seen == ids, (len(seen), len(ids))
+        assert pages > 3, pages
