@@ -20,19 +20,10 @@ struct subset {
 	struct jmap_call *c;
 	json_t *pending;           /* the method's error (the store is gone) */
 	json_t *emails;            /* submission id -> emailId, this call's */
-	json_t *list;              /* the submissions before the call */
+	json_t *list;              /* the submissions, read at the first
+				      update or destroy (a create needs none) */
 };
 
-static bool
-op_begin(void *ctx)
-{
-	struct subset *s = ctx;
-	uint64_t st;
-	int rc = jmap_submissions_load(s->c, 0, &s->list, &st);
-	if (rc != STORE_OK)
-		s->pending = jmap_store_error(s->c, rc);
-	return rc == STORE_OK;
-}
 
 static void
 op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
@@ -64,8 +55,15 @@ record(struct subset *s, const char *id, uint64_t *n)
 {
 	size_t i;
 	json_t *x;
+	uint64_t st;
 	if (!jmap_id_parse(s->c, id, JMAP_SUBMISSION_ID, n))
 		return NULL;
+	int rc = s->list != NULL ? STORE_OK :
+	    jmap_submissions_load(s->c, 0, &s->list, &st);
+	if (rc != STORE_OK) {
+		s->pending = jmap_store_error(s->c, rc);
+		return NULL;
+	}
 	char real[JMAP_ID_MAX];
 	jmap_id_fmt(real, JMAP_SUBMISSION_ID, *n);
 	json_array_foreach(s->list, i, x)
@@ -83,7 +81,7 @@ op_update(void *ctx, const char *id, json_t *patch)
 	const char *k;
 	json_t *v, *rec = record(s, id, &n);
 	if (rec == NULL)
-		return jmap_set_error("notFound", NULL);
+		return s->pending ? NULL : jmap_set_error("notFound", NULL);
 	json_object_foreach(patch, k, v)
 		if (strcmp(k, "undoStatus") != 0 &&
 		    !json_equal(v, json_object_get(rec, k)))
@@ -114,7 +112,7 @@ op_destroy(void *ctx, const char *id)
 	uint64_t n;
 	json_t *rec = record(s, id, &n);
 	if (rec == NULL)
-		return jmap_set_error("notFound", NULL);
+		return s->pending ? NULL : jmap_set_error("notFound", NULL);
 	int rc = store_outbox_change(s->c->account->store, n, STORE_OUTBOX_HIDE,
 	    NULL);
 	if (rc == STORE_E_CONFLICT || rc == STORE_E_NOTFOUND)
@@ -144,7 +142,7 @@ state_now(struct jmap_call *c, char buf[JMAP_ID_MAX], json_t **err)
 json_t *
 jmap_submission_set(struct jmap_call *c, json_t **err)
 {
-	static const struct jmap_set_ops ops = { op_begin, op_create, op_update,
+	static const struct jmap_set_ops ops = { NULL, op_create, op_update,
 		op_destroy };
 	char old[JMAP_ID_MAX], new[JMAP_ID_MAX];
 	json_t *upd = json_object_get(c->args, "onSuccessUpdateEmail");
