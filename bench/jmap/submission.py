@@ -239,7 +239,8 @@ def main(argv):
     print("|---|---|---|%s" % ("---|" * (2 * len(names) - 1)))
     for row, unit, better in rows:
         vals = [r.get(row) for r in results]
-        ratios = ["n/a" if vals[0] is None or not v else "%.2f×" % (vals[0] / v)
+        ratios = ["%.2f×" % (vals[0] / v) if vals[0] is not None and
+                  v is not None and vals[0] > 0 and v > 0 else "n/a"
                   for v in vals[1:]]
         print("| %s | %s | %s | %s |%s" % (row, unit, better, " | ".join(
             "n/a" if v is None else "{:,.2f}".format(v) for v in vals),
