@@ -51,6 +51,7 @@
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \
 	X(STORE_OBJ_SET, 281)      /* replace it if it is the one read */  \
 	X(STORE_API_SLOT, 282)     /* JMAP maxConcurrentRequests per user */ \
+	X(STORE_OUTBOX_CHANGE, 283) /* cancel a JMAP submission, or hide it */ \
 	X(STORE_SIEVE_LIST, 284)   /* the user's Sieve scripts */          \
 	X(STORE_SIEVE_PUT, 285)    /* source + program (memfd) */          \
 	X(STORE_SIEVE_GET, 286)    /* a script's source */                 \
@@ -67,12 +68,12 @@
 	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
 	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
 	X(STORE_ADM_OUTBOX_ADD, 299) /* admin: queue a message for a user */ \
+	X(STORE_ADM_OUTBOX_LIST, 318) /* admin: the entries not sent (mailq) */ \
 	/* submitd <-> cloisterd on submitd's control channel (docs/submitd.md): \
 	 * the relay connection; numbered here, with the outbox they serve */ \
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
 	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
-	X(STORE_OUTBOX_LIST, 318)  /* a user's JMAP submissions, paged */ \
-	X(STORE_OUTBOX_CHANGE, 319) /* cancel one, or hide its record */  \
+	X(STORE_OUTBOX_LIST, 319)  /* a user's JMAP submissions, paged */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

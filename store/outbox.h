@@ -56,5 +56,9 @@ int h_outbox_claim(struct req *r);
 int h_outbox_result(struct req *r);
 int h_outbox_list(struct req *r);
 int h_outbox_change(struct req *r);
+/* The entries not sent yet, and the failed ones (at most
+ * OUTBOX_LIST_MAX, oldest first). */
+#define OUTBOX_LIST_MAX 10000
+int h_adm_outbox_list(struct req *r);
 
 #endif

@@ -54,6 +54,7 @@ static int
 command(struct conn *c, const char *verb, const char *arg, const char *post)
 {
 	char line[SMTP_LINE_MAX];
+	smtp_reply_init(&c->r);      /* a failed write reports no older reply */
 	int n = snprintf(line, sizeof(line), "%s%s%s\r\n", verb, arg, post);
 	if (n < 0 || (size_t)n >= sizeof(line) || write_all(c, line, (size_t)n) < 0)
 		return -1;
@@ -134,9 +135,7 @@ starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 		return -1;
 	}
 	/* bytes sent before the handshake would be taken as if protected */
-	const char *line;
-	size_t len;
-	if (smtp_lines_next(&c->in, &line, &len) != 0) {
+	if (c->in.len > c->in.off) {
 		out->verdict = SMTP_TEMPFAIL;
 		snprintf(out->text, sizeof(out->text), "STARTTLS: data before the"
 		    " handshake");
@@ -186,6 +185,7 @@ transact(struct conn *c, const struct smtp_opts *o,
 	if (code != 354)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "DATA");
+	smtp_reply_init(&c->r);      /* not the 354 */
 	if (send_body(c, e) < 0 || read_reply(c) < 0)
 		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
 	code = c->r.code;
