@@ -306,6 +306,16 @@ def test_another_user_reaches_nothing():
             (_, r, _), = b.calls([["EmailSubmission/get", {"accountId": a.acct},
                                    "0"]])
             assert r["type"] == "accountNotFound", r
+            # an Identity created in the same request, by its creation id
+            eid = a.draft()
+            r = a.calls([
+                ["Identity/set", {"accountId": a.acct, "create": {
+                    "w": {"name": "Work", "email": "alice@example.net"}}}, "i"],
+                ["EmailSubmission/set", {"accountId": a.acct, "create": {"s": {
+                    "identityId": "#w", "emailId": eid}}}, "s"]])
+            wid = r[0][1]["created"]["w"]["id"]
+            made = r[1][1]["created"]["s"]["id"]
+            assert a.submission(made)["identityId"] == wid, r
             # bob cannot send alice's Email either
             (_, s, _), = b.submit(a.submission(sid)["emailId"])
             assert s["notCreated"]["s"]["type"] == "invalidProperties", s

@@ -17,6 +17,7 @@
 struct draft {
 	json_t *email;             /* threadId, from, sender, to, cc, bcc */
 	const char *ident;         /* the Identity's address */
+	const char *ident_id;      /* its id */
 	json_t *env;               /* envelope (borrowed or made) */
 	uint64_t send_at;
 };
@@ -182,8 +183,7 @@ message_fd(struct jmap_call *c, uint64_t eid, int *fd, size_t *size)
 
 /* The outbox entry, with the submission's own fields as its meta. */
 static int
-queue(struct jmap_call *c, json_t *obj, const struct draft *d, uint64_t eid,
-    uint64_t *id)
+queue(struct jmap_call *c, const struct draft *d, uint64_t eid, uint64_t *id)
 {
 	const char *rcpts[STORE_OUTBOX_RCPTS_MAX];
 	json_t *rl = json_object_get(d->env, "rcptTo"), *r, *mf;
@@ -192,8 +192,8 @@ queue(struct jmap_call *c, json_t *obj, const struct draft *d, uint64_t eid,
 		rcpts[i] = json_string_value(json_object_get(r, "email"));
 	mf = json_object_get(d->env, "mailFrom");
 	json_t *params = json_object_get(mf, "parameters");
-	json_t *m = json_pack("{sOsOsOsO}", "i", json_object_get(obj,
-	    "identityId"), "e", json_object_get(d->email, "id"), "t",
+	json_t *m = json_pack("{sssOsOsO}", "i", d->ident_id,
+	    "e", json_object_get(d->email, "id"), "t",
 	    json_object_get(d->email, "threadId"), "p",
 	    params ? params : json_null());
 	char *meta = m != NULL ? json_dumps(m, JSON_COMPACT) : NULL;
@@ -243,10 +243,15 @@ read_parts(struct jmap_call *c, json_t *obj, struct draft *d, uint64_t *eid,
     json_t **ident, json_t **pending)
 {
 	char id[JMAP_ID_MAX];
-	*ident = get_one(c, jmap_identity_get, json_string_value(
-	    json_object_get(obj, "identityId")), json_pack("[s]", "email"),
+	const char *iid = json_string_value(json_object_get(obj, "identityId"));
+	if (iid[0] == '#')      /* an Identity created earlier in the request */
+		iid = json_string_value(json_object_get(c->created_ids, iid + 1));
+	if (iid == NULL)
+		return jmap_set_error("invalidProperties", "identityId");
+	*ident = get_one(c, jmap_identity_get, iid, json_pack("[s]", "email"),
 	    pending);
 	d->ident = json_string_value(json_object_get(*ident, "email"));
+	d->ident_id = iid;
 	if (*pending != NULL)
 		return NULL;
 	if (d->ident == NULL)
@@ -280,7 +285,7 @@ jmap_submission_create(struct jmap_call *c, json_t *obj, json_t **done,
 			d.env = made = derive_envelope(d.email);
 		if ((e = check_envelope(&d)) == NULL &&
 		    (e = send_time(c, obj, &d)) == NULL) {
-			int rc = queue(c, obj, &d, eid, &id);
+			int rc = queue(c, &d, eid, &id);
 			if (rc != STORE_OK)
 				e = jmap_store_set_error(c, rc, pending);
 		}
