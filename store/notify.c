@@ -13,10 +13,16 @@ static size_t nchg, capchg;
 void
 notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin)
 {
-	if (d->u->watchers == NULL)
+	notify_user_changed(d->u, mailbox_id, origin);
+}
+
+void
+notify_user_changed(struct user *u, int64_t mailbox_id, struct chan *origin)
+{
+	if (u->watchers == NULL)
 		return;      /* nobody listens: the common case costs nothing */
 	for (size_t i = 0; i < nchg; i++)
-		if (chg[i].u == d->u && chg[i].mailbox == mailbox_id) {
+		if (chg[i].u == u && chg[i].mailbox == mailbox_id) {
 			if (chg[i].origin != origin)
 				chg[i].origin = NULL;
 			return;
@@ -29,7 +35,7 @@ notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin)
 		chg = n;
 		capchg = ncap;
 	}
-	chg[nchg++] = (struct notify_change){ d->u, mailbox_id, origin };
+	chg[nchg++] = (struct notify_change){ u, mailbox_id, origin };
 }
 
 const struct notify_change *

@@ -408,6 +408,8 @@ h_outbox_add(struct req *r)
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,
 	    (unsigned long long)size);
 	ipc_put_u64(r->rb, id);
+	if (mlen > 0)
+		outbox_notify(r->u->name, r->ch);
 	/* every add: a waiting submitd claims again and re-arms its timer
 	 * for this entry if it is due sooner than the one it waits for */
 	wake_waiters();
@@ -558,6 +560,7 @@ h_outbox_result(struct req *r)
 	log_info("outbox: %llu %s: %.*s", (unsigned long long)id,
 	    outcome == 1 ? "sent" : outcome == 2 ? "deferred" : "failed",
 	    (int)rlen, reply);
+	outbox_jmap_result(id);
 	return 0;
 }
 

@@ -46,6 +46,13 @@ void outbox_chan_closed(struct chan *ch);
 /* The next value of the shard's outbox change counter (EmailSubmission
  * states are the largest of a user's entries). */
 uint64_t outbox_next_modseq(void);
+/* A user's JMAP submissions changed (by origin, NULL: submitd): their
+ * EventSource listeners hear it as a change of objects (STORE_NOTIFY,
+ * mailbox STORE_NOTIFY_OBJECTS). */
+void outbox_notify(const char *user, struct chan *origin);
+/* submitd recorded entry id's result: if it is a JMAP submission, its
+ * user's listeners hear of it. */
+void outbox_jmap_result(uint64_t id);
 /* An entry's message file removed (it is done or canceled). */
 void outbox_remove_file(uint64_t id);
 /* outbox_jmap.c: its statements, prepared at outbox_open. */

@@ -7,6 +7,8 @@
 #include "chan.h"
 #include "ipc.h"
 #include "log.h"
+#include "notify.h"
+#include "store_proto.h"
 #include "outbox_proto.h"
 #include "request.h"
 #include "user.h"
@@ -18,7 +20,7 @@
  * in IPC_MAX_PAYLOAD. */
 #define LIST_PAGE_BYTES (56 * 1024)
 
-enum { J_STATE, J_ALL, J_SINCE, J_CANCEL, J_HIDE, J_MINE, J_NSTMT };
+enum { J_STATE, J_ALL, J_SINCE, J_CANCEL, J_HIDE, J_MINE, J_USER, J_NSTMT };
 static sqlite3 *jdb;
 static sqlite3_stmt *jst[J_NSTMT];
 #define ROW "SELECT id, state, send_at, created, cmodseq, modseq, hidden," \
@@ -35,6 +37,7 @@ static const char *const jsql[J_NSTMT] = {
 	    " AND meta!=x'' AND hidden=0",
 	[J_MINE] = "SELECT state FROM outbox WHERE id=? AND user=? AND"
 	    " meta!=x'' AND hidden=0",
+	[J_USER] = "SELECT user FROM outbox WHERE id=? AND meta!=x''",
 };
 
 void
@@ -55,6 +58,32 @@ jstmt(int i, const char *user)
 	if (user != NULL)
 		sqlite3_bind_text(jst[i], 1, user, -1, SQLITE_STATIC);
 	return jst[i];
+}
+
+void
+outbox_notify(const char *user, struct chan *origin)
+{
+	bool other;
+	struct user *u = user_get(user, &other);
+	if (u == NULL)
+		return;
+	notify_user_changed(u, STORE_NOTIFY_OBJECTS, origin);
+	user_maybe_free(u);
+}
+
+void
+outbox_jmap_result(uint64_t id)
+{
+	char user[STORE_USER_MAX + 1];
+	sqlite3_stmt *st = jstmt(J_USER, NULL);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	const char *name = sqlite3_step(st) == SQLITE_ROW ?
+	    (const char *)sqlite3_column_text(st, 0) : NULL;
+	int ok = name != NULL && buf_strlcpy(user, sizeof(user), name,
+	    strlen(name)) >= 0;
+	sqlite3_reset(st);
+	if (ok)
+		outbox_notify(user, NULL);
 }
 
 static uint64_t
@@ -173,5 +202,6 @@ h_outbox_change(struct req *r)
 		    user);
 	}
 	ipc_put_u64(r->rb, user_state(user));
+	outbox_notify(user, r->ch);
 	return 0;
 }

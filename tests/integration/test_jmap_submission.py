@@ -14,12 +14,15 @@ the JMAP client, imaplib checks what IMAP sees.
   most a second after;
 - an Identity whose address is not the From (forbiddenFrom) or the
   envelope's (forbiddenMailFrom) is refused;
-- another user reaches none of it.
+- another user reaches none of it;
+- push: an event stream hears EmailSubmission when one is queued and
+  when submitd records its result, with the state /get then reports.
 """
 import json
 import time
 
 import test_jmap_http as jh
+import test_jmap_http_push as jp
 from imap_util import ImapServer, need_stored
 from submit_util import Sink, submitd_block
 
@@ -320,5 +323,27 @@ def test_another_user_reaches_nothing():
             (_, s, _), = b.submit(a.submission(sid)["emailId"])
             assert s["notCreated"]["s"]["type"] == "invalidProperties", s
             assert a.submission(sid)["undoStatus"] == "pending"
+    finally:
+        sink.close()
+
+
+def test_push_names_email_submission():
+    sink = Sink()
+    try:
+        with server(sink, undo_send_seconds=1) as srv:
+            c = Client(srv)
+            stream = jp.open_stream(srv, "types=EmailSubmission&closeafter=no&ping=0")
+            (_, s, _), = c.submit(c.draft())
+            sid = s["created"]["s"]["id"]
+            name, data, _ = jp.next_event(stream, 5)
+            assert name == "state", (name, data)
+            assert data["changed"] == {c.acct: {"EmailSubmission": s["newState"]}}, data
+            # submitd's result, a second later, is pushed too
+            name, data, _ = jp.next_event(stream, 5)
+            g = c.call("EmailSubmission/get", ids=[sid])
+            assert g["list"][0]["undoStatus"] == "final", g
+            assert data["changed"] == {c.acct: {"EmailSubmission": g["state"]}}, data
+            assert sink.got
+            stream.close()
     finally:
         sink.close()
