@@ -364,11 +364,13 @@ int
 h_outbox_add(struct req *r)
 {
 	static struct buf rcpts = BUF_INIT(1024);
-	const char *user, *from, *p;
-	const uint8_t *meta;
-	size_t ulen, flen, n, mlen = 0;
-	uint32_t nrcpts;
-	uint64_t size, send_at, pending, id = 0;
+	/* a field that does not decode leaves its value as set here (the
+	 * end-of-fields check then refuses the request) */
+	const char *user = "", *from = "", *p;
+	const uint8_t *meta = NULL;
+	size_t ulen = 0, flen = 0, n, mlen = 0;
+	uint32_t nrcpts = 0;
+	uint64_t size = 0, send_at = 0, pending, id = 0;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
 	ipc_get_strp(&r->c, &from, &flen, STORE_OUTBOX_ADDR_MAX);
 	ipc_get_u32(&r->c, &nrcpts);
