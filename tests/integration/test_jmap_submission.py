@@ -286,6 +286,12 @@ def test_identity_must_match_from_and_mail_from():
             (_, s, _), = c.submit(ok, envelope={
                 "mailFrom": {"email": "alice@example.net"}, "rcptTo": []})
             assert s["notCreated"]["s"]["type"] == "noRecipients", s
+            # envelope parameters past what a submission keeps
+            (_, s, _), = c.submit(ok, envelope={
+                "mailFrom": {"email": "alice@example.net",
+                             "parameters": {"X-BIG": "x" * 2000}},
+                "rcptTo": [{"email": "bob@example.org"}]})
+            assert s["notCreated"]["s"]["type"] == "invalidProperties", s
             time.sleep(1.5)
             assert sink.got == []
     finally:

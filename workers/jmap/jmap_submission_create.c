@@ -199,7 +199,9 @@ queue(struct jmap_call *c, const struct draft *d, uint64_t eid, uint64_t *id)
 	char *meta = m != NULL ? json_dumps(m, JSON_COMPACT) : NULL;
 	json_decref(m);
 	int fd = -1;
-	int rc = meta == NULL ? STORE_E_INTERNAL : message_fd(c, eid, &fd, &size);
+	/* the parameters are the client's: too many bytes of them is theirs */
+	int rc = meta == NULL ? STORE_E_INTERNAL : strlen(meta) >
+	    STORE_OUTBOX_META_MAX ? STORE_E_ARG : message_fd(c, eid, &fd, &size);
 	if (rc == STORE_OK)
 		rc = store_outbox_submit(c->account->store, "",
 		    json_string_value(json_object_get(mf, "email")), rcpts,
@@ -286,7 +288,9 @@ jmap_submission_create(struct jmap_call *c, json_t *obj, json_t **done,
 		if ((e = check_envelope(&d)) == NULL &&
 		    (e = send_time(c, obj, &d)) == NULL) {
 			int rc = queue(c, &d, eid, &id);
-			if (rc != STORE_OK)
+			if (rc == STORE_E_ARG)
+				e = jmap_set_error("invalidProperties", "envelope");
+			else if (rc != STORE_OK)
 				e = jmap_store_set_error(c, rc, pending);
 		}
 	}
