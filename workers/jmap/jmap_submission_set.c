@@ -3,7 +3,7 @@
  * (forbiddenMailFrom) and the message's From (forbiddenFrom); the
  * envelope derived from Sender/From and To/Cc/Bcc when absent; the bytes
  * queued are the Email's without Bcc; it is sent at the latest of now plus
- * undo-send-seconds, sendAt, HOLDFOR and HOLDUNTIL (jmap_submission_send.c).
+ * undo-send-seconds, sendAt, HOLDFOR and HOLDUNTIL (jmap_submission_create.c).
  * update: undoStatus "canceled" while pending cancels the outbox entry
  * (cannotUnsend once submitd has claimed it) and puts the Email back in
  * Drafts with $draft. destroy: the record only. Then onSuccessUpdateEmail
@@ -23,7 +23,6 @@ struct subset {
 	json_t *list;              /* the submissions, read at the first
 				      update or destroy (a create needs none) */
 };
-
 
 static void
 op_create(void *ctx, json_t *create, json_t *created, json_t *not_created)
