@@ -123,7 +123,9 @@ send_time(struct jmap_call *c, json_t *obj, struct draft *d)
 	const struct jmap_limits *l = c->account->limits;
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	uint64_t t = (uint64_t)now.tv_sec, at = t + l->undo_send_seconds, v;
+	/* the second after now: the undo window is never shorter than set */
+	uint64_t t = (uint64_t)now.tv_sec + (now.tv_nsec > 0);
+	uint64_t at = t + l->undo_send_seconds, v;
 	json_t *p = json_object_get(json_object_get(d->env, "mailFrom"),
 	    "parameters");
 	json_t *sa = json_object_get(obj, "sendAt");
