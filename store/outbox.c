@@ -37,7 +37,7 @@ static const char *const osql[O_NSTMT] = {
 	[O_NEXT] = "SELECT min(next_try) FROM outbox WHERE state=0",
 	[O_CLAIM] = "UPDATE outbox SET state=1 WHERE id=? AND state=0",
 	[O_RESOLVE] = "UPDATE outbox SET state=?, attempts=attempts+1,"
-	    " next_try=?, reply=?, modseq=? WHERE id=? AND state=1",
+	    " next_try=?, reply=?, modseq=?, done_at=? WHERE id=? AND state=1",
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
 	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
@@ -410,8 +410,10 @@ h_outbox_add(struct req *r)
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,
 	    (unsigned long long)size);
 	ipc_put_u64(r->rb, id);
-	if (mlen > 0)
+	if (mlen > 0) {
+		outbox_jmap_expire(r->u->name);
 		outbox_notify(r->u->name, r->ch);
+	}
 	/* every add: a waiting submitd claims again and re-arms its timer
 	 * for this entry if it is due sooner than the one it waits for */
 	wake_waiters();
@@ -481,7 +483,9 @@ resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)next_try);
 	sqlite3_bind_text(st, 3, reply, (int)rlen, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)outbox_next_modseq());
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 5, state == OUTBOX_PENDING ? 0 :
+	    (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)id);
 	return step_done(O_RESOLVE);
 }
 

@@ -53,6 +53,14 @@ void outbox_notify(const char *user, struct chan *origin);
 /* submitd recorded entry id's result: if it is a JMAP submission, its
  * user's listeners hear of it. */
 void outbox_jmap_result(uint64_t id);
+/* JMAP submissions of user sent, failed or canceled more than
+ * outbox_jmap_keep_s seconds ago (stored's submission-keep, default a
+ * week) are destroyed (hidden: /changes reports them), so a user's listing
+ * does not grow without end. Run at each new submission of the user. */
+#define OUTBOX_JMAP_KEEP_DEFAULT (7u * 86400)
+#define OUTBOX_JMAP_KEEP_MAX (366u * 86400)
+extern uint32_t outbox_jmap_keep_s;
+void outbox_jmap_expire(const char *user);
 /* An entry's message file removed (it is done or canceled). */
 void outbox_remove_file(uint64_t id);
 /* outbox_jmap.c: its statements, prepared at outbox_open. */

@@ -14,13 +14,15 @@
 #include "user.h"
 
 #include <string.h>
+#include <time.h>
 
 /* Rows per reply stop once the reply is this long: one more row (at most
  * 100 recipients of 320 bytes, the reply and meta: < 36 KiB) still fits
  * in IPC_MAX_PAYLOAD. */
 #define LIST_PAGE_BYTES (56 * 1024)
 
-enum { J_STATE, J_ALL, J_SINCE, J_CANCEL, J_HIDE, J_MINE, J_USER, J_NSTMT };
+enum { J_STATE, J_ALL, J_SINCE, J_CANCEL, J_HIDE, J_MINE, J_USER, J_EXPIRE,
+	J_NSTMT };
 static sqlite3 *jdb;
 static sqlite3_stmt *jst[J_NSTMT];
 #define ROW "SELECT id, state, send_at, created, cmodseq, modseq, hidden," \
@@ -31,13 +33,15 @@ static const char *const jsql[J_NSTMT] = {
 	    " ORDER BY id",
 	[J_SINCE] = ROW " WHERE user=? AND meta!=x'' AND modseq>? AND id>?"
 	    " ORDER BY id",
-	[J_CANCEL] = "UPDATE outbox SET state=4, modseq=? WHERE id=? AND user=?"
-	    " AND meta!=x'' AND state=0",
+	[J_CANCEL] = "UPDATE outbox SET state=4, modseq=?1, done_at=?4 WHERE"
+	    " id=?2 AND user=?3 AND meta!=x'' AND state=0",
 	[J_HIDE] = "UPDATE outbox SET hidden=1, modseq=? WHERE id=? AND user=?"
 	    " AND meta!=x'' AND hidden=0",
 	[J_MINE] = "SELECT state FROM outbox WHERE id=? AND user=? AND"
 	    " meta!=x'' AND hidden=0",
 	[J_USER] = "SELECT user FROM outbox WHERE id=? AND meta!=x''",
+	[J_EXPIRE] = "UPDATE outbox SET hidden=1, modseq=? WHERE user=? AND"
+	    " meta!=x'' AND hidden=0 AND done_at>0 AND done_at<?",
 };
 
 void
@@ -84,6 +88,21 @@ outbox_jmap_result(uint64_t id)
 	sqlite3_reset(st);
 	if (ok)
 		outbox_notify(user, NULL);
+}
+
+uint32_t outbox_jmap_keep_s = OUTBOX_JMAP_KEEP_DEFAULT;
+
+void
+outbox_jmap_expire(const char *user)
+{
+	sqlite3_stmt *st = jstmt(J_EXPIRE, NULL);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)outbox_next_modseq());
+	sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL) -
+	    (sqlite3_int64)outbox_jmap_keep_s);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("outbox: expire: %s", sqlite3_errmsg(jdb));
+	sqlite3_reset(st);
 }
 
 static uint64_t
@@ -189,6 +208,8 @@ h_outbox_change(struct req *r)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)outbox_next_modseq());
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
 	sqlite3_bind_text(st, 3, user, -1, SQLITE_STATIC);
+	if (op == STORE_OUTBOX_CANCEL)
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

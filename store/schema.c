@@ -144,12 +144,14 @@ static const char user_schema[] =
 /* JMAP EmailSubmission (store/outbox_jmap.c): meta is the submission's
  * own fields (opaque; empty for entries no user session made), modseq and
  * cmodseq the outbox change counter at the last change and at creation,
- * hidden a destroyed EmailSubmission whose entry may still be sent. */
+ * hidden a destroyed EmailSubmission whose entry may still be sent,
+ * done_at when it was sent, failed or canceled (0: not yet). */
 #define OUTBOX_JMAP_COLUMNS \
 	"ALTER TABLE outbox ADD COLUMN meta BLOB NOT NULL DEFAULT x'';" \
 	"ALTER TABLE outbox ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0;" \
 	"ALTER TABLE outbox ADD COLUMN cmodseq INTEGER NOT NULL DEFAULT 0;" \
 	"ALTER TABLE outbox ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE outbox ADD COLUMN done_at INTEGER NOT NULL DEFAULT 0;" \
 	"CREATE INDEX outbox_mod ON outbox(user, modseq);"
 
 static const char registry_schema[] =

@@ -4,6 +4,7 @@ cancels and hides only its own user's entries queued with meta; the
 delivery right cannot queue meta; a cancel never wins over a claim
 (cannotUnsend), and a canceled entry is never claimed."""
 import os
+import time
 
 from store_util import ERR, b, new_user, s, u32, u64
 from test_submit_outbox import OutboxStore, claim
@@ -113,3 +114,27 @@ def test_the_listing_pages_through_every_entry():
             after = got[-1]
         assert seen == ids, (len(seen), len(ids))
         assert pages > 3, pages
+
+
+def test_finished_submissions_expire():
+    # submission-keep 2: finished more than two seconds ago is destroyed
+    with OutboxStore(options="set submission-keep 2") as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        sub = st.connect("submitd")
+        id1 = submit(a)
+        assert claim(sub)[0] == id1
+        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok"))
+        id2 = submit(a, send_at=2 ** 40)
+        change(a, id2, 1)                        # canceled: finished too
+        id3 = submit(a, send_at=2 ** 40)         # pending: never expires
+        state, rows = listing(a)
+        assert [r[0] for r in rows] == [id1, id2, id3], rows
+        time.sleep(3.2)
+        id4 = submit(a, send_at=2 ** 40)         # a new one prunes
+        _, rows = listing(a)
+        assert [r[0] for r in rows] == [id3, id4], rows
+        _, rows = listing(a, since=state)        # /changes: destroyed
+        gone = {r[0]: r[2] for r in rows}
+        assert gone[id1] == 1 and gone[id2] == 1 and gone[id4] == 0, rows
