@@ -56,6 +56,7 @@
 	X(STORE_OBJ_GET, 280)      /* a per-user object (JMAP Identity...) */ \
 	X(STORE_OBJ_SET, 281)      /* replace it if it is the one read */  \
 	X(STORE_API_SLOT, 282)     /* JMAP maxConcurrentRequests per user */ \
+	X(STORE_OUTBOX_CHANGE, 283) /* cancel a JMAP submission, or hide it */ \
 	X(STORE_SIEVE_LIST, 284)   /* the user's Sieve scripts */          \
 	X(STORE_SIEVE_PUT, 285)    /* source + program (memfd) */          \
 	X(STORE_SIEVE_GET, 286)    /* a script's source */                 \
@@ -77,6 +78,7 @@
 	 * the relay connection; numbered here, with the outbox they serve */ \
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
 	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
+	X(STORE_OUTBOX_LIST, 319)  /* a user's JMAP submissions, paged */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -92,6 +92,9 @@ static const struct op ops[] = {
 	/* submitd: no ticket (the handler refuses a bound channel) */
 	{ IPC_STORE_OUTBOX_CLAIM, OP_WRITE, h_outbox_claim },
 	{ IPC_STORE_OUTBOX_RESULT, OP_WRITE, h_outbox_result },
+	/* a user session's JMAP submissions */
+	{ IPC_STORE_OUTBOX_LIST, OP_TICKET, h_outbox_list },
+	{ IPC_STORE_OUTBOX_CHANGE, OP_TICKET | OP_WRITE, h_outbox_change },
 	/* STORE_NOTIFY: stored sends it; no one may send it to stored */
 	{ IPC_STORE_ADM_USER_CREATE, OP_ADMIN | OP_WRITE, h_adm_user_create },
 	{ IPC_STORE_ADM_USER_DELETE, OP_ADMIN | OP_WRITE, h_adm_user_delete },

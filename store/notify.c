@@ -15,10 +15,16 @@ static size_t npush;
 void
 notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin)
 {
-	if (d->u->watchers == NULL && npush == 0)
+	notify_user_changed(d->u, mailbox_id, origin);
+}
+
+void
+notify_user_changed(struct user *u, int64_t mailbox_id, struct chan *origin)
+{
+	if (u->watchers == NULL && npush == 0)
 		return;      /* nobody listens: the common case costs nothing */
 	for (size_t i = 0; i < nchg; i++)
-		if (chg[i].u == d->u && chg[i].mailbox == mailbox_id) {
+		if (chg[i].u == u && chg[i].mailbox == mailbox_id) {
 			if (chg[i].origin != origin)
 				chg[i].origin = NULL;
 			return;
@@ -31,7 +37,7 @@ notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin)
 		chg = n;
 		capchg = ncap;
 	}
-	chg[nchg++] = (struct notify_change){ d->u, mailbox_id, origin };
+	chg[nchg++] = (struct notify_change){ u, mailbox_id, origin };
 }
 
 const struct notify_change *

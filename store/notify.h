@@ -25,6 +25,9 @@ struct user;
 
 /* Mailbox id of user d->u changed by origin (may be NULL). */
 void notify_changed(struct udb *d, int64_t mailbox_id, struct chan *origin);
+/* The same for a user whose database is not at hand (the outbox). */
+void notify_user_changed(struct user *u, int64_t mailbox_id,
+    struct chan *origin);
 /* The changes recorded this turn (push.c sends them after the commit),
  * then forget them. */
 struct notify_change {

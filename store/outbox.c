@@ -22,20 +22,22 @@
 
 static sqlite3 *odb;
 static char odir[64];
+static uint64_t last_modseq;   /* the shard's outbox change counter */
 
 enum { O_INSERT, O_COUNT_USER, O_DUE, O_NEXT, O_CLAIM, O_RESOLVE, O_RELEASE,
 	O_RESET, O_LIVE, O_LIST, O_NSTMT };
 static sqlite3_stmt *ost[O_NSTMT];
 static const char *const osql[O_NSTMT] = {
 	[O_INSERT] = "INSERT INTO outbox(user, mail_from, rcpts, size, send_at,"
-	    " state, next_try, created) VALUES(?, ?, ?, ?, ?, 0, ?, ?)",
+	    " state, next_try, created, meta, modseq, cmodseq)"
+	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9)",
 	[O_COUNT_USER] = "SELECT count(*) FROM outbox WHERE user=? AND state<=1",
 	[O_DUE] = "SELECT id, mail_from, rcpts, size, attempts FROM outbox"
 	    " WHERE state=0 AND next_try<=? ORDER BY next_try, id LIMIT 1",
 	[O_NEXT] = "SELECT min(next_try) FROM outbox WHERE state=0",
 	[O_CLAIM] = "UPDATE outbox SET state=1 WHERE id=? AND state=0",
 	[O_RESOLVE] = "UPDATE outbox SET state=?, attempts=attempts+1,"
-	    " next_try=?, reply=? WHERE id=? AND state=1",
+	    " next_try=?, reply=?, modseq=?, done_at=? WHERE id=? AND state=1",
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
 	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
@@ -53,6 +55,17 @@ static struct claim {
 
 /* Channels that found nothing due: woken by the next entry due now. */
 static struct chan *waiters[OUTBOX_CLAIMS_MAX];
+
+/* The second now, from the clock submitd's timerfd runs on: time(2) may
+ * read a coarse clock still in the second before the one the timer
+ * fired at, and an entry due then would be "not due" for a few ms. */
+static uint64_t
+precise_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec;
+}
 
 static sqlite3_stmt *
 stmt(int i)
@@ -142,7 +155,26 @@ outbox_open(sqlite3 *db, const char *root)
 			log_fatal("outbox: prepare: %s", sqlite3_errmsg(db));
 	if (step_done(O_RESET) < 0)
 		log_fatal("outbox: cannot release claimed entries");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT max(modseq) FROM outbox", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		log_fatal("outbox: modseq: %s", sqlite3_errmsg(db));
+	last_modseq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	outbox_jmap_open(db);
 	sweep();
+}
+
+uint64_t
+outbox_next_modseq(void)
+{
+	return ++last_modseq;
+}
+
+void
+outbox_remove_file(uint64_t id)
+{
+	remove_file(id);
 }
 
 /* ---- claims and waiters ---------------------------------------------------- */
@@ -292,7 +324,8 @@ user_pending(const char *user, uint64_t *n)
  * either both or a file the next start sweeps. */
 static int
 add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
-    uint64_t size, uint64_t send_at, uint64_t *id)
+    uint64_t size, uint64_t send_at, const uint8_t *meta, size_t mlen,
+    uint64_t *id)
 {
 	char path[96];
 	uint64_t now = (uint64_t)time(NULL);
@@ -306,6 +339,9 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)send_at);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)(send_at > now ? send_at : now));
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
+	sqlite3_bind_blob(st, 8, mlen > 0 ? (const void *)meta : "", (int)mlen,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)outbox_next_modseq());
 	int rc = step_done(O_INSERT);
 	*id = (uint64_t)sqlite3_last_insert_rowid(odb);
 	if (rc == 0 && (file_path(*id, path, sizeof(path)) < 0 ||
@@ -321,15 +357,20 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	return rc < 0 ? rc : req_fail(r, IPC_ERR_INTERNAL, "outbox: commit");
 }
 
-/* user, mail_from, nrcpts, rcpt..., size, send_at; memfd. Reply: id. */
+/* user, mail_from, nrcpts, rcpt..., size, send_at, meta; memfd. Reply:
+ * id. meta (a JMAP EmailSubmission's own fields, opaque here) only from a
+ * user session: it makes the entry one the user lists and cancels. */
 int
 h_outbox_add(struct req *r)
 {
 	static struct buf rcpts = BUF_INIT(1024);
-	const char *user, *from, *p;
-	size_t ulen, flen, n;
-	uint32_t nrcpts;
-	uint64_t size, send_at, pending, id = 0;
+	/* a field that does not decode leaves its value as set here (the
+	 * end-of-fields check then refuses the request) */
+	const char *user = "", *from = "", *p;
+	const uint8_t *meta = NULL;
+	size_t ulen = 0, flen = 0, n, mlen = 0;
+	uint32_t nrcpts = 0;
+	uint64_t size = 0, send_at = 0, pending, id = 0;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
 	ipc_get_strp(&r->c, &from, &flen, STORE_OUTBOX_ADDR_MAX);
 	ipc_get_u32(&r->c, &nrcpts);
@@ -349,9 +390,12 @@ h_outbox_add(struct req *r)
 	}
 	ipc_get_u64(&r->c, &size);
 	ipc_get_u64(&r->c, &send_at);
+	ipc_get_bytes(&r->c, &meta, &mlen, STORE_OUTBOX_META_MAX);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = add_user(r, user, ulen)) < 0)
 		return rc;
+	if (mlen > 0 && r->ch->user == NULL)
+		return req_fail(r, IPC_ERR_MALFORMED, "meta from a user session only");
 	if (size == 0 || size > STORE_MSG_MAX || send_at > INT64_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "message size or time out of range");
 	if (user_pending(r->u->name, &pending) < 0)
@@ -359,14 +403,20 @@ h_outbox_add(struct req *r)
 	if (pending >= OUTBOX_USER_PENDING_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "%s has %u messages waiting to"
 		    " be sent", r->u->name, OUTBOX_USER_PENDING_MAX);
-	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, &id)) < 0)
+	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, meta, mlen,
+	    &id)) < 0)
 		return rc;
 	log_info("outbox: %llu queued for %s by %s, %u recipient(s), %llu bytes",
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,
 	    (unsigned long long)size);
 	ipc_put_u64(r->rb, id);
-	if (send_at <= (uint64_t)time(NULL))
-		wake_waiters();
+	if (mlen > 0) {
+		outbox_jmap_expire(r->u->name);
+		outbox_notify(r->u->name, r->ch);
+	}
+	/* every add: a waiting submitd claims again and re-arms its timer
+	 * for this entry if it is due sooner than the one it waits for */
+	wake_waiters();
 	return 0;
 }
 
@@ -432,7 +482,10 @@ resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
 	sqlite3_bind_int64(st, 1, state);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)next_try);
 	sqlite3_bind_text(st, 3, reply, (int)rlen, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)outbox_next_modseq());
+	sqlite3_bind_int64(st, 5, state == OUTBOX_PENDING ? 0 :
+	    (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)id);
 	return step_done(O_RESOLVE);
 }
 
@@ -450,7 +503,7 @@ h_outbox_claim(struct req *r)
 		    OUTBOX_CLAIMS_MAX);
 	for (int tries = 0; tries < 8; tries++) {
 		sqlite3_stmt *st = stmt(O_DUE);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)precise_now());
 		if (sqlite3_step(st) != SQLITE_ROW)
 			break;
 		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
@@ -513,6 +566,7 @@ h_outbox_result(struct req *r)
 	log_info("outbox: %llu %s: %.*s", (unsigned long long)id,
 	    outcome == 1 ? "sent" : outcome == 2 ? "deferred" : "failed",
 	    (int)rlen, reply);
+	outbox_jmap_result(id);
 	return 0;
 }
 

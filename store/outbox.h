@@ -17,6 +17,7 @@
 #define CLOISTER_STORE_OUTBOX_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 struct chan;
 struct req;
@@ -42,9 +43,34 @@ void outbox_open(sqlite3 *db, const char *root);
 /* A channel closed: the entries it claimed are pending again. */
 void outbox_chan_closed(struct chan *ch);
 
+/* The next value of the shard's outbox change counter (EmailSubmission
+ * states are the largest of a user's entries). */
+uint64_t outbox_next_modseq(void);
+/* A user's JMAP submissions changed (by origin, NULL: submitd): their
+ * EventSource listeners hear it as a change of objects (STORE_NOTIFY,
+ * mailbox STORE_NOTIFY_OBJECTS). */
+void outbox_notify(const char *user, struct chan *origin);
+/* submitd recorded entry id's result: if it is a JMAP submission, its
+ * user's listeners hear of it. */
+void outbox_jmap_result(uint64_t id);
+/* JMAP submissions of user sent, failed or canceled more than
+ * outbox_jmap_keep_s seconds ago (stored's submission-keep, default a
+ * week) are destroyed (hidden: /changes reports them), so a user's listing
+ * does not grow without end. Run at each new submission of the user. */
+#define OUTBOX_JMAP_KEEP_DEFAULT (7u * 86400)
+#define OUTBOX_JMAP_KEEP_MAX (366u * 86400)
+extern uint32_t outbox_jmap_keep_s;
+void outbox_jmap_expire(const char *user);
+/* An entry's message file removed (it is done or canceled). */
+void outbox_remove_file(uint64_t id);
+/* outbox_jmap.c: its statements, prepared at outbox_open. */
+void outbox_jmap_open(sqlite3 *db);
+
 int h_outbox_add(struct req *r);
 int h_outbox_claim(struct req *r);
 int h_outbox_result(struct req *r);
+int h_outbox_list(struct req *r);
+int h_outbox_change(struct req *r);
 /* The entries not sent yet, and the failed ones (at most
  * OUTBOX_LIST_MAX, oldest first). */
 #define OUTBOX_LIST_MAX 10000

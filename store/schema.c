@@ -141,13 +141,27 @@ static const char user_schema[] =
 	"CREATE INDEX outbox_due ON outbox(state, next_try);" \
 	"CREATE INDEX outbox_user ON outbox(user, state);"
 
+/* JMAP EmailSubmission (store/outbox_jmap.c): meta is the submission's
+ * own fields (opaque; empty for entries no user session made), modseq and
+ * cmodseq the outbox change counter at the last change and at creation,
+ * hidden a destroyed EmailSubmission whose entry may still be sent,
+ * done_at when it was sent, failed or canceled (0: not yet). */
+#define OUTBOX_JMAP_COLUMNS \
+	"ALTER TABLE outbox ADD COLUMN meta BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN modseq INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE outbox ADD COLUMN cmodseq INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE outbox ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;" \
+	"ALTER TABLE outbox ADD COLUMN done_at INTEGER NOT NULL DEFAULT 0;" \
+	"CREATE INDEX outbox_mod ON outbox(user, modseq);"
+
 static const char registry_schema[] =
 	"BEGIN;"
 	"CREATE TABLE users(id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" name TEXT NOT NULL UNIQUE, storage_limit INTEGER NOT NULL DEFAULT 0,"
 	" messages_limit INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
 	OUTBOX_SCHEMA
-	"PRAGMA user_version=2;"
+	OUTBOX_JMAP_COLUMNS
+	"PRAGMA user_version=3;"
 	"COMMIT;";
 
 /* Upgrades of a registry, as user_upgrade below. */
@@ -156,6 +170,11 @@ static const char *const registry_upgrade[REGISTRY_SCHEMA_VERSION] = {
 	[1] = "BEGIN;"
 	    OUTBOX_SCHEMA
 	    "PRAGMA user_version=2;"
+	    "COMMIT;",
+	/* JMAP EmailSubmission on the outbox */
+	[2] = "BEGIN;"
+	    OUTBOX_JMAP_COLUMNS
+	    "PRAGMA user_version=3;"
 	    "COMMIT;",
 };
 

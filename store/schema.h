@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #define USER_SCHEMA_VERSION 8
-#define REGISTRY_SCHEMA_VERSION 2
+#define REGISTRY_SCHEMA_VERSION 3
 
 /* Per-connection settings, then the tables if the database is new.
  * 0, or -1 (logged). */

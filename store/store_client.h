@@ -118,6 +118,46 @@ int store_outbox_add(struct store_conn *sc, const char *user, const char *mail_f
     const char *const *rcpts, size_t nrcpts, int memfd, uint64_t size, uint64_t send_at,
     uint64_t *id);
 
+/* store_outbox_add with a JMAP EmailSubmission's own fields (meta, at
+ * most STORE_OUTBOX_META_MAX bytes, opaque to the store): a user session
+ * only; the entry is then listed by store_outbox_list and may be
+ * cancelled while pending. */
+int store_outbox_submit(struct store_conn *sc, const char *user,
+    const char *mail_from, const char *const *rcpts, size_t nrcpts, int memfd,
+    uint64_t size, uint64_t send_at, const void *meta, size_t mlen,
+    uint64_t *id);
+
+/* One of the user's JMAP submissions as listed; strings and bytes point
+ * into the reply and are valid during the callback only. */
+struct store_submission {
+	uint64_t id;
+	uint32_t state;            /* pending 0, sending 1, sent 2, failed 3,
+				      canceled 4 */
+	uint64_t send_at, created; /* unix seconds */
+	uint64_t cmodseq, modseq;  /* the user's state at creation, last change */
+	uint32_t hidden;           /* destroyed (listed only by changes) */
+	const char *mail_from;
+	size_t from_len;
+	const uint8_t *rcpts;      /* NUL-terminated, one after the other */
+	size_t rcpts_len;
+	const char *reply;         /* the relay's last reply */
+	size_t reply_len;
+	const uint8_t *meta;
+	size_t meta_len;
+};
+typedef int (*store_submission_cb)(void *arg, const struct store_submission *s);
+/* The user's submissions (since 0: the visible ones; else those changed
+ * after state since, destroyed ones too), in id order, each to cb (a
+ * negative return stops the listing with that error). *state: the user's
+ * state before the first. */
+int store_outbox_list(struct store_conn *sc, uint64_t since,
+    store_submission_cb cb, void *arg, uint64_t *state);
+/* Cancel a pending submission (STORE_E_CONFLICT: claimed, sent, failed or
+ * canceled already) or hide a destroyed one's record (op: enum
+ * store_outbox_op); *state: the user's state after it. */
+int store_outbox_change(struct store_conn *sc, uint64_t id, uint32_t op,
+    uint64_t *state);
+
 /* One claimed entry (submitd). Strings are copies; fd is the message file
  * (read-only, the caller closes it). */
 struct store_outbox_entry {

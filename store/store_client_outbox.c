@@ -10,7 +10,19 @@ store_outbox_add(struct store_conn *sc, const char *user, const char *mail_from,
     const char *const *rcpts, size_t nrcpts, int memfd, uint64_t size, uint64_t send_at,
     uint64_t *id)
 {
+	return store_outbox_submit(sc, user, mail_from, rcpts, nrcpts, memfd,
+	    size, send_at, NULL, 0, id);
+}
+
+int
+store_outbox_submit(struct store_conn *sc, const char *user,
+    const char *mail_from, const char *const *rcpts, size_t nrcpts, int memfd,
+    uint64_t size, uint64_t send_at, const void *meta, size_t mlen,
+    uint64_t *id)
+{
 	struct buf_cur c;
+	if (mlen > STORE_OUTBOX_META_MAX)
+		return sc_fail(sc, STORE_E_ARG, "submission fields too long");
 	if (nrcpts == 0 || nrcpts > STORE_OUTBOX_RCPTS_MAX ||
 	    strlen(mail_from) > STORE_OUTBOX_ADDR_MAX)
 		return sc_fail(sc, STORE_E_ARG, "recipients or reverse-path out of range");
@@ -25,6 +37,7 @@ store_outbox_add(struct store_conn *sc, const char *user, const char *mail_from,
 	}
 	ipc_put_u64(&sc->req, size);
 	ipc_put_u64(&sc->req, send_at);
+	ipc_put_bytes(&sc->req, mlen > 0 ? meta : "", mlen);
 	int rc = sc_call(sc, IPC_STORE_OUTBOX_ADD, memfd, &c, NULL);
 	if (rc < 0)
 		return rc;
@@ -89,6 +102,85 @@ store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
 	ipc_put_u64(&sc->req, retry_at);
 	ipc_put_strn(&sc->req, reply, n);
 	return sc_call_empty(sc, IPC_STORE_OUTBOX_RESULT);
+}
+
+/* One page of STORE_OUTBOX_LIST: each entry to cb; *after the last id. */
+static int
+list_page(struct store_conn *sc, struct buf_cur *c, store_submission_cb cb,
+    void *arg, uint64_t *after)
+{
+	uint32_t n = 0;
+	ipc_get_u32(c, &n);
+	for (uint32_t i = 0; i < n && !c->failed; i++) {
+		struct store_submission e = { 0 };
+		ipc_get_u64(c, &e.id);
+		ipc_get_u32(c, &e.state);
+		ipc_get_u64(c, &e.send_at);
+		ipc_get_u64(c, &e.created);
+		ipc_get_u64(c, &e.cmodseq);
+		ipc_get_u64(c, &e.modseq);
+		ipc_get_u32(c, &e.hidden);
+		ipc_get_strp(c, &e.mail_from, &e.from_len, STORE_OUTBOX_ADDR_MAX);
+		ipc_get_bytes(c, &e.rcpts, &e.rcpts_len, STORE_OUTBOX_RCPTS_MAX *
+		    (STORE_OUTBOX_ADDR_MAX + 1));
+		ipc_get_strp(c, &e.reply, &e.reply_len, STORE_OUTBOX_REPLY_MAX);
+		ipc_get_bytes(c, &e.meta, &e.meta_len, STORE_OUTBOX_META_MAX);
+		if (c->failed)
+			break;
+		*after = e.id;
+		int rc = cb(arg, &e);
+		if (rc < 0)
+			return sc_fail(sc, rc, "listing stopped");
+	}
+	return c->failed ? sc_fail(sc, STORE_E_PROTO, "bad outbox list") : 0;
+}
+
+int
+store_outbox_list(struct store_conn *sc, uint64_t since,
+    store_submission_cb cb, void *arg, uint64_t *state)
+{
+	uint64_t after = 0;
+	/* pages of at least one entry each: bounded by the user's entries,
+	 * and here by a cap no real account reaches */
+	for (int page = 0; page < 100000; page++) {
+		struct buf_cur c;
+		uint64_t st = 0;
+		uint32_t more = 0;
+		sc_start(sc);
+		ipc_put_u64(&sc->req, since);
+		ipc_put_u64(&sc->req, after);
+		int rc = sc_call(sc, IPC_STORE_OUTBOX_LIST, -1, &c, NULL);
+		if (rc < 0)
+			return rc;
+		ipc_get_u64(&c, &st);
+		ipc_get_u32(&c, &more);
+		if (page == 0)
+			*state = st;   /* the oldest: a later change is told again */
+		if ((rc = list_page(sc, &c, cb, arg, &after)) < 0 ||
+		    (rc = sc_done(sc, &c)) < 0)
+			return rc;
+		if (!more)
+			return 0;
+	}
+	return sc_fail(sc, STORE_E_PROTO, "outbox list does not end");
+}
+
+int
+store_outbox_change(struct store_conn *sc, uint64_t id, uint32_t op,
+    uint64_t *state)
+{
+	struct buf_cur c;
+	sc_start(sc);
+	ipc_put_u64(&sc->req, id);
+	ipc_put_u32(&sc->req, op);
+	int rc = sc_call(sc, IPC_STORE_OUTBOX_CHANGE, -1, &c, NULL);
+	if (rc < 0)
+		return rc;
+	uint64_t got = 0;
+	ipc_get_u64(&c, &got);
+	if ((rc = sc_done(sc, &c)) == 0 && state != NULL)
+		*state = got;
+	return rc;
 }
 
 struct outbox_ctx {

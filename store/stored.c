@@ -109,6 +109,13 @@ options(const struct config *c, const struct config_service *svc,
 		log_fatal("config: upload-ttl: from 1 to %u seconds",
 		    UPLOAD_TTL_MAX);
 	upload_ttl_s = (uint32_t)v;
+	if (config_option_size(c, svc, "submission-keep", OUTBOX_JMAP_KEEP_DEFAULT,
+	    &v, err, sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	if (v < 1 || v > OUTBOX_JMAP_KEEP_MAX)
+		log_fatal("config: submission-keep: from 1 to %u seconds",
+		    OUTBOX_JMAP_KEEP_MAX);
+	outbox_jmap_keep_s = (uint32_t)v;
 }
 
 

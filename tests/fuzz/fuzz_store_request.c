@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgfile.h"
+#include "outbox.h"
 #include "registry.h"
 #include "stored.h"
 #include "ticket.h"
@@ -121,6 +122,7 @@ setup(void)
 	dispatch_init(&cfg);
 	msgfile_init();
 	registry_open(0, 1);
+	outbox_open(registry_db(), msgfile_root());   /* as stored does */
 	db_init(8);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	chan_init(ep);

@@ -7,7 +7,7 @@ import threading
 
 from harness import service_block
 from lmtp_util import Admin, stored_block
-from store_util import s, u32, u64
+from store_util import b, s, u32, u64
 
 
 class Sink(socketserver.ThreadingTCPServer):
@@ -129,7 +129,8 @@ def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
     os.write(fd, body)
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
-                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at))
+                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
+                   b(b""))
         return adm.chan.call("STORE_ADM_OUTBOX_ADD", payload, fd=fd)[0]
     finally:
         os.close(fd)

@@ -8,7 +8,7 @@ import sqlite3
 import time
 
 from harness import POLICY_DIR, service_block
-from store_util import ERR, Store, new_user, s, u32, u64
+from store_util import ERR, Store, b, new_user, s, u32, u64
 
 
 def with_outbox(name, text):
@@ -39,7 +39,8 @@ def add(c, rcpts, body=b"Subject: x\r\n\r\nhello\r\n", user="alice",
     os.write(fd, body)
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
-                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at))
+                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
+                   b(b""))
         return c.call("STORE_OUTBOX_ADD", payload, fd=fd)
     finally:
         os.close(fd)
@@ -156,7 +157,7 @@ def test_only_submitd_claims_and_only_what_it_claimed_it_resolves():
             fd = os.memfd_create("m")
             os.write(fd, b"x")
             code, _ = who.error("STORE_OUTBOX_ADD", s("alice") + s("") + u32(1) +
-                                s("b@example.net") + u64(1) + u64(0), fd=fd)
+                                s("b@example.net") + u64(1) + u64(0) + b(b""), fd=fd)
             os.close(fd)
             assert code == ERR["UNEXPECTED"], code
 

@@ -48,7 +48,7 @@ static const uint32_t user_ops[] = {
 	IPC_STORE_THREAD_CHANGES, IPC_STORE_THREAD_PEERS,
 	IPC_STORE_SIEVE_LIST, IPC_STORE_SIEVE_PUT, IPC_STORE_SIEVE_GET,
 	IPC_STORE_SIEVE_ACTIVATE, IPC_STORE_SIEVE_DELETE, IPC_STORE_SIEVE_RENAME,
-	IPC_STORE_SIEVE_HAVESPACE,
+	IPC_STORE_SIEVE_HAVESPACE, IPC_STORE_OUTBOX_LIST, IPC_STORE_OUTBOX_CHANGE,
 };
 static const uint32_t admin_ops[] = {
 	IPC_STORE_ADM_USER_CREATE, IPC_STORE_ADM_USER_DELETE,
@@ -78,7 +78,7 @@ static const uint32_t write_ops[] = {
 	IPC_STORE_SIEVE_RENAME, IPC_STORE_SEEN_CHECK, IPC_STORE_DELIVER_TO,
 	IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE, IPC_STORE_OUTBOX_ADD,
 	IPC_STORE_ADM_OUTBOX_ADD, IPC_STORE_OUTBOX_CLAIM, IPC_STORE_OUTBOX_RESULT,
-	IPC_STORE_PUSH_PUT,
+	IPC_STORE_PUSH_PUT, IPC_STORE_OUTBOX_CHANGE,
 };
 
 #define IN(list, t) in(list, sizeof(list) / sizeof(list[0]), t)
@@ -197,7 +197,8 @@ test_matrix(void)
 						    IN(deliver_ops, t) ||
 						    IN(either_ops, t) ||
 						    IN(admin_ops, t) ||
-						    IN(outbox_ops, t));
+						    IN(outbox_ops, t) ||
+						    IN(either_ops, t));
 					if (strcmp(s->name, "submitd") == 0)
 						CHECK(t == IPC_PING ||
 						    IN(outbox_ops, t));

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct store_conn;
 
@@ -33,11 +34,17 @@ struct jmap_limits {
 	   sieve-max-script-size), advertised in the sieve capability */
 	unsigned sieve_max_scripts;        /* 0: no limit */
 	size_t sieve_max_script_size;      /* bytes of source */
+	/* EmailSubmission (urn:ietf:params:jmap:submission) */
+	uint64_t max_delayed_send;         /* seconds a send may be held */
+	uint64_t undo_send_seconds;        /* every submission held this long */
 };
 
 /* stored's defaults of sieve-max-scripts and sieve-max-script-size. */
 #define JMAP_SIEVE_MAX_SCRIPTS 32
 #define JMAP_SIEVE_MAX_SCRIPT_SIZE (64u * 1024)
+
+/* jmapd's max-delayed-send default: a week. */
+#define JMAP_MAX_DELAYED_SEND (7u * 86400)
 
 /* Defaults used when the config sets nothing. */
 void jmap_limits_default(struct jmap_limits *l);

@@ -273,3 +273,25 @@ jmap_grow(void *v, size_t *cap, size_t n, size_t size)
 	*cap = ncap;
 	return true;
 }
+
+void
+jmap_get_fill(json_t *res, json_t *all, json_t *ids, json_t *wanted)
+{
+	json_t *x, *v;
+	size_t i, j;
+	json_array_foreach(all, i, x) {
+		bool want = ids == NULL;
+		json_array_foreach(ids, j, v)
+			want |= json_equal(v, json_object_get(x, "id"));
+		jmap_filter_properties(x, wanted);
+		if (want)
+			json_array_append(json_object_get(res, "list"), x);
+	}
+	json_array_foreach(ids, j, v) {
+		bool found = false;
+		json_array_foreach(all, i, x)
+			found |= json_equal(v, json_object_get(x, "id"));
+		if (!found)
+			json_array_append(json_object_get(res, "notFound"), v);
+	}
+}

@@ -55,6 +55,10 @@ json_t *jmap_changes(struct jmap_call *c, jmap_store_changes_fn fn,
 /* The /get response shell: accountId, state, list [] and notFound []. */
 json_t *jmap_get_response(struct jmap_call *c, const char *state);
 
+/* Fill a /get response from all (every object, each with its "id"):
+ * those ids names (NULL: all), cut to the properties wanted, in "list";
+ * ids not among them in "notFound". */
+void jmap_get_fill(json_t *res, json_t *all, json_t *ids, json_t *wanted);
 /* The /query response for the whole sorted result ids (array of Id
  * strings): position or anchor/anchorOffset, limit, calculateTotal. */
 json_t *jmap_query_response(struct jmap_call *c, json_t *ids,

@@ -6,7 +6,8 @@
  * "ping" event after every ping seconds without one. A mail change names
  * Mailbox, Email and Thread; a change of a per-user object (Identity/set,
  * VacationResponse/set, SieveScript/set: its id document) names only the
- * type whose document moved. The
+ * type whose document moved; a JMAP submission queued, canceled, destroyed
+ * or resolved by submitd names EmailSubmission. The
  * stream ends the connection. */
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
@@ -24,13 +25,16 @@
 /* The data types the account has. The first three follow the store's
  * change counter; each of the others is one per-user document. */
 static const char *const types_known[] = { "Mailbox", "Email", "Thread",
-    "Identity", "VacationResponse", "SieveScript" };
+    "Identity", "VacationResponse", "SieveScript", "EmailSubmission" };
 #define NTYPES (sizeof(types_known) / sizeof(types_known[0]))
 #define MAIL_TYPES 0x7u
 #define OBJ_FIRST 3
 static const char *const obj_keys[] = { JMAP_IDENTITY_KEY,
     JMAP_VACATION_KEY, JMAP_SIEVE_KEY };
 #define NOBJ (sizeof(obj_keys) / sizeof(obj_keys[0]))
+/* EmailSubmission: the user's outbox entries, their own state ("s<n>",
+ * jmap_submission.h), heard of as a change of objects */
+#define SUB_TYPE (OBJ_FIRST + NOBJ)
 
 struct es {
 	unsigned types;            /* bit i: types_known[i] wanted */
@@ -107,8 +111,9 @@ state_event(struct jmap_http_session *s, const struct es *es,
 	for (size_t i = 0; i < NTYPES; i++) {
 		if (!(changed & (1u << i)))
 			continue;
-		buf_printf(b, "%s\"%s\":\"%llu\"", first ? "" : ",",
-		    types_known[i], (unsigned long long)es->state[i]);
+		buf_printf(b, "%s\"%s\":\"%s%llu\"", first ? "" : ",",
+		    types_known[i], i == SUB_TYPE ? "s" : "",
+		    (unsigned long long)es->state[i]);
 		first = false;
 	}
 	buf_append_str(b, "}}}\n\n");
@@ -137,6 +142,32 @@ read_objects(struct jmap_http_session *s, struct es *es, unsigned *moved)
 	return 0;
 }
 
+static int
+no_entry(void *arg, const struct store_submission *e)
+{
+	(void)arg;
+	(void)e;
+	return 0;
+}
+
+/* The EmailSubmission state into es->state[SUB_TYPE] (if wanted); its bit
+ * in *moved when it is not the one last read. */
+static int
+read_submissions(struct jmap_http_session *s, struct es *es, unsigned *moved)
+{
+	uint64_t st;
+	if (!(es->types & (1u << SUB_TYPE)))
+		return 0;
+	/* changes since the largest state: none listed, the state only */
+	int rc = store_outbox_list(s->sc, INT64_MAX, no_entry, NULL, &st);
+	if (rc < 0)
+		return rc;
+	if (st != es->state[SUB_TYPE])
+		*moved |= 1u << SUB_TYPE;
+	es->state[SUB_TYPE] = st;
+	return 0;
+}
+
 /* The newest state of the queued notifications: mail and documents. */
 static void
 collect(struct jmap_http_session *s, uint64_t *mail, uint64_t *obj)
@@ -159,7 +190,8 @@ drain(struct jmap_http_session *s, struct es *es)
 	collect(s, &mail, &obj);
 	/* which document moved: only a listener for them asks the store */
 	if (obj != 0 && (es->types & ~MAIL_TYPES)) {
-		if (read_objects(s, es, &changed) < 0)
+		if (read_objects(s, es, &changed) < 0 ||
+		    read_submissions(s, es, &changed) < 0)
 			return -1;
 		/* queued during the read (the poll has seen them already);
 		 * documents changed by then were read as they are now */
@@ -167,7 +199,7 @@ drain(struct jmap_http_session *s, struct es *es)
 	}
 	if (mail > es->state[0])
 		changed |= MAIL_TYPES;
-	for (size_t i = 0; i < NTYPES; i++)
+	for (size_t i = 0; i < SUB_TYPE; i++)
 		if (changed & (1u << i))
 			es->state[i] = i < OBJ_FIRST ? mail : obj;
 	return (int)(changed & es->types);
@@ -227,7 +259,9 @@ jmap_http_eventsource(struct jmap_http_session *s)
 		rc = store_state(s->sc, &es.state[0]);
 	if (rc == 0)
 		rc = read_objects(s, &es, &moved);
-	for (size_t i = 1; i < NTYPES; i++)
+	if (rc == 0)
+		rc = read_submissions(s, &es, &moved);
+	for (size_t i = 1; i < SUB_TYPE; i++)
 		es.state[i] = es.state[0];
 	if (rc == STORE_E_IO || rc == STORE_E_PROTO)
 		return -1;

@@ -100,10 +100,9 @@ all_identities(struct jmap_call *c, json_t *doc)
 json_t *
 jmap_identity_get(struct jmap_call *c, json_t **err)
 {
-	json_t *ids, *wanted, *v, *res = NULL;
+	json_t *ids, *wanted, *res = NULL;
 	char state[JMAP_ID_MAX];
 	struct jmap_userobj o = { 0 };
-	size_t i, j;
 	if (!jmap_check_account(c, err) || !jmap_get_ids(c, &ids, err) ||
 	    !jmap_get_properties(c, props, props, NULL, &wanted, err))
 		return NULL;
@@ -112,22 +111,9 @@ jmap_identity_get(struct jmap_call *c, json_t **err)
 		*err = jmap_store_error(c, rc);
 	else if (jmap_state(c, state, err))
 		res = jmap_get_response(c, state);
-	json_t *list = res ? all_identities(c, o.doc) : NULL, *x;
-	json_array_foreach(list, i, x) {
-		bool want = ids == NULL;
-		json_array_foreach(ids, j, v)
-			want |= json_equal(v, json_object_get(x, "id"));
-		jmap_filter_properties(x, wanted);
-		if (want)
-			json_array_append(json_object_get(res, "list"), x);
-	}
-	json_array_foreach(res ? ids : NULL, j, v) {
-		bool found = false;
-		json_array_foreach(list, i, x)
-			found |= json_equal(v, json_object_get(x, "id"));
-		if (!found)
-			json_array_append(json_object_get(res, "notFound"), v);
-	}
+	json_t *list = res ? all_identities(c, o.doc) : NULL;
+	if (res != NULL)
+		jmap_get_fill(res, list, ids, wanted);
 	json_decref(list);
 	json_decref(wanted);
 	jmap_userobj_free(&o);

@@ -3,6 +3,7 @@
  * a name outside the list is invalidArguments, so a client's typo or an
  * extension this server lacks is reported instead of silently ignored. */
 #include "jmap_internal.h"
+#include "jmap_submission.h"
 
 #define GET "accountId", "ids", "properties"
 #define BODY_FETCH "bodyProperties", "fetchTextBodyValues", \
@@ -45,6 +46,10 @@ static const char *const sieve_validate_args[] = {
 static const char *const pushsub_get_args[] = { "ids", "properties", NULL };
 static const char *const pushsub_set_args[] = {
 	"create", "update", "destroy", NULL };
+static const char *const submission_query_args[] = { QUERY, NULL };
+static const char *const submission_qchanges_args[] = { QUERY_CHANGES, NULL };
+static const char *const submission_set_args[] = {
+	SET, "onSuccessUpdateEmail", "onSuccessDestroyEmail", NULL };
 static const char *const snippet_args[] = {
 	"accountId", "filter", "emailIds", NULL };
 
@@ -76,6 +81,16 @@ const struct jmap_method jmap_methods[] = {
 	{ "Identity/changes", JMAP_CAP_SUBMISSION, jmap_identity_changes,
 	  changes_args },
 	{ "Identity/set", JMAP_CAP_SUBMISSION, jmap_identity_set, set_args },
+	{ "EmailSubmission/get", JMAP_CAP_SUBMISSION, jmap_submission_get,
+	  get_args },
+	{ "EmailSubmission/changes", JMAP_CAP_SUBMISSION,
+	  jmap_submission_changes, changes_args },
+	{ "EmailSubmission/query", JMAP_CAP_SUBMISSION, jmap_submission_query,
+	  submission_query_args },
+	{ "EmailSubmission/queryChanges", JMAP_CAP_SUBMISSION,
+	  jmap_submission_query_changes, submission_qchanges_args },
+	{ "EmailSubmission/set", JMAP_CAP_SUBMISSION, jmap_submission_set,
+	  submission_set_args },
 	{ "VacationResponse/get", JMAP_CAP_VACATION, jmap_vacation_get,
 	  get_args },
 	{ "VacationResponse/set", JMAP_CAP_VACATION, jmap_vacation_set,

@@ -28,6 +28,8 @@ jmap_limits_default(struct jmap_limits *l)
 	l->max_objects_in_set = 500;
 	l->sieve_max_scripts = JMAP_SIEVE_MAX_SCRIPTS;
 	l->sieve_max_script_size = JMAP_SIEVE_MAX_SCRIPT_SIZE;
+	l->max_delayed_send = JMAP_MAX_DELAYED_SEND;
+	l->undo_send_seconds = 0;
 }
 
 bool
@@ -137,12 +139,27 @@ urls(const char *base)
 	    "uploadUrl", up, "eventSourceUrl", ev);
 }
 
+/* maxDelayedSend, and FUTURERELEASE (RFC 4865) with the longest hold in
+ * seconds: HOLDFOR and HOLDUNTIL are taken up to it. */
+static json_t *
+submission_account_capability(const struct jmap_limits *l)
+{
+	char max[24];
+	snprintf(max, sizeof(max), "%llu", (unsigned long long)l->max_delayed_send);
+	if (l->max_delayed_send == 0)
+		return json_pack("{sIs{}}", "maxDelayedSend", (json_int_t)0,
+		    "submissionExtensions");
+	return json_pack("{sIs{s[s]}}", "maxDelayedSend",
+	    (json_int_t)l->max_delayed_send, "submissionExtensions",
+	    "FUTURERELEASE", max);
+}
+
 json_t *
 jmap_session_resource(const struct jmap_account *a, const char *base)
 {
 	char state[32];
 	jmap_session_state(a, state, sizeof(state));
-	json_t *s = json_pack("{s{sososososo}s{s{sssbsbs{sososos{sis{}}}}}"
+	json_t *s = json_pack("{s{sososososo}s{s{sssbsbs{sosososo}}}"
 	    "s{ssssssss}ssss}",
 	    "capabilities",
 	    JMAP_CAP_CORE, core_capability(a->limits),
@@ -155,7 +172,7 @@ jmap_session_resource(const struct jmap_account *a, const char *base)
 	    "accountCapabilities", JMAP_CAP_MAIL, mail_account_capability(),
 	    JMAP_CAP_VACATION, json_object(),
 	    JMAP_CAP_SIEVE, sieve_account_capability(a->limits),
-	    JMAP_CAP_SUBMISSION, "maxDelayedSend", 0, "submissionExtensions",
+	    JMAP_CAP_SUBMISSION, submission_account_capability(a->limits),
 	    "primaryAccounts", JMAP_CAP_MAIL, a->account_id,
 	    JMAP_CAP_SUBMISSION, a->account_id,
 	    JMAP_CAP_VACATION, a->account_id,

@@ -132,8 +132,9 @@ jmap_sieve_list_load(struct jmap_call *c, struct jmap_sieve_list *l)
 		rc = list_store(c->account->store, l);
 		if (rc == STORE_OK)
 			rc = jmap_userobj_load(c, JMAP_SIEVE_KEY, &o);
-		if (rc == STORE_OK && (assign_ids(o.doc, l) |
-		    note_listing(o.doc, l)))
+		/* both run: each may change the document */
+		if (rc == STORE_OK && (int)assign_ids(o.doc, l) +
+		    (int)note_listing(o.doc, l) > 0)
 			rc = jmap_userobj_save(c, JMAP_SIEVE_KEY, &o);
 		jmap_userobj_free(&o);
 	}

@@ -51,6 +51,23 @@ size_opt(const struct config_service *svc, const char *key, size_t dflt)
 	return (size_t)v;
 }
 
+/* EmailSubmission: the longest hold a client may ask for (0: no delayed
+ * send) and the undo window every submission waits (0: none). */
+static void
+submission_opts(const struct config_service *svc, struct jmap_limits *l)
+{
+	char err[CONFIG_ERR_MAX];
+	if (config_option_size(cfg, svc, "max-delayed-send",
+	    JMAP_MAX_DELAYED_SEND, &l->max_delayed_send, err, sizeof(err)) < 0 ||
+	    config_option_size(cfg, svc, "undo-send-seconds", 0,
+	    &l->undo_send_seconds, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (l->max_delayed_send > 366u * 86400)
+		log_fatal("max-delayed-send: at most a year of seconds");
+	if (l->undo_send_seconds > 3600)
+		log_fatal("undo-send-seconds: at most 3600");
+}
+
 /* "cors-origins https://a.example https://b.example": exact origins. */
 static void
 parse_cors(const char *list)
@@ -123,6 +140,7 @@ load_options(const struct tls_worker *tw)
 	opt.limits.max_size_upload = size_opt(svc, "max-size-upload",
 	    opt.limits.max_size_upload);
 	sieve_quota(&opt.limits);
+	submission_opts(svc, &opt.limits);
 	parse_cors(config_option(cfg, svc, "cors-origins"));
 	bool push_loopback;
 	if (config_option_bool(cfg, svc, "push-allow-loopback", false,

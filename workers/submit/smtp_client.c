@@ -65,7 +65,7 @@ command(struct conn *c, const char *verb, const char *arg, const char *post)
 static int
 send_body(struct conn *c, const struct store_outbox_entry *e)
 {
-	static char in[32 * 1024], out[2 * sizeof(in) + 8];
+	static char in[32 * 1024], out[2 * sizeof(in) + 8];   /* + the dot */
 	char prev = '\n';           /* the start is a line start */
 	uint64_t off = 0;
 	while (off < e->size) {
@@ -84,13 +84,20 @@ send_body(struct conn *c, const struct store_outbox_entry *e)
 			out[o++] = ch;
 			prev = ch;
 		}
+		off += (uint64_t)k;
+		/* the final dot goes with the last bytes, in one write: written
+		 * apart it waits (Nagle) for the relay's delayed ACK, 40 ms or
+		 * more for every message */
+		if (off == e->size) {
+			const char *end = prev == '\n' ? ".\r\n" : prev == '\r' ?
+			    "\n.\r\n" : "\r\n.\r\n";
+			memcpy(out + o, end, strlen(end));
+			o += strlen(end);
+		}
 		if (write_all(c, out, o) < 0)
 			return -1;
-		off += (uint64_t)k;
 	}
-	const char *end = prev == '\n' ? ".\r\n" : prev == '\r' ? "\n.\r\n" :
-	    "\r\n.\r\n";
-	return write_all(c, end, strlen(end));
+	return 0;
 }
 
 static int

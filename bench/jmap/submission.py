@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""bench/jmap/submission.py: JMAP EmailSubmission, Cloister's and a peer's
+side by side on loopback (plain HTTP, Basic).
+
+Rows, for each server:
+- submit: requests a second, one keep-alive connection, each request an
+  Email/set create of a draft and an EmailSubmission/set create of it
+  (`#d`), with onSuccessUpdateEmail moving it to Sent;
+- drain: seconds from the last of those answers to the last message at
+  the SMTP sink;
+- late-p50 / late-max: milliseconds between a submission's sendAt (a whole
+  second, HOLDUNTIL) and its arrival at the sink, over --holds
+  submissions spread over a few seconds; early counts arrivals before
+  sendAt (must be 0).
+
+Cloister is started here (cloisterd + authd + keyd + stored + imapd +
+jmapd on a plain loopback listener + submitd relaying to a sink in this
+process) from CLOISTER_BUILD (default ./build). The peer is given as
+NAME=URL,USER:PASSWORD,SINKDIR: its JMAP URL and a directory where its
+SMTP sink writes one file per message (arrival = the file's mtime).
+Run as root."""
+import argparse
+import base64
+import glob
+import http.client
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+from harness import service_block  # noqa: E402
+from imap_util import ImapServer  # noqa: E402
+from submit_util import Sink, submitd_block  # noqa: E402
+
+USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail",
+         "urn:ietf:params:jmap:submission"]
+
+
+class Target:
+    def __init__(self, name, url, user, pw, arrivals):
+        self.name = name
+        u = urllib.parse.urlsplit(url)
+        assert u.scheme == "http" and u.hostname in ("127.0.0.1", "::1")
+        self.host, self.port, self.path = u.hostname, u.port, u.path or "/"
+        self.auth = "Basic " + base64.b64encode(
+            ("%s:%s" % (user, pw)).encode()).decode()
+        self.arrivals = arrivals      # () -> {token: unix time}
+        self.c = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        path = "/.well-known/jmap"
+        for _ in range(5):
+            self.c.request("GET", path, headers={"Authorization": self.auth})
+            r = self.c.getresponse()
+            body = r.read()
+            if r.status not in (301, 302, 307, 308):
+                break
+            path = urllib.parse.urlsplit(r.getheader("Location")).path
+        s = json.loads(body)
+        self.api = urllib.parse.urlsplit(s["apiUrl"]).path
+        self.acct = s["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        self.caps = s["accounts"][self.acct]["accountCapabilities"].get(
+            "urn:ietf:params:jmap:submission", {})
+        boxes = self.call([["Mailbox/get", {"accountId": self.acct,
+                                            "properties": ["role"]}, "m"]])
+        self.box = {b["role"]: b["id"] for b in boxes[0][1]["list"] if b["role"]}
+        ident = self.call([["Identity/get", {"accountId": self.acct}, "i"]])
+        self.ident = ident[0][1]["list"][0]
+
+    def call(self, calls):
+        self.c.request("POST", self.api, body=json.dumps(
+            {"using": USING, "methodCalls": calls}), headers={
+                "Authorization": self.auth, "Content-Type": "application/json"})
+        r = self.c.getresponse()
+        data = r.read()
+        assert r.status == 200, (self.name, r.status, data[:300])
+        out = json.loads(data)["methodResponses"]
+        for name, args, _ in out:
+            assert name != "error", (self.name, args)
+        return out
+
+    def send(self, token, hold_until=None):
+        frm = self.ident["email"]
+        mail_from = {"email": frm}
+        if hold_until is not None:
+            mail_from["parameters"] = {"HOLDUNTIL": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(hold_until))}
+        out = self.call([
+            ["Email/set", {"accountId": self.acct, "create": {"d": {
+                "mailboxIds": {self.box["drafts"]: True},
+                "keywords": {"$draft": True}, "from": [{"email": frm}],
+                "to": [{"email": "rcpt@example.org"}], "subject": token,
+                "bodyStructure": {"type": "text/plain", "partId": "1"},
+                "bodyValues": {"1": {"value": "bench\r\n"}}}}}, "e"],
+            ["EmailSubmission/set", {"accountId": self.acct, "create": {"s": {
+                "identityId": self.ident["id"], "emailId": "#d",
+                "envelope": {"mailFrom": mail_from,
+                             "rcptTo": [{"email": "rcpt@example.org"}]}}},
+                "onSuccessUpdateEmail": {"#s": {
+                    "mailboxIds/" + self.box["drafts"]: None,
+                    "mailboxIds/" + self.box["sent"]: True,
+                    "keywords/$draft": None, "keywords/$seen": True}}}, "s"]])
+        sub = out[1][1]
+        assert "s" in sub.get("created", {}), (self.name, sub)
+
+
+def wait_tokens(t, tokens, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        got = t.arrivals()
+        if all(k in got for k in tokens):
+            return got
+        time.sleep(0.005)
+    return t.arrivals()
+
+
+def measure(t, a, run):
+    res = {}
+    tokens = ["bench-%s-%s-%d" % (run, t.name, i) for i in range(a.messages)]
+    t0 = time.time()
+    for k in tokens:
+        t.send(k)
+    t1 = time.time()
+    res["submit"] = len(tokens) / (t1 - t0)
+    got = wait_tokens(t, tokens, 120)
+    if all(k in got for k in tokens):
+        res["drain"] = max(got[k] for k in tokens) - t1
+    if not t.caps.get("maxDelayedSend"):
+        print("# %s: no delayed send (maxDelayedSend %r)" % (
+            t.name, t.caps.get("maxDelayedSend")), flush=True)
+        return res
+    holds = {}
+    base = int(time.time()) + 2
+    for i in range(a.holds):
+        k = "hold-%s-%s-%d" % (run, t.name, i)
+        holds[k] = base + i % 3
+        t.send(k, hold_until=holds[k])
+    got = wait_tokens(t, list(holds), 30)
+    late = [(got[k] - at) * 1000 for k, at in holds.items() if k in got]
+    if late:
+        res["late-p50"] = statistics.median(late)
+        res["late-max"] = max(late)
+        res["early"] = sum(1 for x in late if x < 0)
+    print("# %s: %d of %d held submissions arrived" % (t.name, len(late),
+                                                        len(holds)), flush=True)
+    return res
+
+
+class NoDelaySink(Sink):
+    """The test sink writes a multi-line reply a line per write: with
+    Nagle each later line waits for the client's delayed ACK (40 ms), a
+    cost of the sink, not of the server measured. A real MTA writes the
+    reply at once; TCP_NODELAY here has the same effect."""
+    def get_request(self):
+        conn, addr = Sink.get_request(self)
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, addr
+
+
+def sink_arrivals(sink, when):
+    def f():
+        with sink.lock:
+            return dict(when)
+    return f
+
+
+def dir_arrivals(d):
+    def f():
+        out = {}
+        for p in glob.glob(os.path.join(d, "*")):
+            try:
+                with open(p, "rb") as fh:
+                    head = fh.read(8192)
+                mt = os.stat(p).st_mtime
+            except OSError:
+                continue
+            for line in head.split(b"\n"):
+                if line.lower().startswith(b"subject:"):
+                    out[line[8:].strip().decode("latin-1")] = mt
+        return out
+    return f
+
+
+def jmapd_block():
+    return service_block(
+        "jmapd", "connection", "@bin:cloister-jmapd@", "jmapd",
+        ("jmap tcp 127.0.0.1:@port:jmap@ plain",),
+        settings={"spares": 4, "max-processes": 40, "max-per-ip": 0},
+        options={"auth": "yes", "keyd": "yes",
+                 "default-domain": "example.net"})
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("peers", nargs="*", help="NAME=URL,USER:PASSWORD,SINKDIR")
+    ap.add_argument("--messages", type=int, default=200)
+    ap.add_argument("--holds", type=int, default=12)
+    a = ap.parse_args(argv)
+    run = "%d" % time.time()
+    when = {}
+    sink = NoDelaySink()
+
+    class Got(list):
+        """The sink's list: each message's Subject timed as it ends."""
+        def append(self, item):
+            for line in item[2].split(b"\r\n"):
+                if line.lower().startswith(b"subject:"):
+                    when[line[8:].strip().decode("latin-1")] = time.time()
+            list.append(self, item)
+    sink.got = Got()
+    results, names = [], []
+    try:
+        srv = ImapServer(users={"bench": "bench-pass-1"},
+                         extra_services=[jmapd_block(), submitd_block(sink.port)])
+        with srv:
+            t = Target("cloister", "http://127.0.0.1:%d/" % srv.port("jmap"),
+                       "bench", "bench-pass-1", sink_arrivals(sink, when))
+            results.append(measure(t, a, run))
+            names.append("cloister")
+        for spec in a.peers:
+            name, rest = spec.split("=", 1)
+            url, cred, sdir = rest.split(",")
+            user, pw = cred.split(":", 1)
+            t = Target(name, url, user, pw, dir_arrivals(sdir))
+            results.append(measure(t, a, run))
+            names.append(name)
+    finally:
+        sink.close()
+    rows = [("submit", "req/s", "higher"), ("drain", "s", "lower"),
+            ("late-p50", "ms", "lower"), ("late-max", "ms", "lower"),
+            ("early", "count", "0")]
+    print("| row | unit | better | %s |%s" % (" | ".join(names), "".join(
+        " %s/%s |" % (names[0], n) for n in names[1:])))
+    print("|---|---|---|%s" % ("---|" * (2 * len(names) - 1)))
+    for row, unit, better in rows:
+        vals = [r.get(row) for r in results]
+        ratios = ["%.2f×" % (vals[0] / v) if vals[0] is not None and
+                  v is not None and vals[0] > 0 and v > 0 else "n/a"
+                  for v in vals[1:]]
+        print("| %s | %s | %s | %s |%s" % (row, unit, better, " | ".join(
+            "n/a" if v is None else "{:,.2f}".format(v) for v in vals),
+            "".join(" %s |" % r for r in ratios)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

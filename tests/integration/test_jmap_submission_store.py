@@ -1,0 +1,140 @@
+"""The store's side of JMAP EmailSubmission (store/outbox_jmap.c) against a
+real stored, as a compromised jmapd would use it: a user session lists,
+cancels and hides only its own user's entries queued with meta; the
+delivery right cannot queue meta; a cancel never wins over a claim
+(cannotUnsend), and a canceled entry is never claimed."""
+import os
+import time
+
+from store_util import ERR, b, new_user, s, u32, u64
+from test_submit_outbox import OutboxStore, claim
+
+META = b'{"i":"I0","e":"E1","t":"T1","p":null}'
+
+
+def submit(c, meta=META, send_at=0, user=""):
+    body = b"From: a@example.net\r\n\r\nhi\r\n"
+    fd = os.memfd_create("m")
+    os.write(fd, body)
+    try:
+        return c.call("STORE_OUTBOX_ADD", s(user) + s("a@example.net") + u32(1) +
+                      s("b@example.org") + u64(len(body)) + u64(send_at) + b(meta),
+                      fd=fd)[0]
+    finally:
+        os.close(fd)
+
+
+def listing(c, since=0):
+    """(state, [(id, state, hidden, meta)])"""
+    f = c.call("STORE_OUTBOX_LIST", u64(since) + u64(0))
+    state, more, n = f[0], f[1], f[2]
+    assert more == 0
+    rows = [f[3 + 11 * i: 3 + 11 * (i + 1)] for i in range(n)]
+    return state, [(r[0], r[1], r[6], r[10]) for r in rows]
+
+
+def change(c, id_, op):
+    return c.call("STORE_OUTBOX_CHANGE", u64(id_) + u32(op))[0]
+
+
+def test_a_session_reaches_only_its_own_submissions():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        new_user(st, "bob")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        bob = st.connect("jmapd")
+        bob.hello(st.key, "bob", service="jmapd")
+        far = 2 ** 40
+        id1 = submit(a, send_at=far)
+        submit(a, meta=b"", send_at=far)        # no meta: not a submission
+        state, rows = listing(a)
+        assert [(r[0], r[3]) for r in rows] == [(id1, META)], rows
+        assert listing(bob) == (0, [])
+        for op in (1, 2):
+            code, _ = bob.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(op))
+            assert code == ERR["NOTFOUND"], code
+        # an unbound channel has none of it
+        code, _ = st.connect("jmapd").error("STORE_OUTBOX_LIST", u64(0) + u64(0))
+        assert code == ERR["UNEXPECTED"], code
+        # lmtpd's delivery right queues no submission
+        lm = st.connect("lmtpd")
+        code, _ = lm.error("STORE_OUTBOX_ADD", s("alice") + s("") + u32(1) +
+                           s("b@example.org") + u64(1) + u64(0) + b(META))
+        assert code in (ERR["MALFORMED"], ERR["UNEXPECTED"]), code
+        # hide: gone from the listing, told by changes since
+        s2 = change(a, id1, 2)
+        assert s2 > state
+        assert listing(a)[1] == []
+        _, rows = listing(a, since=state)
+        assert rows == [(id1, 0, 1, META)], rows
+        code, _ = a.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(2))
+        assert code == ERR["NOTFOUND"], code
+
+
+def test_cancel_never_wins_over_a_claim():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        sub = st.connect("submitd")
+        id1 = submit(a)                           # due now
+        assert claim(sub)[0] == id1               # submitd holds it
+        code, _ = a.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(1))
+        assert code == ERR["CONFLICT"], code
+        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok"))
+        _, rows = listing(a)
+        assert rows[0][:2] == (id1, 2), rows      # sent
+        code, _ = a.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(1))
+        assert code == ERR["CONFLICT"], code
+        # canceled while pending, due now: never claimed
+        id2 = submit(a)
+        change(a, id2, 1)
+        assert listing(a)[1][1][:2] == (id2, 4)
+        assert claim(sub)[0] == 0
+
+
+def test_the_listing_pages_through_every_entry():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        meta = b'{"i":"I0","e":"E1","t":"T1","p":{"X":"' + b"x" * 980 + b'"}}'
+        ids = [submit(a, meta=meta, send_at=2 ** 40) for _ in range(300)]
+        seen, after, pages = [], 0, 0
+        for _ in range(100):
+            f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
+            more, n = f[1], f[2]
+            got = [f[3 + 11 * i] for i in range(n)]
+            assert all(f[3 + 11 * i + 10] == meta for i in range(n))
+            seen += got
+            pages += 1
+            if not more:
+                break
+            after = got[-1]
+        assert seen == ids, (len(seen), len(ids))
+        assert pages > 3, pages
+
+
+def test_finished_submissions_expire():
+    # submission-keep 2: finished more than two seconds ago is destroyed
+    with OutboxStore(options="set submission-keep 2") as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        sub = st.connect("submitd")
+        id1 = submit(a)
+        assert claim(sub)[0] == id1
+        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok"))
+        id2 = submit(a, send_at=2 ** 40)
+        change(a, id2, 1)                        # canceled: finished too
+        id3 = submit(a, send_at=2 ** 40)         # pending: never expires
+        state, rows = listing(a)
+        assert [r[0] for r in rows] == [id1, id2, id3], rows
+        time.sleep(3.2)
+        id4 = submit(a, send_at=2 ** 40)         # a new one prunes
+        _, rows = listing(a)
+        assert [r[0] for r in rows] == [id3, id4], rows
+        _, rows = listing(a, since=state)        # /changes: destroyed
+        gone = {r[0]: r[2] for r in rows}
+        assert gone[id1] == 1 and gone[id2] == 1 and gone[id4] == 0, rows
