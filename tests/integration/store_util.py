@@ -24,6 +24,17 @@ from cloister_ipc import (CTL_CLIENT, CTL_KEY, CTL_PEER, CTL_PEER_ADMIN,  # noqa
 FD_CONTROL = 5
 FD_STATS = 4
 
+
+def _hold_fd(fd):
+    """Keep fd open in this process (on /dev/null if it was closed)."""
+    try:
+        os.fstat(fd)
+    except OSError:
+        null = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        if null != fd:
+            os.dup2(null, fd, inheritable=False)
+            os.close(null)
+
 # flags, fetch items
 SEEN, ANSWERED, FLAGGED, DELETED, DRAFT = 1, 2, 4, 8, 16
 F_FLAGS, F_IDATE, F_SIZE, F_ENVELOPE = 1, 2, 4, 8
@@ -303,6 +314,10 @@ class Store:
                 os.close(cfd)      # not on fd 4 (stats) or anywhere else
             if sw is not None:
                 os.dup2(sw, FD_STATS)
+        # pass_fds names FD_CONTROL so that close_fds keeps what setup()
+        # puts there; Popen marks every fd it names inheritable first, so
+        # the number must be open here too: hold it with /dev/null if not
+        _hold_fd(FD_CONTROL)
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [self.binary, "--config", self.conf, "--service", "stored",
