@@ -242,6 +242,12 @@ registry_count(void)
 	return n;
 }
 
+sqlite3 *
+registry_handle(void)
+{
+	return rdb;
+}
+
 int
 registry_checkpoint(void)
 {

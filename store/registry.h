@@ -32,6 +32,9 @@ int registry_set_quota(uint64_t id, uint64_t storage, uint64_t messages);
 int registry_list(int (*fn)(void *arg, const char *name, uint64_t id,
     uint64_t storage_limit, uint64_t messages_limit), void *arg);
 uint64_t registry_count(void);
+/* The registry's handle, for the shard's snooze index (snooze_due.c),
+ * which keeps a table of its own there. */
+sqlite3 *registry_handle(void);
 /* Checkpoint (TRUNCATE) for a freeze. */
 int registry_checkpoint(void);
 

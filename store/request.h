@@ -59,6 +59,9 @@ int req_fail(struct req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* ipc_get_end on the request: MALFORMED if anything is short or left. */
 int req_end_of_fields(struct req *r);
+/* The fields u32 n (1..STORE_LOCATE_MAX), n x u64 email id into ids
+ * (room for STORE_LOCATE_MAX); 0 or LIMIT (then the reply is made). */
+int req_get_emailids(struct req *r, uint64_t *ids, uint32_t *n);
 /* The database of r->u; for write requests, opens the savepoint. */
 int req_db(struct req *r);
 

@@ -64,6 +64,15 @@ static const char pragmas[] =
 	" PRIMARY KEY(kind, key)) WITHOUT ROWID;" \
 	"CREATE INDEX seen_expires ON seen(expires);"
 
+/* Snoozed emails (snooze.c): one row per email, woken at `until` (unix
+ * seconds); mailbox 0 = INBOX; the flags to add and remove then, as
+ * space-separated IMAP flag names. */
+#define SNOOZE_TABLES \
+	"CREATE TABLE snooze(emailid INTEGER PRIMARY KEY," \
+	" until INTEGER NOT NULL, mailbox INTEGER NOT NULL," \
+	" addflags TEXT NOT NULL, rmflags TEXT NOT NULL);" \
+	"CREATE INDEX snooze_until ON snooze(until);"
+
 static const char user_schema[] =
 	"BEGIN;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
@@ -126,7 +135,8 @@ static const char user_schema[] =
 	"CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
 	"CREATE INDEX email_tomb_thread ON email_tomb(thread);"
 	SIEVE_TABLES
-	"PRAGMA user_version=8;"
+	SNOOZE_TABLES
+	"PRAGMA user_version=9;"
 	"COMMIT;";
 
 static const char registry_schema[] =
@@ -198,6 +208,11 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	[7] = "BEGIN;"
 	    SIEVE_TABLES
 	    "PRAGMA user_version=8;"
+	    "COMMIT;",
+	/* snoozed emails (snooze.c) */
+	[8] = "BEGIN;"
+	    SNOOZE_TABLES
+	    "PRAGMA user_version=9;"
 	    "COMMIT;",
 };
 

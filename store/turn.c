@@ -7,6 +7,7 @@
 #include "push.h"
 #include "quota.h"
 #include "registry.h"
+#include "snooze.h"
 #include "stats.h"
 #include "stored.h"
 #include "user.h"
@@ -42,6 +43,7 @@ stored_turn_end(void)
 	 * the replies that acknowledge them, then the wake-ups of watchers
 	 * (a notification held behind a reply is sent by the next flush) */
 	db_commit_all();
+	snooze_due_after_commit();   /* the index follows committed rows */
 	chan_flush_all();
 	push_flush();
 	chan_flush_all();

@@ -9,6 +9,7 @@
 #include "jmap_email_body.h"
 #include "jmap_email_header.h"
 #include "jmap_email_common.h"
+#include "jmap_snooze.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ const char *const jmap_email_props[] = {
 	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
 	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview",
 	"bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues",
-	"sender", "replyTo", NULL,
+	"sender", "replyTo", "snoozed", NULL,
 };
 /* RFC 8621's default less bodyStructure (asked for by name only). */
 static const char *const email_default[] = {
@@ -203,6 +204,15 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
 		    email_json(c->account->store, id, jmap_body_wanted(props) ?
 		    &ba : NULL, &rc) : NULL;
+		if (o != NULL && json_object_get(props, "snoozed") != NULL) {
+			json_t *sn = jmap_snooze_get(c->account->store, id, &rc);
+			if (sn != NULL) {
+				json_object_set_new(o, "snoozed", sn);
+			} else {
+				json_decref(o);
+				o = NULL;
+			}
+		}
 		if (o != NULL) {
 			jmap_filter_properties(o, props);
 			json_array_append_new(json_object_get(res, "list"), o);
