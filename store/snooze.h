@@ -10,7 +10,8 @@
  * added and removed on every copy, and the row goes.
  *
  * The index is a hint that only errs early: a snooze is noted there
- * before its row is committed, and a user's entry is lowered, raised or
+ * before its row is committed (all of a turn's notes in one registry
+ * transaction, just before the turn's commit), and a user's entry is lowered, raised or
  * removed only after the turn's commit, from the committed rows. So a
  * kill -9 at any moment loses no wake-up; one due while stored was down
  * runs at start (the timer, armed in the past, fires at once).
@@ -45,8 +46,12 @@ time_t snooze_now(void);
 void *snooze_due_tag(void);
 /* The timer fired: wake the users whose snoozes are due. */
 void snooze_due_fired(void);
-/* User id has a snooze due at until (before its commit). 0 or -1. */
+/* User id has a snooze due at until (within the write that makes it;
+ * 0 or -1), written to the index by snooze_due_before_commit. */
 int snooze_due_note(uint64_t user_id, int64_t until);
+/* At the end of the turn, before the users' commit: the turn's notes
+ * into the index, in one transaction. */
+void snooze_due_before_commit(void);
 /* After the turn's commit: the index follows the users woken this
  * turn, and the timer is armed again. */
 void snooze_due_after_commit(void);

@@ -120,16 +120,60 @@ snooze_due_init(int ep)
 	arm();
 }
 
+/* Snoozes set this turn, written to the index in one transaction
+ * before the turn's commit (one fsync a turn, however many requests). */
+static struct note {
+	uint64_t id;
+	int64_t until;
+} *notes;
+static size_t nnotes, capnotes;
+
 int
 snooze_due_note(uint64_t user_id, int64_t until)
 {
-	sqlite3_stmt *st = stmt(D_NOTE);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)user_id);
-	sqlite3_bind_int64(st, 2, until);
-	if (step_done(st, "note") < 0)
-		return -1;
-	arm();
+	for (size_t i = 0; i < nnotes; i++)
+		if (notes[i].id == user_id) {
+			if (until < notes[i].until)
+				notes[i].until = until;
+			return 0;
+		}
+	if (nnotes == capnotes) {
+		size_t cap = capnotes ? 2 * capnotes : 16;
+		struct note *v = realloc(notes, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		notes = v;
+		capnotes = cap;
+	}
+	notes[nnotes++] = (struct note){ user_id, until };
 	return 0;
+}
+
+void
+snooze_due_before_commit(void)
+{
+	if (nnotes == 0)
+		return;
+	sqlite3 *rdb = registry_handle();
+	bool ok = sqlite3_exec(rdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK;
+	for (size_t i = 0; ok && i < nnotes; i++) {
+		sqlite3_stmt *st = stmt(D_NOTE);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)notes[i].id);
+		sqlite3_bind_int64(st, 2, notes[i].until);
+		ok = step_done(st, "note") == 0;
+	}
+	if (ok && sqlite3_exec(rdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		ok = false;
+	if (!ok) {
+		/* the disk is full or failing: the users' commits of this
+		 * turn most likely fail too; a snooze that is kept anyway
+		 * wakes when its user's index entry is next written */
+		log_err("snooze index: %s", sqlite3_errmsg(rdb));
+		sqlite3_exec(rdb, "ROLLBACK", NULL, NULL, NULL);
+	}
+	nnotes = 0;
+	arm();
 }
 
 static void

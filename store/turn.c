@@ -42,6 +42,7 @@ stored_turn_end(void)
 	/* group commit: every write of this turn made durable at once, then
 	 * the replies that acknowledge them, then the wake-ups of watchers
 	 * (a notification held behind a reply is sent by the next flush) */
+	snooze_due_before_commit();  /* the index is never late */
 	db_commit_all();
 	snooze_due_after_commit();   /* the index follows committed rows */
 	chan_flush_all();
@@ -65,6 +66,7 @@ release_db(struct user *u, void *arg)
 void
 stored_shutdown(void)
 {
+	snooze_due_before_commit();
 	db_commit_all();
 	chan_flush_all();
 	user_foreach(release_db, NULL);

@@ -314,3 +314,40 @@ def test_another_user_cannot_snooze_mine():
                            acct=j.acct)
         assert n == "error", (n, a)
         assert j.email()[0]["snoozed"] is None
+
+
+def test_store_scopes_and_checks_snooze_requests():
+    """The store's own checks, whatever a worker sends: a session acts
+    on its own user's emails only, only jmapd's policy grants the
+    requests, and every field is checked."""
+    from store_util import ERR, T, Store, append_to, new_user, s, u32, u64
+    with Store() as st:
+        alice = new_user(st, "alice", "jmapd")
+        eid = append_to(alice, b"Subject: x\r\n\r\nhi\r\n")[4]
+        later = int(time.time()) + 60
+
+        def req(e=eid, until=later, mb=0, add="", rm=""):
+            return u64(e) + u64(until) + u64(mb) + s(add) + s(rm)
+        bob = new_user(st, "bob", "jmapd")
+        assert bob.error("STORE_SNOOZE_SET", req())[0] == ERR["NOTFOUND"]
+        imap = st.connect("imapd")
+        imap.hello(st.key, "alice")
+        assert imap.error("STORE_SNOOZE_SET", req())[0] == ERR["UNEXPECTED"]
+        assert imap.error("STORE_SNOOZE_GET", u32(1) + u64(eid))[0] == \
+            ERR["UNEXPECTED"]
+        lm = st.connect("lmtpd")
+        assert lm.error("STORE_SNOOZE_SET", req())[0] == ERR["UNEXPECTED"]
+        for bad in (req(until=int(time.time()) - 1), req(until=1 << 40),
+                    req(add="\\Bogus"), req(add="a  b"), req(rm=" a"),
+                    req(add="x" * 65)):
+            assert alice.error("STORE_SNOOZE_SET", bad)[0] == \
+                ERR["MALFORMED"], bad
+        assert alice.error("STORE_SNOOZE_SET", req(mb=999))[0] == \
+            ERR["NOTFOUND"]
+        assert alice.error("STORE_SNOOZE_GET", u32(0))[0] == ERR["LIMIT"]
+        assert alice.call("STORE_SNOOZE_SET", req(add="\\Seen $x")) == []
+        # bob's copy of the same bytes has the same id, and is bob's own
+        append_to(bob, b"Subject: x\r\n\r\nhi\r\n")
+        assert bob.call("STORE_SNOOZE_SET", req(until=0)) == []
+        got = alice.raw(T["STORE_SNOOZE_GET"], u32(1) + u64(eid))
+        assert b"$x" in b"".join(r[2] for r in got), got
