@@ -20,6 +20,7 @@
 #include "log.h"
 #include "msgfile.h"
 #include "registry.h"
+#include "snooze.h"
 #include "stored.h"
 #include "ticket.h"
 
@@ -123,6 +124,7 @@ setup(void)
 	registry_open(0, 1);
 	db_init(8);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
+	snooze_due_init(ep);    /* as stored: the turn's end writes its index */
 	chan_init(ep);
 
 	int ctl[2];

@@ -116,7 +116,7 @@ def test_a_newer_database_is_refused():
         except Exception:
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
-        assert "schema version 99, this stored knows 8" in st.log_text()
+        assert "schema version 99, this stored knows 9" in st.log_text()
         # refused again, and the store lives on (the user is let go once)
         c2 = st.connect("imapd")
         try:
