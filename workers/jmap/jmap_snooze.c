@@ -201,26 +201,35 @@ to_store(struct jmap_call *c, json_t *o, struct store_snooze *s)
 	return s->until == 0 ? "snoozed/until" : NULL;
 }
 
+const char *
+jmap_snooze_value(struct jmap_call *c, json_t *current,
+    const struct jmap_snooze_change *sn, struct store_snooze *s)
+{
+	json_t *o = json_deep_copy(sn->whole ? sn->whole : current);
+	const char *path, *bad = o == NULL ? "snoozed" : NULL;
+	json_t *v;
+	memset(s, 0, sizeof(*s));
+	json_object_foreach(sn->parts, path, v)
+		if (bad == NULL && (!json_is_object(o) || !set_path(o, path, v)))
+			bad = "snoozed";
+	if (bad == NULL && json_is_object(o))
+		bad = to_store(c, o, s);
+	json_decref(o);
+	return bad;
+}
+
 json_t *
 jmap_snooze_apply(struct jmap_call *c, uint64_t emailid,
     const struct jmap_snooze_change *sn, json_t **method_err)
 {
 	struct store_conn *sc = c->account->store;
 	int rc = STORE_OK;
-	json_t *o = sn->whole ? json_deep_copy(sn->whole) :
-	    jmap_snooze_get(sc, emailid, &rc);
-	if (o == NULL)
-		return jmap_store_set_error(c, rc == STORE_OK ? STORE_E_INTERNAL :
-		    rc, method_err);
-	const char *path, *bad = NULL;
-	json_t *v;
-	json_object_foreach(sn->parts, path, v)
-		if (bad == NULL && (!json_is_object(o) || !set_path(o, path, v)))
-			bad = "snoozed";
-	struct store_snooze *s = calloc(1, sizeof(*s));
-	if (bad == NULL && s != NULL && json_is_object(o))
-		bad = to_store(c, o, s);
-	json_decref(o);
+	json_t *now = sn->whole ? json_null() : jmap_snooze_get(sc, emailid, &rc);
+	if (now == NULL)
+		return jmap_store_set_error(c, rc, method_err);
+	struct store_snooze *s = malloc(sizeof(*s));
+	const char *bad = s ? jmap_snooze_value(c, now, sn, s) : NULL;
+	json_decref(now);
 	json_t *res = NULL;
 	if (s == NULL) {
 		res = jmap_store_set_error(c, STORE_E_INTERNAL, method_err);

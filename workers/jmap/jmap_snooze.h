@@ -27,6 +27,11 @@ bool jmap_snooze_read(struct jmap_snooze_change *sn, const char *k,
     json_t *v);
 bool jmap_snooze_named(const struct jmap_snooze_change *sn);
 void jmap_snooze_change_free(struct jmap_snooze_change *sn);
+/* The snooze sn makes of current (the value now: an object or null)
+ * into *s (until 0: none); NULL, or the property a SetError names. No
+ * store call: a pure function of its JSON (fuzz_jmap_snooze). */
+const char *jmap_snooze_value(struct jmap_call *c, json_t *current,
+    const struct jmap_snooze_change *sn, struct store_snooze *s);
 /* Make the change on emailid (after its mailboxIds moved): NULL, or the
  * SetError; a store failure that is not the email's sets *method_err. */
 json_t *jmap_snooze_apply(struct jmap_call *c, uint64_t emailid,
