@@ -16,6 +16,7 @@ import time
 from imap_util import ImapServer
 
 import test_jmap_http as jh
+import test_jmap_http_push as push
 
 USING = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail",
          "https://cyrusimap.org/ns/jmap/mail"]
@@ -87,20 +88,39 @@ def append(srv, subject, flags="(\\Seen)"):
     m.logout()
 
 
-def exists(m):
-    """The message count of the selected mailbox, after a NOOP."""
-    m.noop()
-    typ, data = m.select(m._snooze_box)
-    assert typ == "OK", data
-    return int(data[0])
+def idle(srv, box):
+    """A raw IMAP session IDLE in box."""
+    c = srv.raw_login()
+    out = c.cmd("S", "SELECT " + box)
+    assert out[-1].startswith(b"S OK"), out
+    c.send("I IDLE\r\n")
+    assert c.line().startswith(b"+"), "no IDLE continuation"
+    return c
 
 
-def selected(srv, box):
-    m = srv.login("alice")
-    m._snooze_box = box
-    typ, _ = m.select(box)
-    assert typ == "OK"
-    return m
+def untagged(c, pattern, deadline):
+    """Arrival time of the first line matching pattern, or None."""
+    rx = re.compile(pattern)
+    while time.time() < deadline:
+        ln = c.line(timeout=max(0.01, deadline - time.time()))
+        if ln is None:
+            return None
+        if rx.search(ln):
+            return time.time()
+    return None
+
+
+def state_event_after(stream, t, deadline):
+    """Arrival time of the first StateChange naming Email at or after t."""
+    while time.time() < deadline:
+        ev = push.next_event(stream, max(0.01, deadline - time.time()))
+        if ev is None:
+            return None
+        name, data, at = ev
+        changed = list(data.get("changed", {}).values())
+        if at >= t and name == "state" and changed and "Email" in changed[0]:
+            return at
+    return None
 
 
 def snooze(j, eid, inbox, sbox, until, **extra):
@@ -147,8 +167,7 @@ def test_session_mailbox_role_and_imap_special_use():
 def test_snooze_wakes_at_the_second_with_its_keywords():
     with server() as srv:
         j, inbox, sbox, eid = setup(srv)
-        watcher = selected(srv, "INBOX")
-        assert exists(watcher) == 1
+        in_inbox = idle(srv, "INBOX")
         until = int(time.time()) + 3
         snooze(j, eid, inbox, sbox, until,
                setKeywords={"$seen": False, "$awakened": True})
@@ -157,32 +176,32 @@ def test_snooze_wakes_at_the_second_with_its_keywords():
         assert e["snoozed"] == {"until": utc(until), "setKeywords": {
             "$seen": False, "$awakened": True}}, e
         assert "$seen" in e["keywords"]
-        snoozed_imap = selected(srv, "Snoozed")
-        assert exists(snoozed_imap) == 1
-        assert exists(watcher) == 0
-        # not before the second, and within a second after it
-        woke = None
-        deadline = until + 5
-        while time.time() < deadline:
-            n = exists(watcher)
-            now = time.time()
-            if n == 1:
-                woke = now
-                break
-            time.sleep(0.05)
+        assert untagged(in_inbox, rb"^\* 1 EXPUNGE", time.time() + 2)
+        in_snoozed = idle(srv, "Snoozed")
+        stream = push.open_stream(srv, "types=*&closeafter=no&ping=0")
+        # IDLE in INBOX: EXISTS at the second, not before, within 1 s
+        woke = untagged(in_inbox, rb"^\* 1 EXISTS", until + 5)
         assert woke is not None, "never woke: " + "\n".join(srv.srv.log[-40:])
-        assert woke >= until, (woke, until)
-        assert woke < until + 1.5, (woke, until)
+        assert until <= woke < until + 1.2, (woke, until)
+        assert untagged(in_snoozed, rb"^\* 1 EXPUNGE", until + 3)
+        pushed = state_event_after(stream, until, until + 3)
+        assert pushed is not None and pushed < until + 1.2, (pushed, until)
         e = j.email()[0]
         assert e["mailboxIds"] == {inbox: True}, e
         assert e["snoozed"] is None, e
         assert "$seen" not in e["keywords"] and "$awakened" in e["keywords"], e
-        assert exists(snoozed_imap) == 0
-        typ, data = watcher.fetch("1", "(FLAGS)")
-        assert b"\\Seen" not in data[0] and b"$awakened" in data[0], data
-        watcher.logout()
-        snoozed_imap.logout()
+        in_inbox.send("DONE\r\n")
+        out = in_inbox.until_tagged("I")
+        assert out[-1].startswith(b"I OK"), out
+        out = in_inbox.cmd("F", "FETCH 1 (FLAGS)")
+        fetched = [ln for ln in out if ln.startswith(b"* 1 FETCH")]
+        assert fetched and b"\\Seen" not in fetched[-1], out
+        assert b"$awakened" in fetched[-1], out
+        for c in (in_inbox, in_snoozed, stream):
+            c.close()
         assert "woke 1 snoozed email" in "\n".join(srv.srv.log)
+        print("woke %.0f ms after the second; push %.0f ms"
+              % ((woke - until) * 1000, (pushed - until) * 1000))
 
 
 def test_default_keywords_and_move_to_another_mailbox():
