@@ -281,6 +281,24 @@ target_of(struct udb *d, int64_t id, struct mbox *mb)
 	return mailbox_by_name(d, "INBOX", mb) == 0 ? 0 : -IPC_ERR_INTERNAL;
 }
 
+/* A keyword the user's full table cannot take is left out (and logged),
+ * as a migration does: the email still wakes. */
+static void
+drop_unplaceable(struct user *u, struct udb *d, struct delivery_set *add)
+{
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < add->nkw; i++) {
+		const struct meta_bytes *k = &add->kw[i];
+		if (db_keyword_bit(d, (const char *)k->p, k->n, true) >= 0)
+			add->kw[kept++] = *k;
+		else
+			log_warn("user %s: snooze wake-up: keyword %.*s left out"
+			    " (keyword table full)", u->name, (int)k->n,
+			    (const char *)k->p);
+	}
+	add->nkw = kept;
+}
+
 static int
 wake_one(struct user *u, struct udb *d, const struct due *w)
 {
@@ -301,6 +319,7 @@ wake_one(struct user *u, struct udb *d, const struct due *w)
 	if ((rc = parse_flags(&pr, w->add, strlen(w->add), &add, &sa)) == 0 &&
 	    (rc = parse_flags(&pr, w->rm, strlen(w->rm), &rm, &sr)) == 0 &&
 	    (n = copies_of(d, w->emailid, c)) >= 0) {
+		drop_unplaceable(u, d, &add);
 		for (int i = 0; i < n && rc == 0; i++)
 			if ((rc = flag_copy(u, d, &c[i], STORE_FLAGS_ADD, &add)) == 0)
 				rc = flag_copy(u, d, &c[i], STORE_FLAGS_REMOVE, &rm);

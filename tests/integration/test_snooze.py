@@ -370,3 +370,34 @@ def test_store_scopes_and_checks_snooze_requests():
         assert bob.call("STORE_SNOOZE_SET", req(until=0)) == []
         got = alice.raw(T["STORE_SNOOZE_GET"], u32(1) + u64(eid))
         assert b"$x" in b"".join(r[2] for r in got), got
+
+
+def test_a_full_keyword_table_does_not_stop_a_wake_up():
+    """A keyword the user's table (64) cannot take is left out and
+    logged; the email still wakes, moved out of \\Snoozed."""
+    from store_util import (Store, append_to, memfd_message, meta_block,
+                            new_user, s, u32, u64)
+    with Store() as st:
+        alice = new_user(st, "alice", "jmapd")
+        alice.call("STORE_MBOX_CREATE", s("Snoozed") + u32(1 << 14))
+        kws = tuple("k%d" % i for i in range(64))
+        fd, size, mlen = memfd_message(b"Subject: x\r\n\r\nhi\r\n",
+                                       meta_block(keywords=kws))
+        eid = alice.call("STORE_APPEND", u64(0) + s("Snoozed") + u64(size) +
+                         u32(mlen), fd=fd)[4]
+        os.close(fd)
+        append_to(alice, b"Subject: y\r\n\r\nother\r\n")
+        until = int(time.time()) + 2
+        alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
+                   s("$new \\Flagged") + s("k1"))
+
+        def count(box):
+            return alice.call("STORE_MBOX_STATUS", u64(0) + s(box))[4]
+        end = time.time() + 6
+        while count("INBOX") < 2 and time.time() < end:
+            time.sleep(0.1)
+        assert count("INBOX") == 2 and count("Snoozed") == 0
+        assert time.time() >= until
+        log = open(st.log).read()
+        assert "keyword $new left out (keyword table full)" in log, log
+        assert "woke 1 snoozed email" in log
