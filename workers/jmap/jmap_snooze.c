@@ -63,43 +63,56 @@ names_to_keywords(json_t *o, const char *list, bool on)
 	}
 }
 
-struct get_ctx {
-	json_t *v;
-};
-
+/* Each snooze the store lists into the map, by email id ("E..."). */
 static int
 got_snooze(void *arg, const struct store_snooze *s)
 {
-	struct get_ctx *g = arg;
-	char until[32], mb[JMAP_ID_MAX];
+	json_t *map = arg;
+	char until[32], id[JMAP_ID_MAX];
 	jmap_utc_date(until, sizeof(until), s->until);
-	json_decref(g->v);
-	g->v = json_pack("{ss}", "until", until);
-	if (g->v == NULL)
+	json_t *v = json_pack("{ss}", "until", until);
+	if (v == NULL)
 		return -1;
 	if (s->mailbox_id != 0) {
-		jmap_id_fmt(mb, 'M', s->mailbox_id);
-		json_object_set_new(g->v, "moveToMailboxId", json_string(mb));
+		jmap_id_fmt(id, 'M', s->mailbox_id);
+		json_object_set_new(v, "moveToMailboxId", json_string(id));
 	}
 	if (s->add[0] != '\0' || s->rm[0] != '\0') {
 		json_t *k = json_object();
 		names_to_keywords(k, s->add, true);
 		names_to_keywords(k, s->rm, false);
-		json_object_set_new(g->v, "setKeywords", k);
+		json_object_set_new(v, "setKeywords", k);
 	}
-	return 0;
+	jmap_id_fmt(id, 'E', s->emailid);
+	return json_object_set_new(map, id, v);
+}
+
+json_t *
+jmap_snooze_get_many(struct store_conn *sc, const uint64_t *ids, size_t n,
+    int *rc)
+{
+	json_t *map = json_object();
+	*rc = map == NULL ? STORE_E_INTERNAL : n == 0 ? STORE_OK :
+	    store_snooze_get(sc, ids, n, got_snooze, map);
+	if (*rc != STORE_OK) {
+		json_decref(map);
+		return NULL;
+	}
+	return map;
 }
 
 json_t *
 jmap_snooze_get(struct store_conn *sc, uint64_t emailid, int *rc)
 {
-	struct get_ctx g = { NULL };
-	*rc = store_snooze_get(sc, &emailid, 1, got_snooze, &g);
-	if (*rc != STORE_OK) {
-		json_decref(g.v);
+	char id[JMAP_ID_MAX];
+	json_t *map = jmap_snooze_get_many(sc, &emailid, 1, rc);
+	if (map == NULL)
 		return NULL;
-	}
-	return g.v ? g.v : json_null();
+	jmap_id_fmt(id, 'E', emailid);
+	json_t *v = json_object_get(map, id);
+	v = v ? json_incref(v) : json_null();
+	json_decref(map);
+	return v;
 }
 
 /* ---- the value a patch makes --------------------------------------------------------- */

@@ -36,6 +36,10 @@ const char *jmap_snooze_value(struct jmap_call *c, json_t *current,
  * SetError; a store failure that is not the email's sets *method_err. */
 json_t *jmap_snooze_apply(struct jmap_call *c, uint64_t emailid,
     const struct jmap_snooze_change *sn, json_t **method_err);
+/* The snoozed emails among ids: a map of email id ("E...") to value;
+ * an email not snoozed is absent. NULL on a store failure (*rc). */
+json_t *jmap_snooze_get_many(struct store_conn *sc, const uint64_t *ids,
+    size_t n, int *rc);
 /* The property's value for emailid (an object or null); NULL on a
  * store failure (*rc). */
 json_t *jmap_snooze_get(struct store_conn *sc, uint64_t emailid, int *rc);
