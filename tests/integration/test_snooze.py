@@ -401,3 +401,66 @@ def test_a_full_keyword_table_does_not_stop_a_wake_up():
         log = open(st.log).read()
         assert "keyword $new left out (keyword table full)" in log, log
         assert "woke 1 snoozed email" in log
+
+
+def snoozed_store(st, n):
+    """alice with n emails in \\Snoozed; their email ids."""
+    from store_util import append_to, new_user, s, u32
+    alice = new_user(st, "alice", "jmapd")
+    alice.call("STORE_MBOX_CREATE", s("Snoozed") + u32(1 << 14))
+    ids = [append_to(alice, b"Subject: %d\r\n\r\nbody %d\r\n" % (i, i),
+                     box="Snoozed")[4] for i in range(n)]
+    return alice, ids
+
+
+def inbox_count(ch):
+    from store_util import s, u64
+    return ch.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4]
+
+
+def test_a_freeze_holds_the_wake_up_until_the_thaw():
+    from store_util import Store, s, u32, u64
+    with Store() as st:
+        alice, (eid,) = snoozed_store(st, 1)
+        until = int(time.time()) + 2
+        alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
+                   s("") + s(""))
+        adm = st.admin()
+        assert adm.call("STORE_ADM_FREEZE", u32(30)) == []
+        time.sleep(until - time.time() + 1.5)
+        assert inbox_count(alice) == 0      # a backup's snapshot holds
+        assert adm.call("STORE_ADM_THAW") == [0]
+        end = time.time() + 3
+        while inbox_count(alice) == 0 and time.time() < end:
+            time.sleep(0.05)
+        assert inbox_count(alice) == 1
+        assert time.time() < end
+
+
+def test_many_snoozes_due_at_one_second():
+    """200 emails of one user due at the same second all wake, in
+    batches of 16 a turn; the time the last one took is printed."""
+    from store_util import Store, s, u64
+    n = 200
+    with Store() as st:
+        alice, ids = snoozed_store(st, n)
+        until = int(time.time()) + 2
+        for eid in ids:
+            alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
+                       s("") + s("\\Seen"))
+        first = last = None
+        end = until + 20
+        while time.time() < end:
+            c = inbox_count(alice)
+            if c > 0 and first is None:
+                first = time.time()
+            if c == n:
+                last = time.time()
+                break
+            time.sleep(0.02)
+        assert first is not None and first >= until, (first, until)
+        assert last is not None, inbox_count(alice)
+        print("%d snoozes due at one second: first woke %.0f ms after it,"
+              " the last %.0f ms" % (n, (first - until) * 1000,
+                                     (last - until) * 1000))
+        assert last - until < 10, last - until
