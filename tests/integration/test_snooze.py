@@ -88,11 +88,12 @@ def append(srv, subject, flags="(\\Seen)"):
     m.logout()
 
 
-def idle(srv, box):
-    """A raw IMAP session IDLE in box."""
+def idle(srv, box, exists=None):
+    """A raw IMAP session IDLE in box (holding exists messages)."""
     c = srv.raw_login()
     out = c.cmd("S", "SELECT " + box)
     assert out[-1].startswith(b"S OK"), out
+    assert exists is None or b"* %d EXISTS" % exists in out, out
     c.send("I IDLE\r\n")
     assert c.line().startswith(b"+"), "no IDLE continuation"
     return c
@@ -167,7 +168,7 @@ def test_session_mailbox_role_and_imap_special_use():
 def test_snooze_wakes_at_the_second_with_its_keywords():
     with server() as srv:
         j, inbox, sbox, eid = setup(srv)
-        in_inbox = idle(srv, "INBOX")
+        in_inbox = idle(srv, "INBOX", 1)
         until = int(time.time()) + 3
         snooze(j, eid, inbox, sbox, until,
                setKeywords={"$seen": False, "$awakened": True})
@@ -177,7 +178,7 @@ def test_snooze_wakes_at_the_second_with_its_keywords():
             "$seen": False, "$awakened": True}}, e
         assert "$seen" in e["keywords"]
         assert untagged(in_inbox, rb"^\* 1 EXPUNGE", time.time() + 2)
-        in_snoozed = idle(srv, "Snoozed")
+        in_snoozed = idle(srv, "Snoozed", 1)
         stream = push.open_stream(srv, "types=*&closeafter=no&ping=0")
         # IDLE in INBOX: EXISTS at the second, not before, within 1 s
         woke = untagged(in_inbox, rb"^\* 1 EXISTS", until + 5)
