@@ -150,6 +150,8 @@ h_snooze_set(struct req *r)
 	}
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "snooze");
+	if (until == 0 && sqlite3_changes(r->d->db) == 0)
+		return 0;          /* was not snoozed: nothing changed */
 	/* in the shard's index before the commit: it may only err early */
 	if (until != 0 && snooze_due_note(r->u->id, (int64_t)until) < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "snooze index");

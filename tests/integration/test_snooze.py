@@ -465,3 +465,11 @@ def test_many_snoozes_due_at_one_second():
               " the last %.0f ms" % (n, (first - until) * 1000,
                                      (last - until) * 1000))
         assert last - until < 10, last - until
+
+
+def test_autocreate_names_a_snoozed_mailbox():
+    from store_util import Store, new_user, s, u64
+    with Store(autocreate="INBOX Snoozed=snoozed") as st:
+        alice = new_user(st, "alice", "jmapd")
+        attrs = alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[1]
+        assert attrs & (1 << 14), hex(attrs)
