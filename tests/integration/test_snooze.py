@@ -178,6 +178,11 @@ def test_snooze_wakes_at_the_second_with_its_keywords():
             "$seen": False, "$awakened": True}}, e
         assert "$seen" in e["keywords"]
         assert untagged(in_inbox, rb"^\* 1 EXPUNGE", time.time() + 2)
+        m = srv.login("alice")      # an IMAP client finds it in Snoozed
+        assert m.select("Snoozed")[0] == "OK"
+        typ, data = m.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert typ == "OK" and b"snooze me" in data[0][1], data
+        m.logout()
         in_snoozed = idle(srv, "Snoozed", 1)
         stream = push.open_stream(srv, "types=*&closeafter=no&ping=0")
         # IDLE in INBOX: EXISTS at the second, not before, within 1 s
