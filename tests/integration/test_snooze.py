@@ -258,6 +258,9 @@ def test_validation():
                        "snoozed/setKeywords/$awakened": True})
         assert j.email()[0]["snoozed"] == {
             "until": utc(now + 120), "setKeywords": {"$awakened": True}}
+        # a fraction of a second rounds up: never woken before it
+        j.update(eid, {"snoozed/until": utc(now + 60)[:-1] + ".25Z"})
+        assert j.email()[0]["snoozed"]["until"] == utc(now + 61)
 
 
 def test_unsnooze_moves_nothing():
