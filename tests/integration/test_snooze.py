@@ -481,3 +481,31 @@ def test_autocreate_names_a_snoozed_mailbox():
         alice = new_user(st, "alice", "jmapd")
         attrs = alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[1]
         assert attrs & (1 << 14), hex(attrs)
+
+
+def test_kill_9_in_the_middle_of_the_wake_ups():
+    """stored killed while it wakes 200 emails due at one second: after
+    the restart every one is in INBOX exactly once, none in Snoozed."""
+    from store_util import Store, s, u64
+    n = 200
+    with Store() as st:
+        alice, ids = snoozed_store(st, n)
+        until = int(time.time()) + 2
+        for eid in ids:
+            alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
+                       s("") + s(""))
+        time.sleep(until - time.time() + 0.005)
+        st.kill()
+        st.start()
+        alice = st.connect("jmapd")
+        alice.hello(st.key, "alice")
+        end = time.time() + 10
+        while inbox_count(alice) < n and time.time() < end:
+            time.sleep(0.05)
+        assert inbox_count(alice) == n
+        assert alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[4] == 0
+        runs = open(st.log).read().split("ready")
+        before = sum(int(w) for w in re.findall(r"woke (\d+) snoozed",
+                                                runs[-2]))
+        print("%d of %d woken before the kill, the rest after the restart"
+              % (before, n))
