@@ -412,6 +412,13 @@ def test_a_full_keyword_table_does_not_stop_a_wake_up():
         assert "woke 1 snoozed email" in log
 
 
+def snooze_all(ch, ids, until, rm=""):
+    from store_util import s, u64
+    for eid in ids:
+        ch.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) + s("") +
+                s(rm))
+
+
 def snoozed_store(st, n):
     """alice with n emails in \\Snoozed; their email ids."""
     from store_util import append_to, new_user, s, u32
@@ -449,14 +456,12 @@ def test_a_freeze_holds_the_wake_up_until_the_thaw():
 def test_many_snoozes_due_at_one_second():
     """200 emails of one user due at the same second all wake, in
     batches of 16 a turn; the time the last one took is printed."""
-    from store_util import Store, s, u64
+    from store_util import Store
     n = 200
     with Store() as st:
         alice, ids = snoozed_store(st, n)
         until = int(time.time()) + 2
-        for eid in ids:
-            alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
-                       s("") + s("\\Seen"))
+        snooze_all(alice, ids, until, "\\Seen")
         first = last = None
         end = until + 20
         while time.time() < end:
@@ -491,9 +496,7 @@ def test_kill_9_in_the_middle_of_the_wake_ups():
     with Store() as st:
         alice, ids = snoozed_store(st, n)
         until = int(time.time()) + 2
-        for eid in ids:
-            alice.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) +
-                       s("") + s(""))
+        snooze_all(alice, ids, until)
         time.sleep(until - time.time() + 0.005)
         st.kill()
         st.start()
