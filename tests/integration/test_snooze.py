@@ -14,6 +14,8 @@ import signal
 import time
 
 from imap_util import ImapServer
+from store_util import (ERR, T, Store, append_to, memfd_message, meta_block,
+                        new_user, s, u32, u64)
 
 import test_jmap_http as jh
 import test_jmap_http_push as push
@@ -348,7 +350,6 @@ def test_store_scopes_and_checks_snooze_requests():
     """The store's own checks, whatever a worker sends: a session acts
     on its own user's emails only, only jmapd's policy grants the
     requests, and every field is checked."""
-    from store_util import ERR, T, Store, append_to, new_user, s, u32, u64
     with Store() as st:
         alice = new_user(st, "alice", "jmapd")
         eid = append_to(alice, b"Subject: x\r\n\r\nhi\r\n")[4]
@@ -384,8 +385,6 @@ def test_store_scopes_and_checks_snooze_requests():
 def test_a_full_keyword_table_does_not_stop_a_wake_up():
     """A keyword the user's table (64) cannot take is left out and
     logged; the email still wakes, moved out of \\Snoozed."""
-    from store_util import (Store, append_to, memfd_message, meta_block,
-                            new_user, s, u32, u64)
     with Store() as st:
         alice = new_user(st, "alice", "jmapd")
         alice.call("STORE_MBOX_CREATE", s("Snoozed") + u32(1 << 14))
@@ -413,7 +412,6 @@ def test_a_full_keyword_table_does_not_stop_a_wake_up():
 
 
 def snooze_all(ch, ids, until, rm=""):
-    from store_util import s, u64
     for eid in ids:
         ch.call("STORE_SNOOZE_SET", u64(eid) + u64(until) + u64(0) + s("") +
                 s(rm))
@@ -421,7 +419,6 @@ def snooze_all(ch, ids, until, rm=""):
 
 def snoozed_store(st, n):
     """alice with n emails in \\Snoozed; their email ids."""
-    from store_util import append_to, new_user, s, u32
     alice = new_user(st, "alice", "jmapd")
     alice.call("STORE_MBOX_CREATE", s("Snoozed") + u32(1 << 14))
     ids = [append_to(alice, b"Subject: %d\r\n\r\nbody %d\r\n" % (i, i),
@@ -430,12 +427,10 @@ def snoozed_store(st, n):
 
 
 def inbox_count(ch):
-    from store_util import s, u64
     return ch.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4]
 
 
 def test_a_freeze_holds_the_wake_up_until_the_thaw():
-    from store_util import Store, s, u32, u64
     with Store() as st:
         alice, (eid,) = snoozed_store(st, 1)
         until = int(time.time()) + 2
@@ -456,7 +451,6 @@ def test_a_freeze_holds_the_wake_up_until_the_thaw():
 def test_many_snoozes_due_at_one_second():
     """200 emails of one user due at the same second all wake, in
     batches of 16 a turn; the time the last one took is printed."""
-    from store_util import Store
     n = 200
     with Store() as st:
         alice, ids = snoozed_store(st, n)
@@ -481,7 +475,6 @@ def test_many_snoozes_due_at_one_second():
 
 
 def test_autocreate_names_a_snoozed_mailbox():
-    from store_util import Store, new_user, s, u64
     with Store(autocreate="INBOX Snoozed=snoozed") as st:
         alice = new_user(st, "alice", "jmapd")
         attrs = alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[1]
@@ -491,7 +484,6 @@ def test_autocreate_names_a_snoozed_mailbox():
 def test_kill_9_in_the_middle_of_the_wake_ups():
     """stored killed while it wakes 200 emails due at one second: after
     the restart every one is in INBOX exactly once, none in Snoozed."""
-    from store_util import Store, s, u64
     n = 200
     with Store() as st:
         alice, ids = snoozed_store(st, n)
