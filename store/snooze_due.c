@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #define USERS_PER_FIRE 32      /* users woken per timer event */
-#define RETRY_S 30             /* after a failed wake-up */
+#define RETRY_S 30             /* a user's, after a failed wake-up */
 
 static int tfd = -1;
 static int tag;                /* its address marks the timer's events */
-static time_t retry_at;        /* no firing before this (a failure) */
+static time_t retry_at;        /* no firing before this (a freeze) */
 
 enum { D_NOTE, D_SET, D_DEL, D_NEXT, D_DUE, D_N };
 static sqlite3_stmt *dst[D_N];
@@ -248,10 +248,10 @@ follow(const struct woken *w, time_t now)
 			user_maybe_free(u);
 	}
 	if (next < 0 || (w->failed && next != 0 && next <= now)) {
+		/* this user's entry waits; the other users' do not */
 		log_warn("snooze: waking user %s failed; again in %d s",
 		    w->name, RETRY_S);
-		retry_at = now + RETRY_S;
-		return;
+		next = now + RETRY_S;
 	}
 	sqlite3_stmt *st = stmt(next == 0 ? D_DEL : D_SET);
 	if (next == 0) {
