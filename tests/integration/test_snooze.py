@@ -503,3 +503,17 @@ def test_kill_9_in_the_middle_of_the_wake_ups():
                                                 runs[-2]))
         print("%d of %d woken before the kill, the rest after the restart"
               % (before, n))
+
+
+def test_create_does_not_take_snoozed():
+    """snoozed is set by update only: a create naming it is refused, so a
+    client never believes in a snooze that was not made."""
+    with server() as srv:
+        j = Jmap(srv)
+        inbox = j.mailboxes()["INBOX"]["id"]
+        res = j.ok("Email/set", {"create": {"c": {
+            "mailboxIds": {inbox: True}, "subject": "later",
+            "snoozed": {"until": utc(int(time.time()) + 60)}}}})
+        err = res["notCreated"]["c"]
+        assert err["type"] == "invalidProperties", err
+        assert j.ok("Email/query", {})["ids"] == []
