@@ -517,3 +517,29 @@ def test_create_does_not_take_snoozed():
         err = res["notCreated"]["c"]
         assert err["type"] == "invalidProperties", err
         assert j.ok("Email/query", {})["ids"] == []
+
+
+def test_one_users_failing_wake_up_holds_back_no_other_user():
+    """alice's snooze cannot wake (its mailbox has no UIDs left): it is
+    rolled back, logged and tried again 30 s later; bob's, due a second
+    after it on the same shard, wakes on time."""
+    with Store() as st:
+        alice, (a_eid,) = snoozed_store(st, 1)
+        bob = new_user(st, "bob", "jmapd")
+        bob.call("STORE_MBOX_CREATE", s("Snoozed") + u32(1 << 14))
+        b_eid = append_to(bob, b"Subject: b\r\n\r\nbob's\r\n", box="Snoozed")[4]
+        full = st.admin().call("STORE_ADM_IMPORT_MBOX", s("alice") +
+                               s("Full") + u32(0) + u32(4294967294) + u32(0) +
+                               u32(0))[0]
+        until = int(time.time()) + 2
+        alice.call("STORE_SNOOZE_SET", u64(a_eid) + u64(until) + u64(full) +
+                   s("") + s(""))
+        bob.call("STORE_SNOOZE_SET", u64(b_eid) + u64(until + 1) + u64(0) +
+                 s("") + s(""))
+        end = until + 4
+        while inbox_count(bob) == 0 and time.time() < end:
+            time.sleep(0.05)
+        assert inbox_count(bob) == 1 and time.time() < until + 2.2
+        log = open(st.log).read()
+        assert "waking user alice failed; again in 30 s" in log, log
+        assert alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[4] == 1
