@@ -78,6 +78,15 @@ snooze_due_tag(void)
 	return &tag;
 }
 
+/* Snoozes set this turn, written to the index in one transaction
+ * before the turn's commit (one fsync a turn, however many requests);
+ * kept, and counted by the timer, while the registry cannot take them. */
+static struct note {
+	uint64_t id;
+	int64_t until;
+} *notes;
+static size_t nnotes, capnotes;
+
 /* The timer at the earliest due time (never before retry_at), or off. */
 static void
 arm(void)
@@ -87,6 +96,9 @@ arm(void)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		due = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	for (size_t i = 0; i < nnotes; i++)
+		if (due == 0 || notes[i].until < due)
+			due = notes[i].until;
 	struct itimerspec its;
 	memset(&its, 0, sizeof(its));
 	if (due > 0)
@@ -119,14 +131,6 @@ snooze_due_init(int ep)
 		log_fatal_errno("epoll_ctl snooze timer");
 	arm();
 }
-
-/* Snoozes set this turn, written to the index in one transaction
- * before the turn's commit (one fsync a turn, however many requests). */
-static struct note {
-	uint64_t id;
-	int64_t until;
-} *notes;
-static size_t nnotes, capnotes;
 
 int
 snooze_due_note(uint64_t user_id, int64_t until)
@@ -166,13 +170,15 @@ snooze_due_before_commit(void)
 	if (ok && sqlite3_exec(rdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		ok = false;
 	if (!ok) {
-		/* the disk is full or failing: the users' commits of this
-		 * turn most likely fail too; a snooze that is kept anyway
-		 * wakes when its user's index entry is next written */
+		/* the disk is full or failing: the notes stay and are
+		 * written at a later turn's end (the timer counts them
+		 * meanwhile, looking again once a second) */
 		log_err("snooze index: %s", sqlite3_errmsg(rdb));
 		sqlite3_exec(rdb, "ROLLBACK", NULL, NULL, NULL);
+		retry_at = snooze_now() + 1;
+	} else {
+		nnotes = 0;
 	}
-	nnotes = 0;
 	arm();
 }
 
