@@ -453,7 +453,7 @@ def test_many_snoozes_due_at_one_second():
     n = 200
     with Store() as st:
         alice, ids = snoozed_store(st, n)
-        until = int(time.time()) + 2
+        until = int(time.time()) + 5      # 200 requests first, loaded or not
         snooze_all(alice, ids, until, "\\Seen")
         first = last = None
         end = until + 20
@@ -486,7 +486,7 @@ def test_kill_9_in_the_middle_of_the_wake_ups():
     n = 200
     with Store() as st:
         alice, ids = snoozed_store(st, n)
-        until = int(time.time()) + 2
+        until = int(time.time()) + 5
         snooze_all(alice, ids, until)
         time.sleep(until - time.time() + 0.005)
         st.kill()
