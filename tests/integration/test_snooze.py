@@ -170,23 +170,28 @@ def test_session_mailbox_role_and_imap_special_use():
 def test_snooze_wakes_at_the_second_with_its_keywords():
     with server() as srv:
         j, inbox, sbox, eid = setup(srv)
+        # IMAP sessions IDLE in both mailboxes and a JMAP event stream
+        # are open before the snooze: all is seen as it happens
         in_inbox = idle(srv, "INBOX", 1)
+        in_snoozed = idle(srv, "Snoozed", 0)
+        stream = push.open_stream(srv, "types=*&closeafter=no&ping=0")
         until = int(time.time()) + 3
         snooze(j, eid, inbox, sbox, until,
                setKeywords={"$seen": False, "$awakened": True})
+        assert untagged(in_inbox, rb"^\* 1 EXPUNGE", time.time() + 2)
+        assert untagged(in_snoozed, rb"^\* 1 EXISTS", time.time() + 2)
         e = j.email()[0]
         assert e["mailboxIds"] == {sbox: True}, e
         assert e["snoozed"] == {"until": utc(until), "setKeywords": {
             "$seen": False, "$awakened": True}}, e
         assert "$seen" in e["keywords"]
-        assert untagged(in_inbox, rb"^\* 1 EXPUNGE", time.time() + 2)
-        m = srv.login("alice")      # an IMAP client finds it in Snoozed
-        assert m.select("Snoozed")[0] == "OK"
-        typ, data = m.fetch("1", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
-        assert typ == "OK" and b"snooze me" in data[0][1], data
-        m.logout()
-        in_snoozed = idle(srv, "Snoozed", 1)
-        stream = push.open_stream(srv, "types=*&closeafter=no&ping=0")
+        # the IMAP client FETCHes it in Snoozed, then IDLEs again
+        in_snoozed.send("DONE\r\n")
+        assert in_snoozed.until_tagged("I")[-1].startswith(b"I OK")
+        out = in_snoozed.cmd("F", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        assert out[-1].startswith(b"F OK") and b"snooze me" in b"".join(out), out
+        in_snoozed.send("I IDLE\r\n")
+        assert in_snoozed.line().startswith(b"+")
         # IDLE in INBOX: EXISTS at the second, not before, within 1 s
         woke = untagged(in_inbox, rb"^\* 1 EXISTS", until + 5)
         assert woke is not None, "never woke: " + "\n".join(srv.srv.log[-40:])
