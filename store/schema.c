@@ -66,11 +66,13 @@ static const char pragmas[] =
 
 /* Snoozed emails (snooze.c): one row per email, woken at `until` (unix
  * seconds); mailbox 0 = INBOX; the flags to add and remove then, as
- * space-separated IMAP flag names. */
+ * space-separated IMAP flag names; placed: the email was in a \Snoozed
+ * mailbox when snoozed. */
 #define SNOOZE_TABLES \
 	"CREATE TABLE snooze(emailid INTEGER PRIMARY KEY," \
 	" until INTEGER NOT NULL, mailbox INTEGER NOT NULL," \
-	" addflags TEXT NOT NULL, rmflags TEXT NOT NULL);" \
+	" addflags TEXT NOT NULL, rmflags TEXT NOT NULL," \
+	" placed INTEGER NOT NULL);" \
 	"CREATE INDEX snooze_until ON snooze(until);"
 
 static const char user_schema[] =

@@ -71,6 +71,15 @@ touch(struct udb *d, uint64_t emailid, struct chan *origin)
 	return 0;
 }
 
+static bool
+in_snoozed(const struct copy *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (c[i].use & STORE_USE_SNOOZED)
+			return true;
+	return false;
+}
+
 /* A list of IMAP flag names separated by single spaces ("" = none),
  * checked as STORE_DELIVER_TO's flags are; set's keywords point into
  * scratch. 0 or a negative IPC error. */
@@ -121,9 +130,10 @@ h_snooze_set(struct req *r)
 	buf_free(&scratch);
 	if (rc < 0)
 		return rc;
-	struct copy c[1];
-	if ((rc = copies_of(r->d, emailid, c)) <= 0)
-		return rc < 0 ? rc : req_fail(r, IPC_ERR_NOTFOUND, "no such email");
+	struct copy c[COPIES_MAX];
+	int n = copies_of(r->d, emailid, c);
+	if (n <= 0)
+		return n < 0 ? n : req_fail(r, IPC_ERR_NOTFOUND, "no such email");
 	if (until != 0 && (until <= (uint64_t)snooze_now() ||
 	    until > STORE_SNOOZE_UNTIL_MAX))
 		return req_fail(r, IPC_ERR_MALFORMED, "until is not in the future");
@@ -139,7 +149,7 @@ h_snooze_set(struct req *r)
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
 	} else {
 		st = db_stmt(r->d, ST_SNOOZE_PUT,
-		    "INSERT OR REPLACE INTO snooze VALUES(?, ?, ?, ?, ?)");
+		    "INSERT OR REPLACE INTO snooze VALUES(?, ?, ?, ?, ?, ?)");
 		if (st == NULL)
 			return db_fail(r->d, "prepare");
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
@@ -147,6 +157,7 @@ h_snooze_set(struct req *r)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)mailbox);
 		sqlite3_bind_text(st, 4, add, (int)addlen, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, rm, (int)rmlen, SQLITE_STATIC);
+		sqlite3_bind_int(st, 6, in_snoozed(c, n));
 	}
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "snooze");
@@ -269,6 +280,7 @@ flag_copy(struct user *u, struct udb *d, const struct copy *c, uint32_t op,
 struct due {
 	uint64_t emailid;
 	int64_t mailbox;
+	bool placed;                /* snoozed in a \Snoozed mailbox */
 	char add[STORE_SNOOZE_FLAGS_MAX + 1], rm[STORE_SNOOZE_FLAGS_MAX + 1];
 };
 
@@ -301,6 +313,20 @@ drop_unplaceable(struct user *u, struct udb *d, struct delivery_set *add)
 	add->nkw = kept;
 }
 
+/* The snooze of emailid is over: its row goes, its copies change. */
+static int
+forget(struct udb *d, uint64_t emailid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_SNOOZE_DEL,
+	    "DELETE FROM snooze WHERE emailid=?");
+	if (st == NULL)
+		return db_fail(d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
+	if (db_exec(st) < 0)
+		return db_fail(d, "snooze delete");
+	return touch(d, emailid, NULL);
+}
+
 static int
 wake_one(struct user *u, struct udb *d, const struct due *w)
 {
@@ -310,6 +336,10 @@ wake_one(struct user *u, struct udb *d, const struct due *w)
 	if ((rc = target_of(d, w->mailbox, &target)) < 0 ||
 	    (n = copies_of(d, w->emailid, c)) < 0)
 		return rc < 0 ? rc : n;
+	/* taken out of \Snoozed by hand before its time: the user has
+	 * woken it already, and nothing is done to it now */
+	if (w->placed && !in_snoozed(c, n))
+		return forget(d, w->emailid);
 	for (int i = 0; i < n; i++)
 		if ((c[i].use & STORE_USE_SNOOZED) && c[i].mailbox != target.id &&
 		    (rc = move_copy(u, d, &c[i], target.id)) < 0)
@@ -328,23 +358,14 @@ wake_one(struct user *u, struct udb *d, const struct due *w)
 	}
 	buf_free(&sa);
 	buf_free(&sr);
-	if (rc < 0)
-		return rc;
-	sqlite3_stmt *st = db_stmt(d, ST_SNOOZE_DEL,
-	    "DELETE FROM snooze WHERE emailid=?");
-	if (st == NULL)
-		return db_fail(d, "prepare");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)w->emailid);
-	if (db_exec(st) < 0)
-		return db_fail(d, "snooze delete");
-	return touch(d, w->emailid, NULL);
+	return rc < 0 ? rc : forget(d, w->emailid);
 }
 
 static int
 collect_due(struct udb *d, int64_t now, struct due *out, int max)
 {
 	sqlite3_stmt *st = db_stmt(d, ST_SNOOZE_DUE, "SELECT emailid, mailbox,"
-	    " addflags, rmflags FROM snooze WHERE until<=? ORDER BY until");
+	    " addflags, rmflags, placed FROM snooze WHERE until<=? ORDER BY until");
 	if (st == NULL)
 		return db_fail(d, "prepare");
 	sqlite3_bind_int64(st, 1, now);
@@ -352,6 +373,7 @@ collect_due(struct udb *d, int64_t now, struct due *out, int max)
 	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		out[n].emailid = (uint64_t)sqlite3_column_int64(st, 0);
 		out[n].mailbox = sqlite3_column_int64(st, 1);
+		out[n].placed = sqlite3_column_int(st, 4) != 0;
 		const char *a = (const char *)sqlite3_column_text(st, 2);
 		const char *b = (const char *)sqlite3_column_text(st, 3);
 		buf_strlcpy(out[n].add, sizeof(out[n].add), a ? a : "",

@@ -548,3 +548,33 @@ def test_one_users_failing_wake_up_holds_back_no_other_user():
         log = open(st.log).read()
         assert "waking user alice failed; again in 30 s" in log, log
         assert alice.call("STORE_MBOX_STATUS", u64(0) + s("Snoozed"))[4] == 1
+
+
+def test_taken_out_by_hand_or_snoozed_in_place():
+    """An email taken out of \\Snoozed before its time was woken by its
+    user: at the time nothing is done to it (it stays read) and snoozed
+    goes null. One snoozed where it is (never in \\Snoozed) stays there
+    and gets its keywords at the time."""
+    with server() as srv:
+        j, inbox, sbox, eid = setup(srv)
+        until = int(time.time()) + 3
+        snooze(j, eid, inbox, sbox, until, setKeywords={"$seen": False})
+        m = srv.login("alice")
+        assert m.select("Snoozed")[0] == "OK"
+        typ, _ = m._simple_command("MOVE", "1", "INBOX")
+        assert typ == "OK"
+        m.logout()
+        append(srv, "remind me")
+        other = j.ok("Email/query", {"filter": {"subject": "remind me"}})
+        other = other["ids"][0]
+        res = j.update(other, {"snoozed": {"until": utc(until), "setKeywords": {
+            "$seen": False, "$flagged": True}}})
+        assert res["updated"] == {other: None}, res
+        time.sleep(until - time.time() + 1.5)
+        by_id = {e["id"]: e for e in j.email(ids=[eid, other])}
+        e = by_id[eid]
+        assert e["mailboxIds"] == {inbox: True} and e["snoozed"] is None, e
+        assert e["keywords"] == {"$seen": True}, e
+        e = by_id[other]
+        assert e["mailboxIds"] == {inbox: True} and e["snoozed"] is None, e
+        assert e["keywords"] == {"$flagged": True}, e
