@@ -71,6 +71,19 @@ touch(struct udb *d, uint64_t emailid, struct chan *origin)
 	return 0;
 }
 
+/* The row of emailid deleted: 1, 0 when there was none, or an error. */
+static int
+delete_row(struct udb *d, uint64_t emailid)
+{
+	sqlite3_stmt *st = db_stmt(d, ST_SNOOZE_DEL,
+	    "DELETE FROM snooze WHERE emailid=?");
+	if (st != NULL)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
+	if (st == NULL || db_exec(st) < 0)
+		return db_fail(d, "snooze delete");
+	return sqlite3_changes(d->db) > 0;
+}
+
 static bool
 in_snoozed(const struct copy *c, int n)
 {
@@ -141,30 +154,24 @@ h_snooze_set(struct req *r)
 	if (until != 0 && mailbox != 0 &&
 	    (mailbox > INT64_MAX || mailbox_by_id(r->d, (int64_t)mailbox, &mb) != 0))
 		return req_fail(r, IPC_ERR_NOTFOUND, "no such mailbox");
-	sqlite3_stmt *st;
-	if (until == 0) {
-		st = db_stmt(r->d, ST_SNOOZE_DEL, "DELETE FROM snooze WHERE emailid=?");
-		if (st == NULL)
-			return db_fail(r->d, "prepare");
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
-	} else {
-		st = db_stmt(r->d, ST_SNOOZE_PUT,
-		    "INSERT OR REPLACE INTO snooze VALUES(?, ?, ?, ?, ?, ?)");
-		if (st == NULL)
-			return db_fail(r->d, "prepare");
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)mailbox);
-		sqlite3_bind_text(st, 4, add, (int)addlen, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, rm, (int)rmlen, SQLITE_STATIC);
-		sqlite3_bind_int(st, 6, in_snoozed(c, n));
+	if (until == 0) {          /* unsnooze: nothing moves */
+		rc = delete_row(r->d, emailid);
+		return rc <= 0 ? rc : touch(r->d, emailid, r->ch);
 	}
+	sqlite3_stmt *st = db_stmt(r->d, ST_SNOOZE_PUT,
+	    "INSERT OR REPLACE INTO snooze VALUES(?, ?, ?, ?, ?, ?)");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)until);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)mailbox);
+	sqlite3_bind_text(st, 4, add, (int)addlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rm, (int)rmlen, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, in_snoozed(c, n));
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "snooze");
-	if (until == 0 && sqlite3_changes(r->d->db) == 0)
-		return 0;          /* was not snoozed: nothing changed */
 	/* in the shard's index before the commit: it may only err early */
-	if (until != 0 && snooze_due_note(r->u->id, (int64_t)until) < 0)
+	if (snooze_due_note(r->u->id, (int64_t)until) < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "snooze index");
 	return touch(r->d, emailid, r->ch);
 }
@@ -317,14 +324,8 @@ drop_unplaceable(struct user *u, struct udb *d, struct delivery_set *add)
 static int
 forget(struct udb *d, uint64_t emailid)
 {
-	sqlite3_stmt *st = db_stmt(d, ST_SNOOZE_DEL,
-	    "DELETE FROM snooze WHERE emailid=?");
-	if (st == NULL)
-		return db_fail(d, "prepare");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)emailid);
-	if (db_exec(st) < 0)
-		return db_fail(d, "snooze delete");
-	return touch(d, emailid, NULL);
+	int rc = delete_row(d, emailid);
+	return rc < 0 ? rc : touch(d, emailid, NULL);
 }
 
 static int
