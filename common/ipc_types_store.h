@@ -37,6 +37,8 @@
 	X(STORE_EMAIL_QUERY, 241)  /* JMAP Email/query: a page and the total */ \
 	X(STORE_THREAD_CHANGES, 242) /* JMAP Thread/changes */             \
 	X(STORE_THREAD_PEERS, 243) /* emails sharing a thread with a change */ \
+	X(STORE_SNOOZE_SET, 244)   /* snooze an email until a time, or not */ \
+	X(STORE_SNOOZE_GET, 245)   /* the snoozes of some emails */       \
 	X(STORE_STATE, 250)                                                \
 	X(STORE_MBOX_CHANGES, 251)                                         \
 	X(STORE_EMAIL_CHANGES, 252)                                        \

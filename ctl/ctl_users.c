@@ -375,6 +375,7 @@ static const struct {
 	{ "\\Trash", STORE_USE_TRASH }, { "\\All", STORE_USE_ALL },
 	{ "\\Flagged", STORE_USE_FLAGGED },
 	{ "\\Important", STORE_USE_IMPORTANT },
+	{ "\\Snoozed", STORE_USE_SNOOZED },
 };
 #define NUSES (sizeof(special_uses) / sizeof(special_uses[0]))
 

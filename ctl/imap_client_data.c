@@ -44,6 +44,7 @@ static const struct {
 	{ "\\Trash", STORE_USE_TRASH }, { "\\All", STORE_USE_ALL },
 	{ "\\Flagged", STORE_USE_FLAGGED },
 	{ "\\Important", STORE_USE_IMPORTANT },
+	{ "\\Snoozed", STORE_USE_SNOOZED },
 	{ "\\Noselect", STORE_MBOX_NOSELECT },
 	{ "\\NonExistent", STORE_MBOX_NOSELECT | STORE_MBOX_NONEXISTENT },
 };

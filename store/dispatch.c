@@ -11,6 +11,7 @@
 #include "push.h"
 #include "request_slots.h"
 #include "rights.h"
+#include "snooze.h"
 #include "stats.h"
 #include "user.h"
 
@@ -61,6 +62,8 @@ static const struct op ops[] = {
 	{ IPC_STORE_THREAD_GET, OP_TICKET, h_thread_get },
 	{ IPC_STORE_EMAIL_LOCATE, OP_TICKET, h_email_locate },
 	{ IPC_STORE_EMAIL_LOCATE_MANY, OP_TICKET, h_email_locate_many },
+	{ IPC_STORE_SNOOZE_SET, OP_TICKET | OP_WRITE, h_snooze_set },
+	{ IPC_STORE_SNOOZE_GET, OP_TICKET, h_snooze_get },
 	{ IPC_STORE_THREAD_COUNTS, OP_TICKET, h_thread_counts },
 	{ IPC_STORE_EMAIL_QUERY, OP_TICKET, h_email_query },
 	{ IPC_STORE_THREAD_CHANGES, OP_TICKET, h_thread_changes },

@@ -5,6 +5,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "registry.h"
+#include "snooze.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,7 @@ h_adm_freeze(struct req *r)
 	if (db_frozen)
 		return req_fail(r, IPC_ERR_EXISTS, "already frozen");
 	/* everything acknowledged so far is in the main database files */
+	snooze_due_before_commit();   /* the index before the users' commit */
 	if (db_checkpoint_all() < 0 || registry_checkpoint() < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "checkpoint failed");
 	db_frozen = true;

@@ -315,14 +315,8 @@ h_email_locate_many(struct req *r)
 {
 	uint32_t n;
 	uint64_t ids[STORE_LOCATE_MAX];
-	ipc_get_u32(&r->c, &n);
-	if (n == 0 || n > STORE_LOCATE_MAX)
-		return req_fail(r, IPC_ERR_LIMIT, "1 to %u email ids",
-		    (unsigned)STORE_LOCATE_MAX);
-	for (uint32_t i = 0; i < n; i++)
-		ipc_get_u64(&r->c, &ids[i]);
-	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = req_db(r)) < 0)
+	int rc = req_get_emailids(r, ids, &n);
+	if (rc < 0 || (rc = req_end_of_fields(r)) < 0 || (rc = req_db(r)) < 0)
 		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_MSG_BY_BLOB, LOCATE_SQL);
 	if (st == NULL)

@@ -34,6 +34,7 @@ static const struct {
 	{ "junk", STORE_USE_JUNK }, { "sent", STORE_USE_SENT },
 	{ "trash", STORE_USE_TRASH }, { "all", STORE_USE_ALL },
 	{ "flagged", STORE_USE_FLAGGED }, { "important", STORE_USE_IMPORTANT },
+	{ "snoozed", STORE_USE_SNOOZED },
 };
 
 uint32_t

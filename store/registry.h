@@ -32,7 +32,8 @@ int registry_set_quota(uint64_t id, uint64_t storage, uint64_t messages);
 int registry_list(int (*fn)(void *arg, const char *name, uint64_t id,
     uint64_t storage_limit, uint64_t messages_limit), void *arg);
 uint64_t registry_count(void);
-/* The open registry, for the tables kept beside the users (outbox.c). */
+/* The open registry, for the tables kept beside the users (outbox.c,
+ * snooze_due.c). */
 sqlite3 *registry_db(void);
 /* Checkpoint (TRUNCATE) for a freeze. */
 int registry_checkpoint(void);

@@ -63,6 +63,18 @@ req_end_of_fields(struct req *r)
 }
 
 int
+req_get_emailids(struct req *r, uint64_t *ids, uint32_t *n)
+{
+	ipc_get_u32(&r->c, n);
+	if (*n == 0 || *n > STORE_LOCATE_MAX)
+		return req_fail(r, IPC_ERR_LIMIT, "1 to %u email ids",
+		    (unsigned)STORE_LOCATE_MAX);
+	for (uint32_t i = 0; i < *n; i++)
+		ipc_get_u64(&r->c, &ids[i]);
+	return 0;
+}
+
+int
 req_db(struct req *r)
 {
 	/* whatever the table said, a ticket request is scoped to the

@@ -64,6 +64,9 @@ int req_end_of_fields(struct req *r);
  * shard: NOTFOUND (no such user, an empty or overlong name) or DENIED
  * (another shard's) otherwise. */
 int req_named_user(struct req *r, const char *name, size_t len);
+/* The fields u32 n (1..STORE_LOCATE_MAX), n x u64 email id into ids
+ * (room for STORE_LOCATE_MAX); 0 or LIMIT (then the reply is made). */
+int req_get_emailids(struct req *r, uint64_t *ids, uint32_t *n);
 /* The database of r->u; for write requests, opens the savepoint. */
 int req_db(struct req *r);
 

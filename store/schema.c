@@ -64,6 +64,17 @@ static const char pragmas[] =
 	" PRIMARY KEY(kind, key)) WITHOUT ROWID;" \
 	"CREATE INDEX seen_expires ON seen(expires);"
 
+/* Snoozed emails (snooze.c): one row per email, woken at `until` (unix
+ * seconds); mailbox 0 = INBOX; the flags to add and remove then, as
+ * space-separated IMAP flag names; placed: the email was in a \Snoozed
+ * mailbox when snoozed. */
+#define SNOOZE_TABLES \
+	"CREATE TABLE snooze(emailid INTEGER PRIMARY KEY," \
+	" until INTEGER NOT NULL, mailbox INTEGER NOT NULL," \
+	" addflags TEXT NOT NULL, rmflags TEXT NOT NULL," \
+	" placed INTEGER NOT NULL);" \
+	"CREATE INDEX snooze_until ON snooze(until);"
+
 static const char user_schema[] =
 	"BEGIN;"
 	"CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
@@ -126,7 +137,8 @@ static const char user_schema[] =
 	"CREATE INDEX email_tomb_modseq ON email_tomb(modseq);"
 	"CREATE INDEX email_tomb_thread ON email_tomb(thread);"
 	SIEVE_TABLES
-	"PRAGMA user_version=8;"
+	SNOOZE_TABLES
+	"PRAGMA user_version=9;"
 	"COMMIT;";
 
 /* The outbox submitd sends (store/outbox.c): state is enum outbox_state,
@@ -239,6 +251,11 @@ static const char *const user_upgrade[USER_SCHEMA_VERSION] = {
 	[7] = "BEGIN;"
 	    SIEVE_TABLES
 	    "PRAGMA user_version=8;"
+	    "COMMIT;",
+	/* snoozed emails (snooze.c) */
+	[8] = "BEGIN;"
+	    SNOOZE_TABLES
+	    "PRAGMA user_version=9;"
 	    "COMMIT;",
 };
 

@@ -9,7 +9,7 @@
 
 #include <sqlite3.h>
 
-#define USER_SCHEMA_VERSION 8
+#define USER_SCHEMA_VERSION 9
 #define REGISTRY_SCHEMA_VERSION 3
 
 /* Per-connection settings, then the tables if the database is new.

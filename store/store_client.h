@@ -487,6 +487,20 @@ int store_email_locate(struct store_conn *sc, uint64_t emailid,
  * an email the user has no copy of is absent (no NOTFOUND). */
 int store_email_locate_many(struct store_conn *sc, const uint64_t *ids,
     size_t n, store_loc_cb cb, void *arg);
+/* A snoozed email (Cyrus's JMAP `snoozed`): woken at until (unix
+ * seconds), moved then out of \Snoozed into mailbox_id (0: INBOX), the
+ * flags add and rm name (IMAP flag names, single spaces) added and
+ * removed on every copy. */
+struct store_snooze {
+	uint64_t emailid, until, mailbox_id;
+	char add[STORE_SNOOZE_FLAGS_MAX + 1], rm[STORE_SNOOZE_FLAGS_MAX + 1];
+};
+/* Snooze emailid (until 0: no longer snoozed; nothing moves). */
+int store_snooze_set(struct store_conn *sc, const struct store_snooze *s);
+typedef int (*store_snooze_cb)(void *arg, const struct store_snooze *s);
+/* The snoozes of n emails; one not snoozed is absent. */
+int store_snooze_get(struct store_conn *sc, const uint64_t *ids, size_t n,
+    store_snooze_cb cb, void *arg);
 /* Each mailbox's JMAP totalThreads and unreadThreads (RFC 8621 section 2),
  * all in one request; mailboxes without messages are not reported. */
 struct store_thread_count {

@@ -39,6 +39,8 @@
 #define STORE_MAX_RANGES 8192      /* ranges of a UID set in a request */
 #define STORE_LOCATE_MAX 1024      /* email ids of a STORE_EMAIL_LOCATE_MANY */
 #define STORE_BODIES_MAX 32        /* UIDs of a STORE_BODIES (<= IPC_MAX_FDS) */
+#define STORE_SNOOZE_FLAGS_MAX 4096 /* bytes of a snooze's flag list */
+#define STORE_SNOOZE_UNTIL_MAX 253402300799ull /* 9999-12-31T23:59:59Z */
 #define STORE_ENTRY_MAX (16u * 1024 * 1024)  /* one streamed entry */
 #define STORE_MSG_MAX (256ull * 1024 * 1024) /* one message */
 /* The message metadata block: the format's bound, and each field's. */
@@ -102,8 +104,10 @@ enum store_mbox_attr {
 	STORE_MBOX_HASNOCHILDREN = 1u << 11,
 	STORE_MBOX_SUBSCRIBED = 1u << 12,
 	STORE_MBOX_DETAIL = 1u << 13,       /* user+detail delivery lands here */
+	STORE_USE_SNOOZED = 1u << 14,       /* special-use \Snoozed (JMAP role "snoozed") */
 };
-#define STORE_USE_MASK 0xffu
+/* Special-use bits: the low byte, and \Snoozed, which came later. */
+#define STORE_USE_MASK (0xffu | STORE_USE_SNOOZED)
 
 enum store_list_flags {
 	STORE_LIST_STATUS = 1u << 0,      /* fill the counters */

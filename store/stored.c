@@ -15,6 +15,7 @@
 #include "outbox.h"
 #include "quota.h"
 #include "registry.h"
+#include "snooze.h"
 #include "stats.h"
 #include "options.h"
 #include "stored.h"
@@ -153,6 +154,7 @@ main(int argc, char **argv)
 	user_recover_all();
 	db_init(cache);
 	quota_count_shard();    /* the messages gauge */
+	snooze_due_init(ep);    /* armed: a wake-up due while down runs now */
 	chan_init(ep);
 	struct epoll_event cev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &cev) < 0)
@@ -175,6 +177,10 @@ main(int argc, char **argv)
 			log_fatal_errno("epoll_wait");
 		for (int i = 0; i < n; i++) {
 			struct chan *ch = evs[i].data.ptr;
+			if (evs[i].data.ptr == snooze_due_tag()) {
+				snooze_due_fired();
+				continue;
+			}
 			if (ch == NULL) {
 				chan_control_read(CLOISTER_FD_CONTROL);
 				continue;

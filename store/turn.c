@@ -7,6 +7,7 @@
 #include "push.h"
 #include "quota.h"
 #include "registry.h"
+#include "snooze.h"
 #include "stats.h"
 #include "stored.h"
 #include "user.h"
@@ -41,7 +42,9 @@ stored_turn_end(void)
 	/* group commit: every write of this turn made durable at once, then
 	 * the replies that acknowledge them, then the wake-ups of watchers
 	 * (a notification held behind a reply is sent by the next flush) */
+	snooze_due_before_commit();  /* the index is never late */
 	db_commit_all();
+	snooze_due_after_commit();   /* the index follows committed rows */
 	chan_flush_all();
 	push_flush();
 	chan_flush_all();
@@ -63,6 +66,7 @@ release_db(struct user *u, void *arg)
 void
 stored_shutdown(void)
 {
+	snooze_due_before_commit();
 	db_commit_all();
 	chan_flush_all();
 	user_foreach(release_db, NULL);

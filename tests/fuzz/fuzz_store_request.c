@@ -21,6 +21,7 @@
 #include "msgfile.h"
 #include "outbox.h"
 #include "registry.h"
+#include "snooze.h"
 #include "stored.h"
 #include "ticket.h"
 
@@ -125,6 +126,7 @@ setup(void)
 	outbox_open(registry_db(), msgfile_root());   /* as stored does */
 	db_init(8);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
+	snooze_due_init(ep);    /* as stored: the turn's end writes its index */
 	chan_init(ep);
 
 	int ctl[2];

@@ -151,6 +151,7 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
                          "DROP INDEX tomb_emailid;"
                          "ALTER TABLE tomb DROP COLUMN created_modseq;"
                          "DROP TABLE sieve; DROP TABLE seen;"
+                         "DROP TABLE snooze;"
                          "PRAGMA user_version=2;")
         db.close()
         st.start()
@@ -169,9 +170,10 @@ def test_a_version_2_database_is_upgraded_with_no_mailbox_opted_in():
         assert "schema upgraded from version 5 to 6" in st.log_text()
         assert "schema upgraded from version 6 to 7" in st.log_text()
         assert "schema upgraded from version 7 to 8" in st.log_text()
+        assert "schema upgraded from version 8 to 9" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 9
         assert db.execute("SELECT count(*) FROM objects").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM upload").fetchone()[0] == 0
         assert db.execute("SELECT name, detail FROM mailboxes WHERE detail != 0"

@@ -72,6 +72,7 @@ def test_a_version_1_database_is_upgraded_at_open():
         db.execute("ALTER TABLE tomb DROP COLUMN created_modseq")
         db.execute("DROP TABLE sieve")                          # version 8
         db.execute("DROP TABLE seen")
+        db.execute("DROP TABLE snooze")                         # version 9
         db.execute("PRAGMA user_version=1")
         db.commit()
         db.close()
@@ -91,9 +92,10 @@ def test_a_version_1_database_is_upgraded_at_open():
         assert "schema upgraded from version 5 to 6" in st.log_text()
         assert "schema upgraded from version 6 to 7" in st.log_text()
         assert "schema upgraded from version 7 to 8" in st.log_text()
+        assert "schema upgraded from version 8 to 9" in st.log_text()
         st.stop()
         db = sqlite3.connect(path)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 9
         db.close()
 
 
@@ -114,7 +116,7 @@ def test_a_newer_database_is_refused():
         except Exception:
             refused = True
         assert refused or c.error("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[0] != 0
-        assert "schema version 99, this stored knows 8" in st.log_text()
+        assert "schema version 99, this stored knows 9" in st.log_text()
         # refused again, and the store lives on (the user is let go once)
         c2 = st.connect("imapd")
         try:

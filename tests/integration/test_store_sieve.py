@@ -430,7 +430,8 @@ def test_a_schema_7_database_gets_the_sieve_tables():
         user(st, "alice").close()
         st.stop()
         db = sqlite3.connect(alice_db(st))
-        db.executescript("DROP TABLE sieve; DROP TABLE seen; PRAGMA user_version=7;")
+        db.executescript("DROP TABLE sieve; DROP TABLE seen; DROP TABLE snooze;"
+                         " PRAGMA user_version=7;")
         db.close()
         st.start()
         alice = st.connect("imapd")

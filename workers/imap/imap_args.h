@@ -300,6 +300,7 @@ enum imap_special_use {
 	IMAP_SU_SENT = 1u << 5,
 	IMAP_SU_TRASH = 1u << 6,
 	IMAP_SU_IMPORTANT = 1u << 7,
+	IMAP_SU_SNOOZED = 1u << 8,    /* Cyrus's \Snoozed (JMAP role "snoozed") */
 };
 
 struct imap_cmd {

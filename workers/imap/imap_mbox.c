@@ -19,6 +19,7 @@ static const struct {
 	{ IMAP_SU_SENT, STORE_USE_SENT, "\\Sent", "sent" },
 	{ IMAP_SU_TRASH, STORE_USE_TRASH, "\\Trash", "trash" },
 	{ IMAP_SU_IMPORTANT, STORE_USE_IMPORTANT, "\\Important", "important" },
+	{ IMAP_SU_SNOOZED, STORE_USE_SNOOZED, "\\Snoozed", "snoozed" },
 };
 
 uint32_t

@@ -175,6 +175,7 @@ static const struct {
 	{ "\\Drafts", IMAP_SU_DRAFTS }, { "\\Flagged", IMAP_SU_FLAGGED },
 	{ "\\Junk", IMAP_SU_JUNK }, { "\\Sent", IMAP_SU_SENT },
 	{ "\\Trash", IMAP_SU_TRASH }, { "\\Important", IMAP_SU_IMPORTANT },
+	{ "\\Snoozed", IMAP_SU_SNOOZED },
 };
 
 /* CREATE SP mailbox [SP "(" "USE" SP "(" use-attr *(SP use-attr) ")" ")"] */

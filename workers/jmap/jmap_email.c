@@ -9,6 +9,7 @@
 #include "jmap_email_body.h"
 #include "jmap_email_header.h"
 #include "jmap_email_common.h"
+#include "jmap_snooze.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -22,7 +23,7 @@ const char *const jmap_email_props[] = {
 	"receivedAt", "messageId", "inReplyTo", "references", "from", "to",
 	"cc", "bcc", "subject", "sentAt", "hasAttachment", "preview",
 	"bodyStructure", "textBody", "htmlBody", "attachments", "bodyValues",
-	"sender", "replyTo", NULL,
+	"sender", "replyTo", "snoozed", NULL,
 };
 /* RFC 8621's default less bodyStructure (asked for by name only). */
 static const char *const email_default[] = {
@@ -173,10 +174,33 @@ email_json(struct store_conn *sc, uint64_t emailid,
 	return g.obj;
 }
 
+/* The snoozed values of the emails of ids, in one store request; an
+ * empty map when the property was not asked for. */
+static json_t *
+snoozes_of(struct jmap_call *c, json_t *ids, json_t *props, int *rc)
+{
+	*rc = STORE_OK;
+	if (json_object_get(props, "snoozed") == NULL)
+		return json_object();
+	uint64_t *v = calloc(json_array_size(ids) + 1, sizeof(*v));
+	size_t n = 0, i;
+	json_t *x;
+	if (v == NULL) {
+		*rc = STORE_E_INTERNAL;
+		return NULL;
+	}
+	json_array_foreach(ids, i, x)
+		if (jmap_id_parse(c, json_string_value(x), 'E', &v[n]))
+			n++;
+	json_t *map = jmap_snooze_get_many(c->account->store, v, n, rc);
+	free(v);
+	return map;
+}
+
 json_t *
 jmap_email_get(struct jmap_call *c, json_t **err)
 {
-	json_t *ids, *props = NULL, *res = NULL, *v;
+	json_t *ids, *props = NULL, *res = NULL, *v, *snoozes = NULL;
 	char state[JMAP_ID_MAX];
 	size_t i;
 	struct jmap_body_args ba = { 0 };
@@ -196,6 +220,11 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 	}
 	if (!jmap_state(c, state, err))
 		goto out;
+	int src;
+	if ((snoozes = snoozes_of(c, ids, props, &src)) == NULL) {
+		*err = jmap_store_error(c, src);
+		goto out;
+	}
 	res = jmap_get_response(c, state);
 	json_array_foreach(ids, i, v) {
 		uint64_t id;
@@ -203,6 +232,12 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 		json_t *o = jmap_id_parse(c, json_string_value(v), 'E', &id) ?
 		    email_json(c->account->store, id, jmap_body_wanted(props) ?
 		    &ba : NULL, &rc) : NULL;
+		if (o != NULL && json_object_get(props, "snoozed") != NULL) {
+			json_t *sn = json_object_get(snoozes, json_string_value(
+			    json_object_get(o, "id")));
+			json_object_set_new(o, "snoozed", sn ? json_incref(sn) :
+			    json_null());
+		}
 		if (o != NULL) {
 			jmap_filter_properties(o, props);
 			json_array_append_new(json_object_get(res, "list"), o);
@@ -218,6 +253,7 @@ jmap_email_get(struct jmap_call *c, json_t **err)
 out:
 	jmap_body_args_free(&ba);
 	json_decref(props);
+	json_decref(snoozes);
 	return res;
 }
 

@@ -9,10 +9,12 @@
 
 static const struct {
 	uint32_t flag;
-	const char *keyword;
+	const char *keyword, *imap;
 } flag_keywords[] = {
-	{ STORE_FLAG_SEEN, "$seen" }, { STORE_FLAG_ANSWERED, "$answered" },
-	{ STORE_FLAG_FLAGGED, "$flagged" }, { STORE_FLAG_DRAFT, "$draft" },
+	{ STORE_FLAG_SEEN, "$seen", "\\Seen" },
+	{ STORE_FLAG_ANSWERED, "$answered", "\\Answered" },
+	{ STORE_FLAG_FLAGGED, "$flagged", "\\Flagged" },
+	{ STORE_FLAG_DRAFT, "$draft", "\\Draft" },
 };
 #define NFLAGS (sizeof(flag_keywords) / sizeof(flag_keywords[0]))
 
@@ -32,6 +34,17 @@ jmap_flag_keyword(uint32_t flag)
 		if (flag == flag_keywords[i].flag)
 			return flag_keywords[i].keyword;
 	return NULL;
+}
+
+const char *
+jmap_keyword_imap(const char *name)
+{
+	for (size_t i = 0; i < NFLAGS; i++)
+		if (strcasecmp(name, flag_keywords[i].keyword) == 0)
+			return flag_keywords[i].imap;
+		else if (strcasecmp(name, flag_keywords[i].imap) == 0)
+			return flag_keywords[i].keyword;
+	return name;
 }
 
 static int

@@ -15,6 +15,9 @@
 uint32_t jmap_keyword_flag(const char *keyword);
 /* The keyword of one flag bit, NULL if it has none. */
 const char *jmap_flag_keyword(uint32_t flag);
+/* A system keyword's IMAP flag name ("$seen" -> "\\Seen") and back
+ * (any case); any other name as it is. */
+const char *jmap_keyword_imap(const char *name);
 
 /* The copies of an email (mailbox, uid), as the store lists them. */
 struct jmap_copies {

@@ -117,7 +117,7 @@ jmap_mb_leaves_none(const struct jmap_copies *l, const struct mbchange *m)
 
 json_t *
 jmap_email_read_patch(struct eset *s, json_t *patch, struct kwchange *kw,
-    struct mbchange *mb)
+    struct mbchange *mb, struct jmap_snooze_change *sn)
 {
 	const char *k;
 	json_t *v;
@@ -145,6 +145,9 @@ jmap_email_read_patch(struct eset *s, json_t *patch, struct kwchange *kw,
 		} else if (strncmp(k, "mailboxIds/", 11) == 0) {
 			if ((!on && !off) || !mb_put(s, on ? mb->add : mb->rm,
 			    on ? &mb->nadd : &mb->nrm, k + 11))
+				return jmap_set_error("invalidProperties", k);
+		} else if (jmap_snooze_key(k)) {
+			if (!jmap_snooze_read(sn, k, v))
 				return jmap_set_error("invalidProperties", k);
 		} else {
 			return jmap_set_error("invalidProperties", k);

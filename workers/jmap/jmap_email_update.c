@@ -21,6 +21,7 @@ struct upd {
 	uint64_t email;
 	struct kwchange kw;
 	struct mbchange mb;
+	struct jmap_snooze_change sn;
 	struct jmap_copies l;
 	json_t *err;                  /* its SetError, once it has one */
 };
@@ -80,7 +81,8 @@ read_all(struct batch *b, json_t *update)
 	json_object_foreach(update, k, v) {
 		struct upd *u = &b->u[b->n++];
 		u->id = k;
-		u->err = jmap_email_read_patch(b->s, v, &u->kw, &u->mb);
+		u->err = jmap_email_read_patch(b->s, v, &u->kw, &u->mb,
+		    &u->sn);
 		if (b->s->err != NULL)
 			return true;
 		if (u->err == NULL && !jmap_id_parse(b->s->c, k, 'E', &u->email))
@@ -432,6 +434,17 @@ mailboxes_all(struct batch *b)
 	return true;
 }
 
+/* Snoozes last: a patch that moves an email into \Snoozed and snoozes
+ * it is made in that order. */
+static void
+snoozes_all(struct batch *b)
+{
+	for (size_t i = 0; i < b->n && b->s->err == NULL; i++)
+		if (pending(b, i) && jmap_snooze_named(&b->u[i].sn))
+			b->u[i].err = jmap_snooze_apply(b->s->c, b->u[i].email,
+			    &b->u[i].sn, &b->s->err);
+}
+
 /* ---- the whole map ------------------------------------------------------------------ */
 
 static void
@@ -451,6 +464,7 @@ batch_free(struct batch *b)
 	free(b->g);
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->u[i].l.v);
+		jmap_snooze_change_free(&b->u[i].sn);
 		json_decref(b->u[i].err);
 	}
 	free(b->u);
@@ -469,6 +483,8 @@ jmap_email_update_all(struct eset *s, json_t *update)
 		ok = keywords_all(&b);
 	if (ok && s->err == NULL)
 		ok = mailboxes_all(&b);
+	if (ok && s->err == NULL)
+		snoozes_all(&b);
 	if (!ok && s->err == NULL)
 		s->err = jmap_store_error(s->c, STORE_E_INTERNAL);
 	if (ok && s->err == NULL)

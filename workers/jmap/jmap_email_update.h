@@ -9,6 +9,7 @@
 #define CLOISTER_JMAP_EMAIL_UPDATE_H
 
 #include "jmap_email_set.h"
+#include "jmap_snooze.h"
 
 struct eset {
 	struct jmap_call *c;
@@ -46,7 +47,7 @@ jmap_u64_in(const uint64_t *v, size_t n, uint64_t x)
 /* The patch into kw and mb; NULL or a SetError (NULL with s->err set
  * when the store failed). */
 json_t *jmap_email_read_patch(struct eset *s, json_t *patch,
-    struct kwchange *kw, struct mbchange *mb);
+    struct kwchange *kw, struct mbchange *mb, struct jmap_snooze_change *sn);
 /* Does the patch change mailboxIds, and would it leave the email in
  * none? */
 bool jmap_mb_any(const struct mbchange *m);

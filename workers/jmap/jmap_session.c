@@ -5,6 +5,7 @@
 #include "cloister_config.h"
 #include "jmap_internal.h"
 #include "sieve_run.h"
+#include "jmap_snooze.h"
 #include "store_client.h"
 #include "sv_table.h"
 
@@ -39,7 +40,8 @@ jmap_capability_known(const char *cap)
 	    strcmp(cap, JMAP_CAP_MAIL) == 0 ||
 	    strcmp(cap, JMAP_CAP_SUBMISSION) == 0 ||
 	    strcmp(cap, JMAP_CAP_VACATION) == 0 ||
-	    strcmp(cap, JMAP_CAP_SIEVE) == 0;
+	    strcmp(cap, JMAP_CAP_SIEVE) == 0 ||
+	    strcmp(cap, JMAP_CAP_CYRUS_MAIL) == 0;
 }
 
 static uint64_t
@@ -178,6 +180,16 @@ jmap_session_resource(const struct jmap_account *a, const char *base)
 	    JMAP_CAP_VACATION, a->account_id,
 	    JMAP_CAP_SIEVE, a->account_id,
 	    "username", a->username, "state", state);
+	/* Cyrus's vendor capability: the Email property snoozed */
+	json_t *acct = json_object_get(json_object_get(s, "accounts"),
+	    a->account_id);
+	if (s != NULL && (json_object_set_new(json_object_get(s, "capabilities"),
+	    JMAP_CAP_CYRUS_MAIL, json_object()) != 0 || json_object_set_new(
+	    json_object_get(acct, "accountCapabilities"), JMAP_CAP_CYRUS_MAIL,
+	    json_object()) != 0)) {
+		json_decref(s);
+		s = NULL;
+	}
 	json_t *u = urls(base);
 	if (s == NULL || u == NULL || json_object_update(s, u) != 0) {
 		json_decref(s);
