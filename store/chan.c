@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* What a channel's reply buffer may hold: a reply made whole (bounded by
@@ -293,11 +295,42 @@ chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
 	ipc_fd_batch_close(&ch->out_fds);
 }
 
+/* May the reply of ch, which carries fds, go now? Not while the peer has
+ * CHAN_FD_REPLIES_UNREAD of them unread (its queue not seen empty since):
+ * then nothing more is read from it, and a wake-up each time it reads a
+ * record (EPOLLOUT, edge-triggered: the socket stays writable) looks
+ * again. A peer that reads what it asked for is seldom held at all. */
+static bool
+fds_may_go(struct chan *ch)
+{
+	int queued = 0;
+	if (ch->fd_replies > 0) {
+		if (ioctl(ch->fd, SIOCOUTQ, &queued) < 0) {
+			log_err("%s[%llu]: SIOCOUTQ: %s", ch->service,
+			    (unsigned long long)ch->instance, strerror(errno));
+			chan_close(ch);
+			return false;
+		}
+		if (queued == 0)
+			ch->fd_replies = 0;
+	}
+	if (ch->fd_replies >= CHAN_FD_REPLIES_UNREAD) {
+		want(ch, EPOLLOUT | EPOLLET);
+		return false;
+	}
+	if (ch->events & EPOLLET)
+		want(ch, ch->events & ~(uint32_t)(EPOLLET | EPOLLOUT));
+	return true;
+}
+
 /* Send what we can of ch's reply; true when it is all sent. */
 static bool
 send_out(struct chan *ch)
 {
 	struct buf *b = ch->out;
+	bool has_fds = ch->out_fd >= 0 || ch->out_fds.n > 0;
+	if (has_fds && ch->out_off == 0 && !fds_may_go(ch))
+		return false;
 	for (;;) {
 		size_t left = b->len - ch->out_off, chunk = left;
 		bool more = false;
@@ -345,6 +378,8 @@ send_out(struct chan *ch)
 			return false;
 		}
 		ch->out_off += chunk;
+		if (ch->out_fd >= 0 || ch->out_fds.n > 0)
+			ch->fd_replies++;
 		if (ch->out_fd >= 0) {
 			close(ch->out_fd);
 			ch->out_fd = -1;

@@ -7,6 +7,9 @@
  * records when streamed). A channel with a reply still queued is not read
  * (backpressure: one reply in memory per channel at most). A long reply is
  * made in slices over several turns (slice.h) and sent as it is made.
+ * A peer has at most CHAN_FD_REPLIES_UNREAD replies carrying fds that it
+ * has not read: the kernel counts every fd in flight against stored's
+ * RLIMIT_NOFILE, so a peer that reads nothing must not hold them all.
  */
 #ifndef CLOISTER_STORE_CHAN_H
 #define CLOISTER_STORE_CHAN_H
@@ -24,6 +27,8 @@ struct held;
 struct slice;
 
 #define CHAN_NOTIFY_PENDING 8
+/* 4 body batches of 32 files: imapd reads one while the next is asked */
+#define CHAN_FD_REPLIES_UNREAD 4
 
 struct chan {
 	int fd;
@@ -40,6 +45,8 @@ struct chan {
 	int out_fd;
 	struct ipc_fd_batch out_fds;    /* a batch instead of out_fd */
 	bool out_ready;              /* complete, waiting for the turn's end */
+	unsigned fd_replies;         /* fd-bearing replies sent since the
+	                              * peer's queue was last seen empty */
 	bool out_open;               /* slices still to come (slice.h) */
 	struct slice *slice;
 	struct chan *slice_next;
