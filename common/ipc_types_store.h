@@ -68,6 +68,7 @@
 	X(STORE_OUTBOX_CLAIM, 297) /* submitd: the next due entry */      \
 	X(STORE_OUTBOX_RESULT, 298) /* submitd: sent, retry or failed */  \
 	X(STORE_ADM_OUTBOX_ADD, 299) /* admin: queue a message for a user */ \
+	X(STORE_ADM_OUTBOX_LIST, 318) /* admin: the entries not sent (mailq) */ \
 	/* submitd <-> cloisterd on submitd's control channel (docs/submitd.md): \
 	 * the relay connection; numbered here, with the outbox they serve */ \
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \

@@ -64,6 +64,8 @@ static const struct {
 	  "compile FILE only: errors as line L, column C: message" },
 	{ "sieve", "import", ctl_sieve_import, true, "USER DIR [--active NAME]",
 	  "every NAME.sieve or NAME.script of a Dovecot or Cyrus user" },
+	{ "outbox", "list", ctl_outbox_list, false, "",
+	  "mail waiting to be sent or failed: ID USER STATE ATTEMPTS NEXT-TRY SIZE <FROM> RCPTS REPLY" },
 	{ "token", "add", ctl_token_add, true, "USER [LABEL]",
 	  "mint an app-specific JMAP token (printed once; LABEL default)" },
 	{ "token", "list", ctl_token_list, true, "USER",

@@ -106,6 +106,8 @@ int ctl_mailbox_list(struct ctl_env *e, int argc, char **argv);
 int ctl_mailbox_detail(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_get(struct ctl_env *e, int argc, char **argv);
 int ctl_quota_set(struct ctl_env *e, int argc, char **argv);
+/* ctl_outbox.c */
+int ctl_outbox_list(struct ctl_env *e, int argc, char **argv);
 int ctl_freeze(struct ctl_env *e, int argc, char **argv);
 /* ctl_sieve.c: users' Sieve scripts */
 int ctl_sieve_list(struct ctl_env *e, int argc, char **argv);

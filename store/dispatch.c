@@ -101,6 +101,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_ADM_THAW, OP_ADMIN, h_adm_thaw },
 	{ IPC_STORE_ADM_MBOX_DETAIL, OP_ADMIN | OP_WRITE, h_adm_mbox_detail },
 	{ IPC_STORE_ADM_OUTBOX_ADD, OP_ADMIN | OP_WRITE | OP_FD, h_outbox_add },
+	{ IPC_STORE_ADM_OUTBOX_LIST, OP_ADMIN, h_adm_outbox_list },
 	/* migration: UIDs the source chose, which no worker may choose */
 	{ IPC_STORE_ADM_IMPORT_MBOX, OP_ADMIN | OP_WRITE, h_adm_import_mbox },
 	{ IPC_STORE_ADM_IMPORT_APPEND, OP_ADMIN | OP_WRITE | OP_FD,

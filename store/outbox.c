@@ -24,7 +24,7 @@ static sqlite3 *odb;
 static char odir[64];
 
 enum { O_INSERT, O_COUNT_USER, O_DUE, O_NEXT, O_CLAIM, O_RESOLVE, O_RELEASE,
-	O_RESET, O_LIVE, O_NSTMT };
+	O_RESET, O_LIVE, O_LIST, O_NSTMT };
 static sqlite3_stmt *ost[O_NSTMT];
 static const char *const osql[O_NSTMT] = {
 	[O_INSERT] = "INSERT INTO outbox(user, mail_from, rcpts, size, send_at,"
@@ -39,6 +39,9 @@ static const char *const osql[O_NSTMT] = {
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
 	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
+	[O_LIST] = "SELECT id, user, state, attempts, next_try, size, mail_from,"
+	    " rcpts, reply FROM outbox WHERE state IN (0, 1, 3) ORDER BY id"
+	    " LIMIT ?",
 };
 
 /* Which channel holds which claimed entry (in memory only: a stored
@@ -68,6 +71,13 @@ step_done(int i)
 		return 0;
 	log_err("outbox: %s", sqlite3_errmsg(odb));
 	return -IPC_ERR_INTERNAL;
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+	return t != NULL ? t : "";
 }
 
 static int
@@ -400,8 +410,7 @@ put_entry(struct req *r, sqlite3_stmt *st, uint64_t id)
 	ipc_put_u64(r->rb, 0);
 	ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 4));
 	ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 3));
-	const char *from = (const char *)sqlite3_column_text(st, 1);
-	ipc_put_str(r->rb, from != NULL ? from : "");
+	ipc_put_str(r->rb, col_text(st, 1));
 	uint32_t n = 0;
 	for (size_t i = 0; i < rlen; i++)
 		n += rc[i] == '\0';
@@ -504,5 +513,42 @@ h_outbox_result(struct req *r)
 	log_info("outbox: %llu %s: %.*s", (unsigned long long)id,
 	    outcome == 1 ? "sent" : outcome == 2 ? "deferred" : "failed",
 	    (int)rlen, reply);
+	return 0;
+}
+
+/* Stream entry: u64 id, str user, u32 state, u32 attempts, u64 next_try,
+ * u64 size, str mail_from, u32 recipients, str reply. */
+int
+h_adm_outbox_list(struct req *r)
+{
+	int rc = req_end_of_fields(r);
+	if (rc < 0)
+		return rc;
+	if (!r->ch->admin)
+		return req_fail(r, IPC_ERR_UNEXPECTED, "not an admin channel");
+	req_reply_stream(r);
+	sqlite3_stmt *st = stmt(O_LIST);
+	sqlite3_bind_int64(st, 1, OUTBOX_LIST_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *rcpts = (const char *)sqlite3_column_blob(st, 7);
+		int rlen = sqlite3_column_bytes(st, 7);
+		uint32_t n = 0;
+		for (int i = 0; i < rlen; i++)
+			n += rcpts[i] == '\0';
+		req_item(r);
+		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 0));
+		ipc_put_str(r->rb, col_text(st, 1));
+		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 2));
+		ipc_put_u32(r->rb, (uint32_t)sqlite3_column_int64(st, 3));
+		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 4));
+		ipc_put_u64(r->rb, (uint64_t)sqlite3_column_int64(st, 5));
+		ipc_put_str(r->rb, col_text(st, 6));
+		ipc_put_u32(r->rb, n);
+		ipc_put_str(r->rb, col_text(st, 8));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return req_fail(r, IPC_ERR_INTERNAL, "outbox: list");
+	req_end(r);
 	return 0;
 }

@@ -45,5 +45,9 @@ void outbox_chan_closed(struct chan *ch);
 int h_outbox_add(struct req *r);
 int h_outbox_claim(struct req *r);
 int h_outbox_result(struct req *r);
+/* The entries not sent yet, and the failed ones (at most
+ * OUTBOX_LIST_MAX, oldest first). */
+#define OUTBOX_LIST_MAX 10000
+int h_adm_outbox_list(struct req *r);
 
 #endif

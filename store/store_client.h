@@ -147,6 +147,23 @@ enum store_outbox_outcome {
 int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
     uint64_t retry_at, const char *reply);
 
+/* Admin channel: the entries not sent (pending 0, sending 1) and the
+ * failed ones (3), oldest first, at most 10000 a shard. Strings valid
+ * during the callback. */
+struct store_outbox_info {
+	uint64_t id;
+	const char *user;
+	uint32_t state;
+	uint32_t attempts;
+	uint64_t next_try;
+	uint64_t size;
+	const char *mail_from;
+	uint32_t nrcpts;
+	const char *reply;
+};
+typedef int (*store_outbox_cb)(void *arg, const struct store_outbox_info *o);
+int store_adm_outbox_list(struct store_conn *sc, store_outbox_cb cb, void *arg);
+
 /* ---- mailboxes ---------------------------------------------------------- */
 
 struct store_mbox_status {

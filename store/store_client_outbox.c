@@ -90,3 +90,43 @@ store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
 	ipc_put_strn(&sc->req, reply, n);
 	return sc_call_empty(sc, IPC_STORE_OUTBOX_RESULT);
 }
+
+struct outbox_ctx {
+	store_outbox_cb cb;
+	void *arg;
+	bool stop;
+};
+
+static int
+outbox_entry(struct store_conn *sc, struct buf_cur *c, void *ctx)
+{
+	struct outbox_ctx *oc = ctx;
+	static char user[STORE_USER_MAX + 1], from[STORE_OUTBOX_ADDR_MAX + 1],
+	    reply[STORE_OUTBOX_REPLY_MAX + 1];
+	struct store_outbox_info o;
+	(void)sc;
+	ipc_get_u64(c, &o.id);
+	ipc_get_str(c, user, sizeof(user));
+	ipc_get_u32(c, &o.state);
+	ipc_get_u32(c, &o.attempts);
+	ipc_get_u64(c, &o.next_try);
+	ipc_get_u64(c, &o.size);
+	ipc_get_str(c, from, sizeof(from));
+	ipc_get_u32(c, &o.nrcpts);
+	if (ipc_get_str(c, reply, sizeof(reply)) < 0)
+		return -1;
+	o.user = user;
+	o.mail_from = from;
+	o.reply = reply;
+	SC_STREAM_DELIVER(oc, &o);
+	return 0;
+}
+
+int
+store_adm_outbox_list(struct store_conn *sc, store_outbox_cb cb, void *arg)
+{
+	struct outbox_ctx oc = { cb, arg, false };
+	struct stream_ops ops = { outbox_entry, NULL, &oc };
+	sc_start(sc);
+	return sc_call_stream(sc, IPC_STORE_ADM_OUTBOX_LIST, &ops);
+}

@@ -123,3 +123,36 @@ def test_after_stored_dies_submitd_starts_again_and_sends():
             assert wait_for(lambda: len(sink.got) == 1, 20), srv.log[-20:]
     finally:
         sink.close()
+
+
+def test_cloisterctl_outbox_list_shows_what_waits_and_what_failed():
+    if not have_store():
+        return
+    import subprocess
+    from harness import service_block, tool
+    sink = Sink(lambda kind, n: "554 5.7.1 \x1b[31mno\x1b[0m" if kind == "DATA" else None)
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            later = int(time.time()) + 3600
+            queue(adm, "alice", ["bob@example.net"], b"Subject: bad\r\n\r\nx\r\n")
+            assert srv.wait_log(r"outbox 1: failed", 10), srv.log[-20:]
+            queue(adm, "alice", ["b@example.net", "c@example.net"], b"y\r\n",
+                  send_at=later)
+            # cloisterctl wants an auth service in the file it reads
+            conf = srv.config_path + ".ctl"
+            with open(conf, "w") as f:
+                f.write(srv.config_text + "\n" + service_block(
+                    "authd", "auth", tool("cloister-authd"), "authd") + "\n")
+            r = subprocess.run([tool("cloisterctl"), "-c", conf, "outbox", "list"],
+                               capture_output=True, text=True, timeout=30)
+            assert r.returncode == 0, r.stderr
+            lines = r.stdout.splitlines()
+            assert lines[0].startswith("1 alice failed 1 - 19 <alice@example.org> 1 554 5.7.1 "), lines
+            assert "\x1b" not in r.stdout and "?[31mno?[0m" in lines[0], lines
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later))
+            assert lines[1] == "2 alice pending 0 %s 3 <alice@example.org> 2 -" % stamp, lines
+            assert len(lines) == 2
+    finally:
+        sink.close()

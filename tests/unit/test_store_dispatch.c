@@ -57,7 +57,7 @@ static const uint32_t admin_ops[] = {
 	IPC_STORE_ADM_MBOX_DETAIL, IPC_STORE_ADM_IMPORT_MBOX,
 	IPC_STORE_ADM_IMPORT_APPEND, IPC_STORE_ADM_MSG_LIST,
 	IPC_STORE_ADM_BODY, IPC_STORE_ADM_SIEVE_PUT, IPC_STORE_ADM_SIEVE,
-	IPC_STORE_ADM_OUTBOX_ADD,
+	IPC_STORE_ADM_OUTBOX_ADD, IPC_STORE_ADM_OUTBOX_LIST,
 };
 /* submitd's, without a ticket (its handlers refuse a bound channel) */
 static const uint32_t outbox_ops[] = { IPC_STORE_OUTBOX_CLAIM,
