@@ -5,6 +5,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgfile.h"
+#include "outbox_auto.h"
 #include "outbox_proto.h"
 #include "request.h"
 #include "rights.h"
@@ -142,6 +143,7 @@ outbox_open(sqlite3 *db, const char *root)
 			log_fatal("outbox: prepare: %s", sqlite3_errmsg(db));
 	if (step_done(O_RESET) < 0)
 		log_fatal("outbox: cannot release claimed entries");
+	outbox_auto_open(db);
 	sweep();
 }
 
@@ -288,11 +290,12 @@ user_pending(const char *user, uint64_t *n)
 	return rc == SQLITE_ROW ? 0 : -IPC_ERR_INTERNAL;
 }
 
-/* Insert the row and write its file in one transaction: a crash leaves
- * either both or a file the next start sweeps. */
+/* Insert the row (counted in the user's day if at_delivery) and write its
+ * file in one transaction: a crash leaves either both or a file the next
+ * start sweeps. */
 static int
 add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
-    uint64_t size, uint64_t send_at, uint64_t *id)
+    uint64_t size, uint64_t send_at, bool at_delivery, uint64_t *id)
 {
 	char path[96];
 	uint64_t now = (uint64_t)time(NULL);
@@ -308,6 +311,8 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
 	int rc = step_done(O_INSERT);
 	*id = (uint64_t)sqlite3_last_insert_rowid(odb);
+	if (rc == 0 && at_delivery)
+		rc = outbox_auto_count(r->u->name);
 	if (rc == 0 && (file_path(*id, path, sizeof(path)) < 0 ||
 	    copy_file(r->fd, size, path) < 0))
 		rc = req_fail(r, errno == ENOSPC ? IPC_ERR_NOSPACE :
@@ -352,6 +357,10 @@ h_outbox_add(struct req *r)
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = add_user(r, user, ulen)) < 0)
 		return rc;
+	/* the delivery right: no ticket, not the admin channel */
+	bool at_delivery = r->ch->user == NULL && !r->ch->admin;
+	if (at_delivery && (rc = outbox_auto_check(r, from, flen, nrcpts)) < 0)
+		return rc;
 	if (size == 0 || size > STORE_MSG_MAX || send_at > INT64_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "message size or time out of range");
 	if (user_pending(r->u->name, &pending) < 0)
@@ -359,7 +368,8 @@ h_outbox_add(struct req *r)
 	if (pending >= OUTBOX_USER_PENDING_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "%s has %u messages waiting to"
 		    " be sent", r->u->name, OUTBOX_USER_PENDING_MAX);
-	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, &id)) < 0)
+	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, at_delivery,
+	    &id)) < 0)
 		return rc;
 	log_info("outbox: %llu queued for %s by %s, %u recipient(s), %llu bytes",
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,
