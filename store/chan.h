@@ -27,8 +27,10 @@ struct held;
 struct slice;
 
 #define CHAN_NOTIFY_PENDING 8
-/* 4 body batches of 32 files: imapd reads one while the next is asked */
-#define CHAN_FD_REPLIES_UNREAD 4
+/* 2 body batches of 32 files: imapd reads one while the next is asked;
+ * a peer that reads nothing holds at most 64 fds in flight, so 256 such
+ * channels at once are needed to reach stored's 16384 */
+#define CHAN_FD_REPLIES_UNREAD 2
 
 struct chan {
 	int fd;
