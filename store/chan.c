@@ -318,8 +318,6 @@ fds_may_go(struct chan *ch)
 		want(ch, EPOLLOUT | EPOLLET);
 		return false;
 	}
-	if (ch->events & EPOLLET)
-		want(ch, ch->events & ~(uint32_t)(EPOLLET | EPOLLOUT));
 	return true;
 }
 
@@ -331,6 +329,10 @@ send_out(struct chan *ch)
 	bool has_fds = ch->out_fd >= 0 || ch->out_fds.n > 0;
 	if (has_fds && ch->out_off == 0 && !fds_may_go(ch))
 		return false;
+	/* no longer held (or its reply became an error without fds): back to
+	 * level-triggered interest */
+	if (ch->events & EPOLLET)
+		want(ch, ch->events & ~(uint32_t)(EPOLLET | EPOLLOUT));
 	for (;;) {
 		size_t left = b->len - ch->out_off, chunk = left;
 		bool more = false;
