@@ -9,14 +9,16 @@
 #include <time.h>
 
 uint64_t outbox_delivery_per_day = OUTBOX_DELIVERY_PER_DAY_DEFAULT;
+uint64_t outbox_delivery_per_day_shard = OUTBOX_DELIVERY_PER_DAY_SHARD_DEFAULT;
 
 static sqlite3 *adb;
 static int64_t pruned_day;     /* the counts before it are gone */
 
-enum { A_GET, A_ADD, A_PRUNE, A_NSTMT };
+enum { A_GET, A_TOTAL, A_ADD, A_PRUNE, A_NSTMT };
 static sqlite3_stmt *ast[A_NSTMT];
 static const char *const asql[A_NSTMT] = {
 	[A_GET] = "SELECT n FROM outbox_day WHERE user=? AND day=?",
+	[A_TOTAL] = "SELECT coalesce(sum(n), 0) FROM outbox_day WHERE day=?",
 	[A_ADD] = "INSERT INTO outbox_day(user, day, n) VALUES(?, ?, 1)"
 	    " ON CONFLICT(user, day) DO UPDATE SET n=n+1",
 	[A_PRUNE] = "DELETE FROM outbox_day WHERE day<?",
@@ -86,9 +88,17 @@ outbox_auto_check(struct req *r, const char *from, size_t flen,
 	if (nrcpts != 1)
 		return req_fail(r, IPC_ERR_LIMIT, "the delivery right queues"
 		    " one recipient per message");
-	uint64_t n;
-	if (run(A_GET, r->u->name, today(), &n) < 0)
+	uint64_t n, total;
+	if (run(A_GET, r->u->name, today(), &n) < 0 ||
+	    run(A_TOTAL, NULL, today(), &total) < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "outbox: daily count");
+	if (total >= outbox_delivery_per_day_shard) {
+		log_warn("outbox: %llu messages queued at delivery today on this"
+		    " shard, the limit (outbox-delivery-per-day-shard)",
+		    (unsigned long long)total);
+		return req_fail(r, IPC_ERR_LIMIT, "%llu messages queued at"
+		    " delivery today on this shard", (unsigned long long)total);
+	}
 	if (n >= outbox_delivery_per_day) {
 		log_warn("outbox: %s: %llu messages queued at delivery today,"
 		    " the limit (outbox-delivery-per-day)", r->u->name,

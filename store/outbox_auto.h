@@ -10,7 +10,10 @@
  *     bounces of a redirect go to the user, not to whoever wrote the mail;
  *   - has one recipient;
  *   - is one of at most outbox_delivery_per_day of its user's that UTC day
- *     (set outbox-delivery-per-day, default 200; 0: none).
+ *     (set outbox-delivery-per-day, default 200; 0: none), and of at most
+ *     outbox_delivery_per_day_shard of the whole shard's (set
+ *     outbox-delivery-per-day-shard, default 10000): what lmtpd can send
+ *     in a day does not grow with the number of users.
  * The counts are kept per (user, day) in the shard's registry, with the
  * entry they count, in one transaction.
  */
@@ -26,6 +29,8 @@ struct req;
 #define OUTBOX_DELIVERY_PER_DAY_DEFAULT 200
 #define OUTBOX_DELIVERY_PER_DAY_MAX 1000000
 extern uint64_t outbox_delivery_per_day;
+#define OUTBOX_DELIVERY_PER_DAY_SHARD_DEFAULT 10000
+extern uint64_t outbox_delivery_per_day_shard;
 
 /* At start, with the registry (outbox_open): the table, the statements,
  * the counts of days gone removed. Fatal on failure. */

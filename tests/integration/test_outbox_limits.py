@@ -4,8 +4,9 @@ not make submitd an open relay. With lmtpd's service identity (a channel
 announced as lmtpd, no ticket, lmtpd's policy) an entry is refused unless
 its envelope sender is <> or the user's own address (when the user's
 name is one), it has one recipient, and its user has queued fewer than
-outbox-delivery-per-day such entries this UTC day; the count survives a
-restart of stored. A user's own session and the admin channel are not
+outbox-delivery-per-day such entries this UTC day, and the shard fewer
+than outbox-delivery-per-day-shard; the counts survive a restart of
+stored. A user's own session and the admin channel are not
 held to these rules. Runs cloister-stored as the supervisor would."""
 from store_util import ERR, StoreError, new_user, s
 from submit_util import queue
@@ -86,6 +87,25 @@ def test_the_daily_cap_holds_per_user_and_across_a_restart():
             st.log_text()
         st.stop()
         assert len(entries(st)) == 5
+
+
+def test_the_shard_cap_holds_whatever_the_number_of_users():
+    opts = " set outbox-delivery-per-day 2\n set outbox-delivery-per-day-shard 3\n"
+    with OutboxStore(options=opts) as st:
+        lm = st.connect("lmtpd")
+        for user in ("u1", "u2"):
+            new_user(st, user)
+        assert add(lm, ["a@example.net"], user="u1")[0] > 0
+        assert add(lm, ["b@example.net"], user="u1")[0] > 0
+        assert add(lm, ["c@example.net"], user="u2")[0] > 0
+        # u2 has one of her 2 left, but the shard has none
+        assert refusal(lm, ["d@example.net"], "", "u2") == ERR["LIMIT"]
+        new_user(st, "u3")
+        assert refusal(lm, ["e@example.net"], "", "u3") == ERR["LIMIT"]
+        assert "outbox: 3 messages queued at delivery today on this shard" \
+            in st.log_text()
+        st.stop()
+        assert len(entries(st)) == 3
 
 
 def test_a_cap_of_zero_lets_the_delivery_right_queue_nothing():
