@@ -108,11 +108,40 @@ chan_pause(struct chan *ch)
 	want(ch, ch->events & ~(uint32_t)EPOLLIN);
 }
 
+/* Has the peer CHAN_FD_REPLIES_UNREAD replies carrying fds unread (its
+ * queue not seen empty since they went)? Then nothing more is read from it
+ * (so no reply is built and no file opened for it) until a wake-up finds
+ * its queue empty: EPOLLOUT, edge-triggered (the socket stays writable),
+ * comes each time it reads a record. A peer that reads what it asked for
+ * is seldom held at all. */
+static bool
+fds_backlogged(struct chan *ch)
+{
+	if (ch->fd_replies < CHAN_FD_REPLIES_UNREAD)
+		return false;
+	int queued = 0;
+	if (ioctl(ch->fd, SIOCOUTQ, &queued) < 0) {
+		/* cannot be on a live socket; the kernel's own limit and
+		 * ETOOMANYREFS (send_out) still stand */
+		log_err("%s[%llu]: SIOCOUTQ: %s", ch->service,
+		    (unsigned long long)ch->instance, strerror(errno));
+		queued = 0;
+	}
+	if (queued > 0)
+		return true;
+	ch->fd_replies = 0;
+	return false;
+}
+
 void
 chan_resume(struct chan *ch)
 {
-	if (ch->out == NULL && ch->held == NULL)
-		want(ch, ch->events | EPOLLIN);
+	if (ch->out != NULL || ch->held != NULL)
+		return;
+	if (fds_backlogged(ch))
+		want(ch, (ch->events & ~(uint32_t)EPOLLIN) | EPOLLOUT | EPOLLET);
+	else
+		want(ch, (ch->events | EPOLLIN) & ~(uint32_t)EPOLLET);
 }
 
 void
@@ -295,44 +324,11 @@ chan_fail_reply(struct chan *ch, uint32_t reqid, uint32_t code,
 	ipc_fd_batch_close(&ch->out_fds);
 }
 
-/* May the reply of ch, which carries fds, go now? Not while the peer has
- * CHAN_FD_REPLIES_UNREAD of them unread (its queue not seen empty since):
- * then nothing more is read from it, and a wake-up each time it reads a
- * record (EPOLLOUT, edge-triggered: the socket stays writable) looks
- * again. A peer that reads what it asked for is seldom held at all. */
-static bool
-fds_may_go(struct chan *ch)
-{
-	int queued = 0;
-	if (ch->fd_replies > 0) {
-		if (ioctl(ch->fd, SIOCOUTQ, &queued) < 0) {
-			log_err("%s[%llu]: SIOCOUTQ: %s", ch->service,
-			    (unsigned long long)ch->instance, strerror(errno));
-			chan_close(ch);
-			return false;
-		}
-		if (queued == 0)
-			ch->fd_replies = 0;
-	}
-	if (ch->fd_replies >= CHAN_FD_REPLIES_UNREAD) {
-		want(ch, EPOLLOUT | EPOLLET);
-		return false;
-	}
-	return true;
-}
-
 /* Send what we can of ch's reply; true when it is all sent. */
 static bool
 send_out(struct chan *ch)
 {
 	struct buf *b = ch->out;
-	bool has_fds = ch->out_fd >= 0 || ch->out_fds.n > 0;
-	if (has_fds && ch->out_off == 0 && !fds_may_go(ch))
-		return false;
-	/* no longer held (or its reply became an error without fds): back to
-	 * level-triggered interest */
-	if (ch->events & EPOLLET)
-		want(ch, ch->events & ~(uint32_t)(EPOLLET | EPOLLOUT));
 	for (;;) {
 		size_t left = b->len - ch->out_off, chunk = left;
 		bool more = false;
@@ -419,6 +415,10 @@ chan_writable(struct chan *ch)
 		return;
 	if (!ch->dead && ch->nnotify > 0 && hooks.drained != NULL)
 		hooks.drained(ch);
+	if (!ch->dead && (ch->events & EPOLLET)) {
+		chan_resume(ch);   /* held for its files: the peer read a record */
+		return;
+	}
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
 }

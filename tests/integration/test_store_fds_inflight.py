@@ -46,6 +46,10 @@ def recv_record_fds(sock, timeout=20):
     return type_, reqid, data[HDR_SIZE:], list(fds), len(data)
 
 
+def open_fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
 def bodies_request(mbox, uids):
     return u64(mbox) + u32(len(uids)) + b"".join(u32(u) for u in uids)
 
@@ -118,12 +122,17 @@ def test_channels_that_read_nothing_leave_others_their_bodies():
             c, mbox = user_with_mail(st, "mallory%d" % i)
             attackers.append((c, mbox))
         victim, vbox = user_with_mail(st, "alice")
+        before = open_fds(st.proc.pid)
         sent = [flood(c, mbox) for c, mbox in attackers]
         # the flood got well past what stored lets a channel have unread,
         # and stored has sent all it will
         assert min(sent) > 8, sent
         for c, _ in attackers:
             queued_bytes(c.sock)
+        # a held channel costs stored no open file: its next request is
+        # not even read (a reply built and held would keep 32 open)
+        assert open_fds(st.proc.pid) - before < BATCH, \
+            (before, open_fds(st.proc.pid))
         honest_fetch(victim, vbox, 20)
         assert "too many files in flight" not in st.log_text()
         # a flooding channel was held, not dropped: once it reads, every
