@@ -140,3 +140,21 @@ def test_a_sieve_redirect_goes_out_from_the_users_own_address():
         assert [(u, f, r) for u, f, r, _ in got] == \
             [("alice@example.org", "alice@example.org", ["elsewhere@example.com"]),
              ("alice@example.org", "", ["carol@example.net"])], got
+
+
+def test_a_store_started_without_a_stats_pipe_keeps_its_registry_whole():
+    """Started by hand (no fd 4 from cloisterd), stored must not write its
+    statistics records into the file that happens to get fd 4: the
+    registry holding the outbox and its daily counts was one."""
+    import time
+    with OutboxStore() as st:
+        for i in range(3):
+            new_user(st, "s%d" % i)
+            # stats go out a second after the last ones
+            time.sleep(1.2)
+        st.stop()
+        for path in st.user_dbs():
+            with open(path, "rb") as f:
+                assert b"2SLC" not in f.read(), path     # STATS_MAGIC, host order
+        assert entries(st) == []
+        assert rows(st, "count(*)") == [(0,)]
