@@ -108,14 +108,22 @@ chan_pause(struct chan *ch)
 	want(ch, ch->events & ~(uint32_t)EPOLLIN);
 }
 
+void
+chan_resume(struct chan *ch)
+{
+	if (ch->out == NULL && ch->held == NULL && !(ch->events & EPOLLET))
+		want(ch, ch->events | EPOLLIN);
+}
+
+/* Below this many bytes in the channel's send queue it counts as read: a
+ * record costs far more (its sk_buff), while a record the peer is reading
+ * just now may still count 1 byte when its wake-up comes (sock_wfree). */
+#define OUTQ_EMPTY_BELOW 64
+
 /* Has the peer CHAN_FD_REPLIES_UNREAD replies carrying fds unread (its
- * queue not seen empty since they went)? Then nothing more is read from it
- * (so no reply is built and no file opened for it) until a wake-up finds
- * its queue empty: EPOLLOUT, edge-triggered (the socket stays writable),
- * comes each time it reads a record. A peer that reads what it asked for
- * is seldom held at all. */
+ * queue not seen empty since they went)? */
 static bool
-fds_backlogged(struct chan *ch)
+fds_unread(struct chan *ch)
 {
 	if (ch->fd_replies < CHAN_FD_REPLIES_UNREAD)
 		return false;
@@ -127,21 +135,28 @@ fds_backlogged(struct chan *ch)
 		    (unsigned long long)ch->instance, strerror(errno));
 		queued = 0;
 	}
-	if (queued > 0)
+	if (queued >= OUTQ_EMPTY_BELOW)
 		return true;
 	ch->fd_replies = 0;
 	return false;
 }
 
-void
-chan_resume(struct chan *ch)
+bool
+chan_hold_for_fds(struct chan *ch)
 {
-	if (ch->out != NULL || ch->held != NULL)
+	if (!fds_unread(ch))
+		return false;
+	want(ch, (ch->events & ~(uint32_t)EPOLLIN) | EPOLLOUT | EPOLLET);
+	return true;
+}
+
+/* A wake-up of a channel held for its files: the peer read a record. */
+static void
+fds_wake(struct chan *ch)
+{
+	if (fds_unread(ch))
 		return;
-	if (fds_backlogged(ch))
-		want(ch, (ch->events & ~(uint32_t)EPOLLIN) | EPOLLOUT | EPOLLET);
-	else
-		want(ch, (ch->events | EPOLLIN) & ~(uint32_t)EPOLLET);
+	want(ch, EPOLLIN | (ch->nnotify > 0 ? EPOLLOUT : 0));
 }
 
 void
@@ -416,7 +431,7 @@ chan_writable(struct chan *ch)
 	if (!ch->dead && ch->nnotify > 0 && hooks.drained != NULL)
 		hooks.drained(ch);
 	if (!ch->dead && (ch->events & EPOLLET)) {
-		chan_resume(ch);   /* held for its files: the peer read a record */
+		fds_wake(ch);
 		return;
 	}
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)

@@ -108,6 +108,12 @@ bool chan_slices_runnable(void);
  * again unless a reply or a held request is still pending. */
 void chan_pause(struct chan *ch);
 void chan_resume(struct chan *ch);
+/* Before reading a request: has the peer CHAN_FD_REPLIES_UNREAD replies
+ * carrying fds unread (its queue not seen empty since they went)? Then
+ * true, and nothing is read from it (no reply built, no file opened for
+ * it) until it has read them: each record it reads wakes the channel
+ * (EPOLLOUT, edge-triggered: the socket stays writable) to look again. */
+bool chan_hold_for_fds(struct chan *ch);
 /* Queue ch to be flushed at the end of the turn. */
 void chan_queue_flush(struct chan *ch);
 /* Send a small unsolicited record now if the socket takes it; false if

@@ -268,3 +268,14 @@ def test_imapd_sessions_that_read_nothing_leave_a_fetch_its_bodies():
             for _m, sock, pid in taken:
                 sock.close()
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_reader_one_batch_ahead_runs_through_without_a_stall():
+    """imapd's way (the next batch asked before this one is read), 3 x 2000
+    batches: held at every second one for a moment, never for good (a
+    wake-up lost while the peer frees a record would stop it here)."""
+    with Store() as st:
+        c, mbox = user_with_mail(st, "alice")
+        for _ in range(3):
+            honest_fetch(c, mbox, 2000)
+        c.close()
