@@ -139,6 +139,24 @@ parse_args(int argc, char **argv, const char *ident, struct worker_args *wa)
 	}
 }
 
+/* Started by hand without a stats pipe: /dev/null takes fd 4, or the first
+ * file the worker opens (a database) would get there the records
+ * stats_flush writes. */
+static void
+hold_stats_fd(void)
+{
+	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0)
+		return;
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		log_fatal_errno("/dev/null");
+	if (fd != CLOISTER_FD_STATS) {
+		if (dup2(fd, CLOISTER_FD_STATS) < 0)
+			log_fatal_errno("dup2 /dev/null");
+		close(fd);
+	}
+}
+
 void
 worker_load(int argc, char **argv, const char *ident,
     struct worker_args *wa, struct config *cfg,
@@ -152,6 +170,7 @@ worker_load(int argc, char **argv, const char *ident,
 		log_open_fd(ident, CLOISTER_FD_LOG,
 		    log_fd_is_channel(CLOISTER_FD_LOG) ? LOG_SINK_CHANNEL :
 		    wa->foreground ? LOG_SINK_STDERR : LOG_SINK_SYSLOG);
+	hold_stats_fd();
 	if (wa->config_path == NULL || wa->service == NULL)
 		log_fatal("%s: --config and --service are required", ident);
 	char err[CONFIG_ERR_MAX];

@@ -2,6 +2,7 @@
 #include "policy_consts.h"
 
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -31,7 +32,7 @@ static const struct {
 	C(FD_CLOEXEC),
 	/* ioctl requests */
 	C(FIONBIO), C(FIONREAD), C(FIOASYNC), C(FIOSETOWN), C(SIOCSPGRP),
-	C(TIOCSTI),
+	C(TIOCSTI), C(SIOCOUTQ),
 	/* open file status flags (F_SETFL) */
 	C(O_ACCMODE), C(O_RDONLY), C(O_WRONLY), C(O_RDWR), C(O_NONBLOCK),
 	C(O_ASYNC), C(O_APPEND), C(O_DIRECT), C(O_NOATIME), C(O_LARGEFILE),

@@ -11,9 +11,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* What a channel's reply buffer may hold: a reply made whole (bounded by
@@ -109,8 +111,52 @@ chan_pause(struct chan *ch)
 void
 chan_resume(struct chan *ch)
 {
-	if (ch->out == NULL && ch->held == NULL)
+	if (ch->out == NULL && ch->held == NULL && !(ch->events & EPOLLET))
 		want(ch, ch->events | EPOLLIN);
+}
+
+/* Below this many bytes in the channel's send queue it counts as read: a
+ * record costs far more (its sk_buff), while a record the peer is reading
+ * just now may still count 1 byte when its wake-up comes (sock_wfree). */
+#define OUTQ_EMPTY_BELOW 64
+
+/* Has the peer CHAN_FD_REPLIES_UNREAD replies carrying fds unread (its
+ * queue not seen empty since they went)? */
+static bool
+fds_unread(struct chan *ch)
+{
+	if (ch->fd_replies < CHAN_FD_REPLIES_UNREAD)
+		return false;
+	int queued = 0;
+	if (ioctl(ch->fd, SIOCOUTQ, &queued) < 0) {
+		/* cannot be on a live socket; the kernel's own limit and
+		 * ETOOMANYREFS (send_out) still stand */
+		log_err("%s[%llu]: SIOCOUTQ: %s", ch->service,
+		    (unsigned long long)ch->instance, strerror(errno));
+		queued = 0;
+	}
+	if (queued >= OUTQ_EMPTY_BELOW)
+		return true;
+	ch->fd_replies = 0;
+	return false;
+}
+
+bool
+chan_hold_for_fds(struct chan *ch)
+{
+	if (!fds_unread(ch))
+		return false;
+	want(ch, (ch->events & ~(uint32_t)EPOLLIN) | EPOLLOUT | EPOLLET);
+	return true;
+}
+
+/* A wake-up of a channel held for its files: the peer read a record. */
+static void
+fds_wake(struct chan *ch)
+{
+	if (fds_unread(ch))
+		return;
+	want(ch, EPOLLIN | (ch->nnotify > 0 ? EPOLLOUT : 0));
 }
 
 void
@@ -346,6 +392,8 @@ send_out(struct chan *ch)
 			return false;
 		}
 		ch->out_off += chunk;
+		if (ch->out_fd >= 0 || ch->out_fds.n > 0)
+			ch->fd_replies++;
 		if (ch->out_fd >= 0) {
 			close(ch->out_fd);
 			ch->out_fd = -1;
@@ -383,6 +431,10 @@ chan_writable(struct chan *ch)
 		return;
 	if (!ch->dead && ch->nnotify > 0 && hooks.drained != NULL)
 		hooks.drained(ch);
+	if (!ch->dead && (ch->events & EPOLLET)) {
+		fds_wake(ch);
+		return;
+	}
 	if (!ch->dead && ch->out == NULL && ch->nnotify == 0)
 		want(ch, ch->events & ~(uint32_t)EPOLLOUT);
 }

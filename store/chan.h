@@ -7,6 +7,9 @@
  * records when streamed). A channel with a reply still queued is not read
  * (backpressure: one reply in memory per channel at most). A long reply is
  * made in slices over several turns (slice.h) and sent as it is made.
+ * A peer has at most CHAN_FD_REPLIES_UNREAD replies carrying fds that it
+ * has not read: the kernel counts every fd in flight against stored's
+ * RLIMIT_NOFILE, so a peer that reads nothing must not hold them all.
  */
 #ifndef CLOISTER_STORE_CHAN_H
 #define CLOISTER_STORE_CHAN_H
@@ -24,6 +27,10 @@ struct held;
 struct slice;
 
 #define CHAN_NOTIFY_PENDING 8
+/* 2 body batches of 32 files: imapd reads one while the next is asked;
+ * a peer that reads nothing holds at most 64 fds in flight, so 256 such
+ * channels at once are needed to reach stored's 16384 */
+#define CHAN_FD_REPLIES_UNREAD 2
 
 struct chan {
 	int fd;
@@ -40,6 +47,8 @@ struct chan {
 	int out_fd;
 	struct ipc_fd_batch out_fds;    /* a batch instead of out_fd */
 	bool out_ready;              /* complete, waiting for the turn's end */
+	unsigned fd_replies;         /* fd-bearing replies sent since the
+	                              * peer's queue was last seen empty */
 	bool out_open;               /* slices still to come (slice.h) */
 	struct slice *slice;
 	struct chan *slice_next;
@@ -100,6 +109,12 @@ bool chan_slices_runnable(void);
  * again unless a reply or a held request is still pending. */
 void chan_pause(struct chan *ch);
 void chan_resume(struct chan *ch);
+/* Before reading a request: has the peer CHAN_FD_REPLIES_UNREAD replies
+ * carrying fds unread (its queue not seen empty since they went)? Then
+ * true, and nothing is read from it (no reply built, no file opened for
+ * it) until it has read them: each record it reads wakes the channel
+ * (EPOLLOUT, edge-triggered: the socket stays writable) to look again. */
+bool chan_hold_for_fds(struct chan *ch);
 /* Queue ch to be flushed at the end of the turn. */
 void chan_queue_flush(struct chan *ch);
 /* Send a small unsolicited record now if the socket takes it; false if

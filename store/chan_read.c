@@ -19,6 +19,8 @@ chan_control_closed(void)
 void
 chan_read(struct chan *ch)
 {
+	if (chan_hold_for_fds(ch))
+		return;
 	enum ipc_recv_result r = ipc_recv(ch->fd, &rmsg);
 	switch (r) {
 	case IPC_RECV_OK:

@@ -5,6 +5,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "msgfile.h"
+#include "outbox_auto.h"
 #include "outbox_proto.h"
 #include "request.h"
 #include "rights.h"
@@ -162,6 +163,7 @@ outbox_open(sqlite3 *db, const char *root)
 	last_modseq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	outbox_jmap_open(db);
+	outbox_auto_open(db);
 	sweep();
 }
 
@@ -320,12 +322,13 @@ user_pending(const char *user, uint64_t *n)
 	return rc == SQLITE_ROW ? 0 : -IPC_ERR_INTERNAL;
 }
 
-/* Insert the row and write its file in one transaction: a crash leaves
- * either both or a file the next start sweeps. */
+/* Insert the row (counted in the user's day if at_delivery) and write its
+ * file in one transaction: a crash leaves either both or a file the next
+ * start sweeps. */
 static int
 add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
     uint64_t size, uint64_t send_at, const uint8_t *meta, size_t mlen,
-    uint64_t *id)
+    bool at_delivery, uint64_t *id)
 {
 	char path[96];
 	uint64_t now = (uint64_t)time(NULL);
@@ -344,6 +347,8 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)outbox_next_modseq());
 	int rc = step_done(O_INSERT);
 	*id = (uint64_t)sqlite3_last_insert_rowid(odb);
+	if (rc == 0 && at_delivery)
+		rc = outbox_auto_count(r->u->name);
 	if (rc == 0 && (file_path(*id, path, sizeof(path)) < 0 ||
 	    copy_file(r->fd, size, path) < 0))
 		rc = req_fail(r, errno == ENOSPC ? IPC_ERR_NOSPACE :
@@ -396,6 +401,10 @@ h_outbox_add(struct req *r)
 		return rc;
 	if (mlen > 0 && r->ch->user == NULL)
 		return req_fail(r, IPC_ERR_MALFORMED, "meta from a user session only");
+	/* the delivery right: no ticket, not the admin channel */
+	bool at_delivery = r->ch->user == NULL && !r->ch->admin;
+	if (at_delivery && (rc = outbox_auto_check(r, from, flen, nrcpts)) < 0)
+		return rc;
 	if (size == 0 || size > STORE_MSG_MAX || send_at > INT64_MAX)
 		return req_fail(r, IPC_ERR_LIMIT, "message size or time out of range");
 	if (user_pending(r->u->name, &pending) < 0)
@@ -404,7 +413,7 @@ h_outbox_add(struct req *r)
 		return req_fail(r, IPC_ERR_LIMIT, "%s has %u messages waiting to"
 		    " be sent", r->u->name, OUTBOX_USER_PENDING_MAX);
 	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, meta, mlen,
-	    &id)) < 0)
+	    at_delivery, &id)) < 0)
 		return rc;
 	log_info("outbox: %llu queued for %s by %s, %u recipient(s), %llu bytes",
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,

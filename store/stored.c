@@ -13,6 +13,7 @@
 #include "msgfile.h"
 #include "notify.h"
 #include "outbox.h"
+#include "outbox_auto.h"
 #include "quota.h"
 #include "registry.h"
 #include "snooze.h"
@@ -87,6 +88,11 @@ options(const struct config *c, const struct config_service *svc,
 		  &options_sieve_max_scripts },
 		{ "sieve-max-script-size", QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT,
 		  STORE_SIEVE_SOURCE_MAX, &options_sieve_max_script_size },
+		{ "outbox-delivery-per-day", OUTBOX_DELIVERY_PER_DAY_DEFAULT,
+		  OUTBOX_DELIVERY_PER_DAY_MAX, &outbox_delivery_per_day },
+		{ "outbox-delivery-per-day-shard",
+		  OUTBOX_DELIVERY_PER_DAY_SHARD_DEFAULT, OUTBOX_DELIVERY_PER_DAY_MAX,
+		  &outbox_delivery_per_day_shard },
 	};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (config_option_size(c, svc, sizes[i].key, sizes[i].dflt, &v,

@@ -204,8 +204,12 @@ do_redirects(struct lmtp_sieve *s, struct plan *p)
 			struct iovec iov[3] = { { mark, (size_t)n },
 				{ (void *)(uintptr_t)d->trace, d->trace_len },
 				{ (void *)(uintptr_t)d->t->msg, d->t->len } };
+			/* the envelope sender the store lets the delivery
+			 * right use (store/outbox_auto.h): the user's own
+			 * address, or <> when the user's name is not one */
 			rc = lmtp_outbox_queue(d->sc, d->r->user, &s->outfd,
-			    d->t->sender, a->arg, iov, 3);
+			    strchr(d->r->user, '@') != NULL ? d->r->user : "",
+			    a->arg, iov, 3);
 			if (rc == STORE_OK) {
 				note(s, "sieve-redirect", "to=%s queued%s", a->arg,
 				    a->copy ? " copy" : "");
