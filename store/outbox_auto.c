@@ -19,8 +19,8 @@ static sqlite3_stmt *ast[A_NSTMT];
 static const char *const asql[A_NSTMT] = {
 	[A_GET] = "SELECT n FROM outbox_day WHERE user=? AND day=?",
 	[A_TOTAL] = "SELECT coalesce(sum(n), 0) FROM outbox_day WHERE day=?",
-	[A_ADD] = "INSERT INTO outbox_day(user, day, n) VALUES(?, ?, 1)"
-	    " ON CONFLICT(user, day) DO UPDATE SET n=n+1",
+	[A_ADD] = ("INSERT INTO outbox_day(user, day, n) VALUES(?, ?, 1)"
+	    " ON CONFLICT(user, day) DO UPDATE SET n=n+1"),
 	[A_PRUNE] = "DELETE FROM outbox_day WHERE day<?",
 };
 
