@@ -1,0 +1,101 @@
+"""cloister-pushd end to end, as a phone sees it: cloisterd starts pushd
+(role push) with a channel to every stored shard; a PushSubscription
+created over JMAP gets a PushVerification at the loopback push service,
+the client echoes the code back, and an IMAP APPEND then makes the
+service receive a StateChange that decrypts with the subscription's keys
+(RFC 8291) and carries a VAPID token that verifies (RFC 8292). pushd
+killed with SIGKILL is restarted by cloisterd and pushes resume."""
+import json
+import os
+import signal
+
+import test_jmap_http as jh
+from harness import service_block, wait_for
+from imap_util import ImapServer, need_stored
+from push_receiver import Receiver, UserAgent, check_vapid, vapid_key_file
+from test_jmap_create_identity import api
+
+
+def pushd_block(rcv, vpath):
+    return service_block(
+        "pushd", "push", "@bin:cloister-pushd@", "pushd",
+        options={"vapid-key": vpath, "vapid-subject":
+                 "mailto:postmaster@example.org", "push-ca": rcv.ca,
+                 "push-test-port": rcv.port, "push-allow-loopback": "yes",
+                 "push-timeout": 5})
+
+
+def push_server(rcv, vpath):
+    need_stored()
+    return ImapServer(users=jh.USERS, extra_services=[
+        jh.jmapd_block({"push-allow-loopback": "yes"}),
+        pushd_block(rcv, vpath)])
+
+
+def got(rcv, n, timeout=20, srv=None):
+    assert wait_for(lambda: len(rcv.got) >= n, timeout), (
+        rcv.got, [l for l in (srv.srv.log if srv else []) if "push" in l])
+    return rcv.got[n - 1]
+
+
+def subscribe(c, rcv, ua, path):
+    s, = api(c, [["PushSubscription/set", {"create": {"a": {
+        "deviceClientId": "phone-1", "url": rcv.url(path),
+        "keys": {"p256dh": ua.p256dh, "auth": ua.auth_b64}}}}, "s"]])
+    return s["created"]["a"]["id"]
+
+
+def verify(c, rcv, ua, pid, n, srv=None):
+    p, headers, body = got(rcv, n, srv=srv)
+    v = json.loads(ua.decrypt(body))
+    assert v["@type"] == "PushVerification", v
+    assert v["pushSubscriptionId"] == pid, v
+    u, = api(c, [["PushSubscription/set", {"update": {pid: {
+        "verificationCode": v["verificationCode"]}}}, "u"]])
+    assert pid in u["updated"], u
+
+
+def append(srv):
+    m = srv.login("alice")
+    typ, _ = m.append("INBOX", None, None,
+                      b"From: a@example.org\r\nSubject: hi\r\n\r\nhello\r\n")
+    assert typ == "OK", typ
+    m.logout()
+
+
+def state_change(rcv, ua, vkey, n):
+    path, headers, body = got(rcv, n)
+    change = json.loads(ua.decrypt(body))
+    assert change["@type"] == "StateChange", change
+    (acct, types), = change["changed"].items()
+    assert "Email" in types and "Mailbox" in types, types
+    claims = check_vapid(headers["Authorization"],
+                         "https://127.0.0.1:%d" % rcv.port, vkey)
+    assert claims["sub"] == "mailto:postmaster@example.org", claims
+    return path
+
+
+def test_verification_state_change_and_restart():
+    with Receiver() as rcv:
+        vkey, vpath = vapid_key_file(rcv.tmp)
+        os.chmod(vpath, 0o600)
+        with push_server(rcv, vpath) as srv:
+            c = jh.client(srv)
+            ua = UserAgent()
+            pid = subscribe(c, rcv, ua, "/p/phone1")
+            verify(c, rcv, ua, pid, 1, srv)
+            append(srv)
+            assert state_change(rcv, ua, vkey, 2) == "/p/phone1"
+            # kill -9: cloisterd restarts it, pushes resume
+            old, = [p.pid for p in srv.srv.children("pushd")]
+            os.kill(old, signal.SIGKILL)
+            assert wait_for(lambda: [p.pid for p in srv.srv.children(
+                "pushd")] not in ([], [old]), 20), srv.srv.log[-20:]
+            new, = [p.pid for p in srv.srv.children("pushd")]
+            assert new != old
+            n = len(rcv.got)
+            for _ in range(20):          # until the new pushd watches
+                append(srv)
+                if wait_for(lambda: len(rcv.got) > n, 1):
+                    break
+            state_change(rcv, ua, vkey, n + 1)
