@@ -1,0 +1,83 @@
+/* probe_net: a TCP client worker's network escapes (probe_net.h). */
+#include "probe_net.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define PUSHD_TYPE(t) ((t) | SOCK_NONBLOCK | SOCK_CLOEXEC)
+
+int
+probe_try_unix_socket(struct probe_ctx *c)
+{
+	(void)c;
+	return socket(AF_UNIX, PUSHD_TYPE(SOCK_STREAM), 0) >= 0;
+}
+
+int
+probe_try_udp_socket(struct probe_ctx *c)
+{
+	(void)c;
+	return socket(AF_INET, PUSHD_TYPE(SOCK_DGRAM), 0) >= 0;
+}
+
+int
+probe_try_netlink_socket(struct probe_ctx *c)
+{
+	(void)c;
+	return socket(AF_NETLINK, PUSHD_TYPE(SOCK_RAW), 0) >= 0;
+}
+
+static int
+tcp_socket(void)
+{
+	return socket(AF_INET, PUSHD_TYPE(SOCK_STREAM), 0);
+}
+
+static struct sockaddr_in
+loopback(int port)
+{
+	return (struct sockaddr_in){ .sin_family = AF_INET,
+		.sin_port = htons((uint16_t)port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+}
+
+int
+probe_try_tcp_bind(struct probe_ctx *c)
+{
+	(void)c;
+	int fd = tcp_socket();
+	struct sockaddr_in sin = loopback(0);
+	return fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+}
+
+int
+probe_try_tcp_listen(struct probe_ctx *c)
+{
+	(void)c;
+	int fd = tcp_socket();
+	return fd >= 0 && listen(fd, 1) == 0;   /* listen binds by itself */
+}
+
+/* The probe's own listener on the host's loopback: a port that is not
+ * 443 or 53, reachable in the host's namespace; only Landlock's connect
+ * rule stands between a `network host` worker and it. */
+int
+probe_try_tcp_other_port(struct probe_ctx *c)
+{
+	if (c->tcp_port <= 0)
+		return 0;
+	int fd = tcp_socket();
+	if (fd < 0)
+		return 0;
+	struct sockaddr_in sin = loopback(c->tcp_port);
+	int r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	if (r == 0 || errno == EINPROGRESS)
+		return 1;   /* non-blocking: under way means allowed */
+	fprintf(stderr, "cloister-probe: TCP connect to port %d: %s\n",
+	    c->tcp_port, strerror(errno));
+	return 0;
+}
