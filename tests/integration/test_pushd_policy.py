@@ -9,7 +9,7 @@ role; a running pushd passes cloister-audit."""
 import re
 
 from cloister_server import CloisterServer
-from harness import policy, policy_copy, run, tool
+from harness import policy, policy_copy, run, service_block, tool
 from imap_util import need_stored
 from lmtp_util import stored_block
 from push_receiver import Receiver, vapid_key_file
@@ -47,14 +47,8 @@ def test_landlock_alone_holds_the_port_and_the_probe_can_fail():
 
 
 def test_network_host_is_for_role_push_only():
-    imapd = """
-service imapd {
-  role connection
-  binary @bin:cloister-imapd@
-  policy imapd.policy
-  listen imap tcp 127.0.0.1:@port:imap@ plain
-}
-"""
+    imapd = service_block("imapd", "connection", "@bin:cloister-imapd@",
+                          "imapd", ("imap tcp 127.0.0.1:@port:imap@ plain",))
     edit = {"imapd": lambda t: t + "\nnetwork host\n"}
     with CloisterServer([stored_block(), imapd], policy_edits=edit) as srv:
         try:
