@@ -99,3 +99,21 @@ def test_verification_state_change_and_restart():
                 if wait_for(lambda: len(rcv.got) > n, 1):
                     break
             state_change(rcv, ua, vkey, n + 1)
+
+
+def test_a_gone_subscription_is_deleted():
+    with Receiver() as rcv:
+        _, vpath = vapid_key_file(rcv.tmp)
+        with push_server(rcv, vpath) as srv:
+            c = jh.client(srv)
+            ua = UserAgent()
+            keep = subscribe(c, rcv, ua, "/p/keep")
+            got(rcv, 1, srv=srv)
+            gone = subscribe(c, rcv, ua, "/gone")   # the service says 410
+
+            def ids():
+                g, = api(c, [["PushSubscription/get", {}, "g"]])
+                return sorted(x["id"] for x in g["list"])
+            assert wait_for(lambda: ids() == [keep], 20), (
+                ids(), gone, [l for l in srv.srv.log if "push" in l])
+            assert [p for p, _, _ in rcv.got].count("/gone") == 1, rcv.got
