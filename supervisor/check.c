@@ -105,7 +105,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if ((t->auth[i] = a) && wants == NULL)
 			wants = s;
 		bool k = false;
-		if (s->role == ROLE_CONNECTION &&
+		if ((s->role == ROLE_CONNECTION || s->role == ROLE_PUSH) &&
 		    config_option_bool(c, s, "keyd", false, &k, err, errlen) < 0)
 			return -1;
 		if ((t->keyd[i] = k) && wants_keyd == NULL)

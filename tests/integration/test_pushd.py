@@ -16,20 +16,28 @@ from push_receiver import Receiver, UserAgent, check_vapid, vapid_key_file
 from test_jmap_create_identity import api
 
 
-def pushd_block(rcv, vpath):
+SUBJECT = "mailto:postmaster@example.org"
+
+
+def pushd_block(rcv, vpath, keyd=False):
+    """pushd holding the VAPID key (vpath), or asking keyd for tokens."""
+    key = {"keyd": "yes"} if keyd else {"vapid-key": vpath,
+                                        "vapid-subject": SUBJECT}
     return service_block(
         "pushd", "push", "@bin:cloister-pushd@", "pushd",
-        options={"vapid-key": vpath, "vapid-subject":
-                 "mailto:postmaster@example.org", "push-ca": rcv.ca,
-                 "push-test-port": rcv.port, "push-allow-loopback": "yes",
-                 "push-timeout": 5})
+        options=dict(key, **{"push-ca": rcv.ca, "push-test-port": rcv.port,
+                             "push-allow-loopback": "yes",
+                             "push-timeout": 5}))
 
 
-def push_server(rcv, vpath):
+def push_server(rcv, vpath, keyd=False):
     need_stored()
-    return ImapServer(users=jh.USERS, extra_services=[
-        jh.jmapd_block({"push-allow-loopback": "yes"}),
-        pushd_block(rcv, vpath)])
+    return ImapServer(
+        users=jh.USERS, extra_services=[
+            jh.jmapd_block({"push-allow-loopback": "yes"}),
+            pushd_block(rcv, vpath, keyd)],
+        keyd_options={"vapid-key": vpath, "vapid-subject": SUBJECT}
+        if keyd else None)
 
 
 def got(rcv, n, timeout=20, srv=None):
@@ -75,11 +83,11 @@ def state_change(rcv, ua, vkey, n):
     return path
 
 
-def test_verification_state_change_and_restart():
+def test_verification_state_change_and_restart(keyd=False):
     with Receiver() as rcv:
         vkey, vpath = vapid_key_file(rcv.tmp)
         os.chmod(vpath, 0o600)
-        with push_server(rcv, vpath) as srv:
+        with push_server(rcv, vpath, keyd) as srv:
             c = jh.client(srv)
             ua = UserAgent()
             pid = subscribe(c, rcv, ua, "/p/phone1")
@@ -117,3 +125,9 @@ def test_a_gone_subscription_is_deleted():
             assert wait_for(lambda: ids() == [keep], 20), (
                 ids(), gone, [l for l in srv.srv.log if "push" in l])
             assert [p for p, _, _ in rcv.got].count("/gone") == 1, rcv.got
+
+
+def test_the_vapid_key_in_keyd():
+    """The same with `set keyd yes`: keyd holds the VAPID key and signs
+    each token; the receiver verifies them with the same public key."""
+    test_verification_state_change_and_restart(keyd=True)

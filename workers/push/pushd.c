@@ -9,8 +9,10 @@
  * deleted, a message to retry waits in push_retry.h's queue.
  *
  * Options (service block, "set NAME VALUE"; docs/pushd.md):
- *   vapid-key       PEM file of the P-256 VAPID private key (required)
- *   vapid-subject   the operator's contact, mailto: or https: (required)
+ *   keyd            yes: VAPID tokens from cloister-keyd, which holds the
+ *                   key (its vapid-key and vapid-subject); the default no:
+ *   vapid-key       PEM file of the P-256 VAPID private key
+ *   vapid-subject   the operator's contact, mailto: or https:
  *   push-ca         PEM file of the CAs (default the system's bundle)
  *   resolv-conf     the resolvers' file (default /etc/resolv.conf)
  *   push-timeout    seconds per attempt (default 10)
@@ -32,6 +34,7 @@
 #include "log.h"
 #include "policy.h"
 #include "push_deliver.h"
+#include "push_keyd.h"
 #include "push_send.h"
 #include "push_serve.h"
 #include "worker.h"
@@ -86,12 +89,9 @@ load_resolvers(const char *path, struct push_dns_addr *out)
 }
 
 static void
-load_options(const struct config *c, const struct config_service *s,
+load_vapid_options(const struct config *c, const struct config_service *s,
     struct push_sender *snd)
 {
-	static struct push_dns_addr dns[PUSH_DNS_MAX_SERVERS];
-	char err[CONFIG_ERR_MAX];
-	bool loop = false;
 	snd->vapid = load_vapid(config_option(c, s, "vapid-key"));
 	snd->subject = config_option(c, s, "vapid-subject");
 	if (snd->subject == NULL || (strncmp(snd->subject, "mailto:", 7) != 0 &&
@@ -101,6 +101,26 @@ load_options(const struct config *c, const struct config_service *s,
 		if ((unsigned char)*p <= 0x20 || *p == '"' || *p == '\\' ||
 		    *p == 0x7f)
 			log_fatal("vapid-subject: bad character");
+}
+
+static void
+load_options(const struct config *c, const struct config_service *s,
+    struct push_sender *snd)
+{
+	static struct push_dns_addr dns[PUSH_DNS_MAX_SERVERS];
+	char err[CONFIG_ERR_MAX];
+	bool loop = false, keyd = false;
+	if (config_option_bool(c, s, "keyd", false, &keyd, err,
+	    sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if (keyd && config_option(c, s, "vapid-key") != NULL)
+		log_fatal("vapid-key: with 'set keyd yes' it belongs in keyd's"
+		    " block");
+	if (keyd) {
+		snd->vapid_fn = push_keyd_vapid;   /* keyd has the subject too */
+		snd->subject = "";
+	} else
+		load_vapid_options(c, s, snd);
 	const char *ca = config_option(c, s, "push-ca");
 	if ((snd->tls = push_tls_ctx(ca != NULL ? ca : DEFAULT_CA)) == NULL)
 		log_fatal("push-ca %s: cannot load", ca != NULL ? ca : DEFAULT_CA);
