@@ -8,6 +8,7 @@ killed with SIGKILL is restarted by cloisterd and pushes resume."""
 import json
 import os
 import signal
+import time
 
 import test_jmap_http as jh
 from harness import service_block, wait_for
@@ -131,3 +132,20 @@ def test_the_vapid_key_in_keyd():
     """The same with `set keyd yes`: keyd holds the VAPID key and signs
     each token; the receiver verifies them with the same public key."""
     test_verification_state_change_and_restart(keyd=True)
+
+
+def test_a_busy_push_service_is_asked_again_later():
+    """429 (with Retry-After: 7, shorter than the first wait): the message
+    waits in pushd's retry queue and is sent again 30 seconds later
+    (push_retry.c), not at once and not lost."""
+    with Receiver() as rcv:
+        _, vpath = vapid_key_file(rcv.tmp)
+        with push_server(rcv, vpath) as srv:
+            c = jh.client(srv)
+            subscribe(c, rcv, UserAgent(), "/busy")
+            got(rcv, 1, srv=srv)
+            first = time.monotonic()
+            got(rcv, 2, timeout=45, srv=srv)
+            waited = time.monotonic() - first
+            assert 28 <= waited <= 40, waited
+            assert [p for p, _, _ in rcv.got] == ["/busy", "/busy"], rcv.got
