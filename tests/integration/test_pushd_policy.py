@@ -1,8 +1,8 @@
 """pushd's confinement (policy/pushd.policy): TCP client sockets and
 connect in the host's network namespace, nothing else of the network.
 cloister-probe under the policy finds every network escape refused (a
-unix, UDP or netlink socket, bind, listen, a connect to a port other than
-443, 53 and the test port); without Landlock the connect to another port
+unix, UDP or netlink socket, bind, listen, a connect or a TCP Fast Open
+sendto to a port other than 443, 53 and the test port); without Landlock the connect to another port
 goes through and a copy of the policy that allows listen lets it
 (so the probe can fail); cloisterd refuses `network host` for any other
 role; a running pushd passes cloister-audit."""
@@ -18,6 +18,7 @@ from test_pushd import pushd_block
 NET = (r"socket\(AF_UNIX\) of a TCP client's flags",
        r"socket\(AF_INET, SOCK_DGRAM\)", r"socket\(AF_NETLINK\)",
        r"bind a TCP client socket", r"listen on a TCP client socket",
+       r"TCP Fast Open sendto a port not allowed",
        r"TCP client connect to a port not allowed")
 
 
@@ -40,6 +41,7 @@ def test_landlock_alone_holds_the_port_and_the_probe_can_fail():
         return
     rc, out = probe(policy("pushd"), "--without", "landlock")
     assert rc == 1 and re.search(NET[-1] + r"\s+ALLOWED", out), out
+    assert re.search(NET[-2] + r"\s+ALLOWED", out), out
     weak = policy_copy("pushd", lambda t: t.replace(
         "syscall connect ", "syscall listen connect "))
     rc, out = probe(weak)

@@ -521,6 +521,7 @@ static const struct {
 	{ "listen on a TCP client socket", probe_try_tcp_listen, 0 },
 	{ "TCP client connect to a port not allowed", probe_try_tcp_other_port,
 	  A_LAYER2 },
+	{ "TCP Fast Open sendto a port not allowed", probe_try_tcp_fastopen, 0 },
 };
 
 size_t

@@ -62,6 +62,26 @@ probe_try_tcp_listen(struct probe_ctx *c)
 	return fd >= 0 && listen(fd, 1) == 0;   /* listen binds by itself */
 }
 
+/* TCP Fast Open: sendto() with MSG_FASTOPEN connects as it sends,
+ * without a connect() call. */
+int
+probe_try_tcp_fastopen(struct probe_ctx *c)
+{
+	if (c->tcp_port <= 0)
+		return 0;
+	int fd = tcp_socket();
+	if (fd < 0)
+		return 0;
+	struct sockaddr_in sin = loopback(c->tcp_port);
+	ssize_t r = sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin,
+	    sizeof(sin));
+	if (r >= 0 || errno == EINPROGRESS)
+		return 1;
+	fprintf(stderr, "cloister-probe: TCP Fast Open to port %d: %s\n",
+	    c->tcp_port, strerror(errno));
+	return 0;
+}
+
 /* The probe's own listener on the host's loopback: a port that is not
  * 443 or 53, reachable in the host's namespace; only Landlock's connect
  * rule stands between a `network host` worker and it. */

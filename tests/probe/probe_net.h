@@ -4,7 +4,8 @@
  * and connect, docs/pushd.md). Each makes its socket exactly the way
  * pushd does (SOCK_NONBLOCK | SOCK_CLOEXEC), so the filter's argument
  * rules are what is tested: another family or type, bind, listen, and a
- * connect to a port Landlock does not allow.
+ * connect (or a TCP Fast Open sendto, which connects without connect())
+ * to a port Landlock does not allow.
  */
 #ifndef CLOISTER_PROBE_NET_H
 #define CLOISTER_PROBE_NET_H
@@ -18,5 +19,6 @@ int probe_try_netlink_socket(struct probe_ctx *c);
 int probe_try_tcp_bind(struct probe_ctx *c);
 int probe_try_tcp_listen(struct probe_ctx *c);
 int probe_try_tcp_other_port(struct probe_ctx *c);
+int probe_try_tcp_fastopen(struct probe_ctx *c);
 
 #endif
