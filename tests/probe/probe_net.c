@@ -2,6 +2,7 @@
 #include "probe_net.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,10 +63,13 @@ probe_try_tcp_listen(struct probe_ctx *c)
 	return fd >= 0 && listen(fd, 1) == 0;   /* listen binds by itself */
 }
 
-/* TCP Fast Open: sendto() with MSG_FASTOPEN connects as it sends,
- * without a connect() call. */
-int
-probe_try_tcp_fastopen(struct probe_ctx *c)
+/* Reach the probe's own listener on the host's loopback (a port that is
+ * not 443 or 53, reachable in the host's namespace) by connect() or, with
+ * fastopen, by a TCP Fast Open sendto(), which connects as it sends: only
+ * Landlock's connect rule stands between a `network host` worker and it.
+ * Non-blocking: a connect under way means it was allowed. */
+static int
+reach_other_port(struct probe_ctx *c, bool fastopen)
 {
 	if (c->tcp_port <= 0)
 		return 0;
@@ -73,31 +77,24 @@ probe_try_tcp_fastopen(struct probe_ctx *c)
 	if (fd < 0)
 		return 0;
 	struct sockaddr_in sin = loopback(c->tcp_port);
-	ssize_t r = sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin,
-	    sizeof(sin));
+	const struct sockaddr *sa = (const struct sockaddr *)&sin;
+	long r = fastopen ? (long)sendto(fd, "x", 1, MSG_FASTOPEN, sa,
+	    sizeof(sin)) : (long)connect(fd, sa, sizeof(sin));
 	if (r >= 0 || errno == EINPROGRESS)
 		return 1;
-	fprintf(stderr, "cloister-probe: TCP Fast Open to port %d: %s\n",
-	    c->tcp_port, strerror(errno));
+	fprintf(stderr, "cloister-probe: TCP %s to port %d: %s\n", fastopen ?
+	    "Fast Open" : "connect", c->tcp_port, strerror(errno));
 	return 0;
 }
 
-/* The probe's own listener on the host's loopback: a port that is not
- * 443 or 53, reachable in the host's namespace; only Landlock's connect
- * rule stands between a `network host` worker and it. */
+int
+probe_try_tcp_fastopen(struct probe_ctx *c)
+{
+	return reach_other_port(c, true);
+}
+
 int
 probe_try_tcp_other_port(struct probe_ctx *c)
 {
-	if (c->tcp_port <= 0)
-		return 0;
-	int fd = tcp_socket();
-	if (fd < 0)
-		return 0;
-	struct sockaddr_in sin = loopback(c->tcp_port);
-	int r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-	if (r == 0 || errno == EINPROGRESS)
-		return 1;   /* non-blocking: under way means allowed */
-	fprintf(stderr, "cloister-probe: TCP connect to port %d: %s\n",
-	    c->tcp_port, strerror(errno));
-	return 0;
+	return reach_other_port(c, false);
 }
