@@ -74,6 +74,11 @@ deliver(struct push_serve *sv, const char *user, struct push_msg *m,
 {
 	char err[256] = "";
 	uint32_t retry_after = 0;
+	if (attempts == 1 && push_retry_waiting(&sv->retry, user, m->id)) {
+		/* its service is failing: wait with the older message */
+		push_retry_add(&sv->retry, user, m, 1, 0, (uint64_t)time(NULL));
+		return;
+	}
 	struct push_target t = { m->url, m->has_keys ? m->p256dh : NULL,
 		m->auth };
 	enum push_outcome o = push_deliver(&sv->sender, &t, m->json, PUSH_TTL,
