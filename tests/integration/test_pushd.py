@@ -158,3 +158,31 @@ def test_a_busy_push_service_is_asked_again_later():
             assert json.loads(ua.decrypt(body))["@type"] == "StateChange"
             time.sleep(1)
             assert [p for p, _, _ in rcv.got] == ["/busy", "/busy"], rcv.got
+
+
+def test_pushes_resume_after_stored_restarts():
+    """stored killed with SIGKILL: pushd's channel ends, pushd exits
+    (crash-only) and cloisterd starts it again with a channel to the new
+    stored once that is up; the next change is pushed."""
+    with Receiver() as rcv:
+        vkey, vpath = vapid_key_file(rcv.tmp)
+        with push_server(rcv, vpath) as srv:
+            c = jh.client(srv)
+            ua = UserAgent()
+            pid = subscribe(c, rcv, ua, "/p/phone2")
+            verify(c, rcv, ua, pid, 1, srv)
+            old_pushd, = [p.pid for p in srv.srv.children("pushd")]
+            old_stored, = [p.pid for p in srv.srv.children("stored")]
+            os.kill(old_stored, signal.SIGKILL)
+            assert wait_for(lambda: [p.pid for p in srv.srv.children(
+                "pushd")] not in ([], [old_pushd]), 20), srv.srv.log[-20:]
+            n = len(rcv.got)
+            for _ in range(20):          # until stored and pushd are back
+                try:
+                    append(srv)
+                except Exception:
+                    time.sleep(0.5)
+                    continue
+                if wait_for(lambda: len(rcv.got) > n, 1):
+                    break
+            state_change(rcv, ua, vkey, n + 1)
