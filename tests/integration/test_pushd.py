@@ -84,6 +84,26 @@ def state_change(rcv, ua, vkey, n):
     return path
 
 
+def kill_and_push_again(srv, rcv, ua, vkey, victim):
+    """SIGKILL to victim (pushd or stored): a new pushd is started, and
+    once it and stored are back an APPEND is pushed again."""
+    old, = [p.pid for p in srv.srv.children("pushd")]
+    dead, = [p.pid for p in srv.srv.children(victim)]
+    os.kill(dead, signal.SIGKILL)
+    assert wait_for(lambda: [p.pid for p in srv.srv.children(
+        "pushd")] not in ([], [old]), 20), srv.srv.log[-20:]
+    n = len(rcv.got)
+    for _ in range(20):          # until stored and the new pushd are up
+        try:
+            append(srv)
+        except Exception:        # stored still starting: IMAP says NO
+            time.sleep(0.5)
+            continue
+        if wait_for(lambda: len(rcv.got) > n, 1):
+            break
+    state_change(rcv, ua, vkey, n + 1)
+
+
 def test_verification_state_change_and_restart(keyd=False):
     with Receiver() as rcv:
         vkey, vpath = vapid_key_file(rcv.tmp)
@@ -96,18 +116,7 @@ def test_verification_state_change_and_restart(keyd=False):
             append(srv)
             assert state_change(rcv, ua, vkey, 2) == "/p/phone1"
             # kill -9: cloisterd restarts it, pushes resume
-            old, = [p.pid for p in srv.srv.children("pushd")]
-            os.kill(old, signal.SIGKILL)
-            assert wait_for(lambda: [p.pid for p in srv.srv.children(
-                "pushd")] not in ([], [old]), 20), srv.srv.log[-20:]
-            new, = [p.pid for p in srv.srv.children("pushd")]
-            assert new != old
-            n = len(rcv.got)
-            for _ in range(20):          # until the new pushd watches
-                append(srv)
-                if wait_for(lambda: len(rcv.got) > n, 1):
-                    break
-            state_change(rcv, ua, vkey, n + 1)
+            kill_and_push_again(srv, rcv, ua, vkey, "pushd")
 
 
 def test_a_gone_subscription_is_deleted():
@@ -171,18 +180,4 @@ def test_pushes_resume_after_stored_restarts():
             ua = UserAgent()
             pid = subscribe(c, rcv, ua, "/p/phone2")
             verify(c, rcv, ua, pid, 1, srv)
-            old_pushd, = [p.pid for p in srv.srv.children("pushd")]
-            old_stored, = [p.pid for p in srv.srv.children("stored")]
-            os.kill(old_stored, signal.SIGKILL)
-            assert wait_for(lambda: [p.pid for p in srv.srv.children(
-                "pushd")] not in ([], [old_pushd]), 20), srv.srv.log[-20:]
-            n = len(rcv.got)
-            for _ in range(20):          # until stored and pushd are back
-                try:
-                    append(srv)
-                except Exception:
-                    time.sleep(0.5)
-                    continue
-                if wait_for(lambda: len(rcv.got) > n, 1):
-                    break
-            state_change(rcv, ua, vkey, n + 1)
+            kill_and_push_again(srv, rcv, ua, vkey, "stored")
