@@ -131,7 +131,7 @@ static const char *const skey_names[S_COUNT] = {
 static const char *const role_names[] = {
 	[ROLE_CONNECTION] = "connection", [ROLE_AUTH] = "auth",
 	[ROLE_STORE] = "store", [ROLE_STATS] = "stats", [ROLE_KEY] = "key",
-	[ROLE_SUBMIT] = "submit",
+	[ROLE_SUBMIT] = "submit", [ROLE_PUSH] = "push",
 };
 static const char *const tls_names[] = {
 	[TLS_PLAIN] = "plain", [TLS_STARTTLS] = "starttls",
@@ -321,12 +321,12 @@ parse_service_line(struct cparse *ps, char **w, int nw)
 	unsigned *num = NULL, max = 1000000;
 	switch ((enum skey)k) {
 	case S_ROLE:
-		for (int r = 0; r <= ROLE_SUBMIT; r++)
+		for (int r = 0; r <= ROLE_PUSH; r++)
 			if (strcmp(w[1], role_names[r]) == 0) {
 				s->role = (enum config_role)r;
 				return 0;
 			}
-		return cfail(ps, "role is connection, auth, store, stats, key or submit");
+		return cfail(ps, "role is connection, auth, store, stats, key, submit or push");
 	case S_BINARY:
 		if (w[1][0] != '/')
 			return cfail(ps, "binary must be an absolute path");
@@ -416,7 +416,8 @@ end_service(struct cparse *ps)
 		return cfail(ps, "service %s: a connection service needs a listener",
 		    s->name);
 	if ((s->role == ROLE_AUTH || s->role == ROLE_STORE ||
-	    s->role == ROLE_KEY || s->role == ROLE_SUBMIT) && s->nlisteners)
+	    s->role == ROLE_KEY || s->role == ROLE_SUBMIT ||
+	    s->role == ROLE_PUSH) && s->nlisteners)
 		return cfail(ps, "service %s: role %s takes no listeners", s->name,
 		    role_names[s->role]);
 	if (s->role == ROLE_CONNECTION && s->spares > s->max_processes)

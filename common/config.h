@@ -62,6 +62,7 @@ enum config_role {
 	ROLE_STATS,       /* snmpd-helper: one process */
 	ROLE_KEY,         /* keyd: one process, holds the TLS private keys */
 	ROLE_SUBMIT,      /* submitd: one process, sends the outbox (relay) */
+	ROLE_PUSH,        /* pushd: one process, Web Push to phones */
 };
 
 enum config_tls {

@@ -13,7 +13,9 @@
  *             never a name, gives the store's admin right;
  *             CTL_PEER_DELIVERY (authd only) marks a worker whose policy
  *             grants store_deliver: the one kind of peer that may ask
- *             authd whether a recipient exists (AUTH_RCPT)
+ *             authd whether a recipient exists (AUTH_RCPT);
+ *             CTL_PEER_PUSH (keyd only) marks cloister-pushd's channel:
+ *             the one peer keyd signs VAPID tokens for (KEY_VAPID_SIGN)
  *   CTL_CONN  u32 listener, bytes peer sockaddr, bytes local sockaddr;
  *             fd: the accepted client socket (to a connection worker)
  *   CTL_CLIENT u64 instance, bytes peer sockaddr
@@ -49,7 +51,10 @@
 #define IPC_CTL_PEER_ADMIN 1u   /* CTL_PEER flags: an admin connection */
 #define IPC_CTL_PEER_DELIVERY 2u   /* to authd: the worker's policy holds
                                     * the store's delivery right */
-#define IPC_CTL_PEER_FLAGS (IPC_CTL_PEER_ADMIN | IPC_CTL_PEER_DELIVERY)
+#define IPC_CTL_PEER_PUSH 4u       /* to keyd: cloister-pushd, the one peer
+                                    * that may ask for VAPID tokens */
+#define IPC_CTL_PEER_FLAGS (IPC_CTL_PEER_ADMIN | IPC_CTL_PEER_DELIVERY | \
+    IPC_CTL_PEER_PUSH)
 
 #define IPC_CTL_TYPES(X)                                                   \
 	X(CTL_KEY, 50)                                                     \

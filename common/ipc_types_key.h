@@ -5,6 +5,9 @@
  *   KEY_SIGN       ->  str certificate name, u32 scheme, bytes input
  *                  <-  KEY_SIGNATURE, or ERROR(DENIED) when refused
  *   KEY_SIGNATURE  <-  bytes signature
+ *   KEY_VAPID_SIGN ->  str aud, u64 exp (pushd's channel only)
+ *                  <-  KEY_VAPID, or ERROR(DENIED) when refused
+ *   KEY_VAPID      <-  str authorization ("vapid t=JWT, k=KEY")
  *
  * "scheme" is the TLS SignatureScheme (RFC 8446 4.2.3) the handshake chose;
  * "input" is the whole to-be-signed message, never a digest, so that keyd
@@ -17,10 +20,14 @@
 
 #define IPC_KEY_TYPES(X)                                                   \
 	X(KEY_SIGN, 500)       /* name, scheme, the to-be-signed input */  \
-	X(KEY_SIGNATURE, 501)  /* <- the signature */
+	X(KEY_SIGNATURE, 501)  /* <- the signature */                     \
+	X(KEY_VAPID_SIGN, 502) /* pushd: a VAPID token for aud until exp */ \
+	X(KEY_VAPID, 503)      /* <- the Authorization header's value */
 
 #define KEY_NAME_MAX 255       /* a certificate name: "default" or a host */
 #define KEY_INPUT_MAX 512      /* the longest TLS-shaped input */
 #define KEY_SIG_MAX 1024       /* RSA 8192 */
+#define KEY_VAPID_AUD_MAX 300  /* "https://" + a host name + ":port" */
+#define KEY_VAPID_MAX 1024     /* the header value keyd returns */
 
 #endif

@@ -28,6 +28,7 @@ static const unsigned role_fds[] = {
 	[ROLE_STATS] = WORKER_FDS_EVERY | WORKER_FD_EXTRA | WORKER_FD_LISTEN,
 	[ROLE_KEY] = WORKER_FDS_EVERY,
 	[ROLE_SUBMIT] = WORKER_FDS_EVERY | WORKER_FD_STORE,
+	[ROLE_PUSH] = WORKER_FDS_EVERY | WORKER_FD_STORE | WORKER_FD_KEYD,
 };
 
 unsigned
@@ -219,9 +220,12 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
 	/* the same rule as cloisterd's, which gives fd 6 on 'set auth yes'
 	 * and fd 24 on 'set keyd yes' */
 	char err[CONFIG_ERR_MAX];
-	if (role == ROLE_CONNECTION && (config_option_bool(cfg, s, "auth", false,
-	    &w->auth, err, sizeof(err)) < 0 || config_option_bool(cfg, s, "keyd",
-	    false, &w->keyd, err, sizeof(err)) < 0))
+	if (role == ROLE_CONNECTION && config_option_bool(cfg, s, "auth", false,
+	    &w->auth, err, sizeof(err)) < 0)
+		log_fatal("%s", err);
+	if ((role == ROLE_CONNECTION || role == ROLE_PUSH) &&
+	    config_option_bool(cfg, s, "keyd", false, &w->keyd, err,
+	    sizeof(err)) < 0)
 		log_fatal("%s", err);
 }
 

@@ -183,13 +183,16 @@ audit_live_check(struct audit_live_ref *ref, struct drift_list *d,
 	    check_filter(ref, d, ap, p, in_tree));
 	bool own = ref->netns[0] != '\0' && ap->ns[NS_NET][0] != '\0' &&
 	    strcmp(ap->ns[NS_NET], ref->netns) != 0;
-	json_object_set_new(live, "netns", json_string(own ? "own" : "shared"));
+	/* "network host" (pushd, the one role cloisterd allows it): sharing
+	 * the host's namespace is its policy, not drift */
+	json_object_set_new(live, "netns", json_string(own ? "own" :
+	    p->spec.host_network ? "host" : "shared"));
 	json_object_set_new(live, "netns_reference",
 	    json_string(ref->netns_whose));
-	if (!own && ref->require_netns)
+	if (!own && !p->spec.host_network && ref->require_netns)
 		drift(d, ap, p->spec.service, "shares %s netns, an own netns is"
 		    " required", ref->netns_whose);
-	else if (!own)
+	else if (!own && !p->spec.host_network)
 		drift_warn(ap, p->spec.service, "shares %s netns",
 		    ref->netns_whose);
 	/* Landlock keeps no trace in /proc: say so rather than guess */

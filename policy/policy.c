@@ -39,8 +39,10 @@ struct parse {
 enum key_id {
 	K_SERVICE, K_PROCESS, K_USER, K_GROUP, K_ROOT, K_ON_VIOLATION, K_FILES,
 	K_RLIMIT, K_SYSCALL, K_SYSCALL_CWD, K_SYSCALL_IF, K_ERRNO, K_STORE_OP,
-	K_COUNT
+	K_NETWORK, K_COUNT
 };
+
+uint16_t policy_extra_connect_port;
 
 static const char *const key_names[K_COUNT] = {
 	[K_SERVICE] = "service", [K_PROCESS] = "process", [K_USER] = "user",
@@ -49,7 +51,7 @@ static const char *const key_names[K_COUNT] = {
 	[K_RLIMIT] = "rlimit", [K_SYSCALL] = "syscall",
 	[K_SYSCALL_CWD] = "syscall-cwd", [K_SYSCALL_IF] = "syscall-if",
 	[K_ERRNO] = "errno",
-	[K_STORE_OP] = "store-op",
+	[K_STORE_OP] = "store-op", [K_NETWORK] = "network",
 };
 
 /* Keys every full policy must have. */
@@ -525,6 +527,23 @@ parse_line(struct parse *ps, char **w, int nw)
 			p->files_own = true;
 		else
 			return fail(ps, "files is 'none' or 'own'");
+		return 0;
+	case K_NETWORK:
+		if (single(ps, k, nw) < 0)
+			return -1;
+		if (strcmp(w[1], "none") == 0)
+			s->host_network = false;
+		else if (strcmp(w[1], "host") == 0) {
+			s->host_network = true;
+			s->connect_ports[0] = 443;
+			s->connect_ports[1] = 53;
+			s->nconnect_ports = 2;
+			if (policy_extra_connect_port != 0)
+				s->connect_ports[s->nconnect_ports++] =
+				    policy_extra_connect_port;
+		}
+		else
+			return fail(ps, "network is 'none' or 'host'");
 		return 0;
 	case K_RLIMIT:
 		return parse_rlimit(ps, w, nw);

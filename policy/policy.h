@@ -18,6 +18,9 @@
  *                                       argN==V, argN&M==V, argN>=V (32 bits)
  *   errno ERRNO NAME... : why           fail these calls instead of killing
  *   store-op NAME... : why              store requests it may send
+ *   network       none | host           host: keep the host's network
+ *                                       namespace (pushd only: cloisterd
+ *                                       refuses it for any other role)
  *
  * The parser is strict: unknown key, duplicate, bad value, unknown syscall,
  * missing reason or missing required key -> "file:line: message"; fcntl,
@@ -63,6 +66,11 @@ int policy_load(const char *path, unsigned flags, struct policy *p,
 /* Parse from memory (tests, fuzzing); name is used in messages. */
 int policy_parse(const char *name, const char *text, size_t len,
     unsigned flags, struct policy *p, char *err, size_t errlen);
+
+/* A port besides 443 and 53 a "network host" policy lets the process
+ * connect to (pushd's push-test-port, set from its root-owned config
+ * before it loads its policy); 0: none. */
+extern uint16_t policy_extra_connect_port;
 
 bool policy_allows_syscall(const struct policy *p, int nr);
 bool policy_allows_store_op(const struct policy *p, uint32_t type);

@@ -25,6 +25,7 @@
 
 #define LL_CREATE_RULESET_VERSION (1u << 0)
 #define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2
 
 /* filesystem rights, by the ABI that brought them */
 #define LL_FS_EXECUTE      (1ULL << 0)
@@ -50,6 +51,11 @@ struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
 	uint64_t handled_access_net;   /* ABI 4 */
 	uint64_t scoped;               /* ABI 6 */
+};
+
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
 };
 
 struct ll_path_beneath_attr {
@@ -118,6 +124,24 @@ add_tree_rule(const struct sandbox_spec *s, int ruleset, uint64_t handled)
 	close(root);
 }
 
+/* The TCP ports a "network host" process may connect to (ABI 4): the
+ * only outward-facing worker reaches 443 and 53 and nothing else. */
+static void
+add_connect_rules(const struct sandbox_spec *s, int ruleset, uint64_t handled)
+{
+	if (!s->host_network || !(handled & LL_NET_CONNECT_TCP))
+		return;
+	for (size_t i = 0; i < s->nconnect_ports; i++) {
+		struct ll_net_port_attr np = {
+			.allowed_access = LL_NET_CONNECT_TCP,
+			.port = s->connect_ports[i],
+		};
+		if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np,
+		    0) < 0)
+			log_fatal_errno("sandbox %s: landlock net rule", s->service);
+	}
+}
+
 /* With no tree at all, even its own root must be closed to it. */
 static void
 check_no_tree(const struct sandbox_spec *s)
@@ -183,6 +207,7 @@ sandbox_landlock(const struct sandbox_spec *s, char *desc, size_t len)
 	if (ruleset < 0)
 		log_fatal_errno("sandbox %s: landlock_create_ruleset", s->service);
 	add_tree_rule(s, ruleset, attr.handled_access_fs);
+	add_connect_rules(s, ruleset, attr.handled_access_net);
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		log_fatal_errno("sandbox %s: landlock_restrict_self", s->service);
 	close(ruleset);

@@ -49,6 +49,10 @@ void
 sandbox_enter_empty_netns(const struct sandbox_spec *s, char *desc,
     size_t len)
 {
+	if (s->host_network) {
+		snprintf(desc, len, "netns host");
+		return;
+	}
 	if (s->skip_layers & SANDBOX_SKIP_NETNS) {
 		snprintf(desc, len, "netns skipped");
 		return;

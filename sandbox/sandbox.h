@@ -125,6 +125,14 @@ struct sandbox_spec {
 	 * them they are { group's gid }. */
 	unsigned instance_uid, instance_gid;
 	bool group_access;
+	/* "network host": stay in the host's network namespace (pushd, the
+	 * one worker that connects out; cloisterd refuses it for any other
+	 * role) */
+	bool host_network;
+	/* with it, the TCP ports it may connect to (Landlock ABI 4): 443, 53
+	 * and a test port its configuration names (sandbox_connect_port) */
+	uint16_t connect_ports[4];
+	size_t nconnect_ports;
 	char root[SANDBOX_PATH_MAX];
 	/* The root may belong to the uid it runs as, not only to root: a tree
 	 * the process only reads (tree READ or NONE; cloisterctl import's

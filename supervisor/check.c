@@ -87,7 +87,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
 {
 	static struct policy pol;
-	const struct config_service *first[ROLE_SUBMIT + 1] = { 0 }, *wants = NULL;
+	const struct config_service *first[ROLE_PUSH + 1] = { 0 }, *wants = NULL;
 	const struct config_service *wants_keyd = NULL;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
@@ -105,7 +105,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if ((t->auth[i] = a) && wants == NULL)
 			wants = s;
 		bool k = false;
-		if (s->role == ROLE_CONNECTION &&
+		if ((s->role == ROLE_CONNECTION || s->role == ROLE_PUSH) &&
 		    config_option_bool(c, s, "keyd", false, &k, err, errlen) < 0)
 			return -1;
 		if ((t->keyd[i] = k) && wants_keyd == NULL)
@@ -123,6 +123,11 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			snprintf(err, errlen, "%s:%u: service %s: 'set relay"
 			    " ADDRESS:PORT' (numeric, [v6]:port) is required",
 			    c->path, s->line, s->name);
+			return -1;
+		}
+		if (pol.spec.host_network && s->role != ROLE_PUSH) {
+			snprintf(err, errlen, "%s:%u: service %s: 'network host' is"
+			    " for role push only", c->path, s->line, s->name);
 			return -1;
 		}
 		sv_filter_compile(t, (unsigned)i, s, &pol.spec);

@@ -329,8 +329,9 @@ sv_ready(const struct sv_service *s)
 		return SV_NO;
 	if (s->state == SV_BACKOFF)
 		return SV_SOON;
-	if (s->cfg.role != ROLE_CONNECTION && s->cfg.role != ROLE_SUBMIT)
-		return SV_NOW;   /* submitd, like a pool, waits for the shards */
+	if (s->cfg.role != ROLE_CONNECTION && s->cfg.role != ROLE_SUBMIT &&
+	    s->cfg.role != ROLE_PUSH)
+		return SV_NOW;   /* submitd and pushd, like a pool, wait for the shards */
 	const struct sv_service *d[3] = { sv_role(ROLE_STORE),
 		s->auth ? sv_role(ROLE_AUTH) : NULL,
 		s->keyd ? sv_role(ROLE_KEY) : NULL };

@@ -89,7 +89,8 @@ struct sv_proc *
 sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 {
 	struct sv_service *store = s->cfg.role == ROLE_CONNECTION ||
-	    s->cfg.role == ROLE_SUBMIT ? sv_role(ROLE_STORE) : NULL;
+	    s->cfg.role == ROLE_SUBMIT || s->cfg.role == ROLE_PUSH ?
+	    sv_role(ROLE_STORE) : NULL;
 	struct sv_service *auth = s->auth ? sv_role(ROLE_AUTH) : NULL;
 	struct sv_service *keyd = s->keyd ? sv_role(ROLE_KEY) : NULL;
 	/* control, auth, keyd, shards */
@@ -114,7 +115,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	}
 	fds[2] = fds[CLOISTER_FD_LOG] = logw;
 	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
-	fds[CLOISTER_FD_NETNS] = sv.netns;   /* -1: none, it makes its own */
+	/* -1: none, it makes its own; pushd, with "network host", none */
+	fds[CLOISTER_FD_NETNS] = s->cfg.role == ROLE_PUSH ? -1 : sv.netns;
 	fds[CLOISTER_FD_SECCOMP] = s->filter;   /* -1: it compiles its own */
 	if (s->cfg.role == ROLE_STATS) {
 		fds[CLOISTER_FD_EXTRA] = sv.agg[0];
@@ -159,7 +161,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		sv_wire_peer(auth, 0, s->cfg.name, instance, s->deliver ?
 		    IPC_CTL_PEER_DELIVERY : 0, pairs[1][0]);
 	if (keyd != NULL)
-		sv_wire_peer(keyd, 0, s->cfg.name, instance, 0, pairs[2][0]);
+		sv_wire_peer(keyd, 0, s->cfg.name, instance, s->cfg.role ==
+		    ROLE_PUSH ? IPC_CTL_PEER_PUSH : 0, pairs[2][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,
 	    pairs[0][0]);
 	sv_log_attach(p, logr);

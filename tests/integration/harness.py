@@ -14,7 +14,7 @@ BUILD = os.path.abspath(os.environ.get("CLOISTER_BUILD", os.path.join(TOP, "buil
 POLICY_DIR = os.path.abspath(os.environ.get("CLOISTER_POLICY_DIR", os.path.join(TOP, "policy")))
 
 WORKER_POLICIES = ["imapd", "jmapd", "managesieved", "lmtpd", "authd", "keyd", "stored", "snmpd-helper",
-                   "mta-authd", "submitd"]
+                   "mta-authd", "submitd", "pushd"]
 
 
 class Skip(Exception):

@@ -78,7 +78,8 @@ class ImapServer:
                  prelogin=60, maxprelogin=None, imapd_options=None, options=None,
                  policy_edits=None, delay_ms=200, shards=1,
                  extra_services=(), cert=None, stored_options=None, keyd=True,
-                 more_certs=(), authd_options=None, backlog=None):
+                 more_certs=(), authd_options=None, backlog=None,
+                 keyd_options=None):
         self.users = dict(users or {"alice": "wonderland"})
         self.certdir = tempfile.mkdtemp(prefix="cloister-imapcert-")
         os.chmod(self.certdir, 0o755)
@@ -119,8 +120,9 @@ class ImapServer:
         certs = [("default", self.cert, self.key)] + list(more_certs)
         if keyd:
             services.append(service_block("keyd", "key", "@bin:cloister-keyd@", "keyd",
-                                          options={"cert%d" % (i + 1): "%s %s %s" % c
-                                                   for i, c in enumerate(certs)}))
+                                          options=dict({"cert%d" % (i + 1): "%s %s %s" % c
+                                                        for i, c in enumerate(certs)},
+                                                       **(keyd_options or {}))))
         opts = {} if keyd else {"tls-cert": self.cert, "tls-key": self.key}
         opts.update(options or {})
         self.srv = CloisterServer(services, options=opts, shards=shards,

@@ -42,6 +42,7 @@ WORKERS = {
     "cloister-stored.8": ("store", "copy-max"),
     "cloister-snmpd.8": ("snmpd-helper", "agentx-retry"),
     "cloister-submitd.8": ("workers/submit", "max-attempts"),
+    "cloister-pushd.8": ("workers/push", "vapid-key"),
 }
 # pages of other packages a SEE ALSO may name
 OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
@@ -50,7 +51,7 @@ OUTSIDE = {("seccomp", "2"), ("snmpd", "8"), ("saslpasswd2", "8"),
 
 def pages():
     found = sorted(glob.glob(os.path.join(MAN, "*.[58]")))
-    assert len(found) == 15, found
+    assert len(found) == 16, found
     return found
 
 

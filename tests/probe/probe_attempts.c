@@ -7,6 +7,7 @@
  */
 #include "probe_attempts.h"
 #include "probe_layers.h"
+#include "probe_net.h"
 #include "fds.h"
 #include "ipc.h"
 #include "ipc_types.h"
@@ -512,6 +513,15 @@ static const struct {
 	  A_LAYER2 },
 	{ "connect to an abstract unix socket", probe_try_abstract_unix,
 	  A_LAYER2 },
+	/* shaped like pushd's TCP clients (probe_net.h) */
+	{ "socket(AF_UNIX) of a TCP client's flags", probe_try_unix_socket, 0 },
+	{ "socket(AF_INET, SOCK_DGRAM)", probe_try_udp_socket, 0 },
+	{ "socket(AF_NETLINK)", probe_try_netlink_socket, 0 },
+	{ "bind a TCP client socket", probe_try_tcp_bind, 0 },
+	{ "listen on a TCP client socket", probe_try_tcp_listen, 0 },
+	{ "TCP client connect to a port not allowed", probe_try_tcp_other_port,
+	  A_LAYER2 },
+	{ "TCP Fast Open sendto a port not allowed", probe_try_tcp_fastopen, 0 },
 };
 
 size_t

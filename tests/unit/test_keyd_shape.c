@@ -2,6 +2,7 @@
  * TLS 1.2 ECDHE ServerKeyExchange, under the schemes it knows
  * (workers/keyd/keyd_shape.h). */
 #include "check.h"
+#include "ipc_types.h"
 #include "keyd_shape.h"
 
 #include <string.h>
@@ -44,6 +45,26 @@ main(void)
 	CHECK(keyd_scheme_find(0x0303) == NULL);
 	CHECK(keyd_scheme_find(0x0807) == NULL);
 	CHECK(keyd_scheme_find(0) == NULL);
+
+	/* a VAPID audience: an https origin and nothing else */
+	static const char *const auds_ok[] = { "https://fcm.googleapis.com",
+		"https://web.push.apple.com:443", "https://127.0.0.1:24901",
+		"https://[2001:db8::1]", "https://[::1]:8443" };
+	static const char *const auds_bad[] = { "http://push.example",
+		"https://", "https://push.example/", "https://a\"b",
+		"https://u@push.example", "https://push.example:",
+		"https://push.example:123456", "https://push.example:8x",
+		"https://[::1", "https://[]", "https://push.example?x",
+		"https://push example", "ftp://push.example" };
+	for (size_t i = 0; i < sizeof(auds_ok) / sizeof(auds_ok[0]); i++)
+		CHECK(keyd_vapid_aud_ok(auds_ok[i], strlen(auds_ok[i])));
+	for (size_t i = 0; i < sizeof(auds_bad) / sizeof(auds_bad[0]); i++)
+		CHECK(!keyd_vapid_aud_ok(auds_bad[i], strlen(auds_bad[i])));
+	char longaud[KEY_VAPID_AUD_MAX + 2] = "https://";
+	memset(longaud + 8, 'a', sizeof(longaud) - 9);
+	longaud[sizeof(longaud) - 1] = '\0';
+	CHECK(!keyd_vapid_aud_ok(longaud, strlen(longaud)));
+	CHECK(keyd_vapid_aud_ok(longaud, KEY_VAPID_AUD_MAX));
 
 	const char *server = "TLS 1.3, server CertificateVerify";
 	size_t n = cv(in, server, 32);

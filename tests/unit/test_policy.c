@@ -100,6 +100,24 @@ main(void)
 	CHECK_EQ(p.spec.tree, SANDBOX_TREE_OWN);
 	CHECK_EQ(parse_with("files", "files none\nsyscall rmdir : x\n"), 0);
 	CHECK_EQ(p.spec.tree, SANDBOX_TREE_NONE);
+	/* network: the empty namespace unless "host", which brings
+	 * Landlock's connect ports 443 and 53 and the one extra port */
+	CHECK(!p.spec.host_network);
+	CHECK_EQ(parse_with(NULL, "network host\n"), 0);
+	CHECK(p.spec.host_network);
+	CHECK_EQ(p.spec.nconnect_ports, 2);
+	CHECK(p.spec.connect_ports[0] == 443 && p.spec.connect_ports[1] == 53);
+	policy_extra_connect_port = 24901;
+	CHECK_EQ(parse_with(NULL, "network host\n"), 0);
+	CHECK_EQ(p.spec.nconnect_ports, 3);
+	CHECK(p.spec.connect_ports[2] == 24901);
+	policy_extra_connect_port = 0;
+	CHECK_EQ(parse_with(NULL, "network none\n"), 0);
+	CHECK(!p.spec.host_network);
+	expect_error(NULL, "network all\n", "t.policy:16:",
+	    "network is 'none' or 'host'");
+	expect_error(NULL, "network host\nnetwork host\n", "t.policy:17:",
+	    "duplicate 'network'");
 
 	expect_error(NULL, "colour blue\n", "t.policy:16:", "unknown key 'colour'");
 	expect_error("syscall read", "syscall read wrte : I/O\n", "t.policy:12:",

@@ -30,6 +30,9 @@ main(void)
 	CHECK(push_retry_add(&q, "alice", &m, 1, 0, 1000));
 	CHECK(m.json == NULL);
 	CHECK(!push_retry_take(&q, 1029, user, url, &out, &att));
+	CHECK(push_retry_waiting(&q, "alice", "P1"));
+	CHECK(!push_retry_waiting(&q, "alice", "P2"));
+	CHECK(!push_retry_waiting(&q, "bob", "P1"));
 	/* a newer message for the same subscription replaces the old one */
 	m = msg("P1", "new");
 	CHECK(push_retry_add(&q, "alice", &m, 1, 0, 1010));
@@ -48,6 +51,7 @@ main(void)
 	/* after the last attempt it is dropped */
 	CHECK(!push_retry_add(&q, user, &out, PUSH_RETRY_ATTEMPTS, 0, 9000));
 	CHECK(out.json == NULL && push_retry_count(&q) == 0);
+	CHECK(!push_retry_waiting(&q, "alice", "P1"));
 	/* bounded memory: one more than the slots drops the one due last */
 	for (unsigned i = 0; i <= PUSH_RETRY_SLOTS; i++) {
 		char id[16];

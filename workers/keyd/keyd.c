@@ -15,11 +15,13 @@ main(int argc, char **argv)
 {
 	static struct config cfg;
 	static struct keyd_keys keys;
+	static struct keyd_vapid vapid;
 	const struct config_service *svc;
 	struct worker w;
 	/* start, then load */
 	worker_start(&w, argc, argv, "cloister-keyd", ROLE_KEY, &cfg, &svc);
 	keyd_keys_load(&cfg, svc, &keys);
+	keyd_vapid_load(&cfg, svc, &vapid);
 	/* a full stats pipe must cost statistics, never a stalled keyd */
 	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&
 	    fcntl(CLOISTER_FD_STATS, F_SETFL, O_NONBLOCK) < 0)
@@ -27,5 +29,5 @@ main(int argc, char **argv)
 	/* confine: the role's fds; worker channels arrive later as CTL_PEER */
 	worker_confine(&w, NULL, 0);
 	worker_ready();
-	keyd_serve(&keys);
+	keyd_serve(&keys, &vapid);
 }

@@ -8,6 +8,8 @@
 
 #include "keyd_certs.h"
 #include "keyd_shape.h"
+#include "buf.h"
+#include "config.h"
 
 #include <openssl/evp.h>
 #include <stddef.h>
@@ -36,7 +38,25 @@ const struct keyd_key *keyd_keys_find(const struct keyd_keys *ks,
 int keyd_sign(const struct keyd_key *k, const struct keyd_scheme *s,
     const uint8_t *in, size_t len, uint8_t *sig, size_t *siglen);
 
+/* The VAPID key pushd's tokens are signed with (RFC 8292), or none. */
+struct keyd_vapid {
+	EVP_PKEY *key;                   /* NULL: no vapid-key */
+	char subject[256];               /* the operator's contact */
+};
+
+/* keyd_vapid.c: load vapid-key and vapid-subject (both or neither) and
+ * make one token; dies on any error. */
+void keyd_vapid_load(const struct config *c, const struct config_service *s,
+    struct keyd_vapid *v);
+/* The Authorization value for audience aud (n bytes, an https origin)
+ * expiring at exp (after now, within 24 h) appended to out: 0, or the
+ * error code with why filled. */
+uint32_t keyd_vapid_sign(const struct keyd_vapid *v, const char *aud,
+    size_t n, uint64_t exp, uint64_t now, struct buf *out, char *why,
+    size_t whylen);
+
 /* keyd_serve.c: the loop, after confinement. Never returns. */
-void keyd_serve(const struct keyd_keys *ks) __attribute__((noreturn));
+void keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v)
+    __attribute__((noreturn));
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EVENTS_PER_WAIT 64
@@ -25,11 +26,13 @@ struct chan {
 	char service[TICKET_SERVICE_LEN];   /* from CTL_PEER, never a payload */
 	uint64_t instance;
 	bool used;                          /* its one KEY_SIGN came */
+	bool push;                          /* CTL_PEER_PUSH: pushd's */
 	struct chan *dead_next;
 };
 
 static struct {
 	const struct keyd_keys *keys;
+	const struct keyd_vapid *vapid;
 	int ep;
 	struct ctlchan ctl;
 	struct ipc_msg msg;
@@ -90,6 +93,10 @@ h_sign(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
 		buf_snprintf(why, whylen, "malformed key_sign");
 		return IPC_ERR_MALFORMED;
 	}
+	if (c->push) {   /* pushd signs no TLS handshake */
+		buf_snprintf(why, whylen, "key_sign from %s", c->service);
+		return IPC_ERR_DENIED;
+	}
 	/* one connection, one handshake, one signature: whatever the first
 	 * request's fate, there is no second */
 	if (c->used) {
@@ -128,6 +135,43 @@ h_sign(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
 	return 0;
 }
 
+/* KEY_VAPID_SIGN: str aud, u64 exp; pushd's channel only. 0, or the
+ * error code with why. */
+static uint32_t
+h_vapid(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
+{
+	struct buf_cur cur;
+	const char *aud;
+	size_t n;
+	uint64_t exp;
+	ipc_msg_cursor(m, &cur);
+	if (m->fd >= 0 || ipc_get_strp(&cur, &aud, &n, KEY_VAPID_AUD_MAX) < 0 ||
+	    ipc_get_u64(&cur, &exp) < 0 || ipc_get_end(&cur) < 0) {
+		buf_snprintf(why, whylen, "malformed key_vapid_sign");
+		return IPC_ERR_MALFORMED;
+	}
+	if (!c->push) {
+		buf_snprintf(why, whylen, "key_vapid_sign from %s", c->service);
+		return IPC_ERR_DENIED;
+	}
+	struct buf b = BUF_INIT(KEY_VAPID_MAX + 16);
+	struct buf v = BUF_INIT(KEY_VAPID_MAX + 64);
+	uint32_t code = keyd_vapid_sign(K.vapid, aud, n, exp,
+	    (uint64_t)time(NULL), &v, why, whylen);
+	if (code == 0 && (buf_append_byte(&v, 0) < 0 ||
+	    ipc_put_str(&b, (const char *)v.data) < 0)) {
+		buf_snprintf(why, whylen, "token too long");
+		code = IPC_ERR_INTERNAL;
+	}
+	buf_free(&v);
+	if (code != 0) {
+		buf_free(&b);
+		return code;
+	}
+	reply(c, IPC_KEY_VAPID, m->reqid, &b);
+	return 0;
+}
+
 static void
 serve_chan(struct chan *c)
 {
@@ -152,6 +196,8 @@ serve_chan(struct chan *c)
 			buf_snprintf(why, sizeof(why), "malformed record");
 		else if (K.msg.type == IPC_KEY_SIGN)
 			code = h_sign(c, &K.msg, why, sizeof(why));
+		else if (K.msg.type == IPC_KEY_VAPID_SIGN)
+			code = h_vapid(c, &K.msg, why, sizeof(why));
 		else {
 			const char *n = ipc_type_name(K.msg.type);
 			buf_snprintf(why, sizeof(why), "unexpected %s from %s",
@@ -173,6 +219,7 @@ h_peer(const struct ctl_rec *r)
 	c->fd = r->fd;
 	memcpy(c->service, r->service, sizeof(c->service));
 	c->instance = r->instance;
+	c->push = (r->flags & IPC_CTL_PEER_PUSH) != 0;
 	if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("fcntl");
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
@@ -199,9 +246,10 @@ drain_control(void)
 }
 
 void
-keyd_serve(const struct keyd_keys *ks)
+keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v)
 {
 	K.keys = ks;
+	K.vapid = v;
 	K.msg.fd = -1;
 	K.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (K.ep < 0)
@@ -209,6 +257,7 @@ keyd_serve(const struct keyd_keys *ks)
 	if (fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("control channel");
 	ctlchan_init_keyless(&K.ctl, CLOISTER_FD_CONTROL);
+	K.ctl.peer_flags = IPC_CTL_PEER_PUSH;   /* the one flag keyd takes */
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(K.ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
 		log_fatal_errno("epoll_ctl");

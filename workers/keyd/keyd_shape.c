@@ -1,6 +1,7 @@
 /* keyd_shape: the inputs keyd signs (keyd_shape.h). */
 #include "keyd_shape.h"
 #include "buf.h"
+#include "ipc_types.h"
 
 #include <string.h>
 
@@ -85,4 +86,37 @@ keyd_shape_check(const struct keyd_scheme *s, const uint8_t *in, size_t len,
 	    " server CertificateVerify%s nor a TLS 1.2 ECDHE ServerKeyExchange",
 	    len, s->tls13 ? "" : " (not under this scheme)");
 	return 0;
+}
+
+static bool
+host_char(char ch, bool v6)
+{
+	if (v6)
+		return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+		    (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+	    (ch >= 'A' && ch <= 'Z') || ch == '.' || ch == '-';
+}
+
+bool
+keyd_vapid_aud_ok(const char *aud, size_t n)
+{
+	static const char scheme[] = "https://";
+	size_t i = sizeof(scheme) - 1, start;
+	if (n > KEY_VAPID_AUD_MAX || n <= i || memcmp(aud, scheme, i) != 0)
+		return false;
+	bool v6 = aud[i] == '[';
+	i += v6;
+	for (start = i; i < n && host_char(aud[i], v6); i++)
+		;
+	if (i == start || (v6 && (i == n || aud[i++] != ']')))
+		return false;
+	if (i == n)
+		return true;
+	if (aud[i++] != ':' || i == n || n - i > 5)
+		return false;
+	for (; i < n; i++)
+		if (aud[i] < '0' || aud[i] > '9')
+			return false;
+	return true;
 }

@@ -44,4 +44,10 @@ const struct keyd_scheme *keyd_scheme_find(uint32_t code);
 int keyd_shape_check(const struct keyd_scheme *s, const uint8_t *in,
     size_t len, char *why, size_t whylen);
 
+/* A VAPID token's audience (RFC 8292 section 2): a push service's origin
+ * and nothing else: "https://", a host name (letters, digits, dots,
+ * dashes) or a bracketed IPv6 address, an optional ":PORT"; no path, no
+ * userinfo, nothing a JSON string would have to escape. */
+bool keyd_vapid_aud_ok(const char *aud, size_t n);
+
 #endif

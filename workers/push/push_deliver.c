@@ -116,8 +116,10 @@ push_deliver(const struct push_sender *s, const struct push_target *t,
 	struct push_req q = { &u, NULL, ttl, "normal",
 		t->p256dh ? body : (const uint8_t *)json, blen,
 		t->p256dh != NULL };
-	if (push_vapid_header(s->vapid, u.origin, s->subject, now,
-	    now + 12 * 3600, &auth) < 0 || buf_append_byte(&auth, 0) < 0) {
+	uint64_t exp = now + 12 * 3600;
+	if ((s->vapid_fn != NULL ? s->vapid_fn(s->vapid_ctx, u.origin, exp,
+	    &auth) : push_vapid_header(s->vapid, u.origin, s->subject, now, exp,
+	    &auth)) < 0 || buf_append_byte(&auth, 0) < 0) {
 		snprintf(err, errlen, "VAPID signing failed");
 		goto done;
 	}

@@ -16,8 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "push_dns.h"
-
+#include "buf.h"
 #include "push_dns.h"
 
 struct push_sender {
@@ -31,6 +30,11 @@ struct push_sender {
 	const struct push_dns_addr *dns;
 	size_t ndns;
 	uint16_t dns_port;            /* 53; another for tests */
+	/* Set: the Authorization value comes from here (cloister-keyd holds
+	 * the key; vapid is then NULL), appended to out; 0 or -1. */
+	int (*vapid_fn)(void *ctx, const char *aud, uint64_t exp,
+	    struct buf *out);
+	void *vapid_ctx;
 };
 
 struct push_target {

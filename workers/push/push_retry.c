@@ -95,3 +95,14 @@ push_retry_count(const struct push_retry *q)
 		n += q->e[i].used;
 	return n;
 }
+
+bool
+push_retry_waiting(const struct push_retry *q, const char *user,
+    const char *id)
+{
+	for (unsigned i = 0; i < PUSH_RETRY_SLOTS; i++)
+		if (q->e[i].used && strcmp(q->e[i].user, user) == 0 &&
+		    strcmp(q->e[i].msg.id, id) == 0)
+			return true;
+	return false;
+}

@@ -46,6 +46,12 @@ bool push_retry_add(struct push_retry *q, const char *user,
  * fails again, else frees it. */
 bool push_retry_take(struct push_retry *q, uint64_t now, char user[256],
     char url[1024], struct push_msg *m, unsigned *attempts);
+/* Has subscription id of user a message waiting? A newer message for it
+ * then joins the wait (push_retry_add) instead of being sent at once: a
+ * push service that stalls or refuses costs one attempt per wait, not
+ * one per change of the user's mail. */
+bool push_retry_waiting(const struct push_retry *q, const char *user,
+    const char *id);
 /* Entries waiting. */
 unsigned push_retry_count(const struct push_retry *q);
 
