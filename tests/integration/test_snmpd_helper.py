@@ -265,7 +265,8 @@ def test_bad_records_are_counted_and_dropped():
         assert sample(samples, "cloister_stats_dropped_records_total") == 3
         assert sample(samples, "cloister_logins_total", service="imapd", result="ok") == 3
         assert not [k for k in samples if dict(k[1]).get("service") in ("far", "sp ace")]
-        assert "dropped a record: bad magic" in h.output()
+        # the log line travels apart from the counters: wait for it too
+        assert wait_for(lambda: "dropped a record: bad magic" in h.output())
     finally:
         h.stop()
 
