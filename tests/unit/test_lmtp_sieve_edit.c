@@ -137,6 +137,16 @@ test_replace_part(void)
 		.arg = "x\n--out\nContent-Type: text/html\n\nforged" };
 	CHECK_EQ(edit(nested_msg, &forge, 1u << 20, &out), -1);
 	buf_free(&out);
+	/* an empty part after a last delimiter line that has no line end:
+	 * the new part starts on a line of its own */
+	const char *cut = "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\n\r\nx\r\n--b";
+	struct sieve_action last = { .type = SIEVE_ACT_REPLACE, .part = 2,
+		.arg = "removed" };
+	snprintf(want, sizeof(want), "%s\r\n%s", cut, "Content-Type:"
+	    " text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 7bit"
+	    "\r\n\r\nremoved");
+	expect(cut, &last, want);
 	struct sieve_action none = { .type = SIEVE_ACT_REPLACE, .part = 9,
 		.arg = "x" };
 	CHECK_EQ(edit(nested_msg, &none, 1u << 20, &out), -1);

@@ -125,11 +125,14 @@ crosses_boundary(const struct mime_msg *m, uint32_t part, const char *text)
 		struct mime_ctype ct;
 		mime_ctype_parse(&ct, f.value, f.value_len);
 		const struct mime_str *b = mime_param_get(&ct, "boundary");
+		/* the parser matches a cut boundary's prefix: so does this */
+		size_t blen = b == NULL ? 0 : b->len < MIME_BOUNDARY_MAX ?
+		    b->len : MIME_BOUNDARY_MAX;
 		bool hit = false;
 		for (const char *l = text; b != NULL && l != NULL && !hit;
 		    l = strchr(l, '\n'), l = l != NULL ? l + 1 : NULL)
 			hit = l[0] == '-' && l[1] == '-' &&
-			    strncmp(l + 2, (const char *)b->p, b->len) == 0;
+			    strncmp(l + 2, (const char *)b->p, blen) == 0;
 		mime_ctype_free(&ct);
 		if (hit)
 			return true;
@@ -151,6 +154,9 @@ replace_part(struct buf *out, const struct mime_msg *m,
 		return -1;
 	}
 	buf_append(out, m->data, p->hdr);
+	/* an empty last part after a delimiter line without its line end */
+	if (p->hdr > 0 && m->data[p->hdr - 1] != '\n')
+		buf_append(out, "\r\n", 2);
 	size_t start = out->len;
 	append_entity(out, a);
 	/* the line end before the next delimiter belongs to the delimiter */
