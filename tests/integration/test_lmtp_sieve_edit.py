@@ -3,7 +3,9 @@ to end: a user's script installed with `cloisterctl sieve put`, messages
 delivered with Python's smtplib LMTP client, the stored message read back
 with imaplib (FETCH BODY[], ENVELOPE, BODYSTRUCTURE, SEARCH): the bytes
 are the edited message after lmtpd's trace fields, and the store's
-metadata was parsed from them. A fileinto before an edit files the
+metadata was parsed from them. A From a script sets is the user's own
+address or none (neither :from nor a :mime header sets another). A
+fileinto before an edit files the
 original; a redirect after one sends the edited message; an edit over
 max-message-size delivers the original and says so in the log."""
 import email
@@ -28,6 +30,12 @@ if header :contains "subject" "strip" {
     "The new text.";
 } elsif header :contains "subject" "forge" {
   replace :from "ceo@example.org" "Forged?";
+} elsif header :contains "subject" "sneak" {
+  replace :mime "From: ceo@example.org
+Bcc: spy@example.com
+Content-Type: text/plain
+
+Sneaked?";
 } elsif header :contains "subject" "wrap" {
   enclose :subject "Wrapped" :headers ["From", "Date", "Message-ID"]
     "This message was wrapped.";
@@ -83,6 +91,7 @@ def fetch(m, box, subject, what):
 
 def deliver_all(isrv):
     for msg in (STRIP, PLAIN % ("swap", "s1"), PLAIN % ("forge", "f1"),
+                PLAIN % ("sneak", "n1"),
                 PLAIN % ("wrap", "w1"), PLAIN % ("order", "o1")):
         assert lmtp_send(isrv, "alice@example.org", msg) == {}
 
@@ -106,6 +115,12 @@ def check_replace(m):
     got = stored(m, "INBOX", "forge")
     assert got.startswith(b"From: Bob <bob@example.net>\r\n"), got
     assert b"ceo@" not in got and got.endswith(b"\r\n\r\nForged?\r\n"), got
+    # nor through :mime: only the entity's Content-* fields are taken
+    got = stored(m, "INBOX", "sneak")
+    assert got.startswith(b"From: Bob <bob@example.net>\r\n"), got
+    assert b"ceo@" not in got and b"Bcc" not in got, got
+    assert got.endswith(b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
+                        b"\r\nSneaked?\r\n"), got
 
 
 def check_enclose(m):
@@ -145,7 +160,7 @@ def test_replace_and_enclose_deliver_the_edited_message():
         assert r.returncode == 0, r.stderr
         deliver_all(isrv)
         m = isrv.login("alice")
-        assert wait_count(m, "INBOX", 5) == 5
+        assert wait_count(m, "INBOX", 6) == 6
         check_replace(m)
         check_enclose(m)
         check_order(m, isrv)
@@ -154,7 +169,7 @@ def test_replace_and_enclose_deliver_the_edited_message():
         big = PLAIN % ("huge", "h1")
         big = big.replace("The old text.", "y" * (4000 - len(big)))
         assert lmtp_send(isrv, "alice@example.org", big) == {}
-        assert wait_count(m, "INBOX", 6) == 6
+        assert wait_count(m, "INBOX", 7) == 7
         assert stored(m, "INBOX", "huge") == big.encode()
         m.logout()
         assert isrv.srv.wait_log(r"sieve-edit: .*not made: over "

@@ -12,6 +12,12 @@
 static const struct lmtp_edit_env env = { "alice@example.org", "mx.test",
 	86400 };
 
+/* plain_msg's header as a replace leaves it, and a text part's fields */
+#define KEPT "From: Bob <bob@example.net>\r\nTo: alice@example.org\r\n" \
+	"Subject: Hi\r\nMIME-Version: 1.0\r\n"
+#define TEXT_PART "Content-Type: text/plain; charset=utf-8\r\n" \
+	"Content-Transfer-Encoding: 7bit\r\n\r\n"
+
 static const char plain_msg[] =
     "From: Bob <bob@example.net>\r\n"
     "To: alice@example.org\r\n"
@@ -91,24 +97,22 @@ test_replace_whole(void)
 	struct sieve_action b = { .type = SIEVE_ACT_REPLACE, .arg = "x",
 		.from = "boss@example.org" };
 	expect(plain_msg, &b,
-	    "From: Bob <bob@example.net>\r\n"
-	    "To: alice@example.org\r\n"
-	    "Subject: Hi\r\n"
-	    "MIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 7bit\r\n"
-	    "\r\n"
+	    KEPT TEXT_PART
 	    "x\r\n");
+	/* :mime: the entity's Content-* fields only, never a From or Bcc */
 	struct sieve_action c = { .type = SIEVE_ACT_REPLACE, .mime = true,
-		.arg = "Content-Type: text/html\n\n<p>caf\xc3\xa9</p>" };
+		.arg = "From: ceo@example.org\nContent-Type: text/html\n"
+		"Bcc: x@example.com\n\n<p>caf\xc3\xa9</p>" };
 	expect(plain_msg, &c,
-	    "From: Bob <bob@example.net>\r\n"
-	    "To: alice@example.org\r\n"
-	    "Subject: Hi\r\n"
-	    "MIME-Version: 1.0\r\n"
+	    KEPT
 	    "Content-Type: text/html\r\n"
 	    "\r\n"
 	    "<p>caf\xc3\xa9</p>\r\n");
+	struct sieve_action d = { .type = SIEVE_ACT_REPLACE, .mime = true,
+		.arg = "no header" };
+	expect(plain_msg, &d,
+	    KEPT TEXT_PART
+	    "no header\r\n");
 }
 
 static void

@@ -84,6 +84,34 @@ append_entity(struct buf *out, const struct sieve_action *a)
 	append_crlf(out, a->arg);
 }
 
+/* The whole message's new content with :mime: only the entity's Content-*
+ * fields join the message's header, so a script sets no From (past the
+ * rule of :from), To or Bcc that way. No header of its own: plain text. */
+static void
+append_top_entity(struct buf *out, const struct sieve_action *a)
+{
+	struct buf e = BUF_INIT(out->max);
+	append_crlf(&e, a->arg);
+	const uint8_t *eoh = e.len > 0 ? memmem(e.data, e.len, "\r\n\r\n", 4) :
+	    NULL;
+	if (e.failed || eoh == NULL) {
+		struct sieve_action text = *a;
+		text.mime = false;
+		append_entity(out, &text);
+		out->failed |= e.failed;
+		buf_free(&e);
+		return;
+	}
+	struct mime_hdr_iter it;
+	struct mime_field f;
+	mime_hdr_init(&it, e.data, (size_t)(eoh + 2 - e.data));
+	while (mime_hdr_next(&it, &f))
+		if (is_mime_field(&f) && !mime_field_is(&f, "MIME-Version"))
+			append_field(out, "", &f);
+	buf_append(out, eoh + 2, (size_t)(e.data + e.len - (eoh + 2)));
+	buf_free(&e);
+}
+
 static int
 replace_whole(struct buf *out, const struct mime_msg *m,
     const struct sieve_action *a, const struct lmtp_edit_env *env)
@@ -107,7 +135,10 @@ replace_whole(struct buf *out, const struct mime_msg *m,
 	if (from)
 		buf_printf(out, "From: %s\r\n", a->from);
 	buf_append_str(out, "MIME-Version: 1.0\r\n");
-	append_entity(out, a);
+	if (a->mime)
+		append_top_entity(out, a);
+	else
+		append_entity(out, a);
 	return 0;
 }
 
