@@ -10,7 +10,8 @@
 
 #include "lmtp_sieve_edit.h"
 
-static const struct lmtp_edit_env env = { "me@example.org", "mx", 0 };
+static const struct lmtp_edit_env env = { "me+x@example.org",
+	"me@example.org", "mx", 0 };
 
 static void
 check_enclosed(const struct buf *out, const uint8_t *msg, size_t len)
@@ -38,9 +39,9 @@ check_replaced(const struct mime_msg *m, const struct buf *out, size_t part)
 	if ((m->flags & MIME_M_LIMIT) || mime_parse(&n, out->data, out->len,
 	    NULL) < 0)
 		return;
-	/* the part starts where it did (after a line end it lacked) */
+	/* the part starts where it did (after the line ends it lacked) */
 	if (n.nparts <= part || n.parts[part].hdr < m->parts[part].hdr ||
-	    n.parts[part].hdr > m->parts[part].hdr + 2)
+	    n.parts[part].hdr > m->parts[part].hdr + 4)
 		abort();
 	for (size_t i = 0; i < part; i++)
 		if (n.parts[i].kind != m->parts[i].kind ||

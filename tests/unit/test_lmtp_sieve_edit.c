@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct lmtp_edit_env env = { "alice@example.org", "mx.test",
-	86400 };
+static const struct lmtp_edit_env env = { "alice+box@example.org",
+	"alice@example.org", "mx.test", 86400 };
 
 /* plain_msg's header as a replace leaves it, and a text part's fields */
 #define KEPT "From: Bob <bob@example.net>\r\nTo: alice@example.org\r\n" \
@@ -93,6 +93,14 @@ test_replace_whole(void)
 	    "Content-Transfer-Encoding: 7bit\r\n"
 	    "\r\n"
 	    "new\r\nbody\r\n");
+	/* the address given at RCPT is the user's too */
+	struct buf out;
+	struct sieve_action rcpt = { .type = SIEVE_ACT_REPLACE, .arg = "x",
+		.from = "<Alice+Box@EXAMPLE.org>" };
+	CHECK_EQ(edit(plain_msg, &rcpt, 1u << 20, &out), 0);
+	CHECK(strstr(buf_cstr(&out), "\r\nFrom: <Alice+Box@EXAMPLE.org>\r\n")
+	    != NULL);
+	buf_free(&out);
 	/* a From that is not the user's own is ignored (RFC 5703 6) */
 	struct sieve_action b = { .type = SIEVE_ACT_REPLACE, .arg = "x",
 		.from = "boss@example.org" };

@@ -280,15 +280,23 @@ do_fileinto(struct lmtp_sieve *s, struct plan *p,
 	return STORE_OK;
 }
 
+/* The user's own address: the user name, with the domain of the RCPT
+ * address when the name has none. */
+static void
+own_address(const struct lmtp_delivery *d, char *out, size_t size)
+{
+	const char *at = strrchr(d->r->addr, '@');
+	snprintf(out, size, "%s%s", d->r->user,
+	    at != NULL && strchr(d->r->user, '@') == NULL ? at : "");
+}
+
 /* vacation: the rules of RFC 5230 4.5, then once per sender and period */
 static void
 do_vacation(struct lmtp_sieve *s, const struct sieve_action *a)
 {
 	const struct lmtp_delivery *d = s->d;
 	char user_addr[LMTP_PATH_MAX + 1];
-	const char *at = strrchr(d->r->addr, '@');
-	snprintf(user_addr, sizeof(user_addr), "%s%s", d->r->user,
-	    at != NULL && strchr(d->r->user, '@') == NULL ? at : "");
+	own_address(d, user_addr, sizeof(user_addr));
 	struct lmtp_self self = { d->r->addr, user_addr, a->addresses,
 		a->naddresses };
 	const char *why = lmtp_vacation_refusal(&s->msg, d->t->sender, &self);
@@ -354,11 +362,15 @@ static void
 build_edits(struct lmtp_sieve *s, const struct plan *p, struct lmtp_edits *ed)
 {
 	const char *why = NULL;
+	char own[LMTP_PATH_MAX + 1];
+	own_address(s->d, own, sizeof(own));
+	struct lmtp_edit_env env = { s->d->r->addr, own, s->c.hostname,
+		s->d->now };
 	if (p->edits_dropped)
 		note(s, "sieve-edit", "more than %d edits: the later ones not"
 		    " made", LMTP_EDITS_MAX);
-	if (lmtp_edits_build(ed, s->d, (const struct sieve_action *const *)p->edit, p->nedit, s->c.hostname,
-	    &why) < 0)
+	if (lmtp_edits_build(ed, s->d, (const struct sieve_action *const *)
+	    p->edit, p->nedit, &env, &why) < 0)
 		note(s, "sieve-edit", "not made: %s (the original delivered)",
 		    why);
 	else if (p->nedit > 0)

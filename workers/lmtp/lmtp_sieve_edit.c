@@ -57,19 +57,27 @@ append_field(struct buf *out, const char *prefix, const struct mime_field *f)
 		buf_append(out, "\r\n", 2);
 }
 
-/* The address of a From value: between < and >, or all of it. */
 static bool
-from_is_user(const char *from, const char *user)
+own_address(const char *a, size_t n, const struct lmtp_edit_env *env)
+{
+	return lmtp_addr_equal(a, n, env->user_addr) ||
+	    (env->own_addr != NULL && lmtp_addr_equal(a, n, env->own_addr));
+}
+
+/* The address of a From value (between < and >, or all of it) is one of
+ * the user's. */
+static bool
+from_is_user(const char *from, const struct lmtp_edit_env *env)
 {
 	const char *lt = strchr(from, '<'), *gt = strrchr(from, '>');
 	for (const char *p = from; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			return false;
 	if (lt != NULL && gt != NULL && gt > lt)
-		return lmtp_addr_equal(lt + 1, (size_t)(gt - lt - 1), user);
+		return own_address(lt + 1, (size_t)(gt - lt - 1), env);
 	if (lt != NULL || gt != NULL)
 		return false;
-	return lmtp_addr_equal(from, strlen(from), user);
+	return own_address(from, strlen(from), env);
 }
 
 /* The new content as an entity: the script's own MIME header, or a
@@ -116,7 +124,7 @@ static int
 replace_whole(struct buf *out, const struct mime_msg *m,
     const struct sieve_action *a, const struct lmtp_edit_env *env)
 {
-	bool from = a->from != NULL && from_is_user(a->from, env->user_addr);
+	bool from = a->from != NULL && from_is_user(a->from, env);
 	struct mime_hdr_iter it;
 	struct mime_field f;
 	mime_hdr_init_part(&it, m, 0);
@@ -185,13 +193,18 @@ replace_part(struct buf *out, const struct mime_msg *m,
 		return -1;
 	}
 	buf_append(out, m->data, p->hdr);
-	/* an empty last part after a delimiter line without its line end */
+	/* an empty last part after a delimiter line without its line end;
+	 * the message of a message/rfc822 part whose header has no empty
+	 * line (it would become that header) */
+	const struct mime_part *par = mime_part(m, p->parent);
 	if (p->hdr > 0 && m->data[p->hdr - 1] != '\n')
+		buf_append(out, "\r\n", 2);
+	if (par != NULL && par->kind == MIME_MESSAGE &&
+	    (par->flags & MIME_P_NO_EOH))
 		buf_append(out, "\r\n", 2);
 	size_t start = out->len;
 	append_entity(out, a);
 	/* the line end before the next delimiter belongs to the delimiter */
-	const struct mime_part *par = mime_part(m, p->parent);
 	if (par != NULL && par->kind == MIME_MULTIPART && out->len >= start + 2 &&
 	    memcmp(out->data + out->len - 2, "\r\n", 2) == 0)
 		out->len -= 2;
@@ -252,7 +265,8 @@ fresh_fields(struct buf *out, const bool have[3],
 	}
 	buf_free(&auto_hdr);
 	if (!have[2])
-		buf_printf(out, "From: <%s>\r\n", env->user_addr);
+		buf_printf(out, "From: <%s>\r\n", env->own_addr != NULL ?
+		    env->own_addr : env->user_addr);
 }
 
 static int

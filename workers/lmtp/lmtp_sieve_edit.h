@@ -14,7 +14,9 @@
 #include "sieve_run.h"
 
 struct lmtp_edit_env {
-	const char *user_addr;   /* the recipient: the one From replace sets */
+	/* the recipient as given at RCPT and as the user's own address
+	 * (enclose's From; NULL: the RCPT one): the Froms replace may set */
+	const char *user_addr, *own_addr;
 	const char *hostname;    /* of enclose's Message-ID */
 	int64_t now;             /* of enclose's Date */
 };

@@ -43,16 +43,16 @@ describe(struct lmtp_edited *e, const struct lmtp_delivery *d)
 
 static int
 build_one(struct lmtp_edits *ed, size_t k, const struct lmtp_delivery *d,
-    const struct sieve_action *a, const char *hostname, const char **why)
+    const struct sieve_action *a, const struct lmtp_edit_env *env,
+    const char **why)
 {
 	struct lmtp_edited *e = &ed->e[k];
 	const struct lmtp_version *prev = &ed->v[k];
-	struct lmtp_edit_env env = { d->r->addr, hostname, d->now };
 	memset(e, 0, sizeof(*e));
 	e->memfd = -1;
 	e->built = true;
 	buf_init(&e->bytes, (size_t)d->max_size);
-	if (lmtp_edit_apply(&e->bytes, prev->m, a, &env, why) < 0)
+	if (lmtp_edit_apply(&e->bytes, prev->m, a, env, why) < 0)
 		return -1;
 	*why = "out of memory";
 	if (describe(e, d) < 0)
@@ -75,15 +75,15 @@ build_one(struct lmtp_edits *ed, size_t k, const struct lmtp_delivery *d,
 
 int
 lmtp_edits_build(struct lmtp_edits *ed, const struct lmtp_delivery *d,
-    const struct sieve_action *const *acts, size_t n, const char *hostname,
-    const char **why)
+    const struct sieve_action *const *acts, size_t n,
+    const struct lmtp_edit_env *env, const char **why)
 {
 	memset(ed, 0, sizeof(*ed));
 	for (size_t i = 0; i <= LMTP_EDITS_MAX; i++)
 		lmtp_version_original(&ed->v[i], d);
 	for (size_t k = 0; k < n && k < LMTP_EDITS_MAX; k++) {
 		ed->n = k + 1;
-		if (build_one(ed, k, d, acts[k], hostname, why) < 0) {
+		if (build_one(ed, k, d, acts[k], env, why) < 0) {
 			for (size_t i = 0; i <= LMTP_EDITS_MAX; i++)
 				lmtp_version_original(&ed->v[i], d);
 			return -1;

@@ -42,11 +42,10 @@ struct lmtp_edits {
 };
 
 /* Build the versions of acts[0..n) (at most LMTP_EDITS_MAX of them) for
- * the delivery d; hostname names enclose's Message-ID. 0, or -1 with why
- * (every version then the original). */
+ * the delivery d. 0, or -1 with why (every version then the original). */
 int lmtp_edits_build(struct lmtp_edits *ed, const struct lmtp_delivery *d,
-    const struct sieve_action *const *acts, size_t n, const char *hostname,
-    const char **why);
+    const struct sieve_action *const *acts, size_t n,
+    const struct lmtp_edit_env *env, const char **why);
 void lmtp_edits_free(struct lmtp_edits *ed);
 /* Version 0: the message as it came. */
 void lmtp_version_original(struct lmtp_version *v,
