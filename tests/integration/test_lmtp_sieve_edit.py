@@ -45,6 +45,11 @@ Sneaked?";
 
 <p>after</p>";
   redirect :copy "carol@example.com";
+} elsif header :contains "subject" "chain" {
+  replace :subject "Replaced" "The replaced text.";
+  enclose :subject "Enclosing" "The outer text.";
+} elsif header :contains "subject" "many" {
+  replace "1"; replace "2"; replace "3"; replace "4"; replace "5";
 } elsif header :contains "subject" "huge" {
   enclose "x";
 }
@@ -91,7 +96,8 @@ def fetch(m, box, subject, what):
 
 def deliver_all(isrv):
     for msg in (STRIP, PLAIN % ("swap", "s1"), PLAIN % ("forge", "f1"),
-                PLAIN % ("sneak", "n1"),
+                PLAIN % ("sneak", "n1"), PLAIN % ("chain", "c1"),
+                PLAIN % ("many", "m1"),
                 PLAIN % ("wrap", "w1"), PLAIN % ("order", "o1")):
         assert lmtp_send(isrv, "alice@example.org", msg) == {}
 
@@ -152,6 +158,20 @@ def check_order(m, isrv):
     assert sent and sent[0][3].endswith(b"\r\n\r\n<p>after</p>\r\n"), sent
 
 
+def check_chain(m, isrv):
+    # edits apply in order: the enclosed message is the replaced one
+    msg = email.message_from_bytes(stored(m, "INBOX", "Enclosing"))
+    text, inner = msg.get_payload()
+    assert text.get_payload() == "The outer text.\r\n", text
+    inner = inner.get_payload()[0]
+    assert inner["Subject"] == "Replaced" and \
+        inner["Original-Subject"] == "chain", inner
+    assert inner.get_payload() == "The replaced text.\r\n", inner
+    # at most 4 edits: the fifth is not made, and the log says so
+    assert stored(m, "INBOX", "many").endswith(b"\r\n\r\n4\r\n")
+    assert isrv.srv.wait_log(r"sieve-edit: .*more than 4 edits") is not None
+
+
 def test_replace_and_enclose_deliver_the_edited_message():
     if not have_imap() or not have_sieve_ctl():
         return
@@ -160,16 +180,17 @@ def test_replace_and_enclose_deliver_the_edited_message():
         assert r.returncode == 0, r.stderr
         deliver_all(isrv)
         m = isrv.login("alice")
-        assert wait_count(m, "INBOX", 6) == 6
+        assert wait_count(m, "INBOX", 8) == 8
         check_replace(m)
         check_enclose(m)
         check_order(m, isrv)
+        check_chain(m, isrv)
         # enclosing a message near the limit makes one over it: the
         # original is filed, and the log says why
         big = PLAIN % ("huge", "h1")
         big = big.replace("The old text.", "y" * (4000 - len(big)))
         assert lmtp_send(isrv, "alice@example.org", big) == {}
-        assert wait_count(m, "INBOX", 7) == 7
+        assert wait_count(m, "INBOX", 9) == 9
         assert stored(m, "INBOX", "huge") == big.encode()
         m.logout()
         assert isrv.srv.wait_log(r"sieve-edit: .*not made: over "
