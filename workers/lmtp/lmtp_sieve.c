@@ -213,6 +213,7 @@ bind_message(struct lmtp_sieve *s, const struct lmtp_delivery *d)
 	sm->zone = localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
 	sm->duplicate = cb_duplicate;
 	sm->include = cb_include;
+	sm->edits = true;   /* replace and enclose: lmtp_sieve_edits.c */
 }
 
 /* A duplicate of a message this recipient already got? Message-ID and

@@ -18,6 +18,7 @@
 
 #include "lmtp.h"
 #include "mime.h"
+#include "msgmeta.h"
 #include "sieve.h"
 #include "sieve_run.h"
 #include "store_client.h"
@@ -62,6 +63,10 @@ struct lmtp_delivery {
 	const uint8_t *trace;            /* the trace fields in front */
 	size_t trace_len;
 	int64_t now;
+	/* the edited messages of replace and enclose: their metadata's
+	 * limits, and max-message-size with the trace fields */
+	const struct msgmeta_limits *lim;
+	uint64_t max_size;
 };
 
 struct lmtp_sieve;

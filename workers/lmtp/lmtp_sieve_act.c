@@ -7,6 +7,7 @@
 
 #include "lmtp_notify.h"
 #include "lmtp_outgoing.h"
+#include "lmtp_sieve_edits.h"
 #include "lmtp_sieve_int.h"
 #include "lmtp_vacation.h"
 #include "log.h"
@@ -15,14 +16,22 @@
 
 /* What the scripts asked for, merged: RFC 5228 section 2.10.3 within a
  * script, and Pigeonhole's order across scripts (each script's actions
- * stand; the implicit keep survives only if no script cancelled it). */
+ * stand; the implicit keep survives only if no script cancelled it).
+ * Each delivery carries the version of the message it delivers: the
+ * number of edits (replace, enclose) that ran before it. */
 struct plan {
 	bool keep;
 	const struct sieve_action *keep_act;   /* its flags; NULL: none */
+	size_t keep_ver;
 	const struct sieve_action *fileinto[PLAN_MAX];
+	size_t fileinto_ver[PLAN_MAX];
 	size_t nfileinto;
 	const struct sieve_action *redirect[PLAN_MAX];
+	size_t redirect_ver[PLAN_MAX];
 	size_t nredirect;
+	const struct sieve_action *edit[LMTP_EDITS_MAX];
+	size_t nedit;
+	bool edits_dropped;                    /* more than LMTP_EDITS_MAX */
 	const struct sieve_action *vacation, *reject;
 	const struct sieve_action *notify[LMTP_NOTIFY_MAX];
 	size_t nnotify;
@@ -59,27 +68,33 @@ plan_add(struct plan *p, const struct sieve_action *a)
 {
 	switch (a->type) {
 	case SIEVE_ACT_KEEP:
-		if (!a->implicit && p->keep_act == NULL)
+		if (!a->implicit && p->keep_act == NULL) {
 			p->keep_act = a;
+			p->keep_ver = p->nedit;
+		}
 		if (!a->implicit)
 			p->keep = true;
 		break;
 	case SIEVE_ACT_FILEINTO:
 		if (strcasecmp(a->arg, "INBOX") == 0) {
 			p->keep = true;
-			if (p->keep_act == NULL)
+			if (p->keep_act == NULL) {
 				p->keep_act = a;
+				p->keep_ver = p->nedit;
+			}
 			break;
 		}
 		for (size_t i = 0; i < p->nfileinto; i++)
 			if (same_mailbox(p->fileinto[i]->arg, a->arg))
 				return;
+		p->fileinto_ver[p->nfileinto] = p->nedit;
 		p->fileinto[p->nfileinto++] = a;
 		break;
 	case SIEVE_ACT_REDIRECT:
 		for (size_t i = 0; i < p->nredirect; i++)
 			if (strcasecmp(p->redirect[i]->arg, a->arg) == 0)
 				return;
+		p->redirect_ver[p->nredirect] = p->nedit;
 		p->redirect[p->nredirect++] = a;
 		break;
 	case SIEVE_ACT_REJECT:
@@ -95,9 +110,14 @@ plan_add(struct plan *p, const struct sieve_action *a)
 		if (p->nnotify < LMTP_NOTIFY_MAX)
 			p->notify[p->nnotify++] = a;
 		break;
-	case SIEVE_ACT_DISCARD:
-	case SIEVE_ACT_REPLACE:   /* edits: lmtpd leaves sieve_message.edits false */
+	case SIEVE_ACT_REPLACE:
 	case SIEVE_ACT_ENCLOSE:
+		if (p->nedit < LMTP_EDITS_MAX)
+			p->edit[p->nedit++] = a;
+		else
+			p->edits_dropped = true;
+		break;
+	case SIEVE_ACT_DISCARD:
 		break;
 	}
 }
@@ -124,6 +144,10 @@ plan_make(struct plan *p, const struct lmtp_runs *runs)
 		p->keep = true;
 		p->keep_act = last_implicit;
 	}
+	/* the implicit keep (and a keep a refused action falls back to)
+	 * files the message as the edits left it */
+	if (p->keep_act == NULL || p->keep_act->implicit)
+		p->keep_ver = p->nedit;
 }
 
 /* A reject's reason as one line of printable ASCII. */
@@ -140,20 +164,29 @@ set_reason(struct lmtp_sieve *s, const char *text)
 		memcpy(s->reason, "Rejected", 9);
 }
 
-int
-lmtp_sieve_keep(struct lmtp_sieve *s, const char *const *flags,
-    size_t nflags)
+static int
+keep_version(struct lmtp_sieve *s, const struct lmtp_version *v,
+    const char *const *flags, size_t nflags)
 {
 	const struct lmtp_delivery *d = s->d;
 	int rc = STORE_E_LIMIT;
 	if (nflags > 0)
 		rc = store_deliver_to(d->sc, d->r->user, "INBOX", false, flags,
-		    nflags, d->memfd, d->size, d->meta);
+		    nflags, v->memfd, v->size, v->meta);
 	if (rc != STORE_OK && rc != STORE_E_IO && rc != STORE_E_PROTO &&
 	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE)
 		rc = store_deliver(d->sc, d->r->user, d->r->detail[0] ?
-		    d->r->detail : NULL, d->memfd, d->size, d->meta);
+		    d->r->detail : NULL, v->memfd, v->size, v->meta);
 	return rc;
+}
+
+int
+lmtp_sieve_keep(struct lmtp_sieve *s, const char *const *flags,
+    size_t nflags)
+{
+	struct lmtp_version v;
+	lmtp_version_original(&v, s->d);
+	return keep_version(s, &v, flags, nflags);
 }
 
 /* A store error that ends the delivery (lost store, full disk, quota)
@@ -179,17 +212,19 @@ bare_line_end(const uint8_t *m, size_t n)
 }
 
 static int
-do_redirects(struct lmtp_sieve *s, struct plan *p)
+do_redirects(struct lmtp_sieve *s, struct plan *p,
+    const struct lmtp_edits *ed)
 {
 	const struct lmtp_delivery *d = s->d;
 	for (size_t i = 0; i < p->nredirect; i++) {
 		const struct sieve_action *a = p->redirect[i];
+		const struct lmtp_version *v = &ed->v[p->redirect_ver[i]];
 		bool allowed = false;
 		int rc = STORE_OK;
 		if (lmtp_loop_marked(&s->msg, s->c.hostname)) {
 			note(s, "sieve-redirect", "to=%s refused: it came through"
 			    " a redirect here (kept)", a->arg);
-		} else if (bare_line_end(d->t->msg, d->t->len)) {
+		} else if (bare_line_end(v->msg, v->len)) {
 			note(s, "sieve-redirect", "to=%s refused: a bare CR or LF"
 			    " in the message (kept)", a->arg);
 		} else if ((rc = lmtp_redirect_allowance(d->sc, d->r->user,
@@ -203,7 +238,7 @@ do_redirects(struct lmtp_sieve *s, struct plan *p)
 			    LMTP_LOOP_FIELD, s->c.hostname);
 			struct iovec iov[3] = { { mark, (size_t)n },
 				{ (void *)(uintptr_t)d->trace, d->trace_len },
-				{ (void *)(uintptr_t)d->t->msg, d->t->len } };
+				{ (void *)(uintptr_t)v->msg, v->len } };
 			/* the envelope sender the store lets the delivery
 			 * right use (store/outbox_auto.h): the user's own
 			 * address, or <> when the user's name is not one */
@@ -226,13 +261,15 @@ do_redirects(struct lmtp_sieve *s, struct plan *p)
 }
 
 static int
-do_fileinto(struct lmtp_sieve *s, struct plan *p)
+do_fileinto(struct lmtp_sieve *s, struct plan *p,
+    const struct lmtp_edits *ed)
 {
 	const struct lmtp_delivery *d = s->d;
 	for (size_t i = 0; i < p->nfileinto; i++) {
 		const struct sieve_action *a = p->fileinto[i];
+		const struct lmtp_version *v = &ed->v[p->fileinto_ver[i]];
 		int rc = store_deliver_to(d->sc, d->r->user, a->arg, a->create,
-		    a->flags, a->nflags, d->memfd, d->size, d->meta);
+		    a->flags, a->nflags, v->memfd, v->size, v->meta);
 		if (rc == STORE_OK) {
 			note(s, "sieve-fileinto", "mailbox=%s flags=%zu", a->arg,
 			    a->nflags);
@@ -247,15 +284,23 @@ do_fileinto(struct lmtp_sieve *s, struct plan *p)
 	return STORE_OK;
 }
 
+/* The user's own address: the user name, with the domain of the RCPT
+ * address when the name has none. */
+static void
+own_address(const struct lmtp_delivery *d, char *out, size_t size)
+{
+	const char *at = strrchr(d->r->addr, '@');
+	snprintf(out, size, "%s%s", d->r->user,
+	    at != NULL && strchr(d->r->user, '@') == NULL ? at : "");
+}
+
 /* vacation: the rules of RFC 5230 4.5, then once per sender and period */
 static void
 do_vacation(struct lmtp_sieve *s, const struct sieve_action *a)
 {
 	const struct lmtp_delivery *d = s->d;
 	char user_addr[LMTP_PATH_MAX + 1];
-	const char *at = strrchr(d->r->addr, '@');
-	snprintf(user_addr, sizeof(user_addr), "%s%s", d->r->user,
-	    at != NULL && strchr(d->r->user, '@') == NULL ? at : "");
+	own_address(d, user_addr, sizeof(user_addr));
 	struct lmtp_self self = { d->r->addr, user_addr, a->addresses,
 		a->naddresses };
 	const char *why = lmtp_vacation_refusal(&s->msg, d->t->sender, &self);
@@ -315,6 +360,28 @@ do_notify(struct lmtp_sieve *s, const struct sieve_action *a)
 	buf_free(&out);
 }
 
+/* The versions of the message the edits make; one that fails leaves
+ * every delivery the original (logged). */
+static void
+build_edits(struct lmtp_sieve *s, const struct plan *p, struct lmtp_edits *ed)
+{
+	const char *why = NULL;
+	char own[LMTP_PATH_MAX + 1];
+	own_address(s->d, own, sizeof(own));
+	struct lmtp_edit_env env = { s->d->r->addr, own, s->c.hostname,
+		s->d->now };
+	if (p->edits_dropped)
+		note(s, "sieve-edit", "more than %d edits: the later ones not"
+		    " made", LMTP_EDITS_MAX);
+	if (lmtp_edits_build(ed, s->d, (const struct sieve_action *const *)
+	    p->edit, p->nedit, &env, &why) < 0)
+		note(s, "sieve-edit", "not made: %s (the original delivered)",
+		    why);
+	else if (p->nedit > 0)
+		note(s, "sieve-edit", "edits=%zu size=%llu", p->nedit,
+		    (unsigned long long)ed->v[p->nedit].size);
+}
+
 int
 lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
     bool *rejected)
@@ -330,21 +397,23 @@ lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
 	if (p.reject != NULL)
 		note(s, "sieve-reject", "ignored: another script filed the"
 		    " message");
+	static struct lmtp_edits ed;
+	build_edits(s, &p, &ed);
 	/* filed first: a delivery the store refuses (quota, a full disk)
 	 * is tried again by the MTA, and must not have sent anything yet */
-	int rc = do_fileinto(s, &p);
+	int rc = do_fileinto(s, &p, &ed);
 	if (rc == STORE_OK)
-		rc = do_redirects(s, &p);
+		rc = do_redirects(s, &p, &ed);
+	if (rc == STORE_OK && p.keep) {
+		const struct sieve_action *k = p.keep_act;
+		rc = keep_version(s, &ed.v[p.keep_ver], k ? k->flags : NULL,
+		    k ? k->nflags : 0);
+	}
+	lmtp_edits_free(&ed);
 	if (rc != STORE_OK)
 		return rc;
-	if (p.keep) {
-		const struct sieve_action *k = p.keep_act;
-		rc = lmtp_sieve_keep(s, k ? k->flags : NULL, k ? k->nflags : 0);
-		if (rc != STORE_OK)
-			return rc;
-	} else if (p.nfileinto == 0) {
+	if (!p.keep && p.nfileinto == 0)
 		note(s, "sieve-discard", "%s", "not filed (discard or redirect)");
-	}
 	if (p.vacation != NULL)
 		do_vacation(s, p.vacation);
 	for (size_t i = 0; i < p.nnotify; i++)

@@ -204,7 +204,7 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 	if (ls->sv != NULL) {
 		struct lmtp_delivery d = { ls->sc[sh], t, r, &ls->m, &meta,
 			ls->memfd, size, ls->trace.data, ls->trace.len,
-			now.tv_sec };
+			now.tv_sec, &ls->lim, ls->o->max_size };
 		rc = lmtp_sieve_deliver(ls->sv, &d, &rejected);
 	} else {
 		rc = store_deliver(ls->sc[sh], r->user, r->detail[0] ?
