@@ -102,6 +102,8 @@ int h_adm_sieve(struct req *r);
 int h_seen_check(struct req *r);
 /* Drop a batch of expired seen records (within a write). */
 int seen_prune(struct req *r);
+/* mbox_exists.c */
+int h_mbox_exists(struct req *r);
 /* deliver_to.c */
 int h_deliver_to(struct req *r);
 /* freeze.c */

@@ -541,6 +541,12 @@ int store_sieve_program(struct store_conn *sc, const char *user,
     const char *name, struct buf *prog, char *active_name,
     size_t active_name_size);
 
+/* Sieve mailboxexists (RFC 5490): which of names[0..n) (1 to
+ * STORE_MBOX_EXISTS_MAX, each at most STORE_MBOX_NAME_MAX bytes) are
+ * mailboxes of user; *exists gets bit i for names[i]. */
+int store_mbox_exists(struct store_conn *sc, const char *user,
+    const char *const *names, size_t n, uint32_t *exists);
+
 /* A per-user record of things seen, for vacation (RFC 5230: whom we
  * answered, per :handle), duplicate (RFC 7352) and duplicate suppression
  * at delivery (same Message-ID, same recipient). key: 32 bytes (SHA-256

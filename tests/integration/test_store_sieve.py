@@ -441,3 +441,32 @@ def test_a_schema_7_database_gets_the_sieve_tables():
         assert program(lm, "alice") == ("main", b"PROGRAM:keep;")
         assert seen(lm, "alice", 1, b"x", 60, 1) == 0
         assert "schema upgraded from version 7 to 8" in st.log_text()
+
+
+def mbox_exists(c, rcpt, names):
+    return c.call("STORE_MBOX_EXISTS", s(rcpt) + u32(len(names))
+                  + b"".join(s(n) for n in names))[0]
+
+
+def test_mbox_exists_answers_names_for_the_delivery_right_only():
+    with sieve_store() as st:
+        alice = user(st, "alice")
+        user(st, "bob")
+        alice.call("STORE_MBOX_CREATE", s("Work") + u32(0))
+        lm = st.connect("lmtpd")
+        names = ["Work", "work", "Missing", "inbox", "Work/", "\x01bad"]
+        assert mbox_exists(lm, "alice", names) == 0b1001    # Work, INBOX
+        assert mbox_exists(lm, "bob", ["Work", "INBOX"]) == 0b10
+        assert mbox_exists(lm, "alice", ["Missing"] * 15 + ["Work"]) == 1 << 15
+        for n in (0, 17):
+            code, _ = lm.error("STORE_MBOX_EXISTS", s("alice") + u32(n)
+                               + s("Work") * n)
+            assert code == ERR["MALFORMED"], (n, code)
+        code, _ = lm.error("STORE_MBOX_EXISTS", s("nobody") + u32(1)
+                           + s("INBOX"))
+        assert code == ERR["NOTFOUND"], code
+        # a user session, bound or not, does not get the delivery call
+        for c in (alice, st.connect("imapd")):
+            code, _ = c.error("STORE_MBOX_EXISTS", s("alice") + u32(1)
+                              + s("Work"))
+            assert code == ERR["UNEXPECTED"], code

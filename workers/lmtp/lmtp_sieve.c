@@ -151,6 +151,29 @@ cb_duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
 	return seen ? 1 : 0;
 }
 
+/* mailboxexists (RFC 5490): the recipient's mailbox, asked once a run
+ * per name; a store that does not answer: it does not exist (the
+ * script's fileinto then would not have found it either). */
+static int
+cb_mailbox_exists(void *ctx, const char *name)
+{
+	struct lmtp_sieve *s = owner(ctx);
+	for (unsigned i = 0; i < s->nmbox_seen; i++)
+		if (strcmp(s->mbox_seen[i].name, name) == 0)
+			return s->mbox_seen[i].exists ? 1 : 0;
+	size_t len = strlen(name);
+	if (s->nmbox_seen == LMTP_MBOX_EXISTS_MAX || len > STORE_MBOX_NAME_MAX)
+		return 0;
+	uint32_t bits = 0;
+	if (store_mbox_exists(s->d->sc, s->d->r->user, &name, 1, &bits) !=
+	    STORE_OK)
+		return 0;
+	unsigned k = s->nmbox_seen++;
+	memcpy(s->mbox_seen[k].name, name, len + 1);
+	s->mbox_seen[k].exists = (bits & 1) != 0;
+	return s->mbox_seen[k].exists ? 1 : 0;
+}
+
 /* The records of the duplicate tests and of the delivery itself, once the
  * message is where the scripts put it. */
 static void
@@ -213,6 +236,7 @@ bind_message(struct lmtp_sieve *s, const struct lmtp_delivery *d)
 	sm->zone = localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
 	sm->duplicate = cb_duplicate;
 	sm->include = cb_include;
+	sm->mailbox_exists = cb_mailbox_exists;
 }
 
 /* A duplicate of a message this recipient already got? Message-ID and
@@ -235,6 +259,7 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	s->reason[0] = '\0';
 	s->nduplicate = 0;
 	s->ndup_pending = 0;
+	s->nmbox_seen = 0;
 	const char *msgid = d->meta->message_id;
 	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
 	uint8_t key[SHA256_DIGEST_LENGTH];

@@ -8,6 +8,9 @@
 
 #define LMTP_SIEVE_SCRIPTS 3     /* before, the user's, after */
 #define LMTP_SIEVE_INCLUDES 16
+/* distinct names mailboxexists asks the store about in one run; the
+ * ones after are answered "does not exist" */
+#define LMTP_MBOX_EXISTS_MAX STORE_MBOX_EXISTS_MAX
 
 struct lmtp_sieve {
 	struct lmtp_sieve_conf c;
@@ -26,6 +29,13 @@ struct lmtp_sieve {
 	} dup_pending[LMTP_DUPLICATE_MAX];
 	unsigned ndup_pending;
 	struct buf prog;              /* a program read from the store */
+	/* mailboxexists answers of this run (a script asks again in a
+	 * loop or under several tests: the store is asked once a name) */
+	struct {
+		char name[STORE_MBOX_NAME_MAX + 1];
+		bool exists;
+	} mbox_seen[LMTP_MBOX_EXISTS_MAX];
+	unsigned nmbox_seen;
 };
 
 /* The results of the scripts that ran, in order. failed: one of them
