@@ -2,7 +2,8 @@
  * mbox_exists: STORE_MBOX_EXISTS (handlers.h), the delivery right's
  * answer to Sieve's mailboxexists test (RFC 5490): which of a few named
  * mailboxes of the user exist. It tells no more than a fileinto without
- * :create already does (delivered there, or kept in INBOX), and at most
+ * :create already does (delivered there, or kept in INBOX; that one leaves
+ * a message the user sees, this one nothing), and at most
  * STORE_MBOX_EXISTS_MAX names a request, so a script that asks about many
  * names costs the store what many fileinto tests would.
  */
