@@ -23,6 +23,7 @@
 	X(STORE_MBOX_SET_USE, 216)                                         \
 	X(STORE_KEYWORDS, 217)                                             \
 	X(STORE_RECENT_CLAIM, 218) /* IMAP4rev1 Recent: claim or look */   \
+	X(STORE_MBOX_EXISTS, 219)  /* delivery right: Sieve mailboxexists */ \
 	X(STORE_APPEND, 230)                                               \
 	X(STORE_FETCH, 231)                                                \
 	X(STORE_BODY, 232)                                                 \

@@ -43,8 +43,10 @@ target_mailbox(struct req *r, const char *name, size_t len, bool create,
 	return rc == 1 ? req_fail(r, IPC_ERR_INTERNAL, "mailbox lost") : rc;
 }
 
-/* user, mailbox, u32 create, u32 n, n flags, u64 size, u32 metalen; the
- * memfd as STORE_DELIVER's. */
+/* user, mailbox, u32 create, u32 n, n flags, seen records (seen.c), u64
+ * size, u32 metalen; the memfd as STORE_DELIVER's. The seen records are
+ * made once the message is in, in the delivery's own transaction: one
+ * commit, and none without the delivery. */
 int
 h_deliver_to(struct req *r)
 {
@@ -53,6 +55,8 @@ h_deliver_to(struct req *r)
 	uint32_t create, nflags, metalen;
 	uint64_t size;
 	static struct delivery_set set;
+	struct seen_rec seen[STORE_DELIVER_SEEN_MAX];
+	uint32_t nseen = 0;
 	struct mbox mb;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
 	ipc_get_strp(&r->c, &name, &nlen, STORE_MBOX_NAME_MAX);
@@ -60,7 +64,7 @@ h_deliver_to(struct req *r)
 	ipc_get_u32(&r->c, &nflags);
 	int rc = r->c.failed ? req_fail(r, IPC_ERR_MALFORMED,
 	    "malformed STORE_DELIVER_TO") : delivery_parse_flags(r, nflags, &set);
-	if (rc < 0)
+	if (rc < 0 || (rc = seen_parse_recs(r, seen, &nseen)) < 0)
 		return rc;
 	ipc_get_u64(&r->c, &size);
 	ipc_get_u32(&r->c, &metalen);
@@ -70,7 +74,8 @@ h_deliver_to(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "create is 0 or 1");
 	if ((rc = delivery_user_for(r, IPC_STORE_DELIVER_TO, user, ulen)) < 0 ||
 	    (rc = seen_prune(r)) < 0 ||
-	    (rc = target_mailbox(r, name, nlen, create != 0, &mb)) < 0)
+	    (rc = target_mailbox(r, name, nlen, create != 0, &mb)) < 0 ||
+	    (rc = message_deliver_flags(r, &mb, size, metalen, &set)) < 0)
 		return rc;
-	return message_deliver_flags(r, &mb, size, metalen, &set);
+	return seen_record_all(r, seen, nseen);
 }

@@ -86,10 +86,11 @@ static const struct op ops[] = {
 	{ IPC_STORE_SIEVE_RENAME, OP_TICKET | OP_WRITE, h_sieve_rename },
 	{ IPC_STORE_SIEVE_HAVESPACE, OP_TICKET, h_sieve_havespace },
 	/* the delivery right's Sieve calls: read a program, keep seen
-	 * records, file into a mailbox by name */
+	 * records, file into a mailbox by name, whether mailboxes exist */
 	{ IPC_STORE_SIEVE_PROGRAM, OP_DELIVER, h_sieve_program },
 	{ IPC_STORE_SEEN_CHECK, OP_DELIVER | OP_WRITE, h_seen_check },
 	{ IPC_STORE_DELIVER_TO, OP_DELIVER | OP_WRITE | OP_FD, h_deliver_to },
+	{ IPC_STORE_MBOX_EXISTS, OP_DELIVER, h_mbox_exists },
 	/* a user session or the delivery right (the handler tells which) */
 	{ IPC_STORE_OUTBOX_ADD, OP_WRITE | OP_FD, h_outbox_add },
 	/* submitd: no ticket (the handler refuses a bound channel) */

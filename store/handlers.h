@@ -108,8 +108,21 @@ int h_adm_sieve_put(struct req *r);
 int h_adm_sieve(struct req *r);
 /* seen.c */
 int h_seen_check(struct req *r);
+/* Seen records a delivery makes in its own transaction. */
+struct seen_rec {
+	uint32_t kind;
+	const uint8_t *key;        /* STORE_SEEN_KEY_LEN bytes */
+	uint64_t seconds;
+};
+/* u32 n (at most STORE_DELIVER_SEEN_MAX), n × (u32 kind, bytes key, u64
+ * seconds): 0, or MALFORMED. */
+int seen_parse_recs(struct req *r, struct seen_rec *recs, uint32_t *n);
+/* Record each one not seen within its seconds (within a write). */
+int seen_record_all(struct req *r, const struct seen_rec *recs, uint32_t n);
 /* Drop a batch of expired seen records (within a write). */
 int seen_prune(struct req *r);
+/* mbox_exists.c */
+int h_mbox_exists(struct req *r);
 /* deliver_to.c */
 int h_deliver_to(struct req *r);
 /* freeze.c */

@@ -78,6 +78,63 @@ seen_put(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
 	return db_exec(st) < 0 ? db_fail(r->d, "evict seen") : 0;
 }
 
+static bool
+seen_args_ok(uint32_t kind, size_t klen, uint64_t seconds)
+{
+	return kind >= STORE_SEEN_KIND_MIN && kind <= STORE_SEEN_KIND_MAX &&
+	    klen == STORE_SEEN_KEY_LEN && seconds > 0 &&
+	    seconds <= SEEN_LIFETIME_MAX;
+}
+
+/* Whether (kind, key) was recorded less than seconds ago: 1, 0, or an
+ * error; with record, one not seen is recorded now. */
+static int
+seen_test(struct req *r, uint32_t kind, const uint8_t *key, uint64_t seconds,
+    bool record)
+{
+	int64_t now = (int64_t)time(NULL), created = 0;
+	int rc = seen_get(r, kind, key, now, &created);
+	if (rc < 0)
+		return rc;
+	bool seen = rc == 1 && created > now - (int64_t)seconds;
+	if (!seen && record && (rc = seen_put(r, kind, key, now, seconds)) < 0)
+		return rc;
+	return seen ? 1 : 0;
+}
+
+int
+seen_parse_recs(struct req *r, struct seen_rec *recs, uint32_t *n)
+{
+	*n = 0;
+	uint32_t want = 0;
+	if (ipc_get_u32(&r->c, &want) < 0 || want > STORE_DELIVER_SEEN_MAX)
+		return req_fail(r, IPC_ERR_MALFORMED, "at most %d seen records",
+		    STORE_DELIVER_SEEN_MAX);
+	for (uint32_t i = 0; i < want; i++) {
+		size_t klen = 0;
+		ipc_get_u32(&r->c, &recs[i].kind);
+		ipc_get_bytes(&r->c, &recs[i].key, &klen, STORE_SEEN_KEY_LEN);
+		ipc_get_u64(&r->c, &recs[i].seconds);
+		if (r->c.failed || !seen_args_ok(recs[i].kind, klen,
+		    recs[i].seconds))
+			return req_fail(r, IPC_ERR_MALFORMED, "bad seen record");
+	}
+	*n = want;
+	return 0;
+}
+
+int
+seen_record_all(struct req *r, const struct seen_rec *recs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		int rc = seen_test(r, recs[i].kind, recs[i].key, recs[i].seconds,
+		    true);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* user, u32 kind, bytes key (32), u64 seconds, u32 record -> u32 seen. */
 int
 h_seen_check(struct req *r)
@@ -87,7 +144,6 @@ h_seen_check(struct req *r)
 	size_t ulen, klen;
 	uint32_t kind, record;
 	uint64_t seconds;
-	int64_t created = 0;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
 	ipc_get_u32(&r->c, &kind);
 	ipc_get_bytes(&r->c, &key, &klen, STORE_SEEN_KEY_LEN);
@@ -96,20 +152,13 @@ h_seen_check(struct req *r)
 	int rc = req_end_of_fields(r);
 	if (rc < 0)
 		return rc;
-	if (kind < STORE_SEEN_KIND_MIN || kind > STORE_SEEN_KIND_MAX ||
-	    klen != STORE_SEEN_KEY_LEN || record > 1 || seconds == 0 ||
-	    seconds > SEEN_LIFETIME_MAX)
+	if (!seen_args_ok(kind, klen, seconds) || record > 1)
 		return req_fail(r, IPC_ERR_MALFORMED, "bad kind, key, lifetime"
 		    " or record field");
 	if ((rc = delivery_user_for(r, IPC_STORE_SEEN_CHECK, user, ulen)) < 0 ||
-	    (rc = seen_prune(r)) < 0)
+	    (rc = seen_prune(r)) < 0 ||
+	    (rc = seen_test(r, kind, key, seconds, record != 0)) < 0)
 		return rc;
-	int64_t now = (int64_t)time(NULL);
-	if ((rc = seen_get(r, kind, key, now, &created)) < 0)
-		return rc;
-	bool seen = rc == 1 && created > now - (int64_t)seconds;
-	if (!seen && record && (rc = seen_put(r, kind, key, now, seconds)) < 0)
-		return rc;
-	ipc_put_u32(r->rb, seen ? 1 : 0);
+	ipc_put_u32(r->rb, (uint32_t)rc);
 	return 0;
 }

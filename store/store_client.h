@@ -595,6 +595,12 @@ int store_sieve_program(struct store_conn *sc, const char *user,
     const char *name, struct buf *prog, char *active_name,
     size_t active_name_size);
 
+/* Sieve mailboxexists (RFC 5490): which of names[0..n) (1 to
+ * STORE_MBOX_EXISTS_MAX, each at most STORE_MBOX_NAME_MAX bytes) are
+ * mailboxes of user; *exists gets bit i for names[i]. */
+int store_mbox_exists(struct store_conn *sc, const char *user,
+    const char *const *names, size_t n, uint32_t *exists);
+
 /* A per-user record of things seen, for vacation (RFC 5230: whom we
  * answered, per :handle), duplicate (RFC 7352) and duplicate suppression
  * at delivery (same Message-ID, same recipient). key: 32 bytes (SHA-256
@@ -617,11 +623,19 @@ int store_seen_check(struct store_conn *sc, const char *user, uint32_t kind,
  * ("\\Seen", "\\Flagged", "\\Answered", "\\Deleted", "\\Draft") and
  * keywords (atoms), all kept (unlike store_deliver, which keeps only a
  * few of meta's); a malformed one: STORE_E_MALFORMED. A special-use
- * mailbox may be the target (Sieve fileinto "Junk" is the usual case). */
+ * mailbox may be the target (Sieve fileinto "Junk" is the usual case).
+ * seen[0..nseen) (at most STORE_DELIVER_SEEN_MAX) are recorded as
+ * store_seen_check with record would, in the delivery's transaction and
+ * only when the message is in. */
+struct store_seen_rec {
+	uint32_t kind;                        /* enum store_seen_kind */
+	uint8_t key[STORE_SEEN_KEY_LEN];
+	uint64_t seconds;
+};
 int store_deliver_to(struct store_conn *sc, const char *user,
     const char *mailbox, bool create, const char *const *flags,
-    size_t nflags, int memfd, uint64_t size,
-    const struct store_msg_meta *meta);
+    size_t nflags, const struct store_seen_rec *seen, size_t nseen,
+    int memfd, uint64_t size, const struct store_msg_meta *meta);
 
 /* ---- admin channel (cloisterctl via the supervisor: CTL_PEER_ADMIN) ----------- */
 

@@ -115,10 +115,11 @@ store_deliver(struct store_conn *sc, const char *user, const char *detail,
 
 int
 store_deliver_to(struct store_conn *sc, const char *user, const char *mailbox,
-    bool create, const char *const *flags, size_t nflags, int memfd,
+    bool create, const char *const *flags, size_t nflags,
+    const struct store_seen_rec *seen, size_t nseen, int memfd,
     uint64_t size, const struct store_msg_meta *meta)
 {
-	if (nflags > STORE_MAX_KEYWORDS + 5)
+	if (nflags > STORE_MAX_KEYWORDS + 5 || nseen > STORE_DELIVER_SEEN_MAX)
 		return STORE_E_ARG;
 	sc_start(sc);
 	ipc_put_str(&sc->req, user);
@@ -127,6 +128,12 @@ store_deliver_to(struct store_conn *sc, const char *user, const char *mailbox,
 	ipc_put_u32(&sc->req, (uint32_t)nflags);
 	for (size_t i = 0; i < nflags; i++)
 		ipc_put_str(&sc->req, flags[i]);
+	ipc_put_u32(&sc->req, (uint32_t)nseen);
+	for (size_t i = 0; i < nseen; i++) {
+		ipc_put_u32(&sc->req, seen[i].kind);
+		ipc_put_bytes(&sc->req, seen[i].key, STORE_SEEN_KEY_LEN);
+		ipc_put_u64(&sc->req, seen[i].seconds);
+	}
 	return append_common(sc, IPC_STORE_DELIVER_TO, memfd, size, meta, NULL);
 }
 

@@ -289,3 +289,27 @@ store_seen_check(struct store_conn *sc, const char *user, uint32_t kind,
 	*seen = v != 0;
 	return sc_done(sc, &c);
 }
+
+int
+store_mbox_exists(struct store_conn *sc, const char *user,
+    const char *const *names, size_t n, uint32_t *exists)
+{
+	struct buf_cur c;
+	uint32_t v = 0;
+	if (n == 0 || n > STORE_MBOX_EXISTS_MAX)
+		return STORE_E_ARG;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) > STORE_MBOX_NAME_MAX)
+			return STORE_E_ARG;
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_u32(&sc->req, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		ipc_put_str(&sc->req, names[i]);
+	int rc = sc_call(sc, IPC_STORE_MBOX_EXISTS, -1, &c, NULL);
+	if (rc < 0)
+		return rc;
+	ipc_get_u32(&c, &v);
+	*exists = v;
+	return sc_done(sc, &c);
+}

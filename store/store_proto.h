@@ -57,7 +57,12 @@
 #define STORE_SIEVE_NAME_MAX 128   /* bytes of a script name */
 #define STORE_SIEVE_PROGRAM_MAX (1u << 20)
 #define STORE_SIEVE_SOURCE_MAX (1u << 20)
+/* names one STORE_MBOX_EXISTS asks about (bits of its u32 answer) */
+#define STORE_MBOX_EXISTS_MAX 16
 #define STORE_SEEN_KEY_LEN 32           /* a seen record's key (SHA-256) */
+/* seen records a STORE_DELIVER_TO makes with its delivery (a run's
+ * duplicate tests and the delivery's own record) */
+#define STORE_DELIVER_SEEN_MAX 17
 /* The kinds of seen records (enum store_seen_kind, store_client.h). */
 #define STORE_SEEN_KIND_MIN 1
 #define STORE_SEEN_KIND_MAX 3

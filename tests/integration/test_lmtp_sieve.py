@@ -76,6 +76,42 @@ def test_user_script_actions():
                                  r"refused.*kept in INBOX") is not None
 
 
+EXISTS = r"""require ["fileinto", "mailbox"];
+if mailboxexists "Work" { fileinto "Work"; stop; }
+if mailboxexists ["Work", "Missing"] { fileinto :create "Both"; }
+"""
+
+
+def test_mailboxexists_sees_the_recipients_mailboxes():
+    """mailboxexists asks the store at delivery: false until the user
+    creates the mailbox over IMAP, then true; a list is true only when
+    every name exists."""
+    if not have_imap() or not have_sieve_ctl():
+        return
+    with server() as isrv:
+        r = put_script(isrv, "alice", EXISTS)
+        assert r.returncode == 0, r.stderr
+        assert lmtp_send(isrv, "alice@example.org", message("before")) == {}
+        m = isrv.login("alice")
+        assert wait_count(m, "INBOX", 1) == 1
+        typ, data = m.create("Work")
+        assert typ == "OK", data
+        assert lmtp_send(isrv, "alice@example.org", message("after")) == {}
+        assert wait_count(m, "Work", 1) == 1
+        # bob has no Work: his message stays in INBOX
+        r = put_script(isrv, "bob", EXISTS)
+        assert r.returncode == 0, r.stderr
+        assert lmtp_send(isrv, "bob@example.org",
+                         message("bob's", to="bob@example.org")) == {}
+        assert count(m, "INBOX") == 1
+        assert m.select("Both")[0] == "NO"
+        m.logout()
+        b = isrv.login("bob")
+        assert wait_count(b, "INBOX", 1) == 1
+        assert b.select("Work")[0] == "NO"
+        b.logout()
+
+
 # name -> script: refused by the compiler, or stopped by the run's budget
 HOSTILE = {
     "deep nesting": "if true {" * 40 + "keep;" + "}" * 40,

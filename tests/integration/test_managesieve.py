@@ -2,7 +2,7 @@
 protocol's edges with exact bytes — the greeting's capabilities, STARTTLS
 then AUTHENTICATE, what may happen before login (password mechanisms only
 under TLS, bounded lines and literals, the deadline), literals of both
-forms, UNAUTHENTICATE, scripts (compile errors with line and column), one
+forms, UNAUTHENTICATE refused, scripts (compile errors with line and column), one
 user's scripts out of another's reach — and the worker passing
 cloister-audit while it serves."""
 import atexit
@@ -201,13 +201,19 @@ def test_checkscript_reports_line_and_column():
     c.close()
 
 
-def test_unauthenticate_drops_the_user():
+def test_unauthenticate_is_not_offered_and_the_session_goes_on():
+    """A connection serves one login (authd's one ticket per worker
+    channel): UNAUTHENTICATE is neither advertised nor answered OK, so no
+    client believes it may log in as another user on this connection."""
     c = server().login("alice")
+    st, lines = c.cmd(b"CAPABILITY")
+    assert st.startswith(b"OK") and b'"OWNER" "alice"' in lines, lines
+    assert not any(b"UNAUTHENTICATE" in l for l in lines), lines
     st, _ = c.cmd(b"UNAUTHENTICATE")
+    assert st.startswith(b"NO") and b"LOGOUT and connect again" in st, st
+    st, _ = c.cmd(b"LISTSCRIPTS")               # still alice's session
     assert st.startswith(b"OK"), st
-    st, _ = c.cmd(b"LISTSCRIPTS")
-    assert st.startswith(b"NO"), st
-    st, _ = c.auth_plain("bob", "builder")     # one user per process
+    st, _ = c.auth_plain("bob", "builder")
     assert st.startswith(b"NO"), st
     st, _ = c.cmd(b"LOGOUT")
     assert st.startswith(b"OK"), st

@@ -100,19 +100,31 @@ def seen(lm, user, kind, what, seconds, record):
                    + u64(seconds) + u32(record))[0]
 
 
-def deliver_to(lm, rcpt, box, create, flags, body=b"Subject: x\r\n\r\nx\r\n"):
+def seen_recs(recs):
+    """STORE_DELIVER_TO's seen records: (kind, key, seconds) each."""
+    return u32(len(recs)) + b"".join(u32(k) + b(key) + u64(t)
+                                     for k, key, t in recs)
+
+
+def h(what):
+    return hashlib.sha256(what).digest()
+
+
+def deliver_to(lm, rcpt, box, create, flags, body=b"Subject: x\r\n\r\nx\r\n",
+               recs=()):
     fd, size, mlen = memfd_message(body, meta_block())
     try:
         payload = s(rcpt) + s(box) + u32(create) + u32(len(flags))
-        payload += b"".join(s(f) for f in flags) + u64(size) + u32(mlen)
+        payload += b"".join(s(f) for f in flags) + seen_recs(recs)
+        payload += u64(size) + u32(mlen)
         return lm.call("STORE_DELIVER_TO", payload, fd=fd)
     finally:
         os.close(fd)
 
 
-def deliver_to_error(lm, rcpt, box, create, flags):
+def deliver_to_error(lm, rcpt, box, create, flags, recs=()):
     try:
-        deliver_to(lm, rcpt, box, create, flags)
+        deliver_to(lm, rcpt, box, create, flags, recs=recs)
     except StoreError as e:
         return e.code, e.msg
     raise AssertionError("STORE_DELIVER_TO succeeded")
@@ -442,3 +454,55 @@ def test_a_schema_7_database_gets_the_sieve_tables():
         assert program(lm, "alice") == ("main", b"PROGRAM:keep;")
         assert seen(lm, "alice", 1, b"x", 60, 1) == 0
         assert "schema upgraded from version 7 to 8" in st.log_text()
+
+
+def mbox_exists(c, rcpt, names):
+    return c.call("STORE_MBOX_EXISTS", s(rcpt) + u32(len(names))
+                  + b"".join(s(n) for n in names))[0]
+
+
+def test_mbox_exists_answers_names_for_the_delivery_right_only():
+    with sieve_store() as st:
+        alice = user(st, "alice")
+        user(st, "bob")
+        alice.call("STORE_MBOX_CREATE", s("Work") + u32(0))
+        lm = st.connect("lmtpd")
+        names = ["Work", "work", "Missing", "inbox", "Work/", "\x01bad"]
+        assert mbox_exists(lm, "alice", names) == 0b1001    # Work, INBOX
+        assert mbox_exists(lm, "bob", ["Work", "INBOX"]) == 0b10
+        assert mbox_exists(lm, "alice", ["Missing"] * 15 + ["Work"]) == 1 << 15
+        for n in (0, 17):
+            code, _ = lm.error("STORE_MBOX_EXISTS", s("alice") + u32(n)
+                               + s("Work") * n)
+            assert code == ERR["MALFORMED"], (n, code)
+        code, _ = lm.error("STORE_MBOX_EXISTS", s("nobody") + u32(1)
+                           + s("INBOX"))
+        assert code == ERR["NOTFOUND"], code
+        # a user session, bound or not, does not get the delivery call
+        for c in (alice, st.connect("imapd")):
+            code, _ = c.error("STORE_MBOX_EXISTS", s("alice") + u32(1)
+                              + s("Work"))
+            assert code == ERR["UNEXPECTED"], code
+
+
+def test_deliver_to_makes_its_seen_records_only_with_the_message():
+    """The records a delivery carries are made in its transaction: there
+    when the message is in, absent when the delivery is refused."""
+    with sieve_store() as st:
+        user(st, "alice")
+        lm = st.connect("lmtpd")
+        recs = [(3, h(b"<a@x>"), 3600), (2, h(b"dup-a"), 60)]
+        assert deliver_to(lm, "alice", "INBOX", 0, [], recs=recs) == []
+        assert seen(lm, "alice", 3, b"<a@x>", 3600, 0) == 1
+        assert seen(lm, "alice", 2, b"dup-a", 60, 0) == 1
+        # refused (no such mailbox): nothing recorded
+        code, _ = deliver_to_error(lm, "alice", "Nowhere", 0, [],
+                                   recs=[(3, h(b"<b@x>"), 3600)])
+        assert code == ERR["NOTFOUND"], code
+        assert seen(lm, "alice", 3, b"<b@x>", 3600, 0) == 0
+        k = h(b"k")
+        for bad in ([(0, k, 60)], [(3, k[:31], 60)], [(3, k, 0)],
+                    [(3, k, 60)] * 18):
+            code, _ = deliver_to_error(lm, "alice", "INBOX", 0, [], recs=bad)
+            assert code == ERR["MALFORMED"], (bad[:1], code)
+

@@ -26,7 +26,7 @@
 static const uint32_t hello_ops[] = { IPC_STORE_HELLO };
 static const uint32_t deliver_ops[] = { IPC_STORE_RCPT_CHECK, IPC_STORE_DELIVER,
 	IPC_STORE_RCPT_PROVISION, IPC_STORE_SIEVE_PROGRAM, IPC_STORE_SEEN_CHECK,
-	IPC_STORE_DELIVER_TO,
+	IPC_STORE_DELIVER_TO, IPC_STORE_MBOX_EXISTS,
 	/* the push right: no ticket either */
 	IPC_STORE_PUSH_WATCH, IPC_STORE_PUSH_GET, IPC_STORE_PUSH_PUT };
 /* the delivery right or a user session: the handler tells which */

@@ -151,19 +151,64 @@ cb_duplicate(void *ctx, const char *handle, const char *id, size_t idlen,
 	return seen ? 1 : 0;
 }
 
-/* The records of the duplicate tests and of the delivery itself, once the
- * message is where the scripts put it. */
+/* mailboxexists (RFC 5490): the recipient's mailbox, asked once a run
+ * per name; a store that does not answer: it does not exist (the
+ * script's fileinto then would not have found it either). */
+static int
+cb_mailbox_exists(void *ctx, const char *name)
+{
+	struct lmtp_sieve *s = owner(ctx);
+	for (unsigned i = 0; i < s->nmbox_seen; i++)
+		if (strcmp(s->mbox_seen[i].name, name) == 0)
+			return s->mbox_seen[i].exists ? 1 : 0;
+	size_t len = strlen(name);
+	if (s->nmbox_seen == LMTP_MBOX_EXISTS_MAX || len > STORE_MBOX_NAME_MAX)
+		return 0;
+	uint32_t bits = 0;
+	if (store_mbox_exists(s->d->sc, s->d->r->user, &name, 1, &bits) !=
+	    STORE_OK)
+		return 0;
+	unsigned k = s->nmbox_seen++;
+	memcpy(s->mbox_seen[k].name, name, len + 1);
+	s->mbox_seen[k].exists = (bits & 1) != 0;
+	return s->mbox_seen[k].exists ? 1 : 0;
+}
+
+/* The records of the duplicate tests and of the delivery itself, made
+ * once the message is where the scripts put it: by the last store
+ * delivery, which takes them along (lmtp_sieve_act.c). */
 static void
-record_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
+gather_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
+{
+	s->nseen = 0;
+	s->seen_done = false;
+	for (unsigned i = 0; i < s->ndup_pending; i++) {
+		struct store_seen_rec *r = &s->seen[s->nseen++];
+		r->kind = STORE_SEEN_DUPLICATE;
+		memcpy(r->key, s->dup_pending[i].key, sizeof(r->key));
+		r->seconds = s->dup_pending[i].seconds;
+	}
+	if (delivery_key != NULL) {
+		struct store_seen_rec *r = &s->seen[s->nseen++];
+		r->kind = STORE_SEEN_DELIVERY;
+		memcpy(r->key, delivery_key, sizeof(r->key));
+		r->seconds = s->c.dup_window;
+	}
+}
+
+/* What no delivery took (none was made, or several): one by one; a
+ * rejected message leaves no delivery record. */
+static void
+record_seen(struct lmtp_sieve *s, bool rejected)
 {
 	const struct lmtp_delivery *d = s->d;
 	bool seen;
-	for (unsigned i = 0; i < s->ndup_pending; i++)
-		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DUPLICATE,
-		    s->dup_pending[i].key, s->dup_pending[i].seconds, true, &seen);
-	if (delivery_key != NULL)
-		(void)store_seen_check(d->sc, d->r->user, STORE_SEEN_DELIVERY,
-		    delivery_key, s->c.dup_window, true, &seen);
+	if (s->seen_done)
+		return;
+	for (size_t i = 0; i < s->nseen; i++)
+		if (!rejected || s->seen[i].kind != STORE_SEEN_DELIVERY)
+			(void)store_seen_check(d->sc, d->r->user, s->seen[i].kind,
+			    s->seen[i].key, s->seen[i].seconds, true, &seen);
 }
 
 static void
@@ -214,6 +259,7 @@ bind_message(struct lmtp_sieve *s, const struct lmtp_delivery *d)
 	sm->duplicate = cb_duplicate;
 	sm->include = cb_include;
 	sm->edits = true;   /* replace and enclose: lmtp_sieve_edits.c */
+	sm->mailbox_exists = cb_mailbox_exists;
 }
 
 /* A duplicate of a message this recipient already got? Message-ID and
@@ -236,6 +282,7 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	s->reason[0] = '\0';
 	s->nduplicate = 0;
 	s->ndup_pending = 0;
+	s->nmbox_seen = 0;
 	const char *msgid = d->meta->message_id;
 	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
 	uint8_t key[SHA256_DIGEST_LENGTH];
@@ -251,11 +298,13 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 		user = user_program(s, NULL);
 	int rc;
 	if (user == NULL && s->c.before == NULL && s->c.after == NULL) {
+		gather_seen(s, dedup ? key : NULL);
 		rc = lmtp_sieve_keep(s, NULL, 0);
 	} else {
 		struct lmtp_runs runs = { .n = 0 };
 		bind_message(s, d);
 		run_scripts(s, user, &runs);
+		gather_seen(s, dedup ? key : NULL);
 		rc = lmtp_sieve_act(s, &runs, rejected);
 		for (size_t i = 0; i < runs.n; i++)
 			sieve_result_free(&runs.res[i]);
@@ -268,7 +317,7 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	/* a rejected message was not delivered: if it comes again, the
 	 * script answers again (and its duplicate tests saw it) */
 	if (rc == STORE_OK)
-		record_seen(s, dedup && !*rejected ? key : NULL);
+		record_seen(s, *rejected);
 	return rc;
 }
 

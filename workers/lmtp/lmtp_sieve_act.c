@@ -169,10 +169,14 @@ keep_version(struct lmtp_sieve *s, const struct lmtp_version *v,
     const char *const *flags, size_t nflags)
 {
 	const struct lmtp_delivery *d = s->d;
+	/* the +detail choice is STORE_DELIVER's alone */
+	size_t nseen = s->seen_done || d->r->detail[0] ? 0 : s->nseen;
 	int rc = STORE_E_LIMIT;
-	if (nflags > 0)
+	if (nflags > 0 || nseen > 0)
 		rc = store_deliver_to(d->sc, d->r->user, "INBOX", false, flags,
-		    nflags, v->memfd, v->size, v->meta);
+		    nflags, s->seen, nseen, v->memfd, v->size, v->meta);
+	if (rc == STORE_OK && nseen > 0)
+		s->seen_done = true;
 	if (rc != STORE_OK && rc != STORE_E_IO && rc != STORE_E_PROTO &&
 	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE)
 		rc = store_deliver(d->sc, d->r->user, d->r->detail[0] ?
@@ -265,11 +269,17 @@ do_fileinto(struct lmtp_sieve *s, struct plan *p,
     const struct lmtp_edits *ed)
 {
 	const struct lmtp_delivery *d = s->d;
+	/* the one store delivery of the message: it carries the records */
+	size_t nseen = p->nfileinto == 1 && !p->keep && p->nredirect == 0 ?
+	    s->nseen : 0;
 	for (size_t i = 0; i < p->nfileinto; i++) {
 		const struct sieve_action *a = p->fileinto[i];
 		const struct lmtp_version *v = &ed->v[p->fileinto_ver[i]];
 		int rc = store_deliver_to(d->sc, d->r->user, a->arg, a->create,
-		    a->flags, a->nflags, v->memfd, v->size, v->meta);
+		    a->flags, a->nflags, s->seen, nseen, v->memfd, v->size,
+		    v->meta);
+		if (rc == STORE_OK && nseen > 0)
+			s->seen_done = true;
 		if (rc == STORE_OK) {
 			note(s, "sieve-fileinto", "mailbox=%s flags=%zu", a->arg,
 			    a->nflags);

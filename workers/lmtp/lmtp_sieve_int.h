@@ -8,6 +8,11 @@
 
 #define LMTP_SIEVE_SCRIPTS 3     /* before, the user's, after */
 #define LMTP_SIEVE_INCLUDES 16
+/* distinct names mailboxexists asks the store about in one run; the
+ * ones after are answered "does not exist" */
+#define LMTP_MBOX_EXISTS_MAX STORE_MBOX_EXISTS_MAX
+_Static_assert(LMTP_DUPLICATE_MAX + 1 <= STORE_DELIVER_SEEN_MAX,
+    "a delivery carries every duplicate record and its own");
 
 struct lmtp_sieve {
 	struct lmtp_sieve_conf c;
@@ -25,7 +30,20 @@ struct lmtp_sieve {
 		uint64_t seconds;
 	} dup_pending[LMTP_DUPLICATE_MAX];
 	unsigned ndup_pending;
+	/* the records the delivery makes: the duplicate tests' and the
+	 * delivery's own, sent with the last store delivery of the message
+	 * (one transaction, one commit); seen_done once one took them */
+	struct store_seen_rec seen[STORE_DELIVER_SEEN_MAX];
+	size_t nseen;
+	bool seen_done;
 	struct buf prog;              /* a program read from the store */
+	/* mailboxexists answers of this run (a script asks again in a
+	 * loop or under several tests: the store is asked once a name) */
+	struct {
+		char name[STORE_MBOX_NAME_MAX + 1];
+		bool exists;
+	} mbox_seen[LMTP_MBOX_EXISTS_MAX];
+	unsigned nmbox_seen;
 };
 
 /* The results of the scripts that ran, in order. failed: one of them
@@ -43,7 +61,8 @@ int lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
     bool *rejected);
 
 /* The plain delivery: to INBOX (or the +detail mailbox the store allows),
- * with flags when there are some. */
+ * with flags when there are some; the last store delivery of the message,
+ * so it carries the seen records. */
 int lmtp_sieve_keep(struct lmtp_sieve *s, const char *const *flags,
     size_t nflags);
 

@@ -1,7 +1,7 @@
-/* ms_auth: STARTTLS, AUTHENTICATE, UNAUTHENTICATE. SASL is relayed to
- * authd (auth_client.h): the worker never sees the password database, only
- * the client's bytes and authd's verdict and ticket, which it presents to
- * the user's store shard — as imapd does, with the same refusals logged. */
+/* ms_auth: STARTTLS, AUTHENTICATE, UNAUTHENTICATE (refused). SASL is
+ * relayed to authd (auth_client.h): the worker never sees the password
+ * database, only the client's bytes and authd's verdict and ticket, which
+ * it presents to the user's store shard — as imapd does, with the same refusals logged. */
 #include "ms_session.h"
 #include "base64.h"
 #include "config.h"
@@ -279,25 +279,20 @@ ms_cmd_authenticate(struct ms_session *s, const struct ms_token *a, int n)
 	return ret;
 }
 
+/* UNAUTHENTICATE (RFC 5804 2.14.1) is not offered, and not advertised:
+ * a login binds this process to one user for good. authd mints one ticket
+ * per worker channel, the store channel stays bound to the ticket's user,
+ * and the channels come from cloisterd only at the worker's start; a
+ * second login would need fresh ones from cloisterd mid-session, which
+ * its control protocol does not give. The session goes on as it was. */
 int
 ms_cmd_unauthenticate(struct ms_session *s, const struct ms_token *a, int n)
 {
 	(void)a;
-	if (n != 0) {
-		ms_reply(s, "NO", NULL, "UNAUTHENTICATE takes no arguments");
-		return 0;
-	}
-	/* the user's store channel goes at once; this process will not be
-	 * bound to another user (a new login needs a new connection) */
-	store_client_close(s->sc);
-	s->sc = NULL;
-	ms_log(s, LOG_LVL_INFO, "unauthenticate", NULL);
-	s->user[0] = '\0';
-	s->state = MS_ST_NOT_AUTH;
-	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
-	ms_reader_set_limits(&s->rd, &pre, true);
-	client_conn_set_deadline(&s->conn, client_conn_now_ms() +
-	    (int64_t)s->opt->prelogin_timeout_s * 1000);
-	ms_reply(s, "OK", NULL, "Unauthenticated");
+	(void)n;
+	ms_log(s, LOG_LVL_INFO, "unauthenticate", "refused (not offered)");
+	ms_reply(s, "NO", NULL, "UNAUTHENTICATE is not offered: a connection"
+	    " serves one login; LOGOUT and connect again to log in as another"
+	    " user");
 	return 0;
 }

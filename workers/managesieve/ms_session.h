@@ -1,8 +1,8 @@
 /*
  * ms_session: one ManageSieve client (RFC 5804) per process — the states
  * (not authenticated -> authenticated -> logout), the command loop, the
- * answers. Handlers: ms_auth.c (STARTTLS, AUTHENTICATE, UNAUTHENTICATE),
- * ms_scripts.c (the script commands, on the user's store channel).
+ * answers. Handlers: ms_auth.c (STARTTLS, AUTHENTICATE; UNAUTHENTICATE
+ * refused), ms_scripts.c (the script commands, on the user's store channel).
  */
 #ifndef CLOISTER_MS_SESSION_H
 #define CLOISTER_MS_SESSION_H
