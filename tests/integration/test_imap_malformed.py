@@ -194,7 +194,8 @@ def test_prelogin_timeout():
 
 
 def memfds(pids):
-    """The spool memfds the given imapd processes hold."""
+    """The spool memfds the given imapd processes hold (not the sealed
+    seccomp filter a worker holds at fd 26 until it loads it)."""
     found = []
     for pid in pids:
         try:
@@ -206,7 +207,7 @@ def memfds(pids):
                 target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
             except OSError:
                 continue
-            if target.startswith("/memfd:"):
+            if target.startswith("/memfd:imap-append"):
                 found.append((pid, target))
     return found
 
