@@ -54,8 +54,13 @@ def test_a_thousand_messages_leave_no_growth():
                 assert a["fds"] == b["fds"], (name, b, a)
                 assert a["threads"] == b["threads"], (name, b, a)
                 # less than 2 bytes a message would be noise; a leak of a
-                # buffer per message (>= 4 KiB) shows as 4 MB
-                assert a["rss_kb"] - b["rss_kb"] < 2048, (name, b, a)
+                # buffer per message (>= 4 KiB) shows as 4 MB. Under ASan
+                # its quarantine keeps freed blocks: the normal pass checks
+                pid = sub if name == "submitd" else sto
+                with open("/proc/%d/maps" % pid) as f:
+                    sanitized = "libasan" in f.read()
+                if not sanitized:
+                    assert a["rss_kb"] - b["rss_kb"] < 2048, (name, b, a)
             seqs = [g[2].split(b"\r\n")[0] for g in sink.got]
             assert len(set(seqs)) == WARM + N
     finally:
