@@ -28,6 +28,7 @@ static void
 proc_ctl_read(struct sv_proc *p, bool reaped)
 {
 	struct sv_service *s = p->svc;
+	bool reset_seen = false;
 	while (p->ctl >= 0) {
 		uint8_t rec[IPC_LOGGED_IN_MAX + 1];   /* + 1: a longer one is seen */
 		uint64_t inst;
@@ -36,6 +37,13 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 		ssize_t n = recv(p->ctl, rec, sizeof(rec), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A worker that exits with our records unread makes the kernel
+		 * report ECONNRESET once, ahead of what it sent before: its
+		 * CTL_READY may still be queued behind the error. */
+		if (n < 0 && errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
 		if (n <= 0)
 			break;   /* drained, or gone: reaping follows */
 		if (p->ready && s->cfg.role == ROLE_AUTH &&
@@ -130,6 +138,7 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
 	p->slot = slot;
 	p->ctl = ctl;
 	p->ready = false;
+	p->peer_deaths = sv.peer_deaths;
 	p->log = p->stats = -1;
 	p->started = sv_now();
 	p->since = 0;
@@ -380,7 +389,11 @@ proc_exited(struct sv_proc *p, int status)
 	 * held. */
 	bool unexpected = !p->retiring && s->state < SV_STOPPING &&
 	    (s->cfg.role != ROLE_CONNECTION || !p->busy);
-	bool failure = unexpected && !p->ready;
+	/* a connection worker that dies starting up after one of its peers
+	 * died lost its channel: that is the peer's failure, not its own */
+	bool peer_lost = s->cfg.role == ROLE_CONNECTION &&
+	    p->peer_deaths != sv.peer_deaths;
+	bool failure = unexpected && !p->ready && !peer_lost;
 	if (unexpected)
 		s->owed++;
 	log_msg(unexpected || (sig && !p->retiring) ? LOG_LVL_WARN : LOG_LVL_DEBUG,
@@ -392,6 +405,9 @@ proc_exited(struct sv_proc *p, int status)
 		sv_pool_forget(p);
 	} else {   /* authd, a stored shard, the stats helper */
 		s->slot[p->slot].proc = NULL;
+		if (s->cfg.role == ROLE_STORE || s->cfg.role == ROLE_AUTH ||
+		    s->cfg.role == ROLE_KEY)
+			sv.peer_deaths++;
 		sv_wire_drop(&s->slot[p->slot]);
 	}
 	/* a dead authd, keyd or stored: idle spares hold channels to it, so
@@ -421,22 +437,39 @@ proc_exited(struct sv_proc *p, int status)
 		sv_service_event(s, EV_EMPTY);
 }
 
-void
-sv_reap(void)
+/* Peers first: their death retires the spares that held channels to them,
+ * so those spares' exits are not taken for start failures. */
+static void
+reap_peers(void)
 {
 	int status;
-	pid_t pid;
-	/* peers first: their death retires the spares that held channels to
-	 * them, so those spares' exits are not taken for start failures */
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next)
 		for (unsigned i = 0; i < s->nslots; i++) {
 			struct sv_proc *p = s->slot[i].proc;
 			if (p != NULL && waitpid(p->pid, &status, WNOHANG) == p->pid)
 				proc_exited(proc_take(p->pid), status);
 		}
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct sv_proc *p = proc_take(pid);
-		if (p != NULL)
+}
+
+void
+sv_reap(void)
+{
+	int status;
+	pid_t pid;
+	reap_peers();
+	siginfo_t si;
+	/* WNOWAIT: look before reaping, so the pid stays ours meanwhile */
+	while (memset(&si, 0, sizeof(si)), waitid(P_ALL, 0, &si,
+	    WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid > 0) {
+		pid = si.si_pid;
+		struct sv_proc *p = sv_proc_find(pid);
+		/* a worker that saw its peer's channel close can be a zombie
+		 * before that peer is: look at the peers again first */
+		if (p != NULL && p->svc->cfg.role == ROLE_CONNECTION && !p->ready)
+			reap_peers();
+		if (waitpid(pid, &status, WNOHANG) != pid)
+			break;   /* not ours after all: never spin on it */
+		if ((p = proc_take(pid)) != NULL)
 			proc_exited(p, status);
 	}
 }

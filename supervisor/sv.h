@@ -95,6 +95,7 @@ struct sv_proc {
 	bool busy;               /* connection worker: has its client */
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
+	uint64_t peer_deaths;    /* sv.peer_deaths at spawn (see proc_exited) */
 	bool prelogin;           /* busy, its client not logged in (authd says) */
 	/* the session (sessions.c): for status, who and kick */
 	int64_t started;         /* sv_now() at spawn */
@@ -218,6 +219,7 @@ struct sv {
 	int reserve_fd;          /* given up to accept-and-close at EMFILE */
 	bool more_work;          /* a batch limit left work for the next turn */
 	uint64_t next_instance;
+	uint64_t peer_deaths;    /* authd, keyd and stored deaths so far */
 	uint8_t *key;            /* SV_KEY_SIZE, locked, wiped at exit */
 	int agg[2];              /* aggregate pipe to the stats helper (agg[0]) */
 	int netns;               /* the workers' empty network namespace, or -1 */

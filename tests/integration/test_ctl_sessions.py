@@ -127,6 +127,16 @@ def test_kicked_and_stopped_sessions_hear_bye():
             srv.log[mark:]
 
 
+def process_gone(pid):
+    """True once pid has exited (reaped or a zombie). The process can be
+    reaped between any two reads of /proc, so a vanished file is an answer."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def test_a_kick_ends_a_session_blocked_writing_to_its_client_at_once():
     """A client that stops reading in the middle of a big FETCH cannot hold
     its session against a kick: the write wait ends at once (no BYE can be
@@ -148,9 +158,8 @@ def test_a_kick_ends_a_session_blocked_writing_to_its_client_at_once():
         mark = len(srv.log)
         r = ctl(srv, "kick", "erin")
         assert r.returncode == 0, r
-        assert wait_for(lambda: not os.path.exists("/proc/%d" % pid) or
-                        open("/proc/%d/stat" % pid).read().split()[2] == "Z",
-                        5), "a kicked session blocked in a write lives on"
+        assert wait_for(lambda: process_gone(pid), 5), \
+            "a kicked session blocked in a write lives on"
         assert srv.wait_log(r"session end: user=erin .*reason=shutdown",
                             start=mark), srv.log[mark:]
         c.close()
