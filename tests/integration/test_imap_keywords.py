@@ -85,13 +85,16 @@ def test_fetch_names_a_keyword_another_session_made():
         b.close()
 
 
-def sendmsg_calls(pids, action, call="sendmsg"):
+def sendmsg_calls(pids, action, call="sendmsg", match=None):
     """sendmsg(2) calls (store requests: the IMAP socket is written with
     write) the processes make while action runs, counted with strace (or
-    the calls of another system call named by call)."""
+    the calls of another system call named by call; with match, only the
+    calls whose line, with the first 4 bytes of each buffer in \\x hex,
+    the regular expression matches)."""
     with tempfile.TemporaryDirectory() as d:
         log = os.path.join(d, "trace")
-        args = ["strace", "-f", "-qq", "-e", "trace=" + call, "-o", log]
+        args = ["strace", "-f", "-qq", "-xx", "-s", "4", "-e",
+                "trace=" + call, "-o", log]
         for p in pids:
             args += ["-p", str(p)]
         tr = subprocess.Popen(args, stderr=subprocess.DEVNULL)
@@ -101,7 +104,8 @@ def sendmsg_calls(pids, action, call="sendmsg"):
         tr.send_signal(signal.SIGINT)
         tr.wait(timeout=10)
         with open(log) as f:
-            return sum(1 for ln in f if call + "(" in ln)
+            return sum(1 for ln in f if call + "(" in ln and
+                       (match is None or re.search(match, ln)))
 
 
 def can_count():

@@ -1,7 +1,6 @@
 /* lmtp_sieve: duplicate suppression and running the scripts (see header). */
 #include "lmtp_sieve_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/sha.h>
 #include <stddef.h>
@@ -33,6 +32,8 @@ lmtp_sieve_free(struct lmtp_sieve *s)
 	if (s->outfd >= 0)
 		close(s->outfd);
 	buf_free(&s->prog);
+	for (unsigned i = 0; i < s->nactive; i++)
+		sieve_program_free(s->active[i].prog);
 	free(s);
 }
 
@@ -74,33 +75,104 @@ owner(void *msgctx)
 	    offsetof(struct lmtp_sieve, msg));
 }
 
-/* A program the store holds for the user (name NULL: the active one),
- * loaded; NULL when there is none or it does not load (logged). */
+static void
+log_store_error(struct lmtp_sieve *s, int rc)
+{
+	char line[64];
+	snprintf(line, sizeof(line), "sieve=unavailable error=%d", rc);
+	log_rcpt(s, "sieve-error", line);
+}
+
+/* The program in s->prog, loaded; NULL (logged) when it does not load. */
+static struct sieve_program *
+load_program(struct lmtp_sieve *s, const char *name)
+{
+	struct sieve_error err;
+	struct sieve_program *p = sieve_load(s->prog.data, s->prog.len, &err);
+	if (p == NULL) {
+		char e[240], line[600];
+		sieve_error_format(&err, e, sizeof(e));
+		snprintf(line, sizeof(line), "script=%s refused: %s", name, e);
+		log_rcpt(s, "sieve-error", line);
+	}
+	return p;
+}
+
+/* A script the user's script includes, from the store, loaded; NULL when
+ * there is none or it does not load (logged). */
 static struct sieve_program *
 user_program(struct lmtp_sieve *s, const char *name)
 {
 	const struct lmtp_delivery *d = s->d;
-	char active[STORE_SIEVE_NAME_MAX + 1], line[600];
+	char active[STORE_SIEVE_NAME_MAX + 1];
 	buf_reset(&s->prog);
 	int rc = store_sieve_program(d->sc, d->r->user, name, &s->prog, active,
 	    sizeof(active));
 	if (rc == STORE_E_NOTFOUND)
 		return NULL;
 	if (rc != STORE_OK) {
-		snprintf(line, sizeof(line), "sieve=unavailable error=%d", rc);
-		log_rcpt(s, "sieve-error", line);
+		log_store_error(s, rc);
 		return NULL;
 	}
-	struct sieve_error err;
-	struct sieve_program *p = sieve_load(s->prog.data, s->prog.len, &err);
-	if (p == NULL) {
-		char e[240];
-		sieve_error_format(&err, e, sizeof(e));
-		snprintf(line, sizeof(line), "script=%s refused: %s",
-		    name ? name : active, e);
-		log_rcpt(s, "sieve-error", line);
+	return load_program(s, name);
+}
+
+/* The slot for the user's program in this transaction's cache: its own
+ * (*known), else a free one or the oldest, emptied. */
+static struct lmtp_active *
+active_slot(struct lmtp_sieve *s, bool *known)
+{
+	const struct lmtp_delivery *d = s->d;
+	if (s->active_txn != d->t->id) {
+		for (unsigned i = 0; i < s->nactive; i++)
+			sieve_program_free(s->active[i].prog);
+		s->nactive = s->active_next = 0;
+		s->active_txn = d->t->id;
 	}
-	return p;
+	*known = false;
+	for (unsigned i = 0; i < s->nactive; i++)
+		if (strcmp(s->active[i].user, d->r->user) == 0) {
+			*known = true;
+			return &s->active[i];
+		}
+	struct lmtp_active *a;
+	if (s->nactive < LMTP_ACTIVE_CACHE) {
+		a = &s->active[s->nactive];
+	} else {
+		a = &s->active[s->active_next];
+		s->active_next = (s->active_next + 1) % LMTP_ACTIVE_CACHE;
+		sieve_program_free(a->prog);
+	}
+	a->prog = NULL;
+	a->user[0] = '\0';
+	return a;
+}
+
+/* The user's active program, from the store at the first recipient of
+ * a transaction that is this user; a store that did not answer is asked
+ * again at the next. */
+static const struct sieve_program *
+active_program(struct lmtp_sieve *s)
+{
+	const struct lmtp_delivery *d = s->d;
+	bool known;
+	struct lmtp_active *a = active_slot(s, &known);
+	if (known)
+		return a->prog;
+	char active[STORE_SIEVE_NAME_MAX + 1];
+	buf_reset(&s->prog);
+	int rc = store_sieve_program(d->sc, d->r->user, NULL, &s->prog, active,
+	    sizeof(active));
+	if (rc != STORE_OK && rc != STORE_E_NOTFOUND) {
+		log_store_error(s, rc);
+		return NULL;
+	}
+	if (rc == STORE_OK)
+		a->prog = load_program(s, active);
+	memcpy(a->user, d->r->user, sizeof(a->user));
+	if (a == &s->active[s->nactive])
+		s->nactive++;
+	return a->prog;
 }
 
 static const struct sieve_program *
@@ -226,15 +298,16 @@ run_one(struct lmtp_sieve *s, struct lmtp_runs *runs,
 	}
 }
 
-/* before, the user's, after; a stop (or a failure) ends all. */
+/* The scripts in their order (NULL: none): installation before, domain
+ * before, the user's, domain after, installation after; a stop (or a
+ * failure) ends all. */
 static void
-run_scripts(struct lmtp_sieve *s, struct sieve_program *user,
+run_scripts(struct lmtp_sieve *s,
+    const struct sieve_program *const list[LMTP_SIEVE_SCRIPTS],
     struct lmtp_runs *runs)
 {
-	const struct sieve_program *list[LMTP_SIEVE_SCRIPTS] = { s->c.before,
-		user, s->c.after };
-	static const char *const names[] = { "sieve-before", "personal",
-		"sieve-after" };
+	static const char *const names[LMTP_SIEVE_SCRIPTS] = { "sieve-before",
+		"domain-before", "personal", "domain-after", "sieve-after" };
 	for (size_t i = 0; i < LMTP_SIEVE_SCRIPTS; i++) {
 		if (list[i] == NULL)
 			continue;
@@ -293,24 +366,29 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 			return STORE_OK;
 		}
 	}
-	struct sieve_program *user = NULL;
-	if (s->c.sieve)
-		user = user_program(s, NULL);
+	const struct sieve_program *user = s->c.sieve ? active_program(s) :
+	    NULL;
 	int rc;
-	if (user == NULL && s->c.before == NULL && s->c.after == NULL) {
+	const char *rcpt = d->r->addr;
+	const struct sieve_program *list[LMTP_SIEVE_SCRIPTS] = { s->c.before,
+		lmtp_sieve_domain_find(&s->c.dom_before, rcpt), user,
+		lmtp_sieve_domain_find(&s->c.dom_after, rcpt), s->c.after };
+	bool any = false;
+	for (size_t i = 0; i < LMTP_SIEVE_SCRIPTS; i++)
+		any |= list[i] != NULL;
+	if (!any) {
 		gather_seen(s, dedup ? key : NULL);
 		rc = lmtp_sieve_keep(s, NULL, 0);
 	} else {
 		struct lmtp_runs runs = { .n = 0 };
 		bind_message(s, d);
-		run_scripts(s, user, &runs);
+		run_scripts(s, list, &runs);
 		gather_seen(s, dedup ? key : NULL);
 		rc = lmtp_sieve_act(s, &runs, rejected);
 		for (size_t i = 0; i < runs.n; i++)
 			sieve_result_free(&runs.res[i]);
 		lmtp_smsg_free(&s->msg);
 	}
-	sieve_program_free(user);
 	for (size_t i = 0; i < s->nincluded; i++)
 		sieve_program_free(s->included[i]);
 	s->nincluded = 0;
@@ -319,64 +397,4 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	if (rc == STORE_OK)
 		record_seen(s, *rejected);
 	return rc;
-}
-
-struct sieve_program *
-lmtp_sieve_compile_file(const char *path, char *err, size_t errsz)
-{
-	struct buf src = BUF_INIT(SIEVE_MAX_SCRIPT);
-	struct buf prog = BUF_INIT(SIEVE_MAX_PROGRAM);
-	struct sieve_program *p = NULL;
-	struct sieve_error e;
-	char where[240];
-	if (buf_read_file(&src, path) < 0) {
-		snprintf(err, errsz, "%s: cannot be read (or over 1 MiB)", path);
-	} else if (sieve_compile((const char *)src.data, src.len, &prog,
-	    &e) < 0) {
-		sieve_error_format(&e, where, sizeof(where));
-		snprintf(err, errsz, "%s: %s", path, where);
-	} else if ((p = sieve_load(prog.data, prog.len, &e)) == NULL) {
-		sieve_error_format(&e, where, sizeof(where));
-		snprintf(err, errsz, "%s: %s", path, where);
-	}
-	buf_free(&src);
-	buf_free(&prog);
-	return p;
-}
-
-int
-lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_global *out,
-    char *err, size_t errsz)
-{
-	DIR *d = opendir(dir);
-	if (d == NULL) {
-		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (len <= 6 || e->d_name[0] == '.' ||
-		    strcmp(e->d_name + len - 6, ".sieve") != 0)
-			continue;
-		char path[4096];
-		if (n == LMTP_SIEVE_GLOBALS || len - 6 > STORE_SIEVE_NAME_MAX ||
-		    buf_snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) < 0) {
-			snprintf(err, errsz, "%s: more than %d scripts, or a name"
-			    " too long", dir, LMTP_SIEVE_GLOBALS);
-			n = -1;
-			break;
-		}
-		out[n].prog = lmtp_sieve_compile_file(path, err, errsz);
-		if (out[n].prog == NULL) {
-			n = -1;
-			break;
-		}
-		memcpy(out[n].name, e->d_name, len - 6);
-		out[n].name[len - 6] = '\0';
-		n++;
-	}
-	closedir(d);
-	return n;
 }

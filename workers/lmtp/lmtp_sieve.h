@@ -2,9 +2,10 @@
  * lmtp_sieve: what happens to a message for one recipient after DATA.
  * Duplicate suppression first (the same Message-ID for the same recipient
  * within duplicate-window is acknowledged and not filed again); then the
- * global sieve-before script, the user's active script (loaded from the
- * store, never trusted: sieve_load checks it again) and sieve-after, run
- * under a budget; then their actions: keep, fileinto (flags, :create,
+ * installation-wide sieve-before script, the recipient's domain's
+ * before-script, the user's active script (loaded from the store, never
+ * trusted: sieve_load checks it again), the domain's after-script and
+ * sieve-after, each run under a budget; then their actions: keep, fileinto (flags, :create,
  * :copy), discard, reject (550 5.7.1), redirect, vacation and notify
  * (queued in the user's outbox). Whatever fails in a script (it does not
  * load, it runs over its budget, the store refuses a fileinto target)
@@ -31,11 +32,23 @@
 #define LMTP_VACATION_MIN_DEFAULT 86400    /* as Pigeonhole */
 
 #define LMTP_SIEVE_GLOBALS 64             /* scripts in sieve-global-dir */
+#define LMTP_SIEVE_DOMAINS 1024           /* scripts in a domain dir */
+#define LMTP_DOMAIN_MAX 253               /* RFC 1035 section 2.3.4 */
 
-/* A script of sieve-global-dir, for include :global. */
-struct lmtp_sieve_global {
-	char name[STORE_SIEVE_NAME_MAX + 1];   /* the file name without .sieve */
+/* A script of a directory: of sieve-global-dir (for include :global;
+ * a name of at most STORE_SIEVE_NAME_MAX) or of a domain dir (the
+ * domain, lower case). */
+struct lmtp_sieve_named {
+	char name[LMTP_DOMAIN_MAX + 1];   /* the file name without .sieve */
 	struct sieve_program *prog;
+};
+_Static_assert(LMTP_DOMAIN_MAX >= STORE_SIEVE_NAME_MAX, "names fit");
+
+/* The scripts of sieve-before-domain-dir or sieve-after-domain-dir,
+ * sorted by domain. */
+struct lmtp_sieve_domains {
+	struct lmtp_sieve_named *v;
+	size_t n;
 };
 
 struct lmtp_sieve_conf {
@@ -45,7 +58,8 @@ struct lmtp_sieve_conf {
 	uint64_t vacation_min;          /* shortest vacation period, seconds */
 	bool sieve;                     /* run users' scripts at all */
 	struct sieve_program *before, *after;   /* global scripts or NULL */
-	const struct lmtp_sieve_global *globals;   /* include :global */
+	struct lmtp_sieve_domains dom_before, dom_after;   /* per domain */
+	const struct lmtp_sieve_named *globals;   /* include :global */
 	size_t nglobals;
 	const char *hostname;
 };
@@ -88,9 +102,21 @@ struct sieve_program *lmtp_sieve_compile_file(const char *path, char *err,
     size_t errsz);
 
 /* Compile every NAME.sieve of dir into out (at most LMTP_SIEVE_GLOBALS,
- * before confinement): their number, or -1 with the file and "line L,
+ * before confinement; opened as the domain scripts are): their number, or -1 with the file and "line L,
  * column C: ..." in err. */
-int lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_global *out,
+int lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_named *out,
     char *err, size_t errsz);
+
+/* Compile every DOMAIN.sieve of dir into out (at most LMTP_SIEVE_DOMAINS,
+ * DOMAIN a lower-case domain name, before confinement): their number, or
+ * -1 with the file and what is wrong with it in err (it does not compile,
+ * is a symlink or no regular file, its name is no domain). */
+int lmtp_sieve_compile_domains(const char *dir,
+    struct lmtp_sieve_domains *out, char *err, size_t errsz);
+
+/* The script of the domain of addr (after its last '@', any case), or
+ * NULL when that domain has none. */
+const struct sieve_program *lmtp_sieve_domain_find(
+    const struct lmtp_sieve_domains *ds, const char *addr);
 
 #endif

@@ -6,8 +6,10 @@
 #include "lmtp_sieve.h"
 #include "lmtp_sieve_msg.h"
 
-#define LMTP_SIEVE_SCRIPTS 3     /* before, the user's, after */
+#define LMTP_SIEVE_SCRIPTS 5     /* before, the domain's before, the
+                                    user's, the domain's after, after */
 #define LMTP_SIEVE_INCLUDES 16
+#define LMTP_ACTIVE_CACHE 16     /* users' programs kept per transaction */
 /* distinct names mailboxexists asks the store about in one run; the
  * ones after are answered "does not exist" */
 #define LMTP_MBOX_EXISTS_MAX STORE_MBOX_EXISTS_MAX
@@ -37,6 +39,15 @@ struct lmtp_sieve {
 	size_t nseen;
 	bool seen_done;
 	struct buf prog;              /* a program read from the store */
+	/* the users' active programs, asked of the store once per
+	 * transaction and user: recipients of one message that are the
+	 * same user (user+a, user+b, in any order) share one */
+	uint64_t active_txn;
+	struct lmtp_active {
+		char user[LMTP_USER_MAX + 1];
+		struct sieve_program *prog;   /* NULL: the user has none */
+	} active[LMTP_ACTIVE_CACHE];
+	unsigned nactive, active_next;
 	/* mailboxexists answers of this run (a script asks again in a
 	 * loop or under several tests: the store is asked once a name) */
 	struct {

@@ -27,6 +27,9 @@
  *   sieve-before           global script run before the user's (a path)
  *   sieve-after            global script run after the user's (a path)
  *   sieve-global-dir       scripts for include :global (NAME.sieve files)
+ *   sieve-before-domain-dir  DOMAIN.sieve files run after sieve-before
+ *                          for recipients in DOMAIN
+ *   sieve-after-domain-dir   DOMAIN.sieve files run before sieve-after
  *   sieve-max-steps        run budget: steps (default 100000)
  *   sieve-max-memory       run budget: bytes (default 4M)
  *   sieve-max-redirects    redirects per message (default 4)
@@ -136,6 +139,19 @@ global_script(const struct config *c, const struct config_service *s,
 	return p;
 }
 
+/* A per-domain script directory, compiled now like the global ones. */
+static void
+domain_scripts(const struct config *c, const struct config_service *s,
+    const char *key, struct lmtp_sieve_domains *out)
+{
+	const char *dir = config_option(c, s, key);
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	char err[400];
+	if (lmtp_sieve_compile_domains(dir, out, err, sizeof(err)) < 0)
+		log_fatal("%s: %s", key, err);
+}
+
 static void
 load_sieve(const struct config *c, const struct config_service *s,
     const struct lmtp_opts *o, struct lmtp_sieve_conf *sc)
@@ -162,9 +178,11 @@ load_sieve(const struct config *c, const struct config_service *s,
 		log_fatal("lmtpd: a sieve option is out of range");
 	sc->before = global_script(c, s, "sieve-before");
 	sc->after = global_script(c, s, "sieve-after");
+	domain_scripts(c, s, "sieve-before-domain-dir", &sc->dom_before);
+	domain_scripts(c, s, "sieve-after-domain-dir", &sc->dom_after);
 	const char *dir = config_option(c, s, "sieve-global-dir");
 	if (dir != NULL && dir[0] != '\0') {
-		static struct lmtp_sieve_global globals[LMTP_SIEVE_GLOBALS];
+		static struct lmtp_sieve_named globals[LMTP_SIEVE_GLOBALS];
 		char err[400];
 		int n = lmtp_sieve_compile_dir(dir, globals, err, sizeof(err));
 		if (n < 0)
