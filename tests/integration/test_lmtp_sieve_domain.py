@@ -7,8 +7,10 @@ imaplib.
   domain (any case in the address) and not for another domain's, in the
   same transaction;
 - the order is installation before, domain before, the user's, domain
-  after, installation after, and a stop in any of them ends the later
-  ones (each script marks its passage with fileinto :copy);
+  after, installation after; as in Pigeonhole, a script that cancels the
+  implicit keep (here an explicit keep) ends the sequence, a stop ends
+  only its own script (each script marks its passage with fileinto
+  :copy);
 - a domain script that does not compile, a symlink in the directory and a
   file name that is no lower-case domain stop lmtpd at start, naming the
   file (and the line and column);
@@ -44,12 +46,14 @@ def domain_dir(scripts):
 
 
 def marker(stage):
-    """A script that files a copy into M-stage, then stops when the
-    subject asks it to."""
+    """A script that files a copy into M-stage (the implicit keep stays),
+    then, when the subject asks it to, stops or keeps explicitly (which
+    cancels the implicit keep)."""
     return ('require ["fileinto", "mailbox", "copy"];\n'
             'fileinto :copy :create "M-%s";\n'
+            'if header :contains "subject" "keep-%s" { keep; stop; }\n'
             'if header :contains "subject" "stop-%s" { stop; }\n'
-            % (stage, stage))
+            % (stage, stage, stage))
 
 
 def boxes_holding(m, subject, boxes):
@@ -115,22 +119,27 @@ def test_scripts_run_installation_domain_user_domain_installation():
         with server(**opts) as isrv:
             r = put_script(isrv, "alice", marker("u"))
             assert r.returncode == 0, r.stderr
-            for stage in STAGES + ["none"]:
-                lmtp_send(isrv, "alice@example.org",
-                          message("stop-%s" % stage))
-            lmtp_send(isrv, "bob@example.net", message("stop-none"))
+            subjects = ["keep-%s" % s for s in STAGES] + \
+                ["stop-%s" % s for s in STAGES]
+            for subject in subjects:
+                lmtp_send(isrv, "alice@example.org", message(subject))
+            lmtp_send(isrv, "bob@example.net", message("plain"))
             boxes = ["M-" + s for s in STAGES]
             a = isrv.login("alice")
-            assert wait_messages(a, "INBOX", 6) == 6
-            for i, stage in enumerate(STAGES + ["none"]):
-                got = boxes_holding(a, "stop-%s" % stage, boxes)
-                # every script up to the one that stopped, in order
+            assert wait_messages(a, "INBOX", len(subjects)) == len(subjects)
+            for i, stage in enumerate(STAGES):
+                # a script that cancels the implicit keep ends the
+                # sequence: every script up to it ran, in order
+                got = boxes_holding(a, "keep-%s" % stage, boxes)
                 assert got == boxes[:i + 1], (stage, got)
+                # a stop ends its own script only (as Pigeonhole)
+                got = boxes_holding(a, "stop-%s" % stage, boxes)
+                assert got == boxes, (stage, got)
             a.logout()
             # bob's domain has no scripts: the installation's alone
             b = isrv.login("bob")
             assert wait_messages(b, "INBOX", 1) == 1
-            assert boxes_holding(b, "stop-none", boxes) == ["M-ib", "M-ia"]
+            assert boxes_holding(b, "plain", boxes) == ["M-ib", "M-ia"]
             b.logout()
     finally:
         shutil.rmtree(db)

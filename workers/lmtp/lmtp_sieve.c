@@ -298,9 +298,22 @@ run_one(struct lmtp_sieve *s, struct lmtp_runs *runs,
 	}
 }
 
+/* Did the script leave the implicit keep in effect (cancelled by
+ * fileinto, an explicit keep, discard, redirect, reject)? */
+static bool
+keeps_implicitly(const struct sieve_result *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->actions[i].implicit)
+			return true;
+	return false;
+}
+
 /* The scripts in their order (NULL: none): installation before, domain
- * before, the user's, domain after, installation after; a stop (or a
- * failure) ends all. */
+ * before, the user's, domain after, installation after. As Pigeonhole
+ * runs a sequence, the next one runs only while the implicit keep is in
+ * effect (a stop ends one script, not the sequence); a failure ends
+ * it. */
 static void
 run_scripts(struct lmtp_sieve *s,
     const struct sieve_program *const list[LMTP_SIEVE_SCRIPTS],
@@ -312,7 +325,7 @@ run_scripts(struct lmtp_sieve *s,
 		if (list[i] == NULL)
 			continue;
 		run_one(s, runs, list[i], names[i]);
-		if (runs->failed || runs->res[runs->n - 1].stopped)
+		if (runs->failed || !keeps_implicitly(&runs->res[runs->n - 1]))
 			break;
 	}
 }
