@@ -130,7 +130,7 @@ struct sieve_result {
 	bool failed;              /* over a budget or a run-time error */
 	char why[200];
 	uint32_t steps;           /* used */
-	bool stopped;             /* ended by stop: no later script runs */
+	bool stopped;             /* ended by stop (this script only) */
 	struct imap_arena arena;  /* the strings the actions point to */
 };
 
