@@ -6,8 +6,11 @@
  * when it was recorded and when it expires, and parses nothing. Expired
  * records go a batch at a time on every check and every delivery into a
  * mailbox by name, so the table holds the live records and a little; a
- * user's table is capped besides (the oldest go first), since the
- * delivery right can record without the user's say.
+ * user's table is capped besides (the nearest to expiry go first), since
+ * the delivery right can record without the user's say. The number of
+ * rows is kept in meta ('seen_count', counted once when missing: a
+ * database older than it), updated in the transaction that changes the
+ * table, so the cap costs no count of the table per record.
  */
 #include "request.h"
 #include "db.h"
@@ -20,9 +23,57 @@
 #define SEEN_MAX 50000                          /* records per user */
 #define SEEN_LIFETIME_MAX (10ull * 366 * 86400) /* seconds */
 
+/* The user's number of seen records: meta's, or counted (once) and
+ * written there when meta has none. */
+static int
+seen_count(struct req *r, int64_t *n)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_META_GET,
+	    "SELECT v FROM meta WHERE k=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_text(st, 1, "seen_count", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return db_fail(r->d, "seen count");
+	st = db_stmt(r->d, ST_SEEN_COUNT_INIT,
+	    "INSERT INTO meta(k, v) SELECT 'seen_count', count(*) FROM seen"
+	    " RETURNING v");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(r->d, "count seen");
+}
+
+static int
+seen_count_set(struct req *r, int64_t n)
+{
+	sqlite3_stmt *st = db_stmt(r->d, ST_META_SET,
+	    "UPDATE meta SET v=? WHERE k=?");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, n < 0 ? 0 : n);
+	sqlite3_bind_text(st, 2, "seen_count", -1, SQLITE_STATIC);
+	return db_exec(st) < 0 ? db_fail(r->d, "seen count") : 0;
+}
+
+/* The count is read before a statement changes the table: a count made
+ * then (meta had none) is of the rows before it. */
 int
 seen_prune(struct req *r)
 {
+	int64_t n = 0;
+	int rc = seen_count(r, &n);
+	if (rc < 0)
+		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_PRUNE,
 	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
 	    " WHERE expires<=? ORDER BY expires LIMIT ?)");
@@ -30,33 +81,63 @@ seen_prune(struct req *r)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int(st, 2, SEEN_PRUNE_BATCH);
-	return db_exec(st) < 0 ? db_fail(r->d, "prune seen") : 0;
+	if (db_exec(st) < 0)
+		return db_fail(r->d, "prune seen");
+	int gone = sqlite3_changes(r->d->db);
+	return gone > 0 ? seen_count_set(r, n - gone) : 0;
 }
 
-/* The record of (kind, key): 1 and its creation time, 0, or an error. */
+/* The record of (kind, key), live or expired: 1 with its creation and
+ * expiry, 0, or an error. */
 static int
-seen_get(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
-    int64_t *created)
+seen_get(struct req *r, uint32_t kind, const uint8_t *key, int64_t *created,
+    int64_t *expires)
 {
 	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_GET,
-	    "SELECT created FROM seen WHERE kind=? AND key=? AND expires>?");
+	    "SELECT created, expires FROM seen WHERE kind=? AND key=?");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int(st, 1, (int)kind);
 	sqlite3_bind_blob(st, 2, key, STORE_SEEN_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*created = sqlite3_column_int64(st, 0);
+		*expires = sqlite3_column_int64(st, 1);
+	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 :
 	    db_fail(r->d, "seen");
 }
 
+/* Over the cap (n records): the records nearest their end make room;
+ * the count left in *n. */
+static int
+seen_evict(struct req *r, int64_t *n)
+{
+	if (*n <= SEEN_MAX)
+		return 0;
+	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_EVICT,
+	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
+	    " ORDER BY expires LIMIT ?)");
+	if (st == NULL)
+		return db_fail(r->d, "prepare");
+	sqlite3_bind_int64(st, 1, *n - SEEN_MAX);
+	if (db_exec(st) < 0)
+		return db_fail(r->d, "evict seen");
+	*n -= sqlite3_changes(r->d->db);
+	return 0;
+}
+
+/* Record (kind, key) now; existed: a row of it is there already (expired,
+ * or older than the window asked), which this one replaces. */
 static int
 seen_put(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
-    uint64_t seconds)
+    uint64_t seconds, bool existed)
 {
+	int64_t n = 0;
+	int rc = seen_count(r, &n);
+	if (rc < 0)
+		return rc;
 	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_PUT,
 	    "INSERT OR REPLACE INTO seen(kind, key, created, expires)"
 	    " VALUES(?, ?, ?, ?)");
@@ -68,14 +149,10 @@ seen_put(struct req *r, uint32_t kind, const uint8_t *key, int64_t now,
 	sqlite3_bind_int64(st, 4, now + (int64_t)seconds);
 	if (db_exec(st) < 0)
 		return db_fail(r->d, "record seen");
-	/* over the cap: the record nearest its end makes room */
-	st = db_stmt(r->d, ST_SEEN_EVICT,
-	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
-	    " ORDER BY expires LIMIT max(0, (SELECT count(*) FROM seen) - ?))");
-	if (st == NULL)
-		return db_fail(r->d, "prepare");
-	sqlite3_bind_int(st, 1, SEEN_MAX);
-	return db_exec(st) < 0 ? db_fail(r->d, "evict seen") : 0;
+	n += existed ? 0 : 1;
+	if ((rc = seen_evict(r, &n)) < 0)
+		return rc;
+	return seen_count_set(r, n);
 }
 
 static bool
@@ -92,12 +169,14 @@ static int
 seen_test(struct req *r, uint32_t kind, const uint8_t *key, uint64_t seconds,
     bool record)
 {
-	int64_t now = (int64_t)time(NULL), created = 0;
-	int rc = seen_get(r, kind, key, now, &created);
+	int64_t now = (int64_t)time(NULL), created = 0, expires = 0;
+	int rc = seen_get(r, kind, key, &created, &expires);
 	if (rc < 0)
 		return rc;
-	bool seen = rc == 1 && created > now - (int64_t)seconds;
-	if (!seen && record && (rc = seen_put(r, kind, key, now, seconds)) < 0)
+	bool existed = rc == 1;
+	bool seen = existed && expires > now && created > now - (int64_t)seconds;
+	if (!seen && record &&
+	    (rc = seen_put(r, kind, key, now, seconds, existed)) < 0)
 		return rc;
 	return seen ? 1 : 0;
 }
