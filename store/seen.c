@@ -116,9 +116,12 @@ seen_evict(struct req *r, int64_t *n)
 {
 	if (*n <= SEEN_MAX)
 		return 0;
+	/* the expires condition lets SQLite find the rows by the index; by
+	 * (kind, key) alone it tests every row of the kind */
 	sqlite3_stmt *st = db_stmt(r->d, ST_SEEN_EVICT,
-	    "DELETE FROM seen WHERE (kind, key) IN (SELECT kind, key FROM seen"
-	    " ORDER BY expires LIMIT ?)");
+	    "DELETE FROM seen WHERE expires IN (SELECT expires FROM seen"
+	    " ORDER BY expires LIMIT ?1) AND (kind, key) IN (SELECT kind, key"
+	    " FROM seen ORDER BY expires LIMIT ?1)");
 	if (st == NULL)
 		return db_fail(r->d, "prepare");
 	sqlite3_bind_int64(st, 1, *n - SEEN_MAX);
