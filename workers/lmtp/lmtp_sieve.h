@@ -114,6 +114,9 @@ int lmtp_sieve_compile_dir(const char *dir, struct lmtp_sieve_named *out,
 int lmtp_sieve_compile_domains(const char *dir,
     struct lmtp_sieve_domains *out, char *err, size_t errsz);
 
+/* Free what lmtp_sieve_compile_domains made. */
+void lmtp_sieve_domains_free(struct lmtp_sieve_domains *ds);
+
 /* The script of the domain of addr (after its last '@', any case), or
  * NULL when that domain has none. */
 const struct sieve_program *lmtp_sieve_domain_find(

@@ -218,11 +218,24 @@ lmtp_sieve_compile_domains(const char *dir, struct lmtp_sieve_domains *out,
 		return -1;
 	}
 	int n = load_dir(dir, &rules, out->v, err, errsz);
-	if (n < 0)
+	if (n < 0) {
+		lmtp_sieve_domains_free(out);
 		return -1;
+	}
 	out->n = (size_t)n;
 	qsort(out->v, out->n, sizeof(*out->v), domain_cmp);
 	return n;
+}
+
+void
+lmtp_sieve_domains_free(struct lmtp_sieve_domains *ds)
+{
+	if (ds->v != NULL)
+		for (size_t i = 0; i < LMTP_SIEVE_DOMAINS; i++)
+			sieve_program_free(ds->v[i].prog);
+	free(ds->v);
+	ds->v = NULL;
+	ds->n = 0;
 }
 
 const struct sieve_program *
