@@ -27,7 +27,8 @@ static const char pragmas[] =
  *
  * meta: modseq (the user's counter and JMAP state), unclean (1 while open
  * for writing: sweep orphan files at the next open), storage_used,
- * messages_used (quota), next_thread, uidv_last.
+ * messages_used (quota), next_thread, uidv_last, seen_count (rows of
+ * seen, added at their first record: seen.c).
  *
  * blob: one row per distinct message content in this user's database:
  * what FETCH needs of what the worker parsed, a reference count, the
