@@ -95,6 +95,26 @@ def test_unauthenticate_then_another_user_sees_only_their_scripts():
     c.close()
 
 
+def test_a_worker_past_a_relogin_passes_cloister_audit():
+    """Its channels now sit at the numbers recvmsg gave them: the audit of
+    the live worker (fds, seccomp, namespaces) still passes."""
+    srv = server()
+    c = srv.login("alice")
+    st, _ = c.cmd(b"UNAUTHENTICATE")
+    assert st.startswith(b"OK"), st
+    st, _ = c.auth_plain("bob", "builder")
+    assert st.startswith(b"OK"), st
+    r = srv.srv.audit(json_out=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(r.stdout)
+    ms = [p for p in doc["processes"] if p["service"] == "managesieved"]
+    assert len(ms) >= 2 and all(p["live"]["seccomp_filter"]["match"]
+                                for p in ms), ms
+    st, _ = c.cmd(b"LISTSCRIPTS")
+    assert st.startswith(b"OK"), st
+    c.close()
+
+
 def fds_of(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
