@@ -333,3 +333,19 @@ def test_a_worker_of_a_service_without_relogins_that_asks_is_killed():
     finally:
         client.close()
         isrv.close()
+
+
+def test_max_relogins_is_only_for_a_connection_service_with_auth():
+    from cloister_server import CloisterServer
+    from supervisor_util import AUTHD, STORED, imapd
+    why = ("service imapd: max-relogins is 0..64, and only for a connection"
+           " service with 'set auth yes'")
+    for svc in (imapd(options={"max-relogins": 8}),
+                imapd(auth=True, options={"max-relogins": 65})):
+        with CloisterServer([AUTHD, STORED, svc]) as srv:
+            line = next(i for i, l in enumerate(srv.config_text.splitlines(), 1)
+                        if l.startswith("service imapd"))
+            r = subprocess.run([tool("cloisterd"), "-f", "-c", srv.config_path],
+                               capture_output=True, text=True, timeout=10)
+            want = "%s:%d: %s" % (srv.config_path, line, why)
+            assert r.returncode == 1 and want in r.stderr, (want, r.stderr)
