@@ -101,9 +101,10 @@ ms_cmd_unauthenticate(struct ms_session *s, const struct ms_token *a, int n)
 		    "UNAUTHENTICATE is not offered");
 		return 0;
 	}
-	int fds[1 + 8];
+	int fds[1 + sizeof(s->store_fd) / sizeof(s->store_fd[0])];
 	size_t nfds = 1 + s->opt->store_shards;
-	int err = relogin_ask(fds, nfds);
+	int err = nfds <= sizeof(fds) / sizeof(fds[0]) ? relogin_ask(fds, nfds) :
+	    EAGAIN;
 	if (err != 0) {
 		ms_log(s, LOG_LVL_INFO, "unauthenticate", "refused by the"
 		    " supervisor (%s)", strerror(err));
