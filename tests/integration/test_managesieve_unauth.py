@@ -349,3 +349,37 @@ def test_max_relogins_is_only_for_a_connection_service_with_auth():
                                capture_output=True, text=True, timeout=10)
             want = "%s:%d: %s" % (srv.config_path, line, why)
             assert r.returncode == 1 and want in r.stderr, (want, r.stderr)
+
+
+def test_a_relogged_client_counts_against_max_prelogin():
+    """After UNAUTHENTICATE the worker is a client before login for
+    max-prelogin: with max-prelogin 1 and another client already waiting
+    to log in, the ask is refused (NO (TRYLATER), the session goes on);
+    granted, the next client to connect makes room by closing it."""
+    srv = SieveServer(options={"max-relogins": 8},
+                      settings={"max-prelogin": 1, "prelogin-timeout": 20}).start()
+    try:
+        before = {int(r[1]) for r in who(srv) if r[0] == "managesieved"}
+        a = srv.login("alice")
+        a_pid = only_child(srv, before)
+        waiting = srv.client()                  # before login: max-prelogin full
+        st, _ = a.cmd(b"UNAUTHENTICATE")
+        assert st.startswith(b"NO (TRYLATER)"), st
+        st, lines = a.cmd(b"CAPABILITY")
+        assert b'"OWNER" "alice"' in lines, lines
+        waiting.close()                         # its worker leaves: room again
+        assert wait_for(lambda: [r[1] for r in who(srv) if r[0] == "managesieved"]
+                        == [str(a_pid)], 10), who(srv)
+        st, _ = a.cmd(b"UNAUTHENTICATE")
+        assert st.startswith(b"OK"), st
+        b = srv.client()                        # makes room: a is closed
+        assert b.greeting[0] is not None and b.greeting[0].startswith(b"OK")
+        assert srv.srv.wait_log(r"managesieved/\d+\[%d\]: info: session end: user=- .*"
+                                r"reason=kicked max_prelogin=1" % a_pid, 10), \
+            srv.srv.log[-20:]
+        st, _ = a.cmd(b"NOOP")
+        assert st is None, st
+        b.close()
+        a.close()
+    finally:
+        srv.close()
