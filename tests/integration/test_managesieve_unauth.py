@@ -12,6 +12,7 @@ import atexit
 import errno
 import json
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -290,6 +291,18 @@ def fake_server(relogins, out):
     return isrv, client
 
 
+def cleanup(isrv, client, out):
+    client.close()
+    isrv.close()
+    for f in (out, out + ".tmp"):
+        if os.path.exists(f):
+            os.unlink(f)
+    for d in {os.path.dirname(l.split("binary", 1)[1].strip())
+              for l in isrv.srv.config_text.splitlines()
+              if "fake-managesieved" in l and "binary" in l}:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_a_hijacked_worker_gets_nothing_an_old_ticket_or_the_bound_does_not_allow():
     out = tempfile.mktemp(prefix="cloister-relogin-", suffix=".json")
     isrv, client = fake_server(8, out)
@@ -314,8 +327,7 @@ def test_a_hijacked_worker_gets_nothing_an_old_ticket_or_the_bound_does_not_allo
         assert srv.wait_log(r"refused a ticket from managesieved\[%d\]: .*another"
                             r" instance" % r["instances"][0], 5), srv.log[-30:]
     finally:
-        client.close()
-        isrv.close()
+        cleanup(isrv, client, out)
 
 
 def test_a_worker_of_a_service_without_relogins_that_asks_is_killed():
@@ -331,8 +343,7 @@ def test_a_worker_of_a_service_without_relogins_that_asks_is_killed():
                             r" signal 9", 5), srv.log[-20:]
         assert not os.path.exists(out)
     finally:
-        client.close()
-        isrv.close()
+        cleanup(isrv, client, out)
 
 
 def test_max_relogins_is_only_for_a_connection_service_with_auth():
