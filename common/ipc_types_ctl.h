@@ -1,8 +1,8 @@
 /*
  * Supervisor control messages (cloisterd -> authd, stored, workers) on
- * CLOISTER_FD_CONTROL. Only the supervisor sends them (CTL_READY
- * excepted, which only workers send); receivers accept them from that fd
- * alone. Included by ipc_types.h only.
+ * CLOISTER_FD_CONTROL. Only the supervisor sends them (CTL_READY and
+ * CTL_RELOGIN_ASK excepted, which only workers send); receivers accept
+ * them from that fd alone. Included by ipc_types.h only.
  *
  *   CTL_KEY   u32 version(IPC_VERSION), bytes key(32)
  *             the ticket key, first message to authd and stored
@@ -22,7 +22,8 @@
  *             to authd: the client address behind a worker instance, for
  *             per-address rate limits (sent before that worker's CTL_CONN)
  *   CTL_READY (no payload; worker -> cloisterd, the one record a worker
- *             sends on its control channel) "started and confined": an
+ *             sends on its control channel, CTL_RELOGIN_ASK
+ *             aside) "started and confined": an
  *             exit before it is a start failure, one after it is not
  *   CTL_LOGGED_IN u64 instance, u8 n, n bytes user (raw, not tagged:
  *             authd -> cloisterd, on authd's control channel, once per
@@ -33,6 +34,19 @@
  *             and n against both, keeps the n bytes as opaque bytes
  *             (escaped when printed) and reads nothing past them; any
  *             other record there is fatal for authd as for any worker
+ *   CTL_RELOGIN_ASK (no payload; a logged-in connection worker of a
+ *             service with 'set max-relogins N' -> cloisterd, a bare
+ *             header compared, not decoded): "my client logged out on
+ *             this connection (ManageSieve UNAUTHENTICATE): give me fresh
+ *             authd and store channels". From any other worker, or
+ *             beyond the bound, it is fatal like any unexpected record
+ *   CTL_RELOGIN u32 error (0: granted; EDQUOT: the connection's re-logins
+ *             are used up; EAGAIN: not now (a peer restarting, the
+ *             service at max-prelogin, the login not reported yet));
+ *             with 0, fds (IPC_F_FDS): the new authd channel, then one per
+ *             store shard in shard order. The peers got their ends as
+ *             CTL_PEER under a new instance number, so no ticket minted
+ *             for the old channels is good on the new ones
  *
  * The supervisor's own admin socket (RUNTIME_DIR/cloisterd.sock, mode
  * 0600, root only by SO_PEERCRED; cloisterctl status/who/kick/reload): one
@@ -67,7 +81,9 @@
 	X(CTL_ADM_WHO, 57)                                                 \
 	X(CTL_ADM_KICK, 58)                                                \
 	X(CTL_ADM_RELOAD, 59)                                              \
-	X(CTL_ADM_TEXT, 60)
+	X(CTL_ADM_TEXT, 60)                                                \
+	X(CTL_RELOGIN_ASK, 61)                                             \
+	X(CTL_RELOGIN, 62)
 
 #define IPC_LOGGED_IN_USER_MAX 255   /* bytes of user in CTL_LOGGED_IN */
 #define IPC_ADM_TEXT_MAX 16384       /* bytes of text per CTL_ADM_TEXT */

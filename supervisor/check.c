@@ -82,6 +82,26 @@ sv_relay_addr(const char *v, struct sockaddr_storage *ss, socklen_t *len)
 	return 0;
 }
 
+/* 'set max-relogins N' (0-64, default 0): how many times one connection
+ * of this service may ask for fresh authd and store channels. Only for a
+ * connection service with 'set auth yes': a re-login is authd's. */
+static int
+relogins(const struct config *c, const struct config_service *s, bool auth,
+    unsigned *out, char *err, size_t errlen)
+{
+	uint64_t v;
+	if (config_option_size(c, s, "max-relogins", 0, &v, err, errlen) < 0)
+		return -1;
+	if (v > 64 || (v > 0 && (s->role != ROLE_CONNECTION || !auth))) {
+		snprintf(err, errlen, "%s:%u: service %s: max-relogins is 0..64,"
+		    " and only for a connection service with 'set auth yes'",
+		    c->path, s->line, s->name);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 int
 sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
@@ -104,6 +124,8 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		if ((t->auth[i] = a) && wants == NULL)
 			wants = s;
+		if (relogins(c, s, a, &t->relogins[i], err, errlen) < 0)
+			return -1;
 		bool k = false;
 		if ((s->role == ROLE_CONNECTION || s->role == ROLE_PUSH) &&
 		    config_option_bool(c, s, "keyd", false, &k, err, errlen) < 0)

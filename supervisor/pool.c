@@ -124,6 +124,9 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		return false;
 	}
 	p->busy = true;
+	if (peer != &p->peer)
+		p->peer = *peer;
+	p->peerlen = plen;
 	sv_session_start(p, peer, plen);
 	/* until authd says it logged in; a delivery worker (lmtpd asks authd
 	 * about recipients only) never logs in and is no client before login */
@@ -131,7 +134,10 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		p->prelogin = true;
 		p->svc->nprelogin++;
 	}
-	sv_proc_ctl_end(p, true);   /* a busy worker hears nothing more from us */
+	/* a busy worker hears nothing more from us, but for CTL_RELOGIN
+	 * where its service allows re-logins; what it sends is still read */
+	if (p->svc->max_relogins == 0)
+		sv_proc_ctl_end(p, true);
 	close(fd);
 	return true;
 }
@@ -156,6 +162,24 @@ sv_pool_logged_in(uint64_t instance, const uint8_t *user, size_t ulen)
 			}
 }
 
+void
+sv_pool_prelogin_again(struct sv_proc *p)
+{
+	if (!p->prelogin) {
+		p->prelogin = true;
+		p->svc->nprelogin++;
+	}
+	p->has_user = false;
+	p->ulen = 0;
+}
+
+bool
+sv_pool_prelogin_full(const struct sv_service *s)
+{
+	return s->cfg.max_prelogin != 0 &&
+	    s->nprelogin + s->pending.n >= s->cfg.max_prelogin;
+}
+
 /* At max-prelogin, the oldest client that has not logged in makes room
  * for the new one (as Dovecot's login processes do): what clients before
  * login can hold is a bounded number of workers, whoever sends them. Its
@@ -163,8 +187,7 @@ sv_pool_logged_in(uint64_t instance, const uint8_t *user, size_t ulen)
 static void
 make_prelogin_room(struct sv_service *s)
 {
-	if (!s->auth || s->cfg.max_prelogin == 0 ||
-	    s->nprelogin + s->pending.n < s->cfg.max_prelogin)
+	if (!s->auth || !sv_pool_prelogin_full(s))
 		return;
 	for (struct sv_proc *p = s->busy.head; p != NULL; p = p->next)
 		if (p->prelogin && !p->retiring) {

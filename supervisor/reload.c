@@ -108,6 +108,7 @@ take_block(struct sv_service *s, unsigned index)
 	s->index = index;
 	s->auth = sv.tune.auth[index];
 	s->deliver = sv.tune.deliver[index];
+	s->max_relogins = sv.tune.relogins[index];
 	s->keyd = sv.tune.keyd[index];
 	sv_filter_take(s, index);
 	s->nlst = cs->nlisteners;

@@ -21,9 +21,11 @@ sv_proc_find(pid_t pid)
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
  * once, and, from authd after it, CTL_LOGGED_IN, from submitd
- * CTL_RELAY_ASK (relay.c); all are compared, not
- * decoded (CTL_LOGGED_IN's user is bytes kept as they are) (fds sent with them are discarded by the kernel:
- * recv takes no ancillary data). Anything else kills the worker. */
+ * CTL_RELAY_ASK (relay.c), from a worker of a service with max-relogins
+ * CTL_RELOGIN_ASK (relogin.c); all are compared, not decoded
+ * (CTL_LOGGED_IN's user is bytes kept as they are; fds sent with them are
+ * discarded by the kernel: recv takes no ancillary data). Anything else
+ * kills the worker, a busy one too: its channel stays watched. */
 static void
 proc_ctl_read(struct sv_proc *p, bool reaped)
 {
@@ -54,6 +56,11 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 		if (p->ready && !reaped && s->cfg.role == ROLE_SUBMIT &&
 		    ipc_is_bare(rec, (size_t)n, IPC_CTL_RELAY_ASK)) {
 			sv_relay_ask(p);
+			continue;
+		}
+		if (p->ready && !reaped && s->max_relogins > 0 &&
+		    ipc_is_bare(rec, (size_t)n, IPC_CTL_RELOGIN_ASK)) {
+			sv_relogin_ask(p);
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {
@@ -90,7 +97,8 @@ proc_ctl_event(struct sv_service *s, unsigned pid)
  * a socket with unread records makes the kernel fail the peer's next read
  * with ECONNRESET, which could hide the CTL_CONN queued for it. With keep,
  * the fd stays (only the sending side is shut) until p is reaped, so a
- * CTL_READY still on its way cannot do that either. */
+ * CTL_READY still on its way cannot do that either, and it stays watched:
+ * a record p sends later is read, and kills it. */
 void
 sv_proc_ctl_end(struct sv_proc *p, bool keep)
 {
@@ -101,7 +109,6 @@ sv_proc_ctl_end(struct sv_proc *p, bool keep)
 		sv_close(&p->ctl);
 		return;
 	}
-	epoll_ctl(sv.ep, EPOLL_CTL_DEL, p->ctl, NULL);
 	shutdown(p->ctl, SHUT_WR);
 }
 
@@ -145,6 +152,7 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
 	p->client_addr[0] = '\0';
 	p->has_user = false;
 	p->ulen = 0;
+	p->relogins = p->relogin_asks = 0;
 	p->w_ctl = (struct sv_watch){ proc_ctl_event, s, (unsigned)pid };
 	sv_epoll(EPOLL_CTL_ADD, ctl, &p->w_ctl, EPOLLIN | EPOLLET |
 	    (s->cfg.role != ROLE_CONNECTION ? EPOLLOUT : 0));

@@ -20,9 +20,10 @@
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  *   logfile.c  log-file and log-syslog: where lines go, reopened on signal
  *   relay.c    submitd's one relay connection, connected here, passed on
+ *   relogin.c  fresh authd and store channels for a re-login (CTL_RELOGIN)
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
- * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
+ * compared CTL_READY (and CTL_RELOGIN_ASK), authd's CTL_LOGGED_IN (header and length byte
  * compared; the user kept as opaque bytes, escaped when printed), and log
  * lines it copies (capped, scrubbed) without looking inside beyond their
  * level byte. Root's admin socket (ctlsock.c) is read with the IPC codec.
@@ -97,6 +98,8 @@ struct sv_proc {
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
 	uint64_t peer_deaths;    /* sv.peer_deaths at spawn (see proc_exited) */
 	bool prelogin;           /* busy, its client not logged in (authd says) */
+	unsigned relogins;       /* fresh channels granted (relogin.c) */
+	unsigned relogin_asks;   /* CTL_RELOGIN_ASKs, granted or not */
 	/* the session (sessions.c): for status, who and kick */
 	int64_t started;         /* sv_now() at spawn */
 	int64_t since;           /* wall clock (s) it got its client, or 0 */
@@ -115,7 +118,8 @@ struct sv_proc {
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
 	struct sv_proc *inext;         /* per-IP bucket chain */
-	/* pending (pid 0): an admitted client waiting for this worker */
+	/* pending (pid 0): an admitted client waiting for this worker; peer
+	 * stays while busy (authd's CTL_CLIENT again at a re-login) */
 	int client;
 	unsigned listener;
 	socklen_t peerlen;
@@ -165,6 +169,8 @@ struct sv_service {
 	bool keyd;               /* connection role: gets a keyd channel */
 	bool deliver;            /* its policy holds store_deliver: authd is
 	                            told so (CTL_PEER_DELIVERY) */
+	unsigned max_relogins;   /* 'set max-relogins N': fresh channels per
+	                            connection; 0: CTL_RELOGIN_ASK is fatal */
 	int filter;              /* its own copy of the tune's filter fd, given
 	                            to each worker at CLOISTER_FD_SECCOMP; -1 */
 	struct sv_listener lst[CONFIG_MAX_LISTENERS];
@@ -201,6 +207,7 @@ struct sv_tune {
 	bool keyd[CONFIG_MAX_SERVICES];   /* by index: 'set keyd yes' */
 	bool deliver[CONFIG_MAX_SERVICES];   /* by index: its policy holds
 	                                       the store's delivery right */
+	unsigned relogins[CONFIG_MAX_SERVICES];   /* by index: max-relogins */
 	int filter[CONFIG_MAX_SERVICES];     /* by index: its seccomp program,
 	                                       sealed (filters.c); -1 none */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
@@ -303,6 +310,10 @@ extern const char *const sv_state_names[SV_NSTATES];
 void sv_relay_ask(struct sv_proc *p);
 void sv_relay_tick(int64_t now);
 
+/* relogin.c: a logged-in worker's fresh channels (CTL_RELOGIN_ASK ->
+ * CTL_RELOGIN) */
+void sv_relogin_ask(struct sv_proc *p);
+
 /* service.c */
 void sv_service_event(struct sv_service *s, enum sv_event ev);
 enum sv_ready sv_ready(const struct sv_service *s);
@@ -325,6 +336,10 @@ void sv_pool_fill(struct sv_service *s);
 void sv_pool_retire_idle(struct sv_service *s);
 void sv_pool_forget(struct sv_proc *p);
 void sv_pool_drop_pending(struct sv_service *s);
+/* p's client logged out on its connection: before login again. */
+void sv_pool_prelogin_again(struct sv_proc *p);
+/* Whether s is at max-prelogin (with the clients waiting for a worker). */
+bool sv_pool_prelogin_full(const struct sv_service *s);
 
 /* wire.c */
 int sv_key_init(void);

@@ -2,7 +2,8 @@
 protocol's edges with exact bytes — the greeting's capabilities, STARTTLS
 then AUTHENTICATE, what may happen before login (password mechanisms only
 under TLS, bounded lines and literals, the deadline), literals of both
-forms, UNAUTHENTICATE refused, scripts (compile errors with line and column), one
+forms, UNAUTHENTICATE refused without 'set max-relogins' (offered with it:
+test_managesieve_unauth), scripts (compile errors with line and column), one
 user's scripts out of another's reach — and the worker passing
 cloister-audit while it serves."""
 import atexit
@@ -202,9 +203,10 @@ def test_checkscript_reports_line_and_column():
 
 
 def test_unauthenticate_is_not_offered_and_the_session_goes_on():
-    """A connection serves one login (authd's one ticket per worker
-    channel): UNAUTHENTICATE is neither advertised nor answered OK, so no
-    client believes it may log in as another user on this connection."""
+    """Without 'set max-relogins' a connection serves one login (authd's
+    one ticket per worker channel): UNAUTHENTICATE is neither advertised
+    nor answered OK, so no client believes it may log in as another user
+    on this connection."""
     c = server().login("alice")
     st, lines = c.cmd(b"CAPABILITY")
     assert st.startswith(b"OK") and b'"OWNER" "alice"' in lines, lines

@@ -1,4 +1,4 @@
-/* ms_auth: STARTTLS, AUTHENTICATE, UNAUTHENTICATE (refused). SASL is
+/* ms_auth: STARTTLS, AUTHENTICATE (UNAUTHENTICATE: ms_unauth.c). SASL is
  * relayed to authd (auth_client.h): the worker never sees the password
  * database, only the client's bytes and authd's verdict and ticket, which
  * it presents to the user's store shard — as imapd does, with the same refusals logged. */
@@ -71,19 +71,24 @@ static int
 login_done(struct ms_session *s, const struct auth_reply *r)
 {
 	const struct ms_options *o = s->opt;
-	int rc = store_login(o->store_fd, sizeof(o->store_fd) /
-	    sizeof(o->store_fd[0]), o->store_shards, r->user, r->ticket,
+	int rc = store_login(s->store_fd, sizeof(s->store_fd) /
+	    sizeof(s->store_fd[0]), o->store_shards, r->user, r->ticket,
 	    r->ticket_len, &s->sc, s->user, sizeof(s->user));
+	/* the user's shard is sc's now, the others are closed */
+	for (size_t i = 0; i < sizeof(s->store_fd) / sizeof(s->store_fd[0]); i++)
+		s->store_fd[i] = -1;
 	if (rc == -2)
 		return -1;
 	if (rc < 0)
 		return unavailable(s);
-	/* authd serves one login per instance */
+	/* authd serves one login per channel */
 	if (s->ac != NULL) {
 		auth_client_close(s->ac);
 		s->ac = NULL;
 	}
-	close(o->auth_fd);
+	if (s->auth_fd >= 0)
+		close(s->auth_fd);
+	s->auth_fd = -1;
 	s->state = MS_ST_AUTH;
 	s->logged_in_once = true;
 	client_conn_set_deadline(&s->conn, 0);
@@ -277,22 +282,4 @@ ms_cmd_authenticate(struct ms_session *s, const struct ms_token *a, int n)
 	explicit_bzero(ab, sizeof(*ab));
 	free(ab);
 	return ret;
-}
-
-/* UNAUTHENTICATE (RFC 5804 2.14.1) is not offered, and not advertised:
- * a login binds this process to one user for good. authd mints one ticket
- * per worker channel, the store channel stays bound to the ticket's user,
- * and the channels come from cloisterd only at the worker's start; a
- * second login would need fresh ones from cloisterd mid-session, which
- * its control protocol does not give. The session goes on as it was. */
-int
-ms_cmd_unauthenticate(struct ms_session *s, const struct ms_token *a, int n)
-{
-	(void)a;
-	(void)n;
-	ms_log(s, LOG_LVL_INFO, "unauthenticate", "refused (not offered)");
-	ms_reply(s, "NO", NULL, "UNAUTHENTICATE is not offered: a connection"
-	    " serves one login; LOGOUT and connect again to log in as another"
-	    " user");
-	return 0;
 }

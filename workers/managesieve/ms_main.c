@@ -39,6 +39,9 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (opt.max_script_size < 1024 || opt.max_script_size > SIEVE_MAX_SCRIPT)
 		log_fatal("max-script-size: between 1K and %uK",
 		    SIEVE_MAX_SCRIPT / 1024);
+	opt.max_relogins = (unsigned)size_opt(svc, "max-relogins", 0);
+	if (opt.max_relogins > 64)
+		log_fatal("max-relogins: 0 to 64");
 	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout :
 	    60;
 	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);

@@ -145,6 +145,8 @@ ms_capabilities(struct ms_session *s)
 	cap_line(b, "MAXREDIRECTS", num);
 	if (s->state == MS_ST_AUTH)
 		cap_line(b, "OWNER", s->user);
+	if (s->state == MS_ST_AUTH && ms_unauth_offered(s))
+		cap_line(b, "UNAUTHENTICATE", NULL);
 	cap_line(b, "VERSION", "1.0");
 }
 
@@ -385,9 +387,10 @@ ms_session_run(const struct ms_options *opt, int fd,
 	    (int64_t)opt->prelogin_timeout_s * 1000);
 	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
 	ms_reader_init(&s->rd, &pre, true);
-	static struct auth_client ac;
-	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
-		s->ac = &ac;
+	s->auth_fd = opt->auth_fd;
+	memcpy(s->store_fd, opt->store_fd, sizeof(s->store_fd));
+	if (s->auth_fd >= 0 && auth_client_init(&s->acbuf, s->auth_fd) == 0)
+		s->ac = &s->acbuf;
 	if (opt->tls_mode == TLS_IMPLICIT) {
 		if (opt->tls == NULL || client_conn_start_tls(&s->conn, opt->tls,
 		    (int)opt->prelogin_timeout_s * 1000) < 0) {

@@ -1,8 +1,9 @@
 /*
  * ms_session: one ManageSieve client (RFC 5804) per process — the states
  * (not authenticated -> authenticated -> logout), the command loop, the
- * answers. Handlers: ms_auth.c (STARTTLS, AUTHENTICATE; UNAUTHENTICATE
- * refused), ms_scripts.c (the script commands, on the user's store channel).
+ * answers. Handlers: ms_auth.c (STARTTLS, AUTHENTICATE), ms_unauth.c
+ * (UNAUTHENTICATE: fresh channels from cloisterd), ms_scripts.c (the script
+ * commands, on the user's store channel).
  */
 #ifndef CLOISTER_MS_SESSION_H
 #define CLOISTER_MS_SESSION_H
@@ -29,8 +30,10 @@ struct ms_options {
 	unsigned prelogin_timeout_s;
 	unsigned idle_timeout_s;
 	uint64_t max_script_size;     /* bytes of a script's source */
+	unsigned max_relogins;        /* 'set max-relogins N': UNAUTHENTICATEs
+	                               * per connection; 0: not offered */
 	unsigned store_shards;
-	int auth_fd;
+	int auth_fd;                  /* the channels cloisterd started it with */
 	int store_fd[8];              /* CLOISTER_FD_STORE(i), -1 if absent */
 	char server_name[64];
 };
@@ -41,8 +44,14 @@ struct ms_session {
 	struct client_conn conn;
 	struct ms_reader rd;
 	bool tls_active;
-	bool logged_in_once;          /* this process served its one login */
-	struct auth_client *ac;       /* until login; then closed */
+	bool logged_in_once;          /* logged in on the current channels */
+	/* the current channels: from opt, then from each UNAUTHENTICATE;
+	 * -1 once closed or owned by sc */
+	int auth_fd;
+	int store_fd[8];
+	unsigned relogins;            /* UNAUTHENTICATEs granted */
+	struct auth_client acbuf;
+	struct auth_client *ac;       /* &acbuf until login; then closed */
 	struct store_conn *sc;        /* after login */
 	char user[STORE_USER_MAX + 1];
 	struct sockaddr_storage peer;
@@ -94,6 +103,8 @@ int ms_cmd_havespace(struct ms_session *s, const struct ms_token *a, int n);
  * the session's state allows); -1 when the connection ended or timed out
  * (a BYE was queued for a timeout). */
 int ms_next_event(struct ms_session *s, enum ms_rd_event *ev);
+/* Whether UNAUTHENTICATE is offered now (configured, not used up). */
+bool ms_unauth_offered(const struct ms_session *s);
 /* Limits after login, from the options. */
 void ms_logged_in_limits(const struct ms_options *o, struct ms_limits *lim);
 

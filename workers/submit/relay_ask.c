@@ -1,48 +1,28 @@
 /* relay_ask: the relay connection from cloisterd (see relay_ask.h). */
 #include "relay_ask.h"
+#include "ctl_ask.h"
 #include "ipc.h"
 #include "log.h"
 #include "worker.h"
 
 #include <errno.h>
-#include <poll.h>
 
 int
 relay_ask(int ctl, int timeout_ms)
 {
 	static struct ipc_msg m;
-	char why[96];
-	if (ipc_send_raw(ctl, IPC_CTL_RELAY_ASK, 0, 0, NULL, 0, -1) < 0) {
-		log_err("control channel: %m");
-		worker_exit(1);
-	}
-	struct pollfd p = { .fd = ctl, .events = POLLIN };
-	int n;
-	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
-		;
-	if (n == 0) {
-		/* a reply still on its way would be out of step: start over */
-		log_err("no CTL_RELAY from the supervisor in %d ms", timeout_ms);
-		worker_exit(1);
-	}
-	enum ipc_recv_result r = ipc_recv(ctl, &m);
-	if (r == IPC_RECV_EOF)
+	uint32_t err;
+	enum ctl_ask_result r = ctl_ask(ctl, IPC_CTL_RELAY_ASK, IPC_CTL_RELAY,
+	    timeout_ms, &m, &err);
+	if (r == CTL_ASK_EOF)
 		worker_exit(0);          /* the supervisor is stopping us */
-	if (r != IPC_RECV_OK) {
-		log_err("control channel: %s", ipc_recv_strerror(r, &m, why,
-		    sizeof(why)));
-		worker_exit(1);
-	}
-	struct buf_cur c;
-	uint32_t err = 0;
-	ipc_msg_cursor(&m, &c);
-	ipc_get_u32(&c, &err);
-	if (m.type != IPC_CTL_RELAY || m.reqid != 0 || ipc_get_end(&c) < 0 ||
-	    (err == 0) != (m.fd >= 0) || err > 4095) {
+	if (r == CTL_ASK_OK && (err == 0) != (m.fd >= 0 && m.nfds == 0)) {
 		log_err("unexpected record on the control channel");
 		ipc_msg_close_fd(&m);
-		worker_exit(1);
+		r = CTL_ASK_FAIL;
 	}
+	if (r != CTL_ASK_OK)
+		worker_exit(1);
 	if (err != 0) {
 		errno = (int)err;
 		return -1;
