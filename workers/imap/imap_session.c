@@ -527,7 +527,8 @@ imap_session_run(const struct imap_options *opt, int fd,
 	imap_arena_init(&s->arena, IMAP_ARENA_MAX(&opt->lim));
 	imap_prelogin_begin(s);
 	static struct auth_client ac;
-	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
+	if (opt->login.auth_fd >= 0 &&
+	    auth_client_init(&ac, opt->login.auth_fd) == 0)
 		s->ac = &ac;
 	if (opt->tls_mode == TLS_IMPLICIT) {
 		if (opt->tls == NULL ||

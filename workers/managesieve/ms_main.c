@@ -50,11 +50,7 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name), name,
 	    strlen(name)) < 0)
 		log_fatal("server-name too long");
-	opt.store_shards = w->store_shards;
-	opt.auth_fd = CLOISTER_FD_AUTH;
-	for (size_t i = 0; i < sizeof(opt.store_fd) / sizeof(opt.store_fd[0]); i++)
-		opt.store_fd[i] = i < opt.store_shards ?
-		    CLOISTER_FD_STORE((int)i) : -1;
+	worker_login_fds_init(&opt.login, w->store_shards);
 }
 
 int

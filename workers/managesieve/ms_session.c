@@ -386,7 +386,8 @@ ms_session_run(const struct ms_options *opt, int fd,
 	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
 	ms_reader_init(&s->rd, &pre, true);
 	static struct auth_client ac;
-	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
+	if (opt->login.auth_fd >= 0 &&
+	    auth_client_init(&ac, opt->login.auth_fd) == 0)
 		s->ac = &ac;
 	if (opt->tls_mode == TLS_IMPLICIT) {
 		if (opt->tls == NULL || client_conn_start_tls(&s->conn, opt->tls,

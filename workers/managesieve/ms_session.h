@@ -18,6 +18,7 @@
 #include "ms_parse.h"
 #include "store_client.h"
 #include "tls.h"
+#include "worker_login.h"
 
 enum ms_state { MS_ST_NOT_AUTH = 1, MS_ST_AUTH = 2, MS_ST_LOGOUT = 4 };
 
@@ -29,9 +30,7 @@ struct ms_options {
 	unsigned prelogin_timeout_s;
 	unsigned idle_timeout_s;
 	uint64_t max_script_size;     /* bytes of a script's source */
-	unsigned store_shards;
-	int auth_fd;
-	int store_fd[8];              /* CLOISTER_FD_STORE(i), -1 if absent */
+	struct worker_login_fds login;   /* the channels a login uses */
 	char server_name[64];
 };
 

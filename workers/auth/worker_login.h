@@ -1,0 +1,47 @@
+/* worker_login: the steps of a client's login that the SASL connection
+ * workers (imapd, managesieved) take alike, around their protocols' own
+ * replies: the STARTTLS handshake, the channels a login uses, the store's
+ * side once authd said yes (store_login.h), and the line that says who
+ * logged in. */
+#ifndef CLOISTER_WORKER_LOGIN_H
+#define CLOISTER_WORKER_LOGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "auth_client.h"
+#include "client_conn.h"
+#include "fds.h"
+#include "store_client.h"
+
+/* The channels a login uses, as cloisterd hands them over. */
+struct worker_login_fds {
+	unsigned store_shards;        /* 1..CLOISTER_MAX_SHARDS */
+	int auth_fd;                  /* CLOISTER_FD_AUTH */
+	int store_fd[CLOISTER_MAX_SHARDS];   /* CLOISTER_FD_STORE(i), -1 if absent */
+};
+
+void worker_login_fds_init(struct worker_login_fds *f, unsigned shards);
+
+/* STARTTLS once the protocol's go-ahead is queued: it is flushed, bytes
+ * the client pipelined in clear are dropped (and logged), then the
+ * handshake. 0: TLS is up; -1: the session ends, *end_reason set to
+ * "tls-handshake" when the handshake failed. */
+int worker_login_starttls(struct client_conn *conn, struct tls_server *tls,
+    unsigned timeout_s, const char *user, const struct sockaddr_storage *peer,
+    socklen_t peerlen, const char **end_reason);
+
+/* authd accepted r: its ticket bound to the user's store shard (bound:
+ * the name the store bound), then authd's channel closed (*ac too), as
+ * authd serves one login per instance. Returns as store_login. */
+int worker_login_store(const struct worker_login_fds *f,
+    const struct auth_reply *r, struct auth_client **ac,
+    struct store_conn **sc, char *bound, size_t boundsize);
+
+/* A login completed: counted, and its line logged
+ * ("login: user=U client=A tls=VERSION/CIPHER" or "tls=no"). */
+void worker_login_ok(const struct client_conn *conn, bool tls_active,
+    const char *user, const struct sockaddr_storage *peer, socklen_t peerlen);
+
+#endif
