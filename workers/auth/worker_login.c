@@ -60,6 +60,19 @@ worker_login_store(const struct worker_login_fds *f,
 }
 
 void
+worker_session_end(const struct client_conn *conn, struct auth_client *ac,
+    struct store_conn *sc)
+{
+	stats_add(ST_BYTES_IN, conn->bytes_in);
+	stats_add(ST_BYTES_OUT, conn->bytes_out);
+	stats_flush();
+	if (ac != NULL)
+		auth_client_close(ac);
+	if (sc != NULL)
+		store_client_close(sc);
+}
+
+void
 worker_login_ok(const struct client_conn *conn, bool tls_active,
     const char *user, const struct sockaddr_storage *peer, socklen_t peerlen)
 {

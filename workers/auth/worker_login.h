@@ -2,7 +2,8 @@
  * workers (imapd, managesieved) take alike, around their protocols' own
  * replies: the STARTTLS handshake, the channels a login uses, the store's
  * side once authd said yes (store_login.h), and the line that says who
- * logged in. */
+ * logged in; and what every connection worker's session (jmapd's too)
+ * releases at its end. */
 #ifndef CLOISTER_WORKER_LOGIN_H
 #define CLOISTER_WORKER_LOGIN_H
 
@@ -43,5 +44,11 @@ int worker_login_store(const struct worker_login_fds *f,
  * ("login: user=U client=A tls=VERSION/CIPHER" or "tls=no"). */
 void worker_login_ok(const struct client_conn *conn, bool tls_active,
     const char *user, const struct sockaddr_storage *peer, socklen_t peerlen);
+
+/* The session is over: its bytes counted and the counters flushed, then
+ * the channels it still holds closed (authd's before login, the store's
+ * after; either may be NULL). The connection itself is the caller's. */
+void worker_session_end(const struct client_conn *conn,
+    struct auth_client *ac, struct store_conn *sc);
 
 #endif

@@ -552,18 +552,12 @@ imap_session_run(const struct imap_options *opt, int fd,
 out:
 	imap_log_session(NULL);   /* one line: a late SIGTERM adds none */
 	imap_log_end(s);
-	stats_add(ST_BYTES_IN, s->conn.bytes_in);
-	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
-	stats_flush();
 	if (s->view != NULL) {
 		imap_view_free(s->view);
 		free(s->view);
 		s->view = NULL;
 	}
-	if (s->ac != NULL)
-		auth_client_close(s->ac);
-	if (s->sc != NULL)
-		store_client_close(s->sc);
+	worker_session_end(&s->conn, s->ac, s->sc);
 	imap_reader_free(&s->rd);
 	imap_arena_reset(&s->arena);
 	client_conn_free(&s->conn);

@@ -405,13 +405,7 @@ ms_session_run(const struct ms_options *opt, int fd,
 		tls_shutdown(s->conn.tls);
 out:
 	log_end(s);
-	stats_add(ST_BYTES_IN, s->conn.bytes_in);
-	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
-	stats_flush();
-	if (s->ac != NULL)
-		auth_client_close(s->ac);
-	if (s->sc != NULL)
-		store_client_close(s->sc);
+	worker_session_end(&s->conn, s->ac, s->sc);
 	ms_reader_free(&s->rd);
 	client_conn_free(&s->conn);
 }
