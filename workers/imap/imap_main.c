@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,9 +104,8 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (opt.max_pipeline == 0)
 		opt.max_pipeline = 1;
 	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout : 60;
-	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
-	if (opt.idle_timeout_s < 10)
-		log_fatal("idle-timeout: at least 10 seconds");
+	opt.idle_timeout_s = (unsigned)config_option_range(cfg, svc,
+	    "idle-timeout", 1800, 10, UINT_MAX);
 	const char *ac = config_option(cfg, svc, "autocreate");
 	parse_autocreate(ac != NULL ? ac : "INBOX Drafts=drafts Sent=sent "
 	    "Junk=junk Trash=trash Archive=archive");
