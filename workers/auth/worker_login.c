@@ -1,6 +1,7 @@
 /* worker_login: see worker_login.h. */
 #include "worker_login.h"
 
+#include "config.h"
 #include "session_log.h"
 #include "stats.h"
 #include "store_login.h"
@@ -15,6 +16,31 @@ worker_login_fds_init(struct worker_login_fds *f, unsigned shards)
 	f->auth_fd = CLOISTER_FD_AUTH;
 	for (size_t i = 0; i < CLOISTER_MAX_SHARDS; i++)
 		f->store_fd[i] = i < shards ? CLOISTER_FD_STORE((int)i) : -1;
+}
+
+struct auth_client *
+worker_login_authd(const struct worker_login_fds *f)
+{
+	static struct auth_client ac;   /* one session per process */
+	if (f->auth_fd >= 0 && auth_client_init(&ac, f->auth_fd) == 0)
+		return &ac;
+	return NULL;
+}
+
+int
+worker_login_implicit_tls(struct client_conn *conn, int tls_mode,
+    struct tls_server *tls, unsigned timeout_s, bool *tls_active,
+    const char **end_reason)
+{
+	if (tls_mode != TLS_IMPLICIT)
+		return 0;
+	if (tls == NULL ||
+	    client_conn_start_tls(conn, tls, (int)timeout_s * 1000) < 0) {
+		*end_reason = "tls-handshake";
+		return -1;
+	}
+	*tls_active = true;
+	return 0;
 }
 
 static void

@@ -25,6 +25,16 @@ struct worker_login_fds {
 
 void worker_login_fds_init(struct worker_login_fds *f, unsigned shards);
 
+/* The session's start. authd's channel, when cloisterd gave one (NULL
+ * otherwise: a login is then answered as unavailable). */
+struct auth_client *worker_login_authd(const struct worker_login_fds *f);
+/* On an implicit-TLS listener (tls_mode TLS_IMPLICIT) the handshake,
+ * before the greeting: 0 (*tls_active set, or another mode); -1 the
+ * session ends, *end_reason "tls-handshake". */
+int worker_login_implicit_tls(struct client_conn *conn, int tls_mode,
+    struct tls_server *tls, unsigned timeout_s, bool *tls_active,
+    const char **end_reason);
+
 /* STARTTLS once the protocol's go-ahead is queued: it is flushed, bytes
  * the client pipelined in clear are dropped (and logged), then the
  * handshake. 0: TLS is up; -1: the session ends, *end_reason set to

@@ -385,18 +385,10 @@ ms_session_run(const struct ms_options *opt, int fd,
 	    (int64_t)opt->prelogin_timeout_s * 1000);
 	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
 	ms_reader_init(&s->rd, &pre, true);
-	static struct auth_client ac;
-	if (opt->login.auth_fd >= 0 &&
-	    auth_client_init(&ac, opt->login.auth_fd) == 0)
-		s->ac = &ac;
-	if (opt->tls_mode == TLS_IMPLICIT) {
-		if (opt->tls == NULL || client_conn_start_tls(&s->conn, opt->tls,
-		    (int)opt->prelogin_timeout_s * 1000) < 0) {
-			s->end_reason = "tls-handshake";
-			goto out;
-		}
-		s->tls_active = true;
-	}
+	s->ac = worker_login_authd(&opt->login);
+	if (worker_login_implicit_tls(&s->conn, opt->tls_mode, opt->tls,
+	    opt->prelogin_timeout_s, &s->tls_active, &s->end_reason) < 0)
+		goto out;
 	ms_capabilities(s);
 	ms_reply(s, "OK", NULL, "%s ManageSieve ready", opt->server_name);
 	serve(s);
