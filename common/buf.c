@@ -281,6 +281,22 @@ buf_snprintf(char *dst, size_t dstsize, const char *fmt, ...)
 }
 
 int
+buf_write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+	while (n > 0) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 buf_read_file(struct buf *b, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -69,6 +69,9 @@ int buf_cur_end(const struct buf_cur *c);
 /* Append a whole file (up to the buffer's max); -1 with errno set
  * (EFBIG if it does not fit). */
 int buf_read_file(struct buf *b, const char *path);
+/* Write all n bytes of p to fd, a write cut short or interrupted (EINTR)
+ * resumed; 0, or -1 (errno set, or a write that took nothing). */
+int buf_write_all(int fd, const void *p, size_t n);
 
 /* Bounded string copy: -1 if src (srclen bytes) does not fit with its NUL. */
 int buf_strlcpy(char *dst, size_t dstsize, const char *src, size_t srclen);

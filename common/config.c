@@ -675,6 +675,34 @@ config_option_size(const struct config *c, const struct config_service *s,
 }
 
 int
+config_option_range_check(const struct config *c,
+    const struct config_service *s, const char *key, uint64_t dflt,
+    uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen)
+{
+	if (config_option_size(c, s, key, dflt, out, err, errlen) < 0)
+		return -1;
+	if (*out >= lo && *out <= hi)
+		return 0;
+	const struct config_option *o = find_option(c, s, key);
+	snprintf(err, errlen, "%s:%u: %s is %llu..%llu", c->path,
+	    o != NULL ? o->line : 0, key, (unsigned long long)lo,
+	    (unsigned long long)hi);
+	return -1;
+}
+
+uint64_t
+config_option_range(const struct config *c, const struct config_service *s,
+    const char *key, uint64_t dflt, uint64_t lo, uint64_t hi)
+{
+	char err[CONFIG_ERR_MAX];
+	uint64_t v;
+	if (config_option_range_check(c, s, key, dflt, lo, hi, &v, err,
+	    sizeof(err)) < 0)
+		log_fatal("config: %s", err);
+	return v;
+}
+
+int
 config_option_bool(const struct config *c, const struct config_service *s,
     const char *key, bool dflt, bool *out, char *err, size_t errlen)
 {

@@ -140,6 +140,16 @@ int config_option_size(const struct config *c, const struct config_service *s,
     const char *key, uint64_t dflt, uint64_t *out, char *err, size_t errlen);
 int config_option_bool(const struct config *c, const struct config_service *s,
     const char *key, bool dflt, bool *out, char *err, size_t errlen);
+/* A size option that must lie in lo..hi: -1 with "file:line: KEY is
+ * LO..HI" (or the bad-size message) in err. */
+int config_option_range_check(const struct config *c,
+    const struct config_service *s, const char *key, uint64_t dflt,
+    uint64_t lo, uint64_t hi, uint64_t *out, char *err, size_t errlen);
+/* The same for a worker reading its options before it confines itself:
+ * a bad value is fatal (log_fatal), as a worker cannot run without it. */
+uint64_t config_option_range(const struct config *c,
+    const struct config_service *s, const char *key, uint64_t dflt,
+    uint64_t lo, uint64_t hi);
 
 const char *config_role_name(enum config_role r);
 const char *config_tls_name(enum config_tls t);

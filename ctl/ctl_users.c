@@ -5,6 +5,7 @@
 #include "ctl.h"
 #include "buf.h"
 #include "fds.h"
+#include "store_uses.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -366,19 +367,6 @@ ctl_user_list(struct ctl_env *e, int argc, char **argv)
 
 /* ---- mailboxes ---- */
 
-static const struct {
-	const char *name;
-	uint32_t bit;
-} special_uses[] = {
-	{ "\\Archive", STORE_USE_ARCHIVE }, { "\\Drafts", STORE_USE_DRAFTS },
-	{ "\\Junk", STORE_USE_JUNK }, { "\\Sent", STORE_USE_SENT },
-	{ "\\Trash", STORE_USE_TRASH }, { "\\All", STORE_USE_ALL },
-	{ "\\Flagged", STORE_USE_FLAGGED },
-	{ "\\Important", STORE_USE_IMPORTANT },
-	{ "\\Snoozed", STORE_USE_SNOOZED },
-};
-#define NUSES (sizeof(special_uses) / sizeof(special_uses[0]))
-
 /* Connect for USER (argv[0]) after checking the name; NULL on failure
  * with *rc set. */
 static struct store_conn *
@@ -412,13 +400,13 @@ ctl_mailbox_create(struct ctl_env *e, int argc, char **argv)
 		if (strcmp(argv[i], "--special-use") == 0 && i + 1 < argc) {
 			const char *w = argv[++i];
 			size_t k;
-			for (k = 0; k < NUSES; k++)
-				if (strcasecmp(w, special_uses[k].name) == 0 ||
-				    strcasecmp(w, special_uses[k].name + 1) == 0)
+			for (k = 0; k < store_use_nnames; k++)
+				if (strcasecmp(w, store_use_names[k].attr) == 0 ||
+				    strcasecmp(w, store_use_names[k].attr + 1) == 0)
 					break;
-			if (k == NUSES)
+			if (k == store_use_nnames)
 				return usage_error("unknown special use '%s'", w);
-			use |= special_uses[k].bit;
+			use |= store_use_names[k].bit;
 		} else if (npos < 2 && argv[i][0] != '-') {
 			pos[npos++] = argv[i];
 		} else {
@@ -487,10 +475,10 @@ print_mbox(void *arg, const struct store_mbox_info *mb)
 	(void)arg;
 	char uses[128] = "";
 	size_t n = 0;
-	for (size_t k = 0; k < NUSES; k++)
-		if (mb->st.attrs & special_uses[k].bit)
+	for (size_t k = 0; k < store_use_nnames; k++)
+		if (mb->st.attrs & store_use_names[k].bit)
 			n += (size_t)snprintf(uses + n, sizeof(uses) - n, "%s%s",
-			    n ? " " : "", special_uses[k].name);
+			    n ? " " : "", store_use_names[k].attr);
 	if (mb->st.attrs & STORE_MBOX_NOSELECT)
 		n += (size_t)snprintf(uses + n, sizeof(uses) - n, "%s\\Noselect",
 		    n ? " " : "");

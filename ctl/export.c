@@ -102,22 +102,6 @@ info_of(const struct ex_msg *m, char *out, size_t size)
 }
 
 static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-	while (n > 0) {
-		ssize_t w = write(fd, q, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 copy_fd(int from, int to, uint64_t size)
 {
 	char chunk[65536];
@@ -127,7 +111,7 @@ copy_fd(int from, int to, uint64_t size)
 		ssize_t r = pread(from, chunk, want, (off_t)off);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0 || write_all(to, chunk, (size_t)r) < 0)
+		if (r <= 0 || buf_write_all(to, chunk, (size_t)r) < 0)
 			return -1;
 		off += (uint64_t)r;
 	}

@@ -8,6 +8,7 @@
 
 #include "mime_index.h"
 #include "store_proto.h"
+#include "store_uses.h"
 
 static const struct {
 	const char *name;
@@ -35,19 +36,25 @@ imapc_caps(const struct imapc_tok *t, size_t n)
 	return bits;
 }
 
-static const struct {
-	const char *name;
-	uint32_t bit;
-} list_attrs[] = {
-	{ "\\Archive", STORE_USE_ARCHIVE }, { "\\Drafts", STORE_USE_DRAFTS },
-	{ "\\Junk", STORE_USE_JUNK }, { "\\Sent", STORE_USE_SENT },
-	{ "\\Trash", STORE_USE_TRASH }, { "\\All", STORE_USE_ALL },
-	{ "\\Flagged", STORE_USE_FLAGGED },
-	{ "\\Important", STORE_USE_IMPORTANT },
-	{ "\\Snoozed", STORE_USE_SNOOZED },
+/* LIST attributes besides the special uses (store_uses.h) */
+static const struct store_use_name mbox_attrs[] = {
 	{ "\\Noselect", STORE_MBOX_NOSELECT },
 	{ "\\NonExistent", STORE_MBOX_NOSELECT | STORE_MBOX_NONEXISTENT },
 };
+
+static uint32_t
+list_attr(const struct imapc_tok *t)
+{
+	if (t->type != IMAPC_ATOM)
+		return 0;
+	for (size_t a = 0; a < store_use_nnames; a++)
+		if (imapc_is(t->p, t->len, store_use_names[a].attr))
+			return store_use_names[a].bit;
+	for (size_t a = 0; a < sizeof(mbox_attrs) / sizeof(mbox_attrs[0]); a++)
+		if (imapc_is(t->p, t->len, mbox_attrs[a].attr))
+			return mbox_attrs[a].bit;
+	return 0;
+}
 
 int
 imapc_list_parse(const struct imapc_resp *r, struct imapc_list *l)
@@ -57,11 +64,7 @@ imapc_list_parse(const struct imapc_resp *r, struct imapc_list *l)
 		return -1;
 	l->attrs = 0;
 	for (size_t i = 1; i < t[0].close; i++)
-		for (size_t a = 0; a < sizeof(list_attrs) / sizeof(list_attrs[0]);
-		    a++)
-			if (t[i].type == IMAPC_ATOM &&
-			    imapc_is(t[i].p, t[i].len, list_attrs[a].name))
-				l->attrs |= list_attrs[a].bit;
+		l->attrs |= list_attr(&t[i]);
 	const struct imapc_tok *d = &t[t[0].close + 1], *nm = d + 1;
 	if (d->type == IMAPC_NIL)
 		l->delim = 0;

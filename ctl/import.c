@@ -11,6 +11,7 @@
 #include "mime.h"
 #include "msgmeta.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,4 +357,12 @@ import_sink_free(struct import_state *st)
 	free(st->held);
 	import_seen_free(&st->seen);
 	free(st);
+}
+
+int
+import_source_err(const char *what, const char *name)
+{
+	fprintf(stderr, "cloisterctl: import: %s %s: %s\n", what, name,
+	    strerror(errno));
+	return IMPORT_E_SOURCE;
 }

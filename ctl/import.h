@@ -47,6 +47,9 @@ struct import_args {
 /* A source: reads spec (what followed its prefix) and calls the sink;
  * 0, the sink's negative value, or IMPORT_E_SOURCE (it said why). */
 #define IMPORT_E_SOURCE (-1000)
+/* A source's failure to read what (a file or folder) name: said on stderr
+ * with errno's text; returns IMPORT_E_SOURCE. */
+int import_source_err(const char *what, const char *name);
 int import_maildir(const char *spec, const struct import_args *a,
     const struct import_sink *s);
 int import_mbox(const char *spec, const struct import_args *a,

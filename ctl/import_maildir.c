@@ -42,14 +42,6 @@ struct md_folder {
 
 static struct buf content = BUF_INIT(FILE_MAX);
 
-static int
-source_err(const char *what, const char *name)
-{
-	fprintf(stderr, "cloisterctl: import: %s %s: %s\n", what, name,
-	    strerror(errno));
-	return IMPORT_E_SOURCE;
-}
-
 /* dir/name into out; -1 (ENAMETOOLONG) if it does not fit. */
 static int
 join(char *out, size_t size, const char *dir, const char *name)
@@ -217,7 +209,7 @@ send_file(struct md_folder *fo, const struct md_file *f,
 	if (slurp(fo->dir, f->name, &sb) < 0) {
 		if (errno == ENOENT)
 			return 0;   /* expunged (or moved to cur/) while we read */
-		return source_err("reading", f->name);
+		return import_source_err("reading", f->name);
 	}
 	uint32_t flags, mask;
 	md_info_flags(f->name + f->off, &flags, &mask);
@@ -247,11 +239,11 @@ import_folder(const char *dir, struct import_folder *info,
 {
 	static struct md_folder fo;
 	if (join(fo.dir, sizeof(fo.dir), dir, "") < 0)
-		return source_err("opening", dir);
+		return import_source_err("opening", dir);
 	fo.info = *info;
 	int rc = list_files(&fo);
 	if (rc < 0)
-		rc = source_err("listing", info->name);
+		rc = import_source_err("listing", info->name);
 	if (rc == 0) {
 		read_meta(&fo);
 		rc = s->folder(s->arg, &fo.info);
@@ -426,7 +418,7 @@ import_maildir(const char *spec, const struct import_args *a,
 	const char *root = spec;
 	if (list_folders(root, &t) < 0) {
 		free_tree(&t);
-		return source_err("listing", spec);
+		return import_source_err("listing", spec);
 	}
 	/* INBOX first, then parents before their children */
 	qsort(t.e + 1, t.n - 1, sizeof(*t.e), by_folder);
@@ -439,7 +431,7 @@ import_maildir(const char *spec, const struct import_args *a,
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
 		char dir[PATH_MAX];
 		if (join(dir, sizeof(dir), root, t.e[i].dir) < 0) {
-			rc = source_err("opening", t.e[i].dir);
+			rc = import_source_err("opening", t.e[i].dir);
 			break;
 		}
 		const char *leaf = strrchr(t.e[i].name, '/');

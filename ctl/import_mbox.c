@@ -5,21 +5,12 @@
 #include "import.h"
 #include "import_mbox_parse.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int
-source_err(const char *what, const char *name)
-{
-	fprintf(stderr, "cloisterctl: import: %s %s: %s\n", what, name,
-	    strerror(errno));
-	return IMPORT_E_SOURCE;
-}
 
 /* The folder's UIDVALIDITY and UIDNEXT, if its first message says. */
 static void
@@ -76,7 +67,7 @@ import_mbox(const char *spec, const struct import_args *a,
 	int fd = a->local.source_fd >= 0 ? a->local.source_fd :
 	    open(spec, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		int rc = source_err("opening", spec);
+		int rc = import_source_err("opening", spec);
 		if (fd >= 0)
 			close(fd);
 		return rc;
@@ -86,7 +77,7 @@ import_mbox(const char *spec, const struct import_args *a,
 		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
 			close(fd);
-			return source_err("reading", spec);
+			return import_source_err("reading", spec);
 		}
 	}
 	close(fd);

@@ -4,27 +4,12 @@
  * each answer, and the parent's loop, which decodes them for the real sink.
  */
 #include "import_relay.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *s = p;
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* n bytes, or -1 (0 = EOF before the first byte, when eof_ok). */
 static int
@@ -50,7 +35,7 @@ static int32_t
 ask(struct relay_child *c, int put_rc)
 {
 	uint8_t rep[4];
-	int ok = put_rc == 0 && write_all(c->fd, c->out.data, c->out.len) == 0 &&
+	int ok = put_rc == 0 && buf_write_all(c->fd, c->out.data, c->out.len) == 0 &&
 	    read_all(c->fd, rep, 4, false) == 1;
 	buf_reset(&c->out);
 	if (!ok)
@@ -141,7 +126,7 @@ relay_serve(int fd, const struct import_sink *sink, size_t max_message)
 		uint8_t rep[4] = { (uint8_t)((uint32_t)v >> 24),
 		    (uint8_t)((uint32_t)v >> 16), (uint8_t)((uint32_t)v >> 8),
 		    (uint8_t)v };
-		if (write_all(fd, rep, sizeof(rep)) < 0)
+		if (buf_write_all(fd, rep, sizeof(rep)) < 0)
 			rc = -1;
 	}
 	free(r);

@@ -95,19 +95,10 @@ read_options(const struct config_service *svc, struct options *o)
 	if (mib_parse_oid(oid, o->base, MIB_BASE_MAX, &o->baselen) < 0)
 		log_fatal("config: enterprise-oid '%s' is not a dotted OID of 2 to"
 		    " %d arcs", oid, MIB_BASE_MAX);
-	uint64_t secs;
-	if (config_option_size(&cfg, svc, "metrics-read-timeout",
-	    HTTPD_READ_MS / 1000, &secs, err, sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (secs == 0 || secs > 3600)
-		log_fatal("config: metrics-read-timeout is 1..3600 seconds");
-	o->read_ms = (int)secs * 1000;
-	if (config_option_size(&cfg, svc, "agentx-retry", 30, &secs, err,
-	    sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (secs == 0 || secs > 3600)
-		log_fatal("config: agentx-retry is 1..3600 seconds");
-	o->retry_ms = (int64_t)secs * 1000;
+	o->read_ms = (int)config_option_range(&cfg, svc, "metrics-read-timeout",
+	    HTTPD_READ_MS / 1000, 1, 3600) * 1000;
+	o->retry_ms = (int64_t)config_option_range(&cfg, svc, "agentx-retry", 30,
+	    1, 3600) * 1000;
 	if (svc->nlisteners > HTTPD_MAX_LISTENERS)
 		log_fatal("config: at most %d listeners", HTTPD_MAX_LISTENERS);
 	for (size_t i = 0; i < svc->nlisteners; i++) {

@@ -94,21 +94,6 @@ msgfile_db_precreate(const char *path)
 	return 0;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 msgfile_store(uint64_t userid, int src, uint64_t srcoff, uint64_t size,
     uint8_t hash[MSGFILE_HASH_LEN], int *syncfd)
@@ -132,7 +117,7 @@ msgfile_store(uint64_t userid, int src, uint64_t srcoff, uint64_t size,
 		if (r <= 0)
 			goto fail_eio;      /* the memfd is shorter than announced */
 		if (EVP_DigestUpdate(mdctx, chunk, (size_t)r) != 1 ||
-		    write_all(fd, chunk, (size_t)r) < 0)
+		    buf_write_all(fd, chunk, (size_t)r) < 0)
 			goto fail;
 		off += (uint64_t)r;
 	}

@@ -5,7 +5,6 @@
 #include "store_client_int.h"
 #include "meta.h"
 
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,15 +46,8 @@ write_meta(struct store_conn *sc, int memfd, uint64_t size,
 	int rc = STORE_OK;
 	if (lseek(memfd, (off_t)size, SEEK_SET) != (off_t)size)
 		rc = sc_fail(sc, STORE_E_ARG, "cannot seek in the message fd");
-	for (size_t off = 0; rc == STORE_OK && off < b.len;) {
-		ssize_t w = write(memfd, b.data + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			rc = sc_fail(sc, STORE_E_ARG, "cannot write metadata to the message fd");
-		else
-			off += (size_t)w;
-	}
+	if (rc == STORE_OK && buf_write_all(memfd, b.data, b.len) < 0)
+		rc = sc_fail(sc, STORE_E_ARG, "cannot write metadata to the message fd");
 	if (rc == STORE_OK && ftruncate(memfd, (off_t)(size + b.len)) < 0)
 		rc = sc_fail(sc, STORE_E_ARG, "cannot size the message fd");
 	*metalen = (uint32_t)b.len;

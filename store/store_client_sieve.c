@@ -3,8 +3,8 @@
  * program in a memfd made here (memfd_create, write, close): they may be
  * larger than one record. */
 #include "store_client_int.h"
+#include "buf.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -78,22 +78,6 @@ name_fits(const char *name)
 	return strlen(name) <= STORE_SIEVE_NAME_MAX;
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The request built so far + lengths, the bytes in a memfd. */
 static int
 put_blobs(struct store_conn *sc, uint32_t type, const void *src, size_t srclen,
@@ -104,7 +88,7 @@ put_blobs(struct store_conn *sc, uint32_t type, const void *src, size_t srclen,
 	int fd = memfd_create("cloister-sieve", MFD_CLOEXEC);
 	if (fd < 0)
 		return sc_fail(sc, STORE_E_ARG, "memfd_create failed");
-	if (write_all(fd, src, srclen) < 0 || write_all(fd, prog, proglen) < 0) {
+	if (buf_write_all(fd, src, srclen) < 0 || buf_write_all(fd, prog, proglen) < 0) {
 		close(fd);
 		return sc_fail(sc, STORE_E_ARG, "cannot write the memfd");
 	}

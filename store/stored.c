@@ -94,35 +94,15 @@ options(const struct config *c, const struct config_service *svc,
 		  OUTBOX_DELIVERY_PER_DAY_SHARD_DEFAULT, OUTBOX_DELIVERY_PER_DAY_MAX,
 		  &outbox_delivery_per_day_shard },
 	};
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		if (config_option_size(c, svc, sizes[i].key, sizes[i].dflt, &v,
-		    err, sizeof(err)) < 0)
-			log_fatal("config: %s", err);
-		if (v > sizes[i].max)
-			log_fatal("config: %s: at most %llu", sizes[i].key,
-			    (unsigned long long)sizes[i].max);
-		*sizes[i].out = v;
-	}
-	if (config_option_size(c, svc, "meta-max", META_DEFAULT_LEN, &v, err,
-	    sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (v < 4096 || v > STORE_META_MAX)
-		log_fatal("config: meta-max: from 4K to %uM", STORE_META_MAX >> 20);
-	meta_max_len = (uint32_t)v;
-	if (config_option_size(c, svc, "upload-ttl", UPLOAD_TTL_DEFAULT, &v, err,
-	    sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (v < 1 || v > UPLOAD_TTL_MAX)
-		log_fatal("config: upload-ttl: from 1 to %u seconds",
-		    UPLOAD_TTL_MAX);
-	upload_ttl_s = (uint32_t)v;
-	if (config_option_size(c, svc, "submission-keep", OUTBOX_JMAP_KEEP_DEFAULT,
-	    &v, err, sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (v < 1 || v > OUTBOX_JMAP_KEEP_MAX)
-		log_fatal("config: submission-keep: from 1 to %u seconds",
-		    OUTBOX_JMAP_KEEP_MAX);
-	outbox_jmap_keep_s = (uint32_t)v;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		*sizes[i].out = config_option_range(c, svc, sizes[i].key,
+		    sizes[i].dflt, 0, sizes[i].max);
+	meta_max_len = (uint32_t)config_option_range(c, svc, "meta-max",
+	    META_DEFAULT_LEN, 4096, STORE_META_MAX);
+	upload_ttl_s = (uint32_t)config_option_range(c, svc, "upload-ttl",
+	    UPLOAD_TTL_DEFAULT, 1, UPLOAD_TTL_MAX);
+	outbox_jmap_keep_s = (uint32_t)config_option_range(c, svc,
+	    "submission-keep", OUTBOX_JMAP_KEEP_DEFAULT, 1, OUTBOX_JMAP_KEEP_MAX);
 }
 
 

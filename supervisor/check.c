@@ -26,22 +26,13 @@ make_dirs(const char *path)
 	}
 }
 
+/* A global tunable: set at the top level, not in a service block. */
 static int
 tunable(const struct config *c, const char *key, uint64_t dflt, uint64_t min,
     uint64_t max, uint64_t *out, char *err, size_t errlen)
 {
-	if (config_option_size(c, NULL, key, dflt, out, err, errlen) < 0)
-		return -1;
-	if (*out < min || *out > max) {
-		unsigned line = 0;
-		for (size_t i = 0; i < c->noptions; i++)
-			if (strcmp(c->options[i].key, key) == 0)
-				line = c->options[i].line;
-		snprintf(err, errlen, "%s:%u: %s is %llu..%llu", c->path, line, key,
-		    (unsigned long long)min, (unsigned long long)max);
-		return -1;
-	}
-	return 0;
+	return config_option_range_check(c, NULL, key, dflt, min, max, out, err,
+	    errlen);
 }
 
 /* "IPV4:PORT" or "[IPV6]:PORT", numeric only (cloisterd resolves no

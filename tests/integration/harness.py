@@ -68,6 +68,58 @@ def proc_status(pid):
     return out
 
 
+# cloisterd hands each worker its seccomp filter as a sealed memfd named
+# "/memfd:cloister-filter:SERVICE" (at fd 26) and the worker closes it once
+# it has loaded the filter; a spare not yet confined still holds it. It is
+# cloisterd's hand-over, not something the worker opened, so the checks of
+# what a worker holds leave it out: this is the one place that says so.
+FILTER_MEMFD = "/memfd:cloister-filter:"
+
+
+def proc_fds(pid):
+    """{fd number: link target} of every fd pid holds; an fd closed while
+    it is read is left out, and a process that is gone holds none."""
+    d = "/proc/%d/fd" % pid
+    out = {}
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return out
+    for name in names:
+        try:
+            out[int(name)] = os.readlink(os.path.join(d, name))
+        except OSError:
+            continue
+    return out
+
+
+def worker_fds(pid):
+    """proc_fds(pid) without the seccomp filter memfd (FILTER_MEMFD)."""
+    return {fd: t for fd, t in proc_fds(pid).items()
+            if not t.startswith(FILTER_MEMFD)}
+
+
+def is_sanitized(pid):
+    """True when process pid runs a sanitizer build (libasan mapped): its
+    quarantine keeps freed blocks, so memory bounds say nothing there, and
+    it owns the allocator. False when the process is gone."""
+    try:
+        with open("/proc/%d/maps" % pid) as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
+def binary_is_sanitized(exe):
+    """is_sanitized for a binary that is not running (ldd names libasan)."""
+    try:
+        out = subprocess.run(["ldd", exe], capture_output=True,
+                             text=True).stdout
+    except FileNotFoundError:
+        return False
+    return "libasan" in out
+
+
 def wait_for(pred, timeout=5.0, step=0.02):
     end = time.time() + timeout
     while time.time() < end:

@@ -3,19 +3,13 @@ cloister-standin under the real policies, and a line client."""
 import os
 import re
 import socket
-import subprocess
 import time
 
-from harness import POLICY_DIR, service_block, tool
+from harness import POLICY_DIR, binary_is_sanitized, service_block, tool
 
 
 def _sanitized():
-    try:
-        out = subprocess.run(["ldd", tool("cloisterd")], capture_output=True,
-                             text=True).stdout
-    except FileNotFoundError:
-        return False
-    return "libasan" in out or "libubsan" in out
+    return binary_is_sanitized(tool("cloisterd"))
 
 
 # The acceptance bounds (a second to replace a worker, to serve a login

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import TOP, ConfinedWorker, policy, proc_status, run, tool, wait_for
+from harness import TOP, ConfinedWorker, binary_is_sanitized, policy, proc_status, run, tool, wait_for
 from cloister_server import CloisterServer
 from imap_util import ImapServer, need_stored
 from supervisor_util import FULL, LineClient
@@ -62,11 +62,6 @@ def audit(*args):
     r = run([tool("cloister-audit"), "-d", os.path.dirname(policy("imapd"))]
             + [str(a) for a in args], timeout=AUDIT_BOUND)
     return r, time.time() - t0
-
-
-def sanitizer_build(exe):
-    out = subprocess.run(["ldd", exe], capture_output=True, text=True).stdout
-    return "libasan" in out
 
 
 def running(pid):
@@ -151,7 +146,7 @@ def test_the_running_tree_passes_and_keeps_serving():
                 f["policy_instructions"], p
             # compiled as the worker compiles it: sanitizer.policy merged
             # exactly when the worker is a sanitizer build
-            assert f["sanitizer_extras"] == sanitizer_build(p["exe"]), p
+            assert f["sanitizer_extras"] == binary_is_sanitized(p["exe"]), p
             assert p["live"]["netns"] in ("own", "shared")
             assert p["live"]["landlock"] == "not visible from /proc"
         # nobody was left stopped, and everyone still serves: the session

@@ -10,6 +10,7 @@ import socket
 import ssl
 import time
 
+from harness import worker_fds
 from imap_util import ImapServer, RawClient, client_context
 
 LIMITS = {"max-line": "4K", "max-command": "16K", "max-literal": "64K",
@@ -194,22 +195,9 @@ def test_prelogin_timeout():
 
 
 def memfds(pids):
-    """The spool memfds the given imapd processes hold (not the sealed
-    seccomp filter a worker holds at fd 26 until it loads it)."""
-    found = []
-    for pid in pids:
-        try:
-            fds = os.listdir("/proc/%d/fd" % pid)
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-            except OSError:
-                continue
-            if target.startswith("/memfd:imap-append"):
-                found.append((pid, target))
-    return found
+    """The spool memfds the given imapd processes hold."""
+    return [(pid, t) for pid in pids for t in worker_fds(pid).values()
+            if t.startswith("/memfd:imap-append")]
 
 
 def test_no_literal_is_spooled_before_login():

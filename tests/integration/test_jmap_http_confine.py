@@ -14,7 +14,7 @@ import stat
 import subprocess
 
 import test_jmap_http as jh
-from harness import TOP, policy
+from harness import TOP, policy, worker_fds
 
 FORBIDDEN = {"socket", "socketpair", "open", "openat", "openat2", "creat",
              "accept", "accept4", "connect", "bind", "listen", "execve",
@@ -73,14 +73,9 @@ def test_audit_with_20_sessions_and_what_each_jmapd_holds():
         busy = 0
         for pid in jmapd_pids(srv):
             fds = {}
-            for fd in os.listdir("/proc/%d/fd" % pid):
+            for fd in worker_fds(pid):
                 try:
-                    # a spare not yet confined still holds the sealed
-                    # seccomp filter cloisterd handed it (fd 26)
-                    if os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
-                            "/memfd:cloister-filter:"):
-                        continue
-                    fds[int(fd)] = os.stat("/proc/%d/fd/%s" % (pid, fd))
+                    fds[fd] = os.stat("/proc/%d/fd/%d" % (pid, fd))
                 except FileNotFoundError:
                     pass
             assert not any(stat.S_ISREG(s.st_mode) for s in fds.values()), fds

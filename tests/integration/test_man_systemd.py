@@ -121,7 +121,7 @@ def option_keys(directory):
     for path in sources([d + "/*.c" for d in directory.split()]):
         text = read(path)
         keys |= set(re.findall(
-            r'\b(?:config_option(?:_size|_bool)?|size_opt|opt_size|opt_bool|'
+            r'\b(?:config_option(?:_size|_bool|_range)?|size_opt|opt_size|opt_bool|'
             r'seconds_opt|str)\([^;"]*?"([a-z][a-z0-9-]*)"', text))
         keys |= set(re.findall(
             r'\{\s*"([a-z][a-z0-9-]*)",\s*(?:OPT_|BUDGET_|QUOTA_)', text))
@@ -137,7 +137,8 @@ def config_keys():
     assert {"worker-uids", "max-prelogin", "connection", "starttls"} <= keys
     for path in sources(["supervisor/*.c"]):
         keys |= set(re.findall(
-            r'\b(?:tunable|config_option(?:_size|_bool)?)\([^;"]*?"([a-z][a-z0-9-]*)"',
+            r'\b(?:tunable|config_option(?:_size|_bool|_range(?:_check)?)?)'
+            r'\([^;"]*?"([a-z][a-z0-9-]*)"',
             read(path)))
     assert {"stop-timeout", "auth"} <= keys, keys
     return keys

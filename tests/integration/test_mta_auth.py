@@ -11,6 +11,7 @@ import struct
 import time
 
 import auth_util as au
+from harness import worker_fds
 from cloister_server import CloisterServer
 from supervisor_util import STORED, block
 
@@ -301,15 +302,11 @@ def test_audit_passes_and_a_worker_holds_only_its_fds():
         # every worker (spares and the busy one): log, stats, control,
         # authd and, once it has one, the MTA's socket; no store channel
         for child in srv.children("mta-authd"):
-            # (a spare not yet confined still holds the sealed seccomp
-            # filter at fd 26: not counted)
-            fds = sorted(int(f) for f in os.listdir("/proc/%d/fd" % child.pid)
-                         if not os.readlink("/proc/%d/fd/%s" % (child.pid, f))
-                         .startswith("/memfd:cloister-filter:"))
+            held = worker_fds(child.pid)
+            fds = sorted(held)
             assert fds[:7] == [0, 1, 2, 3, 4, 5, 6], fds
             assert len(fds) <= 8, fds
-            targets = [os.readlink("/proc/%d/fd/%d" % (child.pid, f))
-                       for f in fds[7:]]
+            targets = [held[f] for f in fds[7:]]
             assert all(t.startswith("socket:") for t in targets), targets
         m.close()
 

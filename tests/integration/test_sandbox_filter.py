@@ -12,7 +12,8 @@ import socket
 import subprocess
 import tempfile
 
-from harness import TOP, policy, proc_status, tool, wait_for
+from harness import (FILTER_MEMFD, TOP, policy, proc_fds, proc_status, tool,
+                     wait_for)
 from imap_util import ImapServer, need_stored
 
 FD_SECCOMP = int(re.search(r"#define CLOISTER_FD_SECCOMP (\d+)",
@@ -23,28 +24,16 @@ ALL_SEALS = (fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK |
 
 def filter_fds(pid):
     """{service: fd number} of pid's seccomp filter memfds."""
-    out = {}
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        m = re.match(r"/memfd:cloister-filter:(\S+)", link)
-        if m:
-            out[m.group(1)] = int(fd)
-    return out
+    # the name after the prefix; the kernel may append " (deleted)"
+    return {link[len(FILTER_MEMFD):].split()[0]: fd
+            for fd, link in proc_fds(pid).items()
+            if link.startswith(FILTER_MEMFD)}
 
 
 def filter_fd_count(pid):
     """How many fds of pid are filter memfds (a leak would grow it)."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith(
-                "/memfd:cloister-filter:")
-        except OSError:
-            pass
-    return n
+    return sum(link.startswith(FILTER_MEMFD)
+               for link in proc_fds(pid).values())
 
 
 def fd_flags(pid, fd):

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import time
 
+from harness import is_sanitized
 from store_util import (ERR, F_FLAGS, T, Store, append_to, b, fetch_width,
                         meta_block, memfd_message, new_user, s, small_disk,
                         u32, u64, uidset)
@@ -308,9 +309,7 @@ def test_readers_that_never_read_cost_a_bounded_buffer_each():
         # 8 x (1 MiB of slice + one entry) and the kernel's share; the
         # whole replies would be 8 x 16 MB. (ASan keeps freed memory in
         # quarantine: there the figure says nothing.)
-        with open("/proc/%d/maps" % st.proc.pid) as f:
-            sanitized = "libasan" in f.read()
-        assert sanitized or grown < 8 * 3 * 1024, grown
+        assert is_sanitized(st.proc.pid) or grown < 8 * 3 * 1024, grown
         # a reader that starts reading gets its whole reply
         recs = slow[0].reply(slow[0].reqid, timeout=30)
         from store_util import stream_items

@@ -5,7 +5,7 @@ import os
 import time
 
 from cloister_server import CloisterServer
-from harness import proc_status, wait_for
+from harness import is_sanitized, proc_status, wait_for
 from lmtp_util import have_store
 from submit_util import Admin, Sink, queue, services
 
@@ -57,9 +57,7 @@ def test_a_thousand_messages_leave_no_growth():
                 # buffer per message (>= 4 KiB) shows as 4 MB. Under ASan
                 # its quarantine keeps freed blocks: the normal pass checks
                 pid = sub if name == "submitd" else sto
-                with open("/proc/%d/maps" % pid) as f:
-                    sanitized = "libasan" in f.read()
-                if not sanitized:
+                if not is_sanitized(pid):
                     assert a["rss_kb"] - b["rss_kb"] < 2048, (name, b, a)
             seqs = [g[2].split(b"\r\n")[0] for g in sink.got]
             assert len(set(seqs)) == WARM + N

@@ -3,7 +3,9 @@
 #include "buf.h"
 #include "check.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 test_limits(void)
@@ -126,9 +128,40 @@ test_random_ops(void)
 	buf_free_secret(&b);
 }
 
+/* buf_write_all: every byte arrives, in order, through a pipe; a device
+ * that takes nothing (/dev/full) is a failure, not a loop. */
+static void
+test_write_all(void)
+{
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	uint8_t out[3000], in[sizeof(out) + 1];
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7);
+	CHECK_EQ(buf_write_all(p[1], out, sizeof(out)), 0);
+	CHECK_EQ(buf_write_all(p[1], out, 0), 0);
+	close(p[1]);
+	size_t got = 0;
+	for (int i = 0; i < 100 && got < sizeof(in); i++) {
+		ssize_t n = read(p[0], in + got, sizeof(in) - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(p[0]);
+	CHECK_EQ(got, sizeof(out));
+	CHECK(memcmp(in, out, sizeof(out)) == 0);
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (full >= 0) {
+		CHECK_EQ(buf_write_all(full, out, sizeof(out)), -1);
+		close(full);
+	}
+}
+
 int
 main(void)
 {
+	test_write_all();
 	test_limits();
 	test_cursor();
 	test_random_ops();

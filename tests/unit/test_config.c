@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static struct config c;
 static char err[CONFIG_ERR_MAX];
@@ -68,10 +70,54 @@ test_parse_over_garbage(void)
 	    zeroed.nservices * sizeof(c.services[0])) == 0);
 }
 
+/* config_option_range_check: in range, at either end, below, above, absent
+ * (the default, unchecked by the file) and not a number; each refusal names
+ * file:line and the range. */
+static void
+test_option_range(void)
+{
+	CHECK_EQ(parse(GOOD "set a 5\nset lo 0\nset hi 11\nset nan 12x\n"
+	    "set big 2K\n"), 0);
+	uint64_t v = 0;
+	CHECK_EQ(config_option_range_check(&c, NULL, "a", 7, 1, 10, &v, err,
+	    sizeof(err)), 0);
+	CHECK_EQ(v, 5);
+	CHECK_EQ(config_option_range_check(&c, NULL, "a", 7, 5, 5, &v, err,
+	    sizeof(err)), 0);
+	CHECK_EQ(config_option_range_check(&c, NULL, "big", 0, 1, 2048, &v, err,
+	    sizeof(err)), 0);
+	CHECK_EQ(v, 2048);
+	CHECK_EQ(config_option_range_check(&c, NULL, "absent", 7, 1, 10, &v, err,
+	    sizeof(err)), 0);
+	CHECK_EQ(v, 7);
+	err[0] = '\0';
+	CHECK_EQ(config_option_range_check(&c, NULL, "lo", 7, 1, 10, &v, err,
+	    sizeof(err)), -1);
+	CHECK(strcmp(err, "c.conf:21: lo is 1..10") == 0);
+	CHECK_EQ(config_option_range_check(&c, NULL, "hi", 7, 1, 10, &v, err,
+	    sizeof(err)), -1);
+	CHECK(strcmp(err, "c.conf:22: hi is 1..10") == 0);
+	CHECK_EQ(config_option_range_check(&c, NULL, "nan", 7, 1, 10, &v, err,
+	    sizeof(err)), -1);
+	CHECK(strstr(err, "c.conf:23: bad size '12x'") != NULL);
+	/* the worker form returns the value; a refusal ends the process */
+	CHECK_EQ(config_option_range(&c, NULL, "a", 7, 1, 10), 5);
+	CHECK_EQ(config_option_range(&c, NULL, "absent", 7, 1, 10), 7);
+	pid_t pid = fork();
+	if (pid == 0) {
+		(void)config_option_range(&c, NULL, "hi", 7, 1, 10);
+		_exit(0);
+	}
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+}
+
 int
 main(void)
 {
 	test_parse_over_garbage();
+	test_option_range();
 	CHECK_EQ(parse(GOOD), 0);
 	if (err[0])
 		fprintf(stderr, "%s\n", err);

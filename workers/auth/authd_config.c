@@ -30,15 +30,8 @@ static const struct {
 static uint64_t
 num(const struct config *c, const struct config_service *s, size_t i)
 {
-	char err[CONFIG_ERR_MAX];
-	uint64_t v;
-	if (config_option_size(c, s, opts[i].name, opts[i].dflt, &v, err,
-	    sizeof(err)) < 0)
-		log_fatal("config: %s", err);
-	if (v < opts[i].min || v > opts[i].max)
-		log_fatal("config %s: %s must be %llu..%llu", c->path, opts[i].name,
-		    (unsigned long long)opts[i].min, (unsigned long long)opts[i].max);
-	return v;
+	return config_option_range(c, s, opts[i].name, opts[i].dflt,
+	    opts[i].min, opts[i].max);
 }
 
 static void

@@ -634,17 +634,13 @@ authd_exchange_step(struct authd_exchange *x, const uint8_t *resp, size_t len,
 {
 	if (x->conn == NULL || ++x->steps > AUTHD_MAX_STEPS) {
 		memset(st, 0, sizeof(*st));
-		st->verdict = AUTHD_FAIL;
-		st->reason = AUTH_FAIL_PROTOCOL;
-		buf_snprintf(st->detail, sizeof(st->detail), "too many steps");
+		authd_step_fail(st, AUTH_FAIL_PROTOCOL, "too many steps");
 		return;
 	}
 	if (x->decoy) {
 		/* whatever the proof, the user does not exist */
 		memset(st, 0, sizeof(*st));
-		st->verdict = AUTHD_FAIL;
-		st->reason = AUTH_FAIL_CREDENTIALS;
-		buf_snprintf(st->detail, sizeof(st->detail),
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS,
 		    "user not found (SCRAM decoy)");
 		return;
 	}

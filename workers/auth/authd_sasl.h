@@ -15,9 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sasl/sasl.h>
 
+#include "buf.h"
 #include "ipc.h"
 #include "ticket.h"
 
@@ -85,6 +87,16 @@ struct authd_step {
 	char user[TICKET_USER_MAX + 1];
 	char detail[AUTHD_DETAIL_MAX];
 };
+
+/* A step refused: reason (enum auth_fail) and the detail for the log.
+ * Inline: the token checks are built without the SASL side too. */
+static inline void
+authd_step_fail(struct authd_step *st, uint32_t reason, const char *detail)
+{
+	st->verdict = AUTHD_FAIL;
+	st->reason = reason;
+	(void)buf_strlcpy(st->detail, sizeof(st->detail), detail, strlen(detail));
+}
 
 /* Begin (replacing any exchange in x); sasl_service names the protocol
  * ("imap"). has_ir: an initial response was sent (maybe empty). */

@@ -610,12 +610,12 @@ session_user_alive(struct authd_step *st)
 	    user, sizeof(user));
 	if (r == AUTHD_RCPT_FOUND && strcmp(user, st->user) == 0)
 		return;
-	st->verdict = AUTHD_FAIL;
-	st->reason = r == AUTHD_RCPT_TEMPORARY ? AUTH_FAIL_TEMPORARY :
-	    AUTH_FAIL_CREDENTIALS;
-	buf_snprintf(st->detail, sizeof(st->detail), "%s",
-	    r == AUTHD_RCPT_TEMPORARY ? "password database unreadable" :
-	    "the session's user is gone");
+	if (r == AUTHD_RCPT_TEMPORARY)
+		authd_step_fail(st, AUTH_FAIL_TEMPORARY,
+		    "password database unreadable");
+	else
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS,
+		    "the session's user is gone");
 }
 
 /* Run an AUTH_START now that the channel's client address is known. */

@@ -63,14 +63,6 @@ authd_session_mint(const char *user, const char *parent_hex, uint64_t now,
 	return 0;
 }
 
-static void
-fail(struct authd_step *st, uint32_t reason, const char *detail)
-{
-	st->verdict = AUTHD_FAIL;
-	st->reason = reason;
-	(void)buf_strlcpy(st->detail, sizeof(st->detail), detail, strlen(detail));
-}
-
 /* The live entry whose hash is h; every entry is compared. */
 static struct session_token *
 find(const uint8_t h[SHA256_DIGEST_LENGTH], uint64_t now)
@@ -93,7 +85,8 @@ parent_alive(const char *path, const struct session_token *t,
 	if (buf_read_file(&b, path) < 0) {
 		bool none = errno == ENOENT;
 		buf_free(&b);
-		fail(st, none ? AUTH_FAIL_CREDENTIALS : AUTH_FAIL_TEMPORARY,
+		authd_step_fail(st,
+		    none ? AUTH_FAIL_CREDENTIALS : AUTH_FAIL_TEMPORARY,
 		    none ? "app token revoked" : "tokens file unreadable");
 		return -1;
 	}
@@ -101,7 +94,7 @@ parent_alive(const char *path, const struct session_token *t,
 	    user, sizeof(user));
 	buf_free(&b);
 	if (found != 1 || strcmp(user, t->user) != 0) {
-		fail(st, AUTH_FAIL_CREDENTIALS, "app token revoked");
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS, "app token revoked");
 		return -1;
 	}
 	return 0;
@@ -115,14 +108,15 @@ authd_session_check(const char *tokens_path, const uint8_t *token,
 	size_t pl = strlen(AUTH_SESSION_PREFIX);
 	if (!has_token || len != AUTH_SESSION_LEN ||
 	    memcmp(token, AUTH_SESSION_PREFIX, pl) != 0) {
-		fail(st, AUTH_FAIL_CREDENTIALS, "not a session token");
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS, "not a session token");
 		return;
 	}
 	uint8_t h[SHA256_DIGEST_LENGTH];
 	SHA256(token, len, h);
 	struct session_token *t = find(h, now);
 	if (t == NULL) {
-		fail(st, AUTH_FAIL_CREDENTIALS, "unknown or expired session");
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS,
+		    "unknown or expired session");
 		return;
 	}
 	if (t->parent[0] != '\0' && parent_alive(tokens_path, t, st) < 0) {

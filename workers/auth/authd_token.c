@@ -13,21 +13,13 @@ authd_token_mech(const char *mech)
 	return strcmp(mech, AUTH_TOKEN_MECH) == 0;
 }
 
-static void
-fail(struct authd_step *st, uint32_t reason, const char *detail)
-{
-	st->verdict = AUTHD_FAIL;
-	st->reason = reason;
-	(void)buf_strlcpy(st->detail, sizeof(st->detail), detail, strlen(detail));
-}
-
 void
 authd_token_check(const char *path, const uint8_t *token, size_t len,
     bool has_token, struct authd_step *st)
 {
 	memset(st, 0, sizeof(*st));
 	if (!has_token || !auth_token_well_formed((const char *)token, len)) {
-		fail(st, AUTH_FAIL_CREDENTIALS, "not a token");
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS, "not a token");
 		return;
 	}
 	char hex[AUTH_TOKEN_HEX + 1];
@@ -36,7 +28,8 @@ authd_token_check(const char *path, const uint8_t *token, size_t len,
 	if (buf_read_file(&b, path) < 0) {
 		bool none = errno == ENOENT;
 		buf_free(&b);
-		fail(st, none ? AUTH_FAIL_CREDENTIALS : AUTH_FAIL_TEMPORARY,
+		authd_step_fail(st,
+		    none ? AUTH_FAIL_CREDENTIALS : AUTH_FAIL_TEMPORARY,
 		    none ? "no tokens file" : "tokens file unreadable");
 		return;
 	}
@@ -44,7 +37,7 @@ authd_token_check(const char *path, const uint8_t *token, size_t len,
 	    sizeof(st->user)) == 1)
 		st->verdict = AUTHD_OK;
 	else
-		fail(st, AUTH_FAIL_CREDENTIALS, "unknown token");
+		authd_step_fail(st, AUTH_FAIL_CREDENTIALS, "unknown token");
 	buf_free(&b);
 	explicit_bzero(hex, sizeof(hex));
 }

@@ -5,13 +5,13 @@
  * acknowledged the durable commit (docs/design.md rule 5). MULTIAPPEND is
  * all or nothing: a failure removes the messages already added. */
 #include "imap_binary.h"
+#include "buf.h"
 #include "imap_commands.h"
 #include "imap_fmt.h"
 #include "mime.h"
 #include "msgmeta.h"
 #include "log.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -50,21 +50,6 @@ unmap(struct map *m)
 	m->base = NULL;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The message's bytes in a memfd of its own, from offset 0. The spool
  * itself serves when it holds just this one literal. */
 static int
@@ -82,7 +67,7 @@ message_fd(struct imap_session *s, const struct imap_append_msg *msg,
 	int fd = memfd_create("imap-append", MFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, bytes, len) < 0) {
+	if (buf_write_all(fd, bytes, len) < 0) {
 		close(fd);
 		return -1;
 	}

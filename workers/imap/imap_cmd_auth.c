@@ -7,7 +7,7 @@
 #include "imap_commands.h"
 #include "log.h"
 #include "stats.h"
-#include "store_login.h"
+#include "worker_login.h"
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -34,17 +34,10 @@ imap_cmd_starttls(struct imap_session *s, struct imap_cmd *c)
 		return 0;
 	}
 	imap_tagged(s, "OK", NULL, "Begin TLS negotiation now");
-	size_t dropped;
-	int rc = client_conn_starttls(&s->conn, s->opt->tls,
-	    (int)s->opt->prelogin_timeout_s * 1000, &dropped);
-	if (dropped > 0)
-		imap_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
-		    " pipelined in clear after STARTTLS)", dropped);
-	if (rc < 0) {
-		if (rc == -2)
-			s->end_reason = "tls-handshake";
+	if (worker_login_starttls(&s->conn, s->opt->tls,
+	    s->opt->prelogin_timeout_s, s->user, &s->peer, s->peerlen,
+	    &s->end_reason) < 0)
 		return -1;
-	}
 	s->tls_active = true;
 	return 0;
 }
@@ -84,9 +77,8 @@ int
 imap_login_done(struct imap_session *s, const struct auth_reply *r)
 {
 	const struct imap_options *o = s->opt;
-	int rc = store_login(o->store_fd, sizeof(o->store_fd) /
-	    sizeof(o->store_fd[0]), o->store_shards, r->user, r->ticket,
-	    r->ticket_len, &s->sc, s->user, sizeof(s->user));
+	int rc = worker_login_store(&o->login, r, &s->ac, &s->sc, s->user,
+	    sizeof(s->user));
 	if (rc == -2)
 		return -1;
 	if (rc < 0)
@@ -97,18 +89,9 @@ imap_login_done(struct imap_session *s, const struct auth_reply *r)
 	if ((rc = store_state(s->sc, &state)) < 0 ||
 	    (state == 0 && (rc = autocreate(s)) < 0))
 		return unavailable(s);
-	/* authd serves one login per instance; nothing more to ask it */
-	if (s->ac != NULL) {
-		auth_client_close(s->ac);
-		s->ac = NULL;
-	}
-	close(o->auth_fd);
 	imap_prelogin_end(s);
 	s->state = IMAP_ST_AUTH;
-	stats_add(ST_AUTH_OK, 1);
-	imap_log(s, LOG_LVL_INFO, "login", "tls=%s%s%s", s->tls_active ?
-	    tls_version(s->conn.tls) : "no", s->tls_active ? "/" : "",
-	    s->tls_active ? tls_cipher(s->conn.tls) : "");
+	worker_login_ok(&s->conn, s->tls_active, s->user, &s->peer, s->peerlen);
 	struct buf *b = imap_out_buf(s);
 	buf_printf(b, "%s OK [CAPABILITY ", s->cmd->tag);
 	imap_capabilities(s, b);

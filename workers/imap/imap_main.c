@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,9 +104,8 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (opt.max_pipeline == 0)
 		opt.max_pipeline = 1;
 	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout : 60;
-	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
-	if (opt.idle_timeout_s < 10)
-		log_fatal("idle-timeout: at least 10 seconds");
+	opt.idle_timeout_s = (unsigned)config_option_range(cfg, svc,
+	    "idle-timeout", 1800, 10, UINT_MAX);
 	const char *ac = config_option(cfg, svc, "autocreate");
 	parse_autocreate(ac != NULL ? ac : "INBOX Drafts=drafts Sent=sent "
 	    "Junk=junk Trash=trash Archive=archive");
@@ -117,11 +117,7 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name),
 	    name ? name : "Cloister", strlen(name ? name : "Cloister")) < 0)
 		log_fatal("server-name too long");
-	opt.store_shards = w->store_shards;   /* 1..CLOISTER_MAX_SHARDS */
-	opt.auth_fd = CLOISTER_FD_AUTH;
-	for (size_t i = 0; i < sizeof(opt.store_fd) / sizeof(opt.store_fd[0]); i++)
-		opt.store_fd[i] = i < opt.store_shards ?
-		    CLOISTER_FD_STORE((int)i) : -1;
+	worker_login_fds_init(&opt.login, w->store_shards);
 }
 
 int

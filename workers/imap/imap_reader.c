@@ -1,7 +1,6 @@
 /* imap_reader: framing of client commands (see imap_reader.h). */
 #include "imap_reader.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -353,16 +352,9 @@ feed_literal(struct imap_reader *r, const uint8_t *in, size_t len,
 		struct imap_ext_literal *e = &r->ext[r->next - 1];
 		if (!e->has_nul && memchr(in, 0, n) != NULL)
 			e->has_nul = true;
-		size_t off = 0;
-		while (off < n) {
-			ssize_t w = write(r->spool_fd, in + off, n - off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				*used = n;
-				return fatal(r, RDR_SPOOL_FAILED);
-			}
-			off += (size_t)w;
+		if (buf_write_all(r->spool_fd, in, n) < 0) {
+			*used = n;
+			return fatal(r, RDR_SPOOL_FAILED);
 		}
 		r->spool_len += n;
 	} else if (buf_append(&r->text, in, n) < 0) {

@@ -526,18 +526,10 @@ imap_session_run(const struct imap_options *opt, int fd,
 	imap_reader_init(&s->rd, &opt->lim);
 	imap_arena_init(&s->arena, IMAP_ARENA_MAX(&opt->lim));
 	imap_prelogin_begin(s);
-	static struct auth_client ac;
-	if (opt->auth_fd >= 0 && auth_client_init(&ac, opt->auth_fd) == 0)
-		s->ac = &ac;
-	if (opt->tls_mode == TLS_IMPLICIT) {
-		if (opt->tls == NULL ||
-		    client_conn_start_tls(&s->conn, opt->tls,
-		    (int)opt->prelogin_timeout_s * 1000) < 0) {
-			s->end_reason = "tls-handshake";
-			goto out;
-		}
-		s->tls_active = true;
-	}
+	s->ac = worker_login_authd(&opt->login);
+	if (worker_login_implicit_tls(&s->conn, opt->tls_mode, opt->tls,
+	    opt->prelogin_timeout_s, &s->tls_active, &s->end_reason) < 0)
+		goto out;
 	greeting(s);
 	serve(s);
 	if (s->conn.stopped && !s->bye_sent) {   /* SIGTERM: imap_log.c */
@@ -551,18 +543,12 @@ imap_session_run(const struct imap_options *opt, int fd,
 out:
 	imap_log_session(NULL);   /* one line: a late SIGTERM adds none */
 	imap_log_end(s);
-	stats_add(ST_BYTES_IN, s->conn.bytes_in);
-	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
-	stats_flush();
 	if (s->view != NULL) {
 		imap_view_free(s->view);
 		free(s->view);
 		s->view = NULL;
 	}
-	if (s->ac != NULL)
-		auth_client_close(s->ac);
-	if (s->sc != NULL)
-		store_client_close(s->sc);
+	worker_session_end(&s->conn, s->ac, s->sc);
 	imap_reader_free(&s->rd);
 	imap_arena_reset(&s->arena);
 	client_conn_free(&s->conn);

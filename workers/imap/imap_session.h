@@ -24,6 +24,7 @@
 #include "log.h"
 #include "store_client.h"
 #include "tls.h"
+#include "worker_login.h"
 
 enum imap_state {
 	IMAP_ST_NOT_AUTH = 1u << 0,
@@ -52,9 +53,7 @@ struct imap_options {
 	unsigned prelogin_timeout_s;  /* default 60 */
 	unsigned idle_timeout_s;      /* after login; default 1800 */
 	unsigned max_pipeline;        /* commands answered per flush */
-	unsigned store_shards;
-	int auth_fd;
-	int store_fd[8];              /* CLOISTER_FD_STORE(i), -1 if absent */
+	struct worker_login_fds login;   /* the channels a login uses */
 	struct {
 		char name[128];
 		uint32_t use;         /* STORE_USE_* */

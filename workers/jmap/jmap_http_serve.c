@@ -2,11 +2,11 @@
  * endpoint (section 3.1) and uploads (section 6.1): the HTTP framing
  * around jmap_api.h. */
 #include "jmap_blob.h"
+#include "buf.h"
 #include "jmap_http.h"
 #include "jmap_http_resp.h"
 #include "log.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -134,16 +134,7 @@ static int
 upload_sink(void *arg, const uint8_t *p, size_t n)
 {
 	const int *fd = arg;
-	while (n > 0) {
-		ssize_t w = write(*fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return buf_write_all(*fd, p, n);
 }
 
 int

@@ -6,6 +6,7 @@
 #include "jmap_http_resp.h"
 #include "log.h"
 #include "stats.h"
+#include "worker_login.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -404,13 +405,7 @@ jmap_http_run(const struct jmapd_options *opt, int fd)
 	if (s->conn.tls != NULL && !s->conn.failed)
 		tls_shutdown(s->conn.tls);
 out:
-	stats_add(ST_BYTES_IN, s->conn.bytes_in);
-	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
-	stats_flush();
-	if (s->ac != NULL)
-		auth_client_close(s->ac);
-	if (s->sc != NULL)
-		store_client_close(s->sc);
+	worker_session_end(&s->conn, s->ac, s->sc);
 	http_reader_free(&s->rd);
 	client_conn_free(&s->conn);
 }

@@ -30,25 +30,13 @@ static unsigned
 seconds_opt(const struct config_service *svc, const char *key, unsigned dflt,
     unsigned min)
 {
-	uint64_t v;
-	char err[CONFIG_ERR_MAX];
-	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (v < min || v > 86400)
-		log_fatal("%s: between %u and 86400 seconds", key, min);
-	return (unsigned)v;
+	return (unsigned)config_option_range(cfg, svc, key, dflt, min, 86400);
 }
 
 static size_t
 size_opt(const struct config_service *svc, const char *key, size_t dflt)
 {
-	uint64_t v;
-	char err[CONFIG_ERR_MAX];
-	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (v < 1024 || v > (1u << 30))
-		log_fatal("%s: between 1K and 1G", key);
-	return (size_t)v;
+	return (size_t)config_option_range(cfg, svc, key, dflt, 1024, 1u << 30);
 }
 
 /* EmailSubmission: the longest hold a client may ask for (0: no delayed
@@ -56,16 +44,10 @@ size_opt(const struct config_service *svc, const char *key, size_t dflt)
 static void
 submission_opts(const struct config_service *svc, struct jmap_limits *l)
 {
-	char err[CONFIG_ERR_MAX];
-	if (config_option_size(cfg, svc, "max-delayed-send",
-	    JMAP_MAX_DELAYED_SEND, &l->max_delayed_send, err, sizeof(err)) < 0 ||
-	    config_option_size(cfg, svc, "undo-send-seconds", 0,
-	    &l->undo_send_seconds, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (l->max_delayed_send > 366u * 86400)
-		log_fatal("max-delayed-send: at most a year of seconds");
-	if (l->undo_send_seconds > 3600)
-		log_fatal("undo-send-seconds: at most 3600");
+	l->max_delayed_send = config_option_range(cfg, svc, "max-delayed-send",
+	    JMAP_MAX_DELAYED_SEND, 0, 366u * 86400);
+	l->undo_send_seconds = config_option_range(cfg, svc, "undo-send-seconds",
+	    0, 0, 3600);
 }
 
 /* "cors-origins https://a.example https://b.example": exact origins. */

@@ -6,7 +6,7 @@
 #include "base64.h"
 #include "config.h"
 #include "stats.h"
-#include "store_login.h"
+#include "worker_login.h"
 
 #include <malloc.h>
 #include <stdlib.h>
@@ -38,17 +38,10 @@ ms_cmd_starttls(struct ms_session *s, const struct ms_token *a, int n)
 		return 0;
 	}
 	ms_reply(s, "OK", NULL, "Begin TLS negotiation now");
-	size_t dropped;
-	int rc = client_conn_starttls(&s->conn, s->opt->tls,
-	    (int)s->opt->prelogin_timeout_s * 1000, &dropped);
-	if (dropped > 0)
-		ms_log(s, LOG_LVL_INFO, "starttls", "dropped=%zu (bytes"
-		    " pipelined in clear after STARTTLS)", dropped);
-	if (rc < 0) {
-		if (rc == -2)
-			s->end_reason = "tls-handshake";
+	if (worker_login_starttls(&s->conn, s->opt->tls,
+	    s->opt->prelogin_timeout_s, s->user, &s->peer, s->peerlen,
+	    &s->end_reason) < 0)
 		return -1;
-	}
 	s->tls_active = true;
 	/* RFC 5804 2.2: the capabilities again, now under TLS */
 	ms_capabilities(s);
@@ -71,34 +64,25 @@ static int
 login_done(struct ms_session *s, const struct auth_reply *r)
 {
 	const struct ms_options *o = s->opt;
-	int rc = store_login(s->store_fd, sizeof(s->store_fd) /
-	    sizeof(s->store_fd[0]), o->store_shards, r->user, r->ticket,
-	    r->ticket_len, &s->sc, s->user, sizeof(s->user));
-	/* the user's shard is sc's now, the others are closed */
-	for (size_t i = 0; i < sizeof(s->store_fd) / sizeof(s->store_fd[0]); i++)
-		s->store_fd[i] = -1;
+	int rc = worker_login_store(&s->login, r, &s->ac, &s->sc, s->user,
+	    sizeof(s->user));
+	/* the user's shard is sc's now, the others are closed; on success
+	 * authd's channel is closed too (one login per channel) */
+	for (size_t i = 0; i < CLOISTER_MAX_SHARDS; i++)
+		s->login.store_fd[i] = -1;
+	if (rc == 0)
+		s->login.auth_fd = -1;
 	if (rc == -2)
 		return -1;
 	if (rc < 0)
 		return unavailable(s);
-	/* authd serves one login per channel */
-	if (s->ac != NULL) {
-		auth_client_close(s->ac);
-		s->ac = NULL;
-	}
-	if (s->auth_fd >= 0)
-		close(s->auth_fd);
-	s->auth_fd = -1;
 	s->state = MS_ST_AUTH;
 	s->logged_in_once = true;
 	client_conn_set_deadline(&s->conn, 0);
 	struct ms_limits lim;
 	ms_logged_in_limits(o, &lim);
 	ms_reader_set_limits(&s->rd, &lim, false);
-	stats_add(ST_AUTH_OK, 1);
-	ms_log(s, LOG_LVL_INFO, "login", "tls=%s%s%s", s->tls_active ?
-	    tls_version(s->conn.tls) : "no", s->tls_active ? "/" : "",
-	    s->tls_active ? tls_cipher(s->conn.tls) : "");
+	worker_login_ok(&s->conn, s->tls_active, s->user, &s->peer, s->peerlen);
 	if (r->has_data) {
 		/* final server data goes with the OK (RFC 5804 2.1) */
 		struct buf b64 = BUF_INIT(2 * AUTH_DATA_MAX);

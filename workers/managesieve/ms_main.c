@@ -12,21 +12,12 @@
 #include "tls_worker.h"
 #include "worker.h"
 
+#include <limits.h>
 #include <string.h>
 
 static struct config *cfg;
 static struct ms_options opt;
 static bool loopback_plaintext;
-
-static uint64_t
-size_opt(const struct config_service *svc, const char *key, uint64_t dflt)
-{
-	uint64_t v;
-	char err[CONFIG_ERR_MAX];
-	if (config_option_size(cfg, svc, key, dflt, &v, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	return v;
-}
 
 static void
 load_options(const struct config_service *svc, const struct worker *w)
@@ -35,29 +26,21 @@ load_options(const struct config_service *svc, const struct worker *w)
 	if (config_option_bool(cfg, svc, "loopback-plaintext-auth", true,
 	    &loopback_plaintext, err, sizeof(err)) < 0)
 		log_fatal("%s", err);
-	opt.max_script_size = size_opt(svc, "max-script-size", 64 * 1024);
-	if (opt.max_script_size < 1024 || opt.max_script_size > SIEVE_MAX_SCRIPT)
-		log_fatal("max-script-size: between 1K and %uK",
-		    SIEVE_MAX_SCRIPT / 1024);
-	opt.max_relogins = (unsigned)size_opt(svc, "max-relogins", 0);
-	if (opt.max_relogins > 64)
-		log_fatal("max-relogins: 0 to 64");
+	opt.max_script_size = config_option_range(cfg, svc, "max-script-size",
+	    64 * 1024, 1024, SIEVE_MAX_SCRIPT);
+	opt.max_relogins = (unsigned)config_option_range(cfg, svc,
+	    "max-relogins", 0, 0, 64);
 	opt.prelogin_timeout_s = svc->prelogin_timeout ? svc->prelogin_timeout :
 	    60;
-	opt.idle_timeout_s = (unsigned)size_opt(svc, "idle-timeout", 1800);
-	if (opt.idle_timeout_s < 10)
-		log_fatal("idle-timeout: at least 10 seconds");
+	opt.idle_timeout_s = (unsigned)config_option_range(cfg, svc,
+	    "idle-timeout", 1800, 10, UINT_MAX);
 	const char *name = config_option(cfg, svc, "server-name");
 	if (name == NULL)
 		name = "Cloister";
 	if (buf_strlcpy(opt.server_name, sizeof(opt.server_name), name,
 	    strlen(name)) < 0)
 		log_fatal("server-name too long");
-	opt.store_shards = w->store_shards;
-	opt.auth_fd = CLOISTER_FD_AUTH;
-	for (size_t i = 0; i < sizeof(opt.store_fd) / sizeof(opt.store_fd[0]); i++)
-		opt.store_fd[i] = i < opt.store_shards ?
-		    CLOISTER_FD_STORE((int)i) : -1;
+	worker_login_fds_init(&opt.login, w->store_shards);
 }
 
 int

@@ -387,18 +387,11 @@ ms_session_run(const struct ms_options *opt, int fd,
 	    (int64_t)opt->prelogin_timeout_s * 1000);
 	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
 	ms_reader_init(&s->rd, &pre, true);
-	s->auth_fd = opt->auth_fd;
-	memcpy(s->store_fd, opt->store_fd, sizeof(s->store_fd));
-	if (s->auth_fd >= 0 && auth_client_init(&s->acbuf, s->auth_fd) == 0)
-		s->ac = &s->acbuf;
-	if (opt->tls_mode == TLS_IMPLICIT) {
-		if (opt->tls == NULL || client_conn_start_tls(&s->conn, opt->tls,
-		    (int)opt->prelogin_timeout_s * 1000) < 0) {
-			s->end_reason = "tls-handshake";
-			goto out;
-		}
-		s->tls_active = true;
-	}
+	s->login = opt->login;
+	s->ac = worker_login_authd(&s->login);
+	if (worker_login_implicit_tls(&s->conn, opt->tls_mode, opt->tls,
+	    opt->prelogin_timeout_s, &s->tls_active, &s->end_reason) < 0)
+		goto out;
 	ms_capabilities(s);
 	ms_reply(s, "OK", NULL, "%s ManageSieve ready", opt->server_name);
 	serve(s);
@@ -407,13 +400,7 @@ ms_session_run(const struct ms_options *opt, int fd,
 		tls_shutdown(s->conn.tls);
 out:
 	log_end(s);
-	stats_add(ST_BYTES_IN, s->conn.bytes_in);
-	stats_add(ST_BYTES_OUT, s->conn.bytes_out);
-	stats_flush();
-	if (s->ac != NULL)
-		auth_client_close(s->ac);
-	if (s->sc != NULL)
-		store_client_close(s->sc);
+	worker_session_end(&s->conn, s->ac, s->sc);
 	ms_reader_free(&s->rd);
 	client_conn_free(&s->conn);
 }

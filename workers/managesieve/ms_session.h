@@ -19,6 +19,7 @@
 #include "ms_parse.h"
 #include "store_client.h"
 #include "tls.h"
+#include "worker_login.h"
 
 enum ms_state { MS_ST_NOT_AUTH = 1, MS_ST_AUTH = 2, MS_ST_LOGOUT = 4 };
 
@@ -32,9 +33,7 @@ struct ms_options {
 	uint64_t max_script_size;     /* bytes of a script's source */
 	unsigned max_relogins;        /* 'set max-relogins N': UNAUTHENTICATEs
 	                               * per connection; 0: not offered */
-	unsigned store_shards;
-	int auth_fd;                  /* the channels cloisterd started it with */
-	int store_fd[8];              /* CLOISTER_FD_STORE(i), -1 if absent */
+	struct worker_login_fds login;   /* the channels a login uses */
 	char server_name[64];
 };
 
@@ -47,11 +46,9 @@ struct ms_session {
 	bool logged_in_once;          /* logged in on the current channels */
 	/* the current channels: from opt, then from each UNAUTHENTICATE;
 	 * -1 once closed or owned by sc */
-	int auth_fd;
-	int store_fd[8];
+	struct worker_login_fds login;
 	unsigned relogins;            /* UNAUTHENTICATEs granted */
-	struct auth_client acbuf;
-	struct auth_client *ac;       /* &acbuf until login; then closed */
+	struct auth_client *ac;       /* until login; then closed */
 	struct store_conn *sc;        /* after login */
 	char user[STORE_USER_MAX + 1];
 	struct sockaddr_storage peer;

@@ -57,19 +57,21 @@ back_to_prelogin(struct ms_session *s, const int *fds)
 	if (s->sc != NULL)
 		store_client_close(s->sc);
 	s->sc = NULL;
-	for (size_t i = 0; i < sizeof(s->store_fd) / sizeof(s->store_fd[0]);
-	    i++) {
-		if (s->store_fd[i] >= 0)
-			close(s->store_fd[i]);
-		s->store_fd[i] = i < s->opt->store_shards ? fds[1 + i] : -1;
+	struct worker_login_fds *f = &s->login;
+	for (size_t i = 0; i < CLOISTER_MAX_SHARDS; i++) {
+		if (f->store_fd[i] >= 0)
+			close(f->store_fd[i]);
+		f->store_fd[i] = i < f->store_shards ? fds[1 + i] : -1;
 	}
-	if (s->auth_fd >= 0)
-		close(s->auth_fd);
-	s->auth_fd = fds[0];
+	if (s->ac != NULL)
+		auth_client_close(s->ac);
+	if (f->auth_fd >= 0)
+		close(f->auth_fd);
+	f->auth_fd = fds[0];
 	explicit_bzero(s->user, sizeof(s->user));
 	s->state = MS_ST_NOT_AUTH;
 	s->logged_in_once = false;
-	s->ac = auth_client_init(&s->acbuf, s->auth_fd) == 0 ? &s->acbuf : NULL;
+	s->ac = worker_login_authd(f);
 	static const struct ms_limits pre = MS_PRELOGIN_LIMITS;
 	ms_reader_set_limits(&s->rd, &pre, true);
 	int v = PRELOGIN_RCVBUF;
@@ -101,8 +103,8 @@ ms_cmd_unauthenticate(struct ms_session *s, const struct ms_token *a, int n)
 		    "UNAUTHENTICATE is not offered");
 		return 0;
 	}
-	int fds[1 + sizeof(s->store_fd) / sizeof(s->store_fd[0])];
-	size_t nfds = 1 + s->opt->store_shards;
+	int fds[1 + CLOISTER_MAX_SHARDS];
+	size_t nfds = 1 + s->login.store_shards;
 	int err = nfds <= sizeof(fds) / sizeof(fds[0]) ? relogin_ask(fds, nfds) :
 	    EAGAIN;
 	if (err != 0) {

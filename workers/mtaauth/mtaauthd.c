@@ -28,17 +28,12 @@ load_options(const struct config *c, const struct config_service *s,
 {
 	char err[CONFIG_ERR_MAX];
 	bool b;
-	uint64_t v;
 	if (config_option_bool(c, s, "secured-only", true, &b, err,
 	    sizeof(err)) < 0)
 		log_fatal("%s", err);
 	o->secured_only = b;
-	if (config_option_size(c, s, "idle-timeout", 300, &v, err,
-	    sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (v == 0 || v > 3600)
-		log_fatal("idle-timeout: 1..3600 seconds");
-	o->idle_ms = (int)v * 1000;
+	o->idle_ms = (int)config_option_range(c, s, "idle-timeout", 300, 1,
+	    3600) * 1000;
 }
 
 int

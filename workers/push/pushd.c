@@ -42,20 +42,6 @@
 #define DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
 #define RESOLV_MAX 8192
 
-static uint64_t
-opt_num(const struct config *c, const struct config_service *s,
-    const char *key, uint64_t dflt, uint64_t lo, uint64_t hi)
-{
-	char err[CONFIG_ERR_MAX];
-	uint64_t v;
-	if (config_option_size(c, s, key, dflt, &v, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (v < lo || v > hi)
-		log_fatal("%s: %llu to %llu", key, (unsigned long long)lo,
-		    (unsigned long long)hi);
-	return v;
-}
-
 static EVP_PKEY *
 load_vapid(const char *path)
 {
@@ -128,9 +114,9 @@ load_options(const struct config *c, const struct config_service *s,
 	    sizeof(err)) < 0)
 		log_fatal("%s", err);
 	snd->allow_loopback = loop;
-	snd->extra_port = (uint16_t)opt_num(c, s, "push-test-port", 0, 0, 65535);
-	snd->timeout_ms = (int)opt_num(c, s, "push-timeout", 10, 1, 120) * 1000;
-	snd->dns_port = (uint16_t)opt_num(c, s, "dns-port", 53, 1, 65535);
+	snd->extra_port = (uint16_t)config_option_range(c, s, "push-test-port", 0, 0, 65535);
+	snd->timeout_ms = (int)config_option_range(c, s, "push-timeout", 10, 1, 120) * 1000;
+	snd->dns_port = (uint16_t)config_option_range(c, s, "dns-port", 53, 1, 65535);
 	const char *rc = config_option(c, s, "resolv-conf");
 	snd->dns = dns;
 	snd->ndns = load_resolvers(rc != NULL ? rc : "/etc/resolv.conf", dns);

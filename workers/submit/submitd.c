@@ -43,20 +43,6 @@ struct opts {
 	uint64_t max_attempts, retry_base, retry_max;
 };
 
-static uint64_t
-opt_size(const struct config *c, const struct config_service *s,
-    const char *key, uint64_t dflt, uint64_t lo, uint64_t hi)
-{
-	char err[CONFIG_ERR_MAX];
-	uint64_t v;
-	if (config_option_size(c, s, key, dflt, &v, err, sizeof(err)) < 0)
-		log_fatal("%s", err);
-	if (v < lo || v > hi)
-		log_fatal("%s: %llu to %llu", key, (unsigned long long)lo,
-		    (unsigned long long)hi);
-	return v;
-}
-
 /* The TLS context for STARTTLS, made while files can be read. */
 static void
 load_tls(const struct config *c, const struct config_service *s,
@@ -101,10 +87,10 @@ load_options(const struct config *c, const struct config_service *s,
 	for (char *p = o->smtp.helo; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f)
 			log_fatal("hostname: bad character");
-	o->max_attempts = opt_size(c, s, "max-attempts", 10, 1, 1000);
-	o->retry_base = opt_size(c, s, "retry-base", 60, 1, 86400);
-	o->retry_max = opt_size(c, s, "retry-max", 3600, 1, 7 * 86400);
-	o->smtp.timeout_ms = (int)opt_size(c, s, "smtp-timeout", 300, 1, 3600) *
+	o->max_attempts = config_option_range(c, s, "max-attempts", 10, 1, 1000);
+	o->retry_base = config_option_range(c, s, "retry-base", 60, 1, 86400);
+	o->retry_max = config_option_range(c, s, "retry-max", 3600, 1, 7 * 86400);
+	o->smtp.timeout_ms = (int)config_option_range(c, s, "smtp-timeout", 300, 1, 3600) *
 	    1000;
 	load_tls(c, s, o);
 }
