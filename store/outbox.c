@@ -7,6 +7,7 @@
 #include "msgfile.h"
 #include "outbox_auto.h"
 #include "outbox_proto.h"
+#include "outbox_status.h"
 #include "request.h"
 #include "rights.h"
 #include "store_proto.h"
@@ -38,7 +39,8 @@ static const char *const osql[O_NSTMT] = {
 	[O_NEXT] = "SELECT min(next_try) FROM outbox WHERE state=0",
 	[O_CLAIM] = "UPDATE outbox SET state=1 WHERE id=? AND state=0",
 	[O_RESOLVE] = "UPDATE outbox SET state=?, attempts=attempts+1,"
-	    " next_try=?, reply=?, modseq=?, done_at=? WHERE id=? AND state=1",
+	    " next_try=?, reply=?, modseq=?, done_at=?, rstatus=? WHERE id=?"
+	    " AND state=1",
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
 	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
@@ -163,6 +165,7 @@ outbox_open(sqlite3 *db, const char *root)
 	last_modseq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	outbox_jmap_open(db);
+	outbox_status_open(db);
 	outbox_auto_open(db);
 	sweep();
 }
@@ -485,7 +488,7 @@ put_entry(struct req *r, sqlite3_stmt *st, uint64_t id)
 
 static int
 resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
-    size_t rlen)
+    size_t rlen, const struct buf *rstatus)
 {
 	sqlite3_stmt *st = stmt(O_RESOLVE);
 	sqlite3_bind_int64(st, 1, state);
@@ -494,7 +497,10 @@ resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)outbox_next_modseq());
 	sqlite3_bind_int64(st, 5, state == OUTBOX_PENDING ? 0 :
 	    (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)id);
+	sqlite3_bind_blob(st, 6, rstatus != NULL && rstatus->len > 0 ?
+	    (const void *)rstatus->data : "", rstatus != NULL ?
+	    (int)rstatus->len : 0, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)id);
 	return step_done(O_RESOLVE);
 }
 
@@ -525,7 +531,7 @@ h_outbox_claim(struct req *r)
 			    (unsigned long long)id);
 			sqlite3_bind_int64(stmt(O_CLAIM), 1, (sqlite3_int64)id);
 			if (step_done(O_CLAIM) < 0 || resolve(id, OUTBOX_FAILED, 0,
-			    "message file lost", 17) < 0)
+			    "message file lost", 17, NULL) < 0)
 				return req_fail(r, IPC_ERR_INTERNAL, "outbox");
 			continue;
 		}
@@ -543,10 +549,13 @@ h_outbox_claim(struct req *r)
 	return 0;
 }
 
-/* id, outcome, retry_at, reply. */
+/* id, outcome, retry_at, reply, u32 n, n x the reply to each recipient
+ * ("": as the entry's; n 0 or the entry's recipient count). */
 int
 h_outbox_result(struct req *r)
 {
+	static struct outbox_rcpt_replies rr;
+	static struct buf rstatus = BUF_INIT(4096);
 	uint64_t id, retry_at;
 	uint32_t outcome;
 	const char *reply;
@@ -555,6 +564,8 @@ h_outbox_result(struct req *r)
 	ipc_get_u32(&r->c, &outcome);
 	ipc_get_u64(&r->c, &retry_at);
 	ipc_get_strp(&r->c, &reply, &rlen, STORE_OUTBOX_REPLY_MAX);
+	if (outbox_status_get(&r->c, &rr) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "per-recipient replies");
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = submit_channel(r)) < 0)
 		return rc;
@@ -566,7 +577,9 @@ h_outbox_result(struct req *r)
 		[2] = OUTBOX_PENDING, [3] = OUTBOX_FAILED };
 	if (outcome < 1 || outcome > 3 || retry_at > INT64_MAX)
 		return req_fail(r, IPC_ERR_MALFORMED, "bad outcome");
-	if (resolve(id, state_of[outcome], retry_at, reply, rlen) < 0)
+	if (outbox_status_build(id, &rr, &rstatus) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "not one reply per recipient");
+	if (resolve(id, state_of[outcome], retry_at, reply, rlen, &rstatus) < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "outbox: result");
 	c->ch = NULL;
 	c->id = 0;

@@ -144,6 +144,14 @@ struct store_submission {
 	size_t reply_len;
 	const uint8_t *meta;
 	size_t meta_len;
+	const uint8_t *rstatus;    /* per recipient, in rcpts order: the
+				      delivered byte (enum
+				      store_outbox_delivered), the relay's
+				      reply to it, NUL; empty: as the entry */
+	size_t rstatus_len;
+	const uint8_t *dsn;        /* content ids of the DSNs about it, 32
+				      bytes each */
+	size_t dsn_len;
 };
 typedef int (*store_submission_cb)(void *arg, const struct store_submission *s);
 /* The user's submissions (since 0: the visible ones; else those changed
@@ -183,9 +191,26 @@ enum store_outbox_outcome {
 	STORE_OUTBOX_FAILED = 3,   /* permanent failure */
 };
 /* Report the result of a claimed entry; reply: the relay's last reply
- * (at most STORE_OUTBOX_REPLY_MAX bytes kept). */
+ * (at most STORE_OUTBOX_REPLY_MAX bytes kept); rcpt_replies: none, or
+ * one per recipient of the entry, in its order, the relay's reply to
+ * that recipient ("": the entry's reply stands for it; at most
+ * STORE_OUTBOX_RCPT_REPLY_MAX bytes kept, printable ASCII). */
 int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
-    uint64_t retry_at, const char *reply);
+    uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
+    size_t nreplies);
+
+/* A delivery status notification delivered to user (the delivery right):
+ * id is the outbox entry its envelope id names, hash the content id of
+ * the message as delivered, rc what it says of each recipient. The store
+ * links it only to a JMAP submission of that same user and only if the
+ * user holds that message; *linked says whether it did. */
+struct store_report_rcpt {
+	const char *addr;          /* Original-Recipient, else Final-Recipient */
+	uint32_t action;           /* enum store_report_action */
+};
+int store_outbox_report(struct store_conn *sc, const char *user, uint64_t id,
+    const uint8_t hash[STORE_BLOBID_LEN], const struct store_report_rcpt *rc,
+    size_t n, bool *linked);
 
 /* Admin channel: the entries not sent (pending 0, sending 1) and the
  * failed ones (3), oldest first, at most 10000 a shard. Strings valid

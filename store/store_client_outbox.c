@@ -93,15 +93,51 @@ store_outbox_claim(struct store_conn *sc, struct store_outbox_entry *e,
 
 int
 store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
-    uint64_t retry_at, const char *reply)
+    uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
+    size_t nreplies)
 {
 	size_t n = strnlen(reply, STORE_OUTBOX_REPLY_MAX);
+	if (nreplies > STORE_OUTBOX_RCPTS_MAX)
+		return sc_fail(sc, STORE_E_ARG, "too many recipients");
 	sc_start(sc);
 	ipc_put_u64(&sc->req, id);
 	ipc_put_u32(&sc->req, outcome);
 	ipc_put_u64(&sc->req, retry_at);
 	ipc_put_strn(&sc->req, reply, n);
+	ipc_put_u32(&sc->req, (uint32_t)nreplies);
+	for (size_t i = 0; i < nreplies; i++)
+		ipc_put_strn(&sc->req, rcpt_replies[i], strnlen(rcpt_replies[i],
+		    STORE_OUTBOX_RCPT_REPLY_MAX));
 	return sc_call_empty(sc, IPC_STORE_OUTBOX_RESULT);
+}
+
+int
+store_outbox_report(struct store_conn *sc, const char *user, uint64_t id,
+    const uint8_t hash[STORE_BLOBID_LEN], const struct store_report_rcpt *rc,
+    size_t n, bool *linked)
+{
+	struct buf_cur c;
+	if (n > STORE_REPORT_RCPTS_MAX)
+		return sc_fail(sc, STORE_E_ARG, "too many recipients");
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_u64(&sc->req, id);
+	ipc_put_bytes(&sc->req, hash, STORE_BLOBID_LEN);
+	ipc_put_u32(&sc->req, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		ipc_put_strn(&sc->req, rc[i].addr, strnlen(rc[i].addr,
+		    STORE_OUTBOX_ADDR_MAX));
+		ipc_put_u32(&sc->req, rc[i].action);
+	}
+	int rc_ = sc_call(sc, IPC_STORE_OUTBOX_REPORT, -1, &c, NULL);
+	if (rc_ < 0)
+		return rc_;
+	uint32_t got = 0, changed = 0;
+	ipc_get_u32(&c, &got);
+	ipc_get_u32(&c, &changed);
+	if ((rc_ = sc_done(sc, &c)) == 0 && linked != NULL)
+		*linked = got != 0;
+	return rc_;
 }
 
 /* One page of STORE_OUTBOX_LIST: each entry to cb; *after the last id. */
@@ -125,6 +161,10 @@ list_page(struct store_conn *sc, struct buf_cur *c, store_submission_cb cb,
 		    (STORE_OUTBOX_ADDR_MAX + 1));
 		ipc_get_strp(c, &e.reply, &e.reply_len, STORE_OUTBOX_REPLY_MAX);
 		ipc_get_bytes(c, &e.meta, &e.meta_len, STORE_OUTBOX_META_MAX);
+		ipc_get_bytes(c, &e.rstatus, &e.rstatus_len,
+		    STORE_OUTBOX_RCPTS_MAX * (STORE_OUTBOX_RCPT_REPLY_MAX + 2));
+		ipc_get_bytes(c, &e.dsn, &e.dsn_len, STORE_OUTBOX_REPORTS_MAX *
+		    STORE_BLOBID_LEN);
 		if (c->failed)
 			break;
 		*after = e.id;

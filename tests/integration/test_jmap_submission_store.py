@@ -29,7 +29,7 @@ def listing(c, since=0):
     f = c.call("STORE_OUTBOX_LIST", u64(since) + u64(0))
     state, more, n = f[0], f[1], f[2]
     assert more == 0
-    rows = [f[3 + 11 * i: 3 + 11 * (i + 1)] for i in range(n)]
+    rows = [f[3 + 13 * i: 3 + 13 * (i + 1)] for i in range(n)]
     return state, [(r[0], r[1], r[6], r[10]) for r in rows]
 
 
@@ -82,7 +82,7 @@ def test_cancel_never_wins_over_a_claim():
         assert claim(sub)[0] == id1               # submitd holds it
         code, _ = a.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(1))
         assert code == ERR["CONFLICT"], code
-        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok"))
+        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok") + u32(0))
         _, rows = listing(a)
         assert rows[0][:2] == (id1, 2), rows      # sent
         code, _ = a.error("STORE_OUTBOX_CHANGE", u64(id1) + u32(1))
@@ -125,7 +125,7 @@ def test_finished_submissions_expire():
         sub = st.connect("submitd")
         id1 = submit(a)
         assert claim(sub)[0] == id1
-        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok"))
+        sub.call("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250 ok") + u32(0))
         id2 = submit(a, send_at=2 ** 40)
         change(a, id2, 1)                        # canceled: finished too
         id3 = submit(a, send_at=2 ** 40)         # pending: never expires
