@@ -154,6 +154,15 @@ starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	return 0;
 }
 
+/* The relay's reply as recipient i's own, bounded. */
+static void
+keep_rcpt_reply(struct smtp_outcome *out, size_t i, const struct conn *c)
+{
+	size_t n = strnlen(c->r.text, STORE_OUTBOX_RCPT_REPLY_MAX);
+	memcpy(out->rcpt[i], c->r.text, n);
+	out->rcpt[i][n] = '\0';
+}
+
 static int
 transact(struct conn *c, const struct smtp_opts *o,
     const struct store_outbox_entry *e, struct smtp_outcome *out)
@@ -184,11 +193,8 @@ transact(struct conn *c, const struct smtp_opts *o,
 		    e->rcpts[i]) < 0)
 			post[1] = '\0';
 		code = command(c, "RCPT TO:<", e->rcpts[i], post);
-		if (code != 250 && code != 251 && c->r.done) {
-			size_t n = strnlen(c->r.text, STORE_OUTBOX_RCPT_REPLY_MAX);
-			memcpy(out->rcpt[i], c->r.text, n);
-			out->rcpt[i][n] = '\0';
-		}
+		if (code != 250 && code != 251 && c->r.done)
+			keep_rcpt_reply(out, i, c);
 		if (code == 250 || code == 251)
 			accepted++;
 		else if (code >= 500)
@@ -207,6 +213,10 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
 	code = c->r.code;
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
+	/* the recipients it took have the data's reply, as the relay said it */
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (out->rcpt[i][0] == '\0')
+			keep_rcpt_reply(out, i, c);
 	if (code == 250 && out->rejected > 0) {
 		size_t n = strlen(out->text);
 		snprintf(out->text + n, sizeof(out->text) - n,
