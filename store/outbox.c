@@ -371,7 +371,8 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 int
 h_outbox_add(struct req *r)
 {
-	static struct buf rcpts = BUF_INIT(1024);
+	static struct buf rcpts = BUF_INIT(STORE_OUTBOX_RCPTS_MAX *
+	    (STORE_OUTBOX_ADDR_MAX + 1));
 	/* a field that does not decode leaves its value as set here (the
 	 * end-of-fields check then refuses the request) */
 	const char *user = "", *from = "", *p;
@@ -555,7 +556,7 @@ int
 h_outbox_result(struct req *r)
 {
 	static struct outbox_rcpt_replies rr;
-	static struct buf rstatus = BUF_INIT(4096);
+	static struct buf rstatus = BUF_INIT(OUTBOX_RSTATUS_MAX);
 	uint64_t id, retry_at;
 	uint32_t outcome;
 	const char *reply;

@@ -196,7 +196,7 @@ struct report {
 static int
 apply(struct req *r, const struct report *p)
 {
-	static struct buf rs = BUF_INIT(4096), dsn = BUF_INIT(1024);
+	static struct buf rs = BUF_INIT(OUTBOX_RSTATUS_MAX), dsn = BUF_INIT(1024);
 	static size_t at[STORE_OUTBOX_RCPTS_MAX];
 	static const char *addr[STORE_OUTBOX_RCPTS_MAX];
 	sqlite3_stmt *st = sstmt(S_RCPTS, p->id);
@@ -234,8 +234,9 @@ apply(struct req *r, const struct report *p)
 
 /* user, id (the submission the report's envelope id names), content id
  * of the report as delivered, u32 n, n x (str recipient, u32 action).
- * Reply: u32 linked (0: id is no submission of user's, or the message is
- * not one of user's), u32 recipients changed. */
+ * The reply is a status only: whether it linked (whether the user holds
+ * that message, whether id is theirs) is not the delivery right's to
+ * learn. */
 int
 h_outbox_report(struct req *r)
 {
@@ -261,14 +262,10 @@ h_outbox_report(struct req *r)
 	if (changed < 0) {
 		log_info("outbox: a report for %s names %llu: not linked",
 		    r->u->name, (unsigned long long)p.id);
-		ipc_put_u32(r->rb, 0);
-		ipc_put_u32(r->rb, 0);
 		return 0;
 	}
 	log_info("outbox: a report for %s linked to %llu (%d recipient(s))",
 	    r->u->name, (unsigned long long)p.id, changed);
-	ipc_put_u32(r->rb, 1);
-	ipc_put_u32(r->rb, (uint32_t)changed);
 	outbox_notify(r->u->name, r->ch);
 	return 0;
 }

@@ -20,6 +20,10 @@
 
 struct req;
 
+/* The largest rstatus: a delivered byte, a reply and a NUL per recipient. */
+#define OUTBOX_RSTATUS_MAX \
+	(STORE_OUTBOX_RCPTS_MAX * (STORE_OUTBOX_RCPT_REPLY_MAX + 2))
+
 /* The per-recipient replies of a STORE_OUTBOX_RESULT (pointing into the
  * request). */
 struct outbox_rcpt_replies {

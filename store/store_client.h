@@ -203,14 +203,16 @@ int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
  * id is the outbox entry its envelope id names, hash the content id of
  * the message as delivered, rc what it says of each recipient. The store
  * links it only to a JMAP submission of that same user and only if the
- * user holds that message; *linked says whether it did. */
+ * user holds that message; the reply is a status only, whether it
+ * linked or not (the delivery right learns nothing of what a user
+ * holds). */
 struct store_report_rcpt {
 	const char *addr;          /* Original-Recipient, else Final-Recipient */
 	uint32_t action;           /* enum store_report_action */
 };
 int store_outbox_report(struct store_conn *sc, const char *user, uint64_t id,
     const uint8_t hash[STORE_BLOBID_LEN], const struct store_report_rcpt *rc,
-    size_t n, bool *linked);
+    size_t n);
 
 /* Admin channel: the entries not sent (pending 0, sending 1) and the
  * failed ones (3), oldest first, at most 10000 a shard. Strings valid

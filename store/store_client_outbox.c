@@ -114,9 +114,8 @@ store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
 int
 store_outbox_report(struct store_conn *sc, const char *user, uint64_t id,
     const uint8_t hash[STORE_BLOBID_LEN], const struct store_report_rcpt *rc,
-    size_t n, bool *linked)
+    size_t n)
 {
-	struct buf_cur c;
 	if (n > STORE_REPORT_RCPTS_MAX)
 		return sc_fail(sc, STORE_E_ARG, "too many recipients");
 	sc_start(sc);
@@ -129,15 +128,7 @@ store_outbox_report(struct store_conn *sc, const char *user, uint64_t id,
 		    STORE_OUTBOX_ADDR_MAX));
 		ipc_put_u32(&sc->req, rc[i].action);
 	}
-	int rc_ = sc_call(sc, IPC_STORE_OUTBOX_REPORT, -1, &c, NULL);
-	if (rc_ < 0)
-		return rc_;
-	uint32_t got = 0, changed = 0;
-	ipc_get_u32(&c, &got);
-	ipc_get_u32(&c, &changed);
-	if ((rc_ = sc_done(sc, &c)) == 0 && linked != NULL)
-		*linked = got != 0;
-	return rc_;
+	return sc_call_empty(sc, IPC_STORE_OUTBOX_REPORT);
 }
 
 /* One page of STORE_OUTBOX_LIST: each entry to cb; *after the last id. */

@@ -105,8 +105,8 @@ def test_the_listing_pages_through_every_entry():
         for _ in range(100):
             f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
             more, n = f[1], f[2]
-            got = [f[3 + 11 * i] for i in range(n)]
-            assert all(f[3 + 11 * i + 10] == meta for i in range(n))
+            got = [f[3 + 13 * i] for i in range(n)]
+            assert all(f[3 + 13 * i + 10] == meta for i in range(n))
             seen += got
             pages += 1
             if not more:
@@ -138,3 +138,64 @@ def test_finished_submissions_expire():
         _, rows = listing(a, since=state)        # /changes: destroyed
         gone = {r[0]: r[2] for r in rows}
         assert gone[id1] == 1 and gone[id2] == 1 and gone[id4] == 0, rows
+
+
+def submit_to(c, rcpts, meta=META, send_at=0):
+    body = b"From: a@example.net\r\n\r\nhi\r\n"
+    fd = os.memfd_create("m")
+    os.write(fd, body)
+    try:
+        return c.call("STORE_OUTBOX_ADD", s("") + s("a@example.net") +
+                      u32(len(rcpts)) + b"".join(s(r) for r in rcpts) +
+                      u64(len(body)) + u64(send_at) + b(meta), fd=fd)[0]
+    finally:
+        os.close(fd)
+
+
+def test_each_recipient_keeps_its_own_bounded_reply():
+    """submitd's per-recipient replies: one per recipient or none, at most
+    160 bytes, kept printable; a 5xx is that recipient's "no"; the
+    largest rows still page within a reply."""
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        a = st.connect("jmapd")
+        a.hello(st.key, "alice", service="jmapd")
+        sub = st.connect("submitd")
+        id1 = submit_to(a, ["b@example.org", "c@example.org"])
+        assert claim(sub)[0] == id1
+        head = u64(id1) + u32(1) + u64(0) + s("250 ok")
+        # not one per recipient, or one too long: refused, still claimed
+        for bad in (u32(1) + s(""), u32(3) + s("") * 3,
+                    u32(2) + s("") + s("5" * 161)):
+            code, _ = sub.error("STORE_OUTBOX_RESULT", head + bad)
+            assert code == ERR["MALFORMED"], code
+        sub.call("STORE_OUTBOX_RESULT", head + u32(2) +
+                 s("550 5.1.1 \x1b[31mno\x07") + s(""))
+        f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(0))
+        assert f[2] == 1
+        rstatus = f[3 + 11]
+        assert rstatus == b"n550 5.1.1 ?[31mno?\x00-\x00", rstatus
+        assert f[3 + 12] == b""                     # no DSN yet
+        # the largest rows: 100 recipients of 320 bytes, 160-byte replies,
+        # 1024 bytes of meta; every page fits in one reply
+        big = [("r%03d@" % i) + "x" * 315 for i in range(100)]
+        meta = b'{"i":"I0","e":"E1","t":"T1","p":{"X":"' + b"x" * 980 + b'"}}'
+        ids = []
+        for _ in range(4):
+            i = submit_to(a, big, meta=meta)
+            assert claim(sub)[0] == i
+            sub.call("STORE_OUTBOX_RESULT", u64(i) + u32(3) + u64(0) +
+                     s("5" * 512) + u32(100) + s("5" * 160) * 100)
+            ids.append(i)
+        seen, after, pages = [], 0, 0
+        for _ in range(10):
+            f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
+            got = [f[3 + 13 * k] for k in range(f[2])]
+            assert all(len(f[3 + 13 * k + 11]) == 100 * 162
+                       for k in range(f[2]) if got[k] != id1)
+            seen += got
+            pages += 1
+            if not f[1]:
+                break
+            after = got[-1]
+        assert seen == [id1] + ids and pages >= 3, (seen, pages)

@@ -80,11 +80,9 @@ lmtp_dsn_link(struct store_conn *sc, const char *user,
 		return;
 	for (unsigned k = 0; k < d.n; k++)
 		rc[k] = (struct store_report_rcpt){ d.rcpt[k].addr, d.rcpt[k].action };
-	bool linked = false;
-	int r = store_outbox_report(sc, user, id, hash, rc, d.n, &linked);
-	if (r != STORE_OK)
+	if (store_outbox_report(sc, user, id, hash, rc, d.n) != STORE_OK)
 		log_warn("dsn for %s: the store: %s", user, store_client_errmsg(sc));
 	else
-		log_info("dsn for %s names submission %llu: %s", user,
-		    (unsigned long long)id, linked ? "linked" : "not linked");
+		log_info("dsn for %s names submission %llu", user,
+		    (unsigned long long)id);
 }
