@@ -95,6 +95,11 @@ def test_a_4xx_to_one_recipient_waits_for_all_and_shows_it():
             ds = sub["deliveryStatus"]
             assert ds[order[1]] == {"smtpReply": busy, "delivered": "queued",
                                     "displayed": "unknown"}, ds
+            # the one taken before it shows what the relay said to it; the
+            # one never asked, the reply that ended the try
+            assert ds[order[0]]["smtpReply"] == "250 2.1.5 ok", ds
+            unasked, = set(RCPTS) - set(order)
+            assert ds[unasked]["smtpReply"] == busy, ds
             assert all(v["delivered"] == "queued" for v in ds.values()), ds
             assert sink.got == [], sink.got          # nothing sent yet
             sub = final(c, sid)

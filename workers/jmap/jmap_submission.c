@@ -2,7 +2,8 @@
  * (RFC 8621 section 7) over the user's outbox entries (see
  * jmap_submission.h). undoStatus and deliveryStatus are what submitd
  * and the DSNs recorded, per recipient: smtpReply the relay's reply to
- * it (its RCPT TO reply if that failed, else the entry's last reply);
+ * it (its RCPT TO reply, or the data's once it was taken; none recorded:
+ * the entry's last reply);
  * delivered "no" after a 5xx for it, else as a DSN said (failed "no",
  * delayed "queued", delivered "yes", relayed "unknown"), else as the
  * entry: pending or being sent "queued", sent "unknown" (the relay took

@@ -193,7 +193,7 @@ transact(struct conn *c, const struct smtp_opts *o,
 		    e->rcpts[i]) < 0)
 			post[1] = '\0';
 		code = command(c, "RCPT TO:<", e->rcpts[i], post);
-		if (code != 250 && code != 251 && c->r.done)
+		if (c->r.done)
 			keep_rcpt_reply(out, i, c);
 		if (code == 250 || code == 251)
 			accepted++;
@@ -215,7 +215,7 @@ transact(struct conn *c, const struct smtp_opts *o,
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
 	/* the recipients it took have the data's reply, as the relay said it */
 	for (size_t i = 0; i < e->nrcpts; i++)
-		if (out->rcpt[i][0] == '\0')
+		if (out->rcpt[i][0] == '2')
 			keep_rcpt_reply(out, i, c);
 	if (code == 250 && out->rejected > 0) {
 		size_t n = strlen(out->text);

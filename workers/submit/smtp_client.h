@@ -36,8 +36,9 @@ struct smtp_outcome {
 	enum smtp_verdict verdict;
 	unsigned rejected;           /* recipients refused with a 5xx */
 	char text[SMTP_REPLY_TEXT_MAX + 64];   /* what to record */
-	/* per recipient, the relay's reply to its RCPT TO when that was not
-	 * a 2xx; "": the outcome's text stands for it */
+	/* per recipient, the relay's reply to its RCPT TO, or, if it took
+	 * the recipient and the data was answered, the data's reply; "": not
+	 * asked (the outcome's text stands for it) */
 	char rcpt[STORE_OUTBOX_RCPTS_MAX][STORE_OUTBOX_RCPT_REPLY_MAX + 1];
 };
 
