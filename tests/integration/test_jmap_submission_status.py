@@ -13,7 +13,9 @@ DSNs back. Python's http.client is the JMAP client.
   dsnBlobIds names the delivered message's blob and delivered follows
   each recipient's Action;
 - the same DSN delivered to another user (the envelope id guessed) links
-  nothing anywhere.
+  nothing anywhere;
+- Debian's Postfix as the relay: the DSN it makes for recipients it
+  cannot deliver to comes back over LMTP and is linked.
 """
 import re
 import time
@@ -46,6 +48,23 @@ def final(c, sid):
 def send(c):
     """A draft to bob, cc carol, bcc dave, submitted: its id."""
     (_, s, _), = c.submit(c.draft())
+    return s["created"]["s"]["id"]
+
+
+def send_from(c, frm, to=None, cc=None):
+    """A draft from frm (to bob, cc carol, bcc dave, unless to and cc are
+    given), submitted: its id."""
+    if to is None:
+        eid = c.draft(frm=frm)
+    else:
+        res = c.call("Email/set", create={"d": {
+            "mailboxIds": {c.box["drafts"]: True}, "keywords": {"$draft": True},
+            "from": [{"email": frm}], "to": [{"email": to}],
+            "cc": [{"email": cc}], "subject": "hello",
+            "bodyStructure": {"type": "text/plain", "partId": "1"},
+            "bodyValues": {"1": {"value": "Hi.\r\n"}}}})
+        eid = res["created"]["d"]["id"]
+    (_, s, _), = c.submit(eid)
     return s["created"]["s"]["id"]
 
 
@@ -237,3 +256,53 @@ def test_a_dsn_to_another_user_with_a_guessed_envelope_id_links_nothing():
             assert bob.call("EmailSubmission/get")["list"] == []
     finally:
         sink.close()
+
+
+def test_postfix_refuses_some_and_bounces_others_and_its_dsn_links():
+    """Debian's Postfix as the relay (it offers DSN). Recipients outside
+    it refuses at RCPT TO: each shows Postfix's own 550 and "no". A
+    recipient of its own domain that Cloister's lmtpd does not know is
+    taken, then bounced: Postfix's DSN comes back to the sender over LMTP
+    and is linked; the recipient delivered stays "unknown"."""
+    import os
+    import shutil
+    from cloister_server import free_port
+    from test_lmtp_postfix import make_instance, postfix
+    if shutil.which("postfix") is None:
+        raise AssertionError("postfix is not installed (scripts/install-deps --test)")
+    need_stored()
+    port = free_port()
+    with ImapServer(users=jh.USERS, extra_services=[
+            jh.jmapd_block({"default-domain": "test.local"}),
+            submitd_block(port), lmtpd_block()]) as srv:
+        top, conf = make_instance(srv.srv.paths["lmtp"],
+                                  "127.0.0.1:%d inet n - n - - smtpd\n" % port)
+        try:
+            postfix(conf, "set-permissions", "create-missing")
+            postfix(conf, "start")
+            c = Client(srv)
+            sub = final(c, send_from(c, "alice@test.local"))
+            ds = sub["deliveryStatus"]
+            assert sorted(ds) == RCPTS, ds
+            for a, v in ds.items():
+                assert v["delivered"] == "no" and v["smtpReply"].startswith(
+                    "550 5.1.1 <%s>: Recipient address rejected" % a), ds
+            sid = send_from(c, "alice@test.local", to="nobody@test.local",
+                            cc="bob@test.local")
+            got = wait(lambda: (lambda x: x if x["dsnBlobIds"] else None)(
+                c.submission(sid)), 60, 0.2)
+            log = ""
+            if os.path.exists(os.path.join(top, "maillog")):
+                with open(os.path.join(top, "maillog")) as f:
+                    log = f.read()
+            assert got, (c.submission(sid), log[-3000:], srv.srv.log[-20:])
+            ds = got["deliveryStatus"]
+            assert ds["nobody@test.local"]["delivered"] == "no", ds
+            assert ds["bob@test.local"]["delivered"] == "unknown", ds
+            assert all(v["smtpReply"].startswith("250") for v in ds.values()), ds
+            blobs = inbox_blob(c, "Undelivered Mail Returned to Sender")
+            assert blobs and got["dsnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
+        finally:
+            postfix(conf, "stop", check=False)
+            time.sleep(0.2)
+            shutil.rmtree(top, ignore_errors=True)
