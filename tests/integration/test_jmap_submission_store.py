@@ -199,3 +199,61 @@ def test_each_recipient_keeps_its_own_bounded_reply():
                 break
             after = got[-1]
         assert seen == [id1] + ids and pages >= 3, (seen, pages)
+
+
+def report(c, user, id_, digest, rcpts=()):
+    return c.call("STORE_OUTBOX_REPORT", s(user) + u64(id_) + b(digest) +
+                  u32(len(rcpts)) + b"".join(s(a) + u32(act) for a, act in rcpts))
+
+
+def test_a_report_links_only_to_its_users_submission_and_a_message_they_hold():
+    """STORE_OUTBOX_REPORT as a compromised lmtpd would send it: nothing
+    links to another user's submission, to an entry that is no
+    submission, or with a message the user does not hold; the reply says
+    none of it; at most 16 reports a submission."""
+    import hashlib
+    from store_util import append_to
+    with OutboxStore() as st:
+        a = new_user(st, "alice", service="jmapd")
+        bob = new_user(st, "bob", service="jmapd")
+        lm = st.connect("lmtpd")
+        id1 = submit_to(a, ["B@Example.org", "c@example.org"], send_at=2 ** 40)
+        plain = submit_to(a, ["b@example.org"], meta=b"", send_at=2 ** 40)
+        mine, theirs = b"Subject: dsn 0\r\n\r\nx\r\n", b"Subject: bob's\r\n\r\ny\r\n"
+        append_to(a, mine)
+        append_to(bob, theirs)
+        h = hashlib.sha256(mine).digest()
+
+        def status():
+            f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(0))
+            row = f[3:3 + 13]
+            assert row[0] == id1, f
+            return row[11], row[12]
+        before = status()
+        assert report(lm, "bob", id1, hashlib.sha256(theirs).digest(),
+                      [("b@example.org", 3)]) == []
+        assert report(lm, "alice", id1, hashlib.sha256(b"not held").digest(),
+                      [("b@example.org", 3)]) == []
+        assert report(lm, "alice", plain, h, [("b@example.org", 3)]) == []
+        assert status() == before, status()
+        # a user session has no such right
+        code, _ = a.error("STORE_OUTBOX_REPORT", s("alice") + u64(id1) + b(h) + u32(0))
+        assert code == ERR["UNEXPECTED"], code
+        code, _ = lm.error("STORE_OUTBOX_REPORT", s("alice") + u64(id1) + b(h) +
+                           u32(101) + (s("x@y") + u32(1)) * 101)
+        assert code == ERR["MALFORMED"], code
+        # the user's own, with a message they hold: linked
+        assert report(lm, "alice", id1, h, [("b@example.org", 1),
+                                            ("nobody@example.org", 3)]) == []
+        rstatus, dsn = status()
+        assert dsn == h and rstatus == b"n\x00-\x00", (rstatus, dsn)
+        # the same report again changes nothing; 16 reports at most
+        assert report(lm, "alice", id1, h) == [] and status()[1] == h
+        for i in range(1, 20):
+            m = b"Subject: dsn %d\r\n\r\nx\r\n" % i
+            append_to(a, m)
+            report(lm, "alice", id1, hashlib.sha256(m).digest(),
+                   [("c@example.org", 2)])
+        rstatus, dsn = status()
+        assert len(dsn) == 16 * 32 and dsn[:32] == h, len(dsn)
+        assert rstatus == b"n\x00q\x00", rstatus
