@@ -31,8 +31,8 @@ enum { O_INSERT, O_COUNT_USER, O_DUE, O_NEXT, O_CLAIM, O_RESOLVE, O_RELEASE,
 static sqlite3_stmt *ost[O_NSTMT];
 static const char *const osql[O_NSTMT] = {
 	[O_INSERT] = "INSERT INTO outbox(user, mail_from, rcpts, size, send_at,"
-	    " state, next_try, created, meta, modseq, cmodseq)"
-	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9)",
+	    " state, next_try, created, meta, modseq, cmodseq, msgid)"
+	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9, ?10)",
 	[O_COUNT_USER] = "SELECT count(*) FROM outbox WHERE user=? AND state<=1",
 	[O_DUE] = "SELECT id, mail_from, rcpts, size, attempts FROM outbox"
 	    " WHERE state=0 AND next_try<=? ORDER BY next_try, id LIMIT 1",
@@ -331,7 +331,7 @@ user_pending(const char *user, uint64_t *n)
 static int
 add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
     uint64_t size, uint64_t send_at, const uint8_t *meta, size_t mlen,
-    bool at_delivery, uint64_t *id)
+    const char *msgid, size_t idlen, bool at_delivery, uint64_t *id)
 {
 	char path[96];
 	uint64_t now = (uint64_t)time(NULL);
@@ -348,6 +348,7 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	sqlite3_bind_blob(st, 8, mlen > 0 ? (const void *)meta : "", (int)mlen,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)outbox_next_modseq());
+	sqlite3_bind_text(st, 10, msgid, (int)idlen, SQLITE_STATIC);
 	int rc = step_done(O_INSERT);
 	*id = (uint64_t)sqlite3_last_insert_rowid(odb);
 	if (rc == 0 && at_delivery)
@@ -365,9 +366,10 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	return rc < 0 ? rc : req_fail(r, IPC_ERR_INTERNAL, "outbox: commit");
 }
 
-/* user, mail_from, nrcpts, rcpt..., size, send_at, meta; memfd. Reply:
- * id. meta (a JMAP EmailSubmission's own fields, opaque here) only from a
- * user session: it makes the entry one the user lists and cancels. */
+/* user, mail_from, nrcpts, rcpt..., size, send_at, meta, msgid; memfd.
+ * Reply: id. meta (a JMAP EmailSubmission's own fields, opaque here) only
+ * from a user session: it makes the entry one the user lists and
+ * cancels; msgid (the message's Message-ID, opaque) names it to an MDN. */
 int
 h_outbox_add(struct req *r)
 {
@@ -375,9 +377,9 @@ h_outbox_add(struct req *r)
 	    (STORE_OUTBOX_ADDR_MAX + 1));
 	/* a field that does not decode leaves its value as set here (the
 	 * end-of-fields check then refuses the request) */
-	const char *user = "", *from = "", *p;
+	const char *user = "", *from = "", *p, *msgid = "";
 	const uint8_t *meta = NULL;
-	size_t ulen = 0, flen = 0, n, mlen = 0;
+	size_t ulen = 0, flen = 0, n, mlen = 0, idlen = 0;
 	uint32_t nrcpts = 0;
 	uint64_t size = 0, send_at = 0, pending, id = 0;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
@@ -400,6 +402,7 @@ h_outbox_add(struct req *r)
 	ipc_get_u64(&r->c, &size);
 	ipc_get_u64(&r->c, &send_at);
 	ipc_get_bytes(&r->c, &meta, &mlen, STORE_OUTBOX_META_MAX);
+	ipc_get_strp(&r->c, &msgid, &idlen, STORE_OUTBOX_MSGID_MAX);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = add_user(r, user, ulen)) < 0)
 		return rc;
@@ -417,7 +420,7 @@ h_outbox_add(struct req *r)
 		return req_fail(r, IPC_ERR_LIMIT, "%s has %u messages waiting to"
 		    " be sent", r->u->name, OUTBOX_USER_PENDING_MAX);
 	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, meta, mlen,
-	    at_delivery, &id)) < 0)
+	    msgid, idlen, at_delivery, &id)) < 0)
 		return rc;
 	log_info("outbox: %llu queued for %s by %s, %u recipient(s), %llu bytes",
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,

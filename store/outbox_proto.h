@@ -11,7 +11,8 @@
 #define STORE_OUTBOX_REPLY_MAX 512    /* bytes of the relay reply kept per entry */
 #define STORE_OUTBOX_META_MAX 1024    /* bytes of a JMAP submission's own fields */
 #define STORE_OUTBOX_RCPT_REPLY_MAX 160 /* bytes of the relay's reply kept per recipient */
-#define STORE_OUTBOX_REPORTS_MAX 16   /* DSN (and MDN) blobs linked to one submission */
+#define STORE_OUTBOX_REPORTS_MAX 16   /* DSN, and MDN, blobs linked to one submission */
+#define STORE_OUTBOX_MSGID_MAX 250    /* bytes of the Message-ID an MDN names */
 
 /* A recipient's delivery state as the store keeps it (the first byte of
  * its status record): what jmapd reports as deliveryStatus "delivered". */
@@ -34,6 +35,14 @@ enum store_report_action {
 	STORE_REPORT_DELIVERED = 3,
 	STORE_REPORT_RELAYED = 4,
 	STORE_REPORT_EXPANDED = 5,
+	/* an MDN's disposition (RFC 8098 3.2.6) */
+	STORE_REPORT_DISPLAYED = 6,
+	STORE_REPORT_OTHER = 7,       /* deleted, dispatched, processed */
+};
+/* STORE_OUTBOX_REPORT kinds. */
+enum store_report_kind {
+	STORE_REPORT_DSN = 1,         /* names the entry by id (its ENVID) */
+	STORE_REPORT_MDN = 2,         /* names it by its Message-ID */
 };
 #define STORE_REPORT_RCPTS_MAX 100    /* recipients of one report acted on */
 

@@ -170,10 +170,17 @@ static const char user_schema[] =
  * record per recipient, in rcpts order, each its delivered byte (enum
  * store_outbox_delivered), the relay's reply to it and a NUL; dsn the
  * content ids (32 bytes each, at most STORE_OUTBOX_REPORTS_MAX) of the
- * delivery status notifications delivered back to the user about it. */
+ * delivery status notifications delivered back to the user about it; msgid
+ * the message's Message-ID, which names it to a disposition notification
+ * (MDN); mdn the content ids of those, displayed one byte per recipient
+ * ('y': an MDN said displayed). */
 #define OUTBOX_STATUS_COLUMNS \
 	"ALTER TABLE outbox ADD COLUMN rstatus BLOB NOT NULL DEFAULT x'';" \
-	"ALTER TABLE outbox ADD COLUMN dsn BLOB NOT NULL DEFAULT x'';"
+	"ALTER TABLE outbox ADD COLUMN dsn BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';" \
+	"ALTER TABLE outbox ADD COLUMN mdn BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN displayed BLOB NOT NULL DEFAULT x'';" \
+	"CREATE INDEX outbox_msgid ON outbox(user, msgid);"
 
 static const char registry_schema[] =
 	"BEGIN;"
@@ -198,7 +205,7 @@ static const char *const registry_upgrade[REGISTRY_SCHEMA_VERSION] = {
 	    OUTBOX_JMAP_COLUMNS
 	    "PRAGMA user_version=3;"
 	    "COMMIT;",
-	/* per-recipient delivery status and DSN links */
+	/* per-recipient delivery status, DSN and MDN links */
 	[3] = "BEGIN;"
 	    OUTBOX_STATUS_COLUMNS
 	    "PRAGMA user_version=4;"

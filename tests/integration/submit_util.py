@@ -138,7 +138,7 @@ def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
                    b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
-                   b(b""))
+                   b(b"") + s(""))
         return adm.chan.call("STORE_ADM_OUTBOX_ADD", payload, fd=fd)[0]
     finally:
         os.close(fd)

@@ -12,14 +12,14 @@ from test_submit_outbox import OutboxStore, claim
 META = b'{"i":"I0","e":"E1","t":"T1","p":null}'
 
 
-def submit(c, meta=META, send_at=0, user=""):
+def submit(c, meta=META, send_at=0, user="", msgid=""):
     body = b"From: a@example.net\r\n\r\nhi\r\n"
     fd = os.memfd_create("m")
     os.write(fd, body)
     try:
         return c.call("STORE_OUTBOX_ADD", s(user) + s("a@example.net") + u32(1) +
-                      s("b@example.org") + u64(len(body)) + u64(send_at) + b(meta),
-                      fd=fd)[0]
+                      s("b@example.org") + u64(len(body)) + u64(send_at) + b(meta) +
+                      s(msgid), fd=fd)[0]
     finally:
         os.close(fd)
 
@@ -29,7 +29,7 @@ def listing(c, since=0):
     f = c.call("STORE_OUTBOX_LIST", u64(since) + u64(0))
     state, more, n = f[0], f[1], f[2]
     assert more == 0
-    rows = [f[3 + 13 * i: 3 + 13 * (i + 1)] for i in range(n)]
+    rows = [f[3 + 15 * i: 3 + 15 * (i + 1)] for i in range(n)]
     return state, [(r[0], r[1], r[6], r[10]) for r in rows]
 
 
@@ -60,7 +60,7 @@ def test_a_session_reaches_only_its_own_submissions():
         # lmtpd's delivery right queues no submission
         lm = st.connect("lmtpd")
         code, _ = lm.error("STORE_OUTBOX_ADD", s("alice") + s("") + u32(1) +
-                           s("b@example.org") + u64(1) + u64(0) + b(META))
+                           s("b@example.org") + u64(1) + u64(0) + b(META) + s(""))
         assert code in (ERR["MALFORMED"], ERR["UNEXPECTED"]), code
         # hide: gone from the listing, told by changes since
         s2 = change(a, id1, 2)
@@ -105,8 +105,8 @@ def test_the_listing_pages_through_every_entry():
         for _ in range(100):
             f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
             more, n = f[1], f[2]
-            got = [f[3 + 13 * i] for i in range(n)]
-            assert all(f[3 + 13 * i + 10] == meta for i in range(n))
+            got = [f[3 + 15 * i] for i in range(n)]
+            assert all(f[3 + 15 * i + 10] == meta for i in range(n))
             seen += got
             pages += 1
             if not more:
@@ -140,14 +140,15 @@ def test_finished_submissions_expire():
         assert gone[id1] == 1 and gone[id2] == 1 and gone[id4] == 0, rows
 
 
-def submit_to(c, rcpts, meta=META, send_at=0):
+def submit_to(c, rcpts, meta=META, send_at=0, msgid=""):
     body = b"From: a@example.net\r\n\r\nhi\r\n"
     fd = os.memfd_create("m")
     os.write(fd, body)
     try:
         return c.call("STORE_OUTBOX_ADD", s("") + s("a@example.net") +
                       u32(len(rcpts)) + b"".join(s(r) for r in rcpts) +
-                      u64(len(body)) + u64(send_at) + b(meta), fd=fd)[0]
+                      u64(len(body)) + u64(send_at) + b(meta) + s(msgid),
+                      fd=fd)[0]
     finally:
         os.close(fd)
 
@@ -190,8 +191,8 @@ def test_each_recipient_keeps_its_own_bounded_reply():
         seen, after, pages = [], 0, 0
         for _ in range(10):
             f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(after))
-            got = [f[3 + 13 * k] for k in range(f[2])]
-            assert all(len(f[3 + 13 * k + 11]) == 100 * 162
+            got = [f[3 + 15 * k] for k in range(f[2])]
+            assert all(len(f[3 + 15 * k + 11]) == 100 * 162
                        for k in range(f[2]) if got[k] != id1)
             seen += got
             pages += 1
@@ -202,7 +203,7 @@ def test_each_recipient_keeps_its_own_bounded_reply():
 
 
 def report(c, user, id_, digest, rcpts=()):
-    return c.call("STORE_OUTBOX_REPORT", s(user) + u64(id_) + b(digest) +
+    return c.call("STORE_OUTBOX_REPORT", s(user) + u32(1) + u64(id_) + s("") + b(digest) +
                   u32(len(rcpts)) + b"".join(s(a) + u32(act) for a, act in rcpts))
 
 
@@ -226,7 +227,7 @@ def test_a_report_links_only_to_its_users_submission_and_a_message_they_hold():
 
         def status():
             f = a.call("STORE_OUTBOX_LIST", u64(0) + u64(0))
-            row = f[3:3 + 13]
+            row = f[3:3 + 15]
             assert row[0] == id1, f
             return row[11], row[12]
         before = status()
@@ -237,10 +238,11 @@ def test_a_report_links_only_to_its_users_submission_and_a_message_they_hold():
         assert report(lm, "alice", plain, h, [("b@example.org", 3)]) == []
         assert status() == before, status()
         # a user session has no such right
-        code, _ = a.error("STORE_OUTBOX_REPORT", s("alice") + u64(id1) + b(h) + u32(0))
+        code, _ = a.error("STORE_OUTBOX_REPORT", s("alice") + u32(1) + u64(id1) + s("") +
+                          b(h) + u32(0))
         assert code == ERR["UNEXPECTED"], code
-        code, _ = lm.error("STORE_OUTBOX_REPORT", s("alice") + u64(id1) + b(h) +
-                           u32(101) + (s("x@y") + u32(1)) * 101)
+        code, _ = lm.error("STORE_OUTBOX_REPORT", s("alice") + u32(1) + u64(id1) + s("") +
+                           b(h) + u32(101) + (s("x@y") + u32(1)) * 101)
         assert code == ERR["MALFORMED"], code
         # the user's own, with a message they hold: linked
         assert report(lm, "alice", id1, h, [("b@example.org", 1),

@@ -40,7 +40,7 @@ def add(c, rcpts, body=b"Subject: x\r\n\r\nhello\r\n", user="alice",
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
                    b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
-                   b(b""))
+                   b(b"") + s(""))
         return c.call("STORE_OUTBOX_ADD", payload, fd=fd)
     finally:
         os.close(fd)
@@ -160,7 +160,8 @@ def test_only_submitd_claims_and_only_what_it_claimed_it_resolves():
             fd = os.memfd_create("m")
             os.write(fd, b"x")
             code, _ = who.error("STORE_OUTBOX_ADD", s("alice") + s("") + u32(1) +
-                                s("b@example.net") + u64(1) + u64(0) + b(b""), fd=fd)
+                                s("b@example.net") + u64(1) + u64(0) + b(b"") +
+                                s(""), fd=fd)
             os.close(fd)
             assert code == ERR["UNEXPECTED"], code
 

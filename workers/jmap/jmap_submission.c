@@ -7,9 +7,9 @@
  * delivered "no" after a 5xx for it, else as a DSN said (failed "no",
  * delayed "queued", delivered "yes", relayed "unknown"), else as the
  * entry: pending or being sent "queued", sent "unknown" (the relay took
- * it and tells no more), failed or canceled "no". dsnBlobIds: the DSNs
- * delivered back about it. No MDN is linked: mdnBlobIds is empty and
- * displayed "unknown". */
+ * it and tells no more), failed or canceled "no"; displayed "yes" once an
+ * MDN said so, else "unknown". dsnBlobIds and mdnBlobIds: the reports
+ * delivered back about it. */
 #include "jmap_submission.h"
 #include "jmap_blob.h"
 
@@ -63,6 +63,13 @@ next_status(const struct store_submission *s, size_t *at, const char **reply,
 }
 
 /* envelope and deliveryStatus, one entry per recipient */
+static const char *
+displayed(const struct store_submission *s, size_t i)
+{
+	return i < s->displayed_len && s->displayed[i] == 'y' ? "yes" :
+	    "unknown";
+}
+
 static void
 add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 {
@@ -72,7 +79,7 @@ add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 		json_decref(reply);
 		reply = json_string(s->state == 4 ? "" : "250 2.0.0 Queued");
 	}
-	for (size_t i = 0, at = 0; i < s->rcpts_len; ) {
+	for (size_t i = 0, at = 0, k = 0; i < s->rcpts_len; k++) {
 		const char *a = (const char *)s->rcpts + i, *own;
 		size_t l = strnlen(a, s->rcpts_len - i), olen;
 		char d = next_status(s, &at, &own, &olen);
@@ -82,7 +89,7 @@ add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 		json_t *r = olen > 0 ? json_stringn(own, olen) : json_incref(reply);
 		json_object_set_new(ds, json_string_value(addr), json_pack(
 		    "{sossss}", "smtpReply", r, "delivered",
-		    delivered(s->state, d), "displayed", "unknown"));
+		    delivered(s->state, d), "displayed", displayed(s, k)));
 		json_decref(addr);
 		i += l + 1;
 	}
@@ -91,6 +98,17 @@ add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 	    "mailFrom", "email", s->mail_from, s->from_len, "parameters",
 	    params ? params : json_null(), "rcptTo", rcpt));
 	json_object_set_new(o, "deliveryStatus", ds);
+}
+
+/* The blob ids of the reports' content ids (32 bytes each). */
+static void
+add_blob_ids(json_t *list, const uint8_t *ids, size_t len)
+{
+	for (size_t i = 0; i + STORE_BLOBID_LEN <= len; i += STORE_BLOBID_LEN) {
+		char blob[JMAP_BLOBID_MAX];
+		jmap_blobid_fmt(blob, ids + i, 0);
+		json_array_append_new(list, json_string(blob));
+	}
 }
 
 struct loading {
@@ -122,13 +140,8 @@ one(void *arg, const struct store_submission *s)
 	}
 	add_recipients(o, s, json_object_get(meta, "p"));
 	json_decref(meta);
-	json_t *dsn = json_object_get(o, "dsnBlobIds");
-	for (size_t i = 0; i + STORE_BLOBID_LEN <= s->dsn_len;
-	    i += STORE_BLOBID_LEN) {
-		char blob[JMAP_BLOBID_MAX];
-		jmap_blobid_fmt(blob, s->dsn + i, 0);
-		json_array_append_new(dsn, json_string(blob));
-	}
+	add_blob_ids(json_object_get(o, "dsnBlobIds"), s->dsn, s->dsn_len);
+	add_blob_ids(json_object_get(o, "mdnBlobIds"), s->mdn, s->mdn_len);
 	json_object_set_new(o, "_created", json_boolean(s->cmodseq > l->since));
 	json_object_set_new(o, "_gone", json_boolean(s->hidden != 0));
 	json_array_append_new(l->list, o);

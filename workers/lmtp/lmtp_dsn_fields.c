@@ -158,6 +158,55 @@ dsn_fields_parse(const uint8_t *p, size_t len, struct dsn_fields *out)
 	}
 }
 
+/* "manual-action/MDN-sent-manually; displayed/..." : the type's action. */
+static uint32_t
+disposition(char *value)
+{
+	char *semi = strchr(value, ';');
+	if (semi == NULL)
+		return 0;
+	char *s = trim(semi + 1);
+	size_t n = strcspn(s, "/ \t");
+	if (n == 9 && strncasecmp(s, "displayed", 9) == 0)
+		return STORE_REPORT_DISPLAYED;
+	return n > 0 ? STORE_REPORT_OTHER : 0;
+}
+
+void
+mdn_fields_parse(const uint8_t *p, size_t len, struct mdn_fields *out)
+{
+	static struct field f;
+	bool orig = false;
+	size_t pos = 0;
+	memset(out, 0, sizeof(*out));
+	while (pos < len && (p[pos] == '\r' || p[pos] == '\n'))
+		pos++;
+	while (next_field(p, len, &pos, &f)) {
+		if (strcasecmp(f.name, "Original-Message-ID") == 0) {
+			char *s = trim(f.value);
+			size_t n = strlen(s);
+			if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+				s++;
+				n -= 2;
+			}
+			bool ok = n <= STORE_OUTBOX_MSGID_MAX &&
+			    strcspn(s, " \t<>") == n;
+			if (ok)
+				memcpy(out->msgid, s, n);
+			out->msgid[ok ? n : 0] = '\0';
+		} else if (strcasecmp(f.name, "Original-Recipient") == 0) {
+			orig = address(f.value, out->rcpt.addr);
+		} else if (strcasecmp(f.name, "Final-Recipient") == 0 && !orig) {
+			if (!address(f.value, out->rcpt.addr))
+				out->rcpt.addr[0] = '\0';
+		} else if (strcasecmp(f.name, "Disposition") == 0) {
+			out->rcpt.action = disposition(f.value);
+		}
+	}
+	if (out->rcpt.addr[0] == '\0')
+		out->rcpt.action = 0;
+}
+
 uint64_t
 dsn_envid_outbox(const char *envid)
 {

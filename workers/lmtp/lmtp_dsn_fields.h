@@ -2,7 +2,8 @@
  * lmtp_dsn_fields: the fields of a message/delivery-status body (RFC 3464
  * 2.1) that link a DSN to the submission it reports on: the per-message
  * Original-Envelope-Id and, per recipient, Original-Recipient or
- * Final-Recipient and Action. Untrusted bytes (anyone can mail a user a
+ * Final-Recipient and Action; and of a disposition notification's
+ * (RFC 8098). Untrusted bytes (anyone can mail a user a
  * report): bounded copies, at most DSN_RCPTS_MAX recipients kept,
  * anything malformed skipped. Folded lines are unfolded; other fields
  * are ignored.
@@ -32,6 +33,17 @@ struct dsn_fields {
 
 /* Parse len bytes of a delivery-status body into *out. */
 void dsn_fields_parse(const uint8_t *p, size_t len, struct dsn_fields *out);
+
+/* The fields of a message/disposition-notification body (RFC 8098 3.1)
+ * that link an MDN to the submission it reports on: Original-Message-ID
+ * (without its angle brackets), the recipient (Original-, else
+ * Final-Recipient) and the disposition type. */
+struct mdn_fields {
+	char msgid[STORE_OUTBOX_MSGID_MAX + 1];   /* "" if none or too long */
+	struct dsn_rcpt rcpt;   /* action STORE_REPORT_DISPLAYED or _OTHER;
+				   0 and addr "": none usable */
+};
+void mdn_fields_parse(const uint8_t *p, size_t len, struct mdn_fields *out);
 
 /* The outbox id an envelope id names (STORE_OUTBOX_ENVID_PREFIX and
  * decimal digits), or 0. */
