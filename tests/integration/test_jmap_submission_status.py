@@ -14,6 +14,9 @@ DSNs back. Python's http.client is the JMAP client.
   each recipient's Action;
 - the same DSN delivered to another user (the envelope id guessed) links
   nothing anywhere;
+- an MDN (RFC 8098) back to the sender naming the message's Message-ID
+  links to mdnBlobIds and makes that recipient displayed "yes"; the same
+  MDN to another user links nothing;
 - Debian's Postfix as the relay: the DSN it makes for recipients it
   cannot deliver to comes back over LMTP and is linked.
 """
@@ -254,6 +257,54 @@ def test_a_dsn_to_another_user_with_a_guessed_envelope_id_links_nothing():
             assert all(v["delivered"] == "unknown"
                        for v in sub["deliveryStatus"].values()), sub
             assert bob.call("EmailSubmission/get")["list"] == []
+    finally:
+        sink.close()
+
+
+def mdn_message(msgid, rcpt, to="alice@example.net"):
+    """An RFC 8098 disposition notification: rcpt displayed msgid."""
+    return ("From: %s\r\nTo: %s\r\nSubject: Read: hello\r\n"
+            "Message-ID: <mdn.%s@example.org>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/report;"
+            " report-type=disposition-notification; boundary=\"M0\"\r\n\r\n"
+            "--M0\r\nContent-Type: text/plain\r\n\r\nYour message was"
+            " displayed.\r\n"
+            "--M0\r\nContent-Type: message/disposition-notification\r\n\r\n"
+            "Reporting-UA: mua.example.org; Mail\r\n"
+            "Final-Recipient: rfc822; %s\r\nOriginal-Message-ID: <%s>\r\n"
+            "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+            "\r\n--M0--\r\n" % (rcpt, to, time.time(), rcpt, msgid))
+
+
+def test_an_mdn_back_to_the_sender_links_and_shows_displayed():
+    sink = Sink()
+    try:
+        with server(sink, lmtp=True) as srv:
+            c = Client(srv)
+            eid = c.draft()
+            (_, s, _), = c.submit(eid)
+            sid = s["created"]["s"]["id"]
+            final(c, sid)
+            msgid, = c.call("Email/get", ids=[eid],
+                            properties=["messageId"])["list"][0]["messageId"]
+            # to bob, naming alice's message: nothing anywhere
+            lmtp_deliver(srv, "bob@example.org", mdn_message(
+                msgid, "carol@example.org", to="bob@example.net"))
+            assert srv.srv.wait_log(r"a report for bob names 0: not linked", 10), \
+                srv.srv.log[-20:]
+            assert c.submission(sid)["mdnBlobIds"] == []
+            lmtp_deliver(srv, "alice@example.org", mdn_message(
+                msgid, "carol@example.org"))
+            got = wait(lambda: (lambda x: x if x["mdnBlobIds"] else None)(
+                c.submission(sid)), 10, 0.05)
+            assert got, c.submission(sid)
+            blobs = inbox_blob(c, "Read: hello")
+            assert blobs and got["mdnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
+            ds = got["deliveryStatus"]
+            assert ds["carol@example.org"]["displayed"] == "yes", ds
+            assert ds["bob@example.org"]["displayed"] == "unknown", ds
+            assert all(v["delivered"] == "unknown" for v in ds.values()), ds
+            assert got["dsnBlobIds"] == [], got
     finally:
         sink.close()
 

@@ -259,3 +259,44 @@ def test_a_report_links_only_to_its_users_submission_and_a_message_they_hold():
         rstatus, dsn = status()
         assert len(dsn) == 16 * 32 and dsn[:32] == h, len(dsn)
         assert rstatus == b"n\x00q\x00", rstatus
+
+
+def test_an_mdn_links_by_message_id_to_its_users_latest_submission_only():
+    import hashlib
+    from store_util import append_to
+    with OutboxStore() as st:
+        a = new_user(st, "alice", service="jmapd")
+        bob = new_user(st, "bob", service="jmapd")
+        lm = st.connect("lmtpd")
+        older = submit_to(a, ["b@example.org", "c@example.org"], send_at=2 ** 40,
+                          msgid="m1@example.net")
+        id1 = submit_to(a, ["b@example.org", "c@example.org"], send_at=2 ** 40,
+                        msgid="m1@example.net")
+        submit_to(bob, ["b@example.org"], send_at=2 ** 40, msgid="m2@example.net")
+        mdn = b"Subject: read\r\n\r\nx\r\n"
+        append_to(a, mdn)
+        append_to(bob, mdn)
+        h = hashlib.sha256(mdn).digest()
+
+        def mdn_report(c, user, msgid, rcpts):
+            return c.call("STORE_OUTBOX_REPORT", s(user) + u32(2) + u64(0) +
+                          s(msgid) + b(h) + u32(len(rcpts)) +
+                          b"".join(s(x) + u32(act) for x, act in rcpts))
+
+        def rows(c):
+            f = c.call("STORE_OUTBOX_LIST", u64(0) + u64(0))
+            return {f[3 + 15 * k]: (f[3 + 15 * k + 13], f[3 + 15 * k + 14])
+                    for k in range(f[2])}
+        # bob's report naming alice's Message-ID, and an unknown one: nothing
+        assert mdn_report(lm, "bob", "m1@example.net", [("c@example.org", 6)]) == []
+        assert mdn_report(lm, "alice", "m2@example.net", [("c@example.org", 6)]) == []
+        assert all(v == (b"", b"") for v in rows(a).values()), rows(a)
+        assert mdn_report(lm, "alice", "m1@example.net", [("C@example.org", 6)]) == []
+        got = rows(a)
+        assert got[id1] == (h, b"-y") and got[older] == (b"", b""), got
+        # another disposition links the report, displays nothing
+        assert mdn_report(lm, "alice", "m1@example.net", [("b@example.org", 7)]) == []
+        assert rows(a)[id1] == (h, b"-y"), rows(a)
+        code, _ = lm.error("STORE_OUTBOX_REPORT", s("alice") + u32(3) + u64(0) +
+                           s("m1@example.net") + b(h) + u32(0))
+        assert code == ERR["MALFORMED"], code

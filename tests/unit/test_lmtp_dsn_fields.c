@@ -98,9 +98,39 @@ test_bounds(void)
 	CHECK_EQ(d.n, 0);
 }
 
+static void
+test_mdn(void)
+{
+	static struct mdn_fields m;
+	const char *s = "Reporting-UA: mua.example.org; Mail 1.0\r\n"
+	    "Original-Recipient: rfc822;Bob@Example.org\r\n"
+	    "Final-Recipient: rfc822; bob@example.org\r\n"
+	    "Original-Message-ID: <abc.123@example.net>\r\n"
+	    "Disposition: manual-action/MDN-sent-manually;\r\n"
+	    " displayed\r\n";
+	mdn_fields_parse((const uint8_t *)s, strlen(s), &m);
+	CHECK(strcmp(m.msgid, "abc.123@example.net") == 0);
+	CHECK(strcmp(m.rcpt.addr, "Bob@Example.org") == 0);
+	CHECK_EQ(m.rcpt.action, STORE_REPORT_DISPLAYED);
+	s = "Final-Recipient: rfc822; c@x\nOriginal-Message-ID: <a@b>\n"
+	    "Disposition: automatic-action/MDN-sent-automatically; deleted\n";
+	mdn_fields_parse((const uint8_t *)s, strlen(s), &m);
+	CHECK(strcmp(m.rcpt.addr, "c@x") == 0);
+	CHECK_EQ(m.rcpt.action, STORE_REPORT_OTHER);
+	/* no usable recipient: no action; a Message-ID with a blank: none */
+	s = "Original-Message-ID: <a b@c>\nDisposition: x/y; displayed\n";
+	mdn_fields_parse((const uint8_t *)s, strlen(s), &m);
+	CHECK(strcmp(m.msgid, "") == 0);
+	CHECK_EQ(m.rcpt.action, 0);
+	s = "Final-Recipient: rfc822; c@x\nDisposition: displayed\n";
+	mdn_fields_parse((const uint8_t *)s, strlen(s), &m);
+	CHECK_EQ(m.rcpt.action, 0);          /* no mode; no type */
+}
+
 int
 main(void)
 {
+	test_mdn();
 	test_postfix_report();
 	test_folding_and_bare_lf();
 	test_malformed_skipped();
