@@ -1,4 +1,4 @@
-/* lmtp_dsn: link a delivered DSN to its submission (see lmtp_dsn.h). */
+/* lmtp_dsn: link a delivered DSN or MDN to its submission (see lmtp_dsn.h). */
 #include "lmtp_dsn.h"
 #include "lmtp_dsn_fields.h"
 #include "log.h"
