@@ -82,6 +82,7 @@
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
 	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
 	X(STORE_OUTBOX_LIST, 319)  /* a user's JMAP submissions, paged */ \
+	X(STORE_OUTBOX_REPORT, 324) /* delivery right: a DSN names a submission */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \
 	X(STORE_ADM_USER_LIST, 302)                                        \

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "mailbox.h"
 #include "outbox.h"
+#include "outbox_status.h"
 #include "push.h"
 #include "request_slots.h"
 #include "rights.h"
@@ -96,6 +97,8 @@ static const struct op ops[] = {
 	/* submitd: no ticket (the handler refuses a bound channel) */
 	{ IPC_STORE_OUTBOX_CLAIM, OP_WRITE, h_outbox_claim },
 	{ IPC_STORE_OUTBOX_RESULT, OP_WRITE, h_outbox_result },
+	/* lmtpd: a DSN delivered to a user names one of its submissions */
+	{ IPC_STORE_OUTBOX_REPORT, OP_DELIVER | OP_WRITE, h_outbox_report },
 	/* a user session's JMAP submissions */
 	{ IPC_STORE_OUTBOX_LIST, OP_TICKET, h_outbox_list },
 	{ IPC_STORE_OUTBOX_CHANGE, OP_TICKET | OP_WRITE, h_outbox_change },

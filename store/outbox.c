@@ -7,6 +7,7 @@
 #include "msgfile.h"
 #include "outbox_auto.h"
 #include "outbox_proto.h"
+#include "outbox_status.h"
 #include "request.h"
 #include "rights.h"
 #include "store_proto.h"
@@ -30,15 +31,16 @@ enum { O_INSERT, O_COUNT_USER, O_DUE, O_NEXT, O_CLAIM, O_RESOLVE, O_RELEASE,
 static sqlite3_stmt *ost[O_NSTMT];
 static const char *const osql[O_NSTMT] = {
 	[O_INSERT] = "INSERT INTO outbox(user, mail_from, rcpts, size, send_at,"
-	    " state, next_try, created, meta, modseq, cmodseq)"
-	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9)",
+	    " state, next_try, created, meta, modseq, cmodseq, msgid)"
+	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9, ?10)",
 	[O_COUNT_USER] = "SELECT count(*) FROM outbox WHERE user=? AND state<=1",
 	[O_DUE] = "SELECT id, mail_from, rcpts, size, attempts FROM outbox"
 	    " WHERE state=0 AND next_try<=? ORDER BY next_try, id LIMIT 1",
 	[O_NEXT] = "SELECT min(next_try) FROM outbox WHERE state=0",
 	[O_CLAIM] = "UPDATE outbox SET state=1 WHERE id=? AND state=0",
 	[O_RESOLVE] = "UPDATE outbox SET state=?, attempts=attempts+1,"
-	    " next_try=?, reply=?, modseq=?, done_at=? WHERE id=? AND state=1",
+	    " next_try=?, reply=?, modseq=?, done_at=?, rstatus=? WHERE id=?"
+	    " AND state=1",
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
 	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
@@ -163,6 +165,7 @@ outbox_open(sqlite3 *db, const char *root)
 	last_modseq = (uint64_t)sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	outbox_jmap_open(db);
+	outbox_status_open(db);
 	outbox_auto_open(db);
 	sweep();
 }
@@ -328,7 +331,7 @@ user_pending(const char *user, uint64_t *n)
 static int
 add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
     uint64_t size, uint64_t send_at, const uint8_t *meta, size_t mlen,
-    bool at_delivery, uint64_t *id)
+    const char *msgid, size_t idlen, bool at_delivery, uint64_t *id)
 {
 	char path[96];
 	uint64_t now = (uint64_t)time(NULL);
@@ -345,6 +348,7 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	sqlite3_bind_blob(st, 8, mlen > 0 ? (const void *)meta : "", (int)mlen,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)outbox_next_modseq());
+	sqlite3_bind_text(st, 10, msgid, (int)idlen, SQLITE_STATIC);
 	int rc = step_done(O_INSERT);
 	*id = (uint64_t)sqlite3_last_insert_rowid(odb);
 	if (rc == 0 && at_delivery)
@@ -362,18 +366,20 @@ add_entry(struct req *r, const char *from, size_t flen, const struct buf *rcpts,
 	return rc < 0 ? rc : req_fail(r, IPC_ERR_INTERNAL, "outbox: commit");
 }
 
-/* user, mail_from, nrcpts, rcpt..., size, send_at, meta; memfd. Reply:
- * id. meta (a JMAP EmailSubmission's own fields, opaque here) only from a
- * user session: it makes the entry one the user lists and cancels. */
+/* user, mail_from, nrcpts, rcpt..., size, send_at, meta, msgid; memfd.
+ * Reply: id. meta (a JMAP EmailSubmission's own fields, opaque here) only
+ * from a user session: it makes the entry one the user lists and
+ * cancels; msgid (the message's Message-ID, opaque) names it to an MDN. */
 int
 h_outbox_add(struct req *r)
 {
-	static struct buf rcpts = BUF_INIT(1024);
+	static struct buf rcpts = BUF_INIT(STORE_OUTBOX_RCPTS_MAX *
+	    (STORE_OUTBOX_ADDR_MAX + 1));
 	/* a field that does not decode leaves its value as set here (the
 	 * end-of-fields check then refuses the request) */
-	const char *user = "", *from = "", *p;
+	const char *user = "", *from = "", *p, *msgid = "";
 	const uint8_t *meta = NULL;
-	size_t ulen = 0, flen = 0, n, mlen = 0;
+	size_t ulen = 0, flen = 0, n, mlen = 0, idlen = 0;
 	uint32_t nrcpts = 0;
 	uint64_t size = 0, send_at = 0, pending, id = 0;
 	ipc_get_strp(&r->c, &user, &ulen, STORE_USER_MAX);
@@ -396,6 +402,7 @@ h_outbox_add(struct req *r)
 	ipc_get_u64(&r->c, &size);
 	ipc_get_u64(&r->c, &send_at);
 	ipc_get_bytes(&r->c, &meta, &mlen, STORE_OUTBOX_META_MAX);
+	ipc_get_strp(&r->c, &msgid, &idlen, STORE_OUTBOX_MSGID_MAX);
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = add_user(r, user, ulen)) < 0)
 		return rc;
@@ -413,7 +420,7 @@ h_outbox_add(struct req *r)
 		return req_fail(r, IPC_ERR_LIMIT, "%s has %u messages waiting to"
 		    " be sent", r->u->name, OUTBOX_USER_PENDING_MAX);
 	if ((rc = add_entry(r, from, flen, &rcpts, size, send_at, meta, mlen,
-	    at_delivery, &id)) < 0)
+	    msgid, idlen, at_delivery, &id)) < 0)
 		return rc;
 	log_info("outbox: %llu queued for %s by %s, %u recipient(s), %llu bytes",
 	    (unsigned long long)id, r->u->name, r->ch->service, nrcpts,
@@ -485,7 +492,7 @@ put_entry(struct req *r, sqlite3_stmt *st, uint64_t id)
 
 static int
 resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
-    size_t rlen)
+    size_t rlen, const struct buf *rstatus)
 {
 	sqlite3_stmt *st = stmt(O_RESOLVE);
 	sqlite3_bind_int64(st, 1, state);
@@ -494,7 +501,10 @@ resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)outbox_next_modseq());
 	sqlite3_bind_int64(st, 5, state == OUTBOX_PENDING ? 0 :
 	    (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)id);
+	sqlite3_bind_blob(st, 6, rstatus != NULL && rstatus->len > 0 ?
+	    (const void *)rstatus->data : "", rstatus != NULL ?
+	    (int)rstatus->len : 0, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)id);
 	return step_done(O_RESOLVE);
 }
 
@@ -525,7 +535,7 @@ h_outbox_claim(struct req *r)
 			    (unsigned long long)id);
 			sqlite3_bind_int64(stmt(O_CLAIM), 1, (sqlite3_int64)id);
 			if (step_done(O_CLAIM) < 0 || resolve(id, OUTBOX_FAILED, 0,
-			    "message file lost", 17) < 0)
+			    "message file lost", 17, NULL) < 0)
 				return req_fail(r, IPC_ERR_INTERNAL, "outbox");
 			continue;
 		}
@@ -543,10 +553,13 @@ h_outbox_claim(struct req *r)
 	return 0;
 }
 
-/* id, outcome, retry_at, reply. */
+/* id, outcome, retry_at, reply, u32 n, n x the reply to each recipient
+ * ("": as the entry's; n 0 or the entry's recipient count). */
 int
 h_outbox_result(struct req *r)
 {
+	static struct outbox_rcpt_replies rr;
+	static struct buf rstatus = BUF_INIT(OUTBOX_RSTATUS_MAX);
 	uint64_t id, retry_at;
 	uint32_t outcome;
 	const char *reply;
@@ -555,6 +568,8 @@ h_outbox_result(struct req *r)
 	ipc_get_u32(&r->c, &outcome);
 	ipc_get_u64(&r->c, &retry_at);
 	ipc_get_strp(&r->c, &reply, &rlen, STORE_OUTBOX_REPLY_MAX);
+	if (outbox_status_get(&r->c, &rr) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "per-recipient replies");
 	int rc = req_end_of_fields(r);
 	if (rc < 0 || (rc = submit_channel(r)) < 0)
 		return rc;
@@ -566,7 +581,9 @@ h_outbox_result(struct req *r)
 		[2] = OUTBOX_PENDING, [3] = OUTBOX_FAILED };
 	if (outcome < 1 || outcome > 3 || retry_at > INT64_MAX)
 		return req_fail(r, IPC_ERR_MALFORMED, "bad outcome");
-	if (resolve(id, state_of[outcome], retry_at, reply, rlen) < 0)
+	if (outbox_status_build(id, &rr, &rstatus) < 0)
+		return req_fail(r, IPC_ERR_MALFORMED, "not one reply per recipient");
+	if (resolve(id, state_of[outcome], retry_at, reply, rlen, &rstatus) < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "outbox: result");
 	c->ch = NULL;
 	c->id = 0;

@@ -17,16 +17,16 @@
 #include <time.h>
 
 /* Rows per reply stop once the reply is this long: one more row (at most
- * 100 recipients of 320 bytes, the reply and meta: < 36 KiB) still fits
- * in IPC_MAX_PAYLOAD. */
-#define LIST_PAGE_BYTES (56 * 1024)
+ * 100 recipients of 320 bytes and their replies of 160, the reply, meta,
+ * 16 DSN and 16 MDN ids: < 52 KiB) still fits in IPC_MAX_PAYLOAD. */
+#define LIST_PAGE_BYTES (44 * 1024)
 
 enum { J_STATE, J_ALL, J_SINCE, J_CANCEL, J_HIDE, J_MINE, J_USER, J_EXPIRE,
 	J_NSTMT };
 static sqlite3 *jdb;
 static sqlite3_stmt *jst[J_NSTMT];
 #define ROW "SELECT id, state, send_at, created, cmodseq, modseq, hidden," \
-	" mail_from, rcpts, reply, meta FROM outbox"
+	" mail_from, rcpts, reply, meta, rstatus, dsn, mdn, displayed FROM outbox"
 static const char *const jsql[J_NSTMT] = {
 	[J_STATE] = "SELECT max(modseq) FROM outbox WHERE user=? AND meta!=x''",
 	[J_ALL] = ROW " WHERE user=? AND meta!=x'' AND hidden=0 AND id>?"
@@ -132,14 +132,15 @@ put_row(struct buf *rb, sqlite3_stmt *st)
 	    (size_t)sqlite3_column_bytes(st, 8));
 	const char *reply = (const char *)sqlite3_column_text(st, 9);
 	ipc_put_str(rb, reply != NULL ? reply : "");
-	ipc_put_bytes(rb, sqlite3_column_blob(st, 10),
-	    (size_t)sqlite3_column_bytes(st, 10));
+	for (int i = 10; i <= 14; i++)
+		ipc_put_bytes(rb, sqlite3_column_blob(st, i),
+		    (size_t)sqlite3_column_bytes(st, i));
 }
 
 /* since (0: every visible entry; else those changed after it, hidden ones
  * too), after (the last id of the previous page). Reply: state, more, n,
  * n x (id, state, send_at, created, cmodseq, modseq, hidden, mail_from,
- * rcpts, reply, meta). */
+ * rcpts, reply, meta, rstatus, dsn, mdn, displayed). */
 int
 h_outbox_list(struct req *r)
 {

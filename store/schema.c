@@ -167,6 +167,22 @@ static const char user_schema[] =
 	"ALTER TABLE outbox ADD COLUMN done_at INTEGER NOT NULL DEFAULT 0;" \
 	"CREATE INDEX outbox_mod ON outbox(user, modseq);"
 
+/* Per recipient of an entry (store/outbox_status.c): rstatus holds one
+ * record per recipient, in rcpts order, each its delivered byte (enum
+ * store_outbox_delivered), the relay's reply to it and a NUL; dsn the
+ * content ids (32 bytes each, at most STORE_OUTBOX_REPORTS_MAX) of the
+ * delivery status notifications delivered back to the user about it; msgid
+ * the message's Message-ID, which names it to a disposition notification
+ * (MDN); mdn the content ids of those, displayed one byte per recipient
+ * ('y': an MDN said displayed). */
+#define OUTBOX_STATUS_COLUMNS \
+	"ALTER TABLE outbox ADD COLUMN rstatus BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN dsn BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN msgid TEXT NOT NULL DEFAULT '';" \
+	"ALTER TABLE outbox ADD COLUMN mdn BLOB NOT NULL DEFAULT x'';" \
+	"ALTER TABLE outbox ADD COLUMN displayed BLOB NOT NULL DEFAULT x'';" \
+	"CREATE INDEX outbox_msgid ON outbox(user, msgid);"
+
 static const char registry_schema[] =
 	"BEGIN;"
 	"CREATE TABLE users(id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -174,7 +190,8 @@ static const char registry_schema[] =
 	" messages_limit INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
 	OUTBOX_SCHEMA
 	OUTBOX_JMAP_COLUMNS
-	"PRAGMA user_version=3;"
+	OUTBOX_STATUS_COLUMNS
+	"PRAGMA user_version=4;"
 	"COMMIT;";
 
 /* Upgrades of a registry, as user_upgrade below. */
@@ -188,6 +205,11 @@ static const char *const registry_upgrade[REGISTRY_SCHEMA_VERSION] = {
 	[2] = "BEGIN;"
 	    OUTBOX_JMAP_COLUMNS
 	    "PRAGMA user_version=3;"
+	    "COMMIT;",
+	/* per-recipient delivery status, DSN and MDN links */
+	[3] = "BEGIN;"
+	    OUTBOX_STATUS_COLUMNS
+	    "PRAGMA user_version=4;"
 	    "COMMIT;",
 };
 

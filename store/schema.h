@@ -10,7 +10,7 @@
 #include <sqlite3.h>
 
 #define USER_SCHEMA_VERSION 9
-#define REGISTRY_SCHEMA_VERSION 3
+#define REGISTRY_SCHEMA_VERSION 4
 
 /* Per-connection settings, then the tables if the database is new.
  * 0, or -1 (logged). */

@@ -121,11 +121,14 @@ int store_outbox_add(struct store_conn *sc, const char *user, const char *mail_f
 /* store_outbox_add with a JMAP EmailSubmission's own fields (meta, at
  * most STORE_OUTBOX_META_MAX bytes, opaque to the store): a user session
  * only; the entry is then listed by store_outbox_list and may be
- * cancelled while pending. */
+ * cancelled while pending. msgid: the message's Message-ID without its
+ * angle brackets ("" none; one over STORE_OUTBOX_MSGID_MAX bytes is
+ * sent as none), which names the submission to a disposition
+ * notification (MDN, RFC 8098). */
 int store_outbox_submit(struct store_conn *sc, const char *user,
     const char *mail_from, const char *const *rcpts, size_t nrcpts, int memfd,
     uint64_t size, uint64_t send_at, const void *meta, size_t mlen,
-    uint64_t *id);
+    const char *msgid, uint64_t *id);
 
 /* One of the user's JMAP submissions as listed; strings and bytes point
  * into the reply and are valid during the callback only. */
@@ -144,6 +147,18 @@ struct store_submission {
 	size_t reply_len;
 	const uint8_t *meta;
 	size_t meta_len;
+	const uint8_t *rstatus;    /* per recipient, in rcpts order: the
+				      delivered byte (enum
+				      store_outbox_delivered), the relay's
+				      reply to it, NUL; empty: as the entry */
+	size_t rstatus_len;
+	const uint8_t *dsn;        /* content ids of the DSNs about it, 32
+				      bytes each */
+	size_t dsn_len;
+	const uint8_t *mdn;        /* and of the MDNs */
+	size_t mdn_len;
+	const uint8_t *displayed;  /* per recipient: 'y' an MDN said displayed */
+	size_t displayed_len;
 };
 typedef int (*store_submission_cb)(void *arg, const struct store_submission *s);
 /* The user's submissions (since 0: the visible ones; else those changed
@@ -183,9 +198,31 @@ enum store_outbox_outcome {
 	STORE_OUTBOX_FAILED = 3,   /* permanent failure */
 };
 /* Report the result of a claimed entry; reply: the relay's last reply
- * (at most STORE_OUTBOX_REPLY_MAX bytes kept). */
+ * (at most STORE_OUTBOX_REPLY_MAX bytes kept); rcpt_replies: none, or
+ * one per recipient of the entry, in its order, the relay's reply to
+ * that recipient ("": the entry's reply stands for it; at most
+ * STORE_OUTBOX_RCPT_REPLY_MAX bytes kept, printable ASCII). */
 int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
-    uint64_t retry_at, const char *reply);
+    uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
+    size_t nreplies);
+
+/* A delivery status notification (kind STORE_REPORT_DSN) or a disposition
+ * notification (STORE_REPORT_MDN) delivered to user (the delivery right):
+ * id is the outbox entry a DSN's envelope id names, msgid the Message-ID
+ * an MDN's Original-Message-ID names (without angle brackets), hash the
+ * content id of the message as delivered, rc what it says of each
+ * recipient. The store
+ * links it only to a JMAP submission of that same user and only if the
+ * user holds that message; the reply is a status only, whether it
+ * linked or not (the delivery right learns nothing of what a user
+ * holds). */
+struct store_report_rcpt {
+	const char *addr;          /* Original-Recipient, else Final-Recipient */
+	uint32_t action;           /* enum store_report_action */
+};
+int store_outbox_report(struct store_conn *sc, const char *user, uint32_t kind,
+    uint64_t id, const char *msgid, const uint8_t hash[STORE_BLOBID_LEN],
+    const struct store_report_rcpt *rc, size_t n);
 
 /* Admin channel: the entries not sent (pending 0, sending 1) and the
  * failed ones (3), oldest first, at most 10000 a shard. Strings valid

@@ -11,14 +11,14 @@ store_outbox_add(struct store_conn *sc, const char *user, const char *mail_from,
     uint64_t *id)
 {
 	return store_outbox_submit(sc, user, mail_from, rcpts, nrcpts, memfd,
-	    size, send_at, NULL, 0, id);
+	    size, send_at, NULL, 0, "", id);
 }
 
 int
 store_outbox_submit(struct store_conn *sc, const char *user,
     const char *mail_from, const char *const *rcpts, size_t nrcpts, int memfd,
     uint64_t size, uint64_t send_at, const void *meta, size_t mlen,
-    uint64_t *id)
+    const char *msgid, uint64_t *id)
 {
 	struct buf_cur c;
 	if (mlen > STORE_OUTBOX_META_MAX)
@@ -38,6 +38,8 @@ store_outbox_submit(struct store_conn *sc, const char *user,
 	ipc_put_u64(&sc->req, size);
 	ipc_put_u64(&sc->req, send_at);
 	ipc_put_bytes(&sc->req, mlen > 0 ? meta : "", mlen);
+	/* a Message-ID too long to keep names nothing */
+	ipc_put_str(&sc->req, strlen(msgid) <= STORE_OUTBOX_MSGID_MAX ? msgid : "");
 	int rc = sc_call(sc, IPC_STORE_OUTBOX_ADD, memfd, &c, NULL);
 	if (rc < 0)
 		return rc;
@@ -93,15 +95,44 @@ store_outbox_claim(struct store_conn *sc, struct store_outbox_entry *e,
 
 int
 store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
-    uint64_t retry_at, const char *reply)
+    uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
+    size_t nreplies)
 {
 	size_t n = strnlen(reply, STORE_OUTBOX_REPLY_MAX);
+	if (nreplies > STORE_OUTBOX_RCPTS_MAX)
+		return sc_fail(sc, STORE_E_ARG, "too many recipients");
 	sc_start(sc);
 	ipc_put_u64(&sc->req, id);
 	ipc_put_u32(&sc->req, outcome);
 	ipc_put_u64(&sc->req, retry_at);
 	ipc_put_strn(&sc->req, reply, n);
+	ipc_put_u32(&sc->req, (uint32_t)nreplies);
+	for (size_t i = 0; i < nreplies; i++)
+		ipc_put_strn(&sc->req, rcpt_replies[i], strnlen(rcpt_replies[i],
+		    STORE_OUTBOX_RCPT_REPLY_MAX));
 	return sc_call_empty(sc, IPC_STORE_OUTBOX_RESULT);
+}
+
+int
+store_outbox_report(struct store_conn *sc, const char *user, uint32_t kind,
+    uint64_t id, const char *msgid, const uint8_t hash[STORE_BLOBID_LEN],
+    const struct store_report_rcpt *rc, size_t n)
+{
+	if (n > STORE_REPORT_RCPTS_MAX || strlen(msgid) > STORE_OUTBOX_MSGID_MAX)
+		return sc_fail(sc, STORE_E_ARG, "too many recipients");
+	sc_start(sc);
+	ipc_put_str(&sc->req, user);
+	ipc_put_u32(&sc->req, kind);
+	ipc_put_u64(&sc->req, id);
+	ipc_put_str(&sc->req, msgid);
+	ipc_put_bytes(&sc->req, hash, STORE_BLOBID_LEN);
+	ipc_put_u32(&sc->req, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		ipc_put_strn(&sc->req, rc[i].addr, strnlen(rc[i].addr,
+		    STORE_OUTBOX_ADDR_MAX));
+		ipc_put_u32(&sc->req, rc[i].action);
+	}
+	return sc_call_empty(sc, IPC_STORE_OUTBOX_REPORT);
 }
 
 /* One page of STORE_OUTBOX_LIST: each entry to cb; *after the last id. */
@@ -125,6 +156,14 @@ list_page(struct store_conn *sc, struct buf_cur *c, store_submission_cb cb,
 		    (STORE_OUTBOX_ADDR_MAX + 1));
 		ipc_get_strp(c, &e.reply, &e.reply_len, STORE_OUTBOX_REPLY_MAX);
 		ipc_get_bytes(c, &e.meta, &e.meta_len, STORE_OUTBOX_META_MAX);
+		ipc_get_bytes(c, &e.rstatus, &e.rstatus_len,
+		    STORE_OUTBOX_RCPTS_MAX * (STORE_OUTBOX_RCPT_REPLY_MAX + 2));
+		ipc_get_bytes(c, &e.dsn, &e.dsn_len, STORE_OUTBOX_REPORTS_MAX *
+		    STORE_BLOBID_LEN);
+		ipc_get_bytes(c, &e.mdn, &e.mdn_len, STORE_OUTBOX_REPORTS_MAX *
+		    STORE_BLOBID_LEN);
+		ipc_get_bytes(c, &e.displayed, &e.displayed_len,
+		    STORE_OUTBOX_RCPTS_MAX);
 		if (c->failed)
 			break;
 		*after = e.id;

@@ -14,12 +14,15 @@ class Sink(socketserver.ThreadingTCPServer):
     """An SMTP server that keeps every accepted transaction as
     (mail_from, [rcpts], data bytes, unstuffed). reply(kind, n) picks the
     reply to the n-th (from 0) command of that kind ("RCPT", "DATA" for the
-    end of data); the default accepts everything."""
+    end of data); the default accepts everything. With dsn it offers DSN
+    (RFC 3461); commands keeps every MAIL and RCPT line as sent."""
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, reply=None, delay=0.0, tls=None):
+    def __init__(self, reply=None, delay=0.0, tls=None, dsn=False):
         self.tls = tls            # an ssl.SSLContext: offer STARTTLS
+        self.dsn = dsn
+        self.commands = []
         self.tls_sessions = 0
         self.got = []
         self.counts = {}
@@ -58,10 +61,15 @@ class SinkHandler(socketserver.StreamRequestHandler):
                 return
             cmd = raw.rstrip(b"\r\n").decode("latin-1")
             verb = cmd.split(":")[0].split(" ")[0].upper()
+            if verb in ("MAIL", "RCPT"):
+                with sink.lock:
+                    sink.commands.append(cmd)
             if verb == "EHLO":
                 self.line("250-sink.test")
                 if sink.tls is not None and not hasattr(self.connection, "cipher"):
                     self.line("250-STARTTLS")
+                if sink.dsn:
+                    self.line("250-DSN")
                 self.line("250 8BITMIME")
             elif verb == "STARTTLS" and sink.tls is not None:
                 self.line("220 2.0.0 go ahead")
@@ -130,7 +138,7 @@ def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
                    b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
-                   b(b""))
+                   b(b"") + s(""))
         return adm.chan.call("STORE_ADM_OUTBOX_ADD", payload, fd=fd)[0]
     finally:
         os.close(fd)

@@ -40,7 +40,7 @@ def add(c, rcpts, body=b"Subject: x\r\n\r\nhello\r\n", user="alice",
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
                    b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
-                   b(b""))
+                   b(b"") + s(""))
         return c.call("STORE_OUTBOX_ADD", payload, fd=fd)
     finally:
         os.close(fd)
@@ -60,9 +60,10 @@ def claim(c):
     return r[0], r[1]
 
 
-def result(c, id_, outcome, retry_at=0, reply="250 ok"):
+def result(c, id_, outcome, retry_at=0, reply="250 ok", rcpt_replies=()):
     return c.call("STORE_OUTBOX_RESULT", u64(id_) + u32(outcome) + u64(retry_at) +
-                  s(reply))
+                  s(reply) + u32(len(rcpt_replies)) +
+                  b"".join(s(r) for r in rcpt_replies))
 
 
 def rows(st, columns="id, user, state, attempts, reply"):
@@ -152,14 +153,15 @@ def test_only_submitd_claims_and_only_what_it_claimed_it_resolves():
             assert code == ERR["UNEXPECTED"], (code, msg)
         sub, other = st.connect("submitd"), st.connect("submitd")
         assert claim(sub)[0] == id1
-        code, _ = other.error("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250"))
+        code, _ = other.error("STORE_OUTBOX_RESULT", u64(id1) + u32(1) + u64(0) + s("250") + u32(0))
         assert code == ERR["CONFLICT"], code
         # submitd cannot queue mail, imapd cannot either
         for who in (sub, st.connect("imapd")):
             fd = os.memfd_create("m")
             os.write(fd, b"x")
             code, _ = who.error("STORE_OUTBOX_ADD", s("alice") + s("") + u32(1) +
-                                s("b@example.net") + u64(1) + u64(0) + b(b""), fd=fd)
+                                s("b@example.net") + u64(1) + u64(0) + b(b"") +
+                                s(""), fd=fd)
             os.close(fd)
             assert code == ERR["UNEXPECTED"], code
 

@@ -36,6 +36,10 @@ test_replies(void)
 	    "250-AUTH LOGIN PLAIN\n250 8BITMIME"), SMTP_DONE);
 	CHECK_EQ(r.lines, 5);
 	CHECK_EQ(r.ext, SMTP_EXT_STARTTLS | SMTP_EXT_AUTH_PLAIN | SMTP_EXT_8BITMIME);
+	CHECK_EQ(feed(&r, "250-relay.test\n250-DSN\n250 SIZE"), SMTP_DONE);
+	CHECK_EQ(r.ext, SMTP_EXT_DSN);
+	CHECK_EQ(feed(&r, "250-relay.test\n250-DSNX\n250 SIZE"), SMTP_DONE);
+	CHECK_EQ(r.ext, 0);
 	CHECK(strcmp(r.text, "250-relay.test") == 0);
 	CHECK_EQ(feed(&r, "250-x\n250-AUTH PLAINX\n250 ok"), SMTP_DONE);
 	CHECK_EQ(r.ext, 0);

@@ -1,11 +1,17 @@
 /* jmap_submission: EmailSubmission/get, /changes, /query, /queryChanges
  * (RFC 8621 section 7) over the user's outbox entries (see
  * jmap_submission.h). undoStatus and deliveryStatus are what submitd
- * recorded: pending (queued or being sent: delivered "queued"), final
- * (sent: "unknown", the relay took it and tells no more; failed: "no"),
- * canceled ("no"). No DSN or MDN is parsed: dsnBlobIds and mdnBlobIds are
- * always empty. */
+ * and the DSNs recorded, per recipient: smtpReply the relay's reply to
+ * it (its RCPT TO reply, or the data's once it was taken; none recorded:
+ * the entry's last reply);
+ * delivered "no" after a 5xx for it, else as a DSN said (failed "no",
+ * delayed "queued", delivered "yes", relayed "unknown"), else as the
+ * entry: pending or being sent "queued", sent "unknown" (the relay took
+ * it and tells no more), failed or canceled "no"; displayed "yes" once an
+ * MDN said so, else "unknown". dsnBlobIds and mdnBlobIds: the reports
+ * delivered back about it. */
 #include "jmap_submission.h"
+#include "jmap_blob.h"
 
 #include <string.h>
 
@@ -20,12 +26,50 @@ undo_status(uint32_t state)
 }
 
 static const char *
-delivered(uint32_t state)
+delivered(uint32_t state, char d)
 {
-	return state <= 1 ? "queued" : state == 2 ? "unknown" : "no";
+	switch (d) {
+	case STORE_DLV_QUEUED:
+		return "queued";
+	case STORE_DLV_YES:
+		return "yes";
+	case STORE_DLV_NO:
+		return "no";
+	case STORE_DLV_UNKNOWN:
+		return "unknown";
+	default:
+		return state <= 1 ? "queued" : state == 2 ? "unknown" : "no";
+	}
+}
+
+/* The next per-recipient record of rstatus at *at (empty if none is
+ * left): its delivered byte, its reply (empty: the entry's). */
+static char
+next_status(const struct store_submission *s, size_t *at, const char **reply,
+    size_t *len)
+{
+	*reply = "";
+	*len = 0;
+	if (*at >= s->rstatus_len)
+		return STORE_DLV_STATE;
+	const char *p = (const char *)s->rstatus + *at;
+	size_t n = strnlen(p, s->rstatus_len - *at);
+	*at += n + 1;
+	if (n == 0)
+		return STORE_DLV_STATE;
+	*reply = p + 1;
+	*len = n - 1;
+	return p[0];
 }
 
 /* envelope and deliveryStatus, one entry per recipient */
+static const char *
+displayed(const struct store_submission *s, size_t i)
+{
+	return i < s->displayed_len && s->displayed[i] == 'y' ? "yes" :
+	    "unknown";
+}
+
 static void
 add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 {
@@ -35,15 +79,17 @@ add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 		json_decref(reply);
 		reply = json_string(s->state == 4 ? "" : "250 2.0.0 Queued");
 	}
-	for (size_t i = 0; i < s->rcpts_len; ) {
-		const char *a = (const char *)s->rcpts + i;
-		size_t l = strnlen(a, s->rcpts_len - i);
+	for (size_t i = 0, at = 0, k = 0; i < s->rcpts_len; k++) {
+		const char *a = (const char *)s->rcpts + i, *own;
+		size_t l = strnlen(a, s->rcpts_len - i), olen;
+		char d = next_status(s, &at, &own, &olen);
 		json_t *addr = json_stringn(a, l);
 		json_array_append_new(rcpt, json_pack("{sOsn}", "email", addr,
 		    "parameters"));
+		json_t *r = olen > 0 ? json_stringn(own, olen) : json_incref(reply);
 		json_object_set_new(ds, json_string_value(addr), json_pack(
-		    "{sOssss}", "smtpReply", reply, "delivered",
-		    delivered(s->state), "displayed", "unknown"));
+		    "{sossss}", "smtpReply", r, "delivered",
+		    delivered(s->state, d), "displayed", displayed(s, k)));
 		json_decref(addr);
 		i += l + 1;
 	}
@@ -52,6 +98,17 @@ add_recipients(json_t *o, const struct store_submission *s, json_t *params)
 	    "mailFrom", "email", s->mail_from, s->from_len, "parameters",
 	    params ? params : json_null(), "rcptTo", rcpt));
 	json_object_set_new(o, "deliveryStatus", ds);
+}
+
+/* The blob ids of the reports' content ids (32 bytes each). */
+static void
+add_blob_ids(json_t *list, const uint8_t *ids, size_t len)
+{
+	for (size_t i = 0; i + STORE_BLOBID_LEN <= len; i += STORE_BLOBID_LEN) {
+		char blob[JMAP_BLOBID_MAX];
+		jmap_blobid_fmt(blob, ids + i, 0);
+		json_array_append_new(list, json_string(blob));
+	}
 }
 
 struct loading {
@@ -83,6 +140,8 @@ one(void *arg, const struct store_submission *s)
 	}
 	add_recipients(o, s, json_object_get(meta, "p"));
 	json_decref(meta);
+	add_blob_ids(json_object_get(o, "dsnBlobIds"), s->dsn, s->dsn_len);
+	add_blob_ids(json_object_get(o, "mdnBlobIds"), s->mdn, s->mdn_len);
 	json_object_set_new(o, "_created", json_boolean(s->cmodseq > l->since));
 	json_object_set_new(o, "_gone", json_boolean(s->hidden != 0));
 	json_array_append_new(l->list, o);

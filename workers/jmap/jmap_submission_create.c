@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 struct draft {
-	json_t *email;             /* threadId, from, sender, to, cc, bcc */
+	json_t *email;             /* threadId, from, sender, to, cc, bcc,
+				      messageId */
 	const char *ident;         /* the Identity's address */
 	const char *ident_id;      /* its id */
 	json_t *env;               /* envelope (borrowed or made) */
@@ -204,11 +205,14 @@ queue(struct jmap_call *c, const struct draft *d, uint64_t eid, uint64_t *id)
 	/* the parameters are the client's: too many bytes of them is theirs */
 	int rc = meta == NULL ? STORE_E_INTERNAL : strlen(meta) >
 	    STORE_OUTBOX_META_MAX ? STORE_E_ARG : message_fd(c, eid, &fd, &size);
+	/* its Message-ID names the submission to an MDN */
+	const char *msgid = json_string_value(json_array_get(json_object_get(
+	    d->email, "messageId"), 0));
 	if (rc == STORE_OK)
 		rc = store_outbox_submit(c->account->store, "",
 		    json_string_value(json_object_get(mf, "email")), rcpts,
 		    json_array_size(rl), fd, size, d->send_at, meta,
-		    strlen(meta), id);
+		    strlen(meta), msgid != NULL ? msgid : "", id);
 	if (fd >= 0)
 		close(fd);
 	free(meta);
@@ -264,8 +268,9 @@ read_parts(struct jmap_call *c, json_t *obj, struct draft *d, uint64_t *eid,
 	    'E', eid))
 		return jmap_set_error("invalidProperties", "emailId");
 	jmap_id_fmt(id, 'E', *eid);
-	d->email = get_one(c, jmap_email_get, id, json_pack("[ssssss]",
-	    "threadId", "from", "sender", "to", "cc", "bcc"), pending);
+	d->email = get_one(c, jmap_email_get, id, json_pack("[sssssss]",
+	    "threadId", "from", "sender", "to", "cc", "bcc", "messageId"),
+	    pending);
 	if (*pending != NULL)
 		return NULL;
 	return d->email == NULL ? jmap_set_error("invalidProperties",

@@ -12,6 +12,7 @@
 #include "auth_client.h"
 #include "fds.h"
 #include "log.h"
+#include "lmtp_dsn.h"
 #include "lmtp_outgoing.h"
 #include "lmtp_sieve.h"
 #include "mime.h"
@@ -215,6 +216,9 @@ be_deliver(void *ctx, const struct lmtp_txn *t, size_t i)
 	enum lmtp_result out = map_rc(ls, rc, sh, "deliver");
 	/* a refusal is logged with its code where it is answered */
 	if (out == LMTP_R_OK) {
+		/* a DSN back to the sender: its submission learns of it */
+		lmtp_dsn_link(ls->sc[sh], r->user, &ls->m, ls->trace.data,
+		    ls->trace.len, t->msg, t->len);
 		char m[LOG_TOKEN_MAX];
 		const char *id = meta.message_id;
 		lmtp_log_rcpt("delivered", t->client, t->sender, r->addr,

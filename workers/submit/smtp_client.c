@@ -1,6 +1,7 @@
 /* smtp_client: one entry, one SMTP transaction (see smtp_client.h). */
 #include "smtp_client.h"
 #include "buf.h"
+#include "smtp_dsn.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -153,6 +154,15 @@ starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	return 0;
 }
 
+/* The relay's reply as recipient i's own, bounded. */
+static void
+keep_rcpt_reply(struct smtp_outcome *out, size_t i, const struct conn *c)
+{
+	size_t n = strnlen(c->r.text, STORE_OUTBOX_RCPT_REPLY_MAX);
+	memcpy(out->rcpt[i], c->r.text, n);
+	out->rcpt[i][n] = '\0';
+}
+
 static int
 transact(struct conn *c, const struct smtp_opts *o,
     const struct store_outbox_entry *e, struct smtp_outcome *out)
@@ -165,13 +175,26 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, SMTP_TEMPFAIL, c, "EHLO");
 	if (o->tls != NULL && starttls(c, o, out) < 0)
 		return 0;
-	code = command(c, "MAIL FROM:<", e->mail_from, ">");
+	/* the last EHLO's extensions */
+	bool dsn = (c->r.ext & SMTP_EXT_DSN) && o->dsn_notify[0] != '\0';
+	char post[SMTP_LINE_MAX];
+	post[0] = '>';
+	if (!dsn || smtp_dsn_mail(post + 1, sizeof(post) - 1, e->id) < 0)
+		post[1] = '\0';
+	code = command(c, "MAIL FROM:<", e->mail_from, post);
 	if (code != 250)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "MAIL FROM");
 	unsigned accepted = 0;
 	for (size_t i = 0; i < e->nrcpts; i++) {
-		code = command(c, "RCPT TO:<", e->rcpts[i], ">");
+		/* the line: "RCPT TO:<" addr post CRLF */
+		size_t room = SMTP_LINE_MAX - 12 - strlen(e->rcpts[i]);
+		if (!dsn || smtp_dsn_rcpt(post + 1, room, o->dsn_notify,
+		    e->rcpts[i]) < 0)
+			post[1] = '\0';
+		code = command(c, "RCPT TO:<", e->rcpts[i], post);
+		if (c->r.done)
+			keep_rcpt_reply(out, i, c);
 		if (code == 250 || code == 251)
 			accepted++;
 		else if (code >= 500)
@@ -190,6 +213,10 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
 	code = c->r.code;
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
+	/* the recipients it took have the data's reply, as the relay said it */
+	for (size_t i = 0; i < e->nrcpts; i++)
+		if (out->rcpt[i][0] == '2')
+			keep_rcpt_reply(out, i, c);
 	if (code == 250 && out->rejected > 0) {
 		size_t n = strlen(out->text);
 		snprintf(out->text + n, sizeof(out->text) - n,
@@ -212,6 +239,7 @@ smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
 	c.io.timeout_ms = o->timeout_ms;
 	smtp_lines_init(&c.in);
 	out->rejected = 0;
+	memset(out->rcpt, 0, sizeof(out->rcpt));
 	errno = 0;
 	(void)transact(&c, o, e, out);
 	smtp_io_end(&c.io);

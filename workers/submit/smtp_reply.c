@@ -37,6 +37,8 @@ note_ext(struct smtp_reply *r, const char *kw, size_t len)
 		r->ext |= SMTP_EXT_STARTTLS;
 	else if (len == 8 && strncasecmp(kw, "8BITMIME", 8) == 0)
 		r->ext |= SMTP_EXT_8BITMIME;
+	else if (len == 3 && strncasecmp(kw, "DSN", 3) == 0)
+		r->ext |= SMTP_EXT_DSN;
 	else if (len >= 5 && strncasecmp(kw, "AUTH ", 5) == 0) {
 		for (size_t i = 5; i + 5 <= len; i++)
 			if ((i == 5 || kw[i - 1] == ' ') &&

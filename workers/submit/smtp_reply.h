@@ -21,6 +21,7 @@
 #define SMTP_EXT_STARTTLS 0x1u
 #define SMTP_EXT_AUTH_PLAIN 0x2u
 #define SMTP_EXT_8BITMIME 0x4u
+#define SMTP_EXT_DSN 0x8u              /* RFC 3461 */
 
 struct smtp_reply {
 	int code;                    /* 200..599 once done */

@@ -17,6 +17,8 @@
  *   relay-tls-ca   PEM file of the CAs (default: the system's store)
  *   relay-tls-name the name the certificate must carry (default: the
  *                  relay's address)
+ *   dsn-notify     RCPT NOTIFY= when the relay offers DSN (FAILURE,DELAY);
+ *                  "off": no DSN parameters
  *   relay          HOST:PORT, read by cloisterd (it connects)
  */
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include "log.h"
 #include "relay_ask.h"
 #include "smtp_client.h"
+#include "smtp_dsn.h"
 #include "store_client.h"
 #include "worker.h"
 
@@ -92,6 +95,17 @@ load_options(const struct config *c, const struct config_service *s,
 	o->retry_max = config_option_range(c, s, "retry-max", 3600, 1, 7 * 86400);
 	o->smtp.timeout_ms = (int)config_option_range(c, s, "smtp-timeout", 300, 1, 3600) *
 	    1000;
+	const char *notify = config_option(c, s, "dsn-notify");
+	if (notify == NULL)
+		notify = "FAILURE,DELAY";
+	if (strcmp(notify, "off") == 0)
+		notify = "";
+	else if (!smtp_dsn_notify_ok(notify))
+		log_fatal("dsn-notify: off, NEVER, or SUCCESS, FAILURE, DELAY"
+		    " joined by commas");
+	if (buf_strlcpy(o->smtp.dsn_notify, sizeof(o->smtp.dsn_notify), notify,
+	    strlen(notify)) < 0)
+		log_fatal("dsn-notify too long");
 	load_tls(c, s, o);
 }
 
@@ -139,7 +153,10 @@ static void
 send_entry(struct store_conn *sc, const struct opts *o,
     const struct store_outbox_entry *e)
 {
-	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
+	static struct smtp_outcome out;
+	static const char *rcpt[STORE_OUTBOX_RCPTS_MAX];
+	memset(&out, 0, sizeof(out));
+	out.verdict = SMTP_TEMPFAIL;
 	if (!entry_ok(e)) {
 		out.verdict = SMTP_PERMFAIL;
 		snprintf(out.text, sizeof(out.text), "invalid envelope address");
@@ -167,7 +184,10 @@ send_entry(struct store_conn *sc, const struct opts *o,
 	    (unsigned long long)e->id, outcome == STORE_OUTBOX_SENT ? "sent" :
 	    outcome == STORE_OUTBOX_RETRY ? "deferred" : "failed",
 	    e->attempts + 1, out.text);
-	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text);
+	for (size_t i = 0; i < e->nrcpts; i++)
+		rcpt[i] = out.rcpt[i];
+	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text,
+	    rcpt, e->nrcpts);
 	if (rc < 0) {
 		log_err("store: outbox result: %s", store_client_errmsg(sc));
 		worker_exit(1);   /* the entry is pending again: crash-only */
