@@ -22,7 +22,9 @@ undo_status(uint32_t state)
 static const char *
 delivered(uint32_t state)
 {
-	return state <= 1 ? "queued" : state == 2 ? "unknown" : "no";
+	/* 5: may or may not have been sent; 6: the final dot going out */
+	return state <= 1 || state == 6 ? "queued" : state == 2 || state == 5 ?
+	    "unknown" : "no";
 }
 
 /* envelope and deliveryStatus, one entry per recipient */

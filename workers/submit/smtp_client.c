@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 struct conn {
+	const struct smtp_commit *commit;
+	bool committed;              /* the final dot may have gone out */
 	struct smtp_io io;
 	struct smtp_lines in;
 	struct smtp_reply r;
@@ -61,7 +63,8 @@ command(struct conn *c, const char *verb, const char *arg, const char *post)
 	return read_reply(c) < 0 ? -1 : c->r.code;
 }
 
-/* The message, dot-stuffed, CRLF line ends, then the final dot. */
+/* The message, dot-stuffed, CRLF line ends, then the final dot, after the
+ * commit: -1 on a failed read or write, -2 if the commit refused. */
 static int
 send_body(struct conn *c, const struct store_outbox_entry *e)
 {
@@ -93,6 +96,9 @@ send_body(struct conn *c, const struct store_outbox_entry *e)
 			    "\n.\r\n" : "\r\n.\r\n";
 			memcpy(out + o, end, strlen(end));
 			o += strlen(end);
+			if (c->commit->fn != NULL && c->commit->fn(c->commit->arg) < 0)
+				return -2;
+			c->committed = true;
 		}
 		if (write_all(c, out, o) < 0)
 			return -1;
@@ -186,8 +192,17 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "DATA");
 	smtp_reply_init(&c->r);      /* not the 354 */
-	if (send_body(c, e) < 0 || read_reply(c) < 0)
-		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
+	int sent = send_body(c, e);
+	if (sent == -2) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "the store did not mark it"
+		    " committing: not sent");
+		return 0;
+	}
+	/* past the mark, no reply is no knowing: never sent again */
+	if (sent < 0 || read_reply(c) < 0)
+		return outcome(out, c->committed ? SMTP_UNKNOWN : SMTP_TEMPFAIL, c,
+		    "end of data");
 	code = c->r.code;
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
 	if (code == 250 && out->rejected > 0) {
@@ -204,10 +219,11 @@ transact(struct conn *c, const struct smtp_opts *o,
 
 void
 smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
-    struct smtp_outcome *out)
+    const struct smtp_commit *commit, struct smtp_outcome *out)
 {
 	static struct conn c;
 	memset(&c, 0, sizeof(c));
+	c.commit = commit;
 	c.io.fd = fd;
 	c.io.timeout_ms = o->timeout_ms;
 	smtp_lines_init(&c.in);

@@ -2,7 +2,8 @@
  * smtp_client: one outbox entry as one SMTP transaction over a connected
  * socket (RFC 5321): greeting, EHLO, MAIL FROM, RCPT TO for each
  * recipient, DATA with the message dot-stuffed (bare LF sent as CRLF),
- * QUIT; with a TLS context, STARTTLS (and EHLO again) after the first
+ * QUIT; before the final dot, the caller's commit (the store's durable
+ * mark: from then on the message may be the relay's); with a TLS context, STARTTLS (and EHLO again) after the first
  * EHLO, required. No pipelining. Every wait is bounded by the timeout.
  */
 #ifndef CLOISTER_SMTP_CLIENT_H
@@ -25,6 +26,14 @@ enum smtp_verdict {
 	SMTP_SENT = 1,               /* the relay took it (for some recipients) */
 	SMTP_TEMPFAIL = 2,           /* try again later */
 	SMTP_PERMFAIL = 3,           /* never: a 5xx for the message */
+	SMTP_UNKNOWN = 4,            /* the final dot went out, no reply came */
+};
+
+/* Called before the final dot is written: 0 goes on, < 0 ends the
+ * transaction without the dot (the relay drops the message). */
+struct smtp_commit {
+	int (*fn)(void *arg);
+	void *arg;
 };
 
 struct smtp_outcome {
@@ -33,8 +42,10 @@ struct smtp_outcome {
 	char text[SMTP_REPLY_TEXT_MAX + 64];   /* what to record */
 };
 
-/* Send e over fd (connected, non-blocking). The outcome in *out. */
+/* Send e over fd (connected, non-blocking), calling commit (if fn is set)
+ * right before the final dot. The outcome in *out. */
 void smtp_send(int fd, const struct smtp_opts *o,
-    const struct store_outbox_entry *e, struct smtp_outcome *out);
+    const struct store_outbox_entry *e, const struct smtp_commit *commit,
+    struct smtp_outcome *out);
 
 #endif

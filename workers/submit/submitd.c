@@ -148,11 +148,31 @@ relay_connection(void)
 	return -1;
 }
 
+struct committing {
+	struct store_conn *sc;
+	uint64_t id;
+};
+
+/* Before the final dot: the store marks the entry committing, durably, so
+ * that no crash from here on sends it again. */
+static int
+commit_entry(void *arg)
+{
+	struct committing *k = arg;
+	if (store_outbox_commit(k->sc, k->id) == 0)
+		return 0;
+	log_err("outbox %llu: not marked committing, not sent: %s",
+	    (unsigned long long)k->id, store_client_errmsg(k->sc));
+	return -1;
+}
+
 /* Send one claimed entry and report it; a store failure ends us. */
 static void
 send_entry(struct store_conn *sc, const struct opts *o,
     const struct store_outbox_entry *e)
 {
+	struct committing k = { sc, e->id };
+	const struct smtp_commit commit = { commit_entry, &k };
 	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
 	if (!entry_ok(e)) {
 		out.verdict = SMTP_PERMFAIL;
@@ -163,7 +183,7 @@ send_entry(struct store_conn *sc, const struct opts *o,
 			snprintf(out.text, sizeof(out.text), "relay: %s",
 			    strerror(errno));
 		else {
-			smtp_send(fd, &o->smtp, e, &out);
+			smtp_send(fd, &o->smtp, e, &commit, &out);
 			close(fd);
 		}
 	}
@@ -171,6 +191,8 @@ send_entry(struct store_conn *sc, const struct opts *o,
 	uint64_t retry_at = 0;
 	if (out.verdict == SMTP_PERMFAIL)
 		outcome = STORE_OUTBOX_FAILED;
+	else if (out.verdict == SMTP_UNKNOWN)
+		outcome = STORE_OUTBOX_UNKNOWN;
 	else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
 		outcome = STORE_OUTBOX_FAILED;
 	else if (out.verdict == SMTP_TEMPFAIL) {
@@ -179,7 +201,9 @@ send_entry(struct store_conn *sc, const struct opts *o,
 	}
 	log_info("outbox %llu: %s after %u attempt(s): %s",
 	    (unsigned long long)e->id, outcome == STORE_OUTBOX_SENT ? "sent" :
-	    outcome == STORE_OUTBOX_RETRY ? "deferred" : "failed",
+	    outcome == STORE_OUTBOX_RETRY ? "deferred" :
+	    outcome == STORE_OUTBOX_UNKNOWN ? "may or may not have been sent" :
+	    "failed",
 	    e->attempts + 1, out.text);
 	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text);
 	if (rc < 0) {
