@@ -20,6 +20,7 @@
  *   logchan.c  each worker's log channel: cap, rate, scrub, its identity
  *   logfile.c  log-file and log-syslog: where lines go, reopened on signal
  *   relay.c    submitd's one relay connection, connected here, passed on
+ *   store_chan.c submitd's fresh channel to a restarted store shard
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
  * compared CTL_READY, authd's CTL_LOGGED_IN (header and length byte
@@ -96,6 +97,11 @@ struct sv_proc {
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
 	uint64_t peer_deaths;    /* sv.peer_deaths at spawn (see proc_exited) */
+	/* submitd: the store process of each shard it has a channel to, and
+	 * its asks for a fresh one this second (store_chan.c) */
+	uint64_t store_instance[CLOISTER_MAX_SHARDS];
+	int64_t store_ask_at;
+	unsigned store_asks;
 	bool prelogin;           /* busy, its client not logged in (authd says) */
 	/* the session (sessions.c): for status, who and kick */
 	int64_t started;         /* sv_now() at spawn */
@@ -302,6 +308,14 @@ extern const char *const sv_state_names[SV_NSTATES];
 /* relay.c: submitd's relay connection (CTL_RELAY_ASK -> CTL_RELAY) */
 void sv_relay_ask(struct sv_proc *p);
 void sv_relay_tick(int64_t now);
+
+/* store_chan.c: submitd's fresh channel to a restarted store shard
+ * (CTL_STORE_ASK -> CTL_STORE_CHAN). Whether rec is an ask (*shard: its
+ * shard); answer it; note at spawn which store processes p has channels
+ * to. */
+bool sv_store_ask_record(const uint8_t *rec, size_t n, unsigned *shard);
+void sv_store_ask(struct sv_proc *p, unsigned shard);
+void sv_store_chan_spawned(struct sv_proc *p);
 
 /* service.c */
 void sv_service_event(struct sv_service *s, enum sv_event ev);

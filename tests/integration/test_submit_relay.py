@@ -2,8 +2,8 @@
 outbox leave through the relay (a Python SMTP sink on loopback) with their
 envelope and bytes; a 5xx fails the entry, a 4xx is retried and the
 message sent once; a submitd killed mid-queue loses nothing and sends
-nothing twice whose success reached the store; after stored dies, a new
-submitd sends again."""
+nothing twice whose success reached the store; after stored dies, the
+same submitd, on a fresh channel to the new one, sends again."""
 import os
 import signal
 import time
@@ -103,7 +103,7 @@ def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
         sink.close()
 
 
-def test_after_stored_dies_submitd_starts_again_and_sends():
+def test_after_stored_dies_submitd_gets_a_fresh_channel_and_sends():
     if not have_store():
         return
     sink = Sink()
@@ -112,10 +112,12 @@ def test_after_stored_dies_submitd_starts_again_and_sends():
             adm = Admin(srv)
             adm.user("alice")
             old_sub = srv.children("submitd")[0].pid
-            os.kill(srv.children("stored")[0].pid, signal.SIGKILL)
-            # its store channel is gone: it ends, cloisterd starts another
-            assert wait_for(lambda: [c.pid for c in srv.children("submitd")
-                                     if c.pid != old_sub], 20), srv.log[-20:]
+            old_st = srv.children("stored")[0].pid
+            os.kill(old_st, signal.SIGKILL)
+            # its store channel is gone: it asks cloisterd for one to the
+            # new stored and stays
+            assert srv.wait_log(r"store shard 0: a fresh channel", 20), srv.log[-20:]
+            assert [c.pid for c in srv.children("submitd")] == [old_sub]
             srv.wait_ready(timeout=20)
             adm.close()
             adm = Admin(srv)

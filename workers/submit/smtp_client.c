@@ -230,5 +230,6 @@ smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
 	out->rejected = 0;
 	errno = 0;
 	(void)transact(&c, o, e, out);
+	out->committed = c.committed;
 	smtp_io_end(&c.io);
 }

@@ -39,6 +39,7 @@ struct smtp_commit {
 struct smtp_outcome {
 	enum smtp_verdict verdict;
 	unsigned rejected;           /* recipients refused with a 5xx */
+	bool committed;              /* the commit ran: the dot may be out */
 	char text[SMTP_REPLY_TEXT_MAX + 64];   /* what to record */
 };
 

@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "relay_ask.h"
+#include "shard.h"
 #include "smtp_client.h"
 #include "store_client.h"
 #include "worker.h"
@@ -166,12 +167,13 @@ commit_entry(void *arg)
 	return -1;
 }
 
-/* Send one claimed entry and report it; a store failure ends us. */
+/* Send one claimed entry and report it (a lost store channel is replaced:
+ * shard.h). */
 static void
-send_entry(struct store_conn *sc, const struct opts *o,
+send_entry(struct shard *sh, const struct opts *o,
     const struct store_outbox_entry *e)
 {
-	struct committing k = { sc, e->id };
+	struct committing k = { sh->sc, e->id };
 	const struct smtp_commit commit = { commit_entry, &k };
 	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
 	if (!entry_ok(e)) {
@@ -205,22 +207,18 @@ send_entry(struct store_conn *sc, const struct opts *o,
 	    outcome == STORE_OUTBOX_UNKNOWN ? "may or may not have been sent" :
 	    "failed",
 	    e->attempts + 1, out.text);
-	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text);
-	if (rc < 0) {
-		log_err("store: outbox result: %s", store_client_errmsg(sc));
-		worker_exit(1);   /* the entry is pending again: crash-only */
-	}
+	shard_report(sh, e->id, outcome, retry_at, out.text, out.committed);
 }
 
 /* One pass over a shard: up to BATCH due entries sent. The number sent;
  * *soonest lowered to its next due time. */
 static int
-pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
+pass(struct shard *sh, const struct opts *o, uint64_t *soonest)
 {
 	static struct store_outbox_entry e;
 	for (int n = 0; n < BATCH; n++) {
 		uint64_t due = 0;
-		int rc = store_outbox_claim(sc, &e, &due);
+		int rc = store_outbox_claim(sh->sc, &e, &due);
 		if (rc == STORE_E_NOTFOUND || rc == STORE_E_TEMPORARY) {
 			if (rc == STORE_E_TEMPORARY)
 				due = (uint64_t)time(NULL) + 1;
@@ -229,10 +227,10 @@ pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
 			return n;
 		}
 		if (rc < 0) {
-			log_err("store: outbox claim: %s", store_client_errmsg(sc));
-			worker_exit(1);
+			shard_failed(sh, rc, "outbox claim");
+			return n + 1;     /* a fresh channel: claim again */
 		}
-		send_entry(sc, o, &e);
+		send_entry(sh, o, &e);
 		close(e.fd);
 	}
 	return BATCH;
@@ -241,8 +239,7 @@ pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
 /* Sleep until the timer (armed for soonest), a store wake-up or the
  * control channel's end. */
 static void
-sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
-    uint64_t soonest)
+sleep_until(int tfd, struct shard *sh, unsigned nshards, uint64_t soonest)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = (time_t)soonest } };
 	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
@@ -251,7 +248,7 @@ sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
 	p[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = CLOISTER_FD_CONTROL, .events = POLLIN };
 	for (unsigned i = 0; i < nshards; i++)
-		p[2 + i] = (struct pollfd){ .fd = store_client_fd(sc[i]),
+		p[2 + i] = (struct pollfd){ .fd = store_client_fd(sh[i].sc),
 		    .events = POLLIN };
 	if (poll(p, 2 + nshards, IDLE_RECHECK_S * 1000) < 0 && errno != EINTR)
 		log_fatal_errno("poll");
@@ -264,9 +261,12 @@ sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
 	struct store_notify n;
 	for (unsigned i = 0; i < nshards; i++)
 		if (p[2 + i].revents != 0) {
-			if (store_client_read_notify(sc[i]) < 0)
-				worker_exit(1);
-			while (store_client_next_notify(sc[i], &n) == 1)
+			int rc = store_client_read_notify(sh[i].sc);
+			if (rc < 0) {
+				shard_failed(&sh[i], rc, "wake-up");
+				continue;
+			}
+			while (store_client_next_notify(sh[i].sc, &n) == 1)
 				;      /* a wake-up: the next pass claims */
 		}
 }
@@ -284,20 +284,19 @@ main(int argc, char **argv)
 	if (tfd < 0)
 		log_fatal_errno("timerfd_create");
 	worker_confine(&w, &tfd, 1);
-	static struct store_conn *sc[CLOISTER_MAX_SHARDS];
+	static struct shard sh[CLOISTER_MAX_SHARDS];
 	for (unsigned i = 0; i < w.store_shards; i++)
-		if ((sc[i] = store_client_open(CLOISTER_FD_STORE(i))) == NULL)
-			log_fatal("out of memory");
+		shard_open(&sh[i], i);
 	worker_ready();
 	for (;;) {
 		uint64_t soonest = UINT64_MAX;
 		int sent = 0;
 		for (unsigned i = 0; i < w.store_shards; i++)
-			sent += pass(sc[i], &o, &soonest);
+			sent += pass(&sh[i], &o, &soonest);
 		if (sent > 0)
 			continue;
 		/* nothing pending anywhere: the timer stays off (0) */
-		sleep_until(tfd, sc, w.store_shards,
+		sleep_until(tfd, sh, w.store_shards,
 		    soonest == UINT64_MAX ? 0 : soonest);
 	}
 }
