@@ -85,6 +85,8 @@ class SinkHandler(socketserver.StreamRequestHandler):
             elif verb == "DATA":
                 self.line("354 go ahead")
                 data = self.read_data()
+                if data is None:
+                    return      # no final dot: the transaction is void
                 if sink.delay:
                     import time
                     time.sleep(sink.delay)
@@ -103,7 +105,9 @@ class SinkHandler(socketserver.StreamRequestHandler):
         out = []
         while True:
             raw = self.rfile.readline(100000)
-            if raw in (b".\r\n", b""):
+            if raw == b"":
+                return None
+            if raw == b".\r\n":
                 return b"".join(out)
             assert raw.endswith(b"\r\n"), raw     # every line ends in CRLF
             if raw.startswith(b"."):

@@ -1,0 +1,56 @@
+"""Scheduled sending that survives kill -9 (docs/submitd.md, "What a
+crash may repeat"): 100 JMAP EmailSubmissions due in the same second, an
+SMTP sink as the relay, and three kill -9 each of submitd and stored at
+random moments within two seconds of that second (submit_crash_util):
+
+- no Message-ID reaches the relay twice;
+- none before its sendAt;
+- every submission ends final: sent, or "unknown" (may or may not have
+  been sent) only for one a killed submitd had past its committing mark —
+  at most one per submitd kill; a stored kill costs nothing (submitd holds
+  the result and reports it to the new stored);
+- none lost: each one not reported unknown reached the relay;
+- lateness over all of them (p99 and max) within RESTART_BOUND_S: what a
+  kill can add (cloisterd restarts a killed worker within a second) to
+  the relay's 50 connections a second for 100 due at once."""
+import os
+
+from lmtp_util import have_store
+from submit_crash_util import run
+
+N = 100
+KILLS = 3
+# p99 lateness with the kills: the acceptance figure is 1 s without a kill
+# in the way; each kill of stored or submitd may add a restart (< 1 s)
+RESTART_BOUND_S = 3.0
+
+
+def report(r):
+    print("# seed %d: %d of %d arrived; lateness p50 %.3f p90 %.3f p99 %.3f"
+          " max %.3f s; %d sent, %d unknown (%d of them arrived), %d failed,"
+          " %d not final; %d duplicates, %d early, %d lost; %d submitd and"
+          " %d stored kills" % (
+              r["seed"], r["arrived"], r["n"], r["p50"] or 0, r["p90"] or 0,
+              r["p99"] or 0, r["max"] or 0, len(r["sent"]), len(r["unknown"]),
+              len(r["unknown_arrived"]), len(r["failed"]), len(r["not_final"]),
+              len(r["duplicates"]), len(r["early"]), len(r["lost"]),
+              r["submitd_kills"], r["stored_kills"]))
+
+
+def test_scheduled_sends_survive_kill_9_of_submitd_and_stored_exactly_once():
+    if not have_store():
+        return
+    seed = os.environ.get("CLOISTER_CRASH_SEED")
+    r = run(N, KILLS, KILLS, seed=int(seed) if seed else None)
+    report(r)
+    why = "seed %d (CLOISTER_CRASH_SEED repeats it)\n%s" % (
+        r["seed"], "\n".join(r["log"]))
+    assert r["submitd_kills"] == KILLS and r["stored_kills"] == KILLS, why
+    assert r["duplicates"] == [], (r["duplicates"], why)
+    assert r["strangers"] == [], r["strangers"]
+    assert r["early"] == [], (r["early"], why)
+    assert r["not_final"] == [], (r["not_final"], why)
+    assert r["failed"] == [], (r["failed"], why)
+    assert r["lost"] == [], (r["lost"], why)
+    assert len(r["unknown"]) <= r["submitd_kills"], (r["unknown"], why)
+    assert r["p99"] <= RESTART_BOUND_S, (r["p99"], r["late"][-5:], why)
