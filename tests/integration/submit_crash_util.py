@@ -20,6 +20,7 @@ from submit_util import Sink
 from test_jmap_submission import Client, server
 
 BATCH = 25      # submissions per JMAP request
+GET_MAX = 200   # ids per EmailSubmission/get (below maxObjectsInGet)
 
 
 class TimedSink(Sink):
@@ -105,10 +106,14 @@ def ends(srv, sids):
     EmailSubmission/get reports them (a new connection when jmapd's
     worker went with a killed stored)."""
     why = None
+    ids = list(sids)
     for _ in range(40):
         try:
             c = Client(srv)
-            got = c.call("EmailSubmission/get", ids=list(sids))["list"]
+            got = []
+            for i in range(0, len(ids), GET_MAX):
+                got += c.call("EmailSubmission/get",
+                              ids=ids[i:i + GET_MAX])["list"]
             break
         # a session refused (503) or cut while stored restarts
         except (OSError, http.client.HTTPException, ssl.SSLError,

@@ -24,6 +24,7 @@ class Sink(socketserver.ThreadingTCPServer):
         self.got = []
         self.counts = {}
         self.connections = 0
+        self.quits = 0
         self.lock = threading.Lock()
         self.reply = reply or (lambda kind, n: None)
         self.delay = delay
@@ -96,6 +97,8 @@ class SinkHandler(socketserver.StreamRequestHandler):
                         sink.got.append((mail, rcpts, data))
                 self.line(r)
             elif verb == "QUIT":
+                with sink.lock:
+                    sink.quits += 1
                 self.line("221 bye")
                 return
             else:

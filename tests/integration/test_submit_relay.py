@@ -158,3 +158,28 @@ def test_cloisterctl_outbox_list_shows_what_waits_and_what_failed():
             assert len(lines) == 2
     finally:
         sink.close()
+
+
+def test_one_relay_connection_carries_many_messages_and_closes_when_idle():
+    if not have_store():
+        return
+    sink = Sink()
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            n = 30
+            at = int(time.time()) + 2      # all due in the same second
+            for i in range(n):
+                queue(adm, "alice", ["bob@example.net"], b"X-Seq: %d\r\n\r\nx\r\n" % i,
+                      send_at=at)
+            assert wait_for(lambda: len(sink.got) == n, 20), (len(sink.got), srv.log[-20:])
+            # one connection (a second only if the relay closed the first)
+            assert sink.connections <= 2, sink.connections
+            assert len({g[2] for g in sink.got}) == n
+            assert srv.wait_log(r"outbox %d: sent" % n, 5)
+            # nothing more due: submitd says QUIT, no idle connection kept
+            assert wait_for(lambda: sink.quits == sink.connections, 5), (
+                sink.quits, sink.connections)
+    finally:
+        sink.close()

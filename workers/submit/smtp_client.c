@@ -11,6 +11,8 @@
 struct conn {
 	const struct smtp_commit *commit;
 	bool committed;              /* the final dot may have gone out */
+	bool reusable;               /* the transaction ended with its reply */
+	unsigned used;               /* transactions on this connection */
 	struct smtp_io io;
 	struct smtp_lines in;
 	struct smtp_reply r;
@@ -159,19 +161,34 @@ starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	return 0;
 }
 
+/* Greeting, EHLO, STARTTLS if configured: 0, or -1 with the (temporary)
+ * outcome set. */
 static int
-transact(struct conn *c, const struct smtp_opts *o,
-    const struct store_outbox_entry *e, struct smtp_outcome *out)
+hello(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 {
 	/* the relay's own trouble (greeting, EHLO) is never the message's */
-	if (read_reply(c) < 0 || c->r.code != 220)
-		return outcome(out, SMTP_TEMPFAIL, c, "greeting");
-	int code = command(c, "EHLO ", o->helo, "");
-	if (code != 250)
-		return outcome(out, SMTP_TEMPFAIL, c, "EHLO");
-	if (o->tls != NULL && starttls(c, o, out) < 0)
-		return 0;
-	code = command(c, "MAIL FROM:<", e->mail_from, ">");
+	if (read_reply(c) < 0 || c->r.code != 220) {
+		outcome(out, SMTP_TEMPFAIL, c, "greeting");
+		return -1;
+	}
+	if (command(c, "EHLO ", o->helo, "") != 250) {
+		outcome(out, SMTP_TEMPFAIL, c, "EHLO");
+		return -1;
+	}
+	return o->tls != NULL ? starttls(c, o, out) : 0;
+}
+
+/* One transaction; c->reusable when it reached the reply to the final
+ * dot (the relay is then ready for the next MAIL FROM). */
+static int
+transact(struct conn *c, const struct store_outbox_entry *e,
+    struct smtp_outcome *out)
+{
+	int code = command(c, "MAIL FROM:<", e->mail_from, ">");
+	if (code < 0 && c->used > 0) {
+		out->stale = true;    /* the relay closed the reused connection */
+		return outcome(out, SMTP_TEMPFAIL, c, "MAIL FROM");
+	}
 	if (code != 250)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "MAIL FROM");
@@ -204,32 +221,69 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, c->committed ? SMTP_UNKNOWN : SMTP_TEMPFAIL, c,
 		    "end of data");
 	code = c->r.code;
+	c->reusable = true;
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
 	if (code == 250 && out->rejected > 0) {
 		size_t n = strlen(out->text);
 		snprintf(out->text + n, sizeof(out->text) - n,
 		    " (%u recipient(s) refused)", out->rejected);
 	}
-	/* QUIT without waiting for its 221: the result goes to the store now,
-	 * not after a relay that is slow to say goodbye (a crash in between
-	 * would send the message again) */
-	(void)write_all(c, "QUIT\r\n", 6);
 	return 0;
 }
 
+/* The one relay connection, kept from one entry to the next. */
+static struct conn sess = { .io = { .fd = -1 } };
+
+bool
+smtp_session_live(void)
+{
+	return sess.io.fd >= 0;
+}
+
 void
-smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
+smtp_session_close(void)
+{
+	if (sess.io.fd < 0)
+		return;
+	/* QUIT without waiting for its 221: nothing is left to learn */
+	(void)write_all(&sess, "QUIT\r\n", 6);
+	smtp_io_end(&sess.io);
+	close(sess.io.fd);
+	sess.io.fd = -1;
+}
+
+int
+smtp_session_open(int fd, const struct smtp_opts *o, struct smtp_outcome *out)
+{
+	smtp_session_close();
+	memset(&sess, 0, sizeof(sess));
+	sess.io.fd = fd;
+	sess.io.timeout_ms = o->timeout_ms;
+	smtp_lines_init(&sess.in);
+	errno = 0;
+	out->rejected = 0;
+	out->committed = out->stale = false;
+	if (hello(&sess, o, out) == 0)
+		return 0;
+	smtp_io_end(&sess.io);
+	close(fd);
+	sess.io.fd = -1;
+	return -1;
+}
+
+void
+smtp_session_send(const struct store_outbox_entry *e,
     const struct smtp_commit *commit, struct smtp_outcome *out)
 {
-	static struct conn c;
-	memset(&c, 0, sizeof(c));
-	c.commit = commit;
-	c.io.fd = fd;
-	c.io.timeout_ms = o->timeout_ms;
-	smtp_lines_init(&c.in);
+	sess.commit = commit;
+	sess.committed = sess.reusable = false;
 	out->rejected = 0;
+	out->stale = false;
 	errno = 0;
-	(void)transact(&c, o, e, out);
-	out->committed = c.committed;
-	smtp_io_end(&c.io);
+	(void)transact(&sess, e, out);
+	out->committed = sess.committed;
+	/* anything short of the reply to the dot leaves a transaction open:
+	 * that connection is not used again */
+	if (!sess.reusable || ++sess.used >= SMTP_SESSION_MAX)
+		smtp_session_close();
 }

@@ -1,8 +1,10 @@
 /*
- * smtp_client: one outbox entry as one SMTP transaction over a connected
- * socket (RFC 5321): greeting, EHLO, MAIL FROM, RCPT TO for each
- * recipient, DATA with the message dot-stuffed (bare LF sent as CRLF),
- * QUIT; before the final dot, the caller's commit (the store's durable
+ * smtp_client: the relay session (RFC 5321) over a connected socket:
+ * greeting, EHLO; then each outbox entry as one transaction, MAIL FROM,
+ * RCPT TO for each recipient, DATA with the message dot-stuffed (bare LF
+ * sent as CRLF), the next entry on the same connection (as Postfix's
+ * connection cache does: no connect per message), QUIT when there is
+ * nothing more to send; before the final dot, the caller's commit (the store's durable
  * mark: from then on the message may be the relay's); with a TLS context, STARTTLS (and EHLO again) after the first
  * EHLO, required. No pipelining. Every wait is bounded by the timeout.
  */
@@ -40,13 +42,26 @@ struct smtp_outcome {
 	enum smtp_verdict verdict;
 	unsigned rejected;           /* recipients refused with a 5xx */
 	bool committed;              /* the commit ran: the dot may be out */
+	bool stale;                  /* a reused connection was gone before
+					MAIL FROM: nothing sent, try anew */
 	char text[SMTP_REPLY_TEXT_MAX + 64];   /* what to record */
 };
 
-/* Send e over fd (connected, non-blocking), calling commit (if fn is set)
- * right before the final dot. The outcome in *out. */
-void smtp_send(int fd, const struct smtp_opts *o,
-    const struct store_outbox_entry *e, const struct smtp_commit *commit,
+/* Transactions on one connection at most: then a new one. */
+#define SMTP_SESSION_MAX 100
+
+/* Start the session on fd (connected, non-blocking; the session owns it):
+ * 0, or -1 with the (temporary) outcome in *out and fd closed. */
+int smtp_session_open(int fd, const struct smtp_opts *o,
     struct smtp_outcome *out);
+/* Whether a session is open. */
+bool smtp_session_live(void);
+/* Send e in the open session, calling commit (if fn is set) right before
+ * the final dot. The outcome in *out. A transaction that did not reach
+ * the reply to its dot ends the session. */
+void smtp_session_send(const struct store_outbox_entry *e,
+    const struct smtp_commit *commit, struct smtp_outcome *out);
+/* QUIT and close (nothing due for now). */
+void smtp_session_close(void);
 
 #endif

@@ -149,6 +149,19 @@ relay_connection(void)
 	return -1;
 }
 
+/* A new relay session: 0, or -1 with the outcome set. */
+static int
+open_session(const struct opts *o, struct smtp_outcome *out)
+{
+	int fd = relay_connection();
+	if (fd < 0) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "relay: %s", strerror(errno));
+		return -1;
+	}
+	return smtp_session_open(fd, &o->smtp, out);
+}
+
 struct committing {
 	struct store_conn *sc;
 	uint64_t id;
@@ -180,13 +193,14 @@ send_entry(struct shard *sh, const struct opts *o,
 		out.verdict = SMTP_PERMFAIL;
 		snprintf(out.text, sizeof(out.text), "invalid envelope address");
 	} else {
-		int fd = relay_connection();
-		if (fd < 0)
-			snprintf(out.text, sizeof(out.text), "relay: %s",
-			    strerror(errno));
-		else {
-			smtp_send(fd, &o->smtp, e, &commit, &out);
-			close(fd);
+		/* a kept connection the relay has closed meanwhile: once more on
+		 * a new one (nothing was sent on it) */
+		for (int tries = 0; tries < 2; tries++) {
+			if (!smtp_session_live() && open_session(o, &out) < 0)
+				break;
+			smtp_session_send(e, &commit, &out);
+			if (!out.stale)
+				break;
 		}
 	}
 	uint32_t outcome = STORE_OUTBOX_SENT;
@@ -295,6 +309,7 @@ main(int argc, char **argv)
 			sent += pass(&sh[i], &o, &soonest);
 		if (sent > 0)
 			continue;
+		smtp_session_close();   /* nothing due: no idle connection kept */
 		/* nothing pending anywhere: the timer stays off (0) */
 		sleep_until(tfd, sh, w.store_shards,
 		    soonest == UINT64_MAX ? 0 : soonest);
