@@ -195,9 +195,9 @@ def dir_arrivals(d):
 
 def crash(a):
     from submit_crash_util import run
-    # queueing N takes about N/200 s here: all of it before the second
+    # queueing N takes up to N/70 s here: all of it before the second
     r = run(a.crash, a.kills, a.kills, window=a.window, seed=a.seed,
-            lead=4 + a.crash // 100)
+            lead=4 + a.crash // 50)
     print("| n | kills (submitd, stored) | p50 ms | p90 ms | p99 ms | max ms |"
           " duplicates | early | unknown | lost | not final |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

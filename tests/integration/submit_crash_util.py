@@ -101,15 +101,19 @@ def kill_one(srv, name, log):
     return None
 
 
+_client = {}
+
+
 def ends(srv, sids):
     """{submission id: "sent" | "unknown" | "failed" | "pending"} as
-    EmailSubmission/get reports them (a new connection when jmapd's
-    worker went with a killed stored)."""
+    EmailSubmission/get reports them (a new connection, and login, only
+    when jmapd's worker went with a killed stored)."""
     why = None
     ids = list(sids)
-    for _ in range(40):
+    for _ in range(80):
         try:
-            c = Client(srv)
+            c = _client.get(srv) or Client(srv)
+            _client[srv] = c
             got = []
             for i in range(0, len(ids), GET_MAX):
                 got += c.call("EmailSubmission/get",
@@ -119,6 +123,7 @@ def ends(srv, sids):
         except (OSError, http.client.HTTPException, ssl.SSLError,
                 AssertionError, KeyError, ValueError) as e:
             why = e
+            _client.pop(srv, None)
             time.sleep(0.25)
     else:
         raise AssertionError("EmailSubmission/get never answered: %r" % why)
@@ -177,6 +182,7 @@ def run(n=100, submitd_kills=3, stored_kills=3, window=2.0, lead=4, seed=None,
             time.sleep(1.0)
             state = ends(srv, sids)
             log_tail = srv.srv.log[-40:]
+            _client.pop(srv, None)
     finally:
         sink.close()
     return summarize(sink.arrivals, sids, state, at, kills, seed, log_tail)
