@@ -10,9 +10,10 @@ random moments within two seconds of that second (submit_crash_util):
   at most one per submitd kill; a stored kill costs nothing (submitd holds
   the result and reports it to the new stored);
 - none lost: each one not reported unknown reached the relay;
-- lateness over all of them (p99 and max) within RESTART_BOUND_S: what a
-  kill can add (cloisterd restarts a killed worker within a second) to
-  the relay's 50 connections a second for 100 due at once."""
+- p99 lateness over all of them within RESTART_BOUND_S: the acceptance
+  figure, 1 s for 100 due at once, plus one restart (cloisterd replaces a
+  killed worker within a second), on a machine shared with other work
+  (the bench's runs: bench/README.md)."""
 import os
 
 from lmtp_util import have_store
@@ -20,9 +21,8 @@ from submit_crash_util import run
 
 N = 100
 KILLS = 3
-# p99 lateness with the kills: the acceptance figure is 1 s without a kill
-# in the way; each kill of stored or submitd may add a restart (< 1 s)
-RESTART_BOUND_S = 3.0
+# p99 lateness with the kills: 1 s, and a restart (< 1 s)
+RESTART_BOUND_S = 2.0
 
 
 def report(r):

@@ -288,3 +288,20 @@ def test_a_committing_entry_no_one_reports_is_unknown_at_the_first_claim():
         result(sub, id1, 1, reply="250 late")
         st.stop()
         assert rows(st)[0][2:] == (2, 2, "250 late"), rows(st)
+
+
+def test_a_mark_whose_answer_was_lost_is_made_pending_by_the_held_retry():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        (id1,) = add(lm, ["b@example.net"])
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        commit(sub, id1)     # written; stored dies before submitd hears it
+        st.kill()
+        st.start()
+        sub = st.connect("submitd")
+        # submitd never wrote the dot: its held result is "retry now"
+        result(sub, id1, 2, retry_at=int(time.time()), reply="not marked")
+        got = claim(sub)
+        assert got[0] == id1, got      # sent once after all, not unknown

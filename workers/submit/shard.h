@@ -34,8 +34,8 @@ void shard_open(struct shard *sh, unsigned index);
  * STORE_E_PROTO) is replaced, waiting for the restarted stored (a bounded
  * wait; past it, or on any other failure, the process ends). */
 void shard_failed(struct shard *sh, int rc, const char *what);
-/* Report entry id's result; committed: past its committing mark (then a
- * lost channel keeps the result for the next one). */
+/* Report entry id's result; committed: its committing mark was asked for
+ * (then a lost channel keeps the result for the next one). */
 void shard_report(struct shard *sh, uint64_t id, uint32_t outcome,
     uint64_t retry_at, const char *reply, bool committed);
 

@@ -165,6 +165,7 @@ open_session(const struct opts *o, struct smtp_outcome *out)
 struct committing {
 	struct store_conn *sc;
 	uint64_t id;
+	bool refused;        /* the mark failed: the dot was not written */
 };
 
 /* Before the final dot: the store marks the entry committing, durably, so
@@ -175,6 +176,7 @@ commit_entry(void *arg)
 	struct committing *k = arg;
 	if (store_outbox_commit(k->sc, k->id) == 0)
 		return 0;
+	k->refused = true;
 	log_err("outbox %llu: not marked committing, not sent: %s",
 	    (unsigned long long)k->id, store_client_errmsg(k->sc));
 	return -1;
@@ -186,7 +188,7 @@ static void
 send_entry(struct shard *sh, const struct opts *o,
     const struct store_outbox_entry *e)
 {
-	struct committing k = { sh->sc, e->id };
+	struct committing k = { sh->sc, e->id, false };
 	const struct smtp_commit commit = { commit_entry, &k };
 	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
 	if (!entry_ok(e)) {
@@ -209,7 +211,13 @@ send_entry(struct shard *sh, const struct opts *o,
 		outcome = STORE_OUTBOX_FAILED;
 	else if (out.verdict == SMTP_UNKNOWN)
 		outcome = STORE_OUTBOX_UNKNOWN;
-	else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
+	else if (k.refused) {
+		/* never at the relay: due again now. stored may have written the
+		 * mark and died before its answer: then this result, held for
+		 * the new stored, makes it pending again rather than unknown */
+		outcome = STORE_OUTBOX_RETRY;
+		retry_at = (uint64_t)time(NULL);
+	} else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
 		outcome = STORE_OUTBOX_FAILED;
 	else if (out.verdict == SMTP_TEMPFAIL) {
 		outcome = STORE_OUTBOX_RETRY;
@@ -221,7 +229,8 @@ send_entry(struct shard *sh, const struct opts *o,
 	    outcome == STORE_OUTBOX_UNKNOWN ? "may or may not have been sent" :
 	    "failed",
 	    e->attempts + 1, out.text);
-	shard_report(sh, e->id, outcome, retry_at, out.text, out.committed);
+	shard_report(sh, e->id, outcome, retry_at, out.text,
+	    out.committed || k.refused);
 }
 
 /* One pass over a shard: up to BATCH due entries sent. The number sent;
