@@ -54,3 +54,61 @@ def test_scheduled_sends_survive_kill_9_of_submitd_and_stored_exactly_once():
     assert r["lost"] == [], (r["lost"], why)
     assert len(r["unknown"]) <= r["submitd_kills"], (r["unknown"], why)
     assert r["p99"] <= RESTART_BOUND_S, (r["p99"], r["late"][-5:], why)
+
+
+def relay_server(sink):
+    from cloister_server import CloisterServer
+    from submit_util import services
+    srv = CloisterServer(services(sink.port))
+    srv.start()
+    srv.wait_ready()
+    return srv
+
+
+def test_stored_killed_after_the_relays_250_gets_the_result_submitd_held():
+    if not have_store():
+        return
+    import signal
+    import time
+    from harness import wait_for
+    from submit_util import Admin, Sink, queue
+    sink = Sink(delay=2.0)       # the 250 to the final dot comes 2 s late
+    try:
+        with relay_server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            queue(adm, "alice", ["bob@example.net"], b"Subject: once\r\n\r\nx\r\n")
+            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
+            time.sleep(1.0)     # the dot is out, the 250 not yet
+            os.kill(srv.children("stored")[0].pid, signal.SIGKILL)
+            assert srv.wait_log(r"outbox 1: the result held over the store's"
+                                r" restart reported", 20), srv.log[-20:]
+            assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 5)
+            time.sleep(2.5)     # a second send would have come by now
+            assert len(sink.got) == 1, sink.got
+            assert not any("may or may not" in l for l in srv.log), srv.log[-20:]
+    finally:
+        sink.close()
+
+
+def test_submitd_killed_after_the_final_dot_is_unknown_and_never_resent():
+    if not have_store():
+        return
+    import signal
+    import time
+    from submit_util import Admin, Sink, queue
+    sink = Sink(delay=2.0)
+    try:
+        with relay_server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            queue(adm, "alice", ["bob@example.net"], b"Subject: once\r\n\r\nx\r\n")
+            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
+            time.sleep(1.0)     # past the mark, the 250 not yet read
+            os.kill(srv.children("submitd")[0].pid, signal.SIGKILL)
+            assert srv.wait_log(r"outbox: 1 may or may not have been sent", 10), \
+                srv.log[-20:]
+            time.sleep(4.0)     # the new submitd does not send it again
+            assert len(sink.got) == 1, sink.got
+    finally:
+        sink.close()
