@@ -112,3 +112,31 @@ def test_submitd_killed_after_the_final_dot_is_unknown_and_never_resent():
             assert len(sink.got) == 1, sink.got
     finally:
         sink.close()
+
+
+def test_uncertain_delivery_resend_sends_again_as_an_mta_would():
+    if not have_store():
+        return
+    import signal
+    import time
+    from cloister_server import CloisterServer
+    from harness import wait_for
+    from submit_util import Admin, Sink, queue, services
+    sink = Sink(delay=2.0)
+    try:
+        with CloisterServer(services(sink.port,
+                                     **{"uncertain-delivery": "resend"})) as srv:
+            srv.start()
+            srv.wait_ready()
+            adm = Admin(srv)
+            adm.user("alice")
+            queue(adm, "alice", ["bob@example.net"], b"Subject: twice\r\n\r\nx\r\n")
+            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
+            time.sleep(1.0)     # the dot is out, the 250 not yet read
+            os.kill(srv.children("submitd")[0].pid, signal.SIGKILL)
+            # pending again, and sent again: at least once
+            assert wait_for(lambda: len(sink.got) == 2, 20), (sink.got, srv.log[-20:])
+            assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 10)
+            assert not any("may or may not" in l for l in srv.log)
+    finally:
+        sink.close()

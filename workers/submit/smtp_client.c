@@ -98,9 +98,11 @@ send_body(struct conn *c, const struct store_outbox_entry *e)
 			    "\n.\r\n" : "\r\n.\r\n";
 			memcpy(out + o, end, strlen(end));
 			o += strlen(end);
-			if (c->commit->fn != NULL && c->commit->fn(c->commit->arg) < 0)
-				return -2;
-			c->committed = true;
+			if (c->commit->fn != NULL) {
+				if (c->commit->fn(c->commit->arg) < 0)
+					return -2;
+				c->committed = true;
+			}
 		}
 		if (write_all(c, out, o) < 0)
 			return -1;

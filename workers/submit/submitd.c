@@ -18,6 +18,10 @@
  *   relay-tls-name the name the certificate must carry (default: the
  *                  relay's address)
  *   relay          HOST:PORT, read by cloisterd (it connects)
+ *   uncertain-delivery unknown | resend: an entry whose final dot may have
+ *                  reached the relay without its reply being recorded is
+ *                  final "unknown" (default: never sent twice) or sent
+ *                  again (at least once, as Postfix and Cyrus do)
  */
 #include <errno.h>
 #include <poll.h>
@@ -42,6 +46,7 @@
 struct opts {
 	struct smtp_opts smtp;
 	uint64_t max_attempts, retry_base, retry_max;
+	bool resend;                 /* uncertain-delivery resend: no mark */
 };
 
 static uint64_t
@@ -107,6 +112,10 @@ load_options(const struct config *c, const struct config_service *s,
 	o->retry_max = opt_size(c, s, "retry-max", 3600, 1, 7 * 86400);
 	o->smtp.timeout_ms = (int)opt_size(c, s, "smtp-timeout", 300, 1, 3600) *
 	    1000;
+	const char *u = config_option(c, s, "uncertain-delivery");
+	if (u != NULL && strcmp(u, "resend") != 0 && strcmp(u, "unknown") != 0)
+		log_fatal("uncertain-delivery: unknown or resend");
+	o->resend = u != NULL && strcmp(u, "resend") == 0;
 	load_tls(c, s, o);
 }
 
@@ -189,7 +198,9 @@ send_entry(struct shard *sh, const struct opts *o,
     const struct store_outbox_entry *e)
 {
 	struct committing k = { sh->sc, e->id, false };
-	const struct smtp_commit commit = { commit_entry, &k };
+	/* resend: no mark, so a crash or a lost reply after the dot is
+	 * retried like any other temporary failure */
+	const struct smtp_commit commit = { o->resend ? NULL : commit_entry, &k };
 	struct smtp_outcome out = { .verdict = SMTP_TEMPFAIL };
 	if (!entry_ok(e)) {
 		out.verdict = SMTP_PERMFAIL;
