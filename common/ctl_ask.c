@@ -6,11 +6,12 @@
 #include <poll.h>
 
 enum ctl_ask_result
-ctl_ask(int ctl, uint32_t ask, uint32_t answer, int timeout_ms,
-    struct ipc_msg *m, uint32_t *err)
+ctl_ask(int ctl, uint32_t ask, const struct buf *payload, uint32_t answer,
+    int timeout_ms, struct ipc_msg *m, uint32_t *err)
 {
 	char why[96];
-	if (ipc_send_raw(ctl, ask, 0, 0, NULL, 0, -1) < 0) {
+	if (ipc_send_raw(ctl, ask, 0, 0, payload != NULL ? payload->data : NULL,
+	    payload != NULL ? payload->len : 0, -1) < 0) {
 		log_err("control channel: %m");
 		return CTL_ASK_FAIL;
 	}

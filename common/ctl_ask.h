@@ -1,8 +1,9 @@
 /*
  * ctl_ask: a worker's one question to cloisterd on its control channel
- * (submitd's CTL_RELAY_ASK, a connection worker's CTL_RELOGIN_ASK): a bare
- * header out, then one answer whose payload is a u32 errno, with fds when
- * it is 0 (docs/supervisor.md). The channel is trusted: anything out of
+ * (submitd's CTL_RELAY_ASK and CTL_STORE_ASK, a connection worker's
+ * CTL_RELOGIN_ASK): a header (bare, or with a small payload) out, then
+ * one answer whose payload is a u32 errno, with fds when it is 0
+ * (docs/supervisor.md). The channel is trusted: anything out of
  * step is the caller's reason to exit.
  */
 #ifndef CLOISTER_CTL_ASK_H
@@ -18,9 +19,9 @@ enum ctl_ask_result {
 	                     * its fds closed */
 };
 
-/* Ask on ctl and wait up to timeout_ms; the answer stays in m (its fd or
- * fds the caller's with CTL_ASK_OK). */
-enum ctl_ask_result ctl_ask(int ctl, uint32_t ask, uint32_t answer,
-    int timeout_ms, struct ipc_msg *m, uint32_t *err);
+/* Ask on ctl (payload: NULL for a bare header) and wait up to timeout_ms;
+ * the answer stays in m (its fd or fds the caller's with CTL_ASK_OK). */
+enum ctl_ask_result ctl_ask(int ctl, uint32_t ask, const struct buf *payload,
+    uint32_t answer, int timeout_ms, struct ipc_msg *m, uint32_t *err);
 
 #endif

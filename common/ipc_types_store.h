@@ -82,6 +82,11 @@
 	X(CTL_RELAY_ASK, 316)      /* submitd: connect me to the relay */ \
 	X(CTL_RELAY, 317)          /* cloisterd: u32 errno (0: fd attached) */ \
 	X(STORE_OUTBOX_LIST, 319)  /* a user's JMAP submissions, paged */ \
+	X(STORE_OUTBOX_COMMIT, 320) /* submitd: about to write the final dot */ \
+	/* submitd <-> cloisterd: a fresh channel to a restarted store shard, \
+	 * so that a result submitd holds reaches it */ \
+	X(CTL_STORE_ASK, 321)      /* submitd: u32 shard */ \
+	X(CTL_STORE_CHAN, 322)     /* cloisterd: u32 errno (0: fd attached) */ \
 	X(STORE_OUTBOX_REPORT, 324) /* delivery right: a DSN names a submission */ \
 	X(STORE_ADM_USER_CREATE, 300)                                      \
 	X(STORE_ADM_USER_DELETE, 301)                                      \

@@ -6,7 +6,7 @@
 #include <time.h>
 
 static const char *const state_names[] = { "pending", "sending", "sent",
-	"failed", "canceled" };
+	"failed", "canceled", "unknown", "committing" };
 
 /* Bytes a relay (through submitd) chose: nothing reaches the terminal
  * that could move its cursor or change its colours. */
@@ -28,7 +28,7 @@ print_entry(void *arg, const struct store_outbox_info *o)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	printf("%llu ", (unsigned long long)o->id);
 	print_safe(o->user);
-	printf(" %s %u %s %llu <", o->state < 5 ? state_names[o->state] : "?",
+	printf(" %s %u %s %llu <", o->state < 7 ? state_names[o->state] : "?",
 	    o->attempts, when, (unsigned long long)o->size);
 	print_safe(o->mail_from);
 	printf("> %u ", o->nrcpts);

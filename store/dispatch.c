@@ -96,6 +96,7 @@ static const struct op ops[] = {
 	{ IPC_STORE_OUTBOX_ADD, OP_WRITE | OP_FD, h_outbox_add },
 	/* submitd: no ticket (the handler refuses a bound channel) */
 	{ IPC_STORE_OUTBOX_CLAIM, OP_WRITE, h_outbox_claim },
+	{ IPC_STORE_OUTBOX_COMMIT, OP_WRITE, h_outbox_commit },
 	{ IPC_STORE_OUTBOX_RESULT, OP_WRITE, h_outbox_result },
 	/* lmtpd: a DSN delivered to a user names one of its submissions */
 	{ IPC_STORE_OUTBOX_REPORT, OP_DELIVER | OP_WRITE, h_outbox_report },

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "msgfile.h"
 #include "outbox_auto.h"
+#include "outbox_int.h"
 #include "outbox_proto.h"
 #include "outbox_status.h"
 #include "request.h"
@@ -33,19 +34,19 @@ static const char *const osql[O_NSTMT] = {
 	[O_INSERT] = "INSERT INTO outbox(user, mail_from, rcpts, size, send_at,"
 	    " state, next_try, created, meta, modseq, cmodseq, msgid)"
 	    " VALUES(?, ?, ?, ?, ?, 0, ?, ?, ?, ?9, ?9, ?10)",
-	[O_COUNT_USER] = "SELECT count(*) FROM outbox WHERE user=? AND state<=1",
+	[O_COUNT_USER] = "SELECT count(*) FROM outbox WHERE user=? AND state IN (0, 1, 6)",
 	[O_DUE] = "SELECT id, mail_from, rcpts, size, attempts FROM outbox"
 	    " WHERE state=0 AND next_try<=? ORDER BY next_try, id LIMIT 1",
 	[O_NEXT] = "SELECT min(next_try) FROM outbox WHERE state=0",
 	[O_CLAIM] = "UPDATE outbox SET state=1 WHERE id=? AND state=0",
 	[O_RESOLVE] = "UPDATE outbox SET state=?, attempts=attempts+1,"
 	    " next_try=?, reply=?, modseq=?, done_at=?, rstatus=? WHERE id=?"
-	    " AND state=1",
+	    " AND state IN (1, 5, 6)",
 	[O_RELEASE] = "UPDATE outbox SET state=0 WHERE id=? AND state=1",
 	[O_RESET] = "UPDATE outbox SET state=0 WHERE state=1",
-	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state<=1",
+	[O_LIVE] = "SELECT 1 FROM outbox WHERE id=? AND state IN (0, 1, 6)",
 	[O_LIST] = "SELECT id, user, state, attempts, next_try, size, mail_from,"
-	    " rcpts, reply FROM outbox WHERE state IN (0, 1, 3) ORDER BY id"
+	    " rcpts, reply FROM outbox WHERE state IN (0, 1, 3, 5, 6) ORDER BY id"
 	    " LIMIT ?",
 };
 
@@ -166,6 +167,7 @@ outbox_open(sqlite3 *db, const char *root)
 	sqlite3_finalize(st);
 	outbox_jmap_open(db);
 	outbox_status_open(db);
+	outbox_result_open(db);
 	outbox_auto_open(db);
 	sweep();
 }
@@ -191,6 +193,26 @@ claim_find(const struct chan *ch, uint64_t id)
 		if (claims[i].ch == ch && (id == 0 || claims[i].id == id))
 			return &claims[i];
 	return NULL;
+}
+
+bool
+outbox_claimed(const struct chan *ch, uint64_t id)
+{
+	for (size_t i = 0; i < OUTBOX_CLAIMS_MAX; i++)
+		if (claims[i].ch != NULL && claims[i].id == id &&
+		    (ch == NULL || claims[i].ch == ch))
+			return true;
+	return false;
+}
+
+void
+outbox_claim_drop(uint64_t id)
+{
+	for (size_t i = 0; i < OUTBOX_CLAIMS_MAX; i++)
+		if (claims[i].ch != NULL && claims[i].id == id) {
+			claims[i].ch = NULL;
+			claims[i].id = 0;
+		}
 }
 
 static void
@@ -239,7 +261,10 @@ outbox_chan_closed(struct chan *ch)
 	while ((c = claim_find(ch, 0)) != NULL) {
 		sqlite3_stmt *st = stmt(O_RELEASE);
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)c->id);
-		if (step_done(O_RELEASE) == 0)
+		/* one past the mark before the final dot is not sent again */
+		if (step_done(O_RELEASE) == 0 && sqlite3_changes(odb) == 0)
+			outbox_commit_lost(c->id, ch);
+		else
 			log_info("outbox: %llu is pending again (%s[%llu] left)",
 			    (unsigned long long)c->id, ch->service,
 			    (unsigned long long)ch->instance);
@@ -438,8 +463,8 @@ h_outbox_add(struct req *r)
 
 /* ---- OUTBOX_CLAIM / OUTBOX_RESULT (submitd) --------------------------------- */
 
-static int
-submit_channel(struct req *r)
+int
+outbox_submit_channel(struct req *r)
 {
 	if (r->ch->user != NULL || r->ch->admin)
 		return req_fail(r, IPC_ERR_UNEXPECTED, "%s on a user session",
@@ -490,9 +515,9 @@ put_entry(struct req *r, sqlite3_stmt *st, uint64_t id)
 	return 0;
 }
 
-static int
-resolve(uint64_t id, uint32_t state, uint64_t next_try, const char *reply,
-    size_t rlen, const struct buf *rstatus)
+int
+outbox_resolve(uint64_t id, uint32_t state, uint64_t next_try,
+    const char *reply, size_t rlen, const struct buf *rstatus)
 {
 	sqlite3_stmt *st = stmt(O_RESOLVE);
 	sqlite3_bind_int64(st, 1, state);
@@ -514,8 +539,9 @@ int
 h_outbox_claim(struct req *r)
 {
 	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = submit_channel(r)) < 0)
+	if (rc < 0 || (rc = outbox_submit_channel(r)) < 0)
 		return rc;
+	outbox_commit_orphans();
 	struct claim *slot = claim_find(NULL, 0);
 	if (slot == NULL)
 		return req_fail(r, IPC_ERR_TEMPORARY, "%u entries claimed already",
@@ -534,7 +560,7 @@ h_outbox_claim(struct req *r)
 			log_err("outbox: %llu has no message file",
 			    (unsigned long long)id);
 			sqlite3_bind_int64(stmt(O_CLAIM), 1, (sqlite3_int64)id);
-			if (step_done(O_CLAIM) < 0 || resolve(id, OUTBOX_FAILED, 0,
+			if (step_done(O_CLAIM) < 0 || outbox_resolve(id, OUTBOX_FAILED, 0,
 			    "message file lost", 17, NULL) < 0)
 				return req_fail(r, IPC_ERR_INTERNAL, "outbox");
 			continue;
@@ -550,49 +576,6 @@ h_outbox_claim(struct req *r)
 	ipc_put_u64(r->rb, 0);
 	ipc_put_u64(r->rb, next_due());
 	waiter_set(r->ch, true);
-	return 0;
-}
-
-/* id, outcome, retry_at, reply, u32 n, n x the reply to each recipient
- * ("": as the entry's; n 0 or the entry's recipient count). */
-int
-h_outbox_result(struct req *r)
-{
-	static struct outbox_rcpt_replies rr;
-	static struct buf rstatus = BUF_INIT(OUTBOX_RSTATUS_MAX);
-	uint64_t id, retry_at;
-	uint32_t outcome;
-	const char *reply;
-	size_t rlen;
-	ipc_get_u64(&r->c, &id);
-	ipc_get_u32(&r->c, &outcome);
-	ipc_get_u64(&r->c, &retry_at);
-	ipc_get_strp(&r->c, &reply, &rlen, STORE_OUTBOX_REPLY_MAX);
-	if (outbox_status_get(&r->c, &rr) < 0)
-		return req_fail(r, IPC_ERR_MALFORMED, "per-recipient replies");
-	int rc = req_end_of_fields(r);
-	if (rc < 0 || (rc = submit_channel(r)) < 0)
-		return rc;
-	struct claim *c = claim_find(r->ch, id);
-	if (id == 0 || c == NULL)
-		return req_fail(r, IPC_ERR_CONFLICT, "outbox entry %llu is not"
-		    " claimed by this channel", (unsigned long long)id);
-	static const uint32_t state_of[] = { [1] = OUTBOX_SENT,
-		[2] = OUTBOX_PENDING, [3] = OUTBOX_FAILED };
-	if (outcome < 1 || outcome > 3 || retry_at > INT64_MAX)
-		return req_fail(r, IPC_ERR_MALFORMED, "bad outcome");
-	if (outbox_status_build(id, &rr, &rstatus) < 0)
-		return req_fail(r, IPC_ERR_MALFORMED, "not one reply per recipient");
-	if (resolve(id, state_of[outcome], retry_at, reply, rlen, &rstatus) < 0)
-		return req_fail(r, IPC_ERR_INTERNAL, "outbox: result");
-	c->ch = NULL;
-	c->id = 0;
-	if (state_of[outcome] != OUTBOX_PENDING)
-		remove_file(id);
-	log_info("outbox: %llu %s: %.*s", (unsigned long long)id,
-	    outcome == 1 ? "sent" : outcome == 2 ? "deferred" : "failed",
-	    (int)rlen, reply);
-	outbox_jmap_result(id);
 	return 0;
 }
 

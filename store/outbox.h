@@ -12,6 +12,9 @@
  * claiming channel closed: crash-only, submitd's death loses nothing but
  * may send an entry twice if the relay took it and the result never
  * reached the store). A stored restart makes every sending entry pending.
+ * An entry marked committing (submitd is about to write the final dot) is
+ * never pending again: its result, or, if the channel closes or stored
+ * restarts first, final with delivery unknown (outbox_result.c).
  */
 #ifndef CLOISTER_STORE_OUTBOX_H
 #define CLOISTER_STORE_OUTBOX_H
@@ -28,6 +31,8 @@ enum outbox_state {
 	OUTBOX_SENT = 2,
 	OUTBOX_FAILED = 3,
 	OUTBOX_CANCELED = 4,
+	OUTBOX_UNKNOWN = 5,     /* final: may or may not have been sent */
+	OUTBOX_COMMITTING = 6,  /* sending, past the mark before the final dot */
 };
 
 /* Pending entries of one user at most (a compromised lmtpd or a user
@@ -68,6 +73,7 @@ void outbox_jmap_open(sqlite3 *db);
 
 int h_outbox_add(struct req *r);
 int h_outbox_claim(struct req *r);
+int h_outbox_commit(struct req *r);
 int h_outbox_result(struct req *r);
 int h_outbox_list(struct req *r);
 int h_outbox_change(struct req *r);

@@ -135,7 +135,7 @@ int store_outbox_submit(struct store_conn *sc, const char *user,
 struct store_submission {
 	uint64_t id;
 	uint32_t state;            /* pending 0, sending 1, sent 2, failed 3,
-				      canceled 4 */
+				      canceled 4, unknown 5, committing 6 */
 	uint64_t send_at, created; /* unix seconds */
 	uint64_t cmodseq, modseq;  /* the user's state at creation, last change */
 	uint32_t hidden;           /* destroyed (listed only by changes) */
@@ -196,12 +196,21 @@ enum store_outbox_outcome {
 	STORE_OUTBOX_SENT = 1,     /* the relay accepted it */
 	STORE_OUTBOX_RETRY = 2,    /* temporary failure: pending again at retry_at */
 	STORE_OUTBOX_FAILED = 3,   /* permanent failure */
+	STORE_OUTBOX_UNKNOWN = 4,  /* committing, and no reply to the final dot */
 };
-/* Report the result of a claimed entry; reply: the relay's last reply
- * (at most STORE_OUTBOX_REPLY_MAX bytes kept); rcpt_replies: none, or
- * one per recipient of the entry, in its order, the relay's reply to
- * that recipient ("": the entry's reply stands for it; at most
- * STORE_OUTBOX_RCPT_REPLY_MAX bytes kept, printable ASCII). */
+/* The claimed entry is committing (durably): call it before writing the
+ * final dot. From then on the store never hands the entry out again: its
+ * result ends it, or, if this channel closes or stored restarts first, it
+ * is final with delivery unknown. */
+int store_outbox_commit(struct store_conn *sc, uint64_t id);
+
+/* Report the result of a claimed entry, or of an entry committed on an
+ * earlier channel to this shard (a result held over a stored restart);
+ * reply: the relay's last reply (at most STORE_OUTBOX_REPLY_MAX bytes
+ * kept); rcpt_replies: none, or one per recipient of the entry, in its
+ * order, the relay's reply to that recipient ("": the entry's reply
+ * stands for it; at most STORE_OUTBOX_RCPT_REPLY_MAX bytes kept,
+ * printable ASCII). */
 int store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
     uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
     size_t nreplies);
@@ -224,8 +233,8 @@ int store_outbox_report(struct store_conn *sc, const char *user, uint32_t kind,
     uint64_t id, const char *msgid, const uint8_t hash[STORE_BLOBID_LEN],
     const struct store_report_rcpt *rc, size_t n);
 
-/* Admin channel: the entries not sent (pending 0, sending 1) and the
- * failed ones (3), oldest first, at most 10000 a shard. Strings valid
+/* Admin channel: the entries not sent (pending 0, sending 1, committing
+ * 6) and the failed ones (3) and unknown ones (5), oldest first, at most 10000 a shard. Strings valid
  * during the callback. */
 struct store_outbox_info {
 	uint64_t id;

@@ -94,6 +94,14 @@ store_outbox_claim(struct store_conn *sc, struct store_outbox_entry *e,
 }
 
 int
+store_outbox_commit(struct store_conn *sc, uint64_t id)
+{
+	sc_start(sc);
+	ipc_put_u64(&sc->req, id);
+	return sc_call_empty(sc, IPC_STORE_OUTBOX_COMMIT);
+}
+
+int
 store_outbox_result(struct store_conn *sc, uint64_t id, uint32_t outcome,
     uint64_t retry_at, const char *reply, const char *const *rcpt_replies,
     size_t nreplies)

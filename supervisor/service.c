@@ -21,9 +21,10 @@ sv_proc_find(pid_t pid)
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
  * once, and, from authd after it, CTL_LOGGED_IN, from submitd
- * CTL_RELAY_ASK (relay.c), from a worker of a service with max-relogins
- * CTL_RELOGIN_ASK (relogin.c); all are compared, not decoded
- * (CTL_LOGGED_IN's user is bytes kept as they are; fds sent with them are
+ * CTL_RELAY_ASK (relay.c) and CTL_STORE_ASK (store_chan.c), from a
+ * worker of a service with max-relogins CTL_RELOGIN_ASK (relogin.c); all
+ * are compared, not decoded (CTL_LOGGED_IN's user is bytes kept as they
+ * are; CTL_STORE_ASK's shard a checked number; fds sent with them are
  * discarded by the kernel: recv takes no ancillary data). Anything else
  * kills the worker, a busy one too: its channel stays watched. */
 static void
@@ -61,6 +62,12 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 		if (p->ready && !reaped && s->max_relogins > 0 &&
 		    ipc_is_bare(rec, (size_t)n, IPC_CTL_RELOGIN_ASK)) {
 			sv_relogin_ask(p);
+			continue;
+		}
+		unsigned shard;
+		if (p->ready && !reaped && s->cfg.role == ROLE_SUBMIT &&
+		    sv_store_ask_record(rec, (size_t)n, &shard)) {
+			sv_store_ask(p, shard);
 			continue;
 		}
 		if (p->ready || !ipc_is_ready(rec, (size_t)n)) {

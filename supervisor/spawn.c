@@ -165,6 +165,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		    ROLE_PUSH ? IPC_CTL_PEER_PUSH : 0, pairs[2][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,
 	    pairs[0][0]);
+	if (s->cfg.role == ROLE_SUBMIT)
+		sv_store_chan_spawned(p);
 	sv_log_attach(p, logr);
 	sv_stats_attach(p, statr);
 	return p;

@@ -21,9 +21,11 @@
  *   logfile.c  log-file and log-syslog: where lines go, reopened on signal
  *   relay.c    submitd's one relay connection, connected here, passed on
  *   relogin.c  fresh authd and store channels for a re-login (CTL_RELOGIN)
+ *   store_chan.c submitd's fresh channel to a restarted store shard
  * Reference: docs/supervisor.md. Nothing here parses a byte from the
  * network or from a worker beyond a fixed-size, checked stats record, a
- * compared CTL_READY (and CTL_RELOGIN_ASK), authd's CTL_LOGGED_IN (header and length byte
+ * compared CTL_READY (and CTL_RELOGIN_ASK; CTL_STORE_ASK's checked
+ * shard number), authd's CTL_LOGGED_IN (header and length byte
  * compared; the user kept as opaque bytes, escaped when printed), and log
  * lines it copies (capped, scrubbed) without looking inside beyond their
  * level byte. Root's admin socket (ctlsock.c) is read with the IPC codec.
@@ -97,6 +99,11 @@ struct sv_proc {
 	bool retiring;           /* we asked it to go: its exit is no failure */
 	bool ready;              /* sent CTL_READY: its exit is no start failure */
 	uint64_t peer_deaths;    /* sv.peer_deaths at spawn (see proc_exited) */
+	/* submitd: the store process of each shard it has a channel to, and
+	 * its asks for a fresh one this second (store_chan.c) */
+	uint64_t store_instance[CLOISTER_MAX_SHARDS];
+	int64_t store_ask_at;
+	unsigned store_asks;
 	bool prelogin;           /* busy, its client not logged in (authd says) */
 	unsigned relogins;       /* fresh channels granted (relogin.c) */
 	unsigned relogin_asks;   /* CTL_RELOGIN_ASKs, granted or not */
@@ -313,6 +320,14 @@ void sv_relay_tick(int64_t now);
 /* relogin.c: a logged-in worker's fresh channels (CTL_RELOGIN_ASK ->
  * CTL_RELOGIN) */
 void sv_relogin_ask(struct sv_proc *p);
+
+/* store_chan.c: submitd's fresh channel to a restarted store shard
+ * (CTL_STORE_ASK -> CTL_STORE_CHAN). Whether rec is an ask (*shard: its
+ * shard); answer it; note at spawn which store processes p has channels
+ * to. */
+bool sv_store_ask_record(const uint8_t *rec, size_t n, unsigned *shard);
+void sv_store_ask(struct sv_proc *p, unsigned shard);
+void sv_store_chan_spawned(struct sv_proc *p);
 
 /* service.c */
 void sv_service_event(struct sv_service *s, enum sv_event ev);

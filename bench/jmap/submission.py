@@ -13,6 +13,13 @@ Rows, for each server:
   submissions spread over a few seconds; early counts arrivals before
   sendAt (must be 0).
 
+--crash N: instead, the scheduled-send crash run (Cloister only; the
+scenario of tests/integration/test_submit_crash.py): N submissions held
+until the same second, --kills kill -9 each of submitd and stored at
+random moments within --window seconds of it; printed: the lateness
+distribution (p50, p90, p99, max), duplicates, early arrivals, unknowns
+("may or may not have been sent"), losses.
+
 Cloister is started here (cloisterd + authd + keyd + stored + imapd +
 jmapd on a plain loopback listener + submitd relaying to a sink in this
 process) from CLOISTER_BUILD (default ./build). The peer is given as
@@ -186,6 +193,25 @@ def dir_arrivals(d):
     return f
 
 
+def crash(a):
+    from submit_crash_util import run
+    # queueing N takes up to N/70 s here: all of it before the second
+    r = run(a.crash, a.kills, a.kills, window=a.window, seed=a.seed,
+            lead=4 + a.crash // 50)
+    print("| n | kills (submitd, stored) | p50 ms | p90 ms | p99 ms | max ms |"
+          " duplicates | early | unknown | lost | not final |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    ms = ["n/a" if r[k] is None else "%.0f" % (r[k] * 1000)
+          for k in ("p50", "p90", "p99", "max")]
+    print("| %d | %d, %d | %s | %d | %d | %d | %d | %d |" % (
+        r["n"], r["submitd_kills"], r["stored_kills"], " | ".join(ms),
+        len(r["duplicates"]), len(r["early"]), len(r["unknown"]),
+        len(r["lost"]), len(r["not_final"])))
+    print("# seed %d; unknown ones that did arrive: %d" % (
+        r["seed"], len(r["unknown_arrived"])))
+    return 0
+
+
 def jmapd_block():
     return service_block(
         "jmapd", "connection", "@bin:cloister-jmapd@", "jmapd",
@@ -200,7 +226,14 @@ def main(argv):
     ap.add_argument("peers", nargs="*", help="NAME=URL,USER:PASSWORD,SINKDIR")
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--holds", type=int, default=12)
+    ap.add_argument("--crash", type=int, metavar="N",
+                    help="the crash run with N submissions")
+    ap.add_argument("--kills", type=int, default=3)
+    ap.add_argument("--window", type=float, default=2.0)
+    ap.add_argument("--seed", type=int)
     a = ap.parse_args(argv)
+    if a.crash:
+        return crash(a)
     run = "%d" % time.time()
     when = {}
     sink = NoDelaySink()

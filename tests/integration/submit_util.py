@@ -27,6 +27,7 @@ class Sink(socketserver.ThreadingTCPServer):
         self.got = []
         self.counts = {}
         self.connections = 0
+        self.quits = 0
         self.lock = threading.Lock()
         self.reply = reply or (lambda kind, n: None)
         self.delay = delay
@@ -93,6 +94,8 @@ class SinkHandler(socketserver.StreamRequestHandler):
             elif verb == "DATA":
                 self.line("354 go ahead")
                 data = self.read_data()
+                if data is None:
+                    return      # no final dot: the transaction is void
                 if sink.delay:
                     import time
                     time.sleep(sink.delay)
@@ -102,6 +105,8 @@ class SinkHandler(socketserver.StreamRequestHandler):
                         sink.got.append((mail, rcpts, data))
                 self.line(r)
             elif verb == "QUIT":
+                with sink.lock:
+                    sink.quits += 1
                 self.line("221 bye")
                 return
             else:
@@ -111,7 +116,9 @@ class SinkHandler(socketserver.StreamRequestHandler):
         out = []
         while True:
             raw = self.rfile.readline(100000)
-            if raw in (b".\r\n", b""):
+            if raw == b"":
+                return None
+            if raw == b".\r\n":
                 return b"".join(out)
             assert raw.endswith(b"\r\n"), raw     # every line ends in CRLF
             if raw.startswith(b"."):

@@ -7,7 +7,7 @@ import os
 import sqlite3
 import time
 
-from harness import POLICY_DIR, service_block
+from harness import POLICY_DIR, service_block, wait_for
 from store_util import ERR, Store, b, new_user, s, u32, u64
 
 
@@ -217,3 +217,93 @@ def test_a_waiting_submitd_is_woken_by_an_entry_due_now():
         n = sub.wait_notify(timeout=5)
         assert n[0] == 0, n               # mailbox 0: the outbox
         assert claim(sub)[0] == now
+
+
+def commit(c, id_):
+    return c.call("STORE_OUTBOX_COMMIT", u64(id_))
+
+
+def test_a_committing_entry_whose_channel_closes_is_final_unknown_never_pending():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        (id1,) = add(lm, ["b@example.net"])
+        (id2,) = add(lm, ["c@example.net"])
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        assert claim(sub)[0] == id2
+        commit(sub, id1)                 # its final dot may be out
+        other = st.connect("submitd")
+        code, _ = other.error("STORE_OUTBOX_COMMIT", u64(id2))
+        assert code == ERR["CONFLICT"]   # only the claiming channel marks
+        sub.close()                      # submitd killed
+        assert wait_for(lambda: "outbox: %d may or may not have been sent" % id1
+                        in st.log_text(), 5), st.log_text()[-2000:]
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id2      # not past the mark: pending again
+        assert claim(sub)[0] == 0        # id1 is never handed out again
+        st.stop()
+        r = rows(st)
+        assert r[0][2] == 5 and "may or may not" in r[0][4], r   # unknown
+        assert not os.path.exists(os.path.join(st.spool, "data", "s0", "outbox",
+                                               str(id1)))
+
+
+def test_a_stored_restart_keeps_a_committing_entry_for_the_result_submitd_holds():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        (id1,) = add(lm, ["b@example.net"])
+        (id2,) = add(lm, ["c@example.net"])
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        commit(sub, id1)
+        st.kill()                        # the relay said 250; stored is gone
+        assert rows(st)[0][2] == 6       # committing, durably
+        st.start()
+        sub = st.connect("submitd")
+        code, _ = sub.error("STORE_OUTBOX_RESULT", u64(id2) + u32(1) + u64(0) +
+                            s("250 ok") + u32(0))
+        assert code == ERR["CONFLICT"]   # pending, not committed: not held
+        result(sub, id1, 1, reply="250 2.0.0 held over the restart")
+        assert claim(sub)[0] == id2      # and id1 is not sent again
+        assert claim(sub)[0] == 0
+        st.stop()
+        r = rows(st)
+        assert r[0][2] == 2 and r[0][4] == "250 2.0.0 held over the restart", r
+
+
+def test_a_committing_entry_no_one_reports_is_unknown_at_the_first_claim():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        (id1,) = add(lm, ["b@example.net"])
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        commit(sub, id1)
+        st.kill()                        # submitd and stored gone together
+        st.start()
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == 0        # not handed out again
+        assert "outbox: %d may or may not have been sent" % id1 in st.log_text()
+        # a result submitd held arrives late: the truth replaces "unknown"
+        result(sub, id1, 1, reply="250 late")
+        st.stop()
+        assert rows(st)[0][2:] == (2, 2, "250 late"), rows(st)
+
+
+def test_a_mark_whose_answer_was_lost_is_made_pending_by_the_held_retry():
+    with OutboxStore() as st:
+        new_user(st, "alice")
+        lm = st.connect("lmtpd")
+        (id1,) = add(lm, ["b@example.net"])
+        sub = st.connect("submitd")
+        assert claim(sub)[0] == id1
+        commit(sub, id1)     # written; stored dies before submitd hears it
+        st.kill()
+        st.start()
+        sub = st.connect("submitd")
+        # submitd never wrote the dot: its held result is "retry now"
+        result(sub, id1, 2, retry_at=int(time.time()), reply="not marked")
+        got = claim(sub)
+        assert got[0] == id1, got      # sent once after all, not unknown

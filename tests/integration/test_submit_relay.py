@@ -2,8 +2,8 @@
 outbox leave through the relay (a Python SMTP sink on loopback) with their
 envelope and bytes; a 5xx fails the entry, a 4xx is retried and the
 message sent once; a submitd killed mid-queue loses nothing and sends
-nothing twice whose success reached the store; after stored dies, a new
-submitd sends again."""
+nothing twice whose success reached the store; after stored dies, the
+same submitd, on a fresh channel to the new one, sends again."""
 import os
 import signal
 import time
@@ -103,7 +103,7 @@ def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
         sink.close()
 
 
-def test_after_stored_dies_submitd_starts_again_and_sends():
+def test_after_stored_dies_submitd_gets_a_fresh_channel_and_sends():
     if not have_store():
         return
     sink = Sink()
@@ -112,10 +112,12 @@ def test_after_stored_dies_submitd_starts_again_and_sends():
             adm = Admin(srv)
             adm.user("alice")
             old_sub = srv.children("submitd")[0].pid
-            os.kill(srv.children("stored")[0].pid, signal.SIGKILL)
-            # its store channel is gone: it ends, cloisterd starts another
-            assert wait_for(lambda: [c.pid for c in srv.children("submitd")
-                                     if c.pid != old_sub], 20), srv.log[-20:]
+            old_st = srv.children("stored")[0].pid
+            os.kill(old_st, signal.SIGKILL)
+            # its store channel is gone: it asks cloisterd for one to the
+            # new stored and stays
+            assert srv.wait_log(r"store shard 0: a fresh channel", 20), srv.log[-20:]
+            assert [c.pid for c in srv.children("submitd")] == [old_sub]
             srv.wait_ready(timeout=20)
             adm.close()
             adm = Admin(srv)
@@ -154,5 +156,30 @@ def test_cloisterctl_outbox_list_shows_what_waits_and_what_failed():
             stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(later))
             assert lines[1] == "2 alice pending 0 %s 3 <alice@example.org> 2 -" % stamp, lines
             assert len(lines) == 2
+    finally:
+        sink.close()
+
+
+def test_one_relay_connection_carries_many_messages_and_closes_when_idle():
+    if not have_store():
+        return
+    sink = Sink()
+    try:
+        with server(sink) as srv:
+            adm = Admin(srv)
+            adm.user("alice")
+            n = 30
+            at = int(time.time()) + 2      # all due in the same second
+            for i in range(n):
+                queue(adm, "alice", ["bob@example.net"], b"X-Seq: %d\r\n\r\nx\r\n" % i,
+                      send_at=at)
+            assert wait_for(lambda: len(sink.got) == n, 20), (len(sink.got), srv.log[-20:])
+            # one connection (a second only if the relay closed the first)
+            assert sink.connections <= 2, sink.connections
+            assert len({g[2] for g in sink.got}) == n
+            assert srv.wait_log(r"outbox %d: sent" % n, 5)
+            # nothing more due: submitd says QUIT, no idle connection kept
+            assert wait_for(lambda: sink.quits == sink.connections, 5), (
+                sink.quits, sink.connections)
     finally:
         sink.close()

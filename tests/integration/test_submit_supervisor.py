@@ -4,7 +4,8 @@ goes to the configured relay and nowhere else, at most 50 a second (plus
 the burst) however fast it asks, and a relay that does not answer the
 connect costs cloisterd nothing while it waits (it serves its admin
 socket meanwhile) and ends in ETIMEDOUT; one that asks far beyond the
-rate is killed."""
+rate is killed. A fresh store channel (CTL_STORE_ASK) is refused while
+the stored it has one to runs, and a flood of asks gets it killed."""
 import errno
 import json
 import os
@@ -19,9 +20,10 @@ from lmtp_util import stored_block
 ASKER = os.path.join(TOP, "tests", "integration", "relay_asker.py")
 
 
-def asker_server(relay, asks=200):
+def asker_server(relay, asks=200, kind="relay"):
     block = service_block("submitd", "submit", ASKER, "submitd",
-                          options={"relay": relay, "asker-count": asks})
+                          options={"relay": relay, "asker-count": asks,
+                                   "asker-kind": kind})
     return CloisterServer([stored_block(), block])
 
 
@@ -115,3 +117,17 @@ def test_a_submitd_that_floods_its_asks_is_killed():
                                 30), srv.log[-20:]
     finally:
         lst.close()
+
+
+def test_a_store_channel_is_given_only_for_a_restarted_shard_and_asks_are_bounded():
+    # while the stored it has a channel to runs, a submitd gets no other
+    # (EAGAIN): it cannot pile up channels to the store
+    with asker_server("127.0.0.1:9", asks=5, kind="store") as srv:
+        srv.start()
+        r = results(srv)
+        assert [a[0] for a in r["answers"]] == [errno.EAGAIN] * 5, r
+    # asking as fast as it can: killed
+    with asker_server("127.0.0.1:9", asks=5000, kind="store") as srv:
+        srv.start()
+        assert srv.wait_log(r"submitd/\d+\[\d+\]: floods CTL_STORE_ASK; killing it",
+                            30), srv.log[-20:]

@@ -6,8 +6,10 @@
  * the entry's last reply);
  * delivered "no" after a 5xx for it, else as a DSN said (failed "no",
  * delayed "queued", delivered "yes", relayed "unknown"), else as the
- * entry: pending or being sent "queued", sent "unknown" (the relay took
- * it and tells no more), failed or canceled "no"; displayed "yes" once an
+ * entry: pending, being sent or committing (its final dot going out)
+ * "queued", sent "unknown" (the relay took it and tells no more) and
+ * unknown too (it may or may not have been sent), failed or canceled
+ * "no"; undoStatus "final" from the committing mark on; displayed "yes" once an
  * MDN said so, else "unknown". dsnBlobIds and mdnBlobIds: the reports
  * delivered back about it. */
 #include "jmap_submission.h"
@@ -38,7 +40,9 @@ delivered(uint32_t state, char d)
 	case STORE_DLV_UNKNOWN:
 		return "unknown";
 	default:
-		return state <= 1 ? "queued" : state == 2 ? "unknown" : "no";
+		/* 5: may or may not have been sent; 6: the final dot going out */
+		return state <= 1 || state == 6 ? "queued" :
+		    state == 2 || state == 5 ? "unknown" : "no";
 	}
 }
 

@@ -30,7 +30,7 @@ relogin_ask(int *fds, size_t nfds)
 	static struct ipc_msg m;
 	uint32_t err;
 	enum ctl_ask_result r = ctl_ask(CLOISTER_FD_CONTROL,
-	    IPC_CTL_RELOGIN_ASK, IPC_CTL_RELOGIN, RELOGIN_WAIT_MS, &m, &err);
+	    IPC_CTL_RELOGIN_ASK, NULL, IPC_CTL_RELOGIN, RELOGIN_WAIT_MS, &m, &err);
 	if (r == CTL_ASK_EOF)
 		worker_exit(0);          /* the supervisor is stopping us */
 	if (r == CTL_ASK_OK && (m.fd >= 0 ||

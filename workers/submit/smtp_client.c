@@ -1,4 +1,5 @@
-/* smtp_client: one entry, one SMTP transaction (see smtp_client.h). */
+/* smtp_client: the relay session, one transaction per entry (see
+ * smtp_client.h). */
 #include "smtp_client.h"
 #include "buf.h"
 #include "smtp_dsn.h"
@@ -10,6 +11,12 @@
 #include <unistd.h>
 
 struct conn {
+	const struct smtp_commit *commit;
+	bool committed;              /* the final dot may have gone out */
+	bool reusable;               /* the transaction ended with its reply */
+	bool dsn;                    /* DSN parameters on each transaction */
+	char dsn_notify[32];         /* smtp_opts.dsn_notify */
+	unsigned used;               /* transactions on this connection */
 	struct smtp_io io;
 	struct smtp_lines in;
 	struct smtp_reply r;
@@ -62,7 +69,8 @@ command(struct conn *c, const char *verb, const char *arg, const char *post)
 	return read_reply(c) < 0 ? -1 : c->r.code;
 }
 
-/* The message, dot-stuffed, CRLF line ends, then the final dot. */
+/* The message, dot-stuffed, CRLF line ends, then the final dot, after the
+ * commit: -1 on a failed read or write, -2 if the commit refused. */
 static int
 send_body(struct conn *c, const struct store_outbox_entry *e)
 {
@@ -94,6 +102,11 @@ send_body(struct conn *c, const struct store_outbox_entry *e)
 			    "\n.\r\n" : "\r\n.\r\n";
 			memcpy(out + o, end, strlen(end));
 			o += strlen(end);
+			if (c->commit->fn != NULL) {
+				if (c->commit->fn(c->commit->arg) < 0)
+					return -2;
+				c->committed = true;
+			}
 		}
 		if (write_all(c, out, o) < 0)
 			return -1;
@@ -163,25 +176,44 @@ keep_rcpt_reply(struct smtp_outcome *out, size_t i, const struct conn *c)
 	out->rcpt[i][n] = '\0';
 }
 
+/* Greeting, EHLO, STARTTLS if configured: 0, or -1 with the (temporary)
+ * outcome set. */
 static int
-transact(struct conn *c, const struct smtp_opts *o,
-    const struct store_outbox_entry *e, struct smtp_outcome *out)
+hello(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 {
 	/* the relay's own trouble (greeting, EHLO) is never the message's */
-	if (read_reply(c) < 0 || c->r.code != 220)
-		return outcome(out, SMTP_TEMPFAIL, c, "greeting");
-	int code = command(c, "EHLO ", o->helo, "");
-	if (code != 250)
-		return outcome(out, SMTP_TEMPFAIL, c, "EHLO");
+	if (read_reply(c) < 0 || c->r.code != 220) {
+		outcome(out, SMTP_TEMPFAIL, c, "greeting");
+		return -1;
+	}
+	if (command(c, "EHLO ", o->helo, "") != 250) {
+		outcome(out, SMTP_TEMPFAIL, c, "EHLO");
+		return -1;
+	}
 	if (o->tls != NULL && starttls(c, o, out) < 0)
-		return 0;
-	/* the last EHLO's extensions */
-	bool dsn = (c->r.ext & SMTP_EXT_DSN) && o->dsn_notify[0] != '\0';
+		return -1;
+	/* the last EHLO's extensions hold for every transaction after it */
+	c->dsn = (c->r.ext & SMTP_EXT_DSN) && o->dsn_notify[0] != '\0';
+	snprintf(c->dsn_notify, sizeof(c->dsn_notify), "%s", o->dsn_notify);
+	return 0;
+}
+
+/* One transaction; c->reusable when it reached the reply to the final
+ * dot (the relay is then ready for the next MAIL FROM). With DSN, every
+ * transaction carries its own parameters (RFC 3461 4). */
+static int
+transact(struct conn *c, const struct store_outbox_entry *e,
+    struct smtp_outcome *out)
+{
 	char post[SMTP_LINE_MAX];
 	post[0] = '>';
-	if (!dsn || smtp_dsn_mail(post + 1, sizeof(post) - 1, e->id) < 0)
+	if (!c->dsn || smtp_dsn_mail(post + 1, sizeof(post) - 1, e->id) < 0)
 		post[1] = '\0';
-	code = command(c, "MAIL FROM:<", e->mail_from, post);
+	int code = command(c, "MAIL FROM:<", e->mail_from, post);
+	if (code < 0 && c->used > 0) {
+		out->stale = true;    /* the relay closed the reused connection */
+		return outcome(out, SMTP_TEMPFAIL, c, "MAIL FROM");
+	}
 	if (code != 250)
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "MAIL FROM");
@@ -189,7 +221,7 @@ transact(struct conn *c, const struct smtp_opts *o,
 	for (size_t i = 0; i < e->nrcpts; i++) {
 		/* the line: "RCPT TO:<" addr post CRLF */
 		size_t room = SMTP_LINE_MAX - 12 - strlen(e->rcpts[i]);
-		if (!dsn || smtp_dsn_rcpt(post + 1, room, o->dsn_notify,
+		if (!c->dsn || smtp_dsn_rcpt(post + 1, room, c->dsn_notify,
 		    e->rcpts[i]) < 0)
 			post[1] = '\0';
 		code = command(c, "RCPT TO:<", e->rcpts[i], post);
@@ -209,9 +241,19 @@ transact(struct conn *c, const struct smtp_opts *o,
 		return outcome(out, code < 0 ? SMTP_TEMPFAIL : failed(code), c,
 		    "DATA");
 	smtp_reply_init(&c->r);      /* not the 354 */
-	if (send_body(c, e) < 0 || read_reply(c) < 0)
-		return outcome(out, SMTP_TEMPFAIL, c, "end of data");
+	int sent = send_body(c, e);
+	if (sent == -2) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "the store did not mark it"
+		    " committing: not sent");
+		return 0;
+	}
+	/* past the mark, no reply is no knowing: never sent again */
+	if (sent < 0 || read_reply(c) < 0)
+		return outcome(out, c->committed ? SMTP_UNKNOWN : SMTP_TEMPFAIL, c,
+		    "end of data");
 	code = c->r.code;
+	c->reusable = true;
 	outcome(out, code == 250 ? SMTP_SENT : failed(code), c, "end of data");
 	/* the recipients it took have the data's reply, as the relay said it */
 	for (size_t i = 0; i < e->nrcpts; i++)
@@ -222,25 +264,69 @@ transact(struct conn *c, const struct smtp_opts *o,
 		snprintf(out->text + n, sizeof(out->text) - n,
 		    " (%u recipient(s) refused)", out->rejected);
 	}
-	/* QUIT without waiting for its 221: the result goes to the store now,
-	 * not after a relay that is slow to say goodbye (a crash in between
-	 * would send the message again) */
-	(void)write_all(c, "QUIT\r\n", 6);
 	return 0;
 }
 
-void
-smtp_send(int fd, const struct smtp_opts *o, const struct store_outbox_entry *e,
-    struct smtp_outcome *out)
+/* The one relay connection, kept from one entry to the next. */
+static struct conn sess = { .io = { .fd = -1 } };
+
+bool
+smtp_session_live(void)
 {
-	static struct conn c;
-	memset(&c, 0, sizeof(c));
-	c.io.fd = fd;
-	c.io.timeout_ms = o->timeout_ms;
-	smtp_lines_init(&c.in);
+	return sess.io.fd >= 0;
+}
+
+void
+smtp_session_close(void)
+{
+	if (sess.io.fd < 0)
+		return;
+	/* QUIT without waiting for its 221: nothing is left to learn */
+	(void)write_all(&sess, "QUIT\r\n", 6);
+	smtp_io_end(&sess.io);
+	close(sess.io.fd);
+	sess.io.fd = -1;
+}
+
+/* A fresh outcome: nothing refused, no recipient's reply yet. */
+static void
+outcome_reset(struct smtp_outcome *out)
+{
 	out->rejected = 0;
+	out->committed = out->stale = false;
 	memset(out->rcpt, 0, sizeof(out->rcpt));
+}
+
+int
+smtp_session_open(int fd, const struct smtp_opts *o, struct smtp_outcome *out)
+{
+	smtp_session_close();
+	memset(&sess, 0, sizeof(sess));
+	sess.io.fd = fd;
+	sess.io.timeout_ms = o->timeout_ms;
+	smtp_lines_init(&sess.in);
 	errno = 0;
-	(void)transact(&c, o, e, out);
-	smtp_io_end(&c.io);
+	outcome_reset(out);
+	if (hello(&sess, o, out) == 0)
+		return 0;
+	smtp_io_end(&sess.io);
+	close(fd);
+	sess.io.fd = -1;
+	return -1;
+}
+
+void
+smtp_session_send(const struct store_outbox_entry *e,
+    const struct smtp_commit *commit, struct smtp_outcome *out)
+{
+	sess.commit = commit;
+	sess.committed = sess.reusable = false;
+	outcome_reset(out);
+	errno = 0;
+	(void)transact(&sess, e, out);
+	out->committed = sess.committed;
+	/* anything short of the reply to the dot leaves a transaction open:
+	 * that connection is not used again */
+	if (!sess.reusable || ++sess.used >= SMTP_SESSION_MAX)
+		smtp_session_close();
 }

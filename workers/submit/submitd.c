@@ -20,6 +20,10 @@
  *   dsn-notify     RCPT NOTIFY= when the relay offers DSN (FAILURE,DELAY);
  *                  "off": no DSN parameters
  *   relay          HOST:PORT, read by cloisterd (it connects)
+ *   uncertain-delivery unknown | resend: an entry whose final dot may have
+ *                  reached the relay without its reply being recorded is
+ *                  final "unknown" (default: never sent twice) or sent
+ *                  again (at least once, as Postfix and Cyrus do)
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,6 +35,7 @@
 
 #include "log.h"
 #include "relay_ask.h"
+#include "shard.h"
 #include "smtp_client.h"
 #include "smtp_dsn.h"
 #include "store_client.h"
@@ -44,6 +49,7 @@
 struct opts {
 	struct smtp_opts smtp;
 	uint64_t max_attempts, retry_base, retry_max;
+	bool resend;                 /* uncertain-delivery resend: no mark */
 };
 
 /* The TLS context for STARTTLS, made while files can be read. */
@@ -106,6 +112,10 @@ load_options(const struct config *c, const struct config_service *s,
 	if (buf_strlcpy(o->smtp.dsn_notify, sizeof(o->smtp.dsn_notify), notify,
 	    strlen(notify)) < 0)
 		log_fatal("dsn-notify too long");
+	const char *u = config_option(c, s, "uncertain-delivery");
+	if (u != NULL && strcmp(u, "resend") != 0 && strcmp(u, "unknown") != 0)
+		log_fatal("uncertain-delivery: unknown or resend");
+	o->resend = u != NULL && strcmp(u, "resend") == 0;
 	load_tls(c, s, o);
 }
 
@@ -148,11 +158,49 @@ relay_connection(void)
 	return -1;
 }
 
-/* Send one claimed entry and report it; a store failure ends us. */
+/* A new relay session: 0, or -1 with the outcome set. */
+static int
+open_session(const struct opts *o, struct smtp_outcome *out)
+{
+	int fd = relay_connection();
+	if (fd < 0) {
+		out->verdict = SMTP_TEMPFAIL;
+		snprintf(out->text, sizeof(out->text), "relay: %s", strerror(errno));
+		return -1;
+	}
+	return smtp_session_open(fd, &o->smtp, out);
+}
+
+struct committing {
+	struct store_conn *sc;
+	uint64_t id;
+	bool refused;        /* the mark failed: the dot was not written */
+};
+
+/* Before the final dot: the store marks the entry committing, durably, so
+ * that no crash from here on sends it again. */
+static int
+commit_entry(void *arg)
+{
+	struct committing *k = arg;
+	if (store_outbox_commit(k->sc, k->id) == 0)
+		return 0;
+	k->refused = true;
+	log_err("outbox %llu: not marked committing, not sent: %s",
+	    (unsigned long long)k->id, store_client_errmsg(k->sc));
+	return -1;
+}
+
+/* Send one claimed entry and report it (a lost store channel is replaced:
+ * shard.h). */
 static void
-send_entry(struct store_conn *sc, const struct opts *o,
+send_entry(struct shard *sh, const struct opts *o,
     const struct store_outbox_entry *e)
 {
+	struct committing k = { sh->sc, e->id, false };
+	/* resend: no mark, so a crash or a lost reply after the dot is
+	 * retried like any other temporary failure */
+	const struct smtp_commit commit = { o->resend ? NULL : commit_entry, &k };
 	static struct smtp_outcome out;
 	static const char *rcpt[STORE_OUTBOX_RCPTS_MAX];
 	memset(&out, 0, sizeof(out));
@@ -161,20 +209,29 @@ send_entry(struct store_conn *sc, const struct opts *o,
 		out.verdict = SMTP_PERMFAIL;
 		snprintf(out.text, sizeof(out.text), "invalid envelope address");
 	} else {
-		int fd = relay_connection();
-		if (fd < 0)
-			snprintf(out.text, sizeof(out.text), "relay: %s",
-			    strerror(errno));
-		else {
-			smtp_send(fd, &o->smtp, e, &out);
-			close(fd);
+		/* a kept connection the relay has closed meanwhile: once more on
+		 * a new one (nothing was sent on it) */
+		for (int tries = 0; tries < 2; tries++) {
+			if (!smtp_session_live() && open_session(o, &out) < 0)
+				break;
+			smtp_session_send(e, &commit, &out);
+			if (!out.stale)
+				break;
 		}
 	}
 	uint32_t outcome = STORE_OUTBOX_SENT;
 	uint64_t retry_at = 0;
 	if (out.verdict == SMTP_PERMFAIL)
 		outcome = STORE_OUTBOX_FAILED;
-	else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
+	else if (out.verdict == SMTP_UNKNOWN)
+		outcome = STORE_OUTBOX_UNKNOWN;
+	else if (k.refused) {
+		/* never at the relay: due again now. stored may have written the
+		 * mark and died before its answer: then this result, held for
+		 * the new stored, makes it pending again rather than unknown */
+		outcome = STORE_OUTBOX_RETRY;
+		retry_at = (uint64_t)time(NULL);
+	} else if (out.verdict == SMTP_TEMPFAIL && e->attempts + 1 >= o->max_attempts)
 		outcome = STORE_OUTBOX_FAILED;
 	else if (out.verdict == SMTP_TEMPFAIL) {
 		outcome = STORE_OUTBOX_RETRY;
@@ -182,27 +239,26 @@ send_entry(struct store_conn *sc, const struct opts *o,
 	}
 	log_info("outbox %llu: %s after %u attempt(s): %s",
 	    (unsigned long long)e->id, outcome == STORE_OUTBOX_SENT ? "sent" :
-	    outcome == STORE_OUTBOX_RETRY ? "deferred" : "failed",
+	    outcome == STORE_OUTBOX_RETRY ? "deferred" :
+	    outcome == STORE_OUTBOX_UNKNOWN ? "may or may not have been sent" :
+	    "failed",
 	    e->attempts + 1, out.text);
 	for (size_t i = 0; i < e->nrcpts; i++)
 		rcpt[i] = out.rcpt[i];
-	int rc = store_outbox_result(sc, e->id, outcome, retry_at, out.text,
-	    rcpt, e->nrcpts);
-	if (rc < 0) {
-		log_err("store: outbox result: %s", store_client_errmsg(sc));
-		worker_exit(1);   /* the entry is pending again: crash-only */
-	}
+	const struct shard_result res = { e->id, outcome, retry_at, out.text,
+	    rcpt, e->nrcpts };
+	shard_report(sh, &res, out.committed || k.refused);
 }
 
 /* One pass over a shard: up to BATCH due entries sent. The number sent;
  * *soonest lowered to its next due time. */
 static int
-pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
+pass(struct shard *sh, const struct opts *o, uint64_t *soonest)
 {
 	static struct store_outbox_entry e;
 	for (int n = 0; n < BATCH; n++) {
 		uint64_t due = 0;
-		int rc = store_outbox_claim(sc, &e, &due);
+		int rc = store_outbox_claim(sh->sc, &e, &due);
 		if (rc == STORE_E_NOTFOUND || rc == STORE_E_TEMPORARY) {
 			if (rc == STORE_E_TEMPORARY)
 				due = (uint64_t)time(NULL) + 1;
@@ -211,10 +267,10 @@ pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
 			return n;
 		}
 		if (rc < 0) {
-			log_err("store: outbox claim: %s", store_client_errmsg(sc));
-			worker_exit(1);
+			shard_failed(sh, rc, "outbox claim");
+			return n + 1;     /* a fresh channel: claim again */
 		}
-		send_entry(sc, o, &e);
+		send_entry(sh, o, &e);
 		close(e.fd);
 	}
 	return BATCH;
@@ -223,8 +279,7 @@ pass(struct store_conn *sc, const struct opts *o, uint64_t *soonest)
 /* Sleep until the timer (armed for soonest), a store wake-up or the
  * control channel's end. */
 static void
-sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
-    uint64_t soonest)
+sleep_until(int tfd, struct shard *sh, unsigned nshards, uint64_t soonest)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = (time_t)soonest } };
 	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
@@ -233,7 +288,7 @@ sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
 	p[0] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = CLOISTER_FD_CONTROL, .events = POLLIN };
 	for (unsigned i = 0; i < nshards; i++)
-		p[2 + i] = (struct pollfd){ .fd = store_client_fd(sc[i]),
+		p[2 + i] = (struct pollfd){ .fd = store_client_fd(sh[i].sc),
 		    .events = POLLIN };
 	if (poll(p, 2 + nshards, IDLE_RECHECK_S * 1000) < 0 && errno != EINTR)
 		log_fatal_errno("poll");
@@ -246,9 +301,12 @@ sleep_until(int tfd, struct store_conn **sc, unsigned nshards,
 	struct store_notify n;
 	for (unsigned i = 0; i < nshards; i++)
 		if (p[2 + i].revents != 0) {
-			if (store_client_read_notify(sc[i]) < 0)
-				worker_exit(1);
-			while (store_client_next_notify(sc[i], &n) == 1)
+			int rc = store_client_read_notify(sh[i].sc);
+			if (rc < 0) {
+				shard_failed(&sh[i], rc, "wake-up");
+				continue;
+			}
+			while (store_client_next_notify(sh[i].sc, &n) == 1)
 				;      /* a wake-up: the next pass claims */
 		}
 }
@@ -266,20 +324,20 @@ main(int argc, char **argv)
 	if (tfd < 0)
 		log_fatal_errno("timerfd_create");
 	worker_confine(&w, &tfd, 1);
-	static struct store_conn *sc[CLOISTER_MAX_SHARDS];
+	static struct shard sh[CLOISTER_MAX_SHARDS];
 	for (unsigned i = 0; i < w.store_shards; i++)
-		if ((sc[i] = store_client_open(CLOISTER_FD_STORE(i))) == NULL)
-			log_fatal("out of memory");
+		shard_open(&sh[i], i);
 	worker_ready();
 	for (;;) {
 		uint64_t soonest = UINT64_MAX;
 		int sent = 0;
 		for (unsigned i = 0; i < w.store_shards; i++)
-			sent += pass(sc[i], &o, &soonest);
+			sent += pass(&sh[i], &o, &soonest);
 		if (sent > 0)
 			continue;
+		smtp_session_close();   /* nothing due: no idle connection kept */
 		/* nothing pending anywhere: the timer stays off (0) */
-		sleep_until(tfd, sc, w.store_shards,
+		sleep_until(tfd, sh, w.store_shards,
 		    soonest == UINT64_MAX ? 0 : soonest);
 	}
 }
