@@ -9,6 +9,9 @@ DSNs back. Python's http.client is the JMAP client.
   that recipient shows the 451 and "queued", then all go once;
 - a relay that offers DSN sees RET=HDRS, ENVID naming the submission,
   NOTIFY and ORCPT; one that does not sees none of them;
+- submissions due in the same second go on one kept relay connection:
+  every transaction on it has its own DSN parameters, and every
+  recipient its own reply;
 - a DSN delivered over LMTP to the sender links to the submission:
   dsnBlobIds names the delivered message's blob and delivered follows
   each recipient's Action;
@@ -27,7 +30,7 @@ import test_jmap_http as jh
 from imap_util import ImapServer, need_stored
 from lmtp_util import Lmtp, lmtpd_block
 from submit_util import Sink, submitd_block
-from test_jmap_submission import Client, wait
+from test_jmap_submission import Client, utc, wait
 
 RCPTS = ["bob@example.org", "carol@example.org", "dave@example.org"]
 
@@ -41,8 +44,16 @@ def server(sink, lmtp=False, **submitd):
     return ImapServer(users=jh.USERS, extra_services=extra)
 
 
+def recorded(sub):
+    """Whether submitd's result is in: undoStatus is final from the
+    committing mark on, while every recipient the relay did not refuse is
+    still delivered "queued"."""
+    return sub["undoStatus"] == "final" and all(
+        v["delivered"] != "queued" for v in sub["deliveryStatus"].values())
+
+
 def final(c, sid):
-    sub = wait(lambda: (lambda x: x if x["undoStatus"] == "final" else None)(
+    sub = wait(lambda: (lambda x: x if recorded(x) else None)(
         c.submission(sid)))
     assert sub, c.submission(sid)
     return sub
@@ -187,6 +198,42 @@ def test_the_relay_sees_dsn_parameters_only_when_it_offers_dsn():
                                  " ORCPT=rfc822;%s" % (a, a)), x
         finally:
             sink.close()
+
+
+def test_every_transaction_on_a_kept_connection_has_dsn_and_own_replies():
+    refused = "550 5.1.1 no such user here"
+    # the second recipient of each transaction (three each) is refused
+    sink = Sink(lambda kind, n: refused if kind == "RCPT" and n % 3 == 1
+                else None, dsn=True)
+    n = 4
+    try:
+        with server(sink) as srv:
+            c = Client(srv)
+            at = utc(int(time.time()) + 3)   # all due in the same second
+            sids = []
+            for i in range(n):
+                (_, s, _), = c.submit(c.draft(subject="kept %d" % i),
+                                      send_at=at)
+                sids.append(s["created"]["s"]["id"])
+            subs = [final(c, sid) for sid in sids]
+            mail = [x for x in sink.commands if x.startswith("MAIL")]
+            rcpt = [x for x in sink.commands if x.startswith("RCPT")]
+            assert len(mail) == n and len(rcpt) == 3 * n, sink.commands
+            # fewer connections than transactions: some went on a kept one
+            assert sink.connections <= 2, sink.connections
+            envids = [re.fullmatch(r"MAIL FROM:<alice@example\.net> RET=HDRS"
+                                   r" ENVID=(cloister-S\d+)", x) for x in mail]
+            assert all(envids), mail
+            assert len({m.group(1) for m in envids}) == n, mail
+            assert all(re.fullmatch(r"RCPT TO:<([^>]*)> NOTIFY=FAILURE,DELAY"
+                                    r" ORCPT=rfc822;\1", x) for x in rcpt), rcpt
+            for sub in subs:
+                ds = sorted((v["smtpReply"], v["delivered"])
+                            for v in sub["deliveryStatus"].values())
+                assert ds == [("250 2.0.0 queued", "unknown")] * 2 + [
+                    (refused, "no")], sub
+    finally:
+        sink.close()
 
 
 def envid_of(sink):
