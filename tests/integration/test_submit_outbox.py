@@ -265,12 +265,16 @@ def test_a_stored_restart_keeps_a_committing_entry_for_the_result_submitd_holds(
         code, _ = sub.error("STORE_OUTBOX_RESULT", u64(id2) + u32(1) + u64(0) +
                             s("250 ok") + u32(0))
         assert code == ERR["CONFLICT"]   # pending, not committed: not held
-        result(sub, id1, 1, reply="250 2.0.0 held over the restart")
+        result(sub, id1, 1, reply="250 2.0.0 held over the restart",
+               rcpt_replies=("250 2.1.5 b ok",))
         assert claim(sub)[0] == id2      # and id1 is not sent again
         assert claim(sub)[0] == 0
         st.stop()
         r = rows(st)
         assert r[0][2] == 2 and r[0][4] == "250 2.0.0 held over the restart", r
+        # the held result keeps its per-recipient reply
+        r = rows(st, "id, rstatus")
+        assert bytes(r[0][1]) == b"-250 2.1.5 b ok\0", r
 
 
 def test_a_committing_entry_no_one_reports_is_unknown_at_the_first_claim():
