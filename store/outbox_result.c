@@ -30,8 +30,10 @@ static sqlite3_stmt *rst[R_NSTMT];
 static const char *const rsql[R_NSTMT] = {
 	[R_MARK] = "UPDATE outbox SET state=6 WHERE id=? AND state=1",
 	[R_STATE] = "SELECT state FROM outbox WHERE id=?",
-	[R_LOST] = "UPDATE outbox SET state=5, reply=?, modseq=?, done_at=?,"
-	    " attempts=attempts+1 WHERE id=? AND state=6",
+	/* an earlier try's per-recipient replies say nothing of this one:
+	 * the entry's reply stands for every recipient */
+	[R_LOST] = ("UPDATE outbox SET state=5, reply=?, modseq=?, done_at=?,"
+	    " rstatus=x'', attempts=attempts+1 WHERE id=? AND state=6"),
 	[R_ORPHANS] = "SELECT id FROM outbox WHERE state=6 ORDER BY id LIMIT 1",
 };
 static bool orphans_done;

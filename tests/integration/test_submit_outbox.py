@@ -232,6 +232,10 @@ def test_a_committing_entry_whose_channel_closes_is_final_unknown_never_pending(
         sub = st.connect("submitd")
         assert claim(sub)[0] == id1
         assert claim(sub)[0] == id2
+        # a first try of id1 deferred by its recipient, then a second one
+        result(sub, id1, 2, reply="451 4.2.1 busy",
+               rcpt_replies=("451 4.2.1 busy",))
+        assert claim(sub)[0] == id1
         commit(sub, id1)                 # its final dot may be out
         other = st.connect("submitd")
         code, _ = other.error("STORE_OUTBOX_COMMIT", u64(id2))
@@ -245,6 +249,8 @@ def test_a_committing_entry_whose_channel_closes_is_final_unknown_never_pending(
         st.stop()
         r = rows(st)
         assert r[0][2] == 5 and "may or may not" in r[0][4], r   # unknown
+        # the first try's reply to the recipient is not this one's
+        assert bytes(rows(st, "id, rstatus")[0][1]) == b"", r
         assert not os.path.exists(os.path.join(st.spool, "data", "s0", "outbox",
                                                str(id1)))
 
