@@ -87,8 +87,9 @@ test_bad_names(void)
 {
 	static const char *const bad[] = { "Example.org", "-a.example",
 		"a-.example", "a..b", ".a", "a_b.example", "a b", "a.",
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		".example" };
+		/* a 64-byte label: one over the limit */
+		("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		".example") };
 	char name[32], file[128], err[400];
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(name, sizeof(name), "bad%zu", i);

@@ -43,6 +43,10 @@ worker_login_implicit_tls(struct client_conn *conn, int tls_mode,
 	return 0;
 }
 
+static void login_log(const char *user, const struct sockaddr_storage *peer,
+    socklen_t peerlen, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 static void
 login_log(const char *user, const struct sockaddr_storage *peer,
     socklen_t peerlen, const char *event, const char *fmt, ...)
