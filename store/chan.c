@@ -409,6 +409,13 @@ send_out(struct chan *ch)
 	return true;
 }
 
+void
+chan_send_early(struct chan *ch)
+{
+	if (!ch->dead && ch->out != NULL && !ch->out_open)
+		(void)send_out(ch);
+}
+
 bool
 chan_send_now(struct chan *ch, uint32_t type, const struct buf *b)
 {

@@ -117,6 +117,10 @@ void chan_resume(struct chan *ch);
 bool chan_hold_for_fds(struct chan *ch);
 /* Queue ch to be flushed at the end of the turn. */
 void chan_queue_flush(struct chan *ch);
+/* Send ch's finished reply now instead of at the end of the turn (not a
+ * sliced one): for a reply that acknowledges nothing the turn's commit is
+ * yet to make durable. The channel stays queued for the flush. */
+void chan_send_early(struct chan *ch);
 /* Send a small unsolicited record now if the socket takes it; false if
  * it would block (the caller keeps it pending). */
 bool chan_send_now(struct chan *ch, uint32_t type, const struct buf *b);
