@@ -130,6 +130,13 @@ static const struct op ops[] = {
 
 static const struct op *by_type[TYPE_SLOTS];
 
+bool
+dispatch_type_writes(uint32_t type)
+{
+	return type < TYPE_SLOTS && by_type[type] != NULL &&
+	    (by_type[type]->flags & OP_WRITE) != 0;
+}
+
 /* A channel closed: its freeze ends, its outbox claims are released. */
 static void
 chan_closed(struct chan *ch)

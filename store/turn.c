@@ -39,6 +39,7 @@ stored_turn_end(void)
 	if (chan_control_closed())
 		stored_shutdown();
 	freeze_tick();
+	chan_early_reset();          /* before any flush frees a channel */
 	/* group commit: every write of this turn made durable at once, then
 	 * the replies that acknowledge them, then the wake-ups of watchers
 	 * (a notification held behind a reply is sent by the next flush) */
