@@ -33,50 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_EVENTS 256
 #define COMMIT_WAIT_POLLS 4
-
-/* One epoll_wait's events: control, timers, channels; the channels read.
- * again: a second
- * look within the turn, where a channel whose reply waits for the commit
- * is not read (one request per channel per turn: chan.c) */
-static int
-serve_events(const struct epoll_event *evs, int n, bool again)
-{
-	int reads = 0, nlater = 0;
-	struct chan *later[MAX_EVENTS];
-	if (n < 0 && errno != EINTR)
-		log_fatal_errno("epoll_wait");
-	for (int i = 0; i < n; i++) {
-		struct chan *ch = evs[i].data.ptr;
-		if (evs[i].data.ptr == snooze_due_tag()) {
-			snooze_due_fired();
-			continue;
-		}
-		if (ch == NULL) {
-			chan_control_read(CLOISTER_FD_CONTROL);
-			continue;
-		}
-		if (ch->dead)
-			continue;
-		if (evs[i].events & EPOLLOUT)
-			chan_writable(ch);
-		if (ch->dead || !(evs[i].events & (EPOLLIN | EPOLLHUP |
-		    EPOLLERR)) || (again && ch->out != NULL))
-			continue;
-		/* reads first: answered before any write of the turn opens
-		 * a transaction, they go at once (chan_send_early) */
-		if (n > 1 && chan_next_writes(ch))
-			later[nlater++] = ch;
-		else
-			chan_read(ch);
-		reads++;
-	}
-	for (int i = 0; i < nlater; i++)
-		if (!later[i]->dead)
-			chan_read(later[i]);
-	return reads;
-}
 
 /* Libraries that read files or load modules on first use do it now,
  * before the chroot: sqlite's VFS, OpenSSL's digests and HMAC. */
@@ -212,7 +169,7 @@ main(int argc, char **argv)
 	worker_ready();   /* from now on a death is no start failure */
 
 	/* 4. serve */
-	struct epoll_event evs[MAX_EVENTS];
+	struct epoll_event evs[STORED_MAX_EVENTS];
 	for (;;) {
 		/* wake within a second for stats still unsent (stats_tick
 		 * sends at most one record a second) */
@@ -221,7 +178,8 @@ main(int argc, char **argv)
 			timeout = 1000;
 		if (chan_slices_runnable())
 			timeout = 0;        /* a sliced reply goes on after a look */
-		serve_events(evs, epoll_wait(ep, evs, MAX_EVENTS, timeout), false);
+		stored_serve_events(evs, epoll_wait(ep, evs, STORED_MAX_EVENTS,
+		    timeout), false);
 		/* group commit across peers: those answered early this turn
 		 * (a delivery's reads) come back with their write within
 		 * moments; when the turn has writes to commit, wait a little
@@ -230,8 +188,8 @@ main(int argc, char **argv)
 		 * request) */
 		for (int k = 0; k < COMMIT_WAIT_POLLS && db_dirty() &&
 		    chan_early_waiting() > 0; k++) {
-			int n = epoll_wait(ep, evs, MAX_EVENTS, 1);
-			if (n == 0 || serve_events(evs, n, true) == 0)
+			int n = epoll_wait(ep, evs, STORED_MAX_EVENTS, 1);
+			if (n == 0 || stored_serve_events(evs, n, true) == 0)
 				break;
 		}
 		stored_turn_end();

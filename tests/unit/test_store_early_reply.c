@@ -2,8 +2,11 @@
  * no write of the turn is open saw committed data only and is answered at
  * once, before the turn's commit; a read served after a write of the same
  * turn, and a write itself, are answered only at the end of the turn,
- * once the commit made them durable. A real shard in a temporary
- * directory, two channels driven by hand (chan_read, stored_turn_end). */
+ * once the commit made them durable. A turn's events are served reads
+ * first (stored_serve_events), the peers answered early are counted
+ * until they send again (chan_early_waiting), and a second look within
+ * the turn reads no channel whose reply waits for the commit. A real
+ * shard in a temporary directory, channels driven by hand. */
 #include "check.h"
 #include "chan.h"
 #include "config.h"
@@ -150,6 +153,44 @@ main(void)
 	stored_turn_end();
 	CHECK(replied(CH_IMAPD, &t) && t == IPC_OK);
 	CHECK(replied(CH_LMTPD, &t) && t == IPC_OK);
+
+	/* one epoll_wait's events, the write's channel first: the read is
+	 * still served first, and answered at once */
+	buf_reset(&create);
+	ipc_put_str(&create, "Box2");
+	ipc_put_u32(&create, 0);
+	if (ipc_send(peer[CH_IMAPD], IPC_STORE_MBOX_CREATE, 8, 0, &create,
+	    -1) < 0 || ipc_send(peer[CH_LMTPD], IPC_STORE_RCPT_CHECK, 8, 0,
+	    &rcpt, -1) < 0)
+		abort();
+	struct epoll_event evs[2] = {
+		{ .events = EPOLLIN, .data.ptr = chans[CH_IMAPD] },
+		{ .events = EPOLLIN, .data.ptr = chans[CH_LMTPD] },
+	};
+	CHECK_EQ(stored_serve_events(evs, 2, false), 2);
+	CHECK(replied(CH_LMTPD, &t) && t == IPC_OK);
+	CHECK(!replied(CH_IMAPD, &t));
+	CHECK_EQ(chan_early_waiting(), 1);
+	/* a second look: the lmtpd peer is heard from again; the imapd
+	 * channel, whose reply waits for the commit, is not read even with
+	 * a request queued behind it */
+	buf_reset(&create);
+	ipc_put_str(&create, "Box3");
+	ipc_put_u32(&create, 0);
+	if (ipc_send(peer[CH_IMAPD], IPC_STORE_MBOX_CREATE, 9, 0, &create,
+	    -1) < 0 || ipc_send(peer[CH_LMTPD], IPC_STORE_RCPT_CHECK, 9, 0,
+	    &rcpt, -1) < 0)
+		abort();
+	CHECK_EQ(stored_serve_events(evs, 2, true), 1);
+	CHECK_EQ(chan_early_waiting(), 0);
+	CHECK(!replied(CH_LMTPD, &t));      /* after the open write: held */
+	stored_turn_end();
+	CHECK(replied(CH_IMAPD, &t) && t == IPC_OK);
+	CHECK(!replied(CH_IMAPD, &t));      /* one reply: Box3 not read yet */
+	CHECK(replied(CH_LMTPD, &t) && t == IPC_OK);
+	chan_read(chans[CH_IMAPD]);         /* Box3, in a turn of its own */
+	stored_turn_end();
+	CHECK(replied(CH_IMAPD, &t) && t == IPC_OK);
 
 	/* an error answer to a read is early too (nothing to make durable) */
 	buf_reset(&rcpt);
