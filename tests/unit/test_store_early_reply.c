@@ -63,6 +63,21 @@ replied(int ch, uint32_t *type)
 	return true;
 }
 
+/* Queued, not yet read: imapd's creation of mailbox box (a write) and
+ * lmtpd's rcpt check (a read). */
+static void
+queue_pair(const char *box, const struct buf *rcpt)
+{
+	struct buf create = BUF_INIT(64);
+	ipc_put_str(&create, box);
+	ipc_put_u32(&create, 0);
+	if (ipc_send(peer[CH_IMAPD], IPC_STORE_MBOX_CREATE, 8, 0, &create,
+	    -1) < 0 || ipc_send(peer[CH_LMTPD], IPC_STORE_RCPT_CHECK, 8, 0,
+	    rcpt, -1) < 0)
+		abort();
+	buf_free(&create);
+}
+
 static void
 setup(void)
 {
@@ -156,13 +171,7 @@ main(void)
 
 	/* one epoll_wait's events, the write's channel first: the read is
 	 * still served first, and answered at once */
-	buf_reset(&create);
-	ipc_put_str(&create, "Box2");
-	ipc_put_u32(&create, 0);
-	if (ipc_send(peer[CH_IMAPD], IPC_STORE_MBOX_CREATE, 8, 0, &create,
-	    -1) < 0 || ipc_send(peer[CH_LMTPD], IPC_STORE_RCPT_CHECK, 8, 0,
-	    &rcpt, -1) < 0)
-		abort();
+	queue_pair("Box2", &rcpt);
 	struct epoll_event evs[2] = {
 		{ .events = EPOLLIN, .data.ptr = chans[CH_IMAPD] },
 		{ .events = EPOLLIN, .data.ptr = chans[CH_LMTPD] },
@@ -174,13 +183,7 @@ main(void)
 	/* a second look: the lmtpd peer is heard from again; the imapd
 	 * channel, whose reply waits for the commit, is not read even with
 	 * a request queued behind it */
-	buf_reset(&create);
-	ipc_put_str(&create, "Box3");
-	ipc_put_u32(&create, 0);
-	if (ipc_send(peer[CH_IMAPD], IPC_STORE_MBOX_CREATE, 9, 0, &create,
-	    -1) < 0 || ipc_send(peer[CH_LMTPD], IPC_STORE_RCPT_CHECK, 9, 0,
-	    &rcpt, -1) < 0)
-		abort();
+	queue_pair("Box3", &rcpt);
 	CHECK_EQ(stored_serve_events(evs, 2, true), 1);
 	CHECK_EQ(chan_early_waiting(), 0);
 	CHECK(!replied(CH_LMTPD, &t));      /* after the open write: held */
