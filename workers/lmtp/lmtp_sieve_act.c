@@ -198,9 +198,14 @@ keep_version(struct lmtp_sieve *s, const struct lmtp_version *v,
 	if (rc == STORE_OK && nseen > 0)
 		s->seen_done = true;
 	if (rc != STORE_OK && rc != STORE_E_IO && rc != STORE_E_PROTO &&
-	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE)
+	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE) {
+		/* the plain delivery carries no records: the check first
+		 * if the refused one did not make it (a bad :flags) */
+		if (lmtp_sieve_check_duplicate(s))
+			return STORE_OK;
 		rc = store_deliver(d->sc, d->r->user, d->r->detail[0] ?
 		    d->r->detail : NULL, v->memfd, v->size, v->meta);
+	}
 	return rc;
 }
 
