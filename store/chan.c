@@ -409,6 +409,39 @@ send_out(struct chan *ch)
 	return true;
 }
 
+/* The peers answered early this turn (bounded: past it, not waited for). */
+#define EARLY_MAX 64
+static struct chan *early[EARLY_MAX];
+static unsigned nearly;
+
+void
+chan_send_early(struct chan *ch)
+{
+	if (ch->dead || ch->out == NULL || ch->out_open || !send_out(ch))
+		return;
+	if (!ch->early_out && nearly < EARLY_MAX) {
+		ch->early_out = true;
+		early[nearly++] = ch;
+	}
+}
+
+unsigned
+chan_early_waiting(void)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < nearly; i++)
+		n += early[i]->early_out && !early[i]->dead;
+	return n;
+}
+
+void
+chan_early_reset(void)
+{
+	for (unsigned i = 0; i < nearly; i++)
+		early[i]->early_out = false;
+	nearly = 0;
+}
+
 bool
 chan_send_now(struct chan *ch, uint32_t type, const struct buf *b)
 {

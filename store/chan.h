@@ -69,6 +69,8 @@ struct chan {
 	bool fz_timed_out;           /* a freeze of this channel timed out */
 	bool flush_queued;
 	struct chan *flush_next;
+	bool early_out;              /* answered early this turn, not heard
+	                              * from since (chan_early_waiting) */
 	bool dead;
 };
 
@@ -97,6 +99,10 @@ void chan_control_read(int fd);
 bool chan_control_closed(void);
 /* Readable: receive one record and dispatch it. */
 void chan_read(struct chan *ch);
+/* Whether the record waiting on ch is a write request (looked at, not
+ * received): a turn serves its reads first, while no write is open, so
+ * that they are answered at once (chan_send_early). */
+bool chan_next_writes(struct chan *ch);
 /* Writable again: continue sending. */
 void chan_writable(struct chan *ch);
 /* End of turn: send every reply that is ready (after db_commit_all). */
@@ -117,6 +123,16 @@ void chan_resume(struct chan *ch);
 bool chan_hold_for_fds(struct chan *ch);
 /* Queue ch to be flushed at the end of the turn. */
 void chan_queue_flush(struct chan *ch);
+/* Send ch's finished reply now instead of at the end of the turn (not a
+ * sliced one): for a reply that acknowledges nothing the turn's commit is
+ * yet to make durable. The channel stays queued for the flush. */
+void chan_send_early(struct chan *ch);
+/* How many peers answered early this turn have sent nothing since: the
+ * loop may wait a moment for their next request (a delivery after its
+ * reads, often) so that its write shares the turn's commit. */
+unsigned chan_early_waiting(void);
+/* A new turn: no peer is waited for (before the turn's first flush). */
+void chan_early_reset(void);
 /* Send a small unsolicited record now if the socket takes it; false if
  * it would block (the caller keeps it pending). */
 bool chan_send_now(struct chan *ch, uint32_t type, const struct buf *b);

@@ -7,6 +7,8 @@
 #include "key.h"
 #include "log.h"
 
+#include <sys/socket.h>
+
 static struct ipc_msg rmsg;
 static bool control_closed;
 
@@ -19,6 +21,7 @@ chan_control_closed(void)
 void
 chan_read(struct chan *ch)
 {
+	ch->early_out = false;      /* heard from: no longer waited for */
 	if (chan_hold_for_fds(ch))
 		return;
 	enum ipc_recv_result r = ipc_recv(ch->fd, &rmsg);
@@ -54,6 +57,20 @@ chan_read(struct chan *ch)
 	default:
 		chan_close(ch);
 	}
+}
+
+bool
+chan_next_writes(struct chan *ch)
+{
+	uint8_t h[IPC_HDR_SIZE];
+	struct iovec iov = { h, sizeof(h) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	/* a peek leaves the record and its fds queued */
+	if (recvmsg(ch->fd, &mh, MSG_PEEK | MSG_DONTWAIT) < (ssize_t)sizeof(h))
+		return false;
+	uint32_t type = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	    (uint32_t)h[2] << 8 | h[3];          /* big-endian: common/ipc.c */
+	return dispatch_type_writes(type);
 }
 
 /* The supervisor's channel: the ticket key, then the peers, by the rule

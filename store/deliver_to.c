@@ -46,7 +46,9 @@ target_mailbox(struct req *r, const char *name, size_t len, bool create,
 /* user, mailbox, u32 create, u32 n, n flags, seen records (seen.c), u64
  * size, u32 metalen; the memfd as STORE_DELIVER's. The seen records are
  * made once the message is in, in the delivery's own transaction: one
- * commit, and none without the delivery. */
+ * commit, and none without the delivery. One sent with STORE_SEEN_IF_NEW
+ * that is there already refuses the delivery first (EXISTS): the
+ * duplicate check costs lmtpd no request of its own. */
 int
 h_deliver_to(struct req *r)
 {
@@ -74,6 +76,7 @@ h_deliver_to(struct req *r)
 		return req_fail(r, IPC_ERR_MALFORMED, "create is 0 or 1");
 	if ((rc = delivery_user_for(r, IPC_STORE_DELIVER_TO, user, ulen)) < 0 ||
 	    (rc = seen_prune(r)) < 0 ||
+	    (rc = seen_refuse_known(r, seen, nseen)) < 0 ||
 	    (rc = target_mailbox(r, name, nlen, create != 0, &mb)) < 0 ||
 	    (rc = message_deliver_flags(r, &mb, size, metalen, &set)) < 0)
 		return rc;

@@ -33,5 +33,8 @@ enum verdict dispatch_verdict(const struct chan *ch, uint32_t type,
     const char **why);
 /* Serve one request; takes ownership of m->fd. */
 void dispatch(struct chan *ch, struct ipc_msg *m);
+/* Whether a request of this type writes (OP_WRITE): the reader serves a
+ * turn's reads before its writes (chan_read.c). */
+bool dispatch_type_writes(uint32_t type);
 
 #endif

@@ -113,10 +113,14 @@ struct seen_rec {
 	uint32_t kind;
 	const uint8_t *key;        /* STORE_SEEN_KEY_LEN bytes */
 	uint64_t seconds;
+	bool if_new;               /* sent with STORE_SEEN_IF_NEW */
 };
 /* u32 n (at most STORE_DELIVER_SEEN_MAX), n × (u32 kind, bytes key, u64
  * seconds): 0, or MALFORMED. */
 int seen_parse_recs(struct req *r, struct seen_rec *recs, uint32_t *n);
+/* EXISTS if a record sent with STORE_SEEN_IF_NEW is there already; 0. */
+int seen_refuse_known(struct req *r, const struct seen_rec *recs,
+    uint32_t n);
 /* Record each one not seen within its seconds (within a write). */
 int seen_record_all(struct req *r, const struct seen_rec *recs, uint32_t n);
 /* Drop a batch of expired seen records (within a write). */

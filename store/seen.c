@@ -197,11 +197,29 @@ seen_parse_recs(struct req *r, struct seen_rec *recs, uint32_t *n)
 		ipc_get_u32(&r->c, &recs[i].kind);
 		ipc_get_bytes(&r->c, &recs[i].key, &klen, STORE_SEEN_KEY_LEN);
 		ipc_get_u64(&r->c, &recs[i].seconds);
+		recs[i].if_new = (recs[i].kind & STORE_SEEN_IF_NEW) != 0;
+		recs[i].kind &= ~STORE_SEEN_IF_NEW;
 		if (r->c.failed || !seen_args_ok(recs[i].kind, klen,
 		    recs[i].seconds))
 			return req_fail(r, IPC_ERR_MALFORMED, "bad seen record");
 	}
 	*n = want;
+	return 0;
+}
+
+int
+seen_refuse_known(struct req *r, const struct seen_rec *recs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (!recs[i].if_new)
+			continue;
+		int rc = seen_test(r, recs[i].kind, recs[i].key, recs[i].seconds,
+		    false);
+		if (rc != 0)
+			return rc < 0 ? rc : req_fail(r, IPC_ERR_EXISTS,
+			    "delivered already (a seen record of kind %u)",
+			    recs[i].kind);
+	}
 	return 0;
 }
 

@@ -672,11 +672,14 @@ int store_seen_check(struct store_conn *sc, const char *user, uint32_t kind,
  * mailbox may be the target (Sieve fileinto "Junk" is the usual case).
  * seen[0..nseen) (at most STORE_DELIVER_SEEN_MAX) are recorded as
  * store_seen_check with record would, in the delivery's transaction and
- * only when the message is in. */
+ * only when the message is in. A record with if_new that exists already
+ * (younger than its seconds) refuses the delivery: STORE_E_EXISTS, nothing
+ * delivered or recorded (the duplicate check within the delivery). */
 struct store_seen_rec {
 	uint32_t kind;                        /* enum store_seen_kind */
 	uint8_t key[STORE_SEEN_KEY_LEN];
 	uint64_t seconds;
+	bool if_new;
 };
 int store_deliver_to(struct store_conn *sc, const char *user,
     const char *mailbox, bool create, const char *const *flags,

@@ -122,7 +122,8 @@ store_deliver_to(struct store_conn *sc, const char *user, const char *mailbox,
 		ipc_put_str(&sc->req, flags[i]);
 	ipc_put_u32(&sc->req, (uint32_t)nseen);
 	for (size_t i = 0; i < nseen; i++) {
-		ipc_put_u32(&sc->req, seen[i].kind);
+		ipc_put_u32(&sc->req, seen[i].kind |
+		    (seen[i].if_new ? STORE_SEEN_IF_NEW : 0));
 		ipc_put_bytes(&sc->req, seen[i].key, STORE_SEEN_KEY_LEN);
 		ipc_put_u64(&sc->req, seen[i].seconds);
 	}

@@ -66,6 +66,11 @@
 /* The kinds of seen records (enum store_seen_kind, store_client.h). */
 #define STORE_SEEN_KIND_MIN 1
 #define STORE_SEEN_KIND_MAX 3
+/* Or'ed into the kind of a STORE_DELIVER_TO seen record: deliver only if
+ * no record of (kind, key) younger than its seconds exists; one that does
+ * answers EXISTS, and nothing is delivered or recorded (the duplicate
+ * check at delivery made in the delivery's own request). */
+#define STORE_SEEN_IF_NEW 0x100u
 /* STORE_ADM_SIEVE's operation field. */
 enum store_adm_sieve_op {
 	STORE_ADM_SIEVE_OP_LIST = 1,

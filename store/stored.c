@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_EVENTS 256
+#define COMMIT_WAIT_POLLS 4
 
 /* Libraries that read files or load modules on first use do it now,
  * before the chroot: sqlite's VFS, OpenSSL's digests and HMAC. */
@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	worker_ready();   /* from now on a death is no start failure */
 
 	/* 4. serve */
-	struct epoll_event evs[MAX_EVENTS];
+	struct epoll_event evs[STORED_MAX_EVENTS];
 	for (;;) {
 		/* wake within a second for stats still unsent (stats_tick
 		 * sends at most one record a second) */
@@ -158,26 +158,19 @@ main(int argc, char **argv)
 			timeout = 1000;
 		if (chan_slices_runnable())
 			timeout = 0;        /* a sliced reply goes on after a look */
-		int n = epoll_wait(ep, evs, MAX_EVENTS, timeout);
-		if (n < 0 && errno != EINTR)
-			log_fatal_errno("epoll_wait");
-		for (int i = 0; i < n; i++) {
-			struct chan *ch = evs[i].data.ptr;
-			if (evs[i].data.ptr == snooze_due_tag()) {
-				snooze_due_fired();
-				continue;
-			}
-			if (ch == NULL) {
-				chan_control_read(CLOISTER_FD_CONTROL);
-				continue;
-			}
-			if (ch->dead)
-				continue;
-			if (evs[i].events & EPOLLOUT)
-				chan_writable(ch);
-			if (!ch->dead && (evs[i].events & (EPOLLIN | EPOLLHUP |
-			    EPOLLERR)))
-				chan_read(ch);
+		stored_serve_events(evs, epoll_wait(ep, evs, STORED_MAX_EVENTS,
+		    timeout), false);
+		/* group commit across peers: those answered early this turn
+		 * (a delivery's reads) come back with their write within
+		 * moments; when the turn has writes to commit, wait a little
+		 * for them so that they share its fsyncs (at most
+		 * COMMIT_WAIT_POLLS waits of 1 ms, each ended by the first
+		 * request) */
+		for (int k = 0; k < COMMIT_WAIT_POLLS && db_dirty() &&
+		    chan_early_waiting() > 0; k++) {
+			int n = epoll_wait(ep, evs, STORED_MAX_EVENTS, 1);
+			if (n == 0 || stored_serve_events(evs, n, true) == 0)
+				break;
 		}
 		stored_turn_end();
 	}

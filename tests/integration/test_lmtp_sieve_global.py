@@ -15,8 +15,8 @@ result read with imaplib.
 import smtplib
 import time
 
-from lmtp_sieve_util import (lmtp_replies, lmtp_send, message, script_file,
-                             server)
+from lmtp_sieve_util import (have_sieve_ctl, lmtp_replies, lmtp_send,
+                             message, put_script, script_file, server)
 from test_lmtp_imap import have_imap
 
 BEFORE = """require ["fileinto", "reject", "imap4flags"];
@@ -68,6 +68,43 @@ def test_duplicates_are_filed_once_per_recipient():
         assert wait_count(b, "INBOX", 1) == 1
         b.logout()
 
+
+FILING = """require ["fileinto", "mailbox", "imap4flags"];
+if header :contains "subject" "bad-flag" { keep :flags "\\\\Bogus"; stop; }
+if header :contains "subject" "one-box" { fileinto :create "Box"; stop; }
+if header :contains "subject" "two-places" { fileinto :create "Box"; keep; }
+if header :contains "subject" "drop-me" { discard; }
+"""
+
+
+def test_a_duplicate_is_filed_nowhere_whatever_the_script_does():
+    """The duplicate check rides on the store delivery when the script
+    files the message once (fileinto, keep), and is asked first when it
+    files it in two places, in none, or for a +detail recipient, and
+    before a keep falls back to a plain delivery (a flag the store
+    refuses): every
+    second copy is acknowledged 250 and filed nowhere (not in INBOX as a
+    refused fileinto would be)."""
+    if not have_imap() or not have_sieve_ctl():
+        return
+    with server() as isrv:
+        r = put_script(isrv, "alice", FILING)
+        assert r.returncode == 0, r.stderr
+        for subj, rcpt in (("one-box", "alice"), ("two-places", "alice"),
+                           ("drop-me", "alice"), ("kept", "alice"),
+                           ("bad-flag", "alice"),
+                           ("kept detail", "alice+lists")):
+            msg = message(subj, msgid="%s@example.net" % subj.replace(" ", "."))
+            assert lmtp_send(isrv, rcpt + "@example.org", msg) == {}
+            assert lmtp_send(isrv, rcpt + "@example.org", msg) == {}
+        m = isrv.login("alice")
+        # Box: one-box, two-places; INBOX: two-places, kept, kept detail,
+        # bad-flag (the store refused the flag: kept without it)
+        assert wait_count(m, "INBOX", 4) == 4
+        assert count(m, "Box") == 2
+        m.logout()
+        dups = [line for line in isrv.srv.log if "not filed again" in line]
+        assert len(dups) == 6, dups
 
 def test_duplicate_window_zero_files_every_copy():
     if not have_imap():

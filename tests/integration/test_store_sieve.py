@@ -333,6 +333,48 @@ def test_deliver_to_creates_and_keeps_the_flags_named():
         assert code == ERR["NOTFOUND"]
 
 
+
+IF_NEW = 0x100   # STORE_SEEN_IF_NEW, or'ed into a record's kind
+
+
+def test_deliver_to_refuses_what_its_if_new_record_has_seen():
+    """A record sent with STORE_SEEN_IF_NEW is the duplicate check at
+    delivery made within the delivery: the first files the message and
+    makes the record; the next is refused with EXISTS before anything is
+    made (no message, no mailbox, no other record); without the bit the
+    record is simply made again."""
+    with sieve_store() as st:
+        alice = user(st, "alice")
+        lm = st.connect("lmtpd")
+
+        def inbox():
+            return alice.call("STORE_MBOX_STATUS", u64(0) + s("INBOX"))[4]
+
+        own = (3 | IF_NEW, h(b"<dup@x>"), 3600)
+        assert deliver_to(lm, "alice", "INBOX", 0, [], recs=[own]) == []
+        assert seen(lm, "alice", 3, b"<dup@x>", 3600, 0) == 1
+        assert inbox() == 1
+        other = (2, h(b"dup-test-b"), 60)
+        code, msg = deliver_to_error(lm, "alice", "Bench", 1, [],
+                                     recs=[other, own])
+        assert code == ERR["EXISTS"], (code, msg)
+        assert inbox() == 1
+        code, _ = alice.error("STORE_MBOX_STATUS", u64(0) + s("Bench"))
+        assert code == ERR["NOTFOUND"], code
+        assert seen(lm, "alice", 2, b"dup-test-b", 60, 0) == 0
+        # another key with the bit: delivered
+        assert deliver_to(lm, "alice", "INBOX", 0, [],
+                          recs=[(3 | IF_NEW, h(b"<new@x>"), 3600)]) == []
+        assert inbox() == 2
+        # the same key without the bit: recorded again, delivered
+        assert deliver_to(lm, "alice", "INBOX", 0, [],
+                          recs=[(3, h(b"<dup@x>"), 3600)]) == []
+        assert inbox() == 3
+        # the bit belongs to STORE_DELIVER_TO's records only
+        code, _ = lm.error("STORE_SEEN_CHECK", s("alice") + u32(3 | IF_NEW)
+                           + b(h(b"<dup@x>")) + u64(3600) + u32(0))
+        assert code == ERR["MALFORMED"], code
+
 SCRIPT = b"""require ["fileinto", "imap4flags"];
 if header :contains "subject" "cloister" {
     fileinto :flags "\\\\Seen" "lists/cloister";

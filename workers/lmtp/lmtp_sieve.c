@@ -248,9 +248,10 @@ cb_mailbox_exists(void *ctx, const char *name)
 
 /* The records of the duplicate tests and of the delivery itself, made
  * once the message is where the scripts put it: by the last store
- * delivery, which takes them along (lmtp_sieve_act.c). */
+ * delivery, which takes them along (lmtp_sieve_act.c). check: the
+ * delivery's record refuses a message delivered already. */
 static void
-gather_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
+gather_seen(struct lmtp_sieve *s, const uint8_t *delivery_key, bool check)
 {
 	s->nseen = 0;
 	s->seen_done = false;
@@ -259,12 +260,15 @@ gather_seen(struct lmtp_sieve *s, const uint8_t *delivery_key)
 		r->kind = STORE_SEEN_DUPLICATE;
 		memcpy(r->key, s->dup_pending[i].key, sizeof(r->key));
 		r->seconds = s->dup_pending[i].seconds;
+		r->if_new = false;
 	}
+	s->dup_unchecked = delivery_key != NULL && check;
 	if (delivery_key != NULL) {
 		struct store_seen_rec *r = &s->seen[s->nseen++];
 		r->kind = STORE_SEEN_DELIVERY;
 		memcpy(r->key, delivery_key, sizeof(r->key));
 		r->seconds = s->c.dup_window;
+		r->if_new = check;
 	}
 }
 
@@ -359,6 +363,18 @@ is_duplicate(struct lmtp_sieve *s, const uint8_t key[32])
 	return rc == STORE_OK && seen;
 }
 
+bool
+lmtp_sieve_check_duplicate(struct lmtp_sieve *s)
+{
+	if (!s->dup_unchecked)
+		return false;
+	s->dup_unchecked = false;
+	struct store_seen_rec *own = &s->seen[s->nseen - 1];
+	own->if_new = false;
+	s->duplicate = is_duplicate(s, own->key);
+	return s->duplicate;
+}
+
 int
 lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
     bool *rejected)
@@ -369,19 +385,21 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	s->nduplicate = 0;
 	s->ndup_pending = 0;
 	s->nmbox_seen = 0;
+	s->duplicate = false;
 	const char *msgid = d->meta->message_id;
 	bool dedup = s->c.dup_window > 0 && msgid != NULL && msgid[0] != '\0';
 	uint8_t key[SHA256_DIGEST_LENGTH];
+	/* the check rides on the store delivery (one request less), but
+	 * a +detail keep is STORE_DELIVER's, which carries no records */
+	bool detail = d->r->detail[0] != '\0';
 	if (dedup) {
 		delivery_key(d, msgid, key);
-		if (is_duplicate(s, key)) {
-			log_rcpt(s, "duplicate", "not filed again code=250");
-			return STORE_OK;
-		}
+		if (detail && is_duplicate(s, key))
+			s->duplicate = true;
 	}
-	const struct sieve_program *user = s->c.sieve ? active_program(s) :
-	    NULL;
-	int rc;
+	const struct sieve_program *user = s->c.sieve && !s->duplicate ?
+	    active_program(s) : NULL;
+	int rc = STORE_OK;
 	const char *rcpt = d->r->addr;
 	const struct sieve_program *list[LMTP_SIEVE_SCRIPTS] = { s->c.before,
 		lmtp_sieve_domain_find(&s->c.dom_before, rcpt), user,
@@ -389,14 +407,16 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	bool any = false;
 	for (size_t i = 0; i < LMTP_SIEVE_SCRIPTS; i++)
 		any |= list[i] != NULL;
-	if (!any) {
-		gather_seen(s, dedup ? key : NULL);
+	if (s->duplicate) {
+		/* asked first: nothing to run */
+	} else if (!any) {
+		gather_seen(s, dedup ? key : NULL, !detail);
 		rc = lmtp_sieve_keep(s, NULL, 0);
 	} else {
 		struct lmtp_runs runs = { .n = 0 };
 		bind_message(s, d);
 		run_scripts(s, list, &runs);
-		gather_seen(s, dedup ? key : NULL);
+		gather_seen(s, dedup ? key : NULL, !detail);
 		rc = lmtp_sieve_act(s, &runs, rejected);
 		for (size_t i = 0; i < runs.n; i++)
 			sieve_result_free(&runs.res[i]);
@@ -405,6 +425,10 @@ lmtp_sieve_deliver(struct lmtp_sieve *s, const struct lmtp_delivery *d,
 	for (size_t i = 0; i < s->nincluded; i++)
 		sieve_program_free(s->included[i]);
 	s->nincluded = 0;
+	if (s->duplicate) {
+		log_rcpt(s, "duplicate", "not filed again code=250");
+		return STORE_OK;
+	}
 	/* a rejected message was not delivered: if it comes again, the
 	 * script answers again (and its duplicate tests saw it) */
 	if (rc == STORE_OK)

@@ -164,6 +164,24 @@ set_reason(struct lmtp_sieve *s, const char *text)
 		memcpy(s->reason, "Rejected", 9);
 }
 
+/* A store delivery that carried the records refused the message as
+ * one delivered already (STORE_SEEN_IF_NEW): nothing more is done. Any
+ * answer to such a delivery settles the check. */
+static bool
+refused_as_duplicate(struct lmtp_sieve *s, int rc, size_t nseen)
+{
+	if (nseen == 0 || !s->dup_unchecked)
+		return false;
+	if (rc == STORE_E_EXISTS) {
+		s->duplicate = true;
+		s->seen_done = true;
+		return true;
+	}
+	if (rc == STORE_OK)
+		s->dup_unchecked = false;
+	return false;
+}
+
 static int
 keep_version(struct lmtp_sieve *s, const struct lmtp_version *v,
     const char *const *flags, size_t nflags)
@@ -175,12 +193,19 @@ keep_version(struct lmtp_sieve *s, const struct lmtp_version *v,
 	if (nflags > 0 || nseen > 0)
 		rc = store_deliver_to(d->sc, d->r->user, "INBOX", false, flags,
 		    nflags, s->seen, nseen, v->memfd, v->size, v->meta);
+	if (refused_as_duplicate(s, rc, nseen))
+		return STORE_OK;
 	if (rc == STORE_OK && nseen > 0)
 		s->seen_done = true;
 	if (rc != STORE_OK && rc != STORE_E_IO && rc != STORE_E_PROTO &&
-	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE)
+	    rc != STORE_E_QUOTA && rc != STORE_E_NOSPACE) {
+		/* the plain delivery carries no records: the check first
+		 * if the refused one did not make it (a bad :flags) */
+		if (lmtp_sieve_check_duplicate(s))
+			return STORE_OK;
 		rc = store_deliver(d->sc, d->r->user, d->r->detail[0] ?
 		    d->r->detail : NULL, v->memfd, v->size, v->meta);
+	}
 	return rc;
 }
 
@@ -278,6 +303,8 @@ do_fileinto(struct lmtp_sieve *s, struct plan *p,
 		int rc = store_deliver_to(d->sc, d->r->user, a->arg, a->create,
 		    a->flags, a->nflags, s->seen, nseen, v->memfd, v->size,
 		    v->meta);
+		if (refused_as_duplicate(s, rc, nseen))
+			return STORE_OK;
 		if (rc == STORE_OK && nseen > 0)
 			s->seen_done = true;
 		if (rc == STORE_OK) {
@@ -398,6 +425,12 @@ lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
 {
 	static struct plan p;
 	plan_make(&p, runs);
+	/* the duplicate check rides on the one store delivery that comes
+	 * first; any other plan asks before anything is done */
+	bool single = p.reject == NULL && p.nredirect == 0 &&
+	    p.nfileinto + (p.keep ? 1 : 0) == 1;
+	if (!single && lmtp_sieve_check_duplicate(s))
+		return STORE_OK;
 	if (p.reject != NULL && !p.keep && p.nfileinto == 0) {
 		set_reason(s, p.reject->arg ? p.reject->arg : "");
 		note(s, "sieve-reject", "reason=%s", s->reason);
@@ -412,15 +445,15 @@ lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
 	/* filed first: a delivery the store refuses (quota, a full disk)
 	 * is tried again by the MTA, and must not have sent anything yet */
 	int rc = do_fileinto(s, &p, &ed);
-	if (rc == STORE_OK)
+	if (rc == STORE_OK && !s->duplicate)
 		rc = do_redirects(s, &p, &ed);
-	if (rc == STORE_OK && p.keep) {
+	if (rc == STORE_OK && p.keep && !s->duplicate) {
 		const struct sieve_action *k = p.keep_act;
 		rc = keep_version(s, &ed.v[p.keep_ver], k ? k->flags : NULL,
 		    k ? k->nflags : 0);
 	}
 	lmtp_edits_free(&ed);
-	if (rc != STORE_OK)
+	if (rc != STORE_OK || s->duplicate)
 		return rc;
 	if (!p.keep && p.nfileinto == 0)
 		note(s, "sieve-discard", "%s", "not filed (discard or redirect)");

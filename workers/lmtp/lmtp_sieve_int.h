@@ -38,6 +38,12 @@ struct lmtp_sieve {
 	struct store_seen_rec seen[STORE_DELIVER_SEEN_MAX];
 	size_t nseen;
 	bool seen_done;
+	/* the delivery's own record is still to be checked: the store
+	 * delivery carrying it refuses a message delivered already
+	 * (STORE_SEEN_IF_NEW), or lmtp_sieve_check_duplicate asks first;
+	 * duplicate once either found it was */
+	bool dup_unchecked;
+	bool duplicate;
 	struct buf prog;              /* a program read from the store */
 	/* the users' active programs, asked of the store once per
 	 * transaction and user: recipients of one message that are the
@@ -70,6 +76,11 @@ struct lmtp_runs {
  * as lmtp_sieve_deliver. */
 int lmtp_sieve_act(struct lmtp_sieve *s, const struct lmtp_runs *runs,
     bool *rejected);
+
+/* Ask the store whether the delivery's own record exists (a duplicate)
+ * when no single store delivery will carry the check: true, and
+ * s->duplicate set, when it does. */
+bool lmtp_sieve_check_duplicate(struct lmtp_sieve *s);
 
 /* The plain delivery: to INBOX (or the +detail mailbox the store allows),
  * with flags when there are some; the last store delivery of the message,
