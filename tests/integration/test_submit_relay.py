@@ -5,6 +5,7 @@ message sent once; a submitd killed mid-queue loses nothing and sends
 nothing twice whose success reached the store; after stored dies, the
 same submitd, on a fresh channel to the new one, sends again."""
 import os
+import re
 import signal
 import time
 
@@ -77,7 +78,7 @@ def test_a_5xx_fails_the_entry_and_a_4xx_is_retried_then_sent_once():
         sink.close()
 
 
-def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
+def test_a_killed_submitd_sends_nothing_twice_and_reports_what_it_cannot_know():
     if not have_store():
         return
     sink = Sink(delay=0.05)
@@ -93,12 +94,17 @@ def test_a_killed_submitd_loses_nothing_and_repeats_at_most_its_last():
             os.kill(victim, signal.SIGKILL)
             assert wait_for(lambda: any(c.pid != victim for c in srv.children("submitd")),
                             15), srv.log[-20:]
-            assert wait_for(lambda: len({g[2] for g in sink.got}) == n, 40), \
-                (len(sink.got), srv.log[-20:])
+            wait_for(lambda: len({g[2] for g in sink.got}) == n, 40)
             time.sleep(1)
             seqs = [g[2] for g in sink.got]
-            # at most the one in flight when it died went twice
-            assert len(seqs) - len(set(seqs)) <= 1, sorted(seqs)
+            # the committing mark: nothing goes twice; the one in flight
+            # when it died may be missing, and is then reported unknown
+            unknown = len([l for l in srv.log if re.search(
+                r"stored/.*outbox: \d+ may or may not have been sent", l)])
+            assert len(seqs) == len(set(seqs)), sorted(seqs)
+            assert unknown <= 1, srv.log[-20:]
+            assert len(set(seqs)) + unknown >= n, \
+                (len(set(seqs)), unknown, srv.log[-20:])
     finally:
         sink.close()
 
