@@ -71,7 +71,11 @@ class SinkHandler(socketserver.StreamRequestHandler):
                     self.line("250-STARTTLS")
                 if sink.dsn:
                     self.line("250-DSN")
+                for ext in self.extensions():
+                    self.line("250-" + ext)
                 self.line("250 8BITMIME")
+            elif self.command(verb, cmd):
+                pass            # a subclass took it
             elif verb == "STARTTLS" and sink.tls is not None:
                 self.line("220 2.0.0 go ahead")
                 try:
@@ -111,6 +115,14 @@ class SinkHandler(socketserver.StreamRequestHandler):
                 return
             else:
                 self.line("500 what")
+
+    def extensions(self):
+        """More EHLO keywords (a subclass's)."""
+        return []
+
+    def command(self, verb, cmd):
+        """Whether a subclass answered this command itself."""
+        return False
 
     def read_data(self):
         out = []

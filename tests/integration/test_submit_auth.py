@@ -1,0 +1,118 @@
+"""AUTH towards the relay (relay-auth-user, relay-auth-secret-file):
+submitd authenticates with SCRAM-SHA-256 after STARTTLS, and the proof
+comes from keyd, which alone reads the password file. The relay here is
+a sink that implements SCRAM's server side with hashlib and takes mail
+only after a right proof. A wrong password file, a relay that offers no
+SCRAM-SHA-256 or one that cannot prove it knows the password (v=) defers
+the entry with a log line and sends nothing; submitd holds no fd of the
+password file and its policy reads no file; keyd refuses a password file
+that a group or other may read."""
+import os
+import tempfile
+
+from cloister_server import CloisterServer
+from harness import service_block
+from lmtp_util import have_store
+from scram_util import ScramSink
+from submit_util import Admin, queue, services
+from test_keyd import cert_pair
+from test_submit_tls import certificate
+
+USER, PASSWORD = "cloister@relay.test", "correct horse battery staple"
+
+
+def secret_file(tmp, password, mode=0o600):
+    path = os.path.join(tmp, "relay.secret")
+    with open(path, "w") as f:
+        f.write(password + "\n")
+    os.chmod(path, mode)
+    return path
+
+
+def run(password=PASSWORD, mode=0o600, check=None, **sink_args):
+    """(sink, the outbox line, the log) after one message was queued; check
+    (srv, secret path) runs while the server is up."""
+    tmp = tempfile.mkdtemp(prefix="cloister-scram-")
+    os.chmod(tmp, 0o755)
+    ctx, crt = certificate(tmp, "IP:127.0.0.1")
+    sink = ScramSink(USER, PASSWORD, tls=ctx, **sink_args)
+    secret = secret_file(tmp, password, mode)
+    keyd = service_block("keyd", "key", "@bin:cloister-keyd@", "keyd", options={
+        "cert1": "default %s %s" % cert_pair(tmp, "default", "ec")})
+    srv = CloisterServer(services(sink.port, **{
+        "relay-tls": "starttls", "relay-tls-ca": crt,
+        "relay-auth-user": USER, "relay-auth-secret-file": secret}) + [keyd])
+    try:
+        srv.start()
+        srv.wait_ready()
+        adm = Admin(srv)
+        adm.user("alice")
+        queue(adm, "alice", ["bob@example.net"], b"Subject: hi\r\n\r\nauthenticated\r\n")
+        line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
+        assert line is not None, srv.log[-30:]
+        if check is not None:
+            check(srv, secret)
+        return sink, line, srv.log
+    finally:
+        srv.close()
+        sink.close()
+
+
+def no_access(srv, secret):
+    """submitd: no fd on the password file, a policy that opens no file."""
+    [submitd] = srv.children("submitd")
+    fds = os.listdir("/proc/%d/fd" % submitd.pid)
+    targets = [os.readlink("/proc/%d/fd/%s" % (submitd.pid, fd)) for fd in fds]
+    assert secret not in targets and not [t for t in targets if "secret" in t], targets
+    with open(os.path.join(srv.policy_dir, "submitd.policy")) as f:
+        assert any(l.split()[:2] == ["files", "none"] for l in f), "submitd reads files"
+    [keyd] = srv.children("keyd")
+    assert "24" in fds, fds           # its channel to keyd: the proofs
+
+
+def test_scram_after_starttls_and_the_message_goes():
+    if not have_store():
+        return
+    sink, line, log = run(check=no_access)
+    assert "sent" in line, (line, log[-20:])
+    assert sink.auths == 1 and sink.refused == 0 and sink.clear == 0, (
+        sink.auths, sink.refused, sink.clear)
+    assert len(sink.got) == 1 and sink.got[0][2] == b"Subject: hi\r\n\r\nauthenticated\r\n"
+    assert not [l for l in log if "killed by signal 31" in l], log[-20:]   # SIGSYS
+    assert not [l for l in log if PASSWORD in l]
+
+
+def test_a_wrong_password_file_is_refused_and_nothing_sent():
+    if not have_store():
+        return
+    sink, line, _ = run(password="not the password")
+    assert "deferred" in line and "535" in line, line
+    assert sink.refused >= 1 and sink.auths == 0 and sink.got == []
+
+
+def test_a_relay_without_scram_defers_and_no_plain_is_tried():
+    if not have_store():
+        return
+    sink, line, _ = run(offer=False)
+    assert "deferred" in line and "no SCRAM-SHA-256" in line, line
+    assert sink.got == [] and sink.auths == 0 and sink.refused == 0
+
+
+def test_a_relay_that_cannot_prove_the_password_is_dropped():
+    if not have_store():
+        return
+    sink, line, _ = run(bad_v=True)
+    assert "deferred" in line and "ServerSignature does not match" in line, line
+    assert sink.got == []
+
+
+def test_keyd_refuses_a_password_file_others_may_read():
+    if not have_store():
+        return
+    try:
+        run(mode=0o640)
+    except (AssertionError, RuntimeError) as e:
+        text = str(e)
+    else:
+        raise AssertionError("keyd started with a group-readable password file")
+    assert "readable by no group or other" in text, text[-2000:]
