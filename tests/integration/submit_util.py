@@ -163,4 +163,17 @@ def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
         os.close(fd)
 
 
-__all__ = ["Admin", "Sink", "queue", "services", "submitd_block"]
+def send_one(srv, body):
+    """Start srv, queue one message of body from alice to bob: the log
+    line of its outcome (outbox 1 sent, deferred or failed)."""
+    srv.start()
+    srv.wait_ready()
+    adm = Admin(srv)
+    adm.user("alice")
+    queue(adm, "alice", ["bob@example.net"], body)
+    line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
+    assert line is not None, srv.log[-30:]
+    return line
+
+
+__all__ = ["Admin", "Sink", "queue", "send_one", "services", "submitd_block"]

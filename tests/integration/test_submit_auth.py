@@ -14,7 +14,7 @@ from cloister_server import CloisterServer
 from harness import service_block
 from lmtp_util import have_store
 from scram_util import ScramSink
-from submit_util import Admin, queue, services
+from submit_util import send_one, services
 from test_keyd import cert_pair
 from test_submit_tls import certificate
 
@@ -43,13 +43,7 @@ def run(password=PASSWORD, mode=0o600, check=None, **sink_args):
         "relay-tls": "starttls", "relay-tls-ca": crt,
         "relay-auth-user": USER, "relay-auth-secret-file": secret}) + [keyd])
     try:
-        srv.start()
-        srv.wait_ready()
-        adm = Admin(srv)
-        adm.user("alice")
-        queue(adm, "alice", ["bob@example.net"], b"Subject: hi\r\n\r\nauthenticated\r\n")
-        line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
-        assert line is not None, srv.log[-30:]
+        line = send_one(srv, b"Subject: hi\r\n\r\nauthenticated\r\n")
         if check is not None:
             check(srv, secret)
         return sink, line, srv.log
@@ -66,7 +60,6 @@ def no_access(srv, secret):
     assert secret not in targets and not [t for t in targets if "secret" in t], targets
     with open(os.path.join(srv.policy_dir, "submitd.policy")) as f:
         assert any(l.split()[:2] == ["files", "none"] for l in f), "submitd reads files"
-    [keyd] = srv.children("keyd")
     assert "24" in fds, fds           # its channel to keyd: the proofs
 
 
