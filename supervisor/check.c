@@ -195,9 +195,10 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		return -1;
 	}
 	if (wants_keyd != NULL && first[ROLE_KEY] == NULL) {
-		snprintf(err, errlen, "%s:%u: service %s: 'set keyd yes' (or"
-		    " relay-auth-user) but no service has role key", c->path, wants_keyd->line,
-		    wants_keyd->name);
+		snprintf(err, errlen, "%s:%u: service %s: %s but no service has"
+		    " role key", c->path, wants_keyd->line, wants_keyd->name,
+		    wants_keyd->role == ROLE_SUBMIT ? "relay-auth-user (keyd"
+		    " computes its proofs)" : "'set keyd yes'");
 		return -1;
 	}
 	if (sv_ids_check(c, err, errlen) < 0)
