@@ -5,8 +5,8 @@ a sink that implements SCRAM's server side with hashlib and takes mail
 only after a right proof. A wrong password file, a relay that offers no
 SCRAM-SHA-256 or one that cannot prove it knows the password (v=) defers
 the entry with a log line and sends nothing; submitd holds no fd of the
-password file and its policy reads no file; keyd refuses a password file
-that a group or other may read."""
+password file, its policy reads no file and cloister-audit passes it;
+keyd refuses a password file that a group or other may read."""
 import os
 import tempfile
 
@@ -53,7 +53,8 @@ def run(password=PASSWORD, mode=0o600, check=None, **sink_args):
 
 
 def no_access(srv, secret):
-    """submitd: no fd on the password file, a policy that opens no file."""
+    """submitd: no fd on the password file, a policy that opens no file,
+    and cloister-audit passes the running tree."""
     [submitd] = srv.children("submitd")
     fds = os.listdir("/proc/%d/fd" % submitd.pid)
     targets = [os.readlink("/proc/%d/fd/%s" % (submitd.pid, fd)) for fd in fds]
@@ -61,6 +62,9 @@ def no_access(srv, secret):
     with open(os.path.join(srv.policy_dir, "submitd.policy")) as f:
         assert any(l.split()[:2] == ["files", "none"] for l in f), "submitd reads files"
     assert "24" in fds, fds           # its channel to keyd: the proofs
+    r = srv.audit()                   # confined as ever, keyd's channel or not
+    assert r.returncode == 0 and "submitd pid %d " % submitd.pid in r.stdout, (
+        r.stdout + r.stderr)
 
 
 def test_scram_after_starttls_and_the_message_goes():
