@@ -12,9 +12,10 @@ import tempfile
 
 from cloister_server import CloisterServer
 from harness import service_block
-from lmtp_util import have_store
+from lmtp_util import have_store, stored_block
 from scram_util import ScramSink
-from submit_util import send_one, services
+from submit_util import send_one, services, submitd_block
+from test_supervisor_config import refused
 from test_keyd import cert_pair
 from test_submit_tls import certificate
 
@@ -29,19 +30,21 @@ def secret_file(tmp, password, mode=0o600):
     return path
 
 
-def run(password=PASSWORD, mode=0o600, check=None, **sink_args):
+def run(password=PASSWORD, mode=0o600, check=None, tls=True, **sink_args):
     """(sink, the outbox line, the log) after one message was queued; check
-    (srv, secret path) runs while the server is up."""
+    (srv, secret path) runs while the server is up; tls=False: no
+    STARTTLS (the relay is on loopback)."""
     tmp = tempfile.mkdtemp(prefix="cloister-scram-")
     os.chmod(tmp, 0o755)
     ctx, crt = certificate(tmp, "IP:127.0.0.1")
-    sink = ScramSink(USER, PASSWORD, tls=ctx, **sink_args)
+    sink = ScramSink(USER, PASSWORD, tls=ctx if tls else None, **sink_args)
     secret = secret_file(tmp, password, mode)
     keyd = service_block("keyd", "key", "@bin:cloister-keyd@", "keyd", options={
         "cert1": "default %s %s" % cert_pair(tmp, "default", "ec")})
-    srv = CloisterServer(services(sink.port, **{
-        "relay-tls": "starttls", "relay-tls-ca": crt,
-        "relay-auth-user": USER, "relay-auth-secret-file": secret}) + [keyd])
+    opts = {"relay-auth-user": USER, "relay-auth-secret-file": secret}
+    if tls:
+        opts.update({"relay-tls": "starttls", "relay-tls-ca": crt})
+    srv = CloisterServer(services(sink.port, **opts) + [keyd])
     try:
         line = send_one(srv, b"Subject: hi\r\n\r\nauthenticated\r\n")
         if check is not None:
@@ -79,6 +82,14 @@ def test_scram_after_starttls_and_the_message_goes():
     assert not [l for l in log if PASSWORD in l]
 
 
+def test_in_clear_only_to_a_relay_on_loopback():
+    if not have_store():
+        return
+    sink, line, _ = run(tls=False)
+    assert "sent" in line, line
+    assert sink.auths == 1 and sink.clear == 1 and sink.tls_sessions == 0
+
+
 def test_a_wrong_password_file_is_refused_and_nothing_sent():
     if not have_store():
         return
@@ -113,3 +124,17 @@ def test_keyd_refuses_a_password_file_others_may_read():
     else:
         raise AssertionError("keyd started with a group-readable password file")
     assert "readable by no group or other" in text, text[-2000:]
+
+
+def test_cloisterd_refuses_auth_in_clear_to_a_remote_relay_or_without_keyd():
+    auth = {"relay-auth-user": USER, "relay-auth-secret-file": "/nonexistent"}
+    keyd = service_block("keyd", "key", "@bin:cloister-keyd@", "keyd")
+    remote = submitd_block(25, **auth).replace("127.0.0.1:25", "192.0.2.25:25")
+    refused([remote, stored_block(), keyd], "service submitd",
+            "service submitd: relay-auth-user needs 'set relay-tls starttls'"
+            " (AUTH in clear only to a relay on loopback)")
+    refused([submitd_block(25, **{"relay-auth-user": USER}), stored_block(), keyd], "service submitd",
+            "service submitd: relay-auth-user and relay-auth-secret-file go together")
+    refused([submitd_block(25, **auth), stored_block()], "service submitd",
+            "service submitd: relay-auth-user (keyd computes its proofs) but no"
+            " service has role key")
