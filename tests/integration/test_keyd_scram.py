@@ -4,7 +4,8 @@ answers KEY_SCRAM_PROOF with the ClientProof and ServerSignature a
 client knowing the password computes (checked with hashlib), for the
 configured user only and within 4096..100000 iterations; any other
 channel (imapd's, pushd's) is refused and logged, and submitd's channel
-gets no TLS signature."""
+gets no TLS signature. PBKDF2 runs once per (salt, iterations), for at
+most four new pairs a minute."""
 import os
 import shutil
 
@@ -79,3 +80,19 @@ def test_only_the_user_and_bounded_iterations():
             assert typ == ERROR and f[0] == ERR_DENIED, (salt, i, am, f)
         assert ask(s, b"salt", 100000, auth_message())[0] == T["KEY_SCRAM"]
         assert k.alive()
+
+
+def test_pbkdf2_runs_once_per_salt_and_four_new_salts_a_minute():
+    with ScramKeyd() as k:
+        s = k.worker(service="submitd", flags=SUBMIT, addr=None)
+        salts = [os.urandom(16) for _ in range(5)]
+        for salt in salts[:4]:
+            assert ask(s, salt, 4096, auth_message())[0] == T["KEY_SCRAM"]
+        typ, _, f = ask(s, salts[4], 4096, auth_message())
+        assert typ == ERROR and f[0] == ERR_DENIED, f
+        assert k.wait_log(r"submitd/\d+: key_scram_proof: more than 4 new salts"
+                          r" in a minute; refused"), k.log()
+        # a salt already derived costs no PBKDF2: still answered
+        typ, _, f = ask(s, salts[1], 4096, auth_message())
+        assert typ == T["KEY_SCRAM"] and f[0] == proof(PASSWORD, salts[1], 4096,
+                                                       auth_message())[0]

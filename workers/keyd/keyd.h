@@ -61,6 +61,9 @@ uint32_t keyd_vapid_sign(const struct keyd_vapid *v, const char *aud,
  * SaltedPassword per (salt, iterations) it was asked for: PBKDF2 runs
  * once per pair, not once per connection. */
 #define KEYD_SCRAM_CACHE 4
+/* new (salt, iterations) pairs per minute: a hijacked submitd cannot keep
+ * keyd, which signs every TLS handshake, busy with PBKDF2 */
+#define KEYD_SCRAM_DERIVE_PER_MIN 4
 struct keyd_scram_cached {
 	uint8_t salt[KEY_SCRAM_SALT_MAX];
 	size_t saltlen;
@@ -74,6 +77,7 @@ struct keyd_scram {
 	struct keyd_scram_cached cache[KEYD_SCRAM_CACHE];
 	unsigned next;                   /* the cache slot to replace */
 	uint64_t derived;                /* PBKDF2 runs so far */
+	int64_t derive_at[KEYD_SCRAM_DERIVE_PER_MIN];   /* the last runs' times */
 };
 
 /* keyd_scram.c: the submit service's relay-auth-user and
@@ -83,7 +87,7 @@ void keyd_scram_load(const struct config *c, struct keyd_scram *st);
  * AuthMessage am under (salt, iter): 0, or the error code with why. */
 uint32_t keyd_scram_answer(struct keyd_scram *st, const uint8_t *salt,
     size_t saltlen, uint32_t iter, const char *am, size_t amlen,
-    uint8_t *proof, uint8_t *sig, char *why, size_t whylen);
+    uint8_t *proof, uint8_t *sig, int64_t now, char *why, size_t whylen);
 
 /* keyd_serve.c: the loop, after confinement. Never returns. */
 void keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v,

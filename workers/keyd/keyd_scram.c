@@ -67,10 +67,12 @@ keyd_scram_load(const struct config *c, struct keyd_scram *st)
 	}
 }
 
-/* SaltedPassword for (salt, iter): from the cache, or derived once. */
+/* SaltedPassword for (salt, iter): from the cache, or derived once if
+ * fewer than KEYD_SCRAM_DERIVE_PER_MIN were in the last minute. NULL with
+ * *busy set when over that rate. */
 static const uint8_t *
 salted_for(struct keyd_scram *st, const uint8_t *salt, size_t saltlen,
-    uint32_t iter)
+    uint32_t iter, int64_t now, bool *busy)
 {
 	for (size_t i = 0; i < KEYD_SCRAM_CACHE; i++) {
 		struct keyd_scram_cached *e = &st->cache[i];
@@ -78,6 +80,12 @@ salted_for(struct keyd_scram *st, const uint8_t *salt, size_t saltlen,
 		    memcmp(e->salt, salt, saltlen) == 0)
 			return e->salted;
 	}
+	int64_t *oldest = &st->derive_at[st->derived % KEYD_SCRAM_DERIVE_PER_MIN];
+	if (st->derived >= KEYD_SCRAM_DERIVE_PER_MIN && now - *oldest < 60) {
+		*busy = true;
+		return NULL;
+	}
+	*oldest = now;
 	struct keyd_scram_cached *e = &st->cache[st->next++ % KEYD_SCRAM_CACHE];
 	OPENSSL_cleanse(e, sizeof(*e));
 	if (keyd_scram_salted(st->pw, st->pwlen, salt, saltlen, iter,
@@ -93,8 +101,9 @@ salted_for(struct keyd_scram *st, const uint8_t *salt, size_t saltlen,
 uint32_t
 keyd_scram_answer(struct keyd_scram *st, const uint8_t *salt, size_t saltlen,
     uint32_t iter, const char *am, size_t amlen, uint8_t *proof,
-    uint8_t *sig, char *why, size_t whylen)
+    uint8_t *sig, int64_t now, char *why, size_t whylen)
 {
+	bool busy = false;
 	size_t ul = strlen(st->user);
 	if (st->pwlen == 0) {
 		buf_snprintf(why, whylen, "key_scram_proof, but no"
@@ -113,7 +122,12 @@ keyd_scram_answer(struct keyd_scram *st, const uint8_t *salt, size_t saltlen,
 		buf_snprintf(why, whylen, "key_scram_proof for another user");
 		return IPC_ERR_DENIED;
 	}
-	const uint8_t *salted = salted_for(st, salt, saltlen, iter);
+	const uint8_t *salted = salted_for(st, salt, saltlen, iter, now, &busy);
+	if (busy) {
+		buf_snprintf(why, whylen, "key_scram_proof: more than %d new salts"
+		    " in a minute", KEYD_SCRAM_DERIVE_PER_MIN);
+		return IPC_ERR_DENIED;
+	}
 	if (salted == NULL || keyd_scram_proof(salted, am, amlen, proof, sig) < 0) {
 		buf_snprintf(why, whylen, "SCRAM computation failed");
 		return IPC_ERR_INTERNAL;

@@ -197,7 +197,7 @@ h_scram(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
 	}
 	uint8_t proof[KEY_SCRAM_LEN], sig[KEY_SCRAM_LEN];
 	uint32_t code = keyd_scram_answer(K.scram, salt, saltlen, iter,
-	    (const char *)am, amlen, proof, sig, why, whylen);
+	    (const char *)am, amlen, proof, sig, (int64_t)time(NULL), why, whylen);
 	if (code != 0)
 		return code;
 	struct buf b = BUF_INIT(2 * KEY_SCRAM_LEN + 16);
