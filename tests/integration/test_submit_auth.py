@@ -8,13 +8,14 @@ the entry with a log line and sends nothing; submitd holds no fd of the
 password file, its policy reads no file and cloister-audit passes it;
 keyd refuses a password file that a group or other may read."""
 import os
+import signal
 import tempfile
 
 from cloister_server import CloisterServer
 from harness import service_block
 from lmtp_util import have_store, stored_block
 from scram_util import ScramSink
-from submit_util import send_one, services, submitd_block
+from submit_util import Admin, queue, send_one, services, submitd_block
 from test_supervisor_config import refused
 from test_keyd import cert_pair
 from test_submit_tls import certificate
@@ -88,6 +89,26 @@ def test_in_clear_only_to_a_relay_on_loopback():
     sink, line, _ = run(tls=False)
     assert "sent" in line, line
     assert sink.auths == 1 and sink.clear == 1 and sink.tls_sessions == 0
+
+
+def keyd_killed(srv, secret):
+    """kill -9 keyd; a second message still goes (submitd, whose channel
+    to keyd died, exits at its next AUTH and comes back with a new one)."""
+    [keyd] = srv.children("keyd")
+    mark = len(srv.log)
+    os.kill(keyd.pid, signal.SIGKILL)
+    assert srv.wait_log(r"keyd: pid \d+ instance \d+ ready", 20, mark), srv.log[mark:]
+    queue(Admin(srv), "alice", ["carol@example.net"], b"Subject: again\r\n\r\nx\r\n")
+    assert srv.wait_log(r"outbox 2: sent", 30, mark), srv.log[mark:]
+    assert srv.wait_log(r"keyd: (no answer|channel lost); exiting", 1, mark), srv.log[mark:]
+
+
+def test_after_keyd_dies_submitd_comes_back_and_sends():
+    if not have_store():
+        return
+    sink, line, _ = run(check=keyd_killed)
+    assert "sent" in line and sink.auths == 2 and len(sink.got) == 2, (
+        line, sink.auths, sink.got)
 
 
 def test_a_wrong_password_file_is_refused_and_nothing_sent():

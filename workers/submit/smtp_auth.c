@@ -2,6 +2,8 @@
 #include "smtp_auth.h"
 #include "buf.h"
 #include "ipc.h"
+#include "log.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -17,9 +19,9 @@ smtp_auth_nonce(char out[25])
 	return smtp_b64_encode(r, sizeof(r), out, 25) == 24 ? 0 : -1;
 }
 
-/* The answer to reqid: KEY_SCRAM's two fields, or ERROR's text in why. */
+/* keyd's answer: KEY_SCRAM's two fields, or ERROR's text in why. */
 static int
-answer(const struct ipc_msg *m, uint32_t reqid, uint8_t *proof,
+answer(const struct ipc_msg *m, uint8_t *proof,
     uint8_t *sig, char *why, size_t whylen)
 {
 	struct buf_cur cur;
@@ -28,14 +30,14 @@ answer(const struct ipc_msg *m, uint32_t reqid, uint8_t *proof,
 	uint32_t code;
 	const char *text;
 	ipc_msg_cursor(m, &cur);
-	if (m->reqid == reqid && m->type == IPC_ERROR &&
+	if (m->type == IPC_ERROR &&
 	    ipc_get_u32(&cur, &code) == 0 &&
 	    ipc_get_strp(&cur, &text, &pl, 200) == 0) {
 		buf_snprintf(why, whylen, "keyd refused the SCRAM proof: %.*s",
 		    (int)pl, text);
 		return -1;
 	}
-	if (m->reqid != reqid || m->type != IPC_KEY_SCRAM ||
+	if (m->type != IPC_KEY_SCRAM ||
 	    ipc_get_bytes(&cur, &p, &pl, KEY_SCRAM_LEN) < 0 ||
 	    ipc_get_bytes(&cur, &v, &vl, KEY_SCRAM_LEN) < 0 ||
 	    ipc_get_end(&cur) < 0 || pl != KEY_SCRAM_LEN || vl != KEY_SCRAM_LEN) {
@@ -64,23 +66,27 @@ smtp_auth_proof(int fd, int timeout_ms, const struct smtp_scram *s,
 	ipc_put_bytes(&b, s->am, s->am_len);
 	int rc = ipc_send(fd, IPC_KEY_SCRAM_PROOF, ++reqid, 0, &b, -1);
 	buf_free(&b);
+	/* a lost keyd channel comes back only with a new process (crash-only:
+	 * cloisterd restarts submitd; the entry, not committed, waits) */
 	if (rc < 0) {
-		buf_snprintf(why, whylen, "keyd: %s", strerror(errno));
-		return -1;
+		log_err("keyd: channel lost; exiting");
+		worker_exit(1);
 	}
 	/* PBKDF2 at 100,000 iterations takes keyd tens of ms, once per salt */
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int n = poll(&p, 1, timeout_ms);
-	if (n <= 0) {
-		buf_snprintf(why, whylen, "keyd: %s", n == 0 ? "no answer" :
-		    strerror(errno));
-		return -1;
+	int n;
+	while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (n <= 0 || ipc_recv(fd, &m) != IPC_RECV_OK) {
+		log_err("keyd: no answer; exiting");
+		worker_exit(1);
 	}
-	if (ipc_recv(fd, &m) != IPC_RECV_OK) {
-		buf_snprintf(why, whylen, "keyd: channel closed or garbled");
-		return -1;
+	if (m.reqid != reqid || m.fd >= 0) {
+		ipc_msg_close_fd(&m);
+		log_err("keyd: reply out of step; exiting");
+		worker_exit(1);
 	}
-	rc = answer(&m, reqid, proof, sig, why, whylen);
+	rc = answer(&m, proof, sig, why, whylen);
 	ipc_msg_close_fd(&m);
 	return rc;
 }

@@ -18,7 +18,8 @@ int smtp_auth_nonce(char out[25]);
 
 /* Ask keyd on fd for the ClientProof and the expected ServerSignature of
  * s's salt, iterations and AuthMessage, waiting up to timeout_ms: 0, or
- * -1 with why. */
+ * -1 with why (keyd refused). A lost channel or no answer ends the
+ * process (cloisterd starts a new one, with a new channel). */
 int smtp_auth_proof(int fd, int timeout_ms, const struct smtp_scram *s,
     uint8_t proof[KEY_SCRAM_LEN], uint8_t sig[KEY_SCRAM_LEN], char *why,
     size_t whylen);
