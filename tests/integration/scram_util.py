@@ -72,7 +72,7 @@ class ScramServer:
 
 class ScramSink(Sink):
     """A relay that requires AUTH SCRAM-SHA-256 (after STARTTLS when
-    tls is set) before MAIL; offer=False leaves SCRAM out of EHLO (only
+    tls is set) before MAIL, and offers DSN; offer=False leaves SCRAM out of EHLO (only
     PLAIN and LOGIN). auths counts the exchanges that succeeded, refused
     those with a wrong proof, clear the AUTH commands seen without TLS."""
 
@@ -82,7 +82,7 @@ class ScramSink(Sink):
         self.bad_v, self.iterations = bad_v, i
         self.auths = self.refused = self.clear = 0
         self.salt = os.urandom(16)        # one per relay, as a real one keeps
-        Sink.__init__(self, tls=tls)
+        Sink.__init__(self, tls=tls, dsn=True)
         self.RequestHandlerClass = ScramHandler
 
 

@@ -79,6 +79,8 @@ def test_scram_after_starttls_and_the_message_goes():
     assert sink.auths == 1 and sink.refused == 0 and sink.clear == 0, (
         sink.auths, sink.refused, sink.clear)
     assert len(sink.got) == 1 and sink.got[0][2] == b"Subject: hi\r\n\r\nauthenticated\r\n"
+    # the EHLO's extensions outlive AUTH's replies: DSN parameters go
+    assert "RET=HDRS" in sink.commands[0] and "NOTIFY=" in sink.commands[1], sink.commands
     assert not [l for l in log if "killed by signal 31" in l], log[-20:]   # SIGSYS
     assert not [l for l in log if PASSWORD in l]
 

@@ -259,11 +259,12 @@ hello(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	}
 	if (o->tls != NULL && starttls(c, o, out) < 0)
 		return -1;
-	if (o->auth_user[0] != '\0' && authenticate(c, o, out) < 0)
-		return -1;
-	/* the last EHLO's extensions hold for every transaction after it */
+	/* the last EHLO's extensions hold for every transaction after it
+	 * (taken before AUTH's replies replace c->r) */
 	c->dsn = (c->r.ext & SMTP_EXT_DSN) && o->dsn_notify[0] != '\0';
 	snprintf(c->dsn_notify, sizeof(c->dsn_notify), "%s", o->dsn_notify);
+	if (o->auth_user[0] != '\0' && authenticate(c, o, out) < 0)
+		return -1;
 	return 0;
 }
 
