@@ -1,6 +1,7 @@
 /*
- * keyd messages (imapd/jmapd <-> cloister-keyd on CLOISTER_FD_KEYD). Fields
- * and rules: docs/keyd.md. Included by ipc_types.h only.
+ * keyd messages (imapd, jmapd, pushd, submitd <-> cloister-keyd on
+ * CLOISTER_FD_KEYD). Fields and rules: docs/keyd.md. Included by
+ * ipc_types.h only.
  *
  *   KEY_SIGN       ->  str certificate name, u32 scheme, bytes input
  *                  <-  KEY_SIGNATURE, or ERROR(DENIED) when refused
