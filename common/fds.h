@@ -18,7 +18,8 @@
  *   7   CLOISTER_FD_EXTRA      per service        snmpd-helper: the supervisor's aggregate stats pipe (read end)
  *   8.. CLOISTER_FD_STORE(i)   imapd jmapd lmtpd  SOCK_SEQPACKET to store shard i (i < shards)
  *   16.. CLOISTER_FD_LISTEN(i) snmpd-helper       its /metrics listener(s), bound by the supervisor
- *   24  CLOISTER_FD_KEYD       imapd, jmapd       SOCK_SEQPACKET to cloister-keyd (with 'set keyd yes')
+ *   24  CLOISTER_FD_KEYD       imapd, jmapd,      SOCK_SEQPACKET to cloister-keyd (with 'set keyd yes';
+ *                              pushd, submitd     submitd: with relay-auth-user)
  *   25  CLOISTER_FD_NETNS      everyone           the empty network namespace cloisterd made at start;
  *                                                 the sandbox joins it (setns) and closes it, so it
  *                                                 is on no keep list (sandbox/netns.c)

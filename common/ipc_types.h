@@ -28,7 +28,7 @@
 #include "ipc_types_key.h"
 #include "ipc_types_store.h"
 
-#define IPC_VERSION 11
+#define IPC_VERSION 12
 
 #define IPC_GENERIC_TYPES(X)                                               \
 	X(OK, 1)          /* success, no data */                           \

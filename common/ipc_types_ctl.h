@@ -15,7 +15,9 @@
  *             grants store_deliver: the one kind of peer that may ask
  *             authd whether a recipient exists (AUTH_RCPT);
  *             CTL_PEER_PUSH (keyd only) marks cloister-pushd's channel:
- *             the one peer keyd signs VAPID tokens for (KEY_VAPID_SIGN)
+ *             the one peer keyd signs VAPID tokens for (KEY_VAPID_SIGN);
+ *             CTL_PEER_SUBMIT marks cloister-submitd's: the one peer keyd
+ *             computes SCRAM proofs for (KEY_SCRAM_PROOF)
  *   CTL_CONN  u32 listener, bytes peer sockaddr, bytes local sockaddr;
  *             fd: the accepted client socket (to a connection worker)
  *   CTL_CLIENT u64 instance, bytes peer sockaddr
@@ -67,8 +69,10 @@
                                     * the store's delivery right */
 #define IPC_CTL_PEER_PUSH 4u       /* to keyd: cloister-pushd, the one peer
                                     * that may ask for VAPID tokens */
+#define IPC_CTL_PEER_SUBMIT 8u     /* to keyd: cloister-submitd, the one
+                                    * peer that may ask for SCRAM proofs */
 #define IPC_CTL_PEER_FLAGS (IPC_CTL_PEER_ADMIN | IPC_CTL_PEER_DELIVERY | \
-    IPC_CTL_PEER_PUSH)
+    IPC_CTL_PEER_PUSH | IPC_CTL_PEER_SUBMIT)
 
 #define IPC_CTL_TYPES(X)                                                   \
 	X(CTL_KEY, 50)                                                     \

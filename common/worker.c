@@ -27,7 +27,7 @@ static const unsigned role_fds[] = {
 	[ROLE_STORE] = WORKER_FDS_EVERY,
 	[ROLE_STATS] = WORKER_FDS_EVERY | WORKER_FD_EXTRA | WORKER_FD_LISTEN,
 	[ROLE_KEY] = WORKER_FDS_EVERY,
-	[ROLE_SUBMIT] = WORKER_FDS_EVERY | WORKER_FD_STORE,
+	[ROLE_SUBMIT] = WORKER_FDS_EVERY | WORKER_FD_STORE | WORKER_FD_KEYD,
 	[ROLE_PUSH] = WORKER_FDS_EVERY | WORKER_FD_STORE | WORKER_FD_KEYD,
 };
 
@@ -227,6 +227,9 @@ worker_start(struct worker *w, int argc, char **argv, const char *ident,
 	    config_option_bool(cfg, s, "keyd", false, &w->keyd, err,
 	    sizeof(err)) < 0)
 		log_fatal("%s", err);
+	/* submitd: fd 24 with relay AUTH (keyd computes its SCRAM proofs) */
+	if (role == ROLE_SUBMIT)
+		w->keyd = config_option(cfg, s, "relay-auth-user") != NULL;
 }
 
 void

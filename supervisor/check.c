@@ -93,6 +93,37 @@ relogins(const struct config *c, const struct config_service *s, bool auth,
 	return 0;
 }
 
+/* Relay AUTH (SCRAM-SHA-256, keyd's proofs): user and secret file
+ * together, and never in clear but to a relay on loopback. */
+static int
+relay_auth(const struct config *c, const struct config_service *s,
+    const struct sockaddr_storage *ss, char *err, size_t errlen)
+{
+	const char *user = config_option(c, s, "relay-auth-user");
+	const char *file = config_option(c, s, "relay-auth-secret-file");
+	const char *tls = config_option(c, s, "relay-tls");
+	if (user == NULL && file == NULL)
+		return 0;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+	bool loopback = (ss->ss_family == AF_INET &&
+	    (ntohl(v4->sin_addr.s_addr) >> 24) == 127) ||
+	    (ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr));
+	if (user == NULL || file == NULL) {
+		snprintf(err, errlen, "%s:%u: service %s: relay-auth-user and"
+		    " relay-auth-secret-file go together", c->path, s->line,
+		    s->name);
+		return -1;
+	}
+	if (!loopback && (tls == NULL || strcmp(tls, "starttls") != 0)) {
+		snprintf(err, errlen, "%s:%u: service %s: relay-auth-user needs"
+		    " 'set relay-tls starttls' (AUTH in clear only to a relay on"
+		    " loopback)", c->path, s->line, s->name);
+		return -1;
+	}
+	return 0;
+}
+
 int
 sv_check_config(const struct config *c, struct sv_tune *t, char *err,
     size_t errlen)
@@ -121,6 +152,10 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		if ((s->role == ROLE_CONNECTION || s->role == ROLE_PUSH) &&
 		    config_option_bool(c, s, "keyd", false, &k, err, errlen) < 0)
 			return -1;
+		/* submitd's keyd channel comes with relay AUTH (its proofs) */
+		if (s->role == ROLE_SUBMIT &&
+		    config_option(c, s, "relay-auth-user") != NULL)
+			k = true;
 		if ((t->keyd[i] = k) && wants_keyd == NULL)
 			wants_keyd = s;
 		/* the policy must load now: a worker that cannot confine would
@@ -138,6 +173,8 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			    c->path, s->line, s->name);
 			return -1;
 		}
+		if (s->role == ROLE_SUBMIT && relay_auth(c, s, &rss, err, errlen) < 0)
+			return -1;
 		if (pol.spec.host_network && s->role != ROLE_PUSH) {
 			snprintf(err, errlen, "%s:%u: service %s: 'network host' is"
 			    " for role push only", c->path, s->line, s->name);
@@ -158,9 +195,10 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 		return -1;
 	}
 	if (wants_keyd != NULL && first[ROLE_KEY] == NULL) {
-		snprintf(err, errlen, "%s:%u: service %s: 'set keyd yes' but no"
-		    " service has role key", c->path, wants_keyd->line,
-		    wants_keyd->name);
+		snprintf(err, errlen, "%s:%u: service %s: %s but no service has"
+		    " role key", c->path, wants_keyd->line, wants_keyd->name,
+		    wants_keyd->role == ROLE_SUBMIT ? "relay-auth-user (keyd"
+		    " computes its proofs)" : "'set keyd yes'");
 		return -1;
 	}
 	if (sv_ids_check(c, err, errlen) < 0)

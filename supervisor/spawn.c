@@ -162,7 +162,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		    IPC_CTL_PEER_DELIVERY : 0, pairs[1][0]);
 	if (keyd != NULL)
 		sv_wire_peer(keyd, 0, s->cfg.name, instance, s->cfg.role ==
-		    ROLE_PUSH ? IPC_CTL_PEER_PUSH : 0, pairs[2][0]);
+		    ROLE_PUSH ? IPC_CTL_PEER_PUSH : s->cfg.role == ROLE_SUBMIT ?
+		    IPC_CTL_PEER_SUBMIT : 0, pairs[2][0]);
 	struct sv_proc *p = sv_proc_new(s, rec, pid, uid, instance, slot,
 	    pairs[0][0]);
 	if (s->cfg.role == ROLE_SUBMIT)

@@ -71,7 +71,11 @@ class SinkHandler(socketserver.StreamRequestHandler):
                     self.line("250-STARTTLS")
                 if sink.dsn:
                     self.line("250-DSN")
+                for ext in self.extensions():
+                    self.line("250-" + ext)
                 self.line("250 8BITMIME")
+            elif self.command(verb, cmd):
+                pass            # a subclass took it
             elif verb == "STARTTLS" and sink.tls is not None:
                 self.line("220 2.0.0 go ahead")
                 try:
@@ -112,6 +116,14 @@ class SinkHandler(socketserver.StreamRequestHandler):
             else:
                 self.line("500 what")
 
+    def extensions(self):
+        """More EHLO keywords (a subclass's)."""
+        return []
+
+    def command(self, verb, cmd):
+        """Whether a subclass answered this command itself."""
+        return False
+
     def read_data(self):
         out = []
         while True:
@@ -151,4 +163,17 @@ def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
         os.close(fd)
 
 
-__all__ = ["Admin", "Sink", "queue", "services", "submitd_block"]
+def send_one(srv, body):
+    """Start srv, queue one message of body from alice to bob: the log
+    line of its outcome (outbox 1 sent, deferred or failed)."""
+    srv.start()
+    srv.wait_ready()
+    adm = Admin(srv)
+    adm.user("alice")
+    queue(adm, "alice", ["bob@example.net"], body)
+    line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
+    assert line is not None, srv.log[-30:]
+    return line
+
+
+__all__ = ["Admin", "Sink", "queue", "send_one", "services", "submitd_block"]

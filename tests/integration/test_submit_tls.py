@@ -10,7 +10,7 @@ import tempfile
 from cloister_server import CloisterServer
 from harness import wait_for
 from lmtp_util import have_store
-from submit_util import Admin, Sink, queue, services
+from submit_util import Sink, send_one, services
 
 
 def certificate(tmp, san):
@@ -34,13 +34,7 @@ def run(san, offer=True):
     srv = CloisterServer(services(sink.port, **{"relay-tls": "starttls",
                                                 "relay-tls-ca": crt}))
     try:
-        srv.start()
-        srv.wait_ready()
-        adm = Admin(srv)
-        adm.user("alice")
-        queue(adm, "alice", ["bob@example.net"], b"Subject: secret\r\n\r\nover TLS\r\n")
-        line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
-        assert line is not None, srv.log[-20:]
+        line = send_one(srv, b"Subject: secret\r\n\r\nover TLS\r\n")
         return sink, line, srv.log
     finally:
         srv.close()

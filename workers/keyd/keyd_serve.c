@@ -27,12 +27,14 @@ struct chan {
 	uint64_t instance;
 	bool used;                          /* its one KEY_SIGN came */
 	bool push;                          /* CTL_PEER_PUSH: pushd's */
+	bool submit;                        /* CTL_PEER_SUBMIT: submitd's */
 	struct chan *dead_next;
 };
 
 static struct {
 	const struct keyd_keys *keys;
 	const struct keyd_vapid *vapid;
+	struct keyd_scram *scram;
 	int ep;
 	struct ctlchan ctl;
 	struct ipc_msg msg;
@@ -93,7 +95,7 @@ h_sign(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
 		buf_snprintf(why, whylen, "malformed key_sign");
 		return IPC_ERR_MALFORMED;
 	}
-	if (c->push) {   /* pushd signs no TLS handshake */
+	if (c->push || c->submit) {   /* neither has a TLS handshake */
 		buf_snprintf(why, whylen, "key_sign from %s", c->service);
 		return IPC_ERR_DENIED;
 	}
@@ -172,6 +174,42 @@ h_vapid(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
 	return 0;
 }
 
+/* KEY_SCRAM_PROOF: bytes salt, u32 iterations, bytes AuthMessage;
+ * submitd's channel only. 0, or the error code with why. */
+static uint32_t
+h_scram(struct chan *c, const struct ipc_msg *m, char *why, size_t whylen)
+{
+	struct buf_cur cur;
+	const uint8_t *salt, *am;
+	size_t saltlen, amlen;
+	uint32_t iter;
+	ipc_msg_cursor(m, &cur);
+	if (m->fd >= 0 || ipc_get_bytes(&cur, &salt, &saltlen,
+	    KEY_SCRAM_SALT_MAX) < 0 || ipc_get_u32(&cur, &iter) < 0 ||
+	    ipc_get_bytes(&cur, &am, &amlen, KEY_SCRAM_AUTHMSG_MAX) < 0 ||
+	    ipc_get_end(&cur) < 0) {
+		buf_snprintf(why, whylen, "malformed key_scram_proof");
+		return IPC_ERR_MALFORMED;
+	}
+	if (!c->submit) {
+		buf_snprintf(why, whylen, "key_scram_proof from %s", c->service);
+		return IPC_ERR_DENIED;
+	}
+	uint8_t proof[KEY_SCRAM_LEN], sig[KEY_SCRAM_LEN];
+	uint32_t code = keyd_scram_answer(K.scram, salt, saltlen, iter,
+	    (const char *)am, amlen, proof, sig, (int64_t)time(NULL), why, whylen);
+	if (code != 0)
+		return code;
+	struct buf b = BUF_INIT(2 * KEY_SCRAM_LEN + 16);
+	ipc_put_bytes(&b, proof, sizeof(proof));
+	ipc_put_bytes(&b, sig, sizeof(sig));
+	log_debug("%s/%llu: SCRAM proof (%llu derivation(s) so far)", c->service,
+	    (unsigned long long)c->instance,
+	    (unsigned long long)K.scram->derived);
+	reply(c, IPC_KEY_SCRAM, m->reqid, &b);
+	return 0;
+}
+
 static void
 serve_chan(struct chan *c)
 {
@@ -198,6 +236,8 @@ serve_chan(struct chan *c)
 			code = h_sign(c, &K.msg, why, sizeof(why));
 		else if (K.msg.type == IPC_KEY_VAPID_SIGN)
 			code = h_vapid(c, &K.msg, why, sizeof(why));
+		else if (K.msg.type == IPC_KEY_SCRAM_PROOF)
+			code = h_scram(c, &K.msg, why, sizeof(why));
 		else {
 			const char *n = ipc_type_name(K.msg.type);
 			buf_snprintf(why, sizeof(why), "unexpected %s from %s",
@@ -220,6 +260,7 @@ h_peer(const struct ctl_rec *r)
 	memcpy(c->service, r->service, sizeof(c->service));
 	c->instance = r->instance;
 	c->push = (r->flags & IPC_CTL_PEER_PUSH) != 0;
+	c->submit = (r->flags & IPC_CTL_PEER_SUBMIT) != 0;
 	if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("fcntl");
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
@@ -246,10 +287,12 @@ drain_control(void)
 }
 
 void
-keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v)
+keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v,
+    struct keyd_scram *sc)
 {
 	K.keys = ks;
 	K.vapid = v;
+	K.scram = sc;
 	K.msg.fd = -1;
 	K.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (K.ep < 0)
@@ -257,7 +300,8 @@ keyd_serve(const struct keyd_keys *ks, const struct keyd_vapid *v)
 	if (fcntl(CLOISTER_FD_CONTROL, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("control channel");
 	ctlchan_init_keyless(&K.ctl, CLOISTER_FD_CONTROL);
-	K.ctl.peer_flags = IPC_CTL_PEER_PUSH;   /* the one flag keyd takes */
+	/* the flags keyd takes */
+	K.ctl.peer_flags = IPC_CTL_PEER_PUSH | IPC_CTL_PEER_SUBMIT;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(K.ep, EPOLL_CTL_ADD, CLOISTER_FD_CONTROL, &ev) < 0)
 		log_fatal_errno("epoll_ctl");

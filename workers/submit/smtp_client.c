@@ -2,6 +2,7 @@
  * smtp_client.h). */
 #include "smtp_client.h"
 #include "buf.h"
+#include "smtp_auth.h"
 #include "smtp_dsn.h"
 
 #include <errno.h>
@@ -167,6 +168,72 @@ starttls(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	return 0;
 }
 
+static int
+auth_fail(struct smtp_outcome *out, const char *what)
+{
+	out->verdict = SMTP_TEMPFAIL;
+	snprintf(out->text, sizeof(out->text), "relay AUTH: %s", what);
+	return -1;
+}
+
+/* The base64 after "334 " (or "235 ") of the last reply, or NULL. */
+static const char *
+challenge(const struct conn *c, size_t *n)
+{
+	if (c->r.textlen < 5 || c->r.text[3] != ' ')
+		return NULL;
+	*n = c->r.textlen - 4;
+	return c->r.text + 4;
+}
+
+/* AUTH SCRAM-SHA-256 (RFC 4954, RFC 7677), the proof from keyd; the
+ * relay must prove it knows the password too (v=). 0, or -1 with the
+ * (temporary) outcome set: the entry waits, the connection is dropped. */
+static int
+authenticate(struct conn *c, const struct smtp_opts *o,
+    struct smtp_outcome *out)
+{
+	static struct smtp_scram s;
+	char nonce[25], msg[512], why[160];
+	uint8_t proof[KEY_SCRAM_LEN], sig[KEY_SCRAM_LEN];
+	size_t n;
+	if (o->tls == NULL && !o->auth_clear_ok)
+		return auth_fail(out, "refused in clear (relay-tls starttls, or a"
+		    " relay on loopback)");
+	if (!(c->r.ext & SMTP_EXT_AUTH_SCRAM256))
+		return auth_fail(out, "the relay offers no SCRAM-SHA-256 (PLAIN"
+		    " and LOGIN are never used)");
+	if (smtp_auth_nonce(nonce) < 0 ||
+	    smtp_scram_first(&s, o->auth_user, nonce, msg, sizeof(msg)) < 0)
+		return auth_fail(out, "no client-first message");
+	int code = command(c, "AUTH SCRAM-SHA-256 ", msg, "");
+	const char *b64 = challenge(c, &n);
+	if (code != 334 || b64 == NULL) {
+		outcome(out, SMTP_TEMPFAIL, c, "AUTH");
+		return -1;
+	}
+	if (smtp_scram_server_first(&s, b64, n, why, sizeof(why)) < 0 ||
+	    smtp_auth_proof(o->keyd_fd, o->timeout_ms, &s, proof, sig, why,
+	    sizeof(why)) < 0 ||
+	    smtp_scram_final(&s, proof, msg, sizeof(msg)) < 0)
+		return auth_fail(out, why);
+	code = command(c, msg, "", "");
+	b64 = challenge(c, &n);
+	if ((code != 334 && code != 235) || b64 == NULL) {
+		outcome(out, SMTP_TEMPFAIL, c, "AUTH");
+		return -1;
+	}
+	if (!smtp_scram_server_final_ok(b64, n, sig))
+		return auth_fail(out, "the relay's ServerSignature does not match:"
+		    " connection dropped");
+	/* RFC 4954 4: the server-final came as a challenge; an empty answer */
+	if (code == 334 && command(c, "", "", "") != 235) {
+		outcome(out, SMTP_TEMPFAIL, c, "AUTH");
+		return -1;
+	}
+	return 0;
+}
+
 /* The relay's reply as recipient i's own, bounded. */
 static void
 keep_rcpt_reply(struct smtp_outcome *out, size_t i, const struct conn *c)
@@ -192,9 +259,12 @@ hello(struct conn *c, const struct smtp_opts *o, struct smtp_outcome *out)
 	}
 	if (o->tls != NULL && starttls(c, o, out) < 0)
 		return -1;
-	/* the last EHLO's extensions hold for every transaction after it */
+	/* the last EHLO's extensions hold for every transaction after it
+	 * (taken before AUTH's replies replace c->r) */
 	c->dsn = (c->r.ext & SMTP_EXT_DSN) && o->dsn_notify[0] != '\0';
 	snprintf(c->dsn_notify, sizeof(c->dsn_notify), "%s", o->dsn_notify);
+	if (o->auth_user[0] != '\0' && authenticate(c, o, out) < 0)
+		return -1;
 	return 0;
 }
 

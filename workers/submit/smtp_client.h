@@ -7,7 +7,8 @@
  * nothing more to send; before the final dot, the caller's commit (the
  * store's durable mark: from then on the message may be the relay's);
  * with a TLS context, STARTTLS (and EHLO again) after the first EHLO,
- * required. When the relay offers DSN (RFC 3461), on every transaction:
+ * required; with auth_user, AUTH SCRAM-SHA-256 after that (keyd computes
+ * the proof; nothing else, never PLAIN or LOGIN). When the relay offers DSN (RFC 3461), on every transaction:
  * MAIL FROM with RET=HDRS and ENVID (STORE_OUTBOX_ENVID_PREFIX and the
  * entry's id), RCPT TO with NOTIFY and ORCPT. No pipelining. Every wait
  * is bounded by the timeout.
@@ -28,6 +29,10 @@ struct smtp_opts {
 					(RFC 3461); "": no DSN parameters */
 	int timeout_ms;              /* per read or write */
 	struct ssl_ctx_st *tls;      /* STARTTLS required with it; NULL: plain */
+	char auth_user[256];         /* relay-auth-user; "": no AUTH */
+	int keyd_fd;                 /* keyd's channel for the SCRAM proofs */
+	bool auth_clear_ok;          /* the relay is on loopback: AUTH without
+					TLS allowed */
 };
 
 enum smtp_verdict {

@@ -29,6 +29,18 @@ keep_text(struct smtp_reply *r, const char *line, size_t len)
 	r->textlen = n;
 }
 
+/* Whether "AUTH m1 m2 ..." (kw, len) lists mechanism mech. */
+static bool
+has_mech(const char *kw, size_t len, const char *mech)
+{
+	size_t m = strlen(mech);
+	for (size_t i = 5; i + m <= len; i++)
+		if ((i == 5 || kw[i - 1] == ' ') && strncasecmp(kw + i, mech, m) == 0
+		    && (i + m == len || kw[i + m] == ' '))
+			return true;
+	return false;
+}
+
 /* The EHLO keyword of a continuation line ("250-AUTH PLAIN LOGIN"). */
 static void
 note_ext(struct smtp_reply *r, const char *kw, size_t len)
@@ -40,11 +52,10 @@ note_ext(struct smtp_reply *r, const char *kw, size_t len)
 	else if (len == 3 && strncasecmp(kw, "DSN", 3) == 0)
 		r->ext |= SMTP_EXT_DSN;
 	else if (len >= 5 && strncasecmp(kw, "AUTH ", 5) == 0) {
-		for (size_t i = 5; i + 5 <= len; i++)
-			if ((i == 5 || kw[i - 1] == ' ') &&
-			    strncasecmp(kw + i, "PLAIN", 5) == 0 &&
-			    (i + 5 == len || kw[i + 5] == ' '))
-				r->ext |= SMTP_EXT_AUTH_PLAIN;
+		if (has_mech(kw, len, "PLAIN"))
+			r->ext |= SMTP_EXT_AUTH_PLAIN;
+		if (has_mech(kw, len, "SCRAM-SHA-256"))
+			r->ext |= SMTP_EXT_AUTH_SCRAM256;
 	}
 }
 

@@ -22,6 +22,7 @@
 #define SMTP_EXT_AUTH_PLAIN 0x2u
 #define SMTP_EXT_8BITMIME 0x4u
 #define SMTP_EXT_DSN 0x8u              /* RFC 3461 */
+#define SMTP_EXT_AUTH_SCRAM256 0x10u   /* AUTH ... SCRAM-SHA-256 (RFC 7677) */
 
 struct smtp_reply {
 	int code;                    /* 200..599 once done */

@@ -20,6 +20,8 @@
  *   dsn-notify     RCPT NOTIFY= when the relay offers DSN (FAILURE,DELAY);
  *                  "off": no DSN parameters
  *   relay          HOST:PORT, read by cloisterd (it connects)
+ *   relay-auth-user  AUTH SCRAM-SHA-256 as this user; the password is
+ *                  keyd's (relay-auth-secret-file, read by keyd only)
  *   uncertain-delivery unknown | resend: an entry whose final dot may have
  *                  reached the relay without its reply being recorded is
  *                  final "unknown" (default: never sent twice) or sent
@@ -38,6 +40,7 @@
 #include "shard.h"
 #include "smtp_client.h"
 #include "smtp_dsn.h"
+#include "smtp_scram.h"
 #include "store_client.h"
 #include "worker.h"
 
@@ -81,6 +84,28 @@ load_tls(const struct config *c, const struct config_service *s,
 		log_fatal("relay-tls: no TLS context");
 }
 
+/* Relay AUTH: only the user name; the password stays in keyd, which
+ * reads relay-auth-secret-file (cloisterd checked the pair and that AUTH
+ * goes over TLS or to loopback). */
+static void
+load_auth(const struct config *c, const struct config_service *s,
+    struct opts *o)
+{
+	const char *user = config_option(c, s, "relay-auth-user");
+	const char *relay = config_option(c, s, "relay");
+	o->smtp.keyd_fd = -1;
+	if (user == NULL)
+		return;
+	if (!smtp_scram_user_ok(user))
+		log_fatal("relay-auth-user: printable ASCII without ',' or '='");
+	memcpy(o->smtp.auth_user, user, strlen(user) + 1);
+	o->smtp.keyd_fd = CLOISTER_FD_KEYD;
+	o->smtp.auth_clear_ok = relay != NULL &&
+	    (strncmp(relay, "127.", 4) == 0 || strncmp(relay, "[::1]:", 6) == 0);
+	log_info("relay AUTH SCRAM-SHA-256 as %s%s", user, o->smtp.tls != NULL ?
+	    " after STARTTLS" : " in clear (the relay is on loopback)");
+}
+
 static void
 load_options(const struct config *c, const struct config_service *s,
     struct opts *o)
@@ -117,6 +142,7 @@ load_options(const struct config *c, const struct config_service *s,
 		log_fatal("uncertain-delivery: unknown or resend");
 	o->resend = u != NULL && strcmp(u, "resend") == 0;
 	load_tls(c, s, o);
+	load_auth(c, s, o);
 }
 
 /* What the store checked, checked again: nothing that could end the
