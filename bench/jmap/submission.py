@@ -10,8 +10,8 @@ Rows, for each server:
   the SMTP sink;
 - late-p50 / -p90 / -max: milliseconds between a submission's sendAt (a
   whole second, HOLDUNTIL) and its arrival at the sink, over --holds
-  submissions spread over three seconds; late-early counts arrivals
-  before sendAt (must be 0);
+  submissions spread over --spread seconds (3); late-early counts the
+  arrivals before sendAt (must be 0);
 - with --undo N, undo send: N more held the same way, every other one
   canceled (EmailSubmission/set undoStatus "canceled") right after they
   are all queued, seconds before their sendAt: undo-canceled (updates
@@ -156,8 +156,8 @@ def measure(t, a, run):
         print("# %s: no delayed send (maxDelayedSend %r)" % (
             t.name, t.caps.get("maxDelayedSend")), flush=True)
         return res
-    late, n = held(t, "hold-%s-%s" % (run, t.name), a.holds, ())
-    res.update(spread(late))
+    late, n = held(t, "hold-%s-%s" % (run, t.name), a.holds, (), a.spread)
+    res.update(lateness(late))
     print("# %s: %d of %d held submissions arrived" % (t.name, len(late), n),
           flush=True)
     if a.undo:
@@ -171,23 +171,28 @@ def hold_lead(n):
     return 2 + (n + 9) // 10
 
 
-def held(t, prefix, n, cancel_every, grace=0):
-    """n submissions held until whole seconds spread over three; those
+def held(t, prefix, n, cancel_every, spread, grace=0):
+    """n submissions held until whole seconds spread over `spread`; those
     whose index is in cancel_every (a predicate's set) canceled at once.
     Returns (lateness in ms of the kept ones that arrived, n kept) and,
     through t.leaked, the canceled ones that arrived anyway."""
     holds, ids = {}, {}
     base = int(time.time()) + hold_lead(n)
+    behind = 0
     for i in range(n):
         k = "%s-%d" % (prefix, i)
-        holds[k] = base + i % 3
+        holds[k] = base + i % spread
         ids[k] = t.send(k, hold_until=holds[k])
+        behind += time.time() >= holds[k]
     drop = [k for i, k in enumerate(holds) if i in cancel_every]
     t.canceled = t.cancel([ids[k] for k in drop]) if drop else set()
-    t.cancel_done = time.time()
+    behind += sum(time.time() >= holds[k] for k in drop)
+    if behind:
+        print("# %s: %d submissions or cancels came after their second: "
+              "raise the lead" % (t.name, behind), flush=True)
     t.cancel_missed = len(drop) - len(t.canceled)
     keep = [k for k in holds if k not in drop]
-    got = wait_tokens(t, keep, 30)
+    got = wait_tokens(t, keep, max(holds.values()) - time.time() + 30)
     if drop:
         # a canceled one would leave no later than a kept one would
         end = max(holds.values()) + grace
@@ -199,7 +204,7 @@ def held(t, prefix, n, cancel_every, grace=0):
     return late, len(keep)
 
 
-def spread(late, tag="late"):
+def lateness(late, tag="late"):
     if not late:
         return {}
     q = statistics.quantiles(late, n=10, method="inclusive") \
@@ -214,8 +219,8 @@ def undo(t, a, run):
     canceled inside the window; none of those may arrive, the rest on
     time. The wait covers a 10 s poll past the last second."""
     late, kept = held(t, "undo-%s-%s" % (run, t.name), a.undo,
-                      set(range(0, a.undo, 2)), grace=12)
-    res = spread(late, "undo-late")
+                      set(range(0, a.undo, 2)), 3, grace=12)
+    res = lateness(late, "undo-late")
     res["undo-canceled"] = len(t.canceled)
     res["undo-leaked"] = t.leaked
     print("# %s: undo: %d canceled (%d refused), %d of them arrived; %d of "
@@ -303,6 +308,8 @@ def main(argv):
     ap.add_argument("peers", nargs="*", help="NAME=URL,USER:PASSWORD,SINKDIR")
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--holds", type=int, default=12)
+    ap.add_argument("--spread", type=int, default=3, metavar="S",
+                    help="the --holds submissions' seconds spread over S")
     ap.add_argument("--undo", type=int, default=0, metavar="N",
                     help="also N held submissions, every other one canceled")
     ap.add_argument("--cyrus-instance", metavar="DIR",
