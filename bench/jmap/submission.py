@@ -10,11 +10,14 @@ Rows, for each server:
   the SMTP sink;
 - late-p50 / -p90 / -max: milliseconds between a submission's sendAt (a
   whole second, HOLDUNTIL) and its arrival at the sink, over --holds
-  submissions spread over --spread seconds (3); late-early counts the
-  arrivals before sendAt (must be 0);
+  submissions spread over --spread seconds (3), or with --stagger S one
+  made every S seconds, each held until the whole second --ahead (3) to
+  --ahead+1 s later (a server's poll then meets every phase);
+  late-early counts the arrivals before sendAt (must be 0);
 - with --undo N, undo send: N more held the same way, every other one
   canceled (EmailSubmission/set undoStatus "canceled") right after they
-  are all queued, seconds before their sendAt: undo-canceled (updates
+  are all queued (with --stagger: right after each is made), seconds
+  before their sendAt: undo-canceled (updates
   accepted), undo-leaked (canceled ones that arrived anyway, waited for
   until 12 s past the last second), undo-late-* the kept ones' lateness.
 
@@ -156,7 +159,7 @@ def measure(t, a, run):
         print("# %s: no delayed send (maxDelayedSend %r)" % (
             t.name, t.caps.get("maxDelayedSend")), flush=True)
         return res
-    late, n = held(t, "hold-%s-%s" % (run, t.name), a.holds, (), a.spread)
+    late, n = held(t, "hold-%s-%s" % (run, t.name), a.holds, (), a)
     res.update(lateness(late))
     print("# %s: %d of %d held submissions arrived" % (t.name, len(late), n),
           flush=True)
@@ -171,22 +174,34 @@ def hold_lead(n):
     return 2 + (n + 9) // 10
 
 
-def held(t, prefix, n, cancel_every, spread, grace=0):
-    """n submissions held until whole seconds spread over `spread`; those
-    whose index is in cancel_every (a predicate's set) canceled at once.
-    Returns (lateness in ms of the kept ones that arrived, n kept) and,
-    through t.leaked, the canceled ones that arrived anyway."""
+def held(t, prefix, n, cancel_every, a, grace=0):
+    """n held submissions; those whose index is in cancel_every canceled
+    (at once, or with a.stagger right after each is made). Without
+    a.stagger all are made at once, held until whole seconds spread over
+    a.spread; with it, one every a.stagger seconds, each held until the
+    whole second a.ahead to a.ahead+1 s later: the server's own timers
+    (a poll) meet every phase. Returns (lateness in ms of the kept ones
+    that arrived, n kept) and, through t.leaked, the canceled ones that
+    arrived anyway."""
     holds, ids = {}, {}
     base = int(time.time()) + hold_lead(n)
-    behind = 0
+    behind, start, canceled = 0, time.time(), set()
     for i in range(n):
         k = "%s-%d" % (prefix, i)
-        holds[k] = base + i % spread
+        if a.stagger:
+            time.sleep(max(0, start + i * a.stagger - time.time()))
+            holds[k] = int(time.time()) + a.ahead + 1
+        else:
+            holds[k] = base + i % a.spread
         ids[k] = t.send(k, hold_until=holds[k])
+        if a.stagger and i in cancel_every:
+            canceled |= t.cancel([ids[k]])
         behind += time.time() >= holds[k]
     drop = [k for i, k in enumerate(holds) if i in cancel_every]
-    t.canceled = t.cancel([ids[k] for k in drop]) if drop else set()
-    behind += sum(time.time() >= holds[k] for k in drop)
+    if not a.stagger and drop:
+        canceled = t.cancel([ids[k] for k in drop])
+        behind += sum(time.time() >= holds[k] for k in drop)
+    t.canceled = canceled
     if behind:
         print("# %s: %d submissions or cancels came after their second: "
               "raise the lead" % (t.name, behind), flush=True)
@@ -219,7 +234,7 @@ def undo(t, a, run):
     canceled inside the window; none of those may arrive, the rest on
     time. The wait covers a 10 s poll past the last second."""
     late, kept = held(t, "undo-%s-%s" % (run, t.name), a.undo,
-                      set(range(0, a.undo, 2)), 3, grace=12)
+                      set(range(0, a.undo, 2)), a, grace=12)
     res = lateness(late, "undo-late")
     res["undo-canceled"] = len(t.canceled)
     res["undo-leaked"] = t.leaked
@@ -310,6 +325,10 @@ def main(argv):
     ap.add_argument("--holds", type=int, default=12)
     ap.add_argument("--spread", type=int, default=3, metavar="S",
                     help="the --holds submissions' seconds spread over S")
+    ap.add_argument("--stagger", type=float, default=0, metavar="S",
+                    help="make the held submissions one every S seconds")
+    ap.add_argument("--ahead", type=int, default=3, metavar="S",
+                    help="with --stagger, each held S to S+1 seconds")
     ap.add_argument("--undo", type=int, default=0, metavar="N",
                     help="also N held submissions, every other one canceled")
     ap.add_argument("--cyrus-instance", metavar="DIR",
