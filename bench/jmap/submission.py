@@ -14,7 +14,8 @@ Rows, for each server:
   made every S seconds, each held until the whole second --ahead (3) to
   --ahead+1 s later (a server's poll then meets every phase);
   late-early counts the arrivals before sendAt (must be 0);
-- with --undo N, undo send: N more held the same way, every other one
+- with --undo N, undo send: N more held the same way (made at once: over
+  3 s whatever --spread), every other one
   canceled (EmailSubmission/set undoStatus "canceled") right after they
   are all queued (with --stagger: right after each is made), seconds
   before their sendAt: undo-canceled (updates
@@ -234,7 +235,8 @@ def undo(t, a, run):
     canceled inside the window; none of those may arrive, the rest on
     time. The wait covers a 10 s poll past the last second."""
     late, kept = held(t, "undo-%s-%s" % (run, t.name), a.undo,
-                      set(range(0, a.undo, 2)), a, grace=12)
+                      set(range(0, a.undo, 2)),
+                      argparse.Namespace(**dict(vars(a), spread=3)), grace=12)
     res = lateness(late, "undo-late")
     res["undo-canceled"] = len(t.canceled)
     res["undo-leaked"] = t.leaked
