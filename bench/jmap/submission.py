@@ -8,10 +8,19 @@ Rows, for each server:
   (`#d`), with onSuccessUpdateEmail moving it to Sent;
 - drain: seconds from the last of those answers to the last message at
   the SMTP sink;
-- late-p50 / late-max: milliseconds between a submission's sendAt (a whole
-  second, HOLDUNTIL) and its arrival at the sink, over --holds
-  submissions spread over a few seconds; early counts arrivals before
-  sendAt (must be 0).
+- late-p50 / -p90 / -max: milliseconds between a submission's sendAt (a
+  whole second, HOLDUNTIL) and its arrival at the sink, over --holds
+  submissions spread over --spread seconds (3), or with --stagger S one
+  made every S seconds, each held until the whole second --ahead (3) to
+  --ahead+1 s later (a server's poll then meets every phase);
+  late-early counts the arrivals before sendAt (must be 0);
+- with --undo N, undo send: N more held the same way (made at once: over
+  3 s whatever --spread), every other one
+  canceled (EmailSubmission/set undoStatus "canceled") right after they
+  are all queued (with --stagger: right after each is made), seconds
+  before their sendAt: undo-canceled (updates
+  accepted), undo-leaked (canceled ones that arrived anyway, waited for
+  until 12 s past the last second), undo-late-* the kept ones' lateness.
 
 --crash N: instead, the scheduled-send crash run (Cloister only; the
 scenario of tests/integration/test_submit_crash.py): N submissions held
@@ -25,7 +34,9 @@ jmapd on a plain loopback listener + submitd relaying to a sink in this
 process) from CLOISTER_BUILD (default ./build). The peer is given as
 NAME=URL,USER:PASSWORD,SINKDIR: its JMAP URL and a directory where its
 SMTP sink writes one file per message (arrival = the file's mtime).
-Run as root."""
+--cyrus-instance DIR adds a Cyrus instance laid out as cyrus_alarmd.py
+describes, with the calalarmd that sends its held mail running for the
+time of its measurement. Run as root."""
 import argparse
 import base64
 import glob
@@ -114,6 +125,14 @@ class Target:
                     "keywords/$draft": None, "keywords/$seen": True}}}, "s"]])
         sub = out[1][1]
         assert "s" in sub.get("created", {}), (self.name, sub)
+        return sub["created"]["s"]["id"]
+
+    def cancel(self, ids):
+        """Undo send: undoStatus "canceled" on each; the ids it took."""
+        out = self.call([["EmailSubmission/set", {
+            "accountId": self.acct,
+            "update": {i: {"undoStatus": "canceled"} for i in ids}}, "u"]])
+        return set(out[0][1].get("updated") or {})
 
 
 def wait_tokens(t, tokens, timeout):
@@ -141,20 +160,89 @@ def measure(t, a, run):
         print("# %s: no delayed send (maxDelayedSend %r)" % (
             t.name, t.caps.get("maxDelayedSend")), flush=True)
         return res
-    holds = {}
-    base = int(time.time()) + 2
-    for i in range(a.holds):
-        k = "hold-%s-%s-%d" % (run, t.name, i)
-        holds[k] = base + i % 3
-        t.send(k, hold_until=holds[k])
-    got = wait_tokens(t, list(holds), 30)
-    late = [(got[k] - at) * 1000 for k, at in holds.items() if k in got]
-    if late:
-        res["late-p50"] = statistics.median(late)
-        res["late-max"] = max(late)
-        res["early"] = sum(1 for x in late if x < 0)
-    print("# %s: %d of %d held submissions arrived" % (t.name, len(late),
-                                                        len(holds)), flush=True)
+    late, n = held(t, "hold-%s-%s" % (run, t.name), a.holds, (), a)
+    res.update(lateness(late))
+    print("# %s: %d of %d held submissions arrived" % (t.name, len(late), n),
+          flush=True)
+    if a.undo:
+        res.update(undo(t, a, run))
+    return res
+
+
+def hold_lead(n):
+    """Seconds ahead of now for the first hold second: submitting n takes
+    up to n/10 s on the slower server, all of it before the second."""
+    return 2 + (n + 9) // 10
+
+
+def held(t, prefix, n, cancel_every, a, grace=0):
+    """n held submissions; those whose index is in cancel_every canceled
+    (at once, or with a.stagger right after each is made). Without
+    a.stagger all are made at once, held until whole seconds spread over
+    a.spread; with it, one every a.stagger seconds, each held until the
+    whole second a.ahead to a.ahead+1 s later: the server's own timers
+    (a poll) meet every phase. Returns (lateness in ms of the kept ones
+    that arrived, n kept) and, through t.leaked, the canceled ones that
+    arrived anyway."""
+    holds, ids = {}, {}
+    base = int(time.time()) + hold_lead(n)
+    behind, start, canceled = 0, time.time(), set()
+    for i in range(n):
+        k = "%s-%d" % (prefix, i)
+        if a.stagger:
+            time.sleep(max(0, start + i * a.stagger - time.time()))
+            holds[k] = int(time.time()) + a.ahead + 1
+        else:
+            holds[k] = base + i % a.spread
+        ids[k] = t.send(k, hold_until=holds[k])
+        if a.stagger and i in cancel_every:
+            canceled |= t.cancel([ids[k]])
+        behind += time.time() >= holds[k]
+    drop = [k for i, k in enumerate(holds) if i in cancel_every]
+    if not a.stagger and drop:
+        canceled = t.cancel([ids[k] for k in drop])
+        behind += sum(time.time() >= holds[k] for k in drop)
+    t.canceled = canceled
+    if behind:
+        print("# %s: %d submissions or cancels came after their second: "
+              "raise the lead" % (t.name, behind), flush=True)
+    t.cancel_missed = len(drop) - len(t.canceled)
+    keep = [k for k in holds if k not in drop]
+    got = wait_tokens(t, keep, max(holds.values()) - time.time() + 30)
+    if drop:
+        # a canceled one would leave no later than a kept one would
+        end = max(holds.values()) + grace
+        while time.time() < end:
+            time.sleep(0.1)
+        got = t.arrivals()
+    t.leaked = sum(1 for k in drop if k in got)
+    late = [(got[k] - holds[k]) * 1000 for k in keep if k in got]
+    return late, len(keep)
+
+
+def lateness(late, tag="late"):
+    if not late:
+        return {}
+    q = statistics.quantiles(late, n=10, method="inclusive") \
+        if len(late) > 1 else late
+    return {tag + "-p50": statistics.median(late), tag + "-p90": q[-1],
+            tag + "-max": max(late),
+            tag + "-early": sum(1 for x in late if x < 0)}
+
+
+def undo(t, a, run):
+    """Undo send: a.undo submissions held a few seconds, every other one
+    canceled inside the window; none of those may arrive, the rest on
+    time. The wait covers a 10 s poll past the last second."""
+    late, kept = held(t, "undo-%s-%s" % (run, t.name), a.undo,
+                      set(range(0, a.undo, 2)),
+                      argparse.Namespace(**dict(vars(a), spread=3)), grace=12)
+    res = lateness(late, "undo-late")
+    res["undo-canceled"] = len(t.canceled)
+    res["undo-leaked"] = t.leaked
+    print("# %s: undo: %d canceled (%d refused), %d of them arrived; %d of "
+          "%d kept arrived" % (t.name, len(t.canceled), t.cancel_missed,
+                               t.leaked, len(late), kept), flush=True)
     return res
 
 
@@ -212,6 +300,17 @@ def crash(a):
     return 0
 
 
+def cyrus(a, run):
+    """The Cyrus instance of --cyrus-instance, with its calalarmd."""
+    from cyrus_alarmd import CalAlarmd, http_url
+    user, pw = a.cyrus_login.split(":", 1)
+    sink = os.path.join(a.cyrus_instance, "smtpsink")
+    with CalAlarmd(a.cyrus_instance):
+        t = Target("cyrus", http_url(a.cyrus_instance), user, pw,
+                   dir_arrivals(sink))
+        return measure(t, a, run)
+
+
 def jmapd_block():
     return service_block(
         "jmapd", "connection", "@bin:cloister-jmapd@", "jmapd",
@@ -226,6 +325,18 @@ def main(argv):
     ap.add_argument("peers", nargs="*", help="NAME=URL,USER:PASSWORD,SINKDIR")
     ap.add_argument("--messages", type=int, default=200)
     ap.add_argument("--holds", type=int, default=12)
+    ap.add_argument("--spread", type=int, default=3, metavar="S",
+                    help="the --holds submissions' seconds spread over S")
+    ap.add_argument("--stagger", type=float, default=0, metavar="S",
+                    help="make the held submissions one every S seconds")
+    ap.add_argument("--ahead", type=int, default=3, metavar="S",
+                    help="with --stagger, each held S to S+1 seconds")
+    ap.add_argument("--undo", type=int, default=0, metavar="N",
+                    help="also N held submissions, every other one canceled")
+    ap.add_argument("--cyrus-instance", metavar="DIR",
+                    help="add the Cyrus instance in DIR as peer 'cyrus' and "
+                    "run its calalarmd meanwhile")
+    ap.add_argument("--cyrus-login", default="jmapuser:jmap-pass-1")
     ap.add_argument("--crash", type=int, metavar="N",
                     help="the crash run with N submissions")
     ap.add_argument("--kills", type=int, default=3)
@@ -262,11 +373,18 @@ def main(argv):
             t = Target(name, url, user, pw, dir_arrivals(sdir))
             results.append(measure(t, a, run))
             names.append(name)
+        if a.cyrus_instance:
+            results.append(cyrus(a, run))
+            names.append("cyrus")
     finally:
         sink.close()
-    rows = [("submit", "req/s", "higher"), ("drain", "s", "lower"),
-            ("late-p50", "ms", "lower"), ("late-max", "ms", "lower"),
-            ("early", "count", "0")]
+    rows = [("submit", "req/s", "higher"), ("drain", "s", "lower")]
+    for tag in ("late", "undo-late")[:1 + bool(a.undo)]:
+        rows += [(tag + q, "ms", "lower") for q in ("-p50", "-p90", "-max")]
+        rows.append((tag + "-early", "count", "0"))
+    if a.undo:
+        rows += [("undo-canceled", "count", "%d" % len(range(0, a.undo, 2))),
+                 ("undo-leaked", "count", "0")]
     print("| row | unit | better | %s |%s" % (" | ".join(names), "".join(
         " %s/%s |" % (names[0], n) for n in names[1:])))
     print("|---|---|---|%s" % ("---|" * (2 * len(names) - 1)))
