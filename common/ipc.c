@@ -159,9 +159,20 @@ ipc_is_logged_in(const void *rec, size_t n, uint64_t *instance,
 bool
 ipc_is_bare(const void *rec, size_t n, uint32_t type)
 {
+	return ipc_is_exact(rec, n, type, NULL, 0);
+}
+
+bool
+ipc_is_exact(const void *rec, size_t n, uint32_t type, const void *payload,
+    size_t len)
+{
 	uint8_t hdr[IPC_HDR_SIZE];
-	put_hdr(hdr, type, 0, 0, 0);
-	return n == sizeof(hdr) && memcmp(rec, hdr, sizeof(hdr)) == 0;
+	if (len > UINT32_MAX || n != sizeof(hdr) + len)
+		return false;
+	put_hdr(hdr, type, (uint32_t)len, 0, 0);
+	return memcmp(rec, hdr, sizeof(hdr)) == 0 &&
+	    (len == 0 || memcmp((const uint8_t *)rec + sizeof(hdr), payload,
+	    len) == 0);
 }
 
 bool

@@ -97,6 +97,10 @@ int ipc_ready_version(const void *rec, size_t n);
 /* Whether the n bytes at rec are exactly a record of type with no
  * payload, request id 0, no flags, this IPC_VERSION (CTL_RELAY_ASK). */
 bool ipc_is_bare(const void *rec, size_t n, uint32_t type);
+/* Likewise with exactly len payload bytes equal to payload's: a short
+ * record compared whole, never decoded. */
+bool ipc_is_exact(const void *rec, size_t n, uint32_t type, const void *payload,
+    size_t len);
 
 enum ipc_recv_result {
 	IPC_RECV_OK = 0,

@@ -18,18 +18,9 @@ static bool
 is_ask(const uint8_t *rec, size_t n, uint32_t shard)
 {
 	static struct buf b = BUF_INIT(16);
-	uint8_t want[IPC_HDR_SIZE + 8];
 	buf_reset(&b);
-	if (ipc_put_u32(&b, shard) < 0 || b.len > sizeof(want) - IPC_HDR_SIZE ||
-	    n != IPC_HDR_SIZE + b.len)
-		return false;
-	const uint32_t hdr[4] = { IPC_CTL_STORE_ASK, (uint32_t)b.len, 0,
-		(uint32_t)IPC_VERSION << 16 };
-	for (int i = 0; i < 4; i++)
-		for (int k = 0; k < 4; k++)
-			want[4 * i + k] = (uint8_t)(hdr[i] >> (24 - 8 * k));
-	memcpy(want + IPC_HDR_SIZE, b.data, b.len);
-	return memcmp(rec, want, n) == 0;
+	return ipc_put_u32(&b, shard) >= 0 &&
+	    ipc_is_exact(rec, n, IPC_CTL_STORE_ASK, b.data, b.len);
 }
 
 bool
