@@ -187,7 +187,7 @@ class Helper:
             try:
                 with open("/proc/%d/status" % self.p.pid) as f:
                     return "Seccomp:\t2" in f.read()
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):
                 return True
         ok = wait_for(done, timeout=timeout)
         assert ok and self.p.poll() is None, "helper did not confine:\n" + self.output()

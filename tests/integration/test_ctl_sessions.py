@@ -129,11 +129,12 @@ def test_kicked_and_stopped_sessions_hear_bye():
 
 def process_gone(pid):
     """True once pid has exited (reaped or a zombie). The process can be
-    reaped between any two reads of /proc, so a vanished file is an answer."""
+    reaped between any two reads of /proc, so a vanished file is an answer:
+    open() then says ENOENT, and a read of an already-open file ESRCH."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return True
 
 
