@@ -3,6 +3,12 @@
 
     bodybench.py [options] NAME=HOST:PLAINPORT:TLSPORT ...
 
+--items body,flags,envelope,search-miss times those commands in turn
+(default: body): UID FETCH 1:* BODY.PEEK[] / FLAGS / ENVELOPE and UID
+SEARCH TEXT of a word no message has. --imaplib also times each command
+through Python's imaplib on the same connection kind, for comparison with
+the raw timer (imaplib's parsing, not the server, dominates its figure).
+
 Every server gets the same generated messages (--messages, sizes spread
 over 0.6-13 KiB, 4.3 KiB on average, appended with LITERAL+ in one pipelined stream) in
 --mailbox, then one connection per server and transport sends the FETCH
@@ -31,6 +37,10 @@ CTX = ssl.create_default_context()
 CTX.check_hostname = False
 CTX.verify_mode = ssl.CERT_NONE
 TAG = b"b1"
+COMMANDS = {"body": "UID FETCH 1:* BODY.PEEK[]",
+            "flags": "UID FETCH 1:* FLAGS",
+            "envelope": "UID FETCH 1:* ENVELOPE",
+            "search-miss": 'UID SEARCH TEXT "zqxjvw"'}
 
 
 def gen_message(i, rnd):
@@ -127,14 +137,14 @@ def recv_buffer(cap):
     return BUFS[cap]
 
 
-def timed_fetch(s, cap):
-    """Send the FETCH, read until the tagged line: (seconds, bytes)."""
+def timed_fetch(s, cap, command):
+    """Send the command, read until the tagged line: (seconds, bytes)."""
     buf = recv_buffer(cap)
     view = memoryview(buf)
     got = 0
     end = b"\r\n" + TAG + b" "
     t0 = time.perf_counter()
-    s.sendall(TAG + b" UID FETCH 1:* BODY.PEEK[]\r\n")
+    s.sendall(TAG + b" " + command.encode() + b"\r\n")
     while True:
         n = s.recv_into(view[got:], min(cap - got, 1 << 20))
         if n == 0:
@@ -147,6 +157,18 @@ def timed_fetch(s, cap):
                 break
     dt = time.perf_counter() - t0
     return dt, bytes(buf[:got])
+
+
+def check_other(item, resp, msgs):
+    """FLAGS/ENVELOPE: one FETCH per message; a missed SEARCH: no hits."""
+    assert resp[resp.rfind(b"\r\n", 0, len(resp) - 2) + 2:].startswith(
+        TAG + b" OK"), resp[-200:]
+    if item == "search-miss":
+        hits = re.search(rb"\* SEARCH([ 0-9]*)\r\n", resp)
+        assert hits and not hits.group(1).strip(), resp[:200]
+        return
+    n = len(re.findall(rb"(?:^|\r\n)\* \d+ FETCH ", resp))
+    assert n == len(msgs), (item, n, len(msgs))
 
 
 def check(resp, msgs):
@@ -194,16 +216,39 @@ class Floor:
             c.close()
 
 
-def measure(target, tls, user, pw, mailbox, msgs, cap):
+def measure(target, tls, user, pw, mailbox, msgs, cap, item="body"):
     s = Session(target.host, target.tlsport if tls else target.port, tls)
     if user is not None:
         s.cmd('LOGIN "%s" "%s"' % (user, pw))
         s.cmd("EXAMINE %s" % mailbox)
-    dt, resp = timed_fetch(s.s, cap)
+    dt, resp = timed_fetch(s.s, cap, COMMANDS[item])
     if msgs is not None:
-        check(resp, msgs)
+        if item == "body":
+            check(resp, msgs)
+        else:
+            check_other(item, resp, msgs)
     s.close()
     return dt, resp
+
+
+def measure_imaplib(target, tls, user, pw, mailbox, item):
+    """The same command through imaplib: what a Python client waits."""
+    import imaplib
+    port = target.tlsport if tls else target.port
+    c = (imaplib.IMAP4_SSL(target.host, port, ssl_context=CTX) if tls
+         else imaplib.IMAP4(target.host, port))
+    c.login(user, pw)
+    c.select(mailbox, readonly=True)
+    words = COMMANDS[item].split(" ", 3)      # UID, verb, args...
+    t0 = time.perf_counter()
+    if words[1] == "FETCH":
+        typ, _ = c.uid("FETCH", words[2], "(%s)" % words[3])
+    else:
+        typ, _ = c.uid("SEARCH", *words[2:])
+    dt = time.perf_counter() - t0
+    assert typ == "OK", typ
+    c.logout()
+    return dt
 
 
 class Target:
@@ -222,6 +267,10 @@ def main(argv):
                          ("--repeat", 7)):
         ap.add_argument(opt, default=default, type=type(default))
     ap.add_argument("--transports", default="plain,tls")
+    ap.add_argument("--items", default="body",
+                    help="comma-separated: " + ",".join(COMMANDS))
+    ap.add_argument("--imaplib", action="store_true",
+                    help="also time each command through imaplib")
     ap.add_argument("--cert", nargs=2, metavar=("CRT", "KEY"),
                     help="certificate for the TLS floor")
     a = ap.parse_args(argv)
@@ -235,34 +284,52 @@ def main(argv):
         populate(t.host, t.port, a.user, a.password, a.mailbox, msgs)
     cap = total * 2 + (1 << 24)
     results = {}
-    for tr in a.transports.split(","):
-        tls = tr == "tls"
-        _, sample = measure(targets[0], tls, a.user, a.password, a.mailbox,
-                            msgs, cap)
-        floor = Floor(sample[:], tls, a.cert) if not tls or a.cert else None
-        if floor is not None:
-            ft = Target("floor=127.0.0.1:%d:%d" % (floor.port, floor.port))
-        for _ in range(a.repeat):
-            for t in targets:
-                dt, _ = measure(t, tls, a.user, a.password, a.mailbox, msgs,
-                                cap)
-                results.setdefault((tr, t.name), []).append(dt)
+    items = a.items.split(",")
+    for item in items:
+        if item not in COMMANDS:
+            raise SystemExit("unknown item %s (have %s)" % (
+                item, ",".join(COMMANDS)))
+    for item in items:
+        for tr in a.transports.split(","):
+            tls = tr == "tls"
+            _, sample = measure(targets[0], tls, a.user, a.password,
+                                a.mailbox, msgs, cap, item)
+            floor = Floor(sample[:], tls, a.cert) if not tls or a.cert \
+                else None
             if floor is not None:
-                dt, _ = measure(ft, tls, None, None, None, None, cap)
-                results.setdefault((tr, "floor"), []).append(dt)
+                ft = Target("floor=127.0.0.1:%d:%d" % (floor.port, floor.port))
+            for _ in range(a.repeat):
+                for t in targets:
+                    dt, _ = measure(t, tls, a.user, a.password, a.mailbox,
+                                    msgs, cap, item)
+                    results.setdefault((item, tr, t.name), []).append(dt)
+                if floor is not None:
+                    dt, _ = measure(ft, tls, None, None, None, None, cap,
+                                    item)
+                    results.setdefault((item, tr, "floor"), []).append(dt)
+            if a.imaplib:
+                for t in targets:
+                    results[(item, tr, t.name, "imaplib")] = min(
+                        measure_imaplib(t, tls, a.user, a.password,
+                                        a.mailbox, item)
+                        for _ in range(max(1, a.repeat // 2)))
     names = [t.name for t in targets] + ["floor"]
-    print("\n%-6s %-10s %10s %10s %10s %12s" % ("trans", "server", "best ms",
-                                               "median ms", "MB/s", "vs " +
-                                               names[0]))
-    for tr in a.transports.split(","):
-        first = min(results[(tr, names[0])])
-        for n in names:
-            if (tr, n) not in results:
-                continue
-            v = results[(tr, n)]
-            print("%-6s %-10s %10.1f %10.1f %10.1f %11.2fx" % (
-                tr, n, min(v) * 1e3, statistics.median(v) * 1e3,
-                total / min(v) / 1e6, min(v) / first))
+    print("\n%-12s %-6s %-10s %10s %10s %10s %12s%s" % (
+        "item", "trans", "server", "best ms", "median ms", "MB/s",
+        "vs " + names[0], " %12s" % "imaplib ms" if a.imaplib else ""))
+    for item in items:
+        for tr in a.transports.split(","):
+            first = min(results[(item, tr, names[0])])
+            for n in names:
+                if (item, tr, n) not in results:
+                    continue
+                v = results[(item, tr, n)]
+                lib = results.get((item, tr, n, "imaplib"))
+                print("%-12s %-6s %-10s %10.1f %10.1f %10.1f %11.2fx%s" % (
+                    item, tr, n, min(v) * 1e3, statistics.median(v) * 1e3,
+                    total / min(v) / 1e6 if item == "body" else 0,
+                    min(v) / first,
+                    " %12.1f" % (lib * 1e3) if lib is not None else ""))
     return 0
 
 
