@@ -2,6 +2,7 @@
 #include "policy_consts.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/sockios.h>
 #include <linux/tls.h>
 #include <netinet/in.h>
@@ -49,6 +50,9 @@ static const struct {
 	C(SO_LINGER), C(SO_ATTACH_FILTER), C(SO_ATTACH_BPF),
 	C(SO_ATTACH_REUSEPORT_CBPF), C(SO_ATTACH_REUSEPORT_EBPF),
 	C(SO_ERROR),
+	/* futex operations (the TLS workers' one-time set-up wake only) */
+	C(FUTEX_WAKE_PRIVATE), C(FUTEX_WAIT_PRIVATE), C(FUTEX_WAKE),
+	C(FUTEX_WAIT),
 	/* socket(): families and types (pushd's TCP clients) */
 	C(AF_INET), C(AF_INET6), C(AF_UNIX), C(AF_NETLINK), C(SOCK_STREAM),
 	C(SOCK_DGRAM), C(SOCK_RAW), C(SOCK_NONBLOCK), C(SOCK_CLOEXEC),

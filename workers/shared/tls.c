@@ -83,6 +83,17 @@ errq_to(char *err, size_t errlen, const char *what)
 static SSL_CTX *
 ctx_new(char *err, size_t errlen)
 {
+	/* libssl's set-up (~0.1 ms: its tables of legacy cipher and digest
+	 * names) waits for the first context, so a connection that never
+	 * speaks TLS does not pay for it; the same options as
+	 * tls_worker_start's libcrypto set-up (no openssl.cnf, no error
+	 * strings), or SSL_CTX_new would run it with the defaults */
+	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
+	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) != 1) {
+		errq_to(err, errlen, "OPENSSL_init_ssl");
+		return NULL;
+	}
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
 		errq_to(err, errlen, "SSL_CTX_new");
@@ -232,28 +243,6 @@ fail:
 	return -1;
 }
 
-/* The one-time set-ups that parsing a chain and building a context run
- * end in a futex wake (pthread_once) that the policies refuse: run them
- * before confinement, the chains and contexts come after it
- * (build_keyd_contexts). Each alone: RAND_bytes would also build the DRBG
- * and fetch every cipher of the provider (~0.6 ms), which a connection
- * that never speaks TLS does not need; RAND_get_rand_method is deprecated
- * as a way to replace the method, not to read it. */
-static int
-run_one_time_setups(void)
-{
-	ENGINE *e = NULL;   /* none is loaded: no openssl.cnf */
-	ERR_set_mark();
-	(void)EVP_PKEY_asn1_find_str(&e, "EC", -1);
-	ERR_pop_to_mark();
-	if (e != NULL || SSL_get_ex_data_X509_STORE_CTX_idx() < 0)
-		return -1;
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-	return RAND_get_rand_method() != NULL ? 0 : -1;
-#pragma GCC diagnostic pop
-}
-
 /* The chains and the contexts, on the first session that speaks TLS: a
  * connection that never does (plaintext, STARTTLS not asked) does not pay
  * for them. keyd checked each chain's leaf against its key when it
@@ -261,6 +250,8 @@ run_one_time_setups(void)
 static int
 build_keyd_contexts(struct tls_server *s, char *err, size_t errlen)
 {
+	if (tls_keyd_init(err, errlen) < 0)   /* keyd's provider, once */
+		return -1;
 	for (size_t i = 0; i < s->n; i++)
 		if (s->leaf[i] == NULL && parse_chain(s, i, err, errlen) < 0)
 			return -1;
@@ -296,12 +287,6 @@ tls_server_new_keyd(const struct keyd_cert_entry *certs, size_t n,
 		return NULL;
 	}
 	s->n = n;
-	if (tls_keyd_init(err, errlen) < 0)
-		goto fail;
-	if (run_one_time_setups() < 0) {
-		errq_to(err, errlen, "TLS set-up");
-		goto fail;
-	}
 	/* the default first: it is the context a session starts in */
 	for (size_t i = 0, k = 1; i < n; i++) {
 		size_t slot = strcmp(certs[i].name, "default") == 0 ? 0 : k++;
