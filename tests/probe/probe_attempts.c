@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
@@ -364,6 +365,23 @@ try_userfaultfd(struct probe_ctx *c)
 	return syscall(SYS_userfaultfd, 0) >= 0;
 }
 
+/* Some policies allow futex, but only the private wake that ends glibc's
+ * pthread_once: a wait (with a value that does not match, so it returns at
+ * once where allowed) and a requeue must both be refused. */
+static int
+try_futex_beyond_wake(struct probe_ctx *c)
+{
+	(void)c;
+	static uint32_t word = 1, other;
+	long r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL,
+	    NULL, 0);
+	if (r == 0 || (r < 0 && errno == EAGAIN))
+		return 1;
+	r = syscall(SYS_futex, &word, FUTEX_REQUEUE_PRIVATE, 1,
+	    (void *)1, &other, 0);
+	return r >= 0;
+}
+
 static int
 try_bpf(struct probe_ctx *c)
 {
@@ -499,6 +517,7 @@ static const struct {
 	{ "io_uring_setup", try_io_uring, 0 },
 	{ "userfaultfd", try_userfaultfd, 0 },
 	{ "bpf", try_bpf, 0 },
+	{ "futex wait or requeue", try_futex_beyond_wake, 0 },
 	{ "perf_event_open", try_perf_event, 0 },
 	{ "keyctl/add_key/request_key", try_keys, 0 },
 	{ "x32 ABI syscall", try_x32_abi, 0 },
