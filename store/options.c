@@ -12,6 +12,7 @@ static char autocreate[CONFIG_VALUE_MAX] = DEFAULT_AUTOCREATE;
 static bool autocreate_users = true;
 uint64_t options_sieve_max_scripts = QUOTA_SIEVE_SCRIPTS_DEFAULT;
 uint64_t options_sieve_max_script_size = QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT;
+unsigned options_commit_wait_ms = OPTIONS_COMMIT_WAIT_DEFAULT;
 
 const char *
 options_autocreate(void)

@@ -29,4 +29,10 @@ void options_set_autocreate_users(bool on);
 #define QUOTA_SIEVE_SCRIPT_SIZE_DEFAULT (64u * 1024)
 extern uint64_t options_sieve_max_scripts, options_sieve_max_script_size;
 
+/* The group commit's wait for peers answered early (stored.c), in 1 ms
+ * polls: `commit-wait` milliseconds at most per turn; 0 never waits. */
+#define OPTIONS_COMMIT_WAIT_DEFAULT 4
+#define OPTIONS_COMMIT_WAIT_MAX 20
+extern unsigned options_commit_wait_ms;
+
 #endif

@@ -33,8 +33,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define COMMIT_WAIT_POLLS 4
-
 /* Libraries that read files or load modules on first use do it now,
  * before the chroot: sqlite's VFS, OpenSSL's digests and HMAC. */
 static void
@@ -103,6 +101,9 @@ options(const struct config *c, const struct config_service *svc,
 	    UPLOAD_TTL_DEFAULT, 1, UPLOAD_TTL_MAX);
 	outbox_jmap_keep_s = (uint32_t)config_option_range(c, svc,
 	    "submission-keep", OUTBOX_JMAP_KEEP_DEFAULT, 1, OUTBOX_JMAP_KEEP_MAX);
+	options_commit_wait_ms = (unsigned)config_option_range(c, svc,
+	    "commit-wait", OPTIONS_COMMIT_WAIT_DEFAULT, 0,
+	    OPTIONS_COMMIT_WAIT_MAX);
 }
 
 
@@ -164,9 +165,8 @@ main(int argc, char **argv)
 		 * (a delivery's reads) come back with their write within
 		 * moments; when the turn has writes to commit, wait a little
 		 * for them so that they share its fsyncs (at most
-		 * COMMIT_WAIT_POLLS waits of 1 ms, each ended by the first
-		 * request) */
-		for (int k = 0; k < COMMIT_WAIT_POLLS && db_dirty() &&
+		 * commit-wait waits of 1 ms, each ended by the first request) */
+		for (unsigned k = 0; k < options_commit_wait_ms && db_dirty() &&
 		    chan_early_waiting() > 0; k++) {
 			int n = epoll_wait(ep, evs, STORED_MAX_EVENTS, 1);
 			if (n == 0 || stored_serve_events(evs, n, true) == 0)
