@@ -2,10 +2,11 @@
 set-up behind a TLS-terminating front end on the same machine
 (docs/jmapd.md): the Session and an API call with Basic credentials.
 
-A jmapd without a TLS listener loads no TLS state before it confines
-itself, so nothing has fetched a digest from libcrypto by then: its first
-SHA-256 (of the Authorization value) must not need anything the sandbox
-forbids (libcrypto's one-time set-up ends in a futex wake)."""
+No TLS worker sets up libcrypto's providers before it confines itself
+(that waits for the first use), so jmapd's first SHA-256 (of the
+Authorization value) runs confined and must not need anything the
+sandbox forbids (libcrypto's one-time set-up ends in a futex wake, which
+the policy allows as a private wake only)."""
 import json
 import shutil
 import subprocess
