@@ -1,10 +1,12 @@
 """What the submitd tests share: an SMTP sink on loopback playing the
 relay (socketserver, a few lines), a cloisterd with stored and submitd
-pointed at it, and the admin channel's STORE_ADM_OUTBOX_ADD to queue."""
+pointed at it, alice on the admin channel, and STORE_ADM_OUTBOX_ADD to
+queue (STORE_OUTBOX_ADD, a worker's, has the same layout)."""
 import os
 import socketserver
 import threading
 
+from cloister_server import CloisterServer
 from harness import service_block
 from lmtp_util import Admin, stored_block
 from store_util import b, s, u32, u64
@@ -44,6 +46,9 @@ class Sink(socketserver.ThreadingTCPServer):
     def close(self):
         self.shutdown()
         self.server_close()
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class SinkHandler(socketserver.StreamRequestHandler):
@@ -150,17 +155,40 @@ def services(port, **options):
     return [stored_block(), submitd_block(port, **options)]
 
 
-def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
-    """STORE_ADM_OUTBOX_ADD over root's admin channel: the outbox id."""
+def outbox_add(chan, op, user, rcpts, body, mail_from, send_at=0):
+    """op (STORE_OUTBOX_ADD on a worker's channel, STORE_ADM_OUTBOX_ADD on
+    the admin one) with body in a memfd: the reply."""
     fd = os.memfd_create("m")
     os.write(fd, body)
     try:
         payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
                    b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
                    b(b"") + s(""))
-        return adm.chan.call("STORE_ADM_OUTBOX_ADD", payload, fd=fd)[0]
+        return chan.call(op, payload, fd=fd)
     finally:
         os.close(fd)
+
+
+def queue(adm, user, rcpts, body, mail_from="alice@example.org", send_at=0):
+    """STORE_ADM_OUTBOX_ADD over root's admin channel: the outbox id."""
+    return outbox_add(adm.chan, "STORE_ADM_OUTBOX_ADD", user, rcpts, body,
+                      mail_from, send_at)[0]
+
+
+def submitd_server(sink, **options):
+    """A started cloisterd whose stored is ready and whose submitd relays
+    to sink; options are submitd's."""
+    srv = CloisterServer(services(sink.port, **options))
+    srv.start()
+    srv.wait_ready()
+    return srv
+
+
+def alice_admin(srv):
+    """root's admin channel to srv's stored, once it made the user alice."""
+    adm = Admin(srv)
+    adm.user("alice")
+    return adm
 
 
 def send_one(srv, body):
@@ -168,12 +196,12 @@ def send_one(srv, body):
     line of its outcome (outbox 1 sent, deferred or failed)."""
     srv.start()
     srv.wait_ready()
-    adm = Admin(srv)
-    adm.user("alice")
+    adm = alice_admin(srv)
     queue(adm, "alice", ["bob@example.net"], body)
     line = srv.wait_log(r"outbox 1: (sent|deferred|failed)", 20)
     assert line is not None, srv.log[-30:]
     return line
 
 
-__all__ = ["Admin", "Sink", "queue", "send_one", "services", "submitd_block"]
+__all__ = ["Admin", "Sink", "alice_admin", "outbox_add", "queue", "send_one",
+           "services", "submitd_block", "submitd_server"]

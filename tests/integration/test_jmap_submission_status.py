@@ -87,63 +87,63 @@ def rcpt_order(sink):
             for x in sink.commands if x.startswith("RCPT")]
 
 
+def second_rcpt_gets(reply, every=0):
+    """The Sink's choice of reply: this one to the second RCPT TO (of each
+    transaction of every recipients, when given), its default to others."""
+    return lambda kind, n: reply if kind == "RCPT" and (
+        n % every if every else n) == 1 else None
+
+
 def test_each_recipient_has_the_relays_own_reply():
     refused = "550 5.1.1 <second>: Recipient address rejected: no such user"
-    sink = Sink(lambda kind, n: refused if kind == "RCPT" and n == 1 else None)
-    try:
-        with server(sink) as srv:
-            c = Client(srv)
-            sub = final(c, send(c))
-            order = rcpt_order(sink)
-            assert sorted(order) == RCPTS, sink.commands
-            ds = sub["deliveryStatus"]
-            assert sorted(ds) == RCPTS, ds
-            assert ds[order[1]] == {"smtpReply": refused, "delivered": "no",
-                                    "displayed": "unknown"}, ds
-            for a in (order[0], order[2]):
-                assert ds[a] == {"smtpReply": "250 2.0.0 queued",
-                                 "delivered": "unknown",
-                                 "displayed": "unknown"}, ds
-            assert len(sink.got) == 1 and len(sink.got[0][1]) == 2, sink.got
-    finally:
-        sink.close()
+    with Sink(second_rcpt_gets(refused)) as sink, server(sink) as srv:
+        c = Client(srv)
+        sub = final(c, send(c))
+        order = rcpt_order(sink)
+        assert sorted(order) == RCPTS, sink.commands
+        ds = sub["deliveryStatus"]
+        assert sorted(ds) == RCPTS, ds
+        assert ds[order[1]] == {"smtpReply": refused, "delivered": "no",
+                                "displayed": "unknown"}, ds
+        for a in (order[0], order[2]):
+            assert ds[a] == {"smtpReply": "250 2.0.0 queued",
+                             "delivered": "unknown",
+                             "displayed": "unknown"}, ds
+        assert len(sink.got) == 1 and len(sink.got[0][1]) == 2, sink.got
 
 
 def test_a_4xx_to_one_recipient_waits_for_all_and_shows_it():
     busy = "451 4.2.1 mailbox busy, try later"
-    sink = Sink(lambda kind, n: busy if kind == "RCPT" and n == 1 else None)
-    try:
-        with server(sink, **{"retry-base": 3}) as srv:
-            c = Client(srv)
-            sid = send(c)
+    with Sink(second_rcpt_gets(busy)) as sink, \
+            server(sink, **{"retry-base": 3}) as srv:
+        c = Client(srv)
+        sid = send(c)
 
-            def deferred():
-                s = c.submission(sid)
-                return s if any(v["smtpReply"] == busy for v in
-                                s["deliveryStatus"].values()) else None
-            sub = wait(deferred, 10, 0.05)
-            assert sub, c.submission(sid)
-            order = rcpt_order(sink)
-            assert sub["undoStatus"] == "pending", sub
-            ds = sub["deliveryStatus"]
-            assert ds[order[1]] == {"smtpReply": busy, "delivered": "queued",
-                                    "displayed": "unknown"}, ds
-            # the one taken before it shows what the relay said to it; the
-            # one never asked, the reply that ended the try
-            assert ds[order[0]]["smtpReply"] == "250 2.1.5 ok", ds
-            unasked, = set(RCPTS) - set(order)
-            assert ds[unasked]["smtpReply"] == busy, ds
-            assert all(v["delivered"] == "queued" for v in ds.values()), ds
-            assert sink.got == [], sink.got          # nothing sent yet
-            sub = final(c, sid)
-            assert all(v == {"smtpReply": "250 2.0.0 queued",
-                             "delivered": "unknown", "displayed": "unknown"}
-                       for v in sub["deliveryStatus"].values()), sub
-            time.sleep(1)
-            assert len(sink.got) == 1 and sorted(
-                sink.got[0][1]) == ["<%s>" % a for a in RCPTS], sink.got
-    finally:
-        sink.close()
+        def deferred():
+            s = c.submission(sid)
+            return s if any(v["smtpReply"] == busy for v in
+                            s["deliveryStatus"].values()) else None
+        sub = wait(deferred, 10, 0.05)
+        assert sub, c.submission(sid)
+        order = rcpt_order(sink)
+        assert sub["undoStatus"] == "pending", sub
+        ds = sub["deliveryStatus"]
+        assert ds[order[1]] == {"smtpReply": busy, "delivered": "queued",
+                                "displayed": "unknown"}, ds
+        # the one taken before it shows what the relay said to it; the
+        # one never asked, the reply that ended the try
+        assert ds[order[0]]["smtpReply"] == "250 2.1.5 ok", ds
+        unasked, = set(RCPTS) - set(order)
+        assert ds[unasked]["smtpReply"] == busy, ds
+        assert all(v["delivered"] == "queued" for v in ds.values()), ds
+        assert sink.got == [], sink.got          # nothing sent yet
+        sub = final(c, sid)
+        assert all(v == {"smtpReply": "250 2.0.0 queued",
+                         "delivered": "unknown", "displayed": "unknown"}
+                   for v in sub["deliveryStatus"].values()), sub
+        time.sleep(1)
+        assert len(sink.got) == 1 and sorted(
+            sink.got[0][1]) == ["<%s>" % a for a in RCPTS], sink.got
 
 
 def dsn_message(envid, actions, to="alice@example.net"):
@@ -178,62 +178,54 @@ def lmtp_deliver(srv, rcpt, msg):
 
 def test_the_relay_sees_dsn_parameters_only_when_it_offers_dsn():
     for offers in (True, False):
-        sink = Sink(dsn=offers)
-        try:
-            with server(sink) as srv:
-                c = Client(srv)
-                final(c, send(c))
-                mail = [x for x in sink.commands if x.startswith("MAIL")]
-                rcpt = [x for x in sink.commands if x.startswith("RCPT")]
-                assert len(mail) == 1 and len(rcpt) == 3, sink.commands
-                if not offers:
-                    assert mail[0] == "MAIL FROM:<alice@example.net>", mail
-                    assert all(x.endswith(">") for x in rcpt), rcpt
-                    continue
-                assert re.fullmatch(r"MAIL FROM:<alice@example\.net> RET=HDRS"
-                                    r" ENVID=cloister-S\d+", mail[0]), mail
-                for x in rcpt:
-                    a = re.match(r"RCPT TO:<([^>]*)>", x).group(1)
-                    assert x == ("RCPT TO:<%s> NOTIFY=FAILURE,DELAY"
-                                 " ORCPT=rfc822;%s" % (a, a)), x
-        finally:
-            sink.close()
+        with Sink(dsn=offers) as sink, server(sink) as srv:
+            c = Client(srv)
+            final(c, send(c))
+            mail = [x for x in sink.commands if x.startswith("MAIL")]
+            rcpt = [x for x in sink.commands if x.startswith("RCPT")]
+            assert len(mail) == 1 and len(rcpt) == 3, sink.commands
+            if not offers:
+                assert mail[0] == "MAIL FROM:<alice@example.net>", mail
+                assert all(x.endswith(">") for x in rcpt), rcpt
+                continue
+            assert re.fullmatch(r"MAIL FROM:<alice@example\.net> RET=HDRS"
+                                r" ENVID=cloister-S\d+", mail[0]), mail
+            for x in rcpt:
+                a = re.match(r"RCPT TO:<([^>]*)>", x).group(1)
+                assert x == ("RCPT TO:<%s> NOTIFY=FAILURE,DELAY"
+                             " ORCPT=rfc822;%s" % (a, a)), x
 
 
 def test_every_transaction_on_a_kept_connection_has_dsn_and_own_replies():
     refused = "550 5.1.1 no such user here"
     # the second recipient of each transaction (three each) is refused
-    sink = Sink(lambda kind, n: refused if kind == "RCPT" and n % 3 == 1
-                else None, dsn=True)
     n = 4
-    try:
-        with server(sink) as srv:
-            c = Client(srv)
-            at = utc(int(time.time()) + 3)   # all due in the same second
-            sids = []
-            for i in range(n):
-                (_, s, _), = c.submit(c.draft(subject="kept %d" % i),
-                                      send_at=at)
-                sids.append(s["created"]["s"]["id"])
-            subs = [final(c, sid) for sid in sids]
-            mail = [x for x in sink.commands if x.startswith("MAIL")]
-            rcpt = [x for x in sink.commands if x.startswith("RCPT")]
-            assert len(mail) == n and len(rcpt) == 3 * n, sink.commands
-            # fewer connections than transactions: some went on a kept one
-            assert sink.connections <= 2, sink.connections
-            envids = [re.fullmatch(r"MAIL FROM:<alice@example\.net> RET=HDRS"
-                                   r" ENVID=(cloister-S\d+)", x) for x in mail]
-            assert all(envids), mail
-            assert len({m.group(1) for m in envids}) == n, mail
-            assert all(re.fullmatch(r"RCPT TO:<([^>]*)> NOTIFY=FAILURE,DELAY"
-                                    r" ORCPT=rfc822;\1", x) for x in rcpt), rcpt
-            for sub in subs:
-                ds = sorted((v["smtpReply"], v["delivered"])
-                            for v in sub["deliveryStatus"].values())
-                assert ds == [("250 2.0.0 queued", "unknown")] * 2 + [
-                    (refused, "no")], sub
-    finally:
-        sink.close()
+    with Sink(second_rcpt_gets(refused, every=3), dsn=True) as sink, \
+            server(sink) as srv:
+        c = Client(srv)
+        at = utc(int(time.time()) + 3)   # all due in the same second
+        sids = []
+        for i in range(n):
+            (_, s, _), = c.submit(c.draft(subject="kept %d" % i),
+                                  send_at=at)
+            sids.append(s["created"]["s"]["id"])
+        subs = [final(c, sid) for sid in sids]
+        mail = [x for x in sink.commands if x.startswith("MAIL")]
+        rcpt = [x for x in sink.commands if x.startswith("RCPT")]
+        assert len(mail) == n and len(rcpt) == 3 * n, sink.commands
+        # fewer connections than transactions: some went on a kept one
+        assert sink.connections <= 2, sink.connections
+        envids = [re.fullmatch(r"MAIL FROM:<alice@example\.net> RET=HDRS"
+                               r" ENVID=(cloister-S\d+)", x) for x in mail]
+        assert all(envids), mail
+        assert len({m.group(1) for m in envids}) == n, mail
+        assert all(re.fullmatch(r"RCPT TO:<([^>]*)> NOTIFY=FAILURE,DELAY"
+                                r" ORCPT=rfc822;\1", x) for x in rcpt), rcpt
+        for sub in subs:
+            ds = sorted((v["smtpReply"], v["delivered"])
+                        for v in sub["deliveryStatus"].values())
+            assert ds == [("250 2.0.0 queued", "unknown")] * 2 + [
+                (refused, "no")], sub
 
 
 def envid_of(sink):
@@ -250,62 +242,54 @@ def inbox_blob(c, subject="Delivery Status Notification"):
 
 
 def test_a_dsn_back_to_the_sender_links_to_its_submission():
-    sink = Sink(dsn=True)
-    try:
-        with server(sink, lmtp=True) as srv:
-            c = Client(srv)
-            sid = send(c)
-            sub = final(c, sid)
-            assert sub["dsnBlobIds"] == [], sub
-            envid = envid_of(sink)
-            lmtp_deliver(srv, "alice@example.org", dsn_message(
-                envid, [("bob@example.org", "failed"),
-                        ("carol@example.org", "delivered")]))
-            got = wait(lambda: (lambda s: s if s["dsnBlobIds"] else None)(
-                c.submission(sid)), 10, 0.05)
-            assert got, c.submission(sid)
-            blobs = inbox_blob(c)
-            assert blobs and got["dsnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
-            ds = got["deliveryStatus"]
-            assert ds["bob@example.org"]["delivered"] == "no", ds
-            assert ds["carol@example.org"]["delivered"] == "yes", ds
-            assert ds["dave@example.org"]["delivered"] == "unknown", ds
-            # the relay's reply stays what the relay said
-            assert ds["bob@example.org"]["smtpReply"] == "250 2.0.0 queued", ds
-            # a delay report later: queued again
-            lmtp_deliver(srv, "alice@example.org", dsn_message(
-                envid, [("dave@example.org", "delayed")]))
-            got = wait(lambda: (lambda s: s if len(s["dsnBlobIds"]) == 2 else None)(
-                c.submission(sid)), 10, 0.05)
-            assert got and got["deliveryStatus"]["dave@example.org"][
-                "delivered"] == "queued", c.submission(sid)
-    finally:
-        sink.close()
+    with Sink(dsn=True) as sink, server(sink, lmtp=True) as srv:
+        c = Client(srv)
+        sid = send(c)
+        sub = final(c, sid)
+        assert sub["dsnBlobIds"] == [], sub
+        envid = envid_of(sink)
+        lmtp_deliver(srv, "alice@example.org", dsn_message(
+            envid, [("bob@example.org", "failed"),
+                    ("carol@example.org", "delivered")]))
+        got = wait(lambda: (lambda s: s if s["dsnBlobIds"] else None)(
+            c.submission(sid)), 10, 0.05)
+        assert got, c.submission(sid)
+        blobs = inbox_blob(c)
+        assert blobs and got["dsnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
+        ds = got["deliveryStatus"]
+        assert ds["bob@example.org"]["delivered"] == "no", ds
+        assert ds["carol@example.org"]["delivered"] == "yes", ds
+        assert ds["dave@example.org"]["delivered"] == "unknown", ds
+        # the relay's reply stays what the relay said
+        assert ds["bob@example.org"]["smtpReply"] == "250 2.0.0 queued", ds
+        # a delay report later: queued again
+        lmtp_deliver(srv, "alice@example.org", dsn_message(
+            envid, [("dave@example.org", "delayed")]))
+        got = wait(lambda: (lambda s: s if len(s["dsnBlobIds"]) == 2 else None)(
+            c.submission(sid)), 10, 0.05)
+        assert got and got["deliveryStatus"]["dave@example.org"][
+            "delivered"] == "queued", c.submission(sid)
 
 
 def test_a_dsn_to_another_user_with_a_guessed_envelope_id_links_nothing():
-    sink = Sink(dsn=True)
-    try:
-        with server(sink, lmtp=True) as srv:
-            alice = Client(srv)
-            sid = send(alice)
-            final(alice, sid)
-            envid = envid_of(sink)
-            # bob receives a report naming alice's submission
-            lmtp_deliver(srv, "bob@example.org", dsn_message(
-                envid, [("bob@example.org", "delivered"),
-                        ("carol@example.org", "delivered")], to="bob@example.net"))
-            bob = Client(srv, "bob")
-            assert wait(lambda: inbox_blob(bob), 10, 0.05), "bob got no report"
-            assert srv.srv.wait_log(r"a report for bob names \d+: not linked", 10), \
-                srv.srv.log[-20:]
-            sub = alice.submission(sid)
-            assert sub["dsnBlobIds"] == [], sub
-            assert all(v["delivered"] == "unknown"
-                       for v in sub["deliveryStatus"].values()), sub
-            assert bob.call("EmailSubmission/get")["list"] == []
-    finally:
-        sink.close()
+    with Sink(dsn=True) as sink, server(sink, lmtp=True) as srv:
+        alice = Client(srv)
+        sid = send(alice)
+        final(alice, sid)
+        envid = envid_of(sink)
+        # bob receives a report naming alice's submission
+        lmtp_deliver(srv, "bob@example.org", dsn_message(
+            envid, [("bob@example.org", "delivered"),
+                    ("carol@example.org", "delivered")], to="bob@example.net"))
+        bob = Client(srv, "bob")
+        assert wait(lambda: inbox_blob(bob), 10, 0.05), "bob got no report"
+        assert srv.srv.wait_log(r"a report for bob names \d+: not linked", 10), \
+            srv.srv.log[-20:]
+        sub = alice.submission(sid)
+        assert sub["dsnBlobIds"] == [], sub
+        assert all(v["delivered"] == "unknown"
+                   for v in sub["deliveryStatus"].values()), sub
+        assert bob.call("EmailSubmission/get")["list"] == []
 
 
 def mdn_message(msgid, rcpt, to="alice@example.net"):
@@ -324,36 +308,32 @@ def mdn_message(msgid, rcpt, to="alice@example.net"):
 
 
 def test_an_mdn_back_to_the_sender_links_and_shows_displayed():
-    sink = Sink()
-    try:
-        with server(sink, lmtp=True) as srv:
-            c = Client(srv)
-            eid = c.draft()
-            (_, s, _), = c.submit(eid)
-            sid = s["created"]["s"]["id"]
-            final(c, sid)
-            msgid, = c.call("Email/get", ids=[eid],
-                            properties=["messageId"])["list"][0]["messageId"]
-            # to bob, naming alice's message: nothing anywhere
-            lmtp_deliver(srv, "bob@example.org", mdn_message(
-                msgid, "carol@example.org", to="bob@example.net"))
-            assert srv.srv.wait_log(r"a report for bob names 0: not linked", 10), \
-                srv.srv.log[-20:]
-            assert c.submission(sid)["mdnBlobIds"] == []
-            lmtp_deliver(srv, "alice@example.org", mdn_message(
-                msgid, "carol@example.org"))
-            got = wait(lambda: (lambda x: x if x["mdnBlobIds"] else None)(
-                c.submission(sid)), 10, 0.05)
-            assert got, c.submission(sid)
-            blobs = inbox_blob(c, "Read: hello")
-            assert blobs and got["mdnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
-            ds = got["deliveryStatus"]
-            assert ds["carol@example.org"]["displayed"] == "yes", ds
-            assert ds["bob@example.org"]["displayed"] == "unknown", ds
-            assert all(v["delivered"] == "unknown" for v in ds.values()), ds
-            assert got["dsnBlobIds"] == [], got
-    finally:
-        sink.close()
+    with Sink() as sink, server(sink, lmtp=True) as srv:
+        c = Client(srv)
+        eid = c.draft()
+        (_, s, _), = c.submit(eid)
+        sid = s["created"]["s"]["id"]
+        final(c, sid)
+        msgid, = c.call("Email/get", ids=[eid],
+                        properties=["messageId"])["list"][0]["messageId"]
+        # to bob, naming alice's message: nothing anywhere
+        lmtp_deliver(srv, "bob@example.org", mdn_message(
+            msgid, "carol@example.org", to="bob@example.net"))
+        assert srv.srv.wait_log(r"a report for bob names 0: not linked", 10), \
+            srv.srv.log[-20:]
+        assert c.submission(sid)["mdnBlobIds"] == []
+        lmtp_deliver(srv, "alice@example.org", mdn_message(
+            msgid, "carol@example.org"))
+        got = wait(lambda: (lambda x: x if x["mdnBlobIds"] else None)(
+            c.submission(sid)), 10, 0.05)
+        assert got, c.submission(sid)
+        blobs = inbox_blob(c, "Read: hello")
+        assert blobs and got["mdnBlobIds"] == [blobs[0]["blobId"]], (got, blobs)
+        ds = got["deliveryStatus"]
+        assert ds["carol@example.org"]["displayed"] == "yes", ds
+        assert ds["bob@example.org"]["displayed"] == "unknown", ds
+        assert all(v["delivered"] == "unknown" for v in ds.values()), ds
+        assert got["dsnBlobIds"] == [], got
 
 
 def test_postfix_refuses_some_and_bounces_others_and_its_dsn_links():

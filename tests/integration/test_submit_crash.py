@@ -25,11 +25,10 @@ import os
 import signal
 import time
 
-from cloister_server import CloisterServer
 from harness import wait_for
 from lmtp_util import have_store
 from submit_crash_util import run
-from submit_util import Admin, Sink, queue, services
+from submit_util import Sink, alice_admin, queue, submitd_server
 
 N = 100
 KILLS = 3
@@ -68,73 +67,48 @@ def test_scheduled_sends_survive_kill_9_of_submitd_and_stored_exactly_once():
     assert r["p99"] <= RESTART_BOUND_S, (r["p99"], r["late"][-5:], why)
 
 
-def relay_server(sink):
-    srv = CloisterServer(services(sink.port))
-    srv.start()
-    srv.wait_ready()
-    return srv
+def kill_after_the_dot(srv, victim, subject):
+    """alice queues one message to bob; once the relay has its final dot
+    and before the 250 comes (the sink answers 2 s late), kill -9 the
+    victim worker."""
+    queue(alice_admin(srv), "alice", ["bob@example.net"],
+          b"Subject: %s\r\n\r\nx\r\n" % subject)
+    assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
+    time.sleep(1.0)
+    os.kill(srv.children(victim)[0].pid, signal.SIGKILL)
 
 
 def test_stored_killed_after_the_relays_250_gets_the_result_submitd_held():
     if not have_store():
         return
-    sink = Sink(delay=2.0)       # the 250 to the final dot comes 2 s late
-    try:
-        with relay_server(sink) as srv:
-            adm = Admin(srv)
-            adm.user("alice")
-            queue(adm, "alice", ["bob@example.net"], b"Subject: once\r\n\r\nx\r\n")
-            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
-            time.sleep(1.0)     # the dot is out, the 250 not yet
-            os.kill(srv.children("stored")[0].pid, signal.SIGKILL)
-            assert srv.wait_log(r"outbox 1: the result held over the store's"
-                                r" restart reported", 20), srv.log[-20:]
-            assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 5)
-            time.sleep(2.5)     # a second send would have come by now
-            assert len(sink.got) == 1, sink.got
-            assert not any("may or may not" in l for l in srv.log), srv.log[-20:]
-    finally:
-        sink.close()
+    with Sink(delay=2.0) as sink, submitd_server(sink) as srv:
+        kill_after_the_dot(srv, "stored", b"once")
+        assert srv.wait_log(r"outbox 1: the result held over the store's"
+                            r" restart reported", 20), srv.log[-20:]
+        assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 5)
+        time.sleep(2.5)     # a second send would have come by now
+        assert len(sink.got) == 1, sink.got
+        assert not any("may or may not" in l for l in srv.log), srv.log[-20:]
 
 
 def test_submitd_killed_after_the_final_dot_is_unknown_and_never_resent():
     if not have_store():
         return
-    sink = Sink(delay=2.0)
-    try:
-        with relay_server(sink) as srv:
-            adm = Admin(srv)
-            adm.user("alice")
-            queue(adm, "alice", ["bob@example.net"], b"Subject: once\r\n\r\nx\r\n")
-            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
-            time.sleep(1.0)     # past the mark, the 250 not yet read
-            os.kill(srv.children("submitd")[0].pid, signal.SIGKILL)
-            assert srv.wait_log(r"outbox: 1 may or may not have been sent", 10), \
-                srv.log[-20:]
-            time.sleep(4.0)     # the new submitd does not send it again
-            assert len(sink.got) == 1, sink.got
-    finally:
-        sink.close()
+    with Sink(delay=2.0) as sink, submitd_server(sink) as srv:
+        kill_after_the_dot(srv, "submitd", b"once")     # past the mark
+        assert srv.wait_log(r"outbox: 1 may or may not have been sent", 10), \
+            srv.log[-20:]
+        time.sleep(4.0)     # the new submitd does not send it again
+        assert len(sink.got) == 1, sink.got
 
 
 def test_uncertain_delivery_resend_sends_again_as_an_mta_would():
     if not have_store():
         return
-    sink = Sink(delay=2.0)
-    try:
-        with CloisterServer(services(sink.port,
-                                     **{"uncertain-delivery": "resend"})) as srv:
-            srv.start()
-            srv.wait_ready()
-            adm = Admin(srv)
-            adm.user("alice")
-            queue(adm, "alice", ["bob@example.net"], b"Subject: twice\r\n\r\nx\r\n")
-            assert srv.wait_log(r"stored/\d+\[\d+\]: .*outbox: 1 queued", 10)
-            time.sleep(1.0)     # the dot is out, the 250 not yet read
-            os.kill(srv.children("submitd")[0].pid, signal.SIGKILL)
-            # pending again, and sent again: at least once
-            assert wait_for(lambda: len(sink.got) == 2, 20), (sink.got, srv.log[-20:])
-            assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 10)
-            assert not any("may or may not" in l for l in srv.log)
-    finally:
-        sink.close()
+    with Sink(delay=2.0) as sink, \
+            submitd_server(sink, **{"uncertain-delivery": "resend"}) as srv:
+        kill_after_the_dot(srv, "submitd", b"twice")
+        # pending again, and sent again: at least once
+        assert wait_for(lambda: len(sink.got) == 2, 20), (sink.got, srv.log[-20:])
+        assert srv.wait_log(r"stored/\d+\[\d+\]: info: outbox: 1 sent", 10)
+        assert not any("may or may not" in l for l in srv.log)

@@ -9,6 +9,9 @@ import time
 
 from harness import POLICY_DIR, service_block, wait_for
 from store_util import ERR, Store, b, new_user, s, u32, u64
+from submit_util import outbox_add
+
+HELLO = b"Subject: x\r\n\r\nhello\r\n"
 
 
 def with_outbox(name, text):
@@ -33,17 +36,8 @@ class OutboxStore(Store):
                                          "submitd") + "\n")
 
 
-def add(c, rcpts, body=b"Subject: x\r\n\r\nhello\r\n", user="alice",
-        mail_from="", send_at=0):
-    fd = os.memfd_create("m")
-    os.write(fd, body)
-    try:
-        payload = (s(user) + s(mail_from) + u32(len(rcpts)) +
-                   b"".join(s(r) for r in rcpts) + u64(len(body)) + u64(send_at) +
-                   b(b"") + s(""))
-        return c.call("STORE_OUTBOX_ADD", payload, fd=fd)
-    finally:
-        os.close(fd)
+def add(c, rcpts, body=HELLO, user="alice", mail_from="", send_at=0):
+    return outbox_add(c, "STORE_OUTBOX_ADD", user, rcpts, body, mail_from, send_at)
 
 
 def claim(c):
@@ -64,6 +58,17 @@ def result(c, id_, outcome, retry_at=0, reply="250 ok", rcpt_replies=()):
     return c.call("STORE_OUTBOX_RESULT", u64(id_) + u32(outcome) + u64(retry_at) +
                   s(reply) + u32(len(rcpt_replies)) +
                   b"".join(s(r) for r in rcpt_replies))
+
+
+def first_claimed(st, rcpts=("b@example.net",), body=HELLO):
+    """alice's entries of body queued by lmtpd, one to each of rcpts, and a
+    submitd channel that claimed the first of them: (channel, ids)."""
+    new_user(st, "alice")
+    lm = st.connect("lmtpd")
+    ids = [add(lm, [r], body)[0] for r in rcpts]
+    sub = st.connect("submitd")
+    assert claim(sub)[0] == ids[0]
+    return sub, ids
 
 
 def rows(st, columns="id, user, state, attempts, reply"):
@@ -113,11 +118,7 @@ def test_a_user_session_queues_as_itself_and_a_later_entry_waits():
 
 def test_a_temporary_failure_retries_later_and_a_closed_channel_releases():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
-        (id1,) = add(lm, ["b@example.net"])
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1,) = first_claimed(st)
         soon = int(time.time()) + 2
         result(sub, id1, 2, retry_at=soon, reply="451 4.3.0 try later")
         assert claim(sub) == (0, soon)
@@ -192,12 +193,8 @@ def test_envelope_strings_are_bounded_and_carry_no_smtp_syntax():
 
 def test_a_stored_restart_makes_a_claimed_entry_pending_and_keeps_its_file():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
         body = b"Subject: survives\r\n\r\nstill here\r\n"
-        (id1,) = add(lm, ["b@example.net"], body)
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1,) = first_claimed(st, body=body)
         st.kill()            # no result reached the store
         assert rows(st)[0][2] == 1     # sending, as the crash left it
         st.start()
@@ -225,12 +222,7 @@ def commit(c, id_):
 
 def test_a_committing_entry_whose_channel_closes_is_final_unknown_never_pending():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
-        (id1,) = add(lm, ["b@example.net"])
-        (id2,) = add(lm, ["c@example.net"])
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1, id2) = first_claimed(st, ["b@example.net", "c@example.net"])
         assert claim(sub)[0] == id2
         # a first try of id1 deferred by its recipient, then a second one
         result(sub, id1, 2, reply="451 4.2.1 busy",
@@ -257,12 +249,7 @@ def test_a_committing_entry_whose_channel_closes_is_final_unknown_never_pending(
 
 def test_a_stored_restart_keeps_a_committing_entry_for_the_result_submitd_holds():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
-        (id1,) = add(lm, ["b@example.net"])
-        (id2,) = add(lm, ["c@example.net"])
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1, id2) = first_claimed(st, ["b@example.net", "c@example.net"])
         commit(sub, id1)
         st.kill()                        # the relay said 250; stored is gone
         assert rows(st)[0][2] == 6       # committing, durably
@@ -285,11 +272,7 @@ def test_a_stored_restart_keeps_a_committing_entry_for_the_result_submitd_holds(
 
 def test_a_committing_entry_no_one_reports_is_unknown_at_the_first_claim():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
-        (id1,) = add(lm, ["b@example.net"])
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1,) = first_claimed(st)
         commit(sub, id1)
         st.kill()                        # submitd and stored gone together
         st.start()
@@ -304,11 +287,7 @@ def test_a_committing_entry_no_one_reports_is_unknown_at_the_first_claim():
 
 def test_a_mark_whose_answer_was_lost_is_made_pending_by_the_held_retry():
     with OutboxStore() as st:
-        new_user(st, "alice")
-        lm = st.connect("lmtpd")
-        (id1,) = add(lm, ["b@example.net"])
-        sub = st.connect("submitd")
-        assert claim(sub)[0] == id1
+        sub, (id1,) = first_claimed(st)
         commit(sub, id1)     # written; stored dies before submitd hears it
         st.kill()
         st.start()
