@@ -193,3 +193,30 @@ def test_query_changes_rules():
             assert len(a["added"]) == 3, a
     finally:
         sink.close()
+
+
+def test_the_committing_mark_is_a_change():
+    """undoStatus turns final when submitd marks the entry committing,
+    before its final dot and long before the relay answers it: that is a
+    change of its own (state and queryChanges), not one a client would
+    only see with the result."""
+    sink = Sink(delay=3.0)     # the reply to the final dot comes late
+    try:
+        with server(sink) as srv:
+            c = Client(srv)
+            box = Outbox(c, random.Random(1))
+            box.create(soon=False)
+            box.create(soon=True)
+            pend = QUERIES[0]
+            r = c.call("EmailSubmission/query", **pend)
+            assert len(r["ids"]) == 2, r
+            before = c.call("EmailSubmission/get", ids=[])["state"]
+            assert wait(lambda: len(box.visible()) == 2 and any(
+                s["undoStatus"] == "final" for s in box.visible()),
+                timeout=10)
+            assert not sink.got, "the relay answered already"
+            now = c.call("EmailSubmission/get", ids=[])["state"]
+            assert now != before, "undoStatus changed, the state did not"
+            check(c, pend, r["ids"], r["queryState"])
+    finally:
+        sink.close()
