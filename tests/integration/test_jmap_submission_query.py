@@ -8,7 +8,8 @@ random run of send-later creates (they stay pending), soon-due creates
 cancels and destroys, for several filters and sorts. Then the rules
 around it: a queryState of another query or a malformed one is
 cannotCalculateChanges, maxChanges is tooManyChanges, calculateTotal and
-upToId (the sort and filter are immutable there)."""
+upToId (the sort and filter are immutable there); and the committing mark
+(undoStatus final before the relay answers the final dot) is a change."""
 import random
 import time
 
