@@ -189,7 +189,11 @@ def test_query_changes_rules():
             assert a["added"] == [x for x in full["added"]
                                   if x["index"] <= cut], (a, full, cut)
             # undoStatus is mutable: upToId is no cut there
-            a = c.call("EmailSubmission/queryChanges", upToId=r0["ids"][0],
+            newp = c.call("EmailSubmission/query", **pend)["ids"]
+            up = min(r0["ids"], key=newp.index)
+            added = [i for i in newp if i not in r0["ids"]]
+            assert any(newp.index(i) > newp.index(up) for i in added), newp
+            a = c.call("EmailSubmission/queryChanges", upToId=up,
                        sinceQueryState=r0["queryState"], **pend)
             assert len(a["added"]) == 3, a
     finally:
