@@ -72,10 +72,12 @@ class Outbox:
         return [s for s in self.visible()
                 if s["undoStatus"] == "pending" and s["sendAt"] < soon]
 
-    def create(self, soon):
+    def create(self, soon, ahead=1):
+        """soon: due in ahead seconds (whole seconds: a little less)."""
         self.n += 1
         eid = self.c.draft(subject="q%d" % self.n)
-        ahead = 1 if soon else 3600 + self.rng.randrange(3600)
+        if not soon:
+            ahead = 3600 + self.rng.randrange(3600)
         (_, s, _), = self.c.submit(eid, send_at=utc(int(time.time()) + ahead))
         assert "s" in s["created"], s
 
@@ -147,13 +149,15 @@ def test_query_changes_rules():
             box = Outbox(c, random.Random(5))
             for _ in range(3):
                 box.create(soon=False)
-            pend, by_email = QUERIES[0], {"sort": [{"property": "emailId"}]}
+            pend = QUERIES[0]
+            by_email = [{"sort": [{"property": "emailId", "isAscending": up}]}
+                        for up in (True, False)]
             r0 = c.call("EmailSubmission/query", **pend)
-            r1 = c.call("EmailSubmission/query", **by_email)
+            r1 = [c.call("EmailSubmission/query", **q) for q in by_email]
             for _ in range(3):
                 box.create(soon=False)
             # a state of another query, or one made up
-            for bad in (r1["queryState"], r0["queryState"].split("-")[0],
+            for bad in (r1[0]["queryState"], r0["queryState"].split("-")[0],
                         "s1-0000000000000000", "x" + r0["queryState"],
                         r0["queryState"][1:], "-"):
                 got, e = ask(c, "EmailSubmission/queryChanges",
@@ -173,19 +177,24 @@ def test_query_changes_rules():
                        sinceQueryState=r0["queryState"], **pend)
             assert len(a["removed"]) == len(a["added"]) == 3, a
             assert a["total"] == 6, a
-            # upToId: emailId order is immutable, so added stops there
-            new = c.call("EmailSubmission/query", **by_email)["ids"]
-            full = c.call("EmailSubmission/queryChanges",
-                          sinceQueryState=r1["queryState"], **by_email)
-            assert len(full["added"]) == 3, full
-            assert apply_changes(r1["ids"], full) == new
-            last = max(x["index"] for x in full["added"])
-            before = [i for i in r1["ids"] if new.index(i) < last]
-            assert before, (r1["ids"], new)
+            # upToId: emailId order is immutable, so added stops there (in
+            # the order where an added one sorts after an old one: email
+            # ids are not in creation order)
+            for q, r in zip(by_email, r1):
+                new = c.call("EmailSubmission/query", **q)["ids"]
+                full = c.call("EmailSubmission/queryChanges",
+                              sinceQueryState=r["queryState"], **q)
+                assert len(full["added"]) == 3, full
+                assert apply_changes(r["ids"], full) == new
+                last = max(x["index"] for x in full["added"])
+                before = [i for i in r["ids"] if new.index(i) < last]
+                if before:
+                    break
+            assert before, (r1, new)
             up = before[0]
             cut = new.index(up)
             a = c.call("EmailSubmission/queryChanges", upToId=up,
-                       sinceQueryState=r1["queryState"], **by_email)
+                       sinceQueryState=r["queryState"], **q)
             assert a["added"] == [x for x in full["added"]
                                   if x["index"] <= cut], (a, full, cut)
             # undoStatus is mutable: upToId is no cut there
@@ -211,7 +220,7 @@ def test_the_committing_mark_is_a_change():
             c = Client(srv)
             box = Outbox(c, random.Random(1))
             box.create(soon=False)
-            box.create(soon=True)
+            box.create(soon=True, ahead=3)   # still pending at the query
             pend = QUERIES[0]
             r = c.call("EmailSubmission/query", **pend)
             assert len(r["ids"]) == 2, r
