@@ -28,7 +28,8 @@ enum { R_MARK, R_STATE, R_LOST, R_ORPHANS, R_NSTMT };
 static sqlite3 *rdb;
 static sqlite3_stmt *rst[R_NSTMT];
 static const char *const rsql[R_NSTMT] = {
-	[R_MARK] = "UPDATE outbox SET state=6 WHERE id=? AND state=1",
+	/* a change of its own: JMAP's undoStatus turns final here */
+	[R_MARK] = "UPDATE outbox SET state=6, modseq=? WHERE id=? AND state=1",
 	[R_STATE] = "SELECT state FROM outbox WHERE id=?",
 	/* an earlier try's per-recipient replies say nothing of this one:
 	 * the entry's reply stands for every recipient */
@@ -132,13 +133,15 @@ h_outbox_commit(struct req *r)
 		return req_fail(r, IPC_ERR_CONFLICT, "outbox entry %llu is not"
 		    " claimed by this channel", (unsigned long long)id);
 	sqlite3_stmt *st = rstmt(R_MARK);
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)outbox_next_modseq());
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
 	rc = run(st);
 	if (rc < 0)
 		return req_fail(r, IPC_ERR_INTERNAL, "outbox: commit");
 	if (rc == 0)
 		return req_fail(r, IPC_ERR_CONFLICT, "outbox entry %llu is not"
 		    " being sent", (unsigned long long)id);
+	outbox_jmap_result(id);
 	return 0;
 }
 

@@ -248,16 +248,3 @@ jmap_mailbox_query_ids(struct jmap_call *c, char state[JMAP_ID_MAX],
 	jmap_mbox_list_free(&l);
 	return ids;
 }
-
-json_t *
-jmap_mailbox_query(struct jmap_call *c, json_t **err)
-{
-	char state[JMAP_ID_MAX];
-	if (!jmap_check_account(c, err))
-		return NULL;
-	json_t *ids = jmap_mailbox_query_ids(c, state, err);
-	json_t *res = ids != NULL ? jmap_query_response(c, ids, state, err) :
-	    NULL;
-	json_decref(ids);
-	return res;
-}

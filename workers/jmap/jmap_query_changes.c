@@ -1,7 +1,9 @@
 /*
  * jmap_query_changes: Mailbox/queryChanges and Email/queryChanges (RFC
  * 8620 section 5.6) from the store's change lists, the ones /changes
- * reads.
+ * reads; EmailSubmission/queryChanges runs the same (jmap_submission_query.c),
+ * and Mailbox/query and EmailSubmission/query answer from the same whole
+ * results (jmap_query_whole).
  *
  * The server keeps no old results. Filters and sorts may use mutable
  * properties (keywords, mailboxes), so every id created, updated or
@@ -64,26 +66,23 @@ jmap_query_state(struct jmap_call *c, const char *state,
 /* sinceQueryState back to the store state; false: malformed or from a
  * query of another shape. */
 static bool
-parse_query_state(struct jmap_call *c, const char *s, uint64_t *since)
+parse_query_state(struct jmap_call *c, const char *s, char prefix,
+    uint64_t *since)
 {
 	char state[JMAP_ID_MAX], want[JMAP_QSTATE_MAX];
 	const char *dash = strchr(s, '-');
-	size_t n = dash != NULL ? (size_t)(dash - s) : 0;
-	if (n == 0 || n >= sizeof(state))
+	size_t n = dash != NULL ? (size_t)(dash - s) : 0, skip = prefix != 0;
+	if (n <= skip || n >= sizeof(state) || (prefix != 0 && s[0] != prefix))
 		return false;
 	memcpy(state, s, n);
 	state[n] = '\0';
 	jmap_query_state(c, state, want);
-	return jmap_state_parse(state, since) && strcmp(s, want) == 0;
+	return jmap_state_parse(state + skip, since) && strcmp(s, want) == 0;
 }
 
-/* Filter conditions whose answer never changes for an email. */
-static bool
-immutable_filter(json_t *f, int depth)
+bool
+jmap_qc_fixed_filter(json_t *f, const char *const fixed[], int depth)
 {
-	static const char *const fixed[] = { "from", "to", "cc", "bcc",
-	    "subject", "text", "body", "header", "before", "after",
-	    "minSize", "maxSize", NULL };
 	const char *k;
 	json_t *v;
 	size_t i;
@@ -94,7 +93,7 @@ immutable_filter(json_t *f, int depth)
 	json_t *conds = json_object_get(f, "conditions");
 	if (json_object_get(f, "operator") != NULL) {
 		json_array_foreach(conds, i, v)
-			if (!immutable_filter(v, depth + 1))
+			if (!jmap_qc_fixed_filter(v, fixed, depth + 1))
 				return false;
 		return json_is_array(conds);
 	}
@@ -196,7 +195,7 @@ jmap_query_changes_run(struct jmap_call *c, const struct jmap_qc_kind *k,
 	if (!jmap_check_account(c, err) || !check_args(c, &max, err))
 		return NULL;
 	if (!parse_query_state(c, json_string_value(json_object_get(c->args,
-	    "sinceQueryState")), &since)) {
+	    "sinceQueryState")), k->state_prefix, &since)) {
 		*err = jmap_error("cannotCalculateChanges", "not a queryState "
 		    "of this query");
 		return NULL;
@@ -206,7 +205,8 @@ jmap_query_changes_run(struct jmap_call *c, const struct jmap_qc_kind *k,
 		return NULL;
 	struct store_id_changes ch = { 0 };
 	json_t *res = NULL, *changed = json_object();
-	int rc = k->changes(c->account->store, since, 0, &ch);
+	int rc = k->changes != NULL ? k->changes(c->account->store, since, 0,
+	    &ch) : STORE_OK;
 	if (rc == STORE_E_CONFLICT)
 		*err = jmap_error("cannotCalculateChanges", NULL);
 	else if (rc != STORE_OK)
@@ -225,6 +225,20 @@ jmap_query_changes_run(struct jmap_call *c, const struct jmap_qc_kind *k,
 	}
 	store_id_changes_free(&ch);
 	json_decref(changed);
+	json_decref(ids);
+	return res;
+}
+
+json_t *
+jmap_query_whole(struct jmap_call *c, const struct jmap_qc_kind *k,
+    json_t **err)
+{
+	char state[JMAP_ID_MAX];
+	if (!jmap_check_account(c, err))
+		return NULL;
+	json_t *ids = k->results(c, state, err);
+	json_t *res = ids != NULL ? jmap_query_response(c, ids, state, err) :
+	    NULL;
 	json_decref(ids);
 	return res;
 }
@@ -253,18 +267,22 @@ email_results(struct jmap_call *c, char state[JMAP_ID_MAX], json_t **err)
 	return ids;
 }
 
+/* Filter conditions whose answer never changes for an email. */
 static bool
 email_immutable(struct jmap_call *c)
 {
+	static const char *const fixed[] = { "from", "to", "cc", "bcc",
+	    "subject", "text", "body", "header", "before", "after",
+	    "minSize", "maxSize", NULL };
 	return !json_is_true(json_object_get(c->args, "collapseThreads")) &&
-	    immutable_filter(json_object_get(c->args, "filter"), 0);
+	    jmap_qc_fixed_filter(json_object_get(c->args, "filter"), fixed, 0);
 }
 
 json_t *
 jmap_email_query_changes(struct jmap_call *c, json_t **err)
 {
 	static const struct jmap_qc_kind k = { 'E', store_email_changes,
-	    email_results, email_immutable, jmap_qc_widen_threads };
+	    email_results, email_immutable, jmap_qc_widen_threads, 0 };
 	return jmap_query_changes_run(c, &k, err);
 }
 
@@ -309,10 +327,17 @@ never_immutable(struct jmap_call *c)
 	return false;
 }
 
+static const struct jmap_qc_kind mailbox_kind = { 'M', store_mbox_changes,
+	mailbox_results, never_immutable, mailbox_widen, 0 };
+
 json_t *
 jmap_mailbox_query_changes(struct jmap_call *c, json_t **err)
 {
-	static const struct jmap_qc_kind k = { 'M', store_mbox_changes,
-	    mailbox_results, never_immutable, mailbox_widen };
-	return jmap_query_changes_run(c, &k, err);
+	return jmap_query_changes_run(c, &mailbox_kind, err);
+}
+
+json_t *
+jmap_mailbox_query(struct jmap_call *c, json_t **err)
+{
+	return jmap_query_whole(c, &mailbox_kind, err);
 }

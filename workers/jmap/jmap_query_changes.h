@@ -16,7 +16,7 @@ void jmap_query_state(struct jmap_call *c, const char *state,
 /* What one data type's queryChanges needs. */
 struct jmap_qc_kind {
 	char type;                 /* the id letter */
-	jmap_store_changes_fn changes;
+	jmap_store_changes_fn changes;  /* NULL: widen marks them all */
 	/* the whole current result (ids, a new array); state read before
 	 * it ran. NULL: *err set */
 	json_t *(*results)(struct jmap_call *c, char state[JMAP_ID_MAX],
@@ -27,10 +27,23 @@ struct jmap_qc_kind {
 	 * the changes since state since; may be NULL. False: *err set */
 	bool (*widen)(struct jmap_call *c, uint64_t since,
 	    const struct store_id_changes *ch, json_t *changed, json_t **err);
+	/* the letter before the state's digits (EmailSubmission's "s");
+	 * 0: none */
+	char state_prefix;
 };
 
 json_t *jmap_query_changes_run(struct jmap_call *c,
     const struct jmap_qc_kind *k, json_t **err);
+
+/* Foo/query from the whole result k->results gives: the window asked
+ * for and the queryState queryChanges takes. */
+json_t *jmap_query_whole(struct jmap_call *c, const struct jmap_qc_kind *k,
+    json_t **err);
+
+/* Does filter f (null, an object or a FilterOperator of them) use only
+ * the conditions in fixed (NULL-terminated), those whose answer never
+ * changes for an object? */
+bool jmap_qc_fixed_filter(json_t *f, const char *const fixed[], int depth);
 
 /* collapseThreads: every email of a thread with a changed email counts
  * as changed, since which email stands for the thread may have changed

@@ -2,9 +2,10 @@
  * section 7.3). Filter conditions identityIds, emailIds, threadIds,
  * undoStatus, before, after (on sendAt), and FilterOperators of them;
  * sort by emailId, threadId or sentAt, ascending or not. queryChanges is
- * cannotCalculateChanges: a client queries again. */
+ * exact, by jmap_query_changes.c over the outbox's change numbers. */
 #include "jmap_submission.h"
 #include "jmap_submission_msg.h"
+#include "jmap_query_changes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,8 @@ cmp(const void *a, const void *b)
 	if (strcmp(sort_prop, "sentAt") == 0) {
 		uint64_t s = send_at(x), t = send_at(y);
 		r = s < t ? -1 : s > t;
+	} else if (strcmp(sort_prop, "id") == 0) {
+		r = 0;  /* the ids' numbers, below: "S10" after "S9" */
 	} else {
 		const char *s = json_string_value(json_object_get(x, sort_prop));
 		const char *t = json_string_value(json_object_get(y, sort_prop));
@@ -132,15 +135,15 @@ sort_arg(json_t *sort)
 	return true;
 }
 
-json_t *
-jmap_submission_query(struct jmap_call *c, json_t **err)
+/* The whole sorted result of the query in c->args; state: the one it was
+ * read at. NULL: *err set. */
+static json_t *
+submission_results(struct jmap_call *c, char state[JMAP_ID_MAX],
+    json_t **err)
 {
 	json_t *list, *x, *filter = json_object_get(c->args, "filter");
 	size_t i, n = 0;
 	uint64_t st = 0;
-	char state[JMAP_ID_MAX];
-	if (!jmap_check_account(c, err))
-		return NULL;
 	if (!sort_arg(json_object_get(c->args, "sort"))) {
 		*err = jmap_error("unsupportedSort", NULL);
 		return NULL;
@@ -161,26 +164,70 @@ jmap_submission_query(struct jmap_call *c, json_t **err)
 		if (m == 1 && v != NULL)
 			v[n++] = x;
 	}
-	json_t *ids = json_array(), *res = NULL;
-	if (*err == NULL && v != NULL && ids != NULL) {
+	json_t *ids = *err == NULL && v != NULL ? json_array() : NULL;
+	if (ids != NULL) {
 		qsort(v, n, sizeof(*v), cmp);
 		for (i = 0; i < n; i++)
 			json_array_append(ids, json_object_get(v[i], "id"));
 		jmap_id_fmt(state, 's', st);
-		res = jmap_query_response(c, ids, state, err);
-	}
-	if (res == NULL && *err == NULL)
+	} else if (*err == NULL) {
 		*err = jmap_error("serverFail", NULL);
-	json_decref(ids);
+	}
 	free(v);
 	json_decref(list);
-	return res;
+	return ids;
+}
+
+/* ---- queryChanges ------------------------------------------------------- */
+
+static int
+changed_one(void *arg, const struct store_submission *s)
+{
+	char id[JMAP_ID_MAX];
+	jmap_id_fmt(id, JMAP_SUBMISSION_ID, s->id);
+	return json_object_set_new(arg, id, json_true()) == 0 ? 0 :
+	    STORE_E_INTERNAL;
+}
+
+/* Every submission created, changed or destroyed after since counts as
+ * changed (the outbox keeps destroyed ones as hidden rows). With since 0
+ * the store lists the visible ones: all of them were made after it, and
+ * one made and destroyed since was in neither result. */
+static bool
+submission_changed(struct jmap_call *c, uint64_t since,
+    const struct store_id_changes *ch, json_t *changed, json_t **err)
+{
+	uint64_t st;
+	(void)ch;
+	int rc = store_outbox_list(c->account->store, since, changed_one,
+	    changed, &st);
+	if (rc != STORE_OK)
+		*err = jmap_store_error(c, rc);
+	return rc == STORE_OK;
+}
+
+/* identityId, emailId, threadId and sendAt never change; undoStatus does. */
+static bool
+submission_immutable(struct jmap_call *c)
+{
+	static const char *const fixed[] = { "identityIds", "emailIds",
+	    "threadIds", "before", "after", NULL };
+	return jmap_qc_fixed_filter(json_object_get(c->args, "filter"), fixed,
+	    0);
+}
+
+static const struct jmap_qc_kind kind = { JMAP_SUBMISSION_ID,
+	NULL, submission_results, submission_immutable, submission_changed,
+	's' };
+
+json_t *
+jmap_submission_query(struct jmap_call *c, json_t **err)
+{
+	return jmap_query_whole(c, &kind, err);
 }
 
 json_t *
 jmap_submission_query_changes(struct jmap_call *c, json_t **err)
 {
-	if (jmap_check_account(c, err))
-		*err = jmap_error("cannotCalculateChanges", "query again");
-	return NULL;
+	return jmap_query_changes_run(c, &kind, err);
 }
