@@ -26,9 +26,9 @@ static const char *const digests_allowed[] = {
 	"SHA2-256",   /* suites' PRF/HKDF hash, sigalgs, ECDHE transcript */
 	"SHA2-384",   /* TLS_AES_256_GCM_SHA384, *-AES256-GCM-SHA384, sigalgs */
 	"SHA2-512",   /* sigalgs ecdsa_secp521r1_sha512, rsa_*_sha512 */
-	"SHA1",       /* X509's cached certificate hash (x509v3_cache_extensions) */
-	"MD5-SHA1",   /* libssl refuses to start without it (ssl_load_ciphers) */
-	"MD5",        /* the same */
+	/* SSL_CTX_new fails without it (and X509 caches each certificate's
+	 * SHA-1); MD5 and MD5-SHA1 (TLS 1.0/1.1) it does without */
+	"SHA1",
 	NULL
 };
 
