@@ -1,6 +1,7 @@
 /* tls_algs: the "cloister-tls" provider (tls_algs.h). */
 #include "tls_algs.h"
 #include "buf.h"
+#include "log.h"
 
 #include <openssl/core_dispatch.h>
 #include <openssl/err.h>
@@ -69,6 +70,8 @@ names_allowed(const char *names, const char *const *allowed)
 	return false;
 }
 
+/* Made at the first query (a worker is one thread; the table is the
+ * default provider's, static, so the copy stays valid). */
 static const OSSL_ALGORITHM *
 filter(struct filtered *f, const OSSL_ALGORITHM *all)
 {
@@ -179,7 +182,10 @@ fetch_through_us(void *provctx, const OSSL_CORE_HANDLE *handle,
 		deflt_libctx_slot = &fields[1];
 		/* NULL for the default context, which is ours */
 		fields[1] = (void *)get_libctx(handle);
-	}
+	} else
+		log_warn("cloister-tls: an OpenSSL whose provider context is "
+		    "not laid out as expected: its algorithms fetch what they "
+		    "build on with every algorithm (more memory, same suites)");
 }
 
 static int
