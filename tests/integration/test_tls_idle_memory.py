@@ -16,7 +16,7 @@ import time
 from imap_util import ImapServer, need_stored
 from supervisor_util import _sanitized
 
-# measured 888-908 KiB (Debian 12, OpenSSL 3.0, keyd mode; 1,016-1,044
+# measured 868-908 KiB (Debian 12, OpenSSL 3.0, keyd mode; 1,016-1,044
 # with the default provider's every cipher and digest); the bound leaves a
 # few pages for library and allocator noise, not another buffer
 BOUND_KIB = 960
