@@ -1,6 +1,6 @@
 /* Unit tests for workers/shared/tls_algs: after tls_algs_load, the default
- * library context offers the allow-listed ciphers and digests and no
- * others, every other operation as before (key managers, KDFs, the
+ * library context offers the allow-listed ciphers, digests, MACs and KDFs
+ * and no others, every other operation as before (key managers, the
  * DRBG, libssl's groups), and the default provider's own algorithms fetch
  * what they build on through the allow-list too (an HKDF over SHA3-256
  * fails, one over SHA-256 works): were they to fetch in the provider's
@@ -71,6 +71,19 @@ main(void)
 	CHECK(!digest_ok("MD5"));
 	CHECK(!digest_ok("SHA3-256"));
 	CHECK(!digest_ok("SHA2-224"));
+
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	CHECK(mac != NULL);
+	EVP_MAC_free(mac);
+	mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	CHECK(mac == NULL);
+	EVP_MAC_free(mac);
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+	CHECK(kdf != NULL);
+	EVP_KDF_free(kdf);
+	kdf = EVP_KDF_fetch(NULL, "PBKDF2", NULL);
+	CHECK(kdf == NULL);
+	EVP_KDF_free(kdf);
 
 	/* nested fetches: the DRBG's AES-256-CTR, HKDF's digest */
 	unsigned char r[16];

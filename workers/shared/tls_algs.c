@@ -33,6 +33,18 @@ static const char *const digests_allowed[] = {
 	NULL
 };
 
+/* The MACs and KDFs (~17 KiB less when the rest are not built). */
+static const char *const macs_allowed[] = {
+	"HMAC",       /* under the TLS 1.2 PRF and TLS 1.3's HKDF */
+	NULL
+};
+static const char *const kdfs_allowed[] = {
+	"TLS1-PRF",   /* TLS 1.2's key schedule */
+	"HKDF",       /* TLS 1.3's, */
+	"TLS13-KDF",  /* by the labels libssl uses */
+	NULL
+};
+
 /* A copy of the default provider's table for one operation, only its
  * allowed entries (the same entries: names, properties, functions). */
 #define FILTERED_MAX 16
@@ -49,6 +61,8 @@ static struct filtered filtered[] = {
 	  false },
 	{ OSSL_OP_DIGEST, digests_allowed, NULL, { { NULL, NULL, NULL, NULL } },
 	  false },
+	{ OSSL_OP_MAC, macs_allowed, NULL, { { NULL, NULL, NULL, NULL } }, false },
+	{ OSSL_OP_KDF, kdfs_allowed, NULL, { { NULL, NULL, NULL, NULL } }, false },
 };
 
 static OSSL_LIB_CTX *deflt_libctx;   /* where the real default provider is */

@@ -4,10 +4,10 @@
  * operation the first time any one of them is fetched (~150 ciphers,
  * ~30 digests: ~190 KiB of heap and ~0.8 ms in every process, and each
  * TLS session is its own process). "cloister-tls" is the default
- * provider seen through an allow-list for ciphers and digests: what our
- * contexts negotiate (tls.c) and what OpenSSL needs around them. Every
- * other operation (key management, signatures, key exchange, KDFs, MACs,
- * random numbers, decoders) and the TLS-GROUP / TLS-SIGALG capabilities
+ * provider seen through an allow-list for ciphers, digests, MACs and KDFs:
+ * what our contexts negotiate (tls.c) and what OpenSSL needs around them.
+ * Every other operation (key management, signatures, key exchange, random
+ * numbers, decoders) and the TLS-GROUP / TLS-SIGALG capabilities
  * pass through unchanged, and its algorithms keep the default provider's
  * properties ("provider=default").
  */
