@@ -1,5 +1,6 @@
 /* tls: non-blocking OpenSSL server sessions (see tls.h). */
 #include "tls.h"
+#include "tls_algs.h"
 #include "tls_err.h"
 #include "tls_keyd.h"
 #include "buf.h"
@@ -87,7 +88,10 @@ ctx_new(char *err, size_t errlen)
 	 * names) waits for the first context, so a connection that never
 	 * speaks TLS does not pay for it; the same options as
 	 * tls_worker_start's libcrypto set-up (no openssl.cnf, no error
-	 * strings), or SSL_CTX_new would run it with the defaults */
+	 * strings), or SSL_CTX_new would run it with the defaults. Its
+	 * algorithms come from cloister-tls (tls_algs.h), loaded first. */
+	if (tls_algs_load(err, errlen) < 0)
+		return NULL;
 	if (OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG |
 	    OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
 	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL) != 1) {

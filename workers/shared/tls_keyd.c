@@ -1,5 +1,6 @@
 /* tls_keyd: the keyd provider (tls_keyd.h). */
 #include "tls_keyd.h"
+#include "tls_algs.h"
 #include "buf.h"
 #include "fds.h"
 #include "ipc.h"
@@ -419,8 +420,11 @@ tls_keyd_init(char *err, size_t errlen)
 	static bool done;
 	if (done)
 		return 0;
+	/* the default provider's algorithms come through cloister-tls
+	 * (tls_algs.h), which keeps their "provider=default" */
+	if (tls_algs_load(err, errlen) < 0)
+		return -1;
 	if (OSSL_PROVIDER_add_builtin(NULL, PROVIDER_NAME, provider_init) != 1 ||
-	    OSSL_PROVIDER_load(NULL, "default") == NULL ||
 	    OSSL_PROVIDER_load(NULL, PROVIDER_NAME) == NULL ||
 	    /* every fetch that names no provider gets the default one's */
 	    EVP_set_default_properties(NULL, "?provider=default") != 1) {

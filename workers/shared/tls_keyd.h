@@ -14,9 +14,10 @@
 #include <openssl/x509.h>
 #include <stddef.h>
 
-/* Register and load the provider (and the default one, which loading any
- * provider by hand would otherwise keep out), and make the default
- * provider the preferred one for every other fetch. 0, or -1 with err. */
+/* Register and load the provider (and cloister-tls, tls_algs.h: loading
+ * any provider by hand keeps the default one out), and make the default
+ * provider's algorithms the preferred ones for every other fetch. 0, or -1
+ * with err. */
 int tls_keyd_init(char *err, size_t errlen);
 
 /* A key of the provider for leaf's public key, named name (the
