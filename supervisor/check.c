@@ -131,6 +131,7 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 	static struct policy pol;
 	const struct config_service *first[ROLE_PUSH + 1] = { 0 }, *wants = NULL;
 	const struct config_service *wants_keyd = NULL;
+	t->policy_nofile = 0;
 	for (size_t i = 0; i < c->nservices; i++) {
 		const struct config_service *s = &c->services[i];
 		if (s->role != ROLE_CONNECTION && first[s->role] != NULL) {
@@ -181,6 +182,9 @@ sv_check_config(const struct config *c, struct sv_tune *t, char *err,
 			return -1;
 		}
 		sv_filter_compile(t, (unsigned)i, s, &pol.spec);
+		if (pol.spec.rlimit[SANDBOX_RL_NOFILE].set &&
+		    pol.spec.rlimit[SANDBOX_RL_NOFILE].value > t->policy_nofile)
+			t->policy_nofile = pol.spec.rlimit[SANDBOX_RL_NOFILE].value;
 		t->deliver[i] = s->role == ROLE_CONNECTION &&
 		    policy_allows_store_op(&pol, IPC_STORE_DELIVER);
 		if (make_dirs(pol.spec.root) < 0) {

@@ -93,12 +93,8 @@ setup(bool debug, bool check)
 	 * delay every accept and refusal. Workers are reset to 0 at spawn. */
 	if (setpriority(PRIO_PROCESS, 0, -10) < 0)
 		log_warn("setpriority: %m");
-	/* one fd per idle worker and per queued peer end */
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	/* a few fds per live worker: fdlimit.c */
+	sv_fd_limit(sv.cfg, &sv.tune);
 	sv.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	sv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	sv.ep = epoll_create1(EPOLL_CLOEXEC);

@@ -196,6 +196,7 @@ sv_reload(char *err, size_t errlen)
 	sv_filters_close(&sv.tune);   /* each service takes its own copy */
 	sv.tune = tune;
 	sv.generation++;
+	sv_fd_limit(c, &sv.tune);     /* max-processes may have grown */
 	sv_write_snapshot();
 	/* services gone from the file (or whose role changed) stop */
 	for (struct sv_service *s = sv.services; s != NULL; s = s->next) {

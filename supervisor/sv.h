@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -218,6 +219,8 @@ struct sv_tune {
 	int filter[CONFIG_MAX_SERVICES];     /* by index: its seccomp program,
 	                                       sealed (filters.c); -1 none */
 	unsigned log_rate, log_burst;     /* lines a second, lines at once */
+	uint64_t policy_nofile;   /* the largest 'rlimit nofile' of a policy:
+	                             a worker cannot raise its own (fdlimit.c) */
 };
 
 struct sv {
@@ -380,6 +383,10 @@ unsigned sv_kick(const uint8_t *user, size_t ulen);
 int sv_admin_open(struct sv_service *s, unsigned shard, char *err,
     size_t errlen);
 void sv_admin_accept(struct sv_service *s, unsigned shard);
+
+/* fdlimit.c: the open-file limit the services' max-processes need */
+rlim_t sv_fd_need(const struct config *c, const struct sv_tune *t);
+void sv_fd_limit(const struct config *c, const struct sv_tune *t);
 
 /* logchan.c */
 int sv_log_open(int *worker_end);

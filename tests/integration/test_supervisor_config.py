@@ -189,3 +189,50 @@ def test_every_config_key_is_documented():
         doc = f.read()
     for k in keys | opts:
         assert re.search(r"`%s[ `]" % re.escape(k), doc), k + " is not in docs/configuration.md"
+
+
+def _nofile(pid):
+    """(soft, hard) Max open files of pid."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                soft, hard = line.split()[3:5]
+                return int(soft), int(hard)
+    raise AssertionError("no Max open files line")
+
+
+def _can_raise_hard_limits():
+    """CAP_SYS_RESOURCE in our effective set (some containers drop it)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return bool(int(line.split()[1], 16) >> 24 & 1)
+    return False
+
+
+def test_the_open_file_limit_follows_max_processes():
+    """cloisterd started under a small fd limit (a shell's 1024/4096)
+    raises its own to what the services' max-processes need (a few fds per
+    live worker: docs/supervisor.md), and again when a reload raises
+    max-processes; where it may not (no CAP_SYS_RESOURCE, as in some
+    containers) it says how many it needs."""
+    srv = CloisterServer([AUTHD, STORED, imapd(auth=True, max_processes=20000)])
+    srv.start(prefix=["prlimit", "--nofile=1024:4096", "--"])
+    with srv:
+        with LineClient("127.0.0.1", srv.port("imap")) as c:
+            assert c.readline().startswith("* OK")
+        soft, hard = _nofile(srv.proc.pid)
+        if not _can_raise_hard_limits():
+            assert (soft, hard) == (4096, 4096), (soft, hard)
+            assert srv.wait_log(r"open files: the services' max-processes "
+                                r"and policies need about \d{5}, the limit "
+                                r"is 4096"), \
+                srv.log[-10:]
+            print("  (no CAP_SYS_RESOURCE here: the warning is checked)")
+            return
+        assert soft == hard >= 4 * 20000, (soft, hard)
+        line = srv.reload([AUTHD, STORED,
+                           imapd(auth=True, max_processes=30000)])
+        assert "reloaded" in line, line
+        soft, hard = _nofile(srv.proc.pid)
+        assert soft == hard >= 4 * 30000, (soft, hard)
