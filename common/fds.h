@@ -11,7 +11,7 @@
  *   1   -                      everyone           /dev/null
  *   2   -                      everyone           the same log channel as fd 3
  *   3   CLOISTER_FD_LOG        everyone           its own log channel: SOCK_DGRAM socketpair, non-blocking (log.h)
- *   4   CLOISTER_FD_STATS      everyone           write end of its own stats pipe (fixed-size records)
+ *   4   CLOISTER_FD_STATS      everyone           the same log channel again, for fixed-size stats records
  *   5   CLOISTER_FD_CONTROL    everyone           SOCK_SEQPACKET from the supervisor: keys, peers, connections;
  *                                                 the worker sends one CTL_READY there once confined
  *   6   CLOISTER_FD_AUTH       imapd, jmapd       SOCK_SEQPACKET to authd

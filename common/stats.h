@@ -2,12 +2,12 @@
  * stats: the fixed-size binary records of the statistics channel.
  *
  * Workers (and authd, stored) write struct stats_record to CLOISTER_FD_STATS,
- * a pipe of their own: each write is one whole record, smaller than
- * PIPE_BUF. The supervisor reads exactly sizeof(struct stats_record) at a
- * time, checks magic, kind and size, attributes the record to the process
- * whose pipe it came from (never to a field inside it), and adds it to that
- * process's service's totals; a bad record drops only that pipe's queue. It parses nothing
- * else.
+ * their own log channel (a SOCK_DGRAM socketpair; started by hand, a pipe or
+ * /dev/null): each write is one whole record, one datagram. The supervisor
+ * takes a datagram that starts with STATS_MAGIC for a record, checks its
+ * size, kind and size field, attributes it to the process whose channel it
+ * came from (never to a field inside it), and adds it to that process's
+ * service's totals; a bad one is dropped alone. It parses nothing else.
  *
  * The supervisor writes struct stats_aggregate records (one per service per
  * period, then one with service_index STATS_GLOBAL) to the snmpd-helper's

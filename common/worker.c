@@ -140,7 +140,7 @@ parse_args(int argc, char **argv, const char *ident, struct worker_args *wa)
 	}
 }
 
-/* Started by hand without a stats pipe: /dev/null takes fd 4, or the first
+/* Started by hand without a stats channel: /dev/null takes fd 4, or the first
  * file the worker opens (a database) would get there the records
  * stats_flush writes. */
 static void

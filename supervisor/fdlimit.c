@@ -1,6 +1,7 @@
 /* fdlimit: cloisterd's open-file limit follows the configuration. Each
- * live worker costs cloisterd a few fds (its control channel, its log
- * channel, its statistics pipe, a connection on its way), so the limit a
+ * live worker costs cloisterd one or two fds (a spare: its control and
+ * log channels; a busy worker: its log channel, which carries its
+ * statistics too; a connection on its way to a spare), so the limit a
  * shell or unit happened to give (often 1024 soft, 4096 or 20000 hard)
  * would cap the sessions far below max-processes; and the workers inherit
  * the hard limit, which their policies' 'rlimit nofile' cannot exceed
@@ -12,7 +13,7 @@
 
 #include <sys/resource.h>
 
-#define FDS_PER_WORKER 4      /* control, log, stats, a hand-off in flight */
+#define FDS_PER_WORKER 2      /* log + control (spare) or a hand-off */
 #define FDS_BASE 1024         /* listeners, peers, admin clients, headroom */
 
 static rlim_t

@@ -1,5 +1,7 @@
 /* logchan: one log channel per worker. Each process gets its own
- * non-blocking SOCK_DGRAM socketpair at CLOISTER_FD_LOG and fd 2; we read
+ * non-blocking SOCK_DGRAM socketpair at CLOISTER_FD_LOG, fd 2 and
+ * CLOISTER_FD_STATS (a datagram that starts with STATS_MAGIC is a stats
+ * record: stats.c counts it, outside the log's bucket); we read
  * datagrams of at most LOG_RELAY_MAX bytes (longer ones are cut and
  * marked), let each worker through a token bucket (log-rate lines a second,
  * log-burst at once), and write every line under the identity we know —
@@ -38,6 +40,13 @@ relay_one(struct sv_proc *p, int64_t now)
 		return errno == EINTR;
 	bool cut = (size_t)n > sizeof(d);
 	size_t len = cut ? sizeof(d) : (size_t)n;
+	uint32_t magic = 0;
+	if (len >= sizeof(magic))
+		memcpy(&magic, d, sizeof(magic));
+	if (magic == STATS_MAGIC) {
+		sv_stats_record(p, d, (size_t)n);
+		return true;
+	}
 	char id[SV_WHO_MAX];
 	sv_proc_who(p, id);
 	for (size_t off = 0; off < len;) {

@@ -135,7 +135,8 @@ deliver(struct sv_proc *p, unsigned li, int fd,
 		p->svc->nprelogin++;
 	}
 	/* a busy worker hears nothing more from us, but for CTL_RELOGIN
-	 * where its service allows re-logins; what it sends is still read */
+	 * where its service allows re-logins; until it is ready what it sends
+	 * is still read, then its channel is closed (proc_ctl_read) */
 	if (p->svc->max_relogins == 0)
 		sv_proc_ctl_end(p, true);
 	close(fd);

@@ -20,7 +20,8 @@ sv_proc_find(pid_t pid)
 
 /* A worker's control channel is readable (or, for authd and stored,
  * writable again). The only record a worker may send there is CTL_READY,
- * once, and, from authd after it, CTL_LOGGED_IN, from submitd
+ * once (after it, a busy connection worker's channel is closed: below),
+ * and, from authd after it, CTL_LOGGED_IN, from submitd
  * CTL_RELAY_ASK (relay.c) and CTL_STORE_ASK (store_chan.c), from a
  * worker of a service with max-relogins CTL_RELOGIN_ASK (relogin.c); all
  * are compared, not decoded (CTL_LOGGED_IN's user is bytes kept as they
@@ -87,6 +88,15 @@ proc_ctl_read(struct sv_proc *p, bool reaped)
 		log_debug("%s: pid %d instance %llu ready", s->cfg.name,
 		    (int)p->pid, (unsigned long long)p->instance);
 	}
+	/* A busy connection worker of a service without re-logins has had its
+	 * last record from us (CTL_CONN) and owes us none once it is ready:
+	 * its channel is closed, not kept, so that a live session costs
+	 * cloisterd one fd (its log channel). Closed with nothing unread, the
+	 * worker reads its CTL_CONN and then EOF, as after SHUT_WR; whatever
+	 * it sends later goes nowhere and is parsed by no one. */
+	if (!reaped && p->ctl >= 0 && p->ready && p->busy &&
+	    s->cfg.role == ROLE_CONNECTION && s->max_relogins == 0)
+		sv_close(&p->ctl);
 }
 
 static void
@@ -153,7 +163,7 @@ sv_proc_new(struct sv_service *s, struct sv_proc *p, pid_t pid, uid_t uid,
 	p->ctl = ctl;
 	p->ready = false;
 	p->peer_deaths = sv.peer_deaths;
-	p->log = p->stats = -1;
+	p->log = -1;
 	p->started = sv_now();
 	p->since = 0;
 	p->client_addr[0] = '\0';
@@ -386,8 +396,8 @@ proc_exited(struct sv_proc *p, int status)
 {
 	struct sv_service *s = p->svc;
 	proc_ctl_read(p, true);   /* a CTL_READY sent just before it died counts */
-	sv_log_detach(p);   /* its last words before the line about its end */
-	sv_stats_detach(p);   /* and its last counters */
+	sv_log_detach(p);   /* its last words and counters, before the line
+	                       about its end */
 	bool sig = WIFSIGNALED(status);
 	int code = sig ? WTERMSIG(status) : WEXITSTATUS(status);
 	if (sig)

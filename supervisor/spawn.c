@@ -79,8 +79,8 @@ child(char **argv, const int fds[SV_NFDS])
 }
 
 /* A new process of s for slot, or, for a pool, the worker of pending
- * record rec (NULL: a spare). Each gets a control channel and its stats
- * pipe; a connection worker one channel per store shard, one to authd
+ * record rec (NULL: a spare). Each gets a control channel and its log
+ * channel (which carries its stats records too); a connection worker one channel per store shard, one to authd
  * with 'set auth yes' and one to keyd with 'set keyd yes', whose peer ends
  * go to stored/authd/keyd as CTL_PEER
  * before the worker can say anything; the stats helper the aggregate pipe
@@ -96,12 +96,12 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	/* control, auth, keyd, shards */
 	int pairs[3 + CLOISTER_MAX_SHARDS][2];
 	size_t np = 3 + (store != NULL ? store->nslots : 0);
-	int fds[SV_NFDS], logw = -1, statw = -1, statr = -1;
+	int fds[SV_NFDS], logw = -1;
 	memset(fds, 0xff, sizeof(fds));       /* all -1 */
 	memset(pairs, 0xff, sizeof(pairs));
-	/* its own log channel, at fd 2 as well (logchan.c) */
+	/* its own log channel, at fd 2 and the stats fd as well (logchan.c) */
 	int logr = sv_log_open(&logw);
-	if (logr < 0 || (statr = sv_stats_open(&statw)) < 0)
+	if (logr < 0)
 		goto fail;
 	for (size_t i = 0; i < np; i++) {
 		if ((i == 1 && auth == NULL) || (i == 2 && keyd == NULL))
@@ -113,8 +113,8 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		    i == 2 ? CLOISTER_FD_KEYD : CLOISTER_FD_STORE(i - 3)] =
 		    pairs[i][1];
 	}
-	fds[2] = fds[CLOISTER_FD_LOG] = logw;
-	fds[CLOISTER_FD_STATS] = statw;   /* its own: records name no sender */
+	/* its own: records name no sender, the channel does */
+	fds[2] = fds[CLOISTER_FD_LOG] = fds[CLOISTER_FD_STATS] = logw;
 	/* -1: none, it makes its own; pushd, with "network host", none */
 	fds[CLOISTER_FD_NETNS] = s->cfg.role == ROLE_PUSH ? -1 : sv.netns;
 	fds[CLOISTER_FD_SECCOMP] = s->filter;   /* -1: it compiles its own */
@@ -153,7 +153,6 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 		if (pairs[i][1] >= 0)
 			close(pairs[i][1]);
 	close(logw);
-	close(statw);
 	fcntl(pairs[0][0], F_SETFL, O_NONBLOCK);
 	for (unsigned i = 0; store != NULL && i < store->nslots; i++)
 		sv_wire_peer(store, i, s->cfg.name, instance, 0, pairs[3 + i][0]);
@@ -169,12 +168,11 @@ sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 	if (s->cfg.role == ROLE_SUBMIT)
 		sv_store_chan_spawned(p);
 	sv_log_attach(p, logr);
-	sv_stats_attach(p, statr);
 	return p;
 fail:
 	log_err("%s: spawn: %m", s->cfg.name);
 fail_quiet:;
-	const int own[] = { logr, logw, statr, statw };
+	const int own[] = { logr, logw };
 	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
 		if (own[k] >= 0)
 			close(own[k]);

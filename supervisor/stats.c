@@ -1,83 +1,34 @@
-/* stats: fixed-size records in from each process's own stats pipe (the
- * pipe is the sender's identity), fixed-size aggregates out to the stats
- * helper about once a second. Nothing else is read from a worker. */
+/* stats: fixed-size records in from each process's own log channel (the
+ * channel is the sender's identity: logchan.c hands us every datagram that
+ * starts with STATS_MAGIC), fixed-size aggregates out to the stats helper
+ * about once a second. Nothing else is read from a worker. A process's
+ * records share its log channel, not a pipe of their own, so that a live
+ * session costs cloisterd one fd (its log channel) once it is busy. */
 #include "sv.h"
 
-#define READS_PER_WAKEUP 64
-
-/* A stats pipe for a new process: our end, or -1. O_NONBLOCK on both
- * ends: a worker's write never blocks it (a full pipe loses statistics,
- * never service), and our reads never block. Each process has its own,
- * so that no worker can re-flag, resize, fill or desynchronise another's. */
-int
-sv_stats_open(int *worker_end)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
-		return -1;
-	*worker_end = p[1];
-	return p[0];
-}
-
-/* Read up to max records of p; a bad one drops only p's own queue. */
-static void
-read_records(struct sv_proc *p, int max)
+/* One datagram of p that starts with STATS_MAGIC: counted if it is one
+ * whole record of a known kind; dropped and reported if not (a datagram is
+ * one write: no boundary to find again). */
+void
+sv_stats_record(struct sv_proc *p, const void *d, size_t n)
 {
 	struct sv_service *s = p->svc;
-	for (int i = 0; p->stats >= 0 && i < max; i++) {
-		struct stats_record r;
-		ssize_t n = read(p->stats, &r, sizeof(r));
-		if (n == 0)   /* it is gone: no more wakeups until it is reaped */
-			epoll_ctl(sv.ep, EPOLL_CTL_DEL, p->stats, NULL);
-		if (n <= 0)
-			return;
-		if (n != (ssize_t)sizeof(r) || r.magic != STATS_MAGIC ||
-		    r.size != sizeof(r) ||
-		    (r.kind != STATS_KIND_DELTA && r.kind != STATS_KIND_GAUGE)) {
-			/* whole records cannot interleave (< PIPE_BUF), so a short or
-			 * foreign one was written on purpose: drop what is queued to
-			 * find record boundaries again */
-			char who[SV_WHO_MAX];
-			sv_proc_who(p, who);
-			log_warn("%s: bad stats record (%zd bytes), dropping its queue",
-			    who, n);
-			while (++i < max && read(p->stats, &r, sizeof(r)) > 0)
-				;
-			return;
-		}
-		if (r.kind == STATS_KIND_DELTA)
-			for (int c = 0; c < ST_COUNTER_MAX; c++)
-				s->counter[c] += r.counter[c];
-		else
-			memcpy(s->slot[p->slot].gauge, r.gauge,
-			    sizeof(s->slot[p->slot].gauge));
+	struct stats_record r;
+	if (n == sizeof(r))
+		memcpy(&r, d, sizeof(r));
+	if (n != sizeof(r) || r.size != sizeof(r) ||
+	    (r.kind != STATS_KIND_DELTA && r.kind != STATS_KIND_GAUGE)) {
+		char who[SV_WHO_MAX];
+		sv_proc_who(p, who);
+		log_warn("%s: bad stats record (%zu bytes), dropped", who, n);
+		return;
 	}
-}
-
-static void
-stats_event(struct sv_service *s, unsigned pid)
-{
-	(void)s;
-	struct sv_proc *p = sv_proc_find((pid_t)pid);
-	if (p != NULL)
-		read_records(p, READS_PER_WAKEUP);
-}
-
-void
-sv_stats_attach(struct sv_proc *p, int fd)
-{
-	p->stats = fd;
-	p->w_stats = (struct sv_watch){ stats_event, p->svc, (unsigned)p->pid };
-	sv_epoll(EPOLL_CTL_ADD, fd, &p->w_stats, EPOLLIN);
-}
-
-/* The process is gone: what it flushed last is still counted (a pipe
- * holds at most 64 KiB: a bounded read). */
-void
-sv_stats_detach(struct sv_proc *p)
-{
-	read_records(p, 65536 / (int)sizeof(struct stats_record) + 1);
-	sv_close(&p->stats);
+	if (r.kind == STATS_KIND_DELTA)
+		for (int c = 0; c < ST_COUNTER_MAX; c++)
+			s->counter[c] += r.counter[c];
+	else
+		memcpy(s->slot[p->slot].gauge, r.gauge,
+		    sizeof(s->slot[p->slot].gauge));
 }
 
 static void

@@ -120,8 +120,6 @@ struct sv_proc {
 	struct sv_watch w_log;
 	int64_t log_tokens, log_at;   /* token bucket: milli-lines, ms */
 	uint64_t log_dropped;    /* lines over the rate, not yet reported */
-	int stats;               /* read end of its own stats pipe, or -1 */
-	struct sv_watch w_stats;
 	uint8_t ip[17];          /* family (0: none) + address, for max-per-ip */
 	struct sv_proc *prev, *next;   /* service idle or busy list */
 	struct sv_proc *hnext;         /* pid hash chain */
@@ -397,9 +395,7 @@ int sv_logfile_start(const struct config *c, char *err, size_t errlen);
 void sv_logfile_reopen(void);
 
 /* stats.c */
-int sv_stats_open(int *worker_end);
-void sv_stats_attach(struct sv_proc *p, int fd);
-void sv_stats_detach(struct sv_proc *p);
+void sv_stats_record(struct sv_proc *p, const void *d, size_t n);
 void sv_stats_publish(void);
 
 #endif

@@ -99,6 +99,21 @@ def worker_fds(pid):
             if not t.startswith(FILTER_MEMFD)}
 
 
+def steal_fd(pid, fd):
+    """A copy of fd `fd` of process pid (pidfd_getfd; root): plays a
+    compromised worker writing to a channel that /proc cannot open (a
+    socket)."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        got = libc.syscall(438, pidfd, fd, 0)   # SYS_pidfd_getfd
+        assert got >= 0, os.strerror(ctypes.get_errno())
+        return got
+    finally:
+        os.close(pidfd)
+
+
 def is_sanitized(pid):
     """True when process pid runs a sanitizer build (libasan mapped): its
     quarantine keeps freed blocks, so memory bounds say nothing there, and

@@ -13,7 +13,7 @@ import time
 
 from cloister_ipc import PING, PONG, decode, record, recv_record, send_record
 from cloister_server import CloisterServer
-from harness import POLICY_DIR, tool, wait_for
+from harness import POLICY_DIR, steal_fd, tool, wait_for
 from supervisor_util import (AUTHD, FULL, METRICS, STORED, LineClient, block,
                              imapd, lmtpd, metrics)
 
@@ -208,23 +208,28 @@ def test_a_bad_stats_record_is_dropped_not_parsed():
     with CloisterServer([imapd(), METRICS]) as srv:
         srv.start()
         srv.wait_ready()
-        # play a compromised worker: write garbage into imapd's stats pipe
-        # (fd 4 of any imapd process, reached through /proc as root)
+        # play a compromised worker: a short record and one of an unknown
+        # kind on imapd's stats fd (its log channel, fd 4)
         pid = srv.children("imapd")[0].pid
-        with open("/proc/%d/fd/4" % pid, "wb", buffering=0) as pipe:
-            pipe.write(b"\xff" * 7)
+        chan = steal_fd(pid, 4)
+        try:
+            os.write(chan, stats_record(5)[:7])
+            os.write(chan, stats_record(5, kind=9))
+        finally:
+            os.close(chan)
         assert srv.wait_log(r"imapd/\d+\[%d\]: bad stats record \(7 bytes\)" % pid, 5)
+        assert srv.wait_log(r"imapd/\d+\[%d\]: bad stats record \(120 bytes\)" % pid, 5)
         with LineClient("127.0.0.1", srv.port("imap")) as c:
             c.readline()
         assert wait_for(lambda: metrics(srv).get("imapd", {}).get("connections") == 1, 5)
         assert srv.proc.poll() is None
 
 
-def stats_record(commands):
+def stats_record(commands, kind=1):
     """A DELTA struct stats_record (common/stats.h) with these commands."""
     counters = [0] * 12
     counters[3] = commands   # ST_COMMANDS
-    return struct.pack("=IHH12Q2Q", 0x434C5332, 1, 120, *counters, 0, 0)
+    return struct.pack("=IHH12Q2Q", 0x434C5332, kind, 120, *counters, 0, 0)
 
 
 def test_stats_records_are_attributed_to_the_worker_that_wrote_them():
@@ -233,21 +238,66 @@ def test_stats_records_are_attributed_to_the_worker_that_wrote_them():
         srv.wait_ready()
         assert wait_for(lambda: "imapd" in metrics(srv), 5)
         a, b = srv.children("imapd")[:2]
-        # while cloisterd reads nothing, A writes garbage then a record of
-        # 1000 commands, B a record of 777: A can spoil only its own queue
+        # while cloisterd reads nothing, A writes a record cut short then
+        # one of 1000 commands, B one of 777: each is counted as its own
+        # channel's, and A's bad one costs only itself
         srv.proc.send_signal(signal.SIGSTOP)
         try:
-            for pid, data in ((a.pid, b"\xff" * 7 + stats_record(1000)),
-                              (b.pid, stats_record(777))):
-                with open("/proc/%d/fd/4" % pid, "wb", buffering=0) as pipe:
-                    pipe.write(data)
+            for pid, data in ((a.pid, (stats_record(5)[:100] + b"\xff" * 7,
+                                       stats_record(1000))),
+                              (b.pid, (stats_record(777),))):
+                chan = steal_fd(pid, 4)
+                try:
+                    for d in data:
+                        os.write(chan, d)
+                finally:
+                    os.close(chan)
         finally:
             srv.proc.send_signal(signal.SIGCONT)
         assert srv.wait_log(r"imapd/%d\[%d\]: bad stats record" % (a.instance, a.pid), 5)
-        assert wait_for(lambda: metrics(srv)["imapd"]["commands"] == 777, 5), metrics(srv)
+        assert wait_for(lambda: metrics(srv)["imapd"]["commands"] == 1777, 5), metrics(srv)
         time.sleep(1.1)
         m = metrics(srv)
-        assert m["imapd"]["commands"] == 777 and m["lmtpd"]["commands"] == 0, m
+        assert m["imapd"]["commands"] == 1777 and m["lmtpd"]["commands"] == 0, m
+
+
+def test_a_busy_session_costs_cloisterd_one_fd():
+    """A live session holds one of cloisterd's fds, its log channel (which
+    carries its stats records too): the control channel of a busy, ready
+    worker is closed. So sessions up to max-processes fit a hard limit on
+    open files of about that many (bench/imap/idle-scale)."""
+    with CloisterServer([imapd(spares=2, max_per_ip=30)]) as srv:
+        srv.start()
+        srv.wait_ready()
+
+        def fds():
+            return len(os.listdir("/proc/%d/fd" % srv.proc.pid))
+
+        def steady(busy):
+            # the spares made up again and every fd count the same twice
+            if len(srv.children("imapd")) != busy + 2:
+                return None
+            a = fds()
+            time.sleep(0.3)
+            return a if a == fds() and \
+                len(srv.children("imapd")) == busy + 2 else None
+
+        clients, counts = [], {}
+        try:
+            for k in (0, 10, 20):
+                while len(clients) < k:
+                    c = LineClient("127.0.0.1", srv.port("imap"))
+                    assert c.readline()
+                    clients.append(c)
+                got = []
+                assert wait_for(lambda: got.append(steady(k)) or got[-1], 15), \
+                    (k, srv.children("imapd"))
+                counts[k] = got[-1]
+            assert counts[10] - counts[0] == 10, counts
+            assert counts[20] - counts[10] == 10, counts
+        finally:
+            for c in clients:
+                c.close()
 
 
 def test_sigterm_stops_everything_and_cleans_up():

@@ -10,7 +10,7 @@ import time
 
 from cloister_ipc import CTL_READY_RECORD, IPC_VERSION, T, record
 from cloister_server import CloisterServer, _seccomp
-from harness import wait_for
+from harness import steal_fd, wait_for
 from lmtp_util import (Lmtp, have_store, lmtpd_block, start_stream,
                        stored_block, stored_messages)
 from supervisor_util import (BOUND, FULL, LineClient, login, metrics)
@@ -123,19 +123,6 @@ def test_dead_ready_workers_never_get_a_connection_service_held():
         assert m["start_failures"] == 0 and m["held"] == 0, m
 
 
-def _steal_fd(pid, fd):
-    """A copy of fd `fd` of process pid (pidfd_getfd; root)."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    pidfd = os.pidfd_open(pid)
-    try:
-        got = libc.syscall(438, pidfd, fd, 0)   # SYS_pidfd_getfd
-        assert got >= 0, os.strerror(ctypes.get_errno())
-        return got
-    finally:
-        os.close(pidfd)
-
-
 def test_anything_but_one_ctl_ready_on_a_control_channel_kills_the_worker():
     with CloisterServer(FULL, options=STRICT) as srv:
         srv.start()
@@ -148,7 +135,7 @@ def test_anything_but_one_ctl_ready_on_a_control_channel_kills_the_worker():
                          (b"\xff" * 40, "unexpected record"), (other, why_other)):
             spare = srv.children("imapd")[0]
             assert srv.wait_log(r"imapd: pid %d instance \d+ ready" % spare.pid, 5)
-            fd = _steal_fd(spare.pid, 5)   # its control channel, as it sees it
+            fd = steal_fd(spare.pid, 5)   # its control channel, as it sees it
             try:
                 os.write(fd, rec)   # a second CTL_READY, garbage, another version's
             finally:

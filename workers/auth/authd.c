@@ -43,7 +43,7 @@ main(int argc, char **argv)
 	warm_up_tickets();
 	if (authd_wipe_active() && dlsym(RTLD_DEFAULT, "free") != (void *)free)
 		log_fatal("free() is not authd's wiping one (authd_wipe.c)");
-	/* a full stats pipe must cost statistics, never a stalled authd (the
+	/* a full stats channel must cost statistics, never a stalled authd (the
 	 * supervisor makes it non-blocking too; do not depend on it) */
 	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&
 	    fcntl(CLOISTER_FD_STATS, F_SETFL, O_NONBLOCK) < 0)

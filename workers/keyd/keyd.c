@@ -24,7 +24,7 @@ main(int argc, char **argv)
 	keyd_keys_load(&cfg, svc, &keys);
 	keyd_vapid_load(&cfg, svc, &vapid);
 	keyd_scram_load(&cfg, &scram);
-	/* a full stats pipe must cost statistics, never a stalled keyd */
+	/* a full stats channel must cost statistics, never a stalled keyd */
 	if (fcntl(CLOISTER_FD_STATS, F_GETFD) >= 0 &&
 	    fcntl(CLOISTER_FD_STATS, F_SETFL, O_NONBLOCK) < 0)
 		log_fatal_errno("stats fd");
