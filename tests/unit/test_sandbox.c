@@ -361,7 +361,7 @@ static const char arg_rules[] =
 
 #define ARG_SOCK 7      /* a socket channel, as a worker holds one */
 #define ARG_TCP 8       /* a TCP socket (TCP_NODELAY) */
-#define ARG_PIPE 4      /* the stats pipe position */
+#define ARG_PIPE 4      /* the stats fd position */
 #define ARG_FIVE 5      /* the lowest fd F_SETFL may touch */
 #define ARG_HIGH 1000   /* far up the arg0>=5 blocks */
 

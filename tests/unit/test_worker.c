@@ -130,7 +130,7 @@ test_role_table(void)
 	    WORKER_FD_CONTROL;
 	for (size_t r = 0; r < sizeof(roles) / sizeof(roles[0]); r++) {
 		unsigned f = worker_role_fds(roles[r]);
-		/* every role: its log, its stats pipe, its control channel */
+		/* every role: its log, its stats fd, its control channel */
 		CHECK_EQ(f & every, every);
 		/* only the stats role holds listeners and the aggregate pipe
 		 * (a connection worker gets accepted sockets, never a listener) */
