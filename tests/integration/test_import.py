@@ -367,23 +367,31 @@ def test_a_killed_import_resumes_and_a_terminal_sees_progress():
             t0 = time.monotonic()
             p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave)
             os.close(slave)
-            # killed once the store holds some of it (a batch or more)
+            # killed once the terminal shows a batch copied (the store then
+            # holds it: the line comes after the store's reply), so the
+            # kill cannot fall between the commit and the line
             m = srv.login()
+            out = b""
+
+            def read_terminal(wait):
+                nonlocal out
+                while select.select([master], [], [], wait)[0]:
+                    try:
+                        chunk = os.read(master, 65536)
+                    except OSError:
+                        return
+                    if not chunk:
+                        return
+                    out += chunk
+                    if wait > 0.2 and b"copied" in out:
+                        return
             deadline = time.monotonic() + 60
-            while status(m, "INBOX")[2] == 0 and time.monotonic() < deadline:
-                time.sleep(0.05)
+            while b"copied" not in out and time.monotonic() < deadline:
+                read_terminal(0.5)
             p.send_signal(signal.SIGKILL)
             p.wait(timeout=30)
             ran = time.monotonic() - t0
-            out = b""
-            while select.select([master], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                out += chunk
+            read_terminal(0.2)
             os.close(master)
             held = status(m, "INBOX")[2]
             assert 0 < held < n, held
