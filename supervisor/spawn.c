@@ -80,10 +80,10 @@ child(char **argv, const int fds[SV_NFDS])
 
 /* A new process of s for slot, or, for a pool, the worker of pending
  * record rec (NULL: a spare). Each gets a control channel and its log
- * channel (which carries its stats records too); a connection worker one channel per store shard, one to authd
- * with 'set auth yes' and one to keyd with 'set keyd yes', whose peer ends
- * go to stored/authd/keyd as CTL_PEER
- * before the worker can say anything; the stats helper the aggregate pipe
+ * channel (which carries its stats records too); a connection worker one
+ * channel per store shard, one to authd with 'set auth yes' and one to
+ * keyd with 'set keyd yes', whose peer ends go to stored/authd/keyd as
+ * CTL_PEER before the worker can say anything; the stats helper the aggregate pipe
  * and its listeners. NULL (logged) on failure. */
 struct sv_proc *
 sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
