@@ -56,15 +56,24 @@ child(int wake_fd, int answer_fd, long pages)
 	_exit(0);
 }
 
+/* 127.0.0.1:port (network order). */
+static struct sockaddr_in
+loopback(in_port_t port)
+{
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = port;
+	return a;
+}
+
 /* A loopback TCP listener on an ephemeral port; its port in *port. */
 static int
 listener(in_port_t *port)
 {
-	struct sockaddr_in a;
+	struct sockaddr_in a = loopback(0);
 	socklen_t al = sizeof(a);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	int l = socket(AF_INET, SOCK_STREAM, 0);
 	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    listen(l, 4096) < 0 || getsockname(l, (struct sockaddr *)&a, &al) < 0)
@@ -76,11 +85,7 @@ listener(in_port_t *port)
 static int
 dial(in_port_t port)
 {
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = port;
+	struct sockaddr_in a = loopback(port);
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return -1;

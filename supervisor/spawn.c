@@ -83,8 +83,8 @@ child(char **argv, const int fds[SV_NFDS])
  * channel (which carries its stats records too); a connection worker one
  * channel per store shard, one to authd with 'set auth yes' and one to
  * keyd with 'set keyd yes', whose peer ends go to stored/authd/keyd as
- * CTL_PEER before the worker can say anything; the stats helper the aggregate pipe
- * and its listeners. NULL (logged) on failure. */
+ * CTL_PEER before the worker can say anything; the stats helper the
+ * aggregate pipe and its listeners. NULL (logged) on failure. */
 struct sv_proc *
 sv_spawn(struct sv_service *s, unsigned slot, struct sv_proc *rec)
 {
